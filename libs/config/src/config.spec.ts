@@ -1,0 +1,64 @@
+import { ConfigError, loadApiConfig, loadServerConfig } from './config';
+
+const base = { DATABASE_URL: 'postgres://sheaf:pw@localhost:5432/sheaf' };
+
+function problemsOf(fn: () => unknown): ConfigError['problems'] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadServerConfig', () => {
+  it('applies development defaults', () => {
+    const config = loadServerConfig(base);
+    expect(config.temporal).toEqual({
+      address: 'localhost:7233',
+      namespace: 'default',
+      taskQueue: 'harvest',
+      uiUrl: 'http://localhost:8233',
+    });
+    expect(config.ark).toEqual({ naan: '99999', shoulder: 'fk4' });
+  });
+
+  it('names a missing DATABASE_URL', () => {
+    expect(problemsOf(() => loadServerConfig({}))).toEqual([
+      { variable: 'DATABASE_URL', message: expect.stringContaining('is required') },
+    ]);
+  });
+
+  it('names every malformed variable, not only the first', () => {
+    const problems = problemsOf(() =>
+      loadServerConfig({ DATABASE_URL: 'mysql://x@y/z', TEMPORAL_ADDRESS: 'nohost', ARK_NAAN: '12' }),
+    );
+    expect(problems.map((p) => p.variable).sort()).toEqual(['ARK_NAAN', 'DATABASE_URL', 'TEMPORAL_ADDRESS']);
+    expect(String(new ConfigError(problems).message)).toContain('TEMPORAL_ADDRESS: must be host:port');
+  });
+
+  it('refuses the development ARK defaults in production', () => {
+    expect(problemsOf(() => loadServerConfig({ ...base, SHEAF_ENV: 'production' })).map((p) => p.variable)).toEqual([
+      'ARK_NAAN',
+      'ARK_SHOULDER',
+    ]);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadServerConfig({ ...base, TEMPORAL_ADDRESS: '' }).temporal.address).toBe('localhost:7233');
+  });
+});
+
+describe('loadApiConfig', () => {
+  it('requires a JWT secret of at least 32 characters', () => {
+    expect(problemsOf(() => loadApiConfig({ ...base, JWT_SECRET: 'short' }))).toEqual([
+      { variable: 'JWT_SECRET', message: 'must be at least 32 characters' },
+    ]);
+  });
+
+  it('rejects a port out of range by name', () => {
+    const problems = problemsOf(() => loadApiConfig({ ...base, JWT_SECRET: 'x'.repeat(32), API_PORT: '70000' }));
+    expect(problems.map((p) => p.variable)).toEqual(['API_PORT']);
+  });
+});

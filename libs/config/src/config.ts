@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import type { ToolEnv } from '@sheaf/toolchain';
+
+/**
+ * The only place that reads the environment. Each process parses it once at start-up; a bad
+ * or missing variable is an error that names it.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: ReadonlyArray<{ variable: string; message: string }>) {
+    super(
+      'Invalid configuration:\n' + problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const serverSchema = z.object({
+  SHEAF_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  DATABASE_URL: z
+    .string({ required_error: 'is required (postgres://user:password@host:port/database)' })
+    .url('must be a postgres:// URL')
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://'),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('harvest'),
+  TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
+  ARK_NAAN: z.string().regex(/^\d{5}$/, 'must be five digits').optional(),
+  ARK_SHOULDER: z
+    .string()
+    .regex(/^[b-df-hj-km-np-z]+\d$/, 'must be betanumeric letters ending in one digit (e.g. fk4)')
+    .optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  SHEAF_CACHE_DIR: z.string().optional(),
+  SHEAF_TEMPORAL_BIN: z.string().optional(),
+  SHEAF_RCLONE_BIN: z.string().optional(),
+  PATH: z.string().optional(),
+});
+
+const apiSchema = serverSchema.extend({
+  API_PORT: port.default(3001),
+  API_HOST: z.string().default('127.0.0.1'),
+  PORTAL_URL: z.string().url().default('http://localhost:3000'),
+  JWT_SECRET: z.string({ required_error: 'is required (at least 32 characters)' }).min(32, 'must be at least 32 characters'),
+  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(8 * 3600),
+});
+
+/** Development-only ARK defaults (`99999` is the test NAAN, `fk4` the "fake" shoulder). */
+const DEV_ARK = { naan: '99999', shoulder: 'fk4' };
+
+function parse<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  // Empty strings count as unset, as most shells and .env files mean them.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '(environment)'), message: issue.message })),
+    );
+  }
+  return result.data;
+}
+
+function toServerConfig(raw: z.infer<typeof serverSchema>) {
+  if (raw.SHEAF_ENV === 'production') {
+    const problems = [];
+    if (!raw.ARK_NAAN) problems.push({ variable: 'ARK_NAAN', message: 'is required in production (your registered NAAN)' });
+    if (!raw.ARK_SHOULDER) problems.push({ variable: 'ARK_SHOULDER', message: 'is required in production' });
+    if (problems.length) throw new ConfigError(problems);
+  }
+  const tools: ToolEnv = {
+    SHEAF_CACHE_DIR: raw.SHEAF_CACHE_DIR,
+    SHEAF_TEMPORAL_BIN: raw.SHEAF_TEMPORAL_BIN,
+    SHEAF_RCLONE_BIN: raw.SHEAF_RCLONE_BIN,
+    PATH: raw.PATH,
+  };
+  return Object.freeze({
+    env: raw.SHEAF_ENV,
+    databaseUrl: raw.DATABASE_URL,
+    temporal: Object.freeze({
+      address: raw.TEMPORAL_ADDRESS,
+      namespace: raw.TEMPORAL_NAMESPACE,
+      taskQueue: raw.TEMPORAL_TASK_QUEUE,
+      uiUrl: raw.TEMPORAL_UI_URL.replace(/\/$/, ''),
+    }),
+    ark: Object.freeze({ naan: raw.ARK_NAAN ?? DEV_ARK.naan, shoulder: raw.ARK_SHOULDER ?? DEV_ARK.shoulder }),
+    logLevel: raw.LOG_LEVEL,
+    tools: Object.freeze(tools),
+  });
+}
+
+export type ServerConfig = ReturnType<typeof toServerConfig>;
+
+/** Configuration shared by every server process (worker, API, tools). */
+export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  return toServerConfig(parse(serverSchema, env));
+}
+
+export type ApiConfig = ServerConfig & {
+  readonly api: { readonly port: number; readonly host: string; readonly portalUrl: string };
+  readonly jwt: { readonly secret: string; readonly ttlSeconds: number };
+};
+
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const raw = parse(apiSchema, env);
+  return Object.freeze({
+    ...toServerConfig(raw),
+    api: Object.freeze({ port: raw.API_PORT, host: raw.API_HOST, portalUrl: raw.PORTAL_URL.replace(/\/$/, '') }),
+    jwt: Object.freeze({ secret: raw.JWT_SECRET, ttlSeconds: raw.JWT_TTL_SECONDS }),
+  });
+}
+
+const stackSchema = z.object({
+  SHEAF_DATA_DIR: z.string().optional(),
+  DATABASE_URL: serverSchema.shape.DATABASE_URL.optional(),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_UI_URL: z.string().url().optional(),
+  PG_PORT: port.default(5433),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  API_PORT: port.default(3001),
+  WEB_PORT: port.default(3000),
+  SHEAF_ADMIN_EMAIL: z.string().email().default('admin@sheaf.local'),
+  SHEAF_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  SHEAF_CACHE_DIR: z.string().optional(),
+  SHEAF_TEMPORAL_BIN: z.string().optional(),
+  SHEAF_RCLONE_BIN: z.string().optional(),
+  PATH: z.string().optional(),
+});
+
+/**
+ * The local stack's settings (`npm start`): what it runs itself and what it takes from outside
+ * (DATABASE_URL, TEMPORAL_ADDRESS). Every port can be moved.
+ */
+export function loadStackConfig(env: NodeJS.ProcessEnv = process.env) {
+  const raw = parse(stackSchema, env);
+  return Object.freeze({
+    dataDir: raw.SHEAF_DATA_DIR,
+    externalDatabaseUrl: raw.DATABASE_URL,
+    externalTemporal: raw.TEMPORAL_ADDRESS ? { address: raw.TEMPORAL_ADDRESS, uiUrl: raw.TEMPORAL_UI_URL } : undefined,
+    ports: Object.freeze({
+      postgres: raw.PG_PORT,
+      temporal: raw.TEMPORAL_PORT,
+      temporalUi: raw.TEMPORAL_UI_PORT,
+      api: raw.API_PORT,
+      web: raw.WEB_PORT,
+    }),
+    admin: Object.freeze({ email: raw.SHEAF_ADMIN_EMAIL, password: raw.SHEAF_ADMIN_PASSWORD }),
+    tools: Object.freeze({
+      SHEAF_CACHE_DIR: raw.SHEAF_CACHE_DIR,
+      SHEAF_TEMPORAL_BIN: raw.SHEAF_TEMPORAL_BIN,
+      SHEAF_RCLONE_BIN: raw.SHEAF_RCLONE_BIN,
+      PATH: raw.PATH,
+    } satisfies ToolEnv),
+  });
+}
+
+export type StackConfig = ReturnType<typeof loadStackConfig>;

@@ -1,0 +1,1 @@
+export { loadServerConfig, loadApiConfig, loadStackConfig, ConfigError, type ServerConfig, type ApiConfig, type StackConfig } from './config';

@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { HarvestRunEntity } from './entities/harvest-run.entity';
+import { InstrumentDestinationEntity, InstrumentEntity } from './entities/instrument.entity';
+import { StorageLocationEntity } from './entities/storage-location.entity';
+import { UserEntity } from './entities/user.entity';
+import { InitialSchema1732350000000 } from './migrations/1732350000000-initial-schema';
+
+export const ENTITIES = [
+  UserEntity,
+  StorageLocationEntity,
+  InstrumentEntity,
+  InstrumentDestinationEntity,
+  HarvestRunEntity,
+];
+
+/** In order; a migration is never edited once it has landed. */
+export const MIGRATIONS = [InitialSchema1732350000000];
+
+export interface DataSourceOptions {
+  url: string;
+  /** Shown in pg_stat_activity, to tell api, worker and tools apart. */
+  applicationName: string;
+  poolSize?: number;
+}
+
+/** One construction for every process; the schema is owned by migrations, never `synchronize`. */
+export function createDataSource(options: DataSourceOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    applicationName: options.applicationName,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTransactionMode: 'each',
+    extra: { max: options.poolSize ?? 10 },
+  });
+}
+
+/** Applies pending migrations and returns their names. */
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  return applied.map((m) => m.name);
+}

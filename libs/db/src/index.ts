@@ -1,0 +1,5 @@
+export { createDataSource, migrate, ENTITIES, MIGRATIONS, type DataSourceOptions } from './data-source';
+export { UserEntity } from './entities/user.entity';
+export { StorageLocationEntity, STORAGE_TYPES, type StorageType } from './entities/storage-location.entity';
+export { InstrumentEntity, InstrumentDestinationEntity, SOURCE_TYPES, type SourceType } from './entities/instrument.entity';
+export { HarvestRunEntity, HARVEST_TRIGGERS, type HarvestTrigger } from './entities/harvest-run.entity';

@@ -1,0 +1,1 @@
+export { startHarvest, temporalUiWorkflowUrl, type StartHarvestOptions, type StartedHarvest } from './start-harvest';

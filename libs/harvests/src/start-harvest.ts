@@ -1,0 +1,52 @@
+import type { Client } from '@temporalio/client';
+import type { DataSource } from 'typeorm';
+import { HarvestRunEntity, InstrumentEntity, type HarvestTrigger } from '@sheaf/db';
+import { harvest, harvestWorkflowId, searchAttributes } from '@sheaf/workflows';
+
+export interface StartHarvestOptions {
+  dataSource: DataSource;
+  client: Client;
+  taskQueue: string;
+  instrumentId: string;
+  trigger: HarvestTrigger;
+}
+
+export interface StartedHarvest {
+  runId: string;
+  workflowId: string;
+  temporalRunId: string;
+}
+
+/** Link to a workflow's page in the Temporal UI. */
+export function temporalUiWorkflowUrl(uiUrl: string, namespace: string, workflowId: string): string {
+  return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/**
+ * Records a harvest run and starts its workflow. The workflow carries only the run id; the memo
+ * and search attributes let operators find it in the Temporal UI.
+ */
+export async function startHarvest(options: StartHarvestOptions): Promise<StartedHarvest> {
+  const instrument = await options.dataSource.getRepository(InstrumentEntity).findOneByOrFail({ id: options.instrumentId });
+  const runs = options.dataSource.getRepository(HarvestRunEntity);
+  const run = await runs.save(runs.create({ instrumentId: instrument.id, trigger: options.trigger }));
+  const workflowId = harvestWorkflowId(instrument.name, run.id);
+  try {
+    const handle = await options.client.workflow.start(harvest, {
+      taskQueue: options.taskQueue,
+      workflowId,
+      args: [{ runId: run.id }],
+      memo: { instrument: instrument.name, runId: run.id, trigger: options.trigger },
+      typedSearchAttributes: [
+        { key: searchAttributes.instrument, value: instrument.name },
+        { key: searchAttributes.runId, value: run.id },
+        { key: searchAttributes.phase, value: 'queued' },
+      ],
+    });
+    await runs.update({ id: run.id }, { workflowId, temporalRunId: handle.firstExecutionRunId });
+    return { runId: run.id, workflowId, temporalRunId: handle.firstExecutionRunId };
+  } catch (err) {
+    await runs.update({ id: run.id }, { status: 'failed', phase: 'finished', error: `could not start the workflow: ${String(err)}` });
+    throw err;
+  }
+}

@@ -1,0 +1,3 @@
+export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './postgres';
+export { startTemporalDevServer, searchAttributeFlags, type TemporalDevServer, type TemporalDevServerOptions } from './temporal';
+export { spawnService, waitForPort, type Service, type SpawnServiceOptions } from './process';

@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface SpawnServiceOptions {
+  name: string;
+  command: string;
+  args: readonly string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Receives each output line, already prefixed with the service name. */
+  log: (line: string) => void;
+}
+
+export interface Service {
+  readonly name: string;
+  readonly pid: number;
+  /** Resolves with the exit code (or signal) once the process is gone. */
+  readonly exited: Promise<string>;
+  /** SIGTERM to the whole process group, SIGKILL after the grace period. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts a long-running child in its own process group, so stopping it also stops whatever it
+ * started (rclone under a worker, node under next).
+ */
+export function spawnService(options: SpawnServiceOptions): Service {
+  const child: ChildProcess = spawn(options.command, [...options.args], {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${options.name} (${options.command})`);
+  const pid = child.pid;
+  const forward = (stream: NodeJS.ReadableStream | null) => {
+    let pending = '';
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) options.log(`[${options.name}] ${line}`);
+    });
+  };
+  forward(child.stdout);
+  forward(child.stderr);
+  let running = true;
+  const exited = new Promise<string>((resolve) => {
+    child.on('exit', (code, signal) => {
+      running = false;
+      resolve(signal ?? String(code));
+    });
+    child.on('error', (err) => {
+      running = false;
+      resolve(`error: ${err.message}`);
+    });
+  });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // The group is already gone.
+    }
+  };
+  return {
+    name: options.name,
+    pid,
+    exited,
+    async stop(graceMs = 10_000) {
+      if (!running) return;
+      signalGroup('SIGTERM');
+      const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+      // Children that outlived their leader still belong to the group.
+      signalGroup('SIGKILL');
+    },
+  };
+}
+
+/** Polls until something accepts TCP connections on host:port. */
+export async function waitForPort(host: string, port: number, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ host, port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not open ${host}:${port} within ${timeoutMs / 1000} s`);
+    await sleep(200);
+  }
+}

@@ -1,0 +1,1 @@
+export { Rclone, RcloneError, type ListedFile, type RcloneRemote } from './rclone';

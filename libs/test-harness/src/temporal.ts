@@ -1,0 +1,22 @@
+import { defineSearchAttributeKey, type SearchAttributeType } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SEARCH_ATTRIBUTE_TYPES } from '@sheaf/contracts';
+import { requireTool } from '@sheaf/toolchain';
+
+/** The installed Temporal CLI; a missing one fails the test with what to install. */
+export function temporalCliPath(): string {
+  return requireTool('temporal', process.env);
+}
+
+/**
+ * A real Temporal dev server (the installed CLI, never a download) with Sheaf's search
+ * attributes registered. One per spec file; call `teardown()` after.
+ */
+export async function createTemporalTestEnv(): Promise<TestWorkflowEnvironment> {
+  const searchAttributes = Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) =>
+    defineSearchAttributeKey(name, type.toUpperCase() as SearchAttributeType),
+  );
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: temporalCliPath() }, searchAttributes, ip: '127.0.0.1' },
+  });
+}

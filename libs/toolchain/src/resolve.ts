@@ -1,0 +1,103 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { TOOLS, compareVersions, type ToolName } from './tools';
+
+/** The environment variables that steer tool lookup (passed in, so callers stay testable). */
+export interface ToolEnv {
+  /** Root of Sheaf's user-level cache; default `~/.cache/sheaf`. */
+  SHEAF_CACHE_DIR?: string;
+  /** Explicit binary paths, used as given. */
+  SHEAF_TEMPORAL_BIN?: string;
+  SHEAF_RCLONE_BIN?: string;
+  PATH?: string;
+}
+
+export interface FoundTool {
+  path: string;
+  version: string;
+  source: 'env' | 'cache' | 'path';
+}
+
+export function toolCacheDir(env: ToolEnv): string {
+  return env.SHEAF_CACHE_DIR ?? join(homedir(), '.cache', 'sheaf');
+}
+
+/** Where `installTool` puts a pinned build: one GOBIN per tool and version. */
+function cachedBinary(name: ToolName, env: ToolEnv): string {
+  const spec = TOOLS[name];
+  return join(toolCacheDir(env), 'bin', `${spec.name}-${spec.pinned}`, spec.name);
+}
+
+function versionOf(name: ToolName, binary: string): string | undefined {
+  const spec = TOOLS[name];
+  try {
+    const out = execFileSync(binary, [...spec.versionArgs], { encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    return spec.parseVersion(out);
+  } catch {
+    return undefined;
+  }
+}
+
+function onPath(executable: string, env: ToolEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, executable))) return join(dir, executable);
+  }
+  return undefined;
+}
+
+/**
+ * Finds a usable binary: an explicit override, then Sheaf's cache, then PATH (at or above the
+ * minimum version). Returns undefined when none qualifies.
+ */
+export function findTool(name: ToolName, env: ToolEnv): FoundTool | undefined {
+  const spec = TOOLS[name];
+  const override = name === 'temporal' ? env.SHEAF_TEMPORAL_BIN : env.SHEAF_RCLONE_BIN;
+  const candidates: Array<[string | undefined, FoundTool['source']]> = [
+    [override, 'env'],
+    [cachedBinary(name, env), 'cache'],
+    [onPath(spec.name, env), 'path'],
+  ];
+  for (const [path, source] of candidates) {
+    if (!path || !existsSync(path)) continue;
+    const version = versionOf(name, path);
+    if (version && compareVersions(version, spec.minimum) >= 0) return { path, version, source };
+    if (source === 'env') {
+      throw new Error(`${name} at ${path} reports version ${version ?? 'unknown'}; Sheaf needs ${spec.minimum} or later`);
+    }
+  }
+  return undefined;
+}
+
+/** Like findTool, but a missing tool is an error that says how to install it. */
+export function requireTool(name: ToolName, env: ToolEnv): string {
+  const found = findTool(name, env);
+  if (found) return found.path;
+  const spec = TOOLS[name];
+  throw new Error(
+    `${spec.name} >= ${spec.minimum} not found (needed for ${spec.why}). ` +
+      `Run 'npm run bootstrap' (it runs: go install ${spec.goModule}@v${spec.pinned}) ` +
+      `or put a ${spec.name} binary of that version on PATH.`,
+  );
+}
+
+/** Builds the pinned version with `go install` into the cache, streaming Go's output. */
+export async function installTool(name: ToolName, env: ToolEnv, log: (line: string) => void): Promise<FoundTool> {
+  const spec = TOOLS[name];
+  const target = cachedBinary(name, env);
+  const gobin = join(target, '..');
+  mkdirSync(gobin, { recursive: true });
+  log(`building ${spec.name} v${spec.pinned} with go install (the first build takes minutes)`);
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('go', ['install', `${spec.goModule}@v${spec.pinned}`], {
+      env: { ...process.env, GOBIN: gobin, GOFLAGS: '-trimpath' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('error', (err) => reject(new Error(`cannot run go (Go >= 1.26 is needed to build ${spec.name}): ${err.message}`)));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install ${spec.goModule} exited with ${code}`))));
+  });
+  const found = findTool(name, { ...env, PATH: '' });
+  if (!found) throw new Error(`go install finished but ${target} does not report a usable version`);
+  return found;
+}

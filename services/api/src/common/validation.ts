@@ -1,0 +1,27 @@
+import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { DomainError } from './domain-error';
+
+/** The first failing constraint, with its field path (`a.b[0].c` style). */
+function firstProblem(errors: ValidationError[], parent = ''): { field: string; message: string } | undefined {
+  for (const error of errors) {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    const message = error.constraints ? Object.values(error.constraints)[0] : undefined;
+    if (message) return { field, message };
+    const nested = firstProblem(error.children ?? [], field);
+    if (nested) return nested;
+  }
+  return undefined;
+}
+
+/** One global pipe: whitelist, reject unknown fields, name the bad field. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    transform: true,
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    exceptionFactory: (errors) => {
+      const problem = firstProblem(errors) ?? { field: undefined, message: 'invalid request' };
+      return new DomainError('invalid', 'validation_failed', problem.message, problem.field);
+    },
+  });
+}

@@ -1,0 +1,24 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { createDataSource } from '@sheaf/db';
+import { API_CONFIG, type ApiConfig } from '../config';
+
+/** The shared TypeORM data source (schema owned by migrations; the API never synchronizes). */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: DataSource,
+      inject: [API_CONFIG],
+      useFactory: (config: ApiConfig) => createDataSource({ url: config.databaseUrl, applicationName: 'sheaf-api' }).initialize(),
+    },
+  ],
+  exports: [DataSource],
+})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

@@ -1,0 +1,16 @@
+import { SwaggerModule } from '@nestjs/swagger';
+import { loadApiConfig } from '@sheaf/config';
+import { buildOpenApi, createApp } from './app.factory';
+
+async function main(): Promise<void> {
+  const config = loadApiConfig();
+  const app = await createApp(config);
+  SwaggerModule.setup('api/docs', app, buildOpenApi(app));
+  await app.listen(config.api.port, config.api.host);
+  process.stdout.write(`sheaf api listening on http://${config.api.host}:${config.api.port} (docs at /api/docs)\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`sheaf api: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,35 @@
+import { existsSync } from 'node:fs';
+import { NativeConnection } from '@temporalio/worker';
+import { loadServerConfig } from '@sheaf/config';
+import { createDataSource } from '@sheaf/db';
+import { requireTool } from '@sheaf/toolchain';
+import { WORKFLOW_BUNDLE_PATH } from './workflow-bundle';
+import { createHarvestWorker } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadServerConfig();
+  if (!existsSync(WORKFLOW_BUNDLE_PATH)) {
+    throw new Error(`workflow bundle ${WORKFLOW_BUNDLE_PATH} is missing: run 'npm run build' first`);
+  }
+  const rcloneBinary = requireTool('rclone', config.tools);
+  const dataSource = createDataSource({ url: config.databaseUrl, applicationName: 'sheaf-worker' });
+  await dataSource.initialize();
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await createHarvestWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    dataSource,
+    rcloneBinary,
+    workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
+  });
+  // The SDK's runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once drained.
+  await worker.run();
+  await connection.close();
+  await dataSource.destroy();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`sheaf worker: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs everything Sheaf needs on a fresh machine, idempotently: Debian packages for the
+# tests, npm packages, the Temporal CLI and rclone (built from their Go modules into
+# ~/.cache/sheaf), then builds the workspace. What is already there at the right version is kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$SECONDS
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+elapsed() { printf '   (%ss)\n' "$((SECONDS - $1))"; }
+
+step "Debian packages (samba for the SMB test share, chromium for browser tests)"
+t=$SECONDS
+missing=()
+for pkg in samba chromium; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "   already installed"
+elif [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null; then
+  sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  echo "   installing: ${missing[*]}"
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "   missing ${missing[*]} and no root: the tests that need them will fail and say so." >&2
+  echo "   install with: sudo apt-get install ${missing[*]}" >&2
+fi
+elapsed $t
+
+step "npm packages"
+t=$SECONDS
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ -f node_modules/.sheaf-lock-hash ] && [ "$(cat node_modules/.sheaf-lock-hash)" = "$lock_hash" ]; then
+  echo "   up to date with package-lock.json"
+else
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.sheaf-lock-hash
+fi
+elapsed $t
+
+step "compile TypeScript"
+t=$SECONDS
+npx --no-install tsc -b
+elapsed $t
+
+step "Temporal CLI and rclone"
+t=$SECONDS
+node tools/dist/bootstrap/install-tools.js
+elapsed $t
+
+step "workflow bundle and portal"
+t=$SECONDS
+npm run --silent bundle -w @sheaf/worker
+node tools/dist/bootstrap/build-web.js
+elapsed $t
+
+printf '\nbootstrap done in %ss\n' "$((SECONDS - start))"

@@ -1,0 +1,31 @@
+/**
+ * Builds the portal only when its inputs changed since the last build: `next build` takes a
+ * minute, and the start command runs the bootstrap every time.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+const INPUTS = ['web/src', 'web/public', 'web/next.config.ts', 'web/tsconfig.json', 'web/package.json', 'libs/contracts/src', 'package-lock.json'];
+const STAMP = join(ROOT, 'web', '.next', 'sheaf-input-hash');
+
+function hashTree(hash: ReturnType<typeof createHash>, path: string): void {
+  if (!existsSync(path)) return;
+  if (statSync(path).isDirectory()) {
+    for (const entry of readdirSync(path).sort()) hashTree(hash, join(path, entry));
+  } else {
+    hash.update(path).update(readFileSync(path));
+  }
+}
+
+const hash = createHash('sha256');
+for (const input of INPUTS) hashTree(hash, join(ROOT, input));
+const digest = hash.digest('hex');
+if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === digest && existsSync(join(ROOT, 'web', '.next', 'BUILD_ID'))) {
+  process.stdout.write('   portal build up to date\n');
+} else {
+  execFileSync('npm', ['run', '--silent', 'build', '-w', '@sheaf/web'], { cwd: ROOT, stdio: 'inherit' });
+  writeFileSync(STAMP, digest);
+}

@@ -1,0 +1,55 @@
+import type { ReactNode } from 'react';
+import Link from 'next/link';
+import type { UserSummary } from '@sheaf/contracts';
+import AppBar from '@mui/material/AppBar';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
+import Container from '@mui/material/Container';
+import Stack from '@mui/material/Stack';
+import Toolbar from '@mui/material/Toolbar';
+import Typography from '@mui/material/Typography';
+
+import { LogoutButton } from './logout-button';
+import { NAVIGATION } from './navigation';
+
+export function DashboardShell({ user, children }: { user: UserSummary; children: ReactNode }) {
+  return (
+    <Box sx={{ minHeight: '100dvh', bgcolor: 'background.default' }}>
+      <AppBar position="sticky" sx={{ borderBottom: 1, borderColor: 'divider', bgcolor: 'background.paper' }}>
+        <Toolbar sx={{ gap: 2 }}>
+          <Typography
+            component={Link}
+            href="/"
+            variant="h6"
+            sx={{ fontWeight: 700, color: 'primary.main', textDecoration: 'none' }}
+          >
+            Sheaf
+          </Typography>
+          <Box component="nav" aria-label="Main" sx={{ display: 'flex', gap: 0.5, flexGrow: 1 }}>
+            {NAVIGATION.map((item) => (
+              <Button key={item.href} component={Link} href={item.href} color="inherit">
+                {item.label}
+              </Button>
+            ))}
+          </Box>
+          <Stack direction="row" spacing={1.5} sx={{ alignItems: 'center' }}>
+            <Box sx={{ textAlign: 'right', display: { xs: 'none', sm: 'block' } }}>
+              <Typography variant="body2" sx={{ fontWeight: 600, lineHeight: 1.2 }}>
+                {user.displayName}
+              </Typography>
+              <Typography variant="caption" color="text.secondary">
+                {user.email}
+              </Typography>
+            </Box>
+            <Chip label={user.role} size="small" color={user.role === 'admin' ? 'primary' : 'default'} variant="outlined" />
+            <LogoutButton />
+          </Stack>
+        </Toolbar>
+      </AppBar>
+      <Container component="main" maxWidth="lg" sx={{ py: 4 }}>
+        {children}
+      </Container>
+    </Box>
+  );
+}

@@ -1,0 +1,25 @@
+'use client';
+
+import Alert from '@mui/material/Alert';
+import AlertTitle from '@mui/material/AlertTitle';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+
+export default function ErrorPage({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
+  return (
+    <Box component="main" sx={{ minHeight: '100dvh', display: 'grid', placeItems: 'center', px: 2 }}>
+      <Alert
+        severity="error"
+        sx={{ maxWidth: 480 }}
+        action={
+          <Button color="inherit" size="small" onClick={reset}>
+            Try again
+          </Button>
+        }
+      >
+        <AlertTitle>Something went wrong</AlertTitle>
+        {error.digest ? `Reference: ${error.digest}` : 'Please try again.'}
+      </Alert>
+    </Box>
+  );
+}

@@ -1,0 +1,69 @@
+import 'server-only';
+
+import type { ApiError, LoginRequest, LoginResponse, UserSummary } from '@sheaf/contracts';
+
+import { serverConfig } from './server-config';
+
+/** What a call to the API came to; transport failures are a value, not an exception. */
+export type ApiResult<T> =
+  | { kind: 'ok'; data: T }
+  | { kind: 'error'; error: ApiError }
+  | { kind: 'unreachable' };
+
+export const API_UNREACHABLE: ApiError = {
+  statusCode: 502,
+  code: 'API_UNREACHABLE',
+  message: 'The Sheaf API cannot be reached. Please try again in a moment.',
+};
+
+function isApiError(value: unknown): value is ApiError {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.statusCode === 'number' && typeof v.code === 'string' && typeof v.message === 'string';
+}
+
+async function callApi<T>(path: string, init: RequestInit): Promise<ApiResult<T>> {
+  let response: Response;
+  try {
+    response = await fetch(`${serverConfig.apiUrl}${path}`, {
+      ...init,
+      cache: 'no-store',
+      signal: AbortSignal.timeout(serverConfig.apiTimeoutMs),
+    });
+  } catch {
+    return { kind: 'unreachable' };
+  }
+
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+
+  if (response.ok) return { kind: 'ok', data: body as T };
+  if (isApiError(body)) return { kind: 'error', error: body };
+  return {
+    kind: 'error',
+    error: {
+      statusCode: response.status,
+      code: 'UNEXPECTED_RESPONSE',
+      message: `The Sheaf API answered ${response.status} ${response.statusText}`.trim(),
+    },
+  };
+}
+
+export function login(credentials: LoginRequest): Promise<ApiResult<LoginResponse>> {
+  return callApi<LoginResponse>('/api/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(credentials),
+  });
+}
+
+export function fetchCurrentUser(accessToken: string): Promise<ApiResult<UserSummary>> {
+  return callApi<UserSummary>('/api/auth/me', {
+    method: 'GET',
+    headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+  });
+}

@@ -1,0 +1,32 @@
+import 'server-only';
+
+import { cache } from 'react';
+import { cookies } from 'next/headers';
+import { redirect } from 'next/navigation';
+import type { UserSummary } from '@sheaf/contracts';
+
+import { fetchCurrentUser } from './api-server';
+import { SESSION_COOKIE } from './session-cookie';
+
+export type CurrentUser = { kind: 'signed-in'; user: UserSummary } | { kind: 'api-unreachable' };
+
+/**
+ * The signed-in user for this request (deduplicated per request). Redirects to the login page
+ * when there is no session or the API rejects it; any other API failure is thrown to the
+ * nearest error boundary.
+ */
+export const requireCurrentUser = cache(async (): Promise<CurrentUser> => {
+  const token = (await cookies()).get(SESSION_COOKIE)?.value;
+  if (!token) redirect('/login?expired=1');
+
+  const result = await fetchCurrentUser(token);
+  switch (result.kind) {
+    case 'ok':
+      return { kind: 'signed-in', user: result.data };
+    case 'unreachable':
+      return { kind: 'api-unreachable' };
+    case 'error':
+      if (result.error.statusCode === 401) redirect('/login?expired=1');
+      throw new Error(`Loading the current user failed: ${result.error.code} ${result.error.message}`);
+  }
+});

@@ -1,0 +1,23 @@
+import 'server-only';
+
+/**
+ * The portal's only server-side configuration, and the only place that reads the environment.
+ * Nothing here reaches the browser: the portal talks to the API from the server only.
+ */
+const DEFAULT_API_URL = 'http://127.0.0.1:3001';
+
+function readApiUrl(): string {
+  const raw = process.env.SHEAF_API_URL?.trim() || DEFAULT_API_URL;
+  try {
+    // Validate early and drop trailing slashes so callers can append `/api/...`.
+    return new URL(raw).toString().replace(/\/+$/, '');
+  } catch {
+    throw new Error(`SHEAF_API_URL is not a valid URL: ${JSON.stringify(raw)}`);
+  }
+}
+
+export const serverConfig = {
+  apiUrl: readApiUrl(),
+  /** How long the portal waits for the API before calling it unreachable. */
+  apiTimeoutMs: 10_000,
+} as const;

@@ -1,0 +1,41 @@
+/**
+ * Names shared by the workflow, the worker, the API and tests: defined once, imported by all.
+ * Deterministic code only (this file is bundled into the workflow sandbox).
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery } from '@temporalio/workflow';
+import type { HarvestPhase } from '@sheaf/contracts';
+
+export interface HarvestInput {
+  /** Row id in harvest_runs; everything else is read from Postgres by the activities. */
+  runId: string;
+}
+
+export interface HarvestProgress {
+  phase: HarvestPhase;
+  filesTotal: number;
+  bytesTotal: number;
+  filesDone: number;
+  bytesDone: number;
+  filesFailed: number;
+}
+
+export interface HarvestResult extends HarvestProgress {
+  status: 'succeeded' | 'failed';
+}
+
+export const progressQuery = defineQuery<HarvestProgress>('progress');
+
+/** One harvest workflow per run; the run id keeps ids unique, the instrument name makes them readable. */
+export function harvestWorkflowId(instrumentName: string, runId: string): string {
+  return `harvest-${instrumentName}-${runId}`;
+}
+
+export const searchAttributes = {
+  instrument: defineSearchAttributeKey('SheafInstrument', SearchAttributeType.KEYWORD),
+  runId: defineSearchAttributeKey('SheafRunId', SearchAttributeType.KEYWORD),
+  phase: defineSearchAttributeKey('SheafPhase', SearchAttributeType.KEYWORD),
+  filesDone: defineSearchAttributeKey('SheafFilesDone', SearchAttributeType.INT),
+  filesTotal: defineSearchAttributeKey('SheafFilesTotal', SearchAttributeType.INT),
+  bytesDone: defineSearchAttributeKey('SheafBytesDone', SearchAttributeType.INT),
+} as const;
