@@ -31,7 +31,10 @@ lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ -f node_modules/.sheaf-lock-hash ] && [ "$(cat node_modules/.sheaf-lock-hash)" = "$lock_hash" ]; then
   echo "   up to date with package-lock.json"
 else
-  npm ci --no-audit --no-fund --loglevel=error
+  # Not `npm ci`: the registry here lacks some other platforms' optional binaries (e.g.
+  # @swc/core-darwin-*), which npm leaves out of the lock file and `npm ci` then calls out of
+  # sync. `npm install` installs what the lock file pins.
+  npm install --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > node_modules/.sheaf-lock-hash
 fi
 elapsed $t

@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   CancellationScope,
   isCancellation,
   proxyActivities,
@@ -58,9 +59,15 @@ export async function harvest(input: HarvestInput): Promise<HarvestResult> {
     await CancellationScope.nonCancellable(() =>
       finishRun(input.runId, {
         status: isCancellation(err) ? 'cancelled' : 'failed',
-        error: err instanceof Error ? err.message : String(err),
+        error: describeFailure(err),
       }),
     );
     throw err;
   }
+}
+
+/** The activity's own message rather than Temporal's wrapper ("Activity task failed"). */
+function describeFailure(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
 }

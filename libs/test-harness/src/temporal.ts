@@ -1,5 +1,6 @@
 import { defineSearchAttributeKey, type SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTE_TYPES } from '@sheaf/contracts';
 import { requireTool } from '@sheaf/toolchain';
 
@@ -13,6 +14,8 @@ export function temporalCliPath(): string {
  * attributes registered. One per spec file; call `teardown()` after.
  */
 export async function createTemporalTestEnv(): Promise<TestWorkflowEnvironment> {
+  // Workers log every state change at INFO; tests show warnings and errors only.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const searchAttributes = Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) =>
     defineSearchAttributeKey(name, type.toUpperCase() as SearchAttributeType),
   );

@@ -1,6 +1,6 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
-import { WORKFLOW_BUNDLE_PATH, WORKFLOWS_ENTRY } from './workflow-bundle';
+import { WORKFLOW_BUNDLE_PATH, WORKFLOWS_ENTRY } from './bundle-paths';
 
 /** Build step: prebuilds the workflow bundle so workers start without webpack. */
 async function main(): Promise<void> {

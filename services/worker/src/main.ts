@@ -3,7 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadServerConfig } from '@sheaf/config';
 import { createDataSource } from '@sheaf/db';
 import { requireTool } from '@sheaf/toolchain';
-import { WORKFLOW_BUNDLE_PATH } from './workflow-bundle';
+import { WORKFLOW_BUNDLE_PATH } from './bundle-paths';
 import { createHarvestWorker } from './worker';
 
 async function main(): Promise<void> {

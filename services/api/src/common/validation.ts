@@ -5,7 +5,9 @@ import { DomainError } from './domain-error';
 function firstProblem(errors: ValidationError[], parent = ''): { field: string; message: string } | undefined {
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const message = error.constraints ? Object.values(error.constraints)[0] : undefined;
+    // class-validator runs decorators bottom-up; DTOs list the type check first, so the last
+    // failed constraint is the most fundamental one ("must be a string" before "too long").
+    const message = error.constraints ? Object.values(error.constraints).at(-1) : undefined;
     if (message) return { field, message };
     const nested = firstProblem(error.children ?? [], field);
     if (nested) return nested;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Connection } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { CheckResult, ReadinessResponse } from '@sheaf/contracts';
+import { TemporalProbe } from '../temporal/temporal.module';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -26,14 +26,16 @@ async function check(probe: () => Promise<unknown>): Promise<CheckResult> {
 export class HealthService {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(Connection) private readonly temporal: Connection,
+    @Inject(TemporalProbe) private readonly probe: TemporalProbe,
   ) {}
 
   async readiness(): Promise<ReadinessResponse> {
     const [database, temporal] = await Promise.all([
       check(() => this.dataSource.query('SELECT 1')),
       check(() =>
-        this.temporal.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => this.temporal.workflowService.getSystemInfo({})),
+        this.probe.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () =>
+          this.probe.connection.workflowService.getSystemInfo({}),
+        ),
       ),
     ]);
     return { status: database.ok && temporal.ok ? 'ready' : 'unready', checks: { database, temporal } };

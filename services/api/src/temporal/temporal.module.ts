@@ -3,8 +3,16 @@ import { Client, Connection } from '@temporalio/client';
 import { API_CONFIG, type ApiConfig } from '../config';
 
 /**
- * The Temporal client. The connection is lazy, so the API starts (and reports "not ready")
- * while Temporal is down, and reconnects when it returns.
+ * A second connection for readiness probes, without the client's gRPC retry interceptor: a
+ * probe must answer now, and a retry timer left behind by a failed probe would outlive it.
+ */
+export class TemporalProbe {
+  constructor(readonly connection: Connection) {}
+}
+
+/**
+ * The Temporal client. Connections are lazy, so the API starts (and reports "not ready") while
+ * Temporal is down, and reconnects when it returns.
  */
 @Global()
 @Module({
@@ -19,13 +27,21 @@ import { API_CONFIG, type ApiConfig } from '../config';
       inject: [Connection, API_CONFIG],
       useFactory: (connection: Connection, config: ApiConfig) => new Client({ connection, namespace: config.temporal.namespace }),
     },
+    {
+      provide: TemporalProbe,
+      inject: [API_CONFIG],
+      useFactory: (config: ApiConfig) => new TemporalProbe(Connection.lazy({ address: config.temporal.address, interceptors: [] })),
+    },
   ],
-  exports: [Connection, Client],
+  exports: [Connection, Client, TemporalProbe],
 })
 export class TemporalModule implements OnApplicationShutdown {
-  constructor(@Inject(Connection) private readonly connection: Connection) {}
+  constructor(
+    @Inject(Connection) private readonly connection: Connection,
+    @Inject(TemporalProbe) private readonly probe: TemporalProbe,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.connection.close();
+    await Promise.all([this.connection.close(), this.probe.connection.close()]);
   }
 }

@@ -12,7 +12,13 @@ export interface HarvestActivityDeps {
 }
 
 /** Non-retryable failure types: retrying cannot fix them. */
-export const FAILURE_TYPES = { invalidConfig: 'InvalidConfig', notFound: 'NotFound' } as const;
+export const FAILURE_TYPES = { invalidConfig: 'InvalidConfig', notFound: 'NotFound', sourceUnusable: 'SourceUnusable' } as const;
+
+/**
+ * rclone exit codes that retrying cannot fix: 3 directory not found, 7 fatal (e.g. refused
+ * credentials). Others (network trouble, temporary errors) are retried by Temporal.
+ */
+const PERMANENT_RCLONE_EXITS = new Set([3, 7]);
 
 const HEARTBEAT_EVERY_FILES = 1000;
 const HEARTBEAT_INTERVAL_MS = 10_000;
@@ -67,8 +73,10 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     });
   }
 
-  /** rclone failures are retried by Temporal unless the activity was cancelled. */
   function rethrow(err: unknown): never {
+    if (err instanceof RcloneError && err.exitCode !== undefined && PERMANENT_RCLONE_EXITS.has(err.exitCode)) {
+      throw ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.sourceUnusable);
+    }
     if (err instanceof RcloneError) throw new Error(err.message);
     throw err;
   }

@@ -1,0 +1,88 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { JwtService } from '@nestjs/jwt';
+import request from 'supertest';
+import { hashPassword } from '@sheaf/crypto';
+import { UserEntity } from '@sheaf/db';
+import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
+import { createTestApp } from './app';
+
+describe('auth: login, current user, deny by default', () => {
+  let db: TestDatabase;
+  let app: NestExpressApplication;
+  let userId: string;
+  const password = 'a long and correct password';
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // Temporal is not needed here: the client connects lazily and nothing calls it.
+    app = await createTestApp(db.url, '127.0.0.1:1');
+    const user = await db.dataSource
+      .getRepository(UserEntity)
+      .save({ email: 'grace@example.org', displayName: 'Grace Hopper', role: 'user', passwordHash: await hashPassword(password) });
+    userId = user.id;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  const login = (body: object) => request(app.getHttpServer()).post('/api/auth/login').send(body);
+
+  it('logs in with the right password (email case-insensitive) and returns who the token belongs to', async () => {
+    const res = await login({ email: 'Grace@Example.org', password }).expect(200);
+    expect(res.body).toEqual({
+      accessToken: expect.any(String),
+      expiresIn: 8 * 3600,
+      user: { id: userId, email: 'grace@example.org', displayName: 'Grace Hopper', role: 'user' },
+    });
+    const me = await request(app.getHttpServer()).get('/api/auth/me').set('Authorization', `Bearer ${res.body.accessToken}`).expect(200);
+    expect(me.body).toEqual(res.body.user);
+  });
+
+  it('refuses a wrong password and an unknown email with the same answer', async () => {
+    const wrong = await login({ email: 'grace@example.org', password: 'nope' }).expect(401);
+    const unknown = await login({ email: 'nobody@example.org', password: 'nope' }).expect(401);
+    expect(wrong.body).toEqual({ statusCode: 401, code: 'invalid_credentials', message: 'Wrong email or password' });
+    expect(unknown.body).toEqual(wrong.body);
+  });
+
+  it.each([
+    [{ email: 'not-an-email', password }, 'email', 'email must be an email address'],
+    [{ email: 'grace@example.org' }, 'password', 'password must be a string'],
+    [{ email: 'grace@example.org', password: '' }, 'password', 'password must not be empty'],
+    [{ email: 'grace@example.org', password: 42 }, 'password', 'password must be a string'],
+    [{ email: 'grace@example.org', password, role: 'admin' }, 'role', 'property role should not exist'],
+  ])('rejects %j with 400 naming the field', async (body, field, message) => {
+    const res = await login(body).expect(400);
+    expect(res.body).toEqual({ statusCode: 400, code: 'validation_failed', message, field });
+  });
+
+  it('answers malformed JSON with a 400 in the standard error shape', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/json')
+      .send('{"email": ')
+      .expect(400);
+    expect(res.body).toEqual({ statusCode: 400, code: 'bad_request', message: expect.any(String) });
+  });
+
+  it('denies every non-public route without a valid token', async () => {
+    const server = app.getHttpServer();
+    await request(server).get('/api/auth/me').expect(401);
+    await request(server).get('/api/auth/me').set('Authorization', 'Bearer not-a-jwt').expect(401);
+    const forged = await new JwtService({ secret: 'another-secret-of-sufficient-length!' }).signAsync({ sub: userId, role: 'admin' });
+    await request(server).get('/api/auth/me').set('Authorization', `Bearer ${forged}`).expect(401);
+  });
+
+  it("stops a disabled user's existing tokens at once", async () => {
+    const res = await login({ email: 'grace@example.org', password }).expect(200);
+    await db.dataSource.getRepository(UserEntity).update({ id: userId }, { disabledAt: new Date() });
+    try {
+      await request(app.getHttpServer()).get('/api/auth/me').set('Authorization', `Bearer ${res.body.accessToken}`).expect(401);
+      await login({ email: 'grace@example.org', password }).expect(401);
+    } finally {
+      await db.dataSource.getRepository(UserEntity).update({ id: userId }, { disabledAt: null });
+    }
+  });
+});

@@ -1,0 +1,62 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { startTemporalDevServer, type TemporalDevServer } from '@sheaf/local-infra';
+import { createTestDatabase, freePort, makeTempDir, temporalCliPath, type TempDir, type TestDatabase } from '@sheaf/test-harness';
+import { createTestApp } from './app';
+
+describe('health and readiness against real PostgreSQL and Temporal', () => {
+  let db: TestDatabase;
+  let dir: TempDir;
+  let temporal: TemporalDevServer;
+  let app: NestExpressApplication;
+  let port: number;
+
+  const startTemporal = async () =>
+    startTemporalDevServer({
+      binary: temporalCliPath(),
+      dbFile: `${dir.path}/temporal.db`,
+      port,
+      uiPort: await freePort(),
+      namespace: 'default',
+      log: () => undefined,
+    });
+
+  beforeAll(async () => {
+    [db, dir, port] = await Promise.all([createTestDatabase(), makeTempDir(), freePort()]);
+    temporal = await startTemporal();
+    app = await createTestApp(db.url, temporal.address);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await temporal?.stop();
+    await db?.drop();
+    await dir?.cleanup();
+  });
+
+  it('answers /health without authentication', async () => {
+    await request(app.getHttpServer()).get('/health').expect(200, { status: 'ok' });
+  });
+
+  it('is ready while both dependencies answer, 503 while Temporal is stopped, and ready again after it returns', async () => {
+    const server = app.getHttpServer();
+    const ready = await request(server).get('/ready').expect(200);
+    expect(ready.body).toEqual({ status: 'ready', checks: { database: { ok: true }, temporal: { ok: true } } });
+
+    await temporal.stop();
+    const down = await request(server).get('/ready').expect(503);
+    expect(down.body.status).toBe('unready');
+    expect(down.body.checks.database).toEqual({ ok: true });
+    expect(down.body.checks.temporal.ok).toBe(false);
+    expect(down.body.checks.temporal.error).toEqual(expect.any(String));
+
+    temporal = await startTemporal();
+    // The client reconnects on its own; allow it a few attempts.
+    let status = 0;
+    for (let attempt = 0; attempt < 30 && status !== 200; attempt++) {
+      status = (await request(server).get('/ready')).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(status).toBe(200);
+  });
+});

@@ -1,0 +1,143 @@
+import { Client, Connection } from '@temporalio/client';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, readFile, readdir } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { freePort, makeTempDir, type TempDir } from '@sheaf/test-harness';
+
+const ROOT = resolve(__dirname, '..', '..');
+const STACK = join(ROOT, 'tools/dist/stack/main.js');
+
+interface RunningStack {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `npm start`'s program and waits for its "running" banner. */
+async function startStack(env: NodeJS.ProcessEnv): Promise<RunningStack> {
+  if (!existsSync(STACK)) throw new Error(`${STACK} is missing: run 'npm run bootstrap' (it builds the stack) first`);
+  const child = spawn(process.execPath, [STACK], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 120_000;
+  while (!output.includes('Press Ctrl-C to stop.')) {
+    if (child.exitCode !== null) throw new Error(`the stack exited during start-up:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`the stack did not come up within 120 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { child, output: () => output, exited };
+}
+
+async function stopStack(stack: RunningStack): Promise<number | null> {
+  stack.child.kill('SIGINT');
+  return stack.exited;
+}
+
+async function files(root: string): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) out.set(relative(root, join(entry.parentPath, entry.name)), await readFile(join(entry.parentPath, entry.name)));
+  }
+  return out;
+}
+
+async function portOpen(port: number): Promise<boolean> {
+  return fetch(`http://127.0.0.1:${port}/`).then(
+    () => true,
+    () => false,
+  );
+}
+
+describe('the start command (npm start)', () => {
+  let dir: TempDir;
+  let ports: Record<string, number>;
+  let env: NodeJS.ProcessEnv;
+  const password = 'stack-test-password';
+
+  beforeAll(async () => {
+    dir = await makeTempDir('sheaf-stack-');
+    // As root, PostgreSQL runs as 'postgres', which must be able to enter the data folder.
+    await chmod(dir.path, 0o755);
+    ports = {
+      PG_PORT: await freePort(),
+      TEMPORAL_PORT: await freePort(),
+      TEMPORAL_UI_PORT: await freePort(),
+      API_PORT: await freePort(),
+      WEB_PORT: await freePort(),
+    };
+    env = {
+      SHEAF_DATA_DIR: dir.path,
+      SHEAF_ADMIN_PASSWORD: password,
+      DATABASE_URL: '',
+      TEMPORAL_ADDRESS: '',
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    };
+  });
+
+  afterAll(() => dir?.cleanup());
+
+  it('brings everything up, harvests the demo instrument, stops cleanly on Ctrl-C, and reuses its data on a second start', async () => {
+    const first = await startStack(env);
+    try {
+      const api = `http://127.0.0.1:${ports.API_PORT}`;
+      expect(first.output()).toContain(`Admin login   admin@sheaf.local / ${password}`);
+
+      const ready = await fetch(`${api}/ready`);
+      expect(ready.status).toBe(200);
+      const login = await fetch(`${api}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'admin@sheaf.local', password }),
+      });
+      expect(login.status).toBe(200);
+      expect((await fetch(`${api}/api/docs`)).status).toBe(200);
+      const portal = await fetch(`http://127.0.0.1:${ports.WEB_PORT}/login`);
+      expect(portal.status).toBe(200);
+      expect(await portal.text()).toContain('Sign in');
+
+      // The demo harvest is a real workflow; the UI lists it.
+      const workflowId = /Demo harvest {2}\S+\/workflows\/(\S+)/.exec(first.output())?.[1];
+      expect(workflowId).toMatch(/^harvest-demo-instrument-/);
+      const connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_PORT}` });
+      try {
+        const result = await new Client({ connection }).workflow.getHandle(workflowId!).result();
+        expect(result).toMatchObject({ status: 'succeeded', filesFailed: 0 });
+        expect(result.filesDone).toBeGreaterThan(30);
+      } finally {
+        await connection.close();
+      }
+      const ui = await fetch(
+        `http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/api/v1/namespaces/default/workflows?query=${encodeURIComponent(`WorkflowId="${workflowId}"`)}`,
+      );
+      expect(ui.status).toBe(200);
+      expect(await ui.text()).toContain(workflowId);
+
+      const source = await files(join(dir.path, 'demo-instrument'));
+      const landed = await files(join(dir.path, 'storage', 'demo-instrument'));
+      expect([...landed.keys()].sort()).toEqual([...source.keys()].sort());
+      for (const [path, content] of source) expect(landed.get(path)?.equals(content)).toBe(true);
+    } finally {
+      expect(await stopStack(first)).toBe(0);
+    }
+    expect(first.output()).toContain('stopped PostgreSQL');
+    for (const port of [ports.API_PORT, ports.WEB_PORT, ports.TEMPORAL_UI_PORT]) expect(await portOpen(port)).toBe(false);
+
+    const second = await startStack(env);
+    try {
+      expect(second.output()).toContain('database schema up to date');
+      // The password is printed only when the account is created.
+      expect(second.output()).not.toContain(password);
+      const login = await fetch(`http://127.0.0.1:${ports.API_PORT}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'admin@sheaf.local', password }),
+      });
+      expect(login.status).toBe(200);
+    } finally {
+      expect(await stopStack(second)).toBe(0);
+    }
+  }, 300_000);
+});
