@@ -1,8 +1,8 @@
-import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
-import { UserEntity } from './entities/user.entity';
-import { MIGRATIONS } from './data-source';
+import { MIGRATIONS, UserEntity } from '@sheaf/db';
+import { createTestDatabase, type TestDatabase } from './database';
 
-describe('migrations on a real PostgreSQL', () => {
+// Here rather than in libs/db: db's tests importing the harness would make a dependency cycle.
+describe('a test database carries the real migrations and their constraints', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase();
