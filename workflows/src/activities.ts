@@ -1,26 +1,40 @@
 /**
  * The activity interface the harvest workflow calls. Implemented in services/worker
  * (`createHarvestActivities`); only the types live here, so workflow code never imports
- * server code.
+ * server code. Payloads carry ids and counts only: file lists stay in Postgres.
  */
 export interface DiscoverResult {
+  /** Everything the listing saw. */
+  listedFiles: number;
+  listedBytes: number;
+  /** What this run takes on: new, changed and earlier failed or held versions. */
   files: number;
   bytes: number;
+  /** Still inside the quiet period: left for a later run. */
+  deferred: number;
+  batches: number;
 }
 
-export interface TransferResult {
+export interface BatchResult {
+  /** Verified at every destination. */
   files: number;
   bytes: number;
   failed: number;
+  skipped: number;
+  held: number;
+  /** Changed while being harvested: left for a later run. */
+  deferred: number;
 }
 
+export type BeginRunResult = { acquired: true; instrumentName: string } | { acquired: false; instrumentName: string; holderRunId: string };
+
 export interface HarvestActivities {
-  /** Marks the run running and returns the instrument's name. */
-  beginRun(runId: string): Promise<{ instrumentName: string }>;
-  /** Lists the source and records what is there. */
+  /** Marks the run running and takes the instrument's lease (one harvest per instrument). */
+  beginRun(runId: string): Promise<BeginRunResult>;
+  /** Lists the source into staging and plans the run's batches. */
   discover(runId: string): Promise<DiscoverResult>;
-  /** Copies the discovered files to every destination of the instrument. */
-  transfer(runId: string): Promise<TransferResult>;
-  /** Records the outcome on the run row. */
-  finishRun(runId: string, outcome: { status: 'succeeded' | 'failed' | 'cancelled'; error?: string }): Promise<void>;
+  /** Pre-hooks, copy, verify, ARK mint and post-hooks for one batch; resumes where it stopped. */
+  processBatch(runId: string, batchNo: number): Promise<BatchResult>;
+  /** Records the outcome and releases the lease. */
+  finishRun(runId: string, outcome: { status: 'succeeded' | 'failed' | 'cancelled' | 'skipped'; error?: string }): Promise<void>;
 }

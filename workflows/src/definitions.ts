@@ -9,6 +9,10 @@ import type { HarvestPhase } from '@sheaf/contracts';
 export interface HarvestInput {
   /** Row id in harvest_runs; everything else is read from Postgres by the activities. */
   runId: string;
+  /** Batches run at once (a sliding window); default 4. */
+  window?: number;
+  /** Set when the workflow continues as new: where the previous execution stopped. */
+  resume?: { nextBatch: number; batches: number; progress: HarvestProgress };
 }
 
 export interface HarvestProgress {
@@ -18,10 +22,15 @@ export interface HarvestProgress {
   filesDone: number;
   bytesDone: number;
   filesFailed: number;
+  filesSkipped: number;
+  filesHeld: number;
+  filesDeferred: number;
+  batchesTotal: number;
+  batchesDone: number;
 }
 
 export interface HarvestResult extends HarvestProgress {
-  status: 'succeeded' | 'failed';
+  status: 'succeeded' | 'failed' | 'skipped';
 }
 
 export const progressQuery = defineQuery<HarvestProgress>('progress');

@@ -1,31 +1,57 @@
 import {
   ActivityFailure,
   CancellationScope,
+  ContinueAsNew,
+  continueAsNew,
   isCancellation,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { HarvestPhase } from '@sheaf/contracts';
-import type { HarvestActivities } from './activities';
+import type { BatchResult, HarvestActivities } from './activities';
 import { progressQuery, searchAttributes, type HarvestInput, type HarvestProgress, type HarvestResult } from './definitions';
 
 /** Short bookkeeping against Postgres. */
 const BOOKKEEPING = { startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } } as const;
-/** Long, heartbeating work: listing and copying. */
+/** Long, heartbeating work: listing and batches. A lost worker is noticed within the heartbeat timeout. */
 const LONG_RUNNING = {
   startToCloseTimeout: '12 hours',
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes', maximumAttempts: 5 },
 } as const;
+const DEFAULT_WINDOW = 4;
+/** Search attributes are updated every this many batches (each update is a history event). */
+const SEARCH_ATTRIBUTE_EVERY = 10;
 
 const { beginRun, finishRun } = proxyActivities<HarvestActivities>(BOOKKEEPING);
-const { discover, transfer } = proxyActivities<HarvestActivities>(LONG_RUNNING);
+const { discover, processBatch } = proxyActivities<HarvestActivities>(LONG_RUNNING);
 
+function emptyProgress(): HarvestProgress {
+  return {
+    phase: 'queued',
+    filesTotal: 0,
+    bytesTotal: 0,
+    filesDone: 0,
+    bytesDone: 0,
+    filesFailed: 0,
+    filesSkipped: 0,
+    filesHeld: 0,
+    filesDeferred: 0,
+    batchesTotal: 0,
+    batchesDone: 0,
+  };
+}
+
+/**
+ * One harvest run: discover, then a sliding window of batch activities. The history holds only
+ * ids and counts; a long run continues as new before its history grows large.
+ */
 export async function harvest(input: HarvestInput): Promise<HarvestResult> {
-  const progress: HarvestProgress = { phase: 'queued', filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0, filesFailed: 0 };
+  const progress: HarvestProgress = input.resume?.progress ?? emptyProgress();
   setHandler(progressQuery, () => progress);
-  const enter = (phase: HarvestPhase) => {
+  const publish = (phase: HarvestPhase = progress.phase) => {
     progress.phase = phase;
     upsertSearchAttributes([
       { key: searchAttributes.phase, value: phase },
@@ -36,31 +62,62 @@ export async function harvest(input: HarvestInput): Promise<HarvestResult> {
   };
 
   try {
-    const { instrumentName } = await beginRun(input.runId);
-    upsertSearchAttributes([
-      { key: searchAttributes.instrument, value: instrumentName },
-      { key: searchAttributes.runId, value: input.runId },
-    ]);
-    enter('discovering');
-    const found = await discover(input.runId);
-    progress.filesTotal = found.files;
-    progress.bytesTotal = found.bytes;
-    enter('transferring');
-    const copied = await transfer(input.runId);
-    progress.filesDone = copied.files;
-    progress.bytesDone = copied.bytes;
-    progress.filesFailed = copied.failed;
-    const status = copied.failed > 0 ? 'failed' : 'succeeded';
-    await finishRun(input.runId, { status, error: copied.failed > 0 ? `${copied.failed} file(s) failed` : undefined });
-    enter('finished');
+    let nextBatch = input.resume?.nextBatch ?? 0;
+    if (!input.resume) {
+      const begun = await beginRun(input.runId);
+      upsertSearchAttributes([
+        { key: searchAttributes.instrument, value: begun.instrumentName },
+        { key: searchAttributes.runId, value: input.runId },
+      ]);
+      if (!begun.acquired) {
+        const error = `instrument ${begun.instrumentName} is already being harvested by run ${begun.holderRunId}`;
+        await finishRun(input.runId, { status: 'skipped', error });
+        publish('finished');
+        return { ...progress, status: 'skipped' };
+      }
+      publish('discovering');
+      const plan = await discover(input.runId);
+      progress.filesTotal = plan.files;
+      progress.bytesTotal = plan.bytes;
+      progress.filesDeferred = plan.deferred;
+      progress.batchesTotal = plan.batches;
+      publish('transferring');
+    }
+
+    const add = (r: BatchResult) => {
+      progress.filesDone += r.files;
+      progress.bytesDone += r.bytes;
+      progress.filesFailed += r.failed;
+      progress.filesSkipped += r.skipped;
+      progress.filesHeld += r.held;
+      progress.filesDeferred += r.deferred;
+      progress.batchesDone += 1;
+      if (progress.batchesDone % SEARCH_ATTRIBUTE_EVERY === 0) publish();
+    };
+    const window = Math.max(1, input.window ?? DEFAULT_WINDOW);
+    const running = new Set<Promise<void>>();
+    while (nextBatch < progress.batchesTotal || running.size > 0) {
+      if (workflowInfo().continueAsNewSuggested && running.size === 0) {
+        await continueAsNew<typeof harvest>({ ...input, resume: { nextBatch, batches: progress.batchesTotal, progress } });
+      }
+      const draining = workflowInfo().continueAsNewSuggested;
+      while (!draining && running.size < window && nextBatch < progress.batchesTotal) {
+        const batchNo = nextBatch++;
+        const task: Promise<void> = processBatch(input.runId, batchNo).then(add).finally(() => running.delete(task));
+        running.add(task);
+      }
+      if (running.size) await Promise.race(running);
+    }
+
+    const status = progress.filesFailed > 0 ? 'failed' : 'succeeded';
+    await finishRun(input.runId, { status, error: status === 'failed' ? `${progress.filesFailed} file(s) failed verification or copy` : undefined });
+    publish('finished');
     return { ...progress, status };
   } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
     // Record the outcome even when the run itself was cancelled.
     await CancellationScope.nonCancellable(() =>
-      finishRun(input.runId, {
-        status: isCancellation(err) ? 'cancelled' : 'failed',
-        error: describeFailure(err),
-      }),
+      finishRun(input.runId, { status: isCancellation(err) ? 'cancelled' : 'failed', error: describeFailure(err) }),
     );
     throw err;
   }

@@ -42,7 +42,16 @@ describe('loadServerConfig', () => {
     expect(problemsOf(() => loadServerConfig({ ...base, SHEAF_ENV: 'production' })).map((p) => p.variable)).toEqual([
       'ARK_NAAN',
       'ARK_SHOULDER',
+      'SHEAF_ENCRYPTION_KEY',
     ]);
+  });
+
+  it('accepts only a 32-byte base64 encryption key', () => {
+    expect(problemsOf(() => loadServerConfig({ ...base, SHEAF_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }))).toEqual([
+      { variable: 'SHEAF_ENCRYPTION_KEY', message: expect.stringContaining('32 random bytes') },
+    ]);
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadServerConfig({ ...base, SHEAF_ENCRYPTION_KEY: key }).encryptionKey).toBe(key);
   });
 
   it('treats empty strings as unset', () => {

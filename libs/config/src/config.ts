@@ -32,6 +32,14 @@ const serverSchema = z.object({
     .regex(/^[b-df-hj-km-np-z]+\d$/, 'must be betanumeric letters ending in one digit (e.g. fk4)')
     .optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  SHEAF_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 random bytes, base64-encoded (openssl rand -base64 32)')
+    .optional(),
+  HARVEST_BATCH_FILES: z.coerce.number().int().min(1).max(100_000).default(1000),
+  HARVEST_BATCH_BYTES: z.coerce.number().int().min(1_000_000).default(4 * 1024 ** 3),
+  HARVEST_BATCH_WINDOW: z.coerce.number().int().min(1).max(64).default(4),
+  RCLONE_TRANSFERS: z.coerce.number().int().min(1).max(64).default(8),
   SHEAF_CACHE_DIR: z.string().optional(),
   SHEAF_TEMPORAL_BIN: z.string().optional(),
   SHEAF_RCLONE_BIN: z.string().optional(),
@@ -66,6 +74,9 @@ function toServerConfig(raw: z.infer<typeof serverSchema>) {
     const problems = [];
     if (!raw.ARK_NAAN) problems.push({ variable: 'ARK_NAAN', message: 'is required in production (your registered NAAN)' });
     if (!raw.ARK_SHOULDER) problems.push({ variable: 'ARK_SHOULDER', message: 'is required in production' });
+    if (!raw.SHEAF_ENCRYPTION_KEY) {
+      problems.push({ variable: 'SHEAF_ENCRYPTION_KEY', message: 'is required in production (openssl rand -base64 32)' });
+    }
     if (problems.length) throw new ConfigError(problems);
   }
   const tools: ToolEnv = {
@@ -85,6 +96,14 @@ function toServerConfig(raw: z.infer<typeof serverSchema>) {
     }),
     ark: Object.freeze({ naan: raw.ARK_NAAN ?? DEV_ARK.naan, shoulder: raw.ARK_SHOULDER ?? DEV_ARK.shoulder }),
     logLevel: raw.LOG_LEVEL,
+    /** Base64 key for secrets at rest; absent only outside production. */
+    encryptionKey: raw.SHEAF_ENCRYPTION_KEY,
+    harvest: Object.freeze({
+      batchFiles: raw.HARVEST_BATCH_FILES,
+      batchBytes: raw.HARVEST_BATCH_BYTES,
+      window: raw.HARVEST_BATCH_WINDOW,
+      rcloneTransfers: raw.RCLONE_TRANSFERS,
+    }),
     tools: Object.freeze(tools),
   });
 }

@@ -3,7 +3,7 @@
 export const ROLES = ['admin', 'user'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const HARVEST_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export const HARVEST_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'skipped'] as const;
 export type HarvestStatus = (typeof HARVEST_STATUSES)[number];
 
 export const HARVEST_PHASES = ['queued', 'discovering', 'transferring', 'finished'] as const;

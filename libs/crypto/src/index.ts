@@ -1,1 +1,2 @@
 export { hashPassword, verifyPassword } from './passwords';
+export { SecretBox } from './secret-box';

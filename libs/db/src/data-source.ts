@@ -4,7 +4,18 @@ import { HarvestRunEntity } from './entities/harvest-run.entity';
 import { InstrumentDestinationEntity, InstrumentEntity } from './entities/instrument.entity';
 import { StorageLocationEntity } from './entities/storage-location.entity';
 import { UserEntity } from './entities/user.entity';
+import {
+  ArkEntity,
+  AuditEventEntity,
+  FileDeliveryEntity,
+  FileVersionEntity,
+  HarvestBatchEntity,
+  HookEntity,
+  TransferEntity,
+} from './entities/catalogue.entities';
+import { ServiceAccountEntity } from './entities/service-account.entity';
 import { InitialSchema1732350000000 } from './migrations/1732350000000-initial-schema';
+import { Catalogue1732360000000 } from './migrations/1732360000000-catalogue';
 
 export const ENTITIES = [
   UserEntity,
@@ -12,10 +23,18 @@ export const ENTITIES = [
   InstrumentEntity,
   InstrumentDestinationEntity,
   HarvestRunEntity,
+  ServiceAccountEntity,
+  FileVersionEntity,
+  FileDeliveryEntity,
+  TransferEntity,
+  ArkEntity,
+  HarvestBatchEntity,
+  HookEntity,
+  AuditEventEntity,
 ];
 
 /** In order; a migration is never edited once it has landed. */
-export const MIGRATIONS = [InitialSchema1732350000000];
+export const MIGRATIONS = [InitialSchema1732350000000, Catalogue1732360000000];
 
 export interface DataSourceOptions {
   url: string;

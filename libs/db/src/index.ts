@@ -3,3 +3,17 @@ export { UserEntity } from './entities/user.entity';
 export { StorageLocationEntity, STORAGE_TYPES, type StorageType } from './entities/storage-location.entity';
 export { InstrumentEntity, InstrumentDestinationEntity, SOURCE_TYPES, type SourceType } from './entities/instrument.entity';
 export { HarvestRunEntity, HARVEST_TRIGGERS, type HarvestTrigger } from './entities/harvest-run.entity';
+export { ServiceAccountEntity } from './entities/service-account.entity';
+export {
+  ArkEntity,
+  AuditEventEntity,
+  FileDeliveryEntity,
+  FileVersionEntity,
+  HarvestBatchEntity,
+  HookEntity,
+  TransferEntity,
+  FILE_STATUSES,
+  HOOK_KINDS,
+  HOOK_PHASES,
+  type FileStatus,
+} from './entities/catalogue.entities';

@@ -56,7 +56,7 @@ export class Rclone {
     private readonly remotes: readonly RcloneRemote[] = [],
   ) {}
 
-  private start(args: readonly string[], signal?: AbortSignal, input?: string) {
+  private start(args: readonly string[], signal?: AbortSignal, input?: string, onStderr?: (line: string) => void) {
     const child = execa(this.binary, [...args], {
       env: remoteEnv(this.remotes),
       extendEnv: true,
@@ -67,7 +67,12 @@ export class Rclone {
       stdin: input === undefined ? 'ignore' : undefined,
     });
     const stderr: string[] = [];
-    if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => tail(stderr, line));
+    if (child.stderr) {
+      createInterface({ input: child.stderr }).on('line', (line) => {
+        tail(stderr, line);
+        onStderr?.(line);
+      });
+    }
     const kill = () => {
       if (child.pid !== undefined) {
         try {
@@ -114,17 +119,92 @@ export class Rclone {
     if (failure) throw failure;
   }
 
-  /** `rclone copy` of the named files (relative to `from`) into `to`. */
-  async copyFiles(from: string, to: string, files: readonly string[], signal?: AbortSignal): Promise<void> {
-    const { child, done } = this.start(['copy', '--files-from-raw', '-', '--no-traverse', from, to], signal, files.join('\n') + '\n');
+  /**
+   * `rclone copy` of the named files (relative to `from`) into `to`, in one process. With
+   * `immutable`, a different file already at the destination is refused, never overwritten.
+   * `onProgress` receives the bytes transferred so far (from rclone's JSON stats).
+   */
+  async copyFiles(
+    from: string,
+    to: string,
+    files: readonly string[],
+    options: { transfers?: number; immutable?: boolean; signal?: AbortSignal; onProgress?: (bytes: number) => void } = {},
+  ): Promise<void> {
+    const args = ['copy', '--files-from-raw', '-', '--no-traverse', '--transfers', String(options.transfers ?? 4)];
+    if (options.immutable) args.push('--immutable');
+    args.push('--use-json-log', '--stats', '2s', '--stats-log-level', 'NOTICE', from, to);
+    const { child, done } = this.start(args, options.signal, files.join('\n') + '\n', (line) => {
+      const bytes = statsBytes(line);
+      if (bytes !== undefined) options.onProgress?.(bytes);
+    });
     child.stdout?.resume();
     await done;
   }
 
-  /** `rclone copy` of a whole tree; files already identical (size and mtime) are skipped. */
-  async copyTree(from: string, to: string, signal?: AbortSignal): Promise<void> {
-    const { child, done } = this.start(['copy', from, to], signal);
+  /** `rclone copyto`: one file to an explicit destination name. */
+  async copyTo(from: string, to: string, options: { immutable?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    const args = ['copyto', ...(options.immutable ? ['--immutable'] : []), from, to];
+    const { child, done } = this.start(args, options.signal);
     child.stdout?.resume();
     await done;
+  }
+
+  async deleteFile(path: string, signal?: AbortSignal): Promise<void> {
+    const { child, done } = this.start(['deletefile', path], signal);
+    child.stdout?.resume();
+    await done;
+  }
+
+  /**
+   * SHA-256 of the named files (relative to `root`), read in full (`--download`): backends such
+   * as SMB have no stored hashes. Files that cannot be read are absent from the result.
+   */
+  async sha256(root: string, files: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {
+    const { child, done } = this.start(['hashsum', 'sha256', '--download', '--files-from-raw', '-', root], signal, files.join('\n') + '\n');
+    const hashes = new Map<string, string>();
+    let failure: unknown;
+    done.catch((err: unknown) => (failure = err));
+    if (!child.stdout) throw new Error('rclone hashsum has no stdout');
+    for await (const line of createInterface({ input: child.stdout })) {
+      const match = /^([0-9a-f]{64}) {2}(.*)$/.exec(line);
+      if (match) hashes.set(match[2], match[1]);
+    }
+    // A partial failure (one unreadable file) still reports the others; the caller checks.
+    await done.catch(() => undefined);
+    if (failure && hashes.size === 0 && files.length > 0) throw failure;
+    return hashes;
+  }
+
+  /** Size and modification time of the named files (relative to `root`) as they are now. */
+  async stat(root: string, files: readonly string[], signal?: AbortSignal): Promise<Map<string, ListedFile>> {
+    const { child, done } = this.start(
+      ['lsjson', '--files-only', '--no-mimetype', '-R', '--files-from-raw', '-', root],
+      signal,
+      files.join('\n') + '\n',
+    );
+    const out = new Map<string, ListedFile>();
+    let failure: unknown;
+    done.catch((err: unknown) => (failure = err));
+    if (!child.stdout) throw new Error('rclone lsjson has no stdout');
+    for await (const raw of createInterface({ input: child.stdout })) {
+      const line = raw.trim().replace(/,$/, '');
+      if (line === '[' || line === ']' || line === '') continue;
+      const entry = JSON.parse(line) as ListedFile;
+      out.set(entry.Path, entry);
+    }
+    await done.catch(() => undefined);
+    if (failure && out.size === 0 && files.length > 0) throw failure;
+    return out;
+  }
+}
+
+/** Bytes transferred so far, from one of rclone's `--use-json-log` stats lines. */
+function statsBytes(line: string): number | undefined {
+  if (!line.startsWith('{') || !line.includes('"stats"')) return undefined;
+  try {
+    const parsed = JSON.parse(line) as { stats?: { bytes?: number } };
+    return parsed.stats?.bytes;
+  } catch {
+    return undefined;
   }
 }

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
+import { mintArk } from '@sheaf/ark';
 import { loadServerConfig } from '@sheaf/config';
+import { SecretBox } from '@sheaf/crypto';
 import { createDataSource } from '@sheaf/db';
 import { requireTool } from '@sheaf/toolchain';
 import { WORKFLOW_BUNDLE_PATH } from './bundle-paths';
@@ -19,9 +21,16 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    dataSource,
-    rcloneBinary,
     workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
+    maxConcurrentActivityTaskExecutions: config.harvest.window,
+    activities: {
+      dataSource,
+      rcloneBinary,
+      secretBox: config.encryptionKey ? SecretBox.fromBase64(config.encryptionKey) : undefined,
+      ark: { mint: () => mintArk({ naan: config.ark.naan, shoulder: config.ark.shoulder }) },
+      batch: { maxFiles: config.harvest.batchFiles, maxBytes: config.harvest.batchBytes },
+      transfers: config.harvest.rcloneTransfers,
+    },
   });
   // The SDK's runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once drained.
   await worker.run();

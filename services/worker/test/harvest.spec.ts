@@ -1,9 +1,21 @@
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { HarvestRunEntity, InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity } from '@sheaf/db';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { isValidArk, mintArk } from '@sheaf/ark';
+import {
+  ArkEntity,
+  FileDeliveryEntity,
+  FileVersionEntity,
+  HarvestRunEntity,
+  HookEntity,
+  InstrumentDestinationEntity,
+  InstrumentEntity,
+  StorageLocationEntity,
+  TransferEntity,
+} from '@sheaf/db';
 import { startHarvest } from '@sheaf/harvests';
 import { createTemporalTestEnv, createTestDatabase, makeTempDir, type TempDir, type TestDatabase } from '@sheaf/test-harness';
 import { requireTool } from '@sheaf/toolchain';
@@ -11,10 +23,13 @@ import { progressQuery, searchAttributes } from '@sheaf/workflows';
 import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
 import { createHarvestWorker } from '../src/worker';
 
+const OLD = new Date('2026-01-01T00:00:00Z');
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
 /** Every file under `root`, relative path → content. */
 async function readTree(root: string): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
-  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true }).catch(() => [])) {
     if (!entry.isFile()) continue;
     const full = join(entry.parentPath, entry.name);
     out.set(relative(root, full), await readFile(full));
@@ -22,7 +37,15 @@ async function readTree(root: string): Promise<Map<string, Buffer>> {
   return out;
 }
 
-describe('harvest workflow on a real Temporal dev server, PostgreSQL and rclone', () => {
+async function writeTree(root: string, files: Record<string, Buffer | string>, mtime = OLD): Promise<void> {
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), content);
+    await utimes(join(root, path), mtime, mtime);
+  }
+}
+
+describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', () => {
   let env: TestWorkflowEnvironment;
   let bundle: WorkflowBundleWithSourceMap;
   let db: TestDatabase;
@@ -43,25 +66,41 @@ describe('harvest workflow on a real Temporal dev server, PostgreSQL and rclone'
     await dir?.cleanup();
   });
 
-  async function instrumentWith(source: Record<string, unknown>, sourceType: InstrumentEntity['sourceType'] = 'local') {
+  /** An instrument reading `source` (a local folder) with one or two POSIX destinations. */
+  async function instrumentWith(options: { source?: Record<string, unknown>; sourceType?: InstrumentEntity['sourceType']; destinations?: number; minAgeSeconds?: number } = {}) {
     const name = `inst-${randomUUID().slice(0, 8)}`;
-    const storage = await db.dataSource
-      .getRepository(StorageLocationEntity)
-      .save({ name: `store-${name}`, type: 'posix', config: { path: join(dir.path, 'storage') } });
-    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name, sourceType, sourceConfig: source });
-    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
-    return instrument;
+    const sourceDir = join(dir.path, name, 'source');
+    await mkdir(sourceDir, { recursive: true });
+    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({
+      name,
+      sourceType: options.sourceType ?? 'local',
+      sourceConfig: options.source ?? { path: sourceDir },
+      minAgeSeconds: options.minAgeSeconds ?? 60,
+    });
+    const roots: string[] = [];
+    for (let i = 0; i < (options.destinations ?? 1); i++) {
+      const root = join(dir.path, name, `storage-${i}`);
+      roots.push(root);
+      const storage = await db.dataSource.getRepository(StorageLocationEntity).save({ name: `${name}-${i}`, type: 'posix', config: { path: root } });
+      await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
+    }
+    return { instrument, sourceDir, roots, landed: (i = 0) => readTree(join(roots[i], name)) };
   }
 
-  async function runHarvest(instrumentId: string) {
+  async function runHarvest(instrumentId: string, options: { batchFiles?: number } = {}) {
     const taskQueue = `test-${randomUUID()}`;
     const worker = await createHarvestWorker({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,
-      dataSource: db.dataSource,
-      rcloneBinary: requireTool('rclone', process.env),
       workflowBundle: bundle,
+      activities: {
+        dataSource: db.dataSource,
+        rcloneBinary: requireTool('rclone', process.env),
+        ark: { mint: () => mintArk({ naan: '99999', shoulder: 'fk4' }) },
+        batch: { maxFiles: options.batchFiles ?? 1000, maxBytes: 1024 ** 3 },
+        transfers: 4,
+      },
     });
     const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId, trigger: 'api' });
     const handle = env.client.workflow.getHandle(started.workflowId);
@@ -74,44 +113,46 @@ describe('harvest workflow on a real Temporal dev server, PostgreSQL and rclone'
     return { started, handle, outcome, progress, run };
   }
 
-  it('copies a nested tree with awkward names byte-identical and records the run', async () => {
-    const source = join(dir.path, 'source');
+  const versionsOf = (instrumentId: string) =>
+    db.dataSource.getRepository(FileVersionEntity).find({ where: { instrumentId }, order: { path: 'ASC', version: 'ASC' } });
+
+  it('lands a nested tree byte-identical in every destination, each file verified with one valid ARK', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith({ destinations: 2 });
     const files: Record<string, Buffer> = {
       'plain.txt': Buffer.from('hello'),
       'empty.dat': Buffer.alloc(0),
       'with space/and ünïcode ✓.csv': Buffer.from('a,b\n1,2\n'),
-      'deep/a/b/c/d/e/f/g/leaf.bin': Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251)),
+      'deep/a/b/c/d/e/f/g/leaf.bin': Buffer.from(Array.from({ length: 3 * 1024 * 1024 + 7 }, (_, i) => (i * 31) % 251)),
     };
-    for (const [path, content] of Object.entries(files)) {
-      await mkdir(join(source, path, '..'), { recursive: true });
-      await writeFile(join(source, path), content);
-      await utimes(join(source, path), new Date('2026-01-01'), new Date('2026-01-01'));
-    }
-    const instrument = await instrumentWith({ path: source });
+    await writeTree(sourceDir, files);
 
-    const { started, handle, outcome, progress, run } = await runHarvest(instrument.id);
+    // Two files per batch: the run has several batches.
+    const { started, handle, outcome, progress, run } = await runHarvest(instrument.id, { batchFiles: 2 });
 
     const bytes = Object.values(files).reduce((sum, b) => sum + b.length, 0);
-    expect(outcome).toEqual({
-      value: { status: 'succeeded', phase: 'finished', filesTotal: 4, bytesTotal: bytes, filesDone: 4, bytesDone: bytes, filesFailed: 0 },
-    });
-    const landed = await readTree(join(dir.path, 'storage', instrument.name));
-    expect([...landed.keys()].sort()).toEqual(Object.keys(files).sort());
-    for (const [path, content] of Object.entries(files)) expect(landed.get(path)?.equals(content)).toBe(true);
-    // rclone keeps modification times, which later runs rely on to recognise unchanged files.
-    expect((await stat(join(dir.path, 'storage', instrument.name, 'plain.txt'))).mtime.toISOString()).toBe('2026-01-01T00:00:00.000Z');
-
-    expect(run).toMatchObject({
-      status: 'succeeded',
-      phase: 'finished',
-      filesDiscovered: '4',
-      bytesDiscovered: String(bytes),
-      filesDone: '4',
-      workflowId: started.workflowId,
-      error: null,
-    });
-    expect(run.startedAt).toBeInstanceOf(Date);
-    expect(run.finishedAt).toBeInstanceOf(Date);
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 4, filesDone: 4, bytesDone: bytes, filesFailed: 0, batchesTotal: 2, batchesDone: 2 }) });
+    for (const i of [0, 1]) {
+      const tree = await landed(i);
+      expect([...tree.keys()].sort()).toEqual(Object.keys(files).sort());
+      for (const [path, content] of Object.entries(files)) expect(tree.get(path)?.equals(content)).toBe(true);
+    }
+    const versions = await versionsOf(instrument.id);
+    expect(versions.map((v) => [v.path, v.status, v.sha256])).toEqual(
+      Object.entries(files)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([path, content]) => [path, 'verified', sha256(content)]),
+    );
+    const arks = await db.dataSource.getRepository(ArkEntity).find({ where: versions.map((v) => ({ fileVersionId: v.id })) });
+    expect(arks).toHaveLength(4);
+    for (const a of arks) expect(isValidArk(a.ark)).toBe(true);
+    const deliveries = await db.dataSource.getRepository(FileDeliveryEntity).find({ where: versions.map((v) => ({ fileVersionId: v.id })) });
+    expect(deliveries).toHaveLength(8);
+    for (const d of deliveries) {
+      expect(d).toMatchObject({ status: 'verified', algorithm: 'sha256' });
+      expect(d.destinationSha256).toBe(d.sourceSha256);
+      expect(d.verifiedAt).toBeInstanceOf(Date);
+    }
+    expect(run).toMatchObject({ status: 'succeeded', phase: 'finished', filesTotal: '4', filesDone: '4', batchesTotal: 2, batchesDone: 2, error: null });
 
     // Operators find and follow the run in the Temporal UI through these.
     const description = await handle.describe();
@@ -120,21 +161,119 @@ describe('harvest workflow on a real Temporal dev server, PostgreSQL and rclone'
     expect(description.typedSearchAttributes.get(searchAttributes.phase)).toBe('finished');
     expect(await description.memo).toEqual({ instrument: instrument.name, runId: started.runId, trigger: 'api' });
     expect(progress).toMatchObject({ phase: 'finished', filesDone: 4 });
+
+    if (process.env.CAPTURE_HISTORIES === '1') {
+      // Saved for replay.spec.ts: today's workflow code must keep replaying this history.
+      const history = historyToJSON(await handle.fetchHistory());
+      await writeFile(join(__dirname, 'histories', 'harvest-two-destinations.json'), history);
+    }
   });
 
-  it('fails a run whose source is missing with a clear error on the run row', async () => {
-    const instrument = await instrumentWith({ path: join(dir.path, 'no-such-folder') });
+  it('re-harvests an unchanged source without copying or minting, and keeps a changed file as a new version', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'a.csv': 'one', 'b.csv': 'two' });
+    await runHarvest(instrument.id);
+    const arksBefore = await db.dataSource.getRepository(ArkEntity).count();
+
+    const again = await runHarvest(instrument.id);
+    expect(again.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 0, filesDone: 0, batchesTotal: 0 }) });
+    expect(await db.dataSource.getRepository(ArkEntity).count()).toBe(arksBefore);
+    expect(await db.dataSource.getRepository(TransferEntity).countBy({ runId: again.started.runId })).toBe(0);
+
+    await writeTree(sourceDir, { 'a.csv': 'one, changed' }, new Date('2026-02-01T00:00:00Z'));
+    const changed = await runHarvest(instrument.id);
+    expect(changed.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
+    const versions = await versionsOf(instrument.id);
+    expect(versions.map((v) => [v.path, v.version, v.status])).toEqual([
+      ['a.csv', 1, 'verified'],
+      ['a.csv', 2, 'verified'],
+      ['b.csv', 1, 'verified'],
+    ]);
+    const tree = await landed();
+    // The earlier version stays where it was; the new one lands beside it.
+    expect(tree.get('a.csv')?.toString()).toBe('one');
+    expect(tree.get('a.v2.csv')?.toString()).toBe('one, changed');
+    expect(await db.dataSource.getRepository(ArkEntity).count()).toBe(arksBefore + 1);
+  });
+
+  it('defers a file still inside the quiet period, then takes it on a later run', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith({ minAgeSeconds: 3600 });
+    await writeTree(sourceDir, { 'settled.txt': 'old' });
+    await writeTree(sourceDir, { 'being-written.txt': 'new' }, new Date());
+
+    const first = await runHarvest(instrument.id);
+    expect(first.outcome).toEqual({ value: expect.objectContaining({ filesDone: 1, filesDeferred: 1 }) });
+    expect([...(await landed()).keys()]).toEqual(['settled.txt']);
+
+    await utimes(join(sourceDir, 'being-written.txt'), OLD, OLD);
+    const second = await runHarvest(instrument.id);
+    expect(second.outcome).toEqual({ value: expect.objectContaining({ filesDone: 1, filesDeferred: 0 }) });
+    expect([...(await landed()).keys()].sort()).toEqual(['being-written.txt', 'settled.txt']);
+  });
+
+  it('never overwrites a different file at the destination, fails it with both hashes, and retries it on the next run', async () => {
+    const { instrument, sourceDir, roots, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'result.txt': 'from the instrument' });
+    await writeTree(join(roots[0], instrument.name), { 'result.txt': 'something else' });
+
+    const first = await runHarvest(instrument.id);
+    expect(first.outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesFailed: 1, filesDone: 0 }) });
+    expect((await landed()).get('result.txt')?.toString()).toBe('something else');
+    const [version] = await versionsOf(instrument.id);
+    expect(version).toMatchObject({ status: 'failed', reason: expect.stringContaining('a different file already exists') });
+    const [transfer] = await db.dataSource.getRepository(TransferEntity).findBy({ fileVersionId: version.id });
+    expect(transfer).toMatchObject({
+      status: 'mismatch',
+      sourceSha256: sha256(Buffer.from('from the instrument')),
+      destinationSha256: sha256(Buffer.from('something else')),
+    });
+    expect(await db.dataSource.getRepository(ArkEntity).countBy({ fileVersionId: version.id })).toBe(0);
+
+    await rm(join(roots[0], instrument.name, 'result.txt'));
+    const second = await runHarvest(instrument.id);
+    expect(second.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
+    expect((await landed()).get('result.txt')?.toString()).toBe('from the instrument');
+    expect(await db.dataSource.getRepository(ArkEntity).countBy({ fileVersionId: version.id })).toBe(1);
+  });
+
+  it('applies filter hooks, and a hook that fails holds the file instead of letting it through', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'keep.raw': 'data', 'scratch.tmp': 'temp', 'odd.raw': 'x' });
+    const hooks = db.dataSource.getRepository(HookEntity);
+    await hooks.save({ name: 'no temp files', phase: 'pre', kind: 'filter', config: { exclude: ['**/*.tmp'] }, instrumentId: instrument.id, priority: 10, enabled: true });
+    await hooks.save({
+      name: 'broken command',
+      phase: 'pre',
+      kind: 'command',
+      config: { command: [process.execPath, '-e', 'process.exit(3)'] },
+      instrumentId: instrument.id,
+      priority: 20,
+      enabled: true,
+    });
+
+    const { outcome } = await runHarvest(instrument.id);
+    expect(outcome).toEqual({ value: expect.objectContaining({ filesSkipped: 1, filesHeld: 2, filesDone: 0 }) });
+    expect([...(await landed()).keys()]).toEqual([]);
+    const versions = await versionsOf(instrument.id);
+    expect(versions.find((v) => v.path === 'scratch.tmp')).toMatchObject({ status: 'skipped', reason: expect.stringContaining('*.tmp') });
+    expect(versions.find((v) => v.path === 'keep.raw')).toMatchObject({ status: 'held', reason: expect.any(String) });
+  });
+
+  it('does not start a second harvest of an instrument that is being harvested', async () => {
+    const { instrument } = await instrumentWith();
+    const holder = await db.dataSource.getRepository(HarvestRunEntity).save({ instrumentId: instrument.id, trigger: 'schedule', status: 'running' });
+    await db.dataSource.query(`INSERT INTO instrument_leases (instrument_id, run_id) VALUES ($1, $2)`, [instrument.id, holder.id]);
+
     const { outcome, run } = await runHarvest(instrument.id);
-    expect(outcome).toEqual({ error: expect.anything() });
-    expect(run.status).toBe('failed');
-    expect(run.error).toMatch(/directory not found|no such file/i);
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'skipped' }) });
+    expect(run).toMatchObject({ status: 'skipped', error: expect.stringContaining(holder.id) });
   });
 
-  it('refuses a source type the worker cannot read yet without retrying', async () => {
-    const instrument = await instrumentWith({ host: 'smb.example', share: 'data' }, 'smb');
+  it('fails a run whose source is missing with a clear, non-retried error', async () => {
+    const { instrument } = await instrumentWith({ source: { path: join(dir.path, 'no-such-folder') } });
     const { outcome, run } = await runHarvest(instrument.id);
     expect(outcome).toEqual({ error: expect.anything() });
     expect(run).toMatchObject({ status: 'failed', phase: 'finished' });
-    expect(run.error).toContain('only local sources are supported so far');
+    expect(run.error).toMatch(/directory not found/i);
   });
 });

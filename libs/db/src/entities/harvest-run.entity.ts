@@ -47,6 +47,29 @@ export class HarvestRunEntity {
   @Column({ name: 'files_failed', type: 'bigint', default: 0 })
   filesFailed!: string;
 
+  /** Files this run takes on (new, changed, or retried), and their bytes. */
+  @Column({ name: 'files_total', type: 'bigint', default: 0 })
+  filesTotal!: string;
+
+  @Column({ name: 'bytes_total', type: 'bigint', default: 0 })
+  bytesTotal!: string;
+
+  /** Listed but still inside the quiet period: left for a later run. */
+  @Column({ name: 'files_deferred', type: 'bigint', default: 0 })
+  filesDeferred!: string;
+
+  @Column({ name: 'files_skipped', type: 'bigint', default: 0 })
+  filesSkipped!: string;
+
+  @Column({ name: 'files_held', type: 'bigint', default: 0 })
+  filesHeld!: string;
+
+  @Column({ name: 'batches_total', type: 'integer', default: 0 })
+  batchesTotal!: number;
+
+  @Column({ name: 'batches_done', type: 'integer', default: 0 })
+  batchesDone!: number;
+
   @Column({ type: 'text', nullable: true })
   error!: string | null;
 

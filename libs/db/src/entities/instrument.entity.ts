@@ -37,6 +37,10 @@ export class InstrumentEntity {
   @Column({ name: 'source_config', type: 'jsonb' })
   sourceConfig!: Record<string, unknown>;
 
+  /** Credentials for an SMB source. */
+  @Column({ name: 'service_account_id', type: 'uuid', nullable: true })
+  serviceAccountId!: string | null;
+
   /** Quiet period: a file must be unchanged this long before it is taken. */
   @Column({ name: 'min_age_seconds', type: 'integer', default: 60 })
   minAgeSeconds!: number;

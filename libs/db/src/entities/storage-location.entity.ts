@@ -18,6 +18,10 @@ export class StorageLocationEntity {
   @Column({ type: 'jsonb' })
   config!: Record<string, unknown>;
 
+  /** The type's secret (e.g. an S3 secret key or SMB password), sealed; never leaves the server. */
+  @Column({ name: 'secret_sealed', type: 'text', nullable: true, select: false })
+  secretSealed!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,139 +1,188 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
-import { join } from 'node:path';
-import { HarvestRunEntity, InstrumentEntity } from '@sheaf/db';
-import { Rclone, RcloneError } from '@sheaf/rclone';
-import type { DiscoverResult, HarvestActivities, TransferResult } from '@sheaf/workflows';
+import type { SecretBox } from '@sheaf/crypto';
+import {
+  HarvestRunEntity,
+  HookEntity,
+  InstrumentDestinationEntity,
+  InstrumentEntity,
+  ServiceAccountEntity,
+  StorageLocationEntity,
+} from '@sheaf/db';
+import type { HookConfigRow } from '@sheaf/hooks';
+import { Rclone, type ListedFile } from '@sheaf/rclone';
+import type { BatchResult, BeginRunResult, DiscoverResult, HarvestActivities } from '@sheaf/workflows';
+import { processBatch, rcloneFailure, type Destination } from '../harvest/batch';
+import { HarvestCatalogue } from '../harvest/catalogue';
+import { FAILURE_TYPES, resolveDestination, resolveSource } from '../harvest/locations';
+import { DEFAULT_PATH_TEMPLATE } from '../harvest/paths';
 
 export interface HarvestActivityDeps {
   dataSource: DataSource;
   rcloneBinary: string;
+  /** Opens sealed secrets (SMB passwords, storage keys); absent when none is configured. */
+  secretBox?: SecretBox;
+  ark: { mint: () => string };
+  batch: { maxFiles: number; maxBytes: number };
+  /** rclone `--transfers` per batch. */
+  transfers: number;
+  /** This worker process, recorded on the batches it runs. */
+  identity: string;
 }
 
-/** Non-retryable failure types: retrying cannot fix them. */
-export const FAILURE_TYPES = { invalidConfig: 'InvalidConfig', notFound: 'NotFound', sourceUnusable: 'SourceUnusable' } as const;
-
-/**
- * rclone exit codes that retrying cannot fix: 3 directory not found, 7 fatal (e.g. refused
- * credentials). Others (network trouble, temporary errors) are retried by Temporal.
- */
-const PERMANENT_RCLONE_EXITS = new Set([3, 7]);
-
-const HEARTBEAT_EVERY_FILES = 1000;
+/** Listing entries are staged this many at a time; each flush heartbeats. */
+const STAGE_CHUNK = 5000;
 const HEARTBEAT_INTERVAL_MS = 10_000;
 
-/**
- * Harvest activities. This is the foundation's first cut: the source is listed with rclone and
- * copied tree-to-tree to every POSIX destination. Batching, the file catalogue, SHA-256
- * verification and ARKs come with the harvest engine.
- */
 export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActivities {
-  const runs = deps.dataSource.getRepository(HarvestRunEntity);
-  const instruments = deps.dataSource.getRepository(InstrumentEntity);
-  const rclone = new Rclone(deps.rcloneBinary);
+  const db = deps.dataSource;
+  const catalogue = new HarvestCatalogue(db);
 
   async function loadRun(runId: string) {
-    const run = await runs.findOne({ where: { id: runId } });
+    const run = await db.getRepository(HarvestRunEntity).findOneBy({ id: runId });
     if (!run) throw ApplicationFailure.nonRetryable(`harvest run ${runId} does not exist`, FAILURE_TYPES.notFound);
-    const instrument = await instruments.findOne({
-      where: { id: run.instrumentId },
-      relations: { destinations: { storageLocation: true } },
-    });
-    if (!instrument) {
-      throw ApplicationFailure.nonRetryable(`instrument ${run.instrumentId} does not exist`, FAILURE_TYPES.notFound);
-    }
+    const instrument = await db.getRepository(InstrumentEntity).findOneBy({ id: run.instrumentId });
+    if (!instrument) throw ApplicationFailure.nonRetryable(`instrument ${run.instrumentId} does not exist`, FAILURE_TYPES.notFound);
     return { run, instrument };
   }
 
-  function sourcePath(instrument: InstrumentEntity): string {
-    const path = instrument.sourceConfig['path'];
-    if (instrument.sourceType !== 'local' || typeof path !== 'string') {
-      throw ApplicationFailure.nonRetryable(
-        `instrument ${instrument.name}: only local sources are supported so far (got ${instrument.sourceType})`,
-        FAILURE_TYPES.invalidConfig,
-      );
-    }
-    return path;
-  }
-
-  function destinationRoots(instrument: InstrumentEntity): string[] {
-    if (instrument.destinations.length === 0) {
-      throw ApplicationFailure.nonRetryable(`instrument ${instrument.name} has no destination`, FAILURE_TYPES.invalidConfig);
-    }
-    return instrument.destinations.map(({ storageLocation }) => {
-      const root = storageLocation.config['path'];
-      if (storageLocation.type !== 'posix' || typeof root !== 'string') {
-        throw ApplicationFailure.nonRetryable(
-          `storage location ${storageLocation.name}: only posix destinations are supported so far`,
-          FAILURE_TYPES.invalidConfig,
-        );
-      }
-      return join(root, instrument.name);
+  async function locations(instrument: InstrumentEntity) {
+    const account = instrument.serviceAccountId
+      ? await db
+          .getRepository(ServiceAccountEntity)
+          .createQueryBuilder('a')
+          .addSelect('a.passwordSealed')
+          .where('a.id = :id', { id: instrument.serviceAccountId })
+          .getOne()
+      : null;
+    const source = resolveSource(instrument, account, deps.secretBox);
+    const links = await db.getRepository(InstrumentDestinationEntity).find({ where: { instrumentId: instrument.id } });
+    if (!links.length) throw ApplicationFailure.nonRetryable(`instrument ${instrument.name} has no destination`, FAILURE_TYPES.invalidConfig);
+    const storages = await db
+      .getRepository(StorageLocationEntity)
+      .createQueryBuilder('s')
+      .addSelect('s.secretSealed')
+      .where('s.id IN (:...ids)', { ids: links.map((l) => l.storageLocationId) })
+      .getMany();
+    const destinations: Destination[] = links.map((link, i) => {
+      const storage = storages.find((s) => s.id === link.storageLocationId);
+      if (!storage) throw ApplicationFailure.nonRetryable(`storage location ${link.storageLocationId} is gone`, FAILURE_TYPES.invalidConfig);
+      return {
+        ...resolveDestination(storage, `dst${i}`, deps.secretBox),
+        storageLocationId: storage.id,
+        pathTemplate: link.pathTemplate || DEFAULT_PATH_TEMPLATE,
+      };
     });
+    return { source, destinations };
   }
 
-  function rethrow(err: unknown): never {
-    if (err instanceof RcloneError && err.exitCode !== undefined && PERMANENT_RCLONE_EXITS.has(err.exitCode)) {
-      throw ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.sourceUnusable);
-    }
-    if (err instanceof RcloneError) throw new Error(err.message);
-    throw err;
+  async function hooksOf(instrumentId: string) {
+    const rows = await db
+      .getRepository(HookEntity)
+      .createQueryBuilder('h')
+      .addSelect('h.secretSealed')
+      .where('h.enabled AND (h.instrumentId IS NULL OR h.instrumentId = :instrumentId)', { instrumentId })
+      .orderBy('h.priority')
+      .addOrderBy('h.id')
+      .getMany();
+    const secrets = new Map(rows.filter((h) => h.secretSealed).map((h) => [h.id, h.secretSealed!]));
+    const hooks: HookConfigRow[] = rows.map((h) => ({ id: h.id, phase: h.phase, kind: h.kind, priority: h.priority, enabled: h.enabled, config: h.config }));
+    const webhookSecret = (hookId: string) => {
+      const sealed = secrets.get(hookId);
+      return sealed && deps.secretBox ? deps.secretBox.open(sealed) : undefined;
+    };
+    return { hooks, webhookSecret };
   }
 
   return {
-    async beginRun(runId) {
+    async beginRun(runId): Promise<BeginRunResult> {
       const { instrument } = await loadRun(runId);
-      await runs
+      const holder = await catalogue.acquireLease(instrument.id, runId);
+      if (holder) return { acquired: false, instrumentName: instrument.name, holderRunId: holder };
+      await db
+        .getRepository(HarvestRunEntity)
         .createQueryBuilder()
         .update()
         .set({ status: 'running', phase: 'discovering', startedAt: () => 'coalesce(started_at, now())' })
         .where('id = :runId', { runId })
         .execute();
-      return { instrumentName: instrument.name };
+      return { acquired: true, instrumentName: instrument.name };
     },
 
     async discover(runId): Promise<DiscoverResult> {
+      const planned = await catalogue.existingPlan(runId);
+      if (planned) return planned;
       const { instrument } = await loadRun(runId);
+      const { source } = await locations(instrument);
       const ctx = Context.current();
-      let files = 0;
-      let bytes = 0;
+      const rclone = new Rclone(deps.rcloneBinary, source.remotes);
+      await catalogue.clearListing(runId);
+      let chunk: ListedFile[] = [];
+      let listed = 0;
       try {
-        for await (const file of rclone.listFiles(sourcePath(instrument), ctx.cancellationSignal)) {
-          files += 1;
-          bytes += file.Size;
-          if (files % HEARTBEAT_EVERY_FILES === 0) ctx.heartbeat({ files });
+        for await (const file of rclone.listFiles(source.root, ctx.cancellationSignal)) {
+          chunk.push(file);
+          if (chunk.length === STAGE_CHUNK) {
+            await catalogue.stageListing(runId, chunk);
+            listed += chunk.length;
+            chunk = [];
+            ctx.heartbeat({ listed });
+          }
         }
       } catch (err) {
-        rethrow(err);
+        throw rcloneFailure(err);
       }
-      await runs.update({ id: runId }, { filesDiscovered: String(files), bytesDiscovered: String(bytes), phase: 'transferring' });
-      return { files, bytes };
+      await catalogue.stageListing(runId, chunk);
+      ctx.heartbeat({ listed: listed + chunk.length, step: 'planning' });
+      return catalogue.planRun(runId, instrument.id, instrument.minAgeSeconds, deps.batch);
     },
 
-    async transfer(runId): Promise<TransferResult> {
-      const { run, instrument } = await loadRun(runId);
+    async processBatch(runId, batchNo): Promise<BatchResult> {
       const ctx = Context.current();
-      const source = sourcePath(instrument);
-      const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
-      try {
-        for (const root of destinationRoots(instrument)) await rclone.copyTree(source, root, ctx.cancellationSignal);
-      } catch (err) {
-        rethrow(err);
-      } finally {
-        clearInterval(heartbeat);
+      if (await catalogue.startBatch(runId, batchNo, deps.identity)) {
+        const { instrument } = await loadRun(runId);
+        const { source, destinations } = await locations(instrument);
+        const { hooks, webhookSecret } = await hooksOf(instrument.id);
+        const rclone = new Rclone(deps.rcloneBinary, [...source.remotes, ...destinations.flatMap((d) => d.remotes)]);
+        let last: object = { batchNo };
+        const timer = setInterval(() => ctx.heartbeat(last), HEARTBEAT_INTERVAL_MS);
+        try {
+          await processBatch(catalogue, rclone, {
+            runId,
+            batchNo,
+            instrument: { id: instrument.id, name: instrument.name },
+            source,
+            destinations,
+            hooks,
+            webhookSecret,
+            transfers: deps.transfers,
+            mintArk: deps.ark.mint,
+            signal: ctx.cancellationSignal,
+            heartbeat: (details) => {
+              last = details;
+              ctx.heartbeat(details);
+            },
+          });
+        } finally {
+          clearInterval(timer);
+        }
       }
-      await runs.update({ id: runId }, { filesDone: run.filesDiscovered, bytesDone: run.bytesDiscovered });
-      return { files: Number(run.filesDiscovered), bytes: Number(run.bytesDiscovered), failed: 0 };
+      return catalogue.finishBatch(runId, batchNo);
     },
 
     async finishRun(runId, outcome) {
-      await runs
-        .createQueryBuilder()
-        .update()
-        .set({ status: outcome.status, phase: 'finished', error: outcome.error ?? null, finishedAt: () => 'now()' })
-        .where('id = :runId', { runId })
-        .execute();
+      await db.transaction(async (tx) => {
+        await tx
+          .getRepository(HarvestRunEntity)
+          .createQueryBuilder()
+          .update()
+          .set({ status: outcome.status, phase: 'finished', error: outcome.error ?? null, finishedAt: () => 'now()' })
+          .where('id = :runId', { runId })
+          .execute();
+        await tx.query(`DELETE FROM instrument_leases WHERE run_id = $1`, [runId]);
+        await tx.query(`DELETE FROM harvest_listing WHERE run_id = $1`, [runId]);
+      });
     },
   };
 }

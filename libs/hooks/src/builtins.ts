@@ -1,0 +1,90 @@
+import picomatch from 'picomatch';
+import type { AccessHookConfig, FilterHookConfig, MetadataHookConfig } from './schemas';
+import { parseTemplate, renderDestination } from './template';
+import type { HookDecision, HookFile } from './types';
+
+/** A decision that takes a file out of the batch. */
+export type Verdict = Exclude<HookDecision, { action: 'accept' }>;
+
+/** What a built-in hook does to one file: a changed copy, and maybe a verdict. */
+export type FileStep = (file: HookFile) => { file: HookFile; verdict?: Verdict };
+
+/** Paths are '/' separated on every platform; dotfiles are ordinary files; bad globs fail loudly. */
+const GLOB_OPTIONS: picomatch.PicomatchOptions = { dot: true, windows: false, strictBrackets: true };
+
+/** Compiles a glob; throws with picomatch's message when it is invalid. */
+export function compileGlob(glob: string): (path: string) => boolean {
+  return picomatch(glob, GLOB_OPTIONS);
+}
+
+/** Compiles a metadata pattern; throws a SyntaxError when it is invalid. */
+export function compilePattern(pattern: string): RegExp {
+  return new RegExp(pattern);
+}
+
+/** Names of the named groups of a valid pattern. */
+export function namedGroups(pattern: string): string[] {
+  // An empty alternative makes every pattern match '', and `groups` then lists all its names.
+  return Object.keys(new RegExp(`(?:${pattern})|`).exec('')?.groups ?? {});
+}
+
+export function prepareFilter(config: FilterHookConfig): FileStep {
+  const include = config.include?.map((glob) => ({ glob, test: compileGlob(glob) }));
+  const exclude = config.exclude?.map((glob) => ({ glob, test: compileGlob(glob) }));
+  const redirect = config.redirect?.map((rule) => {
+    const parsed = parseTemplate(rule.to);
+    if (!parsed.ok) throw new Error(`redirect template "${rule.to}": ${parsed.message}`);
+    return { match: rule.match, test: compileGlob(rule.match), template: parsed.template };
+  });
+  return (file) => {
+    const skip = (reason: string) => ({ file, verdict: { action: 'skip', reason } as const });
+    if (include && !include.some((rule) => rule.test(file.path))) {
+      return skip(`matches no include glob (${include.map((rule) => `"${rule.glob}"`).join(', ')})`);
+    }
+    const excluded = exclude?.find((rule) => rule.test(file.path));
+    if (excluded) return skip(`matches exclude glob "${excluded.glob}"`);
+    if (config.minSize !== undefined && file.size < config.minSize) {
+      return skip(`size ${file.size} bytes is below minSize ${config.minSize}`);
+    }
+    if (config.maxSize !== undefined && file.size > config.maxSize) {
+      return skip(`size ${file.size} bytes is above maxSize ${config.maxSize}`);
+    }
+    const rule = redirect?.find((candidate) => candidate.test(file.path));
+    if (!rule) return { file };
+    const destination = renderDestination(rule.template, file);
+    if (!destination.ok) return { file, verdict: { action: 'hold', reason: destination.reason } };
+    return { file: { ...file, destinationPath: destination.path } };
+  };
+}
+
+export function prepareMetadata(config: MetadataHookConfig): FileStep {
+  const rules = config.rules.map((rule) => ({ source: rule.source, regex: compilePattern(rule.pattern) }));
+  return (file) => {
+    const metadata = { ...file.metadata };
+    const filename = file.path.slice(file.path.lastIndexOf('/') + 1);
+    for (const rule of rules) {
+      const groups = rule.regex.exec(rule.source === 'path' ? file.path : filename)?.groups;
+      for (const [key, value] of Object.entries(groups ?? {})) {
+        // A group that took no part in the match leaves earlier values alone.
+        if (value !== undefined) metadata[key] = value;
+      }
+    }
+    return { file: { ...file, metadata } };
+  };
+}
+
+function namesFromMetadata(file: HookFile, key: string | undefined): string[] {
+  if (key === undefined || !Object.hasOwn(file.metadata, key)) return [];
+  return file.metadata[key]
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+}
+
+export function prepareAccess(config: AccessHookConfig): FileStep {
+  return (file) => {
+    const groups = [...file.access.groups, ...(config.groups ?? []), ...namesFromMetadata(file, config.groupsFromMetadata)];
+    const projects = [...file.access.projects, ...(config.projects ?? []), ...namesFromMetadata(file, config.projectsFromMetadata)];
+    return { file: { ...file, access: { groups: [...new Set(groups)], projects: [...new Set(projects)] } } };
+  };
+}

@@ -1,0 +1,213 @@
+import type { HookKind } from './types';
+
+export interface FilterHookConfig {
+  include?: string[];
+  exclude?: string[];
+  minSize?: number;
+  maxSize?: number;
+  redirect?: Array<{ match: string; to: string }>;
+}
+
+export interface MetadataHookConfig {
+  rules: Array<{ source: 'path' | 'filename'; pattern: string }>;
+}
+
+export interface AccessHookConfig {
+  groups?: string[];
+  projects?: string[];
+  groupsFromMetadata?: string;
+  projectsFromMetadata?: string;
+}
+
+export interface WebhookHookConfig {
+  url: string;
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+}
+
+export interface CommandHookConfig {
+  command: string[];
+  timeoutMs?: number;
+}
+
+export interface HookConfigs {
+  filter: FilterHookConfig;
+  metadata: MetadataHookConfig;
+  access: AccessHookConfig;
+  webhook: WebhookHookConfig;
+  command: CommandHookConfig;
+}
+
+export const WEBHOOK_TIMEOUT_MS = { default: 10_000, min: 100, max: 60_000 } as const;
+export const COMMAND_TIMEOUT_MS = { default: 30_000, min: 100, max: 600_000 } as const;
+
+const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
+
+const glob = { type: 'string', minLength: 1, maxLength: 1024 };
+const globList = (description: string) => ({ type: 'array', minItems: 1, maxItems: 1000, items: glob, description });
+const nameList = (description: string) => ({
+  type: 'array',
+  maxItems: 1000,
+  uniqueItems: true,
+  items: { type: 'string', minLength: 1, maxLength: 255 },
+  description,
+});
+const metadataKey = (description: string) => ({ type: 'string', minLength: 1, maxLength: 255, description });
+
+const answerDoc =
+  'The answer (optional; a JSON object) may carry `decisions: { [fileVersionId]: { action: "skip" | "hold", reason } }` ' +
+  'and `metadata: { [fileVersionId]: { key: "value" } }` (string values only); unknown file ids are ignored.';
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * JSON Schemas (draft 2020-12) of each kind's `config`, served to the portal's config editor.
+ * `validateHookConfig` adds what a schema cannot say (regexes and globs compile, templates are safe).
+ */
+export const HOOK_CONFIG_SCHEMAS: Readonly<Record<HookKind, object>> = deepFreeze({
+  filter: {
+    $schema: DRAFT,
+    title: 'Filter hook',
+    description:
+      'Decides before the copy which files are taken and where they land. Globs (picomatch, dotfiles included) match the ' +
+      "file's path relative to the instrument root, '/' separated, case-sensitive: use `**/*.tmp` for any depth.",
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      include: globList('When given, a file matching none of these globs is skipped.'),
+      exclude: globList('A file matching any of these globs is skipped.'),
+      minSize: { type: 'integer', minimum: 0, description: 'Files smaller than this many bytes are skipped.' },
+      maxSize: { type: 'integer', minimum: 0, description: 'Files larger than this many bytes are skipped.' },
+      redirect: {
+        type: 'array',
+        maxItems: 100,
+        description: "The first rule whose glob matches the file's path sets its destination path.",
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['match', 'to'],
+          properties: {
+            match: { ...glob, description: "Glob on the file's path." },
+            to: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 1024,
+              description:
+                'Relative destination path template. Placeholders: {path} (a/b/c.tar.gz), {dir} (a/b, or . at the root), ' +
+                '{name} (c.tar.gz), {stem} (c.tar), {ext} (.gz), {meta.KEY} (metadata set by earlier hooks; a file without ' +
+                'the key is held). The result must stay relative and contain no .. segment.',
+            },
+          },
+        },
+      },
+    },
+  },
+  metadata: {
+    $schema: DRAFT,
+    title: 'Metadata hook',
+    description: 'Extracts metadata with regular expressions: the named groups of every matching rule are merged (later rules win).',
+    type: 'object',
+    additionalProperties: false,
+    required: ['rules'],
+    properties: {
+      rules: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 100,
+        description: 'Applied in order; a rule that does not match changes nothing.',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['source', 'pattern'],
+          properties: {
+            source: {
+              enum: ['path', 'filename'],
+              description: "What the pattern is matched against: the relative path ('a/b/c.txt') or the file name ('c.txt').",
+            },
+            pattern: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 2048,
+              description: 'JavaScript regular expression with named groups, e.g. ^(?<project>[^/]+)/(?<sample>S\\d+)_',
+            },
+          },
+        },
+      },
+    },
+  },
+  access: {
+    $schema: DRAFT,
+    title: 'Access hook',
+    description: 'Grants groups and projects access to the files, from literal names and/or from metadata values.',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      groups: nameList('Group names granted access to every file.'),
+      projects: nameList('Project names granted access to every file.'),
+      groupsFromMetadata: metadataKey('Metadata key whose value (comma-separated names allowed) names groups to grant.'),
+      projectsFromMetadata: metadataKey('Metadata key whose value (comma-separated names allowed) names projects to grant.'),
+    },
+  },
+  webhook: {
+    $schema: DRAFT,
+    title: 'Webhook hook',
+    description:
+      'POSTs the batch as JSON, signed with `X-Sheaf-Signature: sha256=<HMAC-SHA256 of the body>` and carrying a stable ' +
+      '`Idempotency-Key`. 5xx, 408, 429, timeouts and network errors are retried; another 4xx or a 3xx holds the files. ' +
+      answerDoc,
+    type: 'object',
+    additionalProperties: false,
+    required: ['url'],
+    properties: {
+      url: { type: 'string', minLength: 1, maxLength: 2048, description: 'http:// or https:// URL of the receiver.' },
+      timeoutMs: {
+        type: 'integer',
+        minimum: WEBHOOK_TIMEOUT_MS.min,
+        maximum: WEBHOOK_TIMEOUT_MS.max,
+        default: WEBHOOK_TIMEOUT_MS.default,
+        description: 'Time allowed for the whole call, in milliseconds.',
+      },
+      headers: {
+        type: 'object',
+        maxProperties: 50,
+        propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" },
+        additionalProperties: { type: 'string', maxLength: 4096 },
+        description: 'Extra request headers (e.g. Authorization). Content-Type, X-Sheaf-Signature and Idempotency-Key are set by Sheaf.',
+      },
+    },
+  },
+  command: {
+    $schema: DRAFT,
+    title: 'Command hook',
+    description:
+      'Runs a program on the worker (argv, no shell) with the batch as JSON on stdin and reads its JSON answer from stdout. ' +
+      'A non-zero exit, a timeout or unparsable output holds the files. The program gets a minimal environment (PATH, HOME, ' +
+      'LANG, TZ, TMPDIR and SHEAF_RUN_ID, SHEAF_INSTRUMENT_ID, SHEAF_HOOK_ID, SHEAF_HOOK_PHASE), never the worker’s secrets. ' +
+      answerDoc,
+    type: 'object',
+    additionalProperties: false,
+    required: ['command'],
+    properties: {
+      command: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 256,
+        items: { type: 'string', maxLength: 4096 },
+        description: 'Program and arguments, e.g. ["/opt/hooks/check", "--strict"]. The program is looked up on PATH unless absolute.',
+      },
+      timeoutMs: {
+        type: 'integer',
+        minimum: COMMAND_TIMEOUT_MS.min,
+        maximum: COMMAND_TIMEOUT_MS.max,
+        default: COMMAND_TIMEOUT_MS.default,
+        description: 'Time allowed before the program (and everything it started) is killed, in milliseconds.',
+      },
+    },
+  },
+});

@@ -1,0 +1,96 @@
+import { HOOK_CONFIG_SCHEMAS, HOOK_KINDS, validateHookConfig, type HookKind } from './index';
+
+function errorsOf(kind: HookKind, config: unknown) {
+  const result = validateHookConfig(kind, config);
+  return result.ok ? [] : result.errors;
+}
+
+describe('validateHookConfig', () => {
+  it.each<[HookKind, unknown]>([
+    ['filter', { include: ['**/*.tif'], exclude: ['**/.DS_Store'], minSize: 1, maxSize: 10, redirect: [{ match: 'raw/**', to: '{meta.project}/{dir}/{stem}{ext}' }] }],
+    ['metadata', { rules: [{ source: 'filename', pattern: '^(?<sample>S\\d+)_' }] }],
+    ['access', { groupsFromMetadata: 'lab' }],
+    ['webhook', { url: 'https://hooks.example.org/sheaf', timeoutMs: 60_000, headers: { Authorization: 'Bearer x' } }],
+    ['command', { command: ['/opt/hooks/check', '--strict'], timeoutMs: 600_000 }],
+  ])('accepts a valid %s config and returns it typed', (kind, config) => {
+    expect(validateHookConfig(kind, config)).toEqual({ ok: true, config });
+  });
+
+  it('names unknown properties at any depth', () => {
+    expect(errorsOf('filter', { include: ['*'], inclde: ['*'], redirect: [{ match: '*', to: 'x', force: true }] })).toEqual([
+      { field: 'inclde', message: 'unknown property' },
+      { field: 'redirect[0].force', message: 'unknown property' },
+    ]);
+  });
+
+  it('reports an invalid regular expression and a pattern without named groups', () => {
+    expect(errorsOf('metadata', { rules: [{ source: 'path', pattern: '^(?<sample>S\\d+' }, { source: 'path', pattern: '^S\\d+' }] })).toEqual([
+      { field: 'rules[0].pattern', message: expect.stringContaining('Invalid regular expression') },
+      { field: 'rules[1].pattern', message: 'has no named group such as (?<sample>...)' },
+    ]);
+  });
+
+  it.each([
+    ['not a URL', 'must be an absolute http:// or https:// URL'],
+    ['ftp://example.org/in', 'must be an http:// or https:// URL'],
+    ['https://user:pw@example.org/in', 'must not contain credentials; send them in headers'],
+  ])('rejects the webhook URL %s', (url, message) => {
+    expect(errorsOf('webhook', { url })).toEqual([{ field: 'url', message }]);
+  });
+
+  it('rejects webhook timeouts above the limit and headers Sheaf sets itself', () => {
+    expect(errorsOf('webhook', { url: 'http://localhost/x', timeoutMs: 60_001, headers: { 'X-Sheaf-Signature': 'forged' } })).toEqual([
+      { field: 'timeoutMs', message: 'must be <= 60000' },
+      { field: 'headers["X-Sheaf-Signature"]', message: 'is set by Sheaf and cannot be configured' },
+    ]);
+  });
+
+  it.each([
+    ['/srv/{name}', 'template is absolute; destinations must stay relative'],
+    ['../{name}', 'template contains a .. segment; destinations must stay relative'],
+    ['a/../../{name}', 'template contains a .. segment; destinations must stay relative'],
+    ['{dir}/{basename}', 'unknown placeholder {basename} (use {path}, {dir}, {name}, {stem}, {ext} or {meta.KEY})'],
+    ['{meta.}/x', 'unknown placeholder {meta.} (use {path}, {dir}, {name}, {stem}, {ext} or {meta.KEY})'],
+    ['out/{name', "unmatched '{'"],
+    ['out/name}', "unmatched '}'"],
+  ])('rejects the unsafe or broken redirect template %s', (to, message) => {
+    expect(errorsOf('filter', { redirect: [{ match: '**', to }] })).toEqual([{ field: 'redirect[0].to', message }]);
+  });
+
+  it('reports globs that do not compile or cannot match relative paths', () => {
+    expect(errorsOf('filter', { include: ['data/[ab'], exclude: ['/tmp/**'] })).toEqual([
+      { field: 'include[0]', message: expect.stringMatching(/^invalid glob: Missing closing: "\]"/) },
+      { field: 'exclude[0]', message: "globs match paths relative to the instrument root; remove the leading '/'" },
+    ]);
+  });
+
+  it('reports missing fields, wrong types and contradictory limits', () => {
+    expect(errorsOf('metadata', {})).toEqual([{ field: 'rules', message: 'is required' }]);
+    expect(errorsOf('metadata', { rules: [{ source: 'name', pattern: '(?<a>.)' }] })).toEqual([{ field: 'rules[0].source', message: 'must be one of "path", "filename"' }]);
+    expect(errorsOf('filter', { minSize: 10, maxSize: 5 })).toEqual([{ field: 'maxSize', message: 'must not be less than minSize' }]);
+    expect(errorsOf('command', { command: [''] })).toEqual([{ field: 'command[0]', message: 'must name a program' }]);
+    expect(errorsOf('access', {})).toEqual([{ field: '', message: 'grants nothing: set groups, projects, groupsFromMetadata or projectsFromMetadata' }]);
+    expect(errorsOf('webhook', 'https://example.org')).toEqual([{ field: '', message: 'must be object' }]);
+  });
+
+  it('serves a schema per kind that forbids unknown properties and describes every property', () => {
+    const missing: string[] = [];
+    const walk = (schema: Record<string, unknown>, at: string) => {
+      if (schema.type === 'object' && schema.properties) {
+        expect(schema.additionalProperties).toBe(false);
+        for (const [name, property] of Object.entries(schema.properties as Record<string, Record<string, unknown>>)) {
+          if (!property.description) missing.push(`${at}.${name}`);
+          walk(property, `${at}.${name}`);
+        }
+      }
+      if (schema.items) walk(schema.items as Record<string, unknown>, `${at}[]`);
+    };
+    for (const kind of HOOK_KINDS) {
+      const schema = HOOK_CONFIG_SCHEMAS[kind] as Record<string, unknown>;
+      expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+      expect(schema.description).toEqual(expect.any(String));
+      walk(schema, kind);
+    }
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,184 @@
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import { compileGlob, compilePattern, namedGroups } from './builtins';
+import { HOOK_CONFIG_SCHEMAS, type HookConfigs } from './schemas';
+import { parseTemplate } from './template';
+import { HOOK_KINDS, type HookKind } from './types';
+
+/** `field` is a path into the config such as `rules[0].pattern`; '' is the config itself. */
+export interface HookConfigError {
+  field: string;
+  message: string;
+}
+
+export type HookConfigValidation<T> = { ok: true; config: T } | { ok: false; errors: HookConfigError[] };
+
+/** Headers Sheaf sets itself, or that only the HTTP client may set. */
+const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'x-sheaf-signature', 'idempotency-key', 'host', 'transfer-encoding', 'connection']);
+
+type Segment = string | number;
+
+function fieldPath(segments: readonly Segment[]): string {
+  let out = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
+
+/** JSON pointer (`/rules/0/pattern`) to segments; array indexes become numbers. */
+function pointerSegments(pointer: string): Segment[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((segment) => (/^(0|[1-9]\d*)$/.test(segment) ? Number(segment) : segment));
+}
+
+function schemaError(error: ErrorObject): HookConfigError | undefined {
+  const at = pointerSegments(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return { field: fieldPath([...at, String(params.additionalProperty)]), message: 'unknown property' };
+    case 'required':
+      return { field: fieldPath([...at, String(params.missingProperty)]), message: 'is required' };
+    case 'propertyNames':
+      return { field: fieldPath([...at, String(params.propertyName)]), message: 'is not a valid name' };
+    case 'enum':
+      return { field: fieldPath(at), message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    default:
+      // The inner error of `propertyNames` carries the offending name; the outer one reports it.
+      if ((error as { propertyName?: string }).propertyName !== undefined) return undefined;
+      return { field: fieldPath(at), message: error.message ?? `fails ${error.keyword}` };
+  }
+}
+
+let validators: Record<HookKind, ValidateFunction> | undefined;
+
+function schemaValidators(): Record<HookKind, ValidateFunction> {
+  if (!validators) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    validators = Object.fromEntries(HOOK_KINDS.map((kind) => [kind, ajv.compile(HOOK_CONFIG_SCHEMAS[kind])])) as Record<HookKind, ValidateFunction>;
+  }
+  return validators;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+type Report = (segments: readonly Segment[], message: string) => void;
+
+/** Checks each non-empty string of `value` (when it is an array) with `check`, which returns a problem or undefined. */
+function eachString(value: unknown, at: readonly Segment[], report: Report, check: (item: string) => string | undefined): void {
+  if (!Array.isArray(value)) return;
+  value.forEach((item, index) => {
+    if (typeof item !== 'string' || item === '') return;
+    const message = check(item);
+    if (message) report([...at, index], message);
+  });
+}
+
+function globProblem(glob: string): string | undefined {
+  if (glob.startsWith('/')) return "globs match paths relative to the instrument root; remove the leading '/'";
+  try {
+    compileGlob(glob);
+    return undefined;
+  } catch (err) {
+    return `invalid glob: ${errorMessage(err)}`;
+  }
+}
+
+/** What JSON Schema cannot say: globs and regexes compile, templates are safe, limits agree. */
+const semanticChecks: Record<HookKind, (config: Record<string, unknown>, report: Report) => void> = {
+  filter(config, report) {
+    eachString(config.include, ['include'], report, globProblem);
+    eachString(config.exclude, ['exclude'], report, globProblem);
+    if (typeof config.minSize === 'number' && typeof config.maxSize === 'number' && config.maxSize < config.minSize) {
+      report(['maxSize'], 'must not be less than minSize');
+    }
+    if (Array.isArray(config.redirect)) {
+      config.redirect.forEach((rule: unknown, index) => {
+        if (!isRecord(rule)) return;
+        if (typeof rule.match === 'string' && rule.match !== '') {
+          const problem = globProblem(rule.match);
+          if (problem) report(['redirect', index, 'match'], problem);
+        }
+        if (typeof rule.to === 'string' && rule.to !== '') {
+          const parsed = parseTemplate(rule.to);
+          if (!parsed.ok) report(['redirect', index, 'to'], parsed.message);
+        }
+      });
+    }
+  },
+  metadata(config, report) {
+    if (!Array.isArray(config.rules)) return;
+    config.rules.forEach((rule: unknown, index) => {
+      if (!isRecord(rule) || typeof rule.pattern !== 'string' || rule.pattern === '') return;
+      try {
+        compilePattern(rule.pattern);
+      } catch (err) {
+        report(['rules', index, 'pattern'], errorMessage(err));
+        return;
+      }
+      if (namedGroups(rule.pattern).length === 0) report(['rules', index, 'pattern'], 'has no named group such as (?<sample>...)');
+    });
+  },
+  access(config, report) {
+    if (!['groups', 'projects', 'groupsFromMetadata', 'projectsFromMetadata'].some((key) => config[key] !== undefined)) {
+      report([], 'grants nothing: set groups, projects, groupsFromMetadata or projectsFromMetadata');
+    }
+  },
+  webhook(config, report) {
+    if (typeof config.url === 'string' && config.url !== '') {
+      let url: URL | undefined;
+      try {
+        url = new URL(config.url);
+      } catch {
+        report(['url'], 'must be an absolute http:// or https:// URL');
+      }
+      if (url && url.protocol !== 'http:' && url.protocol !== 'https:') report(['url'], 'must be an http:// or https:// URL');
+      else if (url && (url.username || url.password)) report(['url'], 'must not contain credentials; send them in headers');
+    }
+    if (isRecord(config.headers)) {
+      for (const [name, value] of Object.entries(config.headers)) {
+        if (RESERVED_HEADERS.has(name.toLowerCase())) report(['headers', name], 'is set by Sheaf and cannot be configured');
+        else if (typeof value === 'string' && /[\r\n\0]/.test(value)) report(['headers', name], 'must not contain line breaks or NUL');
+      }
+    }
+  },
+  command(config, report) {
+    if (!Array.isArray(config.command)) return;
+    if (config.command[0] === '') report(['command', 0], 'must name a program');
+    eachString(config.command, ['command'], report, (arg) => (arg.includes('\0') ? 'must not contain NUL' : undefined));
+  },
+};
+
+/**
+ * Validates a hook's config against its kind's schema and the semantic checks; every problem is
+ * reported with a field path (`rules[0].pattern`), not only the first.
+ */
+export function validateHookConfig<K extends HookKind>(kind: K, config: unknown): HookConfigValidation<HookConfigs[K]> {
+  if (!HOOK_KINDS.includes(kind)) return { ok: false, errors: [{ field: '', message: `unknown hook kind ${JSON.stringify(kind)}` }] };
+  const errors: HookConfigError[] = [];
+  const seen = new Set<string>();
+  const add = (error: HookConfigError | undefined) => {
+    const key = error && `${error.field}\0${error.message}`;
+    if (!error || !key || seen.has(key)) return;
+    seen.add(key);
+    errors.push(error);
+  };
+  const validate = schemaValidators()[kind];
+  if (!validate(config)) for (const error of validate.errors ?? []) add(schemaError(error));
+  // Semantic checks also run on a config with schema errors, guarding each type, so the editor
+  // shows every problem at once.
+  if (isRecord(config)) semanticChecks[kind](config, (segments, message) => add({ field: fieldPath(segments), message }));
+  return errors.length === 0 ? { ok: true, config: config as HookConfigs[K] } : { ok: false, errors };
+}

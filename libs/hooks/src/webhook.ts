@@ -1,0 +1,103 @@
+import { createHash, createHmac } from 'node:crypto';
+import { HookError } from './errors';
+import { applyAnswer, excerpt, holdAll, MAX_ANSWER_BYTES, parseAnswer, requestBody, type BatchOutcome } from './external';
+import { WEBHOOK_TIMEOUT_MS, type WebhookHookConfig } from './schemas';
+import type { HookConfigRow, HookContext, HookFile, HookPhase } from './types';
+
+/** Same files, hook and phase give the same key, whatever the order: a retried call is recognisable. */
+export function webhookIdempotencyKey(hookId: string, phase: HookPhase, files: readonly HookFile[]): string {
+  const ids = files.map((file) => file.fileVersionId).sort();
+  return createHash('sha256').update(JSON.stringify({ hookId, phase, fileVersionIds: ids })).digest('hex');
+}
+
+/** `sha256=<hex>`: HMAC-SHA256 of the exact body bytes, as sent in `X-Sheaf-Signature`. */
+export function webhookSignature(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** Reads at most `max` bytes of a body; `tooLarge` when there was more. */
+async function readBody(response: Response, max: number): Promise<{ text: string; tooLarge: boolean }> {
+  if (!response.body) return { text: '', tooLarge: false };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return { text: Buffer.concat(chunks).toString('utf8'), tooLarge: true };
+    }
+    chunks.push(value);
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), tooLarge: false };
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  // fetch reports "fetch failed" and keeps the reason (ECONNREFUSED, ...) in `cause`.
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  return `${err.message}${cause}`;
+}
+
+const isJson = (contentType: string | null) => /^application\/([\w.+-]+\+)?json\b/i.test(contentType ?? '');
+
+/**
+ * POSTs the batch to the receiver. Returns the receiver's verdicts; holds every file when the
+ * receiver rejects the batch (3xx, 4xx other than 408/429) or no secret is configured; throws a
+ * HookError for what a retry may fix (timeout, network, 408, 429, 5xx).
+ */
+export async function callWebhook(hook: HookConfigRow, config: WebhookHookConfig, phase: HookPhase, files: HookFile[], ctx: HookContext): Promise<BatchOutcome> {
+  const secret = ctx.webhookSecret?.(hook.id);
+  if (!secret) return holdAll(files, 'webhook secret missing');
+  const body = requestBody(phase, files, ctx);
+  const headers = new Headers(config.headers);
+  if (!headers.has('user-agent')) headers.set('User-Agent', 'sheaf-hooks');
+  headers.set('Content-Type', 'application/json');
+  headers.set('X-Sheaf-Signature', webhookSignature(secret, body));
+  headers.set('Idempotency-Key', webhookIdempotencyKey(hook.id, phase, files));
+  // Paths and query strings may carry tokens: messages name the origin only.
+  const origin = new URL(config.url).origin;
+  const timeoutMs = config.timeoutMs ?? WEBHOOK_TIMEOUT_MS.default;
+
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const cancel = () => controller.abort();
+  ctx.signal?.addEventListener('abort', cancel, { once: true });
+  let status: number;
+  let answer: { text: string; tooLarge: boolean };
+  let contentType: string | null;
+  try {
+    const response = await fetch(config.url, { method: 'POST', headers, body, signal: controller.signal, redirect: 'manual' });
+    status = response.status;
+    contentType = response.headers.get('content-type');
+    answer = await readBody(response, MAX_ANSWER_BYTES);
+  } catch (err) {
+    if (ctx.signal?.aborted) throw ctx.signal.reason;
+    if (timedOut) throw new HookError(`webhook hook ${hook.id}: ${origin} did not answer within ${timeoutMs} ms`, hook.id, undefined, { cause: err });
+    throw new HookError(`webhook hook ${hook.id}: request to ${origin} failed: ${describe(err)}`, hook.id, undefined, { cause: err });
+  } finally {
+    clearTimeout(timer);
+    ctx.signal?.removeEventListener('abort', cancel);
+  }
+
+  const said = answer.text.trim() === '' ? '' : `: ${excerpt(answer.text)}`;
+  if (status === 408 || status === 429 || status >= 500) {
+    throw new HookError(`webhook hook ${hook.id}: ${origin} answered HTTP ${status}${said}`, hook.id, status);
+  }
+  if (status >= 300 && status < 400) return holdAll(files, `webhook answered HTTP ${status}; redirects are not followed, configure the final URL`);
+  if (status >= 400) return holdAll(files, `webhook rejected the batch: HTTP ${status}${said}`);
+  if (answer.tooLarge) return holdAll(files, `webhook answer is larger than ${MAX_ANSWER_BYTES} bytes`);
+  const parsed = parseAnswer(answer.text);
+  if (!isJson(contentType) && (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null)) {
+    // A receiver answering "OK" as text has nothing to say about the files.
+    return { files, verdicts: new Map() };
+  }
+  if (!parsed.ok) return holdAll(files, `webhook answer is not valid JSON${said}`);
+  return applyAnswer('webhook', parsed.value, files);
+}

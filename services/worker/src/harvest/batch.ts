@@ -1,0 +1,247 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { HookConfigRow, HookFile } from '@sheaf/hooks';
+import { runHooks } from '@sheaf/hooks';
+import { Rclone, RcloneError } from '@sheaf/rclone';
+import type { BatchFile, DeliveryOutcome, HarvestCatalogue } from './catalogue';
+import { digestLocalFiles } from './hash';
+import { FAILURE_TYPES, type Location } from './locations';
+import { destinationPath, sharedPrefix } from './paths';
+
+/** rclone exit codes that retrying cannot fix: 3 directory not found, 7 fatal (e.g. refused credentials). */
+const PERMANENT_RCLONE_EXITS = new Set([3, 7]);
+/** A source file whose size or mtime moved by more than this since the listing changed under us. */
+const MTIME_TOLERANCE_MS = 1000;
+
+export interface Destination extends Location {
+  storageLocationId: string;
+  pathTemplate: string;
+}
+
+export interface BatchJob {
+  runId: string;
+  batchNo: number;
+  instrument: { id: string; name: string };
+  source: Location;
+  destinations: Destination[];
+  hooks: HookConfigRow[];
+  webhookSecret: (hookId: string) => string | undefined;
+  transfers: number;
+  mintArk: () => string;
+  signal: AbortSignal;
+  heartbeat: (details: { batchNo: number; bytes?: number; step: string }) => void;
+}
+
+/** What we know of one file's bytes somewhere. */
+interface Digest {
+  sha256: string;
+  size?: number;
+  mtimeMs?: number;
+}
+
+/** Turns rclone failures into Temporal's terms: permanent ones are not retried. */
+export function rcloneFailure(err: unknown): unknown {
+  if (err instanceof RcloneError && err.exitCode !== undefined && PERMANENT_RCLONE_EXITS.has(err.exitCode)) {
+    return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.sourceUnusable);
+  }
+  return err instanceof RcloneError ? new Error(err.message) : err;
+}
+
+async function digests(rclone: Rclone, location: Location, files: string[], signal: AbortSignal): Promise<Map<string, Digest>> {
+  if (!files.length) return new Map();
+  if (location.localRoot) return digestLocalFiles(location.localRoot, files, { concurrency: 4, signal });
+  const [hashes, stats] = await Promise.all([rclone.sha256(location.root, files, signal), rclone.stat(location.root, files, signal)]);
+  const out = new Map<string, Digest>();
+  for (const [path, sha256] of hashes) {
+    const s = stats.get(path);
+    out.set(path, { sha256, size: s?.Size, mtimeMs: s ? Date.parse(s.ModTime) : undefined });
+  }
+  return out;
+}
+
+/** Which of the given destination paths exist already, before we copy anything. */
+async function existing(rclone: Rclone, location: Location, files: string[], signal: AbortSignal): Promise<Set<string>> {
+  if (!files.length) return new Set();
+  if (location.localRoot) {
+    const found = await Promise.all(files.map((f) => stat(join(location.localRoot!, f)).then(() => f, () => undefined)));
+    return new Set(found.filter((f): f is string => f !== undefined));
+  }
+  return new Set((await rclone.stat(location.root, files, signal)).keys());
+}
+
+function joinRoot(root: string, rel: string): string {
+  if (!rel) return root;
+  return root.endsWith('/') || root.endsWith(':') ? `${root}${rel}` : `${root}/${rel}`;
+}
+
+/**
+ * One batch: pre-hooks → one rclone copy per destination → SHA-256 of source and destination
+ * bytes → ARK mint → post-hooks. Every step's result is in Postgres before the next, so a retry
+ * resumes where the last attempt stopped.
+ */
+export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, job: BatchJob): Promise<void> {
+  const files = await catalogue.loadBatch(job.runId, job.batchNo);
+  const toHookFile = (f: BatchFile, destination = f.path): HookFile => ({
+    fileVersionId: f.id,
+    path: f.path,
+    size: f.size,
+    mtime: f.mtime.toISOString(),
+    destinationPath: destination,
+    metadata: f.metadata,
+    access: f.access,
+    sha256: f.sha256 ?? undefined,
+    ark: f.ark ?? undefined,
+  });
+  const hookContext = { instrument: job.instrument, runId: job.runId, signal: job.signal, webhookSecret: job.webhookSecret };
+
+  // 1. Pre-hooks, for versions not yet delivered: skip and hold are recorded at once.
+  const open = files.filter((f) => f.status !== 'verified' && f.status !== 'skipped');
+  job.heartbeat({ batchNo: job.batchNo, step: 'pre-hooks' });
+  const pre = await runHooks('pre', job.hooks, open.map((f) => toHookFile(f)), hookContext);
+  const setAside: Array<{ fileVersionId: string; status: 'skipped' | 'held'; reason: string }> = [];
+  for (const [id, decision] of pre.decisions) {
+    if (decision.action !== 'accept') setAside.push({ fileVersionId: id, status: decision.action === 'skip' ? 'skipped' : 'held', reason: decision.reason });
+  }
+  await catalogue.setAside(setAside);
+  const routed = new Map(pre.files.map((h) => [h.fileVersionId, h.destinationPath]));
+  const accepted = open.filter((f) => (pre.decisions.get(f.id)?.action ?? 'accept') === 'accept');
+
+  // 2. Copy to every destination that lacks a verified copy, new files only.
+  interface Pending {
+    file: BatchFile;
+    destination: Destination;
+    destRel: string;
+    preexisting: boolean;
+    durationMs: number;
+  }
+  const pending: Pending[] = [];
+  for (const destination of job.destinations) {
+    const wanted = accepted
+      .filter((f) => !f.verifiedAt.has(destination.storageLocationId))
+      .map((f) => ({ file: f, destRel: destinationPath(destination.pathTemplate, job.instrument.name, routed.get(f.id) ?? f.path, f.version) }));
+    const already = await existing(rclone, destination, wanted.map((w) => w.destRel), job.signal).catch((err: unknown) => {
+      throw rcloneFailure(err);
+    });
+    const fresh = wanted.filter((w) => !already.has(w.destRel));
+    const groups = new Map<string, typeof fresh>();
+    const singles: typeof fresh = [];
+    for (const w of fresh) {
+      const prefix = sharedPrefix(w.file.path, w.destRel);
+      if (prefix === undefined) singles.push(w);
+      else groups.set(prefix, [...(groups.get(prefix) ?? []), w]);
+    }
+    const durations = new Map<string, number>();
+    for (const [prefix, group] of groups) {
+      const started = Date.now();
+      try {
+        await rclone.copyFiles(job.source.root, joinRoot(destination.root, prefix), group.map((w) => w.file.path), {
+          transfers: job.transfers,
+          immutable: true,
+          signal: job.signal,
+          onProgress: (bytes) => job.heartbeat({ batchNo: job.batchNo, bytes, step: 'copy' }),
+        });
+      } catch (err) {
+        // A failed file shows up in verification; only failures that end the batch end it here.
+        const mapped = rcloneFailure(err);
+        if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
+      }
+      // The wall time of the rclone job that carried the file.
+      for (const w of group) durations.set(w.destRel, Date.now() - started);
+    }
+    for (const w of singles) {
+      const started = Date.now();
+      await rclone
+        .copyTo(joinRoot(job.source.root, w.file.path), joinRoot(destination.root, w.destRel), { immutable: true, signal: job.signal })
+        .catch((err: unknown) => {
+          const mapped = rcloneFailure(err);
+          if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
+        });
+      durations.set(w.destRel, Date.now() - started);
+    }
+    for (const w of wanted) {
+      pending.push({ ...w, destination, preexisting: already.has(w.destRel), durationMs: durations.get(w.destRel) ?? 0 });
+    }
+  }
+
+  // 3. Verify: the source bytes as they are now, against the catalogued version and each copy.
+  job.heartbeat({ batchNo: job.batchNo, step: 'verify' });
+  const sourceFiles = [...new Set(pending.map((p) => p.file.path))];
+  const source = await digests(rclone, job.source, sourceFiles, job.signal).catch((err: unknown) => {
+    throw rcloneFailure(err);
+  });
+  const changed = new Set<string>();
+  for (const p of pending) {
+    const s = source.get(p.file.path);
+    const moved =
+      s &&
+      ((s.size !== undefined && s.size !== p.file.size) ||
+        (s.mtimeMs !== undefined && Math.abs(s.mtimeMs - p.file.mtime.getTime()) > MTIME_TOLERANCE_MS));
+    if (moved) changed.add(p.file.id);
+  }
+  const outcomes: DeliveryOutcome[] = [];
+  const byDestination = new Map<Destination, Pending[]>();
+  for (const p of pending) {
+    if (!changed.has(p.file.id)) byDestination.set(p.destination, [...(byDestination.get(p.destination) ?? []), p]);
+  }
+  for (const [destination, items] of byDestination) {
+    const copies = await digests(rclone, destination, items.map((p) => p.destRel), job.signal).catch((err: unknown) => {
+      throw rcloneFailure(err);
+    });
+    for (const p of items) {
+      const src = source.get(p.file.path);
+      let dst = copies.get(p.destRel);
+      const attempts: DeliveryOutcome['attempts'] = [];
+      const matches = (d: Digest | undefined) => !!src && !!d && d.sha256 === src.sha256 && (d.size === undefined || d.size === p.file.size);
+      const record = (d: Digest | undefined, durationMs: number, error: string | null) =>
+        attempts.push({ bytes: p.file.size, durationMs, destinationSha256: d?.sha256 ?? null, status: matches(d) ? 'verified' : d ? 'mismatch' : 'failed', error: matches(d) ? null : error });
+
+      if (!src) {
+        record(dst, p.durationMs, 'the source file could not be read');
+      } else if (p.preexisting) {
+        // Never overwrite a different file that was there before us.
+        record(dst, 0, matches(dst) ? null : `a different file already exists at ${p.destRel}; it was left untouched`);
+      } else {
+        record(dst, p.durationMs, dst ? 'SHA-256 of the copy differs from the source' : 'the copy is missing at the destination');
+        if (!matches(dst)) {
+          // One re-copy of our own bad copy, then a second verdict.
+          const started = Date.now();
+          await rclone.deleteFile(joinRoot(destination.root, p.destRel), job.signal).catch(() => undefined);
+          await rclone
+            .copyTo(joinRoot(job.source.root, p.file.path), joinRoot(destination.root, p.destRel), { immutable: true, signal: job.signal })
+            .catch((err: unknown) => {
+              const mapped = rcloneFailure(err);
+              if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
+            });
+          dst = (await digests(rclone, destination, [p.destRel], job.signal)).get(p.destRel);
+          record(dst, Date.now() - started, dst ? 'SHA-256 of the copy differs from the source after a re-copy' : 'the copy is missing after a re-copy');
+        }
+      }
+      const verified = matches(dst);
+      outcomes.push({
+        fileVersionId: p.file.id,
+        storageLocationId: destination.storageLocationId,
+        destinationPath: p.destRel,
+        sourceSha256: src?.sha256 ?? null,
+        destinationSha256: dst?.sha256 ?? null,
+        verified,
+        attempts,
+        error: verified ? null : (attempts.at(-1)?.error ?? 'not verified'),
+      });
+    }
+  }
+  // 4. Deliveries, verified versions and their ARKs, in one transaction.
+  await catalogue.recordDeliveries(job.runId, outcomes, job.destinations.map((d) => d.storageLocationId), job.mintArk);
+  await catalogue.setAside(
+    [...changed].map((id) => ({ fileVersionId: id, status: 'pending' as const, reason: 'changed while being harvested; taken by a later run' })),
+  );
+
+  // 5. Post-hooks on versions verified and not yet through them.
+  const settled = await catalogue.loadBatch(job.runId, job.batchNo);
+  const due = settled.filter((f) => f.status === 'verified' && !f.postHooksDone);
+  if (due.length) {
+    job.heartbeat({ batchNo: job.batchNo, step: 'post-hooks' });
+    const post = await runHooks('post', job.hooks, due.map((f) => toHookFile(f, routed.get(f.id) ?? f.path)), hookContext);
+    await catalogue.recordPostHooks(post.files.map((h) => ({ id: h.fileVersionId, metadata: h.metadata, access: h.access })));
+  }
+}

@@ -1,0 +1,403 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { ListedFile } from '@sheaf/rclone';
+
+/** What discovery decided for a run. */
+export interface RunPlan {
+  listedFiles: number;
+  listedBytes: number;
+  files: number;
+  bytes: number;
+  deferred: number;
+  batches: number;
+}
+
+export interface BatchLimits {
+  maxFiles: number;
+  maxBytes: number;
+}
+
+/** One file version of a batch, with what is already recorded about it. */
+export interface BatchFile {
+  id: string;
+  path: string;
+  size: number;
+  mtime: Date;
+  version: number;
+  status: 'pending' | 'held' | 'skipped' | 'verified' | 'failed';
+  attempts: number;
+  sha256: string | null;
+  metadata: Record<string, string>;
+  access: { groups: string[]; projects: string[] };
+  postHooksDone: boolean;
+  ark: string | null;
+  /** Storage locations this version is already verified at. */
+  verifiedAt: Set<string>;
+}
+
+/** A verified or failed delivery of one file to one destination, with its attempts. */
+export interface DeliveryOutcome {
+  fileVersionId: string;
+  storageLocationId: string;
+  destinationPath: string;
+  sourceSha256: string | null;
+  destinationSha256: string | null;
+  verified: boolean;
+  attempts: Array<{ bytes: number; durationMs: number; destinationSha256: string | null; status: 'verified' | 'mismatch' | 'failed'; error: string | null }>;
+  error: string | null;
+}
+
+const STAGE_ROWS = 1000;
+
+/**
+ * The harvest's SQL, by intent. File lists live here, never in workflow payloads: the workflow
+ * passes run ids and batch numbers.
+ */
+export class HarvestCatalogue {
+  constructor(private readonly db: DataSource) {}
+
+  /**
+   * At most one harvest per instrument: takes the lease unless another pending or running run
+   * holds it. Returns the holder when the lease is taken.
+   */
+  async acquireLease(instrumentId: string, runId: string): Promise<string | undefined> {
+    const taken: Array<{ run_id: string }> = await this.db.query(
+      `INSERT INTO instrument_leases (instrument_id, run_id) VALUES ($1, $2)
+       ON CONFLICT (instrument_id) DO UPDATE SET run_id = EXCLUDED.run_id, acquired_at = now()
+       WHERE instrument_leases.run_id = EXCLUDED.run_id
+          OR NOT EXISTS (SELECT 1 FROM harvest_runs r
+                         WHERE r.id = instrument_leases.run_id AND r.status IN ('pending', 'running'))
+       RETURNING run_id`,
+      [instrumentId, runId],
+    );
+    if (taken.length) return undefined;
+    const holder: Array<{ run_id: string }> = await this.db.query(`SELECT run_id FROM instrument_leases WHERE instrument_id = $1`, [
+      instrumentId,
+    ]);
+    return holder[0]?.run_id;
+  }
+
+  async releaseLease(runId: string): Promise<void> {
+    await this.db.query(`DELETE FROM instrument_leases WHERE run_id = $1`, [runId]);
+  }
+
+  /** The plan of a run whose discovery already committed (a retried activity), if any. */
+  async existingPlan(runId: string): Promise<RunPlan | undefined> {
+    const rows: Array<Record<string, string>> = await this.db.query(
+      `SELECT files_discovered, bytes_discovered, files_total, bytes_total, files_deferred, batches_total
+       FROM harvest_runs WHERE id = $1 AND phase IN ('transferring', 'finished')`,
+      [runId],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    return {
+      listedFiles: Number(r.files_discovered),
+      listedBytes: Number(r.bytes_discovered),
+      files: Number(r.files_total),
+      bytes: Number(r.bytes_total),
+      deferred: Number(r.files_deferred),
+      batches: Number(r.batches_total),
+    };
+  }
+
+  async clearListing(runId: string): Promise<void> {
+    await this.db.query(`DELETE FROM harvest_listing WHERE run_id = $1`, [runId]);
+  }
+
+  /** Streams listing entries into staging with multi-row inserts. */
+  async stageListing(runId: string, entries: readonly ListedFile[]): Promise<void> {
+    for (let i = 0; i < entries.length; i += STAGE_ROWS) {
+      const chunk = entries.slice(i, i + STAGE_ROWS);
+      const params: unknown[] = [runId];
+      const values = chunk.map((e) => {
+        params.push(e.Path, e.Size, e.ModTime);
+        const n = params.length;
+        return `($1, $${n - 2}, $${n - 1}, $${n})`;
+      });
+      await this.db.query(`INSERT INTO harvest_listing (run_id, path, size, mtime) VALUES ${values.join(', ')}`, params);
+    }
+  }
+
+  /**
+   * Decides what the run takes, in one transaction: new versions enter the catalogue (files
+   * still inside the quiet period wait), new, changed and earlier failed or held versions are
+   * numbered into batches capped by count and bytes.
+   */
+  async planRun(runId: string, instrumentId: string, minAgeSeconds: number, limits: BatchLimits): Promise<RunPlan> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO file_versions (instrument_id, path, size, mtime, version, first_run_id)
+         SELECT $2, l.path, l.size, l.mtime,
+                coalesce((SELECT max(v.version) FROM file_versions v WHERE v.instrument_id = $2 AND v.path = l.path), 0) + 1,
+                $1
+         FROM harvest_listing l
+         WHERE l.run_id = $1
+           AND l.mtime <= now() - make_interval(secs => $3)
+           AND NOT EXISTS (SELECT 1 FROM file_versions fv
+                           WHERE fv.instrument_id = $2 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime)
+         ON CONFLICT DO NOTHING`,
+        [runId, instrumentId, minAgeSeconds],
+      );
+      await tx.query(
+        `INSERT INTO harvest_items (run_id, file_version_id, batch_no)
+         SELECT $1, id, dense_rank() OVER (ORDER BY floor((cum - size) / $3::numeric), floor((rn - 1) / $4::numeric)) - 1
+         FROM (
+           SELECT fv.id, fv.size,
+                  row_number() OVER (ORDER BY fv.path) AS rn,
+                  sum(fv.size) OVER (ORDER BY fv.path ROWS UNBOUNDED PRECEDING) AS cum
+           FROM harvest_listing l
+           JOIN file_versions fv
+             ON fv.instrument_id = $2 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime
+           WHERE l.run_id = $1 AND fv.status IN ('pending', 'failed', 'held')
+         ) numbered`,
+        [runId, instrumentId, limits.maxBytes, limits.maxFiles],
+      );
+      await tx.query(
+        `INSERT INTO harvest_batches (run_id, batch_no, files, bytes)
+         SELECT $1, hi.batch_no, count(*), sum(fv.size)
+         FROM harvest_items hi JOIN file_versions fv ON fv.id = hi.file_version_id
+         WHERE hi.run_id = $1 GROUP BY hi.batch_no`,
+        [runId],
+      );
+      const [totals]: Array<Record<string, string>> = await tx.query(
+        `SELECT
+           (SELECT count(*) FROM harvest_listing WHERE run_id = $1) AS listed_files,
+           (SELECT coalesce(sum(size), 0) FROM harvest_listing WHERE run_id = $1) AS listed_bytes,
+           (SELECT count(*) FROM harvest_listing l
+              WHERE l.run_id = $1 AND l.mtime > now() - make_interval(secs => $3)
+                AND NOT EXISTS (SELECT 1 FROM file_versions fv WHERE fv.instrument_id = $2 AND fv.path = l.path
+                                AND fv.size = l.size AND fv.mtime = l.mtime)) AS deferred,
+           (SELECT count(*) FROM harvest_batches WHERE run_id = $1) AS batches,
+           (SELECT coalesce(sum(files), 0) FROM harvest_batches WHERE run_id = $1) AS files,
+           (SELECT coalesce(sum(bytes), 0) FROM harvest_batches WHERE run_id = $1) AS bytes`,
+        [runId, instrumentId, minAgeSeconds],
+      );
+      const plan: RunPlan = {
+        listedFiles: Number(totals.listed_files),
+        listedBytes: Number(totals.listed_bytes),
+        files: Number(totals.files),
+        bytes: Number(totals.bytes),
+        deferred: Number(totals.deferred),
+        batches: Number(totals.batches),
+      };
+      await tx.query(
+        `UPDATE harvest_runs SET phase = 'transferring', files_discovered = $2, bytes_discovered = $3, files_total = $4,
+                bytes_total = $5, files_deferred = $6, batches_total = $7, updated_at = now()
+         WHERE id = $1`,
+        [runId, plan.listedFiles, plan.listedBytes, plan.files, plan.bytes, plan.deferred, plan.batches],
+      );
+      await tx.query(`DELETE FROM harvest_listing WHERE run_id = $1`, [runId]);
+      return plan;
+    });
+  }
+
+  /** Marks the batch started by this worker; returns false when it is already done. */
+  async startBatch(runId: string, batchNo: number, worker: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `UPDATE harvest_batches SET status = 'running', attempts = attempts + 1, worker = $3, started_at = now()
+       WHERE run_id = $1 AND batch_no = $2 AND status <> 'done' RETURNING batch_no`,
+      [runId, batchNo, worker],
+    );
+    return rows.length > 0;
+  }
+
+  async loadBatch(runId: string, batchNo: number): Promise<BatchFile[]> {
+    const rows: Array<Record<string, unknown>> = await this.db.query(
+      `SELECT fv.id, fv.path, fv.size, fv.mtime, fv.version, fv.status, fv.attempts, fv.sha256, fv.metadata, fv.access,
+              fv.post_hooks_done, a.ark,
+              coalesce(array_agg(d.storage_location_id) FILTER (WHERE d.status = 'verified'), '{}') AS verified_at
+       FROM harvest_items hi
+       JOIN file_versions fv ON fv.id = hi.file_version_id
+       LEFT JOIN arks a ON a.file_version_id = fv.id
+       LEFT JOIN file_deliveries d ON d.file_version_id = fv.id
+       WHERE hi.run_id = $1 AND hi.batch_no = $2
+       GROUP BY fv.id, a.ark
+       ORDER BY fv.path`,
+      [runId, batchNo],
+    );
+    return rows.map((r) => ({
+      id: r.id as string,
+      path: r.path as string,
+      size: Number(r.size),
+      mtime: r.mtime as Date,
+      version: r.version as number,
+      status: r.status as BatchFile['status'],
+      attempts: r.attempts as number,
+      sha256: r.sha256 as string | null,
+      metadata: r.metadata as Record<string, string>,
+      access: r.access as BatchFile['access'],
+      postHooksDone: r.post_hooks_done as boolean,
+      ark: r.ark as string | null,
+      verifiedAt: new Set(r.verified_at as string[]),
+    }));
+  }
+
+  /** Pre-hook outcomes that keep a file out of this run, recorded at once. */
+  async setAside(decisions: Array<{ fileVersionId: string; status: 'skipped' | 'held' | 'pending'; reason: string }>): Promise<void> {
+    if (!decisions.length) return;
+    await this.db.query(
+      `UPDATE file_versions fv SET status = d.status, reason = d.reason, updated_at = now()
+       FROM jsonb_to_recordset($1::jsonb) AS d("fileVersionId" uuid, status text, reason text)
+       WHERE fv.id = d."fileVersionId"`,
+      [JSON.stringify(decisions)],
+    );
+  }
+
+  /**
+   * Records deliveries and their attempts; a version verified at every destination becomes
+   * verified and gets its ARK, in the same transaction (a retry finds it and mints nothing).
+   */
+  async recordDeliveries(
+    runId: string,
+    outcomes: readonly DeliveryOutcome[],
+    destinationIds: readonly string[],
+    mint: () => string,
+  ): Promise<void> {
+    if (!outcomes.length) return;
+    await this.db.transaction(async (tx) => {
+      const attempts = outcomes.flatMap((o) =>
+        o.attempts.map((a, i) => ({
+          fileVersionId: o.fileVersionId,
+          storageLocationId: o.storageLocationId,
+          attempt: i + 1,
+          bytes: a.bytes,
+          durationMs: a.durationMs,
+          sourceSha256: o.sourceSha256,
+          destinationSha256: a.destinationSha256,
+          status: a.status,
+          error: a.error,
+        })),
+      );
+      await tx.query(
+        `INSERT INTO transfers (run_id, file_version_id, storage_location_id, attempt, bytes, duration_ms, source_sha256,
+                                destination_sha256, status, error)
+         SELECT $1, t."fileVersionId", t."storageLocationId", t.attempt, t.bytes, t."durationMs", t."sourceSha256",
+                t."destinationSha256", t.status, t.error
+         FROM jsonb_to_recordset($2::jsonb) AS t("fileVersionId" uuid, "storageLocationId" uuid, attempt int, bytes bigint,
+              "durationMs" int, "sourceSha256" text, "destinationSha256" text, status text, error text)`,
+        [runId, JSON.stringify(attempts)],
+      );
+      await tx.query(
+        `INSERT INTO file_deliveries (file_version_id, storage_location_id, destination_path, status, source_sha256,
+                                      destination_sha256, verified_at)
+         SELECT o."fileVersionId", o."storageLocationId", o."destinationPath",
+                CASE WHEN o.verified THEN 'verified' ELSE 'failed' END, o."sourceSha256", o."destinationSha256",
+                CASE WHEN o.verified THEN now() END
+         FROM jsonb_to_recordset($1::jsonb) AS o("fileVersionId" uuid, "storageLocationId" uuid, "destinationPath" text,
+              verified boolean, "sourceSha256" text, "destinationSha256" text)
+         ON CONFLICT (file_version_id, storage_location_id) DO UPDATE
+           SET status = EXCLUDED.status, destination_path = EXCLUDED.destination_path,
+               source_sha256 = EXCLUDED.source_sha256, destination_sha256 = EXCLUDED.destination_sha256,
+               verified_at = EXCLUDED.verified_at
+         WHERE file_deliveries.status <> 'verified'`,
+        [JSON.stringify(outcomes)],
+      );
+      await this.settleVersions(
+        tx,
+        [...new Set(outcomes.map((o) => o.fileVersionId))],
+        destinationIds,
+        mint,
+        outcomes.filter((o) => !o.verified),
+      );
+    });
+  }
+
+  private async settleVersions(
+    tx: EntityManager,
+    ids: string[],
+    destinationIds: readonly string[],
+    mint: () => string,
+    failures: readonly DeliveryOutcome[],
+  ): Promise<void> {
+    const complete: Array<{ id: string; sha256: string }> = await tx.query(
+      `SELECT fv.id, min(d.source_sha256) AS sha256
+       FROM file_versions fv JOIN file_deliveries d ON d.file_version_id = fv.id
+       WHERE fv.id = ANY($1::uuid[]) AND d.status = 'verified' AND d.storage_location_id = ANY($2::uuid[])
+       GROUP BY fv.id HAVING count(*) = $3`,
+      [ids, destinationIds, destinationIds.length],
+    );
+    if (complete.length) {
+      await tx.query(
+        `UPDATE file_versions fv SET status = 'verified', sha256 = c.sha256, reason = NULL, verified_at = now(),
+                attempts = attempts + 1, updated_at = now()
+         FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, sha256 text) WHERE fv.id = c.id`,
+        [JSON.stringify(complete)],
+      );
+      // ON CONFLICT on the file version: a version never gets a second ARK.
+      await tx.query(
+        `INSERT INTO arks (ark, file_version_id)
+         SELECT a.ark, a.id FROM jsonb_to_recordset($1::jsonb) AS a(ark text, id uuid)
+         ON CONFLICT (file_version_id) DO NOTHING`,
+        [JSON.stringify(complete.map((c) => ({ id: c.id, ark: mint() })))],
+      );
+    }
+    const done = new Set(complete.map((c) => c.id));
+    const failed = new Map<string, string>();
+    for (const f of failures) if (!done.has(f.fileVersionId)) failed.set(f.fileVersionId, f.error ?? 'delivery failed');
+    if (failed.size) {
+      await tx.query(
+        `UPDATE file_versions fv SET status = 'failed', reason = f.reason, attempts = attempts + 1, updated_at = now()
+         FROM jsonb_to_recordset($1::jsonb) AS f(id uuid, reason text) WHERE fv.id = f.id`,
+        [JSON.stringify([...failed].map(([id, reason]) => ({ id, reason })))],
+      );
+    }
+  }
+
+  async recordPostHooks(results: Array<{ id: string; metadata: Record<string, string>; access: BatchFile['access'] }>): Promise<void> {
+    if (!results.length) return;
+    await this.db.query(
+      `UPDATE file_versions fv SET metadata = r.metadata, access = r.access, post_hooks_done = true, updated_at = now()
+       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, metadata jsonb, access jsonb) WHERE fv.id = r.id`,
+      [JSON.stringify(results)],
+    );
+  }
+
+  /** Closes the batch and adds its outcome to the run's counters, exactly once. */
+  async finishBatch(runId: string, batchNo: number): Promise<BatchCounts> {
+    return this.db.transaction(async (tx) => {
+      const [counts]: Array<Record<string, string>> = await tx.query(
+        `SELECT count(*) FILTER (WHERE fv.status = 'verified') AS verified,
+                coalesce(sum(fv.size) FILTER (WHERE fv.status = 'verified'), 0) AS bytes,
+                count(*) FILTER (WHERE fv.status = 'failed') AS failed,
+                count(*) FILTER (WHERE fv.status = 'skipped') AS skipped,
+                count(*) FILTER (WHERE fv.status = 'held') AS held,
+                count(*) FILTER (WHERE fv.status = 'pending') AS deferred
+         FROM harvest_items hi JOIN file_versions fv ON fv.id = hi.file_version_id
+         WHERE hi.run_id = $1 AND hi.batch_no = $2`,
+        [runId, batchNo],
+      );
+      const result: BatchCounts = {
+        files: Number(counts.verified),
+        bytes: Number(counts.bytes),
+        failed: Number(counts.failed),
+        skipped: Number(counts.skipped),
+        held: Number(counts.held),
+        deferred: Number(counts.deferred),
+      };
+      const closed: unknown[] = await tx.query(
+        `UPDATE harvest_batches SET status = 'done', finished_at = now() WHERE run_id = $1 AND batch_no = $2 AND status <> 'done'
+         RETURNING batch_no`,
+        [runId, batchNo],
+      );
+      if (closed.length) {
+        await tx.query(
+          `UPDATE harvest_runs SET files_done = files_done + $2, bytes_done = bytes_done + $3, files_failed = files_failed + $4,
+                  files_skipped = files_skipped + $5, files_held = files_held + $6, files_deferred = files_deferred + $7,
+                  batches_done = batches_done + 1, updated_at = now()
+           WHERE id = $1`,
+          [runId, result.files, result.bytes, result.failed, result.skipped, result.held, result.deferred],
+        );
+      }
+      return result;
+    });
+  }
+}
+
+export interface BatchCounts {
+  files: number;
+  bytes: number;
+  failed: number;
+  skipped: number;
+  held: number;
+  /** Changed while being harvested: left for a later run. */
+  deferred: number;
+}

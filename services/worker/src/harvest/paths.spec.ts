@@ -1,0 +1,24 @@
+import { destinationPath, sharedPrefix } from './paths';
+
+describe('destination paths', () => {
+  it('places files under the instrument by default', () => {
+    expect(destinationPath('{instrument}/{path}', 'nmr-600', 'exp 1/fid', 1)).toBe('nmr-600/exp 1/fid');
+  });
+
+  it('suffixes later versions so the earlier file is never replaced', () => {
+    expect(destinationPath('{instrument}/{path}', 'ms', 'runs/run_001.raw', 2)).toBe('ms/runs/run_001.v2.raw');
+    expect(destinationPath('{instrument}/{path}', 'ms', 'README', 3)).toBe('ms/README.v3');
+    expect(destinationPath('{instrument}/v{version}/{path}', 'ms', 'a/b.txt', 2)).toBe('ms/v2/a/b.txt');
+  });
+
+  it('refuses a template that escapes the destination', () => {
+    expect(() => destinationPath('../{path}', 'x', 'a.txt', 1)).toThrow(/leaves the destination/);
+    expect(() => destinationPath('/{path}', 'x', 'a.txt', 1)).toThrow(/leaves the destination/);
+  });
+
+  it('finds the common folder when the destination keeps the source path', () => {
+    expect(sharedPrefix('a/b.txt', 'inst/a/b.txt')).toBe('inst');
+    expect(sharedPrefix('a/b.txt', 'a/b.txt')).toBe('');
+    expect(sharedPrefix('a/b.txt', 'inst/a/b.v2.txt')).toBeUndefined();
+  });
+});

@@ -1,0 +1,38 @@
+import { posix } from 'node:path';
+
+export const DEFAULT_PATH_TEMPLATE = '{instrument}/{path}';
+
+/**
+ * Where a file version lands, relative to the destination's root. The template's placeholders
+ * are {instrument}, {path}, {dir}, {name}, {stem}, {ext} and {version}; a later version of a
+ * path is suffixed (`data.v2.csv`) unless the template places {version} itself, so a changed
+ * file never replaces the earlier one.
+ */
+export function destinationPath(template: string, instrument: string, path: string, version: number): string {
+  const { dir, base, ext, name } = posix.parse(path);
+  const versioned = version > 1 && !template.includes('{version}');
+  const fileName = versioned ? `${name}.v${version}${ext}` : base;
+  const relPath = versioned ? posix.join(dir, fileName) : path;
+  const out = template
+    .replaceAll('{instrument}', instrument)
+    .replaceAll('{path}', relPath)
+    .replaceAll('{dir}', dir)
+    .replaceAll('{name}', fileName)
+    .replaceAll('{stem}', name)
+    .replaceAll('{ext}', ext)
+    .replaceAll('{version}', String(version));
+  const normalised = posix.normalize(out);
+  if (normalised.startsWith('/') || normalised === '..' || normalised.startsWith('../')) {
+    throw new Error(`destination path template ${template} gives ${out}, which leaves the destination`);
+  }
+  return normalised;
+}
+
+/**
+ * The folder under which a destination path equals the source path, if there is one: such files
+ * can be copied together with one `rclone copy --files-from`; others need one `copyto` each.
+ */
+export function sharedPrefix(path: string, destination: string): string | undefined {
+  if (destination === path) return '';
+  return destination.endsWith(`/${path}`) ? destination.slice(0, -path.length - 1) : undefined;
+}
