@@ -11,6 +11,11 @@ export interface HarvestInput {
   runId: string;
   /** Batches run at once (a sliding window); default 4. */
   window?: number;
+  /**
+   * How soon a lost worker's batch is handed to another worker; default 2 minutes. Must exceed
+   * the longest gap between heartbeats (rclone reports every few seconds).
+   */
+  heartbeatTimeoutSeconds?: number;
   /** Set when the workflow continues as new: where the previous execution stopped. */
   resume?: { nextBatch: number; batches: number; progress: HarvestProgress };
 }

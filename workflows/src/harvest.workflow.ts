@@ -21,12 +21,12 @@ const LONG_RUNNING = {
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes', maximumAttempts: 5 },
 } as const;
+const LONG_RUNNING_RETRY = LONG_RUNNING.retry;
 const DEFAULT_WINDOW = 4;
 /** Search attributes are updated every this many batches (each update is a history event). */
 const SEARCH_ATTRIBUTE_EVERY = 10;
 
 const { beginRun, finishRun } = proxyActivities<HarvestActivities>(BOOKKEEPING);
-const { discover, processBatch } = proxyActivities<HarvestActivities>(LONG_RUNNING);
 
 function emptyProgress(): HarvestProgress {
   return {
@@ -49,6 +49,11 @@ function emptyProgress(): HarvestProgress {
  * ids and counts; a long run continues as new before its history grows large.
  */
 export async function harvest(input: HarvestInput): Promise<HarvestResult> {
+  const { discover, processBatch } = proxyActivities<HarvestActivities>(
+    input.heartbeatTimeoutSeconds
+      ? { ...LONG_RUNNING, heartbeatTimeout: `${input.heartbeatTimeoutSeconds} seconds`, retry: { ...LONG_RUNNING_RETRY, initialInterval: '1 second' } }
+      : LONG_RUNNING,
+  );
   const progress: HarvestProgress = input.resume?.progress ?? emptyProgress();
   setHandler(progressQuery, () => progress);
   const publish = (phase: HarvestPhase = progress.phase) => {

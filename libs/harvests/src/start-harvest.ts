@@ -9,6 +9,8 @@ export interface StartHarvestOptions {
   taskQueue: string;
   instrumentId: string;
   trigger: HarvestTrigger;
+  /** Tuning carried into the workflow input (tests use short heartbeat timeouts). */
+  tuning?: { window?: number; heartbeatTimeoutSeconds?: number };
 }
 
 export interface StartedHarvest {
@@ -35,7 +37,7 @@ export async function startHarvest(options: StartHarvestOptions): Promise<Starte
     const handle = await options.client.workflow.start(harvest, {
       taskQueue: options.taskQueue,
       workflowId,
-      args: [{ runId: run.id }],
+      args: [{ runId: run.id, ...options.tuning }],
       memo: { instrument: instrument.name, runId: run.id, trigger: options.trigger },
       typedSearchAttributes: [
         { key: searchAttributes.instrument, value: instrument.name },

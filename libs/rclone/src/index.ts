@@ -1,1 +1,2 @@
 export { Rclone, RcloneError, type ListedFile, type RcloneRemote } from './rclone';
+export { obscure } from './obscure';

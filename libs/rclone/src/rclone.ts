@@ -61,8 +61,9 @@ export class Rclone {
       env: remoteEnv(this.remotes),
       extendEnv: true,
       buffer: false,
-      // Its own process group: cancelling kills rclone and anything it started.
-      detached: true,
+      // Not detached: rclone stays in the worker's process group, so stopping the worker's group
+      // (a container stop, a SIGKILL) stops rclone too and leaves no orphan writing files.
+      detached: false,
       input,
       stdin: input === undefined ? 'ignore' : undefined,
     });
@@ -73,15 +74,8 @@ export class Rclone {
         onStderr?.(line);
       });
     }
-    const kill = () => {
-      if (child.pid !== undefined) {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
-    };
+    // rclone is one process; cancelling kills it outright (a partial file keeps its .partial name).
+    const kill = () => child.kill('SIGKILL');
     signal?.addEventListener('abort', kill, { once: true });
     const done = child.then(
       () => signal?.removeEventListener('abort', kill),

@@ -1,0 +1,34 @@
+/**
+ * The environment variables Sheaf's processes read, taken from the code that reads them, so the
+ * deployment files cannot drift from it: the zod schemas in libs/config/src/config.ts (the only
+ * place the server processes parse the environment) and the portal's server-side configuration.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const REPO_ROOT = join(__dirname, '..', '..', '..');
+
+export const CONFIG_SOURCE = 'libs/config/src/config.ts';
+export const PORTAL_CONFIG_SOURCE = 'web/src/lib/server-config.ts';
+
+/** Keys of the `z.object({...})` schemas: `NAME: z.…`, `NAME: port…`, `NAME: serverSchema.shape.…`. */
+export function schemaKeys(source: string): Set<string> {
+  return new Set([...source.matchAll(/^\s+([A-Z][A-Z0-9_]*):\s*(?:z\s*\.|port\b|serverSchema\s*\.)/gm)].map((m) => m[1]));
+}
+
+/** Names read as `process.env.NAME` or `process.env['NAME']`. */
+export function processEnvReads(source: string): Set<string> {
+  return new Set([...source.matchAll(/process\.env(?:\.([A-Z][A-Z0-9_]*)|\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\])/g)].map((m) => m[1] ?? m[2]));
+}
+
+const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
+
+/** What libs/config parses (API, worker, migrations, tools). */
+export function serverEnvironmentNames(): Set<string> {
+  return schemaKeys(read(CONFIG_SOURCE));
+}
+
+/** What the portal's server code reads. */
+export function portalEnvironmentNames(): Set<string> {
+  return processEnvReads(read(PORTAL_CONFIG_SOURCE));
+}

@@ -1,0 +1,654 @@
+/**
+ * The deployment artifacts, checked offline: Dockerfiles (linter + Sheaf's image rules),
+ * docker-compose.yml (Compose Specification schema), the Kubernetes manifests (rendered by our
+ * kustomize subset, validated against the Kubernetes schemas), and the invariants that tie them to
+ * the code (environment variable names, search attributes, shutdown timing). Each validator is
+ * also shown a broken input that it must reject.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { SEARCH_ATTRIBUTE_TYPES } from '@sheaf/contracts';
+import { TOOLS, compareVersions } from '@sheaf/toolchain';
+import {
+  type ComposeFile,
+  type ComposeService,
+  durationSeconds,
+  findInterpolations,
+  interpolate,
+  parseCompose,
+  serviceEnvironment,
+  validateComposeSchema,
+} from '../src/deploy/compose';
+import { lintDockerfile, parseDockerfile } from '../src/deploy/dockerfile';
+import { portalEnvironmentNames, serverEnvironmentNames } from '../src/deploy/environment';
+import {
+  checkWorkloadPolicy,
+  containerEnvironmentNames,
+  findUnknownKubernetesFields,
+  validateKubernetesObjects,
+  validateKubernetesSchemas,
+} from '../src/deploy/kubernetes';
+import { formatProblems } from '../src/deploy/problem';
+import { type KubeObject, KustomizeError, parseImage, renderKustomization } from '../src/deploy/render-kustomize';
+
+const ROOT = join(__dirname, '..', '..');
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+
+/** The activity heartbeat timeout of the harvest workflow's long activities (workflows/src/harvest.workflow.ts). */
+const HEARTBEAT_TIMEOUT_SECONDS = 120;
+
+const SECRETS = ['POSTGRES_PASSWORD', 'JWT_SECRET', 'SHEAF_ENCRYPTION_KEY'];
+const IMAGES = { api: 'sheaf/api', worker: 'sheaf/worker', web: 'sheaf/web' } as const;
+
+const KUBECTL = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+const itWithKubectl = KUBECTL ? it : it.skip;
+
+function kubectlKustomize(dir: string): KubeObject[] {
+  const result = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`kubectl kustomize ${dir}: ${result.stderr}`);
+  return parseAllDocuments(result.stdout).map((doc) => doc.toJS() as KubeObject);
+}
+
+const byId = (objects: readonly KubeObject[]) =>
+  Object.fromEntries(objects.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
+
+/** Writes `files` (path -> content) under a fresh temporary directory and returns it. */
+function fixture(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sheaf-deploy-'));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  return dir;
+}
+
+const find = (objects: readonly KubeObject[], kind: string, name: string): KubeObject => {
+  const object = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!object) throw new Error(`${kind}/${name} not rendered`);
+  return object;
+};
+
+interface Container {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  env?: Array<{ name: string; value?: string }>;
+  livenessProbe?: unknown;
+  readinessProbe?: unknown;
+}
+interface PodSpec {
+  containers: Container[];
+  terminationGracePeriodSeconds?: number;
+}
+const podSpec = (o: KubeObject) => (o as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
+const container = (o: KubeObject) => podSpec(o).containers[0];
+
+/** `temporal operator search-attribute create --type T --name A --name B` lines of a shell script. */
+function registeredSearchAttributes(script: string): Record<string, string> {
+  const registered: Record<string, string> = {};
+  for (const command of script.replace(/\\\n/g, ' ').split('\n')) {
+    if (!/temporal operator search-attribute create/.test(command)) continue;
+    const type = /--type\s+(\w+)/.exec(command)?.[1];
+    for (const [, name] of command.matchAll(/--name\s+(\w+)/g)) registered[name] = type ?? '(none)';
+  }
+  return registered;
+}
+
+// ---------------------------------------------------------------------------------------------
+describe('kustomize renderer', () => {
+  const strategicMergeFixture = () =>
+    fixture({
+      'base/kustomization.yaml': [
+        'namespace: demo',
+        'labels:',
+        '  - pairs: { app.kubernetes.io/part-of: demo }',
+        '    includeSelectors: false',
+        '    includeTemplates: true',
+        'resources: [app.yaml]',
+      ].join('\n'),
+      'base/app.yaml': [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: { name: app }',
+        'spec:',
+        '  replicas: 1',
+        '  selector: { matchLabels: { app: app } }',
+        '  template:',
+        '    metadata: { labels: { app: app } }',
+        '    spec:',
+        '      containers:',
+        '        - name: main',
+        '          image: example/app:1.0',
+        '          env: [{ name: A, value: "1" }, { name: B, value: "2" }]',
+        '          ports: [{ containerPort: 80, name: http }]',
+        '          volumeMounts: [{ name: tmp, mountPath: /tmp }]',
+        '        - name: sidecar',
+        '          image: example/sidecar:1.0',
+        '      volumes: [{ name: tmp, emptyDir: {} }]',
+        '      nodeSelector: { zone: a, disk: ssd }',
+        '---',
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata: { name: settings }',
+        'data: { KEEP: "1", DROP: "2" }',
+        '---',
+        'apiVersion: v1',
+        'kind: Secret',
+        'metadata: { name: placeholder }',
+        'stringData: { X: "" }',
+      ].join('\n'),
+      'overlay/kustomization.yaml': [
+        'resources: [../base]',
+        'images:',
+        '  - { name: example/app, newName: registry.example.org/app, newTag: "2.0" }',
+        '  - { name: example/sidecar, digest: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" }',
+        'replicas: [{ name: app, count: 3 }]',
+        'patches:',
+        '  - path: patch.yaml',
+        '  - patch: |',
+        '      apiVersion: v1',
+        '      kind: Secret',
+        '      metadata: { name: placeholder }',
+        '      $patch: delete',
+      ].join('\n'),
+      'overlay/patch.yaml': [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: { name: app }',
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      containers:',
+        '        - name: main',
+        '          env: [{ name: B, value: "20" }, { name: C, value: "3" }, { name: A, $patch: delete }]',
+        '          ports: [{ containerPort: 9090, name: metrics }]',
+        '        - name: sidecar',
+        '          $patch: delete',
+        '      volumes: [{ name: cache, emptyDir: {} }]',
+        '      nodeSelector: { $patch: replace, zone: b }',
+        '---',
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata: { name: settings }',
+        'data: { DROP: null, ADD: "3" }',
+      ].join('\n'),
+    });
+
+  it('applies namespace, labels, images, replicas and strategic-merge patches', () => {
+    const objects = renderKustomization(join(strategicMergeFixture(), 'overlay'));
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`).sort()).toEqual([
+      'ConfigMap/demo/settings',
+      'Deployment/demo/app',
+    ]);
+    const deployment = find(objects, 'Deployment', 'app') as unknown as {
+      metadata: { labels: Record<string, string> };
+      spec: { replicas: number; selector: unknown; template: { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> } };
+    };
+    expect(deployment.metadata.labels).toEqual({ 'app.kubernetes.io/part-of': 'demo' });
+    expect(deployment.spec.selector).toEqual({ matchLabels: { app: 'app' } });
+    expect(deployment.spec.template.metadata.labels).toEqual({ app: 'app', 'app.kubernetes.io/part-of': 'demo' });
+    expect(deployment.spec.replicas).toBe(3);
+    expect(deployment.spec.template.spec).toEqual({
+      containers: [
+        {
+          name: 'main',
+          image: 'registry.example.org/app:2.0',
+          env: [
+            { name: 'B', value: '20' },
+            { name: 'C', value: '3' },
+          ],
+          // kustomize's order: the patch's elements, then the base's others.
+          ports: [
+            { containerPort: 9090, name: 'metrics' },
+            { containerPort: 80, name: 'http' },
+          ],
+          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+        },
+      ],
+      volumes: [
+        { name: 'cache', emptyDir: {} },
+        { name: 'tmp', emptyDir: {} },
+      ],
+      nodeSelector: { zone: 'b' },
+    });
+    expect(find(objects, 'ConfigMap', 'settings').data).toEqual({ KEEP: '1', ADD: '3' });
+  });
+
+  itWithKubectl('agrees with kubectl kustomize on the fixture and on k8s/ (skipped where kubectl is missing)', () => {
+    const dirs = [join(strategicMergeFixture(), 'overlay'), join(ROOT, 'k8s/base'), join(ROOT, 'k8s/overlays/production')];
+    for (const dir of dirs) expect(byId(renderKustomization(dir))).toEqual(byId(kubectlKustomize(dir)));
+  });
+
+  it.each<[string, Record<string, string>, RegExp]>([
+    ['an unsupported field', { 'kustomization.yaml': 'resources: [a.yaml]\ncommonLabels: { a: b }\n', 'a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\n' }, /unsupported field 'commonLabels'/],
+    ['a generator', { 'kustomization.yaml': 'configMapGenerator: [{ name: a, literals: [A=1] }]\n' }, /unsupported field 'configMapGenerator'/],
+    ['a remote resource', { 'kustomization.yaml': 'resources: [https://example.org/app.yaml]\n' }, /remote resource/],
+    ['a patch without a target object', { 'kustomization.yaml': 'resources: [a.yaml]\npatches: [{ path: p.yaml }]\n', 'a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\n', 'p.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: b }\n' }, /no ConfigMap\/b to patch/],
+    ['a duplicate object', { 'kustomization.yaml': 'resources: [a.yaml, a.yaml]\n', 'a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\n' }, /defined twice/],
+  ])('rejects %s instead of rendering it wrongly', (_what, files, message) => {
+    const dir = fixture(files);
+    expect(() => renderKustomization(dir)).toThrow(KustomizeError);
+    expect(() => renderKustomization(dir)).toThrow(message);
+  });
+
+  it('splits image references like kustomize', () => {
+    expect(parseImage('registry:5000/team/app:1.2@sha256:ab')).toEqual({ name: 'registry:5000/team/app', tag: '1.2', digest: 'sha256:ab' });
+    expect(parseImage('registry:5000/team/app')).toEqual({ name: 'registry:5000/team/app', digest: undefined });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('Kubernetes manifests', () => {
+  const base = renderKustomization(join(ROOT, 'k8s/base'));
+  const production = renderKustomization(join(ROOT, 'k8s/overlays/production'));
+  const temporalJob = parseAllDocuments(read('k8s/temporal/search-attributes-job.yaml')).map((d) => d.toJS() as KubeObject);
+
+  it.each<[string, KubeObject[]]>([
+    ['k8s/base', base],
+    ['k8s/overlays/production', production],
+    ['k8s/temporal/search-attributes-job.yaml', temporalJob],
+  ])('%s passes schema validation, has no unknown fields and meets the workload policy', (_name, objects) => {
+    expect(formatProblems(validateKubernetesObjects(objects))).toBe('');
+  });
+
+  it('contains the API, worker and portal with their services, budgets, autoscaler, migration Job and ingress', () => {
+    expect(production.map((o) => `${o.apiVersion} ${o.kind}/${o.metadata.name}`).sort()).toEqual(
+      [
+        'v1 Namespace/sheaf',
+        'v1 ConfigMap/sheaf-config',
+        'apps/v1 Deployment/sheaf-api',
+        'apps/v1 Deployment/sheaf-web',
+        'apps/v1 Deployment/sheaf-worker',
+        'v1 Service/sheaf-api',
+        'v1 Service/sheaf-web',
+        'policy/v1 PodDisruptionBudget/sheaf-api',
+        'policy/v1 PodDisruptionBudget/sheaf-web',
+        'policy/v1 PodDisruptionBudget/sheaf-worker',
+        'autoscaling/v2 HorizontalPodAutoscaler/sheaf-worker',
+        'batch/v1 Job/sheaf-migrate',
+        'networking.k8s.io/v1 Ingress/sheaf',
+      ].sort(),
+    );
+    expect(production.filter((o) => o.kind !== 'Namespace').every((o) => o.metadata.namespace === 'sheaf')).toBe(true);
+  });
+
+  it('the production overlay pins registry images, sets replicas and hosts, and never ships the placeholder Secret', () => {
+    expect(base.some((o) => o.kind === 'Secret' && o.metadata.name === 'sheaf-secrets')).toBe(true);
+    expect(production.some((o) => o.kind === 'Secret')).toBe(false);
+    for (const [name, image] of [
+      ['sheaf-api', 'registry.example.org/sheaf/api:0.1.0'],
+      ['sheaf-worker', 'registry.example.org/sheaf/worker:0.1.0'],
+      ['sheaf-web', 'registry.example.org/sheaf/web:0.1.0'],
+    ]) {
+      expect(container(find(production, 'Deployment', name)).image).toBe(image);
+    }
+    expect(container(find(production, 'Job', 'sheaf-migrate')).image).toBe('registry.example.org/sheaf/api:0.1.0');
+    expect((find(production, 'Deployment', 'sheaf-api').spec as { replicas: number }).replicas).toBe(3);
+    const ingress = find(production, 'Ingress', 'sheaf').spec as { rules: Array<{ host: string }>; tls: Array<{ hosts: string[] }> };
+    expect(ingress.rules.map((r) => r.host)).toEqual(['sheaf.example.org', 'api.sheaf.example.org']);
+    expect(ingress.tls[0].hosts).toEqual(ingress.rules.map((r) => r.host));
+  });
+
+  it('every Deployment has liveness and readiness probes and resources; the API probes /health and /ready', () => {
+    for (const objects of [base, production]) {
+      const deployments = objects.filter((o) => o.kind === 'Deployment');
+      expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['sheaf-api', 'sheaf-web', 'sheaf-worker']);
+      for (const deployment of deployments) {
+        for (const c of podSpec(deployment).containers as Array<Container & { resources?: Record<string, unknown> }>) {
+          expect({ name: deployment.metadata.name, liveness: !!c.livenessProbe, readiness: !!c.readinessProbe, resources: Object.keys(c.resources ?? {}).sort() }).toEqual({
+            name: deployment.metadata.name,
+            liveness: true,
+            readiness: true,
+            resources: ['limits', 'requests'],
+          });
+        }
+      }
+      const api = container(find(objects, 'Deployment', 'sheaf-api')) as Container & { livenessProbe: { httpGet: { path: string } }; readinessProbe: { httpGet: { path: string } } };
+      expect([api.livenessProbe.httpGet.path, api.readinessProbe.httpGet.path]).toEqual(['/health', '/ready']);
+    }
+  });
+
+  it('workers outlast the heartbeat timeout on SIGTERM, and the autoscaler alone sets their count', () => {
+    const worker = find(production, 'Deployment', 'sheaf-worker');
+    expect(podSpec(worker).terminationGracePeriodSeconds).toBeGreaterThan(HEARTBEAT_TIMEOUT_SECONDS);
+    expect((worker.spec as { replicas?: number }).replicas).toBeUndefined();
+    // The image's entrypoint (tini -g) must not be overridden.
+    expect(container(worker).command).toBeUndefined();
+    const hpa = find(production, 'HorizontalPodAutoscaler', 'sheaf-worker') as unknown as {
+      spec: { scaleTargetRef: unknown; minReplicas: number; maxReplicas: number; metrics: Array<{ type: string; resource: { name: string } }> };
+    };
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'sheaf-worker' });
+    expect(hpa.spec.metrics.map((m) => `${m.type}/${m.resource.name}`)).toEqual(['Resource/cpu']);
+    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+    expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
+  });
+
+  it('every Deployment has a PodDisruptionBudget selecting exactly its pods', () => {
+    for (const deployment of production.filter((o) => o.kind === 'Deployment')) {
+      const pdb = find(production, 'PodDisruptionBudget', deployment.metadata.name);
+      expect((pdb.spec as { selector: unknown }).selector).toEqual((deployment.spec as { selector: unknown }).selector);
+    }
+  });
+
+  it('runs non-root with a read-only root filesystem and a writable /tmp', () => {
+    for (const o of production.filter((x) => x.kind === 'Deployment' || x.kind === 'Job')) {
+      const spec = podSpec(o) as PodSpec & { securityContext: { runAsNonRoot: boolean; runAsUser: number }; volumes?: Array<{ name: string; emptyDir?: unknown }> };
+      expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+      for (const c of spec.containers as Array<Container & { securityContext: unknown; volumeMounts?: Array<{ mountPath: string; name: string }> }>) {
+        expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+        if (o.kind === 'Deployment') {
+          const tmp = c.volumeMounts?.find((m) => m.mountPath === '/tmp');
+          expect(spec.volumes?.find((v) => v.name === tmp?.name)?.emptyDir).toBeDefined();
+        }
+      }
+    }
+  });
+
+  it('sets only environment variables that Sheaf reads (libs/config, the portal), from rendered ConfigMaps', () => {
+    const server = serverEnvironmentNames();
+    const portal = portalEnvironmentNames();
+    for (const objects of [base, production]) {
+      const isSheaf = (prefix: string) => (c: Record<string, unknown>) => typeof c.image === 'string' && parseImage(c.image).name.endsWith(prefix);
+      const serverSide = [IMAGES.api, IMAGES.worker].map((image) => containerEnvironmentNames(objects, isSheaf(image)));
+      const portalSide = containerEnvironmentNames(objects, isSheaf(IMAGES.web));
+      for (const { names, problems } of serverSide) {
+        expect(problems).toEqual([]);
+        expect([...names].filter((n) => !server.has(n))).toEqual([]);
+      }
+      expect(portalSide.problems).toEqual([]);
+      expect([...portalSide.names].filter((n) => !portal.has(n))).toEqual([]);
+      expect(portalSide.names).toEqual(new Set(['SHEAF_API_URL']));
+    }
+    const api = container(find(production, 'Deployment', 'sheaf-api'));
+    expect(api.env?.find((e) => e.name === 'API_HOST')?.value).toBe('0.0.0.0');
+    const config = find(production, 'ConfigMap', 'sheaf-config').data as Record<string, string>;
+    expect(config.SHEAF_ENV).toBe('production');
+  });
+
+  it('migrates with tools/dist/migrate.js from the API image, before anything else needs it', () => {
+    const job = container(find(production, 'Job', 'sheaf-migrate'));
+    expect(job.command).toEqual(['node', 'tools/dist/migrate.js']);
+    expect(read('tools/src/migrate.ts')).toMatch(/migrate\(dataSource\)/);
+  });
+
+  it("the Temporal Job registers exactly Sheaf's search attributes", () => {
+    const [job] = temporalJob;
+    expect(job.metadata.namespace).toBe('temporal');
+    expect(registeredSearchAttributes((container(job).args ?? []).join('\n'))).toEqual(SEARCH_ATTRIBUTE_TYPES);
+  });
+
+  it('the Helm values run Temporal on PostgreSQL with both datastores', () => {
+    const values = parseYaml(read('k8s/temporal/values.yaml')) as {
+      server: { config: { persistence: { defaultStore: string; visibilityStore: string; datastores: Record<string, { sql: { pluginName: string; databaseName: string } }> } } };
+    };
+    const { persistence } = values.server.config;
+    expect([persistence.defaultStore, persistence.visibilityStore].map((store) => persistence.datastores[store].sql.pluginName)).toEqual(['postgres12', 'postgres12']);
+    expect(persistence.datastores.default.sql.databaseName).not.toBe(persistence.datastores.visibility.sql.databaseName);
+  });
+
+  describe('rejects broken manifests', () => {
+    const api = () => structuredClone(find(base, 'Deployment', 'sheaf-api')) as KubeObject & { spec: Record<string, unknown> };
+
+    it('a Deployment with replicas: "two" fails schema validation', () => {
+      const broken = api();
+      broken.spec.replicas = 'two';
+      expect(validateKubernetesSchemas([broken])).toEqual([expect.objectContaining({ source: 'Deployment/sheaf-api', at: '/spec/replicas', message: 'must be integer' })]);
+    });
+
+    it('a container without an image, and one with a latest image, fail the policy', () => {
+      const broken = api();
+      delete podSpec(broken).containers[0].image;
+      const migrate = structuredClone(find(base, 'Job', 'sheaf-migrate'));
+      container(migrate).image = 'sheaf/api:latest';
+      expect(checkWorkloadPolicy([broken, migrate]).map((p) => `${p.source}: ${p.message}`)).toEqual([
+        'Deployment/sheaf-api container api: has no image',
+        'Job/sheaf-migrate container migrate: image sheaf/api:latest needs an explicit tag other than latest (or a digest)',
+      ]);
+    });
+
+    it('a misspelt field is an unknown field', () => {
+      const broken = api();
+      const c = container(broken) as Container & Record<string, unknown>;
+      c.livenesProbe = c.livenessProbe;
+      delete c.livenessProbe;
+      expect(findUnknownKubernetesFields([broken]).map((p) => p.message)).toEqual([expect.stringContaining("'livenesProbe' does not exist in type 'IContainer'")]);
+      expect(checkWorkloadPolicy([broken]).map((p) => p.message)).toEqual(['needs a livenessProbe']);
+    });
+
+    it('a Deployment without probes, resources or a non-root security context fails the policy', () => {
+      const broken = api();
+      const spec = podSpec(broken) as PodSpec & Record<string, unknown>;
+      delete spec.securityContext;
+      for (const key of ['readinessProbe', 'resources', 'securityContext']) delete (spec.containers[0] as unknown as Record<string, unknown>)[key];
+      expect(checkWorkloadPolicy([broken]).map((p) => p.message).sort()).toEqual(
+        [
+          'needs resources.requests.cpu and .memory',
+          'needs resources.limits.cpu and .memory',
+          'must set runAsNonRoot: true',
+          'must set allowPrivilegeEscalation: false',
+          'needs a readinessProbe',
+        ].sort(),
+      );
+    });
+
+    it('an unknown kind or apiVersion fails', () => {
+      const broken = { ...api(), apiVersion: 'apps/v1beta9' };
+      expect(validateKubernetesSchemas([broken]).map((p) => p.message)).toEqual(['unknown kind Deployment in apps/v1beta9']);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('docker-compose.yml', () => {
+  const raw = parseCompose(read('docker-compose.yml'));
+  const secrets = Object.fromEntries(SECRETS.map((name) => [name, `test-${name.toLowerCase()}`]));
+  const compose = interpolate(raw, secrets);
+  const services = compose.services as Record<string, ComposeService>;
+  const dependsOn = (name: string) => services[name].depends_on as Record<string, { condition: string }>;
+
+  it('validates against the Compose Specification schema', () => {
+    expect(formatProblems(validateComposeSchema(compose))).toBe('');
+  });
+
+  it('takes every variable from .env, documented in .env.example; secrets have no defaults', () => {
+    const example = read('.env.example');
+    const documented = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+    const used = findInterpolations(raw);
+    expect([...new Set(used.map((u) => u.name))].filter((name) => !documented.has(name))).toEqual([]);
+    for (const name of SECRETS) {
+      expect(used.filter((u) => u.name === name).every((u) => u.required)).toBe(true);
+      expect(example).toMatch(new RegExp(`^${name}=$`, 'm'));
+    }
+    expect(() => interpolate(raw, {})).toThrow(/required variable POSTGRES_PASSWORD is not set/);
+  });
+
+  it('runs PostgreSQL 17, Temporal (auto-setup on it, with its dynamic config), the admin tools and the UI', () => {
+    expect(services.postgres.image).toBe('postgres:17');
+    expect(JSON.stringify(services.postgres.healthcheck)).toContain('pg_isready');
+    const temporal = services.temporal;
+    expect(String(temporal.image)).toMatch(/^temporalio\/auto-setup:\d+\.\d+\.\d+$/);
+    const env = serviceEnvironment(temporal);
+    expect(env).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres', SKIP_ADD_CUSTOM_SEARCH_ATTRIBUTES: 'true' });
+    const [hostDir, containerDir] = String((temporal.volumes as string[])[0]).split(':');
+    expect(env.DYNAMIC_CONFIG_FILE_PATH).toBe('config/dynamicconfig/development-sql.yaml');
+    expect(containerDir).toBe('/etc/temporal/config/dynamicconfig');
+    expect(parseYaml(read(join(hostDir, 'development-sql.yaml')))).toHaveProperty(['limit.maxIDLength']);
+    expect(services['temporal-ui'].image).toMatch(/^temporalio\/ui:\d/);
+    expect(services['temporal-ui'].ports).toEqual(['8233:8080']);
+    for (const [name, service] of Object.entries(services)) expect({ name, image: parseImage(String(service.image)).tag }).not.toEqual({ name, image: 'latest' });
+  });
+
+  it("registers exactly Sheaf's search attributes once Temporal is healthy", () => {
+    const job = services['temporal-search-attributes'];
+    expect(String(job.image)).toMatch(/^temporalio\/admin-tools:/);
+    expect(dependsOn('temporal-search-attributes')).toEqual({ temporal: { condition: 'service_healthy' } });
+    expect(registeredSearchAttributes((job.command as string[]).join('\n'))).toEqual(SEARCH_ATTRIBUTE_TYPES);
+  });
+
+  it('migrates once before the API and the workers start', () => {
+    expect(services.migrate.command).toEqual(['node', 'tools/dist/migrate.js']);
+    expect(services.migrate.image).toBe(services.api.image);
+    for (const name of ['api', 'worker']) {
+      expect(dependsOn(name)).toEqual({
+        migrate: { condition: 'service_completed_successfully' },
+        temporal: { condition: 'service_healthy' },
+        'temporal-search-attributes': { condition: 'service_completed_successfully' },
+      });
+    }
+    expect(dependsOn('web')).toEqual({ api: { condition: 'service_healthy' } });
+  });
+
+  it('workers scale (`--scale worker=N`) and drain on SIGTERM for longer than the heartbeat timeout', () => {
+    const worker = services.worker;
+    expect(worker).not.toHaveProperty('container_name');
+    expect(worker).not.toHaveProperty('ports');
+    expect(worker.stop_signal).toBe('SIGTERM');
+    expect(durationSeconds(String(worker.stop_grace_period))).toBeGreaterThan(HEARTBEAT_TIMEOUT_SECONDS);
+  });
+
+  it('builds the three images from the repository root with the Dockerfiles that exist', () => {
+    for (const [name, dockerfile] of [
+      ['api', 'services/api/Dockerfile'],
+      ['migrate', 'services/api/Dockerfile'],
+      ['worker', 'services/worker/Dockerfile'],
+      ['web', 'web/Dockerfile'],
+    ]) {
+      expect(services[name].build).toEqual({ context: '.', dockerfile });
+      expect(read(dockerfile)).toMatch(/^FROM /m);
+    }
+  });
+
+  it('sets only environment variables that Sheaf reads, with the API listening on 0.0.0.0', () => {
+    const server = serverEnvironmentNames();
+    const portal = portalEnvironmentNames();
+    for (const name of ['api', 'worker', 'migrate']) {
+      expect(Object.keys(serviceEnvironment(services[name])).filter((n) => !server.has(n))).toEqual([]);
+    }
+    expect(Object.keys(serviceEnvironment(services.web)).filter((n) => !portal.has(n))).toEqual([]);
+    const api = serviceEnvironment(services.api);
+    expect(api.API_HOST).toBe('0.0.0.0');
+    expect(api.DATABASE_URL).toBe('postgres://sheaf:test-postgres_password@postgres:5432/sheaf');
+    expect(serviceEnvironment(services.web).SHEAF_API_URL).toBe(`http://api:${api.API_PORT}`);
+  });
+
+  describe('rejects broken compose files', () => {
+    const broken = (change: (c: ComposeFile) => void) => {
+      const copy = structuredClone(compose);
+      change(copy);
+      return validateComposeSchema(copy).map((p) => `${p.at} ${p.message}`);
+    };
+
+    it('a service with an unknown key', () => {
+      expect(broken((c) => ((c.services as Record<string, ComposeService>).worker.replicas = 3))).toEqual(["/services/worker must NOT have additional properties 'replicas'"]);
+    });
+
+    it('a dependency condition that does not exist', () => {
+      expect(broken((c) => (((c.services as Record<string, ComposeService>).api.depends_on as Record<string, { condition: string }>).migrate.condition = 'service_finished'))).toContain(
+        '/services/api/depends_on/migrate/condition must be equal to one of the allowed values',
+      );
+    });
+
+    it('a malformed health check interval', () => {
+      expect(broken((c) => (((c.services as Record<string, ComposeService>).postgres.healthcheck as Record<string, unknown>).interval = 'often'))).toEqual([
+        '/services/postgres/healthcheck/interval must match format "duration"',
+      ]);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('Dockerfiles', () => {
+  const DOCKERFILES = ['services/api/Dockerfile', 'services/worker/Dockerfile', 'web/Dockerfile'];
+  const finalStage = (path: string) => {
+    const instructions = parseDockerfile(read(path));
+    const lastFrom = instructions.map((i) => i.keyword).lastIndexOf('FROM');
+    return { from: instructions[lastFrom], body: instructions.slice(lastFrom + 1), all: instructions };
+  };
+  const json = (args: string) => JSON.parse(args) as string[];
+
+  it.each(DOCKERFILES)('%s passes the linter and the image rules', (path) => {
+    expect(formatProblems(lintDockerfile(read(path), path))).toBe('');
+  });
+
+  it.each<[string, string[]]>([
+    ['services/api/Dockerfile', ['node', 'services/api/dist/main.js']],
+    ['services/worker/Dockerfile', ['node', 'services/worker/dist/main.js']],
+    ['web/Dockerfile', ['node_modules/.bin/next', 'start', 'web', '-p', '3000']],
+  ])('%s builds on node:20-bookworm-slim with npm, tsc -b, and runs %j', (path, command) => {
+    const { body, all } = finalStage(path);
+    expect(all.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_IMAGE='))?.args).toBe('NODE_IMAGE=node:20-bookworm-slim');
+    const runs = all.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    expect(runs.some((r) => /npm install --no-audit --no-fund --ignore-scripts$/.test(r))).toBe(true);
+    expect(runs).toContain('npx tsc -b');
+    expect(runs.some((r) => r.includes('--omit=dev'))).toBe(true);
+    expect(json(body.find((i) => i.keyword === 'CMD')?.args ?? '[]')).toEqual(command);
+  });
+
+  it('the worker and web images run their build steps', () => {
+    expect(parseDockerfile(read('services/worker/Dockerfile')).some((i) => i.args === 'npm run bundle -w @sheaf/worker')).toBe(true);
+    expect(parseDockerfile(read('web/Dockerfile')).some((i) => i.args === 'npm run build -w @sheaf/web')).toBe(true);
+  });
+
+  it('health checks: the API on /health, the portal on /login, the worker by its process', () => {
+    const check = (path: string) => finalStage(path).body.find((i) => i.keyword === 'HEALTHCHECK')?.args ?? '';
+    expect(check('services/api/Dockerfile')).toContain("fetch('http://127.0.0.1:3001/health')");
+    expect(check('web/Dockerfile')).toContain("fetch('http://127.0.0.1:3000/login')");
+    expect(check('services/worker/Dockerfile')).toMatch(/"pgrep", "-f", "services\/worker\/dist\/main.js"/);
+  });
+
+  it('the worker image carries rclone built from its Go module, at or above the minimum Sheaf accepts', () => {
+    const instructions = parseDockerfile(read('services/worker/Dockerfile'));
+    expect(instructions.find((i) => i.keyword === 'ARG' && i.args.startsWith('GO_IMAGE='))?.args).toBe('GO_IMAGE=golang:1.26-bookworm');
+    const version = instructions.find((i) => i.keyword === 'ARG' && i.args.startsWith('RCLONE_VERSION='))?.args.split('=')[1] ?? '';
+    expect(version).toBe(TOOLS.rclone.pinned);
+    expect(compareVersions(version, TOOLS.rclone.minimum)).toBeGreaterThanOrEqual(0);
+    expect(instructions.some((i) => i.keyword === 'RUN' && i.args.includes('go install "github.com/rclone/rclone@v${RCLONE_VERSION}"'))).toBe(true);
+    const { body } = finalStage('services/worker/Dockerfile');
+    expect(body.some((i) => i.keyword === 'COPY' && i.args === '--from=rclone /go/bin/rclone /usr/local/bin/rclone')).toBe(true);
+    expect(body.find((i) => i.keyword === 'ENV')?.args).toMatch(/SHEAF_RCLONE_BIN=\/usr\/local\/bin\/rclone/);
+  });
+
+  it('the worker runs under tini -g (whole process group signalled) and stops on SIGTERM', () => {
+    const { body } = finalStage('services/worker/Dockerfile');
+    expect(body.some((i) => i.keyword === 'RUN' && /apt-get install .*\btini\b/.test(i.args))).toBe(true);
+    expect(json(body.find((i) => i.keyword === 'ENTRYPOINT')?.args ?? '[]')).toEqual(['/usr/bin/tini', '-g', '--']);
+    expect(body.find((i) => i.keyword === 'STOPSIGNAL')?.args).toBe('SIGTERM');
+  });
+
+  it('.dockerignore keeps installed modules, builds, local data and secrets out of the context', () => {
+    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
+    for (const entry of ['**/node_modules', '**/dist', 'web/.next', '.data', '.env', '.git']) expect(ignored).toContain(entry);
+  });
+
+  describe('rejects broken Dockerfiles', () => {
+    const api = read('services/api/Dockerfile');
+    const messages = (text: string) => lintDockerfile(text, 'Dockerfile').map((p) => p.message);
+
+    it('without USER in the final stage', () => {
+      expect(messages(api.replace(/^USER .*$/m, ''))).toEqual(['the final stage must switch to a non-root USER']);
+    });
+
+    it('running as root', () => {
+      expect(messages(api.replace(/^USER .*$/m, 'USER root'))).toEqual(['the final stage runs as root: use a non-root user']);
+    });
+
+    it('without HEALTHCHECK, single-stage on a latest tag, with a shell-form CMD', () => {
+      expect(messages('FROM node:latest\nUSER node\nCMD node main.js\n')).toEqual([
+        'must be a multi-stage build (build tools stay out of the runtime image)',
+        'base image node:latest must be pinned: a tag other than latest, or a digest',
+        'the final stage needs a HEALTHCHECK',
+        'CMD must use the exec (JSON) form so the process receives signals',
+      ]);
+    });
+
+    it('with instructions the Dockerfile linter rejects', () => {
+      expect(messages(api.replace('EXPOSE 3001', 'EXPOZE 3001').replace('--interval=15s', '--interval=soon'))).toEqual(
+        expect.arrayContaining(['Unknown instruction: EXPOZE', 'time: invalid duration soon']),
+      );
+    });
+  });
+});
