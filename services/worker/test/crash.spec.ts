@@ -1,0 +1,166 @@
+import { Client, Connection } from '@temporalio/client';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ArkEntity, FileVersionEntity, HarvestRunEntity, InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity } from '@sheaf/db';
+import { startHarvest } from '@sheaf/harvests';
+import { spawnService, startTemporalDevServer, type Service, type TemporalDevServer } from '@sheaf/local-infra';
+import { createTestDatabase, freePort, makeTempDir, temporalCliPath, type TempDir, type TestDatabase } from '@sheaf/test-harness';
+import { isValidArk } from '@sheaf/ark';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+const WORKER = join(ROOT, 'services/worker/dist/main.js');
+const FILES = 12;
+const FILE_BYTES = 8 * 1024 * 1024;
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+async function tree(root: string): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  for (const e of await readdir(root, { recursive: true, withFileTypes: true }).catch(() => [])) {
+    if (e.isFile()) out.set(relative(root, join(e.parentPath, e.name)), await readFile(join(e.parentPath, e.name)));
+  }
+  return out;
+}
+
+function rclonePids(marker: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A worker process killed with SIGKILL (its whole process group, rclone included) at several
+ * points of a harvest; a second worker finishes the run. Nothing may be lost, duplicated,
+ * truncated or given two ARKs.
+ */
+describe('a killed worker loses and duplicates nothing', () => {
+  let db: TestDatabase;
+  let dir: TempDir;
+  let temporal: TemporalDevServer;
+  let client: Client;
+  let connection: Connection;
+
+  beforeAll(async () => {
+    if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run 'npm run bootstrap' (it builds the worker) first`);
+    [db, dir] = await Promise.all([createTestDatabase(), makeTempDir()]);
+    temporal = await startTemporalDevServer({
+      binary: temporalCliPath(),
+      dbFile: join(dir.path, 'temporal.db'),
+      port: await freePort(),
+      uiPort: await freePort(),
+      namespace: 'default',
+      log: () => undefined,
+    });
+    connection = await Connection.connect({ address: temporal.address });
+    client = new Client({ connection });
+  });
+
+  afterAll(async () => {
+    await connection?.close();
+    await temporal?.stop();
+    await db?.drop();
+    await dir?.cleanup();
+  });
+
+  function startWorker(taskQueue: string, name: string, lines: string[]): Service {
+    return spawnService({
+      name,
+      command: process.execPath,
+      args: [WORKER],
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATABASE_URL: db.url,
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        HARVEST_BATCH_FILES: '3',
+        LOG_LEVEL: 'warn',
+        // rclone reads its flags from the environment too: slow copies leave time to kill mid-copy.
+        RCLONE_BWLIMIT: '16M',
+      },
+      log: (line) => lines.push(line),
+    });
+  }
+
+  const killPoints: Array<[string, (ctx: { storage: string; runId: string }) => Promise<boolean>]> = [
+    [
+      'in the middle of a copy',
+      async ({ storage }) => [...(await tree(storage)).keys()].some((p) => p.endsWith('.partial')),
+    ],
+    [
+      'between batches',
+      async ({ runId }) => {
+        const run = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: runId });
+        return run.batchesDone >= 1 && run.batchesDone < run.batchesTotal;
+      },
+    ],
+  ];
+
+  it.each(killPoints)('SIGKILL %s, then a new worker finishes the run', async (_, due) => {
+    const name = `crash-${Date.now().toString(36)}`;
+    const source = join(dir.path, name, 'source');
+    const storageRoot = join(dir.path, name, 'storage');
+    await mkdir(source, { recursive: true });
+    const expected = new Map<string, Buffer>();
+    for (let i = 0; i < FILES; i++) {
+      const content = Buffer.alloc(FILE_BYTES, i + 1);
+      content.write(`file ${i}`, 0);
+      const path = `run/${String(i).padStart(2, '0')}.raw`;
+      await mkdir(join(source, 'run'), { recursive: true });
+      await writeFile(join(source, path), content);
+      await utimes(join(source, path), new Date('2026-01-01'), new Date('2026-01-01'));
+      expected.set(path, content);
+    }
+    await chmod(join(dir.path, name), 0o755);
+    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name, sourceType: 'local', sourceConfig: { path: source } });
+    const storage = await db.dataSource.getRepository(StorageLocationEntity).save({ name, type: 'posix', config: { path: storageRoot } });
+    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
+
+    const taskQueue = `crash-${name}`;
+    const lines: string[] = [];
+    const first = startWorker(taskQueue, 'worker-1', lines);
+    const run = await startHarvest({
+      dataSource: db.dataSource,
+      client,
+      taskQueue,
+      instrumentId: instrument.id,
+      trigger: 'api',
+      tuning: { heartbeatTimeoutSeconds: 5, window: 2 },
+    });
+    const landing = join(storageRoot, name);
+    const deadline = Date.now() + 60_000;
+    while (!(await due({ storage: landing, runId: run.runId }))) {
+      if (Date.now() > deadline) throw new Error(`the kill point was never reached:\n${lines.join('\n')}`);
+      await sleep(50);
+    }
+    process.kill(-first.pid, 'SIGKILL');
+    await first.exited;
+    // rclone was in the worker's process group: nothing is left writing.
+    expect(rclonePids(landing)).toEqual([]);
+
+    const second = startWorker(taskQueue, 'worker-2', lines);
+    try {
+      const result = await client.workflow.getHandle(run.workflowId).result();
+      expect(result).toMatchObject({ status: 'succeeded', filesDone: FILES, filesFailed: 0 });
+    } finally {
+      await second.stop();
+    }
+
+    const landed = await tree(landing);
+    // Every file, complete, once; no leftover partial file.
+    expect([...landed.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [path, content] of expected) expect(sha256(landed.get(path)!)).toBe(sha256(content));
+    const versions = await db.dataSource.getRepository(FileVersionEntity).findBy({ instrumentId: instrument.id });
+    expect(versions).toHaveLength(FILES);
+    expect(versions.every((v) => v.status === 'verified')).toBe(true);
+    const arks = await db.dataSource.getRepository(ArkEntity).find({ where: versions.map((v) => ({ fileVersionId: v.id })) });
+    expect(arks).toHaveLength(FILES);
+    expect(new Set(arks.map((a) => a.fileVersionId)).size).toBe(FILES);
+    for (const a of arks) expect(isValidArk(a.ark)).toBe(true);
+  });
+});
