@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   CancellationScope,
   ContinueAsNew,
@@ -19,6 +20,8 @@ const BOOKKEEPING = { startToCloseTimeout: '1 minute', retry: { maximumAttempts:
 const LONG_RUNNING = {
   startToCloseTimeout: '12 hours',
   heartbeatTimeout: '2 minutes',
+  // A cancelled run waits until its batches have stopped, so nothing is recorded after it ends.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes', maximumAttempts: 5 },
 } as const;
 const LONG_RUNNING_RETRY = LONG_RUNNING.retry;

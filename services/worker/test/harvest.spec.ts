@@ -259,6 +259,60 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(versions.find((v) => v.path === 'keep.raw')).toMatchObject({ status: 'held', reason: expect.any(String) });
   });
 
+  it('cancels mid-copy leaving a consistent catalogue, and the next run finishes what it missed', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 6; i++) files[`big/${i}.raw`] = Buffer.alloc(6 * 1024 * 1024, i + 1);
+    await writeTree(sourceDir, files);
+    // rclone takes its flags from the environment as well: slow copies leave time to cancel.
+    process.env.RCLONE_BWLIMIT = '8M';
+    const taskQueue = `test-${randomUUID()}`;
+    const worker = await createHarvestWorker({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle: bundle,
+      activities: {
+        dataSource: db.dataSource,
+        rcloneBinary: requireTool('rclone', process.env),
+        ark: { mint: () => mintArk({ naan: '99999', shoulder: 'fk4' }) },
+        batch: { maxFiles: 2, maxBytes: 1024 ** 3 },
+        transfers: 2,
+      },
+    });
+    try {
+      const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId: instrument.id, trigger: 'api' });
+      const handle = env.client.workflow.getHandle(started.workflowId);
+      const outcome = await worker.runUntil(async () => {
+        while (![...(await landed()).keys()].some((p) => p.endsWith('.partial'))) await new Promise((r) => setTimeout(r, 50));
+        await handle.cancel();
+        return handle.result().then(() => 'completed', (err: unknown) => (err as Error).constructor.name);
+      });
+      expect(outcome).toBe('WorkflowFailedError');
+      const run = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: started.runId });
+      expect(run).toMatchObject({ status: 'cancelled', phase: 'finished' });
+      expect(await db.dataSource.query(`SELECT 1 FROM instrument_leases WHERE instrument_id = $1`, [instrument.id])).toEqual([]);
+      // Consistent: a version is verified exactly when it has its ARK and a verified delivery.
+      const inconsistent = await db.dataSource.query(
+        `SELECT fv.path FROM file_versions fv
+         LEFT JOIN arks a ON a.file_version_id = fv.id
+         LEFT JOIN file_deliveries d ON d.file_version_id = fv.id AND d.status = 'verified'
+         WHERE fv.instrument_id = $1 AND ((fv.status = 'verified') <> (a.ark IS NOT NULL) OR (fv.status = 'verified') <> (d.file_version_id IS NOT NULL))`,
+        [instrument.id],
+      );
+      expect(inconsistent).toEqual([]);
+    } finally {
+      delete process.env.RCLONE_BWLIMIT;
+    }
+
+    const next = await runHarvest(instrument.id);
+    expect(next.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded' }) });
+    const tree = await landed();
+    expect([...tree.keys()].sort()).toEqual(Object.keys(files).sort());
+    for (const [path, content] of Object.entries(files)) expect(tree.get(path)?.equals(content)).toBe(true);
+    expect((await versionsOf(instrument.id)).every((v) => v.status === 'verified')).toBe(true);
+  });
+
   it('does not start a second harvest of an instrument that is being harvested', async () => {
     const { instrument } = await instrumentWith();
     const holder = await db.dataSource.getRepository(HarvestRunEntity).save({ instrumentId: instrument.id, trigger: 'schedule', status: 'running' });
