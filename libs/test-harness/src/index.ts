@@ -4,3 +4,5 @@ export { createTemporalTestEnv, temporalCliPath } from './temporal';
 export { makeTempDir, type TempDir } from './temp';
 export { TEST_ADMIN_URL_VAR } from './env';
 export { freePort } from './ports';
+export { startSambaShare, type SambaShare, type SambaShareOptions } from './samba';
+export { startS3Server, type S3Server, type S3ServerOptions } from './s3';

@@ -40,12 +40,22 @@ interface Digest {
   mtimeMs?: number;
 }
 
+/**
+ * What refused credentials look like: rclone exits 1 for them (not 7), so the message decides.
+ * SMB: "The attempted logon is invalid"; S3: SignatureDoesNotMatch, InvalidAccessKeyId, 403.
+ */
+const CREDENTIALS_REJECTED = /attempted logon is invalid|NT_STATUS_LOGON_FAILURE|NT_STATUS_WRONG_PASSWORD|SignatureDoesNotMatch|InvalidAccessKeyId|403 Forbidden|AccessDenied/i;
+
 /** Turns rclone failures into Temporal's terms: permanent ones are not retried. */
 export function rcloneFailure(err: unknown): unknown {
-  if (err instanceof RcloneError && err.exitCode !== undefined && PERMANENT_RCLONE_EXITS.has(err.exitCode)) {
+  if (!(err instanceof RcloneError)) return err;
+  if (CREDENTIALS_REJECTED.test(err.stderr)) {
+    return ApplicationFailure.nonRetryable(`credentials rejected: ${err.message}`, FAILURE_TYPES.credentialsRejected);
+  }
+  if (err.exitCode !== undefined && PERMANENT_RCLONE_EXITS.has(err.exitCode)) {
     return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.sourceUnusable);
   }
-  return err instanceof RcloneError ? new Error(err.message) : err;
+  return new Error(err.message);
 }
 
 async function digests(rclone: Rclone, location: Location, files: string[], signal: AbortSignal): Promise<Map<string, Digest>> {

@@ -7,6 +7,7 @@ export const FAILURE_TYPES = {
   invalidConfig: 'InvalidConfig',
   notFound: 'NotFound',
   sourceUnusable: 'SourceUnusable',
+  credentialsRejected: 'CredentialsRejected',
 } as const;
 
 /** Where rclone reads or writes: a remote defined in its environment, or a local folder. */

@@ -1,0 +1,182 @@
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, mkdir, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { isValidArk, mintArk } from '@sheaf/ark';
+import { SecretBox } from '@sheaf/crypto';
+import {
+  ArkEntity,
+  FileVersionEntity,
+  HarvestRunEntity,
+  InstrumentDestinationEntity,
+  InstrumentEntity,
+  ServiceAccountEntity,
+  StorageLocationEntity,
+} from '@sheaf/db';
+import { startHarvest } from '@sheaf/harvests';
+import {
+  createTemporalTestEnv,
+  createTestDatabase,
+  makeTempDir,
+  startS3Server,
+  startSambaShare,
+  type S3Server,
+  type SambaShare,
+  type TempDir,
+  type TestDatabase,
+} from '@sheaf/test-harness';
+import { requireTool } from '@sheaf/toolchain';
+import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
+import { createHarvestWorker } from '../src/worker';
+
+const OLD = new Date('2026-01-01T00:00:00Z');
+const BIG = 200 * 1024 * 1024;
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function treeHashes(root: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const e of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (e.isFile()) out.set(relative(root, join(e.parentPath, e.name)), await sha256File(join(e.parentPath, e.name)));
+  }
+  return out;
+}
+
+describe('harvest from a real SMB share (Samba) to POSIX and S3 (rclone serve s3)', () => {
+  let env: TestWorkflowEnvironment;
+  let bundle: WorkflowBundleWithSourceMap;
+  let db: TestDatabase;
+  let dir: TempDir;
+  let smb: SambaShare;
+  let s3: S3Server;
+  const box = SecretBox.fromBase64(randomBytes(32).toString('base64'));
+  let sourceDir: string;
+
+  beforeAll(async () => {
+    [env, bundle, db, dir] = await Promise.all([
+      createTemporalTestEnv(),
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } }),
+      createTestDatabase(),
+      makeTempDir(),
+    ]);
+    await chmod(dir.path, 0o755);
+    sourceDir = join(dir.path, 'share');
+    const small: Record<string, Buffer> = {
+      'README.txt': Buffer.from('instrument output\n'),
+      'empty.dat': Buffer.alloc(0),
+      'Probe 7/Messung ünïcode ✓.csv': Buffer.from('t,v\n0,1\n'),
+      'deep/a/b/c/d/e/f/g/h/leaf.bin': randomBytes(100_000),
+    };
+    for (const [path, content] of Object.entries(small)) {
+      await mkdir(dirname(join(sourceDir, path)), { recursive: true });
+      await writeFile(join(sourceDir, path), content);
+    }
+    // 200 MB, not all zeros.
+    await mkdir(join(sourceDir, 'raw'), { recursive: true });
+    const big = createWriteStream(join(sourceDir, 'raw/acquisition 001.raw'));
+    const block = randomBytes(1 << 20);
+    for (let i = 0; i < BIG / block.length; i++) {
+      block.writeUInt32LE(i, 0);
+      if (!big.write(block)) await new Promise((r) => big.once('drain', r));
+    }
+    big.end();
+    await finished(big);
+    for (const e of await readdir(sourceDir, { recursive: true, withFileTypes: true })) {
+      if (e.isFile()) await utimes(join(e.parentPath, e.name), OLD, OLD);
+    }
+    await mkdir(join(dir.path, 's3'), { recursive: true });
+    [smb, s3] = await Promise.all([
+      startSambaShare({ dir: sourceDir, user: 'instrument', password: 'Share-Pa55' }),
+      startS3Server({ dir: join(dir.path, 's3'), buckets: ['archive'] }),
+    ]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await smb?.stop();
+    await s3?.stop();
+    await env?.teardown();
+    await db?.drop();
+    await dir?.cleanup();
+  });
+
+  async function smbInstrument(password: string) {
+    const name = `smb-${randomUUID().slice(0, 8)}`;
+    const account = await db.dataSource
+      .getRepository(ServiceAccountEntity)
+      .save({ name, username: smb.user, domain: smb.domain, passwordSealed: box.seal(password) });
+    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({
+      name,
+      sourceType: 'smb',
+      sourceConfig: { host: smb.host, port: smb.port, share: smb.share },
+      serviceAccountId: account.id,
+    });
+    const posix = await db.dataSource.getRepository(StorageLocationEntity).save({ name: `${name}-posix`, type: 'posix', config: { path: join(dir.path, 'posix') } });
+    const bucket = await db.dataSource.getRepository(StorageLocationEntity).save({
+      name: `${name}-s3`,
+      type: 's3',
+      config: { bucket: 'archive', endpoint: s3.endpoint, accessKeyId: s3.accessKey, provider: 'Rclone' },
+      secretSealed: box.seal(s3.secretKey),
+    });
+    for (const storage of [posix, bucket]) {
+      await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
+    }
+    return instrument;
+  }
+
+  async function runHarvest(instrumentId: string) {
+    const taskQueue = `test-${randomUUID()}`;
+    const worker = await createHarvestWorker({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle: bundle,
+      activities: {
+        dataSource: db.dataSource,
+        rcloneBinary: requireTool('rclone', process.env),
+        secretBox: box,
+        ark: { mint: () => mintArk({ naan: '99999', shoulder: 'fk4' }) },
+        batch: { maxFiles: 3, maxBytes: 1024 ** 3 },
+        transfers: 4,
+      },
+    });
+    const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId, trigger: 'api' });
+    const handle = env.client.workflow.getHandle(started.workflowId);
+    const outcome = await worker.runUntil(handle.result().then((value) => ({ value }), (error: unknown) => ({ error })));
+    const run = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: started.runId });
+    return { outcome, run };
+  }
+
+  it('lands the tree, 200 MB file included, byte-identical in both destinations with verified SHA-256 and one ARK each', async () => {
+    const instrument = await smbInstrument('Share-Pa55');
+    const { outcome } = await runHarvest(instrument.id);
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 5, filesFailed: 0 }) });
+
+    const expected = await treeHashes(sourceDir);
+    expect(await treeHashes(join(dir.path, 'posix', instrument.name))).toEqual(expected);
+    expect(await treeHashes(join(dir.path, 's3', 'archive', instrument.name))).toEqual(expected);
+    const versions = await db.dataSource.getRepository(FileVersionEntity).findBy({ instrumentId: instrument.id });
+    expect(new Map(versions.map((v) => [v.path, v.sha256]))).toEqual(expected);
+    expect(versions.every((v) => v.status === 'verified')).toBe(true);
+    const arks = await db.dataSource.getRepository(ArkEntity).find({ where: versions.map((v) => ({ fileVersionId: v.id })) });
+    expect(arks).toHaveLength(5);
+    expect(arks.every((a) => isValidArk(a.ark))).toBe(true);
+  });
+
+  it('fails fast and without retrying when the share refuses the password', async () => {
+    const instrument = await smbInstrument('wrong password');
+    const started = Date.now();
+    const { outcome, run } = await runHarvest(instrument.id);
+    expect(outcome).toEqual({ error: expect.anything() });
+    expect(run).toMatchObject({ status: 'failed', error: expect.stringContaining('credentials rejected') });
+    // One listing attempt (rclone retries the logon itself for a few seconds); no activity retries.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(run.error).not.toContain('Share-Pa55');
+  });
+});
