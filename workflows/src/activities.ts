@@ -1,3 +1,5 @@
+import type { ScheduledHarvest } from '@sheaf/contracts';
+
 /**
  * The activity interface the harvest workflow calls. Implemented in services/worker
  * (`createHarvestActivities`); only the types live here, so workflow code never imports
@@ -29,6 +31,8 @@ export interface BatchResult {
 export type BeginRunResult = { acquired: true; instrumentName: string } | { acquired: false; instrumentName: string; holderRunId: string };
 
 export interface HarvestActivities {
+  /** Creates the run row of a schedule-started execution (idempotent per workflow id); returns its id. */
+  createScheduledRun(scheduled: ScheduledHarvest, workflowId: string, temporalRunId: string): Promise<string>;
   /** Marks the run running and takes the instrument's lease (one harvest per instrument). */
   beginRun(runId: string): Promise<BeginRunResult>;
   /** Lists the source into staging and plans the run's batches. */

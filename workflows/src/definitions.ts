@@ -4,11 +4,16 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery } from '@temporalio/workflow';
-import type { HarvestPhase } from '@sheaf/contracts';
+import type { HarvestPhase, ScheduledHarvest } from '@sheaf/contracts';
 
 export interface HarvestInput {
   /** Row id in harvest_runs; everything else is read from Postgres by the activities. */
   runId: string;
+  /**
+   * Set by a Temporal Schedule, which starts every execution with the same arguments: the run
+   * row does not exist yet (runId is a placeholder) and the workflow creates it first.
+   */
+  scheduled?: ScheduledHarvest;
   /** Batches run at once (a sliding window); default 4. */
   window?: number;
   /**

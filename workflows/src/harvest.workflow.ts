@@ -29,7 +29,7 @@ const DEFAULT_WINDOW = 4;
 /** Search attributes are updated every this many batches (each update is a history event). */
 const SEARCH_ATTRIBUTE_EVERY = 10;
 
-const { beginRun, finishRun } = proxyActivities<HarvestActivities>(BOOKKEEPING);
+const { beginRun, finishRun, createScheduledRun } = proxyActivities<HarvestActivities>(BOOKKEEPING);
 
 function emptyProgress(): HarvestProgress {
   return {
@@ -51,7 +51,13 @@ function emptyProgress(): HarvestProgress {
  * One harvest run: discover, then a sliding window of batch activities. The history holds only
  * ids and counts; a long run continues as new before its history grows large.
  */
-export async function harvest(input: HarvestInput): Promise<HarvestResult> {
+export async function harvest(start: HarvestInput): Promise<HarvestResult> {
+  let input = start;
+  if (input.scheduled && !input.resume) {
+    const info = workflowInfo();
+    const runId = await createScheduledRun(input.scheduled, info.workflowId, info.runId);
+    input = { ...input, runId, scheduled: undefined };
+  }
   const { discover, processBatch } = proxyActivities<HarvestActivities>(
     input.heartbeatTimeoutSeconds
       ? { ...LONG_RUNNING, heartbeatTimeout: `${input.heartbeatTimeoutSeconds} seconds`, retry: { ...LONG_RUNNING_RETRY, initialInterval: '1 second' } }

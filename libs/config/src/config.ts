@@ -52,6 +52,13 @@ const apiSchema = serverSchema.extend({
   PORTAL_URL: z.string().url().default('http://localhost:3000'),
   JWT_SECRET: z.string({ required_error: 'is required (at least 32 characters)' }).min(32, 'must be at least 32 characters'),
   JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(8 * 3600),
+  /** Failed logins allowed per email and client address within the window before 429. */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(15 * 60),
+  /** How long a request waits for Temporal before answering 503. */
+  TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** How often schedules Temporal could not be told about are re-synced; 0 only at start-up. */
+  SCHEDULE_RESYNC_SECONDS: z.coerce.number().int().min(0).max(24 * 3600).default(60),
 });
 
 /** Development-only ARK defaults (`99999` is the test NAAN, `fk4` the "fake" shoulder). */
@@ -118,6 +125,9 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
 export type ApiConfig = ServerConfig & {
   readonly api: { readonly port: number; readonly host: string; readonly portalUrl: string };
   readonly jwt: { readonly secret: string; readonly ttlSeconds: number };
+  readonly login: { readonly maxFailures: number; readonly windowSeconds: number };
+  readonly schedules: { readonly resyncSeconds: number };
+  readonly temporalCallTimeoutMs: number;
 };
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -126,6 +136,9 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     ...toServerConfig(raw),
     api: Object.freeze({ port: raw.API_PORT, host: raw.API_HOST, portalUrl: raw.PORTAL_URL.replace(/\/$/, '') }),
     jwt: Object.freeze({ secret: raw.JWT_SECRET, ttlSeconds: raw.JWT_TTL_SECONDS }),
+    login: Object.freeze({ maxFailures: raw.LOGIN_MAX_FAILURES, windowSeconds: raw.LOGIN_WINDOW_SECONDS }),
+    schedules: Object.freeze({ resyncSeconds: raw.SCHEDULE_RESYNC_SECONDS }),
+    temporalCallTimeoutMs: raw.TEMPORAL_CALL_TIMEOUT_MS,
   });
 }
 

@@ -64,3 +64,32 @@ export const SEARCH_ATTRIBUTE_TYPES = {
   SheafBytesDone: 'Int',
 } as const;
 export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTE_TYPES;
+
+export * from './locations';
+
+/** What an API token may do: `read` only reads; `harvest` also starts and cancels harvests. */
+export const TOKEN_SCOPES = ['read', 'harvest'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+/** Every API token starts with this, so the API (and secret scanners) can tell it from a JWT. */
+export const API_TOKEN_PREFIX = 'sheaf_';
+
+export const NOTIFICATION_KINDS = ['run_failed', 'verification_failed', 'credentials_rejected'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** One page of a list: `total` counts every match, `items` the ones from `offset` on. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * What a schedule-started harvest carries besides the (placeholder) run id: the workflow must
+ * create its own run row with trigger `schedule`, since a Temporal Schedule starts every
+ * execution with the same arguments.
+ */
+export interface ScheduledHarvest {
+  instrumentId: string;
+  scheduleId: string;
+}

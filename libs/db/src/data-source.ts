@@ -14,8 +14,17 @@ import {
   TransferEntity,
 } from './entities/catalogue.entities';
 import { ServiceAccountEntity } from './entities/service-account.entity';
+import { GroupEntity, GroupMemberEntity, InstrumentGrantEntity, ProjectEntity, ProjectMemberEntity } from './entities/access.entities';
+import {
+  ApiTokenEntity,
+  HarvestRequestEntity,
+  NotificationEntity,
+  NotificationReceiptEntity,
+  ScheduleEntity,
+} from './entities/control-plane.entities';
 import { InitialSchema1732350000000 } from './migrations/1732350000000-initial-schema';
 import { Catalogue1732360000000 } from './migrations/1732360000000-catalogue';
+import { ControlPlane1732370000000 } from './migrations/1732370000000-control-plane';
 
 export const ENTITIES = [
   UserEntity,
@@ -31,10 +40,20 @@ export const ENTITIES = [
   HarvestBatchEntity,
   HookEntity,
   AuditEventEntity,
+  GroupEntity,
+  GroupMemberEntity,
+  ProjectEntity,
+  ProjectMemberEntity,
+  InstrumentGrantEntity,
+  ApiTokenEntity,
+  ScheduleEntity,
+  NotificationEntity,
+  NotificationReceiptEntity,
+  HarvestRequestEntity,
 ];
 
 /** In order; a migration is never edited once it has landed. */
-export const MIGRATIONS = [InitialSchema1732350000000, Catalogue1732360000000];
+export const MIGRATIONS = [InitialSchema1732350000000, Catalogue1732360000000, ControlPlane1732370000000];
 
 export interface DataSourceOptions {
   url: string;

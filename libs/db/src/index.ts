@@ -17,3 +17,11 @@ export {
   HOOK_PHASES,
   type FileStatus,
 } from './entities/catalogue.entities';
+export { GroupEntity, GroupMemberEntity, ProjectEntity, ProjectMemberEntity, InstrumentGrantEntity } from './entities/access.entities';
+export {
+  ApiTokenEntity,
+  HarvestRequestEntity,
+  NotificationEntity,
+  NotificationReceiptEntity,
+  ScheduleEntity,
+} from './entities/control-plane.entities';

@@ -116,16 +116,20 @@ export class Rclone {
   /**
    * `rclone copy` of the named files (relative to `from`) into `to`, in one process. With
    * `immutable`, a different file already at the destination is refused, never overwritten.
-   * `onProgress` receives the bytes transferred so far (from rclone's JSON stats).
+   * With `ignoreChecksum`, rclone skips its own hash check after each transfer (for local files
+   * an MD5 of the whole source and copy); sizes are still checked. Only for callers that verify
+   * every copy themselves. `onProgress` receives the bytes transferred so far (from rclone's JSON
+   * stats).
    */
   async copyFiles(
     from: string,
     to: string,
     files: readonly string[],
-    options: { transfers?: number; immutable?: boolean; signal?: AbortSignal; onProgress?: (bytes: number) => void } = {},
+    options: { transfers?: number; immutable?: boolean; ignoreChecksum?: boolean; signal?: AbortSignal; onProgress?: (bytes: number) => void } = {},
   ): Promise<void> {
     const args = ['copy', '--files-from-raw', '-', '--no-traverse', '--transfers', String(options.transfers ?? 4)];
     if (options.immutable) args.push('--immutable');
+    if (options.ignoreChecksum) args.push('--ignore-checksum');
     args.push('--use-json-log', '--stats', '2s', '--stats-log-level', 'NOTICE', from, to);
     const { child, done } = this.start(args, options.signal, files.join('\n') + '\n', (line) => {
       const bytes = statsBytes(line);

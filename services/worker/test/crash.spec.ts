@@ -25,20 +25,22 @@ async function tree(root: string): Promise<Map<string, Buffer>> {
   return out;
 }
 
-function rclonePids(marker: string): string[] {
+/** Processes still alive in a process group (pgrep exits 1 when there are none). */
+function groupMembers(pgid: number): string[] {
   try {
-    return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-g', String(pgid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
   } catch {
     return [];
   }
 }
 
 /**
- * A worker process killed with SIGKILL (its whole process group, rclone included) at several
- * points of a harvest; a second worker finishes the run. Nothing may be lost, duplicated,
- * truncated or given two ARKs.
+ * A worker process stopped (SIGTERM) or killed (SIGKILL of its whole process group, rclone
+ * included) at several points of a harvest; another worker on the same task queue, already
+ * running or started afterwards, finishes the run. Nothing may be lost, duplicated, truncated
+ * or given two ARKs.
  */
-describe('a killed worker loses and duplicates nothing', () => {
+describe('a stopped or killed worker loses and duplicates nothing', () => {
   let db: TestDatabase;
   let dir: TempDir;
   let temporal: TemporalDevServer;
@@ -87,21 +89,22 @@ describe('a killed worker loses and duplicates nothing', () => {
     });
   }
 
-  const killPoints: Array<[string, (ctx: { storage: string; runId: string }) => Promise<boolean>]> = [
-    [
-      'in the middle of a copy',
-      async ({ storage }) => [...(await tree(storage)).keys()].some((p) => p.endsWith('.partial')),
-    ],
-    [
-      'between batches',
-      async ({ runId }) => {
-        const run = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: runId });
-        return run.batchesDone >= 1 && run.batchesDone < run.batchesTotal;
-      },
-    ],
-  ];
+  const killPoints = {
+    'in the middle of a copy': async ({ storage }: { storage: string; runId: string }) =>
+      [...(await tree(storage)).keys()].some((p) => p.endsWith('.partial')),
+    'between batches': async ({ runId }: { storage: string; runId: string }) => {
+      const run = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: runId });
+      return run.batchesDone >= 1 && run.batchesDone < run.batchesTotal;
+    },
+  };
 
-  it.each(killPoints)('SIGKILL %s, then a new worker finishes the run', async (_, due) => {
+  it.each([
+    ['SIGKILL', 'in the middle of a copy', 'started afterwards'],
+    ['SIGKILL', 'between batches', 'started afterwards'],
+    ['SIGKILL', 'in the middle of a copy', 'already running'],
+    ['SIGTERM', 'in the middle of a copy', 'already running'],
+  ] as const)('%s %s; another worker %s finishes the run', async (signal, point, survivor) => {
+    const due = killPoints[point];
     const name = `crash-${Date.now().toString(36)}`;
     const source = join(dir.path, name, 'source');
     const storageRoot = join(dir.path, name, 'storage');
@@ -123,7 +126,8 @@ describe('a killed worker loses and duplicates nothing', () => {
 
     const taskQueue = `crash-${name}`;
     const lines: string[] = [];
-    const first = startWorker(taskQueue, 'worker-1', lines);
+    const victim = startWorker(taskQueue, 'worker-1', lines);
+    let other = survivor === 'already running' ? startWorker(taskQueue, 'worker-2', lines) : undefined;
     const run = await startHarvest({
       dataSource: db.dataSource,
       client,
@@ -138,17 +142,19 @@ describe('a killed worker loses and duplicates nothing', () => {
       if (Date.now() > deadline) throw new Error(`the kill point was never reached:\n${lines.join('\n')}`);
       await sleep(50);
     }
-    process.kill(-first.pid, 'SIGKILL');
-    await first.exited;
-    // rclone was in the worker's process group: nothing is left writing.
-    expect(rclonePids(landing)).toEqual([]);
+    process.kill(-victim.pid, signal);
+    await victim.exited;
+    // rclone was in the worker's process group: nothing of the stopped worker is left writing
+    // (after SIGTERM, rclone takes a moment to clean up and exit).
+    for (let i = 0; i < 50 && groupMembers(victim.pid).length; i++) await sleep(100);
+    expect(groupMembers(victim.pid)).toEqual([]);
 
-    const second = startWorker(taskQueue, 'worker-2', lines);
+    other ??= startWorker(taskQueue, 'worker-2', lines);
     try {
       const result = await client.workflow.getHandle(run.workflowId).result();
       expect(result).toMatchObject({ status: 'succeeded', filesDone: FILES, filesFailed: 0 });
     } finally {
-      await second.stop();
+      await other.stop();
     }
 
     const landed = await tree(landing);

@@ -19,7 +19,7 @@ import {
 import { startHarvest } from '@sheaf/harvests';
 import { createTemporalTestEnv, createTestDatabase, makeTempDir, type TempDir, type TestDatabase } from '@sheaf/test-harness';
 import { requireTool } from '@sheaf/toolchain';
-import { progressQuery, searchAttributes } from '@sheaf/workflows';
+import { harvest, progressQuery, searchAttributes } from '@sheaf/workflows';
 import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
 import { createHarvestWorker } from '../src/worker';
 
@@ -311,6 +311,38 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect([...tree.keys()].sort()).toEqual(Object.keys(files).sort());
     for (const [path, content] of Object.entries(files)) expect(tree.get(path)?.equals(content)).toBe(true);
     expect((await versionsOf(instrument.id)).every((v) => v.status === 'verified')).toBe(true);
+  });
+
+  it('creates its own run row when a Temporal Schedule starts it, once per execution', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'scheduled.txt': 'tick' });
+    const taskQueue = `test-${randomUUID()}`;
+    const worker = await createHarvestWorker({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle: bundle,
+      activities: {
+        dataSource: db.dataSource,
+        rcloneBinary: requireTool('rclone', process.env),
+        ark: { mint: () => mintArk({ naan: '99999', shoulder: 'fk4' }) },
+        batch: { maxFiles: 100, maxBytes: 1024 ** 3 },
+        transfers: 2,
+      },
+    });
+    // What a schedule's action carries: a placeholder run id and the schedule's instrument.
+    const workflowId = `harvest-${instrument.name}-scheduled-2026-11-23T12:00:00Z`;
+    const result = await worker.runUntil(
+      env.client.workflow.execute(harvest, {
+        taskQueue,
+        workflowId,
+        args: [{ runId: '00000000-0000-0000-0000-000000000000', scheduled: { instrumentId: instrument.id, scheduleId: randomUUID() } }],
+      }),
+    );
+    expect(result).toMatchObject({ status: 'succeeded', filesDone: 1 });
+    const runs = await db.dataSource.getRepository(HarvestRunEntity).findBy({ instrumentId: instrument.id });
+    expect(runs).toEqual([expect.objectContaining({ trigger: 'schedule', workflowId, status: 'succeeded', filesDone: '1' })]);
+    expect([...(await landed()).keys()]).toEqual(['scheduled.txt']);
   });
 
   it('does not start a second harvest of an instrument that is being harvested', async () => {

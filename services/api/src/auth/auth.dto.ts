@@ -1,6 +1,11 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
-import { ROLES, type LoginRequest, type LoginResponse, type Role, type UserSummary } from '@sheaf/contracts';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsEmail, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ROLES, TOKEN_SCOPES, type LoginRequest, type LoginResponse, type Role, type TokenScope, type UserSummary } from '@sheaf/contracts';
+import { OptionalField } from '../common/validation';
+
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 1024;
 
 export class LoginDto implements LoginRequest {
   @ApiProperty({ example: 'admin@sheaf.local', maxLength: 320 })
@@ -8,10 +13,10 @@ export class LoginDto implements LoginRequest {
   @MaxLength(320)
   email!: string;
 
-  @ApiProperty({ minLength: 1, maxLength: 1024 })
+  @ApiProperty({ minLength: 1, maxLength: PASSWORD_MAX })
   @IsString()
   @MinLength(1, { message: 'password must not be empty' })
-  @MaxLength(1024)
+  @MaxLength(PASSWORD_MAX)
   password!: string;
 }
 
@@ -26,4 +31,63 @@ export class LoginResponseDto implements LoginResponse {
   @ApiProperty() accessToken!: string;
   @ApiProperty({ description: 'Seconds until the token expires' }) expiresIn!: number;
   @ApiProperty({ type: UserSummaryDto }) user!: UserSummaryDto;
+}
+
+/** What a user may change about themselves: never their role. */
+export class UpdateMeDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 255 })
+  @OptionalField()
+  @IsString()
+  @MinLength(1, { message: 'displayName must not be empty' })
+  @MaxLength(255)
+  displayName?: string;
+
+  @ApiPropertyOptional({ description: 'Required to set newPassword', maxLength: PASSWORD_MAX })
+  @OptionalField()
+  @IsString()
+  @MaxLength(PASSWORD_MAX)
+  currentPassword?: string;
+
+  @ApiPropertyOptional({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX })
+  @OptionalField()
+  @IsString()
+  @MinLength(PASSWORD_MIN, { message: `newPassword must be at least ${PASSWORD_MIN} characters` })
+  @MaxLength(PASSWORD_MAX)
+  newPassword?: string;
+}
+
+export class CreateApiTokenDto {
+  @ApiProperty({ example: 'LIMS integration', minLength: 1, maxLength: 255 })
+  @IsString()
+  @MinLength(1, { message: 'name must not be empty' })
+  @MaxLength(255)
+  name!: string;
+
+  @ApiProperty({ enum: TOKEN_SCOPES, description: 'read: GET routes only; harvest: also start and cancel harvests' })
+  @IsIn(TOKEN_SCOPES, { message: `scope must be one of ${TOKEN_SCOPES.join(', ')}` })
+  scope!: TokenScope;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 3650, description: 'Days until the token expires; never when absent' })
+  @OptionalField()
+  @Type(() => Number)
+  @IsInt({ message: 'expiresInDays must be an integer' })
+  @Min(1)
+  @Max(3650)
+  expiresInDays?: number;
+}
+
+export class ApiTokenDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ description: 'The first characters of the token, to recognise it' }) prefix!: string;
+  @ApiProperty({ enum: TOKEN_SCOPES }) scope!: TokenScope;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) expiresAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastUsedAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) revokedAt!: Date | null;
+}
+
+export class CreatedApiTokenDto extends ApiTokenDto {
+  @ApiProperty({ description: 'The token itself: shown only in this response. Send it as `Authorization: Bearer <token>`.' })
+  token!: string;
 }

@@ -1,16 +1,15 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { API_CONFIG, type ApiConfig } from '../config';
-import { JwtAuthGuard } from './auth.guard';
+import { ApiTokensService } from './api-tokens.service';
+import { AuthenticationGuard } from './auth.guard';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
-import { JwtStrategy } from './jwt.strategy';
 
+@Global()
 @Module({
   imports: [
-    PassportModule,
     JwtModule.registerAsync({
       inject: [API_CONFIG],
       useFactory: (config: ApiConfig) => ({
@@ -20,6 +19,7 @@ import { JwtStrategy } from './jwt.strategy';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, JwtStrategy, { provide: APP_GUARD, useClass: JwtAuthGuard }],
+  providers: [AuthService, ApiTokensService, { provide: APP_GUARD, useClass: AuthenticationGuard }],
+  exports: [AuthService],
 })
 export class AuthModule {}

@@ -2,10 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { DataSource, IsNull } from 'typeorm';
 import type { LoginResponse, UserSummary } from '@sheaf/contracts';
-import { verifyPassword } from '@sheaf/crypto';
+import { hashPassword, verifyPassword } from '@sheaf/crypto';
 import { UserEntity } from '@sheaf/db';
+import { AuditService, REDACTED } from '../audit/audit.service';
 import { DomainError } from '../common/domain-error';
 import { API_CONFIG, type ApiConfig } from '../config';
+import type { UpdateMeDto } from './auth.dto';
+import { LoginLimiter } from './login-limiter';
+import type { Principal } from './principal';
 
 /** What a session token carries. */
 export interface TokenClaims {
@@ -17,40 +21,94 @@ export interface TokenClaims {
 // emails exist.
 const DUMMY_HASH = '$2b$12$AOwZhCD9PxOnoRC69tTgMuxdlLLoP5ZT/DGe6z6Ng7YPBfB6sWZMK';
 
-function toSummary(user: UserEntity): UserSummary {
+export function toSummary(user: Pick<UserEntity, 'id' | 'email' | 'displayName' | 'role'>): UserSummary {
   return { id: user.id, email: user.email, displayName: user.displayName, role: user.role };
 }
 
 @Injectable()
 export class AuthService {
+  private readonly limiter: LoginLimiter;
+
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly jwt: JwtService,
+    private readonly audit: AuditService,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
-  ) {}
+  ) {
+    this.limiter = new LoginLimiter(config.login.maxFailures, config.login.windowSeconds * 1000);
+  }
 
   private get users() {
     return this.dataSource.getRepository(UserEntity);
   }
 
-  async login(email: string, password: string): Promise<LoginResponse> {
-    const user = await this.users
-      .createQueryBuilder('u')
-      .addSelect('u.passwordHash')
-      .where('u.email = :email AND u.deletedAt IS NULL', { email: email.trim().toLowerCase() })
-      .getOne();
+  private withPasswordHash(where: string, params: Record<string, unknown>) {
+    return this.users.createQueryBuilder('u').addSelect('u.passwordHash').where(`${where} AND u.deletedAt IS NULL`, params).getOne();
+  }
+
+  /** Email and password; refused for a while after too many failures from one address. */
+  async login(rawEmail: string, password: string, address: string): Promise<LoginResponse> {
+    const email = rawEmail.trim().toLowerCase();
+    const wait = this.limiter.retryAfterMs(email, address);
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      throw new DomainError('rate_limited', 'too_many_login_attempts', `Too many failed logins; try again in ${seconds} s`, undefined, seconds);
+    }
+    const user = await this.withPasswordHash('u.email = :email', { email });
     const matches = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !matches || user.disabledAt) {
+      this.limiter.recordFailure(email, address);
       throw new DomainError('unauthorized', 'invalid_credentials', 'Wrong email or password');
     }
+    this.limiter.recordSuccess(email, address);
     const claims: TokenClaims = { sub: user.id, role: user.role };
     const accessToken = await this.jwt.signAsync(claims);
     return { accessToken, expiresIn: this.config.jwt.ttlSeconds, user: toSummary(user) };
   }
 
-  /** The live user behind a token: a disabled or deleted user's tokens stop working at once. */
+  /** The live user behind a session: a disabled or deleted user's sessions stop working at once. */
   async activeUser(userId: string): Promise<UserSummary | undefined> {
     const user = await this.users.findOne({ where: { id: userId, disabledAt: IsNull() } });
     return user ? toSummary(user) : undefined;
+  }
+
+  me(principal: Principal): UserSummary {
+    return toSummary(principal);
+  }
+
+  /** A user's own name and password; a new password needs the current one. */
+  async updateMe(principal: Principal, body: UpdateMeDto): Promise<UserSummary> {
+    if (body.newPassword !== undefined && body.currentPassword === undefined) {
+      throw new DomainError('invalid', 'validation_failed', 'currentPassword is required to set a new password', 'currentPassword');
+    }
+    return this.dataSource.transaction(async (tx) => {
+      const repo = tx.getRepository(UserEntity);
+      const user = await repo
+        .createQueryBuilder('u')
+        .addSelect('u.passwordHash')
+        .setLock('pessimistic_write')
+        .where('u.id = :id AND u.deletedAt IS NULL', { id: principal.id })
+        .getOne();
+      if (!user) throw new DomainError('unauthorized', 'unauthorized', 'The account no longer exists');
+      const before = toSummary(user);
+      const changes: Partial<UserEntity> = {};
+      if (body.displayName !== undefined) changes.displayName = body.displayName.trim();
+      if (body.newPassword !== undefined) {
+        if (!(await verifyPassword(body.currentPassword ?? '', user.passwordHash))) {
+          throw new DomainError('invalid', 'wrong_password', 'currentPassword is wrong', 'currentPassword');
+        }
+        changes.passwordHash = await hashPassword(body.newPassword);
+      }
+      if (Object.keys(changes).length) await repo.update({ id: user.id }, changes);
+      const after = { ...before, ...(changes.displayName ? { displayName: changes.displayName } : {}) };
+      await this.audit.record(tx, principal, {
+        action: 'user.self_updated',
+        entityType: 'user',
+        entityId: user.id,
+        before,
+        after: changes.passwordHash ? { ...after, password: REDACTED, passwordChanged: true } : after,
+      });
+      return after;
+    });
   }
 }

@@ -1,15 +1,28 @@
+export type DomainErrorKind = 'not_found' | 'unauthorized' | 'forbidden' | 'conflict' | 'invalid' | 'rate_limited' | 'unavailable';
+
 /**
  * Errors services throw; the exception filter maps them to HTTP. Services never import HTTP
  * exceptions.
  */
 export class DomainError extends Error {
   constructor(
-    readonly kind: 'not_found' | 'unauthorized' | 'forbidden' | 'conflict' | 'invalid',
+    readonly kind: DomainErrorKind,
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** For `rate_limited` and `unavailable`: when to try again (the Retry-After header). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'DomainError';
   }
+}
+
+/** The usual 404: the same answer for "does not exist" and "exists but is not yours to see". */
+export function notFound(what: string, field?: string): DomainError {
+  return new DomainError('not_found', 'not_found', `${what} not found`, field);
+}
+
+export function invalid(field: string, message: string, code = 'validation_failed'): DomainError {
+  return new DomainError('invalid', code, message, field);
 }

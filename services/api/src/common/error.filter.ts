@@ -1,18 +1,43 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { QueryFailedError } from 'typeorm';
 import type { ApiError } from '@sheaf/contracts';
-import { DomainError } from './domain-error';
+import { DomainError, type DomainErrorKind } from './domain-error';
 
-const STATUS_OF_KIND: Record<DomainError['kind'], number> = {
+const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
   invalid: HttpStatus.BAD_REQUEST,
   unauthorized: HttpStatus.UNAUTHORIZED,
   forbidden: HttpStatus.FORBIDDEN,
   not_found: HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
+  rate_limited: HttpStatus.TOO_MANY_REQUESTS,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+/**
+ * PostgreSQL errors a service did not translate itself: still a client's fault, never a 500
+ * (unique and foreign-key violations from races, values the database refuses).
+ */
+const STATUS_OF_SQLSTATE: Record<string, { statusCode: number; code: string; message: string }> = {
+  '23505': { statusCode: 409, code: 'conflict', message: 'A resource with these values already exists' },
+  '23503': { statusCode: 409, code: 'conflict', message: 'The resource is referenced by, or refers to, another resource' },
+  '23514': { statusCode: 400, code: 'validation_failed', message: 'A value is out of range' },
+  '22001': { statusCode: 400, code: 'validation_failed', message: 'A value is too long' },
+  '22P02': { statusCode: 400, code: 'validation_failed', message: 'A value has the wrong format' },
+  '22007': { statusCode: 400, code: 'validation_failed', message: 'A date or time has the wrong format' },
+  '22008': { statusCode: 400, code: 'validation_failed', message: 'A date or time is out of range' },
+  '22003': { statusCode: 400, code: 'validation_failed', message: 'A number is out of range' },
 };
 
 function codeOfStatus(status: number): string {
   return (HttpStatus[status] ?? 'error').toLowerCase();
+}
+
+/** Errors from Express middleware (body parser): `{ status, expose, message }`. */
+function isClientHttpError(err: unknown): err is { status: number; message: string; expose?: boolean } {
+  if (typeof err !== 'object' || err === null) return false;
+  const status = (err as { status?: unknown }).status;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 /** The one exception filter: every error leaves as `{ statusCode, code, message, field? }`. */
@@ -25,18 +50,24 @@ export class ErrorFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request & { id?: string }>();
     const body = this.toBody(exception);
-    if (body.statusCode >= 500) {
+    if (body.statusCode >= 500 && !(exception instanceof DomainError)) {
       this.logger.error(
-        { requestId: request.id, method: request.method, path: request.url, err: exception instanceof Error ? exception.stack : exception },
+        { requestId: request.id, method: request.method, path: request.originalUrl, err: exception instanceof Error ? exception.stack : exception },
         'unhandled error',
       );
     }
+    if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined) {
+      response.setHeader('Retry-After', String(Math.max(1, Math.ceil(exception.retryAfterSeconds))));
+    }
+    if (response.headersSent) return;
     response.status(body.statusCode).json(body);
   }
 
   private toBody(exception: unknown): ApiError {
     if (exception instanceof DomainError) {
-      return { statusCode: STATUS_OF_KIND[exception.kind], code: exception.code, message: exception.message, field: exception.field };
+      const body: ApiError = { statusCode: STATUS_OF_KIND[exception.kind], code: exception.code, message: exception.message };
+      if (exception.field !== undefined) body.field = exception.field;
+      return body;
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -44,6 +75,13 @@ export class ErrorFilter implements ExceptionFilter {
       const message =
         typeof raw === 'string' ? raw : typeof raw === 'object' && raw && 'message' in raw ? String((raw as { message: unknown }).message) : exception.message;
       return { statusCode: status, code: codeOfStatus(status), message };
+    }
+    if (exception instanceof QueryFailedError) {
+      const known = STATUS_OF_SQLSTATE[(exception.driverError as { code?: string } | undefined)?.code ?? ''];
+      if (known) return { ...known };
+    }
+    if (isClientHttpError(exception)) {
+      return { statusCode: exception.status, code: codeOfStatus(exception.status), message: exception.expose === false ? codeOfStatus(exception.status) : exception.message };
     }
     return { statusCode: 500, code: 'internal_error', message: 'Internal server error' };
   }

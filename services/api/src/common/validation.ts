@@ -1,4 +1,5 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidateIf } from 'class-validator';
 import { DomainError } from './domain-error';
 
 /** The first failing constraint, with its field path (`a.b[0].c` style). */
@@ -27,3 +28,10 @@ export function createValidationPipe(): ValidationPipe {
     },
   });
 }
+
+/**
+ * The field may be left out, but not sent as null: a null is validated (and refused) like any
+ * other wrong value. class-validator's IsOptional also lets null through, which a service would
+ * then take for a value; use it only where null means something (e.g. "no service account").
+ */
+export const OptionalField = () => ValidateIf((_object: object, value: unknown) => value !== undefined);

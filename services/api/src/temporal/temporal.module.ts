@@ -1,6 +1,7 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
 import { API_CONFIG, type ApiConfig } from '../config';
+import { TemporalCalls } from './temporal-calls';
 
 /**
  * A second connection for readiness probes, without the client's gRPC retry interceptor: a
@@ -32,8 +33,9 @@ export class TemporalProbe {
       inject: [API_CONFIG],
       useFactory: (config: ApiConfig) => new TemporalProbe(Connection.lazy({ address: config.temporal.address, interceptors: [] })),
     },
+    TemporalCalls,
   ],
-  exports: [Connection, Client, TemporalProbe],
+  exports: [Connection, Client, TemporalProbe, TemporalCalls],
 })
 export class TemporalModule implements OnApplicationShutdown {
   constructor(

@@ -96,6 +96,24 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
   }
 
   return {
+    async createScheduledRun(scheduled, workflowId, temporalRunId): Promise<string> {
+      const instrument = await db.getRepository(InstrumentEntity).findOneBy({ id: scheduled.instrumentId });
+      if (!instrument) {
+        throw ApplicationFailure.nonRetryable(`instrument ${scheduled.instrumentId} of schedule ${scheduled.scheduleId} does not exist`, FAILURE_TYPES.notFound);
+      }
+      // One row per workflow execution: a retried activity finds the row it made.
+      const rows: Array<{ id: string }> = await db.query(
+        `WITH made AS (
+           INSERT INTO harvest_runs (instrument_id, trigger, workflow_id, temporal_run_id)
+           VALUES ($1, 'schedule', $2, $3)
+           ON CONFLICT (workflow_id) WHERE workflow_id IS NOT NULL DO NOTHING
+           RETURNING id)
+         SELECT id FROM made UNION ALL SELECT id FROM harvest_runs WHERE workflow_id = $2`,
+        [instrument.id, workflowId, temporalRunId],
+      );
+      return rows[0].id;
+    },
+
     async beginRun(runId): Promise<BeginRunResult> {
       const { instrument } = await loadRun(runId);
       const holder = await catalogue.acquireLease(instrument.id, runId);

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HookConfigRow, HookFile } from '@sheaf/hooks';
 import { runHooks } from '@sheaf/hooks';
-import { Rclone, RcloneError } from '@sheaf/rclone';
+import { RcloneError, type Rclone } from '@sheaf/rclone';
 import type { BatchFile, DeliveryOutcome, HarvestCatalogue } from './catalogue';
 import { digestLocalFiles } from './hash';
 import { FAILURE_TYPES, type Location } from './locations';
@@ -148,6 +148,9 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
         await rclone.copyFiles(job.source.root, joinRoot(destination.root, prefix), group.map((w) => w.file.path), {
           transfers: job.transfers,
           immutable: true,
+          // Every copy is verified below (SHA-256 of source and copy): rclone's own MD5 pass over
+          // both would read and hash each file twice more.
+          ignoreChecksum: true,
           signal: job.signal,
           onProgress: (bytes) => job.heartbeat({ batchNo: job.batchNo, bytes, step: 'copy' }),
         });

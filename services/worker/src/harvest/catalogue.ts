@@ -46,7 +46,8 @@ export interface DeliveryOutcome {
   error: string | null;
 }
 
-const STAGE_ROWS = 1000;
+/** Listing entries per INSERT. */
+const STAGE_ROWS = 5000;
 
 /**
  * The harvest's SQL, by intent. File lists live here, never in workflow payloads: the workflow
@@ -103,17 +104,18 @@ export class HarvestCatalogue {
     await this.db.query(`DELETE FROM harvest_listing WHERE run_id = $1`, [runId]);
   }
 
-  /** Streams listing entries into staging with multi-row inserts. */
+  /**
+   * Stages listing entries: one INSERT per call, the columns passed as three arrays (binding
+   * three parameters instead of three per row halves the time for 100,000 entries).
+   */
   async stageListing(runId: string, entries: readonly ListedFile[]): Promise<void> {
     for (let i = 0; i < entries.length; i += STAGE_ROWS) {
       const chunk = entries.slice(i, i + STAGE_ROWS);
-      const params: unknown[] = [runId];
-      const values = chunk.map((e) => {
-        params.push(e.Path, e.Size, e.ModTime);
-        const n = params.length;
-        return `($1, $${n - 2}, $${n - 1}, $${n})`;
-      });
-      await this.db.query(`INSERT INTO harvest_listing (run_id, path, size, mtime) VALUES ${values.join(', ')}`, params);
+      await this.db.query(
+        `INSERT INTO harvest_listing (run_id, path, size, mtime)
+         SELECT $1, l.path, l.size, l.mtime FROM unnest($2::text[], $3::bigint[], $4::timestamptz[]) AS l(path, size, mtime)`,
+        [runId, chunk.map((e) => e.Path), chunk.map((e) => e.Size), chunk.map((e) => e.ModTime)],
+      );
     }
   }
 
@@ -123,20 +125,37 @@ export class HarvestCatalogue {
    * numbered into batches capped by count and bytes.
    */
   async planRun(runId: string, instrumentId: string, minAgeSeconds: number, limits: BatchLimits): Promise<RunPlan> {
+    // Fresh statistics before joining the listing with the catalogue: with the planner's old
+    // picture (an empty listing, a small catalogue) the joins below become nested loops over both
+    // tables, 14 s instead of 0.1 s for 10,000 files. ANALYZE samples a bounded number of rows,
+    // so it stays cheap on large tables; outside the transaction, its lock is held only briefly.
+    await this.db.query(`ANALYZE harvest_listing`);
     return this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO file_versions (instrument_id, path, size, mtime, version, first_run_id)
-         SELECT $2, l.path, l.size, l.mtime,
-                coalesce((SELECT max(v.version) FROM file_versions v WHERE v.instrument_id = $2 AND v.path = l.path), 0) + 1,
-                $1
-         FROM harvest_listing l
-         WHERE l.run_id = $1
-           AND l.mtime <= now() - make_interval(secs => $3)
-           AND NOT EXISTS (SELECT 1 FROM file_versions fv
-                           WHERE fv.instrument_id = $2 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime)
-         ON CONFLICT DO NOTHING`,
+      // The previous version comes from a join, grouped, not from a subquery per row: the
+      // grouping reads the catalogue before the first row is inserted. A per-row subquery planned
+      // as a sequential scan (a small catalogue) rescans the table this statement is growing:
+      // quadratic, 89 s for 100,000 new files.
+      const [inserted]: Array<{ n: number }> = await tx.query(
+        `WITH inserted AS (
+           INSERT INTO file_versions (instrument_id, path, size, mtime, version, first_run_id)
+           SELECT $2, l.path, l.size, l.mtime, coalesce(max(v.version), 0) + 1, $1
+           FROM harvest_listing l
+           LEFT JOIN file_versions v ON v.instrument_id = $2 AND v.path = l.path
+           WHERE l.run_id = $1
+             AND l.mtime <= now() - make_interval(secs => $3)
+             AND NOT EXISTS (SELECT 1 FROM file_versions fv
+                             WHERE fv.instrument_id = $2 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime)
+           GROUP BY l.path, l.size, l.mtime
+           ON CONFLICT DO NOTHING
+           RETURNING 1
+         )
+         SELECT count(*)::int AS n FROM inserted`,
         [runId, instrumentId, minAgeSeconds],
       );
+      // New versions count for the join below: ANALYZE sees this transaction's own rows (its
+      // lock, which only other ANALYZEs and VACUUMs wait for, lasts until commit). Skipped when
+      // nothing is new, as on a re-harvest of an unchanged tree.
+      if (inserted.n > 0) await tx.query(`ANALYZE file_versions`);
       await tx.query(
         `INSERT INTO harvest_items (run_id, file_version_id, batch_no)
          SELECT $1, id, dense_rank() OVER (ORDER BY floor((cum - size) / $3::numeric), floor((rn - 1) / $4::numeric)) - 1
@@ -308,11 +327,13 @@ export class HarvestCatalogue {
     mint: () => string,
     failures: readonly DeliveryOutcome[],
   ): Promise<void> {
+    // Deliveries only (their foreign key vouches for the version): joined with file_versions and
+    // with stale statistics, this scanned every delivery ever recorded for each batch.
     const complete: Array<{ id: string; sha256: string }> = await tx.query(
-      `SELECT fv.id, min(d.source_sha256) AS sha256
-       FROM file_versions fv JOIN file_deliveries d ON d.file_version_id = fv.id
-       WHERE fv.id = ANY($1::uuid[]) AND d.status = 'verified' AND d.storage_location_id = ANY($2::uuid[])
-       GROUP BY fv.id HAVING count(*) = $3`,
+      `SELECT d.file_version_id AS id, min(d.source_sha256) AS sha256
+       FROM file_deliveries d
+       WHERE d.file_version_id = ANY($1::uuid[]) AND d.status = 'verified' AND d.storage_location_id = ANY($2::uuid[])
+       GROUP BY d.file_version_id HAVING count(*) = $3`,
       [ids, destinationIds, destinationIds.length],
     );
     if (complete.length) {

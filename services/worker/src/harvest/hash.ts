@@ -11,17 +11,20 @@ export interface LocalDigest {
   mtimeMs: number;
 }
 
-/** SHA-256, size and mtime of one local file, read in large chunks. */
-export async function digestLocalFile(path: string, signal?: AbortSignal): Promise<LocalDigest> {
+/**
+ * SHA-256, size and mtime of one local file, read in large chunks. Pass a `buffer` to reuse
+ * one across files: a fresh 1 MiB buffer per small file costs more in garbage collection than
+ * the hashing itself.
+ */
+export async function digestLocalFile(path: string, signal?: AbortSignal, buffer: Buffer = Buffer.allocUnsafe(READ_SIZE)): Promise<LocalDigest> {
   const handle = await open(path, 'r');
   try {
     const { mtimeMs } = await handle.stat();
     const hash = createHash('sha256');
-    const buffer = Buffer.allocUnsafe(READ_SIZE);
     let size = 0;
     for (;;) {
       signal?.throwIfAborted();
-      const { bytesRead } = await handle.read(buffer, 0, READ_SIZE, null);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
       hash.update(buffer.subarray(0, bytesRead));
       size += bytesRead;
@@ -41,10 +44,12 @@ export async function digestLocalFiles(
   const out = new Map<string, LocalDigest>();
   let next = 0;
   const worker = async () => {
+    // One read buffer per lane, reused for every file it hashes.
+    const buffer = Buffer.allocUnsafe(READ_SIZE);
     while (next < files.length) {
       const file = files[next++];
       try {
-        out.set(file, await digestLocalFile(join(root, file), options.signal));
+        out.set(file, await digestLocalFile(join(root, file), options.signal, buffer));
       } catch (err) {
         if (options.signal?.aborted) throw err;
       }

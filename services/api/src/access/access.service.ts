@@ -1,0 +1,105 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { isAdmin, type Principal } from '../auth/principal';
+import { notFound } from '../common/domain-error';
+
+/** What one caller may see: everything (admins), or what their groups and projects are granted. */
+export type Scope =
+  | { all: true }
+  | {
+      all: false;
+      userId: string;
+      /** Instruments granted to one of the user's groups or projects (projects also through groups). */
+      instrumentIds: string[];
+      /** Names the access hook may have written into `file_versions.access`. */
+      groupNames: string[];
+      projectNames: string[];
+    };
+
+/** A SQL condition plus its named parameters, for a TypeORM query builder. */
+export interface Condition {
+  sql: string;
+  params: Record<string, unknown>;
+}
+
+const SCOPE_SQL = `
+  WITH my_groups AS (
+    SELECT g.id, g.name FROM group_members m JOIN groups g ON g.id = m.group_id AND g.deleted_at IS NULL
+    WHERE m.user_id = $1
+  ), my_projects AS (
+    SELECT DISTINCT p.id, p.name FROM project_members m JOIN projects p ON p.id = m.project_id AND p.deleted_at IS NULL
+    WHERE m.user_id = $1 OR m.group_id IN (SELECT id FROM my_groups)
+  )
+  SELECT
+    (SELECT coalesce(array_agg(name ORDER BY name), '{}') FROM my_groups) AS group_names,
+    (SELECT coalesce(array_agg(name ORDER BY name), '{}') FROM my_projects) AS project_names,
+    (SELECT coalesce(array_agg(DISTINCT g.instrument_id), '{}') FROM instrument_grants g
+      WHERE g.group_id IN (SELECT id FROM my_groups) OR g.project_id IN (SELECT id FROM my_projects)) AS instrument_ids`;
+
+/**
+ * The one place that decides who sees which instruments, runs, files and ARKs. Admins see all;
+ * a user sees an instrument (and its runs and files) through a grant to one of their groups or
+ * projects, directly or through a group, and a file also when the access hook named one of
+ * their groups or projects. Everything else is "not found", never "forbidden".
+ */
+@Injectable()
+export class AccessService {
+  /** One scope per request: the principal object lives as long as its request. */
+  private readonly scopes = new WeakMap<Principal, Promise<Scope>>();
+
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  scopeOf(principal: Principal): Promise<Scope> {
+    let scope = this.scopes.get(principal);
+    if (!scope) {
+      scope = this.loadScope(principal);
+      this.scopes.set(principal, scope);
+    }
+    return scope;
+  }
+
+  private async loadScope(principal: Principal): Promise<Scope> {
+    if (isAdmin(principal)) return { all: true };
+    const [row] = (await this.dataSource.query(SCOPE_SQL, [principal.id])) as Array<{
+      group_names: string[];
+      project_names: string[];
+      instrument_ids: string[];
+    }>;
+    return { all: false, userId: principal.id, instrumentIds: row.instrument_ids, groupNames: row.group_names, projectNames: row.project_names };
+  }
+
+  /** Rows whose `column` (an instrument id) the scope covers. */
+  instrumentCondition(scope: Scope, column: string): Condition {
+    if (scope.all) return { sql: 'TRUE', params: {} };
+    return { sql: `${column} = ANY(:scopeInstrumentIds)`, params: { scopeInstrumentIds: scope.instrumentIds } };
+  }
+
+  /** File versions (alias `alias`) the scope covers: by instrument, or by the access hook's names. */
+  fileCondition(scope: Scope, alias: string): Condition {
+    if (scope.all) return { sql: 'TRUE', params: {} };
+    return {
+      sql:
+        `(${alias}.instrument_id = ANY(:scopeInstrumentIds)` +
+        ` OR ${alias}.access -> 'groups' ?| :scopeGroupNames::text[]` +
+        ` OR ${alias}.access -> 'projects' ?| :scopeProjectNames::text[])`,
+      params: { scopeInstrumentIds: scope.instrumentIds, scopeGroupNames: scope.groupNames, scopeProjectNames: scope.projectNames },
+    };
+  }
+
+  canSeeInstrument(scope: Scope, instrumentId: string): boolean {
+    return scope.all || scope.instrumentIds.includes(instrumentId);
+  }
+
+  canSeeFile(scope: Scope, file: { instrumentId: string; access: { groups?: string[]; projects?: string[] } }): boolean {
+    if (scope.all || scope.instrumentIds.includes(file.instrumentId)) return true;
+    return (
+      (file.access.groups ?? []).some((name) => scope.groupNames.includes(name)) ||
+      (file.access.projects ?? []).some((name) => scope.projectNames.includes(name))
+    );
+  }
+
+  /** Throws the usual 404 unless the caller may see the instrument. */
+  async assertInstrumentVisible(principal: Principal, instrumentId: string, what = 'Instrument'): Promise<void> {
+    if (!this.canSeeInstrument(await this.scopeOf(principal), instrumentId)) throw notFound(what);
+  }
+}

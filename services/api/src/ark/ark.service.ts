@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { parseArk } from '@sheaf/ark';
+import { AccessService } from '../access/access.service';
+import type { Principal } from '../auth/principal';
+import { DomainError, notFound } from '../common/domain-error';
+import { API_CONFIG, type ApiConfig } from '../config';
+
+/** ERC-style metadata of an ARK (`?info`), as JSON. */
+export class ArkInfoDto {
+  @ApiProperty({ example: 'ark:99999/fk4bc7d2x5q' }) ark!: string;
+  @ApiProperty({ description: 'ERC who: the instrument' }) who!: string;
+  @ApiProperty({ description: 'ERC what: the file name' }) what!: string;
+  @ApiProperty({ description: 'ERC when: acquisition (modification) time, ISO 8601' }) when!: string;
+  @ApiProperty({ description: 'ERC where: the ARK’s resolver URL' }) where!: string;
+  @ApiProperty() size!: number;
+  @ApiProperty() sha256!: string;
+  @ApiProperty({ format: 'uuid' }) fileVersionId!: string;
+  @ApiProperty() path!: string;
+}
+
+export type ArkAnswer = { kind: 'redirect'; location: string } | { kind: 'info'; info: ArkInfoDto };
+
+interface ArkRow {
+  ark: string;
+  file_version_id: string;
+  instrument_id: string;
+  instrument_name: string;
+  path: string;
+  size: string;
+  mtime: Date;
+  sha256: string | null;
+  access: { groups: string[]; projects: string[] };
+}
+
+/** ERC as text: one `label: value` per line, values on one line. */
+export function ercText(info: ArkInfoDto): string {
+  const line = (label: string, value: string | number) => `${label}: ${String(value).replace(/[\r\n]+/g, ' ')}`;
+  return (
+    ['erc:', line('who', info.who), line('what', info.what), line('when', info.when), line('where', info.where), line('size', info.size), line('sha256', info.sha256)].join(
+      '\n',
+    ) + '\n'
+  );
+}
+
+/**
+ * The ARK resolver. A redirect to the file's portal page is public (ARKs are meant to be
+ * followed; the portal page itself checks access). `?info` shows what the file is, so it needs
+ * a caller who may see the file: 401 when anonymous, 404 when out of scope, like any file.
+ */
+@Injectable()
+export class ArkService {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
+
+  async resolve(raw: string, wantsInfo: boolean, caller: Principal | undefined, origin: string): Promise<ArkAnswer> {
+    const parsed = parseArk(raw);
+    if (!parsed) throw notFound('ARK');
+    const [row] = (await this.dataSource.query(
+      `SELECT a.ark, a.file_version_id, f.instrument_id, i.name AS instrument_name, f.path, f.size, f.mtime, f.sha256, f.access
+         FROM arks a JOIN file_versions f ON f.id = a.file_version_id JOIN instruments i ON i.id = f.instrument_id
+        WHERE a.ark = $1`,
+      [parsed.normalized],
+    )) as ArkRow[];
+    if (!row) throw notFound('ARK');
+    if (!wantsInfo) return { kind: 'redirect', location: `${this.config.api.portalUrl}/files/${row.file_version_id}` };
+    if (!caller) throw new DomainError('unauthorized', 'unauthorized', 'Log in or send an API token to read an ARK’s metadata');
+    if (!this.access.canSeeFile(await this.access.scopeOf(caller), { instrumentId: row.instrument_id, access: row.access })) throw notFound('ARK');
+    return {
+      kind: 'info',
+      info: {
+        ark: row.ark,
+        who: row.instrument_name,
+        what: row.path.slice(row.path.lastIndexOf('/') + 1),
+        when: row.mtime.toISOString(),
+        where: `${origin}/${row.ark}`,
+        size: Number(row.size),
+        sha256: row.sha256 ?? '',
+        fileVersionId: row.file_version_id,
+        path: row.path,
+      },
+    };
+  }
+}

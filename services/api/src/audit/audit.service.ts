@@ -1,0 +1,85 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditEventEntity } from '@sheaf/db';
+import type { Page } from '@sheaf/contracts';
+import type { Principal } from '../auth/principal';
+import { toPage } from '../common/pagination';
+import { AuditEventDto, type AuditQueryDto } from './audit.dto';
+
+/** Keys whose values never reach the audit log, whatever a caller passes in. */
+const SECRET_KEYS = new Set(['password', 'passwordHash', 'passwordSealed', 'secret', 'secretSealed', 'secretAccessKey', 'token', 'tokenHash']);
+export const REDACTED = '***';
+
+/** A copy with every secret value shown as `***` (booleans such as `hasSecret` are not secrets). */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value instanceof Date) return value.toISOString();
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([key, v]) => [
+        key,
+        SECRET_KEYS.has(key) && v !== null && v !== undefined && typeof v !== 'boolean' ? REDACTED : redact(v),
+      ]),
+    );
+  }
+  return value;
+}
+
+export interface AuditEntry {
+  /** `<entity type>.<verb>`, e.g. `instrument.updated`, `group.member_added`. */
+  action: string;
+  entityType: string;
+  entityId: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+function toDto(row: AuditEventEntity): AuditEventDto {
+  return {
+    id: row.id,
+    at: row.at,
+    actorUserId: row.actorUserId,
+    actor: row.actor,
+    action: row.action,
+    entityType: row.entityType,
+    entityId: row.entityId,
+    before: row.before ?? null,
+    after: row.after ?? null,
+  };
+}
+
+/** Every change to configuration or access, with who, when, before and after. */
+@Injectable()
+export class AuditService {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  /** Written in the caller's transaction: the change and its audit event commit together. */
+  async record(manager: EntityManager, actor: Principal | 'system', entry: AuditEntry): Promise<void> {
+    // jsonb parameters go through JSON.stringify: a Date becomes its ISO text, as redact makes it.
+    await manager.query(
+      `INSERT INTO audit_events (actor_user_id, actor, action, entity_type, entity_id, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        actor === 'system' ? null : actor.id,
+        actor === 'system' ? 'system:api' : actor.email,
+        entry.action,
+        entry.entityType,
+        entry.entityId,
+        entry.before === undefined ? null : JSON.stringify(redact(entry.before)),
+        entry.after === undefined ? null : JSON.stringify(redact(entry.after)),
+      ],
+    );
+  }
+
+  /** Newest first (time, then id). */
+  async list(query: AuditQueryDto): Promise<Page<AuditEventDto>> {
+    const qb = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('a');
+    if (query.entityType) qb.andWhere('a.entity_type = :entityType', { entityType: query.entityType });
+    if (query.entityId) qb.andWhere('a.entity_id = :entityId', { entityId: query.entityId });
+    if (query.actorUserId) qb.andWhere('a.actor_user_id = :actorUserId', { actorUserId: query.actorUserId });
+    if (query.action) qb.andWhere('a.action = :action', { action: query.action });
+    if (query.from) qb.andWhere('a.at >= :from', { from: query.from });
+    if (query.to) qb.andWhere('a.at < :to', { to: query.to });
+    const [rows, total] = await qb.orderBy('a.at', 'DESC').addOrderBy('a.id', 'DESC').take(query.limit).skip(query.offset).getManyAndCount();
+    return toPage(rows, total, query, toDto);
+  }
+}

@@ -1,0 +1,121 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { API_TOKEN_PREFIX, type Page, type TokenScope } from '@sheaf/contracts';
+import { ApiTokenEntity } from '@sheaf/db';
+import { AuditService } from '../audit/audit.service';
+import { notFound } from '../common/domain-error';
+import { toPage, type PageQueryDto } from '../common/pagination';
+import type { ApiTokenDto, CreateApiTokenDto, CreatedApiTokenDto } from './auth.dto';
+import type { Principal } from './principal';
+
+/** 256 random bits: a plain SHA-256 is enough at rest (nothing to brute-force). */
+const TOKEN_BYTES = 32;
+const SHOWN_PREFIX = API_TOKEN_PREFIX.length + 6;
+/** `last_used_at` is written at most this often per token. */
+const LAST_USED_RESOLUTION = '1 minute';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+function toDto(row: ApiTokenEntity): ApiTokenDto {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.tokenPrefix,
+    scope: row.scope,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+  };
+}
+
+interface TokenOwnerRow {
+  token_id: string;
+  scope: TokenScope;
+  user_id: string;
+  email: string;
+  display_name: string;
+  role: Principal['role'];
+}
+
+/** API tokens for integrators: created by a user, acting as that user, limited by scope. */
+@Injectable()
+export class ApiTokensService {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  private get tokens() {
+    return this.dataSource.getRepository(ApiTokenEntity);
+  }
+
+  async create(principal: Principal, body: CreateApiTokenDto): Promise<CreatedApiTokenDto> {
+    const token = `${API_TOKEN_PREFIX}${randomBytes(TOKEN_BYTES).toString('base64url')}`;
+    const expiresAt = body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null;
+    return this.dataSource.transaction(async (tx) => {
+      const repo = tx.getRepository(ApiTokenEntity);
+      const saved = await repo.save(
+        repo.create({ userId: principal.id, name: body.name, scope: body.scope, tokenHash: hashToken(token), tokenPrefix: token.slice(0, SHOWN_PREFIX), expiresAt }),
+      );
+      const dto = toDto(saved);
+      await this.audit.record(tx, principal, { action: 'api_token.created', entityType: 'api_token', entityId: saved.id, after: { ...dto, userId: principal.id } });
+      return { ...dto, token };
+    });
+  }
+
+  /** The caller's own tokens, newest first. */
+  async list(principal: Principal, query: PageQueryDto): Promise<Page<ApiTokenDto>> {
+    const [rows, total] = await this.tokens.findAndCount({
+      where: { userId: principal.id },
+      order: { createdAt: 'DESC', id: 'DESC' },
+      take: query.limit,
+      skip: query.offset,
+    });
+    return toPage(rows, total, query, toDto);
+  }
+
+  /** Revokes one of the caller's tokens; revoking twice is harmless. */
+  async revoke(principal: Principal, id: string): Promise<ApiTokenDto> {
+    return this.dataSource.transaction(async (tx) => {
+      const repo = tx.getRepository(ApiTokenEntity);
+      const row = await repo.findOne({ where: { id, userId: principal.id }, lock: { mode: 'pessimistic_write' } });
+      if (!row) throw notFound('API token');
+      if (row.revokedAt) return toDto(row);
+      const before = toDto(row);
+      row.revokedAt = new Date();
+      await repo.save(row);
+      const after = toDto(row);
+      await this.audit.record(tx, principal, { action: 'api_token.revoked', entityType: 'api_token', entityId: id, before, after });
+      return after;
+    });
+  }
+
+  /** The live user behind a token, or undefined (unknown, revoked, expired, or the user is disabled or deleted). */
+  async authenticate(token: string): Promise<Principal | undefined> {
+    const rows = (await this.dataSource.query(
+      `SELECT t.id AS token_id, t.scope, u.id AS user_id, u.email, u.display_name, u.role
+         FROM api_tokens t JOIN users u ON u.id = t.user_id
+        WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+          AND u.deleted_at IS NULL AND u.disabled_at IS NULL`,
+      [hashToken(token)],
+    )) as TokenOwnerRow[];
+    const row = rows[0];
+    if (!row) return undefined;
+    await this.dataSource.query(
+      `UPDATE api_tokens SET last_used_at = now()
+        WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '${LAST_USED_RESOLUTION}')`,
+      [row.token_id],
+    );
+    return {
+      id: row.user_id,
+      email: row.email,
+      displayName: row.display_name,
+      role: row.role,
+      token: { id: row.token_id, scope: row.scope },
+    };
+  }
+}

@@ -1,0 +1,51 @@
+import { type Type as ClassType } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, Max, Min } from 'class-validator';
+import type { Page } from '@sheaf/contracts';
+import { OptionalField } from './validation';
+
+export const MAX_PAGE_SIZE = 200;
+export const DEFAULT_PAGE_SIZE = 50;
+/** Deep offsets are slow and never what a person wants; search narrower instead. */
+export const MAX_OFFSET = 1_000_000;
+
+/** `limit` and `offset` of every list; each list documents its own stable order. */
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  @OptionalField()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be an integer' })
+  @Min(1, { message: 'limit must be at least 1' })
+  @Max(MAX_PAGE_SIZE, { message: `limit must be at most ${MAX_PAGE_SIZE}` })
+  limit: number = DEFAULT_PAGE_SIZE;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_OFFSET, default: 0 })
+  @OptionalField()
+  @Type(() => Number)
+  @IsInt({ message: 'offset must be an integer' })
+  @Min(0, { message: 'offset must not be negative' })
+  @Max(MAX_OFFSET, { message: `offset must be at most ${MAX_OFFSET}` })
+  offset: number = 0;
+}
+
+const pageTypes = new Map<ClassType<unknown>, ClassType<Page<unknown>>>();
+
+/** The OpenAPI-visible page type of one item DTO (`InstrumentPageDto` for `InstrumentDto`). */
+export function PageOf<T>(item: ClassType<T>): ClassType<Page<T>> {
+  const known = pageTypes.get(item);
+  if (known) return known as ClassType<Page<T>>;
+  class PageDto implements Page<T> {
+    @ApiProperty({ type: [item] }) items!: T[];
+    @ApiProperty({ description: 'Every match, not only this page' }) total!: number;
+    @ApiProperty() limit!: number;
+    @ApiProperty() offset!: number;
+  }
+  Object.defineProperty(PageDto, 'name', { value: `${item.name.replace(/Dto$/, '')}PageDto` });
+  pageTypes.set(item, PageDto);
+  return PageDto;
+}
+
+export function toPage<E, T>(rows: readonly E[], total: number, query: PageQueryDto, map: (row: E) => T): Page<T> {
+  return { items: rows.map(map), total, limit: query.limit, offset: query.offset };
+}

@@ -1,0 +1,184 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { FILE_STATUSES, type FileStatus } from '@sheaf/db';
+import { STORAGE_TYPES, type StorageType } from '@sheaf/contracts';
+import { PageQueryDto } from '../common/pagination';
+import { OptionalField } from '../common/validation';
+
+const TRANSFER_STATUSES = ['verified', 'mismatch', 'failed'] as const;
+
+export class FileDto {
+  @ApiProperty({ format: 'uuid', description: 'The file version' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) instrumentId!: string;
+  @ApiProperty() instrumentName!: string;
+  @ApiProperty({ description: "Relative to the instrument's source root" }) path!: string;
+  @ApiProperty({ description: 'The last segment of the path' }) name!: string;
+  @ApiProperty() size!: number;
+  @ApiProperty({ type: String, format: 'date-time', description: 'Modification time at the source (acquisition time)' }) mtime!: Date;
+  @ApiProperty() version!: number;
+  @ApiProperty({ enum: FILE_STATUSES }) status!: FileStatus;
+  @ApiProperty({ type: String, nullable: true }) sha256!: string | null;
+  @ApiProperty({ type: String, nullable: true }) ark!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) metadata!: Record<string, string>;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) verifiedAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
+}
+
+export class FileVersionSummaryDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() version!: number;
+  @ApiProperty() size!: number;
+  @ApiProperty({ type: String, format: 'date-time' }) mtime!: Date;
+  @ApiProperty({ enum: FILE_STATUSES }) status!: FileStatus;
+  @ApiProperty({ type: String, nullable: true }) sha256!: string | null;
+  @ApiProperty({ type: String, nullable: true }) ark!: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
+}
+
+export class DeliveryDto {
+  @ApiProperty({ format: 'uuid' }) storageLocationId!: string;
+  @ApiProperty() storageLocationName!: string;
+  @ApiProperty({ enum: STORAGE_TYPES }) storageType!: StorageType;
+  @ApiProperty({ description: "Relative to the storage location's root" }) destinationPath!: string;
+  @ApiProperty({ enum: ['verified', 'failed'] }) status!: 'verified' | 'failed';
+  @ApiProperty({ example: 'sha256' }) algorithm!: string;
+  @ApiProperty({ type: String, nullable: true }) sourceSha256!: string | null;
+  @ApiProperty({ type: String, nullable: true }) destinationSha256!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) verifiedAt!: Date | null;
+}
+
+export class TransferDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ format: 'uuid' }) runId!: string;
+  @ApiProperty({ format: 'uuid' }) fileVersionId!: string;
+  @ApiProperty() path!: string;
+  @ApiProperty({ format: 'uuid' }) instrumentId!: string;
+  @ApiProperty({ format: 'uuid' }) storageLocationId!: string;
+  @ApiProperty() storageLocationName!: string;
+  @ApiProperty() attempt!: number;
+  @ApiProperty() bytes!: number;
+  @ApiProperty() durationMs!: number;
+  @ApiProperty({ type: String, nullable: true }) sourceSha256!: string | null;
+  @ApiProperty({ type: String, nullable: true }) destinationSha256!: string | null;
+  @ApiProperty({ enum: TRANSFER_STATUSES }) status!: (typeof TRANSFER_STATUSES)[number];
+  @ApiProperty({ type: String, nullable: true }) error!: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
+}
+
+export class FileAccessDto {
+  @ApiProperty({ type: [String] }) groups!: string[];
+  @ApiProperty({ type: [String] }) projects!: string[];
+}
+
+export class FileDetailDto extends FileDto {
+  @ApiProperty({ type: String, nullable: true, description: 'Why the file is held, skipped or failed' }) reason!: string | null;
+  @ApiProperty() attempts!: number;
+  @ApiProperty({ type: FileAccessDto, description: 'Groups and projects the access hook granted, by name' }) access!: FileAccessDto;
+  @ApiProperty({ type: [FileVersionSummaryDto], description: 'Every version of this path, newest first' }) versions!: FileVersionSummaryDto[];
+  @ApiProperty({ type: [DeliveryDto], description: 'Where this version landed, with both hashes' }) deliveries!: DeliveryDto[];
+  @ApiProperty({ type: [TransferDto], description: 'Copy attempts of this version, newest first (up to 100)' }) transfers!: TransferDto[];
+}
+
+export class FileQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @OptionalField()
+  @IsUUID('all', { message: 'instrumentId must be a UUID' })
+  instrumentId?: string;
+
+  @ApiPropertyOptional({ description: 'Part of the path (case-insensitive)', maxLength: 1024 })
+  @OptionalField()
+  @IsString()
+  @MinLength(1, { message: 'path must not be empty' })
+  @MaxLength(1024)
+  path?: string;
+
+  @ApiPropertyOptional({ description: 'Paths starting with this folder or prefix (case-sensitive)', maxLength: 1024 })
+  @OptionalField()
+  @IsString()
+  @MinLength(1, { message: 'pathPrefix must not be empty' })
+  @MaxLength(1024)
+  pathPrefix?: string;
+
+  @ApiPropertyOptional({ description: 'Part of the file name (case-insensitive)', maxLength: 255 })
+  @OptionalField()
+  @IsString()
+  @MinLength(1, { message: 'name must not be empty' })
+  @MaxLength(255)
+  name?: string;
+
+  @ApiPropertyOptional({ example: 'ark:99999/fk4bc7d2x5q', description: 'An ARK in any accepted spelling (ark:/, case, hyphens)', maxLength: 128 })
+  @OptionalField()
+  @IsString()
+  @MaxLength(128)
+  ark?: string;
+
+  @ApiPropertyOptional({ description: 'Files whose metadata has this key', maxLength: 255 })
+  @OptionalField()
+  @IsString()
+  @MinLength(1, { message: 'metaKey must not be empty' })
+  @MaxLength(255)
+  metaKey?: string;
+
+  @ApiPropertyOptional({ description: 'With metaKey: files whose metadata maps the key to exactly this value', maxLength: 1024 })
+  @ValidateIf((o: FileQueryDto) => o.metaValue !== undefined)
+  @IsString()
+  @MaxLength(1024)
+  metaValue?: string;
+
+  @ApiPropertyOptional({ enum: FILE_STATUSES })
+  @OptionalField()
+  @IsIn(FILE_STATUSES, { message: `status must be one of ${FILE_STATUSES.join(', ')}` })
+  status?: FileStatus;
+
+  @ApiPropertyOptional({ description: 'Exact SHA-256 (hex)' })
+  @OptionalField()
+  @Matches(/^[0-9a-fA-F]{64}$/, { message: 'sha256 must be 64 hex digits' })
+  sha256?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Modified (acquired) at or after' })
+  @OptionalField()
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Modified (acquired) before' })
+  @OptionalField()
+  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  to?: string;
+}
+
+export class TransferQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @OptionalField()
+  @IsUUID('all', { message: 'runId must be a UUID' })
+  runId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @OptionalField()
+  @IsUUID('all', { message: 'fileVersionId must be a UUID' })
+  fileVersionId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @OptionalField()
+  @IsUUID('all', { message: 'instrumentId must be a UUID' })
+  instrumentId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @OptionalField()
+  @IsUUID('all', { message: 'storageLocationId must be a UUID' })
+  storageLocationId?: string;
+
+  @ApiPropertyOptional({ enum: TRANSFER_STATUSES })
+  @OptionalField()
+  @IsIn(TRANSFER_STATUSES, { message: `status must be one of ${TRANSFER_STATUSES.join(', ')}` })
+  status?: (typeof TRANSFER_STATUSES)[number];
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @OptionalField()
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @OptionalField()
+  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  to?: string;
+}

@@ -1,0 +1,272 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type SelectQueryBuilder } from 'typeorm';
+import { parseArk } from '@sheaf/ark';
+import type { Page } from '@sheaf/contracts';
+import { FileVersionEntity, TransferEntity } from '@sheaf/db';
+import { AccessService } from '../access/access.service';
+import type { Principal } from '../auth/principal';
+import { invalid, notFound } from '../common/domain-error';
+import { likeContains } from '../common/query';
+import type { DeliveryDto, FileDetailDto, FileDto, FileQueryDto, FileVersionSummaryDto, TransferDto, TransferQueryDto } from './files.dto';
+
+const TRANSFERS_SHOWN = 100;
+
+interface FileRow {
+  id: string;
+  instrument_id: string;
+  instrument_name: string;
+  path: string;
+  size: string;
+  mtime: Date;
+  version: number;
+  status: FileDto['status'];
+  sha256: string | null;
+  ark: string | null;
+  metadata: Record<string, string>;
+  verified_at: Date | null;
+  created_at: Date;
+  reason: string | null;
+  attempts: number;
+  access: { groups: string[]; projects: string[] };
+}
+
+interface TransferRow {
+  id: string;
+  run_id: string;
+  file_version_id: string;
+  path: string;
+  instrument_id: string;
+  storage_location_id: string;
+  storage_location_name: string;
+  attempt: number;
+  bytes: string;
+  duration_ms: number;
+  source_sha256: string | null;
+  destination_sha256: string | null;
+  status: TransferDto['status'];
+  error: string | null;
+  created_at: Date;
+}
+
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+function toFileDto(row: FileRow): FileDto {
+  return {
+    id: row.id,
+    instrumentId: row.instrument_id,
+    instrumentName: row.instrument_name,
+    path: row.path,
+    name: baseName(row.path),
+    size: Number(row.size),
+    mtime: row.mtime,
+    version: row.version,
+    status: row.status,
+    sha256: row.sha256,
+    ark: row.ark,
+    metadata: row.metadata,
+    verifiedAt: row.verified_at,
+    createdAt: row.created_at,
+  };
+}
+
+function toTransferDto(row: TransferRow): TransferDto {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    fileVersionId: row.file_version_id,
+    path: row.path,
+    instrumentId: row.instrument_id,
+    storageLocationId: row.storage_location_id,
+    storageLocationName: row.storage_location_name,
+    attempt: row.attempt,
+    bytes: Number(row.bytes),
+    durationMs: row.duration_ms,
+    sourceSha256: row.source_sha256,
+    destinationSha256: row.destination_sha256,
+    status: row.status,
+    error: row.error,
+    createdAt: row.created_at,
+  };
+}
+
+/** count(*) of a query whose joins are one-to-one (TypeORM's getCount adds a costly DISTINCT). */
+async function countRows(qb: SelectQueryBuilder<object>): Promise<number> {
+  const row = (await qb.clone().select('count(*)::bigint', 'n').orderBy().limit(undefined).offset(undefined).getRawOne()) as { n: string } | undefined;
+  return Number(row?.n ?? 0);
+}
+
+/** The normalised spelling of an ARK in a query, or a 400 naming `field`. */
+export function normalizedArk(input: string, field: string): string {
+  const ark = parseArk(input);
+  if (!ark) throw invalid(field, `${field} must be an ARK such as ark:99999/fk4bc7d2x5q`);
+  return ark.normalized;
+}
+
+/** The file catalogue and its copy history; users see files of granted instruments or named by the access hook. */
+@Injectable()
+export class FilesService {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+  ) {}
+
+  private files(): SelectQueryBuilder<FileVersionEntity> {
+    return this.dataSource
+      .getRepository(FileVersionEntity)
+      .createQueryBuilder('f')
+      .innerJoin('instruments', 'i', 'i.id = f.instrument_id')
+      .leftJoin('arks', 'a', 'a.file_version_id = f.id')
+      .select([
+        'f.id AS id',
+        'f.instrument_id AS instrument_id',
+        'i.name AS instrument_name',
+        'f.path AS path',
+        'f.size AS size',
+        'f.mtime AS mtime',
+        'f.version AS version',
+        'f.status AS status',
+        'f.sha256 AS sha256',
+        'a.ark AS ark',
+        'f.metadata AS metadata',
+        'f.verified_at AS verified_at',
+        'f.created_at AS created_at',
+      ]);
+  }
+
+  /** Newest first (created, then id). */
+  async search(principal: Principal, query: FileQueryDto): Promise<Page<FileDto>> {
+    if (query.metaValue !== undefined && query.metaKey === undefined) throw invalid('metaValue', 'metaValue needs metaKey');
+    const visible = this.access.fileCondition(await this.access.scopeOf(principal), 'f');
+    const qb = this.files().where(visible.sql, visible.params);
+    if (query.instrumentId) qb.andWhere('f.instrument_id = :instrumentId', { instrumentId: query.instrumentId });
+    if (query.path) qb.andWhere('f.path ILIKE :path', { path: likeContains(query.path) });
+    // LIKE 'prefix%' (not starts_with) so the trigram index can answer it.
+    if (query.pathPrefix) qb.andWhere('f.path LIKE :pathPrefix', { pathPrefix: `${query.pathPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+    if (query.name) {
+      // The trigram index on the path narrows; the last segment decides.
+      const pattern = likeContains(query.name);
+      qb.andWhere(`f.path ILIKE :namePattern AND regexp_replace(f.path, '^.*/', '') ILIKE :namePattern`, { namePattern: pattern });
+    }
+    if (query.ark) qb.andWhere('a.ark = :ark', { ark: normalizedArk(query.ark, 'ark') });
+    if (query.metaKey !== undefined) {
+      if (query.metaValue !== undefined) qb.andWhere('f.metadata @> :metaPair::jsonb', { metaPair: JSON.stringify({ [query.metaKey]: query.metaValue }) });
+      else qb.andWhere('f.metadata ? :metaKey', { metaKey: query.metaKey });
+    }
+    if (query.status) qb.andWhere('f.status = :status', { status: query.status });
+    if (query.sha256) qb.andWhere('f.sha256 = :sha256', { sha256: query.sha256.toLowerCase() });
+    if (query.from) qb.andWhere('f.mtime >= :from', { from: query.from });
+    if (query.to) qb.andWhere('f.mtime < :to', { to: query.to });
+    const total = await countRows(qb);
+    const rows = (await qb.orderBy('f.created_at', 'DESC').addOrderBy('f.id', 'DESC').limit(query.limit).offset(query.offset).getRawMany()) as FileRow[];
+    return { items: rows.map(toFileDto), total, limit: query.limit, offset: query.offset };
+  }
+
+  /** One file version with its versions, deliveries (hashes), ARK and transfer history. */
+  async get(principal: Principal, id: string): Promise<FileDetailDto> {
+    const row = (await this.files()
+      .addSelect(['f.reason AS reason', 'f.attempts AS attempts', 'f.access AS access'])
+      .where('f.id = :id', { id })
+      .getRawOne()) as FileRow | undefined;
+    const scope = await this.access.scopeOf(principal);
+    if (!row || !this.access.canSeeFile(scope, { instrumentId: row.instrument_id, access: row.access })) throw notFound('File');
+    const versions = (await this.dataSource.query(
+      `SELECT f.id, f.version, f.size, f.mtime, f.status, f.sha256, a.ark, f.created_at
+         FROM file_versions f LEFT JOIN arks a ON a.file_version_id = f.id
+        WHERE f.instrument_id = $1 AND f.path = $2 ORDER BY f.version DESC`,
+      [row.instrument_id, row.path],
+    )) as Array<{ id: string; version: number; size: string; mtime: Date; status: FileVersionSummaryDto['status']; sha256: string | null; ark: string | null; created_at: Date }>;
+    const deliveries = (await this.dataSource.query(
+      `SELECT d.storage_location_id, s.name, s.type, d.destination_path, d.status, d.algorithm, d.source_sha256, d.destination_sha256, d.verified_at
+         FROM file_deliveries d JOIN storage_locations s ON s.id = d.storage_location_id
+        WHERE d.file_version_id = $1 ORDER BY s.name, s.id`,
+      [id],
+    )) as Array<{
+      storage_location_id: string;
+      name: string;
+      type: DeliveryDto['storageType'];
+      destination_path: string;
+      status: DeliveryDto['status'];
+      algorithm: string;
+      source_sha256: string | null;
+      destination_sha256: string | null;
+      verified_at: Date | null;
+    }>;
+    const transfers = (await this.transfers()
+      .where('t.file_version_id = :id', { id })
+      .orderBy('t.created_at', 'DESC')
+      .addOrderBy('t.id', 'DESC')
+      .limit(TRANSFERS_SHOWN)
+      .getRawMany()) as TransferRow[];
+    return {
+      ...toFileDto(row),
+      reason: row.reason,
+      attempts: row.attempts,
+      access: { groups: row.access.groups ?? [], projects: row.access.projects ?? [] },
+      versions: versions.map((v) => ({
+        id: v.id,
+        version: v.version,
+        size: Number(v.size),
+        mtime: v.mtime,
+        status: v.status,
+        sha256: v.sha256,
+        ark: v.ark,
+        createdAt: v.created_at,
+      })),
+      deliveries: deliveries.map((d) => ({
+        storageLocationId: d.storage_location_id,
+        storageLocationName: d.name,
+        storageType: d.type,
+        destinationPath: d.destination_path,
+        status: d.status,
+        algorithm: d.algorithm,
+        sourceSha256: d.source_sha256,
+        destinationSha256: d.destination_sha256,
+        verifiedAt: d.verified_at,
+      })),
+      transfers: transfers.map(toTransferDto),
+    };
+  }
+
+  private transfers(): SelectQueryBuilder<TransferEntity> {
+    return this.dataSource
+      .getRepository(TransferEntity)
+      .createQueryBuilder('t')
+      .innerJoin('file_versions', 'f', 'f.id = t.file_version_id')
+      .innerJoin('storage_locations', 's', 's.id = t.storage_location_id')
+      .select([
+        't.id AS id',
+        't.run_id AS run_id',
+        't.file_version_id AS file_version_id',
+        'f.path AS path',
+        'f.instrument_id AS instrument_id',
+        't.storage_location_id AS storage_location_id',
+        's.name AS storage_location_name',
+        't.attempt AS attempt',
+        't.bytes AS bytes',
+        't.duration_ms AS duration_ms',
+        't.source_sha256 AS source_sha256',
+        't.destination_sha256 AS destination_sha256',
+        't.status AS status',
+        't.error AS error',
+        't.created_at AS created_at',
+      ]);
+  }
+
+  /** Every copy attempt, newest first (created, then id). */
+  async listTransfers(principal: Principal, query: TransferQueryDto): Promise<Page<TransferDto>> {
+    const visible = this.access.fileCondition(await this.access.scopeOf(principal), 'f');
+    const qb = this.transfers().where(visible.sql, visible.params);
+    if (query.runId) qb.andWhere('t.run_id = :runId', { runId: query.runId });
+    if (query.fileVersionId) qb.andWhere('t.file_version_id = :fileVersionId', { fileVersionId: query.fileVersionId });
+    if (query.instrumentId) qb.andWhere('f.instrument_id = :instrumentId', { instrumentId: query.instrumentId });
+    if (query.storageLocationId) qb.andWhere('t.storage_location_id = :storageLocationId', { storageLocationId: query.storageLocationId });
+    if (query.status) qb.andWhere('t.status = :status', { status: query.status });
+    if (query.from) qb.andWhere('t.created_at >= :from', { from: query.from });
+    if (query.to) qb.andWhere('t.created_at < :to', { to: query.to });
+    const total = await countRows(qb);
+    const rows = (await qb.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').limit(query.limit).offset(query.offset).getRawMany()) as TransferRow[];
+    return { items: rows.map(toTransferDto), total, limit: query.limit, offset: query.offset };
+  }
+}

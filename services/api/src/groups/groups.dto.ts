@@ -1,0 +1,61 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { UserSummaryDto } from '../auth/auth.dto';
+import { SoftDeletePageQueryDto } from '../common/query';
+import { OptionalField } from '../common/validation';
+
+/** Group and project names: access hooks name them, so no leading/trailing space, no commas. */
+export const NAME_PATTERN = /^[^\s,](?:[^,]*[^\s,])?$/;
+
+export class GroupDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty() memberCount!: number;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) deletedAt!: Date | null;
+}
+
+export class GroupDetailDto extends GroupDto {
+  @ApiProperty({ type: [UserSummaryDto] }) members!: UserSummaryDto[];
+}
+
+export class CreateGroupDto {
+  @ApiProperty({ example: 'microscopy', minLength: 1, maxLength: 255, description: 'Unique (ignoring case); access hooks refer to it' })
+  @IsString()
+  @MinLength(1, { message: 'name must not be empty' })
+  @MaxLength(255)
+  @Matches(NAME_PATTERN, { message: 'name must not start or end with a space or contain a comma' })
+  name!: string;
+
+  @ApiPropertyOptional({ maxLength: 4000 })
+  @OptionalField()
+  @IsString()
+  @MaxLength(4000)
+  description?: string;
+}
+
+export class UpdateGroupDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 255 })
+  @OptionalField()
+  @IsString()
+  @MinLength(1, { message: 'name must not be empty' })
+  @MaxLength(255)
+  @Matches(NAME_PATTERN, { message: 'name must not start or end with a space or contain a comma' })
+  name?: string;
+
+  @ApiPropertyOptional({ maxLength: 4000 })
+  @OptionalField()
+  @IsString()
+  @MaxLength(4000)
+  description?: string;
+}
+
+export class NamedQueryDto extends SoftDeletePageQueryDto {
+  @ApiPropertyOptional({ description: 'Part of the name', maxLength: 255 })
+  @OptionalField()
+  @IsString()
+  @MaxLength(255)
+  q?: string;
+}

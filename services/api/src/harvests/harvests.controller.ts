@@ -1,0 +1,49 @@
+import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Page } from '@sheaf/contracts';
+import { CurrentUser } from '../auth/current-user.decorator';
+import type { Principal } from '../auth/principal';
+import { PageOf } from '../common/pagination';
+import { UuidParam } from '../common/params';
+import { TokenScoped } from '../common/public.decorator';
+import { HarvestQueryDto, HarvestRunDetailDto, HarvestRunDto, StartHarvestDto, StartedHarvestDto } from './harvests.dto';
+import { HarvestsService } from './harvests.service';
+
+@ApiTags('harvests')
+@ApiBearerAuth()
+@Controller('api/harvests')
+export class HarvestsController {
+  constructor(private readonly harvests: HarvestsService) {}
+
+  @Post()
+  @TokenScoped('harvest')
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key (per user) returns the same run instead of starting another' })
+  @ApiCreatedResponse({ type: StartedHarvestDto })
+  startHarvest(
+    @CurrentUser() user: Principal,
+    @Body() body: StartHarvestDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<StartedHarvestDto> {
+    return this.harvests.start(user, body.instrumentId, idempotencyKey);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: PageOf(HarvestRunDto) })
+  listHarvests(@CurrentUser() user: Principal, @Query() query: HarvestQueryDto): Promise<Page<HarvestRunDto>> {
+    return this.harvests.list(user, query);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: HarvestRunDetailDto, description: 'Live progress while the run goes' })
+  getHarvest(@CurrentUser() user: Principal, @UuidParam() id: string): Promise<HarvestRunDetailDto> {
+    return this.harvests.get(user, id);
+  }
+
+  @Post(':id/cancel')
+  @TokenScoped('harvest')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: HarvestRunDto, description: 'Cancellation requested; the run ends as cancelled shortly' })
+  cancelHarvest(@CurrentUser() user: Principal, @UuidParam() id: string): Promise<HarvestRunDto> {
+    return this.harvests.cancel(user, id);
+  }
+}

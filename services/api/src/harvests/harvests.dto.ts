@@ -1,0 +1,98 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsUUID } from 'class-validator';
+import { HARVEST_PHASES, HARVEST_STATUSES, STORAGE_TYPES, type HarvestPhase, type HarvestStatus, type StorageType } from '@sheaf/contracts';
+import { HARVEST_TRIGGERS, type HarvestTrigger } from '@sheaf/db';
+import { PageQueryDto } from '../common/pagination';
+import { OptionalField } from '../common/validation';
+
+export class StartHarvestDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'instrumentId must be a UUID' })
+  instrumentId!: string;
+}
+
+export class StartedHarvestDto {
+  @ApiProperty({ format: 'uuid' }) runId!: string;
+  @ApiProperty() workflowId!: string;
+  @ApiProperty({ nullable: true, type: String }) temporalRunId!: string | null;
+  @ApiProperty({ description: "The run's workflow in the Temporal UI" }) temporalUrl!: string;
+  @ApiProperty({ description: 'True when this answers an earlier request with the same Idempotency-Key' }) replayed!: boolean;
+}
+
+export class HarvestRunDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) instrumentId!: string;
+  @ApiProperty() instrumentName!: string;
+  @ApiProperty({ enum: HARVEST_STATUSES }) status!: HarvestStatus;
+  @ApiProperty({ enum: HARVEST_PHASES }) phase!: HarvestPhase;
+  @ApiProperty({ enum: HARVEST_TRIGGERS }) trigger!: HarvestTrigger;
+  @ApiProperty({ type: String, nullable: true }) workflowId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) temporalRunId!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "The run's workflow in the Temporal UI" }) temporalUrl!: string | null;
+  @ApiProperty({ description: 'Everything the listing saw' }) filesDiscovered!: number;
+  @ApiProperty() bytesDiscovered!: number;
+  @ApiProperty({ description: 'What this run takes on: new, changed and retried files' }) filesTotal!: number;
+  @ApiProperty() bytesTotal!: number;
+  @ApiProperty({ description: 'Verified at every destination' }) filesDone!: number;
+  @ApiProperty() bytesDone!: number;
+  @ApiProperty() filesFailed!: number;
+  @ApiProperty() filesSkipped!: number;
+  @ApiProperty() filesHeld!: number;
+  @ApiProperty({ description: 'Still being written: left for a later run' }) filesDeferred!: number;
+  @ApiProperty() batchesTotal!: number;
+  @ApiProperty() batchesDone!: number;
+  @ApiProperty({ type: String, nullable: true }) error!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: Date;
+}
+
+export class DestinationProgressDto {
+  @ApiProperty({ format: 'uuid' }) storageLocationId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: STORAGE_TYPES }) type!: StorageType;
+  @ApiProperty({ description: 'Files this run copied here and verified' }) filesVerified!: number;
+  @ApiProperty({ description: 'Copy attempts here that failed or did not verify (a retried file may count more than once)' }) attemptsFailed!: number;
+  @ApiProperty() bytesVerified!: number;
+  @ApiProperty({ description: 'Files of this run to deliver here' }) filesTotal!: number;
+}
+
+export class RunFailureDto {
+  @ApiProperty({ format: 'uuid' }) fileVersionId!: string;
+  @ApiProperty() path!: string;
+  @ApiProperty({ enum: ['failed', 'held'] }) status!: 'failed' | 'held';
+  @ApiProperty({ type: String, nullable: true }) reason!: string | null;
+}
+
+export class HarvestRunDetailDto extends HarvestRunDto {
+  @ApiProperty({ type: [DestinationProgressDto] }) destinations!: DestinationProgressDto[];
+  @ApiProperty({ type: [RunFailureDto], description: 'Up to 50 failed or held files of this run' }) failures!: RunFailureDto[];
+}
+
+export class HarvestQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @OptionalField()
+  @IsUUID('all', { message: 'instrumentId must be a UUID' })
+  instrumentId?: string;
+
+  @ApiPropertyOptional({ enum: HARVEST_STATUSES })
+  @OptionalField()
+  @IsIn(HARVEST_STATUSES, { message: `status must be one of ${HARVEST_STATUSES.join(', ')}` })
+  status?: HarvestStatus;
+
+  @ApiPropertyOptional({ enum: HARVEST_TRIGGERS })
+  @OptionalField()
+  @IsIn(HARVEST_TRIGGERS, { message: `trigger must be one of ${HARVEST_TRIGGERS.join(', ')}` })
+  trigger?: HarvestTrigger;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Runs created at or after' })
+  @OptionalField()
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Runs created before' })
+  @OptionalField()
+  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  to?: string;
+}

@@ -1,0 +1,226 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { DataSource, IsNull } from 'typeorm';
+import type { Page } from '@sheaf/contracts';
+import { HarvestRequestEntity, HarvestRunEntity, InstrumentEntity } from '@sheaf/db';
+import { startHarvest, temporalUiWorkflowUrl } from '@sheaf/harvests';
+import { AccessService } from '../access/access.service';
+import { AuditService } from '../audit/audit.service';
+import type { Principal } from '../auth/principal';
+import { DomainError, invalid, notFound } from '../common/domain-error';
+import { API_CONFIG, type ApiConfig } from '../config';
+import { TemporalCalls } from '../temporal/temporal-calls';
+import type { DestinationProgressDto, HarvestQueryDto, HarvestRunDetailDto, HarvestRunDto, RunFailureDto, StartedHarvestDto } from './harvests.dto';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const ACTIVE = ['pending', 'running'];
+const FAILURES_SHOWN = 50;
+/** A claimed key without a run after this long belongs to a request that died. */
+const STALE_CLAIM_MS = 60_000;
+
+type RunWithName = HarvestRunEntity & { instrumentName: string };
+
+/** Temporal statuses that mean the run can still change. */
+export function isActive(status: string): boolean {
+  return ACTIVE.includes(status);
+}
+
+@Injectable()
+export class HarvestsService {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+    private readonly temporal: TemporalCalls,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
+
+  private temporalUrl(workflowId: string): string {
+    return temporalUiWorkflowUrl(this.config.temporal.uiUrl, this.config.temporal.namespace, workflowId);
+  }
+
+  private toDto(run: RunWithName): HarvestRunDto {
+    return {
+      id: run.id,
+      instrumentId: run.instrumentId,
+      instrumentName: run.instrumentName,
+      status: run.status,
+      phase: run.phase,
+      trigger: run.trigger,
+      workflowId: run.workflowId,
+      temporalRunId: run.temporalRunId,
+      temporalUrl: run.workflowId ? this.temporalUrl(run.workflowId) : null,
+      filesDiscovered: Number(run.filesDiscovered),
+      bytesDiscovered: Number(run.bytesDiscovered),
+      filesTotal: Number(run.filesTotal),
+      bytesTotal: Number(run.bytesTotal),
+      filesDone: Number(run.filesDone),
+      bytesDone: Number(run.bytesDone),
+      filesFailed: Number(run.filesFailed),
+      filesSkipped: Number(run.filesSkipped),
+      filesHeld: Number(run.filesHeld),
+      filesDeferred: Number(run.filesDeferred),
+      batchesTotal: run.batchesTotal,
+      batchesDone: run.batchesDone,
+      error: run.error,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      createdAt: run.createdAt,
+      updatedAt: run.updatedAt,
+    };
+  }
+
+  private runs() {
+    return this.dataSource
+      .getRepository(HarvestRunEntity)
+      .createQueryBuilder('r')
+      .innerJoin(InstrumentEntity, 'i', 'i.id = r.instrument_id')
+      .addSelect('i.name', 'instrument_name');
+  }
+
+  private async findRun(principal: Principal, id: string): Promise<RunWithName> {
+    const { entities, raw } = await this.runs().where('r.id = :id', { id }).getRawAndEntities();
+    const run = entities[0];
+    if (!run || !this.access.canSeeInstrument(await this.access.scopeOf(principal), run.instrumentId)) throw notFound('Harvest run');
+    return Object.assign(run, { instrumentName: (raw[0] as { instrument_name: string }).instrument_name });
+  }
+
+  /** Newest first (created, then id); users see runs of the instruments they can see. */
+  async list(principal: Principal, query: HarvestQueryDto): Promise<Page<HarvestRunDto>> {
+    const visible = this.access.instrumentCondition(await this.access.scopeOf(principal), 'r.instrument_id');
+    const qb = this.runs().where(visible.sql, visible.params);
+    if (query.instrumentId) qb.andWhere('r.instrument_id = :instrumentId', { instrumentId: query.instrumentId });
+    if (query.status) qb.andWhere('r.status = :status', { status: query.status });
+    if (query.trigger) qb.andWhere('r.trigger = :trigger', { trigger: query.trigger });
+    if (query.from) qb.andWhere('r.created_at >= :from', { from: query.from });
+    if (query.to) qb.andWhere('r.created_at < :to', { to: query.to });
+    const total = await qb.getCount();
+    const { entities, raw } = await qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(query.limit).offset(query.offset).getRawAndEntities();
+    const items = entities.map((run, i) => this.toDto(Object.assign(run, { instrumentName: (raw[i] as { instrument_name: string }).instrument_name })));
+    return { items, total, limit: query.limit, offset: query.offset };
+  }
+
+  /** Live progress: the run row (updated per batch by the worker) and deliveries per destination. */
+  async get(principal: Principal, id: string): Promise<HarvestRunDetailDto> {
+    const run = await this.findRun(principal, id);
+    // Counters kept by a trigger on transfers: constant time however many files the run has.
+    const destinations = (await this.dataSource.query(
+      `SELECT s.id AS storage_location_id, s.name, s.type,
+              coalesce(c.files_verified, 0)::text AS files_verified, coalesce(c.attempts_failed, 0)::text AS attempts_failed,
+              coalesce(c.bytes_verified, 0)::text AS bytes_verified
+         FROM storage_locations s
+         LEFT JOIN harvest_run_destinations c ON c.storage_location_id = s.id AND c.run_id = $1
+        WHERE s.id IN (SELECT storage_location_id FROM instrument_destinations WHERE instrument_id = $2)
+           OR c.run_id IS NOT NULL
+        ORDER BY s.name, s.id`,
+      [run.id, run.instrumentId],
+    )) as Array<{ storage_location_id: string; name: string; type: DestinationProgressDto['type']; files_verified: string; attempts_failed: string; bytes_verified: string }>;
+    const failures = (await this.dataSource.query(
+      `SELECT f.id, f.path, f.status, f.reason FROM file_versions f
+        WHERE f.instrument_id = $2 AND f.status IN ('failed', 'held')
+          AND EXISTS (SELECT 1 FROM harvest_items i WHERE i.run_id = $1 AND i.file_version_id = f.id)
+        ORDER BY f.path, f.id LIMIT ${FAILURES_SHOWN}`,
+      [run.id, run.instrumentId],
+    )) as Array<{ id: string; path: string; status: RunFailureDto['status']; reason: string | null }>;
+    return {
+      ...this.toDto(run),
+      destinations: destinations.map((d) => ({
+        storageLocationId: d.storage_location_id,
+        name: d.name,
+        type: d.type,
+        filesVerified: Number(d.files_verified),
+        attemptsFailed: Number(d.attempts_failed),
+        bytesVerified: Number(d.bytes_verified),
+        filesTotal: Number(run.filesTotal),
+      })),
+      failures: failures.map((f) => ({ fileVersionId: f.id, path: f.path, status: f.status, reason: f.reason })),
+    };
+  }
+
+  /**
+   * Starts an ad-hoc harvest. With an Idempotency-Key, the same caller and key give the same run
+   * (keys are per user); a key reused for another instrument is refused.
+   */
+  async start(principal: Principal, instrumentId: string, idempotencyKey: string | undefined): Promise<StartedHarvestDto> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw invalid('Idempotency-Key', 'Idempotency-Key must be 1 to 255 printable ASCII characters without spaces');
+    }
+    await this.access.assertInstrumentVisible(principal, instrumentId);
+    if (idempotencyKey !== undefined) {
+      const earlier = await this.claimKey(principal, instrumentId, idempotencyKey);
+      if (earlier) return earlier;
+    }
+    try {
+      const started = await this.startRun(principal, instrumentId);
+      if (idempotencyKey !== undefined) {
+        await this.dataSource.getRepository(HarvestRequestEntity).update({ userId: principal.id, idempotencyKey }, { runId: started.runId });
+      }
+      return started;
+    } catch (err) {
+      // Nothing was started under this key: a retry with it may try again.
+      if (idempotencyKey !== undefined) await this.dataSource.getRepository(HarvestRequestEntity).delete({ userId: principal.id, idempotencyKey, runId: IsNull() });
+      throw err;
+    }
+  }
+
+  /** Records the key, or answers with the run an earlier request under it started. */
+  private async claimKey(principal: Principal, instrumentId: string, key: string): Promise<StartedHarvestDto | undefined> {
+    const inserted = (await this.dataSource.query(
+      `INSERT INTO harvest_requests (user_id, idempotency_key, instrument_id) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING run_id`,
+      [principal.id, key, instrumentId],
+    )) as unknown[];
+    if (inserted.length) return undefined;
+    const earlier = await this.dataSource.getRepository(HarvestRequestEntity).findOneByOrFail({ userId: principal.id, idempotencyKey: key });
+    if (earlier.instrumentId !== instrumentId) {
+      throw new DomainError('conflict', 'idempotency_key_reused', 'This Idempotency-Key was used for another instrument', 'Idempotency-Key');
+    }
+    if (!earlier.runId) {
+      // A request that died between claiming the key and starting the run must not block the key forever.
+      if (Date.now() - earlier.createdAt.getTime() > STALE_CLAIM_MS) {
+        await this.dataSource.getRepository(HarvestRequestEntity).delete({ userId: principal.id, idempotencyKey: key, runId: IsNull() });
+        return this.claimKey(principal, instrumentId, key);
+      }
+      throw new DomainError('conflict', 'idempotency_key_in_progress', 'A request with this Idempotency-Key is still starting the harvest; retry shortly');
+    }
+    const run = await this.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: earlier.runId });
+    return { runId: run.id, workflowId: run.workflowId ?? '', temporalRunId: run.temporalRunId, temporalUrl: run.workflowId ? this.temporalUrl(run.workflowId) : '', replayed: true };
+  }
+
+  private async startRun(principal: Principal, instrumentId: string): Promise<StartedHarvestDto> {
+    const instrument = await this.dataSource.getRepository(InstrumentEntity).findOne({ where: { id: instrumentId }, relations: { destinations: true } });
+    if (!instrument) throw notFound('Instrument');
+    if (!instrument.enabled) throw new DomainError('conflict', 'instrument_disabled', `Instrument ${instrument.name} is disabled`);
+    if (!instrument.destinations.length) throw new DomainError('conflict', 'no_destination', `Instrument ${instrument.name} has no destination`);
+    const active = await this.dataSource.getRepository(HarvestRunEntity).findOne({ where: ACTIVE.map((status) => ({ instrumentId, status: status as HarvestRunEntity['status'] })) });
+    if (active) {
+      throw new DomainError('conflict', 'harvest_running', `A harvest of ${instrument.name} is already running (run ${active.id})`);
+    }
+    const started = await this.temporal.run('starting the harvest workflow', (client) =>
+      startHarvest({ dataSource: this.dataSource, client, taskQueue: this.config.temporal.taskQueue, instrumentId, trigger: principal.token ? 'api' : 'manual' }),
+    );
+    await this.audit.record(this.dataSource.manager, principal, {
+      action: 'harvest.started',
+      entityType: 'harvest_run',
+      entityId: started.runId,
+      after: { instrumentId, instrument: instrument.name, workflowId: started.workflowId },
+    });
+    return { ...started, temporalUrl: this.temporalUrl(started.workflowId), replayed: false };
+  }
+
+  /** Asks Temporal to cancel the run's workflow; the worker records the outcome. */
+  async cancel(principal: Principal, id: string): Promise<HarvestRunDto> {
+    const run = await this.findRun(principal, id);
+    if (!isActive(run.status)) throw new DomainError('conflict', 'run_finished', `The run is already ${run.status}`);
+    const workflowId = run.workflowId;
+    if (!workflowId) throw new DomainError('conflict', 'run_not_started', 'The run has no workflow yet');
+    try {
+      await this.temporal.run('cancelling the harvest workflow', (client) => client.workflow.getHandle(workflowId).cancel());
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new DomainError('conflict', 'workflow_gone', 'Temporal no longer knows this run’s workflow');
+      throw err;
+    }
+    await this.audit.record(this.dataSource.manager, principal, { action: 'harvest.cancel_requested', entityType: 'harvest_run', entityId: id, after: { workflowId } });
+    return this.toDto(run);
+  }
+}

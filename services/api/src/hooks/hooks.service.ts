@@ -1,0 +1,169 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Page } from '@sheaf/contracts';
+import { HookEntity, InstrumentEntity } from '@sheaf/db';
+import { HOOK_CONFIG_SCHEMAS, HOOK_KIND_PHASES, HOOK_KINDS, validateHookConfig, type HookKind, type HookPhase } from '@sheaf/hooks';
+import { AuditService, REDACTED } from '../audit/audit.service';
+import type { Principal } from '../auth/principal';
+import { invalid, notFound } from '../common/domain-error';
+import { toPage } from '../common/pagination';
+import { lockRow } from '../common/rows';
+import { SecretsService } from '../secrets/secrets.service';
+import type { CreateHookDto, HookDto, HookKindDto, HookQueryDto, UpdateHookDto } from './hooks.dto';
+
+/** Kinds that sign with a secret. */
+const SECRET_KINDS: readonly HookKind[] = ['webhook'];
+
+function toDto(row: HookEntity): HookDto {
+  return {
+    id: row.id,
+    name: row.name,
+    phase: row.phase,
+    kind: row.kind,
+    config: row.config,
+    hasSecret: Boolean(row.secretSealed),
+    instrumentId: row.instrumentId,
+    priority: row.priority,
+    enabled: row.enabled,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    deletedAt: row.deletedAt,
+  };
+}
+
+function checkHook(kind: HookKind, phase: HookPhase, config: unknown): void {
+  if (!HOOK_KIND_PHASES[kind].includes(phase)) {
+    throw invalid('phase', `phase must be one of ${HOOK_KIND_PHASES[kind].join(', ')} for ${kind} hooks`);
+  }
+  const result = validateHookConfig(kind, config);
+  if (!result.ok) {
+    const [first] = result.errors;
+    const field = first.field ? `config.${first.field}` : 'config';
+    throw invalid(field, `${field} ${first.message}`);
+  }
+}
+
+function withSecretNote(dto: HookDto, changed = false): HookDto | (HookDto & { secret: string; secretChanged?: true }) {
+  return dto.hasSecret ? { ...dto, secret: REDACTED, ...(changed ? { secretChanged: true } : {}) } : dto;
+}
+
+/** Pre- and post-transfer hooks, global or per instrument, in priority order. Admins manage them. */
+@Injectable()
+export class HooksService {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly secrets: SecretsService,
+  ) {}
+
+  kinds(): HookKindDto[] {
+    return HOOK_KINDS.map((kind) => ({ kind, phases: [...HOOK_KIND_PHASES[kind]], schema: HOOK_CONFIG_SCHEMAS[kind], usesSecret: SECRET_KINDS.includes(kind) }));
+  }
+
+  private find(manager: EntityManager, id: string, lock = false): Promise<HookEntity | null> {
+    const qb = manager.getRepository(HookEntity).createQueryBuilder('h').withDeleted().addSelect('h.secretSealed').where('h.id = :id', { id });
+    if (lock) qb.setLock('pessimistic_write');
+    return qb.getOne();
+  }
+
+  private async assertInstrument(tx: EntityManager, instrumentId: string | null | undefined): Promise<void> {
+    if (instrumentId && !(await tx.getRepository(InstrumentEntity).existsBy({ id: instrumentId }))) throw notFound('Instrument', 'instrumentId');
+  }
+
+  /** Ordered as they run: global and per-instrument together by priority, then id. */
+  async list(query: HookQueryDto): Promise<Page<HookDto>> {
+    const qb = this.dataSource
+      .getRepository(HookEntity)
+      .createQueryBuilder('h')
+      .withDeleted()
+      .addSelect('h.secretSealed')
+      .where(query.deleted ? 'h.deleted_at IS NOT NULL' : 'h.deleted_at IS NULL');
+    if (query.phase) qb.andWhere('h.phase = :phase', { phase: query.phase });
+    if (query.kind) qb.andWhere('h.kind = :kind', { kind: query.kind });
+    if (query.enabled !== undefined) qb.andWhere('h.enabled = :enabled', { enabled: query.enabled });
+    if (query.instrumentId) qb.andWhere('(h.instrument_id IS NULL OR h.instrument_id = :instrumentId)', { instrumentId: query.instrumentId });
+    const [rows, total] = await qb.orderBy('h.priority').addOrderBy('h.id').take(query.limit).skip(query.offset).getManyAndCount();
+    return toPage(rows, total, query, toDto);
+  }
+
+  async get(id: string): Promise<HookDto> {
+    const row = await this.find(this.dataSource.manager, id);
+    if (!row) throw notFound('Hook');
+    return toDto(row);
+  }
+
+  create(actor: Principal, body: CreateHookDto): Promise<HookDto> {
+    checkHook(body.kind, body.phase, body.config);
+    if (body.secret !== undefined && !SECRET_KINDS.includes(body.kind)) throw invalid('secret', `${body.kind} hooks use no secret`);
+    // The worker holds a webhook's files while it has no key to sign with: ask for one up front.
+    if (body.secret === undefined && SECRET_KINDS.includes(body.kind)) throw invalid('secret', `${body.kind} hooks need a signing secret`);
+    const secretSealed = body.secret === undefined ? null : this.secrets.seal(body.secret);
+    return this.dataSource.transaction(async (tx) => {
+      await this.assertInstrument(tx, body.instrumentId);
+      const repo = tx.getRepository(HookEntity);
+      const row = await repo.save(
+        repo.create({
+          name: body.name.trim(),
+          phase: body.phase,
+          kind: body.kind,
+          config: body.config,
+          secretSealed,
+          instrumentId: body.instrumentId ?? null,
+          priority: body.priority ?? 100,
+          enabled: body.enabled ?? true,
+        }),
+      );
+      const after = toDto(row);
+      await this.audit.record(tx, actor, { action: 'hook.created', entityType: 'hook', entityId: row.id, after: withSecretNote(after) });
+      return after;
+    });
+  }
+
+  update(actor: Principal, id: string, body: UpdateHookDto): Promise<HookDto> {
+    return this.dataSource.transaction(async (tx) => {
+      const row = await this.find(tx, id, true);
+      if (!row || row.deletedAt) throw notFound('Hook');
+      const before = toDto(row);
+      if (body.name !== undefined) row.name = body.name.trim();
+      if (body.phase !== undefined) row.phase = body.phase;
+      if (body.config !== undefined) row.config = body.config;
+      if (body.instrumentId !== undefined) row.instrumentId = body.instrumentId;
+      if (body.priority !== undefined) row.priority = body.priority;
+      if (body.enabled !== undefined) row.enabled = body.enabled;
+      checkHook(row.kind, row.phase, row.config);
+      if (body.secret !== undefined) {
+        if (!SECRET_KINDS.includes(row.kind)) throw invalid('secret', `${row.kind} hooks use no secret`);
+        row.secretSealed = this.secrets.seal(body.secret);
+      }
+      await this.assertInstrument(tx, body.instrumentId);
+      const after = toDto(await tx.getRepository(HookEntity).save(row));
+      await this.audit.record(tx, actor, {
+        action: 'hook.updated',
+        entityType: 'hook',
+        entityId: id,
+        before: withSecretNote(before),
+        after: withSecretNote(after, body.secret !== undefined),
+      });
+      return after;
+    });
+  }
+
+  remove(actor: Principal, id: string): Promise<HookDto> {
+    return this.setDeleted(actor, id, true);
+  }
+
+  restore(actor: Principal, id: string): Promise<HookDto> {
+    return this.setDeleted(actor, id, false);
+  }
+
+  private setDeleted(actor: Principal, id: string, deleted: boolean): Promise<HookDto> {
+    return this.dataSource.transaction(async (tx) => {
+      const row = await lockRow(tx, HookEntity, id, 'Hook', !deleted);
+      const before = toDto(row);
+      row.deletedAt = deleted ? new Date() : null;
+      const after = toDto(await tx.getRepository(HookEntity).save(row));
+      await this.audit.record(tx, actor, { action: deleted ? 'hook.deleted' : 'hook.restored', entityType: 'hook', entityId: id, before, after });
+      return after;
+    });
+  }
+}

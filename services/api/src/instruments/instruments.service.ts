@@ -1,0 +1,327 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Brackets, DataSource, type EntityManager } from 'typeorm';
+import { SOURCE_TYPES_WITH_ACCOUNT, pathTemplateProblem, validateSourceConfig, type Page, type SourceType } from '@sheaf/contracts';
+import { GroupEntity, InstrumentDestinationEntity, InstrumentEntity, ProjectEntity, ServiceAccountEntity, StorageLocationEntity } from '@sheaf/db';
+import type { PrincipalRefDto } from '../access/access.dto';
+import { AccessService } from '../access/access.service';
+import { AuditService } from '../audit/audit.service';
+import { isAdmin, type Principal } from '../auth/principal';
+import { isUniqueViolation } from '../common/db-errors';
+import { DomainError, invalid, notFound } from '../common/domain-error';
+import { likeContains } from '../common/query';
+import { lockRow } from '../common/rows';
+import { ConnectionTesterService, type ConnectionTestDto } from '../locations/connection-tester.service';
+import { instrumentSource } from '../locations/rclone-locations';
+import { ScheduleSyncService } from '../schedules/schedule-sync.service';
+import { SecretsService } from '../secrets/secrets.service';
+import type {
+  CreateInstrumentDto,
+  DestinationDto,
+  DestinationInputDto,
+  InstrumentDto,
+  InstrumentQueryDto,
+  RunSummaryDto,
+  UpdateInstrumentDto,
+} from './instruments.dto';
+
+const DEFAULT_TEMPLATE = '{instrument}/{path}';
+const nameTaken = () => new DomainError('conflict', 'name_taken', 'Another instrument has this name', 'name');
+
+interface Extras {
+  destinations: Map<string, DestinationDto[]>;
+  grants: Map<string, PrincipalRefDto[]>;
+  lastRuns: Map<string, RunSummaryDto>;
+}
+
+/**
+ * What a user (not an admin) sees of a source: an rclone connection string may carry
+ * credentials (`:s3,secret_access_key=...:bucket`), so it is shown to admins only.
+ */
+function visibleSourceConfig(row: InstrumentEntity, admin: boolean): Record<string, unknown> {
+  return admin || row.sourceType !== 'rclone' ? row.sourceConfig : { ...row.sourceConfig, remote: '***' };
+}
+
+function toDto(row: InstrumentEntity, extras: Extras, admin = true): InstrumentDto {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    location: row.location,
+    sourceType: row.sourceType,
+    sourceConfig: visibleSourceConfig(row, admin),
+    serviceAccountId: row.serviceAccountId,
+    minAgeSeconds: row.minAgeSeconds,
+    enabled: row.enabled,
+    destinations: extras.destinations.get(row.id) ?? [],
+    grants: extras.grants.get(row.id) ?? [],
+    lastRun: extras.lastRuns.get(row.id) ?? null,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    deletedAt: row.deletedAt,
+  };
+}
+
+function group<T extends { instrument_id: string }, U>(rows: T[], map: (row: T) => U): Map<string, U[]> {
+  const out = new Map<string, U[]>();
+  for (const row of rows) out.set(row.instrument_id, [...(out.get(row.instrument_id) ?? []), map(row)]);
+  return out;
+}
+
+function checkSource(type: SourceType, config: unknown, serviceAccountId: string | null): void {
+  const [problem] = validateSourceConfig(type, config);
+  if (problem) {
+    throw invalid(problem.field ? `sourceConfig.${problem.field}` : 'sourceConfig', `sourceConfig${problem.field ? `.${problem.field}` : ''} ${problem.message}`);
+  }
+  if (SOURCE_TYPES_WITH_ACCOUNT.includes(type) && !serviceAccountId) throw invalid('serviceAccountId', `serviceAccountId is required for ${type} sources`);
+  if (!SOURCE_TYPES_WITH_ACCOUNT.includes(type) && serviceAccountId) throw invalid('serviceAccountId', `${type} sources use no service account`);
+}
+
+function checkDestinations(destinations: DestinationInputDto[]): void {
+  const seen = new Set<string>();
+  destinations.forEach((d, i) => {
+    if (seen.has(d.storageLocationId)) throw invalid(`destinations.${i}.storageLocationId`, 'each storage location may appear once');
+    seen.add(d.storageLocationId);
+    const problem = d.pathTemplate === undefined ? undefined : pathTemplateProblem(d.pathTemplate);
+    if (problem) throw invalid(`destinations.${i}.pathTemplate`, `pathTemplate ${problem}`);
+  });
+}
+
+/** Instruments: admins configure them; users see the ones their groups and projects are granted. */
+@Injectable()
+export class InstrumentsService {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+    private readonly secrets: SecretsService,
+    private readonly tester: ConnectionTesterService,
+    private readonly scheduleSync: ScheduleSyncService,
+  ) {}
+
+  private async extras(manager: EntityManager, ids: string[]): Promise<Extras> {
+    // One after another: inside a transaction the manager has a single connection.
+    const destinations = (await manager.query(
+      `SELECT d.instrument_id, d.storage_location_id, s.name, s.type, d.path_template
+         FROM instrument_destinations d JOIN storage_locations s ON s.id = d.storage_location_id
+        WHERE d.instrument_id = ANY($1) ORDER BY s.name, s.id`,
+      [ids],
+    )) as Array<{ instrument_id: string; storage_location_id: string; name: string; type: DestinationDto['storageType']; path_template: string }>;
+    const grants = (await manager.query(
+      `SELECT g.instrument_id, CASE WHEN g.group_id IS NULL THEN 'project' ELSE 'group' END AS kind,
+              coalesce(g.group_id, g.project_id) AS id, coalesce(gr.name, p.name) AS name
+         FROM instrument_grants g
+         LEFT JOIN groups gr ON gr.id = g.group_id LEFT JOIN projects p ON p.id = g.project_id
+        WHERE g.instrument_id = ANY($1) AND coalesce(gr.deleted_at, p.deleted_at) IS NULL
+        ORDER BY kind, name, id`,
+      [ids],
+    )) as Array<{ instrument_id: string; kind: 'group' | 'project'; id: string; name: string }>;
+    const runs = (await manager.query(
+      `SELECT DISTINCT ON (instrument_id) instrument_id, id, status, phase, created_at, finished_at
+         FROM harvest_runs WHERE instrument_id = ANY($1) ORDER BY instrument_id, created_at DESC, id DESC`,
+      [ids],
+    )) as Array<{ instrument_id: string; id: string; status: RunSummaryDto['status']; phase: RunSummaryDto['phase']; created_at: Date; finished_at: Date | null }>;
+    return {
+      destinations: group(destinations, (d) => ({ storageLocationId: d.storage_location_id, storageLocationName: d.name, storageType: d.type, pathTemplate: d.path_template })),
+      grants: group(grants, (g) => ({ kind: g.kind, id: g.id, name: g.name })),
+      lastRuns: new Map(runs.map((r) => [r.instrument_id, { id: r.id, status: r.status, phase: r.phase, createdAt: r.created_at, finishedAt: r.finished_at }])),
+    };
+  }
+
+  private async dto(manager: EntityManager, row: InstrumentEntity): Promise<InstrumentDto> {
+    return toDto(row, await this.extras(manager, [row.id]));
+  }
+
+  /** Ordered by name, then id; users see only granted instruments, and never deleted ones. */
+  async list(principal: Principal, query: InstrumentQueryDto): Promise<Page<InstrumentDto>> {
+    const scope = await this.access.scopeOf(principal);
+    const visible = this.access.instrumentCondition(scope, 'i.id');
+    const deleted = query.deleted && isAdmin(principal);
+    const qb = this.dataSource
+      .getRepository(InstrumentEntity)
+      .createQueryBuilder('i')
+      .withDeleted()
+      .where(deleted ? 'i.deleted_at IS NOT NULL' : 'i.deleted_at IS NULL')
+      .andWhere(visible.sql, visible.params);
+    if (query.q) {
+      const pattern = likeContains(query.q);
+      qb.andWhere(
+        new Brackets((b) =>
+          b.where('i.name ILIKE :pattern', { pattern }).orWhere('i.description ILIKE :pattern', { pattern }).orWhere('i.location ILIKE :pattern', { pattern }),
+        ),
+      );
+    }
+    if (query.sourceType) qb.andWhere('i.source_type = :sourceType', { sourceType: query.sourceType });
+    if (query.enabled !== undefined) qb.andWhere('i.enabled = :enabled', { enabled: query.enabled });
+    if (query.groupId) qb.andWhere('EXISTS (SELECT 1 FROM instrument_grants g WHERE g.instrument_id = i.id AND g.group_id = :groupId)', { groupId: query.groupId });
+    if (query.projectId) {
+      qb.andWhere('EXISTS (SELECT 1 FROM instrument_grants g WHERE g.instrument_id = i.id AND g.project_id = :projectId)', { projectId: query.projectId });
+    }
+    const [rows, total] = await qb.orderBy('i.name').addOrderBy('i.id').take(query.limit).skip(query.offset).getManyAndCount();
+    const extras = await this.extras(this.dataSource.manager, rows.map((r) => r.id));
+    return { items: rows.map((r) => toDto(r, extras, isAdmin(principal))), total, limit: query.limit, offset: query.offset };
+  }
+
+  async get(principal: Principal, id: string): Promise<InstrumentDto> {
+    await this.access.assertInstrumentVisible(principal, id);
+    const row = await this.dataSource.getRepository(InstrumentEntity).findOne({ where: { id }, withDeleted: isAdmin(principal) });
+    if (!row) throw notFound('Instrument');
+    return toDto(row, await this.extras(this.dataSource.manager, [row.id]), isAdmin(principal));
+  }
+
+  private async write(work: (tx: EntityManager) => Promise<InstrumentDto>): Promise<InstrumentDto> {
+    try {
+      return await this.dataSource.transaction(work);
+    } catch (err) {
+      if (isUniqueViolation(err, 'instruments_name_live')) throw nameTaken();
+      throw err;
+    }
+  }
+
+  private async assertServiceAccount(tx: EntityManager, id: string | null): Promise<void> {
+    if (id && !(await tx.getRepository(ServiceAccountEntity).existsBy({ id }))) throw notFound('Service account', 'serviceAccountId');
+  }
+
+  private async replaceDestinations(tx: EntityManager, instrumentId: string, destinations: DestinationInputDto[]): Promise<void> {
+    const ids = destinations.map((d) => d.storageLocationId);
+    const live = new Set((await tx.getRepository(StorageLocationEntity).find({ where: ids.map((id) => ({ id })), select: { id: true } })).map((s) => s.id));
+    const missing = ids.findIndex((id) => !live.has(id));
+    if (missing >= 0) throw notFound('Storage location', `destinations.${missing}.storageLocationId`);
+    await tx.getRepository(InstrumentDestinationEntity).delete({ instrumentId });
+    if (destinations.length) {
+      await tx
+        .getRepository(InstrumentDestinationEntity)
+        .insert(destinations.map((d) => ({ instrumentId, storageLocationId: d.storageLocationId, pathTemplate: d.pathTemplate ?? DEFAULT_TEMPLATE })));
+    }
+  }
+
+  create(actor: Principal, body: CreateInstrumentDto): Promise<InstrumentDto> {
+    const serviceAccountId = body.serviceAccountId ?? null;
+    checkSource(body.sourceType, body.sourceConfig, serviceAccountId);
+    checkDestinations(body.destinations ?? []);
+    return this.write(async (tx) => {
+      await this.assertServiceAccount(tx, serviceAccountId);
+      const repo = tx.getRepository(InstrumentEntity);
+      const row = await repo.save(
+        repo.create({
+          name: body.name,
+          description: body.description ?? '',
+          location: body.location ?? '',
+          sourceType: body.sourceType,
+          sourceConfig: body.sourceConfig,
+          serviceAccountId,
+          minAgeSeconds: body.minAgeSeconds ?? 60,
+          enabled: body.enabled ?? true,
+        }),
+      );
+      await this.replaceDestinations(tx, row.id, body.destinations ?? []);
+      const after = await this.dto(tx, row);
+      await this.audit.record(tx, actor, { action: 'instrument.created', entityType: 'instrument', entityId: row.id, after });
+      return after;
+    });
+  }
+
+  async update(actor: Principal, id: string, body: UpdateInstrumentDto): Promise<InstrumentDto> {
+    if (body.sourceType !== undefined && body.sourceConfig === undefined) throw invalid('sourceConfig', 'sourceConfig is required when sourceType changes');
+    if (body.destinations) checkDestinations(body.destinations);
+    let schedules: string[] = [];
+    const updated = await this.write(async (tx) => {
+      const row = await lockRow(tx, InstrumentEntity, id, 'Instrument');
+      const before = await this.dto(tx, row);
+      // Schedules carry the instrument's name and pause with it.
+      if ((body.name !== undefined && body.name !== row.name) || (body.enabled !== undefined && body.enabled !== row.enabled)) {
+        schedules = await this.scheduleSync.markInstrumentChanged(tx, id);
+      }
+      if (body.name !== undefined) row.name = body.name;
+      if (body.description !== undefined) row.description = body.description;
+      if (body.location !== undefined) row.location = body.location;
+      if (body.sourceType !== undefined) row.sourceType = body.sourceType;
+      if (body.sourceConfig !== undefined) row.sourceConfig = body.sourceConfig;
+      if (body.serviceAccountId !== undefined) row.serviceAccountId = body.serviceAccountId;
+      if (body.minAgeSeconds !== undefined) row.minAgeSeconds = body.minAgeSeconds;
+      if (body.enabled !== undefined) row.enabled = body.enabled;
+      checkSource(row.sourceType, row.sourceConfig, row.serviceAccountId);
+      if (body.serviceAccountId) await this.assertServiceAccount(tx, body.serviceAccountId);
+      await tx.getRepository(InstrumentEntity).save(row);
+      if (body.destinations) await this.replaceDestinations(tx, id, body.destinations);
+      const after = await this.dto(tx, row);
+      await this.audit.record(tx, actor, { action: 'instrument.updated', entityType: 'instrument', entityId: id, before, after });
+      return after;
+    });
+    this.scheduleSync.syncSoon(schedules);
+    return updated;
+  }
+
+  /** Refused while a harvest runs or a live schedule starts harvests of it. */
+  remove(actor: Principal, id: string): Promise<InstrumentDto> {
+    return this.write(async (tx) => {
+      const row = await lockRow(tx, InstrumentEntity, id, 'Instrument');
+      const [{ schedules, active }] = (await tx.query(
+        `SELECT (SELECT count(*)::int FROM schedules WHERE instrument_id = $1 AND deleted_at IS NULL) AS schedules,
+                (SELECT count(*)::int FROM harvest_runs WHERE instrument_id = $1 AND status IN ('pending', 'running')) AS active`,
+        [id],
+      )) as Array<{ schedules: number; active: number }>;
+      if (active > 0) throw new DomainError('conflict', 'harvest_running', 'A harvest of this instrument is running; cancel it first');
+      if (schedules > 0) throw new DomainError('conflict', 'has_schedules', `${schedules} schedule(s) harvest this instrument; delete them first`);
+      const before = await this.dto(tx, row);
+      row.deletedAt = new Date();
+      await tx.getRepository(InstrumentEntity).save(row);
+      const after = await this.dto(tx, row);
+      await this.audit.record(tx, actor, { action: 'instrument.deleted', entityType: 'instrument', entityId: id, before, after });
+      return after;
+    });
+  }
+
+  restore(actor: Principal, id: string): Promise<InstrumentDto> {
+    return this.write(async (tx) => {
+      const row = await lockRow(tx, InstrumentEntity, id, 'Instrument', true);
+      const before = await this.dto(tx, row);
+      row.deletedAt = null;
+      await tx.getRepository(InstrumentEntity).save(row);
+      const after = await this.dto(tx, row);
+      await this.audit.record(tx, actor, { action: 'instrument.restored', entityType: 'instrument', entityId: id, before, after });
+      return after;
+    });
+  }
+
+  /** Grants the instrument (its runs and files) to a group or project; granting twice is harmless. */
+  grant(actor: Principal, id: string, kind: 'group' | 'project', granteeId: string): Promise<InstrumentDto> {
+    return this.write(async (tx) => {
+      const row = await lockRow(tx, InstrumentEntity, id, 'Instrument');
+      const grantee = kind === 'group' ? await tx.getRepository(GroupEntity).findOneBy({ id: granteeId }) : await tx.getRepository(ProjectEntity).findOneBy({ id: granteeId });
+      if (!grantee) throw notFound(kind === 'group' ? 'Group' : 'Project', `${kind}Id`);
+      const inserted = (await tx.query(
+        `INSERT INTO instrument_grants (instrument_id, ${kind}_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id`,
+        [id, granteeId],
+      )) as unknown[];
+      if (inserted.length) {
+        await this.audit.record(tx, actor, { action: 'instrument.granted', entityType: 'instrument', entityId: id, after: { kind, id: granteeId, name: grantee.name } });
+      }
+      return this.dto(tx, row);
+    });
+  }
+
+  revoke(actor: Principal, id: string, kind: 'group' | 'project', granteeId: string): Promise<InstrumentDto> {
+    return this.write(async (tx) => {
+      const row = await lockRow(tx, InstrumentEntity, id, 'Instrument');
+      const removed = (await tx.query(`DELETE FROM instrument_grants WHERE instrument_id = $1 AND ${kind}_id = $2 RETURNING id`, [id, granteeId])) as [unknown[], number];
+      if (!removed[1]) throw notFound('Grant', `${kind}Id`);
+      await this.audit.record(tx, actor, { action: 'instrument.grant_revoked', entityType: 'instrument', entityId: id, before: { kind, id: granteeId } });
+      return this.dto(tx, row);
+    });
+  }
+
+  /** Lists the source with rclone (the first files), as the worker would see it. */
+  async test(id: string): Promise<ConnectionTestDto> {
+    const row = await this.dataSource.getRepository(InstrumentEntity).findOneBy({ id });
+    if (!row) throw notFound('Instrument');
+    const account = row.serviceAccountId
+      ? await this.dataSource
+          .getRepository(ServiceAccountEntity)
+          .createQueryBuilder('a')
+          .addSelect('a.passwordSealed')
+          .where('a.id = :id', { id: row.serviceAccountId })
+          .getOne()
+      : null;
+    return this.tester.testSource(instrumentSource(row, account, (sealed) => this.secrets.open(sealed)));
+  }
+}

@@ -1,0 +1,174 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { ScheduledHarvest } from '@sheaf/contracts';
+import { InstrumentEntity, ScheduleEntity } from '@sheaf/db';
+import { harvest, searchAttributes, type HarvestInput } from '@sheaf/workflows';
+import { DomainError } from '../common/domain-error';
+import { API_CONFIG, type ApiConfig } from '../config';
+import { TemporalCalls } from '../temporal/temporal-calls';
+
+/** The Temporal Schedule of a schedule row. */
+export function temporalScheduleId(scheduleId: string): string {
+  return `sheaf-schedule-${scheduleId}`;
+}
+
+/**
+ * Scheduled executions need a run row the workflow creates itself; until the harvest workflow
+ * does, the run id is this placeholder, which the worker rejects as "does not exist" (a visible,
+ * harmless failure) rather than harvesting anything else.
+ */
+const NO_RUN_YET = '00000000-0000-0000-0000-000000000000';
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Keeps each schedule row and its Temporal Schedule in step. A row records the revision Temporal
+ * has; whenever they differ (`needs_sync`) a sync pushes the row's whole desired state (create,
+ * update, pause/unpause, delete), so a sync can be repeated at any time. Syncs run after every
+ * change, on request, at start-up and on a timer while some rows wait for Temporal.
+ */
+@Injectable()
+export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('schedules');
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly temporal: TemporalCalls,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // Start-up reconciliation must not hold up start-up: Temporal may be down.
+    this.background();
+    if (this.config.schedules.resyncSeconds > 0) {
+      this.timer = setInterval(() => this.background(), this.config.schedules.resyncSeconds * 1000);
+      this.timer.unref();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all([this.running, ...this.inFlight].map((p) => p?.catch(() => undefined)));
+  }
+
+  /** Rows whose instrument changed (name, enabled): marked in the caller's transaction. */
+  async markInstrumentChanged(tx: EntityManager, instrumentId: string): Promise<string[]> {
+    const rows = (await tx.query(
+      `UPDATE schedules SET revision = revision + 1, needs_sync = true WHERE instrument_id = $1 AND deleted_at IS NULL RETURNING id`,
+      [instrumentId],
+    )) as [Array<{ id: string }>, number];
+    return rows[0].map((r) => r.id);
+  }
+
+  /** Syncs after the response: Temporal's answer does not hold up a request that only touched them. */
+  syncSoon(ids: string[]): void {
+    if (!ids.length) return;
+    const work: Promise<unknown> = (async () => {
+      for (const id of ids) if (!(await this.sync(id)).ok) break;
+    })()
+      .catch((err: unknown) => this.logger.warn(`schedule sync failed: ${messageOf(err)}`))
+      .finally(() => this.inFlight.delete(work));
+    this.inFlight.add(work);
+  }
+
+  private background(): void {
+    if (this.running) return;
+    this.running = this.syncPending()
+      .then((n) => n && this.logger.log(`re-synced ${n} schedule(s) with Temporal`))
+      .catch((err: unknown) => this.logger.warn(`schedule re-sync failed: ${messageOf(err)}`))
+      .finally(() => (this.running = undefined));
+  }
+
+  /** Every row Temporal does not match yet (deleted ones too); returns how many got in sync. */
+  async syncPending(): Promise<number> {
+    const pending = await this.dataSource.getRepository(ScheduleEntity).find({ where: { needsSync: true }, withDeleted: true, order: { updatedAt: 'ASC' } });
+    let synced = 0;
+    for (const row of pending) {
+      if (!this.dataSource.isInitialized) break;
+      if ((await this.sync(row.id)).ok) synced++;
+      else break; // Temporal is still unreachable: the rest would fail the same way.
+    }
+    return synced;
+  }
+
+  private options(row: ScheduleEntity, instrument: InstrumentEntity): ScheduleOptions {
+    const scheduled: ScheduledHarvest = { instrumentId: instrument.id, scheduleId: row.id };
+    const input: HarvestInput & { scheduled: ScheduledHarvest } = { runId: NO_RUN_YET, scheduled };
+    const paused = !row.enabled || !instrument.enabled || instrument.deletedAt !== null;
+    return {
+      scheduleId: temporalScheduleId(row.id),
+      spec: { cronExpressions: [row.cron], timezone: row.timezone },
+      action: {
+        type: 'startWorkflow',
+        workflowType: harvest,
+        taskQueue: this.config.temporal.taskQueue,
+        // Temporal appends the scheduled time to the id of each execution.
+        workflowId: `harvest-${instrument.name}-schedule-${row.id}`,
+        args: [input],
+        memo: { instrument: instrument.name, scheduleId: row.id, trigger: 'schedule' },
+        typedSearchAttributes: [{ key: searchAttributes.instrument, value: instrument.name }],
+      },
+      // Never two harvests of one instrument at once (the worker's lease also guards ad-hoc runs).
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+      state: { paused, note: paused ? `paused by Sheaf (${row.enabled ? 'instrument disabled' : 'schedule disabled'})` : 'active' },
+      memo: { sheafScheduleId: row.id, instrumentId: instrument.id },
+    };
+  }
+
+  private async push(client: Client, row: ScheduleEntity, instrument: InstrumentEntity): Promise<void> {
+    const handle = client.schedule.getHandle(temporalScheduleId(row.id));
+    if (row.deletedAt) {
+      try {
+        await handle.delete();
+      } catch (err) {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      }
+      return;
+    }
+    const desired = this.options(row, instrument);
+    const update = async () => {
+      await handle.update(() => ({ spec: desired.spec, action: desired.action, policies: desired.policies, state: { paused: desired.state?.paused, note: desired.state?.note } }));
+    };
+    try {
+      await handle.describe();
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+      try {
+        await client.schedule.create(desired);
+        return;
+      } catch (createErr) {
+        if (!(createErr instanceof ScheduleAlreadyRunning)) throw createErr;
+      }
+    }
+    await update();
+  }
+
+  /**
+   * Pushes one row to Temporal. Never throws for an unreachable Temporal: the row keeps
+   * `needs_sync` and the error, and a later sync finishes the job.
+   */
+  async sync(id: string): Promise<{ ok: boolean; error?: string }> {
+    const row = await this.dataSource.getRepository(ScheduleEntity).findOne({ where: { id }, withDeleted: true });
+    if (!row) return { ok: false, error: 'no such schedule' };
+    const instrument = await this.dataSource.getRepository(InstrumentEntity).findOneOrFail({ where: { id: row.instrumentId }, withDeleted: true });
+    try {
+      await this.temporal.run('syncing a schedule', (client) => this.push(client, row, instrument));
+    } catch (err) {
+      const error = err instanceof DomainError ? err.message : `Temporal refused the schedule: ${messageOf(err)}`;
+      await this.dataSource.query(`UPDATE schedules SET sync_error = $2 WHERE id = $1`, [id, error.slice(0, 2000)]);
+      return { ok: false, error };
+    }
+    // Only the revision that was pushed counts: a change made meanwhile still needs its own sync.
+    await this.dataSource.query(
+      `UPDATE schedules SET needs_sync = false, sync_error = NULL, synced_at = now() WHERE id = $1 AND revision = $2`,
+      [id, row.revision],
+    );
+    return { ok: true };
+  }
+}

@@ -1,0 +1,83 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { Page } from '@sheaf/contracts';
+import { CurrentUser } from '../auth/current-user.decorator';
+import type { Principal } from '../auth/principal';
+import { PageOf } from '../common/pagination';
+import { UuidParam } from '../common/params';
+import { AdminOnly } from '../common/public.decorator';
+import { BackfillDto, CreateScheduleDto, RunNowDto, ScheduleDetailDto, ScheduleDto, ScheduleQueryDto, UpdateScheduleDto } from './schedules.dto';
+import { SchedulesService } from './schedules.service';
+
+@ApiTags('schedules')
+@ApiBearerAuth()
+@Controller('api/schedules')
+export class SchedulesController {
+  constructor(private readonly schedules: SchedulesService) {}
+
+  @Get()
+  @ApiOkResponse({ type: PageOf(ScheduleDto) })
+  listSchedules(@CurrentUser() user: Principal, @Query() query: ScheduleQueryDto): Promise<Page<ScheduleDto>> {
+    return this.schedules.list(user, query);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: ScheduleDetailDto })
+  getSchedule(@CurrentUser() user: Principal, @UuidParam() id: string): Promise<ScheduleDetailDto> {
+    return this.schedules.get(user, id);
+  }
+
+  @Post()
+  @AdminOnly()
+  @ApiCreatedResponse({ type: ScheduleDto, description: '`synced: false` when Temporal was unreachable; a re-sync follows' })
+  createSchedule(@CurrentUser() actor: Principal, @Body() body: CreateScheduleDto): Promise<ScheduleDto> {
+    return this.schedules.create(actor, body);
+  }
+
+  @Patch(':id')
+  @AdminOnly()
+  @ApiOkResponse({ type: ScheduleDto })
+  updateSchedule(@CurrentUser() actor: Principal, @UuidParam() id: string, @Body() body: UpdateScheduleDto): Promise<ScheduleDto> {
+    return this.schedules.update(actor, id, body);
+  }
+
+  @Delete(':id')
+  @AdminOnly()
+  @ApiOkResponse({ type: ScheduleDto })
+  deleteSchedule(@CurrentUser() actor: Principal, @UuidParam() id: string): Promise<ScheduleDto> {
+    return this.schedules.remove(actor, id);
+  }
+
+  @Post(':id/restore')
+  @AdminOnly()
+  @HttpCode(200)
+  @ApiOkResponse({ type: ScheduleDto })
+  restoreSchedule(@CurrentUser() actor: Principal, @UuidParam() id: string): Promise<ScheduleDto> {
+    return this.schedules.restore(actor, id);
+  }
+
+  @Post(':id/sync')
+  @AdminOnly()
+  @HttpCode(200)
+  @ApiOkResponse({ type: ScheduleDto })
+  @ApiServiceUnavailableResponse({ description: 'Temporal is still unreachable' })
+  syncSchedule(@UuidParam() id: string): Promise<ScheduleDto> {
+    return this.schedules.resync(id);
+  }
+
+  @Post(':id/run')
+  @AdminOnly()
+  @HttpCode(200)
+  @ApiOkResponse({ type: RunNowDto })
+  runScheduleNow(@CurrentUser() actor: Principal, @UuidParam() id: string): Promise<RunNowDto> {
+    return this.schedules.runNow(actor, id);
+  }
+
+  @Post(':id/backfill')
+  @AdminOnly()
+  @HttpCode(200)
+  @ApiOkResponse({ type: ScheduleDto })
+  backfillSchedule(@CurrentUser() actor: Principal, @UuidParam() id: string, @Body() body: BackfillDto): Promise<ScheduleDto> {
+    return this.schedules.backfill(actor, id, body);
+  }
+}

@@ -1,0 +1,115 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsISO8601, IsString, IsUUID, MaxLength } from 'class-validator';
+import { SoftDeletePageQueryDto, ToBoolean } from '../common/query';
+import { OptionalField } from '../common/validation';
+
+export class ScheduleDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) instrumentId!: string;
+  @ApiProperty() instrumentName!: string;
+  @ApiProperty({ example: '0 2 * * *', description: 'minute hour day-of-month month day-of-week' }) cron!: string;
+  @ApiProperty({ example: 'Europe/Berlin' }) timezone!: string;
+  @ApiProperty({ description: 'false: paused in Temporal' }) enabled!: boolean;
+  @ApiProperty() description!: string;
+  @ApiProperty({ description: 'The Temporal Schedule matches this row' }) synced!: boolean;
+  @ApiProperty({ type: String, nullable: true, description: 'Why the last sync failed' }) syncError!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) syncedAt!: Date | null;
+  @ApiProperty({ description: 'The Temporal Schedule id' }) temporalScheduleId!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) deletedAt!: Date | null;
+}
+
+export class ScheduleDetailDto extends ScheduleDto {
+  @ApiProperty({ type: [String], format: 'date-time', description: 'Next start times according to Temporal (empty when it is unreachable or paused)' })
+  nextRunTimes!: string[];
+}
+
+export class CreateScheduleDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'instrumentId must be a UUID' })
+  instrumentId!: string;
+
+  @ApiProperty({ example: '0 2 * * *', maxLength: 255, description: 'Five fields: minute hour day-of-month month day-of-week' })
+  @IsString()
+  @MaxLength(255)
+  cron!: string;
+
+  @ApiPropertyOptional({ example: 'Europe/Berlin', default: 'UTC', maxLength: 64 })
+  @OptionalField()
+  @IsString()
+  @MaxLength(64)
+  timezone?: string;
+
+  @ApiPropertyOptional({ default: true })
+  @OptionalField()
+  @IsBoolean({ message: 'enabled must be a boolean' })
+  enabled?: boolean;
+
+  @ApiPropertyOptional({ maxLength: 4000 })
+  @OptionalField()
+  @IsString()
+  @MaxLength(4000)
+  description?: string;
+}
+
+/** The instrument cannot change: create another schedule instead. */
+export class UpdateScheduleDto {
+  @ApiPropertyOptional({ maxLength: 255 })
+  @OptionalField()
+  @IsString()
+  @MaxLength(255)
+  cron?: string;
+
+  @ApiPropertyOptional({ maxLength: 64 })
+  @OptionalField()
+  @IsString()
+  @MaxLength(64)
+  timezone?: string;
+
+  @ApiPropertyOptional({ description: 'false pauses the Temporal Schedule, true resumes it' })
+  @OptionalField()
+  @IsBoolean({ message: 'enabled must be a boolean' })
+  enabled?: boolean;
+
+  @ApiPropertyOptional({ maxLength: 4000 })
+  @OptionalField()
+  @IsString()
+  @MaxLength(4000)
+  description?: string;
+}
+
+export class BackfillDto {
+  @ApiProperty({ format: 'date-time' })
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  from!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  to!: string;
+}
+
+export class RunNowDto {
+  @ApiProperty({ description: 'false when a harvest of the instrument is already running (nothing was started)' }) started!: boolean;
+  @ApiProperty() message!: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The run already going, when started is false' }) activeRunId!: string | null;
+}
+
+export class ScheduleQueryDto extends SoftDeletePageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @OptionalField()
+  @IsUUID('all', { message: 'instrumentId must be a UUID' })
+  instrumentId?: string;
+
+  @ApiPropertyOptional()
+  @OptionalField()
+  @ToBoolean()
+  @IsBoolean({ message: 'enabled must be true or false' })
+  enabled?: boolean;
+
+  @ApiPropertyOptional({ description: 'false: schedules Temporal does not have yet' })
+  @OptionalField()
+  @ToBoolean()
+  @IsBoolean({ message: 'synced must be true or false' })
+  synced?: boolean;
+}

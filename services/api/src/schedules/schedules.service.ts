@@ -1,0 +1,230 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Page } from '@sheaf/contracts';
+import { HarvestRunEntity, InstrumentEntity, ScheduleEntity } from '@sheaf/db';
+import { AccessService } from '../access/access.service';
+import { AuditService } from '../audit/audit.service';
+import { isAdmin, type Principal } from '../auth/principal';
+import { DomainError, invalid, notFound } from '../common/domain-error';
+import { lockRow } from '../common/rows';
+import { TemporalCalls } from '../temporal/temporal-calls';
+import { cronProblem, isTimeZone } from './cron';
+import { ScheduleSyncService, temporalScheduleId } from './schedule-sync.service';
+import type { BackfillDto, CreateScheduleDto, RunNowDto, ScheduleDetailDto, ScheduleDto, ScheduleQueryDto, UpdateScheduleDto } from './schedules.dto';
+
+/** Backfills longer than this would start a harvest per missed slot: refuse them. */
+const MAX_BACKFILL_DAYS = 366;
+const DESCRIBE_TIMEOUT_MS = 2_000;
+
+type Row = ScheduleEntity & { instrumentName: string };
+
+function toDto(row: Row): ScheduleDto {
+  return {
+    id: row.id,
+    instrumentId: row.instrumentId,
+    instrumentName: row.instrumentName,
+    cron: row.cron,
+    timezone: row.timezone,
+    enabled: row.enabled,
+    description: row.description,
+    synced: !row.needsSync,
+    syncError: row.syncError,
+    syncedAt: row.syncedAt,
+    temporalScheduleId: temporalScheduleId(row.id),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    deletedAt: row.deletedAt,
+  };
+}
+
+function normaliseCron(cron: string): string {
+  const problem = cronProblem(cron);
+  if (problem) throw invalid('cron', `cron ${problem}`);
+  return cron.trim().split(/\s+/).join(' ');
+}
+
+function checkTimeZone(timezone: string): string {
+  if (!isTimeZone(timezone)) throw invalid('timezone', 'timezone must be an IANA time zone such as Europe/Berlin or UTC');
+  return timezone;
+}
+
+/** Harvest schedules: rows here, mirrored to Temporal Schedules by ScheduleSyncService. */
+@Injectable()
+export class SchedulesService {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+    private readonly sync: ScheduleSyncService,
+    private readonly temporal: TemporalCalls,
+  ) {}
+
+  private rows(manager: EntityManager = this.dataSource.manager) {
+    return manager
+      .getRepository(ScheduleEntity)
+      .createQueryBuilder('s')
+      .withDeleted()
+      .innerJoin(InstrumentEntity, 'i', 'i.id = s.instrument_id')
+      .addSelect('i.name', 'instrument_name');
+  }
+
+  private async load(id: string, manager?: EntityManager): Promise<Row | undefined> {
+    const { entities, raw } = await this.rows(manager).where('s.id = :id', { id }).getRawAndEntities();
+    return entities[0] && Object.assign(entities[0], { instrumentName: (raw[0] as { instrument_name: string }).instrument_name });
+  }
+
+  private async visible(principal: Principal, id: string): Promise<Row> {
+    const row = await this.load(id);
+    if (!row || (row.deletedAt && !isAdmin(principal))) throw notFound('Schedule');
+    if (!this.access.canSeeInstrument(await this.access.scopeOf(principal), row.instrumentId)) throw notFound('Schedule');
+    return row;
+  }
+
+  /** Ordered by instrument name, then id; users see schedules of the instruments they can see. */
+  async list(principal: Principal, query: ScheduleQueryDto): Promise<Page<ScheduleDto>> {
+    const scope = this.access.instrumentCondition(await this.access.scopeOf(principal), 's.instrument_id');
+    const qb = this.rows()
+      .where(query.deleted && isAdmin(principal) ? 's.deleted_at IS NOT NULL' : 's.deleted_at IS NULL')
+      .andWhere(scope.sql, scope.params);
+    if (query.instrumentId) qb.andWhere('s.instrument_id = :instrumentId', { instrumentId: query.instrumentId });
+    if (query.enabled !== undefined) qb.andWhere('s.enabled = :enabled', { enabled: query.enabled });
+    if (query.synced !== undefined) qb.andWhere('s.needs_sync = :needsSync', { needsSync: !query.synced });
+    const total = await qb.getCount();
+    const { entities, raw } = await qb.orderBy('i.name').addOrderBy('s.id').limit(query.limit).offset(query.offset).getRawAndEntities();
+    const items = entities.map((s, i) => toDto(Object.assign(s, { instrumentName: (raw[i] as { instrument_name: string }).instrument_name })));
+    return { items, total, limit: query.limit, offset: query.offset };
+  }
+
+  /** The row, and the next start times Temporal plans (best effort). */
+  async get(principal: Principal, id: string): Promise<ScheduleDetailDto> {
+    const row = await this.visible(principal, id);
+    let nextRunTimes: string[] = [];
+    // A row Temporal does not match yet has no trustworthy plan there.
+    if (!row.deletedAt && !row.needsSync) {
+      try {
+        const description = await this.temporal.run('describing a schedule', (client) => client.schedule.getHandle(temporalScheduleId(id)).describe(), DESCRIBE_TIMEOUT_MS);
+        nextRunTimes = description.state.paused ? [] : description.info.nextActionTimes.slice(0, 5).map((t) => t.toISOString());
+      } catch (err) {
+        if (!(err instanceof DomainError) && !(err instanceof ScheduleNotFoundError)) throw err;
+      }
+    }
+    return { ...toDto(row), nextRunTimes };
+  }
+
+  /** Saves the change, then syncs; an unreachable Temporal leaves the row `synced: false`. */
+  private async change(actor: Principal, action: string, work: (tx: EntityManager) => Promise<{ id: string; before?: ScheduleDto }>): Promise<ScheduleDto> {
+    const { id } = await this.dataSource.transaction(async (tx) => {
+      const { id, before } = await work(tx);
+      const after = toDto((await this.load(id, tx))!);
+      await this.audit.record(tx, actor, { action, entityType: 'schedule', entityId: id, before, after });
+      return { id };
+    });
+    await this.sync.sync(id);
+    return toDto((await this.load(id))!);
+  }
+
+  create(actor: Principal, body: CreateScheduleDto): Promise<ScheduleDto> {
+    const cron = normaliseCron(body.cron);
+    const timezone = checkTimeZone(body.timezone ?? 'UTC');
+    return this.change(actor, 'schedule.created', async (tx) => {
+      if (!(await tx.getRepository(InstrumentEntity).existsBy({ id: body.instrumentId }))) throw notFound('Instrument', 'instrumentId');
+      const repo = tx.getRepository(ScheduleEntity);
+      const row = await repo.save(repo.create({ instrumentId: body.instrumentId, cron, timezone, enabled: body.enabled ?? true, description: body.description ?? '' }));
+      return { id: row.id };
+    });
+  }
+
+  update(actor: Principal, id: string, body: UpdateScheduleDto): Promise<ScheduleDto> {
+    const cron = body.cron === undefined ? undefined : normaliseCron(body.cron);
+    const timezone = body.timezone === undefined ? undefined : checkTimeZone(body.timezone);
+    return this.change(actor, 'schedule.updated', async (tx) => {
+      const row = await lockRow(tx, ScheduleEntity, id, 'Schedule');
+      const before = toDto((await this.load(id, tx))!);
+      if (cron !== undefined) row.cron = cron;
+      if (timezone !== undefined) row.timezone = timezone;
+      if (body.enabled !== undefined) row.enabled = body.enabled;
+      if (body.description !== undefined) row.description = body.description;
+      row.revision += 1;
+      row.needsSync = true;
+      await tx.getRepository(ScheduleEntity).save(row);
+      return { id, before };
+    });
+  }
+
+  /** Soft delete: the Temporal Schedule is deleted; a restore creates it again. */
+  remove(actor: Principal, id: string): Promise<ScheduleDto> {
+    return this.setDeleted(actor, id, true);
+  }
+
+  restore(actor: Principal, id: string): Promise<ScheduleDto> {
+    return this.setDeleted(actor, id, false);
+  }
+
+  private setDeleted(actor: Principal, id: string, deleted: boolean): Promise<ScheduleDto> {
+    return this.change(actor, deleted ? 'schedule.deleted' : 'schedule.restored', async (tx) => {
+      const row = await lockRow(tx, ScheduleEntity, id, 'Schedule', !deleted);
+      const before = toDto((await this.load(id, tx))!);
+      if (!deleted && !(await tx.getRepository(InstrumentEntity).existsBy({ id: row.instrumentId }))) {
+        throw new DomainError('conflict', 'instrument_deleted', 'The instrument of this schedule is deleted; restore it first');
+      }
+      row.deletedAt = deleted ? new Date() : null;
+      row.revision += 1;
+      row.needsSync = true;
+      await tx.getRepository(ScheduleEntity).save(row);
+      return { id, before };
+    });
+  }
+
+  /** Pushes the row to Temporal now; 503 while Temporal stays unreachable. */
+  async resync(id: string): Promise<ScheduleDto> {
+    if (!(await this.load(id))) throw notFound('Schedule');
+    const result = await this.sync.sync(id);
+    if (!result.ok) throw new DomainError('unavailable', 'temporal_unavailable', result.error ?? 'Temporal is unreachable', undefined, 10);
+    return toDto((await this.load(id))!);
+  }
+
+  private async liveSynced(id: string): Promise<Row> {
+    const row = await this.load(id);
+    if (!row || row.deletedAt) throw notFound('Schedule');
+    if (row.needsSync) {
+      const result = await this.sync.sync(id);
+      if (!result.ok) throw new DomainError('unavailable', 'temporal_unavailable', result.error ?? 'Temporal is unreachable', undefined, 10);
+    }
+    return row;
+  }
+
+  /**
+   * "Run now": triggers the Temporal Schedule with overlap SKIP (its default would be ALLOW_ALL),
+   * and not at all while any harvest of the instrument (scheduled or ad hoc) is running.
+   */
+  async runNow(actor: Principal, id: string): Promise<RunNowDto> {
+    const row = await this.liveSynced(id);
+    const active = await this.dataSource.getRepository(HarvestRunEntity).findOne({
+      where: [
+        { instrumentId: row.instrumentId, status: 'pending' },
+        { instrumentId: row.instrumentId, status: 'running' },
+      ],
+      order: { createdAt: 'DESC' },
+    });
+    if (active) return { started: false, message: `A harvest of ${row.instrumentName} is already running`, activeRunId: active.id };
+    await this.temporal.run('triggering a schedule', (client) => client.schedule.getHandle(temporalScheduleId(id)).trigger(ScheduleOverlapPolicy.SKIP));
+    await this.audit.record(this.dataSource.manager, actor, { action: 'schedule.triggered', entityType: 'schedule', entityId: id });
+    return { started: true, message: 'Triggered (skipped by Temporal if this schedule’s previous harvest is still running)', activeRunId: null };
+  }
+
+  /** Runs the schedule for every slot it would have had in [from, to), skipping overlaps. */
+  async backfill(actor: Principal, id: string, body: BackfillDto): Promise<ScheduleDto> {
+    const from = new Date(body.from);
+    const to = new Date(body.to);
+    if (!(to > from)) throw invalid('to', 'to must be after from');
+    if (to.getTime() - from.getTime() > MAX_BACKFILL_DAYS * 86_400_000) throw invalid('to', `a backfill may span at most ${MAX_BACKFILL_DAYS} days`);
+    if (to.getTime() > Date.now() + 60_000) throw invalid('to', 'to must not be in the future');
+    const row = await this.liveSynced(id);
+    await this.temporal.run('backfilling a schedule', (client) =>
+      client.schedule.getHandle(temporalScheduleId(id)).backfill({ start: from, end: to, overlap: ScheduleOverlapPolicy.SKIP }),
+    );
+    await this.audit.record(this.dataSource.manager, actor, { action: 'schedule.backfilled', entityType: 'schedule', entityId: id, after: { from: body.from, to: body.to } });
+    return toDto(row);
+  }
+}

@@ -1,0 +1,34 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SecretBox } from '@sheaf/crypto';
+import { DomainError } from '../common/domain-error';
+import { API_CONFIG, type ApiConfig } from '../config';
+
+/**
+ * Seals secrets (service-account passwords, storage keys, webhook keys) with AES-256-GCM under
+ * SHEAF_ENCRYPTION_KEY before they reach the database. The API never opens them: responses say
+ * only whether a secret is set. Without a key (allowed outside production) writing a secret is
+ * refused.
+ */
+@Injectable()
+export class SecretsService {
+  private readonly box: SecretBox | undefined;
+
+  constructor(@Inject(API_CONFIG) config: ApiConfig) {
+    this.box = config.encryptionKey ? SecretBox.fromBase64(config.encryptionKey) : undefined;
+  }
+
+  seal(plain: string): string {
+    if (!this.box) {
+      throw new DomainError('unavailable', 'encryption_key_missing', 'Secrets cannot be stored: SHEAF_ENCRYPTION_KEY is not configured');
+    }
+    return this.box.seal(plain);
+  }
+
+  /** For the API's own connection tests (storage and instrument test endpoints), never for responses. */
+  open(sealed: string): string {
+    if (!this.box) {
+      throw new DomainError('unavailable', 'encryption_key_missing', 'Secrets cannot be opened: SHEAF_ENCRYPTION_KEY is not configured');
+    }
+    return this.box.open(sealed);
+  }
+}

@@ -1,0 +1,55 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Page } from '@sheaf/contracts';
+import { CurrentUser } from '../auth/current-user.decorator';
+import type { Principal } from '../auth/principal';
+import { PageOf } from '../common/pagination';
+import { UuidParam } from '../common/params';
+import { AdminOnly } from '../common/public.decorator';
+import { CreateUserDto, UpdateUserDto, UserDto, UserQueryDto } from './users.dto';
+import { UsersService } from './users.service';
+
+@ApiTags('users')
+@ApiBearerAuth()
+@AdminOnly()
+@Controller('api/users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get()
+  @ApiOkResponse({ type: PageOf(UserDto) })
+  listUsers(@Query() query: UserQueryDto): Promise<Page<UserDto>> {
+    return this.users.list(query);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: UserDto })
+  getUser(@UuidParam() id: string): Promise<UserDto> {
+    return this.users.get(id);
+  }
+
+  @Post()
+  @ApiCreatedResponse({ type: UserDto })
+  createUser(@CurrentUser() actor: Principal, @Body() body: CreateUserDto): Promise<UserDto> {
+    return this.users.create(actor, body);
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({ type: UserDto })
+  updateUser(@CurrentUser() actor: Principal, @UuidParam() id: string, @Body() body: UpdateUserDto): Promise<UserDto> {
+    return this.users.update(actor, id, body);
+  }
+
+  @Delete(':id')
+  @ApiOkResponse({ type: UserDto, description: 'The user, now deleted (restorable)' })
+  deleteUser(@CurrentUser() actor: Principal, @UuidParam() id: string): Promise<UserDto> {
+    return this.users.remove(actor, id);
+  }
+
+  @Post(':id/restore')
+  @HttpCode(200)
+  @ApiOkResponse({ type: UserDto })
+  restoreUser(@CurrentUser() actor: Principal, @UuidParam() id: string): Promise<UserDto> {
+    return this.users.restore(actor, id);
+  }
+}

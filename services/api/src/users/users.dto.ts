@@ -1,0 +1,92 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { ROLES, type Role } from '@sheaf/contracts';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../auth/auth.dto';
+import { SoftDeletePageQueryDto, ToBoolean } from '../common/query';
+import { OptionalField } from '../common/validation';
+
+export class UserDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty() displayName!: string;
+  @ApiProperty({ enum: ROLES }) role!: Role;
+  @ApiProperty() disabled!: boolean;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) deletedAt!: Date | null;
+}
+
+export class CreateUserDto {
+  @ApiProperty({ example: 'grace@example.org', maxLength: 320 })
+  @IsEmail({}, { message: 'email must be an email address' })
+  @MaxLength(320)
+  email!: string;
+
+  @ApiProperty({ example: 'Grace Hopper', minLength: 1, maxLength: 255 })
+  @IsString()
+  @MinLength(1, { message: 'displayName must not be empty' })
+  @MaxLength(255)
+  displayName!: string;
+
+  @ApiPropertyOptional({ enum: ROLES, default: 'user' })
+  @OptionalField()
+  @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
+  role?: Role;
+
+  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, writeOnly: true })
+  @IsString()
+  @MinLength(PASSWORD_MIN, { message: `password must be at least ${PASSWORD_MIN} characters` })
+  @MaxLength(PASSWORD_MAX)
+  password!: string;
+}
+
+export class UpdateUserDto {
+  @ApiPropertyOptional({ maxLength: 320 })
+  @OptionalField()
+  @IsEmail({}, { message: 'email must be an email address' })
+  @MaxLength(320)
+  email?: string;
+
+  @ApiPropertyOptional({ minLength: 1, maxLength: 255 })
+  @OptionalField()
+  @IsString()
+  @MinLength(1, { message: 'displayName must not be empty' })
+  @MaxLength(255)
+  displayName?: string;
+
+  @ApiPropertyOptional({ enum: ROLES, description: 'Nobody may change their own role' })
+  @OptionalField()
+  @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
+  role?: Role;
+
+  @ApiPropertyOptional({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, writeOnly: true, description: 'Sets a new password' })
+  @OptionalField()
+  @IsString()
+  @MinLength(PASSWORD_MIN, { message: `password must be at least ${PASSWORD_MIN} characters` })
+  @MaxLength(PASSWORD_MAX)
+  password?: string;
+
+  @ApiPropertyOptional({ description: "A disabled user cannot log in and their sessions and API tokens stop working" })
+  @OptionalField()
+  @IsBoolean({ message: 'disabled must be a boolean' })
+  disabled?: boolean;
+}
+
+export class UserQueryDto extends SoftDeletePageQueryDto {
+  @ApiPropertyOptional({ description: 'Part of the email or display name', maxLength: 255 })
+  @OptionalField()
+  @IsString()
+  @MaxLength(255)
+  q?: string;
+
+  @ApiPropertyOptional({ enum: ROLES })
+  @OptionalField()
+  @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
+  role?: Role;
+
+  @ApiPropertyOptional()
+  @OptionalField()
+  @ToBoolean()
+  @IsBoolean({ message: 'disabled must be true or false' })
+  disabled?: boolean;
+}

@@ -1,0 +1,144 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Brackets, DataSource, type EntityManager } from 'typeorm';
+import type { Page } from '@sheaf/contracts';
+import { hashPassword } from '@sheaf/crypto';
+import { UserEntity } from '@sheaf/db';
+import { AuditService, REDACTED } from '../audit/audit.service';
+import type { Principal } from '../auth/principal';
+import { isUniqueViolation } from '../common/db-errors';
+import { DomainError, notFound } from '../common/domain-error';
+import { toPage } from '../common/pagination';
+import { likeContains } from '../common/query';
+import type { CreateUserDto, UpdateUserDto, UserDto, UserQueryDto } from './users.dto';
+
+export function toUserDto(user: UserEntity): UserDto {
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    role: user.role,
+    disabled: user.disabledAt !== null,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+    deletedAt: user.deletedAt,
+  };
+}
+
+const emailTaken = () => new DomainError('conflict', 'email_taken', 'Another user has this email', 'email');
+
+/** Users, managed by admins. Nobody changes their own role, disables or deletes themselves. */
+@Injectable()
+export class UsersService {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  private async findForUpdate(tx: EntityManager, id: string, deleted: boolean): Promise<UserEntity> {
+    const user = await tx.getRepository(UserEntity).findOne({ where: { id }, withDeleted: true, lock: { mode: 'pessimistic_write' } });
+    if (!user || (user.deletedAt !== null) !== deleted) throw notFound('User');
+    return user;
+  }
+
+  private assertNotSelf(actor: Principal, id: string, what: string): void {
+    if (actor.id === id) throw new DomainError('forbidden', 'own_account', `Nobody may ${what} their own account`);
+  }
+
+  /** Ordered by email, then id. */
+  async list(query: UserQueryDto): Promise<Page<UserDto>> {
+    const qb = this.dataSource.getRepository(UserEntity).createQueryBuilder('u').withDeleted();
+    qb.where(query.deleted ? 'u.deleted_at IS NOT NULL' : 'u.deleted_at IS NULL');
+    if (query.q) {
+      const pattern = likeContains(query.q);
+      qb.andWhere(new Brackets((b) => b.where('u.email ILIKE :pattern', { pattern }).orWhere('u.display_name ILIKE :pattern', { pattern })));
+    }
+    if (query.role) qb.andWhere('u.role = :role', { role: query.role });
+    if (query.disabled !== undefined) qb.andWhere(query.disabled ? 'u.disabled_at IS NOT NULL' : 'u.disabled_at IS NULL');
+    const [rows, total] = await qb.orderBy('u.email').addOrderBy('u.id').take(query.limit).skip(query.offset).getManyAndCount();
+    return toPage(rows, total, query, toUserDto);
+  }
+
+  async get(id: string): Promise<UserDto> {
+    const user = await this.dataSource.getRepository(UserEntity).findOne({ where: { id }, withDeleted: true });
+    if (!user) throw notFound('User');
+    return toUserDto(user);
+  }
+
+  async create(actor: Principal, body: CreateUserDto): Promise<UserDto> {
+    const passwordHash = await hashPassword(body.password);
+    try {
+      return await this.dataSource.transaction(async (tx) => {
+        const repo = tx.getRepository(UserEntity);
+        const user = await repo.save(
+          repo.create({ email: body.email.trim().toLowerCase(), displayName: body.displayName.trim(), role: body.role ?? 'user', passwordHash }),
+        );
+        const dto = toUserDto(user);
+        await this.audit.record(tx, actor, { action: 'user.created', entityType: 'user', entityId: user.id, after: { ...dto, password: REDACTED } });
+        return dto;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'users_email_live')) throw emailTaken();
+      throw err;
+    }
+  }
+
+  async update(actor: Principal, id: string, body: UpdateUserDto): Promise<UserDto> {
+    if (body.role !== undefined && actor.id === id) {
+      throw new DomainError('forbidden', 'own_role', 'Nobody may change their own role', 'role');
+    }
+    if (body.disabled === true) this.assertNotSelf(actor, id, 'disable');
+    const passwordHash = body.password === undefined ? undefined : await hashPassword(body.password);
+    try {
+      return await this.dataSource.transaction(async (tx) => {
+        const user = await this.findForUpdate(tx, id, false);
+        const before = toUserDto(user);
+        if (body.email !== undefined) user.email = body.email.trim().toLowerCase();
+        if (body.displayName !== undefined) user.displayName = body.displayName.trim();
+        if (body.role !== undefined) user.role = body.role;
+        if (body.disabled !== undefined) user.disabledAt = body.disabled ? (user.disabledAt ?? new Date()) : null;
+        if (passwordHash !== undefined) user.passwordHash = passwordHash;
+        const saved = await tx.getRepository(UserEntity).save(user);
+        const after = toUserDto(saved);
+        await this.audit.record(tx, actor, {
+          action: 'user.updated',
+          entityType: 'user',
+          entityId: id,
+          before,
+          after: passwordHash ? { ...after, password: REDACTED, passwordChanged: true } : after,
+        });
+        return after;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'users_email_live')) throw emailTaken();
+      throw err;
+    }
+  }
+
+  async remove(actor: Principal, id: string): Promise<UserDto> {
+    this.assertNotSelf(actor, id, 'delete');
+    return this.dataSource.transaction(async (tx) => {
+      const user = await this.findForUpdate(tx, id, false);
+      const before = toUserDto(user);
+      user.deletedAt = new Date();
+      const after = toUserDto(await tx.getRepository(UserEntity).save(user));
+      await this.audit.record(tx, actor, { action: 'user.deleted', entityType: 'user', entityId: id, before, after });
+      return after;
+    });
+  }
+
+  async restore(actor: Principal, id: string): Promise<UserDto> {
+    try {
+      return await this.dataSource.transaction(async (tx) => {
+        const user = await this.findForUpdate(tx, id, true);
+        const before = toUserDto(user);
+        user.deletedAt = null;
+        const after = toUserDto(await tx.getRepository(UserEntity).save(user));
+        await this.audit.record(tx, actor, { action: 'user.restored', entityType: 'user', entityId: id, before, after });
+        return after;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'users_email_live')) throw emailTaken();
+      throw err;
+    }
+  }
+}

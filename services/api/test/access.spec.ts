@@ -1,0 +1,164 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
+import { createTestApp } from './app';
+import { as, createCaller, createInstrumentRow, seedHarvestedFile, type Caller, type SeededFile } from './fixtures';
+
+/**
+ * Who sees what: instruments, their runs, files, schedules, notifications and ARK metadata
+ * through grants to groups and projects (directly or through a group), files also through the
+ * names the access hook wrote; everything else is 404.
+ */
+describe('access scoping through groups and projects', () => {
+  let db: TestDatabase;
+  let app: NestExpressApplication;
+  let admin: Caller;
+  /** Member of "microscopy", which is granted krios. */
+  let microscopist: Caller;
+  /** Member of "genomics", granted nothing directly; genomics is a member of project "atlas", granted sequencer. */
+  let geneticist: Caller;
+  /** Direct member of project "atlas". */
+  let atlasMember: Caller;
+  /** In no group or project. */
+  let stranger: Caller;
+  let krios: string;
+  let sequencer: string;
+  let hidden: string;
+  let kriosFile: SeededFile;
+  let sequencerFile: SeededFile;
+  let hiddenFile: SeededFile;
+  /** A file of the hidden instrument that the access hook granted to "microscopy" by name. */
+  let sharedFile: SeededFile;
+  let microscopyId: string;
+
+  const ids = (body: { items: Array<{ id: string }> }) => body.items.map((i) => i.id).sort();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await createTestApp(db.url, '127.0.0.1:1');
+    admin = await createCaller(app, db.dataSource, 'admin@example.org', 'admin');
+    microscopist = await createCaller(app, db.dataSource, 'mia@example.org', 'user');
+    geneticist = await createCaller(app, db.dataSource, 'gene@example.org', 'user');
+    atlasMember = await createCaller(app, db.dataSource, 'atlas@example.org', 'user');
+    stranger = await createCaller(app, db.dataSource, 'stranger@example.org', 'user');
+    const a = as(app, admin);
+    microscopyId = (await a.post('/api/groups', { name: 'microscopy' }).expect(201)).body.id;
+    const genomics = (await a.post('/api/groups', { name: 'genomics' }).expect(201)).body.id;
+    const atlas = (await a.post('/api/projects', { name: 'atlas' }).expect(201)).body.id;
+    await a.put(`/api/groups/${microscopyId}/members/${microscopist.id}`).expect(200);
+    await a.put(`/api/groups/${genomics}/members/${geneticist.id}`).expect(200);
+    await a.put(`/api/projects/${atlas}/members/groups/${genomics}`).expect(200);
+    await a.put(`/api/projects/${atlas}/members/users/${atlasMember.id}`).expect(200);
+    krios = (await createInstrumentRow(db.dataSource, 'krios')).id;
+    sequencer = (await createInstrumentRow(db.dataSource, 'sequencer')).id;
+    hidden = (await createInstrumentRow(db.dataSource, 'hidden')).id;
+    await a.put(`/api/instruments/${krios}/grants/groups/${microscopyId}`).expect(200);
+    await a.put(`/api/instruments/${sequencer}/grants/projects/${atlas}`).expect(200);
+    kriosFile = await seedHarvestedFile(db.dataSource, krios, { path: 'grid1/image.tif' });
+    sequencerFile = await seedHarvestedFile(db.dataSource, sequencer, { path: 'run7/reads.fastq' });
+    hiddenFile = await seedHarvestedFile(db.dataSource, hidden, { path: 'secret/plan.txt' });
+    sharedFile = await seedHarvestedFile(db.dataSource, hidden, { path: 'shared/with-microscopy.txt', access: { groups: ['microscopy'], projects: [] } });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('lists each caller exactly the instruments granted to them, directly, through a project, or a group in a project', async () => {
+    const seen = async (caller: Caller) => ids((await as(app, caller).get('/api/instruments').expect(200)).body);
+    expect((await seen(admin)).filter((id) => [krios, sequencer, hidden].includes(id))).toEqual([krios, sequencer, hidden].sort());
+    expect(await seen(microscopist)).toEqual([krios]);
+    expect(await seen(geneticist)).toEqual([sequencer]);
+    expect(await seen(atlasMember)).toEqual([sequencer]);
+    expect(await seen(stranger)).toEqual([]);
+  });
+
+  it.each([
+    ['instrument', (f: SeededFile, i: string) => `/api/instruments/${i}`],
+    ['run', (f: SeededFile) => `/api/harvests/${f.runId}`],
+    ['file', (f: SeededFile) => `/api/files/${f.fileVersionId}`],
+    ['ARK ?info', (f: SeededFile) => `/${f.ark}?info`],
+  ])("answers 404 for another group's %s, and 200 for one's own", async (_what, url) => {
+    await as(app, microscopist).get(url(kriosFile, krios)).expect(200);
+    await as(app, geneticist).get(url(sequencerFile, sequencer)).expect(200);
+    const foreign = await as(app, microscopist).get(url(sequencerFile, sequencer)).expect(404);
+    expect(foreign.body).toEqual({ statusCode: 404, code: 'not_found', message: expect.stringMatching(/not found$/) });
+    await as(app, geneticist).get(url(kriosFile, krios)).expect(404);
+    await as(app, stranger).get(url(hiddenFile, hidden)).expect(404);
+  });
+
+  it('answers a nonexistent id exactly like a foreign one', async () => {
+    const missing = await as(app, microscopist).get('/api/files/00000000-0000-4000-8000-000000000000').expect(404);
+    const foreign = await as(app, microscopist).get(`/api/files/${hiddenFile.fileVersionId}`).expect(404);
+    expect(missing.body).toEqual(foreign.body);
+  });
+
+  it('shows a file the access hook granted to a group by name, but not its instrument or run', async () => {
+    await as(app, microscopist).get(`/api/files/${sharedFile.fileVersionId}`).expect(200);
+    await as(app, microscopist).get(`/${sharedFile.ark}?info`).expect(200);
+    await as(app, microscopist).get(`/api/instruments/${hidden}`).expect(404);
+    await as(app, microscopist).get(`/api/harvests/${sharedFile.runId}`).expect(404);
+    const files = await as(app, microscopist).get('/api/files').expect(200);
+    expect(ids(files.body)).toEqual([kriosFile.fileVersionId, sharedFile.fileVersionId].sort());
+    await as(app, geneticist).get(`/api/files/${sharedFile.fileVersionId}`).expect(404);
+  });
+
+  it('scopes run, transfer and schedule lists, and filters cannot widen them', async () => {
+    const runs = await as(app, microscopist).get(`/api/harvests?instrumentId=${sequencer}`).expect(200);
+    expect(runs.body).toMatchObject({ items: [], total: 0 });
+    expect(ids((await as(app, microscopist).get('/api/harvests').expect(200)).body)).toEqual([kriosFile.runId]);
+    const transfers = (await as(app, microscopist).get('/api/transfers').expect(200)).body.items as Array<{ fileVersionId: string }>;
+    expect(transfers.map((t) => t.fileVersionId).sort()).toEqual([kriosFile.fileVersionId, sharedFile.fileVersionId].sort());
+    await db.dataSource.query(`INSERT INTO schedules (instrument_id, cron) VALUES ($1, '0 1 * * *'), ($2, '0 2 * * *')`, [krios, sequencer]);
+    const schedules = (await as(app, microscopist).get('/api/schedules').expect(200)).body.items as Array<{ instrumentId: string }>;
+    expect(schedules.map((s) => s.instrumentId)).toEqual([krios]);
+    const search = await as(app, microscopist).get(`/api/files?ark=${sequencerFile.ark}`).expect(200);
+    expect(search.body.total).toBe(0);
+  });
+
+  it("notifies admins and the users who see the instrument of a failed run, and nobody else", async () => {
+    const [run] = (await db.dataSource.query(
+      `INSERT INTO harvest_runs (instrument_id, status, trigger) VALUES ($1, 'running', 'schedule') RETURNING id`,
+      [krios],
+    )) as Array<{ id: string }>;
+    await db.dataSource.query(`UPDATE harvest_runs SET status = 'failed', error = 'rclone: NT_STATUS_LOGON_FAILURE' WHERE id = $1`, [run.id]);
+    const notificationsOf = async (caller: Caller) =>
+      ((await as(app, caller).get('/api/notifications').expect(200)).body.items as Array<{ runId: string; kind: string }>).filter((n) => n.runId === run.id);
+    expect(await notificationsOf(admin)).toEqual([expect.objectContaining({ kind: 'credentials_rejected', instrumentName: 'krios' })]);
+    expect(await notificationsOf(microscopist)).toHaveLength(1);
+    expect(await notificationsOf(geneticist)).toEqual([]);
+    expect(await notificationsOf(stranger)).toEqual([]);
+  });
+
+  it('shows an rclone connection string (it may carry credentials) to admins only', async () => {
+    const created = await as(app, admin)
+      .post('/api/instruments', { name: 'remote-scope', sourceType: 'rclone', sourceConfig: { remote: ':sftp,host=scope.lab,pass=abc:data' } })
+      .expect(201);
+    await as(app, admin).put(`/api/instruments/${created.body.id}/grants/groups/${microscopyId}`).expect(200);
+    expect((await as(app, admin).get(`/api/instruments/${created.body.id}`).expect(200)).body.sourceConfig).toEqual({ remote: ':sftp,host=scope.lab,pass=abc:data' });
+    expect((await as(app, microscopist).get(`/api/instruments/${created.body.id}`).expect(200)).body.sourceConfig).toEqual({ remote: '***' });
+    const listed = (await as(app, microscopist).get('/api/instruments').expect(200)).body.items as Array<{ id: string; sourceConfig: unknown }>;
+    expect(listed.find((i) => i.id === created.body.id)?.sourceConfig).toEqual({ remote: '***' });
+  });
+
+  it('stops counting a grant when its group is deleted, and counts it again after a restore', async () => {
+    await as(app, admin).delete(`/api/groups/${microscopyId}`).expect(200);
+    try {
+      await as(app, microscopist).get(`/api/instruments/${krios}`).expect(404);
+      await as(app, microscopist).get(`/api/files/${sharedFile.fileVersionId}`).expect(404);
+    } finally {
+      await as(app, admin).post(`/api/groups/${microscopyId}/restore`).expect(200);
+    }
+    await as(app, microscopist).get(`/api/instruments/${krios}`).expect(200);
+  });
+
+  it('takes a revoked grant away at once', async () => {
+    await as(app, admin).delete(`/api/instruments/${krios}/grants/groups/${microscopyId}`).expect(200);
+    try {
+      await as(app, microscopist).get(`/api/instruments/${krios}`).expect(404);
+      await as(app, microscopist).get(`/api/files/${kriosFile.fileVersionId}`).expect(404);
+    } finally {
+      await as(app, admin).put(`/api/instruments/${krios}/grants/groups/${microscopyId}`).expect(200);
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
+import { createTestApp } from './app';
+import { as, createCaller, createInstrumentRow, seedHarvestedFile, type Caller, type SeededFile } from './fixtures';
+
+describe('ARK resolver', () => {
+  let db: TestDatabase;
+  let app: NestExpressApplication;
+  let admin: Caller;
+  let file: SeededFile;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await createTestApp(db.url, '127.0.0.1:1');
+    admin = await createCaller(app, db.dataSource, 'admin@example.org', 'admin');
+    const instrument = await createInstrumentRow(db.dataSource, 'krios-2');
+    file = await seedHarvestedFile(db.dataSource, instrument.id, { path: 'session 4/grid_07.mrc' });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  const name = () => file.ark.slice('ark:99999/'.length);
+
+  it.each([
+    ['the canonical form', () => `/ark:99999/${name()}`],
+    ['the older ark:/ form', () => `/ark:/99999/${name()}`],
+    ['upper case', () => `/ARK:99999/${name().toUpperCase()}`],
+    ['hyphens anywhere in the name', () => `/ark:99999/${name().slice(0, 3)}-${name().slice(3, 6)}-${name().slice(6)}`],
+    ['a percent-encoded colon', () => `/ark%3A99999/${name()}`],
+  ])('redirects %s to the file’s page in the portal, without authentication', async (_form, url) => {
+    const res = await request(app.getHttpServer()).get(url()).expect(302);
+    expect(res.headers.location).toBe(`http://portal.test/files/${file.fileVersionId}`);
+  });
+
+  it('answers ?info with ERC text: who, what, when, where, size and SHA-256', async () => {
+    const res = await as(app, admin).get(`/ark:/99999/${name().toUpperCase()}?info`).expect(200);
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(res.text).toBe(
+      [
+        'erc:',
+        'who: krios-2',
+        'what: grid_07.mrc',
+        'when: 2026-01-02T03:04:05.000Z',
+        `where: http://${res.request.url.split('/')[2]}/${file.ark}`,
+        'size: 5',
+        `sha256: ${'a'.repeat(64)}`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('answers ?info as JSON when asked, and the older ?? inflection too', async () => {
+    const json = await as(app, admin).get(`/${file.ark}?info`).set('Accept', 'application/json').expect(200);
+    expect(json.body).toEqual({
+      ark: file.ark,
+      who: 'krios-2',
+      what: 'grid_07.mrc',
+      when: '2026-01-02T03:04:05.000Z',
+      where: expect.stringMatching(new RegExp(`/${file.ark}$`)),
+      size: 5,
+      sha256: 'a'.repeat(64),
+      fileVersionId: file.fileVersionId,
+      path: 'session 4/grid_07.mrc',
+    });
+    const legacy = await as(app, admin).get(`/${file.ark}??`).expect(200);
+    expect(legacy.text).toMatch(/^erc:\n/);
+  });
+
+  it.each([
+    ['an unknown ARK', '/ark:99999/fk4nosuchthing'],
+    ['another NAAN', () => `/ark:12345/${name()}`],
+    ['not an ARK at all', '/ark:not-an-ark'],
+    ['a qualifier Sheaf does not mint', () => `/${file.ark}/c3`],
+    ['an overlong ARK', `/ark:99999/${'b'.repeat(500)}`],
+  ])('answers %s with 404 in the standard error shape', async (_what, url) => {
+    const res = await request(app.getHttpServer()).get(typeof url === 'string' ? url : url()).expect(404);
+    expect(res.body).toEqual({ statusCode: 404, code: 'not_found', message: 'ARK not found' });
+  });
+
+  it('asks anonymous callers to authenticate for ?info (the redirect stays public)', async () => {
+    const res = await request(app.getHttpServer()).get(`/${file.ark}?info`).expect(401);
+    expect(res.body.code).toBe('unauthorized');
+  });
+});

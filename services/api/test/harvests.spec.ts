@@ -1,0 +1,161 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createTemporalTestEnv, createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
+import { createTestApp } from './app';
+import { as, createCaller, createInstrumentRow, seedHarvestedFile, type Caller } from './fixtures';
+
+describe('ad-hoc harvests: idempotent start, live progress, cancel (real Temporal, no worker)', () => {
+  let db: TestDatabase;
+  let env: TestWorkflowEnvironment;
+  let app: NestExpressApplication;
+  let admin: Caller;
+  let serial = 0;
+
+  /** An enabled instrument with one destination, ready to harvest. */
+  const instrumentWithDestination = async (): Promise<string> => {
+    const instrument = await createInstrumentRow(db.dataSource, `scope-${++serial}`);
+    const [storage] = (await db.dataSource.query(`INSERT INTO storage_locations (name, type, config) VALUES ($1, 'posix', '{"path": "/tmp"}') RETURNING id`, [
+      `store-${serial}`,
+    ])) as Array<{ id: string }>;
+    await db.dataSource.query(`INSERT INTO instrument_destinations (instrument_id, storage_location_id) VALUES ($1, $2)`, [instrument.id, storage.id]);
+    return instrument.id;
+  };
+  const start = (instrumentId: string, key?: string) => {
+    const call = as(app, admin).post('/api/harvests', { instrumentId });
+    return key === undefined ? call : call.set('Idempotency-Key', key);
+  };
+
+  beforeAll(async () => {
+    [db, env] = await Promise.all([createTestDatabase(), createTemporalTestEnv()]);
+    app = await createTestApp(db.url, env.address, { TEMPORAL_UI_URL: 'http://temporal-ui.test:8233' });
+    admin = await createCaller(app, db.dataSource, 'admin@example.org', 'admin');
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await env?.teardown();
+    await db?.drop();
+  });
+
+  it('starts a run and its workflow, and links the workflow in the Temporal UI', async () => {
+    const instrumentId = await instrumentWithDestination();
+    const res = await start(instrumentId).expect(201);
+    expect(res.body).toEqual({
+      runId: expect.any(String),
+      workflowId: `harvest-scope-${serial}-${res.body.runId}`,
+      temporalRunId: expect.any(String),
+      temporalUrl: `http://temporal-ui.test:8233/namespaces/default/workflows/${encodeURIComponent(res.body.workflowId)}`,
+      replayed: false,
+    });
+    const description = await env.client.workflow.getHandle(res.body.workflowId).describe();
+    expect(description.status.name).toBe('RUNNING');
+    expect(description.memo).toMatchObject({ runId: res.body.runId, trigger: 'manual' });
+    const run = await as(app, admin).get(`/api/harvests/${res.body.runId}`).expect(200);
+    expect(run.body).toMatchObject({ status: 'pending', phase: 'queued', trigger: 'manual', workflowId: res.body.workflowId, temporalUrl: res.body.temporalUrl });
+  });
+
+  it('returns the same run for the same Idempotency-Key, even when asked again and again', async () => {
+    const instrumentId = await instrumentWithDestination();
+    const first = await start(instrumentId, 'lims-order-4711').expect(201);
+    const replies = await Promise.all([1, 2, 3].map(() => start(instrumentId, 'lims-order-4711')));
+    for (const reply of replies) {
+      expect(reply.status).toBe(201);
+      expect(reply.body).toEqual({ ...first.body, replayed: true });
+    }
+    const runs = await as(app, admin).get(`/api/harvests?instrumentId=${instrumentId}`).expect(200);
+    expect(runs.body.total).toBe(1);
+  });
+
+  it('keeps keys per user, refuses a key reused for another instrument, and a second harvest of a busy instrument', async () => {
+    const instrumentId = await instrumentWithDestination();
+    const other = await instrumentWithDestination();
+    await start(instrumentId, 'key-1').expect(201);
+    const reused = await start(other, 'key-1').expect(409);
+    expect(reused.body).toEqual({ statusCode: 409, code: 'idempotency_key_reused', message: expect.any(String), field: 'Idempotency-Key' });
+    const busy = await start(instrumentId, 'key-2').expect(409);
+    expect(busy.body.code).toBe('harvest_running');
+    // The refused key was not kept: once the instrument is free, it starts a run.
+    await db.dataSource.query(`UPDATE harvest_runs SET status = 'succeeded' WHERE instrument_id = $1`, [instrumentId]);
+    expect((await start(instrumentId, 'key-2').expect(201)).body.replayed).toBe(false);
+
+    const colleague = await createCaller(app, db.dataSource, 'colleague@example.org', 'admin');
+    const third = await instrumentWithDestination();
+    await start(third, 'shared-key').expect(201);
+    const theirs = await as(app, colleague).post('/api/harvests', { instrumentId: await instrumentWithDestination() }).set('Idempotency-Key', 'shared-key').expect(201);
+    expect(theirs.body.replayed).toBe(false);
+  });
+
+  it('answers 409 while another request under the same key is starting its run, and frees a key whose request died', async () => {
+    const instrumentId = await instrumentWithDestination();
+    await db.dataSource.query(`INSERT INTO harvest_requests (user_id, idempotency_key, instrument_id) VALUES ($1, 'in-flight', $2)`, [admin.id, instrumentId]);
+    expect((await start(instrumentId, 'in-flight').expect(409)).body.code).toBe('idempotency_key_in_progress');
+    await db.dataSource.query(`UPDATE harvest_requests SET created_at = now() - interval '2 minutes' WHERE idempotency_key = 'in-flight'`);
+    expect((await start(instrumentId, 'in-flight').expect(201)).body.replayed).toBe(false);
+  });
+
+  it('refuses disabled instruments and instruments without a destination', async () => {
+    const disabled = await instrumentWithDestination();
+    await db.dataSource.query(`UPDATE instruments SET enabled = false WHERE id = $1`, [disabled]);
+    expect((await start(disabled).expect(409)).body.code).toBe('instrument_disabled');
+    const bare = await createInstrumentRow(db.dataSource, 'no-destination');
+    expect((await start(bare.id).expect(409)).body.code).toBe('no_destination');
+  });
+
+  it('shows live progress from the run row and per-destination counts from the deliveries', async () => {
+    const instrumentId = await instrumentWithDestination();
+    const seeded = await seedHarvestedFile(db.dataSource, instrumentId, { runStatus: 'running' });
+    await db.dataSource.query(
+      `UPDATE harvest_runs SET phase = 'transferring', files_total = 3, files_done = 1, bytes_total = 15, bytes_done = 5, batches_total = 2, batches_done = 1 WHERE id = $1`,
+      [seeded.runId],
+    );
+    const [failed] = (await db.dataSource.query(
+      `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, reason) VALUES ($1, 'data/bad.tif', 5, now(), 1, 'failed', 'sha256 mismatch twice') RETURNING id`,
+      [instrumentId],
+    )) as Array<{ id: string }>;
+    await db.dataSource.query(`INSERT INTO harvest_items (run_id, file_version_id, batch_no) VALUES ($1, $2, 1)`, [seeded.runId, failed.id]);
+    const res = await as(app, admin).get(`/api/harvests/${seeded.runId}`).expect(200);
+    expect(res.body).toMatchObject({ status: 'running', phase: 'transferring', filesTotal: 3, filesDone: 1, bytesTotal: 15, bytesDone: 5, batchesTotal: 2, batchesDone: 1 });
+    const byStorage = Object.fromEntries(
+      (res.body.destinations as Array<{ storageLocationId: string; filesVerified: number; bytesVerified: number; filesTotal: number }>).map((d) => [d.storageLocationId, d]),
+    );
+    expect(byStorage[seeded.storageLocationId]).toMatchObject({ filesVerified: 1, attemptsFailed: 0, bytesVerified: 5, filesTotal: 3 });
+    expect(res.body.failures).toEqual([{ fileVersionId: failed.id, path: 'data/bad.tif', status: 'failed', reason: 'sha256 mismatch twice' }]);
+  });
+
+  it('cancels the workflow of a running harvest, and refuses to cancel a finished one', async () => {
+    const instrumentId = await instrumentWithDestination();
+    const started = await start(instrumentId).expect(201);
+    await as(app, admin).post(`/api/harvests/${started.body.runId}/cancel`).expect(202);
+    const handle = env.client.workflow.getHandle(started.body.workflowId);
+    let status = (await handle.describe()).status.name;
+    for (let i = 0; i < 50 && status === 'RUNNING'; i++) {
+      // Without a worker the cancellation is requested, not yet acted on.
+      const history = await handle.fetchHistory();
+      if (history.events?.some((e) => e.workflowExecutionCancelRequestedEventAttributes)) break;
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await handle.describe()).status.name;
+    }
+    const history = await handle.fetchHistory();
+    expect(history.events?.some((e) => e.workflowExecutionCancelRequestedEventAttributes)).toBe(true);
+    const audit = await as(app, admin).get(`/api/audit?entityType=harvest_run&entityId=${started.body.runId}`).expect(200);
+    expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual(['harvest.cancel_requested', 'harvest.started']);
+
+    const finished = await seedHarvestedFile(db.dataSource, instrumentId);
+    expect((await as(app, admin).post(`/api/harvests/${finished.runId}/cancel`).expect(409)).body.code).toBe('run_finished');
+  });
+
+  it('answers 503 with a clear code when Temporal is unreachable, and the key can be used again', async () => {
+    const offline = await createTestApp(db.url, '127.0.0.1:1', { TEMPORAL_CALL_TIMEOUT_MS: '500' });
+    try {
+      const instrumentId = await instrumentWithDestination();
+      const res = await as(offline, admin).post('/api/harvests', { instrumentId }).set('Idempotency-Key', 'while-down').expect(503);
+      expect(res.body).toEqual({ statusCode: 503, code: 'temporal_unavailable', message: expect.stringContaining('Temporal is unreachable') });
+      expect(res.headers['retry-after']).toBe('10');
+      // The failed run is recorded (and notified); the key is free again.
+      await db.dataSource.query(`UPDATE harvest_runs SET status = 'failed' WHERE instrument_id = $1`, [instrumentId]);
+      expect((await start(instrumentId, 'while-down').expect(201)).body.replayed).toBe(false);
+    } finally {
+      await offline.close();
+    }
+  });
+});

@@ -1,0 +1,146 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
+import { createTestApp } from './app';
+import { PASSWORD, as, createCaller, createInstrumentRow, type Caller } from './fixtures';
+
+/** Roles, API tokens, disabled and deleted users, login rate limiting. */
+describe('identity: roles, API tokens, disabled users, login limits', () => {
+  let db: TestDatabase;
+  let app: NestExpressApplication;
+  let admin: Caller;
+  let user: Caller;
+
+  const withToken = (token: string) => ({
+    get: (url: string) => request(app.getHttpServer()).get(url).set('Authorization', `Bearer ${token}`),
+    post: (url: string, body: object = {}) => request(app.getHttpServer()).post(url).set('Authorization', `Bearer ${token}`).send(body),
+  });
+  const newToken = async (caller: Caller, scope: 'read' | 'harvest'): Promise<{ id: string; token: string }> =>
+    (await as(app, caller).post('/api/auth/tokens', { name: `${scope} token`, scope }).expect(201)).body;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await createTestApp(db.url, '127.0.0.1:1', { LOGIN_MAX_FAILURES: '2', LOGIN_WINDOW_SECONDS: '600', TEMPORAL_CALL_TIMEOUT_MS: '300' });
+    admin = await createCaller(app, db.dataSource, 'admin@example.org', 'admin');
+    user = await createCaller(app, db.dataSource, 'user@example.org', 'user');
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  describe('roles', () => {
+    it('lets nobody change their own role, admins included', async () => {
+      const res = await as(app, admin).patch(`/api/users/${admin.id}`, { role: 'user' }).expect(403);
+      expect(res.body).toEqual({ statusCode: 403, code: 'own_role', message: 'Nobody may change their own role', field: 'role' });
+      await as(app, user).patch(`/api/users/${user.id}`, { role: 'admin' }).expect(403);
+      await as(app, user).patch('/api/auth/me', { role: 'admin' }).expect(400);
+      expect((await as(app, user).get('/api/auth/me').expect(200)).body.role).toBe('user');
+    });
+
+    it('lets an admin change another user’s role, and the change applies to their live session', async () => {
+      const other = await createCaller(app, db.dataSource, 'promoted@example.org', 'user');
+      await as(app, other).get('/api/users').expect(403);
+      await as(app, admin).patch(`/api/users/${other.id}`, { role: 'admin' }).expect(200);
+      await as(app, other).get('/api/users').expect(200);
+    });
+
+    it('keeps admins from disabling or deleting themselves', async () => {
+      expect((await as(app, admin).patch(`/api/users/${admin.id}`, { disabled: true }).expect(403)).body.code).toBe('own_account');
+      expect((await as(app, admin).delete(`/api/users/${admin.id}`).expect(403)).body.code).toBe('own_account');
+    });
+
+    it('changes one’s own password only with the current one', async () => {
+      const self = await createCaller(app, db.dataSource, 'self@example.org', 'user');
+      const noCurrent = await as(app, self).patch('/api/auth/me', { newPassword: 'another long password' }).expect(400);
+      expect(noCurrent.body.field).toBe('currentPassword');
+      await as(app, self).patch('/api/auth/me', { currentPassword: 'wrong', newPassword: 'another long password' }).expect(400);
+      await as(app, self).patch('/api/auth/me', { currentPassword: PASSWORD, newPassword: 'another long password' }).expect(200);
+      await request(app.getHttpServer()).post('/api/auth/login').send({ email: 'self@example.org', password: 'another long password' }).expect(200);
+    });
+  });
+
+  describe('API tokens', () => {
+    it('shows a token once, stores only its SHA-256, and records when it was used', async () => {
+      const created = await newToken(user, 'read');
+      expect(created.token).toMatch(/^sheaf_[A-Za-z0-9_-]{43}$/);
+      const listed = await as(app, user).get('/api/auth/tokens').expect(200);
+      expect(JSON.stringify(listed.body)).not.toContain(created.token);
+      expect(listed.body.items[0]).toMatchObject({ id: created.id, prefix: created.token.slice(0, 12), scope: 'read', lastUsedAt: null });
+      const [stored] = (await db.dataSource.query(`SELECT token_hash FROM api_tokens WHERE id = $1`, [created.id])) as Array<{ token_hash: string }>;
+      expect(stored.token_hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(stored.token_hash).not.toContain(created.token.slice(6, 20));
+
+      const me = await withToken(created.token).get('/api/auth/me').expect(200);
+      expect(me.body).toEqual({ id: user.id, email: user.email, displayName: expect.any(String), role: 'user' });
+      const after = await as(app, user).get('/api/auth/tokens').expect(200);
+      expect(after.body.items.find((t: { id: string }) => t.id === created.id).lastUsedAt).toEqual(expect.any(String));
+    });
+
+    it('limits a read token to reads, a harvest token to reads and harvests, and keeps tokens off session-only routes', async () => {
+      const instrument = await createInstrumentRow(db.dataSource, 'scope-1');
+      const read = await newToken(admin, 'read');
+      const harvest = await newToken(admin, 'harvest');
+      await withToken(read.token).get('/api/users').expect(200);
+      const refused = await withToken(read.token).post('/api/harvests', { instrumentId: instrument.id }).expect(403);
+      expect(refused.body).toEqual({ statusCode: 403, code: 'token_scope', message: 'This API token has scope read; this needs scope harvest' });
+      // Past the scope check: the instrument has no destination.
+      expect((await withToken(harvest.token).post('/api/harvests', { instrumentId: instrument.id }).expect(409)).body.code).toBe('no_destination');
+      const sessionOnly = await withToken(harvest.token).post('/api/groups', { name: 'from-a-token' }).expect(403);
+      expect(sessionOnly.body.code).toBe('session_required');
+      await withToken(harvest.token).post('/api/auth/tokens', { name: 'more', scope: 'harvest' }).expect(403);
+    });
+
+    it('stops a revoked token, and lets a user revoke only their own', async () => {
+      const created = await newToken(user, 'read');
+      await as(app, admin).delete(`/api/auth/tokens/${created.id}`).expect(404);
+      await withToken(created.token).get('/api/auth/me').expect(200);
+      const revoked = await as(app, user).delete(`/api/auth/tokens/${created.id}`).expect(200);
+      expect(revoked.body.revokedAt).toEqual(expect.any(String));
+      await withToken(created.token).get('/api/auth/me').expect(401);
+      await withToken(`${created.token.slice(0, -1)}x`).get('/api/auth/me').expect(401);
+    });
+
+    it("stops a disabled user's sessions and tokens at once, and starts them again when re-enabled", async () => {
+      const worker = await createCaller(app, db.dataSource, 'disabled@example.org', 'user');
+      const token = await newToken(worker, 'read');
+      await as(app, admin).patch(`/api/users/${worker.id}`, { disabled: true }).expect(200);
+      await withToken(token.token).get('/api/auth/me').expect(401);
+      await as(app, worker).get('/api/auth/me').expect(401);
+      await as(app, admin).patch(`/api/users/${worker.id}`, { disabled: false }).expect(200);
+      await withToken(token.token).get('/api/auth/me').expect(200);
+    });
+
+    it("stops a deleted user's tokens, and frees their email", async () => {
+      const leaver = await createCaller(app, db.dataSource, 'leaver@example.org', 'user');
+      const token = await newToken(leaver, 'harvest');
+      await as(app, admin).delete(`/api/users/${leaver.id}`).expect(200);
+      await withToken(token.token).get('/api/auth/me').expect(401);
+      await as(app, leaver).get('/api/auth/me').expect(401);
+      await as(app, admin).post('/api/users', { email: 'leaver@example.org', displayName: 'Next', password: 'password-123' }).expect(201);
+      const restore = await as(app, admin).post(`/api/users/${leaver.id}/restore`).expect(409);
+      expect(restore.body).toMatchObject({ code: 'email_taken', field: 'email' });
+    });
+  });
+
+  describe('login rate limiting', () => {
+    const login = (email: string, password: string, address = '10.0.0.1') =>
+      request(app.getHttpServer()).post('/api/auth/login').set('X-Forwarded-For', address).send({ email, password });
+
+    it('refuses logins after too many failures for one email from one address, with Retry-After, even with the right password', async () => {
+      await createCaller(app, db.dataSource, 'target@example.org', 'user');
+      for (let i = 0; i < 2; i++) await login('target@example.org', 'guess').expect(401);
+      const limited = await login('target@example.org', PASSWORD).expect(429);
+      expect(limited.body).toEqual({ statusCode: 429, code: 'too_many_login_attempts', message: expect.stringMatching(/^Too many failed logins; try again in \d+ s$/) });
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(500);
+      // Another user's login is not affected.
+      await login('user@example.org', PASSWORD).expect(200);
+    });
+
+    it('counts one address across many emails too (password spraying)', async () => {
+      for (let i = 0; i < 20; i++) await login(`spray${i}@example.org`, 'guess', '10.0.0.9').expect(401);
+      await login('user@example.org', PASSWORD, '10.0.0.9').expect(429);
+    });
+  });
+});

@@ -1,0 +1,222 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { mkdtemp, chmod, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SecretBox } from '@sheaf/crypto';
+import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
+import { TEST_ENCRYPTION_KEY, createTestApp } from './app';
+import { as, createCaller, type Caller } from './fixtures';
+
+const box = SecretBox.fromBase64(TEST_ENCRYPTION_KEY);
+
+describe('configuration resources: secrets, lists, soft delete, audit, tests', () => {
+  let db: TestDatabase;
+  let app: NestExpressApplication;
+  let admin: Caller;
+  let dir: string;
+
+  const a = () => as(app, admin);
+  const sealedOf = async (table: string, column: string, id: string): Promise<string> =>
+    ((await db.dataSource.query(`SELECT ${column} AS v FROM ${table} WHERE id = $1`, [id])) as Array<{ v: string }>)[0].v;
+  const auditOf = async (entityType: string, entityId: string) =>
+    (await a().get(`/api/audit?entityType=${entityType}&entityId=${entityId}`).expect(200)).body.items as Array<{ action: string; before: unknown; after: unknown; actor: string }>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await createTestApp(db.url, '127.0.0.1:1');
+    admin = await createCaller(app, db.dataSource, 'admin@example.org', 'admin');
+    dir = await mkdtemp(join(tmpdir(), 'sheaf-api-test-'));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('secrets are write-only and encrypted at rest', () => {
+    it('seals a service-account password, never returns it, keeps it when an update omits it, replaces it when given', async () => {
+      const created = await a().post('/api/service-accounts', { name: 'scopes', domain: 'LAB', username: 'svc', password: 'hunter2-secret' }).expect(201);
+      expect(JSON.stringify(created.body)).not.toContain('hunter2');
+      expect(created.body).toMatchObject({ name: 'scopes', domain: 'LAB', username: 'svc', hasPassword: true });
+      const sealed = await sealedOf('service_accounts', 'password_sealed', created.body.id);
+      expect(sealed).toMatch(/^v1:/);
+      expect(box.open(sealed)).toBe('hunter2-secret');
+
+      await a().patch(`/api/service-accounts/${created.body.id}`, { username: 'svc2' }).expect(200);
+      expect(await sealedOf('service_accounts', 'password_sealed', created.body.id)).toBe(sealed);
+      await a().patch(`/api/service-accounts/${created.body.id}`, { password: 'new-secret-value' }).expect(200);
+      expect(box.open(await sealedOf('service_accounts', 'password_sealed', created.body.id))).toBe('new-secret-value');
+
+      const got = await a().get(`/api/service-accounts/${created.body.id}`).expect(200);
+      const listed = await a().get('/api/service-accounts').expect(200);
+      for (const body of [got.body, listed.body]) expect(JSON.stringify(body)).not.toMatch(/hunter2|new-secret-value|v1:/);
+      const audit = await auditOf('service_account', created.body.id);
+      expect(audit.map((e) => e.action)).toEqual(['service_account.updated', 'service_account.updated', 'service_account.created']);
+      expect(JSON.stringify(audit)).not.toMatch(/hunter2|new-secret-value|v1:/);
+      expect(audit[0].after).toMatchObject({ password: '***', passwordChanged: true });
+      expect(audit[1].before).toMatchObject({ username: 'svc', password: '***' });
+      expect(audit[1].after).toMatchObject({ username: 'svc2', password: '***' });
+    });
+
+    it('seals an S3 secret key and a webhook signing key the same way', async () => {
+      const storage = await a()
+        .post('/api/storage-locations', { name: 's3-archive', type: 's3', config: { bucket: 'archive', endpoint: 'http://127.0.0.1:9000', accessKeyId: 'AKIA1' }, secret: 's3-secret-key' })
+        .expect(201);
+      expect(storage.body).toMatchObject({ hasSecret: true, config: { bucket: 'archive', accessKeyId: 'AKIA1' } });
+      expect(box.open(await sealedOf('storage_locations', 'secret_sealed', storage.body.id))).toBe('s3-secret-key');
+      await a().patch(`/api/storage-locations/${storage.body.id}`, { name: 's3-archive-2' }).expect(200);
+      expect(box.open(await sealedOf('storage_locations', 'secret_sealed', storage.body.id))).toBe('s3-secret-key');
+
+      const hook = await a()
+        .post('/api/hooks', { name: 'lims', phase: 'post', kind: 'webhook', config: { url: 'https://lims.example.org/hook' }, secret: 'webhook-signing-key-1' })
+        .expect(201);
+      expect(hook.body.hasSecret).toBe(true);
+      expect(box.open(await sealedOf('hooks', 'secret_sealed', hook.body.id))).toBe('webhook-signing-key-1');
+      const everything = JSON.stringify([(await a().get('/api/storage-locations').expect(200)).body, (await a().get('/api/hooks').expect(200)).body, (await a().get('/api/audit?limit=200').expect(200)).body]);
+      expect(everything).not.toMatch(/s3-secret-key|webhook-signing-key|v1:/);
+      expect((await a().post('/api/hooks', { name: 'f', phase: 'pre', kind: 'filter', config: { include: ['**'] }, secret: 'x'.repeat(20) }).expect(400)).body.field).toBe('secret');
+    });
+  });
+
+  describe('lists', () => {
+    it('pages with a stable order and a total', async () => {
+      for (const name of ['delta', 'alpha', 'charlie', 'bravo', 'echo']) await a().post('/api/groups', { name: `pg-${name}` }).expect(201);
+      const pages = await Promise.all([0, 2, 4].map((offset) => a().get(`/api/groups?q=pg-&limit=2&offset=${offset}`).expect(200)));
+      expect(pages.map((p) => p.body.total)).toEqual([5, 5, 5]);
+      expect(pages.map((p) => p.body.limit)).toEqual([2, 2, 2]);
+      expect(pages.flatMap((p) => p.body.items.map((g: { name: string }) => g.name))).toEqual(['pg-alpha', 'pg-bravo', 'pg-charlie', 'pg-delta', 'pg-echo']);
+      const defaults = await a().get('/api/groups').expect(200);
+      expect(defaults.body).toMatchObject({ limit: 50, offset: 0 });
+    });
+
+    it('filters with validated parameters', async () => {
+      await a().post('/api/instruments', { name: 'filter-on', sourceType: 'local', sourceConfig: { path: '/data/on' } }).expect(201);
+      await a().post('/api/instruments', { name: 'filter-off', sourceType: 'local', sourceConfig: { path: '/data/off' }, enabled: false }).expect(201);
+      const off = await a().get('/api/instruments?q=filter-&enabled=false').expect(200);
+      expect(off.body.items.map((i: { name: string }) => i.name)).toEqual(['filter-off']);
+    });
+  });
+
+  describe('soft delete and restore', () => {
+    it('hides a deleted instrument, lists it among the deleted, restores it, and audits each step with before and after', async () => {
+      const created = await a().post('/api/instruments', { name: 'soft-1', sourceType: 'local', sourceConfig: { path: '/data/soft' } }).expect(201);
+      const id = created.body.id as string;
+      await a().patch(`/api/instruments/${id}`, { description: 'Cryo-EM', minAgeSeconds: 120 }).expect(200);
+      await a().delete(`/api/instruments/${id}`).expect(200);
+      expect((await a().get('/api/instruments?q=soft-').expect(200)).body.total).toBe(0);
+      expect((await a().get('/api/instruments?q=soft-&deleted=true').expect(200)).body.items[0]).toMatchObject({ id, deletedAt: expect.any(String) });
+      await a().patch(`/api/instruments/${id}`, { description: 'x' }).expect(404);
+      await a().post(`/api/instruments/${id}/restore`).expect(200);
+      await a().post(`/api/instruments/${id}/restore`).expect(404);
+      expect((await a().get('/api/instruments?q=soft-').expect(200)).body.total).toBe(1);
+
+      const audit = await auditOf('instrument', id);
+      expect(audit.map((e) => e.action)).toEqual(['instrument.restored', 'instrument.deleted', 'instrument.updated', 'instrument.created']);
+      expect(audit[2]).toMatchObject({
+        actor: 'admin@example.org',
+        before: expect.objectContaining({ description: '', minAgeSeconds: 60 }),
+        after: expect.objectContaining({ description: 'Cryo-EM', minAgeSeconds: 120 }),
+      });
+      expect(audit[3].before).toBeNull();
+    });
+
+    it('refuses to delete what is still in use, naming why', async () => {
+      const storage = await a().post('/api/storage-locations', { name: 'in-use', type: 'posix', config: { path: dir } }).expect(201);
+      const account = await a().post('/api/service-accounts', { name: 'in-use', username: 'svc', password: 'pw' }).expect(201);
+      const instrument = await a()
+        .post('/api/instruments', {
+          name: 'uses-both',
+          sourceType: 'smb',
+          sourceConfig: { host: 'scope-pc.lab', share: 'data' },
+          serviceAccountId: account.body.id,
+          destinations: [{ storageLocationId: storage.body.id, pathTemplate: '{instrument}/{dir}/{stem}{ext}' }],
+        })
+        .expect(201);
+      expect(instrument.body.destinations).toEqual([
+        { storageLocationId: storage.body.id, storageLocationName: 'in-use', storageType: 'posix', pathTemplate: '{instrument}/{dir}/{stem}{ext}' },
+      ]);
+      expect((await a().delete(`/api/storage-locations/${storage.body.id}`).expect(409)).body.code).toBe('in_use');
+      expect((await a().delete(`/api/service-accounts/${account.body.id}`).expect(409)).body.code).toBe('in_use');
+      await db.dataSource.query(`INSERT INTO schedules (instrument_id, cron) VALUES ($1, '0 1 * * *')`, [instrument.body.id]);
+      expect((await a().delete(`/api/instruments/${instrument.body.id}`).expect(409)).body.code).toBe('has_schedules');
+    });
+
+    it('answers 409 naming the field for a duplicate name', async () => {
+      await a().post('/api/groups', { name: 'Unique-Name' }).expect(201);
+      const dup = await a().post('/api/groups', { name: 'unique-name' }).expect(409);
+      expect(dup.body).toEqual({ statusCode: 409, code: 'name_taken', message: 'Another group has this name', field: 'name' });
+    });
+  });
+
+  describe('connection tests', () => {
+    it('reports a writable posix folder as ok, and a missing or read-only one as not ok', async () => {
+      const test = async (path: string) => {
+        const created = await a().post('/api/storage-locations', { name: `t-${path}`, type: 'posix', config: { path } }).expect(201);
+        return (await a().post(`/api/storage-locations/${created.body.id}/test`).expect(200)).body;
+      };
+      expect(await test(dir)).toEqual({ ok: true, message: `${dir} exists and is writable`, durationMs: expect.any(Number) });
+      expect(await test(join(dir, 'missing'))).toMatchObject({ ok: false, message: `${join(dir, 'missing')} does not exist` });
+      const readOnly = join(dir, 'read-only');
+      await mkdir(readOnly);
+      await chmod(readOnly, 0o555);
+      if (process.getuid?.() !== 0) expect(await test(readOnly)).toMatchObject({ ok: false, message: expect.stringContaining('is not writable') });
+    });
+
+    it('lists an instrument source with rclone', async () => {
+      const source = join(dir, 'source');
+      await mkdir(join(source, 'grid1'), { recursive: true });
+      await writeFile(join(source, 'grid1', 'image 1.tif'), 'pixels');
+      const instrument = await a().post('/api/instruments', { name: 'listable', sourceType: 'local', sourceConfig: { path: source } }).expect(201);
+      const res = await a().post(`/api/instruments/${instrument.body.id}/test`).expect(200);
+      expect(res.body).toEqual({ ok: true, message: 'listed 1 file(s)', durationMs: expect.any(Number), sample: [{ path: 'grid1/image 1.tif', size: 6, modTime: expect.any(String) }] });
+      const gone = await a().post('/api/instruments', { name: 'unlistable', sourceType: 'local', sourceConfig: { path: join(dir, 'nope') } }).expect(201);
+      expect((await a().post(`/api/instruments/${gone.body.id}/test`).expect(200)).body).toMatchObject({ ok: false });
+    });
+  });
+
+  describe('hooks', () => {
+    it('serves every kind with its phases and JSON Schema', async () => {
+      const kinds = (await a().get('/api/hooks/kinds').expect(200)).body as Array<{ kind: string; phases: string[]; schema: { $schema: string }; usesSecret: boolean }>;
+      expect(kinds.map((k) => k.kind)).toEqual(['filter', 'metadata', 'access', 'webhook', 'command']);
+      expect(kinds.find((k) => k.kind === 'filter')).toMatchObject({ phases: ['pre'], usesSecret: false, schema: { $schema: 'https://json-schema.org/draft/2020-12/schema' } });
+      expect(kinds.find((k) => k.kind === 'webhook')?.usesSecret).toBe(true);
+    });
+
+    it('validates a config against its kind, also on update', async () => {
+      const hook = await a().post('/api/hooks', { name: 'names', phase: 'pre', kind: 'metadata', config: { rules: [{ source: 'filename', pattern: '^(?<sample>S\\d+)_' }] } }).expect(201);
+      const bad = await a().patch(`/api/hooks/${hook.body.id}`, { config: { rules: [{ source: 'filename', pattern: 'no-groups' }] } }).expect(400);
+      expect(bad.body).toEqual({ statusCode: 400, code: 'validation_failed', field: 'config.rules[0].pattern', message: 'config.rules[0].pattern has no named group such as (?<sample>...)' });
+      await a().post('/api/hooks', { name: 'grant', phase: 'post', kind: 'access', config: {} }).expect(400);
+    });
+  });
+
+  describe('notifications', () => {
+    it('counts unread, marks read, marks all read and dismisses, per user', async () => {
+      const [instrument] = (await db.dataSource.query(`INSERT INTO instruments (name, source_type, source_config) VALUES ('noisy', 'local', '{"path": "/x"}') RETURNING id`)) as Array<{ id: string }>;
+      const runs = (await db.dataSource.query(
+        `INSERT INTO harvest_runs (instrument_id, status, trigger, error, files_failed) VALUES
+           ($1, 'failed', 'manual', 'the source is unreachable', 0),
+           ($1, 'failed', 'manual', '2 file(s) failed verification or copy', 2),
+           ($1, 'failed', 'manual', 'AccessDenied: bad key', 0) RETURNING id`,
+        [instrument.id],
+      )) as Array<{ id: string }>;
+      const other = await createCaller(app, db.dataSource, 'other-admin@example.org', 'admin');
+      const list = async (caller: Caller = admin) => (await as(app, caller).get('/api/notifications').expect(200)).body.items as Array<{ id: string; kind: string; runId: string; readAt: string | null }>;
+      const ours = (await list()).filter((n) => runs.some((r) => r.id === n.runId));
+      expect(ours.map((n) => n.kind).sort()).toEqual(['credentials_rejected', 'run_failed', 'verification_failed']);
+      const count = async (caller: Caller = admin) => (await as(app, caller).get('/api/notifications/unread-count').expect(200)).body.count as number;
+      const before = await count();
+      await a().post(`/api/notifications/${ours[0].id}/read`).expect(200);
+      expect(await count()).toBe(before - 1);
+      expect((await a().get('/api/notifications?unread=false').expect(200)).body.items.map((n: { id: string }) => n.id)).toContain(ours[0].id);
+      await a().post(`/api/notifications/${ours[1].id}/dismiss`).expect(200);
+      expect((await list()).map((n) => n.id)).not.toContain(ours[1].id);
+      expect((await a().post('/api/notifications/read-all').expect(200)).body.count).toBe(before - 2);
+      expect(await count()).toBe(0);
+      // Another admin's state is their own.
+      expect(await count(other)).toBe(before);
+      expect((await list(other)).map((n) => n.id)).toContain(ours[1].id);
+    });
+  });
+});

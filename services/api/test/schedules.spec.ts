@@ -1,0 +1,195 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Client, Connection, ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
+import { startTemporalDevServer, type TemporalDevServer } from '@sheaf/local-infra';
+import { createTestDatabase, freePort, makeTempDir, temporalCliPath, type TempDir, type TestDatabase } from '@sheaf/test-harness';
+import { createTestApp } from './app';
+import { as, createCaller, createInstrumentRow, type Caller } from './fixtures';
+
+const temporalId = (scheduleId: string) => `sheaf-schedule-${scheduleId}`;
+
+describe('schedules kept in sync with Temporal Schedules (real Temporal dev server)', () => {
+  let db: TestDatabase;
+  let dir: TempDir;
+  let port: number;
+  let temporal: TemporalDevServer | undefined;
+  let connection: Connection;
+  let client: Client;
+  let app: NestExpressApplication;
+  let admin: Caller;
+  let instrumentId: string;
+
+  const startTemporal = async () => {
+    temporal = await startTemporalDevServer({
+      binary: temporalCliPath(),
+      dbFile: `${dir.path}/temporal.db`,
+      port,
+      uiPort: await freePort(),
+      namespace: 'default',
+      log: () => undefined,
+    });
+  };
+  const stopTemporal = async () => {
+    await temporal?.stop();
+    temporal = undefined;
+  };
+  const describeInTemporal = (scheduleId: string): Promise<ScheduleDescription> => client.schedule.getHandle(temporalId(scheduleId)).describe();
+  /** Temporal's list is eventually consistent: wait until `check` holds. */
+  const eventually = async <T>(read: () => Promise<T>, check: (value: T) => boolean): Promise<T> => {
+    let value = await read();
+    for (let attempt = 0; attempt < 50 && !check(value); attempt++) {
+      await new Promise((r) => setTimeout(r, 200));
+      value = await read();
+    }
+    return value;
+  };
+
+  beforeAll(async () => {
+    [db, dir, port] = await Promise.all([createTestDatabase(), makeTempDir(), freePort()]);
+    await startTemporal();
+    connection = await Connection.connect({ address: `127.0.0.1:${port}` });
+    client = new Client({ connection });
+    app = await createTestApp(db.url, `127.0.0.1:${port}`, { TEMPORAL_CALL_TIMEOUT_MS: '2500' });
+    admin = await createCaller(app, db.dataSource, 'admin@example.org', 'admin');
+    instrumentId = (await createInstrumentRow(db.dataSource, 'krios-1')).id;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await connection?.close();
+    await stopTemporal();
+    await db?.drop();
+    await dir?.cleanup();
+  });
+
+  it('creates the Temporal Schedule with the cron, time zone and overlap SKIP, and lists it', async () => {
+    const res = await as(app, admin).post('/api/schedules', { instrumentId, cron: '30 2 * * mon-fri', timezone: 'Europe/Berlin' }).expect(201);
+    expect(res.body).toMatchObject({ synced: true, syncError: null, cron: '30 2 * * mon-fri', timezone: 'Europe/Berlin', enabled: true });
+    const description = await describeInTemporal(res.body.id);
+    expect(description.spec.timezone).toBe('Europe/Berlin');
+    expect(description.spec.calendars).toEqual([
+      expect.objectContaining({
+        minute: [{ start: 30, end: 30, step: 1 }],
+        hour: [{ start: 2, end: 2, step: 1 }],
+        dayOfWeek: [{ start: 'MONDAY', end: 'FRIDAY', step: 1 }],
+      }),
+    ]);
+    expect(description.policies.overlap).toBe('SKIP');
+    expect(description.state.paused).toBe(false);
+    expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'harvest', taskQueue: 'harvest' });
+    const listed = await eventually(
+      async () => {
+        const ids: string[] = [];
+        for await (const s of client.schedule.list()) ids.push(s.scheduleId);
+        return ids;
+      },
+      (ids) => ids.includes(temporalId(res.body.id)),
+    );
+    expect(listed).toContain(temporalId(res.body.id));
+
+    const detail = await as(app, admin).get(`/api/schedules/${res.body.id}`).expect(200);
+    expect(detail.body.nextRunTimes.length).toBeGreaterThan(0);
+  });
+
+  it('pauses and resumes with enabled, and follows a cron change', async () => {
+    const { body } = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 3 * * *' }).expect(201);
+    await as(app, admin).patch(`/api/schedules/${body.id}`, { enabled: false }).expect(200);
+    expect((await describeInTemporal(body.id)).state.paused).toBe(true);
+    const resumed = await as(app, admin).patch(`/api/schedules/${body.id}`, { enabled: true, cron: '15 4 * * *' }).expect(200);
+    expect(resumed.body.synced).toBe(true);
+    const description = await describeInTemporal(body.id);
+    expect(description.state.paused).toBe(false);
+    expect(description.spec.calendars?.[0]).toMatchObject({ minute: [{ start: 15, end: 15, step: 1 }], hour: [{ start: 4, end: 4, step: 1 }] });
+  });
+
+  it('deletes the Temporal Schedule on delete and creates it again on restore', async () => {
+    const { body } = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 5 * * *' }).expect(201);
+    await as(app, admin).delete(`/api/schedules/${body.id}`).expect(200);
+    await expect(describeInTemporal(body.id)).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    await as(app, admin).post(`/api/schedules/${body.id}/restore`).expect(200);
+    expect((await describeInTemporal(body.id)).spec.calendars?.[0]).toMatchObject({ hour: [{ start: 5, end: 5, step: 1 }] });
+  });
+
+  it('"run now" while the schedule’s harvest is running does not start a second one', async () => {
+    // No worker polls the task queue, so the first triggered harvest stays running.
+    const { body } = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 6 1 1 *' }).expect(201);
+    const first = await as(app, admin).post(`/api/schedules/${body.id}/run`).expect(200);
+    expect(first.body).toMatchObject({ started: true });
+    const running = await eventually(() => describeInTemporal(body.id), (d) => d.info.runningActions.length === 1);
+    expect(running.info.runningActions).toHaveLength(1);
+
+    await as(app, admin).post(`/api/schedules/${body.id}/run`).expect(200);
+    const after = await eventually(() => describeInTemporal(body.id), (d) => d.info.numActionsSkippedOverlap >= 1);
+    expect(after.info.numActionsSkippedOverlap).toBeGreaterThanOrEqual(1);
+    expect(after.info.runningActions).toHaveLength(1);
+    expect(after.info.recentActions).toHaveLength(1);
+    await client.workflow.getHandle(after.info.runningActions[0].workflow.workflowId).terminate('test cleanup');
+  });
+
+  it('"run now" while an ad-hoc harvest of the instrument is running starts nothing', async () => {
+    const { body } = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 7 1 1 *' }).expect(201);
+    const [run] = (await db.dataSource.query(
+      `INSERT INTO harvest_runs (instrument_id, status, trigger) VALUES ($1, 'running', 'api') RETURNING id`,
+      [instrumentId],
+    )) as Array<{ id: string }>;
+    try {
+      const res = await as(app, admin).post(`/api/schedules/${body.id}/run`).expect(200);
+      expect(res.body).toEqual({ started: false, message: 'A harvest of krios-1 is already running', activeRunId: run.id });
+      expect((await describeInTemporal(body.id)).info.recentActions).toHaveLength(0);
+    } finally {
+      await db.dataSource.query(`UPDATE harvest_runs SET status = 'succeeded' WHERE id = $1`, [run.id]);
+    }
+  });
+
+  it('backfills a past range with overlap SKIP', async () => {
+    const { body } = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 * * * *', enabled: false }).expect(201);
+    const to = new Date();
+    const from = new Date(to.getTime() - 3 * 3600_000);
+    await as(app, admin).post(`/api/schedules/${body.id}/backfill`, { from: from.toISOString(), to: to.toISOString() }).expect(200);
+    // Three hourly slots, each skipped while the previous harvest (no worker) still runs: one starts.
+    const description = await eventually(() => describeInTemporal(body.id), (d) => d.info.recentActions.length >= 1);
+    expect(description.info.recentActions).toHaveLength(1);
+    for (const action of description.info.runningActions) await client.workflow.getHandle(action.workflow.workflowId).terminate('test cleanup');
+    await as(app, admin).post(`/api/schedules/${body.id}/backfill`, { from: to.toISOString(), to: from.toISOString() }).expect(400);
+  });
+
+  it('saves a schedule as not synced while Temporal is down; a re-sync, then start-up reconciliation, fix it', async () => {
+    await stopTemporal();
+    try {
+      const created = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 8 * * *' }).expect(201);
+      expect(created.body).toMatchObject({ synced: false, syncError: expect.stringContaining('Temporal is unreachable') });
+      const update = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 9 * * *' }).expect(201);
+      await as(app, admin).post(`/api/schedules/${created.body.id}/sync`).expect(503);
+      const unsynced = await as(app, admin).get('/api/schedules?synced=false').expect(200);
+      expect(unsynced.body.items.map((s: { id: string }) => s.id).sort()).toEqual([created.body.id, update.body.id].sort());
+
+      await startTemporal();
+      const synced = await eventually(
+        () => as(app, admin).post(`/api/schedules/${created.body.id}/sync`),
+        (res) => res.status === 200,
+      );
+      expect(synced.body).toMatchObject({ synced: true, syncError: null });
+      expect((await describeInTemporal(created.body.id)).spec.calendars?.[0]).toMatchObject({ hour: [{ start: 8, end: 8, step: 1 }] });
+
+      // The other row is left to start-up reconciliation: the API restarts and syncs it.
+      await app.close();
+      app = await createTestApp(db.url, `127.0.0.1:${port}`, { TEMPORAL_CALL_TIMEOUT_MS: '2500' });
+      const row = await eventually(
+        () => as(app, admin).get(`/api/schedules/${update.body.id}`),
+        (res) => res.body.synced === true,
+      );
+      expect(row.body.synced).toBe(true);
+      expect((await describeInTemporal(update.body.id)).spec.calendars?.[0]).toMatchObject({ hour: [{ start: 9, end: 9, step: 1 }] });
+    } finally {
+      if (!temporal) await startTemporal();
+    }
+  });
+
+  it('refuses invalid cron expressions and time zones with 400 naming the field, saving nothing', async () => {
+    const before = await as(app, admin).get('/api/schedules').expect(200);
+    const bad = await as(app, admin).post('/api/schedules', { instrumentId, cron: '61 * * * *' }).expect(400);
+    expect(bad.body).toEqual({ statusCode: 400, code: 'validation_failed', field: 'cron', message: "cron minute: '61' is not a valid minute (0-59)" });
+    const zone = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 1 * * *', timezone: 'Mars/Olympus' }).expect(400);
+    expect(zone.body.field).toBe('timezone');
+    expect((await as(app, admin).get('/api/schedules').expect(200)).body.total).toBe(before.body.total);
+  });
+});

@@ -1,0 +1,153 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
+import { renderOpenApi } from '../src/openapi';
+import { createTestApp } from './app';
+import { as, createCaller, type Caller } from './fixtures';
+
+const HUGE = 'x'.repeat(10_000);
+const UUID = '4f1c2a9e-3b7d-4c1e-9a2b-5d6e7f8a9b0c';
+/** Rows the cases refer to, created with these ids before the cases run. */
+const INSTRUMENT = '0b7e4c1a-58f2-4d0e-8c3b-1a2b3c4d5e6f';
+const SCHEDULE = '7d9a2f10-6c4b-4e3a-9f1d-2b3c4d5e6f70';
+
+interface BadInput {
+  what: string;
+  method: 'get' | 'post' | 'patch';
+  url: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  field: string;
+}
+
+describe('bad input is a 400 naming the field, never a 500', () => {
+  let db: TestDatabase;
+  let app: NestExpressApplication;
+  let admin: Caller;
+  const instrumentId = INSTRUMENT;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // Temporal is unreachable: nothing here may get as far as calling it.
+    app = await createTestApp(db.url, '127.0.0.1:1', { TEMPORAL_CALL_TIMEOUT_MS: '500' });
+    admin = await createCaller(app, db.dataSource, 'admin@example.org', 'admin');
+    await db.dataSource.query(`INSERT INTO instruments (id, name, source_type, source_config) VALUES ($1, 'krios-1', 'local', '{"path": "/data"}')`, [INSTRUMENT]);
+    await db.dataSource.query(`INSERT INTO schedules (id, instrument_id, cron) VALUES ($1, $2, '0 1 * * *')`, [SCHEDULE, INSTRUMENT]);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  const user = (extra: object = {}) => ({ email: 'new@example.org', displayName: 'New', password: 'password-123', ...extra });
+  const instrument = (extra: object = {}) => ({ name: 'new-1', sourceType: 'local', sourceConfig: { path: '/data' }, ...extra });
+  const storage = (extra: object = {}) => ({ name: 'store', type: 'posix', config: { path: '/srv/archive' }, ...extra });
+
+  const cases: BadInput[] = [
+    // Wrong types
+    { what: 'a number for an email', method: 'post', url: '/api/users', body: user({ email: 42 }), field: 'email' },
+    { what: 'an array for a name', method: 'post', url: '/api/groups', body: { name: ['a'] }, field: 'name' },
+    { what: 'a number for a password', method: 'post', url: '/api/service-accounts', body: { name: 'sa', username: 'u', password: 12 }, field: 'password' },
+    { what: 'a string for an integer', method: 'post', url: '/api/instruments', body: instrument({ minAgeSeconds: '60' }), field: 'minAgeSeconds' },
+    { what: 'a string for a boolean', method: 'post', url: '/api/instruments', body: instrument({ enabled: 'yes' }), field: 'enabled' },
+    { what: 'a string for an object', method: 'post', url: '/api/storage-locations', body: storage({ config: 'path=/x' }), field: 'config' },
+    { what: 'a number for a cron', method: 'post', url: '/api/schedules', body: { instrumentId, cron: 5 }, field: 'cron' },
+    { what: 'an object for a destination list', method: 'post', url: '/api/instruments', body: instrument({ destinations: { storageLocationId: UUID } }), field: 'destinations' },
+    { what: 'null for a required field', method: 'post', url: '/api/groups', body: { name: null }, field: 'name' },
+    // Unknown fields, including trying to set a role on oneself
+    { what: 'an unknown field', method: 'post', url: '/api/users', body: user({ isAdmin: true }), field: 'isAdmin' },
+    { what: 'a role in one’s own profile', method: 'patch', url: '/api/auth/me', body: { role: 'admin' }, field: 'role' },
+    { what: 'a type change of a storage location', method: 'patch', url: `/api/storage-locations/${UUID}`, body: { type: 's3' }, field: 'type' },
+    { what: 'an unknown nested field', method: 'post', url: '/api/instruments', body: instrument({ destinations: [{ storageLocationId: UUID, extra: 1 }] }), field: 'destinations.0.extra' },
+    { what: 'an unknown config key', method: 'post', url: '/api/storage-locations', body: storage({ config: { path: '/x', mode: 755 } }), field: 'config.mode' },
+    { what: 'an unknown query parameter', method: 'get', url: '/api/files?owner=me', field: 'owner' },
+    // Huge strings
+    { what: 'a 10k-character display name', method: 'post', url: '/api/users', body: user({ displayName: HUGE }), field: 'displayName' },
+    { what: 'a 10k-character group name', method: 'post', url: '/api/groups', body: { name: HUGE }, field: 'name' },
+    { what: 'a 10k-character path in a config', method: 'post', url: '/api/storage-locations', body: storage({ config: { path: `/${HUGE}` } }), field: 'config.path' },
+    { what: 'a 10k-character cron', method: 'post', url: '/api/schedules', body: { instrumentId, cron: HUGE }, field: 'cron' },
+    { what: 'a 10k-character path search', method: 'get', url: `/api/files?path=${HUGE}`, field: 'path' },
+    { what: 'a 10k-character hook pattern', method: 'post', url: '/api/hooks', body: { name: 'h', phase: 'pre', kind: 'metadata', config: { rules: [{ source: 'path', pattern: HUGE }] } }, field: 'config.rules[0].pattern' },
+    { what: 'a 300-character Idempotency-Key', method: 'post', url: '/api/harvests', body: { instrumentId }, headers: { 'Idempotency-Key': 'k'.repeat(300) }, field: 'Idempotency-Key' },
+    // Invalid cron and time zones
+    { what: 'a cron in words', method: 'post', url: '/api/schedules', body: { instrumentId, cron: 'every day at 2' }, field: 'cron' },
+    { what: 'a cron with minute 60', method: 'post', url: '/api/schedules', body: { instrumentId, cron: '60 * * * *' }, field: 'cron' },
+    { what: 'a six-field cron', method: 'post', url: '/api/schedules', body: { instrumentId, cron: '0 0 1 * * *' }, field: 'cron' },
+    { what: 'an invalid cron in an update', method: 'patch', url: `/api/schedules/${UUID}`, body: { cron: '* * 32 * *' }, field: 'cron' },
+    { what: 'an unknown time zone', method: 'post', url: '/api/schedules', body: { instrumentId, cron: '0 1 * * *', timezone: 'Europe/Atlantis' }, field: 'timezone' },
+    { what: 'a backfill that ends before it starts', method: 'post', url: `/api/schedules/${SCHEDULE}/backfill`, body: { from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' }, field: 'to' },
+    // Invalid UUIDs and ids, in paths, bodies and queries
+    { what: 'a non-UUID path id', method: 'get', url: '/api/instruments/123', field: 'id' },
+    { what: 'a non-UUID member id', method: 'get', url: '/api/users/not-a-uuid', field: 'id' },
+    { what: 'a non-UUID body id', method: 'post', url: '/api/harvests', body: { instrumentId: 'krios-1' }, field: 'instrumentId' },
+    { what: 'a non-UUID destination', method: 'post', url: '/api/instruments', body: instrument({ destinations: [{ storageLocationId: 'archive' }] }), field: 'destinations.0.storageLocationId' },
+    { what: 'a non-UUID query filter', method: 'get', url: '/api/harvests?instrumentId=krios-1', field: 'instrumentId' },
+    { what: 'a non-numeric notification id', method: 'post', url: '/api/notifications/abc/read', field: 'id' },
+    // Enums, ranges, formats
+    { what: 'an unknown role', method: 'post', url: '/api/users', body: user({ role: 'root' }), field: 'role' },
+    { what: 'an unknown storage type', method: 'post', url: '/api/storage-locations', body: storage({ type: 'ftp' }), field: 'type' },
+    { what: 'an unknown token scope', method: 'post', url: '/api/auth/tokens', body: { name: 't', scope: 'write' }, field: 'scope' },
+    { what: 'an unknown run status filter', method: 'get', url: '/api/harvests?status=done', field: 'status' },
+    { what: 'a relative storage path', method: 'post', url: '/api/storage-locations', body: storage({ config: { path: 'srv/archive' } }), field: 'config.path' },
+    { what: 'an S3 location without its secret', method: 'post', url: '/api/storage-locations', body: storage({ type: 's3', config: { bucket: 'archive', accessKeyId: 'AKIA' } }), field: 'secret' },
+    { what: 'an SMB source without a service account', method: 'post', url: '/api/instruments', body: instrument({ sourceType: 'smb', sourceConfig: { host: 'scope-pc', share: 'data' } }), field: 'serviceAccountId' },
+    { what: 'an instrument name with spaces', method: 'post', url: '/api/instruments', body: instrument({ name: 'my scope' }), field: 'name' },
+    { what: 'a path template leaving the destination', method: 'post', url: '/api/instruments', body: instrument({ destinations: [{ storageLocationId: UUID, pathTemplate: '../{path}' }] }), field: 'destinations.0.pathTemplate' },
+    { what: 'a webhook without a signing secret', method: 'post', url: '/api/hooks', body: { name: 'w', phase: 'post', kind: 'webhook', config: { url: 'https://lims.example.org/in' } }, field: 'secret' },
+    { what: 'a filter hook after the copy', method: 'post', url: '/api/hooks', body: { name: 'f', phase: 'post', kind: 'filter', config: {} }, field: 'phase' },
+    { what: 'a regex that does not compile', method: 'post', url: '/api/hooks', body: { name: 'm', phase: 'pre', kind: 'metadata', config: { rules: [{ source: 'path', pattern: '(?<x>' }] } }, field: 'config.rules[0].pattern' },
+    { what: 'limit 0', method: 'get', url: '/api/files?limit=0', field: 'limit' },
+    { what: 'limit in words', method: 'get', url: '/api/instruments?limit=ten', field: 'limit' },
+    { what: 'a huge limit', method: 'get', url: '/api/audit?limit=100000', field: 'limit' },
+    { what: 'a negative offset', method: 'get', url: '/api/users?offset=-1', field: 'offset' },
+    { what: 'a date in words', method: 'get', url: '/api/files?from=yesterday', field: 'from' },
+    { what: 'a boolean filter in words', method: 'get', url: '/api/instruments?enabled=maybe', field: 'enabled' },
+    { what: 'something that is not an ARK', method: 'get', url: '/api/files?ark=doi:10.1000/182', field: 'ark' },
+    { what: 'a short SHA-256', method: 'get', url: '/api/files?sha256=abc', field: 'sha256' },
+    { what: 'a metadata value without a key', method: 'get', url: '/api/files?metaValue=S1', field: 'metaValue' },
+  ];
+
+  it.each(cases)('$what → 400 naming $field', async ({ method, url, body, headers, field }) => {
+    let call = as(app, admin)[method](url, body as object);
+    for (const [name, value] of Object.entries(headers ?? {})) call = call.set(name, value);
+    const res = await call;
+    expect({ status: res.status, field: res.body.field }).toEqual({ status: 400, field });
+    expect(res.body).toEqual({ statusCode: 400, code: 'validation_failed', message: expect.any(String), field });
+    expect(res.body.message.length).toBeLessThan(400);
+  });
+
+  it('refuses a body over the size limit with 413, not 500', async () => {
+    const res = await as(app, admin).post('/api/groups', { name: 'big', description: 'x'.repeat(200_000) });
+    expect(res.status).toBe(413);
+    expect(res.body).toEqual({ statusCode: 413, code: 'payload_too_large', message: expect.any(String) });
+  });
+
+  /**
+   * Every operation in the OpenAPI document, every body property replaced in turn by values of
+   * the wrong shape: whatever the answer, it is not a 5xx.
+   */
+  it('answers garbage in every body field of every operation without a 5xx', async () => {
+    const document = JSON.parse(await renderOpenApi()) as {
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { $ref?: string } }> } }>>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    const garbage: unknown[] = [null, 42, -1, true, 'x', HUGE, [], [HUGE], {}, { $gt: '' }];
+    const failures: string[] = [];
+    for (const [path, operations] of Object.entries(document.paths)) {
+      // The resolver has no body; /ready is 503 by design while Temporal is down.
+      if (path.startsWith('/ark') || path === '/ready') continue;
+      for (const [method, operation] of Object.entries(operations)) {
+        const ref = operation.requestBody?.content['application/json']?.schema.$ref;
+        const properties = ref ? Object.keys(document.components.schemas[ref.split('/').pop()!].properties ?? {}) : [];
+        const url = path.replace(/\{[^}]+\}/g, UUID);
+        const bodies = properties.length ? properties.flatMap((p) => garbage.map((value) => ({ [p]: value }))) : [undefined];
+        for (const body of bodies) {
+          const res = await request(app.getHttpServer())[method as 'post'](url).set('Authorization', admin.auth).send(body as object);
+          if (res.status >= 500) failures.push(`${method.toUpperCase()} ${path} ${(JSON.stringify(body) ?? '').slice(0, 80)} → ${res.status} ${JSON.stringify(res.body)}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});

@@ -1,0 +1,235 @@
+/** Timed harvests, timed rclone runs, and where a harvest's time went. */
+import { spawn, spawnSync } from 'node:child_process';
+import { InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity } from '@sheaf/db';
+import { startHarvest } from '@sheaf/harvests';
+import type { HarvestResult } from '@sheaf/workflows';
+import type { BenchStack, BenchWorker } from './stack';
+import type { ProfileTotals } from './worker-profile';
+
+/** Flushes dirty pages so one timed run does not pay for the previous one's writes. */
+export function flush(): void {
+  spawnSync('sync', { stdio: 'ignore' });
+}
+
+/** An instrument reading a local folder (no quiet period) with one POSIX destination. */
+export async function createInstrument(stack: BenchStack, name: string, source: string, destination: string): Promise<string> {
+  const db = stack.dataSource;
+  const instrument = await db
+    .getRepository(InstrumentEntity)
+    .save({ name, sourceType: 'local', sourceConfig: { path: source }, minAgeSeconds: 0 });
+  const storage = await db.getRepository(StorageLocationEntity).save({ name: `${name}-storage`, type: 'posix', config: { path: destination } });
+  await db.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
+  return instrument.id;
+}
+
+export interface TimedHarvest {
+  seconds: number;
+  /** Wall clock when startHarvest was called, ms since the epoch. */
+  startedAtMs: number;
+  runId: string;
+  workflowId: string;
+  /** The first execution's run id (later ones follow by continue-as-new). */
+  firstExecutionRunId: string;
+  result: HarvestResult;
+}
+
+/** startHarvest, then the workflow's result (following continue-as-new runs); wall time of both. */
+export async function timedHarvest(stack: BenchStack, worker: BenchWorker, instrumentId: string): Promise<TimedHarvest> {
+  const startedAtMs = Date.now();
+  const started = performance.now();
+  const run = await startHarvest({
+    dataSource: stack.dataSource,
+    client: stack.client,
+    taskQueue: worker.taskQueue,
+    instrumentId,
+    trigger: 'manual',
+    tuning: { window: stack.tuning.window },
+  });
+  const result = (await stack.client.workflow.getHandle(run.workflowId).result()) as HarvestResult;
+  return {
+    seconds: (performance.now() - started) / 1000,
+    startedAtMs,
+    runId: run.runId,
+    workflowId: run.workflowId,
+    firstExecutionRunId: run.temporalRunId,
+    result,
+  };
+}
+
+export interface TimedCommand {
+  seconds: number;
+  exitCode: number | null;
+  stderrTail: string;
+}
+
+/** Runs a command with stdout discarded; wall time from spawn to exit. */
+export function timedCommand(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<TimedCommand> {
+  return new Promise((resolveRun, reject) => {
+    const started = performance.now();
+    const child = spawn(command, [...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4000);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolveRun({ seconds: (performance.now() - started) / 1000, exitCode: code, stderrTail: stderr.trim() }));
+  });
+}
+
+// ---- Temporal histories ----
+
+interface EventLike {
+  eventType?: unknown;
+  eventTime?: { seconds?: { toNumber(): number } | number | null; nanos?: number | null } | null;
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null; input?: unknown } | null;
+  activityTaskStartedEventAttributes?: { scheduledEventId?: unknown } | null;
+  activityTaskCompletedEventAttributes?: { scheduledEventId?: unknown } | null;
+  activityTaskFailedEventAttributes?: { scheduledEventId?: unknown } | null;
+  workflowExecutionContinuedAsNewEventAttributes?: { newExecutionRunId?: string | null } | null;
+  eventId?: unknown;
+}
+
+function ms(t: EventLike['eventTime']): number {
+  if (!t) return 0;
+  const s = t.seconds;
+  const seconds = typeof s === 'number' ? s : s ? s.toNumber() : 0;
+  return seconds * 1000 + (t.nanos ?? 0) / 1e6;
+}
+
+const idOf = (v: unknown) => String(v);
+
+export interface ActivitySpan {
+  name: string;
+  scheduledMs: number;
+  startedMs: number;
+  closedMs: number;
+  failed: boolean;
+}
+
+export interface ExecutionStats {
+  runId: string;
+  events: number;
+}
+
+export interface HistoryStats {
+  executions: ExecutionStats[];
+  /** Executions the visibility store listed for the workflow id (`WorkflowId = "..."`). */
+  listed: number;
+  activities: ActivitySpan[];
+}
+
+/**
+ * Every execution of a workflow id, first to last (following continue-as-new), with its event
+ * count and its activities' timings; cross-checked against the visibility list.
+ */
+export async function historyStats(stack: BenchStack, workflowId: string, firstExecutionRunId: string): Promise<HistoryStats> {
+  const executions: ExecutionStats[] = [];
+  const activities: ActivitySpan[] = [];
+  let runId: string | undefined = firstExecutionRunId;
+  while (runId) {
+    const history = await stack.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const events = (history.events ?? []) as EventLike[];
+    executions.push({ runId, events: events.length });
+    const scheduled = new Map<string, { name: string; at: number }>();
+    const started = new Map<string, number>();
+    let next: string | undefined;
+    for (const e of events) {
+      if (e.activityTaskScheduledEventAttributes) {
+        scheduled.set(idOf(e.eventId), { name: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at: ms(e.eventTime) });
+      } else if (e.activityTaskStartedEventAttributes) {
+        started.set(idOf(e.activityTaskStartedEventAttributes.scheduledEventId), ms(e.eventTime));
+      } else if (e.activityTaskCompletedEventAttributes || e.activityTaskFailedEventAttributes) {
+        const key = idOf((e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes)!.scheduledEventId);
+        const s = scheduled.get(key);
+        if (s) {
+          activities.push({ name: s.name, scheduledMs: s.at, startedMs: started.get(key) ?? s.at, closedMs: ms(e.eventTime), failed: !!e.activityTaskFailedEventAttributes });
+        }
+      } else if (e.workflowExecutionContinuedAsNewEventAttributes) {
+        next = e.workflowExecutionContinuedAsNewEventAttributes.newExecutionRunId ?? undefined;
+      }
+    }
+    runId = next;
+  }
+  // Visibility is eventually consistent: give it a few seconds to list every execution.
+  let listed = 0;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const runs = new Set<string>();
+    for await (const execution of stack.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.add(execution.runId);
+    listed = runs.size;
+    if (listed >= executions.length) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return { executions, listed, activities };
+}
+
+// ---- Where the time went ----
+
+export interface Breakdown {
+  /** startHarvest → the workflow's beginRun done (run row started_at), s. */
+  startToBegin: number;
+  /** The discover activity (listing into staging + planning SQL), s. */
+  discover: number;
+  batches: number;
+  /** First batch start → last batch end, s. */
+  batchWall: number;
+  batchMean: number;
+  batchMax: number;
+  /** Mean wall time of a batch's rclone copy (from transfers.duration_ms), s. */
+  copyMean: number;
+  /** Mean time a batch activity waited between scheduled and started, s. */
+  queueMean: number;
+  /** Last batch end → the workflow closed, s. */
+  finish: number;
+  /** Sum of batch activity durations ÷ batch wall time: how many batches ran at once on average. */
+  concurrency: number;
+  /** Sum of batch activity durations, s. */
+  batchSum: number;
+  /** The worker's timed calls during the harvest (worker-profile.ts), seconds summed over calls. */
+  calls: Record<string, { calls: number; s: number }>;
+}
+
+/** What the worker's timed calls cost between two snapshots. */
+export function profileDiff(before: ProfileTotals, after: ProfileTotals): Breakdown['calls'] {
+  const out: Breakdown['calls'] = {};
+  for (const [label, a] of Object.entries(after)) {
+    const b = before[label] ?? { calls: 0, ms: 0 };
+    if (a.calls > b.calls) out[label] = { calls: a.calls - b.calls, s: (a.ms - b.ms) / 1000 };
+  }
+  return out;
+}
+
+export async function breakdown(stack: BenchStack, harvest: TimedHarvest, history: HistoryStats, calls: Breakdown['calls']): Promise<Breakdown> {
+  const clientStartMs = harvest.startedAtMs;
+  const spans = history.activities;
+  const discover = spans.filter((s) => s.name === 'discover' && !s.failed);
+  const batches = spans.filter((s) => s.name === 'processBatch' && !s.failed);
+  const begin = spans.find((s) => s.name === 'beginRun');
+  const finish = spans.filter((s) => s.name === 'finishRun').at(-1);
+  const copies: Array<{ copy_ms: string }> = await stack.dataSource.query(
+    `SELECT max(t.duration_ms) AS copy_ms
+     FROM transfers t JOIN harvest_items hi ON hi.run_id = t.run_id AND hi.file_version_id = t.file_version_id
+     WHERE t.run_id = $1 GROUP BY hi.batch_no`,
+    [harvest.runId],
+  );
+  const durations = batches.map((b) => (b.closedMs - b.startedMs) / 1000);
+  const firstBatch = Math.min(...batches.map((b) => b.startedMs));
+  const lastBatch = Math.max(...batches.map((b) => b.closedMs));
+  const batchWall = batches.length ? (lastBatch - firstBatch) / 1000 : 0;
+  const sum = durations.reduce((a, b) => a + b, 0);
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  return {
+    startToBegin: begin ? (begin.closedMs - clientStartMs) / 1000 : NaN,
+    discover: discover.length ? (discover.at(-1)!.closedMs - discover[0].startedMs) / 1000 : 0,
+    batches: batches.length,
+    batchWall,
+    batchMean: mean(durations),
+    batchMax: durations.length ? Math.max(...durations) : 0,
+    copyMean: mean(copies.map((c) => Number(c.copy_ms) / 1000)),
+    queueMean: mean(batches.map((b) => (b.startedMs - b.scheduledMs) / 1000)),
+    finish: finish ? (finish.closedMs - (batches.length ? lastBatch : (discover.at(-1)?.closedMs ?? finish.scheduledMs))) / 1000 : NaN,
+    concurrency: batchWall > 0 ? sum / batchWall : 0,
+    batchSum: sum,
+    calls,
+  };
+}

