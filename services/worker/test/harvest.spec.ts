@@ -87,7 +87,8 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     return { instrument, sourceDir, roots, landed: (i = 0) => readTree(join(roots[i], name)) };
   }
 
-  async function runHarvest(instrumentId: string, options: { batchFiles?: number } = {}) {
+  /** A worker on its own task queue, with the test's database and real rclone. */
+  async function startWorker(options: { batchFiles?: number; transfers?: number } = {}) {
     const taskQueue = `test-${randomUUID()}`;
     const worker = await createHarvestWorker({
       connection: env.nativeConnection,
@@ -99,9 +100,14 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
         rcloneBinary: requireTool('rclone', process.env),
         ark: { mint: () => mintArk({ naan: '99999', shoulder: 'fk4' }) },
         batch: { maxFiles: options.batchFiles ?? 1000, maxBytes: 1024 ** 3 },
-        transfers: 4,
+        transfers: options.transfers ?? 4,
       },
     });
+    return { worker, taskQueue };
+  }
+
+  async function runHarvest(instrumentId: string, options: { batchFiles?: number } = {}) {
+    const { worker, taskQueue } = await startWorker(options);
     const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId, trigger: 'api' });
     const handle = env.client.workflow.getHandle(started.workflowId);
     // Queries need a worker, so ask while it still runs.
@@ -266,20 +272,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     await writeTree(sourceDir, files);
     // rclone takes its flags from the environment as well: slow copies leave time to cancel.
     process.env.RCLONE_BWLIMIT = '8M';
-    const taskQueue = `test-${randomUUID()}`;
-    const worker = await createHarvestWorker({
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
-      taskQueue,
-      workflowBundle: bundle,
-      activities: {
-        dataSource: db.dataSource,
-        rcloneBinary: requireTool('rclone', process.env),
-        ark: { mint: () => mintArk({ naan: '99999', shoulder: 'fk4' }) },
-        batch: { maxFiles: 2, maxBytes: 1024 ** 3 },
-        transfers: 2,
-      },
-    });
+    const { worker, taskQueue } = await startWorker({ batchFiles: 2, transfers: 2 });
     try {
       const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId: instrument.id, trigger: 'api' });
       const handle = env.client.workflow.getHandle(started.workflowId);
@@ -316,20 +309,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
   it('creates its own run row when a Temporal Schedule starts it, once per execution', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'scheduled.txt': 'tick' });
-    const taskQueue = `test-${randomUUID()}`;
-    const worker = await createHarvestWorker({
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
-      taskQueue,
-      workflowBundle: bundle,
-      activities: {
-        dataSource: db.dataSource,
-        rcloneBinary: requireTool('rclone', process.env),
-        ark: { mint: () => mintArk({ naan: '99999', shoulder: 'fk4' }) },
-        batch: { maxFiles: 100, maxBytes: 1024 ** 3 },
-        transfers: 2,
-      },
-    });
+    const { worker, taskQueue } = await startWorker();
     // What a schedule's action carries: a placeholder run id and the schedule's instrument.
     const workflowId = `harvest-${instrument.name}-scheduled-2026-11-23T12:00:00Z`;
     const result = await worker.runUntil(
