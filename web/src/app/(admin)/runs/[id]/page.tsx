@@ -71,12 +71,12 @@ export default async function RunPage({
                         {t.path}
                       </MuiLink>
                     </TableCell>
-                    <TableCell>{t.storageLocationName}</TableCell>
+                    <TableCell sx={{ whiteSpace: 'nowrap' }}>{t.storageLocationName}</TableCell>
                     <TableCell>{t.attempt}</TableCell>
                     <TableCell>
                       <StatusChip status={t.status} /> {t.error ?? ''}
                     </TableCell>
-                    <TableCell align="right">{formatBytes(t.bytes)}</TableCell>
+                    <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>{formatBytes(t.bytes)}</TableCell>
                     <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(t.createdAt)}</TableCell>
                   </TableRow>
                 ))}
