@@ -2,6 +2,7 @@ import 'server-only';
 
 import type { ApiError, LoginRequest, LoginResponse, UserSummary } from '@sheaf/contracts';
 
+import { OPERATIONS, operationPath, type OperationId, type OperationParams, type OperationResponse } from './api-types';
 import { serverConfig } from './server-config';
 
 /** What a call to the API came to; transport failures are a value, not an exception. */
@@ -53,17 +54,27 @@ async function callApi<T>(path: string, init: RequestInit): Promise<ApiResult<T>
   };
 }
 
-export function login(credentials: LoginRequest): Promise<ApiResult<LoginResponse>> {
-  return callApi<LoginResponse>('/api/auth/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify(credentials),
+/** Calls one operation of the generated client; `accessToken` becomes the Bearer token. */
+export function callOperation<K extends OperationId>(
+  operation: K,
+  params: OperationParams<K>,
+  accessToken?: string,
+): Promise<ApiResult<OperationResponse<K>>> {
+  const { body, headers } = params as { body?: unknown; headers?: Record<string, string> };
+  const requestHeaders: Record<string, string> = { accept: 'application/json', ...headers };
+  if (accessToken) requestHeaders.authorization = `Bearer ${accessToken}`;
+  if (body !== undefined) requestHeaders['content-type'] = 'application/json';
+  return callApi<OperationResponse<K>>(operationPath(operation, params), {
+    method: OPERATIONS[operation].method,
+    headers: requestHeaders,
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
 }
 
+export function login(credentials: LoginRequest): Promise<ApiResult<LoginResponse>> {
+  return callOperation('login', { body: credentials });
+}
+
 export function fetchCurrentUser(accessToken: string): Promise<ApiResult<UserSummary>> {
-  return callApi<UserSummary>('/api/auth/me', {
-    method: 'GET',
-    headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-  });
+  return callOperation('getCurrentUser', {}, accessToken);
 }

@@ -11,7 +11,7 @@ import Toolbar from '@mui/material/Toolbar';
 import Typography from '@mui/material/Typography';
 
 import { LogoutButton } from './logout-button';
-import { NAVIGATION } from './navigation';
+import { navigationFor } from './navigation';
 
 export function DashboardShell({ user, children }: { user: UserSummary; children: ReactNode }) {
   return (
@@ -26,8 +26,8 @@ export function DashboardShell({ user, children }: { user: UserSummary; children
           >
             Sheaf
           </Typography>
-          <Box component="nav" aria-label="Main" sx={{ display: 'flex', gap: 0.5, flexGrow: 1 }}>
-            {NAVIGATION.map((item) => (
+          <Box component="nav" aria-label="Main" sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5, flexGrow: 1 }}>
+            {navigationFor(user.role).map((item) => (
               <Button key={item.href} component={Link} href={item.href} color="inherit">
                 {item.label}
               </Button>

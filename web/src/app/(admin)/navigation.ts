@@ -2,6 +2,19 @@
 export interface NavigationItem {
   href: string;
   label: string;
+  /** Hidden from users; the API refuses them anyway (403/404). */
+  adminOnly?: boolean;
 }
 
-export const NAVIGATION: readonly NavigationItem[] = [{ href: '/', label: 'Dashboard' }];
+export const NAVIGATION: readonly NavigationItem[] = [
+  { href: '/', label: 'Dashboard' },
+  { href: '/instruments', label: 'Instruments' },
+  { href: '/runs', label: 'Runs' },
+  { href: '/files', label: 'Files' },
+  { href: '/users', label: 'Users', adminOnly: true },
+  { href: '/audit', label: 'Audit', adminOnly: true },
+];
+
+export function navigationFor(role: string): readonly NavigationItem[] {
+  return NAVIGATION.filter((item) => !item.adminOnly || role === 'admin');
+}

@@ -1,0 +1,131 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import MuiLink from '@mui/material/Link';
+import Paper from '@mui/material/Paper';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import TextField from '@mui/material/TextField';
+
+import { EmptyState } from '@/components/empty-state';
+import { PageHeader } from '@/components/page-header';
+import { Pager } from '@/components/pager';
+import { StatusChip } from '@/components/status-chip';
+import { load } from '@/lib/api';
+import { dayBoundary, formatBytes, formatDateTime, offsetParam, param } from '@/lib/format';
+
+export const metadata: Metadata = { title: 'Files' };
+
+const LIMIT = 50;
+
+export default async function FilesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const params = await searchParams;
+  const filters = {
+    name: param(params, 'name'),
+    path: param(params, 'path'),
+    ark: param(params, 'ark'),
+    instrumentId: param(params, 'instrumentId'),
+    from: param(params, 'from'),
+    to: param(params, 'to'),
+  };
+  const offset = offsetParam(params);
+  const [page, instruments] = await Promise.all([
+    load('searchFiles', {
+      query: {
+        name: filters.name || undefined,
+        path: filters.path || undefined,
+        ark: filters.ark || undefined,
+        instrumentId: /^[0-9a-f-]{36}$/i.test(filters.instrumentId) ? filters.instrumentId : undefined,
+        from: dayBoundary(filters.from, false),
+        to: dayBoundary(filters.to, true),
+        limit: LIMIT,
+        offset,
+      },
+    }),
+    load('listInstruments', { query: { limit: 200 } }),
+  ]);
+  const filtered = Object.values(filters).some(Boolean);
+
+  return (
+    <>
+      <PageHeader title="Files" subtitle="Harvested file versions, searched on the server." />
+      <Box
+        component="form"
+        action="/files"
+        role="search"
+        aria-label="Search files"
+        sx={{ display: 'grid', gap: 1.5, mb: 2, gridTemplateColumns: { xs: '1fr', sm: '1fr 1fr', md: 'repeat(3, 1fr)' } }}
+      >
+        <TextField name="name" label="Name" size="small" defaultValue={filters.name} />
+        <TextField name="path" label="Path contains" size="small" defaultValue={filters.path} />
+        <TextField name="ark" label="ARK" size="small" defaultValue={filters.ark} placeholder="ark:…" slotProps={{ inputLabel: { shrink: true } }} />
+        <TextField select name="instrumentId" label="Instrument" size="small" defaultValue={filters.instrumentId} slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}>
+          <option value="">All instruments</option>
+          {instruments.items.map((i) => (
+            <option key={i.id} value={i.id}>
+              {i.name}
+            </option>
+          ))}
+        </TextField>
+        <TextField type="date" name="from" label="Acquired from" size="small" defaultValue={filters.from} slotProps={{ inputLabel: { shrink: true } }} />
+        <TextField type="date" name="to" label="Acquired to" size="small" defaultValue={filters.to} slotProps={{ inputLabel: { shrink: true } }} />
+        <Box sx={{ display: 'flex', gap: 1 }}>
+          <Button type="submit" variant="outlined">
+            Search
+          </Button>
+          {filtered && (
+            <Button component={Link} href="/files">
+              Clear
+            </Button>
+          )}
+        </Box>
+      </Box>
+      {page.items.length === 0 ? (
+        <EmptyState message={filtered ? 'No file matches this search.' : 'No files harvested yet.'} />
+      ) : (
+        <TableContainer component={Paper} variant="outlined">
+          <Table size="small" aria-label="Files">
+            <TableHead>
+              <TableRow>
+                <TableCell>Path</TableCell>
+                <TableCell>Instrument</TableCell>
+                <TableCell align="right">Size</TableCell>
+                <TableCell>Version</TableCell>
+                <TableCell>Status</TableCell>
+                <TableCell>ARK</TableCell>
+                <TableCell>Acquired</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {page.items.map((f) => (
+                <TableRow key={f.id}>
+                  <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>
+                    <MuiLink component={Link} href={`/files/${f.id}`}>
+                      {f.path}
+                    </MuiLink>
+                  </TableCell>
+                  <TableCell>{f.instrumentName}</TableCell>
+                  <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
+                    {formatBytes(f.size)}
+                  </TableCell>
+                  <TableCell>{f.version}</TableCell>
+                  <TableCell>
+                    <StatusChip status={f.status} />
+                  </TableCell>
+                  <TableCell sx={{ fontFamily: 'monospace', whiteSpace: 'nowrap' }}>{f.ark ?? '—'}</TableCell>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(f.mtime)}</TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      )}
+      <Pager basePath="/files" params={filters} total={page.total} limit={page.limit} offset={page.offset} />
+    </>
+  );
+}

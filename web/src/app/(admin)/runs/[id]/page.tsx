@@ -1,0 +1,91 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import MuiLink from '@mui/material/Link';
+import Paper from '@mui/material/Paper';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+
+import { EmptyState } from '@/components/empty-state';
+import { PageHeader, Section } from '@/components/page-header';
+import { Pager } from '@/components/pager';
+import { StatusChip } from '@/components/status-chip';
+import { load } from '@/lib/api';
+import { formatBytes, formatDateTime, offsetParam } from '@/lib/format';
+
+import { RunLive } from './run-live';
+
+export const metadata: Metadata = { title: 'Run' };
+
+const LIMIT = 50;
+
+export default async function RunPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const { id } = await params;
+  const offset = offsetParam(await searchParams);
+  const [run, transfers] = await Promise.all([
+    load('getHarvest', { path: { id } }),
+    load('listTransfers', { query: { runId: id, limit: LIMIT, offset } }),
+  ]);
+
+  return (
+    <>
+      <PageHeader
+        title={`Run of ${run.instrumentName}`}
+        subtitle={
+          <MuiLink component={Link} href={`/instruments/${run.instrumentId}`}>
+            Instrument {run.instrumentName}
+          </MuiLink>
+        }
+      />
+      <RunLive initial={run} />
+      <Section title="Per-file outcomes (copy attempts)">
+        {transfers.items.length === 0 ? (
+          <EmptyState message="No copy attempts recorded for this run yet." />
+        ) : (
+          <TableContainer component={Paper} variant="outlined">
+            <Table size="small" aria-label="Per-file outcomes">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Path</TableCell>
+                  <TableCell>Destination</TableCell>
+                  <TableCell>Attempt</TableCell>
+                  <TableCell>Outcome</TableCell>
+                  <TableCell align="right">Bytes</TableCell>
+                  <TableCell>When</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {transfers.items.map((t) => (
+                  <TableRow key={t.id}>
+                    <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>
+                      <MuiLink component={Link} href={`/files/${t.fileVersionId}`}>
+                        {t.path}
+                      </MuiLink>
+                    </TableCell>
+                    <TableCell sx={{ whiteSpace: 'nowrap' }}>{t.storageLocationName}</TableCell>
+                    <TableCell>{t.attempt}</TableCell>
+                    <TableCell>
+                      <StatusChip status={t.status} /> {t.error ?? ''}
+                    </TableCell>
+                    <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>{formatBytes(t.bytes)}</TableCell>
+                    <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(t.createdAt)}</TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </TableContainer>
+        )}
+        <Pager basePath={`/runs/${id}`} params={{}} total={transfers.total} limit={transfers.limit} offset={transfers.offset} />
+      </Section>
+    </>
+  );
+}

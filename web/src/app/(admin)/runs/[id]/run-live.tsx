@@ -1,0 +1,155 @@
+'use client';
+
+import { useState } from 'react';
+import { useRouter } from 'next/navigation';
+import type { ApiError } from '@sheaf/contracts';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Paper from '@mui/material/Paper';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
+
+import { EmptyState } from '@/components/empty-state';
+import { Section } from '@/components/page-header';
+import { ProgressLine } from '@/components/progress-line';
+import { StatusChip } from '@/components/status-chip';
+import type { HarvestRunDetailDto } from '@/lib/api-types';
+import { formatBytes, formatCount, formatDateTime } from '@/lib/format';
+import { usePolling } from '@/lib/use-polling';
+
+const ACTIVE = new Set(['pending', 'running']);
+
+/** The live part of a run page: status, overall and per-destination progress, failures, cancel. */
+export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
+  const router = useRouter();
+  const [active, setActive] = useState(ACTIVE.has(initial.status));
+  const { data: run, stale } = usePolling(`/bff/runs/${initial.id}`, initial, active);
+  const [cancelling, setCancelling] = useState(false);
+  const [cancelError, setCancelError] = useState<string | null>(null);
+  if (active && !ACTIVE.has(run.status)) {
+    setActive(false);
+    router.refresh();
+  }
+
+  async function cancel() {
+    setCancelling(true);
+    setCancelError(null);
+    try {
+      const response = await fetch(`/bff/runs/${run.id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      if (!response.ok) {
+        const body = (await response.json().catch(() => null)) as ApiError | null;
+        setCancelError(body?.message ?? `Cancelling failed (${response.status}).`);
+      }
+    } catch {
+      setCancelError('The portal could not be reached. Try again.');
+    } finally {
+      setCancelling(false);
+    }
+  }
+
+  return (
+    <>
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: 2, flexWrap: 'wrap', mb: 3 }} aria-live="polite">
+        <StatusChip status={run.status} />
+        <Typography variant="body2" color="text.secondary">
+          Phase {run.phase} · {run.trigger} · started {formatDateTime(run.startedAt ?? run.createdAt)}
+          {run.finishedAt && ` · finished ${formatDateTime(run.finishedAt)}`}
+        </Typography>
+        <Box sx={{ flexGrow: 1 }} />
+        {run.temporalUrl && (
+          <Button href={run.temporalUrl} target="_blank" rel="noopener noreferrer" variant="text">
+            Open in Temporal UI
+          </Button>
+        )}
+        {ACTIVE.has(run.status) && (
+          <Button color="error" variant="outlined" onClick={() => void cancel()} loading={cancelling}>
+            Cancel run
+          </Button>
+        )}
+      </Box>
+      {cancelError && (
+        <Alert severity="error" role="alert" sx={{ mb: 2 }}>
+          {cancelError}
+        </Alert>
+      )}
+      {stale && (
+        <Alert severity="warning" sx={{ mb: 2 }}>
+          Live updates are paused: the portal cannot reach the API. Retrying…
+        </Alert>
+      )}
+      {run.error && (
+        <Alert severity="error" sx={{ mb: 3 }}>
+          {run.error}
+        </Alert>
+      )}
+
+      <Section title="Progress">
+        <Paper variant="outlined" sx={{ p: 2 }}>
+          <ProgressLine label="Files" done={run.filesDone} total={run.filesTotal} text={`${formatCount(run.filesDone)} / ${formatCount(run.filesTotal)}`} />
+          <ProgressLine label="Bytes" done={run.bytesDone} total={run.bytesTotal} text={`${formatBytes(run.bytesDone)} / ${formatBytes(run.bytesTotal)}`} />
+          <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>
+            Discovered {formatCount(run.filesDiscovered)} files ({formatBytes(run.bytesDiscovered)}) · failed {formatCount(run.filesFailed)} · held{' '}
+            {formatCount(run.filesHeld)} · skipped {formatCount(run.filesSkipped)} · deferred {formatCount(run.filesDeferred)} · batches{' '}
+            {run.batchesDone}/{run.batchesTotal}
+          </Typography>
+        </Paper>
+      </Section>
+
+      <Section title="Destinations">
+        {run.destinations.length === 0 ? (
+          <EmptyState message="Nothing delivered yet." />
+        ) : (
+          <Paper variant="outlined" sx={{ p: 2 }}>
+            {run.destinations.map((d) => (
+              <Box key={d.storageLocationId} sx={{ mb: 1.5 }}>
+                <ProgressLine
+                  label={`${d.name} (${d.type})`}
+                  done={d.filesVerified}
+                  total={d.filesTotal}
+                  text={`${formatCount(d.filesVerified)} / ${formatCount(d.filesTotal)} verified, ${formatBytes(d.bytesVerified)}${d.attemptsFailed ? `, ${d.attemptsFailed} failed attempts` : ''}`}
+                />
+              </Box>
+            ))}
+          </Paper>
+        )}
+      </Section>
+
+      <Section title="Failed and held files">
+        {run.failures.length === 0 ? (
+          <EmptyState message="No failed or held files." />
+        ) : (
+          <TableContainer component={Paper} variant="outlined">
+            <Table size="small" aria-label="Failed and held files">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Path</TableCell>
+                  <TableCell>Status</TableCell>
+                  <TableCell>Reason</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {run.failures.map((f) => (
+                  <TableRow key={f.fileVersionId}>
+                    <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>
+                      <a href={`/files/${f.fileVersionId}`}>{f.path}</a>
+                    </TableCell>
+                    <TableCell>
+                      <StatusChip status={f.status} />
+                    </TableCell>
+                    <TableCell>{f.reason ?? '—'}</TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </TableContainer>
+        )}
+      </Section>
+    </>
+  );
+}

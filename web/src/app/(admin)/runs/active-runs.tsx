@@ -1,0 +1,61 @@
+'use client';
+
+import Link from 'next/link';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import MuiLink from '@mui/material/Link';
+import Paper from '@mui/material/Paper';
+import Stack from '@mui/material/Stack';
+import Typography from '@mui/material/Typography';
+
+import { EmptyState } from '@/components/empty-state';
+import { ProgressLine } from '@/components/progress-line';
+import { StatusChip } from '@/components/status-chip';
+import type { HarvestRunDto } from '@/lib/api-types';
+import { formatBytes, formatCount, formatDateTime } from '@/lib/format';
+import { usePolling } from '@/lib/use-polling';
+
+/** Runs in progress with live files/bytes bars, refreshed every 2 s from /bff/runs. */
+export function ActiveRuns({ initial }: { initial: HarvestRunDto[] }) {
+  const { data: runs, stale } = usePolling('/bff/runs', initial, true);
+  return (
+    <Box aria-live="polite">
+      {stale && (
+        <Alert severity="warning" sx={{ mb: 2 }}>
+          Live updates are paused: the portal cannot reach the API. Retrying…
+        </Alert>
+      )}
+      {runs.length === 0 ? (
+        <EmptyState message="No harvest is running right now." />
+      ) : (
+        <Stack spacing={2}>
+          {runs.map((run) => (
+            <Paper key={run.id} variant="outlined" sx={{ p: 2 }}>
+              <Box sx={{ display: 'flex', alignItems: 'center', gap: 1.5, mb: 1.5, flexWrap: 'wrap' }}>
+                <MuiLink component={Link} href={`/runs/${run.id}`} sx={{ fontWeight: 600 }}>
+                  {run.instrumentName}
+                </MuiLink>
+                <StatusChip status={run.status} />
+                <Typography variant="body2" color="text.secondary">
+                  {run.phase} · started {formatDateTime(run.startedAt ?? run.createdAt)}
+                </Typography>
+              </Box>
+              <ProgressLine
+                label="Files"
+                done={run.filesDone}
+                total={run.filesTotal}
+                text={`${formatCount(run.filesDone)} / ${formatCount(run.filesTotal)}`}
+              />
+              <ProgressLine
+                label="Bytes"
+                done={run.bytesDone}
+                total={run.bytesTotal}
+                text={`${formatBytes(run.bytesDone)} / ${formatBytes(run.bytesTotal)}`}
+              />
+            </Paper>
+          ))}
+        </Stack>
+      )}
+    </Box>
+  );
+}

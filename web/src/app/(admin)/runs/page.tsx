@@ -1,0 +1,133 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import MuiLink from '@mui/material/Link';
+import Paper from '@mui/material/Paper';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import TextField from '@mui/material/TextField';
+
+import { EmptyState } from '@/components/empty-state';
+import { PageHeader } from '@/components/page-header';
+import { Pager } from '@/components/pager';
+import { StatusChip } from '@/components/status-chip';
+import { load } from '@/lib/api';
+import { dayBoundary, formatBytes, formatCount, formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
+
+export const metadata: Metadata = { title: 'Runs' };
+
+const LIMIT = 50;
+const STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'skipped'] as const;
+
+export default async function RunsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const params = await searchParams;
+  const filters = {
+    instrumentId: param(params, 'instrumentId'),
+    status: param(params, 'status'),
+    from: param(params, 'from'),
+    to: param(params, 'to'),
+  };
+  const offset = offsetParam(params);
+  const [page, instruments] = await Promise.all([
+    load('listHarvests', {
+      query: {
+        instrumentId: /^[0-9a-f-]{36}$/i.test(filters.instrumentId) ? filters.instrumentId : undefined,
+        status: oneOf(filters.status, STATUSES),
+        from: dayBoundary(filters.from, false),
+        to: dayBoundary(filters.to, true),
+        limit: LIMIT,
+        offset,
+      },
+    }),
+    load('listInstruments', { query: { limit: 200 } }),
+  ]);
+  const filtered = Object.values(filters).some(Boolean);
+
+  return (
+    <>
+      <PageHeader title="Runs" subtitle="Harvest runs, newest first." />
+      <Box
+        component="form"
+        action="/runs"
+        role="search"
+        aria-label="Filter runs"
+        sx={{ display: 'grid', gap: 1.5, mb: 2, gridTemplateColumns: { xs: '1fr', md: '2fr 1fr 1fr 1fr auto' }, alignItems: 'center' }}
+      >
+        <TextField select name="instrumentId" label="Instrument" size="small" defaultValue={filters.instrumentId} slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}>
+          <option value="">All instruments</option>
+          {instruments.items.map((i) => (
+            <option key={i.id} value={i.id}>
+              {i.name}
+            </option>
+          ))}
+        </TextField>
+        <TextField select name="status" label="Status" size="small" defaultValue={filters.status} slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}>
+          <option value="">Any status</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </TextField>
+        <TextField type="date" name="from" label="From" size="small" defaultValue={filters.from} slotProps={{ inputLabel: { shrink: true } }} />
+        <TextField type="date" name="to" label="To" size="small" defaultValue={filters.to} slotProps={{ inputLabel: { shrink: true } }} />
+        <Box sx={{ display: 'flex', gap: 1 }}>
+          <Button type="submit" variant="outlined">
+            Filter
+          </Button>
+          {filtered && (
+            <Button component={Link} href="/runs">
+              Clear
+            </Button>
+          )}
+        </Box>
+      </Box>
+      {page.items.length === 0 ? (
+        <EmptyState message={filtered ? 'No run matches these filters.' : 'No harvest has run yet.'} />
+      ) : (
+        <TableContainer component={Paper} variant="outlined">
+          <Table size="small" aria-label="Runs">
+            <TableHead>
+              <TableRow>
+                <TableCell>Started</TableCell>
+                <TableCell>Instrument</TableCell>
+                <TableCell>Status</TableCell>
+                <TableCell>Trigger</TableCell>
+                <TableCell align="right">Files done / total</TableCell>
+                <TableCell align="right">Failed</TableCell>
+                <TableCell align="right">Bytes</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {page.items.map((run) => (
+                <TableRow key={run.id}>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                    <MuiLink component={Link} href={`/runs/${run.id}`}>
+                      {formatDateTime(run.startedAt ?? run.createdAt)}
+                    </MuiLink>
+                  </TableCell>
+                  <TableCell>{run.instrumentName}</TableCell>
+                  <TableCell>
+                    <StatusChip status={run.status} />
+                  </TableCell>
+                  <TableCell>{run.trigger}</TableCell>
+                  <TableCell align="right">
+                    {formatCount(run.filesDone)} / {formatCount(run.filesTotal)}
+                  </TableCell>
+                  <TableCell align="right">{formatCount(run.filesFailed)}</TableCell>
+                  <TableCell align="right">{formatBytes(run.bytesDone)}</TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      )}
+      <Pager basePath="/runs" params={filters} total={page.total} limit={page.limit} offset={page.offset} />
+    </>
+  );
+}

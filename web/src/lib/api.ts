@@ -1,0 +1,27 @@
+import 'server-only';
+
+import { cookies } from 'next/headers';
+import { notFound, redirect } from 'next/navigation';
+
+import { callOperation, type ApiResult } from './api-server';
+import type { OperationId, OperationParams, OperationResponse } from './api-types';
+import { SESSION_COOKIE } from './session-cookie';
+
+/** One API call as the signed-in user (the token never leaves the server). */
+export async function api<K extends OperationId>(operation: K, params: OperationParams<K>): Promise<ApiResult<OperationResponse<K>>> {
+  const token = (await cookies()).get(SESSION_COOKIE)?.value;
+  return callOperation(operation, params, token);
+}
+
+/**
+ * For pages: the data, or the right page instead. An expired session goes to the login page,
+ * what the API refuses or hides (403, 404) is "not found", anything else reaches the error boundary.
+ */
+export async function load<K extends OperationId>(operation: K, params: OperationParams<K>): Promise<OperationResponse<K>> {
+  const result = await api(operation, params);
+  if (result.kind === 'ok') return result.data;
+  if (result.kind === 'unreachable') throw new Error('The Sheaf API cannot be reached. Please try again in a moment.');
+  if (result.error.statusCode === 401) redirect('/login?expired=1');
+  if (result.error.statusCode === 403 || result.error.statusCode === 404) notFound();
+  throw new Error(result.error.message);
+}

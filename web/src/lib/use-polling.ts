@@ -1,0 +1,41 @@
+'use client';
+
+import { useEffect, useState } from 'react';
+
+/**
+ * Re-reads a portal route handler every `intervalMs` while `active`; keeps the last good value.
+ * A 401 means the session ended: back to the login page.
+ */
+export function usePolling<T>(url: string, initial: T, active: boolean, intervalMs = 2000): { data: T; stale: boolean } {
+  const [data, setData] = useState(initial);
+  const [stale, setStale] = useState(false);
+
+  useEffect(() => {
+    if (!active) return;
+    let cancelled = false;
+    const timer = setInterval(() => {
+      void fetch(url, { cache: 'no-store' })
+        .then(async (response) => {
+          if (cancelled) return;
+          if (response.status === 401) {
+            window.location.assign('/login?expired=1');
+            return;
+          }
+          if (!response.ok) throw new Error(String(response.status));
+          setData((await response.json()) as T);
+          setStale(false);
+        })
+        .catch(() => {
+          if (!cancelled) setStale(true);
+        });
+    }, intervalMs);
+    return () => {
+      cancelled = true;
+      clearInterval(timer);
+    };
+  }, [url, active, intervalMs]);
+
+  useEffect(() => setData(initial), [initial]);
+
+  return { data, stale };
+}
