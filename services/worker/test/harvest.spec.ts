@@ -9,6 +9,7 @@ import {
   ArkEntity,
   FileDeliveryEntity,
   FileVersionEntity,
+  HarvestBatchEntity,
   HarvestRunEntity,
   HookEntity,
   InstrumentDestinationEntity,
@@ -88,7 +89,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
   }
 
   /** A worker on its own task queue, with the test's database and real rclone. */
-  async function startWorker(options: { batchFiles?: number; transfers?: number } = {}) {
+  async function startWorker(options: { batchFiles?: number; transfers?: number; mint?: () => string } = {}) {
     const taskQueue = `test-${randomUUID()}`;
     const worker = await createHarvestWorker({
       connection: env.nativeConnection,
@@ -98,7 +99,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
       activities: {
         dataSource: db.dataSource,
         rcloneBinary: requireTool('rclone', process.env),
-        ark: { mint: () => mintArk({ naan: '99999', shoulder: 'fk4' }) },
+        ark: { mint: options.mint ?? (() => mintArk({ naan: '99999', shoulder: 'fk4' })) },
         batch: { maxFiles: options.batchFiles ?? 1000, maxBytes: 1024 ** 3 },
         transfers: options.transfers ?? 4,
       },
@@ -106,7 +107,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     return { worker, taskQueue };
   }
 
-  async function runHarvest(instrumentId: string, options: { batchFiles?: number } = {}) {
+  async function runHarvest(instrumentId: string, options: { batchFiles?: number; mint?: () => string } = {}) {
     const { worker, taskQueue } = await startWorker(options);
     const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId, trigger: 'api' });
     const handle = env.client.workflow.getHandle(started.workflowId);
@@ -323,6 +324,25 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const runs = await db.dataSource.getRepository(HarvestRunEntity).findBy({ instrumentId: instrument.id });
     expect(runs).toEqual([expect.objectContaining({ trigger: 'schedule', workflowId, status: 'succeeded', filesDone: '1' })]);
     expect([...(await landed()).keys()]).toEqual(['scheduled.txt']);
+  });
+
+  it('draws again when a freshly minted ARK collides with an existing one', async () => {
+    const { instrument, sourceDir } = await instrumentWith();
+    await writeTree(sourceDir, { 'first.txt': '0' });
+    await runHarvest(instrument.id);
+    const [first] = await versionsOf(instrument.id);
+    const { ark: taken } = await db.dataSource.getRepository(ArkEntity).findOneByOrFail({ fileVersionId: first.id });
+    await writeTree(sourceDir, { 'one.txt': '1', 'two.txt': '2' });
+    // The first draws repeat an ARK another file already holds, then fresh ones follow.
+    const draws = [taken, taken];
+    const { outcome, started } = await runHarvest(instrument.id, { mint: () => draws.shift() ?? mintArk({ naan: '99999', shoulder: 'fk4' }) });
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 2 }) });
+    // Drawn again inside the batch, not left to a retry of the whole batch.
+    expect(await db.dataSource.getRepository(HarvestBatchEntity).findBy({ runId: started.runId })).toEqual([expect.objectContaining({ attempts: 1 })]);
+    const versions = await versionsOf(instrument.id);
+    const arks = await db.dataSource.getRepository(ArkEntity).find({ where: versions.map((v) => ({ fileVersionId: v.id })) });
+    expect(arks).toHaveLength(3);
+    expect(new Set(arks.map((a) => a.ark)).size).toBe(3);
   });
 
   it('does not start a second harvest of an instrument that is being harvested', async () => {

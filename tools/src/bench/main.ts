@@ -12,11 +12,16 @@ import { REPO_ROOT, startStack, type BenchStack } from './stack';
 
 const DEFAULT: ScenarioKey[] = ['small', 'large', 'reharvest'];
 
-const USAGE = `usage: npm run bench -- [small] [large] [reharvest] [million] [--quick] [--out FILE] [--keep]
+const USAGE = `usage: npm run bench -- [small] [large] [reharvest] [million] [--quick] [--repeat N] [--out FILE] [--keep]
   (no scenario: small large reharvest)
   --quick      sizes shrunk 10x, for a smoke run; writes no report unless --out is given
   --out FILE   where to write the report (default docs/BENCHMARKS.md; with --quick, none)
-  --keep       keep the temporary folder (trees, databases) for inspection`;
+  --repeat N   measured pairs per comparison (small, large, reharvest), alternating which side
+               goes first; the target is checked on the median ratio (default 3)
+  --keep       keep the temporary folder (trees, databases) for inspection
+environment: HARVEST_BATCH_FILES, HARVEST_BATCH_BYTES, HARVEST_BATCH_WINDOW, RCLONE_TRANSFERS as for
+  the worker (defaults from libs/config); SHEAF_BENCH_WORKER_NODE_ARGS adds node flags to the
+  worker (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")`;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const stamp = () => new Date().toISOString().slice(11, 19);
@@ -25,6 +30,7 @@ const log = (line: string) => say(`[${stamp()}] ${line}`);
 interface Options {
   scenarios: ScenarioKey[];
   quick: boolean;
+  repeat: number;
   keep: boolean;
   out?: string;
 }
@@ -34,9 +40,14 @@ function parseArgs(argv: string[]): Options {
   let quick = false;
   let keep = false;
   let out: string | undefined;
+  let repeat = 3;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') quick = true;
+    else if (arg === '--repeat') {
+      repeat = Number(argv[++i]);
+      if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat needs a whole number >= 1');
+    }
     else if (arg === '--keep') keep = true;
     else if (arg === '--out') {
       out = argv[++i];
@@ -49,7 +60,7 @@ function parseArgs(argv: string[]): Options {
     } else throw new Error(`unknown argument ${arg}\n${USAGE}`);
   }
   const ordered = SCENARIOS.filter((s) => scenarios.includes(s));
-  return { scenarios: ordered.length ? ordered : DEFAULT, quick, keep, out: out ?? (quick ? undefined : join(REPO_ROOT, 'docs', 'BENCHMARKS.md')) };
+  return { scenarios: ordered.length ? ordered : DEFAULT, quick, repeat, keep, out: out ?? (quick ? undefined : join(REPO_ROOT, 'docs', 'BENCHMARKS.md')) };
 }
 
 async function main(): Promise<number> {
@@ -73,7 +84,7 @@ async function main(): Promise<number> {
 
   const machine = describeMachine({ rclone: stack.rclone, temporal: stack.temporal });
   log(`machine: ${machine.cpus} CPUs, ${machine.cpuModel}, ${machine.memoryGiB.toFixed(1)} GiB; load ${machine.loadAtStart}; stack in ${stack.dir}`);
-  const ctx: BenchContext = { stack, scale: options.quick ? 10 : 1, keep: options.keep, log };
+  const ctx: BenchContext = { stack, scale: options.quick ? 10 : 1, repeat: options.repeat, keep: options.keep, log };
   const reports: ScenarioReport[] = [];
   const sections = new Map<ScenarioKey, string>();
   try {

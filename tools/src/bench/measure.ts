@@ -83,7 +83,7 @@ interface EventLike {
   eventType?: unknown;
   eventTime?: { seconds?: { toNumber(): number } | number | null; nanos?: number | null } | null;
   activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null; input?: unknown } | null;
-  activityTaskStartedEventAttributes?: { scheduledEventId?: unknown } | null;
+  activityTaskStartedEventAttributes?: { scheduledEventId?: unknown; attempt?: number | null; lastFailure?: { message?: string | null } | null } | null;
   activityTaskCompletedEventAttributes?: { scheduledEventId?: unknown } | null;
   activityTaskFailedEventAttributes?: { scheduledEventId?: unknown } | null;
   workflowExecutionContinuedAsNewEventAttributes?: { newExecutionRunId?: string | null } | null;
@@ -114,6 +114,8 @@ export interface ExecutionStats {
 
 export interface HistoryStats {
   executions: ExecutionStats[];
+  /** Activity attempts after a failure (retries are visible only as a later attempt number), with the failure. */
+  retries: Array<{ activity: string; attempt: number; failure: string }>;
   /** Executions the visibility store listed for the workflow id (`WorkflowId = "..."`). */
   listed: number;
   activities: ActivitySpan[];
@@ -126,6 +128,7 @@ export interface HistoryStats {
 export async function historyStats(stack: BenchStack, workflowId: string, firstExecutionRunId: string): Promise<HistoryStats> {
   const executions: ExecutionStats[] = [];
   const activities: ActivitySpan[] = [];
+  const retries: HistoryStats['retries'] = [];
   let runId: string | undefined = firstExecutionRunId;
   while (runId) {
     const history = await stack.client.workflow.getHandle(workflowId, runId).fetchHistory();
@@ -138,7 +141,11 @@ export async function historyStats(stack: BenchStack, workflowId: string, firstE
       if (e.activityTaskScheduledEventAttributes) {
         scheduled.set(idOf(e.eventId), { name: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at: ms(e.eventTime) });
       } else if (e.activityTaskStartedEventAttributes) {
-        started.set(idOf(e.activityTaskStartedEventAttributes.scheduledEventId), ms(e.eventTime));
+        const a = e.activityTaskStartedEventAttributes;
+        started.set(idOf(a.scheduledEventId), ms(e.eventTime));
+        if ((a.attempt ?? 1) > 1) {
+          retries.push({ activity: scheduled.get(idOf(a.scheduledEventId))?.name ?? '?', attempt: a.attempt ?? 0, failure: a.lastFailure?.message ?? '' });
+        }
       } else if (e.activityTaskCompletedEventAttributes || e.activityTaskFailedEventAttributes) {
         const key = idOf((e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes)!.scheduledEventId);
         const s = scheduled.get(key);
@@ -160,7 +167,7 @@ export async function historyStats(stack: BenchStack, workflowId: string, firstE
     if (listed >= executions.length) break;
     await new Promise((r) => setTimeout(r, 500));
   }
-  return { executions, listed, activities };
+  return { executions, listed, activities, retries };
 }
 
 // ---- Where the time went ----

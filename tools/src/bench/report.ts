@@ -66,20 +66,26 @@ export function describeMachine(tools: { rclone: string; temporal: string }): Ma
 
 const HEADER = `# Benchmarks
 
-Written by \`npm run bench\` (code in \`tools/src/bench/\`); each scenario's section is replaced when
-that scenario runs again, so sections may come from different runs (each names its date and
-command). Targets are those of issue #3 ("Benchmarks"). Every figure measured is reported,
-met or not.
+Written by \`npm run bench\` (code in \`tools/src/bench/\`). Each scenario's section (between its
+\`<!-- bench:NAME -->\` markers) is replaced when that scenario runs again; everything else in this
+file is left alone, so sections may come from different runs (each names its date and command).
+Targets are those of issue #3 ("Benchmarks"). Every figure measured is reported, met or not.
 
-How it measures: the benchmark starts its own embedded PostgreSQL, Temporal dev server and one
-worker (\`node services/worker/dist/main.js\`, a separate process whose VmRSS is sampled every
-200 ms from /proc and whose VmHWM is read at the end), creates the instrument and destination
-rows directly and starts harvests with \`startHarvest\`, timing from the start call to the
+How it measures: the benchmark starts its own embedded PostgreSQL (fsync on), Temporal dev server
+and one worker (\`node services/worker/dist/main.js\`, a separate process whose VmRSS is sampled
+every 200 ms from /proc and whose VmHWM is read at the end), creates the instrument and
+destination rows directly and starts harvests with \`startHarvest\`, timing from that call to the
 workflow's result. Sources and destinations are local folders (a POSIX destination); rclone's
-comparison runs use the same rclone binary and the worker's \`--transfers\`. Each worker
-first runs a small untimed warm-up harvest, as a long-running worker would be warm. \`sync\`
-runs before each timed step so one step does not pay for the previous one's dirty pages.
-Everything runs on one machine: PostgreSQL, Temporal and rclone share its cores with the worker.
+comparison runs use the same rclone binary and the worker's \`--transfers\`. Each worker first
+runs a small untimed warm-up harvest, as a long-running worker would be warm. \`sync\` runs before
+each timed step so that one step does not pay for the previous one's dirty pages. Everything
+runs on one machine: PostgreSQL, Temporal and rclone share its cores with the worker.
+
+Where the time went: activity timings come from the workflow history; inside a batch, the
+worker is started with a preload (\`tools/src/bench/worker-profile.ts\`) that only reads the
+clock around the catalogue's SQL, rclone and hashing calls; CPU seconds per process come from
+/proc (utime + stime of each process and its children) and the machine's total from /proc/stat,
+so that other users' load on a shared machine shows up as "everything else".
 `;
 
 const START = (key: string) => `<!-- bench:${key} -->`;

@@ -25,6 +25,8 @@ export interface BenchContext {
   stack: BenchStack;
   /** 1 for the real sizes, 10 for --quick. */
   scale: number;
+  /** Measured pairs per comparison. */
+  repeat: number;
   keep: boolean;
   log: (line: string) => void;
 }
@@ -43,11 +45,6 @@ function treeStats(root: string): { files: number; bytes: number } {
     bytes += statSync(join(e.parentPath, e.name)).size;
   }
   return { files, bytes };
-}
-
-function ratioCheck(label: string, sheaf: number, baseline: number, target: number): Check {
-  const ratio = sheaf / baseline;
-  return { label, measured: Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a', target: `≤ ${target}`, met: ratio <= target };
 }
 
 function harvestCheck(h: TimedHarvest, files: number, what = 'files verified'): Check {
@@ -125,9 +122,15 @@ function cpuLine(what: string, d: CpuSnapshot, wall: number): string {
   );
 }
 
+function retryFigure(h: HistoryStats): [string, string] {
+  if (!h.retries.length) return ['Activity retries', 'none'];
+  return ['Activity retries (attempt: last failure)', h.retries.map((r) => `${r.activity} attempt ${r.attempt}: ${r.failure.slice(0, 200)}`).join('; ')];
+}
+
 function historyFigures(h: HistoryStats): Array<[string, string]> {
   const max = Math.max(...h.executions.map((e) => e.events));
   return [
+    retryFigure(h),
     ['Workflow executions (incl. continued-as-new)', `${h.executions.length} (visibility listed ${h.listed})`],
     ['History events per execution', h.executions.map((e) => count(e.events)).join(', ')],
     ['Max events in one execution', count(max)],
@@ -187,7 +190,95 @@ function rcloneEnv(): NodeJS.ProcessEnv {
   return { RCLONE_CONFIG: '/dev/null' };
 }
 
-/** Full harvest vs `rclone copy` of the same tree, both to fresh folders. */
+const median = (xs: readonly number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const list = (xs: readonly number[], fmt: (x: number) => string) => xs.map(fmt).join(', ');
+
+/** One measured pair: Sheaf and its rclone baseline, back to back. */
+interface Pair {
+  sheaf: TimedHarvest;
+  baseline: TimedCommand;
+  sheafCpu: CpuSnapshot;
+  baselineCpu: CpuSnapshot;
+  profile: { history: HistoryStats; lines: string[] };
+  baselineFirst: boolean;
+}
+
+/**
+ * Runs the baseline and the Sheaf step `repeat` times, alternating which goes first, each preceded
+ * by `sync`; returns the pairs in order.
+ */
+async function pairs(
+  ctx: BenchContext,
+  worker: BenchWorker,
+  baseline: (rep: number) => Promise<TimedCommand>,
+  sheaf: (rep: number) => Promise<TimedHarvest>,
+  afterPair: (rep: number) => Promise<void> = async () => undefined,
+): Promise<Pair[]> {
+  const out: Pair[] = [];
+  for (let rep = 0; rep < ctx.repeat; rep++) {
+    const baselineFirst = rep % 2 === 0;
+    let b: { run: TimedCommand; cpu: CpuSnapshot } | undefined;
+    let h: { run: TimedHarvest; cpu: CpuSnapshot; profile: Pair['profile'] } | undefined;
+    for (const step of baselineFirst ? ['baseline', 'sheaf'] : ['sheaf', 'baseline']) {
+      flush();
+      if (step === 'baseline') {
+        const cpu0 = cpuSnapshot(ctx.stack, worker.pid);
+        const run = await baseline(rep);
+        b = { run, cpu: cpuDiff(cpu0, cpuSnapshot(ctx.stack, worker.pid)) };
+        ctx.log(`  [${rep + 1}/${ctx.repeat}] rclone: ${seconds(run.seconds)} (exit ${run.exitCode})`);
+      } else {
+        const before = await worker.profile();
+        const cpu0 = cpuSnapshot(ctx.stack, worker.pid);
+        const run = await sheaf(rep);
+        const cpu = cpuDiff(cpu0, cpuSnapshot(ctx.stack, worker.pid));
+        ctx.log(`  [${rep + 1}/${ctx.repeat}] Sheaf: ${seconds(run.seconds)} (${run.result.status})`);
+        h = { run, cpu, profile: await profile(ctx, run, worker, before) };
+      }
+    }
+    out.push({ sheaf: h!.run, baseline: b!.run, sheafCpu: h!.cpu, baselineCpu: b!.cpu, profile: h!.profile, baselineFirst });
+    await afterPair(rep);
+  }
+  return out;
+}
+
+/** Figures, checks and the breakdown of the median pair, common to the comparisons. */
+function reportPairs(report: ScenarioReport, ps: Pair[], names: { sheaf: string; baseline: string; ratio: string }, target: number, rate?: (s: number) => string): void {
+  const ratios = ps.map((p) => p.sheaf.seconds / p.baseline.seconds);
+  const m = median(ratios);
+  const withRate = (x: number) => (rate ? `${seconds(x)} (${rate(x)})` : seconds(x));
+  report.figures.push(
+    [`${names.sheaf}, each run`, `${list(ps.map((p) => p.sheaf.seconds), withRate)}; median ${seconds(median(ps.map((p) => p.sheaf.seconds)))}`],
+    [`${names.baseline}, each run`, `${list(ps.map((p) => p.baseline.seconds), withRate)}; median ${seconds(median(ps.map((p) => p.baseline.seconds)))}`],
+    [
+      'Ratio Sheaf ÷ rclone, each pair (order)',
+      ps.map((p, i) => `${ratios[i].toFixed(2)} (${p.baselineFirst ? 'rclone first' : 'Sheaf first'})`).join(', ') + `; median ${m.toFixed(2)}, worst ${Math.max(...ratios).toFixed(2)}`,
+    ],
+  );
+  report.checks.push({ label: `${names.ratio} (median of ${ps.length} pair${ps.length === 1 ? '' : 's'})`, measured: m.toFixed(2), target: `≤ ${target}`, met: m <= target });
+  for (const p of ps) {
+    if (p.baseline.exitCode !== 0) report.checks.push(commandCheck('rclone', p.baseline));
+  }
+  if (ps.every((p) => p.baseline.exitCode === 0)) report.checks.push({ label: 'rclone exit code, every run', measured: 'exit 0', target: 'exit 0', met: true });
+  // The breakdown of the pair whose ratio is the median (the middle one of an odd count).
+  const mid = ps[ratios.indexOf([...ratios].sort((a, b) => a - b)[Math.floor((ratios.length - 1) / 2)])];
+  report.breakdown.push(
+    `(pair ${ps.indexOf(mid) + 1} of ${ps.length}, the median ratio: Sheaf ${seconds(mid.sheaf.seconds)}, rclone ${seconds(mid.baseline.seconds)})`,
+    ...mid.profile.lines,
+    cpuLine('that Sheaf run', mid.sheafCpu, mid.sheaf.seconds),
+    cpuLine('that rclone run (rclone is counted under "everything else")', mid.baselineCpu, mid.baseline.seconds),
+  );
+  const maxEvents = Math.max(...ps.map((p) => Math.max(...p.profile.history.executions.map((e) => e.events))));
+  report.figures.push(['Max history events in one workflow execution', count(maxEvents)]);
+  for (const [i, p] of ps.entries()) {
+    if (p.profile.history.retries.length) report.figures.push([`Run ${i + 1}: ${retryFigure(p.profile.history)[0]}`, retryFigure(p.profile.history)[1]]);
+  }
+}
+
+/** Full harvests vs `rclone copy` of the same tree, each to fresh folders, `repeat` times. */
 async function copyComparison(
   ctx: BenchContext,
   key: 'small' | 'large',
@@ -199,51 +290,40 @@ async function copyComparison(
   target: number,
 ): Promise<void> {
   const stack = ctx.stack;
-  const rcloneDest = join(dir, 'rclone-dest');
-  const sheafDest = join(dir, 'sheaf-dest');
-  const rcloneArgs = ['copy', source, rcloneDest, '--transfers', String(stack.tuning.transfers)];
+  const rcloneDest = (rep: number) => join(dir, `rclone-dest-${rep}`);
+  const sheafDest = (rep: number) => join(dir, `sheaf-dest-${rep}`);
+  const flags = ['--transfers', String(stack.tuning.transfers)];
+  const landed: Array<{ sheaf: { files: number; bytes: number }; rclone: { files: number; bytes: number } }> = [];
+  let batches = 0;
   await withWorker(ctx, key, dir, async (worker) => {
-    flush();
-    ctx.log(`  rclone ${rcloneArgs.join(' ')}`);
-    const cpu0 = cpuSnapshot(stack, worker.pid);
-    const rclone = await timedCommand(stack.rclone, rcloneArgs, rcloneEnv());
-    const rcloneCpu = cpuDiff(cpu0, cpuSnapshot(stack, worker.pid));
-    ctx.log(`  rclone copy: ${seconds(rclone.seconds)} (exit ${rclone.exitCode})`);
-    const instrumentId = await createInstrument(stack, `bench-${key}-${Date.now().toString(36)}`, source, sheafDest);
-    const before = await worker.profile();
-    flush();
-    ctx.log('  Sheaf harvest…');
-    const stopProgress = progress(ctx, instrumentId, 15_000);
-    const cpu1 = cpuSnapshot(stack, worker.pid);
-    const sheaf = await timedHarvest(stack, worker, instrumentId).finally(stopProgress);
-    const sheafCpu = cpuDiff(cpu1, cpuSnapshot(stack, worker.pid));
-    ctx.log(`  Sheaf harvest: ${seconds(sheaf.seconds)} (${sheaf.result.status})`);
-    const memory = worker.memory();
-    const { history, lines } = await profile(ctx, sheaf, worker, before);
-    const landedRclone = treeStats(rcloneDest);
-    const landedSheaf = treeStats(sheafDest);
-    const rate = (s: number) => (key === 'small' ? `${count(Math.round(files / s))} files/s` : `${((bytes / s) / 1024 ** 2).toFixed(0)} MiB/s`);
-    report.figures.push(
-      ['Sheaf full harvest (startHarvest → result)', `${seconds(sheaf.seconds)} (${rate(sheaf.seconds)})`],
-      [`\`rclone ${['copy', 'SRC', 'DST', ...rcloneArgs.slice(3)].join(' ')}\``, `${seconds(rclone.seconds)} (${rate(rclone.seconds)})`],
-      ['Ratio Sheaf ÷ rclone', (sheaf.seconds / rclone.seconds).toFixed(2)],
-      ['Batches', count(sheaf.result.batchesTotal)],
-      ['Landed at the destination (Sheaf / rclone)', `${count(landedSheaf.files)} files, ${count(landedSheaf.bytes)} bytes / ${count(landedRclone.files)} files, ${count(landedRclone.bytes)} bytes`],
-      ...historyFigures(history),
-      ...memoryFigures(memory),
-    );
-    report.checks.push(
-      ratioCheck('Sheaf harvest ÷ rclone copy', sheaf.seconds, rclone.seconds, target),
-      harvestCheck(sheaf, files),
-      commandCheck('rclone copy', rclone),
-      {
-        label: 'files and bytes at each destination',
-        measured: `Sheaf ${count(landedSheaf.files)} / ${count(landedSheaf.bytes)} B, rclone ${count(landedRclone.files)} / ${count(landedRclone.bytes)} B`,
-        target: `${count(files)} files / ${count(bytes)} B each`,
-        met: [landedSheaf, landedRclone].every((t) => t.files === files && t.bytes === bytes),
+    const ps = await pairs(
+      ctx,
+      worker,
+      (rep) => timedCommand(stack.rclone, ['copy', source, rcloneDest(rep), ...flags], rcloneEnv()),
+      async (rep) => {
+        // A new instrument each time: every run is a full harvest into an empty destination.
+        const instrumentId = await createInstrument(stack, `bench-${key}-${rep}-${Date.now().toString(36)}`, source, sheafDest(rep));
+        const stopProgress = progress(ctx, instrumentId, 15_000);
+        return timedHarvest(stack, worker, instrumentId).finally(stopProgress);
+      },
+      async (rep) => {
+        landed.push({ sheaf: treeStats(sheafDest(rep)), rclone: treeStats(rcloneDest(rep)) });
+        await rm(sheafDest(rep), { recursive: true, force: true });
+        await rm(rcloneDest(rep), { recursive: true, force: true });
       },
     );
-    report.breakdown.push(...lines, cpuLine('the Sheaf harvest', sheafCpu, sheaf.seconds), cpuLine('rclone copy (rclone is counted under "everything else")', rcloneCpu, rclone.seconds));
+    batches = ps[0].sheaf.result.batchesTotal;
+    const memory = worker.memory();
+    const rate = (s: number) => (key === 'small' ? `${count(Math.round(files / s))} files/s` : `${(bytes / s / 1024 ** 2).toFixed(0)} MiB/s`);
+    reportPairs(report, ps, { sheaf: 'Sheaf full harvest (startHarvest → result)', baseline: `\`rclone copy SRC DST ${flags.join(' ')}\``, ratio: 'Sheaf harvest ÷ rclone copy' }, target, rate);
+    report.figures.push(['Batches per harvest', count(batches)], ...memoryFigures(memory));
+    for (const [i, p] of ps.entries()) report.checks.push(harvestCheck(p.sheaf, files, `run ${i + 1}: files verified`));
+    report.checks.push({
+      label: 'files and bytes at each destination, every run',
+      measured: landed.map((l) => `Sheaf ${count(l.sheaf.files)} / ${count(l.sheaf.bytes)} B, rclone ${count(l.rclone.files)} / ${count(l.rclone.bytes)} B`).join('; '),
+      target: `${count(files)} files / ${count(bytes)} B each`,
+      met: landed.every((l) => [l.sheaf, l.rclone].every((t) => t.files === files && t.bytes === bytes)),
+    });
   });
 }
 
@@ -252,7 +332,7 @@ export async function small(ctx: BenchContext, report: ScenarioReport, dir: stri
   const folders = Math.max(10, 100 / ctx.scale);
   const source = join(dir, 'source');
   const g = writeTree(source, files, folders, 4096);
-  report.setup.push(generatedLine('Tree', g), tuningLine(ctx.stack), 'Order: rclone copy first, then the Sheaf harvest, each to a fresh folder.');
+  report.setup.push(generatedLine('Tree', g), tuningLine(ctx.stack), orderLine(ctx, 'rclone copy', 'a full Sheaf harvest (a new instrument)'));
   ctx.log(`  ${generatedLine('tree', g)}`);
   await copyComparison(ctx, 'small', report, dir, source, files, g.bytes, 2);
 }
@@ -264,10 +344,17 @@ export async function large(ctx: BenchContext, report: ScenarioReport, dir: stri
   report.setup.push(
     `${generatedLine('Files', g)} (a 1 MiB random block repeated, each copy stamped with file and block number)`,
     tuningLine(ctx.stack),
-    'Order: rclone copy first, then the Sheaf harvest, each to a fresh folder.',
+    orderLine(ctx, 'rclone copy', 'a full Sheaf harvest (a new instrument)'),
   );
   ctx.log(`  ${generatedLine('files', g)}`);
   await copyComparison(ctx, 'large', report, dir, source, 2, g.bytes, 1.3);
+}
+
+function orderLine(ctx: BenchContext, baseline: string, sheaf: string): string {
+  return (
+    `${ctx.repeat} pair(s) of ${baseline} and ${sheaf}, back to back, alternating which goes first (odd pairs rclone first), ` +
+    'each to fresh folders that are removed after the pair; the target is checked on the median ratio, and every run is listed'
+  );
 }
 
 export async function reharvest(ctx: BenchContext, report: ScenarioReport, dir: string): Promise<void> {
@@ -275,7 +362,11 @@ export async function reharvest(ctx: BenchContext, report: ScenarioReport, dir: 
   const files = 100_000 / ctx.scale;
   const source = join(dir, 'source');
   const g = writeTree(source, files, Math.max(10, 100 / ctx.scale), 0);
-  report.setup.push(generatedLine('Tree (tiny files: their own number)', g), tuningLine(stack), 'Order: first harvest (not in the ratio), then `rclone lsjson`, then the timed re-harvest.');
+  report.setup.push(
+    generatedLine('Tree (tiny files: their own number)', g),
+    tuningLine(stack),
+    `A first harvest (not in the ratio), then ${orderLine(ctx, '`rclone lsjson`', 'a re-harvest of the unchanged tree')}`,
+  );
   ctx.log(`  ${generatedLine('tree', g)}`);
   await withWorker(ctx, 'reharvest', dir, async (worker) => {
     const instrumentId = await createInstrument(stack, `bench-reharvest-${Date.now().toString(36)}`, source, join(dir, 'sheaf-dest'));
@@ -283,43 +374,23 @@ export async function reharvest(ctx: BenchContext, report: ScenarioReport, dir: 
     const stopProgress = progress(ctx, instrumentId, 30_000);
     const first = await timedHarvest(stack, worker, instrumentId).finally(stopProgress);
     ctx.log(`  first harvest: ${seconds(first.seconds)} (${first.result.status})`);
-    const lsArgs = ['lsjson', '-R', '--files-only', source];
-    flush();
-    const cpu0 = cpuSnapshot(stack, worker.pid);
-    const ls = await timedCommand(stack.rclone, lsArgs, rcloneEnv());
-    const lsCpu = cpuDiff(cpu0, cpuSnapshot(stack, worker.pid));
-    ctx.log(`  rclone lsjson -R --files-only: ${seconds(ls.seconds)} (exit ${ls.exitCode})`);
-    const before = await worker.profile();
-    flush();
-    const cpu1 = cpuSnapshot(stack, worker.pid);
-    const again = await timedHarvest(stack, worker, instrumentId);
-    const againCpu = cpuDiff(cpu1, cpuSnapshot(stack, worker.pid));
-    ctx.log(`  re-harvest: ${seconds(again.seconds)} (${again.result.status}, ${again.result.filesTotal} files taken)`);
+    const ps = await pairs(
+      ctx,
+      worker,
+      () => timedCommand(stack.rclone, ['lsjson', '-R', '--files-only', source], rcloneEnv()),
+      () => timedHarvest(stack, worker, instrumentId),
+    );
     const memory = worker.memory();
-    const { history, lines } = await profile(ctx, again, worker, before);
     const [versions]: Array<{ n: string }> = await stack.dataSource.query(`SELECT count(*) AS n FROM file_versions WHERE instrument_id = $1`, [instrumentId]);
-    report.figures.push(
-      ['First harvest (not part of the ratio)', `${seconds(first.seconds)} (${count(first.result.batchesTotal)} batches, ${first.result.status})`],
-      ['Sheaf re-harvest of the unchanged tree (startHarvest → result)', seconds(again.seconds)],
-      ['`rclone lsjson -R --files-only SRC` (output to /dev/null)', seconds(ls.seconds)],
-      ['Ratio Sheaf ÷ rclone lsjson', (again.seconds / ls.seconds).toFixed(2)],
-      ['Files listed by the re-harvest / taken on', `${count(again.result.filesTotal === 0 ? files : again.result.filesTotal)} listed / ${count(again.result.filesTotal)} taken`],
-      ['File versions in the catalogue after both runs', count(Number(versions.n))],
-      ...historyFigures(history),
-      ...memoryFigures(memory),
-    );
-    report.checks.push(
-      ratioCheck('Sheaf re-harvest ÷ rclone lsjson -R', again.seconds, ls.seconds, 2),
-      harvestCheck(first, files, 'first harvest verified every file'),
-      {
-        label: 're-harvest copies nothing',
-        measured: `${again.result.status}, ${count(again.result.filesTotal)} files taken, ${count(Number(versions.n))} versions`,
-        target: `succeeded, 0 taken, ${count(files)} versions`,
-        met: again.result.status === 'succeeded' && again.result.filesTotal === 0 && Number(versions.n) === files,
-      },
-      commandCheck('rclone lsjson', ls),
-    );
-    report.breakdown.push(...lines, cpuLine('the re-harvest', againCpu, again.seconds), cpuLine('rclone lsjson (counted under "everything else")', lsCpu, ls.seconds));
+    report.figures.push(['First harvest (not part of the ratio)', `${seconds(first.seconds)} (${count(first.result.batchesTotal)} batches, ${first.result.status})`]);
+    reportPairs(report, ps, { sheaf: 'Sheaf re-harvest of the unchanged tree (startHarvest → result)', baseline: '`rclone lsjson -R --files-only SRC` (output to /dev/null)', ratio: 'Sheaf re-harvest ÷ rclone lsjson -R' }, 2);
+    report.figures.push(['File versions in the catalogue after all runs', count(Number(versions.n))], ...memoryFigures(memory));
+    report.checks.push(harvestCheck(first, files, 'first harvest verified every file'), {
+      label: 're-harvests copy nothing',
+      measured: `${ps.map((p) => `${p.sheaf.result.status}, ${count(p.sheaf.result.filesTotal)} taken`).join('; ')}; ${count(Number(versions.n))} versions`,
+      target: `succeeded, 0 taken, ${count(files)} versions`,
+      met: ps.every((p) => p.sheaf.result.status === 'succeeded' && p.sheaf.result.filesTotal === 0) && Number(versions.n) === files,
+    });
   });
 }
 

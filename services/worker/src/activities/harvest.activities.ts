@@ -153,7 +153,13 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       }
       await catalogue.stageListing(runId, chunk);
       ctx.heartbeat({ listed: listed + chunk.length, step: 'planning' });
-      return catalogue.planRun(runId, instrument.id, instrument.minAgeSeconds, deps.batch);
+      // Planning a million files takes minutes of SQL: keep heartbeating meanwhile.
+      const timer = setInterval(() => ctx.heartbeat({ listed: listed + chunk.length, step: 'planning' }), HEARTBEAT_INTERVAL_MS);
+      try {
+        return await catalogue.planRun(runId, instrument.id, instrument.minAgeSeconds, deps.batch);
+      } finally {
+        clearInterval(timer);
+      }
     },
 
     async processBatch(runId, batchNo): Promise<BatchResult> {

@@ -53,6 +53,9 @@ const STAGE_ROWS = 5000;
  * The harvest's SQL, by intent. File lists live here, never in workflow payloads: the workflow
  * passes run ids and batch numbers.
  */
+/** Fresh draws for ARKs that collided before a batch gives up (and is retried). */
+const MINT_DRAWS = 5;
+
 export class HarvestCatalogue {
   constructor(private readonly db: DataSource) {}
 
@@ -343,13 +346,7 @@ export class HarvestCatalogue {
          FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, sha256 text) WHERE fv.id = c.id`,
         [JSON.stringify(complete)],
       );
-      // ON CONFLICT on the file version: a version never gets a second ARK.
-      await tx.query(
-        `INSERT INTO arks (ark, file_version_id)
-         SELECT a.ark, a.id FROM jsonb_to_recordset($1::jsonb) AS a(ark text, id uuid)
-         ON CONFLICT (file_version_id) DO NOTHING`,
-        [JSON.stringify(complete.map((c) => ({ id: c.id, ark: mint() })))],
-      );
+      await this.mintArks(tx, complete.map((c) => c.id), mint);
     }
     const done = new Set(complete.map((c) => c.id));
     const failed = new Map<string, string>();
@@ -360,6 +357,29 @@ export class HarvestCatalogue {
          FROM jsonb_to_recordset($1::jsonb) AS f(id uuid, reason text) WHERE fv.id = f.id`,
         [JSON.stringify([...failed].map(([id, reason]) => ({ id, reason })))],
       );
+    }
+  }
+
+  /**
+   * One ARK per version: a version that has one keeps it (a retry mints nothing new), and a
+   * freshly minted ARK that collides with an existing one (random blades: about one in a
+   * million at a million ARKs) is drawn again.
+   */
+  private async mintArks(tx: EntityManager, ids: string[], mint: () => string): Promise<void> {
+    let missing = ids;
+    for (let draw = 0; missing.length > 0; draw++) {
+      if (draw === MINT_DRAWS) throw new Error(`could not mint unique ARKs for ${missing.length} file version(s) in ${MINT_DRAWS} draws`);
+      await tx.query(
+        `INSERT INTO arks (ark, file_version_id)
+         SELECT a.ark, a.id FROM jsonb_to_recordset($1::jsonb) AS a(ark text, id uuid)
+         ON CONFLICT DO NOTHING`,
+        [JSON.stringify(missing.map((id) => ({ id, ark: mint() })))],
+      );
+      const left: Array<{ id: string }> = await tx.query(
+        `SELECT id FROM unnest($1::uuid[]) AS v(id) WHERE NOT EXISTS (SELECT 1 FROM arks a WHERE a.file_version_id = v.id)`,
+        [missing],
+      );
+      missing = left.map((r) => r.id);
     }
   }
 
