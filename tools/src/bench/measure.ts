@@ -34,7 +34,12 @@ export interface TimedHarvest {
 }
 
 /** startHarvest, then the workflow's result (following continue-as-new runs); wall time of both. */
-export async function timedHarvest(stack: BenchStack, worker: BenchWorker, instrumentId: string): Promise<TimedHarvest> {
+export async function timedHarvest(
+  stack: BenchStack,
+  worker: BenchWorker,
+  instrumentId: string,
+  window = stack.tuning.window,
+): Promise<TimedHarvest> {
   const startedAtMs = Date.now();
   const started = performance.now();
   const run = await startHarvest({
@@ -43,7 +48,7 @@ export async function timedHarvest(stack: BenchStack, worker: BenchWorker, instr
     taskQueue: worker.taskQueue,
     instrumentId,
     trigger: 'manual',
-    tuning: { window: stack.tuning.window },
+    tuning: { window },
   });
   const result = (await stack.client.workflow.getHandle(run.workflowId).result()) as HarvestResult;
   return {

@@ -431,11 +431,66 @@ export async function million(ctx: BenchContext, report: ScenarioReport, dir: st
   });
 }
 
+/**
+ * Issue #6: the same tree harvested by 1, 2 and 3 worker processes on one task queue. Reports
+ * throughput and how the batches were spread; the workflow's window grows with the workers so
+ * that each can hold as many batches as one worker does alone.
+ */
+export async function scaleout(ctx: BenchContext, report: ScenarioReport, dir: string): Promise<void> {
+  const stack = ctx.stack;
+  const files = 20_000 / ctx.scale;
+  const source = join(dir, 'source');
+  const g = writeTree(source, files, 200 / ctx.scale, 4096);
+  report.setup.push(
+    generatedLine('Tree', g),
+    tuningLine(stack),
+    `Workflow window: ${stack.tuning.window} batches per worker process; all workers on one task queue; ${availableParallelism()} CPUs shared by everything`,
+  );
+  const rates: number[] = [];
+  for (const n of [1, 2, 3]) {
+    const taskQueue = `bench-scaleout-${n}-${Date.now().toString(36)}`;
+    const workers = Array.from({ length: n }, () => startWorker(stack, taskQueue, ctx.log));
+    try {
+      // Untimed warm-up, so every worker is polling before the timed run.
+      const warm = join(dir, `warm-${n}`);
+      writeTree(join(warm, 'source'), 5 * n, n, 1024);
+      const warmId = await createInstrument(stack, `warm-scaleout-${n}-${Date.now().toString(36)}`, join(warm, 'source'), join(warm, 'dest'));
+      await timedHarvest(stack, workers[0], warmId, stack.tuning.window * n);
+      const instrumentId = await createInstrument(stack, `bench-scaleout-${n}-${Date.now().toString(36)}`, source, join(dir, `dest-${n}`));
+      flush();
+      const h = await timedHarvest(stack, workers[0], instrumentId, stack.tuning.window * n);
+      const spread: Array<{ worker: string; batches: number }> = await stack.dataSource.query(
+        `SELECT worker, count(*)::int AS batches FROM harvest_batches WHERE run_id = $1 GROUP BY worker ORDER BY worker`,
+        [h.runId],
+      );
+      rates.push(files / h.seconds);
+      ctx.log(`  ${n} worker(s): ${seconds(h.seconds)}; batches per worker ${spread.map((s) => s.batches).join(' / ')}`);
+      report.figures.push([
+        `${n} worker process${n > 1 ? 'es' : ''}`,
+        `${seconds(h.seconds)} (${count(Math.round(files / h.seconds))} files/s); batches per worker: ${spread.map((s) => s.batches).join(' / ')}`,
+      ]);
+      report.checks.push(harvestCheck(h, files, `files verified with ${n} worker(s)`));
+      if (n > 1) {
+        report.checks.push({
+          label: `every one of ${n} workers ran batches`,
+          measured: `${spread.length} worker(s) ran batches`,
+          target: `${n}`,
+          met: spread.length === n,
+        });
+      }
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+  }
+  report.figures.push(['Throughput relative to one worker', rates.map((r) => `${(r / rates[0]).toFixed(2)}×`).join(', ')]);
+}
+
 export const RUNNERS: Record<ScenarioKey, { title: (scale: number) => string; run: (ctx: BenchContext, report: ScenarioReport, dir: string) => Promise<void> }> = {
   small: { title: (s) => `${count(10_000 / s)} files of 4 KiB, full harvest vs rclone copy`, run: small },
   large: { title: (s) => `2 files of ${s === 1 ? '1 GiB' : `${(1024 / s).toFixed(1)} MiB`}, full harvest vs rclone copy`, run: large },
   reharvest: { title: (s) => `re-harvest of an unchanged ${count(100_000 / s)}-file tree vs rclone lsjson -R`, run: reharvest },
   million: { title: (s) => `${count(1_000_000 / s)}-file tree: completes, history size, worker memory`, run: million },
+  scaleout: { title: (s) => `${count(20_000 / s)}-file tree harvested by 1, 2 and 3 worker processes`, run: scaleout },
 };
 
 export async function runScenario(ctx: BenchContext, key: ScenarioKey, root: string, report: ScenarioReport): Promise<void> {
