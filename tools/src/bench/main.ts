@@ -12,7 +12,7 @@ import { REPO_ROOT, startStack, type BenchStack } from './stack';
 
 const DEFAULT: ScenarioKey[] = ['small', 'large', 'reharvest'];
 
-const USAGE = `usage: npm run bench -- [small] [large] [reharvest] [million] [scaleout] [--quick] [--repeat N] [--out FILE] [--keep]
+const USAGE = `usage: npm run bench -- [small] [large] [reharvest] [million] [scaleout] [api] [--quick] [--repeat N] [--out FILE] [--keep]
   (no scenario: small large reharvest)
   --quick      sizes shrunk 10x, for a smoke run; writes no report unless --out is given
   --out FILE   where to write the report (default docs/BENCHMARKS.md; with --quick, none)

@@ -3,6 +3,9 @@ import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { hashPassword } from '@sheaf/crypto';
+import { spawnService, waitForPort } from '@sheaf/local-infra';
 import { writeLargeFiles, writeTree, type Generated } from './generate';
 import {
   breakdown,
@@ -18,7 +21,7 @@ import {
   type TimedHarvest,
 } from './measure';
 import { count, mib, seconds, type Check, type ScenarioKey, type ScenarioReport } from './report';
-import { cpuDiff, cpuSnapshot, startWorker, type BenchStack, type BenchWorker, type CpuSnapshot, type MemoryReport } from './stack';
+import { REPO_ROOT, cpuDiff, cpuSnapshot, freePort, startWorker, type BenchStack, type BenchWorker, type CpuSnapshot, type MemoryReport } from './stack';
 import type { ProfileTotals } from './worker-profile';
 
 export interface BenchContext {
@@ -485,12 +488,102 @@ export async function scaleout(ctx: BenchContext, report: ScenarioReport, dir: s
   report.figures.push(['Throughput relative to one worker', rates.map((r) => `${(r / rates[0]).toFixed(2)}×`).join(', ')]);
 }
 
+/**
+ * Issue #4: API latency under load over 1,000,000 file rows: `GET /api/harvests/{id}` and file
+ * searches, each driven by autocannon for a fixed time.
+ */
+export async function api(ctx: BenchContext, report: ScenarioReport, dir: string): Promise<void> {
+  const stack = ctx.stack;
+  const rows = 1_000_000 / ctx.scale;
+  const suffix = Date.now().toString(36);
+  const db = stack.dataSource;
+  const [instrument] = await db.query(
+    `INSERT INTO instruments (name, source_type, source_config) VALUES ($1, 'local', $2) RETURNING id`,
+    [`bench-api-${suffix}`, { path: join(dir, 'none') }],
+  );
+  const [run] = await db.query(
+    `INSERT INTO harvest_runs (instrument_id, trigger, status, phase, files_total, files_done, batches_total, batches_done, started_at, finished_at)
+     VALUES ($1, 'api', 'succeeded', 'finished', $2, $2, $3, $3, now(), now()) RETURNING id`,
+    [instrument.id, rows, Math.ceil(rows / 1000)],
+  );
+  ctx.log(`  seeding ${count(rows)} file rows…`);
+  const seedStarted = performance.now();
+  await db.query(
+    `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, sha256, verified_at, first_run_id)
+     SELECT $1, 'run ' || (i / 1000) || '/sample_' || i || '.raw', 4096, timestamptz '2026-01-01' + i * interval '1 second', 1,
+            'verified', encode(sha256(i::text::bytea), 'hex'), now(), $3
+     FROM generate_series(1, $2) AS i`,
+    [instrument.id, rows, run.id],
+  );
+  await db.query('ANALYZE file_versions');
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  const email = `bench-${suffix}@sheaf.local`;
+  const password = 'bench-password-1';
+  await db.query(`INSERT INTO users (email, display_name, role, password_hash) VALUES ($1, 'Bench', 'admin', $2)`, [
+    email,
+    await hashPassword(password),
+  ]);
+
+  const port = await freePort();
+  const lines: string[] = [];
+  const server = spawnService({
+    name: 'api',
+    command: process.execPath,
+    args: [join(REPO_ROOT, 'services/api/dist/main.js')],
+    env: {
+      PATH: process.env.PATH,
+      SHEAF_ENV: 'development',
+      DATABASE_URL: stack.databaseUrl,
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      JWT_SECRET: 'bench-secret-that-is-long-enough-0123456789',
+      API_PORT: String(port),
+      LOG_LEVEL: 'warn',
+    },
+    log: (line) => lines.push(line),
+  });
+  try {
+    await waitForPort('127.0.0.1', port, 60_000, 'the API');
+    const base = `http://127.0.0.1:${port}`;
+    const login = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}\n${lines.join('\n')}`);
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const targets: Array<[string, string]> = [
+      ['GET /api/harvests/{id}', `/api/harvests/${run.id}`],
+      ['GET /api/files?name=sample_777 (name search)', '/api/files?name=sample_777&limit=50'],
+      ['GET /api/files?pathPrefix=run 123/ (folder)', `/api/files?pathPrefix=${encodeURIComponent('run 123/')}&limit=50`],
+      ['GET /api/files (first page, no filter)', '/api/files?limit=50'],
+    ];
+    report.setup.push(
+      `Rows: ${count(rows)} file versions of one instrument, seeded by SQL in ${seconds(seedSeconds)}; one finished run`,
+      'Load: autocannon, 10 connections, 10 s per route, as an admin with a JWT; the API, PostgreSQL and autocannon share the machine',
+    );
+    for (const [label, path] of targets) {
+      const result = await autocannon({ url: `${base}${path}`, connections: 10, duration: 10 / Math.min(ctx.scale, 5), headers: { authorization: `Bearer ${accessToken}` } });
+      ctx.log(`  ${label}: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${Math.round(result.requests.average)} req/s`);
+      report.figures.push([label, `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${count(Math.round(result.requests.average))} req/s, ${count(result.requests.total)} requests`]);
+      report.checks.push({
+        label: `${label}: every answer 2xx`,
+        measured: `${count(result.non2xx)} non-2xx, ${count(result.errors)} errors, ${count(result.timeouts)} timeouts`,
+        target: '0',
+        met: result.non2xx === 0 && result.errors === 0 && result.timeouts === 0,
+      });
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
 export const RUNNERS: Record<ScenarioKey, { title: (scale: number) => string; run: (ctx: BenchContext, report: ScenarioReport, dir: string) => Promise<void> }> = {
   small: { title: (s) => `${count(10_000 / s)} files of 4 KiB, full harvest vs rclone copy`, run: small },
   large: { title: (s) => `2 files of ${s === 1 ? '1 GiB' : `${(1024 / s).toFixed(1)} MiB`}, full harvest vs rclone copy`, run: large },
   reharvest: { title: (s) => `re-harvest of an unchanged ${count(100_000 / s)}-file tree vs rclone lsjson -R`, run: reharvest },
   million: { title: (s) => `${count(1_000_000 / s)}-file tree: completes, history size, worker memory`, run: million },
   scaleout: { title: (s) => `${count(20_000 / s)}-file tree harvested by 1, 2 and 3 worker processes`, run: scaleout },
+  api: { title: (s) => `API latency under load over ${count(1_000_000 / s)} file rows`, run: api },
 };
 
 export async function runScenario(ctx: BenchContext, key: ScenarioKey, root: string, report: ScenarioReport): Promise<void> {
