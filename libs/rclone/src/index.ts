@@ -1,2 +1,11 @@
 export { Rclone, RcloneError, type ListedFile, type RcloneRemote } from './rclone';
 export { obscure } from './obscure';
+export {
+  sourceLocation,
+  storageLocation,
+  LocationConfigError,
+  type Location,
+  type SmbAccount,
+  type SourceSettings,
+  type StorageSettings,
+} from './locations';

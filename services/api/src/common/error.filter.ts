@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type Exception
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import type { ApiError } from '@sheaf/contracts';
+import { LocationConfigError } from '@sheaf/rclone';
 import { DomainError, type DomainErrorKind } from './domain-error';
 
 const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
@@ -64,6 +65,10 @@ export class ErrorFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown): ApiError {
+    // A stored source or storage configuration rclone cannot use (shared with the worker).
+    if (exception instanceof LocationConfigError) {
+      return { statusCode: HttpStatus.UNPROCESSABLE_ENTITY, code: 'invalid_stored_config', message: exception.message };
+    }
     if (exception instanceof DomainError) {
       const body: ApiError = { statusCode: STATUS_OF_KIND[exception.kind], code: exception.code, message: exception.message };
       if (exception.field !== undefined) body.field = exception.field;

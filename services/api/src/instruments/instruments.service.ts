@@ -10,8 +10,8 @@ import { isUniqueViolation } from '../common/db-errors';
 import { DomainError, invalid, notFound } from '../common/domain-error';
 import { likeContains } from '../common/query';
 import { lockRow } from '../common/rows';
+import { sourceLocation } from '@sheaf/rclone';
 import { ConnectionTesterService, type ConnectionTestDto } from '../locations/connection-tester.service';
-import { instrumentSource } from '../locations/rclone-locations';
 import { ScheduleSyncService } from '../schedules/schedule-sync.service';
 import { SecretsService } from '../secrets/secrets.service';
 import type {
@@ -322,6 +322,10 @@ export class InstrumentsService {
           .where('a.id = :id', { id: row.serviceAccountId })
           .getOne()
       : null;
-    return this.tester.testSource(instrumentSource(row, account, (sealed) => this.secrets.open(sealed)));
+    const source = sourceLocation(
+      { name: row.name, type: row.sourceType, config: row.sourceConfig },
+      account && { name: account.name, username: account.username, domain: account.domain, password: () => this.secrets.open(account.passwordSealed) },
+    );
+    return this.tester.testSource(source);
   }
 }

@@ -4,11 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { access, constants, mkdtemp, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rclone } from '@sheaf/rclone';
+import { Rclone, type Location as RcloneLocation } from '@sheaf/rclone';
 import { requireTool } from '@sheaf/toolchain';
 import { DomainError } from '../common/domain-error';
 import { API_CONFIG, type ApiConfig } from '../config';
-import type { RcloneLocation } from './rclone-locations';
 
 const TEST_TIMEOUT_MS = 30_000;
 const SAMPLE_FILES = 20;

@@ -9,8 +9,8 @@ import { DomainError, invalid, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { likeContains } from '../common/query';
 import { lockRow } from '../common/rows';
+import { storageLocation, LocationConfigError } from '@sheaf/rclone';
 import { ConnectionTesterService, type ConnectionTestDto } from '../locations/connection-tester.service';
-import { storageLocation } from '../locations/rclone-locations';
 import { SecretsService } from '../secrets/secrets.service';
 import type { CreateStorageLocationDto, StorageLocationDto, StorageLocationQueryDto, UpdateStorageLocationDto } from './storage-locations.dto';
 
@@ -173,6 +173,11 @@ export class StorageLocationsService {
   async test(id: string): Promise<ConnectionTestDto> {
     const row = await this.find(this.dataSource.manager, id);
     if (!row || row.deletedAt) throw notFound('Storage location');
-    return this.tester.testDestination(storageLocation(row, (sealed) => this.secrets.open(sealed)));
+    return this.tester.testDestination(
+      storageLocation(row, 'dst', () => {
+        if (!row.secretSealed) throw new LocationConfigError(`storage location ${row.name} has no secret stored`);
+        return this.secrets.open(row.secretSealed);
+      }),
+    );
   }
 }

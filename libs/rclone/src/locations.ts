@@ -1,0 +1,117 @@
+import { obscure } from './obscure';
+import type { RcloneRemote } from './rclone';
+
+/**
+ * Where rclone reads or writes: a remote defined only through rclone's environment (passwords
+ * obscured, never in argv or a file), or a local folder. One construction for the worker's
+ * harvests and the API's "test" endpoints.
+ */
+export interface Location {
+  /** rclone path of the root (`remote:share/path`, or an absolute local path). */
+  root: string;
+  /** Set when the root is a local folder (hashed with Node rather than through rclone). */
+  localRoot?: string;
+  remotes: RcloneRemote[];
+}
+
+/** A stored configuration rclone cannot use: retrying does not help. */
+export class LocationConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LocationConfigError';
+  }
+}
+
+export interface SourceSettings {
+  /** For messages: `instrument <name>`. */
+  name: string;
+  type: 'local' | 'smb' | 'rclone';
+  config: Record<string, unknown>;
+}
+
+export interface StorageSettings {
+  name: string;
+  type: 'posix' | 's3' | 'smb' | 'nfs';
+  config: Record<string, unknown>;
+}
+
+export interface SmbAccount {
+  name: string;
+  username: string;
+  domain: string;
+  /** Opens the sealed password; called only when needed. */
+  password: () => string;
+}
+
+function text(config: Record<string, unknown>, key: string, what: string): string {
+  const value = config[key];
+  if (typeof value !== 'string' || value === '') throw new LocationConfigError(`${what}: '${key}' is missing`);
+  return value;
+}
+
+function joinRemotePath(...parts: string[]): string {
+  return parts
+    .map((p) => p.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/');
+}
+
+function smbRemote(name: string, config: Record<string, unknown>, user: string, password: string, domain: string, what: string): RcloneRemote {
+  const options: Record<string, string> = { host: text(config, 'host', what), user, pass: obscure(password), domain: domain || 'WORKGROUP' };
+  if (config['port'] !== undefined) options['port'] = String(config['port']);
+  return { name, type: 'smb', options };
+}
+
+/** An instrument's source; the remote is called `src`. */
+export function sourceLocation(source: SourceSettings, account: SmbAccount | null): Location {
+  const what = `instrument ${source.name}`;
+  switch (source.type) {
+    case 'local': {
+      const path = text(source.config, 'path', what);
+      return { root: path, localRoot: path, remotes: [] };
+    }
+    case 'smb': {
+      if (!account) throw new LocationConfigError(`${what}: an SMB source needs a service account`);
+      return {
+        root: `src:${joinRemotePath(text(source.config, 'share', what), String(source.config['path'] ?? ''))}`,
+        remotes: [smbRemote('src', source.config, account.username, account.password(), account.domain, what)],
+      };
+    }
+    case 'rclone':
+      // A connection string (`:backend,option=value:path`): no stored secret involved.
+      return { root: text(source.config, 'remote', what), remotes: [] };
+  }
+}
+
+/** A storage location; `remoteName` keeps several destinations of one copy apart. */
+export function storageLocation(storage: StorageSettings, remoteName: string, secret: () => string): Location {
+  const what = `storage location ${storage.name}`;
+  const config = storage.config;
+  switch (storage.type) {
+    case 'posix':
+    case 'nfs': {
+      // NFS is mounted on the workers and written as a POSIX path.
+      const path = text(config, 'path', what);
+      return { root: path, localRoot: path, remotes: [] };
+    }
+    case 's3': {
+      const options: Record<string, string> = {
+        provider: typeof config['provider'] === 'string' ? config['provider'] : 'Other',
+        access_key_id: text(config, 'accessKeyId', what),
+        secret_access_key: secret(),
+        force_path_style: 'true',
+      };
+      if (typeof config['endpoint'] === 'string') options['endpoint'] = config['endpoint'];
+      if (typeof config['region'] === 'string') options['region'] = config['region'];
+      return {
+        root: `${remoteName}:${joinRemotePath(text(config, 'bucket', what), String(config['prefix'] ?? ''))}`,
+        remotes: [{ name: remoteName, type: 's3', options }],
+      };
+    }
+    case 'smb':
+      return {
+        root: `${remoteName}:${joinRemotePath(text(config, 'share', what), String(config['path'] ?? ''))}`,
+        remotes: [smbRemote(remoteName, config, text(config, 'user', what), secret(), String(config['domain'] ?? ''), what)],
+      };
+  }
+}
