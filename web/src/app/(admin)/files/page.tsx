@@ -1,7 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import MuiLink from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
@@ -13,6 +12,7 @@ import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 
 import { EmptyState } from '@/components/empty-state';
+import { DateRangeFields, FilterActions, InstrumentSelect } from '@/components/filter-fields';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { StatusChip } from '@/components/status-chip';
@@ -64,26 +64,9 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
         <TextField name="name" label="Name" size="small" defaultValue={filters.name} />
         <TextField name="path" label="Path contains" size="small" defaultValue={filters.path} />
         <TextField name="ark" label="ARK" size="small" defaultValue={filters.ark} placeholder="ark:…" slotProps={{ inputLabel: { shrink: true } }} />
-        <TextField select name="instrumentId" label="Instrument" size="small" defaultValue={filters.instrumentId} slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}>
-          <option value="">All instruments</option>
-          {instruments.items.map((i) => (
-            <option key={i.id} value={i.id}>
-              {i.name}
-            </option>
-          ))}
-        </TextField>
-        <TextField type="date" name="from" label="Acquired from" size="small" defaultValue={filters.from} slotProps={{ inputLabel: { shrink: true } }} />
-        <TextField type="date" name="to" label="Acquired to" size="small" defaultValue={filters.to} slotProps={{ inputLabel: { shrink: true } }} />
-        <Box sx={{ display: 'flex', gap: 1 }}>
-          <Button type="submit" variant="outlined">
-            Search
-          </Button>
-          {filtered && (
-            <Button component={Link} href="/files">
-              Clear
-            </Button>
-          )}
-        </Box>
+        <InstrumentSelect instruments={instruments.items} value={filters.instrumentId} />
+        <DateRangeFields from={filters.from} to={filters.to} fromLabel="Acquired from" toLabel="Acquired to" />
+        <FilterActions submitLabel="Search" clearHref="/files" filtered={filtered} />
       </Box>
       {page.items.length === 0 ? (
         <EmptyState message={filtered ? 'No file matches this search.' : 'No files harvested yet.'} />

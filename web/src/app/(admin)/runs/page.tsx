@@ -1,7 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import MuiLink from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
@@ -13,6 +12,7 @@ import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 
 import { EmptyState } from '@/components/empty-state';
+import { DateRangeFields, FilterActions, InstrumentSelect } from '@/components/filter-fields';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { StatusChip } from '@/components/status-chip';
@@ -58,14 +58,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
         aria-label="Filter runs"
         sx={{ display: 'grid', gap: 1.5, mb: 2, gridTemplateColumns: { xs: '1fr', md: '2fr 1fr 1fr 1fr auto' }, alignItems: 'center' }}
       >
-        <TextField select name="instrumentId" label="Instrument" size="small" defaultValue={filters.instrumentId} slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}>
-          <option value="">All instruments</option>
-          {instruments.items.map((i) => (
-            <option key={i.id} value={i.id}>
-              {i.name}
-            </option>
-          ))}
-        </TextField>
+        <InstrumentSelect instruments={instruments.items} value={filters.instrumentId} />
         <TextField select name="status" label="Status" size="small" defaultValue={filters.status} slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}>
           <option value="">Any status</option>
           {STATUSES.map((s) => (
@@ -74,18 +67,8 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
             </option>
           ))}
         </TextField>
-        <TextField type="date" name="from" label="From" size="small" defaultValue={filters.from} slotProps={{ inputLabel: { shrink: true } }} />
-        <TextField type="date" name="to" label="To" size="small" defaultValue={filters.to} slotProps={{ inputLabel: { shrink: true } }} />
-        <Box sx={{ display: 'flex', gap: 1 }}>
-          <Button type="submit" variant="outlined">
-            Filter
-          </Button>
-          {filtered && (
-            <Button component={Link} href="/runs">
-              Clear
-            </Button>
-          )}
-        </Box>
+        <DateRangeFields from={filters.from} to={filters.to} fromLabel="From" toLabel="To" />
+        <FilterActions submitLabel="Filter" clearHref="/runs" filtered={filtered} />
       </Box>
       {page.items.length === 0 ? (
         <EmptyState message={filtered ? 'No run matches these filters.' : 'No harvest has run yet.'} />
