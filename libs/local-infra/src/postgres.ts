@@ -61,6 +61,22 @@ function runAs(): { uid: number; gid: number } | undefined {
   return { uid: Number(id('-u').stdout.trim()), gid: Number(id('-g').stdout.trim()) };
 }
 
+/**
+ * As root, the server runs as `postgres`, which must be able to enter the folders holding the
+ * binaries and the data; a checkout under a private folder (such as /root, mode 700) is not.
+ */
+function assertReachable(user: { uid: number; gid: number }, dirs: string[]): void {
+  for (const dir of dirs) {
+    if (spawnSync('test', ['-x', dir], { uid: user.uid, gid: user.gid }).status !== 0) {
+      throw new Error(
+        `PostgreSQL must run as '${SYSTEM_USER}' when started by root, and '${SYSTEM_USER}' cannot enter ${dir}: ` +
+          'put the checkout (and SHEAF_DATA_DIR) under a folder others can traverse (chmod o+x on its parents), ' +
+          'run as a non-root user, or set DATABASE_URL to use another PostgreSQL',
+      );
+    }
+  }
+}
+
 async function initialise(dataDir: string, initdb: string, user: { uid: number; gid: number } | undefined, log: (line: string) => void) {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   // initdb wants an empty data directory, so the password file goes to a private temp folder.
@@ -79,7 +95,7 @@ async function initialise(dataDir: string, initdb: string, user: { uid: number; 
     if (result.status !== 0) {
       log(result.stdout);
       const hint = user ? ` (as root the cluster runs as '${SYSTEM_USER}', which must be able to reach ${dataDir})` : '';
-      throw new Error(`initdb failed for ${dataDir}${hint}: ${result.stderr.trim() || result.error?.message}`);
+      throw new Error(`initdb failed for ${dataDir}${hint}: ${result.stderr?.trim() || result.error?.message}`);
     }
   } finally {
     await rm(pwdir, { recursive: true, force: true });
@@ -108,6 +124,7 @@ async function connectWhenReady(url: string, timeoutMs: number, exited: Promise<
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const { initdb, postgres } = binaries();
   const user = runAs();
+  if (user) assertReachable(user, [dirname(postgres), dirname(options.dataDir)]);
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await initialise(options.dataDir, initdb, user, options.log);
   else if (user) await chmod(options.dataDir, 0o700);
 
