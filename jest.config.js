@@ -1,7 +1,8 @@
 /** One jest run for the whole workspace: unit and integration tests against real services. */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/libs', '<rootDir>/workflows', '<rootDir>/services', '<rootDir>/tools'],
+  roots: ['<rootDir>/libs', '<rootDir>/workflows', '<rootDir>/services', '<rootDir>/tools', '<rootDir>/web'],
+  modulePathIgnorePatterns: ['<rootDir>/web/\\.next'],
   testMatch: ['**/*.spec.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],

@@ -3,6 +3,7 @@ import 'server-only';
 import type { ApiError, LoginRequest, LoginResponse, UserSummary } from '@sheaf/contracts';
 
 import { OPERATIONS, operationPath, type OperationId, type OperationParams, type OperationResponse } from './api-types';
+import { API_UNREACHABLE_MESSAGE } from './messages';
 import { serverConfig } from './server-config';
 
 /** What a call to the API came to; transport failures are a value, not an exception. */
@@ -14,7 +15,7 @@ export type ApiResult<T> =
 export const API_UNREACHABLE: ApiError = {
   statusCode: 502,
   code: 'API_UNREACHABLE',
-  message: 'The Sheaf API cannot be reached. Please try again in a moment.',
+  message: API_UNREACHABLE_MESSAGE,
 };
 
 function isApiError(value: unknown): value is ApiError {

@@ -5,6 +5,7 @@ import { notFound, redirect } from 'next/navigation';
 
 import { callOperation, type ApiResult } from './api-server';
 import type { OperationId, OperationParams, OperationResponse } from './api-types';
+import { API_UNREACHABLE_MESSAGE } from './messages';
 import { SESSION_COOKIE } from './session-cookie';
 
 /** One API call as the signed-in user (the token never leaves the server). */
@@ -20,7 +21,7 @@ export async function api<K extends OperationId>(operation: K, params: Operation
 export async function load<K extends OperationId>(operation: K, params: OperationParams<K>): Promise<OperationResponse<K>> {
   const result = await api(operation, params);
   if (result.kind === 'ok') return result.data;
-  if (result.kind === 'unreachable') throw new Error('The Sheaf API cannot be reached. Please try again in a moment.');
+  if (result.kind === 'unreachable') throw new Error(API_UNREACHABLE_MESSAGE);
   if (result.error.statusCode === 401) redirect('/login?expired=1');
   if (result.error.statusCode === 403 || result.error.statusCode === 404) notFound();
   throw new Error(result.error.message);

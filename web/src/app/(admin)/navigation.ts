@@ -11,7 +11,13 @@ export const NAVIGATION: readonly NavigationItem[] = [
   { href: '/instruments', label: 'Instruments' },
   { href: '/runs', label: 'Runs' },
   { href: '/files', label: 'Files' },
+  { href: '/schedules', label: 'Schedules' },
+  { href: '/hooks', label: 'Hooks', adminOnly: true },
+  { href: '/storage', label: 'Storage', adminOnly: true },
+  { href: '/service-accounts', label: 'Service accounts', adminOnly: true },
   { href: '/users', label: 'Users', adminOnly: true },
+  { href: '/groups', label: 'Groups', adminOnly: true },
+  { href: '/projects', label: 'Projects', adminOnly: true },
   { href: '/audit', label: 'Audit', adminOnly: true },
 ];
 

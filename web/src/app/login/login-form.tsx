@@ -8,9 +8,10 @@ import Button from '@mui/material/Button';
 import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 
+import { API_UNREACHABLE_MESSAGE } from '@/lib/messages';
+
 type Field = 'email' | 'password';
 
-const UNREACHABLE_MESSAGE = 'The Sheaf API cannot be reached. Please try again in a moment.';
 
 function messageFor(error: ApiError): string {
   if (error.statusCode === 401) return 'Wrong email or password.';
@@ -56,7 +57,7 @@ export function LoginForm({ sessionExpired }: { sessionExpired: boolean }) {
           body: JSON.stringify({ email: email.trim(), password }),
         });
       } catch {
-        setFormError(UNREACHABLE_MESSAGE);
+        setFormError(API_UNREACHABLE_MESSAGE);
         focusLater('password');
         return;
       }
@@ -69,7 +70,7 @@ export function LoginForm({ sessionExpired }: { sessionExpired: boolean }) {
 
       const error = (await response.json().catch(() => null)) as ApiError | null;
       if (!error) {
-        setFormError(response.status >= 500 ? UNREACHABLE_MESSAGE : 'Signing in failed. Please try again.');
+        setFormError(response.status >= 500 ? API_UNREACHABLE_MESSAGE : 'Signing in failed. Please try again.');
         focusLater('password');
       } else if (error.field === 'email' || error.field === 'password') {
         setFieldErrors({ [error.field]: error.message });

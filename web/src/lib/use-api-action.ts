@@ -1,0 +1,54 @@
+'use client';
+
+import { useCallback, useState } from 'react';
+import type { ApiError } from '@sheaf/contracts';
+
+import { perform } from './actions';
+import { API_UNREACHABLE_MESSAGE } from './messages';
+import type { OperationId, OperationParams, OperationResponse } from './api-types';
+
+export interface ApiAction {
+  pending: boolean;
+  /** The last call's error, shown above the form (or beside `error.field`). */
+  error: ApiError | null;
+  /** The API's message for one field, for a TextField's helperText. */
+  fieldError: (field: string) => string | undefined;
+  clearError: () => void;
+  /** Calls the operation; the data on success, undefined on failure (then `error` is set). */
+  run: <K extends OperationId>(operation: K, params: OperationParams<K>) => Promise<OperationResponse<K> | undefined>;
+}
+
+/** State for a form or button that calls the API; an ended session goes back to the login page. */
+export function useApiAction(): ApiAction {
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  const run = useCallback(async <K extends OperationId>(operation: K, params: OperationParams<K>) => {
+    setPending(true);
+    setError(null);
+    try {
+      const result = await perform(operation, params);
+      if (result.kind === 'ok') return result.data;
+      if (result.kind === 'unreachable') {
+        setError({ statusCode: 502, code: 'API_UNREACHABLE', message: API_UNREACHABLE_MESSAGE });
+        return undefined;
+      }
+      if (result.error.statusCode === 401) {
+        window.location.assign('/login?expired=1');
+        return undefined;
+      }
+      setError(result.error);
+      return undefined;
+    } catch {
+      setError({ statusCode: 0, code: 'PORTAL_UNREACHABLE', message: 'The portal could not be reached. Try again.' });
+      return undefined;
+    } finally {
+      setPending(false);
+    }
+  }, []);
+
+  const fieldError = useCallback((field: string) => (error?.field === field ? error.message : undefined), [error]);
+  const clearError = useCallback(() => setError(null), []);
+
+  return { pending, error, fieldError, clearError, run };
+}
