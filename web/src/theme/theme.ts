@@ -2,12 +2,11 @@
 
 import { createTheme } from '@mui/material/styles';
 
-/**
- * All of the portal's theme tokens. Light and dark follow the operating system
- * (`prefers-color-scheme`) through CSS variables, so there is no flash on load.
- */
+import { COLOR_SCHEME_ATTRIBUTE } from './color-scheme';
+
+/** All of the portal's theme tokens, for both colour schemes, as CSS variables (no flash on load). */
 export const theme = createTheme({
-  cssVariables: { colorSchemeSelector: 'media' },
+  cssVariables: { colorSchemeSelector: COLOR_SCHEME_ATTRIBUTE },
   colorSchemes: {
     light: {
       palette: {

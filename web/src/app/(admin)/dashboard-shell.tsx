@@ -10,6 +10,8 @@ import Stack from '@mui/material/Stack';
 import Toolbar from '@mui/material/Toolbar';
 import Typography from '@mui/material/Typography';
 
+import { ThemeSwitch } from '@/components/theme-switch';
+
 import { LogoutButton } from './logout-button';
 import { navigationFor } from './navigation';
 
@@ -43,6 +45,7 @@ export function DashboardShell({ user, children }: { user: UserSummary; children
               </Typography>
             </Box>
             <Chip label={user.role} size="small" color={user.role === 'admin' ? 'primary' : 'default'} variant="outlined" />
+            <ThemeSwitch />
             <LogoutButton />
           </Stack>
         </Toolbar>
