@@ -10,6 +10,7 @@ import Stack from '@mui/material/Stack';
 import Toolbar from '@mui/material/Toolbar';
 import Typography from '@mui/material/Typography';
 
+import { NotificationBell } from '@/components/notification-bell';
 import { ThemeSwitch } from '@/components/theme-switch';
 
 import { LogoutButton } from './logout-button';
@@ -36,7 +37,13 @@ export function DashboardShell({ user, children }: { user: UserSummary; children
             ))}
           </Box>
           <Stack direction="row" spacing={1.5} sx={{ alignItems: 'center' }}>
-            <Box sx={{ textAlign: 'right', display: { xs: 'none', sm: 'block' } }}>
+            <NotificationBell />
+            <Box
+              component={Link}
+              href="/account"
+              title="Your account"
+              sx={{ textAlign: 'right', display: { xs: 'none', sm: 'block' }, color: 'inherit', textDecoration: 'none', borderRadius: 1, px: 0.5, '&:hover': { bgcolor: 'action.hover' } }}
+            >
               <Typography variant="body2" sx={{ fontWeight: 600, lineHeight: 1.2 }}>
                 {user.displayName}
               </Typography>

@@ -1,0 +1,227 @@
+'use client';
+
+import { useCallback, useId, useState } from 'react';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import Alert from '@mui/material/Alert';
+import Badge from '@mui/material/Badge';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import CircularProgress from '@mui/material/CircularProgress';
+import Divider from '@mui/material/Divider';
+import IconButton from '@mui/material/IconButton';
+import MuiLink from '@mui/material/Link';
+import Popover from '@mui/material/Popover';
+import SvgIcon, { type SvgIconProps } from '@mui/material/SvgIcon';
+import Tooltip from '@mui/material/Tooltip';
+import Typography from '@mui/material/Typography';
+
+import type { NotificationDto, NotificationPageDto, UnreadCountDto } from '@/lib/api-types';
+import { formatDateTime } from '@/lib/format';
+import { useApiAction } from '@/lib/use-api-action';
+import { usePolling } from '@/lib/use-polling';
+
+const POLL_MS = 30_000;
+const RECENT = 10;
+
+const KIND_LABELS: Record<NotificationDto['kind'], string> = {
+  run_failed: 'Run failed',
+  verification_failed: 'Verification failed',
+  credentials_rejected: 'Credentials rejected',
+};
+
+/** A notification leads to its run when it has one, otherwise to its instrument. */
+export function notificationHref(n: Pick<NotificationDto, 'runId' | 'instrumentId'>): string {
+  return n.runId ? `/runs/${n.runId}` : `/instruments/${n.instrumentId}`;
+}
+
+function BellIcon(props: SvgIconProps) {
+  return (
+    <SvgIcon {...props}>
+      <path d="M12 22c1.1 0 2-.9 2-2h-4c0 1.1.89 2 2 2m6-6v-5c0-3.07-1.64-5.64-4.5-6.32V4c0-.83-.67-1.5-1.5-1.5s-1.5.67-1.5 1.5v.68C7.63 5.36 6 7.92 6 11v5l-2 2v1h16v-1z" />
+    </SvgIcon>
+  );
+}
+
+type ListState = { kind: 'idle' } | { kind: 'loading' } | { kind: 'error' } | { kind: 'ok'; items: NotificationDto[]; total: number };
+
+/** The bell with its unread count (polled every 30 s) and a menu of recent notifications. */
+export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
+  const router = useRouter();
+  const action = useApiAction();
+  const menuId = useId();
+  const { data } = usePolling('/bff/notifications/unread-count', initial, true, POLL_MS);
+  const [anchor, setAnchor] = useState<HTMLElement | null>(null);
+  const [list, setList] = useState<ListState>({ kind: 'idle' });
+  const count = data.count;
+
+  const loadList = useCallback(async () => {
+    setList((current) => (current.kind === 'ok' ? current : { kind: 'loading' }));
+    try {
+      const response = await fetch(`/bff/notifications?limit=${RECENT}`, { cache: 'no-store' });
+      if (response.status === 401) {
+        window.location.assign('/login?expired=1');
+        return;
+      }
+      if (!response.ok) throw new Error(String(response.status));
+      const page = (await response.json()) as NotificationPageDto;
+      setList({ kind: 'ok', items: page.items, total: page.total });
+    } catch {
+      setList({ kind: 'error' });
+    }
+  }, []);
+
+  function open(target: HTMLElement) {
+    action.clearError();
+    setAnchor(target);
+    void loadList();
+  }
+
+  /** After a change: the menu shows it at once, the page (and with it the count) reloads. */
+  function changed(update: (items: NotificationDto[]) => NotificationDto[]) {
+    setList((current) => (current.kind === 'ok' ? { ...current, items: update(current.items) } : current));
+    router.refresh();
+  }
+
+  async function markRead(n: NotificationDto) {
+    const done = await action.run('markNotificationRead', { path: { id: n.id } });
+    if (done) changed((items) => items.map((i) => (i.id === n.id ? done : i)));
+  }
+
+  async function dismiss(n: NotificationDto) {
+    const done = await action.run('dismissNotification', { path: { id: n.id } });
+    if (done) changed((items) => items.filter((i) => i.id !== n.id));
+  }
+
+  async function markAllRead() {
+    const done = await action.run('markAllNotificationsRead', {});
+    if (done) {
+      const now = new Date().toISOString();
+      changed((items) => items.map((i) => (i.readAt ? i : { ...i, readAt: now })));
+    }
+  }
+
+  const label = count === 0 ? 'Notifications, none unread' : `Notifications, ${count} unread`;
+  const hasUnread = count > 0 || (list.kind === 'ok' && list.items.some((n) => !n.readAt));
+
+  return (
+    <>
+      <Tooltip title="Notifications">
+        <IconButton
+          color="inherit"
+          aria-label={label}
+          aria-haspopup="true"
+          aria-expanded={anchor ? 'true' : undefined}
+          aria-controls={anchor ? menuId : undefined}
+          onClick={(event) => open(event.currentTarget)}
+        >
+          <Badge badgeContent={count} color="error" max={99}>
+            <BellIcon />
+          </Badge>
+        </IconButton>
+      </Tooltip>
+      <Popover
+        id={menuId}
+        open={Boolean(anchor)}
+        anchorEl={anchor}
+        onClose={() => setAnchor(null)}
+        anchorOrigin={{ vertical: 'bottom', horizontal: 'right' }}
+        transformOrigin={{ vertical: 'top', horizontal: 'right' }}
+        slotProps={{ paper: { sx: { width: 400, maxWidth: 'calc(100vw - 32px)' }, role: 'dialog', 'aria-label': 'Notifications' } }}
+      >
+        <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, px: 2, py: 1.5 }}>
+          <Typography component="h2" variant="subtitle1" sx={{ fontWeight: 600, flexGrow: 1 }}>
+            Notifications
+          </Typography>
+          <Button size="small" onClick={() => void markAllRead()} disabled={!hasUnread || action.pending}>
+            Mark all read
+          </Button>
+        </Box>
+        <Divider />
+        {action.error && (
+          <Alert severity="error" role="alert" sx={{ m: 1.5 }}>
+            {action.error.message}
+          </Alert>
+        )}
+        <Box aria-live="polite" aria-busy={list.kind === 'loading'} sx={{ maxHeight: 420, overflowY: 'auto' }}>
+          {list.kind === 'loading' || list.kind === 'idle' ? (
+            <Box sx={{ display: 'flex', justifyContent: 'center', p: 3 }}>
+              <CircularProgress size={24} aria-label="Loading notifications" />
+            </Box>
+          ) : list.kind === 'error' ? (
+            <Alert
+              severity="warning"
+              sx={{ m: 1.5 }}
+              action={
+                <Button color="inherit" size="small" onClick={() => void loadList()}>
+                  Retry
+                </Button>
+              }
+            >
+              Notifications could not be loaded.
+            </Alert>
+          ) : list.items.length === 0 ? (
+            <Typography color="text.secondary" sx={{ p: 3, textAlign: 'center' }}>
+              No notifications.
+            </Typography>
+          ) : (
+            <Box component="ul" sx={{ listStyle: 'none', m: 0, p: 0 }}>
+              {list.items.map((n) => (
+                <Box
+                  component="li"
+                  key={n.id}
+                  sx={{
+                    display: 'flex',
+                    gap: 1,
+                    px: 2,
+                    py: 1.25,
+                    borderBottom: 1,
+                    borderColor: 'divider',
+                    bgcolor: n.readAt ? 'transparent' : 'action.hover',
+                  }}
+                >
+                  <Box sx={{ flexGrow: 1, minWidth: 0 }}>
+                    <Typography variant="caption" sx={{ fontWeight: 600, color: n.readAt ? 'text.secondary' : 'error.main' }}>
+                      {KIND_LABELS[n.kind] ?? n.kind}
+                      {n.readAt ? '' : ' · unread'}
+                    </Typography>
+                    <MuiLink
+                      component={Link}
+                      href={notificationHref(n)}
+                      underline="hover"
+                      sx={{ display: 'block', fontWeight: n.readAt ? 400 : 600, overflowWrap: 'anywhere' }}
+                      onClick={() => {
+                        setAnchor(null);
+                        if (!n.readAt) void markRead(n);
+                      }}
+                    >
+                      {n.message}
+                    </MuiLink>
+                    <Typography variant="caption" color="text.secondary">
+                      {n.instrumentName} · {formatDateTime(n.createdAt)}
+                    </Typography>
+                  </Box>
+                  <Box sx={{ display: 'flex', flexDirection: 'column', gap: 0.5, alignItems: 'flex-end' }}>
+                    {!n.readAt && (
+                      <Button size="small" onClick={() => void markRead(n)} disabled={action.pending} aria-label={`Mark read: ${n.message}`}>
+                        Mark read
+                      </Button>
+                    )}
+                    <Button size="small" color="inherit" onClick={() => void dismiss(n)} disabled={action.pending} aria-label={`Dismiss: ${n.message}`}>
+                      Dismiss
+                    </Button>
+                  </Box>
+                </Box>
+              ))}
+            </Box>
+          )}
+        </Box>
+        {list.kind === 'ok' && list.total > list.items.length && (
+          <Typography variant="caption" color="text.secondary" component="p" sx={{ px: 2, py: 1 }}>
+            Showing the {list.items.length} most recent of {list.total}.
+          </Typography>
+        )}
+      </Popover>
+    </>
+  );
+}
