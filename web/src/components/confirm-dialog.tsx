@@ -1,0 +1,53 @@
+'use client';
+
+import type { ReactNode } from 'react';
+import Alert from '@mui/material/Alert';
+import Button from '@mui/material/Button';
+import Dialog from '@mui/material/Dialog';
+import DialogActions from '@mui/material/DialogActions';
+import DialogContent from '@mui/material/DialogContent';
+import DialogContentText from '@mui/material/DialogContentText';
+import DialogTitle from '@mui/material/DialogTitle';
+
+export interface ConfirmDialogProps {
+  open: boolean;
+  title: string;
+  /** What will happen, in a sentence or two. */
+  children: ReactNode;
+  /** The confirming button's text, a verb: "Delete", "Restore". */
+  confirmLabel: string;
+  /** Red confirm button for changes that take something away. */
+  destructive?: boolean;
+  pending?: boolean;
+  /** Why the last attempt failed (e.g. the API's 409 message); the dialog stays open. */
+  error?: string | null;
+  onConfirm: () => void;
+  onClose: () => void;
+}
+
+/** Asks before a change; "Cancel" has the focus, so Enter never confirms by accident. */
+export function ConfirmDialog({ open, title, children, confirmLabel, destructive, pending, error, onConfirm, onClose }: ConfirmDialogProps) {
+  return (
+    <Dialog open={open} onClose={pending ? undefined : onClose} aria-labelledby="confirm-dialog-title" aria-describedby="confirm-dialog-text">
+      <DialogTitle id="confirm-dialog-title">{title}</DialogTitle>
+      <DialogContent>
+        <DialogContentText id="confirm-dialog-text" component="div">
+          {children}
+        </DialogContentText>
+        {error && (
+          <Alert severity="error" role="alert" sx={{ mt: 2 }}>
+            {error}
+          </Alert>
+        )}
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose} disabled={pending} autoFocus>
+          Cancel
+        </Button>
+        <Button onClick={onConfirm} loading={pending} color={destructive ? 'error' : 'primary'} variant="contained">
+          {confirmLabel}
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}
