@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadApiConfig } from '@sheaf/config';
 import { createApp } from '../src/app.factory';
 
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
 export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 
 /** The real application (real pipes, filter, guard) on a test database and Temporal. */
@@ -10,7 +11,7 @@ export async function createTestApp(databaseUrl: string, temporalAddress: string
     SHEAF_ENV: 'test',
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
-    JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256',
+    JWT_SECRET: TEST_JWT_SECRET,
     SHEAF_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     PORTAL_URL: 'http://portal.test',
     // Tests start and stop Temporal themselves; they re-sync schedules explicitly.

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { hashPassword } from '@sheaf/crypto';
 import { UserEntity } from '@sheaf/db';
 import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
-import { createTestApp } from './app';
+import { createTestApp, TEST_JWT_SECRET } from './app';
 
 describe('auth: login, current user, deny by default', () => {
   let db: TestDatabase;
@@ -73,6 +73,23 @@ describe('auth: login, current user, deny by default', () => {
     await request(server).get('/api/auth/me').set('Authorization', 'Bearer not-a-jwt').expect(401);
     const forged = await new JwtService({ secret: 'another-secret-of-sufficient-length!' }).signAsync({ sub: userId, role: 'admin' });
     await request(server).get('/api/auth/me').set('Authorization', `Bearer ${forged}`).expect(401);
+  });
+
+  it('refuses an expired token, an unsigned one and one with a subject that is not a user id', async () => {
+    const server = app.getHttpServer();
+    const rightKey = new JwtService({ secret: TEST_JWT_SECRET });
+    const valid = await rightKey.signAsync({ sub: userId, role: 'user' });
+    await request(server).get('/api/auth/me').set('Authorization', `Bearer ${valid}`).expect(200);
+
+    const expired = await rightKey.signAsync({ sub: userId, role: 'user', exp: Math.floor(Date.now() / 1000) - 60 });
+    await request(server).get('/api/auth/me').set('Authorization', `Bearer ${expired}`).expect(401);
+
+    const [, payload] = valid.split('.');
+    const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
+    await request(server).get('/api/auth/me').set('Authorization', `Bearer ${unsigned}`).expect(401);
+
+    const notAUser = await rightKey.signAsync({ sub: 'admin', role: 'admin' });
+    await request(server).get('/api/auth/me').set('Authorization', `Bearer ${notAUser}`).expect(401);
   });
 
   it("stops a disabled user's existing tokens at once", async () => {

@@ -1,18 +1,17 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { JwtService } from '@nestjs/jwt';
 import type { Request } from 'express';
 import { API_TOKEN_PREFIX, type TokenScope } from '@sheaf/contracts';
 import { DomainError } from '../common/domain-error';
 import { ADMIN_ONLY, IS_PUBLIC, TOKEN_SCOPE } from '../common/public.decorator';
 import { ApiTokensService } from './api-tokens.service';
-import { AuthService, type TokenClaims } from './auth.service';
+import { AuthService } from './auth.service';
+import { JwtAuthenticator } from './jwt-authenticator';
 import type { Principal } from './principal';
 
 type AuthenticatedRequest = Request & { user?: Principal };
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function bearerOf(request: Request): string | undefined {
   const header = request.headers.authorization;
@@ -22,23 +21,19 @@ function bearerOf(request: Request): string | undefined {
 }
 
 /**
- * The one global guard. Authentication: a session JWT (HS256, verified with the app's own
- * JwtService) or an API token (`sheaf_...`), deny by default, `@Public()` opens a route (and
+ * The one global guard. Authentication: a session JWT (HS256, verified by passport-jwt in
+ * JwtAuthenticator) or an API token (`sheaf_...`), deny by default, `@Public()` opens a route (and
  * still reads a valid credential). Both resolve to the live user, so disabling or deleting a
  * user stops their sessions and tokens at once. Authorization that depends on the route only:
  * `@AdminOnly()` and the scope an API token needs. Which rows a caller sees is AccessService's
  * job.
- *
- * No passport strategy: passport keeps strategies in a process-wide registry, so a second
- * application in the same process (a restart in a test, the OpenAPI writer) would take over
- * the first one's.
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: ApiTokensService,
-    private readonly jwt: JwtService,
+    private readonly jwt: JwtAuthenticator,
     private readonly auth: AuthService,
   ) {}
 
@@ -71,12 +66,7 @@ export class AuthenticationGuard implements CanActivate {
     const bearer = bearerOf(request);
     if (!bearer) return undefined;
     if (bearer.startsWith(API_TOKEN_PREFIX)) return this.tokens.authenticate(bearer);
-    let claims: TokenClaims;
-    try {
-      claims = await this.jwt.verifyAsync<TokenClaims>(bearer, { algorithms: ['HS256'] });
-    } catch {
-      return undefined;
-    }
-    return typeof claims.sub === 'string' && UUID.test(claims.sub) ? this.auth.activeUser(claims.sub) : undefined;
+    const userId = await this.jwt.userIdOf(request);
+    return userId ? this.auth.activeUser(userId) : undefined;
   }
 }

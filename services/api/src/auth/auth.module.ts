@@ -6,6 +6,7 @@ import { ApiTokensService } from './api-tokens.service';
 import { AuthenticationGuard } from './auth.guard';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { JwtAuthenticator } from './jwt-authenticator';
 
 @Global()
 @Module({
@@ -19,7 +20,7 @@ import { AuthService } from './auth.service';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, ApiTokensService, { provide: APP_GUARD, useClass: AuthenticationGuard }],
+  providers: [AuthService, ApiTokensService, JwtAuthenticator, { provide: APP_GUARD, useClass: AuthenticationGuard }],
   exports: [AuthService],
 })
 export class AuthModule {}
