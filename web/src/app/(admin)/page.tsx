@@ -8,14 +8,17 @@ import TableCell from '@mui/material/TableCell';
 import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
 
 import { EmptyState } from '@/components/empty-state';
 import { PageHeader, Section } from '@/components/page-header';
-import { StatusChip } from '@/components/status-chip';
-import { load } from '@/lib/api';
 import { requireCurrentUser } from '@/lib/current-user';
-import { formatDateTime } from '@/lib/format';
+import { formatCount, formatDateTime } from '@/lib/format';
 
+import { ACTIVITY_DAYS } from './_dashboard/activity';
+import { ActivityCharts } from './_dashboard/activity-charts';
+import { InstrumentHealthTable } from './_dashboard/instrument-health';
+import { loadDashboard } from './_dashboard/load-dashboard';
 import { ActiveRuns } from './runs/active-runs';
 
 export const metadata: Metadata = { title: 'Dashboard' };
@@ -24,24 +27,28 @@ export default async function DashboardPage() {
   // Pages check for themselves too: a layout is not re-rendered on every navigation.
   const current = await requireCurrentUser();
   const name = current.kind === 'signed-in' ? current.user.displayName : '';
-
-  const [running, pending, failures, instruments] = await Promise.all([
-    load('listHarvests', { query: { status: 'running', limit: 50 } }),
-    load('listHarvests', { query: { status: 'pending', limit: 50 } }),
-    load('listHarvests', { query: { status: 'failed', limit: 5 } }),
-    load('listInstruments', { query: { limit: 200 } }),
-  ]);
+  const dashboard = await loadDashboard();
+  const { activity } = dashboard;
 
   return (
     <>
       <PageHeader title="Dashboard" subtitle={name ? `Welcome, ${name}.` : undefined} />
 
       <Section title="Runs in progress">
-        <ActiveRuns initial={[...running.items, ...pending.items]} />
+        <ActiveRuns initial={dashboard.active} />
+      </Section>
+
+      <Section title={`Harvested in the last ${ACTIVITY_DAYS} days`}>
+        <ActivityCharts days={activity.days} />
+        {activity.runsCounted < activity.runsInWindow && (
+          <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>
+            Counts the newest {formatCount(activity.runsCounted)} of {formatCount(activity.runsInWindow)} runs; the oldest days may show less than was harvested.
+          </Typography>
+        )}
       </Section>
 
       <Section title="Recent failures">
-        {failures.items.length === 0 ? (
+        {dashboard.failures.length === 0 ? (
           <EmptyState message="No failed runs." />
         ) : (
           <TableContainer component={Paper} variant="outlined">
@@ -54,7 +61,7 @@ export default async function DashboardPage() {
                 </TableRow>
               </TableHead>
               <TableBody>
-                {failures.items.map((run) => (
+                {dashboard.failures.map((run) => (
                   <TableRow key={run.id}>
                     <TableCell>
                       <MuiLink component={Link} href={`/runs/${run.id}`}>
@@ -62,9 +69,7 @@ export default async function DashboardPage() {
                       </MuiLink>
                     </TableCell>
                     <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(run.finishedAt)}</TableCell>
-                    <TableCell sx={{ color: 'error.main' }}>
-                      {run.error ?? `${run.filesFailed} file(s) failed`}
-                    </TableCell>
+                    <TableCell sx={{ color: 'error.main' }}>{run.error ?? `${run.filesFailed} file(s) failed`}</TableCell>
                   </TableRow>
                 ))}
               </TableBody>
@@ -74,43 +79,11 @@ export default async function DashboardPage() {
       </Section>
 
       <Section title="Instrument health">
-        {instruments.items.length === 0 ? (
-          <EmptyState message="No instruments yet." />
-        ) : (
-          <TableContainer component={Paper} variant="outlined">
-            <Table size="small" aria-label="Instrument health">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Instrument</TableCell>
-                  <TableCell>Enabled</TableCell>
-                  <TableCell>Last run</TableCell>
-                  <TableCell>Last run finished</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {instruments.items.map((instrument) => (
-                  <TableRow key={instrument.id}>
-                    <TableCell>
-                      <MuiLink component={Link} href={`/instruments/${instrument.id}`}>
-                        {instrument.name}
-                      </MuiLink>
-                    </TableCell>
-                    <TableCell>{instrument.enabled ? 'Yes' : 'No'}</TableCell>
-                    <TableCell>
-                      {instrument.lastRun ? (
-                        <MuiLink component={Link} href={`/runs/${instrument.lastRun.id}`} aria-label={`Last run: ${instrument.lastRun.status}`}>
-                          <StatusChip status={instrument.lastRun.status} />
-                        </MuiLink>
-                      ) : (
-                        'Never run'
-                      )}
-                    </TableCell>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(instrument.lastRun?.finishedAt)}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </TableContainer>
+        <InstrumentHealthTable rows={dashboard.health} total={dashboard.instrumentsTotal} days={ACTIVITY_DAYS} />
+        {dashboard.schedulesNotDescribed > 0 && (
+          <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>
+            Next runs are shown for the first schedules only; see <MuiLink component={Link} href="/schedules">Schedules</MuiLink> for the others.
+          </Typography>
         )}
       </Section>
     </>

@@ -1,0 +1,101 @@
+import type { HarvestRunDto, InstrumentDto } from '@/lib/api-types';
+
+/** How far back the dashboard's charts look, today included. */
+export const ACTIVITY_DAYS = 14;
+/** Runs read for the charts at most (pages of 200): the dashboard never reads unbounded data. */
+export const ACTIVITY_MAX_RUNS = 1000;
+
+export interface DayActivity {
+  /** `yyyy-mm-dd` (UTC, like every date the portal shows). */
+  day: string;
+  filesDone: number;
+  filesFailed: number;
+  bytesDone: number;
+  runs: number;
+}
+
+export interface Activity {
+  days: DayActivity[];
+  /** Runs counted; fewer than `runsInWindow` when the cap cut the oldest off. */
+  runsCounted: number;
+  runsInWindow: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function dayOf(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+/** Midnight UTC at the start of the window that ends today. */
+export function activityWindowStart(now: Date, days = ACTIVITY_DAYS): Date {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return new Date(today - (days - 1) * DAY_MS);
+}
+
+/**
+ * Files and bytes harvested per day. A run counts on the day it finished (a run in progress on
+ * the day of its last progress); days without runs are zeros, so the axis has no gaps.
+ */
+export function activityPerDay(runs: readonly HarvestRunDto[], now: Date, runsInWindow = runs.length, days = ACTIVITY_DAYS): Activity {
+  const start = activityWindowStart(now, days);
+  const byDay = new Map<string, DayActivity>();
+  for (let i = 0; i < days; i++) {
+    const day = dayOf(new Date(start.getTime() + i * DAY_MS).toISOString());
+    byDay.set(day, { day, filesDone: 0, filesFailed: 0, bytesDone: 0, runs: 0 });
+  }
+  for (const run of runs) {
+    const entry = byDay.get(dayOf(run.finishedAt ?? run.updatedAt));
+    if (!entry) continue;
+    entry.filesDone += run.filesDone;
+    entry.filesFailed += run.filesFailed;
+    entry.bytesDone += run.bytesDone;
+    entry.runs += 1;
+  }
+  return { days: [...byDay.values()], runsCounted: runs.length, runsInWindow };
+}
+
+export interface InstrumentHealth {
+  id: string;
+  name: string;
+  enabled: boolean;
+  lastRun: InstrumentDto['lastRun'];
+  /** The earliest next start of the instrument's enabled schedules, as Temporal plans it. */
+  nextRunAt: string | null;
+  /** Enabled schedules of the instrument. */
+  schedules: number;
+  /** Some enabled schedule's next start is unknown (Temporal unreachable, or not asked). */
+  nextRunUnknown: boolean;
+  /** The newest failed run in the activity window, with its reason. */
+  lastError: { runId: string; at: string; message: string } | null;
+}
+
+export interface ScheduleNextRuns {
+  instrumentId: string;
+  enabled: boolean;
+  /** null: unknown. */
+  nextRunTimes: string[] | null;
+}
+
+/** One row per instrument: last run, next scheduled run, last error. */
+export function instrumentHealth(instruments: readonly InstrumentDto[], schedules: readonly ScheduleNextRuns[], runs: readonly HarvestRunDto[]): InstrumentHealth[] {
+  return instruments.map((instrument) => {
+    const own = schedules.filter((s) => s.instrumentId === instrument.id && s.enabled);
+    // ISO strings from the API (all UTC, same format) sort in time order.
+    const next = own.flatMap((s) => (s.nextRunTimes ?? []).slice(0, 1)).sort()[0] ?? null;
+    // `runs` is newest first (the API's order).
+    const failed = runs.find((r) => r.instrumentId === instrument.id && r.status === 'failed');
+    return {
+      id: instrument.id,
+      name: instrument.name,
+      enabled: instrument.enabled,
+      lastRun: instrument.lastRun,
+      nextRunAt: next,
+      schedules: own.length,
+      nextRunUnknown: own.some((s) => s.nextRunTimes === null),
+      lastError: failed
+        ? { runId: failed.id, at: failed.finishedAt ?? failed.updatedAt, message: failed.error ?? `${failed.filesFailed} file(s) failed` }
+        : null,
+    };
+  });
+}

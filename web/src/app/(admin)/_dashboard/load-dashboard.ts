@@ -1,0 +1,72 @@
+import 'server-only';
+
+import { api, load } from '@/lib/api';
+import type { HarvestRunDto, ScheduleDto } from '@/lib/api-types';
+
+import {
+  ACTIVITY_MAX_RUNS,
+  activityPerDay,
+  activityWindowStart,
+  instrumentHealth,
+  type Activity,
+  type InstrumentHealth,
+  type ScheduleNextRuns,
+} from './activity';
+
+const PAGE = 200;
+/** Schedules whose next start is asked of Temporal (one describe each) per dashboard view. */
+const MAX_SCHEDULES_DESCRIBED = 20;
+
+export interface Dashboard {
+  active: HarvestRunDto[];
+  failures: HarvestRunDto[];
+  activity: Activity;
+  health: InstrumentHealth[];
+  /** Instruments beyond the health table's first page. */
+  instrumentsTotal: number;
+  /** Enabled schedules whose next start was not asked of Temporal (over the cap). */
+  schedulesNotDescribed: number;
+}
+
+/** The runs of the activity window, newest first, in pages of 200 up to ACTIVITY_MAX_RUNS. */
+async function windowRuns(from: string): Promise<{ runs: HarvestRunDto[]; total: number }> {
+  const first = await load('listHarvests', { query: { from, limit: PAGE, offset: 0 } });
+  const pages = Math.ceil(Math.min(first.total, ACTIVITY_MAX_RUNS) / PAGE);
+  const rest = await Promise.all(
+    Array.from({ length: Math.max(0, pages - 1) }, (_, i) => load('listHarvests', { query: { from, limit: PAGE, offset: (i + 1) * PAGE } })),
+  );
+  return { runs: [first, ...rest].flatMap((page) => page.items).slice(0, ACTIVITY_MAX_RUNS), total: first.total };
+}
+
+/** Next start times of the enabled schedules (best effort: a failed describe leaves it unknown). */
+async function nextRuns(schedules: ScheduleDto[]): Promise<ScheduleNextRuns[]> {
+  return Promise.all(
+    schedules.map(async (schedule, i) => {
+      if (i >= MAX_SCHEDULES_DESCRIBED) return { instrumentId: schedule.instrumentId, enabled: schedule.enabled, nextRunTimes: null };
+      const detail = await api('getSchedule', { path: { id: schedule.id } });
+      return { instrumentId: schedule.instrumentId, enabled: schedule.enabled, nextRunTimes: detail.kind === 'ok' ? detail.data.nextRunTimes : null };
+    }),
+  );
+}
+
+/** Everything the dashboard shows, read with the signed-in user's rights and bounded. */
+export async function loadDashboard(now = new Date()): Promise<Dashboard> {
+  const from = activityWindowStart(now).toISOString();
+  const [running, pending, failures, instruments, window, schedules] = await Promise.all([
+    load('listHarvests', { query: { status: 'running', limit: 50 } }),
+    load('listHarvests', { query: { status: 'pending', limit: 50 } }),
+    load('listHarvests', { query: { status: 'failed', limit: 5 } }),
+    load('listInstruments', { query: { limit: PAGE } }),
+    windowRuns(from),
+    load('listSchedules', { query: { enabled: true, limit: PAGE } }),
+  ]);
+  const next = await nextRuns(schedules.items);
+  return {
+    active: [...running.items, ...pending.items],
+    failures: failures.items,
+    activity: activityPerDay(window.runs, now, window.total),
+    health: instrumentHealth(instruments.items, next, window.runs),
+    instrumentsTotal: instruments.total,
+    schedulesNotDescribed: Math.max(0, schedules.total - MAX_SCHEDULES_DESCRIBED),
+  };
+}

@@ -1,0 +1,111 @@
+import type { HarvestRunDto, InstrumentDto } from '../src/lib/api-types';
+import { activityPerDay, activityWindowStart, instrumentHealth } from '../src/app/(admin)/_dashboard/activity';
+
+const NOW = new Date('2025-06-14T10:00:00Z');
+
+function run(overrides: Partial<HarvestRunDto>): HarvestRunDto {
+  return {
+    id: 'r',
+    instrumentId: 'i1',
+    instrumentName: 'krios-1',
+    status: 'succeeded',
+    phase: 'finished',
+    trigger: 'manual',
+    workflowId: null,
+    temporalRunId: null,
+    temporalUrl: null,
+    filesDiscovered: 0,
+    bytesDiscovered: 0,
+    filesTotal: 0,
+    bytesTotal: 0,
+    filesDone: 0,
+    bytesDone: 0,
+    filesFailed: 0,
+    filesSkipped: 0,
+    filesHeld: 0,
+    filesDeferred: 0,
+    batchesTotal: 0,
+    batchesDone: 0,
+    error: null,
+    startedAt: null,
+    finishedAt: null,
+    createdAt: '2025-06-14T09:00:00.000Z',
+    updatedAt: '2025-06-14T09:00:00.000Z',
+    ...overrides,
+  };
+}
+
+function instrument(id: string, lastRun: InstrumentDto['lastRun'] = null): InstrumentDto {
+  return {
+    id,
+    name: id,
+    description: '',
+    location: '',
+    sourceType: 'local',
+    sourceConfig: {},
+    serviceAccountId: null,
+    minAgeSeconds: 0,
+    enabled: true,
+    destinations: [],
+    grants: [],
+    lastRun,
+    createdAt: '2025-01-01T00:00:00.000Z',
+    updatedAt: '2025-01-01T00:00:00.000Z',
+    deletedAt: null,
+  };
+}
+
+describe('dashboard activity per day', () => {
+  it('covers 14 UTC days ending today, with zeros for quiet days', () => {
+    expect(activityWindowStart(NOW).toISOString()).toBe('2025-06-01T00:00:00.000Z');
+    const { days } = activityPerDay([], NOW);
+    expect(days).toHaveLength(14);
+    expect(days[0]).toEqual({ day: '2025-06-01', filesDone: 0, filesFailed: 0, bytesDone: 0, runs: 0 });
+    expect(days[13]?.day).toBe('2025-06-14');
+  });
+
+  it('counts a run on the day it finished, and a running one on the day of its last progress', () => {
+    const { days } = activityPerDay(
+      [
+        run({ finishedAt: '2025-06-13T23:59:00.000Z', filesDone: 3, bytesDone: 300, filesFailed: 1 }),
+        run({ finishedAt: '2025-06-13T01:00:00.000Z', filesDone: 2, bytesDone: 200 }),
+        run({ status: 'running', finishedAt: null, updatedAt: '2025-06-14T09:30:00.000Z', filesDone: 5, bytesDone: 50 }),
+        run({ finishedAt: '2025-05-31T23:00:00.000Z', filesDone: 99 }),
+      ],
+      NOW,
+      4,
+    );
+    expect(days.find((d) => d.day === '2025-06-13')).toEqual({ day: '2025-06-13', filesDone: 5, filesFailed: 1, bytesDone: 500, runs: 2 });
+    expect(days.find((d) => d.day === '2025-06-14')).toMatchObject({ filesDone: 5, bytesDone: 50, runs: 1 });
+    expect(days.reduce((n, d) => n + d.filesDone, 0)).toBe(10);
+  });
+});
+
+describe('instrument health', () => {
+  it('takes the earliest next start of enabled schedules and the newest failed run', () => {
+    const [row] = instrumentHealth(
+      [instrument('i1', { id: 'last', status: 'failed', phase: 'finished', createdAt: '2025-06-14T08:00:00.000Z', finishedAt: '2025-06-14T08:05:00.000Z' })],
+      [
+        { instrumentId: 'i1', enabled: true, nextRunTimes: ['2025-06-15T02:00:00.000Z', '2025-06-16T02:00:00.000Z'] },
+        { instrumentId: 'i1', enabled: true, nextRunTimes: ['2025-06-14T12:00:00.000Z'] },
+        { instrumentId: 'i1', enabled: false, nextRunTimes: ['2025-06-14T11:00:00.000Z'] },
+        { instrumentId: 'i2', enabled: true, nextRunTimes: ['2025-06-14T10:30:00.000Z'] },
+      ],
+      [
+        run({ id: 'newest', status: 'failed', error: 'share unreachable', finishedAt: '2025-06-14T08:05:00.000Z' }),
+        run({ id: 'older', status: 'failed', filesFailed: 2, finishedAt: '2025-06-13T08:05:00.000Z' }),
+      ],
+    );
+    expect(row).toMatchObject({
+      nextRunAt: '2025-06-14T12:00:00.000Z',
+      schedules: 2,
+      nextRunUnknown: false,
+      lastError: { runId: 'newest', message: 'share unreachable', at: '2025-06-14T08:05:00.000Z' },
+    });
+  });
+
+  it('says when a next start is unknown and when nothing failed', () => {
+    const [row] = instrumentHealth([instrument('i1')], [{ instrumentId: 'i1', enabled: true, nextRunTimes: null }], [run({ filesFailed: 0 })]);
+    expect(row).toMatchObject({ nextRunAt: null, nextRunUnknown: true, lastError: null, lastRun: null });
+  });
+});
