@@ -1,0 +1,64 @@
+import type { Metadata } from 'next';
+import Alert from '@mui/material/Alert';
+
+import { PageHeader } from '@/components/page-header';
+import { ConfirmedActionButton, RestoreButton } from '@/components/resource-actions';
+import { load } from '@/lib/api';
+import { formatDateTime, param } from '@/lib/format';
+
+import { HookForm } from '../hook-form';
+import { KIND_LABELS, PHASE_LABELS } from '../hook-data';
+
+export const metadata: Metadata = { title: 'Hook' };
+
+/** Admin only (the API refuses users). A deleted hook is shown read-only with a restore button. */
+export default async function HookPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const { id } = await params;
+  const created = param(await searchParams, 'created') === '1';
+  const [hook, kinds, instruments] = await Promise.all([
+    load('getHook', { path: { id } }),
+    load('listHookKinds', {}),
+    load('listInstruments', { query: { limit: 200 } }),
+  ]);
+  const deleted = hook.deletedAt !== null;
+
+  return (
+    <>
+      <PageHeader
+        title={hook.name}
+        subtitle={`${KIND_LABELS[hook.kind]} hook, ${PHASE_LABELS[hook.phase].toLowerCase()}, priority ${hook.priority}`}
+        actions={
+          !deleted && (
+            <ConfirmedActionButton
+              operation="deleteHook"
+              id={hook.id}
+              label="Delete hook"
+              title={`Delete hook ${hook.name}?`}
+              confirmLabel="Delete"
+              destructive
+              message="Harvests stop running it from their next batch on. Files it already handled keep their metadata and access; you can restore the hook later."
+              redirectTo="/hooks"
+            />
+          )
+        }
+      />
+      {created && !deleted && (
+        <Alert severity="success" role="status" sx={{ mb: 3 }}>
+          Hook created. {hook.enabled ? 'Harvests run it from their next batch on.' : 'It is disabled: harvests skip it until you enable it.'}
+        </Alert>
+      )}
+      {deleted && (
+        <Alert severity="warning" sx={{ mb: 3, alignItems: 'center' }} action={<RestoreButton operation="restoreHook" id={hook.id} label="Restore hook" />}>
+          Deleted on {formatDateTime(hook.deletedAt)}. Restore it to edit it or run it again.
+        </Alert>
+      )}
+      <HookForm kinds={kinds} instruments={instruments.items.map(({ id: instrumentId, name }) => ({ id: instrumentId, name }))} hook={hook} disabled={deleted} />
+    </>
+  );
+}

@@ -1,0 +1,170 @@
+import type { Metadata } from 'next';
+import type { ReactNode } from 'react';
+import Link from 'next/link';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
+import MuiLink from '@mui/material/Link';
+import Paper from '@mui/material/Paper';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import TextField from '@mui/material/TextField';
+
+import { EmptyState } from '@/components/empty-state';
+import { FilterActions, InstrumentSelect } from '@/components/filter-fields';
+import { ListViewSwitch } from '@/components/list-view-switch';
+import { PageHeader } from '@/components/page-header';
+import { Pager } from '@/components/pager';
+import { RestoreButton } from '@/components/resource-actions';
+import { load } from '@/lib/api';
+import { formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
+
+import { HOOK_KINDS, HOOK_PHASES, KIND_LABELS, PHASE_LABELS, scopeLabel } from './hook-data';
+
+export const metadata: Metadata = { title: 'Hooks' };
+
+const LIMIT = 50;
+
+function NativeSelect({ name, label, value, children }: { name: string; label: string; value: string; children: ReactNode }) {
+  return (
+    <TextField select name={name} label={label} size="small" defaultValue={value} slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}>
+      {children}
+    </TextField>
+  );
+}
+
+/** Admin only: the API answers users 403, which shows as "not found". Listed in the order they run. */
+export default async function HooksPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const params = await searchParams;
+  const phase = oneOf(param(params, 'phase'), HOOK_PHASES);
+  const kind = oneOf(param(params, 'kind'), HOOK_KINDS);
+  const instrumentId = param(params, 'instrumentId');
+  const deleted = param(params, 'deleted') === '1';
+  const offset = offsetParam(params);
+  const [page, instruments] = await Promise.all([
+    load('listHooks', { query: { phase, kind, instrumentId: instrumentId || undefined, deleted: deleted || undefined, limit: LIMIT, offset } }),
+    load('listInstruments', { query: { limit: 200 } }),
+  ]);
+  const names = new Map(instruments.items.map((i) => [i.id, i.name]));
+  const filtered = Boolean(phase || kind || instrumentId);
+
+  return (
+    <>
+      <PageHeader
+        title="Hooks"
+        subtitle="Steps that run in every harvest: filters before the copy; metadata, access, webhooks and commands after verification."
+        actions={
+          <Button component={Link} href="/hooks/new" variant="contained">
+            New hook
+          </Button>
+        }
+      />
+      <Box sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 2, mb: 2 }}>
+        <Box
+          component="form"
+          action="/hooks"
+          role="search"
+          aria-label="Filter hooks"
+          sx={{ display: 'grid', gap: 1.5, flexGrow: 1, gridTemplateColumns: { xs: '1fr', md: '1fr 1fr 2fr auto' }, alignItems: 'center' }}
+        >
+          {deleted && <input type="hidden" name="deleted" value="1" />}
+          <NativeSelect name="phase" label="Phase" value={phase ?? ''}>
+            <option value="">Both phases</option>
+            {HOOK_PHASES.map((p) => (
+              <option key={p} value={p}>
+                {PHASE_LABELS[p]}
+              </option>
+            ))}
+          </NativeSelect>
+          <NativeSelect name="kind" label="Kind" value={kind ?? ''}>
+            <option value="">Every kind</option>
+            {HOOK_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {KIND_LABELS[k]}
+              </option>
+            ))}
+          </NativeSelect>
+          <InstrumentSelect instruments={instruments.items} value={instrumentId} />
+          <FilterActions submitLabel="Filter" clearHref={deleted ? '/hooks?deleted=1' : '/hooks'} filtered={filtered} />
+        </Box>
+        <ListViewSwitch basePath="/hooks" deleted={deleted} label="Which hooks" />
+      </Box>
+      {instrumentId && !deleted && (
+        <Box sx={{ mb: 2, color: 'text.secondary', typography: 'body2' }}>
+          The hooks that run for {names.get(instrumentId) ?? 'this instrument'} (its own and the global ones), in the order they run.
+        </Box>
+      )}
+
+      {page.items.length === 0 ? (
+        <EmptyState
+          message={
+            filtered
+              ? 'No hook matches this filter.'
+              : deleted
+                ? 'No deleted hooks.'
+                : 'No hooks yet: every discovered file is copied as it is. Add a filter to skip files, or a post-transfer hook to add metadata, grant access or notify another system.'
+          }
+        />
+      ) : (
+        <TableContainer component={Paper} variant="outlined">
+          <Table size="small" aria-label={deleted ? 'Deleted hooks' : 'Hooks'}>
+            <TableHead>
+              <TableRow>
+                <TableCell>Name</TableCell>
+                <TableCell>Phase</TableCell>
+                <TableCell>Kind</TableCell>
+                <TableCell align="right">Priority</TableCell>
+                <TableCell>Applies to</TableCell>
+                <TableCell>{deleted ? 'Deleted' : 'State'}</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {page.items.map((hook) => (
+                <TableRow key={hook.id}>
+                  <TableCell>
+                    <MuiLink component={Link} href={`/hooks/${hook.id}`} sx={{ fontWeight: 600, overflowWrap: 'anywhere' }}>
+                      {hook.name}
+                    </MuiLink>
+                  </TableCell>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>{PHASE_LABELS[hook.phase]}</TableCell>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>{KIND_LABELS[hook.kind]}</TableCell>
+                  <TableCell align="right">{hook.priority}</TableCell>
+                  <TableCell>
+                    {hook.instrumentId === null ? (
+                      scopeLabel(null, names)
+                    ) : (
+                      <MuiLink component={Link} href={`/instruments/${hook.instrumentId}`}>
+                        {scopeLabel(hook.instrumentId, names)}
+                      </MuiLink>
+                    )}
+                  </TableCell>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                    {deleted ? (
+                      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
+                        <span>{formatDateTime(hook.deletedAt)}</span>
+                        <RestoreButton operation="restoreHook" id={hook.id} size="small" accessibleName={`Restore ${hook.name}`} />
+                      </Box>
+                    ) : (
+                      <Chip size="small" variant="outlined" label={hook.enabled ? 'Enabled' : 'Disabled'} color={hook.enabled ? 'success' : 'default'} />
+                    )}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      )}
+      <Pager
+        basePath="/hooks"
+        params={{ phase: phase ?? '', kind: kind ?? '', instrumentId, ...(deleted ? { deleted: '1' } : {}) }}
+        total={page.total}
+        limit={page.limit}
+        offset={page.offset}
+      />
+    </>
+  );
+}

@@ -1,0 +1,184 @@
+import type { Metadata } from 'next';
+import type { ReactNode } from 'react';
+import Link from 'next/link';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import MuiLink from '@mui/material/Link';
+import Paper from '@mui/material/Paper';
+import Stack from '@mui/material/Stack';
+import Typography from '@mui/material/Typography';
+
+import { EmptyState } from '@/components/empty-state';
+import { PageHeader, Section } from '@/components/page-header';
+import { ConfirmedActionButton, RestoreButton } from '@/components/resource-actions';
+import { load } from '@/lib/api';
+import { cronCaveat, formatInTimeZone, parseCron } from '@/lib/cron';
+import { requireCurrentUser } from '@/lib/current-user';
+import { formatDateTime, param } from '@/lib/format';
+
+import { BackfillForm } from '../backfill-form';
+import { PauseResumeButton, RunNowButton, SyncProblem } from '../schedule-actions';
+import { computedNextRun, cronDescription } from '../schedule-data';
+
+export const metadata: Metadata = { title: 'Schedule' };
+
+function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Box>
+      <Typography variant="caption" color="text.secondary" component="div">
+        {label}
+      </Typography>
+      <Typography variant="body2" component="div" sx={{ overflowWrap: 'anywhere' }}>
+        {children}
+      </Typography>
+    </Box>
+  );
+}
+
+export default async function SchedulePage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const { id } = await params;
+  const created = param(await searchParams, 'created') === '1';
+  const [schedule, current] = await Promise.all([load('getSchedule', { path: { id } }), requireCurrentUser()]);
+  const admin = current.kind === 'signed-in' && current.user.role === 'admin';
+  const deleted = schedule.deletedAt !== null;
+  const parsed = parseCron(schedule.cron);
+  const caveat = parsed.ok ? cronCaveat(parsed.schedule) : undefined;
+  const zone = schedule.timezone;
+  const name = `schedule of ${schedule.instrumentName}`;
+
+  // Temporal's plan is the truth; when it has none to give, say why (and what the cron implies).
+  let noPlan: string | undefined;
+  if (schedule.nextRunTimes.length === 0) {
+    if (deleted) noPlan = 'Deleted: Temporal starts nothing.';
+    else if (!schedule.enabled) noPlan = 'Paused: Temporal starts nothing until the schedule is resumed.';
+    else if (!schedule.synced) noPlan = 'Temporal does not have this schedule yet: re-sync it.';
+    else {
+      const next = computedNextRun(schedule.cron, zone, new Date());
+      noPlan = next
+        ? `Temporal did not answer just now. By the cron expression, the next start is ${formatInTimeZone(next, zone)}.`
+        : 'Temporal plans no start: the expression never matches a date.';
+    }
+  }
+
+  return (
+    <>
+      <PageHeader
+        title={`Schedule of ${schedule.instrumentName}`}
+        subtitle={cronDescription(schedule.cron)}
+        actions={
+          admin &&
+          !deleted && (
+            <Stack direction="row" spacing={1} sx={{ flexWrap: 'wrap', alignItems: 'flex-start' }}>
+              <Button component={Link} href={`/schedules/${schedule.id}/edit`} variant="contained">
+                Edit
+              </Button>
+              <PauseResumeButton id={schedule.id} enabled={schedule.enabled} />
+              <RunNowButton id={schedule.id} />
+              <ConfirmedActionButton
+                operation="deleteSchedule"
+                id={schedule.id}
+                label="Delete"
+                title={`Delete the ${name}?`}
+                confirmLabel="Delete"
+                destructive
+                message="Sheaf deletes the Temporal Schedule, so no more harvests start from it. Runs already going finish, and you can restore the schedule later."
+              />
+            </Stack>
+          )
+        }
+      />
+      {created && !deleted && (
+        <Alert severity="success" role="status" sx={{ mb: 3 }}>
+          Schedule created{schedule.synced ? ' and synced with Temporal.' : '. Temporal could not be reached yet; see below.'}
+        </Alert>
+      )}
+      {deleted && (
+        <Alert
+          severity="warning"
+          sx={{ mb: 3, alignItems: 'center' }}
+          action={admin && <RestoreButton operation="restoreSchedule" id={schedule.id} label="Restore schedule" />}
+        >
+          Deleted on {formatDateTime(schedule.deletedAt)}. Restoring creates the Temporal Schedule again.
+        </Alert>
+      )}
+      {!schedule.synced && !deleted && (
+        <Box sx={{ mb: 3 }}>
+          {admin ? (
+            <SyncProblem id={schedule.id} syncError={schedule.syncError} />
+          ) : (
+            <Alert severity="warning">Not synced with Temporal yet{schedule.syncError ? `: ${schedule.syncError}` : '.'}</Alert>
+          )}
+        </Box>
+      )}
+
+      <Paper variant="outlined" sx={{ p: 2, mb: 4, display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', sm: 'repeat(3, 1fr)' } }}>
+        <Fact label="Instrument">
+          <MuiLink component={Link} href={`/instruments/${schedule.instrumentId}`}>
+            {schedule.instrumentName}
+          </MuiLink>
+        </Fact>
+        <Fact label="Cron expression">
+          <Box component="code" sx={{ fontFamily: 'monospace' }}>
+            {schedule.cron}
+          </Box>
+        </Fact>
+        <Fact label="Time zone">{zone}</Fact>
+        <Fact label="State">{deleted ? 'Deleted' : schedule.enabled ? 'Active' : 'Paused'}</Fact>
+        <Fact label="Temporal">
+          {schedule.synced ? `In sync${schedule.syncedAt ? ` since ${formatDateTime(schedule.syncedAt)}` : ''}` : 'Not synced'}
+        </Fact>
+        <Fact label="Temporal Schedule id">
+          <Box component="code" sx={{ fontFamily: 'monospace' }}>
+            {schedule.temporalScheduleId}
+          </Box>
+        </Fact>
+        {schedule.description && <Fact label="Note">{schedule.description}</Fact>}
+        <Fact label="Created">{formatDateTime(schedule.createdAt)}</Fact>
+        <Fact label="Changed">{formatDateTime(schedule.updatedAt)}</Fact>
+      </Paper>
+      {caveat && (
+        <Alert severity="info" sx={{ mb: 4 }}>
+          {caveat}
+        </Alert>
+      )}
+
+      <Section title="Next runs">
+        {noPlan ? (
+          <EmptyState message={noPlan} />
+        ) : (
+          <Paper variant="outlined" sx={{ p: 2 }}>
+            <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
+              As planned by Temporal, in {zone}:
+            </Typography>
+            <Box component="ol" sx={{ m: 0, pl: 3 }}>
+              {schedule.nextRunTimes.map((time) => (
+                <Typography component="li" variant="body2" key={time} sx={{ fontVariantNumeric: 'tabular-nums' }}>
+                  {formatInTimeZone(new Date(time), zone)}
+                  {zone !== 'UTC' && (
+                    <Box component="span" sx={{ color: 'text.secondary' }}>
+                      {' '}
+                      ({formatDateTime(time)})
+                    </Box>
+                  )}
+                </Typography>
+              ))}
+            </Box>
+          </Paper>
+        )}
+      </Section>
+
+      {admin && !deleted && (
+        <Section title="Backfill">
+          <BackfillForm id={schedule.id} cron={schedule.cron} timeZone={zone} />
+        </Section>
+      )}
+    </>
+  );
+}

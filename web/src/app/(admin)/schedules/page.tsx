@@ -1,0 +1,201 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
+import MuiLink from '@mui/material/Link';
+import Paper from '@mui/material/Paper';
+import Stack from '@mui/material/Stack';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
+
+import { EmptyState } from '@/components/empty-state';
+import { FilterActions, InstrumentSelect } from '@/components/filter-fields';
+import { ListViewSwitch } from '@/components/list-view-switch';
+import { PageHeader } from '@/components/page-header';
+import { Pager } from '@/components/pager';
+import { RestoreButton } from '@/components/resource-actions';
+import { load } from '@/lib/api';
+import { formatInTimeZone } from '@/lib/cron';
+import { requireCurrentUser } from '@/lib/current-user';
+import { formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
+
+import { PauseResumeButton, RunNowButton, SyncProblem } from './schedule-actions';
+import { computedNextRun, cronDescription, STATE_FILTERS, type StateFilter } from './schedule-data';
+
+export const metadata: Metadata = { title: 'Schedules' };
+
+const LIMIT = 50;
+
+/** Users see the schedules of the instruments they may see; only admins change them (the API enforces both). */
+export default async function SchedulesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const params = await searchParams;
+  const instrumentId = param(params, 'instrumentId');
+  const state = oneOf(param(params, 'state'), Object.keys(STATE_FILTERS) as StateFilter[]);
+  const deleted = param(params, 'deleted') === '1';
+  const offset = offsetParam(params);
+  const [page, instruments, current] = await Promise.all([
+    load('listSchedules', {
+      query: { instrumentId: instrumentId || undefined, ...(state ? STATE_FILTERS[state].query : {}), deleted: deleted || undefined, limit: LIMIT, offset },
+    }),
+    load('listInstruments', { query: { limit: 200 } }),
+    requireCurrentUser(),
+  ]);
+  const admin = current.kind === 'signed-in' && current.user.role === 'admin';
+  const now = new Date();
+  const filtered = Boolean(instrumentId || state);
+  const showActions = admin && !deleted;
+
+  return (
+    <>
+      <PageHeader
+        title="Schedules"
+        subtitle="When instruments are harvested: cron times in a time zone, kept in sync with Temporal Schedules."
+        actions={
+          admin && (
+            <Button component={Link} href={instrumentId ? `/schedules/new?instrumentId=${instrumentId}` : '/schedules/new'} variant="contained">
+              New schedule
+            </Button>
+          )
+        }
+      />
+      <Box sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 2, mb: 2 }}>
+        <Box
+          component="form"
+          action="/schedules"
+          role="search"
+          aria-label="Filter schedules"
+          sx={{ display: 'grid', gap: 1.5, flexGrow: 1, gridTemplateColumns: { xs: '1fr', md: deleted ? '2fr auto' : '2fr 1fr auto' }, alignItems: 'center' }}
+        >
+          {deleted && <input type="hidden" name="deleted" value="1" />}
+          <InstrumentSelect instruments={instruments.items} value={instrumentId} />
+          {!deleted && (
+            <TextField
+              select
+              name="state"
+              label="State"
+              size="small"
+              defaultValue={state ?? ''}
+              slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}
+            >
+              <option value="">Any state</option>
+              {(Object.keys(STATE_FILTERS) as StateFilter[]).map((key) => (
+                <option key={key} value={key}>
+                  {STATE_FILTERS[key].label}
+                </option>
+              ))}
+            </TextField>
+          )}
+          <FilterActions submitLabel="Filter" clearHref={deleted ? '/schedules?deleted=1' : '/schedules'} filtered={filtered} />
+        </Box>
+        {admin && <ListViewSwitch basePath="/schedules" deleted={deleted} label="Which schedules" />}
+      </Box>
+
+      {page.items.length === 0 ? (
+        <EmptyState
+          message={
+            filtered
+              ? 'No schedule matches this filter.'
+              : deleted
+                ? 'No deleted schedules.'
+                : admin
+                  ? 'No schedules yet: instruments are harvested on demand only. Create one to harvest on a timetable.'
+                  : 'No schedules for the instruments you can see.'
+          }
+        />
+      ) : (
+        <TableContainer component={Paper} variant="outlined">
+          <Table size="small" aria-label={deleted ? 'Deleted schedules' : 'Schedules'}>
+            <TableHead>
+              <TableRow>
+                <TableCell>Instrument</TableCell>
+                <TableCell>When</TableCell>
+                <TableCell>Time zone</TableCell>
+                <TableCell>State</TableCell>
+                <TableCell>{deleted ? 'Deleted' : 'Next run'}</TableCell>
+                {showActions && <TableCell>Actions</TableCell>}
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {page.items.map((schedule) => {
+                const next = schedule.enabled && !deleted ? computedNextRun(schedule.cron, schedule.timezone, now) : undefined;
+                const name = `the schedule of ${schedule.instrumentName} (${schedule.cron})`;
+                return (
+                  <TableRow key={schedule.id}>
+                    <TableCell>
+                      <MuiLink component={Link} href={`/instruments/${schedule.instrumentId}`}>
+                        {schedule.instrumentName}
+                      </MuiLink>
+                    </TableCell>
+                    <TableCell>
+                      <MuiLink component={Link} href={`/schedules/${schedule.id}`} sx={{ fontWeight: 600 }}>
+                        {cronDescription(schedule.cron)}
+                      </MuiLink>
+                      <Typography variant="body2" color="text.secondary" sx={{ fontFamily: 'monospace' }}>
+                        {schedule.cron}
+                      </Typography>
+                      {schedule.description && (
+                        <Typography variant="body2" color="text.secondary" sx={{ overflowWrap: 'anywhere' }}>
+                          {schedule.description}
+                        </Typography>
+                      )}
+                    </TableCell>
+                    <TableCell>{schedule.timezone}</TableCell>
+                    <TableCell sx={{ minWidth: 160 }}>
+                      <Stack spacing={1} sx={{ alignItems: 'flex-start' }}>
+                        <Chip size="small" variant="outlined" label={schedule.enabled ? 'Active' : 'Paused'} color={schedule.enabled ? 'success' : 'default'} />
+                        {!schedule.synced &&
+                          (admin ? (
+                            <SyncProblem id={schedule.id} name={name} syncError={schedule.syncError} />
+                          ) : (
+                            <Typography variant="body2" color="warning.main">
+                              Not synced with Temporal yet
+                            </Typography>
+                          ))}
+                      </Stack>
+                    </TableCell>
+                    <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                      {deleted ? (
+                        <Stack spacing={1} sx={{ alignItems: 'flex-start' }}>
+                          <span>{formatDateTime(schedule.deletedAt)}</span>
+                          {admin && <RestoreButton operation="restoreSchedule" id={schedule.id} size="small" accessibleName={`Restore ${name}`} />}
+                        </Stack>
+                      ) : !schedule.enabled ? (
+                        'Paused'
+                      ) : next ? (
+                        formatInTimeZone(next, schedule.timezone)
+                      ) : (
+                        'Never'
+                      )}
+                    </TableCell>
+                    {showActions && (
+                      <TableCell>
+                        <Stack direction="row" spacing={1} sx={{ alignItems: 'flex-start' }}>
+                          <PauseResumeButton id={schedule.id} name={name} enabled={schedule.enabled} size="small" />
+                          <RunNowButton id={schedule.id} name={name} size="small" />
+                        </Stack>
+                      </TableCell>
+                    )}
+                  </TableRow>
+                );
+              })}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      )}
+      <Pager
+        basePath="/schedules"
+        params={{ instrumentId, state: state ?? '', ...(deleted ? { deleted: '1' } : {}) }}
+        total={page.total}
+        limit={page.limit}
+        offset={page.offset}
+      />
+    </>
+  );
+}

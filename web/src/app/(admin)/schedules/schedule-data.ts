@@ -1,0 +1,32 @@
+import { describeCron, isTimeZone, nextRunTimes, parseCron } from '@/lib/cron';
+
+/** What the schedule pages show of a cron expression: its English reading, or why it has none. */
+export function cronDescription(cron: string): string {
+  const parsed = parseCron(cron);
+  return parsed.ok ? describeCron(parsed.schedule) : 'Not a valid cron expression';
+}
+
+/** The next start time the portal computes from the cron and time zone (the list has no Temporal plan). */
+export function computedNextRun(cron: string, timeZone: string, now: Date): Date | undefined {
+  const parsed = parseCron(cron);
+  if (!parsed.ok || !isTimeZone(timeZone)) return undefined;
+  return nextRunTimes(parsed.schedule, timeZone, now, 1)[0];
+}
+
+/** Ready-made expressions for the form, each with what it does. */
+export const CRON_PRESETS: ReadonlyArray<{ cron: string; label: string }> = [
+  { cron: '*/15 * * * *', label: 'Every 15 minutes' },
+  { cron: '0 * * * *', label: 'Hourly' },
+  { cron: '0 2 * * *', label: 'Daily at 02:00' },
+  { cron: '30 2 * * 1-5', label: 'Weekdays at 02:30' },
+  { cron: '0 3 * * 0', label: 'Sundays at 03:00' },
+];
+
+/** The list's state filter (`?state=`), as API query parameters. */
+export const STATE_FILTERS = {
+  active: { label: 'Active', query: { enabled: true } },
+  paused: { label: 'Paused', query: { enabled: false } },
+  unsynced: { label: 'Not synced with Temporal', query: { synced: false } },
+} as const;
+
+export type StateFilter = keyof typeof STATE_FILTERS;
