@@ -105,9 +105,8 @@ export class Rclone {
     if (!child.stdout) throw new Error('rclone lsjson has no stdout');
     for await (const raw of createInterface({ input: child.stdout })) {
       // The output is a JSON array written one element per line: "[", "{...},", "]".
-      const line = raw.trim().replace(/,$/, '');
-      if (line === '[' || line === ']' || line === '') continue;
-      yield JSON.parse(line) as ListedFile;
+      if (!raw.startsWith('{')) continue;
+      yield JSON.parse(raw.endsWith(',') ? raw.slice(0, -1) : raw) as ListedFile;
     }
     await done.catch(() => undefined);
     if (failure) throw failure;

@@ -266,6 +266,34 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(versions.find((v) => v.path === 'keep.raw')).toMatchObject({ status: 'held', reason: expect.any(String) });
   });
 
+  it('keeps the metadata and access that pre-hooks give a file, and post-hooks build on them', async () => {
+    const { instrument, sourceDir } = await instrumentWith();
+    await writeTree(sourceDir, { 'p7/S12_scan.raw': 'scan', 'loose.txt': 'no project' });
+    const hooks = db.dataSource.getRepository(HookEntity);
+    const hook = { instrumentId: instrument.id, enabled: true } as const;
+    await hooks.save({ ...hook, name: 'project from path', phase: 'pre', kind: 'metadata', priority: 10, config: { rules: [{ source: 'path', pattern: '^(?<project>p\\d+)/(?<sample>S\\d+)_' }] } });
+    await hooks.save({ ...hook, name: 'grant the project', phase: 'pre', kind: 'access', priority: 20, config: { groups: ['imaging'], projectsFromMetadata: 'project' } });
+
+    const first = await runHarvest(instrument.id);
+    expect(first.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 2 }) });
+    const byPath = new Map((await versionsOf(instrument.id)).map((v) => [v.path, v]));
+    expect(byPath.get('p7/S12_scan.raw')).toMatchObject({
+      status: 'verified',
+      metadata: { project: 'p7', sample: 'S12' },
+      access: { groups: ['imaging'], projects: ['p7'] },
+      postHooksDone: true,
+    });
+    expect(byPath.get('loose.txt')).toMatchObject({ status: 'verified', metadata: {}, access: { groups: ['imaging'], projects: [] } });
+
+    // A post-hook sees what the pre-hooks stored and adds to it.
+    await writeTree(sourceDir, { 'p8/S13_scan.raw': 'scan 2' });
+    await hooks.save({ ...hook, name: 'file kind', phase: 'post', kind: 'metadata', priority: 30, config: { rules: [{ source: 'filename', pattern: '_(?<kind>[a-z]+)\\.raw$' }] } });
+    const second = await runHarvest(instrument.id);
+    expect(second.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
+    const later = (await versionsOf(instrument.id)).find((v) => v.path === 'p8/S13_scan.raw');
+    expect(later).toMatchObject({ metadata: { project: 'p8', sample: 'S13', kind: 'scan' }, access: { projects: ['p8'] }, postHooksDone: true });
+  });
+
   it('cancels mid-copy leaving a consistent catalogue, and the next run finishes what it missed', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith();
     const files: Record<string, Buffer> = {};

@@ -85,8 +85,9 @@ function breakdownLines(b: Breakdown, total: number, window: number): string[] {
   const plan = c('sql.planRun');
   const clear = c('sql.clearListing');
   lines.push(
-    `discover activity: ${seconds(b.discover)}${pct(b.discover)}: staging inserts ${seconds(stage.s)} (${count(stage.calls)} calls, awaited in the listing loop), ` +
-      `planning SQL ${seconds(plan.s)}, clearing staging ${seconds(clear.s)}, the rest (rclone lsjson, parsing, loading the run) ${seconds(Math.max(0, b.discover - stage.s - plan.s - clear.s))}`,
+    `discover activity: ${seconds(b.discover)}${pct(b.discover)}: planning SQL ${seconds(plan.s)}, clearing staging ${seconds(clear.s)}, ` +
+      `the rest (rclone lsjson, parsing, staging, loading the run) ${seconds(Math.max(0, b.discover - plan.s - clear.s))}; ` +
+      `the staging inserts took ${seconds(stage.s)} in ${count(stage.calls)} calls, each running while the listing goes on`,
   );
   if (b.batches > 0) {
     const n = b.batches;

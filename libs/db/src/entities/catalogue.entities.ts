@@ -43,6 +43,10 @@ export class FileVersionEntity {
   @Column({ type: 'jsonb' })
   access!: { groups: string[]; projects: string[] };
 
+  /** The post-hooks have run on this verified version (a retried batch does not run them twice). */
+  @Column({ name: 'post_hooks_done', type: 'boolean', default: false })
+  postHooksDone!: boolean;
+
   @Column({ name: 'verified_at', type: 'timestamptz', nullable: true })
   verifiedAt!: Date | null;
 

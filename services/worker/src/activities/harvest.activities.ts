@@ -138,23 +138,34 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       await catalogue.clearListing(runId);
       let chunk: ListedFile[] = [];
       let listed = 0;
+      // One chunk is written while the next is read: the listing never waits for the database
+      // except when the database is a whole chunk behind.
+      let staging: Promise<void> = Promise.resolve();
+      const stage = async (entries: ListedFile[]) => {
+        await staging;
+        staging = catalogue.stageListing(runId, entries);
+        // Observed now, so a failure is not an unhandled rejection; awaited before the next chunk.
+        staging.catch(() => undefined);
+        listed += entries.length;
+        ctx.heartbeat({ listed });
+      };
       try {
         for await (const file of rclone.listFiles(source.root, ctx.cancellationSignal)) {
           chunk.push(file);
           if (chunk.length === STAGE_CHUNK) {
-            await catalogue.stageListing(runId, chunk);
-            listed += chunk.length;
+            await stage(chunk);
             chunk = [];
-            ctx.heartbeat({ listed });
           }
         }
       } catch (err) {
+        await staging.catch(() => undefined);
         throw rcloneFailure(err);
       }
-      await catalogue.stageListing(runId, chunk);
-      ctx.heartbeat({ listed: listed + chunk.length, step: 'planning' });
+      await stage(chunk);
+      await staging;
+      ctx.heartbeat({ listed, step: 'planning' });
       // Planning a million files takes minutes of SQL: keep heartbeating meanwhile.
-      const timer = setInterval(() => ctx.heartbeat({ listed: listed + chunk.length, step: 'planning' }), HEARTBEAT_INTERVAL_MS);
+      const timer = setInterval(() => ctx.heartbeat({ listed, step: 'planning' }), HEARTBEAT_INTERVAL_MS);
       try {
         return await catalogue.planRun(runId, instrument.id, instrument.minAgeSeconds, deps.batch);
       } finally {

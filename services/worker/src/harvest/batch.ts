@@ -1,11 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { HookConfigRow, HookFile } from '@sheaf/hooks';
 import { runHooks } from '@sheaf/hooks';
 import { RcloneError, type Rclone } from '@sheaf/rclone';
 import type { BatchFile, DeliveryOutcome, HarvestCatalogue } from './catalogue';
-import { digestLocalFiles } from './hash';
+import { digestLocalFiles, existingLocalFiles } from './hash';
 import { FAILURE_TYPES, type Location } from './locations';
 import { destinationPath, sharedPrefix } from './paths';
 
@@ -73,10 +71,7 @@ async function digests(rclone: Rclone, location: Location, files: string[], sign
 /** Which of the given destination paths exist already, before we copy anything. */
 async function existing(rclone: Rclone, location: Location, files: string[], signal: AbortSignal): Promise<Set<string>> {
   if (!files.length) return new Set();
-  if (location.localRoot) {
-    const found = await Promise.all(files.map((f) => stat(join(location.localRoot!, f)).then(() => f, () => undefined)));
-    return new Set(found.filter((f): f is string => f !== undefined));
-  }
+  if (location.localRoot) return existingLocalFiles(location.localRoot, files, signal);
   return new Set((await rclone.stat(location.root, files, signal)).keys());
 }
 
@@ -243,13 +238,18 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
       });
     }
   }
-  // 4. Deliveries, verified versions and their ARKs, in one transaction.
-  await catalogue.recordDeliveries(job.runId, outcomes, job.destinations.map((d) => d.storageLocationId), job.mintArk);
+  // 4. Deliveries, verified versions (with the pre-hooks' metadata) and their ARKs, in one transaction.
+  const postHooks = job.hooks.some((hook) => hook.enabled && hook.phase === 'post');
+  await catalogue.recordDeliveries(job.runId, outcomes, job.destinations.map((d) => d.storageLocationId), job.mintArk, {
+    enrichment: new Map(pre.files.map((h) => [h.fileVersionId, { metadata: h.metadata, access: h.access }])),
+    postHooks,
+  });
   await catalogue.setAside(
     [...changed].map((id) => ({ fileVersionId: id, status: 'pending' as const, reason: 'changed while being harvested; taken by a later run' })),
   );
 
   // 5. Post-hooks on versions verified and not yet through them.
+  if (!postHooks) return;
   const settled = await catalogue.loadBatch(job.runId, job.batchNo);
   const due = settled.filter((f) => f.status === 'verified' && !f.postHooksDone);
   if (due.length) {

@@ -1,5 +1,15 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ListedFile } from '@sheaf/rclone';
+
+/** A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
+function copyText(value: string): string {
+  return value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]);
+}
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 /** What discovery decided for a run. */
 export interface RunPlan {
@@ -46,8 +56,13 @@ export interface DeliveryOutcome {
   error: string | null;
 }
 
-/** Listing entries per INSERT. */
-const STAGE_ROWS = 5000;
+/** What a verified version takes along besides its deliveries. */
+export interface VersionSettlement {
+  /** Metadata and access the pre-hooks gave each version. */
+  enrichment: ReadonlyMap<string, Pick<BatchFile, 'metadata' | 'access'>>;
+  /** Whether post-hooks still have to run (false: the version is done once verified). */
+  postHooks: boolean;
+}
 
 /**
  * The harvest's SQL, by intent. File lists live here, never in workflow payloads: the workflow
@@ -108,17 +123,18 @@ export class HarvestCatalogue {
   }
 
   /**
-   * Stages listing entries: one INSERT per call, the columns passed as three arrays (binding
-   * three parameters instead of three per row halves the time for 100,000 entries).
+   * Stages listing entries with one COPY per call: a third less time than an INSERT of unnested
+   * arrays, which matters when the listing of a 100,000-file tree is what a re-harvest is made of.
    */
   async stageListing(runId: string, entries: readonly ListedFile[]): Promise<void> {
-    for (let i = 0; i < entries.length; i += STAGE_ROWS) {
-      const chunk = entries.slice(i, i + STAGE_ROWS);
-      await this.db.query(
-        `INSERT INTO harvest_listing (run_id, path, size, mtime)
-         SELECT $1, l.path, l.size, l.mtime FROM unnest($2::text[], $3::bigint[], $4::timestamptz[]) AS l(path, size, mtime)`,
-        [runId, chunk.map((e) => e.Path), chunk.map((e) => e.Size), chunk.map((e) => e.ModTime)],
-      );
+    if (!entries.length) return;
+    const rows = entries.map((e) => `${runId}\t${copyText(e.Path)}\t${e.Size}\t${copyText(e.ModTime)}\n`).join('');
+    const runner = this.db.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as PoolClient;
+      await pipeline(Readable.from([rows]), client.query(copyFrom('COPY harvest_listing (run_id, path, size, mtime) FROM STDIN')));
+    } finally {
+      await runner.release();
     }
   }
 
@@ -182,15 +198,18 @@ export class HarvestCatalogue {
       );
       const [totals]: Array<Record<string, string>> = await tx.query(
         `SELECT
-           (SELECT count(*) FROM harvest_listing WHERE run_id = $1) AS listed_files,
-           (SELECT coalesce(sum(size), 0) FROM harvest_listing WHERE run_id = $1) AS listed_bytes,
-           (SELECT count(*) FROM harvest_listing l
-              WHERE l.run_id = $1 AND l.mtime > now() - make_interval(secs => $3)
-                AND NOT EXISTS (SELECT 1 FROM file_versions fv WHERE fv.instrument_id = $2 AND fv.path = l.path
-                                AND fv.size = l.size AND fv.mtime = l.mtime)) AS deferred,
+           listed.files AS listed_files, listed.bytes AS listed_bytes, listed.deferred,
            (SELECT count(*) FROM harvest_batches WHERE run_id = $1) AS batches,
            (SELECT coalesce(sum(files), 0) FROM harvest_batches WHERE run_id = $1) AS files,
-           (SELECT coalesce(sum(bytes), 0) FROM harvest_batches WHERE run_id = $1) AS bytes`,
+           (SELECT coalesce(sum(bytes), 0) FROM harvest_batches WHERE run_id = $1) AS bytes
+         FROM (
+           -- One pass over the listing; the catalogue is consulted only for files in the quiet period.
+           SELECT count(*) AS files, coalesce(sum(l.size), 0) AS bytes,
+                  count(*) FILTER (WHERE l.mtime > now() - make_interval(secs => $3)
+                    AND NOT EXISTS (SELECT 1 FROM file_versions fv WHERE fv.instrument_id = $2 AND fv.path = l.path
+                                    AND fv.size = l.size AND fv.mtime = l.mtime)) AS deferred
+           FROM harvest_listing l WHERE l.run_id = $1
+         ) listed`,
         [runId, instrumentId, minAgeSeconds],
       );
       const plan: RunPlan = {
@@ -273,6 +292,7 @@ export class HarvestCatalogue {
     outcomes: readonly DeliveryOutcome[],
     destinationIds: readonly string[],
     mint: () => string,
+    settle: VersionSettlement,
   ): Promise<void> {
     if (!outcomes.length) return;
     await this.db.transaction(async (tx) => {
@@ -319,6 +339,7 @@ export class HarvestCatalogue {
         destinationIds,
         mint,
         outcomes.filter((o) => !o.verified),
+        settle,
       );
     });
   }
@@ -329,6 +350,7 @@ export class HarvestCatalogue {
     destinationIds: readonly string[],
     mint: () => string,
     failures: readonly DeliveryOutcome[],
+    settle: VersionSettlement,
   ): Promise<void> {
     // Deliveries only (their foreign key vouches for the version): joined with file_versions and
     // with stale statistics, this scanned every delivery ever recorded for each batch.
@@ -340,11 +362,16 @@ export class HarvestCatalogue {
       [ids, destinationIds, destinationIds.length],
     );
     if (complete.length) {
+      // One update per version: every index of file_versions is written on each update (the
+      // status is indexed), so the pre-hooks' metadata and, without post-hooks, their
+      // completion ride along with the verdict.
       await tx.query(
         `UPDATE file_versions fv SET status = 'verified', sha256 = c.sha256, reason = NULL, verified_at = now(),
-                attempts = attempts + 1, updated_at = now()
-         FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, sha256 text) WHERE fv.id = c.id`,
-        [JSON.stringify(complete)],
+                attempts = attempts + 1, updated_at = now(),
+                metadata = coalesce(c.metadata, fv.metadata), access = coalesce(c.access, fv.access),
+                post_hooks_done = fv.post_hooks_done OR $2
+         FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, sha256 text, metadata jsonb, access jsonb) WHERE fv.id = c.id`,
+        [JSON.stringify(complete.map((c) => ({ ...c, ...settle.enrichment.get(c.id) }))), !settle.postHooks],
       );
       await this.mintArks(tx, complete.map((c) => c.id), mint);
     }

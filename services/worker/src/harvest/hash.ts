@@ -1,9 +1,20 @@
 import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** 1 MiB reads: SHA-256 runs at ~1 GB/s per core with them, under half that with 64 KiB. */
 const READ_SIZE = 1024 * 1024;
+/**
+ * Files up to this size are read synchronously: for a 4 KiB file the five thread-pool round
+ * trips of an asynchronous open/stat/read/read/close cost ten times the hashing (0.76 s per
+ * 1,000-file batch of source and copy against under 0.1 s). One read of at most 1 MiB blocks
+ * the event loop for about a millisecond.
+ */
+const SYNC_MAX_SIZE = READ_SIZE;
+/** Give heartbeats, cancellation and other activities a turn at least this often. */
+const YIELD_EVERY_MS = 20;
 
 export interface LocalDigest {
   sha256: string;
@@ -12,11 +23,23 @@ export interface LocalDigest {
 }
 
 /**
- * SHA-256, size and mtime of one local file, read in large chunks. Pass a `buffer` to reuse
- * one across files: a fresh 1 MiB buffer per small file costs more in garbage collection than
- * the hashing itself.
+ * Runs a short blocking step for each item, giving the event loop a turn (heartbeats,
+ * cancellation, other activities) at least every YIELD_EVERY_MS.
  */
-export async function digestLocalFile(path: string, signal?: AbortSignal, buffer: Buffer = Buffer.allocUnsafe(READ_SIZE)): Promise<LocalDigest> {
+async function inTurns<T>(items: readonly T[], signal: AbortSignal | undefined, step: (item: T) => void): Promise<void> {
+  let turnStarted = Date.now();
+  for (const item of items) {
+    if (Date.now() - turnStarted >= YIELD_EVERY_MS) {
+      await nextTurn();
+      turnStarted = Date.now();
+    }
+    signal?.throwIfAborted();
+    step(item);
+  }
+}
+
+/** Hashes a file asynchronously, in large reads. */
+async function digestLargeFile(path: string, signal: AbortSignal | undefined, buffer: Buffer): Promise<LocalDigest> {
   const handle = await open(path, 'r');
   try {
     const { mtimeMs } = await handle.stat();
@@ -35,26 +58,80 @@ export async function digestLocalFile(path: string, signal?: AbortSignal, buffer
   }
 }
 
-/** Digests of many files under `root`, a few at a time; unreadable files are left out. */
+/**
+ * A small file in one blocking read; undefined when it turns out to be large (then the caller
+ * hashes it asynchronously). Reads until end of file, so a file that grew is hashed whole.
+ */
+function digestSmallFileSync(path: string, buffer: Buffer): LocalDigest | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const { size: statSize, mtimeMs } = fstatSync(fd);
+    if (statSize > SYNC_MAX_SIZE) return undefined;
+    const hash = createHash('sha256');
+    let size = 0;
+    for (;;) {
+      const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+    return { sha256: hash.digest('hex'), size, mtimeMs };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Digests of many files under `root`; unreadable files are left out. Small files are read
+ * synchronously, in turns of at most ~20 ms; large ones asynchronously in 1 MiB reads, a few at
+ * a time.
+ */
 export async function digestLocalFiles(
   root: string,
   files: readonly string[],
   options: { concurrency?: number; signal?: AbortSignal } = {},
 ): Promise<Map<string, LocalDigest>> {
   const out = new Map<string, LocalDigest>();
+  const large: string[] = [];
+  // One read buffer, reused for every file: a fresh 1 MiB buffer per small file costs more in
+  // garbage collection than the hashing itself.
+  const buffer = Buffer.allocUnsafe(READ_SIZE);
+  await inTurns(files, options.signal, (file) => {
+    try {
+      const digest = digestSmallFileSync(join(root, file), buffer);
+      if (digest) out.set(file, digest);
+      else large.push(file);
+    } catch {
+      // Unreadable or gone: the caller records it as missing.
+    }
+  });
+
   let next = 0;
-  const worker = async () => {
-    // One read buffer per lane, reused for every file it hashes.
-    const buffer = Buffer.allocUnsafe(READ_SIZE);
-    while (next < files.length) {
-      const file = files[next++];
+  const lane = async () => {
+    const laneBuffer = Buffer.allocUnsafe(READ_SIZE);
+    while (next < large.length) {
+      const file = large[next++];
       try {
-        out.set(file, await digestLocalFile(join(root, file), options.signal, buffer));
+        out.set(file, await digestLargeFile(join(root, file), options.signal, laneBuffer));
       } catch (err) {
         if (options.signal?.aborted) throw err;
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, files.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, large.length) }, lane));
   return out;
+}
+
+/** Which of `files` (relative to `root`) exist, checked synchronously in short turns. */
+export async function existingLocalFiles(root: string, files: readonly string[], signal?: AbortSignal): Promise<Set<string>> {
+  const found = new Set<string>();
+  await inTurns(files, signal, (file) => {
+    try {
+      statSync(join(root, file));
+      found.add(file);
+    } catch {
+      // Missing or unreachable: not there for us.
+    }
+  });
+  return found;
 }
