@@ -20,6 +20,7 @@ import { startHarvest } from '@sheaf/harvests';
 import {
   createTemporalTestEnv,
   createTestDatabase,
+  freePort,
   makeTempDir,
   startS3Server,
   startSambaShare,
@@ -130,7 +131,7 @@ describe('harvest from a real SMB share (Samba) to POSIX and S3 (rclone serve s3
     return instrument;
   }
 
-  async function runHarvest(instrumentId: string) {
+  async function runHarvest(instrumentId: string, tuning?: { heartbeatTimeoutSeconds: number }) {
     const taskQueue = `test-${randomUUID()}`;
     const worker = await createHarvestWorker({
       connection: env.nativeConnection,
@@ -146,7 +147,7 @@ describe('harvest from a real SMB share (Samba) to POSIX and S3 (rclone serve s3
         transfers: 4,
       },
     });
-    const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId, trigger: 'api' });
+    const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId, trigger: 'api', tuning });
     const handle = env.client.workflow.getHandle(started.workflowId);
     const outcome = await worker.runUntil(handle.result().then((value) => ({ value }), (error: unknown) => ({ error })));
     const run = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: started.runId });
@@ -179,4 +180,15 @@ describe('harvest from a real SMB share (Samba) to POSIX and S3 (rclone serve s3
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(run.error).not.toContain('Share-Pa55');
   });
+
+  it('fails the run with a clear error when the SMB host cannot be reached, after retrying', async () => {
+    const instrument = await smbInstrument('Share-Pa55');
+    const closedPort = await freePort();
+    await db.dataSource.getRepository(InstrumentEntity).update({ id: instrument.id }, { sourceConfig: { host: '127.0.0.1', port: closedPort, share: smb.share } });
+    // The test knob shortens the retry backoff (1 s, 2 s, 4 s, 8 s); production waits 5 s to 2 min.
+    const { outcome, run } = await runHarvest(instrument.id, { heartbeatTimeoutSeconds: 30 });
+    expect(outcome).toEqual({ error: expect.anything() });
+    expect(run).toMatchObject({ status: 'failed', error: expect.stringContaining(`couldn't connect SMB: dial tcp 127.0.0.1:${closedPort}`) });
+    expect(await db.dataSource.getRepository(FileVersionEntity).countBy({ instrumentId: instrument.id })).toBe(0);
+  }, 180_000);
 });
