@@ -1,4 +1,6 @@
 import type { Metadata } from 'next';
+import Box from '@mui/material/Box';
+import Chip from '@mui/material/Chip';
 import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
@@ -6,51 +8,146 @@ import TableCell from '@mui/material/TableCell';
 import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
+import TextField from '@mui/material/TextField';
 
 import { EmptyState } from '@/components/empty-state';
+import { FilterActions } from '@/components/filter-fields';
+import { ListViewSwitch } from '@/components/list-view-switch';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
+import { ConfirmedActionButton, RestoreButton } from '@/components/resource-actions';
 import { load } from '@/lib/api';
-import { formatDateTime, offsetParam } from '@/lib/format';
+import { requireCurrentUser } from '@/lib/current-user';
+import { formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
+
+import { EditUserButton, NewUserButton } from './user-dialogs';
+import { ROLE_LABELS, ROLES, USER_STATE_LABELS, userState } from './users-data';
 
 export const metadata: Metadata = { title: 'Users' };
 
+const LIMIT = 50;
+const STATES = ['active', 'disabled'] as const;
+
 /** Admin only: the API answers users 403, which shows as "not found". */
 export default async function UsersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const offset = offsetParam(await searchParams);
-  const page = await load('listUsers', { query: { limit: 50, offset } });
+  const params = await searchParams;
+  const filters = { q: param(params, 'q'), role: param(params, 'role'), state: param(params, 'state') };
+  const deleted = param(params, 'deleted') === '1';
+  const offset = offsetParam(params);
+  const state = oneOf(filters.state, STATES);
+  const [current, page] = await Promise.all([
+    requireCurrentUser(),
+    load('listUsers', {
+      query: {
+        q: filters.q || undefined,
+        role: oneOf(filters.role, ROLES),
+        disabled: state === undefined ? undefined : state === 'disabled',
+        deleted: deleted || undefined,
+        limit: LIMIT,
+        offset,
+      },
+    }),
+  ]);
+  const selfId = current.kind === 'signed-in' ? current.user.id : '';
+  const filtered = Object.values(filters).some(Boolean);
+
   return (
     <>
-      <PageHeader title="Users" />
+      <PageHeader title="Users" subtitle="People who sign in to Sheaf. Access to instruments comes through groups and projects." actions={<NewUserButton />} />
+      <Box sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 2, mb: 2 }}>
+        <Box
+          component="form"
+          action="/users"
+          role="search"
+          aria-label="Filter users"
+          sx={{ display: 'grid', gap: 1.5, flexGrow: 1, gridTemplateColumns: { xs: '1fr', md: '2fr 1fr 1fr auto' }, alignItems: 'center' }}
+        >
+          {deleted && <input type="hidden" name="deleted" value="1" />}
+          <TextField name="q" label="Search by name or email" size="small" defaultValue={filters.q} />
+          <TextField select name="role" label="Role" size="small" defaultValue={filters.role} slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}>
+            <option value="">Any role</option>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {ROLE_LABELS[r]}
+              </option>
+            ))}
+          </TextField>
+          <TextField select name="state" label="State" size="small" defaultValue={filters.state} slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}>
+            <option value="">Any state</option>
+            {STATES.map((s) => (
+              <option key={s} value={s}>
+                {USER_STATE_LABELS[s]}
+              </option>
+            ))}
+          </TextField>
+          <FilterActions submitLabel="Search" clearHref={deleted ? '/users?deleted=1' : '/users'} filtered={filtered} />
+        </Box>
+        <ListViewSwitch basePath="/users" deleted={deleted} label="Which users" />
+      </Box>
       {page.items.length === 0 ? (
-        <EmptyState message="No users." />
+        <EmptyState message={filtered ? 'No user matches these filters.' : deleted ? 'No deleted users.' : 'No users.'} />
       ) : (
         <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label="Users">
+          <Table size="small" aria-label={deleted ? 'Deleted users' : 'Users'}>
             <TableHead>
               <TableRow>
                 <TableCell>Name</TableCell>
                 <TableCell>Email</TableCell>
                 <TableCell>Role</TableCell>
                 <TableCell>State</TableCell>
-                <TableCell>Created</TableCell>
+                <TableCell>{deleted ? 'Deleted' : 'Created'}</TableCell>
+                <TableCell align="right">Actions</TableCell>
               </TableRow>
             </TableHead>
             <TableBody>
-              {page.items.map((u) => (
-                <TableRow key={u.id}>
-                  <TableCell>{u.displayName}</TableCell>
-                  <TableCell>{u.email}</TableCell>
-                  <TableCell>{u.role}</TableCell>
-                  <TableCell>{u.disabled ? 'Disabled' : 'Active'}</TableCell>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(u.createdAt)}</TableCell>
-                </TableRow>
-              ))}
+              {page.items.map((u) => {
+                const self = u.id === selfId;
+                const s = userState(u);
+                return (
+                  <TableRow key={u.id}>
+                    <TableCell sx={{ fontWeight: 600 }}>
+                      {u.displayName}
+                      {self && <Chip label="you" size="small" variant="outlined" sx={{ ml: 1 }} />}
+                    </TableCell>
+                    <TableCell sx={{ overflowWrap: 'anywhere' }}>{u.email}</TableCell>
+                    <TableCell>{ROLE_LABELS[u.role]}</TableCell>
+                    <TableCell>
+                      <Chip label={USER_STATE_LABELS[s]} size="small" variant="outlined" color={s === 'active' ? 'success' : s === 'disabled' ? 'warning' : 'default'} />
+                    </TableCell>
+                    <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(deleted ? u.deletedAt : u.createdAt)}</TableCell>
+                    <TableCell align="right">
+                      <Box sx={{ display: 'inline-flex', gap: 1 }}>
+                        {deleted ? (
+                          <RestoreButton operation="restoreUser" id={u.id} size="small" accessibleName={`Restore ${u.displayName}`} />
+                        ) : (
+                          <>
+                            <EditUserButton user={u} self={self} />
+                            <ConfirmedActionButton
+                              operation="deleteUser"
+                              id={u.id}
+                              label="Delete"
+                              title={`Delete ${u.displayName}?`}
+                              confirmLabel="Delete"
+                              destructive
+                              message={`${u.email} can no longer sign in and their API tokens stop working. You can restore the user later from the Deleted view.`}
+                              buttonProps={{
+                                size: 'small',
+                                disabled: self,
+                                'aria-label': self ? 'You cannot delete your own account' : `Delete ${u.displayName}`,
+                              }}
+                            />
+                          </>
+                        )}
+                      </Box>
+                    </TableCell>
+                  </TableRow>
+                );
+              })}
             </TableBody>
           </Table>
         </TableContainer>
       )}
-      <Pager basePath="/users" params={{}} total={page.total} limit={page.limit} offset={page.offset} />
+      <Pager basePath="/users" params={{ ...filters, ...(deleted ? { deleted: '1' } : {}) }} total={page.total} limit={page.limit} offset={page.offset} />
     </>
   );
 }

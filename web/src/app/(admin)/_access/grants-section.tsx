@@ -1,0 +1,145 @@
+'use client';
+
+import { useMemo, useState } from 'react';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import Alert from '@mui/material/Alert';
+import Button from '@mui/material/Button';
+import MuiLink from '@mui/material/Link';
+import Paper from '@mui/material/Paper';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+
+import { ConfirmDialog } from '@/components/confirm-dialog';
+import { EmptyState } from '@/components/empty-state';
+import { useApiAction, type ApiAction } from '@/lib/use-api-action';
+
+import { ACCESS_TEXT, pickKey } from './access-data';
+import type { AccessOwner } from './members-section';
+import { AddPrincipalForm } from './principal-picker';
+
+/** An instrument granted to the group or project, as the grants table shows it. */
+export interface GrantedInstrument {
+  id: string;
+  name: string;
+  location: string;
+  enabled: boolean;
+}
+
+function grant(action: ApiAction, owner: AccessOwner, instrumentId: string) {
+  return owner.kind === 'group'
+    ? action.run('grantInstrumentToGroup', { path: { id: instrumentId, groupId: owner.id } })
+    : action.run('grantInstrumentToProject', { path: { id: instrumentId, projectId: owner.id } });
+}
+
+function revoke(action: ApiAction, owner: AccessOwner, instrumentId: string) {
+  return owner.kind === 'group'
+    ? action.run('revokeInstrumentFromGroup', { path: { id: instrumentId, groupId: owner.id } })
+    : action.run('revokeInstrumentFromProject', { path: { id: instrumentId, projectId: owner.id } });
+}
+
+/** Instruments the group or project sees (with their runs and files): grant and revoke. */
+export function GrantsSection({ owner, instruments, editable }: { owner: AccessOwner; instruments: GrantedInstrument[]; editable: boolean }) {
+  const router = useRouter();
+  const granting = useApiAction();
+  const revoking = useApiAction();
+  const [toRevoke, setToRevoke] = useState<GrantedInstrument | null>(null);
+  const text = ACCESS_TEXT[owner.kind];
+  const present = useMemo(() => new Set(instruments.map((i) => pickKey({ kind: 'instrument', id: i.id }))), [instruments]);
+
+  async function confirmRevoke() {
+    if (!toRevoke) return;
+    if ((await revoke(revoking, owner, toRevoke.id)) === undefined) return;
+    setToRevoke(null);
+    router.refresh();
+  }
+
+  return (
+    <>
+      {instruments.length === 0 ? (
+        <EmptyState message={`No instrument is granted to this ${text.singular}: its members see none through it.`} />
+      ) : (
+        <TableContainer component={Paper} variant="outlined">
+          <Table size="small" aria-label={`Instruments granted to ${owner.name}`}>
+            <TableHead>
+              <TableRow>
+                <TableCell>Instrument</TableCell>
+                <TableCell>Location</TableCell>
+                <TableCell>Enabled</TableCell>
+                {editable && <TableCell align="right">Actions</TableCell>}
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {instruments.map((i) => (
+                <TableRow key={i.id}>
+                  <TableCell sx={{ fontWeight: 600 }}>
+                    <MuiLink component={Link} href={`/instruments/${i.id}`}>
+                      {i.name}
+                    </MuiLink>
+                  </TableCell>
+                  <TableCell>{i.location || '—'}</TableCell>
+                  <TableCell>{i.enabled ? 'Yes' : 'No'}</TableCell>
+                  {editable && (
+                    <TableCell align="right">
+                      <Button
+                        size="small"
+                        color="error"
+                        variant="outlined"
+                        aria-label={`Revoke ${i.name} from ${owner.name}`}
+                        onClick={() => {
+                          revoking.clearError();
+                          setToRevoke(i);
+                        }}
+                      >
+                        Revoke
+                      </Button>
+                    </TableCell>
+                  )}
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      )}
+      {editable && (
+        <>
+          <AddPrincipalForm
+            kinds={['instrument']}
+            exclude={present}
+            label="Grant an instrument"
+            submitLabel="Grant"
+            pending={granting.pending}
+            onAdd={async (option) => {
+              const done = await grant(granting, owner, option.id);
+              if (done === undefined) return false;
+              router.refresh();
+              return true;
+            }}
+          />
+          {granting.error && (
+            <Alert severity="error" role="alert" sx={{ mt: 1 }}>
+              {granting.error.message}
+            </Alert>
+          )}
+        </>
+      )}
+      <ConfirmDialog
+        open={toRevoke !== null}
+        title={`Revoke ${toRevoke?.name ?? ''} from ${owner.name}?`}
+        confirmLabel="Revoke"
+        destructive
+        pending={revoking.pending}
+        error={revoking.error?.message}
+        onConfirm={() => void confirmRevoke()}
+        onClose={() => setToRevoke(null)}
+      >
+        Members of {owner.name} no longer see this instrument, its runs and its files through this {text.singular}. Nothing is deleted;
+        you can grant it again.
+      </ConfirmDialog>
+    </>
+  );
+}

@@ -1,0 +1,154 @@
+'use client';
+
+import { useMemo, useState } from 'react';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import Alert from '@mui/material/Alert';
+import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
+import MuiLink from '@mui/material/Link';
+import Paper from '@mui/material/Paper';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+
+import { ConfirmDialog } from '@/components/confirm-dialog';
+import { EmptyState } from '@/components/empty-state';
+import { useApiAction, type ApiAction } from '@/lib/use-api-action';
+
+import { ACCESS_TEXT, pickKey, type AccessKind, type MemberKind, type MemberRow } from './access-data';
+import { AddPrincipalForm } from './principal-picker';
+
+export interface AccessOwner {
+  kind: AccessKind;
+  id: string;
+  name: string;
+}
+
+function addMember(action: ApiAction, owner: AccessOwner, kind: MemberKind, memberId: string) {
+  if (owner.kind === 'group') return action.run('addGroupMember', { path: { id: owner.id, userId: memberId } });
+  return kind === 'user'
+    ? action.run('addProjectUser', { path: { id: owner.id, userId: memberId } })
+    : action.run('addProjectGroup', { path: { id: owner.id, groupId: memberId } });
+}
+
+function removeMember(action: ApiAction, owner: AccessOwner, kind: MemberKind, memberId: string) {
+  if (owner.kind === 'group') return action.run('removeGroupMember', { path: { id: owner.id, userId: memberId } });
+  return kind === 'user'
+    ? action.run('removeProjectUser', { path: { id: owner.id, userId: memberId } })
+    : action.run('removeProjectGroup', { path: { id: owner.id, groupId: memberId } });
+}
+
+/** A group's or project's members: the list, remove (asks first) and add with a search picker. */
+export function MembersSection({ owner, members, editable }: { owner: AccessOwner; members: MemberRow[]; editable: boolean }) {
+  const router = useRouter();
+  const adding = useApiAction();
+  const removing = useApiAction();
+  const [toRemove, setToRemove] = useState<MemberRow | null>(null);
+  const text = ACCESS_TEXT[owner.kind];
+  const present = useMemo(() => new Set(members.map(pickKey)), [members]);
+  const mixed = text.memberKinds.length > 1;
+
+  async function confirmRemove() {
+    if (!toRemove) return;
+    if ((await removeMember(removing, owner, toRemove.kind, toRemove.id)) === undefined) return;
+    setToRemove(null);
+    router.refresh();
+  }
+
+  return (
+    <>
+      {members.length === 0 ? (
+        <EmptyState message={`No members yet. Add ${mixed ? 'users or groups' : 'users'} below.`} />
+      ) : (
+        <TableContainer component={Paper} variant="outlined">
+          <Table size="small" aria-label={`Members of ${owner.name}`}>
+            <TableHead>
+              <TableRow>
+                <TableCell>Name</TableCell>
+                <TableCell>{mixed ? 'Kind / email' : 'Email'}</TableCell>
+                {editable && (
+<TableCell align="right">Actions</TableCell>
+                )}
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {members.map((m) => (
+                <TableRow key={pickKey(m)}>
+                  <TableCell sx={{ fontWeight: 600 }}>
+                    {m.href ? (
+                      <MuiLink component={Link} href={m.href}>
+                        {m.name}
+                      </MuiLink>
+                    ) : (
+                      m.name
+                    )}
+                  </TableCell>
+                  <TableCell sx={{ overflowWrap: 'anywhere' }}>
+                    {m.kind === 'group' ? <Chip label="Group: all its users" size="small" variant="outlined" /> : m.detail}
+                  </TableCell>
+                  {editable && (
+                    <TableCell align="right">
+                      <Button
+                        size="small"
+                        color="error"
+                        variant="outlined"
+                        aria-label={`Remove ${m.name} from ${owner.name}`}
+                        onClick={() => {
+                          removing.clearError();
+                          setToRemove(m);
+                        }}
+                      >
+                        Remove
+                      </Button>
+                    </TableCell>
+                  )}
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      )}
+      {editable && (
+        <>
+          <AddPrincipalForm
+            kinds={text.memberKinds}
+            exclude={present}
+            label={mixed ? 'Add a user or group' : 'Add a user'}
+            submitLabel="Add member"
+            pending={adding.pending}
+            onAdd={async (option) => {
+              if (option.kind === 'instrument') return false;
+              const done = await addMember(adding, owner, option.kind, option.id);
+              if (done === undefined) return false;
+              router.refresh();
+              return true;
+            }}
+          />
+          {adding.error && (
+            <Alert severity="error" role="alert" sx={{ mt: 1 }}>
+              {adding.error.message}
+            </Alert>
+          )}
+        </>
+      )}
+      <ConfirmDialog
+        open={toRemove !== null}
+        title={`Remove ${toRemove?.name ?? ''} from ${owner.name}?`}
+        confirmLabel="Remove"
+        destructive
+        pending={removing.pending}
+        error={removing.error?.message}
+        onConfirm={() => void confirmRemove()}
+        onClose={() => setToRemove(null)}
+      >
+        {toRemove?.kind === 'group'
+          ? `The users of ${toRemove.name} lose what this ${text.singular} grants them, unless they have it another way.`
+          : `${toRemove?.name ?? 'The user'} loses what this ${text.singular} grants, unless they have it another way. You can add them again.`}
+      </ConfirmDialog>
+    </>
+  );
+}

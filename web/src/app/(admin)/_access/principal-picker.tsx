@@ -1,0 +1,156 @@
+'use client';
+
+import { useEffect, useState } from 'react';
+import Autocomplete from '@mui/material/Autocomplete';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
+
+import { perform } from '@/lib/actions';
+import type { ApiResult } from '@/lib/api-server';
+import { API_UNREACHABLE_MESSAGE } from '@/lib/messages';
+
+import { PICK_KIND_LABELS, pickKey, type PickKind, type PickOption } from './access-data';
+
+const SEARCH_LIMIT = 20;
+const DEBOUNCE_MS = 250;
+
+type SearchResult = { kind: 'ok'; options: PickOption[] } | { kind: 'failed'; message: string };
+
+/** A search's options, or why it failed (an ended session goes back to the login page). */
+function settle<T>(result: ApiResult<T>, toOptions: (data: T) => PickOption[]): SearchResult {
+  if (result.kind === 'ok') return { kind: 'ok', options: toOptions(result.data) };
+  if (result.kind === 'error' && result.error.statusCode === 401) window.location.assign('/login?expired=1');
+  return { kind: 'failed', message: result.kind === 'error' ? result.error.message : API_UNREACHABLE_MESSAGE };
+}
+
+/** One server-side search per kind, through the one server action (the API filters by `q`). */
+async function searchKind(kind: PickKind, q: string): Promise<SearchResult> {
+  const query = { q: q || undefined, limit: SEARCH_LIMIT };
+  switch (kind) {
+    case 'user':
+      return settle(await perform('listUsers', { query }), (page) =>
+        page.items.map((u) => ({ kind, id: u.id, label: u.displayName, detail: u.disabled ? `${u.email} · disabled` : u.email })),
+      );
+    case 'group':
+      return settle(await perform('listGroups', { query }), (page) =>
+        page.items.map((g) => ({ kind, id: g.id, label: g.name, detail: g.description || undefined })),
+      );
+    case 'instrument':
+      return settle(await perform('listInstruments', { query }), (page) =>
+        page.items.map((i) => ({ kind, id: i.id, label: i.name, detail: i.location || undefined })),
+      );
+  }
+}
+
+/**
+ * Picks a user, group or instrument by typing part of its name (searched on the server, so it
+ * scales past one page), then adds it with the button. Already present entries are left out.
+ */
+export function AddPrincipalForm({
+  kinds,
+  exclude,
+  label,
+  submitLabel,
+  pending,
+  onAdd,
+}: {
+  kinds: readonly PickKind[];
+  /** `pickKey`s of entries already there. */
+  exclude: ReadonlySet<string>;
+  label: string;
+  submitLabel: string;
+  pending: boolean;
+  /** Adds the pick; true when it worked (the field then clears). */
+  onAdd: (option: PickOption) => Promise<boolean>;
+}) {
+  const [open, setOpen] = useState(false);
+  const [input, setInput] = useState('');
+  const [value, setValue] = useState<PickOption | null>(null);
+  const [options, setOptions] = useState<PickOption[]>([]);
+  const [loading, setLoading] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
+  const kindsKey = kinds.join(',');
+
+  useEffect(() => {
+    if (!open) return;
+    let cancelled = false;
+    const q = value && input === value.label ? '' : input.trim();
+    setLoading(true);
+    const timer = setTimeout(() => {
+      void Promise.all(kindsKey.split(',').map((k) => searchKind(k as PickKind, q))).then((results) => {
+        if (cancelled) return;
+        const failed = results.find((r) => r.kind === 'failed');
+        setFailure(failed?.kind === 'failed' ? failed.message : null);
+        setOptions(results.flatMap((r) => (r.kind === 'ok' ? r.options : [])));
+        setLoading(false);
+      });
+    }, DEBOUNCE_MS);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [open, input, value, kindsKey]);
+
+  async function add() {
+    if (!value) return;
+    if (await onAdd(value)) {
+      setValue(null);
+      setInput('');
+    }
+  }
+
+  const available = options.filter((o) => !exclude.has(pickKey(o)));
+
+  return (
+    <Box
+      component="form"
+      aria-label={label}
+      onSubmit={(event) => {
+        event.preventDefault();
+        void add();
+      }}
+      sx={{ display: 'flex', gap: 1, alignItems: 'flex-start', flexWrap: 'wrap', mt: 2 }}
+    >
+      <Autocomplete
+        sx={{ flexGrow: 1, minWidth: 260, maxWidth: 480 }}
+        size="small"
+        open={open}
+        onOpen={() => setOpen(true)}
+        onClose={() => setOpen(false)}
+        options={available}
+        value={value}
+        onChange={(_event, next) => setValue(next)}
+        inputValue={input}
+        onInputChange={(_event, next) => setInput(next)}
+        filterOptions={(x) => x}
+        groupBy={kinds.length > 1 ? (o) => PICK_KIND_LABELS[o.kind] : undefined}
+        getOptionLabel={(o) => o.label}
+        getOptionKey={pickKey}
+        isOptionEqualToValue={(a, b) => pickKey(a) === pickKey(b)}
+        loading={loading}
+        loadingText="Searching…"
+        noOptionsText={failure ?? (input ? 'Nothing matches (or it is already here).' : 'Nothing left to add.')}
+        renderOption={(props, option) => {
+          // MUI passes `key` (from getOptionKey) inside props; React wants it set directly, not spread.
+          const { key, ...rest } = props;
+          return (
+            <Box component="li" key={key} {...rest} sx={{ display: 'block !important' }}>
+              <Typography variant="body2">{option.label}</Typography>
+              {option.detail && (
+                <Typography variant="caption" color="text.secondary">
+                  {option.detail}
+                </Typography>
+              )}
+            </Box>
+          );
+        }}
+        renderInput={(params) => <TextField {...params} label={label} placeholder="Type to search" />}
+      />
+      <Button type="submit" variant="outlined" disabled={!value} loading={pending}>
+        {submitLabel}
+      </Button>
+    </Box>
+  );
+}

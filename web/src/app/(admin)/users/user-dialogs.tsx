@@ -1,0 +1,207 @@
+'use client';
+
+import { useState } from 'react';
+import { useRouter } from 'next/navigation';
+import Button from '@mui/material/Button';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import FormHelperText from '@mui/material/FormHelperText';
+import Switch from '@mui/material/Switch';
+import TextField from '@mui/material/TextField';
+
+import { FormDialog } from '@/components/form-dialog';
+import type { UserDto } from '@/lib/api-types';
+import { useApiAction } from '@/lib/use-api-action';
+
+import {
+  createUserBody,
+  emptyUserForm,
+  PASSWORD_MIN,
+  ROLE_HELP,
+  ROLE_LABELS,
+  ROLES,
+  userChanges,
+  userFormFrom,
+  type Role,
+  type UserFormValues,
+} from './users-data';
+
+const INLINE_FIELDS = ['email', 'displayName', 'role', 'password', 'disabled'];
+
+/** The fields shared by "new user" and "edit user"; inputs are named after the API's fields. */
+function UserFields({
+  form,
+  set,
+  fieldError,
+  editing,
+  self,
+}: {
+  form: UserFormValues;
+  set: (patch: Partial<UserFormValues>) => void;
+  fieldError: (field: string) => string | undefined;
+  editing: boolean;
+  self: boolean;
+}) {
+  const err = (field: string, hint?: string) => {
+    const message = fieldError(field);
+    return { error: Boolean(message), helperText: message ?? hint };
+  };
+  return (
+    <>
+      <TextField
+        name="email"
+        label="Email"
+        type="email"
+        required
+        autoComplete="off"
+        autoFocus
+        value={form.email}
+        onChange={(e) => set({ email: e.target.value })}
+        slotProps={{ htmlInput: { spellCheck: false } }}
+        {...err('email', 'Used to sign in.')}
+      />
+      <TextField
+        name="displayName"
+        label="Display name"
+        required
+        autoComplete="off"
+        value={form.displayName}
+        onChange={(e) => set({ displayName: e.target.value })}
+        {...err('displayName')}
+      />
+      <TextField
+        select
+        name="role"
+        label="Role"
+        value={form.role}
+        disabled={self}
+        onChange={(e) => set({ role: e.target.value as Role })}
+        slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}
+        {...err('role', self ? 'You cannot change your own role; another admin can.' : ROLE_HELP[form.role])}
+      >
+        {ROLES.map((role) => (
+          <option key={role} value={role}>
+            {ROLE_LABELS[role]}
+          </option>
+        ))}
+      </TextField>
+      {editing && (
+        <div>
+          <FormControlLabel
+            control={<Switch name="disabled" checked={form.enabled} disabled={self} onChange={(e) => set({ enabled: e.target.checked })} />}
+            label="Enabled"
+          />
+          <FormHelperText error={Boolean(fieldError('disabled'))} sx={{ mt: 0 }}>
+            {fieldError('disabled') ??
+              (self ? 'You cannot disable your own account.' : 'A disabled user cannot sign in; their sessions and API tokens stop working.')}
+          </FormHelperText>
+        </div>
+      )}
+      <TextField
+        name="password"
+        label={editing ? 'New password' : 'Initial password'}
+        type="password"
+        required={!editing}
+        autoComplete="new-password"
+        value={form.password}
+        onChange={(e) => set({ password: e.target.value })}
+        slotProps={{ htmlInput: { spellCheck: false } }}
+        {...err(
+          'password',
+          editing
+            ? `Leave empty to keep the current password. At least ${PASSWORD_MIN} characters.`
+            : `At least ${PASSWORD_MIN} characters. Give it to the user; they can change it under Account.`,
+        )}
+      />
+    </>
+  );
+}
+
+export function NewUserButton() {
+  const router = useRouter();
+  const action = useApiAction();
+  const [open, setOpen] = useState(false);
+  const [form, setForm] = useState<UserFormValues>(emptyUserForm);
+
+  async function submit() {
+    const created = await action.run('createUser', { body: createUserBody(form) });
+    if (!created) return;
+    setOpen(false);
+    router.refresh();
+  }
+
+  return (
+    <>
+      <Button
+        variant="contained"
+        onClick={() => {
+          action.clearError();
+          setForm(emptyUserForm());
+          setOpen(true);
+        }}
+      >
+        New user
+      </Button>
+      <FormDialog
+        open={open}
+        title="New user"
+        submitLabel="Create user"
+        pending={action.pending}
+        error={action.error}
+        inlineFields={INLINE_FIELDS}
+        onSubmit={() => void submit()}
+        onClose={() => setOpen(false)}
+      >
+        <UserFields form={form} set={(patch) => setForm((f) => ({ ...f, ...patch }))} fieldError={action.fieldError} editing={false} self={false} />
+      </FormDialog>
+    </>
+  );
+}
+
+/** Edits a user; on one's own row the role and the enabled switch are locked (the API refuses too). */
+export function EditUserButton({ user, self }: { user: UserDto; self: boolean }) {
+  const router = useRouter();
+  const action = useApiAction();
+  const [open, setOpen] = useState(false);
+  const [form, setForm] = useState<UserFormValues>(() => userFormFrom(user));
+
+  async function submit() {
+    const changes = userChanges(user, form);
+    if (Object.keys(changes).length === 0) {
+      setOpen(false);
+      return;
+    }
+    const updated = await action.run('updateUser', { path: { id: user.id }, body: changes });
+    if (!updated) return;
+    setOpen(false);
+    router.refresh();
+  }
+
+  return (
+    <>
+      <Button
+        size="small"
+        variant="outlined"
+        aria-label={`Edit ${user.displayName}`}
+        onClick={() => {
+          action.clearError();
+          setForm(userFormFrom(user));
+          setOpen(true);
+        }}
+      >
+        Edit
+      </Button>
+      <FormDialog
+        open={open}
+        title={`Edit ${user.displayName}`}
+        submitLabel="Save"
+        pending={action.pending}
+        error={action.error}
+        inlineFields={INLINE_FIELDS}
+        onSubmit={() => void submit()}
+        onClose={() => setOpen(false)}
+      >
+        <UserFields form={form} set={(patch) => setForm((f) => ({ ...f, ...patch }))} fieldError={action.fieldError} editing self={self} />
+      </FormDialog>
+    </>
+  );
+}
