@@ -1,40 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { chmod, readFile, readdir } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { freePort, makeTempDir, type TempDir } from '@sheaf/test-harness';
-
-const ROOT = resolve(__dirname, '..', '..');
-const STACK = join(ROOT, 'tools/dist/stack/main.js');
-
-interface RunningStack {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Starts `npm start`'s program and waits for its "running" banner. */
-async function startStack(env: NodeJS.ProcessEnv): Promise<RunningStack> {
-  if (!existsSync(STACK)) throw new Error(`${STACK} is missing: run 'npm run bootstrap' (it builds the stack) first`);
-  const child = spawn(process.execPath, [STACK], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 120_000;
-  while (!output.includes('Press Ctrl-C to stop.')) {
-    if (child.exitCode !== null) throw new Error(`the stack exited during start-up:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`the stack did not come up within 120 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { child, output: () => output, exited };
-}
-
-async function stopStack(stack: RunningStack): Promise<number | null> {
-  stack.child.kill('SIGINT');
-  return stack.exited;
-}
+import { startStack, stopStack } from './support/stack-process';
 
 async function files(root: string): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();

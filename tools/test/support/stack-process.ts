@@ -1,0 +1,40 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '..', '..', '..');
+const STACK = join(ROOT, 'tools/dist/stack/main.js');
+
+/** `npm start`'s program, running. */
+export interface RunningStack {
+  child: ChildProcess;
+  /** Everything it printed so far (stdout and stderr). */
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `npm start`'s program with `env` over this process's environment and waits for its "running" banner. */
+export async function startStack(env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<RunningStack> {
+  if (!existsSync(STACK)) throw new Error(`${STACK} is missing: run 'npm run bootstrap' (it builds the stack) first`);
+  const child = spawn(process.execPath, [STACK], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + timeoutMs;
+  while (!output.includes('Press Ctrl-C to stop.')) {
+    if (child.exitCode !== null) throw new Error(`the stack exited during start-up:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGINT');
+      throw new Error(`the stack did not come up within ${timeoutMs / 1000} s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { child, output: () => output, exited };
+}
+
+/** Ctrl-C, then its exit code. */
+export async function stopStack(stack: RunningStack): Promise<number | null> {
+  stack.child.kill('SIGINT');
+  return stack.exited;
+}
