@@ -11,6 +11,8 @@ module.exports = {
   moduleNameMapper: {
     '^@sheaf/workflows$': '<rootDir>/workflows/src/index.ts',
     '^@sheaf/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+    // The portal's own alias (web/tsconfig.json), for its unit tests.
+    '^@/(.*)$': '<rootDir>/web/src/$1',
   },
   globalSetup: '<rootDir>/libs/test-harness/src/jest-global-setup.ts',
   globalTeardown: '<rootDir>/libs/test-harness/src/jest-global-teardown.ts',

@@ -1,30 +1,69 @@
 'use client';
 
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import type { ApiError } from '@sheaf/contracts';
 import Alert from '@mui/material/Alert';
 import AlertTitle from '@mui/material/AlertTitle';
 import Box from '@mui/material/Box';
 import Button, { type ButtonProps } from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
 import Stack from '@mui/material/Stack';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
 
 import type { ConnectionTestDto } from '@/lib/api-types';
 import { formatBytes, formatDateTime } from '@/lib/format';
-import { useApiAction } from '@/lib/use-api-action';
+import { API_UNREACHABLE_MESSAGE } from '@/lib/messages';
 
-type TestOperation = 'testStorageLocation' | 'testInstrument';
+/** The portal routes that run the API's tests (route handlers, so tests run side by side). */
+const TEST_ROUTES = {
+  testStorageLocation: (id: string) => `/bff/storage-locations/${encodeURIComponent(id)}/test`,
+  testInstrument: (id: string) => `/bff/instruments/${encodeURIComponent(id)}/test`,
+} as const;
+
+type TestOperation = keyof typeof TEST_ROUTES;
+
+/** One test through the portal: the result, or the API's (or the network's) error. */
+async function runTest(operation: TestOperation, id: string): Promise<{ result: ConnectionTestDto } | { error: string }> {
+  let response: Response;
+  try {
+    response = await fetch(TEST_ROUTES[operation](id), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  } catch {
+    return { error: 'The portal could not be reached. Try again.' };
+  }
+  if (response.status === 401) {
+    window.location.assign('/login?expired=1');
+    return { error: 'Your session has ended.' };
+  }
+  const body = (await response.json().catch(() => null)) as ConnectionTestDto | ApiError | null;
+  if (response.ok && body && 'ok' in body) return { result: body };
+  return { error: body && 'message' in body ? body.message : response.status >= 500 ? API_UNREACHABLE_MESSAGE : `The test failed (${response.status}).` };
+}
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
 
 /** The outcome of a connection test: passed or failed in words, the API's message, and for sources the first files. */
 export function ConnectionTestResult({ result, compact }: { result: ConnectionTestDto; compact?: boolean }) {
-  const seconds = (result.durationMs / 1000).toFixed(1);
+  if (compact) {
+    return (
+      <Box role="status" sx={{ display: 'flex', alignItems: 'baseline', gap: 1, minWidth: 0 }}>
+        <Chip size="small" variant="outlined" color={result.ok ? 'success' : 'error'} label={result.ok ? 'Passed' : 'Failed'} />
+        <Typography variant="body2" color={result.ok ? 'text.secondary' : 'error'} sx={{ overflowWrap: 'anywhere' }}>
+          {result.message} ({duration(result.durationMs)})
+        </Typography>
+      </Box>
+    );
+  }
   return (
     <Alert severity={result.ok ? 'success' : 'error'} role="status" sx={{ overflowWrap: 'anywhere' }}>
       <AlertTitle>{result.ok ? 'Test passed' : 'Test failed'}</AlertTitle>
-      {result.message} <Box component="span" sx={{ color: 'text.secondary', whiteSpace: 'nowrap' }}>({seconds} s)</Box>
+      {result.message} <Box component="span" sx={{ color: 'text.secondary', whiteSpace: 'nowrap' }}>({duration(result.durationMs)})</Box>
       {!compact && result.sample && result.sample.length > 0 && (
         <Table size="small" aria-label="Files found" sx={{ mt: 1 }}>
           <TableHead>
@@ -51,7 +90,8 @@ export function ConnectionTestResult({ result, compact }: { result: ConnectionTe
 
 /**
  * Runs a connection test of a saved storage location or instrument source and shows the result
- * below the button. A failed connection is a result (`ok: false`), an API refusal an error.
+ * below the button (beside it when compact). A failed connection is a result (`ok: false`), an
+ * API refusal an error.
  */
 export function ConnectionTestButton({
   operation,
@@ -61,6 +101,7 @@ export function ConnectionTestButton({
   variant = 'outlined',
   disabled,
   accessibleName,
+  runSignal,
 }: {
   operation: TestOperation;
   id: string;
@@ -71,32 +112,63 @@ export function ConnectionTestButton({
   disabled?: boolean;
   /** For rows of a list: "Test archive" where the text says only "Test". */
   accessibleName?: string;
+  /** Runs the test whenever this number changes to a new positive value ("Test all"). */
+  runSignal?: number;
 }) {
-  const action = useApiAction();
+  const [pending, setPending] = useState(false);
   const [result, setResult] = useState<ConnectionTestDto | null>(null);
+  const [error, setError] = useState<string | null>(null);
 
   async function test() {
+    setPending(true);
     setResult(null);
-    const outcome = await action.run(operation, { path: { id } });
-    if (outcome) setResult(outcome);
+    setError(null);
+    const outcome = await runTest(operation, id);
+    setPending(false);
+    if ('result' in outcome) setResult(outcome.result);
+    else setError(outcome.error);
+  }
+
+  const lastSignal = useRef(runSignal ?? 0);
+  useEffect(() => {
+    if (!runSignal || runSignal === lastSignal.current) return;
+    lastSignal.current = runSignal;
+    void test();
+    // Only a new signal starts a test (`test` itself is a new function every render).
+  }, [runSignal]);
+
+  if (compact) {
+    return (
+      <Box aria-live="polite" sx={{ display: 'flex', alignItems: 'center', gap: 1.5, flexWrap: 'wrap' }}>
+        <Button variant={variant} size="small" onClick={() => void test()} loading={pending} disabled={disabled} aria-label={accessibleName}>
+          {label}
+        </Button>
+        {result && <ConnectionTestResult result={result} compact />}
+        {error && (
+          <Typography role="alert" variant="body2" color="error">
+            {error}
+          </Typography>
+        )}
+      </Box>
+    );
   }
 
   return (
-    <Stack spacing={1} sx={{ alignItems: compact ? 'flex-start' : 'stretch' }} aria-live="polite">
+    <Stack spacing={1} aria-live="polite">
       <Box>
-        <Button variant={variant} size={compact ? 'small' : 'medium'} onClick={() => void test()} loading={action.pending} disabled={disabled} aria-label={accessibleName}>
+        <Button variant={variant} onClick={() => void test()} loading={pending} disabled={disabled} aria-label={accessibleName}>
           {label}
         </Button>
       </Box>
-      {action.pending && !compact && (
+      {pending && (
         <Alert severity="info" role="status">
           Testing… this can take up to 30 seconds.
         </Alert>
       )}
-      {result && <ConnectionTestResult result={result} compact={compact} />}
-      {action.error && (
+      {result && <ConnectionTestResult result={result} />}
+      {error && (
         <Alert severity="error" role="alert">
-          {action.error.message}
+          {error}
         </Alert>
       )}
     </Stack>

@@ -24,13 +24,16 @@ function isApiError(value: unknown): value is ApiError {
   return typeof v.statusCode === 'number' && typeof v.code === 'string' && typeof v.message === 'string';
 }
 
-async function callApi<T>(path: string, init: RequestInit): Promise<ApiResult<T>> {
+/** Operations that wait on something outside the API (a share, a bucket) for longer than usual. */
+const SLOW_OPERATIONS: ReadonlySet<OperationId> = new Set(['testStorageLocation', 'testInstrument']);
+
+async function callApi<T>(path: string, init: RequestInit, timeoutMs: number = serverConfig.apiTimeoutMs): Promise<ApiResult<T>> {
   let response: Response;
   try {
     response = await fetch(`${serverConfig.apiUrl}${path}`, {
       ...init,
       cache: 'no-store',
-      signal: AbortSignal.timeout(serverConfig.apiTimeoutMs),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch {
     return { kind: 'unreachable' };
@@ -65,11 +68,15 @@ export function callOperation<K extends OperationId>(
   const requestHeaders: Record<string, string> = { accept: 'application/json', ...headers };
   if (accessToken) requestHeaders.authorization = `Bearer ${accessToken}`;
   if (body !== undefined) requestHeaders['content-type'] = 'application/json';
-  return callApi<OperationResponse<K>>(operationPath(operation, params), {
-    method: OPERATIONS[operation].method,
-    headers: requestHeaders,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  return callApi<OperationResponse<K>>(
+    operationPath(operation, params),
+    {
+      method: OPERATIONS[operation].method,
+      headers: requestHeaders,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    },
+    SLOW_OPERATIONS.has(operation) ? serverConfig.connectionTestTimeoutMs : serverConfig.apiTimeoutMs,
+  );
 }
 
 export function login(credentials: LoginRequest): Promise<ApiResult<LoginResponse>> {

@@ -20,4 +20,6 @@ export const serverConfig = {
   apiUrl: readApiUrl(),
   /** How long the portal waits for the API before calling it unreachable. */
   apiTimeoutMs: 10_000,
+  /** Connection tests: the API gives each one up to 30 s, so the portal waits a little longer. */
+  connectionTestTimeoutMs: 40_000,
 } as const;

@@ -1,8 +1,11 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
 import MuiLink from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
+import Stack from '@mui/material/Stack';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
@@ -11,13 +14,18 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 
+import { ConnectionTestButton } from '@/components/connection-test';
 import { EmptyState } from '@/components/empty-state';
 import { PageHeader, Section } from '@/components/page-header';
+import { ConfirmedActionButton, RestoreButton } from '@/components/resource-actions';
 import { StatusChip } from '@/components/status-chip';
-import { load } from '@/lib/api';
-import { formatCount, formatDateTime } from '@/lib/format';
+import { api, load } from '@/lib/api';
+import { requireCurrentUser } from '@/lib/current-user';
+import { formatCount, formatDateTime, param } from '@/lib/format';
 
+import { STORAGE_TYPE_LABELS } from '../../storage/storage-types';
 import { HarvestNowButton } from '../harvest-now-button';
+import { describeSource, formatQuietPeriod, SOURCE_TYPE_LABELS } from '../source-types';
 
 export const metadata: Metadata = { title: 'Instrument' };
 
@@ -34,30 +42,92 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
   );
 }
 
-export default async function InstrumentPage({ params }: { params: Promise<{ id: string }> }) {
+/** The service account's name for admins (users do not see accounts); a missing one says so. */
+async function accountName(id: string | null, admin: boolean): Promise<string | null> {
+  if (!id || !admin) return null;
+  const result = await api('getServiceAccount', { path: { id } });
+  if (result.kind !== 'ok') return 'unknown account';
+  return result.data.deletedAt ? `${result.data.name} (deleted)` : result.data.name;
+}
+
+export default async function InstrumentPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { id } = await params;
-  const [instrument, schedules, runs] = await Promise.all([
+  const search = await searchParams;
+  const [instrument, schedules, runs, current] = await Promise.all([
     load('getInstrument', { path: { id } }),
     load('listSchedules', { query: { instrumentId: id, limit: 50 } }),
     load('listHarvests', { query: { instrumentId: id, limit: 10 } }),
+    requireCurrentUser(),
   ]);
-  const sourcePath = Object.entries(instrument.sourceConfig)
-    .map(([key, value]) => `${key}: ${String(value)}`)
-    .join(', ');
+  const admin = current.kind === 'signed-in' && current.user.role === 'admin';
+  const deleted = instrument.deletedAt !== null;
+  const account = await accountName(instrument.serviceAccountId, admin);
 
   return (
     <>
       <PageHeader
         title={instrument.name}
         subtitle={instrument.description || instrument.location || undefined}
-        actions={<HarvestNowButton instrumentId={instrument.id} disabled={!instrument.enabled} />}
+        actions={
+          !deleted && (
+            <Stack direction="row" spacing={1} sx={{ alignItems: 'flex-start', flexWrap: 'wrap' }}>
+              {admin && (
+                <>
+                  <Button component={Link} href={`/instruments/${instrument.id}/edit`} variant="outlined">
+                    Edit instrument
+                  </Button>
+                  <ConfirmedActionButton
+                    operation="deleteInstrument"
+                    id={instrument.id}
+                    label="Delete instrument"
+                    title={`Delete instrument ${instrument.name}?`}
+                    confirmLabel="Delete"
+                    destructive
+                    message={
+                      schedules.items.length > 0
+                        ? `${schedules.items.length} schedule(s) harvest this instrument: delete them first, or the deletion is refused.`
+                        : 'It will no longer be harvested. Its runs and files stay in the catalogue, and you can restore it later.'
+                    }
+                  />
+                </>
+              )}
+              <HarvestNowButton instrumentId={instrument.id} disabled={!instrument.enabled} />
+            </Stack>
+          )
+        }
       />
+      {param(search, 'created') === '1' && !deleted && (
+        <Alert severity="success" role="status" sx={{ mb: 3 }}>
+          Instrument created. Test the source to check that Sheaf can read it, then harvest it now or add a schedule.
+        </Alert>
+      )}
+      {param(search, 'saved') === '1' && !deleted && (
+        <Alert severity="success" role="status" sx={{ mb: 3 }}>
+          Changes saved.
+        </Alert>
+      )}
+      {deleted && (
+        <Alert
+          severity="warning"
+          sx={{ mb: 3, alignItems: 'center' }}
+          action={admin && <RestoreButton operation="restoreInstrument" id={instrument.id} label="Restore instrument" />}
+        >
+          Deleted on {formatDateTime(instrument.deletedAt)}. {admin ? 'Restore it to harvest it again.' : ''}
+        </Alert>
+      )}
       <Paper variant="outlined" sx={{ p: 2, mb: 4, display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', sm: 'repeat(3, 1fr)' } }}>
         <Fact label="Source">
-          {instrument.sourceType} — {sourcePath || '—'}
+          {SOURCE_TYPE_LABELS[instrument.sourceType]}: <Box component="span" sx={{ fontFamily: 'monospace' }}>{describeSource(instrument) || '—'}</Box>
         </Fact>
-        <Fact label="Quiet period">{instrument.minAgeSeconds} s</Fact>
-        <Fact label="Enabled">{instrument.enabled ? 'Yes' : 'No'}</Fact>
+        {account && <Fact label="Service account">{account}</Fact>}
+        <Fact label="Quiet period">{formatQuietPeriod(instrument.minAgeSeconds)}</Fact>
+        <Fact label="Enabled">{instrument.enabled ? 'Yes' : 'No: not harvested, schedules paused'}</Fact>
         <Fact label="Location">{instrument.location || '—'}</Fact>
         <Fact label="Visible to">{instrument.grants.map((g) => g.name).join(', ') || 'Admins only'}</Fact>
         <Fact label="Last run">
@@ -70,6 +140,17 @@ export default async function InstrumentPage({ params }: { params: Promise<{ id:
           )}
         </Fact>
       </Paper>
+
+      {admin && !deleted && (
+        <Section title="Source test">
+          <Paper variant="outlined" sx={{ p: 2 }}>
+            <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
+              Lists the source as a worker would see it (from the API’s host) and shows the first files found. Nothing is copied.
+            </Typography>
+            <ConnectionTestButton operation="testInstrument" id={instrument.id} label="Test source" />
+          </Paper>
+        </Section>
+      )}
 
       <Section title="Destinations">
         {instrument.destinations.length === 0 ? (
@@ -87,8 +168,16 @@ export default async function InstrumentPage({ params }: { params: Promise<{ id:
               <TableBody>
                 {instrument.destinations.map((d) => (
                   <TableRow key={d.storageLocationId}>
-                    <TableCell>{d.storageLocationName}</TableCell>
-                    <TableCell>{d.storageType}</TableCell>
+                    <TableCell>
+                      {admin ? (
+                        <MuiLink component={Link} href={`/storage/${d.storageLocationId}`}>
+                          {d.storageLocationName}
+                        </MuiLink>
+                      ) : (
+                        d.storageLocationName
+                      )}
+                    </TableCell>
+                    <TableCell>{STORAGE_TYPE_LABELS[d.storageType]}</TableCell>
                     <TableCell sx={{ fontFamily: 'monospace' }}>{d.pathTemplate}</TableCell>
                   </TableRow>
                 ))}
@@ -98,7 +187,14 @@ export default async function InstrumentPage({ params }: { params: Promise<{ id:
         )}
       </Section>
 
-      <Section title="Schedules">
+      <Section
+        title="Schedules"
+        actions={
+          <MuiLink component={Link} href="/schedules">
+            Manage schedules
+          </MuiLink>
+        }
+      >
         {schedules.items.length === 0 ? (
           <EmptyState message="No schedules: this instrument is harvested on demand only." />
         ) : (

@@ -1,0 +1,106 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import MuiLink from '@mui/material/Link';
+import Paper from '@mui/material/Paper';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import TextField from '@mui/material/TextField';
+
+import { EmptyState } from '@/components/empty-state';
+import { ListViewSwitch } from '@/components/list-view-switch';
+import { PageHeader } from '@/components/page-header';
+import { Pager } from '@/components/pager';
+import { RestoreButton } from '@/components/resource-actions';
+import { load } from '@/lib/api';
+import { formatDateTime, offsetParam, param } from '@/lib/format';
+
+import { accountLogin } from './service-account-text';
+
+export const metadata: Metadata = { title: 'Service accounts' };
+
+const LIMIT = 50;
+
+/** Admin only: the API answers users 403, which shows as "not found". */
+export default async function ServiceAccountsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const params = await searchParams;
+  const q = param(params, 'q');
+  const deleted = param(params, 'deleted') === '1';
+  const offset = offsetParam(params);
+  const page = await load('listServiceAccounts', { query: { q: q || undefined, deleted: deleted || undefined, limit: LIMIT, offset } });
+
+  return (
+    <>
+      <PageHeader
+        title="Service accounts"
+        subtitle="Credentials for instruments’ SMB shares."
+        actions={
+          <Button component={Link} href="/service-accounts/new" variant="contained">
+            New service account
+          </Button>
+        }
+      />
+      <Box sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 2, mb: 2 }}>
+        <Box component="form" action="/service-accounts" role="search" sx={{ display: 'flex', gap: 1, flexGrow: 1, maxWidth: 480 }}>
+          {deleted && <input type="hidden" name="deleted" value="1" />}
+          <TextField name="q" label="Search by name or username" size="small" defaultValue={q} />
+          <Button type="submit" variant="outlined">
+            Search
+          </Button>
+        </Box>
+        <ListViewSwitch basePath="/service-accounts" deleted={deleted} label="Which service accounts" />
+      </Box>
+      {page.items.length === 0 ? (
+        <EmptyState
+          message={q ? 'No service account matches this search.' : deleted ? 'No deleted service accounts.' : 'No service accounts yet. SMB sources need one.'}
+        />
+      ) : (
+        <TableContainer component={Paper} variant="outlined">
+          <Table size="small" aria-label={deleted ? 'Deleted service accounts' : 'Service accounts'}>
+            <TableHead>
+              <TableRow>
+                <TableCell>Name</TableCell>
+                <TableCell>Signs in as</TableCell>
+                <TableCell>Password</TableCell>
+                <TableCell>In use</TableCell>
+                <TableCell>{deleted ? 'Deleted' : 'Updated'}</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {page.items.map((account) => (
+                <TableRow key={account.id}>
+                  <TableCell>
+                    <MuiLink component={Link} href={`/service-accounts/${account.id}`} sx={{ fontWeight: 600 }}>
+                      {account.name}
+                    </MuiLink>
+                  </TableCell>
+                  <TableCell sx={{ fontFamily: 'monospace' }}>{accountLogin(account)}</TableCell>
+                  <TableCell>{account.hasPassword ? 'Stored' : 'Missing'}</TableCell>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                    {account.instrumentCount === 0 ? 'Not used' : `${account.instrumentCount} instrument${account.instrumentCount === 1 ? '' : 's'}`}
+                  </TableCell>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                    {deleted ? (
+                      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
+                        <span>{formatDateTime(account.deletedAt)}</span>
+                        <RestoreButton operation="restoreServiceAccount" id={account.id} size="small" accessibleName={`Restore ${account.name}`} />
+                      </Box>
+                    ) : (
+                      formatDateTime(account.updatedAt)
+                    )}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      )}
+      <Pager basePath="/service-accounts" params={{ q, ...(deleted ? { deleted: '1' } : {}) }} total={page.total} limit={page.limit} offset={page.offset} />
+    </>
+  );
+}

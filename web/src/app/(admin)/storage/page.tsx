@@ -1,0 +1,108 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import MuiLink from '@mui/material/Link';
+import Paper from '@mui/material/Paper';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import TextField from '@mui/material/TextField';
+
+import { EmptyState } from '@/components/empty-state';
+import { ListViewSwitch } from '@/components/list-view-switch';
+import { PageHeader } from '@/components/page-header';
+import { Pager } from '@/components/pager';
+import { RestoreButton } from '@/components/resource-actions';
+import { load } from '@/lib/api';
+import { formatDateTime, offsetParam, param } from '@/lib/format';
+
+import { describeStorage, STORAGE_TYPE_LABELS } from './storage-types';
+import { StorageTestCell, TestAllButton, TestAllProvider } from './test-all';
+
+export const metadata: Metadata = { title: 'Storage locations' };
+
+const LIMIT = 50;
+
+/** Admin only: the API answers users 403, which shows as "not found". */
+export default async function StorageLocationsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const params = await searchParams;
+  const q = param(params, 'q');
+  const deleted = param(params, 'deleted') === '1';
+  const offset = offsetParam(params);
+  const page = await load('listStorageLocations', { query: { q: q || undefined, deleted: deleted || undefined, limit: LIMIT, offset } });
+
+  return (
+    <TestAllProvider>
+      <PageHeader
+        title="Storage locations"
+        subtitle="Where harvested files are delivered."
+        actions={
+          <Button component={Link} href="/storage/new" variant="contained">
+            New storage location
+          </Button>
+        }
+      />
+      <Box sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 2, mb: 2 }}>
+        <Box component="form" action="/storage" role="search" sx={{ display: 'flex', gap: 1, flexGrow: 1, maxWidth: 480 }}>
+          {deleted && <input type="hidden" name="deleted" value="1" />}
+          <TextField name="q" label="Search by name" size="small" defaultValue={q} />
+          <Button type="submit" variant="outlined">
+            Search
+          </Button>
+        </Box>
+        {!deleted && page.items.length > 1 && <TestAllButton />}
+        <ListViewSwitch basePath="/storage" deleted={deleted} label="Which storage locations" />
+      </Box>
+      {page.items.length === 0 ? (
+        <EmptyState
+          message={q ? 'No storage location matches this search.' : deleted ? 'No deleted storage locations.' : 'No storage locations yet. Create one to give instruments a destination.'}
+        />
+      ) : (
+        <TableContainer component={Paper} variant="outlined">
+          <Table size="small" aria-label={deleted ? 'Deleted storage locations' : 'Storage locations'}>
+            <TableHead>
+              <TableRow>
+                <TableCell>Name</TableCell>
+                <TableCell>Type</TableCell>
+                <TableCell>Where</TableCell>
+                <TableCell>In use</TableCell>
+                <TableCell sx={{ width: '35%' }}>{deleted ? 'Deleted' : 'Test status'}</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {page.items.map((location) => (
+                <TableRow key={location.id}>
+                  <TableCell>
+                    <MuiLink component={Link} href={`/storage/${location.id}`} sx={{ fontWeight: 600 }}>
+                      {location.name}
+                    </MuiLink>
+                  </TableCell>
+                  <TableCell>{STORAGE_TYPE_LABELS[location.type]}</TableCell>
+                  <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>{describeStorage(location)}</TableCell>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                    {location.instrumentCount === 0 ? 'Not used' : `${location.instrumentCount} instrument${location.instrumentCount === 1 ? '' : 's'}`}
+                  </TableCell>
+                  <TableCell sx={{ minWidth: 200 }}>
+                    {deleted ? (
+                      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
+                        <span>{formatDateTime(location.deletedAt)}</span>
+                        <RestoreButton operation="restoreStorageLocation" id={location.id} size="small" accessibleName={`Restore ${location.name}`} />
+                      </Box>
+                    ) : (
+                      <StorageTestCell id={location.id} name={location.name} />
+                    )}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      )}
+      <Pager basePath="/storage" params={{ q, ...(deleted ? { deleted: '1' } : {}) }} total={page.total} limit={page.limit} offset={page.offset} />
+    </TestAllProvider>
+  );
+}
