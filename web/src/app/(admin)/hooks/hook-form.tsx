@@ -31,6 +31,12 @@ export interface InstrumentOption {
 const TOP_FIELDS = ['name', 'kind', 'phase', 'instrumentId', 'priority', 'enabled', 'secret'] as const;
 type TopField = (typeof TOP_FIELDS)[number];
 
+/** Most kinds belong after verification (metadata, access, notifications); filters can only run before the copy. */
+function defaultPhase(kind: HookKindDto | undefined): HookPhase {
+  if (!kind) return 'pre';
+  return kind.phases.includes('post') ? 'post' : kind.phases[0];
+}
+
 function focusField(form: HTMLFormElement | null, field: string, configInput?: string) {
   if (!form) return;
   const target =
@@ -56,7 +62,7 @@ export function HookForm({ kinds, instruments, hook, disabled }: { kinds: readon
   const spec = useMemo(() => formFromSchema(kindDto?.schema ?? {}), [kindDto]);
 
   const [name, setName] = useState(hook?.name ?? '');
-  const [phase, setPhase] = useState<HookPhase>(hook?.phase ?? kindDto?.phases[0] ?? 'pre');
+  const [phase, setPhase] = useState<HookPhase>(hook?.phase ?? defaultPhase(kindDto));
   const [instrumentId, setInstrumentId] = useState(hook?.instrumentId ?? '');
   const [priority, setPriority] = useState(String(hook?.priority ?? DEFAULT_PRIORITY));
   const [enabled, setEnabled] = useState(hook?.enabled ?? true);
@@ -73,7 +79,7 @@ export function HookForm({ kinds, instruments, hook, disabled }: { kinds: readon
     const nextDto = kinds.find((k) => k.kind === next);
     setKind(next);
     setDraft(draftFromConfig(formFromSchema(nextDto?.schema ?? {}), undefined));
-    if (nextDto && !nextDto.phases.includes(phase)) setPhase(nextDto.phases[0]);
+    if (nextDto) setPhase(defaultPhase(nextDto));
     setTouched(new Set());
     setSubmitted(false);
     action.clearError();

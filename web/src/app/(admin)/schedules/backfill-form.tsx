@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -16,7 +16,8 @@ import { useApiAction } from '@/lib/use-api-action';
 
 /** Counting stops here: the preview only needs to say "many". */
 const COUNT_LIMIT = 1000;
-const DAY = 86_400_000;
+const MINUTE = 60_000;
+const DAY = 1440 * MINUTE;
 
 /** How many start times the schedule had in [from, to). */
 function slotsBetween(cron: string, timeZone: string, from: Date, to: Date): number | undefined {
@@ -36,6 +37,7 @@ export function BackfillForm({ id, cron, timeZone }: { id: string; cron: string;
   const [to, setTo] = useState('');
   const [confirming, setConfirming] = useState(false);
   const [done, setDone] = useState<string | null>(null);
+  const form = useRef<HTMLFormElement>(null);
 
   // Default: the last 24 hours, read from the browser's clock after the first render.
   useEffect(() => {
@@ -47,10 +49,23 @@ export function BackfillForm({ id, cron, timeZone }: { id: string; cron: string;
   const { fromDate, toDate, rangeProblem, slots } = useMemo(() => {
     const fromDate = zonedInputToDate(from, timeZone);
     const toDate = zonedInputToDate(to, timeZone);
-    const rangeProblem = fromDate && toDate && toDate <= fromDate ? 'The end must be after the start.' : undefined;
+    const rangeProblem =
+      fromDate && toDate && toDate <= fromDate
+        ? 'The end must be after the start.'
+        : toDate && toDate.getTime() > Date.now() + MINUTE
+          ? 'The end must not be in the future: Temporal starts future runs itself.'
+          : undefined;
     const slots = fromDate && toDate && !rangeProblem ? slotsBetween(cron, timeZone, fromDate, toDate) : undefined;
     return { fromDate, toDate, rangeProblem, slots };
   }, [cron, timeZone, from, to]);
+
+  // The API named a field: focus it once the dialog has closed (it gives the focus back to its opener first).
+  useEffect(() => {
+    const field = action.error?.field;
+    if (field !== 'from' && field !== 'to') return;
+    const timer = setTimeout(() => form.current?.querySelector<HTMLElement>(`[name="${field}"]`)?.focus(), 300);
+    return () => clearTimeout(timer);
+  }, [action.error]);
 
   function review(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -69,11 +84,11 @@ export function BackfillForm({ id, cron, timeZone }: { id: string; cron: string;
   const slotText =
     slots === undefined ? undefined : slots === 0 ? 'The schedule had no start time in this range.' : `${slots > COUNT_LIMIT ? `More than ${COUNT_LIMIT}` : slots} start time${slots === 1 ? '' : 's'} in this range.`;
   const fieldError = (field: 'from' | 'to') => action.fieldError(field);
-  const inputProps = { slotProps: { inputLabel: { shrink: true } }, required: true } as const;
+  const inputProps = { slotProps: { inputLabel: { shrink: true } }, required: true, fullWidth: false, sx: { width: { xs: '100%', sm: 280 } } } as const;
 
   return (
     <Paper variant="outlined" sx={{ p: 2, maxWidth: 760 }}>
-      <Box component="form" noValidate onSubmit={review} aria-label="Backfill">
+      <Box component="form" ref={form} noValidate onSubmit={review} aria-label="Backfill">
         <Stack spacing={2}>
           <Typography variant="body2" color="text.secondary">
             Starts the harvests this schedule would have started in a past range, for example while the instrument was offline. Times are in {timeZone}. A

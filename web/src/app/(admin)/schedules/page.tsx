@@ -137,7 +137,7 @@ export default async function SchedulesPage({ searchParams }: { searchParams: Pr
                       <MuiLink component={Link} href={`/schedules/${schedule.id}`} sx={{ fontWeight: 600 }}>
                         {cronDescription(schedule.cron)}
                       </MuiLink>
-                      <Typography variant="body2" color="text.secondary" sx={{ fontFamily: 'monospace' }}>
+                      <Typography variant="body2" color="text.secondary" sx={{ fontFamily: 'monospace', whiteSpace: 'nowrap' }}>
                         {schedule.cron}
                       </Typography>
                       {schedule.description && (
@@ -147,14 +147,14 @@ export default async function SchedulesPage({ searchParams }: { searchParams: Pr
                       )}
                     </TableCell>
                     <TableCell>{schedule.timezone}</TableCell>
-                    <TableCell sx={{ minWidth: 160 }}>
+                    <TableCell sx={{ minWidth: 160, maxWidth: 280 }}>
                       <Stack spacing={1} sx={{ alignItems: 'flex-start' }}>
                         <Chip size="small" variant="outlined" label={schedule.enabled ? 'Active' : 'Paused'} color={schedule.enabled ? 'success' : 'default'} />
                         {!schedule.synced &&
                           (admin ? (
-                            <SyncProblem id={schedule.id} name={name} syncError={schedule.syncError} />
+                            <SyncProblem id={schedule.id} name={name} syncError={schedule.syncError} compact />
                           ) : (
-                            <Typography variant="body2" color="warning.main">
+                            <Typography variant="body2" sx={{ borderLeft: 3, borderColor: 'warning.main', pl: 1 }}>
                               Not synced with Temporal yet
                             </Typography>
                           ))}

@@ -61,12 +61,12 @@ export function RunNowButton({ id, name, size }: ScheduleButtonProps) {
 
   return (
     <Stack spacing={0.5} sx={{ alignItems: 'flex-start', maxWidth: 320 }}>
-      <Button variant="outlined" size={size} loading={action.pending} onClick={() => void run()} aria-label={name ? `Run ${name} now` : undefined}>
+      <Button variant="outlined" size={size} loading={action.pending} onClick={() => void run()} aria-label={name ? `Run now: ${name}` : undefined}>
         Run now
       </Button>
       <InlineError message={action.error?.message} />
       {result && (
-        <Typography role="status" variant="body2" color={result.started ? 'success.main' : 'warning.main'}>
+        <Typography role="status" variant="body2" sx={{ borderLeft: 3, borderColor: result.started ? 'success.main' : 'warning.main', pl: 1 }}>
           {result.message}
           {result.activeRunId && (
             <>
@@ -82,8 +82,11 @@ export function RunNowButton({ id, name, size }: ScheduleButtonProps) {
   );
 }
 
-/** Pushes the row to Temporal again after a failed sync; the API answers 503 while Temporal stays away. */
-export function ResyncButton({ id, name, size }: ScheduleButtonProps) {
+/**
+ * Why a schedule is not in Temporal yet, with the button that pushes it again (the API answers
+ * 503 while Temporal stays away). `compact` for a table cell: text over the button.
+ */
+export function SyncProblem({ id, name, syncError, compact }: { id: string; name?: string; syncError: string | null; compact?: boolean }) {
   const router = useRouter();
   const action = useApiAction();
 
@@ -91,21 +94,38 @@ export function ResyncButton({ id, name, size }: ScheduleButtonProps) {
     if (await action.run('syncSchedule', { path: { id } })) router.refresh();
   }
 
-  return (
-    <Stack spacing={0.5} sx={{ alignItems: 'flex-start' }}>
-      <Button variant="outlined" color="warning" size={size} loading={action.pending} onClick={() => void resync()} aria-label={name ? `Re-sync ${name}` : undefined}>
-        Re-sync
-      </Button>
-      <InlineError message={action.error?.message} />
-    </Stack>
+  const reason = action.error?.message ?? syncError;
+  const text = `Not synced with Temporal${reason ? `: ${reason}${/[.!?]$/.test(reason) ? '' : '.'}` : '.'}`;
+  const retried = action.error ? ' The re-sync failed too; try again when Temporal is back.' : '';
+  const button = (
+    <Button
+      variant="outlined"
+      color="warning"
+      size="small"
+      loading={action.pending}
+      onClick={() => void resync()}
+      aria-label={name ? `Re-sync ${name}` : undefined}
+      sx={{ whiteSpace: 'nowrap' }}
+    >
+      Re-sync
+    </Button>
   );
-}
 
-/** Why a schedule is not in Temporal yet, with the button that retries. */
-export function SyncProblem({ id, name, syncError }: { id: string; name?: string; syncError: string | null }) {
+  if (compact) {
+    return (
+      <Stack spacing={0.5} sx={{ alignItems: 'flex-start' }}>
+        <Typography variant="body2" role={action.error ? 'alert' : undefined} sx={{ borderLeft: 3, borderColor: 'warning.main', pl: 1 }}>
+          {text}
+          {retried}
+        </Typography>
+        {button}
+      </Stack>
+    );
+  }
   return (
-    <Alert severity="warning" sx={{ alignItems: 'center', py: 0 }} action={<ResyncButton id={id} name={name} size="small" />}>
-      Not synced with Temporal{syncError ? `: ${syncError}` : '.'}
+    <Alert severity="warning" role={action.error ? 'alert' : undefined} sx={{ alignItems: 'center' }} action={button}>
+      {text}
+      {retried}
     </Alert>
   );
 }

@@ -54,18 +54,18 @@ function CronPreview({ cron, timeZone }: { cron: string; timeZone: string }) {
         {describeCron(parsed.schedule)}
       </Typography>
       {caveat && (
-        <Typography variant="body2" color="warning.main" sx={{ mt: 0.5 }}>
+        <Alert severity="info" sx={{ mt: 1, py: 0 }}>
           {caveat}
-        </Typography>
+        </Alert>
       )}
       {!zoneOk ? (
         <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>
           Choose a time zone to see the next start times.
         </Typography>
       ) : now && times.length === 0 ? (
-        <Typography variant="body2" color="warning.main" sx={{ mt: 1 }}>
+        <Alert severity="warning" sx={{ mt: 1, py: 0 }}>
           This expression never matches a date: the schedule would never start a harvest.
-        </Typography>
+        </Alert>
       ) : (
         now && (
           <>
