@@ -78,8 +78,8 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
   }
 
   /** After a change: the menu shows it at once, the page (and with it the count) reloads. */
-  function changed(update: (items: NotificationDto[]) => NotificationDto[]) {
-    setList((current) => (current.kind === 'ok' ? { ...current, items: update(current.items) } : current));
+  function changed(update: (items: NotificationDto[]) => NotificationDto[], removed = 0) {
+    setList((current) => (current.kind === 'ok' ? { ...current, items: update(current.items), total: current.total - removed } : current));
     router.refresh();
   }
 
@@ -90,7 +90,7 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
 
   async function dismiss(n: NotificationDto) {
     const done = await action.run('dismissNotification', { path: { id: n.id } });
-    if (done) changed((items) => items.filter((i) => i.id !== n.id));
+    if (done) changed((items) => items.filter((i) => i.id !== n.id), 1);
   }
 
   async function markAllRead() {
@@ -181,15 +181,25 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
                   }}
                 >
                   <Box sx={{ flexGrow: 1, minWidth: 0 }}>
-                    <Typography variant="caption" sx={{ fontWeight: 600, color: n.readAt ? 'text.secondary' : 'error.main' }}>
-                      {KIND_LABELS[n.kind] ?? n.kind}
+                    <Typography variant="caption" component="div" sx={{ fontWeight: 600, color: n.readAt ? 'text.secondary' : 'error.main' }}>
+                      {KIND_LABELS[n.kind] ?? n.kind} · {n.instrumentName}
                       {n.readAt ? '' : ' · unread'}
                     </Typography>
                     <MuiLink
                       component={Link}
                       href={notificationHref(n)}
                       underline="hover"
-                      sx={{ display: 'block', fontWeight: n.readAt ? 400 : 600, overflowWrap: 'anywhere' }}
+                      color="text.primary"
+                      title={n.message}
+                      sx={{
+                        fontWeight: n.readAt ? 400 : 500,
+                        overflowWrap: 'anywhere',
+                        // Failure messages can be long (tool output): three lines, the rest on the run's page.
+                        display: '-webkit-box',
+                        WebkitLineClamp: 3,
+                        WebkitBoxOrient: 'vertical',
+                        overflow: 'hidden',
+                      }}
                       onClick={() => {
                         setAnchor(null);
                         if (!n.readAt) void markRead(n);
@@ -197,11 +207,11 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
                     >
                       {n.message}
                     </MuiLink>
-                    <Typography variant="caption" color="text.secondary">
-                      {n.instrumentName} · {formatDateTime(n.createdAt)}
+                    <Typography variant="caption" color="text.secondary" component="div">
+                      {formatDateTime(n.createdAt)}
                     </Typography>
                   </Box>
-                  <Box sx={{ display: 'flex', flexDirection: 'column', gap: 0.5, alignItems: 'flex-end' }}>
+                  <Box sx={{ display: 'flex', flexDirection: 'column', gap: 0.5, alignItems: 'flex-end', '& .MuiButton-root': { whiteSpace: 'nowrap' } }}>
                     {!n.readAt && (
                       <Button size="small" onClick={() => void markRead(n)} disabled={action.pending} aria-label={`Mark read: ${n.message}`}>
                         Mark read

@@ -1,56 +1,108 @@
 import type { Metadata } from 'next';
-import Paper from '@mui/material/Paper';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
-import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
-import TableRow from '@mui/material/TableRow';
+import Box from '@mui/material/Box';
+import TextField from '@mui/material/TextField';
 
 import { EmptyState } from '@/components/empty-state';
+import { DateRangeFields, FilterActions } from '@/components/filter-fields';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { load } from '@/lib/api';
-import { formatDateTime, offsetParam } from '@/lib/format';
+import { dayBoundary, offsetParam, param } from '@/lib/format';
+
+import { AuditEvents } from './audit-events';
+import { ACTION_PATTERN, AUDIT_ENTITY_TYPES, ENTITY_TYPE_PATTERN, type AuditFilters } from './audit-data';
 
 export const metadata: Metadata = { title: 'Audit log' };
 
+const LIMIT = 50;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NATIVE = { select: { native: true }, inputLabel: { shrink: true } } as const;
+
 /** Admin only: the API answers users 403, which shows as "not found". */
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const offset = offsetParam(await searchParams);
-  const page = await load('listAuditEvents', { query: { limit: 50, offset } });
+  const params = await searchParams;
+  const filters: AuditFilters = {
+    entityType: param(params, 'entityType'),
+    entityId: param(params, 'entityId'),
+    action: param(params, 'action'),
+    actorUserId: param(params, 'actorUserId'),
+    from: param(params, 'from'),
+    to: param(params, 'to'),
+  };
+  const offset = offsetParam(params);
+  const [page, users] = await Promise.all([
+    load('listAuditEvents', {
+      query: {
+        entityType: ENTITY_TYPE_PATTERN.test(filters.entityType) ? filters.entityType : undefined,
+        entityId: filters.entityId.slice(0, 255) || undefined,
+        action: ACTION_PATTERN.test(filters.action) ? filters.action : undefined,
+        actorUserId: UUID.test(filters.actorUserId) ? filters.actorUserId : undefined,
+        from: dayBoundary(filters.from, false),
+        // The API's `to` is exclusive: the end of the chosen day is included.
+        to: dayBoundary(filters.to, true),
+        limit: LIMIT,
+        offset,
+      },
+    }),
+    load('listUsers', { query: { limit: 200 } }),
+  ]);
+  const filtered = Object.values(filters).some(Boolean);
+  const actionGroups = AUDIT_ENTITY_TYPES.filter((t) => !filters.entityType || t.type === filters.entityType);
+  const knownActor = users.items.some((u) => u.id === filters.actorUserId);
+  const knownAction = AUDIT_ENTITY_TYPES.some((t) => t.actions.includes(filters.action));
+
   return (
     <>
-      <PageHeader title="Audit log" subtitle="Every configuration and access change, newest first." />
-      {page.items.length === 0 ? (
-        <EmptyState message="No audit events yet." />
-      ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label="Audit events">
-            <TableHead>
-              <TableRow>
-                <TableCell>When</TableCell>
-                <TableCell>Actor</TableCell>
-                <TableCell>Action</TableCell>
-                <TableCell>Entity</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {page.items.map((e) => (
-                <TableRow key={e.id}>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(e.at)}</TableCell>
-                  <TableCell>{e.actor || 'system'}</TableCell>
-                  <TableCell sx={{ fontFamily: 'monospace' }}>{e.action}</TableCell>
-                  <TableCell>
-                    {e.entityType} {e.entityId}
-                  </TableCell>
-                </TableRow>
+      <PageHeader title="Audit log" subtitle="Every configuration and access change: who, when, and the state before and after. Secrets show as ***." />
+      <Box
+        component="form"
+        action="/audit"
+        role="search"
+        aria-label="Filter audit events"
+        sx={{ display: 'grid', gap: 1.5, mb: 2, gridTemplateColumns: { xs: '1fr', sm: '1fr 1fr', md: 'repeat(3, 1fr)' }, alignItems: 'center' }}
+      >
+        <TextField select name="entityType" label="Entity type" size="small" defaultValue={filters.entityType} slotProps={NATIVE}>
+          <option value="">Any entity</option>
+          {AUDIT_ENTITY_TYPES.map((t) => (
+            <option key={t.type} value={t.type}>
+              {t.label}
+            </option>
+          ))}
+        </TextField>
+        <TextField select name="action" label="Action" size="small" defaultValue={filters.action} slotProps={NATIVE}>
+          <option value="">Any action</option>
+          {filters.action && !knownAction && <option value={filters.action}>{filters.action}</option>}
+          {actionGroups.map((t) => (
+            <optgroup key={t.type} label={t.label}>
+              {t.actions.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
               ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
+            </optgroup>
+          ))}
+        </TextField>
+        <TextField select name="actorUserId" label="Actor" size="small" defaultValue={filters.actorUserId} slotProps={NATIVE}>
+          <option value="">Anyone</option>
+          {filters.actorUserId && !knownActor && <option value={filters.actorUserId}>The chosen user</option>}
+          {users.items.map((u) => (
+            <option key={u.id} value={u.id}>
+              {u.displayName} ({u.email})
+            </option>
+          ))}
+        </TextField>
+        <TextField name="entityId" label="Entity id" size="small" defaultValue={filters.entityId} slotProps={{ htmlInput: { spellCheck: false } }} />
+        <DateRangeFields from={filters.from} to={filters.to} fromLabel="From (UTC day)" toLabel="To (UTC day)" />
+        <Box sx={{ gridColumn: { md: '1 / -1' } }}>
+          <FilterActions submitLabel="Filter" clearHref="/audit" filtered={filtered} />
+        </Box>
+      </Box>
+      {page.items.length === 0 ? (
+        <EmptyState message={filtered ? 'No audit event matches these filters.' : 'No audit events yet.'} />
+      ) : (
+        <AuditEvents events={page.items} filters={filters} />
       )}
-      <Pager basePath="/audit" params={{}} total={page.total} limit={page.limit} offset={page.offset} />
+      <Pager basePath="/audit" params={{ ...filters }} total={page.total} limit={page.limit} offset={page.offset} />
     </>
   );
 }

@@ -1,0 +1,172 @@
+'use client';
+
+import { useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useRouter } from 'next/navigation';
+import type { ApiError } from '@sheaf/contracts';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Paper from '@mui/material/Paper';
+import Stack from '@mui/material/Stack';
+import TextField from '@mui/material/TextField';
+
+import { ApiErrorAlert } from '@/components/api-error-alert';
+import { useApiAction } from '@/lib/use-api-action';
+import { useFocusErrorField } from '@/lib/use-focus-error-field';
+
+import { PASSWORD_MIN } from '../users/users-data';
+import { passwordChangeProblem } from './account-data';
+
+function FormCard({ label, error, inlineFields, saved, onDismissSaved, onSubmit, hidden, children }: {
+  label: string;
+  /** Hidden inputs, outside the visible layout. */
+  hidden?: ReactNode;
+  error: ApiError | null;
+  inlineFields: readonly string[];
+  saved: string | null;
+  onDismissSaved: () => void;
+  onSubmit: () => void;
+  children: ReactNode;
+}) {
+  const form = useRef<HTMLFormElement>(null);
+  useFocusErrorField(error, form);
+  return (
+    <Paper variant="outlined" sx={{ p: { xs: 2, sm: 3 }, maxWidth: 560 }}>
+      <Box
+        component="form"
+        ref={form}
+        noValidate
+        aria-label={label}
+        onSubmit={(event: FormEvent<HTMLFormElement>) => {
+          event.preventDefault();
+          onSubmit();
+        }}
+      >
+        {hidden}
+        <Stack spacing={2.5}>
+          <ApiErrorAlert error={error} inlineFields={inlineFields} />
+          {saved && (
+            <Alert severity="success" role="status" onClose={onDismissSaved}>
+              {saved}
+            </Alert>
+          )}
+          {children}
+        </Stack>
+      </Box>
+    </Paper>
+  );
+}
+
+/** The signed-in user's display name; the top bar shows the new one after saving. */
+export function ProfileForm({ displayName }: { displayName: string }) {
+  const router = useRouter();
+  const action = useApiAction();
+  const [name, setName] = useState(displayName);
+  const [saved, setSaved] = useState<string | null>(null);
+
+  async function submit() {
+    setSaved(null);
+    const updated = await action.run('updateCurrentUser', { body: { displayName: name.trim() } });
+    if (!updated) return;
+    setName(updated.displayName);
+    setSaved('Display name saved.');
+    router.refresh();
+  }
+
+  return (
+    <FormCard label="Profile" error={action.error} inlineFields={['displayName']} saved={saved} onDismissSaved={() => setSaved(null)} onSubmit={() => void submit()}>
+      <TextField
+        name="displayName"
+        label="Display name"
+        required
+        autoComplete="name"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        error={Boolean(action.fieldError('displayName'))}
+        helperText={action.fieldError('displayName') ?? 'How Sheaf shows you to others, e.g. in the audit log.'}
+      />
+      <Box>
+        <Button type="submit" variant="contained" loading={action.pending} disabled={name.trim() === displayName}>
+          Save name
+        </Button>
+      </Box>
+    </FormCard>
+  );
+}
+
+/** Changes one's own password; the current one proves it is really you. */
+export function PasswordForm({ email }: { email: string }) {
+  const action = useApiAction();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [problem, setProblem] = useState<ApiError | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const error = problem ?? action.error;
+  const fieldError = (field: string) => (error?.field === field ? error.message : undefined);
+
+  async function submit() {
+    setSaved(null);
+    const local = passwordChangeProblem(current, next, confirm);
+    setProblem(local);
+    if (local) return;
+    const updated = await action.run('updateCurrentUser', { body: { currentPassword: current, newPassword: next } });
+    if (!updated) return;
+    setCurrent('');
+    setNext('');
+    setConfirm('');
+    setSaved('Password changed. Use the new one the next time you sign in.');
+  }
+
+  return (
+    <FormCard
+      label="Change password"
+      error={error}
+      inlineFields={['currentPassword', 'newPassword', 'confirmPassword']}
+      saved={saved}
+      onDismissSaved={() => setSaved(null)}
+      onSubmit={() => void submit()}
+      // Lets password managers pair the new password with the account.
+      hidden={<input type="text" name="username" autoComplete="username" value={email} readOnly hidden />}
+    >
+      <TextField
+        name="currentPassword"
+        label="Current password"
+        type="password"
+        required
+        autoComplete="current-password"
+        value={current}
+        onChange={(e) => setCurrent(e.target.value)}
+        error={Boolean(fieldError('currentPassword'))}
+        helperText={fieldError('currentPassword')}
+      />
+      <TextField
+        name="newPassword"
+        label="New password"
+        type="password"
+        required
+        autoComplete="new-password"
+        value={next}
+        onChange={(e) => setNext(e.target.value)}
+        error={Boolean(fieldError('newPassword'))}
+        helperText={fieldError('newPassword') ?? `At least ${PASSWORD_MIN} characters.`}
+      />
+      <TextField
+        name="confirmPassword"
+        label="New password again"
+        type="password"
+        required
+        autoComplete="new-password"
+        value={confirm}
+        onChange={(e) => setConfirm(e.target.value)}
+        error={Boolean(fieldError('confirmPassword'))}
+        helperText={fieldError('confirmPassword')}
+      />
+      <Box>
+        <Button type="submit" variant="contained" loading={action.pending}>
+          Change password
+        </Button>
+      </Box>
+    </FormCard>
+  );
+}
