@@ -60,6 +60,7 @@ describe('audit helpers', () => {
     expect(relationSummary({ action: 'group.member_removed', before: { userId: 'u1' }, after: null })).toBe('user u1');
     expect(relationSummary({ action: 'instrument.granted', before: null, after: { kind: 'group', id: 'g1', name: 'microscopy' } })).toBe('group microscopy');
     expect(relationSummary({ action: 'project.member_removed', before: { kind: 'group', id: 'g1' }, after: null })).toBe('group g1');
+    expect(relationSummary({ action: 'project.member_added', before: null, after: { kind: 'user', id: '7ce6b2b1-3d48-4b01-8a8b-0a214c969de9' } })).toBe('user 7ce6b2b1…');
     expect(relationSummary({ action: 'group.updated', before: { name: 'a' }, after: { name: 'b' } })).toBeUndefined();
   });
 

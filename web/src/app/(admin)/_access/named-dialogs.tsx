@@ -6,6 +6,7 @@ import Button from '@mui/material/Button';
 import TextField from '@mui/material/TextField';
 
 import { FormDialog } from '@/components/form-dialog';
+import { messageForLabel } from '@/components/form-field-errors';
 import { useApiAction } from '@/lib/use-api-action';
 
 import { ACCESS_TEXT, type AccessKind } from './access-data';
@@ -15,6 +16,11 @@ const INLINE_FIELDS = ['name', 'description'];
 interface NamedValues {
   name: string;
   description: string;
+}
+
+function labelled(fieldError: (field: string) => string | undefined, field: string, label: string): string | undefined {
+  const message = fieldError(field);
+  return message === undefined ? undefined : messageForLabel(message, field, label);
 }
 
 function NamedFields({ values, set, fieldError }: { values: NamedValues; set: (patch: Partial<NamedValues>) => void; fieldError: (field: string) => string | undefined }) {
@@ -29,7 +35,7 @@ function NamedFields({ values, set, fieldError }: { values: NamedValues; set: (p
         value={values.name}
         onChange={(e) => set({ name: e.target.value })}
         error={Boolean(fieldError('name'))}
-        helperText={fieldError('name') ?? 'Unique; access hooks refer to it by name. No commas.'}
+        helperText={labelled(fieldError, 'name', 'Name') ?? 'Unique; access hooks refer to it by name. No commas.'}
       />
       <TextField
         name="description"
@@ -39,7 +45,7 @@ function NamedFields({ values, set, fieldError }: { values: NamedValues; set: (p
         value={values.description}
         onChange={(e) => set({ description: e.target.value })}
         error={Boolean(fieldError('description'))}
-        helperText={fieldError('description') ?? 'Optional.'}
+        helperText={labelled(fieldError, 'description', 'Description') ?? 'Optional.'}
       />
     </>
   );

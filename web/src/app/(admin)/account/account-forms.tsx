@@ -11,11 +11,16 @@ import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 
 import { ApiErrorAlert } from '@/components/api-error-alert';
+import { messageForLabel, useFieldErrors } from '@/components/form-field-errors';
 import { useApiAction } from '@/lib/use-api-action';
-import { useFocusErrorField } from '@/lib/use-focus-error-field';
 
 import { PASSWORD_MIN } from '../users/users-data';
 import { passwordChangeProblem } from './account-data';
+
+/** The API's message for a field, worded with the field's label ("currentPassword is wrong" → "Current password is wrong"). */
+function labelled(message: string | undefined, field: string, label: string): string | undefined {
+  return message === undefined ? undefined : messageForLabel(message, field, label);
+}
 
 function FormCard({ label, error, inlineFields, saved, onDismissSaved, onSubmit, hidden, children }: {
   label: string;
@@ -29,7 +34,7 @@ function FormCard({ label, error, inlineFields, saved, onDismissSaved, onSubmit,
   children: ReactNode;
 }) {
   const form = useRef<HTMLFormElement>(null);
-  useFocusErrorField(error, form);
+  useFieldErrors({ error, fieldError: (field) => (error?.field === field ? error.message : undefined) }, form);
   return (
     <Paper variant="outlined" sx={{ p: { xs: 2, sm: 3 }, maxWidth: 560 }}>
       <Box
@@ -83,7 +88,7 @@ export function ProfileForm({ displayName }: { displayName: string }) {
         value={name}
         onChange={(e) => setName(e.target.value)}
         error={Boolean(action.fieldError('displayName'))}
-        helperText={action.fieldError('displayName') ?? 'How Sheaf shows you to others, e.g. in the audit log.'}
+        helperText={labelled(action.fieldError('displayName'), 'displayName', 'Display name') ?? 'How Sheaf shows you to others, e.g. in the audit log.'}
       />
       <Box>
         <Button type="submit" variant="contained" loading={action.pending} disabled={name.trim() === displayName}>
@@ -138,7 +143,7 @@ export function PasswordForm({ email }: { email: string }) {
         value={current}
         onChange={(e) => setCurrent(e.target.value)}
         error={Boolean(fieldError('currentPassword'))}
-        helperText={fieldError('currentPassword')}
+        helperText={labelled(fieldError('currentPassword'), 'currentPassword', 'Current password')}
       />
       <TextField
         name="newPassword"
@@ -149,7 +154,7 @@ export function PasswordForm({ email }: { email: string }) {
         value={next}
         onChange={(e) => setNext(e.target.value)}
         error={Boolean(fieldError('newPassword'))}
-        helperText={fieldError('newPassword') ?? `At least ${PASSWORD_MIN} characters.`}
+        helperText={labelled(fieldError('newPassword'), 'newPassword', 'New password') ?? `At least ${PASSWORD_MIN} characters.`}
       />
       <TextField
         name="confirmPassword"

@@ -77,7 +77,8 @@ export function relationSummary(event: Pick<AuditEventDto, 'action' | 'before' |
   const state = event.after ?? event.before;
   if (!state) return undefined;
   const kind = text(state.kind) ?? (state.userId !== undefined ? 'user' : undefined);
-  const who = text(state.name) ?? text(state.email) ?? text(state.id) ?? text(state.userId);
+  const id = text(state.id) ?? text(state.userId);
+  const who = text(state.name) ?? text(state.email) ?? (id === undefined ? undefined : shortId(id));
   if (!who) return undefined;
   return kind ? `${kind} ${who}` : who;
 }

@@ -9,6 +9,7 @@ import Switch from '@mui/material/Switch';
 import TextField from '@mui/material/TextField';
 
 import { FormDialog } from '@/components/form-dialog';
+import { messageForLabel } from '@/components/form-field-errors';
 import type { UserDto } from '@/lib/api-types';
 import { useApiAction } from '@/lib/use-api-action';
 
@@ -41,9 +42,9 @@ function UserFields({
   editing: boolean;
   self: boolean;
 }) {
-  const err = (field: string, hint?: string) => {
+  const err = (field: string, label: string, hint?: string) => {
     const message = fieldError(field);
-    return { error: Boolean(message), helperText: message ?? hint };
+    return { error: Boolean(message), helperText: message === undefined ? hint : messageForLabel(message, field, label) };
   };
   return (
     <>
@@ -57,7 +58,7 @@ function UserFields({
         value={form.email}
         onChange={(e) => set({ email: e.target.value })}
         slotProps={{ htmlInput: { spellCheck: false } }}
-        {...err('email', 'Used to sign in.')}
+        {...err('email', 'Email', 'Used to sign in.')}
       />
       <TextField
         name="displayName"
@@ -66,7 +67,7 @@ function UserFields({
         autoComplete="off"
         value={form.displayName}
         onChange={(e) => set({ displayName: e.target.value })}
-        {...err('displayName')}
+        {...err('displayName', 'Display name')}
       />
       <TextField
         select
@@ -76,7 +77,7 @@ function UserFields({
         disabled={self}
         onChange={(e) => set({ role: e.target.value as Role })}
         slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}
-        {...err('role', self ? 'You cannot change your own role; another admin can.' : ROLE_HELP[form.role])}
+        {...err('role', 'Role', self ? 'You cannot change your own role; another admin can.' : ROLE_HELP[form.role])}
       >
         {ROLES.map((role) => (
           <option key={role} value={role}>
@@ -107,6 +108,7 @@ function UserFields({
         slotProps={{ htmlInput: { spellCheck: false } }}
         {...err(
           'password',
+          editing ? 'New password' : 'Initial password',
           editing
             ? `Leave empty to keep the current password. At least ${PASSWORD_MIN} characters.`
             : `At least ${PASSWORD_MIN} characters. Give it to the user; they can change it under Account.`,

@@ -21,6 +21,7 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
 import { FormDialog } from '@/components/form-dialog';
+import { messageForLabel } from '@/components/form-field-errors';
 import type { CreatedApiTokenDto } from '@/lib/api-types';
 import { formatDateTime } from '@/lib/format';
 import { useApiAction } from '@/lib/use-api-action';
@@ -114,7 +115,7 @@ export function NewTokenButton() {
   const [problem, setProblem] = useState<ApiError | null>(null);
   const [created, setCreated] = useState<CreatedApiTokenDto | null>(null);
   const error = problem ?? action.error;
-  const fieldError = (field: string) => (error?.field === field ? error.message : undefined);
+  const fieldError = (field: string, label = field) => (error?.field === field ? messageForLabel(error.message, field, label) : undefined);
   const set = (patch: Partial<TokenFormValues>) => setForm((f) => ({ ...f, ...patch }));
 
   async function submit() {
@@ -160,7 +161,7 @@ export function NewTokenButton() {
           value={form.name}
           onChange={(e) => set({ name: e.target.value })}
           error={Boolean(fieldError('name'))}
-          helperText={fieldError('name') ?? 'What uses it, e.g. “LIMS integration”.'}
+          helperText={fieldError('name', 'Name') ?? 'What uses it, e.g. “LIMS integration”.'}
         />
         <FormControl error={Boolean(fieldError('scope'))}>
           <FormLabel id="token-scope-label">Scope</FormLabel>
@@ -178,7 +179,7 @@ export function NewTokenButton() {
               />
             ))}
           </RadioGroup>
-          {fieldError('scope') && <FormHelperText>{fieldError('scope')}</FormHelperText>}
+          {fieldError('scope') && <FormHelperText>{fieldError('scope', 'Scope')}</FormHelperText>}
         </FormControl>
         <TextField
           name="expiresInDays"
@@ -188,7 +189,7 @@ export function NewTokenButton() {
           onChange={(e) => set({ expiresInDays: e.target.value })}
           slotProps={{ htmlInput: { min: 1, max: MAX_EXPIRY_DAYS, step: 1, inputMode: 'numeric' } }}
           error={Boolean(fieldError('expiresInDays'))}
-          helperText={fieldError('expiresInDays') ?? `1 to ${MAX_EXPIRY_DAYS} days. Leave empty for a token that never expires.`}
+          helperText={fieldError('expiresInDays', 'Expiry') ?? `1 to ${MAX_EXPIRY_DAYS} days. Leave empty for a token that never expires.`}
         />
         <Typography variant="body2" color="text.secondary">
           A token acts as you, with your access, within its scope. It stops working when it expires, when you revoke it, or when your account is disabled.
