@@ -40,7 +40,14 @@ export function PauseResumeButton({ id, name, size, enabled }: ScheduleButtonPro
 
   return (
     <Stack spacing={0.5} sx={{ alignItems: 'flex-start' }}>
-      <Button variant="outlined" size={size} loading={action.pending} onClick={() => void toggle()} aria-label={name ? `${label} ${name}` : undefined}>
+      <Button
+        variant="outlined"
+        size={size}
+        loading={action.pending}
+        onClick={() => void toggle()}
+        aria-label={name ? `${label} ${name}` : undefined}
+        sx={{ whiteSpace: 'nowrap' }}
+      >
         {label}
       </Button>
       <InlineError message={action.error?.message} />
@@ -61,7 +68,14 @@ export function RunNowButton({ id, name, size }: ScheduleButtonProps) {
 
   return (
     <Stack spacing={0.5} sx={{ alignItems: 'flex-start', maxWidth: 320 }}>
-      <Button variant="outlined" size={size} loading={action.pending} onClick={() => void run()} aria-label={name ? `Run now: ${name}` : undefined}>
+      <Button
+        variant="outlined"
+        size={size}
+        loading={action.pending}
+        onClick={() => void run()}
+        aria-label={name ? `Run now: ${name}` : undefined}
+        sx={{ whiteSpace: 'nowrap' }}
+      >
         Run now
       </Button>
       <InlineError message={action.error?.message} />
