@@ -25,6 +25,8 @@ const SOURCE_FILES: Record<string, Buffer> = {
   'session-1/notes.txt': Buffer.from('Krios session 1: grids 01 and 02\n'),
 };
 const FILE_TO_OPEN = 'session-1/grid-02.tif';
+/** Top bar links the test follows (web/src/app/(admin)/navigation.ts). */
+const NAV_PATHS: Record<string, string> = { Instruments: '/instruments', Storage: '/storage', 'Service accounts': '/service-accounts' };
 
 function sha256(content: Buffer): string {
   return createHash('sha256').update(content).digest('hex');
@@ -64,6 +66,8 @@ describe('the portal in a browser', () => {
     data = await makeTempDir('sheaf-portal-e2e-');
     // As root, PostgreSQL runs as 'postgres', which must be able to enter the data folder.
     await chmod(data.path, 0o755);
+    // The archive folder exists before the admin points a storage location at it.
+    await mkdir(join(data.path, 'e2e-archive'));
     source = await makeTempDir('sheaf-portal-e2e-share-');
     const tenMinutesAgo = new Date(Date.now() - 10 * 60_000);
     for (const [path, content] of Object.entries(SOURCE_FILES)) {
@@ -122,6 +126,27 @@ describe('the portal in a browser', () => {
     });
   }
 
+  /** An id the admin flow found; later tests cannot look at pages without it. */
+  function created(what: keyof typeof ids): string {
+    const id = ids[what];
+    if (!id) throw new Error(`the admin flow did not get as far as the ${what} (see the first test's failure)`);
+    return id;
+  }
+
+  /** Waits for a connection test's verdict; a failed one fails with its message. */
+  async function expectTestPassed(page: Page): Promise<void> {
+    const verdict = page.getByRole('status').filter({ hasText: /Test (passed|failed)/ });
+    await verdict.waitFor();
+    const text = await verdict.innerText();
+    if (!text.includes('Test passed')) throw new Error(`the connection test did not pass: ${text}`);
+  }
+
+  /** Follows the top bar's link to a section and waits for its page. */
+  async function openSection(page: Page, label: string): Promise<void> {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
+    await page.waitForURL((url) => url.pathname === new URL(NAV_PATHS[label] ?? '/', portal).pathname);
+  }
+
   async function signOut(page: Page): Promise<void> {
     await step(page, 'sign out', async () => {
       await page.getByRole('button', { name: 'Sign out' }).click();
@@ -154,33 +179,57 @@ describe('the portal in a browser', () => {
     try {
       await signIn(page, ADMIN);
 
-      // Set-up through the API for now; the create forms drive it once they exist.
-      const storage = await apiCall<{ id: string }>(api, 'POST', '/api/storage-locations', adminToken, {
-        name: 'e2e-archive',
-        type: 'posix',
-        config: { path: join(data.path, 'e2e-archive') },
-      });
-      ids.storage = storage.id;
-      const account = await apiCall<{ id: string }>(api, 'POST', '/api/service-accounts', adminToken, {
-        name: 'e2e-microscopes',
-        domain: share!.domain,
-        username: share!.user,
-        password: share!.password,
-      });
-      ids.account = account.id;
-      const instrument = await apiCall<{ id: string }>(api, 'POST', '/api/instruments', adminToken, {
-        name: INSTRUMENT,
-        location: 'Building 2, room 117',
-        sourceType: 'smb',
-        sourceConfig: { host: share!.host, port: share!.port, share: share!.share },
-        serviceAccountId: account.id,
-        minAgeSeconds: 60,
-        destinations: [{ storageLocationId: storage.id }],
-      });
-      ids.instrument = instrument.id;
+      const uuidFromUrl = (): string => /([0-9a-f-]{36})(?:\?|$)/.exec(page.url())?.[1] ?? '';
 
-      await step(page, 'open the instrument and harvest now', async () => {
-        await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Instruments' }).click();
+      await step(page, 'create a POSIX storage location and test it', async () => {
+        await openSection(page, 'Storage');
+        await page.getByRole('link', { name: 'New storage location' }).click();
+        const form = page.getByRole('form', { name: 'New storage location' });
+        await form.getByRole('textbox', { name: 'Name', exact: true }).fill('e2e-archive');
+        await form.getByRole('radio', { name: /^POSIX/ }).check();
+        await form.getByRole('textbox', { name: 'Path', exact: true }).fill(join(data.path, 'e2e-archive'));
+        await form.getByRole('button', { name: 'Create storage location' }).click();
+        await page.waitForURL(/\/storage\/[0-9a-f-]{36}\?created=1$/);
+        await page.getByRole('button', { name: 'Test storage location' }).click();
+        await expectTestPassed(page);
+      });
+      ids.storage = uuidFromUrl();
+
+      await step(page, 'create a service account with the share\'s credentials', async () => {
+        await openSection(page, 'Service accounts');
+        await page.getByRole('link', { name: 'New service account' }).click();
+        const form = page.getByRole('form', { name: 'New service account' });
+        await form.getByRole('textbox', { name: 'Name', exact: true }).fill('e2e-microscopes');
+        await form.getByRole('textbox', { name: 'Domain', exact: true }).fill(share!.domain);
+        await form.getByRole('textbox', { name: 'Username', exact: true }).fill(share!.user);
+        await form.getByLabel('Password', { exact: true }).fill(share!.password);
+        await form.getByRole('button', { name: 'Create service account' }).click();
+        await page.waitForURL(/\/service-accounts\/[0-9a-f-]{36}\?created=1$/);
+      });
+      ids.account = uuidFromUrl();
+
+      await step(page, 'create the SMB instrument with that account and destination, and test its source', async () => {
+        await openSection(page, 'Instruments');
+        await page.getByRole('link', { name: 'New instrument' }).click();
+        const form = page.getByRole('form', { name: 'New instrument' });
+        await form.getByRole('textbox', { name: 'Name', exact: true }).fill(INSTRUMENT);
+        await form.getByRole('textbox', { name: 'Location', exact: true }).fill('Building 2, room 117');
+        await form.getByRole('radio', { name: /^SMB/ }).check();
+        await form.getByRole('textbox', { name: 'Host', exact: true }).fill(share!.host);
+        await form.getByRole('textbox', { name: 'Port', exact: true }).fill(String(share!.port));
+        await form.getByRole('textbox', { name: 'Share', exact: true }).fill(share!.share);
+        await form.getByRole('combobox', { name: 'Service account' }).selectOption({ label: `e2e-microscopes (${share!.domain}\\${share!.user})` });
+        await form.getByRole('group', { name: 'Destinations' }).getByRole('checkbox', { name: 'e2e-archive' }).check();
+        await form.getByRole('button', { name: 'Create instrument' }).click();
+        await page.waitForURL(/\/instruments\/[0-9a-f-]{36}\?created=1$/);
+        await page.getByRole('button', { name: 'Test source' }).click();
+        await expectTestPassed(page);
+        await page.getByRole('table', { name: 'Files found' }).getByText('session-1', { exact: false }).first().waitFor();
+      });
+      ids.instrument = uuidFromUrl();
+
+      await step(page, 'open the instrument from the list and harvest now', async () => {
+        await openSection(page, 'Instruments');
         await page.getByRole('link', { name: INSTRUMENT }).click();
         await page.getByRole('heading', { level: 1, name: INSTRUMENT }).waitFor();
         await page.getByRole('button', { name: 'Harvest now' }).click();
@@ -256,11 +305,11 @@ describe('the portal in a browser', () => {
       const pages: Array<[string, string]> = [
         ['dashboard', '/'],
         ['instruments', '/instruments'],
-        ['instrument', `/instruments/${ids.instrument}`],
+        ['instrument', `/instruments/${created('instrument')}`],
         ['runs', '/runs'],
-        ['run', `/runs/${ids.run}`],
+        ['run', `/runs/${created('run')}`],
         ['files', '/files'],
-        ['file', `/files/${ids.file}`],
+        ['file', `/files/${created('file')}`],
         ['schedules', '/schedules'],
         ['hooks', '/hooks'],
         ['storage', '/storage'],
@@ -299,14 +348,14 @@ describe('the portal in a browser', () => {
       await signIn(page, VIEWER);
       await step(page, 'the dashboard and instrument list show nothing of the instrument', async () => {
         expect(await page.locator('main').innerText()).not.toContain(INSTRUMENT);
-        await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Instruments' }).click();
+        await openSection(page, 'Instruments');
         await page.getByText('No instruments yet.').waitFor();
         expect(await page.locator('main').innerText()).not.toContain(INSTRUMENT);
       });
       for (const [what, path] of [
-        ['instrument', `/instruments/${ids.instrument}`],
-        ['run', `/runs/${ids.run}`],
-        ['file', `/files/${ids.file}`],
+        ['instrument', `/instruments/${created('instrument')}`],
+        ['run', `/runs/${created('run')}`],
+        ['file', `/files/${created('file')}`],
       ] as const) {
         await step(page, `the ${what}'s own address says not found`, async () => {
           await page.goto(path);

@@ -36,7 +36,7 @@ export function DashboardShell({ user, children }: { user: UserSummary; children
               </Button>
             ))}
           </Box>
-          <Stack direction="row" spacing={1.5} sx={{ alignItems: 'center' }}>
+          <Stack direction="row" spacing={1.5} sx={{ alignItems: 'center', flexShrink: 0 }}>
             <NotificationBell />
             <Box
               component={Link}
