@@ -302,6 +302,13 @@ describe('the portal in a browser', () => {
     const findings: Array<{ page: string; mode: ColorMode; violations: AxeViolation[] }> = [];
     try {
       await signIn(page, ADMIN);
+      // A nightly schedule: the schedules page has a row, and the dashboard a next run from Temporal.
+      await apiCall(api, 'POST', '/api/schedules', adminToken, { instrumentId: created('instrument'), cron: '0 2 * * *', timezone: 'UTC', description: 'Nightly' });
+      await step(page, "the dashboard's instrument health shows the next scheduled run", async () => {
+        await page.goto('/');
+        const row = page.getByRole('table', { name: 'Instrument health' }).getByRole('row').filter({ hasText: INSTRUMENT });
+        expect(await row.innerText()).toMatch(/02:00:00 UTC/);
+      });
       const pages: Array<[string, string]> = [
         ['dashboard', '/'],
         ['instruments', '/instruments'],
