@@ -1,5 +1,20 @@
 import execa from 'execa';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** How long the listing reader waits for rclone to write more. */
+const LISTING_POLL_MS = 20;
+const LISTING_READ_SIZE = 1024 * 1024;
+
+/** One line of `rclone lsjson` output, a JSON array written one element per line: "[", "{...},", "]". */
+function parseListingLine(line: string): ListedFile | undefined {
+  if (!line.startsWith('{')) return undefined;
+  return JSON.parse(line.endsWith(',') ? line.slice(0, -1) : line) as ListedFile;
+}
 
 /**
  * A remote defined only through rclone's environment (`RCLONE_CONFIG_<NAME>_<OPTION>`), so
@@ -56,7 +71,7 @@ export class Rclone {
     private readonly remotes: readonly RcloneRemote[] = [],
   ) {}
 
-  private start(args: readonly string[], signal?: AbortSignal, input?: string, onStderr?: (line: string) => void) {
+  private start(args: readonly string[], signal?: AbortSignal, input?: string, onStderr?: (line: string) => void, stdoutFd?: number) {
     const child = execa(this.binary, [...args], {
       env: remoteEnv(this.remotes),
       extendEnv: true,
@@ -66,6 +81,7 @@ export class Rclone {
       detached: false,
       input,
       stdin: input === undefined ? 'ignore' : undefined,
+      stdout: stdoutFd,
     });
     const stderr: string[] = [];
     if (child.stderr) {
@@ -94,22 +110,65 @@ export class Rclone {
 
   /**
    * Streams `rclone lsjson -R --files-only` one entry at a time: a listing of a million files is
-   * never held in memory.
+   * never held in memory. rclone writes each entry with a write of its own; read from a pipe,
+   * that is one read per entry (42,000 for 100,000 entries, which made reading the listing take
+   * twice as long as making it). So rclone writes into a temporary file, and we read that file in
+   * 1 MiB pieces while rclone is still writing it.
    */
   async *listFiles(path: string, signal?: AbortSignal): AsyncGenerator<ListedFile> {
-    const { child, done } = this.start(['lsjson', '-R', '--files-only', '--no-mimetype', path], signal);
-    let failure: unknown;
-    done.catch((err: unknown) => {
-      failure = err;
-    });
-    if (!child.stdout) throw new Error('rclone lsjson has no stdout');
-    for await (const raw of createInterface({ input: child.stdout })) {
-      // The output is a JSON array written one element per line: "[", "{...},", "]".
-      if (!raw.startsWith('{')) continue;
-      yield JSON.parse(raw.endsWith(',') ? raw.slice(0, -1) : raw) as ListedFile;
+    const dir = await mkdtemp(join(tmpdir(), 'sheaf-listing-'));
+    try {
+      const file = join(dir, 'listing.json');
+      const output = await open(file, 'w');
+      let started: ReturnType<Rclone['start']>;
+      try {
+        started = this.start(['lsjson', '-R', '--files-only', '--no-mimetype', path], signal, undefined, undefined, output.fd);
+      } finally {
+        // rclone has its own copy of the descriptor from here on.
+        await output.close();
+      }
+      const { child, done } = started;
+      let exited = false;
+      let failure: unknown;
+      done.then(
+        () => (exited = true),
+        (err: unknown) => {
+          failure = err;
+          exited = true;
+        },
+      );
+      const reader = await open(file, 'r');
+      try {
+        const buffer = Buffer.allocUnsafe(LISTING_READ_SIZE);
+        const decoder = new StringDecoder('utf8');
+        let partial = '';
+        for (;;) {
+          // Once rclone has exited, a short read means the whole listing has been read.
+          const complete = exited;
+          const { bytesRead } = await reader.read(buffer, 0, buffer.length, null);
+          const lines = (partial + decoder.write(buffer.subarray(0, bytesRead))).split('\n');
+          partial = lines.pop() ?? '';
+          for (const line of lines) {
+            const entry = parseListingLine(line);
+            if (entry) yield entry;
+          }
+          if (bytesRead < buffer.length) {
+            if (complete) break;
+            await sleep(LISTING_POLL_MS);
+          }
+        }
+        const last = parseListingLine(partial + decoder.end());
+        if (last) yield last;
+      } finally {
+        await reader.close();
+        // The caller stopped early: rclone has nobody left to list for.
+        if (!exited) child.kill('SIGKILL');
+        await done.catch(() => undefined);
+      }
+      if (failure) throw failure;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
-    await done.catch(() => undefined);
-    if (failure) throw failure;
   }
 
   /**

@@ -129,6 +129,7 @@ async function main(): Promise<void> {
     start('web', [require.resolve('next/dist/bin/next', { paths: [join(REPO_ROOT, 'web')] }), 'start', join(REPO_ROOT, 'web'), '-p', String(config.ports.web)], {
       ...process.env,
       SHEAF_API_URL: `http://127.0.0.1:${config.ports.api}`,
+      SHEAF_PUBLIC_API_URL: `http://localhost:${config.ports.api}`,
     });
     await waitForPort('127.0.0.1', config.ports.api, 60_000, 'the API');
     await waitForPort('127.0.0.1', config.ports.web, 60_000, 'the portal');

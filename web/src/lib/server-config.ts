@@ -16,8 +16,21 @@ function readApiUrl(): string {
   }
 }
 
+/** The API as browsers reach it (for ARK resolver links); optional. */
+function readPublicApiUrl(): string | undefined {
+  const raw = process.env.SHEAF_PUBLIC_API_URL?.trim();
+  if (!raw) return undefined;
+  try {
+    return new URL(raw).toString().replace(/\/+$/, '');
+  } catch {
+    throw new Error(`SHEAF_PUBLIC_API_URL is not a valid URL: ${JSON.stringify(raw)}`);
+  }
+}
+
 export const serverConfig = {
   apiUrl: readApiUrl(),
+  /** Where ARK links resolve: our own resolver when the API is public, else the global one (n2t.net). */
+  arkResolverBase: `${readPublicApiUrl() ?? 'https://n2t.net'}/`,
   /** How long the portal waits for the API before calling it unreachable. */
   apiTimeoutMs: 10_000,
   /** Connection tests: the API gives each one up to 30 s, so the portal waits a little longer. */

@@ -150,12 +150,17 @@ export class HarvestCatalogue {
     // so it stays cheap on large tables; outside the transaction, its lock is held only briefly.
     await this.db.query(`ANALYZE harvest_listing`);
     return this.db.transaction(async (tx) => {
-      // The previous version comes from a join, grouped, not from a subquery per row: the
-      // grouping reads the catalogue before the first row is inserted. A per-row subquery planned
-      // as a sequential scan (a small catalogue) rescans the table this statement is growing:
-      // quadratic, 89 s for 100,000 new files.
-      const [inserted]: Array<{ n: number }> = await tx.query(
-        `WITH inserted AS (
+      // One statement takes the run's files and numbers them into batches:
+      // - `fresh`: new versions enter the catalogue. The previous version comes from a join,
+      //   grouped, not from a subquery per row: the grouping reads the catalogue before the first
+      //   row is inserted. A per-row subquery planned as a sequential scan (a small catalogue)
+      //   rescans the table this statement is growing: quadratic, 89 s for 100,000 new files.
+      // - `carried`: versions catalogued before that are still pending, failed or held. It reads
+      //   the statement's snapshot, which does not hold the rows `fresh` inserts, so the two never
+      //   overlap, and the new rows need no second join (nor fresh statistics for one).
+      // - batches are capped by count and bytes, in path order.
+      await tx.query(
+        `WITH fresh AS (
            INSERT INTO file_versions (instrument_id, path, size, mtime, version, first_run_id)
            SELECT $2, l.path, l.size, l.mtime, coalesce(max(v.version), 0) + 1, $1
            FROM harvest_listing l
@@ -166,35 +171,28 @@ export class HarvestCatalogue {
                              WHERE fv.instrument_id = $2 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime)
            GROUP BY l.path, l.size, l.mtime
            ON CONFLICT DO NOTHING
-           RETURNING 1
-         )
-         SELECT count(*)::int AS n FROM inserted`,
-        [runId, instrumentId, minAgeSeconds],
-      );
-      // New versions count for the join below: ANALYZE sees this transaction's own rows (its
-      // lock, which only other ANALYZEs and VACUUMs wait for, lasts until commit). Skipped when
-      // nothing is new, as on a re-harvest of an unchanged tree.
-      if (inserted.n > 0) await tx.query(`ANALYZE file_versions`);
-      await tx.query(
-        `INSERT INTO harvest_items (run_id, file_version_id, batch_no)
-         SELECT $1, id, dense_rank() OVER (ORDER BY floor((cum - size) / $3::numeric), floor((rn - 1) / $4::numeric)) - 1
-         FROM (
-           SELECT fv.id, fv.size,
-                  row_number() OVER (ORDER BY fv.path) AS rn,
-                  sum(fv.size) OVER (ORDER BY fv.path ROWS UNBOUNDED PRECEDING) AS cum
+           RETURNING id, path, size
+         ),
+         carried AS (
+           SELECT fv.id, fv.path, fv.size
            FROM harvest_listing l
            JOIN file_versions fv
              ON fv.instrument_id = $2 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime
            WHERE l.run_id = $1 AND fv.status IN ('pending', 'failed', 'held')
-         ) numbered`,
-        [runId, instrumentId, limits.maxBytes, limits.maxFiles],
-      );
-      await tx.query(
-        `INSERT INTO harvest_batches (run_id, batch_no, files, bytes)
-         SELECT $1, hi.batch_no, count(*), sum(fv.size)
-         FROM harvest_items hi JOIN file_versions fv ON fv.id = hi.file_version_id
-         WHERE hi.run_id = $1 GROUP BY hi.batch_no`,
-        [runId],
+         ),
+         numbered AS (
+           SELECT id, size, dense_rank() OVER (ORDER BY floor((cum - size) / $4::numeric), floor((rn - 1) / $5::numeric)) - 1 AS batch_no
+           FROM (
+             SELECT id, size, row_number() OVER (ORDER BY path) AS rn, sum(size) OVER (ORDER BY path ROWS UNBOUNDED PRECEDING) AS cum
+             FROM (SELECT * FROM fresh UNION ALL SELECT * FROM carried) taken
+           ) ordered
+         ),
+         items AS (
+           INSERT INTO harvest_items (run_id, file_version_id, batch_no) SELECT $1, id, batch_no FROM numbered
+         )
+         INSERT INTO harvest_batches (run_id, batch_no, files, bytes)
+         SELECT $1, batch_no, count(*), sum(size) FROM numbered GROUP BY batch_no`,
+        [runId, instrumentId, minAgeSeconds, limits.maxBytes, limits.maxFiles],
       );
       const [totals]: Array<Record<string, string>> = await tx.query(
         `SELECT

@@ -17,13 +17,13 @@ import { PageHeader, Section } from '@/components/page-header';
 import { StatusChip } from '@/components/status-chip';
 import { load } from '@/lib/api';
 import { formatBytes, formatDateTime } from '@/lib/format';
+import { serverConfig } from '@/lib/server-config';
 
 import { CopyButton } from './copy-button';
 
 export const metadata: Metadata = { title: 'File' };
 
 /** ARKs are global: the public N2T resolver forwards to the NAAN's own resolver. */
-const ARK_RESOLVER = 'https://n2t.net/';
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -69,7 +69,7 @@ export default async function FilePage({ params }: { params: Promise<{ id: strin
                     {file.ark}
                   </Box>
                   <CopyButton value={file.ark} label="Copy ARK" />
-                  <MuiLink href={`${ARK_RESOLVER}${file.ark}`} target="_blank" rel="noopener noreferrer">
+                  <MuiLink href={`${serverConfig.arkResolverBase}${file.ark}`} target="_blank" rel="noopener noreferrer">
                     Resolver link
                   </MuiLink>
                 </Box>

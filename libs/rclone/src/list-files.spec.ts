@@ -1,0 +1,65 @@
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireTool } from '@sheaf/toolchain';
+import { Rclone, RcloneError, type ListedFile } from './rclone';
+
+async function collect(listing: AsyncGenerator<ListedFile>): Promise<ListedFile[]> {
+  const out: ListedFile[] = [];
+  for await (const entry of listing) out.push(entry);
+  return out;
+}
+
+const listingTemps = async () => (await readdir(tmpdir())).filter((name) => name.startsWith('sheaf-listing-'));
+
+describe('Rclone.listFiles', () => {
+  let dir: string;
+  const rclone = () => new Rclone(requireTool('rclone', process.env));
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rclone-list-test-'));
+  });
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('streams every file of a listing larger than one read, multi-byte names intact, and leaves no temporary file', async () => {
+    const root = join(dir, 'big');
+    // ~2.5 MiB of listing: entries with three-byte characters straddle the 1 MiB read boundaries.
+    const names: string[] = [];
+    for (let d = 0; d < 10; d++) {
+      await mkdir(join(root, `ファイル-${d}`), { recursive: true });
+      for (let f = 0; f < 1000; f++) names.push(`ファイル-${d}/測定データ-${'データ'.repeat(20)}-${f}.raw`);
+    }
+    await Promise.all(names.map((name, i) => writeFile(join(root, name), String(i))));
+    await utimes(join(root, names[0]), new Date('2024-05-06T07:08:09Z'), new Date('2024-05-06T07:08:09Z'));
+    const before = await listingTemps();
+
+    const listed = await collect(rclone().listFiles(root));
+
+    expect(listed.map((e) => e.Path).sort()).toEqual([...names].sort());
+    const first = listed.find((e) => e.Path === names[0]);
+    expect(first).toMatchObject({ Size: 1, IsDir: false });
+    expect(new Date(first!.ModTime).toISOString()).toBe('2024-05-06T07:08:09.000Z');
+    expect(await listingTemps()).toEqual(before);
+  });
+
+  it('fails with rclone\'s exit code and message when the folder does not exist', async () => {
+    const error = await collect(rclone().listFiles(join(dir, 'missing'))).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(RcloneError);
+    expect(error).toMatchObject({ exitCode: 3, message: expect.stringContaining('directory not found') });
+  });
+
+  it('stops rclone when the caller stops reading', async () => {
+    const root = join(dir, 'early');
+    await mkdir(root, { recursive: true });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => writeFile(join(root, `f${i}`), 'x')));
+    const before = await listingTemps();
+    for await (const entry of rclone().listFiles(root)) {
+      expect(entry.Path).toMatch(/^f\d+$/);
+      break;
+    }
+    expect(await listingTemps()).toEqual(before);
+  });
+});
