@@ -361,7 +361,7 @@ describe('Kubernetes manifests', () => {
       }
       expect(portalSide.problems).toEqual([]);
       expect([...portalSide.names].filter((n) => !portal.has(n))).toEqual([]);
-      expect(portalSide.names).toEqual(new Set(['SHEAF_API_URL']));
+      expect(portalSide.names).toEqual(new Set(['SHEAF_API_URL', 'SHEAF_PUBLIC_API_URL']));
     }
     const api = container(find(production, 'Deployment', 'sheaf-api'));
     expect(api.env?.find((e) => e.name === 'API_HOST')?.value).toBe('0.0.0.0');
