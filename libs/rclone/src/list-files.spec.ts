@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { requireTool } from '@sheaf/toolchain';
 import { Rclone, RcloneError, type ListedFile } from './rclone';
 
-async function collect(listing: AsyncGenerator<ListedFile>): Promise<ListedFile[]> {
+async function collect(listing: AsyncGenerator<ListedFile[]>): Promise<ListedFile[]> {
   const out: ListedFile[] = [];
-  for await (const entry of listing) out.push(entry);
+  for await (const entries of listing) out.push(...entries);
   return out;
 }
 
@@ -24,7 +24,7 @@ describe('Rclone.listFiles', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('streams every file of a listing larger than one read, multi-byte names intact, and leaves no temporary file', async () => {
+  it('streams every file of a listing larger than one read, in several pieces, multi-byte names intact, and leaves no temporary file', async () => {
     const root = join(dir, 'big');
     // ~2.5 MiB of listing: entries with three-byte characters straddle the 1 MiB read boundaries.
     const names: string[] = [];
@@ -36,7 +36,13 @@ describe('Rclone.listFiles', () => {
     await utimes(join(root, names[0]), new Date('2024-05-06T07:08:09Z'), new Date('2024-05-06T07:08:09Z'));
     const before = await listingTemps();
 
-    const listed = await collect(rclone().listFiles(root));
+    let pieces = 0;
+    const listed: ListedFile[] = [];
+    for await (const entries of rclone().listFiles(root)) {
+      pieces += 1;
+      listed.push(...entries);
+    }
+    expect(pieces).toBeGreaterThan(1);
 
     expect(listed.map((e) => e.Path).sort()).toEqual([...names].sort());
     const first = listed.find((e) => e.Path === names[0]);
@@ -56,8 +62,8 @@ describe('Rclone.listFiles', () => {
     await mkdir(root, { recursive: true });
     await Promise.all(Array.from({ length: 50 }, (_, i) => writeFile(join(root, `f${i}`), 'x')));
     const before = await listingTemps();
-    for await (const entry of rclone().listFiles(root)) {
-      expect(entry.Path).toMatch(/^f\d+$/);
+    for await (const entries of rclone().listFiles(root)) {
+      expect(entries[0].Path).toMatch(/^f\d+$/);
       break;
     }
     expect(await listingTemps()).toEqual(before);

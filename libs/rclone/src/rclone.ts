@@ -109,13 +109,15 @@ export class Rclone {
   }
 
   /**
-   * Streams `rclone lsjson -R --files-only` one entry at a time: a listing of a million files is
-   * never held in memory. rclone writes each entry with a write of its own; read from a pipe,
-   * that is one read per entry (42,000 for 100,000 entries, which made reading the listing take
-   * twice as long as making it). So rclone writes into a temporary file, and we read that file in
-   * 1 MiB pieces while rclone is still writing it.
+   * Streams `rclone lsjson -R --files-only` as it is read, one piece (up to 1 MiB of listing,
+   * ~9,000 entries) at a time: a listing of a million files is never held in memory. rclone
+   * writes each entry with a write of its own; read from a pipe, that is one read per entry
+   * (42,000 for 100,000 entries, which made reading the listing take twice as long as making
+   * it). So rclone writes into a temporary file, and we read that file in 1 MiB pieces while
+   * rclone is still writing it. Pieces, not entries: an async generator's per-item cost made
+   * another 0.4 s for 100,000 entries.
    */
-  async *listFiles(path: string, signal?: AbortSignal): AsyncGenerator<ListedFile> {
+  async *listFiles(path: string, signal?: AbortSignal): AsyncGenerator<ListedFile[]> {
     const dir = await mkdtemp(join(tmpdir(), 'sheaf-listing-'));
     try {
       const file = join(dir, 'listing.json');
@@ -148,17 +150,19 @@ export class Rclone {
           const { bytesRead } = await reader.read(buffer, 0, buffer.length, null);
           const lines = (partial + decoder.write(buffer.subarray(0, bytesRead))).split('\n');
           partial = lines.pop() ?? '';
+          const entries: ListedFile[] = [];
           for (const line of lines) {
             const entry = parseListingLine(line);
-            if (entry) yield entry;
+            if (entry) entries.push(entry);
           }
+          if (entries.length) yield entries;
           if (bytesRead < buffer.length) {
             if (complete) break;
             await sleep(LISTING_POLL_MS);
           }
         }
         const last = parseListingLine(partial + decoder.end());
-        if (last) yield last;
+        if (last) yield [last];
       } finally {
         await reader.close();
         // The caller stopped early: rclone has nobody left to list for.

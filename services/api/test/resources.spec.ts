@@ -170,6 +170,14 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       const instrument = await a().post('/api/instruments', { name: 'listable', sourceType: 'local', sourceConfig: { path: source } }).expect(201);
       const res = await a().post(`/api/instruments/${instrument.body.id}/test`).expect(200);
       expect(res.body).toEqual({ ok: true, message: 'listed 1 file(s)', durationMs: expect.any(Number), sample: [{ path: 'grid1/image 1.tif', size: 6, modTime: expect.any(String) }] });
+      // A large source: only the first 20 files are shown.
+      const large = join(dir, 'large-source');
+      await mkdir(large);
+      await Promise.all(Array.from({ length: 45 }, (_, i) => writeFile(join(large, `f${i}.raw`), 'x')));
+      const big = await a().post('/api/instruments', { name: 'large', sourceType: 'local', sourceConfig: { path: large } }).expect(201);
+      const sampled = await a().post(`/api/instruments/${big.body.id}/test`).expect(200);
+      expect(sampled.body).toMatchObject({ ok: true, message: 'listed the first 20 files' });
+      expect(sampled.body.sample).toHaveLength(20);
       const gone = await a().post('/api/instruments', { name: 'unlistable', sourceType: 'local', sourceConfig: { path: join(dir, 'nope') } }).expect(201);
       expect((await a().post(`/api/instruments/${gone.body.id}/test`).expect(200)).body).toMatchObject({ ok: false });
     });

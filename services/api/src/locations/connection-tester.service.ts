@@ -103,9 +103,11 @@ export class ConnectionTesterService {
       signal.addEventListener('abort', abort, { once: true });
       const sample: ListedFileDto[] = [];
       try {
-        for await (const file of this.rclone(location).listFiles(location.root, stop.signal)) {
-          sample.push({ path: file.Path, size: file.Size, modTime: file.ModTime });
-          if (sample.length >= SAMPLE_FILES) break;
+        listing: for await (const files of this.rclone(location).listFiles(location.root, stop.signal)) {
+          for (const file of files) {
+            sample.push({ path: file.Path, size: file.Size, modTime: file.ModTime });
+            if (sample.length >= SAMPLE_FILES) break listing;
+          }
         }
       } finally {
         signal.removeEventListener('abort', abort);

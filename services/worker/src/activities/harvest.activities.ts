@@ -150,11 +150,13 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
         ctx.heartbeat({ listed });
       };
       try {
-        for await (const file of rclone.listFiles(source.root, ctx.cancellationSignal)) {
-          chunk.push(file);
-          if (chunk.length === STAGE_CHUNK) {
-            await stage(chunk);
-            chunk = [];
+        for await (const files of rclone.listFiles(source.root, ctx.cancellationSignal)) {
+          for (const file of files) {
+            chunk.push(file);
+            if (chunk.length === STAGE_CHUNK) {
+              await stage(chunk);
+              chunk = [];
+            }
           }
         }
       } catch (err) {
