@@ -25,7 +25,7 @@ const SOURCE_FILES: Record<string, Buffer> = {
   'session-1/notes.txt': Buffer.from('Krios session 1: grids 01 and 02\n'),
 };
 const FILE_TO_OPEN = 'session-1/grid-02.tif';
-/** Top bar links the test follows (web/src/app/(admin)/navigation.ts). */
+/** Side navigation links the test follows (web/src/app/(admin)/navigation.ts). */
 const NAV_PATHS: Record<string, string> = { Instruments: '/instruments', Storage: '/storage', 'Service accounts': '/service-accounts' };
 
 function sha256(content: Buffer): string {
@@ -141,7 +141,7 @@ describe('the portal in a browser', () => {
     if (!text.includes('Test passed')) throw new Error(`the connection test did not pass: ${text}`);
   }
 
-  /** Follows the top bar's link to a section and waits for its page. */
+  /** Follows the side navigation's link to a section and waits for its page. */
   async function openSection(page: Page, label: string): Promise<void> {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
     await page.waitForURL((url) => url.pathname === new URL(NAV_PATHS[label] ?? '/', portal).pathname);
