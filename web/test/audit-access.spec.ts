@@ -3,6 +3,7 @@ import {
   auditDiff,
   auditHref,
   changedFields,
+  entityHref,
   entityName,
   formatAuditValue,
   NO_AUDIT_FILTERS,
@@ -72,6 +73,17 @@ describe('audit helpers', () => {
   it('builds filter links that keep the other filters and drop empty ones', () => {
     expect(auditHref(NO_AUDIT_FILTERS, {})).toBe('/audit');
     expect(auditHref({ ...NO_AUDIT_FILTERS, from: '2025-01-01' }, { actorUserId: 'u1' })).toBe('/audit?actorUserId=u1&from=2025-01-01');
+  });
+});
+
+describe('audit entity links', () => {
+  it('links every entity with a detail page, and leaves the others (users, tokens) as text', () => {
+    expect(entityHref('schedule', 's1')).toBe('/schedules/s1');
+    expect(entityHref('hook', 'h1')).toBe('/hooks/h1');
+    expect(entityHref('storage_location', 'l1')).toBe('/storage/l1');
+    expect(entityHref('service_account', 'a1')).toBe('/service-accounts/a1');
+    expect(entityHref('user', 'u1')).toBeUndefined();
+    expect(entityHref('api_token', 't1')).toBeUndefined();
   });
 });
 

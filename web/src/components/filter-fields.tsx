@@ -1,19 +1,29 @@
+import type { ReactNode } from 'react';
 import Link from 'next/link';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import TextField from '@mui/material/TextField';
 
-/** The instrument picker of a list's filter form (a native select: keyboard friendly, no JS). */
+/** A select of a list's filter form, its `<option>`s as children (native: keyboard friendly, no JS). */
+export function NativeSelect({ name, label, value, children }: { name: string; label: string; value: string; children: ReactNode }) {
+  return (
+    <TextField select name={name} label={label} size="small" defaultValue={value} slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}>
+      {children}
+    </TextField>
+  );
+}
+
+/** The instrument picker of a list's filter form. */
 export function InstrumentSelect({ instruments, value }: { instruments: ReadonlyArray<{ id: string; name: string }>; value: string }) {
   return (
-    <TextField select name="instrumentId" label="Instrument" size="small" defaultValue={value} slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}>
+    <NativeSelect name="instrumentId" label="Instrument" value={value}>
       <option value="">All instruments</option>
       {instruments.map((i) => (
         <option key={i.id} value={i.id}>
           {i.name}
         </option>
       ))}
-    </TextField>
+    </NativeSelect>
   );
 }
 

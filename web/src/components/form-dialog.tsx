@@ -1,9 +1,9 @@
 'use client';
 
-import { useId, useRef, type FormEvent, type ReactNode } from 'react';
+import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { ApiError } from '@sheaf/contracts';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
+import Button, { type ButtonProps } from '@mui/material/Button';
 import Dialog from '@mui/material/Dialog';
 import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
@@ -60,5 +60,35 @@ export function FormDialog({ open, title, submitLabel, pending, error, inlineFie
         </DialogActions>
       </Box>
     </Dialog>
+  );
+}
+
+export interface FormDialogButtonProps extends Omit<FormDialogProps, 'open' | 'onClose' | 'onSubmit'> {
+  /** The text of the button that opens the dialog. */
+  buttonLabel: string;
+  buttonProps?: Omit<ButtonProps, 'onClick' | 'children'>;
+  /** Resets the fields and the last error; called each time the dialog opens. */
+  onOpen: () => void;
+  /** Saves; resolves `true` when done (the dialog closes), `false` to keep it open with its error. */
+  onSubmit: () => Promise<boolean>;
+}
+
+/** A button that opens a FormDialog with fresh fields, and closes it once the submission succeeds. */
+export function FormDialogButton({ buttonLabel, buttonProps, onOpen, onSubmit, ...dialog }: FormDialogButtonProps) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <Button
+        variant="contained"
+        {...buttonProps}
+        onClick={() => {
+          onOpen();
+          setOpen(true);
+        }}
+      >
+        {buttonLabel}
+      </Button>
+      <FormDialog {...dialog} open={open} onClose={() => setOpen(false)} onSubmit={() => void onSubmit().then((done) => done && setOpen(false))} />
+    </>
   );
 }

@@ -1,10 +1,10 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Typography from '@mui/material/Typography';
 
+import { LifecycleAlerts } from '@/components/lifecycle-alerts';
 import { PageHeader, Section } from '@/components/page-header';
 import { ConfirmedActionButton, RestoreButton } from '@/components/resource-actions';
 import { load } from '@/lib/api';
@@ -65,15 +65,11 @@ export async function AccessDetailPage({ kind, id }: { kind: AccessKind; id: str
           </Box>
         }
       />
-      {deleted && (
-        <Alert
-          severity="warning"
-          sx={{ mb: 3, alignItems: 'center' }}
-          action={<RestoreButton operation={kind === 'group' ? 'restoreGroup' : 'restoreProject'} id={entity.id} label={`Restore ${text.singular}`} />}
-        >
-          Deleted on {formatDateTime(entity.deletedAt)}; it grants nothing. Restore it to edit it and bring its access back.
-        </Alert>
-      )}
+      <LifecycleAlerts
+        deletedAt={entity.deletedAt}
+        deletedMessage="It grants nothing. Restore it to edit it and bring its access back."
+        restore={<RestoreButton operation={kind === 'group' ? 'restoreGroup' : 'restoreProject'} id={entity.id} label={`Restore ${text.singular}`} />}
+      />
       <Section title={`Members (${formatCount(members.length)})`}>
         <MembersSection owner={owner} members={members} editable={!deleted} />
       </Section>

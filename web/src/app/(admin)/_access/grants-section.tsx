@@ -1,9 +1,8 @@
 'use client';
 
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import Alert from '@mui/material/Alert';
 import Button from '@mui/material/Button';
 import MuiLink from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
@@ -17,6 +16,7 @@ import TableRow from '@mui/material/TableRow';
 import { ConfirmDialog } from '@/components/confirm-dialog';
 import { EmptyState } from '@/components/empty-state';
 import { useApiAction, type ApiAction } from '@/lib/use-api-action';
+import { useConfirmedRowAction } from '@/lib/use-confirmed-row-action';
 
 import { ACCESS_TEXT, pickKey } from './access-data';
 import type { AccessOwner } from './members-section';
@@ -46,17 +46,9 @@ function revoke(action: ApiAction, owner: AccessOwner, instrumentId: string) {
 export function GrantsSection({ owner, instruments, editable }: { owner: AccessOwner; instruments: GrantedInstrument[]; editable: boolean }) {
   const router = useRouter();
   const granting = useApiAction();
-  const revoking = useApiAction();
-  const [toRevoke, setToRevoke] = useState<GrantedInstrument | null>(null);
+  const revoking = useConfirmedRowAction((action, instrument: GrantedInstrument) => revoke(action, owner, instrument.id));
   const text = ACCESS_TEXT[owner.kind];
   const present = useMemo(() => new Set(instruments.map((i) => pickKey({ kind: 'instrument', id: i.id }))), [instruments]);
-
-  async function confirmRevoke() {
-    if (!toRevoke) return;
-    if ((await revoke(revoking, owner, toRevoke.id)) === undefined) return;
-    setToRevoke(null);
-    router.refresh();
-  }
 
   return (
     <>
@@ -90,10 +82,7 @@ export function GrantsSection({ owner, instruments, editable }: { owner: AccessO
                         color="error"
                         variant="outlined"
                         aria-label={`Revoke ${i.name} from ${owner.name}`}
-                        onClick={() => {
-                          revoking.clearError();
-                          setToRevoke(i);
-                        }}
+                        onClick={() => revoking.ask(i)}
                       >
                         Revoke
                       </Button>
@@ -106,36 +95,26 @@ export function GrantsSection({ owner, instruments, editable }: { owner: AccessO
         </TableContainer>
       )}
       {editable && (
-        <>
-          <AddPrincipalForm
-            kinds={['instrument']}
-            exclude={present}
-            label="Grant an instrument"
-            submitLabel="Grant"
-            pending={granting.pending}
-            onAdd={async (option) => {
-              const done = await grant(granting, owner, option.id);
-              if (done === undefined) return false;
-              router.refresh();
-              return true;
-            }}
-          />
-          {granting.error && (
-            <Alert severity="error" role="alert" sx={{ mt: 1 }}>
-              {granting.error.message}
-            </Alert>
-          )}
-        </>
+        <AddPrincipalForm
+          kinds={['instrument']}
+          exclude={present}
+          label="Grant an instrument"
+          submitLabel="Grant"
+          pending={granting.pending}
+          error={granting.error?.message}
+          onAdd={async (option) => {
+            const done = await grant(granting, owner, option.id);
+            if (done === undefined) return false;
+            router.refresh();
+            return true;
+          }}
+        />
       )}
       <ConfirmDialog
-        open={toRevoke !== null}
-        title={`Revoke ${toRevoke?.name ?? ''} from ${owner.name}?`}
+        {...revoking.dialogProps}
+        title={`Revoke ${revoking.row?.name ?? ''} from ${owner.name}?`}
         confirmLabel="Revoke"
         destructive
-        pending={revoking.pending}
-        error={revoking.error?.message}
-        onConfirm={() => void confirmRevoke()}
-        onClose={() => setToRevoke(null)}
       >
         Members of {owner.name} no longer see this instrument, its runs and its files through this {text.singular}. Nothing is deleted;
         you can grant it again.

@@ -1,9 +1,8 @@
 'use client';
 
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import Alert from '@mui/material/Alert';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import MuiLink from '@mui/material/Link';
@@ -18,6 +17,7 @@ import TableRow from '@mui/material/TableRow';
 import { ConfirmDialog } from '@/components/confirm-dialog';
 import { EmptyState } from '@/components/empty-state';
 import { useApiAction, type ApiAction } from '@/lib/use-api-action';
+import { useConfirmedRowAction } from '@/lib/use-confirmed-row-action';
 
 import { ACCESS_TEXT, pickKey, type AccessKind, type MemberKind, type MemberRow } from './access-data';
 import { AddPrincipalForm } from './principal-picker';
@@ -46,18 +46,11 @@ function removeMember(action: ApiAction, owner: AccessOwner, kind: MemberKind, m
 export function MembersSection({ owner, members, editable }: { owner: AccessOwner; members: MemberRow[]; editable: boolean }) {
   const router = useRouter();
   const adding = useApiAction();
-  const removing = useApiAction();
-  const [toRemove, setToRemove] = useState<MemberRow | null>(null);
+  const removing = useConfirmedRowAction((action, member: MemberRow) => removeMember(action, owner, member.kind, member.id));
+  const toRemove = removing.row;
   const text = ACCESS_TEXT[owner.kind];
   const present = useMemo(() => new Set(members.map(pickKey)), [members]);
   const mixed = text.memberKinds.length > 1;
-
-  async function confirmRemove() {
-    if (!toRemove) return;
-    if ((await removeMember(removing, owner, toRemove.kind, toRemove.id)) === undefined) return;
-    setToRemove(null);
-    router.refresh();
-  }
 
   return (
     <>
@@ -70,9 +63,7 @@ export function MembersSection({ owner, members, editable }: { owner: AccessOwne
               <TableRow>
                 <TableCell>Name</TableCell>
                 <TableCell>{mixed ? 'Kind / email' : 'Email'}</TableCell>
-                {editable && (
-<TableCell align="right">Actions</TableCell>
-                )}
+                {editable && <TableCell align="right">Actions</TableCell>}
               </TableRow>
             </TableHead>
             <TableBody>
@@ -97,10 +88,7 @@ export function MembersSection({ owner, members, editable }: { owner: AccessOwne
                         color="error"
                         variant="outlined"
                         aria-label={`Remove ${m.name} from ${owner.name}`}
-                        onClick={() => {
-                          removing.clearError();
-                          setToRemove(m);
-                        }}
+                        onClick={() => removing.ask(m)}
                       >
                         Remove
                       </Button>
@@ -113,37 +101,27 @@ export function MembersSection({ owner, members, editable }: { owner: AccessOwne
         </TableContainer>
       )}
       {editable && (
-        <>
-          <AddPrincipalForm
-            kinds={text.memberKinds}
-            exclude={present}
-            label={mixed ? 'Add a user or group' : 'Add a user'}
-            submitLabel="Add member"
-            pending={adding.pending}
-            onAdd={async (option) => {
-              if (option.kind === 'instrument') return false;
-              const done = await addMember(adding, owner, option.kind, option.id);
-              if (done === undefined) return false;
-              router.refresh();
-              return true;
-            }}
-          />
-          {adding.error && (
-            <Alert severity="error" role="alert" sx={{ mt: 1 }}>
-              {adding.error.message}
-            </Alert>
-          )}
-        </>
+        <AddPrincipalForm
+          kinds={text.memberKinds}
+          exclude={present}
+          label={mixed ? 'Add a user or group' : 'Add a user'}
+          submitLabel="Add member"
+          pending={adding.pending}
+          error={adding.error?.message}
+          onAdd={async (option) => {
+            if (option.kind === 'instrument') return false;
+            const done = await addMember(adding, owner, option.kind, option.id);
+            if (done === undefined) return false;
+            router.refresh();
+            return true;
+          }}
+        />
       )}
       <ConfirmDialog
-        open={toRemove !== null}
+        {...removing.dialogProps}
         title={`Remove ${toRemove?.name ?? ''} from ${owner.name}?`}
         confirmLabel="Remove"
         destructive
-        pending={removing.pending}
-        error={removing.error?.message}
-        onConfirm={() => void confirmRemove()}
-        onClose={() => setToRemove(null)}
       >
         {toRemove?.kind === 'group'
           ? `The users of ${toRemove.name} lose what this ${text.singular} grants them, unless they have it another way.`

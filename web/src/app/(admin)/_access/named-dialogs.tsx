@@ -2,10 +2,9 @@
 
 import { useState } from 'react';
 import { useRouter } from 'next/navigation';
-import Button from '@mui/material/Button';
 import TextField from '@mui/material/TextField';
 
-import { FormDialog } from '@/components/form-dialog';
+import { FormDialogButton } from '@/components/form-dialog';
 import { messageForLabel } from '@/components/form-field-errors';
 import { useApiAction } from '@/lib/use-api-action';
 
@@ -55,43 +54,33 @@ function NamedFields({ values, set, fieldError }: { values: NamedValues; set: (p
 export function NewNamedButton({ kind }: { kind: AccessKind }) {
   const router = useRouter();
   const action = useApiAction();
-  const [open, setOpen] = useState(false);
   const [values, setValues] = useState<NamedValues>({ name: '', description: '' });
   const text = ACCESS_TEXT[kind];
 
-  async function submit() {
+  async function submit(): Promise<boolean> {
     const body = { name: values.name.trim(), description: values.description.trim() };
     const created = kind === 'group' ? await action.run('createGroup', { body }) : await action.run('createProject', { body });
-    if (!created) return;
-    setOpen(false);
+    if (!created) return false;
     router.push(`${text.path}/${created.id}`);
+    return true;
   }
 
   return (
-    <>
-      <Button
-        variant="contained"
-        onClick={() => {
-          action.clearError();
-          setValues({ name: '', description: '' });
-          setOpen(true);
-        }}
-      >
-        New {text.singular}
-      </Button>
-      <FormDialog
-        open={open}
-        title={`New ${text.singular}`}
-        submitLabel={`Create ${text.singular}`}
-        pending={action.pending}
-        error={action.error}
-        inlineFields={INLINE_FIELDS}
-        onSubmit={() => void submit()}
-        onClose={() => setOpen(false)}
-      >
-        <NamedFields values={values} set={(patch) => setValues((v) => ({ ...v, ...patch }))} fieldError={action.fieldError} />
-      </FormDialog>
-    </>
+    <FormDialogButton
+      buttonLabel={`New ${text.singular}`}
+      onOpen={() => {
+        action.clearError();
+        setValues({ name: '', description: '' });
+      }}
+      title={`New ${text.singular}`}
+      submitLabel={`Create ${text.singular}`}
+      pending={action.pending}
+      error={action.error}
+      inlineFields={INLINE_FIELDS}
+      onSubmit={submit}
+    >
+      <NamedFields values={values} set={(patch) => setValues((v) => ({ ...v, ...patch }))} fieldError={action.fieldError} />
+    </FormDialogButton>
   );
 }
 
@@ -99,49 +88,37 @@ export function NewNamedButton({ kind }: { kind: AccessKind }) {
 export function EditNamedButton({ kind, entity }: { kind: AccessKind; entity: { id: string; name: string; description: string } }) {
   const router = useRouter();
   const action = useApiAction();
-  const [open, setOpen] = useState(false);
   const [values, setValues] = useState<NamedValues>({ name: entity.name, description: entity.description });
   const text = ACCESS_TEXT[kind];
 
-  async function submit() {
+  async function submit(): Promise<boolean> {
     const name = values.name.trim();
     const description = values.description.trim();
     const body = { ...(name !== entity.name ? { name } : {}), ...(description !== entity.description ? { description } : {}) };
-    if (Object.keys(body).length === 0) {
-      setOpen(false);
-      return;
-    }
+    if (Object.keys(body).length === 0) return true;
     const path = { id: entity.id };
     const updated = kind === 'group' ? await action.run('updateGroup', { path, body }) : await action.run('updateProject', { path, body });
-    if (!updated) return;
-    setOpen(false);
+    if (!updated) return false;
     router.refresh();
+    return true;
   }
 
   return (
-    <>
-      <Button
-        variant="outlined"
-        onClick={() => {
-          action.clearError();
-          setValues({ name: entity.name, description: entity.description });
-          setOpen(true);
-        }}
-      >
-        Rename
-      </Button>
-      <FormDialog
-        open={open}
-        title={`Rename ${text.singular} ${entity.name}`}
-        submitLabel="Save"
-        pending={action.pending}
-        error={action.error}
-        inlineFields={INLINE_FIELDS}
-        onSubmit={() => void submit()}
-        onClose={() => setOpen(false)}
-      >
-        <NamedFields values={values} set={(patch) => setValues((v) => ({ ...v, ...patch }))} fieldError={action.fieldError} />
-      </FormDialog>
-    </>
+    <FormDialogButton
+      buttonLabel="Rename"
+      buttonProps={{ variant: 'outlined' }}
+      onOpen={() => {
+        action.clearError();
+        setValues({ name: entity.name, description: entity.description });
+      }}
+      title={`Rename ${text.singular} ${entity.name}`}
+      submitLabel="Save"
+      pending={action.pending}
+      error={action.error}
+      inlineFields={INLINE_FIELDS}
+      onSubmit={submit}
+    >
+      <NamedFields values={values} set={(patch) => setValues((v) => ({ ...v, ...patch }))} fieldError={action.fieldError} />
+    </FormDialogButton>
   );
 }

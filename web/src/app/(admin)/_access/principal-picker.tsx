@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useState } from 'react';
+import Alert from '@mui/material/Alert';
 import Autocomplete from '@mui/material/Autocomplete';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -54,6 +55,7 @@ export function AddPrincipalForm({
   label,
   submitLabel,
   pending,
+  error,
   onAdd,
 }: {
   kinds: readonly PickKind[];
@@ -62,6 +64,8 @@ export function AddPrincipalForm({
   label: string;
   submitLabel: string;
   pending: boolean;
+  /** The last addition's error, shown under the form. */
+  error?: string;
   /** Adds the pick; true when it worked (the field then clears). */
   onAdd: (option: PickOption) => Promise<boolean>;
 }) {
@@ -104,53 +108,60 @@ export function AddPrincipalForm({
   const available = options.filter((o) => !exclude.has(pickKey(o)));
 
   return (
-    <Box
-      component="form"
-      aria-label={label}
-      onSubmit={(event) => {
-        event.preventDefault();
-        void add();
-      }}
-      sx={{ display: 'flex', gap: 1, alignItems: 'flex-start', flexWrap: 'wrap', mt: 2 }}
-    >
-      <Autocomplete
-        sx={{ flexGrow: 1, minWidth: 260, maxWidth: 480 }}
-        size="small"
-        open={open}
-        onOpen={() => setOpen(true)}
-        onClose={() => setOpen(false)}
-        options={available}
-        value={value}
-        onChange={(_event, next) => setValue(next)}
-        inputValue={input}
-        onInputChange={(_event, next) => setInput(next)}
-        filterOptions={(x) => x}
-        groupBy={kinds.length > 1 ? (o) => PICK_KIND_LABELS[o.kind] : undefined}
-        getOptionLabel={(o) => o.label}
-        getOptionKey={pickKey}
-        isOptionEqualToValue={(a, b) => pickKey(a) === pickKey(b)}
-        loading={loading}
-        loadingText="Searching…"
-        noOptionsText={failure ?? (input ? 'Nothing matches (or it is already here).' : 'Nothing left to add.')}
-        renderOption={(props, option) => {
-          // MUI passes `key` (from getOptionKey) inside props; React wants it set directly, not spread.
-          const { key, ...rest } = props;
-          return (
-            <Box component="li" key={key} {...rest} sx={{ display: 'block !important' }}>
-              <Typography variant="body2">{option.label}</Typography>
-              {option.detail && (
-                <Typography variant="caption" color="text.secondary">
-                  {option.detail}
-                </Typography>
-              )}
-            </Box>
-          );
+    <>
+      <Box
+        component="form"
+        aria-label={label}
+        onSubmit={(event) => {
+          event.preventDefault();
+          void add();
         }}
-        renderInput={(params) => <TextField {...params} label={label} placeholder="Type to search" />}
-      />
-      <Button type="submit" variant="outlined" disabled={!value} loading={pending}>
-        {submitLabel}
-      </Button>
-    </Box>
+        sx={{ display: 'flex', gap: 1, alignItems: 'flex-start', flexWrap: 'wrap', mt: 2 }}
+      >
+        <Autocomplete
+          sx={{ flexGrow: 1, minWidth: 260, maxWidth: 480 }}
+          size="small"
+          open={open}
+          onOpen={() => setOpen(true)}
+          onClose={() => setOpen(false)}
+          options={available}
+          value={value}
+          onChange={(_event, next) => setValue(next)}
+          inputValue={input}
+          onInputChange={(_event, next) => setInput(next)}
+          filterOptions={(x) => x}
+          groupBy={kinds.length > 1 ? (o) => PICK_KIND_LABELS[o.kind] : undefined}
+          getOptionLabel={(o) => o.label}
+          getOptionKey={pickKey}
+          isOptionEqualToValue={(a, b) => pickKey(a) === pickKey(b)}
+          loading={loading}
+          loadingText="Searching…"
+          noOptionsText={failure ?? (input ? 'Nothing matches (or it is already here).' : 'Nothing left to add.')}
+          renderOption={(props, option) => {
+            // MUI passes `key` (from getOptionKey) inside props; React wants it set directly, not spread.
+            const { key, ...rest } = props;
+            return (
+              <Box component="li" key={key} {...rest} sx={{ display: 'block !important' }}>
+                <Typography variant="body2">{option.label}</Typography>
+                {option.detail && (
+                  <Typography variant="caption" color="text.secondary">
+                    {option.detail}
+                  </Typography>
+                )}
+              </Box>
+            );
+          }}
+          renderInput={(params) => <TextField {...params} label={label} placeholder="Type to search" />}
+        />
+        <Button type="submit" variant="outlined" disabled={!value} loading={pending}>
+          {submitLabel}
+        </Button>
+      </Box>
+      {error && (
+        <Alert severity="error" role="alert" sx={{ mt: 1 }}>
+          {error}
+        </Alert>
+      )}
+    </>
   );
 }

@@ -14,8 +14,8 @@ export interface AuditEntityType {
 export const AUDIT_ENTITY_TYPES: readonly AuditEntityType[] = [
   { type: 'instrument', label: 'Instrument', actions: ['instrument.created', 'instrument.updated', 'instrument.deleted', 'instrument.restored', 'instrument.granted', 'instrument.grant_revoked'], href: (id) => `/instruments/${id}` },
   { type: 'harvest_run', label: 'Harvest run', actions: ['harvest.started', 'harvest.cancel_requested'], href: (id) => `/runs/${id}` },
-  { type: 'schedule', label: 'Schedule', actions: ['schedule.created', 'schedule.updated', 'schedule.deleted', 'schedule.restored', 'schedule.triggered', 'schedule.backfilled'] },
-  { type: 'hook', label: 'Hook', actions: ['hook.created', 'hook.updated', 'hook.deleted', 'hook.restored'] },
+  { type: 'schedule', label: 'Schedule', actions: ['schedule.created', 'schedule.updated', 'schedule.deleted', 'schedule.restored', 'schedule.triggered', 'schedule.backfilled'], href: (id) => `/schedules/${id}` },
+  { type: 'hook', label: 'Hook', actions: ['hook.created', 'hook.updated', 'hook.deleted', 'hook.restored'], href: (id) => `/hooks/${id}` },
   { type: 'storage_location', label: 'Storage location', actions: ['storage_location.created', 'storage_location.updated', 'storage_location.deleted', 'storage_location.restored'], href: (id) => `/storage/${id}` },
   { type: 'service_account', label: 'Service account', actions: ['service_account.created', 'service_account.updated', 'service_account.deleted', 'service_account.restored'], href: (id) => `/service-accounts/${id}` },
   { type: 'user', label: 'User', actions: ['user.created', 'user.updated', 'user.deleted', 'user.restored', 'user.self_updated'] },

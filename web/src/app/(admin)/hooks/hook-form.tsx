@@ -4,7 +4,6 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useRouter } from 'next/navigation';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import Divider from '@mui/material/Divider';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import MenuItem from '@mui/material/MenuItem';
@@ -14,6 +13,7 @@ import Switch from '@mui/material/Switch';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
+import { FormButtons } from '@/components/form-parts';
 import { SecretField } from '@/components/secret-field';
 import type { HookDto, HookKindDto } from '@/lib/api-types';
 import { configFromDraft, draftFromConfig, formFromSchema, inputId, locateApiError, type DraftObject, type FieldError } from '@/lib/schema-form';
@@ -362,14 +362,12 @@ export function HookForm({ kinds, instruments, hook, disabled }: { kinds: readon
           )}
 
           {!disabled && (
-            <Box sx={{ display: 'flex', gap: 1 }}>
-              <Button type="submit" variant="contained" loading={action.pending}>
-                {editing ? 'Save changes' : 'Create hook'}
-              </Button>
-              <Button onClick={() => router.push('/hooks')} disabled={action.pending}>
-                {editing ? 'Back to hooks' : 'Cancel'}
-              </Button>
-            </Box>
+            <FormButtons
+              submitLabel={editing ? 'Save changes' : 'Create hook'}
+              pending={action.pending}
+              onCancel={() => router.push('/hooks')}
+              cancelLabel={editing ? 'Back to hooks' : 'Cancel'}
+            />
           )}
         </Stack>
       </Box>

@@ -1,8 +1,6 @@
 import type { Metadata } from 'next';
-import type { ReactNode } from 'react';
 import Link from 'next/link';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import MuiLink from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
@@ -12,30 +10,22 @@ import TableCell from '@mui/material/TableCell';
 import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
-import TextField from '@mui/material/TextField';
 
 import { EmptyState } from '@/components/empty-state';
-import { FilterActions, InstrumentSelect } from '@/components/filter-fields';
+import { DeletedCellContent, ListFilterForm, ListToolbar, NewResourceLink } from '@/components/list-controls';
+import { FilterActions, InstrumentSelect, NativeSelect } from '@/components/filter-fields';
 import { ListViewSwitch } from '@/components/list-view-switch';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { RestoreButton } from '@/components/resource-actions';
 import { load } from '@/lib/api';
-import { formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
+import { offsetParam, oneOf, param } from '@/lib/format';
 
 import { HOOK_KINDS, HOOK_PHASES, KIND_LABELS, PHASE_LABELS, scopeLabel } from './hook-data';
 
 export const metadata: Metadata = { title: 'Hooks' };
 
 const LIMIT = 50;
-
-function NativeSelect({ name, label, value, children }: { name: string; label: string; value: string; children: ReactNode }) {
-  return (
-    <TextField select name={name} label={label} size="small" defaultValue={value} slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}>
-      {children}
-    </TextField>
-  );
-}
 
 /** Admin only: the API answers users 403, which shows as "not found". Listed in the order they run. */
 export default async function HooksPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -58,20 +48,11 @@ export default async function HooksPage({ searchParams }: { searchParams: Promis
         title="Hooks"
         subtitle="Steps that run in every harvest: filters before the copy; metadata, access, webhooks and commands after verification."
         actions={
-          <Button component={Link} href="/hooks/new" variant="contained">
-            New hook
-          </Button>
+          <NewResourceLink href="/hooks/new">New hook</NewResourceLink>
         }
       />
-      <Box sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 2, mb: 2 }}>
-        <Box
-          component="form"
-          action="/hooks"
-          role="search"
-          aria-label="Filter hooks"
-          sx={{ display: 'grid', gap: 1.5, flexGrow: 1, gridTemplateColumns: { xs: '1fr', md: '1fr 1fr 2fr auto' }, alignItems: 'center' }}
-        >
-          {deleted && <input type="hidden" name="deleted" value="1" />}
+      <ListToolbar>
+        <ListFilterForm action="/hooks" label="Filter hooks" deleted={deleted} columns="1fr 1fr 2fr auto">
           <NativeSelect name="phase" label="Phase" value={phase ?? ''}>
             <option value="">Both phases</option>
             {HOOK_PHASES.map((p) => (
@@ -90,9 +71,9 @@ export default async function HooksPage({ searchParams }: { searchParams: Promis
           </NativeSelect>
           <InstrumentSelect instruments={instruments.items} value={instrumentId} />
           <FilterActions submitLabel="Filter" clearHref={deleted ? '/hooks?deleted=1' : '/hooks'} filtered={filtered} />
-        </Box>
+        </ListFilterForm>
         <ListViewSwitch basePath="/hooks" deleted={deleted} label="Which hooks" />
-      </Box>
+      </ListToolbar>
       {instrumentId && !deleted && (
         <Box sx={{ mb: 2, color: 'text.secondary', typography: 'body2' }}>
           The hooks that run for {names.get(instrumentId) ?? 'this instrument'} (its own and the global ones), in the order they run.
@@ -144,10 +125,10 @@ export default async function HooksPage({ searchParams }: { searchParams: Promis
                   </TableCell>
                   <TableCell sx={{ whiteSpace: 'nowrap' }}>
                     {deleted ? (
-                      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
-                        <span>{formatDateTime(hook.deletedAt)}</span>
-                        <RestoreButton operation="restoreHook" id={hook.id} size="small" accessibleName={`Restore ${hook.name}`} />
-                      </Box>
+                      <DeletedCellContent
+                        deletedAt={hook.deletedAt}
+                        restore={<RestoreButton operation="restoreHook" id={hook.id} size="small" accessibleName={`Restore ${hook.name}`} />}
+                      />
                     ) : (
                       <Chip size="small" variant="outlined" label={hook.enabled ? 'Enabled' : 'Disabled'} color={hook.enabled ? 'success' : 'default'} />
                     )}

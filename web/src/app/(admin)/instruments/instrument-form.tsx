@@ -6,16 +6,12 @@ import { useRouter } from 'next/navigation';
 import type { SourceType } from '@sheaf/contracts';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import Checkbox from '@mui/material/Checkbox';
 import FormControl from '@mui/material/FormControl';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import FormHelperText from '@mui/material/FormHelperText';
-import FormLabel from '@mui/material/FormLabel';
 import MuiLink from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
-import Radio from '@mui/material/Radio';
-import RadioGroup from '@mui/material/RadioGroup';
 import Stack from '@mui/material/Stack';
 import Switch from '@mui/material/Switch';
 import TextField from '@mui/material/TextField';
@@ -23,6 +19,7 @@ import Typography from '@mui/material/Typography';
 
 import { ApiErrorAlert } from '@/components/api-error-alert';
 import { useFieldErrors } from '@/components/form-field-errors';
+import { ConfigFieldInputs, FormButtons, TypeRadioGroup } from '@/components/form-parts';
 import type { DestinationInputDto, InstrumentDto, ServiceAccountDto, StorageLocationDto } from '@/lib/api-types';
 import { useApiAction } from '@/lib/use-api-action';
 
@@ -185,45 +182,27 @@ export function InstrumentForm({
             Source
           </Typography>
           <Stack spacing={2.5}>
-            <FormControl error={Boolean(action.fieldError('sourceType'))}>
-              <FormLabel id="source-type-label">Source type</FormLabel>
-              <RadioGroup
-                aria-labelledby="source-type-label"
-                value={sourceType}
-                onChange={(event) => {
-                  setSourceType(event.target.value as SourceType);
-                  action.clearError();
-                }}
-              >
-                {SOURCE_TYPE_ORDER.map((t) => (
-                  <FormControlLabel
-                    key={t}
-                    value={t}
-                    control={<Radio slotProps={{ input: { 'aria-describedby': `source-type-hint-${t}` } }} />}
-                    label={
-                      <>
-                        {SOURCE_TYPE_LABELS[t]}
-                        <Typography id={`source-type-hint-${t}`} component="span" variant="body2" color="text.secondary" aria-hidden>
-                          {' '}
-                          — {SOURCE_TYPE_HINTS[t]}
-                        </Typography>
-                      </>
-                    }
-                  />
-                ))}
-              </RadioGroup>
-            </FormControl>
-            {fields.map((field) => (
-              <TextField
-                key={`${sourceType}-${field.key}`}
-                label={field.label}
-                value={values[field.key] ?? ''}
-                onChange={(event) => setValues((v) => ({ ...v, [field.key]: event.target.value }))}
-                helperText={field.helper}
-                slotProps={{ htmlInput: { spellCheck: false, ...(field.numeric ? { inputMode: 'numeric' } : {}) } }}
-                {...fieldProps(`sourceConfig.${field.key}`, field.label)}
-              />
-            ))}
+            <TypeRadioGroup
+              id="source-type"
+              label="Source type"
+              types={SOURCE_TYPE_ORDER}
+              labels={SOURCE_TYPE_LABELS}
+              hints={SOURCE_TYPE_HINTS}
+              value={sourceType}
+              error={Boolean(action.fieldError('sourceType'))}
+              onChange={(next) => {
+                setSourceType(next);
+                action.clearError();
+              }}
+            />
+            <ConfigFieldInputs
+              type={sourceType}
+              fields={fields}
+              values={values}
+              onChange={(key, value) => setValues((v) => ({ ...v, [key]: value }))}
+              apiPrefix="sourceConfig"
+              fieldProps={fieldProps}
+            />
             {sourceType === 'smb' && (
               <Box>
                 <TextField
@@ -323,14 +302,11 @@ export function InstrumentForm({
           )}
         </Paper>
 
-        <Box sx={{ display: 'flex', gap: 1 }}>
-          <Button type="submit" variant="contained" loading={action.pending}>
-            {editing ? 'Save changes' : 'Create instrument'}
-          </Button>
-          <Button onClick={() => router.push(instrument ? `/instruments/${instrument.id}` : '/instruments')} disabled={action.pending}>
-            Cancel
-          </Button>
-        </Box>
+        <FormButtons
+          submitLabel={editing ? 'Save changes' : 'Create instrument'}
+          pending={action.pending}
+          onCancel={() => router.push(instrument ? `/instruments/${instrument.id}` : '/instruments')}
+        />
       </Stack>
     </Box>
   );

@@ -1,7 +1,5 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import MuiLink from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
@@ -10,9 +8,9 @@ import TableCell from '@mui/material/TableCell';
 import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
-import TextField from '@mui/material/TextField';
 
 import { EmptyState } from '@/components/empty-state';
+import { DeletedCellContent, ListToolbar, NameSearchForm, NewResourceLink } from '@/components/list-controls';
 import { ListViewSwitch } from '@/components/list-view-switch';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
@@ -44,22 +42,14 @@ export default async function InstrumentsPage({ searchParams }: { searchParams: 
         subtitle="Sources Sheaf harvests from."
         actions={
           admin && (
-            <Button component={Link} href="/instruments/new" variant="contained">
-              New instrument
-            </Button>
+            <NewResourceLink href="/instruments/new">New instrument</NewResourceLink>
           )
         }
       />
-      <Box sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 2, mb: 2 }}>
-        <Box component="form" action="/instruments" role="search" sx={{ display: 'flex', gap: 1, flexGrow: 1, maxWidth: 480 }}>
-          {deleted && <input type="hidden" name="deleted" value="1" />}
-          <TextField name="q" label="Search by name" size="small" defaultValue={q} />
-          <Button type="submit" variant="outlined">
-            Search
-          </Button>
-        </Box>
+      <ListToolbar>
+        <NameSearchForm action="/instruments" label="Search by name" q={q} deleted={deleted} />
         {admin && <ListViewSwitch basePath="/instruments" deleted={deleted} label="Which instruments" />}
-      </Box>
+      </ListToolbar>
       {page.items.length === 0 ? (
         <EmptyState message={q ? 'No instrument matches this search.' : deleted ? 'No deleted instruments.' : admin ? 'No instruments yet. Create one to start harvesting.' : 'No instruments yet.'} />
       ) : (
@@ -88,10 +78,10 @@ export default async function InstrumentsPage({ searchParams }: { searchParams: 
                   <TableCell>{instrument.destinations.map((d) => d.storageLocationName).join(', ') || '—'}</TableCell>
                   <TableCell sx={{ whiteSpace: 'nowrap' }}>
                     {deleted ? (
-                      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
-                        <span>{formatDateTime(instrument.deletedAt)}</span>
-                        <RestoreButton operation="restoreInstrument" id={instrument.id} size="small" accessibleName={`Restore ${instrument.name}`} />
-                      </Box>
+                      <DeletedCellContent
+                        deletedAt={instrument.deletedAt}
+                        restore={<RestoreButton operation="restoreInstrument" id={instrument.id} size="small" accessibleName={`Restore ${instrument.name}`} />}
+                      />
                     ) : instrument.lastRun ? (
                       <>
                         <StatusChip status={instrument.lastRun.status} /> {formatDateTime(instrument.lastRun.createdAt)}

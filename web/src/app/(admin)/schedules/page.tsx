@@ -1,7 +1,5 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import MuiLink from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
@@ -12,11 +10,11 @@ import TableCell from '@mui/material/TableCell';
 import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
-import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
 import { EmptyState } from '@/components/empty-state';
-import { FilterActions, InstrumentSelect } from '@/components/filter-fields';
+import { ListFilterForm, ListToolbar, NewResourceLink } from '@/components/list-controls';
+import { FilterActions, InstrumentSelect, NativeSelect } from '@/components/filter-fields';
 import { ListViewSwitch } from '@/components/list-view-switch';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
@@ -59,43 +57,27 @@ export default async function SchedulesPage({ searchParams }: { searchParams: Pr
         subtitle="When instruments are harvested: cron times in a time zone, kept in sync with Temporal Schedules."
         actions={
           admin && (
-            <Button component={Link} href={instrumentId ? `/schedules/new?instrumentId=${instrumentId}` : '/schedules/new'} variant="contained">
-              New schedule
-            </Button>
+            <NewResourceLink href={instrumentId ? `/schedules/new?instrumentId=${instrumentId}` : '/schedules/new'}>New schedule</NewResourceLink>
           )
         }
       />
-      <Box sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 2, mb: 2 }}>
-        <Box
-          component="form"
-          action="/schedules"
-          role="search"
-          aria-label="Filter schedules"
-          sx={{ display: 'grid', gap: 1.5, flexGrow: 1, gridTemplateColumns: { xs: '1fr', md: deleted ? '2fr auto' : '2fr 1fr auto' }, alignItems: 'center' }}
-        >
-          {deleted && <input type="hidden" name="deleted" value="1" />}
+      <ListToolbar>
+        <ListFilterForm action="/schedules" label="Filter schedules" deleted={deleted} columns={deleted ? '2fr auto' : '2fr 1fr auto'}>
           <InstrumentSelect instruments={instruments.items} value={instrumentId} />
           {!deleted && (
-            <TextField
-              select
-              name="state"
-              label="State"
-              size="small"
-              defaultValue={state ?? ''}
-              slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}
-            >
+            <NativeSelect name="state" label="State" value={state ?? ''}>
               <option value="">Any state</option>
               {(Object.keys(STATE_FILTERS) as StateFilter[]).map((key) => (
                 <option key={key} value={key}>
                   {STATE_FILTERS[key].label}
                 </option>
               ))}
-            </TextField>
+            </NativeSelect>
           )}
           <FilterActions submitLabel="Filter" clearHref={deleted ? '/schedules?deleted=1' : '/schedules'} filtered={filtered} />
-        </Box>
+        </ListFilterForm>
         {admin && <ListViewSwitch basePath="/schedules" deleted={deleted} label="Which schedules" />}
-      </Box>
+      </ListToolbar>
 
       {page.items.length === 0 ? (
         <EmptyState

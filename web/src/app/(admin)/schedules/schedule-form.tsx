@@ -5,7 +5,6 @@ import { useRouter } from 'next/navigation';
 import Alert from '@mui/material/Alert';
 import Autocomplete from '@mui/material/Autocomplete';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import Paper from '@mui/material/Paper';
@@ -15,6 +14,7 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
 import { ApiErrorAlert } from '@/components/api-error-alert';
+import { FormButtons } from '@/components/form-parts';
 import type { ScheduleDto } from '@/lib/api-types';
 import { cronCaveat, describeCron, formatInTimeZone, isTimeZone, nextRunTimes, parseCron, timeZoneNames } from '@/lib/cron';
 import { useApiAction } from '@/lib/use-api-action';
@@ -262,14 +262,11 @@ export function ScheduleForm({ schedule, instruments, instrumentId }: { schedule
             <Alert severity="info">There are no instruments yet: create one first, then schedule its harvests.</Alert>
           )}
 
-          <Box sx={{ display: 'flex', gap: 1 }}>
-            <Button type="submit" variant="contained" loading={action.pending}>
-              {editing ? 'Save changes' : 'Create schedule'}
-            </Button>
-            <Button onClick={() => router.push(schedule ? `/schedules/${schedule.id}` : '/schedules')} disabled={action.pending}>
-              Cancel
-            </Button>
-          </Box>
+          <FormButtons
+            submitLabel={editing ? 'Save changes' : 'Create schedule'}
+            pending={action.pending}
+            onCancel={() => router.push(schedule ? `/schedules/${schedule.id}` : '/schedules')}
+          />
         </Stack>
       </Box>
     </Paper>

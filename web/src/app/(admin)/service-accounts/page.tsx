@@ -1,7 +1,5 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import MuiLink from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
@@ -10,9 +8,9 @@ import TableCell from '@mui/material/TableCell';
 import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
-import TextField from '@mui/material/TextField';
 
 import { EmptyState } from '@/components/empty-state';
+import { DeletedCellContent, ListToolbar, NameSearchForm, NewResourceLink } from '@/components/list-controls';
 import { ListViewSwitch } from '@/components/list-view-switch';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
@@ -40,21 +38,13 @@ export default async function ServiceAccountsPage({ searchParams }: { searchPara
         title="Service accounts"
         subtitle="Credentials for instruments’ SMB shares."
         actions={
-          <Button component={Link} href="/service-accounts/new" variant="contained">
-            New service account
-          </Button>
+          <NewResourceLink href="/service-accounts/new">New service account</NewResourceLink>
         }
       />
-      <Box sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 2, mb: 2 }}>
-        <Box component="form" action="/service-accounts" role="search" sx={{ display: 'flex', gap: 1, flexGrow: 1, maxWidth: 480 }}>
-          {deleted && <input type="hidden" name="deleted" value="1" />}
-          <TextField name="q" label="Search by name or username" size="small" defaultValue={q} />
-          <Button type="submit" variant="outlined">
-            Search
-          </Button>
-        </Box>
+      <ListToolbar>
+        <NameSearchForm action="/service-accounts" label="Search by name or username" q={q} deleted={deleted} />
         <ListViewSwitch basePath="/service-accounts" deleted={deleted} label="Which service accounts" />
-      </Box>
+      </ListToolbar>
       {page.items.length === 0 ? (
         <EmptyState
           message={q ? 'No service account matches this search.' : deleted ? 'No deleted service accounts.' : 'No service accounts yet. SMB sources need one.'}
@@ -86,10 +76,10 @@ export default async function ServiceAccountsPage({ searchParams }: { searchPara
                   </TableCell>
                   <TableCell sx={{ whiteSpace: 'nowrap' }}>
                     {deleted ? (
-                      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
-                        <span>{formatDateTime(account.deletedAt)}</span>
-                        <RestoreButton operation="restoreServiceAccount" id={account.id} size="small" accessibleName={`Restore ${account.name}`} />
-                      </Box>
+                      <DeletedCellContent
+                        deletedAt={account.deletedAt}
+                        restore={<RestoreButton operation="restoreServiceAccount" id={account.id} size="small" accessibleName={`Restore ${account.name}`} />}
+                      />
                     ) : (
                       formatDateTime(account.updatedAt)
                     )}

@@ -2,15 +2,14 @@
 
 import { useRef, useState, type FormEvent } from 'react';
 import { useRouter } from 'next/navigation';
-import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import Paper from '@mui/material/Paper';
 import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 
 import { ApiErrorAlert } from '@/components/api-error-alert';
 import { useFieldErrors } from '@/components/form-field-errors';
+import { FormButtons, SavedAlert } from '@/components/form-parts';
 import { SecretField } from '@/components/secret-field';
 import type { ServiceAccountDto } from '@/lib/api-types';
 import { useApiAction } from '@/lib/use-api-action';
@@ -46,17 +45,12 @@ export function ServiceAccountForm({ account }: { account?: ServiceAccountDto })
     }
   }
 
-
   return (
     <Paper variant="outlined" sx={{ p: { xs: 2, sm: 3 }, maxWidth: 720 }}>
       <Box component="form" ref={form} noValidate onSubmit={(event) => void submit(event)} aria-label={account ? 'Edit service account' : 'New service account'}>
         <Stack spacing={2.5}>
           <ApiErrorAlert error={action.error} inlineFields={INLINE_FIELDS} />
-          {saved && (
-            <Alert severity="success" role="status" onClose={() => setSaved(false)}>
-              Changes saved.
-            </Alert>
-          )}
+          {saved && <SavedAlert onClose={() => setSaved(false)} />}
           <TextField
             label="Name"
             value={name}
@@ -83,16 +77,7 @@ export function ServiceAccountForm({ account }: { account?: ServiceAccountDto })
             {...fieldProps('username', 'Username')}
           />
           <SecretField label="Password" value={password} onChange={setPassword} stored={account?.hasPassword} {...fieldProps('password', 'Password')} />
-          <Box sx={{ display: 'flex', gap: 1 }}>
-            <Button type="submit" variant="contained" loading={action.pending}>
-              {account ? 'Save changes' : 'Create service account'}
-            </Button>
-            {!account && (
-              <Button onClick={() => router.push('/service-accounts')} disabled={action.pending}>
-                Cancel
-              </Button>
-            )}
-          </Box>
+          <FormButtons submitLabel={account ? 'Save changes' : 'Create service account'} pending={action.pending} onCancel={account ? undefined : () => router.push('/service-accounts')} />
         </Stack>
       </Box>
     </Paper>

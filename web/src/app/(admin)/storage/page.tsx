@@ -1,7 +1,5 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import MuiLink from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
@@ -10,15 +8,15 @@ import TableCell from '@mui/material/TableCell';
 import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
-import TextField from '@mui/material/TextField';
 
 import { EmptyState } from '@/components/empty-state';
+import { DeletedCellContent, ListToolbar, NameSearchForm, NewResourceLink } from '@/components/list-controls';
 import { ListViewSwitch } from '@/components/list-view-switch';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { RestoreButton } from '@/components/resource-actions';
 import { load } from '@/lib/api';
-import { formatDateTime, offsetParam, param } from '@/lib/format';
+import { offsetParam, param } from '@/lib/format';
 
 import { describeStorage, STORAGE_TYPE_LABELS } from './storage-types';
 import { StorageTestCell, TestAllButton, TestAllProvider } from './test-all';
@@ -41,22 +39,14 @@ export default async function StorageLocationsPage({ searchParams }: { searchPar
         title="Storage locations"
         subtitle="Where harvested files are delivered."
         actions={
-          <Button component={Link} href="/storage/new" variant="contained">
-            New storage location
-          </Button>
+          <NewResourceLink href="/storage/new">New storage location</NewResourceLink>
         }
       />
-      <Box sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 2, mb: 2 }}>
-        <Box component="form" action="/storage" role="search" sx={{ display: 'flex', gap: 1, flexGrow: 1, maxWidth: 480 }}>
-          {deleted && <input type="hidden" name="deleted" value="1" />}
-          <TextField name="q" label="Search by name" size="small" defaultValue={q} />
-          <Button type="submit" variant="outlined">
-            Search
-          </Button>
-        </Box>
+      <ListToolbar>
+        <NameSearchForm action="/storage" label="Search by name" q={q} deleted={deleted} />
         {!deleted && page.items.length > 1 && <TestAllButton />}
         <ListViewSwitch basePath="/storage" deleted={deleted} label="Which storage locations" />
-      </Box>
+      </ListToolbar>
       {page.items.length === 0 ? (
         <EmptyState
           message={q ? 'No storage location matches this search.' : deleted ? 'No deleted storage locations.' : 'No storage locations yet. Create one to give instruments a destination.'}
@@ -88,10 +78,10 @@ export default async function StorageLocationsPage({ searchParams }: { searchPar
                   </TableCell>
                   <TableCell sx={{ minWidth: 200 }}>
                     {deleted ? (
-                      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
-                        <span>{formatDateTime(location.deletedAt)}</span>
-                        <RestoreButton operation="restoreStorageLocation" id={location.id} size="small" accessibleName={`Restore ${location.name}`} />
-                      </Box>
+                      <DeletedCellContent
+                        deletedAt={location.deletedAt}
+                        restore={<RestoreButton operation="restoreStorageLocation" id={location.id} size="small" accessibleName={`Restore ${location.name}`} />}
+                      />
                     ) : (
                       <StorageTestCell id={location.id} name={location.name} />
                     )}

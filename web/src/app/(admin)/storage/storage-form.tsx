@@ -3,21 +3,15 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { useRouter } from 'next/navigation';
 import { STORAGE_TYPES, STORAGE_TYPES_WITH_SECRET, type StorageType } from '@sheaf/contracts';
-import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
-import FormControl from '@mui/material/FormControl';
-import FormControlLabel from '@mui/material/FormControlLabel';
-import FormLabel from '@mui/material/FormLabel';
 import Paper from '@mui/material/Paper';
-import Radio from '@mui/material/Radio';
-import RadioGroup from '@mui/material/RadioGroup';
 import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
 import { ApiErrorAlert } from '@/components/api-error-alert';
 import { useFieldErrors } from '@/components/form-field-errors';
+import { ConfigFieldInputs, FormButtons, SavedAlert, TypeRadioGroup } from '@/components/form-parts';
 import { SecretField } from '@/components/secret-field';
 import type { StorageLocationDto } from '@/lib/api-types';
 import { useApiAction } from '@/lib/use-api-action';
@@ -60,17 +54,12 @@ export function StorageLocationForm({ location }: { location?: StorageLocationDt
     }
   }
 
-
   return (
     <Paper variant="outlined" sx={{ p: { xs: 2, sm: 3 }, maxWidth: 720 }}>
       <Box component="form" ref={form} noValidate onSubmit={(event) => void submit(event)} aria-label={editing ? 'Edit storage location' : 'New storage location'}>
         <Stack spacing={2.5}>
           <ApiErrorAlert error={action.error} inlineFields={inlineFields} />
-          {saved && (
-            <Alert severity="success" role="status" onClose={() => setSaved(false)}>
-              Changes saved.
-            </Alert>
-          )}
+          {saved && <SavedAlert onClose={() => setSaved(false)} />}
           <TextField
             label="Name"
             value={name}
@@ -92,59 +81,32 @@ export function StorageLocationForm({ location }: { location?: StorageLocationDt
               </Typography>
             </Box>
           ) : (
-            <FormControl error={Boolean(action.fieldError('type'))}>
-              <FormLabel id="storage-type-label">Type</FormLabel>
-              <RadioGroup
-                aria-labelledby="storage-type-label"
-                value={type}
-                onChange={(event) => {
-                  setType(event.target.value as StorageType);
-                  action.clearError();
-                }}
-              >
-                {STORAGE_TYPES.map((t) => (
-                  <FormControlLabel
-                    key={t}
-                    value={t}
-                    control={<Radio slotProps={{ input: { 'aria-describedby': `storage-type-hint-${t}` } }} />}
-                    label={
-                      <>
-                        {STORAGE_TYPE_LABELS[t]}
-                        <Typography id={`storage-type-hint-${t}`} component="span" variant="body2" color="text.secondary" aria-hidden>
-                          {' '}
-                          — {STORAGE_TYPE_HINTS[t]}
-                        </Typography>
-                      </>
-                    }
-                  />
-                ))}
-              </RadioGroup>
-            </FormControl>
-          )}
-          {fields.map((field) => (
-            <TextField
-              key={`${type}-${field.key}`}
-              label={field.label}
-              value={values[field.key] ?? ''}
-              onChange={(event) => setValues((v) => ({ ...v, [field.key]: event.target.value }))}
-              helperText={field.helper}
-              slotProps={{ htmlInput: { spellCheck: false, ...(field.numeric ? { inputMode: 'numeric' } : {}) } }}
-              {...fieldProps(`config.${field.key}`, field.label)}
+            <TypeRadioGroup
+              id="storage-type"
+              label="Type"
+              types={STORAGE_TYPES}
+              labels={STORAGE_TYPE_LABELS}
+              hints={STORAGE_TYPE_HINTS}
+              value={type}
+              error={Boolean(action.fieldError('type'))}
+              onChange={(next) => {
+                setType(next);
+                action.clearError();
+              }}
             />
-          ))}
+          )}
+          <ConfigFieldInputs
+            type={type}
+            fields={fields}
+            values={values}
+            onChange={(key, value) => setValues((v) => ({ ...v, [key]: value }))}
+            apiPrefix="config"
+            fieldProps={fieldProps}
+          />
           {usesSecret && secretLabel && (
             <SecretField label={secretLabel} value={secret} onChange={setSecret} stored={location?.hasSecret} {...fieldProps('secret', secretLabel)} />
           )}
-          <Box sx={{ display: 'flex', gap: 1 }}>
-            <Button type="submit" variant="contained" loading={action.pending}>
-              {editing ? 'Save changes' : 'Create storage location'}
-            </Button>
-            {!editing && (
-              <Button onClick={() => router.push('/storage')} disabled={action.pending}>
-                Cancel
-              </Button>
-            )}
-          </Box>
+          <FormButtons submitLabel={editing ? 'Save changes' : 'Create storage location'} pending={action.pending} onCancel={editing ? undefined : () => router.push('/storage')} />
         </Stack>
       </Box>
     </Paper>

@@ -11,7 +11,8 @@ import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 
 import { EmptyState } from '@/components/empty-state';
-import { FilterActions } from '@/components/filter-fields';
+import { ListFilterForm, ListToolbar } from '@/components/list-controls';
+import { FilterActions, NativeSelect } from '@/components/filter-fields';
 import { ListViewSwitch } from '@/components/list-view-switch';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
@@ -54,36 +55,29 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
   return (
     <>
       <PageHeader title="Users" subtitle="People who sign in to Sheaf. Access to instruments comes through groups and projects." actions={<NewUserButton />} />
-      <Box sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 2, mb: 2 }}>
-        <Box
-          component="form"
-          action="/users"
-          role="search"
-          aria-label="Filter users"
-          sx={{ display: 'grid', gap: 1.5, flexGrow: 1, gridTemplateColumns: { xs: '1fr', md: '2fr 1fr 1fr auto' }, alignItems: 'center' }}
-        >
-          {deleted && <input type="hidden" name="deleted" value="1" />}
+      <ListToolbar>
+        <ListFilterForm action="/users" label="Filter users" deleted={deleted} columns="2fr 1fr 1fr auto">
           <TextField name="q" label="Search by name or email" size="small" defaultValue={filters.q} />
-          <TextField select name="role" label="Role" size="small" defaultValue={filters.role} slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}>
+          <NativeSelect name="role" label="Role" value={filters.role}>
             <option value="">Any role</option>
             {ROLES.map((r) => (
               <option key={r} value={r}>
                 {ROLE_LABELS[r]}
               </option>
             ))}
-          </TextField>
-          <TextField select name="state" label="State" size="small" defaultValue={filters.state} slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}>
+          </NativeSelect>
+          <NativeSelect name="state" label="State" value={filters.state}>
             <option value="">Any state</option>
             {STATES.map((s) => (
               <option key={s} value={s}>
                 {USER_STATE_LABELS[s]}
               </option>
             ))}
-          </TextField>
+          </NativeSelect>
           <FilterActions submitLabel="Search" clearHref={deleted ? '/users?deleted=1' : '/users'} filtered={filtered} />
-        </Box>
+        </ListFilterForm>
         <ListViewSwitch basePath="/users" deleted={deleted} label="Which users" />
-      </Box>
+      </ListToolbar>
       {page.items.length === 0 ? (
         <EmptyState message={filtered ? 'No user matches these filters.' : deleted ? 'No deleted users.' : 'No users.'} />
       ) : (

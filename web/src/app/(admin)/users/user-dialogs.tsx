@@ -2,13 +2,12 @@
 
 import { useState } from 'react';
 import { useRouter } from 'next/navigation';
-import Button from '@mui/material/Button';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import FormHelperText from '@mui/material/FormHelperText';
 import Switch from '@mui/material/Switch';
 import TextField from '@mui/material/TextField';
 
-import { FormDialog } from '@/components/form-dialog';
+import { FormDialogButton } from '@/components/form-dialog';
 import { messageForLabel } from '@/components/form-field-errors';
 import type { UserDto } from '@/lib/api-types';
 import { useApiAction } from '@/lib/use-api-action';
@@ -121,41 +120,31 @@ function UserFields({
 export function NewUserButton() {
   const router = useRouter();
   const action = useApiAction();
-  const [open, setOpen] = useState(false);
   const [form, setForm] = useState<UserFormValues>(emptyUserForm);
 
-  async function submit() {
+  async function submit(): Promise<boolean> {
     const created = await action.run('createUser', { body: createUserBody(form) });
-    if (!created) return;
-    setOpen(false);
+    if (!created) return false;
     router.refresh();
+    return true;
   }
 
   return (
-    <>
-      <Button
-        variant="contained"
-        onClick={() => {
-          action.clearError();
-          setForm(emptyUserForm());
-          setOpen(true);
-        }}
-      >
-        New user
-      </Button>
-      <FormDialog
-        open={open}
-        title="New user"
-        submitLabel="Create user"
-        pending={action.pending}
-        error={action.error}
-        inlineFields={INLINE_FIELDS}
-        onSubmit={() => void submit()}
-        onClose={() => setOpen(false)}
-      >
-        <UserFields form={form} set={(patch) => setForm((f) => ({ ...f, ...patch }))} fieldError={action.fieldError} editing={false} self={false} />
-      </FormDialog>
-    </>
+    <FormDialogButton
+      buttonLabel="New user"
+      onOpen={() => {
+        action.clearError();
+        setForm(emptyUserForm());
+      }}
+      title="New user"
+      submitLabel="Create user"
+      pending={action.pending}
+      error={action.error}
+      inlineFields={INLINE_FIELDS}
+      onSubmit={submit}
+    >
+      <UserFields form={form} set={(patch) => setForm((f) => ({ ...f, ...patch }))} fieldError={action.fieldError} editing={false} self={false} />
+    </FormDialogButton>
   );
 }
 
@@ -163,47 +152,33 @@ export function NewUserButton() {
 export function EditUserButton({ user, self }: { user: UserDto; self: boolean }) {
   const router = useRouter();
   const action = useApiAction();
-  const [open, setOpen] = useState(false);
   const [form, setForm] = useState<UserFormValues>(() => userFormFrom(user));
 
-  async function submit() {
+  async function submit(): Promise<boolean> {
     const changes = userChanges(user, form);
-    if (Object.keys(changes).length === 0) {
-      setOpen(false);
-      return;
-    }
+    if (Object.keys(changes).length === 0) return true;
     const updated = await action.run('updateUser', { path: { id: user.id }, body: changes });
-    if (!updated) return;
-    setOpen(false);
+    if (!updated) return false;
     router.refresh();
+    return true;
   }
 
   return (
-    <>
-      <Button
-        size="small"
-        variant="outlined"
-        aria-label={`Edit ${user.displayName}`}
-        onClick={() => {
-          action.clearError();
-          setForm(userFormFrom(user));
-          setOpen(true);
-        }}
-      >
-        Edit
-      </Button>
-      <FormDialog
-        open={open}
-        title={`Edit ${user.displayName}`}
-        submitLabel="Save"
-        pending={action.pending}
-        error={action.error}
-        inlineFields={INLINE_FIELDS}
-        onSubmit={() => void submit()}
-        onClose={() => setOpen(false)}
-      >
-        <UserFields form={form} set={(patch) => setForm((f) => ({ ...f, ...patch }))} fieldError={action.fieldError} editing self={self} />
-      </FormDialog>
-    </>
+    <FormDialogButton
+      buttonLabel="Edit"
+      buttonProps={{ size: 'small', variant: 'outlined', 'aria-label': `Edit ${user.displayName}` }}
+      onOpen={() => {
+        action.clearError();
+        setForm(userFormFrom(user));
+      }}
+      title={`Edit ${user.displayName}`}
+      submitLabel="Save"
+      pending={action.pending}
+      error={action.error}
+      inlineFields={INLINE_FIELDS}
+      onSubmit={submit}
+    >
+      <UserFields form={form} set={(patch) => setForm((f) => ({ ...f, ...patch }))} fieldError={action.fieldError} editing self={self} />
+    </FormDialogButton>
   );
 }

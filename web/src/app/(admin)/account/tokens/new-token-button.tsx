@@ -20,7 +20,7 @@ import RadioGroup from '@mui/material/RadioGroup';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
-import { FormDialog } from '@/components/form-dialog';
+import { FormDialogButton } from '@/components/form-dialog';
 import { messageForLabel } from '@/components/form-field-errors';
 import type { CreatedApiTokenDto } from '@/lib/api-types';
 import { formatDateTime } from '@/lib/format';
@@ -110,7 +110,6 @@ function ShowTokenDialog({ created, onDone }: { created: CreatedApiTokenDto; onD
 export function NewTokenButton() {
   const router = useRouter();
   const action = useApiAction();
-  const [open, setOpen] = useState(false);
   const [form, setForm] = useState<TokenFormValues>(emptyTokenForm);
   const [problem, setProblem] = useState<ApiError | null>(null);
   const [created, setCreated] = useState<CreatedApiTokenDto | null>(null);
@@ -118,39 +117,32 @@ export function NewTokenButton() {
   const fieldError = (field: string, label = field) => (error?.field === field ? messageForLabel(error.message, field, label) : undefined);
   const set = (patch: Partial<TokenFormValues>) => setForm((f) => ({ ...f, ...patch }));
 
-  async function submit() {
+  async function submit(): Promise<boolean> {
     const local = tokenFormProblem(form);
     setProblem(local);
-    if (local) return;
+    if (local) return false;
     const token = await action.run('createApiToken', { body: createTokenBody(form) });
-    if (!token) return;
-    setOpen(false);
+    if (!token) return false;
     setCreated(token);
     router.refresh();
+    return true;
   }
 
   return (
     <>
-      <Button
-        variant="contained"
-        onClick={() => {
+      <FormDialogButton
+        buttonLabel="New token"
+        onOpen={() => {
           action.clearError();
           setProblem(null);
           setForm(emptyTokenForm());
-          setOpen(true);
         }}
-      >
-        New token
-      </Button>
-      <FormDialog
-        open={open}
         title="New API token"
         submitLabel="Create token"
         pending={action.pending}
         error={error}
         inlineFields={INLINE_FIELDS}
-        onSubmit={() => void submit()}
-        onClose={() => setOpen(false)}
+        onSubmit={submit}
       >
         <TextField
           name="name"
@@ -194,7 +186,7 @@ export function NewTokenButton() {
         <Typography variant="body2" color="text.secondary">
           A token acts as you, with your access, within its scope. It stops working when it expires, when you revoke it, or when your account is disabled.
         </Typography>
-      </FormDialog>
+      </FormDialogButton>
       {created && (
         <ShowTokenDialog
           created={created}

@@ -1,10 +1,10 @@
 import type { Metadata } from 'next';
-import Alert from '@mui/material/Alert';
 
+import { LifecycleAlerts } from '@/components/lifecycle-alerts';
 import { PageHeader } from '@/components/page-header';
 import { ConfirmedActionButton, RestoreButton } from '@/components/resource-actions';
 import { load } from '@/lib/api';
-import { formatDateTime, param } from '@/lib/format';
+import { readDetailPage, type DetailPageProps } from '@/lib/detail-page';
 
 import { HookForm } from '../hook-form';
 import { KIND_LABELS, PHASE_LABELS } from '../hook-data';
@@ -12,15 +12,8 @@ import { KIND_LABELS, PHASE_LABELS } from '../hook-data';
 export const metadata: Metadata = { title: 'Hook' };
 
 /** Admin only (the API refuses users). A deleted hook is shown read-only with a restore button. */
-export default async function HookPage({
-  params,
-  searchParams,
-}: {
-  params: Promise<{ id: string }>;
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
-  const { id } = await params;
-  const created = param(await searchParams, 'created') === '1';
+export default async function HookPage(props: DetailPageProps) {
+  const { id, created } = await readDetailPage(props);
   const [hook, kinds, instruments] = await Promise.all([
     load('getHook', { path: { id } }),
     load('listHookKinds', {}),
@@ -48,16 +41,13 @@ export default async function HookPage({
           )
         }
       />
-      {created && !deleted && (
-        <Alert severity="success" role="status" sx={{ mb: 3 }}>
-          Hook created. {hook.enabled ? 'Harvests run it from their next batch on.' : 'It is disabled: harvests skip it until you enable it.'}
-        </Alert>
-      )}
-      {deleted && (
-        <Alert severity="warning" sx={{ mb: 3, alignItems: 'center' }} action={<RestoreButton operation="restoreHook" id={hook.id} label="Restore hook" />}>
-          Deleted on {formatDateTime(hook.deletedAt)}. Restore it to edit it or run it again.
-        </Alert>
-      )}
+      <LifecycleAlerts
+        created={created}
+        createdMessage={`Hook created. ${hook.enabled ? 'Harvests run it from their next batch on.' : 'It is disabled: harvests skip it until you enable it.'}`}
+        deletedAt={hook.deletedAt}
+        deletedMessage="Restore it to edit it or run it again."
+        restore={<RestoreButton operation="restoreHook" id={hook.id} label="Restore hook" />}
+      />
       <HookForm kinds={kinds} instruments={instruments.items.map(({ id: instrumentId, name }) => ({ id: instrumentId, name }))} hook={hook} disabled={deleted} />
     </>
   );

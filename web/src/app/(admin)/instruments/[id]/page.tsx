@@ -16,11 +16,14 @@ import Typography from '@mui/material/Typography';
 
 import { ConnectionTestButton } from '@/components/connection-test';
 import { EmptyState } from '@/components/empty-state';
+import { Fact } from '@/components/fact';
+import { LifecycleAlerts } from '@/components/lifecycle-alerts';
 import { PageHeader, Section } from '@/components/page-header';
 import { ConfirmedActionButton, RestoreButton } from '@/components/resource-actions';
 import { StatusChip } from '@/components/status-chip';
 import { api, load } from '@/lib/api';
 import { requireCurrentUser } from '@/lib/current-user';
+import { readDetailPage, type DetailPageProps } from '@/lib/detail-page';
 import { formatCount, formatDateTime, param } from '@/lib/format';
 
 import { STORAGE_TYPE_LABELS } from '../../storage/storage-types';
@@ -28,19 +31,6 @@ import { HarvestNowButton } from '../harvest-now-button';
 import { describeSource, formatQuietPeriod, SOURCE_TYPE_LABELS } from '../source-types';
 
 export const metadata: Metadata = { title: 'Instrument' };
-
-function Fact({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <Box>
-      <Typography variant="caption" color="text.secondary" component="div">
-        {label}
-      </Typography>
-      <Typography variant="body2" component="div" sx={{ overflowWrap: 'anywhere' }}>
-        {children}
-      </Typography>
-    </Box>
-  );
-}
 
 /** The service account's name for admins (users do not see accounts); a missing one says so. */
 async function accountName(id: string | null, admin: boolean): Promise<string | null> {
@@ -50,15 +40,8 @@ async function accountName(id: string | null, admin: boolean): Promise<string | 
   return result.data.deletedAt ? `${result.data.name} (deleted)` : result.data.name;
 }
 
-export default async function InstrumentPage({
-  params,
-  searchParams,
-}: {
-  params: Promise<{ id: string }>;
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
-  const { id } = await params;
-  const search = await searchParams;
+export default async function InstrumentPage(props: DetailPageProps) {
+  const { id, created, search } = await readDetailPage(props);
   const [instrument, schedules, runs, current] = await Promise.all([
     load('getInstrument', { path: { id } }),
     load('listSchedules', { query: { instrumentId: id, limit: 50 } }),
@@ -102,23 +85,16 @@ export default async function InstrumentPage({
           )
         }
       />
-      {param(search, 'created') === '1' && !deleted && (
-        <Alert severity="success" role="status" sx={{ mb: 3 }}>
-          Instrument created. Test the source to check that Sheaf can read it, then harvest it now or add a schedule.
-        </Alert>
-      )}
+      <LifecycleAlerts
+        created={created}
+        createdMessage="Instrument created. Test the source to check that Sheaf can read it, then harvest it now or add a schedule."
+        deletedAt={instrument.deletedAt}
+        deletedMessage={admin ? 'Restore it to harvest it again.' : ''}
+        restore={admin && <RestoreButton operation="restoreInstrument" id={instrument.id} label="Restore instrument" />}
+      />
       {param(search, 'saved') === '1' && !deleted && (
         <Alert severity="success" role="status" sx={{ mb: 3 }}>
           Changes saved.
-        </Alert>
-      )}
-      {deleted && (
-        <Alert
-          severity="warning"
-          sx={{ mb: 3, alignItems: 'center' }}
-          action={admin && <RestoreButton operation="restoreInstrument" id={instrument.id} label="Restore instrument" />}
-        >
-          Deleted on {formatDateTime(instrument.deletedAt)}. {admin ? 'Restore it to harvest it again.' : ''}
         </Alert>
       )}
       <Paper variant="outlined" sx={{ p: 2, mb: 4, display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', sm: 'repeat(3, 1fr)' } }}>
@@ -190,9 +166,16 @@ export default async function InstrumentPage({
       <Section
         title="Schedules"
         actions={
-          <MuiLink component={Link} href="/schedules">
-            Manage schedules
-          </MuiLink>
+          <Stack direction="row" spacing={2}>
+            {admin && !deleted && (
+              <MuiLink component={Link} href={`/schedules/new?instrumentId=${instrument.id}`}>
+                Add schedule
+              </MuiLink>
+            )}
+            <MuiLink component={Link} href="/schedules">
+              Manage schedules
+            </MuiLink>
+          </Stack>
         }
       >
         {schedules.items.length === 0 ? (

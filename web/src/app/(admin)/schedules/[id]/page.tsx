@@ -1,5 +1,4 @@
 import type { Metadata } from 'next';
-import type { ReactNode } from 'react';
 import Link from 'next/link';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
@@ -10,12 +9,15 @@ import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 
 import { EmptyState } from '@/components/empty-state';
+import { Fact } from '@/components/fact';
+import { LifecycleAlerts } from '@/components/lifecycle-alerts';
 import { PageHeader, Section } from '@/components/page-header';
 import { ConfirmedActionButton, RestoreButton } from '@/components/resource-actions';
 import { load } from '@/lib/api';
 import { cronCaveat, formatInTimeZone, parseCron } from '@/lib/cron';
 import { requireCurrentUser } from '@/lib/current-user';
-import { formatDateTime, param } from '@/lib/format';
+import { readDetailPage, type DetailPageProps } from '@/lib/detail-page';
+import { formatDateTime } from '@/lib/format';
 
 import { BackfillForm } from '../backfill-form';
 import { PauseResumeButton, RunNowButton, SyncProblem } from '../schedule-actions';
@@ -23,28 +25,8 @@ import { computedNextRun, cronDescription } from '../schedule-data';
 
 export const metadata: Metadata = { title: 'Schedule' };
 
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <Box>
-      <Typography variant="caption" color="text.secondary" component="div">
-        {label}
-      </Typography>
-      <Typography variant="body2" component="div" sx={{ overflowWrap: 'anywhere' }}>
-        {children}
-      </Typography>
-    </Box>
-  );
-}
-
-export default async function SchedulePage({
-  params,
-  searchParams,
-}: {
-  params: Promise<{ id: string }>;
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
-  const { id } = await params;
-  const created = param(await searchParams, 'created') === '1';
+export default async function SchedulePage(props: DetailPageProps) {
+  const { id, created } = await readDetailPage(props);
   const [schedule, current] = await Promise.all([load('getSchedule', { path: { id } }), requireCurrentUser()]);
   const admin = current.kind === 'signed-in' && current.user.role === 'admin';
   const deleted = schedule.deletedAt !== null;
@@ -94,20 +76,13 @@ export default async function SchedulePage({
           )
         }
       />
-      {created && !deleted && (
-        <Alert severity="success" role="status" sx={{ mb: 3 }}>
-          Schedule created{schedule.synced ? ' and synced with Temporal.' : '. Temporal could not be reached yet; see below.'}
-        </Alert>
-      )}
-      {deleted && (
-        <Alert
-          severity="warning"
-          sx={{ mb: 3, alignItems: 'center' }}
-          action={admin && <RestoreButton operation="restoreSchedule" id={schedule.id} label="Restore schedule" />}
-        >
-          Deleted on {formatDateTime(schedule.deletedAt)}. Restoring creates the Temporal Schedule again.
-        </Alert>
-      )}
+      <LifecycleAlerts
+        created={created}
+        createdMessage={`Schedule created${schedule.synced ? ' and synced with Temporal.' : '. Temporal could not be reached yet; see below.'}`}
+        deletedAt={schedule.deletedAt}
+        deletedMessage="Restoring creates the Temporal Schedule again."
+        restore={admin && <RestoreButton operation="restoreSchedule" id={schedule.id} label="Restore schedule" />}
+      />
       {!schedule.synced && !deleted && (
         <Box sx={{ mb: 3 }}>
           {admin ? (

@@ -1,27 +1,20 @@
 import type { Metadata } from 'next';
-import Alert from '@mui/material/Alert';
 import Typography from '@mui/material/Typography';
 
 import { instrumentUsage } from '@/components/config-fields';
 import { PageHeader, Section } from '@/components/page-header';
+import { LifecycleAlerts } from '@/components/lifecycle-alerts';
 import { ConfirmedActionButton, RestoreButton } from '@/components/resource-actions';
 import { load } from '@/lib/api';
-import { formatDateTime, param } from '@/lib/format';
+import { readDetailPage, type DetailPageProps } from '@/lib/detail-page';
 
 import { ServiceAccountForm } from '../service-account-form';
 import { accountLogin } from '../service-account-text';
 
 export const metadata: Metadata = { title: 'Service account' };
 
-export default async function ServiceAccountPage({
-  params,
-  searchParams,
-}: {
-  params: Promise<{ id: string }>;
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
-  const { id } = await params;
-  const created = param(await searchParams, 'created') === '1';
+export default async function ServiceAccountPage(props: DetailPageProps) {
+  const { id, created } = await readDetailPage(props);
   const account = await load('getServiceAccount', { path: { id } });
   const deleted = account.deletedAt !== null;
 
@@ -48,16 +41,13 @@ export default async function ServiceAccountPage({
           )
         }
       />
-      {created && !deleted && (
-        <Alert severity="success" role="status" sx={{ mb: 3 }}>
-          Service account created. Choose it on an instrument with an SMB source, then use “Test source” there.
-        </Alert>
-      )}
-      {deleted && (
-        <Alert severity="warning" sx={{ mb: 3, alignItems: 'center' }} action={<RestoreButton operation="restoreServiceAccount" id={account.id} label="Restore service account" />}>
-          Deleted on {formatDateTime(account.deletedAt)}. Restore it to use it again.
-        </Alert>
-      )}
+      <LifecycleAlerts
+        created={created}
+        createdMessage="Service account created. Choose it on an instrument with an SMB source, then use “Test source” there."
+        deletedAt={account.deletedAt}
+        deletedMessage="Restore it to use it again."
+        restore={<RestoreButton operation="restoreServiceAccount" id={account.id} label="Restore service account" />}
+      />
       <Section title="Settings">
         {deleted ? (
           <Typography color="text.secondary">A deleted service account cannot be edited. Restore it first.</Typography>

@@ -1,5 +1,4 @@
 import type { Metadata } from 'next';
-import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Paper from '@mui/material/Paper';
 import Typography from '@mui/material/Typography';
@@ -7,24 +6,18 @@ import Typography from '@mui/material/Typography';
 import { instrumentUsage } from '@/components/config-fields';
 import { ConnectionTestButton } from '@/components/connection-test';
 import { PageHeader, Section } from '@/components/page-header';
+import { LifecycleAlerts } from '@/components/lifecycle-alerts';
 import { ConfirmedActionButton, RestoreButton } from '@/components/resource-actions';
 import { load } from '@/lib/api';
-import { formatDateTime, param } from '@/lib/format';
+import { readDetailPage, type DetailPageProps } from '@/lib/detail-page';
 
 import { StorageLocationForm } from '../storage-form';
 import { describeStorage, STORAGE_TYPE_LABELS } from '../storage-types';
 
 export const metadata: Metadata = { title: 'Storage location' };
 
-export default async function StorageLocationPage({
-  params,
-  searchParams,
-}: {
-  params: Promise<{ id: string }>;
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
-  const { id } = await params;
-  const created = param(await searchParams, 'created') === '1';
+export default async function StorageLocationPage(props: DetailPageProps) {
+  const { id, created } = await readDetailPage(props);
   const location = await load('getStorageLocation', { path: { id } });
   const deleted = location.deletedAt !== null;
 
@@ -51,16 +44,13 @@ export default async function StorageLocationPage({
           )
         }
       />
-      {created && !deleted && (
-        <Alert severity="success" role="status" sx={{ mb: 3 }}>
-          Storage location created. Test it to check that Sheaf can reach it and write there.
-        </Alert>
-      )}
-      {deleted && (
-        <Alert severity="warning" sx={{ mb: 3, alignItems: 'center' }} action={<RestoreButton operation="restoreStorageLocation" id={location.id} label="Restore storage location" />}>
-          Deleted on {formatDateTime(location.deletedAt)}. Restore it to use it again.
-        </Alert>
-      )}
+      <LifecycleAlerts
+        created={created}
+        createdMessage="Storage location created. Test it to check that Sheaf can reach it and write there."
+        deletedAt={location.deletedAt}
+        deletedMessage="Restore it to use it again."
+        restore={<RestoreButton operation="restoreStorageLocation" id={location.id} label="Restore storage location" />}
+      />
 
       <Section title="Connection">
         <Paper variant="outlined" sx={{ p: 2, maxWidth: 720 }}>
