@@ -46,7 +46,7 @@ export default async function HooksPage({ searchParams }: { searchParams: Promis
     <>
       <PageHeader
         title="Hooks"
-        subtitle="Steps that run in every harvest: filters before the copy; metadata, access, webhooks and commands after verification."
+        subtitle="Steps that run in every harvest: before the copy (filters, and metadata, access, webhooks or commands) and after verification (all but filters)."
         actions={
           <NewResourceLink href="/hooks/new">New hook</NewResourceLink>
         }
@@ -87,7 +87,7 @@ export default async function HooksPage({ searchParams }: { searchParams: Promis
               ? 'No hook matches this filter.'
               : deleted
                 ? 'No deleted hooks.'
-                : 'No hooks yet: every discovered file is copied as it is. Add a filter to skip files, or a post-transfer hook to add metadata, grant access or notify another system.'
+                : 'No hooks yet: every discovered file is copied as it is. Add a filter to skip or redirect files, a metadata or access hook to describe and share them, or a webhook to notify another system.'
           }
         />
       ) : (
