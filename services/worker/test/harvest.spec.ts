@@ -335,6 +335,41 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect((await versionsOf(instrument.id)).every((v) => v.status === 'verified')).toBe(true);
   });
 
+  it('does not let a run whose workflow was terminated block the instrument: the next run closes it and harvests', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 4; i++) files[`big/${i}.raw`] = Buffer.alloc(4 * 1024 * 1024, i + 1);
+    await writeTree(sourceDir, files);
+    process.env.RCLONE_BWLIMIT = '4M';
+    let terminated: { runId: string };
+    try {
+      const { worker, taskQueue } = await startWorker({ batchFiles: 2, transfers: 1 });
+      const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId: instrument.id, trigger: 'api' });
+      await worker.runUntil(async () => {
+        while (![...(await landed()).keys()].some((p) => p.endsWith('.partial'))) await new Promise((r) => setTimeout(r, 50));
+        // What an operator does from the Temporal UI: no cleanup code runs.
+        await env.client.workflow.getHandle(started.workflowId).terminate('stuck, says the operator');
+      });
+      terminated = started;
+    } finally {
+      delete process.env.RCLONE_BWLIMIT;
+    }
+    const stale = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: terminated.runId });
+    expect(stale.status).toBe('running');
+
+    // Not skipped: the lease of the terminated run is released. (The terminated run's batch
+    // activities may still have finished their copies before noticing; either way every file
+    // ends up verified once.)
+    const next = await runHarvest(instrument.id);
+    expect(next.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded' }) });
+    expect([...(await landed()).keys()].sort()).toEqual(Object.keys(files).sort());
+    const versions = await versionsOf(instrument.id);
+    expect(versions.map((v) => v.status)).toEqual(['verified', 'verified', 'verified', 'verified']);
+    expect(await db.dataSource.getRepository(ArkEntity).count({ where: versions.map((v) => ({ fileVersionId: v.id })) })).toBe(4);
+    const closed = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: terminated.runId });
+    expect(closed).toMatchObject({ status: 'failed', phase: 'finished', error: expect.stringContaining('ended (TERMINATED)') });
+  });
+
   it('creates its own run row when a Temporal Schedule starts it, once per execution', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'scheduled.txt': 'tick' });

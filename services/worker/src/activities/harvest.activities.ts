@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import type { SecretBox } from '@sheaf/crypto';
 import {
@@ -45,6 +45,28 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     const instrument = await db.getRepository(InstrumentEntity).findOneBy({ id: run.instrumentId });
     if (!instrument) throw ApplicationFailure.nonRetryable(`instrument ${run.instrumentId} does not exist`, FAILURE_TYPES.notFound);
     return { run, instrument };
+  }
+
+  /**
+   * A lease whose run's workflow has ended without finishing the run (an operator terminated it
+   * in the Temporal UI, or it timed out) would block the instrument for good: the run is closed
+   * as failed and the lease released. True when that happened. While Temporal cannot say, the
+   * lease stands.
+   */
+  async function releaseIfEnded(instrumentId: string): Promise<boolean> {
+    const holder = await catalogue.leaseHolder(instrumentId);
+    if (!holder?.workflowId) return false;
+    let status: string;
+    try {
+      status = (await Context.current().client.workflow.getHandle(holder.workflowId).describe()).status.name;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) return false;
+      status = 'NOT_FOUND';
+    }
+    if (status === 'RUNNING') return false;
+    await catalogue.abandonRun(holder.runId, `its workflow ${holder.workflowId} ended (${status}) without finishing the run`);
+    Context.current().log.warn('released the lease of a run whose workflow had ended', { instrumentId, runId: holder.runId, workflowStatus: status });
+    return true;
   }
 
   async function locations(instrument: InstrumentEntity) {
@@ -116,7 +138,8 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
 
     async beginRun(runId): Promise<BeginRunResult> {
       const { instrument } = await loadRun(runId);
-      const holder = await catalogue.acquireLease(instrument.id, runId);
+      let holder = await catalogue.acquireLease(instrument.id, runId);
+      if (holder && (await releaseIfEnded(instrument.id))) holder = await catalogue.acquireLease(instrument.id, runId);
       if (holder) return { acquired: false, instrumentName: instrument.name, holderRunId: holder };
       await db
         .getRepository(HarvestRunEntity)
