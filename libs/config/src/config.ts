@@ -59,6 +59,8 @@ const apiSchema = serverSchema.extend({
   TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   /** How often schedules Temporal could not be told about are re-synced; 0 only at start-up. */
   SCHEDULE_RESYNC_SECONDS: z.coerce.number().int().min(0).max(24 * 3600).default(60),
+  /** How often runs whose workflow ended without finishing them (terminated in the Temporal UI) are closed; 0 never. */
+  RUN_RECONCILE_SECONDS: z.coerce.number().int().min(0).max(24 * 3600).default(60),
 });
 
 /** Development-only ARK defaults (`99999` is the test NAAN, `fk4` the "fake" shoulder). */
@@ -127,6 +129,7 @@ export type ApiConfig = ServerConfig & {
   readonly jwt: { readonly secret: string; readonly ttlSeconds: number };
   readonly login: { readonly maxFailures: number; readonly windowSeconds: number };
   readonly schedules: { readonly resyncSeconds: number };
+  readonly runs: { readonly reconcileSeconds: number };
   readonly temporalCallTimeoutMs: number;
 };
 
@@ -138,6 +141,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     jwt: Object.freeze({ secret: raw.JWT_SECRET, ttlSeconds: raw.JWT_TTL_SECONDS }),
     login: Object.freeze({ maxFailures: raw.LOGIN_MAX_FAILURES, windowSeconds: raw.LOGIN_WINDOW_SECONDS }),
     schedules: Object.freeze({ resyncSeconds: raw.SCHEDULE_RESYNC_SECONDS }),
+    runs: Object.freeze({ reconcileSeconds: raw.RUN_RECONCILE_SECONDS }),
     temporalCallTimeoutMs: raw.TEMPORAL_CALL_TIMEOUT_MS,
   });
 }

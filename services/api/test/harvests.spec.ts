@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTemporalTestEnv, createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
+import { RunReconcilerService } from '../src/harvests/run-reconciler.service';
 import { createTestApp } from './app';
 import { as, createCaller, createInstrumentRow, seedHarvestedFile, type Caller } from './fixtures';
 
@@ -157,5 +158,32 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     } finally {
       await offline.close();
     }
+  });
+
+  it('closes a run whose workflow was terminated in Temporal, releasing its lease, and leaves running ones alone', async () => {
+    const terminated = await instrumentWithDestination();
+    const live = await instrumentWithDestination();
+    const ended = (await start(terminated).expect(201)).body as { runId: string; workflowId: string };
+    const running = (await start(live).expect(201)).body as { runId: string; workflowId: string };
+    // As if a worker had begun both runs, then an operator terminated one from the Temporal UI.
+    for (const run of [ended, running]) {
+      await db.dataSource.query(`UPDATE harvest_runs SET status = 'running' WHERE id = $1`, [run.runId]);
+      await db.dataSource.query(`INSERT INTO instrument_leases (instrument_id, run_id) SELECT instrument_id, id FROM harvest_runs WHERE id = $1`, [run.runId]);
+    }
+    await env.client.workflow.getHandle(ended.workflowId).terminate('stuck, says the operator');
+
+    const reconciler = app.get(RunReconcilerService);
+    // (Earlier tests' cancelled workflows, which no worker ever finished, are closed too.)
+    const closedIds = await reconciler.closeEndedRuns(0);
+    expect(closedIds).toContain(ended.runId);
+    expect(closedIds).not.toContain(running.runId);
+    const closed = await as(app, admin).get(`/api/harvests/${ended.runId}`).expect(200);
+    expect(closed.body).toMatchObject({ status: 'failed', phase: 'finished', error: `its workflow ${ended.workflowId} ended (TERMINATED) without finishing the run` });
+    expect(await db.dataSource.query(`SELECT run_id FROM instrument_leases WHERE instrument_id = $1`, [terminated])).toEqual([]);
+    expect((await as(app, admin).get(`/api/harvests/${running.runId}`).expect(200)).body).toMatchObject({ status: 'running' });
+    expect(await db.dataSource.query(`SELECT run_id FROM instrument_leases WHERE instrument_id = $1`, [live])).toEqual([{ run_id: running.runId }]);
+    // A run touched within the quiet period is not looked at; a second pass finds nothing more.
+    expect(await reconciler.closeEndedRuns()).toEqual([]);
+    expect(await reconciler.closeEndedRuns(0)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import type { SecretBox } from '@sheaf/crypto';
 import {
@@ -10,6 +10,7 @@ import {
   ServiceAccountEntity,
   StorageLocationEntity,
 } from '@sheaf/db';
+import { closeAbandonedRun, endedWorkflowStatus } from '@sheaf/harvests';
 import type { HookConfigRow } from '@sheaf/hooks';
 import { Rclone, type ListedFile } from '@sheaf/rclone';
 import type { BatchResult, BeginRunResult, DiscoverResult, HarvestActivities } from '@sheaf/workflows';
@@ -49,23 +50,17 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
 
   /**
    * A lease whose run's workflow has ended without finishing the run (an operator terminated it
-   * in the Temporal UI, or it timed out) would block the instrument for good: the run is closed
-   * as failed and the lease released. True when that happened. While Temporal cannot say, the
+   * in the Temporal UI, or it timed out) would block the instrument for good: that run is closed
+   * as failed and its lease released. True when that happened. While Temporal cannot say, the
    * lease stands.
    */
   async function releaseIfEnded(instrumentId: string): Promise<boolean> {
     const holder = await catalogue.leaseHolder(instrumentId);
     if (!holder?.workflowId) return false;
-    let status: string;
-    try {
-      status = (await Context.current().client.workflow.getHandle(holder.workflowId).describe()).status.name;
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) return false;
-      status = 'NOT_FOUND';
-    }
-    if (status === 'RUNNING') return false;
-    await catalogue.abandonRun(holder.runId, `its workflow ${holder.workflowId} ended (${status}) without finishing the run`);
-    Context.current().log.warn('released the lease of a run whose workflow had ended', { instrumentId, runId: holder.runId, workflowStatus: status });
+    const status = await endedWorkflowStatus(Context.current().client, holder.workflowId);
+    if (!status) return false;
+    await closeAbandonedRun(db, { id: holder.runId, workflowId: holder.workflowId }, status);
+    Context.current().log.warn('closed a run whose workflow had ended and released its lease', { instrumentId, runId: holder.runId, workflowStatus: status });
     return true;
   }
 

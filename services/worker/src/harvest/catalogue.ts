@@ -104,22 +104,6 @@ export class HarvestCatalogue {
     return rows[0] && { runId: rows[0].run_id, workflowId: rows[0].workflow_id };
   }
 
-  /**
-   * Closes a run whose workflow ended without recording its outcome (terminated or timed out
-   * in Temporal) and releases its lease, so the instrument can be harvested again.
-   */
-  async abandonRun(runId: string, error: string): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.query(
-        `UPDATE harvest_runs SET status = 'failed', phase = 'finished', error = $2, finished_at = now(), updated_at = now()
-         WHERE id = $1 AND status IN ('pending', 'running')`,
-        [runId, error],
-      );
-      await tx.query(`DELETE FROM instrument_leases WHERE run_id = $1`, [runId]);
-      await tx.query(`DELETE FROM harvest_listing WHERE run_id = $1`, [runId]);
-    });
-  }
-
   async releaseLease(runId: string): Promise<void> {
     await this.db.query(`DELETE FROM instrument_leases WHERE run_id = $1`, [runId]);
   }

@@ -1,0 +1,54 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { DataSource, EntityManager } from 'typeorm';
+
+/**
+ * How a run's workflow ended, when it is no longer running: its Temporal status (`TERMINATED`,
+ * `TIMED_OUT`, ...) or `NOT_FOUND` once retention removed it. Undefined while it runs, and while
+ * Temporal cannot be asked (then nothing may be concluded).
+ */
+export async function endedWorkflowStatus(client: Client, workflowId: string): Promise<string | undefined> {
+  try {
+    const { status } = await client.workflow.getHandle(workflowId).describe();
+    return status.name === 'RUNNING' ? undefined : status.name;
+  } catch (err) {
+    return err instanceof WorkflowNotFoundError ? 'NOT_FOUND' : undefined;
+  }
+}
+
+/**
+ * Closes a run whose workflow ended without recording the run's outcome (an operator terminated
+ * it in the Temporal UI, it timed out) and releases its lease, so the instrument can be harvested
+ * again and the portal stops showing it as running. True when the run was still open.
+ */
+export async function closeAbandonedRun(db: DataSource | EntityManager, run: { id: string; workflowId: string }, workflowStatus: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const closed: unknown[] = await tx.query(
+      `UPDATE harvest_runs SET status = 'failed', phase = 'finished', finished_at = now(), updated_at = now(),
+              error = $2
+       WHERE id = $1 AND status IN ('pending', 'running') RETURNING id`,
+      [run.id, `its workflow ${run.workflowId} ended (${workflowStatus}) without finishing the run`],
+    );
+    await tx.query(`DELETE FROM instrument_leases WHERE run_id = $1`, [run.id]);
+    await tx.query(`DELETE FROM harvest_listing WHERE run_id = $1`, [run.id]);
+    return closed.length > 0;
+  });
+}
+
+/**
+ * Open runs whose workflow has ended, closed as failed (see closeAbandonedRun). Runs touched in
+ * the last `quietSeconds` are left alone. Returns the runs it closed.
+ */
+export async function closeEndedRuns(dataSource: DataSource, client: Client, options: { quietSeconds: number; limit: number }): Promise<string[]> {
+  const open: Array<{ id: string; workflow_id: string }> = await dataSource.query(
+    `SELECT id, workflow_id FROM harvest_runs
+     WHERE status IN ('pending', 'running') AND workflow_id IS NOT NULL AND updated_at < now() - make_interval(secs => $1)
+     ORDER BY updated_at LIMIT $2`,
+    [options.quietSeconds, options.limit],
+  );
+  const closed: string[] = [];
+  for (const run of open) {
+    const status = await endedWorkflowStatus(client, run.workflow_id);
+    if (status && (await closeAbandonedRun(dataSource, { id: run.id, workflowId: run.workflow_id }, status))) closed.push(run.id);
+  }
+  return closed;
+}
