@@ -25,6 +25,7 @@ import {
 import { InitialSchema1732350000000 } from './migrations/1732350000000-initial-schema';
 import { Catalogue1732360000000 } from './migrations/1732360000000-catalogue';
 import { ControlPlane1732370000000 } from './migrations/1732370000000-control-plane';
+import { FileSort1732380000000 } from './migrations/1732380000000-file-sort';
 
 export const ENTITIES = [
   UserEntity,
@@ -53,7 +54,7 @@ export const ENTITIES = [
 ];
 
 /** In order; a migration is never edited once it has landed. */
-export const MIGRATIONS = [InitialSchema1732350000000, Catalogue1732360000000, ControlPlane1732370000000];
+export const MIGRATIONS = [InitialSchema1732350000000, Catalogue1732360000000, ControlPlane1732370000000, FileSort1732380000000];
 
 export interface DataSourceOptions {
   url: string;

@@ -90,6 +90,35 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       expect(defaults.body).toMatchObject({ limit: 50, offset: 0 });
     });
 
+    it('sorts files by catalogue time, acquisition time or path, paging stably, and refuses an unknown order', async () => {
+      const instrument = (await a().post('/api/instruments', { name: 'sorted', sourceType: 'local', sourceConfig: { path: '/data/sorted' } }).expect(201)).body.id as string;
+      // path, acquired (mtime), catalogued (created_at)
+      const rows: Array<[string, string, string]> = [
+        ['b/second.raw', '2026-01-03T00:00:00Z', '2026-02-01T00:00:00Z'],
+        ['a/first.raw', '2026-01-01T00:00:00Z', '2026-02-03T00:00:00Z'],
+        ['c/third.raw', '2026-01-02T00:00:00Z', '2026-02-02T00:00:00Z'],
+      ];
+      for (const [path, mtime, created] of rows) {
+        await db.dataSource.query(
+          `INSERT INTO file_versions (instrument_id, path, size, mtime, version, created_at) VALUES ($1, $2, 1, $3, 1, $4)`,
+          [instrument, path, mtime, created],
+        );
+      }
+      const order = async (sort?: string, extra = '') => {
+        const res = await a().get(`/api/files?instrumentId=${instrument}${sort ? `&sort=${sort}` : ''}${extra}`).expect(200);
+        return (res.body.items as Array<{ path: string }>).map((f) => f.path);
+      };
+      expect(await order()).toEqual(['a/first.raw', 'c/third.raw', 'b/second.raw']);
+      expect(await order('newest')).toEqual(['a/first.raw', 'c/third.raw', 'b/second.raw']);
+      expect(await order('oldest')).toEqual(['b/second.raw', 'c/third.raw', 'a/first.raw']);
+      expect(await order('acquired-newest')).toEqual(['b/second.raw', 'c/third.raw', 'a/first.raw']);
+      expect(await order('acquired-oldest')).toEqual(['a/first.raw', 'c/third.raw', 'b/second.raw']);
+      expect(await order('path')).toEqual(['a/first.raw', 'b/second.raw', 'c/third.raw']);
+      expect([...(await order('path', '&limit=2')), ...(await order('path', '&limit=2&offset=2'))]).toEqual(['a/first.raw', 'b/second.raw', 'c/third.raw']);
+      const bad = await a().get('/api/files?sort=size').expect(400);
+      expect(bad.body).toEqual({ statusCode: 400, code: 'validation_failed', field: 'sort', message: 'sort must be one of newest, oldest, acquired-newest, acquired-oldest, path' });
+    });
+
     it('filters with validated parameters', async () => {
       await a().post('/api/instruments', { name: 'filter-on', sourceType: 'local', sourceConfig: { path: '/data/on' } }).expect(201);
       await a().post('/api/instruments', { name: 'filter-off', sourceType: 'local', sourceConfig: { path: '/data/off' }, enabled: false }).expect(201);

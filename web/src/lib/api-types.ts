@@ -1680,6 +1680,8 @@ export interface Operations {
       query?: {
         limit?: number;
         offset?: number;
+        /** newest/oldest: when catalogued; acquired-newest/acquired-oldest: source modification time; path: A to Z */
+        sort?: "newest" | "oldest" | "acquired-newest" | "acquired-oldest" | "path";
         instrumentId?: string;
         /** Part of the path (case-insensitive) */
         path?: string;

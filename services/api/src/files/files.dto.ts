@@ -79,7 +79,20 @@ export class FileDetailDto extends FileDto {
   @ApiProperty({ type: [TransferDto], description: 'Copy attempts of this version, newest first (up to 100)' }) transfers!: TransferDto[];
 }
 
+/** Orders of the file search, each backed by an index (id breaks ties, so pages are stable). */
+export const FILE_SORTS = ['newest', 'oldest', 'acquired-newest', 'acquired-oldest', 'path'] as const;
+export type FileSort = (typeof FILE_SORTS)[number];
+
 export class FileQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({
+    enum: FILE_SORTS,
+    default: 'newest',
+    description: 'newest/oldest: when catalogued; acquired-newest/acquired-oldest: source modification time; path: A to Z',
+  })
+  @OptionalField()
+  @IsIn(FILE_SORTS, { message: `sort must be one of ${FILE_SORTS.join(', ')}` })
+  sort?: FileSort;
+
   @ApiPropertyOptional({ format: 'uuid' })
   @OptionalField()
   @IsUUID('all', { message: 'instrumentId must be a UUID' })

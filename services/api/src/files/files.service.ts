@@ -7,9 +7,18 @@ import { AccessService } from '../access/access.service';
 import type { Principal } from '../auth/principal';
 import { invalid, notFound } from '../common/domain-error';
 import { likeContains } from '../common/query';
-import type { DeliveryDto, FileDetailDto, FileDto, FileQueryDto, FileVersionSummaryDto, TransferDto, TransferQueryDto } from './files.dto';
+import type { DeliveryDto, FileDetailDto, FileDto, FileQueryDto, FileSort, FileVersionSummaryDto, TransferDto, TransferQueryDto } from './files.dto';
 
 const TRANSFERS_SHOWN = 100;
+
+/** The column and direction of each file search order; each has an index. */
+const FILE_ORDER: Record<FileSort, [string, 'ASC' | 'DESC']> = {
+  newest: ['f.created_at', 'DESC'],
+  oldest: ['f.created_at', 'ASC'],
+  'acquired-newest': ['f.mtime', 'DESC'],
+  'acquired-oldest': ['f.mtime', 'ASC'],
+  path: ['f.path', 'ASC'],
+};
 
 interface FileRow {
   id: string;
@@ -135,7 +144,7 @@ export class FilesService {
       ]);
   }
 
-  /** Newest first (created, then id). */
+  /** In the requested order, newest first by default (id breaks ties). */
   async search(principal: Principal, query: FileQueryDto): Promise<Page<FileDto>> {
     if (query.metaValue !== undefined && query.metaKey === undefined) throw invalid('metaValue', 'metaValue needs metaKey');
     const visible = this.access.fileCondition(await this.access.scopeOf(principal), 'f');
@@ -159,7 +168,8 @@ export class FilesService {
     if (query.from) qb.andWhere('f.mtime >= :from', { from: query.from });
     if (query.to) qb.andWhere('f.mtime < :to', { to: query.to });
     const total = await countRows(qb);
-    const rows = (await qb.orderBy('f.created_at', 'DESC').addOrderBy('f.id', 'DESC').limit(query.limit).offset(query.offset).getRawMany()) as FileRow[];
+    const [column, direction] = FILE_ORDER[query.sort ?? 'newest'];
+    const rows = (await qb.orderBy(column, direction).addOrderBy('f.id', direction).limit(query.limit).offset(query.offset).getRawMany()) as FileRow[];
     return { items: rows.map(toFileDto), total, limit: query.limit, offset: query.offset };
   }
 
