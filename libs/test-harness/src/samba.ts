@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnService, waitForPort, type Service } from '@sheaf/local-infra';
@@ -202,6 +202,38 @@ async function stopRpcHelpers(paths: ServerPaths): Promise<void> {
   for (let waited = 0; waited < 5_000 && (await running()); waited += 20) await sleep(20);
 }
 
+/** Live (not zombie) processes started with this server's smb.conf. */
+async function processesUsing(conf: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (!argv.some((arg) => arg === conf || arg === `--configfile=${conf}`)) continue;
+    if (/^\d+ \(.*\) [^Z]/.test(await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => ''))) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/**
+ * Whatever of this server is still alive after the group kills (a connection's smbd child still
+ * exiting, an RPC helper in a session of its own) is killed and waited for, so nothing keeps
+ * serving the port or writing into the folder about to be removed.
+ */
+async function killStragglers(conf: string): Promise<void> {
+  for (let waited = 0; waited < 5_000; waited += 50) {
+    const left = await processesUsing(conf);
+    if (!left.length) return;
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    await sleep(50);
+  }
+}
+
 /** One `rclone lsf` of the share root with the real credentials: the share serves files. */
 async function probe(rclone: string, port: number, share: string, user: string, password: string): Promise<void> {
   await run(rclone, ['lsf', '--max-depth', '1', '--low-level-retries', '1', '--retries', '1', `probe:${share}`], {
@@ -260,6 +292,7 @@ export async function startSambaShare(options: SambaShareOptions): Promise<Samba
   const stop = async () => {
     await service?.stop(5_000);
     await stopRpcHelpers(paths);
+    await killStragglers(paths.conf);
     await temp.cleanup();
   };
   try {
