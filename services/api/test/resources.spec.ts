@@ -171,6 +171,60 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       expect((await a().delete(`/api/instruments/${instrument.body.id}`).expect(409)).body.code).toBe('has_schedules');
     });
 
+    it('keeps a stored secret through delete and restore, in the answer and in the audit', async () => {
+      const hook = await a()
+        .post('/api/hooks', { name: 'soft-hook', phase: 'post', kind: 'webhook', config: { url: 'https://lims.example.org/soft' }, secret: 'soft-hook-signing-key' })
+        .expect(201);
+      expect((await a().delete(`/api/hooks/${hook.body.id}`).expect(200)).body).toMatchObject({ hasSecret: true, deletedAt: expect.any(String) });
+      expect((await a().post(`/api/hooks/${hook.body.id}/restore`).expect(200)).body).toMatchObject({ hasSecret: true, deletedAt: null });
+      const hookAudit = await auditOf('hook', hook.body.id);
+      expect(hookAudit.map((e) => e.action)).toEqual(['hook.restored', 'hook.deleted', 'hook.created']);
+      for (const e of hookAudit.slice(0, 2)) {
+        expect(e.before).toMatchObject({ hasSecret: true });
+        expect(e.after).toMatchObject({ hasSecret: true });
+      }
+
+      const storage = await a()
+        .post('/api/storage-locations', { name: 'soft-s3', type: 's3', config: { bucket: 'soft', endpoint: 'http://127.0.0.1:9000', accessKeyId: 'AKIA2' }, secret: 'soft-s3-secret' })
+        .expect(201);
+      expect((await a().delete(`/api/storage-locations/${storage.body.id}`).expect(200)).body.hasSecret).toBe(true);
+      expect((await a().post(`/api/storage-locations/${storage.body.id}/restore`).expect(200)).body.hasSecret).toBe(true);
+      const storageAudit = (await auditOf('storage_location', storage.body.id)) as Array<{ action: string; before: { hasSecret: boolean }; after: { hasSecret: boolean } }>;
+      expect(storageAudit.map((e) => e.action)).toEqual(['storage_location.restored', 'storage_location.deleted', 'storage_location.created']);
+      for (const e of storageAudit.slice(0, 2)) {
+        expect(e.before.hasSecret).toBe(true);
+        expect(e.after.hasSecret).toBe(e.before.hasSecret);
+      }
+      expect(JSON.stringify([hookAudit, storageAudit])).not.toMatch(/soft-hook-signing-key|soft-s3-secret|v1:/);
+    });
+
+    it('counts only live members, in lists as in details', async () => {
+      const kept = await createCaller(app, db.dataSource, 'kept-member@example.org', 'user');
+      const gone = await createCaller(app, db.dataSource, 'gone-member@example.org', 'user');
+      const group = await a().post('/api/groups', { name: 'count-group' }).expect(201);
+      const other = await a().post('/api/groups', { name: 'count-group-gone' }).expect(201);
+      const project = await a().post('/api/projects', { name: 'count-project' }).expect(201);
+      for (const user of [kept, gone]) {
+        await a().put(`/api/groups/${group.body.id}/members/${user.id}`).expect(200);
+        await a().put(`/api/projects/${project.body.id}/members/users/${user.id}`).expect(200);
+      }
+      await a().put(`/api/projects/${project.body.id}/members/groups/${group.body.id}`).expect(200);
+      await a().put(`/api/projects/${project.body.id}/members/groups/${other.body.id}`).expect(200);
+      await a().delete(`/api/users/${gone.id}`).expect(200);
+      await a().delete(`/api/groups/${other.body.id}`).expect(200);
+
+      const groupDetail = (await a().get(`/api/groups/${group.body.id}`).expect(200)).body;
+      const groupListed = (await a().get('/api/groups?q=count-group').expect(200)).body.items.find((g: { id: string }) => g.id === group.body.id);
+      expect(groupDetail.members.map((m: { id: string }) => m.id)).toEqual([kept.id]);
+      expect(groupDetail.memberCount).toBe(1);
+      expect(groupListed.memberCount).toBe(groupDetail.memberCount);
+
+      const projectDetail = (await a().get(`/api/projects/${project.body.id}`).expect(200)).body;
+      const projectListed = (await a().get('/api/projects?q=count-project').expect(200)).body.items.find((p: { id: string }) => p.id === project.body.id);
+      expect(projectDetail.memberCount).toBe(2);
+      expect(projectListed.memberCount).toBe(projectDetail.memberCount);
+    });
+
     it('answers 409 naming the field for a duplicate name', async () => {
       await a().post('/api/groups', { name: 'Unique-Name' }).expect(201);
       const dup = await a().post('/api/groups', { name: 'unique-name' }).expect(409);

@@ -1,9 +1,10 @@
-import type { EntityManager, EntityTarget, FindOptionsWhere, ObjectLiteral } from 'typeorm';
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { notFound } from './domain-error';
 
 /**
  * Locks one row of a soft-deletable table for update: live unless `deleted`, which asks for a
- * deleted one (to restore it). Anything else is the usual 404 naming `what`.
+ * deleted one (to restore it). Anything else is the usual 404 naming `what`. Columns declared
+ * `select: false` (sealed secrets, hashes) are left out unless named in `hidden`.
  */
 export async function lockRow<E extends ObjectLiteral & { id: string; deletedAt: Date | null }>(
   tx: EntityManager,
@@ -11,10 +12,11 @@ export async function lockRow<E extends ObjectLiteral & { id: string; deletedAt:
   id: string,
   what: string,
   deleted = false,
+  hidden: ReadonlyArray<keyof E & string> = [],
 ): Promise<E> {
-  const row = await tx
-    .getRepository(entity)
-    .findOne({ where: { id } as FindOptionsWhere<E>, withDeleted: true, lock: { mode: 'pessimistic_write' } });
+  const qb = tx.getRepository(entity).createQueryBuilder('row').withDeleted().where('row.id = :id', { id }).setLock('pessimistic_write');
+  for (const column of hidden) qb.addSelect(`row.${column}`);
+  const row = await qb.getOne();
   if (!row || (row.deletedAt !== null) !== deleted) throw notFound(what);
   return row;
 }

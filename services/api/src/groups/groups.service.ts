@@ -61,7 +61,9 @@ export class GroupsService {
     if (query.q) qb.andWhere('g.name ILIKE :pattern', { pattern: likeContains(query.q) });
     const [rows, total] = await qb.orderBy('g.name').addOrderBy('g.id').take(query.limit).skip(query.offset).getManyAndCount();
     const counts = new Map<string, number>(
-      ((await this.dataSource.query(`SELECT group_id, count(*)::int AS n FROM group_members WHERE group_id = ANY($1) GROUP BY group_id`, [
+      ((await this.dataSource.query(`SELECT m.group_id, count(*)::int AS n
+           FROM group_members m JOIN users u ON u.id = m.user_id AND u.deleted_at IS NULL
+          WHERE m.group_id = ANY($1) GROUP BY m.group_id`, [
         rows.map((g) => g.id),
       ])) as Array<{ group_id: string; n: number }>).map((r) => [r.group_id, r.n]),
     );

@@ -158,7 +158,7 @@ export class HooksService {
 
   private setDeleted(actor: Principal, id: string, deleted: boolean): Promise<HookDto> {
     return this.dataSource.transaction(async (tx) => {
-      const row = await lockRow(tx, HookEntity, id, 'Hook', !deleted);
+      const row = await lockRow(tx, HookEntity, id, 'Hook', !deleted, ['secretSealed']);
       const before = toDto(row);
       row.deletedAt = deleted ? new Date() : null;
       const after = toDto(await tx.getRepository(HookEntity).save(row));

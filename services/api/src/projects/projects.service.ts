@@ -65,7 +65,11 @@ export class ProjectsService {
     if (query.q) qb.andWhere('p.name ILIKE :pattern', { pattern: likeContains(query.q) });
     const [rows, total] = await qb.orderBy('p.name').addOrderBy('p.id').take(query.limit).skip(query.offset).getManyAndCount();
     const counts = new Map<string, number>(
-      ((await this.dataSource.query(`SELECT project_id, count(*)::int AS n FROM project_members WHERE project_id = ANY($1) GROUP BY project_id`, [
+      ((await this.dataSource.query(`SELECT m.project_id, count(*)::int AS n
+           FROM project_members m
+           LEFT JOIN users u ON u.id = m.user_id AND u.deleted_at IS NULL
+           LEFT JOIN groups g ON g.id = m.group_id AND g.deleted_at IS NULL
+          WHERE m.project_id = ANY($1) AND (u.id IS NOT NULL OR g.id IS NOT NULL) GROUP BY m.project_id`, [
         rows.map((p) => p.id),
       ])) as Array<{ project_id: string; n: number }>).map((r) => [r.project_id, r.n]),
     );

@@ -146,7 +146,7 @@ export class StorageLocationsService {
   /** Refused while a live instrument delivers here. */
   remove(actor: Principal, id: string): Promise<StorageLocationDto> {
     return this.write(async (tx) => {
-      const row = await lockRow(tx, StorageLocationEntity, id, 'Storage location');
+      const row = await lockRow(tx, StorageLocationEntity, id, 'Storage location', false, ['secretSealed']);
       const before = await this.dto(tx, row);
       if (before.instrumentCount > 0) {
         throw new DomainError('conflict', 'in_use', `${before.instrumentCount} instrument(s) deliver to this storage location; change them first`);
@@ -160,7 +160,7 @@ export class StorageLocationsService {
 
   restore(actor: Principal, id: string): Promise<StorageLocationDto> {
     return this.write(async (tx) => {
-      const row = await lockRow(tx, StorageLocationEntity, id, 'Storage location', true);
+      const row = await lockRow(tx, StorageLocationEntity, id, 'Storage location', true, ['secretSealed']);
       const before = await this.dto(tx, row);
       await tx.getRepository(StorageLocationEntity).update({ id }, { deletedAt: null });
       const after = await this.dto(tx, (await this.find(tx, id))!);

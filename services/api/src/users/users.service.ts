@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Brackets, DataSource, type EntityManager } from 'typeorm';
+import { Brackets, DataSource } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
 import { hashPassword } from '@sheaf/crypto';
 import { UserEntity } from '@sheaf/db';
@@ -9,6 +9,7 @@ import { isUniqueViolation } from '../common/db-errors';
 import { DomainError, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { likeContains } from '../common/query';
+import { lockRow } from '../common/rows';
 import type { CreateUserDto, UpdateUserDto, UserDto, UserQueryDto } from './users.dto';
 
 export function toUserDto(user: UserEntity): UserDto {
@@ -33,12 +34,6 @@ export class UsersService {
     @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly audit: AuditService,
   ) {}
-
-  private async findForUpdate(tx: EntityManager, id: string, deleted: boolean): Promise<UserEntity> {
-    const user = await tx.getRepository(UserEntity).findOne({ where: { id }, withDeleted: true, lock: { mode: 'pessimistic_write' } });
-    if (!user || (user.deletedAt !== null) !== deleted) throw notFound('User');
-    return user;
-  }
 
   private assertNotSelf(actor: Principal, id: string, what: string): void {
     if (actor.id === id) throw new DomainError('forbidden', 'own_account', `Nobody may ${what} their own account`);
@@ -90,7 +85,7 @@ export class UsersService {
     const passwordHash = body.password === undefined ? undefined : await hashPassword(body.password);
     try {
       return await this.dataSource.transaction(async (tx) => {
-        const user = await this.findForUpdate(tx, id, false);
+        const user = await lockRow(tx, UserEntity, id, 'User');
         const before = toUserDto(user);
         if (body.email !== undefined) user.email = body.email.trim().toLowerCase();
         if (body.displayName !== undefined) user.displayName = body.displayName.trim();
@@ -117,7 +112,7 @@ export class UsersService {
   async remove(actor: Principal, id: string): Promise<UserDto> {
     this.assertNotSelf(actor, id, 'delete');
     return this.dataSource.transaction(async (tx) => {
-      const user = await this.findForUpdate(tx, id, false);
+      const user = await lockRow(tx, UserEntity, id, 'User');
       const before = toUserDto(user);
       user.deletedAt = new Date();
       const after = toUserDto(await tx.getRepository(UserEntity).save(user));
@@ -129,7 +124,7 @@ export class UsersService {
   async restore(actor: Principal, id: string): Promise<UserDto> {
     try {
       return await this.dataSource.transaction(async (tx) => {
-        const user = await this.findForUpdate(tx, id, true);
+        const user = await lockRow(tx, UserEntity, id, 'User', true);
         const before = toUserDto(user);
         user.deletedAt = null;
         const after = toUserDto(await tx.getRepository(UserEntity).save(user));
