@@ -1,5 +1,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { HarvestStatus } from '@sheaf/contracts';
+
+const DESCRIBE_TIMEOUT_MS = 5_000;
 
 /**
  * How a run's workflow ended, when it is no longer running: its Temporal status (`TERMINATED`,
@@ -8,7 +11,8 @@ import type { DataSource, EntityManager } from 'typeorm';
  */
 export async function endedWorkflowStatus(client: Client, workflowId: string): Promise<string | undefined> {
   try {
-    const { status } = await client.workflow.getHandle(workflowId).describe();
+    // Bounded: a reconciliation pass must not hang on an unresponsive Temporal.
+    const { status } = await client.withDeadline(Date.now() + DESCRIBE_TIMEOUT_MS, () => client.workflow.getHandle(workflowId).describe());
     return status.name === 'RUNNING' ? undefined : status.name;
   } catch (err) {
     return err instanceof WorkflowNotFoundError ? 'NOT_FOUND' : undefined;
@@ -16,22 +20,36 @@ export async function endedWorkflowStatus(client: Client, workflowId: string): P
 }
 
 /**
- * Closes a run whose workflow ended without recording the run's outcome (an operator terminated
- * it in the Temporal UI, it timed out) and releases its lease, so the instrument can be harvested
- * again and the portal stops showing it as running. True when the run was still open.
+ * Records a run's outcome, releases its instrument's lease and drops its staged listing, in one
+ * transaction. With `onlyIfOpen`, a run that already has an outcome keeps it. True when the run
+ * row changed.
  */
-export async function closeAbandonedRun(db: DataSource | EntityManager, run: { id: string; workflowId: string }, workflowStatus: string): Promise<boolean> {
+export async function closeRun(
+  db: DataSource | EntityManager,
+  runId: string,
+  outcome: { status: HarvestStatus; error: string | null },
+  options: { onlyIfOpen?: boolean } = {},
+): Promise<boolean> {
   return db.transaction(async (tx) => {
     const closed: unknown[] = await tx.query(
-      `UPDATE harvest_runs SET status = 'failed', phase = 'finished', finished_at = now(), updated_at = now(),
-              error = $2
-       WHERE id = $1 AND status IN ('pending', 'running') RETURNING id`,
-      [run.id, `its workflow ${run.workflowId} ended (${workflowStatus}) without finishing the run`],
+      `UPDATE harvest_runs SET status = $2, phase = 'finished', error = $3, finished_at = now(), updated_at = now()
+       WHERE id = $1 AND ($4::boolean IS FALSE OR status IN ('pending', 'running')) RETURNING id`,
+      [runId, outcome.status, outcome.error, options.onlyIfOpen ?? false],
     );
-    await tx.query(`DELETE FROM instrument_leases WHERE run_id = $1`, [run.id]);
-    await tx.query(`DELETE FROM harvest_listing WHERE run_id = $1`, [run.id]);
+    await tx.query(`DELETE FROM instrument_leases WHERE run_id = $1`, [runId]);
+    await tx.query(`DELETE FROM harvest_listing WHERE run_id = $1`, [runId]);
     return closed.length > 0;
   });
+}
+
+/**
+ * Closes a run whose workflow ended without recording the run's outcome (an operator terminated
+ * it in the Temporal UI, it timed out), so the instrument can be harvested again and the portal
+ * stops showing it as running. True when the run was still open.
+ */
+export function closeAbandonedRun(db: DataSource | EntityManager, run: { id: string; workflowId: string }, workflowStatus: string): Promise<boolean> {
+  const error = `its workflow ${run.workflowId} ended (${workflowStatus}) without finishing the run`;
+  return closeRun(db, run.id, { status: 'failed', error }, { onlyIfOpen: true });
 }
 
 /**

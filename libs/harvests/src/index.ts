@@ -1,2 +1,2 @@
 export { startHarvest, temporalUiWorkflowUrl, type StartHarvestOptions, type StartedHarvest } from './start-harvest';
-export { closeAbandonedRun, closeEndedRuns, endedWorkflowStatus } from './ended-runs';
+export { closeAbandonedRun, closeEndedRuns, closeRun, endedWorkflowStatus } from './ended-runs';

@@ -11,6 +11,8 @@ export interface Location {
   root: string;
   /** Set when the root is a local folder (hashed with Node rather than through rclone). */
   localRoot?: string;
+  /** The local folder is a network mount (NFS): a read may hang, so it is never read blocking. */
+  networkMount?: boolean;
   remotes: RcloneRemote[];
 }
 
@@ -92,7 +94,7 @@ export function storageLocation(storage: StorageSettings, remoteName: string, se
     case 'nfs': {
       // NFS is mounted on the workers and written as a POSIX path.
       const path = text(config, 'path', what);
-      return { root: path, localRoot: path, remotes: [] };
+      return { root: path, localRoot: path, networkMount: storage.type === 'nfs', remotes: [] };
     }
     case 's3': {
       const options: Record<string, string> = {

@@ -202,8 +202,9 @@ export class Rclone {
   }
 
   /** `rclone copyto`: one file to an explicit destination name. */
-  async copyTo(from: string, to: string, options: { immutable?: boolean; signal?: AbortSignal } = {}): Promise<void> {
-    const args = ['copyto', ...(options.immutable ? ['--immutable'] : []), from, to];
+  /** `rclone copyto` of one file; `immutable` and `ignoreChecksum` as for copyFiles. */
+  async copyTo(from: string, to: string, options: { immutable?: boolean; ignoreChecksum?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    const args = ['copyto', ...(options.immutable ? ['--immutable'] : []), ...(options.ignoreChecksum ? ['--ignore-checksum'] : []), from, to];
     const { child, done } = this.start(args, options.signal);
     child.stdout?.resume();
     await done;

@@ -10,7 +10,7 @@ import {
   ServiceAccountEntity,
   StorageLocationEntity,
 } from '@sheaf/db';
-import { closeAbandonedRun, endedWorkflowStatus } from '@sheaf/harvests';
+import { closeAbandonedRun, closeRun, endedWorkflowStatus } from '@sheaf/harvests';
 import type { HookConfigRow } from '@sheaf/hooks';
 import { Rclone, type ListedFile } from '@sheaf/rclone';
 import type { BatchResult, BeginRunResult, DiscoverResult, HarvestActivities } from '@sheaf/workflows';
@@ -32,8 +32,6 @@ export interface HarvestActivityDeps {
   identity: string;
 }
 
-/** Listing entries are staged this many at a time; each flush heartbeats. */
-const STAGE_CHUNK = 5000;
 const HEARTBEAT_INTERVAL_MS = 10_000;
 
 export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActivities {
@@ -51,16 +49,15 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
   /**
    * A lease whose run's workflow has ended without finishing the run (an operator terminated it
    * in the Temporal UI, or it timed out) would block the instrument for good: that run is closed
-   * as failed and its lease released. True when that happened. While Temporal cannot say, the
-   * lease stands.
+   * as failed, its lease released. True when that happened. While Temporal cannot say, the lease
+   * stands.
    */
-  async function releaseIfEnded(instrumentId: string): Promise<boolean> {
-    const holder = await catalogue.leaseHolder(instrumentId);
-    if (!holder?.workflowId) return false;
+  async function releaseIfEnded(holder: { runId: string; workflowId: string | null }): Promise<boolean> {
+    if (!holder.workflowId) return false;
     const status = await endedWorkflowStatus(Context.current().client, holder.workflowId);
     if (!status) return false;
     await closeAbandonedRun(db, { id: holder.runId, workflowId: holder.workflowId }, status);
-    Context.current().log.warn('closed a run whose workflow had ended and released its lease', { instrumentId, runId: holder.runId, workflowStatus: status });
+    Context.current().log.warn('closed a run whose workflow had ended and released its lease', { runId: holder.runId, workflowStatus: status });
     return true;
   }
 
@@ -134,8 +131,8 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     async beginRun(runId): Promise<BeginRunResult> {
       const { instrument } = await loadRun(runId);
       let holder = await catalogue.acquireLease(instrument.id, runId);
-      if (holder && (await releaseIfEnded(instrument.id))) holder = await catalogue.acquireLease(instrument.id, runId);
-      if (holder) return { acquired: false, instrumentName: instrument.name, holderRunId: holder };
+      if (holder && (await releaseIfEnded(holder))) holder = await catalogue.acquireLease(instrument.id, runId);
+      if (holder) return { acquired: false, instrumentName: instrument.name, holderRunId: holder.runId };
       await db
         .getRepository(HarvestRunEntity)
         .createQueryBuilder()
@@ -154,10 +151,9 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       const ctx = Context.current();
       const rclone = new Rclone(deps.rcloneBinary, source.remotes);
       await catalogue.clearListing(runId);
-      let chunk: ListedFile[] = [];
       let listed = 0;
-      // One chunk is written while the next is read: the listing never waits for the database
-      // except when the database is a whole chunk behind.
+      // Each piece of the listing (up to ~9,000 entries) is written while the next is read: the
+      // listing never waits for the database except when the database is a whole piece behind.
       let staging: Promise<void> = Promise.resolve();
       const stage = async (entries: ListedFile[]) => {
         await staging;
@@ -168,20 +164,11 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
         ctx.heartbeat({ listed });
       };
       try {
-        for await (const files of rclone.listFiles(source.root, ctx.cancellationSignal)) {
-          for (const file of files) {
-            chunk.push(file);
-            if (chunk.length === STAGE_CHUNK) {
-              await stage(chunk);
-              chunk = [];
-            }
-          }
-        }
+        for await (const files of rclone.listFiles(source.root, ctx.cancellationSignal)) await stage(files);
       } catch (err) {
         await staging.catch(() => undefined);
         throw rcloneFailure(err);
       }
-      await stage(chunk);
       await staging;
       ctx.heartbeat({ listed, step: 'planning' });
       // Planning a million files takes minutes of SQL: keep heartbeating meanwhile.
@@ -227,17 +214,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     },
 
     async finishRun(runId, outcome) {
-      await db.transaction(async (tx) => {
-        await tx
-          .getRepository(HarvestRunEntity)
-          .createQueryBuilder()
-          .update()
-          .set({ status: outcome.status, phase: 'finished', error: outcome.error ?? null, finishedAt: () => 'now()' })
-          .where('id = :runId', { runId })
-          .execute();
-        await tx.query(`DELETE FROM instrument_leases WHERE run_id = $1`, [runId]);
-        await tx.query(`DELETE FROM harvest_listing WHERE run_id = $1`, [runId]);
-      });
+      await closeRun(db, runId, { status: outcome.status, error: outcome.error ?? null });
     },
   };
 }

@@ -58,7 +58,7 @@ export function rcloneFailure(err: unknown): unknown {
 
 async function digests(rclone: Rclone, location: Location, files: string[], signal: AbortSignal): Promise<Map<string, Digest>> {
   if (!files.length) return new Map();
-  if (location.localRoot) return digestLocalFiles(location.localRoot, files, { concurrency: 4, signal });
+  if (location.localRoot) return digestLocalFiles(location.localRoot, files, { concurrency: 4, signal, blockingReads: !location.networkMount });
   const [hashes, stats] = await Promise.all([rclone.sha256(location.root, files, signal), rclone.stat(location.root, files, signal)]);
   const out = new Map<string, Digest>();
   for (const [path, sha256] of hashes) {
@@ -71,7 +71,7 @@ async function digests(rclone: Rclone, location: Location, files: string[], sign
 /** Which of the given destination paths exist already, before we copy anything. */
 async function existing(rclone: Rclone, location: Location, files: string[], signal: AbortSignal): Promise<Set<string>> {
   if (!files.length) return new Set();
-  if (location.localRoot) return existingLocalFiles(location.localRoot, files, signal);
+  if (location.localRoot) return existingLocalFiles(location.localRoot, files, signal, !location.networkMount);
   return new Set((await rclone.stat(location.root, files, signal)).keys());
 }
 
@@ -160,7 +160,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     for (const w of singles) {
       const started = Date.now();
       await rclone
-        .copyTo(joinRoot(job.source.root, w.file.path), joinRoot(destination.root, w.destRel), { immutable: true, signal: job.signal })
+        .copyTo(joinRoot(job.source.root, w.file.path), joinRoot(destination.root, w.destRel), { immutable: true, ignoreChecksum: true, signal: job.signal })
         .catch((err: unknown) => {
           const mapped = rcloneFailure(err);
           if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
@@ -216,7 +216,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
           const started = Date.now();
           await rclone.deleteFile(joinRoot(destination.root, p.destRel), job.signal).catch(() => undefined);
           await rclone
-            .copyTo(joinRoot(job.source.root, p.file.path), joinRoot(destination.root, p.destRel), { immutable: true, signal: job.signal })
+            .copyTo(joinRoot(job.source.root, p.file.path), joinRoot(destination.root, p.destRel), { immutable: true, ignoreChecksum: true, signal: job.signal })
             .catch((err: unknown) => {
               const mapped = rcloneFailure(err);
               if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;

@@ -78,7 +78,8 @@ export class HarvestCatalogue {
    * At most one harvest per instrument: takes the lease unless another pending or running run
    * holds it. Returns the holder when the lease is taken.
    */
-  async acquireLease(instrumentId: string, runId: string): Promise<string | undefined> {
+  /** Takes the instrument's lease for the run; when another open run holds it, that run and its workflow. */
+  async acquireLease(instrumentId: string, runId: string): Promise<{ runId: string; workflowId: string | null } | undefined> {
     const taken: Array<{ run_id: string }> = await this.db.query(
       `INSERT INTO instrument_leases (instrument_id, run_id) VALUES ($1, $2)
        ON CONFLICT (instrument_id) DO UPDATE SET run_id = EXCLUDED.run_id, acquired_at = now()
@@ -89,23 +90,11 @@ export class HarvestCatalogue {
       [instrumentId, runId],
     );
     if (taken.length) return undefined;
-    const holder: Array<{ run_id: string }> = await this.db.query(`SELECT run_id FROM instrument_leases WHERE instrument_id = $1`, [
-      instrumentId,
-    ]);
-    return holder[0]?.run_id;
-  }
-
-  /** The run holding an instrument's lease and its workflow, if any. */
-  async leaseHolder(instrumentId: string): Promise<{ runId: string; workflowId: string | null } | undefined> {
-    const rows: Array<{ run_id: string; workflow_id: string | null }> = await this.db.query(
+    const holder: Array<{ run_id: string; workflow_id: string | null }> = await this.db.query(
       `SELECT l.run_id, r.workflow_id FROM instrument_leases l JOIN harvest_runs r ON r.id = l.run_id WHERE l.instrument_id = $1`,
       [instrumentId],
     );
-    return rows[0] && { runId: rows[0].run_id, workflowId: rows[0].workflow_id };
-  }
-
-  async releaseLease(runId: string): Promise<void> {
-    await this.db.query(`DELETE FROM instrument_leases WHERE run_id = $1`, [runId]);
+    return holder[0] && { runId: holder[0].run_id, workflowId: holder[0].workflow_id };
   }
 
   /** The plan of a run whose discovery already committed (a retried activity), if any. */

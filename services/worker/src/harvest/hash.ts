@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
@@ -83,28 +83,32 @@ function digestSmallFileSync(path: string, buffer: Buffer): LocalDigest | undefi
 
 /**
  * Digests of many files under `root`; unreadable files are left out. Small files are read
- * synchronously, in turns of at most ~20 ms; large ones asynchronously in 1 MiB reads, a few at
- * a time.
+ * synchronously, in turns of at most ~20 ms; large ones, and every file of a network mount
+ * (`blockingReads: false`: a hung read must not stop heartbeats), asynchronously in 1 MiB
+ * reads, a few at a time.
  */
 export async function digestLocalFiles(
   root: string,
   files: readonly string[],
-  options: { concurrency?: number; signal?: AbortSignal } = {},
+  options: { concurrency?: number; signal?: AbortSignal; blockingReads?: boolean } = {},
 ): Promise<Map<string, LocalDigest>> {
   const out = new Map<string, LocalDigest>();
-  const large: string[] = [];
+  const blocking = options.blockingReads !== false;
+  const large: string[] = blocking ? [] : [...files];
   // One read buffer, reused for every file: a fresh 1 MiB buffer per small file costs more in
   // garbage collection than the hashing itself.
   const buffer = Buffer.allocUnsafe(READ_SIZE);
-  await inTurns(files, options.signal, (file) => {
-    try {
-      const digest = digestSmallFileSync(join(root, file), buffer);
-      if (digest) out.set(file, digest);
-      else large.push(file);
-    } catch {
-      // Unreadable or gone: the caller records it as missing.
-    }
-  });
+  if (blocking) {
+    await inTurns(files, options.signal, (file) => {
+      try {
+        const digest = digestSmallFileSync(join(root, file), buffer);
+        if (digest) out.set(file, digest);
+        else large.push(file);
+      } catch {
+        // Unreadable or gone: the caller records it as missing.
+      }
+    });
+  }
 
   let next = 0;
   const lane = async () => {
@@ -122,8 +126,15 @@ export async function digestLocalFiles(
   return out;
 }
 
-/** Which of `files` (relative to `root`) exist, checked synchronously in short turns. */
-export async function existingLocalFiles(root: string, files: readonly string[], signal?: AbortSignal): Promise<Set<string>> {
+/**
+ * Which of `files` (relative to `root`) exist: checked synchronously in short turns, or
+ * asynchronously on a network mount (`blockingReads: false`).
+ */
+export async function existingLocalFiles(root: string, files: readonly string[], signal?: AbortSignal, blockingReads = true): Promise<Set<string>> {
+  if (!blockingReads) {
+    const found = await Promise.all(files.map((f) => stat(join(root, f)).then(() => f, () => undefined)));
+    return new Set(found.filter((f): f is string => f !== undefined));
+  }
   const found = new Set<string>();
   await inTurns(files, signal, (file) => {
     try {

@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { digestLocalFiles, existingLocalFiles } from './hash';
+
+describe('local file digests', () => {
+  let root: string;
+  const contents: Record<string, Buffer> = {
+    'empty.dat': Buffer.alloc(0),
+    'small.txt': Buffer.from('four kilobytes or so'),
+    // Past the 1 MiB limit of the blocking path.
+    'large.bin': Buffer.alloc(3 * 1024 * 1024 + 7, 9),
+  };
+  const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'sheaf-hash-'));
+    for (const [name, data] of Object.entries(contents)) await writeFile(join(root, name), data);
+  });
+
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it.each([true, false])('hashes and sizes every readable file the same way with blocking reads %s, leaving out missing ones', async (blockingReads) => {
+    const digests = await digestLocalFiles(root, [...Object.keys(contents), 'missing.raw'], { blockingReads });
+    expect([...digests.keys()].sort()).toEqual(Object.keys(contents).sort());
+    for (const [name, data] of Object.entries(contents)) expect(digests.get(name)).toMatchObject({ sha256: sha256(data), size: data.length });
+  });
+
+  it.each([true, false])('finds which files exist with blocking reads %s', async (blockingReads) => {
+    expect(await existingLocalFiles(root, ['small.txt', 'missing.raw', 'large.bin'], undefined, blockingReads)).toEqual(new Set(['small.txt', 'large.bin']));
+  });
+});
