@@ -1,59 +1,41 @@
 'use client';
 
-import { useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { useRouter } from 'next/navigation';
-import type { ApiError } from '@sheaf/contracts';
 import Alert from '@mui/material/Alert';
 import Button from '@mui/material/Button';
 import Stack from '@mui/material/Stack';
 
-import type { StartedHarvestDto } from '@/lib/api-types';
+import { useApiAction } from '@/lib/use-api-action';
 
 /** Starts a harvest; one key per intent, so a double click or a retry starts one run. */
 export function HarvestNowButton({ instrumentId, disabled }: { instrumentId: string; disabled?: boolean }) {
   const router = useRouter();
+  const action = useApiAction();
   const key = useRef<string | null>(null);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+
+  // A 409 (the same intent is still being handled) or a request that may not have come back
+  // keeps the key for the retry; any other refusal ends this intent, the next click is a new one.
+  useEffect(() => {
+    if (action.error && action.error.statusCode !== 409 && action.error.code !== 'PORTAL_UNREACHABLE') key.current = null;
+  }, [action.error]);
 
   async function start() {
-    setPending(true);
-    setError(null);
     key.current ??= crypto.randomUUID();
-    try {
-      const response = await fetch('/bff/harvests', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': key.current },
-        body: JSON.stringify({ instrumentId }),
-      });
-      if (response.status === 401) {
-        window.location.assign('/login?expired=1');
-        return;
-      }
-      if (!response.ok) {
-        const body = (await response.json().catch(() => null)) as ApiError | null;
-        setError(body?.message ?? `Starting the harvest failed (${response.status}).`);
-        if (response.status !== 409) key.current = null;
-        return;
-      }
-      const started = (await response.json()) as StartedHarvestDto;
-      key.current = null;
-      router.push(`/runs/${started.runId}`);
-    } catch {
-      setError('The portal could not be reached. Try again.');
-    } finally {
-      setPending(false);
-    }
+    const started = await action.run('startHarvest', { headers: { 'idempotency-key': key.current }, body: { instrumentId } });
+    if (!started) return;
+    key.current = null;
+    router.push(`/runs/${started.runId}`);
   }
 
   return (
     <Stack spacing={1} sx={{ alignItems: 'flex-end' }}>
-      <Button variant="contained" onClick={() => void start()} loading={pending} disabled={disabled}>
+      <Button variant="contained" onClick={() => void start()} loading={action.pending} disabled={disabled}>
         Harvest now
       </Button>
-      {error && (
+      {action.error && (
         <Alert severity="error" role="alert">
-          {error}
+          {action.error.message}
         </Alert>
       )}
     </Stack>

@@ -1,11 +1,12 @@
 'use client';
 
-import { useState } from 'react';
+import { useEffect } from 'react';
+import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import type { ApiError } from '@sheaf/contracts';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
+import MuiLink from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
@@ -21,6 +22,7 @@ import { ProgressLine } from '@/components/progress-line';
 import { StatusChip } from '@/components/status-chip';
 import type { HarvestRunDetailDto } from '@/lib/api-types';
 import { formatBytes, formatCount, formatDateTime } from '@/lib/format';
+import { useApiAction } from '@/lib/use-api-action';
 import { usePolling } from '@/lib/use-polling';
 
 const ACTIVE = new Set(['pending', 'running']);
@@ -28,29 +30,19 @@ const ACTIVE = new Set(['pending', 'running']);
 /** The live part of a run page: status, overall and per-destination progress, failures, cancel. */
 export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
   const router = useRouter();
-  const [active, setActive] = useState(ACTIVE.has(initial.status));
-  const { data: run, stale } = usePolling(`/bff/runs/${initial.id}`, initial, active);
-  const [cancelling, setCancelling] = useState(false);
-  const [cancelError, setCancelError] = useState<string | null>(null);
-  if (active && !ACTIVE.has(run.status)) {
-    setActive(false);
-    router.refresh();
-  }
+  const action = useApiAction();
+  // Polls while the server-rendered run is active; the refresh below brings the finished run and stops it.
+  const renderedActive = ACTIVE.has(initial.status);
+  const { data: run, stale } = usePolling(`/bff/runs/${initial.id}`, initial, renderedActive);
+  const active = ACTIVE.has(run.status);
+
+  // The run ended while the page was open: re-render the server part (transfers, totals) once.
+  useEffect(() => {
+    if (renderedActive && !active) router.refresh();
+  }, [renderedActive, active, router]);
 
   async function cancel() {
-    setCancelling(true);
-    setCancelError(null);
-    try {
-      const response = await fetch(`/bff/runs/${run.id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-      if (!response.ok) {
-        const body = (await response.json().catch(() => null)) as ApiError | null;
-        setCancelError(body?.message ?? `Cancelling failed (${response.status}).`);
-      }
-    } catch {
-      setCancelError('The portal could not be reached. Try again.');
-    } finally {
-      setCancelling(false);
-    }
+    await action.run('cancelHarvest', { path: { id: run.id } });
   }
 
   return (
@@ -67,15 +59,15 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
             Open in Temporal UI
           </Button>
         )}
-        {ACTIVE.has(run.status) && (
-          <Button color="error" variant="outlined" onClick={() => void cancel()} loading={cancelling}>
+        {active && (
+          <Button color="error" variant="outlined" onClick={() => void cancel()} loading={action.pending}>
             Cancel run
           </Button>
         )}
       </Box>
-      {cancelError && (
+      {action.error && (
         <Alert severity="error" role="alert" sx={{ mb: 2 }}>
-          {cancelError}
+          {action.error.message}
         </Alert>
       )}
       {stale && (
@@ -137,7 +129,9 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
                 {run.failures.map((f) => (
                   <TableRow key={f.fileVersionId}>
                     <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>
-                      <a href={`/files/${f.fileVersionId}`}>{f.path}</a>
+                      <MuiLink component={Link} href={`/files/${f.fileVersionId}`}>
+                        {f.path}
+                      </MuiLink>
                     </TableCell>
                     <TableCell>
                       <StatusChip status={f.status} />
