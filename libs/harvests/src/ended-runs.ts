@@ -20,9 +20,8 @@ export async function endedWorkflowStatus(client: Client, workflowId: string): P
 }
 
 /**
- * Records a run's outcome, releases its instrument's lease and drops its staged listing, in one
- * transaction. With `onlyIfOpen`, a run that already has an outcome keeps it. True when the run
- * row changed.
+ * Records a run's outcome and releases its instrument's lease, in one transaction. With
+ * `onlyIfOpen`, a run that already has an outcome keeps it. True when the run row changed.
  */
 export async function closeRun(
   db: DataSource | EntityManager,
@@ -37,7 +36,6 @@ export async function closeRun(
       [runId, outcome.status, outcome.error, options.onlyIfOpen ?? false],
     );
     await tx.query(`DELETE FROM instrument_leases WHERE run_id = $1`, [runId]);
-    await tx.query(`DELETE FROM harvest_listing WHERE run_id = $1`, [runId]);
     return closed.length > 0;
   });
 }

@@ -9,6 +9,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** How long the listing reader waits for rclone to write more. */
 const LISTING_POLL_MS = 20;
 const LISTING_READ_SIZE = 1024 * 1024;
+/**
+ * Go's collector for the listing's rclone: a listing makes short-lived garbage for every entry,
+ * and collecting at 4x the live heap instead of 2x cost 10 % less CPU on a 100,000-file tree
+ * (1.2 CPU-s; rclone is most of a re-harvest's CPU). The soft limit keeps a huge tree's listing
+ * from growing without bound.
+ */
+const LISTING_GC = { GOGC: '400', GOMEMLIMIT: '256MiB' };
 
 /** One line of `rclone lsjson` output, a JSON array written one element per line: "[", "{...},", "]". */
 function parseListingLine(line: string): ListedFile | undefined {
@@ -71,9 +78,13 @@ export class Rclone {
     private readonly remotes: readonly RcloneRemote[] = [],
   ) {}
 
-  private start(args: readonly string[], signal?: AbortSignal, input?: string, onStderr?: (line: string) => void, stdoutFd?: number) {
+  private start(
+    args: readonly string[],
+    options: { signal?: AbortSignal; input?: string; onStderr?: (line: string) => void; stdoutFd?: number; env?: Record<string, string> } = {},
+  ) {
+    const { signal, input, onStderr, stdoutFd } = options;
     const child = execa(this.binary, [...args], {
-      env: remoteEnv(this.remotes),
+      env: { ...options.env, ...remoteEnv(this.remotes) },
       extendEnv: true,
       buffer: false,
       // Not detached: rclone stays in the worker's process group, so stopping the worker's group
@@ -124,7 +135,7 @@ export class Rclone {
       const output = await open(file, 'w');
       let started: ReturnType<Rclone['start']>;
       try {
-        started = this.start(['lsjson', '-R', '--files-only', '--no-mimetype', path], signal, undefined, undefined, output.fd);
+        started = this.start(['lsjson', '-R', '--files-only', '--no-mimetype', path], { signal, stdoutFd: output.fd, env: LISTING_GC });
       } finally {
         // rclone has its own copy of the descriptor from here on.
         await output.close();
@@ -193,25 +204,28 @@ export class Rclone {
     if (options.immutable) args.push('--immutable');
     if (options.ignoreChecksum) args.push('--ignore-checksum');
     args.push('--use-json-log', '--stats', '2s', '--stats-log-level', 'NOTICE', from, to);
-    const { child, done } = this.start(args, options.signal, files.join('\n') + '\n', (line) => {
-      const bytes = statsBytes(line);
-      if (bytes !== undefined) options.onProgress?.(bytes);
+    const { child, done } = this.start(args, {
+      signal: options.signal,
+      input: files.join('\n') + '\n',
+      onStderr: (line) => {
+        const bytes = statsBytes(line);
+        if (bytes !== undefined) options.onProgress?.(bytes);
+      },
     });
     child.stdout?.resume();
     await done;
   }
 
-  /** `rclone copyto`: one file to an explicit destination name. */
   /** `rclone copyto` of one file; `immutable` and `ignoreChecksum` as for copyFiles. */
   async copyTo(from: string, to: string, options: { immutable?: boolean; ignoreChecksum?: boolean; signal?: AbortSignal } = {}): Promise<void> {
     const args = ['copyto', ...(options.immutable ? ['--immutable'] : []), ...(options.ignoreChecksum ? ['--ignore-checksum'] : []), from, to];
-    const { child, done } = this.start(args, options.signal);
+    const { child, done } = this.start(args, { signal: options.signal });
     child.stdout?.resume();
     await done;
   }
 
   async deleteFile(path: string, signal?: AbortSignal): Promise<void> {
-    const { child, done } = this.start(['deletefile', path], signal);
+    const { child, done } = this.start(['deletefile', path], { signal });
     child.stdout?.resume();
     await done;
   }
@@ -221,7 +235,7 @@ export class Rclone {
    * as SMB have no stored hashes. Files that cannot be read are absent from the result.
    */
   async sha256(root: string, files: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {
-    const { child, done } = this.start(['hashsum', 'sha256', '--download', '--files-from-raw', '-', root], signal, files.join('\n') + '\n');
+    const { child, done } = this.start(['hashsum', 'sha256', '--download', '--files-from-raw', '-', root], { signal, input: files.join('\n') + '\n' });
     const hashes = new Map<string, string>();
     let failure: unknown;
     done.catch((err: unknown) => (failure = err));
@@ -240,8 +254,7 @@ export class Rclone {
   async stat(root: string, files: readonly string[], signal?: AbortSignal): Promise<Map<string, ListedFile>> {
     const { child, done } = this.start(
       ['lsjson', '--files-only', '--no-mimetype', '-R', '--files-from-raw', '-', root],
-      signal,
-      files.join('\n') + '\n',
+      { signal, input: files.join('\n') + '\n' },
     );
     const out = new Map<string, ListedFile>();
     let failure: unknown;

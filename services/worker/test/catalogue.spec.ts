@@ -17,22 +17,28 @@ describe('harvest catalogue: staging a listing', () => {
     const instrument = await db.dataSource
       .getRepository(InstrumentEntity)
       .save({ name: 'odd-names', sourceType: 'local', sourceConfig: { path: '/nowhere' }, minAgeSeconds: 0 });
-    const run = await db.dataSource.getRepository(HarvestRunEntity).save({ instrumentId: instrument.id, trigger: 'api', status: 'running' });
+    const run = await db.dataSource.getRepository(HarvestRunEntity).save({ instrumentId: instrument.id, trigger: 'api', status: 'running', phase: 'discovering' });
     const paths = ['tab\there.txt', 'new\nline.txt', 'back\\slash\\.txt', 'cr\rreturn', '\\.', 'quote "and" \'ticks\'', 'ünïcødé/ファイル.raw', 'plain/x'];
     const catalogue = new HarvestCatalogue(db.dataSource);
-    await catalogue.stageListing(run.id, paths.map((Path, i) => ({ Path, Size: i * 10, ModTime: '2025-03-01T10:00:00.123456789Z', IsDir: false })));
+    const listing = await catalogue.openListing(run.id);
+    try {
+      await listing.stage(paths.map((Path, i) => ({ Path, Size: i * 10, ModTime: '2025-03-01T10:00:00.123456789Z', IsDir: false })));
+      const plan = await listing.plan(instrument.id, 0, { maxFiles: 3, maxBytes: 1024 });
+      expect(plan).toEqual({ listedFiles: 8, listedBytes: 280, files: 8, bytes: 280, deferred: 0, batches: 3 });
+      // Planned once: a second attempt of the same discovery plans nothing.
+      expect(await listing.plan(instrument.id, 0, { maxFiles: 3, maxBytes: 1024 })).toBeUndefined();
+    } finally {
+      await listing.close();
+    }
 
-    const staged: Array<{ path: string; size: string; mtime: Date }> = await db.dataSource.query(
-      `SELECT path, size, mtime FROM harvest_listing WHERE run_id = $1 ORDER BY size`,
-      [run.id],
+    const versions: Array<{ path: string; size: string; mtime: Date }> = await db.dataSource.query(
+      `SELECT path, size, mtime FROM file_versions WHERE instrument_id = $1 ORDER BY size`,
+      [instrument.id],
     );
-    expect(staged.map((r) => r.path)).toEqual(paths);
-    expect(staged.map((r) => Number(r.size))).toEqual(paths.map((_, i) => i * 10));
-    expect(staged[0].mtime.toISOString()).toBe('2025-03-01T10:00:00.123Z');
-
-    const plan = await catalogue.planRun(run.id, instrument.id, 0, { maxFiles: 3, maxBytes: 1024 });
-    expect(plan).toEqual({ listedFiles: 8, listedBytes: 280, files: 8, bytes: 280, deferred: 0, batches: 3 });
-    const versions: Array<{ path: string }> = await db.dataSource.query(`SELECT path FROM file_versions WHERE instrument_id = $1`, [instrument.id]);
-    expect(versions.map((v) => v.path).sort()).toEqual([...paths].sort());
+    expect(versions.map((v) => v.path)).toEqual(paths);
+    expect(versions.map((v) => Number(v.size))).toEqual(paths.map((_, i) => i * 10));
+    expect(versions[0].mtime.toISOString()).toBe('2025-03-01T10:00:00.123Z');
+    const items: Array<{ n: string }> = await db.dataSource.query(`SELECT count(*) AS n FROM harvest_items WHERE run_id = $1`, [run.id]);
+    expect(Number(items[0].n)).toBe(8);
   });
 });

@@ -81,13 +81,13 @@ function breakdownLines(b: Breakdown, total: number, window: number): string[] {
   const pct = (x: number) => (total > 0 && Number.isFinite(x) ? ` (${((100 * x) / total).toFixed(0)} % of the wall time)` : '');
   const c = (label: string) => b.calls[label] ?? { calls: 0, s: 0 };
   const lines = [`start → beginRun done (workflow start, first workflow task, lease): ${seconds(b.startToBegin)}${pct(b.startToBegin)}`];
-  const stage = c('sql.stageListing');
-  const plan = c('sql.planRun');
-  const clear = c('sql.clearListing');
+  const stage = c('sql.listing.stage');
+  const plan = c('sql.listing.plan');
+  const setup = c('sql.openListing').s + c('sql.listing.close').s;
   lines.push(
-    `discover activity: ${seconds(b.discover)}${pct(b.discover)}: planning SQL ${seconds(plan.s)}, clearing staging ${seconds(clear.s)}, ` +
-      `the rest (rclone lsjson, parsing, staging, loading the run) ${seconds(Math.max(0, b.discover - plan.s - clear.s))}; ` +
-      `the staging inserts took ${seconds(stage.s)} in ${count(stage.calls)} calls, each running while the listing goes on`,
+    `discover activity: ${seconds(b.discover)}${pct(b.discover)}: planning SQL ${seconds(plan.s)}, creating and dropping the staging table ${seconds(setup)}, ` +
+      `the rest (rclone lsjson, parsing, staging, loading the run) ${seconds(Math.max(0, b.discover - plan.s - setup))}; ` +
+      `the staging COPYs took ${seconds(stage.s)} in ${count(stage.calls)} calls, each running while the listing goes on`,
   );
   if (b.batches > 0) {
     const n = b.batches;

@@ -50,16 +50,14 @@ function wrap(target: Record<string, unknown>, name: string, label: string): voi
 if (out) {
   // The same module instances the worker loads (same resolved files).
   const load = createRequire(join(workerDist, 'main.js'));
-  const catalogue = load(join(workerDist, 'harvest', 'catalogue.js')) as { HarvestCatalogue: { prototype: Record<string, unknown> } };
+  const catalogue = load(join(workerDist, 'harvest', 'catalogue.js')) as Record<'HarvestCatalogue' | 'RunListing', { prototype: Record<string, unknown> }>;
   const batch = load(join(workerDist, 'harvest', 'batch.js')) as Record<string, unknown>;
   const hash = load(join(workerDist, 'harvest', 'hash.js')) as Record<string, unknown>;
   const rclone = load('@sheaf/rclone') as { Rclone: { prototype: Record<string, unknown> } };
   for (const method of [
     'acquireLease',
     'existingPlan',
-    'clearListing',
-    'stageListing',
-    'planRun',
+    'openListing',
     'startBatch',
     'loadBatch',
     'setAside',
@@ -69,6 +67,7 @@ if (out) {
   ]) {
     wrap(catalogue.HarvestCatalogue.prototype, method, `sql.${method}`);
   }
+  for (const method of ['stage', 'plan', 'close']) wrap(catalogue.RunListing.prototype, method, `sql.listing.${method}`);
   wrap(batch, 'processBatch', 'batch.processBatch');
   wrap(hash, 'digestLocalFiles', 'hash.digestLocalFiles');
   for (const method of ['copyFiles', 'copyTo', 'sha256', 'stat']) wrap(rclone.Rclone.prototype, method, `rclone.${method}`);

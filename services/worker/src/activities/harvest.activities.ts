@@ -12,7 +12,7 @@ import {
 } from '@sheaf/db';
 import { closeAbandonedRun, closeRun, endedWorkflowStatus } from '@sheaf/harvests';
 import type { HookConfigRow } from '@sheaf/hooks';
-import { Rclone, type ListedFile } from '@sheaf/rclone';
+import { Rclone } from '@sheaf/rclone';
 import type { BatchResult, BeginRunResult, DiscoverResult, HarvestActivities } from '@sheaf/workflows';
 import { processBatch, rcloneFailure, type Destination } from '../harvest/batch';
 import { HarvestCatalogue } from '../harvest/catalogue';
@@ -150,33 +150,40 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       const { source } = await locations(instrument);
       const ctx = Context.current();
       const rclone = new Rclone(deps.rcloneBinary, source.remotes);
-      await catalogue.clearListing(runId);
-      let listed = 0;
-      // Each piece of the listing (up to ~9,000 entries) is written while the next is read: the
-      // listing never waits for the database except when the database is a whole piece behind.
-      let staging: Promise<void> = Promise.resolve();
-      const stage = async (entries: ListedFile[]) => {
+      const listing = await catalogue.openListing(runId);
+      try {
+        // Each piece of the listing (up to ~9,000 entries) is written while the next is read: the
+        // listing never waits for the database except when the database is a whole piece behind.
+        let staging: Promise<void> = Promise.resolve();
+        try {
+          for await (const files of rclone.listFiles(source.root, ctx.cancellationSignal)) {
+            await staging;
+            staging = listing.stage(files);
+            // Observed now, so a failure is not an unhandled rejection; awaited before the next piece.
+            staging.catch(() => undefined);
+            ctx.heartbeat({ listed: listing.files });
+          }
+        } catch (err) {
+          await staging.catch(() => undefined);
+          throw rcloneFailure(err);
+        }
         await staging;
-        staging = catalogue.stageListing(runId, entries);
-        // Observed now, so a failure is not an unhandled rejection; awaited before the next chunk.
-        staging.catch(() => undefined);
-        listed += entries.length;
-        ctx.heartbeat({ listed });
-      };
-      try {
-        for await (const files of rclone.listFiles(source.root, ctx.cancellationSignal)) await stage(files);
-      } catch (err) {
-        await staging.catch(() => undefined);
-        throw rcloneFailure(err);
-      }
-      await staging;
-      ctx.heartbeat({ listed, step: 'planning' });
-      // Planning a million files takes minutes of SQL: keep heartbeating meanwhile.
-      const timer = setInterval(() => ctx.heartbeat({ listed, step: 'planning' }), HEARTBEAT_INTERVAL_MS);
-      try {
-        return await catalogue.planRun(runId, instrument.id, instrument.minAgeSeconds, deps.batch);
+        const listed = listing.files;
+        ctx.heartbeat({ listed, step: 'planning' });
+        // Planning a million files takes minutes of SQL: keep heartbeating meanwhile.
+        const timer = setInterval(() => ctx.heartbeat({ listed, step: 'planning' }), HEARTBEAT_INTERVAL_MS);
+        try {
+          const plan = await listing.plan(instrument.id, instrument.minAgeSeconds, deps.batch);
+          if (plan) return plan;
+        } finally {
+          clearInterval(timer);
+        }
+        // Another attempt of this discovery planned the run first.
+        const other = await catalogue.existingPlan(runId);
+        if (!other) throw ApplicationFailure.nonRetryable(`harvest run ${runId} ended while it was being discovered`, FAILURE_TYPES.notFound);
+        return other;
       } finally {
-        clearInterval(timer);
+        await listing.close();
       }
     },
 
