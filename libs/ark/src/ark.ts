@@ -13,7 +13,7 @@ export interface MintArkOptions {
   shoulder: string;
   /** Fixed blade instead of a random one (betanumeric). */
   blade?: string;
-  /** Random byte source; `crypto.randomBytes` by default. */
+  /** Random byte source; `crypto.randomBytes`, drawn in 4 KiB pieces, by default. */
   random?: (bytes: number) => Buffer;
 }
 
@@ -62,7 +62,7 @@ export function mintArk(options: MintArkOptions): string {
       `shoulder must be betanumeric letters (${NOID_XDIGITS.slice(10)}) followed by one digit (e.g. fk4), got ${JSON.stringify(shoulder)}`,
     );
   }
-  const blade = options.blade ?? randomBlade(options.random ?? randomBytes);
+  const blade = options.blade ?? randomBlade(options.random ?? pooledRandomBytes);
   if (!BETANUMERIC.test(blade)) {
     throw new InvalidArkError(`blade must be non-empty and use only the characters ${NOID_XDIGITS}, got ${JSON.stringify(blade)}`);
   }
@@ -73,6 +73,25 @@ export function mintArk(options: MintArkOptions): string {
     );
   }
   return `ark:${checked}${noidCheckChar(checked)}`;
+}
+
+const RANDOM_POOL_SIZE = 4096;
+let randomPool = Buffer.alloc(0);
+let randomPoolUsed = 0;
+
+/**
+ * `crypto.randomBytes`, fetched 4 KiB at a time: one call per ~500 blades instead of one per
+ * blade (a call cost ~10 µs, a tenth of a second per 10,000 ARKs). Each refill is a new buffer,
+ * so bytes handed out are never reused or overwritten.
+ */
+function pooledRandomBytes(bytes: number): Buffer {
+  if (randomPoolUsed + bytes > randomPool.length) {
+    randomPool = randomBytes(Math.max(RANDOM_POOL_SIZE, bytes));
+    randomPoolUsed = 0;
+  }
+  const out = randomPool.subarray(randomPoolUsed, randomPoolUsed + bytes);
+  randomPoolUsed += bytes;
+  return out;
 }
 
 /** {@link BLADE_LENGTH} xdigits, each uniform: rejection sampling, no modulo bias. */

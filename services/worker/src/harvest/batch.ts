@@ -134,7 +134,11 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     for (const w of fresh) {
       const prefix = sharedPrefix(w.file.path, w.destRel);
       if (prefix === undefined) singles.push(w);
-      else groups.set(prefix, [...(groups.get(prefix) ?? []), w]);
+      else {
+        const group = groups.get(prefix);
+        if (group) group.push(w);
+        else groups.set(prefix, [w]);
+      }
     }
     const durations = new Map<string, number>();
     for (const [prefix, group] of groups) {
@@ -190,7 +194,10 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   const outcomes: DeliveryOutcome[] = [];
   const byDestination = new Map<Destination, Pending[]>();
   for (const p of pending) {
-    if (!changed.has(p.file.id)) byDestination.set(p.destination, [...(byDestination.get(p.destination) ?? []), p]);
+    if (changed.has(p.file.id)) continue;
+    const items = byDestination.get(p.destination);
+    if (items) items.push(p);
+    else byDestination.set(p.destination, [p]);
   }
   for (const [destination, items] of byDestination) {
     const copies = await digests(rclone, destination, items.map((p) => p.destRel), job.signal).catch((err: unknown) => {
