@@ -1,4 +1,5 @@
 export { Rclone, RcloneError, type ListedFile, type RcloneRemote } from './rclone';
+export { localName } from './names';
 export { obscure } from './obscure';
 export {
   sourceLocation,

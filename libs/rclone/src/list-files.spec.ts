@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,29 @@ describe('Rclone.listFiles', () => {
     expect(first).toMatchObject({ Size: 1, IsDir: false });
     expect(new Date(first!.ModTime).toISOString()).toBe('2024-05-06T07:08:09.000Z');
     expect(await listingTemps()).toEqual(before);
+  });
+
+  it('reads every entry as JSON.parse reads rclone\'s whole listing, whatever the names hold', async () => {
+    const root = join(dir, 'odd');
+    const names = [
+      'plain.dat',
+      'a "quoted" name.txt',
+      'back\\slash\\dir-like.txt',
+      'looks like fields","Size":99,"ModTime":"2001-01-01T00:00:00Z.raw',
+      'spaces and ünïcødé ✓.csv',
+      'deep/er/still/empty',
+    ];
+    await mkdir(join(root, 'deep', 'er', 'still'), { recursive: true });
+    await Promise.all(names.map((name, i) => writeFile(join(root, name), name === 'deep/er/still/empty' ? '' : 'x'.repeat(i * 1000))));
+
+    const listed = await collect(rclone().listFiles(root));
+    const reference = JSON.parse(
+      execFileSync(requireTool('rclone', process.env), ['lsjson', '-R', '--files-only', '--no-mimetype', root], { env: { ...process.env, RCLONE_CONFIG: '/dev/null' } }).toString(),
+    ) as ListedFile[];
+    const fields = (e: ListedFile) => ({ Path: e.Path, Size: e.Size, ModTime: e.ModTime, IsDir: e.IsDir });
+    const byPath = (a: ListedFile, b: ListedFile) => (a.Path < b.Path ? -1 : 1);
+    expect(listed.map(fields).sort(byPath)).toEqual(reference.map(fields).sort(byPath));
+    expect(listed.map((e) => e.Path).sort()).toEqual([...names].sort());
   });
 
   it('fails with rclone\'s exit code and message when the folder does not exist', async () => {

@@ -20,7 +20,35 @@ const LISTING_GC = { GOGC: '400', GOMEMLIMIT: '256MiB' };
 /** One line of `rclone lsjson` output, a JSON array written one element per line: "[", "{...},", "]". */
 function parseListingLine(line: string): ListedFile | undefined {
   if (!line.startsWith('{')) return undefined;
-  return JSON.parse(line.endsWith(',') ? line.slice(0, -1) : line) as ListedFile;
+  return cutListingLine(line) ?? (JSON.parse(line.endsWith(',') ? line.slice(0, -1) : line) as ListedFile);
+}
+
+const PATH_FIELD = '{"Path":"';
+const SIZE_FIELD = '"Size":';
+const MODTIME_FIELD = '"ModTime":"';
+
+/**
+ * The common line, `{"Path":"…","Name":"…","Size":6,"ModTime":"…","IsDir":false}`, cut apart
+ * without JSON.parse (a third of the time, and parsing was a third of the worker's CPU in a
+ * re-harvest). Only for lines without a backslash: then no string holds an escaped quote, so
+ * every quote ends a string and no field name can appear inside a value. Undefined otherwise.
+ */
+function cutListingLine(line: string): ListedFile | undefined {
+  if (!line.startsWith(PATH_FIELD) || line.includes('\\')) return undefined;
+  const pathEnd = line.indexOf('"', PATH_FIELD.length);
+  const size = pathEnd < 0 ? -1 : line.indexOf(SIZE_FIELD, pathEnd);
+  const sizeEnd = size < 0 ? -1 : line.indexOf(',', size);
+  const modTime = sizeEnd < 0 ? -1 : line.indexOf(MODTIME_FIELD, sizeEnd);
+  const modTimeEnd = modTime < 0 ? -1 : line.indexOf('"', modTime + MODTIME_FIELD.length);
+  if (modTimeEnd < 0) return undefined;
+  const Size = Number(line.slice(size + SIZE_FIELD.length, sizeEnd));
+  if (!Number.isSafeInteger(Size)) return undefined;
+  return {
+    Path: line.slice(PATH_FIELD.length, pathEnd),
+    Size,
+    ModTime: line.slice(modTime + MODTIME_FIELD.length, modTimeEnd),
+    IsDir: line.includes('"IsDir":true'),
+  };
 }
 
 /**

@@ -203,6 +203,21 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(await db.dataSource.getRepository(ArkEntity).count()).toBe(arksBefore + 1);
   });
 
+  it('harvests files whose names hold control characters, which rclone lists as symbols (a tab as ␉)', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    const files = { 'tab\there.txt': 'tab', 'bell\u0007.dat': 'bell', 'looks like a tab ␉.txt': 'symbol', 'plain.txt': 'plain' };
+    await writeTree(sourceDir, files);
+
+    const { outcome } = await runHarvest(instrument.id);
+
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 4, filesFailed: 0 }) });
+    const tree = await landed();
+    expect([...tree.keys()].sort()).toEqual(Object.keys(files).sort());
+    for (const [name, content] of Object.entries(files)) expect(tree.get(name)?.toString()).toBe(content);
+    // The catalogue keeps rclone's spelling, the one every later listing gives.
+    expect((await versionsOf(instrument.id)).map((v) => v.path).sort()).toEqual(['bell␇.dat', 'looks like a tab ‛␉.txt', 'plain.txt', 'tab␉here.txt']);
+  });
+
   it('defers a file still inside the quiet period, then takes it on a later run', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith({ minAgeSeconds: 3600 });
     await writeTree(sourceDir, { 'settled.txt': 'old' });
