@@ -218,6 +218,46 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect((await versionsOf(instrument.id)).map((v) => v.path).sort()).toEqual(['bell␇.dat', 'looks like a tab ‛␉.txt', 'plain.txt', 'tab␉here.txt']);
   });
 
+  it('gives a destination added later the versions verified before it, keeping their ARKs, and retries a copy that failed', async () => {
+    const { instrument, sourceDir } = await instrumentWith();
+    await writeTree(sourceDir, { 'a.txt': 'first', 'b.txt': 'second' });
+    await runHarvest(instrument.id);
+    const before = await versionsOf(instrument.id);
+    const arksBefore = await db.dataSource.getRepository(ArkEntity).find({ where: before.map((v) => ({ fileVersionId: v.id })), order: { fileVersionId: 'ASC' } });
+    expect(arksBefore).toHaveLength(2);
+
+    // A second destination, where a different b.txt is already in the way.
+    const laterRoot = join(dir.path, instrument.name, 'storage-later');
+    const later = await db.dataSource.getRepository(StorageLocationEntity).save({ name: `${instrument.name}-later`, type: 'posix', config: { path: laterRoot } });
+    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: later.id });
+    await writeTree(join(laterRoot, instrument.name), { 'b.txt': 'not ours' });
+
+    const first = await runHarvest(instrument.id);
+    expect(first.outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesTotal: 2, filesDone: 1, filesFailed: 1 }) });
+    let tree = await readTree(join(laterRoot, instrument.name));
+    expect(tree.get('a.txt')?.toString()).toBe('first');
+    expect(tree.get('b.txt')?.toString()).toBe('not ours');
+    // Both versions keep their verdict, time and ARK; no second ARK is minted.
+    const after = await versionsOf(instrument.id);
+    expect(after.map((v) => [v.path, v.status, v.verifiedAt?.toISOString()])).toEqual(before.map((v) => [v.path, 'verified', v.verifiedAt?.toISOString()]));
+    expect(await db.dataSource.getRepository(ArkEntity).find({ where: before.map((v) => ({ fileVersionId: v.id })), order: { fileVersionId: 'ASC' } })).toEqual(arksBefore);
+    const failed = await db.dataSource.getRepository(FileDeliveryEntity).findOneByOrFail({ fileVersionId: after[1].id, storageLocationId: later.id });
+    expect(failed).toMatchObject({ status: 'failed' });
+
+    // The way is cleared: the next run retries the failed copy, and only that one.
+    await rm(join(laterRoot, instrument.name, 'b.txt'));
+    const retry = await runHarvest(instrument.id);
+    expect(retry.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 1, filesDone: 1, filesFailed: 0 }) });
+    tree = await readTree(join(laterRoot, instrument.name));
+    expect(tree.get('b.txt')?.toString()).toBe('second');
+    const deliveries = await db.dataSource.getRepository(FileDeliveryEntity).findBy({ storageLocationId: later.id });
+    expect(deliveries.map((d) => d.status)).toEqual(['verified', 'verified']);
+
+    const quiet = await runHarvest(instrument.id);
+    expect(quiet.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 0 }) });
+    expect(await db.dataSource.getRepository(ArkEntity).count({ where: before.map((v) => ({ fileVersionId: v.id })) })).toBe(2);
+  });
+
   it('defers a file still inside the quiet period, then takes it on a later run', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith({ minAgeSeconds: 3600 });
     await writeTree(sourceDir, { 'settled.txt': 'old' });

@@ -73,6 +73,10 @@ export class InstrumentDestinationEntity {
   @Column({ name: 'path_template', type: 'text', default: '{instrument}/{path}' })
   pathTemplate!: string;
 
+  /** When a harvest last checked that every earlier verified version is here; null: not yet. */
+  @Column({ name: 'backfilled_at', type: 'timestamptz', nullable: true })
+  backfilledAt!: Date | null;
+
   @ManyToOne(() => InstrumentEntity, (i) => i.destinations, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'instrument_id' })
   instrument!: InstrumentEntity;

@@ -100,13 +100,19 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   });
   const hookContext = { instrument: job.instrument, runId: job.runId, signal: job.signal, webhookSecret: job.webhookSecret };
 
-  // 1. Pre-hooks, for versions not yet delivered: skip and hold are recorded at once.
-  const open = files.filter((f) => f.status !== 'verified' && f.status !== 'skipped');
+  // 1. Pre-hooks, for versions not yet delivered everywhere: skip and hold are recorded at once.
+  // A version verified before lacks only copies for destinations added since; it keeps its
+  // verdict whatever happens to those copies.
+  const delivered = (f: BatchFile) => f.status === 'verified' && job.destinations.every((d) => f.verifiedAt.has(d.storageLocationId));
+  const open = files.filter((f) => f.status !== 'skipped' && !delivered(f));
+  const verifiedBefore = new Set(open.filter((f) => f.status === 'verified').map((f) => f.id));
   job.heartbeat({ batchNo: job.batchNo, step: 'pre-hooks' });
   const pre = await runHooks('pre', job.hooks, open.map((f) => toHookFile(f)), hookContext);
   const setAside: Array<{ fileVersionId: string; status: 'skipped' | 'held'; reason: string }> = [];
   for (const [id, decision] of pre.decisions) {
-    if (decision.action !== 'accept') setAside.push({ fileVersionId: id, status: decision.action === 'skip' ? 'skipped' : 'held', reason: decision.reason });
+    if (decision.action !== 'accept' && !verifiedBefore.has(id)) {
+      setAside.push({ fileVersionId: id, status: decision.action === 'skip' ? 'skipped' : 'held', reason: decision.reason });
+    }
   }
   await catalogue.setAside(setAside);
   const routed = new Map(pre.files.map((h) => [h.fileVersionId, h.destinationPath]));
@@ -207,12 +213,16 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
       const src = source.get(p.file.path);
       let dst = copies.get(p.destRel);
       const attempts: DeliveryOutcome['attempts'] = [];
-      const matches = (d: Digest | undefined) => !!src && !!d && d.sha256 === src.sha256 && (d.size === undefined || d.size === p.file.size);
+      // A version verified before must get the bytes it was verified with.
+      const stale = !!src && verifiedBefore.has(p.file.id) && src.sha256 !== p.file.sha256;
+      const matches = (d: Digest | undefined) => !!src && !stale && !!d && d.sha256 === src.sha256 && (d.size === undefined || d.size === p.file.size);
       const record = (d: Digest | undefined, durationMs: number, error: string | null) =>
         attempts.push({ bytes: p.file.size, durationMs, destinationSha256: d?.sha256 ?? null, status: matches(d) ? 'verified' : d ? 'mismatch' : 'failed', error: matches(d) ? null : error });
 
       if (!src) {
         record(dst, p.durationMs, 'the source file could not be read');
+      } else if (stale) {
+        record(dst, p.durationMs, `the source bytes no longer match the verified version (SHA-256 ${p.file.sha256})`);
       } else if (p.preexisting) {
         // Never overwrite a different file that was there before us.
         record(dst, 0, matches(dst) ? null : `a different file already exists at ${p.destRel}; it was left untouched`);
@@ -252,7 +262,9 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     postHooks,
   });
   await catalogue.setAside(
-    [...changed].map((id) => ({ fileVersionId: id, status: 'pending' as const, reason: 'changed while being harvested; taken by a later run' })),
+    [...changed]
+      .filter((id) => !verifiedBefore.has(id))
+      .map((id) => ({ fileVersionId: id, status: 'pending' as const, reason: 'changed while being harvested; taken by a later run' })),
   );
 
   // 5. Post-hooks on versions verified and not yet through them.

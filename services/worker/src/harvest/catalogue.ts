@@ -269,13 +269,15 @@ export class HarvestCatalogue {
     if (complete.length) {
       // One update per version: every index of file_versions is written on each update (the
       // status is indexed), so the pre-hooks' metadata and, without post-hooks, their
-      // completion ride along with the verdict.
+      // completion ride along with the verdict. A version verified before (a copy for a
+      // destination added later) keeps its verdict, time and metadata.
       await tx.query(
         `UPDATE file_versions fv SET status = 'verified', sha256 = c.sha256, reason = NULL, verified_at = now(),
                 attempts = attempts + 1, updated_at = now(),
                 metadata = coalesce(c.metadata, fv.metadata), access = coalesce(c.access, fv.access),
                 post_hooks_done = fv.post_hooks_done OR $2
-         FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, sha256 text, metadata jsonb, access jsonb) WHERE fv.id = c.id`,
+         FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, sha256 text, metadata jsonb, access jsonb)
+         WHERE fv.id = c.id AND fv.status <> 'verified'`,
         [JSON.stringify(complete.map((c) => ({ ...c, ...settle.enrichment.get(c.id) }))), !settle.postHooks],
       );
       await this.mintArks(tx, complete.map((c) => c.id), mint);
@@ -284,9 +286,11 @@ export class HarvestCatalogue {
     const failed = new Map<string, string>();
     for (const f of failures) if (!done.has(f.fileVersionId)) failed.set(f.fileVersionId, f.error ?? 'delivery failed');
     if (failed.size) {
+      // A verified version whose copy to a later destination failed stays verified: its
+      // delivery there is recorded as failed, counted by the batch and retried by the next run.
       await tx.query(
         `UPDATE file_versions fv SET status = 'failed', reason = f.reason, attempts = attempts + 1, updated_at = now()
-         FROM jsonb_to_recordset($1::jsonb) AS f(id uuid, reason text) WHERE fv.id = f.id`,
+         FROM jsonb_to_recordset($1::jsonb) AS f(id uuid, reason text) WHERE fv.id = f.id AND fv.status <> 'verified'`,
         [JSON.stringify([...failed].map(([id, reason]) => ({ id, reason })))],
       );
     }
@@ -327,14 +331,25 @@ export class HarvestCatalogue {
   /** Closes the batch and adds its outcome to the run's counters, exactly once. */
   async finishBatch(runId: string, batchNo: number): Promise<BatchCounts> {
     return this.db.transaction(async (tx) => {
+      // Verified counts as done only with a verified copy at every destination the instrument
+      // has now: a version whose copy to a later destination failed counts as failed.
       const [counts]: Array<Record<string, string>> = await tx.query(
-        `SELECT count(*) FILTER (WHERE fv.status = 'verified') AS verified,
-                coalesce(sum(fv.size) FILTER (WHERE fv.status = 'verified'), 0) AS bytes,
-                count(*) FILTER (WHERE fv.status = 'failed') AS failed,
+        `SELECT count(*) FILTER (WHERE fv.status = 'verified' AND NOT v.incomplete) AS verified,
+                coalesce(sum(fv.size) FILTER (WHERE fv.status = 'verified' AND NOT v.incomplete), 0) AS bytes,
+                count(*) FILTER (WHERE fv.status = 'failed' OR (fv.status = 'verified' AND v.incomplete)) AS failed,
                 count(*) FILTER (WHERE fv.status = 'skipped') AS skipped,
                 count(*) FILTER (WHERE fv.status = 'held') AS held,
                 count(*) FILTER (WHERE fv.status = 'pending') AS deferred
-         FROM harvest_items hi JOIN file_versions fv ON fv.id = hi.file_version_id
+         FROM harvest_items hi
+         JOIN file_versions fv ON fv.id = hi.file_version_id
+         CROSS JOIN LATERAL (
+           SELECT fv.status = 'verified' AND EXISTS (
+             SELECT 1 FROM instrument_destinations d
+             WHERE d.instrument_id = fv.instrument_id
+               AND NOT EXISTS (SELECT 1 FROM file_deliveries f
+                               WHERE f.file_version_id = fv.id AND f.storage_location_id = d.storage_location_id AND f.status = 'verified')
+           ) AS incomplete
+         ) v
          WHERE hi.run_id = $1 AND hi.batch_no = $2`,
         [runId, batchNo],
       );
@@ -421,6 +436,17 @@ export class RunListing {
         await client.query('ROLLBACK');
         return undefined;
       }
+      // Earlier verified versions that a destination lacks (it was added later, or a copy to it
+      // failed) are looked for only when there can be any: the search joins the whole listing.
+      const { rows: gaps } = await client.query<{ possible: boolean }>(
+        `SELECT (EXISTS (SELECT 1 FROM instrument_destinations WHERE instrument_id = $1 AND backfilled_at IS NULL)
+                 AND EXISTS (SELECT 1 FROM file_versions WHERE instrument_id = $1 AND status = 'verified'))
+             OR EXISTS (SELECT 1 FROM instrument_destinations d
+                        JOIN file_deliveries f ON f.storage_location_id = d.storage_location_id AND f.status = 'failed'
+                        JOIN file_versions fv ON fv.id = f.file_version_id AND fv.instrument_id = d.instrument_id AND fv.status = 'verified'
+                        WHERE d.instrument_id = $1) AS possible`,
+        [instrumentId],
+      );
       // One statement takes the run's files and numbers them into batches:
       // - `unknown`: listed files the catalogue does not hold. One anti-join of the listing with
       //   the catalogue, first: for an unchanged tree it is empty and nothing else has work to do.
@@ -431,6 +457,8 @@ export class RunListing {
       // - `carried`: versions catalogued before that are still pending, failed or held. It reads
       //   the statement's snapshot, which does not hold the rows `fresh` inserts, so the two never
       //   overlap.
+      // - `backfill`: verified versions, still listed, that lack a verified copy at one of the
+      //   instrument's destinations; they keep their status and ARK, and get the missing copies.
       // - batches are capped by count and bytes, in path order.
       const { rows } = await client.query<Record<string, string>>(
         `WITH unknown AS MATERIALIZED (
@@ -455,11 +483,23 @@ export class RunListing {
              ON fv.instrument_id = $2 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime
            WHERE fv.status IN ('pending', 'failed', 'held')
          ),
+         backfill AS (
+           SELECT fv.id, fv.path, fv.size
+           FROM run_listing l
+           JOIN file_versions fv
+             ON fv.instrument_id = $2 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime
+           WHERE $6::boolean AND fv.status = 'verified'
+             AND EXISTS (SELECT 1 FROM instrument_destinations d
+                         WHERE d.instrument_id = $2
+                           AND NOT EXISTS (SELECT 1 FROM file_deliveries f
+                                           WHERE f.file_version_id = fv.id AND f.storage_location_id = d.storage_location_id
+                                             AND f.status = 'verified'))
+         ),
          numbered AS (
            SELECT id, size, dense_rank() OVER (ORDER BY floor((cum - size) / $4::numeric), floor((rn - 1) / $5::numeric)) - 1 AS batch_no
            FROM (
              SELECT id, size, row_number() OVER (ORDER BY path) AS rn, sum(size) OVER (ORDER BY path ROWS UNBOUNDED PRECEDING) AS cum
-             FROM (SELECT * FROM fresh UNION ALL SELECT * FROM carried) taken
+             FROM (SELECT * FROM fresh UNION ALL SELECT * FROM carried UNION ALL SELECT * FROM backfill) taken
            ) ordered
          ),
          items AS (
@@ -474,8 +514,11 @@ export class RunListing {
                 (SELECT coalesce(sum(files), 0) FROM batches) AS files,
                 (SELECT coalesce(sum(bytes), 0) FROM batches) AS bytes,
                 (SELECT count(*) FROM unknown WHERE mtime > now() - make_interval(secs => $3)) AS deferred`,
-        [runId, instrumentId, minAgeSeconds, limits.maxBytes, limits.maxFiles],
+        [runId, instrumentId, minAgeSeconds, limits.maxBytes, limits.maxFiles, gaps[0].possible],
       );
+      await client.query(`UPDATE instrument_destinations SET backfilled_at = now() WHERE instrument_id = $1 AND backfilled_at IS NULL`, [
+        instrumentId,
+      ]);
       const plan: RunPlan = {
         listedFiles: this.files,
         listedBytes: this.bytes,
