@@ -3,7 +3,7 @@ import { STORAGE_TYPES, SOURCE_TYPES, validateSourceConfig, validateStorageConfi
 import { buildSourceConfig, describeSource, formatQuietPeriod, parseSeconds, SOURCE_FIELDS, sourceValues } from '../src/app/(admin)/instruments/source-types';
 import { buildStorageConfig, CONFIG_FIELDS, configValues, describeStorage } from '../src/app/(admin)/storage/storage-types';
 import { configToValues, instrumentUsage, valuesToConfig } from '../src/components/config-fields';
-import { messageForLabel } from '../src/components/form-field-errors';
+import { fieldErrorProps, fieldMessage, messageForLabel } from '../src/components/form-field-errors';
 
 /** A valid value for every field a form offers (what a person would type). */
 const TYPED: Record<string, string> = {
@@ -114,6 +114,17 @@ describe('field messages', () => {
   it('leaves a message that does not start with the field name as it is', () => {
     expect(messageForLabel('Another storage location has this name', 'name', 'Name')).toBe('Another storage location has this name');
     expect(messageForLabel('names must differ', 'name', 'Name')).toBe('names must differ');
+  });
+
+  it('gives a field the error only when the error names it', () => {
+    const error = { statusCode: 400, code: 'validation_failed', message: 'minAgeSeconds must be an integer', field: 'minAgeSeconds' };
+    expect(fieldMessage(error, 'minAgeSeconds', 'Quiet period')).toBe('Quiet period must be an integer');
+    expect(fieldMessage(error, 'minAgeSeconds')).toBe('minAgeSeconds must be an integer');
+    expect(fieldMessage(error, 'name', 'Name')).toBeUndefined();
+    expect(fieldMessage(null, 'name', 'Name')).toBeUndefined();
+    expect(fieldErrorProps(error, 'minAgeSeconds', 'Quiet period')).toEqual({ name: 'minAgeSeconds', error: true, helperText: 'Quiet period must be an integer' });
+    // No helperText key: the field's own hint, given before the spread, stays.
+    expect(fieldErrorProps(error, 'name', 'Name')).toEqual({ name: 'name', error: false });
   });
 
   it('counts instruments in words', () => {

@@ -11,7 +11,7 @@ import DialogTitle from '@mui/material/DialogTitle';
 import Stack from '@mui/material/Stack';
 
 import { ApiErrorAlert } from './api-error-alert';
-import { useFieldErrors } from './form-field-errors';
+import { useFocusOnFieldError } from './form-field-errors';
 
 export interface FormDialogProps {
   open: boolean;
@@ -31,8 +31,8 @@ export interface FormDialogProps {
 /** A small form in a dialog: Enter submits, Escape and "Cancel" close (not while saving). */
 export function FormDialog({ open, title, submitLabel, pending, error, inlineFields, onSubmit, onClose, children }: FormDialogProps) {
   const form = useRef<HTMLFormElement>(null);
-  // Focuses the field the API named; the fields word their own messages (messageForLabel).
-  useFieldErrors({ error, fieldError: (field) => (error?.field === field ? error.message : undefined) }, form);
+  // The fields word their own messages (fieldMessage, fieldErrorProps).
+  useFocusOnFieldError(error, form);
   const titleId = useId();
 
   function submit(event: FormEvent<HTMLFormElement>) {

@@ -1,8 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, type RefObject } from 'react';
-
-import type { ApiAction } from '@/lib/use-api-action';
+import type { ApiError } from '@sheaf/contracts';
 
 /**
  * The API's message for a field, worded with the form's label: "config.path must be an absolute
@@ -17,6 +16,15 @@ export function messageForLabel(message: string, field: string, label: string): 
   return message;
 }
 
+/**
+ * The error's message when it is about `field` (the API's field name), worded with the field's
+ * label when one is given; undefined when there is no error or it is about something else.
+ */
+export function fieldMessage(error: ApiError | null, field: string, label?: string): string | undefined {
+  if (error?.field !== field) return undefined;
+  return label === undefined ? error.message : messageForLabel(error.message, field, label);
+}
+
 export interface FieldErrorProps {
   /** The API's field name, so the error can find its input. */
   name: string;
@@ -25,22 +33,27 @@ export interface FieldErrorProps {
 }
 
 /**
- * Props for a TextField that shows the API's error for its field, worded with the field's label;
- * and, after a failed submit, the focus on the field the API named (inputs carry the API's field
- * names as their `name`).
+ * Props for a TextField that shows the API's error for its field, worded with its label. Spread
+ * after the field's own `helperText`: that hint stays while the field has no error.
  */
-export function useFieldErrors(action: Pick<ApiAction, 'error' | 'fieldError'>, form: RefObject<HTMLElement | null>) {
-  const { error, fieldError } = action;
+export function fieldErrorProps(error: ApiError | null, field: string, label: string): FieldErrorProps {
+  const message = fieldMessage(error, field, label);
+  return { name: field, error: Boolean(message), ...(message ? { helperText: message } : {}) };
+}
+
+/**
+ * After a failed submit, moves the focus to the input of the field the API named (inputs carry
+ * the API's field names as their `name`), so a keyboard user lands on what to fix.
+ */
+export function useFocusOnFieldError(error: ApiError | null, form: RefObject<HTMLElement | null>) {
   useEffect(() => {
     if (!error?.field || !form.current) return;
     form.current.querySelector<HTMLElement>(`[name="${CSS.escape(error.field)}"]`)?.focus();
   }, [error, form]);
+}
 
-  return useCallback(
-    (field: string, label: string): FieldErrorProps => {
-      const message = fieldError(field);
-      return { name: field, error: Boolean(message), ...(message ? { helperText: messageForLabel(message, field, label) } : {}) };
-    },
-    [fieldError],
-  );
+/** useFocusOnFieldError, and fieldErrorProps bound to the form's current error. */
+export function useFieldErrors(error: ApiError | null, form: RefObject<HTMLElement | null>) {
+  useFocusOnFieldError(error, form);
+  return useCallback((field: string, label: string) => fieldErrorProps(error, field, label), [error]);
 }

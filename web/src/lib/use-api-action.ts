@@ -9,10 +9,8 @@ import type { OperationId, OperationParams, OperationResponse } from './api-type
 
 export interface ApiAction {
   pending: boolean;
-  /** The last call's error, shown above the form (or beside `error.field`). */
+  /** The last call's error, shown above the form (or beside `error.field`: see form-field-errors). */
   error: ApiError | null;
-  /** The API's message for one field, for a TextField's helperText. */
-  fieldError: (field: string) => string | undefined;
   clearError: () => void;
   /** Calls the operation; the data on success, undefined on failure (then `error` is set). */
   run: <K extends OperationId>(operation: K, params: OperationParams<K>) => Promise<OperationResponse<K> | undefined>;
@@ -47,8 +45,7 @@ export function useApiAction(): ApiAction {
     }
   }, []);
 
-  const fieldError = useCallback((field: string) => (error?.field === field ? error.message : undefined), [error]);
   const clearError = useCallback(() => setError(null), []);
 
-  return { pending, error, fieldError, clearError, run };
+  return { pending, error, clearError, run };
 }

@@ -2,10 +2,11 @@
 
 import { useState } from 'react';
 import { useRouter } from 'next/navigation';
+import type { ApiError } from '@sheaf/contracts';
 import TextField from '@mui/material/TextField';
 
 import { FormDialogButton } from '@/components/form-dialog';
-import { messageForLabel } from '@/components/form-field-errors';
+import { fieldErrorProps } from '@/components/form-field-errors';
 import { useApiAction } from '@/lib/use-api-action';
 
 import { ACCESS_TEXT, type AccessKind } from './access-data';
@@ -17,34 +18,27 @@ interface NamedValues {
   description: string;
 }
 
-function labelled(fieldError: (field: string) => string | undefined, field: string, label: string): string | undefined {
-  const message = fieldError(field);
-  return message === undefined ? undefined : messageForLabel(message, field, label);
-}
-
-function NamedFields({ values, set, fieldError }: { values: NamedValues; set: (patch: Partial<NamedValues>) => void; fieldError: (field: string) => string | undefined }) {
+function NamedFields({ values, set, error }: { values: NamedValues; set: (patch: Partial<NamedValues>) => void; error: ApiError | null }) {
   return (
     <>
       <TextField
-        name="name"
         label="Name"
         required
         autoFocus
         autoComplete="off"
         value={values.name}
         onChange={(e) => set({ name: e.target.value })}
-        error={Boolean(fieldError('name'))}
-        helperText={labelled(fieldError, 'name', 'Name') ?? 'Unique; access hooks refer to it by name. No commas.'}
+        helperText="Unique; access hooks refer to it by name. No commas."
+        {...fieldErrorProps(error, 'name', 'Name')}
       />
       <TextField
-        name="description"
         label="Description"
         multiline
         minRows={2}
         value={values.description}
         onChange={(e) => set({ description: e.target.value })}
-        error={Boolean(fieldError('description'))}
-        helperText={labelled(fieldError, 'description', 'Description') ?? 'Optional.'}
+        helperText="Optional."
+        {...fieldErrorProps(error, 'description', 'Description')}
       />
     </>
   );
@@ -79,7 +73,7 @@ export function NewNamedButton({ kind }: { kind: AccessKind }) {
       inlineFields={INLINE_FIELDS}
       onSubmit={submit}
     >
-      <NamedFields values={values} set={(patch) => setValues((v) => ({ ...v, ...patch }))} fieldError={action.fieldError} />
+      <NamedFields values={values} set={(patch) => setValues((v) => ({ ...v, ...patch }))} error={action.error} />
     </FormDialogButton>
   );
 }
@@ -118,7 +112,7 @@ export function EditNamedButton({ kind, entity }: { kind: AccessKind; entity: { 
       inlineFields={INLINE_FIELDS}
       onSubmit={submit}
     >
-      <NamedFields values={values} set={(patch) => setValues((v) => ({ ...v, ...patch }))} fieldError={action.fieldError} />
+      <NamedFields values={values} set={(patch) => setValues((v) => ({ ...v, ...patch }))} error={action.error} />
     </FormDialogButton>
   );
 }

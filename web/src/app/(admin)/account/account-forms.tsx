@@ -11,16 +11,11 @@ import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 
 import { ApiErrorAlert } from '@/components/api-error-alert';
-import { messageForLabel, useFieldErrors } from '@/components/form-field-errors';
+import { fieldErrorProps, useFocusOnFieldError } from '@/components/form-field-errors';
 import { useApiAction } from '@/lib/use-api-action';
 
 import { PASSWORD_MIN } from '../users/users-data';
 import { passwordChangeProblem } from './account-data';
-
-/** The API's message for a field, worded with the field's label ("currentPassword is wrong" → "Current password is wrong"). */
-function labelled(message: string | undefined, field: string, label: string): string | undefined {
-  return message === undefined ? undefined : messageForLabel(message, field, label);
-}
 
 function FormCard({ label, error, inlineFields, saved, onDismissSaved, onSubmit, hidden, children }: {
   label: string;
@@ -34,7 +29,7 @@ function FormCard({ label, error, inlineFields, saved, onDismissSaved, onSubmit,
   children: ReactNode;
 }) {
   const form = useRef<HTMLFormElement>(null);
-  useFieldErrors({ error, fieldError: (field) => (error?.field === field ? error.message : undefined) }, form);
+  useFocusOnFieldError(error, form);
   return (
     <Paper variant="outlined" sx={{ p: { xs: 2, sm: 3 }, maxWidth: 560 }}>
       <Box
@@ -81,14 +76,13 @@ export function ProfileForm({ displayName }: { displayName: string }) {
   return (
     <FormCard label="Profile" error={action.error} inlineFields={['displayName']} saved={saved} onDismissSaved={() => setSaved(null)} onSubmit={() => void submit()}>
       <TextField
-        name="displayName"
         label="Display name"
         required
         autoComplete="name"
         value={name}
         onChange={(e) => setName(e.target.value)}
-        error={Boolean(action.fieldError('displayName'))}
-        helperText={labelled(action.fieldError('displayName'), 'displayName', 'Display name') ?? 'How Sheaf shows you to others, e.g. in the audit log.'}
+        helperText="How Sheaf shows you to others, e.g. in the audit log."
+        {...fieldErrorProps(action.error, 'displayName', 'Display name')}
       />
       <Box>
         <Button type="submit" variant="contained" loading={action.pending} disabled={name.trim() === displayName}>
@@ -108,7 +102,6 @@ export function PasswordForm({ email }: { email: string }) {
   const [problem, setProblem] = useState<ApiError | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const error = problem ?? action.error;
-  const fieldError = (field: string) => (error?.field === field ? error.message : undefined);
 
   async function submit() {
     setSaved(null);
@@ -135,37 +128,32 @@ export function PasswordForm({ email }: { email: string }) {
       hidden={<input type="text" name="username" autoComplete="username" value={email} readOnly hidden />}
     >
       <TextField
-        name="currentPassword"
         label="Current password"
         type="password"
         required
         autoComplete="current-password"
         value={current}
         onChange={(e) => setCurrent(e.target.value)}
-        error={Boolean(fieldError('currentPassword'))}
-        helperText={labelled(fieldError('currentPassword'), 'currentPassword', 'Current password')}
+        {...fieldErrorProps(error, 'currentPassword', 'Current password')}
       />
       <TextField
-        name="newPassword"
         label="New password"
         type="password"
         required
         autoComplete="new-password"
         value={next}
         onChange={(e) => setNext(e.target.value)}
-        error={Boolean(fieldError('newPassword'))}
-        helperText={labelled(fieldError('newPassword'), 'newPassword', 'New password') ?? `At least ${PASSWORD_MIN} characters.`}
+        helperText={`At least ${PASSWORD_MIN} characters.`}
+        {...fieldErrorProps(error, 'newPassword', 'New password')}
       />
       <TextField
-        name="confirmPassword"
         label="New password again"
         type="password"
         required
         autoComplete="new-password"
         value={confirm}
         onChange={(e) => setConfirm(e.target.value)}
-        error={Boolean(fieldError('confirmPassword'))}
-        helperText={fieldError('confirmPassword')}
+        {...fieldErrorProps(error, 'confirmPassword', 'New password again')}
       />
       <Box>
         <Button type="submit" variant="contained" loading={action.pending}>

@@ -13,6 +13,7 @@ import Switch from '@mui/material/Switch';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
+import { fieldMessage } from '@/components/form-field-errors';
 import { FormButtons } from '@/components/form-parts';
 import { SecretField } from '@/components/secret-field';
 import type { HookDto, HookKindDto } from '@/lib/api-types';
@@ -108,7 +109,8 @@ export function HookForm({ kinds, instruments, hook, disabled }: { kinds: readon
     return messages.length > 0 ? messages.join('; ') : undefined;
   };
   const topError = (field: TopField): string | undefined => {
-    if (action.error?.field === field) return action.error.message;
+    const apiMessage = fieldMessage(action.error, field);
+    if (apiMessage !== undefined) return apiMessage;
     if (!submitted && !touched.has(`#${field}`)) return undefined;
     return topErrors[field];
   };

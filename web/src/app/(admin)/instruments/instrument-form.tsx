@@ -18,7 +18,7 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
 import { ApiErrorAlert } from '@/components/api-error-alert';
-import { useFieldErrors } from '@/components/form-field-errors';
+import { fieldMessage, useFieldErrors } from '@/components/form-field-errors';
 import { ConfigFieldInputs, FormButtons, TypeRadioGroup } from '@/components/form-parts';
 import type { DestinationInputDto, InstrumentDto, ServiceAccountDto, StorageLocationDto } from '@/lib/api-types';
 import { useApiAction } from '@/lib/use-api-action';
@@ -97,7 +97,7 @@ export function InstrumentForm({
   ];
 
   const form = useRef<HTMLFormElement>(null);
-  const fieldProps = useFieldErrors(action, form);
+  const fieldProps = useFieldErrors(action.error, form);
 
   function toggleDestination(id: string, on: boolean) {
     setDestinations((current) => {
@@ -170,9 +170,9 @@ export function InstrumentForm({
               helperText="Optional: where the instrument stands, e.g. Building 2, room 117"
               {...fieldProps('location', 'Location')}
             />
-            <FormControl error={Boolean(action.fieldError('enabled'))}>
+            <FormControl error={Boolean(fieldMessage(action.error, 'enabled'))}>
               <FormControlLabel control={<Switch checked={enabled} onChange={(event) => setEnabled(event.target.checked)} />} label="Enabled" />
-              <FormHelperText sx={{ mx: 0 }}>{action.fieldError('enabled') ?? 'A disabled instrument is not harvested, and its schedules pause.'}</FormHelperText>
+              <FormHelperText sx={{ mx: 0 }}>{fieldMessage(action.error, 'enabled') ?? 'A disabled instrument is not harvested, and its schedules pause.'}</FormHelperText>
             </FormControl>
           </Stack>
         </Paper>
@@ -189,7 +189,7 @@ export function InstrumentForm({
               labels={SOURCE_TYPE_LABELS}
               hints={SOURCE_TYPE_HINTS}
               value={sourceType}
-              error={Boolean(action.fieldError('sourceType'))}
+              error={Boolean(fieldMessage(action.error, 'sourceType'))}
               onChange={(next) => {
                 setSourceType(next);
                 action.clearError();
@@ -261,7 +261,7 @@ export function InstrumentForm({
                 const index = chosen.findIndex((s) => s.id === storage.id);
                 const checked = index >= 0;
                 const detail = Object.keys(storage.config).length ? `${STORAGE_TYPE_LABELS[storage.type]}, ${describeStorage(storage)}` : STORAGE_TYPE_LABELS[storage.type];
-                const idError = checked ? action.fieldError(`destinations.${index}.storageLocationId`) : undefined;
+                const idError = checked ? fieldMessage(action.error, `destinations.${index}.storageLocationId`) : undefined;
                 return (
                   <Box key={storage.id}>
                     <FormControlLabel

@@ -11,6 +11,7 @@ import Typography from '@mui/material/Typography';
 
 import { ApiErrorAlert } from '@/components/api-error-alert';
 import { ConfirmDialog } from '@/components/confirm-dialog';
+import { fieldMessage } from '@/components/form-field-errors';
 import { dateToZonedInput, formatInTimeZone, nextRunTimes, parseCron, zonedInputToDate } from '@/lib/cron';
 import { useApiAction } from '@/lib/use-api-action';
 
@@ -83,7 +84,8 @@ export function BackfillForm({ id, cron, timeZone }: { id: string; cron: string;
 
   const slotText =
     slots === undefined ? undefined : slots === 0 ? 'The schedule had no start time in this range.' : `${slots > COUNT_LIMIT ? `More than ${COUNT_LIMIT}` : slots} start time${slots === 1 ? '' : 's'} in this range.`;
-  const fieldError = (field: 'from' | 'to') => action.fieldError(field);
+  const fromError = fieldMessage(action.error, 'from');
+  const toError = fieldMessage(action.error, 'to');
   const inputProps = { slotProps: { inputLabel: { shrink: true } }, required: true, fullWidth: false, sx: { width: { xs: '100%', sm: 280 } } } as const;
 
   return (
@@ -107,8 +109,8 @@ export function BackfillForm({ id, cron, timeZone }: { id: string; cron: string;
               label={`From (${timeZone})`}
               value={from}
               onChange={(event) => setFrom(event.target.value)}
-              error={Boolean(fieldError('from'))}
-              helperText={fieldError('from') ?? (fromDate ? `${fromDate.toISOString().slice(0, 16).replace('T', ' ')} UTC` : ' ')}
+              error={Boolean(fromError)}
+              helperText={fromError ?? (fromDate ? `${fromDate.toISOString().slice(0, 16).replace('T', ' ')} UTC` : ' ')}
               {...inputProps}
             />
             <TextField
@@ -117,8 +119,8 @@ export function BackfillForm({ id, cron, timeZone }: { id: string; cron: string;
               label={`To (${timeZone})`}
               value={to}
               onChange={(event) => setTo(event.target.value)}
-              error={Boolean(fieldError('to') ?? rangeProblem)}
-              helperText={fieldError('to') ?? rangeProblem ?? (toDate ? `${toDate.toISOString().slice(0, 16).replace('T', ' ')} UTC` : ' ')}
+              error={Boolean(toError ?? rangeProblem)}
+              helperText={toError ?? rangeProblem ?? (toDate ? `${toDate.toISOString().slice(0, 16).replace('T', ' ')} UTC` : ' ')}
               {...inputProps}
             />
           </Box>

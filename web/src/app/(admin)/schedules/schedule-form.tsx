@@ -14,6 +14,7 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
 import { ApiErrorAlert } from '@/components/api-error-alert';
+import { fieldMessage, useFocusOnFieldError } from '@/components/form-field-errors';
 import { FormButtons } from '@/components/form-parts';
 import type { ScheduleDto } from '@/lib/api-types';
 import { cronCaveat, describeCron, formatInTimeZone, isTimeZone, nextRunTimes, parseCron, timeZoneNames } from '@/lib/cron';
@@ -116,11 +117,7 @@ export function ScheduleForm({ schedule, instruments, instrumentId }: { schedule
   const parsed = useMemo(() => parseCron(cron), [cron]);
   const currentExpression = parsed.ok ? parsed.schedule.expression : '';
 
-  // Move the focus to the field the API named, so a keyboard user lands on what to fix.
-  useEffect(() => {
-    const field = action.error?.field;
-    if (field && form.current) form.current.querySelector<HTMLElement>(`[name="${CSS.escape(field)}"]`)?.focus();
-  }, [action.error]);
+  useFocusOnFieldError(action.error, form);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -142,9 +139,10 @@ export function ScheduleForm({ schedule, instruments, instrumentId }: { schedule
     if (created) router.push(`/schedules/${created.id}?created=1`);
   }
 
-  const apiError = (field: string) => action.fieldError(field);
-  const cronError = apiError('cron');
-  const instrumentError = apiError('instrumentId') ?? (missingInstrument ? 'Choose the instrument to harvest.' : undefined);
+  const cronError = fieldMessage(action.error, 'cron');
+  const timeZoneError = fieldMessage(action.error, 'timezone');
+  const descriptionError = fieldMessage(action.error, 'description');
+  const instrumentError = fieldMessage(action.error, 'instrumentId') ?? (missingInstrument ? 'Choose the instrument to harvest.' : undefined);
 
   return (
     <Paper variant="outlined" sx={{ p: { xs: 2, sm: 3 }, maxWidth: 760 }}>
@@ -231,8 +229,8 @@ export function ScheduleForm({ schedule, instruments, instrumentId }: { schedule
                 name="timezone"
                 label="Time zone"
                 required
-                error={Boolean(apiError('timezone'))}
-                helperText={apiError('timezone') ?? 'The cron reads as wall-clock time here, daylight saving included.'}
+                error={Boolean(timeZoneError)}
+                helperText={timeZoneError ?? 'The cron reads as wall-clock time here, daylight saving included.'}
               />
             )}
           />
@@ -246,8 +244,8 @@ export function ScheduleForm({ schedule, instruments, instrumentId }: { schedule
             onChange={(event) => setDescription(event.target.value)}
             multiline
             minRows={2}
-            error={Boolean(apiError('description'))}
-            helperText={apiError('description') ?? 'Optional: why this schedule exists, for the next admin.'}
+            error={Boolean(descriptionError)}
+            helperText={descriptionError ?? 'Optional: why this schedule exists, for the next admin.'}
             slotProps={{ htmlInput: { maxLength: 4000 } }}
           />
 

@@ -26,7 +26,7 @@ export function ServiceAccountForm({ account }: { account?: ServiceAccountDto })
   const [password, setPassword] = useState('');
   const [saved, setSaved] = useState(false);
   const form = useRef<HTMLFormElement>(null);
-  const fieldProps = useFieldErrors(action, form);
+  const fieldProps = useFieldErrors(action.error, form);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

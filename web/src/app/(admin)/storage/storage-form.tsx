@@ -10,7 +10,7 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
 import { ApiErrorAlert } from '@/components/api-error-alert';
-import { useFieldErrors } from '@/components/form-field-errors';
+import { fieldMessage, useFieldErrors } from '@/components/form-field-errors';
 import { ConfigFieldInputs, FormButtons, SavedAlert, TypeRadioGroup } from '@/components/form-parts';
 import { SecretField } from '@/components/secret-field';
 import type { StorageLocationDto } from '@/lib/api-types';
@@ -29,7 +29,7 @@ export function StorageLocationForm({ location }: { location?: StorageLocationDt
   const [secret, setSecret] = useState('');
   const [saved, setSaved] = useState(false);
   const form = useRef<HTMLFormElement>(null);
-  const fieldProps = useFieldErrors(action, form);
+  const fieldProps = useFieldErrors(action.error, form);
 
   const fields = CONFIG_FIELDS[type];
   const secretLabel = SECRET_LABEL[type];
@@ -88,7 +88,7 @@ export function StorageLocationForm({ location }: { location?: StorageLocationDt
               labels={STORAGE_TYPE_LABELS}
               hints={STORAGE_TYPE_HINTS}
               value={type}
-              error={Boolean(action.fieldError('type'))}
+              error={Boolean(fieldMessage(action.error, 'type'))}
               onChange={(next) => {
                 setType(next);
                 action.clearError();

@@ -2,13 +2,14 @@
 
 import { useState } from 'react';
 import { useRouter } from 'next/navigation';
+import type { ApiError } from '@sheaf/contracts';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import FormHelperText from '@mui/material/FormHelperText';
 import Switch from '@mui/material/Switch';
 import TextField from '@mui/material/TextField';
 
 import { FormDialogButton } from '@/components/form-dialog';
-import { messageForLabel } from '@/components/form-field-errors';
+import { fieldErrorProps, fieldMessage } from '@/components/form-field-errors';
 import type { UserDto } from '@/lib/api-types';
 import { useApiAction } from '@/lib/use-api-action';
 
@@ -31,24 +32,19 @@ const INLINE_FIELDS = ['email', 'displayName', 'role', 'password', 'disabled'];
 function UserFields({
   form,
   set,
-  fieldError,
+  error,
   editing,
   self,
 }: {
   form: UserFormValues;
   set: (patch: Partial<UserFormValues>) => void;
-  fieldError: (field: string) => string | undefined;
+  error: ApiError | null;
   editing: boolean;
   self: boolean;
 }) {
-  const err = (field: string, label: string, hint?: string) => {
-    const message = fieldError(field);
-    return { error: Boolean(message), helperText: message === undefined ? hint : messageForLabel(message, field, label) };
-  };
   return (
     <>
       <TextField
-        name="email"
         label="Email"
         type="email"
         required
@@ -57,26 +53,26 @@ function UserFields({
         value={form.email}
         onChange={(e) => set({ email: e.target.value })}
         slotProps={{ htmlInput: { spellCheck: false } }}
-        {...err('email', 'Email', 'Used to sign in.')}
+        helperText="Used to sign in."
+        {...fieldErrorProps(error, 'email', 'Email')}
       />
       <TextField
-        name="displayName"
         label="Display name"
         required
         autoComplete="off"
         value={form.displayName}
         onChange={(e) => set({ displayName: e.target.value })}
-        {...err('displayName', 'Display name')}
+        {...fieldErrorProps(error, 'displayName', 'Display name')}
       />
       <TextField
         select
-        name="role"
         label="Role"
         value={form.role}
         disabled={self}
         onChange={(e) => set({ role: e.target.value as Role })}
         slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}
-        {...err('role', 'Role', self ? 'You cannot change your own role; another admin can.' : ROLE_HELP[form.role])}
+        helperText={self ? 'You cannot change your own role; another admin can.' : ROLE_HELP[form.role]}
+        {...fieldErrorProps(error, 'role', 'Role')}
       >
         {ROLES.map((role) => (
           <option key={role} value={role}>
@@ -90,14 +86,13 @@ function UserFields({
             control={<Switch name="disabled" checked={form.enabled} disabled={self} onChange={(e) => set({ enabled: e.target.checked })} />}
             label="Enabled"
           />
-          <FormHelperText error={Boolean(fieldError('disabled'))} sx={{ mt: 0 }}>
-            {fieldError('disabled') ??
+          <FormHelperText error={Boolean(fieldMessage(error, 'disabled'))} sx={{ mt: 0 }}>
+            {fieldMessage(error, 'disabled') ??
               (self ? 'You cannot disable your own account.' : 'A disabled user cannot sign in; their sessions and API tokens stop working.')}
           </FormHelperText>
         </div>
       )}
       <TextField
-        name="password"
         label={editing ? 'New password' : 'Initial password'}
         type="password"
         required={!editing}
@@ -105,13 +100,12 @@ function UserFields({
         value={form.password}
         onChange={(e) => set({ password: e.target.value })}
         slotProps={{ htmlInput: { spellCheck: false } }}
-        {...err(
-          'password',
-          editing ? 'New password' : 'Initial password',
+        helperText={
           editing
             ? `Leave empty to keep the current password. At least ${PASSWORD_MIN} characters.`
-            : `At least ${PASSWORD_MIN} characters. Give it to the user; they can change it under Account.`,
-        )}
+            : `At least ${PASSWORD_MIN} characters. Give it to the user; they can change it under Account.`
+        }
+        {...fieldErrorProps(error, 'password', editing ? 'New password' : 'Initial password')}
       />
     </>
   );
@@ -143,7 +137,7 @@ export function NewUserButton() {
       inlineFields={INLINE_FIELDS}
       onSubmit={submit}
     >
-      <UserFields form={form} set={(patch) => setForm((f) => ({ ...f, ...patch }))} fieldError={action.fieldError} editing={false} self={false} />
+      <UserFields form={form} set={(patch) => setForm((f) => ({ ...f, ...patch }))} error={action.error} editing={false} self={false} />
     </FormDialogButton>
   );
 }
@@ -178,7 +172,7 @@ export function EditUserButton({ user, self }: { user: UserDto; self: boolean })
       inlineFields={INLINE_FIELDS}
       onSubmit={submit}
     >
-      <UserFields form={form} set={(patch) => setForm((f) => ({ ...f, ...patch }))} fieldError={action.fieldError} editing self={self} />
+      <UserFields form={form} set={(patch) => setForm((f) => ({ ...f, ...patch }))} error={action.error} editing self={self} />
     </FormDialogButton>
   );
 }

@@ -21,7 +21,7 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
 import { FormDialogButton } from '@/components/form-dialog';
-import { messageForLabel } from '@/components/form-field-errors';
+import { fieldErrorProps, fieldMessage } from '@/components/form-field-errors';
 import type { CreatedApiTokenDto } from '@/lib/api-types';
 import { formatDateTime } from '@/lib/format';
 import { useApiAction } from '@/lib/use-api-action';
@@ -114,7 +114,7 @@ export function NewTokenButton() {
   const [problem, setProblem] = useState<ApiError | null>(null);
   const [created, setCreated] = useState<CreatedApiTokenDto | null>(null);
   const error = problem ?? action.error;
-  const fieldError = (field: string, label = field) => (error?.field === field ? messageForLabel(error.message, field, label) : undefined);
+  const scopeError = fieldMessage(error, 'scope', 'Scope');
   const set = (patch: Partial<TokenFormValues>) => setForm((f) => ({ ...f, ...patch }));
 
   async function submit(): Promise<boolean> {
@@ -145,17 +145,16 @@ export function NewTokenButton() {
         onSubmit={submit}
       >
         <TextField
-          name="name"
           label="Name"
           required
           autoFocus
           autoComplete="off"
           value={form.name}
           onChange={(e) => set({ name: e.target.value })}
-          error={Boolean(fieldError('name'))}
-          helperText={fieldError('name', 'Name') ?? 'What uses it, e.g. “LIMS integration”.'}
+          helperText="What uses it, e.g. “LIMS integration”."
+          {...fieldErrorProps(error, 'name', 'Name')}
         />
-        <FormControl error={Boolean(fieldError('scope'))}>
+        <FormControl error={Boolean(scopeError)}>
           <FormLabel id="token-scope-label">Scope</FormLabel>
           <RadioGroup aria-labelledby="token-scope-label" name="scope" value={form.scope} onChange={(e) => set({ scope: e.target.value as TokenScope })}>
             {SCOPES.map((scope) => (
@@ -171,17 +170,16 @@ export function NewTokenButton() {
               />
             ))}
           </RadioGroup>
-          {fieldError('scope') && <FormHelperText>{fieldError('scope', 'Scope')}</FormHelperText>}
+          {scopeError && <FormHelperText>{scopeError}</FormHelperText>}
         </FormControl>
         <TextField
-          name="expiresInDays"
           label="Expires after (days)"
           type="number"
           value={form.expiresInDays}
           onChange={(e) => set({ expiresInDays: e.target.value })}
           slotProps={{ htmlInput: { min: 1, max: MAX_EXPIRY_DAYS, step: 1, inputMode: 'numeric' } }}
-          error={Boolean(fieldError('expiresInDays'))}
-          helperText={fieldError('expiresInDays', 'Expiry') ?? `1 to ${MAX_EXPIRY_DAYS} days. Leave empty for a token that never expires.`}
+          helperText={`1 to ${MAX_EXPIRY_DAYS} days. Leave empty for a token that never expires.`}
+          {...fieldErrorProps(error, 'expiresInDays', 'Expiry')}
         />
         <Typography variant="body2" color="text.secondary">
           A token acts as you, with your access, within its scope. It stops working when it expires, when you revoke it, or when your account is disabled.
