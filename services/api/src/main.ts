@@ -1,6 +1,7 @@
 import { SwaggerModule } from '@nestjs/swagger';
 import { loadApiConfig } from '@sheaf/config';
 import { buildOpenApi, createApp } from './app.factory';
+import { messageOf } from './common/error-message';
 import { JsonLogger } from './observability/json-logger';
 
 async function main(): Promise<void> {
@@ -14,6 +15,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`sheaf api: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`sheaf api: ${messageOf(err)}\n`);
   process.exit(1);
 });

@@ -230,6 +230,29 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       const dup = await a().post('/api/groups', { name: 'unique-name' }).expect(409);
       expect(dup.body).toEqual({ statusCode: 409, code: 'name_taken', message: 'Another group has this name', field: 'name' });
     });
+
+    it.each([
+      ['groups', 'group', () => ({ name: 'taken-group' })],
+      ['projects', 'project', () => ({ name: 'taken-project' })],
+      ['service-accounts', 'service account', () => ({ name: 'taken-account', username: 'svc', password: 'taken-secret' })],
+      ['storage-locations', 'storage location', () => ({ name: 'taken-storage', type: 'posix', config: { path: dir } })],
+      ['instruments', 'instrument', () => ({ name: 'taken-instrument', sourceType: 'local', sourceConfig: { path: '/data/taken' } })],
+    ])('answers 409 naming the field when a create or a rename takes the name of another of /api/%s', async (path, what, body) => {
+      const taken = { statusCode: 409, code: 'name_taken', message: `Another ${what} has this name`, field: 'name' };
+      await a().post(`/api/${path}`, body()).expect(201);
+      expect((await a().post(`/api/${path}`, body()).expect(409)).body).toEqual(taken);
+      const other = (await a().post(`/api/${path}`, { ...body(), name: `other-${path}` }).expect(201)).body.id as string;
+      expect((await a().patch(`/api/${path}/${other}`, { name: body().name }).expect(409)).body).toEqual(taken);
+    });
+
+    it('answers 409 naming the field when a user is created or updated with the email of another', async () => {
+      const taken = { statusCode: 409, code: 'email_taken', message: 'Another user has this email', field: 'email' };
+      const user = { displayName: 'Taken', password: 'password-123' };
+      await a().post('/api/users', { ...user, email: 'taken@example.org' }).expect(201);
+      expect((await a().post('/api/users', { ...user, email: 'Taken@example.org' }).expect(409)).body).toEqual(taken);
+      const other = (await a().post('/api/users', { ...user, email: 'other@example.org' }).expect(201)).body.id as string;
+      expect((await a().patch(`/api/users/${other}`, { email: 'taken@example.org' }).expect(409)).body).toEqual(taken);
+    });
   });
 
   describe('connection tests', () => {

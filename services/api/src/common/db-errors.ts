@@ -1,13 +1,30 @@
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+import { DomainError } from './domain-error';
 
-/** A unique violation, optionally of one named index or constraint. */
-export function isUniqueViolation(err: unknown, constraint?: string): boolean {
-  if (!(err instanceof QueryFailedError)) return false;
-  const driver = err.driverError as { code?: string; constraint?: string };
-  return driver.code === '23505' && (constraint === undefined || driver.constraint === constraint);
+/** A unique index, and the 409 that tells the client which of its values is taken. */
+export interface UniqueConflict {
+  constraint: string;
+  code: string;
+  message: string;
+  field: string;
 }
 
-/** A foreign-key violation (a referenced row is missing, or a referencing row remains). */
-export function isForeignKeyViolation(err: unknown): boolean {
-  return err instanceof QueryFailedError && (err.driverError as { code?: string }).code === '23503';
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  if (!(err instanceof QueryFailedError)) return false;
+  const driver = err.driverError as { code?: string; constraint?: string };
+  return driver.code === '23505' && driver.constraint === constraint;
+}
+
+/**
+ * Runs `work` in one transaction; a violation of `unique.constraint` becomes its 409 (code,
+ * message, field) instead of the error filter's generic one. The index decides, not a lookup
+ * beforehand: two concurrent writes of one value cannot both pass it.
+ */
+export async function transactionOrConflict<T>(dataSource: DataSource, unique: UniqueConflict, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+  try {
+    return await dataSource.transaction(work);
+  } catch (err) {
+    if (isUniqueViolation(err, unique.constraint)) throw new DomainError('conflict', unique.code, unique.message, unique.field);
+    throw err;
+  }
 }

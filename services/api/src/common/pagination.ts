@@ -46,6 +46,7 @@ export function PageOf<T>(item: ClassType<T>): ClassType<Page<T>> {
   return PageDto;
 }
 
-export function toPage<E, T>(rows: readonly E[], total: number, query: PageQueryDto, map: (row: E) => T): Page<T> {
+/** One page of a list: `rows` are this page's, `total` counts every match. */
+export function toPage<E, T>(rows: readonly E[], total: number, query: PageQueryDto, map: (row: E, index: number) => T): Page<T> {
   return { items: rows.map(map), total, limit: query.limit, offset: query.offset };
 }

@@ -6,6 +6,7 @@ import { FileVersionEntity, TransferEntity } from '@sheaf/db';
 import { AccessService } from '../access/access.service';
 import type { Principal } from '../auth/principal';
 import { invalid, notFound } from '../common/domain-error';
+import { toPage } from '../common/pagination';
 import { likeContains } from '../common/query';
 import type { DeliveryDto, FileDetailDto, FileDto, FileQueryDto, FileSort, FileVersionSummaryDto, TransferDto, TransferQueryDto } from './files.dto';
 
@@ -170,7 +171,7 @@ export class FilesService {
     const total = await countRows(qb);
     const [column, direction] = FILE_ORDER[query.sort ?? 'newest'];
     const rows = (await qb.orderBy(column, direction).addOrderBy('f.id', direction).limit(query.limit).offset(query.offset).getRawMany()) as FileRow[];
-    return { items: rows.map(toFileDto), total, limit: query.limit, offset: query.offset };
+    return toPage(rows, total, query, toFileDto);
   }
 
   /** One file version with its versions, deliveries (hashes), ARK and transfer history. */
@@ -277,6 +278,6 @@ export class FilesService {
     if (query.to) qb.andWhere('t.created_at < :to', { to: query.to });
     const total = await countRows(qb);
     const rows = (await qb.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').limit(query.limit).offset(query.offset).getRawMany()) as TransferRow[];
-    return { items: rows.map(toTransferDto), total, limit: query.limit, offset: query.offset };
+    return toPage(rows, total, query, toTransferDto);
   }
 }

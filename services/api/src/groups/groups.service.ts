@@ -6,14 +6,14 @@ import { AuditService } from '../audit/audit.service';
 import type { UserSummaryDto } from '../auth/auth.dto';
 import { toSummary } from '../auth/auth.service';
 import type { Principal } from '../auth/principal';
-import { isUniqueViolation } from '../common/db-errors';
-import { DomainError, notFound } from '../common/domain-error';
+import { transactionOrConflict, type UniqueConflict } from '../common/db-errors';
+import { notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { likeContains } from '../common/query';
 import { lockRow } from '../common/rows';
 import type { CreateGroupDto, GroupDetailDto, GroupDto, NamedQueryDto, UpdateGroupDto } from './groups.dto';
 
-const nameTaken = () => new DomainError('conflict', 'name_taken', 'Another group has this name', 'name');
+const NAME_TAKEN: UniqueConflict = { constraint: 'groups_name_live', code: 'name_taken', message: 'Another group has this name', field: 'name' };
 
 function toDto(group: GroupEntity, memberCount: number): GroupDto {
   return {
@@ -76,13 +76,8 @@ export class GroupsService {
     return this.detail(this.dataSource.manager, group);
   }
 
-  private async write(work: (tx: EntityManager) => Promise<GroupDetailDto>): Promise<GroupDetailDto> {
-    try {
-      return await this.dataSource.transaction(work);
-    } catch (err) {
-      if (isUniqueViolation(err, 'groups_name_live')) throw nameTaken();
-      throw err;
-    }
+  private write(work: (tx: EntityManager) => Promise<GroupDetailDto>): Promise<GroupDetailDto> {
+    return transactionOrConflict(this.dataSource, NAME_TAKEN, work);
   }
 
   create(actor: Principal, body: CreateGroupDto): Promise<GroupDetailDto> {

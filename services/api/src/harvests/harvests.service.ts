@@ -8,6 +8,7 @@ import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { DomainError, invalid, notFound } from '../common/domain-error';
+import { toPage } from '../common/pagination';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { TemporalCalls } from '../temporal/temporal-calls';
 import type { DestinationProgressDto, HarvestQueryDto, HarvestRunDetailDto, HarvestRunDto, RunFailureDto, StartedHarvestDto } from './harvests.dto';
@@ -96,8 +97,7 @@ export class HarvestsService {
     if (query.to) qb.andWhere('r.created_at < :to', { to: query.to });
     const total = await qb.getCount();
     const { entities, raw } = await qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(query.limit).offset(query.offset).getRawAndEntities();
-    const items = entities.map((run, i) => this.toDto(Object.assign(run, { instrumentName: (raw[i] as { instrument_name: string }).instrument_name })));
-    return { items, total, limit: query.limit, offset: query.offset };
+    return toPage(entities, total, query, (run, i) => this.toDto(Object.assign(run, { instrumentName: (raw[i] as { instrument_name: string }).instrument_name })));
   }
 
   /** Live progress: the run row (updated per batch by the worker) and deliveries per destination. */

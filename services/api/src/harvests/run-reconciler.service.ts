@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { closeEndedRuns } from '@sheaf/harvests';
+import { messageOf } from '../common/error-message';
 import { API_CONFIG, type ApiConfig } from '../config';
 
 /** Runs touched this recently are left alone: their workflow may still be starting. */
@@ -48,7 +49,7 @@ export class RunReconcilerService implements OnApplicationBootstrap, OnApplicati
     if (this.running || !this.dataSource.isInitialized) return;
     this.running = this.closeEndedRuns()
       .then((closed) => closed.length && this.logger.warn(`closed ${closed.length} run(s) whose workflow had ended: ${closed.join(', ')}`))
-      .catch((err: unknown) => this.logger.warn(`closing ended runs failed: ${err instanceof Error ? err.message : String(err)}`))
+      .catch((err: unknown) => this.logger.warn(`closing ended runs failed: ${messageOf(err)}`))
       .finally(() => (this.running = undefined));
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CheckResult, ReadinessResponse } from '@sheaf/contracts';
+import { messageOf } from '../common/error-message';
 import { TemporalProbe } from '../temporal/temporal.module';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -16,7 +17,7 @@ async function check(probe: () => Promise<unknown>): Promise<CheckResult> {
     ]);
     return { ok: true };
   } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    return { ok: false, error: messageOf(err) };
   } finally {
     clearTimeout(timer);
   }

@@ -6,8 +6,9 @@ import type { PrincipalRefDto } from '../access/access.dto';
 import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
 import { isAdmin, type Principal } from '../auth/principal';
-import { isUniqueViolation } from '../common/db-errors';
+import { transactionOrConflict, type UniqueConflict } from '../common/db-errors';
 import { DomainError, invalid, notFound } from '../common/domain-error';
+import { toPage } from '../common/pagination';
 import { likeContains } from '../common/query';
 import { lockRow } from '../common/rows';
 import { sourceLocation } from '@sheaf/rclone';
@@ -25,7 +26,7 @@ import type {
 } from './instruments.dto';
 
 const DEFAULT_TEMPLATE = '{instrument}/{path}';
-const nameTaken = () => new DomainError('conflict', 'name_taken', 'Another instrument has this name', 'name');
+const NAME_TAKEN: UniqueConflict = { constraint: 'instruments_name_live', code: 'name_taken', message: 'Another instrument has this name', field: 'name' };
 
 interface Extras {
   destinations: Map<string, DestinationDto[]>;
@@ -158,7 +159,7 @@ export class InstrumentsService {
     }
     const [rows, total] = await qb.orderBy('i.name').addOrderBy('i.id').take(query.limit).skip(query.offset).getManyAndCount();
     const extras = await this.extras(this.dataSource.manager, rows.map((r) => r.id));
-    return { items: rows.map((r) => toDto(r, extras, isAdmin(principal))), total, limit: query.limit, offset: query.offset };
+    return toPage(rows, total, query, (r) => toDto(r, extras, isAdmin(principal)));
   }
 
   async get(principal: Principal, id: string): Promise<InstrumentDto> {
@@ -168,13 +169,8 @@ export class InstrumentsService {
     return toDto(row, await this.extras(this.dataSource.manager, [row.id]), isAdmin(principal));
   }
 
-  private async write(work: (tx: EntityManager) => Promise<InstrumentDto>): Promise<InstrumentDto> {
-    try {
-      return await this.dataSource.transaction(work);
-    } catch (err) {
-      if (isUniqueViolation(err, 'instruments_name_live')) throw nameTaken();
-      throw err;
-    }
+  private write(work: (tx: EntityManager) => Promise<InstrumentDto>): Promise<InstrumentDto> {
+    return transactionOrConflict(this.dataSource, NAME_TAKEN, work);
   }
 
   private async assertServiceAccount(tx: EntityManager, id: string | null): Promise<void> {

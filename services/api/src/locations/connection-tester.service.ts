@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Rclone, type Location as RcloneLocation } from '@sheaf/rclone';
 import { requireTool } from '@sheaf/toolchain';
 import { DomainError } from '../common/domain-error';
+import { messageOf } from '../common/error-message';
 import { API_CONFIG, type ApiConfig } from '../config';
 
 const TEST_TIMEOUT_MS = 30_000;
@@ -27,10 +28,6 @@ export class ConnectionTestDto {
   sample?: ListedFileDto[];
 }
 
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** Reachability and write checks for storage locations, listings of instrument sources. */
 @Injectable()
 export class ConnectionTesterService {
@@ -43,7 +40,7 @@ export class ConnectionTesterService {
       try {
         this.rcloneBinary = requireTool('rclone', this.config.tools);
       } catch (err) {
-        throw new DomainError('unavailable', 'rclone_missing', `Connection tests need rclone on the API host: ${describe(err)}`);
+        throw new DomainError('unavailable', 'rclone_missing', `Connection tests need rclone on the API host: ${messageOf(err)}`);
       }
     }
     return new Rclone(this.rcloneBinary, location.remotes);
@@ -56,7 +53,7 @@ export class ConnectionTesterService {
       return { ...(await check(signal)), durationMs: Date.now() - started };
     } catch (err) {
       if (err instanceof DomainError) throw err;
-      const message = signal.aborted ? `no answer within ${TEST_TIMEOUT_MS / 1000} s` : describe(err);
+      const message = signal.aborted ? `no answer within ${TEST_TIMEOUT_MS / 1000} s` : messageOf(err);
       return { ok: false, message, durationMs: Date.now() - started };
     }
   }
@@ -74,7 +71,7 @@ export class ConnectionTesterService {
           await writeFile(join(location.localRoot, probe), 'sheaf write test\n', { flag: 'wx' });
           await unlink(join(location.localRoot, probe));
         } catch (err) {
-          return { ok: false, message: `${location.localRoot} is not writable: ${describe(err)}` };
+          return { ok: false, message: `${location.localRoot} is not writable: ${messageOf(err)}` };
         }
         return { ok: true, message: `${location.localRoot} exists and is writable` };
       }

@@ -5,6 +5,7 @@ import { NotificationEntity } from '@sheaf/db';
 import { AccessService } from '../access/access.service';
 import type { Principal } from '../auth/principal';
 import { notFound } from '../common/domain-error';
+import { toPage } from '../common/pagination';
 import type { MarkedCountDto, NotificationDto, NotificationQueryDto, UnreadCountDto } from './notifications.dto';
 
 interface Row {
@@ -71,7 +72,7 @@ export class NotificationsService {
     if (query.kind) qb.andWhere('n.kind = :kind', { kind: query.kind });
     const total = await qb.getCount();
     const rows = (await qb.orderBy('n.created_at', 'DESC').addOrderBy('n.id', 'DESC').limit(query.limit).offset(query.offset).getRawMany()) as Row[];
-    return { items: rows.map(toDto), total, limit: query.limit, offset: query.offset };
+    return toPage(rows, total, query, toDto);
   }
 
   async unreadCount(principal: Principal): Promise<UnreadCountDto> {

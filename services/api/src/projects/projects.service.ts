@@ -5,15 +5,15 @@ import { GroupEntity, ProjectEntity, ProjectMemberEntity, UserEntity } from '@sh
 import type { PrincipalRefDto } from '../access/access.dto';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
-import { isUniqueViolation } from '../common/db-errors';
-import { DomainError, notFound } from '../common/domain-error';
+import { transactionOrConflict, type UniqueConflict } from '../common/db-errors';
+import { notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { likeContains } from '../common/query';
 import { lockRow } from '../common/rows';
 import type { NamedQueryDto } from '../groups/groups.dto';
 import type { CreateProjectDto, ProjectDetailDto, ProjectDto, UpdateProjectDto } from './projects.dto';
 
-const nameTaken = () => new DomainError('conflict', 'name_taken', 'Another project has this name', 'name');
+const NAME_TAKEN: UniqueConflict = { constraint: 'projects_name_live', code: 'name_taken', message: 'Another project has this name', field: 'name' };
 
 function toDto(project: ProjectEntity, memberCount: number): ProjectDto {
   return {
@@ -82,13 +82,8 @@ export class ProjectsService {
     return this.detail(this.dataSource.manager, project);
   }
 
-  private async write(work: (tx: EntityManager) => Promise<ProjectDetailDto>): Promise<ProjectDetailDto> {
-    try {
-      return await this.dataSource.transaction(work);
-    } catch (err) {
-      if (isUniqueViolation(err, 'projects_name_live')) throw nameTaken();
-      throw err;
-    }
+  private write(work: (tx: EntityManager) => Promise<ProjectDetailDto>): Promise<ProjectDetailDto> {
+    return transactionOrConflict(this.dataSource, NAME_TAKEN, work);
   }
 
   create(actor: Principal, body: CreateProjectDto): Promise<ProjectDetailDto> {

@@ -5,6 +5,7 @@ import type { ScheduledHarvest } from '@sheaf/contracts';
 import { InstrumentEntity, ScheduleEntity } from '@sheaf/db';
 import { harvest, searchAttributes, type HarvestInput } from '@sheaf/workflows';
 import { DomainError } from '../common/domain-error';
+import { messageOf } from '../common/error-message';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { TemporalCalls } from '../temporal/temporal-calls';
 
@@ -19,10 +20,6 @@ export function temporalScheduleId(scheduleId: string): string {
  * harmless failure) rather than harvesting anything else.
  */
 const NO_RUN_YET = '00000000-0000-0000-0000-000000000000';
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * Keeps each schedule row and its Temporal Schedule in step. A row records the revision Temporal

@@ -7,6 +7,7 @@ import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
 import { isAdmin, type Principal } from '../auth/principal';
 import { DomainError, invalid, notFound } from '../common/domain-error';
+import { toPage } from '../common/pagination';
 import { lockRow } from '../common/rows';
 import { TemporalCalls } from '../temporal/temporal-calls';
 import { cronProblem, isTimeZone } from './cron';
@@ -92,8 +93,7 @@ export class SchedulesService {
     if (query.synced !== undefined) qb.andWhere('s.needs_sync = :needsSync', { needsSync: !query.synced });
     const total = await qb.getCount();
     const { entities, raw } = await qb.orderBy('i.name').addOrderBy('s.id').limit(query.limit).offset(query.offset).getRawAndEntities();
-    const items = entities.map((s, i) => toDto(Object.assign(s, { instrumentName: (raw[i] as { instrument_name: string }).instrument_name })));
-    return { items, total, limit: query.limit, offset: query.offset };
+    return toPage(entities, total, query, (s, i) => toDto(Object.assign(s, { instrumentName: (raw[i] as { instrument_name: string }).instrument_name })));
   }
 
   /** The row, and the next start times Temporal plans (best effort). */

@@ -4,7 +4,7 @@ import type { Page } from '@sheaf/contracts';
 import { ServiceAccountEntity } from '@sheaf/db';
 import { AuditService, REDACTED } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
-import { isUniqueViolation } from '../common/db-errors';
+import { transactionOrConflict, type UniqueConflict } from '../common/db-errors';
 import { DomainError, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { likeContains } from '../common/query';
@@ -12,7 +12,7 @@ import { lockRow } from '../common/rows';
 import { SecretsService } from '../secrets/secrets.service';
 import type { CreateServiceAccountDto, ServiceAccountDto, ServiceAccountQueryDto, UpdateServiceAccountDto } from './service-accounts.dto';
 
-const nameTaken = () => new DomainError('conflict', 'name_taken', 'Another service account has this name', 'name');
+const NAME_TAKEN: UniqueConflict = { constraint: 'service_accounts_name_live', code: 'name_taken', message: 'Another service account has this name', field: 'name' };
 
 function toDto(row: ServiceAccountEntity, instrumentCount: number): ServiceAccountDto {
   return {
@@ -74,13 +74,8 @@ export class ServiceAccountsService {
     });
   }
 
-  private async write(work: (tx: EntityManager) => Promise<ServiceAccountDto>): Promise<ServiceAccountDto> {
-    try {
-      return await this.dataSource.transaction(work);
-    } catch (err) {
-      if (isUniqueViolation(err, 'service_accounts_name_live')) throw nameTaken();
-      throw err;
-    }
+  private write(work: (tx: EntityManager) => Promise<ServiceAccountDto>): Promise<ServiceAccountDto> {
+    return transactionOrConflict(this.dataSource, NAME_TAKEN, work);
   }
 
   create(actor: Principal, body: CreateServiceAccountDto): Promise<ServiceAccountDto> {

@@ -4,7 +4,7 @@ import { STORAGE_TYPES_WITH_SECRET, validateStorageConfig, type Page, type Stora
 import { StorageLocationEntity } from '@sheaf/db';
 import { AuditService, REDACTED } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
-import { isUniqueViolation } from '../common/db-errors';
+import { transactionOrConflict, type UniqueConflict } from '../common/db-errors';
 import { DomainError, invalid, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { likeContains } from '../common/query';
@@ -14,7 +14,7 @@ import { ConnectionTesterService, type ConnectionTestDto } from '../locations/co
 import { SecretsService } from '../secrets/secrets.service';
 import type { CreateStorageLocationDto, StorageLocationDto, StorageLocationQueryDto, UpdateStorageLocationDto } from './storage-locations.dto';
 
-const nameTaken = () => new DomainError('conflict', 'name_taken', 'Another storage location has this name', 'name');
+const NAME_TAKEN: UniqueConflict = { constraint: 'storage_locations_name_live', code: 'name_taken', message: 'Another storage location has this name', field: 'name' };
 
 function toDto(row: StorageLocationEntity, instrumentCount: number): StorageLocationDto {
   return {
@@ -88,13 +88,8 @@ export class StorageLocationsService {
     return this.dto(this.dataSource.manager, row);
   }
 
-  private async write(work: (tx: EntityManager) => Promise<StorageLocationDto>): Promise<StorageLocationDto> {
-    try {
-      return await this.dataSource.transaction(work);
-    } catch (err) {
-      if (isUniqueViolation(err, 'storage_locations_name_live')) throw nameTaken();
-      throw err;
-    }
+  private write(work: (tx: EntityManager) => Promise<StorageLocationDto>): Promise<StorageLocationDto> {
+    return transactionOrConflict(this.dataSource, NAME_TAKEN, work);
   }
 
   create(actor: Principal, body: CreateStorageLocationDto): Promise<StorageLocationDto> {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { DomainError } from '../common/domain-error';
+import { messageOf } from '../common/error-message';
 import { API_CONFIG, type ApiConfig } from '../config';
 
 /** gRPC UNAVAILABLE and DEADLINE_EXCEEDED, or a connection that never came up. */
@@ -12,10 +13,6 @@ export function isTemporalUnreachable(err: unknown): boolean {
     if (/failed to connect|deadline|unavailable|ECONNREFUSED|No connection established/i.test(message)) return true;
   }
   return false;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**

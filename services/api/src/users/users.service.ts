@@ -5,7 +5,7 @@ import { hashPassword } from '@sheaf/crypto';
 import { UserEntity } from '@sheaf/db';
 import { AuditService, REDACTED } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
-import { isUniqueViolation } from '../common/db-errors';
+import { transactionOrConflict, type UniqueConflict } from '../common/db-errors';
 import { DomainError, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { likeContains } from '../common/query';
@@ -25,7 +25,7 @@ export function toUserDto(user: UserEntity): UserDto {
   };
 }
 
-const emailTaken = () => new DomainError('conflict', 'email_taken', 'Another user has this email', 'email');
+const EMAIL_TAKEN: UniqueConflict = { constraint: 'users_email_live', code: 'email_taken', message: 'Another user has this email', field: 'email' };
 
 /** Users, managed by admins. Nobody changes their own role, disables or deletes themselves. */
 @Injectable()
@@ -61,20 +61,15 @@ export class UsersService {
 
   async create(actor: Principal, body: CreateUserDto): Promise<UserDto> {
     const passwordHash = await hashPassword(body.password);
-    try {
-      return await this.dataSource.transaction(async (tx) => {
-        const repo = tx.getRepository(UserEntity);
-        const user = await repo.save(
-          repo.create({ email: body.email.trim().toLowerCase(), displayName: body.displayName.trim(), role: body.role ?? 'user', passwordHash }),
-        );
-        const dto = toUserDto(user);
-        await this.audit.record(tx, actor, { action: 'user.created', entityType: 'user', entityId: user.id, after: { ...dto, password: REDACTED } });
-        return dto;
-      });
-    } catch (err) {
-      if (isUniqueViolation(err, 'users_email_live')) throw emailTaken();
-      throw err;
-    }
+    return transactionOrConflict(this.dataSource, EMAIL_TAKEN, async (tx) => {
+      const repo = tx.getRepository(UserEntity);
+      const user = await repo.save(
+        repo.create({ email: body.email.trim().toLowerCase(), displayName: body.displayName.trim(), role: body.role ?? 'user', passwordHash }),
+      );
+      const dto = toUserDto(user);
+      await this.audit.record(tx, actor, { action: 'user.created', entityType: 'user', entityId: user.id, after: { ...dto, password: REDACTED } });
+      return dto;
+    });
   }
 
   async update(actor: Principal, id: string, body: UpdateUserDto): Promise<UserDto> {
@@ -83,30 +78,25 @@ export class UsersService {
     }
     if (body.disabled === true) this.assertNotSelf(actor, id, 'disable');
     const passwordHash = body.password === undefined ? undefined : await hashPassword(body.password);
-    try {
-      return await this.dataSource.transaction(async (tx) => {
-        const user = await lockRow(tx, UserEntity, id, 'User');
-        const before = toUserDto(user);
-        if (body.email !== undefined) user.email = body.email.trim().toLowerCase();
-        if (body.displayName !== undefined) user.displayName = body.displayName.trim();
-        if (body.role !== undefined) user.role = body.role;
-        if (body.disabled !== undefined) user.disabledAt = body.disabled ? (user.disabledAt ?? new Date()) : null;
-        if (passwordHash !== undefined) user.passwordHash = passwordHash;
-        const saved = await tx.getRepository(UserEntity).save(user);
-        const after = toUserDto(saved);
-        await this.audit.record(tx, actor, {
-          action: 'user.updated',
-          entityType: 'user',
-          entityId: id,
-          before,
-          after: passwordHash ? { ...after, password: REDACTED, passwordChanged: true } : after,
-        });
-        return after;
+    return transactionOrConflict(this.dataSource, EMAIL_TAKEN, async (tx) => {
+      const user = await lockRow(tx, UserEntity, id, 'User');
+      const before = toUserDto(user);
+      if (body.email !== undefined) user.email = body.email.trim().toLowerCase();
+      if (body.displayName !== undefined) user.displayName = body.displayName.trim();
+      if (body.role !== undefined) user.role = body.role;
+      if (body.disabled !== undefined) user.disabledAt = body.disabled ? (user.disabledAt ?? new Date()) : null;
+      if (passwordHash !== undefined) user.passwordHash = passwordHash;
+      const saved = await tx.getRepository(UserEntity).save(user);
+      const after = toUserDto(saved);
+      await this.audit.record(tx, actor, {
+        action: 'user.updated',
+        entityType: 'user',
+        entityId: id,
+        before,
+        after: passwordHash ? { ...after, password: REDACTED, passwordChanged: true } : after,
       });
-    } catch (err) {
-      if (isUniqueViolation(err, 'users_email_live')) throw emailTaken();
-      throw err;
-    }
+      return after;
+    });
   }
 
   async remove(actor: Principal, id: string): Promise<UserDto> {
@@ -122,18 +112,13 @@ export class UsersService {
   }
 
   async restore(actor: Principal, id: string): Promise<UserDto> {
-    try {
-      return await this.dataSource.transaction(async (tx) => {
-        const user = await lockRow(tx, UserEntity, id, 'User', true);
-        const before = toUserDto(user);
-        user.deletedAt = null;
-        const after = toUserDto(await tx.getRepository(UserEntity).save(user));
-        await this.audit.record(tx, actor, { action: 'user.restored', entityType: 'user', entityId: id, before, after });
-        return after;
-      });
-    } catch (err) {
-      if (isUniqueViolation(err, 'users_email_live')) throw emailTaken();
-      throw err;
-    }
+    return transactionOrConflict(this.dataSource, EMAIL_TAKEN, async (tx) => {
+      const user = await lockRow(tx, UserEntity, id, 'User', true);
+      const before = toUserDto(user);
+      user.deletedAt = null;
+      const after = toUserDto(await tx.getRepository(UserEntity).save(user));
+      await this.audit.record(tx, actor, { action: 'user.restored', entityType: 'user', entityId: id, before, after });
+      return after;
+    });
   }
 }
