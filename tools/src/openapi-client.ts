@@ -9,8 +9,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { REPO_ROOT } from './repo-root';
 
-export const REPO_ROOT = join(__dirname, '..', '..');
 export const OPENAPI_PATH = join(REPO_ROOT, 'services/api/openapi.json');
 export const API_TYPES_PATH = join(REPO_ROOT, 'web/src/lib/api-types.ts');
 

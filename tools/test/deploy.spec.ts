@@ -33,9 +33,9 @@ import {
 } from '../src/deploy/kubernetes';
 import { formatProblems } from '../src/deploy/problem';
 import { type KubeObject, KustomizeError, parseImage, renderKustomization } from '../src/deploy/render-kustomize';
+import { REPO_ROOT } from '../src/repo-root';
 
-const ROOT = join(__dirname, '..', '..');
-const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 
 /** The activity heartbeat timeout of the harvest workflow's long activities (workflows/src/harvest.workflow.ts). */
 const HEARTBEAT_TIMEOUT_SECONDS = 120;
@@ -219,7 +219,7 @@ describe('kustomize renderer', () => {
   });
 
   itWithKubectl('agrees with kubectl kustomize on the fixture and on k8s/ (skipped where kubectl is missing)', () => {
-    const dirs = [join(strategicMergeFixture(), 'overlay'), join(ROOT, 'k8s/base'), join(ROOT, 'k8s/overlays/production')];
+    const dirs = [join(strategicMergeFixture(), 'overlay'), join(REPO_ROOT, 'k8s/base'), join(REPO_ROOT, 'k8s/overlays/production')];
     for (const dir of dirs) expect(byId(renderKustomization(dir))).toEqual(byId(kubectlKustomize(dir)));
   });
 
@@ -243,8 +243,8 @@ describe('kustomize renderer', () => {
 
 // ---------------------------------------------------------------------------------------------
 describe('Kubernetes manifests', () => {
-  const base = renderKustomization(join(ROOT, 'k8s/base'));
-  const production = renderKustomization(join(ROOT, 'k8s/overlays/production'));
+  const base = renderKustomization(join(REPO_ROOT, 'k8s/base'));
+  const production = renderKustomization(join(REPO_ROOT, 'k8s/overlays/production'));
   const temporalJob = parseAllDocuments(read('k8s/temporal/search-attributes-job.yaml')).map((d) => d.toJS() as KubeObject);
 
   it.each<[string, KubeObject[]]>([

@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-
-const ROOT = resolve(__dirname, '..', '..');
+import { REPO_ROOT } from '../src/repo-root';
 
 interface LintMessage {
   ruleId: string | null;
@@ -12,9 +11,9 @@ interface LintMessage {
 
 /** Runs the workspace's real ESLint configuration on files it normally ignores. */
 async function lint(file: string): Promise<LintMessage[]> {
-  const eslint = resolve(ROOT, 'node_modules/eslint/bin/eslint.js');
+  const eslint = resolve(REPO_ROOT, 'node_modules/eslint/bin/eslint.js');
   // ESLint exits 1 when it finds problems; the JSON report is what we assert on.
-  const result = await promisify(execFile)(process.execPath, [eslint, '--no-ignore', '--format', 'json', file], { cwd: ROOT }).catch(
+  const result = await promisify(execFile)(process.execPath, [eslint, '--no-ignore', '--format', 'json', file], { cwd: REPO_ROOT }).catch(
     (err: { stdout?: string; code?: number }) => {
       if (err.code === 1 && err.stdout) return { stdout: err.stdout };
       throw err;
@@ -27,8 +26,8 @@ async function lint(file: string): Promise<LintMessage[]> {
 describe('dependency constraints fail the lint', () => {
   beforeAll(async () => {
     // The Nx rule needs the project graph; without it the rule is skipped, not failed.
-    await promisify(execFile)(process.execPath, [resolve(ROOT, 'node_modules/nx/bin/nx.js'), 'show', 'projects'], {
-      cwd: ROOT,
+    await promisify(execFile)(process.execPath, [resolve(REPO_ROOT, 'node_modules/nx/bin/nx.js'), 'show', 'projects'], {
+      cwd: REPO_ROOT,
       env: { ...process.env, NX_DAEMON: 'false' },
     });
   });

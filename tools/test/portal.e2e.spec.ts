@@ -12,8 +12,9 @@ import { chmod, mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { freePort, makeTempDir, startSambaShare, type SambaShare, type TempDir } from '@sheaf/test-harness';
+import { REPO_ROOT } from '../src/repo-root';
 import { axeViolations, launchChromium, screenshot, step, writeAxeReport, type AxeViolation, type ColorMode } from './support/portal-browser';
-import { ROOT, startStack, stopStack, type RunningStack } from './support/stack-process';
+import { startStack, stopStack, type RunningStack } from './support/stack-process';
 
 const ADMIN = { email: 'admin@sheaf.local', password: 'portal-e2e-admin-password' };
 const VIEWER = { email: 'no-grants@example.org', password: 'no-grants-password', displayName: 'Nora No-Grants' };
@@ -59,7 +60,7 @@ describe('the portal in a browser', () => {
     // Fail early and clearly on what bootstrap should have prepared.
     browser = await launchChromium();
     const distDir = process.env.SHEAF_WEB_DIST_DIR ?? '.next';
-    if (!existsSync(join(ROOT, 'web', distDir, 'BUILD_ID'))) {
+    if (!existsSync(join(REPO_ROOT, 'web', distDir, 'BUILD_ID'))) {
       throw new Error(`the portal is not built (web/${distDir}/BUILD_ID is missing): run 'npm run bootstrap' or 'npm run build -w @sheaf/web'`);
     }
 

@@ -6,9 +6,10 @@
  * check is not met or a scenario failed.
  */
 import { join } from 'node:path';
+import { REPO_ROOT } from '../repo-root';
 import { describeMachine, renderSection, SCENARIOS, summaryTable, writeReport, type ScenarioKey, type ScenarioReport } from './report';
 import { RUNNERS, runScenario, type BenchContext } from './scenarios';
-import { REPO_ROOT, startStack, type BenchStack } from './stack';
+import { startStack, type BenchStack } from './stack';
 
 const DEFAULT: ScenarioKey[] = ['small', 'large', 'reharvest'];
 

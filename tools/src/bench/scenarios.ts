@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { hashPassword } from '@sheaf/crypto';
 import { spawnService, waitForPort } from '@sheaf/local-infra';
+import { REPO_ROOT } from '../repo-root';
 import { writeLargeFiles, writeTree, type Generated } from './generate';
 import {
   breakdown,
@@ -21,7 +22,7 @@ import {
   type TimedHarvest,
 } from './measure';
 import { count, mib, seconds, type Check, type ScenarioKey, type ScenarioReport } from './report';
-import { REPO_ROOT, cpuDiff, cpuSnapshot, freePort, startWorker, type BenchStack, type BenchWorker, type CpuSnapshot, type MemoryReport } from './stack';
+import { cpuDiff, cpuSnapshot, freePort, startWorker, type BenchStack, type BenchWorker, type CpuSnapshot, type MemoryReport } from './stack';
 import type { ProfileTotals } from './worker-profile';
 
 export interface BenchContext {

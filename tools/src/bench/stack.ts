@@ -8,15 +8,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { loadServerConfig } from '@sheaf/config';
 import { createDataSource, migrate } from '@sheaf/db';
 import { spawnService, startEmbeddedPostgres, startTemporalDevServer, type Service } from '@sheaf/local-infra';
 import { requireTool } from '@sheaf/toolchain';
+import { REPO_ROOT } from '../repo-root';
 import type { ProfileTotals } from './worker-profile';
 
-export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const WORKER_MAIN = join(REPO_ROOT, 'services/worker/dist/main.js');
 /** Preloaded into the worker: times catalogue, rclone and hashing calls (see worker-profile.ts). */
 const PROFILE_HOOK = join(__dirname, 'worker-profile.js');

@@ -6,14 +6,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../repo-root';
 
 export interface ProfileTotals {
   [label: string]: { calls: number; ms: number };
 }
 
 const out = process.env.SHEAF_BENCH_PROFILE;
-const workerDist = resolve(__dirname, '..', '..', '..', 'services', 'worker', 'dist');
+const workerDist = join(REPO_ROOT, 'services', 'worker', 'dist');
 const totals: ProfileTotals = {};
 let dirty = true;
 

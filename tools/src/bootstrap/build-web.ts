@@ -5,11 +5,11 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../repo-root';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
 const INPUTS = ['web/src', 'web/public', 'web/next.config.ts', 'web/tsconfig.json', 'web/package.json', 'libs/contracts/src', 'package-lock.json'];
-const STAMP = join(ROOT, 'web', '.next', 'sheaf-input-hash');
+const STAMP = join(REPO_ROOT, 'web', '.next', 'sheaf-input-hash');
 
 function hashTree(hash: ReturnType<typeof createHash>, path: string): void {
   if (!existsSync(path)) return;
@@ -21,11 +21,11 @@ function hashTree(hash: ReturnType<typeof createHash>, path: string): void {
 }
 
 const hash = createHash('sha256');
-for (const input of INPUTS) hashTree(hash, join(ROOT, input));
+for (const input of INPUTS) hashTree(hash, join(REPO_ROOT, input));
 const digest = hash.digest('hex');
-if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === digest && existsSync(join(ROOT, 'web', '.next', 'BUILD_ID'))) {
+if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === digest && existsSync(join(REPO_ROOT, 'web', '.next', 'BUILD_ID'))) {
   process.stdout.write('   portal build up to date\n');
 } else {
-  execFileSync('npm', ['run', '--silent', 'build', '-w', '@sheaf/web'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync('npm', ['run', '--silent', 'build', '-w', '@sheaf/web'], { cwd: REPO_ROOT, stdio: 'inherit' });
   writeFileSync(STAMP, digest);
 }

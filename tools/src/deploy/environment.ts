@@ -5,8 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-const REPO_ROOT = join(__dirname, '..', '..', '..');
+import { REPO_ROOT } from '../repo-root';
 
 export const CONFIG_SOURCE = 'libs/config/src/config.ts';
 export const PORTAL_CONFIG_SOURCE = 'web/src/lib/server-config.ts';

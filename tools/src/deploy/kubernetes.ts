@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import ts from 'typescript';
+import { REPO_ROOT } from '../repo-root';
 import { type KubeObject, forEachContainer, parseImage } from './render-kustomize';
 import type { Problem } from './problem';
 
@@ -72,8 +73,7 @@ export function validateKubernetesSchemas(objects: readonly unknown[]): Problem[
  * Type errors the compiler finds on the way are reported as well.
  */
 export function findUnknownKubernetesFields(objects: readonly KubeObject[]): Problem[] {
-  const repoRoot = join(__dirname, '..', '..', '..');
-  const file = join(repoRoot, 'tools', '__kubernetes_fields_check__.ts');
+  const file = join(REPO_ROOT, 'tools', '__kubernetes_fields_check__.ts');
   const lines: string[] = [];
   const spans: Array<{ from: number; to: number; source: string }> = [];
   const problems: Problem[] = [];

@@ -17,11 +17,11 @@ import {
   type Service,
 } from '@sheaf/local-infra';
 import { requireTool } from '@sheaf/toolchain';
+import { REPO_ROOT } from '../repo-root';
 import { loadOrCreateDevSecrets } from './dev-secrets';
 import { writeDemoFiles } from './demo-files';
 import { seedAdmin, seedDemoInstrument } from './seed';
 
-const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const NAMESPACE = 'default';
 const TASK_QUEUE = 'harvest';
 

@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT } from './stack-process';
+import { REPO_ROOT } from '../../src/repo-root';
 
 /** Debian's Chromium, which tools/bootstrap.sh installs. */
 export const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots and the accessibility report (git-ignored). */
-export const ARTIFACTS = join(ROOT, 'test-artifacts', 'portal');
+export const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'portal');
 
 export type ColorMode = 'light' | 'dark';
 

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../src/repo-root';
 
-export const ROOT = resolve(__dirname, '..', '..', '..');
-const STACK = join(ROOT, 'tools/dist/stack/main.js');
+const STACK = join(REPO_ROOT, 'tools/dist/stack/main.js');
 
 /** `npm start`'s program, running. */
 export interface RunningStack {
@@ -16,7 +16,7 @@ export interface RunningStack {
 /** Starts `npm start`'s program with `env` over this process's environment and waits for its "running" banner. */
 export async function startStack(env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<RunningStack> {
   if (!existsSync(STACK)) throw new Error(`${STACK} is missing: run 'npm run bootstrap' (it builds the stack) first`);
-  const child = spawn(process.execPath, [STACK], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [STACK], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
