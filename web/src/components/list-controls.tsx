@@ -24,16 +24,21 @@ export function ListToolbar({ children }: { children: ReactNode }) {
 export function ListFilterForm({
   action,
   label,
-  deleted,
+  deleted = false,
   columns,
   children,
 }: {
   action: string;
   /** The search landmark's name; without one the form is the page's only search. */
   label?: string;
-  deleted: boolean;
-  /** CSS grid columns from `md` up, one per field plus `auto` for the buttons; without them fields sit in a row. */
-  columns?: string;
+  /** Whether the list shows its deleted rows; lists without a deleted view leave it out. */
+  deleted?: boolean;
+  /**
+   * CSS grid columns from `md` up, one per field plus `auto` for the buttons, or per breakpoint
+   * for forms that wrap onto several rows (`{ sm: '1fr 1fr', md: 'repeat(3, 1fr)' }`); without
+   * them fields sit in a row. One column below that.
+   */
+  columns?: string | { sm?: string; md: string };
   children: ReactNode;
 }) {
   return (
@@ -44,7 +49,7 @@ export function ListFilterForm({
       aria-label={label}
       sx={
         columns
-          ? { display: 'grid', gap: 1.5, flexGrow: 1, gridTemplateColumns: { xs: '1fr', md: columns }, alignItems: 'center' }
+          ? { display: 'grid', gap: 1.5, flexGrow: 1, gridTemplateColumns: { xs: '1fr', ...(typeof columns === 'string' ? { md: columns } : columns) }, alignItems: 'center' }
           : { display: 'flex', gap: 1, flexGrow: 1, maxWidth: 480 }
       }
     >

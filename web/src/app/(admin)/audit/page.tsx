@@ -3,7 +3,8 @@ import Box from '@mui/material/Box';
 import TextField from '@mui/material/TextField';
 
 import { EmptyState } from '@/components/empty-state';
-import { DateRangeFields, FilterActions } from '@/components/filter-fields';
+import { DateRangeFields, FilterActions, NativeSelect } from '@/components/filter-fields';
+import { ListFilterForm, ListToolbar } from '@/components/list-controls';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { load } from '@/lib/api';
@@ -16,7 +17,6 @@ export const metadata: Metadata = { title: 'Audit log' };
 
 const LIMIT = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const NATIVE = { select: { native: true }, inputLabel: { shrink: true } } as const;
 
 /** Admin only: the API answers users 403, which shows as "not found". */
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -54,49 +54,45 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   return (
     <>
       <PageHeader title="Audit log" subtitle="Every configuration and access change: who, when, and the state before and after. Secrets show as ***." />
-      <Box
-        component="form"
-        action="/audit"
-        role="search"
-        aria-label="Filter audit events"
-        sx={{ display: 'grid', gap: 1.5, mb: 2, gridTemplateColumns: { xs: '1fr', sm: '1fr 1fr', md: 'repeat(3, 1fr)' }, alignItems: 'center' }}
-      >
-        <TextField select name="entityType" label="Entity type" size="small" defaultValue={filters.entityType} slotProps={NATIVE}>
-          <option value="">Any entity</option>
-          {AUDIT_ENTITY_TYPES.map((t) => (
-            <option key={t.type} value={t.type}>
-              {t.label}
-            </option>
-          ))}
-        </TextField>
-        <TextField select name="action" label="Action" size="small" defaultValue={filters.action} slotProps={NATIVE}>
-          <option value="">Any action</option>
-          {filters.action && !knownAction && <option value={filters.action}>{filters.action}</option>}
-          {actionGroups.map((t) => (
-            <optgroup key={t.type} label={t.label}>
-              {t.actions.map((a) => (
-                <option key={a} value={a}>
-                  {a}
-                </option>
-              ))}
-            </optgroup>
-          ))}
-        </TextField>
-        <TextField select name="actorUserId" label="Actor" size="small" defaultValue={filters.actorUserId} slotProps={NATIVE}>
-          <option value="">Anyone</option>
-          {filters.actorUserId && !knownActor && <option value={filters.actorUserId}>The chosen user</option>}
-          {users.items.map((u) => (
-            <option key={u.id} value={u.id}>
-              {u.displayName} ({u.email})
-            </option>
-          ))}
-        </TextField>
-        <TextField name="entityId" label="Entity id" size="small" defaultValue={filters.entityId} slotProps={{ htmlInput: { spellCheck: false } }} />
-        <DateRangeFields from={filters.from} to={filters.to} fromLabel="From (UTC day)" toLabel="To (UTC day)" />
-        <Box sx={{ gridColumn: { md: '1 / -1' } }}>
-          <FilterActions submitLabel="Filter" clearHref="/audit" filtered={filtered} />
-        </Box>
-      </Box>
+      <ListToolbar>
+        <ListFilterForm action="/audit" label="Filter audit events" columns={{ sm: '1fr 1fr', md: 'repeat(3, 1fr)' }}>
+          <NativeSelect name="entityType" label="Entity type" value={filters.entityType}>
+            <option value="">Any entity</option>
+            {AUDIT_ENTITY_TYPES.map((t) => (
+              <option key={t.type} value={t.type}>
+                {t.label}
+              </option>
+            ))}
+          </NativeSelect>
+          <NativeSelect name="action" label="Action" value={filters.action}>
+            <option value="">Any action</option>
+            {filters.action && !knownAction && <option value={filters.action}>{filters.action}</option>}
+            {actionGroups.map((t) => (
+              <optgroup key={t.type} label={t.label}>
+                {t.actions.map((a) => (
+                  <option key={a} value={a}>
+                    {a}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+          </NativeSelect>
+          <NativeSelect name="actorUserId" label="Actor" value={filters.actorUserId}>
+            <option value="">Anyone</option>
+            {filters.actorUserId && !knownActor && <option value={filters.actorUserId}>The chosen user</option>}
+            {users.items.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.displayName} ({u.email})
+              </option>
+            ))}
+          </NativeSelect>
+          <TextField name="entityId" label="Entity id" size="small" defaultValue={filters.entityId} slotProps={{ htmlInput: { spellCheck: false } }} />
+          <DateRangeFields from={filters.from} to={filters.to} fromLabel="From (UTC day)" toLabel="To (UTC day)" />
+          <Box sx={{ gridColumn: { md: '1 / -1' } }}>
+            <FilterActions submitLabel="Filter" clearHref="/audit" filtered={filtered} />
+          </Box>
+        </ListFilterForm>
+      </ListToolbar>
       {page.items.length === 0 ? (
         <EmptyState message={filtered ? 'No audit event matches these filters.' : 'No audit events yet.'} />
       ) : (

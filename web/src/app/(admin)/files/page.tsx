@@ -1,6 +1,5 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import Box from '@mui/material/Box';
 import MuiLink from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
@@ -13,6 +12,7 @@ import TextField from '@mui/material/TextField';
 
 import { EmptyState } from '@/components/empty-state';
 import { DateRangeFields, FilterActions, InstrumentSelect, NativeSelect } from '@/components/filter-fields';
+import { ListFilterForm, ListToolbar } from '@/components/list-controls';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { StatusChip } from '@/components/status-chip';
@@ -66,27 +66,23 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
   return (
     <>
       <PageHeader title="Files" subtitle="Harvested file versions, searched on the server." />
-      <Box
-        component="form"
-        action="/files"
-        role="search"
-        aria-label="Search files"
-        sx={{ display: 'grid', gap: 1.5, mb: 2, gridTemplateColumns: { xs: '1fr', sm: '1fr 1fr', md: 'repeat(3, 1fr)' } }}
-      >
-        <TextField name="name" label="Name" size="small" defaultValue={filters.name} />
-        <TextField name="path" label="Path contains" size="small" defaultValue={filters.path} />
-        <TextField name="ark" label="ARK" size="small" defaultValue={filters.ark} placeholder="ark:…" slotProps={{ inputLabel: { shrink: true } }} />
-        <InstrumentSelect instruments={instruments.items} value={filters.instrumentId} />
-        <DateRangeFields from={filters.from} to={filters.to} fromLabel="Acquired from" toLabel="Acquired to" />
-        <NativeSelect name="sort" label="Sort by" value={sort}>
-          {SORTS.map((s) => (
-            <option key={s.value} value={s.value}>
-              {s.label}
-            </option>
-          ))}
-        </NativeSelect>
-        <FilterActions submitLabel="Search" clearHref="/files" filtered={filtered} />
-      </Box>
+      <ListToolbar>
+        <ListFilterForm action="/files" label="Search files" columns={{ sm: '1fr 1fr', md: 'repeat(3, 1fr)' }}>
+          <TextField name="name" label="Name" size="small" defaultValue={filters.name} />
+          <TextField name="path" label="Path contains" size="small" defaultValue={filters.path} />
+          <TextField name="ark" label="ARK" size="small" defaultValue={filters.ark} placeholder="ark:…" slotProps={{ inputLabel: { shrink: true } }} />
+          <InstrumentSelect instruments={instruments.items} value={filters.instrumentId} />
+          <DateRangeFields from={filters.from} to={filters.to} fromLabel="Acquired from" toLabel="Acquired to" />
+          <NativeSelect name="sort" label="Sort by" value={sort}>
+            {SORTS.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
+          </NativeSelect>
+          <FilterActions submitLabel="Search" clearHref="/files" filtered={filtered} />
+        </ListFilterForm>
+      </ListToolbar>
       {page.items.length === 0 ? (
         <EmptyState message={filtered ? 'No file matches this search.' : 'No files harvested yet.'} />
       ) : (

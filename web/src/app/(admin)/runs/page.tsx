@@ -1,6 +1,5 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import Box from '@mui/material/Box';
 import MuiLink from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
@@ -9,10 +8,10 @@ import TableCell from '@mui/material/TableCell';
 import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
-import TextField from '@mui/material/TextField';
 
 import { EmptyState } from '@/components/empty-state';
-import { DateRangeFields, FilterActions, InstrumentSelect } from '@/components/filter-fields';
+import { DateRangeFields, FilterActions, InstrumentSelect, NativeSelect } from '@/components/filter-fields';
+import { ListFilterForm, ListToolbar } from '@/components/list-controls';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { StatusChip } from '@/components/status-chip';
@@ -51,25 +50,21 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   return (
     <>
       <PageHeader title="Runs" subtitle="Harvest runs, newest first." />
-      <Box
-        component="form"
-        action="/runs"
-        role="search"
-        aria-label="Filter runs"
-        sx={{ display: 'grid', gap: 1.5, mb: 2, gridTemplateColumns: { xs: '1fr', md: '2fr 1fr 1fr 1fr auto' }, alignItems: 'center' }}
-      >
-        <InstrumentSelect instruments={instruments.items} value={filters.instrumentId} />
-        <TextField select name="status" label="Status" size="small" defaultValue={filters.status} slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}>
-          <option value="">Any status</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </TextField>
-        <DateRangeFields from={filters.from} to={filters.to} fromLabel="From" toLabel="To" />
-        <FilterActions submitLabel="Filter" clearHref="/runs" filtered={filtered} />
-      </Box>
+      <ListToolbar>
+        <ListFilterForm action="/runs" label="Filter runs" columns="2fr 1fr 1fr 1fr auto">
+          <InstrumentSelect instruments={instruments.items} value={filters.instrumentId} />
+          <NativeSelect name="status" label="Status" value={filters.status}>
+            <option value="">Any status</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </NativeSelect>
+          <DateRangeFields from={filters.from} to={filters.to} fromLabel="From" toLabel="To" />
+          <FilterActions submitLabel="Filter" clearHref="/runs" filtered={filtered} />
+        </ListFilterForm>
+      </ListToolbar>
       {page.items.length === 0 ? (
         <EmptyState message={filtered ? 'No run matches these filters.' : 'No harvest has run yet.'} />
       ) : (
