@@ -20,6 +20,7 @@ import RadioGroup from '@mui/material/RadioGroup';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
+import { CopyButton } from '@/components/copy-button';
 import { FormDialogButton } from '@/components/form-dialog';
 import { fieldErrorProps, fieldMessage } from '@/components/form-field-errors';
 import type { CreatedApiTokenDto } from '@/lib/api-types';
@@ -39,24 +40,6 @@ import {
 } from './tokens-data';
 
 const INLINE_FIELDS = ['name', 'scope', 'expiresInDays'];
-
-/** Copies the token; says so in words (announced), not only by colour. */
-function CopyTokenButton({ token }: { token: string }) {
-  const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
-  return (
-    <Button
-      variant="contained"
-      onClick={() => {
-        navigator.clipboard.writeText(token).then(
-          () => setState('copied'),
-          () => setState('failed'),
-        );
-      }}
-    >
-      <span aria-live="polite">{state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed: select and copy it' : 'Copy token'}</span>
-    </Button>
-  );
-}
 
 /** The token, once: after "Done" nobody (not even an admin) can see it again. */
 function ShowTokenDialog({ created, onDone }: { created: CreatedApiTokenDto; onDone: () => void }) {
@@ -85,7 +68,7 @@ function ShowTokenDialog({ created, onDone }: { created: CreatedApiTokenDto; onD
           autoFocus
         />
         <Box sx={{ display: 'flex', gap: 2, alignItems: 'center', mt: 1.5, flexWrap: 'wrap' }}>
-          <CopyTokenButton token={created.token} />
+          <CopyButton value={created.token} label="Copy token" variant="contained" />
           <Typography variant="body2" color="text.secondary">
             {SCOPE_LABELS[created.scope]} scope · {created.expiresAt ? `expires ${formatDateTime(created.expiresAt)}` : 'never expires'}
           </Typography>

@@ -12,6 +12,7 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 
+import { CopyButton } from '@/components/copy-button';
 import { EmptyState } from '@/components/empty-state';
 import { PageHeader, Section } from '@/components/page-header';
 import { StatusChip } from '@/components/status-chip';
@@ -19,11 +20,7 @@ import { load } from '@/lib/api';
 import { formatBytes, formatDateTime } from '@/lib/format';
 import { serverConfig } from '@/lib/server-config';
 
-import { CopyButton } from './copy-button';
-
 export const metadata: Metadata = { title: 'File' };
-
-/** ARKs are global: the public N2T resolver forwards to the NAAN's own resolver. */
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -68,7 +65,7 @@ export default async function FilePage({ params }: { params: Promise<{ id: strin
                   <Box component="span" sx={mono}>
                     {file.ark}
                   </Box>
-                  <CopyButton value={file.ark} label="Copy ARK" />
+                  <CopyButton value={file.ark} accessibleName="Copy ARK" size="small" />
                   <MuiLink href={`${serverConfig.arkResolverBase}${file.ark}`} target="_blank" rel="noopener noreferrer">
                     Resolver link
                   </MuiLink>
