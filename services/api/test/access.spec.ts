@@ -74,7 +74,7 @@ describe('access scoping through groups and projects', () => {
   });
 
   it.each([
-    ['instrument', (f: SeededFile, i: string) => `/api/instruments/${i}`],
+    ['instrument', (_file: SeededFile, i: string) => `/api/instruments/${i}`],
     ['run', (f: SeededFile) => `/api/harvests/${f.runId}`],
     ['file', (f: SeededFile) => `/api/files/${f.fileVersionId}`],
     ['ARK ?info', (f: SeededFile) => `/${f.ark}?info`],

@@ -85,7 +85,7 @@ describe('harvest from a real SMB share (Samba) to POSIX and S3 (rclone serve s3
     const block = randomBytes(1 << 20);
     for (let i = 0; i < BIG / block.length; i++) {
       block.writeUInt32LE(i, 0);
-      if (!big.write(block)) await new Promise((r) => big.once('drain', r));
+      if (!big.write(block)) await new Promise<void>((r) => big.once('drain', () => r()));
     }
     big.end();
     await finished(big);
