@@ -2,7 +2,7 @@ import { STORAGE_TYPES, SOURCE_TYPES, validateSourceConfig, validateStorageConfi
 
 import { buildSourceConfig, describeSource, formatQuietPeriod, parseSeconds, SOURCE_FIELDS, sourceValues } from '../src/app/(admin)/instruments/source-types';
 import { buildStorageConfig, CONFIG_FIELDS, configValues, describeStorage } from '../src/app/(admin)/storage/storage-types';
-import { configToValues, instrumentUsage, valuesToConfig } from '../src/components/config-fields';
+import { configToValues, instrumentCountLabel, instrumentUsage, valuesToConfig } from '../src/components/config-fields';
 import { fieldErrorProps, fieldMessage, messageForLabel } from '../src/components/form-field-errors';
 
 /** A valid value for every field a form offers (what a person would type). */
@@ -129,6 +129,7 @@ describe('field messages', () => {
 
   it('counts instruments in words', () => {
     expect([0, 1, 2].map(instrumentUsage)).toEqual(['not used by any instrument', 'used by 1 instrument', 'used by 2 instruments']);
+    expect([0, 1, 2].map(instrumentCountLabel)).toEqual(['Not used', '1 instrument', '2 instruments']);
   });
 });
 

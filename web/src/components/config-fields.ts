@@ -34,5 +34,14 @@ export function valuesToConfig(fields: readonly ConfigField[], values: Record<st
 
 /** "not used by any instrument", "used by 1 instrument", "used by 3 instruments". */
 export function instrumentUsage(count: number): string {
-  return count === 0 ? 'not used by any instrument' : `used by ${count} instrument${count === 1 ? '' : 's'}`;
+  return count === 0 ? 'not used by any instrument' : `used by ${instrumentCount(count)}`;
+}
+
+/** A list's "In use" cell: "Not used", "1 instrument", "3 instruments". */
+export function instrumentCountLabel(count: number): string {
+  return count === 0 ? 'Not used' : instrumentCount(count);
+}
+
+function instrumentCount(count: number): string {
+  return `${count} instrument${count === 1 ? '' : 's'}`;
 }

@@ -1,15 +1,11 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import MuiLink from '@mui/material/Link';
-import Paper from '@mui/material/Paper';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 
+import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { PageHeader, Section } from '@/components/page-header';
 import { requireCurrentUser } from '@/lib/current-user';
@@ -51,30 +47,19 @@ export default async function DashboardPage() {
         {dashboard.failures.length === 0 ? (
           <EmptyState message="No failed runs." />
         ) : (
-          <TableContainer component={Paper} variant="outlined">
-            <Table size="small" aria-label="Recent failures">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Instrument</TableCell>
-                  <TableCell>Finished</TableCell>
-                  <TableCell>Reason</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {dashboard.failures.map((run) => (
-                  <TableRow key={run.id}>
-                    <TableCell>
-                      <MuiLink component={Link} href={`/runs/${run.id}`}>
-                        {run.instrumentName}
-                      </MuiLink>
-                    </TableCell>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(run.finishedAt)}</TableCell>
-                    <TableCell sx={{ color: 'error.main' }}>{run.error ?? `${run.filesFailed} file(s) failed`}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </TableContainer>
+          <DataTable label="Recent failures" columns={['Instrument', 'Finished', 'Reason']}>
+            {dashboard.failures.map((run) => (
+              <TableRow key={run.id}>
+                <TableCell>
+                  <MuiLink component={Link} href={`/runs/${run.id}`}>
+                    {run.instrumentName}
+                  </MuiLink>
+                </TableCell>
+                <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(run.finishedAt)}</TableCell>
+                <TableCell sx={{ color: 'error.main' }}>{run.error ?? `${run.filesFailed} file(s) failed`}</TableCell>
+              </TableRow>
+            ))}
+          </DataTable>
         )}
       </Section>
 

@@ -1,17 +1,13 @@
 import Link from 'next/link';
-import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import MuiLink from '@mui/material/Link';
-import Paper from '@mui/material/Paper';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 
+import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
+import { FilterActions } from '@/components/filter-fields';
+import { ListFilterForm, ListToolbar } from '@/components/list-controls';
 import { ListViewSwitch } from '@/components/list-view-switch';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
@@ -36,60 +32,39 @@ export async function AccessListPage({ kind, searchParams }: { kind: AccessKind;
   return (
     <>
       <PageHeader title={text.titlePlural} subtitle={text.intro} actions={<NewNamedButton kind={kind} />} />
-      <Box sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 2, mb: 2 }}>
-        <Box component="form" action={text.path} role="search" aria-label={`Search ${text.plural}`} sx={{ display: 'flex', gap: 1, flexGrow: 1, maxWidth: 480 }}>
-          {deleted && <input type="hidden" name="deleted" value="1" />}
+      <ListToolbar>
+        <ListFilterForm action={text.path} label={`Search ${text.plural}`} deleted={deleted}>
           <TextField name="q" label="Search by name" size="small" defaultValue={q} />
-          <Button type="submit" variant="outlined">
-            Search
-          </Button>
-          {q && (
-            <Button component={Link} href={deleted ? `${text.path}?deleted=1` : text.path}>
-              Clear
-            </Button>
-          )}
-        </Box>
+          <FilterActions submitLabel="Search" clearHref={deleted ? `${text.path}?deleted=1` : text.path} filtered={Boolean(q)} />
+        </ListFilterForm>
         <ListViewSwitch basePath={text.path} deleted={deleted} label={`Which ${text.plural}`} />
-      </Box>
+      </ListToolbar>
       {page.items.length === 0 ? (
         <EmptyState
           message={q ? `No ${text.singular} matches this search.` : deleted ? `No deleted ${text.plural}.` : `No ${text.plural} yet. Create one, add members, then grant it instruments.`}
         />
       ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label={deleted ? `Deleted ${text.plural}` : text.titlePlural}>
-            <TableHead>
-              <TableRow>
-                <TableCell>Name</TableCell>
-                <TableCell>Description</TableCell>
-                <TableCell align="right">Members</TableCell>
-                <TableCell>{deleted ? 'Deleted' : 'Updated'}</TableCell>
-                {deleted && <TableCell align="right">Actions</TableCell>}
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {page.items.map((item) => (
-                <TableRow key={item.id}>
-                  <TableCell>
-                    <MuiLink component={Link} href={`${text.path}/${item.id}`} sx={{ fontWeight: 600 }}>
-                      {item.name}
-                    </MuiLink>
-                  </TableCell>
-                  <TableCell sx={{ color: 'text.secondary' }}>{item.description || '—'}</TableCell>
-                  <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
-                    {countLabel(item.memberCount, 'member')}
-                  </TableCell>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(deleted ? item.deletedAt : item.updatedAt)}</TableCell>
-                  {deleted && (
-                    <TableCell align="right">
-                      <RestoreButton operation={kind === 'group' ? 'restoreGroup' : 'restoreProject'} id={item.id} size="small" accessibleName={`Restore ${item.name}`} />
-                    </TableCell>
-                  )}
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
+        <DataTable label={deleted ? `Deleted ${text.plural}` : text.titlePlural} columns={['Name', 'Description', { label: 'Members', align: 'right' }, deleted ? 'Deleted' : 'Updated', deleted && { label: 'Actions', align: 'right' }]}>
+          {page.items.map((item) => (
+            <TableRow key={item.id}>
+              <TableCell>
+                <MuiLink component={Link} href={`${text.path}/${item.id}`} sx={{ fontWeight: 600 }}>
+                  {item.name}
+                </MuiLink>
+              </TableCell>
+              <TableCell sx={{ color: 'text.secondary' }}>{item.description || '—'}</TableCell>
+              <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
+                {countLabel(item.memberCount, 'member')}
+              </TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(deleted ? item.deletedAt : item.updatedAt)}</TableCell>
+              {deleted && (
+                <TableCell align="right">
+                  <RestoreButton operation={kind === 'group' ? 'restoreGroup' : 'restoreProject'} id={item.id} size="small" accessibleName={`Restore ${item.name}`} />
+                </TableCell>
+              )}
+            </TableRow>
+          ))}
+        </DataTable>
       )}
       <Pager basePath={text.path} params={{ q, ...(deleted ? { deleted: '1' } : {}) }} total={page.total} limit={page.limit} offset={page.offset} />
     </>

@@ -3,17 +3,12 @@
 import { useMemo } from 'react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import Button from '@mui/material/Button';
 import MuiLink from '@mui/material/Link';
-import Paper from '@mui/material/Paper';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 
 import { ConfirmDialog } from '@/components/confirm-dialog';
+import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { useApiAction, type ApiAction } from '@/lib/use-api-action';
 import { useConfirmedRowAction } from '@/lib/use-confirmed-row-action';
@@ -21,6 +16,7 @@ import { useConfirmedRowAction } from '@/lib/use-confirmed-row-action';
 import { ACCESS_TEXT, pickKey } from './access-data';
 import type { AccessOwner } from './members-section';
 import { AddPrincipalForm } from './principal-picker';
+import { RemoveCell } from './remove-cell';
 
 /** An instrument granted to the group or project, as the grants table shows it. */
 export interface GrantedInstrument {
@@ -55,44 +51,20 @@ export function GrantsSection({ owner, instruments, editable }: { owner: AccessO
       {instruments.length === 0 ? (
         <EmptyState message={`No instrument is granted to this ${text.singular}: its members see none through it.`} />
       ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label={`Instruments granted to ${owner.name}`}>
-            <TableHead>
-              <TableRow>
-                <TableCell>Instrument</TableCell>
-                <TableCell>Location</TableCell>
-                <TableCell>Enabled</TableCell>
-                {editable && <TableCell align="right">Actions</TableCell>}
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {instruments.map((i) => (
-                <TableRow key={i.id}>
-                  <TableCell sx={{ fontWeight: 600 }}>
-                    <MuiLink component={Link} href={`/instruments/${i.id}`}>
-                      {i.name}
-                    </MuiLink>
-                  </TableCell>
-                  <TableCell>{i.location || '—'}</TableCell>
-                  <TableCell>{i.enabled ? 'Yes' : 'No'}</TableCell>
-                  {editable && (
-                    <TableCell align="right">
-                      <Button
-                        size="small"
-                        color="error"
-                        variant="outlined"
-                        aria-label={`Revoke ${i.name} from ${owner.name}`}
-                        onClick={() => revoking.ask(i)}
-                      >
-                        Revoke
-                      </Button>
-                    </TableCell>
-                  )}
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
+        <DataTable label={`Instruments granted to ${owner.name}`} columns={['Instrument', 'Location', 'Enabled', editable && { label: 'Actions', align: 'right' }]}>
+          {instruments.map((i) => (
+            <TableRow key={i.id}>
+              <TableCell sx={{ fontWeight: 600 }}>
+                <MuiLink component={Link} href={`/instruments/${i.id}`}>
+                  {i.name}
+                </MuiLink>
+              </TableCell>
+              <TableCell>{i.location || '—'}</TableCell>
+              <TableCell>{i.enabled ? 'Yes' : 'No'}</TableCell>
+              {editable && <RemoveCell label="Revoke" accessibleName={`Revoke ${i.name} from ${owner.name}`} onClick={() => revoking.ask(i)} />}
+            </TableRow>
+          ))}
+        </DataTable>
       )}
       {editable && (
         <AddPrincipalForm

@@ -3,24 +3,20 @@
 import { useMemo } from 'react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import MuiLink from '@mui/material/Link';
-import Paper from '@mui/material/Paper';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 
 import { ConfirmDialog } from '@/components/confirm-dialog';
+import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { useApiAction, type ApiAction } from '@/lib/use-api-action';
 import { useConfirmedRowAction } from '@/lib/use-confirmed-row-action';
 
 import { ACCESS_TEXT, pickKey, type AccessKind, type MemberKind, type MemberRow } from './access-data';
 import { AddPrincipalForm } from './principal-picker';
+import { RemoveCell } from './remove-cell';
 
 export interface AccessOwner {
   kind: AccessKind;
@@ -57,48 +53,25 @@ export function MembersSection({ owner, members, editable }: { owner: AccessOwne
       {members.length === 0 ? (
         <EmptyState message={`No members yet. Add ${mixed ? 'users or groups' : 'users'} below.`} />
       ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label={`Members of ${owner.name}`}>
-            <TableHead>
-              <TableRow>
-                <TableCell>Name</TableCell>
-                <TableCell>{mixed ? 'Kind / email' : 'Email'}</TableCell>
-                {editable && <TableCell align="right">Actions</TableCell>}
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {members.map((m) => (
-                <TableRow key={pickKey(m)}>
-                  <TableCell sx={{ fontWeight: 600 }}>
-                    {m.href ? (
-                      <MuiLink component={Link} href={m.href}>
-                        {m.name}
-                      </MuiLink>
-                    ) : (
-                      m.name
-                    )}
-                  </TableCell>
-                  <TableCell sx={{ overflowWrap: 'anywhere' }}>
-                    {m.kind === 'group' ? <Chip label="Group: all its users" size="small" variant="outlined" /> : m.detail}
-                  </TableCell>
-                  {editable && (
-                    <TableCell align="right">
-                      <Button
-                        size="small"
-                        color="error"
-                        variant="outlined"
-                        aria-label={`Remove ${m.name} from ${owner.name}`}
-                        onClick={() => removing.ask(m)}
-                      >
-                        Remove
-                      </Button>
-                    </TableCell>
-                  )}
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
+        <DataTable label={`Members of ${owner.name}`} columns={['Name', mixed ? 'Kind / email' : 'Email', editable && { label: 'Actions', align: 'right' }]}>
+          {members.map((m) => (
+            <TableRow key={pickKey(m)}>
+              <TableCell sx={{ fontWeight: 600 }}>
+                {m.href ? (
+                  <MuiLink component={Link} href={m.href}>
+                    {m.name}
+                  </MuiLink>
+                ) : (
+                  m.name
+                )}
+              </TableCell>
+              <TableCell sx={{ overflowWrap: 'anywhere' }}>
+                {m.kind === 'group' ? <Chip label="Group: all its users" size="small" variant="outlined" /> : m.detail}
+              </TableCell>
+              {editable && <RemoveCell label="Remove" accessibleName={`Remove ${m.name} from ${owner.name}`} onClick={() => removing.ask(m)} />}
+            </TableRow>
+          ))}
+        </DataTable>
       )}
       {editable && (
         <AddPrincipalForm

@@ -7,16 +7,15 @@ import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import MuiLink from '@mui/material/Link';
-import Paper from '@mui/material/Paper';
 import Switch from '@mui/material/Switch';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 
+import { DataTable } from '@/components/data-table';
 import type { AuditEventDto } from '@/lib/api-types';
 import { formatDateTime } from '@/lib/format';
 
@@ -131,92 +130,79 @@ export function AuditEvents({ events, filters }: { events: AuditEventDto[]; filt
     });
 
   return (
-    <TableContainer component={Paper} variant="outlined">
-      <Table size="small" aria-label="Audit events">
-        <TableHead>
-          <TableRow>
-            <TableCell>When</TableCell>
-            <TableCell>Actor</TableCell>
-            <TableCell>Action</TableCell>
-            <TableCell>Entity</TableCell>
-            <TableCell align="right">Before / after</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {events.map((e) => {
-            const expanded = open.has(e.id);
-            const detailsId = `audit-event-${e.id}`;
-            const name = entityName(e);
-            const href = entityHref(e.entityType, e.entityId);
-            const changed = summary(e);
-            return (
-              <Fragment key={e.id}>
-                <TableRow sx={{ '& > td': { borderBottom: expanded ? 0 : undefined } }}>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(e.at)}</TableCell>
-                  <TableCell sx={{ overflowWrap: 'anywhere' }}>
-                    {e.actorUserId ? (
-                      <MuiLink component={Link} href={auditHref(filters, { actorUserId: e.actorUserId })} title="Only this actor’s events">
-                        {e.actor}
-                      </MuiLink>
-                    ) : (
-                      e.actor || 'system'
-                    )}
-                  </TableCell>
-                  <TableCell>
-                    <Box component="span" sx={{ fontFamily: 'monospace', fontSize: '0.8125rem' }}>
-                      {e.action}
-                    </Box>
-                    {changed && (
-                      <Typography variant="caption" color="text.secondary" component="div">
-                        {changed}
-                      </Typography>
-                    )}
-                  </TableCell>
-                  <TableCell sx={{ overflowWrap: 'anywhere' }}>
-                    <Typography variant="caption" color="text.secondary" component="div">
-                      {entityTypeLabel(e.entityType)} {actionVerb(e.action)}
-                    </Typography>
-                    {href ? (
-                      <MuiLink component={Link} href={href} title={e.entityId}>
-                        {name ?? shortId(e.entityId)}
-                      </MuiLink>
-                    ) : (
-                      <span title={e.entityId}>{name ?? shortId(e.entityId)}</span>
-                    )}{' '}
-                    <MuiLink
-                      component={Link}
-                      href={auditHref(NO_AUDIT_FILTERS, { entityType: e.entityType, entityId: e.entityId })}
-                      variant="caption"
-                      aria-label={`History of ${name ?? `${entityTypeLabel(e.entityType).toLowerCase()} ${shortId(e.entityId)}`}`}
-                    >
-                      history
-                    </MuiLink>
-                  </TableCell>
-                  <TableCell align="right">
-                    <Button
-                      size="small"
-                      variant="outlined"
-                      aria-expanded={expanded}
-                      aria-controls={expanded ? detailsId : undefined}
-                      aria-label={`Details of ${e.action} on ${name ?? shortId(e.entityId)}`}
-                      onClick={() => toggle(e.id)}
-                    >
-                      Details
-                    </Button>
-                  </TableCell>
-                </TableRow>
-                {expanded && (
-                  <TableRow>
-                    <TableCell colSpan={5} id={detailsId} sx={{ bgcolor: 'background.default', px: { xs: 1, sm: 3 }, py: 2 }}>
-                      <EventDiff event={e} />
-                    </TableCell>
-                  </TableRow>
+    <DataTable label="Audit events" columns={['When', 'Actor', 'Action', 'Entity', { label: 'Before / after', align: 'right' }]}>
+      {events.map((e) => {
+        const expanded = open.has(e.id);
+        const detailsId = `audit-event-${e.id}`;
+        const name = entityName(e);
+        const href = entityHref(e.entityType, e.entityId);
+        const changed = summary(e);
+        return (
+          <Fragment key={e.id}>
+            <TableRow sx={{ '& > td': { borderBottom: expanded ? 0 : undefined } }}>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(e.at)}</TableCell>
+              <TableCell sx={{ overflowWrap: 'anywhere' }}>
+                {e.actorUserId ? (
+                  <MuiLink component={Link} href={auditHref(filters, { actorUserId: e.actorUserId })} title="Only this actor’s events">
+                    {e.actor}
+                  </MuiLink>
+                ) : (
+                  e.actor || 'system'
                 )}
-              </Fragment>
-            );
-          })}
-        </TableBody>
-      </Table>
-    </TableContainer>
+              </TableCell>
+              <TableCell>
+                <Box component="span" sx={{ fontFamily: 'monospace', fontSize: '0.8125rem' }}>
+                  {e.action}
+                </Box>
+                {changed && (
+                  <Typography variant="caption" color="text.secondary" component="div">
+                    {changed}
+                  </Typography>
+                )}
+              </TableCell>
+              <TableCell sx={{ overflowWrap: 'anywhere' }}>
+                <Typography variant="caption" color="text.secondary" component="div">
+                  {entityTypeLabel(e.entityType)} {actionVerb(e.action)}
+                </Typography>
+                {href ? (
+                  <MuiLink component={Link} href={href} title={e.entityId}>
+                    {name ?? shortId(e.entityId)}
+                  </MuiLink>
+                ) : (
+                  <span title={e.entityId}>{name ?? shortId(e.entityId)}</span>
+                )}{' '}
+                <MuiLink
+                  component={Link}
+                  href={auditHref(NO_AUDIT_FILTERS, { entityType: e.entityType, entityId: e.entityId })}
+                  variant="caption"
+                  aria-label={`History of ${name ?? `${entityTypeLabel(e.entityType).toLowerCase()} ${shortId(e.entityId)}`}`}
+                >
+                  history
+                </MuiLink>
+              </TableCell>
+              <TableCell align="right">
+                <Button
+                  size="small"
+                  variant="outlined"
+                  aria-expanded={expanded}
+                  aria-controls={expanded ? detailsId : undefined}
+                  aria-label={`Details of ${e.action} on ${name ?? shortId(e.entityId)}`}
+                  onClick={() => toggle(e.id)}
+                >
+                  Details
+                </Button>
+              </TableCell>
+            </TableRow>
+            {expanded && (
+              <TableRow>
+                <TableCell colSpan={5} id={detailsId} sx={{ bgcolor: 'background.default', px: { xs: 1, sm: 3 }, py: 2 }}>
+                  <EventDiff event={e} />
+                </TableCell>
+              </TableRow>
+            )}
+          </Fragment>
+        );
+      })}
+    </DataTable>
   );
 }

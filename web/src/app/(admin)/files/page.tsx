@@ -1,15 +1,11 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import MuiLink from '@mui/material/Link';
-import Paper from '@mui/material/Paper';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 
+import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { DateRangeFields, FilterActions, InstrumentSelect, NativeSelect } from '@/components/filter-fields';
 import { ListFilterForm, ListToolbar } from '@/components/list-controls';
@@ -86,42 +82,27 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
       {page.items.length === 0 ? (
         <EmptyState message={filtered ? 'No file matches this search.' : 'No files harvested yet.'} />
       ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label="Files">
-            <TableHead>
-              <TableRow>
-                <TableCell>Path</TableCell>
-                <TableCell>Instrument</TableCell>
-                <TableCell align="right">Size</TableCell>
-                <TableCell>Version</TableCell>
-                <TableCell>Status</TableCell>
-                <TableCell>ARK</TableCell>
-                <TableCell>Acquired</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {page.items.map((f) => (
-                <TableRow key={f.id}>
-                  <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>
-                    <MuiLink component={Link} href={`/files/${f.id}`}>
-                      {f.path}
-                    </MuiLink>
-                  </TableCell>
-                  <TableCell>{f.instrumentName}</TableCell>
-                  <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
-                    {formatBytes(f.size)}
-                  </TableCell>
-                  <TableCell>{f.version}</TableCell>
-                  <TableCell>
-                    <StatusChip status={f.status} />
-                  </TableCell>
-                  <TableCell sx={{ fontFamily: 'monospace', whiteSpace: 'nowrap' }}>{f.ark ?? '—'}</TableCell>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(f.mtime)}</TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
+        <DataTable label="Files" columns={['Path', 'Instrument', { label: 'Size', align: 'right' }, 'Version', 'Status', 'ARK', 'Acquired']}>
+          {page.items.map((f) => (
+            <TableRow key={f.id}>
+              <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>
+                <MuiLink component={Link} href={`/files/${f.id}`}>
+                  {f.path}
+                </MuiLink>
+              </TableCell>
+              <TableCell>{f.instrumentName}</TableCell>
+              <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
+                {formatBytes(f.size)}
+              </TableCell>
+              <TableCell>{f.version}</TableCell>
+              <TableCell>
+                <StatusChip status={f.status} />
+              </TableCell>
+              <TableCell sx={{ fontFamily: 'monospace', whiteSpace: 'nowrap' }}>{f.ark ?? '—'}</TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(f.mtime)}</TableCell>
+            </TableRow>
+          ))}
+        </DataTable>
       )}
       <Pager basePath="/files" params={{ ...filters, sort: sort === 'newest' ? '' : sort }} total={page.total} limit={page.limit} offset={page.offset} />
     </>

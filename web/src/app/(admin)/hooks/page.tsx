@@ -3,14 +3,10 @@ import Link from 'next/link';
 import Box from '@mui/material/Box';
 import Chip from '@mui/material/Chip';
 import MuiLink from '@mui/material/Link';
-import Paper from '@mui/material/Paper';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 
+import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { DeletedCellContent, ListFilterForm, ListToolbar, NewResourceLink } from '@/components/list-controls';
 import { FilterActions, InstrumentSelect, NativeSelect } from '@/components/filter-fields';
@@ -91,53 +87,39 @@ export default async function HooksPage({ searchParams }: { searchParams: Promis
           }
         />
       ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label={deleted ? 'Deleted hooks' : 'Hooks'}>
-            <TableHead>
-              <TableRow>
-                <TableCell>Name</TableCell>
-                <TableCell>Phase</TableCell>
-                <TableCell>Kind</TableCell>
-                <TableCell align="right">Priority</TableCell>
-                <TableCell>Applies to</TableCell>
-                <TableCell>{deleted ? 'Deleted' : 'State'}</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {page.items.map((hook) => (
-                <TableRow key={hook.id}>
-                  <TableCell>
-                    <MuiLink component={Link} href={`/hooks/${hook.id}`} sx={{ fontWeight: 600, overflowWrap: 'anywhere' }}>
-                      {hook.name}
-                    </MuiLink>
-                  </TableCell>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>{PHASE_LABELS[hook.phase]}</TableCell>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>{KIND_LABELS[hook.kind]}</TableCell>
-                  <TableCell align="right">{hook.priority}</TableCell>
-                  <TableCell>
-                    {hook.instrumentId === null ? (
-                      scopeLabel(null, names)
-                    ) : (
-                      <MuiLink component={Link} href={`/instruments/${hook.instrumentId}`}>
-                        {scopeLabel(hook.instrumentId, names)}
-                      </MuiLink>
-                    )}
-                  </TableCell>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                    {deleted ? (
-                      <DeletedCellContent
-                        deletedAt={hook.deletedAt}
-                        restore={<RestoreButton operation="restoreHook" id={hook.id} size="small" accessibleName={`Restore ${hook.name}`} />}
-                      />
-                    ) : (
-                      <Chip size="small" variant="outlined" label={hook.enabled ? 'Enabled' : 'Disabled'} color={hook.enabled ? 'success' : 'default'} />
-                    )}
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
+        <DataTable label={deleted ? 'Deleted hooks' : 'Hooks'} columns={['Name', 'Phase', 'Kind', { label: 'Priority', align: 'right' }, 'Applies to', deleted ? 'Deleted' : 'State']}>
+          {page.items.map((hook) => (
+            <TableRow key={hook.id}>
+              <TableCell>
+                <MuiLink component={Link} href={`/hooks/${hook.id}`} sx={{ fontWeight: 600, overflowWrap: 'anywhere' }}>
+                  {hook.name}
+                </MuiLink>
+              </TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>{PHASE_LABELS[hook.phase]}</TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>{KIND_LABELS[hook.kind]}</TableCell>
+              <TableCell align="right">{hook.priority}</TableCell>
+              <TableCell>
+                {hook.instrumentId === null ? (
+                  scopeLabel(null, names)
+                ) : (
+                  <MuiLink component={Link} href={`/instruments/${hook.instrumentId}`}>
+                    {scopeLabel(hook.instrumentId, names)}
+                  </MuiLink>
+                )}
+              </TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                {deleted ? (
+                  <DeletedCellContent
+                    deletedAt={hook.deletedAt}
+                    restore={<RestoreButton operation="restoreHook" id={hook.id} size="small" accessibleName={`Restore ${hook.name}`} />}
+                  />
+                ) : (
+                  <Chip size="small" variant="outlined" label={hook.enabled ? 'Enabled' : 'Disabled'} color={hook.enabled ? 'success' : 'default'} />
+                )}
+              </TableCell>
+            </TableRow>
+          ))}
+        </DataTable>
       )}
       <Pager
         basePath="/hooks"

@@ -1,6 +1,6 @@
 'use client';
 
-import { useRef, useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent, type ReactNode } from 'react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import type { SourceType } from '@sheaf/contracts';
@@ -39,6 +39,18 @@ import {
 /** What the pickers offer: live accounts and locations (the form adds an instrument's current ones). */
 export type AccountOption = Pick<ServiceAccountDto, 'id' | 'name' | 'domain' | 'username'>;
 export type StorageOption = Pick<StorageLocationDto, 'id' | 'name' | 'type' | 'config'>;
+
+/** One titled part of the form (a fieldset, so its legend names the fields for screen readers). */
+function FormSection({ legend, children }: { legend: string; children: ReactNode }) {
+  return (
+    <Paper variant="outlined" component="fieldset" sx={{ p: { xs: 2, sm: 3 }, m: 0 }}>
+      <Typography component="legend" variant="h6" sx={{ fontWeight: 600, px: 0.5 }}>
+        {legend}
+      </Typography>
+      {children}
+    </Paper>
+  );
+}
 
 /**
  * Creates an instrument, or edits one (`instrument` given). Every value is checked by the API;
@@ -140,10 +152,7 @@ export function InstrumentForm({
       <Stack spacing={3}>
         <ApiErrorAlert error={action.error} inlineFields={inlineFields} />
 
-        <Paper variant="outlined" component="fieldset" sx={{ p: { xs: 2, sm: 3 }, m: 0 }}>
-          <Typography component="legend" variant="h6" sx={{ fontWeight: 600, px: 0.5 }}>
-            Instrument
-          </Typography>
+        <FormSection legend="Instrument">
           <Stack spacing={2.5}>
             <TextField
               label="Name"
@@ -175,12 +184,9 @@ export function InstrumentForm({
               <FormHelperText sx={{ mx: 0 }}>{fieldMessage(action.error, 'enabled') ?? 'A disabled instrument is not harvested, and its schedules pause.'}</FormHelperText>
             </FormControl>
           </Stack>
-        </Paper>
+        </FormSection>
 
-        <Paper variant="outlined" component="fieldset" sx={{ p: { xs: 2, sm: 3 }, m: 0 }}>
-          <Typography component="legend" variant="h6" sx={{ fontWeight: 600, px: 0.5 }}>
-            Source
-          </Typography>
+        <FormSection legend="Source">
           <Stack spacing={2.5}>
             <TypeRadioGroup
               id="source-type"
@@ -235,12 +241,9 @@ export function InstrumentForm({
               {...fieldProps('minAgeSeconds', 'Quiet period')}
             />
           </Stack>
-        </Paper>
+        </FormSection>
 
-        <Paper variant="outlined" component="fieldset" sx={{ p: { xs: 2, sm: 3 }, m: 0 }}>
-          <Typography component="legend" variant="h6" sx={{ fontWeight: 600, px: 0.5 }}>
-            Destinations
-          </Typography>
+        <FormSection legend="Destinations">
           <Typography variant="body2" color="text.secondary" sx={{ mb: 1.5 }}>
             Every file is copied to each chosen storage location and verified there. The path template places it below the location; placeholders:{' '}
             <Box component="code">{'{instrument}'}</Box>, <Box component="code">{'{path}'}</Box>, <Box component="code">{'{dir}'}</Box>,{' '}
@@ -300,7 +303,7 @@ export function InstrumentForm({
               })}
             </Stack>
           )}
-        </Paper>
+        </FormSection>
 
         <FormButtons
           submitLabel={editing ? 'Save changes' : 'Create instrument'}

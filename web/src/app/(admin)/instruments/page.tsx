@@ -1,14 +1,10 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import MuiLink from '@mui/material/Link';
-import Paper from '@mui/material/Paper';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 
+import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { DeletedCellContent, ListToolbar, NameSearchForm, NewResourceLink } from '@/components/list-controls';
 import { ListViewSwitch } from '@/components/list-view-switch';
@@ -53,48 +49,35 @@ export default async function InstrumentsPage({ searchParams }: { searchParams: 
       {page.items.length === 0 ? (
         <EmptyState message={q ? 'No instrument matches this search.' : deleted ? 'No deleted instruments.' : admin ? 'No instruments yet. Create one to start harvesting.' : 'No instruments yet.'} />
       ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label="Instruments">
-            <TableHead>
-              <TableRow>
-                <TableCell>Name</TableCell>
-                <TableCell>Location</TableCell>
-                <TableCell>Source</TableCell>
-                <TableCell>Destinations</TableCell>
-                <TableCell>{deleted ? 'Deleted' : 'Last run'}</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {page.items.map((instrument) => (
-                <TableRow key={instrument.id}>
-                  <TableCell>
-                    <MuiLink component={Link} href={`/instruments/${instrument.id}`} sx={{ fontWeight: 600 }}>
-                      {instrument.name}
-                    </MuiLink>
-                    {!instrument.enabled && ' (disabled)'}
-                  </TableCell>
-                  <TableCell>{instrument.location || '—'}</TableCell>
-                  <TableCell>{SOURCE_TYPE_LABELS[instrument.sourceType]}</TableCell>
-                  <TableCell>{instrument.destinations.map((d) => d.storageLocationName).join(', ') || '—'}</TableCell>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                    {deleted ? (
-                      <DeletedCellContent
-                        deletedAt={instrument.deletedAt}
-                        restore={<RestoreButton operation="restoreInstrument" id={instrument.id} size="small" accessibleName={`Restore ${instrument.name}`} />}
-                      />
-                    ) : instrument.lastRun ? (
-                      <>
-                        <StatusChip status={instrument.lastRun.status} /> {formatDateTime(instrument.lastRun.createdAt)}
-                      </>
-                    ) : (
-                      'Never run'
-                    )}
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
+        <DataTable label="Instruments" columns={['Name', 'Location', 'Source', 'Destinations', deleted ? 'Deleted' : 'Last run']}>
+          {page.items.map((instrument) => (
+            <TableRow key={instrument.id}>
+              <TableCell>
+                <MuiLink component={Link} href={`/instruments/${instrument.id}`} sx={{ fontWeight: 600 }}>
+                  {instrument.name}
+                </MuiLink>
+                {!instrument.enabled && ' (disabled)'}
+              </TableCell>
+              <TableCell>{instrument.location || '—'}</TableCell>
+              <TableCell>{SOURCE_TYPE_LABELS[instrument.sourceType]}</TableCell>
+              <TableCell>{instrument.destinations.map((d) => d.storageLocationName).join(', ') || '—'}</TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                {deleted ? (
+                  <DeletedCellContent
+                    deletedAt={instrument.deletedAt}
+                    restore={<RestoreButton operation="restoreInstrument" id={instrument.id} size="small" accessibleName={`Restore ${instrument.name}`} />}
+                  />
+                ) : instrument.lastRun ? (
+                  <>
+                    <StatusChip status={instrument.lastRun.status} /> {formatDateTime(instrument.lastRun.createdAt)}
+                  </>
+                ) : (
+                  'Never run'
+                )}
+              </TableCell>
+            </TableRow>
+          ))}
+        </DataTable>
       )}
       <Pager basePath="/instruments" params={{ q, ...(deleted ? { deleted: '1' } : {}) }} total={page.total} limit={page.limit} offset={page.offset} />
     </>

@@ -1,14 +1,10 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import MuiLink from '@mui/material/Link';
-import Paper from '@mui/material/Paper';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 
+import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { DateRangeFields, FilterActions, InstrumentSelect, NativeSelect } from '@/components/filter-fields';
 import { ListFilterForm, ListToolbar } from '@/components/list-controls';
@@ -68,42 +64,27 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
       {page.items.length === 0 ? (
         <EmptyState message={filtered ? 'No run matches these filters.' : 'No harvest has run yet.'} />
       ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label="Runs">
-            <TableHead>
-              <TableRow>
-                <TableCell>Started</TableCell>
-                <TableCell>Instrument</TableCell>
-                <TableCell>Status</TableCell>
-                <TableCell>Trigger</TableCell>
-                <TableCell align="right">Files done / total</TableCell>
-                <TableCell align="right">Failed</TableCell>
-                <TableCell align="right">Bytes</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {page.items.map((run) => (
-                <TableRow key={run.id}>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                    <MuiLink component={Link} href={`/runs/${run.id}`}>
-                      {formatDateTime(run.startedAt ?? run.createdAt)}
-                    </MuiLink>
-                  </TableCell>
-                  <TableCell>{run.instrumentName}</TableCell>
-                  <TableCell>
-                    <StatusChip status={run.status} />
-                  </TableCell>
-                  <TableCell>{run.trigger}</TableCell>
-                  <TableCell align="right">
-                    {formatCount(run.filesDone)} / {formatCount(run.filesTotal)}
-                  </TableCell>
-                  <TableCell align="right">{formatCount(run.filesFailed)}</TableCell>
-                  <TableCell align="right">{formatBytes(run.bytesDone)}</TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
+        <DataTable label="Runs" columns={['Started', 'Instrument', 'Status', 'Trigger', { label: 'Files done / total', align: 'right' }, { label: 'Failed', align: 'right' }, { label: 'Bytes', align: 'right' }]}>
+          {page.items.map((run) => (
+            <TableRow key={run.id}>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                <MuiLink component={Link} href={`/runs/${run.id}`}>
+                  {formatDateTime(run.startedAt ?? run.createdAt)}
+                </MuiLink>
+              </TableCell>
+              <TableCell>{run.instrumentName}</TableCell>
+              <TableCell>
+                <StatusChip status={run.status} />
+              </TableCell>
+              <TableCell>{run.trigger}</TableCell>
+              <TableCell align="right">
+                {formatCount(run.filesDone)} / {formatCount(run.filesTotal)}
+              </TableCell>
+              <TableCell align="right">{formatCount(run.filesFailed)}</TableCell>
+              <TableCell align="right">{formatBytes(run.bytesDone)}</TableCell>
+            </TableRow>
+          ))}
+        </DataTable>
       )}
       <Pager basePath="/runs" params={filters} total={page.total} limit={page.limit} offset={page.offset} />
     </>

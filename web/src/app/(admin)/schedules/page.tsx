@@ -2,16 +2,12 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import Chip from '@mui/material/Chip';
 import MuiLink from '@mui/material/Link';
-import Paper from '@mui/material/Paper';
 import Stack from '@mui/material/Stack';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 
+import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { ListFilterForm, ListToolbar, NewResourceLink } from '@/components/list-controls';
 import { FilterActions, InstrumentSelect, NativeSelect } from '@/components/filter-fields';
@@ -92,84 +88,70 @@ export default async function SchedulesPage({ searchParams }: { searchParams: Pr
           }
         />
       ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label={deleted ? 'Deleted schedules' : 'Schedules'}>
-            <TableHead>
-              <TableRow>
-                <TableCell>Instrument</TableCell>
-                <TableCell>When</TableCell>
-                <TableCell>Time zone</TableCell>
-                <TableCell>State</TableCell>
-                <TableCell>{deleted ? 'Deleted' : 'Next run'}</TableCell>
-                {showActions && <TableCell>Actions</TableCell>}
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {page.items.map((schedule) => {
-                const next = schedule.enabled && !deleted ? computedNextRun(schedule.cron, schedule.timezone, now) : undefined;
-                const name = `the schedule of ${schedule.instrumentName} (${schedule.cron})`;
-                return (
-                  <TableRow key={schedule.id}>
-                    <TableCell>
-                      <MuiLink component={Link} href={`/instruments/${schedule.instrumentId}`}>
-                        {schedule.instrumentName}
-                      </MuiLink>
-                    </TableCell>
-                    <TableCell>
-                      <MuiLink component={Link} href={`/schedules/${schedule.id}`} sx={{ fontWeight: 600 }}>
-                        {cronDescription(schedule.cron)}
-                      </MuiLink>
-                      <Typography variant="body2" color="text.secondary" sx={{ fontFamily: 'monospace', whiteSpace: 'nowrap' }}>
-                        {schedule.cron}
-                      </Typography>
-                      {schedule.description && (
-                        <Typography variant="body2" color="text.secondary" sx={{ overflowWrap: 'anywhere' }}>
-                          {schedule.description}
-                        </Typography>
-                      )}
-                    </TableCell>
-                    <TableCell>{schedule.timezone}</TableCell>
-                    <TableCell sx={{ minWidth: 160, maxWidth: 280 }}>
-                      <Stack spacing={1} sx={{ alignItems: 'flex-start' }}>
-                        <Chip size="small" variant="outlined" label={schedule.enabled ? 'Active' : 'Paused'} color={schedule.enabled ? 'success' : 'default'} />
-                        {!schedule.synced &&
-                          (admin ? (
-                            <SyncProblem id={schedule.id} name={name} syncError={schedule.syncError} compact />
-                          ) : (
-                            <Typography variant="body2" sx={{ borderLeft: 3, borderColor: 'warning.main', pl: 1 }}>
-                              Not synced with Temporal yet
-                            </Typography>
-                          ))}
-                      </Stack>
-                    </TableCell>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                      {deleted ? (
-                        <Stack spacing={1} sx={{ alignItems: 'flex-start' }}>
-                          <span>{formatDateTime(schedule.deletedAt)}</span>
-                          {admin && <RestoreButton operation="restoreSchedule" id={schedule.id} size="small" accessibleName={`Restore ${name}`} />}
-                        </Stack>
-                      ) : !schedule.enabled ? (
-                        'Paused'
-                      ) : next ? (
-                        formatInTimeZone(next, schedule.timezone)
+        <DataTable label={deleted ? 'Deleted schedules' : 'Schedules'} columns={['Instrument', 'When', 'Time zone', 'State', deleted ? 'Deleted' : 'Next run', showActions && 'Actions']}>
+          {page.items.map((schedule) => {
+            const next = schedule.enabled && !deleted ? computedNextRun(schedule.cron, schedule.timezone, now) : undefined;
+            const name = `the schedule of ${schedule.instrumentName} (${schedule.cron})`;
+            return (
+              <TableRow key={schedule.id}>
+                <TableCell>
+                  <MuiLink component={Link} href={`/instruments/${schedule.instrumentId}`}>
+                    {schedule.instrumentName}
+                  </MuiLink>
+                </TableCell>
+                <TableCell>
+                  <MuiLink component={Link} href={`/schedules/${schedule.id}`} sx={{ fontWeight: 600 }}>
+                    {cronDescription(schedule.cron)}
+                  </MuiLink>
+                  <Typography variant="body2" color="text.secondary" sx={{ fontFamily: 'monospace', whiteSpace: 'nowrap' }}>
+                    {schedule.cron}
+                  </Typography>
+                  {schedule.description && (
+                    <Typography variant="body2" color="text.secondary" sx={{ overflowWrap: 'anywhere' }}>
+                      {schedule.description}
+                    </Typography>
+                  )}
+                </TableCell>
+                <TableCell>{schedule.timezone}</TableCell>
+                <TableCell sx={{ minWidth: 160, maxWidth: 280 }}>
+                  <Stack spacing={1} sx={{ alignItems: 'flex-start' }}>
+                    <Chip size="small" variant="outlined" label={schedule.enabled ? 'Active' : 'Paused'} color={schedule.enabled ? 'success' : 'default'} />
+                    {!schedule.synced &&
+                      (admin ? (
+                        <SyncProblem id={schedule.id} name={name} syncError={schedule.syncError} compact />
                       ) : (
-                        'Never'
-                      )}
-                    </TableCell>
-                    {showActions && (
-                      <TableCell>
-                        <Stack direction="row" spacing={1} sx={{ alignItems: 'flex-start' }}>
-                          <PauseResumeButton id={schedule.id} name={name} enabled={schedule.enabled} size="small" />
-                          <RunNowButton id={schedule.id} name={name} size="small" />
-                        </Stack>
-                      </TableCell>
-                    )}
-                  </TableRow>
-                );
-              })}
-            </TableBody>
-          </Table>
-        </TableContainer>
+                        <Typography variant="body2" sx={{ borderLeft: 3, borderColor: 'warning.main', pl: 1 }}>
+                          Not synced with Temporal yet
+                        </Typography>
+                      ))}
+                  </Stack>
+                </TableCell>
+                <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                  {deleted ? (
+                    <Stack spacing={1} sx={{ alignItems: 'flex-start' }}>
+                      <span>{formatDateTime(schedule.deletedAt)}</span>
+                      {admin && <RestoreButton operation="restoreSchedule" id={schedule.id} size="small" accessibleName={`Restore ${name}`} />}
+                    </Stack>
+                  ) : !schedule.enabled ? (
+                    'Paused'
+                  ) : next ? (
+                    formatInTimeZone(next, schedule.timezone)
+                  ) : (
+                    'Never'
+                  )}
+                </TableCell>
+                {showActions && (
+                  <TableCell>
+                    <Stack direction="row" spacing={1} sx={{ alignItems: 'flex-start' }}>
+                      <PauseResumeButton id={schedule.id} name={name} enabled={schedule.enabled} size="small" />
+                      <RunNowButton id={schedule.id} name={name} size="small" />
+                    </Stack>
+                  </TableCell>
+                )}
+              </TableRow>
+            );
+          })}
+        </DataTable>
       )}
       <Pager
         basePath="/schedules"

@@ -1,14 +1,11 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import MuiLink from '@mui/material/Link';
-import Paper from '@mui/material/Paper';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 
+import { instrumentCountLabel } from '@/components/config-fields';
+import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { DeletedCellContent, ListToolbar, NameSearchForm, NewResourceLink } from '@/components/list-controls';
 import { ListViewSwitch } from '@/components/list-view-switch';
@@ -50,45 +47,30 @@ export default async function ServiceAccountsPage({ searchParams }: { searchPara
           message={q ? 'No service account matches this search.' : deleted ? 'No deleted service accounts.' : 'No service accounts yet. SMB sources need one.'}
         />
       ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label={deleted ? 'Deleted service accounts' : 'Service accounts'}>
-            <TableHead>
-              <TableRow>
-                <TableCell>Name</TableCell>
-                <TableCell>Signs in as</TableCell>
-                <TableCell>Password</TableCell>
-                <TableCell>In use</TableCell>
-                <TableCell>{deleted ? 'Deleted' : 'Updated'}</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {page.items.map((account) => (
-                <TableRow key={account.id}>
-                  <TableCell>
-                    <MuiLink component={Link} href={`/service-accounts/${account.id}`} sx={{ fontWeight: 600 }}>
-                      {account.name}
-                    </MuiLink>
-                  </TableCell>
-                  <TableCell sx={{ fontFamily: 'monospace' }}>{accountLogin(account)}</TableCell>
-                  <TableCell>{account.hasPassword ? 'Stored' : 'Missing'}</TableCell>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                    {account.instrumentCount === 0 ? 'Not used' : `${account.instrumentCount} instrument${account.instrumentCount === 1 ? '' : 's'}`}
-                  </TableCell>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                    {deleted ? (
-                      <DeletedCellContent
-                        deletedAt={account.deletedAt}
-                        restore={<RestoreButton operation="restoreServiceAccount" id={account.id} size="small" accessibleName={`Restore ${account.name}`} />}
-                      />
-                    ) : (
-                      formatDateTime(account.updatedAt)
-                    )}
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
+        <DataTable label={deleted ? 'Deleted service accounts' : 'Service accounts'} columns={['Name', 'Signs in as', 'Password', 'In use', deleted ? 'Deleted' : 'Updated']}>
+          {page.items.map((account) => (
+            <TableRow key={account.id}>
+              <TableCell>
+                <MuiLink component={Link} href={`/service-accounts/${account.id}`} sx={{ fontWeight: 600 }}>
+                  {account.name}
+                </MuiLink>
+              </TableCell>
+              <TableCell sx={{ fontFamily: 'monospace' }}>{accountLogin(account)}</TableCell>
+              <TableCell>{account.hasPassword ? 'Stored' : 'Missing'}</TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>{instrumentCountLabel(account.instrumentCount)}</TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                {deleted ? (
+                  <DeletedCellContent
+                    deletedAt={account.deletedAt}
+                    restore={<RestoreButton operation="restoreServiceAccount" id={account.id} size="small" accessibleName={`Restore ${account.name}`} />}
+                  />
+                ) : (
+                  formatDateTime(account.updatedAt)
+                )}
+              </TableCell>
+            </TableRow>
+          ))}
+        </DataTable>
       )}
       <Pager basePath="/service-accounts" params={{ q, ...(deleted ? { deleted: '1' } : {}) }} total={page.total} limit={page.limit} offset={page.offset} />
     </>

@@ -1,14 +1,11 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import MuiLink from '@mui/material/Link';
-import Paper from '@mui/material/Paper';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 
+import { instrumentCountLabel } from '@/components/config-fields';
+import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { DeletedCellContent, ListToolbar, NameSearchForm, NewResourceLink } from '@/components/list-controls';
 import { ListViewSwitch } from '@/components/list-view-switch';
@@ -52,45 +49,30 @@ export default async function StorageLocationsPage({ searchParams }: { searchPar
           message={q ? 'No storage location matches this search.' : deleted ? 'No deleted storage locations.' : 'No storage locations yet. Create one to give instruments a destination.'}
         />
       ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label={deleted ? 'Deleted storage locations' : 'Storage locations'}>
-            <TableHead>
-              <TableRow>
-                <TableCell>Name</TableCell>
-                <TableCell>Type</TableCell>
-                <TableCell>Where</TableCell>
-                <TableCell>In use</TableCell>
-                <TableCell sx={{ width: '35%' }}>{deleted ? 'Deleted' : 'Test status'}</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {page.items.map((location) => (
-                <TableRow key={location.id}>
-                  <TableCell>
-                    <MuiLink component={Link} href={`/storage/${location.id}`} sx={{ fontWeight: 600 }}>
-                      {location.name}
-                    </MuiLink>
-                  </TableCell>
-                  <TableCell>{STORAGE_TYPE_LABELS[location.type]}</TableCell>
-                  <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>{describeStorage(location)}</TableCell>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                    {location.instrumentCount === 0 ? 'Not used' : `${location.instrumentCount} instrument${location.instrumentCount === 1 ? '' : 's'}`}
-                  </TableCell>
-                  <TableCell sx={{ minWidth: 200 }}>
-                    {deleted ? (
-                      <DeletedCellContent
-                        deletedAt={location.deletedAt}
-                        restore={<RestoreButton operation="restoreStorageLocation" id={location.id} size="small" accessibleName={`Restore ${location.name}`} />}
-                      />
-                    ) : (
-                      <StorageTestCell id={location.id} name={location.name} />
-                    )}
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
+        <DataTable label={deleted ? 'Deleted storage locations' : 'Storage locations'} columns={['Name', 'Type', 'Where', 'In use', { label: deleted ? 'Deleted' : 'Test status', width: '35%' }]}>
+          {page.items.map((location) => (
+            <TableRow key={location.id}>
+              <TableCell>
+                <MuiLink component={Link} href={`/storage/${location.id}`} sx={{ fontWeight: 600 }}>
+                  {location.name}
+                </MuiLink>
+              </TableCell>
+              <TableCell>{STORAGE_TYPE_LABELS[location.type]}</TableCell>
+              <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>{describeStorage(location)}</TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>{instrumentCountLabel(location.instrumentCount)}</TableCell>
+              <TableCell sx={{ minWidth: 200 }}>
+                {deleted ? (
+                  <DeletedCellContent
+                    deletedAt={location.deletedAt}
+                    restore={<RestoreButton operation="restoreStorageLocation" id={location.id} size="small" accessibleName={`Restore ${location.name}`} />}
+                  />
+                ) : (
+                  <StorageTestCell id={location.id} name={location.name} />
+                )}
+              </TableCell>
+            </TableRow>
+          ))}
+        </DataTable>
       )}
       <Pager basePath="/storage" params={{ q, ...(deleted ? { deleted: '1' } : {}) }} total={page.total} limit={page.limit} offset={page.offset} />
     </TestAllProvider>

@@ -1,15 +1,11 @@
 import type { Metadata } from 'next';
 import Box from '@mui/material/Box';
 import Chip from '@mui/material/Chip';
-import Paper from '@mui/material/Paper';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 
+import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { ListFilterForm, ListToolbar } from '@/components/list-controls';
 import { FilterActions, NativeSelect } from '@/components/filter-fields';
@@ -81,65 +77,51 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
       {page.items.length === 0 ? (
         <EmptyState message={filtered ? 'No user matches these filters.' : deleted ? 'No deleted users.' : 'No users.'} />
       ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label={deleted ? 'Deleted users' : 'Users'}>
-            <TableHead>
-              <TableRow>
-                <TableCell>Name</TableCell>
-                <TableCell>Email</TableCell>
-                <TableCell>Role</TableCell>
-                <TableCell>State</TableCell>
-                <TableCell>{deleted ? 'Deleted' : 'Created'}</TableCell>
-                <TableCell align="right">Actions</TableCell>
+        <DataTable label={deleted ? 'Deleted users' : 'Users'} columns={['Name', 'Email', 'Role', 'State', deleted ? 'Deleted' : 'Created', { label: 'Actions', align: 'right' }]}>
+          {page.items.map((u) => {
+            const self = u.id === selfId;
+            const s = userState(u);
+            return (
+              <TableRow key={u.id}>
+                <TableCell sx={{ fontWeight: 600 }}>
+                  {u.displayName}
+                  {self && <Chip label="you" size="small" variant="outlined" sx={{ ml: 1 }} />}
+                </TableCell>
+                <TableCell sx={{ overflowWrap: 'anywhere' }}>{u.email}</TableCell>
+                <TableCell>{ROLE_LABELS[u.role]}</TableCell>
+                <TableCell>
+                  <Chip label={USER_STATE_LABELS[s]} size="small" variant="outlined" color={s === 'active' ? 'success' : s === 'disabled' ? 'warning' : 'default'} />
+                </TableCell>
+                <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(deleted ? u.deletedAt : u.createdAt)}</TableCell>
+                <TableCell align="right">
+                  <Box sx={{ display: 'inline-flex', gap: 1 }}>
+                    {deleted ? (
+                      <RestoreButton operation="restoreUser" id={u.id} size="small" accessibleName={`Restore ${u.displayName}`} />
+                    ) : (
+                      <>
+                        <EditUserButton user={u} self={self} />
+                        <ConfirmedActionButton
+                          operation="deleteUser"
+                          id={u.id}
+                          label="Delete"
+                          title={`Delete ${u.displayName}?`}
+                          confirmLabel="Delete"
+                          destructive
+                          message={`${u.email} can no longer sign in and their API tokens stop working. You can restore the user later from the Deleted view.`}
+                          buttonProps={{
+                            size: 'small',
+                            disabled: self,
+                            'aria-label': self ? 'You cannot delete your own account' : `Delete ${u.displayName}`,
+                          }}
+                        />
+                      </>
+                    )}
+                  </Box>
+                </TableCell>
               </TableRow>
-            </TableHead>
-            <TableBody>
-              {page.items.map((u) => {
-                const self = u.id === selfId;
-                const s = userState(u);
-                return (
-                  <TableRow key={u.id}>
-                    <TableCell sx={{ fontWeight: 600 }}>
-                      {u.displayName}
-                      {self && <Chip label="you" size="small" variant="outlined" sx={{ ml: 1 }} />}
-                    </TableCell>
-                    <TableCell sx={{ overflowWrap: 'anywhere' }}>{u.email}</TableCell>
-                    <TableCell>{ROLE_LABELS[u.role]}</TableCell>
-                    <TableCell>
-                      <Chip label={USER_STATE_LABELS[s]} size="small" variant="outlined" color={s === 'active' ? 'success' : s === 'disabled' ? 'warning' : 'default'} />
-                    </TableCell>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(deleted ? u.deletedAt : u.createdAt)}</TableCell>
-                    <TableCell align="right">
-                      <Box sx={{ display: 'inline-flex', gap: 1 }}>
-                        {deleted ? (
-                          <RestoreButton operation="restoreUser" id={u.id} size="small" accessibleName={`Restore ${u.displayName}`} />
-                        ) : (
-                          <>
-                            <EditUserButton user={u} self={self} />
-                            <ConfirmedActionButton
-                              operation="deleteUser"
-                              id={u.id}
-                              label="Delete"
-                              title={`Delete ${u.displayName}?`}
-                              confirmLabel="Delete"
-                              destructive
-                              message={`${u.email} can no longer sign in and their API tokens stop working. You can restore the user later from the Deleted view.`}
-                              buttonProps={{
-                                size: 'small',
-                                disabled: self,
-                                'aria-label': self ? 'You cannot delete your own account' : `Delete ${u.displayName}`,
-                              }}
-                            />
-                          </>
-                        )}
-                      </Box>
-                    </TableCell>
-                  </TableRow>
-                );
-              })}
-            </TableBody>
-          </Table>
-        </TableContainer>
+            );
+          })}
+        </DataTable>
       )}
       <Pager basePath="/users" params={{ ...filters, ...(deleted ? { deleted: '1' } : {}) }} total={page.total} limit={page.limit} offset={page.offset} />
     </>

@@ -3,14 +3,10 @@ import Link from 'next/link';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
-import Paper from '@mui/material/Paper';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 
+import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
@@ -44,65 +40,49 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
       {page.items.length === 0 ? (
         <EmptyState message="You have no API tokens." />
       ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label="Your API tokens" sx={{ '& th': { whiteSpace: 'nowrap' } }}>
-            <TableHead>
-              <TableRow>
-                <TableCell>Name</TableCell>
-                <TableCell>Starts with</TableCell>
-                <TableCell>Scope</TableCell>
-                <TableCell>State</TableCell>
-                <TableCell>Created</TableCell>
-                <TableCell>Last used</TableCell>
-                <TableCell>Expires</TableCell>
-                <TableCell align="right">Actions</TableCell>
+        <DataTable label="Your API tokens" columns={['Name', 'Starts with', 'Scope', 'State', 'Created', 'Last used', 'Expires', { label: 'Actions', align: 'right' }]} sx={{ '& th': { whiteSpace: 'nowrap' } }}>
+          {page.items.map((token) => {
+            const state = tokenState(token, now);
+            return (
+              <TableRow key={token.id} sx={state === 'active' ? undefined : { '& td': { color: 'text.secondary' } }}>
+                <TableCell sx={{ fontWeight: 600 }}>{token.name}</TableCell>
+                <TableCell sx={{ fontFamily: 'monospace', whiteSpace: 'nowrap' }}>{token.prefix}…</TableCell>
+                <TableCell>{SCOPE_LABELS[token.scope]}</TableCell>
+                <TableCell>
+                  <Chip
+                    size="small"
+                    variant="outlined"
+                    label={TOKEN_STATE_LABELS[state]}
+                    color={state === 'active' ? 'success' : state === 'expired' ? 'warning' : 'default'}
+                  />
+                </TableCell>
+                <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(token.createdAt)}</TableCell>
+                <TableCell sx={{ whiteSpace: 'nowrap' }}>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : 'Never'}</TableCell>
+                <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                  {state === 'revoked' ? `Revoked ${formatDateTime(token.revokedAt)}` : token.expiresAt ? formatDateTime(token.expiresAt) : 'Never'}
+                </TableCell>
+                <TableCell align="right">
+                  {state === 'active' ? (
+                    <ConfirmedActionButton
+                      operation="revokeApiToken"
+                      id={token.id}
+                      label="Revoke"
+                      title={`Revoke token “${token.name}”?`}
+                      confirmLabel="Revoke"
+                      destructive
+                      message={`Anything using the token starting with ${token.prefix} stops working at once. This cannot be undone: create a new token if you need one.`}
+                      buttonProps={{ size: 'small', 'aria-label': `Revoke ${token.name}` }}
+                    />
+                  ) : (
+                    <Box component="span" sx={{ color: 'text.secondary' }}>
+                      —
+                    </Box>
+                  )}
+                </TableCell>
               </TableRow>
-            </TableHead>
-            <TableBody>
-              {page.items.map((token) => {
-                const state = tokenState(token, now);
-                return (
-                  <TableRow key={token.id} sx={state === 'active' ? undefined : { '& td': { color: 'text.secondary' } }}>
-                    <TableCell sx={{ fontWeight: 600 }}>{token.name}</TableCell>
-                    <TableCell sx={{ fontFamily: 'monospace', whiteSpace: 'nowrap' }}>{token.prefix}…</TableCell>
-                    <TableCell>{SCOPE_LABELS[token.scope]}</TableCell>
-                    <TableCell>
-                      <Chip
-                        size="small"
-                        variant="outlined"
-                        label={TOKEN_STATE_LABELS[state]}
-                        color={state === 'active' ? 'success' : state === 'expired' ? 'warning' : 'default'}
-                      />
-                    </TableCell>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(token.createdAt)}</TableCell>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : 'Never'}</TableCell>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                      {state === 'revoked' ? `Revoked ${formatDateTime(token.revokedAt)}` : token.expiresAt ? formatDateTime(token.expiresAt) : 'Never'}
-                    </TableCell>
-                    <TableCell align="right">
-                      {state === 'active' ? (
-                        <ConfirmedActionButton
-                          operation="revokeApiToken"
-                          id={token.id}
-                          label="Revoke"
-                          title={`Revoke token “${token.name}”?`}
-                          confirmLabel="Revoke"
-                          destructive
-                          message={`Anything using the token starting with ${token.prefix} stops working at once. This cannot be undone: create a new token if you need one.`}
-                          buttonProps={{ size: 'small', 'aria-label': `Revoke ${token.name}` }}
-                        />
-                      ) : (
-                        <Box component="span" sx={{ color: 'text.secondary' }}>
-                          —
-                        </Box>
-                      )}
-                    </TableCell>
-                  </TableRow>
-                );
-              })}
-            </TableBody>
-          </Table>
-        </TableContainer>
+            );
+          })}
+        </DataTable>
       )}
       <Pager basePath="/account/tokens" params={{}} total={page.total} limit={page.limit} offset={page.offset} />
     </>

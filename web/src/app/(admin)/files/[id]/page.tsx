@@ -3,16 +3,12 @@ import type { ReactNode } from 'react';
 import Link from 'next/link';
 import Box from '@mui/material/Box';
 import MuiLink from '@mui/material/Link';
-import Paper from '@mui/material/Paper';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 
 import { CopyButton } from '@/components/copy-button';
+import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { PageHeader, Section } from '@/components/page-header';
 import { StatusChip } from '@/components/status-chip';
@@ -56,61 +52,53 @@ export default async function FilePage({ params }: { params: Promise<{ id: strin
           </>
         }
       />
-      <TableContainer component={Paper} variant="outlined" sx={{ mb: 4 }}>
-        <Table size="small" aria-label="File facts">
-          <TableBody>
-            <Row label="ARK">
-              {file.ark ? (
-                <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
-                  <Box component="span" sx={mono}>
-                    {file.ark}
-                  </Box>
-                  <CopyButton value={file.ark} accessibleName="Copy ARK" size="small" />
-                  <MuiLink href={`${serverConfig.arkResolverBase}${file.ark}`} target="_blank" rel="noopener noreferrer">
-                    Resolver link
-                  </MuiLink>
-                </Box>
-              ) : (
-                'Not minted yet'
-              )}
-            </Row>
-            <Row label="Status">
-              <StatusChip status={file.status} /> {file.reason ?? ''}
-            </Row>
-            <Row label="SHA-256">
+      <DataTable label="File facts" sx={{ mb: 4 }}>
+        <Row label="ARK">
+          {file.ark ? (
+            <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
               <Box component="span" sx={mono}>
-                {file.sha256 ?? '—'}
+                {file.ark}
               </Box>
-            </Row>
-            <Row label="Verified">{formatDateTime(file.verifiedAt)}</Row>
-            <Row label="Size">{formatBytes(file.size)} ({file.size.toLocaleString('en-GB')} bytes)</Row>
-            <Row label="Acquired (source mtime)">{formatDateTime(file.mtime)}</Row>
-            <Row label="Version">
-              {file.version} · {file.attempts} copy attempt(s)
-            </Row>
-            <Row label="Access">
-              {[...file.access.groups.map((g) => `group ${g}`), ...file.access.projects.map((p) => `project ${p}`)].join(', ') ||
-                'Through the instrument'}
-            </Row>
-          </TableBody>
-        </Table>
-      </TableContainer>
+              <CopyButton value={file.ark} accessibleName="Copy ARK" size="small" />
+              <MuiLink href={`${serverConfig.arkResolverBase}${file.ark}`} target="_blank" rel="noopener noreferrer">
+                Resolver link
+              </MuiLink>
+            </Box>
+          ) : (
+            'Not minted yet'
+          )}
+        </Row>
+        <Row label="Status">
+          <StatusChip status={file.status} /> {file.reason ?? ''}
+        </Row>
+        <Row label="SHA-256">
+          <Box component="span" sx={mono}>
+            {file.sha256 ?? '—'}
+          </Box>
+        </Row>
+        <Row label="Verified">{formatDateTime(file.verifiedAt)}</Row>
+        <Row label="Size">{formatBytes(file.size)} ({file.size.toLocaleString('en-GB')} bytes)</Row>
+        <Row label="Acquired (source mtime)">{formatDateTime(file.mtime)}</Row>
+        <Row label="Version">
+          {file.version} · {file.attempts} copy attempt(s)
+        </Row>
+        <Row label="Access">
+          {[...file.access.groups.map((g) => `group ${g}`), ...file.access.projects.map((p) => `project ${p}`)].join(', ') ||
+            'Through the instrument'}
+        </Row>
+      </DataTable>
 
       <Section title="Metadata">
         {metadata.length === 0 ? (
           <EmptyState message="No metadata was extracted for this file." />
         ) : (
-          <TableContainer component={Paper} variant="outlined">
-            <Table size="small" aria-label="Metadata">
-              <TableBody>
-                {metadata.map(([key, value]) => (
-                  <Row key={key} label={key}>
-                    {value}
-                  </Row>
-                ))}
-              </TableBody>
-            </Table>
-          </TableContainer>
+          <DataTable label="Metadata">
+            {metadata.map(([key, value]) => (
+              <Row key={key} label={key}>
+                {value}
+              </Row>
+            ))}
+          </DataTable>
         )}
       </Section>
 
@@ -118,118 +106,78 @@ export default async function FilePage({ params }: { params: Promise<{ id: strin
         {file.deliveries.length === 0 ? (
           <EmptyState message="Not delivered anywhere yet." />
         ) : (
-          <TableContainer component={Paper} variant="outlined">
-            <Table size="small" aria-label="Destinations">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Storage location</TableCell>
-                  <TableCell>Path</TableCell>
-                  <TableCell>Status</TableCell>
-                  <TableCell>Destination SHA-256</TableCell>
-                  <TableCell>Verified</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {file.deliveries.map((d) => (
-                  <TableRow key={d.storageLocationId}>
-                    <TableCell>
-                      {d.storageLocationName} ({d.storageType})
-                    </TableCell>
-                    <TableCell sx={mono}>{d.destinationPath}</TableCell>
-                    <TableCell>
-                      <StatusChip status={d.status} />
-                    </TableCell>
-                    <TableCell sx={mono}>
-                      {d.destinationSha256 ?? '—'}
-                      {d.destinationSha256 && d.sourceSha256 && d.destinationSha256 !== d.sourceSha256 && (
-                        <Typography component="span" color="error" variant="body2">
-                          {' '}
-                          (differs from source)
-                        </Typography>
-                      )}
-                    </TableCell>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(d.verifiedAt)}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </TableContainer>
+          <DataTable label="Destinations" columns={['Storage location', 'Path', 'Status', 'Destination SHA-256', 'Verified']}>
+            {file.deliveries.map((d) => (
+              <TableRow key={d.storageLocationId}>
+                <TableCell>
+                  {d.storageLocationName} ({d.storageType})
+                </TableCell>
+                <TableCell sx={mono}>{d.destinationPath}</TableCell>
+                <TableCell>
+                  <StatusChip status={d.status} />
+                </TableCell>
+                <TableCell sx={mono}>
+                  {d.destinationSha256 ?? '—'}
+                  {d.destinationSha256 && d.sourceSha256 && d.destinationSha256 !== d.sourceSha256 && (
+                    <Typography component="span" color="error" variant="body2">
+                      {' '}
+                      (differs from source)
+                    </Typography>
+                  )}
+                </TableCell>
+                <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(d.verifiedAt)}</TableCell>
+              </TableRow>
+            ))}
+          </DataTable>
         )}
       </Section>
 
       <Section title="Versions">
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label="Versions">
-            <TableHead>
-              <TableRow>
-                <TableCell>Version</TableCell>
-                <TableCell>Status</TableCell>
-                <TableCell align="right">Size</TableCell>
-                <TableCell>Source mtime</TableCell>
-                <TableCell>ARK</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {file.versions.map((v) => (
-                <TableRow key={v.id} selected={v.id === file.id}>
-                  <TableCell>
-                    {v.id === file.id ? (
-                      `${v.version} (this one)`
-                    ) : (
-                      <MuiLink component={Link} href={`/files/${v.id}`}>
-                        {v.version}
-                      </MuiLink>
-                    )}
-                  </TableCell>
-                  <TableCell>
-                    <StatusChip status={v.status} />
-                  </TableCell>
-                  <TableCell align="right">{formatBytes(v.size)}</TableCell>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(v.mtime)}</TableCell>
-                  <TableCell sx={mono}>{v.ark ?? '—'}</TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
+        <DataTable label="Versions" columns={['Version', 'Status', { label: 'Size', align: 'right' }, 'Source mtime', 'ARK']}>
+          {file.versions.map((v) => (
+            <TableRow key={v.id} selected={v.id === file.id}>
+              <TableCell>
+                {v.id === file.id ? (
+                  `${v.version} (this one)`
+                ) : (
+                  <MuiLink component={Link} href={`/files/${v.id}`}>
+                    {v.version}
+                  </MuiLink>
+                )}
+              </TableCell>
+              <TableCell>
+                <StatusChip status={v.status} />
+              </TableCell>
+              <TableCell align="right">{formatBytes(v.size)}</TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(v.mtime)}</TableCell>
+              <TableCell sx={mono}>{v.ark ?? '—'}</TableCell>
+            </TableRow>
+          ))}
+        </DataTable>
       </Section>
 
       <Section title="Transfer history">
         {file.transfers.length === 0 ? (
           <EmptyState message="No copy attempts yet." />
         ) : (
-          <TableContainer component={Paper} variant="outlined">
-            <Table size="small" aria-label="Transfer history">
-              <TableHead>
-                <TableRow>
-                  <TableCell>When</TableCell>
-                  <TableCell>Destination</TableCell>
-                  <TableCell>Attempt</TableCell>
-                  <TableCell>Outcome</TableCell>
-                  <TableCell align="right">Duration</TableCell>
-                  <TableCell>Run</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {file.transfers.map((t) => (
-                  <TableRow key={t.id}>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(t.createdAt)}</TableCell>
-                    <TableCell>{t.storageLocationName}</TableCell>
-                    <TableCell>{t.attempt}</TableCell>
-                    <TableCell>
-                      <StatusChip status={t.status} /> {t.error ?? ''}
-                    </TableCell>
-                    <TableCell align="right">{t.durationMs} ms</TableCell>
-                    <TableCell>
-                      <MuiLink component={Link} href={`/runs/${t.runId}`}>
-                        Open run
-                      </MuiLink>
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </TableContainer>
+          <DataTable label="Transfer history" columns={['When', 'Destination', 'Attempt', 'Outcome', { label: 'Duration', align: 'right' }, 'Run']}>
+            {file.transfers.map((t) => (
+              <TableRow key={t.id}>
+                <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(t.createdAt)}</TableCell>
+                <TableCell>{t.storageLocationName}</TableCell>
+                <TableCell>{t.attempt}</TableCell>
+                <TableCell>
+                  <StatusChip status={t.status} /> {t.error ?? ''}
+                </TableCell>
+                <TableCell align="right">{t.durationMs} ms</TableCell>
+                <TableCell>
+                  <MuiLink component={Link} href={`/runs/${t.runId}`}>
+                    Open run
+                  </MuiLink>
+                </TableCell>
+              </TableRow>
+            ))}
+          </DataTable>
         )}
       </Section>
     </>

@@ -6,15 +6,12 @@ import Button from '@mui/material/Button';
 import MuiLink from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
 import Stack from '@mui/material/Stack';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 
 import { ConnectionTestButton } from '@/components/connection-test';
+import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { Fact } from '@/components/fact';
 import { LifecycleAlerts } from '@/components/lifecycle-alerts';
@@ -132,34 +129,23 @@ export default async function InstrumentPage(props: DetailPageProps) {
         {instrument.destinations.length === 0 ? (
           <EmptyState message="No destinations: harvests have nowhere to copy to." />
         ) : (
-          <TableContainer component={Paper} variant="outlined">
-            <Table size="small" aria-label="Destinations">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Storage location</TableCell>
-                  <TableCell>Type</TableCell>
-                  <TableCell>Path template</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {instrument.destinations.map((d) => (
-                  <TableRow key={d.storageLocationId}>
-                    <TableCell>
-                      {admin ? (
-                        <MuiLink component={Link} href={`/storage/${d.storageLocationId}`}>
-                          {d.storageLocationName}
-                        </MuiLink>
-                      ) : (
-                        d.storageLocationName
-                      )}
-                    </TableCell>
-                    <TableCell>{STORAGE_TYPE_LABELS[d.storageType]}</TableCell>
-                    <TableCell sx={{ fontFamily: 'monospace' }}>{d.pathTemplate}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </TableContainer>
+          <DataTable label="Destinations" columns={['Storage location', 'Type', 'Path template']}>
+            {instrument.destinations.map((d) => (
+              <TableRow key={d.storageLocationId}>
+                <TableCell>
+                  {admin ? (
+                    <MuiLink component={Link} href={`/storage/${d.storageLocationId}`}>
+                      {d.storageLocationName}
+                    </MuiLink>
+                  ) : (
+                    d.storageLocationName
+                  )}
+                </TableCell>
+                <TableCell>{STORAGE_TYPE_LABELS[d.storageType]}</TableCell>
+                <TableCell sx={{ fontFamily: 'monospace' }}>{d.pathTemplate}</TableCell>
+              </TableRow>
+            ))}
+          </DataTable>
         )}
       </Section>
 
@@ -181,31 +167,19 @@ export default async function InstrumentPage(props: DetailPageProps) {
         {schedules.items.length === 0 ? (
           <EmptyState message="No schedules: this instrument is harvested on demand only." />
         ) : (
-          <TableContainer component={Paper} variant="outlined">
-            <Table size="small" aria-label="Schedules">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Cron</TableCell>
-                  <TableCell>Time zone</TableCell>
-                  <TableCell>State</TableCell>
-                  <TableCell>Description</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {schedules.items.map((s) => (
-                  <TableRow key={s.id}>
-                    <TableCell sx={{ fontFamily: 'monospace' }}>{s.cron}</TableCell>
-                    <TableCell>{s.timezone}</TableCell>
-                    <TableCell>
-                      {s.enabled ? 'Active' : 'Paused'}
-                      {!s.synced && ` · not synced${s.syncError ? `: ${s.syncError}` : ''}`}
-                    </TableCell>
-                    <TableCell>{s.description || '—'}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </TableContainer>
+          <DataTable label="Schedules" columns={['Cron', 'Time zone', 'State', 'Description']}>
+            {schedules.items.map((s) => (
+              <TableRow key={s.id}>
+                <TableCell sx={{ fontFamily: 'monospace' }}>{s.cron}</TableCell>
+                <TableCell>{s.timezone}</TableCell>
+                <TableCell>
+                  {s.enabled ? 'Active' : 'Paused'}
+                  {!s.synced && ` · not synced${s.syncError ? `: ${s.syncError}` : ''}`}
+                </TableCell>
+                <TableCell>{s.description || '—'}</TableCell>
+              </TableRow>
+            ))}
+          </DataTable>
         )}
       </Section>
 
@@ -220,36 +194,24 @@ export default async function InstrumentPage(props: DetailPageProps) {
         {runs.items.length === 0 ? (
           <EmptyState message="This instrument has not been harvested yet." />
         ) : (
-          <TableContainer component={Paper} variant="outlined">
-            <Table size="small" aria-label="Recent runs">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Started</TableCell>
-                  <TableCell>Status</TableCell>
-                  <TableCell>Trigger</TableCell>
-                  <TableCell align="right">Files done / total</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {runs.items.map((run) => (
-                  <TableRow key={run.id}>
-                    <TableCell>
-                      <MuiLink component={Link} href={`/runs/${run.id}`}>
-                        {formatDateTime(run.startedAt ?? run.createdAt)}
-                      </MuiLink>
-                    </TableCell>
-                    <TableCell>
-                      <StatusChip status={run.status} />
-                    </TableCell>
-                    <TableCell>{run.trigger}</TableCell>
-                    <TableCell align="right">
-                      {formatCount(run.filesDone)} / {formatCount(run.filesTotal)}
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </TableContainer>
+          <DataTable label="Recent runs" columns={['Started', 'Status', 'Trigger', { label: 'Files done / total', align: 'right' }]}>
+            {runs.items.map((run) => (
+              <TableRow key={run.id}>
+                <TableCell>
+                  <MuiLink component={Link} href={`/runs/${run.id}`}>
+                    {formatDateTime(run.startedAt ?? run.createdAt)}
+                  </MuiLink>
+                </TableCell>
+                <TableCell>
+                  <StatusChip status={run.status} />
+                </TableCell>
+                <TableCell>{run.trigger}</TableCell>
+                <TableCell align="right">
+                  {formatCount(run.filesDone)} / {formatCount(run.filesTotal)}
+                </TableCell>
+              </TableRow>
+            ))}
+          </DataTable>
         )}
       </Section>
     </>

@@ -1,14 +1,10 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import MuiLink from '@mui/material/Link';
-import Paper from '@mui/material/Paper';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 
+import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { PageHeader, Section } from '@/components/page-header';
 import { Pager } from '@/components/pager';
@@ -51,38 +47,24 @@ export default async function RunPage({
         {transfers.items.length === 0 ? (
           <EmptyState message="No copy attempts recorded for this run yet." />
         ) : (
-          <TableContainer component={Paper} variant="outlined">
-            <Table size="small" aria-label="Per-file outcomes">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Path</TableCell>
-                  <TableCell>Destination</TableCell>
-                  <TableCell>Attempt</TableCell>
-                  <TableCell>Outcome</TableCell>
-                  <TableCell align="right">Bytes</TableCell>
-                  <TableCell>When</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {transfers.items.map((t) => (
-                  <TableRow key={t.id}>
-                    <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>
-                      <MuiLink component={Link} href={`/files/${t.fileVersionId}`}>
-                        {t.path}
-                      </MuiLink>
-                    </TableCell>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>{t.storageLocationName}</TableCell>
-                    <TableCell>{t.attempt}</TableCell>
-                    <TableCell>
-                      <StatusChip status={t.status} /> {t.error ?? ''}
-                    </TableCell>
-                    <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>{formatBytes(t.bytes)}</TableCell>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(t.createdAt)}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </TableContainer>
+          <DataTable label="Per-file outcomes" columns={['Path', 'Destination', 'Attempt', 'Outcome', { label: 'Bytes', align: 'right' }, 'When']}>
+            {transfers.items.map((t) => (
+              <TableRow key={t.id}>
+                <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>
+                  <MuiLink component={Link} href={`/files/${t.fileVersionId}`}>
+                    {t.path}
+                  </MuiLink>
+                </TableCell>
+                <TableCell sx={{ whiteSpace: 'nowrap' }}>{t.storageLocationName}</TableCell>
+                <TableCell>{t.attempt}</TableCell>
+                <TableCell>
+                  <StatusChip status={t.status} /> {t.error ?? ''}
+                </TableCell>
+                <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>{formatBytes(t.bytes)}</TableCell>
+                <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(t.createdAt)}</TableCell>
+              </TableRow>
+            ))}
+          </DataTable>
         )}
         <Pager basePath={`/runs/${id}`} params={{}} total={transfers.total} limit={transfers.limit} offset={transfers.offset} />
       </Section>

@@ -8,14 +8,11 @@ import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import MuiLink from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 
+import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { Section } from '@/components/page-header';
 import { ProgressLine } from '@/components/progress-line';
@@ -116,32 +113,21 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
         {run.failures.length === 0 ? (
           <EmptyState message="No failed or held files." />
         ) : (
-          <TableContainer component={Paper} variant="outlined">
-            <Table size="small" aria-label="Failed and held files">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Path</TableCell>
-                  <TableCell>Status</TableCell>
-                  <TableCell>Reason</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {run.failures.map((f) => (
-                  <TableRow key={f.fileVersionId}>
-                    <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>
-                      <MuiLink component={Link} href={`/files/${f.fileVersionId}`}>
-                        {f.path}
-                      </MuiLink>
-                    </TableCell>
-                    <TableCell>
-                      <StatusChip status={f.status} />
-                    </TableCell>
-                    <TableCell>{f.reason ?? '—'}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </TableContainer>
+          <DataTable label="Failed and held files" columns={['Path', 'Status', 'Reason']}>
+            {run.failures.map((f) => (
+              <TableRow key={f.fileVersionId}>
+                <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>
+                  <MuiLink component={Link} href={`/files/${f.fileVersionId}`}>
+                    {f.path}
+                  </MuiLink>
+                </TableCell>
+                <TableCell>
+                  <StatusChip status={f.status} />
+                </TableCell>
+                <TableCell>{f.reason ?? '—'}</TableCell>
+              </TableRow>
+            ))}
+          </DataTable>
         )}
       </Section>
     </>
