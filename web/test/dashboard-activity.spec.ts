@@ -1,5 +1,5 @@
 import type { HarvestRunDto, InstrumentDto } from '../src/lib/api-types';
-import { activityPerDay, activityWindowStart, instrumentHealth } from '../src/app/(admin)/_dashboard/activity';
+import { activityPerDay, activityWindowStart, instrumentHealth, plannedStarts } from '../src/app/(admin)/_dashboard/activity';
 
 const NOW = new Date('2025-06-14T10:00:00Z');
 
@@ -107,5 +107,23 @@ describe('instrument health', () => {
   it('says when a next start is unknown and when nothing failed', () => {
     const [row] = instrumentHealth([instrument('i1')], [{ instrumentId: 'i1', enabled: true, nextRunTimes: null }], [run({ filesFailed: 0 })]);
     expect(row).toMatchObject({ nextRunAt: null, nextRunUnknown: true, lastError: null, lastRun: null });
+  });
+});
+
+describe('planned starts of a schedule', () => {
+  const live = { enabled: true, synced: true, deletedAt: null };
+
+  it('are Temporal\'s answer when it gave one', () => {
+    expect(plannedStarts(live, ['2025-06-14T12:00:00.000Z'])).toEqual(['2025-06-14T12:00:00.000Z']);
+  });
+
+  it('are unknown, not none, when a live schedule came back without any (Temporal did not answer)', () => {
+    expect(plannedStarts(live, [])).toBeNull();
+  });
+
+  it('are none for a paused, unsynced or deleted schedule', () => {
+    expect(plannedStarts({ ...live, enabled: false }, [])).toEqual([]);
+    expect(plannedStarts({ ...live, synced: false }, [])).toEqual([]);
+    expect(plannedStarts({ ...live, deletedAt: '2025-06-01T00:00:00.000Z' }, [])).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import type { HarvestRunDto, InstrumentDto } from '@/lib/api-types';
+import type { HarvestRunDto, InstrumentDto, ScheduleDto } from '@/lib/api-types';
 
 /** How far back the dashboard's charts look, today included. */
 export const ACTIVITY_DAYS = 14;
@@ -75,6 +75,17 @@ export interface ScheduleNextRuns {
   enabled: boolean;
   /** null: unknown. */
   nextRunTimes: string[] | null;
+}
+
+/**
+ * The next starts Temporal gave for a schedule, or null when they are unknown. The API answers
+ * them best effort: a live, enabled schedule that Temporal matches always has a next start
+ * (unless its expression never matches a date), so an empty answer means Temporal did not
+ * answer. Shown as unknown, not as "none planned".
+ */
+export function plannedStarts(schedule: Pick<ScheduleDto, 'enabled' | 'synced' | 'deletedAt'>, nextRunTimes: string[]): string[] | null {
+  const expectsStarts = schedule.enabled && schedule.synced && schedule.deletedAt === null;
+  return expectsStarts && nextRunTimes.length === 0 ? null : nextRunTimes;
 }
 
 /** One row per instrument: last run, next scheduled run, last error. */

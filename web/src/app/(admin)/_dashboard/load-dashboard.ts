@@ -8,6 +8,7 @@ import {
   activityPerDay,
   activityWindowStart,
   instrumentHealth,
+  plannedStarts,
   type Activity,
   type InstrumentHealth,
   type ScheduleNextRuns,
@@ -44,7 +45,7 @@ async function nextRuns(schedules: ScheduleDto[]): Promise<ScheduleNextRuns[]> {
     schedules.map(async (schedule, i) => {
       if (i >= MAX_SCHEDULES_DESCRIBED) return { instrumentId: schedule.instrumentId, enabled: schedule.enabled, nextRunTimes: null };
       const detail = await api('getSchedule', { path: { id: schedule.id } });
-      return { instrumentId: schedule.instrumentId, enabled: schedule.enabled, nextRunTimes: detail.kind === 'ok' ? detail.data.nextRunTimes : null };
+      return { instrumentId: schedule.instrumentId, enabled: schedule.enabled, nextRunTimes: detail.kind === 'ok' ? plannedStarts(detail.data, detail.data.nextRunTimes) : null };
     }),
   );
 }
