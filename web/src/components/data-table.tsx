@@ -19,11 +19,14 @@ export type DataTableColumn = string | { label: string; align?: 'right'; width?:
 export function DataTable({
   label,
   columns,
+  minWidth,
   sx,
   children,
 }: {
   label: string;
   columns?: ReadonlyArray<DataTableColumn | false>;
+  /** On narrow screens (below `md`) the table keeps this width and the card scrolls sideways, instead of squeezing the columns. */
+  minWidth?: number;
   /** Styles of the card, e.g. a margin, or `'& th'` rules for the headings. */
   sx?: SxProps<Theme>;
   /** The rows. */
@@ -31,7 +34,7 @@ export function DataTable({
 }) {
   return (
     <TableContainer component={Paper} variant="outlined" sx={sx}>
-      <Table size="small" aria-label={label}>
+      <Table size="small" aria-label={label} sx={minWidth ? { minWidth: { xs: minWidth, md: 0 } } : undefined}>
         {columns && (
           <TableHead>
             <TableRow>

@@ -30,7 +30,8 @@ export function DashboardShell({ user, children }: { user: UserSummary; children
           {user.email}
         </Typography>
       </Box>
-      <Chip label={user.role} size="small" color={user.role === 'admin' ? 'primary' : 'default'} variant="outlined" />
+      {/* Below `sm` the bar keeps only what fits a phone's width: the role is on the account page. */}
+      <Chip label={user.role} size="small" color={user.role === 'admin' ? 'primary' : 'default'} variant="outlined" sx={{ display: { xs: 'none', sm: 'inline-flex' } }} />
       <ThemeSwitch />
       <LogoutButton />
     </Stack>

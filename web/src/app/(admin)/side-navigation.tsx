@@ -77,10 +77,10 @@ export function SideNavigationFrame({ items, actions, children }: { items: reado
           <IconButton
             edge="start"
             color="inherit"
-            aria-label="Open navigation"
+            aria-label={open ? 'Close navigation' : 'Open navigation'}
             aria-controls={open ? drawerId : undefined}
             aria-expanded={open}
-            onClick={() => setOpen(true)}
+            onClick={() => setOpen((wasOpen) => !wasOpen)}
             sx={{ display: { md: 'none' } }}
           >
             {/* Material Symbols "menu" */}
@@ -123,6 +123,8 @@ export function SideNavigationFrame({ items, actions, children }: { items: reado
           onClose={() => setOpen(false)}
           sx={{ display: { md: 'none' }, '& .MuiDrawer-paper': { width: DRAWER_WIDTH } }}
         >
+          {/* The top bar stays above the drawer (menu button included): the list starts below it. */}
+          <Toolbar />
           <NavigationLinks items={items} onNavigate={() => setOpen(false)} />
         </Drawer>
         <Container component="main" maxWidth="lg" sx={{ py: 4, minWidth: 0 }}>

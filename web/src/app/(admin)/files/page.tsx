@@ -82,7 +82,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
       {page.items.length === 0 ? (
         <EmptyState message={filtered ? 'No file matches this search.' : 'No files harvested yet.'} />
       ) : (
-        <DataTable label="Files" columns={['Path', 'Instrument', { label: 'Size', align: 'right' }, 'Version', 'Status', 'ARK', 'Acquired']}>
+        <DataTable label="Files" minWidth={1060} columns={[{ label: 'Path', width: '30%' }, 'Instrument', { label: 'Size', align: 'right' }, 'Version', 'Status', 'ARK', 'Acquired']}>
           {page.items.map((f) => (
             <TableRow key={f.id}>
               <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>
