@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { HarvestStatus } from '@sheaf/contracts';
+import { changedRows } from '@sheaf/db';
 
 const DESCRIBE_TIMEOUT_MS = 5_000;
 
@@ -30,7 +31,8 @@ export async function closeRun(
   options: { onlyIfOpen?: boolean } = {},
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const closed: unknown[] = await tx.query(
+    const closed = await changedRows(
+      tx,
       `UPDATE harvest_runs SET status = $2, phase = 'finished', error = $3, finished_at = now(), updated_at = now()
        WHERE id = $1 AND ($4::boolean IS FALSE OR status IN ('pending', 'running')) RETURNING id`,
       [runId, outcome.status, outcome.error, options.onlyIfOpen ?? false],

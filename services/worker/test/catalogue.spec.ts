@@ -1,4 +1,5 @@
-import { HarvestRunEntity, InstrumentEntity } from '@sheaf/db';
+import { HarvestBatchEntity, HarvestRunEntity, InstrumentEntity } from '@sheaf/db';
+import { closeRun } from '@sheaf/harvests';
 import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
 import { HarvestCatalogue } from '../src/harvest/catalogue';
 
@@ -41,4 +42,34 @@ describe('harvest catalogue: staging a listing', () => {
     const items: Array<{ n: string }> = await db.dataSource.query(`SELECT count(*) AS n FROM harvest_items WHERE run_id = $1`, [run.id]);
     expect(Number(items[0].n)).toBe(8);
   });
+
+  it('starts and closes a batch once: a retried batch adds nothing to the run a second time', async () => {
+    const instrument = await db.dataSource
+      .getRepository(InstrumentEntity)
+      .save({ name: 'retried-batch', sourceType: 'local', sourceConfig: { path: '/nowhere' }, minAgeSeconds: 0 });
+    const run = await db.dataSource.getRepository(HarvestRunEntity).save({ instrumentId: instrument.id, trigger: 'api', status: 'running', phase: 'discovering' });
+    const catalogue = new HarvestCatalogue(db.dataSource);
+    const listing = await catalogue.openListing(run.id);
+    try {
+      await listing.stage([{ Path: 'a.txt', Size: 3, ModTime: '2025-03-01T10:00:00Z', IsDir: false }]);
+      await listing.plan(instrument.id, 0, { maxFiles: 10, maxBytes: 1024 });
+    } finally {
+      await listing.close();
+    }
+
+    expect(await catalogue.startBatch(run.id, 0, 'worker-1')).toBe(true);
+    const first = await catalogue.finishBatch(run.id, 0);
+    const second = await catalogue.finishBatch(run.id, 0);
+    expect(second).toEqual(first);
+    const row = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: run.id });
+    expect(row).toMatchObject({ batchesDone: 1, filesDeferred: '1' });
+    expect(await catalogue.startBatch(run.id, 0, 'worker-2')).toBe(false);
+    expect(await db.dataSource.getRepository(HarvestBatchEntity).findOneByOrFail({ runId: run.id, batchNo: 0 })).toMatchObject({ status: 'done', attempts: 1 });
+
+    // Closing a run that is already closed changes nothing, and says so.
+    expect(await closeRun(db.dataSource, run.id, { status: 'succeeded', error: null }, { onlyIfOpen: true })).toBe(true);
+    expect(await closeRun(db.dataSource, run.id, { status: 'failed', error: 'late' }, { onlyIfOpen: true })).toBe(false);
+    expect(await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: run.id })).toMatchObject({ status: 'succeeded', error: null });
+  });
 });
+

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, EntityManager } from 'typeorm';
+import { changedRows } from '@sheaf/db';
 import type { ListedFile } from '@sheaf/rclone';
 
 /** A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
@@ -67,21 +68,20 @@ export interface VersionSettlement {
   postHooks: boolean;
 }
 
+/** Fresh draws for ARKs that collided before a batch gives up (and is retried). */
+const MINT_DRAWS = 5;
+
 /**
  * The harvest's SQL, by intent. File lists live here, never in workflow payloads: the workflow
  * passes run ids and batch numbers.
  */
-/** Fresh draws for ARKs that collided before a batch gives up (and is retried). */
-const MINT_DRAWS = 5;
-
 export class HarvestCatalogue {
   constructor(private readonly db: DataSource) {}
 
   /**
-   * At most one harvest per instrument: takes the lease unless another pending or running run
-   * holds it. Returns the holder when the lease is taken.
+   * At most one harvest per instrument: takes the instrument's lease for the run unless another
+   * pending or running run holds it. Undefined when taken; otherwise the holder and its workflow.
    */
-  /** Takes the instrument's lease for the run; when another open run holds it, that run and its workflow. */
   async acquireLease(instrumentId: string, runId: string): Promise<{ runId: string; workflowId: string | null } | undefined> {
     const taken: Array<{ run_id: string }> = await this.db.query(
       `INSERT INTO instrument_leases (instrument_id, run_id) VALUES ($1, $2)
@@ -135,7 +135,8 @@ export class HarvestCatalogue {
 
   /** Marks the batch started by this worker; returns false when it is already done. */
   async startBatch(runId: string, batchNo: number, worker: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
+    const rows = await changedRows(
+      this.db,
       `UPDATE harvest_batches SET status = 'running', attempts = attempts + 1, worker = $3, started_at = now()
        WHERE run_id = $1 AND batch_no = $2 AND status <> 'done' RETURNING batch_no`,
       [runId, batchNo, worker],
@@ -271,16 +272,19 @@ export class HarvestCatalogue {
       // status is indexed), so the pre-hooks' metadata and, without post-hooks, their
       // completion ride along with the verdict. A version verified before (a copy for a
       // destination added later) keeps its verdict, time and metadata.
-      await tx.query(
+      const verified = await changedRows<{ id: string }>(
+        tx,
         `UPDATE file_versions fv SET status = 'verified', sha256 = c.sha256, reason = NULL, verified_at = now(),
                 attempts = attempts + 1, updated_at = now(),
                 metadata = coalesce(c.metadata, fv.metadata), access = coalesce(c.access, fv.access),
                 post_hooks_done = fv.post_hooks_done OR $2
          FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, sha256 text, metadata jsonb, access jsonb)
-         WHERE fv.id = c.id AND fv.status <> 'verified'`,
+         WHERE fv.id = c.id AND fv.status <> 'verified'
+         RETURNING fv.id`,
         [JSON.stringify(complete.map((c) => ({ ...c, ...settle.enrichment.get(c.id) }))), !settle.postHooks],
       );
-      await this.mintArks(tx, complete.map((c) => c.id), mint);
+      // Minted with the verdict, in this transaction: a version verified before has its ARK.
+      await this.mintArks(tx, verified.map((v) => v.id), mint);
     }
     const done = new Set(complete.map((c) => c.id));
     const failed = new Map<string, string>();
@@ -361,7 +365,8 @@ export class HarvestCatalogue {
         held: Number(counts.held),
         deferred: Number(counts.deferred),
       };
-      const closed: unknown[] = await tx.query(
+      const closed = await changedRows(
+        tx,
         `UPDATE harvest_batches SET status = 'done', finished_at = now() WHERE run_id = $1 AND batch_no = $2 AND status <> 'done'
          RETURNING batch_no`,
         [runId, batchNo],
