@@ -6,25 +6,23 @@ import 'server-only';
  */
 const DEFAULT_API_URL = 'http://127.0.0.1:3001';
 
-function readApiUrl(): string {
-  const raw = process.env.SHEAF_API_URL?.trim() || DEFAULT_API_URL;
+/** `raw` as a URL without trailing slashes (so callers can append `/api/...`); a bad one fails early. */
+function normalizeUrl(variable: string, raw: string): string {
   try {
-    // Validate early and drop trailing slashes so callers can append `/api/...`.
     return new URL(raw).toString().replace(/\/+$/, '');
   } catch {
-    throw new Error(`SHEAF_API_URL is not a valid URL: ${JSON.stringify(raw)}`);
+    throw new Error(`${variable} is not a valid URL: ${JSON.stringify(raw)}`);
   }
+}
+
+function readApiUrl(): string {
+  return normalizeUrl('SHEAF_API_URL', process.env.SHEAF_API_URL?.trim() || DEFAULT_API_URL);
 }
 
 /** The API as browsers reach it (for ARK resolver links); optional. */
 function readPublicApiUrl(): string | undefined {
   const raw = process.env.SHEAF_PUBLIC_API_URL?.trim();
-  if (!raw) return undefined;
-  try {
-    return new URL(raw).toString().replace(/\/+$/, '');
-  } catch {
-    throw new Error(`SHEAF_PUBLIC_API_URL is not a valid URL: ${JSON.stringify(raw)}`);
-  }
+  return raw ? normalizeUrl('SHEAF_PUBLIC_API_URL', raw) : undefined;
 }
 
 export const serverConfig = {
