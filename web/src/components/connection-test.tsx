@@ -5,7 +5,7 @@ import type { ApiError } from '@sheaf/contracts';
 import Alert from '@mui/material/Alert';
 import AlertTitle from '@mui/material/AlertTitle';
 import Box from '@mui/material/Box';
-import Button, { type ButtonProps } from '@mui/material/Button';
+import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import Stack from '@mui/material/Stack';
 import Table from '@mui/material/Table';
@@ -49,7 +49,7 @@ function duration(ms: number): string {
 }
 
 /** The outcome of a connection test: passed or failed in words, the API's message, and for sources the first files. */
-export function ConnectionTestResult({ result, compact }: { result: ConnectionTestDto; compact?: boolean }) {
+function ConnectionTestResult({ result, compact }: { result: ConnectionTestDto; compact?: boolean }) {
   if (compact) {
     return (
       <Box role="status" sx={{ display: 'flex', alignItems: 'baseline', gap: 1, minWidth: 0 }}>
@@ -64,7 +64,7 @@ export function ConnectionTestResult({ result, compact }: { result: ConnectionTe
     <Alert severity={result.ok ? 'success' : 'error'} role="status" sx={{ overflowWrap: 'anywhere' }}>
       <AlertTitle>{result.ok ? 'Test passed' : 'Test failed'}</AlertTitle>
       {result.message} <Box component="span" sx={{ color: 'text.secondary', whiteSpace: 'nowrap' }}>({duration(result.durationMs)})</Box>
-      {!compact && result.sample && result.sample.length > 0 && (
+      {result.sample && result.sample.length > 0 && (
         <Table size="small" aria-label="Files found" sx={{ mt: 1 }}>
           <TableHead>
             <TableRow>
@@ -98,7 +98,6 @@ export function ConnectionTestButton({
   id,
   label = 'Test',
   compact,
-  variant = 'outlined',
   disabled,
   accessibleName,
   runSignal,
@@ -108,7 +107,6 @@ export function ConnectionTestButton({
   label?: string;
   /** One line, no file listing (for table rows). */
   compact?: boolean;
-  variant?: ButtonProps['variant'];
   disabled?: boolean;
   /** For rows of a list: "Test archive" where the text says only "Test". */
   accessibleName?: string;
@@ -140,7 +138,7 @@ export function ConnectionTestButton({
   if (compact) {
     return (
       <Box aria-live="polite" sx={{ display: 'flex', alignItems: 'center', gap: 1.5, flexWrap: 'wrap' }}>
-        <Button variant={variant} size="small" onClick={() => void test()} loading={pending} disabled={disabled} aria-label={accessibleName}>
+        <Button variant="outlined" size="small" onClick={() => void test()} loading={pending} disabled={disabled} aria-label={accessibleName}>
           {label}
         </Button>
         {result && <ConnectionTestResult result={result} compact />}
@@ -156,7 +154,7 @@ export function ConnectionTestButton({
   return (
     <Stack spacing={1} aria-live="polite">
       <Box>
-        <Button variant={variant} onClick={() => void test()} loading={pending} disabled={disabled} aria-label={accessibleName}>
+        <Button variant="outlined" onClick={() => void test()} loading={pending} disabled={disabled} aria-label={accessibleName}>
           {label}
         </Button>
       </Box>
