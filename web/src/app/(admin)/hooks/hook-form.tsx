@@ -14,7 +14,7 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
 import { fieldMessage } from '@/components/form-field-errors';
-import { FormButtons } from '@/components/form-parts';
+import { FormButtons, SavedAlert } from '@/components/form-parts';
 import { SecretField } from '@/components/secret-field';
 import type { HookDto, HookKindDto } from '@/lib/api-types';
 import { configFromDraft, draftFromConfig, formFromSchema, inputId, locateApiError, type DraftObject, type FieldError } from '@/lib/schema-form';
@@ -180,11 +180,7 @@ export function HookForm({ kinds, instruments, hook, disabled }: { kinds: readon
               {clientProblems === 1 ? 'One field needs attention.' : `${clientProblems} fields need attention.`}
             </Alert>
           )}
-          {saved && (
-            <Alert severity="success" role="status" onClose={() => setSaved(false)}>
-              Changes saved.
-            </Alert>
-          )}
+          {saved && <SavedAlert onClose={() => setSaved(false)} />}
 
           <TextField
             name="name"
