@@ -17,22 +17,27 @@ import { EditNamedButton } from './named-dialogs';
 
 const GRANTS_SHOWN = 200;
 
+/** The group or project and its members as rows. */
+async function loadEntity(
+  kind: AccessKind,
+  id: string,
+): Promise<{ entity: { id: string; name: string; description: string; createdAt: string; deletedAt: string | null }; members: MemberRow[] }> {
+  if (kind === 'group') {
+    const group = await load('getGroup', { path: { id } });
+    return { entity: group, members: groupMemberRows(group.members) };
+  }
+  const project = await load('getProject', { path: { id } });
+  return { entity: project, members: projectMemberRows(project.members) };
+}
+
 /** One group or project: rename, delete or restore, members, and the instruments granted to it. */
 export async function AccessDetailPage({ kind, id }: { kind: AccessKind; id: string }) {
   if (!isUuid(id)) notFound();
   const text = ACCESS_TEXT[kind];
-  let entity: { id: string; name: string; description: string; createdAt: string; deletedAt: string | null };
-  let members: MemberRow[];
-  if (kind === 'group') {
-    const group = await load('getGroup', { path: { id } });
-    entity = group;
-    members = groupMemberRows(group.members);
-  } else {
-    const project = await load('getProject', { path: { id } });
-    entity = project;
-    members = projectMemberRows(project.members);
-  }
-  const granted = await load('listInstruments', { query: kind === 'group' ? { groupId: id, limit: GRANTS_SHOWN } : { projectId: id, limit: GRANTS_SHOWN } });
+  const [{ entity, members }, granted] = await Promise.all([
+    loadEntity(kind, id),
+    load('listInstruments', { query: kind === 'group' ? { groupId: id, limit: GRANTS_SHOWN } : { projectId: id, limit: GRANTS_SHOWN } }),
+  ]);
   const deleted = entity.deletedAt !== null;
   const owner = { kind, id: entity.id, name: entity.name };
 
