@@ -288,11 +288,9 @@ export class Rclone {
     let failure: unknown;
     done.catch((err: unknown) => (failure = err));
     if (!child.stdout) throw new Error('rclone lsjson has no stdout');
-    for await (const raw of createInterface({ input: child.stdout })) {
-      const line = raw.trim().replace(/,$/, '');
-      if (line === '[' || line === ']' || line === '') continue;
-      const entry = JSON.parse(line) as ListedFile;
-      out.set(entry.Path, entry);
+    for await (const line of createInterface({ input: child.stdout })) {
+      const entry = parseListingLine(line);
+      if (entry) out.set(entry.Path, entry);
     }
     await done.catch(() => undefined);
     if (failure && out.size === 0 && files.length > 0) throw failure;

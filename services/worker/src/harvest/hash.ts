@@ -5,6 +5,11 @@ import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { localName } from '@sheaf/rclone';
 
+/** Where a file of rclone's listing (rclone spells control characters as symbols) is on disk. */
+function onDisk(root: string, rclonePath: string): string {
+  return join(root, localName(rclonePath));
+}
+
 /** 1 MiB reads: SHA-256 runs at ~1 GB/s per core with them, under half that with 64 KiB. */
 const READ_SIZE = 1024 * 1024;
 /**
@@ -102,7 +107,7 @@ export async function digestLocalFiles(
   if (blocking) {
     await inTurns(files, options.signal, (file) => {
       try {
-        const digest = digestSmallFileSync(join(root, localName(file)), buffer);
+        const digest = digestSmallFileSync(onDisk(root, file), buffer);
         if (digest) out.set(file, digest);
         else large.push(file);
       } catch {
@@ -117,7 +122,7 @@ export async function digestLocalFiles(
     while (next < large.length) {
       const file = large[next++];
       try {
-        out.set(file, await digestLargeFile(join(root, localName(file)), options.signal, laneBuffer));
+        out.set(file, await digestLargeFile(onDisk(root, file), options.signal, laneBuffer));
       } catch (err) {
         if (options.signal?.aborted) throw err;
       }
@@ -133,13 +138,13 @@ export async function digestLocalFiles(
  */
 export async function existingLocalFiles(root: string, files: readonly string[], signal?: AbortSignal, blockingReads = true): Promise<Set<string>> {
   if (!blockingReads) {
-    const found = await Promise.all(files.map((f) => stat(join(root, localName(f))).then(() => f, () => undefined)));
+    const found = await Promise.all(files.map((f) => stat(onDisk(root, f)).then(() => f, () => undefined)));
     return new Set(found.filter((f): f is string => f !== undefined));
   }
   const found = new Set<string>();
   await inTurns(files, signal, (file) => {
     try {
-      statSync(join(root, localName(file)));
+      statSync(onDisk(root, file));
       found.add(file);
     } catch {
       // Missing or unreachable: not there for us.
