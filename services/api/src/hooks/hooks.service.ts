@@ -60,10 +60,8 @@ export class HooksService {
     return HOOK_KINDS.map((kind) => ({ kind, phases: [...HOOK_KIND_PHASES[kind]], schema: HOOK_CONFIG_SCHEMAS[kind], usesSecret: SECRET_KINDS.includes(kind) }));
   }
 
-  private find(manager: EntityManager, id: string, lock = false): Promise<HookEntity | null> {
-    const qb = manager.getRepository(HookEntity).createQueryBuilder('h').withDeleted().addSelect('h.secretSealed').where('h.id = :id', { id });
-    if (lock) qb.setLock('pessimistic_write');
-    return qb.getOne();
+  private find(manager: EntityManager, id: string): Promise<HookEntity | null> {
+    return manager.getRepository(HookEntity).createQueryBuilder('h').withDeleted().addSelect('h.secretSealed').where('h.id = :id', { id }).getOne();
   }
 
   private async assertInstrument(tx: EntityManager, instrumentId: string | null | undefined): Promise<void> {
@@ -121,8 +119,7 @@ export class HooksService {
 
   update(actor: Principal, id: string, body: UpdateHookDto): Promise<HookDto> {
     return this.dataSource.transaction(async (tx) => {
-      const row = await this.find(tx, id, true);
-      if (!row || row.deletedAt) throw notFound('Hook');
+      const row = await lockRow(tx, HookEntity, id, 'Hook', false, ['secretSealed']);
       const before = toDto(row);
       if (body.name !== undefined) row.name = body.name.trim();
       if (body.phase !== undefined) row.phase = body.phase;

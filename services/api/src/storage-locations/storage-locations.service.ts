@@ -57,10 +57,8 @@ export class StorageLocationsService {
   }
 
   /** With its sealed secret (to tell whether one is set); the secret never leaves this service. */
-  private find(manager: EntityManager, id: string, lock = false): Promise<StorageLocationEntity | null> {
-    const qb = manager.getRepository(StorageLocationEntity).createQueryBuilder('s').withDeleted().addSelect('s.secretSealed').where('s.id = :id', { id });
-    if (lock) qb.setLock('pessimistic_write');
-    return qb.getOne();
+  private find(manager: EntityManager, id: string): Promise<StorageLocationEntity | null> {
+    return manager.getRepository(StorageLocationEntity).createQueryBuilder('s').withDeleted().addSelect('s.secretSealed').where('s.id = :id', { id }).getOne();
   }
 
   private async dto(manager: EntityManager, row: StorageLocationEntity): Promise<StorageLocationDto> {
@@ -115,8 +113,7 @@ export class StorageLocationsService {
   /** A secret in the body replaces the stored one; without one the stored secret stays. */
   update(actor: Principal, id: string, body: UpdateStorageLocationDto): Promise<StorageLocationDto> {
     return this.write(async (tx) => {
-      const row = await this.find(tx, id, true);
-      if (!row || row.deletedAt) throw notFound('Storage location');
+      const row = await lockRow(tx, StorageLocationEntity, id, 'Storage location', false, ['secretSealed']);
       if (body.config !== undefined) checkConfig(row.type, body.config);
       if (body.secret !== undefined && !STORAGE_TYPES_WITH_SECRET.includes(row.type)) throw invalid('secret', `${row.type} storage has no secret`);
       const before = await this.dto(tx, row);
