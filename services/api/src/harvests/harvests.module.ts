@@ -3,5 +3,5 @@ import { HarvestsController } from './harvests.controller';
 import { HarvestsService } from './harvests.service';
 import { RunReconcilerService } from './run-reconciler.service';
 
-@Module({ controllers: [HarvestsController], providers: [HarvestsService, RunReconcilerService], exports: [HarvestsService, RunReconcilerService] })
+@Module({ controllers: [HarvestsController], providers: [HarvestsService, RunReconcilerService], exports: [HarvestsService] })
 export class HarvestsModule {}
