@@ -5,9 +5,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../../src/repo-root';
 
 /** Debian's Chromium, which tools/bootstrap.sh installs. */
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots and the accessibility report (git-ignored). */
-export const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'portal');
+const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'portal');
 
 export type ColorMode = 'light' | 'dark';
 
