@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Brackets, DataSource, type EntityManager } from 'typeorm';
 import { SOURCE_TYPES_WITH_ACCOUNT, pathTemplateProblem, validateSourceConfig, type Page, type SourceType } from '@sheaf/contracts';
-import { GroupEntity, InstrumentDestinationEntity, InstrumentEntity, ProjectEntity, ServiceAccountEntity, StorageLocationEntity } from '@sheaf/db';
+import { changedRows, GroupEntity, InstrumentDestinationEntity, InstrumentEntity, ProjectEntity, ServiceAccountEntity, StorageLocationEntity } from '@sheaf/db';
 import type { PrincipalRefDto } from '../access/access.dto';
 import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
@@ -299,8 +299,8 @@ export class InstrumentsService {
   revoke(actor: Principal, id: string, kind: 'group' | 'project', granteeId: string): Promise<InstrumentDto> {
     return this.write(async (tx) => {
       const row = await lockRow(tx, InstrumentEntity, id, 'Instrument');
-      const removed = (await tx.query(`DELETE FROM instrument_grants WHERE instrument_id = $1 AND ${kind}_id = $2 RETURNING id`, [id, granteeId])) as [unknown[], number];
-      if (!removed[1]) throw notFound('Grant', `${kind}Id`);
+      const removed = await changedRows(tx, `DELETE FROM instrument_grants WHERE instrument_id = $1 AND ${kind}_id = $2 RETURNING id`, [id, granteeId]);
+      if (!removed.length) throw notFound('Grant', `${kind}Id`);
       await this.audit.record(tx, actor, { action: 'instrument.grant_revoked', entityType: 'instrument', entityId: id, before: { kind, id: granteeId } });
       return this.dto(tx, row);
     });

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ScheduledHarvest } from '@sheaf/contracts';
-import { InstrumentEntity, ScheduleEntity } from '@sheaf/db';
+import { changedRows, InstrumentEntity, ScheduleEntity } from '@sheaf/db';
 import { harvest, searchAttributes, type HarvestInput } from '@sheaf/workflows';
 import { DomainError } from '../common/domain-error';
 import { messageOf } from '../common/error-message';
@@ -56,11 +56,12 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
 
   /** Rows whose instrument changed (name, enabled): marked in the caller's transaction. */
   async markInstrumentChanged(tx: EntityManager, instrumentId: string): Promise<string[]> {
-    const rows = (await tx.query(
+    const rows = await changedRows<{ id: string }>(
+      tx,
       `UPDATE schedules SET revision = revision + 1, needs_sync = true WHERE instrument_id = $1 AND deleted_at IS NULL RETURNING id`,
       [instrumentId],
-    )) as [Array<{ id: string }>, number];
-    return rows[0].map((r) => r.id);
+    );
+    return rows.map((r) => r.id);
   }
 
   /** Syncs after the response: Temporal's answer does not hold up a request that only touched them. */
