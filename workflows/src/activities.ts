@@ -17,6 +17,16 @@ export interface DiscoverResult {
   batches: number;
 }
 
+/**
+ * The batches a run has planned so far, from discovery while it plans: batches 0 to
+ * `batches - 1` can be started.
+ */
+export interface PlannedSoFar {
+  batches: number;
+  files: number;
+  bytes: number;
+}
+
 export interface BatchResult {
   /** Verified at every destination. */
   files: number;
@@ -35,7 +45,10 @@ export interface HarvestActivities {
   createScheduledRun(scheduled: ScheduledHarvest, workflowId: string, temporalRunId: string): Promise<string>;
   /** Marks the run running and takes the instrument's lease (one harvest per instrument). */
   beginRun(runId: string): Promise<BeginRunResult>;
-  /** Lists the source into staging and plans the run's batches. */
+  /**
+   * Lists the source into staging and plans the run's batches, committed in pieces: each piece
+   * is announced with `batchesPlannedSignal` so batches start while the rest is planned.
+   */
   discover(runId: string): Promise<DiscoverResult>;
   /** Pre-hooks, copy, verify, ARK mint and post-hooks for one batch; resumes where it stopped. */
   processBatch(runId: string, batchNo: number): Promise<BatchResult>;

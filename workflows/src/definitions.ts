@@ -3,8 +3,9 @@
  * Deterministic code only (this file is bundled into the workflow sandbox).
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { HarvestPhase, ScheduledHarvest } from '@sheaf/contracts';
+import type { PlannedSoFar } from './activities';
 
 export interface HarvestInput {
   /** Row id in harvest_runs; everything else is read from Postgres by the activities. */
@@ -44,6 +45,9 @@ export interface HarvestResult extends HarvestProgress {
 }
 
 export const progressQuery = defineQuery<HarvestProgress>('progress');
+
+/** From discovery to its own workflow, after each committed piece of the plan. */
+export const batchesPlannedSignal = defineSignal<[PlannedSoFar]>('batchesPlanned');
 
 /** One harvest workflow per run; the run id keeps ids unique, the instrument name makes them readable. */
 export function harvestWorkflowId(instrumentName: string, runId: string): string {

@@ -11,8 +11,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { HarvestPhase } from '@sheaf/contracts';
-import type { BatchResult, HarvestActivities } from './activities';
-import { progressQuery, searchAttributes, type HarvestInput, type HarvestProgress, type HarvestResult } from './definitions';
+import type { BatchResult, HarvestActivities, PlannedSoFar } from './activities';
+import { batchesPlannedSignal, progressQuery, searchAttributes, type HarvestInput, type HarvestProgress, type HarvestResult } from './definitions';
 
 /** Short bookkeeping against Postgres. */
 const BOOKKEEPING = { startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } } as const;
@@ -48,8 +48,9 @@ function emptyProgress(): HarvestProgress {
 }
 
 /**
- * One harvest run: discover, then a sliding window of batch activities. The history holds only
- * ids and counts; a long run continues as new before its history grows large.
+ * One harvest run: discover, and a sliding window of batch activities that starts as soon as
+ * discovery has planned the first batches. The history holds only ids and counts; a long run
+ * continues as new before its history grows large.
  */
 export async function harvest(start: HarvestInput): Promise<HarvestResult> {
   let input = start;
@@ -77,6 +78,18 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
 
   try {
     let nextBatch = input.resume?.nextBatch ?? 0;
+    // Discovery commits its plan in pieces and announces each one: batches start while the rest
+    // is planned, and the discovery's result, the whole plan, ends the wait for more.
+    let discovering = false;
+    let discovery: Promise<void> = Promise.resolve();
+    let wake = () => {};
+    setHandler(batchesPlannedSignal, (soFar: PlannedSoFar) => {
+      if (!discovering || soFar.batches <= progress.batchesTotal) return;
+      progress.batchesTotal = soFar.batches;
+      progress.filesTotal = soFar.files;
+      progress.bytesTotal = soFar.bytes;
+      wake();
+    });
     if (!input.resume) {
       const begun = await beginRun(input.runId);
       upsertSearchAttributes([
@@ -90,12 +103,15 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
         return { ...progress, status: 'skipped' };
       }
       publish('discovering');
-      const plan = await discover(input.runId);
-      progress.filesTotal = plan.files;
-      progress.bytesTotal = plan.bytes;
-      progress.filesDeferred = plan.deferred;
-      progress.batchesTotal = plan.batches;
-      publish('transferring');
+      discovering = true;
+      discovery = discover(input.runId).then((plan) => {
+        discovering = false;
+        progress.filesTotal = plan.files;
+        progress.bytesTotal = plan.bytes;
+        progress.filesDeferred = plan.deferred;
+        progress.batchesTotal = plan.batches;
+        publish('transferring');
+      });
     }
 
     const add = (r: BatchResult) => {
@@ -110,17 +126,19 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
     };
     const window = Math.max(1, input.window ?? DEFAULT_WINDOW);
     const running = new Set<Promise<void>>();
-    while (nextBatch < progress.batchesTotal || running.size > 0) {
-      if (workflowInfo().continueAsNewSuggested && running.size === 0) {
+    while (discovering || nextBatch < progress.batchesTotal || running.size > 0) {
+      // Not while discovering: the discovery activity belongs to this execution.
+      const draining = !discovering && workflowInfo().continueAsNewSuggested;
+      if (draining && running.size === 0) {
         await continueAsNew<typeof harvest>({ ...input, resume: { nextBatch, batches: progress.batchesTotal, progress } });
       }
-      const draining = workflowInfo().continueAsNewSuggested;
       while (!draining && running.size < window && nextBatch < progress.batchesTotal) {
         const batchNo = nextBatch++;
         const task: Promise<void> = processBatch(input.runId, batchNo).then(add).finally(() => running.delete(task));
         running.add(task);
       }
-      if (running.size) await Promise.race(running);
+      const morePlanned = new Promise<void>((resolve) => (wake = resolve));
+      await Promise.race([...running, morePlanned, ...(discovering ? [discovery] : [])]);
     }
 
     const status = progress.filesFailed > 0 ? 'failed' : 'succeeded';

@@ -22,7 +22,8 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
-    maxConcurrentActivityTaskExecutions: config.harvest.window,
+    // A full window of batches, and beside it the discovery that is still planning their run.
+    maxConcurrentActivityTaskExecutions: config.harvest.window + 1,
     activities: {
       dataSource,
       rcloneBinary,

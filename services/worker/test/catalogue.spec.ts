@@ -43,6 +43,74 @@ describe('harvest catalogue: staging a listing', () => {
     expect(Number(items[0].n)).toBe(8);
   });
 
+  it('plans in pieces, announcing each, and a second attempt after a crash takes no file twice', async () => {
+    const instrument = await db.dataSource
+      .getRepository(InstrumentEntity)
+      .save({ name: 'planned-in-pieces', sourceType: 'local', sourceConfig: { path: '/nowhere' }, minAgeSeconds: 0 });
+    const run = await db.dataSource.getRepository(HarvestRunEntity).save({ instrumentId: instrument.id, trigger: 'api', status: 'running', phase: 'discovering' });
+    const catalogue = new HarvestCatalogue(db.dataSource);
+    const entry = (Path: string) => ({ Path, Size: 1, ModTime: '2025-03-01T10:00:00Z', IsDir: false });
+    const tree = Array.from({ length: 10 }, (_, i) => entry(`f${String(i).padStart(2, '0')}`));
+    const limits = { maxFiles: 2, maxBytes: 1024 };
+
+    // The first attempt commits two pieces (4, then 3 entries), then its worker dies.
+    const heard: unknown[] = [];
+    const first = await catalogue.openListing(run.id);
+    try {
+      await first.stage(tree);
+      const crash = new Error('worker killed');
+      const planning = first.plan(instrument.id, 0, limits, {
+        firstPieceFiles: 4,
+        pieceFiles: 3,
+        onPlanned: async (soFar) => {
+          heard.push(soFar);
+          if (heard.length === 2) throw crash;
+        },
+      });
+      await expect(planning).rejects.toBe(crash);
+    } finally {
+      await first.close();
+    }
+    expect(heard).toEqual([
+      { batches: 2, files: 4, bytes: 4 },
+      { batches: 4, files: 7, bytes: 7 },
+    ]);
+    // What was announced can already run: the run's totals say so.
+    expect(await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: run.id })).toMatchObject({ batchesTotal: 4, filesTotal: '7' });
+
+    // The retry lists the tree again, now with one more file, and plans the rest.
+    const second = await catalogue.openListing(run.id);
+    try {
+      await second.stage([...tree, entry('f10')]);
+      const plan = await second.plan(instrument.id, 0, limits, { onPlanned: async (soFar) => void heard.push(soFar) });
+      expect(plan).toEqual({ listedFiles: 11, listedBytes: 11, files: 11, bytes: 11, deferred: 0, batches: 7 });
+      // Its first piece is 4 batches' worth of entries (f00 to f07), of which only f07 is new to the run.
+      expect(heard.slice(2)).toEqual([
+        { batches: 5, files: 8, bytes: 8 },
+        { batches: 7, files: 11, bytes: 11 },
+      ]);
+    } finally {
+      await second.close();
+    }
+
+    const batches: Array<{ batch_no: number; paths: string[] }> = await db.dataSource.query(
+      `SELECT hi.batch_no, array_agg(fv.path ORDER BY fv.path) AS paths
+       FROM harvest_items hi JOIN file_versions fv ON fv.id = hi.file_version_id
+       WHERE hi.run_id = $1 GROUP BY hi.batch_no ORDER BY hi.batch_no`,
+      [run.id],
+    );
+    expect(batches.map((b) => b.paths)).toEqual([['f00', 'f01'], ['f02', 'f03'], ['f04', 'f05'], ['f06'], ['f07'], ['f08', 'f09'], ['f10']]);
+    expect(batches.map((b) => b.batch_no)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    const versions: Array<{ n: string }> = await db.dataSource.query(`SELECT count(*) AS n FROM file_versions WHERE instrument_id = $1`, [instrument.id]);
+    expect(Number(versions[0].n)).toBe(11);
+    expect(await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: run.id })).toMatchObject({
+      phase: 'transferring',
+      batchesTotal: 7,
+      filesTotal: '11',
+      filesDiscovered: '11',
+    });
+  });
+
   it('starts and closes a batch once: a retried batch adds nothing to the run a second time', async () => {
     const instrument = await db.dataSource
       .getRepository(InstrumentEntity)

@@ -176,6 +176,35 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     }
   });
 
+  it('starts batches while discovery still plans, each batch once, and lands the whole tree', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    const files = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`run/${String(i).padStart(2, '0')}.dat`, `file ${i}`]));
+    await writeTree(sourceDir, files);
+
+    // One file per batch: the plan comes in three pieces (4 batches, then 20, then 6).
+    const { handle, outcome, run } = await runHarvest(instrument.id, { batchFiles: 1 });
+
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 30, filesDone: 30, batchesTotal: 30, batchesDone: 30 }) });
+    expect(run).toMatchObject({ status: 'succeeded', filesTotal: '30', filesDone: '30', batchesTotal: 30, batchesDone: 30 });
+    expect([...(await landed()).keys()].sort()).toEqual(Object.keys(files).sort());
+
+    const history = await handle.fetchHistory();
+    const events = history.events ?? [];
+    const discoverDone = events.findIndex((e) => e.activityTaskCompletedEventAttributes && events.some(
+      (s) => s.eventId?.toString() === e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() && s.activityTaskScheduledEventAttributes?.activityType?.name === 'discover',
+    ));
+    const signals = events.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'batchesPlanned');
+    expect(signals).toHaveLength(3);
+    // Each piece was announced before the discovery ended.
+    for (const signal of signals) expect(events.indexOf(signal)).toBeLessThan(discoverDone);
+    const batches = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'processBatch');
+    expect(batches).toHaveLength(30);
+
+    if (process.env.CAPTURE_HISTORIES === '1') {
+      await writeFile(join(__dirname, 'histories', 'harvest-planned-in-pieces.json'), historyToJSON(history));
+    }
+  });
+
   it('re-harvests an unchanged source without copying or minting, and keeps a changed file as a new version', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'a.csv': 'one', 'b.csv': 'two' });

@@ -13,7 +13,7 @@ import {
 import { closeAbandonedRun, closeRun, endedWorkflowStatus } from '@sheaf/harvests';
 import type { HookConfigRow } from '@sheaf/hooks';
 import { Rclone } from '@sheaf/rclone';
-import type { BatchResult, BeginRunResult, DiscoverResult, HarvestActivities } from '@sheaf/workflows';
+import { batchesPlannedSignal, type BatchResult, type BeginRunResult, type DiscoverResult, type HarvestActivities, type PlannedSoFar } from '@sheaf/workflows';
 import { processBatch, rcloneFailure, type Destination } from '../harvest/batch';
 import { HarvestCatalogue } from '../harvest/catalogue';
 import { FAILURE_TYPES, resolveDestination, resolveSource } from '../harvest/locations';
@@ -109,6 +109,21 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     return { hooks, webhookSecret };
   }
 
+  /**
+   * Tells the run's workflow that more batches are planned, so they start while the rest is
+   * planned. Best effort: the discovery's result carries the whole plan anyway, so a lost signal
+   * only delays those batches until then.
+   */
+  async function announcePlanned(ctx: Context, soFar: PlannedSoFar): Promise<void> {
+    const execution = ctx.info.workflowExecution;
+    if (!execution) return;
+    try {
+      await ctx.client.workflow.getHandle(execution.workflowId, execution.runId).signal(batchesPlannedSignal, soFar);
+    } catch (err) {
+      ctx.log.warn('could not announce planned batches to the workflow', { batches: soFar.batches, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
   return {
     async createScheduledRun(scheduled, workflowId, temporalRunId): Promise<string> {
       const instrument = await db.getRepository(InstrumentEntity).findOneBy({ id: scheduled.instrumentId });
@@ -170,10 +185,13 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
         await staging;
         const listed = listing.files;
         ctx.heartbeat({ listed, step: 'planning' });
-        // Planning a million files takes minutes of SQL: keep heartbeating meanwhile.
+        // Planning a million new files takes minutes of SQL (in pieces of seconds): keep heartbeating.
         const timer = setInterval(() => ctx.heartbeat({ listed, step: 'planning' }), HEARTBEAT_INTERVAL_MS);
         try {
-          const plan = await listing.plan(instrument.id, instrument.minAgeSeconds, deps.batch);
+          const plan = await listing.plan(instrument.id, instrument.minAgeSeconds, deps.batch, {
+            onPlanned: (soFar) => announcePlanned(ctx, soFar),
+            signal: ctx.cancellationSignal,
+          });
           if (plan) return plan;
         } finally {
           clearInterval(timer);

@@ -5,6 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, EntityManager } from 'typeorm';
 import { changedRows } from '@sheaf/db';
 import type { ListedFile } from '@sheaf/rclone';
+import type { PlannedSoFar } from '@sheaf/workflows';
 
 /** A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
 function copyText(value: string): string {
@@ -24,6 +25,25 @@ export interface RunPlan {
   deferred: number;
   batches: number;
 }
+
+export interface PlanOptions {
+  /** Hears of each committed piece of the plan, with the run's plan so far. */
+  onPlanned?: (soFar: PlannedSoFar) => Promise<void>;
+  /** Stops planning between pieces (what is committed stays: the next run takes it). */
+  signal?: AbortSignal;
+  /** Entries in the first piece (default: FIRST_PIECE_BATCHES full batches). */
+  firstPieceFiles?: number;
+  /** Entries in each later piece (default: PIECE_BATCHES full batches). */
+  pieceFiles?: number;
+}
+
+/** The first piece of a plan fills a window of batches, so copying starts as early as it can. */
+const FIRST_PIECE_BATCHES = 4;
+/**
+ * Later pieces are larger (fewer commits and signals; 50 for a million files) and short enough
+ * (seconds each) that copying never waits long for the next.
+ */
+const PIECE_BATCHES = 20;
 
 export interface BatchLimits {
   maxFiles: number;
@@ -426,122 +446,200 @@ export class RunListing {
   }
 
   /**
-   * Decides what the run takes, in one transaction: new versions enter the catalogue (files
-   * still inside the quiet period wait), new, changed and earlier failed or held versions are
-   * numbered into batches capped by count and bytes. Undefined when the run is past discovery.
+   * Decides what the run takes and numbers it into batches capped by count and bytes, in path
+   * order: new versions enter the catalogue (files still inside the quiet period wait); new,
+   * changed and earlier failed or held versions are taken. The plan is committed in pieces, the
+   * first one small, and `onPlanned` hears of each: the run's copies can start while the rest is
+   * planned (a million new files take minutes to plan). Undefined when the run is past discovery.
    */
-  async plan(instrumentId: string, minAgeSeconds: number, limits: BatchLimits): Promise<RunPlan | undefined> {
-    const { runId, client } = this;
-    await client.query('BEGIN');
-    try {
-      // Two attempts of one discovery (the first one's heartbeat was lost) may both get here:
-      // the row lock orders them, and the later one plans nothing.
-      const { rows: run } = await client.query<{ phase: string }>(`SELECT phase FROM harvest_runs WHERE id = $1 FOR UPDATE`, [runId]);
-      if (run[0]?.phase !== 'discovering') {
-        await client.query('ROLLBACK');
-        return undefined;
-      }
-      // Earlier verified versions that a destination lacks (it was added later, or a copy to it
-      // failed) are looked for only when there can be any: the search joins the whole listing.
-      const { rows: gaps } = await client.query<{ possible: boolean }>(
-        `SELECT (EXISTS (SELECT 1 FROM instrument_destinations WHERE instrument_id = $1 AND backfilled_at IS NULL)
-                 AND EXISTS (SELECT 1 FROM file_versions WHERE instrument_id = $1 AND status = 'verified'))
-             OR EXISTS (SELECT 1 FROM instrument_destinations d
-                        JOIN file_deliveries f ON f.storage_location_id = d.storage_location_id AND f.status = 'failed'
-                        JOIN file_versions fv ON fv.id = f.file_version_id AND fv.instrument_id = d.instrument_id AND fv.status = 'verified'
-                        WHERE d.instrument_id = $1) AS possible`,
-        [instrumentId],
-      );
-      // One statement takes the run's files and numbers them into batches:
-      // - `unknown`: listed files the catalogue does not hold. One anti-join of the listing with
-      //   the catalogue, first: for an unchanged tree it is empty and nothing else has work to do.
-      // - `fresh`: new versions enter the catalogue. The previous version comes from a join,
-      //   grouped, not from a subquery per row: the grouping reads the catalogue before the first
-      //   row is inserted. A per-row subquery planned as a sequential scan (a small catalogue)
-      //   rescans the table this statement is growing: quadratic, 89 s for 100,000 new files.
-      // - `carried`: versions catalogued before that are still pending, failed or held. It reads
-      //   the statement's snapshot, which does not hold the rows `fresh` inserts, so the two never
-      //   overlap.
-      // - `backfill`: verified versions, still listed, that lack a verified copy at one of the
-      //   instrument's destinations; they keep their status and ARK, and get the missing copies.
-      // - batches are capped by count and bytes, in path order.
-      const { rows } = await client.query<Record<string, string>>(
-        `WITH unknown AS MATERIALIZED (
-           SELECT l.path, l.size, l.mtime FROM run_listing l
-           WHERE NOT EXISTS (SELECT 1 FROM file_versions fv
-                             WHERE fv.instrument_id = $2 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime)
-         ),
-         fresh AS (
-           INSERT INTO file_versions (instrument_id, path, size, mtime, version, first_run_id)
-           SELECT $2, u.path, u.size, u.mtime, coalesce(max(v.version), 0) + 1, $1
-           FROM unknown u
-           LEFT JOIN file_versions v ON v.instrument_id = $2 AND v.path = u.path
-           WHERE u.mtime <= now() - make_interval(secs => $3)
-           GROUP BY u.path, u.size, u.mtime
-           ON CONFLICT DO NOTHING
-           RETURNING id, path, size
-         ),
-         carried AS (
-           SELECT fv.id, fv.path, fv.size
-           FROM run_listing l
-           JOIN file_versions fv
-             ON fv.instrument_id = $2 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime
-           WHERE fv.status IN ('pending', 'failed', 'held')
-         ),
-         backfill AS (
-           SELECT fv.id, fv.path, fv.size
-           FROM run_listing l
-           JOIN file_versions fv
-             ON fv.instrument_id = $2 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime
-           WHERE $6::boolean AND fv.status = 'verified'
-             AND EXISTS (SELECT 1 FROM instrument_destinations d
-                         WHERE d.instrument_id = $2
-                           AND NOT EXISTS (SELECT 1 FROM file_deliveries f
-                                           WHERE f.file_version_id = fv.id AND f.storage_location_id = d.storage_location_id
-                                             AND f.status = 'verified'))
-         ),
-         numbered AS (
-           SELECT id, size, dense_rank() OVER (ORDER BY floor((cum - size) / $4::numeric), floor((rn - 1) / $5::numeric)) - 1 AS batch_no
-           FROM (
-             SELECT id, size, row_number() OVER (ORDER BY path) AS rn, sum(size) OVER (ORDER BY path ROWS UNBOUNDED PRECEDING) AS cum
-             FROM (SELECT * FROM fresh UNION ALL SELECT * FROM carried UNION ALL SELECT * FROM backfill) taken
-           ) ordered
-         ),
-         items AS (
-           INSERT INTO harvest_items (run_id, file_version_id, batch_no) SELECT $1, id, batch_no FROM numbered
-         ),
-         batches AS (
-           INSERT INTO harvest_batches (run_id, batch_no, files, bytes)
-           SELECT $1, batch_no, count(*), sum(size) FROM numbered GROUP BY batch_no
-           RETURNING files, bytes
-         )
-         SELECT (SELECT count(*) FROM batches) AS batches,
-                (SELECT coalesce(sum(files), 0) FROM batches) AS files,
-                (SELECT coalesce(sum(bytes), 0) FROM batches) AS bytes,
-                (SELECT count(*) FROM unknown WHERE mtime > now() - make_interval(secs => $3)) AS deferred`,
-        [runId, instrumentId, minAgeSeconds, limits.maxBytes, limits.maxFiles, gaps[0].possible],
-      );
-      await client.query(`UPDATE instrument_destinations SET backfilled_at = now() WHERE instrument_id = $1 AND backfilled_at IS NULL`, [
+  async plan(instrumentId: string, minAgeSeconds: number, limits: BatchLimits, options: PlanOptions = {}): Promise<RunPlan | undefined> {
+    const todo = await this.inTransaction(() => this.gatherTodo(instrumentId, minAgeSeconds));
+    if (!todo) return undefined;
+    const firstPiece = options.firstPieceFiles ?? FIRST_PIECE_BATCHES * limits.maxFiles;
+    const piece = options.pieceFiles ?? PIECE_BATCHES * limits.maxFiles;
+    for (let done = 0; done < todo.files; ) {
+      options.signal?.throwIfAborted();
+      const upTo = done + (done === 0 ? firstPiece : piece);
+      const soFar = await this.inTransaction(() => this.planPiece(instrumentId, done, upTo, limits));
+      if (!soFar) return undefined;
+      done = upTo;
+      await options.onPlanned?.(soFar);
+    }
+    return this.inTransaction(async () => {
+      if (!(await this.stillDiscovering())) return undefined;
+      await this.client.query(`UPDATE instrument_destinations SET backfilled_at = now() WHERE instrument_id = $1 AND backfilled_at IS NULL`, [
         instrumentId,
       ]);
-      const plan: RunPlan = {
-        listedFiles: this.files,
-        listedBytes: this.bytes,
-        files: Number(rows[0].files),
-        bytes: Number(rows[0].bytes),
-        deferred: Number(rows[0].deferred),
-        batches: Number(rows[0].batches),
-      };
-      await client.query(
+      const planned = await this.plannedSoFar();
+      const plan: RunPlan = { listedFiles: this.files, listedBytes: this.bytes, ...planned, deferred: todo.deferred };
+      await this.client.query(
         `UPDATE harvest_runs SET phase = 'transferring', files_discovered = $2, bytes_discovered = $3, files_total = $4,
                 bytes_total = $5, files_deferred = $6, batches_total = $7, updated_at = now()
          WHERE id = $1`,
-        [runId, plan.listedFiles, plan.listedBytes, plan.files, plan.bytes, plan.deferred, plan.batches],
+        [this.runId, plan.listedFiles, plan.listedBytes, plan.files, plan.bytes, plan.deferred, plan.batches],
       );
-      await client.query('COMMIT');
       return plan;
+    });
+  }
+
+  /**
+   * Whether this run is still being discovered, with the run's planning lock held until the
+   * transaction ends. Two attempts of one discovery (the first one's heartbeat was lost) may both
+   * plan: the lock orders their pieces, and once one has finished the other plans nothing. An
+   * advisory lock, not the run's row: batches update that row while later pieces are planned.
+   */
+  private async stillDiscovering(): Promise<boolean> {
+    await this.client.query(`SELECT pg_advisory_xact_lock(hashtext('sheaf.plan'), hashtext($1))`, [this.runId]);
+    const { rows } = await this.client.query<{ phase: string }>(`SELECT phase FROM harvest_runs WHERE id = $1`, [this.runId]);
+    return rows[0]?.phase === 'discovering';
+  }
+
+  /**
+   * Everything the run may take, numbered in path order into the temporary table run_todo:
+   * - listed files the catalogue does not hold (no id yet). One anti-join of the listing with the
+   *   catalogue, first: for an unchanged tree it is empty and the rest has next to nothing to do.
+   * - versions catalogued before that are still listed and pending, failed or held.
+   * - verified versions, still listed, that lack a verified copy at one of the instrument's
+   *   destinations: they keep their status and ARK, and get the missing copies.
+   * Also counts the new files still inside the quiet period.
+   */
+  private async gatherTodo(instrumentId: string, minAgeSeconds: number): Promise<{ files: number; deferred: number } | undefined> {
+    const { client } = this;
+    if (!(await this.stillDiscovering())) return undefined;
+    // Earlier verified versions that a destination lacks (it was added later, or a copy to it
+    // failed) are looked for only when there can be any: the search joins the whole listing.
+    const { rows: gaps } = await client.query<{ possible: boolean }>(
+      `SELECT (EXISTS (SELECT 1 FROM instrument_destinations WHERE instrument_id = $1 AND backfilled_at IS NULL)
+               AND EXISTS (SELECT 1 FROM file_versions WHERE instrument_id = $1 AND status = 'verified'))
+           OR EXISTS (SELECT 1 FROM instrument_destinations d
+                      JOIN file_deliveries f ON f.storage_location_id = d.storage_location_id AND f.status = 'failed'
+                      JOIN file_versions fv ON fv.id = f.file_version_id AND fv.instrument_id = d.instrument_id AND fv.status = 'verified'
+                      WHERE d.instrument_id = $1) AS possible`,
+      [instrumentId],
+    );
+    await client.query(`DROP TABLE IF EXISTS pg_temp.run_todo`);
+    const made = await client.query(
+      `CREATE TEMP TABLE run_todo AS
+       WITH unknown AS MATERIALIZED (
+         SELECT l.path, l.size, l.mtime FROM run_listing l
+         WHERE l.mtime <= now() - make_interval(secs => $2)
+           AND NOT EXISTS (SELECT 1 FROM file_versions fv
+                           WHERE fv.instrument_id = $1 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime)
+       ),
+       carried AS (
+         SELECT fv.id, l.path, l.size, l.mtime
+         FROM run_listing l
+         JOIN file_versions fv ON fv.instrument_id = $1 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime
+         WHERE fv.status IN ('pending', 'failed', 'held')
+       ),
+       backfill AS (
+         SELECT fv.id, l.path, l.size, l.mtime
+         FROM run_listing l
+         JOIN file_versions fv ON fv.instrument_id = $1 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime
+         WHERE $3::boolean AND fv.status = 'verified'
+           AND EXISTS (SELECT 1 FROM instrument_destinations d
+                       WHERE d.instrument_id = $1
+                         AND NOT EXISTS (SELECT 1 FROM file_deliveries f
+                                         WHERE f.file_version_id = fv.id AND f.storage_location_id = d.storage_location_id
+                                           AND f.status = 'verified'))
+       )
+       SELECT row_number() OVER (ORDER BY path) AS rn, id, path, size, mtime
+       FROM (SELECT NULL::uuid AS id, path, size, mtime FROM unknown
+             UNION ALL SELECT * FROM carried
+             UNION ALL SELECT * FROM backfill) taken`,
+      [instrumentId, minAgeSeconds, gaps[0].possible],
+    );
+    const files = made.rowCount ?? 0;
+    if (files > 0) {
+      await client.query(`CREATE INDEX ON pg_temp.run_todo (rn)`);
+      // Temporary tables are never analysed by autovacuum; the pieces' joins need the row count.
+      await client.query(`ANALYZE pg_temp.run_todo`);
+    }
+    const { rows: young } = await client.query<{ deferred: string }>(
+      `SELECT count(*) AS deferred FROM run_listing l
+       WHERE l.mtime > now() - make_interval(secs => $2)
+         AND NOT EXISTS (SELECT 1 FROM file_versions fv
+                         WHERE fv.instrument_id = $1 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime)`,
+      [instrumentId, minAgeSeconds],
+    );
+    return { files, deferred: Number(young[0].deferred) };
+  }
+
+  /**
+   * Plans the todo entries numbered (from, upTo]: new versions enter the catalogue, and the
+   * piece's versions are numbered into batches after those planned before. A version this run
+   * has taken already (by an earlier attempt of this discovery) is not taken again. Returns the
+   * run's plan so far, also written to the run's totals.
+   */
+  private async planPiece(instrumentId: string, from: number, upTo: number, limits: BatchLimits): Promise<PlannedSoFar | undefined> {
+    const { client, runId } = this;
+    if (!(await this.stillDiscovering())) return undefined;
+    // The previous version comes from a join, grouped, not from a subquery per row: the grouping
+    // reads the catalogue before the first row is inserted. A per-row subquery planned as a
+    // sequential scan (a small catalogue) rescans the table this statement is growing: quadratic,
+    // 89 s for 100,000 new files.
+    await client.query(
+      `WITH piece AS (SELECT id, path, size, mtime FROM run_todo WHERE rn > $3 AND rn <= $4),
+       fresh AS (
+         INSERT INTO file_versions (instrument_id, path, size, mtime, version, first_run_id)
+         SELECT $2, p.path, p.size, p.mtime, coalesce(max(v.version), 0) + 1, $1
+         FROM piece p
+         LEFT JOIN file_versions v ON v.instrument_id = $2 AND v.path = p.path
+         WHERE p.id IS NULL
+         GROUP BY p.path, p.size, p.mtime
+         ON CONFLICT DO NOTHING
+         RETURNING id, path, size
+       ),
+       known AS (
+         SELECT p.id, p.path, p.size FROM piece p
+         WHERE p.id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM harvest_items hi WHERE hi.run_id = $1 AND hi.file_version_id = p.id)
+       ),
+       numbered AS (
+         SELECT id, size,
+                (SELECT coalesce(max(batch_no) + 1, 0) FROM harvest_batches WHERE run_id = $1)
+                  + dense_rank() OVER (ORDER BY floor((cum - size) / $5::numeric), floor((rn - 1) / $6::numeric)) - 1 AS batch_no
+         FROM (
+           SELECT id, size, row_number() OVER (ORDER BY path) AS rn, sum(size) OVER (ORDER BY path ROWS UNBOUNDED PRECEDING) AS cum
+           FROM (SELECT * FROM fresh UNION ALL SELECT * FROM known) taken
+         ) ordered
+       ),
+       items AS (
+         INSERT INTO harvest_items (run_id, file_version_id, batch_no) SELECT $1, id, batch_no FROM numbered
+       )
+       INSERT INTO harvest_batches (run_id, batch_no, files, bytes)
+       SELECT $1, batch_no, count(*), sum(size) FROM numbered GROUP BY batch_no`,
+      [runId, instrumentId, from, upTo, limits.maxBytes, limits.maxFiles],
+    );
+    const soFar = await this.plannedSoFar();
+    // Last, and briefly: every batch of the run updates this row when it finishes.
+    await client.query(`UPDATE harvest_runs SET files_total = $2, bytes_total = $3, batches_total = $4, updated_at = now() WHERE id = $1`, [
+      runId,
+      soFar.files,
+      soFar.bytes,
+      soFar.batches,
+    ]);
+    return soFar;
+  }
+
+  /** The run's batches planned so far (numbered 0 to batches - 1), whichever attempt planned them. */
+  private async plannedSoFar(): Promise<PlannedSoFar> {
+    const { rows } = await this.client.query<Record<string, string>>(
+      `SELECT count(*) AS batches, coalesce(sum(files), 0) AS files, coalesce(sum(bytes), 0) AS bytes FROM harvest_batches WHERE run_id = $1`,
+      [this.runId],
+    );
+    return { batches: Number(rows[0].batches), files: Number(rows[0].files), bytes: Number(rows[0].bytes) };
+  }
+
+  /** Runs `work` in one transaction on the listing's connection; undefined from it rolls back. */
+  private async inTransaction<T>(work: () => Promise<T | undefined>): Promise<T | undefined> {
+    await this.client.query('BEGIN');
+    try {
+      const result = await work();
+      await this.client.query(result === undefined ? 'ROLLBACK' : 'COMMIT');
+      return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await this.client.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
   }
@@ -549,7 +647,7 @@ export class RunListing {
   /** Drops the table and gives the connection back. */
   async close(): Promise<void> {
     try {
-      await this.client.query(`DROP TABLE IF EXISTS pg_temp.run_listing`);
+      await this.client.query(`DROP TABLE IF EXISTS pg_temp.run_listing, pg_temp.run_todo`);
     } finally {
       await this.release();
     }
