@@ -127,9 +127,10 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
     const window = Math.max(1, input.window ?? DEFAULT_WINDOW);
     const running = new Set<Promise<void>>();
     while (discovering || nextBatch < progress.batchesTotal || running.size > 0) {
-      // Not while discovering: the discovery activity belongs to this execution.
-      const draining = !discovering && workflowInfo().continueAsNewSuggested;
-      if (draining && running.size === 0) {
+      // Past the suggested history size no batch starts here: the next execution starts them,
+      // once the batches in flight and discovery (an activity of this execution) have finished.
+      const draining = workflowInfo().continueAsNewSuggested;
+      if (draining && !discovering && running.size === 0) {
         await continueAsNew<typeof harvest>({ ...input, resume: { nextBatch, batches: progress.batchesTotal, progress } });
       }
       while (!draining && running.size < window && nextBatch < progress.batchesTotal) {

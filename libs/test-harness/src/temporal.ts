@@ -11,15 +11,21 @@ export function temporalCliPath(): string {
 
 /**
  * A real Temporal dev server (the installed CLI, never a download) with Sheaf's search
- * attributes registered. One per spec file; call `teardown()` after.
+ * attributes registered, and any dynamic config values given (e.g. a small
+ * `limit.historyCount.suggestContinueAsNew`). One per spec file; call `teardown()` after.
  */
-export async function createTemporalTestEnv(): Promise<TestWorkflowEnvironment> {
+export async function createTemporalTestEnv(dynamicConfig: Record<string, number | string | boolean> = {}): Promise<TestWorkflowEnvironment> {
   // Workers log every state change at INFO; tests show warnings and errors only.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const searchAttributes = Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) =>
     defineSearchAttributeKey(name, type.toUpperCase() as SearchAttributeType),
   );
   return TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: temporalCliPath() }, searchAttributes, ip: '127.0.0.1' },
+    server: {
+      executable: { type: 'existing-path', path: temporalCliPath() },
+      searchAttributes,
+      ip: '127.0.0.1',
+      extraArgs: Object.entries(dynamicConfig).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
+    },
   });
 }

@@ -183,6 +183,8 @@ export interface Breakdown {
   /** The discover activity (listing into staging + planning SQL), s. */
   discover: number;
   batches: number;
+  /** Discovery start → first batch start, s: batches start once the plan's first piece is committed. */
+  discoverToFirstBatch: number;
   /** First batch start → last batch end, s. */
   batchWall: number;
   batchMean: number;
@@ -234,6 +236,7 @@ export async function breakdown(stack: BenchStack, harvest: TimedHarvest, histor
     startToBegin: begin ? (begin.closedMs - clientStartMs) / 1000 : NaN,
     discover: discover.length ? (discover.at(-1)!.closedMs - discover[0].startedMs) / 1000 : 0,
     batches: batches.length,
+    discoverToFirstBatch: batches.length && discover.length ? (firstBatch - discover[0].startedMs) / 1000 : NaN,
     batchWall,
     batchMean: mean(durations),
     batchMax: durations.length ? Math.max(...durations) : 0,

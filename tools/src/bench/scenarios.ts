@@ -85,8 +85,9 @@ function breakdownLines(b: Breakdown, total: number, window: number): string[] {
   const stage = c('sql.listing.stage');
   const plan = c('sql.listing.plan');
   const setup = c('sql.openListing').s + c('sql.listing.close').s;
+  const overlap = b.batches > 0 ? ` (committed in pieces: the first batch started ${seconds(b.discoverToFirstBatch)} after discovery did)` : '';
   lines.push(
-    `discover activity: ${seconds(b.discover)}${pct(b.discover)}: planning SQL ${seconds(plan.s)}, creating and dropping the staging table ${seconds(setup)}, ` +
+    `discover activity: ${seconds(b.discover)}${pct(b.discover)}: planning SQL ${seconds(plan.s)}${overlap}, creating and dropping the staging table ${seconds(setup)}, ` +
       `the rest (rclone lsjson, parsing, staging, loading the run) ${seconds(Math.max(0, b.discover - plan.s - setup))}; ` +
       `the staging COPYs took ${seconds(stage.s)} in ${count(stage.calls)} calls, each running while the listing goes on`,
   );
