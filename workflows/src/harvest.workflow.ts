@@ -81,7 +81,6 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
     // Discovery commits its plan in pieces and announces each one: batches start while the rest
     // is planned, and the discovery's result, the whole plan, ends the wait for more.
     let discovering = false;
-    let discovery: Promise<void> = Promise.resolve();
     let wake = () => {};
     setHandler(batchesPlannedSignal, (soFar: PlannedSoFar) => {
       if (!discovering || soFar.batches <= progress.batchesTotal) return;
@@ -104,14 +103,6 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
       }
       publish('discovering');
       discovering = true;
-      discovery = discover(input.runId).then((plan) => {
-        discovering = false;
-        progress.filesTotal = plan.files;
-        progress.bytesTotal = plan.bytes;
-        progress.filesDeferred = plan.deferred;
-        progress.batchesTotal = plan.batches;
-        publish('transferring');
-      });
     }
 
     const add = (r: BatchResult) => {
@@ -124,23 +115,58 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
       progress.batchesDone += 1;
       if (progress.batchesDone % SEARCH_ATTRIBUTE_EVERY === 0) publish();
     };
+    // The first failure of discovery or of a batch, kept here rather than left to a rejected
+    // promise: several activities can end in one activation, and a rejection that no race
+    // awaits any more would be lost.
+    let failure: { error: unknown } | undefined;
+    const fail = (error: unknown) => {
+      failure ??= { error };
+    };
     const window = Math.max(1, input.window ?? DEFAULT_WINDOW);
-    const running = new Set<Promise<void>>();
-    while (discovering || nextBatch < progress.batchesTotal || running.size > 0) {
-      // Past the suggested history size no batch starts here: the next execution starts them,
-      // once the batches in flight and discovery (an activity of this execution) have finished.
-      const draining = workflowInfo().continueAsNewSuggested;
-      if (draining && !discovering && running.size === 0) {
-        await continueAsNew<typeof harvest>({ ...input, resume: { nextBatch, batches: progress.batchesTotal, progress } });
+    // Discovery and batches run in a scope of their own: the first failure cancels the others,
+    // and the run ends only once all of them have stopped, so nothing is recorded after it.
+    await CancellationScope.cancellable(async () => {
+      const discovery: Promise<void> = discovering
+        ? discover(input.runId).then(
+            (plan) => {
+              discovering = false;
+              progress.filesTotal = plan.files;
+              progress.bytesTotal = plan.bytes;
+              progress.filesDeferred += plan.deferred;
+              progress.batchesTotal = plan.batches;
+              publish('transferring');
+            },
+            (error: unknown) => {
+              discovering = false;
+              fail(error);
+            },
+          )
+        : Promise.resolve();
+      const running = new Set<Promise<void>>();
+      while (discovering || nextBatch < progress.batchesTotal || running.size > 0) {
+        if (failure) {
+          CancellationScope.current().cancel();
+          await Promise.all([...running, discovery]);
+          return;
+        }
+        // Past the suggested history size no batch starts here: the next execution starts them,
+        // once the batches in flight and discovery (an activity of this execution) have finished.
+        const draining = workflowInfo().continueAsNewSuggested;
+        if (draining && !discovering && running.size === 0) {
+          await continueAsNew<typeof harvest>({ ...input, resume: { nextBatch, batches: progress.batchesTotal, progress } });
+        }
+        while (!draining && running.size < window && nextBatch < progress.batchesTotal) {
+          const batchNo = nextBatch++;
+          const task: Promise<void> = processBatch(input.runId, batchNo)
+            .then(add, fail)
+            .finally(() => running.delete(task));
+          running.add(task);
+        }
+        const morePlanned = new Promise<void>((resolve) => (wake = resolve));
+        await Promise.race([...running, morePlanned, ...(discovering ? [discovery] : [])]);
       }
-      while (!draining && running.size < window && nextBatch < progress.batchesTotal) {
-        const batchNo = nextBatch++;
-        const task: Promise<void> = processBatch(input.runId, batchNo).then(add).finally(() => running.delete(task));
-        running.add(task);
-      }
-      const morePlanned = new Promise<void>((resolve) => (wake = resolve));
-      await Promise.race([...running, morePlanned, ...(discovering ? [discovery] : [])]);
-    }
+    });
+    if (failure) throw failure.error;
 
     const status = progress.filesFailed > 0 ? 'failed' : 'succeeded';
     await finishRun(input.runId, { status, error: status === 'failed' ? `${progress.filesFailed} file(s) failed verification or copy` : undefined });

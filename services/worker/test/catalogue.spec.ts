@@ -111,6 +111,65 @@ describe('harvest catalogue: staging a listing', () => {
     });
   });
 
+  it('keeps the listing\'s deferred count apart from what batches defer meanwhile, and never reopens a run closed while planning', async () => {
+    const catalogue = new HarvestCatalogue(db.dataSource);
+    const entry = (Path: string, ModTime = '2025-03-01T10:00:00Z') => ({ Path, Size: 1, ModTime, IsDir: false });
+    const limits = { maxFiles: 1, maxBytes: 1024 };
+    const newRun = async (name: string) => {
+      const instrument = await db.dataSource
+        .getRepository(InstrumentEntity)
+        .save({ name, sourceType: 'local', sourceConfig: { path: '/nowhere' }, minAgeSeconds: 3600 });
+      const run = await db.dataSource.getRepository(HarvestRunEntity).save({ instrumentId: instrument.id, trigger: 'api', status: 'running', phase: 'discovering' });
+      return { instrument, run };
+    };
+
+    // Two old files and one inside the quiet period; batch 0 finishes (its file changed under it,
+    // so deferred) while the second piece is still to be planned.
+    const { instrument, run } = await newRun('deferred-apart');
+    const listing = await catalogue.openListing(run.id);
+    try {
+      await listing.stage([entry('a'), entry('b'), entry('young', new Date().toISOString())]);
+      const plan = await listing.plan(instrument.id, 3600, limits, {
+        firstPieceFiles: 1,
+        pieceFiles: 1,
+        onPlanned: async (soFar) => {
+          if (soFar.batches !== 1) return;
+          await catalogue.startBatch(run.id, 0, 'worker-1');
+          await catalogue.finishBatch(run.id, 0);
+        },
+      });
+      expect(plan).toMatchObject({ files: 2, batches: 2, deferred: 1 });
+    } finally {
+      await listing.close();
+    }
+    expect(await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: run.id })).toMatchObject({ filesDeferred: '2', batchesDone: 1 });
+    // A retried discovery reports the listing's own count.
+    expect(await catalogue.existingPlan(run.id)).toMatchObject({ files: 2, batches: 2, deferred: 1 });
+
+    // Cancelled after the first piece: the run stays closed and gets no more batches.
+    const closed = await newRun('closed-while-planning');
+    const second = await catalogue.openListing(closed.run.id);
+    try {
+      await second.stage([entry('a'), entry('b'), entry('c')]);
+      const plan = await second.plan(closed.instrument.id, 3600, limits, {
+        firstPieceFiles: 1,
+        pieceFiles: 1,
+        onPlanned: async () => {
+          await closeRun(db.dataSource, closed.run.id, { status: 'cancelled', error: 'cancelled by an operator' });
+        },
+      });
+      expect(plan).toBeUndefined();
+    } finally {
+      await second.close();
+    }
+    expect(await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: closed.run.id })).toMatchObject({
+      status: 'cancelled',
+      phase: 'finished',
+      batchesTotal: 1,
+    });
+    expect(await db.dataSource.getRepository(HarvestBatchEntity).countBy({ runId: closed.run.id })).toBe(1);
+  });
+
   it('starts and closes a batch once: a retried batch adds nothing to the run a second time', async () => {
     const instrument = await db.dataSource
       .getRepository(InstrumentEntity)

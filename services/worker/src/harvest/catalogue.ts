@@ -123,7 +123,7 @@ export class HarvestCatalogue {
   /** The plan of a run whose discovery already committed (a retried activity), if any. */
   async existingPlan(runId: string): Promise<RunPlan | undefined> {
     const rows: Array<Record<string, string>> = await this.db.query(
-      `SELECT files_discovered, bytes_discovered, files_total, bytes_total, files_deferred, batches_total
+      `SELECT files_discovered, bytes_discovered, files_total, bytes_total, listing_deferred, batches_total
        FROM harvest_runs WHERE id = $1 AND phase IN ('transferring', 'finished')`,
       [runId],
     );
@@ -134,7 +134,7 @@ export class HarvestCatalogue {
       listedBytes: Number(r.bytes_discovered),
       files: Number(r.files_total),
       bytes: Number(r.bytes_total),
-      deferred: Number(r.files_deferred),
+      deferred: Number(r.listing_deferred),
       batches: Number(r.batches_total),
     };
   }
@@ -467,19 +467,34 @@ export class RunListing {
     }
     return this.inTransaction(async () => {
       if (!(await this.stillDiscovering())) return undefined;
-      await this.client.query(`UPDATE instrument_destinations SET backfilled_at = now() WHERE instrument_id = $1 AND backfilled_at IS NULL`, [
-        instrumentId,
-      ]);
+      // Only the destinations this plan searched: one added meanwhile is checked by the next run.
+      await this.client.query(
+        `UPDATE instrument_destinations SET backfilled_at = now() WHERE instrument_id = $1 AND storage_location_id = ANY($2::uuid[])`,
+        [instrumentId, todo.unchecked],
+      );
       const planned = await this.plannedSoFar();
       const plan: RunPlan = { listedFiles: this.files, listedBytes: this.bytes, ...planned, deferred: todo.deferred };
-      await this.client.query(
-        `UPDATE harvest_runs SET phase = 'transferring', files_discovered = $2, bytes_discovered = $3, files_total = $4,
-                bytes_total = $5, files_deferred = $6, batches_total = $7, updated_at = now()
-         WHERE id = $1`,
-        [this.runId, plan.listedFiles, plan.listedBytes, plan.files, plan.bytes, plan.deferred, plan.batches],
+      // Batches that finished meanwhile have added files that changed under them to files_deferred.
+      const updated = await this.updateRunWhileDiscovering(
+        `phase = 'transferring', files_discovered = $2, bytes_discovered = $3, files_total = $4, bytes_total = $5,
+         listing_deferred = $6, files_deferred = files_deferred + $6, batches_total = $7`,
+        [plan.listedFiles, plan.listedBytes, plan.files, plan.bytes, plan.deferred, plan.batches],
       );
-      return plan;
+      return updated ? plan : undefined;
     });
+  }
+
+  /**
+   * Updates the run only while it is discovering (its row lock is taken here, briefly, at the end
+   * of a transaction). False when the run was closed meanwhile (cancelled, or failed): the
+   * caller rolls back, so a closed run is never reopened or given more batches.
+   */
+  private async updateRunWhileDiscovering(assignments: string, values: unknown[]): Promise<boolean> {
+    const { rowCount } = await this.client.query(
+      `UPDATE harvest_runs SET ${assignments}, updated_at = now() WHERE id = $1 AND phase = 'discovering'`,
+      [this.runId, ...values],
+    );
+    return rowCount === 1;
   }
 
   /**
@@ -503,19 +518,22 @@ export class RunListing {
    *   destinations: they keep their status and ARK, and get the missing copies.
    * Also counts the new files still inside the quiet period.
    */
-  private async gatherTodo(instrumentId: string, minAgeSeconds: number): Promise<{ files: number; deferred: number } | undefined> {
+  private async gatherTodo(instrumentId: string, minAgeSeconds: number): Promise<{ files: number; deferred: number; unchecked: string[] } | undefined> {
     const { client } = this;
     if (!(await this.stillDiscovering())) return undefined;
+    const { rows: unchecked } = await client.query<{ id: string }>(
+      `SELECT storage_location_id AS id FROM instrument_destinations WHERE instrument_id = $1 AND backfilled_at IS NULL`,
+      [instrumentId],
+    );
     // Earlier verified versions that a destination lacks (it was added later, or a copy to it
     // failed) are looked for only when there can be any: the search joins the whole listing.
     const { rows: gaps } = await client.query<{ possible: boolean }>(
-      `SELECT (EXISTS (SELECT 1 FROM instrument_destinations WHERE instrument_id = $1 AND backfilled_at IS NULL)
-               AND EXISTS (SELECT 1 FROM file_versions WHERE instrument_id = $1 AND status = 'verified'))
+      `SELECT ($2::boolean AND EXISTS (SELECT 1 FROM file_versions WHERE instrument_id = $1 AND status = 'verified'))
            OR EXISTS (SELECT 1 FROM instrument_destinations d
                       JOIN file_deliveries f ON f.storage_location_id = d.storage_location_id AND f.status = 'failed'
                       JOIN file_versions fv ON fv.id = f.file_version_id AND fv.instrument_id = d.instrument_id AND fv.status = 'verified'
                       WHERE d.instrument_id = $1) AS possible`,
-      [instrumentId],
+      [instrumentId, unchecked.length > 0],
     );
     await client.query(`DROP TABLE IF EXISTS pg_temp.run_todo`);
     const made = await client.query(
@@ -562,7 +580,7 @@ export class RunListing {
                          WHERE fv.instrument_id = $1 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime)`,
       [instrumentId, minAgeSeconds],
     );
-    return { files, deferred: Number(young[0].deferred) };
+    return { files, deferred: Number(young[0].deferred), unchecked: unchecked.map((d) => d.id) };
   }
 
   /**
@@ -612,14 +630,9 @@ export class RunListing {
       [runId, instrumentId, from, upTo, limits.maxBytes, limits.maxFiles],
     );
     const soFar = await this.plannedSoFar();
-    // Last, and briefly: every batch of the run updates this row when it finishes.
-    await client.query(`UPDATE harvest_runs SET files_total = $2, bytes_total = $3, batches_total = $4, updated_at = now() WHERE id = $1`, [
-      runId,
-      soFar.files,
-      soFar.bytes,
-      soFar.batches,
-    ]);
-    return soFar;
+    // Last, so briefly locked: every batch of the run updates this row when it finishes.
+    const updated = await this.updateRunWhileDiscovering(`files_total = $2, bytes_total = $3, batches_total = $4`, [soFar.files, soFar.bytes, soFar.batches]);
+    return updated ? soFar : undefined;
   }
 
   /** The run's batches planned so far (numbered 0 to batches - 1), whichever attempt planned them. */
