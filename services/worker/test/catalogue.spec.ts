@@ -170,6 +170,28 @@ describe('harvest catalogue: staging a listing', () => {
     expect(await db.dataSource.getRepository(HarvestBatchEntity).countBy({ runId: closed.run.id })).toBe(1);
   });
 
+  it('takes a file once when the listing names it twice, new or left pending by an earlier run', async () => {
+    const instrument = await db.dataSource
+      .getRepository(InstrumentEntity)
+      .save({ name: 'listed-twice', sourceType: 'local', sourceConfig: { path: '/nowhere' }, minAgeSeconds: 0 });
+    const catalogue = new HarvestCatalogue(db.dataSource);
+    const entry = (Path: string) => ({ Path, Size: 1, ModTime: '2025-03-01T10:00:00Z', IsDir: false });
+    // Some remotes list one file twice (Google Drive, for one).
+    const twice = [entry('a'), entry('a'), entry('b')];
+    for (const expected of [2, 2]) {
+      // The first run catalogues both versions and stops before copying; the next carries them.
+      const run = await db.dataSource.getRepository(HarvestRunEntity).save({ instrumentId: instrument.id, trigger: 'api', status: 'running', phase: 'discovering' });
+      const listing = await catalogue.openListing(run.id);
+      try {
+        await listing.stage(twice);
+        expect(await listing.plan(instrument.id, 0, { maxFiles: 10, maxBytes: 1024 })).toMatchObject({ files: expected, batches: 1 });
+      } finally {
+        await listing.close();
+      }
+      await closeRun(db.dataSource, run.id, { status: 'cancelled', error: null });
+    }
+  });
+
   it('starts and closes a batch once: a retried batch adds nothing to the run a second time', async () => {
     const instrument = await db.dataSource
       .getRepository(InstrumentEntity)

@@ -516,6 +516,7 @@ export class RunListing {
    * - versions catalogued before that are still listed and pending, failed or held.
    * - verified versions, still listed, that lack a verified copy at one of the instrument's
    *   destinations: they keep their status and ARK, and get the missing copies.
+   * A listing that names a file twice (some remotes do) takes it once.
    * Also counts the new files still inside the quiet period.
    */
   private async gatherTodo(instrumentId: string, minAgeSeconds: number): Promise<{ files: number; deferred: number; unchecked: string[] } | undefined> {
@@ -545,13 +546,13 @@ export class RunListing {
                            WHERE fv.instrument_id = $1 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime)
        ),
        carried AS (
-         SELECT fv.id, l.path, l.size, l.mtime
+         SELECT DISTINCT fv.id, l.path, l.size, l.mtime
          FROM run_listing l
          JOIN file_versions fv ON fv.instrument_id = $1 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime
          WHERE fv.status IN ('pending', 'failed', 'held')
        ),
        backfill AS (
-         SELECT fv.id, l.path, l.size, l.mtime
+         SELECT DISTINCT fv.id, l.path, l.size, l.mtime
          FROM run_listing l
          JOIN file_versions fv ON fv.instrument_id = $1 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime
          WHERE $3::boolean AND fv.status = 'verified'
