@@ -247,6 +247,22 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect((await versionsOf(instrument.id)).map((v) => v.path).sort()).toEqual(['bell␇.dat', 'looks like a tab ‛␉.txt', 'plain.txt', 'tab␉here.txt']);
   });
 
+  it('fails a file whose name is not valid UTF-8 with a reason that says so, and harvests the others', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'good.txt': 'good' });
+    // A name holding the byte 0xff, which no UTF-8 text can: rclone lists it with U+FFFD.
+    const badName = Buffer.concat([Buffer.from(`${sourceDir}/bad`), Buffer.from([0xff]), Buffer.from('name.txt')]);
+    await writeFile(badName, 'bad');
+    await utimes(badName, OLD, OLD);
+
+    const { outcome } = await runHarvest(instrument.id);
+
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesDone: 1, filesFailed: 1 }) });
+    expect([...(await landed()).keys()]).toEqual(['good.txt']);
+    const bad = (await versionsOf(instrument.id)).find((v) => v.path !== 'good.txt');
+    expect(bad).toMatchObject({ path: 'bad\uFFFDname.txt', status: 'failed', reason: expect.stringContaining('not valid UTF-8') });
+  });
+
   it('gives a destination added later the versions verified before it, keeping their ARKs, and retries a copy that failed', async () => {
     const { instrument, sourceDir } = await instrumentWith();
     await writeTree(sourceDir, { 'a.txt': 'first', 'b.txt': 'second' });

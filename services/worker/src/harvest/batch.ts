@@ -75,6 +75,18 @@ async function existing(rclone: Rclone, location: Location, files: string[], sig
   return new Set((await rclone.stat(location.root, files, signal)).keys());
 }
 
+/**
+ * Why a listed source file could not be read. rclone lists a name that is not valid UTF-8 with
+ * U+FFFD in place of the bad bytes, a name no backend can open again: only renaming the file on
+ * the instrument lets it be harvested.
+ */
+function unreadableSource(path: string): string {
+  if (path.includes('\uFFFD')) {
+    return 'the source file could not be read: its name is probably not valid UTF-8 on the instrument (rclone lists the bad bytes as U+FFFD); rename it there';
+  }
+  return 'the source file could not be read';
+}
+
 function joinRoot(root: string, rel: string): string {
   if (!rel) return root;
   return root.endsWith('/') || root.endsWith(':') ? `${root}${rel}` : `${root}/${rel}`;
@@ -220,7 +232,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
         attempts.push({ bytes: p.file.size, durationMs, destinationSha256: d?.sha256 ?? null, status: matches(d) ? 'verified' : d ? 'mismatch' : 'failed', error: matches(d) ? null : error });
 
       if (!src) {
-        record(dst, p.durationMs, 'the source file could not be read');
+        record(dst, p.durationMs, unreadableSource(p.file.path));
       } else if (stale) {
         record(dst, p.durationMs, `the source bytes no longer match the verified version (SHA-256 ${p.file.sha256})`);
       } else if (p.preexisting) {
