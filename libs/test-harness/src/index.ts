@@ -3,6 +3,6 @@ export { createTestDatabase, type TestDatabase } from './database';
 export { createTemporalTestEnv, temporalCliPath } from './temporal';
 export { makeTempDir, type TempDir } from './temp';
 export { TEST_ADMIN_URL_VAR } from './env';
-export { freePort } from './ports';
+export { freePort } from '@sheaf/local-infra';
 export { startSambaShare, type SambaShare, type SambaShareOptions } from './samba';
 export { startS3Server, type S3Server, type S3ServerOptions } from './s3';

@@ -5,9 +5,8 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { spawnService, waitForPort, type Service } from '@sheaf/local-infra';
+import { freePort, spawnService, waitForPort, type Service } from '@sheaf/local-infra';
 import { requireTool } from '@sheaf/toolchain';
-import { freePort } from './ports';
 
 export interface S3ServerOptions {
   /** Served folder: each top-level folder is a bucket. */

@@ -4,10 +4,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { spawnService, waitForPort, type Service } from '@sheaf/local-infra';
+import { freePort, spawnService, waitForPort, type Service } from '@sheaf/local-infra';
 import { obscure } from '@sheaf/rclone';
 import { requireTool } from '@sheaf/toolchain';
-import { freePort } from './ports';
 import { makeTempDir } from './temp';
 
 export interface SambaShareOptions {

@@ -5,7 +5,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { hashPassword } from '@sheaf/crypto';
-import { spawnService, waitForPort } from '@sheaf/local-infra';
+import { freePort, spawnService, waitForPort } from '@sheaf/local-infra';
 import { REPO_ROOT } from '../repo-root';
 import { writeLargeFiles, writeTree, type Generated } from './generate';
 import {
@@ -22,7 +22,7 @@ import {
   type TimedHarvest,
 } from './measure';
 import { count, mib, seconds, type Check, type ScenarioKey, type ScenarioReport } from './report';
-import { cpuDiff, cpuSnapshot, freePort, startWorker, type BenchStack, type BenchWorker, type CpuSnapshot, type MemoryReport } from './stack';
+import { cpuDiff, cpuSnapshot, startWorker, type BenchStack, type BenchWorker, type CpuSnapshot, type MemoryReport } from './stack';
 import type { ProfileTotals } from './worker-profile';
 
 export interface BenchContext {
