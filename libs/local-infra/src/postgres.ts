@@ -15,6 +15,8 @@ export interface EmbeddedPostgresOptions {
   /** Database created on first start (besides `postgres`). */
   database: string;
   log: (line: string) => void;
+  /** More server settings (`name=value`), passed as `-c` options. */
+  settings?: readonly string[];
 }
 
 export interface EmbeddedPostgres {
@@ -173,6 +175,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       'max_connections=200',
       // Development and test clusters: durability across power loss is not worth the fsyncs.
       ...(options.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off']),
+      ...(options.settings ?? []).flatMap((setting) => ['-c', setting]),
     ],
     env: { PATH: process.env.PATH, LC_MESSAGES: 'C' },
     uid: user?.uid,

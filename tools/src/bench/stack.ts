@@ -5,14 +5,13 @@
 import { Client, Connection } from '@temporalio/client';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { loadServerConfig } from '@sheaf/config';
 import { createDataSource, migrate } from '@sheaf/db';
-import { spawnService, startEmbeddedPostgres, startTemporalDevServer, type Service } from '@sheaf/local-infra';
+import { freePort, spawnService, startEmbeddedPostgres, startTemporalDevServer, type Service } from '@sheaf/local-infra';
 import { requireTool } from '@sheaf/toolchain';
 import { REPO_ROOT } from '../repo-root';
 import type { ProfileTotals } from './worker-profile';
@@ -46,16 +45,21 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
+/**
+ * With BENCH_PG_STATEMENTS=FILE, PostgreSQL loads pg_stat_statements and the statements that
+ * took the most time over the whole benchmark run are written to FILE when it stops: where the
+ * catalogue's share of a harvest goes, statement by statement.
+ */
+const STATEMENTS_FILE = process.env.BENCH_PG_STATEMENTS;
+
+async function writeStatements(dataSource: DataSource, file: string): Promise<void> {
+  const rows: Array<{ ms: string; calls: string; rows: string; per_call: string; query: string }> = await dataSource.query(
+    `SELECT round(total_exec_time::numeric, 1) AS ms, calls, rows, round((total_exec_time / calls)::numeric, 3) AS per_call,
+            regexp_replace(query, '\\s+', ' ', 'g') AS query
+       FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 40`,
+  );
+  const lines = rows.map((r) => `${r.ms} ms\t${r.calls} calls\t${r.rows} rows\t${r.per_call} ms/call\t${r.query.slice(0, 400)}`);
+  await writeFile(file, lines.join('\n') + '\n');
 }
 
 export async function startStack(log: (line: string) => void, keep: boolean): Promise<BenchStack> {
@@ -81,6 +85,7 @@ export async function startStack(log: (line: string) => void, keep: boolean): Pr
       port: await freePort(),
       persistent: true,
       database: 'sheaf',
+      settings: STATEMENTS_FILE ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : [],
       log: (line) => {
         if (/ERROR|FATAL|PANIC/.test(line)) log(line);
       },
@@ -90,6 +95,10 @@ export async function startStack(log: (line: string) => void, keep: boolean): Pr
     await dataSource.initialize();
     stops.push(() => dataSource.destroy());
     await migrate(dataSource);
+    if (STATEMENTS_FILE) {
+      await dataSource.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      stops.push(() => writeStatements(dataSource, STATEMENTS_FILE));
+    }
 
     const server = await startTemporalDevServer({
       binary: temporalBin,
