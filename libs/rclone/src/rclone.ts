@@ -258,6 +258,14 @@ export class Rclone {
     await done;
   }
 
+  /** Deletes the named files (relative to `root`) in one process; names that are not there are ignored. */
+  async deleteFiles(root: string, files: readonly string[], signal?: AbortSignal): Promise<void> {
+    if (!files.length) return;
+    const { child, done } = this.start(['delete', '--files-from-raw', '-', root], { signal, input: files.join('\n') + '\n' });
+    child.stdout?.resume();
+    await done;
+  }
+
   /**
    * SHA-256 of the named files (relative to `root`), read in full (`--download`): backends such
    * as SMB have no stored hashes. Files that cannot be read are absent from the result.

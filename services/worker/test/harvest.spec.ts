@@ -89,7 +89,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
   }
 
   /** A worker on its own task queue, with the test's database and real rclone. */
-  async function startWorker(options: { batchFiles?: number; transfers?: number; mint?: () => string } = {}) {
+  async function startWorker(options: { batchFiles?: number; transfers?: number; mint?: () => string; rcloneBinary?: string } = {}) {
     const taskQueue = `test-${randomUUID()}`;
     const worker = await createHarvestWorker({
       connection: env.nativeConnection,
@@ -98,7 +98,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
       workflowBundle: bundle,
       activities: {
         dataSource: db.dataSource,
-        rcloneBinary: requireTool('rclone', process.env),
+        rcloneBinary: options.rcloneBinary ?? requireTool('rclone', process.env),
         ark: { mint: options.mint ?? (() => mintArk({ naan: '99999', shoulder: 'fk4' })) },
         batch: { maxFiles: options.batchFiles ?? 1000, maxBytes: 1024 ** 3 },
         transfers: options.transfers ?? 4,
@@ -107,7 +107,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     return { worker, taskQueue };
   }
 
-  async function runHarvest(instrumentId: string, options: { batchFiles?: number; mint?: () => string } = {}) {
+  async function runHarvest(instrumentId: string, options: { batchFiles?: number; mint?: () => string; rcloneBinary?: string } = {}) {
     const { worker, taskQueue } = await startWorker(options);
     const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId, trigger: 'api' });
     const handle = env.client.workflow.getHandle(started.workflowId);
@@ -119,6 +119,22 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const run = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: started.runId });
     return { started, handle, outcome, progress, run };
   }
+
+  /**
+   * The real rclone behind a shell script that runs `script` (sh) around it: `$rclone "$@"` runs
+   * the real one. Lets a test change what real rclone read or wrote at an exact step.
+   */
+  async function wrappedRclone(script: string): Promise<string> {
+    const path = join(dir.path, `rclone-${randomUUID().slice(0, 8)}.sh`);
+    await writeFile(path, `#!/bin/sh\nrclone='${requireTool('rclone', process.env)}'\n${script}\n`, { mode: 0o755 });
+    return path;
+  }
+
+  /** Overwrites the first byte of `path` with X: same size, different SHA-256. */
+  const spoil = (path: string) => `printf X | /bin/dd of='${path}' bs=1 count=1 conv=notrunc 2>/dev/null`;
+
+  const transfersOf = (fileVersionId: string) =>
+    db.dataSource.getRepository(TransferEntity).find({ where: { fileVersionId }, order: { createdAt: 'ASC', attempt: 'ASC', id: 'ASC' } });
 
   const versionsOf = (instrumentId: string) =>
     db.dataSource.getRepository(FileVersionEntity).find({ where: { instrumentId }, order: { path: 'ASC', version: 'ASC' } });
@@ -301,6 +317,80 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const quiet = await runHarvest(instrument.id);
     expect(quiet.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 0 }) });
     expect(await db.dataSource.getRepository(ArkEntity).count({ where: before.map((v) => ({ fileVersionId: v.id })) })).toBe(2);
+  });
+
+  it('re-copies a copy whose SHA-256 differs from the source once, and verifies the second copy', async () => {
+    const { instrument, sourceDir, roots, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'data.bin': 'the instrument wrote this' });
+    // The batch's rclone copy writes a bad copy; the one re-copy (rclone copyto) is left alone.
+    const rclone = await wrappedRclone(`"$rclone" "$@"; rc=$?\n[ "$1" = copy ] && ${spoil(join(roots[0], instrument.name, 'data.bin'))}\nexit $rc`);
+
+    const { outcome } = await runHarvest(instrument.id, { rcloneBinary: rclone });
+
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1, filesFailed: 0 }) });
+    expect((await landed()).get('data.bin')?.toString()).toBe('the instrument wrote this');
+    const [version] = await versionsOf(instrument.id);
+    expect(version).toMatchObject({ status: 'verified', sha256: sha256(Buffer.from('the instrument wrote this')) });
+    expect((await transfersOf(version.id)).map((t) => [t.attempt, t.status, t.sourceSha256, t.destinationSha256])).toEqual([
+      [1, 'mismatch', version.sha256, sha256(Buffer.from('Xhe instrument wrote this'))],
+      [2, 'verified', version.sha256, version.sha256],
+    ]);
+    expect(await db.dataSource.getRepository(ArkEntity).countBy({ fileVersionId: version.id })).toBe(1);
+  });
+
+  it('fails a file whose re-copy differs too, with both hashes, removes the bad copy, and the next run delivers it', async () => {
+    const { instrument, sourceDir, roots, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'data.bin': 'the instrument wrote this' });
+    const rclone = await wrappedRclone(`"$rclone" "$@"; rc=$?\ncase "$1" in copy|copyto) ${spoil(join(roots[0], instrument.name, 'data.bin'))};; esac\nexit $rc`);
+
+    const first = await runHarvest(instrument.id, { rcloneBinary: rclone });
+
+    expect(first.outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesDone: 0, filesFailed: 1 }) });
+    const [version] = await versionsOf(instrument.id);
+    expect(version).toMatchObject({ status: 'failed', reason: 'SHA-256 of the copy differs from the source after a re-copy' });
+    const both = [sha256(Buffer.from('the instrument wrote this')), sha256(Buffer.from('Xhe instrument wrote this'))];
+    expect((await transfersOf(version.id)).map((t) => [t.attempt, t.status, t.sourceSha256, t.destinationSha256])).toEqual([
+      [1, 'mismatch', ...both],
+      [2, 'mismatch', ...both],
+    ]);
+    expect(await db.dataSource.getRepository(ArkEntity).countBy({ fileVersionId: version.id })).toBe(0);
+    // A copy of ours that failed verification does not stay: the next run would take it for someone else's file.
+    expect([...(await landed()).keys()]).toEqual([]);
+
+    const second = await runHarvest(instrument.id);
+    expect(second.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
+    expect((await landed()).get('data.bin')?.toString()).toBe('the instrument wrote this');
+    expect(await db.dataSource.getRepository(ArkEntity).countBy({ fileVersionId: version.id })).toBe(1);
+  });
+
+  it('defers a file that changes between the listing and the copy, removes its copy, and takes it as it is on the next run', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith({ minAgeSeconds: 0 });
+    await writeTree(sourceDir, { 'stable.txt': 'done', 'growing.log': 'line 1\n' });
+    // The instrument appends to the file just before rclone copies it.
+    const growing = join(sourceDir, 'growing.log');
+    const rclone = await wrappedRclone(`[ "$1" = copy ] && printf 'line 2\\n' >> '${growing}'\nexec "$rclone" "$@"`);
+
+    const first = await runHarvest(instrument.id, { rcloneBinary: rclone });
+
+    expect(first.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1, filesDeferred: 1, filesFailed: 0 }) });
+    const before = await versionsOf(instrument.id);
+    expect(before.map((v) => [v.path, v.status])).toEqual([
+      ['growing.log', 'pending'],
+      ['stable.txt', 'verified'],
+    ]);
+    expect(before[0].reason).toContain('changed while being harvested');
+    expect(await db.dataSource.getRepository(ArkEntity).countBy({ fileVersionId: before[0].id })).toBe(0);
+    expect([...(await landed()).keys()]).toEqual(['stable.txt']);
+
+    const second = await runHarvest(instrument.id);
+    expect(second.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
+    const after = await versionsOf(instrument.id);
+    expect(after.map((v) => [v.path, v.version, v.status])).toEqual([
+      ['growing.log', 1, 'pending'],
+      ['growing.log', 2, 'verified'],
+      ['stable.txt', 1, 'verified'],
+    ]);
+    expect((await landed()).get('growing.v2.log')?.toString()).toBe('line 1\nline 2\n');
   });
 
   it('defers a file still inside the quiet period, then takes it on a later run', async () => {

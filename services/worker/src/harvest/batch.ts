@@ -210,12 +210,28 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     if (moved) changed.add(p.file.id);
   }
   const outcomes: DeliveryOutcome[] = [];
+  // Copies this attempt made that end unverified: left at the destination, the next run would
+  // take one for "a different file already exists" and never replace it.
+  const unverifiedCopies = new Map<Destination, string[]>();
+  const discard = (p: Pending) => {
+    if (p.preexisting) return;
+    const paths = unverifiedCopies.get(p.destination);
+    if (paths) paths.push(p.destRel);
+    else unverifiedCopies.set(p.destination, [p.destRel]);
+  };
   const byDestination = new Map<Destination, Pending[]>();
+  const changedCopies = new Map<Destination, Pending[]>();
   for (const p of pending) {
-    if (changed.has(p.file.id)) continue;
-    const items = byDestination.get(p.destination);
+    const group = changed.has(p.file.id) ? changedCopies : byDestination;
+    const items = group.get(p.destination);
     if (items) items.push(p);
-    else byDestination.set(p.destination, [p]);
+    else group.set(p.destination, [p]);
+  }
+  for (const [destination, items] of changedCopies) {
+    const copied = await existing(rclone, destination, items.map((p) => p.destRel), job.signal).catch((err: unknown) => {
+      throw rcloneFailure(err);
+    });
+    for (const p of items) if (copied.has(p.destRel)) discard(p);
   }
   for (const [destination, items] of byDestination) {
     const copies = await digests(rclone, destination, items.map((p) => p.destRel), job.signal).catch((err: unknown) => {
@@ -255,6 +271,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
         }
       }
       const verified = matches(dst);
+      if (!verified && dst) discard(p);
       outcomes.push({
         fileVersionId: p.file.id,
         storageLocationId: destination.storageLocationId,
@@ -267,6 +284,13 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
       });
     }
   }
+  // Removed before the verdicts are recorded: a retry after a crash in between copies afresh.
+  for (const [destination, paths] of unverifiedCopies) {
+    await rclone.deleteFiles(destination.root, paths, job.signal).catch((err: unknown) => {
+      throw rcloneFailure(err);
+    });
+  }
+
   // 4. Deliveries, verified versions (with the pre-hooks' metadata) and their ARKs, in one transaction.
   const postHooks = job.hooks.some((hook) => hook.enabled && hook.phase === 'post');
   await catalogue.recordDeliveries(job.runId, outcomes, job.destinations.map((d) => d.storageLocationId), job.mintArk, {
