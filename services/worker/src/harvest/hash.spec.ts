@@ -29,6 +29,22 @@ describe('local file digests', () => {
     for (const [name, data] of Object.entries(contents)) expect(digests.get(name)).toMatchObject({ sha256: sha256(data), size: data.length });
   });
 
+  it('hashes many large files at once on its threads, and a cancelled hashing stops without spoiling the next', async () => {
+    const many = Array.from({ length: 6 }, (_, i) => `large-${i}.bin`);
+    const size = 16 * 1024 * 1024;
+    for (const [i, name] of many.entries()) await writeFile(join(root, name), Buffer.alloc(size, i));
+
+    const cancel = new AbortController();
+    const cancelled = digestLocalFiles(root, many, { signal: cancel.signal });
+    // Once the first files are on the threads (hashing 96 MiB takes far longer than a turn).
+    setImmediate(() => cancel.abort(new Error('cancelled by the test')));
+    await expect(cancelled).rejects.toThrow('cancelled by the test');
+
+    const digests = await digestLocalFiles(root, [...many, 'missing.raw']);
+    expect([...digests.keys()].sort()).toEqual(many);
+    for (const [i, name] of many.entries()) expect(digests.get(name)).toMatchObject({ sha256: sha256(Buffer.alloc(size, i)), size });
+  });
+
   it.each([true, false])('finds which files exist with blocking reads %s', async (blockingReads) => {
     expect(await existingLocalFiles(root, ['small.txt', 'missing.raw', 'large.bin'], undefined, blockingReads)).toEqual(new Set(['small.txt', 'large.bin']));
   });
