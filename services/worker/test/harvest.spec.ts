@@ -363,7 +363,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(await db.dataSource.getRepository(ArkEntity).countBy({ fileVersionId: version.id })).toBe(1);
   });
 
-  it('defers a file that changes between the listing and the copy, removes its copy, and takes it as it is on the next run', async () => {
+  it('defers a file that changes between the listing and the copy, removes its copy, and takes it as it is on the next run, superseding the first version', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith({ minAgeSeconds: 0 });
     await writeTree(sourceDir, { 'stable.txt': 'done', 'growing.log': 'line 1\n' });
     // The instrument appends to the file just before rclone copies it.
@@ -386,10 +386,12 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(second.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
     const after = await versionsOf(instrument.id);
     expect(after.map((v) => [v.path, v.version, v.status])).toEqual([
-      ['growing.log', 1, 'pending'],
+      ['growing.log', 1, 'skipped'],
       ['growing.log', 2, 'verified'],
       ['stable.txt', 1, 'verified'],
     ]);
+    // The first version no longer waits for a run that will never take it.
+    expect(after[0].reason).toContain('superseded');
     expect((await landed()).get('growing.v2.log')?.toString()).toBe('line 1\nline 2\n');
   });
 

@@ -609,6 +609,15 @@ export class RunListing {
          ON CONFLICT DO NOTHING
          RETURNING id, path, size
        ),
+       superseded AS (
+         -- An earlier version of the path still waiting (it changed while being harvested, or its
+         -- run ended before its batch) is never taken now: no listing names it any more.
+         UPDATE file_versions old
+         SET status = 'skipped', reason = 'superseded: the file changed before this version was harvested; a later version holds it',
+             updated_at = now()
+         FROM fresh f
+         WHERE old.instrument_id = $2 AND old.path = f.path AND old.status = 'pending'
+       ),
        known AS (
          SELECT p.id, p.path, p.size FROM piece p
          WHERE p.id IS NOT NULL
