@@ -607,7 +607,7 @@ export class RunListing {
          WHERE p.id IS NULL
          GROUP BY p.path, p.size, p.mtime
          ON CONFLICT DO NOTHING
-         RETURNING id, path, size
+         RETURNING id, path, size, version
        ),
        superseded AS (
          -- An earlier version of the path still waiting (it changed while being harvested, or its
@@ -616,7 +616,8 @@ export class RunListing {
          SET status = 'skipped', reason = 'superseded: the file changed before this version was harvested; a later version holds it',
              updated_at = now()
          FROM fresh f
-         WHERE old.instrument_id = $2 AND old.path = f.path AND old.status = 'pending'
+         -- Only paths with an earlier version: a first harvest's planning looks for none.
+         WHERE f.version > 1 AND old.instrument_id = $2 AND old.path = f.path AND old.status = 'pending'
        ),
        known AS (
          SELECT p.id, p.path, p.size FROM piece p
@@ -629,7 +630,7 @@ export class RunListing {
                   + dense_rank() OVER (ORDER BY floor((cum - size) / $5::numeric), floor((rn - 1) / $6::numeric)) - 1 AS batch_no
          FROM (
            SELECT id, size, row_number() OVER (ORDER BY path) AS rn, sum(size) OVER (ORDER BY path ROWS UNBOUNDED PRECEDING) AS cum
-           FROM (SELECT * FROM fresh UNION ALL SELECT * FROM known) taken
+           FROM (SELECT id, path, size FROM fresh UNION ALL SELECT * FROM known) taken
          ) ordered
        ),
        items AS (
