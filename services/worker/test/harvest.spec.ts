@@ -363,12 +363,16 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(await db.dataSource.getRepository(ArkEntity).countBy({ fileVersionId: version.id })).toBe(1);
   });
 
-  it('defers a file that changes between the listing and the copy, removes its copy, and takes it as it is on the next run, superseding the first version', async () => {
+  it.each([
+    // Seen when the batch hashes the source, which it does while copying.
+    ['right after the listing', (append: string) => `"$rclone" "$@"; rc=$?\n[ "$1" = lsjson ] && ${append}\nexit $rc`],
+    // After the batch hashed the source (a few files: well within the second), before rclone reads it.
+    ['while it is copied, after it was hashed', (append: string) => `[ "$1" = copy ] && sleep 1 && ${append}\nexec "$rclone" "$@"`],
+  ])('defers a file that changes %s, removes its copy, and takes it as it is on the next run, superseding the first version', async (_when, script) => {
     const { instrument, sourceDir, landed } = await instrumentWith({ minAgeSeconds: 0 });
     await writeTree(sourceDir, { 'stable.txt': 'done', 'growing.log': 'line 1\n' });
-    // The instrument appends to the file just before rclone copies it.
     const growing = join(sourceDir, 'growing.log');
-    const rclone = await wrappedRclone(`[ "$1" = copy ] && printf 'line 2\\n' >> '${growing}'\nexec "$rclone" "$@"`);
+    const rclone = await wrappedRclone(script(`printf 'line 2\\n' >> '${growing}'`));
 
     const first = await runHarvest(instrument.id, { rcloneBinary: rclone });
 

@@ -92,52 +92,21 @@ function joinRoot(root: string, rel: string): string {
   return root.endsWith('/') || root.endsWith(':') ? `${root}${rel}` : `${root}/${rel}`;
 }
 
+/** A version's copy at one destination, as the copy step left it. */
+interface Pending {
+  file: BatchFile;
+  destination: Destination;
+  destRel: string;
+  /** Already there before this attempt copied anything: never overwritten. */
+  preexisting: boolean;
+  durationMs: number;
+}
+
 /**
- * One batch: pre-hooks → one rclone copy per destination → SHA-256 of source and destination
- * bytes → ARK mint → post-hooks. Every step's result is in Postgres before the next, so a retry
- * resumes where the last attempt stopped.
+ * Copies each accepted version to every destination that lacks a verified copy of it, new
+ * paths only: one rclone copy per folder the destination path keeps, copyto for the others.
  */
-export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, job: BatchJob): Promise<void> {
-  const files = await catalogue.loadBatch(job.runId, job.batchNo);
-  const toHookFile = (f: BatchFile, destination = f.path): HookFile => ({
-    fileVersionId: f.id,
-    path: f.path,
-    size: f.size,
-    mtime: f.mtime.toISOString(),
-    destinationPath: destination,
-    metadata: f.metadata,
-    access: f.access,
-    sha256: f.sha256 ?? undefined,
-    ark: f.ark ?? undefined,
-  });
-  const hookContext = { instrument: job.instrument, runId: job.runId, signal: job.signal, webhookSecret: job.webhookSecret };
-
-  // 1. Pre-hooks, for versions not yet delivered everywhere: skip and hold are recorded at once.
-  // A version verified before lacks only copies for destinations added since; it keeps its
-  // verdict whatever happens to those copies.
-  const delivered = (f: BatchFile) => f.status === 'verified' && job.destinations.every((d) => f.verifiedAt.has(d.storageLocationId));
-  const open = files.filter((f) => f.status !== 'skipped' && !delivered(f));
-  const verifiedBefore = new Set(open.filter((f) => f.status === 'verified').map((f) => f.id));
-  job.heartbeat({ batchNo: job.batchNo, step: 'pre-hooks' });
-  const pre = await runHooks('pre', job.hooks, open.map((f) => toHookFile(f)), hookContext);
-  const setAside: Array<{ fileVersionId: string; status: 'skipped' | 'held'; reason: string }> = [];
-  for (const [id, decision] of pre.decisions) {
-    if (decision.action !== 'accept' && !verifiedBefore.has(id)) {
-      setAside.push({ fileVersionId: id, status: decision.action === 'skip' ? 'skipped' : 'held', reason: decision.reason });
-    }
-  }
-  await catalogue.setAside(setAside);
-  const routed = new Map(pre.files.map((h) => [h.fileVersionId, h.destinationPath]));
-  const accepted = open.filter((f) => (pre.decisions.get(f.id)?.action ?? 'accept') === 'accept');
-
-  // 2. Copy to every destination that lacks a verified copy, new files only.
-  interface Pending {
-    file: BatchFile;
-    destination: Destination;
-    destRel: string;
-    preexisting: boolean;
-    durationMs: number;
-  }
+async function copyToDestinations(rclone: Rclone, job: BatchJob, accepted: BatchFile[], routed: Map<string, string>): Promise<Pending[]> {
   const pending: Pending[] = [];
   for (const destination of job.destinations) {
     const wanted = accepted
@@ -193,13 +162,78 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
       pending.push({ ...w, destination, preexisting: already.has(w.destRel), durationMs: durations.get(w.destRel) ?? 0 });
     }
   }
+  return pending;
+}
 
-  // 3. Verify: the source bytes as they are now, against the catalogued version and each copy.
-  job.heartbeat({ batchNo: job.batchNo, step: 'verify' });
-  const sourceFiles = [...new Set(pending.map((p) => p.file.path))];
-  const source = await digests(rclone, job.source, sourceFiles, job.signal).catch((err: unknown) => {
-    throw rcloneFailure(err);
+/**
+ * One batch: pre-hooks → one rclone copy per destination → SHA-256 of source and destination
+ * bytes → ARK mint → post-hooks. Every step's result is in Postgres before the next, so a retry
+ * resumes where the last attempt stopped.
+ */
+export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, job: BatchJob): Promise<void> {
+  const files = await catalogue.loadBatch(job.runId, job.batchNo);
+  const toHookFile = (f: BatchFile, destination = f.path): HookFile => ({
+    fileVersionId: f.id,
+    path: f.path,
+    size: f.size,
+    mtime: f.mtime.toISOString(),
+    destinationPath: destination,
+    metadata: f.metadata,
+    access: f.access,
+    sha256: f.sha256 ?? undefined,
+    ark: f.ark ?? undefined,
   });
+  const hookContext = { instrument: job.instrument, runId: job.runId, signal: job.signal, webhookSecret: job.webhookSecret };
+  /** Whether the source file's bytes, size or mtime are no longer those hashed earlier. */
+  const sourceChangedSince = async (path: string, hashed: Digest) => {
+    const now = (await digests(rclone, job.source, [path], job.signal)).get(path);
+    return !now || now.sha256 !== hashed.sha256 || now.size !== hashed.size || now.mtimeMs !== hashed.mtimeMs;
+  };
+
+  // 1. Pre-hooks, for versions not yet delivered everywhere: skip and hold are recorded at once.
+  // A version verified before lacks only copies for destinations added since; it keeps its
+  // verdict whatever happens to those copies.
+  const delivered = (f: BatchFile) => f.status === 'verified' && job.destinations.every((d) => f.verifiedAt.has(d.storageLocationId));
+  const open = files.filter((f) => f.status !== 'skipped' && !delivered(f));
+  const verifiedBefore = new Set(open.filter((f) => f.status === 'verified').map((f) => f.id));
+  job.heartbeat({ batchNo: job.batchNo, step: 'pre-hooks' });
+  const pre = await runHooks('pre', job.hooks, open.map((f) => toHookFile(f)), hookContext);
+  const setAside: Array<{ fileVersionId: string; status: 'skipped' | 'held'; reason: string }> = [];
+  for (const [id, decision] of pre.decisions) {
+    if (decision.action !== 'accept' && !verifiedBefore.has(id)) {
+      setAside.push({ fileVersionId: id, status: decision.action === 'skip' ? 'skipped' : 'held', reason: decision.reason });
+    }
+  }
+  await catalogue.setAside(setAside);
+  const routed = new Map(pre.files.map((h) => [h.fileVersionId, h.destinationPath]));
+  const accepted = open.filter((f) => (pre.decisions.get(f.id)?.action ?? 'accept') === 'accept');
+
+  // 2. Copy to every destination that lacks a verified copy, new files only. The source is
+  // hashed meanwhile, not after: reading a large file (or a source on SMB) twice, one read after
+  // the other, made a batch take twice the copy. A source that changes after it was hashed
+  // shows as a mismatch, and a mismatch looks at the source again (step 3).
+  const sourceFiles = [...new Set(accepted.filter((f) => job.destinations.some((d) => !f.verifiedAt.has(d.storageLocationId))).map((f) => f.path))];
+  const hashing = new AbortController();
+  const stopHashing = () => hashing.abort(job.signal.reason);
+  job.signal.addEventListener('abort', stopHashing, { once: true });
+  const sourceDigests = digests(rclone, job.source, sourceFiles, hashing.signal);
+  // Observed now, so a failure while the copies run is not an unhandled rejection.
+  sourceDigests.catch(() => undefined);
+  let pending: Pending[];
+  let source: Map<string, Digest>;
+  try {
+    pending = await copyToDestinations(rclone, job, accepted, routed);
+    job.heartbeat({ batchNo: job.batchNo, step: 'verify' });
+    source = await sourceDigests.catch((err: unknown) => {
+      throw rcloneFailure(err);
+    });
+  } finally {
+    job.signal.removeEventListener('abort', stopHashing);
+    // After a failed copy the source's digests are not needed: stop reading.
+    hashing.abort();
+  }
+
+  // 3. Verify: the source bytes against the catalogued version and each copy.
   const changed = new Set<string>();
   for (const p of pending) {
     const s = source.get(p.file.path);
@@ -209,7 +243,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
         (s.mtimeMs !== undefined && Math.abs(s.mtimeMs - p.file.mtime.getTime()) > MTIME_TOLERANCE_MS));
     if (moved) changed.add(p.file.id);
   }
-  const outcomes: DeliveryOutcome[] = [];
+  const results: Array<{ p: Pending; outcome: DeliveryOutcome }> = [];
   // Copies this attempt made that end unverified: left at the destination, the next run would
   // take one for "a different file already exists" and never replace it.
   const unverifiedCopies = new Map<Destination, string[]>();
@@ -256,6 +290,12 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
         record(dst, 0, matches(dst) ? null : `a different file already exists at ${p.destRel}; it was left untouched`);
       } else {
         record(dst, p.durationMs, dst ? 'SHA-256 of the copy differs from the source' : 'the copy is missing at the destination');
+        if (dst && !matches(dst) && (await sourceChangedSince(p.file.path, src))) {
+          // Changed after it was hashed: this copy may hold either state. Taken by a later run.
+          changed.add(p.file.id);
+          discard(p);
+          continue;
+        }
         if (!matches(dst)) {
           // One re-copy of our own bad copy, then a second verdict.
           const started = Date.now();
@@ -272,7 +312,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
       }
       const verified = matches(dst);
       if (!verified && dst) discard(p);
-      outcomes.push({
+      const outcome: DeliveryOutcome = {
         fileVersionId: p.file.id,
         storageLocationId: destination.storageLocationId,
         destinationPath: p.destRel,
@@ -281,8 +321,15 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
         verified,
         attempts,
         error: verified ? null : (attempts.at(-1)?.error ?? 'not verified'),
-      });
+      };
+      results.push({ p, outcome });
     }
+  }
+  // A version found changed at a later destination records nothing: its copies made here go.
+  const outcomes: DeliveryOutcome[] = [];
+  for (const { p, outcome } of results) {
+    if (!changed.has(p.file.id)) outcomes.push(outcome);
+    else if (outcome.verified) discard(p);
   }
   // Removed before the verdicts are recorded: a retry after a crash in between copies afresh.
   for (const [destination, paths] of unverifiedCopies) {
