@@ -58,7 +58,7 @@ export function rcloneFailure(err: unknown): unknown {
 
 async function digests(rclone: Rclone, location: Location, files: string[], signal: AbortSignal): Promise<Map<string, Digest>> {
   if (!files.length) return new Map();
-  if (location.localRoot) return digestLocalFiles(location.localRoot, files, { concurrency: 4, signal, blockingReads: !location.networkMount });
+  if (location.localRoot) return digestLocalFiles(location.localRoot, files, { signal, blockingReads: !location.networkMount });
   const [hashes, stats] = await Promise.all([rclone.sha256(location.root, files, signal), rclone.stat(location.root, files, signal)]);
   const out = new Map<string, Digest>();
   for (const [path, sha256] of hashes) {
@@ -66,6 +66,12 @@ async function digests(rclone: Rclone, location: Location, files: string[], sign
     out.set(path, { sha256, size: s?.Size, mtimeMs: s ? Date.parse(s.ModTime) : undefined });
   }
   return out;
+}
+
+/** Whether a source file's bytes, size or mtime are no longer those hashed earlier (or it is gone). */
+async function changedSince(rclone: Rclone, source: Location, path: string, hashed: Digest, signal: AbortSignal): Promise<boolean> {
+  const now = (await digests(rclone, source, [path], signal)).get(path);
+  return !now || now.sha256 !== hashed.sha256 || now.size !== hashed.size || now.mtimeMs !== hashed.mtimeMs;
 }
 
 /** Which of the given destination paths exist already, before we copy anything. */
@@ -184,11 +190,6 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     ark: f.ark ?? undefined,
   });
   const hookContext = { instrument: job.instrument, runId: job.runId, signal: job.signal, webhookSecret: job.webhookSecret };
-  /** Whether the source file's bytes, size or mtime are no longer those hashed earlier. */
-  const sourceChangedSince = async (path: string, hashed: Digest) => {
-    const now = (await digests(rclone, job.source, [path], job.signal)).get(path);
-    return !now || now.sha256 !== hashed.sha256 || now.size !== hashed.size || now.mtimeMs !== hashed.mtimeMs;
-  };
 
   // 1. Pre-hooks, for versions not yet delivered everywhere: skip and hold are recorded at once.
   // A version verified before lacks only copies for destinations added since; it keeps its
@@ -213,10 +214,8 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   // the other, made a batch take twice the copy. A source that changes after it was hashed
   // shows as a mismatch, and a mismatch looks at the source again (step 3).
   const sourceFiles = [...new Set(accepted.filter((f) => job.destinations.some((d) => !f.verifiedAt.has(d.storageLocationId))).map((f) => f.path))];
-  const hashing = new AbortController();
-  const stopHashing = () => hashing.abort(job.signal.reason);
-  job.signal.addEventListener('abort', stopHashing, { once: true });
-  const sourceDigests = digests(rclone, job.source, sourceFiles, hashing.signal);
+  const copyingEnded = new AbortController();
+  const sourceDigests = digests(rclone, job.source, sourceFiles, AbortSignal.any([job.signal, copyingEnded.signal]));
   // Observed now, so a failure while the copies run is not an unhandled rejection.
   sourceDigests.catch(() => undefined);
   let pending: Pending[];
@@ -228,9 +227,8 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
       throw rcloneFailure(err);
     });
   } finally {
-    job.signal.removeEventListener('abort', stopHashing);
     // After a failed copy the source's digests are not needed: stop reading.
-    hashing.abort();
+    copyingEnded.abort();
   }
 
   // 3. Verify: the source bytes against the catalogued version and each copy.
@@ -254,18 +252,10 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     else unverifiedCopies.set(p.destination, [p.destRel]);
   };
   const byDestination = new Map<Destination, Pending[]>();
-  const changedCopies = new Map<Destination, Pending[]>();
   for (const p of pending) {
-    const group = changed.has(p.file.id) ? changedCopies : byDestination;
-    const items = group.get(p.destination);
+    const items = byDestination.get(p.destination);
     if (items) items.push(p);
-    else group.set(p.destination, [p]);
-  }
-  for (const [destination, items] of changedCopies) {
-    const copied = await existing(rclone, destination, items.map((p) => p.destRel), job.signal).catch((err: unknown) => {
-      throw rcloneFailure(err);
-    });
-    for (const p of items) if (copied.has(p.destRel)) discard(p);
+    else byDestination.set(p.destination, [p]);
   }
   for (const [destination, items] of byDestination) {
     const copies = await digests(rclone, destination, items.map((p) => p.destRel), job.signal).catch((err: unknown) => {
@@ -274,6 +264,11 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     for (const p of items) {
       const src = source.get(p.file.path);
       let dst = copies.get(p.destRel);
+      if (changed.has(p.file.id)) {
+        // Changed since the listing: whatever was copied goes, and a later run takes the file.
+        if (dst) discard(p);
+        continue;
+      }
       const attempts: DeliveryOutcome['attempts'] = [];
       // A version verified before must get the bytes it was verified with.
       const stale = !!src && verifiedBefore.has(p.file.id) && src.sha256 !== p.file.sha256;
@@ -290,7 +285,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
         record(dst, 0, matches(dst) ? null : `a different file already exists at ${p.destRel}; it was left untouched`);
       } else {
         record(dst, p.durationMs, dst ? 'SHA-256 of the copy differs from the source' : 'the copy is missing at the destination');
-        if (dst && !matches(dst) && (await sourceChangedSince(p.file.path, src))) {
+        if (dst && !matches(dst) && (await changedSince(rclone, job.source, p.file.path, src, job.signal))) {
           // Changed after it was hashed: this copy may hold either state. Taken by a later run.
           changed.add(p.file.id);
           discard(p);
@@ -325,7 +320,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
       results.push({ p, outcome });
     }
   }
-  // A version found changed at a later destination records nothing: its copies made here go.
+  // A version found changed at a later destination records nothing: its copies made before go.
   const outcomes: DeliveryOutcome[] = [];
   for (const { p, outcome } of results) {
     if (!changed.has(p.file.id)) outcomes.push(outcome);

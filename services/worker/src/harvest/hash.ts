@@ -21,6 +21,8 @@ const READ_SIZE = 1024 * 1024;
  * the event loop for about a millisecond.
  */
 const SYNC_MAX_SIZE = READ_SIZE;
+/** Files of a network mount read at once, asynchronously. */
+const NETWORK_READS = 4;
 /** Give heartbeats, cancellation and other activities a turn at least this often. */
 const YIELD_EVERY_MS = 20;
 
@@ -216,54 +218,40 @@ function digestSmallFileSync(path: string, buffer: Buffer): LocalDigest | undefi
 export async function digestLocalFiles(
   root: string,
   files: readonly string[],
-  options: { concurrency?: number; signal?: AbortSignal; blockingReads?: boolean } = {},
+  options: { signal?: AbortSignal; blockingReads?: boolean } = {},
 ): Promise<Map<string, LocalDigest>> {
   const out = new Map<string, LocalDigest>();
-  const blocking = options.blockingReads !== false;
-  const large: string[] = blocking ? [] : [...files];
-  // One read buffer, reused for every file: a fresh 1 MiB buffer per small file costs more in
-  // garbage collection than the hashing itself.
-  const buffer = Buffer.allocUnsafe(READ_SIZE);
-  if (blocking) {
-    await inTurns(files, options.signal, (file) => {
-      try {
-        const digest = digestSmallFileSync(onDisk(root, file), buffer);
-        if (digest) out.set(file, digest);
-        else large.push(file);
-      } catch {
-        // Unreadable or gone: the caller records it as missing.
+  // Unreadable or gone: left out, the caller records it as missing. Only a cancellation ends it all.
+  const missing = (err: unknown) => {
+    if (options.signal?.aborted) throw err;
+  };
+  if (options.blockingReads === false) {
+    let next = 0;
+    const lane = async () => {
+      const laneBuffer = Buffer.allocUnsafe(READ_SIZE);
+      while (next < files.length) {
+        const file = files[next++];
+        await digestLargeFile(onDisk(root, file), options.signal, laneBuffer).then((digest) => void out.set(file, digest), missing);
       }
-    });
-  }
-
-  if (blocking) {
-    await Promise.all(
-      large.map((file) =>
-        hashThreads.digest(onDisk(root, file), options.signal).then(
-          (digest) => void out.set(file, digest),
-          (err: unknown) => {
-            // Unreadable or gone: the caller records it as missing.
-            if (options.signal?.aborted) throw err;
-          },
-        ),
-      ),
-    );
+    };
+    await Promise.all(Array.from({ length: Math.min(NETWORK_READS, files.length) }, lane));
     return out;
   }
 
-  let next = 0;
-  const lane = async () => {
-    const laneBuffer = Buffer.allocUnsafe(READ_SIZE);
-    while (next < large.length) {
-      const file = large[next++];
-      try {
-        out.set(file, await digestLargeFile(onDisk(root, file), options.signal, laneBuffer));
-      } catch (err) {
-        if (options.signal?.aborted) throw err;
-      }
+  const large: string[] = [];
+  // One read buffer, reused for every file: a fresh 1 MiB buffer per small file costs more in
+  // garbage collection than the hashing itself.
+  const buffer = Buffer.allocUnsafe(READ_SIZE);
+  await inTurns(files, options.signal, (file) => {
+    try {
+      const digest = digestSmallFileSync(onDisk(root, file), buffer);
+      if (digest) out.set(file, digest);
+      else large.push(file);
+    } catch {
+      // Unreadable or gone: the caller records it as missing.
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, large.length) }, lane));
+  });
+  await Promise.all(large.map((file) => hashThreads.digest(onDisk(root, file), options.signal).then((digest) => void out.set(file, digest), missing)));
   return out;
 }
 
