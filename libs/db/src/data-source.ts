@@ -29,6 +29,7 @@ import { FileSort1732380000000 } from './migrations/1732380000000-file-sort';
 import { ListingPerConnection1732390000000 } from './migrations/1732390000000-listing-per-connection';
 import { DestinationBackfill1732400000000 } from './migrations/1732400000000-destination-backfill';
 import { ListingDeferred1732410000000 } from './migrations/1732410000000-listing-deferred';
+import { BatchPreexisting1732420000000 } from './migrations/1732420000000-batch-preexisting';
 
 export const ENTITIES = [
   UserEntity,
@@ -57,7 +58,7 @@ export const ENTITIES = [
 ];
 
 /** In order; a migration is never edited once it has landed. */
-export const MIGRATIONS = [InitialSchema1732350000000, Catalogue1732360000000, ControlPlane1732370000000, FileSort1732380000000, ListingPerConnection1732390000000, DestinationBackfill1732400000000, ListingDeferred1732410000000];
+export const MIGRATIONS = [InitialSchema1732350000000, Catalogue1732360000000, ControlPlane1732370000000, FileSort1732380000000, ListingPerConnection1732390000000, DestinationBackfill1732400000000, ListingDeferred1732410000000, BatchPreexisting1732420000000];
 
 export interface DataSourceOptions {
   url: string;

@@ -5,11 +5,12 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ArkEntity, FileVersionEntity, HarvestRunEntity, InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity } from '@sheaf/db';
+import { ArkEntity, FileVersionEntity, HarvestRunEntity, InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity, TransferEntity } from '@sheaf/db';
 import { startHarvest } from '@sheaf/harvests';
 import { spawnService, startTemporalDevServer, type Service, type TemporalDevServer } from '@sheaf/local-infra';
 import { createTestDatabase, freePort, makeTempDir, temporalCliPath, type TempDir, type TestDatabase } from '@sheaf/test-harness';
 import { isValidArk } from '@sheaf/ark';
+import { requireTool } from '@sheaf/toolchain';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const WORKER = join(ROOT, 'services/worker/dist/main.js');
@@ -69,7 +70,7 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
     await dir?.cleanup();
   });
 
-  function startWorker(taskQueue: string, name: string, lines: string[]): Service {
+  function startWorker(taskQueue: string, name: string, lines: string[], rcloneBinary?: string): Service {
     return spawnService({
       name,
       command: process.execPath,
@@ -84,11 +85,27 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
         LOG_LEVEL: 'warn',
         // rclone reads its flags from the environment too: slow copies leave time to kill mid-copy.
         RCLONE_BWLIMIT: '16M',
+        ...(rcloneBinary ? { SHEAF_RCLONE_BIN: rcloneBinary } : {}),
       },
       log: (line) => lines.push(line),
     });
   }
 
+  /**
+   * The real rclone behind a script that, once its first copy has ended, spoils every file that
+   * copy (or another one) completed at `landing` (same size, first byte changed) and kills its
+   * own process group: the worker and its rclone die after a copy, before it was verified.
+   */
+  async function spoilingRclone(landing: string, scratch: string): Promise<string> {
+    const path = join(scratch, 'rclone-spoil-and-kill.sh');
+    const once = join(scratch, 'spoiled');
+    const spoil = `for f in '${landing}'/run/*.raw; do printf X | /bin/dd of="$f" bs=1 count=1 conv=notrunc 2>/dev/null; done`;
+    const script = `"${requireTool('rclone', process.env)}" "$@"; rc=$?\nif [ "$1" = copy ] && mkdir '${once}' 2>/dev/null; then ${spoil}; kill -KILL 0; fi\nexit $rc`;
+    await writeFile(path, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+    return path;
+  }
+
+  /** When the test kills the worker; undefined: the worker's own rclone kills it (spoilingRclone). */
   const killPoints = {
     'in the middle of a copy': async ({ storage }: { storage: string; runId: string }) =>
       [...(await tree(storage)).keys()].some((p) => p.endsWith('.partial')),
@@ -96,6 +113,7 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
       const run = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: runId });
       return run.batchesDone >= 1 && run.batchesDone < run.batchesTotal;
     },
+    'after a copy that went bad, before it was verified': undefined,
   };
 
   it.each([
@@ -103,6 +121,9 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
     ['SIGKILL', 'between batches', 'started afterwards'],
     ['SIGKILL', 'in the middle of a copy', 'already running'],
     ['SIGTERM', 'in the middle of a copy', 'already running'],
+    // The retried batch finds bad copies of its own where nothing was before it: it re-copies
+    // them rather than failing them as someone else's files.
+    ['SIGKILL', 'after a copy that went bad, before it was verified', 'started afterwards'],
   ] as const)('%s %s; another worker %s finishes the run', async (signal, point, survivor) => {
     const due = killPoints[point];
     const name = `crash-${Date.now().toString(36)}`;
@@ -126,7 +147,8 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
 
     const taskQueue = `crash-${name}`;
     const lines: string[] = [];
-    const victim = startWorker(taskQueue, 'worker-1', lines);
+    const landing = join(storageRoot, name);
+    const victim = startWorker(taskQueue, 'worker-1', lines, due ? undefined : await spoilingRclone(landing, join(dir.path, name)));
     let other = survivor === 'already running' ? startWorker(taskQueue, 'worker-2', lines) : undefined;
     const run = await startHarvest({
       dataSource: db.dataSource,
@@ -136,14 +158,16 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
       trigger: 'api',
       tuning: { heartbeatTimeoutSeconds: 5, window: 2 },
     });
-    const landing = join(storageRoot, name);
     const deadline = Date.now() + 60_000;
-    while (!(await due({ storage: landing, runId: run.runId }))) {
-      if (Date.now() > deadline) throw new Error(`the kill point was never reached:\n${lines.join('\n')}`);
-      await sleep(50);
+    if (due) {
+      while (!(await due({ storage: landing, runId: run.runId }))) {
+        if (Date.now() > deadline) throw new Error(`the kill point was never reached:\n${lines.join('\n')}`);
+        await sleep(50);
+      }
+      process.kill(-victim.pid, signal);
     }
-    process.kill(-victim.pid, signal);
-    await victim.exited;
+    const killed = await Promise.race([victim.exited.then(() => true), sleep(Math.max(0, deadline - Date.now()), false, { ref: false })]);
+    if (!killed) throw new Error(`the worker was never killed:\n${lines.join('\n')}`);
     // rclone was in the worker's process group: nothing of the stopped worker is left writing
     // (after SIGTERM, rclone takes a moment to clean up and exit).
     for (let i = 0; i < 50 && groupMembers(victim.pid).length; i++) await sleep(100);
@@ -168,5 +192,10 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
     expect(arks).toHaveLength(FILES);
     expect(new Set(arks.map((a) => a.fileVersionId)).size).toBe(FILES);
     for (const a of arks) expect(isValidArk(a.ark)).toBe(true);
+    if (!due) {
+      // The copies spoiled before the kill were found bad by the retried batch, then re-copied.
+      const transfers = await db.dataSource.getRepository(TransferEntity).findBy(versions.map((v) => ({ fileVersionId: v.id })));
+      expect(transfers.filter((t) => t.status === 'mismatch').length).toBeGreaterThan(0);
+    }
   });
 });

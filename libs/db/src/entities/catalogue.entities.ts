@@ -165,6 +165,14 @@ export class HarvestBatchEntity {
 
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt!: Date | null;
+
+  /**
+   * Per storage location id, what the batch's first look there found before it copied: the
+   * SHA-256 of the destination paths it wanted, and those of them that held a file. On a retry
+   * with the same paths, a file at any other of them is a copy of its own.
+   */
+  @Column({ type: 'jsonb', nullable: true })
+  preexisting!: Record<string, { wanted: string; existing: string[] }> | null;
 }
 
 export const HOOK_PHASES = ['pre', 'post'] as const;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { HookConfigRow, HookFile } from '@sheaf/hooks';
 import { runHooks } from '@sheaf/hooks';
@@ -93,6 +94,13 @@ function unreadableSource(path: string): string {
   return 'the source file could not be read';
 }
 
+/** One digest of a list of paths, whatever their order. */
+function pathsDigest(paths: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const path of [...paths].sort()) hash.update(path).update('\0');
+  return hash.digest('hex');
+}
+
 function joinRoot(root: string, rel: string): string {
   if (!rel) return root;
   return root.endsWith('/') || root.endsWith(':') ? `${root}${rel}` : `${root}/${rel}`;
@@ -103,7 +111,7 @@ interface Pending {
   file: BatchFile;
   destination: Destination;
   destRel: string;
-  /** Already there before this attempt copied anything: never overwritten. */
+  /** There before the batch's first attempt copied anything: never overwritten or removed. */
   preexisting: boolean;
   durationMs: number;
 }
@@ -112,7 +120,13 @@ interface Pending {
  * Copies each accepted version to every destination that lacks a verified copy of it, new
  * paths only: one rclone copy per folder the destination path keeps, copyto for the others.
  */
-async function copyToDestinations(rclone: Rclone, job: BatchJob, accepted: BatchFile[], routed: Map<string, string>): Promise<Pending[]> {
+async function copyToDestinations(
+  catalogue: HarvestCatalogue,
+  rclone: Rclone,
+  job: BatchJob,
+  accepted: BatchFile[],
+  routed: Map<string, string>,
+): Promise<Pending[]> {
   const pending: Pending[] = [];
   for (const destination of job.destinations) {
     const wanted = accepted
@@ -121,6 +135,14 @@ async function copyToDestinations(rclone: Rclone, job: BatchJob, accepted: Batch
     const already = await existing(rclone, destination, wanted.map((w) => w.destRel), job.signal).catch((err: unknown) => {
       throw rcloneFailure(err);
     });
+    // Files there before the batch's first copy are never touched. On a retry (a killed worker),
+    // the others at its paths are its own earlier copies, verified like fresh ones: a bad or
+    // stale one is re-copied or removed instead of failing the file for good. When the batch
+    // now wants other paths than at first (hooks or the path template changed), every file
+    // found counts as there before.
+    const wantedDigest = pathsDigest(wanted.map((w) => w.destRel));
+    const firstLook = await catalogue.firstLook(job.runId, job.batchNo, destination.storageLocationId, { wanted: wantedDigest, existing: [...already] });
+    const foreign = firstLook.wanted === wantedDigest ? new Set(firstLook.existing) : already;
     const fresh = wanted.filter((w) => !already.has(w.destRel));
     const groups = new Map<string, typeof fresh>();
     const singles: typeof fresh = [];
@@ -165,7 +187,7 @@ async function copyToDestinations(rclone: Rclone, job: BatchJob, accepted: Batch
       durations.set(w.destRel, Date.now() - started);
     }
     for (const w of wanted) {
-      pending.push({ ...w, destination, preexisting: already.has(w.destRel), durationMs: durations.get(w.destRel) ?? 0 });
+      pending.push({ ...w, destination, preexisting: already.has(w.destRel) && foreign.has(w.destRel), durationMs: durations.get(w.destRel) ?? 0 });
     }
   }
   return pending;
@@ -221,7 +243,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   let pending: Pending[];
   let source: Map<string, Digest>;
   try {
-    pending = await copyToDestinations(rclone, job, accepted, routed);
+    pending = await copyToDestinations(catalogue, rclone, job, accepted, routed);
     job.heartbeat({ batchNo: job.batchNo, step: 'verify' });
     source = await sourceDigests.catch((err: unknown) => {
       throw rcloneFailure(err);

@@ -68,6 +68,12 @@ export interface BatchFile {
   verifiedAt: Set<string>;
 }
 
+/** The destination paths a batch was about to copy to (as a digest), and those of them that held a file. */
+export interface DestinationLook {
+  wanted: string;
+  existing: string[];
+}
+
 /** A verified or failed delivery of one file to one destination, with its attempts. */
 export interface DeliveryOutcome {
   fileVersionId: string;
@@ -162,6 +168,24 @@ export class HarvestCatalogue {
       [runId, batchNo, worker],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * What this batch found at a storage location before it first copied there: `firstLook` when
+   * this is its first look (recorded before anything is copied), what was recorded then on every
+   * later attempt.
+   */
+  async firstLook(runId: string, batchNo: number, storageLocationId: string, firstLook: DestinationLook): Promise<DestinationLook> {
+    const rows = await changedRows<{ look: DestinationLook }>(
+      this.db,
+      `UPDATE harvest_batches
+       SET preexisting = jsonb_set(coalesce(preexisting, '{}'), ARRAY[$3::text], coalesce(preexisting -> $3::text, $4::jsonb))
+       WHERE run_id = $1 AND batch_no = $2
+       RETURNING preexisting -> $3::text AS look`,
+      [runId, batchNo, storageLocationId, JSON.stringify(firstLook)],
+    );
+    if (!rows.length) throw new Error(`batch ${batchNo} of run ${runId} is not in the catalogue`);
+    return rows[0].look;
   }
 
   async loadBatch(runId: string, batchNo: number): Promise<BatchFile[]> {
