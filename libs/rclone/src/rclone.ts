@@ -100,6 +100,9 @@ function tail(lines: string[], line: string, keep = 20): void {
   if (lines.length > keep) lines.shift();
 }
 
+/** How long a cancelled rclone gets to tidy up and exit before it is killed. */
+const STOP_GRACE_MS = 5_000;
+
 export class Rclone {
   constructor(
     private readonly binary: string,
@@ -129,8 +132,10 @@ export class Rclone {
         onStderr?.(line);
       });
     }
-    // rclone is one process; cancelling kills it outright (a partial file keeps its .partial name).
-    const kill = () => child.kill('SIGKILL');
+    // Cancelling asks rclone to stop (SIGTERM): it removes the .partial files of the copies it
+    // was writing on its way out. SIGKILL follows when it has not exited in time (a hung mount);
+    // a killed rclone leaves its .partial files.
+    const kill = () => child.kill('SIGTERM', { forceKillAfterTimeout: STOP_GRACE_MS });
     signal?.addEventListener('abort', kill, { once: true });
     const done = child.then(
       () => signal?.removeEventListener('abort', kill),

@@ -27,5 +27,9 @@ export function createHarvestWorker(options: HarvestWorkerOptions): Promise<Work
     identity,
     // SIGTERM drains: running activities get this long to finish before they are cancelled.
     shutdownGraceTime: '30 seconds',
+    // A batch learns that its run was cancelled from the answer to a heartbeat. By default
+    // heartbeats go out at most every 60 s (0.8 × the 2-minute heartbeat timeout, capped at
+    // 60 s), so a cancelled copy ran on for up to a minute; rclone reports every 2 s.
+    maxHeartbeatThrottleInterval: '2 seconds',
   });
 }

@@ -490,13 +490,14 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(later).toMatchObject({ metadata: { project: 'p8', sample: 'S13', kind: 'scan' }, access: { projects: ['p8'] }, postHooksDone: true });
   });
 
-  it('cancels mid-copy leaving a consistent catalogue, and the next run finishes what it missed', async () => {
+  it('cancels mid-copy: the copies stop and leave nothing at the destination, the catalogue is consistent, and the next run finishes what it missed', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith();
     const files: Record<string, Buffer> = {};
     for (let i = 0; i < 6; i++) files[`big/${i}.raw`] = Buffer.alloc(6 * 1024 * 1024, i + 1);
     await writeTree(sourceDir, files);
-    // rclone takes its flags from the environment as well: slow copies leave time to cancel.
-    process.env.RCLONE_BWLIMIT = '8M';
+    // rclone takes its flags from the environment as well: at 1 MiB/s per rclone a batch's two
+    // files take 12 s, far longer than a cancel needs to reach it.
+    process.env.RCLONE_BWLIMIT = '1M';
     const { worker, taskQueue } = await startWorker({ batchFiles: 2, transfers: 2 });
     try {
       const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId: instrument.id, trigger: 'api' });
@@ -507,8 +508,10 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
         return handle.result().then(() => 'completed', (err: unknown) => (err as Error).constructor.name);
       });
       expect(outcome).toBe('WorkflowFailedError');
+      // The copies in flight were stopped, not left to finish, and rclone removed its .partial files.
+      expect([...(await landed()).keys()]).toEqual([]);
       const run = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: started.runId });
-      expect(run).toMatchObject({ status: 'cancelled', phase: 'finished' });
+      expect(run).toMatchObject({ status: 'cancelled', phase: 'finished', filesDone: '0' });
       expect(await db.dataSource.query(`SELECT 1 FROM instrument_leases WHERE instrument_id = $1`, [instrument.id])).toEqual([]);
       // Consistent: a version is verified exactly when it has its ARK and a verified delivery.
       const inconsistent = await db.dataSource.query(

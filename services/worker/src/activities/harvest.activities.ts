@@ -34,6 +34,25 @@ export interface HarvestActivityDeps {
 
 const HEARTBEAT_INTERVAL_MS = 10_000;
 
+/**
+ * The work of a long activity (discovery, a batch). When Temporal stops it (the run was
+ * cancelled, or an operator paused or reset the activity), whatever the work throws on its way
+ * out (rclone "cancelled", an aborted query) is reported as that stop: Temporal takes an
+ * activity as cancelled only when it ends with the SDK's CancelledFailure, and a cancelled run
+ * ended as "failed". Other stops (the worker shutting down, a heartbeat timeout) stay failures,
+ * which Temporal retries.
+ */
+async function stoppable<T>(work: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  try {
+    return await work();
+  } catch (err) {
+    const stop = ctx.cancellationDetails;
+    if (ctx.cancellationSignal.aborted && (stop?.cancelRequested || stop?.paused || stop?.reset)) throw ctx.cancellationSignal.reason;
+    throw err;
+  }
+}
+
 export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActivities {
   const db = deps.dataSource;
   const catalogue = new HarvestCatalogue(db);
@@ -124,6 +143,88 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     }
   }
 
+  /** Lists the source into staging and plans the run (see HarvestActivities.discover). */
+  async function discover(runId: string): Promise<DiscoverResult> {
+    const planned = await catalogue.existingPlan(runId);
+    if (planned) return planned;
+    const { instrument } = await loadRun(runId);
+    const { source } = await locations(instrument);
+    const ctx = Context.current();
+    const rclone = new Rclone(deps.rcloneBinary, source.remotes);
+    const listing = await catalogue.openListing(runId);
+    try {
+      // Each piece of the listing (up to ~9,000 entries) is written while the next is read: the
+      // listing never waits for the database except when the database is a whole piece behind.
+      let staging: Promise<void> = Promise.resolve();
+      try {
+        for await (const files of rclone.listFiles(source.root, ctx.cancellationSignal)) {
+          await staging;
+          staging = listing.stage(files);
+          // Observed now, so a failure is not an unhandled rejection; awaited before the next piece.
+          staging.catch(() => undefined);
+          ctx.heartbeat({ listed: listing.files });
+        }
+      } catch (err) {
+        await staging.catch(() => undefined);
+        throw rcloneFailure(err);
+      }
+      await staging;
+      const listed = listing.files;
+      ctx.heartbeat({ listed, step: 'planning' });
+      // Planning a million new files takes minutes of SQL (in pieces of seconds): keep heartbeating.
+      const timer = setInterval(() => ctx.heartbeat({ listed, step: 'planning' }), HEARTBEAT_INTERVAL_MS);
+      try {
+        const plan = await listing.plan(instrument.id, instrument.minAgeSeconds, deps.batch, {
+          onPlanned: (soFar) => announcePlanned(ctx, soFar),
+          signal: ctx.cancellationSignal,
+        });
+        if (plan) return plan;
+      } finally {
+        clearInterval(timer);
+      }
+      // Another attempt of this discovery planned the run first.
+      const other = await catalogue.existingPlan(runId);
+      if (!other) throw ApplicationFailure.nonRetryable(`harvest run ${runId} ended while it was being discovered`, FAILURE_TYPES.notFound);
+      return other;
+    } finally {
+      await listing.close();
+    }
+  }
+
+  /** One batch, unless another attempt has finished it already. */
+  async function runBatch(runId: string, batchNo: number): Promise<BatchResult> {
+    const ctx = Context.current();
+    if (await catalogue.startBatch(runId, batchNo, deps.identity)) {
+      const { instrument } = await loadRun(runId);
+      const { source, destinations } = await locations(instrument);
+      const { hooks, webhookSecret } = await hooksOf(instrument.id);
+      const rclone = new Rclone(deps.rcloneBinary, [...source.remotes, ...destinations.flatMap((d) => d.remotes)]);
+      let last: object = { batchNo };
+      const timer = setInterval(() => ctx.heartbeat(last), HEARTBEAT_INTERVAL_MS);
+      try {
+        await processBatch(catalogue, rclone, {
+          runId,
+          batchNo,
+          instrument: { id: instrument.id, name: instrument.name },
+          source,
+          destinations,
+          hooks,
+          webhookSecret,
+          transfers: deps.transfers,
+          mintArk: deps.ark.mint,
+          signal: ctx.cancellationSignal,
+          heartbeat: (details) => {
+            last = details;
+            ctx.heartbeat(details);
+          },
+        });
+      } finally {
+        clearInterval(timer);
+      }
+    }
+    return catalogue.finishBatch(runId, batchNo);
+  }
+
   return {
     async createScheduledRun(scheduled, workflowId, temporalRunId): Promise<string> {
       const instrument = await db.getRepository(InstrumentEntity).findOneBy({ id: scheduled.instrumentId });
@@ -158,85 +259,9 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       return { acquired: true, instrumentName: instrument.name };
     },
 
-    async discover(runId): Promise<DiscoverResult> {
-      const planned = await catalogue.existingPlan(runId);
-      if (planned) return planned;
-      const { instrument } = await loadRun(runId);
-      const { source } = await locations(instrument);
-      const ctx = Context.current();
-      const rclone = new Rclone(deps.rcloneBinary, source.remotes);
-      const listing = await catalogue.openListing(runId);
-      try {
-        // Each piece of the listing (up to ~9,000 entries) is written while the next is read: the
-        // listing never waits for the database except when the database is a whole piece behind.
-        let staging: Promise<void> = Promise.resolve();
-        try {
-          for await (const files of rclone.listFiles(source.root, ctx.cancellationSignal)) {
-            await staging;
-            staging = listing.stage(files);
-            // Observed now, so a failure is not an unhandled rejection; awaited before the next piece.
-            staging.catch(() => undefined);
-            ctx.heartbeat({ listed: listing.files });
-          }
-        } catch (err) {
-          await staging.catch(() => undefined);
-          throw rcloneFailure(err);
-        }
-        await staging;
-        const listed = listing.files;
-        ctx.heartbeat({ listed, step: 'planning' });
-        // Planning a million new files takes minutes of SQL (in pieces of seconds): keep heartbeating.
-        const timer = setInterval(() => ctx.heartbeat({ listed, step: 'planning' }), HEARTBEAT_INTERVAL_MS);
-        try {
-          const plan = await listing.plan(instrument.id, instrument.minAgeSeconds, deps.batch, {
-            onPlanned: (soFar) => announcePlanned(ctx, soFar),
-            signal: ctx.cancellationSignal,
-          });
-          if (plan) return plan;
-        } finally {
-          clearInterval(timer);
-        }
-        // Another attempt of this discovery planned the run first.
-        const other = await catalogue.existingPlan(runId);
-        if (!other) throw ApplicationFailure.nonRetryable(`harvest run ${runId} ended while it was being discovered`, FAILURE_TYPES.notFound);
-        return other;
-      } finally {
-        await listing.close();
-      }
-    },
+    discover: (runId) => stoppable(() => discover(runId)),
 
-    async processBatch(runId, batchNo): Promise<BatchResult> {
-      const ctx = Context.current();
-      if (await catalogue.startBatch(runId, batchNo, deps.identity)) {
-        const { instrument } = await loadRun(runId);
-        const { source, destinations } = await locations(instrument);
-        const { hooks, webhookSecret } = await hooksOf(instrument.id);
-        const rclone = new Rclone(deps.rcloneBinary, [...source.remotes, ...destinations.flatMap((d) => d.remotes)]);
-        let last: object = { batchNo };
-        const timer = setInterval(() => ctx.heartbeat(last), HEARTBEAT_INTERVAL_MS);
-        try {
-          await processBatch(catalogue, rclone, {
-            runId,
-            batchNo,
-            instrument: { id: instrument.id, name: instrument.name },
-            source,
-            destinations,
-            hooks,
-            webhookSecret,
-            transfers: deps.transfers,
-            mintArk: deps.ark.mint,
-            signal: ctx.cancellationSignal,
-            heartbeat: (details) => {
-              last = details;
-              ctx.heartbeat(details);
-            },
-          });
-        } finally {
-          clearInterval(timer);
-        }
-      }
-      return catalogue.finishBatch(runId, batchNo);
-    },
+    processBatch: (runId, batchNo) => stoppable(() => runBatch(runId, batchNo)),
 
     async finishRun(runId, outcome) {
       await closeRun(db, runId, { status: outcome.status, error: outcome.error ?? null });
