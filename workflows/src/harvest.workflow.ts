@@ -176,11 +176,17 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
     if (err instanceof ContinueAsNew) throw err;
     // Record the outcome even when the run itself was cancelled.
     await CancellationScope.nonCancellable(() =>
-      finishRun(input.runId, { status: isCancellation(err) ? 'cancelled' : 'failed', error: describeFailure(err) }),
+      finishRun(input.runId, isCancellation(err) ? { status: 'cancelled', error: CANCELLED } : { status: 'failed', error: describeFailure(err) }),
     );
     throw err;
   }
 }
+
+/**
+ * A cancelled run's reason, the same whether the cancel found a batch running (its cancellation
+ * carries no message) or between activities.
+ */
+const CANCELLED = 'Workflow cancelled';
 
 /** The activity's own message rather than Temporal's wrapper ("Activity task failed"). */
 function describeFailure(err: unknown): string {

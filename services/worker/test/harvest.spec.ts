@@ -511,7 +511,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
       // The copies in flight were stopped, not left to finish, and rclone removed its .partial files.
       expect([...(await landed()).keys()]).toEqual([]);
       const run = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: started.runId });
-      expect(run).toMatchObject({ status: 'cancelled', phase: 'finished', filesDone: '0' });
+      expect(run).toMatchObject({ status: 'cancelled', phase: 'finished', filesDone: '0', error: 'Workflow cancelled' });
       expect(await db.dataSource.query(`SELECT 1 FROM instrument_leases WHERE instrument_id = $1`, [instrument.id])).toEqual([]);
       // Consistent: a version is verified exactly when it has its ARK and a verified delivery.
       const inconsistent = await db.dataSource.query(
