@@ -73,7 +73,8 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
         </Alert>
       )}
       {run.error && (
-        <Alert severity="error" sx={{ mb: 3 }}>
+        // Only a failed run's reason is an error; a cancelled or skipped run's says why it stopped.
+        <Alert severity={run.status === 'failed' ? 'error' : 'info'} sx={{ mb: 3 }}>
           {run.error}
         </Alert>
       )}
