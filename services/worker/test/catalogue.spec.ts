@@ -1,4 +1,4 @@
-import { HarvestBatchEntity, HarvestRunEntity, InstrumentEntity } from '@sheaf/db';
+import { HarvestBatchEntity, HarvestRunEntity, HookEntity, InstrumentEntity } from '@sheaf/db';
 import { closeRun } from '@sheaf/harvests';
 import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
 import { HarvestCatalogue } from '../src/harvest/catalogue';
@@ -190,6 +190,46 @@ describe('harvest catalogue: staging a listing', () => {
       }
       await closeRun(db.dataSource, run.id, { status: 'cancelled', error: null });
     }
+  });
+
+  it('takes the verified versions whose post-hooks never ran, listed or not, only while the instrument has post-hooks', async () => {
+    const instrument = await db.dataSource
+      .getRepository(InstrumentEntity)
+      .save({ name: 'post-hooks-owed', sourceType: 'local', sourceConfig: { path: '/nowhere' }, minAgeSeconds: 0 });
+    const mtime = '2025-03-01T10:00:00Z';
+    // Verified by a run that ended before their post-hooks: 'owed' still listed, 'gone' not;
+    // 'done' went through them.
+    await db.dataSource.query(
+      `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, post_hooks_done, verified_at)
+       VALUES ($1, 'owed', 1, $2, 1, 'verified', false, now()), ($1, 'gone', 1, $2, 1, 'verified', false, now()),
+              ($1, 'done', 1, $2, 1, 'verified', true, now())`,
+      [instrument.id, mtime],
+    );
+    const catalogue = new HarvestCatalogue(db.dataSource);
+    const planned = async () => {
+      const run = await db.dataSource.getRepository(HarvestRunEntity).save({ instrumentId: instrument.id, trigger: 'api', status: 'running', phase: 'discovering' });
+      const listing = await catalogue.openListing(run.id);
+      try {
+        await listing.stage(['owed', 'done'].map((Path) => ({ Path, Size: 1, ModTime: mtime, IsDir: false })));
+        await listing.plan(instrument.id, 0, { maxFiles: 10, maxBytes: 1024 });
+      } finally {
+        await listing.close();
+      }
+      await closeRun(db.dataSource, run.id, { status: 'cancelled', error: null });
+      const taken: Array<{ path: string }> = await db.dataSource.query(
+        `SELECT fv.path FROM harvest_items hi JOIN file_versions fv ON fv.id = hi.file_version_id WHERE hi.run_id = $1 ORDER BY fv.path`,
+        [run.id],
+      );
+      return taken.map((t) => t.path);
+    };
+
+    expect(await planned()).toEqual([]);
+    const hook = await db.dataSource
+      .getRepository(HookEntity)
+      .save({ name: 'notify', phase: 'post', kind: 'metadata', config: { rules: [] }, instrumentId: instrument.id, enabled: true });
+    expect(await planned()).toEqual(['gone', 'owed']);
+    await db.dataSource.getRepository(HookEntity).update(hook.id, { enabled: false });
+    expect(await planned()).toEqual([]);
   });
 
   it('starts and closes a batch once: a retried batch adds nothing to the run a second time', async () => {

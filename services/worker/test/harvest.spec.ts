@@ -18,6 +18,7 @@ import {
   TransferEntity,
 } from '@sheaf/db';
 import { startHarvest } from '@sheaf/harvests';
+import { In } from 'typeorm';
 import { createTemporalTestEnv, createTestDatabase, makeTempDir, type TempDir, type TestDatabase } from '@sheaf/test-harness';
 import { requireTool } from '@sheaf/toolchain';
 import { harvest, progressQuery, searchAttributes } from '@sheaf/workflows';
@@ -532,6 +533,58 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect([...tree.keys()].sort()).toEqual(Object.keys(files).sort());
     for (const [path, content] of Object.entries(files)) expect(tree.get(path)?.equals(content)).toBe(true);
     expect((await versionsOf(instrument.id)).every((v) => v.status === 'verified')).toBe(true);
+  });
+
+  it('runs on the next run the post-hooks that a cancelled run had not run yet', async () => {
+    const { instrument, sourceDir } = await instrumentWith();
+    const files = { 'a.raw': 'first', 'b.raw': 'second' };
+    await writeTree(sourceDir, files);
+    const gate = join(dir.path, `${instrument.name}-gate`);
+    const started = join(dir.path, `${instrument.name}-started`);
+    const received = join(dir.path, `${instrument.name}-received`);
+    // Until the gate exists the hook hangs (the run is cancelled meanwhile); then it records the
+    // batch it was given and answers with nothing to change.
+    const script = `if [ ! -e '${gate}' ]; then touch '${started}'; exec sleep 60; fi; cat >> '${received}'; echo '{}'`;
+    await db.dataSource.getRepository(HookEntity).save({
+      name: 'notify the archive',
+      phase: 'post',
+      kind: 'command',
+      config: { command: ['/bin/sh', '-c', script], timeoutMs: 120_000 },
+      instrumentId: instrument.id,
+      priority: 10,
+      enabled: true,
+    });
+
+    const { worker, taskQueue } = await startWorker();
+    const first = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId: instrument.id, trigger: 'api' });
+    await worker.runUntil(async () => {
+      const handle = env.client.workflow.getHandle(first.workflowId);
+      while (!(await readFile(started).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 50));
+      await handle.cancel();
+      await handle.result().catch(() => undefined);
+    });
+    expect(await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: first.runId })).toMatchObject({ status: 'cancelled' });
+    const cancelled = await versionsOf(instrument.id);
+    expect(cancelled.map((v) => [v.path, v.status, v.postHooksDone])).toEqual([
+      ['a.raw', 'verified', false],
+      ['b.raw', 'verified', false],
+    ]);
+    const arks = await db.dataSource.getRepository(ArkEntity).find({ where: { fileVersionId: In(cancelled.map((v) => v.id)) } });
+    const transfers = await db.dataSource.getRepository(TransferEntity).count({ where: { fileVersionId: In(cancelled.map((v) => v.id)) } });
+
+    await writeFile(gate, '');
+    const next = await runHarvest(instrument.id);
+    expect(next.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 2, filesFailed: 0 }) });
+    const batch = JSON.parse(await readFile(received, 'utf8')) as { files: Array<{ fileVersionId: string; ark: string }> };
+    expect(batch.files.map((f) => f.fileVersionId).sort()).toEqual(cancelled.map((v) => v.id).sort());
+    expect((await versionsOf(instrument.id)).every((v) => v.postHooksDone)).toBe(true);
+    // Nothing copied or minted again: the versions keep their ARKs and copies.
+    expect(await db.dataSource.getRepository(ArkEntity).find({ where: { fileVersionId: In(cancelled.map((v) => v.id)) } })).toEqual(arks);
+    expect(await db.dataSource.getRepository(TransferEntity).count({ where: { fileVersionId: In(cancelled.map((v) => v.id)) } })).toBe(transfers);
+
+    // Owed no more: the run after takes nothing.
+    const after = await runHarvest(instrument.id);
+    expect(after.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 0 }) });
   });
 
   it('does not let a run whose workflow was terminated block the instrument: the next run closes it and harvests', async () => {

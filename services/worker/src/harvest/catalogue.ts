@@ -540,6 +540,8 @@ export class RunListing {
    * - versions catalogued before that are still listed and pending, failed or held.
    * - verified versions, still listed, that lack a verified copy at one of the instrument's
    *   destinations: they keep their status and ARK, and get the missing copies.
+   * - verified versions whose post-hooks never ran (their run was cancelled or failed after
+   *   verifying them), while the instrument has post-hooks: they get only the post-hooks.
    * A listing that names a file twice (some remotes do) takes it once.
    * Also counts the new files still inside the quiet period.
    */
@@ -552,12 +554,17 @@ export class RunListing {
     );
     // Earlier verified versions that a destination lacks (it was added later, or a copy to it
     // failed) are looked for only when there can be any: the search joins the whole listing.
-    const { rows: gaps } = await client.query<{ possible: boolean }>(
+    // Post-hooks owed (a run ended between verification and post-hooks) are looked for only
+    // while the instrument has post-hooks to run: otherwise they would be taken on every run.
+    const { rows: gaps } = await client.query<{ possible: boolean; owed: boolean }>(
       `SELECT ($2::boolean AND EXISTS (SELECT 1 FROM file_versions WHERE instrument_id = $1 AND status = 'verified'))
            OR EXISTS (SELECT 1 FROM instrument_destinations d
                       JOIN file_deliveries f ON f.storage_location_id = d.storage_location_id AND f.status = 'failed'
                       JOIN file_versions fv ON fv.id = f.file_version_id AND fv.instrument_id = d.instrument_id AND fv.status = 'verified'
-                      WHERE d.instrument_id = $1) AS possible`,
+                      WHERE d.instrument_id = $1) AS possible,
+              EXISTS (SELECT 1 FROM hooks h
+                      WHERE h.enabled AND h.deleted_at IS NULL AND h.phase = 'post' AND (h.instrument_id IS NULL OR h.instrument_id = $1))
+          AND EXISTS (SELECT 1 FROM file_versions WHERE instrument_id = $1 AND status = 'verified' AND NOT post_hooks_done) AS owed`,
       [instrumentId, unchecked.length > 0],
     );
     await client.query(`DROP TABLE IF EXISTS pg_temp.run_todo`);
@@ -585,12 +592,20 @@ export class RunListing {
                          AND NOT EXISTS (SELECT 1 FROM file_deliveries f
                                          WHERE f.file_version_id = fv.id AND f.storage_location_id = d.storage_location_id
                                            AND f.status = 'verified'))
+       ),
+       owed AS (
+         -- Listed or not: post-hooks do not read the source.
+         SELECT fv.id, fv.path, fv.size, fv.mtime
+         FROM file_versions fv
+         WHERE $4::boolean AND fv.instrument_id = $1 AND fv.status = 'verified' AND NOT fv.post_hooks_done
+           AND NOT EXISTS (SELECT 1 FROM backfill b WHERE b.id = fv.id)
        )
        SELECT row_number() OVER (ORDER BY path) AS rn, id, path, size, mtime
        FROM (SELECT NULL::uuid AS id, path, size, mtime FROM unknown
              UNION ALL SELECT * FROM carried
-             UNION ALL SELECT * FROM backfill) taken`,
-      [instrumentId, minAgeSeconds, gaps[0].possible],
+             UNION ALL SELECT * FROM backfill
+             UNION ALL SELECT * FROM owed) taken`,
+      [instrumentId, minAgeSeconds, gaps[0].possible, gaps[0].owed],
     );
     const files = made.rowCount ?? 0;
     if (files > 0) {
