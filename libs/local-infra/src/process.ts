@@ -87,8 +87,8 @@ export function spawnService(options: SpawnServiceOptions): Service {
   };
 }
 
-/** Polls until something accepts TCP connections on host:port. */
-export async function waitForPort(host: string, port: number, timeoutMs: number, what: string): Promise<void> {
+/** Polls until something accepts TCP connections on host:port, or until `signal` gives up on it. */
+export async function waitForPort(host: string, port: number, timeoutMs: number, what: string, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const open = await new Promise<boolean>((resolve) => {
@@ -101,6 +101,6 @@ export async function waitForPort(host: string, port: number, timeoutMs: number,
     });
     if (open) return;
     if (Date.now() > deadline) throw new Error(`${what} did not open ${host}:${port} within ${timeoutMs / 1000} s`);
-    await sleep(200);
+    await sleep(200, undefined, { signal });
   }
 }

@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SEARCH_ATTRIBUTE_TYPES } from '@sheaf/contracts';
 import { spawnService, waitForPort, type Service } from './process';
@@ -26,41 +27,75 @@ export function searchAttributeFlags(): string[] {
   return Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
 }
 
-/** The Temporal CLI's dev server with its UI, history persisted in `dbFile`. */
+/** Starts of a dev server that exits before it is ready (e.g. another one took a port it chose). */
+const START_ATTEMPTS = 3;
+/** Output lines kept for the error of a server that exits before it is ready. */
+const TAIL_LINES = 30;
+
+/**
+ * The Temporal CLI's dev server with its UI, history persisted in `dbFile`. Its internal
+ * services bind free ports of their own choosing, so two servers starting at once (parallel
+ * test suites) can collide and one exits: a server that exits before it is ready is started
+ * again, twice at most, and its last output goes into the error.
+ */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   await mkdir(dirname(options.dbFile), { recursive: true });
-  const service = spawnService({
-    name: 'temporal',
-    command: options.binary,
-    args: [
-      'server',
-      'start-dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(options.port),
-      '--ui-port',
-      String(options.uiPort),
-      '--db-filename',
-      options.dbFile,
-      '--namespace',
-      options.namespace,
-      '--log-level',
-      'warn',
-      ...searchAttributeFlags(),
-    ],
-    log: options.log,
-  });
-  const failed = service.exited.then((code) => {
-    throw new Error(`the Temporal dev server exited (${code}) before it was ready; see the [temporal] lines above`);
-  });
-  await Promise.race([waitForPort('127.0.0.1', options.port, 60_000, 'Temporal'), failed]);
-  await Promise.race([waitForPort('127.0.0.1', options.uiPort, 60_000, 'Temporal UI'), failed]);
-  failed.catch(() => undefined);
-  return {
-    address: `127.0.0.1:${options.port}`,
-    uiUrl: `http://localhost:${options.uiPort}`,
-    service,
-    stop: () => service.stop(15_000),
-  };
+  const freshDb = !existsSync(options.dbFile);
+  for (let attempt = 1; ; attempt++) {
+    const tail: string[] = [];
+    const service = spawnService({
+      name: 'temporal',
+      command: options.binary,
+      args: [
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(options.port),
+        '--ui-port',
+        String(options.uiPort),
+        '--db-filename',
+        options.dbFile,
+        '--namespace',
+        options.namespace,
+        '--log-level',
+        'warn',
+        ...searchAttributeFlags(),
+      ],
+      log: (line) => {
+        tail.push(line);
+        if (tail.length > TAIL_LINES) tail.shift();
+        options.log(line);
+      },
+    });
+    let exitedEarly = false;
+    // Stops waiting for the ports once the server is gone.
+    const gone = new AbortController();
+    const failed = service.exited.then((code) => {
+      exitedEarly = true;
+      gone.abort();
+      throw new Error(`the Temporal dev server exited (${code}) before it was ready; its last output:\n${tail.join('\n')}`);
+    });
+    failed.catch(() => undefined);
+    try {
+      await Promise.race([waitForPort('127.0.0.1', options.port, 60_000, 'Temporal', gone.signal), failed]);
+      await Promise.race([waitForPort('127.0.0.1', options.uiPort, 60_000, 'Temporal UI', gone.signal), failed]);
+    } catch (err) {
+      await service.stop(5_000);
+      if (!exitedEarly) throw err;
+      const early = (await failed.catch((reason: unknown) => reason)) as Error;
+      // A half-made database of the failed start is not left behind; an existing one is kept.
+      if (freshDb) for (const suffix of ['', '-wal', '-shm']) await rm(`${options.dbFile}${suffix}`, { force: true });
+      if (attempt >= START_ATTEMPTS) throw early;
+      options.log(`[temporal] ${early.message}\n[temporal] starting it again (attempt ${attempt + 1} of ${START_ATTEMPTS})`);
+      continue;
+    }
+    return {
+      address: `127.0.0.1:${options.port}`,
+      uiUrl: `http://localhost:${options.uiPort}`,
+      service,
+      stop: () => service.stop(15_000),
+    };
+  }
 }

@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import { get } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireTool } from '@sheaf/toolchain';
+import { freePort } from './ports';
+import { startTemporalDevServer } from './temporal';
+
+describe('startTemporalDevServer', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'temporal-start-test-'));
+  });
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * The real CLI behind a script that, for its first `failures` starts, leaves a half-made
+   * database and dies as a Go panic does (exit 2) instead.
+   */
+  async function flakyCli(failures: number): Promise<string> {
+    const path = join(dir, `temporal-${failures}.sh`);
+    const count = join(dir, `starts-${failures}`);
+    await writeFile(
+      path,
+      `#!/bin/sh
+n=$(cat '${count}' 2>/dev/null || echo 0); echo $((n + 1)) > '${count}'
+if [ "$n" -lt ${failures} ]; then
+  for a in "$@"; do [ -n "$db" ] && [ "$db" = next ] && db="$a"; [ "$a" = --db-filename ] && db=next; done
+  echo 'not a database' > "$db"
+  echo "panic: listen tcp 127.0.0.1:$((40000 + n)): bind: address already in use" >&2
+  exit 2
+fi
+exec '${requireTool('temporal', process.env)}' "$@"
+`,
+      { mode: 0o755 },
+    );
+    return path;
+  }
+
+  const start = async (binary: string, dbFile: string, log: (line: string) => void = () => undefined) =>
+    startTemporalDevServer({ binary, dbFile, port: await freePort(), uiPort: await freePort(), namespace: 'default', log });
+
+  it('starts again a server that exited before it was ready, without the half-made database', async () => {
+    const lines: string[] = [];
+    const server = await start(await flakyCli(2), join(dir, 'twice.db'), (line) => lines.push(line));
+    try {
+      // The UI answers (a fresh connection: a pooled one would outlive the test).
+      const status = await new Promise<number | undefined>((resolve, reject) => get(`${server.uiUrl}/`, { agent: false }, (res) => resolve(res.resume().statusCode)).on('error', reject));
+      expect(status).toBe(200);
+      expect(lines.filter((line) => line.includes('starting it again'))).toHaveLength(2);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('gives up after three starts, with the server\'s last output in the error', async () => {
+    const dbFile = join(dir, 'never.db');
+    await expect(start(await flakyCli(3), dbFile)).rejects.toThrow(/exited \(2\) before it was ready; its last output:\n.*panic: listen tcp 127\.0\.0\.1:40002/);
+    // The database it was given did not exist before: nothing is left of the failed starts.
+    expect(existsSync(dbFile)).toBe(false);
+  });
+});
