@@ -364,6 +364,39 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(await db.dataSource.getRepository(ArkEntity).countBy({ fileVersionId: version.id })).toBe(1);
   });
 
+  it('removes the bad copies of a batch even when its run is cancelled while removing them, so the next run delivers the files', async () => {
+    const { instrument, sourceDir, roots, landed } = await instrumentWith();
+    const files = { 'a.bin': 'the instrument wrote a', 'b.bin': 'the instrument wrote b' };
+    await writeTree(sourceDir, files);
+    const landing = join(roots[0], instrument.name);
+    const removing = join(dir.path, `${instrument.name}-removing`);
+    // Every copy and re-copy goes bad; the removal of the bad copies takes long enough for the
+    // cancel to reach the batch while it runs.
+    const rclone = await wrappedRclone(
+      [
+        `if [ "$1" = delete ]; then touch '${removing}'; sleep 8; exec "$rclone" "$@"; fi`,
+        `"$rclone" "$@"; rc=$?`,
+        `case "$1" in copy|copyto) for f in '${landing}'/*.bin; do printf X | /bin/dd of="$f" bs=1 count=1 conv=notrunc 2>/dev/null; done;; esac`,
+        'exit $rc',
+      ].join('\n'),
+    );
+    const { worker, taskQueue } = await startWorker({ rcloneBinary: rclone });
+    const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId: instrument.id, trigger: 'api' });
+    await worker.runUntil(async () => {
+      const handle = env.client.workflow.getHandle(started.workflowId);
+      while (!(await readFile(removing).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 50));
+      await handle.cancel();
+      await handle.result().catch(() => undefined);
+    });
+    expect(await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: started.runId })).toMatchObject({ status: 'cancelled' });
+    expect([...(await landed()).keys()]).toEqual([]);
+
+    const next = await runHarvest(instrument.id);
+    expect(next.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 2, filesFailed: 0 }) });
+    const tree = await landed();
+    for (const [path, content] of Object.entries(files)) expect(tree.get(path)?.toString()).toBe(content);
+  });
+
   it.each([
     // Seen when the batch hashes the source, which it does while copying.
     ['right after the listing', (append: string) => `"$rclone" "$@"; rc=$?\n[ "$1" = lsjson ] && ${append}\nexit $rc`],

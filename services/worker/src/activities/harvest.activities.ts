@@ -32,7 +32,11 @@ export interface HarvestActivityDeps {
   identity: string;
 }
 
-const HEARTBEAT_INTERVAL_MS = 10_000;
+/**
+ * Long activities heartbeat at least this often, whatever step they are in: a cancel reaches an
+ * activity only in the answer to a heartbeat (the SDK sends at most one every 2 s, see worker.ts).
+ */
+const HEARTBEAT_INTERVAL_MS = 2_000;
 
 /**
  * The work of a long activity (discovery, a batch). When Temporal stops it (the run was

@@ -106,6 +106,15 @@ function joinRoot(root: string, rel: string): string {
   return root.endsWith('/') || root.endsWith(':') ? `${root}${rel}` : `${root}/${rel}`;
 }
 
+/**
+ * Removes copies this batch made that ended unverified, even when the batch is being cancelled
+ * (no signal: each removal is short): left at the destination, a bad copy would fail its version
+ * on the next run for "a different file already exists".
+ */
+async function removeCopies(rclone: Rclone, copies: Map<Destination, string[]>): Promise<void> {
+  for (const [destination, paths] of copies) await rclone.deleteFiles(destination.root, paths);
+}
+
 /** A version's copy at one destination, as the copy step left it. */
 interface Pending {
   file: BatchFile;
@@ -264,8 +273,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     if (moved) changed.add(p.file.id);
   }
   const results: Array<{ p: Pending; outcome: DeliveryOutcome }> = [];
-  // Copies this attempt made that end unverified: left at the destination, the next run would
-  // take one for "a different file already exists" and never replace it.
+  // Copies this attempt made that end unverified, removed by removeCopies.
   const unverifiedCopies = new Map<Destination, string[]>();
   const discard = (p: Pending) => {
     if (p.preexisting) return;
@@ -279,68 +287,75 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     if (items) items.push(p);
     else byDestination.set(p.destination, [p]);
   }
-  for (const [destination, items] of byDestination) {
-    const copies = await digests(rclone, destination, items.map((p) => p.destRel), job.signal).catch((err: unknown) => {
-      throw rcloneFailure(err);
-    });
-    for (const p of items) {
-      const src = source.get(p.file.path);
-      let dst = copies.get(p.destRel);
-      if (changed.has(p.file.id)) {
-        // Changed since the listing: whatever was copied goes, and a later run takes the file.
-        if (dst) discard(p);
-        continue;
-      }
-      const attempts: DeliveryOutcome['attempts'] = [];
-      // A version verified before must get the bytes it was verified with.
-      const stale = !!src && verifiedBefore.has(p.file.id) && src.sha256 !== p.file.sha256;
-      const matches = (d: Digest | undefined) => !!src && !stale && !!d && d.sha256 === src.sha256 && (d.size === undefined || d.size === p.file.size);
-      const record = (d: Digest | undefined, durationMs: number, error: string | null) =>
-        attempts.push({ bytes: p.file.size, durationMs, destinationSha256: d?.sha256 ?? null, status: matches(d) ? 'verified' : d ? 'mismatch' : 'failed', error: matches(d) ? null : error });
-
-      if (!src) {
-        record(dst, p.durationMs, unreadableSource(p.file.path));
-      } else if (stale) {
-        record(dst, p.durationMs, `the source bytes no longer match the verified version (SHA-256 ${p.file.sha256})`);
-      } else if (p.preexisting) {
-        // Never overwrite a different file that was there before us.
-        record(dst, 0, matches(dst) ? null : `a different file already exists at ${p.destRel}; it was left untouched`);
-      } else {
-        record(dst, p.durationMs, dst ? 'SHA-256 of the copy differs from the source' : 'the copy is missing at the destination');
-        if (dst && !matches(dst) && (await changedSince(rclone, job.source, p.file.path, src, job.signal))) {
-          // Changed after it was hashed: this copy may hold either state. Taken by a later run.
-          changed.add(p.file.id);
-          discard(p);
+  try {
+    for (const [destination, items] of byDestination) {
+      const copies = await digests(rclone, destination, items.map((p) => p.destRel), job.signal).catch((err: unknown) => {
+        throw rcloneFailure(err);
+      });
+      for (const p of items) {
+        const src = source.get(p.file.path);
+        let dst = copies.get(p.destRel);
+        if (changed.has(p.file.id)) {
+          // Changed since the listing: whatever was copied goes, and a later run takes the file.
+          if (dst) discard(p);
           continue;
         }
-        if (!matches(dst)) {
-          // One re-copy of our own bad copy, then a second verdict.
-          const started = Date.now();
-          await rclone.deleteFile(joinRoot(destination.root, p.destRel), job.signal).catch(() => undefined);
-          await rclone
-            .copyTo(joinRoot(job.source.root, p.file.path), joinRoot(destination.root, p.destRel), { immutable: true, ignoreChecksum: true, signal: job.signal })
-            .catch((err: unknown) => {
-              const mapped = rcloneFailure(err);
-              if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
-            });
-          dst = (await digests(rclone, destination, [p.destRel], job.signal)).get(p.destRel);
-          record(dst, Date.now() - started, dst ? 'SHA-256 of the copy differs from the source after a re-copy' : 'the copy is missing after a re-copy');
+        const attempts: DeliveryOutcome['attempts'] = [];
+        // A version verified before must get the bytes it was verified with.
+        const stale = !!src && verifiedBefore.has(p.file.id) && src.sha256 !== p.file.sha256;
+        const matches = (d: Digest | undefined) => !!src && !stale && !!d && d.sha256 === src.sha256 && (d.size === undefined || d.size === p.file.size);
+        const record = (d: Digest | undefined, durationMs: number, error: string | null) =>
+          attempts.push({ bytes: p.file.size, durationMs, destinationSha256: d?.sha256 ?? null, status: matches(d) ? 'verified' : d ? 'mismatch' : 'failed', error: matches(d) ? null : error });
+
+        if (!src) {
+          record(dst, p.durationMs, unreadableSource(p.file.path));
+        } else if (stale) {
+          record(dst, p.durationMs, `the source bytes no longer match the verified version (SHA-256 ${p.file.sha256})`);
+        } else if (p.preexisting) {
+          // Never overwrite a different file that was there before us.
+          record(dst, 0, matches(dst) ? null : `a different file already exists at ${p.destRel}; it was left untouched`);
+        } else {
+          record(dst, p.durationMs, dst ? 'SHA-256 of the copy differs from the source' : 'the copy is missing at the destination');
+          if (dst && !matches(dst) && (await changedSince(rclone, job.source, p.file.path, src, job.signal))) {
+            // Changed after it was hashed: this copy may hold either state. Taken by a later run.
+            changed.add(p.file.id);
+            discard(p);
+            continue;
+          }
+          if (!matches(dst)) {
+            // One re-copy of our own bad copy, then a second verdict.
+            const started = Date.now();
+            // Not cancelled: a bad copy left here would fail the next run's attempt.
+            await rclone.deleteFile(joinRoot(destination.root, p.destRel)).catch(() => undefined);
+            await rclone
+              .copyTo(joinRoot(job.source.root, p.file.path), joinRoot(destination.root, p.destRel), { immutable: true, ignoreChecksum: true, signal: job.signal })
+              .catch((err: unknown) => {
+                const mapped = rcloneFailure(err);
+                if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
+              });
+            dst = (await digests(rclone, destination, [p.destRel], job.signal)).get(p.destRel);
+            record(dst, Date.now() - started, dst ? 'SHA-256 of the copy differs from the source after a re-copy' : 'the copy is missing after a re-copy');
+          }
         }
+        const verified = matches(dst);
+        if (!verified && dst) discard(p);
+        const outcome: DeliveryOutcome = {
+          fileVersionId: p.file.id,
+          storageLocationId: destination.storageLocationId,
+          destinationPath: p.destRel,
+          sourceSha256: src?.sha256 ?? null,
+          destinationSha256: dst?.sha256 ?? null,
+          verified,
+          attempts,
+          error: verified ? null : (attempts.at(-1)?.error ?? 'not verified'),
+        };
+        results.push({ p, outcome });
       }
-      const verified = matches(dst);
-      if (!verified && dst) discard(p);
-      const outcome: DeliveryOutcome = {
-        fileVersionId: p.file.id,
-        storageLocationId: destination.storageLocationId,
-        destinationPath: p.destRel,
-        sourceSha256: src?.sha256 ?? null,
-        destinationSha256: dst?.sha256 ?? null,
-        verified,
-        attempts,
-        error: verified ? null : (attempts.at(-1)?.error ?? 'not verified'),
-      };
-      results.push({ p, outcome });
     }
+  } catch (err) {
+    // Stopped midway (the run was cancelled, or a step failed): the bad copies found so far still go.
+    await removeCopies(rclone, unverifiedCopies).catch(() => undefined);
+    throw err;
   }
   // A version found changed at a later destination records nothing: its copies made before go.
   const outcomes: DeliveryOutcome[] = [];
@@ -349,11 +364,9 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     else if (outcome.verified) discard(p);
   }
   // Removed before the verdicts are recorded: a retry after a crash in between copies afresh.
-  for (const [destination, paths] of unverifiedCopies) {
-    await rclone.deleteFiles(destination.root, paths, job.signal).catch((err: unknown) => {
-      throw rcloneFailure(err);
-    });
-  }
+  await removeCopies(rclone, unverifiedCopies).catch((err: unknown) => {
+    throw rcloneFailure(err);
+  });
 
   // 4. Deliveries, verified versions (with the pre-hooks' metadata) and their ARKs, in one transaction.
   const postHooks = job.hooks.some((hook) => hook.enabled && hook.phase === 'post');
