@@ -122,6 +122,25 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
   }
 
   /**
+   * Starts a harvest, cancels it as soon as `ready` says so, and waits for its end: which error
+   * the workflow's result gave ('completed' if none).
+   */
+  async function cancelledHarvest(instrumentId: string, ready: () => Promise<boolean>, options: Parameters<typeof startWorker>[0] = {}) {
+    const { worker, taskQueue } = await startWorker(options);
+    const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId, trigger: 'api' });
+    const handle = env.client.workflow.getHandle(started.workflowId);
+    const outcome = await worker.runUntil(async () => {
+      while (!(await ready())) await new Promise((r) => setTimeout(r, 50));
+      await handle.cancel();
+      return handle.result().then(() => 'completed', (err: unknown) => (err as Error).constructor.name);
+    });
+    const run = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: started.runId });
+    return { outcome, run };
+  }
+
+  const exists = (path: string) => readFile(path).then(() => true, () => false);
+
+  /**
    * The real rclone behind a shell script that runs `script` (sh) around it: `$rclone "$@"` runs
    * the real one. Lets a test change what real rclone read or wrote at an exact step.
    */
@@ -380,15 +399,8 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
         'exit $rc',
       ].join('\n'),
     );
-    const { worker, taskQueue } = await startWorker({ rcloneBinary: rclone });
-    const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId: instrument.id, trigger: 'api' });
-    await worker.runUntil(async () => {
-      const handle = env.client.workflow.getHandle(started.workflowId);
-      while (!(await readFile(removing).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 50));
-      await handle.cancel();
-      await handle.result().catch(() => undefined);
-    });
-    expect(await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: started.runId })).toMatchObject({ status: 'cancelled' });
+    const { run } = await cancelledHarvest(instrument.id, () => exists(removing), { rcloneBinary: rclone });
+    expect(run.status).toBe('cancelled');
     expect([...(await landed()).keys()]).toEqual([]);
 
     const next = await runHarvest(instrument.id);
@@ -532,19 +544,12 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     // rclone takes its flags from the environment as well: at 1 MiB/s per rclone a batch's two
     // files take 12 s, far longer than a cancel needs to reach it.
     process.env.RCLONE_BWLIMIT = '1M';
-    const { worker, taskQueue } = await startWorker({ batchFiles: 2, transfers: 2 });
     try {
-      const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId: instrument.id, trigger: 'api' });
-      const handle = env.client.workflow.getHandle(started.workflowId);
-      const outcome = await worker.runUntil(async () => {
-        while (![...(await landed()).keys()].some((p) => p.endsWith('.partial'))) await new Promise((r) => setTimeout(r, 50));
-        await handle.cancel();
-        return handle.result().then(() => 'completed', (err: unknown) => (err as Error).constructor.name);
-      });
+      const copying = async () => [...(await landed()).keys()].some((p) => p.endsWith('.partial'));
+      const { outcome, run } = await cancelledHarvest(instrument.id, copying, { batchFiles: 2, transfers: 2 });
       expect(outcome).toBe('WorkflowFailedError');
       // The copies in flight were stopped, not left to finish, and rclone removed its .partial files.
       expect([...(await landed()).keys()]).toEqual([]);
-      const run = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: started.runId });
       expect(run).toMatchObject({ status: 'cancelled', phase: 'finished', filesDone: '0', error: 'Workflow cancelled' });
       expect(await db.dataSource.query(`SELECT 1 FROM instrument_leases WHERE instrument_id = $1`, [instrument.id])).toEqual([]);
       // Consistent: a version is verified exactly when it has its ARK and a verified delivery.
@@ -588,15 +593,8 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
       enabled: true,
     });
 
-    const { worker, taskQueue } = await startWorker();
-    const first = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId: instrument.id, trigger: 'api' });
-    await worker.runUntil(async () => {
-      const handle = env.client.workflow.getHandle(first.workflowId);
-      while (!(await readFile(started).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 50));
-      await handle.cancel();
-      await handle.result().catch(() => undefined);
-    });
-    expect(await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: first.runId })).toMatchObject({ status: 'cancelled' });
+    const { run } = await cancelledHarvest(instrument.id, () => exists(started));
+    expect(run.status).toBe('cancelled');
     const cancelled = await versionsOf(instrument.id);
     expect(cancelled.map((v) => [v.path, v.status, v.postHooksDone])).toEqual([
       ['a.raw', 'verified', false],
