@@ -94,6 +94,15 @@ function remoteEnv(remotes: readonly RcloneRemote[]): Record<string, string> {
   return env;
 }
 
+/** The last three lines of stderr worth reading, for an error message. */
+function readable(stderr: readonly string[]): string {
+  return stderr
+    .map(logText)
+    .filter((text): text is string => !!text)
+    .slice(-3)
+    .join(' | ');
+}
+
 /** Keeps the last lines of stderr for error messages without holding all of it. */
 function tail(lines: string[], line: string, keep = 20): void {
   lines.push(line);
@@ -143,7 +152,7 @@ export class Rclone {
         signal?.removeEventListener('abort', kill);
         if (signal?.aborted) throw new RcloneError(`rclone ${args[0]} cancelled`, err.exitCode, stderr.join('\n'));
         throw new RcloneError(
-          `rclone ${args[0]} failed (exit ${err.exitCode ?? err.signal}): ${stderr.slice(-3).join(' | ') || err.shortMessage}`,
+          `rclone ${args[0]} failed (exit ${err.exitCode ?? err.signal}): ${readable(stderr) || err.shortMessage}`,
           err.exitCode,
           stderr.join('\n'),
         );
@@ -225,34 +234,39 @@ export class Rclone {
    * With `ignoreChecksum`, rclone skips its own hash check after each transfer (for local files
    * an MD5 of the whole source and copy); sizes are still checked. Only for callers that verify
    * every copy themselves. `onProgress` receives the bytes transferred so far (from rclone's JSON
-   * stats).
+   * stats), `onFileError` each error rclone logs about one file (its path as in `files`, and
+   * rclone's message; rclone retries, so a file may be reported more than once).
    */
   async copyFiles(
     from: string,
     to: string,
     files: readonly string[],
-    options: { transfers?: number; immutable?: boolean; ignoreChecksum?: boolean; signal?: AbortSignal; onProgress?: (bytes: number) => void } = {},
+    options: {
+      transfers?: number;
+      immutable?: boolean;
+      ignoreChecksum?: boolean;
+      signal?: AbortSignal;
+      onProgress?: (bytes: number) => void;
+      onFileError?: (path: string, message: string) => void;
+    } = {},
   ): Promise<void> {
     const args = ['copy', '--files-from-raw', '-', '--no-traverse', '--transfers', String(options.transfers ?? 4)];
     if (options.immutable) args.push('--immutable');
     if (options.ignoreChecksum) args.push('--ignore-checksum');
     args.push('--use-json-log', '--stats', '2s', '--stats-log-level', 'NOTICE', from, to);
-    const { child, done } = this.start(args, {
-      signal: options.signal,
-      input: files.join('\n') + '\n',
-      onStderr: (line) => {
-        const bytes = statsBytes(line);
-        if (bytes !== undefined) options.onProgress?.(bytes);
-      },
-    });
+    const { child, done } = this.start(args, { signal: options.signal, input: files.join('\n') + '\n', onStderr: copyLog(options) });
     child.stdout?.resume();
     await done;
   }
 
-  /** `rclone copyto` of one file; `immutable` and `ignoreChecksum` as for copyFiles. */
-  async copyTo(from: string, to: string, options: { immutable?: boolean; ignoreChecksum?: boolean; signal?: AbortSignal } = {}): Promise<void> {
-    const args = ['copyto', ...(options.immutable ? ['--immutable'] : []), ...(options.ignoreChecksum ? ['--ignore-checksum'] : []), from, to];
-    const { child, done } = this.start(args, { signal: options.signal });
+  /** `rclone copyto` of one file; `immutable`, `ignoreChecksum` and `onFileError` as for copyFiles. */
+  async copyTo(
+    from: string,
+    to: string,
+    options: { immutable?: boolean; ignoreChecksum?: boolean; signal?: AbortSignal; onFileError?: (path: string, message: string) => void } = {},
+  ): Promise<void> {
+    const args = ['copyto', '--use-json-log', ...(options.immutable ? ['--immutable'] : []), ...(options.ignoreChecksum ? ['--ignore-checksum'] : []), from, to];
+    const { child, done } = this.start(args, { signal: options.signal, onStderr: copyLog(options) });
     child.stdout?.resume();
     await done;
   }
@@ -311,13 +325,37 @@ export class Rclone {
   }
 }
 
-/** Bytes transferred so far, from one of rclone's `--use-json-log` stats lines. */
-function statsBytes(line: string): number | undefined {
-  if (!line.startsWith('{') || !line.includes('"stats"')) return undefined;
+/** One line of rclone's `--use-json-log` output. */
+interface LogEntry {
+  level?: string;
+  msg?: string;
+  /** The file the line is about, as rclone names it (relative to the source given). */
+  object?: string;
+  stats?: { bytes?: number };
+}
+
+function logEntry(line: string): LogEntry | undefined {
+  if (!line.startsWith('{')) return undefined;
   try {
-    const parsed = JSON.parse(line) as { stats?: { bytes?: number } };
-    return parsed.stats?.bytes;
+    return JSON.parse(line) as LogEntry;
   } catch {
     return undefined;
   }
+}
+
+/** A stderr line as a person reads it: a JSON log entry's message (stats left out), else the line. */
+function logText(line: string): string | undefined {
+  const entry = logEntry(line);
+  if (!entry) return line;
+  if (entry.stats || !entry.msg) return undefined;
+  return entry.object ? `${entry.object}: ${entry.msg}` : entry.msg;
+}
+
+/** Reports progress and per-file errors from the JSON log of a copy. */
+function copyLog(options: { onProgress?: (bytes: number) => void; onFileError?: (path: string, message: string) => void }) {
+  return (line: string) => {
+    const entry = logEntry(line);
+    if (entry?.stats?.bytes !== undefined) options.onProgress?.(entry.stats.bytes);
+    if (entry?.level === 'error' && typeof entry.object === 'string' && entry.msg) options.onFileError?.(entry.object, entry.msg);
+  };
 }

@@ -383,6 +383,25 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(await db.dataSource.getRepository(ArkEntity).countBy({ fileVersionId: version.id })).toBe(1);
   });
 
+  it('says in a failed file\'s reason why rclone could not copy it', async () => {
+    const { instrument, sourceDir, roots } = await instrumentWith();
+    await writeTree(sourceDir, { 'run 1/data.bin': 'cannot land', 'other.bin': 'lands' });
+    // A file stands where the destination needs the folder "run 1".
+    await mkdir(join(roots[0], instrument.name), { recursive: true });
+    await writeFile(join(roots[0], instrument.name, 'run 1'), 'in the way');
+
+    const { outcome } = await runHarvest(instrument.id);
+
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesDone: 1, filesFailed: 1 }) });
+    const failed = (await versionsOf(instrument.id)).find((v) => v.path === 'run 1/data.bin');
+    // rclone's words: the copy's log line about the file, then copyto's own failure.
+    expect((await transfersOf(failed!.id)).map((t) => [t.attempt, t.status, t.error])).toEqual([
+      [1, 'failed', expect.stringMatching(/^the copy is missing at the destination \(rclone: Failed to copy: .*run 1: not a directory\)$/)],
+      [2, 'failed', expect.stringMatching(/^the copy is missing after a re-copy \(rclone copyto failed \(exit 1\): .*destination is a file\)$/)],
+    ]);
+    expect(failed?.reason).toBe((await transfersOf(failed!.id))[1].error);
+  });
+
   it('removes the bad copies of a batch even when its run is cancelled while removing them, so the next run delivers the files', async () => {
     const { instrument, sourceDir, roots, landed } = await instrumentWith();
     const files = { 'a.bin': 'the instrument wrote a', 'b.bin': 'the instrument wrote b' };

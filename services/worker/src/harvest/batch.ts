@@ -123,6 +123,39 @@ interface Pending {
   /** There before the batch's first attempt copied anything: never overwritten or removed. */
   preexisting: boolean;
   durationMs: number;
+  /** Why rclone could not copy it, in rclone's words. */
+  copyError?: string;
+}
+
+/**
+ * Why rclone could not copy a file, in its words: what an operator needs to know (disk full,
+ * permissions, a name too long). From rclone's log line about the file when there is one, else
+ * from its failure ("rclone copyto failed (exit 1): ...").
+ */
+function rcloneSaid(about: { message?: string; err?: unknown }): string {
+  if (about.message) return `rclone: ${about.message}`;
+  return about.err instanceof Error ? about.err.message : String(about.err);
+}
+
+/**
+ * `rclone copyto` of one file; what rclone said about it when it failed. Failures that end the
+ * batch (cancellation, refused credentials, a missing source) are thrown.
+ */
+async function copyOne(rclone: Rclone, job: BatchJob, from: string, to: string): Promise<string | undefined> {
+  let said: string | undefined;
+  await rclone
+    .copyTo(from, to, { immutable: true, ignoreChecksum: true, signal: job.signal, onFileError: (_path, message) => (said = rcloneSaid({ message })) })
+    .catch((err: unknown) => {
+      const mapped = rcloneFailure(err);
+      if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
+      said ??= rcloneSaid({ err });
+    });
+  return said;
+}
+
+/** A failure's reason, with rclone's own words when it gave some. */
+function because(reason: string, said: string | undefined): string {
+  return said ? `${reason} (${said})` : reason;
 }
 
 /**
@@ -165,8 +198,12 @@ async function copyToDestinations(
       }
     }
     const durations = new Map<string, number>();
+    const copyErrors = new Map<string, string>();
     for (const [prefix, group] of groups) {
       const started = Date.now();
+      // What rclone said about each file it could not copy, by source path.
+      const said = new Map<string, string>();
+      let failed: string | undefined;
       try {
         await rclone.copyFiles(job.source.root, joinRoot(destination.root, prefix), group.map((w) => w.file.path), {
           transfers: job.transfers,
@@ -176,27 +213,35 @@ async function copyToDestinations(
           ignoreChecksum: true,
           signal: job.signal,
           onProgress: (bytes) => job.heartbeat({ batchNo: job.batchNo, bytes, step: 'copy' }),
+          onFileError: (path, message) => said.set(path, rcloneSaid({ message })),
         });
       } catch (err) {
         // A failed file shows up in verification; only failures that end the batch end it here.
         const mapped = rcloneFailure(err);
         if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
+        failed = rcloneSaid({ err });
       }
-      // The wall time of the rclone job that carried the file.
-      for (const w of group) durations.set(w.destRel, Date.now() - started);
+      for (const w of group) {
+        // The wall time of the rclone job that carried the file.
+        durations.set(w.destRel, Date.now() - started);
+        const error = said.get(w.file.path) ?? failed;
+        if (error) copyErrors.set(w.destRel, error);
+      }
     }
     for (const w of singles) {
       const started = Date.now();
-      await rclone
-        .copyTo(joinRoot(job.source.root, w.file.path), joinRoot(destination.root, w.destRel), { immutable: true, ignoreChecksum: true, signal: job.signal })
-        .catch((err: unknown) => {
-          const mapped = rcloneFailure(err);
-          if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
-        });
+      const error = await copyOne(rclone, job, joinRoot(job.source.root, w.file.path), joinRoot(destination.root, w.destRel));
       durations.set(w.destRel, Date.now() - started);
+      if (error) copyErrors.set(w.destRel, error);
     }
     for (const w of wanted) {
-      pending.push({ ...w, destination, preexisting: already.has(w.destRel) && foreign.has(w.destRel), durationMs: durations.get(w.destRel) ?? 0 });
+      pending.push({
+        ...w,
+        destination,
+        preexisting: already.has(w.destRel) && foreign.has(w.destRel),
+        durationMs: durations.get(w.destRel) ?? 0,
+        copyError: copyErrors.get(w.destRel),
+      });
     }
   }
   return pending;
@@ -315,7 +360,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
           // Never overwrite a different file that was there before us.
           record(dst, 0, matches(dst) ? null : `a different file already exists at ${p.destRel}; it was left untouched`);
         } else {
-          record(dst, p.durationMs, dst ? 'SHA-256 of the copy differs from the source' : 'the copy is missing at the destination');
+          record(dst, p.durationMs, dst ? 'SHA-256 of the copy differs from the source' : because('the copy is missing at the destination', p.copyError));
           if (dst && !matches(dst) && (await changedSince(rclone, job.source, p.file.path, src, job.signal))) {
             // Changed after it was hashed: this copy may hold either state. Taken by a later run.
             changed.add(p.file.id);
@@ -327,14 +372,9 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
             const started = Date.now();
             // Not cancelled: a bad copy left here would fail the next run's attempt.
             await rclone.deleteFile(joinRoot(destination.root, p.destRel)).catch(() => undefined);
-            await rclone
-              .copyTo(joinRoot(job.source.root, p.file.path), joinRoot(destination.root, p.destRel), { immutable: true, ignoreChecksum: true, signal: job.signal })
-              .catch((err: unknown) => {
-                const mapped = rcloneFailure(err);
-                if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
-              });
+            const error = await copyOne(rclone, job, joinRoot(job.source.root, p.file.path), joinRoot(destination.root, p.destRel));
             dst = (await digests(rclone, destination, [p.destRel], job.signal)).get(p.destRel);
-            record(dst, Date.now() - started, dst ? 'SHA-256 of the copy differs from the source after a re-copy' : 'the copy is missing after a re-copy');
+            record(dst, Date.now() - started, dst ? 'SHA-256 of the copy differs from the source after a re-copy' : because('the copy is missing after a re-copy', error));
           }
         }
         const verified = matches(dst);
