@@ -38,6 +38,29 @@ describe('a test database carries the real migrations and their constraints', ()
     ).rejects.toThrow(/check constraint/);
   });
 
+  it('gives runs planned before per-destination totals the run\'s own total, as they were shown', async () => {
+    await db.dataSource.undoLastMigration();
+    const q = (sql: string, params: unknown[] = []) => db.dataSource.query(sql, params) as Promise<Array<Record<string, string>>>;
+    const [instrument] = await q(`INSERT INTO instruments (name, source_type, source_config) VALUES ('old-runs', 'local', '{"path": "/tmp"}') RETURNING id`);
+    const [a] = await q(`INSERT INTO storage_locations (name, type, config) VALUES ('old-a', 'posix', '{"path": "/tmp"}') RETURNING id`);
+    const [b] = await q(`INSERT INTO storage_locations (name, type, config) VALUES ('old-b', 'posix', '{"path": "/tmp"}') RETURNING id`);
+    await q(`INSERT INTO instrument_destinations (instrument_id, storage_location_id) VALUES ($1, $2), ($1, $3)`, [instrument.id, a.id, b.id]);
+    const run = async (filesTotal: number) =>
+      (await q(`INSERT INTO harvest_runs (instrument_id, status, phase, trigger, workflow_id, files_total) VALUES ($1, 'succeeded', 'finished', 'manual', $2, $3) RETURNING id`, [
+        instrument.id,
+        `old-${filesTotal}`,
+        filesTotal,
+      ]))[0].id;
+    const busy = await run(7);
+    const quiet = await run(0);
+    // The busy run delivered to a (its counters row exists), nothing yet to b.
+    await q(`INSERT INTO harvest_run_destinations (run_id, storage_location_id, files_verified) VALUES ($1, $2, 5)`, [busy, a.id]);
+    await db.dataSource.runMigrations();
+    const rows = await q(`SELECT run_id, storage_location_id, files_total, files_verified FROM harvest_run_destinations WHERE run_id IN ($1, $2)`, [busy, quiet]);
+    const shown = Object.fromEntries(rows.map((r) => [`${r.run_id === busy ? 'busy' : 'quiet'} ${r.storage_location_id === a.id ? 'a' : 'b'}`, `${r.files_verified}/${r.files_total}`]));
+    expect(shown).toEqual({ 'busy a': '5/7', 'busy b': '0/7' });
+  });
+
   it('reverts every migration and applies them again', async () => {
     for (let i = 0; i < MIGRATIONS.length; i++) await db.dataSource.undoLastMigration();
     const left: Array<{ n: string }> = await db.dataSource.query(

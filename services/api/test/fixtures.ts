@@ -76,6 +76,8 @@ export async function seedHarvestedFile(
     [instrumentId, options.path ?? 'data/sample-01.tif', sha, JSON.stringify(options.metadata ?? {}), JSON.stringify(options.access ?? { groups: [], projects: [] }), run.id],
   )) as Array<{ id: string }>;
   await db.query(`INSERT INTO harvest_items (run_id, file_version_id, batch_no) VALUES ($1, $2, 0)`, [run.id, file.id]);
+  // What planning owes the destination; the transfer below counts what it got.
+  await db.query(`INSERT INTO harvest_run_destinations (run_id, storage_location_id, files_total) VALUES ($1, $2, 1)`, [run.id, storage.id]);
   await db.query(
     `INSERT INTO file_deliveries (file_version_id, storage_location_id, destination_path, status, source_sha256, destination_sha256, verified_at)
      VALUES ($1, $2, $3, 'verified', $4, $4, now())`,

@@ -109,6 +109,13 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
       `UPDATE harvest_runs SET phase = 'transferring', files_total = 3, files_done = 1, bytes_total = 15, bytes_done = 5, batches_total = 2, batches_done = 1 WHERE id = $1`,
       [seeded.runId],
     );
+    await db.dataSource.query(`UPDATE harvest_run_destinations SET files_total = 3 WHERE run_id = $1`, [seeded.runId]);
+    // A destination the run owed nothing (it held the run's files already) says so.
+    const [other] = (await db.dataSource.query(`INSERT INTO storage_locations (name, type, config) VALUES ($1, 'posix', '{"path": "/tmp"}') RETURNING id`, [
+      `held-${instrumentId.slice(0, 8)}`,
+    ])) as Array<{ id: string }>;
+    await db.dataSource.query(`INSERT INTO instrument_destinations (instrument_id, storage_location_id) VALUES ($1, $2)`, [instrumentId, other.id]);
+    await db.dataSource.query(`INSERT INTO harvest_run_destinations (run_id, storage_location_id, files_total) VALUES ($1, $2, 0)`, [seeded.runId, other.id]);
     const [failed] = (await db.dataSource.query(
       `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, reason) VALUES ($1, 'data/bad.tif', 5, now(), 1, 'failed', 'sha256 mismatch twice') RETURNING id`,
       [instrumentId],
@@ -120,6 +127,7 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
       (res.body.destinations as Array<{ storageLocationId: string; filesVerified: number; bytesVerified: number; filesTotal: number }>).map((d) => [d.storageLocationId, d]),
     );
     expect(byStorage[seeded.storageLocationId]).toMatchObject({ filesVerified: 1, attemptsFailed: 0, bytesVerified: 5, filesTotal: 3 });
+    expect(byStorage[other.id]).toMatchObject({ filesVerified: 0, attemptsFailed: 0, bytesVerified: 0, filesTotal: 0 });
     expect(res.body.failures).toEqual([{ fileVersionId: failed.id, path: 'data/bad.tif', status: 'failed', reason: 'sha256 mismatch twice' }]);
   });
 

@@ -159,6 +159,16 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
   const versionsOf = (instrumentId: string) =>
     db.dataSource.getRepository(FileVersionEntity).find({ where: { instrumentId }, order: { path: 'ASC', version: 'ASC' } });
 
+  /** What a run reports per destination, by storage location name: files it owed there / verified there. */
+  async function perDestination(runId: string): Promise<Record<string, string>> {
+    const rows = (await db.dataSource.query(
+      `SELECT s.name, c.files_total, c.files_verified FROM harvest_run_destinations c JOIN storage_locations s ON s.id = c.storage_location_id
+        WHERE c.run_id = $1`,
+      [runId],
+    )) as Array<{ name: string; files_total: string; files_verified: string }>;
+    return Object.fromEntries(rows.map((r) => [r.name, `${r.files_verified}/${r.files_total}`]));
+  }
+
   it('lands a nested tree byte-identical in every destination, each file verified with one valid ARK', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith({ destinations: 2 });
     const files: Record<string, Buffer> = {
@@ -196,6 +206,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
       expect(d.verifiedAt).toBeInstanceOf(Date);
     }
     expect(run).toMatchObject({ status: 'succeeded', phase: 'finished', filesTotal: '4', filesDone: '4', batchesTotal: 2, batchesDone: 2, error: null });
+    expect(await perDestination(run.id)).toEqual({ [`${instrument.name}-0`]: '4/4', [`${instrument.name}-1`]: '4/4' });
 
     // Operators find and follow the run in the Temporal UI through these.
     const description = await handle.describe();
@@ -315,6 +326,8 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
 
     const first = await runHarvest(instrument.id);
     expect(first.outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesTotal: 2, filesDone: 1, filesFailed: 1 }) });
+    // The run owed the first destination nothing: it holds both files already.
+    expect(await perDestination(first.run.id)).toEqual({ [`${instrument.name}-0`]: '0/0', [`${instrument.name}-later`]: '1/2' });
     let tree = await readTree(join(laterRoot, instrument.name));
     expect(tree.get('a.txt')?.toString()).toBe('first');
     expect(tree.get('b.txt')?.toString()).toBe('not ours');
@@ -329,6 +342,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     await rm(join(laterRoot, instrument.name, 'b.txt'));
     const retry = await runHarvest(instrument.id);
     expect(retry.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 1, filesDone: 1, filesFailed: 0 }) });
+    expect(await perDestination(retry.run.id)).toEqual({ [`${instrument.name}-0`]: '0/0', [`${instrument.name}-later`]: '1/1' });
     tree = await readTree(join(laterRoot, instrument.name));
     expect(tree.get('b.txt')?.toString()).toBe('second');
     const deliveries = await db.dataSource.getRepository(FileDeliveryEntity).findBy({ storageLocationId: later.id });
@@ -424,6 +438,8 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
 
     const next = await runHarvest(instrument.id);
     expect(next.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 2, filesFailed: 0 }) });
+    // The copies removed while cancelled are owed again, and delivered.
+    expect(await perDestination(next.run.id)).toEqual({ [`${instrument.name}-0`]: '2/2' });
     const tree = await landed();
     for (const [path, content] of Object.entries(files)) expect(tree.get(path)?.toString()).toBe(content);
   });
@@ -625,6 +641,8 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     await writeFile(gate, '');
     const next = await runHarvest(instrument.id);
     expect(next.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 2, filesFailed: 0 }) });
+    // Only post-hooks were owed: the destination was owed no file.
+    expect(await perDestination(next.run.id)).toEqual({ [`${instrument.name}-0`]: '0/0' });
     const batch = JSON.parse(await readFile(received, 'utf8')) as { files: Array<{ fileVersionId: string; ark: string }> };
     expect(batch.files.map((f) => f.fileVersionId).sort()).toEqual(cancelled.map((v) => v.id).sort());
     expect((await versionsOf(instrument.id)).every((v) => v.postHooksDone)).toBe(true);

@@ -523,7 +523,7 @@ export interface DestinationProgressDto {
   /** Copy attempts here that failed or did not verify (a retried file may count more than once) */
   attemptsFailed: number;
   bytesVerified: number;
-  /** Files of this run to deliver here */
+  /** Files this run delivers here: those without a verified copy here when the run was planned */
   filesTotal: number;
 }
 

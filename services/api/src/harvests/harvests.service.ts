@@ -100,21 +100,21 @@ export class HarvestsService {
     return toPage(entities, total, query, (run, i) => this.toDto(Object.assign(run, { instrumentName: (raw[i] as { instrument_name: string }).instrument_name })));
   }
 
-  /** Live progress: the run row (updated per batch by the worker) and deliveries per destination. */
+  /** Live progress: the run row (updated per batch by the worker) and what each destination was owed and got. */
   async get(principal: Principal, id: string): Promise<HarvestRunDetailDto> {
     const run = await this.findRun(principal, id);
     // Counters kept by a trigger on transfers: constant time however many files the run has.
     const destinations = (await this.dataSource.query(
       `SELECT s.id AS storage_location_id, s.name, s.type,
               coalesce(c.files_verified, 0)::text AS files_verified, coalesce(c.attempts_failed, 0)::text AS attempts_failed,
-              coalesce(c.bytes_verified, 0)::text AS bytes_verified
+              coalesce(c.bytes_verified, 0)::text AS bytes_verified, coalesce(c.files_total, 0)::text AS files_total
          FROM storage_locations s
          LEFT JOIN harvest_run_destinations c ON c.storage_location_id = s.id AND c.run_id = $1
         WHERE s.id IN (SELECT storage_location_id FROM instrument_destinations WHERE instrument_id = $2)
            OR c.run_id IS NOT NULL
         ORDER BY s.name, s.id`,
       [run.id, run.instrumentId],
-    )) as Array<{ storage_location_id: string; name: string; type: DestinationProgressDto['type']; files_verified: string; attempts_failed: string; bytes_verified: string }>;
+    )) as Array<{ storage_location_id: string; name: string; type: DestinationProgressDto['type']; files_verified: string; attempts_failed: string; bytes_verified: string; files_total: string }>;
     const failures = (await this.dataSource.query(
       `SELECT f.id, f.path, f.status, f.reason FROM file_versions f
         WHERE f.instrument_id = $2 AND f.status IN ('failed', 'held')
@@ -131,7 +131,7 @@ export class HarvestsService {
         filesVerified: Number(d.files_verified),
         attemptsFailed: Number(d.attempts_failed),
         bytesVerified: Number(d.bytes_verified),
-        filesTotal: Number(run.filesTotal),
+        filesTotal: Number(d.files_total),
       })),
       failures: failures.map((f) => ({ fileVersionId: f.id, path: f.path, status: f.status, reason: f.reason })),
     };

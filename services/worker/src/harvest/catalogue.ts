@@ -627,7 +627,8 @@ export class RunListing {
    * Plans the todo entries numbered (from, upTo]: new versions enter the catalogue, and the
    * piece's versions are numbered into batches after those planned before. A version this run
    * has taken already (by an earlier attempt of this discovery) is not taken again. Returns the
-   * run's plan so far, also written to the run's totals.
+   * run's plan so far, also written to the run's totals; what it owes each destination is added
+   * to the run's row for that destination.
    */
   private async planPiece(instrumentId: string, from: number, upTo: number, limits: BatchLimits): Promise<PlannedSoFar | undefined> {
     const { client, runId } = this;
@@ -636,7 +637,7 @@ export class RunListing {
     // reads the catalogue before the first row is inserted. A per-row subquery planned as a
     // sequential scan (a small catalogue) rescans the table this statement is growing: quadratic,
     // 89 s for 100,000 new files.
-    await client.query(
+    const { rows: owed } = await client.query<{ id: string; files: number }>(
       `WITH piece AS (SELECT id, path, size, mtime FROM run_todo WHERE rn > $3 AND rn <= $4),
        fresh AS (
          INSERT INTO file_versions (instrument_id, path, size, mtime, version, first_run_id)
@@ -674,10 +675,28 @@ export class RunListing {
        ),
        items AS (
          INSERT INTO harvest_items (run_id, file_version_id, batch_no) SELECT $1, id, batch_no FROM numbered
+       ),
+       batches AS (
+         INSERT INTO harvest_batches (run_id, batch_no, files, bytes)
+         SELECT $1, batch_no, count(*), sum(size) FROM numbered GROUP BY batch_no
        )
-       INSERT INTO harvest_batches (run_id, batch_no, files, bytes)
-       SELECT $1, batch_no, count(*), sum(size) FROM numbered GROUP BY batch_no`,
+       -- What the piece owes each destination: its versions without a verified copy there (a new
+       -- version has none; one taken for a destination added since, or for its post-hooks, may).
+       SELECT d.storage_location_id AS id, count(t.id)::int AS files
+       FROM instrument_destinations d
+       LEFT JOIN (SELECT id, true AS fresh FROM fresh UNION ALL SELECT id, false FROM known) t
+         ON t.fresh OR NOT EXISTS (SELECT 1 FROM file_deliveries f
+                                   WHERE f.file_version_id = t.id AND f.storage_location_id = d.storage_location_id AND f.status = 'verified')
+       WHERE d.instrument_id = $2
+       GROUP BY d.storage_location_id`,
       [runId, instrumentId, from, upTo, limits.maxBytes, limits.maxFiles],
+    );
+    // Last, like the run's row: each batch's deliveries update these rows too (a trigger on transfers).
+    await client.query(
+      `INSERT INTO harvest_run_destinations AS c (run_id, storage_location_id, files_total)
+       SELECT $1, o.id, o.files FROM unnest($2::uuid[], $3::int[]) AS o(id, files) ORDER BY o.id
+       ON CONFLICT (run_id, storage_location_id) DO UPDATE SET files_total = c.files_total + EXCLUDED.files_total`,
+      [runId, owed.map((o) => o.id), owed.map((o) => o.files)],
     );
     const soFar = await this.plannedSoFar();
     // Last, so briefly locked: every batch of the run updates this row when it finishes.
