@@ -609,7 +609,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
   });
 
   it('runs on the next run the post-hooks that a cancelled run had not run yet', async () => {
-    const { instrument, sourceDir } = await instrumentWith();
+    const { instrument, sourceDir, landed } = await instrumentWith();
     const files = { 'a.raw': 'first', 'b.raw': 'second' };
     await writeTree(sourceDir, files);
     const gate = join(dir.path, `${instrument.name}-gate`);
@@ -618,6 +618,15 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     // Until the gate exists the hook hangs (the run is cancelled meanwhile); then it records the
     // batch it was given and answers with nothing to change.
     const script = `if [ ! -e '${gate}' ]; then touch '${started}'; exec sleep 60; fi; cat >> '${received}'; echo '{}'`;
+    await db.dataSource.getRepository(HookEntity).save({
+      name: 'file by kind',
+      phase: 'pre',
+      kind: 'filter',
+      config: { redirect: [{ match: '*.raw', to: 'raw/{name}' }] },
+      instrumentId: instrument.id,
+      priority: 5,
+      enabled: true,
+    });
     await db.dataSource.getRepository(HookEntity).save({
       name: 'notify the archive',
       phase: 'post',
@@ -643,8 +652,10 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(next.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 2, filesFailed: 0 }) });
     // Only post-hooks were owed: the destination was owed no file.
     expect(await perDestination(next.run.id)).toEqual({ [`${instrument.name}-0`]: '0/0' });
-    const batch = JSON.parse(await readFile(received, 'utf8')) as { files: Array<{ fileVersionId: string; ark: string }> };
-    expect(batch.files.map((f) => f.fileVersionId).sort()).toEqual(cancelled.map((v) => v.id).sort());
+    const batch = JSON.parse(await readFile(received, 'utf8')) as { files: Array<{ fileVersionId: string; destinationPath: string }> };
+    // The post-hooks see where the pre-hook sent each file, as they would have in the cancelled run.
+    expect(batch.files.map((f) => [f.fileVersionId, f.destinationPath]).sort()).toEqual(cancelled.map((v) => [v.id, `raw/${v.path}`]).sort());
+    expect([...(await landed()).keys()].sort()).toEqual(['raw/a.raw', 'raw/b.raw']);
     expect((await versionsOf(instrument.id)).every((v) => v.postHooksDone)).toBe(true);
     // Nothing copied or minted again: the versions keep their ARKs and copies.
     expect(await db.dataSource.getRepository(ArkEntity).find({ where: { fileVersionId: In(cancelled.map((v) => v.id)) } })).toEqual(arks);

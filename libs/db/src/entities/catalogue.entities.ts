@@ -43,6 +43,10 @@ export class FileVersionEntity {
   @Column({ type: 'jsonb' })
   access!: { groups: string[]; projects: string[] };
 
+  /** Where a pre-hook redirected this version, relative to the instrument (null: its own path). */
+  @Column({ name: 'routed_path', type: 'text', nullable: true })
+  routedPath!: string | null;
+
   /** The post-hooks have run on this verified version (a retried batch does not run them twice). */
   @Column({ name: 'post_hooks_done', type: 'boolean', default: false })
   postHooksDone!: boolean;

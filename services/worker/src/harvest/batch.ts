@@ -411,7 +411,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   // 4. Deliveries, verified versions (with the pre-hooks' metadata) and their ARKs, in one transaction.
   const postHooks = job.hooks.some((hook) => hook.enabled && hook.phase === 'post');
   await catalogue.recordDeliveries(job.runId, outcomes, job.destinations.map((d) => d.storageLocationId), job.mintArk, {
-    enrichment: new Map(pre.files.map((h) => [h.fileVersionId, { metadata: h.metadata, access: h.access }])),
+    enrichment: new Map(pre.files.map((h) => [h.fileVersionId, { metadata: h.metadata, access: h.access, routedPath: h.destinationPath === h.path ? null : h.destinationPath }])),
     postHooks,
   });
   await catalogue.setAside(
@@ -426,7 +426,9 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   const due = settled.filter((f) => f.status === 'verified' && !f.postHooksDone);
   if (due.length) {
     job.heartbeat({ batchNo: job.batchNo, step: 'post-hooks' });
-    const post = await runHooks('post', job.hooks, due.map((f) => toHookFile(f, routed.get(f.id) ?? f.path)), hookContext);
+    // Where this batch's pre-hooks sent it, else where they sent it when it was verified (an
+    // earlier attempt, or the run before for post-hooks it missed).
+    const post = await runHooks('post', job.hooks, due.map((f) => toHookFile(f, routed.get(f.id) ?? f.routedPath ?? f.path)), hookContext);
     await catalogue.recordPostHooks(post.files.map((h) => ({ id: h.fileVersionId, metadata: h.metadata, access: h.access })));
   }
 }

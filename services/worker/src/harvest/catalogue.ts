@@ -63,6 +63,8 @@ export interface BatchFile {
   metadata: Record<string, string>;
   access: { groups: string[]; projects: string[] };
   postHooksDone: boolean;
+  /** Where the pre-hooks redirected it, stored with its verdict (null: its own path). */
+  routedPath: string | null;
   ark: string | null;
   /** Storage locations this version is already verified at. */
   verifiedAt: Set<string>;
@@ -88,8 +90,8 @@ export interface DeliveryOutcome {
 
 /** What a verified version takes along besides its deliveries. */
 export interface VersionSettlement {
-  /** Metadata and access the pre-hooks gave each version. */
-  enrichment: ReadonlyMap<string, Pick<BatchFile, 'metadata' | 'access'>>;
+  /** Metadata, access and redirect the pre-hooks gave each version. */
+  enrichment: ReadonlyMap<string, Pick<BatchFile, 'metadata' | 'access' | 'routedPath'>>;
   /** Whether post-hooks still have to run (false: the version is done once verified). */
   postHooks: boolean;
 }
@@ -191,7 +193,7 @@ export class HarvestCatalogue {
   async loadBatch(runId: string, batchNo: number): Promise<BatchFile[]> {
     const rows: Array<Record<string, unknown>> = await this.db.query(
       `SELECT fv.id, fv.path, fv.size, fv.mtime, fv.version, fv.status, fv.attempts, fv.sha256, fv.metadata, fv.access,
-              fv.post_hooks_done, a.ark,
+              fv.post_hooks_done, fv.routed_path, a.ark,
               coalesce(array_agg(d.storage_location_id) FILTER (WHERE d.status = 'verified'), '{}') AS verified_at
        FROM harvest_items hi
        JOIN file_versions fv ON fv.id = hi.file_version_id
@@ -214,6 +216,7 @@ export class HarvestCatalogue {
       metadata: r.metadata as Record<string, string>,
       access: r.access as BatchFile['access'],
       postHooksDone: r.post_hooks_done as boolean,
+      routedPath: r.routed_path as string | null,
       ark: r.ark as string | null,
       verifiedAt: new Set(r.verified_at as string[]),
     }));
@@ -313,7 +316,7 @@ export class HarvestCatalogue {
     );
     if (complete.length) {
       // One update per version: every index of file_versions is written on each update (the
-      // status is indexed), so the pre-hooks' metadata and, without post-hooks, their
+      // status is indexed), so the pre-hooks' metadata and redirect and, without post-hooks, their
       // completion ride along with the verdict. A version verified before (a copy for a
       // destination added later) keeps its verdict, time and metadata.
       const verified = await changedRows<{ id: string }>(
@@ -321,8 +324,8 @@ export class HarvestCatalogue {
         `UPDATE file_versions fv SET status = 'verified', sha256 = c.sha256, reason = NULL, verified_at = now(),
                 attempts = attempts + 1, updated_at = now(),
                 metadata = coalesce(c.metadata, fv.metadata), access = coalesce(c.access, fv.access),
-                post_hooks_done = fv.post_hooks_done OR $2
-         FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, sha256 text, metadata jsonb, access jsonb)
+                routed_path = c."routedPath", post_hooks_done = fv.post_hooks_done OR $2
+         FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, sha256 text, metadata jsonb, access jsonb, "routedPath" text)
          WHERE fv.id = c.id AND fv.status <> 'verified'
          RETURNING fv.id`,
         [JSON.stringify(complete.map((c) => ({ ...c, ...settle.enrichment.get(c.id) }))), !settle.postHooks],
