@@ -608,6 +608,29 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect((await versionsOf(instrument.id)).every((v) => v.status === 'verified')).toBe(true);
   });
 
+  it('removes the copies a cancelled batch made before verifying them, so none is left uncatalogued when the source changes', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith({ minAgeSeconds: 0 });
+    await writeTree(sourceDir, { 'a.raw': 'first a', 'b.raw': 'first b' });
+    const copied = join(dir.path, `${instrument.name}-copied`);
+    // The copy finishes, then rclone hangs until the cancel stops it: the copies are complete
+    // at the destination and not yet verified.
+    const rclone = await wrappedRclone(`if [ "$1" = copy ]; then "$rclone" "$@"; touch '${copied}'; exec sleep 60; fi\nexec "$rclone" "$@"`);
+    const { run } = await cancelledHarvest(instrument.id, () => exists(copied), { rcloneBinary: rclone });
+    expect(run.status).toBe('cancelled');
+    expect([...(await landed()).keys()]).toEqual([]);
+    expect((await versionsOf(instrument.id)).map((v) => [v.path, v.status])).toEqual([
+      ['a.raw', 'pending'],
+      ['b.raw', 'pending'],
+    ]);
+
+    // a.raw changes before the next run: its first version is never delivered, and no copy of it stays.
+    await writeFile(join(sourceDir, 'a.raw'), 'second a');
+    const next = await runHarvest(instrument.id);
+    expect(next.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 2, filesFailed: 0 }) });
+    const tree = await landed();
+    expect(Object.fromEntries([...tree].map(([path, content]) => [path, content.toString()]))).toEqual({ 'a.v2.raw': 'second a', 'b.raw': 'first b' });
+  });
+
   it('runs on the next run the post-hooks that a cancelled run had not run yet', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith();
     const files = { 'a.raw': 'first', 'b.raw': 'second' };

@@ -217,6 +217,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
           transfers: deps.transfers,
           mintArk: deps.ark.mint,
           signal: ctx.cancellationSignal,
+          runCancelled: () => ctx.cancellationDetails?.cancelRequested === true,
           heartbeat: (details) => {
             last = details;
             ctx.heartbeat(details);

@@ -29,6 +29,8 @@ export interface BatchJob {
   transfers: number;
   mintArk: () => string;
   signal: AbortSignal;
+  /** Whether the signal fired because the run is being cancelled (not a pause, reset or shutdown, which are retried). */
+  runCancelled: () => boolean;
   heartbeat: (details: { batchNo: number; bytes?: number; step: string }) => void;
 }
 
@@ -107,12 +109,15 @@ function joinRoot(root: string, rel: string): string {
 }
 
 /**
- * Removes copies this batch made that ended unverified, even when the batch is being cancelled
- * (no signal: each removal is short): left at the destination, a bad copy would fail its version
- * on the next run for "a different file already exists".
+ * Removes copies this batch made that must not stay, even when the batch is being cancelled (no
+ * signal: each removal is short): left at the destination, a bad copy would fail its version on
+ * the next run for "a different file already exists". Each destination is tried; the first
+ * failure is thrown after.
  */
 async function removeCopies(rclone: Rclone, copies: Map<Destination, string[]>): Promise<void> {
-  for (const [destination, paths] of copies) await rclone.deleteFiles(destination.root, paths);
+  const failures: unknown[] = [];
+  for (const [destination, paths] of copies) await rclone.deleteFiles(destination.root, paths).catch((err: unknown) => failures.push(err));
+  if (failures.length) throw failures[0];
 }
 
 /** A version's copy at one destination, as the copy step left it. */
@@ -168,6 +173,7 @@ async function copyToDestinations(
   job: BatchJob,
   accepted: BatchFile[],
   routed: Map<string, string>,
+  own: Map<Destination, string[]>,
 ): Promise<Pending[]> {
   const pending: Pending[] = [];
   for (const destination of job.destinations) {
@@ -185,6 +191,7 @@ async function copyToDestinations(
     const wantedDigest = pathsDigest(wanted.map((w) => w.destRel));
     const firstLook = await catalogue.firstLook(job.runId, job.batchNo, destination.storageLocationId, { wanted: wantedDigest, existing: [...already] });
     const foreign = firstLook.wanted === wantedDigest ? new Set(firstLook.existing) : already;
+    own.set(destination, wanted.filter((w) => !foreign.has(w.destRel)).map((w) => w.destRel));
     const fresh = wanted.filter((w) => !already.has(w.destRel));
     const groups = new Map<string, typeof fresh>();
     const singles: typeof fresh = [];
@@ -294,45 +301,47 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   const sourceDigests = digests(rclone, job.source, sourceFiles, AbortSignal.any([job.signal, copyingEnded.signal]));
   // Observed now, so a failure while the copies run is not an unhandled rejection.
   sourceDigests.catch(() => undefined);
-  let pending: Pending[];
-  let source: Map<string, Digest>;
-  try {
-    pending = await copyToDestinations(catalogue, rclone, job, accepted, routed);
-    job.heartbeat({ batchNo: job.batchNo, step: 'verify' });
-    source = await sourceDigests.catch((err: unknown) => {
-      throw rcloneFailure(err);
-    });
-  } finally {
-    // After a failed copy the source's digests are not needed: stop reading.
-    copyingEnded.abort();
-  }
-
-  // 3. Verify: the source bytes against the catalogued version and each copy.
-  const changed = new Set<string>();
-  for (const p of pending) {
-    const s = source.get(p.file.path);
-    const moved =
-      s &&
-      ((s.size !== undefined && s.size !== p.file.size) ||
-        (s.mtimeMs !== undefined && Math.abs(s.mtimeMs - p.file.mtime.getTime()) > MTIME_TOLERANCE_MS));
-    if (moved) changed.add(p.file.id);
-  }
-  const results: Array<{ p: Pending; outcome: DeliveryOutcome }> = [];
-  // Copies this attempt made that end unverified, removed by removeCopies.
+  // Paths at each destination that hold (or will hold) this attempt's own copies, and those of
+  // them found unverified so far. None of them is catalogued until step 4 records the verdicts.
+  const own = new Map<Destination, string[]>();
   const unverifiedCopies = new Map<Destination, string[]>();
+  const changed = new Set<string>();
+  const results: Array<{ p: Pending; outcome: DeliveryOutcome }> = [];
   const discard = (p: Pending) => {
     if (p.preexisting) return;
     const paths = unverifiedCopies.get(p.destination);
     if (paths) paths.push(p.destRel);
     else unverifiedCopies.set(p.destination, [p.destRel]);
   };
-  const byDestination = new Map<Destination, Pending[]>();
-  for (const p of pending) {
-    const items = byDestination.get(p.destination);
-    if (items) items.push(p);
-    else byDestination.set(p.destination, [p]);
-  }
   try {
+    let pending: Pending[];
+    let source: Map<string, Digest>;
+    try {
+      pending = await copyToDestinations(catalogue, rclone, job, accepted, routed, own);
+      job.heartbeat({ batchNo: job.batchNo, step: 'verify' });
+      source = await sourceDigests.catch((err: unknown) => {
+        throw rcloneFailure(err);
+      });
+    } finally {
+      // After a failed copy the source's digests are not needed: stop reading.
+      copyingEnded.abort();
+    }
+
+    // 3. Verify: the source bytes against the catalogued version and each copy.
+    for (const p of pending) {
+      const s = source.get(p.file.path);
+      const moved =
+        s &&
+        ((s.size !== undefined && s.size !== p.file.size) ||
+          (s.mtimeMs !== undefined && Math.abs(s.mtimeMs - p.file.mtime.getTime()) > MTIME_TOLERANCE_MS));
+      if (moved) changed.add(p.file.id);
+    }
+    const byDestination = new Map<Destination, Pending[]>();
+    for (const p of pending) {
+      const items = byDestination.get(p.destination);
+      if (items) items.push(p);
+      else byDestination.set(p.destination, [p]);
+    }
     for (const [destination, items] of byDestination) {
       const copies = await digests(rclone, destination, items.map((p) => p.destRel), job.signal).catch((err: unknown) => {
         throw rcloneFailure(err);
@@ -393,8 +402,11 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
       }
     }
   } catch (err) {
-    // Stopped midway (the run was cancelled, or a step failed): the bad copies found so far still go.
-    await removeCopies(rclone, unverifiedCopies).catch(() => undefined);
+    // Stopped before any verdict was recorded. A cancelled run's copies all go: none is
+    // catalogued, and no later run need take these files again (the source may change or go
+    // meanwhile). After a failure, a pause or a shutdown (retried), only the bad copies found so
+    // far go: the retry verifies the others as its own.
+    await removeCopies(rclone, job.runCancelled() ? own : unverifiedCopies).catch(() => undefined);
     throw err;
   }
   // A version found changed at a later destination records nothing: its copies made before go.
