@@ -22,6 +22,8 @@ import { formatBytes, formatCount, formatDateTime } from '@/lib/format';
 import { useApiAction } from '@/lib/use-api-action';
 import { usePolling } from '@/lib/use-polling';
 
+import { owedNothing } from './run-data';
+
 const ACTIVE = new Set(['pending', 'running']);
 
 /** The live part of a run page: status, overall and per-destination progress, failures, cancel. */
@@ -98,12 +100,21 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
           <Paper variant="outlined" sx={{ p: 2 }}>
             {run.destinations.map((d) => (
               <Box key={d.storageLocationId} sx={{ mb: 1.5 }}>
-                <ProgressLine
-                  label={`${d.name} (${d.type})`}
-                  done={d.filesVerified}
-                  total={d.filesTotal}
-                  text={`${formatCount(d.filesVerified)} / ${formatCount(d.filesTotal)} verified, ${formatBytes(d.bytesVerified)}${d.attemptsFailed ? `, ${d.attemptsFailed} failed attempts` : ''}`}
-                />
+                {owedNothing(run, d) ? (
+                  <Box sx={{ display: 'flex', justifyContent: 'space-between', gap: 2 }}>
+                    <Typography variant="body2">{`${d.name} (${d.type})`}</Typography>
+                    <Typography variant="body2" color="text.secondary">
+                      nothing to deliver: it held verified copies of this run&apos;s files already
+                    </Typography>
+                  </Box>
+                ) : (
+                  <ProgressLine
+                    label={`${d.name} (${d.type})`}
+                    done={d.filesVerified}
+                    total={d.filesTotal}
+                    text={`${formatCount(d.filesVerified)} / ${formatCount(d.filesTotal)} verified, ${formatBytes(d.bytesVerified)}${d.attemptsFailed ? `, ${d.attemptsFailed} failed attempts` : ''}`}
+                  />
+                )}
               </Box>
             ))}
           </Paper>

@@ -1,0 +1,13 @@
+import { owedNothing } from '../src/app/(admin)/runs/[id]/run-data';
+
+describe('owedNothing', () => {
+  it('says a destination was owed nothing only once planning is over and the run took files', () => {
+    expect(owedNothing({ filesTotal: 41, phase: 'finished' }, { filesTotal: 0 })).toBe(true);
+    expect(owedNothing({ filesTotal: 41, phase: 'transferring' }, { filesTotal: 0 })).toBe(true);
+    // Still planning: the destination's total may grow.
+    expect(owedNothing({ filesTotal: 41, phase: 'discovering' }, { filesTotal: 0 })).toBe(false);
+    // A run that took nothing owed nothing to anyone: its plain 0 / 0 says so.
+    expect(owedNothing({ filesTotal: 0, phase: 'finished' }, { filesTotal: 0 })).toBe(false);
+    expect(owedNothing({ filesTotal: 41, phase: 'finished' }, { filesTotal: 41 })).toBe(false);
+  });
+});
