@@ -135,7 +135,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
       return handle.result().then(() => 'completed', (err: unknown) => (err as Error).constructor.name);
     });
     const run = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: started.runId });
-    return { outcome, run };
+    return { outcome, run, handle };
   }
 
   const exists = (path: string) => readFile(path).then(() => true, () => false);
@@ -581,8 +581,12 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     process.env.RCLONE_BWLIMIT = '1M';
     try {
       const copying = async () => [...(await landed()).keys()].some((p) => p.endsWith('.partial'));
-      const { outcome, run } = await cancelledHarvest(instrument.id, copying, { batchFiles: 2, transfers: 2 });
+      const { outcome, run, handle } = await cancelledHarvest(instrument.id, copying, { batchFiles: 2, transfers: 2 });
       expect(outcome).toBe('WorkflowFailedError');
+      if (process.env.CAPTURE_HISTORIES === '1') {
+        // Saved for replay.spec.ts: the cancel path (batches stopped, finishRun in its own scope).
+        await writeFile(join(__dirname, 'histories', 'harvest-cancelled-mid-copy.json'), historyToJSON(await handle.fetchHistory()));
+      }
       // The copies in flight were stopped, not left to finish, and rclone removed its .partial files.
       expect([...(await landed()).keys()]).toEqual([]);
       expect(run).toMatchObject({ status: 'cancelled', phase: 'finished', filesDone: '0', error: 'Workflow cancelled' });
