@@ -116,6 +116,12 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     ])) as Array<{ id: string }>;
     await db.dataSource.query(`INSERT INTO instrument_destinations (instrument_id, storage_location_id) VALUES ($1, $2)`, [instrumentId, other.id]);
     await db.dataSource.query(`INSERT INTO harvest_run_destinations (run_id, storage_location_id, files_total) VALUES ($1, $2, 0)`, [seeded.runId, other.id]);
+    // One added while the run transferred: the plan owed it nothing, the later batches gave it 2.
+    const [late] = (await db.dataSource.query(`INSERT INTO storage_locations (name, type, config) VALUES ($1, 'posix', '{"path": "/tmp"}') RETURNING id`, [
+      `late-${instrumentId.slice(0, 8)}`,
+    ])) as Array<{ id: string }>;
+    await db.dataSource.query(`INSERT INTO instrument_destinations (instrument_id, storage_location_id) VALUES ($1, $2)`, [instrumentId, late.id]);
+    await db.dataSource.query(`INSERT INTO harvest_run_destinations (run_id, storage_location_id, files_verified, bytes_verified) VALUES ($1, $2, 2, 10)`, [seeded.runId, late.id]);
     const [failed] = (await db.dataSource.query(
       `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, reason) VALUES ($1, 'data/bad.tif', 5, now(), 1, 'failed', 'sha256 mismatch twice') RETURNING id`,
       [instrumentId],
@@ -128,6 +134,7 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     );
     expect(byStorage[seeded.storageLocationId]).toMatchObject({ filesVerified: 1, attemptsFailed: 0, bytesVerified: 5, filesTotal: 3 });
     expect(byStorage[other.id]).toMatchObject({ filesVerified: 0, attemptsFailed: 0, bytesVerified: 0, filesTotal: 0 });
+    expect(byStorage[late.id]).toMatchObject({ filesVerified: 2, bytesVerified: 10, filesTotal: 2 });
     expect(res.body.failures).toEqual([{ fileVersionId: failed.id, path: 'data/bad.tif', status: 'failed', reason: 'sha256 mismatch twice' }]);
   });
 

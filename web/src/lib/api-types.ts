@@ -523,7 +523,7 @@ export interface DestinationProgressDto {
   /** Copy attempts here that failed or did not verify (a retried file may count more than once) */
   attemptsFailed: number;
   bytesVerified: number;
-  /** Files this run delivers here: those without a verified copy here when the run was planned */
+  /** Files this run delivers here: those without a verified copy here when the run was planned (for a destination added during the run, those it got) */
   filesTotal: number;
 }
 

@@ -55,7 +55,7 @@ export class DestinationProgressDto {
   @ApiProperty({ description: 'Files this run copied here and verified' }) filesVerified!: number;
   @ApiProperty({ description: 'Copy attempts here that failed or did not verify (a retried file may count more than once)' }) attemptsFailed!: number;
   @ApiProperty() bytesVerified!: number;
-  @ApiProperty({ description: 'Files this run delivers here: those without a verified copy here when the run was planned' }) filesTotal!: number;
+  @ApiProperty({ description: 'Files this run delivers here: those without a verified copy here when the run was planned (for a destination added during the run, those it got)' }) filesTotal!: number;
 }
 
 export class RunFailureDto {

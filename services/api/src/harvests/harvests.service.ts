@@ -104,10 +104,12 @@ export class HarvestsService {
   async get(principal: Principal, id: string): Promise<HarvestRunDetailDto> {
     const run = await this.findRun(principal, id);
     // Counters kept by a trigger on transfers: constant time however many files the run has.
+    // What planning counted as owed; a destination added while the run transferred was owed
+    // nothing by the plan, yet gets the batches that start after: what it got counts as owed.
     const destinations = (await this.dataSource.query(
       `SELECT s.id AS storage_location_id, s.name, s.type,
               coalesce(c.files_verified, 0)::text AS files_verified, coalesce(c.attempts_failed, 0)::text AS attempts_failed,
-              coalesce(c.bytes_verified, 0)::text AS bytes_verified, coalesce(c.files_total, 0)::text AS files_total
+              coalesce(c.bytes_verified, 0)::text AS bytes_verified, greatest(c.files_total, c.files_verified, 0)::text AS files_total
          FROM storage_locations s
          LEFT JOIN harvest_run_destinations c ON c.storage_location_id = s.id AND c.run_id = $1
         WHERE s.id IN (SELECT storage_location_id FROM instrument_destinations WHERE instrument_id = $2)
