@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,8 +32,8 @@ async function isRunning(pid: number): Promise<boolean> {
   }
 }
 
-async function waitUntilGone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 50; i++) {
+async function waitUntilGone(pid: number, withinMs = 5_000): Promise<boolean> {
+  for (let i = 0; i < withinMs / 100; i++) {
     if (!(await isRunning(pid))) return true;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -102,7 +103,10 @@ describe('command hook', () => {
   it('holds every file when the program cannot be started', async () => {
     const hook: HookConfigRow = { ...nodeHook(''), config: { command: [join(dir, 'no-such-program')] } };
     const result = await runHooks('pre', [hook], [file('a')], ctx);
-    expect(result.decisions.get('a')).toEqual({ action: 'hold', reason: expect.stringMatching(/^command no-such-program could not be started: .*ENOENT/) });
+    expect(result.decisions.get('a')).toEqual({
+      action: 'hold',
+      reason: expect.stringMatching(/^command no-such-program could not be started: failed to run command .*no-such-program.*: No such file or directory$/),
+    });
   });
 
   it('holds every file on timeout and kills the program with everything it started', async () => {
@@ -112,6 +116,27 @@ describe('command hook', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.decisions.get('a')).toEqual({ action: 'hold', reason: 'command node did not finish within 1000 ms and was killed' });
     expect(await waitUntilGone(Number(await readFile(pidFile, 'utf8')))).toBe(true);
+  });
+
+  it('kills a hung program soon after its timeout even when the worker running it was killed', async () => {
+    const pidFile = join(dir, 'orphan.pid');
+    const hook = { ...nodeHook(''), config: { command: ['/bin/sh', '-c', `echo $$ > '${pidFile}'; exec sleep 120`], timeoutMs: 1_000 } };
+    // A worker of its own (compiled hooks), SIGKILLed while its hook hangs: it cannot kill the hook.
+    const worker = spawn(
+      process.execPath,
+      ['-e', `require(${JSON.stringify(join(__dirname, '../dist/index.js'))}).runHooks('pre', [${JSON.stringify(hook)}], [${JSON.stringify(file('a'))}], ${JSON.stringify(ctx)})`],
+      { stdio: 'ignore' },
+    );
+    for (let i = 0; i < 100 && !(await readFile(pidFile, 'utf8').catch(() => '')); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    worker.kill('SIGKILL');
+    const hung = Number(await readFile(pidFile, 'utf8'));
+    try {
+      expect(await isRunning(hung)).toBe(true);
+      // The worker would have killed it at 1 s; timeout(1) does at 1 s + 5 s.
+      expect(await waitUntilGone(hung, 15_000)).toBe(true);
+    } finally {
+      if (await isRunning(hung)) process.kill(hung, 'SIGKILL');
+    }
   });
 
   it('kills the program when the run is cancelled and rejects with the cancellation', async () => {

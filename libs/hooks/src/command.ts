@@ -4,13 +4,22 @@ import { applyAnswer, excerpt, holdAll, MAX_ANSWER_BYTES, parseAnswer, requestBo
 import { COMMAND_TIMEOUT_MS, type CommandHookConfig } from './schemas';
 import type { HookConfigRow, HookContext, HookFile, HookPhase } from './types';
 
+/**
+ * Seconds past its timeout after which coreutils timeout(1) kills a hook's process group. The
+ * worker kills a hook at its timeout itself; this backstop only acts when the worker cannot (it
+ * was SIGKILLed, or ran out of memory), so that no hung hook outlives it for long.
+ */
+const BACKSTOP_GRACE_S = 5;
+/** What timeout(1) says when it could not start the program (exit 126: not executable, 127: not found). */
+const BACKSTOP_EXEC_FAILED = /^timeout: failed to run command [^\n]*/;
+
 /** Variables a hook program inherits from the worker; everything else (database URL, keys) stays out. */
 const PASSED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 const STDERR_TAIL_BYTES = 4096;
 
 type Ending =
   | { kind: 'exit'; code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
-  | { kind: 'spawn-error'; error: Error }
+  | { kind: 'spawn-error'; message: string }
   | { kind: 'timeout' }
   | { kind: 'too-much-output' };
 
@@ -20,10 +29,14 @@ function commandEnv(hook: HookConfigRow, phase: HookPhase, ctx: HookContext): No
   return { ...env, SHEAF_RUN_ID: ctx.runId, SHEAF_INSTRUMENT_ID: ctx.instrument.id, SHEAF_HOOK_ID: hook.id, SHEAF_HOOK_PHASE: phase };
 }
 
-/** Runs the program in its own process group, feeding `input`; resolves when it and its pipes are done. */
+/**
+ * Runs the program in its own process group under timeout(1) (see BACKSTOP_GRACE_S), feeding
+ * `input`; resolves when it and its pipes are done.
+ */
 function execute(argv: readonly string[], input: string, env: NodeJS.ProcessEnv, timeoutMs: number, signal: AbortSignal | undefined): Promise<Ending> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env, windowsHide: true });
+    const backstop = `${Math.ceil(timeoutMs / 1000) + BACKSTOP_GRACE_S}s`;
+    const child = spawn('timeout', ['--signal=KILL', backstop, ...argv], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env, windowsHide: true });
     let stopped: Ending | 'aborted' | undefined;
     let settled = false;
     const stdout: Buffer[] = [];
@@ -73,13 +86,16 @@ function execute(argv: readonly string[], input: string, env: NodeJS.ProcessEnv,
     child.stdin.end(input);
 
     child.on('error', (error) => {
-      // Could not start (ENOENT, EACCES): there is no process and 'close' may never come.
-      if (child.pid === undefined) settle({ kind: 'spawn-error', error });
+      // timeout(1) itself could not start: there is no process and 'close' may never come.
+      if (child.pid === undefined) settle({ kind: 'spawn-error', message: `timeout(1) from coreutils is needed to run command hooks: ${error.message}` });
     });
     // Descendants may still hold the pipes open; they go with the program.
     child.on('exit', killGroup);
     child.on('close', (code: number | null, exitSignal: NodeJS.Signals | null) => {
-      settle({ kind: 'exit', code, signal: exitSignal, stdout: Buffer.concat(stdout).toString('utf8'), stderr: stderr.toString('utf8') });
+      const said = stderr.toString('utf8');
+      const execFailed = (code === 126 || code === 127) && BACKSTOP_EXEC_FAILED.exec(said);
+      if (execFailed) settle({ kind: 'spawn-error', message: execFailed[0].replace(/^timeout: /, '') });
+      else settle({ kind: 'exit', code, signal: exitSignal, stdout: Buffer.concat(stdout).toString('utf8'), stderr: said });
     });
   });
 }
@@ -95,7 +111,7 @@ export async function runCommand(hook: HookConfigRow, config: CommandHookConfig,
   const ending = await execute(config.command, requestBody(phase, files, ctx), commandEnv(hook, phase, ctx), timeoutMs, ctx.signal);
   switch (ending.kind) {
     case 'spawn-error':
-      return holdAll(files, `command ${program} could not be started: ${ending.error.message}`);
+      return holdAll(files, `command ${program} could not be started: ${ending.message}`);
     case 'timeout':
       return holdAll(files, `command ${program} did not finish within ${timeoutMs} ms and was killed`);
     case 'too-much-output':
