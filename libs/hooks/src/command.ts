@@ -11,7 +11,7 @@ import type { HookConfigRow, HookContext, HookFile, HookPhase } from './types';
  */
 const BACKSTOP_GRACE_S = 5;
 /** What timeout(1) says when it could not start the program (exit 126: not executable, 127: not found). */
-const BACKSTOP_EXEC_FAILED = /^timeout: failed to run command [^\n]*/;
+const BACKSTOP_EXEC_FAILED = /^timeout: (failed to run command [^\n]*)/;
 
 /** Variables a hook program inherits from the worker; everything else (database URL, keys) stays out. */
 const PASSED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
@@ -94,7 +94,7 @@ function execute(argv: readonly string[], input: string, env: NodeJS.ProcessEnv,
     child.on('close', (code: number | null, exitSignal: NodeJS.Signals | null) => {
       const said = stderr.toString('utf8');
       const execFailed = (code === 126 || code === 127) && BACKSTOP_EXEC_FAILED.exec(said);
-      if (execFailed) settle({ kind: 'spawn-error', message: execFailed[0].replace(/^timeout: /, '') });
+      if (execFailed) settle({ kind: 'spawn-error', message: execFailed[1] });
       else settle({ kind: 'exit', code, signal: exitSignal, stdout: Buffer.concat(stdout).toString('utf8'), stderr: said });
     });
   });

@@ -166,6 +166,8 @@ function because(reason: string, said: string | undefined): string {
 /**
  * Copies each accepted version to every destination that lacks a verified copy of it, new
  * paths only: one rclone copy per folder the destination path keeps, copyto for the others.
+ * Before copying to a destination, records in `own` the paths there that are not someone
+ * else's file: a batch stopped midway knows which copies are its own to remove.
  */
 async function copyToDestinations(
   catalogue: HarvestCatalogue,
@@ -191,7 +193,8 @@ async function copyToDestinations(
     const wantedDigest = pathsDigest(wanted.map((w) => w.destRel));
     const firstLook = await catalogue.firstLook(job.runId, job.batchNo, destination.storageLocationId, { wanted: wantedDigest, existing: [...already] });
     const foreign = firstLook.wanted === wantedDigest ? new Set(firstLook.existing) : already;
-    own.set(destination, wanted.filter((w) => !foreign.has(w.destRel)).map((w) => w.destRel));
+    const preexisting = new Set([...already].filter((path) => foreign.has(path)));
+    own.set(destination, wanted.filter((w) => !preexisting.has(w.destRel)).map((w) => w.destRel));
     const fresh = wanted.filter((w) => !already.has(w.destRel));
     const groups = new Map<string, typeof fresh>();
     const singles: typeof fresh = [];
@@ -245,7 +248,7 @@ async function copyToDestinations(
       pending.push({
         ...w,
         destination,
-        preexisting: already.has(w.destRel) && foreign.has(w.destRel),
+        preexisting: preexisting.has(w.destRel),
         durationMs: durations.get(w.destRel) ?? 0,
         copyError: copyErrors.get(w.destRel),
       });
@@ -314,18 +317,11 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     else unverifiedCopies.set(p.destination, [p.destRel]);
   };
   try {
-    let pending: Pending[];
-    let source: Map<string, Digest>;
-    try {
-      pending = await copyToDestinations(catalogue, rclone, job, accepted, routed, own);
-      job.heartbeat({ batchNo: job.batchNo, step: 'verify' });
-      source = await sourceDigests.catch((err: unknown) => {
-        throw rcloneFailure(err);
-      });
-    } finally {
-      // After a failed copy the source's digests are not needed: stop reading.
-      copyingEnded.abort();
-    }
+    const pending = await copyToDestinations(catalogue, rclone, job, accepted, routed, own);
+    job.heartbeat({ batchNo: job.batchNo, step: 'verify' });
+    const source = await sourceDigests.catch((err: unknown) => {
+      throw rcloneFailure(err);
+    });
 
     // 3. Verify: the source bytes against the catalogued version and each copy.
     for (const p of pending) {
@@ -402,6 +398,8 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
       }
     }
   } catch (err) {
+    // After a failed copy the source's digests are not needed: stop reading.
+    copyingEnded.abort();
     // Stopped before any verdict was recorded. A cancelled run's copies all go: none is
     // catalogued, and no later run need take these files again (the source may change or go
     // meanwhile). After a failure, a pause or a shutdown (retried), only the bad copies found so

@@ -640,7 +640,7 @@ export class RunListing {
     // reads the catalogue before the first row is inserted. A per-row subquery planned as a
     // sequential scan (a small catalogue) rescans the table this statement is growing: quadratic,
     // 89 s for 100,000 new files.
-    const { rows: owed } = await client.query<{ id: string; files: number }>(
+    const { rows: owedPerDestination } = await client.query<{ id: string; files: number }>(
       `WITH piece AS (SELECT id, path, size, mtime FROM run_todo WHERE rn > $3 AND rn <= $4),
        fresh AS (
          INSERT INTO file_versions (instrument_id, path, size, mtime, version, first_run_id)
@@ -699,7 +699,7 @@ export class RunListing {
       `INSERT INTO harvest_run_destinations AS c (run_id, storage_location_id, files_total)
        SELECT $1, o.id, o.files FROM unnest($2::uuid[], $3::int[]) AS o(id, files) ORDER BY o.id
        ON CONFLICT (run_id, storage_location_id) DO UPDATE SET files_total = c.files_total + EXCLUDED.files_total`,
-      [runId, owed.map((o) => o.id), owed.map((o) => o.files)],
+      [runId, owedPerDestination.map((o) => o.id), owedPerDestination.map((o) => o.files)],
     );
     const soFar = await this.plannedSoFar();
     // Last, so briefly locked: every batch of the run updates this row when it finishes.
