@@ -8,6 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /** How long the listing reader waits for rclone to write more. */
 const LISTING_POLL_MS = 20;
+/** rclone's exit code for "directory not found". */
+const EXIT_DIRECTORY_NOT_FOUND = 3;
 const LISTING_READ_SIZE = 1024 * 1024;
 /**
  * Go's collector for the listing's rclone: a listing makes short-lived garbage for every entry,
@@ -305,7 +307,11 @@ export class Rclone {
     return hashes;
   }
 
-  /** Size and modification time of the named files (relative to `root`) as they are now. */
+  /**
+   * Size and modification time of the named files (relative to `root`) as they are now; files
+   * that are not there are absent. A `root` folder that does not exist holds none of them: a
+   * backend with real folders (SMB, SFTP) refuses to list it (exit 3), where S3 lists nothing.
+   */
   async stat(root: string, files: readonly string[], signal?: AbortSignal): Promise<Map<string, ListedFile>> {
     const { child, done } = this.start(
       ['lsjson', '--files-only', '--no-mimetype', '-R', '--files-from-raw', '-', root],
@@ -320,7 +326,7 @@ export class Rclone {
       if (entry) out.set(entry.Path, entry);
     }
     await done.catch(() => undefined);
-    if (failure && out.size === 0 && files.length > 0) throw failure;
+    if (failure && out.size === 0 && files.length > 0 && !(failure instanceof RcloneError && failure.exitCode === EXIT_DIRECTORY_NOT_FOUND)) throw failure;
     return out;
   }
 }

@@ -781,6 +781,6 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const { outcome, run } = await runHarvest(instrument.id);
     expect(outcome).toEqual({ error: expect.anything() });
     expect(run).toMatchObject({ status: 'failed', phase: 'finished' });
-    expect(run.error).toMatch(/directory not found/i);
+    expect(run.error).toMatch(new RegExp(`^the source of instrument ${instrument.name}: rclone lsjson failed \\(exit 3\\): .*directory not found`));
   });
 });

@@ -9,6 +9,7 @@ import { isValidArk, mintArk } from '@sheaf/ark';
 import { SecretBox } from '@sheaf/crypto';
 import {
   ArkEntity,
+  FileDeliveryEntity,
   FileVersionEntity,
   HarvestRunEntity,
   InstrumentDestinationEntity,
@@ -50,12 +51,14 @@ async function treeHashes(root: string): Promise<Map<string, string>> {
   return out;
 }
 
-describe('harvest from a real SMB share (Samba) to POSIX and S3 (rclone serve s3)', () => {
+describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) and another SMB share', () => {
   let env: TestWorkflowEnvironment;
   let bundle: WorkflowBundleWithSourceMap;
   let db: TestDatabase;
   let dir: TempDir;
   let smb: SambaShare;
+  /** A writable share on another Samba server: the archive an SMB storage location writes to. */
+  let smbArchive: SambaShare;
   let s3: S3Server;
   const box = SecretBox.fromBase64(randomBytes(32).toString('base64'));
   let sourceDir: string;
@@ -93,21 +96,26 @@ describe('harvest from a real SMB share (Samba) to POSIX and S3 (rclone serve s3
       if (e.isFile()) await utimes(join(e.parentPath, e.name), OLD, OLD);
     }
     await mkdir(join(dir.path, 's3'), { recursive: true });
-    [smb, s3] = await Promise.all([
+    await mkdir(join(dir.path, 'smb-archive'), { recursive: true });
+    // smbd writes as its mapped Unix account, not as the test's user.
+    await chmod(join(dir.path, 'smb-archive'), 0o777);
+    [smb, smbArchive, s3] = await Promise.all([
       startSambaShare({ dir: sourceDir, user: 'instrument', password: 'Share-Pa55' }),
+      startSambaShare({ dir: join(dir.path, 'smb-archive'), shareName: 'archive', user: 'archiver', writable: true }),
       startS3Server({ dir: join(dir.path, 's3'), buckets: ['archive'] }),
     ]);
   }, 180_000);
 
   afterAll(async () => {
     await smb?.stop();
+    await smbArchive?.stop();
     await s3?.stop();
     await env?.teardown();
     await db?.drop();
     await dir?.cleanup();
   });
 
-  async function smbInstrument(password: string) {
+  async function smbInstrument(password: string, archivePassword = smbArchive.password) {
     const name = `smb-${randomUUID().slice(0, 8)}`;
     const account = await db.dataSource
       .getRepository(ServiceAccountEntity)
@@ -125,10 +133,16 @@ describe('harvest from a real SMB share (Samba) to POSIX and S3 (rclone serve s3
       config: { bucket: 'archive', endpoint: s3.endpoint, accessKeyId: s3.accessKey, provider: 'Rclone' },
       secretSealed: box.seal(s3.secretKey),
     });
-    for (const storage of [posix, bucket]) {
+    const share = await db.dataSource.getRepository(StorageLocationEntity).save({
+      name: `${name}-smb`,
+      type: 'smb',
+      config: { host: smbArchive.host, port: smbArchive.port, share: smbArchive.share, path: 'instruments', user: smbArchive.user },
+      secretSealed: box.seal(archivePassword),
+    });
+    for (const storage of [posix, bucket, share]) {
       await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
     }
-    return instrument;
+    return { ...instrument, archiveId: share.id };
   }
 
   async function runHarvest(instrumentId: string, tuning?: { heartbeatTimeoutSeconds: number }) {
@@ -154,7 +168,7 @@ describe('harvest from a real SMB share (Samba) to POSIX and S3 (rclone serve s3
     return { outcome, run };
   }
 
-  it('lands the tree, 200 MB file included, byte-identical in both destinations with verified SHA-256 and one ARK each', async () => {
+  it('lands the tree, 200 MB file included, byte-identical in all three destinations with verified SHA-256 and one ARK each', async () => {
     const instrument = await smbInstrument('Share-Pa55');
     const { outcome } = await runHarvest(instrument.id);
     expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 5, filesFailed: 0 }) });
@@ -162,12 +176,20 @@ describe('harvest from a real SMB share (Samba) to POSIX and S3 (rclone serve s3
     const expected = await treeHashes(sourceDir);
     expect(await treeHashes(join(dir.path, 'posix', instrument.name))).toEqual(expected);
     expect(await treeHashes(join(dir.path, 's3', 'archive', instrument.name))).toEqual(expected);
+    expect(await treeHashes(join(dir.path, 'smb-archive', 'instruments', instrument.name))).toEqual(expected);
     const versions = await db.dataSource.getRepository(FileVersionEntity).findBy({ instrumentId: instrument.id });
     expect(new Map(versions.map((v) => [v.path, v.sha256]))).toEqual(expected);
     expect(versions.every((v) => v.status === 'verified')).toBe(true);
     const arks = await db.dataSource.getRepository(ArkEntity).find({ where: versions.map((v) => ({ fileVersionId: v.id })) });
     expect(arks).toHaveLength(5);
     expect(arks.every((a) => isValidArk(a.ark))).toBe(true);
+    // One verified delivery per version and destination, the hash read back from each.
+    const deliveries = await db.dataSource.getRepository(FileDeliveryEntity).find({ where: versions.map((v) => ({ fileVersionId: v.id })) });
+    expect(deliveries).toHaveLength(15);
+    for (const d of deliveries) {
+      const version = versions.find((v) => v.id === d.fileVersionId)!;
+      expect(d).toMatchObject({ status: 'verified', algorithm: 'sha256', sourceSha256: version.sha256, destinationSha256: version.sha256 });
+    }
   });
 
   it('fails fast and without retrying when the share refuses the password', async () => {
@@ -179,6 +201,28 @@ describe('harvest from a real SMB share (Samba) to POSIX and S3 (rclone serve s3
     // One listing attempt (rclone retries the logon itself for a few seconds); no activity retries.
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(run.error).not.toContain('Share-Pa55');
+  });
+
+  it('fails fast, naming the storage location, when the SMB archive refuses its password; fixed, the next run delivers everything', async () => {
+    const instrument = await smbInstrument('Share-Pa55', 'not the archive password');
+    const started = Date.now();
+    const { outcome, run } = await runHarvest(instrument.id);
+    expect(outcome).toEqual({ error: expect.anything() });
+    expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(new RegExp(`^storage location ${instrument.name}-smb: credentials rejected: `)) });
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(run.error).not.toContain('not the archive password');
+    expect(await db.dataSource.getRepository(FileVersionEntity).countBy({ instrumentId: instrument.id, status: 'verified' })).toBe(0);
+    // The copies made to the other two before the failure are not catalogued: none is left.
+    expect(await treeHashes(join(dir.path, 'posix', instrument.name)).catch(() => new Map())).toEqual(new Map());
+    expect(await treeHashes(join(dir.path, 's3', 'archive', instrument.name)).catch(() => new Map())).toEqual(new Map());
+
+    await db.dataSource.getRepository(StorageLocationEntity).update({ id: instrument.archiveId }, { secretSealed: box.seal(smbArchive.password) });
+    const again = await runHarvest(instrument.id);
+    expect(again.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 5, filesFailed: 0 }) });
+    const expected = await treeHashes(sourceDir);
+    for (const landing of [join(dir.path, 'posix', instrument.name), join(dir.path, 's3', 'archive', instrument.name), join(dir.path, 'smb-archive', 'instruments', instrument.name)]) {
+      expect(await treeHashes(landing)).toEqual(expected);
+    }
   });
 
   it('fails the run with a clear error when the SMB host cannot be reached, after retrying', async () => {

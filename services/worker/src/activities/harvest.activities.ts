@@ -170,7 +170,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
         }
       } catch (err) {
         await staging.catch(() => undefined);
-        throw rcloneFailure(err);
+        throw rcloneFailure(err, source.label);
       }
       await staging;
       const listed = listing.files;

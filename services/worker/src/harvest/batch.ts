@@ -5,7 +5,7 @@ import { runHooks } from '@sheaf/hooks';
 import { RcloneError, type Rclone } from '@sheaf/rclone';
 import type { BatchFile, DeliveryOutcome, HarvestCatalogue } from './catalogue';
 import { digestLocalFiles, existingLocalFiles } from './hash';
-import { FAILURE_TYPES, type Location } from './locations';
+import { FAILURE_TYPES, type Location, type NamedLocation } from './locations';
 import { destinationPath, sharedPrefix } from './paths';
 
 /** rclone exit codes that retrying cannot fix: 3 directory not found, 7 fatal (e.g. refused credentials). */
@@ -13,7 +13,7 @@ const PERMANENT_RCLONE_EXITS = new Set([3, 7]);
 /** A source file whose size or mtime moved by more than this since the listing changed under us. */
 const MTIME_TOLERANCE_MS = 1000;
 
-export interface Destination extends Location {
+export interface Destination extends NamedLocation {
   storageLocationId: string;
   pathTemplate: string;
 }
@@ -22,7 +22,7 @@ export interface BatchJob {
   runId: string;
   batchNo: number;
   instrument: { id: string; name: string };
-  source: Location;
+  source: NamedLocation;
   destinations: Destination[];
   hooks: HookConfigRow[];
   webhookSecret: (hookId: string) => string | undefined;
@@ -47,16 +47,25 @@ interface Digest {
  */
 const CREDENTIALS_REJECTED = /attempted logon is invalid|NT_STATUS_LOGON_FAILURE|NT_STATUS_WRONG_PASSWORD|SignatureDoesNotMatch|InvalidAccessKeyId|403 Forbidden|AccessDenied/i;
 
-/** Turns rclone failures into Temporal's terms: permanent ones are not retried. */
-export function rcloneFailure(err: unknown): unknown {
+/**
+ * Turns rclone failures into Temporal's terms: permanent ones are not retried. `where` names
+ * what rclone was working on, in the words an admin knows (rclone's own message names its
+ * remotes `src`, `dst0`, ...).
+ */
+export function rcloneFailure(err: unknown, where: string): unknown {
   if (!(err instanceof RcloneError)) return err;
   if (CREDENTIALS_REJECTED.test(err.stderr)) {
-    return ApplicationFailure.nonRetryable(`credentials rejected: ${err.message}`, FAILURE_TYPES.credentialsRejected);
+    return ApplicationFailure.nonRetryable(`${where}: credentials rejected: ${err.message}`, FAILURE_TYPES.credentialsRejected);
   }
   if (err.exitCode !== undefined && PERMANENT_RCLONE_EXITS.has(err.exitCode)) {
-    return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.sourceUnusable);
+    return ApplicationFailure.nonRetryable(`${where}: ${err.message}`, FAILURE_TYPES.locationUnusable);
   }
-  return new Error(err.message);
+  return new Error(`${where}: ${err.message}`);
+}
+
+/** What a copy works on, for rcloneFailure. */
+function copying(job: BatchJob, destination: Destination): string {
+  return `copying from ${job.source.label} to ${destination.label}`;
 }
 
 async function digests(rclone: Rclone, location: Location, files: string[], signal: AbortSignal): Promise<Map<string, Digest>> {
@@ -116,7 +125,9 @@ function joinRoot(root: string, rel: string): string {
  */
 async function removeCopies(rclone: Rclone, copies: Map<Destination, string[]>): Promise<void> {
   const failures: unknown[] = [];
-  for (const [destination, paths] of copies) await rclone.deleteFiles(destination.root, paths).catch((err: unknown) => failures.push(err));
+  for (const [destination, paths] of copies) {
+    await rclone.deleteFiles(destination.root, paths).catch((err: unknown) => failures.push(rcloneFailure(err, `removing unverified copies from ${destination.label}`)));
+  }
   if (failures.length) throw failures[0];
 }
 
@@ -146,12 +157,12 @@ function rcloneSaid(about: { message?: string; err?: unknown }): string {
  * `rclone copyto` of one file; what rclone said about it when it failed. Failures that end the
  * batch (cancellation, refused credentials, a missing source) are thrown.
  */
-async function copyOne(rclone: Rclone, job: BatchJob, from: string, to: string): Promise<string | undefined> {
+async function copyOne(rclone: Rclone, job: BatchJob, sourcePath: string, destination: Destination, destRel: string): Promise<string | undefined> {
   let said: string | undefined;
   await rclone
-    .copyTo(from, to, { immutable: true, ignoreChecksum: true, signal: job.signal, onFileError: (_path, message) => (said = rcloneSaid({ message })) })
+    .copyTo(joinRoot(job.source.root, sourcePath), joinRoot(destination.root, destRel), { immutable: true, ignoreChecksum: true, signal: job.signal, onFileError: (_path, message) => (said = rcloneSaid({ message })) })
     .catch((err: unknown) => {
-      const mapped = rcloneFailure(err);
+      const mapped = rcloneFailure(err, copying(job, destination));
       if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
       said ??= rcloneSaid({ err });
     });
@@ -183,7 +194,7 @@ async function copyToDestinations(
       .filter((f) => !f.verifiedAt.has(destination.storageLocationId))
       .map((f) => ({ file: f, destRel: destinationPath(destination.pathTemplate, job.instrument.name, routed.get(f.id) ?? f.path, f.version) }));
     const already = await existing(rclone, destination, wanted.map((w) => w.destRel), job.signal).catch((err: unknown) => {
-      throw rcloneFailure(err);
+      throw rcloneFailure(err, destination.label);
     });
     // Files there before the batch's first copy are never touched. On a retry (a killed worker),
     // the others at its paths are its own earlier copies, verified like fresh ones: a bad or
@@ -227,7 +238,7 @@ async function copyToDestinations(
         });
       } catch (err) {
         // A failed file shows up in verification; only failures that end the batch end it here.
-        const mapped = rcloneFailure(err);
+        const mapped = rcloneFailure(err, copying(job, destination));
         if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
         failed = rcloneSaid({ err });
       }
@@ -240,7 +251,7 @@ async function copyToDestinations(
     }
     for (const w of singles) {
       const started = Date.now();
-      const error = await copyOne(rclone, job, joinRoot(job.source.root, w.file.path), joinRoot(destination.root, w.destRel));
+      const error = await copyOne(rclone, job, w.file.path, destination, w.destRel);
       durations.set(w.destRel, Date.now() - started);
       if (error) copyErrors.set(w.destRel, error);
     }
@@ -320,7 +331,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     const pending = await copyToDestinations(catalogue, rclone, job, accepted, routed, own);
     job.heartbeat({ batchNo: job.batchNo, step: 'verify' });
     const source = await sourceDigests.catch((err: unknown) => {
-      throw rcloneFailure(err);
+      throw rcloneFailure(err, job.source.label);
     });
 
     // 3. Verify: the source bytes against the catalogued version and each copy.
@@ -340,7 +351,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     }
     for (const [destination, items] of byDestination) {
       const copies = await digests(rclone, destination, items.map((p) => p.destRel), job.signal).catch((err: unknown) => {
-        throw rcloneFailure(err);
+        throw rcloneFailure(err, destination.label);
       });
       for (const p of items) {
         const src = source.get(p.file.path);
@@ -377,7 +388,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
             const started = Date.now();
             // Not cancelled: a bad copy left here would fail the next run's attempt.
             await rclone.deleteFile(joinRoot(destination.root, p.destRel)).catch(() => undefined);
-            const error = await copyOne(rclone, job, joinRoot(job.source.root, p.file.path), joinRoot(destination.root, p.destRel));
+            const error = await copyOne(rclone, job, p.file.path, destination, p.destRel);
             dst = (await digests(rclone, destination, [p.destRel], job.signal)).get(p.destRel);
             record(dst, Date.now() - started, dst ? 'SHA-256 of the copy differs from the source after a re-copy' : because('the copy is missing after a re-copy', error));
           }
@@ -400,11 +411,13 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   } catch (err) {
     // After a failed copy the source's digests are not needed: stop reading.
     copyingEnded.abort();
-    // Stopped before any verdict was recorded. A cancelled run's copies all go: none is
-    // catalogued, and no later run need take these files again (the source may change or go
-    // meanwhile). After a failure, a pause or a shutdown (retried), only the bad copies found so
-    // far go: the retry verifies the others as its own.
-    await removeCopies(rclone, job.runCancelled() ? own : unverifiedCopies).catch(() => undefined);
+    // Stopped before any verdict was recorded. When no retry will come (the run is cancelled,
+    // or the failure is permanent: refused credentials, a missing folder) all its copies go:
+    // none is catalogued, and no later run need take these files again (the source may change
+    // or go meanwhile). After a failure that is retried, a pause or a shutdown, only the bad
+    // copies found so far go: the retry verifies the others as its own.
+    const final = job.runCancelled() || (err instanceof ApplicationFailure && err.nonRetryable);
+    await removeCopies(rclone, final ? own : unverifiedCopies).catch(() => undefined);
     throw err;
   }
   // A version found changed at a later destination records nothing: its copies made before go.
@@ -414,9 +427,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     else if (outcome.verified) discard(p);
   }
   // Removed before the verdicts are recorded: a retry after a crash in between copies afresh.
-  await removeCopies(rclone, unverifiedCopies).catch((err: unknown) => {
-    throw rcloneFailure(err);
-  });
+  await removeCopies(rclone, unverifiedCopies);
 
   // 4. Deliveries, verified versions (with the pre-hooks' metadata) and their ARKs, in one transaction.
   const postHooks = job.hooks.some((hook) => hook.enabled && hook.phase === 'post');

@@ -6,11 +6,17 @@ import { LocationConfigError, sourceLocation, storageLocation, type Location } f
 export const FAILURE_TYPES = {
   invalidConfig: 'InvalidConfig',
   notFound: 'NotFound',
-  sourceUnusable: 'SourceUnusable',
+  /** rclone found the source or a destination unusable in a way retrying cannot fix (a missing folder, a fatal error). */
+  locationUnusable: 'LocationUnusable',
   credentialsRejected: 'CredentialsRejected',
 } as const;
 
 export type { Location } from '@sheaf/rclone';
+
+/** A location with the words that name it in failure messages ("storage location archive"). */
+export interface NamedLocation extends Location {
+  label: string;
+}
 
 function invalid(message: string): never {
   throw ApplicationFailure.nonRetryable(message, FAILURE_TYPES.invalidConfig);
@@ -33,8 +39,8 @@ function permanent<T>(build: () => T): T {
 }
 
 /** The instrument's source as rclone sees it. */
-export function resolveSource(instrument: InstrumentEntity, account: ServiceAccountEntity | null, box: SecretBox | undefined): Location {
-  return permanent(() =>
+export function resolveSource(instrument: InstrumentEntity, account: ServiceAccountEntity | null, box: SecretBox | undefined): NamedLocation {
+  const location = permanent(() =>
     sourceLocation(
       { name: instrument.name, type: instrument.sourceType, config: instrument.sourceConfig },
       account && {
@@ -45,9 +51,11 @@ export function resolveSource(instrument: InstrumentEntity, account: ServiceAcco
       },
     ),
   );
+  return { ...location, label: `the source of instrument ${instrument.name}` };
 }
 
 /** One storage location as rclone sees it; `name` keeps several destinations apart. */
-export function resolveDestination(storage: StorageLocationEntity, name: string, box: SecretBox | undefined): Location {
-  return permanent(() => storageLocation(storage, name, () => openSecret(box, storage.secretSealed, `storage location ${storage.name}`)));
+export function resolveDestination(storage: StorageLocationEntity, name: string, box: SecretBox | undefined): NamedLocation {
+  const label = `storage location ${storage.name}`;
+  return { ...permanent(() => storageLocation(storage, name, () => openSecret(box, storage.secretSealed, label))), label };
 }

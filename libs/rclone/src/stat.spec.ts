@@ -1,0 +1,35 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireTool } from '@sheaf/toolchain';
+import { Rclone, RcloneError } from './rclone';
+
+describe('Rclone.stat', () => {
+  let dir: string;
+  const rclone = () => new Rclone(requireTool('rclone', process.env));
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rclone-stat-test-'));
+    await mkdir(join(dir, 'there', 'sub'), { recursive: true });
+    await writeFile(join(dir, 'there', 'sub', 'a.txt'), 'hello');
+  });
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reports the named files that are there, and none of those in missing folders', async () => {
+    const found = await rclone().stat(join(dir, 'there'), ['sub/a.txt', 'sub/b.txt', 'missing/c.txt']);
+    expect([...found.keys()]).toEqual(['sub/a.txt']);
+    expect(found.get('sub/a.txt')).toMatchObject({ Size: 5 });
+  });
+
+  // A first delivery to an SMB share: its instrument's folder does not exist yet.
+  it('reports none when the root folder itself does not exist, instead of failing', async () => {
+    expect((await rclone().stat(join(dir, 'not yet', 'instrument'), ['a.txt', 'sub/b.txt'])).size).toBe(0);
+  });
+
+  it('still fails when rclone cannot list for another reason', async () => {
+    await expect(rclone().stat('nosuchremote:folder', ['a.txt'])).rejects.toBeInstanceOf(RcloneError);
+  });
+});
