@@ -114,10 +114,23 @@ function tail(lines: string[], line: string, keep = 20): void {
 /** How long a cancelled rclone gets to tidy up and exit before it is killed. */
 const STOP_GRACE_MS = 5_000;
 
+export interface RcloneOptions {
+  /**
+   * Give up at the first failure instead of retrying (rclone retries a command 3 times, and each
+   * call inside it 10 times: a refused SMB password took a `copyto` 45 s to report). For checks
+   * a person waits on, such as a connection test.
+   */
+  noRetries?: boolean;
+}
+
+/** rclone reads every flag from the environment too (`--retries` is `RCLONE_RETRIES`). */
+const NO_RETRIES_ENV = { RCLONE_RETRIES: '1', RCLONE_LOW_LEVEL_RETRIES: '1' };
+
 export class Rclone {
   constructor(
     private readonly binary: string,
     private readonly remotes: readonly RcloneRemote[] = [],
+    private readonly options: RcloneOptions = {},
   ) {}
 
   private start(
@@ -126,7 +139,7 @@ export class Rclone {
   ) {
     const { signal, input, onStderr, stdoutFd } = options;
     const child = execa(this.binary, [...args], {
-      env: { ...options.env, ...remoteEnv(this.remotes) },
+      env: { ...options.env, ...(this.options.noRetries ? NO_RETRIES_ENV : {}), ...remoteEnv(this.remotes) },
       extendEnv: true,
       buffer: false,
       // Not detached: rclone stays in the worker's process group, so stopping the worker's group

@@ -1,9 +1,9 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { mkdtemp, chmod, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, chmod, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SecretBox } from '@sheaf/crypto';
-import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
+import { createTestDatabase, startS3Server, startSambaShare, type TestDatabase } from '@sheaf/test-harness';
 import { TEST_ENCRYPTION_KEY, createTestApp } from './app';
 import { as, createCaller, type Caller } from './fixtures';
 
@@ -287,6 +287,57 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       const gone = await a().post('/api/instruments', { name: 'unlistable', sourceType: 'local', sourceConfig: { path: join(dir, 'nope') } }).expect(201);
       expect((await a().post(`/api/instruments/${gone.body.id}/test`).expect(200)).body).toMatchObject({ ok: false });
     });
+  });
+
+  describe('connection tests against a real Samba server and a real S3 server', () => {
+    it('writes to an SMB share and an S3 bucket, lists an SMB source, and says why a refused password fails', async () => {
+      const share = join(dir, 'smb-store');
+      await mkdir(join(share, 'incoming'), { recursive: true });
+      await writeFile(join(share, 'incoming', 'spectrum 1.csv'), 't,v\n');
+      // smbd writes as its mapped account, not as the test's user.
+      await chmod(dir, 0o755);
+      await chmod(share, 0o777);
+      await mkdir(join(dir, 's3-store'));
+      const [smb, s3] = await Promise.all([
+        startSambaShare({ dir: share, shareName: 'store', user: 'storer', writable: true }),
+        startS3Server({ dir: join(dir, 's3-store'), buckets: ['bucket'] }),
+      ]);
+      try {
+        const smbConfig = { host: smb.host, port: smb.port, share: smb.share, path: 'archive/new folder', user: smb.user };
+        const s3Config = { bucket: 'bucket', prefix: 'raw', endpoint: s3.endpoint, accessKeyId: s3.accessKey, provider: 'Rclone' };
+        const testStorage = async (name: string, type: string, config: object, secret: string) => {
+          const created = await a().post('/api/storage-locations', { name, type, config, secret }).expect(201);
+          return (await a().post(`/api/storage-locations/${created.body.id}/test`).expect(200)).body;
+        };
+        // The probe file is written (into a folder that does not exist yet) and removed again.
+        expect(await testStorage('smb-ok', 'smb', smbConfig, smb.password)).toEqual({ ok: true, message: 'store/archive/new folder is reachable and writable', durationMs: expect.any(Number) });
+        expect(await testStorage('s3-ok', 's3', s3Config, s3.secretKey)).toEqual({ ok: true, message: 'bucket/raw is reachable and writable', durationMs: expect.any(Number) });
+        const leftovers = (await readdir(share, { recursive: true })).concat(await readdir(join(dir, 's3-store'), { recursive: true }));
+        expect(leftovers.filter((p) => p.includes('.sheaf-write-test-'))).toEqual([]);
+
+        const refused = await testStorage('smb-refused', 'smb', smbConfig, 'not the password');
+        expect(refused).toMatchObject({ ok: false, message: expect.stringContaining('The attempted logon is invalid') });
+        expect(refused.message).not.toContain('not the password');
+        expect(await testStorage('s3-refused', 's3', s3Config, 'not the secret')).toMatchObject({ ok: false, message: expect.stringMatching(/SignatureDoesNotMatch|InvalidAccessKeyId|403/) });
+
+        const testSource = async (name: string, password: string) => {
+          const account = await a().post('/api/service-accounts', { name, username: smb.user, domain: smb.domain, password }).expect(201);
+          const instrument = await a()
+            .post('/api/instruments', { name, sourceType: 'smb', sourceConfig: { host: smb.host, port: smb.port, share: smb.share, path: 'incoming' }, serviceAccountId: account.body.id })
+            .expect(201);
+          return (await a().post(`/api/instruments/${instrument.body.id}/test`).expect(200)).body;
+        };
+        expect(await testSource('smb-source', smb.password)).toEqual({
+          ok: true,
+          message: 'listed 1 file(s)',
+          durationMs: expect.any(Number),
+          sample: [{ path: 'spectrum 1.csv', size: 4, modTime: expect.any(String) }],
+        });
+        expect(await testSource('smb-source-refused', 'wrong')).toMatchObject({ ok: false, message: expect.stringContaining('The attempted logon is invalid') });
+      } finally {
+        await Promise.all([smb.stop(), s3.stop()]);
+      }
+    }, 120_000);
   });
 
   describe('hooks', () => {

@@ -43,7 +43,8 @@ export class ConnectionTesterService {
         throw new DomainError('unavailable', 'rclone_missing', `Connection tests need rclone on the API host: ${messageOf(err)}`);
       }
     }
-    return new Rclone(this.rcloneBinary, location.remotes);
+    // An admin waits on the answer: a refused password is reported at once, not after retries.
+    return new Rclone(this.rcloneBinary, location.remotes, { noRetries: true });
   }
 
   private async timed(check: (signal: AbortSignal) => Promise<Omit<ConnectionTestDto, 'durationMs'>>): Promise<ConnectionTestDto> {
