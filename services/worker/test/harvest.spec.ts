@@ -69,7 +69,10 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
   });
 
   /** An instrument reading `source` (a local folder) with one or two POSIX destinations. */
-  async function instrumentWith(options: { source?: Record<string, unknown>; sourceType?: InstrumentEntity['sourceType']; destinations?: number; minAgeSeconds?: number } = {}) {
+  /** `destinations` storage locations, posix unless `nfs` names their indexes (a folder stands in for the mount). */
+  async function instrumentWith(
+    options: { source?: Record<string, unknown>; sourceType?: InstrumentEntity['sourceType']; destinations?: number; nfs?: number[]; minAgeSeconds?: number } = {},
+  ) {
     const name = `inst-${randomUUID().slice(0, 8)}`;
     const sourceDir = join(dir.path, name, 'source');
     await mkdir(sourceDir, { recursive: true });
@@ -83,7 +86,8 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     for (let i = 0; i < (options.destinations ?? 1); i++) {
       const root = join(dir.path, name, `storage-${i}`);
       roots.push(root);
-      const storage = await db.dataSource.getRepository(StorageLocationEntity).save({ name: `${name}-${i}`, type: 'posix', config: { path: root } });
+      const type = options.nfs?.includes(i) ? 'nfs' : 'posix';
+      const storage = await db.dataSource.getRepository(StorageLocationEntity).save({ name: `${name}-${i}`, type, config: { path: root } });
       await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
     }
     return { instrument, sourceDir, roots, landed: (i = 0) => readTree(join(roots[i], name)) };
@@ -169,8 +173,9 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     return Object.fromEntries(rows.map((r) => [r.name, `${r.files_verified}/${r.files_total}`]));
   }
 
-  it('lands a nested tree byte-identical in every destination, each file verified with one valid ARK', async () => {
-    const { instrument, sourceDir, landed } = await instrumentWith({ destinations: 2 });
+  it('lands a nested tree byte-identical in every destination (posix and NFS), each file verified with one valid ARK', async () => {
+    // The NFS destination's files are read without blocking the event loop (a hung mount must not stop heartbeats).
+    const { instrument, sourceDir, landed } = await instrumentWith({ destinations: 2, nfs: [1] });
     const files: Record<string, Buffer> = {
       'plain.txt': Buffer.from('hello'),
       'empty.dat': Buffer.alloc(0),
