@@ -64,6 +64,18 @@ describe('a test database carries the real migrations and their constraints', ()
     expect(shown).toEqual({ 'busy a': '5/7', 'busy b': '0/7' });
   });
 
+  it('has every destination marked backfilled before searched once more by its next run', async () => {
+    const added = MIGRATIONS.findIndex((migration) => migration.name === 'BackfillOnCompletion1732460000000');
+    expect(added).toBeGreaterThan(0);
+    for (let i = MIGRATIONS.length; i > added; i--) await db.dataSource.undoLastMigration();
+    const q = (sql: string, params: unknown[] = []) => db.dataSource.query(sql, params) as Promise<Array<Record<string, string>>>;
+    const [instrument] = await q(`INSERT INTO instruments (name, source_type, source_config) VALUES ('marked', 'local', '{"path": "/tmp"}') RETURNING id`);
+    const [storage] = await q(`INSERT INTO storage_locations (name, type, config) VALUES ('marked-a', 'posix', '{"path": "/tmp"}') RETURNING id`);
+    await q(`INSERT INTO instrument_destinations (instrument_id, storage_location_id, backfilled_at) VALUES ($1, $2, now())`, [instrument.id, storage.id]);
+    await db.dataSource.runMigrations();
+    expect(await q(`SELECT backfilled_at FROM instrument_destinations WHERE instrument_id = $1`, [instrument.id])).toEqual([{ backfilled_at: null }]);
+  });
+
   it('reverts every migration and applies them again', async () => {
     for (let i = 0; i < MIGRATIONS.length; i++) await db.dataSource.undoLastMigration();
     const left: Array<{ n: string }> = await db.dataSource.query(

@@ -203,26 +203,52 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
     expect(run.error).not.toContain('Share-Pa55');
   });
 
-  it('fails fast, naming the storage location, when the SMB archive refuses its password; fixed, the next run delivers everything', async () => {
+  it('fails fast, naming the storage location, when the SMB archive refuses its password, on a first harvest and when added later; fixed, the next run delivers what it lacks', async () => {
     const instrument = await smbInstrument('Share-Pa55', 'not the archive password');
-    const started = Date.now();
-    const { outcome, run } = await runHarvest(instrument.id);
-    expect(outcome).toEqual({ error: expect.anything() });
-    expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(new RegExp(`^storage location ${instrument.name}-smb: credentials rejected: `)) });
-    expect(Date.now() - started).toBeLessThan(30_000);
-    expect(run.error).not.toContain('not the archive password');
-    expect(await db.dataSource.getRepository(FileVersionEntity).countBy({ instrumentId: instrument.id, status: 'verified' })).toBe(0);
-    // The copies made to the other two before the failure are not catalogued: none is left.
-    expect(await treeHashes(join(dir.path, 'posix', instrument.name)).catch(() => new Map())).toEqual(new Map());
-    expect(await treeHashes(join(dir.path, 's3', 'archive', instrument.name)).catch(() => new Map())).toEqual(new Map());
-
-    await db.dataSource.getRepository(StorageLocationEntity).update({ id: instrument.archiveId }, { secretSealed: box.seal(smbArchive.password) });
-    const again = await runHarvest(instrument.id);
-    expect(again.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 5, filesFailed: 0 }) });
+    const landings = {
+      posix: join(dir.path, 'posix', instrument.name),
+      s3: join(dir.path, 's3', 'archive', instrument.name),
+      smb: join(dir.path, 'smb-archive', 'instruments', instrument.name),
+    };
+    const landed = async (where: string) => treeHashes(where).catch(() => new Map<string, string>());
+    const refused = async () => {
+      const started = Date.now();
+      const { outcome, run } = await runHarvest(instrument.id);
+      expect(outcome).toEqual({ error: expect.anything() });
+      expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(new RegExp(`^storage location ${instrument.name}-smb: credentials rejected: `)) });
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(run.error).not.toContain('not the archive password');
+      expect(await landed(landings.smb)).toEqual(new Map());
+    };
     const expected = await treeHashes(sourceDir);
-    for (const landing of [join(dir.path, 'posix', instrument.name), join(dir.path, 's3', 'archive', instrument.name), join(dir.path, 'smb-archive', 'instruments', instrument.name)]) {
-      expect(await treeHashes(landing)).toEqual(expected);
-    }
+    const archive = db.dataSource.getRepository(InstrumentDestinationEntity);
+
+    // A first harvest: the copies made to the other two before the failure are not catalogued,
+    // and none is left there.
+    await refused();
+    expect(await db.dataSource.getRepository(FileVersionEntity).countBy({ instrumentId: instrument.id, status: 'verified' })).toBe(0);
+    expect(await landed(landings.posix)).toEqual(new Map());
+    expect(await landed(landings.s3)).toEqual(new Map());
+
+    // Without the share, the other two get everything; added again, the share's first run fails
+    // before it records anything, and what the others hold stays.
+    await archive.delete({ instrumentId: instrument.id, storageLocationId: instrument.archiveId });
+    expect((await runHarvest(instrument.id)).outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 5, filesFailed: 0 }) });
+    await archive.insert({ instrumentId: instrument.id, storageLocationId: instrument.archiveId });
+    await refused();
+    expect(await landed(landings.posix)).toEqual(expected);
+    expect(await landed(landings.s3)).toEqual(expected);
+
+    // Fixed: the next run delivers to the share what it lacks, and nothing again to the others.
+    await db.dataSource.getRepository(StorageLocationEntity).update({ id: instrument.archiveId }, { secretSealed: box.seal(smbArchive.password) });
+    const fixed = await runHarvest(instrument.id);
+    expect(fixed.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 5, filesDone: 5, filesFailed: 0 }) });
+    for (const where of Object.values(landings)) expect(await landed(where)).toEqual(expected);
+    const perDestination = await db.dataSource.query<Array<{ storage_location_id: string; files_total: string; files_verified: string }>>(
+      `SELECT storage_location_id, files_total, files_verified FROM harvest_run_destinations WHERE run_id = $1 AND storage_location_id = $2`,
+      [fixed.run.id, instrument.archiveId],
+    );
+    expect(perDestination).toEqual([{ storage_location_id: instrument.archiveId, files_total: '5', files_verified: '5' }]);
   });
 
   it('fails the run with a clear error when the SMB host cannot be reached, after retrying', async () => {

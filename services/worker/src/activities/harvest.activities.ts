@@ -269,6 +269,8 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     processBatch: (runId, batchNo) => stoppable(() => runBatch(runId, batchNo)),
 
     async finishRun(runId, outcome) {
+      // Before the run's phase becomes 'finished': marking needs it still 'transferring'.
+      await catalogue.markBackfilled(runId);
       await closeRun(db, runId, { status: outcome.status, error: outcome.error ?? null });
     },
   };

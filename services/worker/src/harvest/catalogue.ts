@@ -430,6 +430,23 @@ export class HarvestCatalogue {
       return result;
     });
   }
+
+  /**
+   * Marks the destinations the run searched for missing copies as backfilled, when the run has
+   * finished every batch it planned: each copy it owed them is then recorded, verified or failed
+   * (failed deliveries are taken again by later runs). A run that failed or was cancelled before
+   * leaves them to be searched again by the next run.
+   */
+  async markBackfilled(runId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE instrument_destinations d SET backfilled_at = now()
+       FROM harvest_runs r
+       JOIN harvest_run_destinations rd ON rd.run_id = r.id AND rd.backfill_checked
+       WHERE r.id = $1 AND r.phase = 'transferring' AND r.batches_done = r.batches_total
+         AND d.instrument_id = r.instrument_id AND d.storage_location_id = rd.storage_location_id AND d.backfilled_at IS NULL`,
+      [runId],
+    );
+  }
 }
 
 export interface BatchCounts {
@@ -494,10 +511,14 @@ export class RunListing {
     }
     return this.inTransaction(async () => {
       if (!(await this.stillDiscovering())) return undefined;
-      // Only the destinations this plan searched: one added meanwhile is checked by the next run.
+      // The destinations this plan searched for missing copies; they count as backfilled once
+      // the run has finished every batch (finishRun), not now: a run that fails or is cancelled
+      // before its batches record anything must leave them to be searched again.
       await this.client.query(
-        `UPDATE instrument_destinations SET backfilled_at = now() WHERE instrument_id = $1 AND storage_location_id = ANY($2::uuid[])`,
-        [instrumentId, todo.unchecked],
+        `INSERT INTO harvest_run_destinations AS c (run_id, storage_location_id, backfill_checked)
+         SELECT $1, id, true FROM unnest($2::uuid[]) AS id ORDER BY id
+         ON CONFLICT (run_id, storage_location_id) DO UPDATE SET backfill_checked = true`,
+        [this.runId, todo.unchecked],
       );
       const planned = await this.plannedSoFar();
       const plan: RunPlan = { listedFiles: this.files, listedBytes: this.bytes, ...planned, deferred: todo.deferred };
