@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { freePort, makeTempDir, startSambaShare, type SambaShare, type TempDir } from '@sheaf/test-harness';
 import { REPO_ROOT } from '../src/repo-root';
-import { axeViolations, launchChromium, screenshot, step, writeAxeReport, type AxeViolation, type ColorMode } from './support/portal-browser';
+import { axeViolations, launchChromium, screenshot, step, untilHydrated, writeAxeReport, type AxeViolation, type ColorMode } from './support/portal-browser';
 import { startStack, stopStack, type RunningStack } from './support/stack-process';
 
 const ADMIN = { email: 'admin@sheaf.local', password: 'portal-e2e-admin-password' };
@@ -120,6 +120,7 @@ describe('the portal in a browser', () => {
   async function signIn(page: Page, who: { email: string; password: string }): Promise<void> {
     await step(page, `sign in as ${who.email}`, async () => {
       await page.goto('/login');
+      await untilHydrated(page.getByRole('button', { name: 'Sign in' }));
       await page.getByLabel('Email').fill(who.email);
       await page.getByLabel('Password').fill(who.password);
       await page.getByRole('button', { name: 'Sign in' }).click();
@@ -246,7 +247,9 @@ describe('the portal in a browser', () => {
       const expected = sha256(SOURCE_FILES[FILE_TO_OPEN]!);
       await step(page, `open ${FILE_TO_OPEN} and read its ARK and SHA-256`, async () => {
         await page.goto(`/files?instrumentId=${ids.instrument}`);
-        await page.getByRole('link', { name: FILE_TO_OPEN }).click();
+        const link = page.getByRole('link', { name: FILE_TO_OPEN });
+        await untilHydrated(link);
+        await link.click();
         await page.getByRole('heading', { level: 1, name: 'grid-02.tif' }).waitFor();
         ids.file = page.url().split('/').pop();
         const facts = page.getByRole('table', { name: 'File facts' });

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../../src/repo-root';
 
 /** Debian's Chromium, which tools/bootstrap.sh installs. */
@@ -44,6 +44,17 @@ export async function step<T>(page: Page, name: string, action: () => Promise<T>
     const seen = text.replace(/\n{2,}/g, '\n').trim().slice(0, 1_500);
     throw new Error(`${name}: ${(err as Error).message}\n\nAt ${page.url()} the page showed:\n${seen}\n\nScreenshot: ${shot}`, { cause: err });
   }
+}
+
+/**
+ * Waits until React has hydrated the element (its props are attached to the DOM node). Right
+ * after page.goto, a click on the server-rendered HTML can land before the app router's handlers
+ * are attached and be lost: Next.js neither navigates nor submits, and the test waits in vain
+ * (seen once under CI load, on a link clicked right after page.goto).
+ */
+export async function untilHydrated(locator: Locator): Promise<void> {
+  const element = await locator.elementHandle();
+  await locator.page().waitForFunction((el) => el !== null && Object.keys(el).some((key) => key.startsWith('__reactProps$')), element);
 }
 
 export interface AxeViolation {
