@@ -251,6 +251,17 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
     expect(perDestination).toEqual([{ storage_location_id: instrument.archiveId, files_total: '5', files_verified: '5' }]);
   });
 
+  it('fails fast and without retrying when the server has no share of that name', async () => {
+    const instrument = await smbInstrument('Share-Pa55');
+    await db.dataSource.getRepository(InstrumentEntity).update({ id: instrument.id }, { sourceConfig: { host: smb.host, port: smb.port, share: 'nosuchshare' } });
+    const started = Date.now();
+    const { outcome, run } = await runHarvest(instrument.id);
+    expect(outcome).toEqual({ error: expect.anything() });
+    expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(new RegExp(`^the source of instrument ${instrument.name}: .*The specified share name cannot be found`)) });
+    // One listing attempt (rclone's own retries take about 5 s); retried, it would take minutes.
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
   it('fails the run with a clear error when the SMB host cannot be reached, after retrying', async () => {
     const instrument = await smbInstrument('Share-Pa55');
     const closedPort = await freePort();

@@ -47,6 +47,9 @@ interface Digest {
  */
 const CREDENTIALS_REJECTED = /attempted logon is invalid|NT_STATUS_LOGON_FAILURE|NT_STATUS_WRONG_PASSWORD|SignatureDoesNotMatch|InvalidAccessKeyId|403 Forbidden|AccessDenied/i;
 
+/** An SMB share name the server does not have: rclone exits 1, as for a passing network fault. */
+const MISSING_SHARE = /Network Name Not Found|NT_STATUS_BAD_NETWORK_NAME/i;
+
 /**
  * Turns rclone failures into Temporal's terms: permanent ones are not retried. `where` names
  * what rclone was working on, in the words an admin knows (rclone's own message names its
@@ -57,7 +60,7 @@ export function rcloneFailure(err: unknown, where: string): unknown {
   if (CREDENTIALS_REJECTED.test(err.stderr)) {
     return ApplicationFailure.nonRetryable(`${where}: credentials rejected: ${err.message}`, FAILURE_TYPES.credentialsRejected);
   }
-  if (err.exitCode !== undefined && PERMANENT_RCLONE_EXITS.has(err.exitCode)) {
+  if ((err.exitCode !== undefined && PERMANENT_RCLONE_EXITS.has(err.exitCode)) || MISSING_SHARE.test(err.stderr)) {
     return ApplicationFailure.nonRetryable(`${where}: ${err.message}`, FAILURE_TYPES.locationUnusable);
   }
   return new Error(`${where}: ${err.message}`);
