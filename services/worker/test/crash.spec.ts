@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ArkEntity, FileVersionEntity, HarvestRunEntity, InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity, TransferEntity } from '@sheaf/db';
 import { startHarvest } from '@sheaf/harvests';
 import { spawnService, startTemporalDevServer, type Service, type TemporalDevServer } from '@sheaf/local-infra';
-import { createTestDatabase, freePort, makeTempDir, temporalCliPath, type TempDir, type TestDatabase } from '@sheaf/test-harness';
+import { SecretBox } from '@sheaf/crypto';
+import { createTestDatabase, freePort, makeTempDir, startSambaShare, temporalCliPath, type SambaShare, type TempDir, type TestDatabase } from '@sheaf/test-harness';
 import { isValidArk } from '@sheaf/ark';
 import { requireTool } from '@sheaf/toolchain';
 
@@ -47,6 +48,7 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
   let temporal: TemporalDevServer;
   let client: Client;
   let connection: Connection;
+  const shares: SambaShare[] = [];
 
   beforeAll(async () => {
     if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run 'npm run bootstrap' (it builds the worker) first`);
@@ -64,11 +66,16 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
   });
 
   afterAll(async () => {
+    for (const share of shares) await share.stop();
     await connection?.close();
     await temporal?.stop();
     await db?.drop();
     await dir?.cleanup();
   });
+
+  // Workers open SMB storage locations' sealed passwords with it.
+  const encryptionKey = randomBytes(32).toString('base64');
+  const box = SecretBox.fromBase64(encryptionKey);
 
   function startWorker(taskQueue: string, name: string, lines: string[], rcloneBinary?: string): Service {
     return spawnService({
@@ -81,6 +88,7 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
         DATABASE_URL: db.url,
         TEMPORAL_ADDRESS: temporal.address,
         TEMPORAL_TASK_QUEUE: taskQueue,
+        SHEAF_ENCRYPTION_KEY: encryptionKey,
         HARVEST_BATCH_FILES: '3',
         LOG_LEVEL: 'warn',
         // rclone reads its flags from the environment too: slow copies leave time to kill mid-copy.
@@ -117,14 +125,17 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
   };
 
   it.each([
-    ['SIGKILL', 'in the middle of a copy', 'started afterwards'],
-    ['SIGKILL', 'between batches', 'started afterwards'],
-    ['SIGKILL', 'in the middle of a copy', 'already running'],
-    ['SIGTERM', 'in the middle of a copy', 'already running'],
+    ['SIGKILL', 'in the middle of a copy', 'started afterwards', 'posix'],
+    ['SIGKILL', 'between batches', 'started afterwards', 'posix'],
+    ['SIGKILL', 'in the middle of a copy', 'already running', 'posix'],
+    ['SIGTERM', 'in the middle of a copy', 'already running', 'posix'],
     // The retried batch finds bad copies of its own where nothing was before it: it re-copies
     // them rather than failing them as someone else's files.
-    ['SIGKILL', 'after a copy that went bad, before it was verified', 'started afterwards'],
-  ] as const)('%s %s; another worker %s finishes the run', async (signal, point, survivor) => {
+    ['SIGKILL', 'after a copy that went bad, before it was verified', 'started afterwards', 'posix'],
+    // rclone writes to an SMB share through a .partial file too, named alike on every attempt:
+    // the retry's copy replaces the one the killed rclone left.
+    ['SIGKILL', 'in the middle of a copy', 'started afterwards', 'smb'],
+  ] as const)('%s %s; another worker %s finishes the run (destination: %s)', async (signal, point, survivor, destination) => {
     const due = killPoints[point];
     const name = `crash-${Date.now().toString(36)}`;
     const source = join(dir.path, name, 'source');
@@ -142,7 +153,21 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
     }
     await chmod(join(dir.path, name), 0o755);
     const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name, sourceType: 'local', sourceConfig: { path: source } });
-    const storage = await db.dataSource.getRepository(StorageLocationEntity).save({ name, type: 'posix', config: { path: storageRoot } });
+    let share: SambaShare | undefined;
+    if (destination === 'smb') {
+      // Stopped in afterAll, also when the test fails before the run ends.
+      // The share serves storageRoot; smbd writes there as its own Unix account.
+      await mkdir(storageRoot, { recursive: true });
+      await chmod(dir.path, 0o755);
+      await chmod(storageRoot, 0o777);
+      share = await startSambaShare({ dir: storageRoot, shareName: 'archive', user: 'archiver', writable: true });
+      shares.push(share);
+    }
+    const storage = await db.dataSource.getRepository(StorageLocationEntity).save(
+      share
+        ? { name, type: 'smb', config: { host: share.host, port: share.port, share: share.share, user: share.user }, secretSealed: box.seal(share.password) }
+        : { name, type: 'posix', config: { path: storageRoot } },
+    );
     await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
 
     const taskQueue = `crash-${name}`;
