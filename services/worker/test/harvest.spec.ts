@@ -525,6 +525,37 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(await db.dataSource.getRepository(ArkEntity).countBy({ fileVersionId: version.id })).toBe(1);
   });
 
+  it('gives a destination added later a version that a failing pre-hook held back, once the hook works again', async () => {
+    const { instrument, sourceDir } = await instrumentWith();
+    await writeTree(sourceDir, { 'a.txt': 'first' });
+    await runHarvest(instrument.id);
+    const laterRoot = join(dir.path, instrument.name, 'storage-later');
+    const later = await db.dataSource.getRepository(StorageLocationEntity).save({ name: `${instrument.name}-later`, type: 'posix', config: { path: laterRoot } });
+    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: later.id });
+    const hook = await db.dataSource.getRepository(HookEntity).save({
+      name: 'checksum service down',
+      phase: 'pre',
+      kind: 'command',
+      config: { command: [process.execPath, '-e', 'process.exit(3)'] },
+      instrumentId: instrument.id,
+      priority: 10,
+      enabled: true,
+    });
+
+    const held = await runHarvest(instrument.id);
+    expect(held.outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesTotal: 1, filesDone: 0, filesFailed: 1 }) });
+    expect(await readTree(join(laterRoot, instrument.name))).toEqual(new Map());
+    // The version keeps its verdict; the copy it lacks is recorded as failed, with the hook's reason.
+    const [version] = await versionsOf(instrument.id);
+    expect(version).toMatchObject({ status: 'verified' });
+    expect(await db.dataSource.getRepository(FileDeliveryEntity).findOneByOrFail({ fileVersionId: version.id, storageLocationId: later.id })).toMatchObject({ status: 'failed' });
+
+    await db.dataSource.getRepository(HookEntity).update({ id: hook.id }, { enabled: false });
+    const delivered = await runHarvest(instrument.id);
+    expect(delivered.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 1, filesDone: 1, filesFailed: 0 }) });
+    expect((await readTree(join(laterRoot, instrument.name))).get('a.txt')?.toString()).toBe('first');
+  });
+
   it('applies filter hooks, and a hook that fails holds the file instead of letting it through', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'keep.raw': 'data', 'scratch.tmp': 'temp', 'odd.raw': 'x' });

@@ -308,6 +308,18 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   await catalogue.setAside(setAside);
   const routed = new Map(pre.files.map((h) => [h.fileVersionId, h.destinationPath]));
   const accepted = open.filter((f) => (pre.decisions.get(f.id)?.action ?? 'accept') === 'accept');
+  // A version verified before that a pre-hook holds now keeps its verdict, and each copy it
+  // lacks is recorded as a failed delivery: the next run takes it again (a destination added
+  // later is searched for what it lacks only until a run has finished searching it).
+  const heldBack: DeliveryOutcome[] = [];
+  for (const f of open) {
+    const decision = pre.decisions.get(f.id);
+    if (!verifiedBefore.has(f.id) || decision?.action !== 'hold') continue;
+    for (const d of job.destinations.filter((d) => !f.verifiedAt.has(d.storageLocationId))) {
+      const destRel = destinationPath(d.pathTemplate, job.instrument.name, routed.get(f.id) ?? f.path, f.version);
+      heldBack.push({ fileVersionId: f.id, storageLocationId: d.storageLocationId, destinationPath: destRel, sourceSha256: null, destinationSha256: null, verified: false, attempts: [], error: decision.reason });
+    }
+  }
 
   // 2. Copy to every destination that lacks a verified copy, new files only. The source is
   // hashed meanwhile, not after: reading a large file (or a source on SMB) twice, one read after
@@ -424,7 +436,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     throw err;
   }
   // A version found changed at a later destination records nothing: its copies made before go.
-  const outcomes: DeliveryOutcome[] = [];
+  const outcomes: DeliveryOutcome[] = [...heldBack];
   for (const { p, outcome } of results) {
     if (!changed.has(p.file.id)) outcomes.push(outcome);
     else if (outcome.verified) discard(p);
