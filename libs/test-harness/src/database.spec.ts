@@ -9,6 +9,14 @@ describe('a test database carries the real migrations and their constraints', ()
   });
   afterAll(() => db.drop());
 
+  const q = (sql: string, params: unknown[] = []) => db.dataSource.query(sql, params) as Promise<Array<Record<string, string>>>;
+  /** Undoes the migrations back to just before the one named, to set up data as it was then. */
+  async function undoDownTo(name: string): Promise<void> {
+    const added = MIGRATIONS.findIndex((migration) => migration.name === name);
+    expect(added).toBeGreaterThan(0);
+    for (let i = MIGRATIONS.length; i > added; i--) await db.dataSource.undoLastMigration();
+  }
+
   it('creates the catalogue tables', async () => {
     const rows: Array<{ table_name: string }> = await db.dataSource.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
@@ -39,11 +47,7 @@ describe('a test database carries the real migrations and their constraints', ()
   });
 
   it('gives runs planned before per-destination totals the run\'s own total, as they were shown', async () => {
-    // Back to just before the migration that added the per-destination totals.
-    const added = MIGRATIONS.findIndex((migration) => migration.name === 'RunDestinationTotals1732440000000');
-    expect(added).toBeGreaterThan(0);
-    for (let i = MIGRATIONS.length; i > added; i--) await db.dataSource.undoLastMigration();
-    const q = (sql: string, params: unknown[] = []) => db.dataSource.query(sql, params) as Promise<Array<Record<string, string>>>;
+    await undoDownTo('RunDestinationTotals1732440000000');
     const [instrument] = await q(`INSERT INTO instruments (name, source_type, source_config) VALUES ('old-runs', 'local', '{"path": "/tmp"}') RETURNING id`);
     const [a] = await q(`INSERT INTO storage_locations (name, type, config) VALUES ('old-a', 'posix', '{"path": "/tmp"}') RETURNING id`);
     const [b] = await q(`INSERT INTO storage_locations (name, type, config) VALUES ('old-b', 'posix', '{"path": "/tmp"}') RETURNING id`);
@@ -65,10 +69,7 @@ describe('a test database carries the real migrations and their constraints', ()
   });
 
   it('has every destination marked backfilled before searched once more by its next run', async () => {
-    const added = MIGRATIONS.findIndex((migration) => migration.name === 'BackfillOnCompletion1732460000000');
-    expect(added).toBeGreaterThan(0);
-    for (let i = MIGRATIONS.length; i > added; i--) await db.dataSource.undoLastMigration();
-    const q = (sql: string, params: unknown[] = []) => db.dataSource.query(sql, params) as Promise<Array<Record<string, string>>>;
+    await undoDownTo('BackfillOnCompletion1732460000000');
     const [instrument] = await q(`INSERT INTO instruments (name, source_type, source_config) VALUES ('marked', 'local', '{"path": "/tmp"}') RETURNING id`);
     const [storage] = await q(`INSERT INTO storage_locations (name, type, config) VALUES ('marked-a', 'posix', '{"path": "/tmp"}') RETURNING id`);
     await q(`INSERT INTO instrument_destinations (instrument_id, storage_location_id, backfilled_at) VALUES ($1, $2, now())`, [instrument.id, storage.id]);
