@@ -138,6 +138,34 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect(res.body.failures).toEqual([{ fileVersionId: failed.id, path: 'data/bad.tif', status: 'failed', reason: 'sha256 mismatch twice' }]);
   });
 
+  it('lists a file verified before whose copy to a destination added later failed, with what went wrong there', async () => {
+    const instrumentId = await instrumentWithDestination();
+    const seeded = await seedHarvestedFile(db.dataSource, instrumentId, { runStatus: 'failed' });
+    const [later] = (await db.dataSource.query(`INSERT INTO storage_locations (name, type, config) VALUES ($1, 'posix', '{"path": "/tmp"}') RETURNING id`, [
+      `later-${instrumentId.slice(0, 8)}`,
+    ])) as Array<{ id: string; name: string }>;
+    await db.dataSource.query(`INSERT INTO instrument_destinations (instrument_id, storage_location_id) VALUES ($1, $2)`, [instrumentId, later.id]);
+    const [version] = (await db.dataSource.query(`SELECT id, path FROM file_versions WHERE instrument_id = $1`, [instrumentId])) as Array<{ id: string; path: string }>;
+    await db.dataSource.query(`INSERT INTO file_deliveries (file_version_id, storage_location_id, destination_path, status) VALUES ($1, $2, $3, 'failed')`, [
+      version.id,
+      later.id,
+      version.path,
+    ]);
+    await db.dataSource.query(
+      `INSERT INTO transfers (run_id, file_version_id, storage_location_id, attempt, bytes, duration_ms, status, error) VALUES ($1, $2, $3, 1, 0, 5, 'failed', 'a different file already exists')`,
+      [seeded.runId, version.id, later.id],
+    );
+    const res = await as(app, admin).get(`/api/harvests/${seeded.runId}`).expect(200);
+    expect(res.body.failures).toEqual([
+      {
+        fileVersionId: version.id,
+        path: version.path,
+        status: 'failed',
+        reason: `verified, but not delivered to later-${instrumentId.slice(0, 8)}: a different file already exists; the next run tries again`,
+      },
+    ]);
+  });
+
   it('cancels the workflow of a running harvest, and refuses to cancel a finished one', async () => {
     const instrumentId = await instrumentWithDestination();
     const started = await start(instrumentId).expect(201);

@@ -567,7 +567,7 @@ export interface HarvestRunDetailDto {
   createdAt: string;
   updatedAt: string;
   destinations: DestinationProgressDto[];
-  /** Up to 50 failed or held files of this run */
+  /** Up to 50 failed or held files of this run, and files verified before whose copy to a destination added later failed (status failed) */
   failures: RunFailureDto[];
 }
 

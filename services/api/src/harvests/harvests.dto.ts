@@ -67,7 +67,11 @@ export class RunFailureDto {
 
 export class HarvestRunDetailDto extends HarvestRunDto {
   @ApiProperty({ type: [DestinationProgressDto] }) destinations!: DestinationProgressDto[];
-  @ApiProperty({ type: [RunFailureDto], description: 'Up to 50 failed or held files of this run' }) failures!: RunFailureDto[];
+  @ApiProperty({
+    type: [RunFailureDto],
+    description: 'Up to 50 failed or held files of this run, and files verified before whose copy to a destination added later failed (status failed)',
+  })
+  failures!: RunFailureDto[];
 }
 
 export class HarvestQueryDto extends PageQueryDto {
