@@ -141,6 +141,8 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
   it('lists a file verified before whose copy to a destination added later failed, with what went wrong there', async () => {
     const instrumentId = await instrumentWithDestination();
     const seeded = await seedHarvestedFile(db.dataSource, instrumentId, { runStatus: 'failed' });
+    // As the batch counted it: verified, but without a copy at every destination.
+    await db.dataSource.query(`UPDATE harvest_runs SET files_failed = 1 WHERE id = $1`, [seeded.runId]);
     const [later] = (await db.dataSource.query(`INSERT INTO storage_locations (name, type, config) VALUES ($1, 'posix', '{"path": "/tmp"}') RETURNING id`, [
       `later-${instrumentId.slice(0, 8)}`,
     ])) as Array<{ id: string; name: string }>;
