@@ -34,6 +34,7 @@ import { PostHooksOwed1732430000000 } from './migrations/1732430000000-post-hook
 import { RunDestinationTotals1732440000000 } from './migrations/1732440000000-run-destination-totals';
 import { RoutedPath1732450000000 } from './migrations/1732450000000-routed-path';
 import { BackfillOnCompletion1732460000000 } from './migrations/1732460000000-backfill-on-completion';
+import { ItemHookSkipped1732470000000 } from './migrations/1732470000000-item-hook-skipped';
 
 export const ENTITIES = [
   UserEntity,
@@ -62,7 +63,7 @@ export const ENTITIES = [
 ];
 
 /** In order; a migration is never edited once it has landed. */
-export const MIGRATIONS = [InitialSchema1732350000000, Catalogue1732360000000, ControlPlane1732370000000, FileSort1732380000000, ListingPerConnection1732390000000, DestinationBackfill1732400000000, ListingDeferred1732410000000, BatchPreexisting1732420000000, PostHooksOwed1732430000000, RunDestinationTotals1732440000000, RoutedPath1732450000000, BackfillOnCompletion1732460000000];
+export const MIGRATIONS = [InitialSchema1732350000000, Catalogue1732360000000, ControlPlane1732370000000, FileSort1732380000000, ListingPerConnection1732390000000, DestinationBackfill1732400000000, ListingDeferred1732410000000, BatchPreexisting1732420000000, PostHooksOwed1732430000000, RunDestinationTotals1732440000000, RoutedPath1732450000000, BackfillOnCompletion1732460000000, ItemHookSkipped1732470000000];
 
 export interface DataSourceOptions {
   url: string;

@@ -556,6 +556,25 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect((await readTree(join(laterRoot, instrument.name))).get('a.txt')?.toString()).toBe('first');
   });
 
+  it('counts a version verified before that a filter now excludes as skipped, not failed, when a destination is added', async () => {
+    const { instrument, sourceDir } = await instrumentWith();
+    await writeTree(sourceDir, { 'a.raw': 'data', 'b.tmp': 'scratch' });
+    await runHarvest(instrument.id);
+    await db.dataSource.getRepository(HookEntity).save({ name: 'no temp files', phase: 'pre', kind: 'filter', config: { exclude: ['**/*.tmp'] }, instrumentId: instrument.id, priority: 10, enabled: true });
+    const laterRoot = join(dir.path, instrument.name, 'storage-later');
+    const later = await db.dataSource.getRepository(StorageLocationEntity).save({ name: `${instrument.name}-later`, type: 'posix', config: { path: laterRoot } });
+    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: later.id });
+
+    const { outcome } = await runHarvest(instrument.id);
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 2, filesDone: 1, filesSkipped: 1, filesFailed: 0 }) });
+    expect([...(await readTree(join(laterRoot, instrument.name))).keys()]).toEqual(['a.raw']);
+    // b.tmp keeps its verdict (and its copy at the first destination).
+    expect((await versionsOf(instrument.id)).map((v) => [v.path, v.status])).toEqual([
+      ['a.raw', 'verified'],
+      ['b.tmp', 'verified'],
+    ]);
+  });
+
   it('applies filter hooks, and a hook that fails holds the file instead of letting it through', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'keep.raw': 'data', 'scratch.tmp': 'temp', 'odd.raw': 'x' });

@@ -308,18 +308,26 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   await catalogue.setAside(setAside);
   const routed = new Map(pre.files.map((h) => [h.fileVersionId, h.destinationPath]));
   const accepted = open.filter((f) => (pre.decisions.get(f.id)?.action ?? 'accept') === 'accept');
-  // A version verified before that a pre-hook holds now keeps its verdict, and each copy it
-  // lacks is recorded as a failed delivery: the next run takes it again (a destination added
-  // later is searched for what it lacks only until a run has finished searching it).
+  // A version verified before keeps its verdict whatever the pre-hooks say now. One they skip
+  // is not copied to the destinations it lacks, and the run counts it as skipped, not failed.
+  // For one they hold, each copy it lacks is recorded as a failed delivery: the next run takes
+  // it again (a destination added later is searched for what it lacks only until a run has
+  // finished searching it).
+  const hookSkipped: string[] = [];
   const heldBack: DeliveryOutcome[] = [];
   for (const f of open) {
     const decision = pre.decisions.get(f.id);
-    if (!verifiedBefore.has(f.id) || decision?.action !== 'hold') continue;
+    if (!verifiedBefore.has(f.id) || !decision || decision.action === 'accept') continue;
+    if (decision.action === 'skip') {
+      hookSkipped.push(f.id);
+      continue;
+    }
     for (const d of job.destinations.filter((d) => !f.verifiedAt.has(d.storageLocationId))) {
       const destRel = destinationPath(d.pathTemplate, job.instrument.name, routed.get(f.id) ?? f.path, f.version);
       heldBack.push({ fileVersionId: f.id, storageLocationId: d.storageLocationId, destinationPath: destRel, sourceSha256: null, destinationSha256: null, verified: false, attempts: [], error: decision.reason });
     }
   }
+  await catalogue.markHookSkipped(job.runId, hookSkipped);
 
   // 2. Copy to every destination that lacks a verified copy, new files only. The source is
   // hashed meanwhile, not after: reading a large file (or a source on SMB) twice, one read after

@@ -233,6 +233,15 @@ export class HarvestCatalogue {
     );
   }
 
+  /** Versions verified before that a pre-hook skipped in this run: counted as skipped, not failed. */
+  async markHookSkipped(runId: string, fileVersionIds: readonly string[]): Promise<void> {
+    if (!fileVersionIds.length) return;
+    await this.db.query(`UPDATE harvest_items SET hook_skipped = true WHERE run_id = $1 AND file_version_id = ANY($2::uuid[]) AND NOT hook_skipped`, [
+      runId,
+      fileVersionIds,
+    ]);
+  }
+
   /**
    * Records deliveries and their attempts; a version verified at every destination becomes
    * verified and gets its ARK, in the same transaction (a retry finds it and mints nothing).
@@ -383,12 +392,13 @@ export class HarvestCatalogue {
   async finishBatch(runId: string, batchNo: number): Promise<BatchCounts> {
     return this.db.transaction(async (tx) => {
       // Verified counts as done only with a verified copy at every destination the instrument
-      // has now: a version whose copy to a later destination failed counts as failed.
+      // has now: a version whose copy to a later destination failed counts as failed, one a
+      // pre-hook kept from it as skipped.
       const [counts]: Array<Record<string, string>> = await tx.query(
         `SELECT count(*) FILTER (WHERE fv.status = 'verified' AND NOT v.incomplete) AS verified,
                 coalesce(sum(fv.size) FILTER (WHERE fv.status = 'verified' AND NOT v.incomplete), 0) AS bytes,
-                count(*) FILTER (WHERE fv.status = 'failed' OR (fv.status = 'verified' AND v.incomplete)) AS failed,
-                count(*) FILTER (WHERE fv.status = 'skipped') AS skipped,
+                count(*) FILTER (WHERE fv.status = 'failed' OR (fv.status = 'verified' AND v.incomplete AND NOT hi.hook_skipped)) AS failed,
+                count(*) FILTER (WHERE fv.status = 'skipped' OR (fv.status = 'verified' AND v.incomplete AND hi.hook_skipped)) AS skipped,
                 count(*) FILTER (WHERE fv.status = 'held') AS held,
                 count(*) FILTER (WHERE fv.status = 'pending') AS deferred
          FROM harvest_items hi
