@@ -58,6 +58,47 @@ function joinRemotePath(...parts: string[]): string {
     .join('/');
 }
 
+/**
+ * An on-the-fly remote (`:backend,option=value,...:path`) as a remote of its own, so that its
+ * options, passwords among them, reach rclone through the environment instead of a command line
+ * that any user of the host can read (`ps`). Values follow rclone's connection strings: one
+ * holding `,` or `:` is quoted with `"` or `'`, a quote inside doubled; an option without a value
+ * is `true`. Undefined for anything else (a local path, a named remote).
+ */
+export function connectionRemote(connection: string, name: string, what: string): { remote: RcloneRemote; path: string } | undefined {
+  const backend = /^:([A-Za-z0-9_]+)/.exec(connection);
+  if (!backend) return undefined;
+  const bad = (why: string) => new LocationConfigError(`${what}: the rclone connection string ${why}`);
+  const options: Record<string, string> = {};
+  let at = backend[0].length;
+  while (connection[at] === ',') {
+    const key = /^[A-Za-z0-9_-]+/.exec(connection.slice(at + 1));
+    if (!key) throw bad(`has an option without a name at character ${at + 2}`);
+    at += 1 + key[0].length;
+    let value = 'true';
+    if (connection[at] === '=') {
+      at += 1;
+      const quote = connection[at];
+      if (quote === '"' || quote === "'") {
+        value = '';
+        for (at += 1; ; at += 1) {
+          if (at >= connection.length) throw bad(`has an unterminated ${quote} quote`);
+          if (connection[at] !== quote) value += connection[at];
+          else if (connection[at + 1] === quote) value += connection[++at];
+          else break;
+        }
+        at += 1;
+      } else {
+        value = /^[^,:]*/.exec(connection.slice(at))![0];
+        at += value.length;
+      }
+    }
+    options[key[0].replaceAll('-', '_')] = value;
+  }
+  if (connection[at] !== ':') throw bad(`needs ':' before its path at character ${at + 1}`);
+  return { remote: { name, type: backend[1], options }, path: connection.slice(at + 1) };
+}
+
 function smbRemote(name: string, config: Record<string, unknown>, user: string, password: string, domain: string, what: string): RcloneRemote {
   const options: Record<string, string> = { host: text(config, 'host', what), user, pass: obscure(password), domain: domain || 'WORKGROUP' };
   if (config['port'] !== undefined) options['port'] = String(config['port']);
@@ -79,9 +120,11 @@ export function sourceLocation(source: SourceSettings, account: SmbAccount | nul
         remotes: [smbRemote('src', source.config, account.username, account.password(), account.domain, what)],
       };
     }
-    case 'rclone':
-      // A connection string (`:backend,option=value:path`): no stored secret involved.
-      return { root: text(source.config, 'remote', what), remotes: [] };
+    case 'rclone': {
+      const remote = text(source.config, 'remote', what);
+      const connection = connectionRemote(remote, 'src', what);
+      return connection ? { root: `src:${connection.path}`, remotes: [connection.remote] } : { root: remote, remotes: [] };
+    }
   }
 }
 

@@ -6,3 +6,4 @@ export { TEST_ADMIN_URL_VAR } from './env';
 export { freePort } from '@sheaf/local-infra';
 export { startSambaShare, type SambaShare, type SambaShareOptions } from './samba';
 export { startS3Server, type S3Server, type S3ServerOptions } from './s3';
+export { startSftpServer, type SftpServer } from './sftp';

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { freePort, spawnService, waitForPort, type Service } from '@sheaf/local-infra';
 import { requireTool } from '@sheaf/toolchain';
+import { withoutRcloneSettings } from './rclone-env';
 
 export interface S3ServerOptions {
   /** Served folder: each top-level folder is a bucket. */
@@ -53,16 +54,12 @@ function validate(options: S3ServerOptions): { accessKey: string; secretKey: str
   return { accessKey, secretKey };
 }
 
-/** The environment without inherited rclone settings (a stray RCLONE_ADDR would move the server). */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('RCLONE_')));
-}
 
 /** One authenticated ListBuckets through the real rclone client. */
 async function probe(rclone: string, endpoint: string, accessKey: string, secretKey: string): Promise<void> {
   await run(rclone, ['lsf', '--low-level-retries', '1', '--retries', '1', 'probe:'], {
     env: {
-      ...cleanEnv(),
+      ...withoutRcloneSettings(),
       RCLONE_CONFIG: '/dev/null',
       RCLONE_CONFIG_PROBE_TYPE: 's3',
       RCLONE_CONFIG_PROBE_PROVIDER: 'Rclone',
@@ -117,7 +114,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
       // `--auth-key` has an environment form, so the secret stays out of argv (and ps). It is a
       // CSV list: the quotes keep "access,secret" one pair.
       args: ['serve', 's3', '--addr', `127.0.0.1:${port}`, dir],
-      env: { ...cleanEnv(), RCLONE_CONFIG: '/dev/null', RCLONE_AUTH_KEY: `"${`${accessKey},${secretKey}`.replaceAll('"', '""')}"` },
+      env: { ...withoutRcloneSettings(), RCLONE_CONFIG: '/dev/null', RCLONE_AUTH_KEY: `"${`${accessKey},${secretKey}`.replaceAll('"', '""')}"` },
       log,
     });
     const exited = service.exited.then((code) => {

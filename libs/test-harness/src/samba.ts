@@ -8,6 +8,7 @@ import { freePort, spawnService, waitForPort, type Service } from '@sheaf/local-
 import { obscure } from '@sheaf/rclone';
 import { requireTool } from '@sheaf/toolchain';
 import { makeTempDir } from './temp';
+import { withoutRcloneSettings } from './rclone-env';
 
 export interface SambaShareOptions {
   /** Directory the share serves. */
@@ -112,10 +113,6 @@ function ensureUnixAccount(): Promise<void> {
   return unixAccount;
 }
 
-/** The environment without inherited rclone settings, so only what we set here applies. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('RCLONE_')));
-}
 
 interface ServerPaths {
   root: string;
@@ -237,7 +234,7 @@ async function killStragglers(conf: string): Promise<void> {
 async function probe(rclone: string, port: number, share: string, user: string, password: string): Promise<void> {
   await run(rclone, ['lsf', '--max-depth', '1', '--low-level-retries', '1', '--retries', '1', `probe:${share}`], {
     env: {
-      ...cleanEnv(),
+      ...withoutRcloneSettings(),
       RCLONE_CONFIG: '/dev/null',
       RCLONE_CONFIG_PROBE_TYPE: 'smb',
       RCLONE_CONFIG_PROBE_HOST: '127.0.0.1',
@@ -312,7 +309,7 @@ export async function startSambaShare(options: SambaShareOptions): Promise<Samba
         // --no-process-group keeps smbd and its per-connection children in the group that
         // spawnService created, so stop() reaches all of them.
         args: ['--foreground', '--no-process-group', '--debug-stdout', '-s', paths.conf],
-        env: cleanEnv(),
+        env: withoutRcloneSettings(),
         log,
       });
       const exited = service.exited.then((code) => {

@@ -19,7 +19,7 @@ import {
 } from '@sheaf/db';
 import { startHarvest } from '@sheaf/harvests';
 import { In } from 'typeorm';
-import { createTemporalTestEnv, createTestDatabase, makeTempDir, type TempDir, type TestDatabase } from '@sheaf/test-harness';
+import { createTemporalTestEnv, createTestDatabase, makeTempDir, startSftpServer, type TempDir, type TestDatabase } from '@sheaf/test-harness';
 import { requireTool } from '@sheaf/toolchain';
 import { harvest, progressQuery, searchAttributes } from '@sheaf/workflows';
 import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
@@ -829,6 +829,34 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const { outcome, run } = await runHarvest(instrument.id);
     expect(outcome).toEqual({ value: expect.objectContaining({ status: 'skipped' }) });
     expect(run).toMatchObject({ status: 'skipped', error: expect.stringContaining(holder.id) });
+  });
+
+  it('harvests a source given as an rclone connection string (an SFTP server), its password never on a command line', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith({ sourceType: 'rclone' });
+    await writeTree(sourceDir, { 'run 1/spectrum.csv': 't,v\n0,1\n', 'notes.txt': 'sftp' });
+    const sftp = await startSftpServer({ dir: sourceDir });
+    try {
+      const remote = sftp.connectionString();
+      await db.dataSource.getRepository(InstrumentEntity).update({ id: instrument.id }, { sourceConfig: { remote } });
+      // Every rclone command line the worker runs, as `ps` would show it.
+      const argv = join(dir.path, `${instrument.name}-argv.log`);
+      const rcloneBinary = await wrappedRclone(`printf '%s\\n' "$*" >> '${argv}'\nexec "$rclone" "$@"`);
+
+      const { outcome } = await runHarvest(instrument.id, { rcloneBinary });
+      expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 2, filesFailed: 0 }) });
+      const tree = await landed();
+      expect(tree.get('run 1/spectrum.csv')?.toString()).toBe('t,v\n0,1\n');
+      expect(tree.get('notes.txt')?.toString()).toBe('sftp');
+      const lines = (await readFile(argv, 'utf8')).trim().split('\n');
+      expect(lines.some((line) => line.startsWith('lsjson'))).toBe(true);
+      const obscuredPassword = /pass=([^,:]+)/.exec(remote)![1];
+      for (const line of lines) {
+        expect(line).not.toContain(obscuredPassword);
+        expect(line).not.toContain(`port=${sftp.port}`);
+      }
+    } finally {
+      await sftp.stop();
+    }
   });
 
   it('fails a run whose source is missing with a clear, non-retried error', async () => {
