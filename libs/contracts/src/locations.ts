@@ -151,7 +151,9 @@ const SOURCE_FIELDS: Record<SourceType, Record<string, FieldSpec>> = {
   local: { path: field(absolutePath) },
   smb: { host: field(host), port: field(port, false), share: field(share), path: field(relativePath, false) },
   rclone: {
-    remote: field(text(2048, { re: /^(:?[A-Za-z0-9_][A-Za-z0-9_ .,=+-]*:|\/)/, message: "must be an rclone path such as 'remote:folder' or ':backend,option=value:folder'" })),
+    // Only the start is checked here (quoted option values may hold ':'); the API parses the
+    // whole connection string as rclone does.
+    remote: field(text(2048, { re: /^(:?[A-Za-z0-9_][A-Za-z0-9_ .,=+"'-]*:|\/)/, message: "must be an rclone path such as 'remote:folder' or ':backend,option=value:folder'" })),
   },
 };
 

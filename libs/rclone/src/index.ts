@@ -2,6 +2,7 @@ export { Rclone, RcloneError, type ListedFile, type RcloneOptions, type RcloneRe
 export { localName } from './names';
 export { obscure } from './obscure';
 export {
+  connectionRemote,
   sourceLocation,
   storageLocation,
   LocationConfigError,

@@ -269,6 +269,12 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       if (process.getuid?.() !== 0) expect(await test(readOnly)).toMatchObject({ ok: false, message: expect.stringContaining('is not writable') });
     });
 
+    it('takes an rclone connection string with quoted values (an S3-compatible source with its endpoint)', async () => {
+      const remote = `:s3,provider=Minio,endpoint="http://minio.lab:9000",access_key_id=lab:raw/scope`;
+      const created = await a().post('/api/instruments', { name: 'minio-scope', sourceType: 'rclone', sourceConfig: { remote } }).expect(201);
+      expect(created.body.sourceConfig).toEqual({ remote });
+    });
+
     it('lists an instrument source with rclone', async () => {
       const source = join(dir, 'source');
       await mkdir(join(source, 'grid1'), { recursive: true });

@@ -93,6 +93,13 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     { what: 'an S3 location without its secret', method: 'post', url: '/api/storage-locations', body: storage({ type: 's3', config: { bucket: 'archive', accessKeyId: 'AKIA' } }), field: 'secret' },
     { what: 'an SMB source without a service account', method: 'post', url: '/api/instruments', body: instrument({ sourceType: 'smb', sourceConfig: { host: 'scope-pc', share: 'data' } }), field: 'serviceAccountId' },
     { what: 'an instrument name with spaces', method: 'post', url: '/api/instruments', body: instrument({ name: 'my scope' }), field: 'name' },
+    {
+      what: 'an rclone connection string with an unterminated quote',
+      method: 'post',
+      url: '/api/instruments',
+      body: instrument({ sourceType: 'rclone', sourceConfig: { remote: ':s3,endpoint="http://minio.lab:9000:bucket' } }),
+      field: 'sourceConfig.remote',
+    },
     { what: 'a path template leaving the destination', method: 'post', url: '/api/instruments', body: instrument({ destinations: [{ storageLocationId: UUID, pathTemplate: '../{path}' }] }), field: 'destinations.0.pathTemplate' },
     { what: 'a webhook without a signing secret', method: 'post', url: '/api/hooks', body: { name: 'w', phase: 'post', kind: 'webhook', config: { url: 'https://lims.example.org/in' } }, field: 'secret' },
     { what: 'a filter hook after the copy', method: 'post', url: '/api/hooks', body: { name: 'f', phase: 'post', kind: 'filter', config: {} }, field: 'phase' },

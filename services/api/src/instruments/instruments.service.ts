@@ -11,7 +11,7 @@ import { DomainError, invalid, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { likeContains } from '../common/query';
 import { lockRow } from '../common/rows';
-import { sourceLocation } from '@sheaf/rclone';
+import { connectionRemote, LocationConfigError, sourceLocation } from '@sheaf/rclone';
 import { ConnectionTesterService, type ConnectionTestDto } from '../locations/connection-tester.service';
 import { ScheduleSyncService } from '../schedules/schedule-sync.service';
 import { SecretsService } from '../secrets/secrets.service';
@@ -72,6 +72,15 @@ function checkSource(type: SourceType, config: unknown, serviceAccountId: string
   const [problem] = validateSourceConfig(type, config);
   if (problem) {
     throw invalid(problem.field ? `sourceConfig.${problem.field}` : 'sourceConfig', `sourceConfig${problem.field ? `.${problem.field}` : ''} ${problem.message}`);
+  }
+  if (type === 'rclone') {
+    // The worker turns a connection string into a remote of its own: refuse one it could not read.
+    try {
+      connectionRemote(String((config as { remote: unknown }).remote), 'src', 'sourceConfig.remote');
+    } catch (err) {
+      if (err instanceof LocationConfigError) throw invalid('sourceConfig.remote', err.message);
+      throw err;
+    }
   }
   if (SOURCE_TYPES_WITH_ACCOUNT.includes(type) && !serviceAccountId) throw invalid('serviceAccountId', `serviceAccountId is required for ${type} sources`);
   if (!SOURCE_TYPES_WITH_ACCOUNT.includes(type) && serviceAccountId) throw invalid('serviceAccountId', `${type} sources use no service account`);
