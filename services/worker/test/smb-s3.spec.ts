@@ -36,6 +36,8 @@ import { createHarvestWorker } from '../src/worker';
 
 const OLD = new Date('2026-01-01T00:00:00Z');
 const BIG = 200 * 1024 * 1024;
+/** What an instrument left in the S3 bucket `incoming`, under `scope-2/`. */
+const S3_SOURCE: Record<string, string> = { 'scope-2/run 7/frame 0001.tif': 'pixels', 'scope-2/run 7/meta.json': '{"exposure": 0.5}' };
 
 async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -96,6 +98,13 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
       if (e.isFile()) await utimes(join(e.parentPath, e.name), OLD, OLD);
     }
     await mkdir(join(dir.path, 's3'), { recursive: true });
+    // An instrument that writes to an S3 bucket: written before the server starts, which caches
+    // folder listings.
+    for (const [path, content] of Object.entries(S3_SOURCE)) {
+      await mkdir(dirname(join(dir.path, 's3', 'incoming', path)), { recursive: true });
+      await writeFile(join(dir.path, 's3', 'incoming', path), content);
+      await utimes(join(dir.path, 's3', 'incoming', path), OLD, OLD);
+    }
     await mkdir(join(dir.path, 'smb-archive'), { recursive: true });
     // smbd writes as its mapped Unix account, not as the test's user.
     await chmod(join(dir.path, 'smb-archive'), 0o777);
@@ -190,6 +199,18 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
       const version = versions.find((v) => v.id === d.fileVersionId)!;
       expect(d).toMatchObject({ status: 'verified', algorithm: 'sha256', sourceSha256: version.sha256, destinationSha256: version.sha256 });
     }
+  });
+
+  it('harvests an S3 bucket given as an rclone connection string, with a quoted endpoint', async () => {
+    const name = `s3src-${randomUUID().slice(0, 8)}`;
+    const remote = `:s3,provider=Rclone,endpoint="${s3.endpoint}",access_key_id=${s3.accessKey},secret_access_key=${s3.secretKey},force_path_style:incoming/scope-2`;
+    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name, sourceType: 'rclone', sourceConfig: { remote } });
+    const posix = await db.dataSource.getRepository(StorageLocationEntity).save({ name: `${name}-posix`, type: 'posix', config: { path: join(dir.path, 'posix') } });
+    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: posix.id });
+    const { outcome } = await runHarvest(instrument.id);
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 2, filesFailed: 0 }) });
+    const landed = await treeHashes(join(dir.path, 'posix', name));
+    expect(landed).toEqual(new Map(Object.entries(S3_SOURCE).map(([path, content]) => [path.replace('scope-2/', ''), createHash('sha256').update(content).digest('hex')])));
   });
 
   it('fails fast and without retrying when the share refuses the password', async () => {
