@@ -65,7 +65,8 @@ export const SOURCE_FIELDS: Record<SourceType, ConfigField[]> = {
     {
       key: 'remote',
       label: 'rclone path',
-      helper: 'A remote from the workers’ rclone config and a folder (remote:folder), or a connection string such as :sftp,host=example.org:data',
+      helper:
+        'A connection string such as :sftp,host=example.org,user=lab,pass=<rclone obscure output>:data, or a remote defined in the environment of the workers and the API (RCLONE_CONFIG_LAB_TYPE=sftp, …) and a folder (lab:data); rclone config files are not read',
     },
   ],
   local: [{ key: 'path', label: 'Path', helper: 'Absolute folder on the workers, e.g. /data/instrument' }],
