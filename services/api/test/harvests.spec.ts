@@ -148,24 +148,26 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     ])) as Array<{ id: string; name: string }>;
     await db.dataSource.query(`INSERT INTO instrument_destinations (instrument_id, storage_location_id) VALUES ($1, $2)`, [instrumentId, later.id]);
     const [version] = (await db.dataSource.query(`SELECT id, path FROM file_versions WHERE instrument_id = $1`, [instrumentId])) as Array<{ id: string; path: string }>;
-    await db.dataSource.query(`INSERT INTO file_deliveries (file_version_id, storage_location_id, destination_path, status) VALUES ($1, $2, $3, 'failed')`, [
-      version.id,
-      later.id,
-      version.path,
-    ]);
+    const failDelivery = (reason: string | null) =>
+      db.dataSource.query(
+        `INSERT INTO file_deliveries (file_version_id, storage_location_id, destination_path, status, reason) VALUES ($1, $2, $3, 'failed', $4)
+         ON CONFLICT (file_version_id, storage_location_id) DO UPDATE SET reason = EXCLUDED.reason`,
+        [version.id, later.id, version.path, reason],
+      );
+    const shown = async () => (await as(app, admin).get(`/api/harvests/${seeded.runId}`).expect(200)).body.failures;
+    const expected = (why: string) => [
+      { fileVersionId: version.id, path: version.path, status: 'failed', reason: `verified, but not delivered to later-${instrumentId.slice(0, 8)}: ${why}; the next run tries again` },
+    ];
+    // The delivery's own reason: a pre-hook held it, no copy was tried.
+    await failDelivery('held by a pre-hook: command checksum-service exited with code 3');
+    expect(await shown()).toEqual(expected('held by a pre-hook: command checksum-service exited with code 3'));
+    // A delivery recorded before deliveries kept a reason: the run's last attempt there says it.
+    await failDelivery(null);
     await db.dataSource.query(
       `INSERT INTO transfers (run_id, file_version_id, storage_location_id, attempt, bytes, duration_ms, status, error) VALUES ($1, $2, $3, 1, 0, 5, 'failed', 'a different file already exists')`,
       [seeded.runId, version.id, later.id],
     );
-    const res = await as(app, admin).get(`/api/harvests/${seeded.runId}`).expect(200);
-    expect(res.body.failures).toEqual([
-      {
-        fileVersionId: version.id,
-        path: version.path,
-        status: 'failed',
-        reason: `verified, but not delivered to later-${instrumentId.slice(0, 8)}: a different file already exists; the next run tries again`,
-      },
-    ]);
+    expect(await shown()).toEqual(expected('a different file already exists'));
   });
 
   it('cancels the workflow of a running harvest, and refuses to cancel a finished one', async () => {

@@ -341,7 +341,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(after.map((v) => [v.path, v.status, v.verifiedAt?.toISOString()])).toEqual(before.map((v) => [v.path, 'verified', v.verifiedAt?.toISOString()]));
     expect(await db.dataSource.getRepository(ArkEntity).find({ where: before.map((v) => ({ fileVersionId: v.id })), order: { fileVersionId: 'ASC' } })).toEqual(arksBefore);
     const failed = await db.dataSource.getRepository(FileDeliveryEntity).findOneByOrFail({ fileVersionId: after[1].id, storageLocationId: later.id });
-    expect(failed).toMatchObject({ status: 'failed' });
+    expect(failed).toMatchObject({ status: 'failed', reason: expect.stringContaining('a different file already exists at') });
 
     // The way is cleared: the next run retries the failed copy, and only that one.
     await rm(join(laterRoot, instrument.name, 'b.txt'));
@@ -351,7 +351,10 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     tree = await readTree(join(laterRoot, instrument.name));
     expect(tree.get('b.txt')?.toString()).toBe('second');
     const deliveries = await db.dataSource.getRepository(FileDeliveryEntity).findBy({ storageLocationId: later.id });
-    expect(deliveries.map((d) => d.status)).toEqual(['verified', 'verified']);
+    expect(deliveries.map((d) => [d.status, d.reason])).toEqual([
+      ['verified', null],
+      ['verified', null],
+    ]);
 
     const quiet = await runHarvest(instrument.id);
     expect(quiet.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 0 }) });
@@ -548,7 +551,10 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     // The version keeps its verdict; the copy it lacks is recorded as failed, with the hook's reason.
     const [version] = await versionsOf(instrument.id);
     expect(version).toMatchObject({ status: 'verified' });
-    expect(await db.dataSource.getRepository(FileDeliveryEntity).findOneByOrFail({ fileVersionId: version.id, storageLocationId: later.id })).toMatchObject({ status: 'failed' });
+    expect(await db.dataSource.getRepository(FileDeliveryEntity).findOneByOrFail({ fileVersionId: version.id, storageLocationId: later.id })).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/^held by a pre-hook: command .* exited with code 3/),
+    });
 
     await db.dataSource.getRepository(HookEntity).update({ id: hook.id }, { enabled: false });
     const delivered = await runHarvest(instrument.id);

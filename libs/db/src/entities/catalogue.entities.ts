@@ -86,6 +86,10 @@ export class FileDeliveryEntity {
 
   @Column({ name: 'verified_at', type: 'timestamptz', nullable: true })
   verifiedAt!: Date | null;
+
+  /** Why it failed (null once verified). */
+  @Column({ type: 'text', nullable: true })
+  reason!: string | null;
 }
 
 /** One copy attempt of one file to one destination. */

@@ -324,7 +324,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     }
     for (const d of job.destinations.filter((d) => !f.verifiedAt.has(d.storageLocationId))) {
       const destRel = destinationPath(d.pathTemplate, job.instrument.name, routed.get(f.id) ?? f.path, f.version);
-      heldBack.push({ fileVersionId: f.id, storageLocationId: d.storageLocationId, destinationPath: destRel, sourceSha256: null, destinationSha256: null, verified: false, attempts: [], error: decision.reason });
+      heldBack.push({ fileVersionId: f.id, storageLocationId: d.storageLocationId, destinationPath: destRel, sourceSha256: null, destinationSha256: null, verified: false, attempts: [], error: `held by a pre-hook: ${decision.reason}` });
     }
   }
   await catalogue.markHookSkipped(job.runId, hookSkipped);

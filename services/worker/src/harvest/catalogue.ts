@@ -257,16 +257,16 @@ export class HarvestCatalogue {
     await this.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO file_deliveries (file_version_id, storage_location_id, destination_path, status, source_sha256,
-                                      destination_sha256, verified_at)
+                                      destination_sha256, verified_at, reason)
          SELECT o."fileVersionId", o."storageLocationId", o."destinationPath",
                 CASE WHEN o.verified THEN 'verified' ELSE 'failed' END, o."sourceSha256", o."destinationSha256",
-                CASE WHEN o.verified THEN now() END
+                CASE WHEN o.verified THEN now() END, CASE WHEN NOT o.verified THEN o.error END
          FROM jsonb_to_recordset($1::jsonb) AS o("fileVersionId" uuid, "storageLocationId" uuid, "destinationPath" text,
-              verified boolean, "sourceSha256" text, "destinationSha256" text)
+              verified boolean, "sourceSha256" text, "destinationSha256" text, error text)
          ON CONFLICT (file_version_id, storage_location_id) DO UPDATE
            SET status = EXCLUDED.status, destination_path = EXCLUDED.destination_path,
                source_sha256 = EXCLUDED.source_sha256, destination_sha256 = EXCLUDED.destination_sha256,
-               verified_at = EXCLUDED.verified_at
+               verified_at = EXCLUDED.verified_at, reason = EXCLUDED.reason
          WHERE file_deliveries.status <> 'verified'`,
         [JSON.stringify(outcomes)],
       );
