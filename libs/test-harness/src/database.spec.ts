@@ -77,6 +77,38 @@ describe('a test database carries the real migrations and their constraints', ()
     expect(await q(`SELECT backfilled_at FROM instrument_destinations WHERE instrument_id = $1`, [instrument.id])).toEqual([{ backfilled_at: null }]);
   });
 
+  it('gives deliveries that failed before the reason their last attempt gave', async () => {
+    await undoDownTo('DeliveryReason1732480000000');
+    const [instrument] = await q(`INSERT INTO instruments (name, source_type, source_config) VALUES ('reasons', 'local', '{"path": "/tmp"}') RETURNING id`);
+    const [storage] = await q(`INSERT INTO storage_locations (name, type, config) VALUES ('reasons-a', 'posix', '{"path": "/tmp"}') RETURNING id`);
+    const [run] = await q(`INSERT INTO harvest_runs (instrument_id, status, phase, trigger) VALUES ($1, 'failed', 'finished', 'manual') RETURNING id`, [instrument.id]);
+    const version = async (path: string) =>
+      (await q(`INSERT INTO file_versions (instrument_id, path, size, mtime, version, status) VALUES ($1, $2, 1, now(), 1, 'verified') RETURNING id`, [instrument.id, path]))[0].id;
+    const [failed, verified] = [await version('a.raw'), await version('b.raw')];
+    for (const [id, status] of [[failed, 'failed'], [verified, 'verified']]) {
+      await q(`INSERT INTO file_deliveries (file_version_id, storage_location_id, destination_path, status) VALUES ($1, $2, 'x', $3)`, [id, storage.id, status]);
+    }
+    const attempt = (id: string, n: number, status: string, error: string | null, at: string) =>
+      q(`INSERT INTO transfers (run_id, file_version_id, storage_location_id, attempt, bytes, duration_ms, status, error, created_at) VALUES ($1, $2, $3, $4, 0, 1, $5, $6, $7)`, [
+        run.id,
+        id,
+        storage.id,
+        n,
+        status,
+        error,
+        at,
+      ]);
+    await attempt(failed, 1, 'mismatch', 'SHA-256 of the copy differs', '2026-01-01T00:00:00Z');
+    await attempt(failed, 2, 'failed', 'a different file already exists at x', '2026-01-01T00:00:01Z');
+    await attempt(verified, 1, 'verified', null, '2026-01-01T00:00:00Z');
+    await db.dataSource.runMigrations();
+    const rows = await q(`SELECT file_version_id, reason FROM file_deliveries WHERE storage_location_id = $1`, [storage.id]);
+    expect(Object.fromEntries(rows.map((r) => [r.file_version_id === failed ? 'failed' : 'verified', r.reason]))).toEqual({
+      failed: 'a different file already exists at x',
+      verified: null,
+    });
+  });
+
   it('reverts every migration and applies them again', async () => {
     for (let i = 0; i < MIGRATIONS.length; i++) await db.dataSource.undoLastMigration();
     const left: Array<{ n: string }> = await db.dataSource.query(

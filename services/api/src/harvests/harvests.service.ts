@@ -146,16 +146,12 @@ export class HarvestsService {
 
   /**
    * Versions verified before whose copy to a destination added later failed: the run counts them
-   * as failed, so they are listed too, with what went wrong there (the delivery's reason, or for
-   * one recorded before deliveries kept it, the run's last transfer there), from the failed
-   * deliveries' partial index, not a scan of the run's files.
+   * as failed, so they are listed too, with the delivery's reason, from the failed deliveries'
+   * partial index, not a scan of the run's files.
    */
   private async undelivered(run: HarvestRunEntity): Promise<Array<{ id: string; path: string; status: RunFailureDto['status']; reason: string }>> {
     const rows = (await this.dataSource.query(
-      `SELECT f.id, f.path, s.name AS destination,
-              coalesce(d.reason, (SELECT t.error FROM transfers t
-                                   WHERE t.run_id = $1 AND t.file_version_id = f.id AND t.storage_location_id = d.storage_location_id
-                                   ORDER BY t.attempt DESC LIMIT 1)) AS error
+      `SELECT f.id, f.path, s.name AS destination, d.reason
          FROM file_deliveries d
          JOIN file_versions f ON f.id = d.file_version_id
          JOIN storage_locations s ON s.id = d.storage_location_id
@@ -165,12 +161,12 @@ export class HarvestsService {
           AND EXISTS (SELECT 1 FROM harvest_items i WHERE i.run_id = $1 AND i.file_version_id = f.id)
         ORDER BY f.path, f.id, s.name LIMIT ${FAILURES_SHOWN}`,
       [run.id, run.instrumentId],
-    )) as Array<{ id: string; path: string; destination: string; error: string | null }>;
+    )) as Array<{ id: string; path: string; destination: string; reason: string | null }>;
     return rows.map((u) => ({
       id: u.id,
       path: u.path,
       status: 'failed',
-      reason: `verified, but not delivered to ${u.destination}: ${u.error ?? 'no reason was recorded'}; the next run tries again`,
+      reason: `verified, but not delivered to ${u.destination}: ${u.reason ?? 'no reason was recorded'}; the next run tries again`,
     }));
   }
 
