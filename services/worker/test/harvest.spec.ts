@@ -93,6 +93,14 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     return { instrument, sourceDir, roots, landed: (i = 0) => readTree(join(roots[i], name)) };
   }
 
+  /** A POSIX storage location `<instrument>-later` added to an instrument after it was harvested. */
+  async function addLaterDestination(instrument: InstrumentEntity) {
+    const root = join(dir.path, instrument.name, 'storage-later');
+    const storage = await db.dataSource.getRepository(StorageLocationEntity).save({ name: `${instrument.name}-later`, type: 'posix', config: { path: root } });
+    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
+    return { root, storage };
+  }
+
   /** A worker on its own task queue, with the test's database and real rclone. */
   async function startWorker(options: { batchFiles?: number; transfers?: number; mint?: () => string; rcloneBinary?: string } = {}) {
     const taskQueue = `test-${randomUUID()}`;
@@ -324,9 +332,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(arksBefore).toHaveLength(2);
 
     // A second destination, where a different b.txt is already in the way.
-    const laterRoot = join(dir.path, instrument.name, 'storage-later');
-    const later = await db.dataSource.getRepository(StorageLocationEntity).save({ name: `${instrument.name}-later`, type: 'posix', config: { path: laterRoot } });
-    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: later.id });
+    const { root: laterRoot, storage: later } = await addLaterDestination(instrument);
     await writeTree(join(laterRoot, instrument.name), { 'b.txt': 'not ours' });
 
     const first = await runHarvest(instrument.id);
@@ -532,9 +538,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const { instrument, sourceDir } = await instrumentWith();
     await writeTree(sourceDir, { 'a.txt': 'first' });
     await runHarvest(instrument.id);
-    const laterRoot = join(dir.path, instrument.name, 'storage-later');
-    const later = await db.dataSource.getRepository(StorageLocationEntity).save({ name: `${instrument.name}-later`, type: 'posix', config: { path: laterRoot } });
-    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: later.id });
+    const { root: laterRoot, storage: later } = await addLaterDestination(instrument);
     const hook = await db.dataSource.getRepository(HookEntity).save({
       name: 'checksum service down',
       phase: 'pre',
@@ -567,9 +571,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     await writeTree(sourceDir, { 'a.raw': 'data', 'b.tmp': 'scratch' });
     await runHarvest(instrument.id);
     await db.dataSource.getRepository(HookEntity).save({ name: 'no temp files', phase: 'pre', kind: 'filter', config: { exclude: ['**/*.tmp'] }, instrumentId: instrument.id, priority: 10, enabled: true });
-    const laterRoot = join(dir.path, instrument.name, 'storage-later');
-    const later = await db.dataSource.getRepository(StorageLocationEntity).save({ name: `${instrument.name}-later`, type: 'posix', config: { path: laterRoot } });
-    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: later.id });
+    const { root: laterRoot } = await addLaterDestination(instrument);
 
     const { outcome } = await runHarvest(instrument.id);
     expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 2, filesDone: 1, filesSkipped: 1, filesFailed: 0 }) });

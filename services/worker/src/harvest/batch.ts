@@ -66,6 +66,11 @@ export function rcloneFailure(err: unknown, where: string): unknown {
   return new Error(`${where}: ${err.message}`);
 }
 
+/** Where a version goes at a destination: its path template, applied to where the pre-hooks routed it. */
+function destRelOf(job: BatchJob, destination: Destination, file: BatchFile, routed: ReadonlyMap<string, string>): string {
+  return destinationPath(destination.pathTemplate, job.instrument.name, routed.get(file.id) ?? file.path, file.version);
+}
+
 /** What a copy works on, for rcloneFailure. */
 function copying(job: BatchJob, destination: Destination): string {
   return `copying from ${job.source.label} to ${destination.label}`;
@@ -195,7 +200,7 @@ async function copyToDestinations(
   for (const destination of job.destinations) {
     const wanted = accepted
       .filter((f) => !f.verifiedAt.has(destination.storageLocationId))
-      .map((f) => ({ file: f, destRel: destinationPath(destination.pathTemplate, job.instrument.name, routed.get(f.id) ?? f.path, f.version) }));
+      .map((f) => ({ file: f, destRel: destRelOf(job, destination, f, routed) }));
     const already = await existing(rclone, destination, wanted.map((w) => w.destRel), job.signal).catch((err: unknown) => {
       throw rcloneFailure(err, destination.label);
     });
@@ -323,8 +328,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
       continue;
     }
     for (const d of job.destinations.filter((d) => !f.verifiedAt.has(d.storageLocationId))) {
-      const destRel = destinationPath(d.pathTemplate, job.instrument.name, routed.get(f.id) ?? f.path, f.version);
-      heldBack.push({ fileVersionId: f.id, storageLocationId: d.storageLocationId, destinationPath: destRel, sourceSha256: null, destinationSha256: null, verified: false, attempts: [], error: `held by a pre-hook: ${decision.reason}` });
+      heldBack.push({ fileVersionId: f.id, storageLocationId: d.storageLocationId, destinationPath: destRelOf(job, d, f, routed), sourceSha256: null, destinationSha256: null, verified: false, attempts: [], error: `held by a pre-hook: ${decision.reason}` });
     }
   }
   await catalogue.markHookSkipped(job.runId, hookSkipped);
