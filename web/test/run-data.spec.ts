@@ -1,4 +1,4 @@
-import { owedNothing } from '../src/app/(admin)/runs/[id]/run-data';
+import { noFailuresMessage, owedNothing } from '../src/app/(admin)/runs/[id]/run-data';
 
 describe('owedNothing', () => {
   it('says a destination was owed nothing only once planning is over and the run took files', () => {
@@ -9,5 +9,15 @@ describe('owedNothing', () => {
     // A run that took nothing owed nothing to anyone: its plain 0 / 0 says so.
     expect(owedNothing({ filesTotal: 0, phase: 'finished' }, { filesTotal: 0 })).toBe(false);
     expect(owedNothing({ filesTotal: 41, phase: 'finished' }, { filesTotal: 41 })).toBe(false);
+  });
+});
+
+describe('noFailuresMessage', () => {
+  it('says a finished run that counted failures has none left, rather than none', () => {
+    expect(noFailuresMessage({ filesFailed: 1, filesHeld: 0, phase: 'finished' })).toBe('None left: later runs have dealt with the files this run failed or held.');
+    expect(noFailuresMessage({ filesFailed: 0, filesHeld: 2, phase: 'finished' })).toBe('None left: later runs have dealt with the files this run failed or held.');
+    expect(noFailuresMessage({ filesFailed: 0, filesHeld: 0, phase: 'finished' })).toBe('No failed or held files.');
+    // While the run goes on, its counts and its list move together.
+    expect(noFailuresMessage({ filesFailed: 1, filesHeld: 0, phase: 'transferring' })).toBe('No failed or held files.');
   });
 });

@@ -22,7 +22,7 @@ import { formatBytes, formatCount, formatDateTime } from '@/lib/format';
 import { useApiAction } from '@/lib/use-api-action';
 import { usePolling } from '@/lib/use-polling';
 
-import { owedNothing } from './run-data';
+import { noFailuresMessage, owedNothing } from './run-data';
 
 const ACTIVE = new Set(['pending', 'running']);
 
@@ -123,7 +123,7 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
 
       <Section title="Failed and held files">
         {run.failures.length === 0 ? (
-          <EmptyState message="No failed or held files." />
+          <EmptyState message={noFailuresMessage(run)} />
         ) : (
           <DataTable label="Failed and held files" columns={['Path', 'Status', 'Reason']}>
             {run.failures.map((f) => (
