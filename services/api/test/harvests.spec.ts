@@ -160,6 +160,12 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     ];
     await failDelivery('held by a pre-hook: command checksum-service exited with code 3');
     expect(await shown()).toEqual(expected('held by a pre-hook: command checksum-service exited with code 3'));
+    // The file's own page says the same, beside the destination it concerns.
+    const file = (await as(app, admin).get(`/api/files/${version.id}`).expect(200)).body;
+    expect(file.deliveries.map((d: { storageLocationName: string; status: string; reason: string | null }) => [d.storageLocationName, d.status, d.reason])).toEqual([
+      [`later-${instrumentId.slice(0, 8)}`, 'failed', 'held by a pre-hook: command checksum-service exited with code 3'],
+      [expect.any(String), 'verified', null],
+    ]);
     await failDelivery(null);
     expect(await shown()).toEqual(expected('no reason was recorded'));
   });

@@ -627,6 +627,8 @@ export interface DeliveryDto {
   sourceSha256: string | null;
   destinationSha256: string | null;
   verifiedAt: string | null;
+  /** Why the copy here failed (null once verified); the next run tries again */
+  reason: string | null;
 }
 
 export interface TransferDto {

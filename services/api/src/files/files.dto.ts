@@ -45,6 +45,7 @@ export class DeliveryDto {
   @ApiProperty({ type: String, nullable: true }) sourceSha256!: string | null;
   @ApiProperty({ type: String, nullable: true }) destinationSha256!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) verifiedAt!: Date | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Why the copy here failed (null once verified); the next run tries again' }) reason!: string | null;
 }
 
 export class TransferDto {

@@ -189,7 +189,7 @@ export class FilesService {
       [row.instrument_id, row.path],
     )) as Array<{ id: string; version: number; size: string; mtime: Date; status: FileVersionSummaryDto['status']; sha256: string | null; ark: string | null; created_at: Date }>;
     const deliveries = (await this.dataSource.query(
-      `SELECT d.storage_location_id, s.name, s.type, d.destination_path, d.status, d.algorithm, d.source_sha256, d.destination_sha256, d.verified_at
+      `SELECT d.storage_location_id, s.name, s.type, d.destination_path, d.status, d.algorithm, d.source_sha256, d.destination_sha256, d.verified_at, d.reason
          FROM file_deliveries d JOIN storage_locations s ON s.id = d.storage_location_id
         WHERE d.file_version_id = $1 ORDER BY s.name, s.id`,
       [id],
@@ -203,6 +203,7 @@ export class FilesService {
       source_sha256: string | null;
       destination_sha256: string | null;
       verified_at: Date | null;
+      reason: string | null;
     }>;
     const transfers = (await this.transfers()
       .where('t.file_version_id = :id', { id })
@@ -235,6 +236,7 @@ export class FilesService {
         sourceSha256: d.source_sha256,
         destinationSha256: d.destination_sha256,
         verifiedAt: d.verified_at,
+        reason: d.reason,
       })),
       transfers: transfers.map(toTransferDto),
     };

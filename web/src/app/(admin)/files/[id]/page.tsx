@@ -115,6 +115,11 @@ export default async function FilePage({ params }: { params: Promise<{ id: strin
                 <TableCell sx={mono}>{d.destinationPath}</TableCell>
                 <TableCell>
                   <StatusChip status={d.status} />
+                  {d.reason && (
+                    <Typography variant="body2" color="text.secondary" sx={{ mt: 0.5 }}>
+                      {d.reason}; the next run tries again
+                    </Typography>
+                  )}
                 </TableCell>
                 <TableCell sx={mono}>
                   {d.destinationSha256 ?? '—'}
