@@ -127,6 +127,51 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
     });
   });
 
+  describe('instrument destinations', () => {
+    it('keeps the row of a destination that stays (and so what harvests know of it), and starts afresh with one removed and added again', async () => {
+      const [x, y] = [
+        (await a().post('/api/storage-locations', { name: 'dest-x', type: 'posix', config: { path: dir } }).expect(201)).body.id as string,
+        (await a().post('/api/storage-locations', { name: 'dest-y', type: 'posix', config: { path: dir } }).expect(201)).body.id as string,
+      ];
+      const id = (await a().post('/api/instruments', { name: 'dest-edits', sourceType: 'local', sourceConfig: { path: '/data' }, destinations: [{ storageLocationId: x }] }).expect(201))
+        .body.id as string;
+      // A harvest has given x every version verified before it.
+      await db.dataSource.query(`UPDATE instrument_destinations SET backfilled_at = now(), added_at = now() - interval '1 day' WHERE instrument_id = $1`, [id]);
+      const rows = async () =>
+        Object.fromEntries(
+          ((await db.dataSource.query(`SELECT storage_location_id, path_template, added_at, backfilled_at FROM instrument_destinations WHERE instrument_id = $1`, [id])) as Array<{
+            storage_location_id: string;
+            path_template: string;
+            added_at: Date;
+            backfilled_at: Date | null;
+          }>).map((r) => [r.storage_location_id === x ? 'x' : 'y', { template: r.path_template, added: r.added_at.getTime(), backfilled: r.backfilled_at !== null }]),
+        );
+      const before = (await rows()).x;
+
+      const patched = await a()
+        .patch(`/api/instruments/${id}`, { destinations: [{ storageLocationId: x, pathTemplate: '{instrument}/raw/{path}' }, { storageLocationId: y }] })
+        .expect(200);
+      expect(patched.body.destinations.map((d: { storageLocationName: string; pathTemplate: string }) => [d.storageLocationName, d.pathTemplate])).toEqual([
+        ['dest-x', '{instrument}/raw/{path}'],
+        ['dest-y', '{instrument}/{path}'],
+      ]);
+      const kept = await rows();
+      expect(kept.x).toEqual({ ...before, template: '{instrument}/raw/{path}' });
+      expect(kept.y).toMatchObject({ backfilled: false });
+      expect(kept.y.added).toBeGreaterThan(before.added);
+
+      await a().patch(`/api/instruments/${id}`, { destinations: [{ storageLocationId: y }] }).expect(200);
+      expect(Object.keys(await rows())).toEqual(['y']);
+      await a().patch(`/api/instruments/${id}`, { destinations: [{ storageLocationId: y }, { storageLocationId: x }] }).expect(200);
+      const again = (await rows()).x;
+      expect(again).toMatchObject({ template: '{instrument}/{path}', backfilled: false });
+      expect(again.added).toBeGreaterThan(before.added);
+
+      await a().patch(`/api/instruments/${id}`, { destinations: [] }).expect(200);
+      expect(await rows()).toEqual({});
+    });
+  });
+
   describe('soft delete and restore', () => {
     it('hides a deleted instrument, lists it among the deleted, restores it, and audits each step with before and after', async () => {
       const created = await a().post('/api/instruments', { name: 'soft-1', sourceType: 'local', sourceConfig: { path: '/data/soft' } }).expect(201);

@@ -260,5 +260,42 @@ describe('harvest catalogue: staging a listing', () => {
     expect(await closeRun(db.dataSource, run.id, { status: 'failed', error: 'late' }, { onlyIfOpen: true })).toBe(false);
     expect(await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: run.id })).toMatchObject({ status: 'succeeded', error: null });
   });
+  it('marks a destination backfilled after a run that searched it, unless it was removed and added again while the run was copying', async () => {
+    const instrument = await db.dataSource
+      .getRepository(InstrumentEntity)
+      .save({ name: 'backfill-marks', sourceType: 'local', sourceConfig: { path: '/nowhere' }, minAgeSeconds: 0 });
+    const [storage] = (await db.dataSource.query(`INSERT INTO storage_locations (name, type, config) VALUES ('backfill-marks', 'posix', '{"path": "/tmp"}') RETURNING id`)) as Array<{
+      id: string;
+    }>;
+    const link = () => db.dataSource.query(`INSERT INTO instrument_destinations (instrument_id, storage_location_id) VALUES ($1, $2)`, [instrument.id, storage.id]);
+    await link();
+    const catalogue = new HarvestCatalogue(db.dataSource);
+    // A run that searches the new destination, through planning (an empty listing: no batches).
+    const plannedRun = async () => {
+      const run = await db.dataSource.getRepository(HarvestRunEntity).save({ instrumentId: instrument.id, trigger: 'api', status: 'running', phase: 'discovering' });
+      await db.dataSource.query(`UPDATE harvest_runs SET started_at = now() WHERE id = $1`, [run.id]);
+      const listing = await catalogue.openListing(run.id);
+      try {
+        expect(await listing.plan(instrument.id, 0, { maxFiles: 10, maxBytes: 1024 })).toMatchObject({ batches: 0 });
+      } finally {
+        await listing.close();
+      }
+      return run.id;
+    };
+    const marked = async () =>
+      ((await db.dataSource.query(`SELECT backfilled_at FROM instrument_destinations WHERE instrument_id = $1`, [instrument.id])) as Array<{ backfilled_at: Date | null }>)[0]
+        .backfilled_at !== null;
+
+    // Removed and added again while the first run copied: its batches of the gap went without it.
+    const first = await plannedRun();
+    await db.dataSource.query(`DELETE FROM instrument_destinations WHERE instrument_id = $1`, [instrument.id]);
+    await link();
+    await catalogue.markBackfilled(first);
+    expect(await marked()).toBe(false);
+
+    const second = await plannedRun();
+    await catalogue.markBackfilled(second);
+    expect(await marked()).toBe(true);
+  });
 });
 

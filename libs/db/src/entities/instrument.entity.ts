@@ -73,6 +73,10 @@ export class InstrumentDestinationEntity {
   @Column({ name: 'path_template', type: 'text', default: '{instrument}/{path}' })
   pathTemplate!: string;
 
+  /** When the storage location became this instrument's destination (kept while it stays one). */
+  @Column({ name: 'added_at', type: 'timestamptz', default: () => 'now()' })
+  addedAt!: Date;
+
   /** When a harvest last checked that every earlier verified version is here; null: not yet. */
   @Column({ name: 'backfilled_at', type: 'timestamptz', nullable: true })
   backfilledAt!: Date | null;

@@ -191,11 +191,16 @@ export class InstrumentsService {
     const live = new Set((await tx.getRepository(StorageLocationEntity).find({ where: ids.map((id) => ({ id })), select: { id: true } })).map((s) => s.id));
     const missing = ids.findIndex((id) => !live.has(id));
     if (missing >= 0) throw notFound('Storage location', `destinations.${missing}.storageLocationId`);
-    await tx.getRepository(InstrumentDestinationEntity).delete({ instrumentId });
+    // A destination that stays keeps its row: when it was added, and whether a harvest has given
+    // it every version verified before (instrument_destinations.backfilled_at).
+    const links = tx.getRepository(InstrumentDestinationEntity);
+    const dropped = links.createQueryBuilder().delete().where('instrument_id = :instrumentId', { instrumentId });
+    await (ids.length ? dropped.andWhere('storage_location_id NOT IN (:...ids)', { ids }) : dropped).execute();
     if (destinations.length) {
-      await tx
-        .getRepository(InstrumentDestinationEntity)
-        .insert(destinations.map((d) => ({ instrumentId, storageLocationId: d.storageLocationId, pathTemplate: d.pathTemplate ?? DEFAULT_TEMPLATE })));
+      await links.upsert(
+        destinations.map((d) => ({ instrumentId, storageLocationId: d.storageLocationId, pathTemplate: d.pathTemplate ?? DEFAULT_TEMPLATE })),
+        ['instrumentId', 'storageLocationId'],
+      );
     }
   }
 

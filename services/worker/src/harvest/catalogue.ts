@@ -445,7 +445,8 @@ export class HarvestCatalogue {
    * Marks the destinations the run searched for missing copies as backfilled, when the run has
    * finished every batch it planned: each copy it owed them is then recorded, verified or failed
    * (failed deliveries are taken again by later runs). A run that failed or was cancelled before
-   * leaves them to be searched again by the next run.
+   * leaves them to be searched again by the next run, and so does a destination added (or removed
+   * and added again) after the run started: batches of the run may have gone without it.
    */
   async markBackfilled(runId: string): Promise<void> {
     await this.db.query(
@@ -453,7 +454,8 @@ export class HarvestCatalogue {
        FROM harvest_runs r
        JOIN harvest_run_destinations rd ON rd.run_id = r.id AND rd.backfill_checked
        WHERE r.id = $1 AND r.phase = 'transferring' AND r.batches_done = r.batches_total
-         AND d.instrument_id = r.instrument_id AND d.storage_location_id = rd.storage_location_id AND d.backfilled_at IS NULL`,
+         AND d.instrument_id = r.instrument_id AND d.storage_location_id = rd.storage_location_id AND d.backfilled_at IS NULL
+         AND d.added_at <= r.started_at`,
       [runId],
     );
   }
