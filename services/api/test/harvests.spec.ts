@@ -127,6 +127,17 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
       [instrumentId],
     )) as Array<{ id: string }>;
     await db.dataSource.query(`INSERT INTO harvest_items (run_id, file_version_id, batch_no) VALUES ($1, $2, 1)`, [seeded.runId, failed.id]);
+    // Delivered and verified, its post-hooks still owed: held by one (it says why), or not run yet (not listed).
+    const owed = async (path: string, reason: string | null) => {
+      const [row] = (await db.dataSource.query(
+        `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, post_hooks_done, reason) VALUES ($1, $2, 5, now(), 1, 'verified', false, $3) RETURNING id`,
+        [instrumentId, path, reason],
+      )) as Array<{ id: string }>;
+      await db.dataSource.query(`INSERT INTO harvest_items (run_id, file_version_id, batch_no) VALUES ($1, $2, 1)`, [seeded.runId, row.id]);
+      return row.id;
+    };
+    const postHeld = await owed('data/c.tif', 'held by a post-hook: webhook rejected the batch: HTTP 400; the next run runs the post-hooks again');
+    await owed('data/d.tif', null);
     const res = await as(app, admin).get(`/api/harvests/${seeded.runId}`).expect(200);
     expect(res.body).toMatchObject({ status: 'running', phase: 'transferring', filesTotal: 3, filesDone: 1, bytesTotal: 15, bytesDone: 5, batchesTotal: 2, batchesDone: 1 });
     const byStorage = Object.fromEntries(
@@ -135,7 +146,10 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect(byStorage[seeded.storageLocationId]).toMatchObject({ filesVerified: 1, attemptsFailed: 0, bytesVerified: 5, filesTotal: 3 });
     expect(byStorage[other.id]).toMatchObject({ filesVerified: 0, attemptsFailed: 0, bytesVerified: 0, filesTotal: 0 });
     expect(byStorage[late.id]).toMatchObject({ filesVerified: 2, bytesVerified: 10, filesTotal: 2 });
-    expect(res.body.failures).toEqual([{ fileVersionId: failed.id, path: 'data/bad.tif', status: 'failed', reason: 'sha256 mismatch twice' }]);
+    expect(res.body.failures).toEqual([
+      { fileVersionId: failed.id, path: 'data/bad.tif', status: 'failed', reason: 'sha256 mismatch twice' },
+      { fileVersionId: postHeld, path: 'data/c.tif', status: 'held', reason: 'held by a post-hook: webhook rejected the batch: HTTP 400; the next run runs the post-hooks again' },
+    ]);
   });
 
   it('lists a file verified before whose copy to a destination added later failed, with what went wrong there', async () => {

@@ -634,6 +634,42 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(later).toMatchObject({ metadata: { project: 'p8', sample: 'S13', kind: 'scan' }, access: { projects: ['p8'] }, postHooksDone: true });
   });
 
+  it('holds a delivered file whose post-hook fails, with the reason, skips the post-hooks after it, and runs them all on the next run', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'a.raw': 'first', 'b.raw': 'second' });
+    const gate = join(dir.path, `${instrument.name}-gate`);
+    const hooks = db.dataSource.getRepository(HookEntity);
+    const hook = { instrumentId: instrument.id, enabled: true, phase: 'post' } as const;
+    // Refuses every batch until the gate exists (a receiver that rejects them, a broken script).
+    const script = `[ -e '${gate}' ] || exit 3; echo '{}'`;
+    await hooks.save({ ...hook, name: 'register in the LIMS', kind: 'command', priority: 10, config: { command: ['/bin/sh', '-c', script] } });
+    await hooks.save({ ...hook, name: 'grant the archive', kind: 'access', priority: 20, config: { groups: ['archive'] } });
+
+    const first = await runHarvest(instrument.id);
+    expect(first.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 0, filesHeld: 2, filesFailed: 0 }) });
+    expect(first.run).toMatchObject({ filesDone: '0', filesHeld: '2' });
+    // Delivered and verified with an ARK all the same; neither the failed hook nor the ones after it took effect.
+    expect([...(await landed()).keys()].sort()).toEqual(['a.raw', 'b.raw']);
+    const held = await versionsOf(instrument.id);
+    for (const v of held) {
+      expect(v).toMatchObject({ status: 'verified', postHooksDone: false, access: { groups: [], projects: [] } });
+      expect(v.reason).toBe('held by a post-hook: command sh exited with code 3; the next run runs the post-hooks again');
+    }
+    const arks = await db.dataSource.getRepository(ArkEntity).find({ where: { fileVersionId: In(held.map((v) => v.id)) }, order: { fileVersionId: 'ASC' } });
+    expect(arks).toHaveLength(2);
+    const transfers = await db.dataSource.getRepository(TransferEntity).count({ where: { fileVersionId: In(held.map((v) => v.id)) } });
+
+    await writeFile(gate, '');
+    const second = await runHarvest(instrument.id);
+    expect(second.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 2, filesHeld: 0 }) });
+    for (const v of await versionsOf(instrument.id)) {
+      expect(v).toMatchObject({ status: 'verified', postHooksDone: true, reason: null, access: { groups: ['archive'], projects: [] } });
+    }
+    // Nothing copied or minted again.
+    expect(await db.dataSource.getRepository(ArkEntity).find({ where: { fileVersionId: In(held.map((v) => v.id)) }, order: { fileVersionId: 'ASC' } })).toEqual(arks);
+    expect(await db.dataSource.getRepository(TransferEntity).count({ where: { fileVersionId: In(held.map((v) => v.id)) } })).toBe(transfers);
+  });
+
   it('cancels mid-copy: the copies stop and leave nothing at the destination, the catalogue is consistent, and the next run finishes what it missed', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith();
     const files: Record<string, Buffer> = {};

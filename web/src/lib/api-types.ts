@@ -567,7 +567,7 @@ export interface HarvestRunDetailDto {
   createdAt: string;
   updatedAt: string;
   destinations: DestinationProgressDto[];
-  /** Up to 50 failed or held files of this run, and files verified before whose copy to a destination added later failed (status failed) */
+  /** Up to 50 failed or held files of this run: files verified before whose copy to a destination added later failed (status failed), and delivered files a post-hook held (status held) among them */
   failures: RunFailureDto[];
 }
 
@@ -668,7 +668,7 @@ export interface FileDetailDto {
   metadata: Record<string, string>;
   verifiedAt: string | null;
   createdAt: string;
-  /** Why the file is held, skipped or failed */
+  /** Why the file is held, skipped or failed; for a verified file, why its post-hooks are still owed */
   reason: string | null;
   attempts: number;
   /** Groups and projects the access hook granted, by name */

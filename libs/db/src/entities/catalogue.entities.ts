@@ -27,7 +27,7 @@ export class FileVersionEntity {
   @Column({ type: 'text' })
   status!: FileStatus;
 
-  /** Why the file is held, skipped or failed. */
+  /** Why the file is held, skipped or failed; on a verified version, why a post-hook held it (null once its post-hooks have run). */
   @Column({ type: 'text', nullable: true })
   reason!: string | null;
 

@@ -72,7 +72,7 @@ export class FileAccessDto {
 }
 
 export class FileDetailDto extends FileDto {
-  @ApiProperty({ type: String, nullable: true, description: 'Why the file is held, skipped or failed' }) reason!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Why the file is held, skipped or failed; for a verified file, why its post-hooks are still owed' }) reason!: string | null;
   @ApiProperty() attempts!: number;
   @ApiProperty({ type: FileAccessDto, description: 'Groups and projects the access hook granted, by name' }) access!: FileAccessDto;
   @ApiProperty({ type: [FileVersionSummaryDto], description: 'Every version of this path, newest first' }) versions!: FileVersionSummaryDto[];

@@ -69,7 +69,8 @@ export class HarvestRunDetailDto extends HarvestRunDto {
   @ApiProperty({ type: [DestinationProgressDto] }) destinations!: DestinationProgressDto[];
   @ApiProperty({
     type: [RunFailureDto],
-    description: 'Up to 50 failed or held files of this run, and files verified before whose copy to a destination added later failed (status failed)',
+    description:
+      'Up to 50 failed or held files of this run: files verified before whose copy to a destination added later failed (status failed), and delivered files a post-hook held (status held) among them',
   })
   failures!: RunFailureDto[];
 }

@@ -117,9 +117,11 @@ export class HarvestsService {
         ORDER BY s.name, s.id`,
       [run.id, run.instrumentId],
     )) as Array<{ storage_location_id: string; name: string; type: DestinationProgressDto['type']; files_verified: string; attempts_failed: string; bytes_verified: string; files_total: string }>;
+    // A verified version with a reason while its post-hooks are owed was held by a post-hook.
     const failures = (await this.dataSource.query(
-      `SELECT f.id, f.path, f.status, f.reason FROM file_versions f
-        WHERE f.instrument_id = $2 AND f.status IN ('failed', 'held')
+      `SELECT f.id, f.path, CASE WHEN f.status = 'verified' THEN 'held' ELSE f.status END AS status, f.reason FROM file_versions f
+        WHERE f.instrument_id = $2
+          AND (f.status IN ('failed', 'held') OR (f.status = 'verified' AND NOT f.post_hooks_done AND f.reason IS NOT NULL))
           AND EXISTS (SELECT 1 FROM harvest_items i WHERE i.run_id = $1 AND i.file_version_id = f.id)
         ORDER BY f.path, f.id LIMIT ${FAILURES_SHOWN}`,
       [run.id, run.instrumentId],

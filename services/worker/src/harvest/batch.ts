@@ -477,6 +477,14 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     // Where this batch's pre-hooks sent it, else where they sent it when it was verified (an
     // earlier attempt, or the run before for post-hooks it missed).
     const post = await runHooks('post', job.hooks, due.map((f) => toHookFile(f, routed.get(f.id) ?? f.routedPath ?? f.path)), hookContext);
-    await catalogue.recordPostHooks(post.files.map((h) => ({ id: h.fileVersionId, metadata: h.metadata, access: h.access })));
+    // A post-hook that fails holds the version, as a pre-hook does: it stays delivered and
+    // verified, but what the post-hooks do (their metadata, access, the receivers they tell) is
+    // not done, so none of it is kept and the next run runs them all again. "Skip" has nothing
+    // left to skip once the file is delivered: the post-hooks after it just do not see it.
+    const holds = new Map([...post.decisions].flatMap(([id, d]) => (d.action === 'hold' ? [[id, d.reason] as const] : [])));
+    await catalogue.recordPostHooks(
+      post.files.filter((h) => !holds.has(h.fileVersionId)).map((h) => ({ id: h.fileVersionId, metadata: h.metadata, access: h.access })),
+      [...holds].map(([id, reason]) => ({ id, reason: `held by a post-hook: ${reason}; the next run runs the post-hooks again` })),
+    );
   }
 }

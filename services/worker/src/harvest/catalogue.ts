@@ -379,27 +379,40 @@ export class HarvestCatalogue {
     }
   }
 
-  async recordPostHooks(results: Array<{ id: string; metadata: Record<string, string>; access: BatchFile['access'] }>): Promise<void> {
-    if (!results.length) return;
-    await this.db.query(
-      `UPDATE file_versions fv SET metadata = r.metadata, access = r.access, post_hooks_done = true, updated_at = now()
-       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, metadata jsonb, access jsonb) WHERE fv.id = r.id`,
-      [JSON.stringify(results)],
-    );
+  async recordPostHooks(
+    done: Array<{ id: string; metadata: Record<string, string>; access: BatchFile['access'] }>,
+    held: Array<{ id: string; reason: string }>,
+  ): Promise<void> {
+    if (done.length) {
+      await this.db.query(
+        `UPDATE file_versions fv SET metadata = r.metadata, access = r.access, post_hooks_done = true, reason = NULL, updated_at = now()
+         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, metadata jsonb, access jsonb) WHERE fv.id = r.id`,
+        [JSON.stringify(done)],
+      );
+    }
+    // Still owed (post_hooks_done stays false); the reason is what marks a verified version held.
+    if (held.length) {
+      await this.db.query(
+        `UPDATE file_versions fv SET reason = r.reason, updated_at = now()
+         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, reason text) WHERE fv.id = r.id AND fv.status = 'verified' AND NOT fv.post_hooks_done`,
+        [JSON.stringify(held)],
+      );
+    }
   }
 
   /** Closes the batch and adds its outcome to the run's counters, exactly once. */
   async finishBatch(runId: string, batchNo: number): Promise<BatchCounts> {
     return this.db.transaction(async (tx) => {
       // Verified counts as done only with a verified copy at every destination the instrument
-      // has now: a version whose copy to a later destination failed counts as failed, one a
-      // pre-hook kept from it as skipped.
+      // has now and its post-hooks run: a version whose copy to a later destination failed
+      // counts as failed, one a pre-hook kept from it as skipped, one a post-hook held as held
+      // (it keeps a reason while its post-hooks are owed; a verified version has none otherwise).
       const [counts]: Array<Record<string, string>> = await tx.query(
-        `SELECT count(*) FILTER (WHERE fv.status = 'verified' AND NOT v.incomplete) AS verified,
-                coalesce(sum(fv.size) FILTER (WHERE fv.status = 'verified' AND NOT v.incomplete), 0) AS bytes,
+        `SELECT count(*) FILTER (WHERE fv.status = 'verified' AND NOT v.incomplete AND NOT v.post_held) AS verified,
+                coalesce(sum(fv.size) FILTER (WHERE fv.status = 'verified' AND NOT v.incomplete AND NOT v.post_held), 0) AS bytes,
                 count(*) FILTER (WHERE fv.status = 'failed' OR (fv.status = 'verified' AND v.incomplete AND NOT hi.hook_skipped)) AS failed,
                 count(*) FILTER (WHERE fv.status = 'skipped' OR (fv.status = 'verified' AND v.incomplete AND hi.hook_skipped)) AS skipped,
-                count(*) FILTER (WHERE fv.status = 'held') AS held,
+                count(*) FILTER (WHERE fv.status = 'held' OR (fv.status = 'verified' AND NOT v.incomplete AND v.post_held)) AS held,
                 count(*) FILTER (WHERE fv.status = 'pending') AS deferred
          FROM harvest_items hi
          JOIN file_versions fv ON fv.id = hi.file_version_id
@@ -409,7 +422,8 @@ export class HarvestCatalogue {
              WHERE d.instrument_id = fv.instrument_id
                AND NOT EXISTS (SELECT 1 FROM file_deliveries f
                                WHERE f.file_version_id = fv.id AND f.storage_location_id = d.storage_location_id AND f.status = 'verified')
-           ) AS incomplete
+           ) AS incomplete,
+           NOT fv.post_hooks_done AND fv.reason IS NOT NULL AS post_held
          ) v
          WHERE hi.run_id = $1 AND hi.batch_no = $2`,
         [runId, batchNo],
