@@ -2,7 +2,7 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { isValidArk, mintArk } from '@sheaf/ark';
 import {
@@ -492,6 +492,31 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     // The first version no longer waits for a run that will never take it.
     expect(after[0].reason).toContain('superseded');
     expect((await landed()).get('growing.v2.log')?.toString()).toBe('line 1\nline 2\n');
+  });
+
+  it('does not fail a file moved away on the instrument between the listing and the copy, and takes it again if it comes back', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'a.raw': 'stays', 'scan/b.raw': 'moved by its owner' });
+    const moved = join(dir.path, `${instrument.name}-b.raw`);
+    // Someone tidies the instrument's folder just as the copies start.
+    const rclone = await wrappedRclone(`[ "$1" = copy ] && [ -e '${sourceDir}/scan/b.raw' ] && mv '${sourceDir}/scan/b.raw' '${moved}'\nexec "$rclone" "$@"`);
+
+    const first = await runHarvest(instrument.id, { rcloneBinary: rclone });
+    expect(first.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1, filesFailed: 0, filesDeferred: 1 }) });
+    expect([...(await landed()).keys()]).toEqual(['a.raw']);
+    const gone = (await versionsOf(instrument.id)).find((v) => v.path === 'scan/b.raw');
+    expect(gone).toMatchObject({ status: 'pending', reason: 'gone from the source before it was copied (moved or deleted on the instrument); taken if it is listed again' });
+    expect(await transfersOf(gone!.id)).toEqual([]);
+
+    // Put back as it was (same size and time): the next run takes the same version.
+    await rename(moved, join(sourceDir, 'scan/b.raw'));
+    const second = await runHarvest(instrument.id);
+    expect(second.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1, filesFailed: 0, filesDeferred: 0 }) });
+    expect([...(await landed()).keys()].sort()).toEqual(['a.raw', 'scan/b.raw']);
+    expect((await versionsOf(instrument.id)).map((v) => [v.path, v.version, v.status])).toEqual([
+      ['a.raw', 1, 'verified'],
+      ['scan/b.raw', 1, 'verified'],
+    ]);
   });
 
   it('defers a file still inside the quiet period, then takes it on a later run', async () => {

@@ -88,10 +88,23 @@ async function digests(rclone: Rclone, location: Location, files: string[], sign
   return out;
 }
 
-/** Whether a source file's bytes, size or mtime are no longer those hashed earlier (or it is gone). */
-async function changedSince(rclone: Rclone, source: Location, path: string, hashed: Digest, signal: AbortSignal): Promise<boolean> {
+/** Why a version is set aside for a later run instead of being given a verdict now. */
+const CHANGED = 'changed while being harvested; taken by a later run';
+const GONE = 'gone from the source before it was copied (moved or deleted on the instrument); taken if it is listed again';
+
+/**
+ * How a source file differs from what was hashed earlier (`hashed`; undefined when it could not
+ * be read then): gone from the source (moved or deleted on the instrument since the listing),
+ * changed (other bytes, size or mtime, or unreadable since), or neither (undefined).
+ */
+async function sourceChange(rclone: Rclone, source: Location, path: string, hashed: Digest | undefined, signal: AbortSignal): Promise<string | undefined> {
   const now = (await digests(rclone, source, [path], signal)).get(path);
-  return !now || now.sha256 !== hashed.sha256 || now.size !== hashed.size || now.mtimeMs !== hashed.mtimeMs;
+  if (!now) {
+    if (!(await existing(rclone, source, [path], signal)).has(path)) return GONE;
+    return hashed ? CHANGED : undefined;
+  }
+  if (!hashed) return CHANGED;
+  return now.sha256 !== hashed.sha256 || now.size !== hashed.size || now.mtimeMs !== hashed.mtimeMs ? CHANGED : undefined;
 }
 
 /** Which of the given destination paths exist already, before we copy anything. */
@@ -101,13 +114,16 @@ async function existing(rclone: Rclone, location: Location, files: string[], sig
   return new Set((await rclone.stat(location.root, files, signal)).keys());
 }
 
+/** A name rclone listed with U+FFFD for bytes that are not UTF-8: no backend finds it again. */
+const cannotReopen = (path: string) => path.includes('\uFFFD');
+
 /**
  * Why a listed source file could not be read. rclone lists a name that is not valid UTF-8 with
  * U+FFFD in place of the bad bytes, a name no backend can open again: only renaming the file on
  * the instrument lets it be harvested.
  */
 function unreadableSource(path: string): string {
-  if (path.includes('\uFFFD')) {
+  if (cannotReopen(path)) {
     return 'the source file could not be read: its name is probably not valid UTF-8 on the instrument (rclone lists the bad bytes as U+FFFD); rename it there';
   }
   return 'the source file could not be read';
@@ -170,7 +186,10 @@ async function copyOne(rclone: Rclone, job: BatchJob, sourcePath: string, destin
   await rclone
     .copyTo(joinRoot(job.source.root, sourcePath), joinRoot(destination.root, destRel), { immutable: true, ignoreChecksum: true, signal: job.signal, onFileError: (_path, message) => (said = rcloneSaid({ message })) })
     .catch((err: unknown) => {
-      const mapped = rcloneFailure(err, copying(job, destination));
+      // copyto reads one file: "not found" (exit 3 or 4) is about that file (moved or deleted on
+      // the instrument since the listing), not the location. Verification finds out which.
+      const gone = err instanceof RcloneError && (err.exitCode === 3 || err.exitCode === 4) && !job.signal.aborted;
+      const mapped = gone ? err : rcloneFailure(err, copying(job, destination));
       if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
       said ??= rcloneSaid({ err });
     });
@@ -346,7 +365,8 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   // them found unverified so far. None of them is catalogued until step 4 records the verdicts.
   const own = new Map<Destination, string[]>();
   const unverifiedCopies = new Map<Destination, string[]>();
-  const changed = new Set<string>();
+  // Versions set aside for a later run (the source changed or went), with why.
+  const changed = new Map<string, string>();
   const results: Array<{ p: Pending; outcome: DeliveryOutcome }> = [];
   const discard = (p: Pending) => {
     if (p.preexisting) return;
@@ -368,7 +388,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
         s &&
         ((s.size !== undefined && s.size !== p.file.size) ||
           (s.mtimeMs !== undefined && Math.abs(s.mtimeMs - p.file.mtime.getTime()) > MTIME_TOLERANCE_MS));
-      if (moved) changed.add(p.file.id);
+      if (moved) changed.set(p.file.id, CHANGED);
     }
     const byDestination = new Map<Destination, Pending[]>();
     for (const p of pending) {
@@ -395,6 +415,15 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
         const record = (d: Digest | undefined, durationMs: number, error: string | null) =>
           attempts.push({ bytes: p.file.size, durationMs, destinationSha256: d?.sha256 ?? null, status: matches(d) ? 'verified' : d ? 'mismatch' : 'failed', error: matches(d) ? null : error });
 
+        // Not read: a new version gone from the source since the listing waits for a later run;
+        // one still there that cannot be read fails.
+        const gone =
+          !src && !verifiedBefore.has(p.file.id) && !cannotReopen(p.file.path) && (await sourceChange(rclone, job.source, p.file.path, undefined, job.signal)) === GONE;
+        if (gone) {
+          changed.set(p.file.id, GONE);
+          if (dst) discard(p);
+          continue;
+        }
         if (!src) {
           record(dst, p.durationMs, unreadableSource(p.file.path));
         } else if (stale) {
@@ -404,10 +433,11 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
           record(dst, 0, matches(dst) ? null : `a different file already exists at ${p.destRel}; it was left untouched`);
         } else {
           record(dst, p.durationMs, dst ? 'SHA-256 of the copy differs from the source' : because('the copy is missing at the destination', p.copyError));
-          if (dst && !matches(dst) && (await changedSince(rclone, job.source, p.file.path, src, job.signal))) {
-            // Changed after it was hashed: this copy may hold either state. Taken by a later run.
-            changed.add(p.file.id);
-            discard(p);
+          // Changed or gone after it was hashed: a copy may hold either state. Taken by a later run.
+          const change = matches(dst) ? undefined : await sourceChange(rclone, job.source, p.file.path, src, job.signal);
+          if (change) {
+            changed.set(p.file.id, change);
+            if (dst) discard(p);
             continue;
           }
           if (!matches(dst)) {
@@ -447,7 +477,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     await removeCopies(rclone, final ? own : unverifiedCopies).catch(() => undefined);
     throw err;
   }
-  // A version found changed at a later destination records nothing: its copies made before go.
+  // A version found changed (or gone) at a later destination records nothing: its copies made before go.
   const outcomes: DeliveryOutcome[] = [...heldBack];
   for (const { p, outcome } of results) {
     if (!changed.has(p.file.id)) outcomes.push(outcome);
@@ -463,9 +493,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     postHooks,
   });
   await catalogue.setAside(
-    [...changed]
-      .filter((id) => !verifiedBefore.has(id))
-      .map((id) => ({ fileVersionId: id, status: 'pending' as const, reason: 'changed while being harvested; taken by a later run' })),
+    [...changed].filter(([id]) => !verifiedBefore.has(id)).map(([id, reason]) => ({ fileVersionId: id, status: 'pending' as const, reason })),
   );
 
   // 5. Post-hooks on versions verified and not yet through them.
