@@ -519,6 +519,41 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     ]);
   });
 
+  it.each([
+    ['while the source is listed', 'lsjson'],
+    ['while the files are copied', 'copy'],
+  ])('survives losing every database connection %s (a PostgreSQL restart): the run completes, each file once with one ARK', async (_when, step) => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    const files = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`run/${i}.raw`, `sample ${i}`]));
+    await writeTree(sourceDir, files);
+    const paused = join(dir.path, `${instrument.name}-paused`);
+    const resume = join(dir.path, `${instrument.name}-resume`);
+    // The first time rclone runs this step, it waits while the test cuts the connections.
+    const rclone = await wrappedRclone(
+      `if [ "$1" = ${step} ] && [ ! -e '${paused}' ]; then touch '${paused}'; while [ ! -e '${resume}' ]; do sleep 0.05; done; fi\nexec "$rclone" "$@"`,
+    );
+    const { worker, taskQueue } = await startWorker({ rcloneBinary: rclone, batchFiles: 3 });
+    const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId: instrument.id, trigger: 'api' });
+    const outcome = await worker.runUntil(async () => {
+      while (!(await exists(paused))) await new Promise((r) => setTimeout(r, 50));
+      const [{ cut }] = (await db.dataSource.query(
+        `SELECT count(pg_terminate_backend(pid))::int AS cut FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      )) as Array<{ cut: number }>;
+      expect(cut).toBeGreaterThan(0);
+      await writeFile(resume, '');
+      return env.client.workflow.getHandle(started.workflowId).result();
+    });
+
+    expect(outcome).toMatchObject({ status: 'succeeded', filesDone: 8, filesFailed: 0 });
+    const tree = await landed();
+    expect([...tree.keys()].sort()).toEqual(Object.keys(files).sort());
+    for (const [path, content] of Object.entries(files)) expect(tree.get(path)?.toString()).toBe(content);
+    const versions = await versionsOf(instrument.id);
+    expect(versions.map((v) => [v.path, v.status])).toEqual(Object.keys(files).sort().map((path) => [path, 'verified']));
+    const arks = await db.dataSource.getRepository(ArkEntity).find({ where: { fileVersionId: In(versions.map((v) => v.id)) } });
+    expect(arks).toHaveLength(8);
+  });
+
   it('defers a file still inside the quiet period, then takes it on a later run', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith({ minAgeSeconds: 3600 });
     await writeTree(sourceDir, { 'settled.txt': 'old' });
