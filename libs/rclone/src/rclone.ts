@@ -302,7 +302,9 @@ export class Rclone {
 
   /**
    * SHA-256 of the named files (relative to `root`), read in full (`--download`): backends such
-   * as SMB have no stored hashes. Files that cannot be read are absent from the result.
+   * as SMB have no stored hashes. Files that cannot be read are absent from the result, and so
+   * are all of them when the `root` folder does not exist (as for `stat`): on an SMB share that
+   * no copy has reached yet, every copy of a batch is missing, not the storage location.
    */
   async sha256(root: string, files: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {
     const { child, done } = this.start(['hashsum', 'sha256', '--download', '--files-from-raw', '-', root], { signal, input: files.join('\n') + '\n' });
@@ -316,7 +318,7 @@ export class Rclone {
     }
     // A partial failure (one unreadable file) still reports the others; the caller checks.
     await done.catch(() => undefined);
-    if (failure && hashes.size === 0 && files.length > 0) throw failure;
+    if (failure && hashes.size === 0 && files.length > 0 && !(failure instanceof RcloneError && failure.exitCode === EXIT_DIRECTORY_NOT_FOUND)) throw failure;
     return hashes;
   }
 

@@ -154,7 +154,7 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
     return { ...instrument, archiveId: share.id };
   }
 
-  async function runHarvest(instrumentId: string, tuning?: { heartbeatTimeoutSeconds: number }) {
+  async function runHarvest(instrumentId: string, tuning?: { heartbeatTimeoutSeconds: number }, rcloneBinary = requireTool('rclone', process.env)) {
     const taskQueue = `test-${randomUUID()}`;
     const worker = await createHarvestWorker({
       connection: env.nativeConnection,
@@ -163,7 +163,7 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
       workflowBundle: bundle,
       activities: {
         dataSource: db.dataSource,
-        rcloneBinary: requireTool('rclone', process.env),
+        rcloneBinary,
         secretBox: box,
         ark: { mint: () => mintArk({ naan: '99999', shoulder: 'fk4' }) },
         batch: { maxFiles: 3, maxBytes: 1024 ** 3 },
@@ -270,6 +270,36 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
       [fixed.run.id, instrument.archiveId],
     );
     expect(perDestination).toEqual([{ storage_location_id: instrument.archiveId, files_total: '5', files_verified: '5' }]);
+  });
+
+  it('does not fail a run whose copies to an SMB archive all miss before its folder exists (the file was moved away on the instrument)', async () => {
+    const name = `moved-${randomUUID().slice(0, 8)}`;
+    const source = join(dir.path, name);
+    await mkdir(source, { recursive: true });
+    await writeFile(join(source, 'only.raw'), 'moved by its owner');
+    await utimes(join(source, 'only.raw'), OLD, OLD);
+    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name, sourceType: 'local', sourceConfig: { path: source } });
+    const share = await db.dataSource.getRepository(StorageLocationEntity).save({
+      name: `${name}-smb`,
+      type: 'smb',
+      config: { host: smbArchive.host, port: smbArchive.port, share: smbArchive.share, path: 'instruments', user: smbArchive.user },
+      secretSealed: box.seal(smbArchive.password),
+    });
+    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: share.id });
+    // Moved away as the copies start: none reaches the share, so its instrument folder is never made.
+    const rclone = join(dir.path, `${name}-rclone.sh`);
+    await writeFile(
+      rclone,
+      `#!/bin/sh\n[ "$1" = copy ] || [ "$1" = copyto ] && mv -f '${join(source, 'only.raw')}' '${join(dir.path, `${name}-only.raw`)}' 2>/dev/null\nexec '${requireTool('rclone', process.env)}' "$@"\n`,
+      { mode: 0o755 },
+    );
+
+    const { outcome } = await runHarvest(instrument.id, undefined, rclone);
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 0, filesFailed: 0, filesDeferred: 1 }) });
+    expect(await db.dataSource.getRepository(FileVersionEntity).findOneByOrFail({ instrumentId: instrument.id })).toMatchObject({
+      status: 'pending',
+      reason: expect.stringContaining('gone from the source before it was copied'),
+    });
   });
 
   it('fails fast and without retrying when the server has no share of that name', async () => {

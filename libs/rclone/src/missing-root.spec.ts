@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { requireTool } from '@sheaf/toolchain';
 import { Rclone, RcloneError } from './rclone';
 
-describe('Rclone.stat', () => {
+describe('Rclone.stat and Rclone.sha256', () => {
   let dir: string;
   const rclone = () => new Rclone(requireTool('rclone', process.env));
 
@@ -29,7 +29,14 @@ describe('Rclone.stat', () => {
     expect((await rclone().stat(join(dir, 'not yet', 'instrument'), ['a.txt', 'sub/b.txt'])).size).toBe(0);
   });
 
+  it('hashes the named files that are there, and none when the root folder does not exist', async () => {
+    const hashes = await rclone().sha256(join(dir, 'there'), ['sub/a.txt', 'sub/b.txt']);
+    expect([...hashes]).toEqual([['sub/a.txt', '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824']]);
+    expect((await rclone().sha256(join(dir, 'not yet', 'instrument'), ['a.txt'])).size).toBe(0);
+  });
+
   it('still fails when rclone cannot list for another reason', async () => {
     await expect(rclone().stat('nosuchremote:folder', ['a.txt'])).rejects.toBeInstanceOf(RcloneError);
+    await expect(rclone().sha256('nosuchremote:folder', ['a.txt'])).rejects.toBeInstanceOf(RcloneError);
   });
 });
