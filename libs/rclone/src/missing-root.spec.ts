@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { requireTool } from '@sheaf/toolchain';
 import { Rclone, RcloneError } from './rclone';
 
-describe('Rclone.stat and Rclone.sha256', () => {
+describe('Rclone.stat, sha256 and deleteFiles', () => {
   let dir: string;
   const rclone = () => new Rclone(requireTool('rclone', process.env));
 
@@ -35,8 +35,13 @@ describe('Rclone.stat and Rclone.sha256', () => {
     expect((await rclone().sha256(join(dir, 'not yet', 'instrument'), ['a.txt'])).size).toBe(0);
   });
 
+  it('has nothing to delete when the root folder does not exist', async () => {
+    await expect(rclone().deleteFiles(join(dir, 'not yet', 'instrument'), ['a.txt'])).resolves.toBeUndefined();
+  });
+
   it('still fails when rclone cannot list for another reason', async () => {
     await expect(rclone().stat('nosuchremote:folder', ['a.txt'])).rejects.toBeInstanceOf(RcloneError);
     await expect(rclone().sha256('nosuchremote:folder', ['a.txt'])).rejects.toBeInstanceOf(RcloneError);
+    await expect(rclone().deleteFiles('nosuchremote:folder', ['a.txt'])).rejects.toBeInstanceOf(RcloneError);
   });
 });

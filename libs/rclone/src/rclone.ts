@@ -292,12 +292,17 @@ export class Rclone {
     await done;
   }
 
-  /** Deletes the named files (relative to `root`) in one process; names that are not there are ignored. */
+  /**
+   * Deletes the named files (relative to `root`) in one process; names that are not there are
+   * ignored, and so are all of them when the `root` folder does not exist.
+   */
   async deleteFiles(root: string, files: readonly string[], signal?: AbortSignal): Promise<void> {
     if (!files.length) return;
     const { child, done } = this.start(['delete', '--files-from-raw', '-', root], { signal, input: files.join('\n') + '\n' });
     child.stdout?.resume();
-    await done;
+    await done.catch((err: unknown) => {
+      if (!(err instanceof RcloneError && err.exitCode === EXIT_DIRECTORY_NOT_FOUND)) throw err;
+    });
   }
 
   /**
