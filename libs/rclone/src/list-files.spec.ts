@@ -15,13 +15,19 @@ const listingTemps = async () => (await readdir(tmpdir())).filter((name) => name
 
 describe('Rclone.listFiles', () => {
   let dir: string;
+  const sharedTmp = process.env.TMPDIR;
   const rclone = () => new Rclone(requireTool('rclone', process.env));
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rclone-list-test-'));
+    // A temporary folder of this file's own: other suites running meanwhile make listings too.
+    await mkdir(join(dir, 'tmp'));
+    process.env.TMPDIR = join(dir, 'tmp');
   });
 
   afterAll(async () => {
+    if (sharedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = sharedTmp;
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
