@@ -328,6 +328,26 @@ export class Rclone {
   }
 
   /**
+   * The file at `path`, found as the backend opens one (`lsjson --stat`): on a share that
+   * ignores case, a file whose name differs only in case is found too, where the listings of
+   * `stat` and `sha256` match names exactly. Undefined when there is none (exit 3: no such file
+   * or folder).
+   */
+  async find(path: string, signal?: AbortSignal): Promise<ListedFile | undefined> {
+    const { child, done } = this.start(['lsjson', '--stat', '--no-mimetype', path], { signal });
+    if (!child.stdout) throw new Error('rclone lsjson has no stdout');
+    let output = '';
+    for await (const chunk of child.stdout) output += String(chunk);
+    try {
+      await done;
+    } catch (err) {
+      if (err instanceof RcloneError && err.exitCode === EXIT_DIRECTORY_NOT_FOUND) return undefined;
+      throw err;
+    }
+    return JSON.parse(output) as ListedFile;
+  }
+
+  /**
    * Size and modification time of the named files (relative to `root`) as they are now; files
    * that are not there are absent. A `root` folder that does not exist holds none of them: a
    * backend with real folders (SMB, SFTP) refuses to list it (exit 3), where S3 lists nothing.

@@ -554,6 +554,37 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(arks).toHaveLength(8);
   });
 
+  it('never removes a file another version put at the same destination path (a redirect sends two files to one name)', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'a/x.raw': 'first camera', 'b/x.raw': 'second camera, other bytes' });
+    await db.dataSource.getRepository(HookEntity).save({
+      name: 'flatten',
+      phase: 'pre',
+      kind: 'filter',
+      config: { redirect: [{ match: '**/x.raw', to: 'raw/{name}' }] },
+      instrumentId: instrument.id,
+      priority: 5,
+      enabled: true,
+    });
+
+    const first = await runHarvest(instrument.id);
+    expect(first.outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesDone: 1, filesFailed: 1 }) });
+    const versions = await versionsOf(instrument.id);
+    const verified = versions.filter((v) => v.status === 'verified');
+    expect(verified).toHaveLength(1);
+    const [loser] = versions.filter((v) => v.status === 'failed');
+    expect(loser.reason).toBe(`a different file already exists at ${instrument.name}/raw/x.raw; it was left untouched`);
+    // What lies there is the verified version's bytes, as catalogued.
+    const tree = await landed();
+    expect([...tree.keys()]).toEqual(['raw/x.raw']);
+    expect(sha256(tree.get('raw/x.raw')!)).toBe(verified[0].sha256);
+
+    // The next run leaves it alone too.
+    const second = await runHarvest(instrument.id);
+    expect(second.outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesDone: 0, filesFailed: 1 }) });
+    expect(sha256((await landed()).get('raw/x.raw')!)).toBe(verified[0].sha256);
+  });
+
   it('defers a file still inside the quiet period, then takes it on a later run', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith({ minAgeSeconds: 3600 });
     await writeTree(sourceDir, { 'settled.txt': 'old' });

@@ -302,6 +302,38 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
     });
   });
 
+  it('never replaces or removes a copy on a share that ignores case when two source names differ only in case', async () => {
+    const name = `cases-${randomUUID().slice(0, 8)}`;
+    const source = join(dir.path, name);
+    await mkdir(source, { recursive: true });
+    const files = { 'Data.raw': 'written first, upper case', 'data.raw': 'lower case, other bytes' };
+    for (const [path, content] of Object.entries(files)) {
+      await writeFile(join(source, path), content);
+      await utimes(join(source, path), OLD, OLD);
+    }
+    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name, sourceType: 'local', sourceConfig: { path: source } });
+    const share = await db.dataSource.getRepository(StorageLocationEntity).save({
+      name: `${name}-smb`,
+      type: 'smb',
+      config: { host: smbArchive.host, port: smbArchive.port, share: smbArchive.share, path: 'instruments', user: smbArchive.user },
+      secretSealed: box.seal(smbArchive.password),
+    });
+    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: share.id });
+
+    for (let run = 0; run < 2; run++) {
+      const { outcome } = await runHarvest(instrument.id);
+      expect(outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesFailed: 1 }) });
+      const versions = await db.dataSource.getRepository(FileVersionEntity).find({ where: { instrumentId: instrument.id }, order: { path: 'ASC' } });
+      expect(versions.map((v) => [v.path, v.status])).toEqual([
+        ['Data.raw', 'verified'],
+        ['data.raw', 'failed'],
+      ]);
+      // The share holds the verified version's bytes under its name, and nothing else.
+      expect(await treeHashes(join(dir.path, 'smb-archive', 'instruments', name))).toEqual(new Map([['Data.raw', versions[0].sha256]]));
+      expect(versions[1].reason).toBe(`a different file already exists at ${name}/data.raw; it was left untouched`);
+    }
+  });
+
   it('fails fast and without retrying when the server has no share of that name', async () => {
     const instrument = await smbInstrument('Share-Pa55');
     await db.dataSource.getRepository(InstrumentEntity).update({ id: instrument.id }, { sourceConfig: { host: smb.host, port: smb.port, share: 'nosuchshare' } });

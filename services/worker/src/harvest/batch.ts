@@ -165,6 +165,13 @@ interface Pending {
   durationMs: number;
   /** Why rclone could not copy it, in rclone's words. */
   copyError?: string;
+  /**
+   * rclone said it could not copy this very file. With `--immutable` it never replaces a file, so
+   * whatever is at the path then is not this batch's copy (another version sent to the same path
+   * by a redirect, or a name that differs only in case on a case-insensitive share): never
+   * re-copied over or removed.
+   */
+  refused: boolean;
 }
 
 /**
@@ -181,7 +188,11 @@ function rcloneSaid(about: { message?: string; err?: unknown }): string {
  * `rclone copyto` of one file; what rclone said about it when it failed. Failures that end the
  * batch (cancellation, refused credentials, a missing source) are thrown.
  */
-async function copyOne(rclone: Rclone, job: BatchJob, sourcePath: string, destination: Destination, destRel: string): Promise<string | undefined> {
+async function copyOne(rclone: Rclone, job: BatchJob, sourcePath: string, destination: Destination, destRel: string): Promise<{ error?: string; occupied?: true }> {
+  // copyto replaces a file that is there, --immutable or not (rclone/rclone#4921, fixed after
+  // 1.75): whatever is at the path now (another version sent to the same path, a name that
+  // differs only in case on a share that ignores case) is looked for first and left alone.
+  if (await occupied(rclone, destination, destRel, job.signal)) return { error: 'not copied: another file is there', occupied: true };
   let said: string | undefined;
   await rclone
     .copyTo(joinRoot(job.source.root, sourcePath), joinRoot(destination.root, destRel), { immutable: true, ignoreChecksum: true, signal: job.signal, onFileError: (_path, message) => (said = rcloneSaid({ message })) })
@@ -193,8 +204,25 @@ async function copyOne(rclone: Rclone, job: BatchJob, sourcePath: string, destin
       if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
       said ??= rcloneSaid({ err });
     });
-  return said;
+  return { error: said };
 }
+
+/**
+ * Whether a file is at `destRel`, found as a copy would open it: on a share that ignores case,
+ * a file whose name differs only in case is there too (the listings that check many paths at
+ * once match names exactly).
+ */
+async function occupied(rclone: Rclone, destination: Destination, destRel: string, signal: AbortSignal): Promise<boolean> {
+  const found = destination.localRoot
+    ? existing(rclone, destination, [destRel], signal).then((there) => there.size > 0)
+    : rclone.find(joinRoot(destination.root, destRel), signal).then((file) => file !== undefined);
+  return found.catch((err: unknown) => {
+    throw rcloneFailure(err, destination.label);
+  });
+}
+
+/** Why a version is not at a destination path that holds a file it did not put there. */
+const foreignFile = (destRel: string) => `a different file already exists at ${destRel}; it was left untouched`;
 
 /** A failure's reason, with rclone's own words when it gave some. */
 function because(reason: string, said: string | undefined): string {
@@ -247,6 +275,7 @@ async function copyToDestinations(
     }
     const durations = new Map<string, number>();
     const copyErrors = new Map<string, string>();
+    const refused = new Set<string>();
     for (const [prefix, group] of groups) {
       const started = Date.now();
       // What rclone said about each file it could not copy, by source path.
@@ -274,14 +303,20 @@ async function copyToDestinations(
         durations.set(w.destRel, Date.now() - started);
         const error = said.get(w.file.path) ?? failed;
         if (error) copyErrors.set(w.destRel, error);
+        if (said.has(w.file.path)) refused.add(w.destRel);
       }
     }
     for (const w of singles) {
       const started = Date.now();
-      const error = await copyOne(rclone, job, w.file.path, destination, w.destRel);
+      const { error } = await copyOne(rclone, job, w.file.path, destination, w.destRel);
       durations.set(w.destRel, Date.now() - started);
-      if (error) copyErrors.set(w.destRel, error);
+      if (error) {
+        copyErrors.set(w.destRel, error);
+        refused.add(w.destRel);
+      }
     }
+    // A stopped batch removes its own copies only.
+    own.set(destination, own.get(destination)!.filter((path) => !refused.has(path)));
     for (const w of wanted) {
       pending.push({
         ...w,
@@ -289,6 +324,7 @@ async function copyToDestinations(
         preexisting: preexisting.has(w.destRel),
         durationMs: durations.get(w.destRel) ?? 0,
         copyError: copyErrors.get(w.destRel),
+        refused: refused.has(w.destRel),
       });
     }
   }
@@ -369,7 +405,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   const changed = new Map<string, string>();
   const results: Array<{ p: Pending; outcome: DeliveryOutcome }> = [];
   const discard = (p: Pending) => {
-    if (p.preexisting) return;
+    if (p.preexisting || p.refused) return;
     const paths = unverifiedCopies.get(p.destination);
     if (paths) paths.push(p.destRel);
     else unverifiedCopies.set(p.destination, [p.destRel]);
@@ -430,7 +466,9 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
           record(dst, p.durationMs, `the source bytes no longer match the verified version (SHA-256 ${p.file.sha256})`);
         } else if (p.preexisting) {
           // Never overwrite a different file that was there before us.
-          record(dst, 0, matches(dst) ? null : `a different file already exists at ${p.destRel}; it was left untouched`);
+          record(dst, 0, matches(dst) ? null : foreignFile(p.destRel));
+        } else if (p.refused && dst && !matches(dst)) {
+          record(dst, p.durationMs, foreignFile(p.destRel));
         } else {
           record(dst, p.durationMs, dst ? 'SHA-256 of the copy differs from the source' : because('the copy is missing at the destination', p.copyError));
           // Changed or gone after it was hashed: a copy may hold either state. Taken by a later run.
@@ -441,13 +479,17 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
             continue;
           }
           if (!matches(dst)) {
-            // One re-copy of our own bad copy, then a second verdict.
+            // One re-copy of our own bad copy (or of one that is missing), then a second verdict.
             const started = Date.now();
-            // Not cancelled: a bad copy left here would fail the next run's attempt.
-            await rclone.deleteFile(joinRoot(destination.root, p.destRel)).catch(() => undefined);
-            const error = await copyOne(rclone, job, p.file.path, destination, p.destRel);
+            // Not cancelled: a bad copy left here would fail the next run's attempt. Only a copy
+            // that is there: a name that is not can still reach another file on a share that
+            // ignores case.
+            if (dst) await rclone.deleteFile(joinRoot(destination.root, p.destRel)).catch(() => undefined);
+            const { error, occupied: taken } = await copyOne(rclone, job, p.file.path, destination, p.destRel);
             dst = (await digests(rclone, destination, [p.destRel], job.signal)).get(p.destRel);
-            record(dst, Date.now() - started, dst ? 'SHA-256 of the copy differs from the source after a re-copy' : because('the copy is missing after a re-copy', error));
+            p.refused = !!error;
+            if (taken || (p.refused && dst && !matches(dst))) record(dst, Date.now() - started, foreignFile(p.destRel));
+            else record(dst, Date.now() - started, dst ? 'SHA-256 of the copy differs from the source after a re-copy' : because('the copy is missing after a re-copy', error));
           }
         }
         const verified = matches(dst);
