@@ -39,6 +39,7 @@ describe('Rclone.stat, find, sha256 and deleteFiles', () => {
     expect(await rclone().find(join(dir, 'there', 'sub', 'a.txt'))).toMatchObject({ Name: 'a.txt', Size: 5, IsDir: false });
     expect(await rclone().find(join(dir, 'there', 'sub', 'b.txt'))).toBeUndefined();
     expect(await rclone().find(join(dir, 'not yet', 'b.txt'))).toBeUndefined();
+    expect(await rclone().find(join(dir, 'there', 'sub'))).toBeUndefined();
     await expect(rclone().find('nosuchremote:folder/a.txt')).rejects.toBeInstanceOf(RcloneError);
   });
 

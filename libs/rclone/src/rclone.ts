@@ -331,7 +331,7 @@ export class Rclone {
    * The file at `path`, found as the backend opens one (`lsjson --stat`): on a share that
    * ignores case, a file whose name differs only in case is found too, where the listings of
    * `stat` and `sha256` match names exactly. Undefined when there is none (exit 3: no such file
-   * or folder).
+   * or folder; on S3, where any path may be a folder, rclone answers with a folder).
    */
   async find(path: string, signal?: AbortSignal): Promise<ListedFile | undefined> {
     const { child, done } = this.start(['lsjson', '--stat', '--no-mimetype', path], { signal });
@@ -344,7 +344,8 @@ export class Rclone {
       if (err instanceof RcloneError && err.exitCode === EXIT_DIRECTORY_NOT_FOUND) return undefined;
       throw err;
     }
-    return JSON.parse(output) as ListedFile;
+    const found = JSON.parse(output) as ListedFile;
+    return found.IsDir ? undefined : found;
   }
 
   /**

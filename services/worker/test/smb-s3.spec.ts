@@ -334,6 +334,32 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
     }
   });
 
+  it.each(['s3', 'smb'] as const)('delivers a later version of a file to %s under its own name (copied with copyto), next to the first', async (type) => {
+    const name = `versions-${type}-${randomUUID().slice(0, 8)}`;
+    const source = join(dir.path, name);
+    await mkdir(source, { recursive: true });
+    const write = async (content: string, at: Date) => {
+      await writeFile(join(source, 'a.raw'), content);
+      await utimes(join(source, 'a.raw'), at, at);
+    };
+    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name, sourceType: 'local', sourceConfig: { path: source } });
+    const storage = await db.dataSource.getRepository(StorageLocationEntity).save(
+      type === 's3'
+        ? { name, type, config: { bucket: 'archive', endpoint: s3.endpoint, accessKeyId: s3.accessKey, provider: 'Rclone' }, secretSealed: box.seal(s3.secretKey) }
+        : { name, type, config: { host: smbArchive.host, port: smbArchive.port, share: smbArchive.share, path: 'instruments', user: smbArchive.user }, secretSealed: box.seal(smbArchive.password) },
+    );
+    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
+
+    await write('first', OLD);
+    expect((await runHarvest(instrument.id)).outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
+    await write('second, longer', new Date(OLD.getTime() + 60_000));
+    expect((await runHarvest(instrument.id)).outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
+    const landed = await treeHashes(type === 's3' ? join(dir.path, 's3', 'archive', name) : join(dir.path, 'smb-archive', 'instruments', name));
+    const versions = await db.dataSource.getRepository(FileVersionEntity).find({ where: { instrumentId: instrument.id }, order: { version: 'ASC' } });
+    expect(versions.map((v) => v.status)).toEqual(['verified', 'verified']);
+    expect(landed).toEqual(new Map([['a.raw', versions[0].sha256], ['a.v2.raw', versions[1].sha256]]));
+  });
+
   it('fails fast and without retrying when the server has no share of that name', async () => {
     const instrument = await smbInstrument('Share-Pa55');
     await db.dataSource.getRepository(InstrumentEntity).update({ id: instrument.id }, { sourceConfig: { host: smb.host, port: smb.port, share: 'nosuchshare' } });
