@@ -154,6 +154,29 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
     return { ...instrument, archiveId: share.id };
   }
 
+  /**
+   * An instrument reading a local folder (`files`, written with an old mtime) into one storage
+   * location on the S3 server or the writable SMB share; `landed` is its folder there.
+   */
+  async function localInstrumentInto(type: 's3' | 'smb', prefix: string, files: Record<string, string>) {
+    const name = `${prefix}-${type}-${randomUUID().slice(0, 8)}`;
+    const source = join(dir.path, name);
+    await mkdir(source, { recursive: true });
+    for (const [path, content] of Object.entries(files)) {
+      await writeFile(join(source, path), content);
+      await utimes(join(source, path), OLD, OLD);
+    }
+    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name, sourceType: 'local', sourceConfig: { path: source } });
+    const storage = await db.dataSource.getRepository(StorageLocationEntity).save(
+      type === 's3'
+        ? { name, type, config: { bucket: 'archive', endpoint: s3.endpoint, accessKeyId: s3.accessKey, provider: 'Rclone' }, secretSealed: box.seal(s3.secretKey) }
+        : { name, type, config: { host: smbArchive.host, port: smbArchive.port, share: smbArchive.share, path: 'instruments', user: smbArchive.user }, secretSealed: box.seal(smbArchive.password) },
+    );
+    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
+    const landed = () => treeHashes(type === 's3' ? join(dir.path, 's3', 'archive', name) : join(dir.path, 'smb-archive', 'instruments', name));
+    return { instrument, name, source, landed };
+  }
+
   async function runHarvest(instrumentId: string, tuning?: { heartbeatTimeoutSeconds: number }, rcloneBinary = requireTool('rclone', process.env)) {
     const taskQueue = `test-${randomUUID()}`;
     const worker = await createHarvestWorker({
@@ -273,19 +296,7 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
   });
 
   it('does not fail a run whose copies to an SMB archive all miss before its folder exists (the file was moved away on the instrument)', async () => {
-    const name = `moved-${randomUUID().slice(0, 8)}`;
-    const source = join(dir.path, name);
-    await mkdir(source, { recursive: true });
-    await writeFile(join(source, 'only.raw'), 'moved by its owner');
-    await utimes(join(source, 'only.raw'), OLD, OLD);
-    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name, sourceType: 'local', sourceConfig: { path: source } });
-    const share = await db.dataSource.getRepository(StorageLocationEntity).save({
-      name: `${name}-smb`,
-      type: 'smb',
-      config: { host: smbArchive.host, port: smbArchive.port, share: smbArchive.share, path: 'instruments', user: smbArchive.user },
-      secretSealed: box.seal(smbArchive.password),
-    });
-    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: share.id });
+    const { instrument, name, source } = await localInstrumentInto('smb', 'moved', { 'only.raw': 'moved by its owner' });
     // Moved away as the copies start: none reaches the share, so its instrument folder is never made.
     const rclone = join(dir.path, `${name}-rclone.sh`);
     await writeFile(
@@ -303,22 +314,8 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
   });
 
   it('never replaces or removes a copy on a share that ignores case when two source names differ only in case', async () => {
-    const name = `cases-${randomUUID().slice(0, 8)}`;
-    const source = join(dir.path, name);
-    await mkdir(source, { recursive: true });
     const files = { 'Data.raw': 'written first, upper case', 'data.raw': 'lower case, other bytes' };
-    for (const [path, content] of Object.entries(files)) {
-      await writeFile(join(source, path), content);
-      await utimes(join(source, path), OLD, OLD);
-    }
-    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name, sourceType: 'local', sourceConfig: { path: source } });
-    const share = await db.dataSource.getRepository(StorageLocationEntity).save({
-      name: `${name}-smb`,
-      type: 'smb',
-      config: { host: smbArchive.host, port: smbArchive.port, share: smbArchive.share, path: 'instruments', user: smbArchive.user },
-      secretSealed: box.seal(smbArchive.password),
-    });
-    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: share.id });
+    const { instrument, name, landed } = await localInstrumentInto('smb', 'cases', files);
 
     for (let run = 0; run < 2; run++) {
       const { outcome } = await runHarvest(instrument.id);
@@ -329,35 +326,20 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
         ['data.raw', 'failed'],
       ]);
       // The share holds the verified version's bytes under its name, and nothing else.
-      expect(await treeHashes(join(dir.path, 'smb-archive', 'instruments', name))).toEqual(new Map([['Data.raw', versions[0].sha256]]));
+      expect(await landed()).toEqual(new Map([['Data.raw', versions[0].sha256]]));
       expect(versions[1].reason).toBe(`a different file already exists at ${name}/data.raw; it was left untouched`);
     }
   });
 
   it.each(['s3', 'smb'] as const)('delivers a later version of a file to %s under its own name (copied with copyto), next to the first', async (type) => {
-    const name = `versions-${type}-${randomUUID().slice(0, 8)}`;
-    const source = join(dir.path, name);
-    await mkdir(source, { recursive: true });
-    const write = async (content: string, at: Date) => {
-      await writeFile(join(source, 'a.raw'), content);
-      await utimes(join(source, 'a.raw'), at, at);
-    };
-    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name, sourceType: 'local', sourceConfig: { path: source } });
-    const storage = await db.dataSource.getRepository(StorageLocationEntity).save(
-      type === 's3'
-        ? { name, type, config: { bucket: 'archive', endpoint: s3.endpoint, accessKeyId: s3.accessKey, provider: 'Rclone' }, secretSealed: box.seal(s3.secretKey) }
-        : { name, type, config: { host: smbArchive.host, port: smbArchive.port, share: smbArchive.share, path: 'instruments', user: smbArchive.user }, secretSealed: box.seal(smbArchive.password) },
-    );
-    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
-
-    await write('first', OLD);
+    const { instrument, source, landed } = await localInstrumentInto(type, 'versions', { 'a.raw': 'first' });
     expect((await runHarvest(instrument.id)).outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
-    await write('second, longer', new Date(OLD.getTime() + 60_000));
+    await writeFile(join(source, 'a.raw'), 'second, longer');
+    await utimes(join(source, 'a.raw'), new Date(OLD.getTime() + 60_000), new Date(OLD.getTime() + 60_000));
     expect((await runHarvest(instrument.id)).outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
-    const landed = await treeHashes(type === 's3' ? join(dir.path, 's3', 'archive', name) : join(dir.path, 'smb-archive', 'instruments', name));
     const versions = await db.dataSource.getRepository(FileVersionEntity).find({ where: { instrumentId: instrument.id }, order: { version: 'ASC' } });
     expect(versions.map((v) => v.status)).toEqual(['verified', 'verified']);
-    expect(landed).toEqual(new Map([['a.raw', versions[0].sha256], ['a.v2.raw', versions[1].sha256]]));
+    expect(await landed()).toEqual(new Map([['a.raw', versions[0].sha256], ['a.v2.raw', versions[1].sha256]]));
   });
 
   it('fails fast and without retrying when the server has no share of that name', async () => {
