@@ -56,7 +56,9 @@ const metadataKey = (description: string) => ({ type: 'string', minLength: 1, ma
 
 const answerDoc =
   'The answer (optional; a JSON object) may carry `decisions: { [fileVersionId]: { action: "skip" | "hold", reason } }` ' +
-  'and `metadata: { [fileVersionId]: { key: "value" } }` (string values only); unknown file ids are ignored.';
+  'and `metadata: { [fileVersionId]: { key: "value" } }` (string values only); unknown file ids are ignored. ' +
+  'In the post phase a file held (by an answer or a failure) is already delivered and verified with its ARK: nothing the ' +
+  'post-hooks did to it is kept, and the next run runs its post-hooks again.';
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
