@@ -228,8 +228,16 @@ describe('harvest catalogue: staging a listing', () => {
       .getRepository(HookEntity)
       .save({ name: 'notify', phase: 'post', kind: 'metadata', config: { rules: [] }, instrumentId: instrument.id, enabled: true });
     expect(await planned()).toEqual(['gone', 'owed']);
+    // 'gone' was held by a post-hook: it says so while the instrument has post-hooks to run again.
+    const held = 'held by a post-hook: command sh exited with code 3; the next run runs the post-hooks again';
+    await db.dataSource.query(`UPDATE file_versions SET reason = $2 WHERE instrument_id = $1 AND path = 'gone'`, [instrument.id, held]);
+    const reasonOfGone = async () =>
+      ((await db.dataSource.query(`SELECT reason FROM file_versions WHERE instrument_id = $1 AND path = 'gone'`, [instrument.id])) as Array<{ reason: string | null }>)[0].reason;
+    expect(await planned()).toEqual(['gone', 'owed']);
+    expect(await reasonOfGone()).toBe(held);
     await db.dataSource.getRepository(HookEntity).update(hook.id, { enabled: false });
     expect(await planned()).toEqual([]);
+    expect(await reasonOfGone()).toBeNull();
   });
 
   it('starts and closes a batch once: a retried batch adds nothing to the run a second time', async () => {

@@ -606,17 +606,27 @@ export class RunListing {
     // failed) are looked for only when there can be any: the search joins the whole listing.
     // Post-hooks owed (a run ended between verification and post-hooks) are looked for only
     // while the instrument has post-hooks to run: otherwise they would be taken on every run.
-    const { rows: gaps } = await client.query<{ possible: boolean; owed: boolean }>(
+    const { rows: gaps } = await client.query<{ possible: boolean; post_hooks: boolean; owed: boolean }>(
       `SELECT ($2::boolean AND EXISTS (SELECT 1 FROM file_versions WHERE instrument_id = $1 AND status = 'verified'))
            OR EXISTS (SELECT 1 FROM instrument_destinations d
                       JOIN file_deliveries f ON f.storage_location_id = d.storage_location_id AND f.status = 'failed'
                       JOIN file_versions fv ON fv.id = f.file_version_id AND fv.instrument_id = d.instrument_id AND fv.status = 'verified'
                       WHERE d.instrument_id = $1) AS possible,
               EXISTS (SELECT 1 FROM hooks h
-                      WHERE h.enabled AND h.deleted_at IS NULL AND h.phase = 'post' AND (h.instrument_id IS NULL OR h.instrument_id = $1))
-          AND EXISTS (SELECT 1 FROM file_versions WHERE instrument_id = $1 AND status = 'verified' AND NOT post_hooks_done) AS owed`,
+                      WHERE h.enabled AND h.deleted_at IS NULL AND h.phase = 'post' AND (h.instrument_id IS NULL OR h.instrument_id = $1)) AS post_hooks,
+              EXISTS (SELECT 1 FROM file_versions WHERE instrument_id = $1 AND status = 'verified' AND NOT post_hooks_done) AS owed`,
       [instrumentId, unchecked.length > 0],
     );
+    const owed = gaps[0].post_hooks && gaps[0].owed;
+    if (!gaps[0].post_hooks && gaps[0].owed) {
+      // Held by a post-hook that is no more: owed its post-hooks, should the instrument get some
+      // again, like a version whose run ended before them, but no longer held.
+      await client.query(
+        `UPDATE file_versions SET reason = NULL, updated_at = now()
+         WHERE instrument_id = $1 AND status = 'verified' AND NOT post_hooks_done AND reason IS NOT NULL`,
+        [instrumentId],
+      );
+    }
     await client.query(`DROP TABLE IF EXISTS pg_temp.run_todo`);
     const made = await client.query(
       `CREATE TEMP TABLE run_todo AS
@@ -655,7 +665,7 @@ export class RunListing {
              UNION ALL SELECT * FROM carried
              UNION ALL SELECT * FROM backfill
              UNION ALL SELECT * FROM owed) taken`,
-      [instrumentId, minAgeSeconds, gaps[0].possible, gaps[0].owed],
+      [instrumentId, minAgeSeconds, gaps[0].possible, owed],
     );
     const files = made.rowCount ?? 0;
     if (files > 0) {
