@@ -166,9 +166,10 @@ interface Pending {
   /** Why rclone could not copy it, in rclone's words. */
   copyError?: string;
   /**
-   * rclone said it could not copy this very file. With `--immutable` it never replaces a file, so
-   * whatever is at the path then is not this batch's copy (another version sent to the same path
-   * by a redirect, or a name that differs only in case on a case-insensitive share): never
+   * Not copied: rclone said it could not copy this very file (a batch's `copy --immutable`
+   * refuses to replace a file that differs), or a single copy found its path taken (copyOne).
+   * Whatever is at the path then is not this batch's copy (another version sent to the same path
+   * by a redirect, or a name that differs only in case on a share that ignores case): never
    * re-copied over or removed.
    */
   refused: boolean;
