@@ -24,6 +24,8 @@ function run(overrides: Partial<HarvestRunDto>): HarvestRunDto {
     filesSkipped: 0,
     filesHeld: 0,
     filesDeferred: 0,
+    filesInFuture: 0,
+    latestFutureMtime: null,
     batchesTotal: 0,
     batchesDone: 0,
     error: null,

@@ -1,4 +1,4 @@
-import { noFailuresMessage, owedNothing } from '../src/app/(admin)/runs/[id]/run-data';
+import { futureFilesWarning, noFailuresMessage, owedNothing } from '../src/app/(admin)/runs/[id]/run-data';
 
 describe('owedNothing', () => {
   it('says a destination was owed nothing only once planning is over and the run took files', () => {
@@ -19,5 +19,16 @@ describe('noFailuresMessage', () => {
     expect(noFailuresMessage({ filesFailed: 0, filesHeld: 0, phase: 'finished' })).toBe('No failed or held files.');
     // While the run goes on, its counts and its list move together.
     expect(noFailuresMessage({ filesFailed: 1, filesHeld: 0, phase: 'transferring' })).toBe('No failed or held files.');
+  });
+});
+
+describe('futureFilesWarning', () => {
+  it('says how many new files carry a modification time in the future, and the latest', () => {
+    expect(futureFilesWarning({ filesInFuture: 0, latestFutureMtime: null })).toBeUndefined();
+    expect(futureFilesWarning({ filesInFuture: 1200, latestFutureMtime: '2027-01-02T03:04:05.000Z' })).toBe(
+      "1,200 new files are modified in the future (latest 2 Jan 2027, 03:04:05 UTC): the instrument's clock is probably ahead. " +
+        'They are deferred until that time and the quiet period have passed.',
+    );
+    expect(futureFilesWarning({ filesInFuture: 1, latestFutureMtime: '2027-01-02T03:04:05.000Z' })).toMatch(/^1 new file is modified in the future/);
   });
 });

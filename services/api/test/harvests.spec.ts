@@ -106,7 +106,8 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     const instrumentId = await instrumentWithDestination();
     const seeded = await seedHarvestedFile(db.dataSource, instrumentId, { runStatus: 'running' });
     await db.dataSource.query(
-      `UPDATE harvest_runs SET phase = 'transferring', files_total = 3, files_done = 1, bytes_total = 15, bytes_done = 5, batches_total = 2, batches_done = 1 WHERE id = $1`,
+      `UPDATE harvest_runs SET phase = 'transferring', files_total = 3, files_done = 1, bytes_total = 15, bytes_done = 5, batches_total = 2, batches_done = 1,
+              files_deferred = 2, files_future = 2, future_mtime_latest = '2031-06-01T00:00:00Z' WHERE id = $1`,
       [seeded.runId],
     );
     await db.dataSource.query(`UPDATE harvest_run_destinations SET files_total = 3 WHERE run_id = $1`, [seeded.runId]);
@@ -140,6 +141,7 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     await owed('data/d.tif', null);
     const res = await as(app, admin).get(`/api/harvests/${seeded.runId}`).expect(200);
     expect(res.body).toMatchObject({ status: 'running', phase: 'transferring', filesTotal: 3, filesDone: 1, bytesTotal: 15, bytesDone: 5, batchesTotal: 2, batchesDone: 1 });
+    expect(res.body).toMatchObject({ filesDeferred: 2, filesInFuture: 2, latestFutureMtime: '2031-06-01T00:00:00.000Z' });
     const byStorage = Object.fromEntries(
       (res.body.destinations as Array<{ storageLocationId: string; filesVerified: number; bytesVerified: number; filesTotal: number }>).map((d) => [d.storageLocationId, d]),
     );

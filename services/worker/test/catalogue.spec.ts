@@ -305,5 +305,31 @@ describe('harvest catalogue: staging a listing', () => {
     await catalogue.markBackfilled(second);
     expect(await marked()).toBe(true);
   });
+  it('counts the new files modified in the future (a clock ahead) among the deferred, with the latest time', async () => {
+    const instrument = await db.dataSource
+      .getRepository(InstrumentEntity)
+      .save({ name: 'clock-ahead', sourceType: 'local', sourceConfig: { path: '/nowhere' }, minAgeSeconds: 60 });
+    const run = await db.dataSource.getRepository(HarvestRunEntity).save({ instrumentId: instrument.id, trigger: 'api', status: 'running', phase: 'discovering' });
+    const inHours = (h: number) => new Date(Date.now() + h * 3600_000).toISOString();
+    const catalogue = new HarvestCatalogue(db.dataSource);
+    const listing = await catalogue.openListing(run.id);
+    try {
+      await listing.stage([
+        { Path: 'old.raw', Size: 1, ModTime: '2025-03-01T10:00:00Z', IsDir: false },
+        // Written just now: young, not in the future.
+        { Path: 'young.raw', Size: 1, ModTime: inHours(0), IsDir: false },
+        { Path: 'ahead-1.raw', Size: 1, ModTime: inHours(2), IsDir: false },
+        { Path: 'ahead-2.raw', Size: 1, ModTime: '2031-06-01T00:00:00Z', IsDir: false },
+      ]);
+      expect(await listing.plan(instrument.id, 60, { maxFiles: 10, maxBytes: 1024 })).toMatchObject({ files: 1, deferred: 3 });
+    } finally {
+      await listing.close();
+    }
+    expect(await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: run.id })).toMatchObject({
+      filesDeferred: '3',
+      filesFuture: '2',
+      futureMtimeLatest: new Date('2031-06-01T00:00:00Z'),
+    });
+  });
 });
 

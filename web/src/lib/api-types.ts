@@ -497,6 +497,10 @@ export interface HarvestRunDto {
   filesHeld: number;
   /** Still being written: left for a later run */
   filesDeferred: number;
+  /** Of the deferred, new files modified more than 5 minutes in the future: the instrument's clock is probably ahead, and they wait until that time has passed */
+  filesInFuture: number;
+  /** The latest modification time among filesInFuture */
+  latestFutureMtime: string | null;
   batchesTotal: number;
   batchesDone: number;
   error: string | null;
@@ -559,6 +563,10 @@ export interface HarvestRunDetailDto {
   filesHeld: number;
   /** Still being written: left for a later run */
   filesDeferred: number;
+  /** Of the deferred, new files modified more than 5 minutes in the future: the instrument's clock is probably ahead, and they wait until that time has passed */
+  filesInFuture: number;
+  /** The latest modification time among filesInFuture */
+  latestFutureMtime: string | null;
   batchesTotal: number;
   batchesDone: number;
   error: string | null;

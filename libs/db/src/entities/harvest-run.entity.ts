@@ -58,6 +58,14 @@ export class HarvestRunEntity {
   @Column({ name: 'files_deferred', type: 'bigint', default: 0 })
   filesDeferred!: string;
 
+  /** Of the deferred, new files modified in the future (an instrument clock ahead): they wait until then. */
+  @Column({ name: 'files_future', type: 'bigint', default: 0 })
+  filesFuture!: string;
+
+  /** The latest of those modification times. */
+  @Column({ name: 'future_mtime_latest', type: 'timestamptz', nullable: true })
+  futureMtimeLatest!: Date | null;
+
   @Column({ name: 'files_skipped', type: 'bigint', default: 0 })
   filesSkipped!: string;
 

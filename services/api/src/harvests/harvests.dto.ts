@@ -39,6 +39,11 @@ export class HarvestRunDto {
   @ApiProperty() filesSkipped!: number;
   @ApiProperty() filesHeld!: number;
   @ApiProperty({ description: 'Still being written: left for a later run' }) filesDeferred!: number;
+  @ApiProperty({
+    description: 'Of the deferred, new files modified more than 5 minutes in the future: the instrument\'s clock is probably ahead, and they wait until that time has passed',
+  })
+  filesInFuture!: number;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'The latest modification time among filesInFuture' }) latestFutureMtime!: Date | null;
   @ApiProperty() batchesTotal!: number;
   @ApiProperty() batchesDone!: number;
   @ApiProperty({ type: String, nullable: true }) error!: string | null;

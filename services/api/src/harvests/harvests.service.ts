@@ -61,6 +61,8 @@ export class HarvestsService {
       filesSkipped: Number(run.filesSkipped),
       filesHeld: Number(run.filesHeld),
       filesDeferred: Number(run.filesDeferred),
+      filesInFuture: Number(run.filesFuture),
+      latestFutureMtime: run.futureMtimeLatest,
       batchesTotal: run.batchesTotal,
       batchesDone: run.batchesDone,
       error: run.error,

@@ -96,6 +96,9 @@ export interface VersionSettlement {
   postHooks: boolean;
 }
 
+/** A modification time further ahead of the database's clock than this is an instrument clock ahead. */
+const CLOCK_DRIFT_SECONDS = 300;
+
 /** Fresh draws for ARKs that collided before a batch gives up (and is retried). */
 const MINT_DRAWS = 5;
 
@@ -551,8 +554,9 @@ export class RunListing {
       // Batches that finished meanwhile have added files that changed under them to files_deferred.
       const updated = await this.updateRunWhileDiscovering(
         `phase = 'transferring', files_discovered = $2, bytes_discovered = $3, files_total = $4, bytes_total = $5,
-         listing_deferred = $6, files_deferred = files_deferred + $6, batches_total = $7`,
-        [plan.listedFiles, plan.listedBytes, plan.files, plan.bytes, plan.deferred, plan.batches],
+         listing_deferred = $6, files_deferred = files_deferred + $6, batches_total = $7,
+         files_future = $8, future_mtime_latest = $9`,
+        [plan.listedFiles, plan.listedBytes, plan.files, plan.bytes, plan.deferred, plan.batches, todo.future.files, todo.future.latest],
       );
       return updated ? plan : undefined;
     });
@@ -595,7 +599,10 @@ export class RunListing {
    * A listing that names a file twice (some remotes do) takes it once.
    * Also counts the new files still inside the quiet period.
    */
-  private async gatherTodo(instrumentId: string, minAgeSeconds: number): Promise<{ files: number; deferred: number; unchecked: string[] } | undefined> {
+  private async gatherTodo(
+    instrumentId: string,
+    minAgeSeconds: number,
+  ): Promise<{ files: number; deferred: number; future: { files: number; latest: Date | null }; unchecked: string[] } | undefined> {
     const { client } = this;
     if (!(await this.stillDiscovering())) return undefined;
     const { rows: unchecked } = await client.query<{ id: string }>(
@@ -673,14 +680,24 @@ export class RunListing {
       // Temporary tables are never analysed by autovacuum; the pieces' joins need the row count.
       await client.query(`ANALYZE pg_temp.run_todo`);
     }
-    const { rows: young } = await client.query<{ deferred: string }>(
-      `SELECT count(*) AS deferred FROM run_listing l
+    // Among them, files modified in the future (beyond a few minutes of clock drift): the
+    // instrument's clock is ahead, and they wait until that time has passed; the run says so.
+    const { rows: young } = await client.query<{ deferred: string; future: string; future_latest: Date | null }>(
+      `SELECT count(*) AS deferred,
+              count(*) FILTER (WHERE l.mtime > now() + make_interval(secs => $3)) AS future,
+              max(l.mtime) FILTER (WHERE l.mtime > now() + make_interval(secs => $3)) AS future_latest
+       FROM run_listing l
        WHERE l.mtime > now() - make_interval(secs => $2)
          AND NOT EXISTS (SELECT 1 FROM file_versions fv
                          WHERE fv.instrument_id = $1 AND fv.path = l.path AND fv.size = l.size AND fv.mtime = l.mtime)`,
-      [instrumentId, minAgeSeconds],
+      [instrumentId, minAgeSeconds, CLOCK_DRIFT_SECONDS],
     );
-    return { files, deferred: Number(young[0].deferred), unchecked: unchecked.map((d) => d.id) };
+    return {
+      files,
+      deferred: Number(young[0].deferred),
+      future: { files: Number(young[0].future), latest: young[0].future_latest },
+      unchecked: unchecked.map((d) => d.id),
+    };
   }
 
   /**

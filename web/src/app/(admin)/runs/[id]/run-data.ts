@@ -1,4 +1,5 @@
 import type { DestinationProgressDto, HarvestRunDto } from '@/lib/api-types';
+import { formatCount, formatDateTime } from '@/lib/format';
 
 /**
  * Whether the run owed this destination nothing though it took files: it took them for another
@@ -19,4 +20,17 @@ export function noFailuresMessage(run: Pick<HarvestRunDto, 'filesFailed' | 'file
     return 'None left: later runs have dealt with the files this run failed or held.';
   }
   return 'No failed or held files.';
+}
+
+/**
+ * A warning for new files the listing saw modified in the future: they are deferred until that
+ * time has passed, and only a clock put right on the instrument gets them harvested sooner.
+ */
+export function futureFilesWarning(run: Pick<HarvestRunDto, 'filesInFuture' | 'latestFutureMtime'>): string | undefined {
+  if (run.filesInFuture === 0) return undefined;
+  const files = run.filesInFuture === 1 ? '1 new file is' : `${formatCount(run.filesInFuture)} new files are`;
+  return (
+    `${files} modified in the future (latest ${formatDateTime(run.latestFutureMtime)}): the instrument's clock is probably ahead. ` +
+    'They are deferred until that time and the quiet period have passed.'
+  );
 }

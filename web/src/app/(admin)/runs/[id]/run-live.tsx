@@ -22,7 +22,7 @@ import { formatBytes, formatCount, formatDateTime } from '@/lib/format';
 import { useApiAction } from '@/lib/use-api-action';
 import { usePolling } from '@/lib/use-polling';
 
-import { noFailuresMessage, owedNothing } from './run-data';
+import { futureFilesWarning, noFailuresMessage, owedNothing } from './run-data';
 
 const ACTIVE = new Set(['pending', 'running']);
 
@@ -78,6 +78,12 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
         // Only a failed run's reason is an error; a cancelled or skipped run's says why it stopped.
         <Alert severity={run.status === 'failed' ? 'error' : 'info'} sx={{ mb: 3 }}>
           {run.error}
+        </Alert>
+      )}
+
+      {futureFilesWarning(run) && (
+        <Alert severity="warning" sx={{ mb: 3 }}>
+          {futureFilesWarning(run)}
         </Alert>
       )}
 
