@@ -93,17 +93,13 @@ const CHANGED = 'changed while being harvested; taken by a later run';
 const GONE = 'gone from the source before it was copied (moved or deleted on the instrument); taken if it is listed again';
 
 /**
- * How a source file differs from what was hashed earlier (`hashed`; undefined when it could not
- * be read then): gone from the source (moved or deleted on the instrument since the listing),
- * changed (other bytes, size or mtime, or unreadable since), or neither (undefined).
+ * How a source file differs from what was hashed earlier: gone from the source (moved or
+ * deleted on the instrument since), changed (other bytes, size or mtime, or unreadable since),
+ * or neither (undefined).
  */
-async function sourceChange(rclone: Rclone, source: Location, path: string, hashed: Digest | undefined, signal: AbortSignal): Promise<string | undefined> {
+async function sourceChange(rclone: Rclone, source: Location, path: string, hashed: Digest, signal: AbortSignal): Promise<string | undefined> {
   const now = (await digests(rclone, source, [path], signal)).get(path);
-  if (!now) {
-    if (!(await existing(rclone, source, [path], signal)).has(path)) return GONE;
-    return hashed ? CHANGED : undefined;
-  }
-  if (!hashed) return CHANGED;
+  if (!now) return (await existing(rclone, source, [path], signal)).has(path) ? CHANGED : GONE;
   return now.sha256 !== hashed.sha256 || now.size !== hashed.size || now.mtimeMs !== hashed.mtimeMs ? CHANGED : undefined;
 }
 
@@ -427,6 +423,14 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
           (s.mtimeMs !== undefined && Math.abs(s.mtimeMs - p.file.mtime.getTime()) > MTIME_TOLERANCE_MS));
       if (moved) changed.set(p.file.id, CHANGED);
     }
+    // New versions that could not be read: gone from the source since the listing (moved or
+    // deleted on the instrument) wait for a later run; those still there fail. Asked once for
+    // all of them: a folder moved away takes a whole batch.
+    const unread = new Set(pending.filter((p) => !source.has(p.file.path) && !verifiedBefore.has(p.file.id) && !cannotReopen(p.file.path)).map((p) => p.file.path));
+    const stillThere = await existing(rclone, job.source, [...unread], job.signal).catch((err: unknown) => {
+      throw rcloneFailure(err, job.source.label);
+    });
+    for (const p of pending) if (unread.has(p.file.path) && !stillThere.has(p.file.path)) changed.set(p.file.id, GONE);
     const byDestination = new Map<Destination, Pending[]>();
     for (const p of pending) {
       const items = byDestination.get(p.destination);
@@ -441,7 +445,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
         const src = source.get(p.file.path);
         let dst = copies.get(p.destRel);
         if (changed.has(p.file.id)) {
-          // Changed since the listing: whatever was copied goes, and a later run takes the file.
+          // Changed or gone since the listing: whatever was copied goes, and a later run takes the file.
           if (dst) discard(p);
           continue;
         }
@@ -452,15 +456,6 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
         const record = (d: Digest | undefined, durationMs: number, error: string | null) =>
           attempts.push({ bytes: p.file.size, durationMs, destinationSha256: d?.sha256 ?? null, status: matches(d) ? 'verified' : d ? 'mismatch' : 'failed', error: matches(d) ? null : error });
 
-        // Not read: a new version gone from the source since the listing waits for a later run;
-        // one still there that cannot be read fails.
-        const gone =
-          !src && !verifiedBefore.has(p.file.id) && !cannotReopen(p.file.path) && (await sourceChange(rclone, job.source, p.file.path, undefined, job.signal)) === GONE;
-        if (gone) {
-          changed.set(p.file.id, GONE);
-          if (dst) discard(p);
-          continue;
-        }
         if (!src) {
           record(dst, p.durationMs, unreadableSource(p.file.path));
         } else if (stale) {
