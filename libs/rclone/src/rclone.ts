@@ -8,8 +8,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /** How long the listing reader waits for rclone to write more. */
 const LISTING_POLL_MS = 20;
-/** rclone's exit code for "directory not found". */
-const EXIT_DIRECTORY_NOT_FOUND = 3;
 const LISTING_READ_SIZE = 1024 * 1024;
 /**
  * Go's collector for the listing's rclone: a listing makes short-lived garbage for every entry,
@@ -83,6 +81,14 @@ export class RcloneError extends Error {
     super(message);
     this.name = 'RcloneError';
   }
+}
+
+/**
+ * rclone's "not found": exit 3 (directory not found; for a command on one file, its folder or
+ * the file) or 4 (file not found).
+ */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof RcloneError && (err.exitCode === 3 || err.exitCode === 4);
 }
 
 function remoteEnv(remotes: readonly RcloneRemote[]): Record<string, string> {
@@ -274,16 +280,23 @@ export class Rclone {
     await done;
   }
 
-  /** `rclone copyto` of one file; `immutable`, `ignoreChecksum` and `onFileError` as for copyFiles. */
+  /**
+   * `rclone copyto` of one file; `immutable`, `ignoreChecksum` and `onFileError` as for
+   * copyFiles. rclone's copyto replaces a file that is there, `--immutable` or not
+   * (rclone/rclone#4921, fixed after 1.75): with `immutable`, a file at `to` (found as the
+   * backend opens one: see `find`) is left alone and nothing is copied ('taken').
+   */
   async copyTo(
     from: string,
     to: string,
     options: { immutable?: boolean; ignoreChecksum?: boolean; signal?: AbortSignal; onFileError?: (path: string, message: string) => void } = {},
-  ): Promise<void> {
+  ): Promise<'copied' | 'taken'> {
+    if (options.immutable && (await this.find(to, options.signal))) return 'taken';
     const args = ['copyto', '--use-json-log', ...(options.immutable ? ['--immutable'] : []), ...(options.ignoreChecksum ? ['--ignore-checksum'] : []), from, to];
     const { child, done } = this.start(args, { signal: options.signal, onStderr: copyLog(options) });
     child.stdout?.resume();
     await done;
+    return 'copied';
   }
 
   async deleteFile(path: string, signal?: AbortSignal): Promise<void> {
@@ -301,7 +314,7 @@ export class Rclone {
     const { child, done } = this.start(['delete', '--files-from-raw', '-', root], { signal, input: files.join('\n') + '\n' });
     child.stdout?.resume();
     await done.catch((err: unknown) => {
-      if (!(err instanceof RcloneError && err.exitCode === EXIT_DIRECTORY_NOT_FOUND)) throw err;
+      if (!isNotFound(err)) throw err;
     });
   }
 
@@ -323,7 +336,7 @@ export class Rclone {
     }
     // A partial failure (one unreadable file) still reports the others; the caller checks.
     await done.catch(() => undefined);
-    if (failure && hashes.size === 0 && files.length > 0 && !(failure instanceof RcloneError && failure.exitCode === EXIT_DIRECTORY_NOT_FOUND)) throw failure;
+    if (failure && hashes.size === 0 && files.length > 0 && !isNotFound(failure)) throw failure;
     return hashes;
   }
 
@@ -341,7 +354,7 @@ export class Rclone {
     try {
       await done;
     } catch (err) {
-      if (err instanceof RcloneError && err.exitCode === EXIT_DIRECTORY_NOT_FOUND) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
     const found = JSON.parse(output) as ListedFile;
@@ -367,7 +380,7 @@ export class Rclone {
       if (entry) out.set(entry.Path, entry);
     }
     await done.catch(() => undefined);
-    if (failure && out.size === 0 && files.length > 0 && !(failure instanceof RcloneError && failure.exitCode === EXIT_DIRECTORY_NOT_FOUND)) throw failure;
+    if (failure && out.size === 0 && files.length > 0 && !isNotFound(failure)) throw failure;
     return out;
   }
 }

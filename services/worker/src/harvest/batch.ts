@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { HookConfigRow, HookFile } from '@sheaf/hooks';
 import { runHooks } from '@sheaf/hooks';
-import { RcloneError, type Rclone } from '@sheaf/rclone';
+import { isNotFound, RcloneError, type Rclone } from '@sheaf/rclone';
 import type { BatchFile, DeliveryOutcome, HarvestCatalogue } from './catalogue';
 import { digestLocalFiles, existingLocalFiles } from './hash';
 import { FAILURE_TYPES, type Location, type NamedLocation } from './locations';
@@ -186,36 +186,19 @@ function rcloneSaid(about: { message?: string; err?: unknown }): string {
  * batch (cancellation, refused credentials, a missing source) are thrown.
  */
 async function copyOne(rclone: Rclone, job: BatchJob, sourcePath: string, destination: Destination, destRel: string): Promise<{ error?: string; occupied?: true }> {
-  // copyto replaces a file that is there, --immutable or not (rclone/rclone#4921, fixed after
-  // 1.75): whatever is at the path now (another version sent to the same path, a name that
-  // differs only in case on a share that ignores case) is looked for first and left alone.
-  if (await occupied(rclone, destination, destRel, job.signal)) return { error: 'not copied: another file is there', occupied: true };
   let said: string | undefined;
-  await rclone
+  // Immutable: whatever is at the path already (another version sent to the same path, a name
+  // that differs only in case on a share that ignores case) is left alone.
+  const copied = await rclone
     .copyTo(joinRoot(job.source.root, sourcePath), joinRoot(destination.root, destRel), { immutable: true, ignoreChecksum: true, signal: job.signal, onFileError: (_path, message) => (said = rcloneSaid({ message })) })
     .catch((err: unknown) => {
-      // copyto reads one file: "not found" (exit 3 or 4) is about that file (moved or deleted on
-      // the instrument since the listing), not the location. Verification finds out which.
-      const gone = err instanceof RcloneError && (err.exitCode === 3 || err.exitCode === 4) && !job.signal.aborted;
-      const mapped = gone ? err : rcloneFailure(err, copying(job, destination));
+      // copyto reads one file: "not found" is about that file (moved or deleted on the
+      // instrument since the listing), not the location. Verification finds out which.
+      const mapped = isNotFound(err) && !job.signal.aborted ? err : rcloneFailure(err, copying(job, destination));
       if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
       said ??= rcloneSaid({ err });
     });
-  return { error: said };
-}
-
-/**
- * Whether a file is at `destRel`, found as a copy would open it: on a share that ignores case,
- * a file whose name differs only in case is there too (the listings that check many paths at
- * once match names exactly).
- */
-async function occupied(rclone: Rclone, destination: Destination, destRel: string, signal: AbortSignal): Promise<boolean> {
-  const found = destination.localRoot
-    ? existing(rclone, destination, [destRel], signal).then((there) => there.size > 0)
-    : rclone.find(joinRoot(destination.root, destRel), signal).then((file) => file !== undefined);
-  return found.catch((err: unknown) => {
-    throw rcloneFailure(err, destination.label);
-  });
+  return copied === 'taken' ? { error: 'not copied: another file is there', occupied: true } : { error: said };
 }
 
 /** Why a version is not at a destination path that holds a file it did not put there. */
