@@ -11,23 +11,19 @@ async function collect(listing: AsyncGenerator<ListedFile[]>): Promise<ListedFil
   return out;
 }
 
-const listingTemps = async () => (await readdir(tmpdir())).filter((name) => name.startsWith('sheaf-listing-'));
-
 describe('Rclone.listFiles', () => {
   let dir: string;
-  const sharedTmp = process.env.TMPDIR;
-  const rclone = () => new Rclone(requireTool('rclone', process.env));
+  // A temporary folder of this file's own: other suites running meanwhile make listings too.
+  const tempDir = () => join(dir, 'tmp');
+  const rclone = () => new Rclone(requireTool('rclone', process.env), [], { tempDir: tempDir() });
+  const listingTemps = async () => (await readdir(tempDir())).filter((name) => name.startsWith('sheaf-listing-'));
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rclone-list-test-'));
-    // A temporary folder of this file's own: other suites running meanwhile make listings too.
-    await mkdir(join(dir, 'tmp'));
-    process.env.TMPDIR = join(dir, 'tmp');
+    await mkdir(tempDir());
   });
 
   afterAll(async () => {
-    if (sharedTmp === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = sharedTmp;
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { requireTool } from '@sheaf/toolchain';
 import { Rclone, RcloneError } from './rclone';
 
-describe('Rclone.stat, find, sha256 and deleteFiles', () => {
+describe('Rclone.stat, sha256 and deleteFiles', () => {
   let dir: string;
   const rclone = () => new Rclone(requireTool('rclone', process.env));
 
@@ -33,14 +33,6 @@ describe('Rclone.stat, find, sha256 and deleteFiles', () => {
     const hashes = await rclone().sha256(join(dir, 'there'), ['sub/a.txt', 'sub/b.txt']);
     expect([...hashes]).toEqual([['sub/a.txt', '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824']]);
     expect((await rclone().sha256(join(dir, 'not yet', 'instrument'), ['a.txt'])).size).toBe(0);
-  });
-
-  it('finds one file, and none where it or its folder is missing', async () => {
-    expect(await rclone().find(join(dir, 'there', 'sub', 'a.txt'))).toMatchObject({ Name: 'a.txt', Size: 5, IsDir: false });
-    expect(await rclone().find(join(dir, 'there', 'sub', 'b.txt'))).toBeUndefined();
-    expect(await rclone().find(join(dir, 'not yet', 'b.txt'))).toBeUndefined();
-    expect(await rclone().find(join(dir, 'there', 'sub'))).toBeUndefined();
-    await expect(rclone().find('nosuchremote:folder/a.txt')).rejects.toBeInstanceOf(RcloneError);
   });
 
   it('has nothing to delete when the root folder does not exist', async () => {

@@ -162,6 +162,18 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     return path;
   }
 
+  /**
+   * A wrapper script body that runs `action` after each rclone that copies: a batch's `copy`, and
+   * the `rcd` that renames files on the way, once it is stopped (SIGTERM) after its copies.
+   */
+  const afterCopies = (action: string) =>
+    [
+      `if [ "$1" = rcd ]; then "$rclone" "$@" & pid=$!; trap 'kill $pid; wait $pid; ${action.replaceAll("'", `'"'"'`)}; exit 0' TERM; wait $pid; exit $?; fi`,
+      `"$rclone" "$@"; rc=$?`,
+      `[ "$1" = copy ] && ${action}`,
+      'exit $rc',
+    ].join('\n');
+
   /** Overwrites the first byte of `path` with X: same size, different SHA-256. */
   const spoil = (path: string) => `printf X | /bin/dd of='${path}' bs=1 count=1 conv=notrunc 2>/dev/null`;
 
@@ -370,7 +382,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
   it('re-copies a copy whose SHA-256 differs from the source once, and verifies the second copy', async () => {
     const { instrument, sourceDir, roots, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'data.bin': 'the instrument wrote this' });
-    // The batch's rclone copy writes a bad copy; the one re-copy (rclone copyto) is left alone.
+    // The batch's rclone copy writes a bad copy; the one re-copy (through rclone rcd) is left alone.
     const rclone = await wrappedRclone(`"$rclone" "$@"; rc=$?\n[ "$1" = copy ] && ${spoil(join(roots[0], instrument.name, 'data.bin'))}\nexit $rc`);
 
     const { outcome } = await runHarvest(instrument.id, { rcloneBinary: rclone });
@@ -389,7 +401,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
   it('fails a file whose re-copy differs too, with both hashes, removes the bad copy, and the next run delivers it', async () => {
     const { instrument, sourceDir, roots, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'data.bin': 'the instrument wrote this' });
-    const rclone = await wrappedRclone(`"$rclone" "$@"; rc=$?\ncase "$1" in copy|copyto) ${spoil(join(roots[0], instrument.name, 'data.bin'))};; esac\nexit $rc`);
+    const rclone = await wrappedRclone(afterCopies(spoil(join(roots[0], instrument.name, 'data.bin'))));
 
     const first = await runHarvest(instrument.id, { rcloneBinary: rclone });
 
@@ -422,10 +434,10 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
 
     expect(outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesDone: 1, filesFailed: 1 }) });
     const failed = (await versionsOf(instrument.id)).find((v) => v.path === 'run 1/data.bin');
-    // rclone's words: the copy's log line about the file, then copyto's own failure.
+    // rclone's words: the copy's log line about the file, then the re-copy's failure.
     expect((await transfersOf(failed!.id)).map((t) => [t.attempt, t.status, t.error])).toEqual([
       [1, 'failed', expect.stringMatching(/^the copy is missing at the destination \(rclone: Failed to copy: .*run 1: not a directory\)$/)],
-      [2, 'failed', expect.stringMatching(/^the copy is missing after a re-copy \(rclone copyto failed \(exit 1\): .*destination is a file\)$/)],
+      [2, 'failed', expect.stringMatching(/^the copy is missing after a re-copy \(rclone copyfile run 1\/data\.bin failed: .*run 1: not a directory\)$/)],
     ]);
     expect(failed?.reason).toBe((await transfersOf(failed!.id))[1].error);
   });
@@ -441,9 +453,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const rclone = await wrappedRclone(
       [
         `if [ "$1" = delete ]; then touch '${removing}'; sleep 8; exec "$rclone" "$@"; fi`,
-        `"$rclone" "$@"; rc=$?`,
-        `case "$1" in copy|copyto) for f in '${landing}'/*.bin; do printf X | /bin/dd of="$f" bs=1 count=1 conv=notrunc 2>/dev/null; done;; esac`,
-        'exit $rc',
+        afterCopies(`for f in '${landing}'/*.bin; do printf X | /bin/dd of="$f" bs=1 count=1 conv=notrunc 2>/dev/null; done`),
       ].join('\n'),
     );
     const { run } = await cancelledHarvest(instrument.id, () => exists(removing), { rcloneBinary: rclone });
@@ -583,6 +593,23 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const second = await runHarvest(instrument.id);
     expect(second.outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesDone: 0, filesFailed: 1 }) });
     expect(sha256((await landed()).get('raw/x.raw')!)).toBe(verified[0].sha256);
+  });
+
+  it('lands every file under a template that renames them ({name}), the first of two same names taking the path', async () => {
+    const { instrument, sourceDir, roots } = await instrumentWith();
+    await db.dataSource.getRepository(InstrumentDestinationEntity).update({ instrumentId: instrument.id }, { pathTemplate: 'flat/{stem}-{version}{ext}' });
+    const files: Record<string, string> = { 'run 2/frame-0.tif': 'same name, second run' };
+    for (let i = 0; i < 60; i++) files[`run 1/frame-${i}.tif`] = `frame ${i}`;
+    await writeTree(sourceDir, files);
+
+    const { outcome } = await runHarvest(instrument.id);
+
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesDone: 60, filesFailed: 1, batchesTotal: 1 }) });
+    const tree = await readTree(join(roots[0], 'flat'));
+    expect(tree.size).toBe(60);
+    for (let i = 0; i < 60; i++) expect(tree.get(`frame-${i}-1.tif`)?.toString()).toBe(`frame ${i}`);
+    const loser = (await versionsOf(instrument.id)).find((v) => v.path === 'run 2/frame-0.tif');
+    expect(loser).toMatchObject({ status: 'failed', reason: 'a different file already exists at flat/frame-0-1.tif; it was left untouched' });
   });
 
   it('defers a file still inside the quiet period, then takes it on a later run', async () => {

@@ -301,7 +301,7 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
     const rclone = join(dir.path, `${name}-rclone.sh`);
     await writeFile(
       rclone,
-      `#!/bin/sh\n[ "$1" = copy ] || [ "$1" = copyto ] && mv -f '${join(source, 'only.raw')}' '${join(dir.path, `${name}-only.raw`)}' 2>/dev/null\nexec '${requireTool('rclone', process.env)}' "$@"\n`,
+      `#!/bin/sh\n[ "$1" = copy ] || [ "$1" = rcd ] && mv -f '${join(source, 'only.raw')}' '${join(dir.path, `${name}-only.raw`)}' 2>/dev/null\nexec '${requireTool('rclone', process.env)}' "$@"\n`,
       { mode: 0o755 },
     );
 
@@ -331,7 +331,7 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
     }
   });
 
-  it.each(['s3', 'smb'] as const)('delivers a later version of a file to %s under its own name (copied with copyto), next to the first', async (type) => {
+  it.each(['s3', 'smb'] as const)('delivers a later version of a file to %s under its own name (renamed on the way, through rclone rcd), next to the first', async (type) => {
     const { instrument, source, landed } = await localInstrumentInto(type, 'versions', { 'a.raw': 'first' });
     expect((await runHarvest(instrument.id)).outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
     await writeFile(join(source, 'a.raw'), 'second, longer');

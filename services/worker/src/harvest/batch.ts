@@ -163,7 +163,8 @@ interface Pending {
   copyError?: string;
   /**
    * Not copied: rclone said it could not copy this very file (a batch's `copy --immutable`
-   * refuses to replace a file that differs), or a single copy found its path taken (copyOne).
+   * refuses to replace a file that differs), or a copy to a path of its own found it taken or
+   * failed (copySingles).
    * Whatever is at the path then is not this batch's copy (another version sent to the same path
    * by a redirect, or a name that differs only in case on a share that ignores case): never
    * re-copied over or removed.
@@ -181,24 +182,40 @@ function rcloneSaid(about: { message?: string; err?: unknown }): string {
   return about.err instanceof Error ? about.err.message : String(about.err);
 }
 
+/** How a copy to a path of its own went: what rclone said when it failed, or that another file was there. */
+interface SingleCopy {
+  error?: string;
+  taken: boolean;
+  durationMs: number;
+}
+
 /**
- * `rclone copyto` of one file; what rclone said about it when it failed. Failures that end the
- * batch (cancellation, refused credentials, a missing source) are thrown.
+ * Copies files to paths of their own (a rename: `rclone copyto` semantics), through one rclone
+ * for all of them; results in the order of `items`. A source file that is not found is about
+ * that file (moved or deleted on the instrument since the listing), not the location:
+ * verification finds out which. Failures that end the batch (cancellation, refused
+ * credentials, a missing share) are thrown.
  */
-async function copyOne(rclone: Rclone, job: BatchJob, sourcePath: string, destination: Destination, destRel: string): Promise<{ error?: string; occupied?: true }> {
-  let said: string | undefined;
-  // Immutable: whatever is at the path already (another version sent to the same path, a name
+async function copySingles(rclone: Rclone, job: BatchJob, destination: Destination, items: Array<{ path: string; destRel: string }>): Promise<SingleCopy[]> {
+  const where = copying(job, destination);
+  // Immutable: whatever is at a path already (another version sent to the same path, a name
   // that differs only in case on a share that ignores case) is left alone.
-  const copied = await rclone
-    .copyTo(joinRoot(job.source.root, sourcePath), joinRoot(destination.root, destRel), { immutable: true, ignoreChecksum: true, signal: job.signal, onFileError: (_path, message) => (said = rcloneSaid({ message })) })
+  const results = await rclone
+    .copyEach(job.source.root, destination.root, items.map((w) => ({ from: w.path, to: w.destRel })), {
+      transfers: job.transfers,
+      immutable: true,
+      ignoreChecksum: true,
+      signal: job.signal,
+      fatal: (err) => !isNotFound(err) && rcloneFailure(err, where) instanceof ApplicationFailure,
+    })
     .catch((err: unknown) => {
-      // copyto reads one file: "not found" is about that file (moved or deleted on the
-      // instrument since the listing), not the location. Verification finds out which.
-      const mapped = isNotFound(err) && !job.signal.aborted ? err : rcloneFailure(err, copying(job, destination));
-      if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
-      said ??= rcloneSaid({ err });
+      throw rcloneFailure(err, where);
     });
-  return copied === 'taken' ? { error: 'not copied: another file is there', occupied: true } : { error: said };
+  return results.map(({ outcome, error, durationMs }) => ({
+    error: outcome === 'taken' ? 'not copied: another file is there' : error && rcloneSaid({ err: error }),
+    taken: outcome === 'taken',
+    durationMs,
+  }));
 }
 
 /** Why a version is not at a destination path that holds a file it did not put there. */
@@ -211,7 +228,8 @@ function because(reason: string, said: string | undefined): string {
 
 /**
  * Copies each accepted version to every destination that lacks a verified copy of it, new
- * paths only: one rclone copy per folder the destination path keeps, copyto for the others.
+ * paths only: one rclone copy per folder the destination path keeps, and one rclone (copySingles)
+ * for all the files renamed on the way.
  * Before copying to a destination, records in `own` the paths there that are not someone
  * else's file: a batch stopped midway knows which copies are its own to remove.
  */
@@ -286,13 +304,12 @@ async function copyToDestinations(
         if (said.has(w.file.path)) refused.add(w.destRel);
       }
     }
-    for (const w of singles) {
-      const started = Date.now();
-      const { error } = await copyOne(rclone, job, w.file.path, destination, w.destRel);
-      durations.set(w.destRel, Date.now() - started);
+    const copied = await copySingles(rclone, job, destination, singles.map((w) => ({ path: w.file.path, destRel: w.destRel })));
+    for (const [i, { error, durationMs }] of copied.entries()) {
+      durations.set(singles[i].destRel, durationMs);
       if (error) {
-        copyErrors.set(w.destRel, error);
-        refused.add(w.destRel);
+        copyErrors.set(singles[i].destRel, error);
+        refused.add(singles[i].destRel);
       }
     }
     // A stopped batch removes its own copies only.
@@ -464,7 +481,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
             // that is there: a name that is not can still reach another file on a share that
             // ignores case.
             if (dst) await rclone.deleteFile(joinRoot(destination.root, p.destRel)).catch(() => undefined);
-            const { error, occupied: taken } = await copyOne(rclone, job, p.file.path, destination, p.destRel);
+            const [{ error, taken }] = await copySingles(rclone, job, destination, [{ path: p.file.path, destRel: p.destRel }]);
             dst = (await digests(rclone, destination, [p.destRel], job.signal)).get(p.destRel);
             p.refused = !!error;
             if (taken || (p.refused && dst && !matches(dst))) record(dst, Date.now() - started, foreignFile(p.destRel));

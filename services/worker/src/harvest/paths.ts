@@ -30,7 +30,8 @@ export function destinationPath(template: string, instrument: string, path: stri
 
 /**
  * The folder under which a destination path equals the source path, if there is one: such files
- * can be copied together with one `rclone copy --files-from`; others need one `copyto` each.
+ * can be copied together with one `rclone copy --files-from`; the others are renamed on the way
+ * (`Rclone.copyEach`).
  */
 export function sharedPrefix(path: string, destination: string): string | undefined {
   if (destination === path) return '';

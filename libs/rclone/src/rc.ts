@@ -1,0 +1,75 @@
+import { stat } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** How long a started `rclone rcd` may take to open its socket (it takes ~80 ms here). */
+const READY_TIMEOUT_MS = 30_000;
+const READY_POLL_MS = 5;
+
+/** An error answer of rclone's remote control: its HTTP status (404: not found) and message. */
+export interface RcError {
+  status: number;
+  error: string;
+}
+
+/**
+ * A client of one `rclone rcd` listening on a unix socket (in a folder only this user can open:
+ * rclone does not ask for credentials on a socket). Keeps up to `connections` calls in flight.
+ */
+export class RcClient {
+  private readonly agent: Agent;
+
+  constructor(
+    private readonly socket: string,
+    connections: number,
+  ) {
+    this.agent = new Agent({ keepAlive: true, maxSockets: connections });
+  }
+
+  /** Waits until rclone listens; `exited` says whether the daemon is gone already (then it never will). */
+  async ready(exited: () => boolean): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      if (await stat(this.socket).then(() => true, () => false)) return;
+      if (exited()) throw new Error('rclone rcd exited before it listened');
+      if (Date.now() > deadline) throw new Error(`rclone rcd did not listen on ${this.socket} within ${READY_TIMEOUT_MS / 1000} s`);
+      await sleep(READY_POLL_MS);
+    }
+  }
+
+  /** Calls `method` (such as `operations/copyfile`); rejects with an RcError when rclone answers with one. */
+  call<T>(method: string, input: Record<string, unknown>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const req = request(
+        { socketPath: this.socket, path: `/${method}`, method: 'POST', agent: this.agent, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('error', reject);
+          res.on('end', () => {
+            let answer: Record<string, unknown>;
+            try {
+              answer = JSON.parse(body) as Record<string, unknown>;
+            } catch {
+              reject(new Error(`rclone rc ${method} answered ${res.statusCode} with something that is not JSON: ${body.slice(0, 200)}`));
+              return;
+            }
+            if (res.statusCode === 200) resolve(answer as T);
+            else reject({ status: res.statusCode ?? 0, error: String(answer.error ?? body) } satisfies RcError);
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify(input));
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export function isRcError(err: unknown): err is RcError {
+  return typeof err === 'object' && err !== null && typeof (err as RcError).status === 'number' && typeof (err as RcError).error === 'string';
+}
