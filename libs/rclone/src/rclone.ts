@@ -401,6 +401,18 @@ export class Rclone {
     }
   }
 
+  /**
+   * `rclone copyto` of one file, replacing whatever is at `to` (rclone/rclone#4921): for a probe
+   * file of the caller's own. Harvests copy with copyFiles and copyEach, which never replace.
+   * Its failures say why (a refused S3 secret is "403 SignatureDoesNotMatch" here, where `rclone
+   * copy` into the folder says "is a file not a directory").
+   */
+  async copyTo(from: string, to: string, signal?: AbortSignal): Promise<void> {
+    const { child, done } = this.start(['copyto', from, to], { signal });
+    child.stdout?.resume();
+    await done;
+  }
+
   async deleteFile(path: string, signal?: AbortSignal): Promise<void> {
     const { child, done } = this.start(['deletefile', path], { signal });
     child.stdout?.resume();

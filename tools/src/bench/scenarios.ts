@@ -95,7 +95,7 @@ function breakdownLines(b: Breakdown, total: number, window: number): string[] {
     const n = b.batches;
     const per = (label: string) => c(label).s / n;
     const inner = per('batch.processBatch');
-    const copy = per('rclone.copyFiles') + per('rclone.copyTo');
+    const copy = per('rclone.copyFiles') + per('rclone.copyEach');
     const hash = per('hash.digestLocalFiles') + per('rclone.sha256') + per('rclone.stat');
     const load = per('sql.loadBatch');
     const record = per('sql.recordDeliveries');

@@ -71,7 +71,7 @@ if (out) {
   for (const method of ['stage', 'plan', 'close']) wrap(catalogue.RunListing.prototype, method, `sql.listing.${method}`);
   wrap(batch, 'processBatch', 'batch.processBatch');
   wrap(hash, 'digestLocalFiles', 'hash.digestLocalFiles');
-  for (const method of ['copyFiles', 'copyTo', 'sha256', 'stat']) wrap(rclone.Rclone.prototype, method, `rclone.${method}`);
+  for (const method of ['copyFiles', 'copyEach', 'sha256', 'stat']) wrap(rclone.Rclone.prototype, method, `rclone.${method}`);
 
   const flush = () => {
     if (!dirty) return;

@@ -80,7 +80,7 @@ export class ConnectionTesterService {
       const dir = await mkdtemp(join(tmpdir(), 'sheaf-test-'));
       try {
         await writeFile(join(dir, probe), 'sheaf write test\n');
-        await rclone.copyTo(join(dir, probe), `${location.root}/${probe}`, { signal });
+        await rclone.copyTo(join(dir, probe), `${location.root}/${probe}`, signal);
         await rclone.deleteFile(`${location.root}/${probe}`, signal);
       } finally {
         await rm(dir, { recursive: true, force: true });
