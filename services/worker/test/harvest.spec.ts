@@ -154,13 +154,19 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
 
   /**
    * The real rclone behind a shell script that runs `script` (sh) around it: `$rclone "$@"` runs
-   * the real one. Lets a test change what real rclone read or wrote at an exact step.
+   * the real one. Lets a test change what real rclone read or wrote at an exact step. The `rcd`
+   * that renames files on the way is stopped with SIGTERM, which ends the shell, not the rclone
+   * it waits for: a script that runs rclone without `exec` must exec or trap for `rcd`
+   * (`execRcd`, `afterCopies`), or that rclone outlives the test.
    */
   async function wrappedRclone(script: string): Promise<string> {
     const path = join(dir.path, `rclone-${randomUUID().slice(0, 8)}.sh`);
     await writeFile(path, `#!/bin/sh\nrclone='${requireTool('rclone', process.env)}'\n${script}\n`, { mode: 0o755 });
     return path;
   }
+
+  /** A wrapper script's first line: the real rclone in the shell's place for `rcd`. */
+  const execRcd = `[ "$1" = rcd ] && exec "$rclone" "$@"`;
 
   /**
    * A wrapper script body that runs `action` after each rclone that copies: a batch's `copy`, and
@@ -383,7 +389,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const { instrument, sourceDir, roots, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'data.bin': 'the instrument wrote this' });
     // The batch's rclone copy writes a bad copy; the one re-copy (through rclone rcd) is left alone.
-    const rclone = await wrappedRclone(`"$rclone" "$@"; rc=$?\n[ "$1" = copy ] && ${spoil(join(roots[0], instrument.name, 'data.bin'))}\nexit $rc`);
+    const rclone = await wrappedRclone(`${execRcd}\n"$rclone" "$@"; rc=$?\n[ "$1" = copy ] && ${spoil(join(roots[0], instrument.name, 'data.bin'))}\nexit $rc`);
 
     const { outcome } = await runHarvest(instrument.id, { rcloneBinary: rclone });
 
@@ -470,7 +476,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
 
   it.each([
     // Seen when the batch hashes the source, which it does while copying.
-    ['right after the listing', (append: string) => `"$rclone" "$@"; rc=$?\n[ "$1" = lsjson ] && ${append}\nexit $rc`],
+    ['right after the listing', (append: string) => `${execRcd}\n"$rclone" "$@"; rc=$?\n[ "$1" = lsjson ] && ${append}\nexit $rc`],
     // After the batch hashed the source (a few files: well within the second), before rclone reads it.
     ['while it is copied, after it was hashed', (append: string) => `[ "$1" = copy ] && sleep 1 && ${append}\nexec "$rclone" "$@"`],
   ])('defers a file that changes %s, removes its copy, and takes it as it is on the next run, superseding the first version', async (_when, script) => {
