@@ -7,9 +7,14 @@ const READY_TIMEOUT_MS = 30_000;
 const READY_POLL_MS = 5;
 
 /** An error answer of rclone's remote control: its HTTP status (404: not found) and message. */
-export interface RcError {
-  status: number;
-  error: string;
+export class RcError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+  ) {
+    super(`rclone rc answered ${status}: ${error}`);
+    this.name = 'RcError';
+  }
 }
 
 /**
@@ -56,7 +61,7 @@ export class RcClient {
               return;
             }
             if (res.statusCode === 200) resolve(answer as T);
-            else reject({ status: res.statusCode ?? 0, error: String(answer.error ?? body) } satisfies RcError);
+            else reject(new RcError(res.statusCode ?? 0, String(answer.error ?? body)));
           });
         },
       );
@@ -68,8 +73,4 @@ export class RcClient {
   close(): void {
     this.agent.destroy();
   }
-}
-
-export function isRcError(err: unknown): err is RcError {
-  return typeof err === 'object' && err !== null && typeof (err as RcError).status === 'number' && typeof (err as RcError).error === 'string';
 }

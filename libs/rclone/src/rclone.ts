@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isRcError, RcClient } from './rc';
+import { RcClient, RcError } from './rc';
 
 /** How long the listing reader waits for rclone to write more. */
 const LISTING_POLL_MS = 20;
@@ -369,7 +369,7 @@ export class Rclone {
           return { outcome: await outcome(), durationMs: Date.now() - started };
         } catch (err) {
           // Anything but an answer from rclone means rclone is gone (cancelled, killed).
-          if (!isRcError(err)) throw exited ?? err;
+          if (!(err instanceof RcError)) throw exited ?? err;
           const error = new RcloneError(`rclone copyfile ${file.from} failed: ${err.error}`, undefined, err.error, err.status);
           return { outcome: 'failed', error, durationMs: Date.now() - started };
         }
