@@ -21,8 +21,9 @@ export async function endedWorkflowStatus(client: Client, workflowId: string): P
 }
 
 /**
- * Records a run's outcome and releases its instrument's lease, in one transaction. With
- * `onlyIfOpen`, a run that already has an outcome keeps it. True when the run row changed.
+ * Records a run's outcome and releases its instrument's lease and the destination paths its
+ * batches claimed, in one transaction. With `onlyIfOpen`, a run that already has an outcome
+ * keeps it. True when the run row changed.
  */
 export async function closeRun(
   db: DataSource | EntityManager,
@@ -38,6 +39,8 @@ export async function closeRun(
       [runId, outcome.status, outcome.error, options.onlyIfOpen ?? false],
     );
     await tx.query(`DELETE FROM instrument_leases WHERE run_id = $1`, [runId]);
+    // Destination paths its batches still held (a batch that never ran again after a failure).
+    await tx.query(`DELETE FROM destination_claims WHERE run_id = $1`, [runId]);
     return closed.length > 0;
   });
 }

@@ -1,7 +1,7 @@
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { isValidArk, mintArk } from '@sheaf/ark';
@@ -589,7 +589,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const verified = versions.filter((v) => v.status === 'verified');
     expect(verified).toHaveLength(1);
     const [loser] = versions.filter((v) => v.status === 'failed');
-    expect(loser.reason).toBe(`a different file already exists at ${instrument.name}/raw/x.raw; it was left untouched`);
+    expect(loser.reason).toBe(`another file (a/x.raw of instrument ${instrument.name}) was being copied to ${instrument.name}/raw/x.raw; this one was not copied there`);
     // What lies there is the verified version's bytes, as catalogued.
     const tree = await landed();
     expect([...tree.keys()]).toEqual(['raw/x.raw']);
@@ -598,6 +598,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     // The next run leaves it alone too.
     const second = await runHarvest(instrument.id);
     expect(second.outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesDone: 0, filesFailed: 1 }) });
+    expect((await versionsOf(instrument.id)).find((v) => v.id === loser.id)?.reason).toBe(`a different file already exists at ${instrument.name}/raw/x.raw; it was left untouched`);
     expect(sha256((await landed()).get('raw/x.raw')!)).toBe(verified[0].sha256);
   });
 
@@ -615,7 +616,52 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(tree.size).toBe(60);
     for (let i = 0; i < 60; i++) expect(tree.get(`frame-${i}-1.tif`)?.toString()).toBe(`frame ${i}`);
     const loser = (await versionsOf(instrument.id)).find((v) => v.path === 'run 2/frame-0.tif');
-    expect(loser).toMatchObject({ status: 'failed', reason: 'a different file already exists at flat/frame-0-1.tif; it was left untouched' });
+    expect(loser).toMatchObject({ status: 'failed', reason: `another file (run 1/frame-0.tif of instrument ${instrument.name}) was being copied to flat/frame-0-1.tif; this one was not copied there` });
+  });
+
+  it('gives a destination path to one of two files copied to it at the same moment by two batches, and leaves the other for later', async () => {
+    const { instrument, sourceDir, roots } = await instrumentWith();
+    await db.dataSource.getRepository(InstrumentDestinationEntity).update({ instrumentId: instrument.id }, { pathTemplate: 'flat/{name}' });
+    const files = { 'a/x.raw': randomBytes(3 * 1024 ** 2), 'b/x.raw': randomBytes(3 * 1024 ** 2) };
+    await writeTree(sourceDir, files);
+    // Each batch's rclone waits for the other's (up to 2 s) and copies slowly (about 1 s a
+    // file): both would find flat/x.raw free and copy over each other. Before batches claimed
+    // their paths, both copies landed, the loser's re-copy replaced the winner's verified copy,
+    // and its clean-up then removed the file: the catalogue held a verified delivery and an ARK
+    // for a path with nothing at it.
+    const meet = join(dir.path, `meet-${randomUUID().slice(0, 8)}`);
+    await mkdir(meet);
+    const rclone = await wrappedRclone(
+      [
+        `if [ "$1" = rcd ]; then touch '${meet}'/$$; i=0`,
+        `  while [ "$(ls '${meet}' | wc -l)" -lt 2 ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done`,
+        `  exec "$rclone" "$@" --bwlimit 3M; fi`,
+        `exec "$rclone" "$@"`,
+      ].join('\n'),
+    );
+
+    const { outcome, run } = await runHarvest(instrument.id, { batchFiles: 1, rcloneBinary: rclone });
+
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesDone: 1, filesFailed: 1, batchesTotal: 2 }) });
+    const versions = await versionsOf(instrument.id);
+    const [winner] = versions.filter((v) => v.status === 'verified');
+    const [loser] = versions.filter((v) => v.status === 'failed');
+    expect(winner.sha256).toBe(sha256(files[winner.path as keyof typeof files]));
+    // What lies at the path is the verified version's bytes, and only one delivery claims it.
+    const tree = await readTree(roots[0]);
+    expect([...tree.keys()]).toEqual(['flat/x.raw']);
+    expect(sha256(tree.get('flat/x.raw')!)).toBe(winner.sha256);
+    const deliveries = await db.dataSource.getRepository(FileDeliveryEntity).findBy({ fileVersionId: In(versions.map((v) => v.id)), status: 'verified' });
+    expect(deliveries).toEqual([expect.objectContaining({ fileVersionId: winner.id, destinationPath: 'flat/x.raw' })]);
+    expect(loser.reason).toBe(`another file (${winner.path} of instrument ${instrument.name}) was being copied to flat/x.raw; this one was not copied there`);
+    expect(await db.dataSource.getRepository(ArkEntity).countBy({ fileVersionId: In(versions.map((v) => v.id)) })).toBe(1);
+    expect(await db.dataSource.query(`SELECT * FROM destination_claims WHERE run_id = $1`, [run.id])).toEqual([]);
+
+    // The next run finds the path taken and leaves the verified copy alone.
+    const again = await runHarvest(instrument.id);
+    expect(again.outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesDone: 0, filesFailed: 1 }) });
+    expect((await versionsOf(instrument.id)).find((v) => v.id === loser.id)?.reason).toBe('a different file already exists at flat/x.raw; it was left untouched');
+    expect(sha256((await readTree(roots[0])).get('flat/x.raw')!)).toBe(winner.sha256);
   });
 
   it('defers a file still inside the quiet period, then takes it on a later run', async () => {

@@ -109,6 +109,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
         ...resolveDestination(storage, `dst${i}`, deps.secretBox),
         storageLocationId: storage.id,
         pathTemplate: link.pathTemplate || DEFAULT_PATH_TEMPLATE,
+        ignoresCase: storage.type === 'smb',
       };
     });
     return { source, destinations };

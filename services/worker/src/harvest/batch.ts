@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { HookConfigRow, HookFile } from '@sheaf/hooks';
 import { runHooks } from '@sheaf/hooks';
 import { isNotFound, RcloneError, type Rclone } from '@sheaf/rclone';
-import type { BatchFile, DeliveryOutcome, HarvestCatalogue } from './catalogue';
+import type { BatchFile, ClaimHolder, DeliveryOutcome, HarvestCatalogue, PathClaim } from './catalogue';
 import { digestLocalFiles, existingLocalFiles } from './hash';
 import { FAILURE_TYPES, type Location, type NamedLocation } from './locations';
 import { destinationPath, sharedPrefix } from './paths';
@@ -16,6 +16,8 @@ const MTIME_TOLERANCE_MS = 1000;
 export interface Destination extends NamedLocation {
   storageLocationId: string;
   pathTemplate: string;
+  /** Names that differ only in case are one file there (SMB). */
+  ignoresCase: boolean;
 }
 
 export interface BatchJob {
@@ -221,17 +223,33 @@ async function copySingles(rclone: Rclone, job: BatchJob, destination: Destinati
 /** Why a version is not at a destination path that holds a file it did not put there. */
 const foreignFile = (destRel: string) => `a different file already exists at ${destRel}; it was left untouched`;
 
+/** Why a version is not at a destination path another version was claimed for first. */
+function claimedByAnother(destRel: string, holder: ClaimHolder | undefined): string {
+  const other = holder ? `${holder.path} of instrument ${holder.instrument}` : 'a file no longer catalogued';
+  return `another file (${other}) was being copied to ${destRel}; this one was not copied there`;
+}
+
 /** A failure's reason, with rclone's own words when it gave some. */
 function because(reason: string, said: string | undefined): string {
   return said ? `${reason} (${said})` : reason;
+}
+
+/** A destination path claimed for a version (released once its verdict is recorded). */
+type Claim = PathClaim & { storageLocationId: string };
+
+/** What copyToDestinations did: the copies to verify, and the versions whose path another version was claimed for. */
+interface Copied {
+  pending: Pending[];
+  claimedByOthers: DeliveryOutcome[];
 }
 
 /**
  * Copies each accepted version to every destination that lacks a verified copy of it, new
  * paths only: one rclone copy per folder the destination path keeps, and one rclone (copySingles)
  * for all the files renamed on the way.
- * Before copying to a destination, records in `own` the paths there that are not someone
- * else's file: a batch stopped midway knows which copies are its own to remove.
+ * Before copying to a destination, claims the paths there (`claims` gets those claimed), and
+ * records in `own` the paths there that are not someone else's file: a batch stopped midway
+ * knows which copies are its own to remove.
  */
 async function copyToDestinations(
   catalogue: HarvestCatalogue,
@@ -240,12 +258,24 @@ async function copyToDestinations(
   accepted: BatchFile[],
   routed: Map<string, string>,
   own: Map<Destination, string[]>,
-): Promise<Pending[]> {
+  claims: Claim[],
+): Promise<Copied> {
   const pending: Pending[] = [];
+  const claimedByOthers: DeliveryOutcome[] = [];
   for (const destination of job.destinations) {
-    const wanted = accepted
-      .filter((f) => !f.verifiedAt.has(destination.storageLocationId))
-      .map((f) => ({ file: f, destRel: destRelOf(job, destination, f, routed) }));
+    const storageLocationId = destination.storageLocationId;
+    const bound = accepted.filter((f) => !f.verifiedAt.has(storageLocationId)).map((f) => ({ file: f, destRel: destRelOf(job, destination, f, routed) }));
+    // Claimed before looking: a path another batch is copying to now (or another version of
+    // this batch, first in path order) stays with that version, and this one is not copied there.
+    const keyOf = (destRel: string) => (destination.ignoresCase ? destRel.toLowerCase() : destRel);
+    const asked = bound.map((w) => ({ fileVersionId: w.file.id, key: keyOf(w.destRel) }));
+    const lost = await catalogue.claimPaths(job.runId, storageLocationId, asked);
+    claims.push(...asked.filter((c) => !lost.has(c.fileVersionId)).map((c) => ({ ...c, storageLocationId })));
+    const wanted = bound.filter((w) => !lost.has(w.file.id));
+    for (const w of bound.filter((w) => lost.has(w.file.id))) {
+      const error = claimedByAnother(w.destRel, lost.get(w.file.id));
+      claimedByOthers.push({ fileVersionId: w.file.id, storageLocationId, destinationPath: w.destRel, sourceSha256: null, destinationSha256: null, verified: false, attempts: [], error });
+    }
     const already = await existing(rclone, destination, wanted.map((w) => w.destRel), job.signal).catch((err: unknown) => {
       throw rcloneFailure(err, destination.label);
     });
@@ -325,7 +355,7 @@ async function copyToDestinations(
       });
     }
   }
-  return pending;
+  return { pending, claimedByOthers };
 }
 
 /**
@@ -398,9 +428,12 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   // them found unverified so far. None of them is catalogued until step 4 records the verdicts.
   const own = new Map<Destination, string[]>();
   const unverifiedCopies = new Map<Destination, string[]>();
+  // Destination paths this batch claimed: held until the verdicts are recorded, or the batch ends for good.
+  const claims: Claim[] = [];
   // Versions set aside for a later run (the source changed or went), with why.
   const changed = new Map<string, string>();
   const results: Array<{ p: Pending; outcome: DeliveryOutcome }> = [];
+  let claimedByOthers: DeliveryOutcome[] = [];
   const discard = (p: Pending) => {
     if (p.preexisting || p.refused) return;
     const paths = unverifiedCopies.get(p.destination);
@@ -408,7 +441,9 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     else unverifiedCopies.set(p.destination, [p.destRel]);
   };
   try {
-    const pending = await copyToDestinations(catalogue, rclone, job, accepted, routed, own);
+    const copied = await copyToDestinations(catalogue, rclone, job, accepted, routed, own, claims);
+    const pending = copied.pending;
+    claimedByOthers = copied.claimedByOthers;
     job.heartbeat({ batchNo: job.batchNo, step: 'verify' });
     const source = await sourceDigests.catch((err: unknown) => {
       throw rcloneFailure(err, job.source.label);
@@ -511,12 +546,15 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     // none is catalogued, and no later run need take these files again (the source may change
     // or go meanwhile). After a failure that is retried, a pause or a shutdown, only the bad
     // copies found so far go: the retry verifies the others as its own.
+    // A retry keeps the claims: another batch copying to those paths meanwhile would make the
+    // retry take that batch's copy for its own.
     const final = job.runCancelled() || (err instanceof ApplicationFailure && err.nonRetryable);
     await removeCopies(rclone, final ? own : unverifiedCopies).catch(() => undefined);
+    if (final) await catalogue.releasePaths(claims).catch(() => undefined);
     throw err;
   }
   // A version found changed (or gone) at a later destination records nothing: its copies made before go.
-  const outcomes: DeliveryOutcome[] = [...heldBack];
+  const outcomes: DeliveryOutcome[] = [...heldBack, ...claimedByOthers.filter((o) => !changed.has(o.fileVersionId))];
   for (const { p, outcome } of results) {
     if (!changed.has(p.file.id)) outcomes.push(outcome);
     else if (outcome.verified) discard(p);
@@ -533,6 +571,9 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   await catalogue.setAside(
     [...changed].filter(([id]) => !verifiedBefore.has(id)).map(([id, reason]) => ({ fileVersionId: id, status: 'pending' as const, reason })),
   );
+  // Verdicts recorded: a verified copy now holds its path as a file there (never replaced), and
+  // the paths of the others are free again.
+  await catalogue.releasePaths(claims);
 
   // 5. Post-hooks on versions verified and not yet through them.
   if (!postHooks) return;

@@ -76,6 +76,18 @@ export interface DestinationLook {
   existing: string[];
 }
 
+/** A version's claim on a destination path; `key` is the path as the location compares names. */
+export interface PathClaim {
+  fileVersionId: string;
+  key: string;
+}
+
+/** The version that holds a destination path another one wanted. */
+export interface ClaimHolder {
+  instrument: string;
+  path: string;
+}
+
 /** A verified or failed delivery of one file to one destination, with its attempts. */
 export interface DeliveryOutcome {
   fileVersionId: string;
@@ -191,6 +203,58 @@ export class HarvestCatalogue {
     );
     if (!rows.length) throw new Error(`batch ${batchNo} of run ${runId} is not in the catalogue`);
     return rows[0].look;
+  }
+
+  /**
+   * Claims destination paths at one storage location for the versions to be copied there,
+   * before anything is looked at or copied: two batches copying two files to one path at once
+   * would each find it free. A path held already (by another batch, or by a version listed
+   * earlier in `claims`) stays with its holder; a version's own claim, kept from an earlier
+   * attempt of its batch, is its own again. Returns the versions that did not get their path,
+   * with the holder's instrument and source path (undefined if it is no longer catalogued).
+   */
+  async claimPaths(runId: string, storageLocationId: string, claims: readonly PathClaim[]): Promise<Map<string, ClaimHolder | undefined>> {
+    if (!claims.length) return new Map();
+    // In path order, as every batch claims: two batches claiming the same paths wait for each
+    // other in one order, never in a cycle. A conflict returns the holder (the no-op update
+    // locks its row until this statement ends, so a claim let go meanwhile is not missed).
+    const held: Array<{ path_key: string; file_version_id: string }> = await this.db.query(
+      `INSERT INTO destination_claims AS c (storage_location_id, path_key, file_version_id, run_id)
+       SELECT DISTINCT ON (w.key) $2, w.key, w.id, $1
+       FROM unnest($3::text[], $4::uuid[]) WITH ORDINALITY AS w(key, id, ord)
+       ORDER BY w.key, w.ord
+       ON CONFLICT (storage_location_id, path_key) DO UPDATE SET file_version_id = c.file_version_id
+       RETURNING c.path_key, c.file_version_id`,
+      [runId, storageLocationId, claims.map((c) => c.key), claims.map((c) => c.fileVersionId)],
+    );
+    const holderOf = new Map(held.map((h) => [h.path_key, h.file_version_id]));
+    const lost = claims.filter((c) => holderOf.get(c.key) !== c.fileVersionId);
+    if (!lost.length) return new Map();
+    const holders: Array<{ id: string; path: string; instrument: string }> = await this.db.query(
+      `SELECT fv.id, fv.path, i.name AS instrument FROM file_versions fv JOIN instruments i ON i.id = fv.instrument_id WHERE fv.id = ANY($1::uuid[])`,
+      [[...new Set(lost.map((c) => holderOf.get(c.key)))]],
+    );
+    const byId = new Map(holders.map((h) => [h.id, h]));
+    return new Map(lost.map((c) => [c.fileVersionId, byId.get(holderOf.get(c.key)!)]));
+  }
+
+  /** Lets go of destination paths claimed with claimPaths, once their verdicts are recorded. */
+  async releasePaths(claims: ReadonlyArray<PathClaim & { storageLocationId: string }>): Promise<void> {
+    if (!claims.length) return;
+    // Locked in path order first, as claimPaths takes them: a batch claiming some of these paths
+    // meanwhile waits for this one, never in a cycle with it.
+    await this.db.query(
+      `WITH mine AS (
+         SELECT c.storage_location_id, c.path_key FROM destination_claims c
+         JOIN unnest($1::uuid[], $2::text[], $3::uuid[]) AS r(location, key, id)
+           ON c.storage_location_id = r.location AND c.path_key = r.key AND c.file_version_id = r.id
+         ORDER BY c.storage_location_id, c.path_key
+         FOR UPDATE OF c
+       )
+       DELETE FROM destination_claims c USING mine
+       WHERE c.storage_location_id = mine.storage_location_id AND c.path_key = mine.path_key`,
+      [claims.map((c) => c.storageLocationId), claims.map((c) => c.key), claims.map((c) => c.fileVersionId)],
+    );
   }
 
   async loadBatch(runId: string, batchNo: number): Promise<BatchFile[]> {
