@@ -347,6 +347,23 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
     expect(await landed()).toEqual(new Map([['a.raw', versions[0].sha256], ['a.v2.raw', versions[1].sha256]]));
   });
 
+  it.each(['s3', 'smb'] as const)('fails fast, naming the storage location, when %s refuses its secret and every file is renamed on the way', async (type) => {
+    const { instrument, name, landed } = await localInstrumentInto(type, 'refused', { 'a.raw': 'one', 'b.raw': 'two' });
+    await db.dataSource.getRepository(InstrumentDestinationEntity).update({ instrumentId: instrument.id }, { pathTemplate: '{instrument}/renamed/{stem}-{version}{ext}' });
+    const [link] = await db.dataSource.getRepository(InstrumentDestinationEntity).findBy({ instrumentId: instrument.id });
+    await db.dataSource.getRepository(StorageLocationEntity).update({ id: link.storageLocationId }, { secretSealed: box.seal('not the secret') });
+
+    const started = Date.now();
+    const { outcome, run } = await runHarvest(instrument.id);
+
+    expect(outcome).toEqual({ error: expect.anything() });
+    expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(new RegExp(`^storage location ${name}: credentials rejected: `)) });
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(run.error).not.toContain('not the secret');
+    expect(await landed().catch(() => new Map())).toEqual(new Map());
+    expect(await db.dataSource.getRepository(FileVersionEntity).countBy({ instrumentId: instrument.id, status: 'verified' })).toBe(0);
+  });
+
   it('fails fast and without retrying when the server has no share of that name', async () => {
     const instrument = await smbInstrument('Share-Pa55');
     await db.dataSource.getRepository(InstrumentEntity).update({ id: instrument.id }, { sourceConfig: { host: smb.host, port: smb.port, share: 'nosuchshare' } });
