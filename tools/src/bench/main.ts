@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- SCENARIO... --quick --out FILE --keep]`: the harvest benchmarks of issue #3
  * on a stack of their own (embedded PostgreSQL, Temporal dev server, one worker process).
- * Scenarios: small, large, reharvest (the default set) and million. Results go to
+ * Scenarios: small, large, reharvest (the default set); renamed, million, scaleout, api. Results go to
  * docs/BENCHMARKS.md (a section per scenario) and a summary table; the exit code is 1 when any
  * check is not met or a scenario failed.
  */
@@ -13,11 +13,11 @@ import { startStack, type BenchStack } from './stack';
 
 const DEFAULT: ScenarioKey[] = ['small', 'large', 'reharvest'];
 
-const USAGE = `usage: npm run bench -- [small] [large] [reharvest] [million] [scaleout] [api] [--quick] [--repeat N] [--out FILE] [--keep]
+const USAGE = `usage: npm run bench -- [small] [renamed] [large] [reharvest] [million] [scaleout] [api] [--quick] [--repeat N] [--out FILE] [--keep]
   (no scenario: small large reharvest)
   --quick      sizes shrunk 10x, for a smoke run; writes no report unless --out is given
   --out FILE   where to write the report (default docs/BENCHMARKS.md; with --quick, none)
-  --repeat N   measured pairs per comparison (small, large, reharvest), alternating which side
+  --repeat N   measured pairs per comparison (small, renamed, large, reharvest), alternating which side
                goes first; the target is checked on the median ratio (default 3)
   --keep       keep the temporary folder (trees, databases) for inspection
 environment: HARVEST_BATCH_FILES, HARVEST_BATCH_BYTES, HARVEST_BATCH_WINDOW, RCLONE_TRANSFERS as for

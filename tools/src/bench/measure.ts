@@ -12,13 +12,14 @@ export function flush(): void {
 }
 
 /** An instrument reading a local folder (no quiet period) with one POSIX destination. */
-export async function createInstrument(stack: BenchStack, name: string, source: string, destination: string): Promise<string> {
+/** An instrument on a local folder with one POSIX destination; `pathTemplate` unset is the default `{instrument}/{path}`. */
+export async function createInstrument(stack: BenchStack, name: string, source: string, destination: string, pathTemplate?: string): Promise<string> {
   const db = stack.dataSource;
   const instrument = await db
     .getRepository(InstrumentEntity)
     .save({ name, sourceType: 'local', sourceConfig: { path: source }, minAgeSeconds: 0 });
   const storage = await db.getRepository(StorageLocationEntity).save({ name: `${name}-storage`, type: 'posix', config: { path: destination } });
-  await db.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
+  await db.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id, ...(pathTemplate && { pathTemplate }) });
   return instrument.id;
 }
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, release, totalmem } from 'node:os';
 
-export const SCENARIOS = ['small', 'large', 'reharvest', 'million', 'scaleout', 'api'] as const;
+export const SCENARIOS = ['small', 'renamed', 'large', 'reharvest', 'million', 'scaleout', 'api'] as const;
 export type ScenarioKey = (typeof SCENARIOS)[number];
 
 export interface Check {

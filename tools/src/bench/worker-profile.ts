@@ -65,6 +65,8 @@ if (out) {
     'recordDeliveries',
     'recordPostHooks',
     'finishBatch',
+    'claimPaths',
+    'releasePaths',
   ]) {
     wrap(catalogue.HarvestCatalogue.prototype, method, `sql.${method}`);
   }
