@@ -111,6 +111,9 @@ export interface VersionSettlement {
 /** A modification time further ahead of the database's clock than this is an instrument clock ahead. */
 const CLOCK_DRIFT_SECONDS = 300;
 
+/** Times a batch asks for destination paths let go while it claimed them, before it gives up (and is retried). */
+const CLAIM_ROUNDS = 3;
+
 /** Fresh draws for ARKs that collided before a batch gives up (and is retried). */
 const MINT_DRAWS = 5;
 
@@ -214,20 +217,33 @@ export class HarvestCatalogue {
    * with the holder's instrument and source path (undefined if it is no longer catalogued).
    */
   async claimPaths(runId: string, storageLocationId: string, claims: readonly PathClaim[]): Promise<Map<string, ClaimHolder | undefined>> {
-    if (!claims.length) return new Map();
-    // In path order, as every batch claims: two batches claiming the same paths wait for each
-    // other in one order, never in a cycle. A conflict returns the holder (the no-op update
-    // locks its row until this statement ends, so a claim let go meanwhile is not missed).
-    const held: Array<{ path_key: string; file_version_id: string }> = await this.db.query(
-      `INSERT INTO destination_claims AS c (storage_location_id, path_key, file_version_id, run_id)
-       SELECT DISTINCT ON (w.key) $2, w.key, w.id, $1
-       FROM unnest($3::text[], $4::uuid[]) WITH ORDINALITY AS w(key, id, ord)
-       ORDER BY w.key, w.ord
-       ON CONFLICT (storage_location_id, path_key) DO UPDATE SET file_version_id = c.file_version_id
-       RETURNING c.path_key, c.file_version_id`,
-      [runId, storageLocationId, claims.map((c) => c.key), claims.map((c) => c.fileVersionId)],
-    );
-    const holderOf = new Map(held.map((h) => [h.path_key, h.file_version_id]));
+    const holderOf = new Map<string, string>();
+    for (let round = 0; ; round++) {
+      const open = claims.filter((c) => !holderOf.has(c.key));
+      if (!open.length) break;
+      // A path let go between the insert and the look below has no holder: asked again.
+      if (round === CLAIM_ROUNDS) throw new Error(`could not claim ${open.length} destination path(s) in ${CLAIM_ROUNDS} rounds`);
+      // In path order, as every batch claims: two batches claiming the same paths at once wait
+      // for each other in one order, never in a cycle. A path held already locks nothing (no
+      // update), so letting go of claims never waits for a batch that claims.
+      const won: Array<{ path_key: string; file_version_id: string }> = await this.db.query(
+        `INSERT INTO destination_claims (storage_location_id, path_key, file_version_id, run_id)
+         SELECT DISTINCT ON (w.key) $2, w.key, w.id, $1
+         FROM unnest($3::text[], $4::uuid[]) WITH ORDINALITY AS w(key, id, ord)
+         ORDER BY w.key, w.ord
+         ON CONFLICT DO NOTHING
+         RETURNING path_key, file_version_id`,
+        [runId, storageLocationId, open.map((c) => c.key), open.map((c) => c.fileVersionId)],
+      );
+      for (const w of won) holderOf.set(w.path_key, w.file_version_id);
+      const taken = [...new Set(open.filter((c) => !holderOf.has(c.key)).map((c) => c.key))];
+      if (!taken.length) continue;
+      const held: Array<{ path_key: string; file_version_id: string }> = await this.db.query(
+        `SELECT path_key, file_version_id FROM destination_claims WHERE storage_location_id = $1 AND path_key = ANY($2::text[])`,
+        [storageLocationId, taken],
+      );
+      for (const h of held) holderOf.set(h.path_key, h.file_version_id);
+    }
     const lost = claims.filter((c) => holderOf.get(c.key) !== c.fileVersionId);
     if (!lost.length) return new Map();
     const holders: Array<{ id: string; path: string; instrument: string }> = await this.db.query(
@@ -241,18 +257,10 @@ export class HarvestCatalogue {
   /** Lets go of destination paths claimed with claimPaths, once their verdicts are recorded. */
   async releasePaths(claims: ReadonlyArray<PathClaim & { storageLocationId: string }>): Promise<void> {
     if (!claims.length) return;
-    // Locked in path order first, as claimPaths takes them: a batch claiming some of these paths
-    // meanwhile waits for this one, never in a cycle with it.
     await this.db.query(
-      `WITH mine AS (
-         SELECT c.storage_location_id, c.path_key FROM destination_claims c
-         JOIN unnest($1::uuid[], $2::text[], $3::uuid[]) AS r(location, key, id)
-           ON c.storage_location_id = r.location AND c.path_key = r.key AND c.file_version_id = r.id
-         ORDER BY c.storage_location_id, c.path_key
-         FOR UPDATE OF c
-       )
-       DELETE FROM destination_claims c USING mine
-       WHERE c.storage_location_id = mine.storage_location_id AND c.path_key = mine.path_key`,
+      `DELETE FROM destination_claims c
+       USING unnest($1::uuid[], $2::text[], $3::uuid[]) AS r(location, key, id)
+       WHERE c.storage_location_id = r.location AND c.path_key = r.key AND c.file_version_id = r.id`,
       [claims.map((c) => c.storageLocationId), claims.map((c) => c.key), claims.map((c) => c.fileVersionId)],
     );
   }
