@@ -45,7 +45,7 @@ export default async function RunPage({
       <RunLive initial={run} />
       <Section title="Per-file outcomes (copy attempts)">
         {transfers.items.length === 0 ? (
-          <EmptyState message="No copy attempts recorded for this run yet." />
+          <EmptyState message={run.phase === 'finished' ? 'This run made no copy attempts.' : 'No copy attempts recorded for this run yet.'} />
         ) : (
           <DataTable label="Per-file outcomes" columns={['Path', 'Destination', 'Attempt', 'Outcome', { label: 'Bytes', align: 'right' }, 'When']}>
             {transfers.items.map((t) => (
