@@ -664,6 +664,47 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(sha256((await readTree(roots[0])).get('flat/x.raw')!)).toBe(winner.sha256);
   });
 
+  it('gives a path where two instruments\' templates meet to one of two files harvested at the same moment, and leaves the other untouched', async () => {
+    const a = await instrumentWith();
+    const b = await instrumentWith();
+    const links = db.dataSource.getRepository(InstrumentDestinationEntity);
+    // Both deliver to instrument a's storage location, both under shared/{name}.
+    const [shared] = await links.findBy({ instrumentId: a.instrument.id });
+    await links.update({ instrumentId: a.instrument.id }, { pathTemplate: 'shared/{name}' });
+    await links.update({ instrumentId: b.instrument.id }, { pathTemplate: 'shared/{name}', storageLocationId: shared.storageLocationId });
+    const files = [randomBytes(3 * 1024 ** 2), randomBytes(3 * 1024 ** 2)];
+    await writeTree(a.sourceDir, { 'run 1/frame.tif': files[0] });
+    await writeTree(b.sourceDir, { 'run 9/frame.tif': files[1] });
+    // As in the test above: each harvest's rclone waits for the other's, then copies slowly.
+    const meet = join(dir.path, `meet-${randomUUID().slice(0, 8)}`);
+    await mkdir(meet);
+    const rclone = await wrappedRclone(
+      [
+        `if [ "$1" = rcd ]; then touch '${meet}'/$$; i=0`,
+        `  while [ "$(ls '${meet}' | wc -l)" -lt 2 ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done`,
+        `  exec "$rclone" "$@" --bwlimit 3M; fi`,
+        `exec "$rclone" "$@"`,
+      ].join('\n'),
+    );
+    const { worker, taskQueue } = await startWorker({ rcloneBinary: rclone });
+    const outcomes = await worker.runUntil(async () => {
+      const started = await Promise.all(
+        [a, b].map((x) => startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId: x.instrument.id, trigger: 'api' })),
+      );
+      return Promise.all(started.map((s) => env.client.workflow.getHandle(s.workflowId).result()));
+    });
+
+    expect(outcomes.map((o) => o.filesDone).sort()).toEqual([0, 1]);
+    const versions = await db.dataSource.getRepository(FileVersionEntity).findBy({ instrumentId: In([a.instrument.id, b.instrument.id]) });
+    const winner = versions.find((v) => v.status === 'verified')!;
+    const loser = versions.find((v) => v.status === 'failed')!;
+    const winnerName = winner.instrumentId === a.instrument.id ? a.instrument.name : b.instrument.name;
+    expect(loser.reason).toBe(`another file (${winner.path} of instrument ${winnerName}) was being copied to shared/frame.tif; this one was not copied there`);
+    const tree = await readTree(a.roots[0]);
+    expect([...tree.keys()]).toEqual(['shared/frame.tif']);
+    expect(sha256(tree.get('shared/frame.tif')!)).toBe(winner.sha256);
+  });
+
   it('defers a file still inside the quiet period, then takes it on a later run', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith({ minAgeSeconds: 3600 });
     await writeTree(sourceDir, { 'settled.txt': 'old' });
@@ -860,6 +901,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
       expect([...(await landed()).keys()]).toEqual([]);
       expect(run).toMatchObject({ status: 'cancelled', phase: 'finished', filesDone: '0', error: 'Workflow cancelled' });
       expect(await db.dataSource.query(`SELECT 1 FROM instrument_leases WHERE instrument_id = $1`, [instrument.id])).toEqual([]);
+      expect(await db.dataSource.query(`SELECT 1 FROM destination_claims WHERE run_id = $1`, [run.id])).toEqual([]);
       // Consistent: a version is verified exactly when it has its ARK and a verified delivery.
       const inconsistent = await db.dataSource.query(
         `SELECT fv.path FROM file_versions fv
