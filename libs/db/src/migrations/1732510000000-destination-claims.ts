@@ -9,7 +9,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * verdicts are recorded (closing the run lets go of whatever a batch left). Rows live only
  * while batches copy, so they carry no foreign keys: a check per row would cost every copy,
  * and a claim on a location or version that is gone holds nothing anyone wants.
- * `path_key` is the path as the location compares names (lower case on SMB, which ignores case).
+ * `path_key` is the SHA-256 (hex) of the path as the location compares names (lower case on SMB,
+ * which ignores case): a path can be longer than a btree entry may be.
  */
 export class DestinationClaims1732510000000 implements MigrationInterface {
   name = 'DestinationClaims1732510000000';

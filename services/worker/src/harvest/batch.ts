@@ -234,6 +234,14 @@ function because(reason: string, said: string | undefined): string {
   return said ? `${reason} (${said})` : reason;
 }
 
+/**
+ * A destination path as the location compares names (lower case where case is ignored), hashed:
+ * a path can be longer than an index entry may be.
+ */
+function claimKey(destination: Destination, destRel: string): string {
+  return createHash('sha256').update(destination.ignoresCase ? destRel.toLowerCase() : destRel).digest('hex');
+}
+
 /** A destination path claimed for a version (released once its verdict is recorded). */
 type Claim = PathClaim & { storageLocationId: string };
 
@@ -267,8 +275,7 @@ async function copyToDestinations(
     const bound = accepted.filter((f) => !f.verifiedAt.has(storageLocationId)).map((f) => ({ file: f, destRel: destRelOf(job, destination, f, routed) }));
     // Claimed before looking: a path another batch is copying to now (or another version of
     // this batch, first in path order) stays with that version, and this one is not copied there.
-    const keyOf = (destRel: string) => (destination.ignoresCase ? destRel.toLowerCase() : destRel);
-    const asked = bound.map((w) => ({ fileVersionId: w.file.id, key: keyOf(w.destRel) }));
+    const asked = bound.map((w) => ({ fileVersionId: w.file.id, key: claimKey(destination, w.destRel) }));
     const lost = await catalogue.claimPaths(job.runId, storageLocationId, asked);
     claims.push(...asked.filter((c) => !lost.has(c.fileVersionId)).map((c) => ({ ...c, storageLocationId })));
     const wanted = bound.filter((w) => !lost.has(w.file.id));

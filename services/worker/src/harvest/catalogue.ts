@@ -76,7 +76,7 @@ export interface DestinationLook {
   existing: string[];
 }
 
-/** A version's claim on a destination path; `key` is the path as the location compares names. */
+/** A version's claim on a destination path; `key` stands for the path as the location compares names. */
 export interface PathClaim {
   fileVersionId: string;
   key: string;
