@@ -180,6 +180,24 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
       'exit $rc',
     ].join('\n');
 
+  /**
+   * The real rclone, with each `rcd` (which copies files renamed on the way) waiting for a second
+   * one (up to 2 s) and then copying at 3 MB/s: two batches that copy such files at once do so
+   * at the same moment, slowly enough to overlap.
+   */
+  async function meetingRclone(): Promise<string> {
+    const meet = join(dir.path, `meet-${randomUUID().slice(0, 8)}`);
+    await mkdir(meet);
+    return wrappedRclone(
+      [
+        `if [ "$1" = rcd ]; then touch '${meet}'/$$; i=0`,
+        `  while [ "$(ls '${meet}' | wc -l)" -lt 2 ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done`,
+        `  exec "$rclone" "$@" --bwlimit 3M; fi`,
+        `exec "$rclone" "$@"`,
+      ].join('\n'),
+    );
+  }
+
   /** Overwrites the first byte of `path` with X: same size, different SHA-256. */
   const spoil = (path: string) => `printf X | /bin/dd of='${path}' bs=1 count=1 conv=notrunc 2>/dev/null`;
 
@@ -624,21 +642,11 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     await db.dataSource.getRepository(InstrumentDestinationEntity).update({ instrumentId: instrument.id }, { pathTemplate: 'flat/{name}' });
     const files = { 'a/x.raw': randomBytes(3 * 1024 ** 2), 'b/x.raw': randomBytes(3 * 1024 ** 2) };
     await writeTree(sourceDir, files);
-    // Each batch's rclone waits for the other's (up to 2 s) and copies slowly (about 1 s a
-    // file): both would find flat/x.raw free and copy over each other. Before batches claimed
-    // their paths, both copies landed, the loser's re-copy replaced the winner's verified copy,
-    // and its clean-up then removed the file: the catalogue held a verified delivery and an ARK
-    // for a path with nothing at it.
-    const meet = join(dir.path, `meet-${randomUUID().slice(0, 8)}`);
-    await mkdir(meet);
-    const rclone = await wrappedRclone(
-      [
-        `if [ "$1" = rcd ]; then touch '${meet}'/$$; i=0`,
-        `  while [ "$(ls '${meet}' | wc -l)" -lt 2 ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done`,
-        `  exec "$rclone" "$@" --bwlimit 3M; fi`,
-        `exec "$rclone" "$@"`,
-      ].join('\n'),
-    );
+    // Both would find flat/x.raw free and copy over each other. Before batches claimed their
+    // paths, both copies landed, the loser's re-copy replaced the winner's verified copy, and its
+    // clean-up then removed the file: the catalogue held a verified delivery and an ARK for a
+    // path with nothing at it.
+    const rclone = await meetingRclone();
 
     const { outcome, run } = await runHarvest(instrument.id, { batchFiles: 1, rcloneBinary: rclone });
 
@@ -675,18 +683,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const files = [randomBytes(3 * 1024 ** 2), randomBytes(3 * 1024 ** 2)];
     await writeTree(a.sourceDir, { 'run 1/frame.tif': files[0] });
     await writeTree(b.sourceDir, { 'run 9/frame.tif': files[1] });
-    // As in the test above: each harvest's rclone waits for the other's, then copies slowly.
-    const meet = join(dir.path, `meet-${randomUUID().slice(0, 8)}`);
-    await mkdir(meet);
-    const rclone = await wrappedRclone(
-      [
-        `if [ "$1" = rcd ]; then touch '${meet}'/$$; i=0`,
-        `  while [ "$(ls '${meet}' | wc -l)" -lt 2 ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done`,
-        `  exec "$rclone" "$@" --bwlimit 3M; fi`,
-        `exec "$rclone" "$@"`,
-      ].join('\n'),
-    );
-    const { worker, taskQueue } = await startWorker({ rcloneBinary: rclone });
+    const { worker, taskQueue } = await startWorker({ rcloneBinary: await meetingRclone() });
     const outcomes = await worker.runUntil(async () => {
       const started = await Promise.all(
         [a, b].map((x) => startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId: x.instrument.id, trigger: 'api' })),
