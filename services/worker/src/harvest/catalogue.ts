@@ -223,9 +223,10 @@ export class HarvestCatalogue {
       if (!open.length) break;
       // A path let go between the insert and the look below has no holder: asked again.
       if (round === CLAIM_ROUNDS) throw new Error(`could not claim ${open.length} destination path(s) in ${CLAIM_ROUNDS} rounds`);
-      // In path order, as every batch claims: two batches claiming the same paths at once wait
+      // In key order, as every batch claims: two batches claiming the same paths at once wait
       // for each other in one order, never in a cycle. A path held already locks nothing (no
-      // update), so letting go of claims never waits for a batch that claims.
+      // update), so letting go of claims never waits for a batch that claims. Of two versions
+      // of `claims` bound for one path, the one listed first gets it.
       const won: Array<{ path_key: string; file_version_id: string }> = await this.db.query(
         `INSERT INTO destination_claims (storage_location_id, path_key, file_version_id, run_id)
          SELECT DISTINCT ON (w.key) $2, w.key, w.id, $1
