@@ -78,24 +78,28 @@ describe('the portal in a browser', () => {
       await utimes(join(source.path, path), tenMinutesAgo, tenMinutesAgo);
     }
 
-    const ports = {
-      PG_PORT: await freePort(),
-      TEMPORAL_PORT: await freePort(),
-      TEMPORAL_UI_PORT: await freePort(),
-      API_PORT: await freePort(),
-      WEB_PORT: await freePort(),
-    };
-    [stack, share] = await Promise.all([
-      startStack({
-        SHEAF_DATA_DIR: data.path,
-        SHEAF_ADMIN_EMAIL: ADMIN.email,
-        SHEAF_ADMIN_PASSWORD: ADMIN.password,
-        DATABASE_URL: '',
-        TEMPORAL_ADDRESS: '',
-        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-      }),
-      startSambaShare({ dir: source.path }),
-    ]);
+    const sharing = startSambaShare({ dir: source.path });
+    sharing.catch(() => undefined);
+    let ports: Record<'PG_PORT' | 'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'API_PORT' | 'WEB_PORT', number>;
+    for (let attempt = 1; ; attempt++) {
+      ports = { PG_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), API_PORT: await freePort(), WEB_PORT: await freePort() };
+      try {
+        stack = await startStack({
+          SHEAF_DATA_DIR: data.path,
+          SHEAF_ADMIN_EMAIL: ADMIN.email,
+          SHEAF_ADMIN_PASSWORD: ADMIN.password,
+          DATABASE_URL: '',
+          TEMPORAL_ADDRESS: '',
+          ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+        });
+        break;
+      } catch (err) {
+        // Another program (another suite's Temporal server binds random ports) took one of the
+        // ports between freePort() and the stack's bind: once more, on other ports.
+        if (attempt === 2 || !/EADDRINUSE|address already in use/i.test((err as Error).message)) throw err;
+      }
+    }
+    share = await sharing;
     portal = `http://127.0.0.1:${ports.WEB_PORT}`;
     api = `http://127.0.0.1:${ports.API_PORT}`;
     adminToken = (await apiCall<{ accessToken: string }>(api, 'POST', '/api/auth/login', null, ADMIN)).accessToken;

@@ -1,4 +1,4 @@
 export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './postgres';
 export { startTemporalDevServer, searchAttributeFlags, type TemporalDevServer, type TemporalDevServerOptions } from './temporal';
 export { freePort } from './ports';
-export { spawnService, waitForPort, type Service, type SpawnServiceOptions } from './process';
+export { spawnService, waitForAnswer, waitForPort, type Service, type SpawnServiceOptions } from './process';

@@ -104,3 +104,25 @@ export async function waitForPort(host: string, port: number, timeoutMs: number,
     await sleep(200, undefined, { signal });
   }
 }
+
+/**
+ * Waits until `url` answers 200 with a body `expected` accepts: an open port alone may be another
+ * program's (a port chosen free can be taken before the service binds it, and the service then
+ * fails while the other program answers). Fails with what answered instead after `timeoutMs`.
+ */
+export async function waitForAnswer(url: string, timeoutMs: number, what: string, expected: (body: string) => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  for (;;) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      const body = await response.text();
+      if (response.ok && expected(body)) return;
+      last = `${response.status}: ${body.slice(0, 200)}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`${what} did not answer ${url} within ${timeoutMs / 1000} s (last: ${last})`);
+    await sleep(200);
+  }
+}

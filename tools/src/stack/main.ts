@@ -13,7 +13,7 @@ import {
   spawnService,
   startEmbeddedPostgres,
   startTemporalDevServer,
-  waitForPort,
+  waitForAnswer,
   type Service,
 } from '@sheaf/local-infra';
 import { requireTool } from '@sheaf/toolchain';
@@ -131,8 +131,10 @@ async function main(): Promise<void> {
       SHEAF_API_URL: `http://127.0.0.1:${config.ports.api}`,
       SHEAF_PUBLIC_API_URL: `http://localhost:${config.ports.api}`,
     });
-    await waitForPort('127.0.0.1', config.ports.api, 60_000, 'the API');
-    await waitForPort('127.0.0.1', config.ports.web, 60_000, 'the portal');
+    // Sheaf's own answers, not just open ports: another program that took a port (a Temporal
+    // server's randomly chosen HTTP port, say) would pass for the API or the portal.
+    await waitForAnswer(`http://127.0.0.1:${config.ports.api}/health`, 60_000, 'the API', (body) => body.includes('"status":"ok"'));
+    await waitForAnswer(`http://127.0.0.1:${config.ports.web}/login`, 60_000, 'the portal', (body) => body.includes('Sheaf'));
 
     const connection = await Connection.connect({ address: temporal.address });
     stops.push({ name: 'Temporal client', stop: () => connection.close() });
