@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SEARCH_ATTRIBUTE_TYPES } from '@sheaf/contracts';
+import { freePort } from './ports';
 import { spawnService, waitForPort, type Service } from './process';
 
 export interface TemporalDevServerOptions {
@@ -11,6 +12,11 @@ export interface TemporalDevServerOptions {
   dbFile: string;
   port: number;
   uiPort: number;
+  /**
+   * Ports chosen for other services that are not bound yet: the server's HTTP API and metrics
+   * ports, which it would pick at random, are chosen here instead, never one of these.
+   */
+  avoidPorts?: readonly number[];
   namespace: string;
   log: (line: string) => void;
 }
@@ -27,6 +33,14 @@ export function searchAttributeFlags(): string[] {
   return Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
 }
 
+/** A free port that is none of `avoid`. */
+async function freePortExcept(avoid: ReadonlySet<number>): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (!avoid.has(port)) return port;
+  }
+}
+
 /** Starts of a dev server that exits before it is ready (e.g. another one took a port it chose). */
 const START_ATTEMPTS = 3;
 /** Output lines kept for the error of a server that exits before it is ready. */
@@ -41,7 +55,10 @@ const TAIL_LINES = 30;
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   await mkdir(dirname(options.dbFile), { recursive: true });
   const freshDb = !existsSync(options.dbFile);
+  const avoid = new Set([options.port, options.uiPort, ...(options.avoidPorts ?? [])]);
   for (let attempt = 1; ; attempt++) {
+    const httpPort = await freePortExcept(avoid);
+    const metricsPort = await freePortExcept(new Set([...avoid, httpPort]));
     const tail: string[] = [];
     const service = spawnService({
       name: 'temporal',
@@ -55,6 +72,10 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
         String(options.port),
         '--ui-port',
         String(options.uiPort),
+        '--http-port',
+        String(httpPort),
+        '--metrics-port',
+        String(metricsPort),
         '--db-filename',
         options.dbFile,
         '--namespace',

@@ -85,6 +85,7 @@ async function main(): Promise<void> {
         dbFile: join(dataDir, 'temporal', 'temporal.db'),
         port: config.ports.temporal,
         uiPort: config.ports.temporalUi,
+        avoidPorts: [config.ports.postgres, config.ports.api, config.ports.web],
         namespace: NAMESPACE,
         log: say,
       });
