@@ -342,14 +342,33 @@ async function copyComparison(
   });
 }
 
-export async function small(ctx: BenchContext, report: ScenarioReport, dir: string): Promise<void> {
+/**
+ * 10,000 files of 4 KiB in 100 folders, harvested under `pathTemplate` (the default when unset)
+ * against `rclone copy` of the tree; the ratio is checked against `target` when there is one.
+ */
+async function smallTreeComparison(
+  ctx: BenchContext,
+  key: 'small' | 'renamed',
+  report: ScenarioReport,
+  dir: string,
+  options: { target?: number; pathTemplate?: string; setup?: string },
+): Promise<void> {
   const files = 10_000 / ctx.scale;
   const folders = Math.max(10, 100 / ctx.scale);
   const source = join(dir, 'source');
   const g = writeTree(source, files, folders, 4096);
-  report.setup.push(generatedLine('Tree', g), tuningLine(ctx.stack), orderLine(ctx, 'rclone copy', 'a full Sheaf harvest (a new instrument)'));
+  report.setup.push(
+    generatedLine('Tree', g),
+    ...(options.setup ? [options.setup] : []),
+    tuningLine(ctx.stack),
+    orderLine(ctx, options.pathTemplate ? 'rclone copy (no renaming)' : 'rclone copy', 'a full Sheaf harvest (a new instrument)', options.target !== undefined),
+  );
   ctx.log(`  ${generatedLine('tree', g)}`);
-  await copyComparison(ctx, 'small', report, dir, source, files, g.bytes, 2);
+  await copyComparison(ctx, key, report, dir, source, files, g.bytes, options.target, options.pathTemplate);
+}
+
+export function small(ctx: BenchContext, report: ScenarioReport, dir: string): Promise<void> {
+  return smallTreeComparison(ctx, 'small', report, dir, { target: 2 });
 }
 
 /** The small scenario's tree under a template that renames every file, so none is copied by a batch's `rclone copy`. */
@@ -361,19 +380,13 @@ const RENAMING_TEMPLATE = '{instrument}/{dir}/{stem}-v{version}{ext}';
  * (Rclone.copyEach), not by the batch's `rclone copy`; this measures what that costs against the
  * same `rclone copy` as the small scenario.
  */
-export async function renamed(ctx: BenchContext, report: ScenarioReport, dir: string): Promise<void> {
-  const files = 10_000 / ctx.scale;
-  const folders = Math.max(10, 100 / ctx.scale);
-  const source = join(dir, 'source');
-  const g = writeTree(source, files, folders, 4096);
-  report.setup.push(
-    generatedLine('Tree', g),
-    `Path template \`${RENAMING_TEMPLATE}\`: every file lands under another name (\`d000/e003/file-0000030.dat\` as \`<instrument>/d000/e003/file-0000030-v1.dat\`); no target in issue #3, reported for comparison with the small scenario`,
-    tuningLine(ctx.stack),
-    orderLine(ctx, 'rclone copy (no renaming)', 'a full Sheaf harvest (a new instrument)', false),
-  );
-  ctx.log(`  ${generatedLine('tree', g)}`);
-  await copyComparison(ctx, 'renamed', report, dir, source, files, g.bytes, undefined, RENAMING_TEMPLATE);
+export function renamed(ctx: BenchContext, report: ScenarioReport, dir: string): Promise<void> {
+  return smallTreeComparison(ctx, 'renamed', report, dir, {
+    pathTemplate: RENAMING_TEMPLATE,
+    setup:
+      `Path template \`${RENAMING_TEMPLATE}\`: every file lands under another name (\`d000/e003/file-0000030.dat\` as ` +
+      `\`<instrument>/d000/e003/file-0000030-v1.dat\`); no target in issue #3, reported for comparison with the small scenario`,
+  });
 }
 
 export async function large(ctx: BenchContext, report: ScenarioReport, dir: string): Promise<void> {

@@ -22,7 +22,6 @@ export class DestinationClaims1732510000000 implements MigrationInterface {
         path_key text NOT NULL,
         file_version_id uuid NOT NULL,
         run_id uuid NOT NULL,
-        claimed_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (storage_location_id, path_key)
       )`);
   }
