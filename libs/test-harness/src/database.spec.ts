@@ -109,6 +109,44 @@ describe('a test database carries the real migrations and their constraints', ()
     });
   });
 
+  it('gives runs recorded before per-run outcomes the failed and held files their page listed', async () => {
+    await undoDownTo('ItemOutcomes1732520000000');
+    const [instrument] = await q(`INSERT INTO instruments (name, source_type, source_config) VALUES ('outcomes', 'local', '{"path": "/tmp"}') RETURNING id`);
+    const [first] = await q(`INSERT INTO storage_locations (name, type, config) VALUES ('outcomes-a', 'posix', '{"path": "/tmp"}') RETURNING id`);
+    const [later] = await q(`INSERT INTO storage_locations (name, type, config) VALUES ('outcomes-b', 'posix', '{"path": "/tmp"}') RETURNING id`);
+    await q(`INSERT INTO instrument_destinations (instrument_id, storage_location_id) VALUES ($1, $2), ($1, $3)`, [instrument.id, first.id, later.id]);
+    const [run] = await q(`INSERT INTO harvest_runs (instrument_id, status, phase, trigger) VALUES ($1, 'failed', 'finished', 'manual') RETURNING id`, [instrument.id]);
+    const version = async (path: string, status: string, reason: string | null, postHooksDone = true) => {
+      const [row] = await q(
+        `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, reason, post_hooks_done) VALUES ($1, $2, 1, now(), 1, $3, $4, $5) RETURNING id`,
+        [instrument.id, path, status, reason, postHooksDone],
+      );
+      await q(`INSERT INTO harvest_items (run_id, file_version_id, batch_no) VALUES ($1, $2, 0)`, [run.id, row.id]);
+      return row.id;
+    };
+    await version('a.raw', 'failed', 'SHA-256 of the copy differs');
+    await version('b.raw', 'held', 'held by a pre-hook: exit 3');
+    await version('c.raw', 'verified', 'held by a post-hook: exit 3', false);
+    const undelivered = await version('d.raw', 'verified', null);
+    await version('e.raw', 'verified', null);
+    await version('f.raw', 'skipped', 'excluded by *.raw');
+    await q(`INSERT INTO file_deliveries (file_version_id, storage_location_id, destination_path, status, reason) VALUES ($1, $2, 'd.raw', 'verified', NULL), ($1, $3, 'd.raw', 'failed', 'disk full')`, [
+      undelivered,
+      first.id,
+      later.id,
+    ]);
+    await db.dataSource.runMigrations();
+    const rows = await q(`SELECT f.path, i.outcome, i.reason FROM harvest_items i JOIN file_versions f ON f.id = i.file_version_id WHERE i.run_id = $1 ORDER BY f.path`, [run.id]);
+    expect(rows.map((r) => [r.path, r.outcome, r.reason])).toEqual([
+      ['a.raw', 'failed', 'SHA-256 of the copy differs'],
+      ['b.raw', 'held', 'held by a pre-hook: exit 3'],
+      ['c.raw', 'held', 'held by a post-hook: exit 3'],
+      ['d.raw', 'failed', 'verified, but not delivered to outcomes-b: disk full; the next run tries again'],
+      ['e.raw', null, null],
+      ['f.raw', null, null],
+    ]);
+  });
+
   it('reverts every migration and applies them again', async () => {
     for (let i = 0; i < MIGRATIONS.length; i++) await db.dataSource.undoLastMigration();
     const left: Array<{ n: string }> = await db.dataSource.query(

@@ -127,14 +127,23 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
       `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, reason) VALUES ($1, 'data/bad.tif', 5, now(), 1, 'failed', 'sha256 mismatch twice') RETURNING id`,
       [instrumentId],
     )) as Array<{ id: string }>;
-    await db.dataSource.query(`INSERT INTO harvest_items (run_id, file_version_id, batch_no) VALUES ($1, $2, 1)`, [seeded.runId, failed.id]);
+    // As the batch recorded its outcome when it finished.
+    await db.dataSource.query(`INSERT INTO harvest_items (run_id, file_version_id, batch_no, outcome, reason) VALUES ($1, $2, 1, 'failed', 'sha256 mismatch twice')`, [
+      seeded.runId,
+      failed.id,
+    ]);
     // Delivered and verified, its post-hooks still owed: held by one (it says why), or not run yet (not listed).
     const owed = async (path: string, reason: string | null) => {
       const [row] = (await db.dataSource.query(
         `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, post_hooks_done, reason) VALUES ($1, $2, 5, now(), 1, 'verified', false, $3) RETURNING id`,
         [instrumentId, path, reason],
       )) as Array<{ id: string }>;
-      await db.dataSource.query(`INSERT INTO harvest_items (run_id, file_version_id, batch_no) VALUES ($1, $2, 1)`, [seeded.runId, row.id]);
+      await db.dataSource.query(`INSERT INTO harvest_items (run_id, file_version_id, batch_no, outcome, reason) VALUES ($1, $2, 1, $3, $4)`, [
+        seeded.runId,
+        row.id,
+        reason === null ? null : 'held',
+        reason,
+      ]);
       return row.id;
     };
     const postHeld = await owed('data/c.tif', 'held by a post-hook: webhook rejected the batch: HTTP 400; the next run runs the post-hooks again');
@@ -154,36 +163,46 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     ]);
   });
 
-  it('lists a file verified before whose copy to a destination added later failed, with what went wrong there', async () => {
+  it('lists a run\'s failed files with the reason each failed for in that run, also once a later run delivered them', async () => {
     const instrumentId = await instrumentWithDestination();
     const seeded = await seedHarvestedFile(db.dataSource, instrumentId, { runStatus: 'failed' });
-    // As the batch counted it: verified, but without a copy at every destination.
-    await db.dataSource.query(`UPDATE harvest_runs SET files_failed = 1 WHERE id = $1`, [seeded.runId]);
-    const [later] = (await db.dataSource.query(`INSERT INTO storage_locations (name, type, config) VALUES ($1, 'posix', '{"path": "/tmp"}') RETURNING id`, [
+    const [later] = (await db.dataSource.query(`INSERT INTO storage_locations (name, type, config) VALUES ($1, 'posix', '{"path": "/tmp"}') RETURNING id, name`, [
       `later-${instrumentId.slice(0, 8)}`,
     ])) as Array<{ id: string; name: string }>;
     await db.dataSource.query(`INSERT INTO instrument_destinations (instrument_id, storage_location_id) VALUES ($1, $2)`, [instrumentId, later.id]);
     const [version] = (await db.dataSource.query(`SELECT id, path FROM file_versions WHERE instrument_id = $1`, [instrumentId])) as Array<{ id: string; path: string }>;
-    const failDelivery = (reason: string | null) =>
-      db.dataSource.query(
-        `INSERT INTO file_deliveries (file_version_id, storage_location_id, destination_path, status, reason) VALUES ($1, $2, $3, 'failed', $4)
-         ON CONFLICT (file_version_id, storage_location_id) DO UPDATE SET reason = EXCLUDED.reason`,
-        [version.id, later.id, version.path, reason],
-      );
+    // As the worker's batch recorded it: verified, but its copy to the destination added later failed.
+    const why = `verified, but not delivered to ${later.name}: held by a pre-hook: command checksum-service exited with code 3; the next run tries again`;
+    await db.dataSource.query(`UPDATE harvest_runs SET files_failed = 1 WHERE id = $1`, [seeded.runId]);
+    await db.dataSource.query(`UPDATE harvest_items SET outcome = 'failed', reason = $2 WHERE run_id = $1`, [seeded.runId, why]);
+    await db.dataSource.query(
+      `INSERT INTO file_deliveries (file_version_id, storage_location_id, destination_path, status, reason)
+       VALUES ($1, $2, $3, 'failed', 'held by a pre-hook: command checksum-service exited with code 3')`,
+      [version.id, later.id, version.path],
+    );
     const shown = async () => (await as(app, admin).get(`/api/harvests/${seeded.runId}`).expect(200)).body.failures;
-    const expected = (why: string) => [
-      { fileVersionId: version.id, path: version.path, status: 'failed', reason: `verified, but not delivered to later-${instrumentId.slice(0, 8)}: ${why}; the next run tries again` },
-    ];
-    await failDelivery('held by a pre-hook: command checksum-service exited with code 3');
-    expect(await shown()).toEqual(expected('held by a pre-hook: command checksum-service exited with code 3'));
+    const expected = [{ fileVersionId: version.id, path: version.path, status: 'failed', reason: why }];
+    expect(await shown()).toEqual(expected);
     // The file's own page says the same, beside the destination it concerns.
-    const file = (await as(app, admin).get(`/api/files/${version.id}`).expect(200)).body;
-    expect(file.deliveries.map((d: { storageLocationName: string; status: string; reason: string | null }) => [d.storageLocationName, d.status, d.reason])).toEqual([
-      [`later-${instrumentId.slice(0, 8)}`, 'failed', 'held by a pre-hook: command checksum-service exited with code 3'],
+    const deliveries = async () =>
+      ((await as(app, admin).get(`/api/files/${version.id}`).expect(200)).body.deliveries as Array<{ storageLocationName: string; status: string; reason: string | null }>).map(
+        (d) => [d.storageLocationName, d.status, d.reason],
+      );
+    expect(await deliveries()).toEqual([
+      [later.name, 'failed', 'held by a pre-hook: command checksum-service exited with code 3'],
       [expect.any(String), 'verified', null],
     ]);
-    await failDelivery(null);
-    expect(await shown()).toEqual(expected('no reason was recorded'));
+
+    // A later run delivers it: the file's page says so, the earlier run still says why it failed there.
+    await db.dataSource.query(`UPDATE file_deliveries SET status = 'verified', reason = NULL, verified_at = now() WHERE file_version_id = $1 AND storage_location_id = $2`, [
+      version.id,
+      later.id,
+    ]);
+    expect(await deliveries()).toEqual([
+      [later.name, 'verified', null],
+      [expect.any(String), 'verified', null],
+    ]);
+    expect(await shown()).toEqual(expected);
   });
 
   it('cancels the workflow of a running harvest, and refuses to cancel a finished one', async () => {

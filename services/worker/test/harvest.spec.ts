@@ -217,6 +217,16 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     return Object.fromEntries(rows.map((r) => [r.name, `${r.files_verified}/${r.files_total}`]));
   }
 
+  /** What a run recorded of its failed and held files, as its page lists them: [path, outcome, reason]. */
+  async function recordedFailures(runId: string): Promise<Array<[string, string, string | null]>> {
+    const rows = (await db.dataSource.query(
+      `SELECT f.path, i.outcome, i.reason FROM harvest_items i JOIN file_versions f ON f.id = i.file_version_id
+        WHERE i.run_id = $1 AND i.outcome IS NOT NULL ORDER BY f.path`,
+      [runId],
+    )) as Array<{ path: string; outcome: string; reason: string | null }>;
+    return rows.map((r) => [r.path, r.outcome, r.reason]);
+  }
+
   it('lands a nested tree byte-identical in every destination (posix and NFS), each file verified with one valid ARK', async () => {
     // The NFS destination's files are read without blocking the event loop (a hung mount must not stop heartbeats).
     const { instrument, sourceDir, landed } = await instrumentWith({ destinations: 2, nfs: [1] });
@@ -384,6 +394,8 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(await db.dataSource.getRepository(ArkEntity).find({ where: before.map((v) => ({ fileVersionId: v.id })), order: { fileVersionId: 'ASC' } })).toEqual(arksBefore);
     const failed = await db.dataSource.getRepository(FileDeliveryEntity).findOneByOrFail({ fileVersionId: after[1].id, storageLocationId: later.id });
     expect(failed).toMatchObject({ status: 'failed', reason: expect.stringContaining('a different file already exists at') });
+    const firstFailures = [['b.txt', 'failed', `verified, but not delivered to ${later.name}: ${failed.reason}; the next run tries again`]];
+    expect(await recordedFailures(first.run.id)).toEqual(firstFailures);
 
     // The way is cleared: the next run retries the failed copy, and only that one.
     await rm(join(laterRoot, instrument.name, 'b.txt'));
@@ -397,6 +409,9 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
       ['verified', null],
       ['verified', null],
     ]);
+    // The first run still says what went wrong in it.
+    expect(await recordedFailures(first.run.id)).toEqual(firstFailures);
+    expect(await recordedFailures(retry.run.id)).toEqual([]);
 
     const quiet = await runHarvest(instrument.id);
     expect(quiet.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 0 }) });
@@ -445,6 +460,9 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(second.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
     expect((await landed()).get('data.bin')?.toString()).toBe('the instrument wrote this');
     expect(await db.dataSource.getRepository(ArkEntity).countBy({ fileVersionId: version.id })).toBe(1);
+    // The version is verified now; the first run keeps the reason it failed there.
+    expect(await recordedFailures(first.run.id)).toEqual([['data.bin', 'failed', 'SHA-256 of the copy differs from the source after a re-copy']]);
+    expect(await recordedFailures(second.run.id)).toEqual([]);
   });
 
   it('says in a failed file\'s reason why rclone could not copy it', async () => {
@@ -684,11 +702,11 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     await writeTree(a.sourceDir, { 'run 1/frame.tif': files[0] });
     await writeTree(b.sourceDir, { 'run 9/frame.tif': files[1] });
     const { worker, taskQueue } = await startWorker({ rcloneBinary: await meetingRclone() });
-    const outcomes = await worker.runUntil(async () => {
+    const { started, outcomes } = await worker.runUntil(async () => {
       const started = await Promise.all(
         [a, b].map((x) => startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId: x.instrument.id, trigger: 'api' })),
       );
-      return Promise.all(started.map((s) => env.client.workflow.getHandle(s.workflowId).result()));
+      return { started, outcomes: await Promise.all(started.map((s) => env.client.workflow.getHandle(s.workflowId).result())) };
     });
 
     expect(outcomes.map((o) => o.filesDone).sort()).toEqual([0, 1]);
@@ -697,6 +715,8 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const loser = versions.find((v) => v.status === 'failed')!;
     const winnerName = winner.instrumentId === a.instrument.id ? a.instrument.name : b.instrument.name;
     expect(loser.reason).toBe(`another file (${winner.path} of instrument ${winnerName}) was being copied to shared/frame.tif; this one was not copied there`);
+    const loserRun = started[outcomes.findIndex((o) => o.filesDone === 0)].runId;
+    expect(await recordedFailures(loserRun)).toEqual([[loser.path, 'failed', loser.reason]]);
     const tree = await readTree(a.roots[0]);
     expect([...tree.keys()]).toEqual(['shared/frame.tif']);
     expect(sha256(tree.get('shared/frame.tif')!)).toBe(winner.sha256);
@@ -768,10 +788,15 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
       reason: expect.stringMatching(/^held by a pre-hook: command .* exited with code 3/),
     });
 
+    const heldFailures = [['a.txt', 'failed', expect.stringMatching(new RegExp(`^verified, but not delivered to ${later.name}: held by a pre-hook: command .* exited with code 3.*; the next run tries again$`))]];
+    expect(await recordedFailures(held.run.id)).toEqual(heldFailures);
+
     await db.dataSource.getRepository(HookEntity).update({ id: hook.id }, { enabled: false });
     const delivered = await runHarvest(instrument.id);
     expect(delivered.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 1, filesDone: 1, filesFailed: 0 }) });
     expect((await readTree(join(laterRoot, instrument.name))).get('a.txt')?.toString()).toBe('first');
+    expect(await recordedFailures(held.run.id)).toEqual(heldFailures);
+    expect(await recordedFailures(delivered.run.id)).toEqual([]);
   });
 
   it('counts a version verified before that a filter now excludes as skipped, not failed, when a destination is added', async () => {
@@ -806,12 +831,18 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
       enabled: true,
     });
 
-    const { outcome } = await runHarvest(instrument.id);
+    const { outcome, run } = await runHarvest(instrument.id);
     expect(outcome).toEqual({ value: expect.objectContaining({ filesSkipped: 1, filesHeld: 2, filesDone: 0 }) });
     expect([...(await landed()).keys()]).toEqual([]);
     const versions = await versionsOf(instrument.id);
     expect(versions.find((v) => v.path === 'scratch.tmp')).toMatchObject({ status: 'skipped', reason: expect.stringContaining('*.tmp') });
     expect(versions.find((v) => v.path === 'keep.raw')).toMatchObject({ status: 'held', reason: expect.any(String) });
+    // The run lists the held files with their reason; a skipped file is not a failure.
+    const heldReason = versions.find((v) => v.path === 'keep.raw')!.reason;
+    expect(await recordedFailures(run.id)).toEqual([
+      ['keep.raw', 'held', heldReason],
+      ['odd.raw', 'held', heldReason],
+    ]);
   });
 
   it('keeps the metadata and access that pre-hooks give a file, and post-hooks build on them', async () => {
@@ -867,9 +898,17 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(arks).toHaveLength(2);
     const transfers = await db.dataSource.getRepository(TransferEntity).count({ where: { fileVersionId: In(held.map((v) => v.id)) } });
 
+    const postHeld = 'held by a post-hook: command sh exited with code 3; the next run runs the post-hooks again';
+    expect(await recordedFailures(first.run.id)).toEqual([
+      ['a.raw', 'held', postHeld],
+      ['b.raw', 'held', postHeld],
+    ]);
+
     await writeFile(gate, '');
     const second = await runHarvest(instrument.id);
     expect(second.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 2, filesHeld: 0 }) });
+    expect(await recordedFailures(first.run.id)).toHaveLength(2);
+    expect(await recordedFailures(second.run.id)).toEqual([]);
     for (const v of await versionsOf(instrument.id)) {
       expect(v).toMatchObject({ status: 'verified', postHooksDone: true, reason: null, access: { groups: ['archive'], projects: [] } });
     }

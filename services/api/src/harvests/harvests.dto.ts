@@ -75,7 +75,7 @@ export class HarvestRunDetailDto extends HarvestRunDto {
   @ApiProperty({
     type: [RunFailureDto],
     description:
-      'Up to 50 failed or held files of this run: files verified before whose copy to a destination added later failed (status failed), and delivered files a post-hook held (status held) among them',
+      'Up to 50 failed or held files of this run, ordered by path, with the outcome and reason each had when its batch finished (a later run may have verified it since): files verified before whose copy to a destination added later failed (status failed), and delivered files a post-hook held (status held) among them',
   })
   failures!: RunFailureDto[];
 }

@@ -119,20 +119,14 @@ export class HarvestsService {
         ORDER BY s.name, s.id`,
       [run.id, run.instrumentId],
     )) as Array<{ storage_location_id: string; name: string; type: DestinationProgressDto['type']; files_verified: string; attempts_failed: string; bytes_verified: string; files_total: string }>;
-    // A verified version with a reason while its post-hooks are owed was held by a post-hook.
+    // As each batch recorded them when it finished (the versions' own reasons change with later runs).
     const failures = (await this.dataSource.query(
-      `SELECT f.id, f.path, CASE WHEN f.status = 'verified' THEN 'held' ELSE f.status END AS status, f.reason FROM file_versions f
-        WHERE f.instrument_id = $2
-          AND (f.status IN ('failed', 'held') OR (f.status = 'verified' AND NOT f.post_hooks_done AND f.reason IS NOT NULL))
-          AND EXISTS (SELECT 1 FROM harvest_items i WHERE i.run_id = $1 AND i.file_version_id = f.id)
+      `SELECT f.id, f.path, i.outcome AS status, i.reason
+         FROM harvest_items i JOIN file_versions f ON f.id = i.file_version_id
+        WHERE i.run_id = $1 AND i.outcome IS NOT NULL
         ORDER BY f.path, f.id LIMIT ${FAILURES_SHOWN}`,
-      [run.id, run.instrumentId],
+      [run.id],
     )) as Array<{ id: string; path: string; status: RunFailureDto['status']; reason: string | null }>;
-    // Looked for only when the run counted more failures than are listed: most runs have none,
-    // and this page is polled.
-    const listedFailed = failures.filter((f) => f.status === 'failed').length;
-    if (failures.length < FAILURES_SHOWN && listedFailed < Number(run.filesFailed)) failures.push(...(await this.undelivered(run)));
-    failures.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.id < b.id ? -1 : 1));
     return {
       ...this.toDto(run),
       destinations: destinations.map((d) => ({
@@ -144,34 +138,8 @@ export class HarvestsService {
         bytesVerified: Number(d.bytes_verified),
         filesTotal: Number(d.files_total),
       })),
-      failures: failures.slice(0, FAILURES_SHOWN).map((f) => ({ fileVersionId: f.id, path: f.path, status: f.status, reason: f.reason })),
+      failures: failures.map((f) => ({ fileVersionId: f.id, path: f.path, status: f.status, reason: f.reason })),
     };
-  }
-
-  /**
-   * Versions verified before whose copy to a destination added later failed: the run counts them
-   * as failed, so they are listed too, with the delivery's reason, from the failed deliveries'
-   * partial index, not a scan of the run's files.
-   */
-  private async undelivered(run: HarvestRunEntity): Promise<Array<{ id: string; path: string; status: RunFailureDto['status']; reason: string }>> {
-    const rows = (await this.dataSource.query(
-      `SELECT f.id, f.path, s.name AS destination, d.reason
-         FROM file_deliveries d
-         JOIN file_versions f ON f.id = d.file_version_id
-         JOIN storage_locations s ON s.id = d.storage_location_id
-        WHERE d.status = 'failed'
-          AND d.storage_location_id IN (SELECT storage_location_id FROM instrument_destinations WHERE instrument_id = $2)
-          AND f.instrument_id = $2 AND f.status = 'verified'
-          AND EXISTS (SELECT 1 FROM harvest_items i WHERE i.run_id = $1 AND i.file_version_id = f.id)
-        ORDER BY f.path, f.id, s.name LIMIT ${FAILURES_SHOWN}`,
-      [run.id, run.instrumentId],
-    )) as Array<{ id: string; path: string; destination: string; reason: string | null }>;
-    return rows.map((u) => ({
-      id: u.id,
-      path: u.path,
-      status: 'failed',
-      reason: `verified, but not delivered to ${u.destination}: ${u.reason ?? 'no reason was recorded'}; the next run tries again`,
-    }));
   }
 
   /**

@@ -476,33 +476,66 @@ export class HarvestCatalogue {
     }
   }
 
-  /** Closes the batch and adds its outcome to the run's counters, exactly once. */
+  /**
+   * Closes the batch and adds its outcome to the run's counters, exactly once. Its failed and
+   * held files keep their outcome and reason on the run's items, as they were now: the versions'
+   * own status and reason change with later runs, the run's page must say what happened in it.
+   */
   async finishBatch(runId: string, batchNo: number): Promise<BatchCounts> {
     return this.db.transaction(async (tx) => {
+      const closed = await changedRows(
+        tx,
+        `UPDATE harvest_batches SET status = 'done', finished_at = now() WHERE run_id = $1 AND batch_no = $2 AND status <> 'done'
+         RETURNING batch_no`,
+        [runId, batchNo],
+      );
       // Verified counts as done only with a verified copy at every destination the instrument
       // has now and its post-hooks run: a version whose copy to a later destination failed
       // counts as failed, one a pre-hook kept from it as skipped, one a post-hook held as held
       // (it keeps a reason while its post-hooks are owed; a verified version has none otherwise).
       const [counts]: Array<Record<string, string>> = await tx.query(
-        `SELECT count(*) FILTER (WHERE fv.status = 'verified' AND NOT v.incomplete AND NOT v.post_held) AS verified,
-                coalesce(sum(fv.size) FILTER (WHERE fv.status = 'verified' AND NOT v.incomplete AND NOT v.post_held), 0) AS bytes,
-                count(*) FILTER (WHERE fv.status = 'failed' OR (fv.status = 'verified' AND v.incomplete AND NOT hi.hook_skipped)) AS failed,
-                count(*) FILTER (WHERE fv.status = 'skipped' OR (fv.status = 'verified' AND v.incomplete AND hi.hook_skipped)) AS skipped,
-                count(*) FILTER (WHERE fv.status = 'held' OR (fv.status = 'verified' AND NOT v.incomplete AND v.post_held)) AS held,
-                count(*) FILTER (WHERE fv.status = 'pending') AS deferred
-         FROM harvest_items hi
-         JOIN file_versions fv ON fv.id = hi.file_version_id
-         CROSS JOIN LATERAL (
-           SELECT fv.status = 'verified' AND EXISTS (
-             SELECT 1 FROM instrument_destinations d
-             WHERE d.instrument_id = fv.instrument_id
-               AND NOT EXISTS (SELECT 1 FROM file_deliveries f
-                               WHERE f.file_version_id = fv.id AND f.storage_location_id = d.storage_location_id AND f.status = 'verified')
-           ) AS incomplete,
-           NOT fv.post_hooks_done AND fv.reason IS NOT NULL AS post_held
-         ) v
-         WHERE hi.run_id = $1 AND hi.batch_no = $2`,
-        [runId, batchNo],
+        `WITH judged AS (
+           SELECT hi.file_version_id AS id, fv.instrument_id, fv.size, fv.reason,
+                  CASE WHEN fv.status = 'verified' AND v.incomplete THEN CASE WHEN hi.hook_skipped THEN 'skipped' ELSE 'failed' END
+                       WHEN fv.status = 'verified' AND v.post_held THEN 'held'
+                       ELSE fv.status END AS outcome,
+                  fv.status = 'verified' AND v.incomplete AND NOT hi.hook_skipped AS undelivered
+           FROM harvest_items hi
+           JOIN file_versions fv ON fv.id = hi.file_version_id
+           CROSS JOIN LATERAL (
+             SELECT fv.status = 'verified' AND EXISTS (
+               SELECT 1 FROM instrument_destinations d
+               WHERE d.instrument_id = fv.instrument_id
+                 AND NOT EXISTS (SELECT 1 FROM file_deliveries f
+                                 WHERE f.file_version_id = fv.id AND f.storage_location_id = d.storage_location_id AND f.status = 'verified')
+             ) AS incomplete,
+             NOT fv.post_hooks_done AND fv.reason IS NOT NULL AS post_held
+           ) v
+           WHERE hi.run_id = $1 AND hi.batch_no = $2
+         ),
+         recorded AS (
+           UPDATE harvest_items hi SET outcome = j.outcome, reason = CASE WHEN j.undelivered THEN (
+             -- Every destination without a verified copy, with what went wrong there.
+             SELECT 'verified, but not delivered to '
+                    || string_agg(s.name || ': ' || coalesce(f.reason, CASE WHEN f.status IS NULL THEN 'it was added while this run copied' ELSE 'no reason was recorded' END),
+                                  '; not delivered to ' ORDER BY s.name)
+                    || '; the next run tries again'
+             FROM instrument_destinations d
+             JOIN storage_locations s ON s.id = d.storage_location_id
+             LEFT JOIN file_deliveries f ON f.file_version_id = j.id AND f.storage_location_id = d.storage_location_id
+             WHERE d.instrument_id = j.instrument_id AND f.status IS DISTINCT FROM 'verified'
+           ) ELSE j.reason END
+           FROM judged j
+           WHERE $3::boolean AND hi.run_id = $1 AND hi.file_version_id = j.id AND j.outcome IN ('failed', 'held')
+         )
+         SELECT count(*) FILTER (WHERE outcome = 'verified') AS verified,
+                coalesce(sum(size) FILTER (WHERE outcome = 'verified'), 0) AS bytes,
+                count(*) FILTER (WHERE outcome = 'failed') AS failed,
+                count(*) FILTER (WHERE outcome = 'skipped') AS skipped,
+                count(*) FILTER (WHERE outcome = 'held') AS held,
+                count(*) FILTER (WHERE outcome = 'pending') AS deferred
+         FROM judged`,
+        [runId, batchNo, closed.length > 0],
       );
       const result: BatchCounts = {
         files: Number(counts.verified),
@@ -512,12 +545,6 @@ export class HarvestCatalogue {
         held: Number(counts.held),
         deferred: Number(counts.deferred),
       };
-      const closed = await changedRows(
-        tx,
-        `UPDATE harvest_batches SET status = 'done', finished_at = now() WHERE run_id = $1 AND batch_no = $2 AND status <> 'done'
-         RETURNING batch_no`,
-        [runId, batchNo],
-      );
       if (closed.length) {
         await tx.query(
           `UPDATE harvest_runs SET files_done = files_done + $2, bytes_done = bytes_done + $3, files_failed = files_failed + $4,
