@@ -333,6 +333,7 @@ describe('the portal in a browser', () => {
         ['instrument', `/instruments/${created('instrument')}`],
         ['runs', '/runs'],
         ['run', `/runs/${created('run')}`],
+        ['run-failures', `/runs/${created('run')}/failures`],
         ['files', '/files'],
         ['file', `/files/${created('file')}`],
         ['schedules', '/schedules'],
@@ -380,6 +381,7 @@ describe('the portal in a browser', () => {
       for (const [what, path] of [
         ['instrument', `/instruments/${created('instrument')}`],
         ['run', `/runs/${created('run')}`],
+        ['run failures list', `/runs/${created('run')}/failures`],
         ['file', `/files/${created('file')}`],
       ] as const) {
         await step(page, `the ${what}'s own address says not found`, async () => {

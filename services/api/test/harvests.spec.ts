@@ -205,6 +205,47 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect(await shown()).toEqual(expected);
   });
 
+  it('pages through every failed and held file of a run, by path, filtered by status, and only for those who may see the run', async () => {
+    const instrumentId = await instrumentWithDestination();
+    const seeded = await seedHarvestedFile(db.dataSource, instrumentId, { runStatus: 'failed' });
+    // 60 failed and 3 held, more than the run's page lists (50).
+    await db.dataSource.query(
+      `WITH v AS (
+         INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, reason)
+         SELECT $1, 'f/' || lpad(n::text, 3, '0') || '.raw', 1, now(), 1, CASE WHEN n % 21 = 0 THEN 'held' ELSE 'failed' END, 'why ' || n
+         FROM generate_series(1, 63) n RETURNING id, status, reason)
+       INSERT INTO harvest_items (run_id, file_version_id, batch_no, outcome, reason) SELECT $2, id, 1, status, reason FROM v`,
+      [instrumentId, seeded.runId],
+    );
+    const detail = (await as(app, admin).get(`/api/harvests/${seeded.runId}`).expect(200)).body;
+    expect(detail.failures).toHaveLength(50);
+    const all = (await as(app, admin).get(`/api/harvests/${seeded.runId}/failures?limit=200`).expect(200)).body;
+    expect(all).toMatchObject({ total: 63, limit: 200, offset: 0 });
+    expect(all.items.map((f: { path: string }) => f.path)).toEqual(Array.from({ length: 63 }, (_, i) => `f/${String(i + 1).padStart(3, '0')}.raw`));
+    expect(all.items.slice(0, 50)).toEqual(detail.failures);
+    const page = (await as(app, admin).get(`/api/harvests/${seeded.runId}/failures?limit=10&offset=55`).expect(200)).body;
+    expect(page.items).toEqual(all.items.slice(55));
+    expect(page.total).toBe(63);
+    const held = (await as(app, admin).get(`/api/harvests/${seeded.runId}/failures?status=held`).expect(200)).body;
+    expect(held.total).toBe(3);
+    expect(held.items.map((f: { path: string; status: string; reason: string }) => [f.path, f.status, f.reason])).toEqual([
+      ['f/021.raw', 'held', 'why 21'],
+      ['f/042.raw', 'held', 'why 42'],
+      ['f/063.raw', 'held', 'why 63'],
+    ]);
+
+    expect((await as(app, admin).get(`/api/harvests/${seeded.runId}/failures?status=lost`).expect(400)).body).toMatchObject({
+      code: 'validation_failed',
+      field: 'status',
+      message: 'status must be one of failed, held',
+    });
+    expect((await as(app, admin).get(`/api/harvests/${seeded.runId}/failures?limit=0`).expect(400)).body).toMatchObject({ field: 'limit' });
+    // A user without a grant on the instrument does not see that the run exists.
+    const outsider = await createCaller(app, db.dataSource, `outsider-${serial}@example.org`, 'user');
+    await as(app, outsider).get(`/api/harvests/${seeded.runId}/failures`).expect(404);
+    await as(app, admin).get(`/api/harvests/00000000-0000-4000-8000-000000000000/failures`).expect(404);
+  });
+
   it('cancels the workflow of a running harvest, and refuses to cancel a finished one', async () => {
     const instrumentId = await instrumentWithDestination();
     const started = await start(instrumentId).expect(201);

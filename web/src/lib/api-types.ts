@@ -575,8 +575,16 @@ export interface HarvestRunDetailDto {
   createdAt: string;
   updatedAt: string;
   destinations: DestinationProgressDto[];
-  /** Up to 50 failed or held files of this run, ordered by path, with the outcome and reason each had when its batch finished (a later run may have verified it since): files verified before whose copy to a destination added later failed (status failed), and delivered files a post-hook held (status held) among them */
+  /** The first 50 failed or held files of this run (all of them: GET /api/harvests/{id}/failures), ordered by path, with the outcome and reason each had when its batch finished (a later run may have verified it since): files verified before whose copy to a destination added later failed (status failed), and delivered files a post-hook held (status held) among them */
   failures: RunFailureDto[];
+}
+
+export interface RunFailurePageDto {
+  items: RunFailureDto[];
+  /** Every match, not only this page */
+  total: number;
+  limit: number;
+  offset: number;
 }
 
 export interface FileDto {
@@ -1283,6 +1291,22 @@ export interface Operations {
     };
     response: GroupPageDto;
   };
+  /** GET /api/harvests/{id}/failures */
+  listHarvestFailures: {
+    method: 'GET';
+    path: '/api/harvests/{id}/failures';
+    params: {
+      path: {
+        id: string;
+      };
+      query?: {
+        limit?: number;
+        offset?: number;
+        status?: "failed" | "held";
+      };
+    };
+    response: RunFailurePageDto;
+  };
   /** GET /api/harvests */
   listHarvests: {
     method: 'GET';
@@ -1914,6 +1938,7 @@ export const OPERATIONS: { readonly [K in keyof Operations]: Pick<Operations[K],
   listApiTokens: { method: 'GET', path: '/api/auth/tokens' },
   listAuditEvents: { method: 'GET', path: '/api/audit' },
   listGroups: { method: 'GET', path: '/api/groups' },
+  listHarvestFailures: { method: 'GET', path: '/api/harvests/{id}/failures' },
   listHarvests: { method: 'GET', path: '/api/harvests' },
   listHookKinds: { method: 'GET', path: '/api/hooks/kinds' },
   listHooks: { method: 'GET', path: '/api/hooks' },

@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal';
 import { PageOf } from '../common/pagination';
 import { UuidParam } from '../common/params';
 import { TokenScoped } from '../common/public.decorator';
-import { HarvestQueryDto, HarvestRunDetailDto, HarvestRunDto, StartHarvestDto, StartedHarvestDto } from './harvests.dto';
+import { HarvestQueryDto, HarvestRunDetailDto, HarvestRunDto, RunFailureDto, RunFailureQueryDto, StartHarvestDto, StartedHarvestDto } from './harvests.dto';
 import { HarvestsService } from './harvests.service';
 
 @ApiTags('harvests')
@@ -37,6 +37,15 @@ export class HarvestsController {
   @ApiOkResponse({ type: HarvestRunDetailDto, description: 'Live progress while the run goes' })
   getHarvest(@CurrentUser() user: Principal, @UuidParam() id: string): Promise<HarvestRunDetailDto> {
     return this.harvests.get(user, id);
+  }
+
+  @Get(':id/failures')
+  @ApiOkResponse({
+    type: PageOf(RunFailureDto),
+    description: 'Every failed and held file of the run, by path, with the outcome and reason each had when its batch finished',
+  })
+  listHarvestFailures(@CurrentUser() user: Principal, @UuidParam() id: string, @Query() query: RunFailureQueryDto): Promise<Page<RunFailureDto>> {
+    return this.harvests.failures(user, id, query);
   }
 
   @Post(':id/cancel')

@@ -63,11 +63,21 @@ export class DestinationProgressDto {
   @ApiProperty({ description: 'Files this run delivers here: those without a verified copy here when the run was planned (for a destination added during the run, those it got)' }) filesTotal!: number;
 }
 
+export const RUN_FAILURE_STATUSES = ['failed', 'held'] as const;
+export type RunFailureStatus = (typeof RUN_FAILURE_STATUSES)[number];
+
 export class RunFailureDto {
   @ApiProperty({ format: 'uuid' }) fileVersionId!: string;
   @ApiProperty() path!: string;
-  @ApiProperty({ enum: ['failed', 'held'] }) status!: 'failed' | 'held';
+  @ApiProperty({ enum: RUN_FAILURE_STATUSES }) status!: RunFailureStatus;
   @ApiProperty({ type: String, nullable: true }) reason!: string | null;
+}
+
+export class RunFailureQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: RUN_FAILURE_STATUSES })
+  @OptionalField()
+  @IsIn(RUN_FAILURE_STATUSES, { message: `status must be one of ${RUN_FAILURE_STATUSES.join(', ')}` })
+  status?: RunFailureStatus;
 }
 
 export class HarvestRunDetailDto extends HarvestRunDto {
@@ -75,7 +85,7 @@ export class HarvestRunDetailDto extends HarvestRunDto {
   @ApiProperty({
     type: [RunFailureDto],
     description:
-      'Up to 50 failed or held files of this run, ordered by path, with the outcome and reason each had when its batch finished (a later run may have verified it since): files verified before whose copy to a destination added later failed (status failed), and delivered files a post-hook held (status held) among them',
+      'The first 50 failed or held files of this run (all of them: GET /api/harvests/{id}/failures), ordered by path, with the outcome and reason each had when its batch finished (a later run may have verified it since): files verified before whose copy to a destination added later failed (status failed), and delivered files a post-hook held (status held) among them',
   })
   failures!: RunFailureDto[];
 }

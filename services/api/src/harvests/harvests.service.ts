@@ -11,7 +11,7 @@ import { DomainError, invalid, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { TemporalCalls } from '../temporal/temporal-calls';
-import type { DestinationProgressDto, HarvestQueryDto, HarvestRunDetailDto, HarvestRunDto, RunFailureDto, StartedHarvestDto } from './harvests.dto';
+import type { DestinationProgressDto, HarvestQueryDto, HarvestRunDetailDto, HarvestRunDto, RunFailureDto, RunFailureQueryDto, RunFailureStatus, StartedHarvestDto } from './harvests.dto';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const ACTIVE = ['pending', 'running'];
@@ -119,14 +119,7 @@ export class HarvestsService {
         ORDER BY s.name, s.id`,
       [run.id, run.instrumentId],
     )) as Array<{ storage_location_id: string; name: string; type: DestinationProgressDto['type']; files_verified: string; attempts_failed: string; bytes_verified: string; files_total: string }>;
-    // As each batch recorded them when it finished (the versions' own reasons change with later runs).
-    const failures = (await this.dataSource.query(
-      `SELECT f.id, f.path, i.outcome AS status, i.reason
-         FROM harvest_items i JOIN file_versions f ON f.id = i.file_version_id
-        WHERE i.run_id = $1 AND i.outcome IS NOT NULL
-        ORDER BY f.path, f.id LIMIT ${FAILURES_SHOWN}`,
-      [run.id],
-    )) as Array<{ id: string; path: string; status: RunFailureDto['status']; reason: string | null }>;
+    const failures = await this.failuresOf(run.id, { limit: FAILURES_SHOWN, offset: 0 });
     return {
       ...this.toDto(run),
       destinations: destinations.map((d) => ({
@@ -138,8 +131,34 @@ export class HarvestsService {
         bytesVerified: Number(d.bytes_verified),
         filesTotal: Number(d.files_total),
       })),
-      failures: failures.map((f) => ({ fileVersionId: f.id, path: f.path, status: f.status, reason: f.reason })),
+      failures,
     };
+  }
+
+  /** Every failed and held file of a run, a page at a time, as `get` lists its first ones. */
+  async failures(principal: Principal, id: string, query: RunFailureQueryDto): Promise<Page<RunFailureDto>> {
+    const run = await this.findRun(principal, id);
+    const [{ total }] = (await this.dataSource.query(
+      `SELECT count(*)::int AS total FROM harvest_items WHERE run_id = $1 AND outcome IS NOT NULL AND ($2::text IS NULL OR outcome = $2)`,
+      [run.id, query.status ?? null],
+    )) as Array<{ total: number }>;
+    return { items: await this.failuresOf(run.id, query), total, limit: query.limit, offset: query.offset };
+  }
+
+  /**
+   * A run's failed and held files by path, as its batches recorded them when they finished (the
+   * versions' own status and reason change with later runs); the partial index of items with an
+   * outcome finds them without reading the run's other items.
+   */
+  private async failuresOf(runId: string, page: { limit: number; offset: number; status?: RunFailureStatus }): Promise<RunFailureDto[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT f.id, f.path, i.outcome, i.reason
+         FROM harvest_items i JOIN file_versions f ON f.id = i.file_version_id
+        WHERE i.run_id = $1 AND i.outcome IS NOT NULL AND ($2::text IS NULL OR i.outcome = $2)
+        ORDER BY f.path, f.id LIMIT $3 OFFSET $4`,
+      [runId, page.status ?? null, page.limit, page.offset],
+    )) as Array<{ id: string; path: string; outcome: RunFailureStatus; reason: string | null }>;
+    return rows.map((r) => ({ fileVersionId: r.id, path: r.path, status: r.outcome, reason: r.reason }));
   }
 
   /**

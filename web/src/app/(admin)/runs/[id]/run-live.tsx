@@ -6,13 +6,9 @@ import { useRouter } from 'next/navigation';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
-import MuiLink from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
-import TableCell from '@mui/material/TableCell';
-import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 
-import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { Section } from '@/components/page-header';
 import { ProgressLine } from '@/components/progress-line';
@@ -22,6 +18,7 @@ import { formatBytes, formatCount, formatDateTime } from '@/lib/format';
 import { useApiAction } from '@/lib/use-api-action';
 import { usePolling } from '@/lib/use-polling';
 
+import { FailuresTable } from './failures-table';
 import { futureFilesWarning, noFailuresMessage, owedNothing } from './run-data';
 
 const ACTIVE = new Set(['pending', 'running']);
@@ -127,26 +124,17 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
         )}
       </Section>
 
-      <Section title="Failed and held files">
-        {run.failures.length === 0 ? (
-          <EmptyState message={noFailuresMessage(run)} />
-        ) : (
-          <DataTable label="Failed and held files" columns={['Path', 'Status', 'Reason']}>
-            {run.failures.map((f) => (
-              <TableRow key={f.fileVersionId}>
-                <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>
-                  <MuiLink component={Link} href={`/files/${f.fileVersionId}`}>
-                    {f.path}
-                  </MuiLink>
-                </TableCell>
-                <TableCell>
-                  <StatusChip status={f.status} />
-                </TableCell>
-                <TableCell>{f.reason ?? '—'}</TableCell>
-              </TableRow>
-            ))}
-          </DataTable>
-        )}
+      <Section
+        title="Failed and held files"
+        actions={
+          run.filesFailed + run.filesHeld > run.failures.length && (
+            <Button component={Link} href={`/runs/${run.id}/failures`} size="small">
+              {`All ${formatCount(run.filesFailed + run.filesHeld)}`}
+            </Button>
+          )
+        }
+      >
+        {run.failures.length === 0 ? <EmptyState message={noFailuresMessage(run)} /> : <FailuresTable failures={run.failures} />}
       </Section>
     </>
   );
