@@ -17,6 +17,16 @@ describe('a test database carries the real migrations and their constraints', ()
     for (let i = MIGRATIONS.length; i > added; i--) await db.dataSource.undoLastMigration();
   }
 
+  /** An instrument delivering to two POSIX storage locations, `<prefix>-a` and `<prefix>-b`. */
+  async function instrumentWithTwoDestinations(name: string, prefix: string) {
+    const [instrument] = await q(`INSERT INTO instruments (name, source_type, source_config) VALUES ($1, 'local', '{"path": "/tmp"}') RETURNING id`, [name]);
+    const location = async (suffix: string) =>
+      (await q(`INSERT INTO storage_locations (name, type, config) VALUES ($1, 'posix', '{"path": "/tmp"}') RETURNING id`, [`${prefix}-${suffix}`]))[0];
+    const [a, b] = [await location('a'), await location('b')];
+    await q(`INSERT INTO instrument_destinations (instrument_id, storage_location_id) VALUES ($1, $2), ($1, $3)`, [instrument.id, a.id, b.id]);
+    return { instrument, a, b };
+  }
+
   it('creates the catalogue tables', async () => {
     const rows: Array<{ table_name: string }> = await db.dataSource.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
@@ -48,10 +58,7 @@ describe('a test database carries the real migrations and their constraints', ()
 
   it('gives runs planned before per-destination totals the run\'s own total, as they were shown', async () => {
     await undoDownTo('RunDestinationTotals1732440000000');
-    const [instrument] = await q(`INSERT INTO instruments (name, source_type, source_config) VALUES ('old-runs', 'local', '{"path": "/tmp"}') RETURNING id`);
-    const [a] = await q(`INSERT INTO storage_locations (name, type, config) VALUES ('old-a', 'posix', '{"path": "/tmp"}') RETURNING id`);
-    const [b] = await q(`INSERT INTO storage_locations (name, type, config) VALUES ('old-b', 'posix', '{"path": "/tmp"}') RETURNING id`);
-    await q(`INSERT INTO instrument_destinations (instrument_id, storage_location_id) VALUES ($1, $2), ($1, $3)`, [instrument.id, a.id, b.id]);
+    const { instrument, a } = await instrumentWithTwoDestinations('old-runs', 'old');
     const run = async (filesTotal: number) =>
       (await q(`INSERT INTO harvest_runs (instrument_id, status, phase, trigger, workflow_id, files_total) VALUES ($1, 'succeeded', 'finished', 'manual', $2, $3) RETURNING id`, [
         instrument.id,
@@ -111,10 +118,7 @@ describe('a test database carries the real migrations and their constraints', ()
 
   it('gives runs recorded before per-run outcomes the failed and held files their page listed', async () => {
     await undoDownTo('ItemOutcomes1732520000000');
-    const [instrument] = await q(`INSERT INTO instruments (name, source_type, source_config) VALUES ('outcomes', 'local', '{"path": "/tmp"}') RETURNING id`);
-    const [first] = await q(`INSERT INTO storage_locations (name, type, config) VALUES ('outcomes-a', 'posix', '{"path": "/tmp"}') RETURNING id`);
-    const [later] = await q(`INSERT INTO storage_locations (name, type, config) VALUES ('outcomes-b', 'posix', '{"path": "/tmp"}') RETURNING id`);
-    await q(`INSERT INTO instrument_destinations (instrument_id, storage_location_id) VALUES ($1, $2), ($1, $3)`, [instrument.id, first.id, later.id]);
+    const { instrument, a: first, b: later } = await instrumentWithTwoDestinations('outcomes', 'outcomes');
     const [run] = await q(`INSERT INTO harvest_runs (instrument_id, status, phase, trigger) VALUES ($1, 'failed', 'finished', 'manual') RETURNING id`, [instrument.id]);
     const version = async (path: string, status: string, reason: string | null, postHooksDone = true) => {
       const [row] = await q(
