@@ -564,7 +564,18 @@ export async function api(ctx: BenchContext, report: ScenarioReport, dir: string
      FROM generate_series(1, $2) AS i`,
     [instrument.id, rows, run.id],
   );
+  // The run holds every version, one in 1,000 recorded as failed by its batch: the run page lists
+  // its failures through the partial index of items with an outcome.
+  await db.query(
+    `INSERT INTO harvest_items (run_id, file_version_id, batch_no, outcome, reason)
+     SELECT $2, id, n / 1000, CASE WHEN n % 1000 = 0 THEN 'failed' END,
+            CASE WHEN n % 1000 = 0 THEN 'a different file already exists at ' || path || '; it was left untouched' END
+     FROM (SELECT id, path, substring(path FROM 'sample_([0-9]+)')::int AS n FROM file_versions WHERE instrument_id = $1) v`,
+    [instrument.id, run.id],
+  );
+  await db.query(`UPDATE harvest_runs SET status = 'failed', files_done = files_total - $2, files_failed = $2 WHERE id = $1`, [run.id, Math.floor(rows / 1000)]);
   await db.query('ANALYZE file_versions');
+  await db.query('ANALYZE harvest_items');
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   const email = `bench-${suffix}@sheaf.local`;
   const password = 'bench-password-1';
@@ -602,12 +613,13 @@ export async function api(ctx: BenchContext, report: ScenarioReport, dir: string
     const { accessToken } = (await login.json()) as { accessToken: string };
     const targets: Array<[string, string]> = [
       ['GET /api/harvests/{id}', `/api/harvests/${run.id}`],
+      ['GET /api/harvests/{id}/failures?offset=500 (a later page)', `/api/harvests/${run.id}/failures?limit=50&offset=500`],
       ['GET /api/files?name=sample_777 (name search)', '/api/files?name=sample_777&limit=50'],
       ['GET /api/files?pathPrefix=run 123/ (folder)', `/api/files?pathPrefix=${encodeURIComponent('run 123/')}&limit=50`],
       ['GET /api/files (first page, no filter)', '/api/files?limit=50'],
     ];
     report.setup.push(
-      `Rows: ${count(rows)} file versions of one instrument, seeded by SQL in ${seconds(seedSeconds)}; one finished run`,
+      `Rows: ${count(rows)} file versions of one instrument, seeded by SQL in ${seconds(seedSeconds)}; one finished run holding them all, ${count(Math.floor(rows / 1000))} of them recorded as failed`,
       'Load: autocannon, 10 connections, 10 s per route, as an admin with a JWT; the API, PostgreSQL and autocannon share the machine',
     );
     for (const [label, path] of targets) {
