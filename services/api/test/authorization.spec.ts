@@ -309,6 +309,7 @@ describe('authorization matrix: every route for every kind of caller', () => {
     },
     { route: 'GET /api/harvests', request: () => ({ method: 'get', url: '/api/harvests' }), expect: ANY_USER },
     { route: 'GET /api/harvests/:id', request: () => ({ method: 'get', url: `/api/harvests/${seeded.runId}` }), expect: SCOPED },
+    { route: 'GET /api/harvests/:id/failures', request: () => ({ method: 'get', url: `/api/harvests/${seeded.runId}/failures` }), expect: SCOPED },
     {
       route: 'POST /api/harvests/:id/cancel',
       request: async () => {
