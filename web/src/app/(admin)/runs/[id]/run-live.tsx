@@ -129,7 +129,7 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
         actions={
           run.filesFailed + run.filesHeld > run.failures.length && (
             <Button component={Link} href={`/runs/${run.id}/failures`} size="small">
-              {`All ${formatCount(run.filesFailed + run.filesHeld)}`}
+              {`Show all ${formatCount(run.filesFailed + run.filesHeld)}`}
             </Button>
           )
         }
