@@ -85,7 +85,7 @@ async function main(): Promise<number> {
 
   const machine = describeMachine({ rclone: stack.rclone, temporal: stack.temporal });
   log(`machine: ${machine.cpus} CPUs, ${machine.cpuModel}, ${machine.memoryGiB.toFixed(1)} GiB; load ${machine.loadAtStart}; stack in ${stack.dir}`);
-  const ctx: BenchContext = { stack, scale: options.quick ? 10 : 1, repeat: options.repeat, keep: options.keep, log };
+  const ctx: BenchContext = { stack, scale: options.quick ? 10 : 1, repeat: options.repeat, log };
   const reports: ScenarioReport[] = [];
   const sections = new Map<ScenarioKey, string>();
   try {

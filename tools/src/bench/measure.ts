@@ -1,5 +1,7 @@
 /** Timed harvests, timed rclone runs, and where a harvest's time went. */
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity } from '@sheaf/db';
 import { startHarvest } from '@sheaf/harvests';
 import type { HarvestResult } from '@sheaf/workflows';
@@ -9,6 +11,25 @@ import type { ProfileTotals } from './worker-profile';
 /** Flushes dirty pages so one timed run does not pay for the previous one's writes. */
 export function flush(): void {
   spawnSync('sync', { stdio: 'ignore' });
+}
+
+/** Files the creation probe writes. */
+export const PROBE_FILES = 1_000;
+
+/**
+ * Seconds to create PROBE_FILES empty files in a new folder under `parent` (kept: removing them
+ * would slow the next creations). On ext4 without a journal, as on this machine, creating a file
+ * skips over inodes freed in the last 60 s (6 min while their inode table block is dirty), so
+ * after thousands of files were removed anywhere on the file system, each creation costs far
+ * more (seen: 10,000 files in 0.26-0.30 s, and in 2.4-6.6 s within minutes of a removal of
+ * 20,000). The probe shows which timed steps ran in such a phase.
+ */
+export function creationProbe(parent: string): number {
+  const dir = join(parent, `probe-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`);
+  mkdirSync(dir, { recursive: true });
+  const started = performance.now();
+  for (let i = 0; i < PROBE_FILES; i++) writeFileSync(join(dir, String(i)), '');
+  return (performance.now() - started) / 1000;
 }
 
 /** An instrument reading a local folder (no quiet period) with one POSIX destination. */

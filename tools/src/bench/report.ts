@@ -78,8 +78,12 @@ destination rows directly and starts harvests with \`startHarvest\`, timing from
 workflow's result. Sources and destinations are local folders (a POSIX destination); rclone's
 comparison runs use the same rclone binary and the worker's \`--transfers\`. Each worker first
 runs a small untimed warm-up harvest, as a long-running worker would be warm. \`sync\` runs before
-each timed step so that one step does not pay for the previous one's dirty pages. Everything
-runs on one machine: PostgreSQL, Temporal and rclone share its cores with the worker.
+each timed step so that one step does not pay for the previous one's dirty pages. Trees of many
+files stay until the benchmark ends: this machine's root file system is ext4 without a journal,
+where creating a file skips inodes freed in the last minutes, so after a removal of thousands of
+files every creation costs 10-20 times more for up to 6 minutes (a removal by anyone on the
+machine). Each pair starts by timing the creation of 1,000 empty files, to show when that was so.
+Everything runs on one machine: PostgreSQL, Temporal and rclone share its cores with the worker.
 
 Where the time went: activity timings come from the workflow history; inside a batch, the
 worker is started with a preload (\`tools/src/bench/worker-profile.ts\`) that only reads the

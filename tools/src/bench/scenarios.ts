@@ -11,8 +11,10 @@ import { writeLargeFiles, writeTree, type Generated } from './generate';
 import {
   breakdown,
   createInstrument,
+  creationProbe,
   flush,
   historyStats,
+  PROBE_FILES,
   profileDiff,
   timedCommand,
   timedHarvest,
@@ -31,7 +33,6 @@ export interface BenchContext {
   scale: number;
   /** Measured pairs per comparison. */
   repeat: number;
-  keep: boolean;
   log: (line: string) => void;
 }
 
@@ -213,11 +214,13 @@ interface Pair {
   baselineCpu: CpuSnapshot;
   profile: { history: HistoryStats; lines: string[] };
   baselineFirst: boolean;
+  /** Seconds the file creation probe took just before the pair. */
+  probe: number;
 }
 
 /**
  * Runs the baseline and the Sheaf step `repeat` times, alternating which goes first, each preceded
- * by `sync`; returns the pairs in order.
+ * by `sync`, each pair by the file creation probe; returns the pairs in order.
  */
 async function pairs(
   ctx: BenchContext,
@@ -229,6 +232,9 @@ async function pairs(
   const out: Pair[] = [];
   for (let rep = 0; rep < ctx.repeat; rep++) {
     const baselineFirst = rep % 2 === 0;
+    flush();
+    const probe = creationProbe(join(ctx.stack.dir, 'creation-probes'));
+    ctx.log(`  [${rep + 1}/${ctx.repeat}] creating ${count(PROBE_FILES)} empty files: ${seconds(probe)}`);
     let b: { run: TimedCommand; cpu: CpuSnapshot } | undefined;
     let h: { run: TimedHarvest; cpu: CpuSnapshot; profile: Pair['profile'] } | undefined;
     for (const step of baselineFirst ? ['baseline', 'sheaf'] : ['sheaf', 'baseline']) {
@@ -247,7 +253,7 @@ async function pairs(
         h = { run, cpu, profile: await profile(ctx, run, worker, before) };
       }
     }
-    out.push({ sheaf: h!.run, baseline: b!.run, sheafCpu: h!.cpu, baselineCpu: b!.cpu, profile: h!.profile, baselineFirst });
+    out.push({ sheaf: h!.run, baseline: b!.run, sheafCpu: h!.cpu, baselineCpu: b!.cpu, profile: h!.profile, baselineFirst, probe });
     await afterPair(rep);
   }
   return out;
@@ -264,6 +270,10 @@ function reportPairs(report: ScenarioReport, ps: Pair[], names: { sheaf: string;
     [
       'Ratio Sheaf ÷ rclone, each pair (order)',
       ps.map((p, i) => `${ratios[i].toFixed(2)} (${p.baselineFirst ? 'rclone first' : 'Sheaf first'})`).join(', ') + `; median ${m.toFixed(2)}, worst ${Math.max(...ratios).toFixed(2)}`,
+    ],
+    [
+      `Creating ${count(PROBE_FILES)} empty files just before each pair (a few hundredths of a second on a quiet file system; ten times that and more within minutes of a removal of many files)`,
+      list(ps.map((p) => p.probe), seconds),
     ],
   );
   if (target !== undefined) {
@@ -287,6 +297,9 @@ function reportPairs(report: ScenarioReport, ps: Pair[], names: { sheaf: string;
     if (p.profile.history.retries.length) report.figures.push([`Run ${i + 1}: ${retryFigure(p.profile.history)[0]}`, retryFigure(p.profile.history)[1]]);
   }
 }
+
+/** Trees of at most this many files are removed as soon as they have been measured; larger ones when the run ends. */
+const FEW_FILES = 100;
 
 /**
  * Full harvests vs `rclone copy` of the same tree, each to fresh folders, `repeat` times; the
@@ -323,8 +336,12 @@ async function copyComparison(
       },
       async (rep) => {
         landed.push({ sheaf: treeStats(sheafDest(rep)), rclone: treeStats(rcloneDest(rep)) });
-        await rm(sheafDest(rep), { recursive: true, force: true });
-        await rm(rcloneDest(rep), { recursive: true, force: true });
+        // Removing thousands of files would slow the next pair's file creation (creationProbe);
+        // a few large files are removed at once, to spare the disk.
+        if (files <= FEW_FILES) {
+          await rm(sheafDest(rep), { recursive: true, force: true });
+          await rm(rcloneDest(rep), { recursive: true, force: true });
+        }
       },
     );
     batches = ps[0].sheaf.result.batchesTotal;
@@ -405,7 +422,7 @@ export async function large(ctx: BenchContext, report: ScenarioReport, dir: stri
 function orderLine(ctx: BenchContext, baseline: string, sheaf: string, target = true): string {
   return (
     `${ctx.repeat} pair(s) of ${baseline} and ${sheaf}, back to back, alternating which goes first (odd pairs rclone first), ` +
-    `each to fresh folders that are removed after the pair; ${target ? 'the target is checked on the median ratio, and ' : ''}every run is listed`
+    `each to fresh folders (removed when the benchmark ends, or after the pair when they hold a few large files); ${target ? 'the target is checked on the median ratio, and ' : ''}every run is listed`
   );
 }
 
@@ -651,12 +668,7 @@ export const RUNNERS: Record<ScenarioKey, { title: (scale: number) => string; ru
 export async function runScenario(ctx: BenchContext, key: ScenarioKey, root: string, report: ScenarioReport): Promise<void> {
   const dir = join(root, key);
   await mkdir(dir, { recursive: true });
-  try {
-    await RUNNERS[key].run(ctx, report, dir);
-  } finally {
-    if (!ctx.keep) {
-      ctx.log(`  removing ${dir}…`);
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
+  // Left in place: removing a scenario's many files would slow the next scenario's file creation
+  // (creationProbe); the benchmark's directory goes when it ends.
+  await RUNNERS[key].run(ctx, report, dir);
 }
