@@ -59,6 +59,24 @@ describe('Rclone.copyEach', () => {
     expect(await readFile(join(out, 'b.tif'), 'utf8')).toBe(await readFile(join(source, 'run 1/frame-2.tif'), 'utf8'));
   });
 
+  it('with immutable, does not take a folder at the path for a file: the copy fails, saying why', async () => {
+    const out = join(dir, 'folder-there');
+    await mkdir(join(out, 'b.tif'), { recursive: true });
+    await writeFile(join(out, 'b.tif', 'inside'), 'kept');
+    const results = await rclone().copyEach(
+      source,
+      out,
+      [
+        { from: 'run 1/frame-0.tif', to: 'a.tif' },
+        { from: 'run 1/frame-2.tif', to: 'b.tif' },
+      ],
+      { immutable: true },
+    );
+    expect(results.map((r) => r.outcome)).toEqual(['copied', 'failed']);
+    expect(results[1].error?.message).toBe('rclone copyfile run 1/frame-2.tif failed: is a directory not a file');
+    expect(await readFile(join(out, 'b.tif', 'inside'), 'utf8')).toBe('kept');
+  });
+
   it('copies files bound for one path one after the other: the first takes it, the others find it taken', async () => {
     const out = join(dir, 'one-path');
     // Names that differ only in case are one path on a share that ignores case.

@@ -358,9 +358,17 @@ export class Rclone {
         const started = Date.now();
         const outcome = async (): Promise<FileCopied['outcome']> => {
           if (options.immutable) {
-            const { item } = await rc.call<{ item: ListedFile | null }>('operations/stat', { fs: toRoot, remote: file.to });
-            // On S3 any path may be a folder: a folder is not a file in the way.
-            if (item && !item.IsDir) return 'taken';
+            // Files only: for a path with no file, rclone would otherwise list the parent folder
+            // to look for a folder of that name, on every copy into that folder (10,000 renamed
+            // files in 100 local folders: 9.3 s, 8.5 s of it system time; 5.0-5.2 s with
+            // filesOnly). A folder at the path is not a file in the way (on S3 any path may be
+            // one); the copy says what it makes of it.
+            const { item } = await rc.call<{ item: ListedFile | null }>('operations/stat', {
+              fs: toRoot,
+              remote: file.to,
+              opt: { filesOnly: true, noMimeType: true },
+            });
+            if (item) return 'taken';
           }
           await rc.call('operations/copyfile', { srcFs: fromRoot, srcRemote: file.from, dstFs: toRoot, dstRemote: file.to });
           return 'copied';
