@@ -82,7 +82,8 @@ each timed step so that one step does not pay for the previous one's dirty pages
 files stay until the benchmark ends: this machine's root file system is ext4 without a journal,
 where creating a file skips inodes freed in the last minutes, so after a removal of thousands of
 files every creation costs 10-20 times more for up to 6 minutes (a removal by anyone on the
-machine). Each pair starts by timing the creation of 1,000 empty files, to show when that was so.
+machine). Each scenario first waits (up to 7 minutes) until creating 1,000 empty files is quick,
+and each pair starts by timing that again, to show when file creation was slowed.
 Everything runs on one machine: PostgreSQL, Temporal and rclone share its cores with the worker.
 
 Where the time went: activity timings come from the workflow history; inside a batch, the

@@ -220,11 +220,13 @@ interface Pair {
 
 /**
  * Runs the baseline and the Sheaf step `repeat` times, alternating which goes first, each preceded
- * by `sync`, each pair by the file creation probe; returns the pairs in order.
+ * by `sync`, each pair by the file creation probe in `dir` (beside the folders the steps write,
+ * so in the same part of the file system); returns the pairs in order.
  */
 async function pairs(
   ctx: BenchContext,
   worker: BenchWorker,
+  dir: string,
   baseline: (rep: number) => Promise<TimedCommand>,
   sheaf: (rep: number) => Promise<TimedHarvest>,
   afterPair: (rep: number) => Promise<void> = async () => undefined,
@@ -233,7 +235,7 @@ async function pairs(
   for (let rep = 0; rep < ctx.repeat; rep++) {
     const baselineFirst = rep % 2 === 0;
     flush();
-    const probe = creationProbe(join(ctx.stack.dir, 'creation-probes'));
+    const probe = creationProbe(dir);
     ctx.log(`  [${rep + 1}/${ctx.repeat}] creating ${count(PROBE_FILES)} empty files: ${seconds(probe)}`);
     let b: { run: TimedCommand; cpu: CpuSnapshot } | undefined;
     let h: { run: TimedHarvest; cpu: CpuSnapshot; profile: Pair['profile'] } | undefined;
@@ -327,6 +329,7 @@ async function copyComparison(
     const ps = await pairs(
       ctx,
       worker,
+      dir,
       (rep) => timedCommand(stack.rclone, ['copy', source, rcloneDest(rep), ...flags], rcloneEnv()),
       async (rep) => {
         // A new instrument each time: every run is a full harvest into an empty destination.
@@ -446,6 +449,7 @@ export async function reharvest(ctx: BenchContext, report: ScenarioReport, dir: 
     const ps = await pairs(
       ctx,
       worker,
+      dir,
       () => timedCommand(stack.rclone, ['lsjson', '-R', '--files-only', source], rcloneEnv()),
       () => timedHarvest(stack, worker, instrumentId),
     );
@@ -665,9 +669,42 @@ export const RUNNERS: Record<ScenarioKey, { title: (scale: number) => string; ru
   api: { title: (s) => `API latency under load over ${count(1_000_000 / s)} file rows`, run: api },
 };
 
+/** A creation probe at most this long means file creation is not slowed (0.02-0.03 s when quiet here). */
+const QUIET_PROBE_SECONDS = 0.1;
+/** ext4 without a journal avoids inodes freed in the last 6 minutes at most (creationProbe). */
+const SETTLE_LIMIT_SECONDS = 420;
+
+/**
+ * Waits, probing every 20 s, until creating files is not slowed by an earlier removal of many
+ * files (a previous benchmark's folders, anyone's on the machine), for at most 7 minutes; says
+ * in the report how long it waited and what the probes measured.
+ */
+async function settleFileSystem(ctx: BenchContext, report: ScenarioReport, dir: string): Promise<void> {
+  const started = performance.now();
+  const probes: number[] = [];
+  for (;;) {
+    flush();
+    probes.push(creationProbe(dir));
+    const waited = (performance.now() - started) / 1000;
+    if (probes.at(-1)! <= QUIET_PROBE_SECONDS || waited >= SETTLE_LIMIT_SECONDS) {
+      if (probes.length > 1) {
+        const settled = probes.at(-1)! <= QUIET_PROBE_SECONDS;
+        report.setup.push(
+          `File creation was slowed when the scenario began (${count(PROBE_FILES)} empty files took ${list(probes, seconds)}, every 20 s): ` +
+            (settled ? `waited ${seconds(waited)} for it to settle` : `still slowed after ${seconds(waited)}; measured anyway`),
+        );
+      }
+      return;
+    }
+    ctx.log(`  file creation is slowed (${count(PROBE_FILES)} empty files: ${seconds(probes.at(-1)!)}); waiting for it to settle…`);
+    await new Promise((resolve) => setTimeout(resolve, 20_000));
+  }
+}
+
 export async function runScenario(ctx: BenchContext, key: ScenarioKey, root: string, report: ScenarioReport): Promise<void> {
   const dir = join(root, key);
   await mkdir(dir, { recursive: true });
+  await settleFileSystem(ctx, report, dir);
   // Left in place: removing a scenario's many files would slow the next scenario's file creation
   // (creationProbe); the benchmark's directory goes when it ends.
   await RUNNERS[key].run(ctx, report, dir);
