@@ -17,8 +17,8 @@ export function flush(): void {
 export const PROBE_FILES = 1_000;
 
 /**
- * Seconds to create PROBE_FILES empty files in a new folder under `parent` (kept: removing them
- * would slow the next creations). On ext4 without a journal, as on this machine, creating a file
+ * Seconds to create PROBE_FILES empty files in a new folder under `parent`, after `sync` (kept:
+ * removing them would slow the next creations). On ext4 without a journal, as on this machine, creating a file
  * skips over inodes freed in the last 60 s (6 min while their inode table block is dirty), so
  * after thousands of files were removed anywhere on the file system, each creation costs far
  * more (seen: 10,000 files in 0.26-0.30 s, and in 2.4-6.6 s within minutes of a removal of
@@ -27,13 +27,13 @@ export const PROBE_FILES = 1_000;
 export function creationProbe(parent: string): number {
   const dir = join(parent, `probe-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`);
   mkdirSync(dir, { recursive: true });
+  flush();
   const started = performance.now();
   for (let i = 0; i < PROBE_FILES; i++) writeFileSync(join(dir, String(i)), '');
   return (performance.now() - started) / 1000;
 }
 
-/** An instrument reading a local folder (no quiet period) with one POSIX destination. */
-/** An instrument on a local folder with one POSIX destination; `pathTemplate` unset is the default `{instrument}/{path}`. */
+/** An instrument reading a local folder (no quiet period) with one POSIX destination; `pathTemplate` unset is the default `{instrument}/{path}`. */
 export async function createInstrument(stack: BenchStack, name: string, source: string, destination: string, pathTemplate?: string): Promise<string> {
   const db = stack.dataSource;
   const instrument = await db

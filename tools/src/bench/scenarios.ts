@@ -234,7 +234,6 @@ async function pairs(
   const out: Pair[] = [];
   for (let rep = 0; rep < ctx.repeat; rep++) {
     const baselineFirst = rep % 2 === 0;
-    flush();
     const probe = creationProbe(dir);
     ctx.log(`  [${rep + 1}/${ctx.repeat}] creating ${count(PROBE_FILES)} empty files: ${seconds(probe)}`);
     let b: { run: TimedCommand; cpu: CpuSnapshot } | undefined;
@@ -683,7 +682,6 @@ async function settleFileSystem(ctx: BenchContext, report: ScenarioReport, dir: 
   const started = performance.now();
   const probes: number[] = [];
   for (;;) {
-    flush();
     probes.push(creationProbe(dir));
     const waited = (performance.now() - started) / 1000;
     if (probes.at(-1)! <= QUIET_PROBE_SECONDS || waited >= SETTLE_LIMIT_SECONDS) {

@@ -142,7 +142,7 @@ export class HarvestsService {
       `SELECT count(*)::int AS total FROM harvest_items WHERE run_id = $1 AND outcome IS NOT NULL AND ($2::text IS NULL OR outcome = $2)`,
       [run.id, query.status ?? null],
     )) as Array<{ total: number }>;
-    return { items: await this.failuresOf(run.id, query), total, limit: query.limit, offset: query.offset };
+    return toPage(await this.failuresOf(run.id, query), total, query, (f) => f);
   }
 
   /**

@@ -495,11 +495,10 @@ export class HarvestCatalogue {
       // (it keeps a reason while its post-hooks are owed; a verified version has none otherwise).
       const [counts]: Array<Record<string, string>> = await tx.query(
         `WITH judged AS (
-           SELECT hi.file_version_id AS id, fv.instrument_id, fv.size, fv.reason,
+           SELECT hi.file_version_id AS id, fv.instrument_id, fv.size, fv.status, fv.reason,
                   CASE WHEN fv.status = 'verified' AND v.incomplete THEN CASE WHEN hi.hook_skipped THEN 'skipped' ELSE 'failed' END
                        WHEN fv.status = 'verified' AND v.post_held THEN 'held'
-                       ELSE fv.status END AS outcome,
-                  fv.status = 'verified' AND v.incomplete AND NOT hi.hook_skipped AS undelivered
+                       ELSE fv.status END AS outcome
            FROM harvest_items hi
            JOIN file_versions fv ON fv.id = hi.file_version_id
            CROSS JOIN LATERAL (
@@ -514,8 +513,8 @@ export class HarvestCatalogue {
            WHERE hi.run_id = $1 AND hi.batch_no = $2
          ),
          recorded AS (
-           UPDATE harvest_items hi SET outcome = j.outcome, reason = CASE WHEN j.undelivered THEN (
-             -- Every destination without a verified copy, with what went wrong there.
+           UPDATE harvest_items hi SET outcome = j.outcome, reason = CASE WHEN j.outcome = 'failed' AND j.status = 'verified' THEN (
+             -- Verified, yet failed: every destination without a verified copy, with what went wrong there.
              SELECT 'verified, but not delivered to '
                     || string_agg(s.name || ': ' || coalesce(f.reason, CASE WHEN f.status IS NULL THEN 'it was added while this run copied' ELSE 'no reason was recorded' END),
                                   '; not delivered to ' ORDER BY s.name)
