@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** How long a started `rclone rcd` may take to open its socket (it takes ~80 ms here). */
@@ -31,15 +31,32 @@ export class RcClient {
     this.agent = new Agent({ keepAlive: true, maxSockets: connections });
   }
 
-  /** Waits until rclone listens; `exited` says whether the daemon is gone already (then it never will). */
+  /**
+   * Waits until rclone listens; `exited` says whether the daemon is gone already (then it never
+   * will). It connects to find out: the socket file is there from the moment rclone binds it,
+   * before it listens, and a call in between is refused (ECONNREFUSED, seen once in CI).
+   */
   async ready(exited: () => boolean): Promise<void> {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
-      if (await stat(this.socket).then(() => true, () => false)) return;
+      const refused = await this.refusal();
+      if (!refused) return;
       if (exited()) throw new Error('rclone rcd exited before it listened');
-      if (Date.now() > deadline) throw new Error(`rclone rcd did not listen on ${this.socket} within ${READY_TIMEOUT_MS / 1000} s`);
+      if (Date.now() > deadline) throw new Error(`rclone rcd did not listen on ${this.socket} within ${READY_TIMEOUT_MS / 1000} s (${refused.message})`);
       await sleep(READY_POLL_MS);
     }
+  }
+
+  /** Why a connection to the socket is refused now (no file yet, no one listening), or undefined: it is accepted. */
+  private refusal(): Promise<Error | undefined> {
+    return new Promise((resolve) => {
+      const probe = connect(this.socket);
+      probe.once('connect', () => {
+        probe.destroy();
+        resolve(undefined);
+      });
+      probe.once('error', resolve);
+    });
   }
 
   /** Calls `method` (such as `operations/copyfile`); rejects with an RcError when rclone answers with one. */
