@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { get } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireTool } from '@sheaf/toolchain';
-import { freePort } from './ports';
 import { startTemporalDevServer } from './temporal';
 
 describe('startTemporalDevServer', () => {
@@ -29,6 +28,7 @@ describe('startTemporalDevServer', () => {
       path,
       `#!/bin/sh
 n=$(cat '${count}' 2>/dev/null || echo 0); echo $((n + 1)) > '${count}'
+echo "$@" >> '${count}.args'
 if [ "$n" -lt ${failures} ]; then
   for a in "$@"; do [ -n "$db" ] && [ "$db" = next ] && db="$a"; [ "$a" = --db-filename ] && db=next; done
   echo 'not a database' > "$db"
@@ -43,7 +43,7 @@ exec '${requireTool('temporal', process.env)}' "$@"
   }
 
   const start = async (binary: string, dbFile: string, log: (line: string) => void = () => undefined) =>
-    startTemporalDevServer({ binary, dbFile, port: await freePort(), uiPort: await freePort(), namespace: 'default', log });
+    startTemporalDevServer({ binary, dbFile, namespace: 'default', log });
 
   it('starts again a server that exited before it was ready, without the half-made database', async () => {
     const lines: string[] = [];
@@ -53,6 +53,10 @@ exec '${requireTool('temporal', process.env)}' "$@"
       const status = await new Promise<number | undefined>((resolve, reject) => get(`${server.uiUrl}/`, { agent: false }, (res) => resolve(res.resume().statusCode)).on('error', reject));
       expect(status).toBe(200);
       expect(lines.filter((line) => line.includes('starting it again'))).toHaveLength(2);
+      // Each start got a frontend port of its own: the port a start failed on may be taken.
+      const ports = (await readFile(join(dir, 'starts-2.args'), 'utf8')).trim().split('\n').map((args) => / --port (\d+) /.exec(args)?.[1]);
+      expect(new Set(ports).size).toBe(3);
+      expect(server.address).toBe(`127.0.0.1:${ports[2]}`);
     } finally {
       await server.stop();
     }

@@ -10,8 +10,14 @@ export interface TemporalDevServerOptions {
   binary: string;
   /** SQLite file that keeps workflow histories between starts. */
   dbFile: string;
-  port: number;
-  uiPort: number;
+  /**
+   * The frontend (gRPC) and UI ports. Left out, free ones are chosen at each start attempt: a
+   * port chosen before the server binds it can be taken meanwhile (by another server's internal
+   * services, which bind free ports of their own choosing), and a server given a taken port
+   * exits ("can't set frontend port ...: address already in use"), however often it is retried.
+   */
+  port?: number;
+  uiPort?: number;
   /**
    * Ports chosen for other services that are not bound yet: the server's HTTP API and metrics
    * ports, which it would pick at random, are chosen here instead, never one of these.
@@ -22,7 +28,9 @@ export interface TemporalDevServerOptions {
 }
 
 export interface TemporalDevServer {
+  /** The frontend's `127.0.0.1:port`, and that port: a restart on the same port keeps the address clients were given. */
   readonly address: string;
+  readonly port: number;
   readonly uiUrl: string;
   readonly service: Service;
   stop(): Promise<void>;
@@ -55,10 +63,17 @@ const TAIL_LINES = 30;
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   await mkdir(dirname(options.dbFile), { recursive: true });
   const freshDb = !existsSync(options.dbFile);
-  const avoid = new Set([options.port, options.uiPort, ...(options.avoidPorts ?? [])]);
   for (let attempt = 1; ; attempt++) {
-    const httpPort = await freePortExcept(avoid);
-    const metricsPort = await freePortExcept(new Set([...avoid, httpPort]));
+    const avoid = new Set([...(options.avoidPorts ?? []), ...[options.port, options.uiPort].filter((p) => p !== undefined)]);
+    const choose = async () => {
+      const port = await freePortExcept(avoid);
+      avoid.add(port);
+      return port;
+    };
+    const port = options.port ?? (await choose());
+    const uiPort = options.uiPort ?? (await choose());
+    const httpPort = await choose();
+    const metricsPort = await choose();
     const tail: string[] = [];
     const service = spawnService({
       name: 'temporal',
@@ -69,9 +84,9 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
         '--ip',
         '127.0.0.1',
         '--port',
-        String(options.port),
+        String(port),
         '--ui-port',
-        String(options.uiPort),
+        String(uiPort),
         '--http-port',
         String(httpPort),
         '--metrics-port',
@@ -100,8 +115,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     });
     failed.catch(() => undefined);
     try {
-      await Promise.race([waitForPort('127.0.0.1', options.port, 60_000, 'Temporal', gone.signal), failed]);
-      await Promise.race([waitForPort('127.0.0.1', options.uiPort, 60_000, 'Temporal UI', gone.signal), failed]);
+      await Promise.race([waitForPort('127.0.0.1', port, 60_000, 'Temporal', gone.signal), failed]);
+      await Promise.race([waitForPort('127.0.0.1', uiPort, 60_000, 'Temporal UI', gone.signal), failed]);
     } catch (err) {
       await service.stop(5_000);
       if (!exitedEarly) throw err;
@@ -113,8 +128,9 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       continue;
     }
     return {
-      address: `127.0.0.1:${options.port}`,
-      uiUrl: `http://localhost:${options.uiPort}`,
+      address: `127.0.0.1:${port}`,
+      port,
+      uiUrl: `http://localhost:${uiPort}`,
       service,
       stop: () => service.stop(15_000),
     };

@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { startTemporalDevServer, type TemporalDevServer } from '@sheaf/local-infra';
-import { createTestDatabase, freePort, makeTempDir, temporalCliPath, type TempDir, type TestDatabase } from '@sheaf/test-harness';
+import { createTestDatabase, makeTempDir, temporalCliPath, type TempDir, type TestDatabase } from '@sheaf/test-harness';
 import { createTestApp } from './app';
 
 describe('health and readiness against real PostgreSQL and Temporal', () => {
@@ -9,20 +9,17 @@ describe('health and readiness against real PostgreSQL and Temporal', () => {
   let dir: TempDir;
   let temporal: TemporalDevServer;
   let app: NestExpressApplication;
-  let port: number;
+  /** Chosen by the first start; the restart uses it again, so the app's address stays right. */
+  let port: number | undefined;
 
-  const startTemporal = async () =>
-    startTemporalDevServer({
-      binary: temporalCliPath(),
-      dbFile: `${dir.path}/temporal.db`,
-      port,
-      uiPort: await freePort(),
-      namespace: 'default',
-      log: () => undefined,
-    });
+  const startTemporal = async () => {
+    const server = await startTemporalDevServer({ binary: temporalCliPath(), dbFile: `${dir.path}/temporal.db`, port, namespace: 'default', log: () => undefined });
+    port = server.port;
+    return server;
+  };
 
   beforeAll(async () => {
-    [db, dir, port] = await Promise.all([createTestDatabase(), makeTempDir(), freePort()]);
+    [db, dir] = await Promise.all([createTestDatabase(), makeTempDir()]);
     temporal = await startTemporal();
     app = await createTestApp(db.url, temporal.address);
   });

@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client, Connection, ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
 import { startTemporalDevServer, type TemporalDevServer } from '@sheaf/local-infra';
-import { createTestDatabase, freePort, makeTempDir, temporalCliPath, type TempDir, type TestDatabase } from '@sheaf/test-harness';
+import { createTestDatabase, makeTempDir, temporalCliPath, type TempDir, type TestDatabase } from '@sheaf/test-harness';
 import { createTestApp } from './app';
 import { as, createCaller, createInstrumentRow, type Caller } from './fixtures';
 
@@ -10,7 +10,8 @@ const temporalId = (scheduleId: string) => `sheaf-schedule-${scheduleId}`;
 describe('schedules kept in sync with Temporal Schedules (real Temporal dev server)', () => {
   let db: TestDatabase;
   let dir: TempDir;
-  let port: number;
+  /** Chosen by the first start; later starts (after a stop) use it again, so the app's address stays right. */
+  let port: number | undefined;
   let temporal: TemporalDevServer | undefined;
   let connection: Connection;
   let client: Client;
@@ -23,10 +24,10 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
       binary: temporalCliPath(),
       dbFile: `${dir.path}/temporal.db`,
       port,
-      uiPort: await freePort(),
       namespace: 'default',
       log: () => undefined,
     });
+    port = temporal.port;
   };
   const stopTemporal = async () => {
     await temporal?.stop();
@@ -44,7 +45,7 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
   };
 
   beforeAll(async () => {
-    [db, dir, port] = await Promise.all([createTestDatabase(), makeTempDir(), freePort()]);
+    [db, dir] = await Promise.all([createTestDatabase(), makeTempDir()]);
     await startTemporal();
     connection = await Connection.connect({ address: `127.0.0.1:${port}` });
     client = new Client({ connection });

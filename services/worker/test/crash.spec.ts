@@ -9,7 +9,7 @@ import { ArkEntity, FileVersionEntity, HarvestRunEntity, InstrumentDestinationEn
 import { startHarvest } from '@sheaf/harvests';
 import { spawnService, startTemporalDevServer, type Service, type TemporalDevServer } from '@sheaf/local-infra';
 import { SecretBox } from '@sheaf/crypto';
-import { createTestDatabase, freePort, makeTempDir, startSambaShare, temporalCliPath, type SambaShare, type TempDir, type TestDatabase } from '@sheaf/test-harness';
+import { createTestDatabase, makeTempDir, startSambaShare, temporalCliPath, type SambaShare, type TempDir, type TestDatabase } from '@sheaf/test-harness';
 import { isValidArk } from '@sheaf/ark';
 import { requireTool } from '@sheaf/toolchain';
 
@@ -56,8 +56,6 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
     temporal = await startTemporalDevServer({
       binary: temporalCliPath(),
       dbFile: join(dir.path, 'temporal.db'),
-      port: await freePort(),
-      uiPort: await freePort(),
       namespace: 'default',
       log: () => undefined,
     });

@@ -103,8 +103,6 @@ export async function startStack(log: (line: string) => void, keep: boolean): Pr
     const server = await startTemporalDevServer({
       binary: temporalBin,
       dbFile: join(dir, 'temporal', 'temporal.db'),
-      port: await freePort(),
-      uiPort: await freePort(),
       namespace: NAMESPACE,
       log: () => undefined,
     });
