@@ -11,10 +11,10 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { freePort, makeTempDir, startSambaShare, type SambaShare, type TempDir } from '@sheaf/test-harness';
+import { makeTempDir, startSambaShare, type SambaShare, type TempDir } from '@sheaf/test-harness';
 import { REPO_ROOT } from '../src/repo-root';
 import { axeViolations, launchChromium, screenshot, step, untilHydrated, writeAxeReport, type AxeViolation, type ColorMode } from './support/portal-browser';
-import { startStack, stopStack, type RunningStack } from './support/stack-process';
+import { startStackOnFreePorts, stopStack, type RunningStack } from './support/stack-process';
 
 const ADMIN = { email: 'admin@sheaf.local', password: 'portal-e2e-admin-password' };
 const VIEWER = { email: 'no-grants@example.org', password: 'no-grants-password', displayName: 'Nora No-Grants' };
@@ -80,25 +80,15 @@ describe('the portal in a browser', () => {
 
     const sharing = startSambaShare({ dir: source.path });
     sharing.catch(() => undefined);
-    let ports: Record<'PG_PORT' | 'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'API_PORT' | 'WEB_PORT', number>;
-    for (let attempt = 1; ; attempt++) {
-      ports = { PG_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), API_PORT: await freePort(), WEB_PORT: await freePort() };
-      try {
-        stack = await startStack({
-          SHEAF_DATA_DIR: data.path,
-          SHEAF_ADMIN_EMAIL: ADMIN.email,
-          SHEAF_ADMIN_PASSWORD: ADMIN.password,
-          DATABASE_URL: '',
-          TEMPORAL_ADDRESS: '',
-          ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-        });
-        break;
-      } catch (err) {
-        // Another program (another suite's Temporal server binds random ports) took one of the
-        // ports between freePort() and the stack's bind: once more, on other ports.
-        if (attempt === 2 || !/EADDRINUSE|address already in use/i.test((err as Error).message)) throw err;
-      }
-    }
+    const started = await startStackOnFreePorts({
+      SHEAF_DATA_DIR: data.path,
+      SHEAF_ADMIN_EMAIL: ADMIN.email,
+      SHEAF_ADMIN_PASSWORD: ADMIN.password,
+      DATABASE_URL: '',
+      TEMPORAL_ADDRESS: '',
+    });
+    stack = started.stack;
+    const ports = started.ports;
     share = await sharing;
     portal = `http://127.0.0.1:${ports.WEB_PORT}`;
     api = `http://127.0.0.1:${ports.API_PORT}`;

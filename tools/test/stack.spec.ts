@@ -1,8 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { chmod, readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { freePort, makeTempDir, type TempDir } from '@sheaf/test-harness';
-import { startStack, stopStack } from './support/stack-process';
+import { makeTempDir, type TempDir } from '@sheaf/test-harness';
+import { startStackOnFreePorts, stopStack } from './support/stack-process';
 
 async function files(root: string): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
@@ -21,7 +21,6 @@ async function portOpen(port: number): Promise<boolean> {
 
 describe('the start command (npm start)', () => {
   let dir: TempDir;
-  let ports: Record<string, number>;
   let env: NodeJS.ProcessEnv;
   const password = 'stack-test-password';
 
@@ -29,26 +28,13 @@ describe('the start command (npm start)', () => {
     dir = await makeTempDir('sheaf-stack-');
     // As root, PostgreSQL runs as 'postgres', which must be able to enter the data folder.
     await chmod(dir.path, 0o755);
-    ports = {
-      PG_PORT: await freePort(),
-      TEMPORAL_PORT: await freePort(),
-      TEMPORAL_UI_PORT: await freePort(),
-      API_PORT: await freePort(),
-      WEB_PORT: await freePort(),
-    };
-    env = {
-      SHEAF_DATA_DIR: dir.path,
-      SHEAF_ADMIN_PASSWORD: password,
-      DATABASE_URL: '',
-      TEMPORAL_ADDRESS: '',
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-    };
+    env = { SHEAF_DATA_DIR: dir.path, SHEAF_ADMIN_PASSWORD: password, DATABASE_URL: '', TEMPORAL_ADDRESS: '' };
   });
 
   afterAll(() => dir?.cleanup());
 
   it('brings everything up, harvests the demo instrument, stops cleanly on Ctrl-C, and reuses its data on a second start', async () => {
-    const first = await startStack(env);
+    const { stack: first, ports } = await startStackOnFreePorts(env);
     try {
       const api = `http://127.0.0.1:${ports.API_PORT}`;
       expect(first.output()).toContain(`Admin login   admin@sheaf.local / ${password}`);
@@ -93,12 +79,13 @@ describe('the start command (npm start)', () => {
     expect(first.output()).toContain('stopped PostgreSQL');
     for (const port of [ports.API_PORT, ports.WEB_PORT, ports.TEMPORAL_UI_PORT]) expect(await portOpen(port)).toBe(false);
 
-    const second = await startStack(env);
+    // On other ports: it is the data folder that is used again.
+    const { stack: second, ports: secondPorts } = await startStackOnFreePorts(env);
     try {
       expect(second.output()).toContain('database schema up to date');
       // The password is printed only when the account is created.
       expect(second.output()).not.toContain(password);
-      const login = await fetch(`http://127.0.0.1:${ports.API_PORT}/api/auth/login`, {
+      const login = await fetch(`http://127.0.0.1:${secondPorts.API_PORT}/api/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email: 'admin@sheaf.local', password }),

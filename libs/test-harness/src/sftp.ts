@@ -22,6 +22,8 @@ export interface SftpServer {
 }
 
 const START_TIMEOUT_MS = 30_000;
+/** Starts on another free port when the one chosen was taken before the server bound it. */
+const PORT_ATTEMPTS = 3;
 const run = promisify(execFile);
 
 /**
@@ -35,37 +37,50 @@ export async function startSftpServer(options: { dir: string; user?: string; pas
   const user = options.user ?? 'lab';
   const password = options.password ?? randomBytes(12).toString('base64url');
   const rclone = requireTool('rclone', process.env);
-  const cache = await makeTempDir('sheaf-sftp-');
-  const port = await freePort();
-  const tail: string[] = [];
-  const service = spawnService({
-    name: 'rclone-sftp',
-    command: rclone,
-    args: ['serve', 'sftp', '--addr', `127.0.0.1:${port}`, '--cache-dir', cache.path, dir],
-    env: { ...withoutRcloneSettings(), RCLONE_CONFIG: '/dev/null', RCLONE_USER: user, RCLONE_PASS: password },
-    log: (line) => tail.push(line),
-  });
-  const connectionString = (path = '') => `:sftp,host=127.0.0.1,port=${port},user=${user},pass=${obscure(password)}:${path}`;
-  const stop = async () => {
-    await service.stop(5_000);
-    await cache.cleanup();
-  };
-  try {
-    await waitForPort('127.0.0.1', port, START_TIMEOUT_MS, 'rclone serve sftp');
-    for (const deadline = Date.now() + START_TIMEOUT_MS; ; await sleep(200)) {
-      const probe = await run(rclone, ['lsf', '--low-level-retries', '1', '--retries', '1', connectionString()], {
-        env: { ...withoutRcloneSettings(), RCLONE_CONFIG: '/dev/null' },
-        timeout: 15_000,
-      }).then(
-        () => undefined,
-        (err: { stderr?: string }) => err.stderr ?? String(err),
-      );
-      if (probe === undefined) break;
-      if (Date.now() > deadline) throw new Error(`rclone could not log in to its SFTP server: ${probe}\n${tail.join('\n')}`);
+  for (let attempt = 1; ; attempt++) {
+    const cache = await makeTempDir('sheaf-sftp-');
+    const port = await freePort();
+    const tail: string[] = [];
+    const service = spawnService({
+      name: 'rclone-sftp',
+      command: rclone,
+      args: ['serve', 'sftp', '--addr', `127.0.0.1:${port}`, '--cache-dir', cache.path, dir],
+      env: { ...withoutRcloneSettings(), RCLONE_CONFIG: '/dev/null', RCLONE_USER: user, RCLONE_PASS: password },
+      log: (line) => tail.push(line),
+    });
+    const exited = service.exited.then((code) => {
+      throw new Error(`rclone serve sftp exited (${code}) before it was ready:\n${tail.join('\n')}`);
+    });
+    exited.catch(() => undefined);
+    const connectionString = (path = '') => `:sftp,host=127.0.0.1,port=${port},user=${user},pass=${obscure(password)}:${path}`;
+    const stop = async () => {
+      await service.stop(5_000);
+      await cache.cleanup();
+    };
+    try {
+      await Promise.race([waitForPort('127.0.0.1', port, START_TIMEOUT_MS, 'rclone serve sftp'), exited]);
+      await Promise.race([loginUntilReady(rclone, connectionString(), tail), exited]);
+      return { host: '127.0.0.1', port, user, password, connectionString, stop };
+    } catch (err) {
+      await stop();
+      // Another process took the port between freePort() and the bind: try another.
+      if (attempt < PORT_ATTEMPTS && tail.some((line) => /address already in use/i.test(line))) continue;
+      throw err;
     }
-  } catch (err) {
-    await stop();
-    throw err;
   }
-  return { host: '127.0.0.1', port, user, password, connectionString, stop };
+}
+
+/** Resolves once a login lists the served folder; else fails with the server's output (`tail`). */
+async function loginUntilReady(rclone: string, connectionString: string, tail: readonly string[]): Promise<void> {
+  for (const deadline = Date.now() + START_TIMEOUT_MS; ; await sleep(200)) {
+    const probe = await run(rclone, ['lsf', '--low-level-retries', '1', '--retries', '1', connectionString], {
+      env: { ...withoutRcloneSettings(), RCLONE_CONFIG: '/dev/null' },
+      timeout: 15_000,
+    }).then(
+      () => undefined,
+      (err: { stderr?: string }) => err.stderr ?? String(err),
+    );
+    if (probe === undefined) return;
+    if (Date.now() > deadline) throw new Error(`rclone could not log in to its SFTP server: ${probe}\n${tail.join('\n')}`);
+  }
 }

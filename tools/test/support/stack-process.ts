@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { freePort } from '@sheaf/test-harness';
 import { REPO_ROOT } from '../../src/repo-root';
 
 const STACK = join(REPO_ROOT, 'tools/dist/stack/main.js');
@@ -32,6 +33,25 @@ export async function startStack(env: NodeJS.ProcessEnv): Promise<RunningStack> 
     await new Promise((r) => setTimeout(r, 250));
   }
   return { child, output: () => output, exited };
+}
+
+export type StackPorts = Record<'PG_PORT' | 'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'API_PORT' | 'WEB_PORT', number>;
+
+/**
+ * startStack on free ports (given to it in its environment), and those ports. Another program
+ * (another suite's Temporal server binds random ports) can take one between freePort() and the
+ * stack's bind: then once more, on other ports.
+ */
+export async function startStackOnFreePorts(env: NodeJS.ProcessEnv): Promise<{ stack: RunningStack; ports: StackPorts }> {
+  for (let attempt = 1; ; attempt++) {
+    const ports: StackPorts = { PG_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), API_PORT: await freePort(), WEB_PORT: await freePort() };
+    try {
+      const stack = await startStack({ ...env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) });
+      return { stack, ports };
+    } catch (err) {
+      if (attempt === 2 || !/EADDRINUSE|address already in use/i.test((err as Error).message)) throw err;
+    }
+  }
 }
 
 /** Ctrl-C, then its exit code. */
