@@ -24,6 +24,7 @@ function run(overrides: Partial<HarvestRunDto>): HarvestRunDto {
     filesSkipped: 0,
     filesHeld: 0,
     filesDeferred: 0,
+    filesInQuietPeriod: 0,
     filesInFuture: 0,
     latestFutureMtime: null,
     batchesTotal: 0,

@@ -1,4 +1,4 @@
-import { futureFilesWarning, noFailuresMessage, owedNothing } from '../src/app/(admin)/runs/[id]/run-data';
+import { futureFilesWarning, listedCount, noFailuresMessage, owedNothing } from '../src/app/(admin)/runs/[id]/run-data';
 
 describe('owedNothing', () => {
   it('says a destination was owed nothing only once planning is over and the run took files', () => {
@@ -12,13 +12,25 @@ describe('owedNothing', () => {
   });
 });
 
+describe('listedCount', () => {
+  it('counts the failed, held and deferred files the run lists, not those the listing found in their quiet period', () => {
+    expect(listedCount({ filesFailed: 3, filesHeld: 2, filesDeferred: 7, filesInQuietPeriod: 5 })).toBe(7);
+    expect(listedCount({ filesFailed: 0, filesHeld: 0, filesDeferred: 4, filesInQuietPeriod: 4 })).toBe(0);
+  });
+});
+
 describe('noFailuresMessage', () => {
+  const none = { filesFailed: 0, filesHeld: 0, filesDeferred: 0, filesInQuietPeriod: 0 };
   it('says a finished run that counted failures has none left, rather than none', () => {
-    expect(noFailuresMessage({ filesFailed: 1, filesHeld: 0, phase: 'finished' })).toBe('None left: later runs have dealt with the files this run failed or held.');
-    expect(noFailuresMessage({ filesFailed: 0, filesHeld: 2, phase: 'finished' })).toBe('None left: later runs have dealt with the files this run failed or held.');
-    expect(noFailuresMessage({ filesFailed: 0, filesHeld: 0, phase: 'finished' })).toBe('No failed or held files.');
+    const left = 'None left: later runs have dealt with the files this run failed, held or deferred.';
+    expect(noFailuresMessage({ ...none, filesFailed: 1, phase: 'finished' })).toBe(left);
+    expect(noFailuresMessage({ ...none, filesHeld: 2, phase: 'finished' })).toBe(left);
+    expect(noFailuresMessage({ ...none, filesDeferred: 3, filesInQuietPeriod: 1, phase: 'finished' })).toBe(left);
+    expect(noFailuresMessage({ ...none, phase: 'finished' })).toBe('No failed, held or deferred files.');
+    // Files in their quiet period are counted, never listed.
+    expect(noFailuresMessage({ ...none, filesDeferred: 3, filesInQuietPeriod: 3, phase: 'finished' })).toBe('No failed, held or deferred files.');
     // While the run goes on, its counts and its list move together.
-    expect(noFailuresMessage({ filesFailed: 1, filesHeld: 0, phase: 'transferring' })).toBe('No failed or held files.');
+    expect(noFailuresMessage({ ...none, filesFailed: 1, phase: 'transferring' })).toBe('No failed, held or deferred files.');
   });
 });
 

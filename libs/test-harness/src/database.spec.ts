@@ -151,6 +151,34 @@ describe('a test database carries the real migrations and their constraints', ()
     ]);
   });
 
+  it('gives a file still waiting after older runs deferred it the deferral, on the last run that took it', async () => {
+    await undoDownTo('DeferredOutcomes1732530000000');
+    const [instrument] = await q(`INSERT INTO instruments (name, source_type, source_config) VALUES ('deferrals', 'local', '{"path": "/tmp"}') RETURNING id`);
+    const run = async (createdAt: string) =>
+      (await q(`INSERT INTO harvest_runs (instrument_id, status, phase, trigger, created_at) VALUES ($1, 'succeeded', 'finished', 'manual', $2) RETURNING id`, [instrument.id, createdAt]))[0].id;
+    const [earlier, last] = [await run('2026-01-01T00:00:00Z'), await run('2026-01-02T00:00:00Z')];
+    const version = async (path: string, status: string, reason: string | null, runs: string[]) => {
+      const [row] = await q(`INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, reason) VALUES ($1, $2, 1, now(), 1, $3, $4) RETURNING id`, [
+        instrument.id,
+        path,
+        status,
+        reason,
+      ]);
+      for (const runId of runs) await q(`INSERT INTO harvest_items (run_id, file_version_id, batch_no) VALUES ($1, $2, 0)`, [runId, row.id]);
+    };
+    // Taken by both runs (the first failed it, say), set aside by the last.
+    await version('growing.log', 'pending', 'changed while being harvested; taken by a later run', [earlier, last]);
+    // Deferred by the earlier run and verified by the last: nothing says it was deferred any more.
+    await version('done.raw', 'verified', null, [earlier, last]);
+    await db.dataSource.runMigrations();
+    const rows = await q(
+      `SELECT f.path, i.run_id, i.outcome, i.reason FROM harvest_items i JOIN file_versions f ON f.id = i.file_version_id WHERE i.run_id IN ($1, $2) AND i.outcome IS NOT NULL`,
+      [earlier, last],
+    );
+    expect(rows).toEqual([{ path: 'growing.log', run_id: last, outcome: 'deferred', reason: 'changed while being harvested; taken by a later run' }]);
+    await expect(q(`UPDATE harvest_items SET outcome = 'lost' WHERE run_id = $1`, [last])).rejects.toThrow(/harvest_items_outcome_check/);
+  });
+
   it('reverts every migration and applies them again', async () => {
     for (let i = 0; i < MIGRATIONS.length; i++) await db.dataSource.undoLastMigration();
     const left: Array<{ n: string }> = await db.dataSource.query(

@@ -107,7 +107,7 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     const seeded = await seedHarvestedFile(db.dataSource, instrumentId, { runStatus: 'running' });
     await db.dataSource.query(
       `UPDATE harvest_runs SET phase = 'transferring', files_total = 3, files_done = 1, bytes_total = 15, bytes_done = 5, batches_total = 2, batches_done = 1,
-              files_deferred = 2, files_future = 2, future_mtime_latest = '2031-06-01T00:00:00Z' WHERE id = $1`,
+              files_deferred = 3, listing_deferred = 2, files_future = 2, future_mtime_latest = '2031-06-01T00:00:00Z' WHERE id = $1`,
       [seeded.runId],
     );
     await db.dataSource.query(`UPDATE harvest_run_destinations SET files_total = 3 WHERE run_id = $1`, [seeded.runId]);
@@ -148,9 +148,19 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     };
     const postHeld = await owed('data/c.tif', 'held by a post-hook: webhook rejected the batch: HTTP 400; the next run runs the post-hooks again');
     await owed('data/d.tif', null);
+    // Changed on the instrument while the run copied it: deferred, and a later run took it.
+    const [changed] = (await db.dataSource.query(
+      `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status) VALUES ($1, 'data/e.log', 5, now(), 1, 'verified') RETURNING id`,
+      [instrumentId],
+    )) as Array<{ id: string }>;
+    await db.dataSource.query(`INSERT INTO harvest_items (run_id, file_version_id, batch_no, outcome, reason) VALUES ($1, $2, 1, 'deferred', $3)`, [
+      seeded.runId,
+      changed.id,
+      'changed while being harvested; taken by a later run',
+    ]);
     const res = await as(app, admin).get(`/api/harvests/${seeded.runId}`).expect(200);
     expect(res.body).toMatchObject({ status: 'running', phase: 'transferring', filesTotal: 3, filesDone: 1, bytesTotal: 15, bytesDone: 5, batchesTotal: 2, batchesDone: 1 });
-    expect(res.body).toMatchObject({ filesDeferred: 2, filesInFuture: 2, latestFutureMtime: '2031-06-01T00:00:00.000Z' });
+    expect(res.body).toMatchObject({ filesDeferred: 3, filesInQuietPeriod: 2, filesInFuture: 2, latestFutureMtime: '2031-06-01T00:00:00.000Z' });
     const byStorage = Object.fromEntries(
       (res.body.destinations as Array<{ storageLocationId: string; filesVerified: number; bytesVerified: number; filesTotal: number }>).map((d) => [d.storageLocationId, d]),
     );
@@ -160,6 +170,7 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect(res.body.failures).toEqual([
       { fileVersionId: failed.id, path: 'data/bad.tif', status: 'failed', reason: 'sha256 mismatch twice' },
       { fileVersionId: postHeld, path: 'data/c.tif', status: 'held', reason: 'held by a post-hook: webhook rejected the batch: HTTP 400; the next run runs the post-hooks again' },
+      { fileVersionId: changed.id, path: 'data/e.log', status: 'deferred', reason: 'changed while being harvested; taken by a later run' },
     ]);
   });
 
@@ -205,16 +216,18 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect(await shown()).toEqual(expected);
   });
 
-  it('pages through every failed and held file of a run, by path, filtered by status, and only for those who may see the run', async () => {
+  it('pages through every failed, held and deferred file of a run, by path, filtered by status, and only for those who may see the run', async () => {
     const instrumentId = await instrumentWithDestination();
     const seeded = await seedHarvestedFile(db.dataSource, instrumentId, { runStatus: 'failed' });
-    // 60 failed and 3 held, more than the run's page lists (50).
+    // 58 failed, 3 held and 2 deferred, more than the run's page lists (50).
     await db.dataSource.query(
       `WITH v AS (
          INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, reason)
-         SELECT $1, 'f/' || lpad(n::text, 3, '0') || '.raw', 1, now(), 1, CASE WHEN n % 21 = 0 THEN 'held' ELSE 'failed' END, 'why ' || n
+         SELECT $1, 'f/' || lpad(n::text, 3, '0') || '.raw', 1, now(), 1,
+                CASE WHEN n % 21 = 0 THEN 'held' WHEN n % 25 = 0 THEN 'pending' ELSE 'failed' END, 'why ' || n
          FROM generate_series(1, 63) n RETURNING id, status, reason)
-       INSERT INTO harvest_items (run_id, file_version_id, batch_no, outcome, reason) SELECT $2, id, 1, status, reason FROM v`,
+       INSERT INTO harvest_items (run_id, file_version_id, batch_no, outcome, reason)
+       SELECT $2, id, 1, CASE WHEN status = 'pending' THEN 'deferred' ELSE status END, reason FROM v`,
       [instrumentId, seeded.runId],
     );
     const detail = (await as(app, admin).get(`/api/harvests/${seeded.runId}`).expect(200)).body;
@@ -233,11 +246,16 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
       ['f/042.raw', 'held', 'why 42'],
       ['f/063.raw', 'held', 'why 63'],
     ]);
+    const deferred = (await as(app, admin).get(`/api/harvests/${seeded.runId}/failures?status=deferred`).expect(200)).body;
+    expect(deferred.items.map((f: { path: string; status: string }) => [f.path, f.status])).toEqual([
+      ['f/025.raw', 'deferred'],
+      ['f/050.raw', 'deferred'],
+    ]);
 
     expect((await as(app, admin).get(`/api/harvests/${seeded.runId}/failures?status=lost`).expect(400)).body).toMatchObject({
       code: 'validation_failed',
       field: 'status',
-      message: 'status must be one of failed, held',
+      message: 'status must be one of failed, held, deferred',
     });
     expect((await as(app, admin).get(`/api/harvests/${seeded.runId}/failures?limit=0`).expect(400)).body).toMatchObject({ field: 'limit' });
     // A user without a grant on the instrument does not see that the run exists.

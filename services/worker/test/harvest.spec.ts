@@ -217,7 +217,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     return Object.fromEntries(rows.map((r) => [r.name, `${r.files_verified}/${r.files_total}`]));
   }
 
-  /** What a run recorded of its failed and held files, as its page lists them: [path, outcome, reason]. */
+  /** What a run recorded of its failed, held and deferred files, as its page lists them: [path, outcome, reason]. */
   async function recordedFailures(runId: string): Promise<Array<[string, string, string | null]>> {
     const rows = (await db.dataSource.query(
       `SELECT f.path, i.outcome, i.reason FROM harvest_items i JOIN file_versions f ON f.id = i.file_version_id
@@ -533,9 +533,14 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(before[0].reason).toContain('changed while being harvested');
     expect(await db.dataSource.getRepository(ArkEntity).countBy({ fileVersionId: before[0].id })).toBe(0);
     expect([...(await landed()).keys()]).toEqual(['stable.txt']);
+    const deferred = [['growing.log', 'deferred', 'changed while being harvested; taken by a later run']];
+    expect(await recordedFailures(first.run.id)).toEqual(deferred);
 
     const second = await runHarvest(instrument.id);
     expect(second.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
+    // The first run still says what became of the file in it.
+    expect(await recordedFailures(first.run.id)).toEqual(deferred);
+    expect(await recordedFailures(second.run.id)).toEqual([]);
     const after = await versionsOf(instrument.id);
     expect(after.map((v) => [v.path, v.version, v.status])).toEqual([
       ['growing.log', 1, 'skipped'],
@@ -560,6 +565,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const gone = (await versionsOf(instrument.id)).find((v) => v.path === 'scan/b.raw');
     expect(gone).toMatchObject({ status: 'pending', reason: 'gone from the source before it was copied (moved or deleted on the instrument); taken if it is listed again' });
     expect(await transfersOf(gone!.id)).toEqual([]);
+    expect(await recordedFailures(first.run.id)).toEqual([['scan/b.raw', 'deferred', gone!.reason]]);
 
     // Put back as it was (same size and time): the next run takes the same version.
     await rename(moved, join(sourceDir, 'scan/b.raw'));

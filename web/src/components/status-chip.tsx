@@ -9,6 +9,7 @@ const COLORS: Record<string, ChipProps['color']> = {
   mismatch: 'error',
   cancelled: 'warning',
   held: 'warning',
+  deferred: 'default',
   skipped: 'default',
 };
 

@@ -495,8 +495,10 @@ export interface HarvestRunDto {
   filesFailed: number;
   filesSkipped: number;
   filesHeld: number;
-  /** Still being written: left for a later run */
+  /** Left for a later run: files the listing found inside the quiet period (filesInQuietPeriod), and files that changed or went from the source while this run copied them (listed in its failures, status deferred) */
   filesDeferred: number;
+  /** Of the deferred, files the listing found inside the instrument's quiet period: still being written, or modified in the future */
+  filesInQuietPeriod: number;
   /** Of the deferred, new files modified more than 5 minutes in the future: the instrument's clock is probably ahead, and they wait until that time has passed */
   filesInFuture: number;
   /** The latest modification time among filesInFuture */
@@ -534,7 +536,7 @@ export interface DestinationProgressDto {
 export interface RunFailureDto {
   fileVersionId: string;
   path: string;
-  status: "failed" | "held";
+  status: "failed" | "held" | "deferred";
   reason: string | null;
 }
 
@@ -561,8 +563,10 @@ export interface HarvestRunDetailDto {
   filesFailed: number;
   filesSkipped: number;
   filesHeld: number;
-  /** Still being written: left for a later run */
+  /** Left for a later run: files the listing found inside the quiet period (filesInQuietPeriod), and files that changed or went from the source while this run copied them (listed in its failures, status deferred) */
   filesDeferred: number;
+  /** Of the deferred, files the listing found inside the instrument's quiet period: still being written, or modified in the future */
+  filesInQuietPeriod: number;
   /** Of the deferred, new files modified more than 5 minutes in the future: the instrument's clock is probably ahead, and they wait until that time has passed */
   filesInFuture: number;
   /** The latest modification time among filesInFuture */
@@ -575,7 +579,7 @@ export interface HarvestRunDetailDto {
   createdAt: string;
   updatedAt: string;
   destinations: DestinationProgressDto[];
-  /** The first 50 failed or held files of this run (all of them: GET /api/harvests/{id}/failures), ordered by path, with the outcome and reason each had when its batch finished (a later run may have verified it since): files verified before whose copy to a destination added later failed (status failed), and delivered files a post-hook held (status held) among them */
+  /** The first 50 failed, held and deferred files of this run (all of them: GET /api/harvests/{id}/failures), ordered by path, with the outcome and reason each had when its batch finished (a later run may have verified it since): files verified before whose copy to a destination added later failed (status failed), delivered files a post-hook held (status held), and files that changed or went from the source while this run copied them (status deferred) among them; not the files the listing found inside the quiet period */
   failures: RunFailureDto[];
 }
 
@@ -1302,7 +1306,7 @@ export interface Operations {
       query?: {
         limit?: number;
         offset?: number;
-        status?: "failed" | "held";
+        status?: "failed" | "held" | "deferred";
       };
     };
     response: RunFailurePageDto;

@@ -54,9 +54,16 @@ export class HarvestRunEntity {
   @Column({ name: 'bytes_total', type: 'bigint', default: 0 })
   bytesTotal!: string;
 
-  /** Listed but still inside the quiet period: left for a later run. */
+  /**
+   * Left for a later run: listed inside the quiet period (listingDeferred), or changed or gone
+   * from the source while the run copied them.
+   */
   @Column({ name: 'files_deferred', type: 'bigint', default: 0 })
   filesDeferred!: string;
+
+  /** Of the deferred, those the listing found inside the quiet period (still being written). */
+  @Column({ name: 'listing_deferred', type: 'bigint', default: 0 })
+  listingDeferred!: string;
 
   /** Of the deferred, new files modified in the future (an instrument clock ahead): they wait until then. */
   @Column({ name: 'files_future', type: 'bigint', default: 0 })

@@ -42,7 +42,7 @@ export class HarvestsController {
   @Get(':id/failures')
   @ApiOkResponse({
     type: PageOf(RunFailureDto),
-    description: 'Every failed and held file of the run, by path, with the outcome and reason each had when its batch finished',
+    description: 'Every failed, held and deferred file of the run (deferred: changed or gone from the source while it was copied), by path, with the outcome and reason each had when its batch finished',
   })
   listHarvestFailures(@CurrentUser() user: Principal, @UuidParam() id: string, @Query() query: RunFailureQueryDto): Promise<Page<RunFailureDto>> {
     return this.harvests.failures(user, id, query);

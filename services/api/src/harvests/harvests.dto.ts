@@ -38,7 +38,13 @@ export class HarvestRunDto {
   @ApiProperty() filesFailed!: number;
   @ApiProperty() filesSkipped!: number;
   @ApiProperty() filesHeld!: number;
-  @ApiProperty({ description: 'Still being written: left for a later run' }) filesDeferred!: number;
+  @ApiProperty({
+    description:
+      'Left for a later run: files the listing found inside the quiet period (filesInQuietPeriod), and files that changed or went from the source while this run copied them (listed in its failures, status deferred)',
+  })
+  filesDeferred!: number;
+  @ApiProperty({ description: "Of the deferred, files the listing found inside the instrument's quiet period: still being written, or modified in the future" })
+  filesInQuietPeriod!: number;
   @ApiProperty({
     description: 'Of the deferred, new files modified more than 5 minutes in the future: the instrument\'s clock is probably ahead, and they wait until that time has passed',
   })
@@ -63,7 +69,7 @@ export class DestinationProgressDto {
   @ApiProperty({ description: 'Files this run delivers here: those without a verified copy here when the run was planned (for a destination added during the run, those it got)' }) filesTotal!: number;
 }
 
-export const RUN_FAILURE_STATUSES = ['failed', 'held'] as const;
+export const RUN_FAILURE_STATUSES = ['failed', 'held', 'deferred'] as const;
 export type RunFailureStatus = (typeof RUN_FAILURE_STATUSES)[number];
 
 export class RunFailureDto {
@@ -85,7 +91,7 @@ export class HarvestRunDetailDto extends HarvestRunDto {
   @ApiProperty({
     type: [RunFailureDto],
     description:
-      'The first 50 failed or held files of this run (all of them: GET /api/harvests/{id}/failures), ordered by path, with the outcome and reason each had when its batch finished (a later run may have verified it since): files verified before whose copy to a destination added later failed (status failed), and delivered files a post-hook held (status held) among them',
+      'The first 50 failed, held and deferred files of this run (all of them: GET /api/harvests/{id}/failures), ordered by path, with the outcome and reason each had when its batch finished (a later run may have verified it since): files verified before whose copy to a destination added later failed (status failed), delivered files a post-hook held (status held), and files that changed or went from the source while this run copied them (status deferred) among them; not the files the listing found inside the quiet period',
   })
   failures!: RunFailureDto[];
 }

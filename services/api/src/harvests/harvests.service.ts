@@ -61,6 +61,7 @@ export class HarvestsService {
       filesSkipped: Number(run.filesSkipped),
       filesHeld: Number(run.filesHeld),
       filesDeferred: Number(run.filesDeferred),
+      filesInQuietPeriod: Number(run.listingDeferred),
       filesInFuture: Number(run.filesFuture),
       latestFutureMtime: run.futureMtimeLatest,
       batchesTotal: run.batchesTotal,
@@ -135,7 +136,7 @@ export class HarvestsService {
     };
   }
 
-  /** Every failed and held file of a run, a page at a time, as `get` lists its first ones. */
+  /** Every failed, held and deferred file of a run, a page at a time, as `get` lists its first ones. */
   async failures(principal: Principal, id: string, query: RunFailureQueryDto): Promise<Page<RunFailureDto>> {
     const run = await this.findRun(principal, id);
     const [{ total }] = (await this.dataSource.query(
@@ -146,7 +147,7 @@ export class HarvestsService {
   }
 
   /**
-   * A run's failed and held files by path, as its batches recorded them when they finished (the
+   * A run's failed, held and deferred files by path, as its batches recorded them when they finished (the
    * versions' own status and reason change with later runs); the partial index of items with an
    * outcome finds them without reading the run's other items.
    */

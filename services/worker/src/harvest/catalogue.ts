@@ -477,9 +477,10 @@ export class HarvestCatalogue {
   }
 
   /**
-   * Closes the batch and adds its outcome to the run's counters, exactly once. Its failed and
-   * held files keep their outcome and reason on the run's items, as they were now: the versions'
-   * own status and reason change with later runs, the run's page must say what happened in it.
+   * Closes the batch and adds its outcome to the run's counters, exactly once. Its failed, held
+   * and deferred files keep their outcome and reason on the run's items, as they were now: the
+   * versions' own status and reason change with later runs, the run's page must say what
+   * happened in it.
    */
   async finishBatch(runId: string, batchNo: number): Promise<BatchCounts> {
     return this.db.transaction(async (tx) => {
@@ -492,7 +493,8 @@ export class HarvestCatalogue {
       // Verified counts as done only with a verified copy at every destination the instrument
       // has now and its post-hooks run: a version whose copy to a later destination failed
       // counts as failed, one a pre-hook kept from it as skipped, one a post-hook held as held
-      // (it keeps a reason while its post-hooks are owed; a verified version has none otherwise).
+      // (it keeps a reason while its post-hooks are owed; a verified version has none otherwise),
+      // one set aside for a later run (changed or gone since the listing) as deferred.
       const [counts]: Array<Record<string, string>> = await tx.query(
         `WITH judged AS (
            SELECT hi.file_version_id AS id, fv.instrument_id, fv.size, fv.status, fv.reason,
@@ -513,7 +515,7 @@ export class HarvestCatalogue {
            WHERE hi.run_id = $1 AND hi.batch_no = $2
          ),
          recorded AS (
-           UPDATE harvest_items hi SET outcome = j.outcome, reason = CASE WHEN j.outcome = 'failed' AND j.status = 'verified' THEN (
+           UPDATE harvest_items hi SET outcome = CASE WHEN j.outcome = 'pending' THEN 'deferred' ELSE j.outcome END, reason = CASE WHEN j.outcome = 'failed' AND j.status = 'verified' THEN (
              -- Verified, yet failed: every destination without a verified copy, with what went wrong there.
              SELECT 'verified, but not delivered to '
                     || string_agg(s.name || ': ' || coalesce(f.reason, CASE WHEN f.status IS NULL THEN 'it was added while this run copied' ELSE 'no reason was recorded' END),
@@ -525,7 +527,7 @@ export class HarvestCatalogue {
              WHERE d.instrument_id = j.instrument_id AND f.status IS DISTINCT FROM 'verified'
            ) ELSE j.reason END
            FROM judged j
-           WHERE $3::boolean AND hi.run_id = $1 AND hi.file_version_id = j.id AND j.outcome IN ('failed', 'held')
+           WHERE $3::boolean AND hi.run_id = $1 AND hi.file_version_id = j.id AND j.outcome IN ('failed', 'held', 'pending')
          )
          SELECT count(*) FILTER (WHERE outcome = 'verified') AS verified,
                 coalesce(sum(size) FILTER (WHERE outcome = 'verified'), 0) AS bytes,

@@ -7,10 +7,10 @@ import { DataTable } from '@/components/data-table';
 import { StatusChip } from '@/components/status-chip';
 import type { RunFailureDto } from '@/lib/api-types';
 
-/** A run's failed and held files with the reason each had in that run (the run page and its full list). */
+/** A run's failed, held and deferred files with the reason each had in that run (the run page and its full list). */
 export function FailuresTable({ failures }: { failures: readonly RunFailureDto[] }) {
   return (
-    <DataTable label="Failed and held files" columns={['Path', 'Status', 'Reason']}>
+    <DataTable label="Failed, held and deferred files" columns={['Path', 'Status', 'Reason']}>
       {failures.map((f) => (
         <TableRow key={f.fileVersionId}>
           <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>

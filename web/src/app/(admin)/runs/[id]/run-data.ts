@@ -10,16 +10,27 @@ export function owedNothing(run: Pick<HarvestRunDto, 'filesTotal' | 'phase'>, de
   return destination.filesTotal === 0 && run.filesTotal > 0 && (run.phase === 'transferring' || run.phase === 'finished');
 }
 
+type ListedCounts = Pick<HarvestRunDto, 'filesFailed' | 'filesHeld' | 'filesDeferred' | 'filesInQuietPeriod'>;
+
 /**
- * What the failures section says when it lists none. It lists the run's files that are failed or
- * held now: a finished run whose failures later runs have since delivered (or set aside) counted
- * them, yet lists none, and says so rather than "none".
+ * How many files the run lists with what became of them: those it failed or held, and those it
+ * deferred because they changed or went from the source while it copied them. Not the files its
+ * listing found inside the quiet period: they are counted, not listed.
  */
-export function noFailuresMessage(run: Pick<HarvestRunDto, 'filesFailed' | 'filesHeld' | 'phase'>): string {
-  if (run.phase === 'finished' && run.filesFailed + run.filesHeld > 0) {
-    return 'None left: later runs have dealt with the files this run failed or held.';
+export function listedCount(run: ListedCounts): number {
+  return run.filesFailed + run.filesHeld + run.filesDeferred - run.filesInQuietPeriod;
+}
+
+/**
+ * What the failures section says when it lists none. A run recorded before runs kept their own
+ * outcomes lists its files that are failed or held now: one whose failures later runs have
+ * since delivered counted them, yet lists none, and says so rather than "none".
+ */
+export function noFailuresMessage(run: ListedCounts & Pick<HarvestRunDto, 'phase'>): string {
+  if (run.phase === 'finished' && listedCount(run) > 0) {
+    return 'None left: later runs have dealt with the files this run failed, held or deferred.';
   }
-  return 'No failed or held files.';
+  return 'No failed, held or deferred files.';
 }
 
 /**

@@ -19,7 +19,7 @@ import { useApiAction } from '@/lib/use-api-action';
 import { usePolling } from '@/lib/use-polling';
 
 import { FailuresTable } from './failures-table';
-import { futureFilesWarning, noFailuresMessage, owedNothing } from './run-data';
+import { futureFilesWarning, listedCount, noFailuresMessage, owedNothing } from './run-data';
 
 const ACTIVE = new Set(['pending', 'running']);
 
@@ -90,7 +90,8 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
           <ProgressLine label="Bytes" done={run.bytesDone} total={run.bytesTotal} text={`${formatBytes(run.bytesDone)} / ${formatBytes(run.bytesTotal)}`} />
           <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>
             Discovered {formatCount(run.filesDiscovered)} files ({formatBytes(run.bytesDiscovered)}) · failed {formatCount(run.filesFailed)} · held{' '}
-            {formatCount(run.filesHeld)} · skipped {formatCount(run.filesSkipped)} · deferred {formatCount(run.filesDeferred)} · batches{' '}
+            {formatCount(run.filesHeld)} · skipped {formatCount(run.filesSkipped)} · deferred {formatCount(run.filesDeferred)}
+            {run.filesInQuietPeriod > 0 && ` (${formatCount(run.filesInQuietPeriod)} in their quiet period)`} · batches{' '}
             {run.batchesDone}/{run.batchesTotal}
           </Typography>
         </Paper>
@@ -125,11 +126,11 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
       </Section>
 
       <Section
-        title="Failed and held files"
+        title="Failed, held and deferred files"
         actions={
-          run.filesFailed + run.filesHeld > run.failures.length && (
+          listedCount(run) > run.failures.length && (
             <Button component={Link} href={`/runs/${run.id}/failures`} size="small">
-              {`Show all ${formatCount(run.filesFailed + run.filesHeld)}`}
+              {`Show all ${formatCount(listedCount(run))}`}
             </Button>
           )
         }

@@ -12,12 +12,12 @@ import { offsetParam, oneOf, param } from '@/lib/format';
 
 import { FailuresTable } from '../failures-table';
 
-export const metadata: Metadata = { title: 'Failed and held files' };
+export const metadata: Metadata = { title: 'Failed, held and deferred files' };
 
 const LIMIT = 100;
-const STATUSES = ['failed', 'held'] as const;
+const STATUSES = ['failed', 'held', 'deferred'] as const;
 
-/** Every failed and held file of one run, a page at a time (the run page shows the first 50). */
+/** Every failed, held and deferred file of one run, a page at a time (the run page shows the first 50). */
 export default async function RunFailuresPage({
   params,
   searchParams,
@@ -38,7 +38,7 @@ export default async function RunFailuresPage({
   return (
     <>
       <PageHeader
-        title={`Failed and held files of a run of ${run.instrumentName}`}
+        title={`Failed, held and deferred files of a run of ${run.instrumentName}`}
         subtitle={
           <MuiLink component={Link} href={`/runs/${id}`}>
             Back to the run
@@ -46,17 +46,18 @@ export default async function RunFailuresPage({
         }
       />
       <ListToolbar>
-        <ListFilterForm action={basePath} label="Filter failed and held files" columns={{ sm: '1fr 2fr', md: '1fr 2fr' }}>
+        <ListFilterForm action={basePath} label="Filter failed, held and deferred files" columns={{ sm: '1fr 2fr', md: '1fr 2fr' }}>
           <NativeSelect name="status" label="Status" value={status ?? ''}>
-            <option value="">Failed and held</option>
+            <option value="">Failed, held and deferred</option>
             <option value="failed">Failed</option>
             <option value="held">Held</option>
+            <option value="deferred">Deferred</option>
           </NativeSelect>
           <FilterActions submitLabel="Filter" clearHref={basePath} filtered={status !== undefined} />
         </ListFilterForm>
       </ListToolbar>
       {page.items.length === 0 ? (
-        <EmptyState message={status ? `No ${status} files in this run.` : 'No failed or held files in this run.'} />
+        <EmptyState message={status ? `No ${status} files in this run.` : 'No failed, held or deferred files in this run.'} />
       ) : (
         <FailuresTable failures={page.items} />
       )}
