@@ -53,13 +53,16 @@ export async function startSftpServer(options: { dir: string; user?: string; pas
     });
     exited.catch(() => undefined);
     const connectionString = (path = '') => `:sftp,host=127.0.0.1,port=${port},user=${user},pass=${obscure(password)}:${path}`;
+    // Ends the login attempts of a start that failed (the server exited meanwhile).
+    const failed = new AbortController();
     const stop = async () => {
+      failed.abort();
       await service.stop(5_000);
       await cache.cleanup();
     };
     try {
       await Promise.race([waitForPort('127.0.0.1', port, START_TIMEOUT_MS, 'rclone serve sftp'), exited]);
-      await Promise.race([loginUntilReady(rclone, connectionString(), tail), exited]);
+      await Promise.race([loginUntilReady(rclone, connectionString(), tail, failed.signal), exited]);
       return { host: '127.0.0.1', port, user, password, connectionString, stop };
     } catch (err) {
       await stop();
@@ -70,9 +73,9 @@ export async function startSftpServer(options: { dir: string; user?: string; pas
   }
 }
 
-/** Resolves once a login lists the served folder; else fails with the server's output (`tail`). */
-async function loginUntilReady(rclone: string, connectionString: string, tail: readonly string[]): Promise<void> {
-  for (const deadline = Date.now() + START_TIMEOUT_MS; ; await sleep(200)) {
+/** Resolves once a login lists the served folder; else fails with the server's output (`tail`), or stops when `signal` fires. */
+async function loginUntilReady(rclone: string, connectionString: string, tail: readonly string[], signal: AbortSignal): Promise<void> {
+  for (const deadline = Date.now() + START_TIMEOUT_MS; !signal.aborted; await sleep(200)) {
     const probe = await run(rclone, ['lsf', '--low-level-retries', '1', '--retries', '1', connectionString], {
       env: { ...withoutRcloneSettings(), RCLONE_CONFIG: '/dev/null' },
       timeout: 15_000,
