@@ -6,6 +6,7 @@ import {
   continueAsNew,
   isCancellation,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -13,6 +14,7 @@ import {
 import type { HarvestPhase } from '@sheaf/contracts';
 import type { BatchResult, HarvestActivities, PlannedSoFar } from './activities';
 import { batchesPlannedSignal, progressQuery, searchAttributes, type HarvestInput, type HarvestProgress, type HarvestResult } from './definitions';
+import { progressDetails } from './progress-details';
 
 /** Short bookkeeping against Postgres. */
 const BOOKKEEPING = { startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } } as const;
@@ -66,8 +68,13 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
   );
   const progress: HarvestProgress = input.resume?.progress ?? emptyProgress();
   setHandler(progressQuery, () => progress);
+  /** Shows the progress in the Temporal UI (no history event: after every change). */
+  const show = () => setCurrentDetails(progressDetails(progress));
+  show();
+  /** Shows the progress and puts it in the search attributes (a history event each time). */
   const publish = (phase: HarvestPhase = progress.phase) => {
     progress.phase = phase;
+    show();
     upsertSearchAttributes([
       { key: searchAttributes.phase, value: phase },
       { key: searchAttributes.filesTotal, value: progress.filesTotal },
@@ -87,6 +94,7 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
       progress.batchesTotal = soFar.batches;
       progress.filesTotal = soFar.files;
       progress.bytesTotal = soFar.bytes;
+      show();
       wake();
     });
     if (!input.resume) {
@@ -99,6 +107,7 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
         const error = `instrument ${begun.instrumentName} is already being harvested by run ${begun.holderRunId}`;
         await finishRun(input.runId, { status: 'skipped', error });
         publish('finished');
+        setCurrentDetails(`**skipped**: ${error}`);
         return { ...progress, status: 'skipped' };
       }
       publish('discovering');
@@ -114,6 +123,7 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
       progress.filesDeferred += r.deferred;
       progress.batchesDone += 1;
       if (progress.batchesDone % SEARCH_ATTRIBUTE_EVERY === 0) publish();
+      else show();
     };
     // The first failure of discovery or of a batch, kept here rather than left to a rejected
     // promise: several activities can end in one activation, and a rejection that no race
@@ -127,7 +137,7 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
     // and the run ends only once all of them have stopped, so nothing is recorded after it.
     await CancellationScope.cancellable(async () => {
       const discovery: Promise<void> = discovering
-        ? discover(input.runId).then(
+        ? discover.executeWithOptions({ summary: 'List the source and plan the batches' }, [input.runId]).then(
             (plan) => {
               discovering = false;
               progress.filesTotal = plan.files;
@@ -157,7 +167,8 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
         }
         while (!draining && running.size < window && nextBatch < progress.batchesTotal) {
           const batchNo = nextBatch++;
-          const task: Promise<void> = processBatch(input.runId, batchNo)
+          const task: Promise<void> = processBatch
+            .executeWithOptions({ summary: `Copy, verify and catalogue batch ${batchNo}` }, [input.runId, batchNo])
             .then(add, fail)
             .finally(() => running.delete(task));
           running.add(task);

@@ -1,4 +1,6 @@
-/** Types shared by the API, the worker, the workflows and the portal. Plain data only. */
+/** Types and pure helpers shared by the API, the worker, the workflows and the portal. No I/O. */
+
+export { formatBytes, formatCount } from './format';
 
 export const ROLES = ['admin', 'user'] as const;
 export type Role = (typeof ROLES)[number];

@@ -39,6 +39,8 @@ export async function startHarvest(options: StartHarvestOptions): Promise<Starte
       workflowId,
       args: [{ runId: run.id, ...options.tuning }],
       memo: { instrument: instrument.name, runId: run.id, trigger: options.trigger },
+      // The Temporal UI's one line about the run (its list shows ids otherwise).
+      staticSummary: `Harvest of ${instrument.name} (${options.trigger})`,
       typedSearchAttributes: [
         { key: searchAttributes.instrument, value: instrument.name },
         { key: searchAttributes.runId, value: run.id },

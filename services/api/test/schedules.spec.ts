@@ -76,7 +76,7 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     ]);
     expect(description.policies.overlap).toBe('SKIP');
     expect(description.state.paused).toBe(false);
-    expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'harvest', taskQueue: 'harvest' });
+    expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'harvest', taskQueue: 'harvest', staticSummary: 'Harvest of krios-1 (schedule)' });
     const listed = await eventually(
       async () => {
         const ids: string[] = [];

@@ -1,4 +1,6 @@
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { formatBytes } from '@sheaf/contracts';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -125,12 +127,14 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId, trigger: 'api' });
     const handle = env.client.workflow.getHandle(started.workflowId);
     // Queries need a worker, so ask while it still runs.
-    const { outcome, progress } = await worker.runUntil(async () => {
+    const { outcome, progress, details } = await worker.runUntil(async () => {
       const outcome = await handle.result().then((value) => ({ value }), (error: unknown) => ({ error }));
-      return { outcome, progress: await handle.query(progressQuery) };
+      // What the Temporal UI shows as the workflow's current details.
+      const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      return { outcome, progress: await handle.query(progressQuery), details: metadata.currentDetails };
     });
     const run = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: started.runId });
-    return { started, handle, outcome, progress, run };
+    return { started, handle, outcome, progress, details, run };
   }
 
   /**
@@ -239,7 +243,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     await writeTree(sourceDir, files);
 
     // Two files per batch: the run has several batches.
-    const { started, handle, outcome, progress, run } = await runHarvest(instrument.id, { batchFiles: 2 });
+    const { started, handle, outcome, progress, details, run } = await runHarvest(instrument.id, { batchFiles: 2 });
 
     const bytes = Object.values(files).reduce((sum, b) => sum + b.length, 0);
     expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 4, filesDone: 4, bytesDone: bytes, filesFailed: 0, batchesTotal: 2, batchesDone: 2 }) });
@@ -274,6 +278,15 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(description.typedSearchAttributes.get(searchAttributes.phase)).toBe('finished');
     expect(await description.memo).toEqual({ instrument: instrument.name, runId: started.runId, trigger: 'api' });
     expect(progress).toMatchObject({ phase: 'finished', filesDone: 4 });
+    // What its page there says: a line about the run, its progress, and what each activity does.
+    expect(await description.staticSummary()).toBe(`Harvest of ${instrument.name} (api)`);
+    const size = formatBytes(bytes);
+    expect(details).toBe(`**finished** · 2 of 2 batches done\n4 of 4 files verified · ${size} of ${size}\nfailed 0 · held 0 · skipped 0 · deferred 0`);
+    const summaries = (await handle.fetchHistory()).events
+      ?.filter((event) => event.activityTaskScheduledEventAttributes)
+      .map((event) => event.userMetadata?.summary && defaultPayloadConverter.fromPayload<string>(event.userMetadata.summary));
+    // beginRun and finishRun are bookkeeping, without one.
+    expect(summaries).toEqual([undefined, 'List the source and plan the batches', 'Copy, verify and catalogue batch 0', 'Copy, verify and catalogue batch 1', undefined]);
 
     if (process.env.CAPTURE_HISTORIES === '1') {
       // Saved for replay.spec.ts: today's workflow code must keep replaying this history.

@@ -110,6 +110,7 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
         workflowId: `harvest-${instrument.name}-schedule-${row.id}`,
         args: [input],
         memo: { instrument: instrument.name, scheduleId: row.id, trigger: 'schedule' },
+        staticSummary: `Harvest of ${instrument.name} (schedule)`,
         typedSearchAttributes: [{ key: searchAttributes.instrument, value: instrument.name }],
       },
       // Never two harvests of one instrument at once (the worker's lease also guards ad-hoc runs).
