@@ -16,14 +16,14 @@ const progress: HarvestProgress = {
 };
 
 describe('progressDetails', () => {
-  it('says in three lines where a run is: phase and batches, files and bytes, and what did not go through', () => {
+  it('says in three paragraphs where a run is: phase and batches, files and bytes, and what did not go through', () => {
     expect(progressDetails(progress)).toBe(
-      '**transferring** · 742 of 1,250 batches done\n730,000 of 1,250,000 files verified · 1.9 TB of 3.4 TB\nfailed 12 · held 3 · skipped 4,000 · deferred 9',
+      '**transferring** · 742 of 1,250 batches done\n\n730,000 of 1,250,000 files verified · 1.9 TB of 3.4 TB\n\nfailed 12 · held 3 · skipped 4,000 · deferred 9',
     );
   });
 
   it('says that more batches are still being planned while discovery runs', () => {
-    expect(progressDetails({ ...progress, phase: 'discovering', batchesDone: 2, batchesTotal: 5 }).split('\n')[0]).toBe(
+    expect(progressDetails({ ...progress, phase: 'discovering', batchesDone: 2, batchesTotal: 5 }).split('\n\n')[0]).toBe(
       '**discovering** · 2 of 5 batches done (the listing is still being planned)',
     );
   });

@@ -281,7 +281,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     // What its page there says: a line about the run, its progress, and what each activity does.
     expect(await description.staticSummary()).toBe(`Harvest of ${instrument.name} (api)`);
     const size = formatBytes(bytes);
-    expect(details).toBe(`**finished** · 2 of 2 batches done\n4 of 4 files verified · ${size} of ${size}\nfailed 0 · held 0 · skipped 0 · deferred 0`);
+    expect(details).toBe(`**finished** · 2 of 2 batches done\n\n4 of 4 files verified · ${size} of ${size}\n\nfailed 0 · held 0 · skipped 0 · deferred 0`);
     const summaries = (await handle.fetchHistory()).events
       ?.filter((event) => event.activityTaskScheduledEventAttributes)
       .map((event) => event.userMetadata?.summary && defaultPayloadConverter.fromPayload<string>(event.userMetadata.summary));
