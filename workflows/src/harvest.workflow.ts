@@ -185,6 +185,7 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
     return { ...progress, status };
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
+    setCurrentDetails(progressDetails(progress, isCancellation(err) ? 'cancelled' : 'failed'));
     // Record the outcome even when the run itself was cancelled.
     await CancellationScope.nonCancellable(() =>
       finishRun(input.runId, isCancellation(err) ? { status: 'cancelled', error: CANCELLED } : { status: 'failed', error: describeFailure(err) }),

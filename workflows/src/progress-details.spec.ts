@@ -22,6 +22,11 @@ describe('progressDetails', () => {
     );
   });
 
+  it('says how and where a run that stopped early ended', () => {
+    expect(progressDetails(progress, 'cancelled').split('\n\n')[0]).toBe('**cancelled while transferring** · 742 of 1,250 batches done');
+    expect(progressDetails({ ...progress, phase: 'discovering' }, 'failed').split('\n\n')[0]).toBe('**failed while discovering** · 742 of 1,250 batches done');
+  });
+
   it('says that more batches are still being planned while discovery runs', () => {
     expect(progressDetails({ ...progress, phase: 'discovering', batchesDone: 2, batchesTotal: 5 }).split('\n\n')[0]).toBe(
       '**discovering** · 2 of 5 batches done (the listing is still being planned)',

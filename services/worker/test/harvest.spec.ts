@@ -145,13 +145,14 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const { worker, taskQueue } = await startWorker(options);
     const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId, trigger: 'api' });
     const handle = env.client.workflow.getHandle(started.workflowId);
-    const outcome = await worker.runUntil(async () => {
+    const { outcome, details } = await worker.runUntil(async () => {
       while (!(await ready())) await new Promise((r) => setTimeout(r, 50));
       await handle.cancel();
-      return handle.result().then(() => 'completed', (err: unknown) => (err as Error).constructor.name);
+      const outcome = await handle.result().then(() => 'completed', (err: unknown) => (err as Error).constructor.name);
+      return { outcome, details: (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails };
     });
     const run = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: started.runId });
-    return { outcome, run, handle };
+    return { outcome, run, handle, details };
   }
 
   const exists = (path: string) => readFile(path).then(() => true, () => false);
@@ -947,8 +948,10 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     process.env.RCLONE_BWLIMIT = '1M';
     try {
       const copying = async () => [...(await landed()).keys()].some((p) => p.endsWith('.partial'));
-      const { outcome, run, handle } = await cancelledHarvest(instrument.id, copying, { batchFiles: 2, transfers: 2 });
+      const { outcome, run, handle, details } = await cancelledHarvest(instrument.id, copying, { batchFiles: 2, transfers: 2 });
       expect(outcome).toBe('WorkflowFailedError');
+      // The Temporal UI says how and where it ended.
+      expect(details).toMatch(/^\*\*cancelled while transferring\*\* · 0 of \d+ batches done\n/);
       if (process.env.CAPTURE_HISTORIES === '1') {
         // Saved for replay.spec.ts: the cancel path (batches stopped, finishRun in its own scope).
         await writeFile(join(__dirname, 'histories', 'harvest-cancelled-mid-copy.json'), historyToJSON(await handle.fetchHistory()));
