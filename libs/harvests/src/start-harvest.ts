@@ -9,6 +9,8 @@ export interface StartHarvestOptions {
   taskQueue: string;
   instrumentId: string;
   trigger: HarvestTrigger;
+  /** The Sheaf portal's address: the workflow's details in the Temporal UI link to the run's page there. */
+  portalUrl?: string;
   /** Tuning carried into the workflow input (tests use short heartbeat timeouts). */
   tuning?: { window?: number; heartbeatTimeoutSeconds?: number };
 }
@@ -39,8 +41,9 @@ export async function startHarvest(options: StartHarvestOptions): Promise<Starte
       workflowId,
       args: [{ runId: run.id, ...options.tuning }],
       memo: { instrument: instrument.name, runId: run.id, trigger: options.trigger },
-      // The Temporal UI's one line about the run (its list shows ids otherwise).
+      // The Temporal UI's one line about the run (its list shows ids otherwise), and where to see its files.
       staticSummary: `Harvest of ${instrument.name} (${options.trigger})`,
+      staticDetails: options.portalUrl && `[This run in the Sheaf portal](${options.portalUrl}/runs/${run.id}): its files, failures and deliveries`,
       typedSearchAttributes: [
         { key: searchAttributes.instrument, value: instrument.name },
         { key: searchAttributes.runId, value: run.id },

@@ -51,6 +51,7 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     const description = await env.client.workflow.getHandle(res.body.workflowId).describe();
     expect(description.status.name).toBe('RUNNING');
     expect(description.memo).toMatchObject({ runId: res.body.runId, trigger: 'manual' });
+    expect(await description.staticDetails()).toBe(`[This run in the Sheaf portal](http://portal.test/runs/${res.body.runId}): its files, failures and deliveries`);
     const run = await as(app, admin).get(`/api/harvests/${res.body.runId}`).expect(200);
     expect(run.body).toMatchObject({ status: 'pending', phase: 'queued', trigger: 'manual', workflowId: res.body.workflowId, temporalUrl: res.body.temporalUrl });
   });

@@ -77,6 +77,7 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     expect(description.policies.overlap).toBe('SKIP');
     expect(description.state.paused).toBe(false);
     expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'harvest', taskQueue: 'harvest', staticSummary: 'Harvest of krios-1 (schedule)' });
+    expect(description.action).toMatchObject({ staticDetails: `[krios-1 in the Sheaf portal](http://portal.test/instruments/${instrumentId}): its runs and files` });
     const listed = await eventually(
       async () => {
         const ids: string[] = [];

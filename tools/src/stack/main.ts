@@ -145,6 +145,7 @@ async function main(): Promise<void> {
       taskQueue: TASK_QUEUE,
       instrumentId: instrument.id,
       trigger: 'manual',
+      portalUrl: `http://localhost:${config.ports.web}`,
     });
 
     say('');

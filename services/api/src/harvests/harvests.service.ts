@@ -222,7 +222,14 @@ export class HarvestsService {
       throw new DomainError('conflict', 'harvest_running', `A harvest of ${instrument.name} is already running (run ${active.id})`);
     }
     const started = await this.temporal.run('starting the harvest workflow', (client) =>
-      startHarvest({ dataSource: this.dataSource, client, taskQueue: this.config.temporal.taskQueue, instrumentId, trigger: principal.token ? 'api' : 'manual' }),
+      startHarvest({
+        dataSource: this.dataSource,
+        client,
+        taskQueue: this.config.temporal.taskQueue,
+        instrumentId,
+        trigger: principal.token ? 'api' : 'manual',
+        portalUrl: this.config.api.portalUrl,
+      }),
     );
     await this.audit.record(this.dataSource.manager, principal, {
       action: 'harvest.started',

@@ -111,6 +111,8 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
         args: [input],
         memo: { instrument: instrument.name, scheduleId: row.id, trigger: 'schedule' },
         staticSummary: `Harvest of ${instrument.name} (schedule)`,
+        // The run is recorded once the workflow starts: its instrument's page lists it.
+        staticDetails: `[${instrument.name} in the Sheaf portal](${this.config.api.portalUrl}/instruments/${instrument.id}): its runs and files`,
         typedSearchAttributes: [{ key: searchAttributes.instrument, value: instrument.name }],
       },
       // Never two harvests of one instrument at once (the worker's lease also guards ad-hoc runs).
