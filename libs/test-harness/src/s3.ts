@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { freePort, spawnService, waitForPort, type Service } from '@sheaf/local-infra';
+import { spawnService, type Service } from '@sheaf/local-infra';
 import { requireTool } from '@sheaf/toolchain';
+import { onFreePort, serving } from './loopback-server';
 import { withoutRcloneSettings } from './rclone-env';
 
 export interface S3ServerOptions {
@@ -35,8 +35,6 @@ export interface S3Server {
   stop(): Promise<void>;
 }
 
-const START_TIMEOUT_MS = 30_000;
-const PORT_ATTEMPTS = 3;
 const run = promisify(execFile);
 
 function validate(options: S3ServerOptions): { accessKey: string; secretKey: string } {
@@ -54,7 +52,6 @@ function validate(options: S3ServerOptions): { accessKey: string; secretKey: str
   return { accessKey, secretKey };
 }
 
-
 /** One authenticated ListBuckets through the real rclone client. */
 async function probe(rclone: string, endpoint: string, accessKey: string, secretKey: string): Promise<void> {
   await run(rclone, ['lsf', '--low-level-retries', '1', '--retries', '1', 'probe:'], {
@@ -70,20 +67,6 @@ async function probe(rclone: string, endpoint: string, accessKey: string, secret
     },
     timeout: 15_000,
   });
-}
-
-async function probeUntilReady(rclone: string, endpoint: string, accessKey: string, secretKey: string): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    try {
-      await probe(rclone, endpoint, accessKey, secretKey);
-      return;
-    } catch (err) {
-      const stderr = (err as { stderr?: string }).stderr?.trim() ?? (err as Error).message;
-      if (Date.now() > deadline) throw new Error(`rclone could not list the S3 buckets within ${START_TIMEOUT_MS / 1000} s: ${stderr}`);
-      await sleep(200);
-    }
-  }
 }
 
 /**
@@ -104,9 +87,8 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     options.log?.(line);
   };
 
-  for (let attempt = 1; ; attempt++) {
+  return onFreePort(async (port) => {
     tail.length = 0;
-    const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
     const service: Service = spawnService({
       name: 'rclone-s3',
@@ -117,19 +99,12 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
       env: { ...withoutRcloneSettings(), RCLONE_CONFIG: '/dev/null', RCLONE_AUTH_KEY: `"${`${accessKey},${secretKey}`.replaceAll('"', '""')}"` },
       log,
     });
-    const exited = service.exited.then((code) => {
-      throw new Error(`rclone serve s3 exited (${code}) before it was ready:\n${tail.join('\n')}`);
-    });
-    exited.catch(() => undefined);
     try {
-      await Promise.race([waitForPort('127.0.0.1', port, START_TIMEOUT_MS, 'rclone serve s3'), exited]);
-      await Promise.race([probeUntilReady(rclone, endpoint, accessKey, secretKey), exited]);
+      await serving('rclone serve s3', service, port, tail, () => probe(rclone, endpoint, accessKey, secretKey));
       return { endpoint, accessKey, secretKey, stop: () => service.stop(5_000) };
     } catch (err) {
       await service.stop(2_000);
-      // Another process took the port between freePort() and the bind: try another.
-      if (attempt < PORT_ATTEMPTS && tail.some((line) => /address already in use/i.test(line))) continue;
       throw err;
     }
-  }
+  });
 }

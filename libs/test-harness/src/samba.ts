@@ -4,11 +4,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, spawnService, waitForPort, type Service } from '@sheaf/local-infra';
+import { spawnService, type Service } from '@sheaf/local-infra';
 import { obscure } from '@sheaf/rclone';
 import { requireTool } from '@sheaf/toolchain';
-import { makeTempDir } from './temp';
+import { onFreePort, serving } from './loopback-server';
 import { withoutRcloneSettings } from './rclone-env';
+import { makeTempDir } from './temp';
 
 export interface SambaShareOptions {
   /** Directory the share serves. */
@@ -44,8 +45,6 @@ export interface SambaShare {
  */
 const UNIX_ACCOUNT = 'sheaftest';
 const WORKGROUP = 'WORKGROUP';
-const START_TIMEOUT_MS = 30_000;
-const PORT_ATTEMPTS = 3;
 
 /** Characters smb.conf would substitute (%) or cut (line breaks, edge spaces) in a value. */
 function confValue(what: string, value: string): string {
@@ -247,19 +246,6 @@ async function probe(rclone: string, port: number, share: string, user: string, 
   });
 }
 
-async function probeUntilReady(rclone: string, port: number, share: string, user: string, password: string): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    try {
-      await probe(rclone, port, share, user, password);
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`rclone could not list the SMB share within ${START_TIMEOUT_MS / 1000} s: ${(err as Error).message}`);
-      await sleep(200);
-    }
-  }
-}
-
 /**
  * A real Samba server (Debian's smbd) on a free loopback port, serving `dir` as one share to one
  * user from its own passdb. Needs root (smbd switches to the authenticated user). Resolves once
@@ -296,9 +282,8 @@ export async function startSambaShare(options: SambaShareOptions): Promise<Samba
       await mkdir(join(temp.path, name), { recursive: true });
     }
     await writeFile(join(temp.path, 'users.map'), `${UNIX_ACCOUNT} = ${user}\n`);
-    for (let attempt = 1; ; attempt++) {
+    return await onFreePort(async (port, attempt) => {
       tail.length = 0;
-      const port = await freePort();
       await writeFile(paths.conf, smbConf(paths, dir, port, share, options.writable ?? false));
       if (attempt === 1) {
         await run(pdbedit, ['-s', paths.conf, '-a', '-u', UNIX_ACCOUNT, '-t'], { input: `${password}\n${password}\n` });
@@ -312,21 +297,14 @@ export async function startSambaShare(options: SambaShareOptions): Promise<Samba
         env: withoutRcloneSettings(),
         log,
       });
-      const exited = service.exited.then((code) => {
-        throw new Error(`smbd exited (${code}) before it was ready:\n${tail.join('\n')}`);
-      });
-      exited.catch(() => undefined);
       try {
-        await Promise.race([waitForPort('127.0.0.1', port, START_TIMEOUT_MS, 'smbd'), exited]);
-        await Promise.race([probeUntilReady(rclone, port, share, user, password), exited]);
+        await serving('smbd', service, port, tail, () => probe(rclone, port, share, user, password));
         return { host: '127.0.0.1', port, share, user, password, domain: WORKGROUP, stop };
       } catch (err) {
         await service.stop(2_000);
-        // Another process took the port between freePort() and smbd's bind: try another.
-        if (attempt < PORT_ATTEMPTS && tail.some((line) => /address already in use/i.test(line))) continue;
         throw err;
       }
-    }
+    });
   } catch (err) {
     await stop();
     throw err;
