@@ -500,6 +500,7 @@ export class HarvestCatalogue {
            SELECT hi.file_version_id AS id, fv.instrument_id, fv.size, fv.status, fv.reason,
                   CASE WHEN fv.status = 'verified' AND v.incomplete THEN CASE WHEN hi.hook_skipped THEN 'skipped' ELSE 'failed' END
                        WHEN fv.status = 'verified' AND v.post_held THEN 'held'
+                       WHEN fv.status = 'pending' THEN 'deferred'
                        ELSE fv.status END AS outcome
            FROM harvest_items hi
            JOIN file_versions fv ON fv.id = hi.file_version_id
@@ -515,7 +516,7 @@ export class HarvestCatalogue {
            WHERE hi.run_id = $1 AND hi.batch_no = $2
          ),
          recorded AS (
-           UPDATE harvest_items hi SET outcome = CASE WHEN j.outcome = 'pending' THEN 'deferred' ELSE j.outcome END, reason = CASE WHEN j.outcome = 'failed' AND j.status = 'verified' THEN (
+           UPDATE harvest_items hi SET outcome = j.outcome, reason = CASE WHEN j.outcome = 'failed' AND j.status = 'verified' THEN (
              -- Verified, yet failed: every destination without a verified copy, with what went wrong there.
              SELECT 'verified, but not delivered to '
                     || string_agg(s.name || ': ' || coalesce(f.reason, CASE WHEN f.status IS NULL THEN 'it was added while this run copied' ELSE 'no reason was recorded' END),
@@ -527,14 +528,14 @@ export class HarvestCatalogue {
              WHERE d.instrument_id = j.instrument_id AND f.status IS DISTINCT FROM 'verified'
            ) ELSE j.reason END
            FROM judged j
-           WHERE $3::boolean AND hi.run_id = $1 AND hi.file_version_id = j.id AND j.outcome IN ('failed', 'held', 'pending')
+           WHERE $3::boolean AND hi.run_id = $1 AND hi.file_version_id = j.id AND j.outcome IN ('failed', 'held', 'deferred')
          )
          SELECT count(*) FILTER (WHERE outcome = 'verified') AS verified,
                 coalesce(sum(size) FILTER (WHERE outcome = 'verified'), 0) AS bytes,
                 count(*) FILTER (WHERE outcome = 'failed') AS failed,
                 count(*) FILTER (WHERE outcome = 'skipped') AS skipped,
                 count(*) FILTER (WHERE outcome = 'held') AS held,
-                count(*) FILTER (WHERE outcome = 'pending') AS deferred
+                count(*) FILTER (WHERE outcome = 'deferred') AS deferred
          FROM judged`,
         [runId, batchNo, closed.length > 0],
       );
