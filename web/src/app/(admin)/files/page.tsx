@@ -1,12 +1,11 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
-import MuiLink from '@mui/material/Link';
 import TableCell from '@mui/material/TableCell';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 
 import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
+import { FilePathCell } from '@/components/file-path-cell';
 import { DateRangeFields, FilterActions, InstrumentSelect, NativeSelect } from '@/components/filter-fields';
 import { ListFilterForm, ListToolbar } from '@/components/list-controls';
 import { PageHeader } from '@/components/page-header';
@@ -85,11 +84,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
         <DataTable label="Files" minWidth={1060} columns={[{ label: 'Path', width: '30%' }, 'Instrument', { label: 'Size', align: 'right' }, 'Version', 'Status', 'ARK', 'Acquired']}>
           {page.items.map((f) => (
             <TableRow key={f.id}>
-              <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>
-                <MuiLink component={Link} href={`/files/${f.id}`}>
-                  {f.path}
-                </MuiLink>
-              </TableCell>
+              <FilePathCell fileVersionId={f.id} path={f.path} />
               <TableCell>{f.instrumentName}</TableCell>
               <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
                 {formatBytes(f.size)}

@@ -1,9 +1,8 @@
-import Link from 'next/link';
-import MuiLink from '@mui/material/Link';
 import TableCell from '@mui/material/TableCell';
 import TableRow from '@mui/material/TableRow';
 
 import { DataTable } from '@/components/data-table';
+import { FilePathCell } from '@/components/file-path-cell';
 import { StatusChip } from '@/components/status-chip';
 import type { RunFailureDto } from '@/lib/api-types';
 
@@ -13,11 +12,7 @@ export function FailuresTable({ failures }: { failures: readonly RunFailureDto[]
     <DataTable label="Failed, held and deferred files" columns={['Path', 'Status', 'Reason']}>
       {failures.map((f) => (
         <TableRow key={f.fileVersionId}>
-          <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>
-            <MuiLink component={Link} href={`/files/${f.fileVersionId}`}>
-              {f.path}
-            </MuiLink>
-          </TableCell>
+          <FilePathCell fileVersionId={f.fileVersionId} path={f.path} />
           <TableCell>
             <StatusChip status={f.status} />
           </TableCell>

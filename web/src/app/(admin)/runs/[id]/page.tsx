@@ -6,6 +6,7 @@ import TableRow from '@mui/material/TableRow';
 
 import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
+import { FilePathCell } from '@/components/file-path-cell';
 import { PageHeader, Section } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { StatusChip } from '@/components/status-chip';
@@ -50,11 +51,7 @@ export default async function RunPage({
           <DataTable label="Per-file outcomes" columns={['Path', 'Destination', 'Attempt', 'Outcome', { label: 'Bytes', align: 'right' }, 'When']}>
             {transfers.items.map((t) => (
               <TableRow key={t.id}>
-                <TableCell sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>
-                  <MuiLink component={Link} href={`/files/${t.fileVersionId}`}>
-                    {t.path}
-                  </MuiLink>
-                </TableCell>
+                <FilePathCell fileVersionId={t.fileVersionId} path={t.path} />
                 <TableCell sx={{ whiteSpace: 'nowrap' }}>{t.storageLocationName}</TableCell>
                 <TableCell>{t.attempt}</TableCell>
                 <TableCell>
