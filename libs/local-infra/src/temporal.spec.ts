@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { get } from 'node:http';
+import { createServer } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,40 @@ exec '${requireTool('temporal', process.env)}' "$@"
       const ports = (await readFile(join(dir, 'starts-2.args'), 'utf8')).trim().split('\n').map((args) => / --port (\d+) /.exec(args)?.[1]);
       expect(new Set(ports).size).toBe(3);
       expect(server.address).toBe(`127.0.0.1:${ports[2]}`);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('is not ready while another program answers on its port: it waits for the server itself', async () => {
+    // Another program took the port first (as another suite's server can, between the choice of
+    // a free port and the bind); the port answers, but this server cannot bind it and exits.
+    const other = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const port = (other.address() as { port: number }).port;
+    try {
+      await expect(
+        startTemporalDevServer({ binary: requireTool('temporal', process.env), port, headless: true, namespace: 'default', log: () => undefined }),
+      ).rejects.toThrow(new RegExp(`exited \\(\\d+\\) before it was ready; its last output:\\n[^]*${port}[^]*address already in use`));
+    } finally {
+      other.close();
+    }
+  });
+
+  it('runs headless, history in memory, with the dynamic config given', async () => {
+    const server = await startTemporalDevServer({
+      binary: await flakyCli(0),
+      headless: true,
+      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 40 },
+      namespace: 'default',
+      log: () => undefined,
+    });
+    try {
+      expect(server.uiUrl).toBeUndefined();
+      const args = await readFile(join(dir, 'starts-0.args'), 'utf8');
+      expect(args).toContain('--headless');
+      expect(args).not.toContain('--db-filename');
+      expect(args).toContain('--dynamic-config-value limit.historyCount.suggestContinueAsNew=40');
     } finally {
       await server.stop();
     }

@@ -8,8 +8,12 @@ import { spawnService, waitForPort, type Service } from './process';
 export interface TemporalDevServerOptions {
   /** Path of the Temporal CLI binary. */
   binary: string;
-  /** SQLite file that keeps workflow histories between starts. */
-  dbFile: string;
+  /** SQLite file that keeps workflow histories between starts; left out, they are kept in memory only. */
+  dbFile?: string;
+  /** Without the Web UI (tests): one port fewer to collide on, and a lighter server. */
+  headless?: boolean;
+  /** Dynamic config values, e.g. a small `limit.historyCount.suggestContinueAsNew` for a test. */
+  dynamicConfig?: Readonly<Record<string, number | string | boolean>>;
   /**
    * The frontend (gRPC) and UI ports. Left out, free ones are chosen at each start attempt: a
    * port chosen before the server binds it can be taken meanwhile (by another server's internal
@@ -31,7 +35,8 @@ export interface TemporalDevServer {
   /** The frontend's `127.0.0.1:port`, and that port: a restart on the same port keeps the address clients were given. */
   readonly address: string;
   readonly port: number;
-  readonly uiUrl: string;
+  /** Undefined for a headless server. */
+  readonly uiUrl: string | undefined;
   readonly service: Service;
   stop(): Promise<void>;
 }
@@ -55,14 +60,16 @@ const START_ATTEMPTS = 3;
 const TAIL_LINES = 30;
 
 /**
- * The Temporal CLI's dev server with its UI, history persisted in `dbFile`. Its internal
+ * The Temporal CLI's dev server with its UI (unless headless), history persisted in `dbFile` (or
+ * kept in memory). It is ready once it has printed its banner and its ports answer. Its internal
  * services bind free ports of their own choosing, so two servers starting at once (parallel
  * test suites) can collide and one exits: a server that exits before it is ready is started
  * again, twice at most, and its last output goes into the error.
  */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
-  await mkdir(dirname(options.dbFile), { recursive: true });
-  const freshDb = !existsSync(options.dbFile);
+  const { dbFile } = options;
+  if (dbFile) await mkdir(dirname(dbFile), { recursive: true });
+  const freshDb = !!dbFile && !existsSync(dbFile);
   for (let attempt = 1; ; attempt++) {
     const avoid = new Set([...(options.avoidPorts ?? []), ...[options.port, options.uiPort].filter((p) => p !== undefined)]);
     const choose = async () => {
@@ -71,10 +78,25 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       return port;
     };
     const port = options.port ?? (await choose());
-    const uiPort = options.uiPort ?? (await choose());
+    const uiPort = options.headless ? undefined : (options.uiPort ?? (await choose()));
     const httpPort = await choose();
     const metricsPort = await choose();
     const tail: string[] = [];
+    // The CLI prints its banner ("Server:  localhost:PORT") once the server has started. An open
+    // port alone is no sign: it may be another program's, which took it before this server could
+    // bind it (this server then exits, while the other one answers).
+    const gone = new AbortController(); // aborted when the server exits: stops every wait
+    let started: () => void = () => undefined;
+    const bannered = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the Temporal dev server did not start within 60 s; its last output:\n${tail.join('\n')}`)), 60_000);
+      gone.signal.addEventListener('abort', () => clearTimeout(timer));
+      started = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    bannered.catch(() => undefined);
+    const banner = new RegExp(`^\\[temporal\\] Server:\\s+\\S+:${port}$`);
     const service = spawnService({
       name: 'temporal',
       command: options.binary,
@@ -85,29 +107,27 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
         '127.0.0.1',
         '--port',
         String(port),
-        '--ui-port',
-        String(uiPort),
+        ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]),
         '--http-port',
         String(httpPort),
         '--metrics-port',
         String(metricsPort),
-        '--db-filename',
-        options.dbFile,
+        ...(dbFile ? ['--db-filename', dbFile] : []),
         '--namespace',
         options.namespace,
         '--log-level',
         'warn',
         ...searchAttributeFlags(),
+        ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
       ],
       log: (line) => {
+        if (banner.test(line)) started();
         tail.push(line);
         if (tail.length > TAIL_LINES) tail.shift();
         options.log(line);
       },
     });
     let exitedEarly = false;
-    // Stops waiting for the ports once the server is gone.
-    const gone = new AbortController();
     const failed = service.exited.then((code) => {
       exitedEarly = true;
       gone.abort();
@@ -115,14 +135,15 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     });
     failed.catch(() => undefined);
     try {
+      await Promise.race([bannered, failed]);
       await Promise.race([waitForPort('127.0.0.1', port, 60_000, 'Temporal', gone.signal), failed]);
-      await Promise.race([waitForPort('127.0.0.1', uiPort, 60_000, 'Temporal UI', gone.signal), failed]);
+      if (uiPort !== undefined) await Promise.race([waitForPort('127.0.0.1', uiPort, 60_000, 'Temporal UI', gone.signal), failed]);
     } catch (err) {
       await service.stop(5_000);
       if (!exitedEarly) throw err;
       const early = (await failed.catch((reason: unknown) => reason)) as Error;
       // A half-made database of the failed start is not left behind; an existing one is kept.
-      if (freshDb) for (const suffix of ['', '-wal', '-shm']) await rm(`${options.dbFile}${suffix}`, { force: true });
+      if (freshDb) for (const suffix of ['', '-wal', '-shm']) await rm(`${dbFile}${suffix}`, { force: true });
       if (attempt >= START_ATTEMPTS) throw early;
       options.log(`[temporal] ${early.message}\n[temporal] starting it again (attempt ${attempt + 1} of ${START_ATTEMPTS})`);
       continue;
@@ -130,7 +151,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     return {
       address: `127.0.0.1:${port}`,
       port,
-      uiUrl: `http://localhost:${uiPort}`,
+      uiUrl: uiPort === undefined ? undefined : `http://localhost:${uiPort}`,
       service,
       stop: () => service.stop(15_000),
     };

@@ -1,7 +1,6 @@
-import { defineSearchAttributeKey, type SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { SEARCH_ATTRIBUTE_TYPES } from '@sheaf/contracts';
+import { DefaultLogger, Runtime, type NativeConnection } from '@temporalio/worker';
+import { startTemporalDevServer } from '@sheaf/local-infra';
 import { requireTool } from '@sheaf/toolchain';
 
 /** The installed Temporal CLI; a missing one fails the test with what to install. */
@@ -9,23 +8,48 @@ export function temporalCliPath(): string {
   return requireTool('temporal', process.env);
 }
 
+/** A test's Temporal: a client and a connection for workers, to a dev server of its own. */
+export interface TemporalTestEnv {
+  readonly address: string;
+  readonly namespace: string;
+  readonly client: TestWorkflowEnvironment['client'];
+  readonly nativeConnection: NativeConnection;
+  /** Closes the connections and stops the server. */
+  teardown(): Promise<void>;
+}
+
 /**
- * A real Temporal dev server (the installed CLI, never a download) with Sheaf's search
- * attributes registered, and any dynamic config values given (e.g. a small
+ * A real Temporal dev server (the installed CLI, never a download), headless, history in memory,
+ * with Sheaf's search attributes registered and any dynamic config values given (e.g. a small
  * `limit.historyCount.suggestContinueAsNew`). One per spec file; call `teardown()` after.
+ *
+ * Started by startTemporalDevServer, not the SDK's `TestWorkflowEnvironment.createLocal`: that
+ * one picks a free port long before the server binds it, and when another suite's server takes
+ * the port meanwhile, its server exits and `createLocal` waits forever.
  */
-export async function createTemporalTestEnv(dynamicConfig: Record<string, number | string | boolean> = {}): Promise<TestWorkflowEnvironment> {
+export async function createTemporalTestEnv(dynamicConfig: Record<string, number | string | boolean> = {}): Promise<TemporalTestEnv> {
   // Workers log every state change at INFO; tests show warnings and errors only.
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const searchAttributes = Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) =>
-    defineSearchAttributeKey(name, type.toUpperCase() as SearchAttributeType),
-  );
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCliPath() },
-      searchAttributes,
-      ip: '127.0.0.1',
-      extraArgs: Object.entries(dynamicConfig).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
-    },
-  });
+  const namespace = 'default';
+  // The server's output is in the error of a start that fails; a running server's is not needed.
+  const server = await startTemporalDevServer({ binary: temporalCliPath(), namespace, headless: true, dynamicConfig, log: () => undefined });
+  try {
+    const env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address, namespace });
+    return {
+      address: server.address,
+      namespace,
+      client: env.client,
+      nativeConnection: env.nativeConnection,
+      async teardown() {
+        try {
+          await env.teardown();
+        } finally {
+          await server.stop();
+        }
+      },
+    };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
 }

@@ -1,11 +1,10 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { mkdir, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mintArk } from '@sheaf/ark';
 import { ArkEntity, HarvestBatchEntity, HarvestRunEntity, InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity } from '@sheaf/db';
 import { startHarvest } from '@sheaf/harvests';
-import { createTemporalTestEnv, createTestDatabase, makeTempDir, type TempDir, type TestDatabase } from '@sheaf/test-harness';
+import { createTemporalTestEnv, createTestDatabase, makeTempDir, type TempDir, type TemporalTestEnv, type TestDatabase } from '@sheaf/test-harness';
 import { requireTool } from '@sheaf/toolchain';
 import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
 import { createHarvestWorker } from '../src/worker';
@@ -25,7 +24,7 @@ const FILES = 30;
  * first batches run) take several executions.
  */
 describe('a long harvest continues as new', () => {
-  let env: TestWorkflowEnvironment;
+  let env: TemporalTestEnv;
   let db: TestDatabase;
   let dir: TempDir;
 

@@ -2,7 +2,6 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 import { defaultPayloadConverter } from '@temporalio/common';
 import { formatBytes } from '@sheaf/contracts';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -21,7 +20,7 @@ import {
 } from '@sheaf/db';
 import { startHarvest } from '@sheaf/harvests';
 import { In } from 'typeorm';
-import { createTemporalTestEnv, createTestDatabase, makeTempDir, startSftpServer, type TempDir, type TestDatabase } from '@sheaf/test-harness';
+import { createTemporalTestEnv, createTestDatabase, makeTempDir, startSftpServer, type TempDir, type TemporalTestEnv, type TestDatabase } from '@sheaf/test-harness';
 import { requireTool } from '@sheaf/toolchain';
 import { harvest, progressQuery, searchAttributes } from '@sheaf/workflows';
 import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
@@ -50,7 +49,7 @@ async function writeTree(root: string, files: Record<string, Buffer | string>, m
 }
 
 describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', () => {
-  let env: TestWorkflowEnvironment;
+  let env: TemporalTestEnv;
   let bundle: WorkflowBundleWithSourceMap;
   let db: TestDatabase;
   let dir: TempDir;

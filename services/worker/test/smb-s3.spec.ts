@@ -1,5 +1,4 @@
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
@@ -29,6 +28,7 @@ import {
   type SambaShare,
   type TempDir,
   type TestDatabase,
+  type TemporalTestEnv,
 } from '@sheaf/test-harness';
 import { requireTool } from '@sheaf/toolchain';
 import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
@@ -54,7 +54,7 @@ async function treeHashes(root: string): Promise<Map<string, string>> {
 }
 
 describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) and another SMB share', () => {
-  let env: TestWorkflowEnvironment;
+  let env: TemporalTestEnv;
   let bundle: WorkflowBundleWithSourceMap;
   let db: TestDatabase;
   let dir: TempDir;

@@ -1,8 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createTemporalTestEnv } from '@sheaf/test-harness';
+import { createTemporalTestEnv, type TemporalTestEnv } from '@sheaf/test-harness';
 import { batchesPlannedSignal, harvest, type BatchResult, type DiscoverResult, type HarvestActivities } from '@sheaf/workflows';
 import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
 
@@ -22,7 +21,7 @@ function gate(): { opened: Promise<void>; open: () => void } {
  * failing for good.
  */
 describe('harvest workflow: failures that arrive together', () => {
-  let env: TestWorkflowEnvironment;
+  let env: TemporalTestEnv;
   let bundle: WorkflowBundleWithSourceMap;
 
   beforeAll(async () => {
