@@ -54,6 +54,17 @@ describe('loadServerConfig', () => {
     expect(loadServerConfig({ ...base, SHEAF_ENCRYPTION_KEY: key }).encryptionKey).toBe(key);
   });
 
+  it('serves worker metrics only where asked, at a valid host:port', () => {
+    expect(loadServerConfig(base).worker.metricsAddress).toBeUndefined();
+    expect(loadServerConfig({ ...base, WORKER_METRICS_ADDRESS: '0.0.0.0:9464' }).worker.metricsAddress).toBe('0.0.0.0:9464');
+    expect(problemsOf(() => loadServerConfig({ ...base, WORKER_METRICS_ADDRESS: '9464' }))).toEqual([
+      { variable: 'WORKER_METRICS_ADDRESS', message: 'must be host:port, the port from 1 to 65535 (e.g. 0.0.0.0:9464)' },
+    ]);
+    expect(problemsOf(() => loadServerConfig({ ...base, WORKER_METRICS_ADDRESS: '0.0.0.0:70000' }))).toEqual([
+      { variable: 'WORKER_METRICS_ADDRESS', message: 'must be host:port, the port from 1 to 65535 (e.g. 0.0.0.0:9464)' },
+    ]);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadServerConfig({ ...base, TEMPORAL_ADDRESS: '' }).temporal.address).toBe('localhost:7233');
   });

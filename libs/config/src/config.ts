@@ -40,6 +40,11 @@ const serverSchema = z.object({
   HARVEST_BATCH_BYTES: z.coerce.number().int().min(1_000_000).default(4 * 1024 ** 3),
   HARVEST_BATCH_WINDOW: z.coerce.number().int().min(1).max(64).default(4),
   RCLONE_TRANSFERS: z.coerce.number().int().min(1).max(64).default(8),
+  /** Where a worker serves its Prometheus metrics (`/metrics`), e.g. 0.0.0.0:9464; none when unset. */
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .refine((v) => /^[^:\s]+:\d+$/.test(v) && port.safeParse(v.split(':')[1]).success, 'must be host:port, the port from 1 to 65535 (e.g. 0.0.0.0:9464)')
+    .optional(),
   SHEAF_CACHE_DIR: z.string().optional(),
   SHEAF_TEMPORAL_BIN: z.string().optional(),
   SHEAF_RCLONE_BIN: z.string().optional(),
@@ -113,6 +118,7 @@ function toServerConfig(raw: z.infer<typeof serverSchema>) {
       window: raw.HARVEST_BATCH_WINDOW,
       rcloneTransfers: raw.RCLONE_TRANSFERS,
     }),
+    worker: Object.freeze({ metricsAddress: raw.WORKER_METRICS_ADDRESS }),
     tools: Object.freeze(tools),
   });
 }

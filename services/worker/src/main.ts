@@ -6,10 +6,12 @@ import { SecretBox } from '@sheaf/crypto';
 import { createDataSource } from '@sheaf/db';
 import { requireTool } from '@sheaf/toolchain';
 import { WORKFLOW_BUNDLE_PATH } from './bundle-paths';
+import { installWorkerRuntime } from './runtime';
 import { createHarvestWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadServerConfig();
+  installWorkerRuntime({ logLevel: config.logLevel, metricsAddress: config.worker.metricsAddress });
   if (!existsSync(WORKFLOW_BUNDLE_PATH)) {
     throw new Error(`workflow bundle ${WORKFLOW_BUNDLE_PATH} is missing: run 'npm run build' first`);
   }

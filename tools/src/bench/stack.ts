@@ -210,12 +210,11 @@ export function startWorker(stack: BenchStack, taskQueue: string, log: (line: st
       LOG_LEVEL: 'warn',
       SHEAF_BENCH_PROFILE: profileFile,
     },
-    // The SDK logs its state changes at INFO whatever LOG_LEVEL says: only warnings and errors
-    // are shown, and the last lines if the worker dies.
+    // LOG_LEVEL=warn: only warnings and errors are shown; the last lines go into the error if the worker dies.
     log: (line) => {
       recent.push(line);
       if (recent.length > 60) recent.shift();
-      if (/\[(WARN|ERROR)\]|sheaf worker:/.test(line)) log(line);
+      log(line);
     },
   });
   let sampledPeakKiB = 0;

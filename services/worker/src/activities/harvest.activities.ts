@@ -152,6 +152,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
   async function discover(runId: string): Promise<DiscoverResult> {
     const planned = await catalogue.existingPlan(runId);
     if (planned) return planned;
+    const started = Date.now();
     const { instrument } = await loadRun(runId);
     const { source } = await locations(instrument);
     const ctx = Context.current();
@@ -183,7 +184,19 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
           onPlanned: (soFar) => announcePlanned(ctx, soFar),
           signal: ctx.cancellationSignal,
         });
-        if (plan) return plan;
+        if (plan) {
+          ctx.log.info('discovered and planned', {
+            runId,
+            instrument: instrument.name,
+            filesListed: plan.listedFiles,
+            filesTaken: plan.files,
+            bytesTaken: plan.bytes,
+            filesDeferred: plan.deferred,
+            batches: plan.batches,
+            durationMs: Date.now() - started,
+          });
+          return plan;
+        }
       } finally {
         clearInterval(timer);
       }
@@ -199,7 +212,9 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
   /** One batch, unless another attempt has finished it already. */
   async function runBatch(runId: string, batchNo: number): Promise<BatchResult> {
     const ctx = Context.current();
-    if (await catalogue.startBatch(runId, batchNo, deps.identity)) {
+    const started = Date.now();
+    const ran = await catalogue.startBatch(runId, batchNo, deps.identity);
+    if (ran) {
       const { instrument } = await loadRun(runId);
       const { source, destinations } = await locations(instrument);
       const { hooks, webhookSecret } = await hooksOf(instrument.id);
@@ -228,7 +243,12 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
         clearInterval(timer);
       }
     }
-    return catalogue.finishBatch(runId, batchNo);
+    const result = await catalogue.finishBatch(runId, batchNo);
+    if (ran) {
+      const { files, bytes, failed, skipped, held, deferred } = result;
+      ctx.log.info('batch done', { runId, batchNo, filesVerified: files, bytesVerified: bytes, failed, skipped, held, deferred, durationMs: Date.now() - started });
+    }
+    return result;
   }
 
   return {
@@ -273,6 +293,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       // Before the run's phase becomes 'finished': marking needs it still 'transferring'.
       await catalogue.markBackfilled(runId);
       await closeRun(db, runId, { status: outcome.status, error: outcome.error ?? null });
+      Context.current().log.info('run closed', { runId, status: outcome.status, ...(outcome.error && { error: outcome.error }) });
     },
   };
 }

@@ -1,0 +1,123 @@
+import { Client, Connection } from '@temporalio/client';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity } from '@sheaf/db';
+import { startHarvest } from '@sheaf/harvests';
+import { freePort, spawnService, startTemporalDevServer, type Service, type TemporalDevServer } from '@sheaf/local-infra';
+import { createTestDatabase, makeTempDir, temporalCliPath, type TempDir, type TestDatabase } from '@sheaf/test-harness';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+const WORKER = join(ROOT, 'services/worker/dist/main.js');
+
+/** One output line of the worker, parsed. */
+type LogLine = Record<string, unknown> & { time: string; level: string; context: string; msg: string };
+
+/**
+ * The worker process as operators run it (the built `main.js`): what it says on stdout, and what
+ * Prometheus scrapes from it.
+ */
+describe('a worker process logs JSON lines with run and workflow ids and serves Prometheus metrics', () => {
+  let db: TestDatabase;
+  let dir: TempDir;
+  let temporal: TemporalDevServer;
+  let connection: Connection;
+  let worker: Service;
+  let metricsUrl: string;
+  // Every line the worker wrote, stdout and stderr, with spawnService's "[worker] " prefix.
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run 'npm run bootstrap' (it builds the worker) first`);
+    [db, dir] = await Promise.all([createTestDatabase(), makeTempDir()]);
+    temporal = await startTemporalDevServer({ binary: temporalCliPath(), headless: true, namespace: 'default', log: () => undefined });
+    connection = await Connection.connect({ address: temporal.address });
+    const metricsAddress = `127.0.0.1:${await freePort()}`;
+    metricsUrl = `http://${metricsAddress}/metrics`;
+    worker = spawnService({
+      name: 'worker',
+      command: process.execPath,
+      args: [WORKER],
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATABASE_URL: db.url,
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_TASK_QUEUE: 'observed',
+        HARVEST_BATCH_FILES: '2',
+        LOG_LEVEL: 'info',
+        WORKER_METRICS_ADDRESS: metricsAddress,
+      },
+      log: (line) => lines.push(line),
+    });
+  });
+
+  afterAll(async () => {
+    await worker?.stop(30_000);
+    await connection?.close();
+    await temporal?.stop();
+    await db?.drop();
+    await dir?.cleanup();
+  });
+
+  function parsed(): LogLine[] {
+    return lines.map((line) => {
+      const text = line.replace(/^\[worker\] /, '');
+      try {
+        return JSON.parse(text) as LogLine;
+      } catch {
+        throw new Error(`the worker wrote a line that is not JSON: ${text}`);
+      }
+    });
+  }
+
+  it('after a harvest: JSON lines for the discovery, each batch and the run, and the queue lag and activity durations', async () => {
+    const source = join(dir.path, 'source');
+    await mkdir(join(source, 'run'), { recursive: true });
+    for (let i = 0; i < 5; i++) await writeFile(join(source, 'run', `${i}.raw`), `file ${i}`);
+    await chmod(dir.path, 0o755);
+    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name: 'observed', sourceType: 'local', sourceConfig: { path: source }, minAgeSeconds: 0 });
+    const storage = await db.dataSource.getRepository(StorageLocationEntity).save({ name: 'observed', type: 'posix', config: { path: join(dir.path, 'storage') } });
+    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
+
+    const client = new Client({ connection });
+    const run = await startHarvest({ dataSource: db.dataSource, client, taskQueue: 'observed', instrumentId: instrument.id, trigger: 'api' });
+    const result = await client.workflow.getHandle(run.workflowId).result();
+    expect(result).toMatchObject({ status: 'succeeded', filesDone: 5, filesFailed: 0 });
+
+    // The lines of the last activities may reach us after the workflow's result does.
+    for (const deadline = Date.now() + 10_000; !lines.some((line) => line.includes('"run closed"')) && Date.now() < deadline; ) await sleep(50);
+    const logs = parsed();
+    for (const line of logs) {
+      expect(Date.parse(line.time)).not.toBeNaN();
+      expect(['info', 'warn', 'error']).toContain(line.level);
+      expect(typeof line.msg).toBe('string');
+      expect(line).not.toHaveProperty('taskToken');
+    }
+    // The worker's own state changes, from the SDK.
+    expect(logs).toContainEqual(expect.objectContaining({ context: 'worker', msg: 'Worker state changed', state: 'RUNNING', taskQueue: 'observed' }));
+    // An activity's lines name the harvest run, its workflow and the activity.
+    const ofRun = { context: 'activity', runId: run.runId, workflowId: run.workflowId, workflowRunId: run.temporalRunId };
+    expect(logs).toContainEqual(
+      expect.objectContaining({ ...ofRun, activityType: 'discover', msg: 'discovered and planned', filesListed: 5, filesTaken: 5, batches: 3, durationMs: expect.any(Number) }),
+    );
+    const batches = logs.filter((line) => line.msg === 'batch done');
+    expect(batches.map((line) => line.batchNo).sort()).toEqual([0, 1, 2]);
+    for (const line of batches) expect(line).toMatchObject({ ...ofRun, activityType: 'processBatch', failed: 0, held: 0, deferred: 0 });
+    expect(batches.reduce((sum, line) => sum + Number(line.filesVerified), 0)).toBe(5);
+    expect(logs).toContainEqual(expect.objectContaining({ ...ofRun, activityType: 'finishRun', msg: 'run closed', status: 'succeeded' }));
+
+    const response = await fetch(metricsUrl);
+    expect(response.status).toBe(200);
+    const metrics = await response.text();
+    const count = (pattern: RegExp) => Number(pattern.exec(metrics)?.[1]);
+    // Queue lag: how long tasks waited on the task queue for a worker, in seconds. Every activity
+    // of the run (begin, discover, three batches, finish) and its workflow tasks.
+    expect(count(/^temporal_activity_schedule_to_start_latency_count\{[^}]*task_queue="observed"[^}]*\} (\d+)$/m)).toBeGreaterThanOrEqual(6);
+    expect(count(/^temporal_workflow_task_schedule_to_start_latency_count\{[^}]*task_queue="observed"[^}]*\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/^temporal_activity_schedule_to_start_latency_bucket\{[^}]*le="0\.1"[^}]*\} \d+$/m);
+    // How long the batches took.
+    expect(count(/^temporal_activity_execution_latency_count\{activity_type="processBatch"[^}]*\} (\d+)$/m)).toBe(3);
+  });
+});
