@@ -1,7 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import request from 'supertest';
-import { createTemporalTestEnv, createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
+import { createTemporalTestEnv, createTestDatabase, type TemporalTestEnv, type TestDatabase } from '@sheaf/test-harness';
 import { createTestApp } from './app';
 import { PASSWORD, as, createCaller, createInstrumentRow, seedHarvestedFile, type Caller, type SeededFile } from './fixtures';
 
@@ -36,7 +35,7 @@ const SCOPED: Case['expect'] = [401, 404, 200, 200];
 
 describe('authorization matrix: every route for every kind of caller', () => {
   let db: TestDatabase;
-  let env: TestWorkflowEnvironment;
+  let env: TemporalTestEnv;
   let app: NestExpressApplication;
   const callers = {} as Record<Exclude<CallerName, 'anonymous'>, Caller>;
   let groupId: string;

@@ -1,13 +1,12 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTemporalTestEnv, createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
+import { createTemporalTestEnv, createTestDatabase, type TemporalTestEnv, type TestDatabase } from '@sheaf/test-harness';
 import { RunReconcilerService } from '../src/harvests/run-reconciler.service';
 import { createTestApp } from './app';
 import { as, createCaller, createInstrumentRow, seedHarvestedFile, type Caller } from './fixtures';
 
 describe('ad-hoc harvests: idempotent start, live progress, cancel (real Temporal, no worker)', () => {
   let db: TestDatabase;
-  let env: TestWorkflowEnvironment;
+  let env: TemporalTestEnv;
   let app: NestExpressApplication;
   let admin: Caller;
   let serial = 0;

@@ -1,3 +1,4 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdir, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -89,7 +90,8 @@ describe('a long harvest continues as new', () => {
     // Follow the chain of executions from the first one.
     const lengths: number[] = [];
     for (let runId: string | undefined = started.temporalRunId; runId; ) {
-      const events = (await env.client.workflow.getHandle(started.workflowId, runId).fetchHistory()).events ?? [];
+      const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await env.client.workflow.getHandle(started.workflowId, runId).fetchHistory();
+      const events = history.events ?? [];
       lengths.push(events.length);
       runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
     }
