@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createTemporalTestEnv, createTestDatabase, type TemporalTestEnv, type TestDatabase } from '@sheaf/test-harness';
 import { RunReconcilerService } from '../src/harvests/run-reconciler.service';
+import { JsonLogger } from '../src/observability/json-logger';
 import { createTestApp } from './app';
 import { as, createCaller, createInstrumentRow, seedHarvestedFile, type Caller } from './fixtures';
 
@@ -10,6 +11,9 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
   let app: NestExpressApplication;
   let admin: Caller;
   let serial = 0;
+  // What the API logged, one JSON object per line, as main.ts has it log.
+  const logLines: string[] = [];
+  const logged = () => logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
 
   /** An enabled instrument with one destination, ready to harvest. */
   const instrumentWithDestination = async (): Promise<string> => {
@@ -27,7 +31,7 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
 
   beforeAll(async () => {
     [db, env] = await Promise.all([createTestDatabase(), createTemporalTestEnv()]);
-    app = await createTestApp(db.url, env.address, { TEMPORAL_UI_URL: 'http://temporal-ui.test:8233' });
+    app = await createTestApp(db.url, env.address, { TEMPORAL_UI_URL: 'http://temporal-ui.test:8233' }, new JsonLogger('info', (line) => logLines.push(line)));
     admin = await createCaller(app, db.dataSource, 'admin@example.org', 'admin');
   });
 
@@ -53,6 +57,10 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect(await description.staticDetails()).toBe(`[This run in the Sheaf portal](http://portal.test/runs/${res.body.runId}): its files, failures and deliveries`);
     const run = await as(app, admin).get(`/api/harvests/${res.body.runId}`).expect(200);
     expect(run.body).toMatchObject({ status: 'pending', phase: 'queued', trigger: 'manual', workflowId: res.body.workflowId, temporalUrl: res.body.temporalUrl });
+    // Operators find the run in the logs by its id, next to the worker's lines about it.
+    expect(logged()).toContainEqual(
+      expect.objectContaining({ level: 'info', context: 'harvests', msg: 'harvest started', runId: res.body.runId, workflowId: res.body.workflowId, instrument: `scope-${serial}`, userId: admin.id }),
+    );
   });
 
   it('returns the same run for the same Idempotency-Key, even when asked again and again', async () => {
@@ -281,6 +289,9 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect(history.events?.some((e) => e.workflowExecutionCancelRequestedEventAttributes)).toBe(true);
     const audit = await as(app, admin).get(`/api/audit?entityType=harvest_run&entityId=${started.body.runId}`).expect(200);
     expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual(['harvest.cancel_requested', 'harvest.started']);
+    expect(logged()).toContainEqual(
+      expect.objectContaining({ context: 'harvests', msg: 'harvest cancel requested', runId: started.body.runId, workflowId: started.body.workflowId, userId: admin.id }),
+    );
 
     const finished = await seedHarvestedFile(db.dataSource, instrumentId);
     expect((await as(app, admin).post(`/api/harvests/${finished.runId}/cancel`).expect(409)).body.code).toBe('run_finished');

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { DataSource, IsNull } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
@@ -28,6 +28,8 @@ export function isActive(status: string): boolean {
 
 @Injectable()
 export class HarvestsService {
+  private readonly logger = new Logger('harvests');
+
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly access: AccessService,
@@ -237,6 +239,7 @@ export class HarvestsService {
       entityId: started.runId,
       after: { instrumentId, instrument: instrument.name, workflowId: started.workflowId },
     });
+    this.logger.log({ msg: 'harvest started', runId: started.runId, workflowId: started.workflowId, instrument: instrument.name, userId: principal.id });
     return { ...started, temporalUrl: this.temporalUrl(started.workflowId), replayed: false };
   }
 
@@ -253,6 +256,7 @@ export class HarvestsService {
       throw err;
     }
     await this.audit.record(this.dataSource.manager, principal, { action: 'harvest.cancel_requested', entityType: 'harvest_run', entityId: id, after: { workflowId } });
+    this.logger.log({ msg: 'harvest cancel requested', runId: id, workflowId, userId: principal.id });
     return this.toDto(run);
   }
 }
