@@ -1,20 +1,18 @@
 import { Client, Connection } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ArkEntity, FileVersionEntity, HarvestRunEntity, InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity, TransferEntity } from '@sheaf/db';
 import { startHarvest } from '@sheaf/harvests';
-import { spawnService, startTemporalDevServer, type Service, type TemporalDevServer } from '@sheaf/local-infra';
+import { startTemporalDevServer, type Service, type TemporalDevServer } from '@sheaf/local-infra';
 import { SecretBox } from '@sheaf/crypto';
 import { createTestDatabase, makeTempDir, startSambaShare, temporalCliPath, type SambaShare, type TempDir, type TestDatabase } from '@sheaf/test-harness';
 import { isValidArk } from '@sheaf/ark';
 import { requireTool } from '@sheaf/toolchain';
+import { requireBuiltWorker, spawnBuiltWorker } from './built-worker';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
-const WORKER = join(ROOT, 'services/worker/dist/main.js');
 const FILES = 12;
 const FILE_BYTES = 8 * 1024 * 1024;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -51,7 +49,7 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
   const shares: SambaShare[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run 'npm run bootstrap' (it builds the worker) first`);
+    requireBuiltWorker();
     [db, dir] = await Promise.all([createTestDatabase(), makeTempDir()]);
     temporal = await startTemporalDevServer({
       binary: temporalCliPath(),
@@ -76,13 +74,9 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
   const box = SecretBox.fromBase64(encryptionKey);
 
   function startWorker(taskQueue: string, name: string, lines: string[], rcloneBinary?: string): Service {
-    return spawnService({
+    return spawnBuiltWorker(
       name,
-      command: process.execPath,
-      args: [WORKER],
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
+      {
         DATABASE_URL: db.url,
         TEMPORAL_ADDRESS: temporal.address,
         TEMPORAL_TASK_QUEUE: taskQueue,
@@ -93,8 +87,8 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
         RCLONE_BWLIMIT: '16M',
         ...(rcloneBinary ? { SHEAF_RCLONE_BIN: rcloneBinary } : {}),
       },
-      log: (line) => lines.push(line),
-    });
+      (line) => lines.push(line),
+    );
   }
 
   /**

@@ -1,15 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
-import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity } from '@sheaf/db';
 import { startHarvest } from '@sheaf/harvests';
-import { freePort, spawnService, startTemporalDevServer, type Service, type TemporalDevServer } from '@sheaf/local-infra';
+import { freePort, startTemporalDevServer, type Service, type TemporalDevServer } from '@sheaf/local-infra';
 import { createTestDatabase, makeTempDir, temporalCliPath, type TempDir, type TestDatabase } from '@sheaf/test-harness';
-
-const ROOT = resolve(__dirname, '..', '..', '..');
-const WORKER = join(ROOT, 'services/worker/dist/main.js');
+import { requireBuiltWorker, spawnBuiltWorker } from './built-worker';
 
 /** One output line of the worker, parsed. */
 type LogLine = Record<string, unknown> & { time: string; level: string; context: string; msg: string };
@@ -29,19 +26,15 @@ describe('a worker process logs JSON lines with run and workflow ids and serves 
   const lines: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run 'npm run bootstrap' (it builds the worker) first`);
+    requireBuiltWorker();
     [db, dir] = await Promise.all([createTestDatabase(), makeTempDir()]);
     temporal = await startTemporalDevServer({ binary: temporalCliPath(), headless: true, namespace: 'default', log: () => undefined });
     connection = await Connection.connect({ address: temporal.address });
     const metricsAddress = `127.0.0.1:${await freePort()}`;
     metricsUrl = `http://${metricsAddress}/metrics`;
-    worker = spawnService({
-      name: 'worker',
-      command: process.execPath,
-      args: [WORKER],
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
+    worker = spawnBuiltWorker(
+      'worker',
+      {
         DATABASE_URL: db.url,
         TEMPORAL_ADDRESS: temporal.address,
         TEMPORAL_TASK_QUEUE: 'observed',
@@ -49,8 +42,8 @@ describe('a worker process logs JSON lines with run and workflow ids and serves 
         LOG_LEVEL: 'info',
         WORKER_METRICS_ADDRESS: metricsAddress,
       },
-      log: (line) => lines.push(line),
-    });
+      (line) => lines.push(line),
+    );
   });
 
   afterAll(async () => {
