@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity } from '@sheaf/db';
+import { HookEntity, InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity } from '@sheaf/db';
 import { startHarvest } from '@sheaf/harvests';
 import { freePort, startTemporalDevServer, type Service, type TemporalDevServer } from '@sheaf/local-infra';
 import { createTestDatabase, makeTempDir, temporalCliPath, type TempDir, type TestDatabase } from '@sheaf/test-harness';
@@ -65,23 +65,34 @@ describe('a worker process logs JSON lines with run and workflow ids and serves 
     });
   }
 
-  it('after a harvest: JSON lines for the discovery, each batch and the run, and the queue lag and activity durations', async () => {
-    const source = join(dir.path, 'source');
+  /** An instrument of `files` small files, with one posix destination; returns its id. */
+  async function instrumentOf(name: string, files: number): Promise<string> {
+    const source = join(dir.path, name, 'source');
     await mkdir(join(source, 'run'), { recursive: true });
-    for (let i = 0; i < 5; i++) await writeFile(join(source, 'run', `${i}.raw`), `file ${i}`);
+    for (let i = 0; i < files; i++) await writeFile(join(source, 'run', `${i}.raw`), `file ${i}`);
     await chmod(dir.path, 0o755);
-    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name: 'observed', sourceType: 'local', sourceConfig: { path: source }, minAgeSeconds: 0 });
-    const storage = await db.dataSource.getRepository(StorageLocationEntity).save({ name: 'observed', type: 'posix', config: { path: join(dir.path, 'storage') } });
+    await chmod(join(dir.path, name), 0o755);
+    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name, sourceType: 'local', sourceConfig: { path: source }, minAgeSeconds: 0 });
+    const storage = await db.dataSource.getRepository(StorageLocationEntity).save({ name, type: 'posix', config: { path: join(dir.path, name, 'storage') } });
     await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
+    return instrument.id;
+  }
 
+  /** Harvests the instrument with the worker; its result, and the worker's lines once the run is closed. */
+  async function harvest(instrumentId: string) {
     const client = new Client({ connection });
-    const run = await startHarvest({ dataSource: db.dataSource, client, taskQueue: 'observed', instrumentId: instrument.id, trigger: 'api' });
+    const run = await startHarvest({ dataSource: db.dataSource, client, taskQueue: 'observed', instrumentId, trigger: 'api' });
     const result = await client.workflow.getHandle(run.workflowId).result();
+    // The lines of the last activities may reach us after the workflow's result does.
+    const closed = (line: string) => line.includes('"run closed"') && line.includes(run.runId);
+    for (const deadline = Date.now() + 10_000; !lines.some(closed) && Date.now() < deadline; ) await sleep(50);
+    return { run, result, logs: parsed() };
+  }
+
+  it('after a harvest: JSON lines for the discovery, each batch and the run, and the queue lag and activity durations', async () => {
+    const { run, result, logs } = await harvest(await instrumentOf('observed', 5));
     expect(result).toMatchObject({ status: 'succeeded', filesDone: 5, filesFailed: 0 });
 
-    // The lines of the last activities may reach us after the workflow's result does.
-    for (const deadline = Date.now() + 10_000; !lines.some((line) => line.includes('"run closed"')) && Date.now() < deadline; ) await sleep(50);
-    const logs = parsed();
     for (const line of logs) {
       expect(Date.parse(line.time)).not.toBeNaN();
       expect(['info', 'warn', 'error']).toContain(line.level);
@@ -95,7 +106,7 @@ describe('a worker process logs JSON lines with run and workflow ids and serves 
     expect(logs).toContainEqual(
       expect.objectContaining({ ...ofRun, activityType: 'discover', msg: 'discovered and planned', filesListed: 5, filesTaken: 5, batches: 3, durationMs: expect.any(Number) }),
     );
-    const batches = logs.filter((line) => line.msg === 'batch done');
+    const batches = logs.filter((line) => line.msg === 'batch done' && line.runId === run.runId);
     expect(batches.map((line) => line.batchNo).sort()).toEqual([0, 1, 2]);
     for (const line of batches) expect(line).toMatchObject({ ...ofRun, activityType: 'processBatch', failed: 0, held: 0, deferred: 0 });
     expect(batches.reduce((sum, line) => sum + Number(line.filesVerified), 0)).toBe(5);
@@ -112,5 +123,21 @@ describe('a worker process logs JSON lines with run and workflow ids and serves 
     expect(metrics).toMatch(/^temporal_activity_schedule_to_start_latency_bucket\{[^}]*le="0\.1"[^}]*\} \d+$/m);
     // How long the batches took.
     expect(count(/^temporal_activity_execution_latency_count\{activity_type="processBatch"[^}]*\} (\d+)$/m)).toBe(3);
+  });
+
+  it('warns of a batch that left files failed or held', async () => {
+    const instrumentId = await instrumentOf('held', 2);
+    await db.dataSource.getRepository(HookEntity).save({
+      name: 'checksum service down',
+      phase: 'pre',
+      kind: 'command',
+      config: { command: [process.execPath, '-e', 'process.exit(3)'] },
+      instrumentId,
+      priority: 10,
+      enabled: true,
+    });
+    const { run, result, logs } = await harvest(instrumentId);
+    expect(result).toMatchObject({ status: 'succeeded', filesDone: 0, filesHeld: 2 });
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'batch done', runId: run.runId, batchNo: 0, filesVerified: 0, held: 2 }));
   });
 });

@@ -246,7 +246,8 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     const result = await catalogue.finishBatch(runId, batchNo);
     if (ran) {
       const { files, bytes, failed, skipped, held, deferred } = result;
-      ctx.log.info('batch done', { runId, batchNo, filesVerified: files, bytesVerified: bytes, failed, skipped, held, deferred, durationMs: Date.now() - started });
+      // Failed and held files wait for someone (or the next run): a warning, where operators look.
+      ctx.log[failed || held ? 'warn' : 'info']('batch done', { runId, batchNo, filesVerified: files, bytesVerified: bytes, failed, skipped, held, deferred, durationMs: Date.now() - started });
     }
     return result;
   }
