@@ -15,6 +15,9 @@ export class ConfigError extends Error {
 }
 
 const port = z.coerce.number().int().min(1).max(65535);
+/** `host:port`, the port from 1 to 65535. */
+const hostPort = (example: string) =>
+  z.string().refine((v) => /^[^:\s]+:\d+$/.test(v) && port.safeParse(v.split(':')[1]).success, `must be host:port, the port from 1 to 65535 (e.g. ${example})`);
 
 const serverSchema = z.object({
   SHEAF_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -22,7 +25,7 @@ const serverSchema = z.object({
     .string({ required_error: 'is required (postgres://user:password@host:port/database)' })
     .url('must be a postgres:// URL')
     .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://'),
-  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').default('localhost:7233'),
+  TEMPORAL_ADDRESS: hostPort('localhost:7233').default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('harvest'),
   TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
@@ -41,10 +44,7 @@ const serverSchema = z.object({
   HARVEST_BATCH_WINDOW: z.coerce.number().int().min(1).max(64).default(4),
   RCLONE_TRANSFERS: z.coerce.number().int().min(1).max(64).default(8),
   /** Where a worker serves its Prometheus metrics (`/metrics`), e.g. 0.0.0.0:9464; none when unset. */
-  WORKER_METRICS_ADDRESS: z
-    .string()
-    .refine((v) => /^[^:\s]+:\d+$/.test(v) && port.safeParse(v.split(':')[1]).success, 'must be host:port, the port from 1 to 65535 (e.g. 0.0.0.0:9464)')
-    .optional(),
+  WORKER_METRICS_ADDRESS: hostPort('0.0.0.0:9464').optional(),
   SHEAF_CACHE_DIR: z.string().optional(),
   SHEAF_TEMPORAL_BIN: z.string().optional(),
   SHEAF_RCLONE_BIN: z.string().optional(),
@@ -155,7 +155,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
 const stackSchema = z.object({
   SHEAF_DATA_DIR: z.string().optional(),
   DATABASE_URL: serverSchema.shape.DATABASE_URL.optional(),
-  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_ADDRESS: hostPort('localhost:7233').optional(),
   TEMPORAL_UI_URL: z.string().url().optional(),
   PG_PORT: port.default(5433),
   TEMPORAL_PORT: port.default(7233),

@@ -61,7 +61,7 @@ const TAIL_LINES = 30;
 
 /**
  * The Temporal CLI's dev server with its UI (unless headless), history persisted in `dbFile` (or
- * kept in memory). It is ready once it has printed its banner and its ports answer. Its internal
+ * kept in memory). It is ready once it has printed its banner (and its UI answers). Its internal
  * services bind free ports of their own choosing, so two servers starting at once (parallel
  * test suites) can collide and one exits: a server that exits before it is ready is started
  * again, twice at most, and its last output goes into the error.
@@ -82,9 +82,9 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     const httpPort = await choose();
     const metricsPort = await choose();
     const tail: string[] = [];
-    // The CLI prints its banner ("Server:  localhost:PORT") once the server has started. An open
-    // port alone is no sign: it may be another program's, which took it before this server could
-    // bind it (this server then exits, while the other one answers).
+    // The CLI prints its banner ("Server:  localhost:PORT") once the server has started, its
+    // frontend listening. An open port alone is no sign: it may be another program's, which took
+    // it before this server could bind it (this server then exits, while the other one answers).
     const gone = new AbortController(); // aborted when the server exits: stops every wait
     let started: () => void = () => undefined;
     const bannered = new Promise<void>((resolve, reject) => {
@@ -136,7 +136,6 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     failed.catch(() => undefined);
     try {
       await Promise.race([bannered, failed]);
-      await Promise.race([waitForPort('127.0.0.1', port, 60_000, 'Temporal', gone.signal), failed]);
       if (uiPort !== undefined) await Promise.race([waitForPort('127.0.0.1', uiPort, 60_000, 'Temporal UI', gone.signal), failed]);
     } catch (err) {
       await service.stop(5_000);

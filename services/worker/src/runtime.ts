@@ -29,7 +29,6 @@ export interface WorkerRuntimeOptions {
   logLevel: ServerConfig['logLevel'];
   /** host:port for Prometheus to scrape the SDK's metrics (`/metrics`); none when undefined. */
   metricsAddress?: string;
-  write?: (line: string) => void;
 }
 
 /**
@@ -39,9 +38,8 @@ export interface WorkerRuntimeOptions {
  * processBatch) take (`temporal_activity_execution_latency`) and how often they fail, in seconds.
  */
 export function installWorkerRuntime(options: WorkerRuntimeOptions): void {
-  const write = options.write ?? ((line: string) => process.stdout.write(line));
   Runtime.install({
-    logger: new DefaultLogger(SDK_LEVELS[options.logLevel], (entry) => write(jsonLogLine(entry))),
+    logger: new DefaultLogger(SDK_LEVELS[options.logLevel], (entry) => process.stdout.write(jsonLogLine(entry))),
     telemetryOptions: {
       // The SDK core's own warnings and errors (its default filter) go through the same logger.
       logging: { forward: {} },
