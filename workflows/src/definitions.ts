@@ -49,6 +49,14 @@ export const progressQuery = defineQuery<HarvestProgress>('progress');
 /** From discovery to its own workflow, after each committed piece of the plan. */
 export const batchesPlannedSignal = defineSignal<[PlannedSoFar]>('batchesPlanned');
 
+/**
+ * The Temporal UI's one line about a harvest workflow (its list shows ids otherwise), for runs
+ * started ad hoc (`api`, `manual`) and by a schedule alike.
+ */
+export function harvestSummary(instrumentName: string, trigger: string): string {
+  return `Harvest of ${instrumentName} (${trigger})`;
+}
+
 /** One harvest workflow per run; the run id keeps ids unique, the instrument name makes them readable. */
 export function harvestWorkflowId(instrumentName: string, runId: string): string {
   return `harvest-${instrumentName}-${runId}`;

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { HarvestRunEntity, InstrumentEntity, type HarvestTrigger } from '@sheaf/db';
-import { harvest, harvestWorkflowId, searchAttributes } from '@sheaf/workflows';
+import { harvest, harvestSummary, harvestWorkflowId, searchAttributes } from '@sheaf/workflows';
 
 export interface StartHarvestOptions {
   dataSource: DataSource;
@@ -41,8 +41,8 @@ export async function startHarvest(options: StartHarvestOptions): Promise<Starte
       workflowId,
       args: [{ runId: run.id, ...options.tuning }],
       memo: { instrument: instrument.name, runId: run.id, trigger: options.trigger },
-      // The Temporal UI's one line about the run (its list shows ids otherwise), and where to see its files.
-      staticSummary: `Harvest of ${instrument.name} (${options.trigger})`,
+      // The Temporal UI's one line about the run, and where to see its files.
+      staticSummary: harvestSummary(instrument.name, options.trigger),
       staticDetails: options.portalUrl && `[This run in the Sheaf portal](${options.portalUrl}/runs/${run.id}): its files, failures and deliveries`,
       typedSearchAttributes: [
         { key: searchAttributes.instrument, value: instrument.name },

@@ -179,6 +179,27 @@ describe('a test database carries the real migrations and their constraints', ()
     await expect(q(`UPDATE harvest_items SET outcome = 'lost' WHERE run_id = $1`, [last])).rejects.toThrow(/harvest_items_outcome_check/);
   });
 
+  it('marks every live schedule for a sync, so that Temporal gets the scheduled harvests\' summary and portal link', async () => {
+    await undoDownTo('ScheduleSummaries1732540000000');
+    const [instrument] = await q(`INSERT INTO instruments (name, source_type, source_config) VALUES ('scheduled', 'local', '{"path": "/tmp"}') RETURNING id`);
+    const schedule = async (deleted: boolean) =>
+      (
+        await q(`INSERT INTO schedules (instrument_id, cron, needs_sync, revision, deleted_at) VALUES ($1, '0 * * * *', false, 3, $2) RETURNING id`, [
+          instrument.id,
+          deleted ? new Date() : null,
+        ])
+      )[0].id;
+    const [live, deleted] = [await schedule(false), await schedule(true)];
+    await db.dataSource.runMigrations();
+    const rows = await q(`SELECT id, needs_sync, revision FROM schedules WHERE id IN ($1, $2)`, [live, deleted]);
+    expect(new Map(rows.map((r) => [r.id, [r.needs_sync, r.revision]]))).toEqual(
+      new Map([
+        [live, [true, 4]],
+        [deleted, [false, 3]],
+      ]),
+    );
+  });
+
   it('reverts every migration and applies them again', async () => {
     for (let i = 0; i < MIGRATIONS.length; i++) await db.dataSource.undoLastMigration();
     const left: Array<{ n: string }> = await db.dataSource.query(

@@ -7,3 +7,4 @@ export { freePort } from '@sheaf/local-infra';
 export { startSambaShare, type SambaShare, type SambaShareOptions } from './samba';
 export { startS3Server, type S3Server, type S3ServerOptions } from './s3';
 export { startSftpServer, type SftpServer } from './sftp';
+export { onFreePort } from './loopback-server';

@@ -93,6 +93,7 @@ async function main(): Promise<void> {
       temporal = { address: server.address, uiUrl: server.uiUrl };
     }
     const temporalUiUrl = temporal.uiUrl ?? `http://localhost:${config.ports.temporalUi}`;
+    const portalUrl = `http://localhost:${config.ports.web}`;
 
     const admin = await seedAdmin(dataSource, config.admin.email, config.admin.password);
     const demoSource = join(dataDir, 'demo-instrument');
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
       JWT_SECRET: secrets.jwtSecret,
       SHEAF_ENCRYPTION_KEY: secrets.encryptionKey,
       API_PORT: String(config.ports.api),
-      PORTAL_URL: `http://localhost:${config.ports.web}`,
+      PORTAL_URL: portalUrl,
     };
     const start = (name: string, args: string[], env: NodeJS.ProcessEnv = serviceEnv): Service => {
       const service = spawnService({ name, command: process.execPath, args, cwd: REPO_ROOT, env, log: say });
@@ -145,12 +146,12 @@ async function main(): Promise<void> {
       taskQueue: TASK_QUEUE,
       instrumentId: instrument.id,
       trigger: 'manual',
-      portalUrl: `http://localhost:${config.ports.web}`,
+      portalUrl,
     });
 
     say('');
     say('Sheaf is running.');
-    say(`  Portal        http://localhost:${config.ports.web}`);
+    say(`  Portal        ${portalUrl}`);
     say(`  API docs      http://localhost:${config.ports.api}/api/docs`);
     say(`  Temporal UI   ${temporalUiUrl}`);
     say(`  Demo harvest  ${temporalUiWorkflowUrl(temporalUiUrl, NAMESPACE, run.workflowId)}`);

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '@sheaf/test-harness';
+import { freePort, onFreePort } from '@sheaf/test-harness';
 import { REPO_ROOT } from '../../src/repo-root';
 
 const STACK = join(REPO_ROOT, 'tools/dist/stack/main.js');
@@ -40,18 +40,14 @@ export type StackPorts = Record<'PG_PORT' | 'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT'
 /**
  * startStack on free ports (given to it in its environment), and those ports. Another program
  * (another suite's Temporal server binds random ports) can take one between freePort() and the
- * stack's bind: then once more, on other ports.
+ * stack's bind: then again, on other ports (onFreePort).
  */
 export async function startStackOnFreePorts(env: NodeJS.ProcessEnv): Promise<{ stack: RunningStack; ports: StackPorts }> {
-  for (let attempt = 1; ; attempt++) {
-    const ports: StackPorts = { PG_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), API_PORT: await freePort(), WEB_PORT: await freePort() };
-    try {
-      const stack = await startStack({ ...env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) });
-      return { stack, ports };
-    } catch (err) {
-      if (attempt === 2 || !/EADDRINUSE|address already in use/i.test((err as Error).message)) throw err;
-    }
-  }
+  return onFreePort(async (pgPort) => {
+    const ports: StackPorts = { PG_PORT: pgPort, TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), API_PORT: await freePort(), WEB_PORT: await freePort() };
+    const stack = await startStack({ ...env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) });
+    return { stack, ports };
+  });
 }
 
 /** Ctrl-C, then its exit code. */

@@ -17,12 +17,17 @@ export class DeferredOutcomes1732530000000 implements MigrationInterface {
     await q.query(`
       ALTER TABLE harvest_items DROP CONSTRAINT harvest_items_outcome_check,
         ADD CONSTRAINT harvest_items_outcome_check CHECK (outcome IN ('failed', 'held', 'deferred'))`);
+    // Each waiting version's last run, found in one pass (harvest_items has no index that starts
+    // with the version: a lookup per version would scan the table once for each).
     await q.query(`
-      UPDATE harvest_items hi SET outcome = 'deferred', reason = f.reason
-      FROM file_versions f
-      WHERE f.id = hi.file_version_id AND f.status = 'pending' AND f.reason IS NOT NULL AND hi.outcome IS NULL
-        AND hi.run_id = (SELECT i.run_id FROM harvest_items i JOIN harvest_runs r ON r.id = i.run_id
-                         WHERE i.file_version_id = f.id ORDER BY r.created_at DESC, r.id DESC LIMIT 1)`);
+      UPDATE harvest_items hi SET outcome = 'deferred', reason = last.reason
+      FROM (SELECT DISTINCT ON (i.file_version_id) i.run_id, i.file_version_id, f.reason
+            FROM harvest_items i
+            JOIN file_versions f ON f.id = i.file_version_id
+            JOIN harvest_runs r ON r.id = i.run_id
+            WHERE f.status = 'pending' AND f.reason IS NOT NULL
+            ORDER BY i.file_version_id, r.created_at DESC, r.id DESC) last
+      WHERE hi.run_id = last.run_id AND hi.file_version_id = last.file_version_id AND hi.outcome IS NULL`);
   }
 
   async down(q: QueryRunner): Promise<void> {

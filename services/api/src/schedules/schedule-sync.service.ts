@@ -3,7 +3,7 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, t
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ScheduledHarvest } from '@sheaf/contracts';
 import { changedRows, InstrumentEntity, ScheduleEntity } from '@sheaf/db';
-import { harvest, searchAttributes, type HarvestInput } from '@sheaf/workflows';
+import { harvest, harvestSummary, searchAttributes, type HarvestInput } from '@sheaf/workflows';
 import { DomainError } from '../common/domain-error';
 import { messageOf } from '../common/error-message';
 import { API_CONFIG, type ApiConfig } from '../config';
@@ -110,7 +110,7 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
         workflowId: `harvest-${instrument.name}-schedule-${row.id}`,
         args: [input],
         memo: { instrument: instrument.name, scheduleId: row.id, trigger: 'schedule' },
-        staticSummary: `Harvest of ${instrument.name} (schedule)`,
+        staticSummary: harvestSummary(instrument.name, 'schedule'),
         // The run is recorded once the workflow starts: its instrument's page lists it.
         staticDetails: `[${instrument.name} in the Sheaf portal](${this.config.api.portalUrl}/instruments/${instrument.id}): its runs and files`,
         typedSearchAttributes: [{ key: searchAttributes.instrument, value: instrument.name }],
