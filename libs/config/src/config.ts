@@ -198,3 +198,6 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env) {
 }
 
 export type StackConfig = ReturnType<typeof loadStackConfig>;
+
+/** Every variable the server processes read (API, worker, migrations, tools, `npm start`): the deployment files are checked against it. */
+export const SERVER_ENVIRONMENT_VARIABLES: ReadonlySet<string> = new Set([...Object.keys(apiSchema.shape), ...Object.keys(stackSchema.shape)]);

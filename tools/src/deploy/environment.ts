@@ -1,19 +1,14 @@
 /**
  * The environment variables Sheaf's processes read, taken from the code that reads them, so the
- * deployment files cannot drift from it: the zod schemas in libs/config/src/config.ts (the only
- * place the server processes parse the environment) and the portal's server-side configuration.
+ * deployment files cannot drift from it: the schemas of libs/config (the only place the server
+ * processes parse the environment) and the portal's server-side configuration.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SERVER_ENVIRONMENT_VARIABLES } from '@sheaf/config';
 import { REPO_ROOT } from '../repo-root';
 
-export const CONFIG_SOURCE = 'libs/config/src/config.ts';
 export const PORTAL_CONFIG_SOURCE = 'web/src/lib/server-config.ts';
-
-/** Keys of the `z.object({...})` schemas: `NAME: z.…`, `NAME: port…`, `NAME: serverSchema.shape.…`. */
-export function schemaKeys(source: string): Set<string> {
-  return new Set([...source.matchAll(/^\s+([A-Z][A-Z0-9_]*):\s*(?:z\s*\.|port\b|serverSchema\s*\.)/gm)].map((m) => m[1]));
-}
 
 /** Names read as `process.env.NAME` or `process.env['NAME']`. */
 export function processEnvReads(source: string): Set<string> {
@@ -24,7 +19,7 @@ const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 
 /** What libs/config parses (API, worker, migrations, tools). */
 export function serverEnvironmentNames(): Set<string> {
-  return schemaKeys(read(CONFIG_SOURCE));
+  return new Set(SERVER_ENVIRONMENT_VARIABLES);
 }
 
 /** What the portal's server code reads. */
