@@ -186,6 +186,34 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     }
   });
 
+  it('pushes every schedule again at start-up once the portal moved, and nothing when nothing changed', async () => {
+    const created = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 7 * * *' }).expect(201);
+    expect(created.body.synced).toBe(true);
+    const rowOf = async (): Promise<{ revision: number; synced_at: Date }> =>
+      (await db.dataSource.query(`SELECT revision, synced_at FROM schedules WHERE id = $1`, [created.body.id]))[0];
+    const before = await rowOf();
+    const restart = async (env: NodeJS.ProcessEnv = {}) => {
+      await app.close(); // waits for the start-up reconciliation of the app it closes
+      app = await createTestApp(db.url, `127.0.0.1:${port}`, { TEMPORAL_CALL_TIMEOUT_MS: '2500', ...env });
+    };
+
+    await restart();
+    await restart(); // the first restart's reconciliation has finished: it pushed nothing
+    expect(await rowOf()).toEqual(before);
+
+    await restart({ PORTAL_URL: 'https://sheaf.example.org/portal/' });
+    const details = await eventually(
+      async () => (await describeInTemporal(created.body.id)).action,
+      (action) => action.type === 'startWorkflow' && action.staticDetails?.includes('https://sheaf.example.org/portal/instruments/') === true,
+    );
+    expect(details).toMatchObject({ staticDetails: `[krios-1 in the Sheaf portal](https://sheaf.example.org/portal/instruments/${instrumentId}): its runs and files` });
+    const row = await eventually(rowOf, (r) => r.revision === before.revision + 1 && r.synced_at > before.synced_at);
+    expect(row.revision).toBe(before.revision + 1);
+    expect((await as(app, admin).get(`/api/schedules/${created.body.id}`).expect(200)).body).toMatchObject({ synced: true, syncError: null });
+
+    await restart(); // back to the address the other tests expect
+  });
+
   it('refuses invalid cron expressions and time zones with 400 naming the field, saving nothing', async () => {
     const before = await as(app, admin).get('/api/schedules').expect(200);
     const bad = await as(app, admin).post('/api/schedules', { instrumentId, cron: '61 * * * *' }).expect(400);

@@ -78,6 +78,10 @@ export class ScheduleEntity {
   @Column({ name: 'sync_error', type: 'text', nullable: true })
   syncError!: string | null;
 
+  /** SHA-256 of the options Temporal was last given; null until the first push and once deleted. */
+  @Column({ name: 'pushed_digest', type: 'text', nullable: true })
+  pushedDigest!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, In, IsNull, type EntityManager } from 'typeorm';
 import type { ScheduledHarvest } from '@sheaf/contracts';
 import { changedRows, InstrumentEntity, ScheduleEntity } from '@sheaf/db';
 import { harvest, harvestSummary, searchAttributes, type HarvestInput } from '@sheaf/workflows';
@@ -21,11 +22,19 @@ export function temporalScheduleId(scheduleId: string): string {
  */
 const NO_RUN_YET = '00000000-0000-0000-0000-000000000000';
 
+/** A digest of the whole options given to Temporal; the workflow function counts by its name. */
+function digestOf(options: ScheduleOptions): string {
+  const json = JSON.stringify(options, (_key, value: unknown) => (typeof value === 'function' ? value.name : value));
+  return createHash('sha256').update(json).digest('hex');
+}
+
 /**
  * Keeps each schedule row and its Temporal Schedule in step. A row records the revision Temporal
  * has; whenever they differ (`needs_sync`) a sync pushes the row's whole desired state (create,
  * update, pause/unpause, delete), so a sync can be repeated at any time. Syncs run after every
- * change, on request, at start-up and on a timer while some rows wait for Temporal.
+ * change, on request, at start-up and on a timer while some rows wait for Temporal. At start-up,
+ * rows whose schedule was pushed with other options than this API would push now (the portal's
+ * address, the task queue or the action changed) are marked first.
  */
 @Injectable()
 export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -42,7 +51,7 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap(): void {
     // Start-up reconciliation must not hold up start-up: Temporal may be down.
-    this.background();
+    this.background(() => this.markOutdated());
     if (this.config.schedules.resyncSeconds > 0) {
       this.timer = setInterval(() => this.background(), this.config.schedules.resyncSeconds * 1000);
       this.timer.unref();
@@ -75,12 +84,33 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
     this.inFlight.add(work);
   }
 
-  private background(): void {
+  private background(before: () => Promise<unknown> = async () => undefined): void {
     if (this.running) return;
-    this.running = this.syncPending()
+    this.running = before()
+      .then(() => this.syncPending())
       .then((n) => n && this.logger.log(`re-synced ${n} schedule(s) with Temporal`))
       .catch((err: unknown) => this.logger.warn(`schedule re-sync failed: ${messageOf(err)}`))
       .finally(() => (this.running = undefined));
+  }
+
+  /** Marks the live rows whose pushed options differ from the ones this API would push now; returns their ids. */
+  async markOutdated(): Promise<string[]> {
+    const rows = await this.dataSource.getRepository(ScheduleEntity).find({ where: { deletedAt: IsNull(), needsSync: false } });
+    if (!rows.length) return [];
+    const instruments = await this.dataSource
+      .getRepository(InstrumentEntity)
+      .find({ where: { id: In([...new Set(rows.map((r) => r.instrumentId))]) }, withDeleted: true });
+    const byId = new Map(instruments.map((i) => [i.id, i]));
+    const outdated = rows.filter((row) => digestOf(this.options(row, byId.get(row.instrumentId)!)) !== row.pushedDigest).map((row) => row.id);
+    if (!outdated.length) return [];
+    // A row changed meanwhile is already marked; the revision keeps a concurrent sync honest.
+    const marked = await this.dataSource.query(
+      `UPDATE schedules SET revision = revision + 1, needs_sync = true WHERE id = ANY($1::uuid[]) AND NOT needs_sync RETURNING id`,
+      [outdated],
+    );
+    const ids = (marked as Array<{ id: string }>).map((r) => r.id);
+    if (ids.length) this.logger.log(`${ids.length} schedule(s) to push again: what Sheaf gives Temporal changed since they were pushed`);
+    return ids;
   }
 
   /** Every row Temporal does not match yet (deleted ones too); returns how many got in sync. */
@@ -122,7 +152,8 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
     };
   }
 
-  private async push(client: Client, row: ScheduleEntity, instrument: InstrumentEntity): Promise<void> {
+  /** Makes Temporal match the row; returns the digest of the options pushed (null once deleted). */
+  private async push(client: Client, row: ScheduleEntity, instrument: InstrumentEntity): Promise<string | null> {
     const handle = client.schedule.getHandle(temporalScheduleId(row.id));
     if (row.deletedAt) {
       try {
@@ -130,9 +161,10 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
       } catch (err) {
         if (!(err instanceof ScheduleNotFoundError)) throw err;
       }
-      return;
+      return null;
     }
     const desired = this.options(row, instrument);
+    const digest = digestOf(desired);
     const update = async () => {
       await handle.update(() => ({ spec: desired.spec, action: desired.action, policies: desired.policies, state: { paused: desired.state?.paused, note: desired.state?.note } }));
     };
@@ -142,12 +174,13 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
       if (!(err instanceof ScheduleNotFoundError)) throw err;
       try {
         await client.schedule.create(desired);
-        return;
+        return digest;
       } catch (createErr) {
         if (!(createErr instanceof ScheduleAlreadyRunning)) throw createErr;
       }
     }
     await update();
+    return digest;
   }
 
   /**
@@ -158,8 +191,9 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
     const row = await this.dataSource.getRepository(ScheduleEntity).findOne({ where: { id }, withDeleted: true });
     if (!row) return { ok: false, error: 'no such schedule' };
     const instrument = await this.dataSource.getRepository(InstrumentEntity).findOneOrFail({ where: { id: row.instrumentId }, withDeleted: true });
+    let digest: string | null;
     try {
-      await this.temporal.run('syncing a schedule', (client) => this.push(client, row, instrument));
+      digest = await this.temporal.run('syncing a schedule', (client) => this.push(client, row, instrument));
     } catch (err) {
       const error = err instanceof DomainError ? err.message : `Temporal refused the schedule: ${messageOf(err)}`;
       await this.dataSource.query(`UPDATE schedules SET sync_error = $2 WHERE id = $1`, [id, error.slice(0, 2000)]);
@@ -167,8 +201,8 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
     }
     // Only the revision that was pushed counts: a change made meanwhile still needs its own sync.
     await this.dataSource.query(
-      `UPDATE schedules SET needs_sync = false, sync_error = NULL, synced_at = now() WHERE id = $1 AND revision = $2`,
-      [id, row.revision],
+      `UPDATE schedules SET needs_sync = false, sync_error = NULL, synced_at = now(), pushed_digest = $3 WHERE id = $1 AND revision = $2`,
+      [id, row.revision, digest],
     );
     return { ok: true };
   }
