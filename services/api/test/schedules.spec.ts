@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client, Connection, ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
 import { startTemporalDevServer, type TemporalDevServer } from '@sheaf/local-infra';
 import { createTestDatabase, makeTempDir, temporalCliPath, type TempDir, type TestDatabase } from '@sheaf/test-harness';
+import { JsonLogger } from '../src/observability/json-logger';
 import { createTestApp } from './app';
 import { as, createCaller, createInstrumentRow, type Caller } from './fixtures';
 
@@ -192,14 +193,18 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     const rowOf = async (): Promise<{ revision: number; synced_at: Date }> =>
       (await db.dataSource.query(`SELECT revision, synced_at FROM schedules WHERE id = $1`, [created.body.id]))[0];
     const before = await rowOf();
+    const logLines: string[] = [];
     const restart = async (env: NodeJS.ProcessEnv = {}) => {
       await app.close(); // waits for the start-up reconciliation of the app it closes
-      app = await createTestApp(db.url, `127.0.0.1:${port}`, { TEMPORAL_CALL_TIMEOUT_MS: '2500', ...env });
+      app = await createTestApp(db.url, `127.0.0.1:${port}`, { TEMPORAL_CALL_TIMEOUT_MS: '2500', ...env }, new JsonLogger('info', (line) => logLines.push(line)));
     };
+    const pushedAgain = () => logLines.map((line) => JSON.parse(line)).filter((l) => l.context === 'schedules' && /to push again/.test(l.msg));
 
     await restart();
     await restart(); // the first restart's reconciliation has finished: it pushed nothing
     expect(await rowOf()).toEqual(before);
+    expect(pushedAgain()).toEqual([]);
+    const [{ live }] = await db.dataSource.query(`SELECT count(*)::int AS live FROM schedules WHERE deleted_at IS NULL`);
 
     await restart({ PORTAL_URL: 'https://sheaf.example.org/portal/' });
     const details = await eventually(
@@ -210,6 +215,7 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     const row = await eventually(rowOf, (r) => r.revision === before.revision + 1 && r.synced_at > before.synced_at);
     expect(row.revision).toBe(before.revision + 1);
     expect((await as(app, admin).get(`/api/schedules/${created.body.id}`).expect(200)).body).toMatchObject({ synced: true, syncError: null });
+    expect(pushedAgain().map((l) => l.msg)).toEqual([`${live} schedule(s) to push again: what Sheaf gives Temporal changed since they were pushed`]);
 
     await restart(); // back to the address the other tests expect
   });

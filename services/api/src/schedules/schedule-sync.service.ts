@@ -104,11 +104,12 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
     const outdated = rows.filter((row) => digestOf(this.options(row, byId.get(row.instrumentId)!)) !== row.pushedDigest).map((row) => row.id);
     if (!outdated.length) return [];
     // A row changed meanwhile is already marked; the revision keeps a concurrent sync honest.
-    const marked = await this.dataSource.query(
+    const marked = await changedRows<{ id: string }>(
+      this.dataSource,
       `UPDATE schedules SET revision = revision + 1, needs_sync = true WHERE id = ANY($1::uuid[]) AND NOT needs_sync RETURNING id`,
       [outdated],
     );
-    const ids = (marked as Array<{ id: string }>).map((r) => r.id);
+    const ids = marked.map((r) => r.id);
     if (ids.length) this.logger.log(`${ids.length} schedule(s) to push again: what Sheaf gives Temporal changed since they were pushed`);
     return ids;
   }
