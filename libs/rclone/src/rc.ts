@@ -59,11 +59,14 @@ export class RcClient {
     });
   }
 
-  /** Calls `method` (such as `operations/copyfile`); rejects with an RcError when rclone answers with one. */
-  call<T>(method: string, input: Record<string, unknown>): Promise<T> {
+  /**
+   * Calls `method` (such as `operations/copyfile`); rejects with an RcError when rclone answers
+   * with one. `signal` drops the request: rclone cancels what it was doing for it.
+   */
+  call<T>(method: string, input: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const req = request(
-        { socketPath: this.socket, path: `/${method}`, method: 'POST', agent: this.agent, headers: { 'content-type': 'application/json' } },
+        { socketPath: this.socket, path: `/${method}`, method: 'POST', agent: this.agent, headers: { 'content-type': 'application/json' }, signal },
         (res) => {
           let body = '';
           res.setEncoding('utf8');
