@@ -113,7 +113,7 @@ function breakdownLines(b: Breakdown, total: number, window: number): string[] {
         `claiming and releasing destination paths ${seconds(claims)} + ` +
         `other work inside the batch (pre/post hooks, existence check of destination paths) ${seconds(Math.max(0, inner - copy - hash - load - record - aside - claims))} + ` +
         `start/finish bookkeeping ${seconds(bookends)} + activity set-up (run, locations, hooks queries) ${seconds(Math.max(0, activity - inner - bookends))}`,
-      `(rclone's own measure: the longest transfers.duration_ms of a batch, which is its rclone copy's wall time, or for files renamed on the way one file's copy, was ${seconds(b.copyMean)} on average)`,
+      `(rclone's own measure: the longest transfers.duration_ms of a batch, which is its rclone copy's wall time, or for files renamed on the way the longest request of 250 files to rclone, was ${seconds(b.copyMean)} on average)`,
     );
   }
   lines.push(`last batch end → workflow closed (finishRun): ${seconds(b.finish)}${pct(b.finish)}`);
