@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
+import { mintArk } from '@sheaf/ark';
 import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
 import { createTestApp } from './app';
 import { as, createCaller, createInstrumentRow, seedHarvestedFile, type Caller, type SeededFile } from './fixtures';
@@ -70,15 +71,19 @@ describe('ARK resolver', () => {
     expect(legacy.text).toMatch(/^erc:\n/);
   });
 
+  const mistyped = 'ARK not found: its last character is not the check character of the rest, so a character may be mistyped';
+  const notAnArk = 'ARK not found: not an ARK as Sheaf mints them (ark:NAAN/name, without qualifiers)';
   it.each([
-    ['an unknown ARK', '/ark:99999/fk4nosuchthing'],
-    ['another NAAN', () => `/ark:12345/${name()}`],
-    ['not an ARK at all', '/ark:not-an-ark'],
-    ['a qualifier Sheaf does not mint', () => `/${file.ark}/c3`],
-    ['an overlong ARK', `/ark:99999/${'b'.repeat(500)}`],
-  ])('answers %s with 404 in the standard error shape', async (_what, url) => {
+    ['an unknown ARK', () => `/${mintArk({ naan: '99999', shoulder: 'fk4' })}`, 'ARK not found'],
+    ['another NAAN', () => `/${mintArk({ naan: '12345', shoulder: 'fk4' })}`, 'ARK not found'],
+    ['a mistyped ARK (its check character does not match)', () => `/${file.ark.slice(0, -1)}${file.ark.endsWith('b') ? 'c' : 'b'}`, mistyped],
+    ['an ARK of another NAAN with a known name', () => `/ark:12345/${name()}`, mistyped],
+    ['not an ARK at all', '/ark:not-an-ark', notAnArk],
+    ['a qualifier Sheaf does not mint', () => `/${file.ark}/c3`, notAnArk],
+    ['an overlong ARK', `/ark:99999/${'b'.repeat(500)}`, notAnArk],
+  ])('answers %s with 404 in the standard error shape, saying why', async (_what, url, message) => {
     const res = await request(app.getHttpServer()).get(typeof url === 'string' ? url : url()).expect(404);
-    expect(res.body).toEqual({ statusCode: 404, code: 'not_found', message: 'ARK not found' });
+    expect(res.body).toEqual({ statusCode: 404, code: 'not_found', message });
   });
 
   it('asks anonymous callers to authenticate for ?info (the redirect stays public)', async () => {

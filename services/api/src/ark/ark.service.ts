@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { parseArk } from '@sheaf/ark';
+import { isValidArk, parseArk } from '@sheaf/ark';
 import { AccessService } from '../access/access.service';
 import type { Principal } from '../auth/principal';
 import { DomainError, notFound } from '../common/domain-error';
@@ -59,13 +59,17 @@ export class ArkService {
 
   async resolve(raw: string, wantsInfo: boolean, caller: Principal | undefined, origin: string): Promise<ArkAnswer> {
     const parsed = parseArk(raw);
-    if (!parsed) throw notFound('ARK');
+    if (!parsed) throw new DomainError('not_found', 'not_found', 'ARK not found: not an ARK as Sheaf mints them (ark:NAAN/name, without qualifiers)');
     const [row] = (await this.dataSource.query(
       `SELECT a.ark, a.file_version_id, f.instrument_id, i.name AS instrument_name, f.path, f.size, f.mtime, f.sha256, f.access
          FROM arks a JOIN file_versions f ON f.id = a.file_version_id JOIN instruments i ON i.id = f.instrument_id
         WHERE a.ark = $1`,
       [parsed.normalized],
     )) as ArkRow[];
+    // Only for ARKs that are nowhere: what the text says gives nothing away about any file.
+    if (!row && !isValidArk(raw)) {
+      throw new DomainError('not_found', 'not_found', 'ARK not found: its last character is not the check character of the rest, so a character may be mistyped');
+    }
     if (!row) throw notFound('ARK');
     if (!wantsInfo) return { kind: 'redirect', location: `${this.config.api.portalUrl}/files/${row.file_version_id}` };
     if (!caller) throw new DomainError('unauthorized', 'unauthorized', 'Log in or send an API token to read an ARK’s metadata');
