@@ -106,6 +106,20 @@ describe('Rclone.copyEach', () => {
     await expect(readdir(out)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('sends no more copies once a request held a fatal failure: 250 files go to rclone a request', async () => {
+    const out = join(dir, 'fatal-later');
+    // A request of 1 file (one per transfer), then requests of 250; the missing file opens the second.
+    const files = [
+      { from: 'run 1/frame-0.tif', to: 'first.tif' },
+      { from: 'nope.tif', to: 'nope.tif' },
+      ...Array.from({ length: 600 }, (_, i) => ({ from: 'run 1/frame-2.tif', to: `${i}.tif` })),
+    ];
+    await expect(rclone().copyEach(source, out, files, { transfers: 1, fatal: (err) => isNotFound(err) })).rejects.toThrow(/nope\.tif failed: object not found/);
+    // The first request's file and the 249 others of the missing file's request; none of the rest.
+    expect((await readdir(out)).length).toBe(250);
+    expect(daemonsLeft()).toEqual([]);
+  });
+
   it('fails every copy with a reason when the destination cannot be reached, without stopping', async () => {
     const results = await rclone().copyEach(source, 'nosuchremote:folder', [{ from: 'run 1/frame-0.tif', to: 'a.tif' }], { immutable: true });
     expect(results[0]).toMatchObject({ outcome: 'failed' });
