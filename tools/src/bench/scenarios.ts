@@ -206,6 +206,9 @@ const median = (xs: readonly number[]) => {
 };
 const list = (xs: readonly number[], fmt: (x: number) => string) => xs.map(fmt).join(', ');
 
+/** A Sheaf run this many times slower than the median one is broken down too. */
+const OUTLIER_SLOWDOWN = 1.5;
+
 /** One measured pair: Sheaf and its rclone baseline, back to back. */
 interface Pair {
   sheaf: TimedHarvest;
@@ -292,6 +295,16 @@ function reportPairs(report: ScenarioReport, ps: Pair[], names: { sheaf: string;
     cpuLine('that Sheaf run', mid.sheafCpu, mid.sheaf.seconds),
     cpuLine('that rclone run (rclone is counted under "everything else")', mid.baselineCpu, mid.baseline.seconds),
   );
+  // A Sheaf run far slower than the others gets a breakdown of its own: where an outlier's time went.
+  const slowest = ps.reduce((a, b) => (b.sheaf.seconds > a.sheaf.seconds ? b : a));
+  const slowdown = slowest.sheaf.seconds / median(ps.map((p) => p.sheaf.seconds));
+  if (slowest !== mid && slowdown >= OUTLIER_SLOWDOWN) {
+    report.breakdown.push(
+      `(pair ${ps.indexOf(slowest) + 1} of ${ps.length}, the slowest Sheaf run, ${slowdown.toFixed(1)} times the median: Sheaf ${seconds(slowest.sheaf.seconds)}, rclone ${seconds(slowest.baseline.seconds)})`,
+      ...slowest.profile.lines,
+      cpuLine('that Sheaf run', slowest.sheafCpu, slowest.sheaf.seconds),
+    );
+  }
   const maxEvents = Math.max(...ps.map((p) => Math.max(...p.profile.history.executions.map((e) => e.events))));
   report.figures.push(['Max history events in one workflow execution', count(maxEvents)]);
   for (const [i, p] of ps.entries()) {
