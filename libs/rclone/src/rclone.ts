@@ -316,14 +316,14 @@ export class Rclone {
    * source paths. The calls go to rclone a chunk of files per request (the looks at a chunk's
    * paths in one, its copies in the next), `transfers` copies at a time; the look at the next
    * chunk's paths overlaps the copies. A file's `durationMs` is that of the request that settled
-   * it. `ignoreChecksum` as for copyFiles. With
-   * `immutable`, a file at the destination path (found as the backend opens one: on a share
+   * it. `ignoreChecksum` as for copyFiles. With `immutable`, a file at the destination path (found as the backend opens one: on a share
    * that ignores case, another case of the name) is left alone and nothing is copied ('taken'):
    * rclone's copyfile, like its copyto, replaces a file that is there (rclone/rclone#4921, fixed
    * after 1.75). A file rclone could not copy is 'failed' with rclone's reason; one for which
    * `fatal` says true (refused credentials, say) drops the requests in flight, stops the copies
-   * not yet sent and is thrown, as is the loss of the rclone process and cancellation. Files bound for one path are copied
-   * one after the other, so the first takes it. Results are in the order of `files`.
+   * not yet sent and is thrown, as is the loss of the rclone process and cancellation. Files
+   * bound for one path are copied one after the other, so the first takes it. Results are in the
+   * order of `files`.
    */
   async copyEach(
     fromRoot: string,
@@ -368,20 +368,19 @@ export class Rclone {
       const rounds: number[][] = [];
       for (const same of byPath.values()) for (const [k, i] of same.entries()) (rounds[k] ??= []).push(i);
       // A fatal failure, like cancellation, drops the requests in flight: rclone stops their calls.
-      const dropped = new AbortController();
-      const drop = () => dropped.abort();
-      options.signal?.addEventListener('abort', drop, { once: true });
+      const halted = new AbortController();
+      const requests = options.signal ? AbortSignal.any([options.signal, halted.signal]) : halted.signal;
       let stop: unknown;
       const halt = (err: unknown) => {
         stop ??= err;
-        drop();
+        halted.abort();
       };
-      const going = () => !dropped.signal.aborted;
+      const going = () => !requests.aborted;
       /** Runs many calls in one request (rclone's job/batch), `transfers` at a time; answers in order. */
       const batch = async (inputs: Array<Record<string, unknown>>): Promise<BatchAnswer[]> => {
         if (!inputs.length) return [];
         try {
-          return (await rc.call<{ results: BatchAnswer[] }>('job/batch', { concurrency: transfers, inputs }, dropped.signal)).results;
+          return (await rc.call<{ results: BatchAnswer[] }>('job/batch', { concurrency: transfers, inputs }, requests)).results;
         } catch (err) {
           // Anything but an answer from rclone means rclone is gone (cancelled, killed) or the request was dropped.
           throw err instanceof RcError ? new RcloneError(`rclone job/batch failed: ${err.error}`, undefined, err.error, err.status) : (exited ?? err);
@@ -444,8 +443,6 @@ export class Rclone {
         }
       } catch (err) {
         halt(err);
-      } finally {
-        options.signal?.removeEventListener('abort', drop);
       }
       if (options.signal?.aborted) throw new RcloneError('rclone copyfile cancelled', undefined, '');
       if (stop !== undefined) throw stop;

@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client, Connection, ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
 import { startTemporalDevServer, type TemporalDevServer } from '@sheaf/local-infra';
@@ -34,6 +35,9 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     await temporal?.stop();
     temporal = undefined;
   };
+  /** The API on this suite's database and Temporal (short Temporal timeouts: some tests stop it). */
+  const startApp = (env: NodeJS.ProcessEnv = {}, logger?: LoggerService) =>
+    createTestApp(db.url, `127.0.0.1:${port}`, { TEMPORAL_CALL_TIMEOUT_MS: '2500', ...env }, logger);
   const describeInTemporal = (scheduleId: string): Promise<ScheduleDescription> => client.schedule.getHandle(temporalId(scheduleId)).describe();
   /** Temporal's list is eventually consistent: wait until `check` holds. */
   const eventually = async <T>(read: () => Promise<T>, check: (value: T) => boolean): Promise<T> => {
@@ -50,7 +54,7 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     await startTemporal();
     connection = await Connection.connect({ address: `127.0.0.1:${port}` });
     client = new Client({ connection });
-    app = await createTestApp(db.url, `127.0.0.1:${port}`, { TEMPORAL_CALL_TIMEOUT_MS: '2500' });
+    app = await startApp();
     admin = await createCaller(app, db.dataSource, 'admin@example.org', 'admin');
     instrumentId = (await createInstrumentRow(db.dataSource, 'krios-1')).id;
   });
@@ -175,7 +179,7 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
 
       // The other row is left to start-up reconciliation: the API restarts and syncs it.
       await app.close();
-      app = await createTestApp(db.url, `127.0.0.1:${port}`, { TEMPORAL_CALL_TIMEOUT_MS: '2500' });
+      app = await startApp();
       const row = await eventually(
         () => as(app, admin).get(`/api/schedules/${update.body.id}`),
         (res) => res.body.synced === true,
@@ -196,7 +200,7 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     const logLines: string[] = [];
     const restart = async (env: NodeJS.ProcessEnv = {}) => {
       await app.close(); // waits for the start-up reconciliation of the app it closes
-      app = await createTestApp(db.url, `127.0.0.1:${port}`, { TEMPORAL_CALL_TIMEOUT_MS: '2500', ...env }, new JsonLogger('info', (line) => logLines.push(line)));
+      app = await startApp(env, new JsonLogger('info', (line) => logLines.push(line)));
     };
     const pushedAgain = () => logLines.map((line) => JSON.parse(line)).filter((l) => l.context === 'schedules' && /to push again/.test(l.msg));
 

@@ -113,7 +113,7 @@ function breakdownLines(b: Breakdown, total: number, window: number): string[] {
         `claiming and releasing destination paths ${seconds(claims)} + ` +
         `other work inside the batch (pre/post hooks, existence check of destination paths) ${seconds(Math.max(0, inner - copy - hash - load - record - aside - claims))} + ` +
         `start/finish bookkeeping ${seconds(bookends)} + activity set-up (run, locations, hooks queries) ${seconds(Math.max(0, activity - inner - bookends))}`,
-      `(rclone's own measure: the longest transfers.duration_ms of a batch, which is its rclone copy's wall time, or for files renamed on the way the longest request of 250 files to rclone, was ${seconds(b.copyMean)} on average)`,
+      `(rclone's own measure: the longest transfers.duration_ms of a batch, which is its rclone copy's wall time, or for files renamed on the way its longest request to rclone's daemon, was ${seconds(b.copyMean)} on average)`,
     );
   }
   lines.push(`last batch end → workflow closed (finishRun): ${seconds(b.finish)}${pct(b.finish)}`);
@@ -289,22 +289,17 @@ function reportPairs(report: ScenarioReport, ps: Pair[], names: { sheaf: string;
   if (ps.every((p) => p.baseline.exitCode === 0)) report.checks.push({ label: 'rclone exit code, every run', measured: 'exit 0', target: 'exit 0', met: true });
   // The breakdown of the pair whose ratio is the median (the middle one of an odd count).
   const mid = ps[ratios.indexOf([...ratios].sort((a, b) => a - b)[Math.floor((ratios.length - 1) / 2)])];
-  report.breakdown.push(
-    `(pair ${ps.indexOf(mid) + 1} of ${ps.length}, the median ratio: Sheaf ${seconds(mid.sheaf.seconds)}, rclone ${seconds(mid.baseline.seconds)})`,
-    ...mid.profile.lines,
-    cpuLine('that Sheaf run', mid.sheafCpu, mid.sheaf.seconds),
-    cpuLine('that rclone run (rclone is counted under "everything else")', mid.baselineCpu, mid.baseline.seconds),
-  );
+  /** Where one pair's Sheaf run spent its time, under a heading that says which pair it is. */
+  const breakdownOf = (p: Pair, which: string) => [
+    `(pair ${ps.indexOf(p) + 1} of ${ps.length}, ${which}: Sheaf ${seconds(p.sheaf.seconds)}, rclone ${seconds(p.baseline.seconds)})`,
+    ...p.profile.lines,
+    cpuLine('that Sheaf run', p.sheafCpu, p.sheaf.seconds),
+  ];
+  report.breakdown.push(...breakdownOf(mid, 'the median ratio'), cpuLine('that rclone run (rclone is counted under "everything else")', mid.baselineCpu, mid.baseline.seconds));
   // A Sheaf run far slower than the others gets a breakdown of its own: where an outlier's time went.
   const slowest = ps.reduce((a, b) => (b.sheaf.seconds > a.sheaf.seconds ? b : a));
   const slowdown = slowest.sheaf.seconds / median(ps.map((p) => p.sheaf.seconds));
-  if (slowest !== mid && slowdown >= OUTLIER_SLOWDOWN) {
-    report.breakdown.push(
-      `(pair ${ps.indexOf(slowest) + 1} of ${ps.length}, the slowest Sheaf run, ${slowdown.toFixed(1)} times the median: Sheaf ${seconds(slowest.sheaf.seconds)}, rclone ${seconds(slowest.baseline.seconds)})`,
-      ...slowest.profile.lines,
-      cpuLine('that Sheaf run', slowest.sheafCpu, slowest.sheaf.seconds),
-    );
-  }
+  if (slowest !== mid && slowdown >= OUTLIER_SLOWDOWN) report.breakdown.push(...breakdownOf(slowest, `the slowest Sheaf run, ${slowdown.toFixed(1)} times the median`));
   const maxEvents = Math.max(...ps.map((p) => Math.max(...p.profile.history.executions.map((e) => e.events))));
   report.figures.push(['Max history events in one workflow execution', count(maxEvents)]);
   for (const [i, p] of ps.entries()) {
