@@ -293,7 +293,7 @@ describe('Kubernetes manifests', () => {
     expect(ingress.tls[0].hosts).toEqual(ingress.rules.map((r) => r.host));
   });
 
-  it('every Deployment has liveness and readiness probes and resources; the API probes /health and /ready', () => {
+  it('every Deployment has liveness and readiness probes and resources; the API and the workers probe /health and /ready', () => {
     for (const objects of [base, production]) {
       const deployments = objects.filter((o) => o.kind === 'Deployment');
       expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['sheaf-api', 'sheaf-web', 'sheaf-worker']);
@@ -307,8 +307,17 @@ describe('Kubernetes manifests', () => {
           });
         }
       }
-      const api = container(find(objects, 'Deployment', 'sheaf-api')) as Container & { livenessProbe: { httpGet: { path: string } }; readinessProbe: { httpGet: { path: string } } };
+      type Probed = Container & { livenessProbe: { httpGet: { path: string; port: string } }; readinessProbe: { httpGet: { path: string; port: string } } };
+      const api = container(find(objects, 'Deployment', 'sheaf-api')) as Probed;
       expect([api.livenessProbe.httpGet.path, api.readinessProbe.httpGet.path]).toEqual(['/health', '/ready']);
+      // The worker's probes reach the port it answers them on (WORKER_HEALTH_ADDRESS).
+      const worker = container(find(objects, 'Deployment', 'sheaf-worker')) as Probed & { env: Array<{ name: string; value?: string }>; ports: Array<{ name: string; containerPort: number }> };
+      expect([worker.livenessProbe.httpGet, worker.readinessProbe.httpGet]).toEqual([
+        { path: '/health', port: 'health' },
+        { path: '/ready', port: 'health' },
+      ]);
+      const healthPort = worker.ports.find((p) => p.name === 'health')?.containerPort;
+      expect(worker.env.find((e) => e.name === 'WORKER_HEALTH_ADDRESS')?.value).toBe(`0.0.0.0:${healthPort}`);
     }
   });
 
@@ -593,11 +602,13 @@ describe('Dockerfiles', () => {
     expect(parseDockerfile(read('web/Dockerfile')).some((i) => i.args === 'npm run build -w @sheaf/web')).toBe(true);
   });
 
-  it('health checks: the API on /health, the portal on /login, the worker by its process', () => {
+  it('health checks: the API and the worker on /health, the portal on /login', () => {
     const check = (path: string) => finalStage(path).body.find((i) => i.keyword === 'HEALTHCHECK')?.args ?? '';
     expect(check('services/api/Dockerfile')).toContain("fetch('http://127.0.0.1:3001/health')");
     expect(check('web/Dockerfile')).toContain("fetch('http://127.0.0.1:3000/login')");
-    expect(check('services/worker/Dockerfile')).toMatch(/"pgrep", "-f", "services\/worker\/dist\/main.js"/);
+    expect(check('services/worker/Dockerfile')).toContain("fetch('http://127.0.0.1:9465/health')");
+    // ...where the image tells the worker to answer.
+    expect(finalStage('services/worker/Dockerfile').body.some((i) => i.keyword === 'ENV' && i.args === 'WORKER_HEALTH_ADDRESS=0.0.0.0:9465')).toBe(true);
   });
 
   it('the worker image carries rclone built from its Go module, at or above the minimum Sheaf accepts', () => {

@@ -65,6 +65,14 @@ describe('loadServerConfig', () => {
     ]);
   });
 
+  it('answers worker health probes only where asked, at a valid host:port', () => {
+    expect(loadServerConfig(base).worker.healthAddress).toBeUndefined();
+    expect(loadServerConfig({ ...base, WORKER_HEALTH_ADDRESS: '0.0.0.0:9465' }).worker.healthAddress).toBe('0.0.0.0:9465');
+    expect(problemsOf(() => loadServerConfig({ ...base, WORKER_HEALTH_ADDRESS: 'localhost' }))).toEqual([
+      { variable: 'WORKER_HEALTH_ADDRESS', message: 'must be host:port, the port from 1 to 65535 (e.g. 0.0.0.0:9465)' },
+    ]);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadServerConfig({ ...base, TEMPORAL_ADDRESS: '' }).temporal.address).toBe('localhost:7233');
   });

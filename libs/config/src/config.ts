@@ -45,6 +45,8 @@ const serverSchema = z.object({
   RCLONE_TRANSFERS: z.coerce.number().int().min(1).max(64).default(8),
   /** Where a worker serves its Prometheus metrics (`/metrics`), e.g. 0.0.0.0:9464; none when unset. */
   WORKER_METRICS_ADDRESS: hostPort('0.0.0.0:9464').optional(),
+  /** Where a worker answers health probes (`/health`, `/ready`), e.g. 0.0.0.0:9465; none when unset. */
+  WORKER_HEALTH_ADDRESS: hostPort('0.0.0.0:9465').optional(),
   SHEAF_CACHE_DIR: z.string().optional(),
   SHEAF_TEMPORAL_BIN: z.string().optional(),
   SHEAF_RCLONE_BIN: z.string().optional(),
@@ -118,7 +120,7 @@ function toServerConfig(raw: z.infer<typeof serverSchema>) {
       window: raw.HARVEST_BATCH_WINDOW,
       rcloneTransfers: raw.RCLONE_TRANSFERS,
     }),
-    worker: Object.freeze({ metricsAddress: raw.WORKER_METRICS_ADDRESS }),
+    worker: Object.freeze({ metricsAddress: raw.WORKER_METRICS_ADDRESS, healthAddress: raw.WORKER_HEALTH_ADDRESS }),
     tools: Object.freeze(tools),
   });
 }

@@ -1,6 +1,7 @@
 /** Types and pure helpers shared by the API, the worker, the workflows and the portal. No I/O. */
 
 export { formatBytes, formatCount } from './format';
+export { checkWithin, type CheckResult, type HealthResponse, type ReadinessResponse, type WorkerReadinessResponse } from './health';
 
 export const ROLES = ['admin', 'user'] as const;
 export type Role = (typeof ROLES)[number];
@@ -10,21 +11,6 @@ export type HarvestStatus = (typeof HARVEST_STATUSES)[number];
 
 export const HARVEST_PHASES = ['queued', 'discovering', 'transferring', 'finished'] as const;
 export type HarvestPhase = (typeof HARVEST_PHASES)[number];
-
-export interface HealthResponse {
-  status: 'ok';
-}
-
-export interface ReadinessResponse {
-  status: 'ready' | 'unready';
-  checks: { database: CheckResult; temporal: CheckResult };
-}
-
-export interface CheckResult {
-  ok: boolean;
-  /** Why the check failed; absent when ok. */
-  error?: string;
-}
 
 export interface LoginRequest {
   email: string;

@@ -6,6 +6,7 @@ import { SecretBox } from '@sheaf/crypto';
 import { createDataSource } from '@sheaf/db';
 import { requireTool } from '@sheaf/toolchain';
 import { WORKFLOW_BUNDLE_PATH } from './bundle-paths';
+import { startWorkerHealthServer } from './health';
 import { installWorkerRuntime } from './runtime';
 import { createHarvestWorker } from './worker';
 
@@ -35,8 +36,19 @@ async function main(): Promise<void> {
       transfers: config.harvest.rcloneTransfers,
     },
   });
+  const health =
+    config.worker.healthAddress === undefined
+      ? undefined
+      : await startWorkerHealthServer({
+          address: config.worker.healthAddress,
+          workerState: () => worker.getState(),
+          database: () => dataSource.query('SELECT 1'),
+          temporal: (deadline) => connection.withDeadline(deadline, () => connection.workflowService.getSystemInfo({})),
+        });
   // The SDK's runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once drained.
+  // While draining, /ready answers 503 and /health 200.
   await worker.run();
+  await health?.close();
   await connection.close();
   await dataSource.destroy();
 }

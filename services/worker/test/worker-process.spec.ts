@@ -15,13 +15,14 @@ type LogLine = Record<string, unknown> & { time: string; level: string; context:
  * The worker process as operators run it (the built `main.js`): what it says on stdout, and what
  * Prometheus scrapes from it.
  */
-describe('a worker process logs JSON lines with run and workflow ids and serves Prometheus metrics', () => {
+describe('a worker process logs JSON lines with run and workflow ids, serves Prometheus metrics and answers health probes', () => {
   let db: TestDatabase;
   let dir: TempDir;
   let temporal: TemporalDevServer;
   let connection: Connection;
   let worker: Service;
   let metricsUrl: string;
+  let healthUrl: string;
   // Every line the worker wrote, stdout and stderr, with spawnService's "[worker] " prefix.
   const lines: string[] = [];
 
@@ -32,6 +33,8 @@ describe('a worker process logs JSON lines with run and workflow ids and serves 
     connection = await Connection.connect({ address: temporal.address });
     const metricsAddress = `127.0.0.1:${await freePort()}`;
     metricsUrl = `http://${metricsAddress}/metrics`;
+    const healthAddress = `127.0.0.1:${await freePort()}`;
+    healthUrl = `http://${healthAddress}`;
     worker = spawnBuiltWorker(
       'worker',
       {
@@ -41,6 +44,7 @@ describe('a worker process logs JSON lines with run and workflow ids and serves 
         HARVEST_BATCH_FILES: '2',
         LOG_LEVEL: 'info',
         WORKER_METRICS_ADDRESS: metricsAddress,
+        WORKER_HEALTH_ADDRESS: healthAddress,
       },
       (line) => lines.push(line),
     );
@@ -123,6 +127,18 @@ describe('a worker process logs JSON lines with run and workflow ids and serves 
     expect(metrics).toMatch(/^temporal_activity_schedule_to_start_latency_bucket\{[^}]*le="0\.1"[^}]*\} \d+$/m);
     // How long the batches took.
     expect(count(/^temporal_activity_execution_latency_count\{activity_type="processBatch"[^}]*\} (\d+)$/m)).toBe(3);
+  });
+
+  it('is alive, and ready once it polls its task queue with PostgreSQL and Temporal reachable', async () => {
+    // The worker may still be starting when the probes first reach it: ready within a few seconds.
+    let ready: { status: number; body: unknown } | undefined;
+    for (const deadline = Date.now() + 15_000; ready?.status !== 200 && Date.now() < deadline; await sleep(100)) {
+      const response = await fetch(`${healthUrl}/ready`).catch(() => undefined);
+      if (response) ready = { status: response.status, body: await response.json() };
+    }
+    expect(ready).toEqual({ status: 200, body: { status: 'ready', checks: { worker: { ok: true }, database: { ok: true }, temporal: { ok: true } } } });
+    const health = await fetch(`${healthUrl}/health`);
+    expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
   });
 
   it('warns of a batch that left files failed or held', async () => {
