@@ -52,6 +52,12 @@ export interface BenchStack {
  */
 const STATEMENTS_FILE = process.env.BENCH_PG_STATEMENTS;
 
+/**
+ * BENCH_PG_SETTINGS="name=value;name=value": extra PostgreSQL settings for an experiment (e.g.
+ * log_autovacuum_min_duration=0); with it, every line PostgreSQL logs goes to the bench's log.
+ */
+const EXTRA_PG_SETTINGS = (process.env.BENCH_PG_SETTINGS ?? '').split(';').map((s) => s.trim()).filter(Boolean);
+
 async function writeStatements(dataSource: DataSource, file: string): Promise<void> {
   const rows: Array<{ ms: string; calls: string; rows: string; per_call: string; query: string }> = await dataSource.query(
     `SELECT round(total_exec_time::numeric, 1) AS ms, calls, rows, round((total_exec_time / calls)::numeric, 3) AS per_call,
@@ -85,9 +91,12 @@ export async function startStack(log: (line: string) => void, keep: boolean): Pr
       port: await freePort(),
       persistent: true,
       database: 'sheaf',
-      settings: STATEMENTS_FILE ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : [],
+      settings: [
+        ...(STATEMENTS_FILE ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : []),
+        ...EXTRA_PG_SETTINGS,
+      ],
       log: (line) => {
-        if (/ERROR|FATAL|PANIC/.test(line)) log(line);
+        if (EXTRA_PG_SETTINGS.length > 0 || /ERROR|FATAL|PANIC/.test(line)) log(line);
       },
     });
     stops.push(() => pg.stop());
