@@ -24,7 +24,7 @@ import {
   type TimedHarvest,
 } from './measure';
 import { count, mib, seconds, type Check, type ScenarioKey, type ScenarioReport } from './report';
-import { cpuDiff, cpuSnapshot, startWorker, type BenchStack, type BenchWorker, type CpuSnapshot, type MemoryReport } from './stack';
+import { cpuDiff, cpuSnapshot, startWorker, walPosition, type BenchStack, type BenchWorker, type CpuSnapshot, type MemoryReport } from './stack';
 import type { ProfileTotals } from './worker-profile';
 
 export interface BenchContext {
@@ -118,6 +118,12 @@ function breakdownLines(b: Breakdown, total: number, window: number): string[] {
   }
   lines.push(`last batch end → workflow closed (finishRun): ${seconds(b.finish)}${pct(b.finish)}`);
   return lines;
+}
+
+/** How much the catalogue wrote during a Sheaf run: PostgreSQL's WAL, in all and per file taken. */
+function walLine(bytes: number, filesTaken: number): string {
+  const perFile = filesTaken > 0 ? ` (${(bytes / filesTaken / 1024).toFixed(1)} KiB per file taken)` : '';
+  return `PostgreSQL's WAL written during that Sheaf run (the catalogue's rows and index entries): ${mib(bytes / 1024)}${perFile}`;
 }
 
 /** Where the machine's CPU went during a timed step. */
@@ -215,6 +221,8 @@ interface Pair {
   baseline: TimedCommand;
   sheafCpu: CpuSnapshot;
   baselineCpu: CpuSnapshot;
+  /** Bytes of WAL PostgreSQL wrote during the Sheaf run. */
+  sheafWal: number;
   profile: { history: HistoryStats; lines: string[] };
   baselineFirst: boolean;
   /** Seconds the file creation probe took just before the pair. */
@@ -240,7 +248,7 @@ async function pairs(
     const probe = creationProbe(dir);
     ctx.log(`  [${rep + 1}/${ctx.repeat}] creating ${count(PROBE_FILES)} empty files: ${seconds(probe)}`);
     let b: { run: TimedCommand; cpu: CpuSnapshot } | undefined;
-    let h: { run: TimedHarvest; cpu: CpuSnapshot; profile: Pair['profile'] } | undefined;
+    let h: { run: TimedHarvest; cpu: CpuSnapshot; wal: number; profile: Pair['profile'] } | undefined;
     for (const step of baselineFirst ? ['baseline', 'sheaf'] : ['sheaf', 'baseline']) {
       flush();
       if (step === 'baseline') {
@@ -250,14 +258,16 @@ async function pairs(
         ctx.log(`  [${rep + 1}/${ctx.repeat}] rclone: ${seconds(run.seconds)} (exit ${run.exitCode})`);
       } else {
         const before = await worker.profile();
+        const wal0 = await walPosition(ctx.stack);
         const cpu0 = cpuSnapshot(ctx.stack, worker.pid);
         const run = await sheaf(rep);
         const cpu = cpuDiff(cpu0, cpuSnapshot(ctx.stack, worker.pid));
+        const wal = (await walPosition(ctx.stack)) - wal0;
         ctx.log(`  [${rep + 1}/${ctx.repeat}] Sheaf: ${seconds(run.seconds)} (${run.result.status})`);
-        h = { run, cpu, profile: await profile(ctx, run, worker, before) };
+        h = { run, cpu, wal, profile: await profile(ctx, run, worker, before) };
       }
     }
-    out.push({ sheaf: h!.run, baseline: b!.run, sheafCpu: h!.cpu, baselineCpu: b!.cpu, profile: h!.profile, baselineFirst, probe });
+    out.push({ sheaf: h!.run, baseline: b!.run, sheafCpu: h!.cpu, baselineCpu: b!.cpu, sheafWal: h!.wal, profile: h!.profile, baselineFirst, probe });
     await afterPair(rep);
   }
   return out;
@@ -294,6 +304,7 @@ function reportPairs(report: ScenarioReport, ps: Pair[], names: { sheaf: string;
     `(pair ${ps.indexOf(p) + 1} of ${ps.length}, ${which}: Sheaf ${seconds(p.sheaf.seconds)}, rclone ${seconds(p.baseline.seconds)})`,
     ...p.profile.lines,
     cpuLine('that Sheaf run', p.sheafCpu, p.sheaf.seconds),
+    walLine(p.sheafWal, p.sheaf.result.filesTotal),
   ];
   report.breakdown.push(...breakdownOf(mid, 'the median ratio'), cpuLine('that rclone run (rclone is counted under "everything else")', mid.baselineCpu, mid.baseline.seconds));
   // A Sheaf run far slower than the others gets a breakdown of its own: where an outlier's time went.

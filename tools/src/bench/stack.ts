@@ -330,6 +330,15 @@ function treeTicks(stats: Map<number, ProcStat>, root: number): { leader: number
   return { leader: l?.self ?? 0, total: total + (l?.children ?? 0) };
 }
 
+/**
+ * PostgreSQL's WAL insert position in bytes: two of them apart is the WAL written in between,
+ * every row and index entry the catalogue wrote (and its full-page images).
+ */
+export async function walPosition(stack: BenchStack): Promise<number> {
+  const [row]: Array<{ bytes: string }> = await stack.dataSource.query(`SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint AS bytes`);
+  return Number(row.bytes);
+}
+
 export function cpuSnapshot(stack: BenchStack, workerPid: number): CpuSnapshot {
   const stats = procStats();
   const worker = treeTicks(stats, workerPid);
