@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -58,9 +59,9 @@ describe('a worker process logs JSON lines with run and workflow ids, serves Pro
     await dir?.cleanup();
   });
 
-  function parsed(): LogLine[] {
-    return lines.map((line) => {
-      const text = line.replace(/^\[worker\] /, '');
+  function parsed(from: readonly string[] = lines): LogLine[] {
+    return from.map((line) => {
+      const text = line.replace(/^\[\w+\] /, '');
       try {
         return JSON.parse(text) as LogLine;
       } catch {
@@ -139,6 +140,52 @@ describe('a worker process logs JSON lines with run and workflow ids, serves Pro
     expect(ready).toEqual({ status: 200, body: { status: 'ready', checks: { worker: { ok: true }, database: { ok: true }, temporal: { ok: true } } } });
     const health = await fetch(`${healthUrl}/health`);
     expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+  });
+
+  it('answers /ready with 503 while it drains on SIGTERM, finishing the batch it runs, and /health until it exits', async () => {
+    const healthAddress = `127.0.0.1:${await freePort()}`;
+    const drainingLines: string[] = [];
+    const draining = spawnBuiltWorker(
+      'draining',
+      { DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: 'draining', LOG_LEVEL: 'info', WORKER_HEALTH_ADDRESS: healthAddress },
+      (line) => drainingLines.push(line),
+    );
+    try {
+      const instrumentId = await instrumentOf('draining', 1);
+      // A pre-hook that says it started, takes 3 s and fails (holding the file): SIGTERM comes while it runs.
+      const started = join(dir.path, 'draining', 'hook-started');
+      await db.dataSource.getRepository(HookEntity).save({
+        name: 'slow lookup',
+        phase: 'pre',
+        kind: 'command',
+        config: { command: ['/bin/sh', '-c', `touch '${started}'; sleep 3; exit 3`] },
+        instrumentId,
+        priority: 10,
+        enabled: true,
+      });
+      const ready = async () => {
+        const response = await fetch(`http://${healthAddress}/ready`).catch(() => undefined);
+        return response && { status: response.status, body: (await response.json()) as { checks: { worker: { ok: boolean; error?: string } } } };
+      };
+      for (const deadline = Date.now() + 15_000; (await ready())?.status !== 200 && Date.now() < deadline; ) await sleep(100);
+      const client = new Client({ connection });
+      const run = await startHarvest({ dataSource: db.dataSource, client, taskQueue: 'draining', instrumentId, trigger: 'api' });
+      for (const deadline = Date.now() + 15_000; !existsSync(started) && Date.now() < deadline; ) await sleep(50);
+      // The hook runs now. SIGTERM to the worker alone, as to node under tini; the SDK drains.
+      process.kill(draining.pid, 'SIGTERM');
+      let unready: Awaited<ReturnType<typeof ready>>;
+      for (const deadline = Date.now() + 5_000; (unready = await ready())?.status !== 503 && Date.now() < deadline; ) await sleep(50);
+      expect(unready).toEqual({ status: 503, body: expect.objectContaining({ status: 'unready' }) });
+      expect(unready?.body.checks.worker.error).toMatch(/^the worker is (STOPPING|DRAINING), not polling its task queue$/);
+      expect((await fetch(`http://${healthAddress}/health`)).status).toBe(200);
+      // It finished its batch before exiting: the file is held by the hook, not lost to the shutdown.
+      await draining.exited;
+      const batches = parsed(drainingLines).filter((line) => line.msg === 'batch done' && line.runId === run.runId);
+      expect(batches).toEqual([expect.objectContaining({ batchNo: 0, held: 1 })]);
+      await client.workflow.getHandle(run.workflowId).terminate('test over: no worker polls its task queue');
+    } finally {
+      await draining.stop(30_000);
+    }
   });
 
   it('warns of a batch that left files failed or held', async () => {
