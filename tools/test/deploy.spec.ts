@@ -606,8 +606,9 @@ describe('Dockerfiles', () => {
     const check = (path: string) => finalStage(path).body.find((i) => i.keyword === 'HEALTHCHECK')?.args ?? '';
     expect(check('services/api/Dockerfile')).toContain("fetch('http://127.0.0.1:3001/health')");
     expect(check('web/Dockerfile')).toContain("fetch('http://127.0.0.1:3000/login')");
-    expect(check('services/worker/Dockerfile')).toContain("fetch('http://127.0.0.1:9465/health')");
-    // ...where the image tells the worker to answer.
+    // The worker's on the port of WORKER_HEALTH_ADDRESS, which the image sets.
+    expect(check('services/worker/Dockerfile')).toContain('fetch(`http://127.0.0.1:${port}/health`)');
+    expect(check('services/worker/Dockerfile')).toContain("(process.env.WORKER_HEALTH_ADDRESS ?? '').split(':').pop()");
     expect(finalStage('services/worker/Dockerfile').body.some((i) => i.keyword === 'ENV' && i.args === 'WORKER_HEALTH_ADDRESS=0.0.0.0:9465')).toBe(true);
   });
 

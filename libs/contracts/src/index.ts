@@ -1,7 +1,7 @@
 /** Types and pure helpers shared by the API, the worker, the workflows and the portal. No I/O. */
 
 export { formatBytes, formatCount } from './format';
-export { checkWithin, type CheckResult, type HealthResponse, type ReadinessResponse, type WorkerReadinessResponse } from './health';
+export { type CheckResult, type HealthResponse, type ReadinessResponse, type WorkerReadinessResponse } from './health';
 
 export const ROLES = ['admin', 'user'] as const;
 export type Role = (typeof ROLES)[number];

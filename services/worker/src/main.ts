@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { mintArk } from '@sheaf/ark';
 import { loadServerConfig } from '@sheaf/config';
 import { SecretBox } from '@sheaf/crypto';
@@ -17,10 +17,16 @@ async function main(): Promise<void> {
     throw new Error(`workflow bundle ${WORKFLOW_BUNDLE_PATH} is missing: run 'npm run build' first`);
   }
   const rcloneBinary = requireTool('rclone', config.tools);
+  // Probes are answered from here on: alive, and unready until the worker polls its task queue.
+  let worker: Worker | undefined = undefined;
+  const health =
+    config.worker.healthAddress === undefined
+      ? undefined
+      : await startWorkerHealthServer({ address: config.worker.healthAddress, workerState: () => worker?.getState() ?? 'STARTING' });
   const dataSource = createDataSource({ url: config.databaseUrl, applicationName: 'sheaf-worker' });
   await dataSource.initialize();
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker = await createHarvestWorker({
+  worker = await createHarvestWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
@@ -36,15 +42,6 @@ async function main(): Promise<void> {
       transfers: config.harvest.rcloneTransfers,
     },
   });
-  const health =
-    config.worker.healthAddress === undefined
-      ? undefined
-      : await startWorkerHealthServer({
-          address: config.worker.healthAddress,
-          workerState: () => worker.getState(),
-          database: () => dataSource.query('SELECT 1'),
-          temporal: (deadline) => connection.withDeadline(deadline, () => connection.workflowService.getSystemInfo({})),
-        });
   // The SDK's runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once drained.
   // While draining, /ready answers 503 and /health 200.
   await worker.run();

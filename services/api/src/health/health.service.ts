@@ -1,9 +1,27 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { checkWithin, type ReadinessResponse } from '@sheaf/contracts';
+import type { CheckResult, ReadinessResponse } from '@sheaf/contracts';
+import { messageOf } from '../common/error-message';
 import { TemporalProbe } from '../temporal/temporal.module';
 
 const CHECK_TIMEOUT_MS = 2_000;
+
+async function check(probe: () => Promise<unknown>): Promise<CheckResult> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+      }),
+    ]);
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: messageOf(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 @Injectable()
 export class HealthService {
@@ -14,8 +32,8 @@ export class HealthService {
 
   async readiness(): Promise<ReadinessResponse> {
     const [database, temporal] = await Promise.all([
-      checkWithin(CHECK_TIMEOUT_MS, () => this.dataSource.query('SELECT 1')),
-      checkWithin(CHECK_TIMEOUT_MS, () =>
+      check(() => this.dataSource.query('SELECT 1')),
+      check(() =>
         this.probe.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () =>
           this.probe.connection.workflowService.getSystemInfo({}),
         ),
