@@ -210,12 +210,18 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     expect(pushedAgain()).toEqual([]);
     const [{ live }] = await db.dataSource.query(`SELECT count(*)::int AS live FROM schedules WHERE deleted_at IS NULL`);
 
-    await restart({ PORTAL_URL: 'https://sheaf.example.org/portal/' });
+    // A re-sync every second, as in production every minute: a push that met a slow Temporal is tried again.
+    await restart({ PORTAL_URL: 'https://sheaf.example.org/portal/', SCHEDULE_RESYNC_SECONDS: '1' });
     const details = await eventually(
       async () => (await describeInTemporal(created.body.id)).action,
       (action) => action.type === 'startWorkflow' && action.staticDetails?.includes('https://sheaf.example.org/portal/instruments/') === true,
     );
-    expect(details).toMatchObject({ staticDetails: `[krios-1 in the Sheaf portal](https://sheaf.example.org/portal/instruments/${instrumentId}): its runs and files` });
+    // With what is still pending and what the API warned of, should the push not have come.
+    const pending = await db.dataSource.query(`SELECT id, sync_error FROM schedules WHERE needs_sync`);
+    const warnings = logLines.filter((line) => JSON.parse(line).level === 'warn');
+    expect({ details, pending, warnings }).toMatchObject({
+      details: { staticDetails: `[krios-1 in the Sheaf portal](https://sheaf.example.org/portal/instruments/${instrumentId}): its runs and files` },
+    });
     const row = await eventually(rowOf, (r) => r.revision === before.revision + 1 && r.synced_at > before.synced_at);
     expect(row.revision).toBe(before.revision + 1);
     expect((await as(app, admin).get(`/api/schedules/${created.body.id}`).expect(200)).body).toMatchObject({ synced: true, syncError: null });
