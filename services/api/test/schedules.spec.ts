@@ -4,6 +4,7 @@ import { Client, Connection, ScheduleNotFoundError, type ScheduleDescription } f
 import { startTemporalDevServer, type TemporalDevServer } from '@sheaf/local-infra';
 import { createTestDatabase, makeTempDir, temporalCliPath, type TempDir, type TestDatabase } from '@sheaf/test-harness';
 import { JsonLogger } from '../src/observability/json-logger';
+import { ScheduleSyncService } from '../src/schedules/schedule-sync.service';
 import { createTestApp } from './app';
 import { as, createCaller, createInstrumentRow, type Caller } from './fixtures';
 
@@ -189,6 +190,30 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     } finally {
       if (!temporal) await startTemporal();
     }
+  });
+
+  it('re-syncs the other schedules when Temporal refuses one, which keeps its error until it is mended', async () => {
+    const sync = app.get(ScheduleSyncService, { strict: false });
+    const refused = (await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 6 * * *' }).expect(201)).body;
+    const other = (await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 7 * * *' }).expect(201)).body;
+    // A time zone Temporal does not know (the API refuses it; as if Node knew a zone Temporal did
+    // not), changed before the other row, so tried first.
+    await db.dataSource.query(
+      `UPDATE schedules SET timezone = 'Mars/Olympus', revision = revision + 1, needs_sync = true, updated_at = now() - interval '1 minute' WHERE id = $1`,
+      [refused.id],
+    );
+    await db.dataSource.query(`UPDATE schedules SET cron = '30 7 * * *', revision = revision + 1, needs_sync = true, updated_at = now() WHERE id = $1`, [other.id]);
+
+    // Another row pending meanwhile (a start-up reconciliation of an earlier test) may sync too.
+    expect(await sync.syncPending()).toBeGreaterThanOrEqual(1);
+    expect((await describeInTemporal(other.id)).spec.calendars?.[0]).toMatchObject({ minute: [{ start: 30, end: 30, step: 1 }], hour: [{ start: 7, end: 7, step: 1 }] });
+    expect((await as(app, admin).get(`/api/schedules/${other.id}`).expect(200)).body).toMatchObject({ synced: true, syncError: null });
+    const kept = (await as(app, admin).get(`/api/schedules/${refused.id}`).expect(200)).body;
+    expect(kept).toMatchObject({ synced: false, syncError: expect.stringMatching(/^Temporal refused the schedule: .*Mars\/Olympus/) });
+
+    await db.dataSource.query(`UPDATE schedules SET timezone = 'UTC', revision = revision + 1, needs_sync = true WHERE id = $1`, [refused.id]);
+    expect(await sync.syncPending()).toBeGreaterThanOrEqual(1);
+    expect((await as(app, admin).get(`/api/schedules/${refused.id}`).expect(200)).body).toMatchObject({ synced: true, syncError: null, timezone: 'UTC' });
   });
 
   it('pushes every schedule again at start-up once the portal moved, and nothing when nothing changed', async () => {

@@ -8,7 +8,7 @@ import { harvest, harvestSummary, searchAttributes, type HarvestInput } from '@s
 import { DomainError } from '../common/domain-error';
 import { messageOf } from '../common/error-message';
 import { API_CONFIG, type ApiConfig } from '../config';
-import { TemporalCalls } from '../temporal/temporal-calls';
+import { TEMPORAL_UNAVAILABLE, TemporalCalls } from '../temporal/temporal-calls';
 
 /** The Temporal Schedule of a schedule row. */
 export function temporalScheduleId(scheduleId: string): string {
@@ -120,8 +120,11 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
     let synced = 0;
     for (const row of pending) {
       if (!this.dataSource.isInitialized) break;
-      if ((await this.sync(row.id)).ok) synced++;
-      else break; // Temporal is still unreachable: the rest would fail the same way.
+      const result = await this.sync(row.id);
+      if (result.ok) synced++;
+      // Temporal is still unreachable: the rest would fail the same way. A schedule Temporal
+      // refused for its own reason keeps its sync_error and does not hold up the others.
+      else if (result.unreachable) break;
     }
     return synced;
   }
@@ -169,18 +172,21 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
     const update = async () => {
       await handle.update(() => ({ spec: desired.spec, action: desired.action, policies: desired.policies, state: { paused: desired.state?.paused, note: desired.state?.note } }));
     };
+    // An update reads the schedule first (the SDK's describe): no describe of our own, one query
+    // to Temporal's scheduler fewer per push.
     try {
-      await handle.describe();
+      await update();
+      return digest;
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
-      try {
-        await client.schedule.create(desired);
-        return digest;
-      } catch (createErr) {
-        if (!(createErr instanceof ScheduleAlreadyRunning)) throw createErr;
-      }
     }
-    await update();
+    try {
+      await client.schedule.create(desired);
+    } catch (err) {
+      // Created meanwhile by another sync of this row: make it match.
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await update();
+    }
     return digest;
   }
 
@@ -188,7 +194,7 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
    * Pushes one row to Temporal. Never throws for an unreachable Temporal: the row keeps
    * `needs_sync` and the error, and a later sync finishes the job.
    */
-  async sync(id: string): Promise<{ ok: boolean; error?: string }> {
+  async sync(id: string): Promise<{ ok: boolean; error?: string; unreachable?: boolean }> {
     const row = await this.dataSource.getRepository(ScheduleEntity).findOne({ where: { id }, withDeleted: true });
     if (!row) return { ok: false, error: 'no such schedule' };
     const instrument = await this.dataSource.getRepository(InstrumentEntity).findOneOrFail({ where: { id: row.instrumentId }, withDeleted: true });
@@ -198,7 +204,7 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
     } catch (err) {
       const error = err instanceof DomainError ? err.message : `Temporal refused the schedule: ${messageOf(err)}`;
       await this.dataSource.query(`UPDATE schedules SET sync_error = $2 WHERE id = $1`, [id, error.slice(0, 2000)]);
-      return { ok: false, error };
+      return { ok: false, error, unreachable: err instanceof DomainError && err.code === TEMPORAL_UNAVAILABLE };
     }
     // Only the revision that was pushed counts: a change made meanwhile still needs its own sync.
     await this.dataSource.query(

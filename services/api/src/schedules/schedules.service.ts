@@ -9,7 +9,7 @@ import { isAdmin, type Principal } from '../auth/principal';
 import { DomainError, invalid, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { lockRow } from '../common/rows';
-import { TemporalCalls } from '../temporal/temporal-calls';
+import { TEMPORAL_UNAVAILABLE, TemporalCalls } from '../temporal/temporal-calls';
 import { cronProblem, isTimeZone } from './cron';
 import { ScheduleSyncService, temporalScheduleId } from './schedule-sync.service';
 import type { BackfillDto, CreateScheduleDto, RunNowDto, ScheduleDetailDto, ScheduleDto, ScheduleQueryDto, UpdateScheduleDto } from './schedules.dto';
@@ -180,7 +180,7 @@ export class SchedulesService {
   async resync(id: string): Promise<ScheduleDto> {
     if (!(await this.load(id))) throw notFound('Schedule');
     const result = await this.sync.sync(id);
-    if (!result.ok) throw new DomainError('unavailable', 'temporal_unavailable', result.error ?? 'Temporal is unreachable', undefined, 10);
+    if (!result.ok) throw new DomainError('unavailable', TEMPORAL_UNAVAILABLE, result.error ?? 'Temporal is unreachable', undefined, 10);
     return toDto((await this.load(id))!);
   }
 
@@ -189,7 +189,7 @@ export class SchedulesService {
     if (!row || row.deletedAt) throw notFound('Schedule');
     if (row.needsSync) {
       const result = await this.sync.sync(id);
-      if (!result.ok) throw new DomainError('unavailable', 'temporal_unavailable', result.error ?? 'Temporal is unreachable', undefined, 10);
+      if (!result.ok) throw new DomainError('unavailable', TEMPORAL_UNAVAILABLE, result.error ?? 'Temporal is unreachable', undefined, 10);
     }
     return row;
   }
