@@ -210,6 +210,10 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     expect((await as(app, admin).get(`/api/schedules/${other.id}`).expect(200)).body).toMatchObject({ synced: true, syncError: null });
     const kept = (await as(app, admin).get(`/api/schedules/${refused.id}`).expect(200)).body;
     expect(kept).toMatchObject({ synced: false, syncError: expect.stringMatching(/^Temporal refused the schedule: .*Mars\/Olympus/) });
+    // Asked to sync it now, or to run it: 502, Temporal's reason, and the row keeps it.
+    const asked = await as(app, admin).post(`/api/schedules/${refused.id}/sync`).expect(502);
+    expect(asked.body).toEqual({ statusCode: 502, code: 'temporal_refused', message: kept.syncError });
+    expect((await as(app, admin).post(`/api/schedules/${refused.id}/run`).expect(502)).body).toMatchObject({ code: 'temporal_refused' });
 
     await db.dataSource.query(`UPDATE schedules SET timezone = 'UTC', revision = revision + 1, needs_sync = true WHERE id = $1`, [refused.id]);
     expect(await sync.syncPending()).toBeGreaterThanOrEqual(1);

@@ -1,4 +1,4 @@
-export type DomainErrorKind = 'not_found' | 'unauthorized' | 'forbidden' | 'conflict' | 'invalid' | 'rate_limited' | 'unavailable';
+export type DomainErrorKind = 'not_found' | 'unauthorized' | 'forbidden' | 'conflict' | 'invalid' | 'rate_limited' | 'unavailable' | 'refused_upstream';
 
 /**
  * Errors services throw; the exception filter maps them to HTTP. Services never import HTTP

@@ -13,6 +13,8 @@ const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
   conflict: HttpStatus.CONFLICT,
   rate_limited: HttpStatus.TOO_MANY_REQUESTS,
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+  // A service Sheaf depends on answered, and said no (Temporal refused a schedule).
+  refused_upstream: HttpStatus.BAD_GATEWAY,
 };
 
 /**

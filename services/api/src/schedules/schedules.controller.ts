@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadGatewayResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Page } from '@sheaf/contracts';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
@@ -61,6 +61,7 @@ export class SchedulesController {
   @HttpCode(200)
   @ApiOkResponse({ type: ScheduleDto })
   @ApiServiceUnavailableResponse({ description: 'Temporal is still unreachable' })
+  @ApiBadGatewayResponse({ description: 'Temporal refused the schedule (`temporal_refused`); the message says why, and the schedule keeps it as `syncError`' })
   syncSchedule(@UuidParam() id: string): Promise<ScheduleDto> {
     return this.schedules.resync(id);
   }
@@ -69,6 +70,8 @@ export class SchedulesController {
   @AdminOnly()
   @HttpCode(200)
   @ApiOkResponse({ type: RunNowDto })
+  @ApiServiceUnavailableResponse({ description: 'Temporal is unreachable' })
+  @ApiBadGatewayResponse({ description: 'Temporal refused the schedule (`temporal_refused`); the message says why, and the schedule keeps it as `syncError`' })
   runScheduleNow(@CurrentUser() actor: Principal, @UuidParam() id: string): Promise<RunNowDto> {
     return this.schedules.runNow(actor, id);
   }
@@ -77,6 +80,8 @@ export class SchedulesController {
   @AdminOnly()
   @HttpCode(200)
   @ApiOkResponse({ type: ScheduleDto })
+  @ApiServiceUnavailableResponse({ description: 'Temporal is unreachable' })
+  @ApiBadGatewayResponse({ description: 'Temporal refused the schedule (`temporal_refused`); the message says why, and the schedule keeps it as `syncError`' })
   backfillSchedule(@CurrentUser() actor: Principal, @UuidParam() id: string, @Body() body: BackfillDto): Promise<ScheduleDto> {
     return this.schedules.backfill(actor, id, body);
   }

@@ -176,22 +176,26 @@ export class SchedulesService {
     });
   }
 
-  /** Pushes the row to Temporal now; 503 while Temporal stays unreachable. */
+  /** Pushes the row to Temporal now; 503 while Temporal stays unreachable, 502 when it refuses the schedule. */
   async resync(id: string): Promise<ScheduleDto> {
     if (!(await this.load(id))) throw notFound('Schedule');
-    const result = await this.sync.sync(id);
-    if (!result.ok) throw new DomainError('unavailable', TEMPORAL_UNAVAILABLE, result.error ?? 'Temporal is unreachable', undefined, 10);
+    await this.pushNow(id);
     return toDto((await this.load(id))!);
   }
 
   private async liveSynced(id: string): Promise<Row> {
     const row = await this.load(id);
     if (!row || row.deletedAt) throw notFound('Schedule');
-    if (row.needsSync) {
-      const result = await this.sync.sync(id);
-      if (!result.ok) throw new DomainError('unavailable', TEMPORAL_UNAVAILABLE, result.error ?? 'Temporal is unreachable', undefined, 10);
-    }
+    if (row.needsSync) await this.pushNow(id);
     return row;
+  }
+
+  /** A refusal is kept as the row's sync error too: the schedule's page shows it. */
+  private async pushNow(id: string): Promise<void> {
+    const result = await this.sync.sync(id);
+    if (result.ok) return;
+    if (result.unreachable) throw new DomainError('unavailable', TEMPORAL_UNAVAILABLE, result.error ?? 'Temporal is unreachable', undefined, 10);
+    throw new DomainError('refused_upstream', 'temporal_refused', result.error ?? 'Temporal refused the schedule');
   }
 
   /**
