@@ -58,18 +58,24 @@ describe('loadServerConfig', () => {
     expect(loadServerConfig(base).worker.metricsAddress).toBeUndefined();
     expect(loadServerConfig({ ...base, WORKER_METRICS_ADDRESS: '0.0.0.0:9464' }).worker.metricsAddress).toBe('0.0.0.0:9464');
     expect(problemsOf(() => loadServerConfig({ ...base, WORKER_METRICS_ADDRESS: '9464' }))).toEqual([
-      { variable: 'WORKER_METRICS_ADDRESS', message: 'must be host:port, the port from 1 to 65535 (e.g. 0.0.0.0:9464)' },
+      { variable: 'WORKER_METRICS_ADDRESS', message: 'must be host:port (an IPv6 host in brackets: [::]:port), the port from 1 to 65535 (e.g. 0.0.0.0:9464)' },
     ]);
     expect(problemsOf(() => loadServerConfig({ ...base, WORKER_METRICS_ADDRESS: '0.0.0.0:70000' }))).toEqual([
-      { variable: 'WORKER_METRICS_ADDRESS', message: 'must be host:port, the port from 1 to 65535 (e.g. 0.0.0.0:9464)' },
+      { variable: 'WORKER_METRICS_ADDRESS', message: 'must be host:port (an IPv6 host in brackets: [::]:port), the port from 1 to 65535 (e.g. 0.0.0.0:9464)' },
     ]);
   });
 
   it('answers worker health probes only where asked, at a valid host:port', () => {
     expect(loadServerConfig(base).worker.healthAddress).toBeUndefined();
     expect(loadServerConfig({ ...base, WORKER_HEALTH_ADDRESS: '0.0.0.0:9465' }).worker.healthAddress).toBe('0.0.0.0:9465');
+    expect(loadServerConfig({ ...base, WORKER_HEALTH_ADDRESS: '[::]:9465' }).worker.healthAddress).toBe('[::]:9465');
+    for (const bad of ['::1:9465', '[::1]', '[::1]:0', '[not v6]:9465']) {
+      expect(problemsOf(() => loadServerConfig({ ...base, WORKER_HEALTH_ADDRESS: bad }))).toEqual([
+        { variable: 'WORKER_HEALTH_ADDRESS', message: expect.stringContaining('must be host:port') },
+      ]);
+    }
     expect(problemsOf(() => loadServerConfig({ ...base, WORKER_HEALTH_ADDRESS: 'localhost' }))).toEqual([
-      { variable: 'WORKER_HEALTH_ADDRESS', message: 'must be host:port, the port from 1 to 65535 (e.g. 0.0.0.0:9465)' },
+      { variable: 'WORKER_HEALTH_ADDRESS', message: 'must be host:port (an IPv6 host in brackets: [::]:port), the port from 1 to 65535 (e.g. 0.0.0.0:9465)' },
     ]);
   });
 

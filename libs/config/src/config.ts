@@ -15,9 +15,15 @@ export class ConfigError extends Error {
 }
 
 const port = z.coerce.number().int().min(1).max(65535);
-/** `host:port`, the port from 1 to 65535. */
+/** `host:port`, an IPv6 host in brackets (`[::]:9464`), the port from 1 to 65535. */
+const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[^:\s[\]]+):(\d+)$/;
 const hostPort = (example: string) =>
-  z.string().refine((v) => /^[^:\s]+:\d+$/.test(v) && port.safeParse(v.split(':')[1]).success, `must be host:port, the port from 1 to 65535 (e.g. ${example})`);
+  z
+    .string()
+    .refine(
+      (v) => port.safeParse(HOST_PORT.exec(v)?.[1]).success,
+      `must be host:port (an IPv6 host in brackets: [::]:port), the port from 1 to 65535 (e.g. ${example})`,
+    );
 
 const serverSchema = z.object({
   SHEAF_ENV: z.enum(['development', 'test', 'production']).default('development'),

@@ -39,6 +39,14 @@ describe("a worker's health probes", () => {
     expect(await get('/ready')).toMatchObject({ status: 200, body: { status: 'ready' } });
   });
 
+  it('listen on an IPv6 address given in brackets', async () => {
+    const server = await startWorkerHealthServer({ address: '[::1]:0', workerState: () => 'RUNNING' });
+    servers.push(server);
+    expect(server.address).toMatch(/^\[::1\]:\d+$/);
+    const response = await fetch(`http://${server.address}/ready`);
+    expect([response.status, await response.json()]).toEqual([200, { status: 'ready', checks: { worker: { ok: true } } }]);
+  });
+
   it('answer 404 elsewhere and 405 to other methods', async () => {
     const { get } = await serve();
     expect(await get('/metrics')).toEqual({ status: 404, body: { statusCode: 404, message: 'no /metrics here: GET /health or /ready' } });

@@ -41,6 +41,8 @@ export async function startWorkerHealthServer(options: WorkerHealthOptions): Pro
   const separator = options.address.lastIndexOf(':');
   const host = options.address.slice(0, separator);
   const port = Number(options.address.slice(separator + 1));
+  // `[::]:9465` listens on `::` (all IPv6 and, where the system allows, IPv4 addresses).
+  const listenHost = host.replace(/^\[(.*)\]$/, '$1');
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     // The path without parsing the request target as a URL, which throws on some targets that
     // Node's HTTP parser lets through: a probe endpoint must not be a way to crash the worker.
@@ -56,7 +58,7 @@ export async function startWorkerHealthServer(options: WorkerHealthOptions): Pro
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(new Error(`cannot answer health probes on WORKER_HEALTH_ADDRESS ${options.address}: ${err.message}`)));
-    server.listen(port, host, () => resolve());
+    server.listen(port, listenHost, () => resolve());
   });
   const bound = server.address() as AddressInfo;
   return {
