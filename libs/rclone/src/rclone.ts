@@ -316,8 +316,9 @@ export class Rclone {
    * source paths. The calls go to rclone a chunk of files per request (the looks at a chunk's
    * paths in one, its copies in the next), `transfers` copies at a time; the look at the next
    * chunk's paths overlaps the copies. A file's `durationMs` is that of the request that settled
-   * it. `ignoreChecksum` as for copyFiles. With `immutable`, a file at the destination path (found as the backend opens one: on a share
-   * that ignores case, another case of the name) is left alone and nothing is copied ('taken'):
+   * it. `ignoreChecksum` as for copyFiles. With `immutable`, a file at the destination path
+   * (found as the backend opens one: on a share that ignores case, another case of the name) is
+   * left alone and nothing is copied ('taken'):
    * rclone's copyfile, like its copyto, replaces a file that is there (rclone/rclone#4921, fixed
    * after 1.75). A file rclone could not copy is 'failed' with rclone's reason; one for which
    * `fatal` says true (refused credentials, say) drops the requests in flight, stops the copies

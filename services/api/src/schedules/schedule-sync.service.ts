@@ -5,10 +5,10 @@ import { DataSource, In, IsNull, type EntityManager } from 'typeorm';
 import type { ScheduledHarvest } from '@sheaf/contracts';
 import { changedRows, InstrumentEntity, ScheduleEntity } from '@sheaf/db';
 import { harvest, harvestSummary, searchAttributes, type HarvestInput } from '@sheaf/workflows';
-import { DomainError } from '../common/domain-error';
+import { DomainError, notFound } from '../common/domain-error';
 import { messageOf } from '../common/error-message';
 import { API_CONFIG, type ApiConfig } from '../config';
-import { TEMPORAL_UNAVAILABLE, TemporalCalls } from '../temporal/temporal-calls';
+import { TemporalCalls } from '../temporal/temporal-calls';
 
 /** The Temporal Schedule of a schedule row. */
 export function temporalScheduleId(scheduleId: string): string {
@@ -76,9 +76,7 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
   /** Syncs after the response: Temporal's answer does not hold up a request that only touched them. */
   syncSoon(ids: string[]): void {
     if (!ids.length) return;
-    const work: Promise<unknown> = (async () => {
-      for (const id of ids) if (!(await this.sync(id)).ok) break;
-    })()
+    const work: Promise<unknown> = this.syncEach(ids)
       .catch((err: unknown) => this.logger.warn(`schedule sync failed: ${messageOf(err)}`))
       .finally(() => this.inFlight.delete(work));
     this.inFlight.add(work);
@@ -117,14 +115,21 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
   /** Every row Temporal does not match yet (deleted ones too); returns how many got in sync. */
   async syncPending(): Promise<number> {
     const pending = await this.dataSource.getRepository(ScheduleEntity).find({ where: { needsSync: true }, withDeleted: true, order: { updatedAt: 'ASC' } });
+    return this.syncEach(pending.map((row) => row.id));
+  }
+
+  /**
+   * Syncs the rows one after the other; returns how many got in sync. An unreachable Temporal
+   * stops the pass (the rest would fail the same way); a schedule Temporal refused for its own
+   * reason keeps its sync_error and does not hold up the others.
+   */
+  private async syncEach(ids: readonly string[]): Promise<number> {
     let synced = 0;
-    for (const row of pending) {
+    for (const id of ids) {
       if (!this.dataSource.isInitialized) break;
-      const result = await this.sync(row.id);
+      const result = await this.sync(id);
       if (result.ok) synced++;
-      // Temporal is still unreachable: the rest would fail the same way. A schedule Temporal
-      // refused for its own reason keeps its sync_error and does not hold up the others.
-      else if (result.unreachable) break;
+      else if (result.error.kind === 'unavailable') break;
     }
     return synced;
   }
@@ -191,20 +196,22 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
   }
 
   /**
-   * Pushes one row to Temporal. Never throws for an unreachable Temporal: the row keeps
-   * `needs_sync` and the error, and a later sync finishes the job.
+   * Pushes one row to Temporal. Never throws for Temporal's sake: the row keeps `needs_sync`
+   * and the error's message, and a later sync finishes the job. The error is the one to answer
+   * a request with: 503 `temporal_unavailable` while Temporal does not answer, 502
+   * `temporal_refused` when it refuses the schedule.
    */
-  async sync(id: string): Promise<{ ok: boolean; error?: string; unreachable?: boolean }> {
+  async sync(id: string): Promise<{ ok: true } | { ok: false; error: DomainError }> {
     const row = await this.dataSource.getRepository(ScheduleEntity).findOne({ where: { id }, withDeleted: true });
-    if (!row) return { ok: false, error: 'no such schedule' };
+    if (!row) return { ok: false, error: notFound('Schedule') };
     const instrument = await this.dataSource.getRepository(InstrumentEntity).findOneOrFail({ where: { id: row.instrumentId }, withDeleted: true });
     let digest: string | null;
     try {
       digest = await this.temporal.run('syncing a schedule', (client) => this.push(client, row, instrument));
     } catch (err) {
-      const error = err instanceof DomainError ? err.message : `Temporal refused the schedule: ${messageOf(err)}`;
-      await this.dataSource.query(`UPDATE schedules SET sync_error = $2 WHERE id = $1`, [id, error.slice(0, 2000)]);
-      return { ok: false, error, unreachable: err instanceof DomainError && err.code === TEMPORAL_UNAVAILABLE };
+      const error = err instanceof DomainError ? err : new DomainError('refused_upstream', 'temporal_refused', `Temporal refused the schedule: ${messageOf(err)}`);
+      await this.dataSource.query(`UPDATE schedules SET sync_error = $2 WHERE id = $1`, [id, error.message.slice(0, 2000)]);
+      return { ok: false, error };
     }
     // Only the revision that was pushed counts: a change made meanwhile still needs its own sync.
     await this.dataSource.query(

@@ -9,6 +9,9 @@ import { AdminOnly } from '../common/public.decorator';
 import { BackfillDto, CreateScheduleDto, RunNowDto, ScheduleDetailDto, ScheduleDto, ScheduleQueryDto, UpdateScheduleDto } from './schedules.dto';
 import { SchedulesService } from './schedules.service';
 
+/** The 502 of the calls that push a schedule to Temporal first. */
+const TEMPORAL_REFUSED = { description: 'Temporal refused the schedule (`temporal_refused`); the message says why, and the schedule keeps it as `syncError`' };
+
 @ApiTags('schedules')
 @ApiBearerAuth()
 @Controller('api/schedules')
@@ -61,7 +64,7 @@ export class SchedulesController {
   @HttpCode(200)
   @ApiOkResponse({ type: ScheduleDto })
   @ApiServiceUnavailableResponse({ description: 'Temporal is still unreachable' })
-  @ApiBadGatewayResponse({ description: 'Temporal refused the schedule (`temporal_refused`); the message says why, and the schedule keeps it as `syncError`' })
+  @ApiBadGatewayResponse(TEMPORAL_REFUSED)
   syncSchedule(@UuidParam() id: string): Promise<ScheduleDto> {
     return this.schedules.resync(id);
   }
@@ -71,7 +74,7 @@ export class SchedulesController {
   @HttpCode(200)
   @ApiOkResponse({ type: RunNowDto })
   @ApiServiceUnavailableResponse({ description: 'Temporal is unreachable' })
-  @ApiBadGatewayResponse({ description: 'Temporal refused the schedule (`temporal_refused`); the message says why, and the schedule keeps it as `syncError`' })
+  @ApiBadGatewayResponse(TEMPORAL_REFUSED)
   runScheduleNow(@CurrentUser() actor: Principal, @UuidParam() id: string): Promise<RunNowDto> {
     return this.schedules.runNow(actor, id);
   }
@@ -81,7 +84,7 @@ export class SchedulesController {
   @HttpCode(200)
   @ApiOkResponse({ type: ScheduleDto })
   @ApiServiceUnavailableResponse({ description: 'Temporal is unreachable' })
-  @ApiBadGatewayResponse({ description: 'Temporal refused the schedule (`temporal_refused`); the message says why, and the schedule keeps it as `syncError`' })
+  @ApiBadGatewayResponse(TEMPORAL_REFUSED)
   backfillSchedule(@CurrentUser() actor: Principal, @UuidParam() id: string, @Body() body: BackfillDto): Promise<ScheduleDto> {
     return this.schedules.backfill(actor, id, body);
   }

@@ -9,7 +9,7 @@ import { isAdmin, type Principal } from '../auth/principal';
 import { DomainError, invalid, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { lockRow } from '../common/rows';
-import { TEMPORAL_UNAVAILABLE, TemporalCalls } from '../temporal/temporal-calls';
+import { TemporalCalls } from '../temporal/temporal-calls';
 import { cronProblem, isTimeZone } from './cron';
 import { ScheduleSyncService, temporalScheduleId } from './schedule-sync.service';
 import type { BackfillDto, CreateScheduleDto, RunNowDto, ScheduleDetailDto, ScheduleDto, ScheduleQueryDto, UpdateScheduleDto } from './schedules.dto';
@@ -193,9 +193,7 @@ export class SchedulesService {
   /** A refusal is kept as the row's sync error too: the schedule's page shows it. */
   private async pushNow(id: string): Promise<void> {
     const result = await this.sync.sync(id);
-    if (result.ok) return;
-    if (result.unreachable) throw new DomainError('unavailable', TEMPORAL_UNAVAILABLE, result.error ?? 'Temporal is unreachable', undefined, 10);
-    throw new DomainError('refused_upstream', 'temporal_refused', result.error ?? 'Temporal refused the schedule');
+    if (!result.ok) throw result.error;
   }
 
   /**

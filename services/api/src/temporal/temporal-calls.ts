@@ -15,9 +15,6 @@ export function isTemporalUnreachable(err: unknown): boolean {
   return false;
 }
 
-/** The code of the DomainError that says Temporal did not answer (not that it refused). */
-export const TEMPORAL_UNAVAILABLE = 'temporal_unavailable';
-
 /**
  * Temporal client calls made while answering a request: bounded in time, and an unreachable
  * Temporal becomes a 503 with a clear code rather than a hanging request or a 500.
@@ -36,7 +33,7 @@ export class TemporalCalls {
       return await this.client.withDeadline(Date.now() + budget, () => call(this.client));
     } catch (err) {
       if (isTemporalUnreachable(err)) {
-        throw new DomainError('unavailable', TEMPORAL_UNAVAILABLE, `Temporal is unreachable (${what}): ${messageOf(err)}`, undefined, 10);
+        throw new DomainError('unavailable', 'temporal_unavailable', `Temporal is unreachable (${what}): ${messageOf(err)}`, undefined, 10);
       }
       throw err;
     }
