@@ -8,8 +8,8 @@ describe("a worker's health probes", () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
   });
 
-  async function serve(workerState: () => string = () => 'RUNNING') {
-    const server = await startWorkerHealthServer({ address: '127.0.0.1:0', workerState });
+  async function serve(workerState: () => string = () => 'RUNNING', address = '127.0.0.1:0') {
+    const server = await startWorkerHealthServer({ address, workerState });
     servers.push(server);
     const get = async (path: string, init?: RequestInit) => {
       const response = await fetch(`http://${server.address}${path}`, init);
@@ -40,11 +40,9 @@ describe("a worker's health probes", () => {
   });
 
   it('listen on an IPv6 address given in brackets', async () => {
-    const server = await startWorkerHealthServer({ address: '[::1]:0', workerState: () => 'RUNNING' });
-    servers.push(server);
+    const { server, get } = await serve(undefined, '[::1]:0');
     expect(server.address).toMatch(/^\[::1\]:\d+$/);
-    const response = await fetch(`http://${server.address}/ready`);
-    expect([response.status, await response.json()]).toEqual([200, { status: 'ready', checks: { worker: { ok: true } } }]);
+    expect(await get('/ready')).toEqual({ status: 200, body: { status: 'ready', checks: { worker: { ok: true } } } });
   });
 
   it('answer 404 elsewhere and 405 to other methods', async () => {
