@@ -138,6 +138,13 @@ describe('identity: roles, API tokens, disabled users, login limits', () => {
       await login('user@example.org', PASSWORD).expect(200);
     });
 
+    it('counts attempts sent at once: only the allowed number reach the password check', async () => {
+      await createCaller(app, db.dataSource, 'burst@example.org', 'user');
+      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => login('burst@example.org', `guess-${i}`, '10.0.0.20')));
+      const statuses = answers.map((a) => a.status).sort();
+      expect(statuses).toEqual([...Array<number>(2).fill(401), ...Array<number>(10).fill(429)]);
+    });
+
     it('counts one address across many emails too (password spraying)', async () => {
       for (let i = 0; i < 20; i++) await login(`spray${i}@example.org`, 'guess', '10.0.0.9').expect(401);
       await login('user@example.org', PASSWORD, '10.0.0.9').expect(429);

@@ -49,7 +49,7 @@ export class AuthService {
   /** Email and password; refused for a while after too many failures from one address. */
   async login(rawEmail: string, password: string, address: string): Promise<LoginResponse> {
     const email = rawEmail.trim().toLowerCase();
-    const wait = this.limiter.retryAfterMs(email, address);
+    const wait = this.limiter.begin(email, address);
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       throw new DomainError('rate_limited', 'too_many_login_attempts', `Too many failed logins; try again in ${seconds} s`, undefined, seconds);
@@ -57,10 +57,9 @@ export class AuthService {
     const user = await this.withPasswordHash('u.email = :email', { email });
     const matches = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !matches || user.disabledAt) {
-      this.limiter.recordFailure(email, address);
       throw new DomainError('unauthorized', 'invalid_credentials', 'Wrong email or password');
     }
-    this.limiter.recordSuccess(email, address);
+    this.limiter.succeeded(email, address);
     const claims: TokenClaims = { sub: user.id, role: user.role };
     const accessToken = await this.jwt.signAsync(claims);
     return { accessToken, expiresIn: this.config.jwt.ttlSeconds, user: toSummary(user) };

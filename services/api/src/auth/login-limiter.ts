@@ -23,30 +23,35 @@ export class LoginLimiter {
     ];
   }
 
-  /** Milliseconds until another attempt is allowed, or 0 when it is allowed now. */
-  retryAfterMs(email: string, address: string): number {
+  /**
+   * Starts an attempt: the milliseconds to wait when the limit is reached, else 0, and the attempt
+   * already counts as a failure. Counting before the password is checked means that attempts sent
+   * at once cannot all pass this check while the first are still being checked.
+   */
+  begin(email: string, address: string): number {
     const now = this.now();
+    const keys = this.keys(email, address);
     let wait = 0;
-    for (const [key, limit] of this.keys(email, address)) {
+    for (const [key, limit] of keys) {
       const entry = this.failures.get(key);
       if (entry && entry.resetAt > now && entry.count >= limit) wait = Math.max(wait, entry.resetAt - now);
     }
-    return wait;
-  }
-
-  recordFailure(email: string, address: string): void {
-    const now = this.now();
-    for (const [key] of this.keys(email, address)) {
+    if (wait > 0) return wait;
+    for (const [key] of keys) {
       const entry = this.failures.get(key);
       if (entry && entry.resetAt > now) entry.count += 1;
       else this.failures.set(key, { count: 1, resetAt: now + this.windowMs });
     }
     if (this.failures.size > LoginLimiter.MAX_ENTRIES) this.sweep(now);
+    return 0;
   }
 
-  /** A successful login clears the email's count (not the address's). */
-  recordSuccess(email: string, address: string): void {
-    this.failures.delete(this.keys(email, address)[0][0]);
+  /** The attempt succeeded: clears the email's count and takes the attempt back from the address's. */
+  succeeded(email: string, address: string): void {
+    const [[emailKey], [addressKey]] = this.keys(email, address);
+    this.failures.delete(emailKey);
+    const entry = this.failures.get(addressKey);
+    if (entry && entry.count > 0) entry.count -= 1;
   }
 
   private sweep(now: number): void {
