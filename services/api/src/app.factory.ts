@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module';
 import { ErrorFilter } from './common/error.filter';
-import { createValidationPipe } from './common/validation';
+import { createValidationPipe, RefuseNulPipe } from './common/validation';
 import type { ApiConfig } from './config';
 import { MetricsService } from './observability/metrics.service';
 import { requestContext } from './observability/request-context';
@@ -33,7 +33,7 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
   });
   if (!options.preview) app.use(requestContext(app.get(MetricsService)));
   app.use(decodeArkPrefix);
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(new RefuseNulPipe(), createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
   app.enableShutdownHooks();
   app.set('trust proxy', 'loopback');

@@ -113,6 +113,10 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     { what: 'something that is not an ARK', method: 'get', url: '/api/files?ark=doi:10.1000/182', field: 'ark' },
     { what: 'a short SHA-256', method: 'get', url: '/api/files?sha256=abc', field: 'sha256' },
     { what: 'a metadata value without a key', method: 'get', url: '/api/files?metaValue=S1', field: 'metaValue' },
+    // PostgreSQL stores no NUL character; these reached it and answered 500 before.
+    { what: 'a NUL in a name', method: 'post', url: '/api/groups', body: { name: 'a\u0000b' }, field: 'name' },
+    { what: 'a NUL deep in a source', method: 'post', url: '/api/instruments', body: instrument({ sourceConfig: { path: '/data\u0000' } }), field: 'sourceConfig.path' },
+    { what: 'a NUL in a search', method: 'get', url: '/api/files?path=%00', field: 'path' },
   ];
 
   it.each(cases)('$what → 400 naming $field', async ({ method, url, body, headers, field }) => {
@@ -139,7 +143,7 @@ describe('bad input is a 400 naming the field, never a 500', () => {
       paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { $ref?: string } }> } }>>;
       components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
     };
-    const garbage: unknown[] = [null, 42, -1, true, 'x', HUGE, [], [HUGE], {}, { $gt: '' }];
+    const garbage: unknown[] = [null, 42, -1, true, 'x', HUGE, 'a\u0000b', [], [HUGE], {}, { $gt: '' }, { 'k\u0000': 'v' }];
     const failures: string[] = [];
     for (const [path, operations] of Object.entries(document.paths)) {
       // The resolver has no body; /ready is 503 by design while Temporal is down.

@@ -30,6 +30,9 @@ const STATUS_OF_SQLSTATE: Record<string, { statusCode: number; code: string; mes
   '22007': { statusCode: 400, code: 'validation_failed', message: 'A date or time has the wrong format' },
   '22008': { statusCode: 400, code: 'validation_failed', message: 'A date or time is out of range' },
   '22003': { statusCode: 400, code: 'validation_failed', message: 'A number is out of range' },
+  // A NUL character in text (22021) or jsonb (22P05); RefuseNulPipe catches those of a request.
+  '22021': { statusCode: 400, code: 'validation_failed', message: 'A value contains a character the database cannot store' },
+  '22P05': { statusCode: 400, code: 'validation_failed', message: 'A value contains a character the database cannot store' },
 };
 
 function codeOfStatus(status: number): string {

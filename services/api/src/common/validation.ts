@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type PipeTransform, type ValidationError } from '@nestjs/common';
 import { ValidateIf } from 'class-validator';
 import { DomainError } from './domain-error';
 
@@ -14,6 +14,33 @@ function firstProblem(errors: ValidationError[], parent = ''): { field: string; 
     if (nested) return nested;
   }
   return undefined;
+}
+
+/** The path of the first string (value or key) holding a NUL character, `''` for the value itself. */
+function pathOfNul(value: unknown, parent = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\0') ? parent : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const field = Array.isArray(value) ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key;
+    if (key.includes('\0')) return field;
+    const found = pathOfNul(item, field);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * PostgreSQL stores no NUL character in text or jsonb, and no name, path or search means one:
+ * refused up front with the field, before any DTO decides whether the value is otherwise valid.
+ */
+export class RefuseNulPipe implements PipeTransform {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'custom') return value;
+    const found = pathOfNul(value);
+    if (found === undefined) return value;
+    const field = found || metadata.data;
+    throw new DomainError('invalid', 'validation_failed', `${field ?? 'the request'} must not contain a NUL character`, field);
+  }
 }
 
 /** One global pipe: whitelist, reject unknown fields, name the bad field. */
