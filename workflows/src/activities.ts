@@ -38,12 +38,19 @@ export interface BatchResult {
   deferred: number;
 }
 
-export type BeginRunResult = { acquired: true; instrumentName: string } | { acquired: false; instrumentName: string; holderRunId: string };
+/**
+ * Not acquired: another run holds the instrument's lease (`holderRunId`), or a scheduled run found
+ * its instrument disabled (`disabled`; its schedule's pause had not reached Temporal yet).
+ */
+export type BeginRunResult =
+  | { acquired: true; instrumentName: string }
+  | { acquired: false; instrumentName: string; holderRunId: string }
+  | { acquired: false; instrumentName: string; disabled: true };
 
 export interface HarvestActivities {
   /** Creates the run row of a schedule-started execution (idempotent per workflow id); returns its id. */
   createScheduledRun(scheduled: ScheduledHarvest, workflowId: string, temporalRunId: string): Promise<string>;
-  /** Marks the run running and takes the instrument's lease (one harvest per instrument). */
+  /** Marks the run running and takes the instrument's lease (one harvest per instrument); skips a scheduled run of a disabled instrument. */
   beginRun(runId: string): Promise<BeginRunResult>;
   /**
    * Lists the source into staging and plans the run's batches, committed in pieces: each piece

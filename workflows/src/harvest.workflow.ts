@@ -104,7 +104,10 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
         { key: searchAttributes.runId, value: input.runId },
       ]);
       if (!begun.acquired) {
-        const error = `instrument ${begun.instrumentName} is already being harvested by run ${begun.holderRunId}`;
+        const error =
+          'disabled' in begun
+            ? `instrument ${begun.instrumentName} is disabled`
+            : `instrument ${begun.instrumentName} is already being harvested by run ${begun.holderRunId}`;
         await finishRun(input.runId, { status: 'skipped', error });
         publish('finished');
         setCurrentDetails(`**skipped**: ${error}`);

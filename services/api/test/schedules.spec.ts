@@ -39,6 +39,13 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
   /** The API on this suite's database and Temporal (short Temporal timeouts: some tests stop it). */
   const startApp = (env: NodeJS.ProcessEnv = {}, logger?: LoggerService) =>
     createTestApp(db.url, `127.0.0.1:${port}`, { TEMPORAL_CALL_TIMEOUT_MS: '2500', ...env }, logger);
+  /** "Run now" and backfill, like an ad hoc harvest, need an instrument with somewhere to deliver to. */
+  const addDestination = async (id: string) => {
+    const [storage] = (await db.dataSource.query(`INSERT INTO storage_locations (name, type, config) VALUES ($1, 'posix', '{"path": "/tmp"}') RETURNING id`, [
+      `store-${id}`,
+    ])) as Array<{ id: string }>;
+    await db.dataSource.query(`INSERT INTO instrument_destinations (instrument_id, storage_location_id) VALUES ($1, $2)`, [id, storage.id]);
+  };
   const describeInTemporal = (scheduleId: string): Promise<ScheduleDescription> => client.schedule.getHandle(temporalId(scheduleId)).describe();
   /** Temporal's list is eventually consistent: wait until `check` holds. */
   const eventually = async <T>(read: () => Promise<T>, check: (value: T) => boolean): Promise<T> => {
@@ -58,6 +65,7 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     app = await startApp();
     admin = await createCaller(app, db.dataSource, 'admin@example.org', 'admin');
     instrumentId = (await createInstrumentRow(db.dataSource, 'krios-1')).id;
+    await addDestination(instrumentId);
   });
 
   afterAll(async () => {
@@ -158,6 +166,21 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     expect(description.info.recentActions).toHaveLength(1);
     for (const action of description.info.runningActions) await client.workflow.getHandle(action.workflow.workflowId).terminate('test cleanup');
     await as(app, admin).post(`/api/schedules/${body.id}/backfill`, { from: to.toISOString(), to: from.toISOString() }).expect(400);
+  });
+
+  it('refuses "run now" and backfill with 409 while the instrument is disabled, as an ad hoc harvest is', async () => {
+    const other = await createInstrumentRow(db.dataSource, 'krios-off');
+    await addDestination(other.id);
+    const { body } = await as(app, admin).post('/api/schedules', { instrumentId: other.id, cron: '0 6 2 1 *' }).expect(201);
+    await db.dataSource.query(`UPDATE instruments SET enabled = false WHERE id = $1`, [other.id]);
+    const run = await as(app, admin).post(`/api/schedules/${body.id}/run`).expect(409);
+    expect(run.body).toEqual({ statusCode: 409, code: 'instrument_disabled', message: 'Instrument krios-off is disabled' });
+    const to = new Date();
+    const backfill = await as(app, admin).post(`/api/schedules/${body.id}/backfill`, { from: new Date(to.getTime() - 3600_000).toISOString(), to: to.toISOString() }).expect(409);
+    expect(backfill.body).toMatchObject({ code: 'instrument_disabled' });
+    const description = await describeInTemporal(body.id);
+    expect(description.info.recentActions).toHaveLength(0);
+    expect(description.info.runningActions).toHaveLength(0);
   });
 
   it('saves a schedule as not synced while Temporal is down; a re-sync, then start-up reconciliation, fix it', async () => {

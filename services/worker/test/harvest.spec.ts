@@ -1116,6 +1116,26 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect([...(await landed()).keys()]).toEqual(['scheduled.txt']);
   });
 
+  it('skips a scheduled run of a disabled instrument, whose pause had not reached Temporal, and copies nothing', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'scheduled.txt': 'tick' });
+    await db.dataSource.getRepository(InstrumentEntity).update({ id: instrument.id }, { enabled: false });
+    const { worker, taskQueue } = await startWorker();
+    const workflowId = `harvest-${instrument.name}-scheduled-2026-11-23T13:00:00Z`;
+    const result = await worker.runUntil(
+      env.client.workflow.execute(harvest, {
+        taskQueue,
+        workflowId,
+        args: [{ runId: '00000000-0000-0000-0000-000000000000', scheduled: { instrumentId: instrument.id, scheduleId: randomUUID() } }],
+      }),
+    );
+    expect(result).toMatchObject({ status: 'skipped', filesDone: 0 });
+    const runs = await db.dataSource.getRepository(HarvestRunEntity).findBy({ instrumentId: instrument.id });
+    expect(runs).toEqual([expect.objectContaining({ trigger: 'schedule', status: 'skipped', error: `instrument ${instrument.name} is disabled` })]);
+    expect([...(await landed()).keys()]).toEqual([]);
+    expect(await versionsOf(instrument.id)).toEqual([]);
+  });
+
   it('draws again when a freshly minted ARK collides with an existing one', async () => {
     const { instrument, sourceDir } = await instrumentWith();
     await writeTree(sourceDir, { 'first.txt': '0' });

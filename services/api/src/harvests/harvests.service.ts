@@ -11,6 +11,7 @@ import { DomainError, invalid, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { TemporalCalls } from '../temporal/temporal-calls';
+import { harvestableInstrument } from './harvestable';
 import type { DestinationProgressDto, HarvestQueryDto, HarvestRunDetailDto, HarvestRunDto, RunFailureDto, RunFailureQueryDto, RunFailureStatus, StartedHarvestDto } from './harvests.dto';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -215,10 +216,7 @@ export class HarvestsService {
   }
 
   private async startRun(principal: Principal, instrumentId: string): Promise<StartedHarvestDto> {
-    const instrument = await this.dataSource.getRepository(InstrumentEntity).findOne({ where: { id: instrumentId }, relations: { destinations: true } });
-    if (!instrument) throw notFound('Instrument');
-    if (!instrument.enabled) throw new DomainError('conflict', 'instrument_disabled', `Instrument ${instrument.name} is disabled`);
-    if (!instrument.destinations.length) throw new DomainError('conflict', 'no_destination', `Instrument ${instrument.name} has no destination`);
+    const instrument = await harvestableInstrument(this.dataSource.manager, instrumentId);
     const active = await this.dataSource.getRepository(HarvestRunEntity).findOne({ where: ACTIVE.map((status) => ({ instrumentId, status: status as HarvestRunEntity['status'] })) });
     if (active) {
       throw new DomainError('conflict', 'harvest_running', `A harvest of ${instrument.name} is already running (run ${active.id})`);

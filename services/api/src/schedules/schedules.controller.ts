@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiBadGatewayResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadGatewayResponse, ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Page } from '@sheaf/contracts';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
@@ -11,6 +11,8 @@ import { SchedulesService } from './schedules.service';
 
 /** The 502 of the calls that push a schedule to Temporal first. */
 const TEMPORAL_REFUSED = { description: 'Temporal refused the schedule (`temporal_refused`); the message says why, and the schedule keeps it as `syncError`' };
+/** The 409 of the calls that start harvests, as `POST /api/harvests` would refuse them. */
+const NOT_HARVESTABLE = { description: 'The instrument is disabled (`instrument_disabled`) or has no destination (`no_destination`)' };
 
 @ApiTags('schedules')
 @ApiBearerAuth()
@@ -75,6 +77,7 @@ export class SchedulesController {
   @ApiOkResponse({ type: RunNowDto })
   @ApiServiceUnavailableResponse({ description: 'Temporal is unreachable' })
   @ApiBadGatewayResponse(TEMPORAL_REFUSED)
+  @ApiConflictResponse(NOT_HARVESTABLE)
   runScheduleNow(@CurrentUser() actor: Principal, @UuidParam() id: string): Promise<RunNowDto> {
     return this.schedules.runNow(actor, id);
   }
@@ -85,6 +88,7 @@ export class SchedulesController {
   @ApiOkResponse({ type: ScheduleDto })
   @ApiServiceUnavailableResponse({ description: 'Temporal is unreachable' })
   @ApiBadGatewayResponse(TEMPORAL_REFUSED)
+  @ApiConflictResponse(NOT_HARVESTABLE)
   backfillSchedule(@CurrentUser() actor: Principal, @UuidParam() id: string, @Body() body: BackfillDto): Promise<ScheduleDto> {
     return this.schedules.backfill(actor, id, body);
   }

@@ -9,6 +9,7 @@ import { isAdmin, type Principal } from '../auth/principal';
 import { DomainError, invalid, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { lockRow } from '../common/rows';
+import { harvestableInstrument } from '../harvests/harvestable';
 import { TemporalCalls } from '../temporal/temporal-calls';
 import { cronProblem, isTimeZone } from './cron';
 import { ScheduleSyncService, temporalScheduleId } from './schedule-sync.service';
@@ -202,6 +203,7 @@ export class SchedulesService {
    */
   async runNow(actor: Principal, id: string): Promise<RunNowDto> {
     const row = await this.liveSynced(id);
+    await harvestableInstrument(this.dataSource.manager, row.instrumentId);
     const active = await this.dataSource.getRepository(HarvestRunEntity).findOne({
       where: [
         { instrumentId: row.instrumentId, status: 'pending' },
@@ -223,6 +225,7 @@ export class SchedulesService {
     if (to.getTime() - from.getTime() > MAX_BACKFILL_DAYS * 86_400_000) throw invalid('to', `a backfill may span at most ${MAX_BACKFILL_DAYS} days`);
     if (to.getTime() > Date.now() + 60_000) throw invalid('to', 'to must not be in the future');
     const row = await this.liveSynced(id);
+    await harvestableInstrument(this.dataSource.manager, row.instrumentId);
     await this.temporal.run('backfilling a schedule', (client) =>
       client.schedule.getHandle(temporalScheduleId(id)).backfill({ start: from, end: to, overlap: ScheduleOverlapPolicy.SKIP }),
     );

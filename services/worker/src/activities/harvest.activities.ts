@@ -272,7 +272,10 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     },
 
     async beginRun(runId): Promise<BeginRunResult> {
-      const { instrument } = await loadRun(runId);
+      const { run, instrument } = await loadRun(runId);
+      // Disabling an instrument pauses its schedule, but a trigger can come first (Temporal was
+      // unreachable, or the pause is still on its way); an ad hoc run was checked when it started.
+      if (run.trigger === 'schedule' && !instrument.enabled) return { acquired: false, instrumentName: instrument.name, disabled: true };
       let holder = await catalogue.acquireLease(instrument.id, runId);
       if (holder && (await releaseIfEnded(holder))) holder = await catalogue.acquireLease(instrument.id, runId);
       if (holder) return { acquired: false, instrumentName: instrument.name, holderRunId: holder.runId };
