@@ -216,6 +216,35 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       expect((await a().delete(`/api/instruments/${instrument.body.id}`).expect(409)).body.code).toBe('has_schedules');
     });
 
+    it('restores an instrument only once the storage and service account it uses are restored', async () => {
+      const storage = await a().post('/api/storage-locations', { name: 'gone-store', type: 'posix', config: { path: dir } }).expect(201);
+      const account = await a().post('/api/service-accounts', { name: 'gone-account', username: 'svc', password: 'pw' }).expect(201);
+      const instrument = await a()
+        .post('/api/instruments', {
+          name: 'restored-late',
+          sourceType: 'smb',
+          sourceConfig: { host: 'scope-pc.lab', share: 'data' },
+          serviceAccountId: account.body.id,
+          destinations: [{ storageLocationId: storage.body.id }],
+        })
+        .expect(201);
+      await a().delete(`/api/instruments/${instrument.body.id}`).expect(200);
+      // No live instrument uses them any more, so both may go.
+      await a().delete(`/api/storage-locations/${storage.body.id}`).expect(200);
+      await a().delete(`/api/service-accounts/${account.body.id}`).expect(200);
+
+      const refused = await a().post(`/api/instruments/${instrument.body.id}/restore`).expect(409);
+      expect(refused.body).toEqual({ statusCode: 409, code: 'destination_deleted', message: 'It delivers to deleted storage location(s) gone-store; restore them first' });
+      await a().post(`/api/storage-locations/${storage.body.id}/restore`).expect(200);
+      const stillRefused = await a().post(`/api/instruments/${instrument.body.id}/restore`).expect(409);
+      expect(stillRefused.body).toMatchObject({ code: 'service_account_deleted', message: 'Its service account gone-account is deleted; restore it first' });
+      expect((await auditOf('instrument', instrument.body.id)).map((e) => e.action)).toEqual(['instrument.deleted', 'instrument.created']);
+
+      await a().post(`/api/service-accounts/${account.body.id}/restore`).expect(200);
+      const restored = await a().post(`/api/instruments/${instrument.body.id}/restore`).expect(200);
+      expect(restored.body).toMatchObject({ deletedAt: null, serviceAccountId: account.body.id, destinations: [expect.objectContaining({ storageLocationId: storage.body.id })] });
+    });
+
     it('keeps a stored secret through delete and restore, in the answer and in the audit', async () => {
       const hook = await a()
         .post('/api/hooks', { name: 'soft-hook', phase: 'post', kind: 'webhook', config: { url: 'https://lims.example.org/soft' }, secret: 'soft-hook-signing-key' })

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Page } from '@sheaf/contracts';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
@@ -53,6 +53,9 @@ export class InstrumentsController {
   @AdminOnly()
   @HttpCode(200)
   @ApiOkResponse({ type: InstrumentDto })
+  @ApiConflictResponse({
+    description: 'A live instrument has its name (`name_taken`), or a storage location it delivers to, or its service account, is deleted (`destination_deleted`, `service_account_deleted`)',
+  })
   restoreInstrument(@CurrentUser() actor: Principal, @UuidParam() id: string): Promise<InstrumentDto> {
     return this.instruments.restore(actor, id);
   }

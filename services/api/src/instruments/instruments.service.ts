@@ -281,9 +281,21 @@ export class InstrumentsService {
     });
   }
 
+  /**
+   * Refused while a storage location it delivers to, or its service account, is deleted (both can
+   * be once no live instrument uses them): restored, it would accept harvests that cannot run.
+   */
   restore(actor: Principal, id: string): Promise<InstrumentDto> {
     return this.write(async (tx) => {
       const row = await lockRow(tx, InstrumentEntity, id, 'Instrument', true);
+      const [{ storages, account }] = (await tx.query(
+        `SELECT (SELECT string_agg(s.name, ', ' ORDER BY s.name) FROM instrument_destinations d JOIN storage_locations s ON s.id = d.storage_location_id
+                  WHERE d.instrument_id = $1 AND s.deleted_at IS NOT NULL) AS storages,
+                (SELECT a.name FROM service_accounts a WHERE a.id = $2 AND a.deleted_at IS NOT NULL) AS account`,
+        [id, row.serviceAccountId],
+      )) as Array<{ storages: string | null; account: string | null }>;
+      if (storages) throw new DomainError('conflict', 'destination_deleted', `It delivers to deleted storage location(s) ${storages}; restore them first`);
+      if (account) throw new DomainError('conflict', 'service_account_deleted', `Its service account ${account} is deleted; restore it first`);
       const before = await this.dto(tx, row);
       row.deletedAt = null;
       await tx.getRepository(InstrumentEntity).save(row);
