@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireTool } from '@sheaf/toolchain';
@@ -37,6 +37,17 @@ describe('Rclone.stat, sha256 and deleteFiles', () => {
 
   it('has nothing to delete when the root folder does not exist', async () => {
     await expect(rclone().deleteFiles(join(dir, 'not yet', 'instrument'), ['a.txt'])).resolves.toBeUndefined();
+  });
+
+  it('fails when rclone lists some files and fails on another, rather than report that one absent', async () => {
+    // A stand-in for rclone that lists one file, then fails on the next (an S3 HEAD that timed out).
+    const partial = join(dir, 'partial-rclone');
+    await writeFile(
+      partial,
+      `#!/bin/sh\ncat > /dev/null\necho '['\necho '{"Path":"sub/a.txt","Name":"a.txt","Size":5,"ModTime":"2026-01-02T03:04:05Z","IsDir":false}'\necho ']'\necho 'ERROR : sub/b.txt: i/o timeout' >&2\nexit 1\n`,
+    );
+    await chmod(partial, 0o755);
+    await expect(new Rclone(partial).stat(join(dir, 'there'), ['sub/a.txt', 'sub/b.txt'])).rejects.toThrow(/i\/o timeout/);
   });
 
   it('still fails when rclone cannot list for another reason', async () => {

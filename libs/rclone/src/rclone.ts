@@ -513,6 +513,8 @@ export class Rclone {
    * Size and modification time of the named files (relative to `root`) as they are now; files
    * that are not there are absent. A `root` folder that does not exist holds none of them: a
    * backend with real folders (SMB, SFTP) refuses to list it (exit 3), where S3 lists nothing.
+   * Any other failure throws, even after some files were listed: a file rclone could not look at
+   * is not known to be absent (a batch would take it for its own copy, and replace it).
    */
   async stat(root: string, files: readonly string[], signal?: AbortSignal): Promise<Map<string, ListedFile>> {
     const { child, done } = this.start(
@@ -528,7 +530,7 @@ export class Rclone {
       if (entry) out.set(entry.Path, entry);
     }
     await done.catch(() => undefined);
-    if (failure && out.size === 0 && files.length > 0 && !isNotFound(failure)) throw failure;
+    if (failure && !isNotFound(failure)) throw failure;
     return out;
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { digestLocalFiles, existingLocalFiles } from './hash';
@@ -46,6 +46,15 @@ describe('local file digests', () => {
   });
 
   it.each([true, false])('finds which files exist with blocking reads %s', async (blockingReads) => {
-    expect(await existingLocalFiles(root, ['small.txt', 'missing.raw', 'large.bin'], undefined, blockingReads)).toEqual(new Set(['small.txt', 'large.bin']));
+    const long = `${'x'.repeat(300)}.raw`;
+    expect(await existingLocalFiles(root, ['small.txt', 'missing.raw', 'nodir/missing.raw', 'small.txt/under-a-file', long, 'large.bin'], undefined, blockingReads)).toEqual(
+      new Set(['small.txt', 'large.bin']),
+    );
+  });
+
+  it.each([true, false])('refuses to guess when a path cannot be checked (a symlink loop) with blocking reads %s', async (blockingReads) => {
+    await symlink('loop-b', join(root, 'loop-a')).catch(() => undefined);
+    await symlink('loop-a', join(root, 'loop-b')).catch(() => undefined);
+    await expect(existingLocalFiles(root, ['small.txt', 'loop-a'], undefined, blockingReads)).rejects.toThrow(/^cannot tell whether loop-a is at .*: ELOOP/);
   });
 });

@@ -255,13 +255,26 @@ export async function digestLocalFiles(
   return out;
 }
 
+/** Errors that say a path holds nothing (a name too long cannot be there either). */
+const ABSENT_CODES = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG']);
+
+/**
+ * A stat error that does not say the path is empty (EIO, ESTALE, EACCES, a symlink loop): the
+ * batch stops and is retried rather than guess. A file taken for absent could later be taken for
+ * the batch's own copy, and replaced.
+ */
+function absentOrThrow(err: unknown, root: string, file: string): undefined {
+  if (ABSENT_CODES.has((err as NodeJS.ErrnoException).code ?? '')) return undefined;
+  throw new Error(`cannot tell whether ${file} is at ${root}: ${(err as Error).message}`);
+}
+
 /**
  * Which of `files` (relative to `root`) exist: checked synchronously in short turns, or
- * asynchronously on a network mount (`blockingReads: false`).
+ * asynchronously on a network mount (`blockingReads: false`). Throws when it cannot tell for one.
  */
 export async function existingLocalFiles(root: string, files: readonly string[], signal?: AbortSignal, blockingReads = true): Promise<Set<string>> {
   if (!blockingReads) {
-    const found = await Promise.all(files.map((f) => stat(onDisk(root, f)).then(() => f, () => undefined)));
+    const found = await Promise.all(files.map((f) => stat(onDisk(root, f)).then(() => f, (err: unknown) => absentOrThrow(err, root, f))));
     return new Set(found.filter((f): f is string => f !== undefined));
   }
   const found = new Set<string>();
@@ -269,8 +282,8 @@ export async function existingLocalFiles(root: string, files: readonly string[],
     try {
       statSync(onDisk(root, file));
       found.add(file);
-    } catch {
-      // Missing or unreachable: not there for us.
+    } catch (err) {
+      absentOrThrow(err, root, file);
     }
   });
   return found;
