@@ -9,6 +9,10 @@ describe('destination paths', () => {
     expect(destinationPath('{instrument}/{path}', 'ms', 'runs/run_001.raw', 2)).toBe('ms/runs/run_001.v2.raw');
     expect(destinationPath('{instrument}/{path}', 'ms', 'README', 3)).toBe('ms/README.v3');
     expect(destinationPath('{instrument}/v{version}/{path}', 'ms', 'a/b.txt', 2)).toBe('ms/v2/a/b.txt');
+    // Templates built from {stem} and {ext} too: v1 and v2 used to land on one name.
+    expect(destinationPath('{instrument}/{dir}/{stem}{ext}', 'xrd', 'run1/data.csv', 1)).toBe('xrd/run1/data.csv');
+    expect(destinationPath('{instrument}/{dir}/{stem}{ext}', 'xrd', 'run1/data.csv', 2)).toBe('xrd/run1/data.v2.csv');
+    expect(destinationPath('{instrument}/{stem}-v{version}{ext}', 'xrd', 'run1/data.csv', 2)).toBe('xrd/data-v2.csv');
   });
 
   it('refuses a template that escapes the destination', () => {

@@ -5,20 +5,21 @@ export const DEFAULT_PATH_TEMPLATE = '{instrument}/{path}';
 /**
  * Where a file version lands, relative to the destination's root. The template's placeholders
  * are {instrument}, {path}, {dir}, {name}, {stem}, {ext} and {version}; a later version of a
- * path is suffixed (`data.v2.csv`) unless the template places {version} itself, so a changed
- * file never replaces the earlier one.
+ * path is suffixed (`data.v2.csv`, in {path}, {name} and {stem}) unless the template places
+ * {version} itself, so a changed file never replaces the earlier one.
  */
 export function destinationPath(template: string, instrument: string, path: string, version: number): string {
   const { dir, base, ext, name } = posix.parse(path);
   const versioned = version > 1 && !template.includes('{version}');
-  const fileName = versioned ? `${name}.v${version}${ext}` : base;
+  const stem = versioned ? `${name}.v${version}` : name;
+  const fileName = versioned ? `${stem}${ext}` : base;
   const relPath = versioned ? posix.join(dir, fileName) : path;
   const out = template
     .replaceAll('{instrument}', instrument)
     .replaceAll('{path}', relPath)
     .replaceAll('{dir}', dir)
     .replaceAll('{name}', fileName)
-    .replaceAll('{stem}', name)
+    .replaceAll('{stem}', stem)
     .replaceAll('{ext}', ext)
     .replaceAll('{version}', String(version));
   const normalised = posix.normalize(out);
