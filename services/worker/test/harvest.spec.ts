@@ -121,9 +121,12 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     return { worker, taskQueue };
   }
 
-  async function runHarvest(instrumentId: string, options: { batchFiles?: number; mint?: () => string; rcloneBinary?: string } = {}) {
+  async function runHarvest(
+    instrumentId: string,
+    options: { batchFiles?: number; mint?: () => string; rcloneBinary?: string; tuning?: { heartbeatTimeoutSeconds: number } } = {},
+  ) {
     const { worker, taskQueue } = await startWorker(options);
-    const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId, trigger: 'api' });
+    const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId, trigger: 'api', tuning: options.tuning });
     const handle = env.client.workflow.getHandle(started.workflowId);
     // Queries need a worker, so ask while it still runs.
     const { outcome, progress, details } = await worker.runUntil(async () => {
@@ -1134,6 +1137,18 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(runs).toEqual([expect.objectContaining({ trigger: 'schedule', status: 'skipped', error: `instrument ${instrument.name} is disabled` })]);
     expect([...(await landed()).keys()]).toEqual([]);
     expect(await versionsOf(instrument.id)).toEqual([]);
+  });
+
+  it('keeps heartbeating while rclone lists a source in silence, so the listing is not taken for a lost worker', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'slow/listed.txt': 'late' });
+    // The listing says nothing for 7 s, longer than the 3 s heartbeat timeout.
+    const listings = join(dir.path, `${instrument.name}-listings`);
+    const rclone = await wrappedRclone(`if [ "$1" = lsjson ] && [ "$2" = -R ]; then echo listing >> '${listings}'; sleep 7; fi\nexec "$rclone" "$@"`);
+    const { outcome } = await runHarvest(instrument.id, { rcloneBinary: rclone, tuning: { heartbeatTimeoutSeconds: 3 } });
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
+    expect((await readFile(listings, 'utf8')).trim().split('\n')).toHaveLength(1);
+    expect([...(await landed()).keys()]).toEqual(['slow/listed.txt']);
   });
 
   it('draws again when a freshly minted ARK collides with an existing one', async () => {

@@ -158,6 +158,10 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     const ctx = Context.current();
     const rclone = new Rclone(deps.rcloneBinary, source.remotes);
     const listing = await catalogue.openListing(runId);
+    // On a timer, not only when a piece of the listing arrives: rclone can stay silent for minutes
+    // (a large flat folder on a slow share) and planning a million new files takes minutes of SQL.
+    let beat: { listed: number; step: 'listing' | 'planning' } = { listed: 0, step: 'listing' };
+    const timer = setInterval(() => ctx.heartbeat(beat), HEARTBEAT_INTERVAL_MS);
     try {
       // Each piece of the listing (up to ~9,000 entries) is written while the next is read: the
       // listing never waits for the database except when the database is a whole piece behind.
@@ -168,43 +172,39 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
           staging = listing.stage(files);
           // Observed now, so a failure is not an unhandled rejection; awaited before the next piece.
           staging.catch(() => undefined);
-          ctx.heartbeat({ listed: listing.files });
+          beat = { listed: listing.files, step: 'listing' };
+          ctx.heartbeat(beat);
         }
       } catch (err) {
         await staging.catch(() => undefined);
         throw rcloneFailure(err, source.label);
       }
       await staging;
-      const listed = listing.files;
-      ctx.heartbeat({ listed, step: 'planning' });
-      // Planning a million new files takes minutes of SQL (in pieces of seconds): keep heartbeating.
-      const timer = setInterval(() => ctx.heartbeat({ listed, step: 'planning' }), HEARTBEAT_INTERVAL_MS);
-      try {
-        const plan = await listing.plan(instrument.id, instrument.minAgeSeconds, deps.batch, {
-          onPlanned: (soFar) => announcePlanned(ctx, soFar),
-          signal: ctx.cancellationSignal,
+      beat = { listed: listing.files, step: 'planning' };
+      ctx.heartbeat(beat);
+      const plan = await listing.plan(instrument.id, instrument.minAgeSeconds, deps.batch, {
+        onPlanned: (soFar) => announcePlanned(ctx, soFar),
+        signal: ctx.cancellationSignal,
+      });
+      if (plan) {
+        ctx.log.info('discovered and planned', {
+          runId,
+          instrument: instrument.name,
+          filesListed: plan.listedFiles,
+          filesTaken: plan.files,
+          bytesTaken: plan.bytes,
+          filesDeferred: plan.deferred,
+          batches: plan.batches,
+          durationMs: Date.now() - started,
         });
-        if (plan) {
-          ctx.log.info('discovered and planned', {
-            runId,
-            instrument: instrument.name,
-            filesListed: plan.listedFiles,
-            filesTaken: plan.files,
-            bytesTaken: plan.bytes,
-            filesDeferred: plan.deferred,
-            batches: plan.batches,
-            durationMs: Date.now() - started,
-          });
-          return plan;
-        }
-      } finally {
-        clearInterval(timer);
+        return plan;
       }
       // Another attempt of this discovery planned the run first.
       const other = await catalogue.existingPlan(runId);
       if (!other) throw ApplicationFailure.nonRetryable(`harvest run ${runId} ended while it was being discovered`, FAILURE_TYPES.notFound);
       return other;
     } finally {
+      clearInterval(timer);
       await listing.close();
     }
   }
