@@ -39,4 +39,17 @@ describe('Rclone copy cancelled through its signal', () => {
     expect((result as RcloneError).message).toBe('rclone copy cancelled');
     expect(await readdir(destination)).toEqual([]);
   });
+
+  it('copies nothing when it was cancelled before rclone started', async () => {
+    const source = join(dir, 'source-2');
+    const destination = join(dir, 'destination-2');
+    await mkdir(source, { recursive: true });
+    await writeFile(join(source, 'big.raw'), Buffer.alloc(4 * 1024 * 1024, 7));
+    process.env.RCLONE_BWLIMIT = '1M';
+    const controller = new AbortController();
+    controller.abort();
+    const copying = new Rclone(requireTool('rclone', process.env)).copyFiles(source, destination, ['big.raw'], { signal: controller.signal });
+    await expect(copying).rejects.toThrow('rclone copy cancelled');
+    expect(await readdir(destination).catch(() => [])).toEqual([]);
+  });
 });

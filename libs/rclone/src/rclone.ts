@@ -196,6 +196,8 @@ export class Rclone {
     // a killed rclone leaves its .partial files.
     const kill = () => child.kill('SIGTERM', { forceKillAfterTimeout: STOP_GRACE_MS });
     signal?.addEventListener('abort', kill, { once: true });
+    // Aborted before rclone started (while the batch was busy with the database): no event comes.
+    if (signal?.aborted) kill();
     const done = child.then(
       () => signal?.removeEventListener('abort', kill),
       (err: execa.ExecaError) => {
