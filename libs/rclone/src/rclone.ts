@@ -511,6 +511,18 @@ export class Rclone {
     return hashes;
   }
 
+  /** Whether `path` (a folder or a file) is there; a failure other than "not found" throws. */
+  async exists(path: string, signal?: AbortSignal): Promise<boolean> {
+    const { done } = this.start(['lsjson', '--stat', '--no-mimetype', path], { signal });
+    try {
+      await done;
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
   /**
    * Size and modification time of the named files (relative to `root`) as they are now; files
    * that are not there are absent. A `root` folder that does not exist holds none of them: a

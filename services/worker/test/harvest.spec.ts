@@ -1151,6 +1151,32 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect([...(await landed()).keys()]).toEqual(['slow/listed.txt']);
   });
 
+  it('lists again when a folder vanished while it was listed, and fails for good only when the source root is gone', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'kept/a.txt': 'stays' });
+    // The first listing fails as rclone does when a folder is moved away under it (exit 3).
+    const listings = join(dir.path, `${instrument.name}-listings`);
+    const rclone = await wrappedRclone(
+      [
+        `if [ "$1" = lsjson ] && [ "$2" = -R ]; then echo listing >> '${listings}'`,
+        `  if [ "$(wc -l < '${listings}')" -eq 1 ]; then echo 'ERROR : run-0007: error listing: directory not found' >&2; exit 3; fi`,
+        'fi',
+        'exec "$rclone" "$@"',
+      ].join('\n'),
+    );
+    const { outcome } = await runHarvest(instrument.id, { rcloneBinary: rclone, tuning: { heartbeatTimeoutSeconds: 30 } });
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
+    expect((await readFile(listings, 'utf8')).trim().split('\n')).toHaveLength(2);
+    expect([...(await landed()).keys()]).toEqual(['kept/a.txt']);
+
+    // The same exit with the root itself gone: one listing, and the run fails at once.
+    await rm(sourceDir, { recursive: true, force: true });
+    await rm(listings);
+    const gone = await runHarvest(instrument.id, { rcloneBinary: rclone, tuning: { heartbeatTimeoutSeconds: 30 } });
+    expect(gone.run).toMatchObject({ status: 'failed', error: expect.stringContaining('directory not found') });
+    expect((await readFile(listings, 'utf8')).trim().split('\n')).toHaveLength(1);
+  });
+
   it('draws again when a freshly minted ARK collides with an existing one', async () => {
     const { instrument, sourceDir } = await instrumentWith();
     await writeTree(sourceDir, { 'first.txt': '0' });

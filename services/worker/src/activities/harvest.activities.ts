@@ -12,7 +12,7 @@ import {
 } from '@sheaf/db';
 import { closeAbandonedRun, closeRun, endedWorkflowStatus } from '@sheaf/harvests';
 import type { HookConfigRow } from '@sheaf/hooks';
-import { Rclone } from '@sheaf/rclone';
+import { Rclone, RcloneError } from '@sheaf/rclone';
 import { batchesPlannedSignal, type BatchResult, type BeginRunResult, type DiscoverResult, type HarvestActivities, type PlannedSoFar } from '@sheaf/workflows';
 import { processBatch, rcloneFailure, type Destination } from '../harvest/batch';
 import { HarvestCatalogue } from '../harvest/catalogue';
@@ -148,6 +148,19 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     }
   }
 
+  /**
+   * A folder that vanished while rclone listed it (an instrument's software moving a finished run
+   * folder) fails the listing with the exit code of a missing source folder (3). Only a source root
+   * that is gone makes that permanent; otherwise the discovery is retried.
+   */
+  async function listingFailure(rclone: Rclone, source: { root: string; label: string }, err: unknown, signal: AbortSignal): Promise<unknown> {
+    if (err instanceof RcloneError && err.exitCode === 3 && !signal.aborted) {
+      const rootThere = await rclone.exists(source.root, signal).catch(() => false);
+      if (rootThere) return new Error(`${source.label}: a folder changed while it was being listed (the listing is retried): ${err.message}`);
+    }
+    return rcloneFailure(err, source.label);
+  }
+
   /** Lists the source into staging and plans the run (see HarvestActivities.discover). */
   async function discover(runId: string): Promise<DiscoverResult> {
     const planned = await catalogue.existingPlan(runId);
@@ -177,7 +190,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
         }
       } catch (err) {
         await staging.catch(() => undefined);
-        throw rcloneFailure(err, source.label);
+        throw await listingFailure(rclone, source, err, ctx.cancellationSignal);
       }
       await staging;
       beat = { listed: listing.files, step: 'planning' };
