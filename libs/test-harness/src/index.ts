@@ -1,6 +1,8 @@
 export { provisionPostgres, type ProvisionedPostgres } from './postgres';
 export { createTestDatabase, type TestDatabase } from './database';
 export { createTemporalTestEnv, temporalCliPath, type TemporalTestEnv } from './temporal';
+// Runs one activity function outside a worker, with a Context (heartbeats, logger, cancellation).
+export { MockActivityEnvironment } from '@temporalio/testing';
 export { makeTempDir, type TempDir } from './temp';
 export { TEST_ADMIN_URL_VAR } from './env';
 export { freePort } from '@sheaf/local-infra';

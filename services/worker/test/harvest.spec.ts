@@ -20,10 +20,20 @@ import {
 } from '@sheaf/db';
 import { startHarvest } from '@sheaf/harvests';
 import { In } from 'typeorm';
-import { createTemporalTestEnv, createTestDatabase, makeTempDir, startSftpServer, type TempDir, type TemporalTestEnv, type TestDatabase } from '@sheaf/test-harness';
+import {
+  MockActivityEnvironment,
+  createTemporalTestEnv,
+  createTestDatabase,
+  makeTempDir,
+  startSftpServer,
+  type TempDir,
+  type TemporalTestEnv,
+  type TestDatabase,
+} from '@sheaf/test-harness';
 import { requireTool } from '@sheaf/toolchain';
 import { harvest, progressQuery, searchAttributes } from '@sheaf/workflows';
 import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
+import { createHarvestActivities } from '../src/activities/harvest.activities';
 import { createHarvestWorker } from '../src/worker';
 
 const OLD = new Date('2026-01-01T00:00:00Z');
@@ -1175,6 +1185,27 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const gone = await runHarvest(instrument.id, { rcloneBinary: rclone, tuning: { heartbeatTimeoutSeconds: 30 } });
     expect(gone.run).toMatchObject({ status: 'failed', error: expect.stringContaining('directory not found') });
     expect((await readFile(listings, 'utf8')).trim().split('\n')).toHaveLength(1);
+  });
+
+  it('keeps the first outcome of a run when a cancel races its closing, and a late beginRun does not open it again', async () => {
+    const { instrument } = await instrumentWith();
+    const runs = db.dataSource.getRepository(HarvestRunEntity);
+    const run = await runs.save({ instrumentId: instrument.id, trigger: 'api', status: 'running' });
+    const activities = createHarvestActivities({
+      dataSource: db.dataSource,
+      rcloneBinary: requireTool('rclone', process.env),
+      ark: { mint: () => mintArk({ naan: '99999', shoulder: 'fk4' }) },
+      batch: { maxFiles: 1000, maxBytes: 1024 ** 3 },
+      transfers: 4,
+      identity: 'test',
+    });
+    const activity = new MockActivityEnvironment();
+    await activity.run(activities.finishRun, run.id, { status: 'succeeded' as const });
+    await activity.run(activities.finishRun, run.id, { status: 'cancelled' as const, error: 'cancelled by a user' });
+    expect(await runs.findOneByOrFail({ id: run.id })).toMatchObject({ status: 'succeeded', phase: 'finished', error: null });
+
+    await activity.run(activities.beginRun, run.id);
+    expect(await runs.findOneByOrFail({ id: run.id })).toMatchObject({ status: 'succeeded', phase: 'finished' });
   });
 
   it('draws again when a freshly minted ARK collides with an existing one', async () => {

@@ -297,7 +297,8 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
         .createQueryBuilder()
         .update()
         .set({ status: 'running', phase: 'discovering', startedAt: () => 'coalesce(started_at, now())' })
-        .where('id = :runId', { runId })
+        // A late attempt (the workflow was cancelled meanwhile and closed the run) opens nothing again.
+        .where("id = :runId AND status IN ('pending', 'running')", { runId })
         .execute();
       return { acquired: true, instrumentName: instrument.name };
     },
@@ -309,8 +310,10 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     async finishRun(runId, outcome) {
       // Before the run's phase becomes 'finished': marking needs it still 'transferring'.
       await catalogue.markBackfilled(runId);
-      await closeRun(db, runId, { status: outcome.status, error: outcome.error ?? null });
-      Context.current().log.info('run closed', { runId, status: outcome.status, ...(outcome.error && { error: outcome.error }) });
+      // The first outcome stays: a cancel while a run was being closed as succeeded starts a
+      // second finishRun (cancelled) before the first has ended, and either may finish first.
+      const closed = await closeRun(db, runId, { status: outcome.status, error: outcome.error ?? null }, { onlyIfOpen: true });
+      Context.current().log.info(closed ? 'run closed' : 'run was closed already; outcome not recorded', { runId, status: outcome.status, ...(outcome.error && { error: outcome.error }) });
     },
   };
 }
