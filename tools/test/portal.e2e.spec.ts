@@ -381,6 +381,20 @@ describe('the portal in a browser', () => {
         });
       }
       await screenshot(page, 'no-grants-file-not-found');
+      await step(page, 'changing the password ends the sessions before it, and keeps this one signed in', async () => {
+        const before = (await apiCall<{ accessToken: string }>(api, 'POST', '/api/auth/login', null, { email: VIEWER.email, password: VIEWER.password })).accessToken;
+        await page.goto('/account');
+        const form = page.getByRole('form', { name: 'Change password' });
+        await untilHydrated(form.getByRole('button', { name: 'Change password' }));
+        await form.getByLabel('Current password').fill(VIEWER.password);
+        await form.getByLabel(/^New password(\s\*)?$/).fill('a newer viewer password');
+        await form.getByLabel('New password again').fill('a newer viewer password');
+        await form.getByRole('button', { name: 'Change password' }).click();
+        await form.getByRole('status').getByText('Password changed. Your other sessions have ended').waitFor();
+        await expect(apiCall(api, 'GET', '/api/auth/me', before)).rejects.toThrow(/answered 401/);
+        await page.reload();
+        await page.getByRole('heading', { level: 1, name: 'Account' }).waitFor();
+      });
       await signOut(page);
     } finally {
       await context.close();

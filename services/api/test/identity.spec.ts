@@ -112,6 +112,29 @@ describe('identity: roles, API tokens, disabled users, login limits', () => {
       await withToken(token.token).get('/api/auth/me').expect(200);
     });
 
+    it('ends the sessions issued before a password change, their own or an admin reset, and keeps API tokens', async () => {
+      const changer = await createCaller(app, db.dataSource, 'changer@example.org', 'user');
+      const token = await newToken(changer, 'read');
+      const login = (password: string) => request(app.getHttpServer()).post('/api/auth/login').send({ email: 'changer@example.org', password });
+      const other = `Bearer ${(await login(PASSWORD).expect(200)).body.accessToken as string}`;
+      await as(app, changer).patch('/api/auth/me', { currentPassword: PASSWORD, newPassword: 'a new and longer password' }).expect(200);
+      // Both sessions end, the one that made the change too; the portal signs in again.
+      await as(app, changer).get('/api/auth/me').expect(401);
+      await request(app.getHttpServer()).get('/api/auth/me').set('Authorization', other).expect(401);
+      const fresh = `Bearer ${(await login('a new and longer password').expect(200)).body.accessToken as string}`;
+      await request(app.getHttpServer()).get('/api/auth/me').set('Authorization', fresh).expect(200);
+      // An integrator's API token is revoked on its own, not by a password change.
+      await withToken(token.token).get('/api/auth/me').expect(200);
+
+      await as(app, admin).patch(`/api/users/${changer.id}`, { password: 'set by an admin 123' }).expect(200);
+      await request(app.getHttpServer()).get('/api/auth/me').set('Authorization', fresh).expect(401);
+      await login('set by an admin 123').expect(200);
+      // A change of name leaves sessions alone.
+      const kept = `Bearer ${(await login('set by an admin 123').expect(200)).body.accessToken as string}`;
+      await as(app, admin).patch(`/api/users/${changer.id}`, { displayName: 'Changer' }).expect(200);
+      await request(app.getHttpServer()).get('/api/auth/me').set('Authorization', kept).expect(200);
+    });
+
     it("stops a deleted user's tokens, and frees their email", async () => {
       const leaver = await createCaller(app, db.dataSource, 'leaver@example.org', 'user');
       const token = await newToken(leaver, 'harvest');

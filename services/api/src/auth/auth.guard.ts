@@ -66,7 +66,7 @@ export class AuthenticationGuard implements CanActivate {
     const bearer = bearerOf(request);
     if (!bearer) return undefined;
     if (bearer.startsWith(API_TOKEN_PREFIX)) return this.tokens.authenticate(bearer);
-    const userId = await this.jwt.userIdOf(request);
-    return userId ? this.auth.activeUser(userId) : undefined;
+    const session = await this.jwt.sessionOf(request);
+    return session ? this.auth.activeUser(session.userId, session.issuedAtMs) : undefined;
   }
 }

@@ -15,6 +15,13 @@ import type { Principal } from './principal';
 export interface TokenClaims {
   sub: string;
   role: UserSummary['role'];
+  /**
+   * When it was issued, in milliseconds: `iat` counts whole seconds, too coarse to tell a token
+   * issued just before a password change from one issued just after it. Older tokens lack it.
+   */
+  issuedAtMs?: number;
+  /** Added by the JWT library on signing (seconds). */
+  iat?: number;
 }
 
 // A fixed hash to compare against when the email is unknown, so timing does not reveal which
@@ -60,15 +67,19 @@ export class AuthService {
       throw new DomainError('unauthorized', 'invalid_credentials', 'Wrong email or password');
     }
     this.limiter.succeeded(email, address);
-    const claims: TokenClaims = { sub: user.id, role: user.role };
+    const claims: TokenClaims = { sub: user.id, role: user.role, issuedAtMs: Date.now() };
     const accessToken = await this.jwt.signAsync(claims);
     return { accessToken, expiresIn: this.config.jwt.ttlSeconds, user: toSummary(user) };
   }
 
-  /** The live user behind a session: a disabled or deleted user's sessions stop working at once. */
-  async activeUser(userId: string): Promise<UserSummary | undefined> {
+  /**
+   * The live user behind a session: a disabled or deleted user's sessions stop working at once,
+   * and so do sessions issued before the user's password last changed.
+   */
+  async activeUser(userId: string, issuedAtMs: number): Promise<UserSummary | undefined> {
     const user = await this.users.findOne({ where: { id: userId, disabledAt: IsNull() } });
-    return user ? toSummary(user) : undefined;
+    if (!user || (user.passwordChangedAt && issuedAtMs < user.passwordChangedAt.getTime())) return undefined;
+    return toSummary(user);
   }
 
   me(principal: Principal): UserSummary {
@@ -97,6 +108,8 @@ export class AuthService {
           throw new DomainError('invalid', 'wrong_password', 'currentPassword is wrong', 'currentPassword');
         }
         changes.passwordHash = await hashPassword(body.newPassword);
+        // Every session ends, this one too: the portal signs in again with the new password.
+        changes.passwordChangedAt = new Date();
       }
       if (Object.keys(changes).length) await repo.update({ id: user.id }, changes);
       const after = { ...before, ...(changes.displayName ? { displayName: changes.displayName } : {}) };

@@ -7,6 +7,12 @@ import type { TokenClaims } from './auth.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Who a session token names, and when it was issued. */
+export interface Session {
+  userId: string;
+  issuedAtMs: number;
+}
+
 /**
  * Verifies session JWTs with passport-jwt (HS256, expiry checked) and returns the user id they
  * name. The strategy lives in this application's own Passport instance, not passport's
@@ -22,18 +28,20 @@ export class JwtAuthenticator {
       'jwt',
       new JwtStrategy(
         { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: config.jwt.secret, algorithms: ['HS256'] },
-        (claims: TokenClaims, done: (error: unknown, userId?: string | false) => void) =>
-          done(null, typeof claims.sub === 'string' && UUID.test(claims.sub) ? claims.sub : false),
+        (claims: TokenClaims, done: (error: unknown, session?: Session | false) => void) => {
+          const issuedAtMs = typeof claims.issuedAtMs === 'number' ? claims.issuedAtMs : typeof claims.iat === 'number' ? claims.iat * 1000 : undefined;
+          done(null, typeof claims.sub === 'string' && UUID.test(claims.sub) && issuedAtMs !== undefined ? { userId: claims.sub, issuedAtMs } : false);
+        },
       ),
     );
   }
 
-  /** The user id of a valid, unexpired session token in the request; undefined otherwise. */
-  userIdOf(request: Request): Promise<string | undefined> {
+  /** The user and issue time of a valid, unexpired session token in the request; undefined otherwise. */
+  sessionOf(request: Request): Promise<Session | undefined> {
     return new Promise((resolve, reject) => {
-      const authenticate = this.passport.authenticate('jwt', { session: false }, (error: unknown, userId: string | false) => {
+      const authenticate = this.passport.authenticate('jwt', { session: false }, (error: unknown, session: Session | false) => {
         if (error) reject(error instanceof Error ? error : new Error(String(error)));
-        else resolve(userId || undefined);
+        else resolve(session || undefined);
       }) as (req: Request, res: unknown, next: (error?: unknown) => void) => void;
       authenticate(request, {}, (error) => reject(error instanceof Error ? error : new Error(String(error))));
     });

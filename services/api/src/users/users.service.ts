@@ -85,7 +85,11 @@ export class UsersService {
       if (body.displayName !== undefined) user.displayName = body.displayName.trim();
       if (body.role !== undefined) user.role = body.role;
       if (body.disabled !== undefined) user.disabledAt = body.disabled ? (user.disabledAt ?? new Date()) : null;
-      if (passwordHash !== undefined) user.passwordHash = passwordHash;
+      if (passwordHash !== undefined) {
+        user.passwordHash = passwordHash;
+        // A reset ends the user's sessions (someone else may hold one).
+        user.passwordChangedAt = new Date();
+      }
       const saved = await tx.getRepository(UserEntity).save(user);
       const after = toUserDto(saved);
       await this.audit.record(tx, actor, {

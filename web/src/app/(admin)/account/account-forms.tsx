@@ -110,10 +110,20 @@ export function PasswordForm({ email }: { email: string }) {
     if (local) return;
     const updated = await action.run('updateCurrentUser', { body: { currentPassword: current, newPassword: next } });
     if (!updated) return;
+    // A password change ends every session, this one too: sign in again with the new password.
+    const signedIn = await fetch('/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: next }),
+    }).then((response) => response.ok, () => false);
     setCurrent('');
     setNext('');
     setConfirm('');
-    setSaved('Password changed. Use the new one the next time you sign in.');
+    setSaved(
+      signedIn
+        ? 'Password changed. Your other sessions have ended; use the new password the next time you sign in.'
+        : 'Password changed, and every session has ended: sign in again with the new password.',
+    );
   }
 
   return (
