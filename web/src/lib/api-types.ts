@@ -1749,9 +1749,9 @@ export interface Operations {
     method: 'POST';
     path: '/api/harvests';
     params: {
-      headers: {
+      headers?: {
         /** The same key (per user) returns the same run instead of starting another */
-        "idempotency-key": string;
+        "idempotency-key"?: string;
       };
       body: StartHarvestDto;
     };

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, createParamDecorator, Get, HttpCode, Post, Query, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Page } from '@sheaf/contracts';
 import { CurrentUser } from '../auth/current-user.decorator';
@@ -8,6 +9,12 @@ import { UuidParam } from '../common/params';
 import { TokenScoped } from '../common/public.decorator';
 import { HarvestQueryDto, HarvestRunDetailDto, HarvestRunDto, RunFailureDto, RunFailureQueryDto, StartHarvestDto, StartedHarvestDto } from './harvests.dto';
 import { HarvestsService } from './harvests.service';
+
+/**
+ * The optional `Idempotency-Key` header, as @ApiHeader documents it: Nest's @Headers('...') would
+ * add a second, required header parameter to the OpenAPI document, which generated clients obey.
+ */
+const IdempotencyKey = createParamDecorator((_data: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<Request>().header('idempotency-key'));
 
 @ApiTags('harvests')
 @ApiBearerAuth()
@@ -22,7 +29,7 @@ export class HarvestsController {
   startHarvest(
     @CurrentUser() user: Principal,
     @Body() body: StartHarvestDto,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKey() idempotencyKey?: string,
   ): Promise<StartedHarvestDto> {
     return this.harvests.start(user, body.instrumentId, idempotencyKey);
   }
