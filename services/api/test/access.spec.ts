@@ -103,6 +103,20 @@ describe('access scoping through groups and projects', () => {
     await as(app, geneticist).get(`/api/files/${sharedFile.fileVersionId}`).expect(404);
   });
 
+  it("lists only the versions of a file's path that the access hook granted the caller", async () => {
+    // A later version of the shared path that the hook did not grant to microscopy.
+    const [later] = (await db.dataSource.query(
+      `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, sha256, access)
+       VALUES ($1, 'shared/with-microscopy.txt', 7, '2026-02-03T04:05:06Z', 2, 'verified', $2, '{"groups": [], "projects": []}') RETURNING id`,
+      [hidden, 'b'.repeat(64)],
+    )) as Array<{ id: string }>;
+    const granted = await as(app, microscopist).get(`/api/files/${sharedFile.fileVersionId}`).expect(200);
+    expect(granted.body.versions.map((v: { id: string }) => v.id)).toEqual([sharedFile.fileVersionId]);
+    await as(app, microscopist).get(`/api/files/${later.id}`).expect(404);
+    const all = await as(app, admin).get(`/api/files/${sharedFile.fileVersionId}`).expect(200);
+    expect(all.body.versions.map((v: { id: string }) => v.id)).toEqual([later.id, sharedFile.fileVersionId]);
+  });
+
   it('scopes run, transfer and schedule lists, and filters cannot widen them', async () => {
     const runs = await as(app, microscopist).get(`/api/harvests?instrumentId=${sequencer}`).expect(200);
     expect(runs.body).toMatchObject({ items: [], total: 0 });

@@ -182,12 +182,25 @@ export class FilesService {
       .getRawOne()) as FileRow | undefined;
     const scope = await this.access.scopeOf(principal);
     if (!row || !this.access.canSeeFile(scope, { instrumentId: row.instrument_id, access: row.access })) throw notFound('File');
-    const versions = (await this.dataSource.query(
-      `SELECT f.id, f.version, f.size, f.mtime, f.status, f.sha256, a.ark, f.created_at
-         FROM file_versions f LEFT JOIN arks a ON a.file_version_id = f.id
-        WHERE f.instrument_id = $1 AND f.path = $2 ORDER BY f.version DESC`,
-      [row.instrument_id, row.path],
-    )) as Array<{ id: string; version: number; size: string; mtime: Date; status: FileVersionSummaryDto['status']; sha256: string | null; ark: string | null; created_at: Date }>;
+    // Only the versions the caller may see: the access hook grants each version on its own.
+    const versions = (
+      (await this.dataSource.query(
+        `SELECT f.id, f.version, f.size, f.mtime, f.status, f.sha256, a.ark, f.created_at, f.access
+           FROM file_versions f LEFT JOIN arks a ON a.file_version_id = f.id
+          WHERE f.instrument_id = $1 AND f.path = $2 ORDER BY f.version DESC`,
+        [row.instrument_id, row.path],
+      )) as Array<{
+        id: string;
+        version: number;
+        size: string;
+        mtime: Date;
+        status: FileVersionSummaryDto['status'];
+        sha256: string | null;
+        ark: string | null;
+        created_at: Date;
+        access: { groups?: string[]; projects?: string[] };
+      }>
+    ).filter((v) => this.access.canSeeFile(scope, { instrumentId: row.instrument_id, access: v.access }));
     const deliveries = (await this.dataSource.query(
       `SELECT d.storage_location_id, s.name, s.type, d.destination_path, d.status, d.algorithm, d.source_sha256, d.destination_sha256, d.verified_at, d.reason
          FROM file_deliveries d JOIN storage_locations s ON s.id = d.storage_location_id
