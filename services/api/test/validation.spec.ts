@@ -113,6 +113,11 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     { what: 'something that is not an ARK', method: 'get', url: '/api/files?ark=doi:10.1000/182', field: 'ark' },
     { what: 'a short SHA-256', method: 'get', url: '/api/files?sha256=abc', field: 'sha256' },
     { what: 'a metadata value without a key', method: 'get', url: '/api/files?metaValue=S1', field: 'metaValue' },
+    // Names are stored trimmed: only spaces would have been stored as "".
+    { what: 'a storage name of spaces only', method: 'post', url: '/api/storage-locations', body: storage({ name: '   ' }), field: 'name' },
+    { what: 'a user name of spaces only', method: 'post', url: '/api/users', body: user({ displayName: ' \t ' }), field: 'displayName' },
+    { what: 'a username of spaces only', method: 'post', url: '/api/service-accounts', body: { name: 'sa', username: '  ', password: 'pw' }, field: 'username' },
+    { what: 'a hook renamed to spaces', method: 'patch', url: `/api/hooks/${UUID}`, body: { name: '  ' }, field: 'name' },
     // PostgreSQL stores no NUL character; these reached it and answered 500 before.
     { what: 'a NUL in a name', method: 'post', url: '/api/groups', body: { name: 'a\u0000b' }, field: 'name' },
     { what: 'a NUL deep in a source', method: 'post', url: '/api/instruments', body: instrument({ sourceConfig: { path: '/data\u0000' } }), field: 'sourceConfig.path' },

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { ROLES, TOKEN_SCOPES, type LoginRequest, type LoginResponse, type Role, type TokenScope, type UserSummary } from '@sheaf/contracts';
-import { OptionalField } from '../common/validation';
+import { NotBlank, OptionalField } from '../common/validation';
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 1024;
@@ -38,7 +38,7 @@ export class UpdateMeDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 255 })
   @OptionalField()
   @IsString()
-  @MinLength(1, { message: 'displayName must not be empty' })
+  @NotBlank('displayName')
   @MaxLength(255)
   displayName?: string;
 
@@ -59,7 +59,7 @@ export class UpdateMeDto {
 export class CreateApiTokenDto {
   @ApiProperty({ example: 'LIMS integration', minLength: 1, maxLength: 255 })
   @IsString()
-  @MinLength(1, { message: 'name must not be empty' })
+  @NotBlank('name')
   @MaxLength(255)
   name!: string;
 

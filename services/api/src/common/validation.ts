@@ -1,5 +1,5 @@
 import { ValidationPipe, type ArgumentMetadata, type PipeTransform, type ValidationError } from '@nestjs/common';
-import { ValidateIf } from 'class-validator';
+import { Matches, ValidateIf } from 'class-validator';
 import { DomainError } from './domain-error';
 
 /** The first failing constraint, with its field path (`a.b[0].c` style). */
@@ -62,3 +62,9 @@ export function createValidationPipe(): ValidationPipe {
  * then take for a value; use it only where null means something (e.g. "no service account").
  */
 export const OptionalField = () => ValidateIf((_object: object, value: unknown) => value !== undefined);
+
+/**
+ * A name that must say something: not empty, and not only spaces (names are stored trimmed, so
+ * "   " would be stored as "").
+ */
+export const NotBlank = (field: string) => Matches(/\S/, { message: `${field} must not be blank` });

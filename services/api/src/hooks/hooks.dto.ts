@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { HOOK_KINDS, HOOK_PHASES, type HookKind, type HookPhase } from '@sheaf/hooks';
 import { SoftDeletePageQueryDto, ToBoolean } from '../common/query';
-import { OptionalField } from '../common/validation';
+import { NotBlank, OptionalField } from '../common/validation';
 
 const KINDS = [...HOOK_KINDS];
 const PHASES = [...HOOK_PHASES];
@@ -33,7 +33,7 @@ export class HookKindDto {
 export class CreateHookDto {
   @ApiProperty({ example: 'skip temporary files', minLength: 1, maxLength: 255 })
   @IsString()
-  @MinLength(1, { message: 'name must not be empty' })
+  @NotBlank('name')
   @MaxLength(255)
   name!: string;
 
@@ -79,7 +79,7 @@ export class UpdateHookDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 255 })
   @OptionalField()
   @IsString()
-  @MinLength(1, { message: 'name must not be empty' })
+  @NotBlank('name')
   @MaxLength(255)
   name?: string;
 

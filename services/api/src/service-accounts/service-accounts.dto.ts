@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { SoftDeletePageQueryDto } from '../common/query';
-import { OptionalField } from '../common/validation';
+import { NotBlank, OptionalField } from '../common/validation';
 
 const NO_CONTROL = /^[^\0\r\n]*$/;
 
@@ -20,7 +20,7 @@ export class ServiceAccountDto {
 export class CreateServiceAccountDto {
   @ApiProperty({ example: 'microscopes', minLength: 1, maxLength: 255 })
   @IsString()
-  @MinLength(1, { message: 'name must not be empty' })
+  @NotBlank('name')
   @MaxLength(255)
   @Matches(NO_CONTROL, { message: 'name must not contain line breaks' })
   name!: string;
@@ -34,7 +34,7 @@ export class CreateServiceAccountDto {
 
   @ApiProperty({ example: 'svc-harvest', minLength: 1, maxLength: 255 })
   @IsString()
-  @MinLength(1, { message: 'username must not be empty' })
+  @NotBlank('username')
   @MaxLength(255)
   @Matches(NO_CONTROL, { message: 'username must not contain line breaks' })
   username!: string;
@@ -50,7 +50,7 @@ export class UpdateServiceAccountDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 255 })
   @OptionalField()
   @IsString()
-  @MinLength(1, { message: 'name must not be empty' })
+  @NotBlank('name')
   @MaxLength(255)
   @Matches(NO_CONTROL, { message: 'name must not contain line breaks' })
   name?: string;
@@ -65,7 +65,7 @@ export class UpdateServiceAccountDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 255 })
   @OptionalField()
   @IsString()
-  @MinLength(1, { message: 'username must not be empty' })
+  @NotBlank('username')
   @MaxLength(255)
   @Matches(NO_CONTROL, { message: 'username must not contain line breaks' })
   username?: string;

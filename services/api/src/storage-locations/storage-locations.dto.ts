@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { STORAGE_TYPES, type StorageType } from '@sheaf/contracts';
 import { SoftDeletePageQueryDto } from '../common/query';
-import { OptionalField } from '../common/validation';
+import { NotBlank, OptionalField } from '../common/validation';
 
 const CONFIG_DOC =
   'Per type: posix/nfs `{ path }` (absolute); s3 `{ bucket, prefix?, endpoint?, region?, accessKeyId, provider? }` ' +
@@ -23,7 +23,7 @@ export class StorageLocationDto {
 export class CreateStorageLocationDto {
   @ApiProperty({ example: 'archive', minLength: 1, maxLength: 255 })
   @IsString()
-  @MinLength(1, { message: 'name must not be empty' })
+  @NotBlank('name')
   @MaxLength(255)
   @Matches(/^[^\0\r\n]*$/, { message: 'name must not contain line breaks' })
   name!: string;
@@ -49,7 +49,7 @@ export class UpdateStorageLocationDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 255 })
   @OptionalField()
   @IsString()
-  @MinLength(1, { message: 'name must not be empty' })
+  @NotBlank('name')
   @MaxLength(255)
   @Matches(/^[^\0\r\n]*$/, { message: 'name must not contain line breaks' })
   name?: string;

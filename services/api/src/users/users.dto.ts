@@ -3,7 +3,7 @@ import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-
 import { ROLES, type Role } from '@sheaf/contracts';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../auth/auth.dto';
 import { SoftDeletePageQueryDto, ToBoolean } from '../common/query';
-import { OptionalField } from '../common/validation';
+import { NotBlank, OptionalField } from '../common/validation';
 
 export class UserDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -24,7 +24,7 @@ export class CreateUserDto {
 
   @ApiProperty({ example: 'Grace Hopper', minLength: 1, maxLength: 255 })
   @IsString()
-  @MinLength(1, { message: 'displayName must not be empty' })
+  @NotBlank('displayName')
   @MaxLength(255)
   displayName!: string;
 
@@ -50,7 +50,7 @@ export class UpdateUserDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 255 })
   @OptionalField()
   @IsString()
-  @MinLength(1, { message: 'displayName must not be empty' })
+  @NotBlank('displayName')
   @MaxLength(255)
   displayName?: string;
 
