@@ -77,6 +77,28 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       expect(everything).not.toMatch(/s3-secret-key|webhook-signing-key|v1:/);
       expect((await a().post('/api/hooks', { name: 'f', phase: 'pre', kind: 'filter', config: { include: ['**'] }, secret: 'x'.repeat(20) }).expect(400)).body.field).toBe('secret');
     });
+
+    it("keeps a webhook's header values and an rclone connection string out of the audit log, which outlives a key's rotation", async () => {
+      const hook = await a()
+        .post('/api/hooks', {
+          name: 'lims-bearer',
+          phase: 'post',
+          kind: 'webhook',
+          config: { url: 'https://lims.example.org/in', headers: { Authorization: 'Bearer lims-token-1', 'X-Lab': 'cryo' } },
+          secret: 'webhook-signing-key-2',
+        })
+        .expect(201);
+      await a().patch(`/api/hooks/${hook.body.id}`, { config: { url: 'https://lims.example.org/in', headers: { Authorization: 'Bearer lims-token-2' } } }).expect(200);
+      const instrument = await a().post('/api/instruments', { name: 'remote-audit', sourceType: 'rclone', sourceConfig: { remote: ':sftp,host=scope.lab,pass=sftp-pass-1:data' } }).expect(201);
+      await a().patch(`/api/instruments/${instrument.body.id}`, { sourceConfig: { remote: ':sftp,host=scope.lab,pass=sftp-pass-2:data' } }).expect(200);
+
+      const hookAudit = await auditOf('hook', hook.body.id);
+      const instrumentAudit = await auditOf('instrument', instrument.body.id);
+      expect(JSON.stringify([hookAudit, instrumentAudit])).not.toMatch(/lims-token|sftp-pass/);
+      expect(hookAudit[0].before).toMatchObject({ config: { headers: { Authorization: '***', 'X-Lab': '***' } } });
+      expect(hookAudit[0].after).toMatchObject({ config: { url: 'https://lims.example.org/in', headers: { Authorization: '***' } } });
+      expect(instrumentAudit[0].after).toMatchObject({ sourceConfig: { remote: '***' } });
+    });
   });
 
   describe('lists', () => {

@@ -6,20 +6,30 @@ import type { Principal } from '../auth/principal';
 import { toPage } from '../common/pagination';
 import { AuditEventDto, type AuditQueryDto } from './audit.dto';
 
-/** Keys whose values never reach the audit log, whatever a caller passes in. */
-const SECRET_KEYS = new Set(['password', 'passwordHash', 'passwordSealed', 'secret', 'secretSealed', 'secretAccessKey', 'token', 'tokenHash']);
+/**
+ * Keys whose values never reach the audit log, whatever a caller passes in. `remote` is an rclone
+ * connection string, which can carry keys (`:s3,secret_access_key=...:bucket`).
+ */
+const SECRET_KEYS = new Set(['password', 'passwordHash', 'passwordSealed', 'secret', 'secretSealed', 'secretAccessKey', 'token', 'tokenHash', 'remote']);
+/** Keys whose value maps names to secrets (a webhook's headers, `Authorization: Bearer ...`): names stay, values go. */
+const SECRET_MAPS = new Set(['headers']);
 export const REDACTED = '***';
 
-/** A copy with every secret value shown as `***` (booleans such as `hasSecret` are not secrets). */
+/**
+ * A copy with every secret value shown as `***` (booleans such as `hasSecret` are not secrets).
+ * The log is kept for good: a credential it held would outlive its rotation.
+ */
 export function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);
   if (value instanceof Date) return value.toISOString();
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([key, v]) => [
-        key,
-        SECRET_KEYS.has(key) && v !== null && v !== undefined && typeof v !== 'boolean' ? REDACTED : redact(v),
-      ]),
+      Object.entries(value as Record<string, unknown>).map(([key, v]) => {
+        if (v === null || v === undefined || typeof v === 'boolean') return [key, v];
+        if (SECRET_KEYS.has(key)) return [key, REDACTED];
+        if (SECRET_MAPS.has(key) && typeof v === 'object' && !Array.isArray(v)) return [key, Object.fromEntries(Object.keys(v).map((name) => [name, REDACTED]))];
+        return [key, redact(v)];
+      }),
     );
   }
   return value;
