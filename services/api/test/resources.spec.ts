@@ -267,6 +267,26 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       expect(restored.body).toMatchObject({ deletedAt: null, serviceAccountId: account.body.id, destinations: [expect.objectContaining({ storageLocationId: storage.body.id })] });
     });
 
+    it('gives no schedule to an instrument deleted at the same moment', async () => {
+      const instrument = (await a().post('/api/instruments', { name: 'racing', sourceType: 'local', sourceConfig: { path: '/data/racing' } }).expect(201)).body;
+      // A delete in progress: it holds the instrument's row, as DELETE /api/instruments/:id does.
+      const deleting = db.dataSource.createQueryRunner();
+      await deleting.connect();
+      try {
+        await deleting.startTransaction();
+        await deleting.query(`SELECT id FROM instruments WHERE id = $1 FOR UPDATE`, [instrument.id]);
+        const creating = a().post('/api/schedules', { instrumentId: instrument.id, cron: '0 1 * * *' }).then((res) => res);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await deleting.query(`UPDATE instruments SET deleted_at = now() WHERE id = $1`, [instrument.id]);
+        await deleting.commitTransaction();
+        const created = await creating;
+        expect({ status: created.status, body: created.body }).toMatchObject({ status: 404, body: { code: 'not_found', field: 'instrumentId' } });
+      } finally {
+        await deleting.release();
+      }
+      expect(await db.dataSource.query(`SELECT id FROM schedules WHERE instrument_id = $1`, [instrument.id])).toEqual([]);
+    });
+
     it('keeps a stored secret through delete and restore, in the answer and in the audit', async () => {
       const hook = await a()
         .post('/api/hooks', { name: 'soft-hook', phase: 'post', kind: 'webhook', config: { url: 'https://lims.example.org/soft' }, secret: 'soft-hook-signing-key' })

@@ -40,6 +40,15 @@ function toDto(row: Row): ScheduleDto {
   };
 }
 
+/**
+ * Whether the instrument is live, locked FOR SHARE until the transaction ends: an instrument's
+ * delete locks it FOR UPDATE and refuses while it has schedules, so a schedule made meanwhile
+ * either waits for the delete and finds the instrument gone, or makes the delete see it.
+ */
+async function liveInstrumentLocked(tx: EntityManager, instrumentId: string): Promise<boolean> {
+  return !!(await tx.getRepository(InstrumentEntity).createQueryBuilder('i').where('i.id = :instrumentId', { instrumentId }).setLock('pessimistic_read').getOne());
+}
+
 function normaliseCron(cron: string): string {
   const problem = cronProblem(cron);
   if (problem) throw invalid('cron', `cron ${problem}`);
@@ -129,7 +138,7 @@ export class SchedulesService {
     const cron = normaliseCron(body.cron);
     const timezone = checkTimeZone(body.timezone ?? 'UTC');
     return this.change(actor, 'schedule.created', async (tx) => {
-      if (!(await tx.getRepository(InstrumentEntity).existsBy({ id: body.instrumentId }))) throw notFound('Instrument', 'instrumentId');
+      if (!(await liveInstrumentLocked(tx, body.instrumentId))) throw notFound('Instrument', 'instrumentId');
       const repo = tx.getRepository(ScheduleEntity);
       const row = await repo.save(repo.create({ instrumentId: body.instrumentId, cron, timezone, enabled: body.enabled ?? true, description: body.description ?? '' }));
       return { id: row.id };
@@ -166,7 +175,7 @@ export class SchedulesService {
     return this.change(actor, deleted ? 'schedule.deleted' : 'schedule.restored', async (tx) => {
       const row = await lockRow(tx, ScheduleEntity, id, 'Schedule', !deleted);
       const before = toDto((await this.load(id, tx))!);
-      if (!deleted && !(await tx.getRepository(InstrumentEntity).existsBy({ id: row.instrumentId }))) {
+      if (!deleted && !(await liveInstrumentLocked(tx, row.instrumentId))) {
         throw new DomainError('conflict', 'instrument_deleted', 'The instrument of this schedule is deleted; restore it first');
       }
       row.deletedAt = deleted ? new Date() : null;
