@@ -173,6 +173,8 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     await addDestination(other.id);
     const { body } = await as(app, admin).post('/api/schedules', { instrumentId: other.id, cron: '0 6 2 1 *' }).expect(201);
     await db.dataSource.query(`UPDATE instruments SET enabled = false WHERE id = $1`, [other.id]);
+    // The schedule says it is held paused, not just "active" with no plan.
+    expect((await as(app, admin).get(`/api/schedules/${body.id}`).expect(200)).body).toMatchObject({ enabled: true, instrumentEnabled: false });
     const run = await as(app, admin).post(`/api/schedules/${body.id}/run`).expect(409);
     expect(run.body).toEqual({ statusCode: 409, code: 'instrument_disabled', message: 'Instrument krios-off is disabled' });
     const to = new Date();

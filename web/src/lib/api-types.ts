@@ -741,6 +741,8 @@ export interface ScheduleDto {
   id: string;
   instrumentId: string;
   instrumentName: string;
+  /** false: Temporal holds the schedule paused until the instrument is enabled again */
+  instrumentEnabled: boolean;
   /** minute hour day-of-month month day-of-week */
   cron: string;
   timezone: string;
@@ -771,6 +773,8 @@ export interface ScheduleDetailDto {
   id: string;
   instrumentId: string;
   instrumentName: string;
+  /** false: Temporal holds the schedule paused until the instrument is enabled again */
+  instrumentEnabled: boolean;
   /** minute hour day-of-month month day-of-week */
   cron: string;
   timezone: string;

@@ -7,6 +7,7 @@ export class ScheduleDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) instrumentId!: string;
   @ApiProperty() instrumentName!: string;
+  @ApiProperty({ description: 'false: Temporal holds the schedule paused until the instrument is enabled again' }) instrumentEnabled!: boolean;
   @ApiProperty({ example: '0 2 * * *', description: 'minute hour day-of-month month day-of-week' }) cron!: string;
   @ApiProperty({ example: 'Europe/Berlin' }) timezone!: string;
   @ApiProperty({ description: 'false: paused in Temporal' }) enabled!: boolean;

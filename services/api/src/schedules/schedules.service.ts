@@ -19,13 +19,20 @@ import type { BackfillDto, CreateScheduleDto, RunNowDto, ScheduleDetailDto, Sche
 const MAX_BACKFILL_DAYS = 366;
 const DESCRIBE_TIMEOUT_MS = 2_000;
 
-type Row = ScheduleEntity & { instrumentName: string };
+type Row = ScheduleEntity & { instrumentName: string; instrumentEnabled: boolean };
+/** The instrument columns `rows()` selects beside each schedule. */
+type InstrumentColumns = { instrument_name: string; instrument_enabled: boolean };
+
+function withInstrument(schedule: ScheduleEntity, raw: InstrumentColumns): Row {
+  return Object.assign(schedule, { instrumentName: raw.instrument_name, instrumentEnabled: raw.instrument_enabled });
+}
 
 function toDto(row: Row): ScheduleDto {
   return {
     id: row.id,
     instrumentId: row.instrumentId,
     instrumentName: row.instrumentName,
+    instrumentEnabled: row.instrumentEnabled,
     cron: row.cron,
     timezone: row.timezone,
     enabled: row.enabled,
@@ -77,12 +84,13 @@ export class SchedulesService {
       .createQueryBuilder('s')
       .withDeleted()
       .innerJoin(InstrumentEntity, 'i', 'i.id = s.instrument_id')
-      .addSelect('i.name', 'instrument_name');
+      .addSelect('i.name', 'instrument_name')
+      .addSelect('i.enabled', 'instrument_enabled');
   }
 
   private async load(id: string, manager?: EntityManager): Promise<Row | undefined> {
     const { entities, raw } = await this.rows(manager).where('s.id = :id', { id }).getRawAndEntities();
-    return entities[0] && Object.assign(entities[0], { instrumentName: (raw[0] as { instrument_name: string }).instrument_name });
+    return entities[0] && withInstrument(entities[0], raw[0] as InstrumentColumns);
   }
 
   private async visible(principal: Principal, id: string): Promise<Row> {
@@ -103,7 +111,7 @@ export class SchedulesService {
     if (query.synced !== undefined) qb.andWhere('s.needs_sync = :needsSync', { needsSync: !query.synced });
     const total = await qb.getCount();
     const { entities, raw } = await qb.orderBy('i.name').addOrderBy('s.id').limit(query.limit).offset(query.offset).getRawAndEntities();
-    return toPage(entities, total, query, (s, i) => toDto(Object.assign(s, { instrumentName: (raw[i] as { instrument_name: string }).instrument_name })));
+    return toPage(entities, total, query, (s, i) => toDto(withInstrument(s, raw[i] as InstrumentColumns)));
   }
 
   /** The row, and the next start times Temporal plans (best effort). */

@@ -21,7 +21,7 @@ import { requireCurrentUser } from '@/lib/current-user';
 import { formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
 
 import { PauseResumeButton, RunNowButton, SyncProblem } from './schedule-actions';
-import { computedNextRun, cronDescription, STATE_FILTERS, type StateFilter } from './schedule-data';
+import { computedNextRun, cronDescription, scheduleState, STATE_FILTERS, type StateFilter } from './schedule-data';
 
 export const metadata: Metadata = { title: 'Schedules' };
 
@@ -115,7 +115,7 @@ export default async function SchedulesPage({ searchParams }: { searchParams: Pr
                 <TableCell>{schedule.timezone}</TableCell>
                 <TableCell sx={{ minWidth: 160, maxWidth: 280 }}>
                   <Stack spacing={1} sx={{ alignItems: 'flex-start' }}>
-                    <Chip size="small" variant="outlined" label={schedule.enabled ? 'Active' : 'Paused'} color={schedule.enabled ? 'success' : 'default'} />
+                    <Chip size="small" variant="outlined" label={scheduleState(schedule).label} color={scheduleState(schedule).active ? 'success' : 'default'} />
                     {!schedule.synced &&
                       (admin ? (
                         <SyncProblem id={schedule.id} name={name} syncError={schedule.syncError} compact />
@@ -132,7 +132,7 @@ export default async function SchedulesPage({ searchParams }: { searchParams: Pr
                       <span>{formatDateTime(schedule.deletedAt)}</span>
                       {admin && <RestoreButton operation="restoreSchedule" id={schedule.id} size="small" accessibleName={`Restore ${name}`} />}
                     </Stack>
-                  ) : !schedule.enabled ? (
+                  ) : !scheduleState(schedule).active ? (
                     'Paused'
                   ) : next ? (
                     formatInTimeZone(next, schedule.timezone)

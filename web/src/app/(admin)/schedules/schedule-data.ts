@@ -13,6 +13,16 @@ export function computedNextRun(cron: string, timeZone: string, now: Date): Date
   return nextRunTimes(parsed.schedule, timeZone, now, 1)[0];
 }
 
+/**
+ * Whether a schedule starts harvests now. Sheaf holds the Temporal Schedule paused while its
+ * instrument is disabled, whatever the schedule's own switch says.
+ */
+export function scheduleState(schedule: { enabled: boolean; instrumentEnabled: boolean }): { active: boolean; label: string } {
+  if (!schedule.enabled) return { active: false, label: 'Paused' };
+  if (!schedule.instrumentEnabled) return { active: false, label: 'Paused: instrument disabled' };
+  return { active: true, label: 'Active' };
+}
+
 /** Ready-made expressions for the form, each with what it does. */
 export const CRON_PRESETS: ReadonlyArray<{ cron: string; label: string }> = [
   { cron: '*/15 * * * *', label: 'Every 15 minutes' },

@@ -21,7 +21,7 @@ import { formatDateTime } from '@/lib/format';
 
 import { BackfillForm } from '../backfill-form';
 import { PauseResumeButton, RunNowButton, SyncProblem } from '../schedule-actions';
-import { computedNextRun, cronDescription } from '../schedule-data';
+import { computedNextRun, cronDescription, scheduleState } from '../schedule-data';
 
 export const metadata: Metadata = { title: 'Schedule' };
 
@@ -40,6 +40,7 @@ export default async function SchedulePage(props: DetailPageProps) {
   if (schedule.nextRunTimes.length === 0) {
     if (deleted) noPlan = 'Deleted: Temporal starts nothing.';
     else if (!schedule.enabled) noPlan = 'Paused: Temporal starts nothing until the schedule is resumed.';
+    else if (!schedule.instrumentEnabled) noPlan = `Paused while ${schedule.instrumentName} is disabled: Temporal starts nothing until the instrument is enabled again.`;
     else if (!schedule.synced) noPlan = 'Temporal does not have this schedule yet: re-sync it.';
     else {
       const next = computedNextRun(schedule.cron, zone, new Date());
@@ -105,7 +106,7 @@ export default async function SchedulePage(props: DetailPageProps) {
           </Box>
         </Fact>
         <Fact label="Time zone">{zone}</Fact>
-        <Fact label="State">{deleted ? 'Deleted' : schedule.enabled ? 'Active' : 'Paused'}</Fact>
+        <Fact label="State">{deleted ? 'Deleted' : scheduleState(schedule).label}</Fact>
         <Fact label="Temporal">
           {schedule.synced ? `In sync${schedule.syncedAt ? ` since ${formatDateTime(schedule.syncedAt)}` : ''}` : 'Not synced'}
         </Fact>
