@@ -58,14 +58,22 @@ async function callApi<T>(path: string, init: RequestInit, timeoutMs: number = s
   };
 }
 
+/**
+ * The request headers a caller may set: those the API documents. Params reach here from server
+ * actions, which anyone can post: a passed-through X-Forwarded-For would let them pose as any
+ * address (the API trusts the portal's), and so get past the login limit.
+ */
+const CALLER_HEADERS = new Set(['idempotency-key']);
+
 /** Calls one operation of the generated client; `accessToken` becomes the Bearer token. */
 export function callOperation<K extends OperationId>(
   operation: K,
   params: OperationParams<K>,
   accessToken?: string,
 ): Promise<ApiResult<OperationResponse<K>>> {
-  const { body, headers } = params as { body?: unknown; headers?: Record<string, string> };
-  const requestHeaders: Record<string, string> = { accept: 'application/json', ...headers };
+  const { body, headers = {} } = params as { body?: unknown; headers?: Record<string, string> };
+  const requestHeaders: Record<string, string> = { accept: 'application/json' };
+  for (const [name, value] of Object.entries(headers)) if (CALLER_HEADERS.has(name.toLowerCase())) requestHeaders[name.toLowerCase()] = value;
   if (accessToken) requestHeaders.authorization = `Bearer ${accessToken}`;
   if (body !== undefined) requestHeaders['content-type'] = 'application/json';
   return callApi<OperationResponse<K>>(
