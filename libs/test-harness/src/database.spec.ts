@@ -1,4 +1,4 @@
-import { MIGRATIONS, UserEntity } from '@sheaf/db';
+import { assertSchemaCurrent, MIGRATIONS, UserEntity } from '@sheaf/db';
 import { createTestDatabase, type TestDatabase } from './database';
 
 // Here rather than in libs/db: db's tests importing the harness would make a dependency cycle.
@@ -198,6 +198,15 @@ describe('a test database carries the real migrations and their constraints', ()
         [deleted, [false, 3]],
       ]),
     );
+  });
+
+  it('refuses to serve a schema older than the code, naming the migrations missing, and accepts it once migrated', async () => {
+    await expect(assertSchemaCurrent(db.dataSource)).resolves.toBe(db.dataSource);
+    await db.dataSource.undoLastMigration();
+    const last = MIGRATIONS[MIGRATIONS.length - 1].name;
+    await expect(assertSchemaCurrent(db.dataSource)).rejects.toThrow(`1 migration(s) not applied (${last}); run node tools/dist/migrate.js`);
+    await db.dataSource.runMigrations();
+    await expect(assertSchemaCurrent(db.dataSource)).resolves.toBe(db.dataSource);
   });
 
   it('reverts every migration and applies them again', async () => {

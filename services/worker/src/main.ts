@@ -3,7 +3,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { mintArk } from '@sheaf/ark';
 import { loadServerConfig } from '@sheaf/config';
 import { SecretBox } from '@sheaf/crypto';
-import { createDataSource } from '@sheaf/db';
+import { assertSchemaCurrent, createDataSource } from '@sheaf/db';
 import { requireTool } from '@sheaf/toolchain';
 import { WORKFLOW_BUNDLE_PATH } from './bundle-paths';
 import { startWorkerHealthServer } from './health';
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
       : await startWorkerHealthServer({ address: config.worker.healthAddress, workerState: () => worker?.getState() ?? 'STARTING' });
   const dataSource = createDataSource({ url: config.databaseUrl, applicationName: 'sheaf-worker' });
   await dataSource.initialize();
+  await assertSchemaCurrent(dataSource);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   worker = await createHarvestWorker({
     connection,

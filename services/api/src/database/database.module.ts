@@ -1,6 +1,6 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { createDataSource } from '@sheaf/db';
+import { assertSchemaCurrent, createDataSource } from '@sheaf/db';
 import { API_CONFIG, type ApiConfig } from '../config';
 
 /** The shared TypeORM data source (schema owned by migrations; the API never synchronizes). */
@@ -10,7 +10,7 @@ import { API_CONFIG, type ApiConfig } from '../config';
     {
       provide: DataSource,
       inject: [API_CONFIG],
-      useFactory: (config: ApiConfig) => createDataSource({ url: config.databaseUrl, applicationName: 'sheaf-api' }).initialize(),
+      useFactory: async (config: ApiConfig) => assertSchemaCurrent(await createDataSource({ url: config.databaseUrl, applicationName: 'sheaf-api' }).initialize()),
     },
   ],
   exports: [DataSource],
