@@ -487,7 +487,7 @@ describe('docker-compose.yml', () => {
     expect(containerDir).toBe('/etc/temporal/config/dynamicconfig');
     expect(parseYaml(read(join(hostDir, 'development-sql.yaml')))).toHaveProperty(['limit.maxIDLength']);
     expect(services['temporal-ui'].image).toMatch(/^temporalio\/ui:\d/);
-    expect(services['temporal-ui'].ports).toEqual(['8233:8080']);
+    expect(services['temporal-ui'].ports).toEqual(['127.0.0.1:8233:8080']);
     for (const [name, service] of Object.entries(services)) expect({ name, image: parseImage(String(service.image)).tag }).not.toEqual({ name, image: 'latest' });
   });
 
