@@ -260,6 +260,7 @@ describe('Kubernetes manifests', () => {
       [
         'v1 Namespace/sheaf',
         'v1 ConfigMap/sheaf-config',
+        'v1 ConfigMap/sheaf-web-config',
         'apps/v1 Deployment/sheaf-api',
         'apps/v1 Deployment/sheaf-web',
         'apps/v1 Deployment/sheaf-worker',
@@ -376,6 +377,8 @@ describe('Kubernetes manifests', () => {
     expect(api.env?.find((e) => e.name === 'API_HOST')?.value).toBe('0.0.0.0');
     const config = find(production, 'ConfigMap', 'sheaf-config').data as Record<string, string>;
     expect(config.SHEAF_ENV).toBe('production');
+    // The portal's ARK links follow the overlay's API host, not a value fixed in the base.
+    expect(find(production, 'ConfigMap', 'sheaf-web-config').data).toEqual({ SHEAF_PUBLIC_API_URL: 'https://api.sheaf.example.org' });
   });
 
   it('migrates with tools/dist/migrate.js from the API image, before anything else needs it', () => {
