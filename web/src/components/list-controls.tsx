@@ -6,6 +6,8 @@ import TextField from '@mui/material/TextField';
 
 import { formatDateTime } from '@/lib/format';
 
+import { KeyedBySearch } from './keyed-by-search';
+
 /** A list page's header button to the resource's creation form. */
 export function NewResourceLink({ href, children }: { href: string; children: ReactNode }) {
   return (
@@ -54,7 +56,7 @@ export function ListFilterForm({
       }
     >
       {deleted && <input type="hidden" name="deleted" value="1" />}
-      {children}
+      <KeyedBySearch>{children}</KeyedBySearch>
     </Box>
   );
 }

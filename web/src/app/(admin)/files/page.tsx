@@ -27,6 +27,14 @@ const SORTS = [
   { value: 'path', label: 'Path (A to Z)' },
 ] as const;
 const SORT_VALUES = SORTS.map((s) => s.value);
+const STATUSES = [
+  { value: 'verified', label: 'Verified' },
+  { value: 'failed', label: 'Failed' },
+  { value: 'held', label: 'Held by a hook' },
+  { value: 'pending', label: 'Pending' },
+  { value: 'skipped', label: 'Skipped' },
+] as const;
+const STATUS_VALUES = STATUSES.map((s) => s.value);
 
 export default async function FilesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
@@ -37,6 +45,9 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
     instrumentId: param(params, 'instrumentId'),
     from: param(params, 'from'),
     to: param(params, 'to'),
+    metaKey: param(params, 'metaKey'),
+    metaValue: param(params, 'metaValue'),
+    status: oneOf(param(params, 'status'), STATUS_VALUES),
   };
   const sort = oneOf(param(params, 'sort'), SORT_VALUES) ?? 'newest';
   const offset = offsetParam(params);
@@ -49,6 +60,10 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
         instrumentId: /^[0-9a-f-]{36}$/i.test(filters.instrumentId) ? filters.instrumentId : undefined,
         from: dayBoundary(filters.from, false),
         to: dayBoundary(filters.to, true),
+        metaKey: filters.metaKey || undefined,
+        // A value alone names no field to look in (the API refuses it): it waits for its key.
+        metaValue: filters.metaKey && filters.metaValue ? filters.metaValue : undefined,
+        status: filters.status,
         sort,
         limit: LIMIT,
         offset,
@@ -68,6 +83,23 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
           <TextField name="ark" label="ARK" size="small" defaultValue={filters.ark} placeholder="ark:…" slotProps={{ inputLabel: { shrink: true } }} />
           <InstrumentSelect instruments={instruments.items} value={filters.instrumentId} />
           <DateRangeFields from={filters.from} to={filters.to} fromLabel="Acquired from" toLabel="Acquired to" />
+          <TextField name="metaKey" label="Metadata field" size="small" defaultValue={filters.metaKey} placeholder="e.g. sample" slotProps={{ inputLabel: { shrink: true } }} />
+          <TextField
+            name="metaValue"
+            label="Metadata value"
+            size="small"
+            defaultValue={filters.metaValue}
+            helperText={filters.metaValue && !filters.metaKey ? 'Name the metadata field to look in.' : undefined}
+            error={Boolean(filters.metaValue && !filters.metaKey)}
+          />
+          <NativeSelect name="status" label="Status" value={filters.status ?? ''}>
+            <option value="">Any status</option>
+            {STATUSES.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
+          </NativeSelect>
           <NativeSelect name="sort" label="Sort by" value={sort}>
             {SORTS.map((s) => (
               <option key={s.value} value={s.value}>
@@ -99,7 +131,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
           ))}
         </DataTable>
       )}
-      <Pager basePath="/files" params={{ ...filters, sort: sort === 'newest' ? '' : sort }} total={page.total} limit={page.limit} offset={page.offset} />
+      <Pager basePath="/files" params={{ ...filters, status: filters.status ?? '', sort: sort === 'newest' ? '' : sort }} total={page.total} limit={page.limit} offset={page.offset} />
     </>
   );
 }

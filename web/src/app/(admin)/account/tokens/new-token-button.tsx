@@ -49,10 +49,8 @@ function ShowTokenDialog({ created, onDone }: { created: CreatedApiTokenDto; onD
       fullWidth
       maxWidth="sm"
       aria-labelledby="new-token-title"
-      // Only "Done" closes it: a stray click outside must not lose the token.
-      onClose={(_event, reason) => {
-        if (reason !== 'backdropClick') onDone();
-      }}
+      // Only "Done" closes it: a stray click outside or Escape must not lose the token.
+      onClose={() => undefined}
     >
       <DialogTitle id="new-token-title">Token “{created.name}” created</DialogTitle>
       <DialogContent>
@@ -157,10 +155,11 @@ export function NewTokenButton() {
         </FormControl>
         <TextField
           label="Expires after (days)"
-          type="number"
+          // Text, not a number input: browsers give a number input with "30 days" in it the value
+          // "", which would mean a token that never expires; as text it is refused with a reason.
           value={form.expiresInDays}
           onChange={(e) => set({ expiresInDays: e.target.value })}
-          slotProps={{ htmlInput: { min: 1, max: MAX_EXPIRY_DAYS, step: 1, inputMode: 'numeric' } }}
+          slotProps={{ htmlInput: { inputMode: 'numeric' } }}
           helperText={`1 to ${MAX_EXPIRY_DAYS} days. Leave empty for a token that never expires.`}
           {...fieldErrorProps(error, 'expiresInDays', 'Expiry')}
         />

@@ -12,7 +12,7 @@ import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { PageHeader, Section } from '@/components/page-header';
 import { StatusChip } from '@/components/status-chip';
-import { load } from '@/lib/api';
+import { api, load } from '@/lib/api';
 import { formatBytes, formatDateTime } from '@/lib/format';
 import { serverConfig } from '@/lib/server-config';
 
@@ -34,6 +34,9 @@ const mono = { fontFamily: 'monospace', fontSize: '0.85rem', overflowWrap: 'anyw
 export default async function FilePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const file = await load('getFile', { path: { id } });
+  // The access hook can grant a file without its instrument: then its instrument and runs are
+  // not the caller's to open, and are named without links (which would lead to "not found").
+  const instrumentVisible = (await api('getInstrument', { path: { id: file.instrumentId } })).kind === 'ok';
   const metadata = Object.entries(file.metadata);
 
   return (
@@ -46,9 +49,13 @@ export default async function FilePage({ params }: { params: Promise<{ id: strin
               {file.path}
             </Box>{' '}
             on{' '}
-            <MuiLink component={Link} href={`/instruments/${file.instrumentId}`}>
-              {file.instrumentName}
-            </MuiLink>
+            {instrumentVisible ? (
+              <MuiLink component={Link} href={`/instruments/${file.instrumentId}`}>
+                {file.instrumentName}
+              </MuiLink>
+            ) : (
+              file.instrumentName
+            )}
           </>
         }
       />
@@ -176,9 +183,11 @@ export default async function FilePage({ params }: { params: Promise<{ id: strin
                 </TableCell>
                 <TableCell align="right">{t.durationMs} ms</TableCell>
                 <TableCell>
-                  <MuiLink component={Link} href={`/runs/${t.runId}`}>
-                    Open run
-                  </MuiLink>
+                  {instrumentVisible && (
+                    <MuiLink component={Link} href={`/runs/${t.runId}`}>
+                      Open run
+                    </MuiLink>
+                  )}
                 </TableCell>
               </TableRow>
             ))}
