@@ -371,14 +371,17 @@ describe('Kubernetes manifests', () => {
       }
       expect(portalSide.problems).toEqual([]);
       expect([...portalSide.names].filter((n) => !portal.has(n))).toEqual([]);
-      expect(portalSide.names).toEqual(new Set(['SHEAF_API_URL', 'SHEAF_PUBLIC_API_URL']));
+      expect(portalSide.names).toEqual(new Set(['SHEAF_API_URL', 'SHEAF_PUBLIC_API_URL', 'SHEAF_TRUSTED_PROXY_HOPS']));
     }
     const api = container(find(production, 'Deployment', 'sheaf-api'));
     expect(api.env?.find((e) => e.name === 'API_HOST')?.value).toBe('0.0.0.0');
     const config = find(production, 'ConfigMap', 'sheaf-config').data as Record<string, string>;
     expect(config.SHEAF_ENV).toBe('production');
     // The portal's ARK links follow the overlay's API host, not a value fixed in the base.
-    expect(find(production, 'ConfigMap', 'sheaf-web-config').data).toEqual({ SHEAF_PUBLIC_API_URL: 'https://api.sheaf.example.org' });
+    expect(find(production, 'ConfigMap', 'sheaf-web-config').data).toEqual({ SHEAF_PUBLIC_API_URL: 'https://api.sheaf.example.org', SHEAF_TRUSTED_PROXY_HOPS: '1' });
+    // Behind the ingress, the login limit counts browsers, not the portal: the API believes the
+    // pods' X-Forwarded-For, and the portal passes on what the ingress saw.
+    expect(config.TRUST_PROXY).toBe('uniquelocal');
   });
 
   it('migrates with tools/dist/migrate.js from the API image, before anything else needs it', () => {

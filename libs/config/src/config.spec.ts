@@ -95,4 +95,13 @@ describe('loadApiConfig', () => {
     const problems = problemsOf(() => loadApiConfig({ ...base, JWT_SECRET: 'x'.repeat(32), API_PORT: '70000' }));
     expect(problems.map((p) => p.variable)).toEqual(['API_PORT']);
   });
+
+  it('trusts the X-Forwarded-For of loopback peers by default, and of the named ranges when asked', () => {
+    const api = (TRUST_PROXY?: string) => loadApiConfig({ ...base, JWT_SECRET: 'x'.repeat(32), ...(TRUST_PROXY === undefined ? {} : { TRUST_PROXY }) });
+    expect(api().api.trustProxy).toBe('loopback');
+    for (const ok of ['uniquelocal', 'loopback, 10.0.0.0/8', '192.0.2.7', 'fd00::/8,::1']) expect(api(ok).api.trustProxy).toBe(ok);
+    for (const bad of ['proxy.lab', '10.0.0.0/33', 'true', '*', '10.0.0.0/8/1']) {
+      expect(problemsOf(() => api(bad)).map((p) => p.variable)).toEqual(['TRUST_PROXY']);
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { ToolEnv } from '@sheaf/toolchain';
 
@@ -24,6 +25,24 @@ const hostPort = (example: string) =>
       (v) => port.safeParse(HOST_PORT.exec(v)?.[1]).success,
       `must be host:port (an IPv6 host in brackets: [::]:port), the port from 1 to 65535 (e.g. ${example})`,
     );
+
+/**
+ * Express's `trust proxy`: which peers' X-Forwarded-For the API believes, a comma-separated list
+ * of `loopback`, `linklocal`, `uniquelocal` (private ranges), addresses and CIDR ranges.
+ */
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const trustProxy = z
+  .string()
+  .refine(
+    (v) =>
+      v.split(',').every((item) => {
+        const [address, bits, ...rest] = item.trim().split('/');
+        if (TRUST_PROXY_NAMES.has(address) && bits === undefined) return true;
+        const family = isIP(address);
+        return family !== 0 && rest.length === 0 && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)));
+      }),
+    'must list loopback, linklocal, uniquelocal, addresses or CIDR ranges, separated by commas (e.g. loopback,10.0.0.0/8)',
+  );
 
 const serverSchema = z.object({
   SHEAF_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -63,6 +82,8 @@ const apiSchema = serverSchema.extend({
   API_PORT: port.default(3001),
   API_HOST: z.string().default('127.0.0.1'),
   PORTAL_URL: z.string().url().default('http://localhost:3000'),
+  /** Proxies whose X-Forwarded-For names the client (the portal, an ingress): login limits key on it. */
+  TRUST_PROXY: trustProxy.default('loopback'),
   JWT_SECRET: z.string({ required_error: 'is required (at least 32 characters)' }).min(32, 'must be at least 32 characters'),
   JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(8 * 3600),
   /** Failed logins allowed per email and client address within the window before 429. */
@@ -139,7 +160,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
 }
 
 export type ApiConfig = ServerConfig & {
-  readonly api: { readonly port: number; readonly host: string; readonly portalUrl: string };
+  readonly api: { readonly port: number; readonly host: string; readonly portalUrl: string; readonly trustProxy: string };
   readonly jwt: { readonly secret: string; readonly ttlSeconds: number };
   readonly login: { readonly maxFailures: number; readonly windowSeconds: number };
   readonly schedules: { readonly resyncSeconds: number };
@@ -151,7 +172,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const raw = parse(apiSchema, env);
   return Object.freeze({
     ...toServerConfig(raw),
-    api: Object.freeze({ port: raw.API_PORT, host: raw.API_HOST, portalUrl: raw.PORTAL_URL.replace(/\/$/, '') }),
+    api: Object.freeze({ port: raw.API_PORT, host: raw.API_HOST, portalUrl: raw.PORTAL_URL.replace(/\/$/, ''), trustProxy: raw.TRUST_PROXY }),
     jwt: Object.freeze({ secret: raw.JWT_SECRET, ttlSeconds: raw.JWT_TTL_SECONDS }),
     login: Object.freeze({ maxFailures: raw.LOGIN_MAX_FAILURES, windowSeconds: raw.LOGIN_WINDOW_SECONDS }),
     schedules: Object.freeze({ resyncSeconds: raw.SCHEDULE_RESYNC_SECONDS }),

@@ -36,7 +36,8 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
   app.useGlobalPipes(new RefuseNulPipe(), createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
   app.enableShutdownHooks();
-  app.set('trust proxy', 'loopback');
+  // Whose X-Forwarded-For names the client: the login limit keys on the address it gives.
+  app.set('trust proxy', config.api.trustProxy);
   return app;
 }
 

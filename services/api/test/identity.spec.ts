@@ -168,6 +168,21 @@ describe('identity: roles, API tokens, disabled users, login limits', () => {
       expect(statuses).toEqual([...Array<number>(2).fill(401), ...Array<number>(10).fill(429)]);
     });
 
+    it("believes X-Forwarded-For only from the proxies TRUST_PROXY names", async () => {
+      // The test's requests come from loopback, which this API does not trust: the header is ignored.
+      const untrusting = await createTestApp(db.url, '127.0.0.1:1', { LOGIN_MAX_FAILURES: '2', LOGIN_WINDOW_SECONDS: '600', TRUST_PROXY: '192.0.2.1' });
+      try {
+        const attempt = (address: string) =>
+          request(untrusting.getHttpServer()).post('/api/auth/login').set('X-Forwarded-For', address).send({ email: 'proxied@example.org', password: 'guess' });
+        await attempt('10.0.1.1').expect(401);
+        await attempt('10.0.1.2').expect(401);
+        // A third "address" is the same client to this API.
+        await attempt('10.0.1.3').expect(429);
+      } finally {
+        await untrusting.close();
+      }
+    });
+
     it('counts one address across many emails too (password spraying)', async () => {
       for (let i = 0; i < 20; i++) await login(`spray${i}@example.org`, 'guess', '10.0.0.9').expect(401);
       await login('user@example.org', PASSWORD, '10.0.0.9').expect(429);

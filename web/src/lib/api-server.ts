@@ -65,16 +65,22 @@ async function callApi<T>(path: string, init: RequestInit, timeoutMs: number = s
  */
 const CALLER_HEADERS = new Set(['idempotency-key']);
 
-/** Calls one operation of the generated client; `accessToken` becomes the Bearer token. */
+/**
+ * Calls one operation of the generated client; `accessToken` becomes the Bearer token, and
+ * `forwardedFor` (the browser's address, when the portal knows it) the X-Forwarded-For the API's
+ * login limit keys on.
+ */
 export function callOperation<K extends OperationId>(
   operation: K,
   params: OperationParams<K>,
   accessToken?: string,
+  forwardedFor?: string,
 ): Promise<ApiResult<OperationResponse<K>>> {
   const { body, headers = {} } = params as { body?: unknown; headers?: Record<string, string> };
   const requestHeaders: Record<string, string> = { accept: 'application/json' };
   for (const [name, value] of Object.entries(headers)) if (CALLER_HEADERS.has(name.toLowerCase())) requestHeaders[name.toLowerCase()] = value;
   if (accessToken) requestHeaders.authorization = `Bearer ${accessToken}`;
+  if (forwardedFor) requestHeaders['x-forwarded-for'] = forwardedFor;
   if (body !== undefined) requestHeaders['content-type'] = 'application/json';
   return callApi<OperationResponse<K>>(
     operationPath(operation, params),
@@ -87,8 +93,9 @@ export function callOperation<K extends OperationId>(
   );
 }
 
-export function login(credentials: LoginRequest): Promise<ApiResult<LoginResponse>> {
-  return callOperation('login', { body: credentials });
+/** Signs in; `clientAddress` is the browser's address, when the portal knows it (see clientAddress()). */
+export function login(credentials: LoginRequest, clientAddress?: string): Promise<ApiResult<LoginResponse>> {
+  return callOperation('login', { body: credentials }, undefined, clientAddress);
 }
 
 export function fetchCurrentUser(accessToken: string): Promise<ApiResult<UserSummary>> {

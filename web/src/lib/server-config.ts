@@ -25,8 +25,17 @@ function readPublicApiUrl(): string | undefined {
   return raw ? normalizeUrl('SHEAF_PUBLIC_API_URL', raw) : undefined;
 }
 
+/** How many proxies stand in front of the portal, each adding the address it saw to X-Forwarded-For. */
+function readTrustedProxyHops(): number {
+  const raw = process.env.SHEAF_TRUSTED_PROXY_HOPS?.trim() || '0';
+  if (!/^\d$/.test(raw)) throw new Error(`SHEAF_TRUSTED_PROXY_HOPS must be a whole number from 0 to 9: ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
 export const serverConfig = {
   apiUrl: readApiUrl(),
+  /** See clientAddress(): 0, the default, believes no X-Forwarded-For at all. */
+  trustedProxyHops: readTrustedProxyHops(),
   /** Where ARK links resolve: our own resolver when the API is public, else the global one (n2t.net). */
   arkResolverBase: `${readPublicApiUrl() ?? 'https://n2t.net'}/`,
   /** How long the portal waits for the API before calling it unreachable. */

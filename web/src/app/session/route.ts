@@ -2,6 +2,8 @@ import { NextResponse, type NextRequest } from 'next/server';
 import type { ApiError, UserSummary } from '@sheaf/contracts';
 
 import { API_UNREACHABLE, login } from '@/lib/api-server';
+import { clientAddress } from '@/lib/client-address';
+import { serverConfig } from '@/lib/server-config';
 import { SESSION_COOKIE } from '@/lib/session-cookie';
 
 export const dynamic = 'force-dynamic';
@@ -37,7 +39,8 @@ export async function POST(request: NextRequest): Promise<NextResponse<{ user: U
     return errorResponse({ statusCode: 400, code: 'VALIDATION', message: 'Enter your password.', field: 'password' });
   }
 
-  const result = await login({ email: email.trim(), password });
+  // The API limits failed logins per client address: tell it the browser's, where it is known.
+  const result = await login({ email: email.trim(), password }, clientAddress(request.headers.get('x-forwarded-for'), serverConfig.trustedProxyHops));
   if (result.kind === 'unreachable') return errorResponse(API_UNREACHABLE);
   if (result.kind === 'error') return errorResponse(result.error);
 
