@@ -618,15 +618,17 @@ describe('Dockerfiles', () => {
     expect(finalStage('services/worker/Dockerfile').body.some((i) => i.keyword === 'ENV' && i.args === 'WORKER_HEALTH_ADDRESS=0.0.0.0:9465')).toBe(true);
   });
 
-  it('the worker image carries rclone built from its Go module, at or above the minimum Sheaf accepts', () => {
-    const instructions = parseDockerfile(read('services/worker/Dockerfile'));
+  // The API's for "Test connection" (sources listed, destinations written to), as the workers see them.
+  it.each(['services/worker/Dockerfile', 'services/api/Dockerfile'])('%s carries rclone built from its Go module, at or above the minimum Sheaf accepts', (dockerfile) => {
+    const instructions = parseDockerfile(read(dockerfile));
     expect(instructions.find((i) => i.keyword === 'ARG' && i.args.startsWith('GO_IMAGE='))?.args).toBe('GO_IMAGE=golang:1.26-bookworm');
     const version = instructions.find((i) => i.keyword === 'ARG' && i.args.startsWith('RCLONE_VERSION='))?.args.split('=')[1] ?? '';
     expect(version).toBe(TOOLS.rclone.pinned);
     expect(compareVersions(version, TOOLS.rclone.minimum)).toBeGreaterThanOrEqual(0);
     expect(instructions.some((i) => i.keyword === 'RUN' && i.args.includes('go install "github.com/rclone/rclone@v${RCLONE_VERSION}"'))).toBe(true);
-    const { body } = finalStage('services/worker/Dockerfile');
+    const { body } = finalStage(dockerfile);
     expect(body.some((i) => i.keyword === 'COPY' && i.args === '--from=rclone /go/bin/rclone /usr/local/bin/rclone')).toBe(true);
+    expect(body.some((i) => i.keyword === 'RUN' && /apt-get install .*\bca-certificates\b/.test(i.args))).toBe(true);
     expect(body.find((i) => i.keyword === 'ENV')?.args).toMatch(/SHEAF_RCLONE_BIN=\/usr\/local\/bin\/rclone/);
   });
 
