@@ -395,6 +395,15 @@ describe('the portal in a browser', () => {
         await page.reload();
         await page.getByRole('heading', { level: 1, name: 'Account' }).waitFor();
       });
+      await step(page, 'a session that ends while a form is open keeps what was typed, and says so', async () => {
+        const profile = page.getByRole('form', { name: 'Profile' });
+        await profile.getByLabel(/^Display name/).fill('Nora, renamed late');
+        await context.clearCookies();
+        await profile.getByRole('button', { name: /Save/ }).click();
+        await page.getByRole('alert').getByText('Your session has ended.', { exact: false }).first().waitFor();
+        expect(page.url()).toMatch(/\/account$/);
+        expect(await profile.getByLabel(/^Display name/).inputValue()).toBe('Nora, renamed late');
+      });
       await signOut(page);
     } finally {
       await context.close();

@@ -18,6 +18,7 @@ import Typography from '@mui/material/Typography';
 import type { ConnectionTestDto } from '@/lib/api-types';
 import { formatBytes, formatDateTime } from '@/lib/format';
 import { API_UNREACHABLE_MESSAGE } from '@/lib/messages';
+import { markSessionEnded } from '@/lib/session-state';
 
 /** The portal routes that run the API's tests (route handlers, so tests run side by side). */
 const TEST_ROUTES = {
@@ -36,8 +37,8 @@ async function runTest(operation: TestOperation, id: string): Promise<{ result: 
     return { error: 'The portal could not be reached. Try again.' };
   }
   if (response.status === 401) {
-    window.location.assign('/login?expired=1');
-    return { error: 'Your session has ended.' };
+    markSessionEnded();
+    return { error: 'Your session has ended: sign in again in a new tab, then test again.' };
   }
   const body = (await response.json().catch(() => null)) as ConnectionTestDto | ApiError | null;
   if (response.ok && body && 'ok' in body) return { result: body };

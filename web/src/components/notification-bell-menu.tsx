@@ -20,6 +20,7 @@ import type { NotificationDto, NotificationPageDto, UnreadCountDto } from '@/lib
 import { formatDateTime } from '@/lib/format';
 import { useApiAction } from '@/lib/use-api-action';
 import { usePolling } from '@/lib/use-polling';
+import { markSessionEnded } from '@/lib/session-state';
 
 const POLL_MS = 30_000;
 const RECENT = 10;
@@ -60,7 +61,8 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
     try {
       const response = await fetch(`/bff/notifications?limit=${RECENT}`, { cache: 'no-store' });
       if (response.status === 401) {
-        window.location.assign('/login?expired=1');
+        markSessionEnded();
+        setList({ kind: 'error' });
         return;
       }
       if (!response.ok) throw new Error(String(response.status));

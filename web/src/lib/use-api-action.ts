@@ -5,6 +5,7 @@ import type { ApiError } from '@sheaf/contracts';
 
 import { perform } from './actions';
 import { API_UNREACHABLE_MESSAGE } from './messages';
+import { markSessionActive, markSessionEnded } from './session-state';
 import type { OperationId, OperationParams, OperationResponse } from './api-types';
 
 export interface ApiAction {
@@ -16,7 +17,7 @@ export interface ApiAction {
   run: <K extends OperationId>(operation: K, params: OperationParams<K>) => Promise<OperationResponse<K> | undefined>;
 }
 
-/** State for a form or button that calls the API; an ended session goes back to the login page. */
+/** State for a form or button that calls the API; an ended session is said, the form kept. */
 export function useApiAction(): ApiAction {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
@@ -26,13 +27,18 @@ export function useApiAction(): ApiAction {
     setError(null);
     try {
       const result = await perform(operation, params);
-      if (result.kind === 'ok') return result.data;
+      if (result.kind === 'ok') {
+        markSessionActive();
+        return result.data;
+      }
       if (result.kind === 'unreachable') {
         setError({ statusCode: 502, code: 'API_UNREACHABLE', message: API_UNREACHABLE_MESSAGE });
         return undefined;
       }
       if (result.error.statusCode === 401) {
-        window.location.assign('/login?expired=1');
+        // Not off to the login page: that would throw away the form being saved.
+        markSessionEnded();
+        setError({ ...result.error, message: 'Your session has ended: sign in again in a new tab, then try again here.' });
         return undefined;
       }
       setError(result.error);

@@ -2,9 +2,11 @@
 
 import { useEffect, useState } from 'react';
 
+import { markSessionActive, markSessionEnded } from './session-state';
+
 /**
  * Re-reads a portal route handler every `intervalMs` while `active`; keeps the last good value.
- * A 401 means the session ended: back to the login page.
+ * A 401 means the session ended: the shell says so (see session-state), and the page stays.
  */
 export function usePolling<T>(url: string, initial: T, active: boolean, intervalMs = 2000): { data: T; stale: boolean } {
   const [data, setData] = useState(initial);
@@ -18,12 +20,14 @@ export function usePolling<T>(url: string, initial: T, active: boolean, interval
         .then(async (response) => {
           if (cancelled) return;
           if (response.status === 401) {
-            window.location.assign('/login?expired=1');
+            // Said by the shell's banner; polling goes on, and picks up after a new sign-in.
+            markSessionEnded();
             return;
           }
           if (!response.ok) throw new Error(String(response.status));
           setData((await response.json()) as T);
           setStale(false);
+          markSessionActive();
         })
         .catch(() => {
           if (!cancelled) setStale(true);

@@ -7,6 +7,7 @@ import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 
 import { NotificationBell } from '@/components/notification-bell';
+import { SessionEndedBanner } from '@/components/session-ended-banner';
 import { ThemeSwitch } from '@/components/theme-switch';
 
 import { LogoutButton } from './logout-button';
@@ -38,6 +39,7 @@ export function DashboardShell({ user, children }: { user: UserSummary; children
   );
   return (
     <SideNavigationFrame items={navigationFor(user.role)} actions={actions}>
+      <SessionEndedBanner />
       {children}
     </SideNavigationFrame>
   );

@@ -13,16 +13,17 @@ import type { ApiResult } from '@/lib/api-server';
 import { API_UNREACHABLE_MESSAGE } from '@/lib/messages';
 
 import { PICK_KIND_LABELS, pickKey, type PickKind, type PickOption } from './access-data';
+import { markSessionEnded } from '@/lib/session-state';
 
 const SEARCH_LIMIT = 20;
 const DEBOUNCE_MS = 250;
 
 type SearchResult = { kind: 'ok'; options: PickOption[] } | { kind: 'failed'; message: string };
 
-/** A search's options, or why it failed (an ended session goes back to the login page). */
+/** A search's options, or why it failed (an ended session is said by the shell's banner). */
 function settle<T>(result: ApiResult<T>, toOptions: (data: T) => PickOption[]): SearchResult {
   if (result.kind === 'ok') return { kind: 'ok', options: toOptions(result.data) };
-  if (result.kind === 'error' && result.error.statusCode === 401) window.location.assign('/login?expired=1');
+  if (result.kind === 'error' && result.error.statusCode === 401) markSessionEnded();
   return { kind: 'failed', message: result.kind === 'error' ? result.error.message : API_UNREACHABLE_MESSAGE };
 }
 
