@@ -1,11 +1,12 @@
 import Link from 'next/link';
+import { redirect } from 'next/navigation';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Typography from '@mui/material/Typography';
 
 import { formatCount } from '@/lib/format';
 
-/** Previous/next links for a server-side paginated list; keeps the other search parameters. */
+/** Previous/next links for a server-side paginated list; keeps the other search parameters. A server component. */
 export function Pager({
   basePath,
   params,
@@ -26,6 +27,9 @@ export function Pager({
     const query = search.toString();
     return query ? `${basePath}?${query}` : basePath;
   };
+  // Past the end (the last rows of the last page were deleted, or an old link): the last page,
+  // rather than "51–50 of 50" over a list that says it is empty.
+  if (total > 0 && offset >= total) redirect(href(Math.floor((total - 1) / limit) * limit));
   const first = total === 0 ? 0 : offset + 1;
   const last = Math.min(offset + limit, total);
   return (
