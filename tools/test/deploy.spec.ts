@@ -310,7 +310,8 @@ describe('Kubernetes manifests', () => {
       }
       type Probed = Container & { livenessProbe: { httpGet: { path: string; port: string } }; readinessProbe: { httpGet: { path: string; port: string } } };
       const api = container(find(objects, 'Deployment', 'sheaf-api')) as Probed;
-      expect([api.livenessProbe.httpGet.path, api.readinessProbe.httpGet.path]).toEqual(['/health', '/ready']);
+      // Ready on the database alone: a Temporal outage must not take every API pod out of service.
+      expect([api.livenessProbe.httpGet.path, api.readinessProbe.httpGet.path]).toEqual(['/health', '/ready?require=database']);
       // The worker's probes reach the port it answers them on (WORKER_HEALTH_ADDRESS).
       const worker = container(find(objects, 'Deployment', 'sheaf-worker')) as Probed & { env: Array<{ name: string; value?: string }>; ports: Array<{ name: string; containerPort: number }> };
       expect([worker.livenessProbe.httpGet, worker.readinessProbe.httpGet]).toEqual([

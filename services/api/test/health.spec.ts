@@ -46,6 +46,10 @@ describe('health and readiness against real PostgreSQL and Temporal', () => {
     expect(down.body.checks.database).toEqual({ ok: true });
     expect(down.body.checks.temporal.ok).toBe(false);
     expect(down.body.checks.temporal.error).toEqual(expect.any(String));
+    // What the Kubernetes probe asks: the API still serves the portal and ARKs without Temporal.
+    const databaseOnly = await request(server).get('/ready?require=database').expect(200);
+    expect(databaseOnly.body).toMatchObject({ status: 'ready', checks: { database: { ok: true }, temporal: { ok: false } } });
+    await request(server).get('/ready?require=temporal').expect(400);
 
     temporal = await startTemporal();
     // The client reconnects on its own; allow it a few attempts.

@@ -1180,7 +1180,12 @@ export interface Operations {
   getReadiness: {
     method: 'GET';
     path: '/ready';
-    params: Record<string, never>;
+    params: {
+      query?: {
+        /** What must answer for 200: all (PostgreSQL and Temporal), or the database alone (a load balancer's probe: without Temporal the API still serves the portal, files and ARKs, and answers 503 where it needs Temporal) */
+        require?: "all" | "database";
+      };
+    };
     response: unknown;
   };
   /** GET /api/schedules/{id} */

@@ -30,7 +30,8 @@ export class HealthService {
     @Inject(TemporalProbe) private readonly probe: TemporalProbe,
   ) {}
 
-  async readiness(): Promise<ReadinessResponse> {
+  /** Both checks, always reported; `require` says which must pass for `ready`. */
+  async readiness(require: 'all' | 'database' = 'all'): Promise<ReadinessResponse> {
     const [database, temporal] = await Promise.all([
       check(() => this.dataSource.query('SELECT 1')),
       check(() =>
@@ -39,6 +40,7 @@ export class HealthService {
         ),
       ),
     ]);
-    return { status: database.ok && temporal.ok ? 'ready' : 'unready', checks: { database, temporal } };
+    const ready = database.ok && (temporal.ok || require === 'database');
+    return { status: ready ? 'ready' : 'unready', checks: { database, temporal } };
   }
 }
