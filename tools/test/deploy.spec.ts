@@ -292,6 +292,12 @@ describe('Kubernetes manifests', () => {
     const ingress = find(production, 'Ingress', 'sheaf').spec as { rules: Array<{ host: string }>; tls: Array<{ hosts: string[] }> };
     expect(ingress.rules.map((r) => r.host)).toEqual(['sheaf.example.org', 'api.sheaf.example.org']);
     expect(ingress.tls[0].hosts).toEqual(ingress.rules.map((r) => r.host));
+    // The API's /metrics is for the in-cluster Prometheus: on the public host the portal answers it (404).
+    const apiPaths = (ingress.rules[1] as unknown as { http: { paths: Array<{ path: string; pathType: string; backend: { service: { name: string } } }> } }).http.paths;
+    expect(apiPaths.map((p) => [p.path, p.pathType, p.backend.service.name])).toEqual([
+      ['/', 'Prefix', 'sheaf-api'],
+      ['/metrics', 'Exact', 'sheaf-web'],
+    ]);
   });
 
   it('every Deployment has liveness and readiness probes and resources; the API and the workers probe /health and /ready', () => {
