@@ -149,6 +149,20 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     return { started, handle, outcome, progress, details, run };
   }
 
+  /** A harvest as a Temporal Schedule starts it (its action carries a placeholder run id and the instrument), run to its end. */
+  async function runScheduled(instrument: { id: string; name: string }, at: string) {
+    const { worker, taskQueue } = await startWorker();
+    const workflowId = `harvest-${instrument.name}-scheduled-${at}`;
+    const result = await worker.runUntil(
+      env.client.workflow.execute(harvest, {
+        taskQueue,
+        workflowId,
+        args: [{ runId: '00000000-0000-0000-0000-000000000000', scheduled: { instrumentId: instrument.id, scheduleId: randomUUID() } }],
+      }),
+    );
+    return { workflowId, result };
+  }
+
   /**
    * Starts a harvest, cancels it as soon as `ready` says so, and waits for its end: which error
    * the workflow's result gave ('completed' if none).
@@ -1113,16 +1127,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
   it('creates its own run row when a Temporal Schedule starts it, once per execution', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'scheduled.txt': 'tick' });
-    const { worker, taskQueue } = await startWorker();
-    // What a schedule's action carries: a placeholder run id and the schedule's instrument.
-    const workflowId = `harvest-${instrument.name}-scheduled-2026-11-23T12:00:00Z`;
-    const result = await worker.runUntil(
-      env.client.workflow.execute(harvest, {
-        taskQueue,
-        workflowId,
-        args: [{ runId: '00000000-0000-0000-0000-000000000000', scheduled: { instrumentId: instrument.id, scheduleId: randomUUID() } }],
-      }),
-    );
+    const { workflowId, result } = await runScheduled(instrument, '2026-11-23T12:00:00Z');
     expect(result).toMatchObject({ status: 'succeeded', filesDone: 1 });
     const runs = await db.dataSource.getRepository(HarvestRunEntity).findBy({ instrumentId: instrument.id });
     expect(runs).toEqual([expect.objectContaining({ trigger: 'schedule', workflowId, status: 'succeeded', filesDone: '1' })]);
@@ -1133,15 +1138,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const { instrument, sourceDir, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'scheduled.txt': 'tick' });
     await db.dataSource.getRepository(InstrumentEntity).update({ id: instrument.id }, { enabled: false });
-    const { worker, taskQueue } = await startWorker();
-    const workflowId = `harvest-${instrument.name}-scheduled-2026-11-23T13:00:00Z`;
-    const result = await worker.runUntil(
-      env.client.workflow.execute(harvest, {
-        taskQueue,
-        workflowId,
-        args: [{ runId: '00000000-0000-0000-0000-000000000000', scheduled: { instrumentId: instrument.id, scheduleId: randomUUID() } }],
-      }),
-    );
+    const { result } = await runScheduled(instrument, '2026-11-23T13:00:00Z');
     expect(result).toMatchObject({ status: 'skipped', filesDone: 0 });
     const runs = await db.dataSource.getRepository(HarvestRunEntity).findBy({ instrumentId: instrument.id });
     expect(runs).toEqual([expect.objectContaining({ trigger: 'schedule', status: 'skipped', error: `instrument ${instrument.name} is disabled` })]);
