@@ -201,9 +201,15 @@ export class SchedulesService {
     return toDto((await this.load(id))!);
   }
 
-  private async liveSynced(id: string): Promise<Row> {
+  /**
+   * A live schedule whose instrument may be harvested now (else the 404 or 409), pushed to
+   * Temporal first when it is behind: "run now" and backfill start harvests through it. Refused
+   * before any call to Temporal, so an unreachable one does not hide why.
+   */
+  private async runnable(id: string): Promise<Row> {
     const row = await this.load(id);
     if (!row || row.deletedAt) throw notFound('Schedule');
+    await harvestableInstrument(this.dataSource.manager, row.instrumentId);
     if (row.needsSync) await this.pushNow(id);
     return row;
   }
@@ -219,8 +225,7 @@ export class SchedulesService {
    * and not at all while any harvest of the instrument (scheduled or ad hoc) is running.
    */
   async runNow(actor: Principal, id: string): Promise<RunNowDto> {
-    const row = await this.liveSynced(id);
-    await harvestableInstrument(this.dataSource.manager, row.instrumentId);
+    const row = await this.runnable(id);
     const active = await this.dataSource.getRepository(HarvestRunEntity).findOne({
       where: [
         { instrumentId: row.instrumentId, status: 'pending' },
@@ -241,8 +246,7 @@ export class SchedulesService {
     if (!(to > from)) throw invalid('to', 'to must be after from');
     if (to.getTime() - from.getTime() > MAX_BACKFILL_DAYS * 86_400_000) throw invalid('to', `a backfill may span at most ${MAX_BACKFILL_DAYS} days`);
     if (to.getTime() > Date.now() + 60_000) throw invalid('to', 'to must not be in the future');
-    const row = await this.liveSynced(id);
-    await harvestableInstrument(this.dataSource.manager, row.instrumentId);
+    const row = await this.runnable(id);
     await this.temporal.run('backfilling a schedule', (client) =>
       client.schedule.getHandle(temporalScheduleId(id)).backfill({ start: from, end: to, overlap: ScheduleOverlapPolicy.SKIP }),
     );
