@@ -94,7 +94,9 @@ describe('access scoping through groups and projects', () => {
   });
 
   it('shows a file the access hook granted to a group by name, but not its instrument or run', async () => {
-    await as(app, microscopist).get(`/api/files/${sharedFile.fileVersionId}`).expect(200);
+    // The file says its instrument is not the caller's to open (the portal shows it without a link).
+    expect((await as(app, microscopist).get(`/api/files/${sharedFile.fileVersionId}`).expect(200)).body.instrumentVisible).toBe(false);
+    expect((await as(app, microscopist).get(`/api/files/${kriosFile.fileVersionId}`).expect(200)).body.instrumentVisible).toBe(true);
     await as(app, microscopist).get(`/${sharedFile.ark}?info`).expect(200);
     await as(app, microscopist).get(`/api/instruments/${hidden}`).expect(404);
     await as(app, microscopist).get(`/api/harvests/${sharedFile.runId}`).expect(404);

@@ -693,6 +693,8 @@ export interface FileDetailDto {
   attempts: number;
   /** Groups and projects the access hook granted, by name */
   access: FileAccessDto;
+  /** The caller may open the file's instrument and its runs (false when only the access hook granted the file) */
+  instrumentVisible: boolean;
   /** Every version of this path, newest first */
   versions: FileVersionSummaryDto[];
   /** Where this version landed, with both hashes */

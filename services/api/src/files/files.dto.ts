@@ -75,6 +75,7 @@ export class FileDetailDto extends FileDto {
   @ApiProperty({ type: String, nullable: true, description: 'Why the file is held, skipped or failed; for a verified file, why its post-hooks are still owed' }) reason!: string | null;
   @ApiProperty() attempts!: number;
   @ApiProperty({ type: FileAccessDto, description: 'Groups and projects the access hook granted, by name' }) access!: FileAccessDto;
+  @ApiProperty({ description: "The caller may open the file's instrument and its runs (false when only the access hook granted the file)" }) instrumentVisible!: boolean;
   @ApiProperty({ type: [FileVersionSummaryDto], description: 'Every version of this path, newest first' }) versions!: FileVersionSummaryDto[];
   @ApiProperty({ type: [DeliveryDto], description: 'Where this version landed, with both hashes' }) deliveries!: DeliveryDto[];
   @ApiProperty({ type: [TransferDto], description: 'Copy attempts of this version, newest first (up to 100)' }) transfers!: TransferDto[];

@@ -229,6 +229,7 @@ export class FilesService {
       reason: row.reason,
       attempts: row.attempts,
       access: { groups: row.access.groups ?? [], projects: row.access.projects ?? [] },
+      instrumentVisible: this.access.canSeeInstrument(scope, row.instrument_id),
       versions: versions.map((v) => ({
         id: v.id,
         version: v.version,

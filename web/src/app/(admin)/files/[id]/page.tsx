@@ -12,7 +12,7 @@ import { DataTable } from '@/components/data-table';
 import { EmptyState } from '@/components/empty-state';
 import { PageHeader, Section } from '@/components/page-header';
 import { StatusChip } from '@/components/status-chip';
-import { api, load } from '@/lib/api';
+import { load } from '@/lib/api';
 import { formatBytes, formatDateTime } from '@/lib/format';
 import { serverConfig } from '@/lib/server-config';
 
@@ -35,8 +35,8 @@ export default async function FilePage({ params }: { params: Promise<{ id: strin
   const { id } = await params;
   const file = await load('getFile', { path: { id } });
   // The access hook can grant a file without its instrument: then its instrument and runs are
-  // not the caller's to open, and are named without links (which would lead to "not found").
-  const instrumentVisible = (await api('getInstrument', { path: { id: file.instrumentId } })).kind === 'ok';
+  // named without links (which would lead to "not found").
+  const instrumentVisible = file.instrumentVisible;
   const metadata = Object.entries(file.metadata);
 
   return (
