@@ -8,9 +8,14 @@ import type { OperationId, OperationParams, OperationResponse } from './api-type
 import { API_UNREACHABLE_MESSAGE } from './messages';
 import { SESSION_COOKIE } from './session-cookie';
 
-/** One API call as the signed-in user (the token never leaves the server). */
+/**
+ * One API call as the signed-in user (the token never leaves the server). Without a session it
+ * calls nothing and answers 401: the API's public operations (login) are not reached through here
+ * (sign-in is /session), so a posted server action cannot use them.
+ */
 export async function api<K extends OperationId>(operation: K, params: OperationParams<K>): Promise<ApiResult<OperationResponse<K>>> {
   const token = (await cookies()).get(SESSION_COOKIE)?.value;
+  if (!token) return { kind: 'error', error: { statusCode: 401, code: 'unauthorized', message: 'Sign in first' } };
   return callOperation(operation, params, token);
 }
 

@@ -11,9 +11,9 @@ import Typography from '@mui/material/Typography';
 import { perform } from '@/lib/actions';
 import type { ApiResult } from '@/lib/api-server';
 import { API_UNREACHABLE_MESSAGE } from '@/lib/messages';
+import { markSessionEnded } from '@/lib/session-state';
 
 import { PICK_KIND_LABELS, pickKey, type PickKind, type PickOption } from './access-data';
-import { markSessionEnded } from '@/lib/session-state';
 
 const SEARCH_LIMIT = 20;
 const DEBOUNCE_MS = 250;

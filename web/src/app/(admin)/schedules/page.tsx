@@ -90,7 +90,8 @@ export default async function SchedulesPage({ searchParams }: { searchParams: Pr
       ) : (
         <DataTable label={deleted ? 'Deleted schedules' : 'Schedules'} columns={['Instrument', 'When', 'Time zone', 'State', deleted ? 'Deleted' : 'Next run', showActions && 'Actions']}>
           {page.items.map((schedule) => {
-            const next = schedule.enabled && !deleted ? computedNextRun(schedule.cron, schedule.timezone, now) : undefined;
+            const state = scheduleState(schedule);
+            const next = state.active && !deleted ? computedNextRun(schedule.cron, schedule.timezone, now) : undefined;
             const name = `the schedule of ${schedule.instrumentName} (${schedule.cron})`;
             return (
               <TableRow key={schedule.id}>
@@ -115,7 +116,7 @@ export default async function SchedulesPage({ searchParams }: { searchParams: Pr
                 <TableCell>{schedule.timezone}</TableCell>
                 <TableCell sx={{ minWidth: 160, maxWidth: 280 }}>
                   <Stack spacing={1} sx={{ alignItems: 'flex-start' }}>
-                    <Chip size="small" variant="outlined" label={scheduleState(schedule).label} color={scheduleState(schedule).active ? 'success' : 'default'} />
+                    <Chip size="small" variant="outlined" label={state.label} color={state.active ? 'success' : 'default'} />
                     {!schedule.synced &&
                       (admin ? (
                         <SyncProblem id={schedule.id} name={name} syncError={schedule.syncError} compact />
@@ -132,7 +133,7 @@ export default async function SchedulesPage({ searchParams }: { searchParams: Pr
                       <span>{formatDateTime(schedule.deletedAt)}</span>
                       {admin && <RestoreButton operation="restoreSchedule" id={schedule.id} size="small" accessibleName={`Restore ${name}`} />}
                     </Stack>
-                  ) : !scheduleState(schedule).active ? (
+                  ) : !state.active ? (
                     'Paused'
                   ) : next ? (
                     formatInTimeZone(next, schedule.timezone)
