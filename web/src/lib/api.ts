@@ -6,6 +6,7 @@ import { notFound, redirect } from 'next/navigation';
 import { callOperation, type ApiResult } from './api-server';
 import type { OperationId, OperationParams, OperationResponse } from './api-types';
 import { API_UNREACHABLE_MESSAGE } from './messages';
+import { collectPages } from './pages';
 import { SESSION_COOKIE } from './session-cookie';
 
 /**
@@ -30,4 +31,18 @@ export async function load<K extends OperationId>(operation: K, params: Operatio
   if (result.error.statusCode === 401) redirect('/login?expired=1');
   if (result.error.statusCode === 403 || result.error.statusCode === 404) notFound();
   throw new Error(result.error.message);
+}
+
+/** Operations that answer a page of `items` out of `total` and take `limit` and `offset`. */
+type ListOperation = {
+  [K in OperationId]: OperationResponse<K> extends { items: unknown[]; total: number } ? (OperationParams<K> extends { query?: { limit?: number; offset?: number } } ? K : never) : never;
+}[OperationId];
+
+/** For pickers: every item of a list (see collectPages), each page as `load` answers it. */
+export async function loadAll<K extends ListOperation>(operation: K, params: OperationParams<K>): Promise<OperationResponse<K>['items'][number][]> {
+  type Item = OperationResponse<K>['items'][number];
+  const query = (params as { query?: Record<string, unknown> }).query ?? {};
+  return collectPages(
+    async (offset, limit) => (await load(operation, { ...params, query: { ...query, limit, offset } } as OperationParams<K>)) as { items: Item[]; total: number },
+  );
 }

@@ -7,7 +7,7 @@ import { DateRangeFields, FilterActions, NativeSelect } from '@/components/filte
 import { ListFilterForm, ListToolbar } from '@/components/list-controls';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
-import { load } from '@/lib/api';
+import { load, loadAll } from '@/lib/api';
 import { dayBoundary, offsetParam, param } from '@/lib/format';
 
 import { AuditEvents } from './audit-events';
@@ -44,11 +44,11 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         offset,
       },
     }),
-    load('listUsers', { query: { limit: 200 } }),
+    loadAll('listUsers', {}),
   ]);
   const filtered = Object.values(filters).some(Boolean);
   const actionGroups = AUDIT_ENTITY_TYPES.filter((t) => !filters.entityType || t.type === filters.entityType);
-  const knownActor = users.items.some((u) => u.id === filters.actorUserId);
+  const knownActor = users.some((u) => u.id === filters.actorUserId);
   const knownAction = AUDIT_ENTITY_TYPES.some((t) => t.actions.includes(filters.action));
 
   return (
@@ -80,7 +80,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           <NativeSelect name="actorUserId" label="Actor" value={filters.actorUserId}>
             <option value="">Anyone</option>
             {filters.actorUserId && !knownActor && <option value={filters.actorUserId}>The chosen user</option>}
-            {users.items.map((u) => (
+            {users.map((u) => (
               <option key={u.id} value={u.id}>
                 {u.displayName} ({u.email})
               </option>

@@ -11,7 +11,7 @@ import { ListFilterForm, ListToolbar } from '@/components/list-controls';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { StatusChip } from '@/components/status-chip';
-import { load } from '@/lib/api';
+import { load, loadAll } from '@/lib/api';
 import { dayBoundary, formatBytes, formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
 
 export const metadata: Metadata = { title: 'Files' };
@@ -69,7 +69,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
         offset,
       },
     }),
-    load('listInstruments', { query: { limit: 200 } }),
+    loadAll('listInstruments', {}),
   ]);
   const filtered = Object.values(filters).some(Boolean);
 
@@ -81,7 +81,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
           <TextField name="name" label="Name" size="small" defaultValue={filters.name} />
           <TextField name="path" label="Path contains" size="small" defaultValue={filters.path} />
           <TextField name="ark" label="ARK" size="small" defaultValue={filters.ark} placeholder="ark:…" slotProps={{ inputLabel: { shrink: true } }} />
-          <InstrumentSelect instruments={instruments.items} value={filters.instrumentId} />
+          <InstrumentSelect instruments={instruments} value={filters.instrumentId} />
           <DateRangeFields from={filters.from} to={filters.to} fromLabel="Acquired from" toLabel="Acquired to" />
           <TextField name="metaKey" label="Metadata field" size="small" defaultValue={filters.metaKey} placeholder="e.g. sample" slotProps={{ inputLabel: { shrink: true } }} />
           <TextField

@@ -14,7 +14,7 @@ import { ListViewSwitch } from '@/components/list-view-switch';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { RestoreButton } from '@/components/resource-actions';
-import { load } from '@/lib/api';
+import { load, loadAll } from '@/lib/api';
 import { offsetParam, oneOf, param } from '@/lib/format';
 
 import { HOOK_KINDS, HOOK_PHASES, KIND_LABELS, PHASE_LABELS, scopeLabel } from './hook-data';
@@ -33,9 +33,9 @@ export default async function HooksPage({ searchParams }: { searchParams: Promis
   const offset = offsetParam(params);
   const [page, instruments] = await Promise.all([
     load('listHooks', { query: { phase, kind, instrumentId: instrumentId || undefined, deleted: deleted || undefined, limit: LIMIT, offset } }),
-    load('listInstruments', { query: { limit: 200 } }),
+    loadAll('listInstruments', {}),
   ]);
-  const names = new Map(instruments.items.map((i) => [i.id, i.name]));
+  const names = new Map(instruments.map((i) => [i.id, i.name]));
   const filtered = Boolean(phase || kind || instrumentId);
 
   return (
@@ -65,7 +65,7 @@ export default async function HooksPage({ searchParams }: { searchParams: Promis
               </option>
             ))}
           </NativeSelect>
-          <InstrumentSelect instruments={instruments.items} value={instrumentId} />
+          <InstrumentSelect instruments={instruments} value={instrumentId} />
           <FilterActions submitLabel="Filter" clearHref={deleted ? '/hooks?deleted=1' : '/hooks'} filtered={filtered} />
         </ListFilterForm>
         <ListViewSwitch basePath="/hooks" deleted={deleted} label="Which hooks" />

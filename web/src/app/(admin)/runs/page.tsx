@@ -11,7 +11,7 @@ import { ListFilterForm, ListToolbar } from '@/components/list-controls';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { StatusChip } from '@/components/status-chip';
-import { load } from '@/lib/api';
+import { load, loadAll } from '@/lib/api';
 import { dayBoundary, formatBytes, formatCount, formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
 
 export const metadata: Metadata = { title: 'Runs' };
@@ -39,7 +39,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
         offset,
       },
     }),
-    load('listInstruments', { query: { limit: 200 } }),
+    loadAll('listInstruments', {}),
   ]);
   const filtered = Object.values(filters).some(Boolean);
 
@@ -48,7 +48,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
       <PageHeader title="Runs" subtitle="Harvest runs, newest first." />
       <ListToolbar>
         <ListFilterForm action="/runs" label="Filter runs" columns="2fr 1fr 1fr 1fr auto">
-          <InstrumentSelect instruments={instruments.items} value={filters.instrumentId} />
+          <InstrumentSelect instruments={instruments} value={filters.instrumentId} />
           <NativeSelect name="status" label="Status" value={filters.status}>
             <option value="">Any status</option>
             {STATUSES.map((s) => (

@@ -15,7 +15,7 @@ import { ListViewSwitch } from '@/components/list-view-switch';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { RestoreButton } from '@/components/resource-actions';
-import { load } from '@/lib/api';
+import { load, loadAll } from '@/lib/api';
 import { formatInTimeZone } from '@/lib/cron';
 import { requireCurrentUser } from '@/lib/current-user';
 import { formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
@@ -38,7 +38,7 @@ export default async function SchedulesPage({ searchParams }: { searchParams: Pr
     load('listSchedules', {
       query: { instrumentId: instrumentId || undefined, ...(state ? STATE_FILTERS[state].query : {}), deleted: deleted || undefined, limit: LIMIT, offset },
     }),
-    load('listInstruments', { query: { limit: 200 } }),
+    loadAll('listInstruments', {}),
     requireCurrentUser(),
   ]);
   const admin = current.kind === 'signed-in' && current.user.role === 'admin';
@@ -59,7 +59,7 @@ export default async function SchedulesPage({ searchParams }: { searchParams: Pr
       />
       <ListToolbar>
         <ListFilterForm action="/schedules" label="Filter schedules" deleted={deleted} columns={deleted ? '2fr auto' : '2fr 1fr auto'}>
-          <InstrumentSelect instruments={instruments.items} value={instrumentId} />
+          <InstrumentSelect instruments={instruments} value={instrumentId} />
           {!deleted && (
             <NativeSelect name="state" label="State" value={state ?? ''}>
               <option value="">Any state</option>

@@ -3,7 +3,7 @@ import type { Metadata } from 'next';
 import { LifecycleAlerts } from '@/components/lifecycle-alerts';
 import { PageHeader } from '@/components/page-header';
 import { ConfirmedActionButton, RestoreButton } from '@/components/resource-actions';
-import { load } from '@/lib/api';
+import { load, loadAll } from '@/lib/api';
 import { readDetailPage, type DetailPageProps } from '@/lib/detail-page';
 
 import { HookForm } from '../hook-form';
@@ -17,7 +17,7 @@ export default async function HookPage(props: DetailPageProps) {
   const [hook, kinds, instruments] = await Promise.all([
     load('getHook', { path: { id } }),
     load('listHookKinds', {}),
-    load('listInstruments', { query: { limit: 200 } }),
+    loadAll('listInstruments', {}),
   ]);
   const deleted = hook.deletedAt !== null;
 
@@ -48,7 +48,7 @@ export default async function HookPage(props: DetailPageProps) {
         deletedMessage="Restore it to edit it or run it again."
         restore={<RestoreButton operation="restoreHook" id={hook.id} label="Restore hook" />}
       />
-      <HookForm kinds={kinds} instruments={instruments.items.map(({ id: instrumentId, name }) => ({ id: instrumentId, name }))} hook={hook} disabled={deleted} />
+      <HookForm kinds={kinds} instruments={instruments.map(({ id: instrumentId, name }) => ({ id: instrumentId, name }))} hook={hook} disabled={deleted} />
     </>
   );
 }
