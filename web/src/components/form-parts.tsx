@@ -5,6 +5,7 @@ import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import FormControl from '@mui/material/FormControl';
 import FormControlLabel from '@mui/material/FormControlLabel';
+import FormHelperText from '@mui/material/FormHelperText';
 import FormLabel from '@mui/material/FormLabel';
 import Radio from '@mui/material/Radio';
 import RadioGroup from '@mui/material/RadioGroup';
@@ -39,9 +40,13 @@ export function SavedAlert({ onClose }: { onClose: () => void }) {
   );
 }
 
-/** Radio buttons for a resource's type, each with its hint (read out as the radio's description). */
+/**
+ * Radio buttons for a resource's type, each with its hint (read out as the radio's description).
+ * `name` is the API's field name, so a refused value's message shows here and the focus finds it.
+ */
 export function TypeRadioGroup<T extends string>({
   id,
+  name,
   label,
   types,
   labels,
@@ -56,14 +61,22 @@ export function TypeRadioGroup<T extends string>({
   types: readonly T[];
   labels: Record<T, string>;
   hints: Record<T, string>;
+  name: string;
   value: T;
-  error: boolean;
+  /** The API's message for this field, if it refused the value. */
+  error: string | undefined;
   onChange: (next: T) => void;
 }) {
   return (
-    <FormControl error={error}>
+    <FormControl error={Boolean(error)}>
       <FormLabel id={`${id}-label`}>{label}</FormLabel>
-      <RadioGroup aria-labelledby={`${id}-label`} value={value} onChange={(event) => onChange(event.target.value as T)}>
+      <RadioGroup
+        name={name}
+        aria-labelledby={`${id}-label`}
+        aria-describedby={error ? `${id}-error` : undefined}
+        value={value}
+        onChange={(event) => onChange(event.target.value as T)}
+      >
         {types.map((t) => (
           <FormControlLabel
             key={t}
@@ -81,6 +94,11 @@ export function TypeRadioGroup<T extends string>({
           />
         ))}
       </RadioGroup>
+      {error && (
+        <FormHelperText id={`${id}-error`} sx={{ mx: 0 }}>
+          {error}
+        </FormHelperText>
+      )}
     </FormControl>
   );
 }

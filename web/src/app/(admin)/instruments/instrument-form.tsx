@@ -190,12 +190,13 @@ export function InstrumentForm({
           <Stack spacing={2.5}>
             <TypeRadioGroup
               id="source-type"
+              name="sourceType"
               label="Source type"
               types={SOURCE_TYPE_ORDER}
               labels={SOURCE_TYPE_LABELS}
               hints={SOURCE_TYPE_HINTS}
               value={sourceType}
-              error={Boolean(fieldMessage(action.error, 'sourceType'))}
+              error={fieldMessage(action.error, 'sourceType', 'Source type')}
               onChange={(next) => {
                 setSourceType(next);
                 action.clearError();

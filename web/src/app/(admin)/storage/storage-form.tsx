@@ -83,12 +83,13 @@ export function StorageLocationForm({ location }: { location?: StorageLocationDt
           ) : (
             <TypeRadioGroup
               id="storage-type"
+              name="type"
               label="Type"
               types={STORAGE_TYPES}
               labels={STORAGE_TYPE_LABELS}
               hints={STORAGE_TYPE_HINTS}
               value={type}
-              error={Boolean(fieldMessage(action.error, 'type'))}
+              error={fieldMessage(action.error, 'type', 'Type')}
               onChange={(next) => {
                 setType(next);
                 action.clearError();
