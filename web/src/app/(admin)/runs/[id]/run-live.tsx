@@ -29,7 +29,7 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
   const action = useApiAction();
   // Polls while the server-rendered run is active; the refresh below brings the finished run and stops it.
   const renderedActive = ACTIVE.has(initial.status);
-  const { data: run, stale } = usePolling(`/bff/runs/${initial.id}`, initial, renderedActive);
+  const { data: run, stale, gone } = usePolling(`/bff/runs/${initial.id}`, initial, renderedActive);
   const active = ACTIVE.has(run.status);
 
   // The run ended while the page was open: re-render the server part (transfers, totals) once.
@@ -55,7 +55,7 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
             Open in Temporal UI
           </Button>
         )}
-        {active && (
+        {active && !gone && (
           <Button color="error" variant="outlined" onClick={() => void cancel()} loading={action.pending}>
             Cancel run
           </Button>
@@ -64,6 +64,12 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
       {action.error && (
         <Alert severity="error" role="alert" sx={{ mb: 2 }}>
           {action.error.message}
+        </Alert>
+      )}
+      {gone && (
+        <Alert severity="warning" sx={{ mb: 2 }}>
+          Live updates have stopped: this run is no longer visible to you (its instrument was deleted, or your access to it
+          was removed). What is shown is as it was last read.
         </Alert>
       )}
       {stale && (
