@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { RE2JS } from 're2js';
 import type { AccessHookConfig, FilterHookConfig, MetadataHookConfig } from './schemas';
 import { parseTemplate, renderDestination } from './template';
 import type { HookDecision, HookFile } from './types';
@@ -12,20 +13,43 @@ export type FileStep = (file: HookFile) => { file: HookFile; verdict?: Verdict }
 /** Paths are '/' separated on every platform; dotfiles are ordinary files; bad globs fail loudly. */
 const GLOB_OPTIONS: picomatch.PicomatchOptions = { dot: true, windows: false, strictBrackets: true };
 
-/** Compiles a glob; throws with picomatch's message when it is invalid. */
+/**
+ * Compiles a glob; throws with picomatch's message when it is invalid. `debug` makes picomatch
+ * throw when the regular expression it builds is invalid ("[z-a]"), instead of answering with a
+ * matcher that matches nothing.
+ */
 export function compileGlob(glob: string): (path: string) => boolean {
-  return picomatch(glob, GLOB_OPTIONS);
+  return picomatch(glob, { ...GLOB_OPTIONS, debug: true });
 }
 
-/** Compiles a metadata pattern; throws a SyntaxError when it is invalid. */
-export function compilePattern(pattern: string): RegExp {
-  return new RegExp(pattern);
+/** A compiled metadata pattern: its named groups, and the values they took in a match. */
+export interface MetadataPattern {
+  groups: string[];
+  /** The named groups that took part in the first match, or undefined when nothing matched. */
+  exec(input: string): Record<string, string> | undefined;
 }
 
-/** Names of the named groups of a valid pattern. */
-export function namedGroups(pattern: string): string[] {
-  // An empty alternative makes every pattern match '', and `groups` then lists all its names.
-  return Object.keys(new RegExp(`(?:${pattern})|`).exec('')?.groups ?? {});
+/**
+ * Compiles a metadata pattern with RE2 (re2js): matching takes time linear in the name, so a
+ * pattern like (\w+)+ cannot hang a worker on a long file name the way a backtracking engine
+ * would. RE2 syntax has no lookaround and no backreferences. Throws when the pattern is invalid.
+ */
+export function compilePattern(pattern: string): MetadataPattern {
+  const compiled = RE2JS.compile(pattern);
+  const groups = Object.keys(compiled.namedGroups());
+  return {
+    groups,
+    exec(input) {
+      const matcher = compiled.matcher(input);
+      if (!matcher.find()) return undefined;
+      const values: Record<string, string> = {};
+      for (const name of groups) {
+        const value = matcher.group(name);
+        if (value !== null) values[name] = value;
+      }
+      return values;
+    },
+  };
 }
 
 export function prepareFilter(config: FilterHookConfig): FileStep {
@@ -58,16 +82,13 @@ export function prepareFilter(config: FilterHookConfig): FileStep {
 }
 
 export function prepareMetadata(config: MetadataHookConfig): FileStep {
-  const rules = config.rules.map((rule) => ({ source: rule.source, regex: compilePattern(rule.pattern) }));
+  const rules = config.rules.map((rule) => ({ source: rule.source, pattern: compilePattern(rule.pattern) }));
   return (file) => {
     const metadata = { ...file.metadata };
     const filename = file.path.slice(file.path.lastIndexOf('/') + 1);
     for (const rule of rules) {
-      const groups = rule.regex.exec(rule.source === 'path' ? file.path : filename)?.groups;
-      for (const [key, value] of Object.entries(groups ?? {})) {
-        // A group that took no part in the match leaves earlier values alone.
-        if (value !== undefined) metadata[key] = value;
-      }
+      // A group that took no part in the match leaves earlier values alone.
+      Object.assign(metadata, rule.pattern.exec(rule.source === 'path' ? file.path : filename));
     }
     return { file: { ...file, metadata } };
   };

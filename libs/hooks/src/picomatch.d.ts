@@ -9,6 +9,8 @@ declare module 'picomatch' {
       windows?: boolean;
       strictBrackets?: boolean;
       nocase?: boolean;
+      /** Throw when the regular expression built from the glob does not compile (else it matches nothing). */
+      debug?: boolean;
     }
     type Matcher = (input: string) => boolean;
   }

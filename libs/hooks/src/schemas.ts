@@ -136,7 +136,8 @@ export const HOOK_CONFIG_SCHEMAS: Readonly<Record<HookKind, object>> = deepFreez
               type: 'string',
               minLength: 1,
               maxLength: 2048,
-              description: 'JavaScript regular expression with named groups, e.g. ^(?<project>[^/]+)/(?<sample>S\\d+)_',
+              description:
+                'Regular expression in RE2 syntax (as JavaScript, without lookaround or backreferences; matched in linear time) with named groups, e.g. ^(?<project>[^/]+)/(?<sample>S\\d+)_',
             },
           },
         },
@@ -180,7 +181,9 @@ export const HOOK_CONFIG_SCHEMAS: Readonly<Record<HookKind, object>> = deepFreez
         maxProperties: 50,
         propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" },
         additionalProperties: { type: 'string', maxLength: 4096 },
-        description: 'Extra request headers (e.g. Authorization). Content-Type, X-Sheaf-Signature and Idempotency-Key are set by Sheaf.',
+        description:
+          'Extra request headers (e.g. Authorization). Content-Type, X-Sheaf-Signature and Idempotency-Key are set by Sheaf. ' +
+          'Values are write-only: the API shows *** in their place, and a header sent back as *** keeps its stored value.',
       },
     },
   },

@@ -25,8 +25,15 @@ describe('validateHookConfig', () => {
 
   it('reports an invalid regular expression and a pattern without named groups', () => {
     expect(errorsOf('metadata', { rules: [{ source: 'path', pattern: '^(?<sample>S\\d+' }, { source: 'path', pattern: '^S\\d+' }] })).toEqual([
-      { field: 'rules[0].pattern', message: expect.stringContaining('Invalid regular expression') },
+      { field: 'rules[0].pattern', message: expect.stringContaining('missing closing )') },
       { field: 'rules[1].pattern', message: 'has no named group such as (?<sample>...)' },
+    ]);
+  });
+
+  it('refuses lookaround and backreferences, which RE2 (linear-time matching) does not have, and says so', () => {
+    expect(errorsOf('metadata', { rules: [{ source: 'path', pattern: '(?<=raw/)(?<sample>S\\d+)' }, { source: 'path', pattern: '(?<a>x)\\1' }] })).toEqual([
+      { field: 'rules[0].pattern', message: expect.stringMatching(/invalid named capture.*\(RE2 syntax: no lookaround or backreferences\)$/) },
+      { field: 'rules[1].pattern', message: expect.stringMatching(/invalid escape sequence.*\(RE2 syntax: no lookaround or backreferences\)$/) },
     ]);
   });
 
@@ -41,8 +48,18 @@ describe('validateHookConfig', () => {
   it('rejects webhook timeouts above the limit and headers Sheaf sets itself', () => {
     expect(errorsOf('webhook', { url: 'http://localhost/x', timeoutMs: 60_001, headers: { 'X-Sheaf-Signature': 'forged' } })).toEqual([
       { field: 'timeoutMs', message: 'must be <= 60000' },
-      { field: 'headers["X-Sheaf-Signature"]', message: 'is set by Sheaf and cannot be configured' },
+      { field: 'headers["X-Sheaf-Signature"]', message: 'is set by Sheaf or its HTTP client and cannot be configured' },
     ]);
+  });
+
+  it('refuses headers that would make every webhook call fail: ones fetch will not send, and values outside Latin-1', () => {
+    expect(errorsOf('webhook', { url: 'http://localhost/x', headers: { Expect: '100-continue', Upgrade: 'h2c', 'Keep-Alive': 'timeout=5', Authorization: 'Bearer ✓' } })).toEqual([
+      { field: 'headers.Expect', message: 'is set by Sheaf or its HTTP client and cannot be configured' },
+      { field: 'headers.Upgrade', message: 'is set by Sheaf or its HTTP client and cannot be configured' },
+      { field: 'headers["Keep-Alive"]', message: 'is set by Sheaf or its HTTP client and cannot be configured' },
+      { field: 'headers.Authorization', message: 'must contain only printable Latin-1 characters' },
+    ]);
+    expect(errorsOf('webhook', { url: 'http://localhost/x', headers: { 'X-Lab': 'Zürich' } })).toEqual([]);
   });
 
   it.each([
@@ -58,8 +75,10 @@ describe('validateHookConfig', () => {
   });
 
   it('reports globs that do not compile or cannot match relative paths', () => {
-    expect(errorsOf('filter', { include: ['data/[ab'], exclude: ['/tmp/**'] })).toEqual([
+    expect(errorsOf('filter', { include: ['data/[ab', '[z-a]*.raw'], exclude: ['/tmp/**'] })).toEqual([
       { field: 'include[0]', message: expect.stringMatching(/^invalid glob: Missing closing: "\]"/) },
+      // picomatch builds a regular expression that does not compile: without `debug` it would match nothing, silently.
+      { field: 'include[1]', message: expect.stringMatching(/^invalid glob: .*Range out of order/) },
       { field: 'exclude[0]', message: "globs match paths relative to the instrument root; remove the leading '/'" },
     ]);
   });

@@ -1,5 +1,5 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import { compileGlob, compilePattern, namedGroups } from './builtins';
+import { compileGlob, compilePattern } from './builtins';
 import { HOOK_CONFIG_SCHEMAS, type HookConfigs } from './schemas';
 import { parseTemplate } from './template';
 import { HOOK_KINDS, type HookKind } from './types';
@@ -12,8 +12,35 @@ export interface HookConfigError {
 
 export type HookConfigValidation<T> = { ok: true; config: T } | { ok: false; errors: HookConfigError[] };
 
-/** Headers Sheaf sets itself, or that only the HTTP client may set. */
-const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'x-sheaf-signature', 'idempotency-key', 'host', 'transfer-encoding', 'connection']);
+/**
+ * Headers Sheaf sets itself, or that only the HTTP client may set: with `expect`, `upgrade` or
+ * `keep-alive` Node's fetch refuses every request, which would fail every harvest it runs in.
+ */
+const RESERVED_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'x-sheaf-signature',
+  'idempotency-key',
+  'host',
+  'transfer-encoding',
+  'connection',
+  'expect',
+  'upgrade',
+  'keep-alive',
+  'te',
+  'trailer',
+]);
+
+/** Why fetch would refuse a header value (characters outside Latin-1, say), or undefined. */
+function headerValueProblem(name: string, value: string): string | undefined {
+  if (/[\r\n\0]/.test(value)) return 'must not contain line breaks or NUL';
+  try {
+    new Headers({ [name]: value });
+    return undefined;
+  } catch {
+    return 'must contain only printable Latin-1 characters';
+  }
+}
 
 type Segment = string | number;
 
@@ -122,13 +149,14 @@ const semanticChecks: Record<HookKind, (config: Record<string, unknown>, report:
     if (!Array.isArray(config.rules)) return;
     config.rules.forEach((rule: unknown, index) => {
       if (!isRecord(rule) || typeof rule.pattern !== 'string' || rule.pattern === '') return;
+      let groups: string[];
       try {
-        compilePattern(rule.pattern);
+        groups = compilePattern(rule.pattern).groups;
       } catch (err) {
-        report(['rules', index, 'pattern'], errorMessage(err));
+        report(['rules', index, 'pattern'], `${errorMessage(err)} (RE2 syntax: no lookaround or backreferences)`);
         return;
       }
-      if (namedGroups(rule.pattern).length === 0) report(['rules', index, 'pattern'], 'has no named group such as (?<sample>...)');
+      if (groups.length === 0) report(['rules', index, 'pattern'], 'has no named group such as (?<sample>...)');
     });
   },
   access(config, report) {
@@ -149,8 +177,11 @@ const semanticChecks: Record<HookKind, (config: Record<string, unknown>, report:
     }
     if (isRecord(config.headers)) {
       for (const [name, value] of Object.entries(config.headers)) {
-        if (RESERVED_HEADERS.has(name.toLowerCase())) report(['headers', name], 'is set by Sheaf and cannot be configured');
-        else if (typeof value === 'string' && /[\r\n\0]/.test(value)) report(['headers', name], 'must not contain line breaks or NUL');
+        if (RESERVED_HEADERS.has(name.toLowerCase())) report(['headers', name], 'is set by Sheaf or its HTTP client and cannot be configured');
+        else if (typeof value === 'string') {
+          const problem = headerValueProblem(name, value);
+          if (problem) report(['headers', name], problem);
+        }
       }
     }
   },
