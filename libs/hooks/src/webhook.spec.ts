@@ -87,14 +87,34 @@ describe('webhook hook', () => {
     });
   });
 
-  it('sends the same Idempotency-Key for the same files in any order, and another for other files', async () => {
+  it('sends the same Idempotency-Key for the same files of a run in any order, and another for other files or another run', async () => {
     await runHooks('post', [webhook('post')], [file('a'), file('b'), file('c')], ctx);
     await runHooks('post', [webhook('post')], [file('c'), file('a'), file('b')], ctx);
     await runHooks('post', [webhook('post')], [file('a'), file('b')], ctx);
+    // A later run that takes the same (held) files again sends a new body: it is a new request.
+    await runHooks('post', [webhook('post')], [file('a'), file('b'), file('c')], { ...ctx, runId: 'run-2' });
     const keys = received.map((request) => request.headers['idempotency-key']);
     expect(keys[0]).toMatch(/^[0-9a-f]{64}$/);
     expect(keys[1]).toBe(keys[0]);
     expect(keys[2]).not.toBe(keys[0]);
+    expect(keys[3]).not.toBe(keys[0]);
+  });
+
+  it('takes an empty answer or plain text as no opinion, and holds the files when a page of another kind answers', async () => {
+    const answers: Array<[Reply, 'accept' | 'hold']> = [
+      [{ status: 204, body: '' }, 'accept'],
+      [{ status: 200, contentType: 'text/plain', body: 'OK' }, 'accept'],
+      // A proxy's sign-in page in front of the receiver: the pre-hook must not stop gating.
+      [{ status: 200, contentType: 'text/html; charset=utf-8', body: '<html><body>Sign in</body></html>' }, 'hold'],
+    ];
+    for (const [answer, expected] of answers) {
+      reply = () => answer;
+      const result = await runHooks('pre', [webhook('pre')], [file('a')], ctx);
+      expect({ answer, decision: result.decisions.get('a') }).toEqual({ answer, decision: expect.objectContaining({ action: expected }) });
+    }
+    reply = () => ({ status: 200, contentType: 'text/html', body: '<html>Sign in</html>' });
+    const held = await runHooks('pre', [webhook('pre')], [file('a')], ctx);
+    expect(held.decisions.get('a')).toEqual({ action: 'hold', reason: 'webhook answered HTTP 200 with text/html, not JSON (is something else in the way?): <html>Sign in</html>' });
   });
 
   it.each([500, 503, 408, 429])('throws a retryable HookError on HTTP %i', async (status) => {

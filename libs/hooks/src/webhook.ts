@@ -4,10 +4,14 @@ import { applyAnswer, excerpt, holdAll, MAX_ANSWER_BYTES, parseAnswer, requestBo
 import { WEBHOOK_TIMEOUT_MS, type WebhookHookConfig } from './schemas';
 import type { HookConfigRow, HookContext, HookFile, HookPhase } from './types';
 
-/** Same files, hook and phase give the same key, whatever the order: a retried call is recognisable. */
-export function webhookIdempotencyKey(hookId: string, phase: HookPhase, files: readonly HookFile[]): string {
+/**
+ * Same run, files, hook and phase give the same key, whatever the order: a retried call is
+ * recognisable. The run is part of it because the body is: a file held and taken again by a
+ * later run is a new request (new run id, maybe new metadata), not a replay of the old one.
+ */
+export function webhookIdempotencyKey(runId: string, hookId: string, phase: HookPhase, files: readonly HookFile[]): string {
   const ids = files.map((file) => file.fileVersionId).sort();
-  return createHash('sha256').update(JSON.stringify({ hookId, phase, fileVersionIds: ids })).digest('hex');
+  return createHash('sha256').update(JSON.stringify({ runId, hookId, phase, fileVersionIds: ids })).digest('hex');
 }
 
 /** `sha256=<hex>`: HMAC-SHA256 of the exact body bytes, as sent in `X-Sheaf-Signature`. */
@@ -42,6 +46,7 @@ function describe(err: unknown): string {
 }
 
 const isJson = (contentType: string | null) => /^application\/([\w.+-]+\+)?json\b/i.test(contentType ?? '');
+const isPlainText = (contentType: string | null) => /^text\/plain\b/i.test(contentType ?? '');
 
 /**
  * POSTs the batch to the receiver. Returns the receiver's verdicts; holds every file when the
@@ -56,7 +61,7 @@ export async function callWebhook(hook: HookConfigRow, config: WebhookHookConfig
   if (!headers.has('user-agent')) headers.set('User-Agent', 'sheaf-hooks');
   headers.set('Content-Type', 'application/json');
   headers.set('X-Sheaf-Signature', webhookSignature(secret, body));
-  headers.set('Idempotency-Key', webhookIdempotencyKey(hook.id, phase, files));
+  headers.set('Idempotency-Key', webhookIdempotencyKey(ctx.runId, hook.id, phase, files));
   // Paths and query strings may carry tokens: messages name the origin only.
   const origin = new URL(config.url).origin;
   const timeoutMs = config.timeoutMs ?? WEBHOOK_TIMEOUT_MS.default;
@@ -94,9 +99,13 @@ export async function callWebhook(hook: HookConfigRow, config: WebhookHookConfig
   if (status >= 400) return holdAll(files, `webhook rejected the batch: HTTP ${status}${said}`);
   if (answer.tooLarge) return holdAll(files, `webhook answer is larger than ${MAX_ANSWER_BYTES} bytes`);
   const parsed = parseAnswer(answer.text);
-  if (!isJson(contentType) && (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null)) {
-    // A receiver answering "OK" as text has nothing to say about the files.
-    return { files, verdicts: new Map() };
+  const answeredObject = parsed.ok && typeof parsed.value === 'object' && parsed.value !== null;
+  if (!isJson(contentType) && !answeredObject) {
+    // A receiver answering nothing, or "OK" as plain text, has nothing to say about the files.
+    if (answer.text.trim() === '' || isPlainText(contentType)) return { files, verdicts: new Map() };
+    // An HTML page (a proxy's login or error page, say) is not the receiver's answer: a gate
+    // that let everything through whenever something else answered would be no gate.
+    return holdAll(files, `webhook answered HTTP ${status} with ${contentType ?? 'no content type'}, not JSON (is something else in the way?)${said}`);
   }
   if (!parsed.ok) return holdAll(files, `webhook answer is not valid JSON${said}`);
   return applyAnswer('webhook', parsed.value, files);
