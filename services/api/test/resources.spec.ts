@@ -18,6 +18,8 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
   const a = () => as(app, admin);
   const sealedOf = async (table: string, column: string, id: string): Promise<string> =>
     ((await db.dataSource.query(`SELECT ${column} AS v FROM ${table} WHERE id = $1`, [id])) as Array<{ v: string }>)[0].v;
+  /** A hook's config as stored, which is what the worker sends. */
+  const configOf = async (id: string): Promise<unknown> => ((await db.dataSource.query('SELECT config FROM hooks WHERE id = $1', [id])) as Array<{ config: unknown }>)[0].config;
   const auditOf = async (entityType: string, entityId: string) =>
     (await a().get(`/api/audit?entityType=${entityType}&entityId=${entityId}`).expect(200)).body.items as Array<{ action: string; before: unknown; after: unknown; actor: string }>;
 
@@ -98,6 +100,28 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       expect(hookAudit[0].before).toMatchObject({ config: { headers: { Authorization: '***', 'X-Lab': '***' } } });
       expect(hookAudit[0].after).toMatchObject({ config: { url: 'https://lims.example.org/in', headers: { Authorization: '***' } } });
       expect(instrumentAudit[0].after).toMatchObject({ sourceConfig: { remote: '***' } });
+    });
+
+    it("answers *** for a webhook's header values, and keeps a stored value that comes back as ***", async () => {
+      const config = { url: 'https://lims.example.org/in', headers: { Authorization: 'Bearer lims-token-3', 'X-Lab': 'cryo' } };
+      const hook = await a().post('/api/hooks', { name: 'lims-shown', phase: 'post', kind: 'webhook', config, secret: 'webhook-signing-key-3' }).expect(201);
+      const shown = { url: 'https://lims.example.org/in', headers: { Authorization: '***', 'X-Lab': '***' } };
+      expect(hook.body.config).toEqual(shown);
+      expect((await a().get(`/api/hooks/${hook.body.id}`).expect(200)).body.config).toEqual(shown);
+      expect(JSON.stringify((await a().get('/api/hooks?kind=webhook&limit=200').expect(200)).body)).not.toContain('lims-token');
+
+      // Sent back as shown, with one value changed and a header (named in another case) kept: the worker gets real values.
+      await a()
+        .patch(`/api/hooks/${hook.body.id}`, { config: { url: 'https://lims.example.org/in', headers: { authorization: '***', 'X-Lab': 'tomo' } } })
+        .expect(200);
+      expect(await configOf(hook.body.id)).toEqual({ url: 'https://lims.example.org/in', headers: { authorization: 'Bearer lims-token-3', 'X-Lab': 'tomo' } });
+
+      // *** where nothing is stored would be sent as the value: refused, and nothing changes.
+      const refused = await a().patch(`/api/hooks/${hook.body.id}`, { config: { url: 'https://lims.example.org/in', headers: { 'X-Token': '***' } } }).expect(400);
+      expect(refused.body).toMatchObject({ field: 'config.headers["X-Token"]', message: expect.stringContaining('no such header is stored') });
+      const created = await a().post('/api/hooks', { name: 'lims-stars', phase: 'post', kind: 'webhook', config: { url: 'https://lims.example.org/in', headers: { Authorization: '***' } }, secret: 'webhook-signing-key-4' }).expect(400);
+      expect(created.body.field).toBe('config.headers.Authorization');
+      expect(await configOf(hook.body.id)).toEqual({ url: 'https://lims.example.org/in', headers: { authorization: 'Bearer lims-token-3', 'X-Lab': 'tomo' } });
     });
   });
 

@@ -14,13 +14,49 @@ import type { CreateHookDto, HookDto, HookKindDto, HookQueryDto, UpdateHookDto }
 /** Kinds that sign with a secret. */
 const SECRET_KINDS: readonly HookKind[] = ['webhook'];
 
+/** A webhook's header values (an Authorization token, say) are secrets: write-only, like its signing key. */
+function headersOf(kind: HookKind, config: unknown): Record<string, unknown> | undefined {
+  if (kind !== 'webhook' || typeof config !== 'object' || config === null) return undefined;
+  const headers = (config as { headers?: unknown }).headers;
+  return typeof headers === 'object' && headers !== null && !Array.isArray(headers) ? (headers as Record<string, unknown>) : undefined;
+}
+
+/** The config as the API shows it: every webhook header value is ***. */
+function shownConfig(kind: HookKind, config: Record<string, unknown>): Record<string, unknown> {
+  const headers = headersOf(kind, config);
+  if (!headers) return config;
+  return { ...config, headers: Object.fromEntries(Object.keys(headers).map((name) => [name, REDACTED])) };
+}
+
+/**
+ * A config sent back as the API showed it: a header whose value is *** keeps the value stored
+ * under that name (names compare as HTTP does, without case). On create (`stored` undefined),
+ * or for a header not stored before, *** is refused: it would be sent as the value.
+ */
+function withStoredHeaders(kind: HookKind, config: Record<string, unknown>, stored: Record<string, unknown> | undefined): Record<string, unknown> {
+  const headers = headersOf(kind, config);
+  if (!headers) return config;
+  const before = new Map(Object.entries(headersOf(kind, stored) ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+  const merged = Object.entries(headers).map(([name, value]) => {
+    if (value !== REDACTED) return [name, value];
+    const kept = before.get(name.toLowerCase());
+    if (kept === undefined) {
+      // Named as the config's validation names fields: headers.Authorization, headers["X-Lab"].
+      const field = `config.headers${/^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`;
+      throw invalid(field, `${field} is ${REDACTED}, which stands for a stored value, but no such header is stored: send its value`);
+    }
+    return [name, kept];
+  });
+  return { ...config, headers: Object.fromEntries(merged) };
+}
+
 function toDto(row: HookEntity): HookDto {
   return {
     id: row.id,
     name: row.name,
     phase: row.phase,
     kind: row.kind,
-    config: row.config,
+    config: shownConfig(row.kind, row.config),
     hasSecret: Boolean(row.secretSealed),
     instrumentId: row.instrumentId,
     priority: row.priority,
@@ -92,6 +128,7 @@ export class HooksService {
 
   create(actor: Principal, body: CreateHookDto): Promise<HookDto> {
     checkHook(body.kind, body.phase, body.config);
+    const config = withStoredHeaders(body.kind, body.config, undefined);
     if (body.secret !== undefined && !SECRET_KINDS.includes(body.kind)) throw invalid('secret', `${body.kind} hooks use no secret`);
     // The worker holds a webhook's files while it has no key to sign with: ask for one up front.
     if (body.secret === undefined && SECRET_KINDS.includes(body.kind)) throw invalid('secret', `${body.kind} hooks need a signing secret`);
@@ -104,7 +141,7 @@ export class HooksService {
           name: body.name.trim(),
           phase: body.phase,
           kind: body.kind,
-          config: body.config,
+          config,
           secretSealed,
           instrumentId: body.instrumentId ?? null,
           priority: body.priority ?? 100,
@@ -123,7 +160,7 @@ export class HooksService {
       const before = toDto(row);
       if (body.name !== undefined) row.name = body.name.trim();
       if (body.phase !== undefined) row.phase = body.phase;
-      if (body.config !== undefined) row.config = body.config;
+      if (body.config !== undefined) row.config = withStoredHeaders(row.kind, body.config, row.config);
       if (body.instrumentId !== undefined) row.instrumentId = body.instrumentId;
       if (body.priority !== undefined) row.priority = body.priority;
       if (body.enabled !== undefined) row.enabled = body.enabled;
