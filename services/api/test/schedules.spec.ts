@@ -125,6 +125,33 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     expect((await describeInTemporal(body.id)).spec.calendars?.[0]).toMatchObject({ hour: [{ start: 5, end: 5, step: 1 }] });
   });
 
+  it('mends Temporal when an older push lands after a newer one: a deleted schedule does not come back', async () => {
+    const { body } = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 7 * * *' }).expect(201);
+    const sync = app.get(ScheduleSyncService, { strict: false });
+    const push = (sync as unknown as { push: (...args: unknown[]) => Promise<string | null> }).push.bind(sync);
+    let interleaved = false;
+    // The description change's push is held back until a delete has been pushed and marked in sync,
+    // as when a timer pass (or another API replica) pushes a revision the user changes meanwhile.
+    const spy = jest.spyOn(sync as unknown as { push: typeof push }, 'push').mockImplementation(async (...args) => {
+      if (!interleaved) {
+        interleaved = true;
+        await as(app, admin).delete(`/api/schedules/${body.id}`).expect(200);
+        await expect(describeInTemporal(body.id)).rejects.toBeInstanceOf(ScheduleNotFoundError);
+      }
+      return push(...args);
+    });
+    try {
+      await as(app, admin).patch(`/api/schedules/${body.id}`, { description: 'changed while deleted' }).expect(200);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(interleaved).toBe(true);
+    // The stale push made the schedule again (update → not found → create); the sync saw the row had moved on and pushed the delete again.
+    await expect(describeInTemporal(body.id)).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    const [row] = (await db.dataSource.query(`SELECT needs_sync, deleted_at FROM schedules WHERE id = $1`, [body.id])) as Array<{ needs_sync: boolean; deleted_at: Date | null }>;
+    expect(row).toEqual({ needs_sync: false, deleted_at: expect.any(Date) });
+  });
+
   it('"run now" while the schedule’s harvest is running does not start a second one', async () => {
     // No worker polls the task queue, so the first triggered harvest stays running.
     const { body } = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 6 1 1 *' }).expect(201);

@@ -21,6 +21,8 @@ export function temporalScheduleId(scheduleId: string): string {
  * harmless failure) rather than harvesting anything else.
  */
 const NO_RUN_YET = '00000000-0000-0000-0000-000000000000';
+/** Pushes of one sync while the row keeps changing under it (each is one change older than the next). */
+const MAX_SYNC_ROUNDS = 5;
 
 /** A digest of the whole options given to Temporal; the workflow function counts by its name. */
 function digestOf(options: ScheduleOptions): string {
@@ -202,6 +204,18 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
    * `temporal_refused` when it refuses the schedule.
    */
   async sync(id: string): Promise<{ ok: true } | { ok: false; error: DomainError }> {
+    // A row changed while it was pushed may have had its newer revision pushed by another sync
+    // before this (older) push reached Temporal: push again what the row says now. Each round
+    // needs another change meanwhile; past the last, Temporal took every push, and the newest
+    // change keeps needs_sync for the next pass.
+    for (let round = 1; ; round++) {
+      const result = await this.syncOnce(id);
+      if (result !== 'changed meanwhile') return result;
+      if (round === MAX_SYNC_ROUNDS) return { ok: true };
+    }
+  }
+
+  private async syncOnce(id: string): Promise<{ ok: true } | { ok: false; error: DomainError } | 'changed meanwhile'> {
     const row = await this.dataSource.getRepository(ScheduleEntity).findOne({ where: { id }, withDeleted: true });
     if (!row) return { ok: false, error: notFound('Schedule') };
     const instrument = await this.dataSource.getRepository(InstrumentEntity).findOneOrFail({ where: { id: row.instrumentId }, withDeleted: true });
@@ -214,10 +228,11 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
       return { ok: false, error };
     }
     // Only the revision that was pushed counts: a change made meanwhile still needs its own sync.
-    await this.dataSource.query(
-      `UPDATE schedules SET needs_sync = false, sync_error = NULL, synced_at = now(), pushed_digest = $3 WHERE id = $1 AND revision = $2`,
+    const marked = await changedRows(
+      this.dataSource,
+      `UPDATE schedules SET needs_sync = false, sync_error = NULL, synced_at = now(), pushed_digest = $3 WHERE id = $1 AND revision = $2 RETURNING id`,
       [id, row.revision, digest],
     );
-    return { ok: true };
+    return marked.length ? { ok: true } : 'changed meanwhile';
   }
 }
