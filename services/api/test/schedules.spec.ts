@@ -77,7 +77,8 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
   });
 
   it('creates the Temporal Schedule with the cron, time zone and overlap SKIP, and lists it', async () => {
-    const res = await as(app, admin).post('/api/schedules', { instrumentId, cron: '30 2 * * mon-fri', timezone: 'Europe/Berlin' }).expect(201);
+    // Spelled in lower case, which Node reads but Temporal's case-sensitive lookup would not: stored and pushed as Europe/Berlin.
+    const res = await as(app, admin).post('/api/schedules', { instrumentId, cron: '30 2 * * mon-fri', timezone: 'europe/berlin' }).expect(201);
     expect(res.body).toMatchObject({ synced: true, syncError: null, cron: '30 2 * * mon-fri', timezone: 'Europe/Berlin', enabled: true });
     const description = await describeInTemporal(res.body.id);
     expect(description.spec.timezone).toBe('Europe/Berlin');

@@ -1,4 +1,4 @@
-import { cronProblem, isTimeZone } from './cron';
+import { canonicalTimeZone, cronProblem } from './cron';
 
 describe('cron expressions', () => {
   it.each(['* * * * *', '0 2 * * *', '*/15 8-18 * * mon-fri', '30 1 1,15 jan,jul *', '0 0 * * 7', '5/10 * * * *', '0 0 1-31/2 * SUN'])(
@@ -22,10 +22,16 @@ describe('cron expressions', () => {
   ])('refuses %j', (expression, message) => expect(cronProblem(expression)).toContain(message));
 
   it('knows IANA time zones', () => {
-    expect(isTimeZone('UTC')).toBe(true);
-    expect(isTimeZone('Europe/Berlin')).toBe(true);
-    expect(isTimeZone('America/Argentina/Buenos_Aires')).toBe(true);
-    expect(isTimeZone('Mars/Olympus')).toBe(false);
-    expect(isTimeZone('x'.repeat(10_000))).toBe(false);
+    expect(canonicalTimeZone('UTC')).toBe('UTC');
+    expect(canonicalTimeZone('Europe/Berlin')).toBe('Europe/Berlin');
+    expect(canonicalTimeZone('America/Argentina/Buenos_Aires')).toBe('America/Argentina/Buenos_Aires');
+    expect(canonicalTimeZone('Mars/Olympus')).toBeUndefined();
+    expect(canonicalTimeZone('x'.repeat(10_000))).toBeUndefined();
+    // Temporal's (Go) lookup is case-sensitive: what it is given is the canonical spelling.
+    expect(canonicalTimeZone('europe/berlin')).toBe('Europe/Berlin');
+    expect(canonicalTimeZone('utc')).toBe('UTC');
+    expect(canonicalTimeZone('EUROPE/BERLIN')).toBe('Europe/Berlin');
+    expect(canonicalTimeZone('us/pacific')).toBe('America/Los_Angeles');
+    expect(canonicalTimeZone('US/Pacific')).toBe('US/Pacific');
   });
 });

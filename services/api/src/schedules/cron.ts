@@ -2,7 +2,9 @@
  * Five-field cron expressions (minute hour day-of-month month day-of-week), the subset both
  * people and Temporal read the same way: `*`, numbers, ranges `a-b`, steps `* /n`, `a-b/n`,
  * `a/n`, lists, and month and weekday names. Checked here so a bad one is a 400 naming the
- * field, not a Temporal error after the row was saved.
+ * field, not a Temporal error after the row was saved. As in Temporal (and unlike classic
+ * cron), a day must match both day of month and day of week when both are set: `0 3 1-7 * mon`
+ * is the first Monday of the month.
  */
 interface CronField {
   name: string;
@@ -66,13 +68,20 @@ export function cronProblem(expression: string): string | undefined {
   return undefined;
 }
 
-/** An IANA time zone the runtime (and Temporal's Go time zone database) knows. */
-export function isTimeZone(name: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(name)) return false;
+/**
+ * An IANA time zone the runtime knows, spelled as Temporal's case-sensitive (Go) lookup needs
+ * it, or undefined. Node reads `europe/berlin` as Europe/Berlin: a name that differs from the
+ * zone's canonical one only in case, or has a segment without its capital, is replaced by the
+ * canonical name. A well-spelled alias (America/Argentina/Buenos_Aires) stays as typed.
+ */
+export function canonicalTimeZone(name: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(name)) return undefined;
+  let canonical: string;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
+    canonical = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
+  if (name.toLowerCase() === canonical.toLowerCase()) return canonical;
+  return name.split('/').every((segment) => /^[A-Z]/.test(segment)) ? name : canonical;
 }

@@ -31,12 +31,16 @@ export class CreateScheduleDto {
   @IsUUID('all', { message: 'instrumentId must be a UUID' })
   instrumentId!: string;
 
-  @ApiProperty({ example: '0 2 * * *', maxLength: 255, description: 'Five fields: minute hour day-of-month month day-of-week' })
+  @ApiProperty({
+    example: '0 2 * * *',
+    maxLength: 255,
+    description: 'Five fields: minute hour day-of-month month day-of-week. When both day fields are set a day must match both, as in Temporal (classic cron: either)',
+  })
   @IsString()
   @MaxLength(255)
   cron!: string;
 
-  @ApiPropertyOptional({ example: 'Europe/Berlin', default: 'UTC', maxLength: 64 })
+  @ApiPropertyOptional({ example: 'Europe/Berlin', default: 'UTC', maxLength: 64, description: 'IANA time zone; stored in its canonical spelling' })
   @OptionalField()
   @IsString()
   @MaxLength(64)
