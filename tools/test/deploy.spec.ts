@@ -333,7 +333,7 @@ describe('Kubernetes manifests', () => {
     const worker = find(production, 'Deployment', 'sheaf-worker');
     expect(podSpec(worker).terminationGracePeriodSeconds).toBeGreaterThan(HEARTBEAT_TIMEOUT_SECONDS);
     expect((worker.spec as { replicas?: number }).replicas).toBeUndefined();
-    // The image's entrypoint (tini -g) must not be overridden.
+    // The image's entrypoint (tini) must not be overridden.
     expect(container(worker).command).toBeUndefined();
     const hpa = find(production, 'HorizontalPodAutoscaler', 'sheaf-worker') as unknown as {
       spec: { scaleTargetRef: unknown; minReplicas: number; maxReplicas: number; metrics: Array<{ type: string; resource: { name: string } }> };
@@ -639,10 +639,10 @@ describe('Dockerfiles', () => {
     expect(body.find((i) => i.keyword === 'ENV')?.args).toMatch(/SHEAF_RCLONE_BIN=\/usr\/local\/bin\/rclone/);
   });
 
-  it('the worker runs under tini -g (whole process group signalled) and stops on SIGTERM', () => {
+  it('the worker runs under tini, which passes SIGTERM to node alone (not -g: its rclone must finish or be cancelled), and stops on SIGTERM', () => {
     const { body } = finalStage('services/worker/Dockerfile');
     expect(body.some((i) => i.keyword === 'RUN' && /apt-get install .*\btini\b/.test(i.args))).toBe(true);
-    expect(json(body.find((i) => i.keyword === 'ENTRYPOINT')?.args ?? '[]')).toEqual(['/usr/bin/tini', '-g', '--']);
+    expect(json(body.find((i) => i.keyword === 'ENTRYPOINT')?.args ?? '[]')).toEqual(['/usr/bin/tini', '--']);
     expect(body.find((i) => i.keyword === 'STOPSIGNAL')?.args).toBe('SIGTERM');
   });
 
