@@ -2,9 +2,11 @@ import {
   ActivityCancellationType,
   ActivityFailure,
   CancellationScope,
+  CancelledFailure,
   ContinueAsNew,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -16,8 +18,12 @@ import type { BatchResult, HarvestActivities, PlannedSoFar } from './activities'
 import { batchesPlannedSignal, progressQuery, searchAttributes, type HarvestInput, type HarvestProgress, type HarvestResult } from './definitions';
 import { progressDetails } from './progress-details';
 
-/** Short bookkeeping against Postgres. */
-const BOOKKEEPING = { startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } } as const;
+/**
+ * Short bookkeeping against Postgres, retried without limit (at most a minute apart): a
+ * database failover at the end of a twelve-hour run must not fail it. What cannot succeed
+ * (a run that does not exist) fails at once, as non-retryable.
+ */
+const BOOKKEEPING = { startToCloseTimeout: '1 minute', retry: { maximumInterval: '1 minute' } } as const;
 /** Long, heartbeating work: listing and batches. A lost worker is noticed within the heartbeat timeout. */
 const LONG_RUNNING = {
   startToCloseTimeout: '12 hours',
@@ -58,7 +64,12 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
   let input = start;
   if (input.scheduled && !input.resume) {
     const info = workflowInfo();
-    const runId = await createScheduledRun(input.scheduled, info.workflowId, info.runId);
+    const { scheduled } = input;
+    const create = () => createScheduledRun(scheduled, info.workflowId, info.runId);
+    // Not cancellable: the row is made whatever happens, and a cancel that came meanwhile is
+    // honoured by the first step after it (which closes the run as cancelled), instead of
+    // leaving a pending row that is later closed as failed.
+    const runId = await (patched(PATCHES.scheduledRunNotCancellable) ? CancellationScope.nonCancellable(create) : create());
     input = { ...input, runId, scheduled: undefined };
   }
   const { discover, processBatch } = proxyActivities<HarvestActivities>(
@@ -166,6 +177,9 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
         // once the batches in flight and discovery (an activity of this execution) have finished.
         const draining = workflowInfo().continueAsNewSuggested;
         if (draining && !discovering && running.size === 0) {
+          // A cancel whose batches finished anyway (they were past the point of stopping) failed
+          // nothing: honour it here, or the next execution would never hear of it.
+          if (CancellationScope.current().consideredCancelled && patched(PATCHES.cancelBeforeContinueAsNew)) throw new CancelledFailure(CANCELLED);
           await continueAsNew<typeof harvest>({ ...input, resume: { nextBatch, batches: progress.batchesTotal, progress } });
         }
         while (!draining && running.size < window && nextBatch < progress.batchesTotal) {
@@ -196,6 +210,12 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
     throw err;
   }
 }
+
+/** Changes to what the workflow does, kept apart so histories written before them still replay. */
+const PATCHES = {
+  scheduledRunNotCancellable: 'scheduled-run-not-cancellable',
+  cancelBeforeContinueAsNew: 'cancel-before-continue-as-new',
+} as const;
 
 /**
  * A cancelled run's reason, the same whether the cancel found a batch running (its cancellation
