@@ -45,12 +45,13 @@ export interface BatchResult {
 export type BeginRunResult =
   | { acquired: true; instrumentName: string }
   | { acquired: false; instrumentName: string; holderRunId: string }
-  | { acquired: false; instrumentName: string; disabled: true };
+  /** A scheduled run whose instrument or schedule is off; `reason` says which (absent in histories before it). */
+  | { acquired: false; instrumentName: string; disabled: true; reason?: string };
 
 export interface HarvestActivities {
   /** Creates the run row of a schedule-started execution (idempotent per workflow id); returns its id. */
   createScheduledRun(scheduled: ScheduledHarvest, workflowId: string, temporalRunId: string): Promise<string>;
-  /** Marks the run running and takes the instrument's lease (one harvest per instrument); skips a scheduled run of a disabled instrument. */
+  /** Marks the run running and takes the instrument's lease (one harvest per instrument); skips a scheduled run of a disabled instrument or schedule. */
   beginRun(runId: string): Promise<BeginRunResult>;
   /**
    * Lists the source into staging and plans the run's batches, committed in pieces: each piece

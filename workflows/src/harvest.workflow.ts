@@ -117,7 +117,7 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
       if (!begun.acquired) {
         const error =
           'disabled' in begun
-            ? `instrument ${begun.instrumentName} is disabled`
+            ? (begun.reason ?? `instrument ${begun.instrumentName} is disabled`)
             : `instrument ${begun.instrumentName} is already being harvested by run ${begun.holderRunId}`;
         await finishRun(input.runId, { status: 'skipped', error });
         publish('finished');

@@ -15,6 +15,7 @@ import {
   HookEntity,
   InstrumentDestinationEntity,
   InstrumentEntity,
+  ScheduleEntity,
   StorageLocationEntity,
   TransferEntity,
 } from '@sheaf/db';
@@ -150,17 +151,22 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
   }
 
   /** A harvest as a Temporal Schedule starts it (its action carries a placeholder run id and the instrument), run to its end. */
-  async function runScheduled(instrument: { id: string; name: string }, at: string) {
+  /**
+   * Starts the harvest as a Temporal Schedule does: with the schedule's ids and a workflow id of
+   * the schedule and slot. The schedule row is made unless `scheduleId` names an existing one.
+   */
+  async function runScheduled(instrument: { id: string; name: string }, at: string, scheduleId?: string) {
     const { worker, taskQueue } = await startWorker();
-    const workflowId = `harvest-${instrument.name}-scheduled-${at}`;
+    const schedule = scheduleId ?? (await db.dataSource.getRepository(ScheduleEntity).save({ instrumentId: instrument.id, cron: '0 * * * *' })).id;
+    const workflowId = `harvest-${instrument.name}-schedule-${schedule}-${at}`;
     const result = await worker.runUntil(
       env.client.workflow.execute(harvest, {
         taskQueue,
         workflowId,
-        args: [{ runId: '00000000-0000-0000-0000-000000000000', scheduled: { instrumentId: instrument.id, scheduleId: randomUUID() } }],
+        args: [{ runId: '00000000-0000-0000-0000-000000000000', scheduled: { instrumentId: instrument.id, scheduleId: schedule } }],
       }),
     );
-    return { workflowId, result };
+    return { workflowId, result, scheduleId: schedule };
   }
 
   /**
@@ -1132,6 +1138,38 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const runs = await db.dataSource.getRepository(HarvestRunEntity).findBy({ instrumentId: instrument.id });
     expect(runs).toEqual([expect.objectContaining({ trigger: 'schedule', workflowId, status: 'succeeded', filesDone: '1' })]);
     expect([...(await landed()).keys()]).toEqual(['scheduled.txt']);
+  });
+
+  it('gives a backfill of a slot that already ran (same workflow id, new execution) a run of its own, which harvests', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'first.txt': 'one' });
+    const first = await runScheduled(instrument, '2026-11-23T14:00:00Z');
+    await writeTree(sourceDir, { 'second.txt': 'two' });
+    // Temporal starts a backfill under the slot's workflow id again once the earlier execution has closed.
+    const again = await runScheduled(instrument, '2026-11-23T14:00:00Z', first.scheduleId);
+    expect(again.workflowId).toBe(first.workflowId);
+    expect([first.result, again.result]).toEqual([expect.objectContaining({ status: 'succeeded', filesDone: 1 }), expect.objectContaining({ status: 'succeeded', filesDone: 1 })]);
+    const runs = await db.dataSource.getRepository(HarvestRunEntity).find({ where: { instrumentId: instrument.id }, order: { createdAt: 'ASC' } });
+    expect(runs).toEqual([
+      expect.objectContaining({ workflowId: first.workflowId, scheduleId: first.scheduleId, status: 'succeeded', filesDone: '1' }),
+      expect.objectContaining({ workflowId: first.workflowId, scheduleId: first.scheduleId, status: 'succeeded', filesDone: '1' }),
+    ]);
+    expect(runs[0].temporalRunId).not.toBe(runs[1].temporalRunId);
+    expect([...(await landed()).keys()].sort()).toEqual(['first.txt', 'second.txt']);
+  });
+
+  it.each([
+    ['disabled', { enabled: false }, 'is disabled'],
+    ['deleted', { deletedAt: new Date() }, 'was deleted'],
+  ] as const)('skips a scheduled run whose schedule was %s before Temporal heard of it, and copies nothing', async (_what, change, said) => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'scheduled.txt': 'tick' });
+    const schedule = await db.dataSource.getRepository(ScheduleEntity).save({ instrumentId: instrument.id, cron: '0 * * * *', ...change });
+    const { result } = await runScheduled(instrument, '2026-11-23T15:00:00Z', schedule.id);
+    expect(result).toMatchObject({ status: 'skipped', filesDone: 0 });
+    const runs = await db.dataSource.getRepository(HarvestRunEntity).findBy({ instrumentId: instrument.id });
+    expect(runs).toEqual([expect.objectContaining({ trigger: 'schedule', status: 'skipped', error: `its schedule ${schedule.id} ${said}` })]);
+    expect([...(await landed()).keys()]).toEqual([]);
   });
 
   it('skips a scheduled run of a disabled instrument, whose pause had not reached Temporal, and copies nothing', async () => {

@@ -32,6 +32,10 @@ export class HarvestRunEntity {
   @Column({ name: 'temporal_run_id', type: 'text', nullable: true })
   temporalRunId!: string | null;
 
+  /** The schedule that started the run (trigger 'schedule'); null for other runs. */
+  @Column({ name: 'schedule_id', type: 'uuid', nullable: true })
+  scheduleId!: string | null;
+
   @Column({ name: 'files_discovered', type: 'bigint', default: 0 })
   filesDiscovered!: string;
 

@@ -7,6 +7,7 @@ import {
   HookEntity,
   InstrumentDestinationEntity,
   InstrumentEntity,
+  ScheduleEntity,
   ServiceAccountEntity,
   StorageLocationEntity,
 } from '@sheaf/db';
@@ -60,6 +61,16 @@ async function stoppable<T>(work: () => Promise<T>): Promise<T> {
 export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActivities {
   const db = deps.dataSource;
   const catalogue = new HarvestCatalogue(db);
+
+  /** Why a scheduled run must not harvest now (its instrument or schedule is off), or undefined. */
+  async function scheduledRunRefusal(run: HarvestRunEntity, instrument: InstrumentEntity): Promise<string | undefined> {
+    if (!instrument.enabled) return `instrument ${instrument.name} is disabled`;
+    if (!run.scheduleId) return undefined;
+    const schedule = await db.getRepository(ScheduleEntity).findOne({ where: { id: run.scheduleId }, withDeleted: true });
+    if (!schedule || schedule.deletedAt) return `its schedule ${run.scheduleId} was deleted`;
+    if (!schedule.enabled) return `its schedule ${run.scheduleId} is disabled`;
+    return undefined;
+  }
 
   async function loadRun(runId: string) {
     const run = await db.getRepository(HarvestRunEntity).findOneBy({ id: runId });
@@ -271,24 +282,30 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       if (!instrument) {
         throw ApplicationFailure.nonRetryable(`instrument ${scheduled.instrumentId} of schedule ${scheduled.scheduleId} does not exist`, FAILURE_TYPES.notFound);
       }
-      // One row per workflow execution: a retried activity finds the row it made.
+      if (!(await db.getRepository(ScheduleEntity).exists({ where: { id: scheduled.scheduleId }, withDeleted: true }))) {
+        throw ApplicationFailure.nonRetryable(`schedule ${scheduled.scheduleId} does not exist`, FAILURE_TYPES.notFound);
+      }
+      // One row per workflow execution: a retried activity finds the row it made, and a backfill
+      // of a slot that already ran (same workflow id, new execution) gets a row of its own.
       const rows: Array<{ id: string }> = await db.query(
         `WITH made AS (
-           INSERT INTO harvest_runs (instrument_id, trigger, workflow_id, temporal_run_id)
-           VALUES ($1, 'schedule', $2, $3)
-           ON CONFLICT (workflow_id) WHERE workflow_id IS NOT NULL DO NOTHING
+           INSERT INTO harvest_runs (instrument_id, trigger, workflow_id, temporal_run_id, schedule_id)
+           VALUES ($1, 'schedule', $2, $3, $4)
+           ON CONFLICT (workflow_id, temporal_run_id) WHERE workflow_id IS NOT NULL DO NOTHING
            RETURNING id)
-         SELECT id FROM made UNION ALL SELECT id FROM harvest_runs WHERE workflow_id = $2`,
-        [instrument.id, workflowId, temporalRunId],
+         SELECT id FROM made UNION ALL SELECT id FROM harvest_runs WHERE workflow_id = $2 AND temporal_run_id = $3`,
+        [instrument.id, workflowId, temporalRunId, scheduled.scheduleId],
       );
       return rows[0].id;
     },
 
     async beginRun(runId): Promise<BeginRunResult> {
       const { run, instrument } = await loadRun(runId);
-      // Disabling an instrument pauses its schedule, but a trigger can come first (Temporal was
-      // unreachable, or the pause is still on its way); an ad hoc run was checked when it started.
-      if (run.trigger === 'schedule' && !instrument.enabled) return { acquired: false, instrumentName: instrument.name, disabled: true };
+      // Disabling an instrument or a schedule pauses the Temporal Schedule, but a trigger can
+      // come first (Temporal was unreachable, or the pause is still on its way); an ad hoc run
+      // was checked when it started.
+      const skip = run.trigger === 'schedule' ? await scheduledRunRefusal(run, instrument) : undefined;
+      if (skip) return { acquired: false, instrumentName: instrument.name, disabled: true, reason: skip };
       let holder = await catalogue.acquireLease(instrument.id, runId);
       if (holder && (await releaseIfEnded(holder))) holder = await catalogue.acquireLease(instrument.id, runId);
       if (holder) return { acquired: false, instrumentName: instrument.name, holderRunId: holder.runId };
