@@ -11,7 +11,7 @@ import { toPage } from '../common/pagination';
 import { lockRow } from '../common/rows';
 import { harvestableInstrument } from '../harvests/harvestable';
 import { TemporalCalls } from '../temporal/temporal-calls';
-import { cronProblem, isTimeZone } from './cron';
+import { canonicalTimeZone, cronProblem } from './cron';
 import { ScheduleSyncService, temporalScheduleId } from './schedule-sync.service';
 import type { BackfillDto, CreateScheduleDto, RunNowDto, ScheduleDetailDto, ScheduleDto, ScheduleQueryDto, UpdateScheduleDto } from './schedules.dto';
 
@@ -63,8 +63,9 @@ function normaliseCron(cron: string): string {
 }
 
 function checkTimeZone(timezone: string): string {
-  if (!isTimeZone(timezone)) throw invalid('timezone', 'timezone must be an IANA time zone such as Europe/Berlin or UTC');
-  return timezone;
+  const canonical = canonicalTimeZone(timezone);
+  if (!canonical) throw invalid('timezone', 'timezone must be an IANA time zone such as Europe/Berlin or UTC');
+  return canonical;
 }
 
 /** Harvest schedules: rows here, mirrored to Temporal Schedules by ScheduleSyncService. */
