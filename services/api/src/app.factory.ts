@@ -1,8 +1,9 @@
 import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject, type SchemaObject } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import type { ApiError } from '@sheaf/contracts';
 import { AppModule } from './app.module';
 import { ErrorFilter } from './common/error.filter';
 import { createValidationPipe, RefuseNulPipe } from './common/validation';
@@ -17,10 +18,27 @@ export interface CreateAppOptions {
   preview?: boolean;
 }
 
-/** `/ark%3A99999/...` as some clients send it is `/ark:99999/...`. */
+/**
+ * `/ark%3A99999/...` as some clients send it is `/ark:99999/...`. An ARK path with a malformed
+ * escape goes on with its `%` escaped: the router would answer 400 for it, the resolver answers
+ * 404 like for any other string that is not an ARK.
+ */
 function decodeArkPrefix(request: Request, _response: Response, next: NextFunction): void {
   if (/^\/ark%3a/i.test(request.url)) request.url = `/ark:${request.url.slice('/ark%3A'.length)}`;
+  if (/^\/ark:/i.test(request.url)) {
+    const [path, ...search] = request.url.split('?');
+    if (!decodes(path)) request.url = [path.replace(/%/g, '%25'), ...search].join('?');
+  }
   next();
+}
+
+function decodes(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Builds the application exactly as main.ts serves it; tests and the OpenAPI writer use it too. */
@@ -41,18 +59,58 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
   return app;
 }
 
+/** The body of every error answer, as ErrorFilter writes it; typed so a new ApiError field is documented too. */
+const API_ERROR_PROPERTIES: Record<keyof ApiError, SchemaObject> = {
+  statusCode: { type: 'integer', description: 'The HTTP status', example: 400 },
+  code: { type: 'string', description: 'What went wrong, for programs (validation_failed, not_found, conflict, ...)', example: 'validation_failed' },
+  message: { type: 'string', description: 'What went wrong, for people', example: 'limit must be an integer' },
+  field: { type: 'string', description: 'The body field (a.b[0].c), query or path parameter, or header at fault, when one is', example: 'limit' },
+};
+const API_ERROR_SCHEMA: SchemaObject = {
+  type: 'object',
+  description: 'Every error answer',
+  required: ['statusCode', 'code', 'message'] satisfies Array<keyof ApiError>,
+  properties: API_ERROR_PROPERTIES,
+};
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
+/** Error statuses a controller documents whose body is not an ApiError: /ready's 503 is its readiness. */
+const NOT_API_ERRORS = new Set(['getReadiness 503']);
+
+/**
+ * Errors, in one place: every operation's `default` answer is an ApiError, and so is every error
+ * status a controller documents (with a description only).
+ */
+function documentErrors(document: OpenAPIObject): OpenAPIObject {
+  const content = { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } };
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ApiError: API_ERROR_SCHEMA } };
+  for (const item of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (Number(status) < 400 || !response || '$ref' in response || response.content) continue;
+        if (!NOT_API_ERRORS.has(`${operation.operationId} ${status}`)) response.content = content;
+      }
+      operation.responses.default = { description: 'Any other answer: an error', content };
+    }
+  }
+  return document;
+}
+
 export function buildOpenApi(app: NestExpressApplication): OpenAPIObject {
   const document = new DocumentBuilder()
     .setTitle('Sheaf API')
     .setDescription(
       'Harvest scientific-instrument data: configuration, harvests, files and ARKs. Authenticate with a session token from ' +
         '`POST /api/auth/login` or an API token (`sheaf_...`), both as `Authorization: Bearer <token>`. Errors are ' +
-        '`{ statusCode, code, message, field? }`. Out-of-scope instruments, runs and files answer 404.',
+        '`{ statusCode, code, message, field? }` (ApiError). Out-of-scope instruments, runs and files answer 404.',
     )
     .setVersion('0.1.0')
     .addBearerAuth()
     .build();
-  return SwaggerModule.createDocument(app, document, {
-    operationIdFactory: (_controllerKey: string, methodKey: string) => methodKey,
-  });
+  return documentErrors(
+    SwaggerModule.createDocument(app, document, {
+      operationIdFactory: (_controllerKey: string, methodKey: string) => methodKey,
+    }),
+  );
 }

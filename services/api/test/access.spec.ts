@@ -132,6 +132,16 @@ describe('access scoping through groups and projects', () => {
     expect(search.body.total).toBe(0);
   });
 
+  it.each([
+    ['instruments', '/api/instruments'],
+    ['schedules', '/api/schedules'],
+  ])('refuses deleted %s to users with 403 naming the field, instead of listing live ones', async (what, list) => {
+    const res = await as(app, microscopist).get(`${list}?deleted=true`).expect(403);
+    expect(res.body).toEqual({ statusCode: 403, code: 'admin_only', message: `Only admins can list deleted ${what}`, field: 'deleted' });
+    await as(app, microscopist).get(`${list}?deleted=false`).expect(200);
+    await as(app, admin).get(`${list}?deleted=true`).expect(200);
+  });
+
   it("notifies admins and the users who see the instrument of a failed run, and nobody else", async () => {
     const [run] = (await db.dataSource.query(
       `INSERT INTO harvest_runs (instrument_id, status, trigger) VALUES ($1, 'running', 'schedule') RETURNING id`,

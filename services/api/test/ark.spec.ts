@@ -32,6 +32,10 @@ describe('ARK resolver', () => {
     ['upper case', () => `/ARK:99999/${name().toUpperCase()}`],
     ['hyphens anywhere in the name', () => `/ark:99999/${name().slice(0, 3)}-${name().slice(3, 6)}-${name().slice(6)}`],
     ['a percent-encoded colon', () => `/ark%3A99999/${name()}`],
+    // What OpenAPI clients and Swagger UI send for the {ark} path parameter.
+    ['a percent-encoded slash', () => `/ark:99999%2F${name()}`],
+    ['the older ark:/ form, its slashes percent-encoded', () => `/ark:%2F99999%2F${name()}`],
+    ['?info=false, as clients send an unset flag', () => `/ark:99999/${name()}?info=false`],
   ])('redirects %s to the file’s page in the portal, without authentication', async (_form, url) => {
     const res = await request(app.getHttpServer()).get(url()).expect(302);
     expect(res.headers.location).toBe(`http://portal.test/files/${file.fileVersionId}`);
@@ -52,6 +56,11 @@ describe('ARK resolver', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('answers ?info=true like ?info, also with the slash percent-encoded', async () => {
+    const res = await as(app, admin).get(`/ark:99999%2F${name()}?info=true`).set('Accept', 'application/json').expect(200);
+    expect(res.body).toMatchObject({ ark: file.ark, fileVersionId: file.fileVersionId });
   });
 
   it('answers ?info as JSON when asked, and the older ?? inflection too', async () => {
@@ -81,6 +90,7 @@ describe('ARK resolver', () => {
     ['not an ARK at all', '/ark:not-an-ark', notAnArk],
     ['a qualifier Sheaf does not mint', () => `/${file.ark}/c3`, notAnArk],
     ['an overlong ARK', `/ark:99999/${'b'.repeat(500)}`, notAnArk],
+    ['a malformed percent escape', () => `/ark:99999/${name()}%E0%A4%A`, notAnArk],
   ])('answers %s with 404 in the standard error shape, saying why', async (_what, url, message) => {
     const res = await request(app.getHttpServer()).get(typeof url === 'string' ? url : url()).expect(404);
     expect(res.body).toEqual({ statusCode: 404, code: 'not_found', message });

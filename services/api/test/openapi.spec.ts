@@ -12,4 +12,40 @@ describe('the checked-in OpenAPI document', () => {
     const ids = Object.values(document.paths).flatMap((operations) => Object.values(operations).map((o) => o.operationId));
     expect(new Set(ids).size).toBe(ids.length);
   });
+
+  interface Document {
+    paths: Record<string, Record<string, { operationId: string; parameters?: Parameter[]; responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
+    components: { schemas: Record<string, { required?: string[]; properties?: Record<string, unknown> }> };
+  }
+  interface Parameter {
+    name: string;
+    in: string;
+    schema: { minLength?: number; maxLength?: number; pattern?: string };
+  }
+
+  it('documents every error answer as ApiError, the shape the error filter writes', async () => {
+    const document = JSON.parse(await renderOpenApi()) as Document;
+    const { required, properties } = document.components.schemas.ApiError;
+    expect({ required, fields: Object.keys(properties ?? {}) }).toEqual({ required: ['statusCode', 'code', 'message'], fields: ['statusCode', 'code', 'message', 'field'] });
+    const apiError = { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } };
+    const undocumented: string[] = [];
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        for (const [status, response] of Object.entries(operation.responses)) {
+          const isError = status === 'default' || (Number(status) >= 400 && operation.operationId !== 'getReadiness');
+          if (isError && JSON.stringify(response.content) !== JSON.stringify(apiError)) undocumented.push(`${method.toUpperCase()} ${path} ${status}`);
+        }
+        if (!operation.responses.default) undocumented.push(`${method.toUpperCase()} ${path} default`);
+      }
+    }
+    expect(undocumented).toEqual([]);
+  });
+
+  it('gives the Idempotency-Key header the rule the API checks: 1 to 255 printable ASCII characters, no spaces', async () => {
+    const document = JSON.parse(await renderOpenApi()) as Document;
+    const { schema } = document.paths['/api/harvests'].post.parameters!.find((p) => p.name === 'Idempotency-Key')!;
+    const documented = (key: string) => key.length >= schema.minLength! && key.length <= schema.maxLength! && new RegExp(schema.pattern!).test(key);
+    expect(['k', 'k'.repeat(255), 'order-42/retry:1~!'].map(documented)).toEqual([true, true, true]);
+    expect(['', 'k'.repeat(256), 'a b', 'a\tb', 'schlüssel'].map(documented)).toEqual([false, false, false, false, false]);
+  });
 });

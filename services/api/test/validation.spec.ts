@@ -1,9 +1,11 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { ArgumentsHost } from '@nestjs/common';
 import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
+import { ErrorFilter } from '../src/common/error.filter';
 import { renderOpenApi } from '../src/openapi';
 import { createTestApp } from './app';
-import { as, createCaller, type Caller } from './fixtures';
+import { as, createCaller, seedHarvestedFile, type Caller, type SeededFile } from './fixtures';
 
 const HUGE = 'x'.repeat(10_000);
 const UUID = '4f1c2a9e-3b7d-4c1e-9a2b-5d6e7f8a9b0c';
@@ -18,21 +20,31 @@ interface BadInput {
   body?: unknown;
   headers?: Record<string, string>;
   field: string;
+  /** The exact message, where the case is about what it says. */
+  message?: string;
 }
+
+const DATE_MESSAGE = (field: string) => `${field} must be a date (YYYY-MM-DD) or a date-time with a time zone (2026-01-31T12:00:00Z)`;
 
 describe('bad input is a 400 naming the field, never a 500', () => {
   let db: TestDatabase;
   let app: NestExpressApplication;
   let admin: Caller;
+  let file: SeededFile;
   const instrumentId = INSTRUMENT;
 
   beforeAll(async () => {
     db = await createTestDatabase();
+    // Far from UTC, so a date-time read in the database's time zone instead of UTC would show.
+    const [{ name }] = (await db.dataSource.query('SELECT current_database() AS name')) as Array<{ name: string }>;
+    await db.dataSource.query(`ALTER DATABASE "${name}" SET timezone TO 'Pacific/Pago_Pago'`);
     // Temporal is unreachable: nothing here may get as far as calling it.
     app = await createTestApp(db.url, '127.0.0.1:1', { TEMPORAL_CALL_TIMEOUT_MS: '500' });
     admin = await createCaller(app, db.dataSource, 'admin@example.org', 'admin');
     await db.dataSource.query(`INSERT INTO instruments (id, name, source_type, source_config) VALUES ($1, 'krios-1', 'local', '{"path": "/data"}')`, [INSTRUMENT]);
     await db.dataSource.query(`INSERT INTO schedules (id, instrument_id, cron) VALUES ($1, $2, '0 1 * * *')`, [SCHEDULE, INSTRUMENT]);
+    // Modified 2026-01-02T03:04:05Z.
+    file = await seedHarvestedFile(db.dataSource, INSTRUMENT);
   });
 
   afterAll(async () => {
@@ -108,9 +120,27 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     { what: 'limit in words', method: 'get', url: '/api/instruments?limit=ten', field: 'limit' },
     { what: 'a huge limit', method: 'get', url: '/api/audit?limit=100000', field: 'limit' },
     { what: 'a negative offset', method: 'get', url: '/api/users?offset=-1', field: 'offset' },
+    // Only decimal digits: Number() would read these as 16, 100, 2 and 0.
+    { what: 'a hexadecimal limit', method: 'get', url: '/api/files?limit=0x10', field: 'limit', message: 'limit must be an integer' },
+    { what: 'a limit in exponent notation', method: 'get', url: '/api/harvests?limit=1e2', field: 'limit', message: 'limit must be an integer' },
+    { what: 'a limit with a decimal point', method: 'get', url: '/api/audit?limit=2.0', field: 'limit', message: 'limit must be an integer' },
+    { what: 'an empty limit', method: 'get', url: '/api/instruments?limit=', field: 'limit', message: 'limit must be an integer' },
+    { what: 'an empty offset', method: 'get', url: '/api/users?offset=', field: 'offset', message: 'offset must be an integer' },
+    { what: 'an offset with a plus sign', method: 'get', url: '/api/files?offset=%2B5', field: 'offset', message: 'offset must be an integer' },
     { what: 'a date in words', method: 'get', url: '/api/files?from=yesterday', field: 'from' },
+    // ISO 8601 forms PostgreSQL refuses (a signed year: 500 before), reads differently (a year,
+    // a month, a week: a 400 naming no field) or reads in its own time zone (no offset).
+    { what: 'a date with a minus-signed year', method: 'get', url: '/api/harvests?from=-2024-01-01', field: 'from', message: DATE_MESSAGE('from') },
+    { what: 'a date with a plus-signed year', method: 'get', url: '/api/files?to=%2B2024-01-01', field: 'to', message: DATE_MESSAGE('to') },
+    { what: 'a year alone', method: 'get', url: '/api/audit?from=2024', field: 'from', message: DATE_MESSAGE('from') },
+    { what: 'a month alone', method: 'get', url: '/api/transfers?to=2024-01', field: 'to', message: DATE_MESSAGE('to') },
+    { what: 'an ISO week', method: 'get', url: '/api/harvests?to=2024-W05', field: 'to', message: DATE_MESSAGE('to') },
+    { what: 'a date-time without a time zone', method: 'get', url: '/api/files?from=2024-01-01T10:00', field: 'from', message: DATE_MESSAGE('from') },
+    { what: 'a date that is not in the calendar', method: 'get', url: '/api/audit?to=2024-02-30', field: 'to', message: DATE_MESSAGE('to') },
+    { what: 'a time that is not on the clock', method: 'get', url: '/api/transfers?from=2024-01-01T24:30:00Z', field: 'from', message: DATE_MESSAGE('from') },
     { what: 'a boolean filter in words', method: 'get', url: '/api/instruments?enabled=maybe', field: 'enabled' },
     { what: 'something that is not an ARK', method: 'get', url: '/api/files?ark=doi:10.1000/182', field: 'ark' },
+    { what: 'an empty ARK filter', method: 'get', url: '/api/files?ark=', field: 'ark', message: 'ark must not be empty' },
     { what: 'a short SHA-256', method: 'get', url: '/api/files?sha256=abc', field: 'sha256' },
     { what: 'a metadata value without a key', method: 'get', url: '/api/files?metaValue=S1', field: 'metaValue' },
     // Names are stored trimmed: only spaces would have been stored as "".
@@ -124,13 +154,49 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     { what: 'a NUL in a search', method: 'get', url: '/api/files?path=%00', field: 'path' },
   ];
 
-  it.each(cases)('$what → 400 naming $field', async ({ method, url, body, headers, field }) => {
+  it.each(cases)('$what → 400 naming $field', async ({ method, url, body, headers, field, message }) => {
     let call = as(app, admin)[method](url, body as object);
     for (const [name, value] of Object.entries(headers ?? {})) call = call.set(name, value);
     const res = await call;
     expect({ status: res.status, field: res.body.field }).toEqual({ status: 400, field });
-    expect(res.body).toEqual({ statusCode: 400, code: 'validation_failed', message: expect.any(String), field });
+    expect(res.body).toEqual({ statusCode: 400, code: 'validation_failed', message: message ?? expect.any(String), field });
     expect(res.body.message.length).toBeLessThan(400);
+  });
+
+  const DATE_LISTS = ['/api/harvests', '/api/files', '/api/transfers', '/api/audit'];
+  it.each(['2026-01-02', '2026-01-02T03:04Z', '2026-01-02T03:04:05Z', '2026-01-02T05:04:05.123456+02:00', '2026-01-01T20:00:00-07:30'])(
+    'takes %s as from and to of every list with a date filter',
+    async (date) => {
+      for (const list of DATE_LISTS) await as(app, admin).get(`${list}?from=${encodeURIComponent(date)}&to=${encodeURIComponent(date)}`).expect(200);
+    },
+  );
+
+  it('reads a date alone as midnight UTC and a date-time at its own offset, not in the database time zone', async () => {
+    const found = async (query: string) => ((await as(app, admin).get(`/api/files?${query}`).expect(200)).body.items as Array<{ id: string }>).map((f) => f.id);
+    expect(await found('from=2026-01-02&to=2026-01-03')).toEqual([file.fileVersionId]);
+    expect(await found('to=2026-01-02')).toEqual([]);
+    expect(await found(`from=${encodeURIComponent('2026-01-02T04:04:05+01:00')}`)).toEqual([file.fileVersionId]);
+    expect(await found(`to=${encodeURIComponent('2026-01-02T04:04:05+01:00')}`)).toEqual([]);
+  });
+
+  it('answers a time zone displacement PostgreSQL refuses (SQLSTATE 22009) with 400, not 500', async () => {
+    const refused: unknown = await db.dataSource.query(`SELECT '-2024-01-01'::timestamptz`).catch((err: unknown) => err);
+    expect((refused as { driverError?: { code?: string } }).driverError?.code).toBe('22009');
+    const answer: { status?: number; body?: unknown } = {};
+    const response = {
+      headersSent: false,
+      setHeader: () => undefined,
+      status(status: number) {
+        answer.status = status;
+        return this;
+      },
+      json(body: unknown) {
+        answer.body = body;
+      },
+    };
+    const host = { switchToHttp: () => ({ getResponse: () => response, getRequest: () => ({}) }) } as unknown as ArgumentsHost;
+    new ErrorFilter().catch(refused, host);
+    expect(answer).toEqual({ status: 400, body: { statusCode: 400, code: 'validation_failed', message: expect.any(String) } });
   });
 
   it('refuses a body over the size limit with 413, not 500', async () => {

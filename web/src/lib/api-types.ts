@@ -799,8 +799,9 @@ export interface ScheduleDetailDto {
 
 export interface CreateScheduleDto {
   instrumentId: string;
-  /** Five fields: minute hour day-of-month month day-of-week */
+  /** Five fields: minute hour day-of-month month day-of-week. When both day fields are set a day must match both, as in Temporal (classic cron: either) */
   cron: string;
+  /** IANA time zone; stored in its canonical spelling */
   timezone?: string;
   enabled?: boolean;
   description?: string;
@@ -841,6 +842,18 @@ export interface ArkInfoDto {
   sha256: string;
   fileVersionId: string;
   path: string;
+}
+
+/** Every error answer */
+export interface ApiError {
+  /** The HTTP status */
+  statusCode: number;
+  /** What went wrong, for programs (validation_failed, not_found, conflict, ...) */
+  code: string;
+  /** What went wrong, for people */
+  message: string;
+  /** The body field (a.b[0].c), query or path parameter, or header at fault, when one is */
+  field?: string;
 }
 
 /** Every operation of the API by operationId: its parameters, body and success response. */
@@ -1282,9 +1295,9 @@ export interface Operations {
         entityId?: string;
         actorUserId?: string;
         action?: string;
-        /** Events at or after this time */
+        /** Events at or after: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone */
         from?: string;
-        /** Events before this time */
+        /** Events before: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone */
         to?: string;
       };
     };
@@ -1298,7 +1311,7 @@ export interface Operations {
       query?: {
         limit?: number;
         offset?: number;
-        /** List deleted rows (to restore them) instead of live ones */
+        /** List deleted rows (to restore them) instead of live ones; admins only */
         deleted?: boolean;
         /** Part of the name */
         q?: string;
@@ -1333,9 +1346,9 @@ export interface Operations {
         instrumentId?: string;
         status?: "pending" | "running" | "succeeded" | "failed" | "cancelled" | "skipped";
         trigger?: "schedule" | "manual" | "api";
-        /** Runs created at or after */
+        /** Runs created at or after: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone */
         from?: string;
-        /** Runs created before */
+        /** Runs created before: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone */
         to?: string;
       };
     };
@@ -1356,7 +1369,7 @@ export interface Operations {
       query?: {
         limit?: number;
         offset?: number;
-        /** List deleted rows (to restore them) instead of live ones */
+        /** List deleted rows (to restore them) instead of live ones; admins only */
         deleted?: boolean;
         phase?: "pre" | "post";
         kind?: "filter" | "metadata" | "access" | "webhook" | "command";
@@ -1375,7 +1388,7 @@ export interface Operations {
       query?: {
         limit?: number;
         offset?: number;
-        /** List deleted rows (to restore them) instead of live ones */
+        /** List deleted rows (to restore them) instead of live ones; admins only */
         deleted?: boolean;
         /** Part of the name, description or location */
         q?: string;
@@ -1412,7 +1425,7 @@ export interface Operations {
       query?: {
         limit?: number;
         offset?: number;
-        /** List deleted rows (to restore them) instead of live ones */
+        /** List deleted rows (to restore them) instead of live ones; admins only */
         deleted?: boolean;
         /** Part of the name */
         q?: string;
@@ -1428,7 +1441,7 @@ export interface Operations {
       query?: {
         limit?: number;
         offset?: number;
-        /** List deleted rows (to restore them) instead of live ones */
+        /** List deleted rows (to restore them) instead of live ones; admins only */
         deleted?: boolean;
         instrumentId?: string;
         enabled?: boolean;
@@ -1446,7 +1459,7 @@ export interface Operations {
       query?: {
         limit?: number;
         offset?: number;
-        /** List deleted rows (to restore them) instead of live ones */
+        /** List deleted rows (to restore them) instead of live ones; admins only */
         deleted?: boolean;
         /** Part of the name or username */
         q?: string;
@@ -1462,7 +1475,7 @@ export interface Operations {
       query?: {
         limit?: number;
         offset?: number;
-        /** List deleted rows (to restore them) instead of live ones */
+        /** List deleted rows (to restore them) instead of live ones; admins only */
         deleted?: boolean;
         type?: "posix" | "s3" | "smb" | "nfs";
         /** Part of the name */
@@ -1484,7 +1497,9 @@ export interface Operations {
         instrumentId?: string;
         storageLocationId?: string;
         status?: "verified" | "mismatch" | "failed";
+        /** Copy attempts made at or after: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone */
         from?: string;
+        /** Copy attempts made before: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone */
         to?: string;
       };
     };
@@ -1498,7 +1513,7 @@ export interface Operations {
       query?: {
         limit?: number;
         offset?: number;
-        /** List deleted rows (to restore them) instead of live ones */
+        /** List deleted rows (to restore them) instead of live ones; admins only */
         deleted?: boolean;
         /** Part of the email or display name */
         q?: string;
@@ -1577,12 +1592,12 @@ export interface Operations {
     path: '/ark:{ark}';
     params: {
       path: {
-        /** The rest of the ARK after `ark:` (`99999/fk4...` or `/99999/fk4...`) */
-        ark: unknown;
+        /** The rest of the ARK after `ark:` (`99999/fk4...` or `/99999/fk4...`; the slashes may be sent as `%2F`) */
+        ark: string;
       };
       query?: {
-        /** Metadata instead of a redirect; needs a caller who may see the file */
-        info?: unknown;
+        /** Metadata instead of a redirect (also `?info` alone, or the older `??`; `false` is the redirect); needs a caller who may see the file */
+        info?: boolean;
       };
     };
     response: ArkInfoDto;
@@ -1747,9 +1762,9 @@ export interface Operations {
         status?: "pending" | "held" | "skipped" | "verified" | "failed";
         /** Exact SHA-256 (hex) */
         sha256?: string;
-        /** Modified (acquired) at or after */
+        /** Modified (acquired) at or after: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone */
         from?: string;
-        /** Modified (acquired) before */
+        /** Modified (acquired) before: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone */
         to?: string;
       };
     };
@@ -1761,7 +1776,7 @@ export interface Operations {
     path: '/api/harvests';
     params: {
       headers?: {
-        /** The same key (per user) returns the same run instead of starting another */
+        /** The same key (per user) returns the same run instead of starting another; 1 to 255 printable ASCII characters without spaces */
         "idempotency-key"?: string;
       };
       body: StartHarvestDto;

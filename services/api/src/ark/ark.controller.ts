@@ -6,11 +6,25 @@ import type { Principal } from '../auth/principal';
 import { Public } from '../common/public.decorator';
 import { ArkInfoDto, ArkService, ercText, type ArkAnswer } from './ark.service';
 
-/** `?info` (or the older `??`) asks for metadata instead of a redirect. */
+/**
+ * `?info` (or the older `??`) asks for metadata instead of a redirect; `?info=false`, as
+ * generated clients send an unset flag, does not.
+ */
 function wantsInfo(request: Request): boolean {
   const url = request.originalUrl;
   const search = url.includes('?') ? url.slice(url.indexOf('?') + 1) : undefined;
-  return search !== undefined && /^(info|\?)?(&|=|$)/.test(search);
+  return search !== undefined && /^(info|\?)?(&|=|$)/.test(search) && !/^info=false(&|$)/.test(search);
+}
+
+/** The ARK of the path, decoded: OpenAPI clients send the slash of `{ark}` as `%2F`. */
+function arkOfPath(request: Request): string {
+  const rest = request.path.slice(request.path.toLowerCase().indexOf('ark:') + 4);
+  try {
+    return `ark:${decodeURIComponent(rest)}`;
+  } catch {
+    // A malformed escape: not an ARK either way, and the resolver says so (404).
+    return `ark:${rest}`;
+  }
 }
 
 function send(request: Request, response: Response, answer: ArkAnswer): void {
@@ -30,14 +44,19 @@ export class ArkController {
 
   /** `/ark:{NAAN}/{name}`, also `/ark:/{NAAN}/{name}`, any case, hyphens ignored. */
   @Get('ark\\:*ark')
-  @ApiParam({ name: 'ark', description: 'The rest of the ARK after `ark:` (`99999/fk4...` or `/99999/fk4...`)' })
-  @ApiQuery({ name: 'info', required: false, allowEmptyValue: true, description: 'Metadata instead of a redirect; needs a caller who may see the file' })
+  @ApiParam({ name: 'ark', type: String, description: 'The rest of the ARK after `ark:` (`99999/fk4...` or `/99999/fk4...`; the slashes may be sent as `%2F`)' })
+  @ApiQuery({
+    name: 'info',
+    required: false,
+    allowEmptyValue: true,
+    type: Boolean,
+    description: 'Metadata instead of a redirect (also `?info` alone, or the older `??`; `false` is the redirect); needs a caller who may see the file',
+  })
   @ApiProduces('text/plain', 'application/json')
   @ApiFoundResponse({ description: "Redirect to the file's page in the portal" })
   @ApiOkResponse({ type: ArkInfoDto, description: 'With ?info: ERC text (who/what/when/where, size, sha256), or JSON with Accept: application/json' })
   @ApiNotFoundResponse({ description: 'Unknown ARK, or one the caller may not see (?info)' })
   async resolveArk(@Req() request: Request, @Res() response: Response, @OptionalUser() caller?: Principal): Promise<void> {
-    const rest = request.path.slice(request.path.toLowerCase().indexOf('ark:') + 4);
-    send(request, response, await this.arks.resolve(`ark:${rest}`, wantsInfo(request), caller, `${request.protocol}://${request.get('host')}`));
+    send(request, response, await this.arks.resolve(arkOfPath(request), wantsInfo(request), caller, `${request.protocol}://${request.get('host')}`));
   }
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/pagination';
-import { OptionalField } from '../common/validation';
+import { DateFilter, OptionalField } from '../common/validation';
 
 export class AuditQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: 'instrument', maxLength: 64 })
@@ -29,14 +29,10 @@ export class AuditQueryDto extends PageQueryDto {
   @MaxLength(128)
   action?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Events at or after this time' })
-  @OptionalField()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  @DateFilter('from', 'Events at or after')
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Events before this time' })
-  @OptionalField()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  @DateFilter('to', 'Events before')
   to?: string;
 }
 

@@ -29,6 +29,8 @@ const STATUS_OF_SQLSTATE: Record<string, { statusCode: number; code: string; mes
   '22P02': { statusCode: 400, code: 'validation_failed', message: 'A value has the wrong format' },
   '22007': { statusCode: 400, code: 'validation_failed', message: 'A date or time has the wrong format' },
   '22008': { statusCode: 400, code: 'validation_failed', message: 'A date or time is out of range' },
+  // A time zone offset out of range; PostgreSQL reads the sign of '-2024-01-01' as one.
+  '22009': { statusCode: 400, code: 'validation_failed', message: 'A time zone offset is out of range' },
   '22003': { statusCode: 400, code: 'validation_failed', message: 'A number is out of range' },
   // A NUL character in text (22021) or jsonb (22P05); RefuseNulPipe catches those of a request.
   '22021': { statusCode: 400, code: 'validation_failed', message: 'A value contains a character the database cannot store' },

@@ -1,6 +1,6 @@
 import { type Type as ClassType } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 import type { Page } from '@sheaf/contracts';
 import { OptionalField } from './validation';
@@ -10,19 +10,26 @@ export const DEFAULT_PAGE_SIZE = 50;
 /** Deep offsets are slow and never what a person wants; search narrower instead. */
 export const MAX_OFFSET = 1_000_000;
 
+/**
+ * A query string's integer: decimal digits only (with a sign, for the "must not be negative"
+ * message), anything else left as is to fail IsInt. Number() would read '0x10', '1e2' and '2.0'
+ * as 16, 100 and 2, and '' as 0.
+ */
+const ToInteger = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value));
+
 /** `limit` and `offset` of every list; each list documents its own stable order. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
   @OptionalField()
-  @Type(() => Number)
+  @ToInteger()
   @IsInt({ message: 'limit must be an integer' })
   @Min(1, { message: 'limit must be at least 1' })
   @Max(MAX_PAGE_SIZE, { message: `limit must be at most ${MAX_PAGE_SIZE}` })
   limit: number = DEFAULT_PAGE_SIZE;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_OFFSET, default: 0 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 })
   @OptionalField()
-  @Type(() => Number)
+  @ToInteger()
   @IsInt({ message: 'offset must be an integer' })
   @Min(0, { message: 'offset must not be negative' })
   @Max(MAX_OFFSET, { message: `offset must be at most ${MAX_OFFSET}` })

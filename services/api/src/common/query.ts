@@ -9,7 +9,7 @@ export const ToBoolean = () => Transform(({ value }: { value: unknown }) => (val
 
 /** A list of a soft-deletable resource: live rows unless `deleted=true` asks for the deleted ones. */
 export class SoftDeletePageQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'List deleted rows (to restore them) instead of live ones', default: false })
+  @ApiPropertyOptional({ description: 'List deleted rows (to restore them) instead of live ones; admins only', default: false })
   @OptionalField()
   @ToBoolean()
   @IsBoolean({ message: 'deleted must be true or false' })

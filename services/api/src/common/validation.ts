@@ -1,5 +1,7 @@
-import { ValidationPipe, type ArgumentMetadata, type PipeTransform, type ValidationError } from '@nestjs/common';
-import { Matches, ValidateIf } from 'class-validator';
+import { applyDecorators, ValidationPipe, type ArgumentMetadata, type PipeTransform, type ValidationError } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { Matches, ValidateBy, ValidateIf } from 'class-validator';
 import { DomainError } from './domain-error';
 
 /** The first failing constraint, with its field path (`a.b[0].c` style). */
@@ -68,3 +70,34 @@ export const OptionalField = () => ValidateIf((_object: object, value: unknown) 
  * "   " would be stored as "").
  */
 export const NotBlank = (field: string) => Matches(/\S/, { message: `${field} must not be blank` });
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A date-time: seconds and fraction optional, the offset not (up to ±14:00, as on Earth). */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/;
+
+/** A date-time of a real calendar day (a date alone has become its midnight UTC by now). */
+function isDateTime(value: unknown): boolean {
+  const parts = typeof value === 'string' ? DATE_TIME.exec(value) : null;
+  if (!parts) return false;
+  const [year, month, day] = parts.slice(1, 4).map(Number);
+  // setUTCFullYear, not Date.UTC, which reads years below 100 as 19xx.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return year >= 1 && date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/**
+ * A `from`/`to` filter: a date (`YYYY-MM-DD`, which starts at midnight UTC) or a date-time with
+ * its time zone. Narrower than ISO 8601 on purpose: PostgreSQL refuses a signed year, reads a
+ * year, month or week alone as something else, and reads a time without offset in its own zone.
+ */
+export function DateFilter(field: string, description: string) {
+  const message = `${field} must be a date (YYYY-MM-DD) or a date-time with a time zone (2026-01-31T12:00:00Z)`;
+  return applyDecorators(
+    ApiPropertyOptional({ description: `${description}: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone`, example: '2026-01-31T12:00:00Z' }),
+    OptionalField(),
+    // The database reads the value: a date alone would be midnight in its time zone, not UTC's.
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' && DATE.test(value) ? `${value}T00:00:00Z` : value)),
+    ValidateBy({ name: 'isDateFilter', validator: { validate: isDateTime, defaultMessage: () => message } }),
+  );
+}

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { IsIn, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { FILE_STATUSES, type FileStatus } from '@sheaf/db';
 import { STORAGE_TYPES, type StorageType } from '@sheaf/contracts';
 import { PageQueryDto } from '../common/pagination';
-import { OptionalField } from '../common/validation';
+import { DateFilter, OptionalField } from '../common/validation';
 
 const TRANSFER_STATUSES = ['verified', 'mismatch', 'failed'] as const;
 
@@ -124,6 +124,7 @@ export class FileQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: 'ark:99999/fk4bc7d2x5q', description: 'An ARK in any accepted spelling (ark:/, case, hyphens)', maxLength: 128 })
   @OptionalField()
   @IsString()
+  @MinLength(1, { message: 'ark must not be empty' })
   @MaxLength(128)
   ark?: string;
 
@@ -150,14 +151,10 @@ export class FileQueryDto extends PageQueryDto {
   @Matches(/^[0-9a-fA-F]{64}$/, { message: 'sha256 must be 64 hex digits' })
   sha256?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Modified (acquired) at or after' })
-  @OptionalField()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  @DateFilter('from', 'Modified (acquired) at or after')
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Modified (acquired) before' })
-  @OptionalField()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  @DateFilter('to', 'Modified (acquired) before')
   to?: string;
 }
 
@@ -187,13 +184,9 @@ export class TransferQueryDto extends PageQueryDto {
   @IsIn(TRANSFER_STATUSES, { message: `status must be one of ${TRANSFER_STATUSES.join(', ')}` })
   status?: (typeof TRANSFER_STATUSES)[number];
 
-  @ApiPropertyOptional({ format: 'date-time' })
-  @OptionalField()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  @DateFilter('from', 'Copy attempts made at or after')
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time' })
-  @OptionalField()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  @DateFilter('to', 'Copy attempts made before')
   to?: string;
 }

@@ -24,7 +24,13 @@ export class HarvestsController {
 
   @Post()
   @TokenScoped('harvest')
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key (per user) returns the same run instead of starting another' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'The same key (per user) returns the same run instead of starting another; 1 to 255 printable ASCII characters without spaces',
+    // As HarvestsService checks it.
+    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[!-~]+$' },
+  })
   @ApiCreatedResponse({ type: StartedHarvestDto })
   startHarvest(
     @CurrentUser() user: Principal,

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsUUID } from 'class-validator';
+import { IsIn, IsUUID } from 'class-validator';
 import { HARVEST_PHASES, HARVEST_STATUSES, STORAGE_TYPES, type HarvestPhase, type HarvestStatus, type StorageType } from '@sheaf/contracts';
 import { HARVEST_TRIGGERS, type HarvestTrigger } from '@sheaf/db';
 import { PageQueryDto } from '../common/pagination';
-import { OptionalField } from '../common/validation';
+import { DateFilter, OptionalField } from '../common/validation';
 
 export class StartHarvestDto {
   @ApiProperty({ format: 'uuid' })
@@ -112,13 +112,9 @@ export class HarvestQueryDto extends PageQueryDto {
   @IsIn(HARVEST_TRIGGERS, { message: `trigger must be one of ${HARVEST_TRIGGERS.join(', ')}` })
   trigger?: HarvestTrigger;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Runs created at or after' })
-  @OptionalField()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  @DateFilter('from', 'Runs created at or after')
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Runs created before' })
-  @OptionalField()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  @DateFilter('to', 'Runs created before')
   to?: string;
 }

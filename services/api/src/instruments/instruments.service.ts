@@ -141,16 +141,16 @@ export class InstrumentsService {
     return toDto(row, await this.extras(manager, [row.id]));
   }
 
-  /** Ordered by name, then id; users see only granted instruments, and never deleted ones. */
+  /** Ordered by name, then id; users see only granted instruments, and never deleted ones (asking is 403). */
   async list(principal: Principal, query: InstrumentQueryDto): Promise<Page<InstrumentDto>> {
+    if (query.deleted && !isAdmin(principal)) throw new DomainError('forbidden', 'admin_only', 'Only admins can list deleted instruments', 'deleted');
     const scope = await this.access.scopeOf(principal);
     const visible = this.access.instrumentCondition(scope, 'i.id');
-    const deleted = query.deleted && isAdmin(principal);
     const qb = this.dataSource
       .getRepository(InstrumentEntity)
       .createQueryBuilder('i')
       .withDeleted()
-      .where(deleted ? 'i.deleted_at IS NOT NULL' : 'i.deleted_at IS NULL')
+      .where(query.deleted ? 'i.deleted_at IS NOT NULL' : 'i.deleted_at IS NULL')
       .andWhere(visible.sql, visible.params);
     if (query.q) {
       const pattern = likeContains(query.q);

@@ -101,11 +101,12 @@ export class SchedulesService {
     return row;
   }
 
-  /** Ordered by instrument name, then id; users see schedules of the instruments they can see. */
+  /** Ordered by instrument name, then id; users see live schedules of the instruments they can see (deleted ones: 403). */
   async list(principal: Principal, query: ScheduleQueryDto): Promise<Page<ScheduleDto>> {
+    if (query.deleted && !isAdmin(principal)) throw new DomainError('forbidden', 'admin_only', 'Only admins can list deleted schedules', 'deleted');
     const scope = this.access.instrumentCondition(await this.access.scopeOf(principal), 's.instrument_id');
     const qb = this.rows()
-      .where(query.deleted && isAdmin(principal) ? 's.deleted_at IS NOT NULL' : 's.deleted_at IS NULL')
+      .where(query.deleted ? 's.deleted_at IS NOT NULL' : 's.deleted_at IS NULL')
       .andWhere(scope.sql, scope.params);
     if (query.instrumentId) qb.andWhere('s.instrument_id = :instrumentId', { instrumentId: query.instrumentId });
     if (query.enabled !== undefined) qb.andWhere('s.enabled = :enabled', { enabled: query.enabled });

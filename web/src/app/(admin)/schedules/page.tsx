@@ -32,16 +32,17 @@ export default async function SchedulesPage({ searchParams }: { searchParams: Pr
   const params = await searchParams;
   const instrumentId = param(params, 'instrumentId');
   const state = oneOf(param(params, 'state'), Object.keys(STATE_FILTERS) as StateFilter[]);
-  const deleted = param(params, 'deleted') === '1';
+  const current = await requireCurrentUser();
+  const admin = current.kind === 'signed-in' && current.user.role === 'admin';
+  // Only admins may list deleted schedules (the API answers a user's ?deleted=1 with 403).
+  const deleted = admin && param(params, 'deleted') === '1';
   const offset = offsetParam(params);
-  const [page, instruments, current] = await Promise.all([
+  const [page, instruments] = await Promise.all([
     load('listSchedules', {
       query: { instrumentId: instrumentId || undefined, ...(state ? STATE_FILTERS[state].query : {}), deleted: deleted || undefined, limit: LIMIT, offset },
     }),
     loadAll('listInstruments', {}),
-    requireCurrentUser(),
   ]);
-  const admin = current.kind === 'signed-in' && current.user.role === 'admin';
   const now = new Date();
   const filtered = Boolean(instrumentId || state);
   const showActions = admin && !deleted;
