@@ -89,7 +89,7 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
         dayOfWeek: [{ start: 'MONDAY', end: 'FRIDAY', step: 1 }],
       }),
     ]);
-    expect(description.policies.overlap).toBe('SKIP');
+    expect(description.policies).toMatchObject({ overlap: 'SKIP', catchupWindow: 24 * 3600 * 1000 });
     expect(description.state.paused).toBe(false);
     expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'harvest', taskQueue: 'harvest', staticSummary: 'Harvest of krios-1 (schedule)' });
     expect(description.action).toMatchObject({ staticDetails: `[krios-1 in the Sheaf portal](http://portal.test/instruments/${instrumentId}): its runs and files` });

@@ -157,7 +157,10 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
         typedSearchAttributes: [{ key: searchAttributes.instrument, value: instrument.name }],
       },
       // Never two harvests of one instrument at once (the worker's lease also guards ad-hoc runs).
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+      // A slot missed while Temporal was down runs when it is back, up to a day late: a harvest
+      // takes what is new, so a late run is harmless, and a daily schedule would otherwise wait a
+      // day. Several missed slots make one run (SKIP: the others find it running).
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
       state: { paused, note: paused ? `paused by Sheaf (${row.enabled ? 'instrument disabled' : 'schedule disabled'})` : 'active' },
       memo: { sheafScheduleId: row.id, instrumentId: instrument.id },
     };
