@@ -1,4 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DataSource } from 'typeorm';
+import { HarvestRequestEntity, HarvestRunEntity } from '@sheaf/db';
 import { createTemporalTestEnv, createTestDatabase, type TemporalTestEnv, type TestDatabase } from '@sheaf/test-harness';
 import { RunReconcilerService } from '../src/harvests/run-reconciler.service';
 import { JsonLogger } from '../src/observability/json-logger';
@@ -100,6 +102,45 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect((await start(instrumentId, 'in-flight').expect(409)).body.code).toBe('idempotency_key_in_progress');
     await db.dataSource.query(`UPDATE harvest_requests SET created_at = now() - interval '2 minutes' WHERE idempotency_key = 'in-flight'`);
     expect((await start(instrumentId, 'in-flight').expect(201)).body.replayed).toBe(false);
+  });
+
+  it('starts one harvest when several requests for one instrument arrive at once; the others answer 409', async () => {
+    const instrumentId = await instrumentWithDestination();
+    // A slow look for an active run (a busy database) widens the gap between it and the new run's row.
+    const runs = app.get(DataSource).getRepository(HarvestRunEntity);
+    const findOne = runs.findOne.bind(runs);
+    const spy = jest.spyOn(runs, 'findOne').mockImplementation(async (options) => {
+      const found = await findOne(options);
+      await new Promise((r) => setTimeout(r, 200));
+      return found;
+    });
+    let replies: Array<{ status: number; body: { code?: string } }>;
+    try {
+      replies = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => start(instrumentId, `burst-${n}`)));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(replies.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    for (const refused of replies.filter((r) => r.status === 409)) expect(refused.body.code).toBe('harvest_running');
+    expect((await as(app, admin).get(`/api/harvests?instrumentId=${instrumentId}`).expect(200)).body.total).toBe(1);
+  });
+
+  it('claims a key again when the request that held it gave it up in between, instead of answering 500', async () => {
+    const instrumentId = await instrumentWithDestination();
+    await db.dataSource.query(`INSERT INTO harvest_requests (user_id, idempotency_key, instrument_id) VALUES ($1, 'given-up', $2)`, [admin.id, instrumentId]);
+    // This request's claim finds the key held; the holder fails and frees it before this one reads whose it is.
+    const requests = app.get(DataSource).getRepository(HarvestRequestEntity);
+    const findOneBy = requests.findOneBy.bind(requests);
+    const spy = jest.spyOn(requests, 'findOneBy').mockImplementationOnce(async (where) => {
+      await db.dataSource.query(`DELETE FROM harvest_requests WHERE idempotency_key = 'given-up'`);
+      return findOneBy(where);
+    });
+    try {
+      expect((await start(instrumentId, 'given-up').expect(201)).body.replayed).toBe(false);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await start(instrumentId, 'given-up').expect(201)).toMatchObject({ body: { replayed: true } });
   });
 
   it('refuses disabled instruments and instruments without a destination', async () => {

@@ -179,11 +179,7 @@ export class HarvestsService {
       if (earlier) return earlier;
     }
     try {
-      const started = await this.startRun(principal, instrumentId);
-      if (idempotencyKey !== undefined) {
-        await this.dataSource.getRepository(HarvestRequestEntity).update({ userId: principal.id, idempotencyKey }, { runId: started.runId });
-      }
-      return started;
+      return await this.startRun(principal, instrumentId, idempotencyKey);
     } catch (err) {
       // Nothing was started under this key: a retry with it may try again.
       if (idempotencyKey !== undefined) await this.dataSource.getRepository(HarvestRequestEntity).delete({ userId: principal.id, idempotencyKey, runId: IsNull() });
@@ -199,7 +195,9 @@ export class HarvestsService {
       [principal.id, key, instrumentId],
     )) as unknown[];
     if (inserted.length) return undefined;
-    const earlier = await this.dataSource.getRepository(HarvestRequestEntity).findOneByOrFail({ userId: principal.id, idempotencyKey: key });
+    const earlier = await this.dataSource.getRepository(HarvestRequestEntity).findOneBy({ userId: principal.id, idempotencyKey: key });
+    // The request that held the key failed and gave it up since: claim it again.
+    if (!earlier) return this.claimKey(principal, instrumentId, key);
     if (earlier.instrumentId !== instrumentId) {
       throw new DomainError('conflict', 'idempotency_key_reused', 'This Idempotency-Key was used for another instrument', 'Idempotency-Key');
     }
@@ -215,22 +213,28 @@ export class HarvestsService {
     return { runId: run.id, workflowId: run.workflowId ?? '', temporalRunId: run.temporalRunId, temporalUrl: run.workflowId ? this.temporalUrl(run.workflowId) : '', replayed: true };
   }
 
-  private async startRun(principal: Principal, instrumentId: string): Promise<StartedHarvestDto> {
+  private async startRun(principal: Principal, instrumentId: string, idempotencyKey: string | undefined): Promise<StartedHarvestDto> {
     const instrument = await harvestableInstrument(this.dataSource.manager, instrumentId);
-    const active = await this.dataSource.getRepository(HarvestRunEntity).findOne({ where: ACTIVE.map((status) => ({ instrumentId, status: status as HarvestRunEntity['status'] })) });
-    if (active) {
-      throw new DomainError('conflict', 'harvest_running', `A harvest of ${instrument.name} is already running (run ${active.id})`);
+    const started = await this.oneStartAtATime(instrument, async () => {
+      const active = await this.dataSource.getRepository(HarvestRunEntity).findOne({ where: ACTIVE.map((status) => ({ instrumentId, status: status as HarvestRunEntity['status'] })) });
+      if (active) {
+        throw new DomainError('conflict', 'harvest_running', `A harvest of ${instrument.name} is already running (run ${active.id})`);
+      }
+      return this.temporal.run('starting the harvest workflow', (client) =>
+        startHarvest({
+          dataSource: this.dataSource,
+          client,
+          taskQueue: this.config.temporal.taskQueue,
+          instrumentId,
+          trigger: principal.token ? 'api' : 'manual',
+          portalUrl: this.config.api.portalUrl,
+        }),
+      );
+    });
+    // The key names the run as soon as it exists: a retry gets this run, whatever fails below.
+    if (idempotencyKey !== undefined) {
+      await this.dataSource.getRepository(HarvestRequestEntity).update({ userId: principal.id, idempotencyKey }, { runId: started.runId });
     }
-    const started = await this.temporal.run('starting the harvest workflow', (client) =>
-      startHarvest({
-        dataSource: this.dataSource,
-        client,
-        taskQueue: this.config.temporal.taskQueue,
-        instrumentId,
-        trigger: principal.token ? 'api' : 'manual',
-        portalUrl: this.config.api.portalUrl,
-      }),
-    );
     await this.audit.record(this.dataSource.manager, principal, {
       action: 'harvest.started',
       entityType: 'harvest_run',
@@ -239,6 +243,29 @@ export class HarvestsService {
     });
     this.logger.log({ msg: 'harvest started', runId: started.runId, workflowId: started.workflowId, instrument: instrument.name, userId: principal.id });
     return { ...started, temporalUrl: this.temporalUrl(started.workflowId), replayed: false };
+  }
+
+  /**
+   * Runs `start` while no other request starts a harvest of the instrument: two requests at once
+   * would both find no active run, and both start one. A request that finds the lock taken is
+   * refused at once rather than waiting: a waiter would hold a pooled connection that the holder
+   * may need to record its run.
+   */
+  private async oneStartAtATime<T>(instrument: { id: string; name: string }, start: () => Promise<T>): Promise<T> {
+    const lock = `harvest-start:${instrument.id}`;
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [lock])) as Array<{ locked: boolean }>;
+      if (!locked) throw new DomainError('conflict', 'harvest_running', `A harvest of ${instrument.name} is being started by another request`);
+      try {
+        return await start();
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock(hashtext($1))`, [lock]);
+      }
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Asks Temporal to cancel the run's workflow; the worker records the outcome. */
