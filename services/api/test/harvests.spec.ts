@@ -143,6 +143,15 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect(await start(instrumentId, 'given-up').expect(201)).toMatchObject({ body: { replayed: true } });
   });
 
+  it("keeps a deleted instrument's runs visible, as its files are", async () => {
+    const instrumentId = await instrumentWithDestination();
+    const started = await start(instrumentId).expect(201);
+    await db.dataSource.query(`UPDATE harvest_runs SET status = 'succeeded', phase = 'finished' WHERE id = $1`, [started.body.runId]);
+    await db.dataSource.query(`UPDATE instruments SET deleted_at = now() WHERE id = $1`, [instrumentId]);
+    expect((await as(app, admin).get(`/api/harvests/${started.body.runId}`).expect(200)).body).toMatchObject({ id: started.body.runId, instrumentName: `scope-${serial}` });
+    expect((await as(app, admin).get(`/api/harvests?instrumentId=${instrumentId}`).expect(200)).body.total).toBe(1);
+  });
+
   it('refuses disabled instruments and instruments without a destination', async () => {
     const disabled = await instrumentWithDestination();
     await db.dataSource.query(`UPDATE instruments SET enabled = false WHERE id = $1`, [disabled]);

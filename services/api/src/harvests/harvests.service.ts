@@ -77,10 +77,12 @@ export class HarvestsService {
     };
   }
 
+  /** Runs with their instrument's name; a deleted instrument's runs too, as its files stay visible. */
   private runs() {
     return this.dataSource
       .getRepository(HarvestRunEntity)
       .createQueryBuilder('r')
+      .withDeleted()
       .innerJoin(InstrumentEntity, 'i', 'i.id = r.instrument_id')
       .addSelect('i.name', 'instrument_name');
   }
