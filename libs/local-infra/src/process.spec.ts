@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { spawnService, waitForPort } from './process';
 
 /** Running, as opposed to gone or a zombie waiting for a reaper (an orphan here may have none). */
@@ -39,6 +41,19 @@ describe('spawnService', () => {
     expect(alive(service.pid)).toBe(false);
     await new Promise((r) => setTimeout(r, 100));
     expect(alive(grandchild)).toBe(false);
+  });
+
+  it('does not outlive the process that started it when that process exits without stopping it', async () => {
+    // A process that starts a service and exits at once, as `npm start` does on a Ctrl-C while PostgreSQL is still starting.
+    const script = `
+      const { spawnService } = require(${JSON.stringify(join(__dirname, '..', 'dist', 'process.js'))});
+      const service = spawnService({ name: 'left', command: 'sleep', args: ['300'], log: () => {} });
+      console.log(service.pid);
+      process.exit(0);`;
+    const pid = Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim());
+    expect(pid).toBeGreaterThan(0);
+    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(alive(pid)).toBe(false);
   });
 });
 

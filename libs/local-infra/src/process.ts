@@ -27,8 +27,31 @@ export interface Service {
 }
 
 /**
+ * Every service group still running, with the signal that stops it. The groups are detached (a
+ * terminal's Ctrl-C does not reach them), so when this process exits without stopping them (a
+ * Ctrl-C while PostgreSQL was still starting, a crash) they are signalled here, synchronously,
+ * instead of holding their ports and data folders until someone kills them by hand.
+ */
+const liveGroups = new Map<number, NodeJS.Signals>();
+let stopsOnExit = false;
+
+function stopGroupsOnExit(): void {
+  if (stopsOnExit) return;
+  stopsOnExit = true;
+  process.on('exit', () => {
+    for (const [pid, signal] of liveGroups) {
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        // The group is already gone.
+      }
+    }
+  });
+}
+
+/**
  * Starts a long-running child in its own process group, so stopping it also stops whatever it
- * started (rclone under a worker, node under next).
+ * started (rclone under a worker, node under next). It does not outlive this process.
  */
 export function spawnService(options: SpawnServiceOptions): Service {
   const child: ChildProcess = spawn(options.command, [...options.args], {
@@ -41,6 +64,8 @@ export function spawnService(options: SpawnServiceOptions): Service {
   });
   if (child.pid === undefined) throw new Error(`could not start ${options.name} (${options.command})`);
   const pid = child.pid;
+  stopGroupsOnExit();
+  liveGroups.set(pid, options.stopSignal ?? 'SIGTERM');
   const forward = (stream: NodeJS.ReadableStream | null) => {
     let pending = '';
     stream?.setEncoding('utf8');
@@ -57,10 +82,12 @@ export function spawnService(options: SpawnServiceOptions): Service {
   const exited = new Promise<string>((resolve) => {
     child.on('exit', (code, signal) => {
       running = false;
+      liveGroups.delete(pid);
       resolve(signal ?? String(code));
     });
     child.on('error', (err) => {
       running = false;
+      liveGroups.delete(pid);
       resolve(`error: ${err.message}`);
     });
   });

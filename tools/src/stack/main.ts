@@ -96,6 +96,9 @@ async function main(): Promise<void> {
     const portalUrl = `http://localhost:${config.ports.web}`;
 
     const admin = await seedAdmin(dataSource, config.admin.email, config.admin.password);
+    // Said now, not only at the end: a start that fails later (a port taken) must not lose it.
+    if (admin.password) step(`admin account ${admin.email} created, password ${admin.password} (shown once: note it now)`);
+    if (admin.reset) step(`admin account ${admin.email}: password set from SHEAF_ADMIN_PASSWORD`);
     const demoSource = join(dataDir, 'demo-instrument');
     const demo = await writeDemoFiles(demoSource);
     const instrument = await seedDemoInstrument(dataSource, demoSource, join(dataDir, 'storage'));
@@ -128,7 +131,7 @@ async function main(): Promise<void> {
 
     start('api', [join(REPO_ROOT, 'services/api/dist/main.js')]);
     start('worker', [join(REPO_ROOT, 'services/worker/dist/main.js')]);
-    start('web', [require.resolve('next/dist/bin/next', { paths: [join(REPO_ROOT, 'web')] }), 'start', join(REPO_ROOT, 'web'), '-p', String(config.ports.web)], {
+    start('web', [require.resolve('next/dist/bin/next', { paths: [join(REPO_ROOT, 'web')] }), 'start', join(REPO_ROOT, 'web'), '-p', String(config.ports.web), '-H', '127.0.0.1'], {
       ...process.env,
       SHEAF_API_URL: `http://127.0.0.1:${config.ports.api}`,
       SHEAF_PUBLIC_API_URL: `http://localhost:${config.ports.api}`,
@@ -159,7 +162,7 @@ async function main(): Promise<void> {
     if (admin.password) {
       say(`  Admin login   ${admin.email} / ${admin.password}   (shown once: note it now)`);
     } else {
-      say(`  Admin login   ${admin.email} (password as first printed, or SHEAF_ADMIN_PASSWORD)`);
+      say(`  Admin login   ${admin.email} (password as first printed; SHEAF_ADMIN_PASSWORD=... npm start sets a new one)`);
     }
     say('Press Ctrl-C to stop.');
   } catch (err) {

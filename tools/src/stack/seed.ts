@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { hashPassword } from '@sheaf/crypto';
+import { hashPassword, verifyPassword } from '@sheaf/crypto';
 import { InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity, UserEntity } from '@sheaf/db';
 
 export const DEMO_INSTRUMENT = 'demo-instrument';
@@ -10,13 +10,24 @@ export interface SeededAdmin {
   email: string;
   /** Only when the account was created by this call: it is printed once and never stored. */
   password?: string;
+  /** The first admin's password was set to SHEAF_ADMIN_PASSWORD by this call. */
+  reset?: boolean;
 }
 
-/** Creates the first admin when there is none. */
+/**
+ * Creates the first admin when there is none. With a password given (SHEAF_ADMIN_PASSWORD) and
+ * an admin already there, that admin's password becomes it: the way back in when the printed
+ * one was lost (a first start that failed before printing it, say).
+ */
 export async function seedAdmin(dataSource: DataSource, email: string, password: string | undefined): Promise<SeededAdmin> {
   const users = dataSource.getRepository(UserEntity);
-  const existing = await users.findOne({ where: { role: 'admin' }, order: { createdAt: 'ASC' } });
-  if (existing) return { email: existing.email };
+  const existing = await users.createQueryBuilder('u').addSelect('u.passwordHash').where("u.role = 'admin'").orderBy('u.created_at', 'ASC').getOne();
+  if (existing) {
+    if (password === undefined || (await verifyPassword(password, existing.passwordHash))) return { email: existing.email };
+    // A changed password ends the sessions signed in with the old one, as a reset in the portal does.
+    await users.update({ id: existing.id }, { passwordHash: await hashPassword(password), passwordChangedAt: new Date() });
+    return { email: existing.email, reset: true };
+  }
   const plain = password ?? randomBytes(12).toString('base64url');
   await users.insert({ email: email.toLowerCase(), displayName: 'Administrator', role: 'admin', passwordHash: await hashPassword(plain) });
   return { email: email.toLowerCase(), password: plain };
@@ -26,7 +37,12 @@ export async function seedAdmin(dataSource: DataSource, email: string, password:
 export async function seedDemoInstrument(dataSource: DataSource, sourceDir: string, storageDir: string): Promise<InstrumentEntity> {
   return dataSource.transaction(async (tx) => {
     const existing = await tx.findOne(InstrumentEntity, { where: { name: DEMO_INSTRUMENT } });
-    if (existing) return existing;
+    if (existing) {
+      // The data folder may have moved with the checkout since: point at where it is now.
+      await tx.update(InstrumentEntity, { id: existing.id }, { sourceConfig: { ...existing.sourceConfig, path: sourceDir } });
+      await tx.update(StorageLocationEntity, { name: DEMO_STORAGE }, { config: { path: storageDir } });
+      return { ...existing, sourceConfig: { ...existing.sourceConfig, path: sourceDir } };
+    }
     const storage = await tx.save(
       tx.create(StorageLocationEntity, { name: DEMO_STORAGE, type: 'posix', config: { path: storageDir } }),
     );
