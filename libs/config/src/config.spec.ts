@@ -46,6 +46,14 @@ describe('loadServerConfig', () => {
     ]);
   });
 
+  it('refuses an ARK shoulder the minting would refuse: letters outside betanumeric, or too long for the check character', () => {
+    expect(problemsOf(() => loadServerConfig({ ...base, ARK_SHOULDER: 'u4' }))).toEqual([{ variable: 'ARK_SHOULDER', message: expect.stringContaining('shoulder must be betanumeric') }]);
+    expect(problemsOf(() => loadServerConfig({ ...base, ARK_NAAN: '12345', ARK_SHOULDER: 'bcdfghjkmnpqrstv4' }))).toEqual([
+      { variable: 'ARK_SHOULDER', message: expect.stringContaining('use a shorter shoulder') },
+    ]);
+    expect(loadServerConfig({ ...base, ARK_NAAN: '12345', ARK_SHOULDER: 'x7' }).ark).toEqual({ naan: '12345', shoulder: 'x7' });
+  });
+
   it('accepts only a 32-byte base64 encryption key', () => {
     expect(problemsOf(() => loadServerConfig({ ...base, SHEAF_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }))).toEqual([
       { variable: 'SHEAF_ENCRYPTION_KEY', message: expect.stringContaining('32 random bytes') },

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { InvalidArkError, mintArk } from '@sheaf/ark';
 import type { ToolEnv } from '@sheaf/toolchain';
 
 /**
@@ -55,10 +56,8 @@ const serverSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('harvest'),
   TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
   ARK_NAAN: z.string().regex(/^\d{5}$/, 'must be five digits').optional(),
-  ARK_SHOULDER: z
-    .string()
-    .regex(/^[b-df-hj-km-np-z]+\d$/, 'must be betanumeric letters ending in one digit (e.g. fk4)')
-    .optional(),
+  // Checked in full (letters, length with the NAAN) by minting a trial ARK: see toServerConfig.
+  ARK_SHOULDER: z.string().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   SHEAF_ENCRYPTION_KEY: z
     .string()
@@ -122,6 +121,14 @@ function toServerConfig(raw: z.infer<typeof serverSchema>) {
     }
     if (problems.length) throw new ConfigError(problems);
   }
+  const ark = { naan: raw.ARK_NAAN ?? DEV_ARK.naan, shoulder: raw.ARK_SHOULDER ?? DEV_ARK.shoulder };
+  // The rules mintArk applies, at start-up: a shoulder it refuses would fail every batch instead.
+  try {
+    mintArk({ ...ark, blade: '00000000' });
+  } catch (err) {
+    if (!(err instanceof InvalidArkError)) throw err;
+    throw new ConfigError([{ variable: err.message.startsWith('NAAN') ? 'ARK_NAAN' : 'ARK_SHOULDER', message: err.message }]);
+  }
   const tools: ToolEnv = {
     SHEAF_CACHE_DIR: raw.SHEAF_CACHE_DIR,
     SHEAF_TEMPORAL_BIN: raw.SHEAF_TEMPORAL_BIN,
@@ -137,7 +144,7 @@ function toServerConfig(raw: z.infer<typeof serverSchema>) {
       taskQueue: raw.TEMPORAL_TASK_QUEUE,
       uiUrl: raw.TEMPORAL_UI_URL.replace(/\/$/, ''),
     }),
-    ark: Object.freeze({ naan: raw.ARK_NAAN ?? DEV_ARK.naan, shoulder: raw.ARK_SHOULDER ?? DEV_ARK.shoulder }),
+    ark: Object.freeze(ark),
     logLevel: raw.LOG_LEVEL,
     /** Base64 key for secrets at rest; absent only outside production. */
     encryptionKey: raw.SHEAF_ENCRYPTION_KEY,
