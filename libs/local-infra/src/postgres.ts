@@ -133,13 +133,18 @@ async function initialise(dataDir: string, initdb: string, user: { uid: number; 
   }
 }
 
-async function connectWhenReady(url: string, timeoutMs: number, exited: Promise<string>): Promise<Client> {
+/** Lines of PostgreSQL's output kept for the error of a start that fails. */
+const TAIL_LINES = 20;
+
+async function connectWhenReady(url: string, timeoutMs: number, exited: Promise<string>, tail: readonly string[]): Promise<Client> {
   const deadline = Date.now() + timeoutMs;
   let gone: string | undefined;
   void exited.then((code) => (gone = code));
   for (;;) {
-    if (gone !== undefined) throw new Error(`PostgreSQL exited (${gone}) during start-up; see the [postgres] lines above`);
-    const client = new Client({ connectionString: url });
+    // Its last words, which the caller may not show (npm start keeps PostgreSQL's log to itself).
+    if (gone !== undefined) throw new Error(`PostgreSQL exited (${gone}) during start-up:\n${tail.join('\n')}`);
+    // Bounded: a program on the port that is not PostgreSQL may accept and never answer.
+    const client = new Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
     try {
       await client.connect();
       return client;
@@ -159,6 +164,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await initialise(options.dataDir, initdb, user, options.log);
   else if (user) await chmod(options.dataDir, 0o700);
 
+  const tail: string[] = [];
   const service = spawnService({
     name: 'postgres',
     command: postgres,
@@ -182,7 +188,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     gid: user?.gid,
     // SIGINT is PostgreSQL's "fast" shutdown: it does not wait for clients to disconnect.
     stopSignal: 'SIGINT',
-    log: options.log,
+    log: (line) => {
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      options.log(line);
+    },
   });
   const urlOf = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
   const stop = async () => {
@@ -190,7 +200,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     if (!options.persistent) await rm(options.dataDir, { recursive: true, force: true });
   };
   try {
-    const client = await connectWhenReady(urlOf('postgres'), 60_000, service.exited);
+    const client = await connectWhenReady(urlOf('postgres'), 60_000, service.exited, tail);
     try {
       const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
       if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${options.database.replace(/"/g, '""')}"`);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedPostgres } from '@sheaf/local-infra';
+import { freePort, startEmbeddedPostgres } from '@sheaf/local-infra';
 
 export interface ProvisionedPostgres {
   /** Superuser URL; tests create their own databases through it. */
@@ -36,7 +36,9 @@ export async function provisionPostgres(env: NodeJS.ProcessEnv, log: (line: stri
     };
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'sheaf-test-pg-'));
-  const port = 15432 + Math.floor(Math.random() * 2000);
+  // A port free now (the OS picks it), not a random one: a taken port failed the whole test run,
+  // or (with the same user and password) let it talk to another run's cluster.
+  const port = await freePort();
   const pg = await startEmbeddedPostgres({ dataDir, port, persistent: false, database: 'sheaf_test', log });
   return { adminUrl: pg.urlOf('postgres'), source: 'embedded', stop: () => pg.stop() };
 }
