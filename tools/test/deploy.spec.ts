@@ -87,13 +87,18 @@ interface PodSpec {
 const podSpec = (o: KubeObject) => (o as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
 const container = (o: KubeObject) => podSpec(o).containers[0];
 
-/** `temporal operator search-attribute create --type T --name A --name B` lines of a shell script. */
+/**
+ * `temporal operator search-attribute create --type T --name A` lines of a shell script. One name
+ * a line: the CLI adds none of a call's attributes when one of them exists (an upgrade that adds
+ * one would register nothing), which a second name on a line is reported as.
+ */
 function registeredSearchAttributes(script: string): Record<string, string> {
   const registered: Record<string, string> = {};
   for (const command of script.replace(/\\\n/g, ' ').split('\n')) {
     if (!/temporal operator search-attribute create/.test(command)) continue;
     const type = /--type\s+(\w+)/.exec(command)?.[1];
-    for (const [, name] of command.matchAll(/--name\s+(\w+)/g)) registered[name] = type ?? '(none)';
+    const names = [...command.matchAll(/--name\s+(\w+)/g)].map(([, name]) => name);
+    for (const name of names) registered[name] = names.length === 1 ? (type ?? '(none)') : `(one of ${names.length} on a line)`;
   }
   return registered;
 }

@@ -1,11 +1,15 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { requireTool } from '@sheaf/toolchain';
 import { startTemporalDevServer } from './temporal';
+
+const execFileAsync = promisify(execFile);
 
 describe('startTemporalDevServer', () => {
   let dir: string;
@@ -60,6 +64,38 @@ exec '${requireTool('temporal', process.env)}' "$@"
       expect(server.address).toBe(`127.0.0.1:${ports[2]}`);
     } finally {
       await server.stop();
+    }
+  });
+
+  it('registers search attributes added since a kept history was made', async () => {
+    const dbFile = join(dir, 'older.db');
+    // An older Sheaf, whose list had no SheafBytesDone yet: the real CLI without that flag.
+    const older = join(dir, 'temporal-older.sh');
+    await writeFile(
+      older,
+      `#!/bin/bash
+args=()
+for a in "$@"; do
+  if [ "$a" = SheafBytesDone=Int ]; then unset 'args[\${#args[@]}-1]'; continue; fi
+  args+=("$a")
+done
+exec '${requireTool('temporal', process.env)}' "\${args[@]}"
+`,
+      { mode: 0o755 },
+    );
+    const attributes = async (address: string) =>
+      (await execFileAsync(requireTool('temporal', process.env), ['operator', 'search-attribute', 'list', '--address', address, '--namespace', 'default'])).stdout;
+    const first = await startTemporalDevServer({ binary: older, dbFile, headless: true, namespace: 'default', log: () => undefined });
+    try {
+      expect(await attributes(first.address)).not.toContain('SheafBytesDone');
+    } finally {
+      await first.stop();
+    }
+    const second = await startTemporalDevServer({ binary: requireTool('temporal', process.env), dbFile, headless: true, namespace: 'default', log: () => undefined });
+    try {
+      expect(await attributes(second.address)).toMatch(/SheafBytesDone\s+Int/);
+    } finally {
+      await second.stop();
     }
   });
 

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { promisify } from 'node:util';
 import { SEARCH_ATTRIBUTE_TYPES } from '@sheaf/contracts';
 import { freePort } from './ports';
 import { spawnService, waitForPort, type Service } from './process';
@@ -41,9 +43,26 @@ export interface TemporalDevServer {
   stop(): Promise<void>;
 }
 
+const execFileAsync = promisify(execFile);
+
 /** Sheaf's search attributes as `temporal server start-dev` flags. */
 export function searchAttributeFlags(): string[] {
   return Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
+}
+
+/**
+ * Creates Sheaf's search attributes in the namespace, one call each: creating one that exists
+ * with its type succeeds, but a call naming one that exists adds none of the others (CLI 1.5).
+ */
+async function registerSearchAttributes(binary: string, address: string, namespace: string): Promise<void> {
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) {
+    try {
+      await execFileAsync(binary, ['operator', 'search-attribute', 'create', '--address', address, '--namespace', namespace, '--type', type, '--name', name], { timeout: 30_000 });
+    } catch (err) {
+      const stderr = (err as { stderr?: string }).stderr?.trim();
+      throw new Error(`could not register the search attribute ${name} (${type}) in the Temporal dev server: ${stderr || String(err)}`);
+    }
+  }
 }
 
 /** A free port that is none of `avoid`. */
@@ -147,6 +166,9 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       options.log(`[temporal] ${early.message}\n[temporal] starting it again (attempt ${attempt + 1} of ${START_ATTEMPTS})`);
       continue;
     }
+    // `--search-attribute` registers them only when the namespace is created: a history kept from
+    // an earlier start lacks any attribute added since, and every harvest would fail to set it.
+    if (dbFile && !freshDb) await registerSearchAttributes(options.binary, `127.0.0.1:${port}`, options.namespace);
     return {
       address: `127.0.0.1:${port}`,
       port,
