@@ -194,6 +194,9 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     expect(description.info.recentActions).toHaveLength(1);
     for (const action of description.info.runningActions) await client.workflow.getHandle(action.workflow.workflowId).terminate('test cleanup');
     await as(app, admin).post(`/api/schedules/${body.id}/backfill`, { from: to.toISOString(), to: from.toISOString() }).expect(400);
+    // A time without its zone would be read in the API server's zone: refused, naming the field.
+    const local = await as(app, admin).post(`/api/schedules/${body.id}/backfill`, { from: from.toISOString().slice(0, 16), to: to.toISOString() }).expect(400);
+    expect(local.body).toMatchObject({ field: 'from', message: 'from must be a date-time with a time zone (2026-01-31T12:00:00Z)' });
   });
 
   it('refuses "run now" and backfill with 409 while the instrument is disabled, as an ad hoc harvest is', async () => {

@@ -824,7 +824,9 @@ export interface RunNowDto {
 }
 
 export interface BackfillDto {
+  /** With its time zone, e.g. 2026-01-31T12:00:00Z */
   from: string;
+  /** With its time zone, e.g. 2026-01-31T12:00:00Z */
   to: string;
 }
 

@@ -86,6 +86,10 @@ function isDateTime(value: unknown): boolean {
   return year >= 1 && date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
+/** A date-time with its time zone (2026-01-31T12:00:00Z): one without is read in whatever zone the reader is in. */
+export const IsDateTimeWithZone = (field: string) =>
+  ValidateBy({ name: 'isDateTimeWithZone', validator: { validate: isDateTime, defaultMessage: () => `${field} must be a date-time with a time zone (2026-01-31T12:00:00Z)` } });
+
 /**
  * A `from`/`to` filter: a date (`YYYY-MM-DD`, which starts at midnight UTC) or a date-time with
  * its time zone. Narrower than ISO 8601 on purpose: PostgreSQL refuses a signed year, reads a

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsISO8601, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsBoolean, IsString, IsUUID, MaxLength } from 'class-validator';
 import { SoftDeletePageQueryDto, ToBoolean } from '../common/query';
-import { OptionalField } from '../common/validation';
+import { IsDateTimeWithZone, OptionalField } from '../common/validation';
 
 export class ScheduleDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -85,12 +85,12 @@ export class UpdateScheduleDto {
 }
 
 export class BackfillDto {
-  @ApiProperty({ format: 'date-time' })
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  @ApiProperty({ format: 'date-time', description: 'With its time zone, e.g. 2026-01-31T12:00:00Z' })
+  @IsDateTimeWithZone('from')
   from!: string;
 
-  @ApiProperty({ format: 'date-time' })
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  @ApiProperty({ format: 'date-time', description: 'With its time zone, e.g. 2026-01-31T12:00:00Z' })
+  @IsDateTimeWithZone('to')
   to!: string;
 }
 
