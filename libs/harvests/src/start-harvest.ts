@@ -1,10 +1,11 @@
 import type { Client } from '@temporalio/client';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { HarvestRunEntity, InstrumentEntity, type HarvestTrigger } from '@sheaf/db';
 import { harvest, harvestSummary, harvestWorkflowId, searchAttributes } from '@sheaf/workflows';
 
 export interface StartHarvestOptions {
-  dataSource: DataSource;
+  /** Where the run row is written: the data source, or a connection of it the caller holds. */
+  dataSource: DataSource | EntityManager;
   client: Client;
   taskQueue: string;
   instrumentId: string;

@@ -1,5 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DataSource } from 'typeorm';
+import { DataSource, Repository, type ObjectLiteral } from 'typeorm';
 import { HarvestRequestEntity, HarvestRunEntity } from '@sheaf/db';
 import { createTemporalTestEnv, createTestDatabase, type TemporalTestEnv, type TestDatabase } from '@sheaf/test-harness';
 import { RunReconcilerService } from '../src/harvests/run-reconciler.service';
@@ -25,6 +25,15 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     ])) as Array<{ id: string }>;
     await db.dataSource.query(`INSERT INTO instrument_destinations (instrument_id, storage_location_id) VALUES ($1, $2)`, [instrument.id, storage.id]);
     return instrument.id;
+  };
+  /** A slow look for an active run (a busy database): it widens the gap between that look and the new run's row. */
+  const slowActiveRunCheck = () => {
+    const findOne = Repository.prototype.findOne;
+    return jest.spyOn(Repository.prototype, 'findOne').mockImplementation(async function (this: Repository<ObjectLiteral>, options) {
+      const found = await findOne.call(this, options);
+      if (this.metadata.target === HarvestRunEntity) await new Promise((r) => setTimeout(r, 200));
+      return found;
+    });
   };
   const start = (instrumentId: string, key?: string) => {
     const call = as(app, admin).post('/api/harvests', { instrumentId });
@@ -106,14 +115,7 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
 
   it('starts one harvest when several requests for one instrument arrive at once; the others answer 409', async () => {
     const instrumentId = await instrumentWithDestination();
-    // A slow look for an active run (a busy database) widens the gap between it and the new run's row.
-    const runs = app.get(DataSource).getRepository(HarvestRunEntity);
-    const findOne = runs.findOne.bind(runs);
-    const spy = jest.spyOn(runs, 'findOne').mockImplementation(async (options) => {
-      const found = await findOne(options);
-      await new Promise((r) => setTimeout(r, 200));
-      return found;
-    });
+    const spy = slowActiveRunCheck();
     let replies: Array<{ status: number; body: { code?: string } }>;
     try {
       replies = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => start(instrumentId, `burst-${n}`)));
@@ -124,6 +126,21 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     for (const refused of replies.filter((r) => r.status === 409)) expect(refused.body.code).toBe('harvest_running');
     expect((await as(app, admin).get(`/api/harvests?instrumentId=${instrumentId}`).expect(200)).body.total).toBe(1);
   });
+
+  it('starts harvests of more instruments at once than the API has database connections', async () => {
+    // Twelve starts against a pool of ten, each slow: a start that needed a second connection while
+    // holding one (for its lock) would wait for good once every connection held a lock.
+    const instruments: string[] = [];
+    for (let i = 0; i < 12; i++) instruments.push(await instrumentWithDestination());
+    const spy = slowActiveRunCheck();
+    let replies: Array<{ status: number }>;
+    try {
+      replies = await Promise.all(instruments.map((id) => start(id)));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(replies.map((r) => r.status)).toEqual(instruments.map(() => 201));
+  }, 60_000);
 
   it('claims a key again when the request that held it gave it up in between, instead of answering 500', async () => {
     const instrumentId = await instrumentWithDestination();

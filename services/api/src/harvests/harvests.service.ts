@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
 import { HarvestRequestEntity, HarvestRunEntity, InstrumentEntity } from '@sheaf/db';
 import { startHarvest, temporalUiWorkflowUrl } from '@sheaf/harvests';
@@ -217,14 +217,14 @@ export class HarvestsService {
 
   private async startRun(principal: Principal, instrumentId: string, idempotencyKey: string | undefined): Promise<StartedHarvestDto> {
     const instrument = await harvestableInstrument(this.dataSource.manager, instrumentId);
-    const started = await this.oneStartAtATime(instrument, async () => {
-      const active = await this.dataSource.getRepository(HarvestRunEntity).findOne({ where: ACTIVE.map((status) => ({ instrumentId, status: status as HarvestRunEntity['status'] })) });
+    const started = await this.oneStartAtATime(instrument, async (manager) => {
+      const active = await manager.getRepository(HarvestRunEntity).findOne({ where: ACTIVE.map((status) => ({ instrumentId, status: status as HarvestRunEntity['status'] })) });
       if (active) {
         throw new DomainError('conflict', 'harvest_running', `A harvest of ${instrument.name} is already running (run ${active.id})`);
       }
       return this.temporal.run('starting the harvest workflow', (client) =>
         startHarvest({
-          dataSource: this.dataSource,
+          dataSource: manager,
           client,
           taskQueue: this.config.temporal.taskQueue,
           instrumentId,
@@ -249,11 +249,12 @@ export class HarvestsService {
 
   /**
    * Runs `start` while no other request starts a harvest of the instrument: two requests at once
-   * would both find no active run, and both start one. A request that finds the lock taken is
-   * refused at once rather than waiting: a waiter would hold a pooled connection that the holder
-   * may need to record its run.
+   * would both find no active run, and both start one. `start` does its work on the connection
+   * that holds the lock (`manager`): one that asked the pool for another could wait forever
+   * when every pooled connection holds a lock of its own (a burst of starts). A request that
+   * finds the lock taken is refused at once.
    */
-  private async oneStartAtATime<T>(instrument: { id: string; name: string }, start: () => Promise<T>): Promise<T> {
+  private async oneStartAtATime<T>(instrument: { id: string; name: string }, start: (manager: EntityManager) => Promise<T>): Promise<T> {
     const lock = `harvest-start:${instrument.id}`;
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
@@ -261,7 +262,7 @@ export class HarvestsService {
       const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [lock])) as Array<{ locked: boolean }>;
       if (!locked) throw new DomainError('conflict', 'harvest_running', `A harvest of ${instrument.name} is being started by another request`);
       try {
-        return await start();
+        return await start(runner.manager);
       } finally {
         await runner.query(`SELECT pg_advisory_unlock(hashtext($1))`, [lock]);
       }
