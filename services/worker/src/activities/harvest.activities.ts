@@ -62,13 +62,17 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
   const db = deps.dataSource;
   const catalogue = new HarvestCatalogue(db);
 
-  /** Why a scheduled run must not harvest now (its instrument or schedule is off), or undefined. */
+  /**
+   * Why a scheduled run must not harvest now (its instrument is disabled, or its schedule was
+   * deleted), or undefined. A disabled schedule's runs go ahead: Temporal pauses the schedule,
+   * so what still reaches a worker is someone's "run now" or backfill, which a paused schedule
+   * is for (filling in what it missed).
+   */
   async function scheduledRunRefusal(run: HarvestRunEntity, instrument: InstrumentEntity): Promise<string | undefined> {
     if (!instrument.enabled) return `instrument ${instrument.name} is disabled`;
     if (!run.scheduleId) return undefined;
     const schedule = await db.getRepository(ScheduleEntity).findOne({ where: { id: run.scheduleId }, withDeleted: true });
     if (!schedule || schedule.deletedAt) return `its schedule ${run.scheduleId} was deleted`;
-    if (!schedule.enabled) return `its schedule ${run.scheduleId} is disabled`;
     return undefined;
   }
 
@@ -301,8 +305,8 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
 
     async beginRun(runId): Promise<BeginRunResult> {
       const { run, instrument } = await loadRun(runId);
-      // Disabling an instrument or a schedule pauses the Temporal Schedule, but a trigger can
-      // come first (Temporal was unreachable, or the pause is still on its way); an ad hoc run
+      // Disabling an instrument pauses, and deleting a schedule deletes, the Temporal Schedule,
+      // but a trigger can come first (the change is still on its way to Temporal); an ad hoc run
       // was checked when it started.
       const skip = run.trigger === 'schedule' ? await scheduledRunRefusal(run, instrument) : undefined;
       if (skip) return { acquired: false, instrumentName: instrument.name, disabled: true, reason: skip };
