@@ -27,8 +27,6 @@ const RESERVED_HEADERS = new Set([
   'expect',
   'upgrade',
   'keep-alive',
-  'te',
-  'trailer',
 ]);
 
 /** Why fetch would refuse a header value (characters outside Latin-1, say), or undefined. */

@@ -494,6 +494,20 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       expect(kinds.find((k) => k.kind === 'webhook')?.usesSecret).toBe(true);
     });
 
+    it('says which stored configs fail today’s checks, and lets such a hook be disabled but not enabled', async () => {
+      // Saved before metadata patterns compiled with RE2, which has no lookbehind.
+      const [row] = (await db.dataSource.query(
+        `INSERT INTO hooks (name, phase, kind, config, priority, enabled) VALUES ('older rules', 'pre', 'metadata', $1, 100, true) RETURNING id`,
+        [JSON.stringify({ rules: [{ source: 'path', pattern: '(?<=raw/)(?<sample>S\\d+)' }] })],
+      )) as Array<{ id: string }>;
+      const shown = (await a().get(`/api/hooks/${row.id}`).expect(200)).body;
+      expect(shown.configProblem).toMatch(/^config\.rules\[0\]\.pattern error parsing regexp: invalid named capture/);
+      expect((await a().patch(`/api/hooks/${row.id}`, { enabled: false }).expect(200)).body).toMatchObject({ enabled: false, configProblem: expect.any(String) });
+      expect((await a().patch(`/api/hooks/${row.id}`, { enabled: true }).expect(400)).body.field).toBe('config.rules[0].pattern');
+      const fixed = await a().patch(`/api/hooks/${row.id}`, { enabled: true, config: { rules: [{ source: 'path', pattern: 'raw/(?<sample>S\\d+)' }] } }).expect(200);
+      expect(fixed.body).toMatchObject({ enabled: true, configProblem: null });
+    });
+
     it('validates a config against its kind, also on update', async () => {
       const hook = await a().post('/api/hooks', { name: 'names', phase: 'pre', kind: 'metadata', config: { rules: [{ source: 'filename', pattern: '^(?<sample>S\\d+)_' }] } }).expect(201);
       const bad = await a().patch(`/api/hooks/${hook.body.id}`, { config: { rules: [{ source: 'filename', pattern: 'no-groups' }] } }).expect(400);

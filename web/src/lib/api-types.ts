@@ -413,6 +413,8 @@ export interface HookDto {
   config: Record<string, unknown>;
   /** A webhook signing secret is stored (it is never returned) */
   hasSecret: boolean;
+  /** Why the stored config fails today’s checks (it was saved under older rules), or null; harvests hold the files such a hook would see */
+  configProblem: string | null;
   /** null: applies to every instrument */
   instrumentId: string | null;
   /** Lower runs first */

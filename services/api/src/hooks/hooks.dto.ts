@@ -15,6 +15,12 @@ export class HookDto {
   @ApiProperty({ enum: KINDS }) kind!: HookKind;
   @ApiProperty({ type: 'object', additionalProperties: true, description: CONFIG_DOC }) config!: Record<string, unknown>;
   @ApiProperty({ description: 'A webhook signing secret is stored (it is never returned)' }) hasSecret!: boolean;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Why the stored config fails today’s checks (it was saved under older rules), or null; harvests hold the files such a hook would see',
+  })
+  configProblem!: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'null: applies to every instrument' }) instrumentId!: string | null;
   @ApiProperty({ description: 'Lower runs first' }) priority!: number;
   @ApiProperty() enabled!: boolean;

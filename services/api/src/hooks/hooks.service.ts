@@ -51,6 +51,12 @@ function withStoredHeaders(kind: HookKind, config: Record<string, unknown>, stor
 }
 
 function toDto(row: HookEntity): HookDto {
+  let configProblem: string | null = null;
+  try {
+    checkHook(row.kind, row.phase, row.config);
+  } catch (err) {
+    configProblem = err instanceof Error ? err.message : String(err);
+  }
   return {
     id: row.id,
     name: row.name,
@@ -58,6 +64,7 @@ function toDto(row: HookEntity): HookDto {
     kind: row.kind,
     config: shownConfig(row.kind, row.config),
     hasSecret: Boolean(row.secretSealed),
+    configProblem,
     instrumentId: row.instrumentId,
     priority: row.priority,
     enabled: row.enabled,
@@ -164,7 +171,9 @@ export class HooksService {
       if (body.instrumentId !== undefined) row.instrumentId = body.instrumentId;
       if (body.priority !== undefined) row.priority = body.priority;
       if (body.enabled !== undefined) row.enabled = body.enabled;
-      checkHook(row.kind, row.phase, row.config);
+      // A stored config checked by older rules may fail today's (a pattern RE2 refuses): it can
+      // still be disabled, renamed or moved; a new config, phase, or enabling it is checked.
+      if (body.config !== undefined || body.phase !== undefined || body.enabled === true) checkHook(row.kind, row.phase, row.config);
       if (body.secret !== undefined) {
         if (!SECRET_KINDS.includes(row.kind)) throw invalid('secret', `${row.kind} hooks use no secret`);
         row.secretSealed = this.secrets.seal(body.secret);

@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import Alert from '@mui/material/Alert';
 
 import { LifecycleAlerts } from '@/components/lifecycle-alerts';
 import { PageHeader } from '@/components/page-header';
@@ -41,6 +42,12 @@ export default async function HookPage(props: DetailPageProps) {
           )
         }
       />
+      {hook.configProblem && (
+        <Alert severity="error" sx={{ mb: 3 }}>
+          This hook&apos;s stored config fails today&apos;s checks ({hook.configProblem}). Harvests hold the files it would see until
+          you correct the config or disable the hook.
+        </Alert>
+      )}
       <LifecycleAlerts
         created={created}
         createdMessage={`Hook created. ${hook.enabled ? 'Harvests run it from their next batch on.' : 'It is disabled: harvests skip it until you enable it.'}`}
