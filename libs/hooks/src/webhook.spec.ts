@@ -100,10 +100,12 @@ describe('webhook hook', () => {
     expect(keys[3]).not.toBe(keys[0]);
   });
 
-  it('takes an empty answer or plain text as no opinion, and holds the files when a page of another kind answers', async () => {
+  it('takes an empty answer or a word of text as no opinion, and holds the files when a page answers', async () => {
     const answers: Array<[Reply, 'accept' | 'hold']> = [
       [{ status: 204, body: '' }, 'accept'],
       [{ status: 200, contentType: 'text/plain', body: 'OK' }, 'accept'],
+      // Express's res.send('OK') and Flask's return "OK" label it text/html.
+      [{ status: 200, contentType: 'text/html; charset=utf-8', body: 'OK' }, 'accept'],
       // A proxy's sign-in page in front of the receiver: the pre-hook must not stop gating.
       [{ status: 200, contentType: 'text/html; charset=utf-8', body: '<html><body>Sign in</body></html>' }, 'hold'],
     ];
@@ -114,7 +116,7 @@ describe('webhook hook', () => {
     }
     reply = () => ({ status: 200, contentType: 'text/html', body: '<html>Sign in</html>' });
     const held = await runHooks('pre', [webhook('pre')], [file('a')], ctx);
-    expect(held.decisions.get('a')).toEqual({ action: 'hold', reason: 'webhook answered HTTP 200 with text/html, not JSON (is something else in the way?): <html>Sign in</html>' });
+    expect(held.decisions.get('a')).toEqual({ action: 'hold', reason: 'webhook answered HTTP 200 with a page (text/html), not JSON: is something else in the way?: <html>Sign in</html>' });
   });
 
   it.each([500, 503, 408, 429])('throws a retryable HookError on HTTP %i', async (status) => {

@@ -46,7 +46,6 @@ function describe(err: unknown): string {
 }
 
 const isJson = (contentType: string | null) => /^application\/([\w.+-]+\+)?json\b/i.test(contentType ?? '');
-const isPlainText = (contentType: string | null) => /^text\/plain\b/i.test(contentType ?? '');
 
 /**
  * POSTs the batch to the receiver. Returns the receiver's verdicts; holds every file when the
@@ -101,11 +100,14 @@ export async function callWebhook(hook: HookConfigRow, config: WebhookHookConfig
   const parsed = parseAnswer(answer.text);
   const answeredObject = parsed.ok && typeof parsed.value === 'object' && parsed.value !== null;
   if (!isJson(contentType) && !answeredObject) {
-    // A receiver answering nothing, or "OK" as plain text, has nothing to say about the files.
-    if (answer.text.trim() === '' || isPlainText(contentType)) return { files, verdicts: new Map() };
-    // An HTML page (a proxy's login or error page, say) is not the receiver's answer: a gate
-    // that let everything through whenever something else answered would be no gate.
-    return holdAll(files, `webhook answered HTTP ${status} with ${contentType ?? 'no content type'}, not JSON (is something else in the way?)${said}`);
+    // A page (a proxy's sign-in or error page, say) is not the receiver's answer: a gate that let
+    // everything through whenever something else answered would be no gate.
+    if (answer.text.trimStart().startsWith('<')) {
+      return holdAll(files, `webhook answered HTTP ${status} with a page (${contentType ?? 'no content type'}), not JSON: is something else in the way?${said}`);
+    }
+    // A receiver answering nothing, or "OK" (as text, or as text/html the way Express's
+    // res.send('OK') labels it), has nothing to say about the files.
+    return { files, verdicts: new Map() };
   }
   if (!parsed.ok) return holdAll(files, `webhook answer is not valid JSON${said}`);
   return applyAnswer('webhook', parsed.value, files);
