@@ -164,7 +164,7 @@ describe('bad input is a 400 naming the field, never a 500', () => {
   });
 
   const DATE_LISTS = ['/api/harvests', '/api/files', '/api/transfers', '/api/audit'];
-  it.each(['2026-01-02', '2026-01-02T03:04Z', '2026-01-02T03:04:05Z', '2026-01-02T05:04:05.123456+02:00', '2026-01-01T20:00:00-07:30'])(
+  it.each(['2026-01-02', '2026-01-02T03:04Z', '2026-01-02T03:04:05Z', '2026-01-02T05:04:05.123456+02:00', '2026-01-01T20:00:00-07:30', '2026-01-02 08:34:05+0530', '2026-01-02T03:04:05.1234567891Z'])(
     'takes %s as from and to of every list with a date filter',
     async (date) => {
       for (const list of DATE_LISTS) await as(app, admin).get(`${list}?from=${encodeURIComponent(date)}&to=${encodeURIComponent(date)}`).expect(200);
@@ -177,6 +177,8 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     expect(await found('to=2026-01-02')).toEqual([]);
     expect(await found(`from=${encodeURIComponent('2026-01-02T04:04:05+01:00')}`)).toEqual([file.fileVersionId]);
     expect(await found(`to=${encodeURIComponent('2026-01-02T04:04:05+01:00')}`)).toEqual([]);
+    // The same instant, with a space and an offset without its colon (RFC 3339 and ISO 8601 forms).
+    expect(await found(`from=${encodeURIComponent('2026-01-02 04:04:05+0100')}`)).toEqual([file.fileVersionId]);
   });
 
   it('answers a time zone displacement PostgreSQL refuses (SQLSTATE 22009) with 400, not 500', async () => {
