@@ -114,7 +114,11 @@ export default async function HooksPage({ searchParams }: { searchParams: Promis
                     restore={<RestoreButton operation="restoreHook" id={hook.id} size="small" accessibleName={`Restore ${hook.name}`} />}
                   />
                 ) : (
-                  <Chip size="small" variant="outlined" label={hook.enabled ? 'Enabled' : 'Disabled'} color={hook.enabled ? 'success' : 'default'} />
+                  <>
+                    <Chip size="small" variant="outlined" label={hook.enabled ? 'Enabled' : 'Disabled'} color={hook.enabled ? 'success' : 'default'} />
+                    {/* Saved under older rules: its page says what fails; harvests hold its files. */}
+                    {hook.configProblem && <Chip size="small" variant="outlined" color="error" label="Config invalid" sx={{ ml: 1 }} />}
+                  </>
                 )}
               </TableCell>
             </TableRow>
