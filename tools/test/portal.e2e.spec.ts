@@ -257,7 +257,12 @@ describe('the portal in a browser', () => {
         expect(await page.locator('main').innerText()).toContain(expected);
       });
 
+      // Signing out ends the session at the API too: a copy of the token (a log, a proxy) is refused.
+      const token = (await context.cookies()).find((cookie) => cookie.name === 'sheaf_session')?.value;
+      expect(token).toBeTruthy();
+      await apiCall(api, 'GET', '/api/auth/me', token!);
       await signOut(page);
+      await expect(apiCall(api, 'GET', '/api/auth/me', token!)).rejects.toThrow(/answered 401/);
     } finally {
       await context.close();
     }

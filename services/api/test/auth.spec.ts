@@ -40,6 +40,22 @@ describe('auth: login, current user, deny by default', () => {
     expect(me.body).toEqual(res.body.user);
   });
 
+  it('ends the signed-out session only: its token is refused from then on, another session of the user goes on', async () => {
+    const me = (token: string) => request(app.getHttpServer()).get('/api/auth/me').set('Authorization', `Bearer ${token}`);
+    const laptop = (await login({ email: 'grace@example.org', password }).expect(200)).body.accessToken as string;
+    const phone = (await login({ email: 'grace@example.org', password }).expect(200)).body.accessToken as string;
+    await request(app.getHttpServer()).post('/api/auth/logout').set('Authorization', `Bearer ${laptop}`).expect(204);
+    expect((await me(laptop).expect(401)).body.code).toBe('unauthorized');
+    await me(phone).expect(200);
+    // Signing out twice, or without a session, changes nothing more.
+    await request(app.getHttpServer()).post('/api/auth/logout').set('Authorization', `Bearer ${laptop}`).expect(401);
+    await request(app.getHttpServer()).post('/api/auth/logout').expect(401);
+    // A token from before sessions had ids still works until it expires: there is nothing to end.
+    const older = await app.get(JwtService).signAsync({ sub: userId, role: 'user', issuedAtMs: Date.now() });
+    await request(app.getHttpServer()).post('/api/auth/logout').set('Authorization', `Bearer ${older}`).expect(204);
+    await me(older).expect(200);
+  });
+
   it('refuses a wrong password and an unknown email with the same answer', async () => {
     const wrong = await login({ email: 'grace@example.org', password: 'nope' }).expect(401);
     const unknown = await login({ email: 'nobody@example.org', password: 'nope' }).expect(401);

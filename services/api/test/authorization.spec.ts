@@ -18,6 +18,8 @@ interface Request {
   method: Method;
   url: string;
   body?: object;
+  /** Sent instead of the caller's usual credentials (a session made for this request alone). */
+  authorization?: string;
 }
 
 interface Case {
@@ -95,6 +97,17 @@ describe('authorization matrix: every route for every kind of caller', () => {
       route: 'POST /api/auth/login',
       request: () => ({ method: 'post', url: '/api/auth/login', body: { email: 'granted@example.org', password: PASSWORD } }),
       expect: [200, 200, 200, 200],
+    },
+    {
+      route: 'POST /api/auth/logout',
+      // A session of its own, signed in for this call: the caller's usual one goes on for the other cases.
+      request: async (caller) => {
+        const who = callerOf(caller);
+        if (!who) return { method: 'post', url: '/api/auth/logout' };
+        const fresh = await request(app.getHttpServer()).post('/api/auth/login').send({ email: who.email, password: PASSWORD }).expect(200);
+        return { method: 'post', url: '/api/auth/logout', authorization: `Bearer ${fresh.body.accessToken as string}` };
+      },
+      expect: [401, 204, 204, 204],
     },
     { route: 'GET /api/auth/me', request: () => ({ method: 'get', url: '/api/auth/me' }), expect: ANY_USER },
     { route: 'PATCH /api/auth/me', request: () => ({ method: 'patch', url: '/api/auth/me', body: { displayName: 'Renamed' } }), expect: ANY_USER },
@@ -407,7 +420,7 @@ describe('authorization matrix: every route for every kind of caller', () => {
     const req = await c.request(caller);
     const who = callerOf(caller);
     let call = request(app.getHttpServer())[req.method](req.url);
-    if (who) call = call.set('Authorization', who.auth);
+    if (who) call = call.set('Authorization', req.authorization ?? who.auth);
     const res = req.body ? await call.send(req.body) : await call;
     if (res.status !== status) throw new Error(`${c.route} as ${caller}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
     if (status === 404 || status === 403 || status === 401) expect(res.body).toEqual({ statusCode: status, code: expect.any(String), message: expect.any(String) });

@@ -98,6 +98,11 @@ export function login(credentials: LoginRequest, clientAddress?: string): Promis
   return callOperation('login', { body: credentials }, undefined, clientAddress);
 }
 
+/** Ends the session at the API: a copy of its token (a log, another tab) is refused from then on. */
+export function logout(accessToken: string): Promise<ApiResult<OperationResponse<'logout'>>> {
+  return callOperation('logout', {}, accessToken);
+}
+
 export function fetchCurrentUser(accessToken: string): Promise<ApiResult<UserSummary>> {
   return callOperation('getCurrentUser', {}, accessToken);
 }

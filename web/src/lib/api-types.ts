@@ -1536,6 +1536,13 @@ export interface Operations {
     };
     response: LoginResponseDto;
   };
+  /** POST /api/auth/logout */
+  logout: {
+    method: 'POST';
+    path: '/api/auth/logout';
+    params: Record<string, never>;
+    response: unknown;
+  };
   /** POST /api/notifications/read-all */
   markAllNotificationsRead: {
     method: 'POST';
@@ -1985,6 +1992,7 @@ export const OPERATIONS: { readonly [K in keyof Operations]: Pick<Operations[K],
   listTransfers: { method: 'GET', path: '/api/transfers' },
   listUsers: { method: 'GET', path: '/api/users' },
   login: { method: 'POST', path: '/api/auth/login' },
+  logout: { method: 'POST', path: '/api/auth/logout' },
   markAllNotificationsRead: { method: 'POST', path: '/api/notifications/read-all' },
   markNotificationRead: { method: 'POST', path: '/api/notifications/{id}/read' },
   removeGroupMember: { method: 'DELETE', path: '/api/groups/{id}/members/{userId}' },

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Ip, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Page, UserSummary } from '@sheaf/contracts';
 import { PageOf, PageQueryDto } from '../common/pagination';
 import { UuidParam } from '../common/params';
@@ -26,6 +26,14 @@ export class AuthController {
   @ApiTooManyRequestsResponse({ description: 'Too many failed logins from this address; see Retry-After' })
   login(@Body() body: LoginDto, @Ip() address: string): Promise<LoginResponseDto> {
     return this.auth.login(body.email, body.password, address);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'This session is over: its token is refused from now on (API tokens are revoked instead)' })
+  async logout(@CurrentUser() user: Principal): Promise<void> {
+    await this.auth.logout(user);
   }
 
   @Get('me')

@@ -67,6 +67,6 @@ export class AuthenticationGuard implements CanActivate {
     if (!bearer) return undefined;
     if (bearer.startsWith(API_TOKEN_PREFIX)) return this.tokens.authenticate(bearer);
     const session = await this.jwt.sessionOf(request);
-    return session ? this.auth.activeUser(session.userId, session.issuedAtMs) : undefined;
+    return session ? this.auth.activeUser(session) : undefined;
   }
 }

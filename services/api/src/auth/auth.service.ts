@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { DataSource, IsNull } from 'typeorm';
@@ -9,6 +10,7 @@ import { DomainError } from '../common/domain-error';
 import { API_CONFIG, type ApiConfig } from '../config';
 import type { UpdateMeDto } from './auth.dto';
 import { LoginLimiter } from './login-limiter';
+import type { Session } from './jwt-authenticator';
 import type { Principal } from './principal';
 
 /** What a session token carries. */
@@ -20,8 +22,11 @@ export interface TokenClaims {
    * issued just before a password change from one issued just after it. Older tokens lack it.
    */
   issuedAtMs?: number;
+  /** The session, so that signing out can end this one (tokens issued before it lack it). */
+  sid?: string;
   /** Added by the JWT library on signing (seconds). */
   iat?: number;
+  exp?: number;
 }
 
 // A fixed hash to compare against when the email is unknown, so timing does not reveal which
@@ -67,19 +72,37 @@ export class AuthService {
       throw new DomainError('unauthorized', 'invalid_credentials', 'Wrong email or password');
     }
     this.limiter.succeeded(email, address);
-    const claims: TokenClaims = { sub: user.id, role: user.role, issuedAtMs: Date.now() };
+    const claims: TokenClaims = { sub: user.id, role: user.role, issuedAtMs: Date.now(), sid: randomUUID() };
     const accessToken = await this.jwt.signAsync(claims);
     return { accessToken, expiresIn: this.config.jwt.ttlSeconds, user: toSummary(user) };
   }
 
   /**
    * The live user behind a session: a disabled or deleted user's sessions stop working at once,
-   * and so do sessions issued before the user's password last changed.
+   * and so do sessions issued before the user's password last changed, and signed-out ones.
    */
-  async activeUser(userId: string, issuedAtMs: number): Promise<UserSummary | undefined> {
-    const user = await this.users.findOne({ where: { id: userId, disabledAt: IsNull() } });
-    if (!user || (user.passwordChangedAt && issuedAtMs < user.passwordChangedAt.getTime())) return undefined;
-    return toSummary(user);
+  async activeUser(session: Session): Promise<Principal | undefined> {
+    const user = await this.users.findOne({ where: { id: session.userId, disabledAt: IsNull() } });
+    if (!user || (user.passwordChangedAt && session.issuedAtMs < user.passwordChangedAt.getTime())) return undefined;
+    if (session.session) {
+      const ended = (await this.dataSource.query(`SELECT 1 FROM ended_sessions WHERE session_id = $1`, [session.session.id])) as unknown[];
+      if (ended.length) return undefined;
+    }
+    return { ...toSummary(user), ...(session.session && { session: session.session }) };
+  }
+
+  /**
+   * Signs out the caller's session: its token is refused from now on, in every tab and copy. (A
+   * token issued before sessions had ids cannot be ended; it lapses at its expiry.) Expired
+   * entries are cleared on the way.
+   */
+  async logout(principal: Principal): Promise<void> {
+    if (!principal.session) return;
+    await this.dataSource.query(`DELETE FROM ended_sessions WHERE expires_at < now()`);
+    await this.dataSource.query(
+      `INSERT INTO ended_sessions (session_id, user_id, expires_at) VALUES ($1, $2, to_timestamp($3 / 1000.0)) ON CONFLICT (session_id) DO NOTHING`,
+      [principal.session.id, principal.id, principal.session.expiresAtMs],
+    );
   }
 
   me(principal: Principal): UserSummary {

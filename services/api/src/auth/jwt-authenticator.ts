@@ -7,10 +7,12 @@ import type { TokenClaims } from './auth.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Who a session token names, and when it was issued. */
+/** Who a session token names, when it was issued, and (for tokens that carry it) which session it is. */
 export interface Session {
   userId: string;
   issuedAtMs: number;
+  /** A session that can be signed out: its id, and when its token expires. */
+  session?: { id: string; expiresAtMs: number };
 }
 
 /**
@@ -30,7 +32,10 @@ export class JwtAuthenticator {
         { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: config.jwt.secret, algorithms: ['HS256'] },
         (claims: TokenClaims, done: (error: unknown, session?: Session | false) => void) => {
           const issuedAtMs = typeof claims.issuedAtMs === 'number' ? claims.issuedAtMs : typeof claims.iat === 'number' ? claims.iat * 1000 : undefined;
-          done(null, typeof claims.sub === 'string' && UUID.test(claims.sub) && issuedAtMs !== undefined ? { userId: claims.sub, issuedAtMs } : false);
+          const valid = typeof claims.sub === 'string' && UUID.test(claims.sub) && issuedAtMs !== undefined;
+          // Sheaf's session tokens carry both; one without them (issued before sessions had ids) cannot be signed out.
+          const session = typeof claims.sid === 'string' && UUID.test(claims.sid) && typeof claims.exp === 'number' ? { id: claims.sid, expiresAtMs: claims.exp * 1000 } : undefined;
+          done(null, valid ? { userId: claims.sub, issuedAtMs, session } : false);
         },
       ),
     );

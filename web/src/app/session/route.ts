@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import type { ApiError, UserSummary } from '@sheaf/contracts';
 
-import { API_UNREACHABLE, login } from '@/lib/api-server';
+import { API_UNREACHABLE, login, logout } from '@/lib/api-server';
 import { clientAddress } from '@/lib/client-address';
 import { serverConfig } from '@/lib/server-config';
 import { SESSION_COOKIE } from '@/lib/session-cookie';
@@ -58,8 +58,10 @@ export async function POST(request: NextRequest): Promise<NextResponse<{ user: U
   return response;
 }
 
-/** Sign out: forget the token. */
-export function DELETE(request: NextRequest): NextResponse {
+/** Sign out: end the session at the API, and forget the token (also when the API cannot be reached). */
+export async function DELETE(request: NextRequest): Promise<NextResponse> {
+  const token = request.cookies.get(SESSION_COOKIE)?.value;
+  if (token) await logout(token);
   const response = new NextResponse(null, { status: 204 });
   response.cookies.set({
     name: SESSION_COOKIE,
