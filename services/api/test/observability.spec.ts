@@ -29,6 +29,14 @@ describe('operations: request ids and Prometheus metrics', () => {
     expect(error.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('serves metrics at exactly /metrics: the spellings Express would also route (/metrics/, /METRICS) answer 404, past an edge rule for the exact path', async () => {
+    await request(app.getHttpServer()).get('/metrics').expect(200);
+    for (const path of ['/metrics/', '/METRICS', '/Metrics']) {
+      const res = await request(app.getHttpServer()).get(path);
+      expect({ path, status: res.status, body: res.text }).toEqual({ path, status: 404, body: expect.not.stringContaining('sheaf_') });
+    }
+  });
+
   it('exposes the HTTP latency histogram by route template, and harvest counters from the database', async () => {
     const instrument = await createInstrumentRow(db.dataSource, 'metrics-1');
     await seedHarvestedFile(db.dataSource, instrument.id);
