@@ -20,10 +20,31 @@ export async function endedWorkflowStatus(client: Client, workflowId: string): P
   }
 }
 
+/** The groups or projects (`kind`) the versions a run took were granted, with how many versions each. */
+const grantedTo = (kind: 'groups' | 'projects') => `coalesce((
+  SELECT jsonb_object_agg(name, versions) FROM (
+    SELECT granted AS name, count(*) AS versions
+      FROM harvest_items i JOIN file_versions f ON f.id = i.file_version_id
+      CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(f.access -> '${kind}', '[]'::jsonb)) granted
+     WHERE i.run_id = r.id GROUP BY granted) per_name), '{}'::jsonb)`;
+
 /**
- * Records a run's outcome and releases its instrument's lease and the destination paths its
- * batches claimed, in one transaction. With `onlyIfOpen`, a run that already has an outcome
- * keeps it. True when the run row changed.
+ * The audit event of a run's end: its outcome and counts, and the access its hooks granted (an
+ * access grant like any other, though made by a hook, not a person).
+ */
+const RUN_FINISHED_EVENT = `
+  INSERT INTO audit_events (actor_user_id, actor, action, entity_type, entity_id, after)
+  SELECT NULL, 'system:harvest', 'harvest.finished', 'harvest_run', r.id::text, jsonb_build_object(
+    'instrumentId', r.instrument_id, 'trigger', r.trigger, 'status', r.status, 'error', r.error,
+    'filesDone', r.files_done, 'bytesDone', r.bytes_done, 'filesFailed', r.files_failed, 'filesHeld', r.files_held,
+    'filesSkipped', r.files_skipped, 'filesDeferred', r.files_deferred,
+    'accessGranted', jsonb_build_object('groups', ${grantedTo('groups')}, 'projects', ${grantedTo('projects')}))
+  FROM harvest_runs r WHERE r.id = $1`;
+
+/**
+ * Records a run's outcome, with its audit event, and releases its instrument's lease and the
+ * destination paths its batches claimed, in one transaction. With `onlyIfOpen`, a run that
+ * already has an outcome keeps it. True when the run row changed.
  */
 export async function closeRun(
   db: DataSource | EntityManager,
@@ -38,6 +59,7 @@ export async function closeRun(
        WHERE id = $1 AND ($4::boolean IS FALSE OR status IN ('pending', 'running')) RETURNING id`,
       [runId, outcome.status, outcome.error, options.onlyIfOpen ?? false],
     );
+    if (closed.length) await tx.query(RUN_FINISHED_EVENT, [runId]);
     await tx.query(`DELETE FROM instrument_leases WHERE run_id = $1`, [runId]);
     // Destination paths its batches still held (a batch that never ran again after a failure).
     await tx.query(`DELETE FROM destination_claims WHERE run_id = $1`, [runId]);

@@ -916,6 +916,15 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
       postHooksDone: true,
     });
     expect(byPath.get('loose.txt')).toMatchObject({ status: 'verified', metadata: {}, access: { groups: ['imaging'], projects: [] } });
+    // The grants are access grants like any other: the run's audit event says which, and for how many versions.
+    const [finished] = (await db.dataSource.query(`SELECT actor, after FROM audit_events WHERE action = 'harvest.finished' AND entity_id = $1`, [first.run.id])) as Array<{
+      actor: string;
+      after: Record<string, unknown>;
+    }>;
+    expect(finished).toEqual({
+      actor: 'system:harvest',
+      after: expect.objectContaining({ status: 'succeeded', filesDone: 2, filesFailed: 0, accessGranted: { groups: { imaging: 2 }, projects: { p7: 1 } } }),
+    });
 
     // A post-hook sees what the pre-hooks stored and adds to it.
     await writeTree(sourceDir, { 'p8/S13_scan.raw': 'scan 2' });
