@@ -45,7 +45,8 @@ describe('health and readiness against real PostgreSQL and Temporal', () => {
     expect(down.body.status).toBe('unready');
     expect(down.body.checks.database).toEqual({ ok: true });
     expect(down.body.checks.temporal.ok).toBe(false);
-    expect(down.body.checks.temporal.error).toEqual(expect.any(String));
+    // Fixed words only: what the driver said (addresses, ports) is for the log, not a public endpoint.
+    expect(down.body.checks.temporal.error).toMatch(/^(unavailable \(the API log says why\)|no answer within 2000 ms)$/);
     // What the Kubernetes probe asks: the API still serves the portal and ARKs without Temporal.
     const databaseOnly = await request(server).get('/ready?require=database').expect(200);
     expect(databaseOnly.body).toMatchObject({ status: 'ready', checks: { database: { ok: true }, temporal: { ok: false } } });
