@@ -90,15 +90,19 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
           secret: 'webhook-signing-key-2',
         })
         .expect(201);
-      await a().patch(`/api/hooks/${hook.body.id}`, { config: { url: 'https://lims.example.org/in', headers: { Authorization: 'Bearer lims-token-2' } } }).expect(200);
+      await a()
+        .patch(`/api/hooks/${hook.body.id}`, { config: { url: 'https://hooks.example.org/services/T0/B0/path-secret?token=query-secret', headers: { Authorization: 'Bearer lims-token-2' } } })
+        .expect(200);
       const instrument = await a().post('/api/instruments', { name: 'remote-audit', sourceType: 'rclone', sourceConfig: { remote: ':sftp,host=scope.lab,pass=sftp-pass-1:data' } }).expect(201);
       await a().patch(`/api/instruments/${instrument.body.id}`, { sourceConfig: { remote: ':sftp,host=scope.lab,pass=sftp-pass-2:data' } }).expect(200);
 
       const hookAudit = await auditOf('hook', hook.body.id);
       const instrumentAudit = await auditOf('instrument', instrument.body.id);
-      expect(JSON.stringify([hookAudit, instrumentAudit])).not.toMatch(/lims-token|sftp-pass/);
+      expect(JSON.stringify([hookAudit, instrumentAudit])).not.toMatch(/lims-token|sftp-pass|path-secret|query-secret/);
       expect(hookAudit[0].before).toMatchObject({ config: { headers: { Authorization: '***', 'X-Lab': '***' } } });
-      expect(hookAudit[0].after).toMatchObject({ config: { url: 'https://lims.example.org/in', headers: { Authorization: '***' } } });
+      // The URL keeps its origin only: paths and query strings carry tokens (a Slack hook's path is its secret).
+      expect(hookAudit[0].before).toMatchObject({ config: { url: 'https://lims.example.org/***' } });
+      expect(hookAudit[0].after).toMatchObject({ config: { url: 'https://hooks.example.org/***', headers: { Authorization: '***' } } });
       expect(instrumentAudit[0].after).toMatchObject({ sourceConfig: { remote: '***' } });
     });
 

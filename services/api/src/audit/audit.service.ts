@@ -16,6 +16,20 @@ const SECRET_MAPS = new Set(['headers']);
 export const REDACTED = '***';
 
 /**
+ * A webhook's URL with only its origin: paths and query strings carry tokens (a Slack hook's
+ * path is its secret), as the worker's messages assume too.
+ */
+function redactedUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return REDACTED;
+  }
+  return url.pathname === '/' && !url.search ? url.origin : `${url.origin}/${REDACTED}`;
+}
+
+/**
  * A copy with every secret value shown as `***` (booleans such as `hasSecret` are not secrets).
  * The log is kept for good: a credential it held would outlive its rotation.
  */
@@ -27,6 +41,7 @@ export function redact(value: unknown): unknown {
       Object.entries(value as Record<string, unknown>).map(([key, v]) => {
         if (v === null || v === undefined || typeof v === 'boolean') return [key, v];
         if (SECRET_KEYS.has(key)) return [key, REDACTED];
+        if (key === 'url' && typeof v === 'string') return [key, redactedUrl(v)];
         if (SECRET_MAPS.has(key) && typeof v === 'object' && !Array.isArray(v)) return [key, Object.fromEntries(Object.keys(v).map((name) => [name, REDACTED]))];
         return [key, redact(v)];
       }),
