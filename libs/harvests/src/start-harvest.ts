@@ -14,6 +14,11 @@ export interface StartHarvestOptions {
   portalUrl?: string;
   /** Tuning carried into the workflow input (tests use short heartbeat timeouts). */
   tuning?: { window?: number; heartbeatTimeoutSeconds?: number };
+  /**
+   * Written in the transaction that records the run, before its workflow starts (the API's audit
+   * event): a run is never started without it.
+   */
+  record?: (tx: EntityManager, run: { runId: string; workflowId: string }) => Promise<void>;
 }
 
 export interface StartedHarvest {
@@ -34,7 +39,11 @@ export function temporalUiWorkflowUrl(uiUrl: string, namespace: string, workflow
 export async function startHarvest(options: StartHarvestOptions): Promise<StartedHarvest> {
   const instrument = await options.dataSource.getRepository(InstrumentEntity).findOneByOrFail({ id: options.instrumentId });
   const runs = options.dataSource.getRepository(HarvestRunEntity);
-  const run = await runs.save(runs.create({ instrumentId: instrument.id, trigger: options.trigger }));
+  const run = await options.dataSource.transaction(async (tx) => {
+    const made = await tx.getRepository(HarvestRunEntity).save(tx.getRepository(HarvestRunEntity).create({ instrumentId: instrument.id, trigger: options.trigger }));
+    await options.record?.(tx, { runId: made.id, workflowId: harvestWorkflowId(instrument.name, made.id) });
+    return made;
+  });
   const workflowId = harvestWorkflowId(instrument.name, run.id);
   try {
     const handle = await options.client.workflow.start(harvest, {

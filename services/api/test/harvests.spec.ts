@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource, Repository, type ObjectLiteral } from 'typeorm';
 import { HarvestRequestEntity, HarvestRunEntity } from '@sheaf/db';
+import { AuditService } from '../src/audit/audit.service';
 import { createTemporalTestEnv, createTestDatabase, type TemporalTestEnv, type TestDatabase } from '@sheaf/test-harness';
 import { RunReconcilerService } from '../src/harvests/run-reconciler.service';
 import { JsonLogger } from '../src/observability/json-logger';
@@ -141,6 +142,23 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     }
     expect(replies.map((r) => r.status)).toEqual(instruments.map(() => 201));
   }, 60_000);
+
+  it('starts no harvest whose audit event could not be written: the event and the run row are one transaction, before the workflow', async () => {
+    const instrumentId = await instrumentWithDestination();
+    const audit = app.get(AuditService);
+    const spy = jest.spyOn(audit, 'record').mockImplementationOnce(async () => {
+      throw new Error('the audit insert failed');
+    });
+    try {
+      await start(instrumentId).expect(500);
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await as(app, admin).get(`/api/harvests?instrumentId=${instrumentId}`).expect(200)).body.total).toBe(0);
+    const started = await start(instrumentId).expect(201);
+    const events = (await db.dataSource.query(`SELECT action FROM audit_events WHERE entity_id = $1`, [started.body.runId])) as Array<{ action: string }>;
+    expect(events).toEqual([{ action: 'harvest.started' }]);
+  });
 
   it('claims a key again when the request that held it gave it up in between, instead of answering 500', async () => {
     const instrumentId = await instrumentWithDestination();

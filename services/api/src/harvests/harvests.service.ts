@@ -230,19 +230,21 @@ export class HarvestsService {
           instrumentId,
           trigger: principal.token ? 'api' : 'manual',
           portalUrl: this.config.api.portalUrl,
+          record: (tx, run) =>
+            this.audit.record(tx, principal, {
+              action: 'harvest.started',
+              entityType: 'harvest_run',
+              entityId: run.runId,
+              after: { instrumentId, instrument: instrument.name, workflowId: run.workflowId },
+            }),
         }),
       );
     });
     // The key names the run as soon as it exists: a retry gets this run, whatever fails below.
+    // (Its audit event was written with the run row, before the workflow started.)
     if (idempotencyKey !== undefined) {
       await this.dataSource.getRepository(HarvestRequestEntity).update({ userId: principal.id, idempotencyKey }, { runId: started.runId });
     }
-    await this.audit.record(this.dataSource.manager, principal, {
-      action: 'harvest.started',
-      entityType: 'harvest_run',
-      entityId: started.runId,
-      after: { instrumentId, instrument: instrument.name, workflowId: started.workflowId },
-    });
     this.logger.log({ msg: 'harvest started', runId: started.runId, workflowId: started.workflowId, instrument: instrument.name, userId: principal.id });
     return { ...started, temporalUrl: this.temporalUrl(started.workflowId), replayed: false };
   }
