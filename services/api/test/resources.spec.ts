@@ -103,6 +103,8 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       // The URL keeps its origin only: paths and query strings carry tokens (a Slack hook's path is its secret).
       expect(hookAudit[0].before).toMatchObject({ config: { url: 'https://lims.example.org/***' } });
       expect(hookAudit[0].after).toMatchObject({ config: { url: 'https://hooks.example.org/***', headers: { Authorization: '***' } } });
+      // Values are *** on both sides: the names of the headers whose value changed (or went) say what happened.
+      expect(hookAudit[0].after).toMatchObject({ headersChanged: ['Authorization', 'X-Lab'] });
       expect(instrumentAudit[0].after).toMatchObject({ sourceConfig: { remote: '***' } });
     });
 

@@ -50,6 +50,20 @@ function withStoredHeaders(kind: HookKind, config: Record<string, unknown>, stor
   return { ...config, headers: Object.fromEntries(merged) };
 }
 
+/**
+ * The audit's only trace of a header value change (values are *** on both sides): the names of
+ * headers whose value was set, changed or removed.
+ */
+function changedHeaders(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): { headersChanged?: string[] } {
+  const lower = (headers: Record<string, unknown> | undefined) => new Map(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), { name, value }]));
+  const old = lower(before);
+  const now = lower(after);
+  const names = [...new Set([...old.keys(), ...now.keys()])]
+    .filter((key) => old.get(key)?.value !== now.get(key)?.value)
+    .map((key) => (now.get(key) ?? old.get(key))!.name);
+  return names.length ? { headersChanged: names.sort() } : {};
+}
+
 function toDto(row: HookEntity): HookDto {
   let configProblem: string | null = null;
   try {
@@ -165,6 +179,7 @@ export class HooksService {
     return this.dataSource.transaction(async (tx) => {
       const row = await lockRow(tx, HookEntity, id, 'Hook', false, ['secretSealed']);
       const before = toDto(row);
+      const storedHeaders = headersOf(row.kind, row.config);
       if (body.name !== undefined) row.name = body.name.trim();
       if (body.phase !== undefined) row.phase = body.phase;
       if (body.config !== undefined) row.config = withStoredHeaders(row.kind, body.config, row.config);
@@ -185,7 +200,7 @@ export class HooksService {
         entityType: 'hook',
         entityId: id,
         before: withSecretNote(before),
-        after: withSecretNote(after, body.secret !== undefined),
+        after: { ...withSecretNote(after, body.secret !== undefined), ...changedHeaders(storedHeaders, headersOf(row.kind, row.config)) },
       });
       return after;
     });
