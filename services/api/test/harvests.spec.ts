@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
 import { DataSource, Repository, type ObjectLiteral } from 'typeorm';
 import { HarvestRequestEntity, HarvestRunEntity } from '@sheaf/db';
 import { AuditService } from '../src/audit/audit.service';
@@ -158,6 +159,14 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     const started = await start(instrumentId).expect(201);
     const events = (await db.dataSource.query(`SELECT action FROM audit_events WHERE entity_id = $1`, [started.body.runId])) as Array<{ action: string }>;
     expect(events).toEqual([{ action: 'harvest.started' }]);
+  });
+
+  it("names the API token in the audit of a harvest it started, apart from the user's own sessions", async () => {
+    const instrumentId = await instrumentWithDestination();
+    const token = await as(app, admin).post('/api/auth/tokens', { name: 'lims', scope: 'harvest' }).expect(201);
+    const started = await request(app.getHttpServer()).post('/api/harvests').set('Authorization', `Bearer ${token.body.token as string}`).send({ instrumentId }).expect(201);
+    const [event] = (await db.dataSource.query(`SELECT actor, actor_user_id FROM audit_events WHERE entity_id = $1`, [started.body.runId])) as Array<{ actor: string; actor_user_id: string }>;
+    expect(event).toEqual({ actor: `admin@example.org (API token ${token.body.id as string})`, actor_user_id: admin.id });
   });
 
   it('claims a key again when the request that held it gave it up in between, instead of answering 500', async () => {

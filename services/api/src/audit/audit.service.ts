@@ -85,7 +85,8 @@ export class AuditService {
       `INSERT INTO audit_events (actor_user_id, actor, action, entity_type, entity_id, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [
         actor === 'system' ? null : actor.id,
-        actor === 'system' ? 'system:api' : actor.email,
+        // After a token leaks, which changes it made (and not the user's own sessions) must be told apart.
+        actor === 'system' ? 'system:api' : actor.token ? `${actor.email} (API token ${actor.token.id})` : actor.email,
         entry.action,
         entry.entityType,
         entry.entityId,
