@@ -44,8 +44,10 @@ export default async function HookPage(props: DetailPageProps) {
       />
       {hook.configProblem && (
         <Alert severity="error" sx={{ mb: 3 }}>
-          This hook&apos;s stored config fails today&apos;s checks ({hook.configProblem}). Harvests hold the files it would see until
-          you correct the config or disable the hook.
+          This hook&apos;s stored config fails today&apos;s checks ({hook.configProblem}).{' '}
+          {hook.enabled
+            ? 'Harvests hold the files it would see until you correct the config or disable the hook.'
+            : 'It is disabled, so harvests skip it; correct the config before enabling it.'}
         </Alert>
       )}
       <LifecycleAlerts
