@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { LoginResponse, UserSummary } from '@sheaf/contracts';
 import { hashPassword, verifyPassword } from '@sheaf/crypto';
 import { UserEntity } from '@sheaf/db';
@@ -82,12 +82,11 @@ export class AuthService {
    * and so do sessions issued before the user's password last changed, and signed-out ones.
    */
   async activeUser(session: Session): Promise<Principal | undefined> {
-    const user = await this.users.findOne({ where: { id: session.userId, disabledAt: IsNull() } });
+    // One query on every request: the user, unless disabled, deleted or this session signed out.
+    const query = this.users.createQueryBuilder('u').where('u.id = :id AND u.disabledAt IS NULL', { id: session.userId });
+    if (session.session) query.andWhere('NOT EXISTS (SELECT 1 FROM ended_sessions e WHERE e.session_id = :sessionId)', { sessionId: session.session.id });
+    const user = await query.getOne();
     if (!user || (user.passwordChangedAt && session.issuedAtMs < user.passwordChangedAt.getTime())) return undefined;
-    if (session.session) {
-      const ended = (await this.dataSource.query(`SELECT 1 FROM ended_sessions WHERE session_id = $1`, [session.session.id])) as unknown[];
-      if (ended.length) return undefined;
-    }
     return { ...toSummary(user), ...(session.session && { session: session.session }) };
   }
 
