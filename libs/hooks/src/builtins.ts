@@ -10,16 +10,16 @@ export type Verdict = Exclude<HookDecision, { action: 'accept' }>;
 /** What a built-in hook does to one file: a changed copy, and maybe a verdict. */
 export type FileStep = (file: HookFile) => { file: HookFile; verdict?: Verdict };
 
-/** Paths are '/' separated on every platform; dotfiles are ordinary files; bad globs fail loudly. */
-const GLOB_OPTIONS: picomatch.PicomatchOptions = { dot: true, windows: false, strictBrackets: true };
-
 /**
- * Compiles a glob; throws with picomatch's message when it is invalid. `debug` makes picomatch
- * throw when the regular expression it builds is invalid ("[z-a]"), instead of answering with a
- * matcher that matches nothing.
+ * Paths are '/' separated on every platform; dotfiles are ordinary files; bad globs fail loudly:
+ * `debug` makes picomatch throw when the regular expression it builds is invalid ("[z-a]"),
+ * instead of answering with a matcher that matches nothing.
  */
+const GLOB_OPTIONS: picomatch.PicomatchOptions = { dot: true, windows: false, strictBrackets: true, debug: true };
+
+/** Compiles a glob; throws with picomatch's message when it is invalid. */
 export function compileGlob(glob: string): (path: string) => boolean {
-  return picomatch(glob, { ...GLOB_OPTIONS, debug: true });
+  return picomatch(glob, GLOB_OPTIONS);
 }
 
 /** A compiled metadata pattern: its named groups, and the values they took in a match. */
@@ -34,7 +34,7 @@ export interface MetadataPattern {
  * pattern like (\w+)+ cannot hang a worker on a long file name the way a backtracking engine
  * would. RE2 syntax has no lookaround and no backreferences. Throws when the pattern is invalid.
  */
-export function compilePattern(pattern: string): MetadataPattern {
+function compileRe2(pattern: string): MetadataPattern {
   const compiled = RE2JS.compile(pattern);
   const groups = Object.keys(compiled.namedGroups());
   return {
@@ -50,6 +50,24 @@ export function compilePattern(pattern: string): MetadataPattern {
       return values;
     },
   };
+}
+
+/**
+ * Compiled patterns by their text: every batch validates a hook's stored config and then prepares
+ * it, and both need the compiled pattern. Hooks have few patterns; the bound only guards against
+ * a stream of edited ones.
+ */
+const compiledPatterns = new Map<string, MetadataPattern>();
+const MAX_COMPILED_PATTERNS = 1000;
+
+export function compilePattern(pattern: string): MetadataPattern {
+  let compiled = compiledPatterns.get(pattern);
+  if (!compiled) {
+    compiled = compileRe2(pattern);
+    if (compiledPatterns.size >= MAX_COMPILED_PATTERNS) compiledPatterns.clear();
+    compiledPatterns.set(pattern, compiled);
+  }
+  return compiled;
 }
 
 export function prepareFilter(config: FilterHookConfig): FileStep {
