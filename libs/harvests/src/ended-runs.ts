@@ -20,13 +20,21 @@ export async function endedWorkflowStatus(client: Client, workflowId: string): P
   }
 }
 
-/** The groups or projects (`kind`) the versions a run took were granted, with how many versions each. */
-const grantedTo = (kind: 'groups' | 'projects') => `coalesce((
-  SELECT jsonb_object_agg(name, versions) FROM (
-    SELECT granted AS name, count(*) AS versions
+/**
+ * The groups and projects the versions a run took were granted, with how many versions each:
+ * `{ groups: { name: n }, projects: { name: n } }`, in one pass over the run's items.
+ */
+const ACCESS_GRANTED = `(
+  SELECT jsonb_build_object(
+    'groups', coalesce(jsonb_object_agg(name, versions) FILTER (WHERE kind = 'groups'), '{}'::jsonb),
+    'projects', coalesce(jsonb_object_agg(name, versions) FILTER (WHERE kind = 'projects'), '{}'::jsonb))
+  FROM (
+    SELECT a.key AS kind, granted AS name, count(*) AS versions
       FROM harvest_items i JOIN file_versions f ON f.id = i.file_version_id
-      CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(f.access -> '${kind}', '[]'::jsonb)) granted
-     WHERE i.run_id = r.id GROUP BY granted) per_name), '{}'::jsonb)`;
+      CROSS JOIN LATERAL jsonb_each(f.access) a
+      CROSS JOIN LATERAL jsonb_array_elements_text(a.value) granted
+     WHERE i.run_id = r.id AND a.key IN ('groups', 'projects') AND jsonb_typeof(a.value) = 'array'
+     GROUP BY a.key, granted) per_name)`;
 
 /**
  * The audit event of a run's end: its outcome and counts, and the access its hooks granted (an
@@ -38,26 +46,21 @@ const RUN_FINISHED_EVENT = `
     'instrumentId', r.instrument_id, 'trigger', r.trigger, 'status', r.status, 'error', r.error,
     'filesDone', r.files_done, 'bytesDone', r.bytes_done, 'filesFailed', r.files_failed, 'filesHeld', r.files_held,
     'filesSkipped', r.files_skipped, 'filesDeferred', r.files_deferred,
-    'accessGranted', jsonb_build_object('groups', ${grantedTo('groups')}, 'projects', ${grantedTo('projects')}))
+    'accessGranted', ${ACCESS_GRANTED})
   FROM harvest_runs r WHERE r.id = $1`;
 
 /**
  * Records a run's outcome, with its audit event, and releases its instrument's lease and the
- * destination paths its batches claimed, in one transaction. With `onlyIfOpen`, a run that
- * already has an outcome keeps it. True when the run row changed.
+ * destination paths its batches claimed, in one transaction. A run that already has an outcome
+ * keeps it (a cancel racing a close, a late reconciler). True when the run was still open.
  */
-export async function closeRun(
-  db: DataSource | EntityManager,
-  runId: string,
-  outcome: { status: HarvestStatus; error: string | null },
-  options: { onlyIfOpen?: boolean } = {},
-): Promise<boolean> {
+export async function closeRun(db: DataSource | EntityManager, runId: string, outcome: { status: HarvestStatus; error: string | null }): Promise<boolean> {
   return db.transaction(async (tx) => {
     const closed = await changedRows(
       tx,
       `UPDATE harvest_runs SET status = $2, phase = 'finished', error = $3, finished_at = now(), updated_at = now()
-       WHERE id = $1 AND ($4::boolean IS FALSE OR status IN ('pending', 'running')) RETURNING id`,
-      [runId, outcome.status, outcome.error, options.onlyIfOpen ?? false],
+       WHERE id = $1 AND status IN ('pending', 'running') RETURNING id`,
+      [runId, outcome.status, outcome.error],
     );
     if (closed.length) await tx.query(RUN_FINISHED_EVENT, [runId]);
     await tx.query(`DELETE FROM instrument_leases WHERE run_id = $1`, [runId]);
@@ -74,7 +77,7 @@ export async function closeRun(
  */
 export function closeAbandonedRun(db: DataSource | EntityManager, run: { id: string; workflowId: string }, workflowStatus: string): Promise<boolean> {
   const error = `its workflow ${run.workflowId} ended (${workflowStatus}) without finishing the run`;
-  return closeRun(db, run.id, { status: 'failed', error }, { onlyIfOpen: true });
+  return closeRun(db, run.id, { status: 'failed', error });
 }
 
 /**

@@ -150,7 +150,6 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     return { started, handle, outcome, progress, details, run };
   }
 
-  /** A harvest as a Temporal Schedule starts it (its action carries a placeholder run id and the instrument), run to its end. */
   /**
    * Starts the harvest as a Temporal Schedule does: with the schedule's ids and a workflow id of
    * the schedule and slot. The schedule row is made unless `scheduleId` names an existing one.

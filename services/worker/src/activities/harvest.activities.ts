@@ -72,7 +72,8 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     if (!instrument.enabled) return `instrument ${instrument.name} is disabled`;
     if (!run.scheduleId) return undefined;
     const schedule = await db.getRepository(ScheduleEntity).findOne({ where: { id: run.scheduleId }, withDeleted: true });
-    if (!schedule || schedule.deletedAt) return `its schedule ${run.scheduleId} was deleted`;
+    // Schedules are only soft-deleted (and a purged one would have cleared schedule_id).
+    if (schedule?.deletedAt) return `its schedule ${run.scheduleId} was deleted`;
     return undefined;
   }
 
@@ -333,7 +334,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       await catalogue.markBackfilled(runId);
       // The first outcome stays: a cancel while a run was being closed as succeeded starts a
       // second finishRun (cancelled) before the first has ended, and either may finish first.
-      const closed = await closeRun(db, runId, { status: outcome.status, error: outcome.error ?? null }, { onlyIfOpen: true });
+      const closed = await closeRun(db, runId, { status: outcome.status, error: outcome.error ?? null });
       Context.current().log.info(closed ? 'run closed' : 'run was closed already; outcome not recorded', { runId, status: outcome.status, ...(outcome.error && { error: outcome.error }) });
     },
   };
