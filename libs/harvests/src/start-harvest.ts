@@ -39,12 +39,12 @@ export function temporalUiWorkflowUrl(uiUrl: string, namespace: string, workflow
 export async function startHarvest(options: StartHarvestOptions): Promise<StartedHarvest> {
   const instrument = await options.dataSource.getRepository(InstrumentEntity).findOneByOrFail({ id: options.instrumentId });
   const runs = options.dataSource.getRepository(HarvestRunEntity);
-  const run = await options.dataSource.transaction(async (tx) => {
-    const made = await tx.getRepository(HarvestRunEntity).save(tx.getRepository(HarvestRunEntity).create({ instrumentId: instrument.id, trigger: options.trigger }));
-    await options.record?.(tx, { runId: made.id, workflowId: harvestWorkflowId(instrument.name, made.id) });
-    return made;
+  const { run, workflowId } = await options.dataSource.transaction(async (tx) => {
+    const made = await tx.getRepository(HarvestRunEntity).save({ instrumentId: instrument.id, trigger: options.trigger });
+    const madeWorkflowId = harvestWorkflowId(instrument.name, made.id);
+    await options.record?.(tx, { runId: made.id, workflowId: madeWorkflowId });
+    return { run: made, workflowId: madeWorkflowId };
   });
-  const workflowId = harvestWorkflowId(instrument.name, run.id);
   try {
     const handle = await options.client.workflow.start(harvest, {
       taskQueue: options.taskQueue,
