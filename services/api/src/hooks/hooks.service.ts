@@ -64,13 +64,18 @@ function changedHeaders(before: Record<string, unknown> | undefined, after: Reco
   return names.length ? { headersChanged: names.sort() } : {};
 }
 
-function toDto(row: HookEntity): HookDto {
-  let configProblem: string | null = null;
+/** Why the stored config fails today's checks (it was saved under older rules), or null. */
+function configProblemOf(row: HookEntity): string | null {
   try {
     checkHook(row.kind, row.phase, row.config);
+    return null;
   } catch (err) {
-    configProblem = err instanceof Error ? err.message : String(err);
+    return err instanceof Error ? err.message : String(err);
   }
+}
+
+/** `configProblem` is given where the config was just checked (or cannot have changed). */
+function toDto(row: HookEntity, configProblem = configProblemOf(row)): HookDto {
   return {
     id: row.id,
     name: row.name,
@@ -138,7 +143,7 @@ export class HooksService {
     if (query.enabled !== undefined) qb.andWhere('h.enabled = :enabled', { enabled: query.enabled });
     if (query.instrumentId) qb.andWhere('(h.instrument_id IS NULL OR h.instrument_id = :instrumentId)', { instrumentId: query.instrumentId });
     const [rows, total] = await qb.orderBy('h.priority').addOrderBy('h.id').take(query.limit).skip(query.offset).getManyAndCount();
-    return toPage(rows, total, query, toDto);
+    return toPage(rows, total, query, (row) => toDto(row));
   }
 
   async get(id: string): Promise<HookDto> {
@@ -169,7 +174,7 @@ export class HooksService {
           enabled: body.enabled ?? true,
         }),
       );
-      const after = toDto(row);
+      const after = toDto(row, null);
       await this.audit.record(tx, actor, { action: 'hook.created', entityType: 'hook', entityId: row.id, after: withSecretNote(after) });
       return after;
     });
@@ -178,7 +183,8 @@ export class HooksService {
   update(actor: Principal, id: string, body: UpdateHookDto): Promise<HookDto> {
     return this.dataSource.transaction(async (tx) => {
       const row = await lockRow(tx, HookEntity, id, 'Hook', false, ['secretSealed']);
-      const before = toDto(row);
+      const problem = configProblemOf(row);
+      const before = toDto(row, problem);
       const storedHeaders = headersOf(row.kind, row.config);
       if (body.name !== undefined) row.name = body.name.trim();
       if (body.phase !== undefined) row.phase = body.phase;
@@ -188,13 +194,14 @@ export class HooksService {
       if (body.enabled !== undefined) row.enabled = body.enabled;
       // A stored config checked by older rules may fail today's (a pattern RE2 refuses): it can
       // still be disabled, renamed or moved; a new config, phase, or enabling it is checked.
-      if (body.config !== undefined || body.phase !== undefined || body.enabled === true) checkHook(row.kind, row.phase, row.config);
+      const checked = body.config !== undefined || body.phase !== undefined || body.enabled === true;
+      if (checked) checkHook(row.kind, row.phase, row.config);
       if (body.secret !== undefined) {
         if (!SECRET_KINDS.includes(row.kind)) throw invalid('secret', `${row.kind} hooks use no secret`);
         row.secretSealed = this.secrets.seal(body.secret);
       }
       await this.assertInstrument(tx, body.instrumentId);
-      const after = toDto(await tx.getRepository(HookEntity).save(row));
+      const after = toDto(await tx.getRepository(HookEntity).save(row), checked ? null : problem);
       await this.audit.record(tx, actor, {
         action: 'hook.updated',
         entityType: 'hook',
@@ -219,7 +226,7 @@ export class HooksService {
       const row = await lockRow(tx, HookEntity, id, 'Hook', !deleted, ['secretSealed']);
       const before = toDto(row);
       row.deletedAt = deleted ? new Date() : null;
-      const after = toDto(await tx.getRepository(HookEntity).save(row));
+      const after = toDto(await tx.getRepository(HookEntity).save(row), before.configProblem);
       await this.audit.record(tx, actor, { action: deleted ? 'hook.deleted' : 'hook.restored', entityType: 'hook', entityId: id, before, after });
       return after;
     });
