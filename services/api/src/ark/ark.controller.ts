@@ -16,15 +16,12 @@ function wantsInfo(request: Request): boolean {
   return search !== undefined && /^(info|\?)?(&|=|$)/.test(search) && !/^info=false(&|$)/.test(search);
 }
 
-/** The ARK of the path, decoded: OpenAPI clients send the slash of `{ark}` as `%2F`. */
+/**
+ * The ARK of the path, decoded: OpenAPI clients send the slash of `{ark}` as `%2F`. (A path that
+ * does not decode had its `%` escaped by decodeArkPrefix, so this one does.)
+ */
 function arkOfPath(request: Request): string {
-  const rest = request.path.slice(request.path.toLowerCase().indexOf('ark:') + 4);
-  try {
-    return `ark:${decodeURIComponent(rest)}`;
-  } catch {
-    // A malformed escape: not an ARK either way, and the resolver says so (404).
-    return `ark:${rest}`;
-  }
+  return `ark:${decodeURIComponent(request.path.slice(request.path.toLowerCase().indexOf('ark:') + 4))}`;
 }
 
 function send(request: Request, response: Response, answer: ArkAnswer): void {

@@ -91,8 +91,8 @@ function isDateTime(value: unknown): boolean {
 }
 
 /** A date-time with its time zone (2026-01-31T12:00:00Z): one without is read in whatever zone the reader is in. */
-export const IsDateTimeWithZone = (field: string) =>
-  ValidateBy({ name: 'isDateTimeWithZone', validator: { validate: isDateTime, defaultMessage: () => `${field} must be a date-time with a time zone (2026-01-31T12:00:00Z)` } });
+export const IsDateTimeWithZone = (field: string, message = `${field} must be a date-time with a time zone (2026-01-31T12:00:00Z)`) =>
+  ValidateBy({ name: 'isDateTimeWithZone', validator: { validate: isDateTime, defaultMessage: () => message } });
 
 /**
  * A `from`/`to` filter: a date (`YYYY-MM-DD`, which starts at midnight UTC) or a date-time with
@@ -100,12 +100,11 @@ export const IsDateTimeWithZone = (field: string) =>
  * year, month or week alone as something else, and reads a time without offset in its own zone.
  */
 export function DateFilter(field: string, description: string) {
-  const message = `${field} must be a date (YYYY-MM-DD) or a date-time with a time zone (2026-01-31T12:00:00Z)`;
   return applyDecorators(
     ApiPropertyOptional({ description: `${description}: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone`, example: '2026-01-31T12:00:00Z' }),
     OptionalField(),
     // The database reads the value: a date alone would be midnight in its time zone, not UTC's.
     Transform(({ value }: { value: unknown }) => (typeof value === 'string' && DATE.test(value) ? `${value}T00:00:00Z` : value)),
-    ValidateBy({ name: 'isDateFilter', validator: { validate: isDateTime, defaultMessage: () => message } }),
+    IsDateTimeWithZone(field, `${field} must be a date (YYYY-MM-DD) or a date-time with a time zone (2026-01-31T12:00:00Z)`),
   );
 }

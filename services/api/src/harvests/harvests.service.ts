@@ -181,7 +181,11 @@ export class HarvestsService {
       if (earlier) return earlier;
     }
     try {
-      return await this.startRun(principal, instrumentId, idempotencyKey);
+      const started = await this.startRun(principal, instrumentId);
+      if (idempotencyKey !== undefined) {
+        await this.dataSource.getRepository(HarvestRequestEntity).update({ userId: principal.id, idempotencyKey }, { runId: started.runId });
+      }
+      return started;
     } catch (err) {
       // Nothing was started under this key: a retry with it may try again.
       if (idempotencyKey !== undefined) await this.dataSource.getRepository(HarvestRequestEntity).delete({ userId: principal.id, idempotencyKey, runId: IsNull() });
@@ -215,7 +219,7 @@ export class HarvestsService {
     return { runId: run.id, workflowId: run.workflowId ?? '', temporalRunId: run.temporalRunId, temporalUrl: run.workflowId ? this.temporalUrl(run.workflowId) : '', replayed: true };
   }
 
-  private async startRun(principal: Principal, instrumentId: string, idempotencyKey: string | undefined): Promise<StartedHarvestDto> {
+  private async startRun(principal: Principal, instrumentId: string): Promise<StartedHarvestDto> {
     const instrument = await harvestableInstrument(this.dataSource.manager, instrumentId);
     const started = await this.oneStartAtATime(instrument, async (manager) => {
       const active = await manager.getRepository(HarvestRunEntity).findOne({ where: ACTIVE.map((status) => ({ instrumentId, status: status as HarvestRunEntity['status'] })) });
@@ -240,11 +244,6 @@ export class HarvestsService {
         }),
       );
     });
-    // The key names the run as soon as it exists: a retry gets this run, whatever fails below.
-    // (Its audit event was written with the run row, before the workflow started.)
-    if (idempotencyKey !== undefined) {
-      await this.dataSource.getRepository(HarvestRequestEntity).update({ userId: principal.id, idempotencyKey }, { runId: started.runId });
-    }
     this.logger.log({ msg: 'harvest started', runId: started.runId, workflowId: started.workflowId, instrument: instrument.name, userId: principal.id });
     return { ...started, temporalUrl: this.temporalUrl(started.workflowId), replayed: false };
   }
