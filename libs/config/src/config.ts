@@ -123,11 +123,13 @@ function toServerConfig(raw: z.infer<typeof serverSchema>) {
   }
   const ark = { naan: raw.ARK_NAAN ?? DEV_ARK.naan, shoulder: raw.ARK_SHOULDER ?? DEV_ARK.shoulder };
   // The rules mintArk applies, at start-up: a shoulder it refuses would fail every batch instead.
+  // (ARK_NAAN's form is the schema's; what is left to refuse is the shoulder, alone or for its
+  // length with the NAAN.)
   try {
     mintArk({ ...ark, blade: '00000000' });
   } catch (err) {
     if (!(err instanceof InvalidArkError)) throw err;
-    throw new ConfigError([{ variable: err.message.startsWith('NAAN') ? 'ARK_NAAN' : 'ARK_SHOULDER', message: err.message }]);
+    throw new ConfigError([{ variable: 'ARK_SHOULDER', message: err.message }]);
   }
   const tools: ToolEnv = {
     SHEAF_CACHE_DIR: raw.SHEAF_CACHE_DIR,

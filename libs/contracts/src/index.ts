@@ -64,6 +64,9 @@ export const API_TOKEN_PREFIX = 'sheaf_';
 export const NOTIFICATION_KINDS = ['run_failed', 'verification_failed', 'credentials_rejected'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
+/** The largest `limit` a list accepts. */
+export const MAX_PAGE_SIZE = 200;
+
 /** One page of a list: `total` counts every match, `items` the ones from `offset` on. */
 export interface Page<T> {
   items: T[];

@@ -1,5 +1,7 @@
-/** The API's largest page (MAX_PAGE_SIZE in the API's pagination). */
-export const PAGE_SIZE = 200;
+import { MAX_PAGE_SIZE } from '@sheaf/contracts';
+
+/** Pages as large as the API gives. */
+export const PAGE_SIZE = MAX_PAGE_SIZE;
 
 /**
  * Every item of a paged list: asks for page after page until the list's total is reached (or a

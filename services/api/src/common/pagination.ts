@@ -2,10 +2,10 @@ import { type Type as ClassType } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
-import type { Page } from '@sheaf/contracts';
+import { MAX_PAGE_SIZE, type Page } from '@sheaf/contracts';
 import { OptionalField } from './validation';
 
-export const MAX_PAGE_SIZE = 200;
+export { MAX_PAGE_SIZE };
 export const DEFAULT_PAGE_SIZE = 50;
 /** Deep offsets are slow and never what a person wants; search narrower instead. */
 export const MAX_OFFSET = 1_000_000;
