@@ -94,7 +94,7 @@ export async function installTool(name: ToolName, env: ToolEnv, log: (line: stri
       env: { ...process.env, GOBIN: gobin, GOFLAGS: '-trimpath' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-    child.on('error', (err) => reject(new Error(`cannot run go (Go >= 1.26 is needed to build ${spec.name}): ${err.message}`)));
+    child.on('error', (err) => reject(new Error(`cannot run go (Go >= 1.25 is needed to build ${spec.name}): ${err.message}`)));
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install ${spec.goModule} exited with ${code}`))));
   });
   const found = findTool(name, { ...env, PATH: '' });
