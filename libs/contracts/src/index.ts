@@ -36,6 +36,8 @@ export interface ApiError {
   code: string;
   message: string;
   field?: string;
+  /** With `harvest_running`: the instrument's active run, to follow instead (absent while one is only being started). */
+  runId?: string;
 }
 
 /**

@@ -91,11 +91,11 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
   it('keeps keys per user, refuses a key reused for another instrument, and a second harvest of a busy instrument', async () => {
     const instrumentId = await instrumentWithDestination();
     const other = await instrumentWithDestination();
-    await start(instrumentId, 'key-1').expect(201);
+    const first = await start(instrumentId, 'key-1').expect(201);
     const reused = await start(other, 'key-1').expect(409);
     expect(reused.body).toEqual({ statusCode: 409, code: 'idempotency_key_reused', message: expect.any(String), field: 'Idempotency-Key' });
     const busy = await start(instrumentId, 'key-2').expect(409);
-    expect(busy.body.code).toBe('harvest_running');
+    expect(busy.body).toMatchObject({ code: 'harvest_running', runId: first.body.runId });
     // The refused key was not kept: once the instrument is free, it starts a run.
     await db.dataSource.query(`UPDATE harvest_runs SET status = 'succeeded' WHERE instrument_id = $1`, [instrumentId]);
     expect((await start(instrumentId, 'key-2').expect(201)).body.replayed).toBe(false);

@@ -264,6 +264,17 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       ]);
       expect((await a().delete(`/api/storage-locations/${storage.body.id}`).expect(409)).body.code).toBe('in_use');
       expect((await a().delete(`/api/service-accounts/${account.body.id}`).expect(409)).body.code).toBe('in_use');
+      const [run] = (await db.dataSource.query(`INSERT INTO harvest_runs (instrument_id, status, trigger) VALUES ($1, 'running', 'manual') RETURNING id`, [
+        instrument.body.id,
+      ])) as Array<{ id: string }>;
+      // The refusal names the running run, for the client to follow or cancel.
+      expect((await a().delete(`/api/instruments/${instrument.body.id}`).expect(409)).body).toEqual({
+        statusCode: 409,
+        code: 'harvest_running',
+        message: expect.stringContaining(run.id),
+        runId: run.id,
+      });
+      await db.dataSource.query(`UPDATE harvest_runs SET status = 'cancelled' WHERE id = $1`, [run.id]);
       await db.dataSource.query(`INSERT INTO schedules (instrument_id, cron) VALUES ($1, '0 1 * * *')`, [instrument.body.id]);
       expect((await a().delete(`/api/instruments/${instrument.body.id}`).expect(409)).body.code).toBe('has_schedules');
     });

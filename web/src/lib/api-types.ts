@@ -858,6 +858,8 @@ export interface ApiError {
   message: string;
   /** The body field (a.b[0].c), query or path parameter, or header at fault, when one is */
   field?: string;
+  /** With code harvest_running: the instrument's active run, to follow instead (absent while another request is only starting one) */
+  runId?: string;
 }
 
 /** Every operation of the API by operationId: its parameters, body and success response. */

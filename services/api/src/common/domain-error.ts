@@ -18,6 +18,16 @@ export class DomainError extends Error {
   }
 }
 
+/** 409: the instrument has a harvest running, named when known, so a client can follow it instead. */
+export class HarvestRunningError extends DomainError {
+  constructor(
+    message: string,
+    readonly runId?: string,
+  ) {
+    super('conflict', 'harvest_running', message);
+  }
+}
+
 /** The usual 404: the same answer for "does not exist" and "exists but is not yours to see". */
 export function notFound(what: string, field?: string): DomainError {
   return new DomainError('not_found', 'not_found', `${what} not found`, field);

@@ -7,7 +7,7 @@ import { startHarvest, temporalUiWorkflowUrl } from '@sheaf/harvests';
 import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
-import { DomainError, invalid, notFound } from '../common/domain-error';
+import { DomainError, HarvestRunningError, invalid, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { TemporalCalls } from '../temporal/temporal-calls';
@@ -224,7 +224,7 @@ export class HarvestsService {
     const started = await this.oneStartAtATime(instrument, async (manager) => {
       const active = await manager.getRepository(HarvestRunEntity).findOne({ where: ACTIVE.map((status) => ({ instrumentId, status: status as HarvestRunEntity['status'] })) });
       if (active) {
-        throw new DomainError('conflict', 'harvest_running', `A harvest of ${instrument.name} is already running (run ${active.id})`);
+        throw new HarvestRunningError(`A harvest of ${instrument.name} is already running (run ${active.id})`, active.id);
       }
       return this.temporal.run('starting the harvest workflow', (client) =>
         startHarvest({
@@ -261,7 +261,7 @@ export class HarvestsService {
     await runner.connect();
     try {
       const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [lock])) as Array<{ locked: boolean }>;
-      if (!locked) throw new DomainError('conflict', 'harvest_running', `A harvest of ${instrument.name} is being started by another request`);
+      if (!locked) throw new HarvestRunningError(`A harvest of ${instrument.name} is being started by another request`);
       try {
         return await start(runner.manager);
       } finally {

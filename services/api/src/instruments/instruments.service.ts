@@ -7,7 +7,7 @@ import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
 import { isAdmin, type Principal } from '../auth/principal';
 import { transactionOrConflict, type UniqueConflict } from '../common/db-errors';
-import { DomainError, invalid, notFound } from '../common/domain-error';
+import { DomainError, HarvestRunningError, invalid, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { likeContains } from '../common/query';
 import { lockRow } from '../common/rows';
@@ -267,10 +267,10 @@ export class InstrumentsService {
       const row = await lockRow(tx, InstrumentEntity, id, 'Instrument');
       const [{ schedules, active }] = (await tx.query(
         `SELECT (SELECT count(*)::int FROM schedules WHERE instrument_id = $1 AND deleted_at IS NULL) AS schedules,
-                (SELECT count(*)::int FROM harvest_runs WHERE instrument_id = $1 AND status IN ('pending', 'running')) AS active`,
+                (SELECT id FROM harvest_runs WHERE instrument_id = $1 AND status IN ('pending', 'running') LIMIT 1) AS active`,
         [id],
-      )) as Array<{ schedules: number; active: number }>;
-      if (active > 0) throw new DomainError('conflict', 'harvest_running', 'A harvest of this instrument is running; cancel it first');
+      )) as Array<{ schedules: number; active: string | null }>;
+      if (active !== null) throw new HarvestRunningError(`A harvest of this instrument is running (run ${active}); cancel it first`, active);
       if (schedules > 0) throw new DomainError('conflict', 'has_schedules', `${schedules} schedule(s) harvest this instrument; delete them first`);
       const before = await this.dto(tx, row);
       row.deletedAt = new Date();

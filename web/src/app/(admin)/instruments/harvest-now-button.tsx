@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useRef } from 'react';
+import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import Alert from '@mui/material/Alert';
 import Button from '@mui/material/Button';
@@ -34,7 +35,17 @@ export function HarvestNowButton({ instrumentId, disabled }: { instrumentId: str
         Harvest now
       </Button>
       {action.error && (
-        <Alert severity="error" role="alert">
+        <Alert
+          severity="error"
+          role="alert"
+          action={
+            action.error.runId && (
+              <Button component={Link} href={`/runs/${action.error.runId}`} color="inherit" size="small">
+                Open that run
+              </Button>
+            )
+          }
+        >
           {action.error.message}
         </Alert>
       )}
