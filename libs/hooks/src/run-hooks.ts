@@ -69,9 +69,10 @@ async function runHook(hook: HookConfigRow, phase: HookPhase, batch: HookFile[],
         return await withConfig('command', hook, batch, label, (config) => runCommand(hook, config, phase, batch, ctx));
     }
   } catch (err) {
-    // Transient failures are retried by the caller, cancellation is not a verdict; anything else
-    // is a broken hook, and a broken hook never lets files through.
-    if (err instanceof HookError || ctx.signal?.aborted) throw err;
+    // Transient failures are retried by the caller while it has retries left, cancellation is
+    // not a verdict; anything else is a broken hook, and a broken hook never lets files through.
+    if (ctx.signal?.aborted || (err instanceof HookError && !ctx.lastAttempt)) throw err;
+    if (err instanceof HookError) return holdAll(batch, `every attempt failed: ${err.message}`);
     return holdAll(batch, `${label} failed: ${message(err)}`);
   }
 }
@@ -81,8 +82,8 @@ async function runHook(hook: HookConfigRow, phase: HookPhase, batch: HookFile[],
  * the files still accepted, as changed by the hooks before it. Every input file gets a decision.
  *
  * Fails closed: an invalid config, a hook in the wrong phase or a hook that throws holds the files
- * it was given. Throws a HookError when an external hook failed in a way a retry may fix, and the
- * signal's reason when `ctx.signal` is aborted.
+ * it was given. Throws a HookError when an external hook failed in a way a retry may fix (unless
+ * `ctx.lastAttempt`), and the signal's reason when `ctx.signal` is aborted.
  */
 export async function runHooks(phase: HookPhase, hooks: HookConfigRow[], files: HookFile[], ctx: HookContext): Promise<HookResult> {
   const current = new Map<string, HookFile>();

@@ -53,6 +53,12 @@ export interface HookContext {
   signal?: AbortSignal;
   /** HMAC key of a webhook hook; without one the hook holds its files. */
   webhookSecret?: (hookId: string) => string | undefined;
+  /**
+   * No retry follows this call (the batch's last attempt): a failure a retry might have fixed
+   * (a webhook's timeout, network error, 5xx) holds the files, like any other failing hook,
+   * instead of throwing and failing the run.
+   */
+  lastAttempt?: boolean;
 }
 
 export interface HookResult {

@@ -126,6 +126,14 @@ describe('webhook hook', () => {
     await expect(call).rejects.toMatchObject({ hookId: 'notify', status, message: expect.stringContaining(`answered HTTP ${status}`) });
   });
 
+  it('holds the files on the last attempt, when no retry follows, instead of throwing', async () => {
+    reply = () => ({ status: 503, body: '{"error":"busy"}' });
+    const result = await runHooks('pre', [webhook('pre')], [file('a'), file('b')], { ...ctx, lastAttempt: true });
+    for (const decision of result.decisions.values()) {
+      expect(decision).toEqual({ action: 'hold', reason: expect.stringMatching(/^every attempt failed: webhook hook notify: http:\/\/127\.0\.0\.1:\d+ answered HTTP 503/) });
+    }
+  });
+
   it('holds every file when the receiver rejects the batch with a 4xx, quoting at most 200 characters of its answer', async () => {
     reply = () => ({ status: 400, contentType: 'text/plain', body: `bad batch ${'x'.repeat(500)}` });
     const result = await runHooks('post', [webhook('post')], [file('a'), file('b')], ctx);

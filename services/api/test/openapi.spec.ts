@@ -26,7 +26,7 @@ describe('the checked-in OpenAPI document', () => {
   it('documents every error answer as ApiError, the shape the error filter writes', async () => {
     const document = JSON.parse(await renderOpenApi()) as Document;
     const { required, properties } = document.components.schemas.ApiError;
-    expect({ required, fields: Object.keys(properties ?? {}) }).toEqual({ required: ['statusCode', 'code', 'message'], fields: ['statusCode', 'code', 'message', 'field'] });
+    expect({ required, fields: Object.keys(properties ?? {}) }).toEqual({ required: ['statusCode', 'code', 'message'], fields: ['statusCode', 'code', 'message', 'field', 'runId'] });
     const apiError = { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } };
     const undocumented: string[] = [];
     for (const [path, operations] of Object.entries(document.paths)) {

@@ -4,6 +4,8 @@ import { formatBytes } from '@sheaf/contracts';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import { isValidArk, mintArk } from '@sheaf/ark';
 import {
@@ -19,6 +21,7 @@ import {
   StorageLocationEntity,
   TransferEntity,
 } from '@sheaf/db';
+import { SecretBox } from '@sheaf/crypto';
 import { startHarvest } from '@sheaf/harvests';
 import { In } from 'typeorm';
 import {
@@ -114,7 +117,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
   }
 
   /** A worker on its own task queue, with the test's database and real rclone. */
-  async function startWorker(options: { batchFiles?: number; transfers?: number; mint?: () => string; rcloneBinary?: string } = {}) {
+  async function startWorker(options: { batchFiles?: number; transfers?: number; mint?: () => string; rcloneBinary?: string; secretBox?: SecretBox } = {}) {
     const taskQueue = `test-${randomUUID()}`;
     const worker = await createHarvestWorker({
       connection: env.nativeConnection,
@@ -127,6 +130,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
         ark: { mint: options.mint ?? (() => mintArk({ naan: '99999', shoulder: 'fk4' })) },
         batch: { maxFiles: options.batchFiles ?? 1000, maxBytes: 1024 ** 3 },
         transfers: options.transfers ?? 4,
+        secretBox: options.secretBox,
       },
     });
     return { worker, taskQueue };
@@ -134,7 +138,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
 
   async function runHarvest(
     instrumentId: string,
-    options: { batchFiles?: number; mint?: () => string; rcloneBinary?: string; tuning?: { heartbeatTimeoutSeconds: number } } = {},
+    options: { batchFiles?: number; mint?: () => string; rcloneBinary?: string; secretBox?: SecretBox; tuning?: { heartbeatTimeoutSeconds: number } } = {},
   ) {
     const { worker, taskQueue } = await startWorker(options);
     const started = await startHarvest({ dataSource: db.dataSource, client: env.client, taskQueue, instrumentId, trigger: 'api', tuning: options.tuning });
@@ -895,6 +899,50 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
       ['keep.raw', 'held', heldReason],
       ['odd.raw', 'held', heldReason],
     ]);
+  });
+
+  it('holds the files when a webhook pre-hook fails on every attempt of the batch, and the run still ends; the next run takes them', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'a.raw': 'alpha', 'b.raw': 'beta' });
+    let down = true;
+    let calls = 0;
+    const receiver = createServer((req, res) => {
+      calls++;
+      req.resume();
+      req.on('end', () => (down ? res.writeHead(503).end('maintenance') : res.writeHead(204).end()));
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const box = SecretBox.fromBase64(randomBytes(32).toString('base64'));
+      await db.dataSource.getRepository(HookEntity).save({
+        name: 'gate',
+        phase: 'pre',
+        kind: 'webhook',
+        config: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/gate` },
+        secretSealed: box.seal('signing-key'),
+        instrumentId: instrument.id,
+        priority: 10,
+        enabled: true,
+      });
+      // A short heartbeat timeout also starts the batch's retries 1 s apart (then 2, 4, 8 s: 5 attempts).
+      const tuning = { heartbeatTimeoutSeconds: 5 };
+      const { outcome, run } = await runHarvest(instrument.id, { secretBox: box, tuning });
+      expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesHeld: 2, filesDone: 0, filesFailed: 0 }) });
+      expect(calls).toBe(5);
+      expect([...(await landed()).keys()]).toEqual([]);
+      const reason = expect.stringMatching(/^every attempt failed: webhook hook [-0-9a-f]+: http:\/\/127\.0\.0\.1:\d+ answered HTTP 503: maintenance$/);
+      expect(await recordedFailures(run.id)).toEqual([
+        ['a.raw', 'held', reason],
+        ['b.raw', 'held', reason],
+      ]);
+
+      down = false;
+      const next = await runHarvest(instrument.id, { secretBox: box, tuning });
+      expect(next.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 2, filesHeld: 0 }) });
+      expect([...(await landed()).keys()].sort()).toEqual(['a.raw', 'b.raw']);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 
   it('keeps the metadata and access that pre-hooks give a file, and post-hooks build on them', async () => {

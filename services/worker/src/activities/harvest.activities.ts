@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { Context, type Info } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import type { SecretBox } from '@sheaf/crypto';
@@ -38,6 +38,12 @@ export interface HarvestActivityDeps {
  * activity only in the answer to a heartbeat (the SDK sends at most one every 2 s, see worker.ts).
  */
 const HEARTBEAT_INTERVAL_MS = 2_000;
+
+/** Whether Temporal will not retry this attempt (the retry policy's last; 0 attempts means no limit). */
+function isLastAttempt(info: Info): boolean {
+  const maximum = info.retryPolicy?.maximumAttempts ?? 0;
+  return maximum > 0 && info.attempt >= maximum;
+}
 
 /**
  * The work of a long activity (discovery, a batch). When Temporal stops it (the run was
@@ -262,6 +268,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
           transfers: deps.transfers,
           mintArk: deps.ark.mint,
           signal: ctx.cancellationSignal,
+          lastAttempt: isLastAttempt(ctx.info),
           runCancelled: () => ctx.cancellationDetails?.cancelRequested === true,
           heartbeat: (details) => {
             last = details;

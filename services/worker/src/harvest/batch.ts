@@ -31,6 +31,8 @@ export interface BatchJob {
   transfers: number;
   mintArk: () => string;
   signal: AbortSignal;
+  /** The activity's last attempt: a webhook that fails for a reason a retry may fix holds its files. */
+  lastAttempt: boolean;
   /** Whether the signal fired because the run is being cancelled (not a pause, reset or shutdown, which are retried). */
   runCancelled: () => boolean;
   heartbeat: (details: { batchNo: number; bytes?: number; step: string }) => void;
@@ -383,7 +385,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     sha256: f.sha256 ?? undefined,
     ark: f.ark ?? undefined,
   });
-  const hookContext = { instrument: job.instrument, runId: job.runId, signal: job.signal, webhookSecret: job.webhookSecret };
+  const hookContext = { instrument: job.instrument, runId: job.runId, signal: job.signal, webhookSecret: job.webhookSecret, lastAttempt: job.lastAttempt };
 
   // 1. Pre-hooks, for versions not yet delivered everywhere: skip and hold are recorded at once.
   // A version verified before lacks only copies for destinations added since; it keeps its
