@@ -196,6 +196,25 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect((await as(app, admin).get(`/api/harvests?instrumentId=${instrumentId}`).expect(200)).body.total).toBe(1);
   });
 
+  it("keeps a deleted instrument's files, notifications and copies to a deleted storage location visible", async () => {
+    const instrument = await createInstrumentRow(db.dataSource, `deleted-files-${serial}`);
+    const seeded = await seedHarvestedFile(db.dataSource, instrument.id);
+    const [failed] = (await db.dataSource.query(`INSERT INTO harvest_runs (instrument_id, status, trigger) VALUES ($1, 'running', 'manual') RETURNING id`, [
+      instrument.id,
+    ])) as Array<{ id: string }>;
+    await db.dataSource.query(`UPDATE harvest_runs SET status = 'failed', error = 'source unreachable' WHERE id = $1`, [failed.id]);
+    await db.dataSource.query(`UPDATE instruments SET deleted_at = now() WHERE id = $1`, [instrument.id]);
+    await db.dataSource.query(`UPDATE storage_locations SET deleted_at = now() WHERE id = $1`, [seeded.storageLocationId]);
+
+    const files = await as(app, admin).get(`/api/files?instrumentId=${instrument.id}`).expect(200);
+    expect(files.body).toMatchObject({ total: 1, items: [{ id: seeded.fileVersionId, instrumentName: instrument.name }] });
+    const detail = await as(app, admin).get(`/api/files/${seeded.fileVersionId}`).expect(200);
+    expect(detail.body.transfers).toEqual([expect.objectContaining({ storageLocationId: seeded.storageLocationId, status: 'verified' })]);
+    expect((await as(app, admin).get(`/api/transfers?runId=${seeded.runId}`).expect(200)).body.total).toBe(1);
+    const notifications = (await as(app, admin).get('/api/notifications?limit=200').expect(200)).body.items as Array<{ runId: string }>;
+    expect(notifications.filter((n) => n.runId === failed.id)).toEqual([expect.objectContaining({ instrumentName: instrument.name })]);
+  });
+
   it('refuses disabled instruments and instruments without a destination', async () => {
     const disabled = await instrumentWithDestination();
     await db.dataSource.query(`UPDATE instruments SET enabled = false WHERE id = $1`, [disabled]);

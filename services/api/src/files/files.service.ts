@@ -126,6 +126,9 @@ export class FilesService {
     return this.dataSource
       .getRepository(FileVersionEntity)
       .createQueryBuilder('f')
+      // A deleted instrument's files stay in the catalogue, as its runs and ARKs do (TypeORM
+      // would add "deleted_at IS NULL" to the join).
+      .withDeleted()
       .innerJoin('instruments', 'i', 'i.id = f.instrument_id')
       .leftJoin('arks', 'a', 'a.file_version_id = f.id')
       .select([
@@ -260,6 +263,8 @@ export class FilesService {
     return this.dataSource
       .getRepository(TransferEntity)
       .createQueryBuilder('t')
+      // Copies to a deleted storage location stay in the history, as its deliveries do.
+      .withDeleted()
       .innerJoin('file_versions', 'f', 'f.id = t.file_version_id')
       .innerJoin('storage_locations', 's', 's.id = t.storage_location_id')
       .select([

@@ -49,6 +49,8 @@ export class NotificationsService {
     return this.dataSource
       .getRepository(NotificationEntity)
       .createQueryBuilder('n')
+      // A deleted instrument's notifications stay, as the runs they name do.
+      .withDeleted()
       .innerJoin('instruments', 'i', 'i.id = n.instrument_id')
       .leftJoin('notification_receipts', 'r', 'r.notification_id = n.id AND r.user_id = :userId', { userId: principal.id })
       .select([
