@@ -152,8 +152,14 @@ const SOURCE_FIELDS: Record<SourceType, Record<string, FieldSpec>> = {
   smb: { host: field(host), port: field(port, false), share: field(share), path: field(relativePath, false) },
   rclone: {
     // Only the start is checked here (quoted option values may hold ':'); the API parses the
-    // whole connection string as rclone does.
-    remote: field(text(2048, { re: /^(:?[A-Za-z0-9_][A-Za-z0-9_ .,=+"'-]*:|\/)/, message: "must be an rclone path such as 'remote:folder' or ':backend,option=value:folder'" })),
+    // whole connection string as rclone does. A named remote takes no options: rclone would get
+    // `remote,pass=…:` as it stands, on its command line and in its errors.
+    remote: field(
+      text(2048, {
+        re: /^(:[A-Za-z0-9_][A-Za-z0-9_ .,=+"'-]*:|[A-Za-z0-9_][A-Za-z0-9_ .+@-]*:|\/)/,
+        message: "must be an rclone path such as 'remote:folder' or ':backend,option=value:folder' (options only in a connection string, which starts with ':')",
+      }),
+    ),
   },
 };
 

@@ -112,6 +112,14 @@ describe('bad input is a 400 naming the field, never a 500', () => {
       body: instrument({ sourceType: 'rclone', sourceConfig: { remote: ':s3,endpoint="http://minio.lab:9000:bucket' } }),
       field: 'sourceConfig.remote',
     },
+    {
+      // Options on a named remote would reach rclone's command line (and its errors) as they stand.
+      what: 'options on a named rclone remote',
+      method: 'post',
+      url: '/api/instruments',
+      body: instrument({ sourceType: 'rclone', sourceConfig: { remote: 'lab,secret_access_key=TOPSECRET:bucket' } }),
+      field: 'sourceConfig.remote',
+    },
     { what: 'a path template leaving the destination', method: 'post', url: '/api/instruments', body: instrument({ destinations: [{ storageLocationId: UUID, pathTemplate: '../{path}' }] }), field: 'destinations.0.pathTemplate' },
     { what: 'a webhook without a signing secret', method: 'post', url: '/api/hooks', body: { name: 'w', phase: 'post', kind: 'webhook', config: { url: 'https://lims.example.org/in' } }, field: 'secret' },
     { what: 'a filter hook after the copy', method: 'post', url: '/api/hooks', body: { name: 'f', phase: 'post', kind: 'filter', config: {} }, field: 'phase' },
