@@ -15,6 +15,13 @@ describe('destination paths', () => {
     expect(destinationPath('{instrument}/{stem}-v{version}{ext}', 'xrd', 'run1/data.csv', 2)).toBe('xrd/data-v2.csv');
   });
 
+  it('places a file at the source root by a template that starts with {dir}', () => {
+    // The empty {dir} used to give '/x.csv', refused as leaving the destination: every batch with such a file failed.
+    expect(destinationPath('{dir}/{name}', 'xrd', 'x.csv', 1)).toBe('x.csv');
+    expect(destinationPath('{dir}/{stem}{ext}', 'xrd', 'x.csv', 2)).toBe('x.v2.csv');
+    expect(destinationPath('{dir}/{name}', 'xrd', 'run1/x.csv', 1)).toBe('run1/x.csv');
+  });
+
   it('refuses a template that escapes the destination', () => {
     expect(() => destinationPath('../{path}', 'x', 'a.txt', 1)).toThrow(/leaves the destination/);
     expect(() => destinationPath('/{path}', 'x', 'a.txt', 1)).toThrow(/leaves the destination/);

@@ -22,7 +22,9 @@ export function destinationPath(template: string, instrument: string, path: stri
     .replaceAll('{stem}', stem)
     .replaceAll('{ext}', ext)
     .replaceAll('{version}', String(version));
-  const normalised = posix.normalize(out);
+  // A leading '/' the template did not write comes from an empty placeholder: {dir} of a file
+  // at the source's root, in '{dir}/{name}'.
+  const normalised = posix.normalize(template.startsWith('/') ? out : out.replace(/^\/+/, ''));
   if (normalised.startsWith('/') || normalised === '..' || normalised.startsWith('../')) {
     throw new Error(`destination path template ${template} gives ${out}, which leaves the destination`);
   }
