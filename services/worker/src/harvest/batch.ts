@@ -31,7 +31,10 @@ export interface BatchJob {
   transfers: number;
   mintArk: () => string;
   signal: AbortSignal;
-  /** The activity's last attempt: a webhook that fails for a reason a retry may fix holds its files. */
+  /**
+   * The activity's last attempt: a webhook that fails for a reason a retry may fix holds its
+   * files, and a failure leaves no uncatalogued copy behind (the run fails; nothing resumes it).
+   */
   lastAttempt: boolean;
   /** Whether the signal fired because the run is being cancelled (not a pause, reset or shutdown, which are retried). */
   runCancelled: () => boolean;
@@ -551,13 +554,14 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     // After a failed copy the source's digests are not needed: stop reading.
     copyingEnded.abort();
     // Stopped before any verdict was recorded. When no retry will come (the run is cancelled,
-    // or the failure is permanent: refused credentials, a missing folder) all its copies go:
+    // the failure is permanent: refused credentials, a missing folder, or this was the last
+    // attempt) all its copies go:
     // none is catalogued, and no later run need take these files again (the source may change
     // or go meanwhile). After a failure that is retried, a pause or a shutdown, only the bad
     // copies found so far go: the retry verifies the others as its own.
     // A retry keeps the claims: another batch copying to those paths meanwhile would make the
     // retry take that batch's copy for its own.
-    const final = job.runCancelled() || (err instanceof ApplicationFailure && err.nonRetryable);
+    const final = job.runCancelled() || job.lastAttempt || (err instanceof ApplicationFailure && err.nonRetryable);
     await removeCopies(rclone, final ? own : unverifiedCopies).catch(() => undefined);
     if (final) await catalogue.releasePaths(claims).catch(() => undefined);
     throw err;
