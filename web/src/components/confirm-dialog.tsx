@@ -16,6 +16,8 @@ export interface ConfirmDialogProps {
   children: ReactNode;
   /** The confirming button's text, a verb: "Delete", "Restore". */
   confirmLabel: string;
+  /** The closing button's text; "Keep running" where "Cancel" would mean the action itself. */
+  dismissLabel?: string;
   /** Red confirm button for changes that take something away. */
   destructive?: boolean;
   pending?: boolean;
@@ -25,8 +27,8 @@ export interface ConfirmDialogProps {
   onClose: () => void;
 }
 
-/** Asks before a change; "Cancel" has the focus, so Enter never confirms by accident. */
-export function ConfirmDialog({ open, title, children, confirmLabel, destructive, pending, error, onConfirm, onClose }: ConfirmDialogProps) {
+/** Asks before a change; the dismissing button has the focus, so Enter never confirms by accident. */
+export function ConfirmDialog({ open, title, children, confirmLabel, dismissLabel = 'Cancel', destructive, pending, error, onConfirm, onClose }: ConfirmDialogProps) {
   return (
     <Dialog open={open} onClose={pending ? undefined : onClose} aria-labelledby="confirm-dialog-title" aria-describedby="confirm-dialog-text">
       <DialogTitle id="confirm-dialog-title">{title}</DialogTitle>
@@ -42,7 +44,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, destructive
       </DialogContent>
       <DialogActions>
         <Button onClick={onClose} disabled={pending} autoFocus>
-          Cancel
+          {dismissLabel}
         </Button>
         <Button onClick={onConfirm} loading={pending} color={destructive ? 'error' : 'primary'} variant="contained">
           {confirmLabel}

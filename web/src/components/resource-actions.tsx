@@ -25,6 +25,8 @@ interface ConfirmedActionProps {
   message: ReactNode;
   /** The dialog's confirming button. */
   confirmLabel: string;
+  /** The dialog's closing button, when "Cancel" would be ambiguous. */
+  dismissLabel?: string;
   destructive?: boolean;
   /** Where to go afterwards; without it the page reloads its data. */
   redirectTo?: string;
@@ -32,7 +34,7 @@ interface ConfirmedActionProps {
 }
 
 /** A button that asks, then calls one API operation on the resource and refreshes the page. */
-export function ConfirmedActionButton({ operation, id, label, title, message, confirmLabel, destructive, redirectTo, buttonProps }: ConfirmedActionProps) {
+export function ConfirmedActionButton({ operation, id, label, title, message, confirmLabel, dismissLabel, destructive, redirectTo, buttonProps }: ConfirmedActionProps) {
   const router = useRouter();
   const action = useApiAction();
   const [open, setOpen] = useState(false);
@@ -62,6 +64,7 @@ export function ConfirmedActionButton({ operation, id, label, title, message, co
         open={open}
         title={title}
         confirmLabel={confirmLabel}
+        dismissLabel={dismissLabel}
         destructive={destructive}
         pending={action.pending}
         error={action.error?.message}

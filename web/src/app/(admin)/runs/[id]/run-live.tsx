@@ -12,10 +12,10 @@ import Typography from '@mui/material/Typography';
 import { EmptyState } from '@/components/empty-state';
 import { Section } from '@/components/page-header';
 import { ProgressLine } from '@/components/progress-line';
+import { ConfirmedActionButton } from '@/components/resource-actions';
 import { StatusChip } from '@/components/status-chip';
 import type { HarvestRunDetailDto } from '@/lib/api-types';
 import { formatBytes, formatCount, formatDateTime } from '@/lib/format';
-import { useApiAction } from '@/lib/use-api-action';
 import { usePolling } from '@/lib/use-polling';
 
 import { FailuresTable } from './failures-table';
@@ -26,7 +26,6 @@ const ACTIVE = new Set(['pending', 'running']);
 /** The live part of a run page: status, overall and per-destination progress, failures, cancel. */
 export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
   const router = useRouter();
-  const action = useApiAction();
   // Polls while the server-rendered run is active; the refresh below brings the finished run and stops it.
   const renderedActive = ACTIVE.has(initial.status);
   const { data: run, stale, gone } = usePolling(`/bff/runs/${initial.id}`, initial, renderedActive);
@@ -36,10 +35,6 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
   useEffect(() => {
     if (renderedActive && !active) router.refresh();
   }, [renderedActive, active, router]);
-
-  async function cancel() {
-    await action.run('cancelHarvest', { path: { id: run.id } });
-  }
 
   return (
     <>
@@ -56,16 +51,18 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
           </Button>
         )}
         {active && !gone && (
-          <Button color="error" variant="outlined" onClick={() => void cancel()} loading={action.pending}>
-            Cancel run
-          </Button>
+          <ConfirmedActionButton
+            operation="cancelHarvest"
+            id={run.id}
+            label="Cancel run"
+            title={`Cancel this run of ${run.instrumentName}?`}
+            confirmLabel="Cancel run"
+            dismissLabel="Keep running"
+            destructive
+            message="It stops copying. Files already copied and verified stay; the rest wait for the next run."
+          />
         )}
       </Box>
-      {action.error && (
-        <Alert severity="error" role="alert" sx={{ mb: 2 }}>
-          {action.error.message}
-        </Alert>
-      )}
       {gone && (
         <Alert severity="warning" sx={{ mb: 2 }}>
           Live updates have stopped: this run is no longer visible to you (its instrument was deleted, or your access to it
