@@ -590,6 +590,8 @@ describe('docker-compose.yml', () => {
 // ---------------------------------------------------------------------------------------------
 describe('Dockerfiles', () => {
   const DOCKERFILES = ['services/api/Dockerfile', 'services/worker/Dockerfile', 'web/Dockerfile'];
+  /** Every image on the same Node.js, a maintained (LTS) line: Node 20 reached its end of life on 2026-04-30. */
+  const NODE_IMAGE = 'node:22-bookworm-slim';
   const finalStage = (path: string) => {
     const instructions = parseDockerfile(read(path));
     const lastFrom = instructions.map((i) => i.keyword).lastIndexOf('FROM');
@@ -605,9 +607,9 @@ describe('Dockerfiles', () => {
     ['services/api/Dockerfile', ['node', 'services/api/dist/main.js']],
     ['services/worker/Dockerfile', ['node', 'services/worker/dist/main.js']],
     ['web/Dockerfile', ['node_modules/.bin/next', 'start', 'web', '-p', '3000']],
-  ])('%s builds on node:20-bookworm-slim with npm, tsc -b, and runs %j', (path, command) => {
+  ])(`%s builds on ${NODE_IMAGE} with npm, tsc -b, and runs %j`, (path, command) => {
     const { body, all } = finalStage(path);
-    expect(all.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_IMAGE='))?.args).toBe('NODE_IMAGE=node:20-bookworm-slim');
+    expect(all.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_IMAGE='))?.args).toBe(`NODE_IMAGE=${NODE_IMAGE}`);
     const runs = all.filter((i) => i.keyword === 'RUN').map((i) => i.args);
     expect(runs.some((r) => /npm install --no-audit --no-fund --ignore-scripts$/.test(r))).toBe(true);
     expect(runs).toContain('npx tsc -b');
