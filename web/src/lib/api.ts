@@ -20,9 +20,16 @@ export async function api<K extends OperationId>(operation: K, params: Operation
   return callOperation(operation, params, token);
 }
 
+/** Whether the API's 400 names one of the call's path parameters ("id must be a UUID"). */
+function isPathParameter(params: unknown, field: string | undefined): boolean {
+  const path = (params as { path?: Record<string, unknown> }).path;
+  return field !== undefined && path !== undefined && Object.hasOwn(path, field);
+}
+
 /**
  * For pages: the data, or the right page instead. An expired session goes to the login page,
- * what the API refuses or hides (403, 404) is "not found", anything else reaches the error boundary.
+ * what the API refuses or hides (403, 404) is "not found", and so is an address whose id cannot
+ * be one (a 400 on a path parameter: `/runs/abc`); anything else reaches the error boundary.
  */
 export async function load<K extends OperationId>(operation: K, params: OperationParams<K>): Promise<OperationResponse<K>> {
   const result = await api(operation, params);
@@ -30,7 +37,25 @@ export async function load<K extends OperationId>(operation: K, params: Operatio
   if (result.kind === 'unreachable') throw new Error(API_UNREACHABLE_MESSAGE);
   if (result.error.statusCode === 401) redirect('/login?expired=1');
   if (result.error.statusCode === 403 || result.error.statusCode === 404) notFound();
+  if (result.error.statusCode === 400 && isPathParameter(params, result.error.field)) notFound();
   throw new Error(result.error.message);
+}
+
+type Loaded<T extends readonly unknown[]> = { -readonly [P in keyof T]: Awaited<T[P]> };
+
+/**
+ * Loads side by side like Promise.all, but the first failure in argument order wins, not the
+ * first in time: the page's own resource, listed first, says "not found" for a malformed id before
+ * a list filtered by that id (a 400 on a query parameter) can reach the error boundary.
+ */
+export async function loadTogether<T extends readonly unknown[] | []>(loads: T): Promise<Loaded<T>> {
+  const settled = await Promise.allSettled<readonly unknown[]>(loads);
+  const values: unknown[] = [];
+  for (const outcome of settled) {
+    if (outcome.status === 'rejected') throw outcome.reason;
+    values.push(outcome.value);
+  }
+  return values as Loaded<T>;
 }
 
 /** Operations that answer a page of `items` out of `total` and take `limit` and `offset`. */

@@ -98,10 +98,3 @@ export function projectMemberRows(members: readonly PrincipalRefDto[]): MemberRo
 export function countLabel(n: number, singular: string, plural = `${singular}s`): string {
   return `${n} ${n === 1 ? singular : plural}`;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Ids in page paths are UUIDs; anything else is "not found" rather than the API's 400. */
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}

@@ -1,5 +1,4 @@
 import Link from 'next/link';
-import { notFound } from 'next/navigation';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Typography from '@mui/material/Typography';
@@ -7,10 +6,10 @@ import Typography from '@mui/material/Typography';
 import { LifecycleAlerts } from '@/components/lifecycle-alerts';
 import { PageHeader, Section } from '@/components/page-header';
 import { ConfirmedActionButton, RestoreButton } from '@/components/resource-actions';
-import { load } from '@/lib/api';
+import { load, loadTogether } from '@/lib/api';
 import { formatDateTime, formatCount } from '@/lib/format';
 
-import { ACCESS_TEXT, groupMemberRows, isUuid, projectMemberRows, type AccessKind, type MemberRow } from './access-data';
+import { ACCESS_TEXT, groupMemberRows, projectMemberRows, type AccessKind, type MemberRow } from './access-data';
 import { GrantsSection } from './grants-section';
 import { MembersSection } from './members-section';
 import { EditNamedButton } from './named-dialogs';
@@ -32,9 +31,8 @@ async function loadEntity(
 
 /** One group or project: rename, delete or restore, members, and the instruments granted to it. */
 export async function AccessDetailPage({ kind, id }: { kind: AccessKind; id: string }) {
-  if (!isUuid(id)) notFound();
   const text = ACCESS_TEXT[kind];
-  const [{ entity, members }, granted] = await Promise.all([
+  const [{ entity, members }, granted] = await loadTogether([
     loadEntity(kind, id),
     load('listInstruments', { query: kind === 'group' ? { groupId: id, limit: GRANTS_SHOWN } : { projectId: id, limit: GRANTS_SHOWN } }),
   ]);

@@ -18,7 +18,7 @@ import { LifecycleAlerts } from '@/components/lifecycle-alerts';
 import { PageHeader, Section } from '@/components/page-header';
 import { ConfirmedActionButton, RestoreButton } from '@/components/resource-actions';
 import { StatusChip } from '@/components/status-chip';
-import { api, load } from '@/lib/api';
+import { api, load, loadTogether } from '@/lib/api';
 import { requireCurrentUser } from '@/lib/current-user';
 import { readDetailPage, type DetailPageProps } from '@/lib/detail-page';
 import { formatCount, formatDateTime, param } from '@/lib/format';
@@ -39,7 +39,7 @@ async function accountName(id: string | null, admin: boolean): Promise<string | 
 
 export default async function InstrumentPage(props: DetailPageProps) {
   const { id, created, search } = await readDetailPage(props);
-  const [instrument, schedules, runs, current] = await Promise.all([
+  const [instrument, schedules, runs, current] = await loadTogether([
     load('getInstrument', { path: { id } }),
     load('listSchedules', { query: { instrumentId: id, limit: 50 } }),
     load('listHarvests', { query: { instrumentId: id, limit: 10 } }),

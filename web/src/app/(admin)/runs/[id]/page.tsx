@@ -10,7 +10,7 @@ import { FilePathCell } from '@/components/file-path-cell';
 import { PageHeader, Section } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { StatusChip } from '@/components/status-chip';
-import { load } from '@/lib/api';
+import { load, loadTogether } from '@/lib/api';
 import { formatBytes, formatDateTime, offsetParam } from '@/lib/format';
 
 import { RunLive } from './run-live';
@@ -28,7 +28,7 @@ export default async function RunPage({
 }) {
   const { id } = await params;
   const offset = offsetParam(await searchParams);
-  const [run, transfers] = await Promise.all([
+  const [run, transfers] = await loadTogether([
     load('getHarvest', { path: { id } }),
     load('listTransfers', { query: { runId: id, limit: LIMIT, offset } }),
   ]);
