@@ -370,6 +370,14 @@ describe('Kubernetes manifests', () => {
     }
   });
 
+  it('pods with an fsGroup change volume ownership only on a root mismatch (no walk over a large share at every start)', () => {
+    const withFsGroup = production.filter((o) => (o.kind === 'Deployment' || o.kind === 'Job') && (podSpec(o) as PodSpec & { securityContext?: { fsGroup?: number } }).securityContext?.fsGroup !== undefined);
+    expect(withFsGroup.map((o) => o.metadata.name).sort()).toEqual(['sheaf-web', 'sheaf-worker']);
+    for (const o of withFsGroup) {
+      expect({ name: o.metadata.name, ...(podSpec(o) as PodSpec & { securityContext: Record<string, unknown> }).securityContext }).toMatchObject({ name: o.metadata.name, fsGroupChangePolicy: 'OnRootMismatch' });
+    }
+  });
+
   it('sets only environment variables that Sheaf reads (libs/config, the portal), from rendered ConfigMaps', () => {
     const server = serverEnvironmentNames();
     const portal = portalEnvironmentNames();
