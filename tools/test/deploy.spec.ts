@@ -370,6 +370,11 @@ describe('Kubernetes manifests', () => {
     }
   });
 
+  it("the workers' /tmp holds discovery listings (~200 MB per million files, up to 5 at once): at least 4Gi", () => {
+    const spec = podSpec(find(production, 'Deployment', 'sheaf-worker')) as PodSpec & { volumes: Array<{ name: string; emptyDir?: { sizeLimit?: string } }> };
+    expect(spec.volumes.find((v) => v.name === 'tmp')?.emptyDir?.sizeLimit).toBe('4Gi');
+  });
+
   it('pods with an fsGroup change volume ownership only on a root mismatch (no walk over a large share at every start)', () => {
     const withFsGroup = production.filter((o) => (o.kind === 'Deployment' || o.kind === 'Job') && (podSpec(o) as PodSpec & { securityContext?: { fsGroup?: number } }).securityContext?.fsGroup !== undefined);
     expect(withFsGroup.map((o) => o.metadata.name).sort()).toEqual(['sheaf-web', 'sheaf-worker']);
@@ -543,6 +548,12 @@ describe('docker-compose.yml', () => {
     expect(worker).not.toHaveProperty('ports');
     expect(worker.stop_signal).toBe('SIGTERM');
     expect(durationSeconds(String(worker.stop_grace_period))).toBeGreaterThan(HEARTBEAT_TIMEOUT_SECONDS);
+  });
+
+  it("gives each worker's /tmp (rclone listings, ~200 MB per million files) a volume on disk, not a memory-backed tmpfs", () => {
+    const worker = services.worker;
+    expect(worker).not.toHaveProperty('tmpfs');
+    expect(worker.volumes).toContainEqual({ type: 'volume', target: '/tmp' });
   });
 
   it('builds the three images from the repository root with the Dockerfiles that exist', () => {
