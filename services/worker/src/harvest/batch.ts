@@ -584,9 +584,9 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   await catalogue.setAside(
     [...changed].filter(([id]) => !verifiedBefore.has(id)).map(([id, reason]) => ({ fileVersionId: id, status: 'pending' as const, reason })),
   );
-  // Verdicts recorded: a verified copy now holds its path as a file there (never replaced), and
-  // the paths of the others are free again.
-  await catalogue.releasePaths(claims);
+  // The claims are released when the batch is closed (finishBatch): a retry before that (a
+  // post-hook failed, the worker died) takes its failed versions again, and must still hold
+  // their paths, or it would take another batch's copy made there meanwhile for its own.
 
   // 5. Post-hooks on versions verified and not yet through them.
   if (!postHooks) return;

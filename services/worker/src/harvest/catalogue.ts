@@ -547,6 +547,13 @@ export class HarvestCatalogue {
         held: Number(counts.held),
         deferred: Number(counts.deferred),
       };
+      // Verdicts recorded: a verified copy now holds its path as a file there (never replaced),
+      // and the paths of the others are free again.
+      await tx.query(
+        `DELETE FROM destination_claims c USING harvest_items hi
+         WHERE hi.run_id = $1 AND hi.batch_no = $2 AND c.run_id = $1 AND c.file_version_id = hi.file_version_id`,
+        [runId, batchNo],
+      );
       if (closed.length) {
         await tx.query(
           `UPDATE harvest_runs SET files_done = files_done + $2, bytes_done = bytes_done + $3, files_failed = files_failed + $4,
