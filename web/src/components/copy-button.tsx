@@ -8,7 +8,7 @@ const COPIED_MS = 1500;
 
 /**
  * Copies `value` to the clipboard and says so in words (announced), not only by colour; when the
- * browser refuses, it says to copy by hand.
+ * browser refuses (or has no clipboard: plain http), it says to copy by hand.
  */
 export function CopyButton({
   value,
@@ -33,17 +33,23 @@ export function CopyButton({
     return () => clearTimeout(timer);
   }, [state]);
 
+  async function copy() {
+    try {
+      // Called within the click (browsers want that); over plain http `navigator.clipboard` is
+      // missing and this throws at once, which is a failure like a refusal.
+      await navigator.clipboard.writeText(value);
+      setState('copied');
+    } catch {
+      setState('failed');
+    }
+  }
+
   return (
     <Button
       size={size}
       variant={variant}
       aria-label={accessibleName}
-      onClick={() => {
-        navigator.clipboard.writeText(value).then(
-          () => setState('copied'),
-          () => setState('failed'),
-        );
-      }}
+      onClick={() => void copy()}
     >
       <span aria-live="polite">{state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed: select and copy it' : label}</span>
     </Button>
