@@ -375,6 +375,19 @@ describe('Kubernetes manifests', () => {
     expect(spec.volumes.find((v) => v.name === 'tmp')?.emptyDir?.sizeLimit).toBe('4Gi');
   });
 
+  it("the API, the workers and the migration Job can trust a private database CA: the optional Secret sheaf-db-ca at /etc/sheaf/db-ca", () => {
+    for (const [kind, name] of [['Deployment', 'sheaf-api'], ['Deployment', 'sheaf-worker'], ['Job', 'sheaf-migrate']]) {
+      const spec = podSpec(find(production, kind, name)) as PodSpec & { volumes: Array<{ name: string; secret?: unknown }> };
+      const mount = (container(find(production, kind, name)) as Container & { volumeMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }> }).volumeMounts.find((m) => m.mountPath === '/etc/sheaf/db-ca');
+      expect({ name, mount, volume: spec.volumes.find((v) => v.name === mount?.name)?.secret }).toEqual({
+        name,
+        mount: { name: 'db-ca', mountPath: '/etc/sheaf/db-ca', readOnly: true },
+        volume: { secretName: 'sheaf-db-ca', optional: true },
+      });
+    }
+    expect(read('k8s/base/secret.yaml')).toContain('sslrootcert=/etc/sheaf/db-ca/ca.crt');
+  });
+
   it('pods with an fsGroup change volume ownership only on a root mismatch (no walk over a large share at every start)', () => {
     const withFsGroup = production.filter((o) => (o.kind === 'Deployment' || o.kind === 'Job') && (podSpec(o) as PodSpec & { securityContext?: { fsGroup?: number } }).securityContext?.fsGroup !== undefined);
     expect(withFsGroup.map((o) => o.metadata.name).sort()).toEqual(['sheaf-web', 'sheaf-worker']);
