@@ -4,7 +4,7 @@ import { useCallback, useState } from 'react';
 import type { ApiError } from '@sheaf/contracts';
 
 import { perform } from './actions';
-import { API_UNREACHABLE_MESSAGE } from './messages';
+import { API_UNREACHABLE_MESSAGE, PORTAL_UNREACHABLE_MESSAGE } from './messages';
 import { markSessionActive, markSessionEnded } from './session-state';
 import type { OperationId, OperationParams, OperationResponse } from './api-types';
 
@@ -44,7 +44,7 @@ export function useApiAction(): ApiAction {
       setError(result.error);
       return undefined;
     } catch {
-      setError({ statusCode: 0, code: 'PORTAL_UNREACHABLE', message: 'The portal could not be reached. Try again.' });
+      setError({ statusCode: 0, code: 'PORTAL_UNREACHABLE', message: PORTAL_UNREACHABLE_MESSAGE });
       return undefined;
     } finally {
       setPending(false);

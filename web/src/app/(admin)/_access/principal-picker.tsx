@@ -10,7 +10,7 @@ import Typography from '@mui/material/Typography';
 
 import { perform } from '@/lib/actions';
 import type { ApiResult } from '@/lib/api-server';
-import { API_UNREACHABLE_MESSAGE } from '@/lib/messages';
+import { API_UNREACHABLE_MESSAGE, PORTAL_UNREACHABLE_MESSAGE } from '@/lib/messages';
 import { markSessionEnded } from '@/lib/session-state';
 
 import { PICK_KIND_LABELS, pickKey, type PickKind, type PickOption } from './access-data';
@@ -84,13 +84,16 @@ export function AddPrincipalForm({
     const q = value && input === value.label ? '' : input.trim();
     setLoading(true);
     const timer = setTimeout(() => {
-      void Promise.all(kindsKey.split(',').map((k) => searchKind(k as PickKind, q))).then((results) => {
-        if (cancelled) return;
-        const failed = results.find((r) => r.kind === 'failed');
-        setFailure(failed?.kind === 'failed' ? failed.message : null);
-        setOptions(results.flatMap((r) => (r.kind === 'ok' ? r.options : [])));
-        setLoading(false);
-      });
+      void Promise.all(kindsKey.split(',').map((k) => searchKind(k as PickKind, q)))
+        // The server action itself failed (network, portal restarting): said like a refused search.
+        .catch((): SearchResult[] => [{ kind: 'failed', message: PORTAL_UNREACHABLE_MESSAGE }])
+        .then((results) => {
+          if (cancelled) return;
+          const failed = results.find((r) => r.kind === 'failed');
+          setFailure(failed?.kind === 'failed' ? failed.message : null);
+          setOptions(results.flatMap((r) => (r.kind === 'ok' ? r.options : [])));
+          setLoading(false);
+        });
     }, DEBOUNCE_MS);
     return () => {
       cancelled = true;
