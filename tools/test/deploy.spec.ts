@@ -251,11 +251,13 @@ describe('Kubernetes manifests', () => {
   const base = renderKustomization(join(REPO_ROOT, 'k8s/base'));
   const production = renderKustomization(join(REPO_ROOT, 'k8s/overlays/production'));
   const temporalJob = parseAllDocuments(read('k8s/temporal/search-attributes-job.yaml')).map((d) => d.toJS() as KubeObject);
+  const temporalPolicies = parseAllDocuments(read('k8s/temporal/network-policy.yaml')).map((d) => d.toJS() as KubeObject);
 
   it.each<[string, KubeObject[]]>([
     ['k8s/base', base],
     ['k8s/overlays/production', production],
     ['k8s/temporal/search-attributes-job.yaml', temporalJob],
+    ['k8s/temporal/network-policy.yaml', temporalPolicies],
   ])('%s passes schema validation, has no unknown fields and meets the workload policy', (_name, objects) => {
     expect(formatProblems(validateKubernetesObjects(objects))).toBe('');
   });
@@ -432,6 +434,44 @@ describe('Kubernetes manifests', () => {
     const [job] = temporalJob;
     expect(job.metadata.namespace).toBe('temporal');
     expect(registeredSearchAttributes((container(job).args ?? []).join('\n'))).toEqual(SEARCH_ATTRIBUTE_TYPES);
+  });
+
+  it('the Helm values publish no Temporal UI: it has no login and can cancel or terminate any harvest', () => {
+    const values = parseYaml(read('k8s/temporal/values.yaml')) as { web: { enabled: boolean; ingress: { enabled: boolean } } };
+    expect(values.web.ingress.enabled).toBe(false);
+  });
+
+  it('NetworkPolicies admit to the Temporal server only Temporal, Sheaf\'s API and workers and its Job (7233), and nobody to the UI', () => {
+    type Peer = { podSelector?: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; values: string[] }> }; namespaceSelector?: { matchLabels?: Record<string, string> } };
+    type Policy = KubeObject & { spec: { podSelector: Peer['podSelector']; policyTypes: string[]; ingress: Array<{ from: Peer[]; ports?: Array<{ port: number }> }> } };
+    const policies = temporalPolicies as Policy[];
+    expect(policies.map((p) => [p.kind, p.metadata.namespace, p.metadata.name, p.spec.policyTypes])).toEqual([
+      ['NetworkPolicy', 'temporal', 'temporal-server', ['Ingress']],
+      ['NetworkPolicy', 'temporal', 'temporal-web', ['Ingress']],
+    ]);
+    const [server, web] = policies;
+    expect(server.spec.podSelector?.matchExpressions?.[0].values).toEqual(expect.arrayContaining(['frontend', 'history', 'matching', 'worker']));
+    expect(web.spec.podSelector?.matchLabels).toEqual({ 'app.kubernetes.io/instance': 'temporal', 'app.kubernetes.io/component': 'web' });
+    expect(web.spec.ingress).toEqual([]);
+    // Every rule but Temporal's own pods' names its ports; 7233 (control) only for Sheaf's pods.
+    const [own, ...others] = server.spec.ingress;
+    expect(own).toEqual({ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'temporal' } } }] });
+    const control = others.filter((rule) => rule.ports?.some((p) => p.port === 7233));
+    expect(control).toHaveLength(1);
+    expect(control[0].from).toEqual([
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'sheaf' } },
+        podSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['sheaf-api', 'sheaf-worker'] }] },
+      },
+      { podSelector: { matchLabels: { 'app.kubernetes.io/name': (temporalJob[0].metadata.labels as Record<string, string>)['app.kubernetes.io/name'] } } },
+    ]);
+    for (const rule of others) expect(rule.ports?.length).toBeGreaterThan(0);
+    expect(others.flatMap((rule) => rule.ports?.map((p) => p.port))).toEqual([7233, 9090]);
+    // The pods the rule names carry those labels.
+    for (const name of ['sheaf-api', 'sheaf-worker']) {
+      expect((find(production, 'Deployment', name).spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels['app.kubernetes.io/name']).toBe(name);
+    }
+    expect(find(production, 'Namespace', 'sheaf').metadata.name).toBe('sheaf');
   });
 
   it('the Helm values run Temporal on PostgreSQL with both datastores', () => {
