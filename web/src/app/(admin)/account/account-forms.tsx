@@ -12,6 +12,7 @@ import TextField from '@mui/material/TextField';
 
 import { ApiErrorAlert } from '@/components/api-error-alert';
 import { fieldErrorProps, useFocusOnFieldError } from '@/components/form-field-errors';
+import { markSessionEnded } from '@/lib/session-state';
 import { useApiAction } from '@/lib/use-api-action';
 
 import { PASSWORD_MIN } from '../users/users-data';
@@ -101,24 +102,35 @@ export function PasswordForm({ email }: { email: string }) {
   const [confirm, setConfirm] = useState('');
   const [problem, setProblem] = useState<ApiError | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
+  const [signingIn, setSigningIn] = useState(false);
   const error = problem ?? action.error;
 
   async function submit() {
+    if (action.pending || signingIn) return;
     setSaved(null);
     const local = passwordChangeProblem(current, next, confirm);
     setProblem(local);
     if (local) return;
-    const updated = await action.run('updateCurrentUser', { body: { currentPassword: current, newPassword: next } });
+    const newPassword = next;
+    const updated = await action.run('updateCurrentUser', { body: { currentPassword: current, newPassword } });
     if (!updated) return;
-    // A password change ends every session, this one too: sign in again with the new password.
-    const signedIn = await fetch('/session', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: next }),
-    }).then((response) => response.ok, () => false);
+    // The old password is wrong from now on: keep none of it in the fields for a second click.
     setCurrent('');
     setNext('');
     setConfirm('');
+    // A password change ends every session, this one too: sign in again with the new password,
+    // the button busy until then.
+    setSigningIn(true);
+    const signedIn = await fetch('/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: newPassword }),
+    }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    setSigningIn(false);
+    if (!signedIn) markSessionEnded();
     setSaved(
       signedIn
         ? 'Password changed. Your other sessions have ended; use the new password the next time you sign in.'
@@ -166,7 +178,7 @@ export function PasswordForm({ email }: { email: string }) {
         {...fieldErrorProps(error, 'confirmPassword', 'New password again')}
       />
       <Box>
-        <Button type="submit" variant="contained" loading={action.pending}>
+        <Button type="submit" variant="contained" loading={action.pending || signingIn}>
           Change password
         </Button>
       </Box>
