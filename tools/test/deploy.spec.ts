@@ -575,6 +575,16 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of Object.entries(services)) expect({ name, image: parseImage(String(service.image)).tag }).not.toEqual({ name, image: 'latest' });
   });
 
+  it('publishes every port on 127.0.0.1 only: the TLS proxy on the host serves the portal and the API, nothing serves Temporal', () => {
+    const published = Object.entries(services).flatMap(([name, service]) => ((service.ports ?? []) as unknown[]).map((port) => [name, String(port)]));
+    expect(published).toEqual([
+      ['temporal', '127.0.0.1:7233:7233'],
+      ['temporal-ui', '127.0.0.1:8233:8080'],
+      ['api', '127.0.0.1:3001:3001'],
+      ['web', '127.0.0.1:3000:3000'],
+    ]);
+  });
+
   it("registers exactly Sheaf's search attributes once Temporal is healthy", () => {
     const job = services['temporal-search-attributes'];
     expect(String(job.image)).toMatch(/^temporalio\/admin-tools:/);
