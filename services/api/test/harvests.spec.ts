@@ -385,6 +385,27 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     await as(app, admin).get(`/api/harvests/00000000-0000-4000-8000-000000000000/failures`).expect(404);
   });
 
+  it("shows on a run's page the first 50 outcomes it recorded, sorted by path (not the first 50 by path); /failures keeps path order", async () => {
+    const instrumentId = await instrumentWithDestination();
+    const seeded = await seedHarvestedFile(db.dataSource, instrumentId, { runStatus: 'failed' });
+    // 51 failures, recorded in the reverse of path order (f/051 first, f/001 last).
+    await db.dataSource.query(
+      `WITH v AS (
+         INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, reason)
+         SELECT $1, 'f/' || lpad(n::text, 3, '0') || '.raw', 1, now(), 1, 'failed', 'why ' || n
+         FROM generate_series(1, 51) n RETURNING id, path)
+       INSERT INTO harvest_items (run_id, file_version_id, batch_no, outcome, reason)
+       SELECT $2, id, 1, 'failed', 'why' FROM v ORDER BY path DESC`,
+      [instrumentId, seeded.runId],
+    );
+    const paths = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `f/${String(from + i).padStart(3, '0')}.raw`);
+    const detail = (await as(app, admin).get(`/api/harvests/${seeded.runId}`).expect(200)).body;
+    // The 50 recorded first, sorted: not f/001, the first by path, which was recorded last.
+    expect(detail.failures.map((f: { path: string }) => f.path)).toEqual(paths(2, 51));
+    const first = (await as(app, admin).get(`/api/harvests/${seeded.runId}/failures?limit=50`).expect(200)).body;
+    expect(first.items.map((f: { path: string }) => f.path)).toEqual(paths(1, 50));
+  });
+
   it('cancels the workflow of a running harvest, and refuses to cancel a finished one', async () => {
     const instrumentId = await instrumentWithDestination();
     const started = await start(instrumentId).expect(201);

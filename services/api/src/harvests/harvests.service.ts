@@ -22,6 +22,17 @@ const STALE_CLAIM_MS = 60_000;
 
 type RunWithName = HarvestRunEntity & { instrumentName: string };
 
+interface FailureRow {
+  id: string;
+  path: string;
+  outcome: RunFailureStatus;
+  reason: string | null;
+}
+
+function toFailure(row: FailureRow): RunFailureDto {
+  return { fileVersionId: row.id, path: row.path, status: row.outcome, reason: row.reason };
+}
+
 /** Temporal statuses that mean the run can still change. */
 export function isActive(status: string): boolean {
   return ACTIVE.includes(status);
@@ -125,7 +136,7 @@ export class HarvestsService {
         ORDER BY s.name, s.id`,
       [run.id, run.instrumentId],
     )) as Array<{ storage_location_id: string; name: string; type: DestinationProgressDto['type']; files_verified: string; attempts_failed: string; bytes_verified: string; files_total: string }>;
-    const failures = await this.failuresOf(run.id, { limit: FAILURES_SHOWN, offset: 0 });
+    const failures = await this.failuresPreview(run.id);
     return {
       ...this.toDto(run),
       destinations: destinations.map((d) => ({
@@ -141,7 +152,7 @@ export class HarvestsService {
     };
   }
 
-  /** Every failed, held and deferred file of a run, a page at a time, as `get` lists its first ones. */
+  /** Every failed, held and deferred file of a run by path, a page at a time (`get` shows 50 of them). */
   async failures(principal: Principal, id: string, query: RunFailureQueryDto): Promise<Page<RunFailureDto>> {
     const run = await this.findRun(principal, id);
     const [{ total }] = (await this.dataSource.query(
@@ -149,6 +160,24 @@ export class HarvestsService {
       [run.id, query.status ?? null],
     )) as Array<{ total: number }>;
     return toPage(await this.failuresOf(run.id, query), total, query, (f) => f);
+  }
+
+  /**
+   * The first failed, held and deferred files of a run as the partial index of items with an
+   * outcome holds them (for one run: where their rows lie, about the order their batches recorded
+   * them), sorted by path. The run's page polls `get`: taking the first by path, as `failuresOf`
+   * does, would join and sort every outcome of the run (a million, when a destination is down)
+   * on each poll; this reads 50.
+   */
+  private async failuresPreview(runId: string): Promise<RunFailureDto[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT f.id, f.path, i.outcome, i.reason
+         FROM (SELECT file_version_id, outcome, reason FROM harvest_items WHERE run_id = $1 AND outcome IS NOT NULL LIMIT $2) i
+         JOIN file_versions f ON f.id = i.file_version_id
+        ORDER BY f.path, f.id`,
+      [runId, FAILURES_SHOWN],
+    )) as FailureRow[];
+    return rows.map(toFailure);
   }
 
   /**
@@ -163,8 +192,8 @@ export class HarvestsService {
         WHERE i.run_id = $1 AND i.outcome IS NOT NULL AND ($2::text IS NULL OR i.outcome = $2)
         ORDER BY f.path, f.id LIMIT $3 OFFSET $4`,
       [runId, page.status ?? null, page.limit, page.offset],
-    )) as Array<{ id: string; path: string; outcome: RunFailureStatus; reason: string | null }>;
-    return rows.map((r) => ({ fileVersionId: r.id, path: r.path, status: r.outcome, reason: r.reason }));
+    )) as FailureRow[];
+    return rows.map(toFailure);
   }
 
   /**
