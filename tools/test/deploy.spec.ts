@@ -644,6 +644,25 @@ describe('docker-compose.yml', () => {
     expect(serviceEnvironment(services.web).SHEAF_API_URL).toBe(`http://api:${api.API_PORT}`);
   });
 
+  it("the API believes the X-Forwarded-For of the portal's fixed address alone, which Docker never gives another container", () => {
+    const inRange = (address: string, cidr: string) => {
+      const toInt = (a: string) => a.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+      const [base, bits] = cidr.split('/');
+      const size = 2 ** (32 - Number(bits));
+      return Math.floor(toInt(address) / size) === Math.floor(toInt(base) / size);
+    };
+    const [pool] = (compose.networks as { default: { ipam: { config: Array<{ subnet: string; gateway: string; ip_range: string }> } } }).default.ipam.config;
+    const web = (services.web.networks as { default: { ipv4_address: string } }).default.ipv4_address;
+    expect(inRange(web, pool.subnet)).toBe(true);
+    expect(inRange(web, pool.ip_range)).toBe(false);
+    expect(inRange(pool.gateway, pool.ip_range)).toBe(false);
+    expect(serviceEnvironment(services.api).TRUST_PROXY).toBe(web);
+    // .env is copied from .env.example, and its value wins over the compose default.
+    expect(/^TRUST_PROXY=(.*)$/m.exec(read('.env.example'))?.[1]).toBe(web);
+    // Every other service stays on the same network (no `networks` of its own).
+    expect(Object.entries(services).filter(([, service]) => service.networks !== undefined).map(([name]) => name)).toEqual(['web']);
+  });
+
   describe('rejects broken compose files', () => {
     const broken = (change: (c: ComposeFile) => void) => {
       const copy = structuredClone(compose);
