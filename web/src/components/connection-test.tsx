@@ -17,7 +17,7 @@ import Typography from '@mui/material/Typography';
 
 import type { ConnectionTestDto } from '@/lib/api-types';
 import { formatBytes, formatDateTime } from '@/lib/format';
-import { API_UNREACHABLE_MESSAGE } from '@/lib/messages';
+import { API_UNREACHABLE_MESSAGE, PORTAL_UNREACHABLE_MESSAGE } from '@/lib/messages';
 import { markSessionEnded } from '@/lib/session-state';
 
 /** The portal routes that run the API's tests (route handlers, so tests run side by side). */
@@ -34,7 +34,7 @@ async function runTest(operation: TestOperation, id: string): Promise<{ result: 
   try {
     response = await fetch(TEST_ROUTES[operation](id), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   } catch {
-    return { error: 'The portal could not be reached. Try again.' };
+    return { error: PORTAL_UNREACHABLE_MESSAGE };
   }
   if (response.status === 401) {
     markSessionEnded();
@@ -102,6 +102,7 @@ export function ConnectionTestButton({
   disabled,
   accessibleName,
   runSignal,
+  onRunningChange,
 }: {
   operation: TestOperation;
   id: string;
@@ -113,20 +114,37 @@ export function ConnectionTestButton({
   accessibleName?: string;
   /** Runs the test whenever this number changes to a new positive value ("Test all"). */
   runSignal?: number;
+  /** Told true when a test starts and false when it ends (or the button goes); a stable function. */
+  onRunningChange?: (running: boolean) => void;
 }) {
   const [pending, setPending] = useState(false);
   const [result, setResult] = useState<ConnectionTestDto | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Refs, not state: a second click in the same moment must already see the first one.
+  const running = useRef(false);
+  const latest = useRef(0);
 
   async function test() {
+    if (running.current) return;
+    running.current = true;
+    const request = ++latest.current;
     setPending(true);
     setResult(null);
     setError(null);
     const outcome = await runTest(operation, id);
+    // Only the newest request's answer is shown (an older one never overwrites it).
+    if (request !== latest.current) return;
+    running.current = false;
     setPending(false);
     if ('result' in outcome) setResult(outcome.result);
     else setError(outcome.error);
   }
+
+  useEffect(() => {
+    if (!pending || !onRunningChange) return;
+    onRunningChange(true);
+    return () => onRunningChange(false);
+  }, [pending, onRunningChange]);
 
   const lastSignal = useRef(runSignal ?? 0);
   useEffect(() => {
