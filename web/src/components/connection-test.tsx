@@ -16,7 +16,7 @@ import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 
 import type { ConnectionTestDto } from '@/lib/api-types';
-import { formatBytes, formatDateTime } from '@/lib/format';
+import { formatBytes, formatDateTime, formatDuration } from '@/lib/format';
 import { API_UNREACHABLE_MESSAGE, PORTAL_UNREACHABLE_MESSAGE } from '@/lib/messages';
 import { markSessionEnded } from '@/lib/session-state';
 
@@ -45,10 +45,6 @@ async function runTest(operation: TestOperation, id: string): Promise<{ result: 
   return { error: body && 'message' in body ? body.message : response.status >= 500 ? API_UNREACHABLE_MESSAGE : `The test failed (${response.status}).` };
 }
 
-function duration(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
-
 /** The outcome of a connection test: passed or failed in words, the API's message, and for sources the first files. */
 function ConnectionTestResult({ result, compact }: { result: ConnectionTestDto; compact?: boolean }) {
   if (compact) {
@@ -56,7 +52,7 @@ function ConnectionTestResult({ result, compact }: { result: ConnectionTestDto; 
       <Box role="status" sx={{ display: 'flex', alignItems: 'baseline', gap: 1, minWidth: 0 }}>
         <Chip size="small" variant="outlined" color={result.ok ? 'success' : 'error'} label={result.ok ? 'Passed' : 'Failed'} />
         <Typography variant="body2" color={result.ok ? 'text.secondary' : 'error'} sx={{ overflowWrap: 'anywhere' }}>
-          {result.message} ({duration(result.durationMs)})
+          {result.message} ({formatDuration(result.durationMs)})
         </Typography>
       </Box>
     );
@@ -64,7 +60,7 @@ function ConnectionTestResult({ result, compact }: { result: ConnectionTestDto; 
   return (
     <Alert severity={result.ok ? 'success' : 'error'} role="status" sx={{ overflowWrap: 'anywhere' }}>
       <AlertTitle>{result.ok ? 'Test passed' : 'Test failed'}</AlertTitle>
-      {result.message} <Box component="span" sx={{ color: 'text.secondary', whiteSpace: 'nowrap' }}>({duration(result.durationMs)})</Box>
+      {result.message} <Box component="span" sx={{ color: 'text.secondary', whiteSpace: 'nowrap' }}>({formatDuration(result.durationMs)})</Box>
       {result.sample && result.sample.length > 0 && (
         <Table size="small" aria-label="Files found" sx={{ mt: 1 }}>
           <TableHead>

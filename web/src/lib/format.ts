@@ -7,8 +7,21 @@ export function formatDateTime(value: string | null | undefined): string {
 
 export { formatBytes, formatCount } from '@sheaf/contracts';
 
+/** Whole percent done, rounded down: 100 only once everything is done (999 of 1000 is 99). */
 export function percent(done: number, total: number): number {
-  return total > 0 ? Math.min(100, Math.round((done / total) * 100)) : 0;
+  if (total <= 0) return 0;
+  return done >= total ? 100 : Math.max(0, Math.floor((done / total) * 100));
+}
+
+/** A duration for people: "850 ms", "12.3 s", "3 min 3 s", "2 h 5 min". */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(Math.floor(ms / 100) / 10).toFixed(1)} s`;
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 /** Search parameters of a page as single strings. */

@@ -82,7 +82,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
           <TextField name="path" label="Path contains" size="small" defaultValue={filters.path} />
           <TextField name="ark" label="ARK" size="small" defaultValue={filters.ark} placeholder="ark:…" slotProps={{ inputLabel: { shrink: true } }} />
           <InstrumentSelect instruments={instruments} value={filters.instrumentId} />
-          <DateRangeFields from={filters.from} to={filters.to} fromLabel="Acquired from" toLabel="Acquired to" />
+          <DateRangeFields from={filters.from} to={filters.to} fromLabel="Acquired from (UTC day)" toLabel="Acquired to (UTC day)" />
           <TextField name="metaKey" label="Metadata field" size="small" defaultValue={filters.metaKey} placeholder="e.g. sample" slotProps={{ inputLabel: { shrink: true } }} />
           <TextField
             name="metaValue"

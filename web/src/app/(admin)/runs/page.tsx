@@ -57,7 +57,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
               </option>
             ))}
           </NativeSelect>
-          <DateRangeFields from={filters.from} to={filters.to} fromLabel="From" toLabel="To" />
+          <DateRangeFields from={filters.from} to={filters.to} fromLabel="From (UTC day)" toLabel="To (UTC day)" />
           <FilterActions submitLabel="Filter" clearHref="/runs" filtered={filtered} />
         </ListFilterForm>
       </ListToolbar>

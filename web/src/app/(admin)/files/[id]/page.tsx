@@ -13,7 +13,7 @@ import { EmptyState } from '@/components/empty-state';
 import { PageHeader, Section } from '@/components/page-header';
 import { StatusChip } from '@/components/status-chip';
 import { load } from '@/lib/api';
-import { formatBytes, formatDateTime } from '@/lib/format';
+import { formatBytes, formatDateTime, formatDuration } from '@/lib/format';
 import { serverConfig } from '@/lib/server-config';
 
 export const metadata: Metadata = { title: 'File' };
@@ -181,7 +181,7 @@ export default async function FilePage({ params }: { params: Promise<{ id: strin
                 <TableCell>
                   <StatusChip status={t.status} /> {t.error ?? ''}
                 </TableCell>
-                <TableCell align="right">{t.durationMs} ms</TableCell>
+                <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>{formatDuration(t.durationMs)}</TableCell>
                 <TableCell>
                   {instrumentVisible && (
                     <MuiLink component={Link} href={`/runs/${t.runId}`}>
