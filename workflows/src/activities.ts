@@ -15,6 +15,11 @@ export interface DiscoverResult {
   /** Still inside the quiet period: left for a later run. */
   deferred: number;
   batches: number;
+  /**
+   * The folders the listing could not read (access denied), in words: the run takes what was
+   * listed, and ends failed, saying so. Absent when the listing was whole.
+   */
+  unlisted?: string;
 }
 
 /**

@@ -38,6 +38,8 @@ export interface HarvestProgress {
   filesDeferred: number;
   batchesTotal: number;
   batchesDone: number;
+  /** Folders the listing could not read (DiscoverResult.unlisted). */
+  unlisted?: string;
 }
 
 export interface HarvestResult extends HarvestProgress {

@@ -158,6 +158,7 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
               progress.bytesTotal = plan.bytes;
               progress.filesDeferred += plan.deferred;
               progress.batchesTotal = plan.batches;
+              if (plan.unlisted) progress.unlisted = plan.unlisted;
               publish('transferring');
             },
             (error: unknown) => {
@@ -196,8 +197,11 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
     });
     if (failure) throw failure.error;
 
-    const status = progress.filesFailed > 0 ? 'failed' : 'succeeded';
-    await finishRun(input.runId, { status, error: status === 'failed' ? `${progress.filesFailed} file(s) failed verification or copy` : undefined });
+    const failures = [progress.filesFailed > 0 ? `${progress.filesFailed} file(s) failed verification or copy` : undefined, progress.unlisted].filter(
+      (failure): failure is string => failure !== undefined,
+    );
+    const status = failures.length > 0 ? 'failed' : 'succeeded';
+    await finishRun(input.runId, { status, error: failures.length > 0 ? failures.join('; ') : undefined });
     publish('finished');
     return { ...progress, status };
   } catch (err) {

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireTool } from '@sheaf/toolchain';
-import { Rclone, RcloneError, type ListedFile } from './rclone';
+import { IncompleteListingError, Rclone, RcloneError, type ListedFile } from './rclone';
 
 async function collect(listing: AsyncGenerator<ListedFile[]>): Promise<ListedFile[]> {
   const out: ListedFile[] = [];
@@ -81,6 +81,53 @@ describe('Rclone.listFiles', () => {
     const error = await collect(rclone().listFiles(join(dir, 'missing'))).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(RcloneError);
     expect(error).toMatchObject({ exitCode: 3, message: expect.stringContaining('directory not found') });
+  });
+
+  /**
+   * An rclone that answers `lsjson` as rclone 1.75 does when a folder cannot be read (seen run as
+   * an unprivileged user on a folder of mode 000): the rest of the listing, the folder's error
+   * as a JSON log line naming it, and a non-zero exit. The lines are rclone's own.
+   */
+  async function unreadableFolderRclone(stderrLines: string[], exitCode: number): Promise<Rclone> {
+    const script = join(dir, `rclone-${exitCode}-${stderrLines.length}.sh`);
+    const entry = '{"Path":"a/x","Name":"x","Size":2,"ModTime":"2026-12-06T23:29:04.030349789Z","IsDir":false}';
+    await writeFile(
+      script,
+      ['#!/bin/sh', `printf '%s\n' '[' '${entry}' ']'`, ...stderrLines.map((line) => `printf '%s\n' '${line}' >&2`), `exit ${exitCode}`].join('\n'),
+      { mode: 0o755 },
+    );
+    return new Rclone(script, [], { tempDir: tempDir() });
+  }
+  const folderError = (folder: string) =>
+    `{"level":"error","msg":"failed to open directory \\"${folder}\\": open /src/${folder}: permission denied","object":"${folder}","objectType":"string","source":"local/local.go:676"}`;
+  const notice = '{"level":"notice","msg":"Failed to lsjson with 2 errors: last error was: permission denied","source":"cmd/cmd.go:336"}';
+
+  it('gives what it listed, then names the folders it could not read when that was all that went wrong', async () => {
+    const listed: ListedFile[] = [];
+    const error = await (async () => {
+      for await (const entries of (await unreadableFolderRclone([folderError('b'), '{"level":"error","msg":"error listing: access denied","object":"c/d","objectType":"string"}', notice], 6)).listFiles('/src')) {
+        listed.push(...entries);
+      }
+    })().catch((err: unknown) => err);
+    expect(listed.map((f) => f.Path)).toEqual(['a/x']);
+    expect(error).toBeInstanceOf(IncompleteListingError);
+    expect((error as IncompleteListingError).unlisted).toEqual({
+      count: 2,
+      first: [
+        { folder: 'b', reason: 'failed to open directory "b": open /src/b: permission denied' },
+        { folder: 'c/d', reason: 'error listing: access denied' },
+      ],
+    });
+  });
+
+  it('fails as a whole when the root, or anything but a folder, could not be listed, or a folder vanished (exit 3)', async () => {
+    const root = '{"level":"error","msg":"failed to open directory \\"\\": open /src: permission denied","object":"","objectType":"string"}';
+    const other = '{"level":"error","msg":"connection reset by peer","object":"a/x","objectType":"*smb.Object"}';
+    for (const [lines, exit] of [[[root, notice], 6], [[folderError('b'), other], 1], [[folderError('b')], 3]] as Array<[string[], number]>) {
+      const error = await collect((await unreadableFolderRclone(lines, exit)).listFiles('/src')).catch((err: unknown) => err);
+      expect({ lines, error }).toEqual({ lines, error: expect.any(RcloneError) });
+      expect(error).not.toBeInstanceOf(IncompleteListingError);
+    }
   });
 
   it('stops rclone when the caller stops reading', async () => {

@@ -88,6 +88,24 @@ export class RcloneError extends Error {
 }
 
 /**
+ * `lsjson -R` that listed everything but some folders it could not read (access denied): rclone
+ * says so of each and lists on, then exits non-zero. The entries it gave are the rest of the tree.
+ */
+export class IncompleteListingError extends RcloneError {
+  constructor(
+    cause: RcloneError,
+    /** How many folders went unlisted, and the first few of them with rclone's reason. */
+    readonly unlisted: { count: number; first: Array<{ folder: string; reason: string }> },
+  ) {
+    super(cause.message, cause.exitCode, cause.stderr, cause.rcStatus);
+    this.name = 'IncompleteListingError';
+  }
+}
+
+/** Folders an IncompleteListingError names (the rest are counted). */
+const UNLISTED_SHOWN = 5;
+
+/**
  * rclone's "not found": exit 3 (directory not found; for a command on one file, its folder or
  * the file) or 4 (file not found), or a remote-control answer 404.
  */
@@ -228,8 +246,20 @@ export class Rclone {
       const file = join(dir, 'listing.json');
       const output = await open(file, 'w');
       let started: ReturnType<Rclone['start']>;
+      // Folders rclone could not list: it logs each (with the folder as the log's object) and
+      // carries on. Any other error means the listing cannot be trusted to be whole.
+      const unlisted = { count: 0, first: [] as Array<{ folder: string; reason: string }> };
+      let otherErrors = false;
+      const onStderr = (line: string) => {
+        const entry = logEntry(line);
+        if (entry?.level !== 'error') return;
+        if (entry.object && entry.msg && UNLISTED_FOLDER.test(entry.msg)) {
+          unlisted.count++;
+          if (unlisted.first.length < UNLISTED_SHOWN) unlisted.first.push({ folder: entry.object, reason: entry.msg });
+        } else otherErrors = true;
+      };
       try {
-        started = this.start(['lsjson', '-R', '--files-only', '--no-mimetype', path], { signal, stdoutFd: output.fd, env: LISTING_GC });
+        started = this.start(['lsjson', '-R', '--files-only', '--no-mimetype', '--use-json-log', path], { signal, stdoutFd: output.fd, env: LISTING_GC, onStderr });
       } finally {
         // rclone has its own copy of the descriptor from here on.
         await output.close();
@@ -274,7 +304,11 @@ export class Rclone {
         if (!exited) child.kill('SIGKILL');
         await done.catch(() => undefined);
       }
-      if (failure) throw failure;
+      if (failure) {
+        // Exit 3 is a folder that went away while it was listed: worth listing again, not a gap.
+        const gaps = failure instanceof RcloneError && failure.exitCode !== 3 && !signal?.aborted && !otherErrors && unlisted.count > 0;
+        throw gaps ? new IncompleteListingError(failure as RcloneError, unlisted) : failure;
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -548,6 +582,12 @@ export class Rclone {
     return out;
   }
 }
+
+/**
+ * What rclone logs of a folder it could not list: the walk's "error listing: …" (SMB, SFTP, …),
+ * the local backend's own "failed to open directory …" (permission denied).
+ */
+const UNLISTED_FOLDER = /^(error listing: |failed to open directory )/;
 
 /** One line of rclone's `--use-json-log` output. */
 interface LogEntry {

@@ -1258,6 +1258,41 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect([...(await landed()).keys()]).toEqual(['slow/listed.txt']);
   });
 
+  it('takes the files it could list when a folder cannot be read, fails the run naming the folder, and takes it on the next run', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'open/a.txt': 'readable', 'secret/b.txt': 'locked away' });
+    // As rclone lists an SMB share with a folder the service account may not read: the rest of
+    // the tree, an error naming the folder, exit 1 (seen with a local folder of mode 000: exit 6).
+    const unlocked = join(dir.path, `${instrument.name}-unlocked`);
+    const rclone = await wrappedRclone(
+      [
+        `if [ "$1" = lsjson ] && [ "$2" = -R ] && [ ! -e '${unlocked}' ]; then`,
+        `  "$rclone" "$@" --exclude 'secret/**'`,
+        `  echo '{"level":"error","msg":"error listing: access denied","object":"secret","objectType":"string"}' >&2; exit 1`,
+        'fi',
+        'exec "$rclone" "$@"',
+      ].join('\n'),
+    );
+    const backfilledAt = async () =>
+      (await db.dataSource.getRepository(InstrumentDestinationEntity).findOneByOrFail({ instrumentId: instrument.id })).backfilledAt;
+
+    const first = await runHarvest(instrument.id, { rcloneBinary: rclone });
+    expect(first.outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesDone: 1, filesFailed: 0 }) });
+    expect(first.run).toMatchObject({
+      status: 'failed',
+      error: '1 folder(s) of the source could not be listed, so their files were not taken (the next run lists them again): secret (error listing: access denied)',
+    });
+    expect([...(await landed()).keys()]).toEqual(['open/a.txt']);
+    // Versions in the folder were not looked at: the destination is not marked as searched.
+    expect(await backfilledAt()).toBeNull();
+
+    await writeFile(unlocked, '');
+    const second = await runHarvest(instrument.id, { rcloneBinary: rclone });
+    expect(second.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
+    expect([...(await landed()).keys()].sort()).toEqual(['open/a.txt', 'secret/b.txt']);
+    expect(await backfilledAt()).not.toBeNull();
+  });
+
   it('lists again when a folder vanished while it was listed, and fails for good only when the source root is gone', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'kept/a.txt': 'stays' });

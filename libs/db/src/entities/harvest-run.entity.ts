@@ -89,6 +89,10 @@ export class HarvestRunEntity {
   @Column({ name: 'batches_done', type: 'integer', default: 0 })
   batchesDone!: number;
 
+  /**
+   * Why the run failed, was cancelled or skipped; while it goes, the folders its listing could
+   * not read (it will end failed, saying so).
+   */
   @Column({ type: 'text', nullable: true })
   error!: string | null;
 

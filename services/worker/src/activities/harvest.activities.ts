@@ -13,7 +13,7 @@ import {
 } from '@sheaf/db';
 import { closeAbandonedRun, closeRun, endedWorkflowStatus } from '@sheaf/harvests';
 import type { HookConfigRow } from '@sheaf/hooks';
-import { Rclone, RcloneError } from '@sheaf/rclone';
+import { IncompleteListingError, Rclone, RcloneError } from '@sheaf/rclone';
 import { batchesPlannedSignal, type BatchResult, type BeginRunResult, type DiscoverResult, type HarvestActivities, type PlannedSoFar } from '@sheaf/workflows';
 import { processBatch, rcloneFailure, type Destination } from '../harvest/batch';
 import { HarvestCatalogue } from '../harvest/catalogue';
@@ -38,6 +38,14 @@ export interface HarvestActivityDeps {
  * activity only in the answer to a heartbeat (the SDK sends at most one every 2 s, see worker.ts).
  */
 const HEARTBEAT_INTERVAL_MS = 2_000;
+
+/** What a run says of the folders its listing could not read. */
+function describeUnlisted(err: IncompleteListingError): string {
+  const { count, first } = err.unlisted;
+  const named = first.map((f) => `${f.folder} (${f.reason})`).join(', ');
+  const more = count > first.length ? ` and ${count - first.length} more` : '';
+  return `${count} folder(s) of the source could not be listed, so their files were not taken (the next run lists them again): ${named}${more}`;
+}
 
 /** Whether Temporal will not retry this attempt (the retry policy's last; 0 attempts means no limit). */
 function isLastAttempt(info: Info): boolean {
@@ -201,6 +209,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       // Each piece of the listing (up to ~9,000 entries) is written while the next is read: the
       // listing never waits for the database except when the database is a whole piece behind.
       let staging: Promise<void> = Promise.resolve();
+      let unlisted: string | undefined;
       try {
         for await (const files of rclone.listFiles(source.root, ctx.cancellationSignal)) {
           await staging;
@@ -212,7 +221,9 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
         }
       } catch (err) {
         await staging.catch(() => undefined);
-        throw await listingFailure(rclone, source, err, ctx.cancellationSignal);
+        // Folders it could not read (access denied) do not keep the run from taking the rest.
+        if (err instanceof IncompleteListingError) unlisted = describeUnlisted(err);
+        else throw await listingFailure(rclone, source, err, ctx.cancellationSignal);
       }
       await staging;
       beat = { listed: listing.files, step: 'planning' };
@@ -220,6 +231,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       const plan = await listing.plan(instrument.id, instrument.minAgeSeconds, deps.batch, {
         onPlanned: (soFar) => announcePlanned(ctx, soFar),
         signal: ctx.cancellationSignal,
+        unlisted,
       });
       if (plan) {
         ctx.log.info('discovered and planned', {
@@ -231,6 +243,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
           filesDeferred: plan.deferred,
           batches: plan.batches,
           durationMs: Date.now() - started,
+          ...(unlisted && { unlisted }),
         });
         return plan;
       }

@@ -24,6 +24,8 @@ export interface RunPlan {
   bytes: number;
   deferred: number;
   batches: number;
+  /** The folders the listing could not read, in words (PlanOptions.unlisted). */
+  unlisted?: string;
 }
 
 export interface PlanOptions {
@@ -35,6 +37,12 @@ export interface PlanOptions {
   firstPieceFiles?: number;
   /** Entries in each later piece (default: PIECE_BATCHES full batches). */
   pieceFiles?: number;
+  /**
+   * The folders the listing could not read, in words (DiscoverResult.unlisted). Kept on the run
+   * (its `error` while it goes), and no destination counts as searched for missing copies: the
+   * versions in those folders were not looked at.
+   */
+  unlisted?: string;
 }
 
 /** The first piece of a plan fills a window of batches, so copying starts as early as it can. */
@@ -149,7 +157,7 @@ export class HarvestCatalogue {
   /** The plan of a run whose discovery already committed (a retried activity), if any. */
   async existingPlan(runId: string): Promise<RunPlan | undefined> {
     const rows: Array<Record<string, string>> = await this.db.query(
-      `SELECT files_discovered, bytes_discovered, files_total, bytes_total, listing_deferred, batches_total
+      `SELECT files_discovered, bytes_discovered, files_total, bytes_total, listing_deferred, batches_total, phase, error
        FROM harvest_runs WHERE id = $1 AND phase IN ('transferring', 'finished')`,
       [runId],
     );
@@ -162,6 +170,8 @@ export class HarvestCatalogue {
       bytes: Number(r.bytes_total),
       deferred: Number(r.listing_deferred),
       batches: Number(r.batches_total),
+      // While the run goes, its error can only be what its listing could not read (plan()).
+      ...(r.phase === 'transferring' && r.error && { unlisted: r.error }),
     };
   }
 
@@ -652,20 +662,22 @@ export class RunListing {
       // The destinations this plan searched for missing copies; they count as backfilled once
       // the run has finished every batch (finishRun), not now: a run that fails or is cancelled
       // before its batches record anything must leave them to be searched again.
-      await this.client.query(
-        `INSERT INTO harvest_run_destinations AS c (run_id, storage_location_id, backfill_checked)
-         SELECT $1, id, true FROM unnest($2::uuid[]) AS id ORDER BY id
-         ON CONFLICT (run_id, storage_location_id) DO UPDATE SET backfill_checked = true`,
-        [this.runId, todo.unchecked],
-      );
+      if (!options.unlisted) {
+        await this.client.query(
+          `INSERT INTO harvest_run_destinations AS c (run_id, storage_location_id, backfill_checked)
+           SELECT $1, id, true FROM unnest($2::uuid[]) AS id ORDER BY id
+           ON CONFLICT (run_id, storage_location_id) DO UPDATE SET backfill_checked = true`,
+          [this.runId, todo.unchecked],
+        );
+      }
       const planned = await this.plannedSoFar();
-      const plan: RunPlan = { listedFiles: this.files, listedBytes: this.bytes, ...planned, deferred: todo.deferred };
+      const plan: RunPlan = { listedFiles: this.files, listedBytes: this.bytes, ...planned, deferred: todo.deferred, ...(options.unlisted && { unlisted: options.unlisted }) };
       // Batches that finished meanwhile have added files that changed under them to files_deferred.
       const updated = await this.updateRunWhileDiscovering(
         `phase = 'transferring', files_discovered = $2, bytes_discovered = $3, files_total = $4, bytes_total = $5,
          listing_deferred = $6, files_deferred = files_deferred + $6, batches_total = $7,
-         files_future = $8, future_mtime_latest = $9`,
-        [plan.listedFiles, plan.listedBytes, plan.files, plan.bytes, plan.deferred, plan.batches, todo.future.files, todo.future.latest],
+         files_future = $8, future_mtime_latest = $9, error = $10`,
+        [plan.listedFiles, plan.listedBytes, plan.files, plan.bytes, plan.deferred, plan.batches, todo.future.files, todo.future.latest, options.unlisted ?? null],
       );
       return updated ? plan : undefined;
     });
