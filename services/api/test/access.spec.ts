@@ -119,6 +119,28 @@ describe('access scoping through groups and projects', () => {
     expect(all.body.versions.map((v: { id: string }) => v.id)).toEqual([later.id, sharedFile.fileVersionId]);
   });
 
+  it('lists the newest 100 versions of a path the caller may see, and says when there are more', async () => {
+    // A log rewritten hourly: 250 versions, the access hook granted the odd ones to microscopy.
+    await db.dataSource.query(
+      `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, access)
+       SELECT $1, 'logs/hourly.log', n, '2026-01-01T00:00:00Z'::timestamptz + n * interval '1 hour', n, 'verified',
+              CASE WHEN n % 2 = 1 THEN '{"groups": ["microscopy"], "projects": []}' ELSE '{"groups": [], "projects": []}' END::jsonb
+       FROM generate_series(1, 250) n`,
+      [hidden],
+    );
+    const [newestGranted] = (await db.dataSource.query(`SELECT id FROM file_versions WHERE path = 'logs/hourly.log' AND version = 249`)) as Array<{ id: string }>;
+    const versionsOf = async (caller: Caller) => {
+      const body = (await as(app, caller).get(`/api/files/${newestGranted.id}`).expect(200)).body as { versions: Array<{ version: number }>; versionsTruncated: boolean };
+      return { versions: body.versions.map((v) => v.version), truncated: body.versionsTruncated };
+    };
+    const newest = (from: number, step: number) => Array.from({ length: 100 }, (_, i) => from - i * step);
+    expect(await versionsOf(microscopist)).toEqual({ versions: newest(249, 2), truncated: true });
+    expect(await versionsOf(admin)).toEqual({ versions: newest(250, 1), truncated: true });
+    // Not truncated when the caller may see 100 or fewer.
+    await db.dataSource.query(`UPDATE file_versions SET access = '{"groups": [], "projects": []}' WHERE path = 'logs/hourly.log' AND version <= 50`);
+    expect(await versionsOf(microscopist)).toEqual({ versions: newest(249, 2), truncated: false });
+  });
+
   it('scopes run, transfer and schedule lists, and filters cannot widen them', async () => {
     const runs = await as(app, microscopist).get(`/api/harvests?instrumentId=${sequencer}`).expect(200);
     expect(runs.body).toMatchObject({ items: [], total: 0 });

@@ -697,8 +697,10 @@ export interface FileDetailDto {
   access: FileAccessDto;
   /** The caller may open the file's instrument and its runs (false when only the access hook granted the file) */
   instrumentVisible: boolean;
-  /** Every version of this path, newest first */
+  /** The newest 100 versions of this path the caller may see, newest first (this version among them only when it is one of those 100) */
   versions: FileVersionSummaryDto[];
+  /** Older versions of this path the caller may see are left out of versions (it lists the newest 100) */
+  versionsTruncated: boolean;
   /** Where this version landed, with both hashes */
   deliveries: DeliveryDto[];
   /** Copy attempts of this version, newest first (up to 100) */

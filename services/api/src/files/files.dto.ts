@@ -76,7 +76,12 @@ export class FileDetailDto extends FileDto {
   @ApiProperty() attempts!: number;
   @ApiProperty({ type: FileAccessDto, description: 'Groups and projects the access hook granted, by name' }) access!: FileAccessDto;
   @ApiProperty({ description: "The caller may open the file's instrument and its runs (false when only the access hook granted the file)" }) instrumentVisible!: boolean;
-  @ApiProperty({ type: [FileVersionSummaryDto], description: 'Every version of this path, newest first' }) versions!: FileVersionSummaryDto[];
+  @ApiProperty({
+    type: [FileVersionSummaryDto],
+    description: 'The newest 100 versions of this path the caller may see, newest first (this version among them only when it is one of those 100)',
+  })
+  versions!: FileVersionSummaryDto[];
+  @ApiProperty({ description: 'Older versions of this path the caller may see are left out of versions (it lists the newest 100)' }) versionsTruncated!: boolean;
   @ApiProperty({ type: [DeliveryDto], description: 'Where this version landed, with both hashes' }) deliveries!: DeliveryDto[];
   @ApiProperty({ type: [TransferDto], description: 'Copy attempts of this version, newest first (up to 100)' }) transfers!: TransferDto[];
 }

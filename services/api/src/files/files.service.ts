@@ -11,6 +11,7 @@ import { likeContains } from '../common/query';
 import type { DeliveryDto, FileDetailDto, FileDto, FileQueryDto, FileSort, FileVersionSummaryDto, TransferDto, TransferQueryDto } from './files.dto';
 
 const TRANSFERS_SHOWN = 100;
+const VERSIONS_SHOWN = 100;
 
 /** The column and direction of each file search order; each has an index. */
 const FILE_ORDER: Record<FileSort, [string, 'ASC' | 'DESC']> = {
@@ -185,25 +186,28 @@ export class FilesService {
       .getRawOne()) as FileRow | undefined;
     const scope = await this.access.scopeOf(principal);
     if (!row || !this.access.canSeeFile(scope, { instrumentId: row.instrument_id, access: row.access })) throw notFound('File');
-    // Only the versions the caller may see: the access hook grants each version on its own.
-    const versions = (
-      (await this.dataSource.query(
-        `SELECT f.id, f.version, f.size, f.mtime, f.status, f.sha256, a.ark, f.created_at, f.access
-           FROM file_versions f LEFT JOIN arks a ON a.file_version_id = f.id
-          WHERE f.instrument_id = $1 AND f.path = $2 ORDER BY f.version DESC`,
-        [row.instrument_id, row.path],
-      )) as Array<{
-        id: string;
-        version: number;
-        size: string;
-        mtime: Date;
-        status: FileVersionSummaryDto['status'];
-        sha256: string | null;
-        ark: string | null;
-        created_at: Date;
-        access: { groups?: string[]; projects?: string[] };
-      }>
-    ).filter((v) => this.access.canSeeFile(scope, { instrumentId: row.instrument_id, access: v.access }));
+    // Only the versions the caller may see (the access hook grants each version on its own), and
+    // the newest of them: a file rewritten hourly has thousands. One more tells whether there are more.
+    const visible = this.access.fileCondition(scope, 'f');
+    const versions = (await this.dataSource
+      .getRepository(FileVersionEntity)
+      .createQueryBuilder('f')
+      .leftJoin('arks', 'a', 'a.file_version_id = f.id')
+      .select(['f.id AS id', 'f.version AS version', 'f.size AS size', 'f.mtime AS mtime', 'f.status AS status', 'f.sha256 AS sha256', 'a.ark AS ark', 'f.created_at AS created_at'])
+      .where('f.instrument_id = :instrumentId AND f.path = :path', { instrumentId: row.instrument_id, path: row.path })
+      .andWhere(visible.sql, visible.params)
+      .orderBy('f.version', 'DESC')
+      .limit(VERSIONS_SHOWN + 1)
+      .getRawMany()) as Array<{
+      id: string;
+      version: number;
+      size: string;
+      mtime: Date;
+      status: FileVersionSummaryDto['status'];
+      sha256: string | null;
+      ark: string | null;
+      created_at: Date;
+    }>;
     const deliveries = (await this.dataSource.query(
       `SELECT d.storage_location_id, s.name, s.type, d.destination_path, d.status, d.algorithm, d.source_sha256, d.destination_sha256, d.verified_at, d.reason
          FROM file_deliveries d JOIN storage_locations s ON s.id = d.storage_location_id
@@ -233,7 +237,7 @@ export class FilesService {
       attempts: row.attempts,
       access: { groups: row.access.groups ?? [], projects: row.access.projects ?? [] },
       instrumentVisible: this.access.canSeeInstrument(scope, row.instrument_id),
-      versions: versions.map((v) => ({
+      versions: versions.slice(0, VERSIONS_SHOWN).map((v) => ({
         id: v.id,
         version: v.version,
         size: Number(v.size),
@@ -243,6 +247,7 @@ export class FilesService {
         ark: v.ark,
         createdAt: v.created_at,
       })),
+      versionsTruncated: versions.length > VERSIONS_SHOWN,
       deliveries: deliveries.map((d) => ({
         storageLocationId: d.storage_location_id,
         storageLocationName: d.name,
