@@ -945,6 +945,26 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     }
   });
 
+  it('marks a held version superseded once its file changed and the new version is harvested', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'log.txt': 'first state' });
+    const hooks = db.dataSource.getRepository(HookEntity);
+    const gate = await hooks.save({ name: 'gate', phase: 'pre', kind: 'command', config: { command: [process.execPath, '-e', 'process.exit(3)'] }, instrumentId: instrument.id, priority: 10, enabled: true });
+    await runHarvest(instrument.id);
+    const [held] = await versionsOf(instrument.id);
+    expect(held).toMatchObject({ status: 'held', version: 1 });
+
+    // The file changes and the gate opens: the first state is gone from the source for good.
+    await writeTree(sourceDir, { 'log.txt': 'second state, longer' });
+    await hooks.update({ id: gate.id }, { enabled: false });
+    const { outcome } = await runHarvest(instrument.id);
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
+    const versions = await versionsOf(instrument.id);
+    expect(versions.find((v) => v.version === 2)).toMatchObject({ status: 'verified' });
+    expect(versions.find((v) => v.version === 1)).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^superseded/) });
+    expect([...(await landed()).keys()]).toEqual(['log.v2.txt']);
+  });
+
   it('keeps the metadata and access that pre-hooks give a file, and post-hooks build on them', async () => {
     const { instrument, sourceDir } = await instrumentWith();
     await writeTree(sourceDir, { 'p7/S12_scan.raw': 'scan', 'loose.txt': 'no project' });

@@ -848,14 +848,15 @@ export class RunListing {
          RETURNING id, path, size, version
        ),
        superseded AS (
-         -- An earlier version of the path still waiting (it changed while being harvested, or its
-         -- run ended before its batch) is never taken now: no listing names it any more.
+         -- An earlier version of the path still waiting (it changed while being harvested, its
+         -- run ended before its batch, or it failed or was held) is never taken now: no listing
+         -- names it any more, so it would stay failed or held for good.
          UPDATE file_versions old
          SET status = 'skipped', reason = 'superseded: the file changed before this version was harvested; a later version holds it',
              updated_at = now()
          FROM fresh f
          -- Only paths with an earlier version: a first harvest's planning looks for none.
-         WHERE f.version > 1 AND old.instrument_id = $2 AND old.path = f.path AND old.status = 'pending'
+         WHERE f.version > 1 AND old.instrument_id = $2 AND old.path = f.path AND old.status IN ('pending', 'failed', 'held')
        ),
        known AS (
          SELECT p.id, p.path, p.size FROM piece p
