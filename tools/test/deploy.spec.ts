@@ -424,6 +424,16 @@ describe('Kubernetes manifests', () => {
     expect(config.TRUST_PROXY).toBe('uniquelocal');
   });
 
+  it("PostgreSQL pools: a worker's fits its activities (HARVEST_BATCH_WINDOW + 2), and at the autoscaler's maximum Sheaf opens the 103 that docs/deploy.md counts", () => {
+    const config = find(production, 'ConfigMap', 'sheaf-config').data as Record<string, string>;
+    const env = (name: string) => Object.fromEntries((container(find(production, 'Deployment', name)).env ?? []).map((e) => [e.name, e.value]));
+    const pool = (name: string) => Number(env(name).DB_POOL_SIZE ?? config.DB_POOL_SIZE ?? 10);
+    expect(pool('sheaf-worker')).toBeGreaterThanOrEqual(Number(config.HARVEST_BATCH_WINDOW) + 2);
+    const workers = (find(production, 'HorizontalPodAutoscaler', 'sheaf-worker').spec as { maxReplicas: number }).maxReplicas;
+    const apis = (find(production, 'Deployment', 'sheaf-api').spec as { replicas: number }).replicas;
+    expect(workers * pool('sheaf-worker') + apis * pool('sheaf-api') + 1).toBe(103);
+  });
+
   it('migrates with tools/dist/migrate.js from the API image, before anything else needs it', () => {
     const job = container(find(production, 'Job', 'sheaf-migrate'));
     expect(job.command).toEqual(['node', 'tools/dist/migrate.js']);

@@ -1,4 +1,4 @@
-import { ConfigError, loadApiConfig, loadServerConfig } from './config';
+import { ConfigError, loadApiConfig, loadDatabasePoolSize, loadServerConfig } from './config';
 
 const base = { DATABASE_URL: 'postgres://sheaf:pw@localhost:5432/sheaf' };
 
@@ -84,6 +84,26 @@ describe('loadServerConfig', () => {
     }
     expect(problemsOf(() => loadServerConfig({ ...base, WORKER_HEALTH_ADDRESS: 'localhost' }))).toEqual([
       { variable: 'WORKER_HEALTH_ADDRESS', message: 'must be host:port (an IPv6 host in brackets: [::]:port), the port from 1 to 65535 (e.g. 0.0.0.0:9465)' },
+    ]);
+  });
+
+  it('sizes the PostgreSQL pool from DB_POOL_SIZE, 10 by default, and names a value that is not a positive whole number', () => {
+    expect(loadServerConfig(base).databasePoolSize).toBe(10);
+    expect(loadServerConfig({ ...base, DB_POOL_SIZE: '' }).databasePoolSize).toBe(10);
+    expect(loadServerConfig({ ...base, DB_POOL_SIZE: '6' }).databasePoolSize).toBe(6);
+    expect(loadApiConfig({ ...base, JWT_SECRET: 'x'.repeat(32), DB_POOL_SIZE: '8' }).databasePoolSize).toBe(8);
+    for (const bad of ['0', '-1', '2.5', 'ten', '1e3', '1001']) {
+      expect(problemsOf(() => loadServerConfig({ ...base, DB_POOL_SIZE: bad }))).toEqual([
+        { variable: 'DB_POOL_SIZE', message: expect.stringContaining('must be a whole number from 1 to 1000') },
+      ]);
+    }
+  });
+
+  it('reads DB_POOL_SIZE alone for the database layer, by the same rules', () => {
+    expect(loadDatabasePoolSize({})).toBe(10);
+    expect(loadDatabasePoolSize({ DB_POOL_SIZE: '4' })).toBe(4);
+    expect(problemsOf(() => loadDatabasePoolSize({ DB_POOL_SIZE: '0' }))).toEqual([
+      { variable: 'DB_POOL_SIZE', message: expect.stringContaining('must be a whole number from 1 to 1000') },
     ]);
   });
 

@@ -45,12 +45,23 @@ const trustProxy = z
     'must list loopback, linklocal, uniquelocal, addresses or CIDR ranges, separated by commas (e.g. loopback,10.0.0.0/8)',
   );
 
+/**
+ * `DB_POOL_SIZE`: the connections each process's PostgreSQL pool opens at most. Every API pod and
+ * every worker has its own pool, so their sum must stay under the server's max_connections.
+ */
+const DB_POOL_SIZE_MESSAGE = 'must be a whole number from 1 to 1000 (the connections each process opens to PostgreSQL at most; default 10)';
+const dbPoolSize = z
+  .string()
+  .refine((v) => /^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 1000, DB_POOL_SIZE_MESSAGE)
+  .transform((v) => Number(v));
+
 const serverSchema = z.object({
   SHEAF_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DATABASE_URL: z
     .string({ required_error: 'is required (postgres://user:password@host:port/database)' })
     .url('must be a postgres:// URL')
     .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://'),
+  DB_POOL_SIZE: dbPoolSize.default('10'),
   TEMPORAL_ADDRESS: hostPort('localhost:7233').default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('harvest'),
@@ -140,6 +151,8 @@ function toServerConfig(raw: z.infer<typeof serverSchema>) {
   return Object.freeze({
     env: raw.SHEAF_ENV,
     databaseUrl: raw.DATABASE_URL,
+    /** Connections this process's PostgreSQL pool opens at most (DB_POOL_SIZE). */
+    databasePoolSize: raw.DB_POOL_SIZE,
     temporal: Object.freeze({
       address: raw.TEMPORAL_ADDRESS,
       namespace: raw.TEMPORAL_NAMESPACE,
@@ -162,6 +175,14 @@ function toServerConfig(raw: z.infer<typeof serverSchema>) {
 }
 
 export type ServerConfig = ReturnType<typeof toServerConfig>;
+
+/**
+ * DB_POOL_SIZE alone, for the database layer (createDataSource in @sheaf/db) when its caller names
+ * no pool size; the same rules as loadServerConfig, and a ConfigError naming it when it is bad.
+ */
+export function loadDatabasePoolSize(env: NodeJS.ProcessEnv = process.env): number {
+  return parse(z.object({ DB_POOL_SIZE: serverSchema.shape.DB_POOL_SIZE }), env).DB_POOL_SIZE;
+}
 
 /** Configuration shared by every server process (worker, API, tools). */
 export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
