@@ -378,6 +378,12 @@ describe('the portal in a browser', () => {
         ['run', `/runs/${created('run')}`],
         ['run failures list', `/runs/${created('run')}/failures`],
         ['file', `/files/${created('file')}`],
+        // A malformed id is the API's 400 on the path parameter: not found too, not the error page.
+        ['malformed run address', '/runs/not-a-run'],
+        ['malformed instrument address', '/instruments/not-an-instrument'],
+        // Admin-only forms.
+        ['new storage location form', '/storage/new'],
+        ['new service account form', '/service-accounts/new'],
       ] as const) {
         await step(page, `the ${what}'s own address says not found`, async () => {
           await page.goto(path);
