@@ -97,16 +97,22 @@ export class NotificationsService {
     return this.findVisible(principal, id).then(toDto);
   }
 
+  /**
+   * Marks every unread notification the caller sees read, in one statement: the ones `list`
+   * shows as unread, chosen by the database, however many there are.
+   */
   async markAllRead(principal: Principal): Promise<MarkedCountDto> {
-    const ids = ((await (await this.visible(principal)).andWhere('r.read_at IS NULL').getRawMany()) as Row[]).map((r) => r.id);
-    if (ids.length) {
-      await this.dataSource.query(
-        `INSERT INTO notification_receipts (notification_id, user_id, read_at) SELECT unnest($1::bigint[]), $2, now()
-         ON CONFLICT (notification_id, user_id) DO UPDATE SET read_at = coalesce(notification_receipts.read_at, now())`,
-        [ids, principal.id],
-      );
-    }
-    return { count: ids.length };
+    const [unread, params] = (await this.visible(principal)).andWhere('r.read_at IS NULL').select('n.id', 'id').getQueryAndParameters();
+    const [{ count }] = (await this.dataSource.query(
+      `WITH marked AS (
+         INSERT INTO notification_receipts (notification_id, user_id, read_at)
+         SELECT unread.id, $${params.length + 1}::uuid, now() FROM (${unread}) unread
+         ON CONFLICT (notification_id, user_id) DO UPDATE SET read_at = coalesce(notification_receipts.read_at, now())
+         RETURNING 1)
+       SELECT count(*)::int AS count FROM marked`,
+      [...params, principal.id],
+    )) as Array<{ count: number }>;
+    return { count };
   }
 
   /** Hides the notification for this user (read as well). */
