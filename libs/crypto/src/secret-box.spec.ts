@@ -21,6 +21,11 @@ describe('SecretBox', () => {
     expect(() => SecretBox.fromBase64(key()).open(`v1:${raw.toString('base64')}`)).toThrow(/could not be opened/);
   });
 
+  it('refuses a value too short to hold a whole tag (a 4-byte tag is 2^32 guesses from a forgery)', () => {
+    const box = SecretBox.fromBase64(key());
+    expect(() => box.open(`v1:${randomBytes(12 + 4).toString('base64')}`)).toThrow('not a sealed secret');
+  });
+
   it('rejects a key that is not 32 bytes', () => {
     expect(() => SecretBox.fromBase64(Buffer.alloc(16).toString('base64'))).toThrow('32 bytes');
   });

@@ -30,9 +30,11 @@ export class SecretBox {
     const [version, body] = sealed.split(':', 2);
     if (version !== VERSION || !body) throw new Error('not a sealed secret');
     const raw = Buffer.from(body, 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES));
-    decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    if (raw.length < IV_BYTES + TAG_BYTES) throw new Error('not a sealed secret');
+    // The tag's length fixed: GCM would take a tag cut to 4 bytes, much easier to forge.
+    const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
     try {
+      decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
       return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
     } catch {
       throw new Error('a sealed secret could not be opened: wrong encryption key, or the value was altered');

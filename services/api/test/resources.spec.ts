@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { mkdtemp, chmod, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { SecretBox } from '@sheaf/crypto';
 import { createTestDatabase, startS3Server, startSambaShare, type TestDatabase } from '@sheaf/test-harness';
 import { TEST_ENCRYPTION_KEY, createTestApp } from './app';
@@ -413,6 +414,16 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
   });
 
   describe('connection tests', () => {
+    it('answers 422 naming the cause when a stored secret was sealed under another SHEAF_ENCRYPTION_KEY', async () => {
+      const created = await a()
+        .post('/api/storage-locations', { name: 'rekeyed', type: 's3', config: { bucket: 'archive', endpoint: 'http://127.0.0.1:9', accessKeyId: 'AKIA' }, secret: 's3-secret' })
+        .expect(201);
+      const otherKey = SecretBox.fromBase64(randomBytes(32).toString('base64'));
+      await db.dataSource.query(`UPDATE storage_locations SET secret_sealed = $2 WHERE id = $1`, [created.body.id, otherKey.seal('s3-secret')]);
+      const res = await a().post(`/api/storage-locations/${created.body.id}/test`).expect(422);
+      expect(res.body).toEqual({ statusCode: 422, code: 'invalid_stored_config', message: expect.stringMatching(/wrong encryption key.*set the secret again/) });
+    });
+
     it('reports a writable posix folder as ok, and a missing or read-only one as not ok', async () => {
       const test = async (path: string) => {
         const created = await a().post('/api/storage-locations', { name: `t-${path}`, type: 'posix', config: { path } }).expect(201);

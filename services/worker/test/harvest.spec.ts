@@ -1417,6 +1417,23 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     }
   });
 
+  it('fails a run at once, saying why, when a stored secret was sealed under another SHEAF_ENCRYPTION_KEY', async () => {
+    const { instrument, sourceDir } = await instrumentWith();
+    await writeTree(sourceDir, { 'a.txt': 'data' });
+    const storage = await db.dataSource.getRepository(StorageLocationEntity).save({
+      name: `${instrument.name}-s3`,
+      type: 's3',
+      config: { bucket: 'archive', endpoint: 'http://127.0.0.1:9', accessKeyId: 'AKIA' },
+      secretSealed: SecretBox.fromBase64(randomBytes(32).toString('base64')).seal('s3-secret'),
+    });
+    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
+    const started = Date.now();
+    const { run } = await runHarvest(instrument.id, { secretBox: SecretBox.fromBase64(randomBytes(32).toString('base64')) });
+    expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(new RegExp(`^storage location ${storage.name}: a sealed secret could not be opened: wrong encryption key`)) });
+    // Not retried: five attempts would take 5 + 10 + 20 + 40 s.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('fails a run whose source is missing with a clear, non-retried error', async () => {
     const { instrument } = await instrumentWith({ source: { path: join(dir.path, 'no-such-folder') } });
     const { outcome, run } = await runHarvest(instrument.id);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SecretBox } from '@sheaf/crypto';
+import { LocationConfigError } from '@sheaf/rclone';
 import { DomainError } from '../common/domain-error';
 import { API_CONFIG, type ApiConfig } from '../config';
 
@@ -29,6 +30,11 @@ export class SecretsService {
     if (!this.box) {
       throw new DomainError('unavailable', 'encryption_key_missing', 'Secrets cannot be opened: SHEAF_ENCRYPTION_KEY is not configured');
     }
-    return this.box.open(sealed);
+    try {
+      return this.box.open(sealed);
+    } catch (err) {
+      // 422, said plainly: another SHEAF_ENCRYPTION_KEY sealed it (a changed key), or the row was altered.
+      throw new LocationConfigError(`${(err as Error).message}; set the secret again, or start with the key that sealed it`);
+    }
   }
 }

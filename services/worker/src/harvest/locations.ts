@@ -25,7 +25,12 @@ function invalid(message: string): never {
 function openSecret(box: SecretBox | undefined, sealed: string | null | undefined, what: string): string {
   if (!sealed) invalid(`${what} has no secret stored`);
   if (!box) invalid(`${what} needs SHEAF_ENCRYPTION_KEY to open its secret`);
-  return box.open(sealed);
+  try {
+    return box.open(sealed);
+  } catch (err) {
+    // Another key sealed it (SHEAF_ENCRYPTION_KEY changed) or the row was altered: no retry helps.
+    return invalid(`${what}: ${(err as Error).message}`);
+  }
 }
 
 /** A stored configuration rclone cannot use fails the run at once: retrying cannot fix it. */
