@@ -275,6 +275,11 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
         message: expect.stringContaining(run.id),
         runId: run.id,
       });
+      // Nor can what the run reads batch by batch change under it; other fields, and the same source, can.
+      const busy = await a().patch(`/api/instruments/${instrument.body.id}`, { name: 'renamed-mid-run' }).expect(409);
+      expect(busy.body).toMatchObject({ code: 'harvest_running', runId: run.id, message: expect.stringContaining('its name cannot change until it ends') });
+      expect((await a().patch(`/api/instruments/${instrument.body.id}`, { sourceConfig: { host: 'other-pc.lab', share: 'data' } }).expect(409)).body.message).toContain('its sourceConfig');
+      await a().patch(`/api/instruments/${instrument.body.id}`, { description: 'still fine', sourceConfig: { share: 'data', host: 'scope-pc.lab' } }).expect(200);
       await db.dataSource.query(`UPDATE harvest_runs SET status = 'cancelled' WHERE id = $1`, [run.id]);
       await db.dataSource.query(`INSERT INTO schedules (instrument_id, cron) VALUES ($1, '0 1 * * *')`, [instrument.body.id]);
       expect((await a().delete(`/api/instruments/${instrument.body.id}`).expect(409)).body.code).toBe('has_schedules');

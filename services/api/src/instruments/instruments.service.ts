@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Inject, Injectable } from '@nestjs/common';
 import { Brackets, DataSource, type EntityManager } from 'typeorm';
 import { SOURCE_TYPES_WITH_ACCOUNT, pathTemplateProblem, validateSourceConfig, type Page, type SourceType } from '@sheaf/contracts';
@@ -84,6 +85,14 @@ function checkSource(type: SourceType, config: unknown, serviceAccountId: string
   }
   if (SOURCE_TYPES_WITH_ACCOUNT.includes(type) && !serviceAccountId) throw invalid('serviceAccountId', `serviceAccountId is required for ${type} sources`);
   if (!SOURCE_TYPES_WITH_ACCOUNT.includes(type) && serviceAccountId) throw invalid('serviceAccountId', `${type} sources use no service account`);
+}
+
+/** The instrument's pending or running harvest, if it has one. */
+async function activeRunOf(tx: EntityManager, instrumentId: string): Promise<string | undefined> {
+  const [active] = (await tx.query(`SELECT id FROM harvest_runs WHERE instrument_id = $1 AND status IN ('pending', 'running') LIMIT 1`, [instrumentId])) as Array<{
+    id: string;
+  }>;
+  return active?.id;
 }
 
 function checkDestinations(destinations: DestinationInputDto[]): void {
@@ -236,6 +245,7 @@ export class InstrumentsService {
     let schedules: string[] = [];
     const updated = await this.write(async (tx) => {
       const row = await lockRow(tx, InstrumentEntity, id, 'Instrument');
+      await this.refuseWhileHarvesting(tx, row, body);
       const before = await this.dto(tx, row);
       // Schedules carry the instrument's name and pause with it.
       if ((body.name !== undefined && body.name !== row.name) || (body.enabled !== undefined && body.enabled !== row.enabled)) {
@@ -261,16 +271,34 @@ export class InstrumentsService {
     return updated;
   }
 
+  /**
+   * What a running harvest reads batch by batch (its source, and its name in destination paths)
+   * cannot change under it: later batches would read another source than the one listed, or
+   * write under another folder.
+   */
+  private async refuseWhileHarvesting(tx: EntityManager, row: InstrumentEntity, body: UpdateInstrumentDto): Promise<void> {
+    const changed = [
+      body.name !== undefined && body.name !== row.name && 'name',
+      body.sourceType !== undefined && body.sourceType !== row.sourceType && 'sourceType',
+      body.sourceConfig !== undefined && !isDeepStrictEqual(body.sourceConfig, row.sourceConfig) && 'sourceConfig',
+      body.serviceAccountId !== undefined && body.serviceAccountId !== row.serviceAccountId && 'serviceAccountId',
+    ].filter((field): field is string => field !== false);
+    if (changed.length === 0) return;
+    const active = await activeRunOf(tx, row.id);
+    if (active) {
+      throw new HarvestRunningError(`A harvest of ${row.name} is running (run ${active}): its ${changed.join(', ')} cannot change until it ends; cancel it or wait`, active);
+    }
+  }
+
   /** Refused while a harvest runs or a live schedule starts harvests of it. */
   remove(actor: Principal, id: string): Promise<InstrumentDto> {
     return this.write(async (tx) => {
       const row = await lockRow(tx, InstrumentEntity, id, 'Instrument');
-      const [{ schedules, active }] = (await tx.query(
-        `SELECT (SELECT count(*)::int FROM schedules WHERE instrument_id = $1 AND deleted_at IS NULL) AS schedules,
-                (SELECT id FROM harvest_runs WHERE instrument_id = $1 AND status IN ('pending', 'running') LIMIT 1) AS active`,
-        [id],
-      )) as Array<{ schedules: number; active: string | null }>;
-      if (active !== null) throw new HarvestRunningError(`A harvest of this instrument is running (run ${active}); cancel it first`, active);
+      const active = await activeRunOf(tx, id);
+      if (active) throw new HarvestRunningError(`A harvest of this instrument is running (run ${active}); cancel it first`, active);
+      const [{ schedules }] = (await tx.query(`SELECT count(*)::int AS schedules FROM schedules WHERE instrument_id = $1 AND deleted_at IS NULL`, [id])) as Array<{
+        schedules: number;
+      }>;
       if (schedules > 0) throw new DomainError('conflict', 'has_schedules', `${schedules} schedule(s) harvest this instrument; delete them first`);
       const before = await this.dto(tx, row);
       row.deletedAt = new Date();
