@@ -41,7 +41,7 @@ describe('ARK resolver', () => {
     expect(res.headers.location).toBe(`http://portal.test/files/${file.fileVersionId}`);
   });
 
-  it('answers ?info with ERC text: who, what, when, where, size and SHA-256', async () => {
+  it("answers ?info with ERC text: who, what, when, where (the file's page in the portal), size and SHA-256", async () => {
     const res = await as(app, admin).get(`/ark:/99999/${name().toUpperCase()}?info`).expect(200);
     expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(res.text).toBe(
@@ -50,12 +50,23 @@ describe('ARK resolver', () => {
         'who: krios-2',
         'what: grid_07.mrc',
         'when: 2026-01-02T03:04:05.000Z',
-        `where: http://${res.request.url.split('/')[2]}/${file.ark}`,
+        `where: http://portal.test/files/${file.fileVersionId}`,
         'size: 5',
         `sha256: ${'a'.repeat(64)}`,
         '',
       ].join('\n'),
     );
+  });
+
+  it('takes where from the configured portal URL, never from a Host or X-Forwarded-Host the client sent', async () => {
+    const res = await as(app, admin)
+      .get(`/${file.ark}?info`)
+      .set('Accept', 'application/json')
+      .set('Host', 'forged.example')
+      .set('X-Forwarded-Host', 'forged-too.example')
+      .set('X-Forwarded-Proto', 'https')
+      .expect(200);
+    expect(res.body.where).toBe(`http://portal.test/files/${file.fileVersionId}`);
   });
 
   it('answers ?info=true like ?info, also with the slash percent-encoded', async () => {
@@ -70,7 +81,7 @@ describe('ARK resolver', () => {
       who: 'krios-2',
       what: 'grid_07.mrc',
       when: '2026-01-02T03:04:05.000Z',
-      where: expect.stringMatching(new RegExp(`/${file.ark}$`)),
+      where: `http://portal.test/files/${file.fileVersionId}`,
       size: 5,
       sha256: 'a'.repeat(64),
       fileVersionId: file.fileVersionId,

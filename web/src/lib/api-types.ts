@@ -842,7 +842,7 @@ export interface ArkInfoDto {
   what: string;
   /** ERC when: acquisition (modification) time, ISO 8601 */
   when: string;
-  /** ERC where: the ARK’s resolver URL */
+  /** ERC where: the file’s page in the portal (PORTAL_URL), where the ARK redirects */
   where: string;
   size: number;
   sha256: string;

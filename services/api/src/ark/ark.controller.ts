@@ -54,6 +54,6 @@ export class ArkController {
   @ApiOkResponse({ type: ArkInfoDto, description: 'With ?info: ERC text (who/what/when/where, size, sha256), or JSON with Accept: application/json' })
   @ApiNotFoundResponse({ description: 'Unknown ARK, or one the caller may not see (?info)' })
   async resolveArk(@Req() request: Request, @Res() response: Response, @OptionalUser() caller?: Principal): Promise<void> {
-    send(request, response, await this.arks.resolve(arkOfPath(request), wantsInfo(request), caller, `${request.protocol}://${request.get('host')}`));
+    send(request, response, await this.arks.resolve(arkOfPath(request), wantsInfo(request), caller));
   }
 }

@@ -13,7 +13,7 @@ export class ArkInfoDto {
   @ApiProperty({ description: 'ERC who: the instrument' }) who!: string;
   @ApiProperty({ description: 'ERC what: the file name' }) what!: string;
   @ApiProperty({ description: 'ERC when: acquisition (modification) time, ISO 8601' }) when!: string;
-  @ApiProperty({ description: 'ERC where: the ARK’s resolver URL' }) where!: string;
+  @ApiProperty({ description: 'ERC where: the file’s page in the portal (PORTAL_URL), where the ARK redirects' }) where!: string;
   @ApiProperty() size!: number;
   @ApiProperty() sha256!: string;
   @ApiProperty({ format: 'uuid' }) fileVersionId!: string;
@@ -57,7 +57,7 @@ export class ArkService {
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
-  async resolve(raw: string, wantsInfo: boolean, caller: Principal | undefined, origin: string): Promise<ArkAnswer> {
+  async resolve(raw: string, wantsInfo: boolean, caller: Principal | undefined): Promise<ArkAnswer> {
     const parsed = parseArk(raw);
     if (!parsed) throw new DomainError('not_found', 'not_found', 'ARK not found: not an ARK as Sheaf mints them (ark:NAAN/name, without qualifiers)');
     const [row] = (await this.dataSource.query(
@@ -71,7 +71,9 @@ export class ArkService {
       throw new DomainError('not_found', 'not_found', 'ARK not found: its last character is not the check character of the rest, so a character may be mistyped');
     }
     if (!row) throw notFound('ARK');
-    if (!wantsInfo) return { kind: 'redirect', location: `${this.config.api.portalUrl}/files/${row.file_version_id}` };
+    // From the configuration, never from the request's Host: a client could name any host there.
+    const filePage = `${this.config.api.portalUrl}/files/${row.file_version_id}`;
+    if (!wantsInfo) return { kind: 'redirect', location: filePage };
     if (!caller) throw new DomainError('unauthorized', 'unauthorized', 'Log in or send an API token to read an ARK’s metadata');
     if (!this.access.canSeeFile(await this.access.scopeOf(caller), { instrumentId: row.instrument_id, access: row.access })) throw notFound('ARK');
     return {
@@ -81,7 +83,7 @@ export class ArkService {
         who: row.instrument_name,
         what: row.path.slice(row.path.lastIndexOf('/') + 1),
         when: row.mtime.toISOString(),
-        where: `${origin}/${row.ark}`,
+        where: filePage,
         size: Number(row.size),
         sha256: row.sha256 ?? '',
         fileVersionId: row.file_version_id,
