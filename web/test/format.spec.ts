@@ -1,3 +1,4 @@
+import { formatBytes } from '@sheaf/contracts';
 import { formatDuration, percent } from '../src/lib/format';
 
 describe('percent', () => {
@@ -33,5 +34,18 @@ describe('formatDuration', () => {
   it('says nothing it cannot know', () => {
     expect(formatDuration(Number.NaN)).toBe('—');
     expect(formatDuration(-1)).toBe('—');
+  });
+});
+
+describe('formatBytes', () => {
+  it.each([
+    [999, '999 B'],
+    [1000, '1.0 kB'],
+    [999_499, '999 kB'],
+    // Rounds up into the next unit rather than reading "1000 kB".
+    [999_999, '1.0 MB'],
+    [1_500_000_000, '1.5 GB'],
+  ])('%i bytes read %s', (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
   });
 });

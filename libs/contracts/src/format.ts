@@ -12,6 +12,11 @@ export function formatBytes(bytes: number): string {
     value /= 1000;
     unit += 1;
   }
+  // 999,999 B would read "1000 kB": what rounds up to 1000 is shown in the next unit.
+  if (Math.round(value) >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
