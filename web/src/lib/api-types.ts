@@ -507,6 +507,7 @@ export interface HarvestRunDto {
   latestFutureMtime: string | null;
   batchesTotal: number;
   batchesDone: number;
+  /** Why the run failed, was cancelled or skipped; while it runs, the source folders its listing could not read (it will end failed) */
   error: string | null;
   startedAt: string | null;
   finishedAt: string | null;
@@ -575,6 +576,7 @@ export interface HarvestRunDetailDto {
   latestFutureMtime: string | null;
   batchesTotal: number;
   batchesDone: number;
+  /** Why the run failed, was cancelled or skipped; while it runs, the source folders its listing could not read (it will end failed) */
   error: string | null;
   startedAt: string | null;
   finishedAt: string | null;

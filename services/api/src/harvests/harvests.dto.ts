@@ -52,7 +52,12 @@ export class HarvestRunDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'The latest modification time among filesInFuture' }) latestFutureMtime!: Date | null;
   @ApiProperty() batchesTotal!: number;
   @ApiProperty() batchesDone!: number;
-  @ApiProperty({ type: String, nullable: true }) error!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Why the run failed, was cancelled or skipped; while it runs, the source folders its listing could not read (it will end failed)',
+  })
+  error!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt!: Date | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: Date | null;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
