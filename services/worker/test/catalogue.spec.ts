@@ -43,6 +43,30 @@ describe('harvest catalogue: staging a listing', () => {
     expect(Number(items[0].n)).toBe(8);
   });
 
+  it('keeps every batch within the byte cap, apart from a file larger than the cap, which goes alone', async () => {
+    const batchesOf = async (name: string, sizes: number[], limits = { maxFiles: 100, maxBytes: 1024 }) => {
+      const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name, sourceType: 'local', sourceConfig: { path: '/nowhere' }, minAgeSeconds: 0 });
+      const run = await db.dataSource.getRepository(HarvestRunEntity).save({ instrumentId: instrument.id, trigger: 'api', status: 'running', phase: 'discovering' });
+      const listing = await new HarvestCatalogue(db.dataSource).openListing(run.id);
+      try {
+        await listing.stage(sizes.map((Size, i) => ({ Path: `f${String(i).padStart(3, '0')}`, Size, ModTime: '2025-03-01T10:00:00Z', IsDir: false })));
+        await listing.plan(instrument.id, 0, limits);
+      } finally {
+        await listing.close();
+      }
+      const batches = await db.dataSource.getRepository(HarvestBatchEntity).find({ where: { runId: run.id }, order: { batchNo: 'ASC' } });
+      return batches.map((b) => Number(b.bytes));
+    };
+    // Each pair of these passed the cap: batches were cut where files start, not where they end.
+    expect(await batchesOf('cap-even', [700, 700, 700, 700])).toEqual([700, 700, 700, 700]);
+    // Small files together, the big one alone (it used to join them: 5,700 bytes in one batch).
+    expect(await batchesOf('cap-big', [100, 100, 100, 100, 100, 100, 100, 5000, 10])).toEqual([700, 5000, 10]);
+    // Not the fewest batches (600 would fit in the last), but none past the cap.
+    expect(await batchesOf('cap-small', [0, 300, 300, 300, 0, 300, 300, 0])).toEqual([900, 300, 300]);
+    // The count cap still applies inside a byte bucket.
+    expect(await batchesOf('cap-count', [1, 1, 1, 1, 1], { maxFiles: 2, maxBytes: 1024 })).toEqual([2, 2, 1]);
+  });
+
   it('plans in pieces, announcing each, and a second attempt after a crash takes no file twice', async () => {
     const instrument = await db.dataSource
       .getRepository(InstrumentEntity)

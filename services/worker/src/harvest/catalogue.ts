@@ -864,13 +864,21 @@ export class RunListing {
            AND NOT EXISTS (SELECT 1 FROM harvest_items hi WHERE hi.run_id = $1 AND hi.file_version_id = p.id)
        ),
        numbered AS (
+         -- In path order, files are cut into byte buckets of maxBytes by where they start, and
+         -- into buckets of maxFiles. The files of one byte bucket that end inside it stay under
+         -- the cap together; the one (at most) that reaches past its bucket's end goes alone, or
+         -- it would take its batch past the cap (three 3 GiB files under a 4 GiB cap made a 6 GiB batch).
          SELECT id, size,
                 (SELECT coalesce(max(batch_no) + 1, 0) FROM harvest_batches WHERE run_id = $1)
-                  + dense_rank() OVER (ORDER BY floor((cum - size) / $5::numeric), floor((rn - 1) / $6::numeric)) - 1 AS batch_no
+                  + dense_rank() OVER (ORDER BY byte_bucket, past_bucket, floor((rn - 1) / $6::numeric)) - 1 AS batch_no
          FROM (
-           SELECT id, size, row_number() OVER (ORDER BY path) AS rn, sum(size) OVER (ORDER BY path ROWS UNBOUNDED PRECEDING) AS cum
-           FROM (SELECT id, path, size FROM fresh UNION ALL SELECT * FROM known) taken
-         ) ordered
+           SELECT id, size, rn, floor((cum - size) / $5::numeric) AS byte_bucket,
+                  size > 0 AND floor((cum - 1) / $5::numeric) > floor((cum - size) / $5::numeric) AS past_bucket
+           FROM (
+             SELECT id, size, row_number() OVER (ORDER BY path) AS rn, sum(size) OVER (ORDER BY path ROWS UNBOUNDED PRECEDING) AS cum
+             FROM (SELECT id, path, size FROM fresh UNION ALL SELECT * FROM known) taken
+           ) ordered
+         ) bucketed
        ),
        items AS (
          INSERT INTO harvest_items (run_id, file_version_id, batch_no) SELECT $1, id, batch_no FROM numbered
