@@ -945,6 +945,31 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     }
   });
 
+  it('retries the batch when rclone copy fails as a whole, instead of copying its files one by one', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    const files = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`scan/f${i}.raw`, `frame ${i}`]));
+    await writeTree(sourceDir, files);
+    const calls = join(dir.path, `${instrument.name}-calls`);
+    const failedOnce = join(dir.path, `${instrument.name}-failed-once`);
+    // The destination drops out during the first copy: rclone names no file, only its last attempt.
+    const rclone = await wrappedRclone(
+      [
+        `echo "$1" >> '${calls}'`,
+        `if [ "$1" = copy ] && [ ! -e '${failedOnce}' ]; then touch '${failedOnce}'`,
+        `  echo '{"level":"error","msg":"Attempt 3/3 failed with 1 errors and: connection reset by peer"}' >&2; exit 1`,
+        'fi',
+        'exec "$rclone" "$@"',
+      ].join('\n'),
+    );
+    const { outcome } = await runHarvest(instrument.id, { rcloneBinary: rclone, tuning: { heartbeatTimeoutSeconds: 5 } });
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 20, filesFailed: 0 }) });
+    expect((await landed()).size).toBe(20);
+    // Two group copies (the failed one, then the retry's), and no file copied on its own (rcd).
+    const invoked = (await readFile(calls, 'utf8')).trim().split('\n');
+    expect(invoked.filter((c) => c === 'copy')).toHaveLength(2);
+    expect(invoked).not.toContain('rcd');
+  });
+
   it('marks a held version superseded once its file changed and the new version is harvested', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'log.txt': 'first state' });

@@ -336,6 +336,10 @@ async function copyToDestinations(
         // A failed file shows up in verification; only failures that end the batch end it here.
         const mapped = rcloneFailure(err, copying(job, destination));
         if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
+        // Nothing said of any one file: rclone failed as a whole (the destination went away).
+        // The batch's retry, after a pause, is the answer; re-copying its files one by one
+        // (an rclone each) would take hours for a large batch, and then fail them all.
+        if (said.size === 0) throw mapped;
         failed = rcloneSaid({ err });
       }
       for (const w of group) {
