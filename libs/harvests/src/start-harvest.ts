@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { DataSource, EntityManager } from 'typeorm';
 import { HarvestRunEntity, InstrumentEntity, type HarvestTrigger } from '@sheaf/db';
@@ -39,11 +40,15 @@ export function temporalUiWorkflowUrl(uiUrl: string, namespace: string, workflow
 export async function startHarvest(options: StartHarvestOptions): Promise<StartedHarvest> {
   const instrument = await options.dataSource.getRepository(InstrumentEntity).findOneByOrFail({ id: options.instrumentId });
   const runs = options.dataSource.getRepository(HarvestRunEntity);
-  const { run, workflowId } = await options.dataSource.transaction(async (tx) => {
-    const made = await tx.getRepository(HarvestRunEntity).save({ instrumentId: instrument.id, trigger: options.trigger });
-    const madeWorkflowId = harvestWorkflowId(instrument.name, made.id);
-    await options.record?.(tx, { runId: made.id, workflowId: madeWorkflowId });
-    return { run: made, workflowId: madeWorkflowId };
+  // The workflow id is on the row from the start: a run whose workflow never started (the
+  // process died in between) is then closed by the reconciler (its workflow is not found),
+  // instead of holding the instrument's lease for good.
+  const id = randomUUID();
+  const workflowId = harvestWorkflowId(instrument.name, id);
+  const run = await options.dataSource.transaction(async (tx) => {
+    const made = await tx.getRepository(HarvestRunEntity).save({ id, instrumentId: instrument.id, trigger: options.trigger, workflowId });
+    await options.record?.(tx, { runId: made.id, workflowId });
+    return made;
   });
   try {
     const handle = await options.client.workflow.start(harvest, {
@@ -60,7 +65,7 @@ export async function startHarvest(options: StartHarvestOptions): Promise<Starte
         { key: searchAttributes.phase, value: 'queued' },
       ],
     });
-    await runs.update({ id: run.id }, { workflowId, temporalRunId: handle.firstExecutionRunId });
+    await runs.update({ id: run.id }, { temporalRunId: handle.firstExecutionRunId });
     return { runId: run.id, workflowId, temporalRunId: handle.firstExecutionRunId };
   } catch (err) {
     await runs.update({ id: run.id }, { status: 'failed', phase: 'finished', error: `could not start the workflow: ${String(err)}` });

@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
+import { WorkflowClient } from '@temporalio/client';
 import { DataSource, Repository, type ObjectLiteral } from 'typeorm';
 import { HarvestRequestEntity, HarvestRunEntity } from '@sheaf/db';
 import { AuditService } from '../src/audit/audit.service';
@@ -444,6 +445,27 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     } finally {
       await offline.close();
     }
+  });
+
+  it('closes a run whose workflow never started (its process died in between): the row names its workflow from the start', async () => {
+    const instrumentId = await instrumentWithDestination();
+    let recorded: { workflow_id: string | null; status: string } | undefined;
+    // The process "dies" as the workflow is being started: what the row says then is all there is.
+    const spy = jest.spyOn(WorkflowClient.prototype, 'start').mockImplementationOnce(async () => {
+      [recorded] = await db.dataSource.query(`SELECT workflow_id, status FROM harvest_runs WHERE instrument_id = $1`, [instrumentId]);
+      throw new Error('the API process died here');
+    });
+    try {
+      await start(instrumentId).expect(500);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(recorded).toEqual({ workflow_id: expect.stringMatching(/^harvest-/), status: 'pending' });
+    // As the row stood when the process died: pending, no workflow behind it.
+    await db.dataSource.query(`UPDATE harvest_runs SET status = 'pending', phase = 'queued', error = NULL, finished_at = NULL WHERE instrument_id = $1`, [instrumentId]);
+    const [run] = (await db.dataSource.query(`SELECT id FROM harvest_runs WHERE instrument_id = $1`, [instrumentId])) as Array<{ id: string }>;
+    expect(await app.get(RunReconcilerService).closeEndedRuns(0)).toContain(run.id);
+    expect((await as(app, admin).get(`/api/harvests/${run.id}`).expect(200)).body).toMatchObject({ status: 'failed', error: expect.stringContaining('(NOT_FOUND)') });
   });
 
   it('closes a run whose workflow was terminated in Temporal, releasing its lease, and leaves running ones alone', async () => {
