@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireTool } from '@sheaf/toolchain';
@@ -128,6 +128,28 @@ describe('Rclone.listFiles', () => {
       expect({ lines, error }).toEqual({ lines, error: expect.any(RcloneError) });
       expect(error).not.toBeInstanceOf(IncompleteListingError);
     }
+  });
+
+  it("gives rclone the process's environment without Sheaf's secrets", async () => {
+    const script = join(dir, 'rclone-env.sh');
+    const seen = join(dir, 'rclone-env.txt');
+    await writeFile(script, `#!/bin/sh\nenv > '${seen}'\necho '[]'\n`, { mode: 0o755 });
+    const saved = { ...process.env };
+    Object.assign(process.env, { SHEAF_ENCRYPTION_KEY: 'key-material', DATABASE_URL: 'postgres://u:pw@db/sheaf', JWT_SECRET: 'jwt', RCLONE_BWLIMIT: '10M' });
+    try {
+      await collect(new Rclone(script, [], { tempDir: tempDir() }).listFiles('/src'));
+    } finally {
+      for (const name of ['SHEAF_ENCRYPTION_KEY', 'DATABASE_URL', 'JWT_SECRET', 'RCLONE_BWLIMIT']) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    }
+    const env = await readFile(seen, 'utf8');
+    expect(env).not.toMatch(/key-material|u:pw|JWT_SECRET/);
+    // What rclone needs stays: the PATH, the operator's own rclone settings, and no config file.
+    expect(env).toContain(`PATH=${process.env.PATH}`);
+    expect(env).toContain('RCLONE_BWLIMIT=10M');
+    expect(env).toContain('RCLONE_CONFIG=/dev/null');
   });
 
   it('stops rclone when the caller stops reading', async () => {

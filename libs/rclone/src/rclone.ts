@@ -147,6 +147,19 @@ function remoteEnv(remotes: readonly RcloneRemote[]): Record<string, string> {
   return env;
 }
 
+/**
+ * Sheaf's own secrets, of no use to rclone: kept out of its environment, so that nothing it
+ * runs or reaches (a backend, a connection string an admin wrote) can read them.
+ */
+const NOT_FOR_RCLONE = new Set(['DATABASE_URL', 'JWT_SECRET', 'SHEAF_ENCRYPTION_KEY', 'SHEAF_ADMIN_PASSWORD']);
+
+/** The process's environment (PATH, HOME, proxies, the operator's RCLONE_* settings), less Sheaf's secrets. */
+function inheritedEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !NOT_FOR_RCLONE.has(name)) env[name] = value;
+  return env;
+}
+
 /** The last three lines of stderr worth reading, for an error message. */
 function readable(stderr: readonly string[]): string {
   return stderr
@@ -192,8 +205,8 @@ export class Rclone {
   ) {
     const { signal, input, onStderr, stdoutFd } = options;
     const child = execa(this.binary, [...args], {
-      env: { ...options.env, ...(this.options.noRetries ? NO_RETRIES_ENV : {}), ...remoteEnv(this.remotes) },
-      extendEnv: true,
+      env: { ...inheritedEnv(), ...options.env, ...(this.options.noRetries ? NO_RETRIES_ENV : {}), ...remoteEnv(this.remotes) },
+      extendEnv: false,
       buffer: false,
       // Not detached: rclone stays in the worker's process group, so stopping the worker's group
       // (a container stop, a SIGKILL) stops rclone too and leaves no orphan writing files.
