@@ -105,6 +105,23 @@ describe('access scoping through groups and projects', () => {
     await as(app, geneticist).get(`/api/files/${sharedFile.fileVersionId}`).expect(404);
   });
 
+  it('matches the access hook\'s group and project names whatever their case, as names are unique ignoring case', async () => {
+    // A hook that takes the group from a folder name ("Microscopy/…") and the project from metadata ("ATLAS").
+    const byGroup = await seedHarvestedFile(db.dataSource, hidden, { path: 'Microscopy/cased.tif', access: { groups: ['Microscopy'], projects: [] } });
+    const byProject = await seedHarvestedFile(db.dataSource, hidden, { path: 'runs/cased.fastq', access: { groups: [], projects: ['ATLAS'] } });
+    const listed = async (caller: Caller) => ids((await as(app, caller).get('/api/files?instrumentId=' + hidden).expect(200)).body);
+    expect(await listed(microscopist)).toEqual([byGroup.fileVersionId, sharedFile.fileVersionId].sort());
+    expect(await listed(atlasMember)).toEqual([byProject.fileVersionId]);
+    // Project members through a group see it too.
+    expect(await listed(geneticist)).toEqual([byProject.fileVersionId]);
+    await as(app, microscopist).get(`/api/files/${byGroup.fileVersionId}`).expect(200);
+    await as(app, microscopist).get(`/${byGroup.ark}?info`).expect(200);
+    await as(app, microscopist).get(`/api/files/${byProject.fileVersionId}`).expect(404);
+    await as(app, stranger).get(`/api/files/${byGroup.fileVersionId}`).expect(404);
+    // Granted to nobody again, so the tests after this one see what they expect.
+    await db.dataSource.query(`UPDATE file_versions SET access = '{"groups": [], "projects": []}' WHERE id = ANY($1)`, [[byGroup.fileVersionId, byProject.fileVersionId]]);
+  });
+
   it("lists only the versions of a file's path that the access hook granted the caller", async () => {
     // A later version of the shared path that the hook did not grant to microscopy.
     const [later] = (await db.dataSource.query(

@@ -11,7 +11,7 @@ export type Scope =
       userId: string;
       /** Instruments granted to one of the user's groups or projects (projects also through groups). */
       instrumentIds: string[];
-      /** Names the access hook may have written into `file_versions.access`. */
+      /** The user's group and project names in lower case, as the access hook's are compared. */
       groupNames: string[];
       projectNames: string[];
     };
@@ -31,8 +31,8 @@ const SCOPE_SQL = `
     WHERE m.user_id = $1 OR m.group_id IN (SELECT id FROM my_groups)
   )
   SELECT
-    (SELECT coalesce(array_agg(name ORDER BY name), '{}') FROM my_groups) AS group_names,
-    (SELECT coalesce(array_agg(name ORDER BY name), '{}') FROM my_projects) AS project_names,
+    (SELECT coalesce(array_agg(lower(name) ORDER BY name), '{}') FROM my_groups) AS group_names,
+    (SELECT coalesce(array_agg(lower(name) ORDER BY name), '{}') FROM my_projects) AS project_names,
     (SELECT coalesce(array_agg(DISTINCT g.instrument_id), '{}') FROM instrument_grants g
       WHERE g.group_id IN (SELECT id FROM my_groups) OR g.project_id IN (SELECT id FROM my_projects)) AS instrument_ids`;
 
@@ -80,8 +80,9 @@ export class AccessService {
     return {
       sql:
         `(${alias}.instrument_id = ANY(:scopeInstrumentIds)` +
-        ` OR ${alias}.access -> 'groups' ?| :scopeGroupNames::text[]` +
-        ` OR ${alias}.access -> 'projects' ?| :scopeProjectNames::text[])`,
+        // In lower case on both sides (names are unique ignoring case), as the indexes are.
+        ` OR lower((${alias}.access -> 'groups')::text)::jsonb ?| :scopeGroupNames::text[]` +
+        ` OR lower((${alias}.access -> 'projects')::text)::jsonb ?| :scopeProjectNames::text[])`,
       params: { scopeInstrumentIds: scope.instrumentIds, scopeGroupNames: scope.groupNames, scopeProjectNames: scope.projectNames },
     };
   }
@@ -93,8 +94,8 @@ export class AccessService {
   canSeeFile(scope: Scope, file: { instrumentId: string; access: { groups?: string[]; projects?: string[] } }): boolean {
     if (scope.all || scope.instrumentIds.includes(file.instrumentId)) return true;
     return (
-      (file.access.groups ?? []).some((name) => scope.groupNames.includes(name)) ||
-      (file.access.projects ?? []).some((name) => scope.projectNames.includes(name))
+      (file.access.groups ?? []).some((name) => scope.groupNames.includes(name.toLowerCase())) ||
+      (file.access.projects ?? []).some((name) => scope.projectNames.includes(name.toLowerCase()))
     );
   }
 
