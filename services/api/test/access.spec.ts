@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
 import { createTestApp } from './app';
 import { as, createCaller, createInstrumentRow, seedHarvestedFile, type Caller, type SeededFile } from './fixtures';
@@ -204,6 +205,10 @@ describe('access scoping through groups and projects', () => {
     expect((await as(app, microscopist).get(`/api/instruments/${created.body.id}`).expect(200)).body.sourceConfig).toEqual({ remote: '***' });
     const listed = (await as(app, microscopist).get('/api/instruments').expect(200)).body.items as Array<{ id: string; sourceConfig: unknown }>;
     expect(listed.find((i) => i.id === created.body.id)?.sourceConfig).toEqual({ remote: '***' });
+    // Nor to an admin's API token: an integration holding it would hand the credentials on.
+    const { token } = (await as(app, admin).post('/api/auth/tokens', { name: 'reporting', scope: 'read' }).expect(201)).body as { token: string };
+    const viaToken = await request(app.getHttpServer()).get(`/api/instruments/${created.body.id}`).set('Authorization', `Bearer ${token}`).expect(200);
+    expect(viaToken.body.sourceConfig).toEqual({ remote: '***' });
   });
 
   it('stops counting a grant when its group is deleted, and counts it again after a restore', async () => {

@@ -333,7 +333,7 @@ export interface InstrumentDto {
   description: string;
   location: string;
   sourceType: "local" | "smb" | "rclone";
-  /** Per source type: local `{ path }` (absolute); smb `{ host, port?, share, path? }` (needs serviceAccountId); rclone `{ remote }` (an rclone path such as 'remote:folder' or ':sftp,host=example.org:data'). */
+  /** Per source type: local `{ path }` (absolute); smb `{ host, port?, share, path? }` (needs serviceAccountId); rclone `{ remote }` (an rclone path such as 'remote:folder' or ':sftp,host=example.org:data'). An rclone remote reads '***' except to an admin's session (not an API token): a connection string may hold credentials. */
   sourceConfig: Record<string, unknown>;
   serviceAccountId: string | null;
   /** Quiet period: a file must be unchanged this long before it is taken */

@@ -33,7 +33,12 @@ export class InstrumentDto {
   @ApiProperty() description!: string;
   @ApiProperty() location!: string;
   @ApiProperty({ enum: SOURCE_TYPES }) sourceType!: SourceType;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: SOURCE_DOC }) sourceConfig!: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: `${SOURCE_DOC} An rclone remote reads '***' except to an admin's session (not an API token): a connection string may hold credentials.`,
+  })
+  sourceConfig!: Record<string, unknown>;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) serviceAccountId!: string | null;
   @ApiProperty({ description: 'Quiet period: a file must be unchanged this long before it is taken' }) minAgeSeconds!: number;
   @ApiProperty() enabled!: boolean;

@@ -36,21 +36,26 @@ interface Extras {
 }
 
 /**
- * What a user (not an admin) sees of a source: an rclone connection string may carry
- * credentials (`:s3,secret_access_key=...:bucket`), so it is shown to admins only.
+ * An rclone connection string may carry credentials (`:s3,secret_access_key=...:bucket`): it is
+ * shown to admins in a session only, not to users nor to API tokens (an admin's read token in
+ * an integration would hand them on).
  */
-function visibleSourceConfig(row: InstrumentEntity, admin: boolean): Record<string, unknown> {
-  return admin || row.sourceType !== 'rclone' ? row.sourceConfig : { ...row.sourceConfig, remote: '***' };
+function seesConnectionStrings(principal: Principal): boolean {
+  return isAdmin(principal) && !principal.token;
 }
 
-function toDto(row: InstrumentEntity, extras: Extras, admin = true): InstrumentDto {
+function visibleSourceConfig(row: InstrumentEntity, showConnectionString: boolean): Record<string, unknown> {
+  return showConnectionString || row.sourceType !== 'rclone' ? row.sourceConfig : { ...row.sourceConfig, remote: '***' };
+}
+
+function toDto(row: InstrumentEntity, extras: Extras, showConnectionString = true): InstrumentDto {
   return {
     id: row.id,
     name: row.name,
     description: row.description,
     location: row.location,
     sourceType: row.sourceType,
-    sourceConfig: visibleSourceConfig(row, admin),
+    sourceConfig: visibleSourceConfig(row, showConnectionString),
     serviceAccountId: row.serviceAccountId,
     minAgeSeconds: row.minAgeSeconds,
     enabled: row.enabled,
@@ -177,14 +182,14 @@ export class InstrumentsService {
     }
     const [rows, total] = await qb.orderBy('i.name').addOrderBy('i.id').take(query.limit).skip(query.offset).getManyAndCount();
     const extras = await this.extras(this.dataSource.manager, rows.map((r) => r.id));
-    return toPage(rows, total, query, (r) => toDto(r, extras, isAdmin(principal)));
+    return toPage(rows, total, query, (r) => toDto(r, extras, seesConnectionStrings(principal)));
   }
 
   async get(principal: Principal, id: string): Promise<InstrumentDto> {
     await this.access.assertInstrumentVisible(principal, id);
     const row = await this.dataSource.getRepository(InstrumentEntity).findOne({ where: { id }, withDeleted: isAdmin(principal) });
     if (!row) throw notFound('Instrument');
-    return toDto(row, await this.extras(this.dataSource.manager, [row.id]), isAdmin(principal));
+    return toDto(row, await this.extras(this.dataSource.manager, [row.id]), seesConnectionStrings(principal));
   }
 
   private write(work: (tx: EntityManager) => Promise<InstrumentDto>): Promise<InstrumentDto> {
