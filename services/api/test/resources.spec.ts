@@ -419,6 +419,17 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
   });
 
   describe('connection tests', () => {
+    it('asks for an SMB location\'s password again when its host or port changes, and keeps it for other changes', async () => {
+      const config = { host: 'nas.lab', share: 'archive', user: 'svc' };
+      const created = await a().post('/api/storage-locations', { name: 'smb-moved', type: 'smb', config, secret: 'nas-password' }).expect(201);
+      const url = `/api/storage-locations/${created.body.id}`;
+      const moved = await a().patch(url, { config: { ...config, host: 'elsewhere.example.org' } }).expect(400);
+      expect(moved.body).toMatchObject({ field: 'secret', message: expect.stringContaining('give the password again when the host or port changes') });
+      await a().patch(url, { config: { ...config, port: 4450 } }).expect(400);
+      await a().patch(url, { config: { ...config, share: 'archive2' } }).expect(200);
+      await a().patch(url, { config: { ...config, host: 'elsewhere.example.org' }, secret: 'their-password' }).expect(200);
+    });
+
     it('answers 422 naming the cause when a stored secret was sealed under another SHEAF_ENCRYPTION_KEY', async () => {
       const created = await a()
         .post('/api/storage-locations', { name: 'rekeyed', type: 's3', config: { bucket: 'archive', endpoint: 'http://127.0.0.1:9', accessKeyId: 'AKIA' }, secret: 's3-secret' })

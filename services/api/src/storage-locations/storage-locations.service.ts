@@ -116,6 +116,12 @@ export class StorageLocationsService {
       const row = await lockRow(tx, StorageLocationEntity, id, 'Storage location', false, ['secretSealed']);
       if (body.config !== undefined) checkConfig(row.type, body.config);
       if (body.secret !== undefined && !STORAGE_TYPES_WITH_SECRET.includes(row.type)) throw invalid('secret', `${row.type} storage has no secret`);
+      // An SMB password goes to whichever server the location names (NTLM, which a server can
+      // crack offline): one entered for one server is not sent to another unless given again.
+      const serverChanged = row.type === 'smb' && body.config !== undefined && (body.config['host'] !== row.config['host'] || body.config['port'] !== row.config['port']);
+      if (serverChanged && body.secret === undefined && row.secretSealed) {
+        throw invalid('secret', 'give the password again when the host or port changes: the stored one is sent only to the server it was entered for');
+      }
       const before = await this.dto(tx, row);
       if (body.name !== undefined) row.name = body.name.trim();
       if (body.config !== undefined) row.config = body.config;
