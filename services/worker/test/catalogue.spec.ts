@@ -67,6 +67,21 @@ describe('harvest catalogue: staging a listing', () => {
     expect(await batchesOf('cap-count', [1, 1, 1, 1, 1], { maxFiles: 2, maxBytes: 1024 })).toEqual([2, 2, 1]);
   });
 
+  it('leaves out entries of unknown size (rclone lists them as -1), which the catalogue cannot hold, and plans the rest', async () => {
+    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name: 'unknown-sizes', sourceType: 'local', sourceConfig: { path: '/nowhere' }, minAgeSeconds: 0 });
+    const run = await db.dataSource.getRepository(HarvestRunEntity).save({ instrumentId: instrument.id, trigger: 'api', status: 'running', phase: 'discovering' });
+    const listing = await new HarvestCatalogue(db.dataSource).openListing(run.id);
+    try {
+      const entry = (Path: string, Size: number) => ({ Path, Size, ModTime: '2025-03-01T10:00:00Z', IsDir: false });
+      await listing.stage([entry('doc.gdoc', -1), entry('data.raw', 10)]);
+      await listing.stage([entry('sheet.gsheet', -1)]);
+      expect(await listing.plan(instrument.id, 0, { maxFiles: 10, maxBytes: 1024 })).toMatchObject({ listedFiles: 1, files: 1, bytes: 10 });
+      expect(listing.unknownSize).toEqual({ count: 2, first: ['doc.gdoc', 'sheet.gsheet'] });
+    } finally {
+      await listing.close();
+    }
+  });
+
   it('plans in pieces, announcing each, and a second attempt after a crash takes no file twice', async () => {
     const instrument = await db.dataSource
       .getRepository(InstrumentEntity)

@@ -226,6 +226,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
         else throw await listingFailure(rclone, source, err, ctx.cancellationSignal);
       }
       await staging;
+      if (listing.unknownSize.count) ctx.log.warn('left out files of unknown size', { runId, ...listing.unknownSize });
       beat = { listed: listing.files, step: 'planning' };
       ctx.heartbeat(beat);
       const plan = await listing.plan(instrument.id, instrument.minAgeSeconds, deps.batch, {

@@ -622,6 +622,11 @@ export class RunListing {
   /** Files and bytes staged so far. */
   files = 0;
   bytes = 0;
+  /**
+   * Entries of unknown size (rclone lists them as -1: documents of some cloud backends), left
+   * out: nothing could check a copy's size, nor catalogue the version.
+   */
+  readonly unknownSize = { count: 0, first: [] as string[] };
 
   constructor(
     private readonly runId: string,
@@ -634,11 +639,15 @@ export class RunListing {
     if (!entries.length) return;
     let rows = '';
     for (const e of entries) {
+      if (e.Size < 0) {
+        if (this.unknownSize.count++ < 5) this.unknownSize.first.push(e.Path);
+        continue;
+      }
       rows += `${copyText(e.Path)}\t${e.Size}\t${copyText(e.ModTime)}\n`;
       this.files++;
       this.bytes += e.Size;
     }
-    await pipeline(Readable.from([rows]), this.client.query(copyFrom('COPY run_listing (path, size, mtime) FROM STDIN')));
+    if (rows) await pipeline(Readable.from([rows]), this.client.query(copyFrom('COPY run_listing (path, size, mtime) FROM STDIN')));
   }
 
   /**
