@@ -16,7 +16,7 @@ import type { HookConfigRow } from '@sheaf/hooks';
 import { IncompleteListingError, Rclone, RcloneError } from '@sheaf/rclone';
 import { batchesPlannedSignal, type BatchResult, type BeginRunResult, type DiscoverResult, type HarvestActivities, type PlannedSoFar } from '@sheaf/workflows';
 import { processBatch, rcloneFailure, type Destination } from '../harvest/batch';
-import { HarvestCatalogue } from '../harvest/catalogue';
+import { HarvestCatalogue, type DestinationClaim } from '../harvest/catalogue';
 import { FAILURE_TYPES, resolveDestination, resolveSource } from '../harvest/locations';
 import { DEFAULT_PATH_TEMPLATE } from '../harvest/paths';
 
@@ -263,6 +263,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     const ctx = Context.current();
     const started = Date.now();
     const ran = await catalogue.startBatch(runId, batchNo, deps.identity);
+    let claims: readonly DestinationClaim[] = [];
     if (ran) {
       const { instrument } = await loadRun(runId);
       const { source, destinations } = await locations(instrument);
@@ -271,7 +272,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       let last: object = { batchNo };
       const timer = setInterval(() => ctx.heartbeat(last), HEARTBEAT_INTERVAL_MS);
       try {
-        await processBatch(catalogue, rclone, {
+        claims = await processBatch(catalogue, rclone, {
           runId,
           batchNo,
           instrument: { id: instrument.id, name: instrument.name },
@@ -293,7 +294,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
         clearInterval(timer);
       }
     }
-    const result = await catalogue.finishBatch(runId, batchNo);
+    const result = await catalogue.finishBatch(runId, batchNo, claims);
     if (ran) {
       const { files, bytes, failed, skipped, held, deferred } = result;
       // Failed and held files wait for someone (or the next run): a warning, where operators look.

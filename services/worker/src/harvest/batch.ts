@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { HookConfigRow, HookFile } from '@sheaf/hooks';
 import { runHooks } from '@sheaf/hooks';
 import { isNotFound, RcloneError, type Rclone } from '@sheaf/rclone';
-import type { BatchFile, ClaimHolder, DeliveryOutcome, HarvestCatalogue, PathClaim } from './catalogue';
+import type { BatchFile, ClaimHolder, DeliveryOutcome, DestinationClaim, HarvestCatalogue } from './catalogue';
 import { digestLocalFiles, existingLocalFiles } from './hash';
 import { FAILURE_TYPES, type Location, type NamedLocation } from './locations';
 import { destinationPath, sharedPrefix } from './paths';
@@ -247,9 +247,6 @@ function claimKey(destination: Destination, destRel: string): string {
   return createHash('sha256').update(destination.ignoresCase ? destRel.toLowerCase() : destRel).digest('hex');
 }
 
-/** A destination path claimed for a version (released once its verdict is recorded). */
-type Claim = PathClaim & { storageLocationId: string };
-
 /** What copyToDestinations did: the copies to verify, and the versions whose path another version was claimed for. */
 interface Copied {
   pending: Pending[];
@@ -271,7 +268,7 @@ async function copyToDestinations(
   accepted: BatchFile[],
   routed: Map<string, string>,
   own: Map<Destination, string[]>,
-  claims: Claim[],
+  claims: DestinationClaim[],
 ): Promise<Copied> {
   const pending: Pending[] = [];
   const claimedByOthers: DeliveryOutcome[] = [];
@@ -377,9 +374,10 @@ async function copyToDestinations(
 /**
  * One batch: pre-hooks → one rclone copy per destination → SHA-256 of source and destination
  * bytes → ARK mint → post-hooks. Every step's result is in Postgres before the next, so a retry
- * resumes where the last attempt stopped.
+ * resumes where the last attempt stopped. Returns the destination paths it claimed, for
+ * finishBatch to release.
  */
-export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, job: BatchJob): Promise<void> {
+export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, job: BatchJob): Promise<readonly DestinationClaim[]> {
   const files = await catalogue.loadBatch(job.runId, job.batchNo);
   const toHookFile = (f: BatchFile, destination = f.path): HookFile => ({
     fileVersionId: f.id,
@@ -445,7 +443,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   const own = new Map<Destination, string[]>();
   const unverifiedCopies = new Map<Destination, string[]>();
   // Destination paths this batch claimed: held until the verdicts are recorded, or the batch ends for good.
-  const claims: Claim[] = [];
+  const claims: DestinationClaim[] = [];
   // Versions set aside for a later run (the source changed or went), with why.
   const changed = new Map<string, string>();
   const results: Array<{ p: Pending; outcome: DeliveryOutcome }> = [];
@@ -588,12 +586,12 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   await catalogue.setAside(
     [...changed].filter(([id]) => !verifiedBefore.has(id)).map(([id, reason]) => ({ fileVersionId: id, status: 'pending' as const, reason })),
   );
-  // The claims are released when the batch is closed (finishBatch): a retry before that (a
-  // post-hook failed, the worker died) takes its failed versions again, and must still hold
-  // their paths, or it would take another batch's copy made there meanwhile for its own.
+  // The claims are released when the batch is closed (finishBatch, given them): a retry before
+  // that (a post-hook failed, the worker died) takes its failed versions again, and must still
+  // hold their paths, or it would take another batch's copy made there meanwhile for its own.
 
   // 5. Post-hooks on versions verified and not yet through them.
-  if (!postHooks) return;
+  if (!postHooks) return claims;
   const settled = await catalogue.loadBatch(job.runId, job.batchNo);
   const due = settled.filter((f) => f.status === 'verified' && !f.postHooksDone);
   if (due.length) {
@@ -611,4 +609,5 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
       [...holds].map(([id, reason]) => ({ id, reason: `held by a post-hook: ${reason}; the next run runs the post-hooks again` })),
     );
   }
+  return claims;
 }
