@@ -105,7 +105,10 @@ describe('Rclone.listFiles', () => {
   it('gives what it listed, then names the folders it could not read when that was all that went wrong', async () => {
     const listed: ListedFile[] = [];
     const error = await (async () => {
-      for await (const entries of (await unreadableFolderRclone([folderError('b'), '{"level":"error","msg":"error listing: access denied","object":"c/d","objectType":"string"}', notice], 6)).listFiles('/src')) {
+      const lines = [folderError('b'), '{"level":"error","msg":"error listing: access denied","object":"c/d","objectType":"string"}', notice];
+      // The local backend says it of a folder, then the walk says it again: one folder.
+      lines.splice(1, 0, '{"level":"error","msg":"error listing: failed to open directory \\"b\\"","object":"b","objectType":"string"}');
+      for await (const entries of (await unreadableFolderRclone(lines, 6)).listFiles('/src')) {
         listed.push(...entries);
       }
     })().catch((err: unknown) => err);
@@ -123,7 +126,18 @@ describe('Rclone.listFiles', () => {
   it('fails as a whole when the root, or anything but a folder, could not be listed, or a folder vanished (exit 3)', async () => {
     const root = '{"level":"error","msg":"failed to open directory \\"\\": open /src: permission denied","object":"","objectType":"string"}';
     const other = '{"level":"error","msg":"connection reset by peer","object":"a/x","objectType":"*smb.Object"}';
-    for (const [lines, exit] of [[[root, notice], 6], [[folderError('b'), other], 1], [[folderError('b')], 3]] as Array<[string[], number]>) {
+    const fatal = '{"level":"critical","msg":"Fatal error: out of memory"}';
+    const walkStopped = '{"level":"error","msg":"error listing: callback failed in ListJSON: no space left on device","object":"b","objectType":"string"}';
+    const cases: Array<[string[], number]> = [
+      [[root, notice], 6],
+      [[folderError('b'), other], 1],
+      [[folderError('b')], 3],
+      // A passing fault (exit 5) is worth listing again; a fatal line or a stopped walk is no gap.
+      [[folderError('b')], 5],
+      [[folderError('b'), fatal], 1],
+      [[walkStopped], 1],
+    ];
+    for (const [lines, exit] of cases) {
       const error = await collect((await unreadableFolderRclone(lines, exit)).listFiles('/src')).catch((err: unknown) => err);
       expect({ lines, error }).toEqual({ lines, error: expect.any(RcloneError) });
       expect(error).not.toBeInstanceOf(IncompleteListingError);

@@ -216,11 +216,14 @@ export class Rclone {
       stdout: stdoutFd,
     });
     const stderr: string[] = [];
+    // rclone's last words may still be in the pipe when it has exited: read to the end first.
+    let stderrRead = Promise.resolve();
     if (child.stderr) {
-      createInterface({ input: child.stderr }).on('line', (line) => {
+      const lines = createInterface({ input: child.stderr }).on('line', (line) => {
         tail(stderr, line);
         onStderr?.(line);
       });
+      stderrRead = new Promise((resolve) => lines.once('close', resolve));
     }
     // Cancelling asks rclone to stop (SIGTERM): it removes the .partial files of the copies it
     // was writing on its way out. SIGKILL follows when it has not exited in time (a hung mount);
@@ -230,9 +233,13 @@ export class Rclone {
     // Aborted before rclone started (while the batch was busy with the database): no event comes.
     if (signal?.aborted) kill();
     const done = child.then(
-      () => signal?.removeEventListener('abort', kill),
-      (err: execa.ExecaError) => {
+      async () => {
         signal?.removeEventListener('abort', kill);
+        await stderrRead;
+      },
+      async (err: execa.ExecaError) => {
+        signal?.removeEventListener('abort', kill);
+        await stderrRead;
         if (signal?.aborted) throw new RcloneError(`rclone ${args[0]} cancelled`, err.exitCode, stderr.join('\n'));
         throw new RcloneError(
           `rclone ${args[0]} failed (exit ${err.exitCode ?? err.signal}): ${readable(stderr) || err.shortMessage}`,
@@ -262,11 +269,15 @@ export class Rclone {
       // Folders rclone could not list: it logs each (with the folder as the log's object) and
       // carries on. Any other error means the listing cannot be trusted to be whole.
       const unlisted = { count: 0, first: [] as Array<{ folder: string; reason: string }> };
+      const folders = new Set<string>();
       let otherErrors = false;
       const onStderr = (line: string) => {
         const entry = logEntry(line);
-        if (entry?.level !== 'error') return;
-        if (entry.object && entry.msg && UNLISTED_FOLDER.test(entry.msg)) {
+        if (!entry?.level || !SEVERE_LEVELS.has(entry.level)) return;
+        if (entry.level === 'error' && entry.object && entry.msg && UNLISTED_FOLDER.test(entry.msg) && !entry.msg.includes(WALK_STOPPED)) {
+          // The local backend says it, then the walk again: one folder.
+          if (folders.has(entry.object)) return;
+          folders.add(entry.object);
           unlisted.count++;
           if (unlisted.first.length < UNLISTED_SHOWN) unlisted.first.push({ folder: entry.object, reason: entry.msg });
         } else otherErrors = true;
@@ -318,8 +329,11 @@ export class Rclone {
         await done.catch(() => undefined);
       }
       if (failure) {
-        // Exit 3 is a folder that went away while it was listed: worth listing again, not a gap.
-        const gaps = failure instanceof RcloneError && failure.exitCode !== 3 && !signal?.aborted && !otherErrors && unlisted.count > 0;
+        // Gaps only when rclone says it failed plainly (1) or not worth retrying (6, as for access
+        // denied). 5 is a passing fault and 3 a folder that went away while listed, both worth
+        // listing again; no exit code is an rclone killed before it had listed everything.
+        const gaps =
+          failure instanceof RcloneError && (failure.exitCode === 1 || failure.exitCode === 6) && !signal?.aborted && !otherErrors && unlisted.count > 0;
         throw gaps ? new IncompleteListingError(failure as RcloneError, unlisted) : failure;
       }
     } finally {
@@ -601,6 +615,12 @@ export class Rclone {
  * the local backend's own "failed to open directory …" (permission denied).
  */
 const UNLISTED_FOLDER = /^(error listing: |failed to open directory )/;
+
+/** The walk stopped as a whole (writing the listing failed): not one folder's gap. */
+const WALK_STOPPED = 'callback failed in ListJSON';
+
+/** Log levels of an error or worse (rclone's fatal lines are `critical`). */
+const SEVERE_LEVELS = new Set(['error', 'critical', 'alert', 'emergency']);
 
 /** One line of rclone's `--use-json-log` output. */
 interface LogEntry {
