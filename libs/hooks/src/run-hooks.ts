@@ -72,7 +72,7 @@ async function runHook(hook: HookConfigRow, phase: HookPhase, batch: HookFile[],
     // Transient failures are retried by the caller while it has retries left, cancellation is
     // not a verdict; anything else is a broken hook, and a broken hook never lets files through.
     if (ctx.signal?.aborted || (err instanceof HookError && !ctx.lastAttempt)) throw err;
-    if (err instanceof HookError) return holdAll(batch, `every attempt failed: ${err.message}`);
+    if (err instanceof HookError) return holdAll(batch, `failed on the batch's last attempt: ${err.message}`);
     return holdAll(batch, `${label} failed: ${message(err)}`);
   }
 }

@@ -130,7 +130,7 @@ describe('webhook hook', () => {
     reply = () => ({ status: 503, body: '{"error":"busy"}' });
     const result = await runHooks('pre', [webhook('pre')], [file('a'), file('b')], { ...ctx, lastAttempt: true });
     for (const decision of result.decisions.values()) {
-      expect(decision).toEqual({ action: 'hold', reason: expect.stringMatching(/^every attempt failed: webhook hook notify: http:\/\/127\.0\.0\.1:\d+ answered HTTP 503/) });
+      expect(decision).toEqual({ action: 'hold', reason: expect.stringMatching(/^failed on the batch's last attempt: webhook hook notify: http:\/\/127\.0\.0\.1:\d+ answered HTTP 503/) });
     }
   });
 

@@ -930,7 +930,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
       expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesHeld: 2, filesDone: 0, filesFailed: 0 }) });
       expect(calls).toBe(5);
       expect([...(await landed()).keys()]).toEqual([]);
-      const reason = expect.stringMatching(/^every attempt failed: webhook hook [-0-9a-f]+: http:\/\/127\.0\.0\.1:\d+ answered HTTP 503: maintenance$/);
+      const reason = expect.stringMatching(/^failed on the batch's last attempt: webhook hook [-0-9a-f]+: http:\/\/127\.0\.0\.1:\d+ answered HTTP 503: maintenance$/);
       expect(await recordedFailures(run.id)).toEqual([
         ['a.raw', 'held', reason],
         ['b.raw', 'held', reason],

@@ -1,4 +1,4 @@
-import { Context, type Info } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import type { SecretBox } from '@sheaf/crypto';
@@ -16,7 +16,7 @@ import type { HookConfigRow } from '@sheaf/hooks';
 import { IncompleteListingError, Rclone, RcloneError } from '@sheaf/rclone';
 import { batchesPlannedSignal, type BatchResult, type BeginRunResult, type DiscoverResult, type HarvestActivities, type PlannedSoFar } from '@sheaf/workflows';
 import { processBatch, rcloneFailure, type Destination } from '../harvest/batch';
-import { HarvestCatalogue, type DestinationClaim } from '../harvest/catalogue';
+import { HarvestCatalogue } from '../harvest/catalogue';
 import { FAILURE_TYPES, resolveDestination, resolveSource } from '../harvest/locations';
 import { DEFAULT_PATH_TEMPLATE } from '../harvest/paths';
 
@@ -47,10 +47,14 @@ function describeUnlisted(err: IncompleteListingError): string {
   return `${count} folder(s) of the source could not be listed, so their files were not taken (the next run lists them again): ${named}${more}`;
 }
 
-/** Whether Temporal will not retry this attempt (the retry policy's last; 0 attempts means no limit). */
-function isLastAttempt(info: Info): boolean {
-  const maximum = info.retryPolicy?.maximumAttempts ?? 0;
-  return maximum > 0 && info.attempt >= maximum;
+/**
+ * Whether no attempt follows this one: the retry policy's last (0 attempts means no limit),
+ * unless an operator paused or reset the activity, which runs it again.
+ */
+function isLastAttempt(ctx: Context): boolean {
+  const maximum = ctx.info.retryPolicy?.maximumAttempts ?? 0;
+  const again = ctx.cancellationDetails?.paused || ctx.cancellationDetails?.reset;
+  return maximum > 0 && ctx.info.attempt >= maximum && !again;
 }
 
 /**
@@ -263,7 +267,6 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     const ctx = Context.current();
     const started = Date.now();
     const ran = await catalogue.startBatch(runId, batchNo, deps.identity);
-    let claims: readonly DestinationClaim[] = [];
     if (ran) {
       const { instrument } = await loadRun(runId);
       const { source, destinations } = await locations(instrument);
@@ -272,7 +275,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       let last: object = { batchNo };
       const timer = setInterval(() => ctx.heartbeat(last), HEARTBEAT_INTERVAL_MS);
       try {
-        claims = await processBatch(catalogue, rclone, {
+        await processBatch(catalogue, rclone, {
           runId,
           batchNo,
           instrument: { id: instrument.id, name: instrument.name },
@@ -283,7 +286,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
           transfers: deps.transfers,
           mintArk: deps.ark.mint,
           signal: ctx.cancellationSignal,
-          lastAttempt: isLastAttempt(ctx.info),
+          lastAttempt: () => isLastAttempt(ctx),
           runCancelled: () => ctx.cancellationDetails?.cancelRequested === true,
           heartbeat: (details) => {
             last = details;
@@ -294,7 +297,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
         clearInterval(timer);
       }
     }
-    const result = await catalogue.finishBatch(runId, batchNo, claims);
+    const result = await catalogue.finishBatch(runId, batchNo);
     if (ran) {
       const { files, bytes, failed, skipped, held, deferred } = result;
       // Failed and held files wait for someone (or the next run): a warning, where operators look.

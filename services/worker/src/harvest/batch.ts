@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { HookConfigRow, HookFile } from '@sheaf/hooks';
 import { runHooks } from '@sheaf/hooks';
 import { isNotFound, RcloneError, type Rclone } from '@sheaf/rclone';
-import type { BatchFile, ClaimHolder, DeliveryOutcome, DestinationClaim, HarvestCatalogue } from './catalogue';
+import type { BatchFile, ClaimHolder, DeliveryOutcome, HarvestCatalogue, PathClaim } from './catalogue';
 import { digestLocalFiles, existingLocalFiles } from './hash';
 import { FAILURE_TYPES, type Location, type NamedLocation } from './locations';
 import { destinationPath, sharedPrefix } from './paths';
@@ -32,10 +32,11 @@ export interface BatchJob {
   mintArk: () => string;
   signal: AbortSignal;
   /**
-   * The activity's last attempt: a webhook that fails for a reason a retry may fix holds its
-   * files, and a failure leaves no uncatalogued copy behind (the run fails; nothing resumes it).
+   * No attempt follows this one (the retry policy's last, unless an operator paused or reset it,
+   * which runs it again): a webhook that fails for a reason a retry may fix holds its files, and
+   * a failure leaves no uncatalogued copy behind (the run fails; nothing resumes it).
    */
-  lastAttempt: boolean;
+  lastAttempt: () => boolean;
   /** Whether the signal fired because the run is being cancelled (not a pause, reset or shutdown, which are retried). */
   runCancelled: () => boolean;
   heartbeat: (details: { batchNo: number; bytes?: number; step: string }) => void;
@@ -247,6 +248,9 @@ function claimKey(destination: Destination, destRel: string): string {
   return createHash('sha256').update(destination.ignoresCase ? destRel.toLowerCase() : destRel).digest('hex');
 }
 
+/** A destination path claimed for a version (released once its verdict is recorded). */
+type Claim = PathClaim & { storageLocationId: string };
+
 /** What copyToDestinations did: the copies to verify, and the versions whose path another version was claimed for. */
 interface Copied {
   pending: Pending[];
@@ -268,7 +272,7 @@ async function copyToDestinations(
   accepted: BatchFile[],
   routed: Map<string, string>,
   own: Map<Destination, string[]>,
-  claims: DestinationClaim[],
+  claims: Claim[],
 ): Promise<Copied> {
   const pending: Pending[] = [];
   const claimedByOthers: DeliveryOutcome[] = [];
@@ -374,10 +378,9 @@ async function copyToDestinations(
 /**
  * One batch: pre-hooks → one rclone copy per destination → SHA-256 of source and destination
  * bytes → ARK mint → post-hooks. Every step's result is in Postgres before the next, so a retry
- * resumes where the last attempt stopped. Returns the destination paths it claimed, for
- * finishBatch to release.
+ * resumes where the last attempt stopped.
  */
-export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, job: BatchJob): Promise<readonly DestinationClaim[]> {
+export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, job: BatchJob): Promise<void> {
   const files = await catalogue.loadBatch(job.runId, job.batchNo);
   const toHookFile = (f: BatchFile, destination = f.path): HookFile => ({
     fileVersionId: f.id,
@@ -390,7 +393,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     sha256: f.sha256 ?? undefined,
     ark: f.ark ?? undefined,
   });
-  const hookContext = { instrument: job.instrument, runId: job.runId, signal: job.signal, webhookSecret: job.webhookSecret, lastAttempt: job.lastAttempt };
+  const hookContext = { instrument: job.instrument, runId: job.runId, signal: job.signal, webhookSecret: job.webhookSecret, lastAttempt: job.lastAttempt() };
 
   // 1. Pre-hooks, for versions not yet delivered everywhere: skip and hold are recorded at once.
   // A version verified before lacks only copies for destinations added since; it keeps its
@@ -443,7 +446,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   const own = new Map<Destination, string[]>();
   const unverifiedCopies = new Map<Destination, string[]>();
   // Destination paths this batch claimed: held until the verdicts are recorded, or the batch ends for good.
-  const claims: DestinationClaim[] = [];
+  const claims: Claim[] = [];
   // Versions set aside for a later run (the source changed or went), with why.
   const changed = new Map<string, string>();
   const results: Array<{ p: Pending; outcome: DeliveryOutcome }> = [];
@@ -563,7 +566,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     // copies found so far go: the retry verifies the others as its own.
     // A retry keeps the claims: another batch copying to those paths meanwhile would make the
     // retry take that batch's copy for its own.
-    const final = job.runCancelled() || job.lastAttempt || (err instanceof ApplicationFailure && err.nonRetryable);
+    const final = job.runCancelled() || job.lastAttempt() || (err instanceof ApplicationFailure && err.nonRetryable);
     await removeCopies(rclone, final ? own : unverifiedCopies).catch(() => undefined);
     if (final) await catalogue.releasePaths(claims).catch(() => undefined);
     throw err;
@@ -586,12 +589,12 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   await catalogue.setAside(
     [...changed].filter(([id]) => !verifiedBefore.has(id)).map(([id, reason]) => ({ fileVersionId: id, status: 'pending' as const, reason })),
   );
-  // The claims are released when the batch is closed (finishBatch, given them): a retry before
-  // that (a post-hook failed, the worker died) takes its failed versions again, and must still
-  // hold their paths, or it would take another batch's copy made there meanwhile for its own.
+  // The claims are released when the batch is closed (finishBatch): a retry before that (a
+  // post-hook failed, the worker died) takes its failed versions again, and must still hold
+  // their paths, or it would take another batch's copy made there meanwhile for its own.
 
   // 5. Post-hooks on versions verified and not yet through them.
-  if (!postHooks) return claims;
+  if (!postHooks) return;
   const settled = await catalogue.loadBatch(job.runId, job.batchNo);
   const due = settled.filter((f) => f.status === 'verified' && !f.postHooksDone);
   if (due.length) {
@@ -609,5 +612,4 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
       [...holds].map(([id, reason]) => ({ id, reason: `held by a post-hook: ${reason}; the next run runs the post-hooks again` })),
     );
   }
-  return claims;
 }

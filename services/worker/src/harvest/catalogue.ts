@@ -90,20 +90,6 @@ export interface PathClaim {
   key: string;
 }
 
-/** A destination path claimed for a version, at one storage location. */
-export type DestinationClaim = PathClaim & { storageLocationId: string };
-
-/** Releases claims by their key (the table's primary key), as held by the versions named. */
-async function deleteClaims(db: EntityManager, claims: readonly DestinationClaim[]): Promise<void> {
-  if (!claims.length) return;
-  await db.query(
-    `DELETE FROM destination_claims c
-     USING unnest($1::uuid[], $2::text[], $3::uuid[]) AS r(location, key, id)
-     WHERE c.storage_location_id = r.location AND c.path_key = r.key AND c.file_version_id = r.id`,
-    [claims.map((c) => c.storageLocationId), claims.map((c) => c.key), claims.map((c) => c.fileVersionId)],
-  );
-}
-
 /** The version that holds a destination path another one wanted. */
 export interface ClaimHolder {
   instrument: string;
@@ -280,8 +266,14 @@ export class HarvestCatalogue {
   }
 
   /** Lets go of destination paths claimed with claimPaths, once their verdicts are recorded. */
-  async releasePaths(claims: readonly DestinationClaim[]): Promise<void> {
-    await deleteClaims(this.db.manager, claims);
+  async releasePaths(claims: ReadonlyArray<PathClaim & { storageLocationId: string }>): Promise<void> {
+    if (!claims.length) return;
+    await this.db.query(
+      `DELETE FROM destination_claims c
+       USING unnest($1::uuid[], $2::text[], $3::uuid[]) AS r(location, key, id)
+       WHERE c.storage_location_id = r.location AND c.path_key = r.key AND c.file_version_id = r.id`,
+      [claims.map((c) => c.storageLocationId), claims.map((c) => c.key), claims.map((c) => c.fileVersionId)],
+    );
   }
 
   async loadBatch(runId: string, batchNo: number): Promise<BatchFile[]> {
@@ -502,11 +494,9 @@ export class HarvestCatalogue {
    * Closes the batch and adds its outcome to the run's counters, exactly once. Its failed, held
    * and deferred files keep their outcome and reason on the run's items, as they were now: the
    * versions' own status and reason change with later runs, the run's page must say what
-   * happened in it. The destination paths the batch held (`claims`, from processBatch) are
-   * released in the same transaction: until the batch is closed a retry may take its versions
-   * again, and must still hold their paths.
+   * happened in it.
    */
-  async finishBatch(runId: string, batchNo: number, claims: readonly DestinationClaim[] = []): Promise<BatchCounts> {
+  async finishBatch(runId: string, batchNo: number): Promise<BatchCounts> {
     return this.db.transaction(async (tx) => {
       const closed = await changedRows(
         tx,
@@ -572,8 +562,12 @@ export class HarvestCatalogue {
         deferred: Number(counts.deferred),
       };
       // Verdicts recorded: a verified copy now holds its path as a file there (never replaced),
-      // and the paths of the others are free again.
-      await deleteClaims(tx, claims);
+      // and the paths of the others are free again (claimed by any attempt of the batch).
+      await tx.query(
+        `DELETE FROM destination_claims c
+         WHERE c.run_id = $1 AND c.file_version_id IN (SELECT file_version_id FROM harvest_items WHERE run_id = $1 AND batch_no = $2)`,
+        [runId, batchNo],
+      );
       if (closed.length) {
         await tx.query(
           `UPDATE harvest_runs SET files_done = files_done + $2, bytes_done = bytes_done + $3, files_failed = files_failed + $4,
