@@ -91,12 +91,21 @@ export class AccessService {
     return scope.all || scope.instrumentIds.includes(instrumentId);
   }
 
-  canSeeFile(scope: Scope, file: { instrumentId: string; access: { groups?: string[]; projects?: string[] } }): boolean {
+  /**
+   * Whether the scope covers a file version: decided in SQL by fileCondition, as lists decide it,
+   * so a file's page and its list agree on names whatever the database's locale does to case.
+   */
+  async canSeeFile(scope: Scope, file: { id: string; instrumentId: string }): Promise<boolean> {
     if (scope.all || scope.instrumentIds.includes(file.instrumentId)) return true;
-    return (
-      (file.access.groups ?? []).some((name) => scope.groupNames.includes(name.toLowerCase())) ||
-      (file.access.projects ?? []).some((name) => scope.projectNames.includes(name.toLowerCase()))
-    );
+    const condition = this.fileCondition(scope, 'f');
+    const row: unknown = await this.dataSource
+      .createQueryBuilder()
+      .select('1')
+      .from('file_versions', 'f')
+      .where('f.id = :fileVersionId', { fileVersionId: file.id })
+      .andWhere(condition.sql, condition.params)
+      .getRawOne();
+    return row !== undefined;
   }
 
   /** Throws the usual 404 unless the caller may see the instrument. */

@@ -31,7 +31,6 @@ interface ArkRow {
   size: string;
   mtime: Date;
   sha256: string | null;
-  access: { groups: string[]; projects: string[] };
 }
 
 /** ERC as text: one `label: value` per line, values on one line. */
@@ -61,7 +60,7 @@ export class ArkService {
     const parsed = parseArk(raw);
     if (!parsed) throw new DomainError('not_found', 'not_found', 'ARK not found: not an ARK as Sheaf mints them (ark:NAAN/name, without qualifiers)');
     const [row] = (await this.dataSource.query(
-      `SELECT a.ark, a.file_version_id, f.instrument_id, i.name AS instrument_name, f.path, f.size, f.mtime, f.sha256, f.access
+      `SELECT a.ark, a.file_version_id, f.instrument_id, i.name AS instrument_name, f.path, f.size, f.mtime, f.sha256
          FROM arks a JOIN file_versions f ON f.id = a.file_version_id JOIN instruments i ON i.id = f.instrument_id
         WHERE a.ark = $1`,
       [parsed.normalized],
@@ -75,7 +74,7 @@ export class ArkService {
     const filePage = `${this.config.api.portalUrl}/files/${row.file_version_id}`;
     if (!wantsInfo) return { kind: 'redirect', location: filePage };
     if (!caller) throw new DomainError('unauthorized', 'unauthorized', 'Log in or send an API token to read an ARK’s metadata');
-    if (!this.access.canSeeFile(await this.access.scopeOf(caller), { instrumentId: row.instrument_id, access: row.access })) throw notFound('ARK');
+    if (!(await this.access.canSeeFile(await this.access.scopeOf(caller), { id: row.file_version_id, instrumentId: row.instrument_id }))) throw notFound('ARK');
     return {
       kind: 'info',
       info: {

@@ -185,7 +185,7 @@ export class FilesService {
       .where('f.id = :id', { id })
       .getRawOne()) as FileRow | undefined;
     const scope = await this.access.scopeOf(principal);
-    if (!row || !this.access.canSeeFile(scope, { instrumentId: row.instrument_id, access: row.access })) throw notFound('File');
+    if (!row || !(await this.access.canSeeFile(scope, { id: row.id, instrumentId: row.instrument_id }))) throw notFound('File');
     // Only the versions the caller may see (the access hook grants each version on its own), and
     // the newest of them: a file rewritten hourly has thousands. One more tells whether there are more.
     const visible = this.access.fileCondition(scope, 'f');
