@@ -280,6 +280,11 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       expect(busy.body).toMatchObject({ code: 'harvest_running', runId: run.id, message: expect.stringContaining('its name cannot change until it ends') });
       expect((await a().patch(`/api/instruments/${instrument.body.id}`, { sourceConfig: { host: 'other-pc.lab', share: 'data' } }).expect(409)).body.message).toContain('its sourceConfig');
       await a().patch(`/api/instruments/${instrument.body.id}`, { description: 'still fine', sourceConfig: { share: 'data', host: 'scope-pc.lab' } }).expect(200);
+      const moved = await a()
+        .patch(`/api/instruments/${instrument.body.id}`, { destinations: [{ storageLocationId: storage.body.id, pathTemplate: '{instrument}/{name}' }] })
+        .expect(409);
+      expect(moved.body.message).toContain('its destination path templates cannot change');
+      await a().patch(`/api/instruments/${instrument.body.id}`, { destinations: [{ storageLocationId: storage.body.id, pathTemplate: '{instrument}/{dir}/{stem}{ext}' }] }).expect(200);
       await db.dataSource.query(`UPDATE harvest_runs SET status = 'cancelled' WHERE id = $1`, [run.id]);
       await db.dataSource.query(`INSERT INTO schedules (instrument_id, cron) VALUES ($1, '0 1 * * *')`, [instrument.body.id]);
       expect((await a().delete(`/api/instruments/${instrument.body.id}`).expect(409)).body.code).toBe('has_schedules');
@@ -419,6 +424,15 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
   });
 
   describe('connection tests', () => {
+    it('still saves other fields of an instrument whose stored source breaks a rule made since, and says so when the source is saved', async () => {
+      const instrument = await a().post('/api/instruments', { name: 'older-rules', sourceType: 'rclone', sourceConfig: { remote: 'lab:bucket' } }).expect(201);
+      // Stored before options on a named remote were refused.
+      await db.dataSource.query(`UPDATE instruments SET source_config = '{"remote": "lab,opt=x:bucket"}' WHERE id = $1`, [instrument.body.id]);
+      await a().patch(`/api/instruments/${instrument.body.id}`, { enabled: false, description: 'paused until its remote is fixed' }).expect(200);
+      const resaved = await a().patch(`/api/instruments/${instrument.body.id}`, { sourceConfig: { remote: 'lab,opt=x:bucket' } }).expect(400);
+      expect(resaved.body.field).toBe('sourceConfig.remote');
+    });
+
     it('asks for an SMB location\'s password again when its host or port changes, and keeps it for other changes', async () => {
       const config = { host: 'nas.lab', share: 'archive', user: 'svc' };
       const created = await a().post('/api/storage-locations', { name: 'smb-moved', type: 'smb', config, secret: 'nas-password' }).expect(201);

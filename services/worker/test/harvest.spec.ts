@@ -1459,6 +1459,13 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('fails a run at once whose stored source breaks a rule made since (options on a named rclone remote)', async () => {
+    const { instrument } = await instrumentWith({ sourceType: 'rclone', source: { remote: 'lab,secret_access_key=TOPSECRET:bucket' } });
+    const { run } = await runHarvest(instrument.id);
+    expect(run).toMatchObject({ status: 'failed', error: expect.stringContaining(`instrument ${instrument.name}: its source config remote must be an rclone path`) });
+    expect(run.error).not.toContain('TOPSECRET');
+  });
+
   it('fails a run whose source is missing with a clear, non-retried error', async () => {
     const { instrument } = await instrumentWith({ source: { path: join(dir.path, 'no-such-folder') } });
     const { outcome, run } = await runHarvest(instrument.id);

@@ -264,7 +264,11 @@ export class InstrumentsService {
       if (body.serviceAccountId !== undefined) row.serviceAccountId = body.serviceAccountId;
       if (body.minAgeSeconds !== undefined) row.minAgeSeconds = body.minAgeSeconds;
       if (body.enabled !== undefined) row.enabled = body.enabled;
-      checkSource(row.sourceType, row.sourceConfig, row.serviceAccountId);
+      // Only a source being changed is checked: one stored under older rules can still be
+      // renamed, described or disabled (the worker refuses to harvest it, saying why).
+      if (body.sourceType !== undefined || body.sourceConfig !== undefined || body.serviceAccountId !== undefined) {
+        checkSource(row.sourceType, row.sourceConfig, row.serviceAccountId);
+      }
       if (body.serviceAccountId) await this.assertServiceAccount(tx, body.serviceAccountId);
       await tx.getRepository(InstrumentEntity).save(row);
       if (body.destinations) await this.replaceDestinations(tx, id, body.destinations);
@@ -277,16 +281,23 @@ export class InstrumentsService {
   }
 
   /**
-   * What a running harvest reads batch by batch (its source, and its name in destination paths)
-   * cannot change under it: later batches would read another source than the one listed, or
-   * write under another folder.
+   * What a running harvest reads batch by batch (its source, its name and its destinations' path
+   * templates, which place its files) cannot change under it: later batches would read another
+   * source than the one listed, or write under another folder. Destinations may come and go.
    */
   private async refuseWhileHarvesting(tx: EntityManager, row: InstrumentEntity, body: UpdateInstrumentDto): Promise<void> {
+    const templates = new Map(
+      (await tx.getRepository(InstrumentDestinationEntity).findBy({ instrumentId: row.id })).map((d) => [d.storageLocationId, d.pathTemplate]),
+    );
+    const templateChanged = (body.destinations ?? []).some(
+      (d) => templates.has(d.storageLocationId) && templates.get(d.storageLocationId) !== (d.pathTemplate ?? DEFAULT_TEMPLATE),
+    );
     const changed = [
       body.name !== undefined && body.name !== row.name && 'name',
       body.sourceType !== undefined && body.sourceType !== row.sourceType && 'sourceType',
       body.sourceConfig !== undefined && !isDeepStrictEqual(body.sourceConfig, row.sourceConfig) && 'sourceConfig',
       body.serviceAccountId !== undefined && body.serviceAccountId !== row.serviceAccountId && 'serviceAccountId',
+      templateChanged && 'destination path templates',
     ].filter((field): field is string => field !== false);
     if (changed.length === 0) return;
     const active = await activeRunOf(tx, row.id);

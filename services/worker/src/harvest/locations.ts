@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { validateSourceConfig } from '@sheaf/contracts';
 import type { SecretBox } from '@sheaf/crypto';
 import type { InstrumentEntity, ServiceAccountEntity, StorageLocationEntity } from '@sheaf/db';
 import { LocationConfigError, sourceLocation, storageLocation, type Location } from '@sheaf/rclone';
@@ -45,6 +46,10 @@ function permanent<T>(build: () => T): T {
 
 /** The instrument's source as rclone sees it. */
 export function resolveSource(instrument: InstrumentEntity, account: ServiceAccountEntity | null, box: SecretBox | undefined): NamedLocation {
+  // Checked as the API checks it today: a config stored before a rule was tightened (options on
+  // a named rclone remote, which would reach rclone's command line) stops here, saying which field.
+  const [problem] = validateSourceConfig(instrument.sourceType, instrument.sourceConfig);
+  if (problem) invalid(`instrument ${instrument.name}: its source config ${problem.field ? `${problem.field} ` : ''}${problem.message}`);
   const location = permanent(() =>
     sourceLocation(
       { name: instrument.name, type: instrument.sourceType, config: instrument.sourceConfig },
