@@ -1,4 +1,4 @@
-import { ConfigError, loadApiConfig, loadDatabasePoolSize, loadServerConfig } from './config';
+import { ConfigError, loadApiConfig, loadServerConfig } from './config';
 
 const base = { DATABASE_URL: 'postgres://sheaf:pw@localhost:5432/sheaf' };
 
@@ -97,14 +97,6 @@ describe('loadServerConfig', () => {
         { variable: 'DB_POOL_SIZE', message: expect.stringContaining('must be a whole number from 1 to 1000') },
       ]);
     }
-  });
-
-  it('reads DB_POOL_SIZE alone for the database layer, by the same rules', () => {
-    expect(loadDatabasePoolSize({})).toBe(10);
-    expect(loadDatabasePoolSize({ DB_POOL_SIZE: '4' })).toBe(4);
-    expect(problemsOf(() => loadDatabasePoolSize({ DB_POOL_SIZE: '0' }))).toEqual([
-      { variable: 'DB_POOL_SIZE', message: expect.stringContaining('must be a whole number from 1 to 1000') },
-    ]);
   });
 
   it('treats empty strings as unset', () => {

@@ -176,14 +176,6 @@ function toServerConfig(raw: z.infer<typeof serverSchema>) {
 
 export type ServerConfig = ReturnType<typeof toServerConfig>;
 
-/**
- * DB_POOL_SIZE alone, for the database layer (createDataSource in @sheaf/db) when its caller names
- * no pool size; the same rules as loadServerConfig, and a ConfigError naming it when it is bad.
- */
-export function loadDatabasePoolSize(env: NodeJS.ProcessEnv = process.env): number {
-  return parse(z.object({ DB_POOL_SIZE: serverSchema.shape.DB_POOL_SIZE }), env).DB_POOL_SIZE;
-}
-
 /** Configuration shared by every server process (worker, API, tools). */
 export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   return toServerConfig(parse(serverSchema, env));

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { loadDatabasePoolSize } from '@sheaf/config';
 import { HarvestRunEntity } from './entities/harvest-run.entity';
 import { InstrumentDestinationEntity, InstrumentEntity } from './entities/instrument.entity';
 import { StorageLocationEntity } from './entities/storage-location.entity';
@@ -83,7 +82,7 @@ export interface DataSourceOptions {
   url: string;
   /** Shown in pg_stat_activity, to tell api, worker and tools apart. */
   applicationName: string;
-  /** Connections the pool opens at most; by default DB_POOL_SIZE (libs/config), itself 10 by default. */
+  /** Connections the pool opens at most (10 unless given): servers pass DB_POOL_SIZE (libs/config). */
   poolSize?: number;
 }
 
@@ -98,7 +97,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     synchronize: false,
     migrationsRun: false,
     migrationsTransactionMode: 'each',
-    extra: { max: options.poolSize ?? loadDatabasePoolSize() },
+    extra: { max: options.poolSize ?? 10 },
   });
 }
 

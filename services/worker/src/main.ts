@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     config.worker.healthAddress === undefined
       ? undefined
       : await startWorkerHealthServer({ address: config.worker.healthAddress, workerState: () => worker?.getState() ?? 'STARTING' });
-  const dataSource = createDataSource({ url: config.databaseUrl, applicationName: 'sheaf-worker' });
+  const dataSource = createDataSource({ url: config.databaseUrl, applicationName: 'sheaf-worker', poolSize: config.databasePoolSize });
   await dataSource.initialize();
   await assertSchemaCurrent(dataSource);
   const connection = await NativeConnection.connect({ address: config.temporal.address });

@@ -10,7 +10,7 @@ import { API_CONFIG, type ApiConfig } from '../config';
     {
       provide: DataSource,
       inject: [API_CONFIG],
-      useFactory: async (config: ApiConfig) => assertSchemaCurrent(await createDataSource({ url: config.databaseUrl, applicationName: 'sheaf-api' }).initialize()),
+      useFactory: async (config: ApiConfig) => assertSchemaCurrent(await createDataSource({ url: config.databaseUrl, applicationName: 'sheaf-api', poolSize: config.databasePoolSize }).initialize()),
     },
   ],
   exports: [DataSource],
