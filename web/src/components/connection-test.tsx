@@ -116,20 +116,17 @@ export function ConnectionTestButton({
   const [pending, setPending] = useState(false);
   const [result, setResult] = useState<ConnectionTestDto | null>(null);
   const [error, setError] = useState<string | null>(null);
-  // Refs, not state: a second click in the same moment must already see the first one.
+  // A ref, not state: a second click in the same moment must already see the first one, and is
+  // ignored, so only one test runs and its answer is the one shown.
   const running = useRef(false);
-  const latest = useRef(0);
 
   async function test() {
     if (running.current) return;
     running.current = true;
-    const request = ++latest.current;
     setPending(true);
     setResult(null);
     setError(null);
     const outcome = await runTest(operation, id);
-    // Only the newest request's answer is shown (an older one never overwrites it).
-    if (request !== latest.current) return;
     running.current = false;
     setPending(false);
     if ('result' in outcome) setResult(outcome.result);

@@ -166,6 +166,14 @@ export default async function FilePage({ params }: { params: Promise<{ id: strin
             </TableRow>
           ))}
         </DataTable>
+        {file.versionsTruncated && (
+          <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>
+            Only the newest {file.versions.length} versions are listed.{' '}
+            <MuiLink component={Link} href={`/files?${new URLSearchParams({ instrumentId: file.instrumentId, path: file.path, sort: 'newest' }).toString()}`}>
+              Search the file list for this path
+            </MuiLink>
+          </Typography>
+        )}
       </Section>
 
       <Section title="Transfer history">
