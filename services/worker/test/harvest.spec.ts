@@ -486,6 +486,20 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(await db.dataSource.getRepository(ArkEntity).countBy({ fileVersionId: version.id })).toBe(1);
   });
 
+  it('re-copies its own bad copy when rclone said something else than "another file is there" about it', async () => {
+    const { instrument, sourceDir, roots, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'data.bin': 'the instrument wrote this' });
+    // The copy goes bad and rclone logs an error about the file (a write it retried), exit 1.
+    const said = `{"level":"error","msg":"Failed to copy: write: connection reset by peer","object":"data.bin","objectType":"*local.Object"}`;
+    const rclone = await wrappedRclone(
+      `${execRcd}\n"$rclone" "$@"\nif [ "$1" = copy ]; then ${spoil(join(roots[0], instrument.name, 'data.bin'))}; echo '${said}' >&2; exit 1; fi`,
+    );
+    const { outcome } = await runHarvest(instrument.id, { rcloneBinary: rclone });
+    // Before, any error about the file marked the bad copy someone else's: failed, "a different file already exists", left there.
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1, filesFailed: 0 }) });
+    expect((await landed()).get('data.bin')?.toString()).toBe('the instrument wrote this');
+  });
+
   it('fails a file whose re-copy differs too, with both hashes, removes the bad copy, and the next run delivers it', async () => {
     const { instrument, sourceDir, roots, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'data.bin': 'the instrument wrote this' });

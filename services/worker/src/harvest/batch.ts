@@ -170,9 +170,8 @@ interface Pending {
   /** Why rclone could not copy it, in rclone's words. */
   copyError?: string;
   /**
-   * Not copied: rclone said it could not copy this very file (a batch's `copy --immutable`
-   * refuses to replace a file that differs), or a copy to a path of its own found it taken or
-   * failed (copySingles).
+   * Not copied: another file is at the path (a batch's `copy --immutable` refused to replace
+   * it, or a copy to a path of its own found it taken: copySingles).
    * Whatever is at the path then is not this batch's copy (another version sent to the same path
    * by a redirect, or a name that differs only in case on a share that ignores case): never
    * re-copied over or removed.
@@ -225,6 +224,9 @@ async function copySingles(rclone: Rclone, job: BatchJob, destination: Destinati
     durationMs,
   }));
 }
+
+/** What rclone logs of a file `--immutable` kept it from replacing: another file is at the path. */
+const IMMUTABLE_REFUSAL = /immutable file modified/;
 
 /** Why a version is not at a destination path that holds a file it did not put there. */
 const foreignFile = (destRel: string) => `a different file already exists at ${destRel}; it was left untouched`;
@@ -348,16 +350,16 @@ async function copyToDestinations(
         durations.set(w.destRel, Date.now() - started);
         const error = said.get(w.file.path) ?? failed;
         if (error) copyErrors.set(w.destRel, error);
-        if (said.has(w.file.path)) refused.add(w.destRel);
+        // Only its --immutable refusal says another file is there; other errors (a copy rclone
+        // retried, a full disk) leave the path this batch's own, to verify, re-copy or remove.
+        if (IMMUTABLE_REFUSAL.test(said.get(w.file.path) ?? '')) refused.add(w.destRel);
       }
     }
     const copied = await copySingles(rclone, job, destination, singles.map((w) => ({ path: w.file.path, destRel: w.destRel })));
-    for (const [i, { error, durationMs }] of copied.entries()) {
+    for (const [i, { error, taken, durationMs }] of copied.entries()) {
       durations.set(singles[i].destRel, durationMs);
-      if (error) {
-        copyErrors.set(singles[i].destRel, error);
-        refused.add(singles[i].destRel);
-      }
+      if (error) copyErrors.set(singles[i].destRel, error);
+      if (taken) refused.add(singles[i].destRel);
     }
     // A stopped batch removes its own copies only.
     own.set(destination, own.get(destination)!.filter((path) => !refused.has(path)));
@@ -535,8 +537,8 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
             if (dst) await rclone.deleteFile(joinRoot(destination.root, p.destRel)).catch(() => undefined);
             const [{ error, taken }] = await copySingles(rclone, job, destination, [{ path: p.file.path, destRel: p.destRel }]);
             dst = (await digests(rclone, destination, [p.destRel], job.signal)).get(p.destRel);
-            p.refused = !!error;
-            if (taken || (p.refused && dst && !matches(dst))) record(dst, Date.now() - started, foreignFile(p.destRel));
+            p.refused = taken;
+            if (taken) record(dst, Date.now() - started, foreignFile(p.destRel));
             else record(dst, Date.now() - started, dst ? 'SHA-256 of the copy differs from the source after a re-copy' : because('the copy is missing after a re-copy', error));
           }
         }
