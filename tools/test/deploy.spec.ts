@@ -440,6 +440,11 @@ describe('Kubernetes manifests', () => {
     expect(read('tools/src/migrate.ts')).toMatch(/migrate\(dataSource\)/);
   });
 
+  it('carries tools/dist/reseal.js in the API image, which docs/deploy.md has operators run after a key rotation', () => {
+    expect(read('services/api/Dockerfile')).toMatch(/cp tools\/dist\/migrate\.js .*tools\/dist\/reseal\.js .*\/out\/tools\/dist\//);
+    expect(read('docs/deploy.md')).toContain('kubectl -n sheaf exec deploy/sheaf-api -- node tools/dist/reseal.js');
+  });
+
   it("the Temporal Job registers exactly Sheaf's search attributes", () => {
     const [job] = temporalJob;
     expect(job.metadata.namespace).toBe('temporal');

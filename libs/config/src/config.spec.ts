@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ConfigError, loadApiConfig, loadServerConfig } from './config';
 
 const base = { DATABASE_URL: 'postgres://sheaf:pw@localhost:5432/sheaf' };
@@ -97,6 +98,19 @@ describe('loadServerConfig', () => {
         { variable: 'DB_POOL_SIZE', message: expect.stringContaining('must be a whole number from 1 to 1000') },
       ]);
     }
+  });
+
+  it('reads the keys an encryption key replaced, each checked, and only beside a current key', () => {
+    const key = () => randomBytes(32).toString('base64');
+    const [current, older, oldest] = [key(), key(), key()];
+    expect(loadServerConfig(base).encryptionOldKeys).toEqual([]);
+    expect(loadServerConfig({ ...base, SHEAF_ENCRYPTION_KEY: current, SHEAF_ENCRYPTION_OLD_KEYS: ` ${older}, ${oldest} ` }).encryptionOldKeys).toEqual([older, oldest]);
+    expect(problemsOf(() => loadServerConfig({ ...base, SHEAF_ENCRYPTION_KEY: current, SHEAF_ENCRYPTION_OLD_KEYS: `${older},short` }))).toEqual([
+      { variable: 'SHEAF_ENCRYPTION_OLD_KEYS', message: expect.stringContaining('32 bytes') },
+    ]);
+    expect(problemsOf(() => loadServerConfig({ ...base, SHEAF_ENCRYPTION_OLD_KEYS: older }))).toEqual([
+      { variable: 'SHEAF_ENCRYPTION_OLD_KEYS', message: expect.stringContaining('needs SHEAF_ENCRYPTION_KEY') },
+    ]);
   });
 
   it('treats empty strings as unset', () => {

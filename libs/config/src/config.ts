@@ -74,6 +74,12 @@ const serverSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 random bytes, base64-encoded (openssl rand -base64 32)')
     .optional(),
+  /** Keys SHEAF_ENCRYPTION_KEY replaced, comma-separated: they open what they sealed until `tools/dist/reseal.js` has moved it. */
+  SHEAF_ENCRYPTION_OLD_KEYS: z
+    .string()
+    .transform((v) => v.split(',').map((key) => key.trim()).filter(Boolean))
+    .refine((keys) => keys.every((key) => Buffer.from(key, 'base64').length === 32), 'must be keys of 32 bytes, base64-encoded, separated by commas')
+    .default(''),
   HARVEST_BATCH_FILES: z.coerce.number().int().min(1).max(100_000).default(1000),
   HARVEST_BATCH_BYTES: z.coerce.number().int().min(1_000_000).default(4 * 1024 ** 3),
   HARVEST_BATCH_WINDOW: z.coerce.number().int().min(1).max(64).default(4),
@@ -123,6 +129,9 @@ function parse<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv): z.inf
 }
 
 function toServerConfig(raw: z.infer<typeof serverSchema>) {
+  if (raw.SHEAF_ENCRYPTION_OLD_KEYS.length && !raw.SHEAF_ENCRYPTION_KEY) {
+    throw new ConfigError([{ variable: 'SHEAF_ENCRYPTION_OLD_KEYS', message: 'needs SHEAF_ENCRYPTION_KEY, the key that replaced them' }]);
+  }
   if (raw.SHEAF_ENV === 'production') {
     const problems = [];
     if (!raw.ARK_NAAN) problems.push({ variable: 'ARK_NAAN', message: 'is required in production (your registered NAAN)' });
@@ -163,6 +172,8 @@ function toServerConfig(raw: z.infer<typeof serverSchema>) {
     logLevel: raw.LOG_LEVEL,
     /** Base64 key for secrets at rest; absent only outside production. */
     encryptionKey: raw.SHEAF_ENCRYPTION_KEY,
+    /** Keys it replaced, which still open what they sealed (SHEAF_ENCRYPTION_OLD_KEYS). */
+    encryptionOldKeys: raw.SHEAF_ENCRYPTION_OLD_KEYS,
     harvest: Object.freeze({
       batchFiles: raw.HARVEST_BATCH_FILES,
       batchBytes: raw.HARVEST_BATCH_BYTES,

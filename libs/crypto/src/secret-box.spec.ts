@@ -26,6 +26,19 @@ describe('SecretBox', () => {
     expect(() => box.open(`v1:${randomBytes(12 + 4).toString('base64')}`)).toThrow('not a sealed secret');
   });
 
+  it('opens what an older key sealed, seals only with the current one, and re-seals the older values', () => {
+    const [older, current] = [key(), key()];
+    const before = SecretBox.fromBase64(older).seal('pw-before');
+    const rotated = SecretBox.fromBase64(current, [older]);
+    expect(rotated.open(before)).toBe('pw-before');
+    const resealed = rotated.reseal(before)!;
+    expect(SecretBox.fromBase64(current).open(resealed)).toBe('pw-before');
+    expect(() => SecretBox.fromBase64(older).open(rotated.seal('pw-after'))).toThrow(/wrong encryption key/);
+    // Sealed with the current key already: nothing to do.
+    expect(rotated.reseal(resealed)).toBeUndefined();
+    expect(() => rotated.reseal(SecretBox.fromBase64(key()).seal('x'))).toThrow(/wrong encryption key/);
+  });
+
   it('rejects a key that is not 32 bytes', () => {
     expect(() => SecretBox.fromBase64(Buffer.alloc(16).toString('base64'))).toThrow('32 bytes');
   });

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     activities: {
       dataSource,
       rcloneBinary,
-      secretBox: config.encryptionKey ? SecretBox.fromBase64(config.encryptionKey) : undefined,
+      secretBox: config.encryptionKey ? SecretBox.fromBase64(config.encryptionKey, config.encryptionOldKeys) : undefined,
       ark: { mint: () => mintArk({ naan: config.ark.naan, shoulder: config.ark.shoulder }) },
       batch: { maxFiles: config.harvest.batchFiles, maxBytes: config.harvest.batchBytes },
       transfers: config.harvest.rcloneTransfers,

@@ -15,7 +15,7 @@ export class SecretsService {
   private readonly box: SecretBox | undefined;
 
   constructor(@Inject(API_CONFIG) config: ApiConfig) {
-    this.box = config.encryptionKey ? SecretBox.fromBase64(config.encryptionKey) : undefined;
+    this.box = config.encryptionKey ? SecretBox.fromBase64(config.encryptionKey, config.encryptionOldKeys) : undefined;
   }
 
   seal(plain: string): string {
@@ -34,7 +34,7 @@ export class SecretsService {
       return this.box.open(sealed);
     } catch (err) {
       // 422, said plainly: another SHEAF_ENCRYPTION_KEY sealed it (a changed key), or the row was altered.
-      throw new LocationConfigError(`${(err as Error).message}; set the secret again, or start with the key that sealed it`);
+      throw new LocationConfigError(`${(err as Error).message}; set the secret again, or give the key that sealed it in SHEAF_ENCRYPTION_OLD_KEYS`);
     }
   }
 }

@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { SecretBox } from '@sheaf/crypto';
+import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
+import { resealSecrets } from '../src/reseal';
+
+describe('re-sealing stored secrets after an encryption key rotation', () => {
+  let db: TestDatabase;
+  const key = () => randomBytes(32).toString('base64');
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(() => db?.drop());
+
+  const sealedValues = async () =>
+    (await db.dataSource.query(
+      `SELECT 'account' AS kind, password_sealed AS sealed FROM service_accounts
+       UNION ALL SELECT 'storage', secret_sealed FROM storage_locations WHERE secret_sealed IS NOT NULL
+       UNION ALL SELECT 'hook', secret_sealed FROM hooks WHERE secret_sealed IS NOT NULL ORDER BY 1`,
+    )) as Array<{ kind: string; sealed: string }>;
+
+  it('seals every secret an older key sealed with the current key, leaves the current ones, and is all or nothing', async () => {
+    const [oldest, older, current] = [key(), key(), key()];
+    const q = (sql: string, params: unknown[]) => db.dataSource.query(sql, params);
+    await q(`INSERT INTO service_accounts (name, username, password_sealed) VALUES ('svc', 'svc', $1)`, [SecretBox.fromBase64(oldest).seal('smb-password')]);
+    await q(`INSERT INTO storage_locations (name, type, config, secret_sealed, deleted_at) VALUES ('s3', 's3', '{}', $1, now())`, [SecretBox.fromBase64(older).seal('s3-secret')]);
+    await q(`INSERT INTO hooks (name, phase, kind, config, secret_sealed, priority, enabled) VALUES ('lims', 'post', 'webhook', '{}', $1, 0, true)`, [
+      SecretBox.fromBase64(current).seal('hmac-key'),
+    ]);
+    const rotated = SecretBox.fromBase64(current, [older, oldest]);
+
+    // A secret no key opens stops it, naming the row, and nothing changes.
+    const [stranger] = (await q(`INSERT INTO service_accounts (name, username, password_sealed) VALUES ('lost', 'lost', $1) RETURNING id`, [
+      SecretBox.fromBase64(key()).seal('unknown'),
+    ])) as Array<{ id: string }>;
+    const before = await sealedValues();
+    await expect(resealSecrets(db.dataSource, rotated)).rejects.toThrow(`service account ${stranger.id}: a sealed secret could not be opened`);
+    expect(await sealedValues()).toEqual(before);
+    await q(`DELETE FROM service_accounts WHERE id = $1`, [stranger.id]);
+
+    expect(await resealSecrets(db.dataSource, rotated)).toEqual([
+      { what: 'service account', sealed: 1, resealed: 1 },
+      { what: 'storage location', sealed: 1, resealed: 1 },
+      { what: 'hook', sealed: 1, resealed: 0 },
+    ]);
+    // The current key alone opens them all now (the deleted location's too: a restore uses it).
+    const onlyCurrent = SecretBox.fromBase64(current);
+    expect((await sealedValues()).map((v) => [v.kind, onlyCurrent.open(v.sealed)])).toEqual([
+      ['account', 'smb-password'],
+      ['hook', 'hmac-key'],
+      ['storage', 's3-secret'],
+    ]);
+    expect((await resealSecrets(db.dataSource, rotated)).map((c) => c.resealed)).toEqual([0, 0, 0]);
+  });
+});
