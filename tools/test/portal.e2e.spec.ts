@@ -415,6 +415,16 @@ describe('the portal in a browser', () => {
         expect(page.url()).toMatch(/\/account$/);
         expect(await profile.getByLabel(/^Display name/).inputValue()).toBe('Nora, renamed late');
       });
+      await step(page, 'a page asked for without a session signs in, then opens that page', async () => {
+        await page.goto('/files?name=grid&sort=path');
+        await page.waitForURL((url) => url.pathname === '/login' && url.searchParams.get('next') === '/files?name=grid&sort=path');
+        await untilHydrated(page.getByRole('button', { name: 'Sign in' }));
+        await page.getByLabel('Email').fill(VIEWER.email);
+        await page.getByLabel('Password').fill('a newer viewer password');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.waitForURL((url) => url.pathname === '/files' && url.search === '?name=grid&sort=path');
+        await page.getByRole('heading', { level: 1, name: 'Files' }).waitFor();
+      });
       await signOut(page);
     } finally {
       await context.close();

@@ -1,10 +1,11 @@
 import 'server-only';
 
 import { cookies } from 'next/headers';
-import { notFound, redirect } from 'next/navigation';
+import { notFound } from 'next/navigation';
 
 import { callOperation, type ApiResult } from './api-server';
 import type { OperationId, OperationParams, OperationResponse } from './api-types';
+import { redirectToLogin } from './login-redirect';
 import { API_UNREACHABLE_MESSAGE } from './messages';
 import { collectPages } from './pages';
 import { SESSION_COOKIE } from './session-cookie';
@@ -35,7 +36,7 @@ export async function load<K extends OperationId>(operation: K, params: Operatio
   const result = await api(operation, params);
   if (result.kind === 'ok') return result.data;
   if (result.kind === 'unreachable') throw new Error(API_UNREACHABLE_MESSAGE);
-  if (result.error.statusCode === 401) redirect('/login?expired=1');
+  if (result.error.statusCode === 401) return redirectToLogin();
   if (result.error.statusCode === 403 || result.error.statusCode === 404) notFound();
   if (result.error.statusCode === 400 && isPathParameter(params, result.error.field)) notFound();
   throw new Error(result.error.message);

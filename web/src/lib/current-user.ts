@@ -2,10 +2,10 @@ import 'server-only';
 
 import { cache } from 'react';
 import { cookies } from 'next/headers';
-import { redirect } from 'next/navigation';
 import type { UserSummary } from '@sheaf/contracts';
 
 import { fetchCurrentUser } from './api-server';
+import { redirectToLogin } from './login-redirect';
 import { SESSION_COOKIE } from './session-cookie';
 
 export type CurrentUser = { kind: 'signed-in'; user: UserSummary } | { kind: 'api-unreachable' };
@@ -17,7 +17,7 @@ export type CurrentUser = { kind: 'signed-in'; user: UserSummary } | { kind: 'ap
  */
 export const requireCurrentUser = cache(async (): Promise<CurrentUser> => {
   const token = (await cookies()).get(SESSION_COOKIE)?.value;
-  if (!token) redirect('/login?expired=1');
+  if (!token) return redirectToLogin();
 
   const result = await fetchCurrentUser(token);
   switch (result.kind) {
@@ -26,7 +26,7 @@ export const requireCurrentUser = cache(async (): Promise<CurrentUser> => {
     case 'unreachable':
       return { kind: 'api-unreachable' };
     case 'error':
-      if (result.error.statusCode === 401) redirect('/login?expired=1');
+      if (result.error.statusCode === 401) return redirectToLogin();
       throw new Error(`Loading the current user failed: ${result.error.code} ${result.error.message}`);
   }
 });

@@ -19,7 +19,8 @@ function messageFor(error: ApiError): string {
   return error.message || 'Signing in failed. Please try again.';
 }
 
-export function LoginForm({ sessionExpired }: { sessionExpired: boolean }) {
+/** `next`: the page to go back to once signed in (a path of this portal, checked by the page). */
+export function LoginForm({ sessionExpired, next }: { sessionExpired: boolean; next?: string }) {
   const router = useRouter();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -63,7 +64,7 @@ export function LoginForm({ sessionExpired }: { sessionExpired: boolean }) {
       }
 
       if (response.ok) {
-        router.replace('/');
+        router.replace(next ?? '/');
         router.refresh();
         return;
       }

@@ -4,6 +4,7 @@ import Box from '@mui/material/Box';
 import Paper from '@mui/material/Paper';
 import Typography from '@mui/material/Typography';
 
+import { returnPath } from '@/lib/return-path';
 import { SESSION_COOKIE } from '@/lib/session-cookie';
 
 import { LoginForm } from './login-form';
@@ -15,7 +16,7 @@ interface LoginPageProps {
 }
 
 export default async function LoginPage({ searchParams }: LoginPageProps) {
-  const { expired } = await searchParams;
+  const { expired, next } = await searchParams;
   // "Expired" only makes sense when the browser still carries a (now rejected) session.
   const hadSession = (await cookies()).has(SESSION_COOKIE);
   const sessionExpired = expired === '1' && hadSession;
@@ -39,7 +40,7 @@ export default async function LoginPage({ searchParams }: LoginPageProps) {
         <Typography variant="body1" color="text.secondary" sx={{ mt: 0.5, mb: 3 }}>
           Sign in to the harvest portal
         </Typography>
-        <LoginForm sessionExpired={sessionExpired} />
+        <LoginForm sessionExpired={sessionExpired} next={returnPath(next)} />
       </Paper>
     </Box>
   );
