@@ -500,6 +500,21 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect((await landed()).get('data.bin')?.toString()).toBe('the instrument wrote this');
   });
 
+  it("never touches someone else's file that appeared at the path, whatever rclone said of it after refusing it", async () => {
+    const { instrument, sourceDir, roots } = await instrumentWith();
+    await writeTree(sourceDir, { 'data.bin': 'the instrument wrote this' });
+    const target = join(roots[0], instrument.name, 'data.bin');
+    // Someone writes the path after the batch looked; rclone's --immutable refuses it, then says
+    // something else about the file (a retry that failed another way).
+    const later = `{"level":"error","msg":"Failed to copy: connection reset by peer","object":"data.bin","objectType":"*local.Object"}`;
+    const rclone = await wrappedRclone(
+      `${execRcd}\nif [ "$1" = copy ]; then mkdir -p '${dirname(target)}'; printf 'foreign' > '${target}'; "$rclone" "$@"; echo '${later}' >&2; exit 1; fi\nexec "$rclone" "$@"`,
+    );
+    const { run } = await runHarvest(instrument.id, { rcloneBinary: rclone });
+    expect(await recordedFailures(run.id)).toEqual([['data.bin', 'failed', expect.stringContaining('a different file already exists')]]);
+    expect(await readFile(target, 'utf8')).toBe('foreign');
+  });
+
   it('fails a file whose re-copy differs too, with both hashes, removes the bad copy, and the next run delivers it', async () => {
     const { instrument, sourceDir, roots, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'data.bin': 'the instrument wrote this' });

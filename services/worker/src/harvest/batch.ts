@@ -321,8 +321,11 @@ async function copyToDestinations(
     const refused = new Set<string>();
     for (const [prefix, group] of groups) {
       const started = Date.now();
-      // What rclone said about each file it could not copy, by source path.
+      // What rclone said about each file it could not copy, by source path (its last word), and
+      // the files its --immutable refused at any point: a later message about the same file (a
+      // retry that failed another way) must not make someone else's file look like ours.
       const said = new Map<string, string>();
+      const refusedHere = new Set<string>();
       let failed: string | undefined;
       try {
         await rclone.copyFiles(job.source.root, joinRoot(destination.root, prefix), group.map((w) => w.file.path), {
@@ -333,7 +336,10 @@ async function copyToDestinations(
           ignoreChecksum: true,
           signal: job.signal,
           onProgress: (bytes) => job.heartbeat({ batchNo: job.batchNo, bytes, step: 'copy' }),
-          onFileError: (path, message) => said.set(path, rcloneSaid({ message })),
+          onFileError: (path, message) => {
+            said.set(path, rcloneSaid({ message }));
+            if (IMMUTABLE_REFUSAL.test(message)) refusedHere.add(path);
+          },
         });
       } catch (err) {
         // A failed file shows up in verification; only failures that end the batch end it here.
@@ -352,7 +358,7 @@ async function copyToDestinations(
         if (error) copyErrors.set(w.destRel, error);
         // Only its --immutable refusal says another file is there; other errors (a copy rclone
         // retried, a full disk) leave the path this batch's own, to verify, re-copy or remove.
-        if (IMMUTABLE_REFUSAL.test(said.get(w.file.path) ?? '')) refused.add(w.destRel);
+        if (refusedHere.has(w.file.path)) refused.add(w.destRel);
       }
     }
     const copied = await copySingles(rclone, job, destination, singles.map((w) => ({ path: w.file.path, destRel: w.destRel })));
