@@ -282,22 +282,24 @@ export class Rclone {
           if (unlisted.first.length < UNLISTED_SHOWN) unlisted.first.push({ folder: entry.object, reason: entry.msg });
         } else otherErrors = true;
       };
+      let exited = false;
+      let failure: unknown;
       try {
         started = this.start(['lsjson', '-R', '--files-only', '--no-mimetype', '--use-json-log', path], { signal, stdoutFd: output.fd, env: LISTING_GC, onStderr });
+        // Observed at once: an rclone that fails fast must not leave a rejection unhandled
+        // while the descriptor is being closed.
+        started.done.then(
+          () => (exited = true),
+          (err: unknown) => {
+            failure = err;
+            exited = true;
+          },
+        );
       } finally {
         // rclone has its own copy of the descriptor from here on.
         await output.close();
       }
       const { child, done } = started;
-      let exited = false;
-      let failure: unknown;
-      done.then(
-        () => (exited = true),
-        (err: unknown) => {
-          failure = err;
-          exited = true;
-        },
-      );
       const reader = await open(file, 'r');
       try {
         const buffer = Buffer.allocUnsafe(LISTING_READ_SIZE);
