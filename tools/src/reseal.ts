@@ -50,6 +50,9 @@ export async function resealSecrets(dataSource: DataSource, box: SecretBox): Pro
 async function main(): Promise<void> {
   const config = loadServerConfig();
   if (!config.encryptionKey) throw new Error('SHEAF_ENCRYPTION_KEY is not set: there is no key to seal with');
+  // Without the keys it replaced this pod is not one of the rotation's (docs/deploy.md, step 2):
+  // it would re-seal nothing and report success.
+  if (!config.encryptionOldKeys.length) throw new Error('SHEAF_ENCRYPTION_OLD_KEYS is not set: run this where the new key is SHEAF_ENCRYPTION_KEY and the old ones are given there');
   const box = SecretBox.fromBase64(config.encryptionKey, config.encryptionOldKeys);
   const dataSource = createDataSource({ url: config.databaseUrl, applicationName: 'sheaf-reseal', poolSize: 1 });
   await dataSource.initialize();

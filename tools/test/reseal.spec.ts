@@ -17,7 +17,7 @@ describe('re-sealing stored secrets after an encryption key rotation', () => {
     (await db.dataSource.query(
       `SELECT 'account' AS kind, password_sealed AS sealed FROM service_accounts
        UNION ALL SELECT 'storage', secret_sealed FROM storage_locations WHERE secret_sealed IS NOT NULL
-       UNION ALL SELECT 'hook', secret_sealed FROM hooks WHERE secret_sealed IS NOT NULL ORDER BY 1`,
+       UNION ALL SELECT 'hook', secret_sealed FROM hooks WHERE secret_sealed IS NOT NULL ORDER BY 1, 2`,
     )) as Array<{ kind: string; sealed: string }>;
 
   it('seals every secret an older key sealed with the current key, leaves the current ones, and is all or nothing', async () => {
@@ -30,14 +30,16 @@ describe('re-sealing stored secrets after an encryption key rotation', () => {
     ]);
     const rotated = SecretBox.fromBase64(current, [older, oldest]);
 
-    // A secret no key opens stops it, naming the row, and nothing changes.
-    const [stranger] = (await q(`INSERT INTO service_accounts (name, username, password_sealed) VALUES ('lost', 'lost', $1) RETURNING id`, [
-      SecretBox.fromBase64(key()).seal('unknown'),
-    ])) as Array<{ id: string }>;
+    // A secret no key opens stops it, naming the row, and nothing changes: in the last table, so
+    // the re-sealed secrets of the tables before it are rolled back.
+    const [stranger] = (await q(
+      `INSERT INTO hooks (name, phase, kind, config, secret_sealed, priority, enabled) VALUES ('lost', 'post', 'webhook', '{}', $1, 1, true) RETURNING id`,
+      [SecretBox.fromBase64(key()).seal('unknown')],
+    )) as Array<{ id: string }>;
     const before = await sealedValues();
-    await expect(resealSecrets(db.dataSource, rotated)).rejects.toThrow(`service account ${stranger.id}: a sealed secret could not be opened`);
+    await expect(resealSecrets(db.dataSource, rotated)).rejects.toThrow(`hook ${stranger.id}: a sealed secret could not be opened`);
     expect(await sealedValues()).toEqual(before);
-    await q(`DELETE FROM service_accounts WHERE id = $1`, [stranger.id]);
+    await q(`DELETE FROM hooks WHERE id = $1`, [stranger.id]);
 
     expect(await resealSecrets(db.dataSource, rotated)).toEqual([
       { what: 'service account', sealed: 1, resealed: 1 },
