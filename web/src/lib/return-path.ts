@@ -9,8 +9,7 @@ export const REQUESTED_PATH_HEADER = 'x-sheaf-requested-path';
 export function returnPath(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length > 2048) return undefined;
   if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return undefined;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) return undefined;
+  if ([...value].some((c) => c < ' ' || c === '\u007f')) return undefined;
   if (value === '/' || value === '/login' || value.startsWith('/login?') || value.startsWith('/login/')) return undefined;
   return value;
 }
