@@ -149,11 +149,11 @@ describe('Rclone.listFiles', () => {
     const seen = join(dir, 'rclone-env.txt');
     await writeFile(script, `#!/bin/sh\nenv > '${seen}'\necho '[]'\n`, { mode: 0o755 });
     const saved = { ...process.env };
-    Object.assign(process.env, { SHEAF_ENCRYPTION_KEY: 'key-material', DATABASE_URL: 'postgres://u:pw@db/sheaf', JWT_SECRET: 'jwt', RCLONE_BWLIMIT: '10M' });
+    Object.assign(process.env, { SHEAF_ENCRYPTION_KEY: 'key-material', SHEAF_ENCRYPTION_OLD_KEYS: 'old-key-material', DATABASE_URL: 'postgres://u:pw@db/sheaf', JWT_SECRET: 'jwt', RCLONE_BWLIMIT: '10M' });
     try {
       await collect(new Rclone(script, [], { tempDir: tempDir() }).listFiles('/src'));
     } finally {
-      for (const name of ['SHEAF_ENCRYPTION_KEY', 'DATABASE_URL', 'JWT_SECRET', 'RCLONE_BWLIMIT']) {
+      for (const name of ['SHEAF_ENCRYPTION_KEY', 'SHEAF_ENCRYPTION_OLD_KEYS', 'DATABASE_URL', 'JWT_SECRET', 'RCLONE_BWLIMIT']) {
         if (saved[name] === undefined) delete process.env[name];
         else process.env[name] = saved[name];
       }

@@ -151,7 +151,7 @@ function remoteEnv(remotes: readonly RcloneRemote[]): Record<string, string> {
  * Sheaf's own secrets, of no use to rclone: kept out of its environment, so that nothing it
  * runs or reaches (a backend, a connection string an admin wrote) can read them.
  */
-const NOT_FOR_RCLONE = new Set(['DATABASE_URL', 'JWT_SECRET', 'SHEAF_ENCRYPTION_KEY', 'SHEAF_ADMIN_PASSWORD']);
+const NOT_FOR_RCLONE = new Set(['DATABASE_URL', 'JWT_SECRET', 'SHEAF_ENCRYPTION_KEY', 'SHEAF_ENCRYPTION_OLD_KEYS', 'SHEAF_ADMIN_PASSWORD']);
 
 /** The process's environment (PATH, HOME, proxies, the operator's RCLONE_* settings), less Sheaf's secrets. */
 function inheritedEnv(): Record<string, string> {
@@ -268,7 +268,7 @@ export class Rclone {
       let started: ReturnType<Rclone['start']>;
       // Folders rclone could not list: it logs each (with the folder as the log's object) and
       // carries on. Any other error means the listing cannot be trusted to be whole.
-      const unlisted = { count: 0, first: [] as Array<{ folder: string; reason: string }> };
+      const unlistedFirst: Array<{ folder: string; reason: string }> = [];
       const folders = new Set<string>();
       let otherErrors = false;
       const onStderr = (line: string) => {
@@ -278,8 +278,7 @@ export class Rclone {
           // The local backend says it, then the walk again: one folder.
           if (folders.has(entry.object)) return;
           folders.add(entry.object);
-          unlisted.count++;
-          if (unlisted.first.length < UNLISTED_SHOWN) unlisted.first.push({ folder: entry.object, reason: entry.msg });
+          if (unlistedFirst.length < UNLISTED_SHOWN) unlistedFirst.push({ folder: entry.object, reason: entry.msg });
         } else otherErrors = true;
       };
       let exited = false;
@@ -335,8 +334,8 @@ export class Rclone {
         // denied). 5 is a passing fault and 3 a folder that went away while listed, both worth
         // listing again; no exit code is an rclone killed before it had listed everything.
         const gaps =
-          failure instanceof RcloneError && (failure.exitCode === 1 || failure.exitCode === 6) && !signal?.aborted && !otherErrors && unlisted.count > 0;
-        throw gaps ? new IncompleteListingError(failure as RcloneError, unlisted) : failure;
+          failure instanceof RcloneError && (failure.exitCode === 1 || failure.exitCode === 6) && !signal?.aborted && !otherErrors && folders.size > 0;
+        throw gaps ? new IncompleteListingError(failure as RcloneError, { count: folders.size, first: unlistedFirst }) : failure;
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
