@@ -287,7 +287,9 @@ export class InstrumentsService {
    */
   private async refuseWhileHarvesting(tx: EntityManager, row: InstrumentEntity, body: UpdateInstrumentDto): Promise<void> {
     const templates = new Map(
-      (await tx.getRepository(InstrumentDestinationEntity).findBy({ instrumentId: row.id })).map((d) => [d.storageLocationId, d.pathTemplate]),
+      body.destinations
+        ? (await tx.getRepository(InstrumentDestinationEntity).findBy({ instrumentId: row.id })).map((d) => [d.storageLocationId, d.pathTemplate])
+        : [],
     );
     const templateChanged = (body.destinations ?? []).some(
       (d) => templates.has(d.storageLocationId) && templates.get(d.storageLocationId) !== (d.pathTemplate ?? DEFAULT_TEMPLATE),
