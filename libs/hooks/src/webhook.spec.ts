@@ -67,7 +67,9 @@ const decisionsOf = (result: { decisions: Map<string, unknown> }) => Object.from
 describe('webhook hook', () => {
   it('POSTs the batch as JSON signed with HMAC-SHA256 of the exact body', async () => {
     const files = [file('a', { sha256: 'ab'.repeat(32), ark: 'ark:99999/fk4x', metadata: { sample: 'S1' } }), file('b')];
+    const before = Date.now();
     const result = await runHooks('post', [webhook('post', { headers: { Authorization: 'Bearer t0k' } })], files, ctx);
+    const after = Date.now();
 
     expect(decisionsOf(result)).toEqual({ a: { action: 'accept' }, b: { action: 'accept' } });
     expect(received).toHaveLength(1);
@@ -76,7 +78,12 @@ describe('webhook hook', () => {
     expect(request.headers['x-sheaf-signature']).toBe(`sha256=${expected}`);
     expect(request.headers['content-type']).toBe('application/json');
     expect(request.headers.authorization).toBe('Bearer t0k');
-    expect(JSON.parse(request.body)).toEqual({
+    const body = JSON.parse(request.body) as { sentAt: string };
+    // The time of sending is inside the signed body, so a receiver can refuse a replay.
+    expect(Date.parse(body.sentAt)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(body.sentAt)).toBeLessThanOrEqual(after);
+    expect(body).toEqual({
+      sentAt: body.sentAt,
       runId: 'run-1',
       instrument: { id: 'inst-1', name: 'Krios' },
       phase: 'post',
