@@ -430,6 +430,12 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
 
     const finished = await seedHarvestedFile(db.dataSource, instrumentId);
     expect((await as(app, admin).post(`/api/harvests/${finished.runId}/cancel`).expect(409)).body.code).toBe('run_finished');
+
+    // A cancel Temporal refuses (it does not know the workflow) leaves no audit event behind.
+    const orphan = await seedHarvestedFile(db.dataSource, await instrumentWithDestination(), { runStatus: 'running' });
+    expect((await as(app, admin).post(`/api/harvests/${orphan.runId}/cancel`).expect(409)).body.code).toBe('workflow_gone');
+    const orphanAudit = await as(app, admin).get(`/api/audit?entityType=harvest_run&entityId=${orphan.runId}`).expect(200);
+    expect(orphanAudit.body.items).toEqual([]);
   });
 
   it('answers 503 with a clear code when Temporal is unreachable, and the key can be used again', async () => {

@@ -96,6 +96,18 @@ export class AuditService {
     );
   }
 
+  /**
+   * For an action outside the database (a Temporal call): its event is written first, in a
+   * transaction that commits only once the action succeeded. The action is never taken
+   * unrecorded, and a refused one leaves no event.
+   */
+  async recordAround<T>(actor: Principal, entry: AuditEntry, action: () => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (tx) => {
+      await this.record(tx, actor, entry);
+      return action();
+    });
+  }
+
   /** Newest first (time, then id). */
   async list(query: AuditQueryDto): Promise<Page<AuditEventDto>> {
     const qb = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('a');
