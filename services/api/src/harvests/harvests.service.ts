@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
 import { HarvestRequestEntity, HarvestRunEntity, InstrumentEntity } from '@sheaf/db';
-import { startHarvest, temporalUiWorkflowUrl } from '@sheaf/harvests';
+import { activeRunOf, isActiveRun, startHarvest, temporalUiWorkflowUrl } from '@sheaf/harvests';
 import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
@@ -15,7 +15,6 @@ import { harvestableInstrument } from './harvestable';
 import type { DestinationProgressDto, HarvestQueryDto, HarvestRunDetailDto, HarvestRunDto, RunFailureDto, RunFailureQueryDto, RunFailureStatus, StartedHarvestDto } from './harvests.dto';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-const ACTIVE = ['pending', 'running'];
 const FAILURES_SHOWN = 50;
 /** A claimed key without a run after this long belongs to a request that died. */
 const STALE_CLAIM_MS = 60_000;
@@ -31,11 +30,6 @@ interface FailureRow {
 
 function toFailure(row: FailureRow): RunFailureDto {
   return { fileVersionId: row.id, path: row.path, status: row.outcome, reason: row.reason };
-}
-
-/** Temporal statuses that mean the run can still change. */
-export function isActive(status: string): boolean {
-  return ACTIVE.includes(status);
 }
 
 @Injectable()
@@ -251,10 +245,8 @@ export class HarvestsService {
   private async startRun(principal: Principal, instrumentId: string): Promise<StartedHarvestDto> {
     const instrument = await harvestableInstrument(this.dataSource.manager, instrumentId);
     const started = await this.oneStartAtATime(instrument, async (manager) => {
-      const active = await manager.getRepository(HarvestRunEntity).findOne({ where: ACTIVE.map((status) => ({ instrumentId, status: status as HarvestRunEntity['status'] })) });
-      if (active) {
-        throw new HarvestRunningError(`A harvest of ${instrument.name} is already running (run ${active.id})`, active.id);
-      }
+      const active = await activeRunOf(manager, instrumentId);
+      if (active) throw new HarvestRunningError(`A harvest of ${instrument.name} is already running (run ${active})`, active);
       return this.temporal.run('starting the harvest workflow', (client) =>
         startHarvest({
           dataSource: manager,
@@ -304,16 +296,17 @@ export class HarvestsService {
   /** Asks Temporal to cancel the run's workflow; the worker records the outcome. */
   async cancel(principal: Principal, id: string): Promise<HarvestRunDto> {
     const run = await this.findRun(principal, id);
-    if (!isActive(run.status)) throw new DomainError('conflict', 'run_finished', `The run is already ${run.status}`);
+    if (!isActiveRun(run.status)) throw new DomainError('conflict', 'run_finished', `The run is already ${run.status}`);
     const workflowId = run.workflowId;
     if (!workflowId) throw new DomainError('conflict', 'run_not_started', 'The run has no workflow yet');
-    try {
-      await this.temporal.run('cancelling the harvest workflow', (client) => client.workflow.getHandle(workflowId).cancel());
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new DomainError('conflict', 'workflow_gone', 'Temporal no longer knows this run’s workflow');
-      throw err;
-    }
-    await this.audit.record(this.dataSource.manager, principal, { action: 'harvest.cancel_requested', entityType: 'harvest_run', entityId: id, after: { workflowId } });
+    await this.audit.recordAround(principal, { action: 'harvest.cancel_requested', entityType: 'harvest_run', entityId: id, after: { workflowId } }, async () => {
+      try {
+        await this.temporal.run('cancelling the harvest workflow', (client) => client.workflow.getHandle(workflowId).cancel());
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw new DomainError('conflict', 'workflow_gone', 'Temporal no longer knows this run’s workflow');
+        throw err;
+      }
+    });
     this.logger.log({ msg: 'harvest cancel requested', runId: id, workflowId, userId: principal.id });
     return this.toDto(run);
   }

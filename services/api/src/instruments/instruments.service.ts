@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Brackets, DataSource, type EntityManager } from 'typeorm';
 import { SOURCE_TYPES_WITH_ACCOUNT, pathTemplateProblem, validateSourceConfig, type Page, type SourceType } from '@sheaf/contracts';
 import { changedRows, GroupEntity, InstrumentDestinationEntity, InstrumentEntity, ProjectEntity, ServiceAccountEntity, StorageLocationEntity } from '@sheaf/db';
+import { activeRunOf } from '@sheaf/harvests';
 import type { PrincipalRefDto } from '../access/access.dto';
 import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
@@ -90,14 +91,6 @@ function checkSource(type: SourceType, config: unknown, serviceAccountId: string
   }
   if (SOURCE_TYPES_WITH_ACCOUNT.includes(type) && !serviceAccountId) throw invalid('serviceAccountId', `serviceAccountId is required for ${type} sources`);
   if (!SOURCE_TYPES_WITH_ACCOUNT.includes(type) && serviceAccountId) throw invalid('serviceAccountId', `${type} sources use no service account`);
-}
-
-/** The instrument's pending or running harvest, if it has one. */
-async function activeRunOf(tx: EntityManager, instrumentId: string): Promise<string | undefined> {
-  const [active] = (await tx.query(`SELECT id FROM harvest_runs WHERE instrument_id = $1 AND status IN ('pending', 'running') LIMIT 1`, [instrumentId])) as Array<{
-    id: string;
-  }>;
-  return active?.id;
 }
 
 function checkDestinations(destinations: DestinationInputDto[]): void {

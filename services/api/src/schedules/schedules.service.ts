@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
-import { HarvestRunEntity, InstrumentEntity, ScheduleEntity } from '@sheaf/db';
+import { InstrumentEntity, ScheduleEntity } from '@sheaf/db';
+import { activeRunOf } from '@sheaf/harvests';
 import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
 import { isAdmin, type Principal } from '../auth/principal';
@@ -228,16 +229,11 @@ export class SchedulesService {
    */
   async runNow(actor: Principal, id: string): Promise<RunNowDto> {
     const row = await this.runnable(id);
-    const active = await this.dataSource.getRepository(HarvestRunEntity).findOne({
-      where: [
-        { instrumentId: row.instrumentId, status: 'pending' },
-        { instrumentId: row.instrumentId, status: 'running' },
-      ],
-      order: { createdAt: 'DESC' },
-    });
-    if (active) return { started: false, message: `A harvest of ${row.instrumentName} is already running`, activeRunId: active.id };
-    await this.temporal.run('triggering a schedule', (client) => client.schedule.getHandle(temporalScheduleId(id)).trigger(ScheduleOverlapPolicy.SKIP));
-    await this.audit.record(this.dataSource.manager, actor, { action: 'schedule.triggered', entityType: 'schedule', entityId: id });
+    const active = await activeRunOf(this.dataSource.manager, row.instrumentId);
+    if (active) return { started: false, message: `A harvest of ${row.instrumentName} is already running`, activeRunId: active };
+    await this.audit.recordAround(actor, { action: 'schedule.triggered', entityType: 'schedule', entityId: id }, () =>
+      this.temporal.run('triggering a schedule', (client) => client.schedule.getHandle(temporalScheduleId(id)).trigger(ScheduleOverlapPolicy.SKIP)),
+    );
     return { started: true, message: 'Triggered (skipped by Temporal if this schedule’s previous harvest is still running)', activeRunId: null };
   }
 
@@ -249,10 +245,11 @@ export class SchedulesService {
     if (to.getTime() - from.getTime() > MAX_BACKFILL_DAYS * 86_400_000) throw invalid('to', `a backfill may span at most ${MAX_BACKFILL_DAYS} days`);
     if (to.getTime() > Date.now() + 60_000) throw invalid('to', 'to must not be in the future');
     const row = await this.runnable(id);
-    await this.temporal.run('backfilling a schedule', (client) =>
-      client.schedule.getHandle(temporalScheduleId(id)).backfill({ start: from, end: to, overlap: ScheduleOverlapPolicy.SKIP }),
+    await this.audit.recordAround(actor, { action: 'schedule.backfilled', entityType: 'schedule', entityId: id, after: { from: body.from, to: body.to } }, () =>
+      this.temporal.run('backfilling a schedule', (client) =>
+        client.schedule.getHandle(temporalScheduleId(id)).backfill({ start: from, end: to, overlap: ScheduleOverlapPolicy.SKIP }),
+      ),
     );
-    await this.audit.record(this.dataSource.manager, actor, { action: 'schedule.backfilled', entityType: 'schedule', entityId: id, after: { from: body.from, to: body.to } });
     return toDto(row);
   }
 }
