@@ -98,8 +98,9 @@ export class AuditService {
 
   /**
    * For an action outside the database (a Temporal call): its event is written first, in a
-   * transaction that commits only once the action succeeded. The action is never taken
-   * unrecorded, and a refused one leaves no event.
+   * transaction that commits once the action succeeded, so a refused action leaves no event and
+   * a failing audit insert stops the action. Not covered: a call Temporal carried out but whose
+   * answer was lost (a deadline), or a commit failing after the call.
    */
   async recordAround<T>(actor: Principal, entry: AuditEntry, action: () => Promise<T>): Promise<T> {
     return this.dataSource.transaction(async (tx) => {
