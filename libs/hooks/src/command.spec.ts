@@ -90,9 +90,8 @@ describe('command hook', () => {
 
   it('holds every file when the program exits non-zero, quoting its stderr', async () => {
     const result = await runHooks('pre', [nodeHook('console.error("checksum service down"); process.exit(3)')], [file('a'), file('b')], ctx);
-    for (const decision of result.decisions.values()) {
-      expect(decision).toEqual({ action: 'hold', reason: expect.stringMatching(/^command node exited with code 3: checksum service down$/) });
-    }
+    const held = { action: 'hold', reason: expect.stringMatching(/^command node exited with code 3: checksum service down$/) };
+    expect(result.decisions).toEqual(new Map([['a', held], ['b', held]]));
   });
 
   it('holds every file when the program prints something that is not JSON', async () => {

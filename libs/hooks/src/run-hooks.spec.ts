@@ -75,9 +75,8 @@ describe('runHooks', () => {
 
   it('fails closed on a stored config that no longer validates', async () => {
     const result = await runHooks('post', [hook('m', 'metadata', { rules: [{ source: 'path', pattern: '(?<open' }] }, { phase: 'post' })], [file('a'), file('b')], ctx);
-    for (const decision of result.decisions.values()) {
-      expect(decision).toEqual({ action: 'hold', reason: expect.stringMatching(/^metadata hook m has an invalid config: rules\[0\]\.pattern: error parsing regexp: /) });
-    }
+    const held = { action: 'hold', reason: expect.stringMatching(/^metadata hook m has an invalid config: rules\[0\]\.pattern: error parsing regexp: /) };
+    expect(result.decisions).toEqual(new Map([['fv-a', held], ['fv-b', held]]));
   });
 
   it('fails closed on a filter configured to run after the copy', async () => {

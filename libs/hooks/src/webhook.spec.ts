@@ -136,17 +136,15 @@ describe('webhook hook', () => {
   it('holds the files on the last attempt, when no retry follows, instead of throwing', async () => {
     reply = () => ({ status: 503, body: '{"error":"busy"}' });
     const result = await runHooks('pre', [webhook('pre')], [file('a'), file('b')], { ...ctx, lastAttempt: true });
-    for (const decision of result.decisions.values()) {
-      expect(decision).toEqual({ action: 'hold', reason: expect.stringMatching(/^failed on the batch's last attempt: webhook hook notify: http:\/\/127\.0\.0\.1:\d+ answered HTTP 503/) });
-    }
+    const held = { action: 'hold', reason: expect.stringMatching(/^failed on the batch's last attempt: webhook hook notify: http:\/\/127\.0\.0\.1:\d+ answered HTTP 503/) };
+    expect(result.decisions).toEqual(new Map([['a', held], ['b', held]]));
   });
 
   it('holds every file when the receiver rejects the batch with a 4xx, quoting at most 200 characters of its answer', async () => {
     reply = () => ({ status: 400, contentType: 'text/plain', body: `bad batch ${'x'.repeat(500)}` });
     const result = await runHooks('post', [webhook('post')], [file('a'), file('b')], ctx);
-    for (const decision of result.decisions.values()) {
-      expect(decision).toEqual({ action: 'hold', reason: `webhook rejected the batch: HTTP 400: bad batch ${'x'.repeat(190)}…` });
-    }
+    const held = { action: 'hold', reason: `webhook rejected the batch: HTTP 400: bad batch ${'x'.repeat(190)}…` };
+    expect(result.decisions).toEqual(new Map([['a', held], ['b', held]]));
   });
 
   it('throws a HookError when the receiver does not answer in time', async () => {
