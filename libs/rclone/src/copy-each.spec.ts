@@ -133,22 +133,30 @@ describe('Rclone.copyEach', () => {
     await expect(rclone().copyEach(source, out, [{ from: 'run 1/frame-0.tif', to: 'a.tif' }], { signal: before.signal })).rejects.toThrow(/cancelled/);
     await expect(readdir(out)).rejects.toMatchObject({ code: 'ENOENT' });
 
-    // Files big enough that the copies are still going when the first one lands.
+    // rclone takes its flags from the environment as well: at 8 MiB/s the 160 MiB take 20 s, so
+    // the copies are still going when the cancel comes, however fast the disk.
     await mkdir(join(source, 'big'));
     for (let i = 0; i < 20; i++) await writeFile(join(source, 'big', `${i}.raw`), Buffer.alloc(8 * 1024 * 1024, i));
-    const midway = new AbortController();
-    const copying = rclone().copyEach(source, out, Array.from({ length: 20 }, (_, i) => ({ from: `big/${i}.raw`, to: `${i}.raw` })), { transfers: 2, signal: midway.signal });
-    const outcome = copying.then(
-      () => 'finished',
-      (err: Error) => err.message,
-    );
-    // The first 2 files go in a request of their own, the other 18 in one more: cancelled in the
-    // middle of that one, it stops too.
-    while ((await readdir(out).catch(() => [])).length < 4) await new Promise((resolve) => setTimeout(resolve, 2));
-    midway.abort();
-    expect(await outcome).toMatch(/cancelled/);
-    expect((await readdir(out)).length).toBeLessThan(20);
-    expect(daemonsLeft()).toEqual([]);
-    expect(await socketFoldersLeft()).toEqual([]);
+    const bwlimit = process.env.RCLONE_BWLIMIT;
+    process.env.RCLONE_BWLIMIT = '8M';
+    try {
+      const midway = new AbortController();
+      const copying = rclone().copyEach(source, out, Array.from({ length: 20 }, (_, i) => ({ from: `big/${i}.raw`, to: `${i}.raw` })), { transfers: 2, signal: midway.signal });
+      const outcome = copying.then(
+        () => 'finished',
+        (err: Error) => err.message,
+      );
+      // The first 2 files go in a request of their own, the other 18 in one more: cancelled in the
+      // middle of that one, it stops too.
+      while ((await readdir(out).catch(() => [])).length < 4) await new Promise((resolve) => setTimeout(resolve, 2));
+      midway.abort();
+      expect(await outcome).toMatch(/cancelled/);
+      expect((await readdir(out)).length).toBeLessThan(20);
+      expect(daemonsLeft()).toEqual([]);
+      expect(await socketFoldersLeft()).toEqual([]);
+    } finally {
+      if (bwlimit === undefined) delete process.env.RCLONE_BWLIMIT;
+      else process.env.RCLONE_BWLIMIT = bwlimit;
+    }
   });
 });

@@ -22,16 +22,14 @@ interface RcloneRun {
   code: number;
   stdout: string;
   stderr: string;
-  ms: number;
 }
 
 /** The real rclone with remotes from the environment only. */
 function runRclone(args: readonly string[], env: Record<string, string>): Promise<RcloneRun> {
-  const started = Date.now();
   return new Promise((resolve) => {
     execFile(rclone, [...args], { env, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
+      resolve({ code, stdout, stderr });
     });
   });
 }
@@ -119,15 +117,14 @@ describe('startSambaShare', () => {
     expect(listed).toEqual(expected);
   });
 
-  it('refuses a wrong password at the server, and rclone fails within 10 s', async () => {
+  it('refuses a wrong password at the server, and rclone fails saying so', async () => {
     const result = await runRclone(['lsjson', '-R', `src:${share.share}`], smbEnv(share, `${share.password}-wrong`));
 
     // rclone exits 1 (uncategorised error), not 7 (fatal): the worker must recognise bad
-    // credentials by the message. lsjson spends ~4.6 s on 10 low-level retries with back-off;
-    // `rclone copy` with its default --retries 3 takes ~44 s, so the worker should check
-    // credentials with a listing first or pass --retries 1.
+    // credentials by the message. lsjson spends seconds on 10 low-level retries with back-off;
+    // `rclone copy` with its default --retries 3 takes much longer, so the worker should check
+    // credentials with a listing first or pass --retries 1. (How long is a benchmark's to say.)
     expect(result.code).toBe(1);
-    expect(result.ms).toBeLessThan(10_000);
     expect(result.stderr).toContain('The attempted logon is invalid');
     expect(serverLog.some((line) => line.includes('status [NT_STATUS_WRONG_PASSWORD]'))).toBe(true);
   });
