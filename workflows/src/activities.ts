@@ -50,11 +50,14 @@ export interface BatchResult {
 export type BeginRunResult =
   | { acquired: true; instrumentName: string }
   | { acquired: false; instrumentName: string; holderRunId: string }
-  /** A scheduled run whose instrument or schedule is off; `reason` says which (absent in histories before it). */
+  /**
+   * A run that must not go ahead: a scheduled run whose instrument or schedule is off, or a run
+   * that has ended already (its workflow reset); `reason` says which (absent in older histories).
+   */
   | { acquired: false; instrumentName: string; disabled: true; reason?: string };
 
 export interface HarvestActivities {
-  /** Creates the run row of a schedule-started execution (idempotent per workflow id); returns its id. */
+  /** Creates the run row of a schedule-started execution chain (idempotent per workflow id and the chain's first run id); returns its id. */
   createScheduledRun(scheduled: ScheduledHarvest, workflowId: string, temporalRunId: string): Promise<string>;
   /** Marks the run running and takes the instrument's lease (one harvest per instrument); skips a scheduled run of a disabled instrument or schedule. */
   beginRun(runId: string): Promise<BeginRunResult>;

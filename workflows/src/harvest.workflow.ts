@@ -65,7 +65,9 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
   if (input.scheduled && !input.resume) {
     const info = workflowInfo();
     const { scheduled } = input;
-    const create = () => createScheduledRun(scheduled, info.workflowId, info.runId);
+    // The chain's first run id, not this execution's: a reset in the Temporal UI starts a new
+    // execution of the chain, which must find the run its first execution made, not make another.
+    const create = () => createScheduledRun(scheduled, info.workflowId, info.firstExecutionRunId);
     // Not cancellable: the row is made whatever happens, and a cancel that came meanwhile is
     // honoured by the first step after it (which closes the run as cancelled), instead of
     // leaving a pending row that is later closed as failed.

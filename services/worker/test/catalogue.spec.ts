@@ -293,19 +293,23 @@ describe('harvest catalogue: staging a listing', () => {
       await listing.close();
     }
 
-    expect(await catalogue.startBatch(run.id, 0, 'worker-1')).toBe(true);
+    expect(await catalogue.startBatch(run.id, 0, 'worker-1')).toBe('started');
     const first = await catalogue.finishBatch(run.id, 0);
     const second = await catalogue.finishBatch(run.id, 0);
     expect(second).toEqual(first);
     const row = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: run.id });
     expect(row).toMatchObject({ batchesDone: 1, filesDeferred: '1' });
-    expect(await catalogue.startBatch(run.id, 0, 'worker-2')).toBe(false);
+    expect(await catalogue.startBatch(run.id, 0, 'worker-2')).toBe('done');
     expect(await db.dataSource.getRepository(HarvestBatchEntity).findOneByOrFail({ runId: run.id, batchNo: 0 })).toMatchObject({ status: 'done', attempts: 1 });
 
     // Closing a run that is already closed changes nothing, and says so.
     expect(await closeRun(db.dataSource, run.id, { status: 'succeeded', error: null })).toBe(true);
     expect(await closeRun(db.dataSource, run.id, { status: 'failed', error: 'late' })).toBe(false);
     expect(await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: run.id })).toMatchObject({ status: 'succeeded', error: null });
+    // Nor does a batch start in it once it has ended (a late attempt, or its workflow reset).
+    await db.dataSource.getRepository(HarvestBatchEntity).update({ runId: run.id, batchNo: 0 }, { status: 'pending' });
+    expect(await catalogue.startBatch(run.id, 0, 'worker-3')).toBe('run ended');
+    expect(await db.dataSource.getRepository(HarvestBatchEntity).findOneByOrFail({ runId: run.id, batchNo: 0 })).toMatchObject({ status: 'pending', attempts: 1 });
   });
   it('marks a destination backfilled after a run that searched it, unless it was removed and added again while the run was copying', async () => {
     const instrument = await db.dataSource

@@ -11,7 +11,7 @@ import {
   ServiceAccountEntity,
   StorageLocationEntity,
 } from '@sheaf/db';
-import { closeAbandonedRun, closeRun, endedWorkflowStatus } from '@sheaf/harvests';
+import { closeAbandonedRun, closeRun, endedWorkflowStatus, isActiveRun } from '@sheaf/harvests';
 import type { HookConfigRow } from '@sheaf/hooks';
 import { IncompleteListingError, Rclone, RcloneError } from '@sheaf/rclone';
 import { batchesPlannedSignal, type BatchResult, type BeginRunResult, type DiscoverResult, type HarvestActivities, type PlannedSoFar } from '@sheaf/workflows';
@@ -267,7 +267,8 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     const ctx = Context.current();
     const started = Date.now();
     const ran = await catalogue.startBatch(runId, batchNo, deps.identity);
-    if (ran) {
+    if (ran === 'run ended') throw ApplicationFailure.nonRetryable(`harvest run ${runId} has ended; its batch ${batchNo} does nothing`, FAILURE_TYPES.notFound);
+    if (ran === 'started') {
       const { instrument } = await loadRun(runId);
       const { source, destinations } = await locations(instrument);
       const { hooks, webhookSecret } = await hooksOf(instrument.id);
@@ -298,7 +299,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       }
     }
     const result = await catalogue.finishBatch(runId, batchNo);
-    if (ran) {
+    if (ran === 'started') {
       const { files, bytes, failed, skipped, held, deferred } = result;
       // Failed and held files wait for someone (or the next run): a warning, where operators look.
       ctx.log[failed || held ? 'warn' : 'info']('batch done', { runId, batchNo, filesVerified: files, bytesVerified: bytes, failed, skipped, held, deferred, durationMs: Date.now() - started });
@@ -331,6 +332,11 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
 
     async beginRun(runId): Promise<BeginRunResult> {
       const { run, instrument } = await loadRun(runId);
+      // A workflow reset in the Temporal UI runs an ended run's workflow again: it must not
+      // harvest under a run whose outcome is recorded (and whose lease it would take for good).
+      if (!isActiveRun(run.status)) {
+        return { acquired: false, instrumentName: instrument.name, disabled: true, reason: `run ${runId} has ended (${run.status}); its workflow harvests nothing again: start a new harvest` };
+      }
       // Disabling an instrument pauses, and deleting a schedule deletes, the Temporal Schedule,
       // but a trigger can come first (the change is still on its way to Temporal); an ad hoc run
       // was checked when it started.

@@ -189,15 +189,22 @@ export class HarvestCatalogue {
     return new RunListing(runId, client, () => runner.release());
   }
 
-  /** Marks the batch started by this worker; returns false when it is already done. */
-  async startBatch(runId: string, batchNo: number, worker: string): Promise<boolean> {
-    const rows = await changedRows(
-      this.db,
-      `UPDATE harvest_batches SET status = 'running', attempts = attempts + 1, worker = $3, started_at = now()
-       WHERE run_id = $1 AND batch_no = $2 AND status <> 'done' RETURNING batch_no`,
+  /**
+   * Marks the batch started by this worker, unless it is done already or its run has ended (a
+   * late attempt, or a workflow reset after the run was closed: nothing is recorded after that).
+   */
+  async startBatch(runId: string, batchNo: number, worker: string): Promise<'started' | 'done' | 'run ended'> {
+    const [row]: Array<{ open: boolean; started: boolean }> = await this.db.query(
+      `WITH run AS (SELECT status IN ('pending', 'running') AS open FROM harvest_runs WHERE id = $1),
+            started AS (
+              UPDATE harvest_batches SET status = 'running', attempts = attempts + 1, worker = $3, started_at = now()
+              WHERE run_id = $1 AND batch_no = $2 AND status <> 'done' AND (SELECT open FROM run)
+              RETURNING batch_no)
+       SELECT coalesce((SELECT open FROM run), false) AS open, EXISTS (SELECT 1 FROM started) AS started`,
       [runId, batchNo, worker],
     );
-    return rows.length > 0;
+    if (!row.open) return 'run ended';
+    return row.started ? 'started' : 'done';
   }
 
   /**
