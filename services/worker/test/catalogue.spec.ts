@@ -231,6 +231,31 @@ describe('harvest catalogue: staging a listing', () => {
     }
   });
 
+  it('never sets aside a version a later one superseded, nor a verified one', async () => {
+    const instrument = await db.dataSource
+      .getRepository(InstrumentEntity)
+      .save({ name: 'set-aside', sourceType: 'local', sourceConfig: { path: '/nowhere' }, minAgeSeconds: 0 });
+    const versions = (await db.dataSource.query(
+      `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, reason) VALUES
+         ($1, 'changed.raw', 1, '2025-03-01T10:00:00Z', 1, 'skipped', 'superseded'),
+         ($1, 'changed.raw', 2, '2025-03-02T10:00:00Z', 2, 'pending', NULL),
+         ($1, 'done.raw', 1, '2025-03-01T10:00:00Z', 1, 'verified', NULL),
+         ($1, 'waiting.raw', 1, '2025-03-01T10:00:00Z', 1, 'pending', NULL)
+       RETURNING id, path, version`,
+      [instrument.id],
+    )) as Array<{ id: string; path: string; version: number }>;
+    const catalogue = new HarvestCatalogue(db.dataSource);
+    // A batch loaded before the change was listed finds the source changed, and defers what it holds.
+    await catalogue.setAside(versions.map((v) => ({ fileVersionId: v.id, status: 'pending' as const, reason: 'changed since it was listed' })));
+    const after = (await db.dataSource.query(`SELECT path, version, status, reason FROM file_versions WHERE instrument_id = $1 ORDER BY path, version`, [instrument.id])) as unknown[];
+    expect(after).toEqual([
+      { path: 'changed.raw', version: 1, status: 'skipped', reason: 'superseded' },
+      { path: 'changed.raw', version: 2, status: 'pending', reason: 'changed since it was listed' },
+      { path: 'done.raw', version: 1, status: 'verified', reason: null },
+      { path: 'waiting.raw', version: 1, status: 'pending', reason: 'changed since it was listed' },
+    ]);
+  });
+
   it('takes the verified versions whose post-hooks never ran, listed or not, only while the instrument has post-hooks', async () => {
     const instrument = await db.dataSource
       .getRepository(InstrumentEntity)

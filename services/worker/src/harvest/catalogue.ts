@@ -318,14 +318,17 @@ export class HarvestCatalogue {
   /**
    * Pre-hook outcomes that keep a file out of this run, recorded at once. Never a verified
    * version: its verdict and ARK stand (two attempts of one batch may overlap after a lost
-   * heartbeat, and the other may have verified it meanwhile).
+   * heartbeat, and the other may have verified it meanwhile). Nor a version a later one of its
+   * path superseded (another attempt's discovery listed the change): set back to pending or
+   * held, no listing would ever name it again.
    */
   async setAside(decisions: Array<{ fileVersionId: string; status: 'skipped' | 'held' | 'pending'; reason: string }>): Promise<void> {
     if (!decisions.length) return;
     await this.db.query(
       `UPDATE file_versions fv SET status = d.status, reason = d.reason, updated_at = now()
        FROM jsonb_to_recordset($1::jsonb) AS d("fileVersionId" uuid, status text, reason text)
-       WHERE fv.id = d."fileVersionId" AND fv.status <> 'verified'`,
+       WHERE fv.id = d."fileVersionId" AND fv.status <> 'verified'
+         AND NOT EXISTS (SELECT 1 FROM file_versions later WHERE later.instrument_id = fv.instrument_id AND later.path = fv.path AND later.version > fv.version)`,
       [JSON.stringify(decisions)],
     );
   }
