@@ -88,6 +88,11 @@ describe('access scoping through groups and projects', () => {
     await as(app, stranger).get(url(hiddenFile, hidden)).expect(404);
   });
 
+  it('takes an id in upper case for the same id: a granted instrument is still granted', async () => {
+    expect((await as(app, microscopist).get(`/api/instruments/${krios.toUpperCase()}`).expect(200)).body.id).toBe(krios);
+    await as(app, microscopist).get(`/api/instruments/${sequencer.toUpperCase()}`).expect(404);
+  });
+
   it('answers a nonexistent id exactly like a foreign one', async () => {
     const missing = await as(app, microscopist).get('/api/files/00000000-0000-4000-8000-000000000000').expect(404);
     const foreign = await as(app, microscopist).get(`/api/files/${hiddenFile.fileVersionId}`).expect(404);

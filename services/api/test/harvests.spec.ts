@@ -108,6 +108,13 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect(theirs.body.replayed).toBe(false);
   });
 
+  it('replays a key whatever the case of the instrument id the retry sends', async () => {
+    const instrumentId = await instrumentWithDestination();
+    const first = await start(instrumentId, 'upper-case-retry').expect(201);
+    const retry = await start(instrumentId.toUpperCase(), 'upper-case-retry');
+    expect({ status: retry.status, body: retry.body }).toEqual({ status: 201, body: { ...first.body, replayed: true } });
+  });
+
   it('answers 409 while another request under the same key is starting its run, and frees a key whose request died', async () => {
     const instrumentId = await instrumentWithDestination();
     await db.dataSource.query(`INSERT INTO harvest_requests (user_id, idempotency_key, instrument_id) VALUES ($1, 'in-flight', $2)`, [admin.id, instrumentId]);

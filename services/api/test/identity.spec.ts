@@ -51,6 +51,14 @@ describe('identity: roles, API tokens, disabled users, login limits', () => {
       expect((await as(app, admin).delete(`/api/users/${admin.id}`).expect(403)).body.code).toBe('own_account');
     });
 
+    it('knows an admin by their id in upper case too: no changing their own role, disabling or deleting themselves that way', async () => {
+      const upper = admin.id.toUpperCase();
+      expect((await as(app, admin).patch(`/api/users/${upper}`, { role: 'user' }).expect(403)).body.code).toBe('own_role');
+      expect((await as(app, admin).patch(`/api/users/${upper}`, { disabled: true }).expect(403)).body.code).toBe('own_account');
+      expect((await as(app, admin).delete(`/api/users/${upper}`).expect(403)).body.code).toBe('own_account');
+      expect((await as(app, admin).get('/api/auth/me').expect(200)).body).toMatchObject({ id: admin.id, role: 'admin' });
+    });
+
     it('changes one’s own password only with the current one', async () => {
       const self = await createCaller(app, db.dataSource, 'self@example.org', 'user');
       const noCurrent = await as(app, self).patch('/api/auth/me', { newPassword: 'another long password' }).expect(400);

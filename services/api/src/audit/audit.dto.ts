@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsString, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/pagination';
-import { DateFilter, OptionalField } from '../common/validation';
+import { DateFilter, IsUuid, OptionalField } from '../common/validation';
 
 export class AuditQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: 'instrument', maxLength: 64 })
@@ -19,7 +19,7 @@ export class AuditQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ format: 'uuid' })
   @OptionalField()
-  @IsUUID('all', { message: 'actorUserId must be a UUID' })
+  @IsUuid('actorUserId')
   actorUserId?: string;
 
   @ApiPropertyOptional({ example: 'instrument.updated', maxLength: 128 })

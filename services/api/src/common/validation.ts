@@ -1,7 +1,7 @@
 import { applyDecorators, ValidationPipe, type ArgumentMetadata, type PipeTransform, type ValidationError } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { Matches, ValidateBy, ValidateIf } from 'class-validator';
+import { IsUUID, Matches, ValidateBy, ValidateIf } from 'class-validator';
 import { DomainError } from './domain-error';
 
 /** The first failing constraint, with its field path (`a.b[0].c` style). */
@@ -70,6 +70,16 @@ export const OptionalField = () => ValidateIf((_object: object, value: unknown) 
  * "   " would be stored as "").
  */
 export const NotBlank = (field: string) => Matches(/\S/, { message: `${field} must not be blank` });
+
+/**
+ * A UUID, in lower case as PostgreSQL writes ids: services compare it with ids read from the
+ * database, where `ABC…` and `abc…` would be different instruments.
+ */
+export const IsUuid = (field: string) =>
+  applyDecorators(
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value)),
+    IsUUID('all', { message: `${field} must be a UUID` }),
+  );
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /**

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { IsIn, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { FILE_STATUSES, type FileStatus } from '@sheaf/db';
 import { STORAGE_TYPES, type StorageType } from '@sheaf/contracts';
 import { PageQueryDto } from '../common/pagination';
-import { DateFilter, OptionalField } from '../common/validation';
+import { DateFilter, IsUuid, OptionalField } from '../common/validation';
 
 const TRANSFER_STATUSES = ['verified', 'mismatch', 'failed'] as const;
 
@@ -102,7 +102,7 @@ export class FileQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ format: 'uuid' })
   @OptionalField()
-  @IsUUID('all', { message: 'instrumentId must be a UUID' })
+  @IsUuid('instrumentId')
   instrumentId?: string;
 
   @ApiPropertyOptional({ description: 'Part of the path (case-insensitive)', maxLength: 1024 })
@@ -166,22 +166,22 @@ export class FileQueryDto extends PageQueryDto {
 export class TransferQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
   @OptionalField()
-  @IsUUID('all', { message: 'runId must be a UUID' })
+  @IsUuid('runId')
   runId?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
   @OptionalField()
-  @IsUUID('all', { message: 'fileVersionId must be a UUID' })
+  @IsUuid('fileVersionId')
   fileVersionId?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
   @OptionalField()
-  @IsUUID('all', { message: 'instrumentId must be a UUID' })
+  @IsUuid('instrumentId')
   instrumentId?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
   @OptionalField()
-  @IsUUID('all', { message: 'storageLocationId must be a UUID' })
+  @IsUuid('storageLocationId')
   storageLocationId?: string;
 
   @ApiPropertyOptional({ enum: TRANSFER_STATUSES })

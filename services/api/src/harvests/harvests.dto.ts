@@ -1,13 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsUUID } from 'class-validator';
+import { IsIn } from 'class-validator';
 import { HARVEST_PHASES, HARVEST_STATUSES, STORAGE_TYPES, type HarvestPhase, type HarvestStatus, type StorageType } from '@sheaf/contracts';
 import { HARVEST_TRIGGERS, type HarvestTrigger } from '@sheaf/db';
 import { PageQueryDto } from '../common/pagination';
-import { DateFilter, OptionalField } from '../common/validation';
+import { DateFilter, IsUuid, OptionalField } from '../common/validation';
 
 export class StartHarvestDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID('all', { message: 'instrumentId must be a UUID' })
+  @IsUuid('instrumentId')
   instrumentId!: string;
 }
 
@@ -104,7 +104,7 @@ export class HarvestRunDetailDto extends HarvestRunDto {
 export class HarvestQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
   @OptionalField()
-  @IsUUID('all', { message: 'instrumentId must be a UUID' })
+  @IsUuid('instrumentId')
   instrumentId?: string;
 
   @ApiPropertyOptional({ enum: HARVEST_STATUSES })

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { HOOK_KINDS, HOOK_PHASES, type HookKind, type HookPhase } from '@sheaf/hooks';
 import { SoftDeletePageQueryDto, ToBoolean } from '../common/query';
-import { NotBlank, OptionalField } from '../common/validation';
+import { IsUuid, NotBlank, OptionalField } from '../common/validation';
 
 const KINDS = [...HOOK_KINDS];
 const PHASES = [...HOOK_PHASES];
@@ -64,7 +64,7 @@ export class CreateHookDto {
 
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Omit or null for every instrument' })
   @IsOptional()
-  @IsUUID('all', { message: 'instrumentId must be a UUID' })
+  @IsUuid('instrumentId')
   instrumentId?: string | null;
 
   @ApiPropertyOptional({ default: 100, minimum: 0, maximum: 10000 })
@@ -108,7 +108,7 @@ export class UpdateHookDto {
 
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'null: every instrument' })
   @IsOptional()
-  @IsUUID('all', { message: 'instrumentId must be a UUID' })
+  @IsUuid('instrumentId')
   instrumentId?: string | null;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 10000 })
@@ -137,7 +137,7 @@ export class HookQueryDto extends SoftDeletePageQueryDto {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Hooks that apply to this instrument (its own and the global ones)' })
   @OptionalField()
-  @IsUUID('all', { message: 'instrumentId must be a UUID' })
+  @IsUuid('instrumentId')
   instrumentId?: string;
 
   @ApiPropertyOptional()

@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { HARVEST_PHASES, HARVEST_STATUSES, SOURCE_TYPES, STORAGE_TYPES, type HarvestPhase, type HarvestStatus, type SourceType, type StorageType } from '@sheaf/contracts';
 import { PrincipalRefDto } from '../access/access.dto';
 import { SoftDeletePageQueryDto, ToBoolean } from '../common/query';
-import { OptionalField } from '../common/validation';
+import { IsUuid, OptionalField } from '../common/validation';
 
 export const INSTRUMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const SOURCE_DOC =
@@ -52,7 +52,7 @@ export class InstrumentDto {
 
 export class DestinationInputDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID('all', { message: 'storageLocationId must be a UUID' })
+  @IsUuid('storageLocationId')
   storageLocationId!: string;
 
   @ApiPropertyOptional({
@@ -95,7 +95,7 @@ export class CreateInstrumentDto {
 
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Required for smb sources' })
   @IsOptional()
-  @IsUUID('all', { message: 'serviceAccountId must be a UUID' })
+  @IsUuid('serviceAccountId')
   serviceAccountId?: string | null;
 
   @ApiPropertyOptional({ default: 60, minimum: 0, maximum: MAX_MIN_AGE })
@@ -151,7 +151,7 @@ export class UpdateInstrumentDto {
 
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'null removes it' })
   @IsOptional()
-  @IsUUID('all', { message: 'serviceAccountId must be a UUID' })
+  @IsUuid('serviceAccountId')
   serviceAccountId?: string | null;
 
   @ApiPropertyOptional({ minimum: 0, maximum: MAX_MIN_AGE })
@@ -195,11 +195,11 @@ export class InstrumentQueryDto extends SoftDeletePageQueryDto {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Instruments granted to this group' })
   @OptionalField()
-  @IsUUID('all', { message: 'groupId must be a UUID' })
+  @IsUuid('groupId')
   groupId?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Instruments granted to this project' })
   @OptionalField()
-  @IsUUID('all', { message: 'projectId must be a UUID' })
+  @IsUuid('projectId')
   projectId?: string;
 }

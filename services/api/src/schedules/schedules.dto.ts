@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsBoolean, IsString, MaxLength } from 'class-validator';
 import { SoftDeletePageQueryDto, ToBoolean } from '../common/query';
-import { IsDateTimeWithZone, OptionalField } from '../common/validation';
+import { IsDateTimeWithZone, IsUuid, OptionalField } from '../common/validation';
 
 export class ScheduleDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -28,7 +28,7 @@ export class ScheduleDetailDto extends ScheduleDto {
 
 export class CreateScheduleDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID('all', { message: 'instrumentId must be a UUID' })
+  @IsUuid('instrumentId')
   instrumentId!: string;
 
   @ApiProperty({
@@ -103,7 +103,7 @@ export class RunNowDto {
 export class ScheduleQueryDto extends SoftDeletePageQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
   @OptionalField()
-  @IsUUID('all', { message: 'instrumentId must be a UUID' })
+  @IsUuid('instrumentId')
   instrumentId?: string;
 
   @ApiPropertyOptional()
