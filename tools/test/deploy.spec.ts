@@ -6,7 +6,7 @@
  * also shown a broken input that it must reject.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
@@ -64,9 +64,16 @@ function kubectlKustomize(dir: string): KubeObject[] {
 const byId = (objects: readonly KubeObject[]) =>
   Object.fromEntries(objects.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
 
+/** The temporary directories `fixture` made, removed once the file's tests are done. */
+const fixtures: string[] = [];
+afterAll(() => {
+  for (const dir of fixtures.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 /** Writes `files` (path -> content) under a fresh temporary directory and returns it. */
 function fixture(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'sheaf-deploy-'));
+  fixtures.push(dir);
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), content);
