@@ -115,17 +115,20 @@ describe('access scoping through groups and projects', () => {
     // A hook that takes the group from a folder name ("Microscopy/…") and the project from metadata ("ATLAS").
     const byGroup = await seedHarvestedFile(db.dataSource, hidden, { path: 'Microscopy/cased.tif', access: { groups: ['Microscopy'], projects: [] } });
     const byProject = await seedHarvestedFile(db.dataSource, hidden, { path: 'runs/cased.fastq', access: { groups: [], projects: ['ATLAS'] } });
-    const listed = async (caller: Caller) => ids((await as(app, caller).get('/api/files?instrumentId=' + hidden).expect(200)).body);
-    expect(await listed(microscopist)).toEqual([byGroup.fileVersionId, sharedFile.fileVersionId].sort());
-    expect(await listed(atlasMember)).toEqual([byProject.fileVersionId]);
-    // Project members through a group see it too.
-    expect(await listed(geneticist)).toEqual([byProject.fileVersionId]);
-    await as(app, microscopist).get(`/api/files/${byGroup.fileVersionId}`).expect(200);
-    await as(app, microscopist).get(`/${byGroup.ark}?info`).expect(200);
-    await as(app, microscopist).get(`/api/files/${byProject.fileVersionId}`).expect(404);
-    await as(app, stranger).get(`/api/files/${byGroup.fileVersionId}`).expect(404);
-    // Granted to nobody again, so the tests after this one see what they expect.
-    await db.dataSource.query(`UPDATE file_versions SET access = '{"groups": [], "projects": []}' WHERE id = ANY($1)`, [[byGroup.fileVersionId, byProject.fileVersionId]]);
+    try {
+      const listed = async (caller: Caller) => ids((await as(app, caller).get('/api/files?instrumentId=' + hidden).expect(200)).body);
+      expect(await listed(microscopist)).toEqual([byGroup.fileVersionId, sharedFile.fileVersionId].sort());
+      expect(await listed(atlasMember)).toEqual([byProject.fileVersionId]);
+      // Project members through a group see it too.
+      expect(await listed(geneticist)).toEqual([byProject.fileVersionId]);
+      await as(app, microscopist).get(`/api/files/${byGroup.fileVersionId}`).expect(200);
+      await as(app, microscopist).get(`/${byGroup.ark}?info`).expect(200);
+      await as(app, microscopist).get(`/api/files/${byProject.fileVersionId}`).expect(404);
+      await as(app, stranger).get(`/api/files/${byGroup.fileVersionId}`).expect(404);
+    } finally {
+      // Granted to nobody again, also when this test failed, so the tests after it see what they expect.
+      await db.dataSource.query(`UPDATE file_versions SET access = '{"groups": [], "projects": []}' WHERE id = ANY($1)`, [[byGroup.fileVersionId, byProject.fileVersionId]]);
+    }
   });
 
   it("lists only the versions of a file's path that the access hook granted the caller", async () => {
