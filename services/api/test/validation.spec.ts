@@ -209,6 +209,25 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     expect(answer).toEqual({ status: 400, body: { statusCode: 400, code: 'validation_failed', message: expect.any(String) } });
   });
 
+  it('refuses JSON nested more than 32 levels deep with 400 naming where, on public routes too, never a 500', async () => {
+    // About 3 KB of brackets overflowed the stack (a 500) before.
+    const arrays = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    const objects = (levels: number) => `${'{"a":'.repeat(levels)}"x"${'}'.repeat(levels)}`;
+    const send = (url: string, json: string, caller?: Caller) => {
+      const call = request(app.getHttpServer()).post(url).set('Content-Type', 'application/json');
+      return (caller ? call.set('Authorization', caller.auth) : call).send(json);
+    };
+    const refusal = (field: string) => ({ statusCode: 400, code: 'validation_failed', message: `${field} is nested too deeply: at most 32 levels of objects and arrays`, field });
+    const login = await send('/api/auth/login', `{"email": ${arrays(1400)}, "password": "x"}`);
+    expect(login.body).toEqual(refusal(`email${'[0]'.repeat(31)}`));
+    const config = await send('/api/storage-locations', `{"name": "deep", "type": "posix", "config": ${objects(5000)}}`, admin);
+    expect(config.body).toEqual(refusal(`config${'.a'.repeat(31)}`));
+    expect((await send('/api/storage-locations', `{"name": "deep", "type": "posix", "config": ${objects(32)}}`, admin)).body).toEqual(refusal(`config${'.a'.repeat(31)}`));
+    // 32 levels, counting the body itself, are let through: the DTO decides what it makes of them.
+    const deepest = await send('/api/storage-locations', `{"name": "deep", "type": "posix", "config": ${objects(31)}}`, admin);
+    expect(deepest.body).toMatchObject({ statusCode: 400, field: 'config.a' });
+  });
+
   it('refuses a body over the size limit with 413, not 500', async () => {
     const res = await as(app, admin).post('/api/groups', { name: 'big', description: 'x'.repeat(200_000) });
     expect(res.status).toBe(413);

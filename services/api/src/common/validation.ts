@@ -18,14 +18,29 @@ function firstProblem(errors: ValidationError[], parent = ''): { field: string; 
   return undefined;
 }
 
-/** The path of the first string (value or key) holding a NUL character, `''` for the value itself. */
-function pathOfNul(value: unknown, parent = ''): string | undefined {
-  if (typeof value === 'string') return value.includes('\0') ? parent : undefined;
+/** Levels of objects and arrays a request may nest, the body or query itself the first. */
+const MAX_DEPTH = 32;
+
+/** What is wrong with a request's value, and where (`''` for the value itself). */
+interface Problem {
+  field: string;
+  message: (field: string) => string;
+}
+
+const NUL_MESSAGE = (field: string) => `${field} must not contain a NUL character`;
+
+/**
+ * The first string (value or key) holding a NUL character, or the first object or array nested
+ * deeper than MAX_DEPTH: a walk that stops there, where later pipes would overflow the stack.
+ */
+function problemIn(value: unknown, parent = '', depth = 1): Problem | undefined {
+  if (typeof value === 'string') return value.includes('\0') ? { field: parent, message: NUL_MESSAGE } : undefined;
   if (typeof value !== 'object' || value === null) return undefined;
+  if (depth > MAX_DEPTH) return { field: parent, message: (field) => `${field} is nested too deeply: at most ${MAX_DEPTH} levels of objects and arrays` };
   for (const [key, item] of Object.entries(value)) {
     const field = Array.isArray(value) ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key;
-    if (key.includes('\0')) return field;
-    const found = pathOfNul(item, field);
+    if (key.includes('\0')) return { field, message: NUL_MESSAGE };
+    const found = problemIn(item, field, depth + 1);
     if (found !== undefined) return found;
   }
   return undefined;
@@ -34,14 +49,15 @@ function pathOfNul(value: unknown, parent = ''): string | undefined {
 /**
  * PostgreSQL stores no NUL character in text or jsonb, and no name, path or search means one:
  * refused up front with the field, before any DTO decides whether the value is otherwise valid.
+ * So are objects and arrays nested too deeply, before the validation pipe walks them.
  */
 export class RefuseNulPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type === 'custom') return value;
-    const found = pathOfNul(value);
+    const found = problemIn(value);
     if (found === undefined) return value;
-    const field = found || metadata.data;
-    throw new DomainError('invalid', 'validation_failed', `${field ?? 'the request'} must not contain a NUL character`, field);
+    const field = found.field || metadata.data;
+    throw new DomainError('invalid', 'validation_failed', found.message(field ?? 'the request'), field);
   }
 }
 
