@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject, type SchemaObject }
 import type { NextFunction, Request, Response } from 'express';
 import type { ApiError } from '@sheaf/contracts';
 import { AppModule } from './app.module';
+import { DomainError } from './common/domain-error';
 import { ErrorFilter } from './common/error.filter';
 import { createValidationPipe, RefuseNulPipe } from './common/validation';
 import type { ApiConfig } from './config';
@@ -41,6 +42,23 @@ function decodes(text: string): boolean {
   }
 }
 
+/** Bodies the API reads: JSON, also under a structured-syntax type (application/merge-patch+json). */
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/**
+ * A body of any other type (text/plain, as fetch sends a string without a Content-Type; a form)
+ * would be read as no body at all, `{}`: a PATCH would answer 200 having changed nothing. Refused
+ * instead. An empty body (Content-Length: 0, as restore, run and cancel are sent) needs no type.
+ */
+function refuseNonJsonBodies(request: Request, _response: Response, next: NextFunction): void {
+  const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !request.is(JSON_TYPES)) {
+    next(new DomainError('unsupported_media_type', 'unsupported_media_type', 'The request body must be JSON, sent with Content-Type: application/json', 'Content-Type'));
+    return;
+  }
+  next();
+}
+
 /** Builds the application exactly as main.ts serves it; tests and the OpenAPI writer use it too. */
 export async function createApp(config: ApiConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
@@ -48,9 +66,13 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
     bufferLogs: false,
     preview: options.preview,
     abortOnError: false,
+    // Only JSON, registered below after the check that refuses other bodies.
+    bodyParser: false,
   });
   if (!options.preview) app.use(requestContext(app.get(MetricsService)));
   app.use(decodeArkPrefix);
+  app.use(refuseNonJsonBodies);
+  app.useBodyParser('json', { type: JSON_TYPES });
   app.useGlobalPipes(new RefuseNulPipe(), createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
   app.enableShutdownHooks();

@@ -228,6 +228,32 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     expect(deepest.body).toMatchObject({ statusCode: 400, field: 'config.a' });
   });
 
+  it('refuses a body that is not JSON with 415, changing nothing, and takes JSON under a +json type and empty bodies', async () => {
+    const group = (await as(app, admin).post('/api/groups', { name: 'typed' }).expect(201)).body as { id: string; name: string };
+    const events = async () => ((await db.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE entity_id = $1`, [group.id])) as Array<{ n: number }>)[0].n;
+    const eventsBefore = await events();
+    const patch = (type: string | undefined, body: string) => {
+      const call = request(app.getHttpServer()).patch(`/api/groups/${group.id}`).set('Authorization', admin.auth);
+      return (type ? call.set('Content-Type', type) : call).send(body);
+    };
+    const refused = { statusCode: 415, code: 'unsupported_media_type', message: 'The request body must be JSON, sent with Content-Type: application/json', field: 'Content-Type' };
+    // fetch sends a string body as text/plain; curl -d as a form.
+    for (const [type, body] of [['text/plain;charset=UTF-8', '{"name":"renamed"}'], ['application/x-www-form-urlencoded', 'name=renamed'], ['application/xml', '<name>renamed</name>']]) {
+      const res = await patch(type, body);
+      expect({ type, status: res.status, body: res.body }).toEqual({ type, status: 415, body: refused });
+    }
+    const login = await request(app.getHttpServer()).post('/api/auth/login').set('Content-Type', 'text/plain').send(`{"email":"${admin.email}","password":"x"}`);
+    expect(login.body).toEqual(refused);
+    expect((await as(app, admin).get(`/api/groups/${group.id}`).expect(200)).body.name).toBe('typed');
+    expect(await events()).toBe(eventsBefore);
+
+    expect((await patch('application/merge-patch+json', '{"name":"merged"}').expect(200)).body.name).toBe('merged');
+    expect((await patch('application/json; charset=utf-8', '{"name":"renamed"}').expect(200)).body.name).toBe('renamed');
+    // No body, no type: restore, run now and cancel are sent so.
+    await as(app, admin).delete(`/api/groups/${group.id}`).expect(200);
+    await request(app.getHttpServer()).post(`/api/groups/${group.id}/restore`).set('Authorization', admin.auth).set('Content-Length', '0').expect(200);
+  });
+
   it('refuses a body over the size limit with 413, not 500', async () => {
     const res = await as(app, admin).post('/api/groups', { name: 'big', description: 'x'.repeat(200_000) });
     expect(res.status).toBe(413);

@@ -1,4 +1,13 @@
-export type DomainErrorKind = 'not_found' | 'unauthorized' | 'forbidden' | 'conflict' | 'invalid' | 'rate_limited' | 'unavailable' | 'refused_upstream';
+export type DomainErrorKind =
+  | 'not_found'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'conflict'
+  | 'invalid'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'refused_upstream';
 
 /**
  * Errors services throw; the exception filter maps them to HTTP. Services never import HTTP
