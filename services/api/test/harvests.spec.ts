@@ -223,6 +223,23 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect(notifications.filter((n) => n.runId === failed.id)).toEqual([expect.objectContaining({ instrumentName: instrument.name })]);
   });
 
+  it('answers 404 naming instrumentId for an instrument that does not exist, with or without an Idempotency-Key, and replays a deleted one', async () => {
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const notFound = { statusCode: 404, code: 'not_found', message: 'Instrument not found', field: 'instrumentId' };
+    expect((await start(missing)).body).toEqual(notFound);
+    expect((await start(missing, 'no-such-instrument')).body).toEqual(notFound);
+    const user = await createCaller(app, db.dataSource, 'no-grants@example.org', 'user');
+    expect((await as(app, user).post('/api/harvests', { instrumentId: missing }).set('Idempotency-Key', 'k')).body).toEqual(notFound);
+    // A deleted instrument: a key used before still gives its run, a new one the same 404.
+    const instrumentId = await instrumentWithDestination();
+    const first = await start(instrumentId, 'before-deletion').expect(201);
+    await db.dataSource.query(`UPDATE harvest_runs SET status = 'succeeded', phase = 'finished' WHERE id = $1`, [first.body.runId]);
+    await db.dataSource.query(`UPDATE instruments SET deleted_at = now() WHERE id = $1`, [instrumentId]);
+    expect((await start(instrumentId, 'before-deletion').expect(201)).body).toEqual({ ...first.body, replayed: true });
+    expect((await start(instrumentId, 'after-deletion')).body).toEqual(notFound);
+    expect((await start(instrumentId)).body).toEqual(notFound);
+  });
+
   it('refuses disabled instruments and instruments without a destination', async () => {
     const disabled = await instrumentWithDestination();
     await db.dataSource.query(`UPDATE instruments SET enabled = false WHERE id = $1`, [disabled]);

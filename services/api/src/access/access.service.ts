@@ -109,7 +109,7 @@ export class AccessService {
   }
 
   /** Throws the usual 404 unless the caller may see the instrument. */
-  async assertInstrumentVisible(principal: Principal, instrumentId: string, what = 'Instrument'): Promise<void> {
-    if (!this.canSeeInstrument(await this.scopeOf(principal), instrumentId)) throw notFound(what);
+  async assertInstrumentVisible(principal: Principal, instrumentId: string, what = 'Instrument', field?: string): Promise<void> {
+    if (!this.canSeeInstrument(await this.scopeOf(principal), instrumentId)) throw notFound(what, field);
   }
 }

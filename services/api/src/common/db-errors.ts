@@ -15,6 +15,13 @@ function isUniqueViolation(err: unknown, constraint: string): boolean {
   return driver.code === '23505' && driver.constraint === constraint;
 }
 
+/** A foreign key violation of `constraint`: the row refers to one that does not exist. */
+export function isForeignKeyViolation(err: unknown, constraint: string): boolean {
+  if (!(err instanceof QueryFailedError)) return false;
+  const driver = err.driverError as { code?: string; constraint?: string };
+  return driver.code === '23503' && driver.constraint === constraint;
+}
+
 /**
  * Runs `work` in one transaction; a violation of `unique.constraint` becomes its 409 (code,
  * message, field) instead of the error filter's generic one. The index decides, not a lookup

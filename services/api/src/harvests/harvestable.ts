@@ -4,11 +4,12 @@ import { DomainError, notFound } from '../common/domain-error';
 
 /**
  * The instrument, when a harvest of it may start now: ad hoc, or by a schedule's "run now" or
- * backfill. Otherwise the 404 or 409 that says why not.
+ * backfill. Otherwise the 404 (naming `field`, the request's field that gave the id, if any) or
+ * 409 that says why not.
  */
-export async function harvestableInstrument(manager: EntityManager, instrumentId: string): Promise<InstrumentEntity> {
+export async function harvestableInstrument(manager: EntityManager, instrumentId: string, field?: string): Promise<InstrumentEntity> {
   const instrument = await manager.getRepository(InstrumentEntity).findOne({ where: { id: instrumentId }, relations: { destinations: true } });
-  if (!instrument) throw notFound('Instrument');
+  if (!instrument) throw notFound('Instrument', field);
   if (!instrument.enabled) throw new DomainError('conflict', 'instrument_disabled', `Instrument ${instrument.name} is disabled`);
   if (!instrument.destinations.length) throw new DomainError('conflict', 'no_destination', `Instrument ${instrument.name} has no destination`);
   return instrument;

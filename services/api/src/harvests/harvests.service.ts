@@ -7,6 +7,7 @@ import { activeRunOf, isActiveRun, startHarvest, temporalUiWorkflowUrl } from '@
 import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
+import { isForeignKeyViolation } from '../common/db-errors';
 import { DomainError, HarvestRunningError, invalid, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { API_CONFIG, type ApiConfig } from '../config';
@@ -198,7 +199,7 @@ export class HarvestsService {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw invalid('Idempotency-Key', 'Idempotency-Key must be 1 to 255 printable ASCII characters without spaces');
     }
-    await this.access.assertInstrumentVisible(principal, instrumentId);
+    await this.access.assertInstrumentVisible(principal, instrumentId, 'Instrument', 'instrumentId');
     if (idempotencyKey !== undefined) {
       const earlier = await this.claimKey(principal, instrumentId, idempotencyKey);
       if (earlier) return earlier;
@@ -218,11 +219,19 @@ export class HarvestsService {
 
   /** Records the key, or answers with the run an earlier request under it started. */
   private async claimKey(principal: Principal, instrumentId: string, key: string): Promise<StartedHarvestDto | undefined> {
-    const inserted = (await this.dataSource.query(
-      `INSERT INTO harvest_requests (user_id, idempotency_key, instrument_id) VALUES ($1, $2, $3)
-       ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING run_id`,
-      [principal.id, key, instrumentId],
-    )) as unknown[];
+    let inserted: unknown[];
+    try {
+      inserted = (await this.dataSource.query(
+        `INSERT INTO harvest_requests (user_id, idempotency_key, instrument_id) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING run_id`,
+        [principal.id, key, instrumentId],
+      )) as unknown[];
+    } catch (err) {
+      // No such instrument (an admin's scope is not looked up). A deleted one is still a row:
+      // a key used for it before it was deleted still replays its run.
+      if (isForeignKeyViolation(err, 'harvest_requests_instrument_id_fkey')) throw notFound('Instrument', 'instrumentId');
+      throw err;
+    }
     if (inserted.length) return undefined;
     const earlier = await this.dataSource.getRepository(HarvestRequestEntity).findOneBy({ userId: principal.id, idempotencyKey: key });
     // The request that held the key failed and gave it up since: claim it again.
@@ -243,7 +252,7 @@ export class HarvestsService {
   }
 
   private async startRun(principal: Principal, instrumentId: string): Promise<StartedHarvestDto> {
-    const instrument = await harvestableInstrument(this.dataSource.manager, instrumentId);
+    const instrument = await harvestableInstrument(this.dataSource.manager, instrumentId, 'instrumentId');
     const started = await this.oneStartAtATime(instrument, async (manager) => {
       const active = await activeRunOf(manager, instrumentId);
       if (active) throw new HarvestRunningError(`A harvest of ${instrument.name} is already running (run ${active})`, active);
