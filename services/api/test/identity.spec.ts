@@ -69,6 +69,41 @@ describe('identity: roles, API tokens, disabled users, login limits', () => {
     });
   });
 
+  describe('passwords', () => {
+    // bcrypt reads 72 bytes: the 73rd character on would have counted for nothing.
+    const long = 'x'.repeat(73);
+    const accented = 'é'.repeat(37); // 37 characters, 74 bytes
+    const refusal = (field: string) => ({
+      statusCode: 400,
+      code: 'validation_failed',
+      message: `${field} must be at most 72 bytes in UTF-8 (72 ASCII characters, fewer accented or non-Latin ones)`,
+      field,
+    });
+
+    it('refuses to set a password longer than 72 bytes, for a new user, an admin reset or one’s own change, and stores nothing', async () => {
+      const newUser = (password: string) => as(app, admin).post('/api/users', { email: 'long-password@example.org', displayName: 'Long', password });
+      expect((await newUser(long)).body).toEqual(refusal('password'));
+      expect((await newUser(accented)).body).toEqual(refusal('password'));
+      expect((await db.dataSource.query(`SELECT id FROM users WHERE email = 'long-password@example.org'`)) as unknown[]).toEqual([]);
+
+      const self = await createCaller(app, db.dataSource, 'long-self@example.org', 'user');
+      expect((await as(app, admin).patch(`/api/users/${self.id}`, { password: long })).body).toEqual(refusal('password'));
+      expect((await as(app, self).patch('/api/auth/me', { currentPassword: PASSWORD, newPassword: accented })).body).toEqual(refusal('newPassword'));
+      await request(app.getHttpServer()).post('/api/auth/login').send({ email: 'long-self@example.org', password: PASSWORD }).expect(200);
+
+      // 72 bytes exactly is a password, every byte of it.
+      const longest = 'y'.repeat(72);
+      await as(app, self).patch('/api/auth/me', { currentPassword: PASSWORD, newPassword: longest }).expect(200);
+      await request(app.getHttpServer()).post('/api/auth/login').send({ email: 'long-self@example.org', password: longest }).expect(200);
+      await request(app.getHttpServer()).post('/api/auth/login').send({ email: 'long-self@example.org', password: `${longest.slice(0, 71)}z` }).expect(401);
+    });
+
+    it('still lets a login try a long password: a wrong one is a 401, not a 400', async () => {
+      const res = await request(app.getHttpServer()).post('/api/auth/login').send({ email: 'user@example.org', password: 'z'.repeat(500) }).expect(401);
+      expect(res.body.code).toBe('invalid_credentials');
+    });
+  });
+
   describe('API tokens', () => {
     it('shows a token once, stores only its SHA-256, and records when it was used', async () => {
       const created = await newToken(user, 'read');

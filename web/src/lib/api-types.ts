@@ -48,6 +48,7 @@ export interface UpdateMeDto {
   displayName?: string;
   /** Required to set newPassword */
   currentPassword?: string;
+  /** A new password must be at most 72 bytes in UTF-8 (72 ASCII characters, fewer accented or non-Latin ones) */
   newPassword?: string;
 }
 
@@ -116,6 +117,7 @@ export interface CreateUserDto {
   email: string;
   displayName: string;
   role?: "admin" | "user";
+  /** A new password must be at most 72 bytes in UTF-8 (72 ASCII characters, fewer accented or non-Latin ones) */
   password: string;
 }
 
@@ -124,7 +126,7 @@ export interface UpdateUserDto {
   displayName?: string;
   /** Nobody may change their own role */
   role?: "admin" | "user";
-  /** Sets a new password */
+  /** Sets a new password. A new password must be at most 72 bytes in UTF-8 (72 ASCII characters, fewer accented or non-Latin ones) */
   password?: string;
   /** A disabled user cannot log in and their sessions and API tokens stop working */
   disabled?: boolean;

@@ -1,11 +1,26 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsEmail, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateBy } from 'class-validator';
 import { ROLES, TOKEN_SCOPES, type LoginRequest, type LoginResponse, type Role, type TokenScope, type UserSummary } from '@sheaf/contracts';
 import { NotBlank, OptionalField } from '../common/validation';
 
 export const PASSWORD_MIN = 8;
+/** The longest password a login may try (stored ones are at most PASSWORD_MAX_BYTES). */
 export const PASSWORD_MAX = 1024;
+/** bcrypt reads only the first 72 bytes of a password: the rest of a longer one would count for nothing. */
+export const PASSWORD_MAX_BYTES = 72;
+const PASSWORD_BYTES_RULE = `at most ${PASSWORD_MAX_BYTES} bytes in UTF-8 (${PASSWORD_MAX_BYTES} ASCII characters, fewer accented or non-Latin ones)`;
+export const PASSWORD_MAX_BYTES_DOC = `A new password must be ${PASSWORD_BYTES_RULE}`;
+
+/** A password being set: refused when longer than bcrypt reads, rather than cut short without a word. Non-strings are IsString's to refuse. */
+export const MaxPasswordBytes = (field: string) =>
+  ValidateBy({
+    name: 'maxPasswordBytes',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || Buffer.byteLength(value, 'utf8') <= PASSWORD_MAX_BYTES,
+      defaultMessage: () => `${field} must be ${PASSWORD_BYTES_RULE}`,
+    },
+  });
 
 export class LoginDto implements LoginRequest {
   @ApiProperty({ example: 'admin@sheaf.local', maxLength: 320 })
@@ -48,11 +63,11 @@ export class UpdateMeDto {
   @MaxLength(PASSWORD_MAX)
   currentPassword?: string;
 
-  @ApiPropertyOptional({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX })
+  @ApiPropertyOptional({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX_BYTES, description: PASSWORD_MAX_BYTES_DOC })
   @OptionalField()
   @IsString()
   @MinLength(PASSWORD_MIN, { message: `newPassword must be at least ${PASSWORD_MIN} characters` })
-  @MaxLength(PASSWORD_MAX)
+  @MaxPasswordBytes('newPassword')
   newPassword?: string;
 }
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { ROLES, type Role } from '@sheaf/contracts';
-import { PASSWORD_MAX, PASSWORD_MIN } from '../auth/auth.dto';
+import { MaxPasswordBytes, PASSWORD_MAX_BYTES, PASSWORD_MAX_BYTES_DOC, PASSWORD_MIN } from '../auth/auth.dto';
 import { SoftDeletePageQueryDto, ToBoolean } from '../common/query';
 import { NotBlank, OptionalField } from '../common/validation';
 
@@ -33,10 +33,10 @@ export class CreateUserDto {
   @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
   role?: Role;
 
-  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, writeOnly: true })
+  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX_BYTES, writeOnly: true, description: PASSWORD_MAX_BYTES_DOC })
   @IsString()
   @MinLength(PASSWORD_MIN, { message: `password must be at least ${PASSWORD_MIN} characters` })
-  @MaxLength(PASSWORD_MAX)
+  @MaxPasswordBytes('password')
   password!: string;
 }
 
@@ -59,11 +59,11 @@ export class UpdateUserDto {
   @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
   role?: Role;
 
-  @ApiPropertyOptional({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, writeOnly: true, description: 'Sets a new password' })
+  @ApiPropertyOptional({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX_BYTES, writeOnly: true, description: `Sets a new password. ${PASSWORD_MAX_BYTES_DOC}` })
   @OptionalField()
   @IsString()
   @MinLength(PASSWORD_MIN, { message: `password must be at least ${PASSWORD_MIN} characters` })
-  @MaxLength(PASSWORD_MAX)
+  @MaxPasswordBytes('password')
   password?: string;
 
   @ApiPropertyOptional({ description: "A disabled user cannot log in and their sessions and API tokens stop working" })
