@@ -108,7 +108,7 @@ describe('field messages', () => {
   it('words the API’s message with the field’s label', () => {
     expect(messageForLabel('config.path must be an absolute path', 'config.path', 'Path')).toBe('Path must be an absolute path');
     expect(messageForLabel('minAgeSeconds must be an integer', 'minAgeSeconds', 'Quiet period')).toBe('Quiet period must be an integer');
-    expect(messageForLabel('pathTemplate must not be empty', 'destinations.0.pathTemplate', 'Path template')).toBe('Path template must not be empty');
+    expect(messageForLabel('pathTemplate must not be empty', 'destinations[0].pathTemplate', 'Path template')).toBe('Path template must not be empty');
   });
 
   it('leaves a message that does not start with the field name as it is', () => {

@@ -71,7 +71,7 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     { what: 'an unknown field', method: 'post', url: '/api/users', body: user({ isAdmin: true }), field: 'isAdmin' },
     { what: 'a role in one’s own profile', method: 'patch', url: '/api/auth/me', body: { role: 'admin' }, field: 'role' },
     { what: 'a type change of a storage location', method: 'patch', url: `/api/storage-locations/${UUID}`, body: { type: 's3' }, field: 'type' },
-    { what: 'an unknown nested field', method: 'post', url: '/api/instruments', body: instrument({ destinations: [{ storageLocationId: UUID, extra: 1 }] }), field: 'destinations.0.extra' },
+    { what: 'an unknown nested field', method: 'post', url: '/api/instruments', body: instrument({ destinations: [{ storageLocationId: UUID, extra: 1 }] }), field: 'destinations[0].extra' },
     { what: 'an unknown config key', method: 'post', url: '/api/storage-locations', body: storage({ config: { path: '/x', mode: 755 } }), field: 'config.mode' },
     { what: 'an unknown query parameter', method: 'get', url: '/api/files?owner=me', field: 'owner' },
     // Huge strings
@@ -93,7 +93,7 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     { what: 'a non-UUID path id', method: 'get', url: '/api/instruments/123', field: 'id' },
     { what: 'a non-UUID member id', method: 'get', url: '/api/users/not-a-uuid', field: 'id' },
     { what: 'a non-UUID body id', method: 'post', url: '/api/harvests', body: { instrumentId: 'krios-1' }, field: 'instrumentId' },
-    { what: 'a non-UUID destination', method: 'post', url: '/api/instruments', body: instrument({ destinations: [{ storageLocationId: 'archive' }] }), field: 'destinations.0.storageLocationId' },
+    { what: 'a non-UUID destination', method: 'post', url: '/api/instruments', body: instrument({ destinations: [{ storageLocationId: 'archive' }] }), field: 'destinations[0].storageLocationId' },
     { what: 'a non-UUID query filter', method: 'get', url: '/api/harvests?instrumentId=krios-1', field: 'instrumentId' },
     { what: 'a non-numeric notification id', method: 'post', url: '/api/notifications/abc/read', field: 'id' },
     // Enums, ranges, formats

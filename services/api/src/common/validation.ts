@@ -4,15 +4,22 @@ import { Transform } from 'class-transformer';
 import { IsUUID, Matches, ValidateBy, ValidateIf } from 'class-validator';
 import { DomainError } from './domain-error';
 
-/** The first failing constraint, with its field path (`a.b[0].c` style). */
-function firstProblem(errors: ValidationError[], parent = ''): { field: string; message: string } | undefined {
+/** The path of `property` in `parent`: `a.b`, or `a[0]` for an item of an array. */
+function pathOf(parent: string, property: string, inArray: boolean): string {
+  if (inArray) return `${parent}[${property}]`;
+  return parent ? `${parent}.${property}` : property;
+}
+
+/** The first failing constraint, with its field path (`a.b[0].c` style, as RefuseNulPipe's). */
+function firstProblem(errors: ValidationError[], parent = '', inArray = false): { field: string; message: string } | undefined {
   for (const error of errors) {
-    const field = parent ? `${parent}.${error.property}` : error.property;
+    const field = pathOf(parent, error.property, inArray);
     // class-validator runs decorators bottom-up; DTOs list the type check first, so the last
     // failed constraint is the most fundamental one ("must be a string" before "too long").
     const message = error.constraints ? Object.values(error.constraints).at(-1) : undefined;
     if (message) return { field, message };
-    const nested = firstProblem(error.children ?? [], field);
+    // An array's items are its error's children, named by index.
+    const nested = firstProblem(error.children ?? [], field, Array.isArray(error.value));
     if (nested) return nested;
   }
   return undefined;
@@ -38,7 +45,7 @@ function problemIn(value: unknown, parent = '', depth = 1): Problem | undefined 
   if (typeof value !== 'object' || value === null) return undefined;
   if (depth > MAX_DEPTH) return { field: parent, message: (field) => `${field} is nested too deeply: at most ${MAX_DEPTH} levels of objects and arrays` };
   for (const [key, item] of Object.entries(value)) {
-    const field = Array.isArray(value) ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key;
+    const field = pathOf(parent, key, Array.isArray(value));
     if (key.includes('\0')) return { field, message: NUL_MESSAGE };
     const found = problemIn(item, field, depth + 1);
     if (found !== undefined) return found;
@@ -67,6 +74,8 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     whitelist: true,
     forbidNonWhitelisted: true,
+    // Values on errors with children too (Nest strips them by default): an array's tells its items' paths apart.
+    validationError: { target: false, value: true },
     exceptionFactory: (errors) => {
       const problem = firstProblem(errors) ?? { field: undefined, message: 'invalid request' };
       return new DomainError('invalid', 'validation_failed', problem.message, problem.field);

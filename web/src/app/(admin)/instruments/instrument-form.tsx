@@ -105,7 +105,7 @@ export function InstrumentForm({
     'enabled',
     'serviceAccountId',
     ...fields.map((f) => `sourceConfig.${f.key}`),
-    ...chosen.flatMap((_, i) => [`destinations.${i}.pathTemplate`, `destinations.${i}.storageLocationId`]),
+    ...chosen.flatMap((_, i) => [`destinations[${i}].pathTemplate`, `destinations[${i}].storageLocationId`]),
   ];
 
   const form = useRef<HTMLFormElement>(null);
@@ -265,7 +265,7 @@ export function InstrumentForm({
                 const index = chosen.findIndex((s) => s.id === storage.id);
                 const checked = index >= 0;
                 const detail = Object.keys(storage.config).length ? `${STORAGE_TYPE_LABELS[storage.type]}, ${describeStorage(storage)}` : STORAGE_TYPE_LABELS[storage.type];
-                const idError = checked ? fieldMessage(action.error, `destinations.${index}.storageLocationId`) : undefined;
+                const idError = checked ? fieldMessage(action.error, `destinations[${index}].storageLocationId`) : undefined;
                 return (
                   <Box key={storage.id}>
                     <FormControlLabel
@@ -295,7 +295,7 @@ export function InstrumentForm({
                           onChange={(event) => setDestinations((current) => new Map(current).set(storage.id, event.target.value))}
                           helperText={`Default ${DEFAULT_PATH_TEMPLATE}: the instrument's name, then the file's path in the source`}
                           slotProps={{ htmlInput: { spellCheck: false, style: { fontFamily: 'monospace' } } }}
-                          {...fieldProps(`destinations.${index}.pathTemplate`, 'Path template')}
+                          {...fieldProps(`destinations[${index}].pathTemplate`, 'Path template')}
                         />
                       </Box>
                     )}
