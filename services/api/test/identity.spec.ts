@@ -188,6 +188,17 @@ describe('identity: roles, API tokens, disabled users, login limits', () => {
       const restore = await as(app, admin).post(`/api/users/${leaver.id}/restore`).expect(409);
       expect(restore.body).toMatchObject({ code: 'email_taken', field: 'email' });
     });
+
+    it('brings back no API token or session when a deleted user is restored', async () => {
+      const returning = await createCaller(app, db.dataSource, 'returning@example.org', 'user');
+      const token = await newToken(returning, 'harvest');
+      await as(app, admin).delete(`/api/users/${returning.id}`).expect(200);
+      await as(app, admin).post(`/api/users/${returning.id}/restore`).expect(200);
+      await withToken(token.token).get('/api/auth/me').expect(401);
+      await as(app, returning).get('/api/auth/me').expect(401);
+      const audit = await as(app, admin).get(`/api/audit?entityType=user&entityId=${returning.id}&action=user.deleted`).expect(200);
+      expect(audit.body.items[0].after).toMatchObject({ apiTokensRevoked: 1 });
+    });
   });
 
   describe('login rate limiting', () => {

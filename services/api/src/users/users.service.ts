@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Brackets, DataSource } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
 import { hashPassword } from '@sheaf/crypto';
-import { UserEntity } from '@sheaf/db';
+import { changedRows, UserEntity } from '@sheaf/db';
 import { AuditService, REDACTED } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { transactionOrConflict, type UniqueConflict } from '../common/db-errors';
@@ -109,8 +109,12 @@ export class UsersService {
       const user = await lockRow(tx, UserEntity, id, 'User');
       const before = toUserDto(user);
       user.deletedAt = new Date();
+      // A restore (an account brought back later) must not bring back the credentials it had:
+      // its API tokens are revoked, and its sessions end as a password change ends them.
+      user.passwordChangedAt = user.deletedAt;
       const after = toUserDto(await tx.getRepository(UserEntity).save(user));
-      await this.audit.record(tx, actor, { action: 'user.deleted', entityType: 'user', entityId: id, before, after });
+      const revoked = await changedRows(tx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`, [id]);
+      await this.audit.record(tx, actor, { action: 'user.deleted', entityType: 'user', entityId: id, before, after: { ...after, apiTokensRevoked: revoked.length } });
       return after;
     });
   }
