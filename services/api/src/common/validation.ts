@@ -35,18 +35,33 @@ interface Problem {
 }
 
 const NUL_MESSAGE = (field: string) => `${field} must not contain a NUL character`;
+/** Half of a UTF-16 surrogate pair without the other half: no character, and nothing UTF-8 (or PostgreSQL) can store. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const SURROGATE_MESSAGE = (field: string) => `${field} must be well-formed Unicode text (it holds half of a surrogate pair)`;
+
+/** What is wrong with a string, value or key, for the database: a NUL, or a lone surrogate. */
+function stringProblem(text: string): Problem['message'] | undefined {
+  if (text.includes('\0')) return NUL_MESSAGE;
+  if (LONE_SURROGATE.test(text)) return SURROGATE_MESSAGE;
+  return undefined;
+}
 
 /**
- * The first string (value or key) holding a NUL character, or the first object or array nested
- * deeper than MAX_DEPTH: a walk that stops there, where later pipes would overflow the stack.
+ * The first string (value or key) holding a NUL character or a lone surrogate, or the first
+ * object or array nested deeper than MAX_DEPTH: a walk that stops there, where later pipes
+ * would overflow the stack.
  */
 function problemIn(value: unknown, parent = '', depth = 1): Problem | undefined {
-  if (typeof value === 'string') return value.includes('\0') ? { field: parent, message: NUL_MESSAGE } : undefined;
+  if (typeof value === 'string') {
+    const message = stringProblem(value);
+    return message ? { field: parent, message } : undefined;
+  }
   if (typeof value !== 'object' || value === null) return undefined;
   if (depth > MAX_DEPTH) return { field: parent, message: (field) => `${field} is nested too deeply: at most ${MAX_DEPTH} levels of objects and arrays` };
   for (const [key, item] of Object.entries(value)) {
     const field = pathOf(parent, key, Array.isArray(value));
-    if (key.includes('\0')) return { field, message: NUL_MESSAGE };
+    const keyProblem = stringProblem(key);
+    if (keyProblem) return { field, message: keyProblem };
     const found = problemIn(item, field, depth + 1);
     if (found !== undefined) return found;
   }
@@ -56,7 +71,8 @@ function problemIn(value: unknown, parent = '', depth = 1): Problem | undefined 
 /**
  * PostgreSQL stores no NUL character in text or jsonb, and no name, path or search means one:
  * refused up front with the field, before any DTO decides whether the value is otherwise valid.
- * So are objects and arrays nested too deeply, before the validation pipe walks them.
+ * So is a lone surrogate (jsonb refuses it; text would store U+FFFD in its place), and so are
+ * objects and arrays nested too deeply, before the validation pipe walks them.
  */
 export class RefuseNulPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
