@@ -564,6 +564,14 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       expect((await a().patch(`/api/hooks/${row.id}`, { enabled: true }).expect(400)).body.field).toBe('config.rules[0].pattern');
       const fixed = await a().patch(`/api/hooks/${row.id}`, { enabled: true, config: { rules: [{ source: 'path', pattern: 'raw/(?<sample>S\\d+)' }] } }).expect(200);
       expect(fixed.body).toMatchObject({ enabled: true, configProblem: null });
+
+      // Deleted while enabled, such a hook comes back disabled, saying why.
+      const [deleted] = (await db.dataSource.query(
+        `INSERT INTO hooks (name, phase, kind, config, priority, enabled, deleted_at) VALUES ('older rules, deleted', 'pre', 'metadata', $1, 100, true, now()) RETURNING id`,
+        [JSON.stringify({ rules: [{ source: 'path', pattern: '(?<=raw/)(?<sample>S\\d+)' }] })],
+      )) as Array<{ id: string }>;
+      const restored = (await a().post(`/api/hooks/${deleted.id}/restore`).expect(200)).body;
+      expect(restored).toMatchObject({ enabled: false, configProblem: expect.stringMatching(/^config\.rules\[0\]\.pattern/) });
     });
 
     it('validates a config against its kind, also on update', async () => {

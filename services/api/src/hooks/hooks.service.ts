@@ -226,6 +226,9 @@ export class HooksService {
       const row = await lockRow(tx, HookEntity, id, 'Hook', !deleted, ['secretSealed']);
       const before = toDto(row);
       row.deletedAt = deleted ? new Date() : null;
+      // Restored enabled, a config today's checks refuse would hold every file it sees: it comes
+      // back disabled, as `update` refuses to enable it, until its config is mended.
+      if (!deleted && row.enabled && before.configProblem) row.enabled = false;
       const after = toDto(await tx.getRepository(HookEntity).save(row), before.configProblem);
       await this.audit.record(tx, actor, { action: deleted ? 'hook.deleted' : 'hook.restored', entityType: 'hook', entityId: id, before, after });
       return after;
