@@ -126,9 +126,10 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /**
  * A date-time: `T` or a space between date and time (RFC 3339 allows both), seconds and fraction
  * optional, the offset not: `Z`, `±HH:MM` or `±HHMM`, up to 14 hours as on Earth. (`±HH` alone is
- * left out: JavaScript's Date does not read it.)
+ * left out: JavaScript's Date does not read it.) A fraction of up to 9 digits (nanoseconds):
+ * PostgreSQL refuses a long one.
  */
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-](0\d|1[0-4]):?[0-5]\d)$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-](0\d|1[0-4]):?[0-5]\d)$/;
 
 /** A date-time of a real calendar day (a date alone has become its midnight UTC by now). */
 function isDateTime(value: unknown): boolean {
