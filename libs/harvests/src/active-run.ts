@@ -19,3 +19,16 @@ export async function activeRunOf(manager: EntityManager, instrumentId: string):
   )) as Array<{ id: string }>;
   return active?.id;
 }
+
+/**
+ * A pending or running harvest of an instrument that delivers to the storage location, if any:
+ * its batches read the location's settings one by one, so a move of its root would split the run.
+ */
+export async function activeRunDeliveringTo(manager: EntityManager, storageLocationId: string): Promise<string | undefined> {
+  const [active] = (await manager.query(
+    `SELECT r.id FROM harvest_runs r JOIN instrument_destinations d ON d.instrument_id = r.instrument_id
+     WHERE d.storage_location_id = $1 AND r.status IN ('pending', 'running') ORDER BY r.created_at DESC LIMIT 1`,
+    [storageLocationId],
+  )) as Array<{ id: string }>;
+  return active?.id;
+}

@@ -285,6 +285,10 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
         .expect(409);
       expect(moved.body.message).toContain('its destination path templates cannot change');
       await a().patch(`/api/instruments/${instrument.body.id}`, { destinations: [{ storageLocationId: storage.body.id, pathTemplate: '{instrument}/{dir}/{stem}{ext}' }] }).expect(200);
+      // Nor can the root of a storage location it delivers to move; its name, and the same config, can change.
+      const rooted = await a().patch(`/api/storage-locations/${storage.body.id}`, { config: { path: `${dir}/elsewhere` } }).expect(409);
+      expect(rooted.body).toMatchObject({ code: 'harvest_running', runId: run.id });
+      await a().patch(`/api/storage-locations/${storage.body.id}`, { name: 'in-use-renamed', config: { path: dir } }).expect(200);
       await db.dataSource.query(`UPDATE harvest_runs SET status = 'cancelled' WHERE id = $1`, [run.id]);
       await db.dataSource.query(`INSERT INTO schedules (instrument_id, cron) VALUES ($1, '0 1 * * *')`, [instrument.body.id]);
       expect((await a().delete(`/api/instruments/${instrument.body.id}`).expect(409)).body.code).toBe('has_schedules');

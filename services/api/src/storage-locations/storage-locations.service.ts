@@ -1,11 +1,13 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { STORAGE_TYPES_WITH_SECRET, validateStorageConfig, type Page, type StorageType } from '@sheaf/contracts';
 import { StorageLocationEntity } from '@sheaf/db';
+import { activeRunDeliveringTo } from '@sheaf/harvests';
 import { AuditService, REDACTED } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { transactionOrConflict, type UniqueConflict } from '../common/db-errors';
-import { DomainError, invalid, notFound } from '../common/domain-error';
+import { DomainError, HarvestRunningError, invalid, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { likeContains } from '../common/query';
 import { lockRow } from '../common/rows';
@@ -121,6 +123,10 @@ export class StorageLocationsService {
       const serverChanged = row.type === 'smb' && body.config !== undefined && (body.config['host'] !== row.config['host'] || body.config['port'] !== row.config['port']);
       if (serverChanged && body.secret === undefined && row.secretSealed) {
         throw invalid('secret', 'give the password again when the host or port changes: the stored one is sent only to the server it was entered for');
+      }
+      if (body.config !== undefined && !isDeepStrictEqual(body.config, row.config)) {
+        const active = await activeRunDeliveringTo(tx, id);
+        if (active) throw new HarvestRunningError(`A harvest delivering to ${row.name} is running (run ${active}); change its settings when it has ended`, active);
       }
       const before = await this.dto(tx, row);
       if (body.name !== undefined) row.name = body.name.trim();
