@@ -17,10 +17,23 @@ if [ ${#missing[@]} -eq 0 ]; then
 elif [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; then
   # sudo -n: only when it needs no password; a prompt (or a user who may not sudo) would stop here.
   sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo -n)
+  # Another apt at work (a machine's own unattended upgrades) holds dpkg's lock: the install
+  # waits for it up to 10 minutes. Downloads are tried again up to 3 times.
+  apt_get() { "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 "$@"; }
+  # `apt-get update` does not wait for the package lists' lock (DPkg::Lock::Timeout is dpkg's
+  # only): while another apt holds it, wait and try again, up to 10 minutes.
+  apt_update() {
+    local out tries=40
+    while ! out=$(apt_get update -qq 2>&1); do
+      tries=$((tries - 1))
+      if [ $tries -eq 0 ] || [[ $out != *"Could not get lock"* ]]; then printf '%s\n' "$out" >&2; return 1; fi
+      sleep 15
+    done
+    [ -z "$out" ] || printf '%s\n' "$out"
+  }
   echo "   installing: ${missing[*]}"
   # The stack itself needs neither package: a failed install is said, not fatal.
-  if ! { "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-         "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
+  if ! { apt_update && apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
     echo "   could not install ${missing[*]}: the tests that need them will fail and say so." >&2
   fi
 else
@@ -31,15 +44,17 @@ elapsed $t
 
 step "npm packages"
 t=$SECONDS
-lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ -f node_modules/.sheaf-lock-hash ] && [ "$(cat node_modules/.sheaf-lock-hash)" = "$lock_hash" ]; then
+lock_hash() { sha256sum package-lock.json | cut -d' ' -f1; }
+if [ -f node_modules/.sheaf-lock-hash ] && [ "$(cat node_modules/.sheaf-lock-hash)" = "$(lock_hash)" ]; then
   echo "   up to date with package-lock.json"
 else
   # Not `npm ci`: the registry here lacks some other platforms' optional binaries (e.g.
   # @swc/core-darwin-*), which npm leaves out of the lock file and `npm ci` then calls out of
   # sync. `npm install` installs what the lock file pins.
   npm install --no-audit --no-fund --loglevel=error
-  echo "$lock_hash" > node_modules/.sheaf-lock-hash
+  # Hashed after the install, which may rewrite the lock file: a hash taken before would not
+  # be the lock file's left behind, and the next bootstrap would install again.
+  lock_hash > node_modules/.sheaf-lock-hash
 fi
 elapsed $t
 

@@ -12,6 +12,8 @@ export interface ToolEnv {
   SHEAF_TEMPORAL_BIN?: string;
   SHEAF_RCLONE_BIN?: string;
   PATH?: string;
+  /** Go's own flags for `go install` (`-trimpath` is added to them). */
+  GOFLAGS?: string;
 }
 
 export interface FoundTool {
@@ -82,21 +84,55 @@ export function requireTool(name: ToolName, env: ToolEnv): string {
   );
 }
 
-/** Builds the pinned version with `go install` into the cache, streaming Go's output. */
-export async function installTool(name: ToolName, env: ToolEnv, log: (line: string) => void): Promise<FoundTool> {
+/** GOFLAGS with `-trimpath` added: the caller's own flags (a module cache mode, say) are kept. */
+function goflagsWithTrimpath(goflags: string | undefined): string {
+  const flags = (goflags ?? '').split(/\s+/).filter(Boolean);
+  return [...flags, ...(flags.includes('-trimpath') ? [] : ['-trimpath'])].join(' ');
+}
+
+/** No `go` to run: trying again cannot help. */
+class GoMissingError extends Error {}
+
+/** How long to wait before each further `go install` after a failed one: 3 attempts in all. */
+const GO_INSTALL_RETRY_DELAYS_MS = [5_000, 20_000];
+
+/**
+ * Builds the pinned version with `go install` into the cache, streaming Go's output. A failed
+ * `go install` is tried again (`retryDelaysMs`, 3 attempts in all): the module proxy answers
+ * an error now and then, and go's exit code does not tell that from a failed build (which Go's
+ * build cache makes quick to fail again). Go runs with `env`'s PATH and GOFLAGS.
+ */
+export async function installTool(
+  name: ToolName,
+  env: ToolEnv,
+  log: (line: string) => void,
+  options: { retryDelaysMs?: readonly number[] } = {},
+): Promise<FoundTool> {
   const spec = TOOLS[name];
   const target = cachedBinary(name, env);
   const gobin = join(target, '..');
   mkdirSync(gobin, { recursive: true });
   log(`building ${spec.name} v${spec.pinned} with go install (the first build takes minutes)`);
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('go', ['install', `${spec.goModule}@v${spec.pinned}`], {
-      env: { ...process.env, GOBIN: gobin, GOFLAGS: '-trimpath' },
-      stdio: ['ignore', 'inherit', 'inherit'],
+  const goInstall = () =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn('go', ['install', `${spec.goModule}@v${spec.pinned}`], {
+        env: { ...process.env, PATH: env.PATH ?? process.env.PATH, GOBIN: gobin, GOFLAGS: goflagsWithTrimpath(env.GOFLAGS) },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      child.on('error', (err) => reject(new GoMissingError(`cannot run go (Go >= 1.25 is needed to build ${spec.name}): ${err.message}`)));
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install ${spec.goModule} exited with ${code}`))));
     });
-    child.on('error', (err) => reject(new Error(`cannot run go (Go >= 1.25 is needed to build ${spec.name}): ${err.message}`)));
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install ${spec.goModule} exited with ${code}`))));
-  });
+  const delays = options.retryDelaysMs ?? GO_INSTALL_RETRY_DELAYS_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await goInstall();
+      break;
+    } catch (err) {
+      if (err instanceof GoMissingError || attempt >= delays.length) throw err;
+      log(`${(err as Error).message}; trying again in ${delays[attempt] / 1000} s (attempt ${attempt + 2} of ${delays.length + 1})`);
+      await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
+    }
+  }
   const found = findTool(name, { ...env, PATH: '' });
   if (!found) throw new Error(`go install finished but ${target} does not report a usable version`);
   return found;

@@ -1,8 +1,8 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOOLS, compareVersions } from './tools';
-import { findTool, requireTool } from './resolve';
+import { findTool, installTool, requireTool } from './resolve';
 
 async function fakeBinary(dir: string, name: string, output: string): Promise<string> {
   const path = join(dir, name);
@@ -56,5 +56,61 @@ describe('finding tools', () => {
     expect(() => requireTool('temporal', { PATH: dir, SHEAF_CACHE_DIR: join(dir, 'cache') })).toThrow(
       /temporal >= 1\.29\.0 not found.*npm run bootstrap.*go install github\.com\/temporalio\/cli\/cmd\/temporal@v1\.5\.1/,
     );
+  });
+});
+
+describe('building a tool with go install', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sheaf-toolchain-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * A `go` on `dir` that records each run's GOFLAGS and fails (as when the module proxy answers
+   * an error) until its `succeedOn`th run, which puts an rclone reporting v1.75.0 into GOBIN.
+   */
+  async function fakeGo(succeedOn: number): Promise<string> {
+    const runs = join(dir, 'go-runs');
+    const script = [
+      '#!/bin/sh',
+      'PATH=/usr/bin:/bin',
+      `echo "$GOFLAGS" >> '${runs}'`,
+      `[ "$(wc -l < '${runs}')" -ge ${succeedOn} ] || exit 1`,
+      `printf '#!/bin/sh\\necho rclone v1.75.0\\n' > "$GOBIN/rclone"`,
+      'chmod +x "$GOBIN/rclone"',
+    ].join('\n');
+    await writeFile(join(dir, 'go'), `${script}\n`, { mode: 0o755 });
+    return runs;
+  }
+
+  it('tries a failed go install again, with the GOFLAGS it was given and -trimpath', async () => {
+    const runs = await fakeGo(3);
+    const lines: string[] = [];
+    const found = await installTool('rclone', { PATH: dir, SHEAF_CACHE_DIR: join(dir, 'cache'), GOFLAGS: '-modcacherw' }, (line) => lines.push(line), { retryDelaysMs: [0, 0] });
+    expect(found).toEqual({ path: join(dir, 'cache', 'bin', 'rclone-1.75.0', 'rclone'), version: '1.75.0', source: 'cache' });
+    expect((await readFile(runs, 'utf8')).trim().split('\n')).toEqual(['-modcacherw -trimpath', '-modcacherw -trimpath', '-modcacherw -trimpath']);
+    expect(lines.filter((line) => line.includes('trying again'))).toEqual([
+      'go install github.com/rclone/rclone exited with 1; trying again in 0 s (attempt 2 of 3)',
+      'go install github.com/rclone/rclone exited with 1; trying again in 0 s (attempt 3 of 3)',
+    ]);
+  });
+
+  it('gives up after the third failed go install, saying how go ended', async () => {
+    const runs = await fakeGo(4);
+    await expect(installTool('rclone', { PATH: dir, SHEAF_CACHE_DIR: join(dir, 'cache') }, () => undefined, { retryDelaysMs: [0, 0] })).rejects.toThrow(
+      'go install github.com/rclone/rclone exited with 1',
+    );
+    expect((await readFile(runs, 'utf8')).trim().split('\n')).toEqual(['-trimpath', '-trimpath', '-trimpath']);
+  });
+
+  it('does not try again when there is no go to run', async () => {
+    const lines: string[] = [];
+    await expect(installTool('rclone', { PATH: dir, SHEAF_CACHE_DIR: join(dir, 'cache') }, (line) => lines.push(line), { retryDelaysMs: [0, 0] })).rejects.toThrow(
+      /^cannot run go \(Go >= 1\.25 is needed to build rclone\)/,
+    );
+    expect(lines.filter((line) => line.includes('trying again'))).toEqual([]);
   });
 });
