@@ -343,6 +343,27 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       expect(await db.dataSource.query(`SELECT id FROM schedules WHERE instrument_id = $1`, [instrument.id])).toEqual([]);
     });
 
+    it('gives no instrument a storage location deleted at the same moment', async () => {
+      const storage = (await a().post('/api/storage-locations', { name: 'racing-store', type: 'posix', config: { path: dir } }).expect(201)).body;
+      const instrument = (await a().post('/api/instruments', { name: 'racing-deliveries', sourceType: 'local', sourceConfig: { path: '/data/racing' } }).expect(201)).body;
+      // A delete in progress: it holds the location's row, as DELETE /api/storage-locations/:id does.
+      const deleting = db.dataSource.createQueryRunner();
+      await deleting.connect();
+      try {
+        await deleting.startTransaction();
+        await deleting.query(`SELECT id FROM storage_locations WHERE id = $1 FOR UPDATE`, [storage.id]);
+        const updating = a().patch(`/api/instruments/${instrument.id}`, { destinations: [{ storageLocationId: storage.id }] }).then((res) => res);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await deleting.query(`UPDATE storage_locations SET deleted_at = now() WHERE id = $1`, [storage.id]);
+        await deleting.commitTransaction();
+        const updated = await updating;
+        expect({ status: updated.status, body: updated.body }).toMatchObject({ status: 404, body: { code: 'not_found', field: 'destinations[0].storageLocationId' } });
+      } finally {
+        await deleting.release();
+      }
+      expect(await db.dataSource.query(`SELECT 1 FROM instrument_destinations WHERE instrument_id = $1`, [instrument.id])).toEqual([]);
+    });
+
     it('keeps a stored secret through delete and restore, in the answer and in the audit', async () => {
       const hook = await a()
         .post('/api/hooks', { name: 'soft-hook', phase: 'post', kind: 'webhook', config: { url: 'https://lims.example.org/soft' }, secret: 'soft-hook-signing-key' })

@@ -120,7 +120,7 @@ describe('bad input is a 400 naming the field, never a 500', () => {
       body: instrument({ sourceType: 'rclone', sourceConfig: { remote: 'lab,secret_access_key=TOPSECRET:bucket' } }),
       field: 'sourceConfig.remote',
     },
-    { what: 'a path template leaving the destination', method: 'post', url: '/api/instruments', body: instrument({ destinations: [{ storageLocationId: UUID, pathTemplate: '../{path}' }] }), field: 'destinations.0.pathTemplate' },
+    { what: 'a path template leaving the destination', method: 'post', url: '/api/instruments', body: instrument({ destinations: [{ storageLocationId: UUID, pathTemplate: '../{path}' }] }), field: 'destinations[0].pathTemplate' },
     { what: 'a webhook without a signing secret', method: 'post', url: '/api/hooks', body: { name: 'w', phase: 'post', kind: 'webhook', config: { url: 'https://lims.example.org/in' } }, field: 'secret' },
     { what: 'a filter hook after the copy', method: 'post', url: '/api/hooks', body: { name: 'f', phase: 'post', kind: 'filter', config: {} }, field: 'phase' },
     { what: 'a regex that does not compile', method: 'post', url: '/api/hooks', body: { name: 'm', phase: 'pre', kind: 'metadata', config: { rules: [{ source: 'path', pattern: '(?<x>' }] } }, field: 'config.rules[0].pattern' },

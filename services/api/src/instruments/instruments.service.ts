@@ -96,10 +96,10 @@ function checkSource(type: SourceType, config: unknown, serviceAccountId: string
 function checkDestinations(destinations: DestinationInputDto[]): void {
   const seen = new Set<string>();
   destinations.forEach((d, i) => {
-    if (seen.has(d.storageLocationId)) throw invalid(`destinations.${i}.storageLocationId`, 'each storage location may appear once');
+    if (seen.has(d.storageLocationId)) throw invalid(`destinations[${i}].storageLocationId`, 'each storage location may appear once');
     seen.add(d.storageLocationId);
     const problem = d.pathTemplate === undefined ? undefined : pathTemplateProblem(d.pathTemplate);
-    if (problem) throw invalid(`destinations.${i}.pathTemplate`, `pathTemplate ${problem}`);
+    if (problem) throw invalid(`destinations[${i}].pathTemplate`, `pathTemplate ${problem}`);
   });
 }
 
@@ -189,15 +189,24 @@ export class InstrumentsService {
     return transactionOrConflict(this.dataSource, NAME_TAKEN, work);
   }
 
+  /**
+   * The service account and storage locations an instrument is given are read FOR SHARE: their
+   * deletion (which locks the row, then counts the live instruments using it) waits for this
+   * transaction and then counts it, instead of both committing a live instrument that uses a
+   * deleted one.
+   */
   private async assertServiceAccount(tx: EntityManager, id: string | null): Promise<void> {
-    if (id && !(await tx.getRepository(ServiceAccountEntity).existsBy({ id }))) throw notFound('Service account', 'serviceAccountId');
+    if (id && !(await tx.getRepository(ServiceAccountEntity).findOne({ where: { id }, select: { id: true }, lock: { mode: 'pessimistic_read' } }))) {
+      throw notFound('Service account', 'serviceAccountId');
+    }
   }
 
   private async replaceDestinations(tx: EntityManager, instrumentId: string, destinations: DestinationInputDto[]): Promise<void> {
     const ids = destinations.map((d) => d.storageLocationId);
-    const live = new Set((await tx.getRepository(StorageLocationEntity).find({ where: ids.map((id) => ({ id })), select: { id: true } })).map((s) => s.id));
+    const found = ids.length ? await tx.getRepository(StorageLocationEntity).find({ where: ids.map((id) => ({ id })), select: { id: true }, lock: { mode: 'pessimistic_read' } }) : [];
+    const live = new Set(found.map((s) => s.id));
     const missing = ids.findIndex((id) => !live.has(id));
-    if (missing >= 0) throw notFound('Storage location', `destinations.${missing}.storageLocationId`);
+    if (missing >= 0) throw notFound('Storage location', `destinations[${missing}].storageLocationId`);
     // A destination that stays keeps its row: when it was added, and whether a harvest has given
     // it every version verified before (instrument_destinations.backfilled_at).
     const links = tx.getRepository(InstrumentDestinationEntity);
@@ -327,6 +336,12 @@ export class InstrumentsService {
   restore(actor: Principal, id: string): Promise<InstrumentDto> {
     return this.write(async (tx) => {
       const row = await lockRow(tx, InstrumentEntity, id, 'Instrument', true);
+      // Locked first (see assertServiceAccount): a deletion of one of them waits, then counts this instrument.
+      await tx.query(
+        `SELECT 1 FROM storage_locations s JOIN instrument_destinations d ON d.storage_location_id = s.id WHERE d.instrument_id = $1 FOR SHARE OF s`,
+        [id],
+      );
+      if (row.serviceAccountId) await tx.query(`SELECT 1 FROM service_accounts WHERE id = $1 FOR SHARE`, [row.serviceAccountId]);
       const [{ storages, account }] = (await tx.query(
         `SELECT (SELECT string_agg(s.name, ', ' ORDER BY s.name) FROM instrument_destinations d JOIN storage_locations s ON s.id = d.storage_location_id
                   WHERE d.instrument_id = $1 AND s.deleted_at IS NOT NULL) AS storages,
