@@ -39,6 +39,7 @@ import { harvest, progressQuery, searchAttributes } from '@sheaf/workflows';
 import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
 import { createHarvestActivities } from '../src/activities/harvest.activities';
 import { createHarvestWorker } from '../src/worker';
+import { activitiesInHistory, NON_RETRYABLE } from './history';
 
 const OLD = new Date('2026-01-01T00:00:00Z');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -191,6 +192,16 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
   }
 
   const exists = (path: string) => readFile(path).then(() => true, () => false);
+
+  /**
+   * The activities of a run that failed in discovery at once: discovery failed on its first
+   * attempt as not retryable (no retry follows), and nothing else was retried either.
+   */
+  const failedAtOnceInDiscovery = (error: string | null) => [
+    { activity: 'beginRun', attempt: 1, ended: 'completed' },
+    { activity: 'discover', attempt: 1, ended: 'failed', retryState: NON_RETRYABLE, message: error },
+    { activity: 'finishRun', attempt: 1, ended: 'completed' },
+  ];
 
   /**
    * The real rclone behind a shell script that runs `script` (sh) around it: `$rclone "$@"` runs
@@ -1391,6 +1402,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const gone = await runHarvest(instrument.id, { rcloneBinary: rclone, tuning: { heartbeatTimeoutSeconds: 30 } });
     expect(gone.run).toMatchObject({ status: 'failed', error: expect.stringContaining('directory not found') });
     expect((await readFile(listings, 'utf8')).trim().split('\n')).toHaveLength(1);
+    expect(await activitiesInHistory(gone.handle)).toEqual(failedAtOnceInDiscovery(gone.run.error));
   });
 
   it('keeps the first outcome of a run when a cancel races its closing, and a late beginRun does not open it again', async () => {
@@ -1481,25 +1493,26 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
       secretSealed: SecretBox.fromBase64(randomBytes(32).toString('base64')).seal('s3-secret'),
     });
     await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
-    const started = Date.now();
-    const { run } = await runHarvest(instrument.id, { secretBox: SecretBox.fromBase64(randomBytes(32).toString('base64')) });
+    const { run, handle } = await runHarvest(instrument.id, { secretBox: SecretBox.fromBase64(randomBytes(32).toString('base64')) });
     expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(new RegExp(`^storage location ${storage.name}: a sealed secret could not be opened: wrong encryption key`)) });
-    // Not retried: five attempts would take 5 + 10 + 20 + 40 s.
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // Not retried: discovery, which opens the secrets, failed on its first attempt as not retryable.
+    expect(await activitiesInHistory(handle)).toEqual(failedAtOnceInDiscovery(run.error));
   });
 
   it('fails a run at once whose stored source breaks a rule made since (options on a named rclone remote)', async () => {
     const { instrument } = await instrumentWith({ sourceType: 'rclone', source: { remote: 'lab,secret_access_key=TOPSECRET:bucket' } });
-    const { run } = await runHarvest(instrument.id);
+    const { run, handle } = await runHarvest(instrument.id);
     expect(run).toMatchObject({ status: 'failed', error: expect.stringContaining(`instrument ${instrument.name}: its source config remote must be an rclone path`) });
     expect(run.error).not.toContain('TOPSECRET');
+    expect(await activitiesInHistory(handle)).toEqual(failedAtOnceInDiscovery(run.error));
   });
 
   it('fails a run whose source is missing with a clear, non-retried error', async () => {
     const { instrument } = await instrumentWith({ source: { path: join(dir.path, 'no-such-folder') } });
-    const { outcome, run } = await runHarvest(instrument.id);
+    const { outcome, run, handle } = await runHarvest(instrument.id);
     expect(outcome).toEqual({ error: expect.anything() });
     expect(run).toMatchObject({ status: 'failed', phase: 'finished' });
     expect(run.error).toMatch(new RegExp(`^the source of instrument ${instrument.name}: rclone lsjson failed \\(exit 3\\): .*directory not found`));
+    expect(await activitiesInHistory(handle)).toEqual(failedAtOnceInDiscovery(run.error));
   });
 });

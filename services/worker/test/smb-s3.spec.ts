@@ -33,6 +33,7 @@ import {
 import { requireTool } from '@sheaf/toolchain';
 import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
 import { createHarvestWorker } from '../src/worker';
+import { activitiesInHistory, NON_RETRYABLE } from './history';
 
 const OLD = new Date('2026-01-01T00:00:00Z');
 const BIG = 200 * 1024 * 1024;
@@ -197,7 +198,21 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
     const handle = env.client.workflow.getHandle(started.workflowId);
     const outcome = await worker.runUntil(handle.result().then((value) => ({ value }), (error: unknown) => ({ error })));
     const run = await db.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: started.runId });
-    return { outcome, run };
+    return { outcome, run, handle };
+  }
+
+  /**
+   * That a run failed at once: `activity` (discovery, or the batches) failed on its first
+   * attempt as not retryable, with a message `message` matches, and no activity of the run was
+   * retried. Other batches, which that first failure cancelled, may end cancelled, or failed in
+   * the same way after the cancel was asked (then Temporal says so instead of "not retryable").
+   */
+  async function expectFailedAtOnce(handle: Awaited<ReturnType<typeof runHarvest>>['handle'], activity: 'discover' | 'processBatch', message: unknown) {
+    const activities = await activitiesInHistory(handle);
+    const failed = activities.filter((a) => a.ended === 'failed');
+    expect(failed.filter((a) => a.retryState === NON_RETRYABLE)).not.toEqual([]);
+    expect(failed).toEqual(failed.map(() => ({ activity, attempt: 1, ended: 'failed', retryState: expect.stringMatching(/^RETRY_STATE_(NON_RETRYABLE_FAILURE|CANCEL_REQUESTED)$/), message })));
+    expect(activities.filter((a) => a.attempt > 1)).toEqual([]);
   }
 
   it('lands the tree, 200 MB file included, byte-identical in all three destinations with verified SHA-256 and one ARK each', async () => {
@@ -238,12 +253,11 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
 
   it('fails fast and without retrying when the share refuses the password', async () => {
     const instrument = await smbInstrument('wrong password');
-    const started = Date.now();
-    const { outcome, run } = await runHarvest(instrument.id);
+    const { outcome, run, handle } = await runHarvest(instrument.id);
     expect(outcome).toEqual({ error: expect.anything() });
     expect(run).toMatchObject({ status: 'failed', error: expect.stringContaining('credentials rejected') });
     // One listing attempt (rclone retries the logon itself for a few seconds); no activity retries.
-    expect(Date.now() - started).toBeLessThan(30_000);
+    await expectFailedAtOnce(handle, 'discover', run.error);
     expect(run.error).not.toContain('Share-Pa55');
   });
 
@@ -256,11 +270,10 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
     };
     const landed = async (where: string) => treeHashes(where).catch(() => new Map<string, string>());
     const refused = async () => {
-      const started = Date.now();
-      const { outcome, run } = await runHarvest(instrument.id);
+      const { outcome, run, handle } = await runHarvest(instrument.id);
       expect(outcome).toEqual({ error: expect.anything() });
       expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(new RegExp(`^storage location ${instrument.name}-smb: credentials rejected: `)) });
-      expect(Date.now() - started).toBeLessThan(30_000);
+      await expectFailedAtOnce(handle, 'processBatch', expect.stringMatching(new RegExp(`^storage location ${instrument.name}-smb: credentials rejected: `)));
       expect(run.error).not.toContain('not the archive password');
       expect(await landed(landings.smb)).toEqual(new Map());
     };
@@ -353,12 +366,11 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
     const [link] = await db.dataSource.getRepository(InstrumentDestinationEntity).findBy({ instrumentId: instrument.id });
     await db.dataSource.getRepository(StorageLocationEntity).update({ id: link.storageLocationId }, { secretSealed: box.seal('not the secret') });
 
-    const started = Date.now();
-    const { outcome, run } = await runHarvest(instrument.id);
+    const { outcome, run, handle } = await runHarvest(instrument.id);
 
     expect(outcome).toEqual({ error: expect.anything() });
     expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(new RegExp(`^storage location ${name}: credentials rejected: `)) });
-    expect(Date.now() - started).toBeLessThan(30_000);
+    await expectFailedAtOnce(handle, 'processBatch', expect.stringMatching(new RegExp(`^storage location ${name}: credentials rejected: `)));
     expect(run.error).not.toContain('not the secret');
     expect(await landed().catch(() => new Map())).toEqual(new Map());
     expect(await db.dataSource.getRepository(FileVersionEntity).countBy({ instrumentId: instrument.id, status: 'verified' })).toBe(0);
@@ -367,12 +379,11 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
   it('fails fast and without retrying when the server has no share of that name', async () => {
     const instrument = await smbInstrument('Share-Pa55');
     await db.dataSource.getRepository(InstrumentEntity).update({ id: instrument.id }, { sourceConfig: { host: smb.host, port: smb.port, share: 'nosuchshare' } });
-    const started = Date.now();
-    const { outcome, run } = await runHarvest(instrument.id);
+    const { outcome, run, handle } = await runHarvest(instrument.id);
     expect(outcome).toEqual({ error: expect.anything() });
     expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(new RegExp(`^the source of instrument ${instrument.name}: .*The specified share name cannot be found`)) });
-    // One listing attempt (rclone's own retries take about 5 s); retried, it would take minutes.
-    expect(Date.now() - started).toBeLessThan(30_000);
+    // One listing attempt (rclone retries by itself for a few seconds); no activity retries.
+    await expectFailedAtOnce(handle, 'discover', run.error);
   });
 
   it('fails the run with a clear error when the SMB host cannot be reached, after retrying', async () => {
