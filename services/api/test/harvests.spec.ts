@@ -463,12 +463,16 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
   });
 
   it('answers 503 with a clear code when Temporal is unreachable, and the key can be used again', async () => {
-    const offline = await createTestApp(db.url, '127.0.0.1:1', { TEMPORAL_CALL_TIMEOUT_MS: '500' });
+    const offlineLog: string[] = [];
+    const offline = await createTestApp(db.url, '127.0.0.1:1', { TEMPORAL_CALL_TIMEOUT_MS: '500' }, new JsonLogger('info', (line) => offlineLog.push(line)));
     try {
       const instrumentId = await instrumentWithDestination();
       const res = await as(offline, admin).post('/api/harvests', { instrumentId }).set('Idempotency-Key', 'while-down').expect(503);
-      expect(res.body).toEqual({ statusCode: 503, code: 'temporal_unavailable', message: expect.stringContaining('Temporal is unreachable') });
+      // The gRPC error names Temporal's address: for the operators' log, not for any caller.
+      expect(res.body).toEqual({ statusCode: 503, code: 'temporal_unavailable', message: 'Temporal is unreachable (starting the harvest workflow); try again shortly' });
       expect(res.headers['retry-after']).toBe('10');
+      const warnings = offlineLog.map((line) => JSON.parse(line) as Record<string, unknown>).filter((l) => l.level === 'warn' && l.context === 'temporal');
+      expect(warnings).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/^Temporal is unreachable \(starting the harvest workflow\): .+/) }));
       // The failed run is recorded (and notified); the key is free again.
       await db.dataSource.query(`UPDATE harvest_runs SET status = 'failed' WHERE instrument_id = $1`, [instrumentId]);
       expect((await start(instrumentId, 'while-down').expect(201)).body.replayed).toBe(false);

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { DomainError } from '../common/domain-error';
 import { messageOf } from '../common/error-message';
@@ -17,10 +17,13 @@ export function isTemporalUnreachable(err: unknown): boolean {
 
 /**
  * Temporal client calls made while answering a request: bounded in time, and an unreachable
- * Temporal becomes a 503 with a clear code rather than a hanging request or a 500.
+ * Temporal becomes a 503 with a clear code rather than a hanging request or a 500. Its message
+ * is fixed: the gRPC error (Temporal's address, name resolution notes) goes to the log only.
  */
 @Injectable()
 export class TemporalCalls {
+  private readonly logger = new Logger('temporal');
+
   constructor(
     @Inject(Client) readonly client: Client,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -33,7 +36,8 @@ export class TemporalCalls {
       return await this.client.withDeadline(Date.now() + budget, () => call(this.client));
     } catch (err) {
       if (isTemporalUnreachable(err)) {
-        throw new DomainError('unavailable', 'temporal_unavailable', `Temporal is unreachable (${what}): ${messageOf(err)}`, undefined, 10);
+        this.logger.warn(`Temporal is unreachable (${what}): ${messageOf(err)}`);
+        throw new DomainError('unavailable', 'temporal_unavailable', `Temporal is unreachable (${what}); try again shortly`, undefined, 10);
       }
       throw err;
     }
