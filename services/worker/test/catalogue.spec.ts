@@ -256,6 +256,27 @@ describe('harvest catalogue: staging a listing', () => {
     ]);
   });
 
+  it('names the paths at a storage location that hold a verified copy, which no attempt removes', async () => {
+    const instrument = await db.dataSource
+      .getRepository(InstrumentEntity)
+      .save({ name: 'delivered-paths', sourceType: 'local', sourceConfig: { path: '/nowhere' }, minAgeSeconds: 0 });
+    const [here, there] = (await db.dataSource.query(
+      `INSERT INTO storage_locations (name, type, config) VALUES ('delivered-here', 'posix', '{"path": "/a"}'), ('delivered-there', 'posix', '{"path": "/b"}') RETURNING id`,
+    )) as Array<{ id: string }>;
+    const [v1, v2] = (await db.dataSource.query(
+      `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status) VALUES
+         ($1, 'a.raw', 1, '2025-03-01T10:00:00Z', 1, 'verified'), ($1, 'b.raw', 1, '2025-03-01T10:00:00Z', 1, 'failed') RETURNING id`,
+      [instrument.id],
+    )) as Array<{ id: string }>;
+    await db.dataSource.query(
+      `INSERT INTO file_deliveries (file_version_id, storage_location_id, destination_path, status) VALUES
+         ($1, $3, 'x/a.raw', 'verified'), ($1, $4, 'x/other.raw', 'verified'), ($2, $3, 'x/b.raw', 'failed')`,
+      [v1.id, v2.id, here.id, there.id],
+    );
+    const catalogue = new HarvestCatalogue(db.dataSource);
+    expect(await catalogue.deliveredPaths(here.id, ['x/a.raw', 'x/b.raw', 'x/other.raw', 'x/new.raw'])).toEqual(new Set(['x/a.raw']));
+  });
+
   it('takes the verified versions whose post-hooks never ran, listed or not, only while the instrument has post-hooks', async () => {
     const instrument = await db.dataSource
       .getRepository(InstrumentEntity)

@@ -333,6 +333,15 @@ export class HarvestCatalogue {
     );
   }
 
+  /** Of `paths` at a storage location, those the catalogue records a verified copy at (any version's). */
+  async deliveredPaths(storageLocationId: string, paths: readonly string[]): Promise<Set<string>> {
+    const rows: Array<{ destination_path: string }> = await this.db.query(
+      `SELECT destination_path FROM file_deliveries WHERE storage_location_id = $1 AND status = 'verified' AND destination_path = ANY($2::text[])`,
+      [storageLocationId, paths],
+    );
+    return new Set(rows.map((row) => row.destination_path));
+  }
+
   /** Versions verified before that a pre-hook skipped in this run: counted as skipped, not failed. */
   async markHookSkipped(runId: string, fileVersionIds: readonly string[]): Promise<void> {
     if (!fileVersionIds.length) return;
