@@ -63,6 +63,9 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     { what: 'a number for a password', method: 'post', url: '/api/service-accounts', body: { name: 'sa', username: 'u', password: 12 }, field: 'password' },
     { what: 'a string for an integer', method: 'post', url: '/api/instruments', body: instrument({ minAgeSeconds: '60' }), field: 'minAgeSeconds' },
     { what: 'a string for a boolean', method: 'post', url: '/api/instruments', body: instrument({ enabled: 'yes' }), field: 'enabled' },
+    // Numbers in a body are JSON numbers: true was read as 1 day, "1e3" as 1000.
+    { what: 'a boolean for a token expiry', method: 'post', url: '/api/auth/tokens', body: { name: 't', scope: 'read', expiresInDays: true }, field: 'expiresInDays', message: 'expiresInDays must be an integer' },
+    { what: 'a string for a token expiry', method: 'post', url: '/api/auth/tokens', body: { name: 't', scope: 'read', expiresInDays: '1e3' }, field: 'expiresInDays', message: 'expiresInDays must be an integer' },
     { what: 'a string for an object', method: 'post', url: '/api/storage-locations', body: storage({ config: 'path=/x' }), field: 'config' },
     { what: 'a number for a cron', method: 'post', url: '/api/schedules', body: { instrumentId, cron: 5 }, field: 'cron' },
     { what: 'an object for a destination list', method: 'post', url: '/api/instruments', body: instrument({ destinations: { storageLocationId: UUID } }), field: 'destinations' },

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateBy } from 'class-validator';
 import { ROLES, TOKEN_SCOPES, type LoginRequest, type LoginResponse, type Role, type TokenScope, type UserSummary } from '@sheaf/contracts';
 import { NotBlank, OptionalField } from '../common/validation';
@@ -84,7 +83,6 @@ export class CreateApiTokenDto {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 3650, description: 'Days until the token expires; never when absent' })
   @OptionalField()
-  @Type(() => Number)
   @IsInt({ message: 'expiresInDays must be an integer' })
   @Min(1)
   @Max(3650)
