@@ -315,6 +315,43 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     await restart(); // back to the address the other tests expect
   });
 
+  it('mends at start-up what was changed in Temporal behind its back: a schedule deleted or paused there, or one left for a deleted row', async () => {
+    const gone = (await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 2 * * *' }).expect(201)).body;
+    const paused = (await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 3 * * *' }).expect(201)).body;
+    const removed = (await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 4 * * *' }).expect(201)).body;
+    await as(app, admin).delete(`/api/schedules/${removed.id}`).expect(200);
+    await expect(describeInTemporal(removed.id)).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    // An operator in the Temporal UI, or Temporal's data restored from an older dump.
+    await client.schedule.getHandle(temporalId(gone.id)).delete();
+    await client.schedule.getHandle(temporalId(paused.id)).pause('by hand');
+    await client.schedule.create({
+      scheduleId: temporalId(removed.id),
+      spec: { cronExpressions: ['0 4 * * *'] },
+      action: { type: 'startWorkflow', workflowType: 'harvest', taskQueue: 'restored', args: [] },
+    });
+    // Pushed long enough ago that Temporal's list (eventually consistent) shows what is there.
+    await db.dataSource.query(`UPDATE schedules SET synced_at = synced_at - interval '2 minutes' WHERE id = ANY($1::uuid[])`, [[gone.id, paused.id, removed.id]]);
+    await eventually(
+      async () => {
+        const listed = new Map<string, boolean>();
+        for await (const schedule of client.schedule.list()) listed.set(schedule.scheduleId, schedule.state.paused);
+        return listed;
+      },
+      (listed) => !listed.has(temporalId(gone.id)) && listed.get(temporalId(paused.id)) === true && listed.has(temporalId(removed.id)),
+    );
+    const logLines: string[] = [];
+    await app.close();
+    app = await startApp({}, new JsonLogger('info', (line) => logLines.push(line)));
+
+    // Temporal keeps a cron expression as a calendar: 02:00 every day.
+    const recreated = await eventually(() => describeInTemporal(gone.id).catch(() => undefined), (d) => d !== undefined);
+    expect(recreated?.spec.calendars).toEqual([expect.objectContaining({ hour: [{ start: 2, end: 2, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }] })]);
+    expect((await eventually(() => describeInTemporal(paused.id), (d) => !d.state.paused)).state.paused).toBe(false);
+    expect(await eventually(() => describeInTemporal(removed.id).then(() => 'there', () => 'gone'), (where) => where === 'gone')).toBe('gone');
+    const mended = logLines.map((line) => JSON.parse(line)).filter((l) => l.context === 'schedules' && /to mend/.test(l.msg));
+    expect(mended.map((l) => l.msg)).toEqual(['3 schedule(s) to mend: Temporal no longer has them as Sheaf pushed them (deleted, paused or resumed there)']);
+  });
+
   it('refuses invalid cron expressions and time zones with 400 naming the field, saving nothing', async () => {
     const before = await as(app, admin).get('/api/schedules').expect(200);
     const bad = await as(app, admin).post('/api/schedules', { instrumentId, cron: '61 * * * *' }).expect(400);

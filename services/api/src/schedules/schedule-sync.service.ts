@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
-import { DataSource, In, IsNull, type EntityManager } from 'typeorm';
+import { DataSource, In, IsNull, LessThan, Not, type EntityManager } from 'typeorm';
 import type { ScheduledHarvest } from '@sheaf/contracts';
 import { changedRows, InstrumentEntity, ScheduleEntity } from '@sheaf/db';
 import { harvest, harvestSummary, searchAttributes, type HarvestInput } from '@sheaf/workflows';
@@ -10,9 +10,12 @@ import { messageOf } from '../common/error-message';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { TemporalCalls } from '../temporal/temporal-calls';
 
+const SCHEDULE_ID_PREFIX = 'sheaf-schedule-';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** The Temporal Schedule of a schedule row. */
 export function temporalScheduleId(scheduleId: string): string {
-  return `sheaf-schedule-${scheduleId}`;
+  return `${SCHEDULE_ID_PREFIX}${scheduleId}`;
 }
 
 /**
@@ -53,9 +56,12 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap(): void {
     // Start-up reconciliation must not hold up start-up: Temporal may be down.
-    this.background(() => this.markOutdated());
+    this.background(async () => {
+      await this.markOutdated();
+      await this.markDrifted();
+    });
     if (this.config.schedules.resyncSeconds > 0) {
-      this.timer = setInterval(() => this.background(), this.config.schedules.resyncSeconds * 1000);
+      this.timer = setInterval(() => this.background(() => this.markDrifted()), this.config.schedules.resyncSeconds * 1000);
       this.timer.unref();
     }
   }
@@ -112,6 +118,48 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
     const ids = marked.map((r) => r.id);
     if (ids.length) this.logger.log(`${ids.length} schedule(s) to push again: what Sheaf gives Temporal changed since they were pushed`);
     return ids;
+  }
+
+  /**
+   * Marks the rows whose Temporal Schedule is not what their last push left: missing (deleted in
+   * the Temporal UI, or Temporal's data restored or replaced), paused or unpaused by hand, or
+   * still there for a deleted row. Temporal's list is eventually consistent, so rows pushed in
+   * the last minute are left to the next pass. Returns their ids.
+   */
+  async markDrifted(): Promise<string[]> {
+    const settled = LessThan(new Date(Date.now() - 60_000));
+    const live = await this.dataSource.getRepository(ScheduleEntity).find({ where: { needsSync: false, syncedAt: settled } });
+    const inTemporal = await this.temporal.run('listing schedules', async (client) => {
+      const paused = new Map<string, boolean>();
+      for await (const schedule of client.schedule.list()) {
+        if (schedule.scheduleId.startsWith(SCHEDULE_ID_PREFIX)) paused.set(schedule.scheduleId.slice(SCHEDULE_ID_PREFIX.length), schedule.state.paused);
+      }
+      return paused;
+    });
+    const instruments = await this.dataSource
+      .getRepository(InstrumentEntity)
+      .find({ where: { id: In([...new Set(live.map((r) => r.instrumentId))]) }, withDeleted: true });
+    const byId = new Map(instruments.map((i) => [i.id, i]));
+    const drifted = live.filter((row) => {
+      const instrument = byId.get(row.instrumentId)!;
+      const paused = !row.enabled || !instrument.enabled || instrument.deletedAt !== null;
+      return inTemporal.get(row.id) !== paused;
+    });
+    // Still in Temporal for a deleted row (a push that was lost, or Temporal's data restored).
+    const liveIds = new Set(live.map((row) => row.id));
+    const unknown = [...inTemporal.keys()].filter((id) => !liveIds.has(id) && UUID.test(id));
+    const leftOver = unknown.length
+      ? await this.dataSource.getRepository(ScheduleEntity).find({ where: { id: In(unknown), deletedAt: Not(IsNull()), needsSync: false, syncedAt: settled }, withDeleted: true })
+      : [];
+    const ids = [...drifted, ...leftOver].map((row) => row.id);
+    if (!ids.length) return [];
+    const marked = await changedRows<{ id: string }>(
+      this.dataSource,
+      `UPDATE schedules SET revision = revision + 1, needs_sync = true WHERE id = ANY($1::uuid[]) AND NOT needs_sync RETURNING id`,
+      [ids],
+    );
+    if (marked.length) this.logger.warn(`${marked.length} schedule(s) to mend: Temporal no longer has them as Sheaf pushed them (deleted, paused or resumed there)`);
+    return marked.map((r) => r.id);
   }
 
   /** Every row Temporal does not match yet (deleted ones too); returns how many got in sync. */
