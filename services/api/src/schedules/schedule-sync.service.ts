@@ -58,10 +58,10 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
     // Start-up reconciliation must not hold up start-up: Temporal may be down.
     this.background(async () => {
       await this.markOutdated();
-      await this.markDrifted();
+      await this.lookForDrift();
     });
     if (this.config.schedules.resyncSeconds > 0) {
-      this.timer = setInterval(() => this.background(() => this.markDrifted()), this.config.schedules.resyncSeconds * 1000);
+      this.timer = setInterval(() => this.background(() => this.lookForDrift()), this.config.schedules.resyncSeconds * 1000);
       this.timer.unref();
     }
   }
@@ -118,6 +118,11 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
     const ids = marked.map((r) => r.id);
     if (ids.length) this.logger.log(`${ids.length} schedule(s) to push again: what Sheaf gives Temporal changed since they were pushed`);
     return ids;
+  }
+
+  /** markDrifted, whose failure (Temporal down, or a list it refuses) leaves the pending rows' sync to go on. */
+  private async lookForDrift(): Promise<void> {
+    await this.markDrifted().catch((err: unknown) => this.logger.warn(`could not compare the schedules with Temporal's: ${messageOf(err)}`));
   }
 
   /**
