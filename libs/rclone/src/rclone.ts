@@ -300,6 +300,9 @@ export class Rclone {
       }
       const { child, done } = started;
       const reader = await open(file, 'r');
+      // Both ends are open: the name can go now. A worker killed while listing (SIGKILL, an OOM
+      // kill) leaves no listing behind to fill its temporary space, restart after restart.
+      await rm(dir, { recursive: true, force: true });
       try {
         const buffer = Buffer.allocUnsafe(LISTING_READ_SIZE);
         const decoder = new StringDecoder('utf8');
