@@ -111,16 +111,26 @@ export async function migrate(dataSource: DataSource): Promise<string[]> {
  * Refuses to run against a schema older than this code: the API and workers start only once the
  * migrations (`node tools/dist/migrate.js`: the compose `migrate` service, the Kubernetes Job)
  * are applied, instead of failing requests and batches on columns that are not there yet. The
- * process exits; Kubernetes restarts it until the Job is done.
+ * process exits; Kubernetes restarts it until the Job is done. Nor against a newer one (an image
+ * rolled back after its successor migrated): older code can fail there in ways no error names
+ * (a scheduled run whose ON CONFLICT target no longer exists, retried for good).
  */
 export async function assertSchemaCurrent(dataSource: DataSource): Promise<DataSource> {
   const [{ table }] = (await dataSource.query(`SELECT to_regclass('migrations') IS NOT NULL AS table`)) as Array<{ table: boolean }>;
   const applied = table ? ((await dataSource.query(`SELECT name FROM migrations`)) as Array<{ name: string }>).map((m) => m.name) : [];
-  const pending = dataSource.migrations.map((m) => m.name ?? m.constructor.name).filter((name) => !applied.includes(name));
+  const known = dataSource.migrations.map((m) => m.name ?? m.constructor.name);
+  const pending = known.filter((name) => !applied.includes(name));
   if (pending.length) {
     throw new Error(
       `the database schema is older than this version of Sheaf: ${pending.length} migration(s) not applied (${pending.join(', ')}); ` +
         'run node tools/dist/migrate.js (the migration Job) first',
+    );
+  }
+  const newer = applied.filter((name) => !known.includes(name));
+  if (newer.length) {
+    throw new Error(
+      `the database schema is newer than this version of Sheaf: ${newer.length} migration(s) applied by a later version (${newer.join(', ')}); ` +
+        'run that version, or restore the database from a backup taken before the upgrade',
     );
   }
   return dataSource;

@@ -207,6 +207,15 @@ describe('a test database carries the real migrations and their constraints', ()
     await expect(assertSchemaCurrent(db.dataSource)).rejects.toThrow(`1 migration(s) not applied (${last}); run node tools/dist/migrate.js`);
     await db.dataSource.runMigrations();
     await expect(assertSchemaCurrent(db.dataSource)).resolves.toBe(db.dataSource);
+    // Nor a newer one: an image rolled back after a later version migrated.
+    await db.dataSource.query(`INSERT INTO migrations (timestamp, name) VALUES (1900000000000, 'FromALaterVersion1900000000000')`);
+    try {
+      await expect(assertSchemaCurrent(db.dataSource)).rejects.toThrow(
+        'the database schema is newer than this version of Sheaf: 1 migration(s) applied by a later version (FromALaterVersion1900000000000)',
+      );
+    } finally {
+      await db.dataSource.query(`DELETE FROM migrations WHERE name = 'FromALaterVersion1900000000000'`);
+    }
   });
 
   it('reverts every migration and applies them again', async () => {
