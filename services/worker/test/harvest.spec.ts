@@ -1334,10 +1334,13 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
   it('keeps heartbeating while rclone lists a source in silence, so the listing is not taken for a lost worker', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'slow/listed.txt': 'late' });
-    // The listing says nothing for 7 s, longer than the 3 s heartbeat timeout.
+    // The listing says nothing for 25 s, more than twice the 10 s heartbeat timeout: heartbeats
+    // that came only with the listing's output would time the discovery out, and its retry would
+    // list again. Discovery heartbeats every 2 s and the SDK sends them every 8 s (0.8 of the
+    // timeout), so a heartbeat must be late by 8 s on a loaded machine, not by 1 s, to fail it.
     const listings = join(dir.path, `${instrument.name}-listings`);
-    const rclone = await wrappedRclone(`if [ "$1" = lsjson ] && [ "$2" = -R ]; then echo listing >> '${listings}'; sleep 7; fi\nexec "$rclone" "$@"`);
-    const { outcome } = await runHarvest(instrument.id, { rcloneBinary: rclone, tuning: { heartbeatTimeoutSeconds: 3 } });
+    const rclone = await wrappedRclone(`if [ "$1" = lsjson ] && [ "$2" = -R ]; then echo listing >> '${listings}'; sleep 25; fi\nexec "$rclone" "$@"`);
+    const { outcome } = await runHarvest(instrument.id, { rcloneBinary: rclone, tuning: { heartbeatTimeoutSeconds: 10 } });
     expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1 }) });
     expect((await readFile(listings, 'utf8')).trim().split('\n')).toHaveLength(1);
     expect([...(await landed()).keys()]).toEqual(['slow/listed.txt']);
