@@ -438,6 +438,20 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       expect((await a().patch(`/api/${path}/${other}`, { name: body().name }).expect(409)).body).toEqual(taken);
     });
 
+    it('refuses an instrument name that differs from another only in case: at an SMB destination they would be one folder', async () => {
+      const taken = { statusCode: 409, code: 'name_taken', message: 'Another instrument has this name (Krios-Case: names must differ by more than case)', field: 'name' };
+      const body = (name: string) => ({ name, sourceType: 'local', sourceConfig: { path: '/data/case' } });
+      const first = (await a().post('/api/instruments', body('Krios-Case')).expect(201)).body.id as string;
+      expect((await a().post('/api/instruments', body('krios-case')).expect(409)).body).toEqual(taken);
+      const other = (await a().post('/api/instruments', body('krios-other')).expect(201)).body.id as string;
+      expect((await a().patch(`/api/instruments/${other}`, { name: 'KRIOS-case' }).expect(409)).body).toEqual(taken);
+      // Its own name in another case is no conflict; a deleted one's name is free, until it is restored.
+      await a().patch(`/api/instruments/${first}`, { name: 'krios-case' }).expect(200);
+      await a().delete(`/api/instruments/${first}`).expect(200);
+      await a().patch(`/api/instruments/${other}`, { name: 'Krios-CASE' }).expect(200);
+      expect((await a().post(`/api/instruments/${first}/restore`).expect(409)).body).toMatchObject({ code: 'name_taken', field: 'name' });
+    });
+
     it('answers 409 naming the field when a user is created or updated with the email of another', async () => {
       const taken = { statusCode: 409, code: 'email_taken', message: 'Another user has this email', field: 'email' };
       const user = { displayName: 'Taken', password: 'password-123' };

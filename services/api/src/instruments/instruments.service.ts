@@ -185,6 +185,24 @@ export class InstrumentsService {
     return toDto(row, await this.extras(this.dataSource.manager, [row.id]), seesConnectionStrings(principal));
   }
 
+  /**
+   * Names are unique ignoring case among live instruments, beyond the index (which compares them
+   * as written: instruments saved before this check may differ only in case): the name is a
+   * folder at every destination (`{instrument}`), and on an SMB share `Krios` and `krios` are one.
+   * One name change at a time, so two requests cannot both find a name free.
+   */
+  private async assertNameFree(tx: EntityManager, name: string, id: string | null): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('sheaf:instrument-names'))`);
+    const [other] = (await tx.query(`SELECT name FROM instruments WHERE lower(name) = lower($1) AND deleted_at IS NULL AND id IS DISTINCT FROM $2 LIMIT 1`, [
+      name,
+      id,
+    ])) as Array<{ name: string }>;
+    if (other) {
+      const caseOnly = other.name === name ? '' : ` (${other.name}: names must differ by more than case)`;
+      throw new DomainError('conflict', NAME_TAKEN.code, `${NAME_TAKEN.message}${caseOnly}`, NAME_TAKEN.field);
+    }
+  }
+
   private write(work: (tx: EntityManager) => Promise<InstrumentDto>): Promise<InstrumentDto> {
     return transactionOrConflict(this.dataSource, NAME_TAKEN, work);
   }
@@ -226,6 +244,7 @@ export class InstrumentsService {
     checkDestinations(body.destinations ?? []);
     return this.write(async (tx) => {
       await this.assertServiceAccount(tx, serviceAccountId);
+      await this.assertNameFree(tx, body.name, null);
       const repo = tx.getRepository(InstrumentEntity);
       const row = await repo.save(
         repo.create({
@@ -258,6 +277,7 @@ export class InstrumentsService {
       if ((body.name !== undefined && body.name !== row.name) || (body.enabled !== undefined && body.enabled !== row.enabled)) {
         schedules = await this.scheduleSync.markInstrumentChanged(tx, id);
       }
+      if (body.name !== undefined && body.name.toLowerCase() !== row.name.toLowerCase()) await this.assertNameFree(tx, body.name, id);
       if (body.name !== undefined) row.name = body.name;
       if (body.description !== undefined) row.description = body.description;
       if (body.location !== undefined) row.location = body.location;
@@ -350,6 +370,7 @@ export class InstrumentsService {
       )) as Array<{ storages: string | null; account: string | null }>;
       if (storages) throw new DomainError('conflict', 'destination_deleted', `It delivers to deleted storage location(s) ${storages}; restore them first`);
       if (account) throw new DomainError('conflict', 'service_account_deleted', `Its service account ${account} is deleted; restore it first`);
+      await this.assertNameFree(tx, row.name, id);
       const before = await this.dto(tx, row);
       row.deletedAt = null;
       await tx.getRepository(InstrumentEntity).save(row);
