@@ -1111,27 +1111,45 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(await db.dataSource.getRepository(TransferEntity).count({ where: { fileVersionId: In(held.map((v) => v.id)) } })).toBe(transfers);
   });
 
-  it('cancels mid-copy: the copies stop and leave nothing at the destination, the catalogue is consistent, and the next run finishes what it missed', async () => {
+  it('cancels mid-copy after a batch was verified: the copies in flight stop and leave nothing at the destination, the catalogue is consistent, and the next run finishes what it missed', async () => {
     const { instrument, sourceDir, landed } = await instrumentWith();
-    const files: Record<string, Buffer> = {};
-    for (let i = 0; i < 6; i++) files[`big/${i}.raw`] = Buffer.alloc(6 * 1024 * 1024, i + 1);
+    // A batch a file: the small first one is verified within a second, while the big ones copy.
+    const files: Record<string, Buffer> = { 'big/0.raw': Buffer.alloc(256 * 1024, 1) };
+    for (let i = 1; i < 6; i++) files[`big/${i}.raw`] = Buffer.alloc(6 * 1024 * 1024, i + 1);
     await writeTree(sourceDir, files);
-    // rclone takes its flags from the environment as well: at 1 MiB/s per rclone a batch's two
-    // files take 12 s, far longer than a cancel needs to reach it.
+    const arksOf = async (versions: FileVersionEntity[]) =>
+      db.dataSource.getRepository(ArkEntity).find({ where: { fileVersionId: In(versions.map((v) => v.id)) }, order: { fileVersionId: 'ASC' } });
+    // rclone takes its flags from the environment as well: at 1 MiB/s per rclone a big file
+    // takes 6 s, far longer than a cancel needs to reach its batch.
     process.env.RCLONE_BWLIMIT = '1M';
+    let verified: FileVersionEntity[] = [];
+    let arks: ArkEntity[] = [];
     try {
-      const copying = async () => [...(await landed()).keys()].some((p) => p.endsWith('.partial'));
-      const { outcome, run, handle, details } = await cancelledHarvest(instrument.id, copying, { batchFiles: 2, transfers: 2 });
+      const batchVerified = async () => {
+        const [row] = (await db.dataSource.query(`SELECT batches_done FROM harvest_runs WHERE instrument_id = $1`, [instrument.id])) as Array<{ batches_done: number }>;
+        return (row?.batches_done ?? 0) >= 1;
+      };
+      const { outcome, run, handle, details } = await cancelledHarvest(instrument.id, batchVerified, { batchFiles: 1, transfers: 2 });
       expect(outcome).toBe('WorkflowFailedError');
-      // The Temporal UI says how and where it ended.
-      expect(details).toMatch(/^\*\*cancelled while transferring\*\* · 0 of \d+ batches done\n/);
+      // The Temporal UI says how and where it ended: some batches done, not all.
+      expect(details).toMatch(/^\*\*cancelled while transferring\*\* · [1-5] of 6 batches done\n/);
       if (process.env.CAPTURE_HISTORIES === '1') {
         // Saved for replay.spec.ts: the cancel path (batches stopped, finishRun in its own scope).
         await writeFile(join(__dirname, 'histories', 'harvest-cancelled-mid-copy.json'), historyToJSON(await handle.fetchHistory()));
       }
-      // The copies in flight were stopped, not left to finish, and rclone removed its .partial files.
-      expect([...(await landed()).keys()]).toEqual([]);
-      expect(run).toMatchObject({ status: 'cancelled', phase: 'finished', filesDone: '0', error: 'Workflow cancelled' });
+      const versions = await versionsOf(instrument.id);
+      verified = versions.filter((v) => v.status === 'verified');
+      expect(verified.map((v) => v.path)).toContain('big/0.raw');
+      expect(verified.length).toBeLessThan(6);
+      // The copies in flight were stopped, not left to finish, and removed with rclone's
+      // .partial files: only the verified copies are there.
+      const tree = await landed();
+      expect([...tree.keys()].sort()).toEqual(verified.map((v) => v.path).sort());
+      for (const v of verified) expect(tree.get(v.path)?.equals(files[v.path])).toBe(true);
+      expect(run).toMatchObject({ status: 'cancelled', phase: 'finished', error: 'Workflow cancelled' });
+      // Counted when its batch closed (a batch stopped between its verdicts and its close counts none).
+      expect(Number(run.filesDone)).toBeGreaterThanOrEqual(1);
+      expect(Number(run.filesDone)).toBeLessThanOrEqual(verified.length);
       expect(await db.dataSource.query(`SELECT 1 FROM instrument_leases WHERE instrument_id = $1`, [instrument.id])).toEqual([]);
       expect(await db.dataSource.query(`SELECT 1 FROM destination_claims WHERE run_id = $1`, [run.id])).toEqual([]);
       // Consistent: a version is verified exactly when it has its ARK and a verified delivery.
@@ -1143,16 +1161,26 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
         [instrument.id],
       );
       expect(inconsistent).toEqual([]);
+      // And not only vacuously: each verified version has one ARK.
+      arks = await arksOf(verified);
+      expect(arks.map((a) => a.fileVersionId)).toEqual(verified.map((v) => v.id).sort());
     } finally {
       delete process.env.RCLONE_BWLIMIT;
     }
 
+    // The next run takes only what the cancelled one missed, and mints nothing again.
     const next = await runHarvest(instrument.id);
-    expect(next.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded' }) });
+    expect(next.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 6 - verified.length, filesFailed: 0 }) });
     const tree = await landed();
     expect([...tree.keys()].sort()).toEqual(Object.keys(files).sort());
     for (const [path, content] of Object.entries(files)) expect(tree.get(path)?.equals(content)).toBe(true);
-    expect((await versionsOf(instrument.id)).every((v) => v.status === 'verified')).toBe(true);
+    const all = await versionsOf(instrument.id);
+    expect(all.map((v) => [v.path, v.status])).toEqual(Object.keys(files).sort().map((path) => [path, 'verified']));
+    // One ARK per version; the versions verified before the cancel keep theirs.
+    const allArks = await arksOf(all);
+    expect(allArks.map((a) => a.fileVersionId)).toEqual(all.map((v) => v.id).sort());
+    expect(new Set(allArks.map((a) => a.ark)).size).toBe(6);
+    expect(allArks.filter((a) => verified.some((v) => v.id === a.fileVersionId))).toEqual(arks);
   });
 
   it('removes the copies a cancelled batch made before verifying them, so none is left uncatalogued when the source changes', async () => {
