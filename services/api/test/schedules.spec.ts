@@ -251,7 +251,7 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
   it('re-syncs the other schedules when Temporal refuses one, which keeps its error until it is mended', async () => {
     const sync = app.get(ScheduleSyncService, { strict: false });
     const refused = (await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 6 * * *' }).expect(201)).body;
-    const other = (await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 7 * * *' }).expect(201)).body;
+    const other = (await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 11 * * *' }).expect(201)).body;
     // A time zone Temporal does not know (the API refuses it; as if Node knew a zone Temporal did
     // not), changed before the other row, so tried first.
     await db.dataSource.query(
@@ -277,7 +277,7 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
   });
 
   it('pushes every schedule again at start-up once the portal moved, and nothing when nothing changed', async () => {
-    const created = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 7 * * *' }).expect(201);
+    const created = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 12 * * *' }).expect(201);
     expect(created.body.synced).toBe(true);
     const rowOf = async (): Promise<{ revision: number; synced_at: Date }> =>
       (await db.dataSource.query(`SELECT revision, synced_at FROM schedules WHERE id = $1`, [created.body.id]))[0];
@@ -350,6 +350,18 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     expect(await eventually(() => describeInTemporal(removed.id).then(() => 'there', () => 'gone'), (where) => where === 'gone')).toBe('gone');
     const mended = logLines.map((line) => JSON.parse(line)).filter((l) => l.context === 'schedules' && /to mend/.test(l.msg));
     expect(mended.map((l) => l.msg)).toEqual(['3 schedule(s) to mend: Temporal no longer has them as Sheaf pushed them (deleted, paused or resumed there)']);
+  });
+
+  it('refuses a second live schedule of an instrument with the same cron and time zone (a retried create), until the first is deleted', async () => {
+    const first = (await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 13 * * *', timezone: 'Europe/Paris' }).expect(201)).body;
+    const retried = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 13 * * *', timezone: 'europe/paris' }).expect(409);
+    expect(retried.body).toMatchObject({ code: 'schedule_exists', field: 'cron', message: expect.stringContaining(first.id) });
+    // Another time zone is another schedule; moved onto the first one's time, it is refused.
+    const other = (await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 13 * * *' }).expect(201)).body;
+    expect((await as(app, admin).patch(`/api/schedules/${other.id}`, { timezone: 'Europe/Paris' }).expect(409)).body.code).toBe('schedule_exists');
+    await as(app, admin).delete(`/api/schedules/${first.id}`).expect(200);
+    await as(app, admin).patch(`/api/schedules/${other.id}`, { timezone: 'Europe/Paris' }).expect(200);
+    expect((await as(app, admin).post(`/api/schedules/${first.id}/restore`).expect(409)).body.code).toBe('schedule_exists');
   });
 
   it('refuses invalid cron expressions and time zones with 400 naming the field, saving nothing', async () => {

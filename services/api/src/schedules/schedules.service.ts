@@ -145,11 +145,26 @@ export class SchedulesService {
     return toDto((await this.load(id))!);
   }
 
+  /**
+   * One live schedule per instrument, cron and time zone: a second would only be skipped at every
+   * slot (overlap SKIP), and is what a client retrying a create after a timeout would make. One
+   * check at a time per instrument, so two requests cannot both find none.
+   */
+  private async assertNoTwin(tx: EntityManager, row: { id?: string; instrumentId: string; cron: string; timezone: string }): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`sheaf:schedules:${row.instrumentId}`]);
+    const [twin] = (await tx.query(
+      `SELECT id FROM schedules WHERE instrument_id = $1 AND cron = $2 AND timezone = $3 AND deleted_at IS NULL AND id IS DISTINCT FROM $4 LIMIT 1`,
+      [row.instrumentId, row.cron, row.timezone, row.id ?? null],
+    )) as Array<{ id: string }>;
+    if (twin) throw new DomainError('conflict', 'schedule_exists', `This instrument already has a schedule with this cron and time zone (${twin.id})`, 'cron');
+  }
+
   create(actor: Principal, body: CreateScheduleDto): Promise<ScheduleDto> {
     const cron = normaliseCron(body.cron);
     const timezone = checkTimeZone(body.timezone ?? 'UTC');
     return this.change(actor, 'schedule.created', async (tx) => {
       if (!(await liveInstrumentLocked(tx, body.instrumentId))) throw notFound('Instrument', 'instrumentId');
+      await this.assertNoTwin(tx, { instrumentId: body.instrumentId, cron, timezone });
       const repo = tx.getRepository(ScheduleEntity);
       const row = await repo.save(repo.create({ instrumentId: body.instrumentId, cron, timezone, enabled: body.enabled ?? true, description: body.description ?? '' }));
       return { id: row.id };
@@ -162,6 +177,9 @@ export class SchedulesService {
     return this.change(actor, 'schedule.updated', async (tx) => {
       const row = await lockRow(tx, ScheduleEntity, id, 'Schedule');
       const before = toDto((await this.load(id, tx))!);
+      if ((cron !== undefined && cron !== row.cron) || (timezone !== undefined && timezone !== row.timezone)) {
+        await this.assertNoTwin(tx, { id, instrumentId: row.instrumentId, cron: cron ?? row.cron, timezone: timezone ?? row.timezone });
+      }
       if (cron !== undefined) row.cron = cron;
       if (timezone !== undefined) row.timezone = timezone;
       if (body.enabled !== undefined) row.enabled = body.enabled;
@@ -189,6 +207,7 @@ export class SchedulesService {
       if (!deleted && !(await liveInstrumentLocked(tx, row.instrumentId))) {
         throw new DomainError('conflict', 'instrument_deleted', 'The instrument of this schedule is deleted; restore it first');
       }
+      if (!deleted) await this.assertNoTwin(tx, row);
       row.deletedAt = deleted ? new Date() : null;
       row.revision += 1;
       row.needsSync = true;
