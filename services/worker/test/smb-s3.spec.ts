@@ -15,6 +15,7 @@ import {
   InstrumentEntity,
   ServiceAccountEntity,
   StorageLocationEntity,
+  TransferEntity,
 } from '@sheaf/db';
 import { startHarvest } from '@sheaf/harvests';
 import {
@@ -358,6 +359,41 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
     const versions = await db.dataSource.getRepository(FileVersionEntity).find({ where: { instrumentId: instrument.id }, order: { version: 'ASC' } });
     expect(versions.map((v) => v.status)).toEqual(['verified', 'verified']);
     expect(await landed()).toEqual(new Map([['a.raw', versions[0].sha256], ['a.v2.raw', versions[1].sha256]]));
+  });
+
+  it.each(['s3', 'smb'] as const)('re-copies a copy on %s whose SHA-256 differs from the source once, and verifies the second copy', async (type) => {
+    const content = 'the instrument wrote this';
+    const { instrument, name, landed } = await localInstrumentInto(type, 'spoiled', { 'data.bin': content });
+    // The copy as the server keeps it on disk.
+    const served = type === 's3' ? join(dir.path, 's3', 'archive', name, 'data.bin') : join(dir.path, 'smb-archive', 'instruments', name, 'data.bin');
+    // Once the batch's rclone copy has ended, the copy's first byte goes bad on the server's disk,
+    // its size and mtime kept (what the server says of it does not change); the one re-copy
+    // (through rclone rcd) is left alone.
+    const rclone = join(dir.path, `${name}-rclone.sh`);
+    const spoil = `t=$(stat -c %y '${served}'); printf X | /bin/dd of='${served}' bs=1 count=1 conv=notrunc 2>/dev/null; touch -m -d "$t" '${served}'`;
+    await writeFile(
+      rclone,
+      ['#!/bin/sh', `rclone='${requireTool('rclone', process.env)}'`, '[ "$1" = rcd ] && exec "$rclone" "$@"', '"$rclone" "$@"; rc=$?', `if [ "$1" = copy ]; then ${spoil}; fi`, 'exit $rc', ''].join('\n'),
+      { mode: 0o755 },
+    );
+
+    const { outcome } = await runHarvest(instrument.id, undefined, rclone);
+
+    expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 1, filesFailed: 0 }) });
+    const good = createHash('sha256').update(content).digest('hex');
+    const bad = createHash('sha256').update(`X${content.slice(1)}`).digest('hex');
+    expect(await landed()).toEqual(new Map([['data.bin', good]]));
+    const version = await db.dataSource.getRepository(FileVersionEntity).findOneByOrFail({ instrumentId: instrument.id });
+    expect(version).toMatchObject({ status: 'verified', sha256: good });
+    // The bad copy's hash as read back from the server, then the re-copy's.
+    const transfers = await db.dataSource.getRepository(TransferEntity).find({ where: { fileVersionId: version.id }, order: { attempt: 'ASC' } });
+    expect(transfers.map((t) => [t.attempt, t.status, t.sourceSha256, t.destinationSha256])).toEqual([
+      [1, 'mismatch', good, bad],
+      [2, 'verified', good, good],
+    ]);
+    const deliveries = await db.dataSource.getRepository(FileDeliveryEntity).findBy({ fileVersionId: version.id });
+    expect(deliveries).toEqual([expect.objectContaining({ status: 'verified', sourceSha256: good, destinationSha256: good })]);
+    expect(await db.dataSource.getRepository(ArkEntity).countBy({ fileVersionId: version.id })).toBe(1);
   });
 
   it.each(['s3', 'smb'] as const)('fails fast, naming the storage location, when %s refuses its secret and every file is renamed on the way', async (type) => {
