@@ -167,35 +167,37 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
     const landing = join(storageRoot, name);
     const victim = startWorker(taskQueue, 'worker-1', lines, due ? undefined : await spoilingRclone(landing, join(dir.path, name)));
     let other = survivor === 'already running' ? startWorker(taskQueue, 'worker-2', lines) : undefined;
-    const run = await startHarvest({
-      dataSource: db.dataSource,
-      client,
-      taskQueue,
-      instrumentId: instrument.id,
-      trigger: 'api',
-      tuning: { heartbeatTimeoutSeconds: 5, window: 2 },
-    });
-    const deadline = Date.now() + 60_000;
-    if (due) {
-      while (!(await due({ storage: landing, runId: run.runId }))) {
-        if (Date.now() > deadline) throw new Error(`the kill point was never reached:\n${lines.join('\n')}`);
-        await sleep(50);
-      }
-      process.kill(-victim.pid, signal);
-    }
-    const killed = await Promise.race([victim.exited.then(() => true), sleep(Math.max(0, deadline - Date.now()), false, { ref: false })]);
-    if (!killed) throw new Error(`the worker was never killed:\n${lines.join('\n')}`);
-    // rclone was in the worker's process group: nothing of the stopped worker is left writing
-    // (after SIGTERM, rclone takes a moment to clean up and exit).
-    for (let i = 0; i < 50 && groupMembers(victim.pid).length; i++) await sleep(100);
-    expect(groupMembers(victim.pid)).toEqual([]);
-
-    other ??= startWorker(taskQueue, 'worker-2', lines);
     try {
+      const run = await startHarvest({
+        dataSource: db.dataSource,
+        client,
+        taskQueue,
+        instrumentId: instrument.id,
+        trigger: 'api',
+        tuning: { heartbeatTimeoutSeconds: 5, window: 2 },
+      });
+      const deadline = Date.now() + 60_000;
+      if (due) {
+        while (!(await due({ storage: landing, runId: run.runId }))) {
+          if (Date.now() > deadline) throw new Error(`the kill point was never reached:\n${lines.join('\n')}`);
+          await sleep(50);
+        }
+        process.kill(-victim.pid, signal);
+      }
+      const killed = await Promise.race([victim.exited.then(() => true), sleep(Math.max(0, deadline - Date.now()), false, { ref: false })]);
+      if (!killed) throw new Error(`the worker was never killed:\n${lines.join('\n')}`);
+      // rclone was in the worker's process group: nothing of the stopped worker is left writing
+      // (after SIGTERM, rclone takes a moment to clean up and exit).
+      for (let i = 0; i < 50 && groupMembers(victim.pid).length; i++) await sleep(100);
+      expect(groupMembers(victim.pid)).toEqual([]);
+
+      other ??= startWorker(taskQueue, 'worker-2', lines);
       const result = await client.workflow.getHandle(run.workflowId).result();
       expect(result).toMatchObject({ status: 'succeeded', filesDone: FILES, filesFailed: 0 });
     } finally {
-      await other.stop();
+      // Also when the kill point was never reached or the run never ended: no worker (nor its
+      // rclone) outlives the test, copying or polling the task queue. A stopped one returns at once.
+      await Promise.all([victim.stop(), other?.stop()]);
     }
 
     const landed = await tree(landing);
