@@ -321,6 +321,8 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     const removed = (await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 4 * * *' }).expect(201)).body;
     await as(app, admin).delete(`/api/schedules/${removed.id}`).expect(200);
     await expect(describeInTemporal(removed.id)).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    // Stopped first: its re-sync timer must not mend anything before the restart this test watches.
+    await app.close();
     // An operator in the Temporal UI, or Temporal's data restored from an older dump.
     await client.schedule.getHandle(temporalId(gone.id)).delete();
     await client.schedule.getHandle(temporalId(paused.id)).pause('by hand');
@@ -340,7 +342,6 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
       (listed) => !listed.has(temporalId(gone.id)) && listed.get(temporalId(paused.id)) === true && listed.has(temporalId(removed.id)),
     );
     const logLines: string[] = [];
-    await app.close();
     app = await startApp({}, new JsonLogger('info', (line) => logLines.push(line)));
 
     // Temporal keeps a cron expression as a calendar: 02:00 every day.
