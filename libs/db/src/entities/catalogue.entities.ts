@@ -207,6 +207,14 @@ export class HookEntity {
   @Column({ name: 'secret_sealed', type: 'text', nullable: true, select: false })
   secretSealed!: string | null;
 
+  /**
+   * A webhook's header values, sealed: the JSON object `{ name: value }` of `config.headers`,
+   * whose values are *** then. Null: none, or a hook stored before they were sealed, whose
+   * config holds them in clear until the API seals them at start-up.
+   */
+  @Column({ name: 'headers_sealed', type: 'text', nullable: true, select: false })
+  headersSealed!: string | null;
+
   /** Null: applies to every instrument. */
   @Column({ name: 'instrument_id', type: 'uuid', nullable: true })
   instrumentId!: string | null;

@@ -1,0 +1,19 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * A webhook's extra request headers (an `Authorization: Bearer ...`) are secrets: their values are
+ * kept here, sealed with SHEAF_ENCRYPTION_KEY like the signing key (a JSON object of name and
+ * value), and the hook's config keeps the names with *** as values. Hooks stored before hold the
+ * values in their config: the API seals them when it starts with the key.
+ */
+export class HookHeadersSealed1732610000000 implements MigrationInterface {
+  name = 'HookHeadersSealed1732610000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE hooks ADD COLUMN headers_sealed text`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE hooks DROP COLUMN headers_sealed`);
+  }
+}
