@@ -23,7 +23,7 @@ import { DEFAULT_PATH_TEMPLATE } from '../harvest/paths';
 export interface HarvestActivityDeps {
   dataSource: DataSource;
   rcloneBinary: string;
-  /** Opens sealed secrets (SMB passwords, storage keys); absent when none is configured. */
+  /** Opens sealed secrets (SMB passwords, storage keys, webhook keys and header values); absent when none is configured. */
   secretBox?: SecretBox;
   ark: { mint: () => string };
   batch: { maxFiles: number; maxBytes: number };
@@ -45,6 +45,27 @@ function describeUnlisted(err: IncompleteListingError): string {
   const named = first.map((f) => `${f.folder} (${f.reason})`).join(', ');
   const more = count > first.length ? ` and ${count - first.length} more` : '';
   return `${count} folder(s) of the source could not be listed, so their files were not taken (the next run lists them again): ${named}${more}`;
+}
+
+/**
+ * A webhook's config with its header values opened: the config keeps the names with *** as values,
+ * the values are sealed apart (`headers_sealed`, a JSON object of names and values). A config
+ * stored before they were sealed holds them itself, and has nothing sealed apart.
+ */
+function withHeaderValues(config: Record<string, unknown>, sealed: string, box: SecretBox | undefined): Record<string, unknown> {
+  if (!box) throw new Error('SHEAF_ENCRYPTION_KEY is not configured');
+  const opened: unknown = JSON.parse(box.open(sealed));
+  if (typeof opened !== 'object' || opened === null || Array.isArray(opened)) throw new Error('the sealed header values are not a JSON object');
+  const headers = config.headers;
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return config;
+  const values = opened as Record<string, unknown>;
+  const merged = Object.entries(headers).map(([name, value]) => {
+    if (value !== '***') return [name, value];
+    // *** would be sent as the value.
+    if (!Object.hasOwn(values, name)) throw new Error(`header ${name} has no sealed value`);
+    return [name, values[name]];
+  });
+  return { ...config, headers: Object.fromEntries(merged) };
 }
 
 /**
@@ -154,15 +175,33 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       .getRepository(HookEntity)
       .createQueryBuilder('h')
       .addSelect('h.secretSealed')
+      .addSelect('h.headersSealed')
       .where('h.enabled AND (h.instrumentId IS NULL OR h.instrumentId = :instrumentId)', { instrumentId })
       .orderBy('h.priority')
       .addOrderBy('h.id')
       .getMany();
     const secrets = new Map(rows.filter((h) => h.secretSealed).map((h) => [h.id, h.secretSealed!]));
-    const hooks: HookConfigRow[] = rows.map((h) => ({ id: h.id, phase: h.phase, kind: h.kind, priority: h.priority, enabled: h.enabled, config: h.config }));
+    // Why a webhook's sealed header values could not be opened: its calls fail, as a signing key
+    // that does not open fails them (the hook holds the files it sees, saying why).
+    const unopened = new Map<string, string>();
+    const hooks: HookConfigRow[] = rows.map((h) => {
+      let config = h.config;
+      if (h.headersSealed) {
+        try {
+          config = withHeaderValues(h.config, h.headersSealed, deps.secretBox);
+        } catch (err) {
+          unopened.set(h.id, err instanceof Error ? err.message : String(err));
+        }
+      }
+      return { id: h.id, phase: h.phase, kind: h.kind, priority: h.priority, enabled: h.enabled, config };
+    });
     const webhookSecret = (hookId: string) => {
       const sealed = secrets.get(hookId);
-      return sealed && deps.secretBox ? deps.secretBox.open(sealed) : undefined;
+      const secret = sealed && deps.secretBox ? deps.secretBox.open(sealed) : undefined;
+      // Asked for before each call: without its header values (*** in the config) it is not made.
+      const problem = unopened.get(hookId);
+      if (secret && problem) throw new Error(`its header values could not be opened: ${problem}`);
+      return secret;
     };
     return { hooks, webhookSecret };
   }
