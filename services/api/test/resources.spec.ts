@@ -19,8 +19,12 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
   const a = () => as(app, admin);
   const sealedOf = async (table: string, column: string, id: string): Promise<string> =>
     ((await db.dataSource.query(`SELECT ${column} AS v FROM ${table} WHERE id = $1`, [id])) as Array<{ v: string }>)[0].v;
-  /** A hook's config as stored, which is what the worker sends. */
-  const configOf = async (id: string): Promise<unknown> => ((await db.dataSource.query('SELECT config FROM hooks WHERE id = $1', [id])) as Array<{ config: unknown }>)[0].config;
+  /** A hook's config as the worker sends it: as stored, with its header values (*** there) opened. */
+  const configOf = async (id: string): Promise<unknown> => {
+    const [row] = (await db.dataSource.query('SELECT config, headers_sealed FROM hooks WHERE id = $1', [id])) as Array<{ config: { headers: Record<string, string> }; headers_sealed: string }>;
+    const values = JSON.parse(box.open(row.headers_sealed)) as Record<string, string>;
+    return { ...row.config, headers: Object.fromEntries(Object.entries(row.config.headers).map(([name, value]) => [name, value === '***' ? values[name] : value])) };
+  };
   const auditOf = async (entityType: string, entityId: string) =>
     (await a().get(`/api/audit?entityType=${entityType}&entityId=${entityId}`).expect(200)).body.items as Array<{ action: string; before: unknown; after: unknown; actor: string }>;
 

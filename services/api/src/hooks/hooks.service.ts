@@ -1,11 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
 import { HookEntity, InstrumentEntity } from '@sheaf/db';
 import { HOOK_CONFIG_SCHEMAS, HOOK_KIND_PHASES, HOOK_KINDS, validateHookConfig, type HookKind, type HookPhase } from '@sheaf/hooks';
 import { AuditService, REDACTED } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
-import { invalid, notFound } from '../common/domain-error';
+import { DomainError, invalid, notFound } from '../common/domain-error';
+import { messageOf } from '../common/error-message';
 import { toPage } from '../common/pagination';
 import { lockRow } from '../common/rows';
 import { SecretsService } from '../secrets/secrets.service';
@@ -36,7 +37,7 @@ function shownConfig(kind: HookKind, config: Record<string, unknown>): Record<st
 function withStoredHeaders(kind: HookKind, config: Record<string, unknown>, stored: Record<string, unknown> | undefined): Record<string, unknown> {
   const headers = headersOf(kind, config);
   if (!headers) return config;
-  const before = new Map(Object.entries(headersOf(kind, stored) ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+  const before = new Map(Object.entries(stored ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
   const merged = Object.entries(headers).map(([name, value]) => {
     if (value !== REDACTED) return [name, value];
     const kept = before.get(name.toLowerCase());
@@ -48,6 +49,23 @@ function withStoredHeaders(kind: HookKind, config: Record<string, unknown>, stor
     return [name, kept];
   });
   return { ...config, headers: Object.fromEntries(merged) };
+}
+
+/**
+ * The header values a stored row holds in clear in its config: those of a hook stored before they
+ * were sealed (a *** there stands for a sealed value).
+ */
+function plainHeaders(row: HookEntity): string[] {
+  return Object.entries(headersOf(row.kind, row.config) ?? {})
+    .filter(([, value]) => value !== REDACTED)
+    .map(([name]) => name);
+}
+
+/** Sealed header values as stored: a JSON object of names and values (the worker reads it too). */
+function parseSealedHeaders(plain: string): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(plain);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the sealed header values are not a JSON object');
+  return parsed as Record<string, unknown>;
 }
 
 /**
@@ -111,19 +129,100 @@ function withSecretNote(dto: HookDto, changed = false): HookDto | (HookDto & { s
 
 /** Pre- and post-transfer hooks, global or per instrument, in priority order. Admins manage them. */
 @Injectable()
-export class HooksService {
+export class HooksService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('hooks');
+
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly secrets: SecretsService,
   ) {}
 
+  /**
+   * Seals, before the API serves, the header values of webhooks stored in clear (before they were
+   * sealed, or by an API without a key). A failure is logged: the next start tries again.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      const { sealed, left } = await this.sealStoredHeaders();
+      if (sealed) this.logger.log(`sealed the header values of ${sealed} webhook hook(s) stored in clear`);
+      if (left) this.logger.warn(`${left} webhook hook(s) keep header values in clear: SHEAF_ENCRYPTION_KEY is not configured to seal them`);
+    } catch (err) {
+      this.logger.warn(`sealing the header values of webhook hooks stored in clear failed: ${messageOf(err)}`);
+    }
+  }
+
+  /**
+   * Seals the header values webhook hooks hold in clear in their config (deleted hooks too: a
+   * restore brings them back), one transaction per hook; a hook another API sealed meanwhile is
+   * left alone, and one that fails is logged and left as it is. Returns how many it sealed, and
+   * how many it left for want of a key.
+   */
+  async sealStoredHeaders(): Promise<{ sealed: number; left: number }> {
+    const rows = (await this.dataSource.query(
+      `SELECT id FROM hooks WHERE kind = 'webhook' AND jsonb_typeof(config -> 'headers') = 'object'
+         AND EXISTS (SELECT 1 FROM jsonb_each(config -> 'headers') AS h (name, value) WHERE h.value <> to_jsonb($1::text))
+       ORDER BY id`,
+      [REDACTED],
+    )) as Array<{ id: string }>;
+    if (!this.secrets.canSeal) return { sealed: 0, left: rows.length };
+    let sealed = 0;
+    for (const { id } of rows) {
+      try {
+        const done = await this.dataSource.transaction(async (tx) => {
+          const row = await this.find(tx, id, true);
+          if (!row || !plainHeaders(row).length) return false;
+          const headers = this.storedHeaders(row, true);
+          // Not an update by anyone: updated_at stays, and no audit event (the log never held the values).
+          const stored = this.sealedHeaders(row.kind, { ...row.config, headers });
+          await tx.query(`UPDATE hooks SET config = $2, headers_sealed = $3 WHERE id = $1`, [id, stored.config, stored.headersSealed]);
+          return true;
+        });
+        if (done) sealed++;
+      } catch (err) {
+        this.logger.warn(`hook ${id}: its header values stored in clear could not be sealed: ${messageOf(err)}`);
+      }
+    }
+    return { sealed, left: 0 };
+  }
+
   kinds(): HookKindDto[] {
     return HOOK_KINDS.map((kind) => ({ kind, phases: [...HOOK_KIND_PHASES[kind]], schema: HOOK_CONFIG_SCHEMAS[kind], usesSecret: SECRET_KINDS.includes(kind) }));
   }
 
-  private find(manager: EntityManager, id: string): Promise<HookEntity | null> {
-    return manager.getRepository(HookEntity).createQueryBuilder('h').withDeleted().addSelect('h.secretSealed').where('h.id = :id', { id }).getOne();
+  private find(manager: EntityManager, id: string, lock = false): Promise<HookEntity | null> {
+    const qb = manager.getRepository(HookEntity).createQueryBuilder('h').withDeleted().addSelect('h.secretSealed').addSelect('h.headersSealed').where('h.id = :id', { id });
+    return (lock ? qb.setLock('pessimistic_write') : qb).getOne();
+  }
+
+  /**
+   * A webhook's stored header values: its config's, with each *** replaced by the value sealed
+   * apart (a hook stored before they were sealed holds them in its config). When the sealed values
+   * do not open (no key, another key sealed them), `required` says whether that is an error (a ***
+   * sent back stands for one of them) or the values stay *** (enough to name changed headers).
+   */
+  private storedHeaders(row: HookEntity, required: boolean): Record<string, unknown> | undefined {
+    const headers = headersOf(row.kind, row.config);
+    if (!headers || !row.headersSealed) return headers;
+    let opened: Record<string, unknown>;
+    try {
+      opened = parseSealedHeaders(this.secrets.open(row.headersSealed));
+    } catch (err) {
+      if (!required) return headers;
+      if (err instanceof DomainError) throw err;
+      throw invalid('config.headers', `config.headers: the stored header values cannot be opened (${messageOf(err)}): send each header's value instead of ${REDACTED}`);
+    }
+    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, value === REDACTED && Object.hasOwn(opened, name) ? opened[name] : value]));
+  }
+
+  /**
+   * A config as stored: a webhook's header values sealed apart (refused without a key, like any
+   * secret), the config keeping their names with *** as values. No headers need no key.
+   */
+  private sealedHeaders(kind: HookKind, config: Record<string, unknown>): { config: Record<string, unknown>; headersSealed: string | null } {
+    const headers = headersOf(kind, config);
+    if (!headers || !Object.keys(headers).length) return { config, headersSealed: null };
+    return { config: shownConfig(kind, config), headersSealed: this.secrets.seal(JSON.stringify(headers)) };
   }
 
   private async assertInstrument(tx: EntityManager, instrumentId: string | null | undefined): Promise<void> {
@@ -159,6 +258,7 @@ export class HooksService {
     // The worker holds a webhook's files while it has no key to sign with: ask for one up front.
     if (body.secret === undefined && SECRET_KINDS.includes(body.kind)) throw invalid('secret', `${body.kind} hooks need a signing secret`);
     const secretSealed = body.secret === undefined ? null : this.secrets.seal(body.secret);
+    const stored = this.sealedHeaders(body.kind, config);
     return this.dataSource.transaction(async (tx) => {
       await this.assertInstrument(tx, body.instrumentId);
       const repo = tx.getRepository(HookEntity);
@@ -167,8 +267,9 @@ export class HooksService {
           name: body.name.trim(),
           phase: body.phase,
           kind: body.kind,
-          config,
+          config: stored.config,
           secretSealed,
+          headersSealed: stored.headersSealed,
           instrumentId: body.instrumentId ?? null,
           priority: body.priority ?? 100,
           enabled: body.enabled ?? true,
@@ -182,13 +283,20 @@ export class HooksService {
 
   update(actor: Principal, id: string, body: UpdateHookDto): Promise<HookDto> {
     return this.dataSource.transaction(async (tx) => {
-      const row = await lockRow(tx, HookEntity, id, 'Hook', false, ['secretSealed']);
+      const row = await lockRow(tx, HookEntity, id, 'Hook', false, ['secretSealed', 'headersSealed']);
       const problem = configProblemOf(row);
       const before = toDto(row, problem);
-      const storedHeaders = headersOf(row.kind, row.config);
+      let headersChanged: { headersChanged?: string[] } = {};
       if (body.name !== undefined) row.name = body.name.trim();
       if (body.phase !== undefined) row.phase = body.phase;
-      if (body.config !== undefined) row.config = withStoredHeaders(row.kind, body.config, row.config);
+      if (body.config !== undefined) {
+        // Opened only when headers are sent (they are sealed again, so a key is needed anyway);
+        // a value that does not open is needed only where *** stands for it.
+        const sent = Object.values(headersOf(row.kind, body.config) ?? {});
+        const stored = sent.length ? this.storedHeaders(row, sent.includes(REDACTED)) : headersOf(row.kind, row.config);
+        row.config = withStoredHeaders(row.kind, body.config, stored);
+        headersChanged = changedHeaders(stored, headersOf(row.kind, row.config));
+      }
       if (body.instrumentId !== undefined) row.instrumentId = body.instrumentId;
       if (body.priority !== undefined) row.priority = body.priority;
       if (body.enabled !== undefined) row.enabled = body.enabled;
@@ -196,6 +304,7 @@ export class HooksService {
       // still be disabled, renamed or moved; a new config, phase, or enabling it is checked.
       const checked = body.config !== undefined || body.phase !== undefined || body.enabled === true;
       if (checked) checkHook(row.kind, row.phase, row.config);
+      if (body.config !== undefined) Object.assign(row, this.sealedHeaders(row.kind, row.config));
       if (body.secret !== undefined) {
         if (!SECRET_KINDS.includes(row.kind)) throw invalid('secret', `${row.kind} hooks use no secret`);
         row.secretSealed = this.secrets.seal(body.secret);
@@ -207,7 +316,7 @@ export class HooksService {
         entityType: 'hook',
         entityId: id,
         before: withSecretNote(before),
-        after: { ...withSecretNote(after, body.secret !== undefined), ...changedHeaders(storedHeaders, headersOf(row.kind, row.config)) },
+        after: { ...withSecretNote(after, body.secret !== undefined), ...headersChanged },
       });
       return after;
     });

@@ -5,10 +5,10 @@ import { DomainError } from '../common/domain-error';
 import { API_CONFIG, type ApiConfig } from '../config';
 
 /**
- * Seals secrets (service-account passwords, storage keys, webhook keys) with AES-256-GCM under
- * SHEAF_ENCRYPTION_KEY before they reach the database. The API never opens them: responses say
- * only whether a secret is set. Without a key (allowed outside production) writing a secret is
- * refused.
+ * Seals secrets (service-account passwords, storage keys, webhook keys and header values) with
+ * AES-256-GCM under SHEAF_ENCRYPTION_KEY before they reach the database. No response holds them:
+ * responses say only whether a secret is set (or show ***). Without a key (allowed outside
+ * production) writing a secret is refused.
  */
 @Injectable()
 export class SecretsService {
@@ -18,6 +18,11 @@ export class SecretsService {
     this.box = config.encryptionKey ? SecretBox.fromBase64(config.encryptionKey, config.encryptionOldKeys) : undefined;
   }
 
+  /** Whether a key is configured, so that `seal` works. */
+  get canSeal(): boolean {
+    return this.box !== undefined;
+  }
+
   seal(plain: string): string {
     if (!this.box) {
       throw new DomainError('unavailable', 'encryption_key_missing', 'Secrets cannot be stored: SHEAF_ENCRYPTION_KEY is not configured');
@@ -25,7 +30,10 @@ export class SecretsService {
     return this.box.seal(plain);
   }
 
-  /** For the API's own connection tests (storage and instrument test endpoints), never for responses. */
+  /**
+   * For the API's own use, never for responses: connection tests (storage and instrument test
+   * endpoints), and a webhook's header values sent back as *** (kept, so sealed again).
+   */
   open(sealed: string): string {
     if (!this.box) {
       throw new DomainError('unavailable', 'encryption_key_missing', 'Secrets cannot be opened: SHEAF_ENCRYPTION_KEY is not configured');
