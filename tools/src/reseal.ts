@@ -1,8 +1,9 @@
 /**
  * `node tools/dist/reseal.js`: after an encryption key rotation, seals every stored secret
- * (service-account passwords, storage secrets, webhook keys) with SHEAF_ENCRYPTION_KEY, opening
- * each with it or one of SHEAF_ENCRYPTION_OLD_KEYS. All or nothing: a secret none of the keys
- * opens stops it, named, and changes nothing. Run again, it finds nothing left to do.
+ * (service-account passwords, storage secrets, webhook keys and header values) with
+ * SHEAF_ENCRYPTION_KEY, opening each with it or one of SHEAF_ENCRYPTION_OLD_KEYS. All or nothing:
+ * a secret none of the keys opens stops it, named, and changes nothing. Run again, it finds
+ * nothing left to do.
  */
 import { loadServerConfig } from '@sheaf/config';
 import { SecretBox } from '@sheaf/crypto';
@@ -14,6 +15,8 @@ const SEALED_COLUMNS = [
   { table: 'service_accounts', what: 'service account', column: 'password_sealed' },
   { table: 'storage_locations', what: 'storage location', column: 'secret_sealed' },
   { table: 'hooks', what: 'hook', column: 'secret_sealed' },
+  // A webhook's header values (an Authorization token), sealed together as one JSON object.
+  { table: 'hooks', what: 'hook header', column: 'headers_sealed' },
 ] as const;
 
 export interface ResealCount {

@@ -17,7 +17,8 @@ describe('re-sealing stored secrets after an encryption key rotation', () => {
     (await db.dataSource.query(
       `SELECT 'account' AS kind, password_sealed AS sealed FROM service_accounts
        UNION ALL SELECT 'storage', secret_sealed FROM storage_locations WHERE secret_sealed IS NOT NULL
-       UNION ALL SELECT 'hook', secret_sealed FROM hooks WHERE secret_sealed IS NOT NULL ORDER BY 1, 2`,
+       UNION ALL SELECT 'hook', secret_sealed FROM hooks WHERE secret_sealed IS NOT NULL
+       UNION ALL SELECT 'hook headers', headers_sealed FROM hooks WHERE headers_sealed IS NOT NULL ORDER BY 1, 2`,
     )) as Array<{ kind: string; sealed: string }>;
 
   it('seals every secret an older key sealed with the current key, leaves the current ones, and is all or nothing', async () => {
@@ -25,19 +26,21 @@ describe('re-sealing stored secrets after an encryption key rotation', () => {
     const q = (sql: string, params: unknown[]) => db.dataSource.query(sql, params);
     await q(`INSERT INTO service_accounts (name, username, password_sealed) VALUES ('svc', 'svc', $1)`, [SecretBox.fromBase64(oldest).seal('smb-password')]);
     await q(`INSERT INTO storage_locations (name, type, config, secret_sealed, deleted_at) VALUES ('s3', 's3', '{}', $1, now())`, [SecretBox.fromBase64(older).seal('s3-secret')]);
-    await q(`INSERT INTO hooks (name, phase, kind, config, secret_sealed, priority, enabled) VALUES ('lims', 'post', 'webhook', '{}', $1, 0, true)`, [
+    await q(`INSERT INTO hooks (name, phase, kind, config, secret_sealed, headers_sealed, priority, enabled) VALUES ('lims', 'post', 'webhook', $1, $2, $3, 0, true)`, [
+      { url: 'https://lims.example.org/in', headers: { Authorization: '***' } },
       SecretBox.fromBase64(current).seal('hmac-key'),
+      SecretBox.fromBase64(older).seal(JSON.stringify({ Authorization: 'Bearer lims-token' })),
     ]);
     const rotated = SecretBox.fromBase64(current, [older, oldest]);
 
-    // A secret no key opens stops it, naming the row, and nothing changes: in the last table, so
-    // the re-sealed secrets of the tables before it are rolled back.
+    // A secret no key opens stops it, naming the row, and nothing changes: in the last column (a
+    // webhook's header values), so the re-sealed secrets of the columns before it are rolled back.
     const [stranger] = (await q(
-      `INSERT INTO hooks (name, phase, kind, config, secret_sealed, priority, enabled) VALUES ('lost', 'post', 'webhook', '{}', $1, 1, true) RETURNING id`,
-      [SecretBox.fromBase64(key()).seal('unknown')],
+      `INSERT INTO hooks (name, phase, kind, config, headers_sealed, priority, enabled) VALUES ('lost', 'post', 'webhook', '{}', $1, 1, true) RETURNING id`,
+      [SecretBox.fromBase64(key()).seal('{"X-Token":"unknown"}')],
     )) as Array<{ id: string }>;
     const before = await sealedValues();
-    await expect(resealSecrets(db.dataSource, rotated)).rejects.toThrow(`hook ${stranger.id}: a sealed secret could not be opened`);
+    await expect(resealSecrets(db.dataSource, rotated)).rejects.toThrow(`hook header ${stranger.id}: a sealed secret could not be opened`);
     expect(await sealedValues()).toEqual(before);
     await q(`DELETE FROM hooks WHERE id = $1`, [stranger.id]);
 
@@ -45,14 +48,16 @@ describe('re-sealing stored secrets after an encryption key rotation', () => {
       { what: 'service account', sealed: 1, resealed: 1 },
       { what: 'storage location', sealed: 1, resealed: 1 },
       { what: 'hook', sealed: 1, resealed: 0 },
+      { what: 'hook header', sealed: 1, resealed: 1 },
     ]);
     // The current key alone opens them all now (the deleted location's too: a restore uses it).
     const onlyCurrent = SecretBox.fromBase64(current);
     expect((await sealedValues()).map((v) => [v.kind, onlyCurrent.open(v.sealed)])).toEqual([
       ['account', 'smb-password'],
       ['hook', 'hmac-key'],
+      ['hook headers', '{"Authorization":"Bearer lims-token"}'],
       ['storage', 's3-secret'],
     ]);
-    expect((await resealSecrets(db.dataSource, rotated)).map((c) => c.resealed)).toEqual([0, 0, 0]);
+    expect((await resealSecrets(db.dataSource, rotated)).map((c) => c.resealed)).toEqual([0, 0, 0, 0]);
   });
 });
