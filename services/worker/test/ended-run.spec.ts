@@ -7,7 +7,7 @@ import { FileVersionEntity, HarvestRunEntity, InstrumentDestinationEntity, Instr
 import { closeRun, startHarvest } from '@sheaf/harvests';
 import { createTemporalTestEnv, createTestDatabase, makeTempDir, type TempDir, type TemporalTestEnv, type TestDatabase } from '@sheaf/test-harness';
 import { requireTool } from '@sheaf/toolchain';
-import { harvest, type HarvestResult } from '@sheaf/workflows';
+import { harvest, type HarvestInput, type HarvestResult } from '@sheaf/workflows';
 import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
 import { createHarvestWorker } from '../src/worker';
 
@@ -114,7 +114,7 @@ describe('a harvest run that has ended', () => {
     const { worker, taskQueue } = await startWorker();
     const schedule = await db.dataSource.getRepository(ScheduleEntity).save({ instrumentId: row.id, cron: '0 * * * *' });
     const workflowId = `harvest-${row.name}-schedule-${schedule.id}-2026-12-07T00:00:00Z`;
-    const args = [{ runId: '00000000-0000-0000-0000-000000000000', scheduled: { instrumentId: row.id, scheduleId: schedule.id } }];
+    const args: [HarvestInput] = [{ runId: '00000000-0000-0000-0000-000000000000', scheduled: { instrumentId: row.id, scheduleId: schedule.id } }];
 
     const results = await worker.runUntil(async () => {
       const first = await env.client.workflow.execute(harvest, { taskQueue, workflowId, args });
