@@ -18,9 +18,6 @@ export function holdAll(files: HookFile[], reason: string): BatchOutcome {
 /** The JSON document a webhook receives as its body and a command on stdin. */
 export function requestBody(phase: HookPhase, files: readonly HookFile[], ctx: HookContext): string {
   return JSON.stringify({
-    // When this request was made: under the webhook's signature, so a receiver can refuse a
-    // recorded request played back later (a retry is a new request with the same Idempotency-Key).
-    sentAt: new Date().toISOString(),
     runId: ctx.runId,
     instrument: { id: ctx.instrument.id, name: ctx.instrument.name },
     phase,

@@ -23,5 +23,5 @@ export {
 } from './schemas';
 export { validateHookConfig, type HookConfigError, type HookConfigValidation } from './validate';
 export { HookError } from './errors';
-export { webhookSignature } from './webhook';
+export { webhookSignature, webhookTimestampSignature } from './webhook';
 export { runHooks } from './run-hooks';

@@ -162,8 +162,9 @@ export const HOOK_CONFIG_SCHEMAS: Readonly<Record<HookKind, object>> = deepFreez
     title: 'Webhook hook',
     description:
       'POSTs the batch as JSON, signed with `X-Sheaf-Signature: sha256=<HMAC-SHA256 of the body>` and carrying a stable ' +
-      '`Idempotency-Key`. Its `sentAt` field (ISO 8601, covered by the signature) lets the receiver refuse a request ' +
-      'replayed later: accept it only within a few minutes of its own clock (a retry is sent anew). The key is the same for ' +
+      '`Idempotency-Key`. `X-Sheaf-Timestamp` (Unix seconds) and `X-Sheaf-Timestamp-Signature: sha256=<HMAC-SHA256 of ' +
+      '"<timestamp>.<body>">` let the receiver refuse a request replayed later: accept it only within a few minutes of its ' +
+      'own clock (a retry is signed anew; its body stays the same). The key is the same for ' +
       'retries within a run; a call cut short (a cancelled run, a crash) is made again by a later run under another key, so a ' +
       'receiver that must act once per file keys on each file\'s `fileVersionId` and the phase. 5xx, 408, 429, timeouts and network errors are retried (with the batch), and hold the files once its ' +
       'last attempt fails too; another 4xx or a 3xx holds the files at once. ' +
@@ -186,7 +187,8 @@ export const HOOK_CONFIG_SCHEMAS: Readonly<Record<HookKind, object>> = deepFreez
         propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" },
         additionalProperties: { type: 'string', maxLength: 4096 },
         description:
-          'Extra request headers (e.g. Authorization). Content-Type, X-Sheaf-Signature and Idempotency-Key are set by Sheaf. ' +
+          'Extra request headers (e.g. Authorization). Content-Type, X-Sheaf-Signature, X-Sheaf-Timestamp, X-Sheaf-Timestamp-Signature ' +
+          'and Idempotency-Key are set by Sheaf. ' +
           'Values are write-only: the API shows *** in their place, and a header sent back as *** keeps its stored value.',
       },
     },

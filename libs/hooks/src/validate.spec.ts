@@ -50,6 +50,10 @@ describe('validateHookConfig', () => {
       { field: 'timeoutMs', message: 'must be <= 60000' },
       { field: 'headers["X-Sheaf-Signature"]', message: 'is set by Sheaf or its HTTP client and cannot be configured' },
     ]);
+    expect(errorsOf('webhook', { url: 'http://localhost/x', headers: { 'x-sheaf-timestamp': '1', 'X-Sheaf-Timestamp-Signature': 'forged' } })).toEqual([
+      { field: 'headers["x-sheaf-timestamp"]', message: 'is set by Sheaf or its HTTP client and cannot be configured' },
+      { field: 'headers["X-Sheaf-Timestamp-Signature"]', message: 'is set by Sheaf or its HTTP client and cannot be configured' },
+    ]);
   });
 
   it('refuses headers that would make every webhook call fail: ones fetch will not send, and values outside Latin-1', () => {

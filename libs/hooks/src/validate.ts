@@ -20,6 +20,8 @@ const RESERVED_HEADERS = new Set([
   'content-type',
   'content-length',
   'x-sheaf-signature',
+  'x-sheaf-timestamp',
+  'x-sheaf-timestamp-signature',
   'idempotency-key',
   'host',
   'transfer-encoding',

@@ -78,12 +78,13 @@ describe('webhook hook', () => {
     expect(request.headers['x-sheaf-signature']).toBe(`sha256=${expected}`);
     expect(request.headers['content-type']).toBe('application/json');
     expect(request.headers.authorization).toBe('Bearer t0k');
-    const body = JSON.parse(request.body) as { sentAt: string };
-    // The time of sending is inside the signed body, so a receiver can refuse a replay.
-    expect(Date.parse(body.sentAt)).toBeGreaterThanOrEqual(before);
-    expect(Date.parse(body.sentAt)).toBeLessThanOrEqual(after);
-    expect(body).toEqual({
-      sentAt: body.sentAt,
+    // The time of sending, signed with the body, so a receiver can refuse a replay.
+    const timestamp = Number(request.headers['x-sheaf-timestamp']);
+    expect(timestamp * 1000).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(timestamp * 1000).toBeLessThanOrEqual(after);
+    const timestamped = createHmac('sha256', SECRET).update(`${request.headers['x-sheaf-timestamp'] as string}.${request.body}`).digest('hex');
+    expect(request.headers['x-sheaf-timestamp-signature']).toBe(`sha256=${timestamped}`);
+    expect(JSON.parse(request.body)).toEqual({
       runId: 'run-1',
       instrument: { id: 'inst-1', name: 'Krios' },
       phase: 'post',
@@ -105,6 +106,10 @@ describe('webhook hook', () => {
     expect(keys[1]).toBe(keys[0]);
     expect(keys[2]).not.toBe(keys[0]);
     expect(keys[3]).not.toBe(keys[0]);
+    // A retry of a call sends the same body under its key: receivers that fingerprint it accept the retry.
+    await runHooks('post', [webhook('post')], [file('a'), file('b'), file('c')], ctx);
+    expect(received[4].headers['idempotency-key']).toBe(keys[0]);
+    expect(received[4].body).toBe(received[0].body);
   });
 
   it('takes an empty answer or a word of text as no opinion, and holds the files when a page answers', async () => {

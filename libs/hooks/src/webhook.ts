@@ -19,6 +19,16 @@ export function webhookSignature(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
+/**
+ * `sha256=<hex>`: HMAC-SHA256 of `<timestamp>.<body>`, as sent in `X-Sheaf-Timestamp-Signature`
+ * beside `X-Sheaf-Timestamp` (Unix seconds): a receiver that checks it and refuses old timestamps
+ * refuses a recorded request played back later. The time is a header, not in the body, so a
+ * retry's body stays the same under its Idempotency-Key.
+ */
+export function webhookTimestampSignature(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
 /** Reads at most `max` bytes of a body; `tooLarge` when there was more. */
 async function readBody(response: Response, max: number): Promise<{ text: string; tooLarge: boolean }> {
   if (!response.body) return { text: '', tooLarge: false };
@@ -60,6 +70,9 @@ export async function callWebhook(hook: HookConfigRow, config: WebhookHookConfig
   if (!headers.has('user-agent')) headers.set('User-Agent', 'sheaf-hooks');
   headers.set('Content-Type', 'application/json');
   headers.set('X-Sheaf-Signature', webhookSignature(secret, body));
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  headers.set('X-Sheaf-Timestamp', timestamp);
+  headers.set('X-Sheaf-Timestamp-Signature', webhookTimestampSignature(secret, timestamp, body));
   headers.set('Idempotency-Key', webhookIdempotencyKey(ctx.runId, hook.id, phase, files));
   // Paths and query strings may carry tokens: messages name the origin only.
   const origin = new URL(config.url).origin;
