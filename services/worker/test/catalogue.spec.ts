@@ -256,7 +256,7 @@ describe('harvest catalogue: staging a listing', () => {
     ]);
   });
 
-  it('names the paths at a storage location that hold a verified copy, which no attempt removes', async () => {
+  it('names where versions have a verified copy at a storage location, which no attempt removes', async () => {
     const instrument = await db.dataSource
       .getRepository(InstrumentEntity)
       .save({ name: 'delivered-paths', sourceType: 'local', sourceConfig: { path: '/nowhere' }, minAgeSeconds: 0 });
@@ -274,7 +274,8 @@ describe('harvest catalogue: staging a listing', () => {
       [v1.id, v2.id, here.id, there.id],
     );
     const catalogue = new HarvestCatalogue(db.dataSource);
-    expect(await catalogue.deliveredPaths(here.id, ['x/a.raw', 'x/b.raw', 'x/other.raw', 'x/new.raw'])).toEqual(new Set(['x/a.raw']));
+    expect(await catalogue.verifiedCopies(here.id, [v1.id, v2.id])).toEqual(new Set(['x/a.raw']));
+    expect(await catalogue.verifiedCopies(there.id, [v2.id])).toEqual(new Set());
   });
 
   it('takes the verified versions whose post-hooks never ran, listed or not, only while the instrument has post-hooks', async () => {

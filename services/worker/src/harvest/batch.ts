@@ -149,17 +149,20 @@ function joinRoot(root: string, rel: string): string {
  * Removes copies this batch made that must not stay, even when the batch is being cancelled (no
  * signal: each removal is short): left at the destination, a bad copy would fail its version on
  * the next run for "a different file already exists". Each destination is tried; the first
- * failure is thrown after. A path the catalogue records a verified copy at is never removed,
- * whatever this attempt believes: an attempt still running beside its retry (a lost heartbeat)
+ * failure is thrown after. A path where the catalogue records a verified copy of one of the
+ * batch's versions is never removed, whatever this attempt believes: an attempt still running beside its retry (a lost heartbeat)
  * may have verified a copy the other took for its own.
  */
-async function removeCopies(catalogue: HarvestCatalogue, rclone: Rclone, copies: Map<Destination, string[]>): Promise<void> {
+async function removeCopies(catalogue: HarvestCatalogue, rclone: Rclone, versions: readonly string[], copies: Map<Destination, string[]>): Promise<void> {
   const failures: unknown[] = [];
   for (const [destination, paths] of copies) {
     if (!paths.length) continue;
-    const delivered = await catalogue.deliveredPaths(destination.storageLocationId, paths);
-    const removable = paths.filter((path) => !delivered.has(path));
-    await rclone.deleteFiles(destination.root, removable).catch((err: unknown) => failures.push(rcloneFailure(err, `removing unverified copies from ${destination.label}`)));
+    try {
+      const delivered = await catalogue.verifiedCopies(destination.storageLocationId, versions);
+      await rclone.deleteFiles(destination.root, paths.filter((path) => !delivered.has(path)));
+    } catch (err) {
+      failures.push(rcloneFailure(err, `removing unverified copies from ${destination.label}`));
+    }
   }
   if (failures.length) throw failures[0];
 }
@@ -395,6 +398,7 @@ async function copyToDestinations(
  */
 export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, job: BatchJob): Promise<void> {
   const files = await catalogue.loadBatch(job.runId, job.batchNo);
+  const versionIds = files.map((file) => file.id);
   const toHookFile = (f: BatchFile, destination = f.path): HookFile => ({
     fileVersionId: f.id,
     path: f.path,
@@ -545,7 +549,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
             // Not cancelled: a bad copy left here would fail the next run's attempt. Only a copy
             // that is there: a name that is not can still reach another file on a share that
             // ignores case.
-            if (dst && !(await catalogue.deliveredPaths(destination.storageLocationId, [p.destRel])).size) {
+            if (dst && !(await catalogue.verifiedCopies(destination.storageLocationId, [p.file.id])).has(p.destRel)) {
               await rclone.deleteFile(joinRoot(destination.root, p.destRel)).catch(() => undefined);
             }
             const [{ error, taken }] = await copySingles(rclone, job, destination, [{ path: p.file.path, destRel: p.destRel }]);
@@ -582,7 +586,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     // A retry keeps the claims: another batch copying to those paths meanwhile would make the
     // retry take that batch's copy for its own.
     const final = job.runCancelled() || job.lastAttempt() || (err instanceof ApplicationFailure && err.nonRetryable);
-    await removeCopies(catalogue, rclone, final ? own : unverifiedCopies).catch(() => undefined);
+    await removeCopies(catalogue, rclone, versionIds, final ? own : unverifiedCopies).catch(() => undefined);
     if (final) await catalogue.releasePaths(claims).catch(() => undefined);
     throw err;
   }
@@ -593,7 +597,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     else if (outcome.verified) discard(p);
   }
   // Removed before the verdicts are recorded: a retry after a crash in between copies afresh.
-  await removeCopies(catalogue, rclone, unverifiedCopies);
+  await removeCopies(catalogue, rclone, versionIds, unverifiedCopies);
 
   // 4. Deliveries, verified versions (with the pre-hooks' metadata) and their ARKs, in one transaction.
   const postHooks = job.hooks.some((hook) => hook.enabled && hook.phase === 'post');

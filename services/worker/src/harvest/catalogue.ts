@@ -333,11 +333,11 @@ export class HarvestCatalogue {
     );
   }
 
-  /** Of `paths` at a storage location, those the catalogue records a verified copy at (any version's). */
-  async deliveredPaths(storageLocationId: string, paths: readonly string[]): Promise<Set<string>> {
+  /** Where the catalogue records a verified copy of any of `versions` at a storage location (its primary key serves it). */
+  async verifiedCopies(storageLocationId: string, versions: readonly string[]): Promise<Set<string>> {
     const rows: Array<{ destination_path: string }> = await this.db.query(
-      `SELECT destination_path FROM file_deliveries WHERE storage_location_id = $1 AND status = 'verified' AND destination_path = ANY($2::text[])`,
-      [storageLocationId, paths],
+      `SELECT destination_path FROM file_deliveries WHERE file_version_id = ANY($2::uuid[]) AND storage_location_id = $1 AND status = 'verified'`,
+      [storageLocationId, versions],
     );
     return new Set(rows.map((row) => row.destination_path));
   }
