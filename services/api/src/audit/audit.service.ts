@@ -96,19 +96,6 @@ export class AuditService {
     );
   }
 
-  /**
-   * For an action outside the database (a Temporal call): its event is written first, in a
-   * transaction that commits once the action succeeded, so a refused action leaves no event and
-   * a failing audit insert stops the action. Not covered: a call Temporal carried out but whose
-   * answer was lost (a deadline), or a commit failing after the call.
-   */
-  async recordAround<T>(actor: Principal, entry: AuditEntry, action: () => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(async (tx) => {
-      await this.record(tx, actor, entry);
-      return action();
-    });
-  }
-
   /** Newest first (time, then id). */
   async list(query: AuditQueryDto): Promise<Page<AuditEventDto>> {
     const qb = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('a');

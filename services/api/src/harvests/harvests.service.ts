@@ -308,14 +308,13 @@ export class HarvestsService {
     if (!isActiveRun(run.status)) throw new DomainError('conflict', 'run_finished', `The run is already ${run.status}`);
     const workflowId = run.workflowId;
     if (!workflowId) throw new DomainError('conflict', 'run_not_started', 'The run has no workflow yet');
-    await this.audit.recordAround(principal, { action: 'harvest.cancel_requested', entityType: 'harvest_run', entityId: id, after: { workflowId } }, async () => {
-      try {
-        await this.temporal.run('cancelling the harvest workflow', (client) => client.workflow.getHandle(workflowId).cancel());
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) throw new DomainError('conflict', 'workflow_gone', 'Temporal no longer knows this run’s workflow');
-        throw err;
-      }
-    });
+    try {
+      await this.temporal.run('cancelling the harvest workflow', (client) => client.workflow.getHandle(workflowId).cancel());
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new DomainError('conflict', 'workflow_gone', 'Temporal no longer knows this run’s workflow');
+      throw err;
+    }
+    await this.audit.record(this.dataSource.manager, principal, { action: 'harvest.cancel_requested', entityType: 'harvest_run', entityId: id, after: { workflowId } });
     this.logger.log({ msg: 'harvest cancel requested', runId: id, workflowId, userId: principal.id });
     return this.toDto(run);
   }

@@ -250,9 +250,8 @@ export class SchedulesService {
     const row = await this.runnable(id);
     const active = await activeRunOf(this.dataSource.manager, row.instrumentId);
     if (active) return { started: false, message: `A harvest of ${row.instrumentName} is already running`, activeRunId: active };
-    await this.audit.recordAround(actor, { action: 'schedule.triggered', entityType: 'schedule', entityId: id }, () =>
-      this.temporal.run('triggering a schedule', (client) => client.schedule.getHandle(temporalScheduleId(id)).trigger(ScheduleOverlapPolicy.SKIP)),
-    );
+    await this.temporal.run('triggering a schedule', (client) => client.schedule.getHandle(temporalScheduleId(id)).trigger(ScheduleOverlapPolicy.SKIP));
+    await this.audit.record(this.dataSource.manager, actor, { action: 'schedule.triggered', entityType: 'schedule', entityId: id });
     return { started: true, message: 'Triggered (skipped by Temporal if this schedule’s previous harvest is still running)', activeRunId: null };
   }
 
@@ -264,11 +263,10 @@ export class SchedulesService {
     if (to.getTime() - from.getTime() > MAX_BACKFILL_DAYS * 86_400_000) throw invalid('to', `a backfill may span at most ${MAX_BACKFILL_DAYS} days`);
     if (to.getTime() > Date.now() + 60_000) throw invalid('to', 'to must not be in the future');
     const row = await this.runnable(id);
-    await this.audit.recordAround(actor, { action: 'schedule.backfilled', entityType: 'schedule', entityId: id, after: { from: body.from, to: body.to } }, () =>
-      this.temporal.run('backfilling a schedule', (client) =>
-        client.schedule.getHandle(temporalScheduleId(id)).backfill({ start: from, end: to, overlap: ScheduleOverlapPolicy.SKIP }),
-      ),
+    await this.temporal.run('backfilling a schedule', (client) =>
+      client.schedule.getHandle(temporalScheduleId(id)).backfill({ start: from, end: to, overlap: ScheduleOverlapPolicy.SKIP }),
     );
+    await this.audit.record(this.dataSource.manager, actor, { action: 'schedule.backfilled', entityType: 'schedule', entityId: id, after: { from: body.from, to: body.to } });
     return toDto(row);
   }
 }
