@@ -13,6 +13,11 @@ import { TemporalCalls } from '../temporal/temporal-calls';
 const SCHEDULE_ID_PREFIX = 'sheaf-schedule-';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** Whether Sheaf keeps the row's Temporal Schedule paused. */
+function pausedOf(row: ScheduleEntity, instrument: InstrumentEntity): boolean {
+  return !row.enabled || !instrument.enabled || instrument.deletedAt !== null;
+}
+
 /** The Temporal Schedule of a schedule row. */
 export function temporalScheduleId(scheduleId: string): string {
   return `${SCHEDULE_ID_PREFIX}${scheduleId}`;
@@ -146,9 +151,7 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
       .find({ where: { id: In([...new Set(live.map((r) => r.instrumentId))]) }, withDeleted: true });
     const byId = new Map(instruments.map((i) => [i.id, i]));
     const drifted = live.filter((row) => {
-      const instrument = byId.get(row.instrumentId)!;
-      const paused = !row.enabled || !instrument.enabled || instrument.deletedAt !== null;
-      return inTemporal.get(row.id) !== paused;
+      return inTemporal.get(row.id) !== pausedOf(row, byId.get(row.instrumentId)!);
     });
     // Still in Temporal for a deleted row (a push that was lost, or Temporal's data restored).
     const liveIds = new Set(live.map((row) => row.id));
@@ -156,12 +159,15 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
     const leftOver = unknown.length
       ? await this.dataSource.getRepository(ScheduleEntity).find({ where: { id: In(unknown), deletedAt: Not(IsNull()), needsSync: false, syncedAt: settled }, withDeleted: true })
       : [];
-    const ids = [...drifted, ...leftOver].map((row) => row.id);
-    if (!ids.length) return [];
+    const stale = [...drifted, ...leftOver];
+    if (!stale.length) return [];
+    // Only rows as they were read: one changed (and pushed) since was compared with its old state.
     const marked = await changedRows<{ id: string }>(
       this.dataSource,
-      `UPDATE schedules SET revision = revision + 1, needs_sync = true WHERE id = ANY($1::uuid[]) AND NOT needs_sync RETURNING id`,
-      [ids],
+      `UPDATE schedules s SET revision = s.revision + 1, needs_sync = true
+       FROM unnest($1::uuid[], $2::int[]) AS r(id, revision)
+       WHERE s.id = r.id AND s.revision = r.revision AND NOT s.needs_sync RETURNING s.id`,
+      [stale.map((row) => row.id), stale.map((row) => row.revision)],
     );
     if (marked.length) this.logger.warn(`${marked.length} schedule(s) to mend: Temporal no longer has them as Sheaf pushed them (deleted, paused or resumed there)`);
     return marked.map((r) => r.id);
@@ -192,7 +198,7 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
   private options(row: ScheduleEntity, instrument: InstrumentEntity): ScheduleOptions {
     const scheduled: ScheduledHarvest = { instrumentId: instrument.id, scheduleId: row.id };
     const input: HarvestInput & { scheduled: ScheduledHarvest } = { runId: NO_RUN_YET, scheduled };
-    const paused = !row.enabled || !instrument.enabled || instrument.deletedAt !== null;
+    const paused = pausedOf(row, instrument);
     return {
       scheduleId: temporalScheduleId(row.id),
       spec: { cronExpressions: [row.cron], timezone: row.timezone },
