@@ -58,7 +58,7 @@ export type BeginRunResult =
 
 export interface HarvestActivities {
   /** Creates the run row of a schedule-started execution chain (idempotent per workflow id and the chain's first run id); returns its id. */
-  createScheduledRun(scheduled: ScheduledHarvest, workflowId: string, temporalRunId: string): Promise<string>;
+  createScheduledRun(scheduled: ScheduledHarvest, workflowId: string, firstExecutionRunId: string): Promise<string>;
   /** Marks the run running and takes the instrument's lease (one harvest per instrument); skips a scheduled run of a disabled instrument or schedule. */
   beginRun(runId: string): Promise<BeginRunResult>;
   /**

@@ -347,7 +347,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
   }
 
   return {
-    async createScheduledRun(scheduled, workflowId, temporalRunId): Promise<string> {
+    async createScheduledRun(scheduled, workflowId, firstExecutionRunId): Promise<string> {
       const instrument = await db.getRepository(InstrumentEntity).findOneBy({ id: scheduled.instrumentId });
       if (!instrument) {
         throw ApplicationFailure.nonRetryable(`instrument ${scheduled.instrumentId} of schedule ${scheduled.scheduleId} does not exist`, FAILURE_TYPES.notFound);
@@ -355,8 +355,9 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       if (!(await db.getRepository(ScheduleEntity).exists({ where: { id: scheduled.scheduleId }, withDeleted: true }))) {
         throw ApplicationFailure.nonRetryable(`schedule ${scheduled.scheduleId} does not exist`, FAILURE_TYPES.notFound);
       }
-      // One row per workflow execution: a retried activity finds the row it made, and a backfill
-      // of a slot that already ran (same workflow id, new execution) gets a row of its own.
+      // One row per execution chain (temporal_run_id holds its first run id, as for ad hoc runs):
+      // a retried activity, or an execution reset in the Temporal UI, finds the row the chain
+      // made, and a backfill of a slot that already ran (same workflow id, new chain) gets a row of its own.
       const rows: Array<{ id: string }> = await db.query(
         `WITH made AS (
            INSERT INTO harvest_runs (instrument_id, trigger, workflow_id, temporal_run_id, schedule_id)
@@ -364,7 +365,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
            ON CONFLICT (workflow_id, temporal_run_id) WHERE workflow_id IS NOT NULL DO NOTHING
            RETURNING id)
          SELECT id FROM made UNION ALL SELECT id FROM harvest_runs WHERE workflow_id = $2 AND temporal_run_id = $3`,
-        [instrument.id, workflowId, temporalRunId, scheduled.scheduleId],
+        [instrument.id, workflowId, firstExecutionRunId, scheduled.scheduleId],
       );
       return rows[0].id;
     },
