@@ -362,7 +362,9 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     expect((await as(app, admin).patch(`/api/schedules/${other.id}`, { timezone: 'Europe/Paris' }).expect(409)).body.code).toBe('schedule_exists');
     await as(app, admin).delete(`/api/schedules/${first.id}`).expect(200);
     await as(app, admin).patch(`/api/schedules/${other.id}`, { timezone: 'Europe/Paris' }).expect(200);
-    expect((await as(app, admin).post(`/api/schedules/${first.id}/restore`).expect(409)).body.code).toBe('schedule_exists');
+    const restored = (await as(app, admin).post(`/api/schedules/${first.id}/restore`).expect(409)).body;
+    expect(restored).toMatchObject({ code: 'schedule_exists' });
+    expect(restored.field).toBeUndefined();
   });
 
   it('refuses invalid cron expressions and time zones with 400 naming the field, saving nothing', async () => {

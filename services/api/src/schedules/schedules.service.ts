@@ -150,13 +150,13 @@ export class SchedulesService {
    * slot (overlap SKIP), and is what a client retrying a create after a timeout would make. One
    * check at a time per instrument, so two requests cannot both find none.
    */
-  private async assertNoTwin(tx: EntityManager, row: { id?: string; instrumentId: string; cron: string; timezone: string }): Promise<void> {
+  private async assertNoTwin(tx: EntityManager, row: { id?: string; instrumentId: string; cron: string; timezone: string }, field: 'cron' | null): Promise<void> {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`sheaf:schedules:${row.instrumentId}`]);
     const [twin] = (await tx.query(
       `SELECT id FROM schedules WHERE instrument_id = $1 AND cron = $2 AND timezone = $3 AND deleted_at IS NULL AND id IS DISTINCT FROM $4 LIMIT 1`,
       [row.instrumentId, row.cron, row.timezone, row.id ?? null],
     )) as Array<{ id: string }>;
-    if (twin) throw new DomainError('conflict', 'schedule_exists', `This instrument already has a schedule with this cron and time zone (${twin.id})`, 'cron');
+    if (twin) throw new DomainError('conflict', 'schedule_exists', `This instrument already has a schedule with this cron and time zone (${twin.id})`, field ?? undefined);
   }
 
   create(actor: Principal, body: CreateScheduleDto): Promise<ScheduleDto> {
@@ -164,7 +164,7 @@ export class SchedulesService {
     const timezone = checkTimeZone(body.timezone ?? 'UTC');
     return this.change(actor, 'schedule.created', async (tx) => {
       if (!(await liveInstrumentLocked(tx, body.instrumentId))) throw notFound('Instrument', 'instrumentId');
-      await this.assertNoTwin(tx, { instrumentId: body.instrumentId, cron, timezone });
+      await this.assertNoTwin(tx, { instrumentId: body.instrumentId, cron, timezone }, 'cron');
       const repo = tx.getRepository(ScheduleEntity);
       const row = await repo.save(repo.create({ instrumentId: body.instrumentId, cron, timezone, enabled: body.enabled ?? true, description: body.description ?? '' }));
       return { id: row.id };
@@ -178,7 +178,7 @@ export class SchedulesService {
       const row = await lockRow(tx, ScheduleEntity, id, 'Schedule');
       const before = toDto((await this.load(id, tx))!);
       if ((cron !== undefined && cron !== row.cron) || (timezone !== undefined && timezone !== row.timezone)) {
-        await this.assertNoTwin(tx, { id, instrumentId: row.instrumentId, cron: cron ?? row.cron, timezone: timezone ?? row.timezone });
+        await this.assertNoTwin(tx, { id, instrumentId: row.instrumentId, cron: cron ?? row.cron, timezone: timezone ?? row.timezone }, 'cron');
       }
       if (cron !== undefined) row.cron = cron;
       if (timezone !== undefined) row.timezone = timezone;
@@ -207,7 +207,8 @@ export class SchedulesService {
       if (!deleted && !(await liveInstrumentLocked(tx, row.instrumentId))) {
         throw new DomainError('conflict', 'instrument_deleted', 'The instrument of this schedule is deleted; restore it first');
       }
-      if (!deleted) await this.assertNoTwin(tx, row);
+      // A restore sends no cron: the refusal names no field.
+      if (!deleted) await this.assertNoTwin(tx, row, null);
       row.deletedAt = deleted ? new Date() : null;
       row.revision += 1;
       row.needsSync = true;
