@@ -4,9 +4,13 @@ import { Transform } from 'class-transformer';
 import { IsUUID, Matches, ValidateBy, ValidateIf } from 'class-validator';
 import { DomainError } from './domain-error';
 
-/** The path of `property` in `parent`: `a.b`, or `a[0]` for an item of an array. */
+/**
+ * The path of `property` in `parent`: `a.b`, `a[0]` for an item of an array, and `a["X-Key"]` for
+ * a key that is not an identifier, as hook configs (libs/hooks) and the portal spell them.
+ */
 function pathOf(parent: string, property: string, inArray: boolean): string {
   if (inArray) return `${parent}[${property}]`;
+  if (!/^[A-Za-z_$][\w$]*$/.test(property)) return `${parent}[${JSON.stringify(property)}]`;
   return parent ? `${parent}.${property}` : property;
 }
 
