@@ -16,6 +16,9 @@ export type Scope =
       projectNames: string[];
     };
 
+/** The scope of a caller who is not an admin. */
+export type LimitedScope = Extract<Scope, { all: false }>;
+
 /** A SQL condition plus its named parameters, for a TypeORM query builder. */
 export interface Condition {
   sql: string;
@@ -77,13 +80,25 @@ export class AccessService {
   /** File versions (alias `alias`) the scope covers: by instrument, or by the access hook's names. */
   fileCondition(scope: Scope, alias: string): Condition {
     if (scope.all) return { sql: 'TRUE', params: {} };
+    const byName = this.fileNameCondition(scope, alias);
+    return {
+      sql: `(${alias}.instrument_id = ANY(:scopeInstrumentIds) OR ${byName.sql})`,
+      params: { scopeInstrumentIds: scope.instrumentIds, ...byName.params },
+    };
+  }
+
+  /**
+   * The access hook's half of fileCondition: file versions (alias `alias`) whose groups or projects
+   * name one of the scope's, whatever their instrument. For queries that read the granted
+   * instruments one by one (scope.instrumentIds) and these through the names' own indexes.
+   */
+  fileNameCondition(scope: LimitedScope, alias: string): Condition {
     return {
       sql:
-        `(${alias}.instrument_id = ANY(:scopeInstrumentIds)` +
         // In lower case on both sides (names are unique ignoring case), as the indexes are.
-        ` OR lower((${alias}.access -> 'groups')::text)::jsonb ?| :scopeGroupNames::text[]` +
+        `(lower((${alias}.access -> 'groups')::text)::jsonb ?| :scopeGroupNames::text[]` +
         ` OR lower((${alias}.access -> 'projects')::text)::jsonb ?| :scopeProjectNames::text[])`,
-      params: { scopeInstrumentIds: scope.instrumentIds, scopeGroupNames: scope.groupNames, scopeProjectNames: scope.projectNames },
+      params: { scopeGroupNames: scope.groupNames, scopeProjectNames: scope.projectNames },
     };
   }
 

@@ -3,7 +3,7 @@ import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import { parseArk } from '@sheaf/ark';
 import type { Page } from '@sheaf/contracts';
 import { FileVersionEntity, TransferEntity } from '@sheaf/db';
-import { AccessService } from '../access/access.service';
+import { AccessService, type Condition, type LimitedScope } from '../access/access.service';
 import type { Principal } from '../auth/principal';
 import { invalid, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
@@ -21,6 +21,32 @@ const FILE_ORDER: Record<FileSort, [string, 'ASC' | 'DESC']> = {
   'acquired-oldest': ['f.mtime', 'ASC'],
   path: ['f.path', 'ASC'],
 };
+
+/**
+ * The orders an index also keeps within each instrument, so that a caller's granted instruments
+ * can be read one by one: file_versions_instrument_recent (instrument_id, created_at DESC, id DESC),
+ * forwards or backwards, and the unique (instrument_id, path, version), in path order (id then only
+ * orders the few versions of one path). The source modification time has no such index
+ * (file_versions_mtime is on mtime alone): acquired-newest and acquired-oldest keep the one query.
+ */
+const PER_INSTRUMENT_ORDER: Partial<Record<FileSort, string>> = {
+  newest: 'created_at',
+  oldest: 'created_at',
+  path: 'path',
+};
+
+/**
+ * The most index entries a user's page may walk instrument by instrument (instruments × (offset
+ * + limit)); past it the one query, which walks the order across instruments, is the cheaper.
+ */
+const PER_INSTRUMENT_READS = 100_000;
+
+/**
+ * Filters that the one query answers through an index over all instruments (the trigram index
+ * on the path, file_versions_mtime) or by a scan that reading every granted instrument would
+ * not beat (sha256 has no index): a user's search with one of them keeps the one query.
+ */
+const GLOBAL_FILTERS = ['path', 'pathPrefix', 'name', 'sha256', 'from', 'to'] as const;
 
 interface FileRow {
   id: string;
@@ -115,6 +141,30 @@ export function normalizedArk(input: string, field: string): string {
   return ark.normalized;
 }
 
+/** The search's filters on file versions (alias f), each a condition of its own. */
+function fileFilters(query: FileQueryDto): Condition[] {
+  const filters: Condition[] = [];
+  if (query.instrumentId) filters.push({ sql: 'f.instrument_id = :instrumentId', params: { instrumentId: query.instrumentId } });
+  if (query.path) filters.push({ sql: 'f.path ILIKE :path', params: { path: likeContains(query.path) } });
+  // LIKE 'prefix%' (not starts_with) so the trigram index can answer it.
+  if (query.pathPrefix) filters.push({ sql: 'f.path LIKE :pathPrefix', params: { pathPrefix: `${query.pathPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%` } });
+  if (query.name) {
+    // The trigram index on the path narrows; the last segment decides.
+    filters.push({ sql: `f.path ILIKE :namePattern AND regexp_replace(f.path, '^.*/', '') ILIKE :namePattern`, params: { namePattern: likeContains(query.name) } });
+  }
+  // The version the ARK names (arks.ark is its key, and a version has at most one ARK).
+  if (query.ark) filters.push({ sql: 'f.id IN (SELECT ark_f.file_version_id FROM arks ark_f WHERE ark_f.ark = :ark)', params: { ark: normalizedArk(query.ark, 'ark') } });
+  if (query.metaKey !== undefined) {
+    if (query.metaValue !== undefined) filters.push({ sql: 'f.metadata @> :metaPair::jsonb', params: { metaPair: JSON.stringify({ [query.metaKey]: query.metaValue }) } });
+    else filters.push({ sql: 'f.metadata ? :metaKey', params: { metaKey: query.metaKey } });
+  }
+  if (query.status) filters.push({ sql: 'f.status = :status', params: { status: query.status } });
+  if (query.sha256) filters.push({ sql: 'f.sha256 = :sha256', params: { sha256: query.sha256.toLowerCase() } });
+  if (query.from) filters.push({ sql: 'f.mtime >= :from', params: { from: query.from } });
+  if (query.to) filters.push({ sql: 'f.mtime < :to', params: { to: query.to } });
+  return filters;
+}
+
 /** The file catalogue and its copy history; users see files of granted instruments or named by the access hook. */
 @Injectable()
 export class FilesService {
@@ -152,30 +202,105 @@ export class FilesService {
   /** In the requested order, newest first by default (id breaks ties). */
   async search(principal: Principal, query: FileQueryDto): Promise<Page<FileDto>> {
     if (query.metaValue !== undefined && query.metaKey === undefined) throw invalid('metaValue', 'metaValue needs metaKey');
-    const visible = this.access.fileCondition(await this.access.scopeOf(principal), 'f');
+    const filters = fileFilters(query);
+    const scope = await this.access.scopeOf(principal);
+    const sort = query.sort ?? 'newest';
+    const [column, direction] = FILE_ORDER[sort];
+    const visible = this.access.fileCondition(scope, 'f');
     const qb = this.files().where(visible.sql, visible.params);
-    if (query.instrumentId) qb.andWhere('f.instrument_id = :instrumentId', { instrumentId: query.instrumentId });
-    if (query.path) qb.andWhere('f.path ILIKE :path', { path: likeContains(query.path) });
-    // LIKE 'prefix%' (not starts_with) so the trigram index can answer it.
-    if (query.pathPrefix) qb.andWhere('f.path LIKE :pathPrefix', { pathPrefix: `${query.pathPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
-    if (query.name) {
-      // The trigram index on the path narrows; the last segment decides.
-      const pattern = likeContains(query.name);
-      qb.andWhere(`f.path ILIKE :namePattern AND regexp_replace(f.path, '^.*/', '') ILIKE :namePattern`, { namePattern: pattern });
+    for (const filter of filters) qb.andWhere(filter.sql, filter.params);
+    let total: number;
+    if (!scope.all && GLOBAL_FILTERS.every((name) => query[name] === undefined)) {
+      // A user's files, read through the granted instruments and the access hook's names apart
+      // rather than through fileCondition's OR, which keeps the planner off the per-instrument indexes.
+      const counts = await this.countByGrant(scope, filters);
+      total = counts.granted + counts.named;
+      const key = PER_INSTRUMENT_ORDER[sort];
+      // Index entries the per-instrument reading may walk: offset+limit of each instrument (one
+      // when the search names it), and never more than the granted instruments' rows when no
+      // other filter makes it skip some.
+      const depth = query.offset + query.limit;
+      const perInstrument = (query.instrumentId ? 1 : scope.instrumentIds.length) * depth;
+      const rowFilters = query.status !== undefined || query.metaKey !== undefined || query.ark !== undefined;
+      if (key && Math.min(perInstrument, rowFilters ? Infinity : counts.granted) <= PER_INSTRUMENT_READS) {
+        return toPage(await this.pageByGrant(scope, filters, key, direction, query), total, query, toFileDto);
+      }
+    } else {
+      total = await countRows(qb);
     }
-    if (query.ark) qb.andWhere('a.ark = :ark', { ark: normalizedArk(query.ark, 'ark') });
-    if (query.metaKey !== undefined) {
-      if (query.metaValue !== undefined) qb.andWhere('f.metadata @> :metaPair::jsonb', { metaPair: JSON.stringify({ [query.metaKey]: query.metaValue }) });
-      else qb.andWhere('f.metadata ? :metaKey', { metaKey: query.metaKey });
-    }
-    if (query.status) qb.andWhere('f.status = :status', { status: query.status });
-    if (query.sha256) qb.andWhere('f.sha256 = :sha256', { sha256: query.sha256.toLowerCase() });
-    if (query.from) qb.andWhere('f.mtime >= :from', { from: query.from });
-    if (query.to) qb.andWhere('f.mtime < :to', { to: query.to });
-    const total = await countRows(qb);
-    const [column, direction] = FILE_ORDER[query.sort ?? 'newest'];
     const rows = (await qb.orderBy(column, direction).addOrderBy('f.id', direction).limit(query.limit).offset(query.offset).getRawMany()) as FileRow[];
     return toPage(rows, total, query, toFileDto);
+  }
+
+  /**
+   * fileCondition's count in two parts that never share a row: the versions of the granted
+   * instruments (file_versions_instrument_recent, an index-only count without filters), and the
+   * versions the access hook granted by name in other instruments (the names' GIN indexes).
+   */
+  private async countByGrant(scope: LimitedScope, filters: Condition[]): Promise<{ granted: number; named: number }> {
+    const where = filters.map((c) => ` AND (${c.sql})`).join('');
+    const params: Record<string, unknown> = Object.assign({ scopeInstrumentIds: scope.instrumentIds }, ...filters.map((c) => c.params));
+    let granted = '0';
+    let named = '0';
+    if (scope.instrumentIds.length > 0) granted = `(SELECT count(*) FROM file_versions f WHERE f.instrument_id = ANY(CAST(:scopeInstrumentIds AS uuid[]))${where})`;
+    if (scope.groupNames.length > 0 || scope.projectNames.length > 0) {
+      const byName = this.access.fileNameCondition(scope, 'f');
+      Object.assign(params, byName.params);
+      named = `(SELECT count(*) FROM file_versions f WHERE ${byName.sql} AND f.instrument_id <> ALL(CAST(:scopeInstrumentIds AS uuid[]))${where})`;
+    }
+    const [row] = (await this.dataSource.query(
+      ...this.dataSource.driver.escapeQueryWithParameters(`SELECT ${granted}::bigint AS granted, ${named}::bigint AS named`, params, {}),
+    )) as Array<{ granted: string; named: string }>;
+    return { granted: Number(row.granted), named: Number(row.named) };
+  }
+
+  /**
+   * One page of the files a user may see, ordered by `key` (a column of an index that starts
+   * with instrument_id) then id, both `direction`: the same rows as the one query with
+   * fileCondition, read as the top offset+limit of each granted instrument (each through its own
+   * index), plus the top offset+limit of the versions the access hook granted by name in other
+   * instruments (through the names' GIN indexes: OFFSET 0 keeps the planner from walking a
+   * global order instead), merged; the page's instruments and ARKs are joined last. The two
+   * parts never share a row, so their union is exactly fileCondition's rows, and every row of the
+   * page is among the top offset+limit of its part (and of its instrument).
+   */
+  private async pageByGrant(scope: LimitedScope, filters: Condition[], key: string, direction: 'ASC' | 'DESC', query: FileQueryDto): Promise<FileRow[]> {
+    const where = filters.map((c) => ` AND (${c.sql})`).join('');
+    const params: Record<string, unknown> = Object.assign({}, ...filters.map((c) => c.params));
+    const order = (alias: string) => `${alias}.k ${direction}, ${alias}.id ${direction}`;
+    const parts: string[] = [];
+    if (scope.instrumentIds.length > 0) {
+      parts.push(
+        `(SELECT v.id, v.k FROM unnest(CAST(:scopeInstrumentIds AS uuid[])) AS g(instrument_id)
+           CROSS JOIN LATERAL (
+             SELECT f.id, f.${key} AS k FROM file_versions f
+              WHERE f.instrument_id = g.instrument_id${where}
+              ORDER BY f.${key} ${direction}, f.id ${direction} LIMIT :depth) v)`,
+      );
+    }
+    if (scope.groupNames.length > 0 || scope.projectNames.length > 0) {
+      const byName = this.access.fileNameCondition(scope, 'f');
+      Object.assign(params, byName.params);
+      parts.push(
+        `(SELECT h.id, h.k FROM (
+            SELECT f.id, f.${key} AS k FROM file_versions f
+             WHERE ${byName.sql} AND f.instrument_id <> ALL(CAST(:scopeInstrumentIds AS uuid[]))${where}
+            OFFSET 0) h
+          ORDER BY ${order('h')} LIMIT :depth)`,
+      );
+    }
+    if (parts.length === 0) return [];
+    Object.assign(params, { scopeInstrumentIds: scope.instrumentIds, depth: query.offset + query.limit, pageLimit: query.limit, pageOffset: query.offset });
+    const sql = `
+      SELECT f.id AS id, f.instrument_id AS instrument_id, i.name AS instrument_name, f.path AS path, f.size AS size,
+             f.mtime AS mtime, f.version AS version, f.status AS status, f.sha256 AS sha256, a.ark AS ark,
+             f.metadata AS metadata, f.verified_at AS verified_at, f.created_at AS created_at
+        FROM (SELECT u.id, u.k FROM (${parts.join(' UNION ALL ')}) u ORDER BY ${order('u')} LIMIT :pageLimit OFFSET :pageOffset) p
+        JOIN file_versions f ON f.id = p.id
+        JOIN instruments i ON i.id = f.instrument_id
+        LEFT JOIN arks a ON a.file_version_id = f.id
+       ORDER BY ${order('p')}`;
+    return (await this.dataSource.query(...this.dataSource.driver.escapeQueryWithParameters(sql, params, {}))) as FileRow[];
   }
 
   /** One file version with its versions, deliveries (hashes), ARK and transfer history. */
