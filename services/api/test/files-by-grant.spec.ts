@@ -4,14 +4,16 @@ import { createTestApp } from './app';
 import { as, createCaller, createInstrumentRow, type Caller } from './fixtures';
 
 /**
- * A user's file list is read per granted instrument and per access-hook name (not through one OR):
- * every page and total must stay exactly what the plain rule gives. Here the plain rule is written out once more, as SQL over the whole
+ * A user's file list is read per granted instrument and per access-hook name (not through one OR),
+ * and the transfer list of a user or of one instrument from the newest attempts only as far as
+ * they should hold the page, else from the file versions: every page and total must stay exactly
+ * what the plain rule gives. Here the plain rule is written out once more, as SQL over the whole
  * catalogue (every visible row, filtered and ordered, then sliced), and compared with the API's
  * pages across users, sorts, filters and offsets, on a catalogue whose instruments interleave in
  * time, whose timestamps tie (so id must break ties), whose access-hook names overlap granted
  * instruments and differ in case, and with a deleted instrument that is still granted.
  */
-describe('file lists of users read by grant', () => {
+describe('file and transfer lists of users read by grant', () => {
   let db: TestDatabase;
   let app: NestExpressApplication;
   let admin: Caller;
@@ -26,6 +28,9 @@ describe('file lists of users read by grant', () => {
   const scopes = new Map<Caller, { instrumentIds: string[]; groups: string[]; projects: string[] } | null>();
   let someArks: string[];
   let someSha: string;
+  let runs: string[];
+  let locations: string[];
+  let someVersions: string[];
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -82,6 +87,60 @@ describe('file lists of users read by grant', () => {
     await db.dataSource.query(`INSERT INTO arks (ark, file_version_id) SELECT 'ark:99999/fk4t' || size, id FROM file_versions WHERE status = 'verified' AND size % 3 = 0`);
     someArks = ((await db.dataSource.query(`SELECT ark FROM arks ORDER BY ark LIMIT 40`)) as Array<{ ark: string }>).map((r) => r.ark);
     someSha = ((await db.dataSource.query(`SELECT sha256 FROM file_versions WHERE sha256 IS NOT NULL ORDER BY size LIMIT 1`)) as Array<{ sha256: string }>)[0].sha256;
+
+    // Copy attempts: 1 to 3 per verified or failed version (the last one decides), a run of each
+    // instrument per attempt number, to two locations (one of them deleted since); ten share each
+    // minute, and they come after their version's creation (i2's are the oldest).
+    runs = (
+      (await db.dataSource.query(
+        `INSERT INTO harvest_runs (instrument_id, status, phase, trigger) SELECT i, 'succeeded', 'finished', 'manual' FROM unnest($1::uuid[]) i, generate_series(1, 3) RETURNING id`,
+        [instruments],
+      )) as Array<{ id: string }>
+    ).map((r) => r.id);
+    locations = (
+      (await db.dataSource.query(`INSERT INTO storage_locations (name, type, config) VALUES ('grant-a', 'posix', '{"path": "/a"}'), ('grant-b', 'posix', '{"path": "/b"}') RETURNING id`)) as Array<{
+        id: string;
+      }>
+    ).map((r) => r.id);
+    await db.dataSource.query(
+      `INSERT INTO transfers (run_id, file_version_id, storage_location_id, attempt, bytes, duration_ms, source_sha256, destination_sha256, status, error, created_at)
+       SELECT (SELECT r.id FROM harvest_runs r WHERE r.instrument_id = f.instrument_id ORDER BY r.id OFFSET a - 1 LIMIT 1),
+              f.id, ($1::uuid[])[1 + (f.size + a) % 2], a, f.size, 10 * a, f.sha256,
+              CASE WHEN a = 1 + f.size % 3 AND f.status = 'verified' THEN f.sha256 END,
+              CASE WHEN a = 1 + f.size % 3 AND f.status = 'verified' THEN 'verified' WHEN a % 2 = 0 THEN 'failed' ELSE 'mismatch' END,
+              CASE WHEN a = 1 + f.size % 3 AND f.status = 'verified' THEN NULL ELSE 'copy ' || a || ' went wrong' END,
+              date_trunc('minute', f.created_at) + ((f.size * 7 + a * 13) % 50 / 10) * interval '1 minute'
+         FROM file_versions f, generate_series(1, 3) a
+        WHERE f.status IN ('verified', 'failed') AND a <= 1 + f.size % 3`,
+      [locations],
+    );
+    // Then a busy instrument that only the access hook shares (with genomics): 20,000 retries of one
+    // version, newer than all of the above but for ten retries of i0's, so that the newest attempts
+    // hold all of namedOnly's first pages, a few of the reader's, and none of an old instrument's.
+    const busy = (await createInstrumentRow(db.dataSource, 'grant-busy')).id;
+    const [busyRun] = (await db.dataSource.query(`INSERT INTO harvest_runs (instrument_id, status, phase, trigger) VALUES ($1, 'running', 'transferring', 'manual') RETURNING id`, [
+      busy,
+    ])) as Array<{ id: string }>;
+    const [busyFile] = (await db.dataSource.query(
+      `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, access, created_at)
+       VALUES ($1, 'busy/flaky.dat', 1, '2025-01-31T00:00:00Z', 1, 'failed', '{"groups": ["GENOMICS"], "projects": []}', '2025-01-31T00:00:00Z') RETURNING id`,
+      [busy],
+    )) as Array<{ id: string }>;
+    await db.dataSource.query(
+      `INSERT INTO transfers (run_id, file_version_id, storage_location_id, attempt, bytes, duration_ms, status, error, created_at)
+       SELECT $1, $2, $3, n, 1, 5, 'failed', 'share offline', timestamptz '2025-02-01' + (n / 2) * interval '1 second' FROM generate_series(1, 20000) n`,
+      [busyRun.id, busyFile.id, locations[0]],
+    );
+    await db.dataSource.query(
+      `INSERT INTO transfers (run_id, file_version_id, storage_location_id, attempt, bytes, duration_ms, status, error, created_at)
+       SELECT $1, f.id, $2, 9, f.size, 5, 'failed', 'retried', timestamptz '2025-02-01' + (9990 - row_number() OVER (ORDER BY f.size) * 7) * interval '1 second'
+         FROM file_versions f WHERE f.instrument_id = $3 ORDER BY f.size LIMIT 10`,
+      [runs[0], locations[1], instruments[0]],
+    );
+    await db.dataSource.query(`UPDATE storage_locations SET deleted_at = now() WHERE id = $1`, [locations[1]]);
+    // As on a catalogue that autovacuum has seen: the transfer page uses the table's row estimate.
+    await db.dataSource.query(`ANALYZE transfers`);
+    someVersions = ((await db.dataSource.query(`SELECT file_version_id AS id FROM transfers GROUP BY 1 HAVING count(*) = 3 ORDER BY 1 LIMIT 2`)) as Array<{ id: string }>).map((r) => r.id);
   });
 
   afterAll(async () => {
@@ -228,6 +287,124 @@ describe('file lists of users read by grant', () => {
         seen.push(...(res.body.items as Array<{ id: string }>).map((i) => i.id));
       }
       expect(seen).toEqual((await expectedFiles(reader, { sort })).map((r) => r.id));
+    }
+  });
+
+  interface TransferRow {
+    id: string;
+    run_id: string;
+    file_version_id: string;
+    path: string;
+    instrument_id: string;
+    storage_location_id: string;
+    storage_location_name: string;
+    attempt: number;
+    bytes: string;
+    duration_ms: number;
+    source_sha256: string | null;
+    destination_sha256: string | null;
+    status: string;
+    error: string | null;
+    created_at: Date;
+  }
+
+  /** Every attempt on a file the caller may see that the query's filters keep, newest first. */
+  async function expectedTransfers(caller: Caller, query: Record<string, string>): Promise<TransferRow[]> {
+    const params = scopeParams(caller);
+    const where = [VISIBLE];
+    const param = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (query.runId) where.push(`t.run_id = ${param(query.runId)}`);
+    if (query.fileVersionId) where.push(`t.file_version_id = ${param(query.fileVersionId)}`);
+    if (query.instrumentId) where.push(`f.instrument_id = ${param(query.instrumentId)}`);
+    if (query.storageLocationId) where.push(`t.storage_location_id = ${param(query.storageLocationId)}`);
+    if (query.status) where.push(`t.status = ${param(query.status)}`);
+    if (query.from) where.push(`t.created_at >= ${param(query.from)}::timestamptz`);
+    if (query.to) where.push(`t.created_at < ${param(query.to)}::timestamptz`);
+    return (await db.dataSource.query(
+      `SELECT t.id, t.run_id, t.file_version_id, f.path, f.instrument_id, t.storage_location_id, s.name AS storage_location_name, t.attempt, t.bytes,
+              t.duration_ms, t.source_sha256, t.destination_sha256, t.status, t.error, t.created_at
+         FROM transfers t JOIN file_versions f ON f.id = t.file_version_id JOIN storage_locations s ON s.id = t.storage_location_id
+        WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.id DESC`,
+      params,
+    )) as TransferRow[];
+  }
+
+  const transferJson = (r: TransferRow) => ({
+    id: r.id,
+    runId: r.run_id,
+    fileVersionId: r.file_version_id,
+    path: r.path,
+    instrumentId: r.instrument_id,
+    storageLocationId: r.storage_location_id,
+    storageLocationName: r.storage_location_name,
+    attempt: r.attempt,
+    bytes: Number(r.bytes),
+    durationMs: r.duration_ms,
+    sourceSha256: r.source_sha256,
+    destinationSha256: r.destination_sha256,
+    status: r.status,
+    error: r.error,
+    createdAt: r.created_at.toISOString(),
+  });
+
+  it('gives the plain rule’s pages and totals of transfers for every caller and filter', async () => {
+    const [i0, i1, i2, i3, i4, i5] = instruments;
+    const filters: Array<[string, Record<string, string>]> = [
+      ['no filter', {}],
+      ['a granted instrument', { instrumentId: i0 }],
+      ['another granted instrument', { instrumentId: i1 }],
+      ['the oldest granted instrument', { instrumentId: i2 }],
+      ['the deleted instrument', { instrumentId: i5 }],
+      ['an instrument seen only through names', { instrumentId: i3 }],
+      ['an instrument named for genomics', { instrumentId: i4 }],
+      ['status mismatch', { status: 'mismatch' }],
+      ['the deleted location', { storageLocationId: locations[1] }],
+      ['an instrument, a location and a status', { instrumentId: i0, storageLocationId: locations[0], status: 'failed' }],
+      ['an old instrument and a status', { instrumentId: i2, status: 'verified' }],
+      ['a run', { runId: runs[1] }],
+      ['a version', { fileVersionId: someVersions[0] }],
+      ['made between', { from: '2025-01-01T10:00:00Z', to: '2025-01-01T20:00:00Z' }],
+      ['made between, in an instrument', { instrumentId: i1, from: '2025-01-01T02:00:00Z', to: '2025-01-02T00:00:00Z' }],
+      ['made before 2025', { to: '2025-01-01T00:00:00Z' }],
+    ];
+    const pages = [...PAGES, { limit: 50, offset: 1000 }];
+    for (const caller of [reader, namedOnly, stranger, admin]) {
+      for (const [label, filter] of filters) {
+        const all = await expectedTransfers(caller, filter);
+        for (const page of pages) {
+          const res = await as(app, caller)
+            .get('/api/transfers')
+            .query({ ...filter, ...page })
+            .expect(200);
+          const context = `${caller.email} ${label} ${JSON.stringify(page)}`;
+          expect({ context, total: res.body.total }).toEqual({ context, total: all.length });
+          expect({ context, items: res.body.items }).toEqual({ context, items: all.slice(page.offset, page.offset + page.limit).map(transferJson) });
+        }
+      }
+    }
+  });
+
+  it('walks every page of the reader’s transfers and of one old instrument’s once, each attempt exactly once', async () => {
+    for (const [caller, filter] of [
+      [reader, {}],
+      [reader, { instrumentId: instruments[2] }],
+      [admin, { instrumentId: instruments[2] }],
+      [admin, { instrumentId: instruments[3] }],
+    ] as Array<[Caller, Record<string, string>]>) {
+      const expected = (await expectedTransfers(caller, filter)).map((t) => t.id);
+      expect(expected.length).toBeGreaterThan(100);
+      const seen: string[] = [];
+      for (let offset = 0; offset < expected.length + 30; offset += 30) {
+        const res = await as(app, caller)
+          .get('/api/transfers')
+          .query({ ...filter, limit: 30, offset })
+          .expect(200);
+        seen.push(...(res.body.items as Array<{ id: string }>).map((i) => i.id));
+      }
+      expect(seen).toEqual(expected);
     }
   });
 });

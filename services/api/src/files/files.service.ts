@@ -3,7 +3,7 @@ import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import { parseArk } from '@sheaf/ark';
 import type { Page } from '@sheaf/contracts';
 import { FileVersionEntity, TransferEntity } from '@sheaf/db';
-import { AccessService, type Condition, type LimitedScope } from '../access/access.service';
+import { AccessService, type Condition, type LimitedScope, type Scope } from '../access/access.service';
 import type { Principal } from '../auth/principal';
 import { invalid, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
@@ -47,6 +47,13 @@ const PER_INSTRUMENT_READS = 100_000;
  * not beat (sha256 has no index): a user's search with one of them keeps the one query.
  */
 const GLOBAL_FILTERS = ['path', 'pathPrefix', 'name', 'sha256', 'from', 'to'] as const;
+
+/**
+ * How far a user's transfer page walks the newest attempts before it reads from the file versions
+ * instead: `margin` times as far as the page's matches should be if spread evenly, at least `min`
+ * attempts, and not at all when they should be further than `max`.
+ */
+const TRANSFER_WALK = { margin: 3, min: 2_000, max: 50_000 };
 
 interface FileRow {
   id: string;
@@ -418,7 +425,8 @@ export class FilesService {
 
   /** Every copy attempt, newest first (created, then id). */
   async listTransfers(principal: Principal, query: TransferQueryDto): Promise<Page<TransferDto>> {
-    const visible = this.access.fileCondition(await this.access.scopeOf(principal), 'f');
+    const scope = await this.access.scopeOf(principal);
+    const visible = this.access.fileCondition(scope, 'f');
     const qb = this.transfers().where(visible.sql, visible.params);
     if (query.runId) qb.andWhere('t.run_id = :runId', { runId: query.runId });
     if (query.fileVersionId) qb.andWhere('t.file_version_id = :fileVersionId', { fileVersionId: query.fileVersionId });
@@ -428,7 +436,83 @@ export class FilesService {
     if (query.from) qb.andWhere('t.created_at >= :from', { from: query.from });
     if (query.to) qb.andWhere('t.created_at < :to', { to: query.to });
     const total = await countRows(qb);
-    const rows = (await qb.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').limit(query.limit).offset(query.offset).getRawMany()) as TransferRow[];
+    // Everyone's attempts (most are a match), a run's and a version's (their own indexes): the one query.
+    if ((scope.all && !query.instrumentId) || query.runId || query.fileVersionId) {
+      const rows = (await qb.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').limit(query.limit).offset(query.offset).getRawMany()) as TransferRow[];
+      return toPage(rows, total, query, toTransferDto);
+    }
+    if (query.offset >= total) return toPage([], total, query, toTransferDto);
+    const ids = await this.transferPage(scope, query, total);
+    if (ids.length === 0) return toPage([], total, query, toTransferDto);
+    const rows = (await this.transfers().where('t.id = ANY(:pageIds)', { pageIds: ids }).orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').getRawMany()) as TransferRow[];
     return toPage(rows, total, query, toTransferDto);
+  }
+
+  /**
+   * The ids of one page of the attempts on the file versions of some instruments (a user's, or
+   * the one asked for), newest first: the rows the one query gives, found without walking the
+   * whole history when they are rare or old. Transfers have no instrument: the one query walks
+   * transfers_recent and looks up each attempt's version, which is quick when matches are
+   * frequent among the newest attempts and takes seconds when they are rare or old. So that walk
+   * only as far as the matches' share of all attempts (total of about reltuples) says offset+limit
+   * of them should be, with a margin: if it holds them (or all `total`), they are the newest. Else,
+   * or when the walk would be long, from the visible file versions (their instrument's index, or
+   * the names' GIN indexes) to their attempts (transfers_file), sorted.
+   */
+  private async transferPage(scope: Scope, query: TransferQueryDto, total: number): Promise<string[]> {
+    const depth = query.offset + query.limit;
+    const visible = this.access.fileCondition(scope, 'f');
+    const [estimate] = (await this.dataSource.query(`SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'transfers'::regclass`)) as Array<{ n: string }>;
+    const walk = (depth * Math.max(total, Number(estimate?.n ?? 0))) / total;
+    const params: Record<string, unknown> = {
+      ...visible.params,
+      instrumentId: query.instrumentId,
+      storageLocationId: query.storageLocationId,
+      status: query.status,
+      from: query.from,
+      to: query.to,
+      depth,
+      probe: Math.ceil(Math.min(TRANSFER_WALK.max, Math.max(TRANSFER_WALK.min, TRANSFER_WALK.margin * walk))),
+      pageLimit: query.limit,
+      pageOffset: query.offset,
+    };
+    const instrument = query.instrumentId ? ' AND f.instrument_id = :instrumentId' : '';
+    const range = [query.from ? ' AND t.created_at >= :from' : '', query.to ? ' AND t.created_at < :to' : ''].join('');
+    const attempt = [query.storageLocationId ? ' AND t.storage_location_id = :storageLocationId' : '', query.status ? ' AND t.status = :status' : ''].join('');
+    const run = async (sql: string) =>
+      ((await this.dataSource.query(...this.dataSource.driver.escapeQueryWithParameters(sql, params, {}))) as Array<{ id: string }>).map((r) => r.id);
+
+    if (walk <= TRANSFER_WALK.max) {
+      const newest = await run(
+        `SELECT t.id FROM (
+            SELECT t.id, t.created_at, t.file_version_id, t.storage_location_id, t.status FROM transfers t
+             WHERE TRUE${range} ORDER BY t.created_at DESC, t.id DESC LIMIT :probe) t
+           JOIN file_versions f ON f.id = t.file_version_id
+          WHERE ${visible.sql}${instrument}${attempt}
+          ORDER BY t.created_at DESC, t.id DESC LIMIT :depth`,
+      );
+      if (newest.length >= Math.min(depth, total)) return newest.slice(query.offset);
+    }
+
+    const versions: string[] = [];
+    if (scope.all) {
+      versions.push(`SELECT f.id FROM file_versions f WHERE TRUE${instrument}`);
+    } else {
+      if (scope.instrumentIds.length > 0) versions.push(`SELECT f.id FROM file_versions f WHERE f.instrument_id = ANY(CAST(:scopeInstrumentIds AS uuid[]))${instrument}`);
+      if (scope.groupNames.length > 0 || scope.projectNames.length > 0) {
+        const byName = this.access.fileNameCondition(scope, 'f');
+        versions.push(`SELECT f.id FROM file_versions f WHERE ${byName.sql} AND f.instrument_id <> ALL(CAST(:scopeInstrumentIds AS uuid[]))${instrument}`);
+      }
+    }
+    if (versions.length === 0) return [];
+    // OFFSET 0: the whole set, then the sort; not the walk down transfers_recent again.
+    return run(
+      `SELECT x.id FROM (
+          SELECT t.id, t.created_at FROM (${versions.join(' UNION ALL ')}) v
+            JOIN transfers t ON t.file_version_id = v.id
+           WHERE TRUE${range}${attempt}
+          OFFSET 0) x
+        ORDER BY x.created_at DESC, x.id DESC LIMIT :pageLimit OFFSET :pageOffset`,
+    );
   }
 }
