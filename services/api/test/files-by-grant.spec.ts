@@ -407,4 +407,56 @@ describe('file and transfer lists of users read by grant', () => {
       expect(seen).toEqual(expected);
     }
   });
+
+  it("lists the newest 100 versions of a file's path that the caller may see, with their ARKs", async () => {
+    const [i0, , , i3] = instruments;
+    // A log rewritten 230 times in a granted instrument (every third version also named for genomics),
+    // and one in an instrument the reader sees only the odd versions of, through the hook.
+    await db.dataSource.query(
+      `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, access, created_at)
+       SELECT $1::uuid, 'logs/granted.log', v, timestamptz '2025-03-01' + v * interval '1 hour', v, 'verified',
+              CASE WHEN v % 3 = 0 THEN '{"groups": ["Genomics"], "projects": []}' ELSE '{"groups": [], "projects": []}' END::jsonb, timestamptz '2025-03-01' + v * interval '1 hour'
+         FROM generate_series(1, 230) v
+       UNION ALL
+       SELECT $2::uuid, 'logs/shared.log', v, timestamptz '2025-03-01' + v * interval '1 hour', v, 'verified',
+              CASE WHEN v % 2 = 1 THEN '{"groups": ["optics"], "projects": []}' ELSE '{"groups": [], "projects": []}' END::jsonb, timestamptz '2025-03-01' + v * interval '1 hour'
+         FROM generate_series(1, 230) v`,
+      [i0, i3],
+    );
+    await db.dataSource.query(
+      `INSERT INTO arks (ark, file_version_id) SELECT 'ark:99999/fk4log' || f.instrument_id::text || f.version, f.id FROM file_versions f WHERE f.path LIKE 'logs/%' AND f.version % 4 <> 1`,
+    );
+    const cases: Array<[Caller, string, string]> = [
+      [reader, i0, 'logs/granted.log'],
+      [namedOnly, i0, 'logs/granted.log'],
+      [admin, i0, 'logs/granted.log'],
+      [reader, i3, 'logs/shared.log'],
+      [admin, i3, 'logs/shared.log'],
+    ];
+    for (const [caller, instrumentId, path] of cases) {
+      const visible = (await db.dataSource.query(
+        `SELECT f.id, f.version, f.size, f.mtime, f.status, f.sha256, a.ark, f.created_at
+           FROM file_versions f LEFT JOIN arks a ON a.file_version_id = f.id
+          WHERE f.instrument_id = $5 AND f.path = $6 AND ${VISIBLE} ORDER BY f.version DESC`,
+        [...scopeParams(caller), instrumentId, path],
+      )) as Array<{ id: string; version: number; size: string; mtime: Date; status: string; sha256: string | null; ark: string | null; created_at: Date }>;
+      expect(visible.length).toBeGreaterThan(50);
+      const body = (await as(app, caller).get(`/api/files/${visible[visible.length - 1].id}`).expect(200)).body as { versions: unknown[]; versionsTruncated: boolean };
+      const context = `${caller.email} ${path}`;
+      expect({ context, versions: body.versions, truncated: body.versionsTruncated }).toEqual({
+        context,
+        versions: visible.slice(0, 100).map((v) => ({
+          id: v.id,
+          version: v.version,
+          size: Number(v.size),
+          mtime: v.mtime.toISOString(),
+          status: v.status,
+          sha256: v.sha256,
+          ark: v.ark,
+          createdAt: v.created_at.toISOString(),
+        })),
+        truncated: visible.length > 100,
+      });
+    }
+  });
 });
