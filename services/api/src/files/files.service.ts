@@ -43,10 +43,11 @@ const PER_INSTRUMENT_READS = 100_000;
 
 /**
  * Filters that the one query answers through an index over all instruments (the trigram index
- * on the path, file_versions_mtime) or by a scan that reading every granted instrument would
- * not beat (sha256 has no index): a user's search with one of them keeps the one query.
+ * on the path, file_versions_mtime, the ARK's key, the metadata index for a key and its value)
+ * or by a scan that reading every granted instrument would not beat (sha256 has no index): a
+ * user's search with one of them keeps the one query.
  */
-const GLOBAL_FILTERS = ['path', 'pathPrefix', 'name', 'sha256', 'from', 'to'] as const;
+const GLOBAL_FILTERS = ['path', 'pathPrefix', 'name', 'sha256', 'from', 'to', 'ark', 'metaValue'] as const;
 
 /**
  * How far a user's transfer page walks the newest attempts before it reads from the file versions
@@ -148,6 +149,17 @@ export function normalizedArk(input: string, field: string): string {
   return ark.normalized;
 }
 
+/**
+ * The versions the access hook named one of the caller's groups or projects on, in instruments
+ * not granted to them (those are read by instrument): found through the names' GIN indexes
+ * alone, and fenced with OFFSET 0 so that the planner neither walks a global order nor
+ * intersects them with a filter's index (a metadata key on a third of the catalogue costs more
+ * to scan than the named versions); the caller filters the few rows that come out.
+ */
+function namedElsewhere(byName: Condition): string {
+  return `SELECT * FROM file_versions f WHERE ${byName.sql} AND f.instrument_id <> ALL(CAST(:scopeInstrumentIds AS uuid[])) OFFSET 0`;
+}
+
 /** The search's filters on file versions (alias f), each a condition of its own. */
 function fileFilters(query: FileQueryDto): Condition[] {
   const filters: Condition[] = [];
@@ -228,7 +240,7 @@ export class FilesService {
       // other filter makes it skip some.
       const depth = query.offset + query.limit;
       const perInstrument = (query.instrumentId ? 1 : scope.instrumentIds.length) * depth;
-      const rowFilters = query.status !== undefined || query.metaKey !== undefined || query.ark !== undefined;
+      const rowFilters = query.status !== undefined || query.metaKey !== undefined;
       if (key && Math.min(perInstrument, rowFilters ? Infinity : counts.granted) <= PER_INSTRUMENT_READS) {
         return toPage(await this.pageByGrant(scope, filters, key, direction, query), total, query, toFileDto);
       }
@@ -253,7 +265,7 @@ export class FilesService {
     if (scope.groupNames.length > 0 || scope.projectNames.length > 0) {
       const byName = this.access.fileNameCondition(scope, 'f');
       Object.assign(params, byName.params);
-      named = `(SELECT count(*) FROM file_versions f WHERE ${byName.sql} AND f.instrument_id <> ALL(CAST(:scopeInstrumentIds AS uuid[]))${where})`;
+      named = `(SELECT count(*) FROM (${namedElsewhere(byName)}) f WHERE TRUE${where})`;
     }
     const [row] = (await this.dataSource.query(
       ...this.dataSource.driver.escapeQueryWithParameters(`SELECT ${granted}::bigint AS granted, ${named}::bigint AS named`, params, {}),
@@ -266,8 +278,7 @@ export class FilesService {
    * with instrument_id) then id, both `direction`: the same rows as the one query with
    * fileCondition, read as the top offset+limit of each granted instrument (each through its own
    * index), plus the top offset+limit of the versions the access hook granted by name in other
-   * instruments (through the names' GIN indexes: OFFSET 0 keeps the planner from walking a
-   * global order instead), merged; the page's instruments and ARKs are joined last. The two
+   * instruments (namedElsewhere), merged; the page's instruments and ARKs are joined last. The two
    * parts never share a row, so their union is exactly fileCondition's rows, and every row of the
    * page is among the top offset+limit of its part (and of its instrument).
    */
@@ -289,11 +300,9 @@ export class FilesService {
       const byName = this.access.fileNameCondition(scope, 'f');
       Object.assign(params, byName.params);
       parts.push(
-        `(SELECT h.id, h.k FROM (
-            SELECT f.id, f.${key} AS k FROM file_versions f
-             WHERE ${byName.sql} AND f.instrument_id <> ALL(CAST(:scopeInstrumentIds AS uuid[]))${where}
-            OFFSET 0) h
-          ORDER BY ${order('h')} LIMIT :depth)`,
+        `(SELECT f.id, f.${key} AS k FROM (${namedElsewhere(byName)}) f
+           WHERE TRUE${where}
+           ORDER BY f.${key} ${direction}, f.id ${direction} LIMIT :depth)`,
       );
     }
     if (parts.length === 0) return [];
