@@ -102,6 +102,11 @@ describe('webhook header values are sealed at rest', () => {
     expect(refused.body).toMatchObject({ field: 'config.headers', message: expect.stringContaining('wrong encryption key') });
     await a().patch(`/api/hooks/${hook.body.id}`, { config: { url: 'https://lims.example.org/in', headers: { Authorization: 'Bearer new-token' } } }).expect(200);
     expect(await opened(hook.body.id)).toEqual({ Authorization: 'Bearer new-token' });
+    // Sealed values that are not JSON (a row edited by hand): refused without quoting them.
+    await db.dataSource.query('UPDATE hooks SET headers_sealed = $2 WHERE id = $1', [hook.body.id, box.seal('Bearer pasted-token')]);
+    const unreadable = await a().patch(`/api/hooks/${hook.body.id}`, { config: { url: 'https://lims.example.org/in', headers: { Authorization: '***' } } }).expect(400);
+    expect(unreadable.body).toMatchObject({ field: 'config.headers', message: expect.stringContaining('the sealed header values are not JSON') });
+    expect(JSON.stringify(unreadable.body)).not.toContain('pasted-token');
   });
 
   it('seals at start-up the header values of hooks stored in clear (deleted ones too), which keep working', async () => {

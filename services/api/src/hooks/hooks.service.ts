@@ -63,7 +63,13 @@ function plainHeaders(row: HookEntity): string[] {
 
 /** Sealed header values as stored: a JSON object of names and values (the worker reads it too). */
 function parseSealedHeaders(plain: string): Record<string, unknown> {
-  const parsed: unknown = JSON.parse(plain);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(plain);
+  } catch {
+    // JSON.parse's message quotes its input: the values themselves.
+    throw new Error('the sealed header values are not JSON');
+  }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the sealed header values are not a JSON object');
   return parsed as Record<string, unknown>;
 }
@@ -212,7 +218,14 @@ export class HooksService implements OnApplicationBootstrap {
       if (err instanceof DomainError) throw err;
       throw invalid('config.headers', `config.headers: the stored header values cannot be opened (${messageOf(err)}): send each header's value instead of ${REDACTED}`);
     }
-    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, value === REDACTED && Object.hasOwn(opened, name) ? opened[name] : value]));
+    // Names as HTTP compares them: an older release kept a *** under a name spelled in another case.
+    const byName = new Map(Object.entries(opened).map(([name, value]) => [name.toLowerCase(), value]));
+    return Object.fromEntries(
+      Object.entries(headers)
+        .map(([name, value]) => [name, value === REDACTED ? byName.get(name.toLowerCase()) : value])
+        // A *** with no value behind it is no value: the caller treats the header as not stored.
+        .filter(([, value]) => value !== undefined),
+    );
   }
 
   /**

@@ -54,7 +54,14 @@ function describeUnlisted(err: IncompleteListingError): string {
  */
 function withHeaderValues(config: Record<string, unknown>, sealed: string, box: SecretBox | undefined): Record<string, unknown> {
   if (!box) throw new Error('SHEAF_ENCRYPTION_KEY is not configured');
-  const opened: unknown = JSON.parse(box.open(sealed));
+  let opened: unknown;
+  try {
+    opened = JSON.parse(box.open(sealed));
+  } catch (err) {
+    // JSON.parse's message quotes its input (the values), which would reach the files' hold reason.
+    if (err instanceof SyntaxError) throw new Error('the sealed header values are not JSON');
+    throw err;
+  }
   if (typeof opened !== 'object' || opened === null || Array.isArray(opened)) throw new Error('the sealed header values are not a JSON object');
   const headers = config.headers;
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return config;
