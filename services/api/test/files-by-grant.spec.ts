@@ -114,22 +114,26 @@ describe('file and transfer lists of users read by grant', () => {
         WHERE f.status IN ('verified', 'failed') AND a <= 1 + f.size % 3`,
       [locations],
     );
-    // Then a busy instrument that only the access hook shares (with genomics): 20,000 retries of one
-    // version, newer than all of the above but for ten retries of i0's, so that the newest attempts
-    // hold all of namedOnly's first pages, a few of the reader's, and none of an old instrument's.
+    // Then a busy instrument that only the access hook shares (with genomics): 2,000 versions
+    // retried ten times each, newer than all of the above but for ten retries of i0's, so that the
+    // newest attempts hold all of namedOnly's first pages, a few of the reader's, and none of an old
+    // instrument's.
     const busy = (await createInstrumentRow(db.dataSource, 'grant-busy')).id;
     const [busyRun] = (await db.dataSource.query(`INSERT INTO harvest_runs (instrument_id, status, phase, trigger) VALUES ($1, 'running', 'transferring', 'manual') RETURNING id`, [
       busy,
     ])) as Array<{ id: string }>;
-    const [busyFile] = (await db.dataSource.query(
+    await db.dataSource.query(
       `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, access, created_at)
-       VALUES ($1, 'busy/flaky.dat', 1, '2025-01-31T00:00:00Z', 1, 'failed', '{"groups": ["GENOMICS"], "projects": []}', '2025-01-31T00:00:00Z') RETURNING id`,
+       SELECT $1, 'busy/flaky-' || n || '.dat', n, timestamptz '2025-01-31', 1, 'failed', '{"groups": ["GENOMICS"], "projects": []}', timestamptz '2025-01-31'
+         FROM generate_series(1, 2000) n`,
       [busy],
-    )) as Array<{ id: string }>;
+    );
     await db.dataSource.query(
       `INSERT INTO transfers (run_id, file_version_id, storage_location_id, attempt, bytes, duration_ms, status, error, created_at)
-       SELECT $1, $2, $3, n, 1, 5, 'failed', 'share offline', timestamptz '2025-02-01' + (n / 2) * interval '1 second' FROM generate_series(1, 20000) n`,
-      [busyRun.id, busyFile.id, locations[0]],
+       SELECT $1, f.id, ($2::uuid[])[1 + (a + f.size) % 2], a, 1, 5, CASE WHEN a % 2 = 0 THEN 'mismatch' ELSE 'failed' END, 'share offline',
+              timestamptz '2025-02-01' + ((a - 1) * 2000 + f.size) / 2 * interval '1 second'
+         FROM file_versions f, generate_series(1, 10) a WHERE f.instrument_id = $3`,
+      [busyRun.id, locations, busy],
     );
     await db.dataSource.query(
       `INSERT INTO transfers (run_id, file_version_id, storage_location_id, attempt, bytes, duration_ms, status, error, created_at)
@@ -369,6 +373,7 @@ describe('file and transfer lists of users read by grant', () => {
       ['made between', { from: '2025-01-01T10:00:00Z', to: '2025-01-01T20:00:00Z' }],
       ['made between, in an instrument', { instrumentId: i1, from: '2025-01-01T02:00:00Z', to: '2025-01-02T00:00:00Z' }],
       ['made before 2025', { to: '2025-01-01T00:00:00Z' }],
+      ['made in the busy hours', { from: '2025-02-01T00:30:00Z', to: '2025-02-01T02:00:00Z' }],
     ];
     const pages = [...PAGES, { limit: 50, offset: 1000 }];
     for (const caller of [reader, namedOnly, stranger, admin]) {

@@ -52,9 +52,10 @@ const GLOBAL_FILTERS = ['path', 'pathPrefix', 'name', 'sha256', 'from', 'to', 'a
 /**
  * How far a user's transfer page walks the newest attempts before it reads from the file versions
  * instead: `margin` times as far as the page's matches should be if spread evenly, at least `min`
- * attempts, and not at all when they should be further than `max`.
+ * attempts, and not at all when they should be further than `max`, nor when the visible versions
+ * are fewer than one per `perVersion` attempts of that walk.
  */
-const TRANSFER_WALK = { margin: 3, min: 2_000, max: 50_000 };
+const TRANSFER_WALK = { margin: 3, min: 2_000, max: 50_000, perVersion: 4 };
 
 interface FileRow {
   id: string;
@@ -471,14 +472,17 @@ export class FilesService {
    * frequent among the newest attempts and takes seconds when they are rare or old. So that walk
    * only as far as the matches' share of all attempts (total of about reltuples) says offset+limit
    * of them should be, with a margin: if it holds them (or all `total`), they are the newest. Else,
-   * or when the walk would be long, from the visible file versions (their instrument's index, or
-   * the names' GIN indexes) to their attempts (transfers_file), sorted.
+   * when the walk would be long, or when the visible versions are fewer than the attempts it
+   * would look at, from the visible file versions (their instrument's index, or the names' GIN
+   * indexes) to their attempts (transfers_file), sorted.
    */
   private async transferPage(scope: Scope, query: TransferQueryDto, total: number): Promise<string[]> {
     const depth = query.offset + query.limit;
     const visible = this.access.fileCondition(scope, 'f');
     const [estimate] = (await this.dataSource.query(`SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'transfers'::regclass`)) as Array<{ n: string }>;
     const walk = (depth * Math.max(total, Number(estimate?.n ?? 0))) / total;
+    const probe = Math.ceil(Math.min(TRANSFER_WALK.max, Math.max(TRANSFER_WALK.min, TRANSFER_WALK.margin * walk)));
+    const versionsFew = Math.ceil(probe / TRANSFER_WALK.perVersion);
     const params: Record<string, unknown> = {
       ...visible.params,
       instrumentId: query.instrumentId,
@@ -487,7 +491,8 @@ export class FilesService {
       from: query.from,
       to: query.to,
       depth,
-      probe: Math.ceil(Math.min(TRANSFER_WALK.max, Math.max(TRANSFER_WALK.min, TRANSFER_WALK.margin * walk))),
+      probe,
+      versionsFew,
       pageLimit: query.limit,
       pageOffset: query.offset,
     };
@@ -496,18 +501,6 @@ export class FilesService {
     const attempt = [query.storageLocationId ? ' AND t.storage_location_id = :storageLocationId' : '', query.status ? ' AND t.status = :status' : ''].join('');
     const run = async (sql: string) =>
       ((await this.dataSource.query(...this.dataSource.driver.escapeQueryWithParameters(sql, params, {}))) as Array<{ id: string }>).map((r) => r.id);
-
-    if (walk <= TRANSFER_WALK.max) {
-      const newest = await run(
-        `SELECT t.id FROM (
-            SELECT t.id, t.created_at, t.file_version_id, t.storage_location_id, t.status FROM transfers t
-             WHERE TRUE${range} ORDER BY t.created_at DESC, t.id DESC LIMIT :probe) t
-           JOIN file_versions f ON f.id = t.file_version_id
-          WHERE ${visible.sql}${instrument}${attempt}
-          ORDER BY t.created_at DESC, t.id DESC LIMIT :depth`,
-      );
-      if (newest.length >= Math.min(depth, total)) return newest.slice(query.offset);
-    }
 
     const versions: string[] = [];
     if (scope.all) {
@@ -520,6 +513,27 @@ export class FilesService {
       }
     }
     if (versions.length === 0) return [];
+
+    if (walk <= TRANSFER_WALK.max) {
+      // Not when the visible versions are much fewer than the attempts the walk would look at
+      // (an index-only count, stopped there): their attempts are then the quicker read. Many
+      // versions make the planner hash the whole transfers table instead, hence the factor.
+      const [versionsSeen] = (await this.dataSource.query(
+        ...this.dataSource.driver.escapeQueryWithParameters(`SELECT count(*) AS n FROM (${versions.join(' UNION ALL ')} LIMIT :versionsFew) v`, params, {}),
+      )) as Array<{ n: string }>;
+      if (Number(versionsSeen.n) >= versionsFew) {
+        const newest = await run(
+          `SELECT t.id FROM (
+              SELECT t.id, t.created_at, t.file_version_id, t.storage_location_id, t.status FROM transfers t
+               WHERE TRUE${range} ORDER BY t.created_at DESC, t.id DESC LIMIT :probe) t
+             JOIN file_versions f ON f.id = t.file_version_id
+            WHERE ${visible.sql}${instrument}${attempt}
+            ORDER BY t.created_at DESC, t.id DESC LIMIT :depth`,
+        );
+        if (newest.length >= Math.min(depth, total)) return newest.slice(query.offset);
+      }
+    }
+
     // OFFSET 0: the whole set, then the sort; not the walk down transfers_recent again.
     return run(
       `SELECT x.id FROM (
