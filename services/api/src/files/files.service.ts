@@ -442,6 +442,9 @@ export class FilesService {
   /** Every copy attempt, newest first (created, then id). */
   async listTransfers(principal: Principal, query: TransferQueryDto): Promise<Page<TransferDto>> {
     const scope = await this.access.scopeOf(principal);
+    // A user's attempts or one instrument's: read from the visible file versions.
+    if ((!scope.all || query.instrumentId) && !query.runId && !query.fileVersionId) return this.transfersOfVersions(scope, query);
+    // Everyone's attempts (most are a match), a run's and a version's (their own indexes): the one query.
     const visible = this.access.fileCondition(scope, 'f');
     const qb = this.transfers().where(visible.sql, visible.params);
     if (query.runId) qb.andWhere('t.run_id = :runId', { runId: query.runId });
@@ -452,56 +455,25 @@ export class FilesService {
     if (query.from) qb.andWhere('t.created_at >= :from', { from: query.from });
     if (query.to) qb.andWhere('t.created_at < :to', { to: query.to });
     const total = await countRows(qb);
-    // Everyone's attempts (most are a match), a run's and a version's (their own indexes): the one query.
-    if ((scope.all && !query.instrumentId) || query.runId || query.fileVersionId) {
-      const rows = (await qb.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').limit(query.limit).offset(query.offset).getRawMany()) as TransferRow[];
-      return toPage(rows, total, query, toTransferDto);
-    }
-    if (query.offset >= total) return toPage([], total, query, toTransferDto);
-    const ids = await this.transferPage(scope, query, total);
-    if (ids.length === 0) return toPage([], total, query, toTransferDto);
-    const rows = (await this.transfers().where('t.id = ANY(:pageIds)', { pageIds: ids }).orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').getRawMany()) as TransferRow[];
+    const rows = (await qb.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').limit(query.limit).offset(query.offset).getRawMany()) as TransferRow[];
     return toPage(rows, total, query, toTransferDto);
   }
 
   /**
-   * The ids of one page of the attempts on the file versions of some instruments (a user's, or
-   * the one asked for), newest first: the rows the one query gives, found without walking the
-   * whole history when they are rare or old. Transfers have no instrument: the one query walks
-   * transfers_recent and looks up each attempt's version, which is quick when matches are
-   * frequent among the newest attempts and takes seconds when they are rare or old. So that walk
-   * only as far as the matches' share of all attempts (total of about reltuples) says offset+limit
-   * of them should be, with a margin: if it holds them (or all `total`), they are the newest. Else,
-   * when the walk would be long, or when the visible versions are fewer than the attempts it
-   * would look at, from the visible file versions (their instrument's index, or the names' GIN
-   * indexes) to their attempts (transfers_file), sorted.
+   * The attempts on the file versions of some instruments (a user's, or the one asked for), the
+   * same rows as the one query with fileCondition. Transfers have no instrument: the one query
+   * walks transfers_recent and looks up each attempt's version, which is quick when matches are
+   * frequent among the newest attempts and takes seconds when they are rare or old. Here the
+   * visible versions come first (their instrument's index, or the access hook's names' GIN
+   * indexes for versions of other instruments, so the two parts never share a version), then
+   * their attempts (transfers_file): so the total, and the page when the newest attempts would
+   * not hold it soon. When they should (the matches' share of all attempts, about reltuples, puts
+   * offset+limit of them within TRANSFER_WALK.margin times as far, and the visible versions are not
+   * much fewer than the attempts that walk would look at), the newest attempts are walked that far
+   * first; if the walk holds offset+limit matches (or all of them), they are the newest.
    */
-  private async transferPage(scope: Scope, query: TransferQueryDto, total: number): Promise<string[]> {
-    const depth = query.offset + query.limit;
-    const visible = this.access.fileCondition(scope, 'f');
-    const [estimate] = (await this.dataSource.query(`SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'transfers'::regclass`)) as Array<{ n: string }>;
-    const walk = (depth * Math.max(total, Number(estimate?.n ?? 0))) / total;
-    const probe = Math.ceil(Math.min(TRANSFER_WALK.max, Math.max(TRANSFER_WALK.min, TRANSFER_WALK.margin * walk)));
-    const versionsFew = Math.ceil(probe / TRANSFER_WALK.perVersion);
-    const params: Record<string, unknown> = {
-      ...visible.params,
-      instrumentId: query.instrumentId,
-      storageLocationId: query.storageLocationId,
-      status: query.status,
-      from: query.from,
-      to: query.to,
-      depth,
-      probe,
-      versionsFew,
-      pageLimit: query.limit,
-      pageOffset: query.offset,
-    };
+  private async transfersOfVersions(scope: Scope, query: TransferQueryDto): Promise<Page<TransferDto>> {
     const instrument = query.instrumentId ? ' AND f.instrument_id = :instrumentId' : '';
-    const range = [query.from ? ' AND t.created_at >= :from' : '', query.to ? ' AND t.created_at < :to' : ''].join('');
-    const attempt = [query.storageLocationId ? ' AND t.storage_location_id = :storageLocationId' : '', query.status ? ' AND t.status = :status' : ''].join('');
-    const run = async (sql: string) =>
-      ((await this.dataSource.query(...this.dataSource.driver.escapeQueryWithParameters(sql, params, {}))) as Array<{ id: string }>).map((r) => r.id);
-
     const versions: string[] = [];
     if (scope.all) {
       versions.push(`SELECT f.id FROM file_versions f WHERE TRUE${instrument}`);
@@ -512,36 +484,81 @@ export class FilesService {
         versions.push(`SELECT f.id FROM file_versions f WHERE ${byName.sql} AND f.instrument_id <> ALL(CAST(:scopeInstrumentIds AS uuid[]))${instrument}`);
       }
     }
-    if (versions.length === 0) return [];
+    if (versions.length === 0) return toPage([], 0, query, toTransferDto);
+    const visible = this.access.fileCondition(scope, 'f');
+    const params: Record<string, unknown> = {
+      ...visible.params,
+      instrumentId: query.instrumentId,
+      storageLocationId: query.storageLocationId,
+      status: query.status,
+      from: query.from,
+      to: query.to,
+      pageLimit: query.limit,
+      pageOffset: query.offset,
+    };
+    const conditions = [
+      query.from ? ' AND t.created_at >= :from' : '',
+      query.to ? ' AND t.created_at < :to' : '',
+      query.storageLocationId ? ' AND t.storage_location_id = :storageLocationId' : '',
+      query.status ? ' AND t.status = :status' : '',
+    ];
+    const range = conditions[0] + conditions[1];
+    const attempt = conditions[2] + conditions[3];
+    const sql = async <T>(text: string) => (await this.dataSource.query(...this.dataSource.driver.escapeQueryWithParameters(text, params, {}))) as T[];
+    const attemptsOfVersions = `(${versions.join(' UNION ALL ')}) v JOIN transfers t ON t.file_version_id = v.id WHERE TRUE${range}${attempt}`;
 
-    if (walk <= TRANSFER_WALK.max) {
-      // Not when the visible versions are much fewer than the attempts the walk would look at
-      // (an index-only count, stopped there): their attempts are then the quicker read. Many
-      // versions make the planner hash the whole transfers table instead, hence the factor.
-      const [versionsSeen] = (await this.dataSource.query(
-        ...this.dataSource.driver.escapeQueryWithParameters(`SELECT count(*) AS n FROM (${versions.join(' UNION ALL ')} LIMIT :versionsFew) v`, params, {}),
-      )) as Array<{ n: string }>;
-      if (Number(versionsSeen.n) >= versionsFew) {
-        const newest = await run(
-          `SELECT t.id FROM (
-              SELECT t.id, t.created_at, t.file_version_id, t.storage_location_id, t.status FROM transfers t
-               WHERE TRUE${range} ORDER BY t.created_at DESC, t.id DESC LIMIT :probe) t
-             JOIN file_versions f ON f.id = t.file_version_id
-            WHERE ${visible.sql}${instrument}${attempt}
-            ORDER BY t.created_at DESC, t.id DESC LIMIT :depth`,
-        );
-        if (newest.length >= Math.min(depth, total)) return newest.slice(query.offset);
-      }
-    }
+    const [counted] = await sql<{ n: string }>(`SELECT count(*) AS n FROM ${attemptsOfVersions}`);
+    const total = Number(counted.n);
+    if (query.offset >= total) return toPage([], total, query, toTransferDto);
+    const ids =
+      (await this.transferPage(query, total, sql, params, versions, `${visible.sql}${instrument}${attempt}`, range)) ??
+      // OFFSET 0: the whole set, then the sort; not the walk down transfers_recent again.
+      (
+        await sql<{ id: string }>(
+          `SELECT x.id FROM (SELECT t.id, t.created_at FROM ${attemptsOfVersions} OFFSET 0) x
+            ORDER BY x.created_at DESC, x.id DESC LIMIT :pageLimit OFFSET :pageOffset`,
+        )
+      ).map((r) => r.id);
+    if (ids.length === 0) return toPage([], total, query, toTransferDto);
+    const page = (await this.transfers().where('t.id = ANY(:pageIds)', { pageIds: ids }).orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').getRawMany()) as TransferRow[];
+    return toPage(page, total, query, toTransferDto);
+  }
 
-    // OFFSET 0: the whole set, then the sort; not the walk down transfers_recent again.
-    return run(
-      `SELECT x.id FROM (
-          SELECT t.id, t.created_at FROM (${versions.join(' UNION ALL ')}) v
-            JOIN transfers t ON t.file_version_id = v.id
-           WHERE TRUE${range}${attempt}
-          OFFSET 0) x
-        ORDER BY x.created_at DESC, x.id DESC LIMIT :pageLimit OFFSET :pageOffset`,
-    );
+  /**
+   * The page's ids from a walk down the newest attempts (within the date range), when that walk
+   * should hold them soon and does; else undefined.
+   */
+  private async transferPage(
+    query: TransferQueryDto,
+    total: number,
+    sql: <T>(text: string) => Promise<T[]>,
+    params: Record<string, unknown>,
+    versions: string[],
+    match: string,
+    range: string,
+  ): Promise<string[] | undefined> {
+    const depth = query.offset + query.limit;
+    const [estimate] = await sql<{ n: string }>(`SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'transfers'::regclass`);
+    const walk = (depth * Math.max(total, Number(estimate?.n ?? 0))) / total;
+    if (walk > TRANSFER_WALK.max) return undefined;
+    const probe = Math.ceil(Math.min(TRANSFER_WALK.max, Math.max(TRANSFER_WALK.min, TRANSFER_WALK.margin * walk)));
+    const versionsFew = Math.ceil(probe / TRANSFER_WALK.perVersion);
+    Object.assign(params, { depth, probe, versionsFew });
+    // Not when the visible versions are much fewer than the attempts the walk would look at (an
+    // index-only count, stopped there): their attempts are then the quicker read. Many versions
+    // make the planner hash the whole transfers table instead, hence the factor.
+    const [seen] = await sql<{ n: string }>(`SELECT count(*) AS n FROM (${versions.join(' UNION ALL ')} LIMIT :versionsFew) v`);
+    if (Number(seen.n) < versionsFew) return undefined;
+    const newest = (
+      await sql<{ id: string }>(
+        `SELECT t.id FROM (
+            SELECT t.id, t.created_at, t.file_version_id, t.storage_location_id, t.status FROM transfers t
+             WHERE TRUE${range} ORDER BY t.created_at DESC, t.id DESC LIMIT :probe) t
+           JOIN file_versions f ON f.id = t.file_version_id
+          WHERE ${match}
+          ORDER BY t.created_at DESC, t.id DESC LIMIT :depth`,
+      )
+    ).map((r) => r.id);
+    return newest.length >= Math.min(depth, total) ? newest.slice(query.offset) : undefined;
   }
 }
