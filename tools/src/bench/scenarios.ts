@@ -578,7 +578,8 @@ export async function scaleout(ctx: BenchContext, report: ScenarioReport, dir: s
 
 /**
  * Issue #4: API latency under load over 1,000,000 file rows: `GET /api/harvests/{id}` and file
- * searches, each driven by autocannon for a fixed time.
+ * searches, and a user's files and transfers (granted one small old instrument) beside an admin's
+ * transfers of it, each driven by autocannon for a fixed time.
  */
 export async function api(ctx: BenchContext, report: ScenarioReport, dir: string): Promise<void> {
   const stack = ctx.stack;
@@ -613,8 +614,46 @@ export async function api(ctx: BenchContext, report: ScenarioReport, dir: string
     [instrument.id, run.id],
   );
   await db.query(`UPDATE harvest_runs SET status = 'failed', files_done = files_total - $2, files_failed = $2 WHERE id = $1`, [run.id, Math.floor(rows / 1000)]);
+  // A small instrument retired a year before: 10,000 versions (1 % of the rows, few enough for the
+  // planner to walk the newest first and expect its matches soon), each copied once then, granted
+  // to a group whose member lists files and transfers. The big instrument's newest fifth was copied
+  // since, so a walk down the newest versions or attempts passes all of the big one's first.
+  const oldRows = 10_000 / ctx.scale;
+  const [oldInstrument] = await db.query(`INSERT INTO instruments (name, source_type, source_config) VALUES ($1, 'local', $2) RETURNING id`, [
+    `bench-api-old-${suffix}`,
+    { path: join(dir, 'none') },
+  ]);
+  const [oldRun] = await db.query(
+    `INSERT INTO harvest_runs (instrument_id, trigger, status, phase, files_total, files_done, started_at, finished_at, created_at)
+     VALUES ($1, 'api', 'succeeded', 'finished', $2, $2, '2025-01-01', '2025-01-01', '2025-01-01') RETURNING id`,
+    [oldInstrument.id, oldRows],
+  );
+  await db.query(
+    `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, sha256, verified_at, first_run_id, created_at)
+     SELECT $1, 'old/sample_' || i || '.raw', 4096, timestamptz '2025-01-01' + i * interval '1 second', 1,
+            'verified', encode(sha256(('old' || i)::bytea), 'hex'), timestamptz '2025-01-01', $3, timestamptz '2025-01-01' + i * interval '1 second'
+     FROM generate_series(1, $2) AS i`,
+    [oldInstrument.id, oldRows, oldRun.id],
+  );
+  const [location] = await db.query(`INSERT INTO storage_locations (name, type, config) VALUES ($1, 'posix', $2) RETURNING id`, [
+    `bench-api-${suffix}`,
+    { path: join(dir, 'none') },
+  ]);
+  await db.query(
+    `INSERT INTO transfers (run_id, file_version_id, storage_location_id, attempt, bytes, duration_ms, source_sha256, destination_sha256, status, created_at)
+     SELECT first_run_id, id, $2, 1, size, 10, sha256, sha256, 'verified', verified_at FROM file_versions WHERE instrument_id = $1`,
+    [oldInstrument.id, location.id],
+  );
+  await db.query(
+    `INSERT INTO transfers (run_id, file_version_id, storage_location_id, attempt, bytes, duration_ms, source_sha256, destination_sha256, status)
+     SELECT first_run_id, id, $2, 1, size, 10, sha256, sha256, 'verified' FROM file_versions WHERE instrument_id = $1 LIMIT $3`,
+    [instrument.id, location.id, rows / 5],
+  );
+  const [oldGroup] = await db.query(`INSERT INTO groups (name) VALUES ($1) RETURNING id`, [`bench-old-${suffix}`]);
+  await db.query(`INSERT INTO instrument_grants (instrument_id, group_id) VALUES ($1, $2)`, [oldInstrument.id, oldGroup.id]);
   await db.query('ANALYZE file_versions');
   await db.query('ANALYZE harvest_items');
+  await db.query('ANALYZE transfers');
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   const email = `bench-${suffix}@sheaf.local`;
   const password = 'bench-password-1';
@@ -622,6 +661,12 @@ export async function api(ctx: BenchContext, report: ScenarioReport, dir: string
     email,
     await hashPassword(password),
   ]);
+  const userEmail = `bench-user-${suffix}@sheaf.local`;
+  const [user] = await db.query(`INSERT INTO users (email, display_name, role, password_hash) VALUES ($1, 'Bench user', 'user', $2) RETURNING id`, [
+    userEmail,
+    await hashPassword(password),
+  ]);
+  await db.query(`INSERT INTO group_members (group_id, user_id) VALUES ($1, $2)`, [oldGroup.id, user.id]);
 
   const port = await freePort();
   const lines: string[] = [];
@@ -643,26 +688,34 @@ export async function api(ctx: BenchContext, report: ScenarioReport, dir: string
   try {
     await waitForPort('127.0.0.1', port, 60_000, 'the API');
     const base = `http://127.0.0.1:${port}`;
-    const login = await fetch(`${base}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    });
-    if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}\n${lines.join('\n')}`);
-    const { accessToken } = (await login.json()) as { accessToken: string };
-    const targets: Array<[string, string]> = [
-      ['GET /api/harvests/{id}', `/api/harvests/${run.id}`],
-      ['GET /api/harvests/{id}/failures?offset=500 (a later page)', `/api/harvests/${run.id}/failures?limit=50&offset=500`],
-      ['GET /api/files?name=sample_777 (name search)', '/api/files?name=sample_777&limit=50'],
-      ['GET /api/files?pathPrefix=run 123/ (folder)', `/api/files?pathPrefix=${encodeURIComponent('run 123/')}&limit=50`],
-      ['GET /api/files (first page, no filter)', '/api/files?limit=50'],
+    const loginAs = async (who: string): Promise<string> => {
+      const login = await fetch(`${base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: who, password }),
+      });
+      if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}\n${lines.join('\n')}`);
+      return ((await login.json()) as { accessToken: string }).accessToken;
+    };
+    const adminToken = await loginAs(email);
+    const userToken = await loginAs(userEmail);
+    const targets: Array<[string, string, string]> = [
+      ['GET /api/harvests/{id}', `/api/harvests/${run.id}`, adminToken],
+      ['GET /api/harvests/{id}/failures?offset=500 (a later page)', `/api/harvests/${run.id}/failures?limit=50&offset=500`, adminToken],
+      ['GET /api/files?name=sample_777 (name search)', '/api/files?name=sample_777&limit=50', adminToken],
+      ['GET /api/files?pathPrefix=run 123/ (folder)', `/api/files?pathPrefix=${encodeURIComponent('run 123/')}&limit=50`, adminToken],
+      ['GET /api/files (first page, no filter)', '/api/files?limit=50', adminToken],
+      ['GET /api/files (first page, as a user granted the small old instrument)', '/api/files?limit=50', userToken],
+      ['GET /api/transfers (first page, as that user)', '/api/transfers?limit=50', userToken],
+      ['GET /api/transfers?instrumentId= the small old instrument (first page, admin)', `/api/transfers?instrumentId=${oldInstrument.id}&limit=50`, adminToken],
     ];
     report.setup.push(
-      `Rows: ${count(rows)} file versions of one instrument, seeded by SQL in ${seconds(seedSeconds)}; one finished run holding them all, ${count(Math.floor(rows / 1000))} of them recorded as failed`,
-      'Load: autocannon, 10 connections, 10 s per route, as an admin with a JWT; the API, PostgreSQL and autocannon share the machine',
+      `Rows: ${count(rows)} file versions of one instrument, seeded by SQL in ${seconds(seedSeconds)}; one finished run holding them all, ${count(Math.floor(rows / 1000))} of them recorded as failed; ` +
+        `${count(rows / 5)} transfers of them; a small instrument a year older with ${count(oldRows)} file versions and one transfer each, granted to a group of one user`,
+      'Load: autocannon, 10 connections, 10 s per route, with a JWT of an admin, or of that user where the route says so; the API, PostgreSQL and autocannon share the machine',
     );
-    for (const [label, path] of targets) {
-      const result = await autocannon({ url: `${base}${path}`, connections: 10, duration: 10 / Math.min(ctx.scale, 5), headers: { authorization: `Bearer ${accessToken}` } });
+    for (const [label, path, token] of targets) {
+      const result = await autocannon({ url: `${base}${path}`, connections: 10, duration: 10 / Math.min(ctx.scale, 5), headers: { authorization: `Bearer ${token}` } });
       ctx.log(`  ${label}: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${Math.round(result.requests.average)} req/s`);
       report.figures.push([label, `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${count(Math.round(result.requests.average))} req/s, ${count(result.requests.total)} requests`]);
       report.checks.push({
