@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
 import { createTestApp } from './app';
+import type { TransferRow } from '../src/files/files.service';
 import { as, createCaller, createInstrumentRow, type Caller } from './fixtures';
 
 /**
@@ -293,24 +294,6 @@ describe('file and transfer lists of users read by grant', () => {
       expect(seen).toEqual((await expectedFiles(reader, { sort })).map((r) => r.id));
     }
   });
-
-  interface TransferRow {
-    id: string;
-    run_id: string;
-    file_version_id: string;
-    path: string;
-    instrument_id: string;
-    storage_location_id: string;
-    storage_location_name: string;
-    attempt: number;
-    bytes: string;
-    duration_ms: number;
-    source_sha256: string | null;
-    destination_sha256: string | null;
-    status: string;
-    error: string | null;
-    created_at: Date;
-  }
 
   /** Every attempt on a file the caller may see that the query's filters keep, newest first. */
   async function expectedTransfers(caller: Caller, query: Record<string, string>): Promise<TransferRow[]> {

@@ -76,7 +76,8 @@ interface FileRow {
   access: { groups: string[]; projects: string[] };
 }
 
-interface TransferRow {
+/** A transfer as the list reads it (the grant spec's plain query reads the same columns). */
+export interface TransferRow {
   id: string;
   run_id: string;
   file_version_id: string;
