@@ -231,7 +231,7 @@ describe('harvest catalogue: staging a listing', () => {
     }
   });
 
-  it('never sets aside a version a later one superseded, nor a verified one', async () => {
+  it('never sets aside or fails a version a later one superseded, nor sets aside a verified one', async () => {
     const instrument = await db.dataSource
       .getRepository(InstrumentEntity)
       .save({ name: 'set-aside', sourceType: 'local', sourceConfig: { path: '/nowhere' }, minAgeSeconds: 0 });
@@ -253,6 +253,27 @@ describe('harvest catalogue: staging a listing', () => {
       { path: 'changed.raw', version: 2, status: 'pending', reason: 'changed since it was listed' },
       { path: 'done.raw', version: 1, status: 'verified', reason: null },
       { path: 'waiting.raw', version: 1, status: 'pending', reason: 'changed since it was listed' },
+    ]);
+
+    // Nor does a failed delivery make the superseded version failed (to be taken again, which no listing would).
+    const run = await db.dataSource.getRepository(HarvestRunEntity).save({ instrumentId: instrument.id, trigger: 'api', status: 'running', phase: 'transferring' });
+    const [location] = (await db.dataSource.query(`INSERT INTO storage_locations (name, type, config) VALUES ('set-aside', 'posix', '{"path": "/a"}') RETURNING id`)) as Array<{ id: string }>;
+    const failedAt = (v: { id: string; path: string }) => ({
+      fileVersionId: v.id,
+      storageLocationId: location.id,
+      destinationPath: v.path,
+      sourceSha256: null,
+      destinationSha256: null,
+      verified: false,
+      attempts: [{ bytes: 1, durationMs: 1, destinationSha256: null, status: 'failed' as const, error: 'disk full' }],
+      error: 'disk full',
+    });
+    const [superseded, , , waiting] = versions;
+    await catalogue.recordDeliveries(run.id, [failedAt(superseded), failedAt(waiting)], [location.id], () => 'ark:99999/fk4unused', { enrichment: new Map(), postHooks: false });
+    const settled = (await db.dataSource.query(`SELECT path, version, status, reason FROM file_versions WHERE id = ANY($1::uuid[]) ORDER BY path`, [[superseded.id, waiting.id]])) as unknown[];
+    expect(settled).toEqual([
+      { path: 'changed.raw', version: 1, status: 'skipped', reason: 'superseded' },
+      { path: 'waiting.raw', version: 1, status: 'failed', reason: 'disk full' },
     ]);
   });
 

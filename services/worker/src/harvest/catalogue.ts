@@ -119,6 +119,13 @@ export interface VersionSettlement {
 /** A modification time further ahead of the database's clock than this is an instrument clock ahead. */
 const CLOCK_DRIFT_SECONDS = 300;
 
+/**
+ * A version `fv` no later version of its path superseded. One that was (another attempt's
+ * discovery listed the change) is never set back to waiting (pending, held, failed): no listing
+ * would ever name it again.
+ */
+const NOT_SUPERSEDED = `NOT EXISTS (SELECT 1 FROM file_versions later WHERE later.instrument_id = fv.instrument_id AND later.path = fv.path AND later.version > fv.version)`;
+
 /** Times a batch asks for destination paths let go while it claimed them, before it gives up (and is retried). */
 const CLAIM_ROUNDS = 3;
 
@@ -328,7 +335,7 @@ export class HarvestCatalogue {
       `UPDATE file_versions fv SET status = d.status, reason = d.reason, updated_at = now()
        FROM jsonb_to_recordset($1::jsonb) AS d("fileVersionId" uuid, status text, reason text)
        WHERE fv.id = d."fileVersionId" AND fv.status <> 'verified'
-         AND NOT EXISTS (SELECT 1 FROM file_versions later WHERE later.instrument_id = fv.instrument_id AND later.path = fv.path AND later.version > fv.version)`,
+         AND ${NOT_SUPERSEDED}`,
       [JSON.stringify(decisions)],
     );
   }
@@ -459,7 +466,7 @@ export class HarvestCatalogue {
       // delivery there is recorded as failed, counted by the batch and retried by the next run.
       await tx.query(
         `UPDATE file_versions fv SET status = 'failed', reason = f.reason, attempts = attempts + 1, updated_at = now()
-         FROM jsonb_to_recordset($1::jsonb) AS f(id uuid, reason text) WHERE fv.id = f.id AND fv.status <> 'verified'`,
+         FROM jsonb_to_recordset($1::jsonb) AS f(id uuid, reason text) WHERE fv.id = f.id AND fv.status <> 'verified' AND ${NOT_SUPERSEDED}`,
         [JSON.stringify([...failed].map(([id, reason]) => ({ id, reason })))],
       );
     }
