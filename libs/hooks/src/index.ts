@@ -25,3 +25,4 @@ export { validateHookConfig, type HookConfigError, type HookConfigValidation } f
 export { HookError } from './errors';
 export { webhookSignature, webhookTimestampSignature } from './webhook';
 export { runHooks } from './run-hooks';
+export { parseSealedHeaders, SEALED_HEADER_VALUE, withSealedValues } from './sealed-headers';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
 import { HookEntity, InstrumentEntity } from '@sheaf/db';
-import { HOOK_CONFIG_SCHEMAS, HOOK_KIND_PHASES, HOOK_KINDS, validateHookConfig, type HookKind, type HookPhase } from '@sheaf/hooks';
+import { HOOK_CONFIG_SCHEMAS, HOOK_KIND_PHASES, HOOK_KINDS, parseSealedHeaders, validateHookConfig, withSealedValues, type HookKind, type HookPhase } from '@sheaf/hooks';
 import { AuditService, REDACTED } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { DomainError, invalid, notFound } from '../common/domain-error';
@@ -59,19 +59,6 @@ function plainHeaders(row: HookEntity): string[] {
   return Object.entries(headersOf(row.kind, row.config) ?? {})
     .filter(([, value]) => value !== REDACTED)
     .map(([name]) => name);
-}
-
-/** Sealed header values as stored: a JSON object of names and values (the worker reads it too). */
-function parseSealedHeaders(plain: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(plain);
-  } catch {
-    // JSON.parse's message quotes its input: the values themselves.
-    throw new Error('the sealed header values are not JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the sealed header values are not a JSON object');
-  return parsed as Record<string, unknown>;
 }
 
 /**
@@ -218,14 +205,8 @@ export class HooksService implements OnApplicationBootstrap {
       if (err instanceof DomainError) throw err;
       throw invalid('config.headers', `config.headers: the stored header values cannot be opened (${messageOf(err)}): send each header's value instead of ${REDACTED}`);
     }
-    // Names as HTTP compares them: an older release kept a *** under a name spelled in another case.
-    const byName = new Map(Object.entries(opened).map(([name, value]) => [name.toLowerCase(), value]));
-    return Object.fromEntries(
-      Object.entries(headers)
-        .map(([name, value]) => [name, value === REDACTED ? byName.get(name.toLowerCase()) : value])
-        // A *** with no value behind it is no value: the caller treats the header as not stored.
-        .filter(([, value]) => value !== undefined),
-    );
+    // A *** with no value behind it is left out: the caller treats the header as not stored.
+    return withSealedValues(headers, opened);
   }
 
   /**

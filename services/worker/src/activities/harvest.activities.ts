@@ -12,7 +12,7 @@ import {
   StorageLocationEntity,
 } from '@sheaf/db';
 import { closeAbandonedRun, closeRun, endedWorkflowStatus, isActiveRun } from '@sheaf/harvests';
-import type { HookConfigRow } from '@sheaf/hooks';
+import { parseSealedHeaders, withSealedValues, type HookConfigRow } from '@sheaf/hooks';
 import { IncompleteListingError, Rclone, RcloneError } from '@sheaf/rclone';
 import { batchesPlannedSignal, type BatchResult, type BeginRunResult, type DiscoverResult, type HarvestActivities, type PlannedSoFar } from '@sheaf/workflows';
 import { processBatch, rcloneFailure, type Destination } from '../harvest/batch';
@@ -54,25 +54,13 @@ function describeUnlisted(err: IncompleteListingError): string {
  */
 function withHeaderValues(config: Record<string, unknown>, sealed: string, box: SecretBox | undefined): Record<string, unknown> {
   if (!box) throw new Error('SHEAF_ENCRYPTION_KEY is not configured');
-  let opened: unknown;
-  try {
-    opened = JSON.parse(box.open(sealed));
-  } catch (err) {
-    // JSON.parse's message quotes its input (the values), which would reach the files' hold reason.
-    if (err instanceof SyntaxError) throw new Error('the sealed header values are not JSON');
-    throw err;
-  }
-  if (typeof opened !== 'object' || opened === null || Array.isArray(opened)) throw new Error('the sealed header values are not a JSON object');
   const headers = config.headers;
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return config;
-  const values = opened as Record<string, unknown>;
-  const merged = Object.entries(headers).map(([name, value]) => {
-    if (value !== '***') return [name, value];
-    // *** would be sent as the value.
-    if (!Object.hasOwn(values, name)) throw new Error(`header ${name} has no sealed value`);
-    return [name, values[name]];
-  });
-  return { ...config, headers: Object.fromEntries(merged) };
+  const opened = withSealedValues(headers as Record<string, unknown>, parseSealedHeaders(box.open(sealed)));
+  // A *** left without a value would be sent as the value.
+  const missing = Object.keys(headers).find((name) => !Object.hasOwn(opened, name));
+  if (missing) throw new Error(`header ${missing} has no sealed value`);
+  return { ...config, headers: opened };
 }
 
 /**
