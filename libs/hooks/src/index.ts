@@ -23,6 +23,6 @@ export {
 } from './schemas';
 export { validateHookConfig, type HookConfigError, type HookConfigValidation } from './validate';
 export { HookError } from './errors';
-export { webhookSignature, webhookTimestampSignature } from './webhook';
+export { webhookSignature } from './webhook';
 export { runHooks } from './run-hooks';
 export { parseSealedHeaders, SEALED_HEADER_VALUE, withSealedValues } from './sealed-headers';

@@ -26,7 +26,7 @@ export function webhookSignature(secret: string, body: string): string {
  * retry's body stays the same under its Idempotency-Key.
  */
 export function webhookTimestampSignature(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+  return webhookSignature(secret, `${timestamp}.${body}`);
 }
 
 /** Reads at most `max` bytes of a body; `tooLarge` when there was more. */

@@ -368,7 +368,8 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     async beginRun(runId): Promise<BeginRunResult> {
       const { run, instrument } = await loadRun(runId);
       // A workflow reset in the Temporal UI runs an ended run's workflow again: it must not
-      // harvest under a run whose outcome is recorded (and whose lease it would take for good).
+      // harvest under a run whose outcome is recorded, nor beside the instrument's next run (an
+      // ended run's lease is free to take). The workflow reports it as it does a disabled one.
       if (!isActiveRun(run.status)) {
         return { acquired: false, instrumentName: instrument.name, disabled: true, reason: `run ${runId} has ended (${run.status}); its workflow harvests nothing again: start a new harvest` };
       }

@@ -549,9 +549,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
             // Not cancelled: a bad copy left here would fail the next run's attempt. Only a copy
             // that is there: a name that is not can still reach another file on a share that
             // ignores case.
-            if (dst && !(await catalogue.verifiedCopies(destination.storageLocationId, [p.file.id])).has(p.destRel)) {
-              await rclone.deleteFile(joinRoot(destination.root, p.destRel)).catch(() => undefined);
-            }
+            if (dst) await removeCopies(catalogue, rclone, [p.file.id], new Map([[destination, [p.destRel]]])).catch(() => undefined);
             const [{ error, taken }] = await copySingles(rclone, job, destination, [{ path: p.file.path, destRel: p.destRel }]);
             dst = (await digests(rclone, destination, [p.destRel], job.signal)).get(p.destRel);
             p.refused = taken;
