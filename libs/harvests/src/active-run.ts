@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 
 /** Run statuses that still hold the instrument: a run in one of them may change, and blocks another. */
-export const ACTIVE_RUN_STATUSES: readonly string[] = ['pending', 'running'];
+const ACTIVE_RUN_STATUSES: readonly string[] = ['pending', 'running'];
 
 export function isActiveRun(status: string): boolean {
   return ACTIVE_RUN_STATUSES.includes(status);

@@ -1,18 +1,17 @@
-import type { LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { randomBytes } from 'node:crypto';
 import { SecretBox } from '@sheaf/crypto';
 import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
+import { JsonLogger } from '../src/observability/json-logger';
 import { TEST_ENCRYPTION_KEY, createTestApp } from './app';
 import { as, createCaller, type Caller } from './fixtures';
 
 const box = SecretBox.fromBase64(TEST_ENCRYPTION_KEY);
 
-/** A logger that keeps what it is given, to read what the API said at start-up. */
-function recordingLogger(): LoggerService & { lines: string[] } {
+/** The API's own logger, keeping each message, to read what the API said at start-up. */
+function recordingLogger(): JsonLogger & { lines: string[] } {
   const lines: string[] = [];
-  const keep = (message: unknown) => void lines.push(String(message));
-  return { lines, log: keep, warn: keep, error: keep, debug: keep, verbose: keep, fatal: keep };
+  return Object.assign(new JsonLogger('debug', (line) => void lines.push((JSON.parse(line) as { msg: string }).msg)), { lines });
 }
 
 /**

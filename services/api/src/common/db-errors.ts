@@ -9,18 +9,17 @@ export interface UniqueConflict {
   field: string;
 }
 
-function isUniqueViolation(err: unknown, constraint: string): boolean {
+/** Whether PostgreSQL refused a statement with `sqlState` on `constraint`. */
+function violates(err: unknown, sqlState: string, constraint: string): boolean {
   if (!(err instanceof QueryFailedError)) return false;
   const driver = err.driverError as { code?: string; constraint?: string };
-  return driver.code === '23505' && driver.constraint === constraint;
+  return driver.code === sqlState && driver.constraint === constraint;
 }
 
+const isUniqueViolation = (err: unknown, constraint: string) => violates(err, '23505', constraint);
+
 /** A foreign key violation of `constraint`: the row refers to one that does not exist. */
-export function isForeignKeyViolation(err: unknown, constraint: string): boolean {
-  if (!(err instanceof QueryFailedError)) return false;
-  const driver = err.driverError as { code?: string; constraint?: string };
-  return driver.code === '23503' && driver.constraint === constraint;
-}
+export const isForeignKeyViolation = (err: unknown, constraint: string) => violates(err, '23503', constraint);
 
 /**
  * Runs `work` in one transaction; a violation of `unique.constraint` becomes its 409 (code,

@@ -52,13 +52,11 @@ function withStoredHeaders(kind: HookKind, config: Record<string, unknown>, stor
 }
 
 /**
- * The header values a stored row holds in clear in its config: those of a hook stored before they
+ * Whether a stored row holds header values in clear in its config: a hook stored before they
  * were sealed (a *** there stands for a sealed value).
  */
-function plainHeaders(row: HookEntity): string[] {
-  return Object.entries(headersOf(row.kind, row.config) ?? {})
-    .filter(([, value]) => value !== REDACTED)
-    .map(([name]) => name);
+function hasPlainHeaders(row: HookEntity): boolean {
+  return Object.values(headersOf(row.kind, row.config) ?? {}).some((value) => value !== REDACTED);
 }
 
 /**
@@ -151,7 +149,7 @@ export class HooksService implements OnApplicationBootstrap {
    * left alone, and one that fails is logged and left as it is. Returns how many it sealed, and
    * how many it left for want of a key.
    */
-  async sealStoredHeaders(): Promise<{ sealed: number; left: number }> {
+  private async sealStoredHeaders(): Promise<{ sealed: number; left: number }> {
     const rows = (await this.dataSource.query(
       `SELECT id FROM hooks WHERE kind = 'webhook' AND jsonb_typeof(config -> 'headers') = 'object'
          AND EXISTS (SELECT 1 FROM jsonb_each(config -> 'headers') AS h (name, value) WHERE h.value <> to_jsonb($1::text))
@@ -164,7 +162,7 @@ export class HooksService implements OnApplicationBootstrap {
       try {
         const done = await this.dataSource.transaction(async (tx) => {
           const row = await this.find(tx, id, true);
-          if (!row || !plainHeaders(row).length) return false;
+          if (!row || !hasPlainHeaders(row)) return false;
           const headers = this.storedHeaders(row, true);
           // Not an update by anyone: updated_at stays, and no audit event (the log never held the values).
           const stored = this.sealedHeaders(row.kind, { ...row.config, headers });
