@@ -104,25 +104,37 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
       .finally(() => (this.running = undefined));
   }
 
-  /** Marks the live rows whose pushed options differ from the ones this API would push now; returns their ids. */
-  async markOutdated(): Promise<string[]> {
-    const rows = await this.dataSource.getRepository(ScheduleEntity).find({ where: { deletedAt: IsNull(), needsSync: false } });
-    if (!rows.length) return [];
+  /** The instruments of `rows`, deleted ones too, by id. */
+  private async instrumentsOf(rows: readonly ScheduleEntity[]): Promise<Map<string, InstrumentEntity>> {
+    if (!rows.length) return new Map();
     const instruments = await this.dataSource
       .getRepository(InstrumentEntity)
       .find({ where: { id: In([...new Set(rows.map((r) => r.instrumentId))]) }, withDeleted: true });
-    const byId = new Map(instruments.map((i) => [i.id, i]));
-    const outdated = rows.filter((row) => digestOf(this.options(row, byId.get(row.instrumentId)!)) !== row.pushedDigest).map((row) => row.id);
-    if (!outdated.length) return [];
-    // A row changed meanwhile is already marked; the revision keeps a concurrent sync honest.
+    return new Map(instruments.map((i) => [i.id, i]));
+  }
+
+  /**
+   * Marks `rows` for a push, as they were read: a row changed meanwhile is marked already, or was
+   * pushed as it is now (its revision moved on). How many were marked.
+   */
+  private async markForPush(rows: readonly ScheduleEntity[]): Promise<number> {
+    if (!rows.length) return 0;
     const marked = await changedRows<{ id: string }>(
       this.dataSource,
-      `UPDATE schedules SET revision = revision + 1, needs_sync = true WHERE id = ANY($1::uuid[]) AND NOT needs_sync RETURNING id`,
-      [outdated],
+      `UPDATE schedules s SET revision = s.revision + 1, needs_sync = true
+       FROM unnest($1::uuid[], $2::int[]) AS r(id, revision)
+       WHERE s.id = r.id AND s.revision = r.revision AND NOT s.needs_sync RETURNING s.id`,
+      [rows.map((row) => row.id), rows.map((row) => row.revision)],
     );
-    const ids = marked.map((r) => r.id);
-    if (ids.length) this.logger.log(`${ids.length} schedule(s) to push again: what Sheaf gives Temporal changed since they were pushed`);
-    return ids;
+    return marked.length;
+  }
+
+  /** Marks the live rows whose pushed options differ from the ones this API would push now. */
+  private async markOutdated(): Promise<void> {
+    const rows = await this.dataSource.getRepository(ScheduleEntity).find({ where: { deletedAt: IsNull(), needsSync: false } });
+    const byId = await this.instrumentsOf(rows);
+    const marked = await this.markForPush(rows.filter((row) => digestOf(this.options(row, byId.get(row.instrumentId)!)) !== row.pushedDigest));
+    if (marked) this.logger.log(`${marked} schedule(s) to push again: what Sheaf gives Temporal changed since they were pushed`);
   }
 
   /** markDrifted, whose failure (Temporal down, or a list it refuses) leaves the pending rows' sync to go on. */
@@ -134,9 +146,9 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
    * Marks the rows whose Temporal Schedule is not what their last push left: missing (deleted in
    * the Temporal UI, or Temporal's data restored or replaced), paused or unpaused by hand, or
    * still there for a deleted row. Temporal's list is eventually consistent, so rows pushed in
-   * the last minute are left to the next pass. Returns their ids.
+   * the last minute are left to the next pass.
    */
-  async markDrifted(): Promise<string[]> {
+  private async markDrifted(): Promise<void> {
     const settled = LessThan(new Date(Date.now() - 60_000));
     const live = await this.dataSource.getRepository(ScheduleEntity).find({ where: { needsSync: false, syncedAt: settled } });
     const inTemporal = await this.temporal.run('listing schedules', async (client) => {
@@ -146,31 +158,16 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
       }
       return paused;
     });
-    const instruments = await this.dataSource
-      .getRepository(InstrumentEntity)
-      .find({ where: { id: In([...new Set(live.map((r) => r.instrumentId))]) }, withDeleted: true });
-    const byId = new Map(instruments.map((i) => [i.id, i]));
-    const drifted = live.filter((row) => {
-      return inTemporal.get(row.id) !== pausedOf(row, byId.get(row.instrumentId)!);
-    });
+    const byId = await this.instrumentsOf(live);
+    const drifted = live.filter((row) => inTemporal.get(row.id) !== pausedOf(row, byId.get(row.instrumentId)!));
     // Still in Temporal for a deleted row (a push that was lost, or Temporal's data restored).
     const liveIds = new Set(live.map((row) => row.id));
     const unknown = [...inTemporal.keys()].filter((id) => !liveIds.has(id) && UUID.test(id));
     const leftOver = unknown.length
       ? await this.dataSource.getRepository(ScheduleEntity).find({ where: { id: In(unknown), deletedAt: Not(IsNull()), needsSync: false, syncedAt: settled }, withDeleted: true })
       : [];
-    const stale = [...drifted, ...leftOver];
-    if (!stale.length) return [];
-    // Only rows as they were read: one changed (and pushed) since was compared with its old state.
-    const marked = await changedRows<{ id: string }>(
-      this.dataSource,
-      `UPDATE schedules s SET revision = s.revision + 1, needs_sync = true
-       FROM unnest($1::uuid[], $2::int[]) AS r(id, revision)
-       WHERE s.id = r.id AND s.revision = r.revision AND NOT s.needs_sync RETURNING s.id`,
-      [stale.map((row) => row.id), stale.map((row) => row.revision)],
-    );
-    if (marked.length) this.logger.warn(`${marked.length} schedule(s) to mend: Temporal no longer has them as Sheaf pushed them (deleted, paused or resumed there)`);
-    return marked.map((r) => r.id);
+    const marked = await this.markForPush([...drifted, ...leftOver]);
+    if (marked) this.logger.warn(`${marked} schedule(s) to mend: Temporal no longer has them as Sheaf pushed them (deleted, paused or resumed there)`);
   }
 
   /** Every row Temporal does not match yet (deleted ones too); returns how many got in sync. */
