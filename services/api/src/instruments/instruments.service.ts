@@ -356,18 +356,18 @@ export class InstrumentsService {
   restore(actor: Principal, id: string): Promise<InstrumentDto> {
     return this.write(async (tx) => {
       const row = await lockRow(tx, InstrumentEntity, id, 'Instrument', true);
-      // Locked first (see assertServiceAccount): a deletion of one of them waits, then counts this instrument.
-      await tx.query(
-        `SELECT 1 FROM storage_locations s JOIN instrument_destinations d ON d.storage_location_id = s.id WHERE d.instrument_id = $1 FOR SHARE OF s`,
+      // Read FOR SHARE (see assertServiceAccount): a deletion of one of them waits, then counts
+      // this instrument; one committed before is seen deleted here.
+      const locations = (await tx.query(
+        `SELECT s.name, s.deleted_at IS NOT NULL AS deleted FROM storage_locations s JOIN instrument_destinations d ON d.storage_location_id = s.id
+          WHERE d.instrument_id = $1 ORDER BY s.name FOR SHARE OF s`,
         [id],
-      );
-      if (row.serviceAccountId) await tx.query(`SELECT 1 FROM service_accounts WHERE id = $1 FOR SHARE`, [row.serviceAccountId]);
-      const [{ storages, account }] = (await tx.query(
-        `SELECT (SELECT string_agg(s.name, ', ' ORDER BY s.name) FROM instrument_destinations d JOIN storage_locations s ON s.id = d.storage_location_id
-                  WHERE d.instrument_id = $1 AND s.deleted_at IS NOT NULL) AS storages,
-                (SELECT a.name FROM service_accounts a WHERE a.id = $2 AND a.deleted_at IS NOT NULL) AS account`,
-        [id, row.serviceAccountId],
-      )) as Array<{ storages: string | null; account: string | null }>;
+      )) as Array<{ name: string; deleted: boolean }>;
+      const accounts = row.serviceAccountId
+        ? ((await tx.query(`SELECT name, deleted_at IS NOT NULL AS deleted FROM service_accounts WHERE id = $1 FOR SHARE`, [row.serviceAccountId])) as Array<{ name: string; deleted: boolean }>)
+        : [];
+      const storages = locations.filter((l) => l.deleted).map((l) => l.name).join(', ');
+      const account = accounts.find((a) => a.deleted)?.name;
       if (storages) throw new DomainError('conflict', 'destination_deleted', `It delivers to deleted storage location(s) ${storages}; restore them first`);
       if (account) throw new DomainError('conflict', 'service_account_deleted', `Its service account ${account} is deleted; restore it first`);
       await this.assertNameFree(tx, row.name, id);
