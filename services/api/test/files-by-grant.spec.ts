@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
 import { createTestApp } from './app';
-import type { TransferRow } from '../src/files/files.service';
+import type { FileRow, TransferRow } from '../src/files/files.service';
 import { as, createCaller, createInstrumentRow, type Caller } from './fixtures';
 
 /**
@@ -152,22 +152,6 @@ describe('file and transfer lists of users read by grant', () => {
     await app?.close();
     await db?.drop();
   });
-
-  interface FileRow {
-    id: string;
-    instrument_id: string;
-    instrument_name: string;
-    path: string;
-    size: string;
-    mtime: Date;
-    version: number;
-    status: string;
-    sha256: string | null;
-    ark: string | null;
-    metadata: Record<string, string>;
-    verified_at: Date | null;
-    created_at: Date;
-  }
 
   /** The plain visibility rule, for scope parameters $1 (all), $2 (instruments), $3 (groups), $4 (projects). */
   const VISIBLE = `($1::boolean OR f.instrument_id = ANY($2::uuid[])

@@ -57,7 +57,8 @@ const GLOBAL_FILTERS = ['path', 'pathPrefix', 'name', 'sha256', 'from', 'to', 'a
  */
 const TRANSFER_WALK = { margin: 3, min: 2_000, max: 50_000, perVersion: 4 };
 
-interface FileRow {
+/** A file version as the list reads it (the grant spec's plain query reads the same columns). */
+export interface FileRow {
   id: string;
   instrument_id: string;
   instrument_name: string;
@@ -71,6 +72,10 @@ interface FileRow {
   metadata: Record<string, string>;
   verified_at: Date | null;
   created_at: Date;
+}
+
+/** A file version as its page reads it: the list's columns and why it waits, how often it was tried, who may see it. */
+interface FileDetailRow extends FileRow {
   reason: string | null;
   attempts: number;
   access: { groups: string[]; projects: string[] };
@@ -326,7 +331,7 @@ export class FilesService {
     const row = (await this.files()
       .addSelect(['f.reason AS reason', 'f.attempts AS attempts', 'f.access AS access'])
       .where('f.id = :id', { id })
-      .getRawOne()) as FileRow | undefined;
+      .getRawOne()) as FileDetailRow | undefined;
     const scope = await this.access.scopeOf(principal);
     if (!row || !(await this.access.canSeeFile(scope, { id: row.id, instrumentId: row.instrument_id }))) throw notFound('File');
     // Only the versions the caller may see (the access hook grants each version on its own), and
