@@ -2,7 +2,8 @@ import execa from 'execa';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RcClient, RcError } from './rc';
@@ -175,6 +176,16 @@ function tail(lines: string[], line: string, keep = 20): void {
   if (lines.length > keep) lines.shift();
 }
 
+/**
+ * The lines of an rclone output stream, until it ends or is destroyed: execa destroys stdout and
+ * stderr unread when rclone cannot be started, and readline alone would wait for their end for good.
+ */
+function linesOf(stream: Readable): Interface {
+  const lines = createInterface({ input: stream });
+  stream.once('close', () => lines.close());
+  return lines;
+}
+
 /** How long a cancelled rclone gets to tidy up and exit before it is killed. */
 const STOP_GRACE_MS = 5_000;
 
@@ -215,11 +226,16 @@ export class Rclone {
       stdin: input === undefined ? 'ignore' : undefined,
       stdout: stdoutFd,
     });
+    // execa takes an error writing rclone's input for the process's failure: it gives up before
+    // rclone's exit, without its exit code, and destroys stdout and stderr unread. rclone that
+    // exits before reading all of its list (it refused a flag, a remote, a password) breaks the
+    // pipe (EPIPE); its exit code and last words say why, so that error is not the failure.
+    child.stdin?.removeAllListeners('error').on('error', () => undefined);
     const stderr: string[] = [];
     // rclone's last words may still be in the pipe when it has exited: read to the end first.
     let stderrRead = Promise.resolve();
     if (child.stderr) {
-      const lines = createInterface({ input: child.stderr }).on('line', (line) => {
+      const lines = linesOf(child.stderr).on('line', (line) => {
         tail(stderr, line);
         onStderr?.(line);
       });
@@ -241,6 +257,7 @@ export class Rclone {
         signal?.removeEventListener('abort', kill);
         await stderrRead;
         if (signal?.aborted) throw new RcloneError(`rclone ${args[0]} cancelled`, err.exitCode, stderr.join('\n'));
+        if (err.exitCode === undefined && !err.signal) throw new RcloneError(`rclone ${args[0]} could not be started: ${err.originalMessage}`, undefined, '');
         throw new RcloneError(
           `rclone ${args[0]} failed (exit ${err.exitCode ?? err.signal}): ${readable(stderr) || err.shortMessage}`,
           err.exitCode,
@@ -566,7 +583,7 @@ export class Rclone {
     let failure: unknown;
     done.catch((err: unknown) => (failure = err));
     if (!child.stdout) throw new Error('rclone hashsum has no stdout');
-    for await (const line of createInterface({ input: child.stdout })) {
+    for await (const line of linesOf(child.stdout)) {
       const match = /^([0-9a-f]{64}) {2}(.*)$/.exec(line);
       if (match) hashes.set(match[2], match[1]);
     }
@@ -604,7 +621,7 @@ export class Rclone {
     let failure: unknown;
     done.catch((err: unknown) => (failure = err));
     if (!child.stdout) throw new Error('rclone lsjson has no stdout');
-    for await (const line of createInterface({ input: child.stdout })) {
+    for await (const line of linesOf(child.stdout)) {
       const entry = parseListingLine(line);
       if (entry) out.set(entry.Path, entry);
     }
