@@ -8,6 +8,9 @@ export function temporalCliPath(): string {
   return requireTool('temporal', process.env);
 }
 
+/** Output lines of a running dev server kept for the report of its unexpected exit. */
+const EXIT_TAIL_LINES = 50;
+
 /** A test's Temporal: a client and a connection for workers, to a dev server of its own. */
 export interface TemporalTestEnv {
   readonly address: string;
@@ -31,8 +34,19 @@ export async function createTemporalTestEnv(dynamicConfig: Record<string, number
   // Workers log every state change at INFO; tests show warnings and errors only.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const namespace = 'default';
-  // The server's output is in the error of a start that fails; a running server's is not needed.
-  const server = await startTemporalDevServer({ binary: temporalCliPath(), namespace, headless: true, dynamicConfig, log: () => undefined });
+  // The server's output is in the error of a start that fails. A running server's last lines are
+  // kept for one that exits while its tests still run: every later call then fails with no more
+  // than "connection refused", and only its output can say why it went.
+  const tail: string[] = [];
+  const log = (line: string) => {
+    tail.push(line);
+    if (tail.length > EXIT_TAIL_LINES) tail.shift();
+  };
+  const server = await startTemporalDevServer({ binary: temporalCliPath(), namespace, headless: true, dynamicConfig, log });
+  let stopping = false;
+  void server.service.exited.then((code) => {
+    if (!stopping) process.stderr.write(`the suite's Temporal dev server (${server.address}) exited (${code}) while its tests ran; its last output:\n${tail.join('\n')}\n`);
+  });
   try {
     const env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address, namespace });
     return {
@@ -41,6 +55,7 @@ export async function createTemporalTestEnv(dynamicConfig: Record<string, number
       client: env.client,
       nativeConnection: env.nativeConnection,
       async teardown() {
+        stopping = true;
         try {
           await env.teardown();
         } finally {
@@ -49,6 +64,7 @@ export async function createTemporalTestEnv(dynamicConfig: Record<string, number
       },
     };
   } catch (err) {
+    stopping = true;
     await server.stop();
     throw err;
   }
