@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rclone, RcloneError } from './rclone';
@@ -39,6 +39,24 @@ describe('Rclone given a list of files it exits without reading', () => {
     expect(error).toBeInstanceOf(RcloneError);
     expect(error).toMatchObject({ exitCode: 1, message: `rclone ${command} failed (exit 1): failed to connect to SMB: NT_STATUS_LOGON_FAILURE` });
   }, 15_000);
+
+  it.each([
+    ['copy', (r: Rclone) => r.copyFiles('/nowhere', '/nowhere-else', files)],
+    ['hashsum', (r: Rclone) => r.sha256('/nowhere', files)],
+  ])('%s settles soon after rclone exits while a process it started holds its output open', async (command, call) => {
+    const script = join(dir, `rclone-${command}-leaves-child`);
+    const child = join(dir, `${command}-child.pid`);
+    await writeFile(script, `#!/bin/sh\nsleep 60 &\necho $! > '${child}'\necho '{"level":"error","msg":"failed to connect to SMB"}' >&2\nexit 1\n`);
+    await chmod(script, 0o755);
+    try {
+      const started = Date.now();
+      await expect(call(new Rclone(script))).rejects.toThrow(`rclone ${command} failed (exit 1): failed to connect to SMB`);
+      // The pipes get 2 s after rclone's exit; the sleeping process would hold them for 60.
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      process.kill(Number(await readFile(child, 'utf8')), 'SIGKILL');
+    }
+  }, 20_000);
 
   it('says rclone could not be started when its binary is not there', async () => {
     const missing = new Rclone(join(dir, 'no-such-rclone'));

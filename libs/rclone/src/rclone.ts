@@ -186,6 +186,9 @@ function linesOf(stream: Readable): Interface {
   return lines;
 }
 
+/** How long rclone's pipes may stay open after it exited (held by a process it started). */
+const PIPE_DRAIN_MS = 2_000;
+
 /** How long a cancelled rclone gets to tidy up and exit before it is killed. */
 const STOP_GRACE_MS = 5_000;
 
@@ -248,23 +251,23 @@ export class Rclone {
     signal?.addEventListener('abort', kill, { once: true });
     // Aborted before rclone started (while the batch was busy with the database): no event comes.
     if (signal?.aborted) kill();
-    const done = child.then(
-      async () => {
-        signal?.removeEventListener('abort', kill);
-        await stderrRead;
-      },
-      async (err: execa.ExecaError) => {
-        signal?.removeEventListener('abort', kill);
-        await stderrRead;
-        if (signal?.aborted) throw new RcloneError(`rclone ${args[0]} cancelled`, err.exitCode, stderr.join('\n'));
-        if (err.exitCode === undefined && !err.signal) throw new RcloneError(`rclone ${args[0]} could not be started: ${err.originalMessage}`, undefined, '');
-        throw new RcloneError(
-          `rclone ${args[0]} failed (exit ${err.exitCode ?? err.signal}): ${readable(stderr) || err.shortMessage}`,
-          err.exitCode,
-          stderr.join('\n'),
-        );
-      },
-    );
+    // Once rclone has exited, what it said is read to the end; a process it started that outlived
+    // it may hold its pipes open, and they are closed after a moment instead of waited for.
+    const exited = async () => {
+      signal?.removeEventListener('abort', kill);
+      const closing = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, PIPE_DRAIN_MS);
+      await stderrRead;
+      clearTimeout(closing);
+    };
+    const done = child.then(exited, async (err: execa.ExecaError) => {
+      await exited();
+      if (signal?.aborted) throw new RcloneError(`rclone ${args[0]} cancelled`, err.exitCode, stderr.join('\n'));
+      if (err.exitCode === undefined && !err.signal) throw new RcloneError(`rclone ${args[0]} could not be started: ${err.originalMessage}`, undefined, '');
+      throw new RcloneError(`rclone ${args[0]} failed (exit ${err.exitCode ?? err.signal}): ${readable(stderr) || err.shortMessage}`, err.exitCode, stderr.join('\n'));
+    });
     return { child, done };
   }
 
