@@ -39,6 +39,9 @@ export interface HarvestActivityDeps {
  */
 const HEARTBEAT_INTERVAL_MS = 2_000;
 
+/** How long announcing planned batches to the workflow may take (see announcePlanned). */
+const ANNOUNCE_TIMEOUT_MS = 10_000;
+
 /** What a run says of the folders its listing could not read. */
 function describeUnlisted(err: IncompleteListingError): string {
   const { count, first } = err.unlisted;
@@ -204,13 +207,15 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
   /**
    * Tells the run's workflow that more batches are planned, so they start while the rest is
    * planned. Best effort: the discovery's result carries the whole plan anyway, so a lost signal
-   * only delays those batches until then.
+   * only delays those batches until then. Bounded, as planning waits for it: a Temporal that
+   * takes the call and never answers would hold the plan, behind the discovery's timer heartbeats.
    */
   async function announcePlanned(ctx: Context, soFar: PlannedSoFar): Promise<void> {
     const execution = ctx.info.workflowExecution;
     if (!execution) return;
+    const { client } = ctx;
     try {
-      await ctx.client.workflow.getHandle(execution.workflowId, execution.runId).signal(batchesPlannedSignal, soFar);
+      await client.withDeadline(Date.now() + ANNOUNCE_TIMEOUT_MS, () => client.workflow.getHandle(execution.workflowId, execution.runId).signal(batchesPlannedSignal, soFar));
     } catch (err) {
       ctx.log.warn('could not announce planned batches to the workflow', { batches: soFar.batches, error: err instanceof Error ? err.message : String(err) });
     }

@@ -146,22 +146,31 @@ function joinRoot(root: string, rel: string): string {
 }
 
 /**
- * Removes copies this batch made that must not stay, even when the batch is being cancelled (no
- * signal: each removal is short): left at the destination, a bad copy would fail its version on
- * the next run for "a different file already exists". Each destination is tried; the first
- * failure is thrown after. A path where the catalogue records a verified copy of one of the
- * batch's versions is never removed, whatever this attempt believes: an attempt still running beside its retry (a lost heartbeat)
- * may have verified a copy the other took for its own.
+ * How long removing a batch's copies from one destination may take. A removal is short unless
+ * the destination stopped answering (when runs get cancelled), and rclone then retries for tens
+ * of minutes while the batch heartbeats and the run stays "cancelling".
+ */
+const REMOVAL_LIMIT_MS = 2 * 60_000;
+
+/**
+ * Removes copies this batch made that must not stay, even when the batch is being cancelled (not
+ * the batch's signal, a time limit of its own): left at the destination, a bad copy would fail
+ * its version on the next run for "a different file already exists". Each destination is tried;
+ * the first failure is thrown after. A path where the catalogue records a verified copy of one
+ * of the batch's versions is never removed, whatever this attempt believes: an attempt still
+ * running beside its retry (a lost heartbeat) may have verified a copy the other took for its own.
  */
 async function removeCopies(catalogue: HarvestCatalogue, rclone: Rclone, versions: readonly string[], copies: Map<Destination, string[]>): Promise<void> {
   const failures: unknown[] = [];
   for (const [destination, paths] of copies) {
     if (!paths.length) continue;
+    const what = `removing unverified copies from ${destination.label}`;
+    const limit = AbortSignal.timeout(REMOVAL_LIMIT_MS);
     try {
       const delivered = await catalogue.verifiedCopies(destination.storageLocationId, versions);
-      await rclone.deleteFiles(destination.root, paths.filter((path) => !delivered.has(path)));
+      await rclone.deleteFiles(destination.root, paths.filter((path) => !delivered.has(path)), limit);
     } catch (err) {
-      failures.push(rcloneFailure(err, `removing unverified copies from ${destination.label}`));
+      failures.push(limit.aborted ? new Error(`${what}: not done within ${REMOVAL_LIMIT_MS / 1000} s`) : rcloneFailure(err, what));
     }
   }
   if (failures.length) throw failures[0];
