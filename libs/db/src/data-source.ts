@@ -85,7 +85,22 @@ export interface DataSourceOptions {
   applicationName: string;
   /** Connections the pool opens at most (10 unless given): servers pass DB_POOL_SIZE (libs/config). */
   poolSize?: number;
+  /** The server's idle_in_transaction_session_timeout, in ms (IDLE_IN_TRANSACTION_MS unless given; tests give a short one). */
+  idleInTransactionMs?: number;
 }
+
+/**
+ * A session left idle inside a transaction this long is ended by the server, and its locks go
+ * with it: a worker cut off by a partition or a failover would otherwise hold them (the run's
+ * planning lock, its per-destination counter rows) until the server notices the dead client,
+ * 15 minutes to hours later. Between two statements of a transaction Sheaf awaits only the
+ * database, and at most a bcrypt hash or two (a password change): seconds on a starved CPU, far
+ * below five minutes. It bounds the time between statements, not a statement: discovery's
+ * planning statements and lock waits may take minutes, so there is no statement_timeout or
+ * lock_timeout. Sent as a startup parameter, which a PgBouncer in front refuses unless told of
+ * it (track_extra_parameters; in ignore_startup_parameters it is dropped, not applied).
+ */
+const IDLE_IN_TRANSACTION_MS = 5 * 60_000;
 
 /** One construction for every process; the schema is owned by migrations, never `synchronize`. */
 export function createDataSource(options: DataSourceOptions): DataSource {
@@ -98,7 +113,19 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     synchronize: false,
     migrationsRun: false,
     migrationsTransactionMode: 'each',
-    extra: { max: options.poolSize ?? 10 },
+    // node-postgres's pool and client settings.
+    extra: {
+      max: options.poolSize ?? 10,
+      // A connection whose server went away (a failover, a partition) errors within about 20 s
+      // while it waits for an answer: probes after 10 s of silence, then every second, 10 of them
+      // (Node's own interval and count). Without them a query in flight never settles.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      // Opening a connection, and waiting for a free one when the pool is full, fail after 30 s
+      // instead of waiting for good.
+      connectionTimeoutMillis: 30_000,
+      idle_in_transaction_session_timeout: options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS,
+    },
   });
 }
 

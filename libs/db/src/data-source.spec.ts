@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { createDataSource, type DataSourceOptions } from './data-source';
+
+// The test harness's createTestDatabase would make a dependency cycle (it imports @sheaf/db): its
+// global setup's superuser URL (TEST_ADMIN_URL_VAR) gives an empty database of this spec's own.
+const ADMIN_URL_VAR = 'SHEAF_TEST_ADMIN_DATABASE_URL';
+
+/** Real timers only for these: the pool's wait for a free connection runs on setTimeout. */
+const REAL_TIMERS = ['Date', 'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval'] as const;
+
+describe('the data source guards against a server that stops answering', () => {
+  const name = `sheaf_t_${randomBytes(6).toString('hex')}`;
+  let url: string;
+  let admin: Client;
+  const opened: DataSource[] = [];
+
+  beforeAll(async () => {
+    const adminUrl = process.env[ADMIN_URL_VAR];
+    if (!adminUrl) throw new Error(`${ADMIN_URL_VAR} is not set: run through the root jest config, whose global setup provisions PostgreSQL`);
+    admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const u = new URL(adminUrl);
+    u.pathname = `/${name}`;
+    url = u.toString();
+  });
+  afterAll(async () => {
+    for (const ds of opened) if (ds.isInitialized) await ds.destroy();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  async function open(options: Partial<DataSourceOptions> = {}): Promise<DataSource> {
+    const ds = createDataSource({ url, applicationName: 'sheaf-data-source-spec', ...options });
+    opened.push(ds);
+    return ds.initialize();
+  }
+
+  /** node-postgres's pool behind the data source. */
+  const poolOf = (ds: DataSource) => (ds.driver as unknown as { master: { options: Record<string, unknown>; waitingCount: number } }).master;
+
+  it('gives every connection a five-minute idle-in-transaction timeout, and no statement or lock timeout', async () => {
+    const ds = await open({ poolSize: 2 });
+    // Two connections at once: each is set up so, not only the first.
+    const [a, b] = [ds.createQueryRunner(), ds.createQueryRunner()];
+    const pids = new Set<number>();
+    try {
+      for (const runner of [a, b]) {
+        const [{ pid, ...settings }] = (await runner.query(
+          `SELECT pg_backend_pid() AS pid, current_setting('idle_in_transaction_session_timeout') AS idle,
+                  current_setting('statement_timeout') AS statement, current_setting('lock_timeout') AS lock`,
+        )) as Array<{ pid: number; idle: string; statement: string; lock: string }>;
+        pids.add(pid);
+        expect(settings).toEqual({ idle: '5min', statement: '0', lock: '0' });
+      }
+    } finally {
+      await a.release();
+      await b.release();
+    }
+    expect(pids.size).toBe(2);
+    expect(poolOf(ds).options).toMatchObject({ keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: 30_000 });
+  });
+
+  it('a session left idle inside a transaction is ended by the server, its locks released, and the pool goes on', async () => {
+    const ds = await open({ poolSize: 2, idleInTransactionMs: 1_000 });
+    // Advisory locks are per database: looked at from another session on the same one.
+    const other = new Client({ connectionString: url });
+    await other.connect();
+    const lockFree = async () => ((await other.query(`SELECT pg_try_advisory_xact_lock(4242) AS free`)).rows[0] as { free: boolean }).free;
+    const runner = ds.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      const [{ pid }] = (await runner.query(`SELECT pg_backend_pid() AS pid, pg_advisory_xact_lock(4242)`)) as Array<{ pid: number }>;
+      expect(await lockFree()).toBe(false);
+
+      // The client stays silent, as a worker cut off by a partition would.
+      const deadline = Date.now() + 10_000;
+      let alive = true;
+      while (alive && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        alive = (await admin.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1`, [pid])).rowCount === 1;
+      }
+      expect(alive).toBe(false);
+      expect(await lockFree()).toBe(true);
+    } finally {
+      await other.end();
+    }
+
+    await expect(runner.query(`SELECT 1`)).rejects.toThrow();
+    await runner.release();
+    // The ended connection left the pool: the next query gets a live one.
+    expect(await ds.query(`SELECT 1 AS one`)).toEqual([{ one: 1 }]);
+  });
+
+  it('waiting for a free connection gives up after 30 s instead of waiting for good', async () => {
+    const ds = await open({ poolSize: 1 });
+    const held = ds.createQueryRunner();
+    await held.connect();
+    jest.useFakeTimers({ doNotFake: [...REAL_TIMERS] });
+    try {
+      let outcome: string | undefined;
+      const waiting = ds.query(`SELECT 1`).then(
+        () => (outcome = 'answered'),
+        (err: Error) => (outcome = err.message),
+      );
+      const settle = () => new Promise((resolve) => setImmediate(resolve));
+      await settle();
+      expect(poolOf(ds).waitingCount).toBe(1);
+      await jest.advanceTimersByTimeAsync(29_900);
+      await settle();
+      expect(outcome).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(100);
+      await settle();
+      expect(outcome).toMatch(/timeout exceeded when trying to connect/);
+      await waiting;
+    } finally {
+      jest.useRealTimers();
+      await held.release();
+    }
+  });
+});
