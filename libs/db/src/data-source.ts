@@ -97,8 +97,8 @@ export interface DataSourceOptions {
  * database, and at most a bcrypt hash or two (a password change): seconds on a starved CPU, far
  * below five minutes. It bounds the time between statements, not a statement: discovery's
  * planning statements and lock waits may take minutes, so there is no statement_timeout or
- * lock_timeout. Sent as a startup parameter, which a PgBouncer in front refuses unless told of
- * it (track_extra_parameters; in ignore_startup_parameters it is dropped, not applied).
+ * lock_timeout. Set on each new connection, not sent as a startup parameter: a PgBouncer in
+ * front (session pooling, docs/deploy.md) refuses startup parameters it was not told of.
  */
 const IDLE_IN_TRANSACTION_MS = 5 * 60_000;
 
@@ -124,7 +124,8 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       // Opening a connection, and waiting for a free one when the pool is full, fail after 30 s
       // instead of waiting for good.
       connectionTimeoutMillis: 30_000,
-      idle_in_transaction_session_timeout: options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS,
+      onConnect: (client: { query(sql: string): Promise<unknown> }) =>
+        client.query(`SET idle_in_transaction_session_timeout = ${Math.round(options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS)}`),
     },
   });
 }
