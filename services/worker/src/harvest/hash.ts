@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -21,10 +21,30 @@ const READ_SIZE = 1024 * 1024;
  * the event loop for about a millisecond.
  */
 const SYNC_MAX_SIZE = READ_SIZE;
-/** Files of a network mount read at once, asynchronously. */
+/** Files of a network mount read (or looked for) at once by one call, asynchronously. */
 const NETWORK_READS = 4;
+/**
+ * libuv's thread pool as this process was started: UV_THREADPOOL_SIZE, else libuv's 4. The
+ * worker's image sets 16 (services/worker/Dockerfile; compose and Kubernetes run it), and so does
+ * the local stack (tools/src/stack/main.ts). libuv reads it once: it must be set before node starts.
+ */
+const POOL_THREADS = poolThreads(process.env.UV_THREADPOOL_SIZE);
+/**
+ * Of them, those that file-system calls on network mounts may hold at once, across every activity
+ * of the worker. A call to an NFS server that stopped answering (a hard mount) never returns and
+ * holds its thread for good, cancelled or not; every other asynchronous fs call and dns.lookup of
+ * the process (rclone's temporary folders, the listing reader, new PostgreSQL connections) queues
+ * behind the pool. Capped so, a mount that hangs however many batches, however often retried,
+ * leaves the rest of the worker libuv's default 4 threads (3 when started without the variable).
+ */
+const NETWORK_FS_THREADS = Math.max(1, POOL_THREADS - 4);
 /** Give heartbeats, cancellation and other activities a turn at least this often. */
 const YIELD_EVERY_MS = 20;
+
+function poolThreads(value: string | undefined): number {
+  const threads = Number.parseInt(value ?? '', 10);
+  return Number.isNaN(threads) ? 4 : Math.min(Math.max(threads, 1), 1024);
+}
 
 export interface LocalDigest {
   sha256: string;
@@ -166,24 +186,118 @@ class HashThreads {
 
 const hashThreads = new HashThreads(availableParallelism());
 
-/** Hashes a file asynchronously, in large reads. */
+/**
+ * File-system calls on network mounts, NETWORK_FS_THREADS at a time across the worker. A caller
+ * whose signal aborts is answered at once with its reason, whether its call waits or runs: a hung
+ * call's thread cannot be freed, but nothing waits on it. Its place is freed only when the call
+ * returns (if ever), so hung calls never hold more than their share of the pool.
+ */
+class NetworkFsCalls {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly size: number) {}
+
+  run<T>(signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const start = () => {
+        this.running++;
+        let calling: Promise<T>;
+        try {
+          calling = call();
+        } catch (err) {
+          calling = Promise.reject(err);
+        }
+        // After an abort, resolve and reject do nothing: the caller has its answer.
+        void calling.then(resolve, reject).finally(() => {
+          signal?.removeEventListener('abort', onAbort);
+          this.running--;
+          this.next();
+        });
+      };
+      const onAbort = () => {
+        const at = this.waiting.indexOf(start);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(start);
+      this.next();
+    });
+  }
+
+  private next(): void {
+    while (this.running < this.size && this.waiting.length) (this.waiting.shift() as () => void)();
+  }
+}
+
+const networkFs = new NetworkFsCalls(NETWORK_FS_THREADS);
+
+/** Closes a file of a network mount whose caller has gone (cancelled): once `after` settles, if ever. */
+function closeLater(handle: FileHandle, after: Promise<unknown>): void {
+  void after
+    .catch(() => undefined)
+    .then(() => networkFs.run(undefined, () => handle.close()))
+    .catch(() => undefined);
+}
+
+/**
+ * Hashes a file of a network mount asynchronously, in large reads. Each open, stat, read and close
+ * settles when the signal aborts, even one the server never answers.
+ */
 async function digestLargeFile(path: string, signal: AbortSignal | undefined, buffer: Buffer): Promise<LocalDigest> {
-  const handle = await open(path, 'r');
+  let lastCall: Promise<unknown> = Promise.resolve();
+  const call = <T>(fsCall: () => Promise<T>): Promise<T> =>
+    networkFs.run(signal, () => {
+      const calling = fsCall();
+      lastCall = calling;
+      return calling;
+    });
+  let opening: Promise<FileHandle> | undefined;
+  let handle: FileHandle;
   try {
-    const { mtimeMs } = await handle.stat();
+    handle = await call(() => (opening = open(path, 'r')));
+  } catch (err) {
+    // Cancelled while opening: a file that opens later is closed then.
+    void opening?.then((opened) => closeLater(opened, Promise.resolve()), () => undefined);
+    throw err;
+  }
+  try {
+    const { mtimeMs } = await call(() => handle.stat());
     const hash = createHash('sha256');
     let size = 0;
     for (;;) {
       signal?.throwIfAborted();
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      const { bytesRead } = await call(() => handle.read(buffer, 0, buffer.length, null));
       if (bytesRead === 0) break;
       hash.update(buffer.subarray(0, bytesRead));
       size += bytesRead;
     }
     return { sha256: hash.digest('hex'), size, mtimeMs };
   } finally {
-    await handle.close();
+    // A FileHandle closes only once its pending calls return: a close now would wait on a hung
+    // read while holding a second thread's place.
+    if (signal?.aborted) closeLater(handle, lastCall);
+    else await call(() => handle.close());
   }
+}
+
+/** Runs `step` for each item, `lanes` at a time; the first failure stops the lanes and is thrown. */
+async function inLanes<T>(items: readonly T[], lanes: number, step: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < items.length) {
+      try {
+        await step(items[next++]);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
 }
 
 /**
@@ -226,15 +340,13 @@ export async function digestLocalFiles(
     if (options.signal?.aborted) throw err;
   };
   if (options.blockingReads === false) {
-    let next = 0;
-    const lane = async () => {
-      const laneBuffer = Buffer.allocUnsafe(READ_SIZE);
-      while (next < files.length) {
-        const file = files[next++];
-        await digestLargeFile(onDisk(root, file), options.signal, laneBuffer).then((digest) => void out.set(file, digest), missing);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(NETWORK_READS, files.length) }, lane));
+    // One buffer per lane: a file's reads are one after the other.
+    const buffers: Buffer[] = [];
+    await inLanes(files, NETWORK_READS, async (file) => {
+      const buffer = buffers.pop() ?? Buffer.allocUnsafe(READ_SIZE);
+      await digestLargeFile(onDisk(root, file), options.signal, buffer).then((digest) => void out.set(file, digest), missing);
+      buffers.push(buffer);
+    });
     return out;
   }
 
@@ -270,14 +382,23 @@ function absentOrThrow(err: unknown, root: string, file: string): undefined {
 
 /**
  * Which of `files` (relative to `root`) exist: checked synchronously in short turns, or
- * asynchronously on a network mount (`blockingReads: false`). Throws when it cannot tell for one.
+ * asynchronously on a network mount (`blockingReads: false`), a few at a time, settling when the
+ * signal aborts even if a stat never returns. Throws when it cannot tell for one.
  */
 export async function existingLocalFiles(root: string, files: readonly string[], signal?: AbortSignal, blockingReads = true): Promise<Set<string>> {
-  if (!blockingReads) {
-    const found = await Promise.all(files.map((f) => stat(onDisk(root, f)).then(() => f, (err: unknown) => absentOrThrow(err, root, f))));
-    return new Set(found.filter((f): f is string => f !== undefined));
-  }
   const found = new Set<string>();
+  if (!blockingReads) {
+    await inLanes(files, NETWORK_READS, async (file) => {
+      try {
+        await networkFs.run(signal, () => stat(onDisk(root, file)));
+        found.add(file);
+      } catch (err) {
+        signal?.throwIfAborted();
+        absentOrThrow(err, root, file);
+      }
+    });
+    return found;
+  }
   await inTurns(files, signal, (file) => {
     try {
       statSync(onDisk(root, file));

@@ -1,0 +1,158 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, openSync, readdirSync, readlinkSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { digestLocalFiles, existingLocalFiles } from './hash';
+
+/**
+ * A file of an NFS server that stopped answering (a hard mount), played by a FIFO: opened for
+ * reading, it waits for a writer; with a writer, a read waits for data. Either call holds one of
+ * libuv's threads until the test lets it go.
+ */
+describe('local file digests on a hung network mount', () => {
+  /** libuv's thread pool in this process, as hash.ts reads it. */
+  const POOL = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10) || 4;
+  let root: string;
+  const fifos: string[] = [];
+  const writers: number[] = [];
+
+  const hung = (name: string): string => {
+    const path = join(root, name);
+    execFileSync('mkfifo', [path]);
+    fifos.push(path);
+    return name;
+  };
+
+  /** Settles with `promise`, or rejects if it is still pending after `ms`. */
+  const within = <T>(ms: number, promise: Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
+    });
+    return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+  };
+
+  /**
+   * Lets every hung call go, from the main thread (the pool may have no thread left): opened for
+   * reading and writing (Linux does not block that), a FIFO wakes the opens waiting on it; gone by
+   * name, no later open finds it; closed, with the test's writers, its reads see end of file.
+   */
+  const releaseAll = () => {
+    for (const fd of writers.splice(0)) closeSync(fd);
+    for (const path of fifos.splice(0)) {
+      const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+      unlinkSync(path);
+      closeSync(fd);
+    }
+  };
+
+  /** Files of this process open under `root`: a cancelled hashing closes its file once its call returns. */
+  const openUnderRoot = () =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(root);
+      } catch {
+        return false;
+      }
+    });
+  const noneOpenUnderRoot = async () => {
+    for (let i = 0; i < 100 && openUnderRoot().length; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(openUnderRoot()).toEqual([]);
+  };
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'sheaf-hung-'));
+    await writeFile(join(root, 'small.txt'), 'here');
+  });
+
+  afterEach(async () => {
+    releaseAll();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('a hashing whose open never returns settles with the reason when its signal aborts', async () => {
+    const cancel = new AbortController();
+    const hashing = digestLocalFiles(root, ['small.txt', hung('hung.raw')], { signal: cancel.signal, blockingReads: false });
+    setTimeout(() => cancel.abort(new Error('cancelled by the test')), 50);
+    await expect(within(1000, hashing)).rejects.toThrow('cancelled by the test');
+    releaseAll();
+    await noneOpenUnderRoot();
+  });
+
+  it('a hashing whose read never returns settles with the reason when its signal aborts, not after the read', async () => {
+    const name = hung('hung.raw');
+    // A writer that has written a little and waits: the first read returns it, the next waits.
+    const writer = openSync(join(root, name), constants.O_RDWR | constants.O_NONBLOCK);
+    writers.push(writer);
+    writeSync(writer, 'some bytes');
+    const cancel = new AbortController();
+    const hashing = digestLocalFiles(root, [name], { signal: cancel.signal, blockingReads: false });
+    setTimeout(() => cancel.abort(new Error('cancelled by the test')), 50);
+    await expect(within(1000, hashing)).rejects.toThrow('cancelled by the test');
+    releaseAll();
+    await noneOpenUnderRoot();
+  });
+
+  it('existence checks waiting behind hung calls for a thread settle with the reason when their signal aborts', async () => {
+    // Every thread of the pool taken by a call that does not return.
+    const stuck = Array.from({ length: POOL }, (_, i) => open(join(root, hung(`stuck-${i}.raw`)), 'r'));
+    const cancel = new AbortController();
+    const checking = existingLocalFiles(root, ['small.txt', 'missing.raw'], cancel.signal, false);
+    setTimeout(() => cancel.abort(new Error('cancelled by the test')), 50);
+    await expect(within(1000, checking)).rejects.toThrow('cancelled by the test');
+    releaseAll();
+    await Promise.all(stuck.map((opening) => opening.then((handle) => handle.close())));
+    // With threads again, the same check answers.
+    expect(await existingLocalFiles(root, ['small.txt', 'missing.raw'], undefined, false)).toEqual(new Set(['small.txt']));
+  });
+
+  /**
+   * In a process of its own, started with the pool size under test: hashing of `calls` batches of
+   * four hung files each (a full window of batches on one hung mount), then a stat of '/' that
+   * needs a free thread of the pool. hash.ts is compiled for it from its source; @sheaf/rclone's
+   * localName (a no-op for these names) is stood in for, so that no build is needed. The process is
+   * killed afterwards: its hung threads would keep it from exiting.
+   */
+  const unrelatedStat = async (pool: string | undefined, calls: number): Promise<string> => {
+    const dir = join(root, 'child');
+    await mkdir(join(dir, 'node_modules', '@sheaf', 'rclone'), { recursive: true });
+    await writeFile(join(dir, 'node_modules', '@sheaf', 'rclone', 'index.js'), 'exports.localName = (path) => path;\n');
+    const files = Array.from({ length: calls }, (_, c) => Array.from({ length: 4 }, (_, i) => hung(`window-${c}-${i}.raw`)));
+    const script = `
+      const { readFileSync, writeFileSync } = require('node:fs');
+      const { stat } = require('node:fs/promises');
+      const ts = require(${JSON.stringify(require.resolve('typescript'))});
+      const source = readFileSync(${JSON.stringify(resolve(__dirname, 'hash.ts'))}, 'utf8');
+      const compiled = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
+      writeFileSync(${JSON.stringify(join(dir, 'hash.js'))}, compiled.outputText);
+      const { digestLocalFiles } = require(${JSON.stringify(join(dir, 'hash.js'))});
+      for (const batch of ${JSON.stringify(files)}) digestLocalFiles(${JSON.stringify(root)}, batch, { blockingReads: false }).catch(() => undefined);
+      const late = setTimeout(() => console.log('pending'), 1500);
+      stat('/').then(() => { clearTimeout(late); console.log('settled'); }, (err) => console.log(String(err)));
+    `;
+    const env = { ...process.env };
+    delete env.UV_THREADPOOL_SIZE;
+    if (pool !== undefined) env.UV_THREADPOOL_SIZE = pool;
+    const child = spawn(process.execPath, ['-e', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      return await new Promise<string>((resolveLine, reject) => {
+        child.stdout.once('data', (chunk: Buffer) => resolveLine(chunk.toString().trim()));
+        child.once('exit', (code) => reject(new Error(`the child exited (${code}) without answering: ${stderr}`)));
+      });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  };
+
+  // Without the variable, libuv's 4 threads and one batch (its 4 lanes took all 4); with the
+  // worker image's 16, a full window of 4 batches (16 lanes took all 16).
+  it.each([
+    { label: 'unset', pool: undefined, calls: 1 },
+    { label: '16', pool: '16', calls: 4 },
+  ])('UV_THREADPOOL_SIZE $label, $calls batch(es) of files hung on a mount: an unrelated stat of the same process settles', async ({ pool, calls }) => {
+    expect(await unrelatedStat(pool, calls)).toBe('settled');
+  });
+});
