@@ -58,6 +58,21 @@ describe('Rclone given a list of files it exits without reading', () => {
     }
   }, 20_000);
 
+  it.each([
+    ['hashsum', `printf '%064d  a.raw\\n' 0`, (r: Rclone) => r.sha256('/nowhere', ['a.raw', 'b.raw'])],
+    ['lsjson', `echo '{"Path":"a.raw","Size":1,"ModTime":"2026-01-01T00:00:00Z","IsDir":false}'`, (r: Rclone) => r.stat('/nowhere', ['a.raw', 'b.raw'])],
+  ])('%s that succeeds while a process it started holds its output open fails instead of answering with part of it', async (command, print, call) => {
+    const script = join(dir, `rclone-${command}-succeeds-leaves-child`);
+    const child = join(dir, `${command}-ok-child.pid`);
+    await writeFile(script, `#!/bin/sh\n${print}\nsleep 60 &\necho $! > '${child}'\nexit 0\n`);
+    await chmod(script, 0o755);
+    try {
+      await expect(call(new Rclone(script))).rejects.toThrow(`rclone ${command} exited, but its output did not end within 2 s (a process it started holds it open)`);
+    } finally {
+      process.kill(Number(await readFile(child, 'utf8')), 'SIGKILL');
+    }
+  }, 20_000);
+
   it('says rclone could not be started when its binary is not there', async () => {
     const missing = new Rclone(join(dir, 'no-such-rclone'));
     await expect(missing.sha256('/nowhere', files)).rejects.toThrow(`rclone hashsum could not be started: spawn ${join(dir, 'no-such-rclone')} ENOENT`);

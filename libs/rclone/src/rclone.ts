@@ -189,6 +189,15 @@ function linesOf(stream: Readable): Interface {
 /** How long rclone's pipes may stay open after it exited (held by a process it started). */
 const PIPE_DRAIN_MS = 2_000;
 
+/** rclone's output closed before its end, PIPE_DRAIN_MS after rclone exited: what was read of it may not be all of it. */
+class OutputCutOff extends RcloneError {}
+
+/** An OutputCutOff when `stdout` was closed before its end, else undefined. */
+function outputCutOff(stdout: Readable, command: string): OutputCutOff | undefined {
+  if (stdout.readableEnded) return undefined;
+  return new OutputCutOff(`rclone ${command} exited, but its output did not end within ${PIPE_DRAIN_MS / 1000} s (a process it started holds it open)`, undefined, '');
+}
+
 /** How long a cancelled rclone gets to tidy up and exit before it is killed. */
 const STOP_GRACE_MS = 5_000;
 
@@ -592,6 +601,8 @@ export class Rclone {
     }
     // A partial failure (one unreadable file) still reports the others; the caller checks.
     await done.catch(() => undefined);
+    failure ??= outputCutOff(child.stdout, 'hashsum');
+    if (failure instanceof OutputCutOff) throw failure;
     if (failure && hashes.size === 0 && files.length > 0 && !isNotFound(failure)) throw failure;
     return hashes;
   }
@@ -629,6 +640,7 @@ export class Rclone {
       if (entry) out.set(entry.Path, entry);
     }
     await done.catch(() => undefined);
+    failure ??= outputCutOff(child.stdout, 'lsjson');
     if (failure && !isNotFound(failure)) throw failure;
     return out;
   }
