@@ -116,9 +116,11 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     // node-postgres's pool and client settings.
     extra: {
       max: options.poolSize ?? 10,
-      // A connection whose server went away (a failover, a partition) errors within about 20 s
-      // while it waits for an answer: probes after 10 s of silence, then every second, 10 of them
-      // (Node's own interval and count). Without them a query in flight never settles.
+      // A connection whose server went away (a failover, a partition) while it waited for an
+      // answer errors within about 20 s: probes after 10 s of silence, then every second, 10 of
+      // them (Node's own interval and count). Without them a query in flight never settles. A
+      // query whose bytes the server never acknowledged is bounded by TCP's retransmissions
+      // instead (about 15 minutes), which keepalive does not shorten.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       // Opening a connection, and waiting for a free one when the pool is full, fail after 30 s

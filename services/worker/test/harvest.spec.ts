@@ -1001,9 +1001,11 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
         'exec "$rclone" "$@"',
       ].join('\n'),
     );
-    // The tuning shortens the retry's wait to 1 s. The failing copy exits without reading its list
-    // of files: when that broke the pipe, the batch used to wait for good (rclone's early-exit spec).
-    const { outcome } = await runHarvest(instrument.id, { rcloneBinary: rclone, tuning: { heartbeatTimeoutSeconds: 5 } });
+    // The tuning shortens the retry's wait to 1 s; 30 s of heartbeat timeout keep a late heartbeat
+    // on a loaded machine from retrying the batch once more (a third copy). The failing copy exits
+    // without reading its list of files: when that broke the pipe, the batch used to wait for good
+    // (rclone's early-exit spec).
+    const { outcome } = await runHarvest(instrument.id, { rcloneBinary: rclone, tuning: { heartbeatTimeoutSeconds: 30 } });
     expect(outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesDone: 20, filesFailed: 0 }) });
     expect((await landed()).size).toBe(20);
     // Two group copies (the failed one, then the retry's), and no file copied on its own (rcd).

@@ -213,8 +213,8 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
   async function announcePlanned(ctx: Context, soFar: PlannedSoFar): Promise<void> {
     const execution = ctx.info.workflowExecution;
     if (!execution) return;
-    const { client } = ctx;
     try {
+      const { client } = ctx; // throws where no client is given (a test's environment): best effort too
       await client.withDeadline(Date.now() + ANNOUNCE_TIMEOUT_MS, () => client.workflow.getHandle(execution.workflowId, execution.runId).signal(batchesPlannedSignal, soFar));
     } catch (err) {
       ctx.log.warn('could not announce planned batches to the workflow', { batches: soFar.batches, error: err instanceof Error ? err.message : String(err) });
