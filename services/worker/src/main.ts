@@ -1,3 +1,5 @@
+// First: it sizes libuv's thread pool, which must happen before the pool's first use.
+import './thread-pool';
 import { existsSync } from 'node:fs';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { mintArk } from '@sheaf/ark';

@@ -130,8 +130,7 @@ async function main(): Promise<void> {
     };
 
     start('api', [join(REPO_ROOT, 'services/api/dist/main.js')]);
-    // libuv's pool as in the worker image (services/worker/Dockerfile says why): read at start-up only.
-    start('worker', [join(REPO_ROOT, 'services/worker/dist/main.js')], { ...serviceEnv, UV_THREADPOOL_SIZE: '16' });
+    start('worker', [join(REPO_ROOT, 'services/worker/dist/main.js')]);
     start('web', [require.resolve('next/dist/bin/next', { paths: [join(REPO_ROOT, 'web')] }), 'start', join(REPO_ROOT, 'web'), '-p', String(config.ports.web), '-H', '127.0.0.1'], {
       ...process.env,
       SHEAF_API_URL: `http://127.0.0.1:${config.ports.api}`,
