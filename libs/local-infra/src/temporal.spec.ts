@@ -52,16 +52,20 @@ exec '${requireTool('temporal', process.env)}' "$@"
 
   it('starts again a server that exited before it was ready, without the half-made database', async () => {
     const lines: string[] = [];
-    const server = await start(await flakyCli(2), join(dir, 'twice.db'), (line) => lines.push(line));
+    // One made-up failure, not two: the real server's start that follows may itself collide with
+    // another suite's server (jest runs two at once) and needs the attempt left for that.
+    const server = await start(await flakyCli(1), join(dir, 'once.db'), (line) => lines.push(line));
     try {
       // The UI answers (a fresh connection: a pooled one would outlive the test).
       const status = await new Promise<number | undefined>((resolve, reject) => get(`${server.uiUrl}/`, { agent: false }, (res) => resolve(res.resume().statusCode)).on('error', reject));
       expect(status).toBe(200);
-      expect(lines.filter((line) => line.includes('starting it again'))).toHaveLength(2);
+      const restarts = lines.filter((line) => line.includes('starting it again')).length;
+      expect(restarts).toBeGreaterThanOrEqual(1);
       // Each start got a frontend port of its own: the port a start failed on may be taken.
-      const ports = (await readFile(join(dir, 'starts-2.args'), 'utf8')).trim().split('\n').map((args) => / --port (\d+) /.exec(args)?.[1]);
-      expect(new Set(ports).size).toBe(3);
-      expect(server.address).toBe(`127.0.0.1:${ports[2]}`);
+      const ports = (await readFile(join(dir, 'starts-1.args'), 'utf8')).trim().split('\n').map((args) => / --port (\d+) /.exec(args)?.[1]);
+      expect(ports).toHaveLength(restarts + 1);
+      expect(new Set(ports).size).toBe(ports.length);
+      expect(server.address).toBe(`127.0.0.1:${ports.at(-1)}`);
     } finally {
       await server.stop();
     }
