@@ -13,8 +13,42 @@ import { API_CONFIG, type ApiConfig } from '../config';
 const TEST_TIMEOUT_MS = 30_000;
 const SAMPLE_FILES = 20;
 
-/** DI token for a connection test's time limit; 30 s when not provided (tests give a shorter one). */
+/**
+ * Gives the service a shorter time limit than its 30 s, for tests (which construct it with `new`):
+ * no module provides it, and it is not a setting.
+ */
 export const CONNECTION_TEST_TIMEOUT_MS = Symbol('ConnectionTestTimeoutMs');
+
+/**
+ * Checks of local folders whose file-system calls may be in flight at once, across the API. A call
+ * on a hung network mount (a hard NFS mount whose server stopped answering) takes no signal and may
+ * never return: it holds one of libuv's 4 threads (the API's image sets no UV_THREADPOOL_SIZE)
+ * after its check has answered at the limit. With all 4 held, every asynchronous fs call and
+ * dns.lookup of the API queues behind them, new PostgreSQL connections by host name too: database
+ * requests and /health fail. A check has one call in flight at a time, so however often an admin
+ * retries, the rest of the API keeps 2 threads.
+ */
+const LOCAL_CHECKS_AT_ONCE = 2;
+/** The folders of local checks whose file-system calls have not all returned, one entry per check. */
+const localChecks = new Set<{ folder: string }>();
+
+/**
+ * Runs a local check's file-system calls, which keep their place until they return (not until the
+ * check answers). When LOCAL_CHECKS_AT_ONCE earlier checks still have theirs in flight, it fails
+ * at once instead, without touching the file system.
+ */
+function onLocalFolder<T>(folder: string, calls: () => Promise<T>): Promise<T> {
+  if (localChecks.size >= LOCAL_CHECKS_AT_ONCE) {
+    const earlier = [...new Set([...localChecks].map((check) => check.folder))].join(' and ');
+    return Promise.reject(new Error(`${folder} was not checked: earlier checks of ${earlier} have not finished (is a network mount not answering?)`));
+  }
+  const check = { folder };
+  localChecks.add(check);
+  const returned = calls();
+  const free = () => void localChecks.delete(check);
+  returned.then(free, free);
+  return returned;
+}
 
 /** What a message names: the local folder, or the remote path without the remote's name. */
 function shown(location: RcloneLocation): string {
@@ -87,20 +121,23 @@ export class ConnectionTesterService {
   testDestination(location: RcloneLocation): Promise<ConnectionTestDto> {
     return this.timed(shown(location), async (signal) => {
       const probe = `.sheaf-write-test-${randomBytes(6).toString('hex')}`;
-      if (location.localRoot) {
-        const info = await stat(location.localRoot).catch(() => undefined);
-        if (!info) return { ok: false, message: `${location.localRoot} does not exist` };
-        if (!info.isDirectory()) return { ok: false, message: `${location.localRoot} is not a folder` };
-        // It answered after the limit: nobody waits for the rest.
-        signal.throwIfAborted();
-        try {
-          await access(location.localRoot, constants.W_OK);
-          await writeFile(join(location.localRoot, probe), 'sheaf write test\n', { flag: 'wx' });
-          await unlink(join(location.localRoot, probe));
-        } catch (err) {
-          return { ok: false, message: `${location.localRoot} is not writable: ${messageOf(err)}` };
-        }
-        return { ok: true, message: `${location.localRoot} exists and is writable` };
+      const folder = location.localRoot;
+      if (folder) {
+        return onLocalFolder(folder, async () => {
+          const info = await stat(folder).catch(() => undefined);
+          if (!info) return { ok: false, message: `${folder} does not exist` };
+          if (!info.isDirectory()) return { ok: false, message: `${folder} is not a folder` };
+          // It answered after the limit: nobody waits for the rest.
+          signal.throwIfAborted();
+          try {
+            await access(folder, constants.W_OK);
+            await writeFile(join(folder, probe), 'sheaf write test\n', { flag: 'wx' });
+            await unlink(join(folder, probe));
+          } catch (err) {
+            return { ok: false, message: `${folder} is not writable: ${messageOf(err)}` };
+          }
+          return { ok: true, message: `${folder} exists and is writable` };
+        });
       }
       const rclone = this.rclone(location);
       const dir = await mkdtemp(join(tmpdir(), 'sheaf-test-'));
@@ -118,9 +155,11 @@ export class ConnectionTesterService {
   /** The source answers; the first files of its listing are returned. */
   testSource(location: RcloneLocation): Promise<ConnectionTestDto> {
     return this.timed(shown(location), async (signal) => {
-      if (location.localRoot) {
-        const info = await stat(location.localRoot).catch(() => undefined);
-        if (!info?.isDirectory()) return { ok: false, message: `${location.localRoot} is not a folder` };
+      const folder = location.localRoot;
+      if (folder) {
+        // Only the stat is ours: rclone lists the folder in a process of its own.
+        const info = await onLocalFolder(folder, () => stat(folder).catch(() => undefined));
+        if (!info?.isDirectory()) return { ok: false, message: `${folder} is not a folder` };
         // It answered after the limit: nobody waits for the listing.
         signal.throwIfAborted();
       }
