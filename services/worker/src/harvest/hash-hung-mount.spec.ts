@@ -3,7 +3,7 @@ import { closeSync, constants, openSync, readdirSync, readlinkSync, unlinkSync, 
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { digestLocalFiles, existingLocalFiles } from './hash';
+import { digestLocalFiles, existingLocalFiles, setNetworkCallLimitForTests } from './hash';
 
 /**
  * A file of an NFS server that stopped answering (a hard mount), played by a FIFO: opened for
@@ -13,6 +13,8 @@ import { digestLocalFiles, existingLocalFiles } from './hash';
 describe('local file digests on a hung network mount', () => {
   /** libuv's thread pool in this process, as hash.ts reads it. */
   const POOL = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10) || 4;
+  /** The places of network file-system calls, as hash.ts counts them. */
+  const PLACES = Math.max(1, POOL - 4);
   let root: string;
   const fifos: string[] = [];
   const writers: number[] = [];
@@ -40,11 +42,14 @@ describe('local file digests on a hung network mount', () => {
    */
   const releaseAll = () => {
     for (const fd of writers.splice(0)) closeSync(fd);
-    for (const path of fifos.splice(0)) {
-      const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
-      unlinkSync(path);
-      closeSync(fd);
-    }
+    for (const path of [...fifos]) release(path);
+  };
+  /** Lets the opens waiting on one FIFO go. */
+  const release = (path: string) => {
+    fifos.splice(fifos.indexOf(path), 1);
+    const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+    unlinkSync(path);
+    closeSync(fd);
   };
 
   /** Files of this process open under `root`: a cancelled hashing closes its file once its call returns. */
@@ -68,7 +73,12 @@ describe('local file digests on a hung network mount', () => {
 
   afterEach(async () => {
     releaseAll();
-    await rm(root, { recursive: true, force: true });
+    try {
+      // Every hung call returned and its file closed: the next test has every place.
+      await noneOpenUnderRoot();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('a hashing whose open never returns settles with the reason when its signal aborts', async () => {
@@ -105,6 +115,89 @@ describe('local file digests on a hung network mount', () => {
     await Promise.all(stuck.map((opening) => opening.then((handle) => handle.close())));
     // With threads again, the same check answers.
     expect(await existingLocalFiles(root, ['small.txt', 'missing.raw'], undefined, false)).toEqual(new Set(['small.txt']));
+  });
+
+  describe('with a limit of 0.3 s on each network file-system call', () => {
+    const LIMIT_MS = 300;
+    const noAnswer = (name: string) => `${join(root, name)} on a network mount did not answer within 0.3 s`;
+    beforeEach(() => setNetworkCallLimitForTests(LIMIT_MS));
+    afterEach(() => {
+      jest.restoreAllMocks();
+      setNetworkCallLimitForTests();
+    });
+
+    it('a hashing whose open never returns rejects at the limit naming the file, not leaving it out as missing', async () => {
+      const started = Date.now();
+      const hashing = digestLocalFiles(root, ['small.txt', hung('hung.raw')], { blockingReads: false });
+      await expect(within(2000, hashing)).rejects.toThrow(noAnswer('hung.raw'));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(LIMIT_MS - 5);
+      releaseAll();
+      await noneOpenUnderRoot();
+    });
+
+    it('a hashing whose read never returns rejects at the limit, and its file is closed once the read returns', async () => {
+      const name = hung('hung.raw');
+      const writer = openSync(join(root, name), constants.O_RDWR | constants.O_NONBLOCK);
+      writers.push(writer);
+      writeSync(writer, 'some bytes');
+      const started = Date.now();
+      const hashing = digestLocalFiles(root, [name], { blockingReads: false });
+      const error = await within(2000, hashing).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      expect(error?.message).toBe(noAnswer(name));
+      // At the read's limit, not after a close that waits on the read to a limit of its own.
+      expect(Date.now() - started).toBeLessThan(2 * LIMIT_MS);
+      // A plain Error: Temporal retries the batch.
+      expect(error?.name).toBe('Error');
+      // The test's writer and the hashing's file, which its hung read keeps open.
+      expect(openUnderRoot()).toHaveLength(2);
+      releaseAll();
+      await noneOpenUnderRoot();
+    });
+
+    it('a check waiting behind hung calls that hold every place rejects at its limit; a later one gets the place a returning call frees', async () => {
+      // Every place held by an open that does not return; their callers give up at the limit, the opens hold on.
+      const holders = Array.from({ length: PLACES }, (_, i) => hung(`holder-${i}.raw`));
+      const answer = (hashing: Promise<unknown>) => hashing.then(() => undefined, (err: Error) => err.message);
+      const holding = holders.map((name) => answer(digestLocalFiles(root, [name], { blockingReads: false })));
+      // Waiting for a place behind them, each with a file that would hang too: its entry, left behind, would take the freed place.
+      const queued = Array.from({ length: PLACES }, (_, i) => answer(digestLocalFiles(root, [hung(`queued-${i}.raw`)], { blockingReads: false })));
+      const checking = existingLocalFiles(root, ['small.txt'], undefined, false);
+      await expect(within(2000, checking)).rejects.toThrow(
+        `${noAnswer('small.txt')}: the call never started, as all ${PLACES} places for network file-system calls of this worker are held by calls that have not returned`,
+      );
+      expect(await Promise.all(holding)).toEqual(holders.map(noAnswer));
+      for (const message of await Promise.all(queued)) expect(message).toContain('the call never started');
+      // One open returns: its place goes to the next caller, not to a caller that has given up.
+      release(join(root, holders[0]));
+      expect(await within(2000, existingLocalFiles(root, ['small.txt', 'missing.raw'], undefined, false))).toEqual(new Set(['small.txt']));
+    });
+
+    it('clears each deadline when its call settles, and no deadline keeps the process alive', async () => {
+      const timeouts = jest.spyOn(global, 'setTimeout');
+      const clears = jest.spyOn(global, 'clearTimeout');
+      await writeFile(join(root, 'large.bin'), Buffer.alloc(3 * 1024 * 1024 + 7, 9));
+      expect([...(await digestLocalFiles(root, ['small.txt', 'large.bin', 'missing.raw'], { blockingReads: false })).keys()].sort()).toEqual([
+        'large.bin',
+        'small.txt',
+      ]);
+      expect(await existingLocalFiles(root, ['small.txt', 'missing.raw'], undefined, false)).toEqual(new Set(['small.txt']));
+      // A caller that is cancelled while its open hangs.
+      const cancel = new AbortController();
+      const hashing = digestLocalFiles(root, [hung('hung.raw')], { signal: cancel.signal, blockingReads: false });
+      cancel.abort(new Error('cancelled by the test'));
+      await expect(hashing).rejects.toThrow('cancelled by the test');
+      const deadlines = timeouts.mock.calls.flatMap(([, ms], i) => (ms === LIMIT_MS ? [timeouts.mock.results[i].value as NodeJS.Timeout] : []));
+      // Open, stat, 4 reads and close of large.bin; of small.txt 3 and missing.raw's open; 2 stats; the cancelled open.
+      expect(deadlines.length).toBeGreaterThanOrEqual(13);
+      const cleared = new Set(clears.mock.calls.map(([timer]) => timer));
+      for (const deadline of deadlines) {
+        expect(cleared.has(deadline)).toBe(true);
+        expect(deadline.hasRef()).toBe(false);
+      }
+    });
   });
 
   /**

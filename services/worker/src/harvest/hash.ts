@@ -38,6 +38,15 @@ const POOL_THREADS = poolThreads(process.env.UV_THREADPOOL_SIZE);
  * leaves the rest of the worker libuv's default 4 threads (3 when started without the variable).
  */
 const NETWORK_FS_THREADS = Math.max(1, POOL_THREADS - 4);
+/**
+ * How long a file-system call on a network mount may take, from when it is asked (waiting for a
+ * place included), before its caller is told the mount did not answer and its batch fails (and is
+ * retried). A stat or a 1 MiB read on a healthy mount takes milliseconds, a second on a slow link;
+ * 5 minutes leaves room for an NFS server's restart or failover (Linux nfsd's grace period is
+ * 90 s). Without it a call that never returned, or one waiting behind hung calls that hold every
+ * place, held its batch until the activity's 12-hour limit: heartbeats go on regardless.
+ */
+const NETWORK_CALL_LIMIT_MS = 5 * 60 * 1000;
 /** Give heartbeats, cancellation and other activities a turn at least this often. */
 const YIELD_EVERY_MS = 20;
 
@@ -186,22 +195,40 @@ class HashThreads {
 
 const hashThreads = new HashThreads(availableParallelism());
 
+/** A network mount that did not answer a call in time (a plain Error to Temporal: retried). */
+class NoAnswer extends Error {}
+
 /**
  * File-system calls on network mounts, NETWORK_FS_THREADS at a time across the worker. A caller
- * whose signal aborts is answered at once with its reason, whether its call waits or runs: a hung
- * call's thread cannot be freed, but nothing waits on it. Its place is freed only when the call
- * returns (if ever), so hung calls never hold more than their share of the pool.
+ * whose signal aborts, or whose call has not answered within `limitMs` of being asked, is answered
+ * at once (the signal's reason, a NoAnswer), whether its call waits or runs: a hung call's thread
+ * cannot be freed, but nothing waits on it. Its place is freed only when the call returns (if
+ * ever), so hung calls never hold more than their share of the pool.
  */
 class NetworkFsCalls {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(private readonly size: number) {}
+  constructor(
+    private readonly size: number,
+    public limitMs: number,
+  ) {}
 
-  run<T>(signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+  /** `call` on `path` (named in a NoAnswer); `limitMs` Infinity for a call no caller waits on. */
+  run<T>(path: string, signal: AbortSignal | undefined, call: () => Promise<T>, limitMs = this.limitMs): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
+      let started = false;
+      let deadline: NodeJS.Timeout | undefined;
+      /** The caller has its answer: nothing of it is kept but a started call's place. */
+      const answered = () => {
+        clearTimeout(deadline);
+        signal?.removeEventListener('abort', onAbort);
+        const at = this.waiting.indexOf(start);
+        if (at >= 0) this.waiting.splice(at, 1);
+      };
       const start = () => {
+        started = true;
         this.running++;
         let calling: Promise<T>;
         try {
@@ -209,19 +236,34 @@ class NetworkFsCalls {
         } catch (err) {
           calling = Promise.reject(err);
         }
-        // After an abort, resolve and reject do nothing: the caller has its answer.
+        // After an abort or the deadline, resolve and reject do nothing: the caller has its answer.
         void calling.then(resolve, reject).finally(() => {
-          signal?.removeEventListener('abort', onAbort);
+          answered();
           this.running--;
           this.next();
         });
       };
       const onAbort = () => {
-        const at = this.waiting.indexOf(start);
-        if (at >= 0) this.waiting.splice(at, 1);
+        answered();
         reject(signal?.reason);
       };
+      const onDeadline = () => {
+        answered();
+        const late = `${path} on a network mount did not answer within ${limitMs / 1000} s`;
+        reject(
+          new NoAnswer(
+            started
+              ? late
+              : `${late}: the call never started, as all ${this.size} places for network file-system calls of this worker are held by calls that have not returned`,
+          ),
+        );
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
+      if (Number.isFinite(limitMs)) {
+        deadline = setTimeout(onDeadline, limitMs);
+        // A caller's deadline must not keep the worker process alive.
+        deadline.unref();
+      }
       this.waiting.push(start);
       this.next();
     });
@@ -232,24 +274,34 @@ class NetworkFsCalls {
   }
 }
 
-const networkFs = new NetworkFsCalls(NETWORK_FS_THREADS);
+const networkFs = new NetworkFsCalls(NETWORK_FS_THREADS, NETWORK_CALL_LIMIT_MS);
 
-/** Closes a file of a network mount whose caller has gone (cancelled): once `after` settles, if ever. */
-function closeLater(handle: FileHandle, after: Promise<unknown>): void {
+/** For tests only: the limit of network file-system calls asked from now on (by default 5 minutes). */
+export function setNetworkCallLimitForTests(ms = NETWORK_CALL_LIMIT_MS): void {
+  networkFs.limitMs = ms;
+}
+
+/**
+ * Closes a file of a network mount whose caller has gone (cancelled, or a call of it did not
+ * answer): once `after` settles, if ever. No caller waits on the close, so it has no deadline:
+ * given up, it would leave the file open for good.
+ */
+function closeLater(path: string, handle: FileHandle, after: Promise<unknown>): void {
   void after
     .catch(() => undefined)
-    .then(() => networkFs.run(undefined, () => handle.close()))
+    .then(() => networkFs.run(path, undefined, () => handle.close(), Infinity))
     .catch(() => undefined);
 }
 
 /**
  * Hashes a file of a network mount asynchronously, in large reads. Each open, stat, read and close
- * settles when the signal aborts, even one the server never answers.
+ * settles when the signal aborts, even one the server never answers, or with a NoAnswer when it
+ * has not answered within the limit.
  */
 async function digestLargeFile(path: string, signal: AbortSignal | undefined, buffer: Buffer): Promise<LocalDigest> {
   let lastCall: Promise<unknown> = Promise.resolve();
   const call = <T>(fsCall: () => Promise<T>): Promise<T> =>
-    networkFs.run(signal, () => {
+    networkFs.run(path, signal, () => {
       const calling = fsCall();
       lastCall = calling;
       return calling;
@@ -259,10 +311,11 @@ async function digestLargeFile(path: string, signal: AbortSignal | undefined, bu
   try {
     handle = await call(() => (opening = open(path, 'r')));
   } catch (err) {
-    // Cancelled while opening: a file that opens later is closed then.
-    void opening?.then((opened) => closeLater(opened, Promise.resolve()), () => undefined);
+    // Cancelled, or no answer, while opening: a file that opens later is closed then.
+    void opening?.then((opened) => closeLater(path, opened, Promise.resolve()), () => undefined);
     throw err;
   }
+  let noAnswer = false;
   try {
     const { mtimeMs } = await call(() => handle.stat());
     const hash = createHash('sha256');
@@ -275,10 +328,13 @@ async function digestLargeFile(path: string, signal: AbortSignal | undefined, bu
       size += bytesRead;
     }
     return { sha256: hash.digest('hex'), size, mtimeMs };
+  } catch (err) {
+    noAnswer = err instanceof NoAnswer;
+    throw err;
   } finally {
     // A FileHandle closes only once its pending calls return: a close now would wait on a hung
     // read while holding a second thread's place.
-    if (signal?.aborted) closeLater(handle, lastCall);
+    if (signal?.aborted || noAnswer) closeLater(path, handle, lastCall);
     else await call(() => handle.close());
   }
 }
@@ -335,9 +391,10 @@ export async function digestLocalFiles(
   options: { signal?: AbortSignal; blockingReads?: boolean } = {},
 ): Promise<Map<string, LocalDigest>> {
   const out = new Map<string, LocalDigest>();
-  // Unreadable or gone: left out, the caller records it as missing. Only a cancellation ends it all.
+  // Unreadable or gone: left out, the caller records it as missing. Only a cancellation, or a
+  // network mount that did not answer (the file may well be there), ends it all.
   const missing = (err: unknown) => {
-    if (options.signal?.aborted) throw err;
+    if (options.signal?.aborted || err instanceof NoAnswer) throw err;
   };
   if (options.blockingReads === false) {
     // One buffer per lane: a file's reads are one after the other.
@@ -390,7 +447,8 @@ export async function existingLocalFiles(root: string, files: readonly string[],
   if (!blockingReads) {
     await inLanes(files, NETWORK_READS, async (file) => {
       try {
-        await networkFs.run(signal, () => stat(onDisk(root, file)));
+        const path = onDisk(root, file);
+        await networkFs.run(path, signal, () => stat(path));
         found.add(file);
       } catch (err) {
         signal?.throwIfAborted();
