@@ -24,9 +24,9 @@ const SYNC_MAX_SIZE = READ_SIZE;
 /** Files of a network mount read (or looked for) at once by one call, asynchronously. */
 const NETWORK_READS = 4;
 /**
- * libuv's thread pool as this process was started: UV_THREADPOOL_SIZE, else libuv's 4. The
- * worker's image sets 16 (services/worker/Dockerfile; compose and Kubernetes run it), and so does
- * the local stack (tools/src/stack/main.ts). libuv reads it once: it must be set before node starts.
+ * libuv's thread pool: UV_THREADPOOL_SIZE, else libuv's 4. The worker sets 16 unless told
+ * otherwise (services/worker/src/thread-pool.ts, before the pool's first use); tests and tools that
+ * import this module without it get 4.
  */
 const POOL_THREADS = poolThreads(process.env.UV_THREADPOOL_SIZE);
 /**
