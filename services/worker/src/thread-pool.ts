@@ -4,8 +4,10 @@
  * that stopped answering (a hard mount) never returns: harvest/hash.ts lets such calls hold all but
  * 4 threads, so the rest of the worker (rclone's temporary folders, the listing reader, DNS lookups
  * for new PostgreSQL connections) keeps 4. libuv sizes the pool at its first use: main.ts imports
- * this module first, before anything can use the pool.
+ * this module first, before anything can use the pool. The worker image sets it as well: a module
+ * preloaded through NODE_OPTIONS could use the pool before main.ts runs.
  */
-process.env.UV_THREADPOOL_SIZE ??= '16';
+// A value that is no positive number (empty, say) would give libuv 1 thread: replaced too.
+if (!(Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10) > 0)) process.env.UV_THREADPOOL_SIZE = '16';
 
 export {};

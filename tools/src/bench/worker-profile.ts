@@ -51,6 +51,8 @@ function wrap(target: Record<string, unknown>, name: string, label: string): voi
 if (out) {
   // The same module instances the worker loads (same resolved files).
   const load = createRequire(join(workerDist, 'main.js'));
+  // First, as main.js does: hash.js reads the pool size it sets.
+  load(join(workerDist, 'thread-pool.js'));
   const catalogue = load(join(workerDist, 'harvest', 'catalogue.js')) as Record<'HarvestCatalogue' | 'RunListing', { prototype: Record<string, unknown> }>;
   const batch = load(join(workerDist, 'harvest', 'batch.js')) as Record<string, unknown>;
   const hash = load(join(workerDist, 'harvest', 'hash.js')) as Record<string, unknown>;

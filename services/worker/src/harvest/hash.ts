@@ -50,9 +50,11 @@ const NETWORK_CALL_LIMIT_MS = 5 * 60 * 1000;
 /** Give heartbeats, cancellation and other activities a turn at least this often. */
 const YIELD_EVERY_MS = 20;
 
+/** The pool's size as libuv reads UV_THREADPOOL_SIZE: 4 when unset; 1 to 1024 otherwise (anything but a number is 1). */
 function poolThreads(value: string | undefined): number {
-  const threads = Number.parseInt(value ?? '', 10);
-  return Number.isNaN(threads) ? 4 : Math.min(Math.max(threads, 1), 1024);
+  if (value === undefined) return 4;
+  const threads = Number.parseInt(value, 10);
+  return Number.isNaN(threads) ? 1 : Math.min(Math.max(threads, 1), 1024);
 }
 
 export interface LocalDigest {
@@ -335,7 +337,13 @@ async function digestLargeFile(path: string, signal: AbortSignal | undefined, bu
     // A FileHandle closes only once its pending calls return: a close now would wait on a hung
     // read while holding a second thread's place.
     if (signal?.aborted || noAnswer) closeLater(path, handle, lastCall);
-    else await call(() => handle.close());
+    else {
+      await call(() => handle.close()).catch((err: unknown) => {
+        // The close never got a place (hung calls hold them all) or no answer: closed later.
+        closeLater(path, handle, lastCall);
+        throw err;
+      });
+    }
   }
 }
 
