@@ -189,13 +189,14 @@ function linesOf(stream: Readable): Interface {
 /** How long rclone's pipes may stay open after it exited (held by a process it started). */
 const PIPE_DRAIN_MS = 2_000;
 
-/** rclone's output closed before its end, PIPE_DRAIN_MS after rclone exited: what was read of it may not be all of it. */
-class OutputCutOff extends RcloneError {}
-
-/** An OutputCutOff when `stdout` was closed before its end, else undefined. */
-function outputCutOff(stdout: Readable, command: string): OutputCutOff | undefined {
-  if (stdout.readableEnded) return undefined;
-  return new OutputCutOff(`rclone ${command} exited, but its output did not end within ${PIPE_DRAIN_MS / 1000} s (a process it started holds it open)`, undefined, '');
+/**
+ * An error when rclone's output was closed before its end, PIPE_DRAIN_MS after rclone exited (a
+ * process it started held it open, or the event loop stalled): what was read may not be all of
+ * it. Undefined when it was read to its end, or rclone never started (execa then closes it).
+ */
+function outputCutOff(stdout: Readable, command: string, failure: unknown): RcloneError | undefined {
+  if (stdout.readableEnded || (failure instanceof RcloneError && failure.exitCode === undefined)) return undefined;
+  return new RcloneError(`rclone ${command} exited, but its output was cut off ${PIPE_DRAIN_MS / 1000} s later (a process it started held it open?)`, undefined, '');
 }
 
 /** How long a cancelled rclone gets to tidy up and exit before it is killed. */
@@ -260,15 +261,17 @@ export class Rclone {
     signal?.addEventListener('abort', kill, { once: true });
     // Aborted before rclone started (while the batch was busy with the database): no event comes.
     if (signal?.aborted) kill();
-    // Once rclone has exited, what it said is read to the end; a process it started that outlived
-    // it may hold its pipes open, and they are closed after a moment instead of waited for.
+    // Once rclone has exited, its output is read to the end (every caller reads or drains its
+    // stdout); a process it started that outlived it may hold the pipes open, and they are closed
+    // after a moment instead of waited for.
+    const stdoutRead = child.stdout ? new Promise((resolve) => child.stdout?.once('close', resolve)) : Promise.resolve();
     const exited = async () => {
       signal?.removeEventListener('abort', kill);
       const closing = setTimeout(() => {
         child.stdout?.destroy();
         child.stderr?.destroy();
       }, PIPE_DRAIN_MS);
-      await stderrRead;
+      await Promise.all([stderrRead, stdoutRead]);
       clearTimeout(closing);
     };
     const done = child.then(exited, async (err: execa.ExecaError) => {
@@ -601,15 +604,17 @@ export class Rclone {
     }
     // A partial failure (one unreadable file) still reports the others; the caller checks.
     await done.catch(() => undefined);
-    failure ??= outputCutOff(child.stdout, 'hashsum');
-    if (failure instanceof OutputCutOff) throw failure;
     if (failure && hashes.size === 0 && files.length > 0 && !isNotFound(failure)) throw failure;
+    // Part of an answer is no answer when its output was cut off.
+    const cut = outputCutOff(child.stdout, 'hashsum', failure);
+    if (cut) throw cut;
     return hashes;
   }
 
   /** Whether `path` (a folder or a file) is there; a failure other than "not found" throws. */
   async exists(path: string, signal?: AbortSignal): Promise<boolean> {
-    const { done } = this.start(['lsjson', '--stat', '--no-mimetype', path], { signal });
+    const { child, done } = this.start(['lsjson', '--stat', '--no-mimetype', path], { signal });
+    child.stdout?.resume();
     try {
       await done;
       return true;
@@ -640,8 +645,9 @@ export class Rclone {
       if (entry) out.set(entry.Path, entry);
     }
     await done.catch(() => undefined);
-    failure ??= outputCutOff(child.stdout, 'lsjson');
     if (failure && !isNotFound(failure)) throw failure;
+    const cut = outputCutOff(child.stdout, 'lsjson', failure);
+    if (cut) throw cut;
     return out;
   }
 }
