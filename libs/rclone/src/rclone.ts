@@ -1,5 +1,5 @@
 import execa from 'execa';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
@@ -331,11 +331,13 @@ export class Rclone {
         await output.close();
       }
       const { child, done } = started;
-      const reader = await open(file, 'r');
-      // Both ends are open: the name can go now. A worker killed while listing (SIGKILL, an OOM
-      // kill) leaves no listing behind to fill its temporary space, restart after restart.
-      await rm(dir, { recursive: true, force: true });
+      let reader: FileHandle | undefined;
       try {
+        // Inside: a reader that cannot be opened (EMFILE) still stops rclone below.
+        reader = await open(file, 'r');
+        // Both ends are open: the name can go now. A worker killed while listing (SIGKILL, an OOM
+        // kill) leaves no listing behind to fill its temporary space, restart after restart.
+        await rm(dir, { recursive: true, force: true });
         const buffer = Buffer.allocUnsafe(LISTING_READ_SIZE);
         const decoder = new StringDecoder('utf8');
         let partial = '';
@@ -359,7 +361,7 @@ export class Rclone {
         const last = parseListingLine(partial + decoder.end());
         if (last) yield [last];
       } finally {
-        await reader.close();
+        await reader?.close();
         // The caller stopped early: rclone has nobody left to list for.
         if (!exited) child.kill('SIGKILL');
         await done.catch(() => undefined);

@@ -195,7 +195,13 @@ class HashThreads {
   }
 }
 
-const hashThreads = new HashThreads(availableParallelism());
+/**
+ * Threads that hash large local files at once. A thread stays once started, about 10 MB each; Node
+ * 20 counts the host's CPUs, not a container's limit, so a worker on a 64-core node would keep 64.
+ */
+const HASH_THREADS = Math.min(availableParallelism(), 8);
+
+const hashThreads = new HashThreads(HASH_THREADS);
 
 /** A network mount that did not answer a call in time (a plain Error to Temporal: retried). */
 class NoAnswer extends Error {}
