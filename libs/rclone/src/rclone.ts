@@ -189,13 +189,8 @@ function linesOf(stream: Readable): Interface {
 /** How long rclone's pipes may stay open after it exited (held by a process it started). */
 const PIPE_DRAIN_MS = 2_000;
 
-/**
- * An error when rclone's output was closed before its end, PIPE_DRAIN_MS after rclone exited (a
- * process it started held it open, or the event loop stalled): what was read may not be all of
- * it. Undefined when it was read to its end, or rclone never started (execa then closes it).
- */
-function outputCutOff(stdout: Readable, command: string, failure: unknown): RcloneError | undefined {
-  if (stdout.readableEnded || (failure instanceof RcloneError && failure.exitCode === undefined)) return undefined;
+/** rclone's stdout was closed PIPE_DRAIN_MS after rclone exited, before its end: what was read may not be all of it. */
+function outputCutOff(command: string): RcloneError {
   return new RcloneError(`rclone ${command} exited, but its output was cut off ${PIPE_DRAIN_MS / 1000} s later (a process it started held it open?)`, undefined, '');
 }
 
@@ -225,9 +220,10 @@ export class Rclone {
 
   private start(
     args: readonly string[],
-    options: { signal?: AbortSignal; input?: string; onStderr?: (line: string) => void; stdoutFd?: number; env?: Record<string, string> } = {},
+    /** `stdout`: 'pipe' for a caller that reads it, a file's descriptor, or (by default) none. */
+    options: { signal?: AbortSignal; input?: string; onStderr?: (line: string) => void; stdout?: 'pipe' | number; env?: Record<string, string> } = {},
   ) {
-    const { signal, input, onStderr, stdoutFd } = options;
+    const { signal, input, onStderr } = options;
     const child = execa(this.binary, [...args], {
       env: { ...inheritedEnv(), ...options.env, ...(this.options.noRetries ? NO_RETRIES_ENV : {}), ...remoteEnv(this.remotes) },
       extendEnv: false,
@@ -237,7 +233,7 @@ export class Rclone {
       detached: false,
       input,
       stdin: input === undefined ? 'ignore' : undefined,
-      stdout: stdoutFd,
+      stdout: options.stdout ?? 'ignore',
     });
     // execa takes an error writing rclone's input for the process's failure: it gives up before
     // rclone's exit, without its exit code, and destroys stdout and stderr unread. rclone that
@@ -261,13 +257,14 @@ export class Rclone {
     signal?.addEventListener('abort', kill, { once: true });
     // Aborted before rclone started (while the batch was busy with the database): no event comes.
     if (signal?.aborted) kill();
-    // Once rclone has exited, its output is read to the end (every caller reads or drains its
-    // stdout); a process it started that outlived it may hold the pipes open, and they are closed
-    // after a moment instead of waited for.
+    // Once rclone has exited, its output is read to the end; a process it started that outlived
+    // it may hold the pipes open, and they are closed after a moment instead of waited for.
     const stdoutRead = child.stdout ? new Promise((resolve) => child.stdout?.once('close', resolve)) : Promise.resolve();
+    let stdoutCut = false;
     const exited = async () => {
       signal?.removeEventListener('abort', kill);
       const closing = setTimeout(() => {
+        stdoutCut = !!child.stdout && !child.stdout.readableEnded;
         child.stdout?.destroy();
         child.stderr?.destroy();
       }, PIPE_DRAIN_MS);
@@ -280,7 +277,9 @@ export class Rclone {
       if (err.exitCode === undefined && !err.signal) throw new RcloneError(`rclone ${args[0]} could not be started: ${err.originalMessage}`, undefined, '');
       throw new RcloneError(`rclone ${args[0]} failed (exit ${err.exitCode ?? err.signal}): ${readable(stderr) || err.shortMessage}`, err.exitCode, stderr.join('\n'));
     });
-    return { child, done };
+    /** Whether stdout was closed before its end (read it once `done` has settled). */
+    const outputCut = () => stdoutCut;
+    return { child, done, outputCut };
   }
 
   /**
@@ -316,7 +315,7 @@ export class Rclone {
       let exited = false;
       let failure: unknown;
       try {
-        started = this.start(['lsjson', '-R', '--files-only', '--no-mimetype', '--use-json-log', path], { signal, stdoutFd: output.fd, env: LISTING_GC, onStderr });
+        started = this.start(['lsjson', '-R', '--files-only', '--no-mimetype', '--use-json-log', path], { signal, stdout: output.fd, env: LISTING_GC, onStderr });
         // Observed at once: an rclone that fails fast must not leave a rejection unhandled
         // while the descriptor is being closed.
         started.done.then(
@@ -405,8 +404,7 @@ export class Rclone {
     if (options.immutable) args.push('--immutable');
     if (options.ignoreChecksum) args.push('--ignore-checksum');
     args.push('--use-json-log', '--stats', '2s', '--stats-log-level', 'NOTICE', from, to);
-    const { child, done } = this.start(args, { signal: options.signal, input: files.join('\n') + '\n', onStderr: copyLog(options) });
-    child.stdout?.resume();
+    const { done } = this.start(args, { signal: options.signal, input: files.join('\n') + '\n', onStderr: copyLog(options) });
     await done;
   }
 
@@ -443,7 +441,6 @@ export class Rclone {
     const args = ['rcd', '--rc-addr', socket, '--rc-no-auth', '--rc-server-read-timeout', '0', '--rc-server-write-timeout', '0', '--use-json-log'];
     if (options.ignoreChecksum) args.push('--ignore-checksum');
     const { child, done } = this.start(args, { signal: options.signal });
-    child.stdout?.resume();
     let exited: unknown;
     done.then(
       () => (exited ??= new RcloneError('rclone rcd exited before the copies were done', 0, '')),
@@ -564,14 +561,12 @@ export class Rclone {
    * copy` into the folder says "is a file not a directory").
    */
   async copyTo(from: string, to: string, signal?: AbortSignal): Promise<void> {
-    const { child, done } = this.start(['copyto', from, to], { signal });
-    child.stdout?.resume();
+    const { done } = this.start(['copyto', from, to], { signal });
     await done;
   }
 
   async deleteFile(path: string, signal?: AbortSignal): Promise<void> {
-    const { child, done } = this.start(['deletefile', path], { signal });
-    child.stdout?.resume();
+    const { done } = this.start(['deletefile', path], { signal });
     await done;
   }
 
@@ -581,8 +576,7 @@ export class Rclone {
    */
   async deleteFiles(root: string, files: readonly string[], signal?: AbortSignal): Promise<void> {
     if (!files.length) return;
-    const { child, done } = this.start(['delete', '--files-from-raw', '-', root], { signal, input: files.join('\n') + '\n' });
-    child.stdout?.resume();
+    const { done } = this.start(['delete', '--files-from-raw', '-', root], { signal, input: files.join('\n') + '\n' });
     await done.catch((err: unknown) => {
       if (!isNotFound(err)) throw err;
     });
@@ -595,7 +589,11 @@ export class Rclone {
    * no copy has reached yet, every copy of a batch is missing, not the storage location.
    */
   async sha256(root: string, files: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {
-    const { child, done } = this.start(['hashsum', 'sha256', '--download', '--files-from-raw', '-', root], { signal, input: files.join('\n') + '\n' });
+    const { child, done, outputCut } = this.start(['hashsum', 'sha256', '--download', '--files-from-raw', '-', root], {
+      signal,
+      input: files.join('\n') + '\n',
+      stdout: 'pipe',
+    });
     const hashes = new Map<string, string>();
     let failure: unknown;
     done.catch((err: unknown) => (failure = err));
@@ -608,15 +606,13 @@ export class Rclone {
     await done.catch(() => undefined);
     if (failure && hashes.size === 0 && files.length > 0 && !isNotFound(failure)) throw failure;
     // Part of an answer is no answer when its output was cut off.
-    const cut = outputCutOff(child.stdout, 'hashsum', failure);
-    if (cut) throw cut;
+    if (outputCut()) throw outputCutOff('hashsum');
     return hashes;
   }
 
   /** Whether `path` (a folder or a file) is there; a failure other than "not found" throws. */
   async exists(path: string, signal?: AbortSignal): Promise<boolean> {
-    const { child, done } = this.start(['lsjson', '--stat', '--no-mimetype', path], { signal });
-    child.stdout?.resume();
+    const { done } = this.start(['lsjson', '--stat', '--no-mimetype', path], { signal });
     try {
       await done;
       return true;
@@ -634,10 +630,11 @@ export class Rclone {
    * is not known to be absent (a batch would take it for its own copy, and replace it).
    */
   async stat(root: string, files: readonly string[], signal?: AbortSignal): Promise<Map<string, ListedFile>> {
-    const { child, done } = this.start(
-      ['lsjson', '--files-only', '--no-mimetype', '-R', '--files-from-raw', '-', root],
-      { signal, input: files.join('\n') + '\n' },
-    );
+    const { child, done, outputCut } = this.start(['lsjson', '--files-only', '--no-mimetype', '-R', '--files-from-raw', '-', root], {
+      signal,
+      input: files.join('\n') + '\n',
+      stdout: 'pipe',
+    });
     const out = new Map<string, ListedFile>();
     let failure: unknown;
     done.catch((err: unknown) => (failure = err));
@@ -648,8 +645,7 @@ export class Rclone {
     }
     await done.catch(() => undefined);
     if (failure && !isNotFound(failure)) throw failure;
-    const cut = outputCutOff(child.stdout, 'lsjson', failure);
-    if (cut) throw cut;
+    if (outputCut()) throw outputCutOff('lsjson');
     return out;
   }
 }
