@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
 import { HookEntity, InstrumentEntity } from '@sheaf/db';
-import { HOOK_CONFIG_SCHEMAS, HOOK_KIND_PHASES, HOOK_KINDS, parseSealedHeaders, validateHookConfig, withSealedValues, type HookKind, type HookPhase } from '@sheaf/hooks';
+import { HOOK_CONFIG_SCHEMAS, HOOK_KIND_PHASES, HOOK_KINDS, parseSealedHeaders, SEALED_HEADER_VALUE, validateHookConfig, withSealedValues, type HookKind, type HookPhase } from '@sheaf/hooks';
 import { AuditService, REDACTED } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { DomainError, invalid, notFound } from '../common/domain-error';
@@ -26,7 +26,7 @@ function headersOf(kind: HookKind, config: unknown): Record<string, unknown> | u
 function shownConfig(kind: HookKind, config: Record<string, unknown>): Record<string, unknown> {
   const headers = headersOf(kind, config);
   if (!headers) return config;
-  return { ...config, headers: Object.fromEntries(Object.keys(headers).map((name) => [name, REDACTED])) };
+  return { ...config, headers: Object.fromEntries(Object.keys(headers).map((name) => [name, SEALED_HEADER_VALUE])) };
 }
 
 /**
@@ -37,18 +37,14 @@ function shownConfig(kind: HookKind, config: Record<string, unknown>): Record<st
 function withStoredHeaders(kind: HookKind, config: Record<string, unknown>, stored: Record<string, unknown> | undefined): Record<string, unknown> {
   const headers = headersOf(kind, config);
   if (!headers) return config;
-  const before = new Map(Object.entries(stored ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
-  const merged = Object.entries(headers).map(([name, value]) => {
-    if (value !== REDACTED) return [name, value];
-    const kept = before.get(name.toLowerCase());
-    if (kept === undefined) {
-      // Named as the config's validation names fields: headers.Authorization, headers["X-Lab"].
-      const field = `config.headers${/^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`;
-      throw invalid(field, `${field} is ${REDACTED}, which stands for a stored value, but no such header is stored: send its value`);
-    }
-    return [name, kept];
-  });
-  return { ...config, headers: Object.fromEntries(merged) };
+  const merged = withSealedValues(headers, stored ?? {});
+  const missing = Object.keys(headers).find((name) => !Object.hasOwn(merged, name));
+  if (missing !== undefined) {
+    // Named as the config's validation names fields: headers.Authorization, headers["X-Lab"].
+    const field = `config.headers${/^[A-Za-z_$][\w$]*$/.test(missing) ? `.${missing}` : `[${JSON.stringify(missing)}]`}`;
+    throw invalid(field, `${field} is ${SEALED_HEADER_VALUE}, which stands for a stored value, but no such header is stored: send its value`);
+  }
+  return { ...config, headers: merged };
 }
 
 /**
@@ -56,7 +52,7 @@ function withStoredHeaders(kind: HookKind, config: Record<string, unknown>, stor
  * were sealed (a *** there stands for a sealed value).
  */
 function hasPlainHeaders(row: HookEntity): boolean {
-  return Object.values(headersOf(row.kind, row.config) ?? {}).some((value) => value !== REDACTED);
+  return Object.values(headersOf(row.kind, row.config) ?? {}).some((value) => value !== SEALED_HEADER_VALUE);
 }
 
 /**
@@ -154,7 +150,7 @@ export class HooksService implements OnApplicationBootstrap {
       `SELECT id FROM hooks WHERE kind = 'webhook' AND jsonb_typeof(config -> 'headers') = 'object'
          AND EXISTS (SELECT 1 FROM jsonb_each(config -> 'headers') AS h (name, value) WHERE h.value <> to_jsonb($1::text))
        ORDER BY id`,
-      [REDACTED],
+      [SEALED_HEADER_VALUE],
     )) as Array<{ id: string }>;
     if (!this.secrets.canSeal) return { sealed: 0, left: rows.length };
     let sealed = 0;
@@ -201,7 +197,7 @@ export class HooksService implements OnApplicationBootstrap {
     } catch (err) {
       if (!required) return headers;
       if (err instanceof DomainError) throw err;
-      throw invalid('config.headers', `config.headers: the stored header values cannot be opened (${messageOf(err)}): send each header's value instead of ${REDACTED}`);
+      throw invalid('config.headers', `config.headers: the stored header values cannot be opened (${messageOf(err)}): send each header's value instead of ${SEALED_HEADER_VALUE}`);
     }
     // A *** with no value behind it is left out: the caller treats the header as not stored.
     return withSealedValues(headers, opened);
@@ -285,7 +281,7 @@ export class HooksService implements OnApplicationBootstrap {
         // Opened only when headers are sent (they are sealed again, so a key is needed anyway);
         // a value that does not open is needed only where *** stands for it.
         const sent = Object.values(headersOf(row.kind, body.config) ?? {});
-        const stored = sent.length ? this.storedHeaders(row, sent.includes(REDACTED)) : headersOf(row.kind, row.config);
+        const stored = sent.length ? this.storedHeaders(row, sent.includes(SEALED_HEADER_VALUE)) : headersOf(row.kind, row.config);
         row.config = withStoredHeaders(row.kind, body.config, stored);
         headersChanged = changedHeaders(stored, headersOf(row.kind, row.config));
       }

@@ -17,7 +17,7 @@ const SAMPLE_FILES = 20;
  * Gives the service a shorter time limit than its 30 s, for tests (which construct it with `new`):
  * no module provides it, and it is not a setting.
  */
-export const CONNECTION_TEST_TIMEOUT_MS = Symbol('ConnectionTestTimeoutMs');
+const CONNECTION_TEST_TIMEOUT_MS = Symbol('ConnectionTestTimeoutMs');
 
 /**
  * Checks of local folders whose file-system calls may be in flight at once, across the API. A call
