@@ -40,6 +40,8 @@ export interface TemporalDevServer {
   /** Undefined for a headless server. */
   readonly uiUrl: string | undefined;
   readonly service: Service;
+  /** Its last lines of output (TAIL_LINES), for a report of its unexpected exit. */
+  readonly output: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -174,6 +176,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       port,
       uiUrl: uiPort === undefined ? undefined : `http://localhost:${uiPort}`,
       service,
+      output: tail,
       stop: () => service.stop(15_000),
     };
   }

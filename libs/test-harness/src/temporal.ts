@@ -8,9 +8,6 @@ export function temporalCliPath(): string {
   return requireTool('temporal', process.env);
 }
 
-/** Output lines of a running dev server kept for the report of its unexpected exit. */
-const EXIT_TAIL_LINES = 50;
-
 /** A test's Temporal: a client and a connection for workers, to a dev server of its own. */
 export interface TemporalTestEnv {
   readonly address: string;
@@ -34,18 +31,13 @@ export async function createTemporalTestEnv(dynamicConfig: Record<string, number
   // Workers log every state change at INFO; tests show warnings and errors only.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const namespace = 'default';
-  // The server's output is in the error of a start that fails. A running server's last lines are
-  // kept for one that exits while its tests still run: every later call then fails with no more
-  // than "connection refused", and only its output can say why it went.
-  const tail: string[] = [];
-  const log = (line: string) => {
-    tail.push(line);
-    if (tail.length > EXIT_TAIL_LINES) tail.shift();
-  };
-  const server = await startTemporalDevServer({ binary: temporalCliPath(), namespace, headless: true, dynamicConfig, log });
+  // The server's output is in the error of a start that fails, and its last lines in the report
+  // of one that exits while its tests still run: every later call then fails with no more than
+  // "connection refused", and only its output can say why it went.
+  const server = await startTemporalDevServer({ binary: temporalCliPath(), namespace, headless: true, dynamicConfig, log: () => undefined });
   let stopping = false;
   void server.service.exited.then((code) => {
-    if (!stopping) process.stderr.write(`the suite's Temporal dev server (${server.address}) exited (${code}) while its tests ran; its last output:\n${tail.join('\n')}\n`);
+    if (!stopping) process.stderr.write(`the suite's Temporal dev server (${server.address}) exited (${code}) while its tests ran; its last output:\n${server.output.join('\n')}\n`);
   });
   try {
     const env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address, namespace });
