@@ -85,31 +85,58 @@ describe('dashboard activity per day', () => {
 });
 
 describe('instrument health', () => {
+  const nightly = { cron: '0 2 * * *', timezone: 'UTC' };
+
   it('takes the earliest next start of enabled schedules and the newest failed run', () => {
     const [row] = instrumentHealth(
       [instrument('i1', { id: 'last', status: 'failed', phase: 'finished', createdAt: '2025-06-14T08:00:00.000Z', finishedAt: '2025-06-14T08:05:00.000Z' })],
       [
-        { instrumentId: 'i1', enabled: true, nextRunTimes: ['2025-06-15T02:00:00.000Z', '2025-06-16T02:00:00.000Z'] },
-        { instrumentId: 'i1', enabled: true, nextRunTimes: ['2025-06-14T12:00:00.000Z'] },
-        { instrumentId: 'i1', enabled: false, nextRunTimes: ['2025-06-14T11:00:00.000Z'] },
-        { instrumentId: 'i2', enabled: true, nextRunTimes: ['2025-06-14T10:30:00.000Z'] },
+        { instrumentId: 'i1', enabled: true, ...nightly, nextRunTimes: ['2025-06-15T02:00:00.000Z', '2025-06-16T02:00:00.000Z'] },
+        { instrumentId: 'i1', enabled: true, ...nightly, nextRunTimes: ['2025-06-14T12:00:00.000Z'] },
+        { instrumentId: 'i1', enabled: false, ...nightly, nextRunTimes: ['2025-06-14T11:00:00.000Z'] },
+        { instrumentId: 'i2', enabled: true, ...nightly, nextRunTimes: ['2025-06-14T10:30:00.000Z'] },
       ],
       [
         run({ id: 'newest', status: 'failed', error: 'share unreachable', finishedAt: '2025-06-14T08:05:00.000Z' }),
         run({ id: 'older', status: 'failed', filesFailed: 2, finishedAt: '2025-06-13T08:05:00.000Z' }),
       ],
+      NOW,
     );
     expect(row).toMatchObject({
       nextRunAt: '2025-06-14T12:00:00.000Z',
+      nextRunFromCron: false,
       schedules: 2,
-      nextRunUnknown: false,
       lastError: { runId: 'newest', message: 'share unreachable', at: '2025-06-14T08:05:00.000Z' },
     });
   });
 
-  it('says when a next start is unknown and when nothing failed', () => {
-    const [row] = instrumentHealth([instrument('i1')], [{ instrumentId: 'i1', enabled: true, nextRunTimes: null }], [run({ filesFailed: 0 })]);
-    expect(row).toMatchObject({ nextRunAt: null, nextRunUnknown: true, lastError: null, lastRun: null });
+  it('computes a next start from the cron expression, and says so, when Temporal gave none', () => {
+    const [row] = instrumentHealth(
+      [instrument('i1')],
+      [{ instrumentId: 'i1', enabled: true, cron: '30 14 * * *', timezone: 'Europe/Berlin', nextRunTimes: null }],
+      [run({ filesFailed: 0 })],
+      NOW,
+    );
+    // 14:30 in Berlin on 14 June (summer time) is 12:30 UTC, after NOW (10:00 UTC).
+    expect(row).toMatchObject({ nextRunAt: '2025-06-14T12:30:00.000Z', nextRunFromCron: true, lastError: null, lastRun: null });
+  });
+
+  it("prefers Temporal's earlier start over a later one computed from another schedule's cron", () => {
+    const [row] = instrumentHealth(
+      [instrument('i1')],
+      [
+        { instrumentId: 'i1', enabled: true, ...nightly, nextRunTimes: null },
+        { instrumentId: 'i1', enabled: true, cron: '0 11 * * *', timezone: 'UTC', nextRunTimes: ['2025-06-14T11:00:00.000Z'] },
+      ],
+      [],
+      NOW,
+    );
+    expect(row).toMatchObject({ nextRunAt: '2025-06-14T11:00:00.000Z', nextRunFromCron: false, schedules: 2 });
+  });
+
+  it('has no next start when Temporal plans none and the cron never matches a date', () => {
+    const [row] = instrumentHealth([instrument('i1')], [{ instrumentId: 'i1', enabled: true, cron: '0 0 30 2 *', timezone: 'UTC', nextRunTimes: null }], [], NOW);
+    expect(row).toMatchObject({ nextRunAt: null, nextRunFromCron: false, schedules: 1 });
   });
 });
 

@@ -67,7 +67,7 @@ export default async function DashboardPage() {
         <InstrumentHealthTable rows={dashboard.health} total={dashboard.instrumentsTotal} days={ACTIVITY_DAYS} />
         {dashboard.schedulesNotDescribed > 0 && (
           <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>
-            Next runs are shown for the first schedules only; see <MuiLink component={Link} href="/schedules">Schedules</MuiLink> for the others.
+            Temporal was asked for the next runs of the first schedules only; the others are computed from their cron expressions, as on <MuiLink component={Link} href="/schedules">Schedules</MuiLink>.
           </Typography>
         )}
       </Section>

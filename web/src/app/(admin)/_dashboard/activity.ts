@@ -1,5 +1,7 @@
 import type { HarvestRunDto, InstrumentDto, ScheduleDto } from '@/lib/api-types';
 
+import { computedNextRun } from '../schedules/schedule-data';
+
 /** How far back the dashboard's charts look, today included. */
 export const ACTIVITY_DAYS = 14;
 /** Runs read for the charts at most (pages of 200): the dashboard never reads unbounded data. */
@@ -60,12 +62,15 @@ export interface InstrumentHealth {
   name: string;
   enabled: boolean;
   lastRun: InstrumentDto['lastRun'];
-  /** The earliest next start of the instrument's enabled schedules, as Temporal plans it. */
+  /** The earliest next start of the instrument's enabled schedules. */
   nextRunAt: string | null;
+  /**
+   * `nextRunAt` is computed from a cron expression, as the schedule list does: Temporal was not
+   * asked (over the dashboard's cap) or did not answer, so its plan may differ (a pause, jitter).
+   */
+  nextRunFromCron: boolean;
   /** Enabled schedules of the instrument. */
   schedules: number;
-  /** Some enabled schedule's next start is unknown (Temporal unreachable, or not asked). */
-  nextRunUnknown: boolean;
   /** The newest failed run in the activity window, with its reason. */
   lastError: { runId: string; at: string; message: string } | null;
 }
@@ -73,15 +78,27 @@ export interface InstrumentHealth {
 export interface ScheduleNextRuns {
   instrumentId: string;
   enabled: boolean;
-  /** null: unknown. */
+  cron: string;
+  timezone: string;
+  /** Temporal's plan; null: not asked, or Temporal did not answer. */
   nextRunTimes: string[] | null;
+}
+
+/** A schedule's next start: Temporal's, or when it has none to give, the cron expression's. */
+function firstStart(schedule: ScheduleNextRuns, now: Date): { at: string; fromCron: boolean } | undefined {
+  if (schedule.nextRunTimes) {
+    const [first] = schedule.nextRunTimes;
+    return first === undefined ? undefined : { at: first, fromCron: false };
+  }
+  const computed = computedNextRun(schedule.cron, schedule.timezone, now);
+  return computed && { at: computed.toISOString(), fromCron: true };
 }
 
 /**
  * The next starts Temporal gave for a schedule, or null when they are unknown. The API answers
  * them best effort: a live, enabled schedule that Temporal matches always has a next start
  * (unless its expression never matches a date), so an empty answer means Temporal did not
- * answer. Shown as unknown, not as "none planned".
+ * answer: the dashboard then shows the start the cron expression gives, not "none planned".
  */
 export function plannedStarts(schedule: Pick<ScheduleDto, 'enabled' | 'synced' | 'deletedAt'>, nextRunTimes: string[]): string[] | null {
   const expectsStarts = schedule.enabled && schedule.synced && schedule.deletedAt === null;
@@ -89,11 +106,19 @@ export function plannedStarts(schedule: Pick<ScheduleDto, 'enabled' | 'synced' |
 }
 
 /** One row per instrument: last run, next scheduled run, last error. */
-export function instrumentHealth(instruments: readonly InstrumentDto[], schedules: readonly ScheduleNextRuns[], runs: readonly HarvestRunDto[]): InstrumentHealth[] {
+export function instrumentHealth(
+  instruments: readonly InstrumentDto[],
+  schedules: readonly ScheduleNextRuns[],
+  runs: readonly HarvestRunDto[],
+  now: Date,
+): InstrumentHealth[] {
   return instruments.map((instrument) => {
     const own = schedules.filter((s) => s.instrumentId === instrument.id && s.enabled);
-    // ISO strings from the API (all UTC, same format) sort in time order.
-    const next = own.flatMap((s) => (s.nextRunTimes ?? []).slice(0, 1)).sort()[0] ?? null;
+    // ISO strings (all UTC, same format) sort in time order.
+    const next = own
+      .map((s) => firstStart(s, now))
+      .filter((start) => start !== undefined)
+      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))[0];
     // `runs` is newest first (the API's order).
     const failed = runs.find((r) => r.instrumentId === instrument.id && r.status === 'failed');
     return {
@@ -101,9 +126,9 @@ export function instrumentHealth(instruments: readonly InstrumentDto[], schedule
       name: instrument.name,
       enabled: instrument.enabled,
       lastRun: instrument.lastRun,
-      nextRunAt: next,
+      nextRunAt: next?.at ?? null,
+      nextRunFromCron: next?.fromCron ?? false,
       schedules: own.length,
-      nextRunUnknown: own.some((s) => s.nextRunTimes === null),
       lastError: failed
         ? { runId: failed.id, at: failed.finishedAt ?? failed.updatedAt, message: failed.error ?? `${failed.filesFailed} file(s) failed` }
         : null,

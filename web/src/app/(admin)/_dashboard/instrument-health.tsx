@@ -15,10 +15,21 @@ import type { InstrumentHealth } from './activity';
 function NextRun({ row }: { row: InstrumentHealth }) {
   if (!row.enabled) return <>Instrument disabled</>;
   if (row.schedules === 0) return <Typography variant="body2" color="text.secondary">Not scheduled</Typography>;
-  if (row.nextRunAt) return <>{formatDateTime(row.nextRunAt)}</>;
+  if (row.nextRunAt) {
+    return (
+      <>
+        {formatDateTime(row.nextRunAt)}
+        {row.nextRunFromCron && (
+          <Typography component="div" variant="caption" color="text.secondary">
+            By the cron expression, not Temporal&apos;s plan
+          </Typography>
+        )}
+      </>
+    );
+  }
   return (
     <Typography variant="body2" color="text.secondary">
-      {row.nextRunUnknown ? 'Unknown (Temporal did not answer)' : 'None planned'}
+      None planned
     </Typography>
   );
 }

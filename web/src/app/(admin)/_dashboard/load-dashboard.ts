@@ -25,7 +25,7 @@ export interface Dashboard {
   health: InstrumentHealth[];
   /** Instruments beyond the health table's first page. */
   instrumentsTotal: number;
-  /** Enabled schedules whose next start was not asked of Temporal (over the cap). */
+  /** Enabled schedules whose next start was not asked of Temporal (over the cap) but computed from their cron. */
   schedulesNotDescribed: number;
 }
 
@@ -39,13 +39,17 @@ async function windowRuns(from: string): Promise<{ runs: HarvestRunDto[]; total:
   return { runs: [first, ...rest].flatMap((page) => page.items).slice(0, ACTIVITY_MAX_RUNS), total: first.total };
 }
 
-/** Next start times of the enabled schedules (best effort: a failed describe leaves it unknown). */
+/**
+ * Next start times of the enabled schedules as Temporal plans them, for the first ones (best
+ * effort: a failed describe leaves them to the cron expression, see instrumentHealth).
+ */
 async function nextRuns(schedules: ScheduleDto[]): Promise<ScheduleNextRuns[]> {
   return Promise.all(
     schedules.map(async (schedule, i) => {
-      if (i >= MAX_SCHEDULES_DESCRIBED) return { instrumentId: schedule.instrumentId, enabled: schedule.enabled, nextRunTimes: null };
+      const { instrumentId, enabled, cron, timezone } = schedule;
+      if (i >= MAX_SCHEDULES_DESCRIBED) return { instrumentId, enabled, cron, timezone, nextRunTimes: null };
       const detail = await api('getSchedule', { path: { id: schedule.id } });
-      return { instrumentId: schedule.instrumentId, enabled: schedule.enabled, nextRunTimes: detail.kind === 'ok' ? plannedStarts(detail.data, detail.data.nextRunTimes) : null };
+      return { instrumentId, enabled, cron, timezone, nextRunTimes: detail.kind === 'ok' ? plannedStarts(detail.data, detail.data.nextRunTimes) : null };
     }),
   );
 }
@@ -66,7 +70,7 @@ export async function loadDashboard(now = new Date()): Promise<Dashboard> {
     active: [...running.items, ...pending.items],
     failures: failures.items,
     activity: activityPerDay(window.runs, now, window.total),
-    health: instrumentHealth(instruments.items, next, window.runs),
+    health: instrumentHealth(instruments.items, next, window.runs, now),
     instrumentsTotal: instruments.total,
     schedulesNotDescribed: Math.max(0, schedules.total - MAX_SCHEDULES_DESCRIBED),
   };
