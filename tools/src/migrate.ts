@@ -7,12 +7,20 @@ import { createDataSource, migrate } from '@sheaf/db';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
+/**
+ * A migration waits at most 5 s for a lock, so the queries of the API and workers that queue
+ * behind its DDL wait no longer; then it tries again 10 s later, for up to 12 minutes in all
+ * (48 × (5 + 10) s), within the Kubernetes Job's 15 (k8s/base/migrate-job.yaml).
+ */
+const LOCK_TIMEOUT_MS = 5_000;
+const RETRY = { attempts: 48, pauseMs: 10_000 };
+
 async function main(): Promise<void> {
   const config = loadServerConfig();
-  const dataSource = createDataSource({ url: config.databaseUrl, applicationName: 'sheaf-migrate', poolSize: 1 });
+  const dataSource = createDataSource({ url: config.databaseUrl, applicationName: 'sheaf-migrate', poolSize: 1, lockTimeoutMs: LOCK_TIMEOUT_MS });
   await dataSource.initialize();
   try {
-    const applied = await migrate(dataSource);
+    const applied = await migrate(dataSource, { ...RETRY, onRetry: say });
     say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema up to date');
   } finally {
     await dataSource.destroy();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { createDataSource, type DataSourceOptions } from './data-source';
+import { createDataSource, migrate, MIGRATIONS, type DataSourceOptions } from './data-source';
 
 // The test harness's createTestDatabase would make a dependency cycle (it imports @sheaf/db): its
 // global setup's superuser URL (TEST_ADMIN_URL_VAR) gives an empty database of this spec's own.
@@ -119,5 +119,79 @@ describe('the data source guards against a server that stops answering', () => {
       jest.useRealTimers();
       await held.release();
     }
+  });
+});
+
+describe('migrations wait for a lock only briefly, and try again', () => {
+  const name = `sheaf_t_${randomBytes(6).toString('hex')}`;
+  let url: string;
+  let admin: Client;
+  let blocker: Client;
+  const opened: DataSource[] = [];
+  const last = new MIGRATIONS[MIGRATIONS.length - 1]().name;
+
+  beforeAll(async () => {
+    const adminUrl = process.env[ADMIN_URL_VAR];
+    if (!adminUrl) throw new Error(`${ADMIN_URL_VAR} is not set: run through the root jest config, whose global setup provisions PostgreSQL`);
+    admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const u = new URL(adminUrl);
+    u.pathname = `/${name}`;
+    url = u.toString();
+    const ds = await open();
+    await migrate(ds);
+  });
+  afterAll(async () => {
+    for (const ds of opened) if (ds.isInitialized) await ds.destroy();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  async function open(options: Partial<DataSourceOptions> = {}): Promise<DataSource> {
+    const ds = createDataSource({ url, applicationName: 'sheaf-migrate-spec', poolSize: 1, ...options });
+    opened.push(ds);
+    return ds.initialize();
+  }
+
+  /** The last migration undone, and a transaction open on the table it alters, as a pg_dump keeps one. */
+  beforeEach(async () => {
+    const ds = await open();
+    await ds.undoLastMigration({ transaction: 'each' });
+    await ds.destroy();
+    blocker = new Client({ connectionString: url, application_name: 'long-reader' });
+    await blocker.connect();
+    await blocker.query(`BEGIN`);
+    await blocker.query(`SELECT count(*) FROM hooks`);
+  });
+  afterEach(async () => {
+    await blocker.end();
+  });
+
+  it('gives up on a table another transaction holds, saying which migration and why, and applies nothing of it', async () => {
+    const ds = await open({ lockTimeoutMs: 200 });
+    await expect(migrate(ds)).rejects.toThrow(
+      new RegExp(`migration ${last} could not take a lock in time \\(canceling statement due to lock timeout\\): another session holds one .*; gave up after 1 try`),
+    );
+    expect(await ds.query(`SELECT name FROM migrations WHERE name = $1`, [last])).toEqual([]);
+    await blocker.query(`COMMIT`);
+    expect(await migrate(ds)).toEqual([last]);
+  });
+
+  it('tries again after a pause, and applies the migration once the lock is free', async () => {
+    const ds = await open({ lockTimeoutMs: 200 });
+    const retries: string[] = [];
+    const migrating = migrate(ds, {
+      attempts: 50,
+      pauseMs: 50,
+      onRetry: (message) => {
+        retries.push(message);
+        // Let go once the migration has given up twice.
+        if (retries.length === 2) void blocker.query(`COMMIT`);
+      },
+    });
+    expect(await migrating).toEqual([last]);
+    expect(retries.length).toBeGreaterThanOrEqual(2);
+    expect(retries[0]).toMatch(new RegExp(`^migration ${last} could not take a lock in time .*; trying again in 0.05 s \\(try 2 of 50\\)$`));
   });
 });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource, QueryFailedError } from 'typeorm';
 import { HarvestRunEntity } from './entities/harvest-run.entity';
 import { InstrumentDestinationEntity, InstrumentEntity } from './entities/instrument.entity';
 import { StorageLocationEntity } from './entities/storage-location.entity';
@@ -87,6 +88,11 @@ export interface DataSourceOptions {
   poolSize?: number;
   /** The server's idle_in_transaction_session_timeout, in ms (IDLE_IN_TRANSACTION_MS unless given; tests give a short one). */
   idleInTransactionMs?: number;
+  /**
+   * The server's lock_timeout, in ms: none unless given. The migration tool gives one (see
+   * `migrate`); the API and workers do not (their planning waits for its lock for minutes).
+   */
+  lockTimeoutMs?: number;
 }
 
 /**
@@ -97,7 +103,7 @@ export interface DataSourceOptions {
  * database, and at most a bcrypt hash or two (a password change): seconds on a starved CPU, far
  * below five minutes. It bounds the time between statements, not a statement: discovery's
  * planning statements and lock waits may take minutes, so there is no statement_timeout or
- * lock_timeout. Set on each new connection, not sent as a startup parameter: a PgBouncer in
+ * lock_timeout (but for the migration tool's, see `migrate`). Set on each new connection, not sent as a startup parameter: a PgBouncer in
  * front (session pooling, docs/deploy.md) refuses startup parameters it was not told of.
  */
 const IDLE_IN_TRANSACTION_MS = 5 * 60_000;
@@ -126,17 +132,65 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       // Opening a connection, and waiting for a free one when the pool is full, fail after 30 s
       // instead of waiting for good.
       connectionTimeoutMillis: 30_000,
-      onConnect: (client: { query(sql: string): Promise<unknown> }) =>
-        client.query(`SET idle_in_transaction_session_timeout = ${Math.round(options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS)}`),
+      onConnect: async (client: { query(sql: string): Promise<unknown> }) => {
+        await client.query(`SET idle_in_transaction_session_timeout = ${Math.round(options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS)}`);
+        if (options.lockTimeoutMs !== undefined) await client.query(`SET lock_timeout = ${Math.round(options.lockTimeoutMs)}`);
+      },
     },
   });
 }
 
-/** Applies pending migrations and returns their names. */
-export async function migrate(dataSource: DataSource): Promise<string[]> {
-  const applied = await dataSource.runMigrations({ transaction: 'each' });
-  return applied.map((m) => m.name);
+export interface MigrateOptions {
+  /** Tries in all when a migration gives up waiting for a lock (the data source's `lockTimeoutMs`): 1 unless given. */
+  attempts?: number;
+  /** The pause between two tries, in ms. */
+  pauseMs?: number;
+  /** Told why a try gave up, before each pause. */
+  onRetry?: (message: string) => void;
 }
+
+/** Names of the migrations the database has applied (none before the first). */
+async function appliedMigrations(dataSource: DataSource): Promise<string[]> {
+  const [{ table }] = (await dataSource.query(`SELECT to_regclass('migrations') IS NOT NULL AS table`)) as Array<{ table: boolean }>;
+  return table ? ((await dataSource.query(`SELECT name FROM migrations`)) as Array<{ name: string }>).map((m) => m.name) : [];
+}
+
+const migrationNames = (dataSource: DataSource) => dataSource.migrations.map((m) => m.name ?? m.constructor.name);
+
+/**
+ * Applies pending migrations and returns their names. Each runs in a transaction of its own.
+ * A migration's DDL waits for the locks of every transaction open on its table (a pg_dump holds
+ * them for hours), and every query on that table queues behind the waiting DDL: the API and the
+ * workers would stop with it. Given a data source with a `lockTimeoutMs`, a migration that cannot
+ * have its lock within it gives up instead (its transaction rolled back, the ones before it kept),
+ * and is tried again after a pause, up to `attempts` tries.
+ */
+export async function migrate(dataSource: DataSource, options: MigrateOptions = {}): Promise<string[]> {
+  const attempts = options.attempts ?? 1;
+  const before = new Set(await appliedMigrations(dataSource));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+      break;
+    } catch (err) {
+      if (!(err instanceof QueryFailedError && (err.driverError as { code?: string }).code === LOCK_NOT_AVAILABLE)) throw err;
+      const applied = new Set(await appliedMigrations(dataSource));
+      const stuck = migrationNames(dataSource).find((name) => !applied.has(name));
+      const why =
+        `migration ${stuck} could not take a lock in time (${err.message}): another session holds one on a table it changes ` +
+        '(a long transaction, a pg_dump; see pg_stat_activity)';
+      if (attempt >= attempts) throw new Error(`${why}; gave up after ${attempts} ${attempts === 1 ? 'try' : 'tries'}`);
+      const pauseMs = options.pauseMs ?? 0;
+      options.onRetry?.(`${why}; trying again in ${pauseMs / 1000} s (try ${attempt + 1} of ${attempts})`);
+      await sleep(pauseMs);
+    }
+  }
+  const after = new Set(await appliedMigrations(dataSource));
+  return migrationNames(dataSource).filter((name) => after.has(name) && !before.has(name));
+}
+
+/** PostgreSQL's SQLSTATE for a lock not taken within lock_timeout (or NOWAIT). */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 /**
  * Refuses to run against a schema older than this code: the API and workers start only once the
@@ -147,9 +201,8 @@ export async function migrate(dataSource: DataSource): Promise<string[]> {
  * (a scheduled run whose ON CONFLICT target no longer exists, retried for good).
  */
 export async function assertSchemaCurrent(dataSource: DataSource): Promise<DataSource> {
-  const [{ table }] = (await dataSource.query(`SELECT to_regclass('migrations') IS NOT NULL AS table`)) as Array<{ table: boolean }>;
-  const applied = table ? ((await dataSource.query(`SELECT name FROM migrations`)) as Array<{ name: string }>).map((m) => m.name) : [];
-  const known = dataSource.migrations.map((m) => m.name ?? m.constructor.name);
+  const applied = await appliedMigrations(dataSource);
+  const known = migrationNames(dataSource);
   const pending = known.filter((name) => !applied.includes(name));
   if (pending.length) {
     throw new Error(

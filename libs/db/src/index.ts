@@ -1,4 +1,4 @@
-export { assertSchemaCurrent, createDataSource, migrate, ENTITIES, MIGRATIONS, type DataSourceOptions } from './data-source';
+export { assertSchemaCurrent, createDataSource, migrate, ENTITIES, MIGRATIONS, type DataSourceOptions, type MigrateOptions } from './data-source';
 export { changedRows } from './changed-rows';
 export { UserEntity } from './entities/user.entity';
 export { StorageLocationEntity, STORAGE_TYPES, type StorageType } from './entities/storage-location.entity';
