@@ -94,6 +94,25 @@ describe('webhook header values are sealed at rest', () => {
     expect(audit.map((event) => event.after.headersChanged)).toEqual([['X-Lab', 'X-Site', 'authorization'], undefined, undefined, ['X-Lab', 'X-Site'], undefined]);
   });
 
+  it('sends a stored header value only to the server it was entered for: a new URL elsewhere needs it again', async () => {
+    const hook = await a().post('/api/hooks', webhook('moved', { Authorization: 'Bearer moved-token', 'X-Lab': 'cryo-lab' })).expect(201);
+    const sealedBefore = (await stored(hook.body.id)).headers_sealed;
+    for (const url of ['https://attacker.example/in', 'http://lims.example.org/in', 'https://lims.example.org:8443/in']) {
+      const refused = await a().patch(`/api/hooks/${hook.body.id}`, { config: { url, headers: { Authorization: '***', 'X-Lab': 'tomo-lab' } } }).expect(400);
+      expect(refused.body).toMatchObject({
+        field: 'config.headers.Authorization',
+        message: `config.headers.Authorization is ***, which stands for the value stored for https://lims.example.org; the URL now points at ${new URL(url).origin}: send its value again`,
+      });
+    }
+    // Nothing changed by the refusals.
+    expect(await stored(hook.body.id)).toMatchObject({ config: { url: 'https://lims.example.org/in' }, headers_sealed: sealedBefore });
+    // Another path on the same server keeps it; a new server with every value given again is taken.
+    await a().patch(`/api/hooks/${hook.body.id}`, { config: { url: 'https://lims.example.org/v2/in', headers: { Authorization: '***', 'X-Lab': '***' } } }).expect(200);
+    expect(await opened(hook.body.id)).toEqual({ Authorization: 'Bearer moved-token', 'X-Lab': 'cryo-lab' });
+    await a().patch(`/api/hooks/${hook.body.id}`, { config: { url: 'https://lims2.example.org/in', headers: { Authorization: 'Bearer new-server-token' } } }).expect(200);
+    expect(await opened(hook.body.id)).toEqual({ Authorization: 'Bearer new-server-token' });
+  });
+
   it('refuses a *** that stands for a stored value none of the keys opens, and takes the values sent again', async () => {
     const hook = await a().post('/api/hooks', webhook('rotated', { Authorization: 'Bearer lost-token' })).expect(201);
     await db.dataSource.query('UPDATE hooks SET headers_sealed = $2 WHERE id = $1', [hook.body.id, SecretBox.fromBase64(randomBytes(32).toString('base64')).seal('{"Authorization":"x"}')]);

@@ -29,19 +29,40 @@ function shownConfig(kind: HookKind, config: Record<string, unknown>): Record<st
   return { ...config, headers: Object.fromEntries(Object.keys(headers).map((name) => [name, SEALED_HEADER_VALUE])) };
 }
 
+/** A header's field as the config's validation names fields: headers.Authorization, headers["X-Lab"]. */
+const headerField = (name: string) => `config.headers${/^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`;
+
+/** A webhook URL's scheme, host and port; undefined for what is not a URL (validation says why). */
+function originOf(url: unknown): string | undefined {
+  if (typeof url !== 'string' || !URL.canParse(url)) return undefined;
+  return new URL(url).origin;
+}
+
 /**
  * A config sent back as the API showed it: a header whose value is *** keeps the value stored
  * under that name (names compare as HTTP does, without case). On create (`stored` undefined),
- * or for a header not stored before, *** is refused: it would be sent as the value.
+ * or for a header not stored before, *** is refused: it would be sent as the value. So is a ***
+ * when the URL now points at another server (`storedUrl` another origin): a stored token goes
+ * only to the server it was entered for, unless it is given again.
  */
-function withStoredHeaders(kind: HookKind, config: Record<string, unknown>, stored: Record<string, unknown> | undefined): Record<string, unknown> {
+function withStoredHeaders(
+  kind: HookKind,
+  config: Record<string, unknown>,
+  stored: Record<string, unknown> | undefined,
+  storedUrl?: unknown,
+): Record<string, unknown> {
   const headers = headersOf(kind, config);
   if (!headers) return config;
+  const [before, after] = [originOf(storedUrl), originOf(config['url'])];
+  const kept = Object.keys(headers).find((name) => headers[name] === SEALED_HEADER_VALUE);
+  if (kept !== undefined && before !== undefined && after !== undefined && before !== after) {
+    const field = headerField(kept);
+    throw invalid(field, `${field} is ${SEALED_HEADER_VALUE}, which stands for the value stored for ${before}; the URL now points at ${after}: send its value again`);
+  }
   const merged = withSealedValues(headers, stored ?? {});
   const missing = Object.keys(headers).find((name) => !Object.hasOwn(merged, name));
   if (missing !== undefined) {
-    // Named as the config's validation names fields: headers.Authorization, headers["X-Lab"].
-    const field = `config.headers${/^[A-Za-z_$][\w$]*$/.test(missing) ? `.${missing}` : `[${JSON.stringify(missing)}]`}`;
+    const field = headerField(missing);
     throw invalid(field, `${field} is ${SEALED_HEADER_VALUE}, which stands for a stored value, but no such header is stored: send its value`);
   }
   return { ...config, headers: merged };
@@ -282,7 +303,7 @@ export class HooksService implements OnApplicationBootstrap {
         // a value that does not open is needed only where *** stands for it.
         const sent = Object.values(headersOf(row.kind, body.config) ?? {});
         const stored = sent.length ? this.storedHeaders(row, sent.includes(SEALED_HEADER_VALUE)) : headersOf(row.kind, row.config);
-        row.config = withStoredHeaders(row.kind, body.config, stored);
+        row.config = withStoredHeaders(row.kind, body.config, stored, row.config['url']);
         headersChanged = changedHeaders(stored, headersOf(row.kind, row.config));
       }
       if (body.instrumentId !== undefined) row.instrumentId = body.instrumentId;
