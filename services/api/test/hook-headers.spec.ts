@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { randomBytes } from 'node:crypto';
+import request from 'supertest';
 import { SecretBox } from '@sheaf/crypto';
 import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
 import { JsonLogger } from '../src/observability/json-logger';
@@ -111,6 +112,17 @@ describe('webhook header values are sealed at rest', () => {
     expect(await opened(hook.body.id)).toEqual({ Authorization: 'Bearer moved-token', 'X-Lab': 'cryo-lab' });
     await a().patch(`/api/hooks/${hook.body.id}`, { config: { url: 'https://lims2.example.org/in', headers: { Authorization: 'Bearer new-server-token' } } }).expect(200);
     expect(await opened(hook.body.id)).toEqual({ Authorization: 'Bearer new-server-token' });
+  });
+
+  it("shows a webhook's URL path and query (a Slack hook's path is its secret) in an admin's session only, not to an API token", async () => {
+    const hook = await a().post('/api/hooks', { ...webhook('slack'), config: { url: 'https://hooks.slack.example/services/T0/B0/secret-path?x=1' } }).expect(201);
+    expect((await a().get(`/api/hooks/${hook.body.id}`).expect(200)).body.config.url).toBe('https://hooks.slack.example/services/T0/B0/secret-path?x=1');
+    const { token } = (await a().post('/api/auth/tokens', { name: 'reporting', scope: 'read' }).expect(201)).body as { token: string };
+    const viaToken = (path: string) => request(app.getHttpServer()).get(path).set('Authorization', `Bearer ${token}`).expect(200);
+    expect((await viaToken(`/api/hooks/${hook.body.id}`)).body.config).toEqual({ url: 'https://hooks.slack.example/***' });
+    const listed = (await viaToken('/api/hooks?limit=100')).body.items as Array<{ id: string; config: { url: string } }>;
+    expect(listed.find((h) => h.id === hook.body.id)?.config.url).toBe('https://hooks.slack.example/***');
+    expect(JSON.stringify(listed)).not.toContain('secret-path');
   });
 
   it('refuses a *** that stands for a stored value none of the keys opens, and takes the values sent again', async () => {

@@ -19,7 +19,7 @@ export const REDACTED = '***';
  * A webhook's URL with only its origin: paths and query strings carry tokens (a Slack hook's
  * path is its secret), as the worker's messages assume too.
  */
-function redactedUrl(value: string): string {
+export function redactedUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value);

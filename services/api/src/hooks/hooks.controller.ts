@@ -24,14 +24,14 @@ export class HooksController {
 
   @Get()
   @ApiOkResponse({ type: PageOf(HookDto) })
-  listHooks(@Query() query: HookQueryDto): Promise<Page<HookDto>> {
-    return this.hooks.list(query);
+  listHooks(@CurrentUser() viewer: Principal, @Query() query: HookQueryDto): Promise<Page<HookDto>> {
+    return this.hooks.list(viewer, query);
   }
 
   @Get(':id')
   @ApiOkResponse({ type: HookDto })
-  getHook(@UuidParam() id: string): Promise<HookDto> {
-    return this.hooks.get(id);
+  getHook(@CurrentUser() viewer: Principal, @UuidParam() id: string): Promise<HookDto> {
+    return this.hooks.get(viewer, id);
   }
 
   @Post()

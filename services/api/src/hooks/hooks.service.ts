@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
 import { HookEntity, InstrumentEntity } from '@sheaf/db';
 import { HOOK_CONFIG_SCHEMAS, HOOK_KIND_PHASES, HOOK_KINDS, parseSealedHeaders, SEALED_HEADER_VALUE, validateHookConfig, withSealedValues, type HookKind, type HookPhase } from '@sheaf/hooks';
-import { AuditService, REDACTED } from '../audit/audit.service';
+import { AuditService, REDACTED, redactedUrl } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { DomainError, invalid, notFound } from '../common/domain-error';
 import { messageOf } from '../common/error-message';
@@ -27,6 +27,17 @@ function shownConfig(kind: HookKind, config: Record<string, unknown>): Record<st
   const headers = headersOf(kind, config);
   if (!headers) return config;
   return { ...config, headers: Object.fromEntries(Object.keys(headers).map((name) => [name, SEALED_HEADER_VALUE])) };
+}
+
+/**
+ * A webhook's URL may carry its credential (a Slack hook's path is its secret): it is shown in
+ * full in an admin's session only, not to an API token (an integration holding an admin's read
+ * token would hand it on), as instruments show rclone connection strings. Tokens cannot change
+ * hooks, so a redacted URL is never sent back.
+ */
+function viewedConfig(kind: HookKind, config: Record<string, unknown>, viewer: Principal): Record<string, unknown> {
+  const shown = shownConfig(kind, config);
+  return kind === 'webhook' && viewer.token && typeof shown['url'] === 'string' ? { ...shown, url: redactedUrl(shown['url']) } : shown;
 }
 
 /** A header's field as the config's validation names fields: headers.Authorization, headers["X-Lab"]. */
@@ -100,14 +111,17 @@ function configProblemOf(row: HookEntity): string | null {
   }
 }
 
-/** `configProblem` is given where the config was just checked (or cannot have changed). */
-function toDto(row: HookEntity, configProblem = configProblemOf(row)): HookDto {
+/**
+ * `configProblem` is given where the config was just checked (or cannot have changed); `viewer`
+ * where a token may be reading (writes refuse tokens).
+ */
+function toDto(row: HookEntity, configProblem = configProblemOf(row), viewer?: Principal): HookDto {
   return {
     id: row.id,
     name: row.name,
     phase: row.phase,
     kind: row.kind,
-    config: shownConfig(row.kind, row.config),
+    config: viewer ? viewedConfig(row.kind, row.config, viewer) : shownConfig(row.kind, row.config),
     hasSecret: Boolean(row.secretSealed),
     configProblem,
     instrumentId: row.instrumentId,
@@ -239,7 +253,7 @@ export class HooksService implements OnApplicationBootstrap {
   }
 
   /** Ordered as they run: global and per-instrument together by priority, then id. */
-  async list(query: HookQueryDto): Promise<Page<HookDto>> {
+  async list(viewer: Principal, query: HookQueryDto): Promise<Page<HookDto>> {
     const qb = this.dataSource
       .getRepository(HookEntity)
       .createQueryBuilder('h')
@@ -251,13 +265,13 @@ export class HooksService implements OnApplicationBootstrap {
     if (query.enabled !== undefined) qb.andWhere('h.enabled = :enabled', { enabled: query.enabled });
     if (query.instrumentId) qb.andWhere('(h.instrument_id IS NULL OR h.instrument_id = :instrumentId)', { instrumentId: query.instrumentId });
     const [rows, total] = await qb.orderBy('h.priority').addOrderBy('h.id').take(query.limit).skip(query.offset).getManyAndCount();
-    return toPage(rows, total, query, (row) => toDto(row));
+    return toPage(rows, total, query, (row) => toDto(row, configProblemOf(row), viewer));
   }
 
-  async get(id: string): Promise<HookDto> {
+  async get(viewer: Principal, id: string): Promise<HookDto> {
     const row = await this.find(this.dataSource.manager, id);
     if (!row) throw notFound('Hook');
-    return toDto(row);
+    return toDto(row, configProblemOf(row), viewer);
   }
 
   create(actor: Principal, body: CreateHookDto): Promise<HookDto> {
