@@ -168,11 +168,18 @@ function validate(fields: Record<string, FieldSpec>, config: unknown): ConfigPro
   const record = config as Record<string, unknown>;
   const problems: ConfigProblem[] = [];
   for (const key of Object.keys(record)) {
-    if (!(key in fields)) problems.push({ field: key, message: 'unknown property' });
+    // Own keys only: `constructor` or `__proto__` are no fields, though `in` finds them.
+    if (!Object.hasOwn(fields, key)) problems.push({ field: key, message: 'unknown property' });
   }
   for (const [key, spec] of Object.entries(fields)) {
     const value = record[key];
-    if (value === undefined || value === null) {
+    // null is no way to leave a field out (the portal omits an emptied one): stored, it reached
+    // rclone as the text "null" (an SMB port of "null" is port 9, "connection refused").
+    if (value === null) {
+      problems.push({ field: key, message: 'must not be null' });
+      continue;
+    }
+    if (value === undefined) {
       if (spec.required) problems.push({ field: key, message: 'is required' });
       continue;
     }

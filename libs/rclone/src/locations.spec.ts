@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireTool } from '@sheaf/toolchain';
-import { connectionRemote, LocationConfigError, sourceLocation } from './locations';
+import { connectionRemote, LocationConfigError, sourceLocation, storageLocation } from './locations';
 import { Rclone } from './rclone';
 
 describe('rclone connection strings as remotes of their own', () => {
@@ -45,5 +45,26 @@ describe('rclone connection strings as remotes of their own', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('SMB remotes', () => {
+  const account = { name: 'scopes', username: 'svc', domain: 'LAB', password: () => 'pw' };
+  const storage = (config: Record<string, unknown>) => storageLocation({ name: 'nas', type: 'smb', config }, 'dst0', () => 'pw');
+  const source = (config: Record<string, unknown>) => sourceLocation({ name: 'scope', type: 'smb', config }, account);
+
+  it('gives rclone no port for a null one stored before the API refused it (rclone dialled "null", port 9)', () => {
+    expect(source({ host: 'scope-pc', share: 'data', port: null }).remotes).toEqual([
+      { name: 'src', type: 'smb', options: { host: 'scope-pc', user: 'svc', pass: expect.any(String), domain: 'LAB' } },
+    ]);
+    expect(storage({ host: 'nas', share: 'data', user: 'svc', port: null, path: null, domain: null })).toEqual({
+      root: 'dst0:data',
+      remotes: [{ name: 'dst0', type: 'smb', options: { host: 'nas', user: 'svc', pass: expect.any(String), domain: 'WORKGROUP' } }],
+    });
+  });
+
+  it('gives rclone a port that is set', () => {
+    expect(source({ host: 'scope-pc', share: 'data', port: 1445 }).remotes[0]?.options).toMatchObject({ port: '1445' });
+    expect(storage({ host: 'nas', share: 'data', user: 'svc', port: 1445 }).remotes[0]?.options).toMatchObject({ port: '1445' });
   });
 });

@@ -101,7 +101,8 @@ export function connectionRemote(connection: string, name: string, what: string)
 
 function smbRemote(name: string, config: Record<string, unknown>, user: string, password: string, domain: string, what: string): RcloneRemote {
   const options: Record<string, string> = { host: text(config, 'host', what), user, pass: obscure(password), domain: domain || 'WORKGROUP' };
-  if (config['port'] !== undefined) options['port'] = String(config['port']);
+  // A null stored before the API refused it means no port, not the text "null" (rclone: port 9).
+  if (config['port'] != null) options['port'] = String(config['port']);
   return { name, type: 'smb', options };
 }
 

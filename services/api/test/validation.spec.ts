@@ -105,6 +105,9 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     { what: 'an unknown token scope', method: 'post', url: '/api/auth/tokens', body: { name: 't', scope: 'write' }, field: 'scope' },
     { what: 'an unknown run status filter', method: 'get', url: '/api/harvests?status=done', field: 'status' },
     { what: 'a relative storage path', method: 'post', url: '/api/storage-locations', body: storage({ config: { path: 'srv/archive' } }), field: 'config.path' },
+    // null is no way to leave a field out: stored, an SMB port reached rclone as "null" (port 9).
+    { what: 'a null optional source field', method: 'post', url: '/api/instruments', body: instrument({ sourceType: 'smb', sourceConfig: { host: 'scope-pc', share: 'data', port: null } }), field: 'sourceConfig.port', message: 'sourceConfig.port must not be null' },
+    { what: 'a null optional storage field', method: 'post', url: '/api/storage-locations', body: storage({ type: 's3', config: { bucket: 'archive', accessKeyId: 'AKIA', region: null }, secret: 's' }), field: 'config.region', message: 'config.region must not be null' },
     { what: 'an S3 location without its secret', method: 'post', url: '/api/storage-locations', body: storage({ type: 's3', config: { bucket: 'archive', accessKeyId: 'AKIA' } }), field: 'secret' },
     { what: 'an SMB source without a service account', method: 'post', url: '/api/instruments', body: instrument({ sourceType: 'smb', sourceConfig: { host: 'scope-pc', share: 'data' } }), field: 'serviceAccountId' },
     { what: 'an instrument name with spaces', method: 'post', url: '/api/instruments', body: instrument({ name: 'my scope' }), field: 'name' },
@@ -181,6 +184,24 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     expect({ status: res.status, field: res.body.field }).toEqual({ status: 400, field });
     expect(res.body).toEqual({ statusCode: 400, code: 'validation_failed', message: message ?? expect.any(String), field });
     expect(res.body.message.length).toBeLessThan(400);
+  });
+
+  it('refuses PATCH with a null SMB port with 400 naming it, leaving the stored instrument and storage location as they were', async () => {
+    const account = (await as(app, admin).post('/api/service-accounts', { name: 'null-port', username: 'svc', password: 'pw' }).expect(201)).body as { id: string };
+    const sourceConfig = { host: 'scope-pc', share: 'data', port: 1445 };
+    const scope = (await as(app, admin).post('/api/instruments', instrument({ name: 'null-port', sourceType: 'smb', sourceConfig, serviceAccountId: account.id })).expect(201)).body as { id: string };
+    const config = { host: 'nas', share: 'archive', user: 'svc', port: 1445 };
+    const nas = (await as(app, admin).post('/api/storage-locations', storage({ name: 'null-port', type: 'smb', config, secret: 'pw' })).expect(201)).body as { id: string };
+    const patches = [
+      { url: `/api/instruments/${scope.id}`, body: { sourceConfig: { ...sourceConfig, port: null } }, field: 'sourceConfig.port' },
+      { url: `/api/storage-locations/${nas.id}`, body: { config: { ...config, port: null }, secret: 'pw' }, field: 'config.port' },
+    ];
+    for (const { url, body, field } of patches) {
+      const before = (await as(app, admin).get(url).expect(200)).body as object;
+      const res = await as(app, admin).patch(url, body);
+      expect({ url, status: res.status, body: res.body }).toEqual({ url, status: 400, body: { statusCode: 400, code: 'validation_failed', message: `${field} must not be null`, field } });
+      expect((await as(app, admin).get(url).expect(200)).body).toEqual(before);
+    }
   });
 
   const DATE_LISTS = ['/api/harvests', '/api/files', '/api/transfers', '/api/audit'];

@@ -1,0 +1,30 @@
+import { validateSourceConfig, validateStorageConfig } from './locations';
+
+describe('location config validation', () => {
+  it('refuses null in an optional field, naming the field, instead of taking it for absent', () => {
+    expect(validateSourceConfig('smb', { host: 'scope-pc', share: 'data', port: null })).toEqual([{ field: 'port', message: 'must not be null' }]);
+    expect(validateStorageConfig('smb', { host: 'nas', share: 'data', user: 'svc', port: null, domain: null })).toEqual([
+      { field: 'port', message: 'must not be null' },
+      { field: 'domain', message: 'must not be null' },
+    ]);
+    expect(validateStorageConfig('s3', { bucket: 'archive', accessKeyId: 'AKIA', endpoint: null })).toEqual([{ field: 'endpoint', message: 'must not be null' }]);
+  });
+
+  it('refuses null in a required field as null, and an absent one as required', () => {
+    expect(validateSourceConfig('local', { path: null })).toEqual([{ field: 'path', message: 'must not be null' }]);
+    expect(validateSourceConfig('local', {})).toEqual([{ field: 'path', message: 'is required' }]);
+  });
+
+  it('takes optional fields left out or undefined as absent', () => {
+    expect(validateSourceConfig('smb', { host: 'scope-pc', share: 'data' })).toEqual([]);
+    expect(validateSourceConfig('smb', { host: 'scope-pc', share: 'data', port: undefined })).toEqual([]);
+    expect(validateSourceConfig('smb', { host: 'scope-pc', share: 'data', port: 445 })).toEqual([]);
+  });
+
+  it('refuses keys that only the object prototype has as unknown', () => {
+    expect(validateSourceConfig('local', JSON.parse('{"path": "/data", "constructor": "x", "__proto__": {"path": "/etc"}}'))).toEqual([
+      { field: 'constructor', message: 'unknown property' },
+      { field: '__proto__', message: 'unknown property' },
+    ]);
+  });
+});
