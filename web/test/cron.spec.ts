@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
+  TIME_ZONE_NAMES,
   cronCaveat,
   dateToZonedInput,
   describeCron,
@@ -185,18 +188,26 @@ describe('nextRunTimes', () => {
 });
 
 describe('time zones', () => {
-  it('knows IANA names and refuses others', () => {
-    expect(isTimeZone('Europe/Berlin')).toBe(true);
-    expect(isTimeZone('UTC')).toBe(true);
+  it('knows the names the API takes and refuses others', () => {
+    for (const name of ['Europe/Berlin', 'UTC', 'US/Pacific', 'Asia/Calcutta', 'EST5EDT']) expect(isTimeZone(name)).toBe(true);
+    // Intl knows these, Temporal does not: the API refuses them.
+    for (const name of ['IST', 'BST', 'SystemV/EST5', 'US/Pacific-New']) expect(isTimeZone(name)).toBe(false);
     expect(isTimeZone('Mars/Olympus_Mons')).toBe(false);
     expect(isTimeZone('')).toBe(false);
   });
 
-  it('offers UTC first, once, and the usual zones', () => {
+  it('has the API’s list of names', () => {
+    const api = readFileSync(join(__dirname, '../../services/api/src/schedules/time-zones.ts'), 'utf8');
+    const listed = /^export const TIME_ZONE_NAMES: readonly string\[\] = `([^`]*)`/m.exec(api)?.[1];
+    expect(listed?.trim().split(/\s+/)).toEqual(TIME_ZONE_NAMES);
+  });
+
+  it('offers UTC first, once, and the usual zones, all of them ones the API takes', () => {
     const names = timeZoneNames();
     expect(names[0]).toBe('UTC');
     expect(names.filter((n) => n === 'UTC')).toHaveLength(1);
     expect(names).toContain('America/New_York');
+    expect(names.filter((n) => !isTimeZone(n))).toEqual([]);
   });
 
   it('reads a date-time input in a zone: a gap moves forward, a repeated time is the first one', () => {

@@ -4,7 +4,9 @@ import { Client, Connection, ScheduleNotFoundError, type ScheduleDescription } f
 import { startTemporalDevServer, type TemporalDevServer } from '@sheaf/local-infra';
 import { createTestDatabase, makeTempDir, temporalCliPath, type TempDir, type TestDatabase } from '@sheaf/test-harness';
 import { JsonLogger } from '../src/observability/json-logger';
+import { canonicalTimeZone } from '../src/schedules/cron';
 import { ScheduleSyncService } from '../src/schedules/schedule-sync.service';
+import { TIME_ZONE_NAMES } from '../src/schedules/time-zones';
 import { createTestApp } from './app';
 import { as, createCaller, createInstrumentRow, type Caller } from './fixtures';
 
@@ -252,10 +254,10 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     const sync = app.get(ScheduleSyncService, { strict: false });
     const refused = (await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 6 * * *' }).expect(201)).body;
     const other = (await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 11 * * *' }).expect(201)).body;
-    // A time zone Temporal does not know (the API refuses it; as if Node knew a zone Temporal did
-    // not), changed before the other row, so tried first.
+    // A time zone Temporal does not know, saved before the API refused it (IST, which Node knows),
+    // changed before the other row, so tried first.
     await db.dataSource.query(
-      `UPDATE schedules SET timezone = 'Mars/Olympus', revision = revision + 1, needs_sync = true, updated_at = now() - interval '1 minute' WHERE id = $1`,
+      `UPDATE schedules SET timezone = 'IST', revision = revision + 1, needs_sync = true, updated_at = now() - interval '1 minute' WHERE id = $1`,
       [refused.id],
     );
     await db.dataSource.query(`UPDATE schedules SET cron = '30 7 * * *', revision = revision + 1, needs_sync = true, updated_at = now() WHERE id = $1`, [other.id]);
@@ -265,11 +267,16 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     expect((await describeInTemporal(other.id)).spec.calendars?.[0]).toMatchObject({ minute: [{ start: 30, end: 30, step: 1 }], hour: [{ start: 7, end: 7, step: 1 }] });
     expect((await as(app, admin).get(`/api/schedules/${other.id}`).expect(200)).body).toMatchObject({ synced: true, syncError: null });
     const kept = (await as(app, admin).get(`/api/schedules/${refused.id}`).expect(200)).body;
-    expect(kept).toMatchObject({ synced: false, syncError: expect.stringMatching(/^Temporal refused the schedule: .*Mars\/Olympus/) });
+    expect(kept).toMatchObject({ timezone: 'IST', synced: false, syncError: expect.stringMatching(/^Temporal refused the schedule: .*unknown time zone IST/) });
+    const listed = (await as(app, admin).get(`/api/schedules?instrumentId=${instrumentId}&synced=false`).expect(200)).body.items;
+    expect(listed).toContainEqual(expect.objectContaining({ id: refused.id, timezone: 'IST' }));
     // Asked to sync it now, or to run it: 502, Temporal's reason, and the row keeps it.
     const asked = await as(app, admin).post(`/api/schedules/${refused.id}/sync`).expect(502);
     expect(asked.body).toEqual({ statusCode: 502, code: 'temporal_refused', message: kept.syncError });
     expect((await as(app, admin).post(`/api/schedules/${refused.id}/run`).expect(502)).body).toMatchObject({ code: 'temporal_refused' });
+    // An update that leaves the zone alone is saved: the stored zone is not checked again.
+    const noted = await as(app, admin).patch(`/api/schedules/${refused.id}`, { description: 'zone to fix' }).expect(200);
+    expect(noted.body).toMatchObject({ timezone: 'IST', description: 'zone to fix', synced: false });
 
     await db.dataSource.query(`UPDATE schedules SET timezone = 'UTC', revision = revision + 1, needs_sync = true WHERE id = $1`, [refused.id]);
     expect(await sync.syncPending()).toBeGreaterThanOrEqual(1);
@@ -365,6 +372,74 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     const restored = (await as(app, admin).post(`/api/schedules/${first.id}/restore`).expect(409)).body;
     expect(restored).toMatchObject({ code: 'schedule_exists' });
     expect(restored.field).toBeUndefined();
+  });
+
+  /** Zones Node knows and Temporal does not, which the API saved and pushed in vain (synced: false). BST is Bangladesh to Node. */
+  const NODE_ONLY_ZONES = ['IST', 'JST', 'CST', 'BST', 'AET', 'SystemV/EST5', 'US/Pacific-New'];
+  const zoneRefusal = (name: string) => ({ statusCode: 400, code: 'validation_failed', field: 'timezone', message: expect.stringContaining(`'${name}'`) });
+
+  it('holds the time zones Temporal takes: every name the API accepts, and none of the others Node knows', async () => {
+    /** Whether Temporal takes a schedule in the zone (it checks the zone when the schedule is made). */
+    const takes = async (timezone: string, n: number): Promise<boolean> => {
+      try {
+        const handle = await client.schedule.create({
+          scheduleId: `time-zone-probe-${n}`,
+          spec: { calendars: [{ hour: 3 }], timezone },
+          action: { type: 'startWorkflow', workflowType: 'harvest', taskQueue: 'time-zone-probe', args: [] },
+          state: { paused: true },
+        });
+        await handle.delete();
+        return true;
+      } catch (err) {
+        if (err instanceof Error && err.message.includes(`unknown time zone ${timezone}`)) return false;
+        throw err;
+      }
+    };
+    const refusedOf = async (names: readonly string[]): Promise<string[]> => {
+      const refused: string[] = [];
+      let next = 0;
+      const probe = async (): Promise<void> => {
+        for (let i = next++; i < names.length; i = next++) if (!(await takes(names[i], i))) refused.push(names[i]);
+      };
+      await Promise.all(Array.from({ length: 16 }, probe));
+      return refused.sort();
+    };
+    const nodeKnows = (timeZone: string) => {
+      try {
+        return Boolean(new Intl.DateTimeFormat('en-US', { timeZone }));
+      } catch {
+        return false;
+      }
+    };
+    const beyond = [...NODE_ONLY_ZONES, 'Canada/East-Saskatchewan', 'europe/berlin'];
+
+    expect(await refusedOf(TIME_ZONE_NAMES)).toEqual([]);
+    expect(beyond.filter((name) => !nodeKnows(name) || canonicalTimeZone(name) === name)).toEqual([]);
+    expect(await refusedOf(beyond)).toEqual([...beyond].sort());
+  });
+
+  it('refuses a schedule in a time zone Node knows but Temporal does not, saving nothing', async () => {
+    const before = (await as(app, admin).get('/api/schedules').expect(200)).body.total;
+    for (const timezone of NODE_ONLY_ZONES) {
+      expect((await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 14 * * *', timezone }).expect(400)).body).toEqual(zoneRefusal(timezone));
+    }
+    expect((await as(app, admin).get('/api/schedules').expect(200)).body.total).toBe(before);
+  });
+
+  it('refuses to move a schedule to a time zone Node knows but Temporal does not, leaving it as it was, here and in Temporal', async () => {
+    const { body: saved } = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 15 * * *', timezone: 'Europe/Berlin' }).expect(201);
+    const revision = async () => (await db.dataSource.query(`SELECT revision FROM schedules WHERE id = $1`, [saved.id]))[0].revision;
+    const revisionBefore = await revision();
+    const shown = (await as(app, admin).get(`/api/schedules/${saved.id}`).expect(200)).body;
+    for (const timezone of NODE_ONLY_ZONES) {
+      const res = await as(app, admin).patch(`/api/schedules/${saved.id}`, { timezone, cron: '0 16 * * *', description: 'moved' }).expect(400);
+      expect(res.body).toEqual(zoneRefusal(timezone));
+    }
+    expect((await as(app, admin).get(`/api/schedules/${saved.id}`).expect(200)).body).toEqual({ ...shown, nextRunTimes: expect.any(Array) });
+    expect(await revision()).toBe(revisionBefore);
+    const inTemporal = await describeInTemporal(saved.id);
+    expect(inTemporal.spec.timezone).toBe('Europe/Berlin');
+    expect(inTemporal.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 15, end: 15, step: 1 }] });
   });
 
   it('refuses invalid cron expressions and time zones with 400 naming the field, saving nothing', async () => {

@@ -1,3 +1,5 @@
+import { TIME_ZONE_NAMES } from './time-zones';
+
 /**
  * Five-field cron expressions (minute hour day-of-month month day-of-week), the subset both
  * people and Temporal read the same way: `*`, numbers, ranges `a-b`, steps `* /n`, `a-b/n`,
@@ -68,20 +70,41 @@ export function cronProblem(expression: string): string | undefined {
   return undefined;
 }
 
+const TIME_ZONES_BY_LOWER_CASE = new Map(TIME_ZONE_NAMES.map((name) => [name.toLowerCase(), name]));
+
 /**
- * An IANA time zone the runtime knows, spelled as Temporal's case-sensitive (Go) lookup needs
- * it, or undefined. Node reads `europe/berlin` as Europe/Berlin: a name that differs from the
- * zone's canonical one only in case, or has a segment without its capital, is replaced by the
- * canonical name. A well-spelled alias (America/Argentina/Buenos_Aires) stays as typed.
+ * The name as the IANA tz database spells it, or undefined for a name it lacks (TIME_ZONE_NAMES:
+ * the names Temporal knows). Temporal's (Go) lookup is case-sensitive, so `europe/berlin` becomes
+ * Europe/Berlin and `us/pacific` US/Pacific; a link such as Asia/Calcutta stays as it is. Node's
+ * Intl is no judge: it also knows abbreviations (IST, and BST read as Bangladesh) and names the
+ * database dropped (SystemV/EST5, US/Pacific-New), which Temporal refuses.
  */
 export function canonicalTimeZone(name: string): string | undefined {
-  if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(name)) return undefined;
-  let canonical: string;
+  return TIME_ZONES_BY_LOWER_CASE.get(name.toLowerCase());
+}
+
+/**
+ * For a Region/Name that the tz database lacks but Node knows (US/Pacific-New), the database's
+ * name of the zone Node reads it as (America/Los_Angeles). None for an abbreviation: IST is
+ * Indian, Irish or Israel time, and Node's reading of one would be a guess (BST as Bangladesh).
+ */
+function suggestedTimeZone(name: string): string | undefined {
+  if (!name.includes('/')) return undefined;
   try {
-    canonical = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    return canonicalTimeZone(new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone);
   } catch {
     return undefined;
   }
-  if (name.toLowerCase() === canonical.toLowerCase()) return canonical;
-  return name.split('/').every((segment) => /^[A-Z]/.test(segment)) ? name : canonical;
+}
+
+/** Why a time zone name is refused, or undefined for one canonicalTimeZone knows. */
+export function timeZoneProblem(name: string): string | undefined {
+  if (canonicalTimeZone(name)) return undefined;
+  const problem = 'must be a name from the IANA time zone database, such as Europe/Berlin or UTC';
+  // Only a plausible name is repeated.
+  if (!/^[\w+\-/]{1,64}$/.test(name)) return problem;
+  const suggested = suggestedTimeZone(name);
+  if (suggested) return `${problem}; '${name}' is not one: use ${suggested}`;
+  if (/^[A-Z]{2,5}$/.test(name)) return `${problem}; '${name}' is an abbreviation, which can stand for several zones: use the zone's Region/City name`;
+  return `${problem}; '${name}' is not one`;
 }

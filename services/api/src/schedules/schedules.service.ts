@@ -12,7 +12,7 @@ import { toPage } from '../common/pagination';
 import { lockRow } from '../common/rows';
 import { harvestableInstrument } from '../harvests/harvestable';
 import { TemporalCalls } from '../temporal/temporal-calls';
-import { canonicalTimeZone, cronProblem } from './cron';
+import { canonicalTimeZone, cronProblem, timeZoneProblem } from './cron';
 import { ScheduleSyncService, temporalScheduleId } from './schedule-sync.service';
 import type { BackfillDto, CreateScheduleDto, RunNowDto, ScheduleDetailDto, ScheduleDto, ScheduleQueryDto, UpdateScheduleDto } from './schedules.dto';
 
@@ -63,9 +63,10 @@ function normaliseCron(cron: string): string {
   return cron.trim().split(/\s+/).join(' ');
 }
 
+/** The zone as stored and given to Temporal: one it would refuse is a 400 before anything is saved. */
 function checkTimeZone(timezone: string): string {
   const canonical = canonicalTimeZone(timezone);
-  if (!canonical) throw invalid('timezone', 'timezone must be an IANA time zone such as Europe/Berlin or UTC');
+  if (!canonical) throw invalid('timezone', `timezone ${timeZoneProblem(timezone)}`);
   return canonical;
 }
 
