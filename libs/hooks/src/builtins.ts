@@ -11,15 +11,72 @@ export type Verdict = Exclude<HookDecision, { action: 'accept' }>;
 export type FileStep = (file: HookFile) => { file: HookFile; verdict?: Verdict };
 
 /**
- * Paths are '/' separated on every platform; dotfiles are ordinary files; bad globs fail loudly:
- * `debug` makes picomatch throw when the regular expression it builds is invalid ("[z-a]"),
- * instead of answering with a matcher that matches nothing.
+ * picomatch reads the globs: paths are '/' separated on every platform; dotfiles are ordinary
+ * files; bad globs fail loudly: `debug` makes picomatch throw when the regular expression it builds
+ * is invalid ("[z-a]"), instead of answering with a matcher that matches nothing.
  */
 const GLOB_OPTIONS: picomatch.PicomatchOptions = { dot: true, windows: false, strictBrackets: true, debug: true };
 
-/** Compiles a glob; throws with picomatch's message when it is invalid. */
+/** A glob picomatch reads but Sheaf cannot match in linear time; the message says which part. */
+export class UnsupportedGlobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedGlobError';
+  }
+}
+
+const { DOT_LITERAL, SLASH_LITERAL, ONE_CHAR, STAR, NO_DOTS, NO_DOT_SLASH, NO_DOTS_SLASH } = picomatch.constants.globChars(false);
+
+/**
+ * How picomatch's fast paths for `*.*` and `.*` (also after `**` and a slash) end: a dot, then
+ * `(?=.)`, something after it: `*.*` does not match `a.`. On a path with no trailing '/' that is a
+ * dot and a non-empty name.
+ */
+const DOT_THEN_NAME = `${DOT_LITERAL}${ONE_CHAR}${STAR}${SLASH_LITERAL}?`;
+const DOT_THEN_NAME_RE2 = `${DOT_LITERAL}[^/]+${SLASH_LITERAL}?`;
+
+/**
+ * picomatch's guards that always hold on the paths hooks match: relative, from a listing, so never
+ * empty and without a trailing '/' or an empty, '.' or '..' segment. NO_DOTS, NO_DOTS_SLASH and
+ * NO_DOT_SLASH refuse '.' and '..' segments (NO_DOTS_SLASH stands at the start of a segment); ONE_CHAR
+ * (`(?=.)`, something follows) stands at the start of a segment or of the glob, after a dot that
+ * starts a segment, before something the glob requires anyway, or in DOT_THEN_NAME.
+ */
+const ALWAYS_TRUE = [NO_DOTS, NO_DOTS_SLASH, NO_DOT_SLASH, ONE_CHAR];
+
+/**
+ * Compiles a glob: picomatch parses it (its syntax and meaning are picomatch's) into a regular
+ * expression, and RE2 (re2js) matches that in time linear in the path. JavaScript's backtracking
+ * engine took seconds on a 30-character name, doubling with each further character, for
+ * `+(+([a-z_])).raw`, and as long on 50 characters for `*a*a*a*a*a*a*a*a*a*z`, blocking the
+ * worker's event loop (and its heartbeats) meanwhile.
+ *
+ * RE2 has no lookaround, so picomatch's lookaheads are rewritten or dropped (above). Two small
+ * differences remain: names with line breaks match as any other (JavaScript's `.` skips line
+ * breaks), and a `.` inside braces or an extglob followed by `*` (`{a.*,b}`) also matches a name
+ * that ends with that dot, as `a.*` does. A glob that still needs lookaround (the extglob `!(...)`,
+ * or regular-expression syntax written into it: `(?=...)`, `\1`) throws UnsupportedGlobError; an
+ * invalid glob throws picomatch's error.
+ */
 export function compileGlob(glob: string): (path: string) => boolean {
-  return picomatch(glob, GLOB_OPTIONS);
+  const { state } = picomatch.makeRe(glob, GLOB_OPTIONS, false, true);
+  let source = state.output;
+  if (source.endsWith(DOT_THEN_NAME)) source = source.slice(0, -DOT_THEN_NAME.length) + DOT_THEN_NAME_RE2;
+  for (const guard of ALWAYS_TRUE) source = source.replaceAll(guard, '');
+  let compiled: RE2JS;
+  try {
+    compiled = RE2JS.compile(`^(?:${source})$`, RE2JS.DOTALL);
+  } catch (err) {
+    if (state.tokens?.some((token) => token.type === 'negate')) {
+      throw new UnsupportedGlobError('uses extglob syntax !(...), which Sheaf does not support; use include and exclude globs instead');
+    }
+    throw new UnsupportedGlobError(`uses regular-expression syntax Sheaf does not support (${err instanceof Error ? err.message : String(err)})`);
+  }
+  // As picomatch's matcher: a path equal to the glob matches it (a[1].txt), and a leading ! negates.
+  return (path) => {
+    if (typeof path !== 'string') throw new TypeError('Expected input to be a string');
+    return path !== '' && (path === glob || compiled.matches(path) !== state.negated);
+  };
 }
 
 /** A compiled metadata pattern: its named groups, and the values they took in a match. */

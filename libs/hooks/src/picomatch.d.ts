@@ -13,8 +13,31 @@ declare module 'picomatch' {
       debug?: boolean;
     }
     type Matcher = (input: string) => boolean;
+    /** What the parser made of a glob: the regular expression's body, without anchors or negation. */
+    interface ParseState {
+      output: string;
+      /** A leading `!`: the glob matches what the body does not. */
+      negated: boolean;
+      /** Absent when a fast path built the output without tokenizing. */
+      tokens?: Array<{ type: string; value: string }>;
+    }
+    /** The regular-expression fragments picomatch builds globs from (lib/constants.js). */
+    interface GlobChars {
+      DOT_LITERAL: string;
+      SLASH_LITERAL: string;
+      ONE_CHAR: string;
+      STAR: string;
+      NO_DOTS: string;
+      NO_DOT_SLASH: string;
+      NO_DOTS_SLASH: string;
+    }
   }
   /** Compiles a glob into a matcher; throws on an invalid glob (with `strictBrackets`). */
   function picomatch(glob: string | readonly string[], options?: picomatch.PicomatchOptions): picomatch.Matcher;
+  namespace picomatch {
+    /** The JavaScript regular expression picomatch matches with, and the parse state it was built from. */
+    function makeRe(glob: string, options: PicomatchOptions, returnOutput: false, returnState: true): RegExp & { state: ParseState };
+    const constants: { globChars(windows: boolean): GlobChars };
+  }
   export = picomatch;
 }

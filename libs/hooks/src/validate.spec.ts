@@ -87,6 +87,15 @@ describe('validateHookConfig', () => {
     ]);
   });
 
+  it('refuses in globs the extglob !(...) and regular-expression lookaround or backreferences, and accepts other extglobs', () => {
+    expect(errorsOf('filter', { include: ['!(*.tmp)', '+(+([a-z_])).raw'], exclude: ['raw/**/!(keep)/*', 'a(?=b)*'], redirect: [{ match: '(a)\\1', to: 'x' }] })).toEqual([
+      { field: 'include[0]', message: 'uses extglob syntax !(...), which Sheaf does not support; use include and exclude globs instead' },
+      { field: 'exclude[0]', message: 'uses extglob syntax !(...), which Sheaf does not support; use include and exclude globs instead' },
+      { field: 'exclude[1]', message: 'uses regular-expression syntax Sheaf does not support (error parsing regexp: invalid or unsupported Perl syntax: `(?=`)' },
+      { field: 'redirect[0].match', message: 'uses regular-expression syntax Sheaf does not support (error parsing regexp: invalid escape sequence: `\\1`)' },
+    ]);
+  });
+
   it('reports missing fields, wrong types and contradictory limits', () => {
     expect(errorsOf('metadata', {})).toEqual([{ field: 'rules', message: 'is required' }]);
     expect(errorsOf('metadata', { rules: [{ source: 'name', pattern: '(?<a>.)' }] })).toEqual([{ field: 'rules[0].source', message: 'must be one of "path", "filename"' }]);

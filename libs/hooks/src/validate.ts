@@ -1,5 +1,5 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import { compileGlob, compilePattern } from './builtins';
+import { compileGlob, compilePattern, UnsupportedGlobError } from './builtins';
 import { HOOK_CONFIG_SCHEMAS, type HookConfigs } from './schemas';
 import { parseTemplate } from './template';
 import { HOOK_KINDS, type HookKind } from './types';
@@ -119,7 +119,7 @@ function globProblem(glob: string): string | undefined {
     compileGlob(glob);
     return undefined;
   } catch (err) {
-    return `invalid glob: ${errorMessage(err)}`;
+    return err instanceof UnsupportedGlobError ? err.message : `invalid glob: ${errorMessage(err)}`;
   }
 }
 
