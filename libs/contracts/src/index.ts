@@ -56,6 +56,7 @@ export const SEARCH_ATTRIBUTE_TYPES = {
 export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTE_TYPES;
 
 export * from './locations';
+export { TIME_ZONE_NAMES } from './time-zones';
 
 /** What an API token may do: `read` only reads; `harvest` also starts and cancels harvests. */
 export const TOKEN_SCOPES = ['read', 'harvest'] as const;

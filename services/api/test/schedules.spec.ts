@@ -6,7 +6,7 @@ import { createTestDatabase, makeTempDir, temporalCliPath, type TempDir, type Te
 import { JsonLogger } from '../src/observability/json-logger';
 import { canonicalTimeZone } from '../src/schedules/cron';
 import { ScheduleSyncService } from '../src/schedules/schedule-sync.service';
-import { TIME_ZONE_NAMES } from '../src/schedules/time-zones';
+import { TIME_ZONE_NAMES } from '@sheaf/contracts';
 import { createTestApp } from './app';
 import { as, createCaller, createInstrumentRow, type Caller } from './fixtures';
 

@@ -1,5 +1,5 @@
 import { canonicalTimeZone, cronProblem, timeZoneProblem } from './cron';
-import { TIME_ZONE_NAMES } from './time-zones';
+import { TIME_ZONE_NAMES } from '@sheaf/contracts';
 
 describe('cron expressions', () => {
   it.each(['* * * * *', '0 2 * * *', '*/15 8-18 * * mon-fri', '30 1 1,15 jan,jul *', '0 0 * * 7', '5/10 * * * *', '0 0 1-31/2 * SUN'])(

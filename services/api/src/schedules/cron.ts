@@ -1,4 +1,4 @@
-import { TIME_ZONE_NAMES } from './time-zones';
+import { TIME_ZONE_NAMES } from '@sheaf/contracts';
 
 /**
  * Five-field cron expressions (minute hour day-of-month month day-of-week), the subset both

@@ -13,8 +13,8 @@
  * posixrules, posix/..., right/...). services/api/test/schedules.spec.ts checks this list against
  * the dev server.
  *
- * Regenerate after a tzdata release that adds a name (and copy it into web/src/lib/cron.ts, whose
- * test compares the two), from the copy in the Go that Temporal is built with:
+ * The API refuses other names and the portal offers only these. Regenerate after a tzdata release
+ * that adds a name, from the copy in the Go that Temporal is built with:
  *
  *   unzip -Z1 "$(go env GOROOT)/lib/time/zoneinfo.zip" | grep -vx Factory | LC_ALL=C sort | fmt -w 150
  *
