@@ -1,4 +1,4 @@
-import { runHooks, type HookConfigRow, type HookContext, type HookFile, type HookKind, type HookPhase } from './index';
+import { runHooks, validateHookConfig, type HookConfigRow, type HookContext, type HookFile, type HookKind, type HookPhase } from './index';
 
 const ctx: HookContext = { instrument: { id: 'inst-1', name: 'Krios' }, runId: 'run-1' };
 
@@ -28,6 +28,13 @@ describe('runHooks', () => {
         access: { groups: ['staff', 'cryo'], projects: ['P12'] },
       }),
     ]);
+  });
+
+  it('takes from metadata only names that the access hook would also accept as literal names: split at commas, trimmed', async () => {
+    const hooks = [hook('access', 'access', { groupsFromMetadata: 'lab', projectsFromMetadata: 'project' })];
+    const result = await runHooks('pre', hooks, [file('a', { metadata: { lab: '\u00a0cryo\t, ,em lab\n,', project: ' , ' } })], ctx);
+    expect(result.files[0].access).toEqual({ groups: ['cryo', 'em lab'], projects: [] });
+    expect(validateHookConfig('access', { groups: result.files[0].access.groups })).toEqual({ ok: true, config: { groups: ['cryo', 'em lab'] } });
   });
 
   it('orders hooks of equal priority by id, and later metadata rules win', async () => {

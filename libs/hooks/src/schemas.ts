@@ -152,8 +152,8 @@ export const HOOK_CONFIG_SCHEMAS: Readonly<Record<HookKind, object>> = deepFreez
     type: 'object',
     additionalProperties: false,
     properties: {
-      groups: nameList('Group names granted access to every file.'),
-      projects: nameList('Project names granted access to every file.'),
+      groups: nameList('Group names granted access to every file (as the groups are named: no leading or trailing space, no comma).'),
+      projects: nameList('Project names granted access to every file (as the projects are named: no leading or trailing space, no comma).'),
       groupsFromMetadata: metadataKey('Metadata key whose value (comma-separated names allowed) names groups to grant.'),
       projectsFromMetadata: metadataKey('Metadata key whose value (comma-separated names allowed) names projects to grant.'),
     },

@@ -96,6 +96,16 @@ describe('validateHookConfig', () => {
     ]);
   });
 
+  it('refuses access names no group or project can have: a leading or trailing space, or a comma', () => {
+    expect(errorsOf('access', { groups: [' microscopy', 'em,lab', 'cryo em'], projects: ['P1\t', 'a , b'] })).toEqual([
+      { field: 'groups[0]', message: 'must not start or end with whitespace: no group name does, so it would grant nothing' },
+      { field: 'groups[1]', message: 'must not contain a comma: no group name does, so it would grant nothing (give each group as its own item)' },
+      { field: 'projects[0]', message: 'must not start or end with whitespace: no project name does, so it would grant nothing' },
+      { field: 'projects[1]', message: 'must not contain a comma: no project name does, so it would grant nothing (give each project as its own item)' },
+    ]);
+    expect(errorsOf('access', { groups: [' '] })).toEqual([{ field: 'groups[0]', message: 'must not start or end with whitespace: no group name does, so it would grant nothing' }]);
+  });
+
   it('reports missing fields, wrong types and contradictory limits', () => {
     expect(errorsOf('metadata', {})).toEqual([{ field: 'rules', message: 'is required' }]);
     expect(errorsOf('metadata', { rules: [{ source: 'name', pattern: '(?<a>.)' }] })).toEqual([{ field: 'rules[0].source', message: 'must be one of "path", "filename"' }]);

@@ -123,6 +123,24 @@ function globProblem(glob: string): string | undefined {
   }
 }
 
+/**
+ * The rule for group and project names, copied from NAME_PATTERN in
+ * services/api/src/groups/groups.dto.ts (the API's groups and projects): no leading or trailing
+ * whitespace, no comma. The access hook's names are compared with them (ignoring case), so a name
+ * outside the rule would grant nothing. Names taken from metadata always keep it: they are split at
+ * commas and trimmed (namesFromMetadata).
+ */
+const NAME_PATTERN = /^[^\s,](?:[^,]*[^\s,])?$/;
+
+function nameProblem(kind: 'group' | 'project'): (name: string) => string | undefined {
+  return (name) => {
+    if (NAME_PATTERN.test(name)) return undefined;
+    const problems = [/^\s|\s$/.test(name) && 'start or end with whitespace', name.includes(',') && 'contain a comma'].filter(Boolean);
+    const hint = name.includes(',') ? ` (give each ${kind} as its own item)` : '';
+    return `must not ${problems.join(' or ')}: no ${kind} name does, so it would grant nothing${hint}`;
+  };
+}
+
 /** What JSON Schema cannot say: globs and regexes compile, templates are safe, limits agree. */
 const semanticChecks: Record<HookKind, (config: Record<string, unknown>, report: Report) => void> = {
   filter(config, report) {
@@ -160,6 +178,8 @@ const semanticChecks: Record<HookKind, (config: Record<string, unknown>, report:
     });
   },
   access(config, report) {
+    eachString(config.groups, ['groups'], report, nameProblem('group'));
+    eachString(config.projects, ['projects'], report, nameProblem('project'));
     if (!['groups', 'projects', 'groupsFromMetadata', 'projectsFromMetadata'].some((key) => config[key] !== undefined)) {
       report([], 'grants nothing: set groups, projects, groupsFromMetadata or projectsFromMetadata');
     }
