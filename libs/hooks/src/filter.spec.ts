@@ -90,17 +90,20 @@ describe('filter hook', () => {
     expect(destinations['c.raw']).toBe('x/y/c.raw');
   });
 
-  // With picomatch's JavaScript RegExp the shorter names took 2 s and 6 s (the first doubling with each
-  // further character), and the 255-character ones would take ages, blocking the worker's event loop.
+  // With picomatch's JavaScript RegExp 32 and 40 characters took 2 s and 6 s (the first doubling
+  // with each further character), and 255 would take ages, blocking the worker's event loop. The
+  // matching is synchronous, so a hang cannot be caught by a timeout: the short names come first,
+  // and the limit is not a speed target but far above RE2's time (about 1 ms) and far below
+  // backtracking's.
   it.each([
-    ['+(+([a-z_])).raw', [32, 255]],
-    ['*a*a*a*a*a*a*a*a*a*z', [40, 255]],
+    ['+(+([a-z_])).raw', [35, 255]],
+    ['*a*a*a*a*a*a*a*a*a*z', [44, 255]],
   ])('matches %s in time linear in the name, where backtracking took seconds', async (glob, lengths) => {
     for (const length of lengths) {
       const name = `${'a'.repeat(length - 4)}.tif`;
       const started = performance.now();
       const { decisions } = await decide({ exclude: [glob] }, [file(name)]);
-      expect({ length, decision: decisions[name], fast: performance.now() - started < 250 }).toEqual({ length, decision: { action: 'accept' }, fast: true });
+      expect({ length, decision: decisions[name], fast: performance.now() - started < 1_000 }).toEqual({ length, decision: { action: 'accept' }, fast: true });
     }
   });
 
