@@ -10,33 +10,39 @@ const ADMIN_URL_VAR = 'SHEAF_TEST_ADMIN_DATABASE_URL';
 /** Real timers only for these: the pool's wait for a free connection runs on setTimeout. */
 const REAL_TIMERS = ['Date', 'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval'] as const;
 
-describe('the data source guards against a server that stops answering', () => {
+/**
+ * An empty database of the calling describe's own (made before its tests, dropped after them), a
+ * superuser client on its server, and data sources on it (closed at the end) made by `open`.
+ */
+function ownDatabase(defaults: Omit<DataSourceOptions, 'url'>) {
   const name = `sheaf_t_${randomBytes(6).toString('hex')}`;
-  let url: string;
-  let admin: Client;
+  const db = { url: '', admin: undefined as unknown as Client };
   const opened: DataSource[] = [];
-
   beforeAll(async () => {
     const adminUrl = process.env[ADMIN_URL_VAR];
     if (!adminUrl) throw new Error(`${ADMIN_URL_VAR} is not set: run through the root jest config, whose global setup provisions PostgreSQL`);
-    admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
+    db.admin = new Client({ connectionString: adminUrl });
+    await db.admin.connect();
+    await db.admin.query(`CREATE DATABASE ${name}`);
     const u = new URL(adminUrl);
     u.pathname = `/${name}`;
-    url = u.toString();
+    db.url = u.toString();
   });
   afterAll(async () => {
     for (const ds of opened) if (ds.isInitialized) await ds.destroy();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await db.admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await db.admin.end();
   });
-
-  async function open(options: Partial<DataSourceOptions> = {}): Promise<DataSource> {
-    const ds = createDataSource({ url, applicationName: 'sheaf-data-source-spec', ...options });
+  const open = async (options: Partial<DataSourceOptions> = {}): Promise<DataSource> => {
+    const ds = createDataSource({ url: db.url, ...defaults, ...options });
     opened.push(ds);
     return ds.initialize();
-  }
+  };
+  return { db, open };
+}
+
+describe('the data source guards against a server that stops answering', () => {
+  const { db, open } = ownDatabase({ applicationName: 'sheaf-data-source-spec' });
 
   /** node-postgres's pool behind the data source. */
   const poolOf = (ds: DataSource) => (ds.driver as unknown as { master: { options: Record<string, unknown>; waitingCount: number } }).master;
@@ -66,7 +72,7 @@ describe('the data source guards against a server that stops answering', () => {
   it('a session left idle inside a transaction is ended by the server, its locks released, and the pool goes on', async () => {
     const ds = await open({ poolSize: 2, idleInTransactionMs: 1_000 });
     // Advisory locks are per database: looked at from another session on the same one.
-    const other = new Client({ connectionString: url });
+    const other = new Client({ connectionString: db.url });
     await other.connect();
     const lockFree = async () => ((await other.query(`SELECT pg_try_advisory_xact_lock(4242) AS free`)).rows[0] as { free: boolean }).free;
     const runner = ds.createQueryRunner();
@@ -80,7 +86,7 @@ describe('the data source guards against a server that stops answering', () => {
       let alive = true;
       while (alive && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        alive = (await admin.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1`, [pid])).rowCount === 1;
+        alive = (await db.admin.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1`, [pid])).rowCount === 1;
       }
       expect(alive).toBe(false);
       expect(await lockFree()).toBe(true);
@@ -123,43 +129,20 @@ describe('the data source guards against a server that stops answering', () => {
 });
 
 describe('migrations wait for a lock only briefly, and try again', () => {
-  const name = `sheaf_t_${randomBytes(6).toString('hex')}`;
-  let url: string;
-  let admin: Client;
+  const { db, open } = ownDatabase({ applicationName: 'sheaf-migrate-spec', poolSize: 1 });
   let blocker: Client;
-  const opened: DataSource[] = [];
   const last = new MIGRATIONS[MIGRATIONS.length - 1]().name;
 
   beforeAll(async () => {
-    const adminUrl = process.env[ADMIN_URL_VAR];
-    if (!adminUrl) throw new Error(`${ADMIN_URL_VAR} is not set: run through the root jest config, whose global setup provisions PostgreSQL`);
-    admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const u = new URL(adminUrl);
-    u.pathname = `/${name}`;
-    url = u.toString();
-    const ds = await open();
-    await migrate(ds);
+    await migrate(await open());
   });
-  afterAll(async () => {
-    for (const ds of opened) if (ds.isInitialized) await ds.destroy();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  });
-
-  async function open(options: Partial<DataSourceOptions> = {}): Promise<DataSource> {
-    const ds = createDataSource({ url, applicationName: 'sheaf-migrate-spec', poolSize: 1, ...options });
-    opened.push(ds);
-    return ds.initialize();
-  }
 
   /** The last migration undone, and a transaction open on the table it alters, as a pg_dump keeps one. */
   beforeEach(async () => {
     const ds = await open();
     await ds.undoLastMigration({ transaction: 'each' });
     await ds.destroy();
-    blocker = new Client({ connectionString: url, application_name: 'long-reader' });
+    blocker = new Client({ connectionString: db.url, application_name: 'long-reader' });
     await blocker.connect();
     await blocker.query(`BEGIN`);
     await blocker.query(`SELECT count(*) FROM hooks`);
