@@ -1,4 +1,5 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import { NAME_PATTERN } from '@sheaf/contracts';
 import { compileGlob, compilePattern, UnsupportedGlobError } from './builtins';
 import { HOOK_CONFIG_SCHEMAS, type HookConfigs } from './schemas';
 import { parseTemplate } from './template';
@@ -124,14 +125,10 @@ function globProblem(glob: string): string | undefined {
 }
 
 /**
- * The rule for group and project names, copied from NAME_PATTERN in
- * services/api/src/groups/groups.dto.ts (the API's groups and projects): no leading or trailing
- * whitespace, no comma. The access hook's names are compared with them (ignoring case), so a name
- * outside the rule would grant nothing. Names taken from metadata always keep it: they are split at
- * commas and trimmed (namesFromMetadata).
+ * An access hook's names are compared with group and project names (ignoring case), so a name
+ * outside their rule would grant nothing. Names taken from metadata always keep it: they are split
+ * at commas and trimmed (namesFromMetadata).
  */
-const NAME_PATTERN = /^[^\s,](?:[^,]*[^\s,])?$/;
-
 function nameProblem(kind: 'group' | 'project'): (name: string) => string | undefined {
   return (name) => {
     if (NAME_PATTERN.test(name)) return undefined;

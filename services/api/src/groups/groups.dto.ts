@@ -1,11 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { NAME_PATTERN } from '@sheaf/contracts';
 import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { UserSummaryDto } from '../auth/auth.dto';
 import { SoftDeletePageQueryDto } from '../common/query';
 import { OptionalField } from '../common/validation';
 
-/** Group and project names: access hooks name them, so no leading/trailing space, no commas. */
-export const NAME_PATTERN = /^[^\s,](?:[^,]*[^\s,])?$/;
 
 export class GroupDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
