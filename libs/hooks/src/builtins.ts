@@ -59,6 +59,11 @@ const ALWAYS_TRUE = [NO_DOTS, NO_DOTS_SLASH, NO_DOT_SLASH, ONE_CHAR];
  * invalid glob throws picomatch's error.
  */
 export function compileGlob(glob: string): (path: string) => boolean {
+  // Guards written by the user (`a[x(?=.)]`: picomatch copies a bracket's text) would be
+  // stripped below as if picomatch had put them there, changing what the glob means.
+  if (ALWAYS_TRUE.some((guard) => glob.includes(guard))) {
+    throw new UnsupportedGlobError('uses regular-expression syntax Sheaf does not support (a lookahead such as (?=.))');
+  }
   const { state } = picomatch.makeRe(glob, GLOB_OPTIONS, false, true);
   let source = state.output;
   if (source.endsWith(DOT_THEN_NAME)) source = source.slice(0, -DOT_THEN_NAME.length) + DOT_THEN_NAME_RE2;

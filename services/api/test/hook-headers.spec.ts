@@ -197,4 +197,21 @@ describe('webhook header values are sealed at rest', () => {
       await keyless.close();
     }
   });
+
+  // Not about headers, but about what the API says at start-up, as the sealing above.
+  it('says at start-up which enabled hooks fail the config checks of this release (saved under older rules), and why', async () => {
+    const insert = (name: string, kind: string, config: object, enabled: boolean) =>
+      db.dataSource.query(`INSERT INTO hooks (name, phase, kind, config, priority, enabled) VALUES ($1, 'pre', $2, $3, 0, $4)`, [name, kind, config, enabled]);
+    await insert('old-extglob', 'filter', { exclude: ['!(*.tmp)'] }, true);
+    await insert('old-access', 'access', { groups: ['em,lab'] }, true);
+    await insert('old-disabled', 'filter', { exclude: ['!(*.tmp)'] }, false);
+    const logger = recordingLogger();
+    await (await createTestApp(db.url, '127.0.0.1:1', {}, logger)).close();
+    const said = logger.lines.filter((line) => /fail today's config checks/.test(line));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/^2 enabled hook\(s\) fail today's config checks and hold every file they see until fixed or disabled \(Hooks in the portal\): /);
+    expect(said[0]).toContain('old-extglob: config.exclude[0] uses extglob syntax !(...)');
+    expect(said[0]).toContain('old-access: config.groups[0] must not contain a comma');
+    expect(said[0]).not.toContain('old-disabled');
+  });
 });

@@ -172,6 +172,30 @@ export class HooksService implements OnApplicationBootstrap {
     } catch (err) {
       this.logger.warn(`sealing the header values of webhook hooks stored in clear failed: ${messageOf(err)}`);
     }
+    try {
+      const broken = await this.enabledHooksWithConfigProblems();
+      if (broken.length) {
+        this.logger.warn(
+          `${broken.length} enabled hook(s) fail today's config checks and hold every file they see until fixed or disabled (Hooks in the portal): ` +
+            broken.map(({ name, problem }) => `${name}: ${problem}`).join('; '),
+        );
+      }
+    } catch (err) {
+      this.logger.warn(`checking the stored hook configs failed: ${messageOf(err)}`);
+    }
+  }
+
+  /**
+   * Enabled hooks whose stored config fails the checks of this release (saved under older rules:
+   * an extglob !(...), an access name with a comma). The worker holds their files, each with the
+   * reason; said at start-up too, so an upgrade that made them fail is seen at once.
+   */
+  private async enabledHooksWithConfigProblems(): Promise<Array<{ name: string; problem: string }>> {
+    const rows = await this.dataSource.getRepository(HookEntity).find({ where: { enabled: true } });
+    return rows.flatMap((row) => {
+      const problem = configProblemOf(row);
+      return problem === null ? [] : [{ name: row.name, problem }];
+    });
   }
 
   /**

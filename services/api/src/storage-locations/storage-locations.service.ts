@@ -120,7 +120,9 @@ export class StorageLocationsService {
       if (body.secret !== undefined && !STORAGE_TYPES_WITH_SECRET.includes(row.type)) throw invalid('secret', `${row.type} storage has no secret`);
       // An SMB password goes to whichever server the location names (NTLM, which a server can
       // crack offline): one entered for one server is not sent to another unless given again.
-      const serverChanged = row.type === 'smb' && body.config !== undefined && (body.config['host'] !== row.config['host'] || body.config['port'] !== row.config['port']);
+      // A port left out and one stored as null (before the API refused null) are both the default.
+      const serverChanged =
+        row.type === 'smb' && body.config !== undefined && (body.config['host'] !== row.config['host'] || (body.config['port'] ?? null) !== (row.config['port'] ?? null));
       if (serverChanged && body.secret === undefined && row.secretSealed) {
         throw invalid('secret', 'give the password again when the host or port changes: the stored one is sent only to the server it was entered for');
       }

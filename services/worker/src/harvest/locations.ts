@@ -46,13 +46,16 @@ function permanent<T>(build: () => T): T {
 
 /** The instrument's source as rclone sees it. */
 export function resolveSource(instrument: InstrumentEntity, account: ServiceAccountEntity | null, box: SecretBox | undefined): NamedLocation {
+  // A key stored as null, before the API refused null (an emptied SMB port), means unset, as the
+  // API's connection test reads it: not a reason to stop every harvest.
+  const config = Object.fromEntries(Object.entries(instrument.sourceConfig).filter(([, value]) => value !== null));
   // Checked as the API checks it today: a config stored before a rule was tightened (options on
   // a named rclone remote, which would reach rclone's command line) stops here, saying which field.
-  const [problem] = validateSourceConfig(instrument.sourceType, instrument.sourceConfig);
+  const [problem] = validateSourceConfig(instrument.sourceType, config);
   if (problem) invalid(`instrument ${instrument.name}: its source config ${problem.field ? `${problem.field} ` : ''}${problem.message}`);
   const location = permanent(() =>
     sourceLocation(
-      { name: instrument.name, type: instrument.sourceType, config: instrument.sourceConfig },
+      { name: instrument.name, type: instrument.sourceType, config },
       account && {
         name: account.name,
         username: account.username,
