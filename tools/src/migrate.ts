@@ -9,8 +9,9 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 
 /**
  * A migration waits at most 5 s for a lock, so the queries of the API and workers that queue
- * behind its DDL wait no longer; then it tries again 10 s later, for up to 12 minutes in all
- * (48 × (5 + 10) s), within the Kubernetes Job's 15 (k8s/base/migrate-job.yaml).
+ * behind its DDL wait no longer; then it tries again 10 s later, 48 tries in all: up to 12
+ * minutes of waiting and pauses (48 × (5 + 10) s), plus the migrations' own running time, against
+ * the Kubernetes Job's 15 (k8s/base/migrate-job.yaml).
  */
 const LOCK_TIMEOUT_MS = 5_000;
 const RETRY = { attempts: 48, pauseMs: 10_000 };

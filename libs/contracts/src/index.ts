@@ -4,13 +4,13 @@ export { formatBytes, formatCount } from './format';
 export { type CheckResult, type HealthResponse, type ReadinessResponse, type WorkerReadinessResponse } from './health';
 
 export const ROLES = ['admin', 'user'] as const;
+export type Role = (typeof ROLES)[number];
 
 /**
  * Group and project names: access hooks name them (a file's groups are names, compared without
  * case), so no leading or trailing whitespace and no comma (metadata lists names with commas).
  */
 export const NAME_PATTERN = /^[^\s,](?:[^,]*[^\s,])?$/;
-export type Role = (typeof ROLES)[number];
 
 export const HARVEST_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'skipped'] as const;
 export type HarvestStatus = (typeof HARVEST_STATUSES)[number];

@@ -137,7 +137,11 @@ describe('migrations wait for a lock only briefly, and try again', () => {
     await migrate(await open());
   });
 
-  /** The last migration undone, and a transaction open on the table it alters, as a pg_dump keeps one. */
+  /**
+   * The last migration undone, and a transaction that holds a lock it needs, as a pg_dump holds
+   * the tables it reads. Whatever that migration changes, it records itself in `migrations`, so
+   * the blocker locks that table against writes (reads go on, as TypeORM's list of applied ones).
+   */
   beforeEach(async () => {
     const ds = await open();
     await ds.undoLastMigration({ transaction: 'each' });
@@ -145,7 +149,7 @@ describe('migrations wait for a lock only briefly, and try again', () => {
     blocker = new Client({ connectionString: db.url, application_name: 'long-reader' });
     await blocker.connect();
     await blocker.query(`BEGIN`);
-    await blocker.query(`SELECT count(*) FROM hooks`);
+    await blocker.query(`LOCK TABLE migrations IN EXCLUSIVE MODE`);
   });
   afterEach(async () => {
     await blocker.end();

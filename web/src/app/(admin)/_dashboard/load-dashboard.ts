@@ -47,7 +47,8 @@ async function nextRuns(schedules: ScheduleDto[]): Promise<ScheduleNextRuns[]> {
   return Promise.all(
     schedules.map(async (schedule, i) => {
       const { instrumentId, enabled, cron, timezone } = schedule;
-      if (i >= MAX_SCHEDULES_DESCRIBED) return { instrumentId, enabled, cron, timezone, nextRunTimes: null };
+      // Not asked: its cron gives the next start, unless Temporal does not have it yet (no start, as for one asked).
+      if (i >= MAX_SCHEDULES_DESCRIBED) return { instrumentId, enabled, cron, timezone, nextRunTimes: plannedStarts(schedule, []) };
       const detail = await api('getSchedule', { path: { id: schedule.id } });
       return { instrumentId, enabled, cron, timezone, nextRunTimes: detail.kind === 'ok' ? plannedStarts(detail.data, detail.data.nextRunTimes) : null };
     }),

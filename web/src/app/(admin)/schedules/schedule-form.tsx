@@ -140,7 +140,10 @@ export function ScheduleForm({ schedule, instruments, instrumentId }: { schedule
   }
 
   const cronError = fieldMessage(action.error, 'cron');
-  const timeZoneError = fieldMessage(action.error, 'timezone');
+  // A zone saved before the API took only the IANA database's names (IST): it must be replaced.
+  const timeZoneError =
+    fieldMessage(action.error, 'timezone') ??
+    (timeZone && !isTimeZone(timeZone) ? `${timeZone} is not a name from the IANA time zone database, which Temporal needs: choose the zone's Region/City name` : undefined);
   const descriptionError = fieldMessage(action.error, 'description');
   const instrumentError = fieldMessage(action.error, 'instrumentId') ?? (missingInstrument ? 'Choose the instrument to harvest.' : undefined);
 
