@@ -478,6 +478,39 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect(await db.dataSource.getRepository(ArkEntity).count({ where: before.map((v) => ({ fileVersionId: v.id })) })).toBe(2);
   });
 
+  it('verifies, with one ARK, a file that failed only at a destination detached since, instead of failing it on every run', async () => {
+    const { instrument, sourceDir } = await instrumentWith();
+    const { root: laterRoot, storage: later } = await addLaterDestination(instrument);
+    await writeTree(sourceDir, { 'a.txt': 'first', 'b.txt': 'second' });
+    // A different b.txt in the way at the second destination: b.txt is verified at the first only.
+    await writeTree(join(laterRoot, instrument.name), { 'b.txt': 'not ours' });
+    const first = await runHarvest(instrument.id);
+    expect(first.outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesDone: 1, filesFailed: 1 }) });
+    expect((await versionsOf(instrument.id)).map((v) => [v.path, v.status])).toEqual([
+      ['a.txt', 'verified'],
+      ['b.txt', 'failed'],
+    ]);
+
+    // The admin detaches the second destination (PATCH destinations without it deletes its row).
+    await db.dataSource.getRepository(InstrumentDestinationEntity).delete({ instrumentId: instrument.id, storageLocationId: later.id });
+    const next = await runHarvest(instrument.id);
+    expect(next.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 1, filesDone: 1, filesFailed: 0 }) });
+    const versions = await versionsOf(instrument.id);
+    expect(versions.map((v) => [v.path, v.status])).toEqual([
+      ['a.txt', 'verified'],
+      ['b.txt', 'verified'],
+    ]);
+    expect(await db.dataSource.getRepository(ArkEntity).count({ where: { fileVersionId: versions[1].id } })).toBe(1);
+    // Nothing was copied again: its one verified copy is the first run's.
+    expect((await transfersOf(versions[1].id)).map((t) => [t.runId, t.status]).sort()).toEqual(
+      [
+        [first.run.id, 'mismatch'],
+        [first.run.id, 'verified'],
+      ].sort(),
+    );
+    expect((await runHarvest(instrument.id)).outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 0 }) });
+  });
+
   it('re-copies a copy whose SHA-256 differs from the source once, and verifies the second copy', async () => {
     const { instrument, sourceDir, roots, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'data.bin': 'the instrument wrote this' });

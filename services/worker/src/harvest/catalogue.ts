@@ -361,15 +361,17 @@ export class HarvestCatalogue {
   /**
    * Records deliveries and their attempts; a version verified at every destination becomes
    * verified and gets its ARK, in the same transaction (a retry finds it and mints nothing).
+   * `delivered`: versions with no new outcome whose copies are all verified already, settled too.
    */
   async recordDeliveries(
     runId: string,
     outcomes: readonly DeliveryOutcome[],
+    delivered: readonly string[],
     destinationIds: readonly string[],
     mint: () => string,
     settle: VersionSettlement,
   ): Promise<void> {
-    if (!outcomes.length) return;
+    if (!outcomes.length && !delivered.length) return;
     await this.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO file_deliveries (file_version_id, storage_location_id, destination_path, status, source_sha256,
@@ -388,7 +390,7 @@ export class HarvestCatalogue {
       );
       await this.settleVersions(
         tx,
-        [...new Set(outcomes.map((o) => o.fileVersionId))],
+        [...new Set([...outcomes.map((o) => o.fileVersionId), ...delivered])],
         destinationIds,
         mint,
         outcomes.filter((o) => !o.verified),
