@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { SecretBox } from '@sheaf/crypto';
 import { createTestDatabase, startS3Server, startSambaShare, type TestDatabase } from '@sheaf/test-harness';
 import { TEST_ENCRYPTION_KEY, createTestApp } from './app';
-import { as, createCaller, type Caller } from './fixtures';
+import { as, createCaller, createInstrumentRow, seedHarvestedFile, type Caller } from './fixtures';
 
 const box = SecretBox.fromBase64(TEST_ENCRYPTION_KEY);
 
@@ -489,6 +489,24 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       await db.dataSource.query(`UPDATE storage_locations SET config = config || '{"port": null}' WHERE id = $1`, [created.body.id]);
       await a().patch(url, { config: { ...config, share: 'archive3' } }).expect(200);
       await a().patch(url, { config: { ...config, host: 'elsewhere.example.org' }, secret: 'their-password' }).expect(200);
+    });
+
+    it("refuses to move a storage location's root once files were delivered there, unless told they were moved too", async () => {
+      const instrument = await createInstrumentRow(db.dataSource, 'moved-root');
+      const { storageLocationId } = await seedHarvestedFile(db.dataSource, instrument.id);
+      const url = `/api/storage-locations/${storageLocationId}`;
+      const refused = await a().patch(url, { config: { path: '/srv/new-archive' } }).expect(409);
+      expect(refused.body).toMatchObject({ code: 'files_delivered', field: 'config.path', message: expect.stringMatching(/^Files delivered to store-\w+ are where config.path says now: .* send contentsMoved: true/) });
+      expect((await a().get(url).expect(200)).body.config).toEqual({ path: '/tmp' });
+      // Its name can change, and its root once the files were moved, said so in the audit.
+      await a().patch(url, { name: 'renamed-store', config: { path: '/tmp' } }).expect(200);
+      await a().patch(url, { config: { path: '/srv/new-archive' }, contentsMoved: true }).expect(200);
+      expect((await a().get(url).expect(200)).body.config).toEqual({ path: '/srv/new-archive' });
+      const [event] = (await a().get(`/api/audit?entityType=storage_location&entityId=${storageLocationId}`).expect(200)).body.items as Array<{ after: Record<string, unknown> }>;
+      expect(event.after).toMatchObject({ contentsMoved: true, config: { path: '/srv/new-archive' } });
+      // A location nothing was delivered to moves freely.
+      const empty = await a().post('/api/storage-locations', { name: 'empty-store', type: 'posix', config: { path: '/tmp/a' } }).expect(201);
+      await a().patch(`/api/storage-locations/${empty.body.id}`, { config: { path: '/tmp/b' } }).expect(200);
     });
 
     it('answers 422 naming the cause when a stored secret was sealed under another SHEAF_ENCRYPTION_KEY', async () => {

@@ -297,6 +297,8 @@ export interface UpdateStorageLocationDto {
   config?: Record<string, unknown>;
   /** Omit to keep the stored secret */
   secret?: string;
+  /** With a config that changes where the files are (posix/nfs path; s3 endpoint, bucket or prefix; smb host, port, share or path): the files delivered so far have been moved to the new place. Without it, such a change is refused (409) once files were delivered here. */
+  contentsMoved?: boolean;
 }
 
 export interface ListedFileDto {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsObject, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsObject, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { STORAGE_TYPES, type StorageType } from '@sheaf/contracts';
 import { SoftDeletePageQueryDto } from '../common/query';
 import { NotBlank, OptionalField } from '../common/validation';
@@ -65,6 +65,15 @@ export class UpdateStorageLocationDto {
   @MinLength(1, { message: 'secret must not be empty' })
   @MaxLength(4096)
   secret?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'With a config that changes where the files are (posix/nfs path; s3 endpoint, bucket or prefix; smb host, port, share or path): ' +
+      'the files delivered so far have been moved to the new place. Without it, such a change is refused (409) once files were delivered here.',
+  })
+  @OptionalField()
+  @IsBoolean()
+  contentsMoved?: boolean;
 }
 
 export class StorageLocationQueryDto extends SoftDeletePageQueryDto {

@@ -32,6 +32,23 @@ function toDto(row: StorageLocationEntity, instrumentCount: number): StorageLoca
   };
 }
 
+/**
+ * The config keys that say where a location's files are. A delivery records its path relative to
+ * them, so after they change every recorded delivery names a place that holds nothing, unless the
+ * files were moved there too.
+ */
+const ROOT_KEYS: Record<StorageType, readonly string[]> = {
+  posix: ['path'],
+  nfs: ['path'],
+  s3: ['endpoint', 'bucket', 'prefix'],
+  smb: ['host', 'port', 'share', 'path'],
+};
+
+/** The first root key whose value changes (a key left out and one stored as null are the same). */
+function changedRootKey(type: StorageType, before: Record<string, unknown>, after: Record<string, unknown>): string | undefined {
+  return ROOT_KEYS[type].find((key) => !isDeepStrictEqual(after[key] ?? null, before[key] ?? null));
+}
+
 /** The config must fit the type; only s3 and smb have (and need) a secret. */
 function checkConfig(type: StorageType, config: unknown): void {
   const [problem] = validateStorageConfig(type, config);
@@ -130,6 +147,22 @@ export class StorageLocationsService {
         const active = await activeRunDeliveringTo(tx, id);
         if (active) throw new HarvestRunningError(`A harvest delivering to ${row.name} is running (run ${active}); change its settings when it has ended`, active);
       }
+      const rootKey = body.config === undefined ? undefined : changedRootKey(row.type, row.config, body.config);
+      if (rootKey !== undefined && !body.contentsMoved) {
+        const [{ delivered }] = (await tx.query(
+          `SELECT EXISTS (SELECT 1 FROM file_deliveries WHERE storage_location_id = $1 AND status = 'verified') AS delivered`,
+          [id],
+        )) as Array<{ delivered: boolean }>;
+        if (delivered) {
+          throw new DomainError(
+            'conflict',
+            'files_delivered',
+            `Files delivered to ${row.name} are where config.${rootKey} says now: changed, the catalogue would name places that hold nothing. ` +
+              'Move the files to the new place first and send contentsMoved: true with the change, or create another storage location for the new place.',
+            `config.${rootKey}`,
+          );
+        }
+      }
       const before = await this.dto(tx, row);
       if (body.name !== undefined) row.name = body.name.trim();
       if (body.config !== undefined) row.config = body.config;
@@ -143,7 +176,7 @@ export class StorageLocationsService {
         entityType: 'storage_location',
         entityId: id,
         before: secretNote(before, false),
-        after: secretNote(after, body.secret !== undefined),
+        after: { ...secretNote(after, body.secret !== undefined), ...(rootKey !== undefined && body.contentsMoved ? { contentsMoved: true } : {}) },
       });
       return after;
     });

@@ -4,6 +4,8 @@ import { useRef, useState, type FormEvent } from 'react';
 import { useRouter } from 'next/navigation';
 import { STORAGE_TYPES, STORAGE_TYPES_WITH_SECRET, type StorageType } from '@sheaf/contracts';
 import Box from '@mui/material/Box';
+import Checkbox from '@mui/material/Checkbox';
+import FormControlLabel from '@mui/material/FormControlLabel';
 import Paper from '@mui/material/Paper';
 import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
@@ -28,6 +30,9 @@ export function StorageLocationForm({ location }: { location?: StorageLocationDt
   const [values, setValues] = useState<Record<string, string>>(() => configValues(location));
   const [secret, setSecret] = useState('');
   const [saved, setSaved] = useState(false);
+  // Asked once the API refuses to move a location files were delivered to (or already answered).
+  const [contentsMoved, setContentsMoved] = useState(false);
+  const askContentsMoved = contentsMoved || action.error?.code === 'files_delivered';
   const form = useRef<HTMLFormElement>(null);
   const fieldProps = useFieldErrors(action.error, form);
 
@@ -42,9 +47,11 @@ export function StorageLocationForm({ location }: { location?: StorageLocationDt
     const config = buildStorageConfig(type, values);
     const secretValue = usesSecret && secret !== '' ? secret : undefined;
     if (location) {
-      const updated = await action.run('updateStorageLocation', { path: { id: location.id }, body: { name: name.trim(), config, secret: secretValue } });
+      const body = { name: name.trim(), config, secret: secretValue, ...(contentsMoved ? { contentsMoved: true } : {}) };
+      const updated = await action.run('updateStorageLocation', { path: { id: location.id }, body });
       if (!updated) return;
       setSecret('');
+      setContentsMoved(false);
       setSaved(true);
       router.refresh();
     } else {
@@ -106,6 +113,12 @@ export function StorageLocationForm({ location }: { location?: StorageLocationDt
           />
           {usesSecret && secretLabel && (
             <SecretField label={secretLabel} value={secret} onChange={setSecret} stored={location?.hasSecret} {...fieldProps('secret', secretLabel)} />
+          )}
+          {editing && askContentsMoved && (
+            <FormControlLabel
+              control={<Checkbox name="contentsMoved" checked={contentsMoved} onChange={(event) => setContentsMoved(event.target.checked)} />}
+              label="The files delivered here so far have been moved to the new place"
+            />
           )}
           <FormButtons submitLabel={editing ? 'Save changes' : 'Create storage location'} pending={action.pending} onCancel={editing ? undefined : () => router.push('/storage')} />
         </Stack>
