@@ -21,13 +21,18 @@ export async function activeRunOf(manager: EntityManager, instrumentId: string):
 }
 
 /**
- * A pending or running harvest of an instrument that delivers to the storage location, if any:
- * its batches read the location's settings one by one, so a move of its root would split the run.
+ * A pending or running harvest that delivers to the storage location, if any: of an instrument
+ * that has it as a destination, or that planned deliveries there (a destination detached during
+ * the run may be attached again). Its batches read the location's settings one by one, so a move
+ * of its root would split the run.
  */
 export async function activeRunDeliveringTo(manager: EntityManager, storageLocationId: string): Promise<string | undefined> {
   const [active] = (await manager.query(
-    `SELECT r.id FROM harvest_runs r JOIN instrument_destinations d ON d.instrument_id = r.instrument_id
-     WHERE d.storage_location_id = $1 AND r.status IN ('pending', 'running') ORDER BY r.created_at DESC LIMIT 1`,
+    `SELECT r.id FROM harvest_runs r
+     WHERE r.status IN ('pending', 'running')
+       AND (EXISTS (SELECT 1 FROM instrument_destinations d WHERE d.instrument_id = r.instrument_id AND d.storage_location_id = $1)
+            OR EXISTS (SELECT 1 FROM harvest_run_destinations hd WHERE hd.run_id = r.id AND hd.storage_location_id = $1))
+     ORDER BY r.created_at DESC LIMIT 1`,
     [storageLocationId],
   )) as Array<{ id: string }>;
   return active?.id;

@@ -293,7 +293,18 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       const rooted = await a().patch(`/api/storage-locations/${storage.body.id}`, { config: { path: `${dir}/elsewhere` } }).expect(409);
       expect(rooted.body).toMatchObject({ code: 'harvest_running', runId: run.id });
       await a().patch(`/api/storage-locations/${storage.body.id}`, { name: 'in-use-renamed', config: { path: dir } }).expect(200);
+      // The run planned deliveries there. Detached, the location keeps its root until the run ends,
+      // and the instrument cannot take it back meanwhile (with another template it would split the run).
+      await db.dataSource.query(`INSERT INTO harvest_run_destinations (run_id, storage_location_id, files_total) VALUES ($1, $2, 3)`, [run.id, storage.body.id]);
+      await a().patch(`/api/instruments/${instrument.body.id}`, { destinations: [] }).expect(200);
+      expect((await a().patch(`/api/storage-locations/${storage.body.id}`, { config: { path: `${dir}/elsewhere` } }).expect(409)).body).toMatchObject({
+        code: 'harvest_running',
+        runId: run.id,
+      });
+      const back = await a().patch(`/api/instruments/${instrument.body.id}`, { destinations: [{ storageLocationId: storage.body.id, pathTemplate: '{instrument}/{name}' }] }).expect(409);
+      expect(back.body).toMatchObject({ code: 'harvest_running', runId: run.id, message: expect.stringContaining('planned deliveries to in-use-renamed, detached since: attach it again once the run has ended') });
       await db.dataSource.query(`UPDATE harvest_runs SET status = 'cancelled' WHERE id = $1`, [run.id]);
+      await a().patch(`/api/instruments/${instrument.body.id}`, { destinations: [{ storageLocationId: storage.body.id, pathTemplate: '{instrument}/{dir}/{stem}{ext}' }] }).expect(200);
       await db.dataSource.query(`INSERT INTO schedules (instrument_id, cron) VALUES ($1, '0 1 * * *')`, [instrument.body.id]);
       expect((await a().delete(`/api/instruments/${instrument.body.id}`).expect(409)).body.code).toBe('has_schedules');
     });

@@ -305,7 +305,9 @@ export class InstrumentsService {
   /**
    * What a running harvest reads batch by batch (its source, its name and its destinations' path
    * templates, which place its files) cannot change under it: later batches would read another
-   * source than the one listed, or write under another folder. Destinations may come and go.
+   * source than the one listed, or write under another folder. Destinations may come and go, but
+   * one the run planned for and that was detached meanwhile comes back only after it: with another
+   * template, or after its root moved while detached, its later batches would write elsewhere.
    */
   private async refuseWhileHarvesting(tx: EntityManager, row: InstrumentEntity, body: UpdateInstrumentDto): Promise<void> {
     const templates = new Map(
@@ -323,9 +325,21 @@ export class InstrumentsService {
       body.serviceAccountId !== undefined && body.serviceAccountId !== row.serviceAccountId && 'serviceAccountId',
       templateChanged && 'destination path templates',
     ].filter((field): field is string => field !== false);
-    if (changed.length === 0) return;
+    const added = (body.destinations ?? []).map((d) => d.storageLocationId).filter((id) => !templates.has(id));
+    if (changed.length === 0 && added.length === 0) return;
     const active = await activeRunOf(tx, row.id);
-    if (active) {
+    if (active && added.length) {
+      const detached = (await tx.query(
+        `SELECT s.name FROM harvest_run_destinations d JOIN storage_locations s ON s.id = d.storage_location_id
+         WHERE d.run_id = $1 AND d.storage_location_id = ANY($2::uuid[]) ORDER BY s.name`,
+        [active, added],
+      )) as Array<{ name: string }>;
+      if (detached.length) {
+        const names = detached.map((d) => d.name).join(', ');
+        throw new HarvestRunningError(`A harvest of ${row.name} is running (run ${active}) that planned deliveries to ${names}, detached since: attach it again once the run has ended; cancel it or wait`, active);
+      }
+    }
+    if (active && changed.length) {
       throw new HarvestRunningError(`A harvest of ${row.name} is running (run ${active}): its ${changed.join(', ')} cannot change until it ends; cancel it or wait`, active);
     }
   }
