@@ -515,9 +515,22 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       expect((await a().get(url).expect(200)).body.config).toEqual({ path: '/srv/new-archive' });
       const [event] = (await a().get(`/api/audit?entityType=storage_location&entityId=${storageLocationId}`).expect(200)).body.items as Array<{ after: Record<string, unknown> }>;
       expect(event.after).toMatchObject({ contentsMoved: true, config: { path: '/srv/new-archive' } });
-      // A location nothing was delivered to moves freely.
+      // A location nothing was delivered to moves freely, also when deliveries there failed.
       const empty = await a().post('/api/storage-locations', { name: 'empty-store', type: 'posix', config: { path: '/tmp/a' } }).expect(201);
+      const { runId } = await seedHarvestedFile(db.dataSource, instrument.id, { path: 'data/other.tif' });
+      await db.dataSource.query(`INSERT INTO harvest_run_destinations (run_id, storage_location_id, files_total, attempts_failed) VALUES ($1, $2, 1, 1)`, [runId, empty.body.id]);
       await a().patch(`/api/storage-locations/${empty.body.id}`, { config: { path: '/tmp/b' } }).expect(200);
+
+      // S3: endpoint, bucket and prefix say where the files are; region and the access key do not.
+      const s3Config = { bucket: 'archive', endpoint: 'http://127.0.0.1:9', accessKeyId: 'AKIA', region: 'eu-west-1' };
+      const s3 = await a().post('/api/storage-locations', { name: 's3-store', type: 's3', config: s3Config, secret: 's3-secret' }).expect(201);
+      await db.dataSource.query(`INSERT INTO harvest_run_destinations (run_id, storage_location_id, files_total, files_verified) VALUES ($1, $2, 1, 1)`, [runId, s3.body.id]);
+      const s3Url = `/api/storage-locations/${s3.body.id}`;
+      await a().patch(s3Url, { config: { ...s3Config, region: 'eu-central-1', accessKeyId: 'AKIA2' } }).expect(200);
+      for (const [key, value] of [['bucket', 'archive2'], ['prefix', 'lab'], ['endpoint', 'http://127.0.0.1:10']]) {
+        const moved = await a().patch(s3Url, { config: { ...s3Config, [key]: value } }).expect(409);
+        expect(moved.body).toMatchObject({ code: 'files_delivered', field: `config.${key}` });
+      }
     });
 
     it('answers 422 naming the cause when a stored secret was sealed under another SHEAF_ENCRYPTION_KEY', async () => {

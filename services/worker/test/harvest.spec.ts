@@ -481,25 +481,32 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
   it('verifies, with one ARK, a file that failed only at a destination detached since, instead of failing it on every run', async () => {
     const { instrument, sourceDir } = await instrumentWith();
     const { root: laterRoot, storage: later } = await addLaterDestination(instrument);
-    await writeTree(sourceDir, { 'a.txt': 'first', 'b.txt': 'second' });
-    // A different b.txt in the way at the second destination: b.txt is verified at the first only.
-    await writeTree(join(laterRoot, instrument.name), { 'b.txt': 'not ours' });
+    await writeTree(sourceDir, { 'a.txt': 'first', 'b.txt': 'second', 'c.txt': 'third' });
+    // Different files in the way at the second destination: b.txt and c.txt are verified at the first only.
+    await writeTree(join(laterRoot, instrument.name), { 'b.txt': 'not ours', 'c.txt': 'not ours either' });
     const first = await runHarvest(instrument.id);
-    expect(first.outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesDone: 1, filesFailed: 1 }) });
+    expect(first.outcome).toEqual({ value: expect.objectContaining({ status: 'failed', filesDone: 1, filesFailed: 2 }) });
     expect((await versionsOf(instrument.id)).map((v) => [v.path, v.status])).toEqual([
       ['a.txt', 'verified'],
       ['b.txt', 'failed'],
+      ['c.txt', 'failed'],
     ]);
 
-    // The admin detaches the second destination (PATCH destinations without it deletes its row).
+    // The admin detaches the second destination (PATCH destinations without it deletes its row),
+    // and a filter now leaves c.txt out: it is skipped, not verified.
     await db.dataSource.getRepository(InstrumentDestinationEntity).delete({ instrumentId: instrument.id, storageLocationId: later.id });
+    await db.dataSource
+      .getRepository(HookEntity)
+      .save({ name: 'not c', phase: 'pre', kind: 'filter', config: { exclude: ['c.txt'] }, instrumentId: instrument.id, priority: 1, enabled: true });
     const next = await runHarvest(instrument.id);
-    expect(next.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 1, filesDone: 1, filesFailed: 0 }) });
+    expect(next.outcome).toEqual({ value: expect.objectContaining({ status: 'succeeded', filesTotal: 2, filesDone: 1, filesFailed: 0, filesSkipped: 1 }) });
     const versions = await versionsOf(instrument.id);
     expect(versions.map((v) => [v.path, v.status])).toEqual([
       ['a.txt', 'verified'],
       ['b.txt', 'verified'],
+      ['c.txt', 'skipped'],
     ]);
+    expect(await db.dataSource.getRepository(ArkEntity).count({ where: { fileVersionId: versions[2].id } })).toBe(0);
     expect(await db.dataSource.getRepository(ArkEntity).count({ where: { fileVersionId: versions[1].id } })).toBe(1);
     // Nothing was copied again: its one verified copy is the first run's.
     expect((await transfersOf(versions[1].id)).map((t) => [t.runId, t.status]).sort()).toEqual(

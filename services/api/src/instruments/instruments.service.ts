@@ -327,19 +327,24 @@ export class InstrumentsService {
     ].filter((field): field is string => field !== false);
     const added = (body.destinations ?? []).map((d) => d.storageLocationId).filter((id) => !templates.has(id));
     if (changed.length === 0 && added.length === 0) return;
-    const active = await activeRunOf(tx, row.id);
-    if (active && added.length) {
+    if (added.length) {
+      // Any of the instrument's active runs: a scheduled run's row is pending beside a running one
+      // until the workflow refuses it.
       const detached = (await tx.query(
-        `SELECT s.name FROM harvest_run_destinations d JOIN storage_locations s ON s.id = d.storage_location_id
-         WHERE d.run_id = $1 AND d.storage_location_id = ANY($2::uuid[]) ORDER BY s.name`,
-        [active, added],
-      )) as Array<{ name: string }>;
+        `SELECT s.name, d.run_id FROM harvest_run_destinations d
+         JOIN harvest_runs r ON r.id = d.run_id JOIN storage_locations s ON s.id = d.storage_location_id
+         WHERE r.instrument_id = $1 AND r.status IN ('pending', 'running') AND d.storage_location_id = ANY($2::uuid[]) ORDER BY s.name`,
+        [row.id, added],
+      )) as Array<{ name: string; run_id: string }>;
       if (detached.length) {
-        const names = detached.map((d) => d.name).join(', ');
-        throw new HarvestRunningError(`A harvest of ${row.name} is running (run ${active}) that planned deliveries to ${names}, detached since: attach it again once the run has ended; cancel it or wait`, active);
+        const names = [...new Set(detached.map((d) => d.name))].join(', ');
+        const runId = detached[0].run_id;
+        throw new HarvestRunningError(`A harvest of ${row.name} is running (run ${runId}) that planned deliveries to ${names}, detached since: attach it again once the run has ended; cancel it or wait`, runId);
       }
     }
-    if (active && changed.length) {
+    if (changed.length === 0) return;
+    const active = await activeRunOf(tx, row.id);
+    if (active) {
       throw new HarvestRunningError(`A harvest of ${row.name} is running (run ${active}): its ${changed.join(', ')} cannot change until it ends; cancel it or wait`, active);
     }
   }

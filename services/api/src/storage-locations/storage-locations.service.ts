@@ -149,8 +149,10 @@ export class StorageLocationsService {
       }
       const rootKey = body.config === undefined ? undefined : changedRootKey(row.type, row.config, body.config);
       if (rootKey !== undefined && !body.contentsMoved) {
+        // Read from the runs' per-destination counters (a row per run and destination, counting
+        // each verified delivery): no index of file_deliveries leads with the storage location.
         const [{ delivered }] = (await tx.query(
-          `SELECT EXISTS (SELECT 1 FROM file_deliveries WHERE storage_location_id = $1 AND status = 'verified') AS delivered`,
+          `SELECT EXISTS (SELECT 1 FROM harvest_run_destinations WHERE storage_location_id = $1 AND files_verified > 0) AS delivered`,
           [id],
         )) as Array<{ delivered: boolean }>;
         if (delivered) {

@@ -607,9 +607,12 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   await removeCopies(catalogue, rclone, versionIds, unverifiedCopies);
 
   // 4. Deliveries, verified versions (with the pre-hooks' metadata) and their ARKs, in one transaction.
-  // A version not verified yet whose copies are all verified already had nothing to copy: the
-  // destination where it failed was detached since. It is verified with the others.
-  const copiedBefore = accepted.filter((f) => f.status !== 'verified' && job.destinations.every((d) => f.verifiedAt.has(d.storageLocationId)));
+  // A failed version whose copies are all verified already had nothing to copy: the destination
+  // where it failed was detached since. It is verified with the others.
+  // (Never vacuously: a batch has at least one destination, see locations() in harvest.activities.)
+  const copiedBefore = job.destinations.length
+    ? accepted.filter((f) => f.status === 'failed' && job.destinations.every((d) => f.verifiedAt.has(d.storageLocationId)))
+    : [];
   const postHooks = job.hooks.some((hook) => hook.enabled && hook.phase === 'post');
   await catalogue.recordDeliveries(job.runId, outcomes, copiedBefore.map((f) => f.id), job.destinations.map((d) => d.storageLocationId), job.mintArk, {
     enrichment: new Map(pre.files.map((h) => [h.fileVersionId, { metadata: h.metadata, access: h.access, routedPath: h.destinationPath === h.path ? null : h.destinationPath }])),

@@ -20,6 +20,10 @@ import { useApiAction } from '@/lib/use-api-action';
 
 import { buildStorageConfig, CONFIG_FIELDS, configValues, SECRET_LABEL, STORAGE_TYPE_HINTS, STORAGE_TYPE_LABELS } from './storage-types';
 
+const FILES_DELIVERED =
+  'Files were delivered to this storage location where it is now, and Sheaf does not move them. If you have moved them to the new place, ' +
+  'tick the box below and save again; otherwise keep this location as it is and create another one for the new place.';
+
 /** Creates a storage location, or edits one (`location` given; its type cannot change). */
 export function StorageLocationForm({ location }: { location?: StorageLocationDto }) {
   const router = useRouter();
@@ -31,10 +35,14 @@ export function StorageLocationForm({ location }: { location?: StorageLocationDt
   const [secret, setSecret] = useState('');
   const [saved, setSaved] = useState(false);
   // Asked once the API refuses to move a location files were delivered to (or already answered).
+  // Its refusal names the root field, whose value is not wrong: said above the form in the
+  // portal's words, with the box that answers it.
   const [contentsMoved, setContentsMoved] = useState(false);
-  const askContentsMoved = contentsMoved || action.error?.code === 'files_delivered';
+  const filesDelivered = action.error?.code === 'files_delivered';
+  const askContentsMoved = contentsMoved || filesDelivered;
+  const error = filesDelivered && action.error ? { ...action.error, field: undefined, message: FILES_DELIVERED } : action.error;
   const form = useRef<HTMLFormElement>(null);
-  const fieldProps = useFieldErrors(action.error, form);
+  const fieldProps = useFieldErrors(error, form);
 
   const fields = CONFIG_FIELDS[type];
   const secretLabel = SECRET_LABEL[type];
@@ -65,7 +73,7 @@ export function StorageLocationForm({ location }: { location?: StorageLocationDt
     <Paper variant="outlined" sx={{ p: { xs: 2, sm: 3 }, maxWidth: 720 }}>
       <Box component="form" ref={form} noValidate onSubmit={(event) => void submit(event)} aria-label={editing ? 'Edit storage location' : 'New storage location'}>
         <Stack spacing={2.5}>
-          <ApiErrorAlert error={action.error} inlineFields={inlineFields} />
+          <ApiErrorAlert error={error} inlineFields={inlineFields} />
           {saved && <SavedAlert onClose={() => setSaved(false)} />}
           <TextField
             label="Name"
