@@ -309,6 +309,27 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       expect((await a().delete(`/api/instruments/${instrument.body.id}`).expect(409)).body.code).toBe('has_schedules');
     });
 
+    it("keeps a deleted instrument's name, a folder at its destinations, while it has harvested files: restore it, or choose another name", async () => {
+      const old = await createInstrumentRow(db.dataSource, 'krios-retired');
+      await seedHarvestedFile(db.dataSource, old.id);
+      await a().delete(`/api/instruments/${old.id}`).expect(200);
+      const body = { name: 'Krios-Retired', sourceType: 'local', sourceConfig: { path: dir } };
+      const refused = await a().post('/api/instruments', body).expect(409);
+      expect(refused.body).toEqual({
+        statusCode: 409,
+        code: 'name_of_deleted',
+        message: 'A deleted instrument named krios-retired harvested files, and its name is a folder at its destinations: restore it instead, or choose another name',
+        field: 'name',
+      });
+      // Nor by a rename.
+      const other = await a().post('/api/instruments', { ...body, name: 'krios-new' }).expect(201);
+      expect((await a().patch(`/api/instruments/${other.body.id}`, { name: 'krios-retired' }).expect(409)).body.code).toBe('name_of_deleted');
+      await a().post(`/api/instruments/${old.id}/restore`).expect(200);
+      // A deleted instrument that harvested nothing leaves its name free.
+      await a().delete(`/api/instruments/${other.body.id}`).expect(200);
+      await a().post('/api/instruments', { ...body, name: 'krios-new' }).expect(201);
+    });
+
     it('restores an instrument only once the storage and service account it uses are restored', async () => {
       const storage = await a().post('/api/storage-locations', { name: 'gone-store', type: 'posix', config: { path: dir } }).expect(201);
       const account = await a().post('/api/service-accounts', { name: 'gone-account', username: 'svc', password: 'pw' }).expect(201);

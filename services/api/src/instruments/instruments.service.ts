@@ -203,6 +203,30 @@ export class InstrumentsService {
     }
   }
 
+  /**
+   * A new name must not be that of a deleted instrument that harvested files: the name is a folder
+   * at its destinations ({instrument} in path templates). A file there with the same bytes would
+   * count as delivered for the new instrument too (two versions and ARKs for one stored file), a
+   * different one would fail for good. Restoring the deleted instrument takes its name back with
+   * its catalogue.
+   */
+  private async assertNotDeletedHarvester(tx: EntityManager, name: string): Promise<void> {
+    const [deleted] = (await tx.query(
+      `SELECT i.name FROM instruments i
+       WHERE lower(i.name) = lower($1) AND i.deleted_at IS NOT NULL AND EXISTS (SELECT 1 FROM file_versions v WHERE v.instrument_id = i.id)
+       LIMIT 1`,
+      [name],
+    )) as Array<{ name: string }>;
+    if (deleted) {
+      throw new DomainError(
+        'conflict',
+        'name_of_deleted',
+        `A deleted instrument named ${deleted.name} harvested files, and its name is a folder at its destinations: restore it instead, or choose another name`,
+        'name',
+      );
+    }
+  }
+
   private write(work: (tx: EntityManager) => Promise<InstrumentDto>): Promise<InstrumentDto> {
     return transactionOrConflict(this.dataSource, NAME_TAKEN, work);
   }
@@ -245,6 +269,7 @@ export class InstrumentsService {
     return this.write(async (tx) => {
       await this.assertServiceAccount(tx, serviceAccountId);
       await this.assertNameFree(tx, body.name, null);
+      await this.assertNotDeletedHarvester(tx, body.name);
       const repo = tx.getRepository(InstrumentEntity);
       const row = await repo.save(
         repo.create({
@@ -277,7 +302,10 @@ export class InstrumentsService {
       if ((body.name !== undefined && body.name !== row.name) || (body.enabled !== undefined && body.enabled !== row.enabled)) {
         schedules = await this.scheduleSync.markInstrumentChanged(tx, id);
       }
-      if (body.name !== undefined && body.name.toLowerCase() !== row.name.toLowerCase()) await this.assertNameFree(tx, body.name, id);
+      if (body.name !== undefined && body.name.toLowerCase() !== row.name.toLowerCase()) {
+        await this.assertNameFree(tx, body.name, id);
+        await this.assertNotDeletedHarvester(tx, body.name);
+      }
       if (body.name !== undefined) row.name = body.name;
       if (body.description !== undefined) row.description = body.description;
       if (body.location !== undefined) row.location = body.location;
