@@ -313,6 +313,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       const { hooks, webhookSecret } = await hooksOf(instrument.id);
       const rclone = new Rclone(deps.rcloneBinary, [...source.remotes, ...destinations.flatMap((d) => d.remotes)]);
       let last: object = { batchNo };
+      let recorded = false;
       const timer = setInterval(() => ctx.heartbeat(last), HEARTBEAT_INTERVAL_MS);
       try {
         await processBatch(catalogue, rclone, {
@@ -332,7 +333,14 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
             last = details;
             ctx.heartbeat(details);
           },
+          verdictsRecorded: () => (recorded = true),
         });
+      } catch (err) {
+        // Cancelled while its post-hooks ran: its files were verified (and given ARKs) in this
+        // run, so the run counts them, in its totals and its audit event. No attempt follows;
+        // the post-hooks stay owed to the next run.
+        if (recorded && ctx.cancellationDetails?.cancelRequested) await catalogue.finishBatch(runId, batchNo);
+        throw err;
       } finally {
         clearInterval(timer);
       }

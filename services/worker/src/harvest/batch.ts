@@ -40,6 +40,8 @@ export interface BatchJob {
   /** Whether the signal fired because the run is being cancelled (not a pause, reset or shutdown, which are retried). */
   runCancelled: () => boolean;
   heartbeat: (details: { batchNo: number; bytes?: number; step: string }) => void;
+  /** Told once the batch's verdicts are recorded (step 4); only post-hooks may follow. */
+  verdictsRecorded: () => void;
 }
 
 /** What we know of one file's bytes somewhere. */
@@ -621,6 +623,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   await catalogue.setAside(
     [...changed].filter(([id]) => !verifiedBefore.has(id)).map(([id, reason]) => ({ fileVersionId: id, status: 'pending' as const, reason })),
   );
+  job.verdictsRecorded();
   // The claims are released when the batch is closed (finishBatch): a retry before that (a
   // post-hook failed, the worker died) takes its failed versions again, and must still hold
   // their paths, or it would take another batch's copy made there meanwhile for its own.
