@@ -354,7 +354,6 @@ export class InstrumentsService {
       templateChanged && 'destination path templates',
     ].filter((field): field is string => field !== false);
     const added = (body.destinations ?? []).map((d) => d.storageLocationId).filter((id) => !templates.has(id));
-    if (changed.length === 0 && added.length === 0) return;
     if (added.length) {
       // Any of the instrument's active runs: a scheduled run's row is pending beside a running one
       // until the workflow refuses it.
