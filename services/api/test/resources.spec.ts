@@ -325,7 +325,8 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       const other = await a().post('/api/instruments', { ...body, name: 'krios-new' }).expect(201);
       expect((await a().patch(`/api/instruments/${other.body.id}`, { name: 'krios-retired' }).expect(409)).body.code).toBe('name_of_deleted');
       await a().post(`/api/instruments/${old.id}/restore`).expect(200);
-      // A deleted instrument that harvested nothing leaves its name free.
+      // A deleted instrument that delivered nothing (its one file failed) leaves its name free.
+      await db.dataSource.query(`INSERT INTO file_versions (instrument_id, path, size, mtime, version, status) VALUES ($1, 'x.raw', 1, now(), 1, 'failed')`, [other.body.id]);
       await a().delete(`/api/instruments/${other.body.id}`).expect(200);
       await a().post('/api/instruments', { ...body, name: 'krios-new' }).expect(201);
     });

@@ -204,7 +204,7 @@ export class InstrumentsService {
   }
 
   /**
-   * A new name must not be that of a deleted instrument that harvested files: the name is a folder
+   * A new name must not be that of a deleted instrument that delivered files: the name is a folder
    * at its destinations ({instrument} in path templates). A file there with the same bytes would
    * count as delivered for the new instrument too (two versions and ARKs for one stored file), a
    * different one would fail for good. Restoring the deleted instrument takes its name back with
@@ -213,7 +213,8 @@ export class InstrumentsService {
   private async assertNotDeletedHarvester(tx: EntityManager, name: string): Promise<void> {
     const [deleted] = (await tx.query(
       `SELECT i.name FROM instruments i
-       WHERE lower(i.name) = lower($1) AND i.deleted_at IS NOT NULL AND EXISTS (SELECT 1 FROM file_versions v WHERE v.instrument_id = i.id)
+       WHERE lower(i.name) = lower($1) AND i.deleted_at IS NOT NULL
+         AND EXISTS (SELECT 1 FROM file_versions v JOIN file_deliveries f ON f.file_version_id = v.id AND f.status = 'verified' WHERE v.instrument_id = i.id)
        LIMIT 1`,
       [name],
     )) as Array<{ name: string }>;

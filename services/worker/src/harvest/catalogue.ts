@@ -536,7 +536,9 @@ export class HarvestCatalogue {
       // has now and its post-hooks run: a version whose copy to a later destination failed
       // counts as failed, one a pre-hook kept from it as skipped, one a post-hook held as held
       // (it keeps a reason while its post-hooks are owed; a verified version has none otherwise),
-      // one set aside for a later run (changed or gone since the listing) as deferred.
+      // one set aside for a later run (changed or gone since the listing) as deferred. A batch
+      // cancelled while its post-hooks ran counts the versions they had not reached as done
+      // (verified and given ARKs in its run); the next run counts them again when it runs them.
       const [counts]: Array<Record<string, string>> = await tx.query(
         `WITH judged AS (
            SELECT hi.file_version_id AS id, fv.instrument_id, fv.size, fv.status, fv.reason,
