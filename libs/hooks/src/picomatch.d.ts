@@ -12,7 +12,6 @@ declare module 'picomatch' {
       /** Throw when the regular expression built from the glob does not compile (else it matches nothing). */
       debug?: boolean;
     }
-    type Matcher = (input: string) => boolean;
     /** What the parser made of a glob: the regular expression's body, without anchors or negation. */
     interface ParseState {
       output: string;
@@ -32,8 +31,7 @@ declare module 'picomatch' {
       NO_DOTS_SLASH: string;
     }
   }
-  /** Compiles a glob into a matcher; throws on an invalid glob (with `strictBrackets`). */
-  function picomatch(glob: string | readonly string[], options?: picomatch.PicomatchOptions): picomatch.Matcher;
+  /** Only its parser is used (makeRe with the parse state); RE2 matches (libs/hooks/src/builtins.ts). */
   namespace picomatch {
     /** The JavaScript regular expression picomatch matches with, and the parse state it was built from. */
     function makeRe(glob: string, options: PicomatchOptions, returnOutput: false, returnState: true): RegExp & { state: ParseState };

@@ -30,7 +30,8 @@ export interface TemporalDevServerOptions {
    */
   avoidPorts?: readonly number[];
   namespace: string;
-  log: (line: string) => void;
+  /** Told each line of its output (the last lines are kept anyway, as `output`). */
+  log?: (line: string) => void;
 }
 
 export interface TemporalDevServer {
@@ -145,7 +146,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
         if (banner.test(line)) started();
         tail.push(line);
         if (tail.length > TAIL_LINES) tail.shift();
-        options.log(line);
+        options.log?.(line);
       },
     });
     let exitedEarly = false;
@@ -165,7 +166,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       // A half-made database of the failed start is not left behind; an existing one is kept.
       if (freshDb) for (const suffix of ['', '-wal', '-shm']) await rm(`${dbFile}${suffix}`, { force: true });
       if (attempt >= START_ATTEMPTS) throw early;
-      options.log(`[temporal] ${early.message}\n[temporal] starting it again (attempt ${attempt + 1} of ${START_ATTEMPTS})`);
+      options.log?.(`[temporal] ${early.message}\n[temporal] starting it again (attempt ${attempt + 1} of ${START_ATTEMPTS})`);
       continue;
     }
     // `--search-attribute` registers them only when the namespace is created: a history kept from

@@ -34,7 +34,7 @@ export async function createTemporalTestEnv(dynamicConfig: Record<string, number
   // The server's output is in the error of a start that fails, and its last lines in the report
   // of one that exits while its tests still run: every later call then fails with no more than
   // "connection refused", and only its output can say why it went.
-  const server = await startTemporalDevServer({ binary: temporalCliPath(), namespace, headless: true, dynamicConfig, log: () => undefined });
+  const server = await startTemporalDevServer({ binary: temporalCliPath(), namespace, headless: true, dynamicConfig });
   let stopping = false;
   void server.service.exited.then((code) => {
     if (!stopping) process.stderr.write(`the suite's Temporal dev server (${server.address}) exited (${code}) while its tests ran; its last output:\n${server.output.join('\n')}\n`);

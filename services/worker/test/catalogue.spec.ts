@@ -269,7 +269,7 @@ describe('harvest catalogue: staging a listing', () => {
       error: 'disk full',
     });
     const [superseded, , , waiting] = versions;
-    await catalogue.recordDeliveries(run.id, [failedAt(superseded), failedAt(waiting)], [], [location.id], () => 'ark:99999/fk4unused', { enrichment: new Map(), postHooks: false });
+    await catalogue.recordDeliveries(run.id, [failedAt(superseded), failedAt(waiting)], [location.id], () => 'ark:99999/fk4unused', { enrichment: new Map(), postHooks: false });
     const settled = (await db.dataSource.query(`SELECT path, version, status, reason FROM file_versions WHERE id = ANY($1::uuid[]) ORDER BY path`, [[superseded.id, waiting.id]])) as unknown[];
     expect(settled).toEqual([
       { path: 'changed.raw', version: 1, status: 'skipped', reason: 'superseded' },

@@ -610,13 +610,12 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
 
   // 4. Deliveries, verified versions (with the pre-hooks' metadata) and their ARKs, in one transaction.
   // A failed version whose copies are all verified already had nothing to copy: the destination
-  // where it failed was detached since. It is verified with the others.
-  // (Never vacuously: a batch has at least one destination, see locations() in harvest.activities.)
-  const copiedBefore = job.destinations.length
-    ? accepted.filter((f) => f.status === 'failed' && job.destinations.every((d) => f.verifiedAt.has(d.storageLocationId)))
-    : [];
+  // where it failed was detached since. It is verified with the others (settleVersions decides:
+  // never vacuously, with no destination).
+  const copiedBefore = accepted.filter((f) => f.status === 'failed' && job.destinations.every((d) => f.verifiedAt.has(d.storageLocationId)));
   const postHooks = job.hooks.some((hook) => hook.enabled && hook.phase === 'post');
-  await catalogue.recordDeliveries(job.runId, outcomes, copiedBefore.map((f) => f.id), job.destinations.map((d) => d.storageLocationId), job.mintArk, {
+  await catalogue.recordDeliveries(job.runId, outcomes, job.destinations.map((d) => d.storageLocationId), job.mintArk, {
+    delivered: copiedBefore.map((f) => f.id),
     enrichment: new Map(pre.files.map((h) => [h.fileVersionId, { metadata: h.metadata, access: h.access, routedPath: h.destinationPath === h.path ? null : h.destinationPath }])),
     postHooks,
   });

@@ -114,6 +114,8 @@ export interface VersionSettlement {
   enrichment: ReadonlyMap<string, Pick<BatchFile, 'metadata' | 'access' | 'routedPath'>>;
   /** Whether post-hooks still have to run (false: the version is done once verified). */
   postHooks: boolean;
+  /** Versions with no new outcome whose copies are all verified already, settled too. */
+  delivered?: readonly string[];
 }
 
 /** A modification time further ahead of the database's clock than this is an instrument clock ahead. */
@@ -361,16 +363,15 @@ export class HarvestCatalogue {
   /**
    * Records deliveries and their attempts; a version verified at every destination becomes
    * verified and gets its ARK, in the same transaction (a retry finds it and mints nothing).
-   * `delivered`: versions with no new outcome whose copies are all verified already, settled too.
    */
   async recordDeliveries(
     runId: string,
     outcomes: readonly DeliveryOutcome[],
-    delivered: readonly string[],
     destinationIds: readonly string[],
     mint: () => string,
     settle: VersionSettlement,
   ): Promise<void> {
+    const delivered = settle.delivered ?? [];
     if (!outcomes.length && !delivered.length) return;
     await this.db.transaction(async (tx) => {
       await tx.query(
