@@ -37,3 +37,22 @@ export async function activeRunDeliveringTo(manager: EntityManager, storageLocat
   )) as Array<{ id: string }>;
   return active?.id;
 }
+
+/**
+ * The instrument's pending or running harvests that planned deliveries to any of the storage
+ * locations, by location name. All of them: a scheduled run's row is pending beside a running
+ * one until its workflow refuses it.
+ */
+export async function activeRunsPlannedFor(
+  manager: EntityManager,
+  instrumentId: string,
+  storageLocationIds: readonly string[],
+): Promise<Array<{ runId: string; storageLocationName: string }>> {
+  const rows = (await manager.query(
+    `SELECT d.run_id, s.name FROM harvest_run_destinations d
+     JOIN harvest_runs r ON r.id = d.run_id JOIN storage_locations s ON s.id = d.storage_location_id
+     WHERE r.instrument_id = $1 AND r.status IN ('pending', 'running') AND d.storage_location_id = ANY($2::uuid[]) ORDER BY s.name`,
+    [instrumentId, storageLocationIds],
+  )) as Array<{ run_id: string; name: string }>;
+  return rows.map((r) => ({ runId: r.run_id, storageLocationName: r.name }));
+}

@@ -1,3 +1,3 @@
 export { startHarvest, temporalUiWorkflowUrl, type StartHarvestOptions, type StartedHarvest } from './start-harvest';
 export { closeAbandonedRun, closeEndedRuns, closeRun, endedWorkflowStatus } from './ended-runs';
-export { activeRunDeliveringTo, activeRunOf, isActiveRun } from './active-run';
+export { activeRunDeliveringTo, activeRunOf, activeRunsPlannedFor, isActiveRun } from './active-run';

@@ -318,7 +318,7 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       expect(refused.body).toEqual({
         statusCode: 409,
         code: 'name_of_deleted',
-        message: 'A deleted instrument named krios-retired harvested files, and its name is a folder at its destinations: restore it instead, or choose another name',
+        message: 'A deleted instrument named krios-retired delivered files, and its name is a folder at its destinations: restore it instead, or choose another name',
         field: 'name',
       });
       // Nor by a rename.

@@ -11,3 +11,12 @@ export interface Principal extends UserSummary {
 export function isAdmin(principal: Principal): boolean {
   return principal.role === 'admin';
 }
+
+/**
+ * Whether credentials kept in a configuration (an rclone connection string, a webhook URL's path)
+ * are shown: to admins in a session only, not to users nor to API tokens (an admin's read token
+ * in an integration would hand them on).
+ */
+export function seesStoredCredentials(principal: Principal): boolean {
+  return isAdmin(principal) && !principal.token;
+}

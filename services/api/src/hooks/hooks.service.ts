@@ -4,7 +4,7 @@ import type { Page } from '@sheaf/contracts';
 import { HookEntity, InstrumentEntity } from '@sheaf/db';
 import { HOOK_CONFIG_SCHEMAS, HOOK_KIND_PHASES, HOOK_KINDS, parseSealedHeaders, SEALED_HEADER_VALUE, validateHookConfig, withSealedValues, type HookKind, type HookPhase } from '@sheaf/hooks';
 import { AuditService, REDACTED, redactedUrl } from '../audit/audit.service';
-import type { Principal } from '../auth/principal';
+import { seesStoredCredentials, type Principal } from '../auth/principal';
 import { DomainError, invalid, notFound } from '../common/domain-error';
 import { messageOf } from '../common/error-message';
 import { toPage } from '../common/pagination';
@@ -22,22 +22,17 @@ function headersOf(kind: HookKind, config: unknown): Record<string, unknown> | u
   return typeof headers === 'object' && headers !== null && !Array.isArray(headers) ? (headers as Record<string, unknown>) : undefined;
 }
 
-/** The config as the API shows it: every webhook header value is ***. */
-function shownConfig(kind: HookKind, config: Record<string, unknown>): Record<string, unknown> {
-  const headers = headersOf(kind, config);
-  if (!headers) return config;
-  return { ...config, headers: Object.fromEntries(Object.keys(headers).map((name) => [name, SEALED_HEADER_VALUE])) };
-}
-
 /**
- * A webhook's URL may carry its credential (a Slack hook's path is its secret): it is shown in
- * full in an admin's session only, not to an API token (an integration holding an admin's read
- * token would hand it on), as instruments show rclone connection strings. Tokens cannot change
- * hooks, so a redacted URL is never sent back.
+ * The config as the API shows it: every webhook header value is ***; without `showCredentials`
+ * (seesStoredCredentials) a webhook's URL is its origin and /*** too (a Slack hook's path is its
+ * secret). Tokens cannot change hooks, so a redacted URL is never sent back.
  */
-function viewedConfig(kind: HookKind, config: Record<string, unknown>, viewer: Principal): Record<string, unknown> {
-  const shown = shownConfig(kind, config);
-  return kind === 'webhook' && viewer.token && typeof shown['url'] === 'string' ? { ...shown, url: redactedUrl(shown['url']) } : shown;
+function shownConfig(kind: HookKind, config: Record<string, unknown>, showCredentials = true): Record<string, unknown> {
+  const url = config['url'];
+  const shown = kind === 'webhook' && !showCredentials && typeof url === 'string' ? { ...config, url: redactedUrl(url) } : config;
+  const headers = headersOf(kind, shown);
+  if (!headers) return shown;
+  return { ...shown, headers: Object.fromEntries(Object.keys(headers).map((name) => [name, SEALED_HEADER_VALUE])) };
 }
 
 /** A header's field as the config's validation names fields: headers.Authorization, headers["X-Lab"]. */
@@ -111,17 +106,14 @@ function configProblemOf(row: HookEntity): string | null {
   }
 }
 
-/**
- * `configProblem` is given where the config was just checked (or cannot have changed); `viewer`
- * where a token may be reading (writes refuse tokens).
- */
-function toDto(row: HookEntity, configProblem = configProblemOf(row), viewer?: Principal): HookDto {
+/** `configProblem` is given where the config was just checked (or cannot have changed). */
+function toDto(row: HookEntity, configProblem = configProblemOf(row), showCredentials = true): HookDto {
   return {
     id: row.id,
     name: row.name,
     phase: row.phase,
     kind: row.kind,
-    config: viewer ? viewedConfig(row.kind, row.config, viewer) : shownConfig(row.kind, row.config),
+    config: shownConfig(row.kind, row.config, showCredentials),
     hasSecret: Boolean(row.secretSealed),
     configProblem,
     instrumentId: row.instrumentId,
@@ -289,13 +281,13 @@ export class HooksService implements OnApplicationBootstrap {
     if (query.enabled !== undefined) qb.andWhere('h.enabled = :enabled', { enabled: query.enabled });
     if (query.instrumentId) qb.andWhere('(h.instrument_id IS NULL OR h.instrument_id = :instrumentId)', { instrumentId: query.instrumentId });
     const [rows, total] = await qb.orderBy('h.priority').addOrderBy('h.id').take(query.limit).skip(query.offset).getManyAndCount();
-    return toPage(rows, total, query, (row) => toDto(row, configProblemOf(row), viewer));
+    return toPage(rows, total, query, (row) => toDto(row, undefined, seesStoredCredentials(viewer)));
   }
 
   async get(viewer: Principal, id: string): Promise<HookDto> {
     const row = await this.find(this.dataSource.manager, id);
     if (!row) throw notFound('Hook');
-    return toDto(row, configProblemOf(row), viewer);
+    return toDto(row, undefined, seesStoredCredentials(viewer));
   }
 
   create(actor: Principal, body: CreateHookDto): Promise<HookDto> {

@@ -3,11 +3,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Brackets, DataSource, type EntityManager } from 'typeorm';
 import { SOURCE_TYPES_WITH_ACCOUNT, pathTemplateProblem, validateSourceConfig, type Page, type SourceType } from '@sheaf/contracts';
 import { changedRows, GroupEntity, InstrumentDestinationEntity, InstrumentEntity, ProjectEntity, ServiceAccountEntity, StorageLocationEntity } from '@sheaf/db';
-import { activeRunOf } from '@sheaf/harvests';
+import { activeRunOf, activeRunsPlannedFor } from '@sheaf/harvests';
 import type { PrincipalRefDto } from '../access/access.dto';
 import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
-import { isAdmin, type Principal } from '../auth/principal';
+import { isAdmin, seesStoredCredentials, type Principal } from '../auth/principal';
 import { transactionOrConflict, type UniqueConflict } from '../common/db-errors';
 import { DomainError, HarvestRunningError, invalid, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
@@ -34,15 +34,6 @@ interface Extras {
   destinations: Map<string, DestinationDto[]>;
   grants: Map<string, PrincipalRefDto[]>;
   lastRuns: Map<string, RunSummaryDto>;
-}
-
-/**
- * An rclone connection string may carry credentials (`:s3,secret_access_key=...:bucket`): it is
- * shown to admins in a session only, not to users nor to API tokens (an admin's read token in
- * an integration would hand them on).
- */
-function seesConnectionStrings(principal: Principal): boolean {
-  return isAdmin(principal) && !principal.token;
 }
 
 function visibleSourceConfig(row: InstrumentEntity, showConnectionString: boolean): Record<string, unknown> {
@@ -175,14 +166,14 @@ export class InstrumentsService {
     }
     const [rows, total] = await qb.orderBy('i.name').addOrderBy('i.id').take(query.limit).skip(query.offset).getManyAndCount();
     const extras = await this.extras(this.dataSource.manager, rows.map((r) => r.id));
-    return toPage(rows, total, query, (r) => toDto(r, extras, seesConnectionStrings(principal)));
+    return toPage(rows, total, query, (r) => toDto(r, extras, seesStoredCredentials(principal)));
   }
 
   async get(principal: Principal, id: string): Promise<InstrumentDto> {
     await this.access.assertInstrumentVisible(principal, id);
     const row = await this.dataSource.getRepository(InstrumentEntity).findOne({ where: { id }, withDeleted: isAdmin(principal) });
     if (!row) throw notFound('Instrument');
-    return toDto(row, await this.extras(this.dataSource.manager, [row.id]), seesConnectionStrings(principal));
+    return toDto(row, await this.extras(this.dataSource.manager, [row.id]), seesStoredCredentials(principal));
   }
 
   /**
@@ -214,7 +205,9 @@ export class InstrumentsService {
     const [deleted] = (await tx.query(
       `SELECT i.name FROM instruments i
        WHERE lower(i.name) = lower($1) AND i.deleted_at IS NOT NULL
-         AND EXISTS (SELECT 1 FROM file_versions v JOIN file_deliveries f ON f.file_version_id = v.id AND f.status = 'verified' WHERE v.instrument_id = i.id)
+         -- The runs' per-destination counters, as a storage location's move reads them (a row per run
+         -- and destination, counting verified deliveries), not every version of the instrument.
+         AND EXISTS (SELECT 1 FROM harvest_runs r JOIN harvest_run_destinations d ON d.run_id = r.id WHERE r.instrument_id = i.id AND d.files_verified > 0)
        LIMIT 1`,
       [name],
     )) as Array<{ name: string }>;
@@ -222,7 +215,7 @@ export class InstrumentsService {
       throw new DomainError(
         'conflict',
         'name_of_deleted',
-        `A deleted instrument named ${deleted.name} harvested files, and its name is a folder at its destinations: restore it instead, or choose another name`,
+        `A deleted instrument named ${deleted.name} delivered files, and its name is a folder at its destinations: restore it instead, or choose another name`,
         'name',
       );
     }
@@ -355,20 +348,11 @@ export class InstrumentsService {
       templateChanged && 'destination path templates',
     ].filter((field): field is string => field !== false);
     const added = (body.destinations ?? []).map((d) => d.storageLocationId).filter((id) => !templates.has(id));
-    if (added.length) {
-      // Any of the instrument's active runs: a scheduled run's row is pending beside a running one
-      // until the workflow refuses it.
-      const detached = (await tx.query(
-        `SELECT s.name, d.run_id FROM harvest_run_destinations d
-         JOIN harvest_runs r ON r.id = d.run_id JOIN storage_locations s ON s.id = d.storage_location_id
-         WHERE r.instrument_id = $1 AND r.status IN ('pending', 'running') AND d.storage_location_id = ANY($2::uuid[]) ORDER BY s.name`,
-        [row.id, added],
-      )) as Array<{ name: string; run_id: string }>;
-      if (detached.length) {
-        const names = [...new Set(detached.map((d) => d.name))].join(', ');
-        const runId = detached[0].run_id;
-        throw new HarvestRunningError(`A harvest of ${row.name} is running (run ${runId}) that planned deliveries to ${names}, detached since: attach it again once the run has ended; cancel it or wait`, runId);
-      }
+    const detached = added.length ? await activeRunsPlannedFor(tx, row.id, added) : [];
+    if (detached.length) {
+      const names = [...new Set(detached.map((d) => d.storageLocationName))].join(', ');
+      const runId = detached[0].runId;
+      throw new HarvestRunningError(`A harvest of ${row.name} is running (run ${runId}) that planned deliveries to ${names}, detached since: attach it again once the run has ended; cancel it or wait`, runId);
     }
     if (changed.length === 0) return;
     const active = await activeRunOf(tx, row.id);

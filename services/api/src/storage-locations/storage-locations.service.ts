@@ -44,9 +44,9 @@ const ROOT_KEYS: Record<StorageType, readonly string[]> = {
   smb: ['host', 'port', 'share', 'path'],
 };
 
-/** The first root key whose value changes (a key left out and one stored as null are the same). */
-function changedRootKey(type: StorageType, before: Record<string, unknown>, after: Record<string, unknown>): string | undefined {
-  return ROOT_KEYS[type].find((key) => !isDeepStrictEqual(after[key] ?? null, before[key] ?? null));
+/** The first of `keys` whose value changes (a key left out and one stored as null are the same). */
+function changedKey(keys: readonly string[], before: Record<string, unknown>, after: Record<string, unknown>): string | undefined {
+  return keys.find((key) => !isDeepStrictEqual(after[key] ?? null, before[key] ?? null));
 }
 
 /** The config must fit the type; only s3 and smb have (and need) a secret. */
@@ -137,9 +137,7 @@ export class StorageLocationsService {
       if (body.secret !== undefined && !STORAGE_TYPES_WITH_SECRET.includes(row.type)) throw invalid('secret', `${row.type} storage has no secret`);
       // An SMB password goes to whichever server the location names (NTLM, which a server can
       // crack offline): one entered for one server is not sent to another unless given again.
-      // A port left out and one stored as null (before the API refused null) are both the default.
-      const serverChanged =
-        row.type === 'smb' && body.config !== undefined && (body.config['host'] !== row.config['host'] || (body.config['port'] ?? null) !== (row.config['port'] ?? null));
+      const serverChanged = row.type === 'smb' && body.config !== undefined && changedKey(['host', 'port'], row.config, body.config) !== undefined;
       if (serverChanged && body.secret === undefined && row.secretSealed) {
         throw invalid('secret', 'give the password again when the host or port changes: the stored one is sent only to the server it was entered for');
       }
@@ -147,7 +145,7 @@ export class StorageLocationsService {
         const active = await activeRunDeliveringTo(tx, id);
         if (active) throw new HarvestRunningError(`A harvest delivering to ${row.name} is running (run ${active}); change its settings when it has ended`, active);
       }
-      const rootKey = body.config === undefined ? undefined : changedRootKey(row.type, row.config, body.config);
+      const rootKey = body.config === undefined ? undefined : changedKey(ROOT_KEYS[row.type], row.config, body.config);
       if (rootKey !== undefined && !body.contentsMoved) {
         // Read from the runs' per-destination counters (a row per run and destination, counting
         // each verified delivery): no index of file_deliveries leads with the storage location.

@@ -101,8 +101,12 @@ function firstStart(schedule: ScheduleNextRuns, now: Date): { at: string; fromCr
  * answer: the dashboard then shows the start the cron expression gives, not "none planned".
  */
 export function plannedStarts(schedule: Pick<ScheduleDto, 'enabled' | 'synced' | 'deletedAt'>, nextRunTimes: string[]): string[] | null {
-  const expectsStarts = schedule.enabled && schedule.synced && schedule.deletedAt === null;
-  return expectsStarts && nextRunTimes.length === 0 ? null : nextRunTimes;
+  return expectsStarts(schedule) && nextRunTimes.length === 0 ? null : nextRunTimes;
+}
+
+/** Whether Temporal has a plan for the schedule: it is enabled, live, and Temporal has it. */
+export function expectsStarts(schedule: Pick<ScheduleDto, 'enabled' | 'synced' | 'deletedAt'>): boolean {
+  return schedule.enabled && schedule.synced && schedule.deletedAt === null;
 }
 
 /** One row per instrument: last run, next scheduled run, last error. */

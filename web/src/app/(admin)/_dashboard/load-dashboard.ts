@@ -7,6 +7,7 @@ import {
   ACTIVITY_MAX_RUNS,
   activityPerDay,
   activityWindowStart,
+  expectsStarts,
   instrumentHealth,
   plannedStarts,
   type Activity,
@@ -47,8 +48,8 @@ async function nextRuns(schedules: ScheduleDto[]): Promise<ScheduleNextRuns[]> {
   return Promise.all(
     schedules.map(async (schedule, i) => {
       const { instrumentId, enabled, cron, timezone } = schedule;
-      // Not asked: its cron gives the next start, unless Temporal does not have it yet (no start, as for one asked).
-      if (i >= MAX_SCHEDULES_DESCRIBED) return { instrumentId, enabled, cron, timezone, nextRunTimes: plannedStarts(schedule, []) };
+      // Not asked: its cron gives the next start, unless Temporal has no plan for it (no start, as for one asked).
+      if (i >= MAX_SCHEDULES_DESCRIBED) return { instrumentId, enabled, cron, timezone, nextRunTimes: expectsStarts(schedule) ? null : [] };
       const detail = await api('getSchedule', { path: { id: schedule.id } });
       return { instrumentId, enabled, cron, timezone, nextRunTimes: detail.kind === 'ok' ? plannedStarts(detail.data, detail.data.nextRunTimes) : null };
     }),

@@ -2,6 +2,7 @@
 
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useRouter } from 'next/navigation';
+import { TIME_ZONE_NAMES } from '@sheaf/contracts';
 import Alert from '@mui/material/Alert';
 import Autocomplete from '@mui/material/Autocomplete';
 import Box from '@mui/material/Box';
@@ -143,7 +144,7 @@ export function ScheduleForm({ schedule, instruments, instrumentId }: { schedule
   // A zone saved before the API took only the IANA database's names (IST): it must be replaced.
   const timeZoneError =
     fieldMessage(action.error, 'timezone') ??
-    (timeZone && !isTimeZone(timeZone) ? `${timeZone} is not a name from the IANA time zone database, which Temporal needs: choose the zone's Region/City name` : undefined);
+    (timeZone && !TIME_ZONE_NAMES.includes(timeZone) ? `${timeZone} is not a name from the IANA time zone database, which Temporal needs: choose the zone's Region/City name` : undefined);
   const descriptionError = fieldMessage(action.error, 'description');
   const instrumentError = fieldMessage(action.error, 'instrumentId') ?? (missingInstrument ? 'Choose the instrument to harvest.' : undefined);
 
