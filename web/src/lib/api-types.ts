@@ -169,6 +169,8 @@ export interface CreateGroupDto {
 
 export interface UpdateGroupDto {
   name?: string;
+  /** With a new name, when access hooks or the files they granted name the old one (access by name): `rename` the name there too, or `keep` the old name there (the members lose that access). Without it, such a rename is refused (409 granted_by_name). */
+  grantsByName?: "rename" | "keep";
   description?: string;
 }
 
@@ -217,6 +219,8 @@ export interface CreateProjectDto {
 
 export interface UpdateProjectDto {
   name?: string;
+  /** With a new name, when access hooks or the files they granted name the old one (access by name): `rename` the name there too, or `keep` the old name there (the members lose that access). Without it, such a rename is refused (409 granted_by_name). */
+  grantsByName?: "rename" | "keep";
   description?: string;
 }
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { NAME_PATTERN } from '@sheaf/contracts';
-import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { GRANTS_BY_NAME_CHOICES, type GrantsByNameChoice } from '../access/name-grants';
 import { UserSummaryDto } from '../auth/auth.dto';
 import { SoftDeletePageQueryDto } from '../common/query';
 import { OptionalField } from '../common/validation';
@@ -43,6 +44,16 @@ export class UpdateGroupDto {
   @MaxLength(255)
   @Matches(NAME_PATTERN, { message: 'name must not start or end with a space or contain a comma' })
   name?: string;
+
+  @ApiPropertyOptional({
+    enum: GRANTS_BY_NAME_CHOICES,
+    description:
+      'With a new name, when access hooks or the files they granted name the old one (access by name): `rename` the name there too, ' +
+      'or `keep` the old name there (the members lose that access). Without it, such a rename is refused (409 granted_by_name).',
+  })
+  @OptionalField()
+  @IsIn(GRANTS_BY_NAME_CHOICES, { message: `grantsByName must be one of ${GRANTS_BY_NAME_CHOICES.join(', ')}` })
+  grantsByName?: GrantsByNameChoice;
 
   @ApiPropertyOptional({ maxLength: 4000 })
   @OptionalField()

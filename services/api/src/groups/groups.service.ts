@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
 import { GroupEntity, GroupMemberEntity, UserEntity } from '@sheaf/db';
+import { renameWithGrants } from '../access/name-grants';
 import { AuditService } from '../audit/audit.service';
 import type { UserSummaryDto } from '../auth/auth.dto';
 import { toSummary } from '../auth/auth.service';
@@ -94,10 +95,11 @@ export class GroupsService {
     return this.write(async (tx) => {
       const group = await lockRow(tx, GroupEntity, id, 'Group');
       const before = await this.detail(tx, group);
+      const grants = body.name === undefined ? {} : await renameWithGrants(tx, { kind: 'groups', noun: 'group', from: group.name, to: body.name, choice: body.grantsByName });
       if (body.name !== undefined) group.name = body.name;
       if (body.description !== undefined) group.description = body.description;
       const after = await this.detail(tx, await tx.getRepository(GroupEntity).save(group));
-      await this.audit.record(tx, actor, { action: 'group.updated', entityType: 'group', entityId: id, before, after });
+      await this.audit.record(tx, actor, { action: 'group.updated', entityType: 'group', entityId: id, before, after: { ...after, ...grants } });
       return after;
     });
   }

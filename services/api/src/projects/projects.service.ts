@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
 import { GroupEntity, ProjectEntity, ProjectMemberEntity, UserEntity } from '@sheaf/db';
 import type { PrincipalRefDto } from '../access/access.dto';
+import { renameWithGrants } from '../access/name-grants';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { transactionOrConflict, type UniqueConflict } from '../common/db-errors';
@@ -100,10 +101,11 @@ export class ProjectsService {
     return this.write(async (tx) => {
       const project = await lockRow(tx, ProjectEntity, id, 'Project');
       const before = await this.detail(tx, project);
+      const grants = body.name === undefined ? {} : await renameWithGrants(tx, { kind: 'projects', noun: 'project', from: project.name, to: body.name, choice: body.grantsByName });
       if (body.name !== undefined) project.name = body.name;
       if (body.description !== undefined) project.description = body.description;
       const after = await this.detail(tx, await tx.getRepository(ProjectEntity).save(project));
-      await this.audit.record(tx, actor, { action: 'project.updated', entityType: 'project', entityId: id, before, after });
+      await this.audit.record(tx, actor, { action: 'project.updated', entityType: 'project', entityId: id, before, after: { ...after, ...grants } });
       return after;
     });
   }

@@ -3,6 +3,11 @@
 import { useState } from 'react';
 import { useRouter } from 'next/navigation';
 import type { ApiError } from '@sheaf/contracts';
+import FormControl from '@mui/material/FormControl';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import FormLabel from '@mui/material/FormLabel';
+import Radio from '@mui/material/Radio';
+import RadioGroup from '@mui/material/RadioGroup';
 import TextField from '@mui/material/TextField';
 
 import { FormDialogButton } from '@/components/form-dialog';
@@ -78,17 +83,38 @@ export function NewNamedButton({ kind }: { kind: AccessKind }) {
   );
 }
 
+type GrantsByName = 'rename' | 'keep';
+
+/**
+ * Asked once the API refuses a rename because access is granted by the old name (its message,
+ * above the form, says where): what becomes of those grants.
+ */
+function GrantsByNameChoice({ oldName, value, onChange }: { oldName: string; value: GrantsByName | undefined; onChange: (value: GrantsByName) => void }) {
+  return (
+    <FormControl>
+      <FormLabel id="grants-by-name">Access granted by the name {oldName}</FormLabel>
+      <RadioGroup aria-labelledby="grants-by-name" name="grantsByName" value={value ?? ''} onChange={(e) => onChange(e.target.value as GrantsByName)}>
+        <FormControlLabel value="rename" control={<Radio />} label="Rename it there too: the members keep that access" />
+        <FormControlLabel value="keep" control={<Radio />} label={`Leave ${oldName} there: the members lose that access`} />
+      </RadioGroup>
+    </FormControl>
+  );
+}
+
 /** Renames a group or project, or changes its description. */
 export function EditNamedButton({ kind, entity }: { kind: AccessKind; entity: { id: string; name: string; description: string } }) {
   const router = useRouter();
   const action = useApiAction();
   const [values, setValues] = useState<NamedValues>({ name: entity.name, description: entity.description });
+  const [grantsByName, setGrantsByName] = useState<GrantsByName | undefined>();
+  const askGrants = grantsByName !== undefined || action.error?.code === 'granted_by_name';
   const text = ACCESS_TEXT[kind];
 
   async function submit(): Promise<boolean> {
     const name = values.name.trim();
     const description = values.description.trim();
-    const body = { ...(name !== entity.name ? { name } : {}), ...(description !== entity.description ? { description } : {}) };
+    const renamed = name !== entity.name;
+    const body = { ...(renamed ? { name, ...(grantsByName ? { grantsByName } : {}) } : {}), ...(description !== entity.description ? { description } : {}) };
     if (Object.keys(body).length === 0) return true;
     const path = { id: entity.id };
     const updated = kind === 'group' ? await action.run('updateGroup', { path, body }) : await action.run('updateProject', { path, body });
@@ -104,6 +130,7 @@ export function EditNamedButton({ kind, entity }: { kind: AccessKind; entity: { 
       onOpen={() => {
         action.clearError();
         setValues({ name: entity.name, description: entity.description });
+        setGrantsByName(undefined);
       }}
       title={`Rename ${text.singular} ${entity.name}`}
       submitLabel="Save"
@@ -113,6 +140,7 @@ export function EditNamedButton({ kind, entity }: { kind: AccessKind; entity: { 
       onSubmit={submit}
     >
       <NamedFields values={values} set={(patch) => setValues((v) => ({ ...v, ...patch }))} error={action.error} />
+      {askGrants && <GrantsByNameChoice oldName={entity.name} value={grantsByName} onChange={setGrantsByName} />}
     </FormDialogButton>
   );
 }

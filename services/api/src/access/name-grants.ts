@@ -1,0 +1,114 @@
+import type { EntityManager } from 'typeorm';
+import { DomainError, HarvestRunningError } from '../common/domain-error';
+
+/** Which names: a group's or a project's (the keys of `file_versions.access` and of an access hook's config). */
+export type GrantKind = 'groups' | 'projects';
+
+/** What to do with access granted by a group's or project's old name when it is renamed. */
+export const GRANTS_BY_NAME_CHOICES = ['rename', 'keep'] as const;
+export type GrantsByNameChoice = (typeof GRANTS_BY_NAME_CHOICES)[number];
+
+/**
+ * Whether a file version's access names `$1`, ignoring case: written as the GIN indexes
+ * `file_versions_access_groups` and `_projects` are, so they serve it.
+ */
+const filesNaming = (kind: GrantKind, alias: string) => `lower((${alias}.access -> '${kind}')::text)::jsonb ? lower($1)`;
+
+/** Access hooks (live, enabled or not) whose config names `$1` among its literal `kind`, ignoring case. */
+const HOOKS_NAMING = (kind: GrantKind) =>
+  `SELECT h.id, h.name, h.instrument_id FROM hooks h
+    WHERE h.kind = 'access' AND h.deleted_at IS NULL
+      AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(CASE jsonb_typeof(h.config -> '${kind}') WHEN 'array' THEN h.config -> '${kind}' ELSE '[]' END) n WHERE lower(n) = lower($1))
+    ORDER BY h.name, h.id`;
+
+interface NameGrants {
+  files: number;
+  hooks: Array<{ id: string; name: string; instrument_id: string | null }>;
+}
+
+async function grantsByName(tx: EntityManager, kind: GrantKind, name: string): Promise<NameGrants> {
+  const [{ files }] = (await tx.query(`SELECT count(*)::int AS files FROM file_versions f WHERE ${filesNaming(kind, 'f')}`, [name])) as Array<{ files: number }>;
+  const hooks = (await tx.query(HOOKS_NAMING(kind), [name])) as NameGrants['hooks'];
+  return { files, hooks };
+}
+
+/**
+ * A harvest that may write the old name on files after the rename: one of an instrument with
+ * files naming it (a batch writes back the access it read when it began) or one an access hook
+ * naming it applies to (its batches read hooks when they begin).
+ */
+async function runWritingName(tx: EntityManager, kind: GrantKind, name: string, hooks: NameGrants['hooks']): Promise<string | undefined> {
+  const hookInstruments = hooks.map((h) => h.instrument_id);
+  const [active] = (await tx.query(
+    `SELECT r.id FROM harvest_runs r
+      WHERE r.status IN ('pending', 'running')
+        AND ($2::boolean OR r.instrument_id = ANY($3::uuid[])
+             OR EXISTS (SELECT 1 FROM file_versions f WHERE f.instrument_id = r.instrument_id AND ${filesNaming(kind, 'f')}))
+      ORDER BY r.created_at DESC LIMIT 1`,
+    [name, hookInstruments.includes(null), hookInstruments.filter((id) => id !== null)],
+  )) as Array<{ id: string }>;
+  return active?.id;
+}
+
+/** Renames `from` to `to` in every file version's access and every access hook's literal names (in order, without doubles). */
+async function renameGrants(tx: EntityManager, kind: GrantKind, from: string, to: string, hooks: NameGrants['hooks']): Promise<number> {
+  // The names in their order, `from` (any case) replaced by `to`, a name met twice (ignoring case) kept once.
+  const renamed = (list: string) =>
+    `(SELECT coalesce(jsonb_agg(n ORDER BY o), '[]') FROM (
+        SELECT DISTINCT ON (lower(n)) n, o
+          FROM (SELECT CASE WHEN lower(e) = lower($1) THEN $2 ELSE e END AS n, o FROM jsonb_array_elements_text(${list}) WITH ORDINALITY AS x(e, o)) named
+         ORDER BY lower(n), o) kept)`;
+  const updated = (await tx.query(
+    `UPDATE file_versions f SET access = jsonb_set(f.access, '{${kind}}', ${renamed(`f.access -> '${kind}'`)}), updated_at = now()
+      WHERE ${filesNaming(kind, 'f')}`,
+    [from, to],
+  )) as [unknown, number];
+  if (hooks.length) {
+    await tx.query(`UPDATE hooks h SET config = jsonb_set(h.config, '{${kind}}', ${renamed(`h.config -> '${kind}'`)}), updated_at = now() WHERE h.id = ANY($3::uuid[])`, [
+      from,
+      to,
+      hooks.map((h) => h.id),
+    ]);
+  }
+  return updated[1];
+}
+
+/**
+ * Access hooks and the files they (or external hooks) granted name groups and projects by name,
+ * so a rename would take that access from the members silently, and give it to whichever group
+ * or project takes the old name next. A rename (other than of case: names compare ignoring case)
+ * of a name something grants access by is refused unless `choice` says what to do: `rename` the
+ * name there too (refused while a harvest could write the old name again), or `keep` the old
+ * one. Returns what the audit event should say of it.
+ */
+export async function renameWithGrants(
+  tx: EntityManager,
+  what: { kind: GrantKind; noun: 'group' | 'project'; from: string; to: string; choice: GrantsByNameChoice | undefined },
+): Promise<Record<string, unknown>> {
+  const { kind, noun, from, to, choice } = what;
+  if (from.toLowerCase() === to.toLowerCase()) return {};
+  const grants = await grantsByName(tx, kind, from);
+  if (!grants.files && !grants.hooks.length) return {};
+  const hookNames = grants.hooks.map((h) => h.name);
+  const granting = [
+    ...(grants.files ? [`${grants.files} file version${grants.files === 1 ? '' : 's'}`] : []),
+    ...(hookNames.length ? [`the access hook${hookNames.length === 1 ? '' : 's'} ${hookNames.join(', ')}`] : []),
+  ].join(' and ');
+  if (choice === undefined) {
+    throw new DomainError(
+      'conflict',
+      'granted_by_name',
+      `${granting} grant access to this ${noun} by its name, ${from}: renamed, its members would lose that access, and a ${noun} named ${from} later would gain it. ` +
+        `Send grantsByName: "rename" to rename it there too, or "keep" to leave the old name there. ` +
+        `Names that hooks take from metadata or from webhooks and commands are not renamed.`,
+      'grantsByName',
+    );
+  }
+  const summary = { files: grants.files, hooks: hookNames };
+  if (choice === 'keep') return { grantsKept: summary };
+  const active = await runWritingName(tx, kind, from, grants.hooks);
+  if (active) {
+    throw new HarvestRunningError(`A harvest is running (run ${active}) that may write the name ${from} on files after the rename: rename the grants once it has ended`, active);
+  }
+  return { grantsRenamed: { ...summary, files: await renameGrants(tx, kind, from, to, grants.hooks) } };
+}
