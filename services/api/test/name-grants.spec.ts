@@ -96,4 +96,23 @@ describe('renaming a group or project that access is granted to by name', () => 
     const plain = (await a().post('/api/groups', { name: 'plain' }).expect(201)).body.id as string;
     await a().patch(`/api/groups/${plain}`, { name: 'still plain' }).expect(200);
   });
+
+  it("gives a deleted group's name, which files still grant access by, to no new or renamed group: the deleted one is restored instead", async () => {
+    const file = await seedHarvestedFile(db.dataSource, hidden, { path: 'c.tif', access: { groups: ['genomics'], projects: [] } });
+    const genomics = (await a().post('/api/groups', { name: 'genomics' }).expect(201)).body.id as string;
+    await a().delete(`/api/groups/${genomics}`).expect(200);
+    const refused = await a().post('/api/groups', { name: 'Genomics' }).expect(409);
+    expect(refused.body).toMatchObject({ code: 'name_of_deleted', field: 'name' });
+    expect(refused.body.message).toContain(`A deleted group (${genomics}) was named Genomics, and 1 file version still grant access by that name`);
+    const other = (await a().post('/api/groups', { name: 'sequencing' }).expect(201)).body.id as string;
+    await a().put(`/api/groups/${other}/members/${newcomer.id}`).expect(200);
+    await a().patch(`/api/groups/${other}`, { name: 'genomics' }).expect(409, /name_of_deleted/);
+    expect(await fileSeen(newcomer, file)).toBe(false);
+
+    await a().post(`/api/groups/${genomics}/restore`).expect(200);
+    // A deleted group's name that nothing grants access by is free.
+    const unused = (await a().post('/api/groups', { name: 'unused' }).expect(201)).body.id as string;
+    await a().delete(`/api/groups/${unused}`).expect(200);
+    await a().post('/api/groups', { name: 'unused' }).expect(201);
+  });
 });

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { DomainError, HarvestRunningError } from '../common/domain-error';
 
-/** Which names: a group's or a project's (the keys of `file_versions.access` and of an access hook's config). */
+/** Which names: a group's or a project's (the keys of `file_versions.access` and of an access hook's config, and their tables). */
 export type GrantKind = 'groups' | 'projects';
 
 /** What to do with access granted by a group's or project's old name when it is renamed. */
@@ -74,12 +74,43 @@ async function renameGrants(tx: EntityManager, kind: GrantKind, from: string, to
 }
 
 /**
+ * A deleted group (or project) leaves the access granted by its name on files and hooks; a new
+ * one of that name, or one renamed to it, would take that access over. Refused (409
+ * name_of_deleted on `name`): restore the deleted one instead, or choose another name.
+ */
+export async function refuseNameOfDeleted(tx: EntityManager, what: { kind: GrantKind; noun: 'group' | 'project'; name: string }): Promise<void> {
+  const { kind, noun, name } = what;
+  const [deleted] = (await tx.query(`SELECT id FROM ${kind} WHERE deleted_at IS NOT NULL AND lower(name) = lower($1) ORDER BY deleted_at DESC LIMIT 1`, [name])) as Array<{
+    id: string;
+  }>;
+  if (!deleted) return;
+  const grants = await grantsByName(tx, kind, name);
+  if (!grants.files && !grants.hooks.length) return;
+  throw new DomainError(
+    'conflict',
+    'name_of_deleted',
+    `A deleted ${noun} (${deleted.id}) was named ${name}, and ${describe(grants)} still grant access by that name: restore that ${noun} instead (its members can be changed), or choose another name.`,
+    'name',
+  );
+}
+
+/** "2 file versions and the access hook X", for a message. */
+function describe(grants: NameGrants): string {
+  const hookNames = grants.hooks.map((h) => h.name);
+  return [
+    ...(grants.files ? [`${grants.files} file version${grants.files === 1 ? '' : 's'}`] : []),
+    ...(hookNames.length ? [`the access hook${hookNames.length === 1 ? '' : 's'} ${hookNames.join(', ')}`] : []),
+  ].join(' and ');
+}
+
+/**
  * Access hooks and the files they (or external hooks) granted name groups and projects by name,
  * so a rename would take that access from the members silently, and give it to whichever group
  * or project takes the old name next. A rename (other than of case: names compare ignoring case)
  * of a name something grants access by is refused unless `choice` says what to do: `rename` the
  * name there too (refused while a harvest could write the old name again), or `keep` the old
- * one. Returns what the audit event should say of it.
+ * one. A rename to a deleted one's name is refused as a new one of that name is
+ * (refuseNameOfDeleted). Returns what the audit event should say of it.
  */
 export async function renameWithGrants(
   tx: EntityManager,
@@ -87,24 +118,20 @@ export async function renameWithGrants(
 ): Promise<Record<string, unknown>> {
   const { kind, noun, from, to, choice } = what;
   if (from.toLowerCase() === to.toLowerCase()) return {};
+  await refuseNameOfDeleted(tx, { kind, noun, name: to });
   const grants = await grantsByName(tx, kind, from);
   if (!grants.files && !grants.hooks.length) return {};
-  const hookNames = grants.hooks.map((h) => h.name);
-  const granting = [
-    ...(grants.files ? [`${grants.files} file version${grants.files === 1 ? '' : 's'}`] : []),
-    ...(hookNames.length ? [`the access hook${hookNames.length === 1 ? '' : 's'} ${hookNames.join(', ')}`] : []),
-  ].join(' and ');
   if (choice === undefined) {
     throw new DomainError(
       'conflict',
       'granted_by_name',
-      `${granting} grant access to this ${noun} by its name, ${from}: renamed, its members would lose that access, and a ${noun} named ${from} later would gain it. ` +
+      `${describe(grants)} grant access to this ${noun} by its name, ${from}: renamed, its members would lose that access, and a ${noun} named ${from} later would gain it. ` +
         `Send grantsByName: "rename" to rename it there too, or "keep" to leave the old name there. ` +
         `Names that hooks take from metadata or from webhooks and commands are not renamed.`,
       'grantsByName',
     );
   }
-  const summary = { files: grants.files, hooks: hookNames };
+  const summary = { files: grants.files, hooks: grants.hooks.map((h) => h.name) };
   if (choice === 'keep') return { grantsKept: summary };
   const active = await runWritingName(tx, kind, from, grants.hooks);
   if (active) {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
 import { GroupEntity, GroupMemberEntity, UserEntity } from '@sheaf/db';
-import { renameWithGrants } from '../access/name-grants';
+import { refuseNameOfDeleted, renameWithGrants } from '../access/name-grants';
 import { AuditService } from '../audit/audit.service';
 import type { UserSummaryDto } from '../auth/auth.dto';
 import { toSummary } from '../auth/auth.service';
@@ -83,6 +83,7 @@ export class GroupsService {
 
   create(actor: Principal, body: CreateGroupDto): Promise<GroupDetailDto> {
     return this.write(async (tx) => {
+      await refuseNameOfDeleted(tx, { kind: 'groups', noun: 'group', name: body.name });
       const repo = tx.getRepository(GroupEntity);
       const group = await repo.save(repo.create({ name: body.name, description: body.description ?? '' }));
       const after = await this.detail(tx, group);

@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
 import { GroupEntity, ProjectEntity, ProjectMemberEntity, UserEntity } from '@sheaf/db';
 import type { PrincipalRefDto } from '../access/access.dto';
-import { renameWithGrants } from '../access/name-grants';
+import { refuseNameOfDeleted, renameWithGrants } from '../access/name-grants';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { transactionOrConflict, type UniqueConflict } from '../common/db-errors';
@@ -89,6 +89,7 @@ export class ProjectsService {
 
   create(actor: Principal, body: CreateProjectDto): Promise<ProjectDetailDto> {
     return this.write(async (tx) => {
+      await refuseNameOfDeleted(tx, { kind: 'projects', noun: 'project', name: body.name });
       const repo = tx.getRepository(ProjectEntity);
       const project = await repo.save(repo.create({ name: body.name, description: body.description ?? '' }));
       const after = await this.detail(tx, project);
