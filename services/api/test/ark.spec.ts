@@ -36,6 +36,10 @@ describe('ARK resolver', () => {
     ['a percent-encoded slash', () => `/ark:99999%2F${name()}`],
     ['the older ark:/ form, its slashes percent-encoded', () => `/ark:%2F99999%2F${name()}`],
     ['?info=false, as clients send an unset flag', () => `/ark:99999/${name()}?info=false`],
+    ['?info=False, in any case', () => `/ark:99999/${name()}?info=False`],
+    ['?info=0', () => `/ark:99999/${name()}?info=0`],
+    ['info=false after another parameter', () => `/ark:99999/${name()}?utm_source=mail&info=false`],
+    ['other parameters without info', () => `/ark:99999/${name()}?utm_source=mail`],
   ])('redirects %s to the file’s page in the portal, without authentication', async (_form, url) => {
     const res = await request(app.getHttpServer()).get(url()).expect(302);
     expect(res.headers.location).toBe(`http://portal.test/files/${file.fileVersionId}`);
@@ -72,6 +76,21 @@ describe('ARK resolver', () => {
   it('answers ?info=true like ?info, also with the slash percent-encoded', async () => {
     const res = await as(app, admin).get(`/ark:99999%2F${name()}?info=true`).set('Accept', 'application/json').expect(200);
     expect(res.body).toMatchObject({ ark: file.ark, fileVersionId: file.fileVersionId });
+  });
+
+  it.each(['?info=1', '?info=TRUE', '?info=', '?utm_source=mail&info', '?utm_source=mail&info=true'])('answers %s like ?info', async (query) => {
+    const res = await as(app, admin).get(`/${file.ark}${query}`).set('Accept', 'application/json').expect(200);
+    expect(res.body).toMatchObject({ ark: file.ark, fileVersionId: file.fileVersionId });
+  });
+
+  it.each([
+    ['?info=yes', 'info must be empty, true, 1, false or 0'],
+    ['?info=constructor', 'info must be empty, true, 1, false or 0'],
+    ['?utm_source=mail&info=no', 'info must be empty, true, 1, false or 0'],
+    ['?info=false&info=true', 'info may be given once'],
+  ])('refuses %s with 400 naming info, before asking who calls', async (query, message) => {
+    const res = await request(app.getHttpServer()).get(`/${file.ark}${query}`).expect(400);
+    expect(res.body).toEqual({ statusCode: 400, code: 'validation_failed', message, field: 'info' });
   });
 
   it('answers ?info as JSON when asked, and the older ?? inflection too', async () => {

@@ -1621,7 +1621,7 @@ export interface Operations {
         ark: string;
       };
       query?: {
-        /** Metadata instead of a redirect (also `?info` alone, or the older `??`; `false` is the redirect); needs a caller who may see the file */
+        /** Metadata instead of a redirect: `?info` alone, `true` or `1` (also the older `??`); `false` or `0`, in any case, is the redirect, any other value 400; needs a caller who may see the file */
         info?: boolean;
       };
     };

@@ -3,17 +3,35 @@ import { ApiFoundResponse, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiProd
 import type { Request, Response } from 'express';
 import { OptionalUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
+import { invalid } from '../common/domain-error';
 import { Public } from '../common/public.decorator';
 import { ArkInfoDto, ArkService, ercText, type ArkAnswer } from './ark.service';
 
+const INFO_VALUES = new Map([
+  ['', true],
+  ['true', true],
+  ['1', true],
+  ['false', false],
+  ['0', false],
+]);
+
 /**
- * `?info` (or the older `??`) asks for metadata instead of a redirect; `?info=false`, as
- * generated clients send an unset flag, does not.
+ * `?info` asks for metadata instead of a redirect, wherever it stands among the parameters:
+ * alone, empty, `true` or `1`, as do the older inflections `?` and `??` alone. `info=false` or
+ * `0` (generated clients send an unset flag so) is the redirect; any other value is refused,
+ * not guessed.
  */
 function wantsInfo(request: Request): boolean {
   const url = request.originalUrl;
-  const search = url.includes('?') ? url.slice(url.indexOf('?') + 1) : undefined;
-  return search !== undefined && /^(info|\?)?(&|=|$)/.test(search) && !/^info=false(&|$)/.test(search);
+  if (!url.includes('?')) return false;
+  const search = url.slice(url.indexOf('?') + 1);
+  if (search === '' || search === '?') return true;
+  const given = new URLSearchParams(search).getAll('info');
+  if (given.length > 1) throw invalid('info', 'info may be given once');
+  if (!given.length) return false;
+  const wanted = INFO_VALUES.get(given[0].toLowerCase());
+  if (wanted === undefined) throw invalid('info', 'info must be empty, true, 1, false or 0');
+  return wanted;
 }
 
 /**
@@ -47,13 +65,14 @@ export class ArkController {
     required: false,
     allowEmptyValue: true,
     type: Boolean,
-    description: 'Metadata instead of a redirect (also `?info` alone, or the older `??`; `false` is the redirect); needs a caller who may see the file',
+    description: 'Metadata instead of a redirect: `?info` alone, `true` or `1` (also the older `??`); `false` or `0`, in any case, is the redirect, any other value 400; needs a caller who may see the file',
   })
   @ApiProduces('text/plain', 'application/json')
   @ApiFoundResponse({ description: "Redirect to the file's page in the portal" })
   @ApiOkResponse({ type: ArkInfoDto, description: 'With ?info: ERC text (who/what/when/where, size, sha256), or JSON with Accept: application/json' })
   @ApiNotFoundResponse({ description: 'Unknown ARK, or one the caller may not see (?info)' })
   async resolveArk(@Req() request: Request, @Res() response: Response, @OptionalUser() caller?: Principal): Promise<void> {
-    send(request, response, await this.arks.resolve(arkOfPath(request), wantsInfo(request), caller));
+    const info = wantsInfo(request);
+    send(request, response, await this.arks.resolve(arkOfPath(request), info, caller));
   }
 }
