@@ -41,6 +41,17 @@ describe('the checked-in OpenAPI document', () => {
     expect(undocumented).toEqual([]);
   });
 
+  it('declares the ARK resolver open to anonymous callers and to bearer tokens, its ERC text a string', async () => {
+    const document = JSON.parse(await renderOpenApi()) as { paths: Record<string, Record<string, { security?: unknown; responses: Record<string, { content?: unknown }> }>> };
+    const resolve = document.paths['/ark:{ark}'].get;
+    expect(resolve.security).toEqual([{}, { bearer: [] }]);
+    expect(resolve.responses['200'].content).toEqual({
+      'text/plain': { schema: { type: 'string' } },
+      'application/json': { schema: { $ref: '#/components/schemas/ArkInfoDto' } },
+    });
+    expect(resolve.responses['401']).toBeDefined();
+  });
+
   it('gives the Idempotency-Key header the rule the API checks: 1 to 255 printable ASCII characters, no spaces', async () => {
     const document = JSON.parse(await renderOpenApi()) as Document;
     const { schema } = document.paths['/api/harvests'].post.parameters!.find((p) => p.name === 'Idempotency-Key')!;

@@ -1,5 +1,17 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import { ApiFoundResponse, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiFoundResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiQuery,
+  ApiSecurity,
+  ApiTags,
+  ApiUnauthorizedResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { OptionalUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
@@ -67,9 +79,16 @@ export class ArkController {
     type: Boolean,
     description: 'Metadata instead of a redirect: `?info` alone, `true` or `1` (also the older `??`); `false` or `0`, in any case, is the redirect, any other value 400; needs a caller who may see the file',
   })
-  @ApiProduces('text/plain', 'application/json')
+  // Authentication is optional: the redirect is public, `?info` needs a caller.
+  @ApiBearerAuth()
+  @ApiSecurity({})
+  @ApiExtraModels(ArkInfoDto)
   @ApiFoundResponse({ description: "Redirect to the file's page in the portal" })
-  @ApiOkResponse({ type: ArkInfoDto, description: 'With ?info: ERC text (who/what/when/where, size, sha256), or JSON with Accept: application/json' })
+  @ApiOkResponse({
+    description: 'With ?info: ERC text (who/what/when/where, size, sha256), or JSON with Accept: application/json',
+    content: { 'text/plain': { schema: { type: 'string' } }, 'application/json': { schema: { $ref: getSchemaPath(ArkInfoDto) } } },
+  })
+  @ApiUnauthorizedResponse({ description: '?info without a caller' })
   @ApiNotFoundResponse({ description: 'Unknown ARK, or one the caller may not see (?info)' })
   async resolveArk(@Req() request: Request, @Res() response: Response, @OptionalUser() caller?: Principal): Promise<void> {
     const info = wantsInfo(request);
