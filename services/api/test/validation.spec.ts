@@ -80,6 +80,10 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     // Huge strings
     { what: 'a 10k-character display name', method: 'post', url: '/api/users', body: user({ displayName: HUGE }), field: 'displayName' },
     { what: 'a 10k-character group name', method: 'post', url: '/api/groups', body: { name: HUGE }, field: 'name' },
+    // 255 as class-validator's MaxLength counts (not a variation selector), 510 as PostgreSQL's length() does.
+    { what: 'a group name of 255 ❤️', method: 'post', url: '/api/groups', body: { name: '❤️'.repeat(255) }, field: 'name', message: 'name must be at most 255 characters' },
+    { what: 'a project name of 255 ❤️', method: 'post', url: '/api/projects', body: { name: '❤️'.repeat(255) }, field: 'name', message: 'name must be at most 255 characters' },
+    { what: 'an API token name of 255 ❤️', method: 'post', url: '/api/auth/tokens', body: { name: '❤️'.repeat(255), scope: 'read' }, field: 'name', message: 'name must be at most 255 characters' },
     { what: 'a 10k-character path in a config', method: 'post', url: '/api/storage-locations', body: storage({ config: { path: `/${HUGE}` } }), field: 'config.path' },
     { what: 'a 10k-character cron', method: 'post', url: '/api/schedules', body: { instrumentId, cron: HUGE }, field: 'cron' },
     { what: 'a 10k-character path search', method: 'get', url: `/api/files?path=${HUGE}`, field: 'path' },

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateBy } from 'class-validator';
 import { ROLES, TOKEN_SCOPES, type LoginRequest, type LoginResponse, type Role, type TokenScope, type UserSummary } from '@sheaf/contracts';
-import { NotBlank, OptionalField } from '../common/validation';
+import { MaxChars, NotBlank, OptionalField } from '../common/validation';
 
 export const PASSWORD_MIN = 8;
 /** The longest password a login may try (stored ones are at most PASSWORD_MAX_BYTES). */
@@ -74,7 +74,7 @@ export class CreateApiTokenDto {
   @ApiProperty({ example: 'LIMS integration', minLength: 1, maxLength: 255 })
   @IsString()
   @NotBlank('name')
-  @MaxLength(255)
+  @MaxChars('name', 255)
   name!: string;
 
   @ApiProperty({ enum: TOKEN_SCOPES, description: 'read: GET routes only; harvest: also start and cancel harvests' })

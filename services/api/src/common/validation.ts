@@ -117,6 +117,21 @@ export const OptionalField = () => ValidateIf((_object: object, value: unknown) 
 export const NotBlank = (field: string) => Matches(/\S/, { message: `${field} must not be blank` });
 
 /**
+ * At most `max` characters as PostgreSQL's length() counts them (code points), for columns whose
+ * CHECK limits it: class-validator's MaxLength leaves out a variation selector after a character
+ * (the U+FE0F of "❤️"), so a name it lets through broke the CHECK: a 400 without the field.
+ * Non-strings are IsString's to refuse.
+ */
+export const MaxChars = (field: string, max: number) =>
+  ValidateBy({
+    name: 'maxChars',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || [...value].length <= max,
+      defaultMessage: () => `${field} must be at most ${max} characters`,
+    },
+  });
+
+/**
  * A UUID, in lower case as PostgreSQL writes ids: services compare it with ids read from the
  * database, where `ABC…` and `abc…` would be different instruments.
  */

@@ -4,7 +4,7 @@ import { IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { GRANTS_BY_NAME_CHOICES, type GrantsByNameChoice } from '../access/name-grants';
 import { UserSummaryDto } from '../auth/auth.dto';
 import { SoftDeletePageQueryDto } from '../common/query';
-import { OptionalField } from '../common/validation';
+import { MaxChars, OptionalField } from '../common/validation';
 
 
 export class GroupDto {
@@ -25,7 +25,7 @@ export class CreateGroupDto {
   @ApiProperty({ example: 'microscopy', minLength: 1, maxLength: 255, description: 'Unique (ignoring case); access hooks refer to it' })
   @IsString()
   @MinLength(1, { message: 'name must not be empty' })
-  @MaxLength(255)
+  @MaxChars('name', 255)
   @Matches(NAME_PATTERN, { message: 'name must not start or end with a space or contain a comma' })
   name!: string;
 
@@ -41,7 +41,7 @@ export class UpdateGroupDto {
   @OptionalField()
   @IsString()
   @MinLength(1, { message: 'name must not be empty' })
-  @MaxLength(255)
+  @MaxChars('name', 255)
   @Matches(NAME_PATTERN, { message: 'name must not start or end with a space or contain a comma' })
   name?: string;
 
