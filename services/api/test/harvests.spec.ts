@@ -123,6 +123,50 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect((await start(instrumentId, 'in-flight').expect(201)).body.replayed).toBe(false);
   });
 
+  it('keeps a claimed key for the Temporal call timeout and a minute more: a request as slow as the timeout allows may still be starting', async () => {
+    // Logging where the suite's app logs: Nest's logger is global, the last app's options win.
+    const patient = await createTestApp(db.url, env.address, { TEMPORAL_CALL_TIMEOUT_MS: '60000' }, new JsonLogger('info', (line) => logLines.push(line)));
+    try {
+      const instrumentId = await instrumentWithDestination();
+      await db.dataSource.query(
+        `INSERT INTO harvest_requests (user_id, idempotency_key, instrument_id, created_at) VALUES ($1, 'slow-start', $2, now() - interval '100 seconds')`,
+        [admin.id, instrumentId],
+      );
+      const retry = () => as(patient, admin).post('/api/harvests', { instrumentId }).set('Idempotency-Key', 'slow-start');
+      expect((await retry().expect(409)).body.code).toBe('idempotency_key_in_progress');
+      await db.dataSource.query(`UPDATE harvest_requests SET created_at = now() - interval '121 seconds' WHERE idempotency_key = 'slow-start'`);
+      expect((await retry().expect(201)).body.replayed).toBe(false);
+    } finally {
+      await patient.close();
+    }
+  });
+
+  it("does not free a key claimed anew by another retry that found the same dead claim: the claim's age is checked by the delete", async () => {
+    const instrumentId = await instrumentWithDestination();
+    await db.dataSource.query(
+      `INSERT INTO harvest_requests (user_id, idempotency_key, instrument_id, created_at) VALUES ($1, 'two-retries', $2, now() - interval '10 minutes')`,
+      [admin.id, instrumentId],
+    );
+    // This retry reads the dead claim; another frees it and claims the key before this one deletes.
+    const requests = app.get(DataSource).getRepository(HarvestRequestEntity);
+    const findOneBy = requests.findOneBy.bind(requests);
+    const spy = jest.spyOn(requests, 'findOneBy').mockImplementationOnce(async (where) => {
+      const dead = await findOneBy(where);
+      await db.dataSource.query(`DELETE FROM harvest_requests WHERE idempotency_key = 'two-retries'`);
+      await db.dataSource.query(`INSERT INTO harvest_requests (user_id, idempotency_key, instrument_id) VALUES ($1, 'two-retries', $2)`, [admin.id, instrumentId]);
+      return dead;
+    });
+    try {
+      expect((await start(instrumentId, 'two-retries').expect(409)).body.code).toBe('idempotency_key_in_progress');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await db.dataSource.query(`SELECT run_id FROM harvest_requests WHERE idempotency_key = 'two-retries' AND created_at > now() - interval '1 minute'`)).toEqual([
+      { run_id: null },
+    ]);
+    expect((await as(app, admin).get(`/api/harvests?instrumentId=${instrumentId}`).expect(200)).body.total).toBe(0);
+  });
+
   it('starts one harvest when several requests for one instrument arrive at once; the others answer 409', async () => {
     const instrumentId = await instrumentWithDestination();
     const spy = slowActiveRunCheck();

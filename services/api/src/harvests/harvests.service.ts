@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
-import { HarvestRequestEntity, HarvestRunEntity, InstrumentEntity } from '@sheaf/db';
+import { changedRows, HarvestRequestEntity, HarvestRunEntity, InstrumentEntity } from '@sheaf/db';
 import { activeRunOf, isActiveRun, startHarvest, temporalUiWorkflowUrl } from '@sheaf/harvests';
 import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
@@ -17,8 +17,12 @@ import type { DestinationProgressDto, HarvestQueryDto, HarvestRunDetailDto, Harv
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const FAILURES_SHOWN = 50;
-/** A claimed key without a run after this long belongs to a request that died. */
-const STALE_CLAIM_MS = 60_000;
+/**
+ * A claimed key without a run after the Temporal call timeout and this much more belongs to a
+ * request that died: a live one is still starting its run (its lock, the run's row and audit
+ * event, the workflow's start, bounded by that timeout).
+ */
+const CLAIM_MARGIN_MS = 60_000;
 
 type RunWithName = HarvestRunEntity & { instrumentName: string };
 
@@ -240,11 +244,16 @@ export class HarvestsService {
       throw new DomainError('conflict', 'idempotency_key_reused', 'This Idempotency-Key was used for another instrument', 'Idempotency-Key');
     }
     if (!earlier.runId) {
-      // A request that died between claiming the key and starting the run must not block the key forever.
-      if (Date.now() - earlier.createdAt.getTime() > STALE_CLAIM_MS) {
-        await this.dataSource.getRepository(HarvestRequestEntity).delete({ userId: principal.id, idempotencyKey: key, runId: IsNull() });
-        return this.claimKey(principal, instrumentId, key);
-      }
+      // A request that died between claiming the key and starting the run must not block the key
+      // forever. Its age is checked by the delete itself: a claim another retry made anew since
+      // (it found the same dead one) is not taken from it.
+      const freed = await changedRows(
+        this.dataSource,
+        `DELETE FROM harvest_requests WHERE user_id = $1 AND idempotency_key = $2 AND run_id IS NULL AND created_at < now() - make_interval(secs => $3)
+         RETURNING idempotency_key`,
+        [principal.id, key, (this.config.temporalCallTimeoutMs + CLAIM_MARGIN_MS) / 1000],
+      );
+      if (freed.length) return this.claimKey(principal, instrumentId, key);
       throw new DomainError('conflict', 'idempotency_key_in_progress', 'A request with this Idempotency-Key is still starting the harvest; retry shortly');
     }
     const run = await this.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: earlier.runId });
