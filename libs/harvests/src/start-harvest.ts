@@ -16,6 +16,13 @@ export interface StartHarvestOptions {
   /** Tuning carried into the workflow input (tests use short heartbeat timeouts). */
   tuning?: { window?: number; heartbeatTimeoutSeconds?: number };
   /**
+   * Checked first in the transaction that records the run, which holds the instrument's row FOR
+   * SHARE until it commits: the API locks and reads the instrument there, to refuse one a
+   * concurrent request deleted or disabled (which lock the row for update) as it refuses one
+   * deleted or disabled before.
+   */
+  admit?: (tx: EntityManager) => Promise<void>;
+  /**
    * Written in the transaction that records the run, before its workflow starts (the API's audit
    * event): a run is never started without it.
    */
@@ -38,17 +45,20 @@ export function temporalUiWorkflowUrl(uiUrl: string, namespace: string, workflow
  * and search attributes let operators find it in the Temporal UI.
  */
 export async function startHarvest(options: StartHarvestOptions): Promise<StartedHarvest> {
-  const instrument = await options.dataSource.getRepository(InstrumentEntity).findOneByOrFail({ id: options.instrumentId });
   const runs = options.dataSource.getRepository(HarvestRunEntity);
-  // The workflow id is on the row from the start: a run whose workflow never started (the
-  // process died in between) is then closed by the reconciler (its workflow is not found),
-  // instead of holding the instrument's lease for good.
-  const id = randomUUID();
-  const workflowId = harvestWorkflowId(instrument.name, id);
-  const run = await options.dataSource.transaction(async (tx) => {
-    const made = await tx.getRepository(HarvestRunEntity).save({ id, instrumentId: instrument.id, trigger: options.trigger, workflowId });
-    await options.record?.(tx, { runId: made.id, workflowId });
-    return made;
+  const { run, instrument, workflowId } = await options.dataSource.transaction(async (tx) => {
+    await options.admit?.(tx);
+    // FOR SHARE: a deletion or rename of the instrument waits for the run's row (and then finds
+    // the run), or this waits for it (and then finds the instrument gone).
+    const instrument = await tx.getRepository(InstrumentEntity).findOneOrFail({ where: { id: options.instrumentId }, lock: { mode: 'pessimistic_read' } });
+    // The workflow id is on the row from the start: a run whose workflow never started (the
+    // process died in between) is then closed by the reconciler (its workflow is not found),
+    // instead of holding the instrument's lease for good.
+    const id = randomUUID();
+    const workflowId = harvestWorkflowId(instrument.name, id);
+    const run = await tx.getRepository(HarvestRunEntity).save({ id, instrumentId: instrument.id, trigger: options.trigger, workflowId });
+    await options.record?.(tx, { runId: run.id, workflowId });
+    return { run, instrument, workflowId };
   });
   try {
     const handle = await options.client.workflow.start(harvest, {

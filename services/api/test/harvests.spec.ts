@@ -284,6 +284,37 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect((await start(instrumentId)).body).toEqual(notFound);
   });
 
+  it.each([
+    ['deleted', `UPDATE instruments SET deleted_at = now() WHERE id = $1`, { statusCode: 404, code: 'not_found', message: 'Instrument not found', field: 'instrumentId' }],
+    ['disabled', `UPDATE instruments SET enabled = false WHERE id = $1`, { statusCode: 409, code: 'instrument_disabled', message: expect.any(String) }],
+  ])('refuses a harvest of an instrument %s by a request that held its row while the start was under way, and records no run', async (_what, change, refusal) => {
+    const instrumentId = await instrumentWithDestination();
+    // The other request (as the instrument's delete or update does): the row locked for update, changed, not yet committed.
+    const other = db.dataSource.createQueryRunner();
+    await other.connect();
+    try {
+      await other.startTransaction();
+      await other.query(`SELECT id FROM instruments WHERE id = $1 FOR UPDATE`, [instrumentId]);
+      await other.query(change, [instrumentId]);
+      const reply = start(instrumentId).then((res) => res);
+      // The start comes to wait for that row's lock; then the other request commits.
+      for (let i = 0; i < 100; i++) {
+        const [{ waiting }] = (await db.dataSource.query(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        )) as Array<{ waiting: number }>;
+        if (waiting) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await other.commitTransaction();
+      const res = await reply;
+      expect({ status: res.status, body: res.body }).toEqual({ status: refusal.statusCode, body: refusal });
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.release();
+    }
+    expect(await db.dataSource.query(`SELECT id FROM harvest_runs WHERE instrument_id = $1`, [instrumentId])).toEqual([]);
+  });
+
   it('refuses disabled instruments and instruments without a destination', async () => {
     const disabled = await instrumentWithDestination();
     await db.dataSource.query(`UPDATE instruments SET enabled = false WHERE id = $1`, [disabled]);

@@ -273,6 +273,11 @@ export class HarvestsService {
           instrumentId,
           trigger: principal.token ? 'api' : 'manual',
           portalUrl: this.config.api.portalUrl,
+          // Checked again where the run is recorded: the instrument may have been deleted or
+          // disabled since.
+          admit: async (tx) => {
+            await harvestableInstrument(tx, instrumentId, 'instrumentId', true);
+          },
           record: (tx, run) =>
             this.audit.record(tx, principal, {
               action: 'harvest.started',
