@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
-import { WorkflowClient } from '@temporalio/client';
+import { Client, WorkflowClient } from '@temporalio/client';
 import { DataSource, Repository, type ObjectLiteral } from 'typeorm';
 import { HarvestRequestEntity, HarvestRunEntity } from '@sheaf/db';
 import { AuditService } from '../src/audit/audit.service';
@@ -553,6 +553,49 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
       expect((await start(instrumentId, 'while-down').expect(201)).body.replayed).toBe(false);
     } finally {
       await offline.close();
+    }
+  });
+
+  it("answers 502 temporal_refused with Temporal's reason when Temporal refuses to start or cancel a workflow", async () => {
+    // As Temporal answers a call it refuses: a gRPC status, here PERMISSION_DENIED.
+    const refusal = () => Object.assign(new Error('7 PERMISSION_DENIED: Request unauthorized.'), { code: 7, details: 'Request unauthorized.', metadata: { get: () => [] } });
+    const service = app.get(Client).workflowService;
+    const instrumentId = await instrumentWithDestination();
+    const startSpy = jest.spyOn(service, 'startWorkflowExecution').mockRejectedValueOnce(refusal());
+    let refused: request.Response;
+    try {
+      refused = await start(instrumentId);
+    } finally {
+      startSpy.mockRestore();
+    }
+    expect({ status: refused.status, body: refused.body }).toEqual({
+      status: 502,
+      body: { statusCode: 502, code: 'temporal_refused', message: 'Temporal refused the request (starting the harvest workflow): Request unauthorized.' },
+    });
+
+    const started = await start(await instrumentWithDestination()).expect(201);
+    const cancelSpy = jest.spyOn(service, 'requestCancelWorkflowExecution').mockRejectedValueOnce(refusal());
+    try {
+      refused = await as(app, admin).post(`/api/harvests/${started.body.runId}/cancel`);
+    } finally {
+      cancelSpy.mockRestore();
+    }
+    expect({ status: refused.status, body: refused.body }).toEqual({
+      status: 502,
+      body: { statusCode: 502, code: 'temporal_refused', message: 'Temporal refused the request (cancelling the harvest workflow): Request unauthorized.' },
+    });
+  });
+
+  it('answers 502 temporal_refused naming the namespace when Temporal does not know it', async () => {
+    const elsewhere = await createTestApp(db.url, env.address, { TEMPORAL_NAMESPACE: 'no-such-namespace' }, new JsonLogger('info', (line) => logLines.push(line)));
+    try {
+      const res = await as(elsewhere, admin).post('/api/harvests', { instrumentId: await instrumentWithDestination() });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 502,
+        body: { statusCode: 502, code: 'temporal_refused', message: expect.stringMatching(/^Temporal refused the request \(starting the harvest workflow\): .*no-such-namespace/) },
+      });
+    } finally {
+      await elsewhere.close();
     }
   });
 

@@ -14,7 +14,7 @@ const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
   unsupported_media_type: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   rate_limited: HttpStatus.TOO_MANY_REQUESTS,
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,
-  // A service Sheaf depends on answered, and said no (Temporal refused a schedule).
+  // A service Sheaf depends on answered, and said no (Temporal refused a call).
   refused_upstream: HttpStatus.BAD_GATEWAY,
 };
 

@@ -1,6 +1,6 @@
 import { Body, Controller, createParamDecorator, Get, HttpCode, Post, Query, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBadGatewayResponse, ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Page } from '@sheaf/contracts';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
@@ -15,6 +15,9 @@ import { HarvestsService } from './harvests.service';
  * add a second, required header parameter to the OpenAPI document, which generated clients obey.
  */
 const IdempotencyKey = createParamDecorator((_data: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<Request>().header('idempotency-key'));
+
+const TEMPORAL_UNAVAILABLE = { description: 'Temporal is unreachable (`temporal_unavailable`); try again after Retry-After' };
+const TEMPORAL_REFUSED = { description: 'Temporal refused the call (`temporal_refused`: permission denied, an unregistered search attribute, ...); the message gives its reason' };
 
 @ApiTags('harvests')
 @ApiBearerAuth()
@@ -32,6 +35,8 @@ export class HarvestsController {
     schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[!-~]+$' },
   })
   @ApiCreatedResponse({ type: StartedHarvestDto })
+  @ApiServiceUnavailableResponse(TEMPORAL_UNAVAILABLE)
+  @ApiBadGatewayResponse(TEMPORAL_REFUSED)
   startHarvest(
     @CurrentUser() user: Principal,
     @Body() body: StartHarvestDto,
@@ -65,6 +70,8 @@ export class HarvestsController {
   @TokenScoped('harvest')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: HarvestRunDto, description: 'Cancellation requested; the run ends as cancelled shortly' })
+  @ApiServiceUnavailableResponse(TEMPORAL_UNAVAILABLE)
+  @ApiBadGatewayResponse(TEMPORAL_REFUSED)
   cancelHarvest(@CurrentUser() user: Principal, @UuidParam() id: string): Promise<HarvestRunDto> {
     return this.harvests.cancel(user, id);
   }

@@ -1,24 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client } from '@temporalio/client';
+import { isTemporalUnreachable, temporalRefusal } from '@sheaf/harvests';
 import { DomainError } from '../common/domain-error';
 import { messageOf } from '../common/error-message';
 import { API_CONFIG, type ApiConfig } from '../config';
 
-/** gRPC UNAVAILABLE and DEADLINE_EXCEEDED, or a connection that never came up. */
-export function isTemporalUnreachable(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (code === 14 || code === 4) return true;
-    const message = e instanceof Error ? e.message : '';
-    if (/failed to connect|deadline|unavailable|ECONNREFUSED|No connection established/i.test(message)) return true;
-  }
-  return false;
-}
-
 /**
  * Temporal client calls made while answering a request: bounded in time, and an unreachable
  * Temporal becomes a 503 with a clear code rather than a hanging request or a 500. Its message
- * is fixed: the gRPC error (Temporal's address, name resolution notes) goes to the log only.
+ * is fixed: the gRPC error (Temporal's address, name resolution notes) goes to the log only. A
+ * call Temporal refused (permission denied, an unregistered search attribute) is a 502
+ * `temporal_refused` with Temporal's reason.
  */
 @Injectable()
 export class TemporalCalls {
@@ -38,6 +30,11 @@ export class TemporalCalls {
       if (isTemporalUnreachable(err)) {
         this.logger.warn(`Temporal is unreachable (${what}): ${messageOf(err)}`);
         throw new DomainError('unavailable', 'temporal_unavailable', `Temporal is unreachable (${what}); try again shortly`, undefined, 10);
+      }
+      const refusal = temporalRefusal(err);
+      if (refusal !== undefined) {
+        this.logger.warn(`Temporal refused ${what}: ${refusal}`);
+        throw new DomainError('refused_upstream', 'temporal_refused', `Temporal refused the request (${what}): ${refusal}`);
       }
       throw err;
     }
