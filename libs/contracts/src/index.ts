@@ -42,7 +42,11 @@ export interface ApiError {
   code: string;
   message: string;
   field?: string;
-  /** With `harvest_running`: the instrument's active run, to follow instead (absent while one is only being started). */
+  /**
+   * With `harvest_running`: the instrument's active run, to follow instead (absent while one is
+   * only being started). With `temporal_unavailable` or `temporal_refused` from starting a
+   * harvest: the run recorded for the request, closed as failed (a retry records another).
+   */
   runId?: string;
 }
 

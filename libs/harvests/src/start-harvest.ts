@@ -3,6 +3,8 @@ import type { Client } from '@temporalio/client';
 import type { DataSource, EntityManager } from 'typeorm';
 import { HarvestRunEntity, InstrumentEntity, type HarvestTrigger } from '@sheaf/db';
 import { harvest, harvestSummary, harvestWorkflowId, searchAttributes } from '@sheaf/workflows';
+import { closeRun } from './ended-runs';
+import { isTemporalUnreachable, temporalRefusal } from './temporal-errors';
 
 export interface StartHarvestOptions {
   /** Where the run row is written: the data source, or a connection of it the caller holds. */
@@ -33,6 +35,32 @@ export interface StartedHarvest {
   runId: string;
   workflowId: string;
   temporalRunId: string;
+}
+
+/**
+ * The run was recorded, then its workflow could not be started: the run is closed as failed, its
+ * error saying why, and named here, so a caller can tell which run that was (its retry records
+ * another). `cause` is what the start threw.
+ */
+export class WorkflowNotStartedError extends Error {
+  constructor(
+    readonly runId: string,
+    cause: unknown,
+  ) {
+    super(`the workflow of run ${runId} could not be started: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'WorkflowNotStartedError';
+  }
+}
+
+/**
+ * Why a workflow did not start, for the run's error (and the notification made of it): without
+ * Temporal's address, which an unreachable Temporal's gRPC error names.
+ */
+function whyNotStarted(err: unknown): string {
+  if (isTemporalUnreachable(err)) return 'Temporal could not be reached';
+  const refusal = temporalRefusal(err);
+  if (refusal !== undefined) return `Temporal refused it: ${refusal}`;
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** Link to a workflow's page in the Temporal UI. */
@@ -78,7 +106,8 @@ export async function startHarvest(options: StartHarvestOptions): Promise<Starte
     await runs.update({ id: run.id }, { temporalRunId: handle.firstExecutionRunId });
     return { runId: run.id, workflowId, temporalRunId: handle.firstExecutionRunId };
   } catch (err) {
-    await runs.update({ id: run.id }, { status: 'failed', phase: 'finished', error: `could not start the workflow: ${String(err)}` });
-    throw err;
+    // Closed as any run is, with its finished audit event: nothing will run under it.
+    await closeRun(options.dataSource, run.id, { status: 'failed', error: `its workflow could not be started: ${whyNotStarted(err)}; nothing was harvested` });
+    throw new WorkflowNotStartedError(run.id, err);
   }
 }

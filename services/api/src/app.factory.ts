@@ -87,7 +87,13 @@ const API_ERROR_PROPERTIES: Record<keyof ApiError, SchemaObject> = {
   code: { type: 'string', description: 'What went wrong, for programs (validation_failed, not_found, conflict, ...)', example: 'validation_failed' },
   message: { type: 'string', description: 'What went wrong, for people', example: 'limit must be an integer' },
   field: { type: 'string', description: 'The body field (a.b[0].c), query or path parameter, or header at fault, when one is', example: 'limit' },
-  runId: { type: 'string', format: 'uuid', description: "With code harvest_running: the instrument's active run, to follow instead (absent while another request is only starting one)" },
+  runId: {
+    type: 'string',
+    format: 'uuid',
+    description:
+      "With code harvest_running: the instrument's active run, to follow instead (absent while another request is only starting one). " +
+      'With temporal_unavailable or temporal_refused from POST /api/harvests: the run recorded for the request, closed as failed as its workflow could not start (a retry records another)',
+  },
 };
 const API_ERROR_SCHEMA: SchemaObject = {
   type: 'object',

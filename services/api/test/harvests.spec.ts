@@ -537,19 +537,31 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect(orphanAudit.body.items).toEqual([]);
   });
 
-  it('answers 503 with a clear code when Temporal is unreachable, and the key can be used again', async () => {
+  /** What a run whose workflow could not start says: closed as failed and why, its audit events, the notification of it. */
+  const notStarted = async (runId: string, why: string) => {
+    const error = `its workflow could not be started: ${why}; nothing was harvested`;
+    const run = (await as(app, admin).get(`/api/harvests/${runId}`).expect(200)).body;
+    expect(run).toMatchObject({ status: 'failed', phase: 'finished', error, finishedAt: expect.any(String) });
+    const audit = (await as(app, admin).get(`/api/audit?entityType=harvest_run&entityId=${runId}`).expect(200)).body.items;
+    expect(audit.map((e: { action: string }) => e.action)).toEqual(['harvest.finished', 'harvest.started']);
+    expect(audit[0].after).toMatchObject({ status: 'failed', error });
+    const notifications = (await as(app, admin).get('/api/notifications?limit=200').expect(200)).body.items as Array<{ runId: string; message: string }>;
+    expect(notifications.filter((n) => n.runId === runId).map((n) => n.message)).toEqual([`Harvest of ${run.instrumentName as string} failed: ${error}`]);
+  };
+
+  it('answers 503 naming the run it recorded and closed as failed when Temporal is unreachable; the key can be used again', async () => {
     const offlineLog: string[] = [];
     const offline = await createTestApp(db.url, '127.0.0.1:1', { TEMPORAL_CALL_TIMEOUT_MS: '500' }, new JsonLogger('info', (line) => offlineLog.push(line)));
     try {
       const instrumentId = await instrumentWithDestination();
       const res = await as(offline, admin).post('/api/harvests', { instrumentId }).set('Idempotency-Key', 'while-down').expect(503);
       // The gRPC error names Temporal's address: for the operators' log, not for any caller.
-      expect(res.body).toEqual({ statusCode: 503, code: 'temporal_unavailable', message: 'Temporal is unreachable (starting the harvest workflow); try again shortly' });
+      expect(res.body).toEqual({ statusCode: 503, code: 'temporal_unavailable', message: 'Temporal is unreachable (starting the harvest workflow); try again shortly', runId: expect.any(String) });
       expect(res.headers['retry-after']).toBe('10');
       const warnings = offlineLog.map((line) => JSON.parse(line) as Record<string, unknown>).filter((l) => l.level === 'warn' && l.context === 'temporal');
       expect(warnings).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/^Temporal is unreachable \(starting the harvest workflow\): .+/) }));
-      // The failed run is recorded (and notified); the key is free again.
-      await db.dataSource.query(`UPDATE harvest_runs SET status = 'failed' WHERE instrument_id = $1`, [instrumentId]);
+      await notStarted(res.body.runId, 'Temporal could not be reached');
+      // The key is free again, and so is the instrument.
       expect((await start(instrumentId, 'while-down').expect(201)).body.replayed).toBe(false);
     } finally {
       await offline.close();
@@ -570,8 +582,9 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     }
     expect({ status: refused.status, body: refused.body }).toEqual({
       status: 502,
-      body: { statusCode: 502, code: 'temporal_refused', message: 'Temporal refused the request (starting the harvest workflow): Request unauthorized.' },
+      body: { statusCode: 502, code: 'temporal_refused', message: 'Temporal refused the request (starting the harvest workflow): Request unauthorized.', runId: expect.any(String) },
     });
+    await notStarted(refused.body.runId, 'Temporal refused it: Request unauthorized.');
 
     const started = await start(await instrumentWithDestination()).expect(201);
     const cancelSpy = jest.spyOn(service, 'requestCancelWorkflowExecution').mockRejectedValueOnce(refusal());
@@ -592,7 +605,12 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
       const res = await as(elsewhere, admin).post('/api/harvests', { instrumentId: await instrumentWithDestination() });
       expect({ status: res.status, body: res.body }).toEqual({
         status: 502,
-        body: { statusCode: 502, code: 'temporal_refused', message: expect.stringMatching(/^Temporal refused the request \(starting the harvest workflow\): .*no-such-namespace/) },
+        body: {
+          statusCode: 502,
+          code: 'temporal_refused',
+          message: expect.stringMatching(/^Temporal refused the request \(starting the harvest workflow\): .*no-such-namespace/),
+          runId: expect.any(String),
+        },
       });
     } finally {
       await elsewhere.close();

@@ -870,7 +870,7 @@ export interface ApiError {
   message: string;
   /** The body field (a.b[0].c), query or path parameter, or header at fault, when one is */
   field?: string;
-  /** With code harvest_running: the instrument's active run, to follow instead (absent while another request is only starting one) */
+  /** With code harvest_running: the instrument's active run, to follow instead (absent while another request is only starting one). With temporal_unavailable or temporal_refused from POST /api/harvests: the run recorded for the request, closed as failed as its workflow could not start (a retry records another) */
   runId?: string;
 }
 

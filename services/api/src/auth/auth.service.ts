@@ -64,7 +64,7 @@ export class AuthService {
     const wait = this.limiter.begin(email, address);
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
-      throw new DomainError('rate_limited', 'too_many_login_attempts', `Too many failed logins; try again in ${seconds} s`, undefined, seconds);
+      throw new DomainError('rate_limited', 'too_many_login_attempts', `Too many failed logins; try again in ${seconds} s`, undefined, { retryAfterSeconds: seconds });
     }
     const user = await this.withPasswordHash('u.email = :email', { email });
     const matches = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);

@@ -14,26 +14,29 @@ export type DomainErrorKind =
  * exceptions.
  */
 export class DomainError extends Error {
+  /** For `rate_limited` and `unavailable`: when to try again (the Retry-After header). */
+  readonly retryAfterSeconds?: number;
+  /** The harvest run the error is about, when there is one (the answer's `runId`). */
+  readonly runId?: string;
+
   constructor(
     readonly kind: DomainErrorKind,
     readonly code: string,
     message: string,
     readonly field?: string,
-    /** For `rate_limited` and `unavailable`: when to try again (the Retry-After header). */
-    readonly retryAfterSeconds?: number,
+    about: { retryAfterSeconds?: number; runId?: string } = {},
   ) {
     super(message);
     this.name = 'DomainError';
+    this.retryAfterSeconds = about.retryAfterSeconds;
+    this.runId = about.runId;
   }
 }
 
 /** 409: the instrument has a harvest running, named when known, so a client can follow it instead. */
 export class HarvestRunningError extends DomainError {
-  constructor(
-    message: string,
-    readonly runId?: string,
-  ) {
-    super('conflict', 'harvest_running', message);
+  constructor(message: string, runId?: string) {
+    super('conflict', 'harvest_running', message, undefined, { runId });
   }
 }
 

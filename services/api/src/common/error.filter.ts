@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import type { ApiError } from '@sheaf/contracts';
 import { LocationConfigError } from '@sheaf/rclone';
-import { DomainError, HarvestRunningError, type DomainErrorKind } from './domain-error';
+import { DomainError, type DomainErrorKind } from './domain-error';
 
 const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
   invalid: HttpStatus.BAD_REQUEST,
@@ -80,7 +80,7 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       const body: ApiError = { statusCode: STATUS_OF_KIND[exception.kind], code: exception.code, message: exception.message };
       if (exception.field !== undefined) body.field = exception.field;
-      if (exception instanceof HarvestRunningError && exception.runId !== undefined) body.runId = exception.runId;
+      if (exception.runId !== undefined) body.runId = exception.runId;
       return body;
     }
     if (exception instanceof HttpException) {

@@ -18,6 +18,8 @@ const IdempotencyKey = createParamDecorator((_data: unknown, context: ExecutionC
 
 const TEMPORAL_UNAVAILABLE = { description: 'Temporal is unreachable (`temporal_unavailable`); try again after Retry-After' };
 const TEMPORAL_REFUSED = { description: 'Temporal refused the call (`temporal_refused`: permission denied, an unregistered search attribute, ...); the message gives its reason' };
+/** A start's run is recorded before its workflow starts: one that could not start is closed as failed, and named. */
+const NOT_STARTED = ' (`runId`: the run recorded for this request, closed as failed)';
 
 @ApiTags('harvests')
 @ApiBearerAuth()
@@ -35,8 +37,8 @@ export class HarvestsController {
     schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[!-~]+$' },
   })
   @ApiCreatedResponse({ type: StartedHarvestDto })
-  @ApiServiceUnavailableResponse(TEMPORAL_UNAVAILABLE)
-  @ApiBadGatewayResponse(TEMPORAL_REFUSED)
+  @ApiServiceUnavailableResponse({ description: TEMPORAL_UNAVAILABLE.description + NOT_STARTED })
+  @ApiBadGatewayResponse({ description: TEMPORAL_REFUSED.description + NOT_STARTED })
   startHarvest(
     @CurrentUser() user: Principal,
     @Body() body: StartHarvestDto,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client } from '@temporalio/client';
-import { isTemporalUnreachable, temporalRefusal } from '@sheaf/harvests';
+import { isTemporalUnreachable, temporalRefusal, WorkflowNotStartedError } from '@sheaf/harvests';
 import { DomainError } from '../common/domain-error';
 import { messageOf } from '../common/error-message';
 import { API_CONFIG, type ApiConfig } from '../config';
@@ -10,7 +10,8 @@ import { API_CONFIG, type ApiConfig } from '../config';
  * Temporal becomes a 503 with a clear code rather than a hanging request or a 500. Its message
  * is fixed: the gRPC error (Temporal's address, name resolution notes) goes to the log only. A
  * call Temporal refused (permission denied, an unregistered search attribute) is a 502
- * `temporal_refused` with Temporal's reason.
+ * `temporal_refused` with Temporal's reason. A harvest whose workflow did not start names its
+ * run (recorded, and closed as failed) in either answer.
  */
 @Injectable()
 export class TemporalCalls {
@@ -27,14 +28,16 @@ export class TemporalCalls {
     try {
       return await this.client.withDeadline(Date.now() + budget, () => call(this.client));
     } catch (err) {
-      if (isTemporalUnreachable(err)) {
-        this.logger.warn(`Temporal is unreachable (${what}): ${messageOf(err)}`);
-        throw new DomainError('unavailable', 'temporal_unavailable', `Temporal is unreachable (${what}); try again shortly`, undefined, 10);
+      const runId = err instanceof WorkflowNotStartedError ? err.runId : undefined;
+      const cause = err instanceof WorkflowNotStartedError ? err.cause : err;
+      if (isTemporalUnreachable(cause)) {
+        this.logger.warn(`Temporal is unreachable (${what}): ${messageOf(cause)}`);
+        throw new DomainError('unavailable', 'temporal_unavailable', `Temporal is unreachable (${what}); try again shortly`, undefined, { retryAfterSeconds: 10, runId });
       }
-      const refusal = temporalRefusal(err);
+      const refusal = temporalRefusal(cause);
       if (refusal !== undefined) {
         this.logger.warn(`Temporal refused ${what}: ${refusal}`);
-        throw new DomainError('refused_upstream', 'temporal_refused', `Temporal refused the request (${what}): ${refusal}`);
+        throw new DomainError('refused_upstream', 'temporal_refused', `Temporal refused the request (${what}): ${refusal}`, undefined, { runId });
       }
       throw err;
     }
