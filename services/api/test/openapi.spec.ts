@@ -23,6 +23,16 @@ describe('the checked-in OpenAPI document', () => {
     schema: { minLength?: number; maxLength?: number; pattern?: string };
   }
 
+  it('types every count, size and duration as an integer, not a number (generated clients would make them floats)', async () => {
+    const document = JSON.parse(await renderOpenApi()) as Document;
+    const numbers = Object.entries(document.components.schemas).flatMap(([schema, { properties }]) =>
+      Object.entries(properties ?? {})
+        .filter(([, property]) => (property as { type?: string }).type === 'number')
+        .map(([name]) => `${schema}.${name}`),
+    );
+    expect(numbers).toEqual([]);
+  });
+
   it('documents every error answer as ApiError, the shape the error filter writes', async () => {
     const document = JSON.parse(await renderOpenApi()) as Document;
     const { required, properties } = document.components.schemas.ApiError;

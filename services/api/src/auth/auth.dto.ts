@@ -43,7 +43,7 @@ export class UserSummaryDto implements UserSummary {
 
 export class LoginResponseDto implements LoginResponse {
   @ApiProperty() accessToken!: string;
-  @ApiProperty({ description: 'Seconds until the token expires' }) expiresIn!: number;
+  @ApiProperty({ type: 'integer', description: 'Seconds until the token expires' }) expiresIn!: number;
   @ApiProperty({ type: UserSummaryDto }) user!: UserSummaryDto;
 }
 
@@ -81,7 +81,7 @@ export class CreateApiTokenDto {
   @IsIn(TOKEN_SCOPES, { message: `scope must be one of ${TOKEN_SCOPES.join(', ')}` })
   scope!: TokenScope;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 3650, description: 'Days until the token expires; never when absent' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 3650, description: 'Days until the token expires; never when absent' })
   @OptionalField()
   @IsInt({ message: 'expiresInDays must be an integer' })
   @Min(1)

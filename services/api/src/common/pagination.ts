@@ -44,9 +44,9 @@ export function PageOf<T>(item: ClassType<T>): ClassType<Page<T>> {
   if (known) return known as ClassType<Page<T>>;
   class PageDto implements Page<T> {
     @ApiProperty({ type: [item] }) items!: T[];
-    @ApiProperty({ description: 'Every match, not only this page' }) total!: number;
-    @ApiProperty() limit!: number;
-    @ApiProperty() offset!: number;
+    @ApiProperty({ type: 'integer', description: 'Every match, not only this page' }) total!: number;
+    @ApiProperty({ type: 'integer' }) limit!: number;
+    @ApiProperty({ type: 'integer' }) offset!: number;
   }
   Object.defineProperty(PageDto, 'name', { value: `${item.name.replace(/Dto$/, '')}PageDto` });
   pageTypes.set(item, PageDto);

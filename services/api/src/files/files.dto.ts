@@ -13,9 +13,9 @@ export class FileDto {
   @ApiProperty() instrumentName!: string;
   @ApiProperty({ description: "Relative to the instrument's source root" }) path!: string;
   @ApiProperty({ description: 'The last segment of the path' }) name!: string;
-  @ApiProperty() size!: number;
+  @ApiProperty({ type: 'integer' }) size!: number;
   @ApiProperty({ type: String, format: 'date-time', description: 'Modification time at the source (acquisition time)' }) mtime!: Date;
-  @ApiProperty() version!: number;
+  @ApiProperty({ type: 'integer' }) version!: number;
   @ApiProperty({ enum: FILE_STATUSES }) status!: FileStatus;
   @ApiProperty({ type: String, nullable: true }) sha256!: string | null;
   @ApiProperty({ type: String, nullable: true }) ark!: string | null;
@@ -26,8 +26,8 @@ export class FileDto {
 
 export class FileVersionSummaryDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() version!: number;
-  @ApiProperty() size!: number;
+  @ApiProperty({ type: 'integer' }) version!: number;
+  @ApiProperty({ type: 'integer' }) size!: number;
   @ApiProperty({ type: String, format: 'date-time' }) mtime!: Date;
   @ApiProperty({ enum: FILE_STATUSES }) status!: FileStatus;
   @ApiProperty({ type: String, nullable: true }) sha256!: string | null;
@@ -56,9 +56,9 @@ export class TransferDto {
   @ApiProperty({ format: 'uuid' }) instrumentId!: string;
   @ApiProperty({ format: 'uuid' }) storageLocationId!: string;
   @ApiProperty() storageLocationName!: string;
-  @ApiProperty() attempt!: number;
-  @ApiProperty() bytes!: number;
-  @ApiProperty() durationMs!: number;
+  @ApiProperty({ type: 'integer' }) attempt!: number;
+  @ApiProperty({ type: 'integer' }) bytes!: number;
+  @ApiProperty({ type: 'integer' }) durationMs!: number;
   @ApiProperty({ type: String, nullable: true }) sourceSha256!: string | null;
   @ApiProperty({ type: String, nullable: true }) destinationSha256!: string | null;
   @ApiProperty({ enum: TRANSFER_STATUSES }) status!: (typeof TRANSFER_STATUSES)[number];
@@ -73,7 +73,7 @@ export class FileAccessDto {
 
 export class FileDetailDto extends FileDto {
   @ApiProperty({ type: String, nullable: true, description: 'Why the file is held, skipped or failed; for a verified file, why its post-hooks are still owed' }) reason!: string | null;
-  @ApiProperty() attempts!: number;
+  @ApiProperty({ type: 'integer' }) attempts!: number;
   @ApiProperty({ type: FileAccessDto, description: 'Groups and projects the access hook granted, by name' }) access!: FileAccessDto;
   @ApiProperty({ description: "The caller may open the file's instrument and its runs (false when only the access hook granted the file)" }) instrumentVisible!: boolean;
   @ApiProperty({

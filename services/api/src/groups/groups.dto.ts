@@ -11,7 +11,7 @@ export class GroupDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
   @ApiProperty() description!: string;
-  @ApiProperty() memberCount!: number;
+  @ApiProperty({ type: 'integer' }) memberCount!: number;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: Date;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) deletedAt!: Date | null;

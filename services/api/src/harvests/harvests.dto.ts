@@ -29,29 +29,29 @@ export class HarvestRunDto {
   @ApiProperty({ type: String, nullable: true }) workflowId!: string | null;
   @ApiProperty({ type: String, nullable: true }) temporalRunId!: string | null;
   @ApiProperty({ type: String, nullable: true, description: "The run's workflow in the Temporal UI" }) temporalUrl!: string | null;
-  @ApiProperty({ description: 'Everything the listing saw' }) filesDiscovered!: number;
-  @ApiProperty() bytesDiscovered!: number;
-  @ApiProperty({ description: 'What this run takes on: new, changed and retried files' }) filesTotal!: number;
-  @ApiProperty() bytesTotal!: number;
-  @ApiProperty({ description: 'Verified at every destination' }) filesDone!: number;
-  @ApiProperty() bytesDone!: number;
-  @ApiProperty() filesFailed!: number;
-  @ApiProperty() filesSkipped!: number;
-  @ApiProperty() filesHeld!: number;
-  @ApiProperty({
+  @ApiProperty({ type: 'integer', description: 'Everything the listing saw' }) filesDiscovered!: number;
+  @ApiProperty({ type: 'integer' }) bytesDiscovered!: number;
+  @ApiProperty({ type: 'integer', description: 'What this run takes on: new, changed and retried files' }) filesTotal!: number;
+  @ApiProperty({ type: 'integer' }) bytesTotal!: number;
+  @ApiProperty({ type: 'integer', description: 'Verified at every destination' }) filesDone!: number;
+  @ApiProperty({ type: 'integer' }) bytesDone!: number;
+  @ApiProperty({ type: 'integer' }) filesFailed!: number;
+  @ApiProperty({ type: 'integer' }) filesSkipped!: number;
+  @ApiProperty({ type: 'integer' }) filesHeld!: number;
+  @ApiProperty({ type: 'integer',
     description:
       'Left for a later run: files the listing found inside the quiet period (filesInQuietPeriod), and files that changed or went from the source while this run copied them (listed in its failures, status deferred)',
   })
   filesDeferred!: number;
-  @ApiProperty({ description: "Of the deferred, files the listing found inside the instrument's quiet period: still being written, or modified in the future" })
+  @ApiProperty({ type: 'integer', description: "Of the deferred, files the listing found inside the instrument's quiet period: still being written, or modified in the future" })
   filesInQuietPeriod!: number;
-  @ApiProperty({
+  @ApiProperty({ type: 'integer',
     description: 'Of the deferred, new files modified more than 5 minutes in the future: the instrument\'s clock is probably ahead, and they wait until that time has passed',
   })
   filesInFuture!: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'The latest modification time among filesInFuture' }) latestFutureMtime!: Date | null;
-  @ApiProperty() batchesTotal!: number;
-  @ApiProperty() batchesDone!: number;
+  @ApiProperty({ type: 'integer' }) batchesTotal!: number;
+  @ApiProperty({ type: 'integer' }) batchesDone!: number;
   @ApiProperty({
     type: String,
     nullable: true,
@@ -68,10 +68,10 @@ export class DestinationProgressDto {
   @ApiProperty({ format: 'uuid' }) storageLocationId!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ enum: STORAGE_TYPES }) type!: StorageType;
-  @ApiProperty({ description: 'Files this run copied here and verified' }) filesVerified!: number;
-  @ApiProperty({ description: 'Copy attempts here that failed or did not verify (a retried file may count more than once)' }) attemptsFailed!: number;
-  @ApiProperty() bytesVerified!: number;
-  @ApiProperty({ description: 'Files this run delivers here: those without a verified copy here when the run was planned (for a destination added during the run, those it got)' }) filesTotal!: number;
+  @ApiProperty({ type: 'integer', description: 'Files this run copied here and verified' }) filesVerified!: number;
+  @ApiProperty({ type: 'integer', description: 'Copy attempts here that failed or did not verify (a retried file may count more than once)' }) attemptsFailed!: number;
+  @ApiProperty({ type: 'integer' }) bytesVerified!: number;
+  @ApiProperty({ type: 'integer', description: 'Files this run delivers here: those without a verified copy here when the run was planned (for a destination added during the run, those it got)' }) filesTotal!: number;
 }
 
 export const RUN_FAILURE_STATUSES = ['failed', 'held', 'deferred'] as const;

@@ -22,7 +22,7 @@ export class HookDto {
   })
   configProblem!: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'null: applies to every instrument' }) instrumentId!: string | null;
-  @ApiProperty({ description: 'Lower runs first' }) priority!: number;
+  @ApiProperty({ type: 'integer', description: 'Lower runs first' }) priority!: number;
   @ApiProperty() enabled!: boolean;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: Date;
@@ -67,7 +67,7 @@ export class CreateHookDto {
   @IsUuid('instrumentId')
   instrumentId?: string | null;
 
-  @ApiPropertyOptional({ default: 100, minimum: 0, maximum: 10000 })
+  @ApiPropertyOptional({ type: 'integer', default: 100, minimum: 0, maximum: 10000 })
   @OptionalField()
   @IsInt({ message: 'priority must be an integer' })
   @Min(0)
@@ -111,7 +111,7 @@ export class UpdateHookDto {
   @IsUuid('instrumentId')
   instrumentId?: string | null;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 10000 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 10000 })
   @OptionalField()
   @IsInt({ message: 'priority must be an integer' })
   @Min(0)

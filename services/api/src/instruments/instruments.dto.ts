@@ -40,7 +40,7 @@ export class InstrumentDto {
   })
   sourceConfig!: Record<string, unknown>;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) serviceAccountId!: string | null;
-  @ApiProperty({ description: 'Quiet period: a file must be unchanged this long before it is taken' }) minAgeSeconds!: number;
+  @ApiProperty({ type: 'integer', description: 'Quiet period: a file must be unchanged this long before it is taken' }) minAgeSeconds!: number;
   @ApiProperty() enabled!: boolean;
   @ApiProperty({ type: [DestinationDto] }) destinations!: DestinationDto[];
   @ApiProperty({ type: [PrincipalRefDto], description: 'Groups and projects that see this instrument' }) grants!: PrincipalRefDto[];
@@ -98,7 +98,7 @@ export class CreateInstrumentDto {
   @IsUuid('serviceAccountId')
   serviceAccountId?: string | null;
 
-  @ApiPropertyOptional({ default: 60, minimum: 0, maximum: MAX_MIN_AGE })
+  @ApiPropertyOptional({ type: 'integer', default: 60, minimum: 0, maximum: MAX_MIN_AGE })
   @OptionalField()
   @IsInt({ message: 'minAgeSeconds must be an integer' })
   @Min(0, { message: 'minAgeSeconds must not be negative' })
@@ -154,7 +154,7 @@ export class UpdateInstrumentDto {
   @IsUuid('serviceAccountId')
   serviceAccountId?: string | null;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_MIN_AGE })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_MIN_AGE })
   @OptionalField()
   @IsInt({ message: 'minAgeSeconds must be an integer' })
   @Min(0, { message: 'minAgeSeconds must not be negative' })

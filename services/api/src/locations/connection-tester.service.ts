@@ -57,7 +57,7 @@ function shown(location: RcloneLocation): string {
 
 export class ListedFileDto {
   @ApiProperty() path!: string;
-  @ApiProperty() size!: number;
+  @ApiProperty({ type: 'integer' }) size!: number;
   @ApiProperty({ type: String, format: 'date-time' }) modTime!: string;
 }
 
@@ -65,7 +65,7 @@ export class ListedFileDto {
 export class ConnectionTestDto {
   @ApiProperty() ok!: boolean;
   @ApiProperty({ description: 'What was checked, or what failed' }) message!: string;
-  @ApiProperty() durationMs!: number;
+  @ApiProperty({ type: 'integer' }) durationMs!: number;
   @ApiProperty({ type: [ListedFileDto], required: false, description: 'Instrument tests: the first files of the listing' })
   sample?: ListedFileDto[];
 }

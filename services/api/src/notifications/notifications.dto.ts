@@ -17,11 +17,11 @@ export class NotificationDto {
 }
 
 export class UnreadCountDto {
-  @ApiProperty() count!: number;
+  @ApiProperty({ type: 'integer' }) count!: number;
 }
 
 export class MarkedCountDto {
-  @ApiProperty({ description: 'Notifications newly marked' }) count!: number;
+  @ApiProperty({ type: 'integer', description: 'Notifications newly marked' }) count!: number;
 }
 
 export class NotificationQueryDto extends PageQueryDto {

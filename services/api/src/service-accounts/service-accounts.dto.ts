@@ -11,7 +11,7 @@ export class ServiceAccountDto {
   @ApiProperty({ description: "SMB domain; '' for WORKGROUP" }) domain!: string;
   @ApiProperty() username!: string;
   @ApiProperty({ description: 'A password is stored (it is never returned)' }) hasPassword!: boolean;
-  @ApiProperty({ description: 'Live instruments that use this account' }) instrumentCount!: number;
+  @ApiProperty({ type: 'integer', description: 'Live instruments that use this account' }) instrumentCount!: number;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: Date;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) deletedAt!: Date | null;

@@ -14,7 +14,7 @@ export class StorageLocationDto {
   @ApiProperty({ enum: STORAGE_TYPES }) type!: StorageType;
   @ApiProperty({ type: 'object', additionalProperties: true, description: CONFIG_DOC }) config!: Record<string, unknown>;
   @ApiProperty({ description: 'A secret is stored (it is never returned)' }) hasSecret!: boolean;
-  @ApiProperty({ description: 'Live instruments delivering here' }) instrumentCount!: number;
+  @ApiProperty({ type: 'integer', description: 'Live instruments delivering here' }) instrumentCount!: number;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: Date;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) deletedAt!: Date | null;
