@@ -51,7 +51,7 @@ describe('renaming a group or project that access is granted to by name', () => 
 
     const refused = await a().patch(`/api/groups/${optics}`, { name: 'photonics' }).expect(409);
     expect(refused.body).toMatchObject({ code: 'granted_by_name', field: 'grantsByName' });
-    expect(refused.body.message).toContain('1 file version and the access hook grant optics grant access to this group by its name, Optics');
+    expect(refused.body.message).toContain('1 file version and the access hook "grant optics" grant access to this group by its name, Optics.');
     expect((await a().get(`/api/groups/${optics}`).expect(200)).body.name).toBe('Optics');
 
     // Names compare ignoring case: a change of case takes nothing away, so nothing is asked.
@@ -84,7 +84,7 @@ describe('renaming a group or project that access is granted to by name', () => 
     const beam = (await a().post('/api/projects', { name: 'Beam' }).expect(201)).body.id as string;
     await a().put(`/api/projects/${beam}/members/users/${member.id}`).expect(200);
     expect(await fileSeen(member, byProject)).toBe(true);
-    await a().patch(`/api/projects/${beam}`, { name: 'beamline' }).expect(409, /1 file version grant access to this project by its name, Beam/);
+    await a().patch(`/api/projects/${beam}`, { name: 'beamline' }).expect(409, /1 file version grant access to this project by its name, Beam\./);
     await a().patch(`/api/projects/${beam}`, { name: 'beamline', grantsByName: 'keep' }).expect(200);
     expect(await accessOf(byProject)).toEqual({ groups: [], projects: ['beam'] });
     expect(await fileSeen(member, byProject)).toBe(false);

@@ -99,7 +99,7 @@ function describe(grants: NameGrants): string {
   const hookNames = grants.hooks.map((h) => h.name);
   return [
     ...(grants.files ? [`${grants.files} file version${grants.files === 1 ? '' : 's'}`] : []),
-    ...(hookNames.length ? [`the access hook${hookNames.length === 1 ? '' : 's'} ${hookNames.join(', ')}`] : []),
+    ...(hookNames.length ? [`the access hook${hookNames.length === 1 ? '' : 's'} ${hookNames.map((n) => JSON.stringify(n)).join(', ')}`] : []),
   ].join(' and ');
 }
 
@@ -125,9 +125,9 @@ export async function renameWithGrants(
     throw new DomainError(
       'conflict',
       'granted_by_name',
-      `${describe(grants)} grant access to this ${noun} by its name, ${from}: renamed, its members would lose that access, and a ${noun} named ${from} later would gain it. ` +
-        `Send grantsByName: "rename" to rename it there too, or "keep" to leave the old name there. ` +
-        `Names that hooks take from metadata or from webhooks and commands are not renamed.`,
+      `${describe(grants)} grant access to this ${noun} by its name, ${from}. Renamed, its members would lose that access, and a ${noun} named ${from} later would gain it. ` +
+        `Say what becomes of those grants (grantsByName): "rename" renames them too, "keep" leaves the old name there. ` +
+        `Names that hooks take from metadata, webhooks or commands are not renamed.`,
       'grantsByName',
     );
   }
