@@ -269,7 +269,7 @@ describe('file and transfer lists of users read by grant', () => {
     // Access-hook names reach into granted instruments too: such a version is listed once.
     const [overlap] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM file_versions WHERE instrument_id = $1 AND access -> 'groups' ? 'OPTICS'`, [instruments[0]])) as Array<{ n: number }>;
     expect(overlap.n).toBeGreaterThan(0);
-    for (const sort of ['newest', 'oldest', 'path']) {
+    for (const sort of ['newest', 'oldest', 'acquired-newest', 'acquired-oldest', 'path']) {
       const seen: string[] = [];
       for (let offset = 0; offset < expected.length + 100; offset += 100) {
         const res = await as(app, reader).get('/api/files').query({ sort, limit: 100, offset }).expect(200);

@@ -176,6 +176,29 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       expect(bad.body).toEqual({ statusCode: 400, code: 'validation_failed', field: 'sort', message: 'sort must be one of newest, oldest, acquired-newest, acquired-oldest, path' });
     });
 
+    it("shows each listed instrument's newest run (the greater id of two created at once), and none for one never harvested", async () => {
+      const [twice, once, never] = await Promise.all(
+        ['last-run-twice', 'last-run-once', 'last-run-never'].map(async (name) => (await a().post('/api/instruments', { name, sourceType: 'local', sourceConfig: { path: `/data/${name}` } }).expect(201)).body.id as string),
+      );
+      const run = async (instrumentId: string, createdAt: string) =>
+        ((await db.dataSource.query(
+          `INSERT INTO harvest_runs (instrument_id, status, phase, trigger, created_at) VALUES ($1, 'succeeded', 'finished', 'manual', $2) RETURNING id`,
+          [instrumentId, createdAt],
+        )) as Array<{ id: string }>)[0].id;
+      await run(twice, '2026-01-01T00:00:00Z');
+      const tied = [await run(twice, '2026-01-02T00:00:00Z'), await run(twice, '2026-01-02T00:00:00Z')].sort();
+      const onlyRun = await run(once, '2025-12-31T00:00:00Z');
+      const listed = (await a().get('/api/instruments?q=last-run-').expect(200)).body.items as Array<{ id: string; lastRun: { id: string; createdAt: string } | null }>;
+      expect(new Map(listed.map((i) => [i.id, i.lastRun?.id ?? null]))).toEqual(
+        new Map([
+          [twice, tied[1]],
+          [once, onlyRun],
+          [never, null],
+        ]),
+      );
+      expect((await a().get(`/api/instruments/${twice}`).expect(200)).body.lastRun).toMatchObject({ id: tied[1], status: 'succeeded', createdAt: '2026-01-02T00:00:00.000Z' });
+    });
+
     it('filters with validated parameters', async () => {
       await a().post('/api/instruments', { name: 'filter-on', sourceType: 'local', sourceConfig: { path: '/data/on' } }).expect(201);
       await a().post('/api/instruments', { name: 'filter-off', sourceType: 'local', sourceConfig: { path: '/data/off' }, enabled: false }).expect(201);

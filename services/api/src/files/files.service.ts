@@ -24,14 +24,16 @@ const FILE_ORDER: Record<FileSort, [string, 'ASC' | 'DESC']> = {
 
 /**
  * The orders an index also keeps within each instrument, so that a caller's granted instruments
- * can be read one by one: file_versions_instrument_recent (instrument_id, created_at DESC, id DESC),
- * forwards or backwards, and the unique (instrument_id, path, version), in path order (id then only
- * orders the few versions of one path). The source modification time has no such index
- * (file_versions_mtime is on mtime alone): acquired-newest and acquired-oldest keep the one query.
+ * can be read one by one: file_versions_instrument_recent (instrument_id, created_at DESC, id DESC)
+ * and file_versions_instrument_mtime (instrument_id, mtime DESC, id DESC), forwards or backwards,
+ * and the unique (instrument_id, path, version), in path order (id then only orders the few
+ * versions of one path).
  */
 const PER_INSTRUMENT_ORDER: Partial<Record<FileSort, string>> = {
   newest: 'created_at',
   oldest: 'created_at',
+  'acquired-newest': 'mtime',
+  'acquired-oldest': 'mtime',
   path: 'path',
 };
 
@@ -43,9 +45,8 @@ const PER_INSTRUMENT_READS = 100_000;
 
 /**
  * Filters that the one query answers through an index over all instruments (the trigram index
- * on the path, file_versions_mtime, the ARK's key, the metadata index for a key and its value)
- * or by a scan that reading every granted instrument would not beat (sha256 has no index): a
- * user's search with one of them keeps the one query.
+ * on the path, file_versions_mtime, the ARK's key, file_versions_sha256, the metadata index for
+ * a key and its value): a user's search with one of them keeps the one query.
  */
 const GLOBAL_FILTERS = ['path', 'pathPrefix', 'name', 'sha256', 'from', 'to', 'ark', 'metaValue'] as const;
 
@@ -450,7 +451,8 @@ export class FilesService {
     const scope = await this.access.scopeOf(principal);
     // A user's attempts or one instrument's: read from the visible file versions.
     if ((!scope.all || query.instrumentId) && !query.runId && !query.fileVersionId) return this.transfersOfVersions(scope, query);
-    // Everyone's attempts (most are a match), a run's and a version's (their own indexes): the one query.
+    // Everyone's attempts (most are a match), a run's and a version's (their own indexes, a run's
+    // transfers_run_recent in the page's order): the one query.
     const visible = this.access.fileCondition(scope, 'f');
     const qb = this.transfers().where(visible.sql, visible.params);
     if (query.runId) qb.andWhere('t.run_id = :runId', { runId: query.runId });

@@ -123,9 +123,14 @@ export class InstrumentsService {
         ORDER BY kind, name, id`,
       [ids],
     )) as Array<{ instrument_id: string; kind: 'group' | 'project'; id: string; name: string }>;
+    // Each instrument's newest run, the first entry of its harvest_runs_instrument_recent (a
+    // DISTINCT ON over the instruments read and sorted every run of each).
     const runs = (await manager.query(
-      `SELECT DISTINCT ON (instrument_id) instrument_id, id, status, phase, created_at, finished_at
-         FROM harvest_runs WHERE instrument_id = ANY($1) ORDER BY instrument_id, created_at DESC, id DESC`,
+      `SELECT g.instrument_id, r.id, r.status, r.phase, r.created_at, r.finished_at
+         FROM unnest($1::uuid[]) AS g(instrument_id)
+        CROSS JOIN LATERAL (
+          SELECT id, status, phase, created_at, finished_at FROM harvest_runs
+           WHERE instrument_id = g.instrument_id ORDER BY created_at DESC, id DESC LIMIT 1) r`,
       [ids],
     )) as Array<{ instrument_id: string; id: string; status: RunSummaryDto['status']; phase: RunSummaryDto['phase']; created_at: Date; finished_at: Date | null }>;
     return {
