@@ -354,6 +354,26 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       await a().post('/api/instruments', { ...body, name: 'krios-new' }).expect(201);
     });
 
+    it("keeps the name an instrument delivered files under before a rename: another may not take it, the instrument itself may", async () => {
+      const body = { sourceType: 'local', sourceConfig: { path: dir } };
+      const scope = await a().post('/api/instruments', { ...body, name: 'scope-a' }).expect(201);
+      await seedHarvestedFile(db.dataSource, scope.body.id);
+      await a().patch(`/api/instruments/${scope.body.id}`, { name: 'scope-b' }).expect(200);
+      const refused = await a().post('/api/instruments', { ...body, name: 'Scope-A' }).expect(409);
+      expect(refused.body).toEqual({
+        statusCode: 409,
+        code: 'former_name',
+        message: 'Instrument scope-b delivered files as scope-a, and that name is a folder at its destinations: choose another name',
+        field: 'name',
+      });
+      const other = await a().post('/api/instruments', { ...body, name: 'scope-c' }).expect(201);
+      expect((await a().patch(`/api/instruments/${other.body.id}`, { name: 'scope-a' }).expect(409)).body.code).toBe('former_name');
+      await a().patch(`/api/instruments/${scope.body.id}`, { name: 'scope-a' }).expect(200);
+      // Renamed before it delivered anything, an instrument leaves its former name free.
+      await a().patch(`/api/instruments/${other.body.id}`, { name: 'scope-d' }).expect(200);
+      await a().post('/api/instruments', { ...body, name: 'scope-c' }).expect(201);
+    });
+
     it('restores an instrument only once the storage and service account it uses are restored', async () => {
       const storage = await a().post('/api/storage-locations', { name: 'gone-store', type: 'posix', config: { path: dir } }).expect(201);
       const account = await a().post('/api/service-accounts', { name: 'gone-account', username: 'svc', password: 'pw' }).expect(201);

@@ -200,27 +200,44 @@ export class InstrumentsService {
   }
 
   /**
-   * A new name must not be that of a deleted instrument that delivered files: the name is a folder
-   * at its destinations ({instrument} in path templates). A file there with the same bytes would
-   * count as delivered for the new instrument too (two versions and ARKs for one stored file), a
-   * different one would fail for good. Restoring the deleted instrument takes its name back with
-   * its catalogue.
+   * A new name must not be one under which another instrument delivered files: the name is a
+   * folder at its destinations ({instrument} in path templates). A file there with the same bytes
+   * would count as delivered for this instrument too (two versions and ARKs for one stored file),
+   * a different one would fail for good. That is the name of a deleted instrument that delivered
+   * files (restoring it takes the name back with its catalogue), or a former name of another
+   * instrument, live or deleted, that delivered files before it was renamed (the audit trail
+   * keeps every rename; a run before the rename counts, even one that delivered under a name
+   * before that, which errs on refusing). An instrument may take its own former name back.
    */
-  private async assertNotDeletedHarvester(tx: EntityManager, name: string): Promise<void> {
-    const [deleted] = (await tx.query(
-      `SELECT i.name FROM instruments i
-       WHERE lower(i.name) = lower($1) AND i.deleted_at IS NOT NULL
-         -- The runs' per-destination counters, as a storage location's move reads them (a row per run
-         -- and destination, counting verified deliveries), not every version of the instrument.
-         AND EXISTS (SELECT 1 FROM harvest_runs r JOIN harvest_run_destinations d ON d.run_id = r.id WHERE r.instrument_id = i.id AND d.files_verified > 0)
-       LIMIT 1`,
-      [name],
-    )) as Array<{ name: string }>;
+  private async assertNameNotAtDestinations(tx: EntityManager, name: string, id: string | null): Promise<void> {
+    // The runs' per-destination counters, as a storage location's move reads them (a row per run
+    // and destination, counting verified deliveries), not every version of the instrument.
+    const delivered = (before: string) =>
+      `EXISTS (SELECT 1 FROM harvest_runs r JOIN harvest_run_destinations d ON d.run_id = r.id WHERE r.instrument_id = i.id AND d.files_verified > 0${before})`;
+    const [deleted] = (await tx.query(`SELECT i.name FROM instruments i WHERE lower(i.name) = lower($1) AND i.deleted_at IS NOT NULL AND ${delivered('')} LIMIT 1`, [
+      name,
+    ])) as Array<{ name: string }>;
     if (deleted) {
       throw new DomainError(
         'conflict',
         'name_of_deleted',
         `A deleted instrument named ${deleted.name} delivered files, and its name is a folder at its destinations: restore it instead, or choose another name`,
+        'name',
+      );
+    }
+    const [renamed] = (await tx.query(
+      `SELECT e.before ->> 'name' AS former, i.name AS now FROM audit_events e JOIN instruments i ON i.id::text = e.entity_id
+       WHERE e.entity_type = 'instrument' AND e.action = 'instrument.updated'
+         AND lower(e.before ->> 'name') = lower($1) AND lower(e.after ->> 'name') <> lower($1) AND i.id IS DISTINCT FROM $2::uuid
+         AND ${delivered(' AND r.created_at < e.at')}
+       LIMIT 1`,
+      [name, id],
+    )) as Array<{ former: string; now: string }>;
+    if (renamed) {
+      throw new DomainError(
+        'conflict',
+        'former_name',
+        `Instrument ${renamed.now} delivered files as ${renamed.former}, and that name is a folder at its destinations: choose another name`,
         'name',
       );
     }
@@ -268,7 +285,7 @@ export class InstrumentsService {
     return this.write(async (tx) => {
       await this.assertServiceAccount(tx, serviceAccountId);
       await this.assertNameFree(tx, body.name, null);
-      await this.assertNotDeletedHarvester(tx, body.name);
+      await this.assertNameNotAtDestinations(tx, body.name, null);
       const repo = tx.getRepository(InstrumentEntity);
       const row = await repo.save(
         repo.create({
@@ -303,7 +320,7 @@ export class InstrumentsService {
       }
       if (body.name !== undefined && body.name.toLowerCase() !== row.name.toLowerCase()) {
         await this.assertNameFree(tx, body.name, id);
-        await this.assertNotDeletedHarvester(tx, body.name);
+        await this.assertNameNotAtDestinations(tx, body.name, id);
       }
       if (body.name !== undefined) row.name = body.name;
       if (body.description !== undefined) row.description = body.description;
