@@ -23,7 +23,7 @@ describe('the checked-in OpenAPI document', () => {
     schema: { minLength?: number; maxLength?: number; pattern?: string };
   }
 
-  it('types every count, size and duration as an integer, not a number (generated clients would make them floats)', async () => {
+  it('types every count, size and duration as an integer, not a number (generated clients would make them floats), and sizes and byte counts as int64', async () => {
     const document = JSON.parse(await renderOpenApi()) as Document;
     const numbers = Object.entries(document.components.schemas).flatMap(([schema, { properties }]) =>
       Object.entries(properties ?? {})
@@ -31,6 +31,13 @@ describe('the checked-in OpenAPI document', () => {
         .map(([name]) => `${schema}.${name}`),
     );
     expect(numbers).toEqual([]);
+    // Sizes and byte counts pass 2^31 (a 3 GiB file): without int64, generators make them 32-bit.
+    const narrow = Object.entries(document.components.schemas).flatMap(([schema, { properties }]) =>
+      Object.entries(properties ?? {})
+        .filter(([name, property]) => /^(size|bytes)/.test(name) && (property as { format?: string }).format !== 'int64')
+        .map(([name]) => `${schema}.${name}`),
+    );
+    expect(narrow).toEqual([]);
   });
 
   it('documents every error answer as ApiError, the shape the error filter writes', async () => {

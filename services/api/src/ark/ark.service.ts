@@ -14,7 +14,7 @@ export class ArkInfoDto {
   @ApiProperty({ description: 'ERC what: the file name' }) what!: string;
   @ApiProperty({ description: 'ERC when: acquisition (modification) time, ISO 8601' }) when!: string;
   @ApiProperty({ description: 'ERC where: the file’s page in the portal (PORTAL_URL), where the ARK redirects' }) where!: string;
-  @ApiProperty({ type: 'integer' }) size!: number;
+  @ApiProperty({ type: 'integer', format: 'int64' }) size!: number;
   @ApiProperty() sha256!: string;
   @ApiProperty({ format: 'uuid' }) fileVersionId!: string;
   @ApiProperty() path!: string;

@@ -13,7 +13,7 @@ export class FileDto {
   @ApiProperty() instrumentName!: string;
   @ApiProperty({ description: "Relative to the instrument's source root" }) path!: string;
   @ApiProperty({ description: 'The last segment of the path' }) name!: string;
-  @ApiProperty({ type: 'integer' }) size!: number;
+  @ApiProperty({ type: 'integer', format: 'int64' }) size!: number;
   @ApiProperty({ type: String, format: 'date-time', description: 'Modification time at the source (acquisition time)' }) mtime!: Date;
   @ApiProperty({ type: 'integer' }) version!: number;
   @ApiProperty({ enum: FILE_STATUSES }) status!: FileStatus;
@@ -27,7 +27,7 @@ export class FileDto {
 export class FileVersionSummaryDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ type: 'integer' }) version!: number;
-  @ApiProperty({ type: 'integer' }) size!: number;
+  @ApiProperty({ type: 'integer', format: 'int64' }) size!: number;
   @ApiProperty({ type: String, format: 'date-time' }) mtime!: Date;
   @ApiProperty({ enum: FILE_STATUSES }) status!: FileStatus;
   @ApiProperty({ type: String, nullable: true }) sha256!: string | null;
@@ -57,7 +57,7 @@ export class TransferDto {
   @ApiProperty({ format: 'uuid' }) storageLocationId!: string;
   @ApiProperty() storageLocationName!: string;
   @ApiProperty({ type: 'integer' }) attempt!: number;
-  @ApiProperty({ type: 'integer' }) bytes!: number;
+  @ApiProperty({ type: 'integer', format: 'int64' }) bytes!: number;
   @ApiProperty({ type: 'integer' }) durationMs!: number;
   @ApiProperty({ type: String, nullable: true }) sourceSha256!: string | null;
   @ApiProperty({ type: String, nullable: true }) destinationSha256!: string | null;

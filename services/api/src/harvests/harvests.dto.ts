@@ -30,11 +30,11 @@ export class HarvestRunDto {
   @ApiProperty({ type: String, nullable: true }) temporalRunId!: string | null;
   @ApiProperty({ type: String, nullable: true, description: "The run's workflow in the Temporal UI" }) temporalUrl!: string | null;
   @ApiProperty({ type: 'integer', description: 'Everything the listing saw' }) filesDiscovered!: number;
-  @ApiProperty({ type: 'integer' }) bytesDiscovered!: number;
+  @ApiProperty({ type: 'integer', format: 'int64' }) bytesDiscovered!: number;
   @ApiProperty({ type: 'integer', description: 'What this run takes on: new, changed and retried files' }) filesTotal!: number;
-  @ApiProperty({ type: 'integer' }) bytesTotal!: number;
+  @ApiProperty({ type: 'integer', format: 'int64' }) bytesTotal!: number;
   @ApiProperty({ type: 'integer', description: 'Verified at every destination' }) filesDone!: number;
-  @ApiProperty({ type: 'integer' }) bytesDone!: number;
+  @ApiProperty({ type: 'integer', format: 'int64' }) bytesDone!: number;
   @ApiProperty({ type: 'integer' }) filesFailed!: number;
   @ApiProperty({ type: 'integer' }) filesSkipped!: number;
   @ApiProperty({ type: 'integer' }) filesHeld!: number;
@@ -70,7 +70,7 @@ export class DestinationProgressDto {
   @ApiProperty({ enum: STORAGE_TYPES }) type!: StorageType;
   @ApiProperty({ type: 'integer', description: 'Files this run copied here and verified' }) filesVerified!: number;
   @ApiProperty({ type: 'integer', description: 'Copy attempts here that failed or did not verify (a retried file may count more than once)' }) attemptsFailed!: number;
-  @ApiProperty({ type: 'integer' }) bytesVerified!: number;
+  @ApiProperty({ type: 'integer', format: 'int64' }) bytesVerified!: number;
   @ApiProperty({ type: 'integer', description: 'Files this run delivers here: those without a verified copy here when the run was planned (for a destination added during the run, those it got)' }) filesTotal!: number;
 }
 

@@ -57,7 +57,7 @@ function shown(location: RcloneLocation): string {
 
 export class ListedFileDto {
   @ApiProperty() path!: string;
-  @ApiProperty({ type: 'integer' }) size!: number;
+  @ApiProperty({ type: 'integer', format: 'int64' }) size!: number;
   @ApiProperty({ type: String, format: 'date-time' }) modTime!: string;
 }
 
