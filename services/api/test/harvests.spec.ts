@@ -287,6 +287,8 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
   it.each([
     ['deleted', `UPDATE instruments SET deleted_at = now() WHERE id = $1`, { statusCode: 404, code: 'not_found', message: 'Instrument not found', field: 'instrumentId' }],
     ['disabled', `UPDATE instruments SET enabled = false WHERE id = $1`, { statusCode: 409, code: 'instrument_disabled', message: expect.any(String) }],
+    // Its refusal says the name, which must not read as Temporal being unreachable (503).
+    ['disabled and renamed Unavailable-TEM', `UPDATE instruments SET enabled = false, name = 'Unavailable-TEM' WHERE id = $1`, { statusCode: 409, code: 'instrument_disabled', message: expect.stringContaining('Unavailable-TEM') }],
   ])('refuses a harvest of an instrument %s by a request that held its row while the start was under way, and records no run', async (_what, change, refusal) => {
     const instrumentId = await instrumentWithDestination();
     // The other request (as the instrument's delete or update does): the row locked for update, changed, not yet committed.

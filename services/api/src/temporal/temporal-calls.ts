@@ -28,6 +28,9 @@ export class TemporalCalls {
     try {
       return await this.client.withDeadline(Date.now() + budget, () => call(this.client));
     } catch (err) {
+      // The API's own answer from within the call (the start's re-check of the instrument): its
+      // message may say anything, even "unavailable", and is not Temporal's.
+      if (err instanceof DomainError) throw err;
       const runId = err instanceof WorkflowNotStartedError ? err.runId : undefined;
       const cause = err instanceof WorkflowNotStartedError ? err.cause : err;
       if (isTemporalUnreachable(cause)) {
