@@ -35,6 +35,8 @@ describe('renaming a group or project that access is granted to by name', () => 
     hidden = (await createInstrumentRow(db.dataSource, 'hidden')).id;
     byGroup = await seedHarvestedFile(db.dataSource, hidden, { path: 'a.tif', access: { groups: ['other', 'optics', 'Photonics'], projects: [] } });
     byProject = await seedHarvestedFile(db.dataSource, hidden, { path: 'b.tif', access: { groups: [], projects: ['beam'] } });
+    // Not a list (written by hand): neither counted nor renamed, and no failure.
+    await db.dataSource.query(`INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, access) VALUES ($1, 'odd.tif', 1, now(), 1, 'verified', '{"groups": "optics", "projects": []}')`, [hidden]);
   });
 
   afterAll(async () => {
@@ -51,7 +53,7 @@ describe('renaming a group or project that access is granted to by name', () => 
 
     const refused = await a().patch(`/api/groups/${optics}`, { name: 'photonics' }).expect(409);
     expect(refused.body).toMatchObject({ code: 'granted_by_name', field: 'grantsByName' });
-    expect(refused.body.message).toContain('1 file version and the access hook "grant optics" grant access to this group by its name, Optics.');
+    expect(refused.body.message).toContain('1 file version and the access hook "grant optics" grant access to this group by its name, "Optics".');
     expect((await a().get(`/api/groups/${optics}`).expect(200)).body.name).toBe('Optics');
 
     // Names compare ignoring case: a change of case takes nothing away, so nothing is asked.
@@ -73,6 +75,8 @@ describe('renaming a group or project that access is granted to by name', () => 
     expect(await fileSeen(member, byGroup)).toBe(true);
     const [event] = (await a().get(`/api/audit?entityType=group&entityId=${optics}`).expect(200)).body.items as Array<{ action: string; after: Record<string, unknown> }>;
     expect(event.after.grantsRenamed).toEqual({ files: 1, hooks: ['grant optics'] });
+    const [hookEvent] = (await a().get(`/api/audit?entityType=hook&entityId=${hook}`).expect(200)).body.items as Array<{ action: string; before: unknown; after: unknown }>;
+    expect(hookEvent).toMatchObject({ action: 'hook.updated', before: { config: { groups: ['OPTICS', 'other'] } }, after: { config: { groups: ['photonics', 'other'] } } });
 
     // A group that takes the old name later gains nothing.
     const later = (await a().post('/api/groups', { name: 'optics' }).expect(201)).body.id as string;
@@ -80,11 +84,42 @@ describe('renaming a group or project that access is granted to by name', () => 
     expect(await fileSeen(newcomer, byGroup)).toBe(false);
   });
 
+  it('waits for a run being recorded for an instrument that could write the old name back, then refuses the rename of the grants', async () => {
+    const lab = (await a().post('/api/groups', { name: 'cryo' }).expect(201)).body.id as string;
+    await seedHarvestedFile(db.dataSource, hidden, { path: 'd.tif', access: { groups: ['cryo'], projects: [] } });
+    // Another request records a run of that instrument (its foreign key holds the instrument's row), not yet committed.
+    const other = db.dataSource.createQueryRunner();
+    await other.connect();
+    try {
+      await other.startTransaction();
+      const [run] = (await other.query(`INSERT INTO harvest_runs (instrument_id, status, phase, trigger) VALUES ($1, 'pending', 'queued', 'manual') RETURNING id`, [hidden])) as Array<{
+        id: string;
+      }>;
+      const reply = a().patch(`/api/groups/${lab}`, { name: 'cryo-em', grantsByName: 'rename' }).then((res) => res);
+      for (let i = 0; i < 100; i++) {
+        const [{ waiting }] = (await db.dataSource.query(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        )) as Array<{ waiting: number }>;
+        if (waiting) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await other.commitTransaction();
+      const res = await reply;
+      expect({ status: res.status, body: res.body }).toMatchObject({ status: 409, body: { code: 'harvest_running', runId: run.id } });
+      await db.dataSource.query(`UPDATE harvest_runs SET status = 'cancelled', phase = 'finished', finished_at = now() WHERE id = $1`, [run.id]);
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.release();
+    }
+    await a().patch(`/api/groups/${lab}`, { name: 'cryo-em', grantsByName: 'rename' }).expect(200);
+  });
+
   it('keeps the old name on the files when told to, and the members lose that access', async () => {
     const beam = (await a().post('/api/projects', { name: 'Beam' }).expect(201)).body.id as string;
     await a().put(`/api/projects/${beam}/members/users/${member.id}`).expect(200);
     expect(await fileSeen(member, byProject)).toBe(true);
-    await a().patch(`/api/projects/${beam}`, { name: 'beamline' }).expect(409, /1 file version grant access to this project by its name, Beam\./);
+    const refused = await a().patch(`/api/projects/${beam}`, { name: 'beamline' }).expect(409);
+    expect(refused.body.message).toContain('1 file version grants access to this project by its name, "Beam".');
     await a().patch(`/api/projects/${beam}`, { name: 'beamline', grantsByName: 'keep' }).expect(200);
     expect(await accessOf(byProject)).toEqual({ groups: [], projects: ['beam'] });
     expect(await fileSeen(member, byProject)).toBe(false);
@@ -103,7 +138,7 @@ describe('renaming a group or project that access is granted to by name', () => 
     await a().delete(`/api/groups/${genomics}`).expect(200);
     const refused = await a().post('/api/groups', { name: 'Genomics' }).expect(409);
     expect(refused.body).toMatchObject({ code: 'name_of_deleted', field: 'name' });
-    expect(refused.body.message).toContain(`A deleted group (${genomics}) was named Genomics, and 1 file version still grant access by that name`);
+    expect(refused.body.message).toContain(`A deleted group (${genomics}) was named "Genomics", and 1 file version grants access by that name`);
     const other = (await a().post('/api/groups', { name: 'sequencing' }).expect(201)).body.id as string;
     await a().put(`/api/groups/${other}/members/${newcomer.id}`).expect(200);
     await a().patch(`/api/groups/${other}`, { name: 'genomics' }).expect(409, /name_of_deleted/);

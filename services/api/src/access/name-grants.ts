@@ -1,4 +1,6 @@
 import type { EntityManager } from 'typeorm';
+import type { AuditService } from '../audit/audit.service';
+import type { Principal } from '../auth/principal';
 import { DomainError, HarvestRunningError } from '../common/domain-error';
 
 /** Which names: a group's or a project's (the keys of `file_versions.access` and of an access hook's config, and their tables). */
@@ -10,9 +12,11 @@ export type GrantsByNameChoice = (typeof GRANTS_BY_NAME_CHOICES)[number];
 
 /**
  * Whether a file version's access names `$1`, ignoring case: written as the GIN indexes
- * `file_versions_access_groups` and `_projects` are, so they serve it.
+ * `file_versions_access_groups` and `_projects` are, so they serve it. Only in a list: `?` also
+ * matches a bare string, whose elements could not be read.
  */
-const filesNaming = (kind: GrantKind, alias: string) => `lower((${alias}.access -> '${kind}')::text)::jsonb ? lower($1)`;
+const filesNaming = (kind: GrantKind, alias: string) =>
+  `lower((${alias}.access -> '${kind}')::text)::jsonb ? lower($1) AND jsonb_typeof(${alias}.access -> '${kind}') = 'array'`;
 
 /** Access hooks (live, enabled or not) whose config names `$1` among its literal `kind`, ignoring case. */
 const HOOKS_NAMING = (kind: GrantKind) =>
@@ -35,23 +39,35 @@ async function grantsByName(tx: EntityManager, kind: GrantKind, name: string): P
 /**
  * A harvest that may write the old name on files after the rename: one of an instrument with
  * files naming it (a batch writes back the access it read when it began) or one an access hook
- * naming it applies to (its batches read hooks when they begin).
+ * naming it applies to (its batches read hooks when they begin). Those instruments are locked
+ * first, FOR UPDATE: a run's row, whose foreign key takes FOR KEY SHARE on its instrument, is
+ * inserted only once the rename has committed (and then reads the new names), and one inserted
+ * before the lock is seen here.
  */
 async function runWritingName(tx: EntityManager, kind: GrantKind, name: string, hooks: NameGrants['hooks']): Promise<string | undefined> {
   const hookInstruments = hooks.map((h) => h.instrument_id);
-  const [active] = (await tx.query(
-    `SELECT r.id FROM harvest_runs r
-      WHERE r.status IN ('pending', 'running')
-        AND ($2::boolean OR r.instrument_id = ANY($3::uuid[])
-             OR EXISTS (SELECT 1 FROM file_versions f WHERE f.instrument_id = r.instrument_id AND ${filesNaming(kind, 'f')}))
-      ORDER BY r.created_at DESC LIMIT 1`,
+  const locked = (await tx.query(
+    `SELECT i.id FROM instruments i
+      WHERE $2::boolean OR i.id = ANY($3::uuid[]) OR i.id IN (SELECT f.instrument_id FROM file_versions f WHERE ${filesNaming(kind, 'f')})
+      ORDER BY i.id FOR UPDATE`,
     [name, hookInstruments.includes(null), hookInstruments.filter((id) => id !== null)],
   )) as Array<{ id: string }>;
+  const [active] = (await tx.query(`SELECT r.id FROM harvest_runs r WHERE r.status IN ('pending', 'running') AND r.instrument_id = ANY($1::uuid[]) ORDER BY r.created_at DESC LIMIT 1`, [
+    locked.map((i) => i.id),
+  ])) as Array<{ id: string }>;
   return active?.id;
 }
 
-/** Renames `from` to `to` in every file version's access and every access hook's literal names (in order, without doubles). */
-async function renameGrants(tx: EntityManager, kind: GrantKind, from: string, to: string, hooks: NameGrants['hooks']): Promise<number> {
+/**
+ * Renames `from` to `to` in every file version's access and every access hook's literal names (in
+ * order, without doubles), each hook's change audited as its own. Returns the file versions changed.
+ */
+async function renameGrants(
+  tx: EntityManager,
+  what: { kind: GrantKind; from: string; to: string; hooks: NameGrants['hooks'] },
+  audit: { service: AuditService; actor: Principal },
+): Promise<number> {
+  const { kind, from, to, hooks } = what;
   // The names in their order, `from` (any case) replaced by `to`, a name met twice (ignoring case) kept once.
   const renamed = (list: string) =>
     `(SELECT coalesce(jsonb_agg(n ORDER BY o), '[]') FROM (
@@ -63,12 +79,13 @@ async function renameGrants(tx: EntityManager, kind: GrantKind, from: string, to
       WHERE ${filesNaming(kind, 'f')}`,
     [from, to],
   )) as [unknown, number];
-  if (hooks.length) {
-    await tx.query(`UPDATE hooks h SET config = jsonb_set(h.config, '{${kind}}', ${renamed(`h.config -> '${kind}'`)}), updated_at = now() WHERE h.id = ANY($3::uuid[])`, [
-      from,
-      to,
-      hooks.map((h) => h.id),
-    ]);
+  for (const hook of hooks) {
+    const [[changed]] = (await tx.query(
+      `UPDATE hooks h SET config = jsonb_set(h.config, '{${kind}}', ${renamed(`h.config -> '${kind}'`)}), updated_at = now()
+        FROM hooks old WHERE h.id = $3 AND old.id = h.id RETURNING old.config AS before, h.config AS after`,
+      [from, to, hook.id],
+    )) as [Array<{ before: object; after: object }>, number];
+    await audit.service.record(tx, audit.actor, { action: 'hook.updated', entityType: 'hook', entityId: hook.id, before: { config: changed.before }, after: { config: changed.after } });
   }
   return updated[1];
 }
@@ -89,18 +106,19 @@ export async function refuseNameOfDeleted(tx: EntityManager, what: { kind: Grant
   throw new DomainError(
     'conflict',
     'name_of_deleted',
-    `A deleted ${noun} (${deleted.id}) was named ${name}, and ${describe(grants)} still grant access by that name: restore that ${noun} instead (its members can be changed), or choose another name.`,
+    `A deleted ${noun} (${deleted.id}) was named ${JSON.stringify(name)}, and ${granting(grants)} access by that name: restore that ${noun} instead (its members can be changed), or choose another name.`,
     'name',
   );
 }
 
-/** "2 file versions and the access hook X", for a message. */
-function describe(grants: NameGrants): string {
-  const hookNames = grants.hooks.map((h) => h.name);
-  return [
+/** `2 file versions and the access hook "X" grant`, for a message. */
+function granting(grants: NameGrants): string {
+  const hookNames = grants.hooks.map((h) => JSON.stringify(h.name));
+  const what = [
     ...(grants.files ? [`${grants.files} file version${grants.files === 1 ? '' : 's'}`] : []),
-    ...(hookNames.length ? [`the access hook${hookNames.length === 1 ? '' : 's'} ${hookNames.map((n) => JSON.stringify(n)).join(', ')}`] : []),
+    ...(hookNames.length ? [`the access hook${hookNames.length === 1 ? '' : 's'} ${hookNames.join(', ')}`] : []),
   ].join(' and ');
+  return `${what} ${grants.files + hookNames.length === 1 ? 'grants' : 'grant'}`;
 }
 
 /**
@@ -110,11 +128,13 @@ function describe(grants: NameGrants): string {
  * of a name something grants access by is refused unless `choice` says what to do: `rename` the
  * name there too (refused while a harvest could write the old name again), or `keep` the old
  * one. A rename to a deleted one's name is refused as a new one of that name is
- * (refuseNameOfDeleted). Returns what the audit event should say of it.
+ * (refuseNameOfDeleted). Returns what the group's or project's audit event should say of it;
+ * each hook changed gets its own.
  */
 export async function renameWithGrants(
   tx: EntityManager,
   what: { kind: GrantKind; noun: 'group' | 'project'; from: string; to: string; choice: GrantsByNameChoice | undefined },
+  audit: { service: AuditService; actor: Principal },
 ): Promise<Record<string, unknown>> {
   const { kind, noun, from, to, choice } = what;
   if (from.toLowerCase() === to.toLowerCase()) return {};
@@ -125,7 +145,7 @@ export async function renameWithGrants(
     throw new DomainError(
       'conflict',
       'granted_by_name',
-      `${describe(grants)} grant access to this ${noun} by its name, ${from}. Renamed, its members would lose that access, and a ${noun} named ${from} later would gain it. ` +
+      `${granting(grants)} access to this ${noun} by its name, ${JSON.stringify(from)}. Renamed, its members would lose that access, and a ${noun} named ${JSON.stringify(from)} later would gain it. ` +
         `Say what becomes of those grants (grantsByName): "rename" renames them too, "keep" leaves the old name there. ` +
         `Names that hooks take from metadata, webhooks or commands are not renamed.`,
       'grantsByName',
@@ -135,7 +155,7 @@ export async function renameWithGrants(
   if (choice === 'keep') return { grantsKept: summary };
   const active = await runWritingName(tx, kind, from, grants.hooks);
   if (active) {
-    throw new HarvestRunningError(`A harvest is running (run ${active}) that may write the name ${from} on files after the rename: rename the grants once it has ended`, active);
+    throw new HarvestRunningError(`A harvest is running (run ${active}) that may write the name ${JSON.stringify(from)} on files after the rename: rename the grants once it has ended`, active);
   }
-  return { grantsRenamed: { ...summary, files: await renameGrants(tx, kind, from, to, grants.hooks) } };
+  return { grantsRenamed: { ...summary, files: await renameGrants(tx, { kind, from, to, hooks: grants.hooks }, audit) } };
 }

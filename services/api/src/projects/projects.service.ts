@@ -102,7 +102,7 @@ export class ProjectsService {
     return this.write(async (tx) => {
       const project = await lockRow(tx, ProjectEntity, id, 'Project');
       const before = await this.detail(tx, project);
-      const grants = body.name === undefined ? {} : await renameWithGrants(tx, { kind: 'projects', noun: 'project', from: project.name, to: body.name, choice: body.grantsByName });
+      const grants = body.name === undefined ? {} : await renameWithGrants(tx, { kind: 'projects', noun: 'project', from: project.name, to: body.name, choice: body.grantsByName }, { service: this.audit, actor });
       if (body.name !== undefined) project.name = body.name;
       if (body.description !== undefined) project.description = body.description;
       const after = await this.detail(tx, await tx.getRepository(ProjectEntity).save(project));
