@@ -93,3 +93,17 @@ export async function seedHarvestedFile(
   await db.query(`INSERT INTO arks (ark, file_version_id, minted_at) VALUES ($1, $2, now())`, [ark, file.id]);
   return { runId: run.id, fileVersionId: file.id, ark, storageLocationId: storage.id };
 }
+
+/**
+ * Waits (up to 5 s) until a query of this test's database waits for a lock: a request sent
+ * meanwhile has come to wait for a row another connection of the test holds.
+ */
+export async function untilSomeoneWaitsForLock(db: DataSource): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const [{ waiting }] = (await db.query(`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as Array<{
+      waiting: number;
+    }>;
+    if (waiting) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -8,7 +8,7 @@ import { createTemporalTestEnv, createTestDatabase, type TemporalTestEnv, type T
 import { RunReconcilerService } from '../src/harvests/run-reconciler.service';
 import { JsonLogger } from '../src/observability/json-logger';
 import { createTestApp } from './app';
-import { as, createCaller, createInstrumentRow, seedHarvestedFile, type Caller } from './fixtures';
+import { as, createCaller, createInstrumentRow, seedHarvestedFile, untilSomeoneWaitsForLock, type Caller } from './fixtures';
 
 describe('ad-hoc harvests: idempotent start, live progress, cancel (real Temporal, no worker)', () => {
   let db: TestDatabase;
@@ -300,13 +300,7 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
       await other.query(change, [instrumentId]);
       const reply = start(instrumentId).then((res) => res);
       // The start comes to wait for that row's lock; then the other request commits.
-      for (let i = 0; i < 100; i++) {
-        const [{ waiting }] = (await db.dataSource.query(
-          `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        )) as Array<{ waiting: number }>;
-        if (waiting) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await untilSomeoneWaitsForLock(db.dataSource);
       await other.commitTransaction();
       const res = await reply;
       expect({ status: res.status, body: res.body }).toEqual({ status: refusal.statusCode, body: refusal });

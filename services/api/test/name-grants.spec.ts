@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
 import { createTestApp } from './app';
-import { as, createCaller, createInstrumentRow, seedHarvestedFile, type Caller, type SeededFile } from './fixtures';
+import { as, createCaller, createInstrumentRow, seedHarvestedFile, untilSomeoneWaitsForLock, type Caller, type SeededFile } from './fixtures';
 
 /**
  * Access hooks, and the files they granted, name groups and projects by name: renaming one must
@@ -96,13 +96,7 @@ describe('renaming a group or project that access is granted to by name', () => 
         id: string;
       }>;
       const reply = a().patch(`/api/groups/${lab}`, { name: 'cryo-em', grantsByName: 'rename' }).then((res) => res);
-      for (let i = 0; i < 100; i++) {
-        const [{ waiting }] = (await db.dataSource.query(
-          `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        )) as Array<{ waiting: number }>;
-        if (waiting) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await untilSomeoneWaitsForLock(db.dataSource);
       await other.commitTransaction();
       const res = await reply;
       expect({ status: res.status, body: res.body }).toMatchObject({ status: 409, body: { code: 'harvest_running', runId: run.id } });
