@@ -5,18 +5,27 @@ import Button from '@mui/material/Button';
 import TextField from '@mui/material/TextField';
 
 /** A select of a list's filter form, its `<option>`s as children (native: keyboard friendly, no JS). */
-export function NativeSelect({ name, label, value, children }: { name: string; label: string; value: string; children: ReactNode }) {
+export function NativeSelect({ name, label, value, errorText, children }: { name: string; label: string; value: string; errorText?: string; children: ReactNode }) {
   return (
-    <TextField select name={name} label={label} size="small" defaultValue={value} slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}>
+    <TextField
+      select
+      name={name}
+      label={label}
+      size="small"
+      defaultValue={value}
+      error={Boolean(errorText)}
+      helperText={errorText}
+      slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}
+    >
       {children}
     </TextField>
   );
 }
 
 /** The instrument picker of a list's filter form. */
-export function InstrumentSelect({ instruments, value }: { instruments: ReadonlyArray<{ id: string; name: string }>; value: string }) {
+export function InstrumentSelect({ instruments, value, errorText }: { instruments: ReadonlyArray<{ id: string; name: string }>; value: string; errorText?: string }) {
   return (
-    <NativeSelect name="instrumentId" label="Instrument" value={value}>
+    <NativeSelect name="instrumentId" label="Instrument" value={value} errorText={errorText}>
       <option value="">All instruments</option>
       {instruments.map((i) => (
         <option key={i.id} value={i.id}>
@@ -27,12 +36,35 @@ export function InstrumentSelect({ instruments, value }: { instruments: Readonly
   );
 }
 
-/** `from` and `to` date inputs of a list's filter form. */
-export function DateRangeFields({ from, to, fromLabel, toLabel }: { from: string; to: string; fromLabel: string; toLabel: string }) {
+/** `from` and `to` date inputs of a list's filter form, each with the API's refusal of it when there is one. */
+export function DateRangeFields({
+  from,
+  to,
+  fromLabel,
+  toLabel,
+  fromError,
+  toError,
+}: {
+  from: string;
+  to: string;
+  fromLabel: string;
+  toLabel: string;
+  fromError?: string;
+  toError?: string;
+}) {
   return (
     <>
-      <TextField type="date" name="from" label={fromLabel} size="small" defaultValue={from} slotProps={{ inputLabel: { shrink: true } }} />
-      <TextField type="date" name="to" label={toLabel} size="small" defaultValue={to} slotProps={{ inputLabel: { shrink: true } }} />
+      <TextField
+        type="date"
+        name="from"
+        label={fromLabel}
+        size="small"
+        defaultValue={from}
+        error={Boolean(fromError)}
+        helperText={fromError}
+        slotProps={{ inputLabel: { shrink: true } }}
+      />
+      <TextField type="date" name="to" label={toLabel} size="small" defaultValue={to} error={Boolean(toError)} helperText={toError} slotProps={{ inputLabel: { shrink: true } }} />
     </>
   );
 }

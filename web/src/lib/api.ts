@@ -5,6 +5,7 @@ import { notFound } from 'next/navigation';
 
 import { callOperation, type ApiResult } from './api-server';
 import type { OperationId, OperationParams, OperationResponse } from './api-types';
+import { refusedFilter, type FieldError } from './list-filters';
 import { redirectToLogin } from './login-redirect';
 import { API_UNREACHABLE_MESSAGE } from './messages';
 import { collectPages } from './pages';
@@ -33,13 +34,32 @@ function isPathParameter(params: unknown, field: string | undefined): boolean {
  * be one (a 400 on a path parameter: `/runs/abc`); anything else reaches the error boundary.
  */
 export async function load<K extends OperationId>(operation: K, params: OperationParams<K>): Promise<OperationResponse<K>> {
-  const result = await api(operation, params);
+  return settle(await api(operation, params), params);
+}
+
+/** What `load` makes of a result: the data, or the page the failure calls for. */
+function settle<K extends OperationId>(result: ApiResult<OperationResponse<K>>, params: OperationParams<K>): OperationResponse<K> {
   if (result.kind === 'ok') return result.data;
   if (result.kind === 'unreachable') throw new Error(API_UNREACHABLE_MESSAGE);
   if (result.error.statusCode === 401) return redirectToLogin();
   if (result.error.statusCode === 403 || result.error.statusCode === 404) notFound();
   if (result.error.statusCode === 400 && isPathParameter(params, result.error.field)) notFound();
   throw new Error(result.error.message);
+}
+
+/** A filtered list's page, or the API's refusal of one of its filters. */
+export type FilteredLoad<T> = { kind: 'ok'; data: T } | { kind: 'refused'; error: FieldError };
+
+/**
+ * For list pages with a filter form: like `load`, but a 400 about one of the query's filters
+ * (see refusedFilter) comes back as a value, so the page keeps its form and shows the message at
+ * the field instead of the error page.
+ */
+export async function loadFiltered<K extends OperationId>(operation: K, params: OperationParams<K>): Promise<FilteredLoad<OperationResponse<K>>> {
+  const result = await api(operation, params);
+  const refused = result.kind === 'error' ? refusedFilter(result.error, (params as { query?: Record<string, unknown> }).query) : undefined;
+  if (refused) return { kind: 'refused', error: refused };
+  return { kind: 'ok', data: settle(result, params) };
 }
 
 type Loaded<T extends readonly unknown[]> = { -readonly [P in keyof T]: Awaited<T[P]> };

@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import Alert from '@mui/material/Alert';
 import TableCell from '@mui/material/TableCell';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
@@ -11,7 +12,8 @@ import { ListFilterForm, ListToolbar } from '@/components/list-controls';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { StatusChip } from '@/components/status-chip';
-import { load, loadAll } from '@/lib/api';
+import { loadAll, loadFiltered } from '@/lib/api';
+import { fieldErrorProps, fieldMessage } from '@/lib/field-messages';
 import { dayBoundary, formatBytes, formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
 
 export const metadata: Metadata = { title: 'Files' };
@@ -35,6 +37,10 @@ const STATUSES = [
   { value: 'skipped', label: 'Skipped' },
 ] as const;
 const STATUS_VALUES = STATUSES.map((s) => s.value);
+/** The API's query parameters the form has a field for (each field is named after its parameter). */
+const FORM_FIELDS = ['name', 'path', 'ark', 'instrumentId', 'from', 'to', 'metaKey', 'metaValue', 'status', 'sort'] as const;
+const FROM_LABEL = 'Acquired from (UTC day)';
+const TO_LABEL = 'Acquired to (UTC day)';
 
 export default async function FilesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
@@ -51,8 +57,8 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
   };
   const sort = oneOf(param(params, 'sort'), SORT_VALUES) ?? 'newest';
   const offset = offsetParam(params);
-  const [page, instruments] = await Promise.all([
-    load('searchFiles', {
+  const [result, instruments] = await Promise.all([
+    loadFiltered('searchFiles', {
       query: {
         name: filters.name || undefined,
         path: filters.path || undefined,
@@ -72,27 +78,52 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
     loadAll('listInstruments', {}),
   ]);
   const filtered = Object.values(filters).some(Boolean);
+  // A filter the API refused (a malformed ARK, an impossible date) is said at its field; the form stays.
+  const refused = result.kind === 'refused' ? result.error : null;
+  const shownInline = refused !== null && (FORM_FIELDS as readonly string[]).includes(refused.field);
+  const metaValueProblem = fieldMessage(refused, 'metaValue', 'Metadata value') ?? (filters.metaValue && !filters.metaKey ? 'Name the metadata field to look in.' : undefined);
 
   return (
     <>
       <PageHeader title="Files" subtitle="Harvested file versions, searched on the server." />
       <ListToolbar>
         <ListFilterForm action="/files" label="Search files" columns={{ sm: '1fr 1fr', md: 'repeat(3, 1fr)' }}>
-          <TextField name="name" label="Name" size="small" defaultValue={filters.name} />
-          <TextField name="path" label="Path contains" size="small" defaultValue={filters.path} />
-          <TextField name="ark" label="ARK" size="small" defaultValue={filters.ark} placeholder="ark:…" slotProps={{ inputLabel: { shrink: true } }} />
-          <InstrumentSelect instruments={instruments} value={filters.instrumentId} />
-          <DateRangeFields from={filters.from} to={filters.to} fromLabel="Acquired from (UTC day)" toLabel="Acquired to (UTC day)" />
-          <TextField name="metaKey" label="Metadata field" size="small" defaultValue={filters.metaKey} placeholder="e.g. sample" slotProps={{ inputLabel: { shrink: true } }} />
+          <TextField label="Name" size="small" defaultValue={filters.name} {...fieldErrorProps(refused, 'name', 'Name')} />
+          <TextField label="Path contains" size="small" defaultValue={filters.path} {...fieldErrorProps(refused, 'path', 'Path')} />
+          <TextField
+            label="ARK"
+            size="small"
+            defaultValue={filters.ark}
+            placeholder="ark:…"
+            slotProps={{ inputLabel: { shrink: true } }}
+            {...fieldErrorProps(refused, 'ark', 'ARK')}
+          />
+          <InstrumentSelect instruments={instruments} value={filters.instrumentId} errorText={fieldMessage(refused, 'instrumentId', 'Instrument')} />
+          <DateRangeFields
+            from={filters.from}
+            to={filters.to}
+            fromLabel={FROM_LABEL}
+            toLabel={TO_LABEL}
+            fromError={fieldMessage(refused, 'from', FROM_LABEL)}
+            toError={fieldMessage(refused, 'to', TO_LABEL)}
+          />
+          <TextField
+            label="Metadata field"
+            size="small"
+            defaultValue={filters.metaKey}
+            placeholder="e.g. sample"
+            slotProps={{ inputLabel: { shrink: true } }}
+            {...fieldErrorProps(refused, 'metaKey', 'Metadata field')}
+          />
           <TextField
             name="metaValue"
             label="Metadata value"
             size="small"
             defaultValue={filters.metaValue}
-            helperText={filters.metaValue && !filters.metaKey ? 'Name the metadata field to look in.' : undefined}
-            error={Boolean(filters.metaValue && !filters.metaKey)}
+            helperText={metaValueProblem}
+            error={Boolean(metaValueProblem)}
           />
-          <NativeSelect name="status" label="Status" value={filters.status ?? ''}>
+          <NativeSelect name="status" label="Status" value={filters.status ?? ''} errorText={fieldMessage(refused, 'status', 'Status')}>
             <option value="">Any status</option>
             {STATUSES.map((s) => (
               <option key={s.value} value={s.value}>
@@ -100,7 +131,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
               </option>
             ))}
           </NativeSelect>
-          <NativeSelect name="sort" label="Sort by" value={sort}>
+          <NativeSelect name="sort" label="Sort by" value={sort} errorText={fieldMessage(refused, 'sort', 'Sort by')}>
             {SORTS.map((s) => (
               <option key={s.value} value={s.value}>
                 {s.label}
@@ -110,11 +141,15 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
           <FilterActions submitLabel="Search" clearHref="/files" filtered={filtered} />
         </ListFilterForm>
       </ListToolbar>
-      {page.items.length === 0 ? (
+      {result.kind === 'refused' ? (
+        <Alert severity="error" role="alert">
+          {shownInline ? 'This search cannot be run: correct the field marked above.' : result.error.message}
+        </Alert>
+      ) : result.data.items.length === 0 ? (
         <EmptyState message={filtered ? 'No file matches this search.' : 'No files harvested yet.'} />
       ) : (
         <DataTable label="Files" minWidth={1060} columns={[{ label: 'Path', width: '30%' }, 'Instrument', { label: 'Size', align: 'right' }, 'Version', 'Status', 'ARK', 'Acquired']}>
-          {page.items.map((f) => (
+          {result.data.items.map((f) => (
             <TableRow key={f.id}>
               <FilePathCell fileVersionId={f.id} path={f.path} />
               <TableCell>{f.instrumentName}</TableCell>
@@ -131,7 +166,15 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
           ))}
         </DataTable>
       )}
-      <Pager basePath="/files" params={{ ...filters, status: filters.status ?? '', sort: sort === 'newest' ? '' : sort }} total={page.total} limit={page.limit} offset={page.offset} />
+      {result.kind === 'ok' && (
+        <Pager
+          basePath="/files"
+          params={{ ...filters, status: filters.status ?? '', sort: sort === 'newest' ? '' : sort }}
+          total={result.data.total}
+          limit={result.data.limit}
+          offset={result.data.offset}
+        />
+      )}
     </>
   );
 }

@@ -1,0 +1,19 @@
+import { refusedFilter } from '../src/lib/list-filters';
+
+describe('refusedFilter', () => {
+  const query = { ark: 'ark:nonsense', from: '2026-02-31T00:00:00.000Z', name: undefined, limit: 50 };
+  const badArk = { statusCode: 400, code: 'validation_failed', message: 'ark must be an ARK such as ark:99999/fk4bc7d2x5q', field: 'ark' };
+
+  it('takes a 400 naming a query parameter the call sent for a refused filter', () => {
+    expect(refusedFilter(badArk, query)).toEqual(badArk);
+    expect(refusedFilter({ ...badArk, field: 'from', message: 'from must be a date' }, query)?.field).toBe('from');
+  });
+
+  it('leaves other errors to the error page: no field, another status, a parameter not sent or not in the query', () => {
+    expect(refusedFilter({ ...badArk, field: undefined }, query)).toBeUndefined();
+    expect(refusedFilter({ ...badArk, statusCode: 409 }, query)).toBeUndefined();
+    expect(refusedFilter({ ...badArk, field: 'name' }, query)).toBeUndefined();
+    expect(refusedFilter({ ...badArk, field: 'id' }, query)).toBeUndefined();
+    expect(refusedFilter(badArk, undefined)).toBeUndefined();
+  });
+});
