@@ -1,4 +1,4 @@
-import { futureFilesWarning, listedCount, noFailuresMessage, owedNothing } from '../src/app/(admin)/runs/[id]/run-data';
+import { copyAttempts, futureFilesWarning, listedCount, noFailuresMessage, owedNothing, TRANSFERS_REFRESH_MS, transfersRefreshDelay } from '../src/app/(admin)/runs/[id]/run-data';
 
 describe('owedNothing', () => {
   it('says a destination was owed nothing only once planning is over and the run took files', () => {
@@ -42,5 +42,33 @@ describe('futureFilesWarning', () => {
         'They are deferred until that time and the quiet period have passed.',
     );
     expect(futureFilesWarning({ filesInFuture: 1, latestFutureMtime: '2027-01-02T03:04:05.000Z' })).toMatch(/^1 new file is modified in the future/);
+  });
+});
+
+describe('copyAttempts', () => {
+  it('counts the attempts at every destination, verified or not: the rows of the per-file table', () => {
+    expect(copyAttempts({ destinations: [] })).toBe(0);
+    const destination = { storageLocationId: 's', name: 'Archive', type: 'posix' as const, bytesVerified: 0, filesTotal: 9 };
+    expect(
+      copyAttempts({
+        destinations: [
+          { ...destination, filesVerified: 4, attemptsFailed: 1 },
+          { ...destination, storageLocationId: 't', filesVerified: 2, attemptsFailed: 0 },
+        ],
+      }),
+    ).toBe(7);
+  });
+});
+
+describe('transfersRefreshDelay', () => {
+  it('waits for nothing while the table shows every attempt the run counts', () => {
+    expect(transfersRefreshDelay(7, 7, 60_000)).toBeUndefined();
+  });
+
+  it('re-renders at most every 10 s after the table was rendered', () => {
+    expect(TRANSFERS_REFRESH_MS).toBe(10_000);
+    expect(transfersRefreshDelay(7, 9, 2_000)).toBe(8_000);
+    expect(transfersRefreshDelay(7, 9, 10_000)).toBe(0);
+    expect(transfersRefreshDelay(0, 3, 45_000)).toBe(0);
   });
 });

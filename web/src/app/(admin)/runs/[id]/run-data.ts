@@ -1,4 +1,4 @@
-import type { DestinationProgressDto, HarvestRunDto } from '@/lib/api-types';
+import type { DestinationProgressDto, HarvestRunDetailDto, HarvestRunDto } from '@/lib/api-types';
 import { formatCount, formatDateTime } from '@/lib/format';
 
 /**
@@ -44,4 +44,22 @@ export function futureFilesWarning(run: Pick<HarvestRunDto, 'filesInFuture' | 'l
     `${files} modified in the future (latest ${formatDateTime(run.latestFutureMtime)}): the instrument's clock is probably ahead. ` +
     'They are deferred until that time and the quiet period have passed.'
   );
+}
+
+/** The copy attempts the run has recorded: the rows of its per-file table (verified or not, at each destination). */
+export function copyAttempts(run: Pick<HarvestRunDetailDto, 'destinations'>): number {
+  return run.destinations.reduce((sum, d) => sum + d.filesVerified + d.attemptsFailed, 0);
+}
+
+/** At most this often the run page re-renders its per-file table while the run copies. */
+export const TRANSFERS_REFRESH_MS = 10_000;
+
+/**
+ * When to re-render the per-file table: undefined while it shows every attempt the live run
+ * counts, otherwise after the wait left of TRANSFERS_REFRESH_MS since it was last rendered
+ * (0: now). A run copying many small files re-renders every 10 s, not at each poll.
+ */
+export function transfersRefreshDelay(shownAttempts: number, latestAttempts: number, msSinceRendered: number): number | undefined {
+  if (latestAttempts === shownAttempts) return undefined;
+  return Math.max(0, TRANSFERS_REFRESH_MS - msSinceRendered);
 }

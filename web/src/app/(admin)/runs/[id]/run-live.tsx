@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import Alert from '@mui/material/Alert';
@@ -19,7 +19,7 @@ import { formatBytes, formatCount, formatDateTime } from '@/lib/format';
 import { usePolling } from '@/lib/use-polling';
 
 import { FailuresTable } from './failures-table';
-import { futureFilesWarning, listedCount, noFailuresMessage, owedNothing } from './run-data';
+import { copyAttempts, futureFilesWarning, listedCount, noFailuresMessage, owedNothing, transfersRefreshDelay } from './run-data';
 
 const ACTIVE = new Set(['pending', 'running']);
 
@@ -35,6 +35,26 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
   useEffect(() => {
     if (renderedActive && !active) router.refresh();
   }, [renderedActive, active, router]);
+
+  // While it copies, the per-file table (server-rendered with `initial`) follows its progress:
+  // re-rendered when the run counts attempts it does not show, at most every 10 s.
+  const renderedAt = useRef(0);
+  useEffect(() => {
+    renderedAt.current = Date.now();
+  }, [initial]);
+  const shownAttempts = copyAttempts(initial);
+  const latestAttempts = copyAttempts(run);
+  useEffect(() => {
+    if (!active) return;
+    const delay = transfersRefreshDelay(shownAttempts, latestAttempts, Date.now() - renderedAt.current);
+    if (delay === undefined) return;
+    const timer = setTimeout(() => {
+      // Counts as rendered from now: polls meanwhile do not ask again before the new page is in.
+      renderedAt.current = Date.now();
+      router.refresh();
+    }, delay);
+    return () => clearTimeout(timer);
+  }, [active, shownAttempts, latestAttempts, router]);
 
   return (
     <>
