@@ -1,13 +1,15 @@
 'use client';
 
 import type { ReactNode } from 'react';
-import Alert from '@mui/material/Alert';
+import type { ApiError } from '@sheaf/contracts';
 import Button from '@mui/material/Button';
 import Dialog from '@mui/material/Dialog';
 import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
 import DialogContentText from '@mui/material/DialogContentText';
 import DialogTitle from '@mui/material/DialogTitle';
+
+import { ApiErrorAlert } from './api-error-alert';
 
 export interface ConfirmDialogProps {
   open: boolean;
@@ -21,8 +23,8 @@ export interface ConfirmDialogProps {
   /** Red confirm button for changes that take something away. */
   destructive?: boolean;
   pending?: boolean;
-  /** Why the last attempt failed (e.g. the API's 409 message); the dialog stays open. */
-  error?: string | null;
+  /** Why the last attempt failed (e.g. the API's 409); the dialog stays open. A run it names is linked. */
+  error?: ApiError | null;
   onConfirm: () => void;
   onClose: () => void;
 }
@@ -36,11 +38,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, dismissLabe
         <DialogContentText id="confirm-dialog-text" component="div">
           {children}
         </DialogContentText>
-        {error && (
-          <Alert severity="error" role="alert" sx={{ mt: 2 }}>
-            {error}
-          </Alert>
-        )}
+        <ApiErrorAlert error={error ?? null} sx={{ mt: 2 }} />
       </DialogContent>
       <DialogActions>
         <Button onClick={onClose} disabled={pending} autoFocus>

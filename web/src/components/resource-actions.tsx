@@ -67,7 +67,7 @@ export function ConfirmedActionButton({ operation, id, label, title, message, co
         dismissLabel={dismissLabel}
         destructive={destructive}
         pending={action.pending}
-        error={action.error?.message}
+        error={action.error}
         onConfirm={() => void confirm()}
         onClose={() => setOpen(false)}
       >

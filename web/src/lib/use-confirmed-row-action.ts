@@ -31,7 +31,7 @@ export function useConfirmedRowAction<Row>(call: (action: ApiAction, row: Row) =
     dialogProps: {
       open: row !== null,
       pending: action.pending,
-      error: action.error?.message,
+      error: action.error,
       onConfirm: () => void confirm(),
       onClose: () => setRow(null),
     },

@@ -1,12 +1,11 @@
 'use client';
 
 import { useEffect, useRef } from 'react';
-import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import Alert from '@mui/material/Alert';
 import Button from '@mui/material/Button';
 import Stack from '@mui/material/Stack';
 
+import { ApiErrorAlert } from '@/components/api-error-alert';
 import { useApiAction } from '@/lib/use-api-action';
 
 /** Starts a harvest; one key per intent, so a double click or a retry starts one run. */
@@ -34,21 +33,7 @@ export function HarvestNowButton({ instrumentId, disabled }: { instrumentId: str
       <Button variant="contained" onClick={() => void start()} loading={action.pending} disabled={disabled}>
         Harvest now
       </Button>
-      {action.error && (
-        <Alert
-          severity="error"
-          role="alert"
-          action={
-            action.error.runId && (
-              <Button component={Link} href={`/runs/${action.error.runId}`} color="inherit" size="small">
-                Open that run
-              </Button>
-            )
-          }
-        >
-          {action.error.message}
-        </Alert>
-      )}
+      <ApiErrorAlert error={action.error} />
     </Stack>
   );
 }

@@ -141,7 +141,7 @@ export function BackfillForm({ id, cron, timeZone }: { id: string; cron: string;
         title="Start the backfill?"
         confirmLabel="Backfill"
         pending={action.pending}
-        error={action.error?.message}
+        error={action.error}
         onConfirm={() => void start()}
         onClose={() => setConfirming(false)}
       >
