@@ -59,7 +59,7 @@ export default async function SchedulesPage({ searchParams }: { searchParams: Pr
         }
       />
       <ListToolbar>
-        <ListFilterForm action="/schedules" label="Filter schedules" deleted={deleted} columns={deleted ? '2fr auto' : '2fr 1fr auto'}>
+        <ListFilterForm action="/schedules" label="Filter schedules" deleted={deleted} columns={deleted ? '2fr auto' : '1fr 1fr auto'}>
           <InstrumentSelect instruments={instruments} value={instrumentId} />
           {!deleted && (
             <NativeSelect name="state" label="State" value={state ?? ''}>
