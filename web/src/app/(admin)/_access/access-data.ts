@@ -1,3 +1,5 @@
+import { MAX_PAGE_SIZE } from '@sheaf/contracts';
+
 import type { PrincipalRefDto, UserSummaryDto } from '@/lib/api-types';
 
 /**
@@ -71,6 +73,28 @@ export interface PickOption {
 
 export function pickKey(option: { kind: string; id: string }): string {
   return `${option.kind}:${option.id}`;
+}
+
+/** The options a picker offers of each kind, after those already present are left out. */
+export const PICK_SEARCH_SHOWN = 20;
+
+/**
+ * How many of a kind a picker's search asks for: enough that PICK_SEARCH_SHOWN are left once the
+ * entries already present (`exclude`, by pickKey) are left out, up to the API's largest page.
+ */
+export function pickSearchLimit(kind: PickKind, exclude: ReadonlySet<string>): number {
+  let present = 0;
+  for (const key of exclude) if (key.startsWith(`${kind}:`)) present += 1;
+  return Math.min(MAX_PAGE_SIZE, PICK_SEARCH_SHOWN + present);
+}
+
+/**
+ * The hint a picker shows among a kind's options when the search matched more than it was given:
+ * the rest are found by typing, not missing (nor "nothing left to add").
+ */
+export function morePicksHint(kind: PickKind, matched: number, given: number): string | undefined {
+  if (matched <= given) return undefined;
+  return `More ${PICK_KIND_LABELS[kind].toLowerCase()} match than are listed: type to narrow the search.`;
 }
 
 export function groupMemberRows(members: readonly UserSummaryDto[]): MemberRow[] {

@@ -13,34 +13,45 @@ import type { ApiResult } from '@/lib/api-server';
 import { API_UNREACHABLE_MESSAGE, PORTAL_UNREACHABLE_MESSAGE } from '@/lib/messages';
 import { markSessionEnded } from '@/lib/session-state';
 
-import { PICK_KIND_LABELS, pickKey, type PickKind, type PickOption } from './access-data';
+import { morePicksHint, PICK_KIND_LABELS, pickKey, pickSearchLimit, type PickKind, type PickOption } from './access-data';
 
-const SEARCH_LIMIT = 20;
 const DEBOUNCE_MS = 250;
 
-type SearchResult = { kind: 'ok'; options: PickOption[] } | { kind: 'failed'; message: string };
+/** An option, or (`more`) the note closing a kind's options when the search matched more than it gave: not pickable. */
+type PickEntry = PickOption & { more?: true };
 
-/** A search's options, or why it failed (an ended session is said by the shell's banner). */
-function settle<T>(result: ApiResult<T>, toOptions: (data: T) => PickOption[]): SearchResult {
-  if (result.kind === 'ok') return { kind: 'ok', options: toOptions(result.data) };
+type SearchResult = { kind: 'ok'; options: PickEntry[] } | { kind: 'failed'; message: string };
+
+/**
+ * A search's options, closed by a note when it matched more than it gave, or why it failed (an
+ * ended session is said by the shell's banner).
+ */
+function settle<T extends { items: unknown[]; total: number }>(kind: PickKind, result: ApiResult<T>, toOptions: (data: T) => PickOption[]): SearchResult {
+  if (result.kind === 'ok') {
+    const hint = morePicksHint(kind, result.data.total, result.data.items.length);
+    return { kind: 'ok', options: [...toOptions(result.data), ...(hint ? [{ kind, id: '', label: hint, more: true as const }] : [])] };
+  }
   if (result.kind === 'error' && result.error.statusCode === 401) markSessionEnded();
   return { kind: 'failed', message: result.kind === 'error' ? result.error.message : API_UNREACHABLE_MESSAGE };
 }
 
-/** One server-side search per kind, through the one server action (the API filters by `q`). */
-async function searchKind(kind: PickKind, q: string): Promise<SearchResult> {
-  const query = { q: q || undefined, limit: SEARCH_LIMIT };
+/**
+ * One server-side search per kind, through the one server action (the API filters by `q`),
+ * asking for `limit` (see pickSearchLimit).
+ */
+async function searchKind(kind: PickKind, q: string, limit: number): Promise<SearchResult> {
+  const query = { q: q || undefined, limit };
   switch (kind) {
     case 'user':
-      return settle(await perform('listUsers', { query }), (page) =>
+      return settle(kind, await perform('listUsers', { query }), (page) =>
         page.items.map((u) => ({ kind, id: u.id, label: u.displayName, detail: u.disabled ? `${u.email} · disabled` : u.email })),
       );
     case 'group':
-      return settle(await perform('listGroups', { query }), (page) =>
+      return settle(kind, await perform('listGroups', { query }), (page) =>
         page.items.map((g) => ({ kind, id: g.id, label: g.name, detail: g.description || undefined })),
       );
     case 'instrument':
-      return settle(await perform('listInstruments', { query }), (page) =>
+      return settle(kind, await perform('listInstruments', { query }), (page) =>
         page.items.map((i) => ({ kind, id: i.id, label: i.name, detail: i.location || undefined })),
       );
   }
@@ -72,11 +83,13 @@ export function AddPrincipalForm({
 }) {
   const [open, setOpen] = useState(false);
   const [input, setInput] = useState('');
-  const [value, setValue] = useState<PickOption | null>(null);
-  const [options, setOptions] = useState<PickOption[]>([]);
+  const [value, setValue] = useState<PickEntry | null>(null);
+  const [options, setOptions] = useState<PickEntry[]>([]);
   const [loading, setLoading] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
   const kindsKey = kinds.join(',');
+  // Per kind, how many to ask for: more while more of that kind are already here.
+  const limitsKey = kinds.map((k) => pickSearchLimit(k, exclude)).join(',');
 
   useEffect(() => {
     if (!open) return;
@@ -84,7 +97,8 @@ export function AddPrincipalForm({
     const q = value && input === value.label ? '' : input.trim();
     setLoading(true);
     const timer = setTimeout(() => {
-      void Promise.all(kindsKey.split(',').map((k) => searchKind(k as PickKind, q)))
+      const limits = limitsKey.split(',').map(Number);
+      void Promise.all(kindsKey.split(',').map((k, i) => searchKind(k as PickKind, q, limits[i])))
         // The server action itself failed (network, portal restarting): said like a refused search.
         .catch((): SearchResult[] => [{ kind: 'failed', message: PORTAL_UNREACHABLE_MESSAGE }])
         .then((results) => {
@@ -99,7 +113,7 @@ export function AddPrincipalForm({
       cancelled = true;
       clearTimeout(timer);
     };
-  }, [open, input, value, kindsKey]);
+  }, [open, input, value, kindsKey, limitsKey]);
 
   async function add() {
     if (!value) return;
@@ -109,7 +123,7 @@ export function AddPrincipalForm({
     }
   }
 
-  const available = options.filter((o) => !exclude.has(pickKey(o)));
+  const available = options.filter((o) => o.more || !exclude.has(pickKey(o)));
 
   return (
     <>
@@ -137,6 +151,7 @@ export function AddPrincipalForm({
           groupBy={kinds.length > 1 ? (o) => PICK_KIND_LABELS[o.kind] : undefined}
           getOptionLabel={(o) => o.label}
           getOptionKey={pickKey}
+          getOptionDisabled={(o) => Boolean(o.more)}
           isOptionEqualToValue={(a, b) => pickKey(a) === pickKey(b)}
           loading={loading}
           loadingText="Searching…"
@@ -144,6 +159,15 @@ export function AddPrincipalForm({
           renderOption={(props, option) => {
             // MUI passes `key` (from getOptionKey) inside props; React wants it set directly, not spread.
             const { key, ...rest } = props;
+            if (option.more) {
+              return (
+                <Box component="li" key={key} {...rest}>
+                  <Typography variant="caption" color="text.secondary">
+                    {option.label}
+                  </Typography>
+                </Box>
+              );
+            }
             return (
               <Box component="li" key={key} {...rest} sx={{ display: 'block !important' }}>
                 <Typography variant="body2">{option.label}</Typography>
