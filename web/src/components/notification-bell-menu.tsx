@@ -1,6 +1,6 @@
 'use client';
 
-import { useCallback, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import Alert from '@mui/material/Alert';
@@ -12,18 +12,19 @@ import Divider from '@mui/material/Divider';
 import IconButton from '@mui/material/IconButton';
 import MuiLink from '@mui/material/Link';
 import Popover from '@mui/material/Popover';
+import Snackbar from '@mui/material/Snackbar';
 import SvgIcon, { type SvgIconProps } from '@mui/material/SvgIcon';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 
 import type { NotificationDto, NotificationPageDto, UnreadCountDto } from '@/lib/api-types';
 import { formatDateTime } from '@/lib/format';
+import { NOTIFICATIONS_FIRST, NOTIFICATIONS_MAX, withOlder } from '@/lib/notification-list';
 import { useApiAction } from '@/lib/use-api-action';
 import { usePolling } from '@/lib/use-polling';
 import { markSessionEnded } from '@/lib/session-state';
 
 const POLL_MS = 30_000;
-const RECENT = 10;
 
 const KIND_LABELS: Record<NotificationDto['kind'], string> = {
   run_failed: 'Run failed',
@@ -44,7 +45,11 @@ function BellIcon(props: SvgIconProps) {
   );
 }
 
-type ListState = { kind: 'idle' } | { kind: 'loading' } | { kind: 'error' } | { kind: 'ok'; items: NotificationDto[]; total: number };
+type ListState =
+  | { kind: 'idle' }
+  | { kind: 'loading' }
+  | { kind: 'error' }
+  | { kind: 'ok'; items: NotificationDto[]; total: number; older?: 'loading' | 'failed' };
 
 /** The bell with its unread count (polled every 30 s) and a menu of recent notifications. */
 export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
@@ -54,12 +59,22 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
   const { data } = usePolling('/bff/notifications/unread-count', initial, true, POLL_MS);
   const [anchor, setAnchor] = useState<HTMLElement | null>(null);
   const [list, setList] = useState<ListState>({ kind: 'idle' });
+  // A change that failed while the menu was closed (marking read on the way to the run) is said
+  // at once below, and stays in the menu until it has been shown there.
+  const [closedError, setClosedError] = useState(false);
+  const errorShown = useRef(false);
+  useEffect(() => {
+    errorShown.current = false;
+  }, [action.error]);
+  useEffect(() => {
+    if (anchor && action.error) errorShown.current = true;
+  }, [anchor, action.error]);
   const count = data.count;
 
   const loadList = useCallback(async () => {
     setList((current) => (current.kind === 'ok' ? current : { kind: 'loading' }));
     try {
-      const response = await fetch(`/bff/notifications?limit=${RECENT}`, { cache: 'no-store' });
+      const response = await fetch(`/bff/notifications?limit=${NOTIFICATIONS_FIRST}`, { cache: 'no-store' });
       if (response.status === 401) {
         markSessionEnded();
         setList({ kind: 'error' });
@@ -73,8 +88,26 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
     }
   }, []);
 
+  /** The next older notifications, after those shown. */
+  async function loadOlder() {
+    if (list.kind !== 'ok') return;
+    const shown = list.items;
+    setList({ ...list, older: 'loading' });
+    try {
+      const response = await fetch(`/bff/notifications?limit=${NOTIFICATIONS_MAX}&offset=${shown.length}`, { cache: 'no-store' });
+      if (response.status === 401) markSessionEnded();
+      if (!response.ok) throw new Error(String(response.status));
+      const page = (await response.json()) as NotificationPageDto;
+      setList((current) => (current.kind === 'ok' ? { kind: 'ok', items: withOlder(current.items, page.items), total: page.total } : current));
+    } catch {
+      setList((current) => (current.kind === 'ok' ? { ...current, older: 'failed' } : current));
+    }
+  }
+
   function open(target: HTMLElement) {
-    action.clearError();
+    // An error the menu has not shown yet (see closedError) stays for it to show.
+    if (errorShown.current) action.clearError();
+    setClosedError(false);
     setAnchor(target);
     void loadList();
   }
@@ -85,9 +118,10 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
     router.refresh();
   }
 
-  async function markRead(n: NotificationDto) {
+  async function markRead(n: NotificationDto, menuClosed = false) {
     const done = await action.run('markNotificationRead', { path: { id: n.id } });
     if (done) changed((items) => items.map((i) => (i.id === n.id ? done : i)));
+    else if (menuClosed) setClosedError(true);
   }
 
   async function dismiss(n: NotificationDto) {
@@ -206,7 +240,7 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
                       }}
                       onClick={() => {
                         setAnchor(null);
-                        if (!n.readAt) void markRead(n);
+                        if (!n.readAt) void markRead(n, true);
                       }}
                     >
                       {n.message}
@@ -231,11 +265,26 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
           )}
         </Box>
         {list.kind === 'ok' && list.total > list.items.length && (
-          <Typography variant="caption" color="text.secondary" component="p" sx={{ px: 2, py: 1 }}>
-            Showing the {list.items.length} most recent of {list.total}.
-          </Typography>
+          <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, px: 2, py: 1 }}>
+            <Typography variant="caption" color="text.secondary" component="p" role="status" sx={{ flexGrow: 1 }}>
+              {list.older === 'failed' ? 'Older notifications could not be loaded.' : `Showing the ${list.items.length} most recent of ${list.total}.`}
+            </Typography>
+            <Button size="small" onClick={() => void loadOlder()} loading={list.older === 'loading'}>
+              {list.older === 'failed' ? 'Retry' : 'Show older'}
+            </Button>
+          </Box>
         )}
       </Popover>
+      <Snackbar
+        open={closedError && action.error !== null}
+        // Stays until closed (its button, Escape), not gone with the next click elsewhere.
+        onClose={(_event, reason) => reason !== 'clickaway' && setClosedError(false)}
+        anchorOrigin={{ vertical: 'bottom', horizontal: 'right' }}
+      >
+        <Alert severity="error" role="alert" onClose={() => setClosedError(false)} sx={{ width: '100%' }}>
+          The notification could not be marked read (it stays unread in the bell): {action.error?.message}
+        </Alert>
+      </Snackbar>
     </>
   );
 }
