@@ -16,12 +16,11 @@ import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { RestoreButton } from '@/components/resource-actions';
 import { load, loadAll } from '@/lib/api';
-import { formatInTimeZone } from '@/lib/cron';
 import { requireCurrentUser } from '@/lib/current-user';
 import { formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
 
 import { PauseResumeButton, RunNowButton, SyncProblem } from './schedule-actions';
-import { computedNextRun, cronDescription, scheduleState, STATE_FILTERS, type StateFilter } from './schedule-data';
+import { cronDescription, nextRunText, scheduleState, STATE_FILTERS, type StateFilter } from './schedule-data';
 
 export const metadata: Metadata = { title: 'Schedules' };
 
@@ -89,10 +88,9 @@ export default async function SchedulesPage({ searchParams }: { searchParams: Pr
           }
         />
       ) : (
-        <DataTable label={deleted ? 'Deleted schedules' : 'Schedules'} columns={['Instrument', 'When', 'Time zone', 'State', deleted ? 'Deleted' : 'Next run', showActions && 'Actions']}>
+        <DataTable label={deleted ? 'Deleted schedules' : 'Schedules'} columns={['Instrument', 'When', 'Time zone', 'State', deleted ? 'Deleted' : 'Next run (from cron)', showActions && 'Actions']}>
           {page.items.map((schedule) => {
             const state = scheduleState(schedule);
-            const next = state.active && !deleted ? computedNextRun(schedule.cron, schedule.timezone, now) : undefined;
             const name = `the schedule of ${schedule.instrumentName} (${schedule.cron})`;
             return (
               <TableRow key={schedule.id}>
@@ -134,12 +132,8 @@ export default async function SchedulesPage({ searchParams }: { searchParams: Pr
                       <span>{formatDateTime(schedule.deletedAt)}</span>
                       {admin && <RestoreButton operation="restoreSchedule" id={schedule.id} size="small" accessibleName={`Restore ${name}`} />}
                     </Stack>
-                  ) : !state.active ? (
-                    'Paused'
-                  ) : next ? (
-                    formatInTimeZone(next, schedule.timezone)
                   ) : (
-                    'Never'
+                    nextRunText(schedule, now)
                   )}
                 </TableCell>
                 {showActions && (

@@ -1,4 +1,4 @@
-import { describeCron, isTimeZone, nextRunTimes, parseCron } from '@/lib/cron';
+import { describeCron, formatInTimeZone, isTimeZone, nextRunTimes, parseCron } from '@/lib/cron';
 
 /** What the schedule pages show of a cron expression: its English reading, or why it has none. */
 export function cronDescription(cron: string): string {
@@ -21,6 +21,32 @@ export function scheduleState(schedule: { enabled: boolean; instrumentEnabled: b
   if (!schedule.enabled) return { active: false, label: 'Paused' };
   if (!schedule.instrumentEnabled) return { active: false, label: 'Paused: instrument disabled' };
   return { active: true, label: 'Active' };
+}
+
+type ScheduleTiming = { cron: string; timezone: string; enabled: boolean; instrumentEnabled: boolean };
+
+/**
+ * A list's "Next run (from cron)" cell: the next start computed from the cron in the schedule's
+ * time zone while it is active, "Paused" while it is not, "Never" for an expression that never matches.
+ */
+export function nextRunText(schedule: ScheduleTiming, now: Date): string {
+  if (!scheduleState(schedule).active) return 'Paused';
+  const next = computedNextRun(schedule.cron, schedule.timezone, now);
+  return next ? formatInTimeZone(next, schedule.timezone) : 'Never';
+}
+
+/**
+ * An instrument's next scheduled start, computed from the cron expressions of its active
+ * schedules: the earliest, in its schedule's time zone; undefined when none will start one.
+ */
+export function nextScheduledRun(schedules: readonly ScheduleTiming[], now: Date): { at: Date; timeZone: string } | undefined {
+  let earliest: { at: Date; timeZone: string } | undefined;
+  for (const schedule of schedules) {
+    if (!scheduleState(schedule).active) continue;
+    const at = computedNextRun(schedule.cron, schedule.timezone, now);
+    if (at && (!earliest || at < earliest.at)) earliest = { at, timeZone: schedule.timezone };
+  }
+  return earliest;
 }
 
 /** Ready-made expressions for the form, each with what it does. */

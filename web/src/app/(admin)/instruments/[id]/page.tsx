@@ -19,10 +19,12 @@ import { PageHeader, Section } from '@/components/page-header';
 import { ConfirmedActionButton, RestoreButton } from '@/components/resource-actions';
 import { StatusChip } from '@/components/status-chip';
 import { api, load, loadTogether } from '@/lib/api';
+import { formatInTimeZone } from '@/lib/cron';
 import { requireCurrentUser } from '@/lib/current-user';
 import { readDetailPage, type DetailPageProps } from '@/lib/detail-page';
 import { formatCount, formatDateTime, param } from '@/lib/format';
 
+import { nextRunText, nextScheduledRun, scheduleState } from '../../schedules/schedule-data';
 import { STORAGE_TYPE_LABELS } from '../../storage/storage-types';
 import { HarvestNowButton } from '../harvest-now-button';
 import { describeSource, formatQuietPeriod, SOURCE_TYPE_LABELS } from '../source-types';
@@ -48,6 +50,8 @@ export default async function InstrumentPage(props: DetailPageProps) {
   const admin = current.kind === 'signed-in' && current.user.role === 'admin';
   const deleted = instrument.deletedAt !== null;
   const account = await accountName(instrument.serviceAccountId, admin);
+  const now = new Date();
+  const nextRun = nextScheduledRun(schedules.items, now);
 
   return (
     <>
@@ -112,6 +116,13 @@ export default async function InstrumentPage(props: DetailPageProps) {
             'Never run'
           )}
         </Fact>
+        <Fact label="Next scheduled run">
+          {nextRun
+            ? `${formatInTimeZone(nextRun.at, nextRun.timeZone)} (from cron)`
+            : schedules.items.length === 0
+              ? 'None: harvested on demand'
+              : 'None: no active schedule'}
+        </Fact>
       </Paper>
 
       {admin && !deleted && (
@@ -167,15 +178,20 @@ export default async function InstrumentPage(props: DetailPageProps) {
         {schedules.items.length === 0 ? (
           <EmptyState message="No schedules: this instrument is harvested on demand only." />
         ) : (
-          <DataTable label="Schedules" columns={['Cron', 'Time zone', 'State', 'Description']}>
+          <DataTable label="Schedules" columns={['Cron', 'Time zone', 'State', 'Next run (from cron)', 'Description']}>
             {schedules.items.map((s) => (
               <TableRow key={s.id}>
-                <TableCell sx={{ fontFamily: 'monospace' }}>{s.cron}</TableCell>
+                <TableCell sx={{ fontFamily: 'monospace' }}>
+                  <MuiLink component={Link} href={`/schedules/${s.id}`}>
+                    {s.cron}
+                  </MuiLink>
+                </TableCell>
                 <TableCell>{s.timezone}</TableCell>
                 <TableCell>
-                  {s.enabled ? 'Active' : 'Paused'}
+                  {scheduleState(s).label}
                   {!s.synced && ` · not synced${s.syncError ? `: ${s.syncError}` : ''}`}
                 </TableCell>
+                <TableCell sx={{ whiteSpace: 'nowrap' }}>{nextRunText(s, now)}</TableCell>
                 <TableCell>{s.description || '—'}</TableCell>
               </TableRow>
             ))}
