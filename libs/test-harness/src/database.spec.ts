@@ -218,6 +218,22 @@ describe('a test database carries the real migrations and their constraints', ()
     }
   });
 
+  it('builds the read-side indexes again where an interrupted run of their migration left one invalid', async () => {
+    await undoDownTo('ReadSideIndexes1732620000000');
+    // As a CREATE INDEX CONCURRENTLY cut short (by the migration tool's lock timeout) leaves it.
+    await q(`CREATE INDEX file_versions_sha256 ON file_versions (sha256) WHERE sha256 IS NOT NULL`);
+    await q(`UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'file_versions_sha256'::regclass`);
+    await db.dataSource.runMigrations();
+    const indexes = await q(
+      `SELECT c.relname, i.indisvalid::text AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        WHERE c.relname IN ('file_versions_sha256', 'transfers_run_recent', 'transfers_run', 'harvest_runs_instrument_created') ORDER BY c.relname`,
+    );
+    expect(indexes).toEqual([
+      { relname: 'file_versions_sha256', valid: 'true' },
+      { relname: 'transfers_run_recent', valid: 'true' },
+    ]);
+  });
+
   it('reverts every migration and applies them again', async () => {
     for (let i = 0; i < MIGRATIONS.length; i++) await db.dataSource.undoLastMigration();
     const left: Array<{ n: string }> = await db.dataSource.query(

@@ -11,26 +11,43 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - a search by SHA-256 (the versions not yet hashed left out);
  * - the runs of one status, newest first (the dashboard's failed runs).
  */
+const INDEXES: ReadonlyArray<[name: string, definition: string]> = [
+  ['transfers_run_recent', 'transfers (run_id, created_at DESC, id DESC)'],
+  ['file_versions_instrument_mtime', 'file_versions (instrument_id, mtime DESC, id DESC)'],
+  ['file_versions_sha256', 'file_versions (sha256) WHERE sha256 IS NOT NULL'],
+  ['harvest_runs_instrument_recent', 'harvest_runs (instrument_id, created_at DESC, id DESC)'],
+  ['harvest_runs_status_recent', 'harvest_runs (status, created_at DESC, id DESC)'],
+];
+/** The indexes the new ones replace. */
+const REPLACED: ReadonlyArray<[name: string, definition: string]> = [
+  ['transfers_run', 'transfers (run_id)'],
+  ['harvest_runs_instrument_created', 'harvest_runs (instrument_id, created_at DESC)'],
+];
+
 export class ReadSideIndexes1732620000000 implements MigrationInterface {
   name = 'ReadSideIndexes1732620000000';
+  /**
+   * Outside a transaction, built and dropped CONCURRENTLY: the portal, the API and the workers
+   * read and write these tables meanwhile (a plain build locks writes out, a plain drop reads too,
+   * for the whole migration: seconds at a million rows, longer with more).
+   */
+  transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`DROP INDEX transfers_run`);
-    await q.query(`CREATE INDEX transfers_run_recent ON transfers (run_id, created_at DESC, id DESC)`);
-    await q.query(`CREATE INDEX file_versions_instrument_mtime ON file_versions (instrument_id, mtime DESC, id DESC)`);
-    await q.query(`CREATE INDEX file_versions_sha256 ON file_versions (sha256) WHERE sha256 IS NOT NULL`);
-    await q.query(`DROP INDEX harvest_runs_instrument_created`);
-    await q.query(`CREATE INDEX harvest_runs_instrument_recent ON harvest_runs (instrument_id, created_at DESC, id DESC)`);
-    await q.query(`CREATE INDEX harvest_runs_status_recent ON harvest_runs (status, created_at DESC, id DESC)`);
+    // A build that was interrupted (the migration tool gives up on a lock after 5 s and runs the
+    // migration again) leaves its index INVALID: dropped here, then built anew.
+    const invalid = (await q.query(
+      `SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE NOT i.indisvalid AND c.relname = ANY($1::text[])`,
+      [INDEXES.map(([name]) => name)],
+    )) as Array<{ relname: string }>;
+    for (const { relname } of invalid) await q.query(`DROP INDEX CONCURRENTLY IF EXISTS ${relname}`);
+    for (const [name, definition] of INDEXES) await q.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON ${definition}`);
+    for (const [name] of REPLACED) await q.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
   }
 
+  /** TypeORM undoes a migration in a transaction whatever it says: plain builds and drops. */
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP INDEX harvest_runs_status_recent`);
-    await q.query(`DROP INDEX harvest_runs_instrument_recent`);
-    await q.query(`CREATE INDEX harvest_runs_instrument_created ON harvest_runs (instrument_id, created_at DESC)`);
-    await q.query(`DROP INDEX file_versions_sha256`);
-    await q.query(`DROP INDEX file_versions_instrument_mtime`);
-    await q.query(`DROP INDEX transfers_run_recent`);
-    await q.query(`CREATE INDEX transfers_run ON transfers (run_id)`);
+    for (const [name, definition] of REPLACED) await q.query(`CREATE INDEX IF NOT EXISTS ${name} ON ${definition}`);
+    for (const [name] of INDEXES) await q.query(`DROP INDEX IF EXISTS ${name}`);
   }
 }
