@@ -4,6 +4,9 @@ import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import TextField from '@mui/material/TextField';
 
+import type { InstrumentFilter } from '@/lib/instrument-filter';
+import { instrumentChoices } from '@/lib/list-filters';
+
 /** A select of a list's filter form, its `<option>`s as children (native: keyboard friendly, no JS). */
 export function NativeSelect({ name, label, value, errorText, children }: { name: string; label: string; value: string; errorText?: string; children: ReactNode }) {
   return (
@@ -22,14 +25,17 @@ export function NativeSelect({ name, label, value, errorText, children }: { name
   );
 }
 
-/** The instrument picker of a list's filter form. */
-export function InstrumentSelect({ instruments, value, errorText }: { instruments: ReadonlyArray<{ id: string; name: string }>; value: string; errorText?: string }) {
+/**
+ * The instrument picker of a list's filter form; a chosen instrument that is not among the live
+ * ones stays chosen (see instrumentChoices).
+ */
+export function InstrumentSelect({ filter, value, errorText }: { filter: InstrumentFilter; value: string; errorText?: string }) {
   return (
     <NativeSelect name="instrumentId" label="Instrument" value={value} errorText={errorText}>
       <option value="">All instruments</option>
-      {instruments.map((i) => (
-        <option key={i.id} value={i.id}>
-          {i.name}
+      {instrumentChoices(filter.instruments, value, filter.chosen).map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
         </option>
       ))}
     </NativeSelect>

@@ -13,3 +13,27 @@ export function refusedFilter(error: ApiError, query: Readonly<Record<string, un
   if (!Object.hasOwn(query, error.field) || query[error.field] === undefined) return undefined;
   return { ...error, field: error.field };
 }
+
+export interface FilterOption {
+  value: string;
+  label: string;
+}
+
+/** What the API still says of a chosen instrument that is not among the live ones. */
+export interface ChosenInstrument {
+  name: string;
+  deletedAt: string | null;
+}
+
+/**
+ * The instrument filter's choices: the live instruments, and first the chosen one when it is
+ * not among them (a deleted instrument, reached from its page's "All runs"). Without it the
+ * select would show "All instruments" while the list is filtered, and the next submit would
+ * drop the filter. `chosen` is that instrument as the API shows it, when it does.
+ */
+export function instrumentChoices(instruments: ReadonlyArray<{ id: string; name: string }>, value: string, chosen?: ChosenInstrument): FilterOption[] {
+  const options = instruments.map((i) => ({ value: i.id, label: i.name }));
+  if (!value || instruments.some((i) => i.id === value)) return options;
+  const label = !chosen ? 'The chosen instrument' : chosen.deletedAt ? `${chosen.name} (deleted)` : chosen.name;
+  return [{ value, label }, ...options];
+}

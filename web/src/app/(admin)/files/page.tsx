@@ -12,9 +12,10 @@ import { ListFilterForm, ListToolbar } from '@/components/list-controls';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { StatusChip } from '@/components/status-chip';
-import { loadAll, loadFiltered } from '@/lib/api';
+import { loadFiltered } from '@/lib/api';
 import { fieldErrorProps, fieldMessage } from '@/lib/field-messages';
 import { dayBoundary, formatBytes, formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
+import { loadInstrumentFilter } from '@/lib/instrument-filter';
 
 export const metadata: Metadata = { title: 'Files' };
 
@@ -57,7 +58,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
   };
   const sort = oneOf(param(params, 'sort'), SORT_VALUES) ?? 'newest';
   const offset = offsetParam(params);
-  const [result, instruments] = await Promise.all([
+  const [result, instrumentFilter] = await Promise.all([
     loadFiltered('searchFiles', {
       query: {
         name: filters.name || undefined,
@@ -75,7 +76,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
         offset,
       },
     }),
-    loadAll('listInstruments', {}),
+    loadInstrumentFilter(filters.instrumentId),
   ]);
   const filtered = Object.values(filters).some(Boolean);
   // A filter the API refused (a malformed ARK, an impossible date) is said at its field; the form stays.
@@ -98,7 +99,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
             slotProps={{ inputLabel: { shrink: true } }}
             {...fieldErrorProps(refused, 'ark', 'ARK')}
           />
-          <InstrumentSelect instruments={instruments} value={filters.instrumentId} errorText={fieldMessage(refused, 'instrumentId', 'Instrument')} />
+          <InstrumentSelect filter={instrumentFilter} value={filters.instrumentId} errorText={fieldMessage(refused, 'instrumentId', 'Instrument')} />
           <DateRangeFields
             from={filters.from}
             to={filters.to}

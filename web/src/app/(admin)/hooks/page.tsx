@@ -14,8 +14,9 @@ import { ListViewSwitch } from '@/components/list-view-switch';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { RestoreButton } from '@/components/resource-actions';
-import { load, loadAll } from '@/lib/api';
+import { load } from '@/lib/api';
 import { offsetParam, oneOf, param } from '@/lib/format';
+import { loadInstrumentFilter } from '@/lib/instrument-filter';
 
 import { HOOK_KINDS, HOOK_PHASES, KIND_LABELS, PHASE_LABELS, scopeLabel } from './hook-data';
 
@@ -31,11 +32,11 @@ export default async function HooksPage({ searchParams }: { searchParams: Promis
   const instrumentId = param(params, 'instrumentId');
   const deleted = param(params, 'deleted') === '1';
   const offset = offsetParam(params);
-  const [page, instruments] = await Promise.all([
+  const [page, instrumentFilter] = await Promise.all([
     load('listHooks', { query: { phase, kind, instrumentId: instrumentId || undefined, deleted: deleted || undefined, limit: LIMIT, offset } }),
-    loadAll('listInstruments', {}),
+    loadInstrumentFilter(instrumentId),
   ]);
-  const names = new Map(instruments.map((i) => [i.id, i.name]));
+  const names = new Map(instrumentFilter.instruments.map((i) => [i.id, i.name]));
   const filtered = Boolean(phase || kind || instrumentId);
 
   return (
@@ -65,7 +66,7 @@ export default async function HooksPage({ searchParams }: { searchParams: Promis
               </option>
             ))}
           </NativeSelect>
-          <InstrumentSelect instruments={instruments} value={instrumentId} />
+          <InstrumentSelect filter={instrumentFilter} value={instrumentId} />
           <FilterActions submitLabel="Filter" clearHref={deleted ? '/hooks?deleted=1' : '/hooks'} filtered={filtered} />
         </ListFilterForm>
         <ListViewSwitch basePath="/hooks" deleted={deleted} label="Which hooks" />

@@ -11,8 +11,9 @@ import { ListFilterForm, ListToolbar } from '@/components/list-controls';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { StatusChip } from '@/components/status-chip';
-import { load, loadAll } from '@/lib/api';
+import { load } from '@/lib/api';
 import { dayBoundary, formatBytes, formatCount, formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
+import { loadInstrumentFilter } from '@/lib/instrument-filter';
 
 export const metadata: Metadata = { title: 'Runs' };
 
@@ -28,7 +29,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
     to: param(params, 'to'),
   };
   const offset = offsetParam(params);
-  const [page, instruments] = await Promise.all([
+  const [page, instrumentFilter] = await Promise.all([
     load('listHarvests', {
       query: {
         instrumentId: /^[0-9a-f-]{36}$/i.test(filters.instrumentId) ? filters.instrumentId : undefined,
@@ -39,7 +40,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
         offset,
       },
     }),
-    loadAll('listInstruments', {}),
+    loadInstrumentFilter(filters.instrumentId),
   ]);
   const filtered = Object.values(filters).some(Boolean);
 
@@ -48,7 +49,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
       <PageHeader title="Runs" subtitle="Harvest runs, newest first." />
       <ListToolbar>
         <ListFilterForm action="/runs" label="Filter runs" columns="2fr 1fr 1fr 1fr auto">
-          <InstrumentSelect instruments={instruments} value={filters.instrumentId} />
+          <InstrumentSelect filter={instrumentFilter} value={filters.instrumentId} />
           <NativeSelect name="status" label="Status" value={filters.status}>
             <option value="">Any status</option>
             {STATUSES.map((s) => (

@@ -15,9 +15,10 @@ import { ListViewSwitch } from '@/components/list-view-switch';
 import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { RestoreButton } from '@/components/resource-actions';
-import { load, loadAll } from '@/lib/api';
+import { load } from '@/lib/api';
 import { requireCurrentUser } from '@/lib/current-user';
 import { formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
+import { loadInstrumentFilter } from '@/lib/instrument-filter';
 
 import { PauseResumeButton, RunNowButton, SyncProblem } from './schedule-actions';
 import { cronDescription, nextRunText, scheduleState, STATE_FILTERS, type StateFilter } from './schedule-data';
@@ -36,11 +37,11 @@ export default async function SchedulesPage({ searchParams }: { searchParams: Pr
   // Only admins may list deleted schedules (the API answers a user's ?deleted=1 with 403).
   const deleted = admin && param(params, 'deleted') === '1';
   const offset = offsetParam(params);
-  const [page, instruments] = await Promise.all([
+  const [page, instrumentFilter] = await Promise.all([
     load('listSchedules', {
       query: { instrumentId: instrumentId || undefined, ...(state ? STATE_FILTERS[state].query : {}), deleted: deleted || undefined, limit: LIMIT, offset },
     }),
-    loadAll('listInstruments', {}),
+    loadInstrumentFilter(instrumentId),
   ]);
   const now = new Date();
   const filtered = Boolean(instrumentId || state);
@@ -59,7 +60,7 @@ export default async function SchedulesPage({ searchParams }: { searchParams: Pr
       />
       <ListToolbar>
         <ListFilterForm action="/schedules" label="Filter schedules" deleted={deleted} columns={deleted ? '2fr auto' : '1fr 1fr auto'}>
-          <InstrumentSelect instruments={instruments} value={instrumentId} />
+          <InstrumentSelect filter={instrumentFilter} value={instrumentId} />
           {!deleted && (
             <NativeSelect name="state" label="State" value={state ?? ''}>
               <option value="">Any state</option>
