@@ -456,9 +456,30 @@ describe('Kubernetes manifests', () => {
     expect(read('tools/src/migrate.ts')).toMatch(/await migrate\(dataSource\b/);
   });
 
-  it('carries tools/dist/reseal.js in the API image, which docs/deploy.md has operators run after a key rotation', () => {
-    expect(read('services/api/Dockerfile')).toMatch(/cp tools\/dist\/migrate\.js .*tools\/dist\/reseal\.js .*\/out\/tools\/dist\//);
-    expect(read('docs/deploy.md')).toContain('kubectl -n sheaf exec deploy/sheaf-api -- node tools/dist/reseal.js');
+  it.each(['migrate', 'reseal', 'create-admin'])('carries tools/dist/%s.js in the API image, with the modules of tools/src it loads', (script) => {
+    const copy = parseDockerfile(read('services/api/Dockerfile'))
+      .filter((i) => i.keyword === 'RUN')
+      .flatMap((i) => i.args.split('&&').map((command) => command.trim().split(/\s+/)))
+      .find((words) => words[0] === 'cp' && words.at(-1) === '/out/tools/dist/');
+    const loaded = new Set<string>();
+    const visit = (module: string) => {
+      if (loaded.has(module)) return;
+      loaded.add(module);
+      for (const [, path] of read(`tools/src/${module}.ts`).matchAll(/^(?:import|export)[^;]*? from '\.\/([\w/-]+)';/gm)) visit(path);
+    };
+    visit(script);
+    expect(copy).toEqual(expect.arrayContaining([...loaded].flatMap((module) => [`tools/dist/${module}.js`, `tools/dist/${module}.js.map`])));
+  });
+
+  it('docs/deploy.md has operators run the tools of the API image where its configuration is: after a key rotation, and for the first admin', () => {
+    const doc = read('docs/deploy.md');
+    expect(doc).toContain('kubectl -n sheaf exec deploy/sheaf-api -- node tools/dist/reseal.js');
+    // The password on stdin (-i), never in the command line, where ps shows it.
+    expect(doc).toContain('kubectl -n sheaf exec -it deploy/sheaf-api -- env SHEAF_ADMIN_EMAIL=you@example.org node tools/dist/create-admin.js');
+    expect(doc).toContain('kubectl -n sheaf exec -i deploy/sheaf-api -- env SHEAF_ADMIN_EMAIL=you@example.org node tools/dist/create-admin.js <');
+    expect(doc).toContain('docker compose exec -e SHEAF_ADMIN_EMAIL=you@example.org api node tools/dist/create-admin.js');
+    expect(doc).toContain('docker compose exec -T -e SHEAF_ADMIN_EMAIL=you@example.org api node tools/dist/create-admin.js <');
+    expect(doc).not.toMatch(/SHEAF_ADMIN_PASSWORD=\S/);
   });
 
   it("the Temporal Job registers exactly Sheaf's search attributes", () => {

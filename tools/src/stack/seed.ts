@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { hashPassword, verifyPassword } from '@sheaf/crypto';
+import { verifyPassword } from '@sheaf/crypto';
 import { InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity, UserEntity } from '@sheaf/db';
+import { AdminAccountError, passwordProblem, setAdminAccount } from '../admin-account';
 
 export const DEMO_INSTRUMENT = 'demo-instrument';
 const DEMO_STORAGE = 'demo-storage';
@@ -20,17 +21,13 @@ export interface SeededAdmin {
  * one was lost (a first start that failed before printing it, say).
  */
 export async function seedAdmin(dataSource: DataSource, email: string, password: string | undefined): Promise<SeededAdmin> {
-  const users = dataSource.getRepository(UserEntity);
-  const existing = await users.createQueryBuilder('u').addSelect('u.passwordHash').where("u.role = 'admin'").orderBy('u.created_at', 'ASC').getOne();
-  if (existing) {
-    if (password === undefined || (await verifyPassword(password, existing.passwordHash))) return { email: existing.email };
-    // A changed password ends the sessions signed in with the old one, as a reset in the portal does.
-    await users.update({ id: existing.id }, { passwordHash: await hashPassword(password), passwordChangedAt: new Date() });
-    return { email: existing.email, reset: true };
-  }
+  const first = await dataSource.getRepository(UserEntity).createQueryBuilder('u').addSelect('u.passwordHash').where("u.role = 'admin'").orderBy('u.created_at', 'ASC').getOne();
+  if (first && (password === undefined || (await verifyPassword(password, first.passwordHash)))) return { email: first.email };
+  const problem = password === undefined ? undefined : passwordProblem(password);
+  if (problem) throw new AdminAccountError(`SHEAF_ADMIN_PASSWORD ${problem}`);
   const plain = password ?? randomBytes(12).toString('base64url');
-  await users.insert({ email: email.toLowerCase(), displayName: 'Administrator', role: 'admin', passwordHash: await hashPassword(plain) });
-  return { email: email.toLowerCase(), password: plain };
+  const done = await setAdminAccount(dataSource, { email: first?.email ?? email, password: plain, actor: 'npm-start' });
+  return done.created ? { email: done.email, password: plain } : { email: done.email, reset: true };
 }
 
 /** The demo instrument (a local folder of sample files) with a POSIX destination. */
