@@ -300,6 +300,21 @@ describe('Kubernetes manifests', () => {
     expect(production.filter((o) => o.kind !== 'Namespace').every((o) => o.metadata.namespace === 'sheaf')).toBe(true);
   });
 
+  it('has operators make the namespace from namespace.yaml, with its Pod Security labels, before they create the Secret in it', () => {
+    const namespace = find(production, 'Namespace', 'sheaf');
+    expect(namespace.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+    const makeNamespace = 'kubectl apply -f k8s/base/namespace.yaml';
+    for (const [path, later] of [
+      ['k8s/base/secret.yaml', 'kubectl -n sheaf create secret'],
+      ['docs/deploy.md', 'Then create `sheaf-secrets`'],
+      ['docs/deploy.md', 'kubectl apply -k k8s/overlays/production'],
+    ]) {
+      const text = read(path);
+      expect(text.indexOf(makeNamespace)).toBeGreaterThanOrEqual(0);
+      expect(text.indexOf(later)).toBeGreaterThan(text.indexOf(makeNamespace));
+    }
+  });
+
   it('the production overlay pins registry images, sets replicas and hosts, and never ships the placeholder Secret', () => {
     expect(base.some((o) => o.kind === 'Secret' && o.metadata.name === 'sheaf-secrets')).toBe(true);
     expect(production.some((o) => o.kind === 'Secret')).toBe(false);
@@ -533,6 +548,21 @@ describe('Kubernetes manifests', () => {
     const { persistence } = values.server.config;
     expect([persistence.defaultStore, persistence.visibilityStore].map((store) => persistence.datastores[store].sql.pluginName)).toEqual(['postgres12', 'postgres12']);
     expect(persistence.datastores.default.sql.databaseName).not.toBe(persistence.datastores.visibility.sql.databaseName);
+  });
+
+  it('the Helm values pin the Temporal images that compose runs, the server at the version Sheaf is tested against', () => {
+    type Image = { image: { repository: string; tag: string } };
+    const values = parseYaml(read('k8s/temporal/values.yaml')) as { server: Image; admintools: Image; web: Image };
+    const composeImages = Object.values(parseCompose(read('docker-compose.yml')).services as Record<string, ComposeService>).map((service) => String(service.image));
+    const pinned = (part: Image) => `${part.image.repository}:${part.image.tag}`;
+    // The Helm chart runs temporalio/server; compose its auto-setup variant, the same server.
+    expect(pinned(values.server).replace('temporalio/server:', 'temporalio/auto-setup:')).toBe(composeImages.find((image) => image.startsWith('temporalio/auto-setup:')));
+    expect(compareVersions(values.server.image.tag, TOOLS.temporal.minimum)).toBeGreaterThanOrEqual(0);
+    // The chart's schema jobs run the admin tools: their version is the server's.
+    expect(values.admintools.image.tag.startsWith(`${values.server.image.tag}-`)).toBe(true);
+    expect(composeImages).toContain(pinned(values.admintools));
+    expect(container(temporalJob[0]).image).toBe(pinned(values.admintools));
+    expect(composeImages).toContain(pinned(values.web));
   });
 
   describe('rejects broken manifests', () => {
