@@ -486,6 +486,15 @@ describe('Kubernetes manifests', () => {
     expect(copy).toEqual(expect.arrayContaining([...loaded].flatMap((module) => [`tools/dist/${module}.js`, `tools/dist/${module}.js.map`])));
   });
 
+  it('docs/deploy.md promises no outage for ReadSideIndexes only while the migration builds and drops its indexes CONCURRENTLY outside a transaction', () => {
+    expect(read('docs/deploy.md')).toMatch(/`ReadSideIndexes` \(1732620000000\), unlike the others in this list, needs no outage/);
+    const migration = read('libs/db/src/migrations/1732620000000-read-side-indexes.ts');
+    expect(migration).toMatch(/^\s*transaction = false;/m);
+    const up = migration.slice(migration.indexOf('async up('), migration.indexOf('async down('));
+    expect([...up.matchAll(/`(CREATE|DROP) INDEX(?! CONCURRENTLY)/g)]).toEqual([]);
+    expect(up).toMatch(/WHERE NOT i\.indisvalid/);
+  });
+
   it('docs/deploy.md has operators run the tools of the API image where its configuration is: after a key rotation, and for the first admin', () => {
     const doc = read('docs/deploy.md');
     expect(doc).toContain('kubectl -n sheaf exec deploy/sheaf-api -- node tools/dist/reseal.js');
