@@ -1,4 +1,5 @@
 /** The four benchmark scenarios of issue #3. */
+import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { mkdir, rm } from 'node:fs/promises';
@@ -708,6 +709,9 @@ export async function api(ctx: BenchContext, report: ScenarioReport, dir: string
       ['GET /api/files (first page, as a user granted the small old instrument)', '/api/files?limit=50', userToken],
       ['GET /api/transfers (first page, as that user)', '/api/transfers?limit=50', userToken],
       ['GET /api/transfers?instrumentId= the small old instrument (first page, admin)', `/api/transfers?instrumentId=${oldInstrument.id}&limit=50`, adminToken],
+      ['GET /api/transfers?runId= the small old run (its page, admin)', `/api/transfers?runId=${oldRun.id}&limit=50`, adminToken],
+      ['GET /api/files?instrumentId= the small old instrument, sort=acquired-newest (admin)', `/api/files?instrumentId=${oldInstrument.id}&sort=acquired-newest&limit=50`, adminToken],
+      ['GET /api/files?sha256= (one version, admin)', `/api/files?sha256=${createHash('sha256').update('old7').digest('hex')}&limit=50`, adminToken],
     ];
     report.setup.push(
       `Rows: ${count(rows)} file versions of one instrument, seeded by SQL in ${seconds(seedSeconds)}; one finished run holding them all, ${count(Math.floor(rows / 1000))} of them recorded as failed; ` +
