@@ -62,13 +62,18 @@ describe('copyAttempts', () => {
 
 describe('transfersRefreshDelay', () => {
   it('waits for nothing while the table shows every attempt the run counts', () => {
-    expect(transfersRefreshDelay(7, 7, 60_000)).toBeUndefined();
+    expect(transfersRefreshDelay(7, 7, 60_000, true)).toBeUndefined();
   });
 
   it('re-renders at most every 10 s after the table was rendered', () => {
     expect(TRANSFERS_REFRESH_MS).toBe(10_000);
-    expect(transfersRefreshDelay(7, 9, 2_000)).toBe(8_000);
-    expect(transfersRefreshDelay(7, 9, 10_000)).toBe(0);
-    expect(transfersRefreshDelay(0, 3, 45_000)).toBe(0);
+    expect(transfersRefreshDelay(7, 9, 2_000, true)).toBe(8_000);
+    expect(transfersRefreshDelay(7, 9, 10_000, true)).toBe(0);
+    expect(transfersRefreshDelay(0, 3, 45_000, true)).toBe(0);
+  });
+
+  it('leaves a later page of the table as it is, so its rows do not shift under the reader', () => {
+    expect(transfersRefreshDelay(7, 9, 2_000, false)).toBeUndefined();
+    expect(transfersRefreshDelay(0, 3, 45_000, false)).toBeUndefined();
   });
 });

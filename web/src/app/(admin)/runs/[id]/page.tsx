@@ -43,7 +43,7 @@ export default async function RunPage({
           </MuiLink>
         }
       />
-      <RunLive initial={run} />
+      <RunLive initial={run} transfersFirstPage={offset === 0} />
       <Section title="Per-file outcomes (copy attempts)">
         {transfers.items.length === 0 ? (
           <EmptyState message={run.phase === 'finished' ? 'This run made no copy attempts.' : 'No copy attempts recorded for this run yet.'} />

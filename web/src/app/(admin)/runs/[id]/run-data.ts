@@ -57,9 +57,11 @@ export const TRANSFERS_REFRESH_MS = 10_000;
 /**
  * When to re-render the per-file table: undefined while it shows every attempt the live run
  * counts, otherwise after the wait left of TRANSFERS_REFRESH_MS since it was last rendered
- * (0: now). A run copying many small files re-renders every 10 s, not at each poll.
+ * (0: now). A run copying many small files re-renders every 10 s, not at each poll. Only the
+ * table's first page follows the run: it lists the newest attempts first, so on a later page
+ * (?offset > 0) each new attempt would push the rows along under the reader; that page stays.
  */
-export function transfersRefreshDelay(shownAttempts: number, latestAttempts: number, msSinceRendered: number): number | undefined {
-  if (latestAttempts === shownAttempts) return undefined;
+export function transfersRefreshDelay(shownAttempts: number, latestAttempts: number, msSinceRendered: number, firstPage: boolean): number | undefined {
+  if (!firstPage || latestAttempts === shownAttempts) return undefined;
   return Math.max(0, TRANSFERS_REFRESH_MS - msSinceRendered);
 }

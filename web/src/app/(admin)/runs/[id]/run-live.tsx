@@ -23,8 +23,11 @@ import { copyAttempts, futureFilesWarning, listedCount, noFailuresMessage, owedN
 
 const ACTIVE = new Set(['pending', 'running']);
 
-/** The live part of a run page: status, overall and per-destination progress, failures, cancel. */
-export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
+/**
+ * The live part of a run page: status, overall and per-destination progress, failures, cancel.
+ * `transfersFirstPage`: the page's per-file table shows its first page, the one that follows the run.
+ */
+export function RunLive({ initial, transfersFirstPage }: { initial: HarvestRunDetailDto; transfersFirstPage: boolean }) {
   const router = useRouter();
   // Polls while the server-rendered run is active; the refresh below brings the finished run and stops it.
   const renderedActive = ACTIVE.has(initial.status);
@@ -36,8 +39,8 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
     if (renderedActive && !active) router.refresh();
   }, [renderedActive, active, router]);
 
-  // While it copies, the per-file table (server-rendered with `initial`) follows its progress:
-  // re-rendered when the run counts attempts it does not show, at most every 10 s.
+  // While it copies, the per-file table (server-rendered with `initial`) follows its progress on
+  // its first page: re-rendered when the run counts attempts it does not show, at most every 10 s.
   const renderedAt = useRef(0);
   useEffect(() => {
     renderedAt.current = Date.now();
@@ -46,7 +49,7 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
   const latestAttempts = copyAttempts(run);
   useEffect(() => {
     if (!active) return;
-    const delay = transfersRefreshDelay(shownAttempts, latestAttempts, Date.now() - renderedAt.current);
+    const delay = transfersRefreshDelay(shownAttempts, latestAttempts, Date.now() - renderedAt.current, transfersFirstPage);
     if (delay === undefined) return;
     const timer = setTimeout(() => {
       // Counts as rendered from now: polls meanwhile do not ask again before the new page is in.
@@ -54,7 +57,7 @@ export function RunLive({ initial }: { initial: HarvestRunDetailDto }) {
       router.refresh();
     }, delay);
     return () => clearTimeout(timer);
-  }, [active, shownAttempts, latestAttempts, router]);
+  }, [active, shownAttempts, latestAttempts, transfersFirstPage, router]);
 
   return (
     <>
