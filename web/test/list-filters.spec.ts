@@ -1,4 +1,4 @@
-import { instrumentChoices, refusedFilter } from '../src/lib/list-filters';
+import { idFilter, instrumentChoices, isUuid, refusedFilter } from '../src/lib/list-filters';
 
 describe('refusedFilter', () => {
   const query = { ark: 'ark:nonsense', from: '2026-02-31T00:00:00.000Z', name: undefined, limit: 50 };
@@ -18,25 +18,49 @@ describe('refusedFilter', () => {
   });
 });
 
+const A = '0b9d6f3e-2c41-4f7a-9e0d-5a8c1b2d3e4f';
+const B = '7c1e2a90-5d3b-4e8f-a1c2-b3d4e5f6a7b8';
+const GONE = 'f00dcafe-1234-4abc-8def-0123456789ab';
+
+describe('isUuid and idFilter', () => {
+  it('take a UUID, in either case, for an id', () => {
+    expect(isUuid(GONE)).toBe(true);
+    expect(isUuid(GONE.toUpperCase())).toBe(true);
+    expect(idFilter(GONE)).toBe(GONE);
+  });
+
+  it('take nothing else: an empty value, another shape, 36 characters of hex and dashes', () => {
+    for (const value of ['', 'gone', `${GONE}x`, GONE.replace(/-/g, ''), '-'.repeat(36), `${GONE.slice(0, 8)}--${GONE.slice(10)}`]) {
+      expect(isUuid(value)).toBe(false);
+      expect(idFilter(value)).toBe('');
+    }
+  });
+});
+
 describe('instrumentChoices', () => {
   const instruments = [
-    { id: 'a', name: 'TEM-1' },
-    { id: 'b', name: 'SEM-2' },
+    { id: A, name: 'TEM-1' },
+    { id: B, name: 'SEM-2' },
   ];
   const live = [
-    { value: 'a', label: 'TEM-1' },
-    { value: 'b', label: 'SEM-2' },
+    { value: A, label: 'TEM-1' },
+    { value: B, label: 'SEM-2' },
   ];
 
   it('offers the live instruments when none or one of them is chosen', () => {
     expect(instrumentChoices(instruments, '', undefined)).toEqual(live);
-    expect(instrumentChoices(instruments, 'b', undefined)).toEqual(live);
+    expect(instrumentChoices(instruments, B, undefined)).toEqual(live);
   });
 
   it('keeps a chosen instrument that is not among them, first, so the filter is shown and kept on the next submit', () => {
-    expect(instrumentChoices(instruments, 'gone', { name: 'XRD-3', deletedAt: '2026-01-01T00:00:00Z' })).toEqual([{ value: 'gone', label: 'XRD-3 (deleted)' }, ...live]);
-    expect(instrumentChoices(instruments, 'gone', { name: 'XRD-3', deletedAt: null })).toEqual([{ value: 'gone', label: 'XRD-3' }, ...live]);
+    expect(instrumentChoices(instruments, GONE, { name: 'XRD-3', deletedAt: '2026-01-01T00:00:00Z' })).toEqual([{ value: GONE, label: 'XRD-3 (deleted)' }, ...live]);
+    expect(instrumentChoices(instruments, GONE, { name: 'XRD-3', deletedAt: null })).toEqual([{ value: GONE, label: 'XRD-3' }, ...live]);
     // The API does not show it (not visible to this user): no name to give.
-    expect(instrumentChoices(instruments, 'gone', undefined)).toEqual([{ value: 'gone', label: 'The chosen instrument' }, ...live]);
+    expect(instrumentChoices(instruments, GONE, undefined)).toEqual([{ value: GONE, label: 'The chosen instrument' }, ...live]);
+  });
+
+  it('offers no chosen instrument for a value that is not a UUID: it names none, and the list is not filtered by it', () => {
+    expect(instrumentChoices(instruments, 'gone', undefined)).toEqual(live);
+    expect(instrumentChoices(instruments, '-'.repeat(36), undefined)).toEqual(live);
   });
 });

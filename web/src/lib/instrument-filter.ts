@@ -2,7 +2,7 @@ import 'server-only';
 
 import { api, loadAll } from './api';
 import type { InstrumentDto } from './api-types';
-import type { ChosenInstrument } from './list-filters';
+import { type ChosenInstrument, isUuid } from './list-filters';
 
 /** The instrument filter of a list page: the live instruments, and the chosen one if it is not among them. */
 export interface InstrumentFilter {
@@ -10,15 +10,13 @@ export interface InstrumentFilter {
   chosen?: ChosenInstrument;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Loads what the instrument filter offers. A chosen instrument missing from the live list (deleted,
  * for an admin) is read on its own, for its name; when the API does not show it, it has none.
  */
 export async function loadInstrumentFilter(value: string): Promise<InstrumentFilter> {
   const instruments = await loadAll('listInstruments', {});
-  if (!UUID.test(value) || instruments.some((i) => i.id === value)) return { instruments };
+  if (!isUuid(value) || instruments.some((i) => i.id === value)) return { instruments };
   const result = await api('getInstrument', { path: { id: value } });
   return { instruments, chosen: result.kind === 'ok' ? { name: result.data.name, deletedAt: result.data.deletedAt } : undefined };
 }

@@ -19,6 +19,18 @@ export interface FilterOption {
   label: string;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a filter's value can name a record by id (a UUID); any other value names none. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** An id filter's value as a list uses it: the value when it is a UUID, otherwise none (''). */
+export function idFilter(value: string): string {
+  return isUuid(value) ? value : '';
+}
+
 /** What the API still says of a chosen instrument that is not among the live ones. */
 export interface ChosenInstrument {
   name: string;
@@ -29,11 +41,12 @@ export interface ChosenInstrument {
  * The instrument filter's choices: the live instruments, and first the chosen one when it is
  * not among them (a deleted instrument, reached from its page's "All runs"). Without it the
  * select would show "All instruments" while the list is filtered, and the next submit would
- * drop the filter. `chosen` is that instrument as the API shows it, when it does.
+ * drop the filter. `chosen` is that instrument as the API shows it, when it does. A value that
+ * is not a UUID names no instrument (the lists do not filter by it): it is not offered.
  */
 export function instrumentChoices(instruments: ReadonlyArray<{ id: string; name: string }>, value: string, chosen?: ChosenInstrument): FilterOption[] {
   const options = instruments.map((i) => ({ value: i.id, label: i.name }));
-  if (!value || instruments.some((i) => i.id === value)) return options;
+  if (!isUuid(value) || instruments.some((i) => i.id === value)) return options;
   const label = !chosen ? 'The chosen instrument' : chosen.deletedAt ? `${chosen.name} (deleted)` : chosen.name;
   return [{ value, label }, ...options];
 }

@@ -16,6 +16,7 @@ import { loadFiltered } from '@/lib/api';
 import { fieldErrorProps, fieldMessage } from '@/lib/field-messages';
 import { dayBoundary, formatBytes, formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
 import { loadInstrumentFilter } from '@/lib/instrument-filter';
+import { idFilter } from '@/lib/list-filters';
 
 export const metadata: Metadata = { title: 'Files' };
 
@@ -49,7 +50,8 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
     name: param(params, 'name'),
     path: param(params, 'path'),
     ark: param(params, 'ark'),
-    instrumentId: param(params, 'instrumentId'),
+    // Not a UUID: it names no instrument, and the list is not filtered by it (nor says it is).
+    instrumentId: idFilter(param(params, 'instrumentId')),
     from: param(params, 'from'),
     to: param(params, 'to'),
     metaKey: param(params, 'metaKey'),
@@ -64,7 +66,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
         name: filters.name || undefined,
         path: filters.path || undefined,
         ark: filters.ark || undefined,
-        instrumentId: /^[0-9a-f-]{36}$/i.test(filters.instrumentId) ? filters.instrumentId : undefined,
+        instrumentId: filters.instrumentId || undefined,
         from: dayBoundary(filters.from, false),
         to: dayBoundary(filters.to, true),
         metaKey: filters.metaKey || undefined,

@@ -14,6 +14,7 @@ import { StatusChip } from '@/components/status-chip';
 import { load } from '@/lib/api';
 import { dayBoundary, formatBytes, formatCount, formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
 import { loadInstrumentFilter } from '@/lib/instrument-filter';
+import { idFilter } from '@/lib/list-filters';
 
 export const metadata: Metadata = { title: 'Runs' };
 
@@ -23,7 +24,8 @@ const STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'ski
 export default async function RunsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
   const filters = {
-    instrumentId: param(params, 'instrumentId'),
+    // Not a UUID: it names no instrument, and the list is not filtered by it (nor says it is).
+    instrumentId: idFilter(param(params, 'instrumentId')),
     status: param(params, 'status'),
     from: param(params, 'from'),
     to: param(params, 'to'),
@@ -32,7 +34,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   const [page, instrumentFilter] = await Promise.all([
     load('listHarvests', {
       query: {
-        instrumentId: /^[0-9a-f-]{36}$/i.test(filters.instrumentId) ? filters.instrumentId : undefined,
+        instrumentId: filters.instrumentId || undefined,
         status: oneOf(filters.status, STATUSES),
         from: dayBoundary(filters.from, false),
         to: dayBoundary(filters.to, true),
