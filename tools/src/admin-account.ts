@@ -2,21 +2,14 @@
  * An admin account by email, from outside the API: `tools/dist/create-admin.js` (a deployment's
  * first admin, or the way back in) and `npm start`'s seed (tools/src/stack/seed.ts).
  */
+import { isEmail, minLength } from 'class-validator';
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN } from '@sheaf/contracts';
 import { hashPassword, verifyPassword } from '@sheaf/crypto';
 import { UserEntity } from '@sheaf/db';
 
-/**
- * The API's rules for a password being set (PASSWORD_MIN and PASSWORD_MAX_BYTES in
- * services/api/src/auth/auth.dto.ts; tools/test/admin-account.spec.ts holds them equal): a
- * password the API would refuse is refused here too, and bcrypt reads only 72 bytes of it.
- */
-export const PASSWORD_MIN_CHARS = 8;
-export const PASSWORD_MAX_BYTES = 72;
 /** The longest email the API takes (LoginDto). */
 const EMAIL_MAX = 320;
-/** Roughly what the login form's check (class-validator IsEmail) accepts: a domain with a top-level part. */
-const EMAIL = /^[^\s@]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$/;
 const DISPLAY_NAME = 'Administrator';
 
 /** A password or email refused before anything is changed. */
@@ -24,19 +17,22 @@ export class AdminAccountError extends Error {
   override name = 'AdminAccountError';
 }
 
-/** Why the API would refuse this as a new password, or undefined. */
+/**
+ * Why the API would refuse this as a new password, or undefined: its rules (@sheaf/contracts) and
+ * its check of the length (class-validator's, which counts a surrogate pair as one character).
+ */
 export function passwordProblem(password: string): string | undefined {
-  if ([...password].length < PASSWORD_MIN_CHARS) return `must be at least ${PASSWORD_MIN_CHARS} characters`;
+  if (!minLength(password, PASSWORD_MIN)) return `must be at least ${PASSWORD_MIN} characters`;
   if (Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES) {
     return `must be at most ${PASSWORD_MAX_BYTES} bytes in UTF-8 (${PASSWORD_MAX_BYTES} ASCII characters, fewer accented or non-Latin ones)`;
   }
   return undefined;
 }
 
-/** Why the login form would refuse this email (after trimming), or undefined. */
+/** Why the login form would refuse this email (after trimming), or undefined: the API's check (LoginDto's IsEmail). */
 export function emailProblem(email: string): string | undefined {
   if (email.length > EMAIL_MAX) return `must be at most ${EMAIL_MAX} characters`;
-  if (!EMAIL.test(email)) return 'must be an email address (name@example.org)';
+  if (!isEmail(email)) return 'must be an email address (name@example.org)';
   return undefined;
 }
 

@@ -31,6 +31,14 @@ describe("npm start's seed data", () => {
     expect(await db.dataSource.getRepository(UserEntity).countBy({ role: 'admin' })).toBe(1);
   });
 
+  it('prints the password it made up when an account of that email, not an admin, took it (there being no admin)', async () => {
+    await db.dataSource.query(`UPDATE users SET role = 'user' WHERE role = 'admin'`);
+    await db.dataSource.query(`INSERT INTO users (email, display_name, role, password_hash) VALUES ('taken@example.org', 'Taken', 'user', 'x')`);
+    const made = await seedAdmin(db.dataSource, 'taken@example.org', undefined);
+    expect(made).toEqual({ email: 'taken@example.org', password: expect.any(String) });
+    expect(await verifyPassword(made.password!, await adminHash())).toBe(true);
+  });
+
   it('points the demo instrument and its storage at the data folder of this start, where the checkout may have moved', async () => {
     const first = await seedDemoInstrument(db.dataSource, '/old/checkout/.data/demo-instrument', '/old/checkout/.data/storage');
     const again = await seedDemoInstrument(db.dataSource, '/new/checkout/.data/demo-instrument', '/new/checkout/.data/storage');

@@ -77,6 +77,11 @@ export const API_TOKEN_PREFIX = 'sheaf_';
 export const NOTIFICATION_KINDS = ['run_failed', 'verification_failed', 'credentials_rejected'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
+/** The fewest characters a password being set may have (the API's check, class-validator's MinLength). */
+export const PASSWORD_MIN = 8;
+/** bcrypt reads only the first 72 bytes of a password: a longer one being set is refused, not cut short. */
+export const PASSWORD_MAX_BYTES = 72;
+
 /** The largest `limit` a list accepts. */
 export const MAX_PAGE_SIZE = 200;
 

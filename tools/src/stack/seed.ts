@@ -9,7 +9,7 @@ const DEMO_STORAGE = 'demo-storage';
 
 export interface SeededAdmin {
   email: string;
-  /** Only when the account was created by this call: it is printed once and never stored. */
+  /** Only when this call made it up (no admin, no SHEAF_ADMIN_PASSWORD): printed once and never stored. */
   password?: string;
   /** The first admin's password was set to SHEAF_ADMIN_PASSWORD by this call. */
   reset?: boolean;
@@ -27,7 +27,9 @@ export async function seedAdmin(dataSource: DataSource, email: string, password:
   if (problem) throw new AdminAccountError(`SHEAF_ADMIN_PASSWORD ${problem}`);
   const plain = password ?? randomBytes(12).toString('base64url');
   const done = await setAdminAccount(dataSource, { email: first?.email ?? email, password: plain, actor: 'npm-start' });
-  return done.created ? { email: done.email, password: plain } : { email: done.email, reset: true };
+  // A password made up here is printed whoever's it became (an account of that email that was
+  // not admin, when there was no admin, takes it too); one given was set from the variable.
+  return password === undefined ? { email: done.email, password: plain } : { email: done.email, reset: true };
 }
 
 /** The demo instrument (a local folder of sample files) with a POSIX destination. */

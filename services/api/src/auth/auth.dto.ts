@@ -1,13 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateBy } from 'class-validator';
-import { ROLES, TOKEN_SCOPES, type LoginRequest, type LoginResponse, type Role, type TokenScope, type UserSummary } from '@sheaf/contracts';
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN, ROLES, TOKEN_SCOPES, type LoginRequest, type LoginResponse, type Role, type TokenScope, type UserSummary } from '@sheaf/contracts';
 import { MaxChars, NotBlank, OptionalField } from '../common/validation';
 
-export const PASSWORD_MIN = 8;
+export { PASSWORD_MAX_BYTES, PASSWORD_MIN };
 /** The longest password a login may try (stored ones are at most PASSWORD_MAX_BYTES). */
 export const PASSWORD_MAX = 1024;
-/** bcrypt reads only the first 72 bytes of a password: the rest of a longer one would count for nothing. */
-export const PASSWORD_MAX_BYTES = 72;
 const PASSWORD_BYTES_RULE = `at most ${PASSWORD_MAX_BYTES} bytes in UTF-8 (${PASSWORD_MAX_BYTES} ASCII characters, fewer accented or non-Latin ones)`;
 export const PASSWORD_MAX_BYTES_DOC = `A new password must be ${PASSWORD_BYTES_RULE}`;
 
