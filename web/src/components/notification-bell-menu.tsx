@@ -18,8 +18,8 @@ import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 
 import type { NotificationDto, NotificationPageDto, UnreadCountDto } from '@/lib/api-types';
-import { formatDateTime } from '@/lib/format';
-import { NOTIFICATIONS_FIRST, NOTIFICATIONS_MAX, withOlder } from '@/lib/notification-list';
+import { formatCount, formatDateTime } from '@/lib/format';
+import { NOTIFICATIONS_FIRST, olderLeft, olderThan, withOlder } from '@/lib/notification-list';
 import { useApiAction } from '@/lib/use-api-action';
 import { usePolling } from '@/lib/use-polling';
 import { markSessionEnded } from '@/lib/session-state';
@@ -49,7 +49,9 @@ type ListState =
   | { kind: 'idle' }
   | { kind: 'loading' }
   | { kind: 'error' }
-  | { kind: 'ok'; items: NotificationDto[]; total: number; older?: 'loading' | 'failed' };
+  // left: the older ones after those shown, as the route last counted them (those that arrived
+  // since the menu opened are not among them; it reloads the list when opened again).
+  | { kind: 'ok'; items: NotificationDto[]; left: number; older?: 'loading' | 'failed' };
 
 /** The bell with its unread count (polled every 30 s) and a menu of recent notifications. */
 export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
@@ -70,8 +72,11 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
     if (anchor && action.error) errorShown.current = true;
   }, [anchor, action.error]);
   const count = data.count;
+  // Which load of the list is shown: older ones read for an earlier one are not added to it.
+  const listLoad = useRef(0);
 
   const loadList = useCallback(async () => {
+    listLoad.current += 1;
     setList((current) => (current.kind === 'ok' ? current : { kind: 'loading' }));
     try {
       const response = await fetch(`/bff/notifications?limit=${NOTIFICATIONS_FIRST}`, { cache: 'no-store' });
@@ -82,24 +87,34 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
       }
       if (!response.ok) throw new Error(String(response.status));
       const page = (await response.json()) as NotificationPageDto;
-      setList({ kind: 'ok', items: page.items, total: page.total });
+      setList({ kind: 'ok', items: page.items, left: olderLeft(page) });
     } catch {
       setList({ kind: 'error' });
     }
   }, []);
 
-  /** The next older notifications, after those shown. */
+  /** The next older notifications, after the last one shown (see olderThan: none repeated, none skipped). */
   async function loadOlder() {
     if (list.kind !== 'ok') return;
-    const shown = list.items;
+    const oldest = list.items.at(-1);
+    // All shown were dismissed: the list starts again from the newest.
+    if (!oldest) {
+      void loadList();
+      return;
+    }
+    const load = listLoad.current;
     setList({ ...list, older: 'loading' });
     try {
-      const response = await fetch(`/bff/notifications?limit=${NOTIFICATIONS_MAX}&offset=${shown.length}`, { cache: 'no-store' });
-      if (response.status === 401) markSessionEnded();
-      if (!response.ok) throw new Error(String(response.status));
-      const page = (await response.json()) as NotificationPageDto;
-      setList((current) => (current.kind === 'ok' ? { kind: 'ok', items: withOlder(current.items, page.items), total: page.total } : current));
+      const older = await olderThan(oldest, list.items.length, async (offset, limit) => {
+        const response = await fetch(`/bff/notifications?limit=${limit}&offset=${offset}`, { cache: 'no-store' });
+        if (response.status === 401) markSessionEnded();
+        if (!response.ok) throw new Error(String(response.status));
+        return (await response.json()) as NotificationPageDto;
+      });
+      if (load !== listLoad.current) return;
+      setList((current) => (current.kind === 'ok' ? { kind: 'ok', items: withOlder(current.items, older.items), left: older.left } : current));
     } catch {
+      if (load !== listLoad.current) return;
       setList((current) => (current.kind === 'ok' ? { ...current, older: 'failed' } : current));
     }
   }
@@ -112,9 +127,9 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
     void loadList();
   }
 
-  /** After a change: the menu shows it at once, the page (and with it the count) reloads. */
-  function changed(update: (items: NotificationDto[]) => NotificationDto[], removed = 0) {
-    setList((current) => (current.kind === 'ok' ? { ...current, items: update(current.items), total: current.total - removed } : current));
+  /** After a change: the menu shows it at once, the page (and with it the count) reloads. A dismissal changes no count of older ones. */
+  function changed(update: (items: NotificationDto[]) => NotificationDto[]) {
+    setList((current) => (current.kind === 'ok' ? { ...current, items: update(current.items) } : current));
     router.refresh();
   }
 
@@ -126,7 +141,7 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
 
   async function dismiss(n: NotificationDto) {
     const done = await action.run('dismissNotification', { path: { id: n.id } });
-    if (done) changed((items) => items.filter((i) => i.id !== n.id), 1);
+    if (done) changed((items) => items.filter((i) => i.id !== n.id));
   }
 
   async function markAllRead() {
@@ -196,7 +211,7 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
             >
               Notifications could not be loaded.
             </Alert>
-          ) : list.items.length === 0 ? (
+          ) : list.items.length === 0 && list.left === 0 ? (
             <Typography color="text.secondary" sx={{ p: 3, textAlign: 'center' }}>
               No notifications.
             </Typography>
@@ -264,10 +279,12 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
             </Box>
           )}
         </Box>
-        {list.kind === 'ok' && list.total > list.items.length && (
+        {list.kind === 'ok' && list.left > 0 && (
           <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, px: 2, py: 1 }}>
             <Typography variant="caption" color="text.secondary" component="p" role="status" sx={{ flexGrow: 1 }}>
-              {list.older === 'failed' ? 'Older notifications could not be loaded.' : `Showing the ${list.items.length} most recent of ${list.total}.`}
+              {list.older === 'failed'
+                ? 'Older notifications could not be loaded.'
+                : `${formatCount(list.left)} older ${list.left === 1 ? 'notification' : 'notifications'} not shown.`}
             </Typography>
             <Button size="small" onClick={() => void loadOlder()} loading={list.older === 'loading'}>
               {list.older === 'failed' ? 'Retry' : 'Show older'}

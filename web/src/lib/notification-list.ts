@@ -17,10 +17,76 @@ export function notificationPage(search: URLSearchParams): { limit: number; offs
 }
 
 /**
- * The menu's list with an older page added. The older page starts where the list ends; one that
- * arrived meanwhile pushes the newest ones along, so the page may repeat some: each is kept once.
+ * The menu's list with older notifications added after those shown, each notification once
+ * (a safeguard: olderThan below already leaves out those shown).
  */
 export function withOlder<T extends { id: string }>(shown: readonly T[], older: readonly T[]): T[] {
   const ids = new Set(shown.map((n) => n.id));
   return [...shown, ...older.filter((n) => !ids.has(n.id))];
+}
+
+/** Where a notification stands in the list's order: newest first by creation, then by id. */
+export interface NotificationKey {
+  id: string;
+  createdAt: string;
+}
+
+/** Whether `a` comes after `b` in the list: created earlier, or at the same time with a lower id (ids are whole numbers). */
+export function isOlder(a: NotificationKey, b: NotificationKey): boolean {
+  const at = Date.parse(a.createdAt);
+  const bt = Date.parse(b.createdAt);
+  if (at !== bt) return at < bt;
+  return a.id.length !== b.id.length ? a.id.length < b.id.length : a.id < b.id;
+}
+
+/** One answer of the bell's route: a page of the list as it is now, and how long the list is. */
+export type FetchNotifications<T> = (offset: number, limit: number) => Promise<{ items: T[]; total: number }>;
+
+/** The notifications next after those shown, and how many come after them still. */
+export interface OlderNotifications<T> {
+  items: T[];
+  left: number;
+}
+
+/** How many pages olderThan reads before giving up on a list that keeps moving under it. */
+export const OLDER_MAX_READS = 20;
+
+/**
+ * The notifications that come after `oldest` (the last one shown, which may be gone since) when
+ * the list is read `limit` at a time by offset: a page from `shown - 1` on, so that it starts with
+ * `oldest`. The list moves meanwhile (new ones push it along, dismissals elsewhere pull it back),
+ * so the page is read by key: what is not older than `oldest` is left out (no repeats), and a page
+ * whose first notification is older already has been pulled past some, so one reaching further
+ * back is read instead (nothing skipped); a page holding only newer ones gives way to the next.
+ * `left` counts the older ones beyond those returned, as the route counted them; it throws when
+ * the list moved too far for OLDER_MAX_READS pages.
+ */
+export async function olderThan<T extends NotificationKey>(
+  oldest: NotificationKey,
+  shown: number,
+  fetchPage: FetchNotifications<T>,
+  limit: number = NOTIFICATIONS_MAX,
+): Promise<OlderNotifications<T>> {
+  let offset = Math.max(0, shown - 1);
+  for (let read = 0; read < OLDER_MAX_READS; read++) {
+    const page = await fetchPage(offset, limit);
+    const at = page.items.findIndex((n) => n.id === oldest.id);
+    const older = page.items.findIndex((n) => isOlder(n, oldest));
+    const start = at >= 0 ? at + 1 : older >= 0 ? older : page.items.length;
+    if (start === 0 && offset > 0) {
+      // Overlapping the page just read by one, so that a list standing still is found between them.
+      offset = Math.max(0, offset - limit + 1);
+    } else if (start === page.items.length && page.items.length === limit) {
+      offset += limit - 1;
+    } else {
+      const end = page.items.length < limit;
+      return { items: page.items.slice(start), left: end ? 0 : Math.max(0, page.total - offset - page.items.length) };
+    }
+  }
+  throw new Error('The notifications kept changing while older ones were read.');
+}
+
+/** How many older notifications the route's first page leaves out. */
+export function olderLeft(page: { items: readonly unknown[]; total: number; limit: number }): number {
+  return page.items.length < page.limit ? 0 : Math.max(0, page.total - page.items.length);
 }
