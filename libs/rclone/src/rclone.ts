@@ -89,6 +89,23 @@ export class RcloneError extends Error {
 }
 
 /**
+ * A copy in which rclone made no progress for `limitMs`: no byte moved, no file finished or
+ * checked, nothing logged. rclone was stopped (a destination on a hung mount holds its writes
+ * for good; an unanswering server past rclone's own timeouts). Worth another try, later.
+ */
+export class RcloneStalledError extends RcloneError {
+  constructor(
+    command: string,
+    readonly limitMs: number,
+    stderr: string,
+  ) {
+    const limit = limitMs >= 60_000 ? `${Math.round(limitMs / 60_000)} minutes` : `${Math.round(limitMs / 1000)} s`;
+    super(`rclone ${command} made no progress for ${limit} (a hung mount or server?): stopped`, undefined, stderr);
+    this.name = 'RcloneStalledError';
+  }
+}
+
+/**
  * `lsjson -R` that listed everything but some folders it could not read (access denied): rclone
  * says so of each and lists on, then exits non-zero. The entries it gave are the rest of the tree.
  */
@@ -196,6 +213,13 @@ function outputCutOff(command: string): RcloneError {
 
 /** How long a cancelled rclone gets to tidy up and exit before it is killed. */
 const STOP_GRACE_MS = 5_000;
+/**
+ * How long a copy may go without progress (a byte moved, a file finished or checked, a line
+ * logged) before it is stopped as stalled. rclone logs its stats every 2 s however it fares, so
+ * silence is not the sign: unchanged counts are. A large file moves bytes all along, and an
+ * object store's completion of one takes minutes at most; a hung NFS mount never comes back.
+ */
+export const COPY_STALL_LIMIT_MS = 15 * 60 * 1000;
 
 export interface RcloneOptions {
   /**
@@ -385,7 +409,8 @@ export class Rclone {
    * an MD5 of the whole source and copy); sizes are still checked. Only for callers that verify
    * every copy themselves. `onProgress` receives the bytes transferred so far (from rclone's JSON
    * stats), `onFileError` each error rclone logs about one file (its path as in `files`, and
-   * rclone's message; rclone retries, so a file may be reported more than once).
+   * rclone's message; rclone retries, so a file may be reported more than once). A copy that
+   * makes no progress for COPY_STALL_LIMIT_MS is stopped: RcloneStalledError.
    */
   async copyFiles(
     from: string,
@@ -398,14 +423,42 @@ export class Rclone {
       signal?: AbortSignal;
       onProgress?: (bytes: number) => void;
       onFileError?: (path: string, message: string) => void;
+      /** COPY_STALL_LIMIT_MS unless given (tests). */
+      stallLimitMs?: number;
     } = {},
   ): Promise<void> {
     const args = ['copy', '--files-from-raw', '-', '--no-traverse', '--transfers', String(options.transfers ?? 4)];
     if (options.immutable) args.push('--immutable');
     if (options.ignoreChecksum) args.push('--ignore-checksum');
     args.push('--use-json-log', '--stats', '2s', '--stats-log-level', 'NOTICE', from, to);
-    const { done } = this.start(args, { signal: options.signal, input: files.join('\n') + '\n', onStderr: copyLog(options) });
-    await done;
+    const limitMs = options.stallLimitMs ?? COPY_STALL_LIMIT_MS;
+    const stalled = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stalled.signal]) : stalled.signal;
+    const log = copyLog(options);
+    let progress: string | undefined;
+    let progressAt = Date.now();
+    const onStderr = (line: string) => {
+      log(line);
+      const entry = logEntry(line);
+      // Stats lines come every 2 s whatever happens: only a change in them counts.
+      const now = entry?.stats ? JSON.stringify([entry.stats.bytes, entry.stats.transfers, entry.stats.checks, entry.stats.errors]) : line;
+      if (now !== progress) {
+        progress = now;
+        progressAt = Date.now();
+      }
+    };
+    const watch = setInterval(() => {
+      if (Date.now() - progressAt >= limitMs) stalled.abort();
+    }, Math.min(limitMs / 4, 30_000));
+    try {
+      const { done } = this.start(args, { signal, input: files.join('\n') + '\n', onStderr });
+      await done.catch((err: unknown) => {
+        if (stalled.signal.aborted && !options.signal?.aborted) throw new RcloneStalledError('copy', limitMs, err instanceof RcloneError ? err.stderr : '');
+        throw err;
+      });
+    } finally {
+      clearInterval(watch);
+    }
   }
 
   /**
@@ -668,7 +721,7 @@ interface LogEntry {
   msg?: string;
   /** The file the line is about, as rclone names it (relative to the source given). */
   object?: string;
-  stats?: { bytes?: number };
+  stats?: { bytes?: number; transfers?: number; checks?: number; errors?: number };
 }
 
 function logEntry(line: string): LogEntry | undefined {

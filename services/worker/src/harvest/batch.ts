@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { HookConfigRow, HookFile } from '@sheaf/hooks';
 import { runHooks } from '@sheaf/hooks';
-import { isNotFound, RcloneError, type Rclone } from '@sheaf/rclone';
+import { isNotFound, RcloneError, RcloneStalledError, type Rclone } from '@sheaf/rclone';
 import type { BatchFile, ClaimHolder, DeliveryOutcome, HarvestCatalogue, PathClaim } from './catalogue';
 import { digestLocalFiles, existingLocalFiles } from './hash';
 import { FAILURE_TYPES, type Location, type NamedLocation } from './locations';
@@ -366,8 +366,9 @@ async function copyToDestinations(
         if (job.signal.aborted || mapped instanceof ApplicationFailure) throw mapped;
         // Nothing said of any one file: rclone failed as a whole (the destination went away).
         // The batch's retry, after a pause, is the answer; re-copying its files one by one
-        // (an rclone each) would take hours for a large batch, and then fail them all.
-        if (said.size === 0) throw mapped;
+        // (an rclone each) would take hours for a large batch, and then fail them all. So for a
+        // copy stopped as stalled, whatever it said before: verifying on a hung mount would hang too.
+        if (said.size === 0 || err instanceof RcloneStalledError) throw mapped;
         failed = rcloneSaid({ err });
       }
       for (const w of group) {
