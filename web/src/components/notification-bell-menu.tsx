@@ -45,6 +45,14 @@ function BellIcon(props: SvgIconProps) {
   );
 }
 
+/** A page of the bell's route; a 401 also says the session ended. */
+async function fetchNotifications(offset: number, limit: number): Promise<NotificationPageDto> {
+  const response = await fetch(`/bff/notifications?limit=${limit}&offset=${offset}`, { cache: 'no-store' });
+  if (response.status === 401) markSessionEnded();
+  if (!response.ok) throw new Error(String(response.status));
+  return (await response.json()) as NotificationPageDto;
+}
+
 type ListState =
   | { kind: 'idle' }
   | { kind: 'loading' }
@@ -79,15 +87,8 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
     listLoad.current += 1;
     setList((current) => (current.kind === 'ok' ? current : { kind: 'loading' }));
     try {
-      const response = await fetch(`/bff/notifications?limit=${NOTIFICATIONS_FIRST}`, { cache: 'no-store' });
-      if (response.status === 401) {
-        markSessionEnded();
-        setList({ kind: 'error' });
-        return;
-      }
-      if (!response.ok) throw new Error(String(response.status));
-      const page = (await response.json()) as NotificationPageDto;
-      setList({ kind: 'ok', items: page.items, left: olderLeft(page) });
+      const page = await fetchNotifications(0, NOTIFICATIONS_FIRST);
+      setList({ kind: 'ok', items: page.items, left: olderLeft(page, page.offset, page.limit) });
     } catch {
       setList({ kind: 'error' });
     }
@@ -105,12 +106,7 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
     const load = listLoad.current;
     setList({ ...list, older: 'loading' });
     try {
-      const older = await olderThan(oldest, list.items.length, async (offset, limit) => {
-        const response = await fetch(`/bff/notifications?limit=${limit}&offset=${offset}`, { cache: 'no-store' });
-        if (response.status === 401) markSessionEnded();
-        if (!response.ok) throw new Error(String(response.status));
-        return (await response.json()) as NotificationPageDto;
-      });
+      const older = await olderThan(oldest, list.items.length, fetchNotifications);
       if (load !== listLoad.current) return;
       setList((current) => (current.kind === 'ok' ? { kind: 'ok', items: withOlder(current.items, older.items), left: older.left } : current));
     } catch {

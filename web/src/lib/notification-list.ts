@@ -17,8 +17,10 @@ export function notificationPage(search: URLSearchParams): { limit: number; offs
 }
 
 /**
- * The menu's list with older notifications added after those shown, each notification once
- * (a safeguard: olderThan below already leaves out those shown).
+ * The menu's list with older notifications added after those shown, each notification once.
+ * olderThan below leaves out those shown, by isOlder's key; but the API orders by the database's
+ * microseconds and isOlder sees milliseconds, so two made in one millisecond, ids out of time
+ * order (concurrent inserts), can sort differently here and one shown come back.
  */
 export function withOlder<T extends { id: string }>(shown: readonly T[], older: readonly T[]): T[] {
   const ids = new Set(shown.map((n) => n.id));
@@ -40,16 +42,16 @@ export function isOlder(a: NotificationKey, b: NotificationKey): boolean {
 }
 
 /** One answer of the bell's route: a page of the list as it is now, and how long the list is. */
-export type FetchNotifications<T> = (offset: number, limit: number) => Promise<{ items: T[]; total: number }>;
+type FetchNotifications<T> = (offset: number, limit: number) => Promise<{ items: T[]; total: number }>;
 
 /** The notifications next after those shown, and how many come after them still. */
-export interface OlderNotifications<T> {
+interface OlderNotifications<T> {
   items: T[];
   left: number;
 }
 
 /** How many pages olderThan reads before giving up on a list that keeps moving under it. */
-export const OLDER_MAX_READS = 20;
+const OLDER_MAX_READS = 20;
 
 /**
  * The notifications that come after `oldest` (the last one shown, which may be gone since) when
@@ -79,14 +81,13 @@ export async function olderThan<T extends NotificationKey>(
     } else if (start === page.items.length && page.items.length === limit) {
       offset += limit - 1;
     } else {
-      const end = page.items.length < limit;
-      return { items: page.items.slice(start), left: end ? 0 : Math.max(0, page.total - offset - page.items.length) };
+      return { items: page.items.slice(start), left: olderLeft(page, offset, limit) };
     }
   }
   throw new Error('The notifications kept changing while older ones were read.');
 }
 
-/** How many older notifications the route's first page leaves out. */
-export function olderLeft(page: { items: readonly unknown[]; total: number; limit: number }): number {
-  return page.items.length < page.limit ? 0 : Math.max(0, page.total - page.items.length);
+/** How many older notifications come after a page read at `offset`, as the route counted them (none when the page is not full). */
+export function olderLeft(page: { items: readonly unknown[]; total: number }, offset: number, limit: number): number {
+  return page.items.length < limit ? 0 : Math.max(0, page.total - offset - page.items.length);
 }
