@@ -3,7 +3,7 @@ import { STORAGE_TYPES, SOURCE_TYPES, validateSourceConfig, validateStorageConfi
 import { buildSourceConfig, describeSource, formatQuietPeriod, parseSeconds, SOURCE_FIELDS, sourceValues } from '../src/app/(admin)/instruments/source-types';
 import { buildStorageConfig, CONFIG_FIELDS, configValues, describeStorage } from '../src/app/(admin)/storage/storage-types';
 import { configToValues, instrumentCountLabel, instrumentUsage, valuesToConfig } from '../src/components/config-fields';
-import { fieldErrorProps, fieldMessage, messageForLabel } from '../src/components/form-field-errors';
+import { fieldErrorProps, fieldMessage, messageForLabel } from '../src/lib/field-messages';
 
 /** A valid value for every field a form offers (what a person would type). */
 const TYPED: Record<string, string> = {

@@ -5,9 +5,6 @@ import type { ApiError } from '@sheaf/contracts';
 
 import { fieldErrorProps } from '@/lib/field-messages';
 
-// Plain functions, in lib so that server-rendered pages (a list's filter form) word errors alike.
-export { fieldErrorProps, fieldMessage, messageForLabel, type FieldErrorProps } from '@/lib/field-messages';
-
 /**
  * After a failed submit, moves the focus to the input of the field the API named (inputs carry
  * the API's field names as their `name`), so a keyboard user lands on what to fix.

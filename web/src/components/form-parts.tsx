@@ -12,8 +12,9 @@ import RadioGroup from '@mui/material/RadioGroup';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
+import type { FieldErrorProps } from '@/lib/field-messages';
+
 import type { ConfigField } from './config-fields';
-import type { FieldErrorProps } from './form-field-errors';
 
 /** A page form's buttons: submit, and Cancel (or another way back) when `onCancel` is given. */
 export function FormButtons({ submitLabel, pending, onCancel, cancelLabel = 'Cancel' }: { submitLabel: string; pending: boolean; onCancel?: () => void; cancelLabel?: string }) {

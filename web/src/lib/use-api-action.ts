@@ -10,7 +10,7 @@ import type { OperationId, OperationParams, OperationResponse } from './api-type
 
 export interface ApiAction {
   pending: boolean;
-  /** The last call's error, shown above the form (or beside `error.field`: see form-field-errors). */
+  /** The last call's error, shown above the form (or beside `error.field`: see field-messages). */
   error: ApiError | null;
   clearError: () => void;
   /** Calls the operation; the data on success, undefined on failure (then `error` is set). */

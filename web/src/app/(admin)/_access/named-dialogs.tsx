@@ -11,7 +11,7 @@ import RadioGroup from '@mui/material/RadioGroup';
 import TextField from '@mui/material/TextField';
 
 import { FormDialogButton } from '@/components/form-dialog';
-import { fieldErrorProps } from '@/components/form-field-errors';
+import { fieldErrorProps } from '@/lib/field-messages';
 import { useApiAction } from '@/lib/use-api-action';
 
 import { ACCESS_TEXT, type AccessKind } from './access-data';

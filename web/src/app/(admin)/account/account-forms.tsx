@@ -2,7 +2,7 @@
 
 import { useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useRouter } from 'next/navigation';
-import type { ApiError } from '@sheaf/contracts';
+import { PASSWORD_MIN, type ApiError } from '@sheaf/contracts';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -11,11 +11,11 @@ import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 
 import { ApiErrorAlert } from '@/components/api-error-alert';
-import { fieldErrorProps, useFocusOnFieldError } from '@/components/form-field-errors';
+import { useFocusOnFieldError } from '@/components/form-field-errors';
+import { fieldErrorProps } from '@/lib/field-messages';
 import { markSessionEnded } from '@/lib/session-state';
 import { useApiAction } from '@/lib/use-api-action';
 
-import { PASSWORD_MIN } from '../users/users-data';
 import { passwordChangeProblem } from './account-data';
 
 function FormCard({ label, error, inlineFields, saved, onDismissSaved, onSubmit, hidden, children }: {

@@ -13,10 +13,10 @@ import Switch from '@mui/material/Switch';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
-import { fieldMessage } from '@/components/form-field-errors';
 import { FormButtons, SavedAlert } from '@/components/form-parts';
 import { SecretField } from '@/components/secret-field';
 import type { HookDto, HookKindDto } from '@/lib/api-types';
+import { fieldMessage } from '@/lib/field-messages';
 import { configFromDraft, draftFromConfig, formFromSchema, inputId, locateApiError, type DraftObject, type FieldError } from '@/lib/schema-form';
 import { useApiAction } from '@/lib/use-api-action';
 

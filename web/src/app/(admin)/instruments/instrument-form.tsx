@@ -18,9 +18,10 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
 import { ApiErrorAlert } from '@/components/api-error-alert';
-import { fieldMessage, useFieldErrors } from '@/components/form-field-errors';
+import { useFieldErrors } from '@/components/form-field-errors';
 import { ConfigFieldInputs, FormButtons, TypeRadioGroup } from '@/components/form-parts';
 import type { DestinationInputDto, InstrumentDto, ServiceAccountDto, StorageLocationDto } from '@/lib/api-types';
+import { fieldMessage } from '@/lib/field-messages';
 import { useApiAction } from '@/lib/use-api-action';
 
 import { describeStorage, STORAGE_TYPE_LABELS } from '../storage/storage-types';

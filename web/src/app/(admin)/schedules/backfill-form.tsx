@@ -11,8 +11,8 @@ import Typography from '@mui/material/Typography';
 
 import { ApiErrorAlert } from '@/components/api-error-alert';
 import { ConfirmDialog } from '@/components/confirm-dialog';
-import { fieldMessage } from '@/components/form-field-errors';
 import { dateToZonedInput, formatInTimeZone, nextRunTimes, parseCron, zonedInputToDate } from '@/lib/cron';
+import { fieldMessage } from '@/lib/field-messages';
 import { useApiAction } from '@/lib/use-api-action';
 
 /** Counting stops here: the preview only needs to say "many". */

@@ -15,10 +15,11 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
 import { ApiErrorAlert } from '@/components/api-error-alert';
-import { fieldMessage, useFocusOnFieldError } from '@/components/form-field-errors';
+import { useFocusOnFieldError } from '@/components/form-field-errors';
 import { FormButtons } from '@/components/form-parts';
 import type { ScheduleDto } from '@/lib/api-types';
 import { cronCaveat, describeCron, formatInTimeZone, isTimeZone, nextRunTimes, parseCron, timeZoneNames } from '@/lib/cron';
+import { fieldMessage } from '@/lib/field-messages';
 import { useApiAction } from '@/lib/use-api-action';
 
 import { CRON_PRESETS } from './schedule-data';

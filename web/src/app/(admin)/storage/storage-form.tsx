@@ -12,10 +12,11 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 
 import { ApiErrorAlert } from '@/components/api-error-alert';
-import { fieldMessage, useFieldErrors } from '@/components/form-field-errors';
+import { useFieldErrors } from '@/components/form-field-errors';
 import { ConfigFieldInputs, FormButtons, SavedAlert, TypeRadioGroup } from '@/components/form-parts';
 import { SecretField } from '@/components/secret-field';
 import type { StorageLocationDto } from '@/lib/api-types';
+import { fieldMessage } from '@/lib/field-messages';
 import { useApiAction } from '@/lib/use-api-action';
 
 import { buildStorageConfig, CONFIG_FIELDS, configValues, SECRET_LABEL, STORAGE_TYPE_HINTS, STORAGE_TYPE_LABELS } from './storage-types';

@@ -2,21 +2,20 @@
 
 import { useState } from 'react';
 import { useRouter } from 'next/navigation';
-import type { ApiError } from '@sheaf/contracts';
+import { PASSWORD_MIN, type ApiError } from '@sheaf/contracts';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import FormHelperText from '@mui/material/FormHelperText';
 import Switch from '@mui/material/Switch';
 import TextField from '@mui/material/TextField';
 
 import { FormDialogButton } from '@/components/form-dialog';
-import { fieldErrorProps, fieldMessage } from '@/components/form-field-errors';
 import type { UserDto } from '@/lib/api-types';
+import { fieldErrorProps, fieldMessage } from '@/lib/field-messages';
 import { useApiAction } from '@/lib/use-api-action';
 
 import {
   createUserBody,
   emptyUserForm,
-  PASSWORD_MIN,
   ROLE_HELP,
   ROLE_LABELS,
   ROLES,

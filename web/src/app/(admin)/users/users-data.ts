@@ -16,9 +16,6 @@ export const ROLE_HELP: Record<Role, string> = {
   admin: 'Sees and configures everything, including users and access.',
 };
 
-/** The API's minimum, shown as a hint; the API decides. */
-export { PASSWORD_MIN } from '@sheaf/contracts';
-
 /** The user form's fields; `password` is write-only (on edit, empty keeps the current one). */
 export interface UserFormValues {
   email: string;

@@ -22,8 +22,8 @@ import Typography from '@mui/material/Typography';
 
 import { CopyButton } from '@/components/copy-button';
 import { FormDialogButton } from '@/components/form-dialog';
-import { fieldErrorProps, fieldMessage } from '@/components/form-field-errors';
 import type { CreatedApiTokenDto } from '@/lib/api-types';
+import { fieldErrorProps, fieldMessage } from '@/lib/field-messages';
 import { formatDateTime } from '@/lib/format';
 import { useApiAction } from '@/lib/use-api-action';
 
