@@ -14,9 +14,10 @@ describe('the schedules state filter', () => {
   const rows = [true, false].flatMap((enabled) => [true, false].map((instrumentEnabled) => ({ enabled, instrumentEnabled })));
 
   it("finds, for each option on the schedule's own switch, exactly the rows whose State the option names", () => {
-    for (const filter of [STATE_FILTERS.active, STATE_FILTERS.paused]) {
-      const matched = rows.filter((row) => row.enabled === filter.query.enabled);
-      expect(new Set(matched.map((row) => scheduleState(row).label))).toEqual(new Set(filter.states));
+    const states = { active: ['Active', 'Paused: instrument disabled'], paused: ['Paused'] };
+    for (const key of ['active', 'paused'] as const) {
+      const matched = rows.filter((row) => row.enabled === STATE_FILTERS[key].query.enabled);
+      expect(new Set(matched.map((row) => scheduleState(row).label))).toEqual(new Set(states[key]));
     }
   });
 

@@ -61,13 +61,12 @@ export const CRON_PRESETS: ReadonlyArray<{ cron: string; label: string }> = [
 /**
  * The list's state filter (`?state=`), as API query parameters. The API filters on the schedule's
  * own switch only (`enabled`), not on its instrument's, so the options say so: "switched on" also
- * finds the schedules the State column shows as "Paused: instrument disabled". `states` are the
- * State column's labels the option's rows can show (undefined: any).
+ * finds the schedules the State column shows as "Paused: instrument disabled".
  */
 export const STATE_FILTERS = {
-  active: { label: 'Switched on (active, or paused: instrument disabled)', query: { enabled: true }, states: ['Active', 'Paused: instrument disabled'] },
-  paused: { label: 'Paused by its own switch', query: { enabled: false }, states: ['Paused'] },
-  unsynced: { label: 'Not synced with Temporal', query: { synced: false }, states: undefined },
+  active: { label: 'Switched on (active, or paused: instrument disabled)', query: { enabled: true } },
+  paused: { label: 'Paused by its own switch', query: { enabled: false } },
+  unsynced: { label: 'Not synced with Temporal', query: { synced: false } },
 } as const;
 
 export type StateFilter = keyof typeof STATE_FILTERS;

@@ -52,7 +52,7 @@ export function copyAttempts(run: Pick<HarvestRunDetailDto, 'destinations'>): nu
 }
 
 /** At most this often the run page re-renders its per-file table while the run copies. */
-export const TRANSFERS_REFRESH_MS = 10_000;
+const TRANSFERS_REFRESH_MS = 10_000;
 
 /**
  * When to re-render the per-file table: undefined while it shows every attempt the live run
