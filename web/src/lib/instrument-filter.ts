@@ -2,7 +2,7 @@ import 'server-only';
 
 import { api, loadAll } from './api';
 import type { InstrumentDto } from './api-types';
-import { type ChosenInstrument, isUuid } from './list-filters';
+import { type ChosenInstrument, isUnlistedInstrument } from './list-filters';
 
 /** The instrument filter of a list page: the live instruments, and the chosen one if it is not among them. */
 export interface InstrumentFilter {
@@ -16,7 +16,7 @@ export interface InstrumentFilter {
  */
 export async function loadInstrumentFilter(value: string): Promise<InstrumentFilter> {
   const instruments = await loadAll('listInstruments', {});
-  if (!isUuid(value) || instruments.some((i) => i.id === value)) return { instruments };
+  if (!isUnlistedInstrument(value, instruments)) return { instruments };
   const result = await api('getInstrument', { path: { id: value } });
   return { instruments, chosen: result.kind === 'ok' ? { name: result.data.name, deletedAt: result.data.deletedAt } : undefined };
 }

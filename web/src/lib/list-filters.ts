@@ -31,6 +31,11 @@ export function idFilter(value: string): string {
   return isUuid(value) ? value : '';
 }
 
+/** Whether a filter's value names an instrument (a UUID) that is not among `instruments`. */
+export function isUnlistedInstrument(value: string, instruments: ReadonlyArray<{ id: string }>): boolean {
+  return isUuid(value) && !instruments.some((i) => i.id === value);
+}
+
 /** What the API still says of a chosen instrument that is not among the live ones. */
 export interface ChosenInstrument {
   name: string;
@@ -46,7 +51,7 @@ export interface ChosenInstrument {
  */
 export function instrumentChoices(instruments: ReadonlyArray<{ id: string; name: string }>, value: string, chosen?: ChosenInstrument): FilterOption[] {
   const options = instruments.map((i) => ({ value: i.id, label: i.name }));
-  if (!isUuid(value) || instruments.some((i) => i.id === value)) return options;
+  if (!isUnlistedInstrument(value, instruments)) return options;
   const label = !chosen ? 'The chosen instrument' : chosen.deletedAt ? `${chosen.name} (deleted)` : chosen.name;
   return [{ value, label }, ...options];
 }

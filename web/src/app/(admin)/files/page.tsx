@@ -39,8 +39,6 @@ const STATUSES = [
   { value: 'skipped', label: 'Skipped' },
 ] as const;
 const STATUS_VALUES = STATUSES.map((s) => s.value);
-/** The API's query parameters the form has a field for (each field is named after its parameter). */
-const FORM_FIELDS = ['name', 'path', 'ark', 'instrumentId', 'from', 'to', 'metaKey', 'metaValue', 'status', 'sort'] as const;
 const FROM_LABEL = 'Acquired from (UTC day)';
 const TO_LABEL = 'Acquired to (UTC day)';
 
@@ -83,7 +81,8 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
   const filtered = Object.values(filters).some(Boolean);
   // A filter the API refused (a malformed ARK, an impossible date) is said at its field; the form stays.
   const refused = result.kind === 'refused' ? result.error : null;
-  const shownInline = refused !== null && (FORM_FIELDS as readonly string[]).includes(refused.field);
+  // The form has a field for each filter and for the sort, named after its query parameter.
+  const shownInline = refused !== null && (Object.hasOwn(filters, refused.field) || refused.field === 'sort');
   const metaValueProblem = fieldMessage(refused, 'metaValue', 'Metadata value') ?? (filters.metaValue && !filters.metaKey ? 'Name the metadata field to look in.' : undefined);
 
   return (
