@@ -94,11 +94,7 @@ export class RcloneError extends Error {
  * for good; an unanswering server past rclone's own timeouts). Worth another try, later.
  */
 export class RcloneStalledError extends RcloneError {
-  constructor(
-    command: string,
-    readonly limitMs: number,
-    stderr: string,
-  ) {
+  constructor(command: string, limitMs: number, stderr: string) {
     const limit = limitMs >= 60_000 ? `${Math.round(limitMs / 60_000)} minutes` : `${Math.round(limitMs / 1000)} s`;
     super(`rclone ${command} made no progress for ${limit} (a hung mount or server?): stopped`, undefined, stderr);
     this.name = 'RcloneStalledError';
@@ -219,7 +215,7 @@ const STOP_GRACE_MS = 5_000;
  * silence is not the sign: unchanged counts are. A large file moves bytes all along, and an
  * object store's completion of one takes minutes at most; a hung NFS mount never comes back.
  */
-export const COPY_STALL_LIMIT_MS = 15 * 60 * 1000;
+const COPY_STALL_LIMIT_MS = 15 * 60 * 1000;
 
 export interface RcloneOptions {
   /**
@@ -432,32 +428,17 @@ export class Rclone {
     if (options.ignoreChecksum) args.push('--ignore-checksum');
     args.push('--use-json-log', '--stats', '2s', '--stats-log-level', 'NOTICE', from, to);
     const limitMs = options.stallLimitMs ?? COPY_STALL_LIMIT_MS;
-    const stalled = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, stalled.signal]) : stalled.signal;
     const log = copyLog(options);
-    let progress: string | undefined;
-    let progressAt = Date.now();
-    const onStderr = (line: string) => {
-      log(line);
-      const entry = logEntry(line);
-      // Stats lines come every 2 s whatever happens: only a change in them counts.
-      const now = entry?.stats ? JSON.stringify([entry.stats.bytes, entry.stats.transfers, entry.stats.checks, entry.stats.errors]) : line;
-      if (now !== progress) {
-        progress = now;
-        progressAt = Date.now();
-      }
-    };
-    const watch = setInterval(() => {
-      if (Date.now() - progressAt >= limitMs) stalled.abort();
-    }, Math.min(limitMs / 4, 30_000));
+    const stall = stallWatch(limitMs, log.lastProgressAt);
     try {
-      const { done } = this.start(args, { signal, input: files.join('\n') + '\n', onStderr });
+      const signal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
+      const { done } = this.start(args, { signal, input: files.join('\n') + '\n', onStderr: log.onLine });
       await done.catch((err: unknown) => {
-        if (stalled.signal.aborted && !options.signal?.aborted) throw new RcloneStalledError('copy', limitMs, err instanceof RcloneError ? err.stderr : '');
+        if (stall.signal.aborted && !options.signal?.aborted) throw new RcloneStalledError('copy', limitMs, err instanceof RcloneError ? err.stderr : '');
         throw err;
       });
     } finally {
-      clearInterval(watch);
+      stall.stop();
     }
   }
 
@@ -741,11 +722,32 @@ function logText(line: string): string | undefined {
   return entry.object ? `${entry.object}: ${entry.msg}` : entry.msg;
 }
 
-/** Reports progress and per-file errors from the JSON log of a copy. */
+/**
+ * Reports progress and per-file errors from the JSON log of a copy, and says when it last made
+ * progress: a line that is not stats, or stats whose counts changed (rclone logs them every 2 s
+ * whatever happens, so only a change counts).
+ */
 function copyLog(options: { onProgress?: (bytes: number) => void; onFileError?: (path: string, message: string) => void }) {
-  return (line: string) => {
+  let progress: string | undefined;
+  let progressAt = Date.now();
+  const onLine = (line: string) => {
     const entry = logEntry(line);
     if (entry?.stats?.bytes !== undefined) options.onProgress?.(entry.stats.bytes);
     if (entry?.level === 'error' && typeof entry.object === 'string' && entry.msg) options.onFileError?.(entry.object, entry.msg);
+    const now = entry?.stats ? JSON.stringify([entry.stats.bytes, entry.stats.transfers, entry.stats.checks, entry.stats.errors]) : line;
+    if (now !== progress) {
+      progress = now;
+      progressAt = Date.now();
+    }
   };
+  return { onLine, lastProgressAt: () => progressAt };
+}
+
+/** A signal that aborts once `lastProgressAt` is `limitMs` old; `stop` when the work is done. */
+function stallWatch(limitMs: number, lastProgressAt: () => number): { signal: AbortSignal; stop: () => void } {
+  const stalled = new AbortController();
+  const timer = setInterval(() => {
+    if (Date.now() - lastProgressAt() >= limitMs) stalled.abort();
+  }, Math.min(limitMs / 4, 30_000));
+  return { signal: stalled.signal, stop: () => clearInterval(timer) };
 }
