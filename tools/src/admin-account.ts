@@ -4,7 +4,7 @@
  */
 import { isEmail, minLength } from 'class-validator';
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
-import { PASSWORD_MAX_BYTES, PASSWORD_MIN } from '@sheaf/contracts';
+import { PASSWORD_MAX_BYTES, PASSWORD_MAX_BYTES_RULE, PASSWORD_MIN } from '@sheaf/contracts';
 import { hashPassword, verifyPassword } from '@sheaf/crypto';
 import { UserEntity } from '@sheaf/db';
 
@@ -24,7 +24,7 @@ export class AdminAccountError extends Error {
 export function passwordProblem(password: string): string | undefined {
   if (!minLength(password, PASSWORD_MIN)) return `must be at least ${PASSWORD_MIN} characters`;
   if (Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES) {
-    return `must be at most ${PASSWORD_MAX_BYTES} bytes in UTF-8 (${PASSWORD_MAX_BYTES} ASCII characters, fewer accented or non-Latin ones)`;
+    return `must be ${PASSWORD_MAX_BYTES_RULE}`;
   }
   return undefined;
 }
@@ -46,7 +46,7 @@ export interface AdminAccountResult {
   /** The role the account had when it was not admin. */
   roleBefore?: string;
   /** The account was disabled and is enabled again. */
-  enabled: boolean;
+  reenabled: boolean;
 }
 
 /** What the API's user pages and audit log show of an account (never the hash). */
@@ -75,14 +75,17 @@ async function audit(tx: EntityManager, actor: string, action: string, userId: s
  * - an account with it: its password is set when it differs (ending its sessions, as a reset in
  *   the portal does), its role becomes admin, and a disabled one is enabled.
  * Run again with the same input it changes nothing. A password or email the API would refuse is
- * refused, and nothing changes.
+ * refused, and nothing changes; `passwordFrom` names where the password came from in that message.
  */
-export async function setAdminAccount(dataSource: DataSource, input: { email: string; password: string; actor: string }): Promise<AdminAccountResult> {
+export async function setAdminAccount(
+  dataSource: DataSource,
+  input: { email: string; password: string; actor: string; passwordFrom?: string },
+): Promise<AdminAccountResult> {
   const email = input.email.trim().toLowerCase();
   const badEmail = emailProblem(email);
   if (badEmail) throw new AdminAccountError(`the email ${badEmail}`);
   const badPassword = passwordProblem(input.password);
-  if (badPassword) throw new AdminAccountError(`the password ${badPassword}`);
+  if (badPassword) throw new AdminAccountError(`${input.passwordFrom ?? 'the password'} ${badPassword}`);
   try {
     return await dataSource.transaction(async (tx) => {
       const users = tx.getRepository(UserEntity);
@@ -95,7 +98,7 @@ export async function setAdminAccount(dataSource: DataSource, input: { email: st
       if (!existing) {
         const user = await users.save(users.create({ email, displayName: DISPLAY_NAME, role: 'admin', passwordHash: await hashPassword(input.password) }));
         await audit(tx, input.actor, 'user.created', user.id, undefined, { ...summary(user), password: '***' });
-        return { email, userId: user.id, created: true, passwordSet: true, enabled: false };
+        return { email, userId: user.id, created: true, passwordSet: true, reenabled: false };
       }
       const before = summary(existing);
       const changes: Partial<UserEntity> = {};
@@ -112,7 +115,7 @@ export async function setAdminAccount(dataSource: DataSource, input: { email: st
         created: false,
         passwordSet,
         ...(changes.role && { roleBefore: existing.role }),
-        enabled: existing.disabledAt !== null,
+        reenabled: existing.disabledAt !== null,
       };
       if (!Object.keys(changes).length) return result;
       await users.update({ id: existing.id }, changes);
@@ -135,7 +138,7 @@ export function describeAdminAccount(result: AdminAccountResult): string {
   const done = [
     ...(result.passwordSet ? ['password set (sessions signed in before now are ended)'] : []),
     ...(result.roleBefore ? [`role ${result.roleBefore} changed to admin`] : []),
-    ...(result.enabled ? ['enabled again'] : []),
+    ...(result.reenabled ? ['enabled again'] : []),
   ];
   if (!done.length) return `${result.email} (id ${result.userId}) is already an enabled admin with this password: nothing changed`;
   return `${result.email} (id ${result.userId}): ${done.join(', ')}`;

@@ -34,12 +34,12 @@ describe('create-admin: the first admin of a deployment, or the way back in', ()
 
   it('creates the admin, whose password then logs in; a second run sets a new password on the same account, ending its sessions; a third with it changes nothing', async () => {
     const made = await setAdminAccount(db.dataSource, { email: ' Root@Example.org ', password: 'first-password', actor: 'create-admin' });
-    expect(made).toEqual({ email: 'root@example.org', userId: expect.any(String), created: true, passwordSet: true, enabled: false });
+    expect(made).toEqual({ email: 'root@example.org', userId: expect.any(String), created: true, passwordSet: true, reenabled: false });
     expect(describeAdminAccount(made)).toBe(`created the admin account root@example.org (id ${made.userId}): sign in with the password given`);
     expect(await canLogIn('ROOT@example.org', 'first-password')).toBe(true);
 
     const again = await setAdminAccount(db.dataSource, { email: 'root@example.org', password: 'second-password', actor: 'create-admin' });
-    expect(again).toEqual({ email: 'root@example.org', userId: made.userId, created: false, passwordSet: true, enabled: false });
+    expect(again).toEqual({ email: 'root@example.org', userId: made.userId, created: false, passwordSet: true, reenabled: false });
     expect(describeAdminAccount(again)).toBe(`root@example.org (id ${made.userId}): password set (sessions signed in before now are ended)`);
     expect(await users().countBy({ email: 'root@example.org' })).toBe(1);
     expect(await canLogIn('root@example.org', 'first-password')).toBe(false);

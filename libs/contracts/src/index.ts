@@ -81,6 +81,8 @@ export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export const PASSWORD_MIN = 8;
 /** bcrypt reads only the first 72 bytes of a password: a longer one being set is refused, not cut short. */
 export const PASSWORD_MAX_BYTES = 72;
+/** The byte limit in words, for messages: "must be <this>". */
+export const PASSWORD_MAX_BYTES_RULE = `at most ${PASSWORD_MAX_BYTES} bytes in UTF-8 (${PASSWORD_MAX_BYTES} ASCII characters, fewer accented or non-Latin ones)`;
 
 /** The largest `limit` a list accepts. */
 export const MAX_PAGE_SIZE = 200;

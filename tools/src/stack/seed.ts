@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { verifyPassword } from '@sheaf/crypto';
 import { InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity, UserEntity } from '@sheaf/db';
-import { AdminAccountError, passwordProblem, setAdminAccount } from '../admin-account';
+import { setAdminAccount } from '../admin-account';
 
 export const DEMO_INSTRUMENT = 'demo-instrument';
 const DEMO_STORAGE = 'demo-storage';
@@ -21,15 +20,14 @@ export interface SeededAdmin {
  * one was lost (a first start that failed before printing it, say).
  */
 export async function seedAdmin(dataSource: DataSource, email: string, password: string | undefined): Promise<SeededAdmin> {
-  const first = await dataSource.getRepository(UserEntity).createQueryBuilder('u').addSelect('u.passwordHash').where("u.role = 'admin'").orderBy('u.created_at', 'ASC').getOne();
-  if (first && (password === undefined || (await verifyPassword(password, first.passwordHash)))) return { email: first.email };
-  const problem = password === undefined ? undefined : passwordProblem(password);
-  if (problem) throw new AdminAccountError(`SHEAF_ADMIN_PASSWORD ${problem}`);
+  const first = await dataSource.getRepository(UserEntity).findOne({ where: { role: 'admin' }, order: { createdAt: 'ASC' } });
+  if (first && password === undefined) return { email: first.email };
   const plain = password ?? randomBytes(12).toString('base64url');
-  const done = await setAdminAccount(dataSource, { email: first?.email ?? email, password: plain, actor: 'npm-start' });
+  const done = await setAdminAccount(dataSource, { email: first?.email ?? email, password: plain, actor: 'npm-start', passwordFrom: 'SHEAF_ADMIN_PASSWORD' });
   // A password made up here is printed whoever's it became (an account of that email that was
   // not admin, when there was no admin, takes it too); one given was set from the variable.
-  return password === undefined ? { email: done.email, password: plain } : { email: done.email, reset: true };
+  if (password === undefined) return { email: done.email, password: plain };
+  return done.passwordSet ? { email: done.email, reset: true } : { email: done.email };
 }
 
 /** The demo instrument (a local folder of sample files) with a POSIX destination. */

@@ -1,13 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateBy } from 'class-validator';
-import { PASSWORD_MAX_BYTES, PASSWORD_MIN, ROLES, TOKEN_SCOPES, type LoginRequest, type LoginResponse, type Role, type TokenScope, type UserSummary } from '@sheaf/contracts';
+import { PASSWORD_MAX_BYTES, PASSWORD_MAX_BYTES_RULE, PASSWORD_MIN, ROLES, TOKEN_SCOPES, type LoginRequest, type LoginResponse, type Role, type TokenScope, type UserSummary } from '@sheaf/contracts';
 import { MaxChars, NotBlank, OptionalField } from '../common/validation';
 
-export { PASSWORD_MAX_BYTES, PASSWORD_MIN };
 /** The longest password a login may try (stored ones are at most PASSWORD_MAX_BYTES). */
 export const PASSWORD_MAX = 1024;
-const PASSWORD_BYTES_RULE = `at most ${PASSWORD_MAX_BYTES} bytes in UTF-8 (${PASSWORD_MAX_BYTES} ASCII characters, fewer accented or non-Latin ones)`;
-export const PASSWORD_MAX_BYTES_DOC = `A new password must be ${PASSWORD_BYTES_RULE}`;
+export const PASSWORD_MAX_BYTES_DOC = `A new password must be ${PASSWORD_MAX_BYTES_RULE}`;
 
 /** A password being set: refused when longer than bcrypt reads, rather than cut short without a word. Non-strings are IsString's to refuse. */
 export const MaxPasswordBytes = (field: string) =>
@@ -15,7 +13,7 @@ export const MaxPasswordBytes = (field: string) =>
     name: 'maxPasswordBytes',
     validator: {
       validate: (value: unknown) => typeof value !== 'string' || Buffer.byteLength(value, 'utf8') <= PASSWORD_MAX_BYTES,
-      defaultMessage: () => `${field} must be ${PASSWORD_BYTES_RULE}`,
+      defaultMessage: () => `${field} must be ${PASSWORD_MAX_BYTES_RULE}`,
     },
   });
 

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { ROLES, type Role } from '@sheaf/contracts';
-import { MaxPasswordBytes, PASSWORD_MAX_BYTES, PASSWORD_MAX_BYTES_DOC, PASSWORD_MIN } from '../auth/auth.dto';
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN } from '@sheaf/contracts';
+import { MaxPasswordBytes, PASSWORD_MAX_BYTES_DOC } from '../auth/auth.dto';
 import { SoftDeletePageQueryDto, ToBoolean } from '../common/query';
 import { NotBlank, OptionalField } from '../common/validation';
 
