@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { hashPassword } from '@sheaf/crypto';
 import { InstrumentEntity, UserEntity } from '@sheaf/db';
 
@@ -98,12 +98,37 @@ export async function seedHarvestedFile(
  * Waits (up to 5 s) until a query of this test's database waits for a lock: a request sent
  * meanwhile has come to wait for a row another connection of the test holds.
  */
-export async function untilSomeoneWaitsForLock(db: DataSource): Promise<void> {
+async function untilSomeoneWaitsForLock(db: DataSource): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const [{ waiting }] = (await db.query(`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as Array<{
       waiting: number;
     }>;
     if (waiting) return;
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Another request's transaction holds a row (`hold`, on its own connection, not yet committed)
+ * while `send` sends a request; once that request waits for a lock, the transaction commits.
+ * Returns the request's response and what `hold` returned.
+ */
+export async function whileRowHeld<T>(
+  db: DataSource,
+  hold: (other: QueryRunner) => Promise<T>,
+  send: () => PromiseLike<request.Response>,
+): Promise<{ res: request.Response; held: T }> {
+  const other = db.createQueryRunner();
+  await other.connect();
+  try {
+    await other.startTransaction();
+    const held = await hold(other);
+    const reply = Promise.resolve(send());
+    await untilSomeoneWaitsForLock(db);
+    await other.commitTransaction();
+    return { res: await reply, held };
+  } finally {
+    if (other.isTransactionActive) await other.rollbackTransaction();
+    await other.release();
   }
 }

@@ -8,7 +8,7 @@ import { createTemporalTestEnv, createTestDatabase, type TemporalTestEnv, type T
 import { RunReconcilerService } from '../src/harvests/run-reconciler.service';
 import { JsonLogger } from '../src/observability/json-logger';
 import { createTestApp } from './app';
-import { as, createCaller, createInstrumentRow, seedHarvestedFile, untilSomeoneWaitsForLock, type Caller } from './fixtures';
+import { as, createCaller, createInstrumentRow, seedHarvestedFile, whileRowHeld, type Caller } from './fixtures';
 
 describe('ad-hoc harvests: idempotent start, live progress, cancel (real Temporal, no worker)', () => {
   let db: TestDatabase;
@@ -291,23 +291,17 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     ['disabled and renamed Unavailable-TEM', `UPDATE instruments SET enabled = false, name = 'Unavailable-TEM' WHERE id = $1`, { statusCode: 409, code: 'instrument_disabled', message: expect.stringContaining('Unavailable-TEM') }],
   ])('refuses a harvest of an instrument %s by a request that held its row while the start was under way, and records no run', async (_what, change, refusal) => {
     const instrumentId = await instrumentWithDestination();
-    // The other request (as the instrument's delete or update does): the row locked for update, changed, not yet committed.
-    const other = db.dataSource.createQueryRunner();
-    await other.connect();
-    try {
-      await other.startTransaction();
-      await other.query(`SELECT id FROM instruments WHERE id = $1 FOR UPDATE`, [instrumentId]);
-      await other.query(change, [instrumentId]);
-      const reply = start(instrumentId).then((res) => res);
-      // The start comes to wait for that row's lock; then the other request commits.
-      await untilSomeoneWaitsForLock(db.dataSource);
-      await other.commitTransaction();
-      const res = await reply;
-      expect({ status: res.status, body: res.body }).toEqual({ status: refusal.statusCode, body: refusal });
-    } finally {
-      if (other.isTransactionActive) await other.rollbackTransaction();
-      await other.release();
-    }
+    // The other request (as the instrument's delete or update does): the row locked for update, changed, not yet committed;
+    // the start comes to wait for that row's lock, then the other request commits.
+    const { res } = await whileRowHeld(
+      db.dataSource,
+      async (other) => {
+        await other.query(`SELECT id FROM instruments WHERE id = $1 FOR UPDATE`, [instrumentId]);
+        await other.query(change, [instrumentId]);
+      },
+      () => start(instrumentId),
+    );
+    expect({ status: res.status, body: res.body }).toEqual({ status: refusal.statusCode, body: refusal });
     expect(await db.dataSource.query(`SELECT id FROM harvest_runs WHERE instrument_id = $1`, [instrumentId])).toEqual([]);
   });
 

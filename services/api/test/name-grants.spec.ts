@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
 import { createTestApp } from './app';
-import { as, createCaller, createInstrumentRow, seedHarvestedFile, untilSomeoneWaitsForLock, type Caller, type SeededFile } from './fixtures';
+import { as, createCaller, createInstrumentRow, seedHarvestedFile, whileRowHeld, type Caller, type SeededFile } from './fixtures';
 
 /**
  * Access hooks, and the files they granted, name groups and projects by name: renaming one must
@@ -88,23 +88,18 @@ describe('renaming a group or project that access is granted to by name', () => 
     const lab = (await a().post('/api/groups', { name: 'cryo' }).expect(201)).body.id as string;
     await seedHarvestedFile(db.dataSource, hidden, { path: 'd.tif', access: { groups: ['cryo'], projects: [] } });
     // Another request records a run of that instrument (its foreign key holds the instrument's row), not yet committed.
-    const other = db.dataSource.createQueryRunner();
-    await other.connect();
-    try {
-      await other.startTransaction();
-      const [run] = (await other.query(`INSERT INTO harvest_runs (instrument_id, status, phase, trigger) VALUES ($1, 'pending', 'queued', 'manual') RETURNING id`, [hidden])) as Array<{
-        id: string;
-      }>;
-      const reply = a().patch(`/api/groups/${lab}`, { name: 'cryo-em', grantsByName: 'rename' }).then((res) => res);
-      await untilSomeoneWaitsForLock(db.dataSource);
-      await other.commitTransaction();
-      const res = await reply;
-      expect({ status: res.status, body: res.body }).toMatchObject({ status: 409, body: { code: 'harvest_running', runId: run.id } });
-      await db.dataSource.query(`UPDATE harvest_runs SET status = 'cancelled', phase = 'finished', finished_at = now() WHERE id = $1`, [run.id]);
-    } finally {
-      if (other.isTransactionActive) await other.rollbackTransaction();
-      await other.release();
-    }
+    const { res, held: run } = await whileRowHeld(
+      db.dataSource,
+      async (other) => {
+        const [inserted] = (await other.query(`INSERT INTO harvest_runs (instrument_id, status, phase, trigger) VALUES ($1, 'pending', 'queued', 'manual') RETURNING id`, [
+          hidden,
+        ])) as Array<{ id: string }>;
+        return inserted;
+      },
+      () => a().patch(`/api/groups/${lab}`, { name: 'cryo-em', grantsByName: 'rename' }),
+    );
+    expect({ status: res.status, body: res.body }).toMatchObject({ status: 409, body: { code: 'harvest_running', runId: run.id } });
+    await db.dataSource.query(`UPDATE harvest_runs SET status = 'cancelled', phase = 'finished', finished_at = now() WHERE id = $1`, [run.id]);
     await a().patch(`/api/groups/${lab}`, { name: 'cryo-em', grantsByName: 'rename' }).expect(200);
   });
 

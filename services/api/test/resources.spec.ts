@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { SecretBox } from '@sheaf/crypto';
 import { createTestDatabase, startS3Server, startSambaShare, type TestDatabase } from '@sheaf/test-harness';
 import { TEST_ENCRYPTION_KEY, createTestApp } from './app';
-import { as, createCaller, createInstrumentRow, seedHarvestedFile, type Caller } from './fixtures';
+import { as, createCaller, createInstrumentRow, seedHarvestedFile, whileRowHeld, type Caller } from './fixtures';
 
 const box = SecretBox.fromBase64(TEST_ENCRYPTION_KEY);
 
@@ -406,20 +406,15 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
     it('gives no schedule to an instrument deleted at the same moment', async () => {
       const instrument = (await a().post('/api/instruments', { name: 'racing', sourceType: 'local', sourceConfig: { path: '/data/racing' } }).expect(201)).body;
       // A delete in progress: it holds the instrument's row, as DELETE /api/instruments/:id does.
-      const deleting = db.dataSource.createQueryRunner();
-      await deleting.connect();
-      try {
-        await deleting.startTransaction();
-        await deleting.query(`SELECT id FROM instruments WHERE id = $1 FOR UPDATE`, [instrument.id]);
-        const creating = a().post('/api/schedules', { instrumentId: instrument.id, cron: '0 1 * * *' }).then((res) => res);
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        await deleting.query(`UPDATE instruments SET deleted_at = now() WHERE id = $1`, [instrument.id]);
-        await deleting.commitTransaction();
-        const created = await creating;
-        expect({ status: created.status, body: created.body }).toMatchObject({ status: 404, body: { code: 'not_found', field: 'instrumentId' } });
-      } finally {
-        await deleting.release();
-      }
+      const { res: created } = await whileRowHeld(
+        db.dataSource,
+        async (deleting) => {
+          await deleting.query(`SELECT id FROM instruments WHERE id = $1 FOR UPDATE`, [instrument.id]);
+          await deleting.query(`UPDATE instruments SET deleted_at = now() WHERE id = $1`, [instrument.id]);
+        },
+        () => a().post('/api/schedules', { instrumentId: instrument.id, cron: '0 1 * * *' }),
+      );
+      expect({ status: created.status, body: created.body }).toMatchObject({ status: 404, body: { code: 'not_found', field: 'instrumentId' } });
       expect(await db.dataSource.query(`SELECT id FROM schedules WHERE instrument_id = $1`, [instrument.id])).toEqual([]);
     });
 
@@ -427,20 +422,15 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       const storage = (await a().post('/api/storage-locations', { name: 'racing-store', type: 'posix', config: { path: dir } }).expect(201)).body;
       const instrument = (await a().post('/api/instruments', { name: 'racing-deliveries', sourceType: 'local', sourceConfig: { path: '/data/racing' } }).expect(201)).body;
       // A delete in progress: it holds the location's row, as DELETE /api/storage-locations/:id does.
-      const deleting = db.dataSource.createQueryRunner();
-      await deleting.connect();
-      try {
-        await deleting.startTransaction();
-        await deleting.query(`SELECT id FROM storage_locations WHERE id = $1 FOR UPDATE`, [storage.id]);
-        const updating = a().patch(`/api/instruments/${instrument.id}`, { destinations: [{ storageLocationId: storage.id }] }).then((res) => res);
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        await deleting.query(`UPDATE storage_locations SET deleted_at = now() WHERE id = $1`, [storage.id]);
-        await deleting.commitTransaction();
-        const updated = await updating;
-        expect({ status: updated.status, body: updated.body }).toMatchObject({ status: 404, body: { code: 'not_found', field: 'destinations[0].storageLocationId' } });
-      } finally {
-        await deleting.release();
-      }
+      const { res: updated } = await whileRowHeld(
+        db.dataSource,
+        async (deleting) => {
+          await deleting.query(`SELECT id FROM storage_locations WHERE id = $1 FOR UPDATE`, [storage.id]);
+          await deleting.query(`UPDATE storage_locations SET deleted_at = now() WHERE id = $1`, [storage.id]);
+        },
+        () => a().patch(`/api/instruments/${instrument.id}`, { destinations: [{ storageLocationId: storage.id }] }),
+      );
+      expect({ status: updated.status, body: updated.body }).toMatchObject({ status: 404, body: { code: 'not_found', field: 'destinations[0].storageLocationId' } });
       expect(await db.dataSource.query(`SELECT 1 FROM instrument_destinations WHERE instrument_id = $1`, [instrument.id])).toEqual([]);
     });
 
