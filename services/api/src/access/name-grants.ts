@@ -6,6 +6,9 @@ import { DomainError, HarvestRunningError } from '../common/domain-error';
 /** Which names: a group's or a project's (the keys of `file_versions.access` and of an access hook's config, and their tables). */
 export type GrantKind = 'groups' | 'projects';
 
+/** What a message calls one of a kind. */
+const NOUN = { groups: 'group', projects: 'project' } as const satisfies Record<GrantKind, string>;
+
 /** What to do with access granted by a group's or project's old name when it is renamed. */
 export const GRANTS_BY_NAME_CHOICES = ['rename', 'keep'] as const;
 export type GrantsByNameChoice = (typeof GRANTS_BY_NAME_CHOICES)[number];
@@ -19,7 +22,7 @@ const filesNaming = (kind: GrantKind, alias: string) =>
   `lower((${alias}.access -> '${kind}')::text)::jsonb ? lower($1) AND jsonb_typeof(${alias}.access -> '${kind}') = 'array'`;
 
 /** Access hooks (live, enabled or not) whose config names `$1` among its literal `kind`, ignoring case. */
-const HOOKS_NAMING = (kind: GrantKind) =>
+const hooksNaming = (kind: GrantKind) =>
   `SELECT h.id, h.name, h.instrument_id FROM hooks h
     WHERE h.kind = 'access' AND h.deleted_at IS NULL
       AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(CASE jsonb_typeof(h.config -> '${kind}') WHEN 'array' THEN h.config -> '${kind}' ELSE '[]' END) n WHERE lower(n) = lower($1))
@@ -30,9 +33,12 @@ interface NameGrants {
   hooks: Array<{ id: string; name: string; instrument_id: string | null }>;
 }
 
-async function grantsByName(tx: EntityManager, kind: GrantKind, name: string): Promise<NameGrants> {
+/** Whether no file version and no access hook grants anything by the name. */
+const grantsNothing = (grants: NameGrants) => !grants.files && !grants.hooks.length;
+
+async function readNameGrants(tx: EntityManager, kind: GrantKind, name: string): Promise<NameGrants> {
   const [{ files }] = (await tx.query(`SELECT count(*)::int AS files FROM file_versions f WHERE ${filesNaming(kind, 'f')}`, [name])) as Array<{ files: number }>;
-  const hooks = (await tx.query(HOOKS_NAMING(kind), [name])) as NameGrants['hooks'];
+  const hooks = (await tx.query(hooksNaming(kind), [name])) as NameGrants['hooks'];
   return { files, hooks };
 }
 
@@ -95,14 +101,15 @@ async function renameGrants(
  * one of that name, or one renamed to it, would take that access over. Refused (409
  * name_of_deleted on `name`): restore the deleted one instead, or choose another name.
  */
-export async function refuseNameOfDeleted(tx: EntityManager, what: { kind: GrantKind; noun: 'group' | 'project'; name: string }): Promise<void> {
-  const { kind, noun, name } = what;
+export async function refuseNameOfDeleted(tx: EntityManager, what: { kind: GrantKind; name: string }): Promise<void> {
+  const { kind, name } = what;
+  const noun = NOUN[kind];
   const [deleted] = (await tx.query(`SELECT id FROM ${kind} WHERE deleted_at IS NOT NULL AND lower(name) = lower($1) ORDER BY deleted_at DESC LIMIT 1`, [name])) as Array<{
     id: string;
   }>;
   if (!deleted) return;
-  const grants = await grantsByName(tx, kind, name);
-  if (!grants.files && !grants.hooks.length) return;
+  const grants = await readNameGrants(tx, kind, name);
+  if (grantsNothing(grants)) return;
   throw new DomainError(
     'conflict',
     'name_of_deleted',
@@ -133,14 +140,15 @@ function granting(grants: NameGrants): string {
  */
 export async function renameWithGrants(
   tx: EntityManager,
-  what: { kind: GrantKind; noun: 'group' | 'project'; from: string; to: string; choice: GrantsByNameChoice | undefined },
+  what: { kind: GrantKind; from: string; to: string; choice: GrantsByNameChoice | undefined },
   audit: { service: AuditService; actor: Principal },
 ): Promise<Record<string, unknown>> {
-  const { kind, noun, from, to, choice } = what;
+  const { kind, from, to, choice } = what;
+  const noun = NOUN[kind];
   if (from.toLowerCase() === to.toLowerCase()) return {};
-  await refuseNameOfDeleted(tx, { kind, noun, name: to });
-  const grants = await grantsByName(tx, kind, from);
-  if (!grants.files && !grants.hooks.length) return {};
+  await refuseNameOfDeleted(tx, { kind, name: to });
+  const grants = await readNameGrants(tx, kind, from);
+  if (grantsNothing(grants)) return {};
   if (choice === undefined) {
     throw new DomainError(
       'conflict',

@@ -83,7 +83,7 @@ export class GroupsService {
 
   create(actor: Principal, body: CreateGroupDto): Promise<GroupDetailDto> {
     return this.write(async (tx) => {
-      await refuseNameOfDeleted(tx, { kind: 'groups', noun: 'group', name: body.name });
+      await refuseNameOfDeleted(tx, { kind: 'groups', name: body.name });
       const repo = tx.getRepository(GroupEntity);
       const group = await repo.save(repo.create({ name: body.name, description: body.description ?? '' }));
       const after = await this.detail(tx, group);
@@ -96,7 +96,7 @@ export class GroupsService {
     return this.write(async (tx) => {
       const group = await lockRow(tx, GroupEntity, id, 'Group');
       const before = await this.detail(tx, group);
-      const grants = body.name === undefined ? {} : await renameWithGrants(tx, { kind: 'groups', noun: 'group', from: group.name, to: body.name, choice: body.grantsByName }, { service: this.audit, actor });
+      const grants = body.name === undefined ? {} : await renameWithGrants(tx, { kind: 'groups', from: group.name, to: body.name, choice: body.grantsByName }, { service: this.audit, actor });
       if (body.name !== undefined) group.name = body.name;
       if (body.description !== undefined) group.description = body.description;
       const after = await this.detail(tx, await tx.getRepository(GroupEntity).save(group));

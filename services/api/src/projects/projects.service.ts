@@ -89,7 +89,7 @@ export class ProjectsService {
 
   create(actor: Principal, body: CreateProjectDto): Promise<ProjectDetailDto> {
     return this.write(async (tx) => {
-      await refuseNameOfDeleted(tx, { kind: 'projects', noun: 'project', name: body.name });
+      await refuseNameOfDeleted(tx, { kind: 'projects', name: body.name });
       const repo = tx.getRepository(ProjectEntity);
       const project = await repo.save(repo.create({ name: body.name, description: body.description ?? '' }));
       const after = await this.detail(tx, project);
@@ -102,7 +102,7 @@ export class ProjectsService {
     return this.write(async (tx) => {
       const project = await lockRow(tx, ProjectEntity, id, 'Project');
       const before = await this.detail(tx, project);
-      const grants = body.name === undefined ? {} : await renameWithGrants(tx, { kind: 'projects', noun: 'project', from: project.name, to: body.name, choice: body.grantsByName }, { service: this.audit, actor });
+      const grants = body.name === undefined ? {} : await renameWithGrants(tx, { kind: 'projects', from: project.name, to: body.name, choice: body.grantsByName }, { service: this.audit, actor });
       if (body.name !== undefined) project.name = body.name;
       if (body.description !== undefined) project.description = body.description;
       const after = await this.detail(tx, await tx.getRepository(ProjectEntity).save(project));
