@@ -457,13 +457,22 @@ export class Rclone {
    * `fatal` says true (refused credentials, say) drops the requests in flight, stops the copies
    * not yet sent and is thrown, as is the loss of the rclone process and cancellation. Files
    * bound for one path are copied one after the other, so the first takes it. Results are in the
-   * order of `files`.
+   * order of `files`. Copies whose rclone makes no progress for COPY_STALL_LIMIT_MS (its
+   * core/stats unchanged or unanswered) are stopped: RcloneStalledError.
    */
   async copyEach(
     fromRoot: string,
     toRoot: string,
     files: readonly FileCopy[],
-    options: { transfers?: number; immutable?: boolean; ignoreChecksum?: boolean; signal?: AbortSignal; fatal?: (err: RcloneError) => boolean } = {},
+    options: {
+      transfers?: number;
+      immutable?: boolean;
+      ignoreChecksum?: boolean;
+      signal?: AbortSignal;
+      fatal?: (err: RcloneError) => boolean;
+      /** COPY_STALL_LIMIT_MS unless given (tests). */
+      stallLimitMs?: number;
+    } = {},
   ): Promise<FileCopied[]> {
     if (!files.length) return [];
     if (options.signal?.aborted) throw new RcloneError('rclone copyfile cancelled', undefined, '');
@@ -480,8 +489,10 @@ export class Rclone {
       () => (exited ??= new RcloneError('rclone rcd exited before the copies were done', 0, '')),
       (err: unknown) => (exited ??= err),
     );
-    // Two requests at a time: the look at one chunk's paths and the copies of the one before.
-    const rc = new RcClient(socket, 2);
+    // Two requests at a time (the look at one chunk's paths and the copies of the one before),
+    // and a third for the stall watch's look at rclone's stats.
+    const rc = new RcClient(socket, 3);
+    let stall: ReturnType<typeof stallWatch> | undefined;
     try {
       await rc.ready(() => exited !== undefined).catch((err: unknown) => {
         throw exited ?? err;
@@ -509,6 +520,27 @@ export class Rclone {
         halted.abort();
       };
       const going = () => !requests.aborted;
+      // As copyFiles: stopped once rclone's counts (core/stats, global to this rcd) have not
+      // changed for the limit; a stats call that does not answer is no progress either.
+      const limitMs = options.stallLimitMs ?? COPY_STALL_LIMIT_MS;
+      let progress: string | undefined;
+      let progressAt = Date.now();
+      let looking = false;
+      stall = stallWatch(limitMs, () => progressAt, () => {
+        if (looking) return;
+        looking = true;
+        rc.call<RcStats>('core/stats', {}, requests)
+          .then((stats) => {
+            const now = JSON.stringify([stats.bytes, stats.transfers, stats.checks, stats.errors]);
+            if (now !== progress) {
+              progress = now;
+              progressAt = Date.now();
+            }
+          })
+          .catch(() => undefined)
+          .finally(() => (looking = false));
+      });
+      stall.signal.addEventListener('abort', () => halt(new RcloneStalledError('copyfile', limitMs, '')), { once: true });
       /** Runs many calls in one request (rclone's job/batch), `transfers` at a time; answers in order. */
       const batch = async (inputs: Array<Record<string, unknown>>): Promise<BatchAnswer[]> => {
         if (!inputs.length) return [];
@@ -581,6 +613,7 @@ export class Rclone {
       if (stop !== undefined) throw stop;
       return results;
     } finally {
+      stall?.stop();
       rc.close();
       child.kill('SIGTERM', { forceKillAfterTimeout: STOP_GRACE_MS });
       await done.catch(() => undefined);
@@ -743,11 +776,23 @@ function copyLog(options: { onProgress?: (bytes: number) => void; onFileError?: 
   return { onLine, lastProgressAt: () => progressAt };
 }
 
-/** A signal that aborts once `lastProgressAt` is `limitMs` old; `stop` when the work is done. */
-function stallWatch(limitMs: number, lastProgressAt: () => number): { signal: AbortSignal; stop: () => void } {
+/**
+ * A signal that aborts once `lastProgressAt` is `limitMs` old, checked (after `look`, which may
+ * update it) every quarter of the limit, at most every 30 s; `stop` when the work is done.
+ */
+function stallWatch(limitMs: number, lastProgressAt: () => number, look?: () => void): { signal: AbortSignal; stop: () => void } {
   const stalled = new AbortController();
   const timer = setInterval(() => {
+    look?.();
     if (Date.now() - lastProgressAt() >= limitMs) stalled.abort();
   }, Math.min(limitMs / 4, 30_000));
   return { signal: stalled.signal, stop: () => clearInterval(timer) };
+}
+
+/** The counts of rclone's core/stats that show progress. */
+interface RcStats {
+  bytes?: number;
+  transfers?: number;
+  checks?: number;
+  errors?: number;
 }

@@ -71,4 +71,53 @@ describe('Rclone copyFiles that makes no progress', () => {
     expect(error).not.toBeInstanceOf(RcloneStalledError);
     expect((error as Error).message).toContain('cancelled');
   }, 20_000);
+
+  /**
+   * A stand-in for `rclone rcd`: answers core/stats (bytes growing by `step` per look) and answers
+   * each job/batch after `answerAfterMs` (never when negative); writes its pid.
+   */
+  const fakeRcd = async (name: string, step: number, answerAfterMs: number) => {
+    const script = join(dir, name);
+    await writeFile(
+      script,
+      `#!/usr/bin/env node
+const http = require('node:http');
+require('node:fs').writeFileSync(${JSON.stringify(join(dir, `${name}.pid`))}, String(process.pid));
+const socket = process.argv[process.argv.indexOf('--rc-addr') + 1];
+let bytes = 0;
+http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (chunk) => (body += chunk));
+  req.on('end', () => {
+    if (req.url === '/core/stats') return res.end(JSON.stringify({ bytes: (bytes += ${step}), transfers: 0, checks: 0, errors: 0 }));
+    if (req.url === '/job/batch' && ${answerAfterMs} >= 0) {
+      const { inputs } = JSON.parse(body);
+      return setTimeout(() => res.end(JSON.stringify({ results: inputs.map(() => ({})) })), ${answerAfterMs});
+    }
+  });
+}).listen(socket);
+`,
+    );
+    await chmod(script, 0o755);
+    return new Rclone(script);
+  };
+  const copies = [{ from: 'a.raw', to: 'renamed/a.raw' }];
+
+  it('copyEach (rcd) is stopped once its stats have not changed for the stall limit', async () => {
+    const stuck = await fakeRcd('stuck-rcd', 0, -1);
+    const started = Date.now();
+    const error = await stuck.copyEach('/nowhere', '/hung-mount', copies, { stallLimitMs: 1_000 }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(RcloneStalledError);
+    expect((error as Error).message).toBe('rclone copyfile made no progress for 1 s (a hung mount or server?): stopped');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await running('stuck-rcd')).toBe(false);
+  }, 20_000);
+
+  it('copyEach goes on while its stats move, past the stall limit', async () => {
+    const moving = await fakeRcd('moving-rcd', 4096, 2_500);
+    expect(await moving.copyEach('/nowhere', '/slow-link', copies, { stallLimitMs: 1_000 })).toEqual([{ outcome: 'copied', durationMs: expect.any(Number) }]);
+  }, 20_000);
 });
