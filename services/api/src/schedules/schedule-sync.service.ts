@@ -4,6 +4,7 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, t
 import { DataSource, In, IsNull, LessThan, Not, type EntityManager } from 'typeorm';
 import type { ScheduledHarvest } from '@sheaf/contracts';
 import { changedRows, InstrumentEntity, ScheduleEntity } from '@sheaf/db';
+import { isTemporalUnreachable } from '@sheaf/harvests';
 import { harvest, harvestSummary, searchAttributes, type HarvestInput } from '@sheaf/workflows';
 import { DomainError, notFound } from '../common/domain-error';
 import { messageOf } from '../common/error-message';
@@ -280,7 +281,16 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
     const instrument = await this.dataSource.getRepository(InstrumentEntity).findOneOrFail({ where: { id: row.instrumentId }, withDeleted: true });
     let digest: string | null;
     try {
-      digest = await this.temporal.run('syncing a schedule', (client) => this.push(client, row, instrument));
+      digest = await this.temporal.run('syncing a schedule', async (client) => {
+        try {
+          return await this.push(client, row, instrument);
+        } catch (err) {
+          // A call cut off without an answer (a reset stream, a dropped connection): the push
+          // sends the whole desired state, so sending it again is safe, within the same deadline.
+          if (!isTemporalUnreachable(err)) throw err;
+          return this.push(client, row, instrument);
+        }
+      });
     } catch (err) {
       const error = err instanceof DomainError ? err : new DomainError('refused_upstream', 'temporal_refused', `Temporal refused the schedule: ${messageOf(err)}`);
       await this.dataSource.query(`UPDATE schedules SET sync_error = $2 WHERE id = $1`, [id, error.message.slice(0, 2000)]);
