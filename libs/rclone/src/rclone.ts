@@ -428,11 +428,10 @@ export class Rclone {
     if (options.ignoreChecksum) args.push('--ignore-checksum');
     args.push('--use-json-log', '--stats', '2s', '--stats-log-level', 'NOTICE', from, to);
     const limitMs = options.stallLimitMs ?? COPY_STALL_LIMIT_MS;
-    const log = copyLog(options);
-    const stall = stallWatch(limitMs, log.lastProgressAt);
+    const stall = stallWatch(limitMs);
     try {
       const signal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
-      const { done } = this.start(args, { signal, input: files.join('\n') + '\n', onStderr: log.onLine });
+      const { done } = this.start(args, { signal, input: files.join('\n') + '\n', onStderr: copyLog(options, stall.saw) });
       await done.catch((err: unknown) => {
         if (stall.signal.aborted && !options.signal?.aborted) throw new RcloneStalledError('copy', limitMs, err instanceof RcloneError ? err.stderr : '');
         throw err;
@@ -523,20 +522,12 @@ export class Rclone {
       // As copyFiles: stopped once rclone's counts (core/stats, global to this rcd) have not
       // changed for the limit; a stats call that does not answer is no progress either.
       const limitMs = options.stallLimitMs ?? COPY_STALL_LIMIT_MS;
-      let progress: string | undefined;
-      let progressAt = Date.now();
       let looking = false;
-      stall = stallWatch(limitMs, () => progressAt, () => {
+      stall = stallWatch(limitMs, () => {
         if (looking) return;
         looking = true;
         rc.call<RcStats>('core/stats', {}, requests)
-          .then((stats) => {
-            const now = JSON.stringify([stats.bytes, stats.transfers, stats.checks, stats.errors]);
-            if (now !== progress) {
-              progress = now;
-              progressAt = Date.now();
-            }
-          })
+          .then((stats) => stall?.saw(countsOf(stats)))
           .catch(() => undefined)
           .finally(() => (looking = false));
       });
@@ -735,7 +726,7 @@ interface LogEntry {
   msg?: string;
   /** The file the line is about, as rclone names it (relative to the source given). */
   object?: string;
-  stats?: { bytes?: number; transfers?: number; checks?: number; errors?: number };
+  stats?: RcStats;
 }
 
 function logEntry(line: string): LogEntry | undefined {
@@ -756,43 +747,46 @@ function logText(line: string): string | undefined {
 }
 
 /**
- * Reports progress and per-file errors from the JSON log of a copy, and says when it last made
- * progress: a line that is not stats, or stats whose counts changed (rclone logs them every 2 s
- * whatever happens, so only a change counts).
+ * Reports progress and per-file errors from the JSON log of a copy, and tells `saw` what it
+ * shows of progress: a line that is not stats, or the stats' counts (rclone logs them every 2 s
+ * whatever happens, so only a change in them counts).
  */
-function copyLog(options: { onProgress?: (bytes: number) => void; onFileError?: (path: string, message: string) => void }) {
-  let progress: string | undefined;
-  let progressAt = Date.now();
-  const onLine = (line: string) => {
+function copyLog(options: { onProgress?: (bytes: number) => void; onFileError?: (path: string, message: string) => void }, saw: (mark: string) => void) {
+  return (line: string) => {
     const entry = logEntry(line);
     if (entry?.stats?.bytes !== undefined) options.onProgress?.(entry.stats.bytes);
     if (entry?.level === 'error' && typeof entry.object === 'string' && entry.msg) options.onFileError?.(entry.object, entry.msg);
-    const now = entry?.stats ? JSON.stringify([entry.stats.bytes, entry.stats.transfers, entry.stats.checks, entry.stats.errors]) : line;
-    if (now !== progress) {
-      progress = now;
-      progressAt = Date.now();
-    }
+    saw(entry?.stats ? countsOf(entry.stats) : line);
   };
-  return { onLine, lastProgressAt: () => progressAt };
 }
 
-/**
- * A signal that aborts once `lastProgressAt` is `limitMs` old, checked (after `look`, which may
- * update it) every quarter of the limit, at most every 30 s; `stop` when the work is done.
- */
-function stallWatch(limitMs: number, lastProgressAt: () => number, look?: () => void): { signal: AbortSignal; stop: () => void } {
-  const stalled = new AbortController();
-  const timer = setInterval(() => {
-    look?.();
-    if (Date.now() - lastProgressAt() >= limitMs) stalled.abort();
-  }, Math.min(limitMs / 4, 30_000));
-  return { signal: stalled.signal, stop: () => clearInterval(timer) };
-}
-
-/** The counts of rclone's core/stats that show progress. */
+/** rclone's counts that show progress, as its JSON log's stats and its core/stats give them. */
 interface RcStats {
   bytes?: number;
   transfers?: number;
   checks?: number;
   errors?: number;
+}
+
+const countsOf = (stats: RcStats) => JSON.stringify([stats.bytes, stats.transfers, stats.checks, stats.errors]);
+
+/**
+ * A signal that aborts once `saw` has not been given a new mark (a change of what shows
+ * progress) for `limitMs`, checked (after `look`, which may give one) every quarter of the limit,
+ * at most every 30 s; `stop` when the work is done.
+ */
+function stallWatch(limitMs: number, look?: () => void): { signal: AbortSignal; stop: () => void; saw: (mark: string) => void } {
+  const stalled = new AbortController();
+  let last: string | undefined;
+  let lastAt = Date.now();
+  const saw = (mark: string) => {
+    if (mark === last) return;
+    last = mark;
+    lastAt = Date.now();
+  };
+  const timer = setInterval(() => {
+    look?.();
+    if (Date.now() - lastAt >= limitMs) stalled.abort();
+  }, Math.min(limitMs / 4, 30_000));
+  return { signal: stalled.signal, stop: () => clearInterval(timer), saw };
 }

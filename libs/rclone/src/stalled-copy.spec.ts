@@ -40,19 +40,6 @@ describe('Rclone copyFiles that makes no progress', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('is stopped once its counts have not changed for the stall limit, and says so', async () => {
-    const stuck = await fakeRclone('stuck', 0, 60);
-    const started = Date.now();
-    const error = await stuck.copyFiles('/nowhere', '/hung-mount', ['a.raw'], { stallLimitMs: 1_000 }).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    expect(error).toBeInstanceOf(RcloneStalledError);
-    expect((error as Error).message).toBe('rclone copy made no progress for 1 s (a hung mount or server?): stopped');
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(await running('stuck')).toBe(false);
-  }, 20_000);
-
   it('goes on while bytes move, past the stall limit', async () => {
     const moving = await fakeRclone('moving', 4096, 3);
     const bytes: number[] = [];
@@ -103,17 +90,20 @@ http.createServer((req, res) => {
   };
   const copies = [{ from: 'a.raw', to: 'renamed/a.raw' }];
 
-  it('copyEach (rcd) is stopped once its stats have not changed for the stall limit', async () => {
-    const stuck = await fakeRcd('stuck-rcd', 0, -1);
+  it.each([
+    ['copy', 'copyFiles', () => fakeRclone('stuck', 0, 60), 'stuck', (r: Rclone) => r.copyFiles('/nowhere', '/hung-mount', ['a.raw'], { stallLimitMs: 1_000 })],
+    ['copyfile', 'copyEach (rcd)', () => fakeRcd('stuck-rcd', 0, -1), 'stuck-rcd', (r: Rclone) => r.copyEach('/nowhere', '/hung-mount', copies, { stallLimitMs: 1_000 })],
+  ])('rclone %s (%s) is stopped once its counts have not changed for the stall limit, and says so', async (command, _method, fake, name, copy) => {
+    const stuck = await fake();
     const started = Date.now();
-    const error = await stuck.copyEach('/nowhere', '/hung-mount', copies, { stallLimitMs: 1_000 }).then(
+    const error = await copy(stuck).then(
       () => undefined,
       (err: unknown) => err,
     );
     expect(error).toBeInstanceOf(RcloneStalledError);
-    expect((error as Error).message).toBe('rclone copyfile made no progress for 1 s (a hung mount or server?): stopped');
+    expect((error as Error).message).toBe(`rclone ${command} made no progress for 1 s (a hung mount or server?): stopped`);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(await running('stuck-rcd')).toBe(false);
+    expect(await running(name)).toBe(false);
   }, 20_000);
 
   it('copyEach goes on while its stats move, past the stall limit', async () => {
