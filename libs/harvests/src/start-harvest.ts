@@ -18,12 +18,12 @@ export interface StartHarvestOptions {
   /** Tuning carried into the workflow input (tests use short heartbeat timeouts). */
   tuning?: { window?: number; heartbeatTimeoutSeconds?: number };
   /**
-   * Checked first in the transaction that records the run, which holds the instrument's row FOR
-   * SHARE until it commits: the API locks and reads the instrument there, to refuse one a
-   * concurrent request deleted or disabled (which lock the row for update) as it refuses one
-   * deleted or disabled before.
+   * Given the instrument as read FOR SHARE in the transaction that records the run (null: gone,
+   * or deleted), which holds the row until it commits: the API refuses there one a concurrent
+   * request deleted or disabled (which lock the row for update) as it refuses one deleted or
+   * disabled before.
    */
-  admit?: (tx: EntityManager) => Promise<void>;
+  admit?: (tx: EntityManager, instrument: InstrumentEntity | null) => Promise<void>;
   /**
    * Written in the transaction that records the run, before its workflow starts (the API's audit
    * event): a run is never started without it.
@@ -75,10 +75,11 @@ export function temporalUiWorkflowUrl(uiUrl: string, namespace: string, workflow
 export async function startHarvest(options: StartHarvestOptions): Promise<StartedHarvest> {
   const runs = options.dataSource.getRepository(HarvestRunEntity);
   const { run, instrument, workflowId } = await options.dataSource.transaction(async (tx) => {
-    await options.admit?.(tx);
     // FOR SHARE: a deletion or rename of the instrument waits for the run's row (and then finds
     // the run), or this waits for it (and then finds the instrument gone).
-    const instrument = await tx.getRepository(InstrumentEntity).findOneOrFail({ where: { id: options.instrumentId }, lock: { mode: 'pessimistic_read' } });
+    const instrument = await tx.getRepository(InstrumentEntity).findOne({ where: { id: options.instrumentId }, lock: { mode: 'pessimistic_read' } });
+    await options.admit?.(tx, instrument);
+    if (!instrument) throw new Error(`instrument ${options.instrumentId} not found`);
     // The workflow id is on the row from the start: a run whose workflow never started (the
     // process died in between) is then closed by the reconciler (its workflow is not found),
     // instead of holding the instrument's lease for good.

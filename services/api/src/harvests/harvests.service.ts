@@ -12,7 +12,7 @@ import { DomainError, HarvestRunningError, invalid, notFound } from '../common/d
 import { toPage } from '../common/pagination';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { TemporalCalls } from '../temporal/temporal-calls';
-import { harvestableInstrument } from './harvestable';
+import { assertHarvestable, harvestableInstrument } from './harvestable';
 import type { DestinationProgressDto, HarvestQueryDto, HarvestRunDetailDto, HarvestRunDto, RunFailureDto, RunFailureQueryDto, RunFailureStatus, StartedHarvestDto } from './harvests.dto';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -275,8 +275,8 @@ export class HarvestsService {
           portalUrl: this.config.api.portalUrl,
           // Checked again where the run is recorded: the instrument may have been deleted or
           // disabled since.
-          admit: async (tx) => {
-            await harvestableInstrument(tx, instrumentId, 'instrumentId', true);
+          admit: async (tx, locked) => {
+            await assertHarvestable(tx, locked, 'instrumentId');
           },
           record: (tx, run) =>
             this.audit.record(tx, principal, {

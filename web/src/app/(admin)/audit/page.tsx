@@ -9,6 +9,7 @@ import { PageHeader } from '@/components/page-header';
 import { Pager } from '@/components/pager';
 import { load, loadAll } from '@/lib/api';
 import { dayBoundary, offsetParam, param } from '@/lib/format';
+import { idFilter } from '@/lib/list-filters';
 
 import { AuditEvents } from './audit-events';
 import { ACTION_PATTERN, AUDIT_ENTITY_TYPES, ENTITY_TYPE_PATTERN, type AuditFilters } from './audit-data';
@@ -16,7 +17,6 @@ import { ACTION_PATTERN, AUDIT_ENTITY_TYPES, ENTITY_TYPE_PATTERN, type AuditFilt
 export const metadata: Metadata = { title: 'Audit log' };
 
 const LIMIT = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Admin only: the API answers users 403, which shows as "not found". */
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -36,7 +36,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         entityType: ENTITY_TYPE_PATTERN.test(filters.entityType) ? filters.entityType : undefined,
         entityId: filters.entityId.slice(0, 255) || undefined,
         action: ACTION_PATTERN.test(filters.action) ? filters.action : undefined,
-        actorUserId: UUID.test(filters.actorUserId) ? filters.actorUserId : undefined,
+        actorUserId: idFilter(filters.actorUserId) || undefined,
         from: dayBoundary(filters.from, false),
         // The API's `to` is exclusive: the end of the chosen day is included.
         to: dayBoundary(filters.to, true),
