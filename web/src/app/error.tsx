@@ -5,6 +5,9 @@ import AlertTitle from '@mui/material/AlertTitle';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 
+import { ErrorBoundaryText } from '@/components/api-error-alert';
+
+/** Errors outside the admin pages' own boundary (the admin layout's: reading the signed-in user). */
 export default function ErrorPage({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
   return (
     <Box component="main" sx={{ minHeight: '100dvh', display: 'grid', placeItems: 'center', px: 2 }}>
@@ -18,7 +21,7 @@ export default function ErrorPage({ error, reset }: { error: Error & { digest?: 
         }
       >
         <AlertTitle>Something went wrong</AlertTitle>
-        {error.digest ? `Reference: ${error.digest}` : 'Please try again.'}
+        <ErrorBoundaryText error={error} fallback="Please try again." />
       </Alert>
     </Box>
   );

@@ -3,11 +3,12 @@
 import { useState, type ReactNode } from 'react';
 import { useRouter } from 'next/navigation';
 import Button, { type ButtonProps } from '@mui/material/Button';
-import Typography from '@mui/material/Typography';
+import Stack from '@mui/material/Stack';
 
 import type { OperationId, OperationParams } from '@/lib/api-types';
 import { useApiAction } from '@/lib/use-api-action';
 
+import { ApiErrorAlert } from './api-error-alert';
 import { ConfirmDialog } from './confirm-dialog';
 
 /** Operations whose only parameter is the resource's id (delete, restore, ...). */
@@ -105,15 +106,12 @@ export function RestoreButton({
   }
 
   return (
-    <>
+    <Stack spacing={0.5} sx={{ alignItems: 'flex-start' }}>
       <Button variant="outlined" size={size} onClick={() => void restore()} loading={action.pending} aria-label={accessibleName}>
         {label}
       </Button>
-      {action.error && (
-        <Typography component="span" role="alert" color="error" variant="body2" sx={{ ml: 1 }}>
-          {action.error.message}
-        </Typography>
-      )}
-    </>
+      {/* In a table cell or a notice's action: wrapped, whatever the cell's white-space. */}
+      <ApiErrorAlert error={action.error} sx={{ maxWidth: 360, whiteSpace: 'normal' }} />
+    </Stack>
   );
 }

@@ -3,11 +3,11 @@ import 'server-only';
 import { cookies } from 'next/headers';
 import { notFound } from 'next/navigation';
 
-import { callOperation, type ApiResult } from './api-server';
+import { ApiLoadError } from './api-failure';
+import { API_UNREACHABLE, callOperation, type ApiResult } from './api-server';
 import type { OperationId, OperationParams, OperationResponse } from './api-types';
 import { refusedFilter, type FieldError } from './list-filters';
 import { redirectToLogin } from './login-redirect';
-import { API_UNREACHABLE_MESSAGE } from './messages';
 import { collectPages } from './pages';
 import { SESSION_COOKIE } from './session-cookie';
 
@@ -31,7 +31,8 @@ function isPathParameter(params: unknown, field: string | undefined): boolean {
 /**
  * For pages: the data, or the right page instead. An expired session goes to the login page,
  * what the API refuses or hides (403, 404) is "not found", and so is an address whose id cannot
- * be one (a 400 on a path parameter: `/runs/abc`); anything else reaches the error boundary.
+ * be one (a 400 on a path parameter: `/runs/abc`); anything else reaches the error boundary,
+ * which shows the API's status, code and message (see ApiLoadError).
  */
 export async function load<K extends OperationId>(operation: K, params: OperationParams<K>): Promise<OperationResponse<K>> {
   return settle(await api(operation, params), params);
@@ -40,11 +41,11 @@ export async function load<K extends OperationId>(operation: K, params: Operatio
 /** What `load` makes of a result: the data, or the page the failure calls for. */
 function settle<K extends OperationId>(result: ApiResult<OperationResponse<K>>, params: OperationParams<K>): OperationResponse<K> {
   if (result.kind === 'ok') return result.data;
-  if (result.kind === 'unreachable') throw new Error(API_UNREACHABLE_MESSAGE);
+  if (result.kind === 'unreachable') throw new ApiLoadError(API_UNREACHABLE);
   if (result.error.statusCode === 401) return redirectToLogin();
   if (result.error.statusCode === 403 || result.error.statusCode === 404) notFound();
   if (result.error.statusCode === 400 && isPathParameter(params, result.error.field)) notFound();
-  throw new Error(result.error.message);
+  throw new ApiLoadError(result.error);
 }
 
 /** A filtered list's page, or the API's refusal of one of its filters. */

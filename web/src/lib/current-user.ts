@@ -4,6 +4,7 @@ import { cache } from 'react';
 import { cookies } from 'next/headers';
 import type { UserSummary } from '@sheaf/contracts';
 
+import { ApiLoadError } from './api-failure';
 import { fetchCurrentUser } from './api-server';
 import { redirectToLogin } from './login-redirect';
 import { SESSION_COOKIE } from './session-cookie';
@@ -27,6 +28,6 @@ export const requireCurrentUser = cache(async (): Promise<CurrentUser> => {
       return { kind: 'api-unreachable' };
     case 'error':
       if (result.error.statusCode === 401) return redirectToLogin();
-      throw new Error(`Loading the current user failed: ${result.error.code} ${result.error.message}`);
+      throw new ApiLoadError(result.error);
   }
 });

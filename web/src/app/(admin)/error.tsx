@@ -4,7 +4,13 @@ import Alert from '@mui/material/Alert';
 import AlertTitle from '@mui/material/AlertTitle';
 import Button from '@mui/material/Button';
 
-/** Error state of every admin page, inside the shell so navigation stays usable. */
+import { ErrorBoundaryText } from '@/components/api-error-alert';
+
+/**
+ * Error state of every admin page, inside the shell so navigation stays usable. A load the API
+ * refused or did not answer says what the API answered (see ApiLoadError); anything else has
+ * only Next.js's reference in production.
+ */
 export default function AdminError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
   return (
     <Alert
@@ -17,7 +23,7 @@ export default function AdminError({ error, reset }: { error: Error & { digest?:
       }
     >
       <AlertTitle>This page could not be loaded</AlertTitle>
-      {error.digest ? `Reference: ${error.digest}` : error.message}
+      <ErrorBoundaryText error={error} fallback={error.message} />
     </Alert>
   );
 }

@@ -9,6 +9,7 @@ import MuiLink from '@mui/material/Link';
 import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 
+import { ApiErrorAlert } from '@/components/api-error-alert';
 import type { RunNowDto } from '@/lib/api-types';
 import { useApiAction } from '@/lib/use-api-action';
 
@@ -17,15 +18,6 @@ interface ScheduleButtonProps {
   /** Names the schedule for screen readers where the button's text alone is ambiguous (rows of a list). */
   name?: string;
   size?: ButtonProps['size'];
-}
-
-function InlineError({ message }: { message: string | undefined }) {
-  if (!message) return null;
-  return (
-    <Typography role="alert" color="error" variant="body2">
-      {message}
-    </Typography>
-  );
 }
 
 /** Pauses or resumes the Temporal Schedule (`enabled` false/true). */
@@ -50,7 +42,7 @@ export function PauseResumeButton({ id, name, size, enabled }: ScheduleButtonPro
       >
         {label}
       </Button>
-      <InlineError message={action.error?.message} />
+      <ApiErrorAlert error={action.error} />
     </Stack>
   );
 }
@@ -78,7 +70,7 @@ export function RunNowButton({ id, name, size }: ScheduleButtonProps) {
       >
         Run now
       </Button>
-      <InlineError message={action.error?.message} />
+      <ApiErrorAlert error={action.error} />
       {result && (
         <Typography role="status" variant="body2" sx={{ borderLeft: 3, borderColor: result.started ? 'success.main' : 'warning.main', pl: 1 }}>
           {result.message}
