@@ -3,7 +3,7 @@ import 'server-only';
 import type { ApiError, LoginRequest, LoginResponse, UserSummary } from '@sheaf/contracts';
 
 import { OPERATIONS, operationPath, type OperationId, type OperationParams, type OperationResponse } from './api-types';
-import { API_UNREACHABLE_MESSAGE } from './messages';
+import { API_NO_ANSWER_MESSAGE, API_UNREACHABLE_MESSAGE } from './messages';
 import { serverConfig } from './server-config';
 
 /** What a call to the API came to; transport failures are a value, not an exception. */
@@ -18,6 +18,16 @@ export const API_UNREACHABLE: ApiError = {
   message: API_UNREACHABLE_MESSAGE,
 };
 
+/**
+ * A change the API did not answer in time (the portal's timeout): it reached the API and may have
+ * been made, so it is not "cannot be reached". 504: the portal is the gateway that gave up.
+ */
+export const API_NO_ANSWER: ApiError = {
+  statusCode: 504,
+  code: 'API_NO_ANSWER',
+  message: API_NO_ANSWER_MESSAGE,
+};
+
 function isApiError(value: unknown): value is ApiError {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
@@ -27,7 +37,16 @@ function isApiError(value: unknown): value is ApiError {
 /** Operations that wait on something outside the API (a share, a bucket) for longer than usual. */
 const SLOW_OPERATIONS: ReadonlySet<OperationId> = new Set(['testStorageLocation', 'testInstrument']);
 
-async function callApi<T>(path: string, init: RequestInit, timeoutMs: number = serverConfig.apiTimeoutMs): Promise<ApiResult<T>> {
+/** Non-GET operations that change nothing the user could find done twice: a timeout is no answer, nothing more. */
+const CHANGES_NOTHING: ReadonlySet<OperationId> = new Set(['login', 'logout', 'testStorageLocation', 'testInstrument']);
+
+/** Whether fetch gave up on AbortSignal.timeout (rather than failing to connect): a DOMException, not always an `instanceof Error`. */
+function isTimeout(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'TimeoutError';
+}
+
+/** `change`: the call changes something (a write), so a timeout may have left it done. */
+async function callApi<T>(path: string, init: RequestInit, timeoutMs: number, change: boolean): Promise<ApiResult<T>> {
   let response: Response;
   try {
     response = await fetch(`${serverConfig.apiUrl}${path}`, {
@@ -35,14 +54,17 @@ async function callApi<T>(path: string, init: RequestInit, timeoutMs: number = s
       cache: 'no-store',
       signal: AbortSignal.timeout(timeoutMs),
     });
-  } catch {
+  } catch (error) {
+    if (change && isTimeout(error)) return { kind: 'error', error: API_NO_ANSWER };
     return { kind: 'unreachable' };
   }
 
   let body: unknown;
   try {
     body = await response.json();
-  } catch {
+  } catch (error) {
+    // The answer began but its body did not arrive in time: as good as no answer.
+    if (isTimeout(error)) return change ? { kind: 'error', error: API_NO_ANSWER } : { kind: 'unreachable' };
     body = undefined;
   }
 
@@ -82,14 +104,16 @@ export function callOperation<K extends OperationId>(
   if (accessToken) requestHeaders.authorization = `Bearer ${accessToken}`;
   if (forwardedFor) requestHeaders['x-forwarded-for'] = forwardedFor;
   if (body !== undefined) requestHeaders['content-type'] = 'application/json';
+  const { method } = OPERATIONS[operation];
   return callApi<OperationResponse<K>>(
     operationPath(operation, params),
     {
-      method: OPERATIONS[operation].method,
+      method,
       headers: requestHeaders,
       body: body === undefined ? undefined : JSON.stringify(body),
     },
     SLOW_OPERATIONS.has(operation) ? serverConfig.connectionTestTimeoutMs : serverConfig.apiTimeoutMs,
+    method !== 'GET' && !CHANGES_NOTHING.has(operation),
   );
 }
 
