@@ -157,8 +157,7 @@ export function HookForm({ kinds, instruments, hook, disabled }: { kinds: readon
       setSubmitted(false);
       router.refresh();
     } else {
-      const created = await action.run('createHook', { body: { ...common, kind } });
-      if (created) router.push(`/hooks/${created.id}?created=1`);
+      await action.run('createHook', { body: { ...common, kind } }, { thenOpen: (created) => `/hooks/${created.id}?created=1` });
     }
   }
 

@@ -1,7 +1,6 @@
 'use client';
 
 import { useEffect, useRef } from 'react';
-import { useRouter } from 'next/navigation';
 import Button from '@mui/material/Button';
 import Stack from '@mui/material/Stack';
 
@@ -11,9 +10,8 @@ import { useApiAction } from '@/lib/use-api-action';
 /** Errors after which the harvest may have started: a retry sends the same key. */
 const KEEPS_KEY: ReadonlySet<string> = new Set(['PORTAL_UNREACHABLE', 'API_NO_ANSWER']);
 
-/** Starts a harvest; one key per intent, so a double click or a retry starts one run. */
+/** Starts a harvest and opens its run; one key per intent, so a double click or a retry starts one run. */
 export function HarvestNowButton({ instrumentId, disabled }: { instrumentId: string; disabled?: boolean }) {
-  const router = useRouter();
   const action = useApiAction();
   const key = useRef<string | null>(null);
 
@@ -26,10 +24,8 @@ export function HarvestNowButton({ instrumentId, disabled }: { instrumentId: str
 
   async function start() {
     key.current ??= crypto.randomUUID();
-    const started = await action.run('startHarvest', { headers: { 'idempotency-key': key.current }, body: { instrumentId } });
-    if (!started) return;
-    key.current = null;
-    router.push(`/runs/${started.runId}`);
+    const started = await action.run('startHarvest', { headers: { 'idempotency-key': key.current }, body: { instrumentId } }, { thenOpen: ({ runId }) => `/runs/${runId}` });
+    if (started) key.current = null;
   }
 
   return (

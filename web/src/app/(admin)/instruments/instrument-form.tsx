@@ -140,9 +140,7 @@ export function InstrumentForm({
       router.push(`/instruments/${instrument.id}?saved=1`);
       router.refresh();
     } else {
-      const created = await action.run('createInstrument', { body });
-      if (!created) return;
-      router.push(`/instruments/${created.id}?created=1`);
+      await action.run('createInstrument', { body }, { thenOpen: (created) => `/instruments/${created.id}?created=1` });
     }
   }
 

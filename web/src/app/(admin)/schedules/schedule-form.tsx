@@ -137,8 +137,7 @@ export function ScheduleForm({ schedule, instruments, instrumentId }: { schedule
       form.current?.querySelector<HTMLElement>('[name="instrumentId"]')?.focus();
       return;
     }
-    const created = await action.run('createSchedule', { body: { ...body, instrumentId: instrument.id } });
-    if (created) router.push(`/schedules/${created.id}?created=1`);
+    await action.run('createSchedule', { body: { ...body, instrumentId: instrument.id } }, { thenOpen: (created) => `/schedules/${created.id}?created=1` });
   }
 
   const cronError = fieldMessage(action.error, 'cron');

@@ -39,9 +39,7 @@ export function ServiceAccountForm({ account }: { account?: ServiceAccountDto })
       setSaved(true);
       router.refresh();
     } else {
-      const created = await action.run('createServiceAccount', { body: { ...fields, password } });
-      if (!created) return;
-      router.push(`/service-accounts/${created.id}?created=1`);
+      await action.run('createServiceAccount', { body: { ...fields, password } }, { thenOpen: (created) => `/service-accounts/${created.id}?created=1` });
     }
   }
 

@@ -64,9 +64,7 @@ export function StorageLocationForm({ location }: { location?: StorageLocationDt
       setSaved(true);
       router.refresh();
     } else {
-      const created = await action.run('createStorageLocation', { body: { name: name.trim(), type, config, secret: secretValue } });
-      if (!created) return;
-      router.push(`/storage/${created.id}?created=1`);
+      await action.run('createStorageLocation', { body: { name: name.trim(), type, config, secret: secretValue } }, { thenOpen: (created) => `/storage/${created.id}?created=1` });
     }
   }
 
