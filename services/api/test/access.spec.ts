@@ -195,7 +195,7 @@ describe('access scoping through groups and projects', () => {
       `INSERT INTO harvest_runs (instrument_id, status, trigger) VALUES ($1, 'running', 'schedule') RETURNING id`,
       [krios],
     )) as Array<{ id: string }>;
-    await db.dataSource.query(`UPDATE harvest_runs SET status = 'failed', error = 'rclone: NT_STATUS_LOGON_FAILURE' WHERE id = $1`, [run.id]);
+    await db.dataSource.query(`UPDATE harvest_runs SET status = 'failed', error = 'the source of instrument krios: credentials rejected: rclone: NT_STATUS_LOGON_FAILURE' WHERE id = $1`, [run.id]);
     const notificationsOf = async (caller: Caller) =>
       ((await as(app, caller).get('/api/notifications').expect(200)).body.items as Array<{ runId: string; kind: string }>).filter((n) => n.runId === run.id);
     expect(await notificationsOf(admin)).toEqual([expect.objectContaining({ kind: 'credentials_rejected', instrumentName: 'krios' })]);

@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
 import { createTestApp } from './app';
 import { as, createCaller, createInstrumentRow, type Caller } from './fixtures';
 
-describe('notifications: marking all read', () => {
+describe('notifications', () => {
   let db: TestDatabase;
   let app: NestExpressApplication;
   let admin: Caller;
@@ -64,5 +64,27 @@ describe('notifications: marking all read', () => {
     // Receipts are per user: the admin's are all still unread.
     expect(await unreadCount(admin)).toBe(125);
     expect((await as(app, operator).post('/api/notifications/read-all').expect(200)).body).toEqual({ count: 0 });
+  });
+
+  /** What a run says of source folders it could not list (describeUnlisted, the worker's harvest activities), here one rclone was refused. */
+  const unlisted = '1 folder(s) of the source could not be listed, so their files were not taken (the next run lists them again): raw/locked (error listing: access denied)';
+
+  it.each([
+    { kind: 'run_failed', failedBy: 'a source folder it could not read (rclone: access denied)', error: unlisted, filesFailed: 0 },
+    { kind: 'verification_failed', failedBy: 'failed files and a source folder it could not read', error: `2 file(s) failed verification or copy; ${unlisted}`, filesFailed: 2 },
+    { kind: 'verification_failed', failedBy: 'failed files', error: '2 file(s) failed verification or copy', filesFailed: 2 },
+    // rcloneFailure's words (services/worker/src/harvest/batch.ts), for the source's listing and a batch's copies alike.
+    { kind: 'credentials_rejected', failedBy: 'the source refusing the login', error: 'the source of instrument seen: credentials rejected: NT_STATUS_LOGON_FAILURE', filesFailed: 0 },
+    { kind: 'credentials_rejected', failedBy: 'a destination refusing its keys', error: 'storage location archive: credentials rejected: AccessDenied: Access Denied', filesFailed: 0 },
+    { kind: 'run_failed', failedBy: 'a workflow that could not start', error: 'its workflow could not be started: no answer; nothing was harvested', filesFailed: 0 },
+  ])('is $kind for a run failed by $failedBy', async ({ kind, error, filesFailed }) => {
+    // As the worker closes a run: its batches count failed files, then the run is closed as failed.
+    const [run] = (await db.dataSource.query(`INSERT INTO harvest_runs (instrument_id, status, trigger, files_failed) VALUES ($1, 'running', 'manual', $2) RETURNING id`, [
+      unseen,
+      filesFailed,
+    ])) as Array<{ id: string }>;
+    await db.dataSource.query(`UPDATE harvest_runs SET status = 'failed', error = $2 WHERE id = $1`, [run.id, error]);
+    const notices = (await db.dataSource.query(`SELECT kind FROM notifications WHERE run_id = $1`, [run.id])) as Array<{ kind: string }>;
+    expect(notices).toEqual([{ kind }]);
   });
 });

@@ -733,7 +733,7 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
         `INSERT INTO harvest_runs (instrument_id, status, trigger, error, files_failed) VALUES
            ($1, 'failed', 'manual', 'the source is unreachable', 0),
            ($1, 'failed', 'manual', '2 file(s) failed verification or copy', 2),
-           ($1, 'failed', 'manual', 'AccessDenied: bad key', 0) RETURNING id`,
+           ($1, 'failed', 'manual', 'storage location archive: credentials rejected: AccessDenied: bad key', 0) RETURNING id`,
         [instrument.id],
       )) as Array<{ id: string }>;
       const other = await createCaller(app, db.dataSource, 'other-admin@example.org', 'admin');
