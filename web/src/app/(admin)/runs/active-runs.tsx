@@ -15,11 +15,33 @@ import type { HarvestRunDto } from '@/lib/api-types';
 import { formatBytes, formatCount, formatDateTime } from '@/lib/format';
 import { usePolling } from '@/lib/use-polling';
 
-/** Runs in progress with live files/bytes bars, refreshed every 2 s from /bff/runs. */
+import { runsInProgressAnnouncement } from './runs-in-progress';
+
+/** Read by screen readers only. */
+const VISUALLY_HIDDEN = {
+  position: 'absolute',
+  width: '1px',
+  height: '1px',
+  margin: '-1px',
+  padding: 0,
+  overflow: 'hidden',
+  clip: 'rect(0 0 0 0)',
+  whiteSpace: 'nowrap',
+  border: 0,
+} as const;
+
+/**
+ * Runs in progress with live files/bytes bars, refreshed every 2 s from /bff/runs. Only runs
+ * starting and ending are announced (a polite status line), and the warning when updates stop
+ * (an alert): not every run's counts on every refresh.
+ */
 export function ActiveRuns({ initial }: { initial: HarvestRunDto[] }) {
   const { data: runs, stale } = usePolling('/bff/runs', initial, true);
   return (
-    <Box aria-live="polite">
+    <Box>
+      <Box role="status" sx={VISUALLY_HIDDEN}>
+        {runsInProgressAnnouncement(runs)}
+      </Box>
       {stale && (
         <Alert severity="warning" sx={{ mb: 2 }}>
           Live updates are paused: the portal cannot reach the API. Retrying…
