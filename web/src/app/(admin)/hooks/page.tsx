@@ -17,6 +17,7 @@ import { RestoreButton } from '@/components/resource-actions';
 import { load } from '@/lib/api';
 import { offsetParam, oneOf, param } from '@/lib/format';
 import { loadInstrumentFilter } from '@/lib/instrument-filter';
+import { idFilter } from '@/lib/list-filters';
 
 import { HOOK_KINDS, HOOK_PHASES, KIND_LABELS, PHASE_LABELS, scopeLabel } from './hook-data';
 
@@ -29,7 +30,8 @@ export default async function HooksPage({ searchParams }: { searchParams: Promis
   const params = await searchParams;
   const phase = oneOf(param(params, 'phase'), HOOK_PHASES);
   const kind = oneOf(param(params, 'kind'), HOOK_KINDS);
-  const instrumentId = param(params, 'instrumentId');
+  // Not a UUID: it names no instrument, and the list is not filtered by it (the API would refuse it).
+  const instrumentId = idFilter(param(params, 'instrumentId'));
   const deleted = param(params, 'deleted') === '1';
   const offset = offsetParam(params);
   const [page, instrumentFilter] = await Promise.all([

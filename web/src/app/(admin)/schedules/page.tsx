@@ -19,6 +19,7 @@ import { load } from '@/lib/api';
 import { requireCurrentUser } from '@/lib/current-user';
 import { formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
 import { loadInstrumentFilter } from '@/lib/instrument-filter';
+import { idFilter } from '@/lib/list-filters';
 
 import { PauseResumeButton, RunNowButton, SyncProblem } from './schedule-actions';
 import { cronDescription, nextRunText, scheduleState, STATE_FILTERS, type StateFilter } from './schedule-data';
@@ -30,7 +31,8 @@ const LIMIT = 50;
 /** Users see the schedules of the instruments they may see; only admins change them (the API enforces both). */
 export default async function SchedulesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
-  const instrumentId = param(params, 'instrumentId');
+  // Not a UUID: it names no instrument, and the list is not filtered by it (the API would refuse it).
+  const instrumentId = idFilter(param(params, 'instrumentId'));
   const state = oneOf(param(params, 'state'), Object.keys(STATE_FILTERS) as StateFilter[]);
   const current = await requireCurrentUser();
   const admin = current.kind === 'signed-in' && current.user.role === 'admin';
