@@ -31,7 +31,7 @@ export function DashboardShell({ user, children }: { user: UserSummary; children
           {user.email}
         </Typography>
       </Box>
-      {/* Below `sm` the bar keeps only what fits a phone's width: the role is on the account page. */}
+      {/* Below `sm` the bar keeps only what fits a phone's width: the account is in the menu, the role on its page. */}
       <Chip label={user.role} size="small" color={user.role === 'admin' ? 'primary' : 'default'} variant="outlined" sx={{ display: { xs: 'none', sm: 'inline-flex' } }} />
       <ThemeSwitch />
       <LogoutButton />

@@ -1,5 +1,5 @@
 /** The sections of the side navigation, in the order they are shown. */
-export const NAVIGATION_GROUPS = ['Harvest', 'Configuration', 'Access'] as const;
+export const NAVIGATION_GROUPS = ['Harvest', 'Configuration', 'Access', 'Account'] as const;
 export type NavigationGroup = (typeof NAVIGATION_GROUPS)[number];
 
 /** The portal's navigation: one entry per section of the admin area. */
@@ -24,6 +24,8 @@ export const NAVIGATION: readonly NavigationItem[] = [
   { href: '/groups', label: 'Groups', group: 'Access', adminOnly: true },
   { href: '/projects', label: 'Projects', group: 'Access', adminOnly: true },
   { href: '/audit', label: 'Audit', group: 'Access', adminOnly: true },
+  // Also the top bar's name, which narrow screens have no room for: there the menu is the way in.
+  { href: '/account', label: 'Your account', group: 'Account' },
 ];
 
 export function navigationFor(role: string): readonly NavigationItem[] {
