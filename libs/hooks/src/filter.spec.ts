@@ -90,6 +90,31 @@ describe('filter hook', () => {
     expect(destinations['c.raw']).toBe('x/y/c.raw');
   });
 
+  it('holds a file whose redirect puts a control character in its destination: a line break would make it two paths for rclone', async () => {
+    const config = { redirect: [{ match: '**', to: '{meta.project}/{name}' }] };
+    const { decisions, destinations } = await decide(config, [
+      // As rclone reads a list of paths one a line (deleting a batch's copies, say): "x" and another instrument's file.
+      file('a.raw', { metadata: { project: 'x\nother-instrument/runs/2024' } }),
+      file('b.raw', { metadata: { project: 'p\r' } }),
+      file('c.raw', { metadata: { project: 'tab\there' } }),
+      file('d.raw', { metadata: { project: 'del\x7f' } }),
+      file('e.raw', { metadata: { project: 'p1' } }),
+    ]);
+    const because = (shown: string) => ({
+      action: 'hold',
+      reason: `redirect "{meta.project}/{name}" gives destination "${shown}", which contains a control character (a line break, tab, NUL or DEL)`,
+    });
+    expect(decisions).toEqual({
+      'a.raw': because('x\\nother-instrument/runs/2024/a.raw'),
+      'b.raw': because('p\\r/b.raw'),
+      'c.raw': because('tab\\there/c.raw'),
+      'd.raw': because('del\\x7f/d.raw'),
+      'e.raw': { action: 'accept' },
+    });
+    expect(destinations['a.raw']).toBe('a.raw');
+    expect(destinations['e.raw']).toBe('p1/e.raw');
+  });
+
   // With picomatch's JavaScript RegExp 32 and 40 characters took 2 s and 6 s (the first doubling
   // with each further character), and 255 would take ages, blocking the worker's event loop. The
   // matching is synchronous, so a hang cannot be caught by a timeout: the short names come first,

@@ -104,7 +104,8 @@ export const HOOK_CONFIG_SCHEMAS: Readonly<Record<HookKind, object>> = deepFreez
               description:
                 'Relative destination path template. Placeholders: {path} (a/b/c.tar.gz), {dir} (a/b, or . at the root), ' +
                 '{name} (c.tar.gz), {stem} (c.tar), {ext} (.gz), {meta.KEY} (metadata set by earlier hooks; a file without ' +
-                'the key is held). The result must stay relative and contain no .. segment.',
+                'the key is held). The result must stay relative and contain no .. segment and no control character (a line ' +
+                'break, tab, NUL or DEL): a file whose metadata would put one there is held.',
             },
           },
         },

@@ -11,9 +11,24 @@ export interface DestinationTemplate {
 
 const FIELDS = new Set(['path', 'dir', 'name', 'stem', 'ext']);
 
+/**
+ * A line break, tab, NUL or DEL. rclone is given destination paths one a line (`--files-from-raw`,
+ * also to delete a batch's copies): a line break would make one path two, and the second could
+ * name another instrument's file. rclone lists such characters in a name as symbols (a line break
+ * as ␊), so a path from a listing never holds one; only a value (metadata) put into it can.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
+
+/** A path with its control characters written out (\n, \x7f), for a reason. */
+function shown(path: string): string {
+  const escapes: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return path.replace(new RegExp(CONTROL_CHARACTER.source, 'g'), (c) => escapes[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Why a path may not be used as a destination, or undefined when it may. */
 function unsafePath(path: string): string | undefined {
-  if (path.includes('\0')) return 'contains a NUL character';
+  if (CONTROL_CHARACTER.test(path)) return 'contains a control character (a line break, tab, NUL or DEL)';
   if (/^[\\/]/.test(path) || /^[A-Za-z]:/.test(path)) return 'is absolute';
   if (path.split(/[\\/]/).includes('..')) return 'contains a .. segment';
   return undefined;
@@ -21,6 +36,7 @@ function unsafePath(path: string): string | undefined {
 
 /** Parses and statically checks a template; placeholder values are checked again when rendered. */
 export function parseTemplate(source: string): { ok: true; template: DestinationTemplate } | { ok: false; message: string } {
+  if (CONTROL_CHARACTER.test(source)) return { ok: false, message: 'template contains a control character (a line break, tab, NUL or DEL)' };
   const parts: Part[] = [];
   let skeleton = '';
   let rest = source;
@@ -54,8 +70,8 @@ export function parseTemplate(source: string): { ok: true; template: Destination
 
 /**
  * The destination of `file` under `template`: placeholders filled, `.` and empty segments dropped.
- * Fails (the caller holds the file) when a metadata key is missing or the result would escape the
- * destination root.
+ * Fails (the caller holds the file) when a metadata key is missing, or the result would escape the
+ * destination root or holds a control character.
  */
 export function renderDestination(template: DestinationTemplate, file: HookFile): { ok: true; path: string } | { ok: false; reason: string } {
   const name = posix.basename(file.path);
@@ -69,7 +85,7 @@ export function renderDestination(template: DestinationTemplate, file: HookFile)
     else return { ok: false, reason: `redirect "${template.source}" needs metadata "${part.meta}", which the file does not have` };
   }
   const unsafe = unsafePath(out);
-  if (unsafe) return { ok: false, reason: `redirect "${template.source}" gives destination "${out}", which ${unsafe}` };
+  if (unsafe) return { ok: false, reason: `redirect "${template.source}" gives destination "${shown(out)}", which ${unsafe}` };
   const path = out
     .split('/')
     .filter((segment) => segment !== '' && segment !== '.')

@@ -72,6 +72,8 @@ describe('validateHookConfig', () => {
     ['a/../../{name}', 'template contains a .. segment; destinations must stay relative'],
     ['{dir}/{basename}', 'unknown placeholder {basename} (use {path}, {dir}, {name}, {stem}, {ext} or {meta.KEY})'],
     ['{meta.}/x', 'unknown placeholder {meta.} (use {path}, {dir}, {name}, {stem}, {ext} or {meta.KEY})'],
+    ['out/{name}\n../x', 'template contains a control character (a line break, tab, NUL or DEL)'],
+    ['out\t/{name}', 'template contains a control character (a line break, tab, NUL or DEL)'],
     ['out/{name', "unmatched '{'"],
     ['out/name}', "unmatched '}'"],
   ])('rejects the unsafe or broken redirect template %s', (to, message) => {
