@@ -199,6 +199,18 @@ function linesOf(stream: Readable): Interface {
   return lines;
 }
 
+/**
+ * A list of paths (relative to a root) for `--files-from-raw`, one a line. rclone spells a line
+ * break in a name as its symbol (␊, ␍: see localName), so no path it listed holds one. A path
+ * that does came from elsewhere (a template filled with a hook's metadata), and rclone would read
+ * it as two paths, the second of which may be another file: one a delete would remove. Throws then.
+ */
+function fileList(files: readonly string[]): string {
+  const broken = files.find((file) => /[\n\r]/.test(file));
+  if (broken !== undefined) throw new Error(`rclone is given paths one a line, and ${JSON.stringify(broken)} holds a line break: refused`);
+  return files.join('\n') + '\n';
+}
+
 /** How long rclone's pipes may stay open after it exited (held by a process it started). */
 const PIPE_DRAIN_MS = 2_000;
 
@@ -431,7 +443,7 @@ export class Rclone {
     const stall = stallWatch(limitMs);
     try {
       const signal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
-      const { done } = this.start(args, { signal, input: files.join('\n') + '\n', onStderr: copyLog(options, stall.saw) });
+      const { done } = this.start(args, { signal, input: fileList(files), onStderr: copyLog(options, stall.saw) });
       await done.catch((err: unknown) => {
         if (stall.signal.aborted && !options.signal?.aborted) throw new RcloneStalledError('copy', limitMs, err instanceof RcloneError ? err.stderr : '');
         throw err;
@@ -634,7 +646,7 @@ export class Rclone {
    */
   async deleteFiles(root: string, files: readonly string[], signal?: AbortSignal): Promise<void> {
     if (!files.length) return;
-    const { done } = this.start(['delete', '--files-from-raw', '-', root], { signal, input: files.join('\n') + '\n' });
+    const { done } = this.start(['delete', '--files-from-raw', '-', root], { signal, input: fileList(files) });
     await done.catch((err: unknown) => {
       if (!isNotFound(err)) throw err;
     });
@@ -649,7 +661,7 @@ export class Rclone {
   async sha256(root: string, files: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {
     const { child, done, outputCut } = this.start(['hashsum', 'sha256', '--download', '--files-from-raw', '-', root], {
       signal,
-      input: files.join('\n') + '\n',
+      input: fileList(files),
       stdout: 'pipe',
     });
     const hashes = new Map<string, string>();
@@ -690,7 +702,7 @@ export class Rclone {
   async stat(root: string, files: readonly string[], signal?: AbortSignal): Promise<Map<string, ListedFile>> {
     const { child, done, outputCut } = this.start(['lsjson', '--files-only', '--no-mimetype', '-R', '--files-from-raw', '-', root], {
       signal,
-      input: files.join('\n') + '\n',
+      input: fileList(files),
       stdout: 'pipe',
     });
     const out = new Map<string, ListedFile>();
