@@ -22,6 +22,14 @@ describe('destination paths', () => {
     expect(destinationPath('{dir}/{name}', 'xrd', 'run1/x.csv', 1)).toBe('run1/x.csv');
   });
 
+  it('fills the template in one pass: braces in a file name are not placeholders', () => {
+    // Filled one placeholder after the other, 'a/{dir}.txt' landed on 'inst/a/a.txt', where the real a/a.txt goes.
+    expect(destinationPath('{instrument}/{path}', 'inst', 'a/{dir}.txt', 1)).toBe('inst/a/{dir}.txt');
+    expect(destinationPath('{instrument}/{path}', 'inst', 'plots/{name}_{ext}.png', 1)).toBe('inst/plots/{name}_{ext}.png');
+    expect(destinationPath('{instrument}/{dir}/{stem}{ext}', 'inst', '{path}/{version}.csv', 2)).toBe('inst/{path}/{version}.v2.csv');
+    expect(destinationPath('{instrument}/{name}', 'inst', '{unknown}.txt', 1)).toBe('inst/{unknown}.txt');
+  });
+
   it('refuses a template that escapes the destination', () => {
     expect(() => destinationPath('../{path}', 'x', 'a.txt', 1)).toThrow(/leaves the destination/);
     expect(() => destinationPath('/{path}', 'x', 'a.txt', 1)).toThrow(/leaves the destination/);

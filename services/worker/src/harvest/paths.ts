@@ -2,6 +2,8 @@ import { posix } from 'node:path';
 
 export const DEFAULT_PATH_TEMPLATE = '{instrument}/{path}';
 
+const PLACEHOLDERS = /\{(instrument|path|dir|name|stem|ext|version)\}/g;
+
 /**
  * Where a file version lands, relative to the destination's root. The template's placeholders
  * are {instrument}, {path}, {dir}, {name}, {stem}, {ext} and {version}; a later version of a
@@ -14,14 +16,9 @@ export function destinationPath(template: string, instrument: string, path: stri
   const stem = versioned ? `${name}.v${version}` : name;
   const fileName = versioned ? `${stem}${ext}` : base;
   const relPath = versioned ? posix.join(dir, fileName) : path;
-  const out = template
-    .replaceAll('{instrument}', instrument)
-    .replaceAll('{path}', relPath)
-    .replaceAll('{dir}', dir)
-    .replaceAll('{name}', fileName)
-    .replaceAll('{stem}', stem)
-    .replaceAll('{ext}', ext)
-    .replaceAll('{version}', String(version));
+  const values = { instrument, path: relPath, dir, name: fileName, stem, ext, version: String(version) };
+  // In one pass: a value is never read for placeholders ('a/{dir}.txt' keeps its name).
+  const out = template.replace(PLACEHOLDERS, (_placeholder, key: keyof typeof values) => values[key]);
   // A leading '/' the template did not write comes from an empty placeholder: {dir} of a file
   // at the source's root, in '{dir}/{name}'.
   const normalised = posix.normalize(template.startsWith('/') ? out : out.replace(/^\/+/, ''));
