@@ -1,5 +1,5 @@
 import type { HarvestRunDto, InstrumentDto } from '../src/lib/api-types';
-import { activityPerDay, activityWindowStart, instrumentHealth, plannedStarts } from '../src/app/(admin)/_dashboard/activity';
+import { activityPerDay, activityWindowStart, instrumentHealth, plannedStarts, windowFailures } from '../src/app/(admin)/_dashboard/activity';
 
 const NOW = new Date('2025-06-14T10:00:00Z');
 
@@ -155,5 +155,26 @@ describe('planned starts of a schedule', () => {
     expect(plannedStarts({ ...live, enabled: false }, [])).toEqual([]);
     expect(plannedStarts({ ...live, synced: false }, [])).toEqual([]);
     expect(plannedStarts({ ...live, deletedAt: '2025-06-01T00:00:00.000Z' }, [])).toEqual([]);
+  });
+});
+
+describe("each instrument's last error of the window", () => {
+  const failedOnI1 = run({ id: 'f1', instrumentId: 'i1', status: 'failed' });
+  const succeededOnI2 = run({ id: 's2', instrumentId: 'i2' });
+  const instruments = [{ id: 'i1' }, { id: 'i2' }, { id: 'i3' }];
+
+  it("comes from the window's runs alone when they are all of its runs", async () => {
+    const asked = jest.fn(async () => undefined);
+    await expect(windowFailures(instruments, { runs: [failedOnI1, succeededOnI2], total: 2 }, asked)).resolves.toEqual([failedOnI1]);
+    expect(asked).not.toHaveBeenCalled();
+  });
+
+  it('is asked for, per instrument without one among them, when the cap cut the window short', async () => {
+    // i2 failed 3 days ago, beyond the newest runs the charts read.
+    const older = run({ id: 'f2', instrumentId: 'i2', status: 'failed', createdAt: '2025-06-11T09:00:00.000Z' });
+    const asked = jest.fn(async (instrumentId: string) => (instrumentId === 'i2' ? older : undefined));
+    const failed = await windowFailures(instruments, { runs: [failedOnI1, succeededOnI2], total: 5000 }, asked);
+    expect(asked.mock.calls).toEqual([['i2'], ['i3']]);
+    expect(instrumentHealth([instrument('i2')], [], failed, NOW)[0].lastError).toEqual({ runId: 'f2', at: older.updatedAt, message: '0 file(s) failed' });
   });
 });

@@ -34,11 +34,11 @@ export default async function DashboardPage() {
         <ActiveRuns initial={dashboard.active} />
       </Section>
 
-      <Section title={`Harvested in the last ${ACTIVITY_DAYS} days`}>
+      <Section title={`Harvested in the last ${ACTIVITY_DAYS} days (UTC)`}>
         <ActivityCharts days={activity.days} />
         {activity.runsCounted < activity.runsInWindow && (
           <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>
-            Counts the newest {formatCount(activity.runsCounted)} of {formatCount(activity.runsInWindow)} runs; the oldest days may show less than was harvested.
+            The charts count the newest {formatCount(activity.runsCounted)} of {formatCount(activity.runsInWindow)} runs of these days: their oldest days may show less than was harvested.
           </Typography>
         )}
       </Section>

@@ -59,7 +59,7 @@ export function ActivityCharts({ days }: { days: DayActivity[] }) {
     <Grid container spacing={2}>
       <Grid size={{ xs: 12, md: 6 }}>
         <ChartCard
-          title="Files harvested per day"
+          title="Files harvested per day (UTC)"
           summary={`${formatCount(files)} verified${failed ? `, ${formatCount(failed)} failed` : ''} in ${days.length} days`}
         >
           <BarChart
@@ -76,7 +76,7 @@ export function ActivityCharts({ days }: { days: DayActivity[] }) {
         </ChartCard>
       </Grid>
       <Grid size={{ xs: 12, md: 6 }}>
-        <ChartCard title="Bytes harvested per day" summary={`${formatBytes(bytes)} verified in ${days.length} days`}>
+        <ChartCard title="Bytes harvested per day (UTC)" summary={`${formatBytes(bytes)} verified in ${days.length} days`}>
           <BarChart
             height={CHART_HEIGHT}
             dataset={rows}

@@ -6,6 +6,8 @@ import { computedNextRun } from '../schedules/schedule-data';
 export const ACTIVITY_DAYS = 14;
 /** Runs read for the charts at most (pages of 200): the dashboard never reads unbounded data. */
 export const ACTIVITY_MAX_RUNS = 1000;
+/** Instruments whose newest failed run is asked for at once (see windowFailures). */
+const FAILURE_QUERIES_AT_ONCE = 10;
 
 export interface DayActivity {
   /** `yyyy-mm-dd` (UTC, like every date the portal shows). */
@@ -109,7 +111,29 @@ export function expectsStarts(schedule: Pick<ScheduleDto, 'enabled' | 'synced' |
   return schedule.enabled && schedule.synced && schedule.deletedAt === null;
 }
 
-/** One row per instrument: last run, next scheduled run, last error. */
+/**
+ * The failed runs of the activity window that hold each instrument's newest one, newest first,
+ * for instrumentHealth. The window's runs (newest first) hold them all when they are the whole
+ * window; when ACTIVITY_MAX_RUNS cut it short, an instrument with no failed run among them asks
+ * `newestFailed` for its own (an older one, cut off), a few instruments at a time.
+ */
+export async function windowFailures(
+  instruments: ReadonlyArray<Pick<InstrumentDto, 'id'>>,
+  window: { runs: readonly HarvestRunDto[]; total: number },
+  newestFailed: (instrumentId: string) => Promise<HarvestRunDto | undefined>,
+): Promise<HarvestRunDto[]> {
+  const failed = window.runs.filter((run) => run.status === 'failed');
+  if (window.runs.length >= window.total) return failed;
+  const found = new Set(failed.map((run) => run.instrumentId));
+  const missing = instruments.filter((instrument) => !found.has(instrument.id));
+  for (let i = 0; i < missing.length; i += FAILURE_QUERIES_AT_ONCE) {
+    const answers = await Promise.all(missing.slice(i, i + FAILURE_QUERIES_AT_ONCE).map((instrument) => newestFailed(instrument.id)));
+    failed.push(...answers.filter((run) => run !== undefined));
+  }
+  return failed;
+}
+
+/** One row per instrument: last run, next scheduled run, last error (from `runs`, newest first: see windowFailures). */
 export function instrumentHealth(
   instruments: readonly InstrumentDto[],
   schedules: readonly ScheduleNextRuns[],
@@ -123,7 +147,7 @@ export function instrumentHealth(
       .map((s) => firstStart(s, now))
       .filter((start) => start !== undefined)
       .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))[0];
-    // `runs` is newest first (the API's order).
+    // `runs` is newest first (the API's order) for each instrument.
     const failed = runs.find((r) => r.instrumentId === instrument.id && r.status === 'failed');
     return {
       id: instrument.id,

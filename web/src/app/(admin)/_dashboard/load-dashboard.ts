@@ -10,6 +10,7 @@ import {
   expectsStarts,
   instrumentHealth,
   plannedStarts,
+  windowFailures,
   type Activity,
   type InstrumentHealth,
   type ScheduleNextRuns,
@@ -67,12 +68,16 @@ export async function loadDashboard(now = new Date()): Promise<Dashboard> {
     windowRuns(from),
     load('listSchedules', { query: { enabled: true, limit: PAGE } }),
   ]);
-  const next = await nextRuns(schedules.items);
+  const [next, windowFailed] = await Promise.all([
+    nextRuns(schedules.items),
+    // The charts count the newest runs only; each instrument's last error is its own, however many runs there were.
+    windowFailures(instruments.items, window, async (instrumentId) => (await load('listHarvests', { query: { instrumentId, status: 'failed', from, limit: 1 } })).items[0]),
+  ]);
   return {
     active: [...running.items, ...pending.items],
     failures: failures.items,
     activity: activityPerDay(window.runs, now, window.total),
-    health: instrumentHealth(instruments.items, next, window.runs, now),
+    health: instrumentHealth(instruments.items, next, windowFailed, now),
     instrumentsTotal: instruments.total,
     schedulesNotDescribed: Math.max(0, schedules.total - MAX_SCHEDULES_DESCRIBED),
   };
