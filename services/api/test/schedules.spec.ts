@@ -446,6 +446,14 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     const before = await as(app, admin).get('/api/schedules').expect(200);
     const bad = await as(app, admin).post('/api/schedules', { instrumentId, cron: '61 * * * *' }).expect(400);
     expect(bad.body).toEqual({ statusCode: 400, code: 'validation_failed', field: 'cron', message: "cron minute: '61' is not a valid minute (0-59)" });
+    // Accepted, Temporal would never run it.
+    const never = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 0 30 2 *' }).expect(400);
+    expect(never.body).toEqual({
+      statusCode: 400,
+      code: 'validation_failed',
+      field: 'cron',
+      message: "cron day of month: '30' never occurs in month '2' (February has 29 days in a leap year): the schedule would never run",
+    });
     const zone = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 1 * * *', timezone: 'Mars/Olympus' }).expect(400);
     expect(zone.body.field).toBe('timezone');
     expect((await as(app, admin).get('/api/schedules').expect(200)).body.total).toBe(before.body.total);

@@ -813,7 +813,7 @@ export interface ScheduleDetailDto {
 
 export interface CreateScheduleDto {
   instrumentId: string;
-  /** Five fields: minute hour day-of-month month day-of-week. When both day fields are set a day must match both, as in Temporal (classic cron: either) */
+  /** Five fields: minute hour day-of-month month day-of-week. When both day fields are set a day must match both, as in Temporal (classic cron: either). Refused when none of the days of month occurs in any of the months (February counts 29 days): it would never run */
   cron: string;
   /** IANA time zone; stored in its canonical spelling */
   timezone?: string;

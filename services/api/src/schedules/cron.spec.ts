@@ -22,6 +22,25 @@ describe('cron expressions', () => {
     ['@daily', 'must have 5 fields'],
   ])('refuses %j', (expression, message) => expect(cronProblem(expression)).toContain(message));
 
+  describe('days of month that never fall in the chosen months (Temporal would take the schedule and never run it)', () => {
+    // February counts its leap day; one chosen day in one chosen month is enough.
+    it.each(['0 0 29 2 *', '0 0 31 1-12/3 *', '0 0 31 4-5 *', '0 0 30,31 feb,apr *', '0 0 31 * *', '0 0 29-31/2 2 mon', '0 0 1 2 *'])('accepts %s', (expression) =>
+      expect(cronProblem(expression)).toBeUndefined(),
+    );
+
+    it.each([
+      ['0 0 30 2 *', "day of month: '30' never occurs in month '2' (February has 29 days in a leap year): the schedule would never run"],
+      ['0 0 31 4,6,9,11 *', "day of month: '31' never occurs in month '4,6,9,11' (the longest of them has 30 days): the schedule would never run"],
+      ['0 0 31 apr *', "day of month: '31' never occurs in month 'apr' (April has 30 days): the schedule would never run"],
+      ['0 0 30-31 2/12 *', "day of month: '30-31' never occurs in month '2/12' (February has 29 days in a leap year): the schedule would never run"],
+      // Classic cron would run this on February's Mondays; Temporal (a day matches both fields) never.
+      [
+        '0 0 30 2 mon',
+        "day of month: '30' never occurs in month '2' (February has 29 days in a leap year): the schedule would never run; a day must match both its day of month and its day of week",
+      ],
+    ])('refuses %j', (expression, message) => expect(cronProblem(expression)).toBe(message));
+  });
+
   describe('time zones: the names Temporal knows (TIME_ZONE_NAMES, the IANA tz database)', () => {
     it.each(['UTC', 'Europe/Berlin', 'America/Argentina/Buenos_Aires', 'US/Pacific', 'Asia/Calcutta', 'Asia/Kolkata', 'EST5EDT', 'CET', 'EST', 'Etc/GMT+5', 'GMT+0'])(
       'takes %s as it is',

@@ -6,7 +6,8 @@ import { TIME_ZONE_NAMES } from '@sheaf/contracts';
  * `a/n`, lists, and month and weekday names. Checked here so a bad one is a 400 naming the
  * field, not a Temporal error after the row was saved. As in Temporal (and unlike classic
  * cron), a day must match both day of month and day of week when both are set: `0 3 1-7 * mon`
- * is the first Monday of the month.
+ * is the first Monday of the month. Days of month that occur in none of the months (`30 2`) are
+ * refused too: Temporal takes such a schedule and never runs it.
  */
 interface CronField {
   name: string;
@@ -54,6 +55,38 @@ function itemProblem(item: string, field: CronField): string | undefined {
   return undefined;
 }
 
+/** The values a field (checked by itemProblem) chooses; `a/n` runs from a to the field's maximum. */
+function valuesOf(part: string, field: CronField): number[] {
+  const values = new Set<number>();
+  for (const item of part.split(',')) {
+    const [range, step] = item.split('/');
+    const [startText, endText] = range.split('-');
+    const start = range === '*' ? field.min : value(startText, field)!;
+    const end = range === '*' ? field.max : endText !== undefined ? value(endText, field)! : step !== undefined ? field.max : start;
+    for (let v = start; v <= end; v += Number(step ?? 1)) values.add(v);
+  }
+  return [...values];
+}
+
+/** Days of each month, February's leap day included (a schedule on it runs every fourth year). */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/**
+ * Why days of month and months that never meet (`30 2`, `31 4,6,9,11`) are refused: Temporal
+ * would take the schedule and never run it. The day of week cannot rescue them, since a day must
+ * match both (and, over the years, every date falls on every day of the week).
+ */
+function neverRunsProblem(dayPart: string, monthPart: string, weekdayPart: string): string | undefined {
+  const firstDay = Math.min(...valuesOf(dayPart, FIELDS[2]));
+  const months = valuesOf(monthPart, FIELDS[3]);
+  const longest = Math.max(...months.map((m) => MONTH_DAYS[m - 1]));
+  if (firstDay <= longest) return undefined;
+  const why = months.length === 1 ? `${MONTH_NAMES[months[0] - 1]} has ${longest} days${months[0] === 2 ? ' in a leap year' : ''}` : `the longest of them has ${longest} days`;
+  const both = weekdayPart === '*' ? '' : '; a day must match both its day of month and its day of week';
+  return `day of month: '${dayPart}' never occurs in month '${monthPart}' (${why}): the schedule would never run${both}`;
+}
+
 /** What is wrong with a cron expression, or undefined when it is fine. */
 export function cronProblem(expression: string): string | undefined {
   const parts = expression.trim().split(/\s+/);
@@ -67,7 +100,7 @@ export function cronProblem(expression: string): string | undefined {
       if (problem) return `${FIELDS[i].name}: ${problem}`;
     }
   }
-  return undefined;
+  return neverRunsProblem(parts[2], parts[3], parts[4]);
 }
 
 const TIME_ZONES_BY_LOWER_CASE = new Map(TIME_ZONE_NAMES.map((name) => [name.toLowerCase(), name]));

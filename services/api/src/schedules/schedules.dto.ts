@@ -34,7 +34,8 @@ export class CreateScheduleDto {
   @ApiProperty({
     example: '0 2 * * *',
     maxLength: 255,
-    description: 'Five fields: minute hour day-of-month month day-of-week. When both day fields are set a day must match both, as in Temporal (classic cron: either)',
+    description:
+      'Five fields: minute hour day-of-month month day-of-week. When both day fields are set a day must match both, as in Temporal (classic cron: either). Refused when none of the days of month occurs in any of the months (February counts 29 days): it would never run',
   })
   @IsString()
   @MaxLength(255)
