@@ -163,12 +163,15 @@ export const HOOK_CONFIG_SCHEMAS: Readonly<Record<HookKind, object>> = deepFreez
     $schema: DRAFT,
     title: 'Webhook hook',
     description:
-      'POSTs the batch as JSON, signed with `X-Sheaf-Signature: sha256=<HMAC-SHA256 of the body>` and carrying a stable ' +
+      'POSTs the batch as JSON, signed with `X-Sheaf-Signature: sha256=<HMAC-SHA256 of the body>` and carrying an ' +
       '`Idempotency-Key`. `X-Sheaf-Timestamp` (Unix seconds) and `X-Sheaf-Timestamp-Signature: sha256=<HMAC-SHA256 of ' +
       '"<timestamp>.<body>">` let the receiver refuse a request replayed later: accept it only within a few minutes of its ' +
-      'own clock (a retry is signed anew; its body stays the same). The key is the same for ' +
-      'retries within a run; a call cut short (a cancelled run, a crash) is made again by a later run under another key, so a ' +
-      'receiver that must act once per file keys on each file\'s `fileVersionId` and the phase. 5xx, 408, 429, timeouts and network errors are retried (with the batch), and hold the files once its ' +
+      'own clock (a retry is signed anew). The key is a digest of the hook and the exact body: a call made again with the ' +
+      'same body (a retry after a timeout, a 5xx, or a failure later in the batch) carries the same key, and a different body ' +
+      'never does. A retry sends another body, under another key, when it sends fewer files (those a pre-hook skipped on an ' +
+      'earlier attempt are not sent again) or other values (metadata another hook answered differently), and a call cut short ' +
+      '(a cancelled run, a crash) is made again by a later run under another key (the run id is in the body); so a receiver ' +
+      'that must act once per file keys on each file\'s `fileVersionId` and the phase. 5xx, 408, 429, timeouts and network errors are retried (with the batch), and hold the files once its ' +
       'last attempt fails too; another 4xx or a 3xx holds the files at once. ' +
       answerDoc,
     type: 'object',

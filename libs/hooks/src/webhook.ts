@@ -5,13 +5,16 @@ import { WEBHOOK_TIMEOUT_MS, type WebhookHookConfig } from './schemas';
 import type { HookConfigRow, HookContext, HookFile, HookPhase } from './types';
 
 /**
- * Same run, files, hook and phase give the same key, whatever the order: a retried call is
- * recognisable. The run is part of it because the body is: a file held and taken again by a
- * later run is a new request (new run id, maybe new metadata), not a replay of the old one.
+ * A digest of the hook and the exact body: a call made again with the same body (a retry) has the
+ * same key, and no other body ever has it, so a receiver that checks a repeated key's body
+ * against the first accepts the retry. The run, the files, their order and what Sheaf knows of
+ * them (metadata, destination) are all in the body: a retry that sends fewer files (a pre-hook
+ * skipped some on the attempt before, and they are not sent again) or other metadata (another
+ * hook answered differently) is another request under another key, and so is a later run's call
+ * for the same files.
  */
-export function webhookIdempotencyKey(runId: string, hookId: string, phase: HookPhase, files: readonly HookFile[]): string {
-  const ids = files.map((file) => file.fileVersionId).sort();
-  return createHash('sha256').update(JSON.stringify({ runId, hookId, phase, fileVersionIds: ids })).digest('hex');
+export function webhookIdempotencyKey(hookId: string, body: string): string {
+  return createHash('sha256').update(hookId).update('\0').update(body).digest('hex');
 }
 
 /** `sha256=<hex>`: HMAC-SHA256 of the exact body bytes, as sent in `X-Sheaf-Signature`. */
@@ -73,7 +76,7 @@ export async function callWebhook(hook: HookConfigRow, config: WebhookHookConfig
   const timestamp = String(Math.floor(Date.now() / 1000));
   headers.set('X-Sheaf-Timestamp', timestamp);
   headers.set('X-Sheaf-Timestamp-Signature', webhookTimestampSignature(secret, timestamp, body));
-  headers.set('Idempotency-Key', webhookIdempotencyKey(ctx.runId, hook.id, phase, files));
+  headers.set('Idempotency-Key', webhookIdempotencyKey(hook.id, body));
   // Paths and query strings may carry tokens: messages name the origin only.
   const origin = new URL(config.url).origin;
   const timeoutMs = config.timeoutMs ?? WEBHOOK_TIMEOUT_MS.default;
