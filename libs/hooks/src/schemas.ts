@@ -204,8 +204,13 @@ export const HOOK_CONFIG_SCHEMAS: Readonly<Record<HookKind, object>> = deepFreez
     title: 'Command hook',
     description:
       'Runs a program on the worker (argv, no shell) with the batch as JSON on stdin and reads its JSON answer from stdout. ' +
-      'A non-zero exit, a timeout or unparsable output holds the files. The program gets a minimal environment (PATH, HOME, ' +
-      'LANG, TZ, TMPDIR and SHEAF_RUN_ID, SHEAF_INSTRUMENT_ID, SHEAF_HOOK_ID, SHEAF_HOOK_PHASE), never the worker’s secrets. ' +
+      'A non-zero exit, a timeout or unparsable output holds the files. The program is given a minimal environment (PATH, ' +
+      'HOME, LANG, LC_ALL, TZ, TMPDIR and SHEAF_RUN_ID, SHEAF_INSTRUMENT_ID, SHEAF_HOOK_ID, SHEAF_HOOK_PHASE), without the ' +
+      'worker’s secrets; but it is not sandboxed: it runs as the worker’s user and can read and change what the worker can, ' +
+      'its sources and destinations included, and read the environment of the worker and of the rclone processes it starts ' +
+      '(/proc/<pid>/environ), secrets included (the encryption key, the database URL, storage credentials). Run only programs ' +
+      'trusted with those, or start the program through a wrapper that changes user (sudo -u with a rule for it, setpriv), ' +
+      'which needs a worker allowed to change user: the shipped image and Kubernetes manifests do not allow it. ' +
       answerDoc,
     type: 'object',
     additionalProperties: false,
