@@ -186,6 +186,49 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     }
   });
 
+  it('"run now" and backfill push a schedule Temporal lost (deleted in its UI) again, and then start it', async () => {
+    const { body } = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 6 3 1 *' }).expect(201);
+    const terminateRunning = async () => {
+      for (const action of (await describeInTemporal(body.id)).info.runningActions) await client.workflow.getHandle(action.workflow.workflowId).terminate('test cleanup');
+    };
+    await client.schedule.getHandle(temporalId(body.id)).delete();
+    const run = await as(app, admin).post(`/api/schedules/${body.id}/run`).expect(200);
+    expect(run.body).toMatchObject({ started: true });
+    const triggered = await eventually(() => describeInTemporal(body.id), (d) => d.info.recentActions.length === 1);
+    expect(triggered.info.recentActions).toHaveLength(1);
+    await terminateRunning();
+    expect((await as(app, admin).get(`/api/schedules/${body.id}`).expect(200)).body).toMatchObject({ synced: true, syncError: null });
+
+    await client.schedule.getHandle(temporalId(body.id)).delete();
+    const to = new Date();
+    const backfilled = await as(app, admin).post(`/api/schedules/${body.id}/backfill`, { from: new Date(to.getTime() - 3600_000).toISOString(), to: to.toISOString() }).expect(200);
+    expect(backfilled.body).toMatchObject({ id: body.id, synced: true, syncError: null });
+    expect((await describeInTemporal(body.id)).spec.calendars?.[0]).toMatchObject({ dayOfMonth: [{ start: 3, end: 3, step: 1 }] });
+  });
+
+  it('answers "run now" on a schedule Temporal still lacks once pushed again with 502, not 500', async () => {
+    const { body } = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 6 4 1 *' }).expect(201);
+    await client.schedule.getHandle(temporalId(body.id)).delete();
+    const sync = app.get(ScheduleSyncService, { strict: false });
+    // The push "succeeds" without reaching Temporal, as when another replica deleted it again meanwhile.
+    const spy = jest.spyOn(sync, 'sync').mockResolvedValue({ ok: true });
+    try {
+      const res = await as(app, admin).post(`/api/schedules/${body.id}/run`).expect(502);
+      expect(res.body).toEqual({
+        statusCode: 502,
+        code: 'temporal_refused',
+        message: 'Temporal refused the request (triggering a schedule): it has no such schedule, even after it was pushed again',
+      });
+      expect(spy).toHaveBeenCalledWith(body.id);
+    } finally {
+      spy.mockRestore();
+    }
+    // Marked for the push it did not get: the next sync makes it.
+    expect((await as(app, admin).get(`/api/schedules/${body.id}`).expect(200)).body.synced).toBe(false);
+    await as(app, admin).post(`/api/schedules/${body.id}/sync`).expect(200);
+    expect((await describeInTemporal(body.id)).spec.calendars?.[0]).toMatchObject({ dayOfMonth: [{ start: 4, end: 4, step: 1 }] });
+  });
+
   it('backfills a past range with overlap SKIP', async () => {
     const { body } = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 * * * *', enabled: false }).expect(201);
     const to = new Date();

@@ -130,6 +130,14 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
     return marked.length;
   }
 
+  /**
+   * Marks a row whose Temporal Schedule a call found missing for a push, as the drift check marks
+   * one (as it was read: a row changed meanwhile is marked already, or was pushed since).
+   */
+  async markMissing(row: ScheduleEntity): Promise<void> {
+    await this.markForPush([row]);
+  }
+
   /** Marks the live rows whose pushed options differ from the ones this API would push now. */
   private async markOutdated(): Promise<void> {
     const rows = await this.dataSource.getRepository(ScheduleEntity).find({ where: { deletedAt: IsNull(), needsSync: false } });

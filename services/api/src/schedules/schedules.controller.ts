@@ -11,6 +11,10 @@ import { SchedulesService } from './schedules.service';
 
 /** The 502 of the calls that push a schedule to Temporal first. */
 const TEMPORAL_REFUSED = { description: 'Temporal refused the schedule (`temporal_refused`); the message says why, and the schedule keeps it as `syncError`' };
+/** The 502 of the calls on a Temporal Schedule, which push it again when Temporal lost it. */
+const TEMPORAL_REFUSED_CALL = {
+  description: `${TEMPORAL_REFUSED.description}. A schedule Temporal lost (deleted in its UI) is pushed again and the call made once more; still missing: \`temporal_refused\` too`,
+};
 /** The 409 of the calls that start harvests, as `POST /api/harvests` would refuse them. */
 const NOT_HARVESTABLE = { description: 'The instrument is disabled (`instrument_disabled`) or has no destination (`no_destination`)' };
 
@@ -76,7 +80,7 @@ export class SchedulesController {
   @HttpCode(200)
   @ApiOkResponse({ type: RunNowDto })
   @ApiServiceUnavailableResponse({ description: 'Temporal is unreachable' })
-  @ApiBadGatewayResponse(TEMPORAL_REFUSED)
+  @ApiBadGatewayResponse(TEMPORAL_REFUSED_CALL)
   @ApiConflictResponse(NOT_HARVESTABLE)
   runScheduleNow(@CurrentUser() actor: Principal, @UuidParam() id: string): Promise<RunNowDto> {
     return this.schedules.runNow(actor, id);
@@ -87,7 +91,7 @@ export class SchedulesController {
   @HttpCode(200)
   @ApiOkResponse({ type: ScheduleDto })
   @ApiServiceUnavailableResponse({ description: 'Temporal is unreachable' })
-  @ApiBadGatewayResponse(TEMPORAL_REFUSED)
+  @ApiBadGatewayResponse(TEMPORAL_REFUSED_CALL)
   @ApiConflictResponse(NOT_HARVESTABLE)
   backfillSchedule(@CurrentUser() actor: Principal, @UuidParam() id: string, @Body() body: BackfillDto): Promise<ScheduleDto> {
     return this.schedules.backfill(actor, id, body);

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleHandle } from '@temporalio/client';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
 import { InstrumentEntity, ScheduleEntity } from '@sheaf/db';
@@ -245,6 +245,29 @@ export class SchedulesService {
   }
 
   /**
+   * A call on the row's Temporal Schedule ("run now", backfill). Temporal may have lost the
+   * schedule while the row says it is in sync (deleted in the Temporal UI, a dev server started
+   * afresh): the row is then marked as the drift check would mark it, pushed, and the call made
+   * once more. Still missing after that: 502, never the SDK's error as a 500.
+   */
+  private async onSchedule(what: string, row: Row, call: (handle: ScheduleHandle) => Promise<void>): Promise<void> {
+    const attempt = () => this.temporal.run(what, (client) => call(client.schedule.getHandle(temporalScheduleId(row.id))));
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    }
+    await this.sync.markMissing(row);
+    await this.pushNow(row.id);
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+      throw new DomainError('refused_upstream', 'temporal_refused', `Temporal refused the request (${what}): it has no such schedule, even after it was pushed again`);
+    }
+  }
+
+  /**
    * "Run now": triggers the Temporal Schedule with overlap SKIP (its default would be ALLOW_ALL),
    * and not at all while any harvest of the instrument (scheduled or ad hoc) is running.
    */
@@ -252,7 +275,7 @@ export class SchedulesService {
     const row = await this.runnable(id);
     const active = await activeRunOf(this.dataSource.manager, row.instrumentId);
     if (active) return { started: false, message: `A harvest of ${row.instrumentName} is already running`, activeRunId: active };
-    await this.temporal.run('triggering a schedule', (client) => client.schedule.getHandle(temporalScheduleId(id)).trigger(ScheduleOverlapPolicy.SKIP));
+    await this.onSchedule('triggering a schedule', row, (handle) => handle.trigger(ScheduleOverlapPolicy.SKIP));
     await this.audit.record(this.dataSource.manager, actor, { action: 'schedule.triggered', entityType: 'schedule', entityId: id });
     return { started: true, message: 'Triggered (skipped by Temporal if this schedule’s previous harvest is still running)', activeRunId: null };
   }
@@ -265,9 +288,7 @@ export class SchedulesService {
     if (to.getTime() - from.getTime() > MAX_BACKFILL_DAYS * 86_400_000) throw invalid('to', `a backfill may span at most ${MAX_BACKFILL_DAYS} days`);
     if (to.getTime() > Date.now() + 60_000) throw invalid('to', 'to must not be in the future');
     const row = await this.runnable(id);
-    await this.temporal.run('backfilling a schedule', (client) =>
-      client.schedule.getHandle(temporalScheduleId(id)).backfill({ start: from, end: to, overlap: ScheduleOverlapPolicy.SKIP }),
-    );
+    await this.onSchedule('backfilling a schedule', row, (handle) => handle.backfill({ start: from, end: to, overlap: ScheduleOverlapPolicy.SKIP }));
     await this.audit.record(this.dataSource.manager, actor, { action: 'schedule.backfilled', entityType: 'schedule', entityId: id, after: { from: body.from, to: body.to } });
     return toDto(row);
   }
