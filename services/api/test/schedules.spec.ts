@@ -229,6 +229,25 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     expect((await describeInTemporal(body.id)).spec.calendars?.[0]).toMatchObject({ dayOfMonth: [{ start: 4, end: 4, step: 1 }] });
   });
 
+  it('backfills [from, to): a slot at `to` itself does not run, one at `from` does; the answer is the row once pushed', async () => {
+    // Paused, so that only the backfill starts anything; a slot at half past every hour.
+    const { body } = await as(app, admin).post('/api/schedules', { instrumentId, cron: '30 * * * *', enabled: false }).expect(201);
+    const hour = 3600_000;
+    const to = new Date(Math.floor(Date.now() / hour) * hour - hour / 2);
+    const from = new Date(to.getTime() - 2 * hour);
+    // A change not pushed yet: the backfill pushes it first, and says so.
+    await db.dataSource.query(`UPDATE schedules SET description = 'changed', revision = revision + 1, needs_sync = true WHERE id = $1`, [body.id]);
+    const res = await as(app, admin).post(`/api/schedules/${body.id}/backfill`, { from: from.toISOString(), to: to.toISOString() }).expect(200);
+    expect(res.body).toMatchObject({ description: 'changed', synced: true, syncError: null });
+    // Two slots, from and from + 1 h: the first starts (no worker: it keeps running), the second is skipped.
+    await eventually(() => describeInTemporal(body.id), (d) => d.info.recentActions.length >= 1 && d.info.numActionsSkippedOverlap >= 1);
+    await new Promise((r) => setTimeout(r, 1000));
+    const description = await describeInTemporal(body.id);
+    expect(description.info.recentActions.map((a) => a.scheduledAt)).toEqual([from]);
+    expect(description.info.numActionsSkippedOverlap).toBe(1);
+    for (const action of description.info.runningActions) await client.workflow.getHandle(action.workflow.workflowId).terminate('test cleanup');
+  });
+
   it('backfills a past range with overlap SKIP', async () => {
     const { body } = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 * * * *', enabled: false }).expect(201);
     const to = new Date();

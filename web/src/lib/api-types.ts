@@ -838,9 +838,9 @@ export interface RunNowDto {
 }
 
 export interface BackfillDto {
-  /** With its time zone, e.g. 2026-01-31T12:00:00Z */
+  /** Start of the range, inclusive: a slot at this very time runs. With its time zone, e.g. 2026-01-31T12:00:00Z */
   from: string;
-  /** With its time zone, e.g. 2026-01-31T12:00:00Z */
+  /** End of the range, exclusive: a slot at this very time does not run. With its time zone, e.g. 2026-01-31T12:00:00Z */
   to: string;
 }
 

@@ -89,7 +89,7 @@ export class SchedulesController {
   @Post(':id/backfill')
   @AdminOnly()
   @HttpCode(200)
-  @ApiOkResponse({ type: ScheduleDto })
+  @ApiOkResponse({ type: ScheduleDto, description: 'The schedule as it is once pushed to Temporal' })
   @ApiServiceUnavailableResponse({ description: 'Temporal is unreachable' })
   @ApiBadGatewayResponse(TEMPORAL_REFUSED_CALL)
   @ApiConflictResponse(NOT_HARVESTABLE)

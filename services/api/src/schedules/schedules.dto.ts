@@ -85,12 +85,13 @@ export class UpdateScheduleDto {
   description?: string;
 }
 
+/** The range [from, to): a slot at `from` runs, one at `to` does not. */
 export class BackfillDto {
-  @ApiProperty({ format: 'date-time', description: 'With its time zone, e.g. 2026-01-31T12:00:00Z' })
+  @ApiProperty({ format: 'date-time', description: 'Start of the range, inclusive: a slot at this very time runs. With its time zone, e.g. 2026-01-31T12:00:00Z' })
   @IsDateTimeWithZone('from')
   from!: string;
 
-  @ApiProperty({ format: 'date-time', description: 'With its time zone, e.g. 2026-01-31T12:00:00Z' })
+  @ApiProperty({ format: 'date-time', description: 'End of the range, exclusive: a slot at this very time does not run. With its time zone, e.g. 2026-01-31T12:00:00Z' })
   @IsDateTimeWithZone('to')
   to!: string;
 }

@@ -16,7 +16,11 @@ import { canonicalTimeZone, cronProblem, timeZoneProblem } from './cron';
 import { ScheduleSyncService, temporalScheduleId } from './schedule-sync.service';
 import type { BackfillDto, CreateScheduleDto, RunNowDto, ScheduleDetailDto, ScheduleDto, ScheduleQueryDto, UpdateScheduleDto } from './schedules.dto';
 
-/** Backfills longer than this would start a harvest per missed slot: refuse them. */
+/**
+ * The longest range one backfill may cover. Overlap SKIP keeps it to one harvest at a time, but
+ * Temporal still walks every slot of the range, and each slot that finds no harvest running
+ * starts one.
+ */
 const MAX_BACKFILL_DAYS = 366;
 const DESCRIBE_TIMEOUT_MS = 2_000;
 
@@ -280,7 +284,12 @@ export class SchedulesService {
     return { started: true, message: 'Triggered (skipped by Temporal if this schedule’s previous harvest is still running)', activeRunId: null };
   }
 
-  /** Runs the schedule for every slot it would have had in [from, to), skipping overlaps. */
+  /**
+   * Runs the schedule for every slot it would have had in [from, to), skipping overlaps. Temporal
+   * takes both ends of a backfill as inclusive (its scheduler counts a slot at the start since
+   * version 4, and one at the end always): it is given the millisecond before `to`, which leaves
+   * out a slot at `to` itself (slots fall on whole seconds). Answers with the row after the push.
+   */
   async backfill(actor: Principal, id: string, body: BackfillDto): Promise<ScheduleDto> {
     const from = new Date(body.from);
     const to = new Date(body.to);
@@ -288,8 +297,9 @@ export class SchedulesService {
     if (to.getTime() - from.getTime() > MAX_BACKFILL_DAYS * 86_400_000) throw invalid('to', `a backfill may span at most ${MAX_BACKFILL_DAYS} days`);
     if (to.getTime() > Date.now() + 60_000) throw invalid('to', 'to must not be in the future');
     const row = await this.runnable(id);
-    await this.onSchedule('backfilling a schedule', row, (handle) => handle.backfill({ start: from, end: to, overlap: ScheduleOverlapPolicy.SKIP }));
+    const end = new Date(to.getTime() - 1);
+    await this.onSchedule('backfilling a schedule', row, (handle) => handle.backfill({ start: from, end, overlap: ScheduleOverlapPolicy.SKIP }));
     await this.audit.record(this.dataSource.manager, actor, { action: 'schedule.backfilled', entityType: 'schedule', entityId: id, after: { from: body.from, to: body.to } });
-    return toDto(row);
+    return toDto((await this.load(id))!);
   }
 }
