@@ -178,7 +178,12 @@ export const HOOK_CONFIG_SCHEMAS: Readonly<Record<HookKind, object>> = deepFreez
     additionalProperties: false,
     required: ['url'],
     properties: {
-      url: { type: 'string', minLength: 1, maxLength: 2048, description: 'http:// or https:// URL of the receiver.' },
+      url: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 2048,
+        description: 'http:// or https:// URL of the receiver, not on a port fetch refuses to connect to (the Fetch standard’s bad ports: 6000, 6665-6669, 5060, 10080 and others).',
+      },
       timeoutMs: {
         type: 'integer',
         minimum: WEBHOOK_TIMEOUT_MS.min,

@@ -45,6 +45,37 @@ describe('validateHookConfig', () => {
     expect(errorsOf('webhook', { url })).toEqual([{ field: 'url', message }]);
   });
 
+  it.each(['http://hooks.example.org:6000/in', 'https://hooks.example.org:6666/in', 'http://10.0.0.5:5060/', 'http://[::1]:10080/x'])(
+    'rejects the webhook URL %s, on a port fetch refuses to connect to',
+    (url) => {
+      const port = new URL(url).port;
+      expect(errorsOf('webhook', { url })).toEqual([
+        { field: 'url', message: `must not use port ${port}: fetch refuses to connect to it (a "bad port" of the Fetch standard), so every call would fail; use another port` },
+      ]);
+    },
+  );
+
+  it("refuses exactly the ports this Node's fetch refuses", async () => {
+    // Sends nothing: fetch looks at the port before it asks the dispatcher.
+    const dispatcher = {
+      dispatch: () => {
+        throw new Error('not sent');
+      },
+    };
+    // Every bad port is below 11,000.
+    const ports = Array.from({ length: 11_000 }, (_, port) => port);
+    const refusedByFetch = await Promise.all(
+      ports.map((port) =>
+        fetch(`http://127.0.0.1:${port}/`, { method: 'POST', dispatcher } as RequestInit).then(
+          () => false,
+          (err: Error) => (err.cause as Error | undefined)?.message === 'bad port',
+        ),
+      ),
+    );
+    const refusedHere = ports.map((port) => errorsOf('webhook', { url: `http://127.0.0.1:${port}/` }).length > 0);
+    expect(ports.filter((port) => refusedHere[port])).toEqual(ports.filter((port) => refusedByFetch[port]));
+  });
+
   it('rejects webhook timeouts above the limit and headers Sheaf sets itself', () => {
     expect(errorsOf('webhook', { url: 'http://localhost/x', timeoutMs: 60_001, headers: { 'X-Sheaf-Signature': 'forged' } })).toEqual([
       { field: 'timeoutMs', message: 'must be <= 60000' },

@@ -32,6 +32,18 @@ const RESERVED_HEADERS = new Set([
   'keep-alive',
 ]);
 
+/**
+ * Ports fetch refuses to connect to ("bad port", https://fetch.spec.whatwg.org/#bad-port): a
+ * webhook there would fail every call, and each batch would retry it for over a minute and then
+ * hold its files. The Fetch standard's list, as Node's own fetch refuses them (its spec compares
+ * them with the running Node's); the older undici in node_modules lacks 4190 and 6679.
+ */
+const BAD_PORTS = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123,
+  135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995,
+  1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
 /** Why fetch would refuse a header value (characters outside Latin-1, say), or undefined. */
 function headerValueProblem(name: string, value: string): string | undefined {
   if (/[\r\n\0]/.test(value)) return 'must not contain line breaks or NUL';
@@ -191,6 +203,9 @@ const semanticChecks: Record<HookKind, (config: Record<string, unknown>, report:
       }
       if (url && url.protocol !== 'http:' && url.protocol !== 'https:') report(['url'], 'must be an http:// or https:// URL');
       else if (url && (url.username || url.password)) report(['url'], 'must not contain credentials; send them in headers');
+      else if (url && BAD_PORTS.has(Number(url.port))) {
+        report(['url'], `must not use port ${url.port}: fetch refuses to connect to it (a "bad port" of the Fetch standard), so every call would fail; use another port`);
+      }
     }
     if (isRecord(config.headers)) {
       for (const [name, value] of Object.entries(config.headers)) {
