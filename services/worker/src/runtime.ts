@@ -15,12 +15,18 @@ function plain(_key: string, value: unknown): unknown {
  * One log entry of the worker as one JSON line, as the API writes its own: `time`, `level`,
  * `context` (the SDK's component: worker, activity, workflow), `msg`, then the entry's fields.
  * An activity's entries carry its workflowId, workflowRunId, activityType and attempt; Sheaf's
- * own entries add the harvest's runId (and batchNo).
+ * own entries add the harvest's runId (and batchNo). The SDK's workflow entries ("Workflow
+ * failed", and the worker's about a workflow task) name Temporal's run id `runId`, beside the
+ * workflowId: written as workflowRunId, so `runId` in the worker's log is always a harvest run's.
  */
 export function jsonLogLine(entry: LogEntry): string {
   const { sdkComponent, ...fields } = entry.meta ?? {};
   // The task token (a long opaque string on every activity line) tells an operator nothing.
   delete fields.taskToken;
+  if (fields.workflowId !== undefined && fields.runId !== undefined && fields.workflowRunId === undefined) {
+    fields.workflowRunId = fields.runId;
+    delete fields.runId;
+  }
   const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
   return JSON.stringify({ time, level: entry.level.toLowerCase(), context: sdkComponent ?? 'worker', msg: entry.message, ...fields }, plain) + '\n';
 }
@@ -36,6 +42,8 @@ export interface WorkerRuntimeOptions {
  * the SDK's Prometheus metrics: the queue lag (`temporal_activity_schedule_to_start_latency`,
  * `temporal_workflow_task_schedule_to_start_latency`), how long activities (discover,
  * processBatch) take (`temporal_activity_execution_latency`) and how often they fail, in seconds.
+ * The queue lag is observed when a worker takes a task: while no worker runs, nothing is, however
+ * long tasks wait (docs/deploy.md says what to alert on as well).
  */
 export function installWorkerRuntime(options: WorkerRuntimeOptions): void {
   Runtime.install({
