@@ -457,14 +457,16 @@ describe('Kubernetes manifests', () => {
     expect(config.TRUST_PROXY).toBe('uniquelocal');
   });
 
-  it("PostgreSQL pools: a worker's fits its activities (HARVEST_BATCH_WINDOW + 2), and at the autoscaler's maximum Sheaf opens the 103 that docs/deploy.md counts", () => {
+  it("PostgreSQL pools: a worker's fits its activities (HARVEST_BATCH_WINDOW + 2), and at the autoscaler's maximum Sheaf opens the 106 that docs/deploy.md counts", () => {
     const config = find(production, 'ConfigMap', 'sheaf-config').data as Record<string, string>;
     const env = (name: string) => Object.fromEntries((container(find(production, 'Deployment', name)).env ?? []).map((e) => [e.name, e.value]));
     const pool = (name: string) => Number(env(name).DB_POOL_SIZE ?? config.DB_POOL_SIZE ?? 10);
     expect(pool('sheaf-worker')).toBeGreaterThanOrEqual(Number(config.HARVEST_BATCH_WINDOW) + 2);
     const workers = (find(production, 'HorizontalPodAutoscaler', 'sheaf-worker').spec as { maxReplicas: number }).maxReplicas;
     const apis = (find(production, 'Deployment', 'sheaf-api').spec as { replicas: number }).replicas;
-    expect(workers * pool('sheaf-worker') + apis * pool('sheaf-api') + 1).toBe(103);
+    // Each API process has one connection more, its readiness check's (services/api/src/health).
+    expect(workers * pool('sheaf-worker') + apis * (pool('sheaf-api') + 1) + 1).toBe(106);
+    expect(read('docs/deploy.md')).toContain(`12 × 6 + 3 × (10 + 1) + 1 = 106 connections`);
   });
 
   it('migrates with tools/dist/migrate.js from the API image, before anything else needs it', () => {

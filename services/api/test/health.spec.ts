@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { startTemporalDevServer, type TemporalDevServer } from '@sheaf/local-infra';
 import { createTestDatabase, makeTempDir, temporalCliPath, type TempDir, type TestDatabase } from '@sheaf/test-harness';
 import { createTestApp } from './app';
@@ -33,6 +34,26 @@ describe('health and readiness against real PostgreSQL and Temporal', () => {
 
   it('answers /health without authentication', async () => {
     await request(app.getHttpServer()).get('/health').expect(200, { status: 'ok' });
+  });
+
+  it("checks the database on a connection of its own: ready while slow requests hold every connection of the API's pool", async () => {
+    const dataSource = app.get(DataSource);
+    const poolSize = (dataSource.driver as unknown as { master: { options: { max: number } } }).master.options.max;
+    const held: QueryRunner[] = [];
+    try {
+      for (let i = 0; i < poolSize; i++) {
+        const runner = dataSource.createQueryRunner();
+        held.push(runner);
+        await runner.connect();
+      }
+      const ready = await request(app.getHttpServer()).get('/ready?require=database');
+      expect({ status: ready.status, database: ready.body.checks?.database }).toEqual({ status: 200, database: { ok: true } });
+    } finally {
+      for (const runner of held) await runner.release();
+    }
+    // Its connection is named apart from the request pool's in pg_stat_activity.
+    const names = (await db.dataSource.query(`SELECT DISTINCT application_name AS name FROM pg_stat_activity WHERE datname = current_database()`)) as Array<{ name: string }>;
+    expect(names.map((n) => n.name)).toEqual(expect.arrayContaining(['sheaf-api', 'sheaf-api-ready']));
   });
 
   it('is ready while both dependencies answer, 503 while Temporal is stopped, and ready again after it returns', async () => {
