@@ -384,6 +384,23 @@ describe('Kubernetes manifests', () => {
     expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
   });
 
+  it('the API and the portal serve on for a while once their pod is terminating (the ingress learns of it late), with grace left for their own shutdown', () => {
+    for (const [name, dockerfile] of [
+      ['sheaf-api', 'services/api/Dockerfile'],
+      ['sheaf-web', 'web/Dockerfile'],
+    ]) {
+      const deployment = find(production, 'Deployment', name);
+      const preStop = (container(deployment) as Container & { lifecycle?: { preStop?: { exec?: { command: string[] } } } }).lifecycle?.preStop;
+      expect({ name, command: preStop?.exec?.command }).toEqual({ name, command: ['sleep', expect.stringMatching(/^\d+$/)] });
+      const pause = Number(preStop?.exec?.command[1]);
+      expect(pause).toBeGreaterThanOrEqual(5);
+      // Kubernetes's default 30 s for the process's own shutdown after the pause.
+      expect(podSpec(deployment).terminationGracePeriodSeconds).toBeGreaterThanOrEqual(pause + 30);
+      // `sleep` is coreutils' in a Debian image (a distroless one has none).
+      expect(read(dockerfile)).toMatch(/^ARG NODE_IMAGE=node:[\d.]+-(bookworm|trixie)(-slim)?$/m);
+    }
+  });
+
   it('every Deployment has a PodDisruptionBudget selecting exactly its pods', () => {
     for (const deployment of production.filter((o) => o.kind === 'Deployment')) {
       const pdb = find(production, 'PodDisruptionBudget', deployment.metadata.name);
