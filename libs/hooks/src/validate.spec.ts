@@ -76,6 +76,25 @@ describe('validateHookConfig', () => {
     expect(ports.filter((port) => refusedHere[port])).toEqual(ports.filter((port) => refusedByFetch[port]));
   });
 
+  it('refuses a backslash in a glob unless it escapes a glob character other than the wildcards * and ?, pointing to /', () => {
+    const escapes = "a backslash only makes the glob character after it ([ ] { } ( ) ! @ + | , ^ - \\) literal";
+    expect(errorsOf('filter', { include: ['temp\\data\\*.raw', 'C:\\runs\\x.raw', 'temp\\*.raw', 'temp\\?.raw', 'raw\\'], exclude: ['*\\.tmp', 'a\\é'] })).toEqual([
+      { field: 'include[0]', message: `has a backslash before "d": folders are separated with '/' (temp/data/*.raw), and ${escapes}` },
+      { field: 'include[1]', message: `has a backslash before "r": folders are separated with '/' (temp/data/*.raw), and ${escapes}` },
+      { field: 'include[2]', message: "has a backslash before \"*\": folders are separated with '/' (temp/*.raw); for a literal * write [*]" },
+      { field: 'include[3]', message: "has a backslash before \"?\": folders are separated with '/' (temp/?.raw); for a literal ? write [?]" },
+      { field: 'include[4]', message: `ends with a backslash: folders are separated with '/' (temp/data/*.raw), and ${escapes}` },
+      { field: 'exclude[0]', message: `has a backslash before ".": folders are separated with '/' (temp/data/*.raw), and ${escapes}` },
+      { field: 'exclude[1]', message: `has a backslash before "é": folders are separated with '/' (temp/data/*.raw), and ${escapes}` },
+    ]);
+    // A redirect's glob too.
+    expect(errorsOf('filter', { redirect: [{ match: 'scans\\2024\\**', to: '{name}' }] })).toEqual([
+      { field: 'redirect[0].match', message: `has a backslash before "2": folders are separated with '/' (temp/data/*.raw), and ${escapes}` },
+    ]);
+    // Escapes of glob characters, an escaped backslash among them, and the literal wildcards in brackets.
+    expect(errorsOf('filter', { include: ['run\\[1\\].log', '\\!important', 'a\\{b,c\\}', 'back\\\\slash', 'temp[*].raw', 'what[?].txt', '[a\\-z]'] })).toEqual([]);
+  });
+
   it('rejects webhook timeouts above the limit and headers Sheaf sets itself', () => {
     expect(errorsOf('webhook', { url: 'http://localhost/x', timeoutMs: 60_001, headers: { 'X-Sheaf-Signature': 'forged' } })).toEqual([
       { field: 'timeoutMs', message: 'must be <= 60000' },
@@ -127,7 +146,8 @@ describe('validateHookConfig', () => {
       { field: 'exclude[1]', message: 'uses regular-expression syntax Sheaf does not support (error parsing regexp: invalid or unsupported Perl syntax: `(?=`)' },
       // Text picomatch's own lookaheads are made of: it would be stripped as theirs are, silently changing the glob.
       { field: 'exclude[2]', message: 'uses regular-expression syntax Sheaf does not support (a lookahead such as (?=.))' },
-      { field: 'redirect[0].match', message: 'uses regular-expression syntax Sheaf does not support (error parsing regexp: invalid escape sequence: `\\1`)' },
+      // A backreference is a backslash that escapes no glob character.
+      { field: 'redirect[0].match', message: expect.stringMatching(/^has a backslash before "1": /) },
     ]);
   });
 

@@ -126,8 +126,32 @@ function eachString(value: unknown, at: readonly Segment[], report: Report, chec
   });
 }
 
+/** What a backslash may escape in a glob: the characters glob syntax gives a meaning to, wildcards aside. */
+const ESCAPABLE = '[]{}()!@+|,^-\\';
+const FOLDERS = "folders are separated with '/'";
+
+/**
+ * Why a glob's backslashes would not do what they look like, or undefined. A backslash escapes
+ * the character after it: `temp\data\*.raw`, written as on an SMB share, never matches files in
+ * temp/data (and its `\d` reads as a digit), and `temp\*.raw` matches only a name holding a literal
+ * `*`, which no SMB name does. Accepted, either would skip or let through the wrong files silently.
+ */
+function backslashProblem(glob: string): string | undefined {
+  const escapes = `a backslash only makes the glob character after it (${[...ESCAPABLE].join(' ')}) literal`;
+  for (let at = glob.indexOf('\\'); at !== -1; at = glob.indexOf('\\', at + 2)) {
+    const next = glob.codePointAt(at + 1);
+    if (next === undefined) return `ends with a backslash: ${FOLDERS} (temp/data/*.raw), and ${escapes}`;
+    const escaped = String.fromCodePoint(next);
+    if (escaped === '*' || escaped === '?') return `has a backslash before "${escaped}": ${FOLDERS} (temp/${escaped}.raw); for a literal ${escaped} write [${escaped}]`;
+    if (!ESCAPABLE.includes(escaped)) return `has a backslash before "${escaped}": ${FOLDERS} (temp/data/*.raw), and ${escapes}`;
+  }
+  return undefined;
+}
+
 function globProblem(glob: string): string | undefined {
   if (glob.startsWith('/')) return "globs match paths relative to the instrument root; remove the leading '/'";
+  const backslash = backslashProblem(glob);
+  if (backslash) return backslash;
   try {
     compileGlob(glob);
     return undefined;
