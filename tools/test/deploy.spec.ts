@@ -401,6 +401,20 @@ describe('Kubernetes manifests', () => {
     }
   });
 
+  it('the API and worker pods are annotated for Prometheus with the port and path of their /metrics', () => {
+    for (const objects of [base, production]) {
+      const annotations = (name: string) => (find(objects, 'Deployment', name).spec as { template: { metadata: { annotations?: Record<string, string> } } }).template.metadata.annotations;
+      const portOf = (name: string, port: string) =>
+        (container(find(objects, 'Deployment', name)) as Container & { ports: Array<{ name: string; containerPort: number }> }).ports.find((p) => p.name === port)?.containerPort;
+      expect(annotations('sheaf-api')).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(portOf('sheaf-api', 'http')), 'prometheus.io/path': '/metrics' });
+      expect(annotations('sheaf-worker')).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(portOf('sheaf-worker', 'metrics')), 'prometheus.io/path': '/metrics' });
+      const workerEnv = container(find(objects, 'Deployment', 'sheaf-worker')).env ?? [];
+      expect(workerEnv.find((e) => e.name === 'WORKER_METRICS_ADDRESS')?.value).toBe(`0.0.0.0:${portOf('sheaf-worker', 'metrics')}`);
+      // The API listens on the port its container names.
+      expect((container(find(objects, 'Deployment', 'sheaf-api')).env ?? []).find((e) => e.name === 'API_PORT')?.value).toBe(String(portOf('sheaf-api', 'http')));
+    }
+  });
+
   it('every Deployment has a PodDisruptionBudget selecting exactly its pods', () => {
     for (const deployment of production.filter((o) => o.kind === 'Deployment')) {
       const pdb = find(production, 'PodDisruptionBudget', deployment.metadata.name);

@@ -6,7 +6,8 @@ const FINISHED = ['succeeded', 'failed', 'cancelled', 'skipped'];
 
 /**
  * Prometheus metrics: HTTP latency observed in this process, harvest figures read from
- * PostgreSQL at scrape time (so every API replica reports the same totals).
+ * PostgreSQL at scrape time (so every API replica reports the same totals: aggregated with max,
+ * not sum, docs/deploy.md "Metrics" says).
  */
 @Injectable()
 export class MetricsService {
