@@ -198,7 +198,7 @@ export const HOOK_CONFIG_SCHEMAS: Readonly<Record<HookKind, object>> = deepFreez
         propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" },
         additionalProperties: { type: 'string', maxLength: 4096 },
         description:
-          'Extra request headers (e.g. Authorization). Content-Type, X-Sheaf-Signature, X-Sheaf-Timestamp, X-Sheaf-Timestamp-Signature ' +
+          'Extra request headers (e.g. Authorization), each name once (names ignore case). Content-Type, X-Sheaf-Signature, X-Sheaf-Timestamp, X-Sheaf-Timestamp-Signature ' +
           'and Idempotency-Key are set by Sheaf. ' +
           'Values are write-only: the API shows *** in their place, and a header sent back as *** keeps its stored value, ' +
           'unless the URL now points at another server (scheme, host or port): then give the value again.',

@@ -95,6 +95,13 @@ describe('validateHookConfig', () => {
     expect(errorsOf('filter', { include: ['run\\[1\\].log', '\\!important', 'a\\{b,c\\}', 'back\\\\slash', 'temp[*].raw', 'what[?].txt', '[a\\-z]'] })).toEqual([]);
   });
 
+  it('refuses a webhook header given twice in different cases, which fetch would send as one with both values', () => {
+    expect(errorsOf('webhook', { url: 'http://localhost/x', headers: { Authorization: 'Bearer a', 'X-Lab': 'em', authorization: 'Bearer b', 'x-LAB': 'cryo' } })).toEqual([
+      { field: 'headers.authorization', message: 'is header "Authorization" again (header names ignore case); give it once' },
+      { field: 'headers["x-LAB"]', message: 'is header "X-Lab" again (header names ignore case); give it once' },
+    ]);
+  });
+
   it('rejects webhook timeouts above the limit and headers Sheaf sets itself', () => {
     expect(errorsOf('webhook', { url: 'http://localhost/x', timeoutMs: 60_001, headers: { 'X-Sheaf-Signature': 'forged' } })).toEqual([
       { field: 'timeoutMs', message: 'must be <= 60000' },

@@ -232,8 +232,13 @@ const semanticChecks: Record<HookKind, (config: Record<string, unknown>, report:
       }
     }
     if (isRecord(config.headers)) {
+      // HTTP header names ignore case: fetch would send both values joined into one header.
+      const names = new Map<string, string>();
       for (const [name, value] of Object.entries(config.headers)) {
+        const first = names.get(name.toLowerCase());
+        names.set(name.toLowerCase(), first ?? name);
         if (RESERVED_HEADERS.has(name.toLowerCase())) report(['headers', name], 'is set by Sheaf or its HTTP client and cannot be configured');
+        else if (first !== undefined) report(['headers', name], `is header ${JSON.stringify(first)} again (header names ignore case); give it once`);
         else if (typeof value === 'string') {
           const problem = headerValueProblem(name, value);
           if (problem) report(['headers', name], problem);
