@@ -56,17 +56,18 @@ describe('validateHookConfig', () => {
   );
 
   it("refuses exactly the ports this Node's fetch refuses", async () => {
-    // Sends nothing: fetch looks at the port before it asks the dispatcher.
-    const dispatcher = {
+    // Sends nothing: fetch looks at the port before it asks the dispatcher, and uses only its dispatch.
+    const sendsNothing = {
       dispatch: () => {
         throw new Error('not sent');
       },
     };
+    const dispatcher = sendsNothing as unknown as RequestInit['dispatcher'];
     // Every bad port is below 11,000.
     const ports = Array.from({ length: 11_000 }, (_, port) => port);
     const refusedByFetch = await Promise.all(
       ports.map((port) =>
-        fetch(`http://127.0.0.1:${port}/`, { method: 'POST', dispatcher } as RequestInit).then(
+        fetch(`http://127.0.0.1:${port}/`, { method: 'POST', dispatcher }).then(
           () => false,
           (err: Error) => (err.cause as Error | undefined)?.message === 'bad port',
         ),
