@@ -59,6 +59,19 @@ describe('identity: roles, API tokens, disabled users, login limits', () => {
       expect((await as(app, admin).get('/api/auth/me').expect(200)).body).toMatchObject({ id: admin.id, role: 'admin' });
     });
 
+    it('lets an admin set their own password only through PATCH /api/auth/me, with the current one', async () => {
+      const self = await createCaller(app, db.dataSource, 'own-password@example.org', 'admin');
+      const res = await as(app, self).patch(`/api/users/${self.id}`, { password: 'set without the old one' }).expect(403);
+      expect(res.body).toEqual({
+        statusCode: 403,
+        code: 'own_password',
+        message: 'Change your own password with PATCH /api/auth/me, which asks for the current one',
+        field: 'password',
+      });
+      await request(app.getHttpServer()).post('/api/auth/login').send({ email: 'own-password@example.org', password: PASSWORD }).expect(200);
+      await as(app, self).get('/api/auth/me').expect(200);
+    });
+
     it('changes one’s own password only with the current one', async () => {
       const self = await createCaller(app, db.dataSource, 'self@example.org', 'user');
       const noCurrent = await as(app, self).patch('/api/auth/me', { newPassword: 'another long password' }).expect(400);

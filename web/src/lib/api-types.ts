@@ -126,7 +126,7 @@ export interface UpdateUserDto {
   displayName?: string;
   /** Nobody may change their own role */
   role?: "admin" | "user";
-  /** Sets a new password. A new password must be at most 72 bytes in UTF-8 (72 ASCII characters, fewer accented or non-Latin ones) */
+  /** Sets another user's password (one's own: 403 `own_password`, use PATCH /api/auth/me, which asks for the current one). Ends the user's sessions. A new password must be at most 72 bytes in UTF-8 (72 ASCII characters, fewer accented or non-Latin ones) */
   password?: string;
   /** A disabled user cannot log in and their sessions and API tokens stop working */
   disabled?: boolean;

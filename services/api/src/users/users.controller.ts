@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiForbiddenResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Page } from '@sheaf/contracts';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
@@ -36,6 +36,7 @@ export class UsersController {
 
   @Patch(':id')
   @ApiOkResponse({ type: UserDto })
+  @ApiForbiddenResponse({ description: "Non-admins (`admin_only`); one's own role (`own_role`) or password (`own_password`: PATCH /api/auth/me), disabling oneself (`own_account`)" })
   updateUser(@CurrentUser() actor: Principal, @UuidParam() id: string, @Body() body: UpdateUserDto): Promise<UserDto> {
     return this.users.update(actor, id, body);
   }

@@ -60,7 +60,13 @@ export class UpdateUserDto {
   @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
   role?: Role;
 
-  @ApiPropertyOptional({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX_BYTES, writeOnly: true, description: `Sets a new password. ${PASSWORD_MAX_BYTES_DOC}` })
+  @ApiPropertyOptional({
+    minLength: PASSWORD_MIN,
+    maxLength: PASSWORD_MAX_BYTES,
+    writeOnly: true,
+    description:
+      "Sets another user's password (one's own: 403 `own_password`, use PATCH /api/auth/me, which asks for the current one). Ends the user's sessions. " + PASSWORD_MAX_BYTES_DOC,
+  })
   @OptionalField()
   @IsString()
   @MinLength(PASSWORD_MIN, { message: `password must be at least ${PASSWORD_MIN} characters` })

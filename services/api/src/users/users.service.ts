@@ -27,7 +27,7 @@ export function toUserDto(user: UserEntity): UserDto {
 
 const EMAIL_TAKEN: UniqueConflict = { constraint: 'users_email_live', code: 'email_taken', message: 'Another user has this email', field: 'email' };
 
-/** Users, managed by admins. Nobody changes their own role, disables or deletes themselves. */
+/** Users, managed by admins. Nobody changes their own role or password here, disables or deletes themselves. */
 @Injectable()
 export class UsersService {
   constructor(
@@ -75,6 +75,9 @@ export class UsersService {
   async update(actor: Principal, id: string, body: UpdateUserDto): Promise<UserDto> {
     if (body.role !== undefined && actor.id === id) {
       throw new DomainError('forbidden', 'own_role', 'Nobody may change their own role', 'role');
+    }
+    if (body.password !== undefined && actor.id === id) {
+      throw new DomainError('forbidden', 'own_password', 'Change your own password with PATCH /api/auth/me, which asks for the current one', 'password');
     }
     if (body.disabled === true) this.assertNotSelf(actor, id, 'disable');
     const passwordHash = body.password === undefined ? undefined : await hashPassword(body.password);
