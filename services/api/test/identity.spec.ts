@@ -1,8 +1,9 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
+import { changedRows } from '@sheaf/db';
 import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
 import { createTestApp } from './app';
-import { PASSWORD, as, createCaller, createInstrumentRow, type Caller } from './fixtures';
+import { PASSWORD, as, createCaller, createInstrumentRow, whileRowHeld, type Caller } from './fixtures';
 
 /** Roles, API tokens, disabled and deleted users, login rate limiting. */
 describe('identity: roles, API tokens, disabled users, login limits', () => {
@@ -79,6 +80,37 @@ describe('identity: roles, API tokens, disabled users, login limits', () => {
       await as(app, self).patch('/api/auth/me', { currentPassword: 'wrong', newPassword: 'another long password' }).expect(400);
       await as(app, self).patch('/api/auth/me', { currentPassword: PASSWORD, newPassword: 'another long password' }).expect(200);
       await request(app.getHttpServer()).post('/api/auth/login').send({ email: 'self@example.org', password: 'another long password' }).expect(200);
+    });
+  });
+
+  describe('the last active admin', () => {
+    // Two admins, each demoting, disabling or deleting the other at once: the other's change
+    // (every admin but the target demoted) is held uncommitted while the request is sent.
+    it.each([
+      ['demoting', 'role', (caller: Caller, id: string) => as(app, caller).patch(`/api/users/${id}`, { role: 'user' })],
+      ['disabling', 'disabled', (caller: Caller, id: string) => as(app, caller).patch(`/api/users/${id}`, { disabled: true })],
+      ['deleting', undefined, (caller: Caller, id: string) => as(app, caller).delete(`/api/users/${id}`)],
+    ])('refuses %s them while another admin demotes the rest at once (409 last_admin)', async (what, field, change) => {
+      const actor = await createCaller(app, db.dataSource, `${what}-actor@example.org`, 'admin');
+      const target = await createCaller(app, db.dataSource, `${what}-target@example.org`, 'admin');
+      const { res, held } = await whileRowHeld(
+        db.dataSource,
+        (other) => changedRows<{ id: string }>(other.manager, `UPDATE users SET role = 'user' WHERE role = 'admin' AND id <> $1 RETURNING id`, [target.id]),
+        () => change(actor, target.id),
+      );
+      try {
+        expect(res.status).toBe(409);
+        expect(res.body).toEqual({
+          statusCode: 409,
+          code: 'last_admin',
+          message: 'This is the only active admin: make another user an admin first',
+          ...(field && { field }),
+        });
+        const [row] = (await db.dataSource.query(`SELECT role, disabled_at, deleted_at FROM users WHERE id = $1`, [target.id])) as unknown[];
+        expect(row).toEqual({ role: 'admin', disabled_at: null, deleted_at: null });
+      } finally {
+        await db.dataSource.query(`UPDATE users SET role = 'admin' WHERE id = ANY($1::uuid[])`, [held.map((r) => r.id)]);
+      }
     });
   });
 

@@ -124,11 +124,11 @@ export interface CreateUserDto {
 export interface UpdateUserDto {
   email?: string;
   displayName?: string;
-  /** Nobody may change their own role */
+  /** Nobody may change their own role. Refused (409 `last_admin`) for the only active admin */
   role?: "admin" | "user";
   /** Sets another user's password (one's own: 403 `own_password`, use PATCH /api/auth/me, which asks for the current one). Ends the user's sessions. A new password must be at most 72 bytes in UTF-8 (72 ASCII characters, fewer accented or non-Latin ones) */
   password?: string;
-  /** A disabled user cannot log in and their sessions and API tokens stop working */
+  /** A disabled user cannot log in and their sessions and API tokens stop working. Refused (409 `last_admin`) for the only active admin */
   disabled?: boolean;
 }
 

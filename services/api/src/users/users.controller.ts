@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiForbiddenResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Page } from '@sheaf/contracts';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
@@ -8,6 +8,9 @@ import { UuidParam } from '../common/params';
 import { AdminOnly } from '../common/public.decorator';
 import { CreateUserDto, UpdateUserDto, UserDto, UserQueryDto } from './users.dto';
 import { UsersService } from './users.service';
+
+/** The 409 of a change that would leave no active admin. */
+const LAST_ADMIN = { description: 'The user is the only active admin (`last_admin`): make another user an admin first' };
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -37,12 +40,14 @@ export class UsersController {
   @Patch(':id')
   @ApiOkResponse({ type: UserDto })
   @ApiForbiddenResponse({ description: "Non-admins (`admin_only`); one's own role (`own_role`) or password (`own_password`: PATCH /api/auth/me), disabling oneself (`own_account`)" })
+  @ApiConflictResponse(LAST_ADMIN)
   updateUser(@CurrentUser() actor: Principal, @UuidParam() id: string, @Body() body: UpdateUserDto): Promise<UserDto> {
     return this.users.update(actor, id, body);
   }
 
   @Delete(':id')
   @ApiOkResponse({ type: UserDto, description: 'The user, now deleted (restorable)' })
+  @ApiConflictResponse(LAST_ADMIN)
   deleteUser(@CurrentUser() actor: Principal, @UuidParam() id: string): Promise<UserDto> {
     return this.users.remove(actor, id);
   }

@@ -55,7 +55,7 @@ export class UpdateUserDto {
   @MaxLength(255)
   displayName?: string;
 
-  @ApiPropertyOptional({ enum: ROLES, description: 'Nobody may change their own role' })
+  @ApiPropertyOptional({ enum: ROLES, description: 'Nobody may change their own role. Refused (409 `last_admin`) for the only active admin' })
   @OptionalField()
   @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
   role?: Role;
@@ -73,7 +73,7 @@ export class UpdateUserDto {
   @MaxPasswordBytes('password')
   password?: string;
 
-  @ApiPropertyOptional({ description: "A disabled user cannot log in and their sessions and API tokens stop working" })
+  @ApiPropertyOptional({ description: 'A disabled user cannot log in and their sessions and API tokens stop working. Refused (409 `last_admin`) for the only active admin' })
   @OptionalField()
   @IsBoolean({ message: 'disabled must be a boolean' })
   disabled?: boolean;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Brackets, DataSource } from 'typeorm';
+import { Brackets, DataSource, type EntityManager } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
 import { hashPassword } from '@sheaf/crypto';
 import { changedRows, UserEntity } from '@sheaf/db';
@@ -27,7 +27,10 @@ export function toUserDto(user: UserEntity): UserDto {
 
 const EMAIL_TAKEN: UniqueConflict = { constraint: 'users_email_live', code: 'email_taken', message: 'Another user has this email', field: 'email' };
 
-/** Users, managed by admins. Nobody changes their own role or password here, disables or deletes themselves. */
+/**
+ * Users, managed by admins. Nobody changes their own role or password here, disables or deletes
+ * themselves, and no change leaves no active admin.
+ */
 @Injectable()
 export class UsersService {
   constructor(
@@ -37,6 +40,20 @@ export class UsersService {
 
   private assertNotSelf(actor: Principal, id: string, what: string): void {
     if (actor.id === id) throw new DomainError('forbidden', 'own_account', `Nobody may ${what} their own account`);
+  }
+
+  /**
+   * Refuses (409 `last_admin`) to demote, disable or delete the only active admin. The active
+   * admins' rows are locked first, in id order, so two admins demoting, disabling or deleting each
+   * other at once cannot both pass: the second waits for the first and then sees its change.
+   */
+  private async assertAdminRemains(tx: EntityManager, id: string, field?: string): Promise<void> {
+    const admins = (await tx.query(`SELECT id = $1::uuid AS target FROM users WHERE role = 'admin' AND disabled_at IS NULL AND deleted_at IS NULL ORDER BY id FOR UPDATE`, [
+      id,
+    ])) as Array<{ target: boolean }>;
+    if (admins.length === 1 && admins[0].target) {
+      throw new DomainError('conflict', 'last_admin', 'This is the only active admin: make another user an admin first', field);
+    }
   }
 
   /** Ordered by email, then id. */
@@ -82,6 +99,8 @@ export class UsersService {
     if (body.disabled === true) this.assertNotSelf(actor, id, 'disable');
     const passwordHash = body.password === undefined ? undefined : await hashPassword(body.password);
     return transactionOrConflict(this.dataSource, EMAIL_TAKEN, async (tx) => {
+      if (body.role !== undefined && body.role !== 'admin') await this.assertAdminRemains(tx, id, 'role');
+      else if (body.disabled === true) await this.assertAdminRemains(tx, id, 'disabled');
       const user = await lockRow(tx, UserEntity, id, 'User');
       const before = toUserDto(user);
       if (body.email !== undefined) user.email = body.email.trim().toLowerCase();
@@ -109,6 +128,7 @@ export class UsersService {
   async remove(actor: Principal, id: string): Promise<UserDto> {
     this.assertNotSelf(actor, id, 'delete');
     return this.dataSource.transaction(async (tx) => {
+      await this.assertAdminRemains(tx, id);
       const user = await lockRow(tx, UserEntity, id, 'User');
       const before = toUserDto(user);
       user.deletedAt = new Date();
