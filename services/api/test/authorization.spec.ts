@@ -153,6 +153,15 @@ describe('authorization matrix: every route for every kind of caller', () => {
       request: async () => ({ method: 'post', url: `/api/users/${await deleted('users', freshUser)}/restore` }),
       expect: ADMIN_ONLY_READ,
     },
+    { route: 'GET /api/users/:id/tokens', request: () => ({ method: 'get', url: `/api/users/${callers.granted.id}/tokens` }), expect: ADMIN_ONLY_READ },
+    {
+      route: 'DELETE /api/users/:id/tokens/:tokenId',
+      request: async () => {
+        const id = (await as(app, callers.granted).post('/api/auth/tokens', { name: 'to revoke', scope: 'read' }).expect(201)).body.id as string;
+        return { method: 'delete', url: `/api/users/${callers.granted.id}/tokens/${id}` };
+      },
+      expect: ADMIN_ONLY_READ,
+    },
 
     // Groups
     { route: 'GET /api/groups', request: () => ({ method: 'get', url: '/api/groups' }), expect: ADMIN_ONLY_READ },

@@ -190,14 +190,43 @@ describe('identity: roles, API tokens, disabled users, login limits', () => {
       await withToken(`${created.token.slice(0, -1)}x`).get('/api/auth/me').expect(401);
     });
 
-    it("stops a disabled user's sessions and tokens at once, and starts them again when re-enabled", async () => {
+    it("ends a disabled user's sessions and revokes their tokens for good: enabling them again brings back neither", async () => {
       const worker = await createCaller(app, db.dataSource, 'disabled@example.org', 'user');
       const token = await newToken(worker, 'read');
       await as(app, admin).patch(`/api/users/${worker.id}`, { disabled: true }).expect(200);
       await withToken(token.token).get('/api/auth/me').expect(401);
       await as(app, worker).get('/api/auth/me').expect(401);
       await as(app, admin).patch(`/api/users/${worker.id}`, { disabled: false }).expect(200);
-      await withToken(token.token).get('/api/auth/me').expect(200);
+      await withToken(token.token).get('/api/auth/me').expect(401);
+      await as(app, worker).get('/api/auth/me').expect(401);
+      await request(app.getHttpServer()).post('/api/auth/login').send({ email: 'disabled@example.org', password: PASSWORD }).expect(200);
+      const tokens = await as(app, admin).get(`/api/users/${worker.id}/tokens`).expect(200);
+      expect(tokens.body.items).toEqual([expect.objectContaining({ id: token.id, revokedAt: expect.any(String) })]);
+      const audit = await as(app, admin).get(`/api/audit?entityType=user&entityId=${worker.id}&action=user.updated`).expect(200);
+      expect(audit.body.items.map((e: { after: Record<string, unknown> }) => [e.after.disabled, e.after.apiTokensRevoked])).toEqual([
+        [false, undefined],
+        [true, 1],
+      ]);
+    });
+
+    it("lets an admin list and revoke another user's tokens (audited), and nobody else", async () => {
+      const owner = await createCaller(app, db.dataSource, 'token-owner@example.org', 'user');
+      const [kept, revoked] = [await newToken(owner, 'read'), await newToken(owner, 'harvest')];
+      const listed = await as(app, admin).get(`/api/users/${owner.id}/tokens`).expect(200);
+      expect(listed.body).toMatchObject({ total: 2, items: [{ id: revoked.id, scope: 'harvest', revokedAt: null }, { id: kept.id, scope: 'read', revokedAt: null }] });
+      expect(JSON.stringify(listed.body)).not.toContain(kept.token);
+      expect((await as(app, owner).get(`/api/users/${owner.id}/tokens`).expect(403)).body.code).toBe('admin_only');
+      await as(app, owner).delete(`/api/users/${owner.id}/tokens/${revoked.id}`).expect(403);
+      // A token is revoked under its own user only.
+      await as(app, admin).delete(`/api/users/${user.id}/tokens/${revoked.id}`).expect(404);
+      await as(app, admin).get(`/api/users/00000000-0000-4000-8000-000000000000/tokens`).expect(404);
+
+      const res = await as(app, admin).delete(`/api/users/${owner.id}/tokens/${revoked.id}`).expect(200);
+      expect(res.body).toMatchObject({ id: revoked.id, revokedAt: expect.any(String) });
+      await withToken(revoked.token).get('/api/auth/me').expect(401);
+      await withToken(kept.token).get('/api/auth/me').expect(200);
+      const audit = await as(app, admin).get(`/api/audit?entityType=api_token&entityId=${revoked.id}&action=api_token.revoked`).expect(200);
+      expect(audit.body.items).toEqual([expect.objectContaining({ actorUserId: admin.id, after: expect.objectContaining({ userId: owner.id, revokedAt: expect.any(String) }) })]);
     });
 
     it('ends the sessions issued before a password change, their own or an admin reset, and keeps API tokens', async () => {
@@ -216,6 +245,8 @@ describe('identity: roles, API tokens, disabled users, login limits', () => {
 
       await as(app, admin).patch(`/api/users/${changer.id}`, { password: 'set by an admin 123' }).expect(200);
       await request(app.getHttpServer()).get('/api/auth/me').set('Authorization', fresh).expect(401);
+      // An admin's reset too: the admin revokes tokens one by one, or disables the user.
+      await withToken(token.token).get('/api/auth/me').expect(200);
       await login('set by an admin 123').expect(200);
       // A change of name leaves sessions alone.
       const kept = `Bearer ${(await login('set by an admin 123').expect(200)).body.accessToken as string}`;

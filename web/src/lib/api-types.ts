@@ -126,9 +126,9 @@ export interface UpdateUserDto {
   displayName?: string;
   /** Nobody may change their own role. Refused (409 `last_admin`) for the only active admin */
   role?: "admin" | "user";
-  /** Sets another user's password (one's own: 403 `own_password`, use PATCH /api/auth/me, which asks for the current one). Ends the user's sessions. A new password must be at most 72 bytes in UTF-8 (72 ASCII characters, fewer accented or non-Latin ones) */
+  /** Sets another user's password (one's own: 403 `own_password`, use PATCH /api/auth/me, which asks for the current one). Ends the user's sessions; their API tokens keep working: revoke them with DELETE /api/users/{id}/tokens/{tokenId}, or disable the user. A new password must be at most 72 bytes in UTF-8 (72 ASCII characters, fewer accented or non-Latin ones) */
   password?: string;
-  /** A disabled user cannot log in and their sessions and API tokens stop working. Refused (409 `last_admin`) for the only active admin */
+  /** true: the user cannot log in, their sessions end and their API tokens are revoked, for good: enabling them again (false) lets them log in and brings back neither. Refused (409 `last_admin`) for the only active admin */
   disabled?: boolean;
 }
 
@@ -1541,6 +1541,21 @@ export interface Operations {
     };
     response: UserPageDto;
   };
+  /** GET /api/users/{id}/tokens */
+  listUserTokens: {
+    method: 'GET';
+    path: '/api/users/{id}/tokens';
+    params: {
+      path: {
+        id: string;
+      };
+      query?: {
+        limit?: number;
+        offset?: number;
+      };
+    };
+    response: ApiTokenPageDto;
+  };
   /** POST /api/auth/login */
   login: {
     method: 'POST';
@@ -1749,6 +1764,18 @@ export interface Operations {
       };
     };
     response: InstrumentDto;
+  };
+  /** DELETE /api/users/{id}/tokens/{tokenId} */
+  revokeUserToken: {
+    method: 'DELETE';
+    path: '/api/users/{id}/tokens/{tokenId}';
+    params: {
+      path: {
+        id: string;
+        tokenId: string;
+      };
+    };
+    response: ApiTokenDto;
   };
   /** POST /api/schedules/{id}/run */
   runScheduleNow: {
@@ -2005,6 +2032,7 @@ export const OPERATIONS: { readonly [K in keyof Operations]: Pick<Operations[K],
   listStorageLocations: { method: 'GET', path: '/api/storage-locations' },
   listTransfers: { method: 'GET', path: '/api/transfers' },
   listUsers: { method: 'GET', path: '/api/users' },
+  listUserTokens: { method: 'GET', path: '/api/users/{id}/tokens' },
   login: { method: 'POST', path: '/api/auth/login' },
   logout: { method: 'POST', path: '/api/auth/logout' },
   markAllNotificationsRead: { method: 'POST', path: '/api/notifications/read-all' },
@@ -2024,6 +2052,7 @@ export const OPERATIONS: { readonly [K in keyof Operations]: Pick<Operations[K],
   revokeApiToken: { method: 'DELETE', path: '/api/auth/tokens/{id}' },
   revokeInstrumentFromGroup: { method: 'DELETE', path: '/api/instruments/{id}/grants/groups/{groupId}' },
   revokeInstrumentFromProject: { method: 'DELETE', path: '/api/instruments/{id}/grants/projects/{projectId}' },
+  revokeUserToken: { method: 'DELETE', path: '/api/users/{id}/tokens/{tokenId}' },
   runScheduleNow: { method: 'POST', path: '/api/schedules/{id}/run' },
   searchFiles: { method: 'GET', path: '/api/files' },
   startHarvest: { method: 'POST', path: '/api/harvests' },

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { API_TOKEN_PREFIX, type Page, type TokenScope } from '@sheaf/contracts';
-import { ApiTokenEntity } from '@sheaf/db';
+import { ApiTokenEntity, changedRows } from '@sheaf/db';
 import { AuditService } from '../audit/audit.service';
 import { notFound } from '../common/domain-error';
 import { toPage, type PageQueryDto } from '../common/pagination';
@@ -67,10 +67,10 @@ export class ApiTokensService {
     });
   }
 
-  /** The caller's own tokens, newest first. */
-  async list(principal: Principal, query: PageQueryDto): Promise<Page<ApiTokenDto>> {
+  /** A user's tokens (the caller's own, or any user's for an admin), newest first. */
+  async list(userId: string, query: PageQueryDto): Promise<Page<ApiTokenDto>> {
     const [rows, total] = await this.tokens.findAndCount({
-      where: { userId: principal.id },
+      where: { userId },
       order: { createdAt: 'DESC', id: 'DESC' },
       take: query.limit,
       skip: query.offset,
@@ -78,20 +78,28 @@ export class ApiTokensService {
     return toPage(rows, total, query, toDto);
   }
 
-  /** Revokes one of the caller's tokens; revoking twice is harmless. */
-  async revoke(principal: Principal, id: string): Promise<ApiTokenDto> {
+  /**
+   * Revokes one of a user's tokens (the caller's own, or any user's for an admin), recorded with
+   * the caller as actor; revoking twice is harmless.
+   */
+  async revoke(actor: Principal, userId: string, id: string): Promise<ApiTokenDto> {
     return this.dataSource.transaction(async (tx) => {
       const repo = tx.getRepository(ApiTokenEntity);
-      const row = await repo.findOne({ where: { id, userId: principal.id }, lock: { mode: 'pessimistic_write' } });
+      const row = await repo.findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw notFound('API token');
       if (row.revokedAt) return toDto(row);
       const before = toDto(row);
       row.revokedAt = new Date();
       await repo.save(row);
       const after = toDto(row);
-      await this.audit.record(tx, principal, { action: 'api_token.revoked', entityType: 'api_token', entityId: id, before, after });
+      await this.audit.record(tx, actor, { action: 'api_token.revoked', entityType: 'api_token', entityId: id, before: { ...before, userId }, after: { ...after, userId } });
       return after;
     });
+  }
+
+  /** Revokes every live token of a user in the caller's transaction; how many. */
+  async revokeAll(tx: EntityManager, userId: string): Promise<number> {
+    return (await changedRows(tx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`, [userId])).length;
   }
 
   /** The live user behind a token, or undefined (unknown, revoked, expired, or the user is disabled or deleted). */

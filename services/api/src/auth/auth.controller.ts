@@ -54,7 +54,7 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiOkResponse({ type: PageOf(ApiTokenDto) })
   listApiTokens(@CurrentUser() user: Principal, @Query() query: PageQueryDto): Promise<Page<ApiTokenDto>> {
-    return this.tokens.list(user, query);
+    return this.tokens.list(user.id, query);
   }
 
   @Post('tokens')
@@ -68,6 +68,6 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiOkResponse({ type: ApiTokenDto, description: 'The token, now revoked' })
   revokeApiToken(@CurrentUser() user: Principal, @UuidParam() id: string): Promise<ApiTokenDto> {
-    return this.tokens.revoke(user, id);
+    return this.tokens.revoke(user, user.id, id);
   }
 }

@@ -21,6 +21,6 @@ import { JwtAuthenticator } from './jwt-authenticator';
   ],
   controllers: [AuthController],
   providers: [AuthService, ApiTokensService, JwtAuthenticator, { provide: APP_GUARD, useClass: AuthenticationGuard }],
-  exports: [AuthService],
+  exports: [AuthService, ApiTokensService],
 })
 export class AuthModule {}

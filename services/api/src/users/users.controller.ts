@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Page } from '@sheaf/contracts';
+import { ApiTokenDto } from '../auth/auth.dto';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
-import { PageOf } from '../common/pagination';
+import { PageOf, PageQueryDto } from '../common/pagination';
 import { UuidParam } from '../common/params';
 import { AdminOnly } from '../common/public.decorator';
 import { CreateUserDto, UpdateUserDto, UserDto, UserQueryDto } from './users.dto';
@@ -46,7 +47,7 @@ export class UsersController {
   }
 
   @Delete(':id')
-  @ApiOkResponse({ type: UserDto, description: 'The user, now deleted (restorable)' })
+  @ApiOkResponse({ type: UserDto, description: 'The user, now deleted (restorable); their sessions end and their API tokens are revoked' })
   @ApiConflictResponse(LAST_ADMIN)
   deleteUser(@CurrentUser() actor: Principal, @UuidParam() id: string): Promise<UserDto> {
     return this.users.remove(actor, id);
@@ -57,5 +58,17 @@ export class UsersController {
   @ApiOkResponse({ type: UserDto })
   restoreUser(@CurrentUser() actor: Principal, @UuidParam() id: string): Promise<UserDto> {
     return this.users.restore(actor, id);
+  }
+
+  @Get(':id/tokens')
+  @ApiOkResponse({ type: PageOf(ApiTokenDto), description: "The user's API tokens, revoked and expired ones too, newest first" })
+  listUserTokens(@UuidParam() id: string, @Query() query: PageQueryDto): Promise<Page<ApiTokenDto>> {
+    return this.users.listTokens(id, query);
+  }
+
+  @Delete(':id/tokens/:tokenId')
+  @ApiOkResponse({ type: ApiTokenDto, description: 'The token, now revoked (recorded in the audit log); revoking twice is harmless' })
+  revokeUserToken(@CurrentUser() actor: Principal, @UuidParam() id: string, @UuidParam('tokenId') tokenId: string): Promise<ApiTokenDto> {
+    return this.users.revokeToken(actor, id, tokenId);
   }
 }

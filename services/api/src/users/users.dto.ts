@@ -65,7 +65,9 @@ export class UpdateUserDto {
     maxLength: PASSWORD_MAX_BYTES,
     writeOnly: true,
     description:
-      "Sets another user's password (one's own: 403 `own_password`, use PATCH /api/auth/me, which asks for the current one). Ends the user's sessions. " + PASSWORD_MAX_BYTES_DOC,
+      "Sets another user's password (one's own: 403 `own_password`, use PATCH /api/auth/me, which asks for the current one). " +
+      "Ends the user's sessions; their API tokens keep working: revoke them with DELETE /api/users/{id}/tokens/{tokenId}, or disable the user. " +
+      PASSWORD_MAX_BYTES_DOC,
   })
   @OptionalField()
   @IsString()
@@ -73,7 +75,10 @@ export class UpdateUserDto {
   @MaxPasswordBytes('password')
   password?: string;
 
-  @ApiPropertyOptional({ description: 'A disabled user cannot log in and their sessions and API tokens stop working. Refused (409 `last_admin`) for the only active admin' })
+  @ApiPropertyOptional({
+    description:
+      'true: the user cannot log in, their sessions end and their API tokens are revoked, for good: enabling them again (false) lets them log in and brings back neither. Refused (409 `last_admin`) for the only active admin',
+  })
   @OptionalField()
   @IsBoolean({ message: 'disabled must be a boolean' })
   disabled?: boolean;

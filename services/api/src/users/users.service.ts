@@ -2,12 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Brackets, DataSource, type EntityManager } from 'typeorm';
 import type { Page } from '@sheaf/contracts';
 import { hashPassword } from '@sheaf/crypto';
-import { changedRows, UserEntity } from '@sheaf/db';
+import { UserEntity } from '@sheaf/db';
 import { AuditService, REDACTED } from '../audit/audit.service';
+import { ApiTokensService } from '../auth/api-tokens.service';
+import type { ApiTokenDto } from '../auth/auth.dto';
 import type { Principal } from '../auth/principal';
 import { transactionOrConflict, type UniqueConflict } from '../common/db-errors';
 import { DomainError, notFound } from '../common/domain-error';
-import { toPage } from '../common/pagination';
+import { toPage, type PageQueryDto } from '../common/pagination';
 import { likeContains } from '../common/query';
 import { lockRow } from '../common/rows';
 import type { CreateUserDto, UpdateUserDto, UserDto, UserQueryDto } from './users.dto';
@@ -36,6 +38,7 @@ export class UsersService {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly tokens: ApiTokensService,
   ) {}
 
   private assertNotSelf(actor: Principal, id: string, what: string): void {
@@ -106,10 +109,21 @@ export class UsersService {
       if (body.email !== undefined) user.email = body.email.trim().toLowerCase();
       if (body.displayName !== undefined) user.displayName = body.displayName.trim();
       if (body.role !== undefined) user.role = body.role;
-      if (body.disabled !== undefined) user.disabledAt = body.disabled ? (user.disabledAt ?? new Date()) : null;
+      if (body.disabled === false) user.disabledAt = null;
+      let apiTokensRevoked: number | undefined;
+      if (body.disabled === true && !user.disabledAt) {
+        // For good: an account is disabled after a compromise too, and enabling it again must not
+        // bring back what someone else may hold. Its sessions end as a password change ends
+        // them, and its API tokens are revoked.
+        user.disabledAt = new Date();
+        user.passwordChangedAt = user.disabledAt;
+        apiTokensRevoked = await this.tokens.revokeAll(tx, id);
+      }
       if (passwordHash !== undefined) {
         user.passwordHash = passwordHash;
-        // A reset ends the user's sessions (someone else may hold one).
+        // A reset ends the user's sessions (someone else may hold one). Their API tokens stay, as
+        // on a change of one's own password: an admin revokes them one by one
+        // (DELETE /api/users/:id/tokens/:tokenId), or all at once by disabling the user.
         user.passwordChangedAt = new Date();
       }
       const saved = await tx.getRepository(UserEntity).save(user);
@@ -119,7 +133,7 @@ export class UsersService {
         entityType: 'user',
         entityId: id,
         before,
-        after: passwordHash ? { ...after, password: REDACTED, passwordChanged: true } : after,
+        after: { ...after, ...(passwordHash !== undefined && { password: REDACTED, passwordChanged: true }), ...(apiTokensRevoked !== undefined && { apiTokensRevoked }) },
       });
       return after;
     });
@@ -136,8 +150,8 @@ export class UsersService {
       // its API tokens are revoked, and its sessions end as a password change ends them.
       user.passwordChangedAt = user.deletedAt;
       const after = toUserDto(await tx.getRepository(UserEntity).save(user));
-      const revoked = await changedRows(tx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`, [id]);
-      await this.audit.record(tx, actor, { action: 'user.deleted', entityType: 'user', entityId: id, before, after: { ...after, apiTokensRevoked: revoked.length } });
+      const apiTokensRevoked = await this.tokens.revokeAll(tx, id);
+      await this.audit.record(tx, actor, { action: 'user.deleted', entityType: 'user', entityId: id, before, after: { ...after, apiTokensRevoked } });
       return after;
     });
   }
@@ -151,5 +165,17 @@ export class UsersService {
       await this.audit.record(tx, actor, { action: 'user.restored', entityType: 'user', entityId: id, before, after });
       return after;
     });
+  }
+
+  /** A user's API tokens (deleted users' too), newest first. */
+  async listTokens(id: string, query: PageQueryDto): Promise<Page<ApiTokenDto>> {
+    await this.get(id);
+    return this.tokens.list(id, query);
+  }
+
+  /** Revokes one of a user's API tokens, recorded with the admin as actor. */
+  async revokeToken(actor: Principal, id: string, tokenId: string): Promise<ApiTokenDto> {
+    await this.get(id);
+    return this.tokens.revoke(actor, id, tokenId);
   }
 }
