@@ -38,8 +38,11 @@ export async function load<K extends OperationId>(operation: K, params: Operatio
   return settle(await api(operation, params), params);
 }
 
-/** What `load` makes of a result: the data, or the page the failure calls for. */
-function settle<K extends OperationId>(result: ApiResult<OperationResponse<K>>, params: OperationParams<K>): OperationResponse<K> {
+/**
+ * What `load` makes of a result: the data, or the page the failure calls for. Async, and to be
+ * awaited: the login redirect (a 401) is thrown only once redirectToLogin has read the request.
+ */
+async function settle<K extends OperationId>(result: ApiResult<OperationResponse<K>>, params: OperationParams<K>): Promise<OperationResponse<K>> {
   if (result.kind === 'ok') return result.data;
   if (result.kind === 'unreachable') throw new ApiLoadError(API_UNREACHABLE);
   if (result.error.statusCode === 401) return redirectToLogin();
@@ -60,7 +63,7 @@ export async function loadFiltered<K extends OperationId>(operation: K, params: 
   const result = await api(operation, params);
   const refused = result.kind === 'error' ? refusedFilter(result.error, (params as { query?: Record<string, unknown> }).query) : undefined;
   if (refused) return { kind: 'refused', error: refused };
-  return { kind: 'ok', data: settle(result, params) };
+  return { kind: 'ok', data: await settle(result, params) };
 }
 
 type Loaded<T extends readonly unknown[]> = { -readonly [P in keyof T]: Awaited<T[P]> };
