@@ -69,7 +69,10 @@ export interface FormDialogButtonProps extends Omit<FormDialogProps, 'open' | 'o
   buttonProps?: Omit<ButtonProps, 'onClick' | 'children'>;
   /** Resets the fields and the last error; called each time the dialog opens. */
   onOpen: () => void;
-  /** Saves; resolves `true` when done (the dialog closes), `false` to keep it open with its error. */
+  /**
+   * Saves; resolves `true` when done (the dialog closes), `false` to keep it open: with its error,
+   * or, after a create whose `thenOpen` page is on its way, disabled until that page replaces it.
+   */
   onSubmit: () => Promise<boolean>;
 }
 

@@ -51,17 +51,20 @@ function NamedFields({ values, set, error }: { values: NamedValues; set: (patch:
 
 /** "New group" / "New project": creates it and opens its page to add members. */
 export function NewNamedButton({ kind }: { kind: AccessKind }) {
-  const router = useRouter();
   const action = useApiAction();
   const [values, setValues] = useState<NamedValues>({ name: '', description: '' });
   const text = ACCESS_TEXT[kind];
 
+  /**
+   * Never closes the dialog itself: on success the action stays pending (thenOpen) and the form
+   * disabled until the new page replaces this one, so it cannot be sent twice meanwhile.
+   */
   async function submit(): Promise<boolean> {
     const body = { name: values.name.trim(), description: values.description.trim() };
-    const created = kind === 'group' ? await action.run('createGroup', { body }) : await action.run('createProject', { body });
-    if (!created) return false;
-    router.push(`${text.path}/${created.id}`);
-    return true;
+    const thenOpen = (created: { id: string }) => `${text.path}/${created.id}`;
+    if (kind === 'group') await action.run('createGroup', { body }, { thenOpen });
+    else await action.run('createProject', { body }, { thenOpen });
+    return false;
   }
 
   return (
