@@ -77,12 +77,12 @@ describe('audit helpers', () => {
 });
 
 describe('audit entity links', () => {
-  it('links every entity with a detail page, and leaves the others (users, tokens) as text', () => {
+  it('links every entity with a detail page, and leaves the others (tokens) as text', () => {
     expect(entityHref('schedule', 's1')).toBe('/schedules/s1');
     expect(entityHref('hook', 'h1')).toBe('/hooks/h1');
     expect(entityHref('storage_location', 'l1')).toBe('/storage/l1');
     expect(entityHref('service_account', 'a1')).toBe('/service-accounts/a1');
-    expect(entityHref('user', 'u1')).toBeUndefined();
+    expect(entityHref('user', 'u1')).toBe('/users/u1');
     expect(entityHref('api_token', 't1')).toBeUndefined();
   });
 });

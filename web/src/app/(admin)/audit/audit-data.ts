@@ -18,7 +18,7 @@ export const AUDIT_ENTITY_TYPES: readonly AuditEntityType[] = [
   { type: 'hook', label: 'Hook', actions: ['hook.created', 'hook.updated', 'hook.deleted', 'hook.restored'], href: (id) => `/hooks/${id}` },
   { type: 'storage_location', label: 'Storage location', actions: ['storage_location.created', 'storage_location.updated', 'storage_location.deleted', 'storage_location.restored'], href: (id) => `/storage/${id}` },
   { type: 'service_account', label: 'Service account', actions: ['service_account.created', 'service_account.updated', 'service_account.deleted', 'service_account.restored'], href: (id) => `/service-accounts/${id}` },
-  { type: 'user', label: 'User', actions: ['user.created', 'user.updated', 'user.deleted', 'user.restored', 'user.self_updated'] },
+  { type: 'user', label: 'User', actions: ['user.created', 'user.updated', 'user.deleted', 'user.restored', 'user.self_updated'], href: (id) => `/users/${id}` },
   { type: 'group', label: 'Group', actions: ['group.created', 'group.updated', 'group.deleted', 'group.restored', 'group.member_added', 'group.member_removed'], href: (id) => `/groups/${id}` },
   { type: 'project', label: 'Project', actions: ['project.created', 'project.updated', 'project.deleted', 'project.restored', 'project.member_added', 'project.member_removed'], href: (id) => `/projects/${id}` },
   { type: 'api_token', label: 'API token', actions: ['api_token.created', 'api_token.revoked'] },

@@ -1,6 +1,8 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import Box from '@mui/material/Box';
 import Chip from '@mui/material/Chip';
+import MuiLink from '@mui/material/Link';
 import TableCell from '@mui/material/TableCell';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
@@ -84,7 +86,9 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
             return (
               <TableRow key={u.id}>
                 <TableCell sx={{ fontWeight: 600 }}>
-                  {u.displayName}
+                  <MuiLink component={Link} href={`/users/${u.id}`}>
+                    {u.displayName}
+                  </MuiLink>
                   {self && <Chip label="you" size="small" variant="outlined" sx={{ ml: 1 }} />}
                 </TableCell>
                 <TableCell sx={{ overflowWrap: 'anywhere' }}>{u.email}</TableCell>
@@ -107,7 +111,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
                           title={`Delete ${u.displayName}?`}
                           confirmLabel="Delete"
                           destructive
-                          message={`${u.email} can no longer sign in and their API tokens stop working. You can restore the user later from the Deleted view.`}
+                          message={`${u.email} can no longer sign in; their sessions end and their API tokens are revoked. You can restore the user later from the Deleted view, without their tokens.`}
                           buttonProps={{
                             size: 'small',
                             disabled: self,

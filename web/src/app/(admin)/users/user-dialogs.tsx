@@ -1,12 +1,15 @@
 'use client';
 
 import { useState } from 'react';
+import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { PASSWORD_MIN, type ApiError } from '@sheaf/contracts';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import FormHelperText from '@mui/material/FormHelperText';
+import MuiLink from '@mui/material/Link';
 import Switch from '@mui/material/Switch';
 import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
 
 import { FormDialogButton } from '@/components/form-dialog';
 import type { UserDto } from '@/lib/api-types';
@@ -87,25 +90,38 @@ function UserFields({
           />
           <FormHelperText error={Boolean(fieldMessage(error, 'disabled'))} sx={{ mt: 0 }}>
             {fieldMessage(error, 'disabled') ??
-              (self ? 'You cannot disable your own account.' : 'A disabled user cannot sign in; their sessions and API tokens stop working.')}
+              (self
+                ? 'You cannot disable your own account.'
+                : 'A disabled user cannot sign in. Disabling ends their sessions and revokes their API tokens for good: enabling them again brings back neither.')}
           </FormHelperText>
         </div>
       )}
-      <TextField
-        label={editing ? 'New password' : 'Initial password'}
-        type="password"
-        required={!editing}
-        autoComplete="new-password"
-        value={form.password}
-        onChange={(e) => set({ password: e.target.value })}
-        slotProps={{ htmlInput: { spellCheck: false } }}
-        helperText={
-          editing
-            ? `Leave empty to keep the current password. At least ${PASSWORD_MIN} characters.`
-            : `At least ${PASSWORD_MIN} characters. Give it to the user; they can change it under Account.`
-        }
-        {...fieldErrorProps(error, 'password', editing ? 'New password' : 'Initial password')}
-      />
+      {editing && self ? (
+        // The API refuses one's own password here (403 own_password): the account page asks for the current one.
+        <Typography variant="body2" color="text.secondary">
+          To change your own password, use{' '}
+          <MuiLink component={Link} href="/account">
+            your account
+          </MuiLink>
+          .
+        </Typography>
+      ) : (
+        <TextField
+          label={editing ? 'New password' : 'Initial password'}
+          type="password"
+          required={!editing}
+          autoComplete="new-password"
+          value={form.password}
+          onChange={(e) => set({ password: e.target.value })}
+          slotProps={{ htmlInput: { spellCheck: false } }}
+          helperText={
+            editing
+              ? `Leave empty to keep the current password. At least ${PASSWORD_MIN} characters. A new one ends their sessions; their API tokens keep working.`
+              : `At least ${PASSWORD_MIN} characters. Give it to the user; they can change it under Account.`
+          }
+          {...fieldErrorProps(error, 'password', editing ? 'New password' : 'Initial password')}
+        />
+      )}
     </>
   );
 }
@@ -141,7 +157,7 @@ export function NewUserButton() {
   );
 }
 
-/** Edits a user; on one's own row the role and the enabled switch are locked (the API refuses too). */
+/** Edits a user; on one's own row the role and the enabled switch are locked and the password left to the account page (the API refuses them too). */
 export function EditUserButton({ user, self }: { user: UserDto; self: boolean }) {
   const router = useRouter();
   const action = useApiAction();
