@@ -70,8 +70,13 @@ export async function loadDashboard(now = new Date()): Promise<Dashboard> {
   ]);
   const [next, windowFailed] = await Promise.all([
     nextRuns(schedules.items),
-    // The charts count the newest runs only; each instrument's last error is its own, however many runs there were.
-    windowFailures(instruments.items, window, async (instrumentId) => (await load('listHarvests', { query: { instrumentId, status: 'failed', from, limit: 1 } })).items[0]),
+    // The charts count the newest runs only; each instrument's last error is its own, however many
+    // runs there were. Best effort, like the next runs: a failed look-up (among up to one per
+    // instrument) shows that instrument without a last error, not the whole dashboard as an error.
+    windowFailures(instruments.items, window, async (instrumentId) => {
+      const failed = await api('listHarvests', { query: { instrumentId, status: 'failed', from, limit: 1 } });
+      return failed.kind === 'ok' ? failed.data.items[0] : undefined;
+    }),
   ]);
   return {
     active: [...running.items, ...pending.items],
