@@ -78,8 +78,9 @@ export const HOOK_CONFIG_SCHEMAS: Readonly<Record<HookKind, object>> = deepFreez
     title: 'Filter hook',
     description:
       'Decides before the copy which files are taken and where they land. Globs (picomatch, dotfiles included) match the ' +
-      "file's path relative to the instrument root, '/' separated (a backslash never separates folders: it escapes the glob " +
-      'character after it; for a literal * or ? write [*] or [?]), case-sensitive: use `**/*.tmp` for any depth. ' +
+      "file's path relative to the instrument root, '/' separated (a backslash never separates folders: it makes the character " +
+      'after it literal, as in *\\.raw, never before a letter or digit nor at the end; for a literal * or ? write [*] or [?]), ' +
+      'case-sensitive: use `**/*.tmp` for any depth. ' +
       'They are matched in time linear in the path, so the extglob !(...) and regular-expression lookaround are not supported.',
     type: 'object',
     additionalProperties: false,

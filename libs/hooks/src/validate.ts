@@ -126,24 +126,28 @@ function eachString(value: unknown, at: readonly Segment[], report: Report, chec
   });
 }
 
-/** What a backslash may escape in a glob: the characters glob syntax gives a meaning to, wildcards aside. */
-const ESCAPABLE = '[]{}()!@+|,^-\\';
 const FOLDERS = "folders are separated with '/'";
+/** A letter or digit (any script): a backslash before one escapes nothing, or reads as regex syntax (\d, \1). */
+const LETTER_OR_DIGIT = /^[\p{L}\p{N}]$/u;
 
 /**
- * Why a glob's backslashes would not do what they look like, or undefined. A backslash escapes
- * the character after it: `temp\data\*.raw`, written as on an SMB share, never matches files in
- * temp/data (and its `\d` reads as a digit), and `temp\*.raw` matches only a name holding a literal
- * `*`, which no SMB name does. Accepted, either would skip or let through the wrong files silently.
+ * Why a glob's backslashes would not do what they look like, or undefined. A backslash makes the
+ * character after it literal (`*\.raw` matches x.raw, not xaraw; `my\ file.raw` a name with a
+ * space), and those escapes are kept. Refused: a backslash before a letter or digit, as in
+ * `temp\data\*.raw` written as on an SMB share (it never matches files in temp/data, and its `\d`
+ * reads as a digit, `\1` as a backreference); one before `*` or `?`, as in `temp\*.raw`, which matches
+ * only a name holding a literal `*` (no SMB name does); and one that ends the glob. Accepted, each
+ * would skip or let through the wrong files silently.
  */
 function backslashProblem(glob: string): string | undefined {
-  const escapes = `a backslash only makes the glob character after it (${[...ESCAPABLE].join(' ')}) literal`;
   for (let at = glob.indexOf('\\'); at !== -1; at = glob.indexOf('\\', at + 2)) {
     const next = glob.codePointAt(at + 1);
-    if (next === undefined) return `ends with a backslash: ${FOLDERS} (temp/data/*.raw), and ${escapes}`;
+    if (next === undefined) return `ends with a backslash: ${FOLDERS} (temp/data/*.raw)`;
     const escaped = String.fromCodePoint(next);
     if (escaped === '*' || escaped === '?') return `has a backslash before "${escaped}": ${FOLDERS} (temp/${escaped}.raw); for a literal ${escaped} write [${escaped}]`;
-    if (!ESCAPABLE.includes(escaped)) return `has a backslash before "${escaped}": ${FOLDERS} (temp/data/*.raw), and ${escapes}`;
+    if (LETTER_OR_DIGIT.test(escaped)) {
+      return `has a backslash before "${escaped}": ${FOLDERS} (temp/data/*.raw); a backslash only makes the character after it literal, and a letter or digit needs no escape`;
+    }
   }
   return undefined;
 }
