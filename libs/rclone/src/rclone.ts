@@ -200,10 +200,15 @@ function linesOf(stream: Readable): Interface {
 }
 
 /**
- * A list of paths (relative to a root) for `--files-from-raw`, one a line. rclone spells a line
- * break in a name as its symbol (␊, ␍: see localName), so no path it listed holds one. A path
- * that does came from elsewhere (a template filled with a hook's metadata), and rclone would read
- * it as two paths, the second of which may be another file: one a delete would remove. Throws then.
+ * A list of paths (relative to a root) for `--files-from-raw`, one a line. rclone lists every
+ * backend's names in its standard encoding, which spells a control character as its symbol (a
+ * line break as ␊, ␍: see localName) whatever the backend's own encoding: an S3 key holding a
+ * line break, which S3's default encoding (Slash,InvalidUtf8,Dot) leaves as it is, lists as ␊ too
+ * (rclone 1.75, given such a key by ListObjects). So no path rclone listed holds one. A path
+ * that does came from elsewhere (a destination path template), and rclone would read it as two
+ * paths, the second of which may be another file: one a delete would remove. Throws then, a plain
+ * error that a caller's retry cannot fix: the harvest worker holds such a file before it gets
+ * here (lineBreakHold in its batch), so this is the last line of defence.
  */
 function fileList(files: readonly string[]): string {
   const broken = files.find((file) => /[\n\r]/.test(file));

@@ -81,6 +81,25 @@ function destRelOf(job: BatchJob, destination: Destination, file: BatchFile, rou
   return destinationPath(destination.pathTemplate, job.instrument.name, routed.get(file.id) ?? file.path, file.version);
 }
 
+/** A line break: rclone is given paths one a line (`--files-from-raw`), and would read one path holding it as two. */
+const LINE_BREAK = /[\n\r]/;
+
+/**
+ * Why a version cannot be handed to rclone, or undefined: its source path, or its destination
+ * path at a location it is to be copied to, holds a line break. The rclone wrapper refuses such a
+ * path (a plain error, which the batch would retry and then fail the run with, run after run), so
+ * the version is held instead, with this reason, and the rest of its batch goes on. rclone lists
+ * no name with one (it spells a line break as ␊, whatever the backend), so it comes from elsewhere:
+ * a destination path template holding one, or a catalogue row not made by a listing.
+ */
+export function lineBreakHold(sourcePath: string, destinations: ReadonlyArray<{ label: string; path: string }>): string | undefined {
+  const two = 'which rclone, given paths one a line, would read as two paths';
+  if (LINE_BREAK.test(sourcePath)) return `its path ${JSON.stringify(sourcePath)} holds a line break, ${two}; it was not copied`;
+  const at = destinations.find((d) => LINE_BREAK.test(d.path));
+  if (at) return `its destination path at ${at.label}, ${JSON.stringify(at.path)}, holds a line break, ${two} (see that location's path template); it was not copied`;
+  return undefined;
+}
+
 /** What a copy works on, for rcloneFailure. */
 function copying(job: BatchJob, destination: Destination): string {
   return `copying from ${job.source.label} to ${destination.label}`;
@@ -432,31 +451,42 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   const verifiedBefore = new Set(open.filter((f) => f.status === 'verified').map((f) => f.id));
   job.heartbeat({ batchNo: job.batchNo, step: 'pre-hooks' });
   const pre = await runHooks('pre', job.hooks, open.map((f) => toHookFile(f)), hookContext);
+  const routed = new Map(pre.files.map((h) => [h.fileVersionId, h.destinationPath]));
+  const lacking = (f: BatchFile) => job.destinations.filter((d) => !f.verifiedAt.has(d.storageLocationId));
+  // Versions the pre-hooks let through that rclone cannot be given (lineBreakHold): held, as a pre-hook holds.
+  const unsendable = new Map<string, string>();
+  for (const f of open) {
+    if ((pre.decisions.get(f.id)?.action ?? 'accept') !== 'accept') continue;
+    const reason = lineBreakHold(f.path, lacking(f).map((d) => ({ label: d.label, path: destRelOf(job, d, f, routed) })));
+    if (reason) unsendable.set(f.id, reason);
+  }
   const setAside: Array<{ fileVersionId: string; status: 'skipped' | 'held'; reason: string }> = [];
   for (const [id, decision] of pre.decisions) {
     if (decision.action !== 'accept' && !verifiedBefore.has(id)) {
       setAside.push({ fileVersionId: id, status: decision.action === 'skip' ? 'skipped' : 'held', reason: decision.reason });
     }
   }
+  for (const [id, reason] of unsendable) if (!verifiedBefore.has(id)) setAside.push({ fileVersionId: id, status: 'held', reason });
   await catalogue.setAside(setAside);
-  const routed = new Map(pre.files.map((h) => [h.fileVersionId, h.destinationPath]));
-  const accepted = open.filter((f) => (pre.decisions.get(f.id)?.action ?? 'accept') === 'accept');
+  const accepted = open.filter((f) => (pre.decisions.get(f.id)?.action ?? 'accept') === 'accept' && !unsendable.has(f.id));
   // A version verified before keeps its verdict whatever the pre-hooks say now. One they skip
   // is not copied to the destinations it lacks, and the run counts it as skipped, not failed.
-  // For one they hold, each copy it lacks is recorded as a failed delivery: the next run takes
-  // it again (a destination added later is searched for what it lacks only until a run has
-  // finished searching it).
+  // For one they hold (or rclone cannot be given), each copy it lacks is recorded as a failed
+  // delivery: the next run takes it again (a destination added later is searched for what it
+  // lacks only until a run has finished searching it).
   const hookSkipped: string[] = [];
   const heldBack: DeliveryOutcome[] = [];
   for (const f of open) {
+    if (!verifiedBefore.has(f.id)) continue;
     const decision = pre.decisions.get(f.id);
-    if (!verifiedBefore.has(f.id) || !decision || decision.action === 'accept') continue;
-    if (decision.action === 'skip') {
+    if (decision?.action === 'skip') {
       hookSkipped.push(f.id);
       continue;
     }
-    for (const d of job.destinations.filter((d) => !f.verifiedAt.has(d.storageLocationId))) {
-      heldBack.push({ fileVersionId: f.id, storageLocationId: d.storageLocationId, destinationPath: destRelOf(job, d, f, routed), sourceSha256: null, destinationSha256: null, verified: false, attempts: [], error: `held by a pre-hook: ${decision.reason}` });
+    const held = decision?.action === 'hold' ? `held by a pre-hook: ${decision.reason}` : unsendable.get(f.id);
+    if (!held) continue;
+    for (const d of lacking(f)) {
+      heldBack.push({ fileVersionId: f.id, storageLocationId: d.storageLocationId, destinationPath: destRelOf(job, d, f, routed), sourceSha256: null, destinationSha256: null, verified: false, attempts: [], error: held });
     }
   }
   await catalogue.markHookSkipped(job.runId, hookSkipped);
