@@ -182,3 +182,47 @@ describe('migrations wait for a lock only briefly, and try again', () => {
     expect(retries[0]).toMatch(new RegExp(`^migration ${last} could not take a lock in time .*; trying again in 0.05 s \\(try 2 of 50\\)$`));
   });
 });
+
+describe('DisabledUsersRevoked: users disabled or deleted before the upgrade keep no token or session', () => {
+  const { open } = ownDatabase({ applicationName: 'sheaf-disabled-users-spec', poolSize: 1 });
+
+  it("revokes their live tokens and ends their sessions, and leaves live users' alone", async () => {
+    const ds = await open();
+    await migrate(ds);
+    const migration = 'DisabledUsersRevoked1732640000000';
+    expect(MIGRATIONS.map((m) => new m().name).at(-1)).toBe(migration);
+    await ds.undoLastMigration({ transaction: 'each' });
+    const dayAgo = new Date(Date.now() - 86_400_000);
+    const user = async (name: string, state: 'live' | 'disabled' | 'deleted') =>
+      (
+        (await ds.query(`INSERT INTO users (email, display_name, password_hash, role, disabled_at, deleted_at) VALUES ($1, $1, 'x', 'user', $2, $3) RETURNING id`, [
+          `${name}@example.org`,
+          state === 'disabled' ? dayAgo : null,
+          state === 'deleted' ? dayAgo : null,
+        ])) as Array<{ id: string }>
+      )[0].id;
+    const token = async (userId: string, revoked: boolean) =>
+      (
+        (await ds.query(
+          `INSERT INTO api_tokens (user_id, name, token_hash, token_prefix, scope, revoked_at) VALUES ($1, 'integration', $2, 'sheaf_xxxxxx', 'read', $3) RETURNING id`,
+          [userId, randomBytes(32).toString('hex'), revoked ? new Date('2026-01-01T00:00:00Z') : null],
+        )) as Array<{ id: string }>
+      )[0].id;
+    const [live, disabled, deleted] = [await user('live', 'live'), await user('disabled', 'disabled'), await user('deleted', 'deleted')];
+    const tokens = { live: await token(live, false), disabled: await token(disabled, false), deleted: await token(deleted, false), revokedBefore: await token(disabled, true) };
+
+    const before = Date.now();
+    expect(await migrate(ds)).toEqual([migration]);
+    const revokedAt = new Map(
+      ((await ds.query(`SELECT id, revoked_at FROM api_tokens`)) as Array<{ id: string; revoked_at: Date | null }>).map((r) => [r.id, r.revoked_at?.toISOString() ?? null]),
+    );
+    expect(revokedAt.get(tokens.live)).toBeNull();
+    expect(revokedAt.get(tokens.revokedBefore)).toBe('2026-01-01T00:00:00.000Z');
+    for (const id of [tokens.disabled, tokens.deleted]) expect(new Date(revokedAt.get(id)!).getTime()).toBeGreaterThanOrEqual(before - 1000);
+    const changed = new Map(
+      ((await ds.query(`SELECT id, password_changed_at FROM users`)) as Array<{ id: string; password_changed_at: Date | null }>).map((r) => [r.id, r.password_changed_at]),
+    );
+    expect(changed.get(live)).toBeNull();
+    for (const id of [disabled, deleted]) expect(changed.get(id)!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+  });
+});

@@ -209,6 +209,47 @@ describe('identity: roles, API tokens, disabled users, login limits', () => {
       ]);
     });
 
+    it('revokes the tokens and ends the sessions of a user disabled already, disabled again (as one disabled before disabling did so)', async () => {
+      const earlier = await createCaller(app, db.dataSource, 'disabled-earlier@example.org', 'user');
+      const token = await newToken(earlier, 'read');
+      // Disabled as an older release disabled: tokens and sessions kept.
+      await db.dataSource.query(`UPDATE users SET disabled_at = now() - interval '1 day' WHERE id = $1`, [earlier.id]);
+      const [{ disabled_at: disabledAt }] = (await db.dataSource.query(`SELECT disabled_at FROM users WHERE id = $1`, [earlier.id])) as Array<{ disabled_at: Date }>;
+      const res = await as(app, admin).patch(`/api/users/${earlier.id}`, { disabled: true }).expect(200);
+      expect(res.body).toMatchObject({ disabled: true });
+      const [row] = (await db.dataSource.query(`SELECT disabled_at FROM users WHERE id = $1`, [earlier.id])) as Array<{ disabled_at: Date }>;
+      expect(row.disabled_at).toEqual(disabledAt);
+      await as(app, admin).patch(`/api/users/${earlier.id}`, { disabled: false }).expect(200);
+      await withToken(token.token).get('/api/auth/me').expect(401);
+      await as(app, earlier).get('/api/auth/me').expect(401);
+      const audit = await as(app, admin).get(`/api/audit?entityType=user&entityId=${earlier.id}&action=user.updated`).expect(200);
+      expect(audit.body.items.map((e: { after: Record<string, unknown> }) => [e.after.disabled, e.after.apiTokensRevoked])).toEqual([
+        [false, undefined],
+        [true, 1],
+      ]);
+    });
+
+    it('refuses a token its user creates while an admin disables them, instead of inserting one the disable missed', async () => {
+      const racing = await createCaller(app, db.dataSource, 'token-while-disabled@example.org', 'user');
+      // A disable in progress, as PATCH /api/users/:id { disabled: true } does it: the user's row
+      // FOR UPDATE, disabled, their sessions ended and their live tokens revoked.
+      const { res } = await whileRowHeld(
+        db.dataSource,
+        async (disabling) => {
+          await disabling.query(`SELECT id FROM users WHERE id = $1 FOR UPDATE`, [racing.id]);
+          await disabling.query(`UPDATE users SET disabled_at = now(), password_changed_at = now() WHERE id = $1`, [racing.id]);
+          await disabling.query(`UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [racing.id]);
+        },
+        () => as(app, racing).post('/api/auth/tokens', { name: 'racing', scope: 'read' }),
+      );
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 401,
+        body: { statusCode: 401, code: 'unauthorized', message: 'The account is disabled or deleted' },
+      });
+      await as(app, admin).patch(`/api/users/${racing.id}`, { disabled: false }).expect(200);
+      expect(await db.dataSource.query(`SELECT id FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL`, [racing.id])).toEqual([]);
+    });
+
     it("lets an admin list and revoke another user's tokens (audited), and nobody else", async () => {
       const owner = await createCaller(app, db.dataSource, 'token-owner@example.org', 'user');
       const [kept, revoked] = [await newToken(owner, 'read'), await newToken(owner, 'harvest')];

@@ -128,7 +128,7 @@ export interface UpdateUserDto {
   role?: "admin" | "user";
   /** Sets another user's password (one's own: 403 `own_password`, use PATCH /api/auth/me, which asks for the current one). Ends the user's sessions; their API tokens keep working: revoke them with DELETE /api/users/{id}/tokens/{tokenId}, or disable the user. A new password must be at most 72 bytes in UTF-8 (72 ASCII characters, fewer accented or non-Latin ones) */
   password?: string;
-  /** true: the user cannot log in, their sessions end and their API tokens are revoked, for good: enabling them again (false) lets them log in and brings back neither. Refused (409 `last_admin`) for the only active admin */
+  /** true: the user cannot log in, their sessions end and their API tokens are revoked, for good: enabling them again (false) lets them log in and brings back neither. Sent for a user already disabled, it ends and revokes again whatever is left. Refused (409 `last_admin`) for the only active admin */
   disabled?: boolean;
 }
 

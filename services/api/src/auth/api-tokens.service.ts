@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { API_TOKEN_PREFIX, type Page, type TokenScope } from '@sheaf/contracts';
 import { ApiTokenEntity, changedRows } from '@sheaf/db';
 import { AuditService } from '../audit/audit.service';
-import { notFound } from '../common/domain-error';
+import { DomainError, notFound } from '../common/domain-error';
 import { toPage, type PageQueryDto } from '../common/pagination';
 import type { ApiTokenDto, CreateApiTokenDto, CreatedApiTokenDto } from './auth.dto';
 import type { Principal } from './principal';
@@ -57,6 +57,11 @@ export class ApiTokensService {
     const token = `${API_TOKEN_PREFIX}${randomBytes(TOKEN_BYTES).toString('base64url')}`;
     const expiresAt = body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null;
     return this.dataSource.transaction(async (tx) => {
+      // The user's row, FOR SHARE: a disable or delete (FOR UPDATE, then revokeAll) either waits
+      // for this token and revokes it, or commits first and the token is refused here; a token
+      // inserted after its revokeAll would come back when the user is enabled or restored.
+      const [owner] = (await tx.query(`SELECT 1 FROM users WHERE id = $1 AND disabled_at IS NULL AND deleted_at IS NULL FOR SHARE`, [principal.id])) as unknown[];
+      if (!owner) throw new DomainError('unauthorized', 'unauthorized', 'The account is disabled or deleted');
       const repo = tx.getRepository(ApiTokenEntity);
       const saved = await repo.save(
         repo.create({ userId: principal.id, name: body.name, scope: body.scope, tokenHash: hashToken(token), tokenPrefix: token.slice(0, SHOWN_PREFIX), expiresAt }),

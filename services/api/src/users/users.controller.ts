@@ -41,7 +41,9 @@ export class UsersController {
   @Patch(':id')
   @ApiOkResponse({ type: UserDto })
   @ApiForbiddenResponse({ description: "Non-admins (`admin_only`); one's own role (`own_role`) or password (`own_password`: PATCH /api/auth/me), disabling oneself (`own_account`)" })
-  @ApiConflictResponse(LAST_ADMIN)
+  @ApiConflictResponse({
+    description: 'The user is the only active admin (`last_admin`, field `role` or `disabled`): make another user an admin first; or another user has this email (`email_taken`, field `email`)',
+  })
   updateUser(@CurrentUser() actor: Principal, @UuidParam() id: string, @Body() body: UpdateUserDto): Promise<UserDto> {
     return this.users.update(actor, id, body);
   }

@@ -77,7 +77,7 @@ export class UpdateUserDto {
 
   @ApiPropertyOptional({
     description:
-      'true: the user cannot log in, their sessions end and their API tokens are revoked, for good: enabling them again (false) lets them log in and brings back neither. Refused (409 `last_admin`) for the only active admin',
+      'true: the user cannot log in, their sessions end and their API tokens are revoked, for good: enabling them again (false) lets them log in and brings back neither. Sent for a user already disabled, it ends and revokes again whatever is left. Refused (409 `last_admin`) for the only active admin',
   })
   @OptionalField()
   @IsBoolean({ message: 'disabled must be a boolean' })

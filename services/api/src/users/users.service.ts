@@ -111,12 +111,14 @@ export class UsersService {
       if (body.role !== undefined) user.role = body.role;
       if (body.disabled === false) user.disabledAt = null;
       let apiTokensRevoked: number | undefined;
-      if (body.disabled === true && !user.disabledAt) {
+      if (body.disabled === true) {
         // For good: an account is disabled after a compromise too, and enabling it again must not
         // bring back what someone else may hold. Its sessions end as a password change ends
-        // them, and its API tokens are revoked.
-        user.disabledAt = new Date();
-        user.passwordChangedAt = user.disabledAt;
+        // them, and its API tokens are revoked. Again on every request, an already disabled
+        // account too (one disabled before disabling did this still has them).
+        const now = new Date();
+        user.disabledAt ??= now;
+        user.passwordChangedAt = now;
         apiTokensRevoked = await this.tokens.revokeAll(tx, id);
       }
       if (passwordHash !== undefined) {
