@@ -229,6 +229,26 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     expect((await describeInTemporal(body.id)).spec.calendars?.[0]).toMatchObject({ dayOfMonth: [{ start: 4, end: 4, step: 1 }] });
   });
 
+  it('answers "run now" with 404, not 502, when the schedule Temporal lost is deleted before it is pushed again', async () => {
+    const { body } = await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 6 5 1 *' }).expect(201);
+    await client.schedule.getHandle(temporalId(body.id)).delete();
+    const sync = app.get(ScheduleSyncService, { strict: false });
+    const push = sync.sync.bind(sync);
+    // The push after the first call found it missing: an admin deletes the schedule just before.
+    const spy = jest.spyOn(sync, 'sync').mockImplementationOnce(async (id) => {
+      await as(app, admin).delete(`/api/schedules/${id}`).expect(200);
+      return push(id);
+    });
+    try {
+      const res = await as(app, admin).post(`/api/schedules/${body.id}/run`);
+      expect({ status: res.status, body: res.body }).toEqual({ status: 404, body: { statusCode: 404, code: 'not_found', message: 'Schedule not found' } });
+      expect(spy).toHaveBeenCalledWith(body.id);
+    } finally {
+      spy.mockRestore();
+    }
+    await expect(describeInTemporal(body.id)).rejects.toBeInstanceOf(ScheduleNotFoundError);
+  });
+
   it('backfills [from, to): a slot at `to` itself does not run, one at `from` does; the answer is the row once pushed', async () => {
     // Paused, so that only the backfill starts anything; a slot at half past every hour.
     const { body } = await as(app, admin).post('/api/schedules', { instrumentId, cron: '30 * * * *', enabled: false }).expect(201);

@@ -116,9 +116,10 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
 
   /**
    * Marks `rows` for a push, as they were read: a row changed meanwhile is marked already, or was
-   * pushed as it is now (its revision moved on). How many were marked.
+   * pushed as it is now (its revision moved on). How many were marked. Also for a row whose
+   * Temporal Schedule a call found missing.
    */
-  private async markForPush(rows: readonly ScheduleEntity[]): Promise<number> {
+  async markForPush(rows: readonly ScheduleEntity[]): Promise<number> {
     if (!rows.length) return 0;
     const marked = await changedRows<{ id: string }>(
       this.dataSource,
@@ -128,14 +129,6 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
       [rows.map((row) => row.id), rows.map((row) => row.revision)],
     );
     return marked.length;
-  }
-
-  /**
-   * Marks a row whose Temporal Schedule a call found missing for a push, as the drift check marks
-   * one (as it was read: a row changed meanwhile is marked already, or was pushed since).
-   */
-  async markMissing(row: ScheduleEntity): Promise<void> {
-    await this.markForPush([row]);
   }
 
   /** Marks the live rows whose pushed options differ from the ones this API would push now. */

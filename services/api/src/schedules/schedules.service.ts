@@ -252,7 +252,8 @@ export class SchedulesService {
    * A call on the row's Temporal Schedule ("run now", backfill). Temporal may have lost the
    * schedule while the row says it is in sync (deleted in the Temporal UI, a dev server started
    * afresh): the row is then marked as the drift check would mark it, pushed, and the call made
-   * once more. Still missing after that: 502, never the SDK's error as a 500.
+   * once more, unless the schedule was deleted meanwhile (404: its push deleted it in Temporal).
+   * Still missing after that: 502, never the SDK's error as a 500.
    */
   private async onSchedule(what: string, row: Row, call: (handle: ScheduleHandle) => Promise<void>): Promise<void> {
     const attempt = () => this.temporal.run(what, (client) => call(client.schedule.getHandle(temporalScheduleId(row.id))));
@@ -261,8 +262,10 @@ export class SchedulesService {
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     }
-    await this.sync.markMissing(row);
+    await this.sync.markForPush([row]);
     await this.pushNow(row.id);
+    const pushed = await this.load(row.id);
+    if (!pushed || pushed.deletedAt) throw notFound('Schedule');
     try {
       return await attempt();
     } catch (err) {
