@@ -210,6 +210,9 @@ export function pathTemplateProblem(template: string): string | undefined {
   if (template.length > 1024) return 'must be at most 1024 characters';
   if (template.startsWith('/')) return 'must be relative to the destination root';
   if (template.split('/').includes('..')) return "must not contain '..'";
+  // A line break would split the path in rclone's one-path-a-line file lists (such files are held).
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(template)) return 'must not contain control characters (line breaks, tabs)';
   for (const match of template.matchAll(/\{([^}]*)\}/g)) {
     if (!(PATH_TEMPLATE_PLACEHOLDERS as readonly string[]).includes(match[1])) {
       return `unknown placeholder {${match[1]}}; use ${PATH_TEMPLATE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`;

@@ -178,6 +178,7 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     { what: 'a lone low surrogate in a description', method: 'post', url: '/api/groups', body: { name: 'g', description: '\ude00 notes' }, field: 'description' },
     { what: 'a lone surrogate deep in a config', method: 'post', url: '/api/storage-locations', body: storage({ config: { path: '/srv/\ud83d' } }), field: 'config.path' },
     { what: 'a lone surrogate in a config key', method: 'post', url: '/api/instruments', body: instrument({ sourceConfig: { path: '/data', ['k\udfff']: 1 } }), field: 'sourceConfig["k\\udfff"]', message: 'sourceConfig["k\\udfff"] must be well-formed Unicode text (it holds half of a surrogate pair)' },
+    { what: 'a line break in a path template', method: 'post', url: '/api/instruments', body: instrument({ destinations: [{ storageLocationId: UUID, pathTemplate: 'raw\n{path}' }] }), field: 'destinations[0].pathTemplate' },
     { what: 'a lone surrogate in a destination', method: 'post', url: '/api/instruments', body: instrument({ destinations: [{ storageLocationId: UUID, pathTemplate: '{path}\ud800' }] }), field: 'destinations[0].pathTemplate' },
   ];
 
