@@ -33,7 +33,7 @@ describe('the start command (npm start)', () => {
 
   afterAll(() => dir?.cleanup());
 
-  it('brings everything up, harvests the demo instrument, stops cleanly on Ctrl-C, and reuses its data on a second start', async () => {
+  it('brings everything up, harvests the demo instrument, stops cleanly on Ctrl-C, and reuses its data on a second start, which a closed terminal (SIGHUP) stops as cleanly', async () => {
     const { stack: first, ports } = await startStackOnFreePorts(env);
     try {
       const api = `http://127.0.0.1:${ports.API_PORT}`;
@@ -94,7 +94,10 @@ describe('the start command (npm start)', () => {
       });
       expect(login.status).toBe(200);
     } finally {
-      expect(await stopStack(second)).toBe(0);
+      // The terminal closed (or ssh dropped): the services, detached from it, must not outlive it.
+      expect(await stopStack(second, 'SIGHUP')).toBe(0);
     }
+    expect(second.output()).toContain('stopped PostgreSQL');
+    for (const port of [secondPorts.API_PORT, secondPorts.WEB_PORT, secondPorts.TEMPORAL_UI_PORT]) expect(await portOpen(port)).toBe(false);
   }, 300_000);
 });

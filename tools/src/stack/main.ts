@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole stack on embedded defaults: PostgreSQL (migrated), the Temporal dev
  * server with its UI, the API, one worker and the portal; seeds an admin and a demo instrument
- * and harvests it. Ctrl-C stops everything it started.
+ * and harvests it. Ctrl-C (or SIGTERM, SIGHUP, SIGQUIT) stops everything it started.
  */
 import { Client, Connection } from '@temporalio/client';
 import { mkdir } from 'node:fs/promises';
@@ -24,6 +24,7 @@ import { seedAdmin, seedDemoInstrument } from './seed';
 
 const NAMESPACE = 'default';
 const TASK_QUEUE = 'harvest';
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const step = (line: string) => say(`\u2192 ${line}`);
@@ -48,8 +49,15 @@ async function main(): Promise<void> {
     }
     process.exit(code);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  // The services run in sessions of their own, which a terminal's signals do not reach, and a
+  // signal's default action would end this process without stopping them: Ctrl-C, Ctrl-\, a
+  // closed terminal or a dropped ssh connection (SIGHUP) and SIGTERM all stop everything first.
+  // Once the terminal is gone, writing to it fails (EIO): that must not cut the stopping short.
+  const onStopSignal = () => {
+    if (!stopping) process.stdout.on('error', () => undefined);
+    void stopAll(0);
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
 
   try {
     const secrets = await loadOrCreateDevSecrets(join(dataDir, 'dev-secrets.json'));

@@ -50,8 +50,8 @@ export async function startStackOnFreePorts(env: NodeJS.ProcessEnv): Promise<{ s
   });
 }
 
-/** Ctrl-C, then its exit code. */
-export async function stopStack(stack: RunningStack): Promise<number | null> {
-  stack.child.kill('SIGINT');
+/** Ctrl-C (or `signal`: SIGHUP for a closed terminal), then its exit code. */
+export async function stopStack(stack: RunningStack, signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
+  stack.child.kill(signal);
   return stack.exited;
 }
