@@ -1,6 +1,7 @@
 /**
  * Builds the portal only when its inputs changed since the last build: `next build` takes a
- * minute, and the start command runs the bootstrap every time.
+ * minute, and the start command runs the bootstrap every time. The build and its marker go to
+ * Next's distDir: `web/.next`, or `web/$SHEAF_WEB_DIST_DIR` (web/next.config.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -9,7 +10,9 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../repo-root';
 
 const INPUTS = ['web/src', 'web/public', 'web/next.config.ts', 'web/tsconfig.json', 'web/package.json', 'libs/contracts/src', 'package-lock.json'];
-const STAMP = join(REPO_ROOT, 'web', '.next', 'sheaf-input-hash');
+// As Next resolves it: joined to the project folder, even when absolute.
+const DIST_DIR = join(REPO_ROOT, 'web', process.env.SHEAF_WEB_DIST_DIR ?? '.next');
+const STAMP = join(DIST_DIR, 'sheaf-input-hash');
 
 function hashTree(hash: ReturnType<typeof createHash>, path: string): void {
   if (!existsSync(path)) return;
@@ -23,9 +26,14 @@ function hashTree(hash: ReturnType<typeof createHash>, path: string): void {
 const hash = createHash('sha256');
 for (const input of INPUTS) hashTree(hash, join(REPO_ROOT, input));
 const digest = hash.digest('hex');
-if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === digest && existsSync(join(REPO_ROOT, 'web', '.next', 'BUILD_ID'))) {
+if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === digest && existsSync(join(DIST_DIR, 'BUILD_ID'))) {
   process.stdout.write('   portal build up to date\n');
 } else {
-  execFileSync('npm', ['run', '--silent', 'build', '-w', '@sheaf/web'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  execFileSync('npm', ['run', '--silent', 'build', '-w', '@sheaf/web'], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+    // Nothing sent to Vercel, nothing written to ~/.config/nextjs-nodejs.
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
   writeFileSync(STAMP, digest);
 }

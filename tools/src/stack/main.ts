@@ -141,6 +141,8 @@ async function main(): Promise<void> {
     start('worker', [join(REPO_ROOT, 'services/worker/dist/main.js')]);
     start('web', [require.resolve('next/dist/bin/next', { paths: [join(REPO_ROOT, 'web')] }), 'start', join(REPO_ROOT, 'web'), '-p', String(config.ports.web), '-H', '127.0.0.1'], {
       ...process.env,
+      // Nothing sent to Vercel, nothing written to ~/.config/nextjs-nodejs.
+      NEXT_TELEMETRY_DISABLED: '1',
       SHEAF_API_URL: `http://127.0.0.1:${config.ports.api}`,
       SHEAF_PUBLIC_API_URL: `http://localhost:${config.ports.api}`,
     });
