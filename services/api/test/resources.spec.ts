@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { mkdtemp, chmod, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { SecretBox } from '@sheaf/crypto';
 import { createTestDatabase, startS3Server, startSambaShare, type TestDatabase } from '@sheaf/test-harness';
 import { TEST_ENCRYPTION_KEY, createTestApp } from './app';
@@ -111,6 +111,26 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       // Values are *** on both sides: the names of the headers whose value changed (or went) say what happened.
       expect(hookAudit[0].after).toMatchObject({ headersChanged: ['Authorization', 'X-Lab'] });
       expect(instrumentAudit[0].after).toMatchObject({ sourceConfig: { remote: '***' } });
+    });
+
+    it('redacts on the way out what an older build wrote in clear, and leaves what was redacted on write as it is', async () => {
+      // As events were written before header values, connection strings (627a0d8) and webhook URLs (3562181) were redacted.
+      const hookId = randomUUID();
+      const instrumentId = randomUUID();
+      const insert = `INSERT INTO audit_events (actor, action, entity_type, entity_id, before, after) VALUES ('old-build@example.org', $1, $2, $3, $4, $5)`;
+      const written = {
+        before: { config: { url: 'https://hooks.example.org/services/T0/B0/path-secret?token=query-secret', headers: { Authorization: 'Bearer old-token-1' } }, enabled: true },
+        after: { config: { url: 'https://hooks.example.org/***', headers: { Authorization: '***' } }, hasSecret: true, secret: '***', secretChanged: true, headersChanged: ['Authorization'] },
+      };
+      await db.dataSource.query(insert, ['hook.updated', 'hook', hookId, JSON.stringify(written.before), JSON.stringify(written.after)]);
+      await db.dataSource.query(insert, ['instrument.created', 'instrument', instrumentId, null, JSON.stringify({ name: 'old-scope', sourceConfig: { remote: ':sftp,host=scope.lab,pass=old-pass:data' } })]);
+
+      const [hookEvent] = await auditOf('hook', hookId);
+      const [instrumentEvent] = await auditOf('instrument', instrumentId);
+      expect(JSON.stringify([hookEvent, instrumentEvent])).not.toMatch(/old-token|old-pass|path-secret|query-secret/);
+      expect(hookEvent.before).toEqual({ config: { url: 'https://hooks.example.org/***', headers: { Authorization: '***' } }, enabled: true });
+      expect(hookEvent.after).toEqual(written.after);
+      expect(instrumentEvent).toMatchObject({ before: null, after: { name: 'old-scope', sourceConfig: { remote: '***' } } });
     });
 
     it("answers *** for a webhook's header values, and keeps a stored value that comes back as ***", async () => {

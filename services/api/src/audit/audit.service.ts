@@ -59,6 +59,11 @@ export interface AuditEntry {
   after?: unknown;
 }
 
+/**
+ * Redacted again on the way out: events written before a key was redacted on write (rclone
+ * connection strings and webhook header values before 627a0d8, full webhook URLs before 3562181)
+ * hold it as it was, and the log is kept for good. redact leaves its own output as it is.
+ */
 function toDto(row: AuditEventEntity): AuditEventDto {
   return {
     id: row.id,
@@ -68,8 +73,8 @@ function toDto(row: AuditEventEntity): AuditEventDto {
     action: row.action,
     entityType: row.entityType,
     entityId: row.entityId,
-    before: row.before ?? null,
-    after: row.after ?? null,
+    before: row.before == null ? null : redact(row.before),
+    after: row.after == null ? null : redact(row.after),
   };
 }
 
