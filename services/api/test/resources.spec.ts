@@ -113,6 +113,27 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       expect(instrumentAudit[0].after).toMatchObject({ sourceConfig: { remote: '***' } });
     });
 
+    it('says remoteChanged or urlChanged where the redacted connection string or webhook URL reads the same before and after', async () => {
+      const hook = await a().post('/api/hooks', { name: 'slack-rotated', phase: 'post', kind: 'webhook', config: { url: 'https://hooks.example.org/services/T0/B0/old' }, secret: 'slack-rotated-signing-key' }).expect(201);
+      await a().patch(`/api/hooks/${hook.body.id}`, { config: { url: 'https://hooks.example.org/services/T0/B0/new' } }).expect(200);
+      await a().patch(`/api/hooks/${hook.body.id}`, { name: 'slack-renamed' }).expect(200);
+      const instrument = await a().post('/api/instruments', { name: 'remote-rotated', sourceType: 'rclone', sourceConfig: { remote: ':sftp,host=scope.lab,pass=old-pass:data' } }).expect(201);
+      await a().patch(`/api/instruments/${instrument.body.id}`, { sourceConfig: { remote: ':sftp,host=scope.lab,pass=new-pass:data' } }).expect(200);
+      await a().patch(`/api/instruments/${instrument.body.id}`, { description: 'renamed only' }).expect(200);
+
+      const [hookRenamed, hookRotated] = await auditOf('hook', hook.body.id);
+      const [instrumentDescribed, instrumentRotated] = await auditOf('instrument', instrument.body.id);
+      expect([hookRotated.before, hookRotated.after]).toEqual([
+        expect.objectContaining({ config: { url: 'https://hooks.example.org/***' } }),
+        expect.objectContaining({ config: { url: 'https://hooks.example.org/***' }, urlChanged: true }),
+      ]);
+      expect([instrumentRotated.before, instrumentRotated.after]).toEqual([
+        expect.objectContaining({ sourceConfig: { remote: '***' } }),
+        expect.objectContaining({ sourceConfig: { remote: '***' }, remoteChanged: true }),
+      ]);
+      expect([hookRenamed.after, instrumentDescribed.after]).toEqual([expect.not.objectContaining({ urlChanged: true }), expect.not.objectContaining({ remoteChanged: true })]);
+    });
+
     it('redacts on the way out what an older build wrote in clear, and leaves what was redacted on write as it is', async () => {
       // As events were written before header values, connection strings (627a0d8) and webhook URLs (3562181) were redacted.
       const hookId = randomUUID();

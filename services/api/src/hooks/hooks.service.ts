@@ -96,6 +96,14 @@ function changedHeaders(before: Record<string, unknown> | undefined, after: Reco
   return names.length ? { headersChanged: names.sort() } : {};
 }
 
+/**
+ * The audit's only trace of a URL change its redaction hides (the same origin with another path
+ * or query shows `https://host/***` on both sides).
+ */
+function changedUrl(before: HookDto, after: HookDto): { urlChanged?: true } {
+  return before.config['url'] !== after.config['url'] ? { urlChanged: true } : {};
+}
+
 /** Why the stored config fails today's checks (it was saved under older rules), or null. */
 function configProblemOf(row: HookEntity): string | null {
   try {
@@ -355,7 +363,7 @@ export class HooksService implements OnApplicationBootstrap {
         entityType: 'hook',
         entityId: id,
         before: withSecretNote(before),
-        after: { ...withSecretNote(after, body.secret !== undefined), ...headersChanged },
+        after: { ...withSecretNote(after, body.secret !== undefined), ...headersChanged, ...changedUrl(before, after) },
       });
       return after;
     });

@@ -60,6 +60,14 @@ function toDto(row: InstrumentEntity, extras: Extras, showConnectionString = tru
   };
 }
 
+/**
+ * The audit's only trace of a connection string change (an rclone `remote` is *** on both sides,
+ * it may hold credentials).
+ */
+function changedRemote(before: InstrumentDto, after: InstrumentDto): { remoteChanged?: true } {
+  return before.sourceConfig['remote'] !== after.sourceConfig['remote'] ? { remoteChanged: true } : {};
+}
+
 function group<T extends { instrument_id: string }, U>(rows: T[], map: (row: T) => U): Map<string, U[]> {
   const out = new Map<string, U[]>();
   for (const row of rows) out.set(row.instrument_id, [...(out.get(row.instrument_id) ?? []), map(row)]);
@@ -339,7 +347,7 @@ export class InstrumentsService {
       await tx.getRepository(InstrumentEntity).save(row);
       if (body.destinations) await this.replaceDestinations(tx, id, body.destinations);
       const after = await this.dto(tx, row);
-      await this.audit.record(tx, actor, { action: 'instrument.updated', entityType: 'instrument', entityId: id, before, after });
+      await this.audit.record(tx, actor, { action: 'instrument.updated', entityType: 'instrument', entityId: id, before, after: { ...after, ...changedRemote(before, after) } });
       return after;
     });
     this.scheduleSync.syncSoon(schedules);
