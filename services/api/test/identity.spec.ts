@@ -229,6 +229,29 @@ describe('identity: roles, API tokens, disabled users, login limits', () => {
       ]);
     });
 
+    it('records which tokens a disable or delete revoked: each is found by its token id, and the user event lists them', async () => {
+      const disabled = await createCaller(app, db.dataSource, 'disabled-tokens@example.org', 'user');
+      const deleted = await createCaller(app, db.dataSource, 'deleted-tokens@example.org', 'user');
+      const [first, second, third] = [await newToken(disabled, 'read'), await newToken(disabled, 'harvest'), await newToken(deleted, 'read')];
+      await as(app, disabled).delete(`/api/auth/tokens/${first.id}`).expect(200);
+      await as(app, admin).patch(`/api/users/${disabled.id}`, { disabled: true }).expect(200);
+      await as(app, admin).delete(`/api/users/${deleted.id}`).expect(200);
+
+      const eventsOf = async (query: string) => (await as(app, admin).get(`/api/audit?${query}`).expect(200)).body.items as Array<{ action: string; actorUserId: string; after: Record<string, unknown> }>;
+      const [secondRevoked] = await eventsOf(`entityType=api_token&entityId=${second.id}&action=api_token.revoked`);
+      const [thirdRevoked] = await eventsOf(`entityType=api_token&entityId=${third.id}&action=api_token.revoked`);
+      expect(secondRevoked).toMatchObject({ actorUserId: admin.id, after: { userId: disabled.id, revokedAt: expect.any(String), revokedWith: 'user.updated' } });
+      expect(thirdRevoked).toMatchObject({ actorUserId: admin.id, after: { userId: deleted.id, revokedAt: expect.any(String), revokedWith: 'user.deleted' } });
+      // The token its user revoked before is neither revoked again nor counted.
+      expect((await eventsOf(`entityType=api_token&entityId=${first.id}&action=api_token.revoked`)).map((e) => e.actorUserId)).toEqual([disabled.id]);
+      const [disableEvent] = await eventsOf(`entityType=user&entityId=${disabled.id}&action=user.updated`);
+      const [deleteEvent] = await eventsOf(`entityType=user&entityId=${deleted.id}&action=user.deleted`);
+      expect([disableEvent.after, deleteEvent.after]).toEqual([
+        expect.objectContaining({ apiTokensRevoked: 1, apiTokenIds: [second.id] }),
+        expect.objectContaining({ apiTokensRevoked: 1, apiTokenIds: [third.id] }),
+      ]);
+    });
+
     it('refuses a token its user creates while an admin disables them, instead of inserting one the disable missed', async () => {
       const racing = await createCaller(app, db.dataSource, 'token-while-disabled@example.org', 'user');
       // A disable in progress, as PATCH /api/users/:id { disabled: true } does it: the user's row

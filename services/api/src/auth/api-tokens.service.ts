@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { API_TOKEN_PREFIX, type Page, type TokenScope } from '@sheaf/contracts';
 import { ApiTokenEntity, changedRows } from '@sheaf/db';
 import { AuditService } from '../audit/audit.service';
@@ -102,9 +102,19 @@ export class ApiTokensService {
     });
   }
 
-  /** Revokes every live token of a user in the caller's transaction; how many. */
-  async revokeAll(tx: EntityManager, userId: string): Promise<number> {
-    return (await changedRows(tx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`, [userId])).length;
+  /**
+   * Revokes every live token of a user in the caller's transaction, each audited as
+   * `api_token.revoked` (found by its token id) with `revokedWith`, the action of the user's
+   * event that did it; the ids revoked, for that event.
+   */
+  async revokeAll(tx: EntityManager, actor: Principal, userId: string, revokedWith: 'user.updated' | 'user.deleted'): Promise<string[]> {
+    const ids = (await changedRows<{ id: string }>(tx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`, [userId])).map((r) => r.id);
+    const rows = ids.length ? await tx.getRepository(ApiTokenEntity).find({ where: { id: In(ids) }, order: { createdAt: 'ASC', id: 'ASC' } }) : [];
+    for (const row of rows) {
+      const after = toDto(row);
+      await this.audit.record(tx, actor, { action: 'api_token.revoked', entityType: 'api_token', entityId: row.id, before: { ...after, revokedAt: null, userId }, after: { ...after, userId, revokedWith } });
+    }
+    return rows.map((r) => r.id);
   }
 
   /** The live user behind a token, or undefined (unknown, revoked, expired, or the user is disabled or deleted). */

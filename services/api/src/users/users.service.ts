@@ -27,6 +27,11 @@ export function toUserDto(user: UserEntity): UserDto {
   };
 }
 
+/** What a user's event says of the API tokens it revoked (each has its own `api_token.revoked` event too). */
+function tokensRevoked(ids: string[]): { apiTokensRevoked: number; apiTokenIds: string[] } {
+  return { apiTokensRevoked: ids.length, apiTokenIds: ids };
+}
+
 const EMAIL_TAKEN: UniqueConflict = { constraint: 'users_email_live', code: 'email_taken', message: 'Another user has this email', field: 'email' };
 
 /**
@@ -110,7 +115,7 @@ export class UsersService {
       if (body.displayName !== undefined) user.displayName = body.displayName.trim();
       if (body.role !== undefined) user.role = body.role;
       if (body.disabled === false) user.disabledAt = null;
-      let apiTokensRevoked: number | undefined;
+      let revoked: string[] | undefined;
       if (body.disabled === true) {
         // For good: an account is disabled after a compromise too, and enabling it again must not
         // bring back what someone else may hold. Its sessions end as a password change ends
@@ -119,7 +124,7 @@ export class UsersService {
         const now = new Date();
         user.disabledAt ??= now;
         user.passwordChangedAt = now;
-        apiTokensRevoked = await this.tokens.revokeAll(tx, id);
+        revoked = await this.tokens.revokeAll(tx, actor, id, 'user.updated');
       }
       if (passwordHash !== undefined) {
         user.passwordHash = passwordHash;
@@ -135,7 +140,7 @@ export class UsersService {
         entityType: 'user',
         entityId: id,
         before,
-        after: { ...after, ...(passwordHash !== undefined && { password: REDACTED, passwordChanged: true }), ...(apiTokensRevoked !== undefined && { apiTokensRevoked }) },
+        after: { ...after, ...(passwordHash !== undefined && { password: REDACTED, passwordChanged: true }), ...(revoked !== undefined && tokensRevoked(revoked)) },
       });
       return after;
     });
@@ -152,8 +157,8 @@ export class UsersService {
       // its API tokens are revoked, and its sessions end as a password change ends them.
       user.passwordChangedAt = user.deletedAt;
       const after = toUserDto(await tx.getRepository(UserEntity).save(user));
-      const apiTokensRevoked = await this.tokens.revokeAll(tx, id);
-      await this.audit.record(tx, actor, { action: 'user.deleted', entityType: 'user', entityId: id, before, after: { ...after, apiTokensRevoked } });
+      const revoked = await this.tokens.revokeAll(tx, actor, id, 'user.deleted');
+      await this.audit.record(tx, actor, { action: 'user.deleted', entityType: 'user', entityId: id, before, after: { ...after, ...tokensRevoked(revoked) } });
       return after;
     });
   }
