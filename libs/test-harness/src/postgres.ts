@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startEmbeddedPostgres } from '@sheaf/local-infra';
+import { startEmbeddedPostgres } from '@sheaf/local-infra';
+import { onFreePort } from './loopback-server';
 
 export interface ProvisionedPostgres {
   /** Superuser URL; tests create their own databases through it. */
@@ -35,10 +36,13 @@ export async function provisionPostgres(env: NodeJS.ProcessEnv, log: (line: stri
       },
     };
   }
-  const dataDir = await mkdtemp(join(tmpdir(), 'sheaf-test-pg-'));
-  // A port free now (the OS picks it), not a random one: a taken port failed the whole test run,
-  // or (with the same user and password) let it talk to another run's cluster.
-  const port = await freePort();
-  const pg = await startEmbeddedPostgres({ dataDir, port, persistent: false, database: 'sheaf_test', log });
+  // A port free now (the OS picks it), not a random one: a taken port failed the whole test run.
+  // Another run's cluster can still take it before ours binds; the start then fails ("address
+  // already in use", also when that cluster, with the same user and password, answered in place
+  // of ours) and is made again on another port.
+  const pg = await onFreePort(async (port) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sheaf-test-pg-'));
+    return startEmbeddedPostgres({ dataDir, port, persistent: false, database: 'sheaf_test', log });
+  });
   return { adminUrl: pg.urlOf('postgres'), source: 'embedded', stop: () => pg.stop() };
 }
