@@ -27,4 +27,10 @@ describe('location config validation', () => {
       { field: '__proto__', message: 'unknown property' },
     ]);
   });
+
+  it('refuses a local path as an rclone source (a local folder is a local source)', () => {
+    expect(validateSourceConfig('rclone', { remote: '/etc' })).toEqual([{ field: 'remote', message: "must be a remote, not a local path (a local folder is a 'local' source)" }]);
+    expect(validateSourceConfig('rclone', { remote: 'archive:raw' })).toEqual([]);
+    expect(validateSourceConfig('rclone', { remote: ':sftp,host=scope.lab:data' })).toEqual([]);
+  });
 });

@@ -124,6 +124,13 @@ const httpUrl: FieldRule = (value) => {
   return undefined;
 };
 
+const rcloneRemotePath = text(2048, {
+  re: /^(:[A-Za-z0-9_][A-Za-z0-9_ .,=+"'-]*:|[A-Za-z0-9_][A-Za-z0-9_ .+@-]*:)/,
+  message: "must be an rclone path such as 'remote:folder' or ':backend,option=value:folder' (options only in a connection string, which starts with ':')",
+});
+const rcloneRemote: FieldRule = (value) =>
+  typeof value === 'string' && value.startsWith('/') ? "must be a remote, not a local path (a local folder is a 'local' source)" : rcloneRemotePath(value);
+
 const field = (rule: FieldRule, required = true): FieldSpec => ({ required, rule });
 
 const STORAGE_FIELDS: Record<StorageType, Record<string, FieldSpec>> = {
@@ -151,15 +158,12 @@ const SOURCE_FIELDS: Record<SourceType, Record<string, FieldSpec>> = {
   local: { path: field(absolutePath) },
   smb: { host: field(host), port: field(port, false), share: field(share), path: field(relativePath, false) },
   rclone: {
-    // Only the start is checked here (quoted option values may hold ':'); the API parses the
-    // whole connection string as rclone does. A named remote takes no options: rclone would get
-    // `remote,pass=…:` as it stands, on its command line and in its errors.
-    remote: field(
-      text(2048, {
-        re: /^(:[A-Za-z0-9_][A-Za-z0-9_ .,=+"'-]*:|[A-Za-z0-9_][A-Za-z0-9_ .+@-]*:|\/)/,
-        message: "must be an rclone path such as 'remote:folder' or ':backend,option=value:folder' (options only in a connection string, which starts with ':')",
-      }),
-    ),
+    // Only the start is checked here (quoted option values may hold ':'); the API and the workers
+    // parse the whole connection string as rclone does, and refuse backends and options that use
+    // their own host (connectionRemote, libs/rclone). A named remote takes no options: rclone would
+    // get `remote,pass=…:` as it stands, on its command line and in its errors. A local path is no
+    // rclone source (a 'local' source is).
+    remote: field(rcloneRemote),
   },
 };
 

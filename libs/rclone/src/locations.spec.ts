@@ -1,6 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { requireTool } from '@sheaf/toolchain';
 import { connectionRemote, LocationConfigError, sourceLocation, storageLocation } from './locations';
 import { Rclone } from './rclone';
@@ -20,9 +19,9 @@ describe('rclone connection strings as remotes of their own', () => {
     });
   });
 
-  it('leaves named remotes and local paths alone', () => {
+  it('leaves named remotes alone (only the operator defines them, in the environment)', () => {
     expect(connectionRemote('archive:folder', 'src', 'x')).toBeUndefined();
-    expect(connectionRemote('/data/instrument', 'src', 'x')).toBeUndefined();
+    expect(connectionRemote('dst_archive:folder', 'src', 'x')).toBeUndefined();
   });
 
   it('refuses a malformed one, naming the instrument', () => {
@@ -33,17 +32,77 @@ describe('rclone connection strings as remotes of their own', () => {
     expect(() => connectionRemote(':sftp,host=a', 'src', 'instrument scope')).toThrow(/needs ':' before its path/);
   });
 
+  // What the review ran on the API host (POST /api/instruments/{id}/test) and on workers: each
+  // program could read /proc/<pid>/environ of Sheaf's processes (JWT_SECRET, SHEAF_ENCRYPTION_KEY).
+  it.each([
+    [`:sftp,host='a:b',ssh='sh -c "id > /tmp/x"':data`, 'has the option ssh, which runs a program'],
+    [`:webdav,url='http://127.0.0.1:1/',bearer_token_command='cat /proc/1/environ':`, 'has the option bearer_token_command, which runs a program'],
+    [':ftp,host=a,pass_command=id:', 'has the option pass_command, which runs a program'],
+    [':sftp,host=a,server_command=id:', 'has the option server_command, which runs a program'],
+    [':sftp,host=a,key_file=/etc/shadow:', 'has the option key_file, which reads a file of the host rclone runs on'],
+    [':sftp,host=a,Known-Hosts-File=/etc/passwd:', 'has the option known_hosts_file, which reads a file'],
+    [':sftp,host=a,pubkey_file=/x:', 'has the option pubkey_file, which reads a file'],
+    [':s3,shared_credentials_file=/root/.aws/credentials:bucket', 'has the option shared_credentials_file, which reads a file'],
+    [':gcs,service_account_file=/var/run/secrets/gcs.json:bucket', 'has the option service_account_file, which reads a file'],
+    [':azureblob,account=a,client_certificate_path=/x:c', 'has the option client_certificate_path, which reads a file'],
+    [':s3,env_auth:bucket', "has the option env_auth, which signs in with the host's own credentials"],
+    [':azureblob,account=a,use_msi:c', "has the option use_msi, which signs in with the host's own credentials"],
+    [':smb,host=a,use_kerberos:share', "has the option use_kerberos, which signs in with the host's own credentials"],
+    [`:webdav,url='http://a/',unix_socket=/var/run/docker.sock:`, 'has the option unix_socket, which connects to a socket'],
+    // rclone reads options from its environment in upper case: TYPE would be its backend.
+    [':sftp,host=a,TYPE=local:/etc', 'has the option type, which would change the backend'],
+    [':local:/etc', 'uses the backend local, which is refused: use one of sftp, smb, ftp, webdav, http, s3, azureblob, gcs, swift, b2'],
+    [':alias,remote=/etc:', 'uses the backend alias, which is refused'],
+    [':union,upstreams=/etc:', 'uses the backend union, which is refused'],
+    [`:combine,upstreams='etc=/etc':`, 'uses the backend combine, which is refused'],
+    [':crypt,remote=/etc:', 'uses the backend crypt, which is refused'],
+    [':memory:', 'uses the backend memory, which is refused'],
+  ])('refuses %s', (connection, why) => {
+    expect(() => connectionRemote(connection, 'src', 'instrument scope')).toThrow(`instrument scope: the rclone connection string ${why}`);
+  });
+
+  it.each([
+    ['/etc', 'a local path is refused'],
+    ['data/raw', 'a local path is refused'],
+    ['src:data', "the remote name src is one of Sheaf's own"],
+    ['DST0:archive', "the remote name DST0 is one of Sheaf's own"],
+    ['dst:archive', "the remote name dst is one of Sheaf's own"],
+    ['lab,secret_access_key=TOPSECRET:bucket', 'a named remote takes no options'],
+  ])('refuses the rclone source %s', (connection, why) => {
+    expect(() => connectionRemote(connection, 'src', 'instrument scope')).toThrow(`instrument scope: ${why}`);
+    // The source of a harvest or a test is built the same way.
+    expect(() => sourceLocation({ name: 'scope', type: 'rclone', config: { remote: connection } }, null)).toThrow(LocationConfigError);
+  });
+
+  it('never quotes the connection string in a refusal (it may hold a password)', () => {
+    for (const connection of ['sftp,host=a,pass=TOPSECRET:data', ':local,pass=TOPSECRET:/etc', ':sftp,pass=TOPSECRET,key_file=/x:']) {
+      expect(() => connectionRemote(connection, 'src', 'x')).toThrow(LocationConfigError);
+      expect(() => connectionRemote(connection, 'src', 'x')).not.toThrow('TOPSECRET');
+    }
+  });
+
   it('gives an instrument source whose root names no option, and that real rclone reads', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rclone-connection-'));
+    // An HTTP server rclone's http backend lists: an index page naming one file, a.txt.
+    const server = createServer((req, res) => {
+      if (req.url === '/files/') {
+        res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html><body><a href="a.txt">a.txt</a></body></html>');
+      } else if (req.url === '/files/a.txt') {
+        res.writeHead(200, { 'Content-Length': '5', 'Last-Modified': 'Fri, 02 Jan 2026 03:04:05 GMT' });
+        res.end(req.method === 'HEAD' ? undefined : 'hello');
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      await writeFile(join(dir, 'a.txt'), 'hello');
-      const source = sourceLocation({ name: 'scope', type: 'rclone', config: { remote: `:local,copy_links,case_sensitive=true:${dir}` } }, null);
-      expect(source.root).toBe(`src:${dir}`);
-      expect(source.remotes).toEqual([{ name: 'src', type: 'local', options: { copy_links: 'true', case_sensitive: 'true' } }]);
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/files/`;
+      const source = sourceLocation({ name: 'scope', type: 'rclone', config: { remote: `:http,url='${url}',no-head=false:` } }, null);
+      expect(source.root).toBe('src:');
+      expect(source.remotes).toEqual([{ name: 'src', type: 'http', options: { url, no_head: 'false' } }]);
       const found = await new Rclone(requireTool('rclone', process.env), source.remotes).stat(source.root, ['a.txt']);
       expect(found.get('a.txt')).toMatchObject({ Size: 5 });
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

@@ -59,21 +59,69 @@ function joinRemotePath(...parts: string[]): string {
 }
 
 /**
- * An on-the-fly remote (`:backend,option=value,...:path`) as a remote of its own, so that its
- * options, passwords among them, reach rclone through the environment instead of a command line
- * that any user of the host can read (`ps`). Values follow rclone's connection strings: one
- * holding `,` or `:` is quoted with `"` or `'`, a quote inside doubled; an option without a value
- * is `true`. Undefined for anything else (a local path, a named remote).
+ * The backends an instrument's rclone source may use: network transfers that reach the instrument's
+ * files, none of which runs a program or reads a file of the host rclone runs on by itself. Not
+ * `local` (a path on the API host and the workers: a `local` source is for that, mounted on
+ * purpose), nor wrappers of another remote (`alias`, `union`, `combine`, `crypt`, `chunker`,
+ * `hasher`, `cache`, `compress`), whose upstream may be a local path, nor `memory`.
+ */
+export const RCLONE_SOURCE_BACKENDS = ['sftp', 'smb', 'ftp', 'webdav', 'http', 's3', 'azureblob', 'gcs', 'swift', 'b2'] as const;
+
+/**
+ * Options of those backends that make rclone use the host it runs on (the API host for a "test",
+ * a worker for a harvest) rather than the remote: run a program there (a program it runs can read
+ * /proc/<pid>/environ of Sheaf's own processes, with their secrets), read one of its files, or
+ * sign in with the host's own credentials. Names are compared in lower case with `_` for `-`, as
+ * rclone reads them from its environment (`RCLONE_CONFIG_SRC_KEY_FILE`). Each gives the reason.
+ */
+function refusedOption(name: string): string | undefined {
+  if (name === 'type') return 'would change the backend';
+  if (name === 'ssh' || name.includes('command')) return 'runs a program';
+  if (/_(file|path)$/.test(name) || name.startsWith('config')) return 'reads a file of the host rclone runs on';
+  if (/^(env_auth|profile|use_msi|msi_.*|use_az|key_use_agent|use_kerberos|kerberos_ccache)$/.test(name)) return "signs in with the host's own credentials";
+  if (name === 'unix_socket') return 'connects to a socket of the host rclone runs on';
+  return undefined;
+}
+
+/** Remote names Sheaf gives its own remotes: a source named so would read another remote (a destination). */
+const SHEAF_REMOTE_NAME = /^(src|dst\d*)$/i;
+
+/**
+ * An instrument's rclone source: either an on-the-fly remote (`:backend,option=value,...:path`)
+ * as a remote of its own, so that its options, passwords among them, reach rclone through the
+ * environment instead of a command line that any user of the host can read (`ps`); or a named
+ * remote (`name:path`), which only the operator can define (`RCLONE_CONFIG_<NAME>_*` in the
+ * environment of the API and the workers: rclone is given no config file), and which is then
+ * undefined here. Values follow rclone's connection strings: one holding `,` or `:` is quoted with
+ * `"` or `'`, a quote inside doubled; an option without a value is `true`.
+ *
+ * Refused, as a LocationConfigError naming the rule (the API answers 400 on the field, a worker
+ * fails the run without retrying): a backend not in RCLONE_SOURCE_BACKENDS, an option that uses
+ * the host rclone runs on (refusedOption), a local path (anything but `name:` or `:backend:`), and
+ * a named remote called as one of Sheaf's own (`src`, `dst`, `dst0`, ...).
  */
 export function connectionRemote(connection: string, name: string, what: string): { remote: RcloneRemote; path: string } | undefined {
   const backend = /^:([A-Za-z0-9_]+)/.exec(connection);
-  if (!backend) return undefined;
+  if (!backend) {
+    // Never quoted in a message: a connection string written without its ':' may hold a password.
+    const named = /^([A-Za-z0-9_][A-Za-z0-9_ .+@-]*)([:,])/.exec(connection);
+    if (named?.[2] === ',') throw new LocationConfigError(`${what}: a named remote takes no options (options only in a connection string, which starts with ':')`);
+    if (!named) throw new LocationConfigError(`${what}: a local path is refused (rclone reads it on its own host): give a remote ('remote:folder' or ':backend,option=value:folder'), or make a local folder a 'local' source`);
+    if (SHEAF_REMOTE_NAME.test(named[1])) throw new LocationConfigError(`${what}: the remote name ${named[1]} is one of Sheaf's own (src, dst, dst0, ...): refused`);
+    return undefined;
+  }
   const bad = (why: string) => new LocationConfigError(`${what}: the rclone connection string ${why}`);
+  if (!(RCLONE_SOURCE_BACKENDS as readonly string[]).includes(backend[1])) {
+    throw bad(`uses the backend ${backend[1]}, which is refused: use one of ${RCLONE_SOURCE_BACKENDS.join(', ')}`);
+  }
   const options: Record<string, string> = {};
   let at = backend[0].length;
   while (connection[at] === ',') {
     const key = /^[A-Za-z0-9_-]+/.exec(connection.slice(at + 1));
     if (!key) throw bad(`has an option without a name at character ${at + 2}`);
+    const option = key[0].replaceAll('-', '_').toLowerCase();
+    const refused = refusedOption(option);
+    if (refused) throw bad(`has the option ${option}, which ${refused}: refused`);
     at += 1 + key[0].length;
     let value = 'true';
     if (connection[at] === '=') {
@@ -93,7 +141,7 @@ export function connectionRemote(connection: string, name: string, what: string)
         at += value.length;
       }
     }
-    options[key[0].replaceAll('-', '_')] = value;
+    options[option] = value;
   }
   if (connection[at] !== ':') throw bad(`needs ':' before its path at character ${at + 1}`);
   return { remote: { name, type: backend[1], options }, path: connection.slice(at + 1) };
