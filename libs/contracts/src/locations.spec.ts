@@ -28,6 +28,16 @@ describe('location config validation', () => {
     ]);
   });
 
+  it("refuses a backslash in an SMB path (rclone's SMB encoding makes Instruments\\Krios one folder), and takes '/'", () => {
+    const message = "must separate folders with '/', not '\\' (rclone would make 'a\\b' one folder, named a＼b)";
+    expect(validateSourceConfig('smb', { host: 'scope-pc', share: 'data', path: 'Instruments\\Krios' })).toEqual([{ field: 'path', message }]);
+    expect(validateStorageConfig('smb', { host: 'nas', share: 'data', user: 'svc', path: 'archive\\raw' })).toEqual([{ field: 'path', message }]);
+    expect(validateSourceConfig('smb', { host: 'scope-pc', share: 'data', path: 'Instruments/Krios' })).toEqual([]);
+    expect(validateStorageConfig('smb', { host: 'nas', share: 'data', user: 'svc', path: 'archive/raw' })).toEqual([]);
+    // S3 keys may hold one.
+    expect(validateStorageConfig('s3', { bucket: 'archive', accessKeyId: 'AKIA', prefix: 'raw\\x' })).toEqual([]);
+  });
+
   it('refuses a local path as an rclone source (a local folder is a local source)', () => {
     expect(validateSourceConfig('rclone', { remote: '/etc' })).toEqual([{ field: 'remote', message: "must be a remote, not a local path (a local folder is a 'local' source)" }]);
     expect(validateSourceConfig('rclone', { remote: 'archive:raw' })).toEqual([]);

@@ -106,6 +106,13 @@ const relativePath: FieldRule = (value) => {
   return undefined;
 };
 
+/**
+ * A folder on an SMB share, folders separated with `/`. rclone's SMB encoding keeps a `\` as a
+ * character of the name (written as `＼`, U+FF3C): `Instruments\Krios` would be one folder.
+ */
+const smbPath: FieldRule = (value) =>
+  relativePath(value) ?? ((value as string).includes('\\') ? "must separate folders with '/', not '\\' (rclone would make 'a\\b' one folder, named a＼b)" : undefined);
+
 const host = text(253, { re: /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9A-Fa-f:.]+\]$/, message: 'must be a host name or IP address' });
 const share = text(255, { re: /^[^/\\]+$/, message: 'must be a share name without slashes' });
 const port: FieldRule = (value) =>
@@ -148,7 +155,7 @@ const STORAGE_FIELDS: Record<StorageType, Record<string, FieldSpec>> = {
     host: field(host),
     port: field(port, false),
     share: field(share),
-    path: field(relativePath, false),
+    path: field(smbPath, false),
     user: field(text(256)),
     domain: field(text(256), false),
   },
@@ -156,7 +163,7 @@ const STORAGE_FIELDS: Record<StorageType, Record<string, FieldSpec>> = {
 
 const SOURCE_FIELDS: Record<SourceType, Record<string, FieldSpec>> = {
   local: { path: field(absolutePath) },
-  smb: { host: field(host), port: field(port, false), share: field(share), path: field(relativePath, false) },
+  smb: { host: field(host), port: field(port, false), share: field(share), path: field(smbPath, false) },
   rclone: {
     // Only the start is checked here (quoted option values may hold ':'); the API and the workers
     // parse the whole connection string as rclone does, and refuse backends and options that use

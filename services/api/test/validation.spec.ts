@@ -153,6 +153,9 @@ describe('bad input is a 400 naming the field, never a 500', () => {
       field: 'sourceConfig.remote',
       message: "sourceConfig.remote must be a remote, not a local path (a local folder is a 'local' source)",
     },
+    // rclone's SMB encoding makes Instruments\Krios one folder, named Instruments＼Krios.
+    { what: 'a backslash in an SMB source path', method: 'post', url: '/api/instruments', body: instrument({ sourceType: 'smb', sourceConfig: { host: 'scope-pc', share: 'data', path: 'Instruments\\Krios' } }), field: 'sourceConfig.path' },
+    { what: 'a backslash in an SMB storage path', method: 'post', url: '/api/storage-locations', body: storage({ type: 'smb', config: { host: 'nas', share: 'data', user: 'svc', path: 'archive\\raw' }, secret: 'pw' }), field: 'config.path' },
     { what: 'a path template leaving the destination', method: 'post', url: '/api/instruments', body: instrument({ destinations: [{ storageLocationId: UUID, pathTemplate: '../{path}' }] }), field: 'destinations[0].pathTemplate' },
     { what: 'a webhook without a signing secret', method: 'post', url: '/api/hooks', body: { name: 'w', phase: 'post', kind: 'webhook', config: { url: 'https://lims.example.org/in' } }, field: 'secret' },
     { what: 'a filter hook after the copy', method: 'post', url: '/api/hooks', body: { name: 'f', phase: 'post', kind: 'filter', config: {} }, field: 'phase' },
