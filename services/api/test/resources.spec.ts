@@ -767,6 +767,67 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
     });
   });
 
+  describe('what the audit says changed', () => {
+    const eventCount = async () => Number(((await db.dataSource.query('SELECT count(*) AS n FROM audit_events')) as Array<{ n: string }>)[0].n);
+
+    it('writes no event for an empty PATCH, or one that sends what is stored already, and still one for a real change', async () => {
+      const self = await createCaller(app, db.dataSource, 'no-op@example.org', 'user');
+      const hook = (await a().post('/api/hooks', { name: 'no-op-hook', phase: 'post', kind: 'webhook', config: { url: 'https://lims.example.org/in', headers: { 'X-Lab': 'cryo' } }, secret: 'no-op-hook-signing-key' }).expect(201)).body;
+      const instrument = (await a().post('/api/instruments', { name: 'no-op-scope', sourceType: 'local', sourceConfig: { path: '/tmp' } }).expect(201)).body;
+      const group = (await a().post('/api/groups', { name: 'no-op-group' }).expect(201)).body;
+      const project = (await a().post('/api/projects', { name: 'no-op-project' }).expect(201)).body;
+      // Each PATCH route, and a body that changes nothing (the hook's header value sent back as ***, resealed).
+      const noOps: Array<[(body: object) => ReturnType<ReturnType<typeof as>['patch']>, object]> = [
+        [(body) => a().patch(`/api/users/${self.id}`, body), { displayName: 'no-op', role: 'user', disabled: false }],
+        [(body) => as(app, self).patch('/api/auth/me', body), { displayName: 'no-op' }],
+        [(body) => a().patch(`/api/hooks/${hook.id}`, body), { name: 'no-op-hook', config: hook.config, enabled: true }],
+        [(body) => a().patch(`/api/instruments/${instrument.id}`, body), { name: 'no-op-scope', sourceConfig: { path: '/tmp' }, enabled: true }],
+        [(body) => a().patch(`/api/groups/${group.id}`, body), { name: 'no-op-group', description: '' }],
+        [(body) => a().patch(`/api/projects/${project.id}`, body), { name: 'no-op-project', description: '' }],
+      ];
+      const before = await eventCount();
+      for (const [patch, same] of noOps) {
+        await patch({}).expect(200);
+        await patch(same).expect(200);
+      }
+      expect(await eventCount()).toBe(before);
+
+      await a().patch(`/api/groups/${group.id}`, { description: 'now described' }).expect(200);
+      const [event] = await auditOf('group', group.id);
+      expect(event).toMatchObject({ action: 'group.updated', before: { description: '' }, after: { description: 'now described' } });
+      expect(await eventCount()).toBe(before + 1);
+    });
+
+    it('names the member removed from a group or project, and the group or project an instrument is no longer granted to', async () => {
+      const member = await createCaller(app, db.dataSource, 'leaving-member@example.org', 'user');
+      const group = (await a().post('/api/groups', { name: 'leaving-group' }).expect(201)).body;
+      const project = (await a().post('/api/projects', { name: 'leaving-project' }).expect(201)).body;
+      const instrument = (await a().post('/api/instruments', { name: 'leaving-scope', sourceType: 'local', sourceConfig: { path: '/tmp' } }).expect(201)).body;
+      await a().put(`/api/groups/${group.id}/members/${member.id}`).expect(200);
+      await a().put(`/api/projects/${project.id}/members/users/${member.id}`).expect(200);
+      await a().put(`/api/projects/${project.id}/members/groups/${group.id}`).expect(200);
+      await a().put(`/api/instruments/${instrument.id}/grants/groups/${group.id}`).expect(200);
+      await a().delete(`/api/groups/${group.id}/members/${member.id}`).expect(200);
+      await a().delete(`/api/projects/${project.id}/members/users/${member.id}`).expect(200);
+      await a().delete(`/api/projects/${project.id}/members/groups/${group.id}`).expect(200);
+      await a().delete(`/api/instruments/${instrument.id}/grants/groups/${group.id}`).expect(200);
+
+      const user = { id: member.id, name: 'leaving-member', email: 'leaving-member@example.org' };
+      const [groupRemoved] = await auditOf('group', group.id);
+      const projectEvents = await auditOf('project', project.id);
+      const [grantRevoked] = await auditOf('instrument', instrument.id);
+      expect(groupRemoved).toMatchObject({ action: 'group.member_removed', before: { userId: user.id, email: user.email } });
+      expect(projectEvents.map((e) => [e.action, e.before ?? e.after])).toEqual([
+        ['project.member_removed', { kind: 'group', id: group.id, name: 'leaving-group' }],
+        ['project.member_removed', { kind: 'user', ...user }],
+        ['project.member_added', { kind: 'group', id: group.id, name: 'leaving-group' }],
+        ['project.member_added', { kind: 'user', ...user }],
+        ['project.created', expect.anything()],
+      ]);
+      expect(grantRevoked).toMatchObject({ action: 'instrument.grant_revoked', before: { kind: 'group', id: group.id, name: 'leaving-group' } });
+    });
+  });
+
   describe('notifications', () => {
     it('counts unread, marks read, marks all read and dismisses, per user', async () => {
       const [instrument] = (await db.dataSource.query(`INSERT INTO instruments (name, source_type, source_config) VALUES ('noisy', 'local', '{"path": "/x"}') RETURNING id`)) as Array<{ id: string }>;

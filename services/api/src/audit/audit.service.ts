@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { isDeepStrictEqual } from 'node:util';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditEventEntity } from '@sheaf/db';
 import type { Page } from '@sheaf/contracts';
@@ -59,6 +60,23 @@ export interface AuditEntry {
   after?: unknown;
 }
 
+/** An entry's side as stored (JSON: a Date as its text, no undefined keys), without `updatedAt`. */
+function comparable(side: unknown): unknown {
+  const json: unknown = JSON.parse(JSON.stringify(side) ?? 'null');
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return json;
+  const what: Record<string, unknown> = { ...json };
+  delete what['updatedAt'];
+  return what;
+}
+
+/**
+ * Whether an entry with both sides says nothing changed (an empty or no-op PATCH). Compared before
+ * redaction, so a secret replaced still differs; `updatedAt` says when, not what.
+ */
+function changesNothing(entry: AuditEntry): boolean {
+  return entry.before !== undefined && entry.after !== undefined && isDeepStrictEqual(comparable(entry.before), comparable(entry.after));
+}
+
 /**
  * Redacted again on the way out: events written before a key was redacted on write (rclone
  * connection strings and webhook header values before 627a0d8, full webhook URLs before 3562181)
@@ -83,8 +101,12 @@ function toDto(row: AuditEventEntity): AuditEventDto {
 export class AuditService {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
-  /** Written in the caller's transaction: the change and its audit event commit together. */
+  /**
+   * Written in the caller's transaction: the change and its audit event commit together. An entry
+   * whose before and after are the same (changesNothing) is not written: nothing changed.
+   */
   async record(manager: EntityManager, actor: Principal | 'system', entry: AuditEntry): Promise<void> {
+    if (changesNothing(entry)) return;
     // jsonb parameters go through JSON.stringify: a Date becomes its ISO text, as redact makes it.
     await manager.query(
       `INSERT INTO audit_events (actor_user_id, actor, action, entity_type, entity_id, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7)`,

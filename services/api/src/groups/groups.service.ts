@@ -143,7 +143,9 @@ export class GroupsService {
       const group = await lockRow(tx, GroupEntity, id, 'Group');
       const removed = await tx.getRepository(GroupMemberEntity).delete({ groupId: id, userId });
       if (!removed.affected) throw notFound('Member', 'userId');
-      await this.audit.record(tx, actor, { action: 'group.member_removed', entityType: 'group', entityId: id, before: { userId } });
+      // A deleted user stays a member (hidden while deleted) and can be removed too.
+      const user = await tx.getRepository(UserEntity).findOneOrFail({ where: { id: userId }, withDeleted: true });
+      await this.audit.record(tx, actor, { action: 'group.member_removed', entityType: 'group', entityId: id, before: { userId, email: user.email } });
       return this.detail(tx, group);
     });
   }

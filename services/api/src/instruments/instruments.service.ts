@@ -463,7 +463,10 @@ export class InstrumentsService {
       const row = await lockRow(tx, InstrumentEntity, id, 'Instrument');
       const removed = await changedRows(tx, `DELETE FROM instrument_grants WHERE instrument_id = $1 AND ${kind}_id = $2 RETURNING id`, [id, granteeId]);
       if (!removed.length) throw notFound('Grant', `${kind}Id`);
-      await this.audit.record(tx, actor, { action: 'instrument.grant_revoked', entityType: 'instrument', entityId: id, before: { kind, id: granteeId } });
+      // A deleted group or project keeps its grants (hidden while deleted) and can lose them too.
+      const where = { where: { id: granteeId }, withDeleted: true };
+      const grantee = kind === 'group' ? await tx.getRepository(GroupEntity).findOneOrFail(where) : await tx.getRepository(ProjectEntity).findOneOrFail(where);
+      await this.audit.record(tx, actor, { action: 'instrument.grant_revoked', entityType: 'instrument', entityId: id, before: { kind, id: granteeId, name: grantee.name } });
       return this.dto(tx, row);
     });
   }

@@ -30,6 +30,11 @@ function toDto(project: ProjectEntity, memberCount: number): ProjectDto {
 
 export type ProjectMemberKind = 'user' | 'group';
 
+/** A member as its audit events name it: a user by name and email, a group by name. */
+function memberRef(kind: ProjectMemberKind, member: UserEntity | GroupEntity): Record<string, string> {
+  return member instanceof UserEntity ? { kind, id: member.id, name: member.displayName, email: member.email } : { kind, id: member.id, name: member.name };
+}
+
 /** Projects: users and groups as members; instruments are granted to projects. Admins manage them. */
 @Injectable()
 export class ProjectsService {
@@ -141,7 +146,7 @@ export class ProjectsService {
         [id, memberId],
       )) as unknown[];
       if (inserted.length) {
-        await this.audit.record(tx, actor, { action: 'project.member_added', entityType: 'project', entityId: id, after: { kind, id: memberId } });
+        await this.audit.record(tx, actor, { action: 'project.member_added', entityType: 'project', entityId: id, after: memberRef(kind, member) });
       }
       return this.detail(tx, project);
     });
@@ -152,7 +157,10 @@ export class ProjectsService {
       const project = await lockRow(tx, ProjectEntity, id, 'Project');
       const removed = await tx.getRepository(ProjectMemberEntity).delete(kind === 'user' ? { projectId: id, userId: memberId } : { projectId: id, groupId: memberId });
       if (!removed.affected) throw notFound('Member', kind === 'user' ? 'userId' : 'groupId');
-      await this.audit.record(tx, actor, { action: 'project.member_removed', entityType: 'project', entityId: id, before: { kind, id: memberId } });
+      // A deleted user or group stays a member (hidden while deleted) and can be removed too.
+      const where = { where: { id: memberId }, withDeleted: true };
+      const member = kind === 'user' ? await tx.getRepository(UserEntity).findOneOrFail(where) : await tx.getRepository(GroupEntity).findOneOrFail(where);
+      await this.audit.record(tx, actor, { action: 'project.member_removed', entityType: 'project', entityId: id, before: memberRef(kind, member) });
       return this.detail(tx, project);
     });
   }
