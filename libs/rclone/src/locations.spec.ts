@@ -127,3 +127,19 @@ describe('SMB remotes', () => {
     expect(storage({ host: 'nas', share: 'data', user: 'svc', port: 1445 }).remotes[0]?.options).toMatchObject({ port: '1445' });
   });
 });
+
+describe('S3 remotes', () => {
+  it('tell rclone never to create the bucket (a typo made an empty one), and name it for a connection test', () => {
+    expect(storageLocation({ name: 'objects', type: 's3', config: { bucket: 'archive', prefix: 'raw', accessKeyId: 'AKIA' } }, 'dst1', () => 'secret')).toEqual({
+      root: 'dst1:archive/raw',
+      bucket: 'dst1:archive',
+      remotes: [
+        {
+          name: 'dst1',
+          type: 's3',
+          options: { provider: 'Other', access_key_id: 'AKIA', secret_access_key: 'secret', force_path_style: 'true', no_check_bucket: 'true' },
+        },
+      ],
+    });
+  });
+});

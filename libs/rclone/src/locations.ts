@@ -14,6 +14,12 @@ export interface Location {
   /** The local folder is a network mount (NFS): a read may hang, so it is never read blocking. */
   networkMount?: boolean;
   remotes: RcloneRemote[];
+  /**
+   * The rclone path of the root's bucket (`dst:archive`), for S3: rclone is told never to create a
+   * bucket (`no_check_bucket`), so that a typo in its name fails instead of making an empty bucket
+   * that then receives the files. A connection test checks it exists before writing.
+   */
+  bucket?: string;
 }
 
 /** A stored configuration rclone cannot use: retrying does not help. */
@@ -193,13 +199,20 @@ export function storageLocation(storage: StorageSettings, remoteName: string, se
         provider: typeof config['provider'] === 'string' ? config['provider'] : 'Other',
         access_key_id: text(config, 'accessKeyId', what),
         secret_access_key: secret(),
+        // Path style is rclone's default; for the providers that need virtual-host style (AWS,
+        // Alibaba, TencentCOS, Netease, ...) rclone 1.75 uses it whatever this says (seen with
+        // --dump headers). An IP-address endpoint is always path style.
         force_path_style: 'true',
+        // Never create the bucket (rclone does, on its first write, without this).
+        no_check_bucket: 'true',
       };
       if (typeof config['endpoint'] === 'string') options['endpoint'] = config['endpoint'];
       if (typeof config['region'] === 'string') options['region'] = config['region'];
+      const bucket = text(config, 'bucket', what);
       return {
-        root: `${remoteName}:${joinRemotePath(text(config, 'bucket', what), String(config['prefix'] ?? ''))}`,
+        root: `${remoteName}:${joinRemotePath(bucket, String(config['prefix'] ?? ''))}`,
         remotes: [{ name: remoteName, type: 's3', options }],
+        bucket: `${remoteName}:${bucket}`,
       };
     }
     case 'smb':

@@ -5,7 +5,8 @@ import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Rclone } from '@sheaf/rclone';
+import { Rclone, storageLocation } from '@sheaf/rclone';
+import { startS3Server } from '@sheaf/test-harness';
 import type { ApiConfig } from '../config';
 import { ConnectionTesterService } from './connection-tester.service';
 
@@ -195,4 +196,38 @@ describe('ConnectionTesterService within its time limit', () => {
     const after = await stat(third, { bigint: true });
     expect({ mtime: after.mtimeNs, ctime: after.ctimeNs }).toEqual({ mtime: before.mtimeNs, ctime: before.ctimeNs });
   });
+});
+
+describe('ConnectionTesterService writing to S3', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'connection-tester-write-'));
+  });
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('says an S3 bucket does not exist instead of creating it (a typo), and writes to one that does', async () => {
+    const store = join(dir, 's3-store');
+    await mkdir(store);
+    const s3 = await startS3Server({ dir: store, buckets: ['archive'] });
+    try {
+      const tester = new ConnectionTesterService({ tools: process.env } as ApiConfig);
+      const location = (bucket: string) =>
+        storageLocation({ name: 'objects', type: 's3', config: { bucket, prefix: 'raw', endpoint: s3.endpoint, accessKeyId: s3.accessKey, provider: 'Rclone' } }, 'dst', () => s3.secretKey);
+      expect(await tester.testDestination(location('archvie'))).toEqual({
+        ok: false,
+        message: 'the bucket archvie does not exist (Sheaf does not create buckets)',
+        durationMs: expect.any(Number),
+      });
+      expect(await tester.testDestination(location('archive'))).toEqual({ ok: true, message: 'archive/raw is reachable and writable', durationMs: expect.any(Number) });
+      // No bucket made for the typo, no probe left in the other.
+      expect(await readdir(store)).toEqual(['archive']);
+      expect((await readdir(store, { recursive: true })).filter((path) => path.includes('.sheaf-write-test-'))).toEqual([]);
+    } finally {
+      await s3.stop();
+    }
+  }, 60_000);
 });

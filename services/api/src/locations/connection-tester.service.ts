@@ -140,6 +140,10 @@ export class ConnectionTesterService {
         });
       }
       const rclone = this.rclone(location);
+      // rclone is told never to create a bucket: a missing one is a typo, said before any write.
+      if (location.bucket && !(await rclone.exists(location.bucket, signal))) {
+        return { ok: false, message: `the bucket ${location.bucket.replace(/^[^:]*:/, '')} does not exist (Sheaf does not create buckets)` };
+      }
       const dir = await mkdtemp(join(tmpdir(), 'sheaf-test-'));
       try {
         await writeFile(join(dir, probe), 'sheaf write test\n');
