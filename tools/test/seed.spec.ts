@@ -47,4 +47,14 @@ describe("npm start's seed data", () => {
     expect((await db.dataSource.getRepository(InstrumentEntity).findOneByOrFail({ id: first.id })).sourceConfig).toEqual({ path: '/new/checkout/.data/demo-instrument' });
     expect((await db.dataSource.getRepository(StorageLocationEntity).findOneByOrFail({ name: 'demo-storage' })).config).toEqual({ path: '/new/checkout/.data/storage' });
   });
+
+  it("leaves alone a storage location named demo-storage that is not the demo instrument's destination", async () => {
+    const instrument = await seedDemoInstrument(db.dataSource, '/new/checkout/.data/demo-instrument', '/new/checkout/.data/storage');
+    // The demo storage detached and deleted, and someone's own made under its name.
+    await db.dataSource.query(`DELETE FROM instrument_destinations WHERE instrument_id = $1`, [instrument.id]);
+    await db.dataSource.query(`UPDATE storage_locations SET deleted_at = now() WHERE name = 'demo-storage'`);
+    const theirs = await db.dataSource.getRepository(StorageLocationEntity).save({ name: 'demo-storage', type: 'posix', config: { path: '/srv/archive' } });
+    await seedDemoInstrument(db.dataSource, '/moved/checkout/.data/demo-instrument', '/moved/checkout/.data/storage');
+    expect((await db.dataSource.getRepository(StorageLocationEntity).findOneByOrFail({ id: theirs.id })).config).toEqual({ path: '/srv/archive' });
+  });
 });

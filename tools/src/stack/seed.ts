@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import { InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity, UserEntity } from '@sheaf/db';
 import { setAdminAccount } from '../admin-account';
 
@@ -37,7 +37,13 @@ export async function seedDemoInstrument(dataSource: DataSource, sourceDir: stri
     if (existing) {
       // The data folder may have moved with the checkout since: point at where it is now.
       await tx.update(InstrumentEntity, { id: existing.id }, { sourceConfig: { ...existing.sourceConfig, path: sourceDir } });
-      await tx.update(StorageLocationEntity, { name: DEMO_STORAGE }, { config: { path: storageDir } });
+      // Only the storage made below, still the demo instrument's local-folder destination: this
+      // writes no audit event, so a storage location someone else named demo-storage (the demo
+      // one detached, another made) is left alone.
+      const destinations = await tx.find(InstrumentDestinationEntity, { where: { instrumentId: existing.id } });
+      if (destinations.length) {
+        await tx.update(StorageLocationEntity, { id: In(destinations.map((d) => d.storageLocationId)), name: DEMO_STORAGE, type: 'posix' }, { config: { path: storageDir } });
+      }
       return { ...existing, sourceConfig: { ...existing.sourceConfig, path: sourceDir } };
     }
     const storage = await tx.save(
