@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Rclone, storageLocation } from '@sheaf/rclone';
 import { startS3Server } from '@sheaf/test-harness';
+import { requireTool } from '@sheaf/toolchain';
 import type { ApiConfig } from '../config';
 import { ConnectionTesterService } from './connection-tester.service';
 
@@ -198,15 +199,69 @@ describe('ConnectionTesterService within its time limit', () => {
   });
 });
 
-describe('ConnectionTesterService writing to S3', () => {
+describe('ConnectionTesterService writing to a remote', () => {
   let dir: string;
+  /** Real rclone, for what the stand-ins leave to it. */
+  let real: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'connection-tester-write-'));
+    real = requireTool('rclone', process.env);
   });
 
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A folder reached as the remote `dst` (rclone's local backend stands in for a server). */
+  const remoteFolder = async (name: string) => {
+    const folder = join(dir, name);
+    await mkdir(folder);
+    return { folder, location: { root: `dst:${folder}`, remotes: [{ name: 'dst', type: 'local' }] } };
+  };
+
+  /** A tester whose rclone runs `cases` (shell `case` branches on the command) and is real rclone otherwise. */
+  const testerWith = async (name: string, cases: string, limitMs = LIMIT_MS) => {
+    const wrapper = join(dir, `rclone-${name}`);
+    await writeFile(wrapper, `#!/bin/sh\ncase "$1" in\n${cases}\nesac\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    return new ConnectionTesterService({ tools: { SHEAF_RCLONE_BIN: wrapper, SHEAF_CACHE_DIR: dir, PATH: '' } } as ApiConfig, limitMs);
+  };
+
+  it('says a location is writable when its probe file cannot be removed (object lock, no delete right), naming the file', async () => {
+    const { folder, location } = await remoteFolder('locked');
+    const tester = await testerWith('locked', `deletefile) echo 'AccessDenied: the object is under a retention lock' >&2; exit 1;;`);
+    const answer = await tester.testDestination(location);
+    const [probe] = await readdir(folder);
+    expect(probe).toMatch(/^\.sheaf-write-test-[0-9a-f]{12}$/);
+    expect(answer).toEqual({
+      ok: true,
+      message: `${folder} is writable, but the probe file ${probe} could not be removed: rclone deletefile failed (exit 1): AccessDenied: the object is under a retention lock`,
+      durationMs: expect.any(Number),
+    });
+  });
+
+  it('removes the probe file and says writable when the removal ends after the test limit, the upload before it', async () => {
+    const { folder, location } = await remoteFolder('slow-delete');
+    const go = join(dir, 'slow-delete-go');
+    // The removal waits until the test lets it go: after the limit has passed.
+    const tester = await testerWith('slow-delete', `deletefile) while [ ! -e '${go}' ]; do sleep 0.05; done;;`, 1_000);
+    const answering = tester.testDestination(location);
+    for (const deadline = Date.now() + 5_000; (await readdir(folder)).length === 0 && Date.now() < deadline; ) await sleep(20);
+    expect(await readdir(folder)).toHaveLength(1);
+    await sleep(1_200);
+    await writeFile(go, '');
+    expect(await within(5_000, answering)).toEqual({ ok: true, message: `${folder} is reachable and writable`, durationMs: expect.any(Number) });
+    expect(await readdir(folder)).toEqual([]);
+  });
+
+  it('removes, after answering, a probe file whose upload the limit cut short', async () => {
+    const { folder, location } = await remoteFolder('slow-upload');
+    // The file lands at once, but "rclone" does not exit before the limit.
+    const tester = await testerWith('slow-upload', `copyto) cp "$2" "\${3#dst:}"; exec sleep 30;;`);
+    const answer = await within(ANSWER_MS, tester.testDestination(location));
+    expect(answer).toEqual({ ok: false, message: `${folder} did not answer within 0.5 s`, durationMs: expect.any(Number) });
+    for (const deadline = Date.now() + 5_000; (await readdir(folder)).length > 0 && Date.now() < deadline; ) await sleep(50);
+    expect(await readdir(folder)).toEqual([]);
   });
 
   it('says an S3 bucket does not exist instead of creating it (a typo), and writes to one that does', async () => {

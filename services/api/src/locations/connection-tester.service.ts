@@ -11,6 +11,11 @@ import { messageOf } from '../common/error-message';
 import { API_CONFIG, type ApiConfig } from '../config';
 
 const TEST_TIMEOUT_MS = 30_000;
+/**
+ * How long a write test waits for its probe file's removal, counted from the end of its upload
+ * (after the test's own limit when the upload ended just before it).
+ */
+const PROBE_REMOVAL_MS = 10_000;
 const SAMPLE_FILES = 20;
 
 /**
@@ -97,8 +102,13 @@ export class ConnectionTesterService {
    * has not returned: a file-system call on a hung network mount takes no signal and may never
    * return (it goes on holding a libuv thread), and an rclone stuck on one gets 5 s to exit after
    * the signal. The check takes the signal to stop what it can, and to start nothing once it fired.
+   * A check that calls `finishing` has its answer and bounds what is left with a limit of its own
+   * (a write test removing its probe): from then on the test's limit does not cut it short.
    */
-  private async timed(what: string, check: (signal: AbortSignal) => Promise<Omit<ConnectionTestDto, 'durationMs'>>): Promise<ConnectionTestDto> {
+  private async timed(
+    what: string,
+    check: (signal: AbortSignal, finishing: () => void) => Promise<Omit<ConnectionTestDto, 'durationMs'>>,
+  ): Promise<ConnectionTestDto> {
     const started = Date.now();
     const signal = AbortSignal.timeout(this.timeoutMs);
     let giveUp = () => {};
@@ -106,8 +116,10 @@ export class ConnectionTesterService {
       giveUp = () => reject(signal.reason);
       signal.addEventListener('abort', giveUp, { once: true });
     });
+    // The check knows its answer and bounds the rest itself: the limit no longer cuts it short.
+    const finishing = () => signal.removeEventListener('abort', giveUp);
     try {
-      return { ...(await Promise.race([check(signal), timedOut])), durationMs: Date.now() - started };
+      return { ...(await Promise.race([check(signal, finishing), timedOut])), durationMs: Date.now() - started };
     } catch (err) {
       if (err instanceof DomainError) throw err;
       const message = signal.aborted ? `${what} did not answer within ${this.timeoutMs / 1000} s` : messageOf(err);
@@ -119,7 +131,7 @@ export class ConnectionTesterService {
 
   /** The folder (or bucket, or share) answers, and a small file can be written and removed. */
   testDestination(location: RcloneLocation): Promise<ConnectionTestDto> {
-    return this.timed(shown(location), async (signal) => {
+    return this.timed(shown(location), async (signal, finishing) => {
       const probe = `.sheaf-write-test-${randomBytes(6).toString('hex')}`;
       const folder = location.localRoot;
       if (folder) {
@@ -144,16 +156,47 @@ export class ConnectionTesterService {
       if (location.bucket && !(await rclone.exists(location.bucket, signal))) {
         return { ok: false, message: `the bucket ${location.bucket.replace(/^[^:]*:/, '')} does not exist (Sheaf does not create buckets)` };
       }
+      const target = `${location.root}/${probe}`;
       const dir = await mkdtemp(join(tmpdir(), 'sheaf-test-'));
+      let written = false;
       try {
         await writeFile(join(dir, probe), 'sheaf write test\n');
-        await rclone.copyTo(join(dir, probe), `${location.root}/${probe}`, signal);
-        await rclone.deleteFile(`${location.root}/${probe}`, signal);
+        await rclone.copyTo(join(dir, probe), target, signal);
+        written = true;
       } finally {
         await rm(dir, { recursive: true, force: true });
+        // Cut short at the limit, the upload may still have landed: removed in the background. (Not
+        // after a failure rclone reported: a refused SMB password would be tried once more.)
+        if (!written && signal.aborted) void this.removeProbe(rclone, target);
       }
+      // Writable: the answer waits for the removal, within the removal's own limit, not the test's.
+      finishing();
+      const left = await this.removeProbe(rclone, target);
+      if (left) return { ok: true, message: `${shown(location)} is writable, but the probe file ${probe} could not be removed: ${left}` };
       return { ok: true, message: `${shown(location)} is reachable and writable` };
     });
+  }
+
+  /**
+   * Removes a write test's probe file within PROBE_REMOVAL_MS of its own (the test's limit may have
+   * passed): why it could not, or undefined once it is gone. Never throws.
+   */
+  private async removeProbe(rclone: Rclone, target: string): Promise<string | undefined> {
+    const late = `rclone deletefile did not answer within ${PROBE_REMOVAL_MS / 1000} s`;
+    const signal = AbortSignal.timeout(PROBE_REMOVAL_MS);
+    let giveUp = () => {};
+    // An rclone stuck on a hung server gets 5 s to exit after the signal: not waited for.
+    const timedOut = new Promise<string>((resolve) => {
+      giveUp = () => resolve(late);
+      signal.addEventListener('abort', giveUp, { once: true });
+    });
+    try {
+      return await Promise.race([rclone.deleteFile(target, signal).then(() => undefined), timedOut]);
+    } catch (err) {
+      return signal.aborted ? late : messageOf(err);
+    } finally {
+      signal.removeEventListener('abort', giveUp);
+    }
   }
 
   /** The source answers; the first files of its listing are returned. */
