@@ -15,7 +15,7 @@ export const SOURCE_TYPE_ORDER: readonly SourceType[] = ['smb', 'rclone', 'local
 
 export const SOURCE_TYPE_HINTS: Record<SourceType, string> = {
   smb: 'A Windows/Samba share on the instrument’s computer, read with a service account',
-  rclone: 'Anything rclone can read (SFTP, S3, WebDAV, …), as a remote or a connection string',
+  rclone: 'SFTP, S3, WebDAV, FTP, HTTP, Azure Blob, Google Cloud Storage, Swift or B2 through rclone, as a remote the operator defined or a connection string',
   local: 'A folder the workers can read (local or mounted)',
 };
 
