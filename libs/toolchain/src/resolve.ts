@@ -12,8 +12,10 @@ export interface ToolEnv {
   SHEAF_TEMPORAL_BIN?: string;
   SHEAF_RCLONE_BIN?: string;
   PATH?: string;
-  /** Go's own flags for `go install` (`-trimpath` is added to them). */
+  /** Go's own flags for `go install` (`-modcacherw` and `-trimpath` are added to them). */
   GOFLAGS?: string;
+  /** Go's module cache for `go install`; default `go/mod` in Sheaf's cache. */
+  GOMODCACHE?: string;
 }
 
 export interface FoundTool {
@@ -84,10 +86,22 @@ export function requireTool(name: ToolName, env: ToolEnv): string {
   );
 }
 
-/** GOFLAGS with `-trimpath` added: the caller's own flags (a module cache mode, say) are kept. */
-function goflagsWithTrimpath(goflags: string | undefined): string {
+/**
+ * GOFLAGS with `-modcacherw` (the module cache stays writable, so that removing Sheaf's cache
+ * just works) and `-trimpath` added; the caller's own flags are kept.
+ */
+function goflagsFor(goflags: string | undefined): string {
   const flags = (goflags ?? '').split(/\s+/).filter(Boolean);
-  return [...flags, ...(flags.includes('-trimpath') ? [] : ['-trimpath'])].join(' ');
+  return [...flags, ...['-modcacherw', '-trimpath'].filter((flag) => !flags.includes(flag))].join(' ');
+}
+
+/**
+ * Where `go install` keeps the modules it downloads: Sheaf's cache rather than ~/go/pkg/mod, so
+ * that what the bootstrap fetched is found, and removed, with what it built. A GOMODCACHE the
+ * caller sets is used as it is.
+ */
+function goModCache(env: ToolEnv): string {
+  return env.GOMODCACHE || join(toolCacheDir(env), 'go', 'mod');
 }
 
 /** No `go` to run: trying again cannot help. */
@@ -95,32 +109,66 @@ class GoMissingError extends Error {}
 
 /** How long to wait before each further `go install` after a failed one: 3 attempts in all. */
 const GO_INSTALL_RETRY_DELAYS_MS = [5_000, 20_000];
+/**
+ * How long one `go install` may run: a first build takes minutes, and a module download the
+ * proxy stalls would otherwise hold the bootstrap until someone (or CI's time limit) stops it.
+ */
+const GO_INSTALL_TIMEOUT_MS = 15 * 60_000;
+/** After the interrupt that stops a `go install` which ran out of time, how long until SIGKILL. */
+const GO_INSTALL_KILL_GRACE_MS = 10_000;
+
+function duration(ms: number): string {
+  return ms >= 60_000 ? `${ms / 60_000} min` : `${ms / 1000} s`;
+}
 
 /**
  * Builds the pinned version with `go install` into the cache, streaming Go's output. A failed
  * `go install` is tried again (`retryDelaysMs`, 3 attempts in all): the module proxy answers
  * an error now and then, and go's exit code does not tell that from a failed build (which Go's
- * build cache makes quick to fail again). Go runs with `env`'s PATH and GOFLAGS.
+ * build cache makes quick to fail again). One that runs longer than `attemptTimeoutMs` (15 min)
+ * is interrupted and counts as failed. Go runs with `env`'s PATH and GOFLAGS, and its module
+ * cache in Sheaf's cache (goModCache).
  */
 export async function installTool(
   name: ToolName,
   env: ToolEnv,
   log: (line: string) => void,
-  options: { retryDelaysMs?: readonly number[] } = {},
+  options: { retryDelaysMs?: readonly number[]; attemptTimeoutMs?: number } = {},
 ): Promise<FoundTool> {
   const spec = TOOLS[name];
   const target = cachedBinary(name, env);
   const gobin = join(target, '..');
   mkdirSync(gobin, { recursive: true });
   log(`building ${spec.name} v${spec.pinned} with go install (the first build takes minutes)`);
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? GO_INSTALL_TIMEOUT_MS;
   const goInstall = () =>
     new Promise<void>((resolve, reject) => {
       const child = spawn('go', ['install', `${spec.goModule}@v${spec.pinned}`], {
-        env: { ...process.env, PATH: env.PATH ?? process.env.PATH, GOBIN: gobin, GOFLAGS: goflagsWithTrimpath(env.GOFLAGS) },
+        env: { ...process.env, PATH: env.PATH ?? process.env.PATH, GOBIN: gobin, GOFLAGS: goflagsFor(env.GOFLAGS), GOMODCACHE: goModCache(env) },
         stdio: ['ignore', 'inherit', 'inherit'],
       });
-      child.on('error', (err) => reject(new GoMissingError(`cannot run go (Go >= 1.25 is needed to build ${spec.name}): ${err.message}`)));
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install ${spec.goModule} exited with ${code}`))));
+      let timedOut = false;
+      let kill: NodeJS.Timeout | undefined;
+      // go passes an interrupt on to the compilers it runs; SIGKILL if it does not end anyway.
+      const limit = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGINT');
+        kill = setTimeout(() => child.kill('SIGKILL'), GO_INSTALL_KILL_GRACE_MS);
+      }, attemptTimeoutMs);
+      const settle = () => {
+        clearTimeout(limit);
+        clearTimeout(kill);
+      };
+      child.on('error', (err) => {
+        settle();
+        reject(new GoMissingError(`cannot run go (Go >= 1.25 is needed to build ${spec.name}): ${err.message}`));
+      });
+      child.on('exit', (code, signal) => {
+        settle();
+        if (timedOut) reject(new Error(`go install ${spec.goModule} did not finish within ${duration(attemptTimeoutMs)} (a stalled download?) and was stopped`));
+        else if (code === 0) resolve();
+        else reject(new Error(`go install ${spec.goModule} exited with ${code ?? signal}`));
+      });
     });
   const delays = options.retryDelaysMs ?? GO_INSTALL_RETRY_DELAYS_MS;
   for (let attempt = 0; ; attempt++) {

@@ -69,15 +69,19 @@ describe('building a tool with go install', () => {
   });
 
   /**
-   * A `go` on `dir` that records each run's GOFLAGS and fails (as when the module proxy answers
-   * an error) until its `succeedOn`th run, which puts an rclone reporting v1.75.0 into GOBIN.
+   * A `go` on `dir` that records each run's GOFLAGS (and its GOMODCACHE in go-modcaches) and
+   * fails (as when the module proxy answers an error) until its `succeedOn`th run, which puts an
+   * rclone reporting v1.75.0 into GOBIN. With `hangOn`, that run hangs instead, as on a download
+   * the proxy stalls.
    */
-  async function fakeGo(succeedOn: number): Promise<string> {
+  async function fakeGo(succeedOn: number, hangOn?: number): Promise<string> {
     const runs = join(dir, 'go-runs');
     const script = [
       '#!/bin/sh',
       'PATH=/usr/bin:/bin',
       `echo "$GOFLAGS" >> '${runs}'`,
+      `echo "$GOMODCACHE" >> '${join(dir, 'go-modcaches')}'`,
+      ...(hangOn === undefined ? [] : [`[ "$(wc -l < '${runs}')" -ne ${hangOn} ] || exec sleep 600`]),
       `[ "$(wc -l < '${runs}')" -ge ${succeedOn} ] || exit 1`,
       `printf '#!/bin/sh\\necho rclone v1.75.0\\n' > "$GOBIN/rclone"`,
       'chmod +x "$GOBIN/rclone"',
@@ -86,12 +90,13 @@ describe('building a tool with go install', () => {
     return runs;
   }
 
-  it('tries a failed go install again, with the GOFLAGS it was given and -trimpath', async () => {
+  it('tries a failed go install again, with the GOFLAGS it was given, -modcacherw and -trimpath, and the module cache in Sheaf\'s cache', async () => {
     const runs = await fakeGo(3);
     const lines: string[] = [];
     const found = await installTool('rclone', { PATH: dir, SHEAF_CACHE_DIR: join(dir, 'cache'), GOFLAGS: '-modcacherw' }, (line) => lines.push(line), { retryDelaysMs: [0, 0] });
     expect(found).toEqual({ path: join(dir, 'cache', 'bin', 'rclone-1.75.0', 'rclone'), version: '1.75.0', source: 'cache' });
     expect((await readFile(runs, 'utf8')).trim().split('\n')).toEqual(['-modcacherw -trimpath', '-modcacherw -trimpath', '-modcacherw -trimpath']);
+    expect((await readFile(join(dir, 'go-modcaches'), 'utf8')).trim().split('\n')).toEqual(Array(3).fill(join(dir, 'cache', 'go', 'mod')));
     expect(lines.filter((line) => line.includes('trying again'))).toEqual([
       'go install github.com/rclone/rclone exited with 1; trying again in 0 s (attempt 2 of 3)',
       'go install github.com/rclone/rclone exited with 1; trying again in 0 s (attempt 3 of 3)',
@@ -103,7 +108,22 @@ describe('building a tool with go install', () => {
     await expect(installTool('rclone', { PATH: dir, SHEAF_CACHE_DIR: join(dir, 'cache') }, () => undefined, { retryDelaysMs: [0, 0] })).rejects.toThrow(
       'go install github.com/rclone/rclone exited with 1',
     );
-    expect((await readFile(runs, 'utf8')).trim().split('\n')).toEqual(['-trimpath', '-trimpath', '-trimpath']);
+    expect((await readFile(runs, 'utf8')).trim().split('\n')).toEqual(Array(3).fill('-modcacherw -trimpath'));
+  });
+
+  it('stops a go install that runs out of time (a stalled download) and tries again', async () => {
+    await fakeGo(2, 1);
+    const lines: string[] = [];
+    const found = await installTool('rclone', { PATH: dir, SHEAF_CACHE_DIR: join(dir, 'cache'), GOMODCACHE: join(dir, 'own-modcache') }, (line) => lines.push(line), {
+      retryDelaysMs: [0, 0],
+      attemptTimeoutMs: 1_000,
+    });
+    expect(found.version).toBe('1.75.0');
+    expect(lines.filter((line) => line.includes('trying again'))).toEqual([
+      'go install github.com/rclone/rclone did not finish within 1 s (a stalled download?) and was stopped; trying again in 0 s (attempt 2 of 3)',
+    ]);
+    // A module cache the caller chose is used as it is.
+    expect((await readFile(join(dir, 'go-modcaches'), 'utf8')).trim().split('\n')).toEqual(Array(2).fill(join(dir, 'own-modcache')));
   });
 
   it('does not try again when there is no go to run', async () => {
