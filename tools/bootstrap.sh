@@ -31,10 +31,27 @@ elif [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; then
     done
     [ -z "$out" ] || printf '%s\n' "$out"
   }
+  # Installing samba enables and starts its smbd and nmbd services, which share on 0.0.0.0:445
+  # and 139 on a real host; the tests start smbd themselves, on loopback, and need neither.
+  # Stopped and disabled only when this run installed samba: one that was there is the user's.
+  quiet_samba() {
+    [ -d /run/systemd/system ] && command -v systemctl >/dev/null || return 0
+    local unit
+    for unit in smbd nmbd; do
+      "${sudo_cmd[@]}" systemctl list-unit-files --no-legend "$unit.service" 2>/dev/null | grep -q . || continue
+      if "${sudo_cmd[@]}" systemctl disable --now --quiet "$unit.service"; then
+        echo "   stopped and disabled samba's $unit service (the tests run their own smbd on 127.0.0.1)"
+      else
+        echo "   could not stop samba's $unit service: it may share on this machine's network; 'sudo systemctl disable --now $unit' stops it" >&2
+      fi
+    done
+  }
   echo "   installing: ${missing[*]}"
   # The stack itself needs neither package: a failed install is said, not fatal.
   if ! { apt_update && apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
     echo "   could not install ${missing[*]}: the tests that need them will fail and say so." >&2
+  elif [[ " ${missing[*]} " == *" samba "* ]]; then
+    quiet_samba
   fi
 else
   echo "   missing ${missing[*]} and no root (nor sudo without a password): the tests that need them will fail and say so." >&2
