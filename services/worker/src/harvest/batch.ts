@@ -457,7 +457,11 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   const unsendable = new Map<string, string>();
   for (const f of open) {
     if ((pre.decisions.get(f.id)?.action ?? 'accept') !== 'accept') continue;
-    const reason = lineBreakHold(f.path, lacking(f).map((d) => ({ label: d.label, path: destRelOf(job, d, f, routed) })));
+    // Only what is still to be copied goes into rclone's lists: a version with a copy everywhere
+    // (one failed after its copies, say) finishes without them.
+    const toCopy = lacking(f);
+    if (toCopy.length === 0) continue;
+    const reason = lineBreakHold(f.path, toCopy.map((d) => ({ label: d.label, path: destRelOf(job, d, f, routed) })));
     if (reason) unsendable.set(f.id, reason);
   }
   const setAside: Array<{ fileVersionId: string; status: 'skipped' | 'held'; reason: string }> = [];
