@@ -166,6 +166,23 @@ describe('Rclone.listFiles', () => {
     expect(env).toContain('RCLONE_CONFIG=/dev/null');
   });
 
+  it("gives rclone no ssh-agent: an sftp remote without a password or key would sign in with the host's keys", async () => {
+    const script = join(dir, 'rclone-agent.sh');
+    const seen = join(dir, 'rclone-agent.txt');
+    await writeFile(script, `#!/bin/sh\nenv > '${seen}'\necho '[]'\n`, { mode: 0o755 });
+    const saved = process.env.SSH_AUTH_SOCK;
+    process.env.SSH_AUTH_SOCK = '/tmp/ssh-agent-of-the-host/agent.1';
+    try {
+      await collect(new Rclone(script, [], { tempDir: tempDir() }).listFiles('/src'));
+    } finally {
+      if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = saved;
+    }
+    const env = await readFile(seen, 'utf8');
+    expect(env).not.toMatch(/SSH_AUTH_SOCK|ssh-agent-of-the-host/);
+    expect(env).toContain(`PATH=${process.env.PATH}`);
+  });
+
   it('stops rclone when the caller stops reading', async () => {
     const root = join(dir, 'early');
     await mkdir(root, { recursive: true });

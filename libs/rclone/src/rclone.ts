@@ -162,12 +162,15 @@ function remoteEnv(remotes: readonly RcloneRemote[]): Record<string, string> {
 }
 
 /**
- * Sheaf's own secrets, of no use to rclone: kept out of its environment, so that nothing it
- * runs or reaches (a backend, a connection string an admin wrote) can read them.
+ * Kept out of rclone's environment: Sheaf's own secrets, of no use to rclone, so that nothing it
+ * runs or reaches (a backend, a connection string an admin wrote) can read them; and the host's
+ * ssh-agent (SSH_AUTH_SOCK): rclone's sftp backend signs in with the agent's keys whenever it is
+ * given neither a password nor a key, so `:sftp,host=X,user=deploy:` would reach any server that
+ * trusts the host's keys, whatever connectionRemote refuses (key_use_agent only makes it prefer them).
  */
-const NOT_FOR_RCLONE = new Set(['DATABASE_URL', 'JWT_SECRET', 'SHEAF_ENCRYPTION_KEY', 'SHEAF_ENCRYPTION_OLD_KEYS', 'SHEAF_ADMIN_PASSWORD']);
+const NOT_FOR_RCLONE = new Set(['DATABASE_URL', 'JWT_SECRET', 'SHEAF_ENCRYPTION_KEY', 'SHEAF_ENCRYPTION_OLD_KEYS', 'SHEAF_ADMIN_PASSWORD', 'SSH_AUTH_SOCK']);
 
-/** The process's environment (PATH, HOME, proxies, the operator's RCLONE_* settings), less Sheaf's secrets. */
+/** The process's environment (PATH, HOME, proxies, the operator's RCLONE_* settings), less NOT_FOR_RCLONE. */
 function inheritedEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !NOT_FOR_RCLONE.has(name)) env[name] = value;
