@@ -264,6 +264,36 @@ describe('ConnectionTesterService writing to a remote', () => {
     expect(await readdir(folder)).toEqual([]);
   });
 
+  it('says writable when the limit passes after the upload, while its local copy is being removed', async () => {
+    const { folder, location } = await remoteFolder('slow-cleanup');
+    const go = join(dir, 'slow-cleanup-go');
+    // The upload lands at once; "rclone" exits when the test lets it go, with the file system hung.
+    const tester = await testerWith('slow-cleanup', `copyto) cp "$2" "\${3#dst:}"; while [ ! -e '${go}' ]; do sleep 0.05; done; exit 0;;`, 3_000);
+    const started = Date.now();
+    const answering = tester.testDestination(location);
+    for (const deadline = Date.now() + 2_000; (await readdir(folder)).length === 0 && Date.now() < deadline; ) await sleep(20);
+    expect(await readdir(folder)).toHaveLength(1);
+    // The removal of the probe's local copy now waits on the file system, past the limit.
+    const release = await hangFileSystem(dir);
+    try {
+      closeSync(openSync(go, 'w'));
+      await sleep(started + 3_500 - Date.now());
+    } finally {
+      await release();
+    }
+    expect(await within(5_000, answering)).toEqual({ ok: true, message: `${folder} is reachable and writable`, durationMs: expect.any(Number) });
+  });
+
+  it("writes when the bucket check is refused (a key that may list only the location's prefix), not only when it passes", async () => {
+    const { folder, location } = await remoteFolder('prefix-only');
+    const tester = await testerWith('prefix-only', `lsjson) echo 'AccessDenied: Access Denied, status code: 403' >&2; exit 1;;`);
+    expect(await tester.testDestination({ ...location, bucket: location.root })).toEqual({
+      ok: true,
+      message: `${folder} is reachable and writable`,
+      durationMs: expect.any(Number),
+    });
+  });
+
   it('says an S3 bucket does not exist instead of creating it (a typo), and writes to one that does', async () => {
     const store = join(dir, 's3-store');
     await mkdir(store);

@@ -153,24 +153,31 @@ export class ConnectionTesterService {
       }
       const rclone = this.rclone(location);
       // rclone is told never to create a bucket: a missing one is a typo, said before any write.
-      if (location.bucket && !(await rclone.exists(location.bucket, signal))) {
-        return { ok: false, message: `the bucket ${location.bucket.replace(/^[^:]*:/, '')} does not exist (Sheaf does not create buckets)` };
+      // Only rclone's "not found" (exit 3) says so. The check lists the top of the bucket, which a
+      // key allowed to list only the location's prefix may not (AccessDenied): the write decides.
+      if (location.bucket) {
+        const there = await rclone.exists(location.bucket, signal).catch(() => true);
+        signal.throwIfAborted();
+        if (!there) return { ok: false, message: `the bucket ${location.bucket.replace(/^[^:]*:/, '')} does not exist (Sheaf does not create buckets)` };
       }
       const target = `${location.root}/${probe}`;
       const dir = await mkdtemp(join(tmpdir(), 'sheaf-test-'));
       let written = false;
       try {
         await writeFile(join(dir, probe), 'sheaf write test\n');
+        // Settles once rclone has exited, also when the limit stopped it.
         await rclone.copyTo(join(dir, probe), target, signal);
         written = true;
+        // Writable: the answer waits for the removal, within the removal's own limit, not the
+        // test's (which no longer cuts short the clean-up of the local copy either).
+        finishing();
       } finally {
         await rm(dir, { recursive: true, force: true });
-        // Cut short at the limit, the upload may still have landed: removed in the background. (Not
-        // after a failure rclone reported: a refused SMB password would be tried once more.)
+        // Cut short at the limit, the upload may still have landed: removed in the background, its
+        // rclone having exited. (Not after a failure rclone reported: a refused SMB password would
+        // be tried once more.)
         if (!written && signal.aborted) void this.removeProbe(rclone, target);
       }
-      // Writable: the answer waits for the removal, within the removal's own limit, not the test's.
-      finishing();
       const left = await this.removeProbe(rclone, target);
       if (left) return { ok: true, message: `${shown(location)} is writable, but the probe file ${probe} could not be removed: ${left}` };
       return { ok: true, message: `${shown(location)} is reachable and writable` };
