@@ -131,8 +131,14 @@ const httpUrl: FieldRule = (value) => {
   return undefined;
 };
 
+/**
+ * The name of a remote an operator defined for rclone (`name:path`): the portal's and the API's
+ * field check, and connectionRemote (libs/rclone), which tells it from a local path, use this one.
+ */
+export const RCLONE_REMOTE_NAME = /[A-Za-z0-9_][A-Za-z0-9_ .+@-]*/;
+
 const rcloneRemotePath = text(2048, {
-  re: /^(:[A-Za-z0-9_][A-Za-z0-9_ .,=+"'-]*:|[A-Za-z0-9_][A-Za-z0-9_ .+@-]*:)/,
+  re: new RegExp(`^(:[A-Za-z0-9_][A-Za-z0-9_ .,=+"'-]*:|${RCLONE_REMOTE_NAME.source}:)`),
   message: "must be an rclone path such as 'remote:folder' or ':backend,option=value:folder' (options only in a connection string, which starts with ':')",
 });
 const rcloneRemote: FieldRule = (value) =>

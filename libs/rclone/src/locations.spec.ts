@@ -61,6 +61,44 @@ describe('rclone connection strings as remotes of their own', () => {
     expect(() => connectionRemote(connection, 'src', 'instrument scope')).toThrow(`instrument scope: the rclone connection string ${why}`);
   });
 
+  // rclone reads these switches with Go's strconv.ParseBool; with no value, one is on.
+  it.each(['env_auth', 'use_msi', 'use_az', 'key_use_agent', 'use_kerberos'])('takes %s when off, as `rclone config` writes it, and refuses it when on', (option) => {
+    for (const off of ['false', 'False', 'FALSE', 'f', 'F', '0', '']) {
+      expect(connectionRemote(`:s3,${option}=${off},access_key_id=AK:bucket`, 'src', 'x')?.remote.options).toEqual({ [option]: off, access_key_id: 'AK' });
+    }
+    for (const on of [`${option}`, `${option}=true`, `${option}=True`, `${option}=TRUE`, `${option}=t`, `${option}=T`, `${option}=1`, `${option}=yes`]) {
+      expect(() => connectionRemote(`:s3,${on}:bucket`, 'src', 'x')).toThrow(`has the option ${option}, which signs in with the host's own credentials: refused`);
+    }
+  });
+
+  // A harvest would copy the VM's credentials into the archive, as with env_auth.
+  it.each([
+    `:http,url='http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/',headers='Metadata-Flavor,Google':token`,
+    `:http,url='http://metadata/computeMetadata/v1/':`,
+    `:webdav,url='http://169.254.169.254/latest/meta-data/':`,
+    `:s3,endpoint='http://169.254.169.254':latest`,
+    ':s3,endpoint=169.254.170.2:v2',
+    ':s3,endpoint=0xa9fea9fe:latest',
+    `:webdav,url='http://[fd00:ec2::254]/latest/':`,
+    `:sftp,host='fd00:ec2::254':`,
+    `:webdav,url='http://[::ffff:169.254.169.254]/':`,
+    ':sftp,host=169.254.169.254:',
+    ':ftp,host=METADATA.google.internal.:',
+    `:swift,auth='http://169.254.169.254/':c`,
+    `:b2,download_url='http://169.254.169.254/':b`,
+  ])('refuses the cloud metadata service: %s', (connection) => {
+    expect(() => connectionRemote(connection, 'src', 'x')).toThrow(/has the option (url|endpoint|host|auth|download_url), which reaches the cloud metadata service/);
+  });
+
+  it.each([
+    `:s3,endpoint='https://s3.eu-west-1.amazonaws.com':b`,
+    ':sftp,host=169.255.1.1:',
+    `:webdav,url='http://10.0.0.5/metadata/':`,
+    `:sftp,host='fd00:ec2::1':`,
+  ])('takes an ordinary server: %s', (connection) => {
+    expect(connectionRemote(connection, 'src', 'x')).toBeDefined();
+  });
+
   it.each([
     ['/etc', 'a local path is refused'],
     ['data/raw', 'a local path is refused'],

@@ -1,3 +1,4 @@
+import { RCLONE_REMOTE_NAME } from '@sheaf/contracts';
 import { obscure } from './obscure';
 import type { RcloneRemote } from './rclone';
 
@@ -80,13 +81,54 @@ export const RCLONE_SOURCE_BACKENDS = ['sftp', 'smb', 'ftp', 'webdav', 'http', '
  * sign in with the host's own credentials. Names are compared in lower case with `_` for `-`, as
  * rclone reads them from its environment (`RCLONE_CONFIG_SRC_KEY_FILE`). Each gives the reason.
  */
-function refusedOption(name: string): string | undefined {
+function refusedOption(name: string, value: string): string | undefined {
   if (name === 'type') return 'would change the backend';
   if (name === 'ssh' || name.includes('command')) return 'runs a program';
   if (/_(file|path)$/.test(name) || name.startsWith('config')) return 'reads a file of the host rclone runs on';
-  if (/^(env_auth|profile|use_msi|msi_.*|use_az|key_use_agent|use_kerberos|kerberos_ccache)$/.test(name)) return "signs in with the host's own credentials";
+  if (/^(profile|msi_.*|kerberos_ccache)$/.test(name)) return "signs in with the host's own credentials";
+  // Switches, refused only when on: `rclone config` writes `env_auth = false` in every s3 remote.
+  if (/^(env_auth|use_msi|use_az|key_use_agent|use_kerberos)$/.test(name) && goBoolTrue(value)) return "signs in with the host's own credentials";
   if (name === 'unix_socket') return 'connects to a socket of the host rclone runs on';
+  if (/^(url|endpoint|host|auth)$|_(url|endpoint)$/.test(name) && cloudMetadata(value)) {
+    return "reaches the cloud metadata service, which hands out the host's own credentials";
+  }
   return undefined;
+}
+
+/**
+ * Whether rclone reads a boolean option as true: it parses them with Go's strconv.ParseBool (1, t,
+ * T, TRUE, true, True; checked with rclone 1.75). Any other text but the false ones (0, f, F,
+ * FALSE, false, False, or none) makes rclone refuse the remote, so counting it as true refuses
+ * nothing rclone would run.
+ */
+function goBoolTrue(value: string): boolean {
+  return !['', '0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value);
+}
+
+/**
+ * Whether a URL, host or `host:port` names a cloud's metadata service, which gives whoever asks
+ * from the VM its credentials (what env_auth is refused for): link-local addresses (169.254.0.0/16,
+ * where AWS, GCP, Azure and others answer, fe80::/10), AWS's fd00:ec2::254, and GCP's names for
+ * it. Read as a URL, so that other spellings of an address (`0xa9fea9fe`, `169.254.43518`,
+ * `[::ffff:169.254.169.254]`) count too. A DNS name that resolves to such an address is not caught
+ * (docs/deploy.md: network policy keeps the pods from the metadata service).
+ */
+function cloudMetadata(value: string): boolean {
+  // A host alone may be a bare IPv6 address (sftp's host='fd00:ec2::254').
+  const url = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value) ? value : /:.*:/.test(value) && !value.startsWith('[') ? `http://[${value}]` : `http://${value}`;
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  host = host.replace(/\.$/, '');
+  if (host === 'metadata' || host === 'metadata.google.internal') return true;
+  if (/^169\.254\.\d+\.\d+$/.test(host)) return true;
+  if (!host.startsWith('[')) return false;
+  // The URL parser writes an IPv6 address compressed, lower case, an IPv4 tail in hex.
+  const ip = host.slice(1, -1);
+  return ip === 'fd00:ec2::254' || /^fe[89ab][0-9a-f]:/.test(ip) || /^::ffff:a9fe:[0-9a-f]{1,4}$/.test(ip);
 }
 
 /** Remote names Sheaf gives its own remotes: a source named so would read another remote (a destination). */
@@ -99,7 +141,7 @@ const SHEAF_REMOTE_NAME = /^(src|dst\d*)$/i;
  * remote (`name:path`), which only the operator can define (`RCLONE_CONFIG_<NAME>_*` in the
  * environment of the API and the workers: rclone is given no config file), and which is then
  * undefined here. Values follow rclone's connection strings: one holding `,` or `:` is quoted with
- * `"` or `'`, a quote inside doubled; an option without a value is `true`.
+ * `"` or `'`, a quote inside doubled; an option without a value is `true` (as in rclone).
  *
  * Refused, as a LocationConfigError naming the rule (the API answers 400 on the field, a worker
  * fails the run without retrying): a backend not in RCLONE_SOURCE_BACKENDS, an option that uses
@@ -110,7 +152,7 @@ export function connectionRemote(connection: string, name: string, what: string)
   const backend = /^:([A-Za-z0-9_]+)/.exec(connection);
   if (!backend) {
     // Never quoted in a message: a connection string written without its ':' may hold a password.
-    const named = /^([A-Za-z0-9_][A-Za-z0-9_ .+@-]*)([:,])/.exec(connection);
+    const named = new RegExp(`^(${RCLONE_REMOTE_NAME.source})([:,])`).exec(connection);
     if (named?.[2] === ',') throw new LocationConfigError(`${what}: a named remote takes no options (options only in a connection string, which starts with ':')`);
     if (!named) throw new LocationConfigError(`${what}: a local path is refused (rclone reads it on its own host): give a remote ('remote:folder' or ':backend,option=value:folder'), or make a local folder a 'local' source`);
     if (SHEAF_REMOTE_NAME.test(named[1])) throw new LocationConfigError(`${what}: the remote name ${named[1]} is one of Sheaf's own (src, dst, dst0, ...): refused`);
@@ -126,8 +168,6 @@ export function connectionRemote(connection: string, name: string, what: string)
     const key = /^[A-Za-z0-9_-]+/.exec(connection.slice(at + 1));
     if (!key) throw bad(`has an option without a name at character ${at + 2}`);
     const option = key[0].replaceAll('-', '_').toLowerCase();
-    const refused = refusedOption(option);
-    if (refused) throw bad(`has the option ${option}, which ${refused}: refused`);
     at += 1 + key[0].length;
     let value = 'true';
     if (connection[at] === '=') {
@@ -147,6 +187,8 @@ export function connectionRemote(connection: string, name: string, what: string)
         at += value.length;
       }
     }
+    const refused = refusedOption(option, value);
+    if (refused) throw bad(`has the option ${option}, which ${refused}: refused`);
     options[option] = value;
   }
   if (connection[at] !== ':') throw bad(`needs ':' before its path at character ${at + 1}`);
