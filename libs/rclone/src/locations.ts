@@ -89,7 +89,9 @@ function refusedOption(name: string, value: string): string | undefined {
   // Switches, refused only when on: `rclone config` writes `env_auth = false` in every s3 remote.
   if (/^(env_auth|use_msi|use_az|key_use_agent|use_kerberos)$/.test(name) && goBoolTrue(value)) return "signs in with the host's own credentials";
   if (name === 'unix_socket') return 'connects to a socket of the host rclone runs on';
-  if (/^(url|endpoint|host|auth)$|_(url|endpoint)$/.test(name) && cloudMetadata(value)) {
+  // Addresses spoken to over HTTP only: sftp's, ftp's and smb's `host` cannot fetch a metadata
+  // answer, and instruments cabled straight to a PC often have self-assigned 169.254 addresses.
+  if (/^(url|endpoint|auth)$|_(url|endpoint)$/.test(name) && cloudMetadata(value)) {
     return "reaches the cloud metadata service, which hands out the host's own credentials";
   }
   return undefined;
@@ -113,8 +115,11 @@ function goBoolTrue(value: string): boolean {
  * `[::ffff:169.254.169.254]`) count too. A DNS name that resolves to such an address is not caught
  * (docs/deploy.md: network policy keeps the pods from the metadata service).
  */
-function cloudMetadata(value: string): boolean {
-  // A host alone may be a bare IPv6 address (sftp's host='fd00:ec2::254').
+function cloudMetadata(written: string): boolean {
+  // An IPv6 zone (fe80::a9fe:a9fe%eth0, %25eth0 in a URL) is refused by the URL parser, yet it is
+  // what makes a link-local address reachable: dropped, the address is what counts.
+  const value = written.replace(/%(?:25)?[\w.~-]+(?=\])/, '').replace(/^([0-9A-Fa-f:.]+)%[\w.~-]+$/, '$1');
+  // A host alone may be a bare IPv6 address (fd00:ec2::254).
   const url = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value) ? value : /:.*:/.test(value) && !value.startsWith('[') ? `http://[${value}]` : `http://${value}`;
   let host: string;
   try {

@@ -153,7 +153,7 @@ export class ConnectionTesterService {
       }
       const rclone = this.rclone(location);
       // rclone is told never to create a bucket: a missing one is a typo, said before any write.
-      // Only rclone's "not found" (exit 3) says so. The check lists the top of the bucket, which a
+      // Only a "not found" (isNotFound) says so. The check lists the top of the bucket, which a
       // key allowed to list only the location's prefix may not (AccessDenied): the write decides.
       if (location.bucket) {
         const there = await rclone.exists(location.bucket, signal).catch(() => true);
@@ -172,7 +172,10 @@ export class ConnectionTesterService {
         // test's (which no longer cuts short the clean-up of the local copy either).
         finishing();
       } finally {
-        await rm(dir, { recursive: true, force: true });
+        // Once the probe is written, the local copy goes in the background: past finishing() no
+        // limit bounds a hung temporary folder any more.
+        const cleanUp = rm(dir, { recursive: true, force: true }).catch(() => undefined);
+        if (!written) await cleanUp;
         // Cut short at the limit, the upload may still have landed: removed in the background, its
         // rclone having exited. (Not after a failure rclone reported: a refused SMB password would
         // be tried once more.)
