@@ -60,6 +60,7 @@ export class AuthController {
   @Post('tokens')
   @ApiBearerAuth()
   @ApiCreatedResponse({ type: CreatedApiTokenDto, description: 'The token is in this response only' })
+  @ApiUnauthorizedResponse({ description: 'Not signed in, or the account was disabled or deleted meanwhile (`unauthorized`)' })
   createApiToken(@CurrentUser() user: Principal, @Body() body: CreateApiTokenDto): Promise<CreatedApiTokenDto> {
     return this.tokens.create(user, body);
   }

@@ -34,6 +34,7 @@ export class UsersController {
 
   @Post()
   @ApiCreatedResponse({ type: UserDto })
+  @ApiConflictResponse({ description: 'Another user has this email (`email_taken`, field `email`)' })
   createUser(@CurrentUser() actor: Principal, @Body() body: CreateUserDto): Promise<UserDto> {
     return this.users.create(actor, body);
   }
@@ -58,6 +59,7 @@ export class UsersController {
   @Post(':id/restore')
   @HttpCode(200)
   @ApiOkResponse({ type: UserDto })
+  @ApiConflictResponse({ description: 'A live user has taken this email since (`email_taken`, field `email`)' })
   restoreUser(@CurrentUser() actor: Principal, @UuidParam() id: string): Promise<UserDto> {
     return this.users.restore(actor, id);
   }
