@@ -50,9 +50,9 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
   };
   const describeInTemporal = (scheduleId: string): Promise<ScheduleDescription> => client.schedule.getHandle(temporalId(scheduleId)).describe();
   /** Temporal's list is eventually consistent: wait until `check` holds. */
-  const eventually = async <T>(read: () => Promise<T>, check: (value: T) => boolean): Promise<T> => {
+  const eventually = async <T>(read: () => Promise<T>, check: (value: T) => boolean, attempts = 50): Promise<T> => {
     let value = await read();
-    for (let attempt = 0; attempt < 50 && !check(value); attempt++) {
+    for (let attempt = 0; attempt < attempts && !check(value); attempt++) {
       await new Promise((r) => setTimeout(r, 200));
       value = await read();
     }
@@ -431,11 +431,14 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
       (listed) => !listed.has(temporalId(gone.id)) && listed.get(temporalId(paused.id)) === true && listed.has(temporalId(removed.id)),
     );
     const logLines: string[] = [];
-    app = await startApp({}, new JsonLogger('info', (line) => logLines.push(line)));
+    // Temporal is not stopped here: the start-up comparison's listing gets time on a loaded
+    // machine (under 2.5 s it failed once in CI, and nothing was mended).
+    app = await startApp({ TEMPORAL_CALL_TIMEOUT_MS: '15000' }, new JsonLogger('info', (line) => logLines.push(line)));
 
     // Temporal keeps a cron expression as a calendar: 02:00 every day.
-    const recreated = await eventually(() => describeInTemporal(gone.id).catch(() => undefined), (d) => d !== undefined);
-    expect(recreated?.spec.calendars).toEqual([expect.objectContaining({ hour: [{ start: 2, end: 2, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }] })]);
+    const recreated = await eventually(() => describeInTemporal(gone.id).catch(() => undefined), (d) => d !== undefined, 150);
+    if (!recreated) throw new Error(`the deleted schedule was not made again within 30 s; the API logged:\n${logLines.join('\n')}`);
+    expect(recreated.spec.calendars).toEqual([expect.objectContaining({ hour: [{ start: 2, end: 2, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }] })]);
     expect((await eventually(() => describeInTemporal(paused.id), (d) => !d.state.paused)).state.paused).toBe(false);
     expect(await eventually(() => describeInTemporal(removed.id).then(() => 'there', () => 'gone'), (where) => where === 'gone')).toBe('gone');
     const mended = logLines.map((line) => JSON.parse(line)).filter((l) => l.context === 'schedules' && /to mend/.test(l.msg));
