@@ -221,6 +221,14 @@ export function validateSourceConfig(type: SourceType, config: unknown): ConfigP
 /** Placeholders a destination path template may use (the worker's `destinationPath`). */
 export const PATH_TEMPLATE_PLACEHOLDERS = ['instrument', 'path', 'dir', 'name', 'stem', 'ext', 'version'] as const;
 
+/**
+ * A line break, tab, NUL or DEL: never in a destination path. rclone is given paths one a line
+ * (`--files-from-raw`, also to delete a batch's copies), so a line break would make one path two,
+ * and the second could name another instrument's file.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+export const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
+
 /** Why a destination path template is unusable, or undefined when it is fine. */
 export function pathTemplateProblem(template: string): string | undefined {
   if (template.trim() === '') return 'must not be empty';
@@ -228,8 +236,7 @@ export function pathTemplateProblem(template: string): string | undefined {
   if (template.startsWith('/')) return 'must be relative to the destination root';
   if (template.split('/').includes('..')) return "must not contain '..'";
   // A line break would split the path in rclone's one-path-a-line file lists (such files are held).
-  // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x1f\x7f]/.test(template)) return 'must not contain control characters (line breaks, tabs)';
+  if (CONTROL_CHARACTER.test(template)) return 'must not contain control characters (line breaks, tabs)';
   for (const match of template.matchAll(/\{([^}]*)\}/g)) {
     if (!(PATH_TEMPLATE_PLACEHOLDERS as readonly string[]).includes(match[1])) {
       return `unknown placeholder {${match[1]}}; use ${PATH_TEMPLATE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`;

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { CONTROL_CHARACTER } from '@sheaf/contracts';
 import type { HookFile } from './types';
 
 type Part = { literal: string } | { field: 'path' | 'dir' | 'name' | 'stem' | 'ext' } | { meta: string };
@@ -11,14 +12,9 @@ export interface DestinationTemplate {
 
 const FIELDS = new Set(['path', 'dir', 'name', 'stem', 'ext']);
 
-/**
- * A line break, tab, NUL or DEL. rclone is given destination paths one a line (`--files-from-raw`,
- * also to delete a batch's copies): a line break would make one path two, and the second could
- * name another instrument's file. rclone lists such characters in a name as symbols (a line break
- * as ␊), so a path from a listing never holds one; only a value (metadata) put into it can.
- */
-// eslint-disable-next-line no-control-regex -- control characters are what it looks for
-const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
+// Control characters (CONTROL_CHARACTER) are refused in a rendered path: rclone lists them in a
+// name as symbols (a line break as ␊), so a path from a listing never holds one; only a value
+// (metadata) put into it can.
 
 /** A path with its control characters written out (\n, \x7f), for a reason. */
 function shown(path: string): string {
