@@ -8,7 +8,7 @@ import { TOOLS, compareVersions, type ToolName } from './tools';
 export interface ToolEnv {
   /** Root of Sheaf's user-level cache; default `~/.cache/sheaf`. */
   SHEAF_CACHE_DIR?: string;
-  /** Explicit binary paths, used as given. */
+  /** Explicit binary paths, used as given (one that does not exist is an error). */
   SHEAF_TEMPORAL_BIN?: string;
   SHEAF_RCLONE_BIN?: string;
   PATH?: string;
@@ -53,18 +53,25 @@ function onPath(executable: string, env: ToolEnv): string | undefined {
 
 /**
  * Finds a usable binary: an explicit override, then Sheaf's cache, then PATH (at or above the
- * minimum version). Returns undefined when none qualifies.
+ * minimum version). Returns undefined when none qualifies. An override that does not exist, or
+ * is too old, is an error, never passed over.
  */
 export function findTool(name: ToolName, env: ToolEnv): FoundTool | undefined {
   const spec = TOOLS[name];
-  const override = name === 'temporal' ? env.SHEAF_TEMPORAL_BIN : env.SHEAF_RCLONE_BIN;
+  const variable = name === 'temporal' ? 'SHEAF_TEMPORAL_BIN' : 'SHEAF_RCLONE_BIN';
+  const override = env[variable];
   const candidates: Array<[string | undefined, FoundTool['source']]> = [
     [override, 'env'],
     [cachedBinary(name, env), 'cache'],
     [onPath(spec.name, env), 'path'],
   ];
   for (const [path, source] of candidates) {
-    if (!path || !existsSync(path)) continue;
+    if (!path) continue;
+    if (!existsSync(path)) {
+      // A mistyped override must not quietly give way to another binary (the cache's, PATH's).
+      if (source === 'env') throw new Error(`${variable}=${path} does not exist`);
+      continue;
+    }
     const version = versionOf(name, path);
     if (version && compareVersions(version, spec.minimum) >= 0) return { path, version, source };
     if (source === 'env') {

@@ -52,6 +52,20 @@ describe('finding tools', () => {
     expect(() => findTool('rclone', { SHEAF_RCLONE_BIN: old, PATH: '' })).toThrow(/1\.60\.1.*needs 1\.74\.4/);
   });
 
+  it.each([
+    ['rclone', 'SHEAF_RCLONE_BIN'],
+    ['temporal', 'SHEAF_TEMPORAL_BIN'],
+  ] as const)('refuses an override of %s that does not exist, naming %s, rather than take the one on PATH', async (name, variable) => {
+    await fakeBinary(dir, 'rclone', 'rclone v1.75.0');
+    await fakeBinary(dir, 'temporal', 'temporal version 1.5.0 (Server 1.29.1, UI 2.42.1)');
+    const typo = join(dir, 'no-such-dir', name);
+    const env = { [variable]: typo, PATH: dir, SHEAF_CACHE_DIR: join(dir, 'cache') };
+    expect(() => findTool(name, env)).toThrow(`${variable}=${typo} does not exist`);
+    expect(() => requireTool(name, env)).toThrow(`${variable}=${typo} does not exist`);
+    // Unset (or empty): the one on PATH.
+    expect(findTool(name, { [variable]: '', PATH: dir, SHEAF_CACHE_DIR: join(dir, 'cache') })).toMatchObject({ path: join(dir, name), source: 'path' });
+  });
+
   it('says how to install a missing tool', () => {
     expect(() => requireTool('temporal', { PATH: dir, SHEAF_CACHE_DIR: join(dir, 'cache') })).toThrow(
       /temporal >= 1\.29\.0 not found.*npm run bootstrap.*go install github\.com\/temporalio\/cli\/cmd\/temporal@v1\.5\.1/,
