@@ -12,7 +12,11 @@ export interface Location {
   root: string;
   /** Set when the root is a local folder (hashed with Node rather than through rclone). */
   localRoot?: string;
-  /** The local folder is a network mount (NFS): a read may hang, so it is never read blocking. */
+  /**
+   * The local folder is a network mount (an NFS storage location; the worker sets it too for a
+   * local folder on any other file system but a local disk's: services/worker/src/harvest/mounts.ts):
+   * a read may hang, so it is never read blocking.
+   */
   networkMount?: boolean;
   remotes: RcloneRemote[];
   /**

@@ -3,6 +3,7 @@ import { validateSourceConfig } from '@sheaf/contracts';
 import type { SecretBox } from '@sheaf/crypto';
 import type { InstrumentEntity, ServiceAccountEntity, StorageLocationEntity } from '@sheaf/db';
 import { LocationConfigError, sourceLocation, storageLocation, type Location } from '@sheaf/rclone';
+import { onLocalFileSystems } from './mounts';
 
 export const FAILURE_TYPES = {
   invalidConfig: 'InvalidConfig',
@@ -44,6 +45,18 @@ function permanent<T>(build: () => T): T {
   }
 }
 
+/**
+ * A local folder (a local-path source, a POSIX storage location) on anything but a local file
+ * system (an NFS or SMB share, a FUSE mount: onLocalFileSystems) is a network mount: its files are
+ * never read blocking, as a read that hangs there would stop the whole worker (every activity's
+ * heartbeats, cancellation, /health), not just its batch. Looked at each time a location is
+ * resolved (once per activity), not per file.
+ */
+function mountChecked(location: Location): Location {
+  if (!location.localRoot || location.networkMount || onLocalFileSystems(location.localRoot)) return location;
+  return { ...location, networkMount: true };
+}
+
 /** The instrument's source as rclone sees it. */
 export function resolveSource(instrument: InstrumentEntity, account: ServiceAccountEntity | null, box: SecretBox | undefined): NamedLocation {
   // A key stored as null, before the API refused null (an emptied SMB port), means unset, as the
@@ -64,11 +77,11 @@ export function resolveSource(instrument: InstrumentEntity, account: ServiceAcco
       },
     ),
   );
-  return { ...location, label: `the source of instrument ${instrument.name}` };
+  return { ...mountChecked(location), label: `the source of instrument ${instrument.name}` };
 }
 
 /** One storage location as rclone sees it; `name` keeps several destinations apart. */
 export function resolveDestination(storage: StorageLocationEntity, name: string, box: SecretBox | undefined): NamedLocation {
   const label = `storage location ${storage.name}`;
-  return { ...permanent(() => storageLocation(storage, name, () => openSecret(box, storage.secretSealed, label))), label };
+  return { ...mountChecked(permanent(() => storageLocation(storage, name, () => openSecret(box, storage.secretSealed, label)))), label };
 }
