@@ -56,6 +56,12 @@ const RUN_FINISHED_EVENT = `
  */
 export async function closeRun(db: DataSource | EntityManager, runId: string, outcome: { status: HarvestStatus; error: string | null }): Promise<boolean> {
   return db.transaction(async (tx) => {
+    // Locked FOR UPDATE first, not only by the update (a weaker lock): a batch records into the
+    // run (claims, deliveries, its counts) only under a key-share lock of this row, taken while
+    // the run is open (RUN_STILL_OPEN in the worker's catalogue). The close waits for those
+    // writes, so the claims it lets go of below include theirs, and writes asked for afterwards
+    // find the run closed; an attempt that outlived its run records nothing.
+    await tx.query(`SELECT 1 FROM harvest_runs WHERE id = $1 FOR UPDATE`, [runId]);
     const closed = await changedRows(
       tx,
       `UPDATE harvest_runs SET status = $2, phase = 'finished', error = $3, finished_at = now(), updated_at = now()

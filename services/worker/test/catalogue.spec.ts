@@ -277,6 +277,68 @@ describe('harvest catalogue: staging a listing', () => {
     ]);
   });
 
+  it('fails a version whose copies were verified against different source bytes, naming each, and mints no ARK for it', async () => {
+    const instrument = await db.dataSource
+      .getRepository(InstrumentEntity)
+      .save({ name: 'two-contents', sourceType: 'local', sourceConfig: { path: '/nowhere' }, minAgeSeconds: 0 });
+    const [first, second] = (await db.dataSource.query(
+      `INSERT INTO storage_locations (name, type, config) VALUES ('contents-first', 'posix', '{"path": "/a"}'), ('contents-second', 'posix', '{"path": "/b"}') RETURNING id`,
+    )) as Array<{ id: string }>;
+    const destinations = [first.id, second.id];
+    const [rewritten, unchanged] = (await db.dataSource.query(
+      `INSERT INTO file_versions (instrument_id, path, size, mtime, version) VALUES
+         ($1, 'rewritten.raw', 3, '2025-03-01T10:00:00Z', 1), ($1, 'unchanged.raw', 3, '2025-03-01T10:00:00Z', 1) RETURNING id`,
+      [instrument.id],
+    )) as Array<{ id: string }>;
+    const [h1, h2] = ['1'.repeat(64), '2'.repeat(64)];
+    const outcome = (fileVersionId: string, storageLocationId: string, sha256: string | null) => ({
+      fileVersionId,
+      storageLocationId,
+      destinationPath: 'x.raw',
+      sourceSha256: sha256,
+      destinationSha256: sha256,
+      verified: sha256 !== null,
+      attempts: [{ bytes: 3, durationMs: 1, destinationSha256: sha256, status: sha256 ? ('verified' as const) : ('failed' as const), error: sha256 ? null : 'disk full' }],
+      error: sha256 ? null : 'disk full',
+    });
+    const catalogue = new HarvestCatalogue(db.dataSource);
+    const settle = { enrichment: new Map(), postHooks: false };
+    let minted = 0;
+    const mint = () => `ark:99999/fk4two${++minted}`;
+    const runs = db.dataSource.getRepository(HarvestRunEntity);
+
+    // Run 1 verifies both versions at the first destination (SHA-256 h1); the second is full.
+    const run1 = await runs.save({ instrumentId: instrument.id, trigger: 'api', status: 'running', phase: 'transferring' });
+    await catalogue.recordDeliveries(
+      run1.id,
+      [outcome(rewritten.id, first.id, h1), outcome(rewritten.id, second.id, null), outcome(unchanged.id, first.id, h1), outcome(unchanged.id, second.id, null)],
+      destinations,
+      mint,
+      settle,
+    );
+    await closeRun(db.dataSource, run1.id, { status: 'succeeded', error: null });
+    // 'rewritten.raw' is written again with its size and modification time kept; run 2 copies
+    // it (h2) to the second destination, and 'unchanged.raw' with the bytes it had (h1).
+    const run2 = await runs.save({ instrumentId: instrument.id, trigger: 'api', status: 'running', phase: 'transferring' });
+    await catalogue.recordDeliveries(run2.id, [outcome(rewritten.id, second.id, h2), outcome(unchanged.id, second.id, h1)], destinations, mint, settle);
+
+    const versions = (await db.dataSource.query(
+      `SELECT fv.path, fv.status, fv.sha256, fv.reason, a.ark FROM file_versions fv LEFT JOIN arks a ON a.file_version_id = fv.id
+       WHERE fv.instrument_id = $1 ORDER BY fv.path`,
+      [instrument.id],
+    )) as unknown[];
+    expect(versions).toEqual([
+      {
+        path: 'rewritten.raw',
+        status: 'failed',
+        sha256: null,
+        reason: `its copies were verified against different source bytes (contents-first: SHA-256 ${h1}, contents-second: SHA-256 ${h2}): the source changed between runs, its size and modification time did not; not verified, no ARK minted`,
+        ark: null,
+      },
+      { path: 'unchanged.raw', status: 'verified', sha256: h1, reason: null, ark: 'ark:99999/fk4two1' },
+    ]);
+  });
+
   it('names where versions have a verified copy at a storage location, which no attempt removes', async () => {
     const instrument = await db.dataSource
       .getRepository(InstrumentEntity)

@@ -1,11 +1,13 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ApplicationFailure } from '@temporalio/common';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, EntityManager } from 'typeorm';
 import { changedRows } from '@sheaf/db';
 import type { ListedFile } from '@sheaf/rclone';
 import type { PlannedSoFar } from '@sheaf/workflows';
+import { FAILURE_TYPES } from './locations';
 
 /** A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
 function copyText(value: string): string {
@@ -96,6 +98,12 @@ export interface ClaimHolder {
   path: string;
 }
 
+/** The run holding an instrument's lease, and its workflow. */
+export interface LeaseHolder {
+  runId: string;
+  workflowId: string | null;
+}
+
 /** A verified or failed delivery of one file to one destination, with its attempts. */
 export interface DeliveryOutcome {
   fileVersionId: string;
@@ -128,8 +136,27 @@ const CLOCK_DRIFT_SECONDS = 300;
  */
 const NOT_SUPERSEDED = `NOT EXISTS (SELECT 1 FROM file_versions later WHERE later.instrument_id = fv.instrument_id AND later.path = fv.path AND later.version > fv.version)`;
 
+/**
+ * The run's row ($1) while the run is pending or running, key-share-locked until the transaction
+ * ends: what a batch records after it started is recorded only while its run is open. An attempt
+ * can outlive its run (its heartbeat lost, the run cancelled or failed and closed meanwhile).
+ * closeRun locks the row FOR UPDATE before closing the run, so one waits for the other: a
+ * transaction holding this lock commits before the run is closed (and closing lets go of its
+ * claims), and one asking after the close finds no row. Batches' own updates of the row (their
+ * counters) do not conflict with this lock.
+ */
+const RUN_STILL_OPEN = `SELECT id FROM harvest_runs WHERE id = $1 AND status IN ('pending', 'running') FOR KEY SHARE`;
+
+/** What an attempt that outlived its run is told when it would record something: no retry helps. */
+function runEnded(runId: string, what: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`harvest run ${runId} has ended; ${what}`, FAILURE_TYPES.notFound);
+}
+
 /** Times a batch asks for destination paths let go while it claimed them, before it gives up (and is retried). */
 const CLAIM_ROUNDS = 3;
+
+/** Times a run asks for its instrument's lease when the holder the insert found has let go before it was looked up. */
+const LEASE_ROUNDS = 5;
 
 /** Fresh draws for ARKs that collided before a batch gives up (and is retried). */
 const MINT_DRAWS = 5;
@@ -143,24 +170,31 @@ export class HarvestCatalogue {
 
   /**
    * At most one harvest per instrument: takes the instrument's lease for the run unless another
-   * pending or running run holds it. Undefined when taken; otherwise the holder and its workflow.
+   * pending or running run holds it. Undefined only once a lease row naming this run is committed;
+   * otherwise the holder and its workflow.
    */
-  async acquireLease(instrumentId: string, runId: string): Promise<{ runId: string; workflowId: string | null } | undefined> {
-    const taken: Array<{ run_id: string }> = await this.db.query(
-      `INSERT INTO instrument_leases (instrument_id, run_id) VALUES ($1, $2)
-       ON CONFLICT (instrument_id) DO UPDATE SET run_id = EXCLUDED.run_id, acquired_at = now()
-       WHERE instrument_leases.run_id = EXCLUDED.run_id
-          OR NOT EXISTS (SELECT 1 FROM harvest_runs r
-                         WHERE r.id = instrument_leases.run_id AND r.status IN ('pending', 'running'))
-       RETURNING run_id`,
-      [instrumentId, runId],
-    );
-    if (taken.length) return undefined;
-    const holder: Array<{ run_id: string; workflow_id: string | null }> = await this.db.query(
-      `SELECT l.run_id, r.workflow_id FROM instrument_leases l JOIN harvest_runs r ON r.id = l.run_id WHERE l.instrument_id = $1`,
-      [instrumentId],
-    );
-    return holder[0] && { runId: holder[0].run_id, workflowId: holder[0].workflow_id };
+  async acquireLease(instrumentId: string, runId: string): Promise<LeaseHolder | undefined> {
+    for (let round = 0; round < LEASE_ROUNDS; round++) {
+      const taken: Array<{ run_id: string }> = await this.db.query(
+        `INSERT INTO instrument_leases (instrument_id, run_id) VALUES ($1, $2)
+         ON CONFLICT (instrument_id) DO UPDATE SET run_id = EXCLUDED.run_id, acquired_at = now()
+         WHERE instrument_leases.run_id = EXCLUDED.run_id
+            OR NOT EXISTS (SELECT 1 FROM harvest_runs r
+                           WHERE r.id = instrument_leases.run_id AND r.status IN ('pending', 'running'))
+         RETURNING run_id`,
+        [instrumentId, runId],
+      );
+      if (taken.length) return undefined;
+      const holder: Array<{ run_id: string; workflow_id: string | null }> = await this.db.query(
+        `SELECT l.run_id, r.workflow_id FROM instrument_leases l JOIN harvest_runs r ON r.id = l.run_id WHERE l.instrument_id = $1`,
+        [instrumentId],
+      );
+      if (holder.length) return { runId: holder[0].run_id, workflowId: holder[0].workflow_id };
+      // No holder now: the one the insert found was being closed (its run's new status not yet
+      // committed when the insert looked, its lease gone when the holder was looked for). That
+      // is no lease for this run: asked again, or this run and the next would both harvest.
+    }
+    throw new Error(`could not take or find the lease of instrument ${instrumentId} in ${LEASE_ROUNDS} rounds`);
   }
 
   /** The plan of a run whose discovery already committed (a retried activity), if any. */
@@ -239,8 +273,12 @@ export class HarvestCatalogue {
    * before anything is looked at or copied: two batches copying two files to one path at once
    * would each find it free. A path held already (by another batch, or by a version listed
    * earlier in `claims`) stays with its holder; a version's own claim, kept from an earlier
-   * attempt of its batch, is its own again. Returns the versions that did not get their path,
-   * with the holder's instrument and source path (undefined if it is no longer catalogued).
+   * attempt of its batch, is its own again. A claim left by a run that has ended holds nothing
+   * (closing a run lets go of its claims; one an attempt that outlived its run made before this
+   * check, kept, would have held its path for good) and is let go. Returns the versions that did
+   * not get their path, with the holder's instrument and source path (undefined if it is no
+   * longer catalogued). Throws a non-retryable failure when this run has ended: an attempt that
+   * outlived it (its heartbeat lost) claims nothing, for no one would let go of its claims.
    */
   async claimPaths(runId: string, storageLocationId: string, claims: readonly PathClaim[]): Promise<Map<string, ClaimHolder | undefined>> {
     const holderOf = new Map<string, string>();
@@ -252,21 +290,42 @@ export class HarvestCatalogue {
       // In key order, as every batch claims: two batches claiming the same paths at once wait
       // for each other in one order, never in a cycle. A path held already locks nothing (no
       // update), so letting go of claims never waits for a batch that claims. Of two versions
-      // of `claims` bound for one path, the one listed first gets it.
-      const won: Array<{ path_key: string; file_version_id: string }> = await this.db.query(
-        `INSERT INTO destination_claims (storage_location_id, path_key, file_version_id, run_id)
-         SELECT DISTINCT ON (w.key) $2, w.key, w.id, $1
-         FROM unnest($3::text[], $4::uuid[]) WITH ORDINALITY AS w(key, id, ord)
-         ORDER BY w.key, w.ord
-         ON CONFLICT DO NOTHING
-         RETURNING path_key, file_version_id`,
+      // of `claims` bound for one path, the one listed first gets it. Only while the run is open,
+      // its row key-share-locked until the claims are committed (RUN_STILL_OPEN): closing the run
+      // either waits for them, and lets them go, or comes first, and none is made.
+      const [{ still_open: stillOpen, keys, ids }]: Array<{ still_open: boolean; keys: string[]; ids: string[] }> = await this.db.query(
+        `WITH run AS (${RUN_STILL_OPEN}),
+         won AS (
+           INSERT INTO destination_claims (storage_location_id, path_key, file_version_id, run_id)
+           SELECT DISTINCT ON (w.key) $2, w.key, w.id, $1
+           FROM unnest($3::text[], $4::uuid[]) WITH ORDINALITY AS w(key, id, ord)
+           WHERE EXISTS (SELECT 1 FROM run)
+           ORDER BY w.key, w.ord
+           ON CONFLICT DO NOTHING
+           RETURNING path_key, file_version_id)
+         SELECT EXISTS (SELECT 1 FROM run) AS still_open, coalesce(array_agg(path_key), '{}') AS keys,
+                coalesce(array_agg(file_version_id), '{}') AS ids
+         FROM won`,
         [runId, storageLocationId, open.map((c) => c.key), open.map((c) => c.fileVersionId)],
       );
-      for (const w of won) holderOf.set(w.path_key, w.file_version_id);
+      if (!stillOpen) throw runEnded(runId, 'it claims no destination path');
+      keys.forEach((key, i) => holderOf.set(key, ids[i]));
       const taken = [...new Set(open.filter((c) => !holderOf.has(c.key)).map((c) => c.key))];
       if (!taken.length) continue;
+      // The holders, unless their run has ended: those claims go (in key order, passing over
+      // any another batch is letting go of right now), and the next round asks for the paths again.
       const held: Array<{ path_key: string; file_version_id: string }> = await this.db.query(
-        `SELECT path_key, file_version_id FROM destination_claims WHERE storage_location_id = $1 AND path_key = ANY($2::text[])`,
+        `WITH stale AS (
+           DELETE FROM destination_claims c
+           USING (SELECT s.path_key FROM destination_claims s
+                  WHERE s.storage_location_id = $1 AND s.path_key = ANY($2::text[])
+                    AND NOT EXISTS (SELECT 1 FROM harvest_runs r WHERE r.id = s.run_id AND r.status IN ('pending', 'running'))
+                  ORDER BY s.path_key
+                  FOR UPDATE SKIP LOCKED) s
+           WHERE c.storage_location_id = $1 AND c.path_key = s.path_key)
+         SELECT c.path_key, c.file_version_id FROM destination_claims c
+         WHERE c.storage_location_id = $1 AND c.path_key = ANY($2::text[])
+           AND EXISTS (SELECT 1 FROM harvest_runs r WHERE r.id = c.run_id AND r.status IN ('pending', 'running'))`,
         [storageLocationId, taken],
       );
       for (const h of held) holderOf.set(h.path_key, h.file_version_id);
@@ -363,6 +422,7 @@ export class HarvestCatalogue {
   /**
    * Records deliveries and their attempts; a version verified at every destination becomes
    * verified and gets its ARK, in the same transaction (a retry finds it and mints nothing).
+   * Throws a non-retryable failure, recording nothing, once the run has ended.
    */
   async recordDeliveries(
     runId: string,
@@ -374,7 +434,13 @@ export class HarvestCatalogue {
     const delivered = settle.delivered ?? [];
     if (!outcomes.length && !delivered.length) return;
     await this.db.transaction(async (tx) => {
-      await tx.query(
+      // First: nothing is recorded for a run that has ended (an attempt that outlived it).
+      if (!(await tx.query(RUN_STILL_OPEN, [runId])).length) throw runEnded(runId, 'its batch records no delivery');
+      // The deliveries this call records: new, or not verified before. One verified already (by
+      // another attempt of the batch that overlapped this one after a lost heartbeat) keeps its
+      // verdict, and this attempt's transfers to it are not recorded: the run would count that
+      // copy twice (the transfers' trigger adds every verified one to the run's per-destination counts).
+      const written: Array<{ file_version_id: string; storage_location_id: string }> = await tx.query(
         `INSERT INTO file_deliveries (file_version_id, storage_location_id, destination_path, status, source_sha256,
                                       destination_sha256, verified_at, reason)
          SELECT o."fileVersionId", o."storageLocationId", o."destinationPath",
@@ -386,9 +452,11 @@ export class HarvestCatalogue {
            SET status = EXCLUDED.status, destination_path = EXCLUDED.destination_path,
                source_sha256 = EXCLUDED.source_sha256, destination_sha256 = EXCLUDED.destination_sha256,
                verified_at = EXCLUDED.verified_at, reason = EXCLUDED.reason
-         WHERE file_deliveries.status <> 'verified'`,
+         WHERE file_deliveries.status <> 'verified'
+         RETURNING file_version_id, storage_location_id`,
         [JSON.stringify(outcomes)],
       );
+      const recorded = new Set(written.map((w) => `${w.file_version_id} ${w.storage_location_id}`));
       await this.settleVersions(
         tx,
         [...new Set([...outcomes.map((o) => o.fileVersionId), ...delivered])],
@@ -401,7 +469,7 @@ export class HarvestCatalogue {
       // every batch of the run updates. Its lock is held until commit, so taken as late as possible
       // (taken first, it made concurrent batches wait ~0.1 s each for one another).
       const attempts = outcomes.flatMap((o) =>
-        o.attempts.map((a, i) => ({
+        !recorded.has(`${o.fileVersionId} ${o.storageLocationId}`) ? [] : o.attempts.map((a, i) => ({
           fileVersionId: o.fileVersionId,
           storageLocationId: o.storageLocationId,
           attempt: i + 1,
@@ -435,13 +503,36 @@ export class HarvestCatalogue {
   ): Promise<void> {
     // Deliveries only (their foreign key vouches for the version): joined with file_versions and
     // with stale statistics, this scanned every delivery ever recorded for each batch.
-    const complete: Array<{ id: string; sha256: string }> = await tx.query(
-      `SELECT d.file_version_id AS id, min(d.source_sha256) AS sha256
+    // A version's copies verified against different source bytes (verified at one destination in
+    // one run, at another in a later run, the source rewritten meanwhile with the same size and
+    // modification time) are not one version: it is not verified (no ARK may name two contents),
+    // and fails, saying which bytes each destination holds.
+    const copied: Array<{ id: string; sha256: string; hashes: number }> = await tx.query(
+      `SELECT d.file_version_id AS id, min(d.source_sha256) AS sha256, count(DISTINCT d.source_sha256)::int AS hashes
        FROM file_deliveries d
        WHERE d.file_version_id = ANY($1::uuid[]) AND d.status = 'verified' AND d.storage_location_id = ANY($2::uuid[])
        GROUP BY d.file_version_id HAVING count(*) = $3`,
       [ids, destinationIds, destinationIds.length],
     );
+    const complete = copied.filter((c) => c.hashes <= 1);
+    const disagreeing = copied.filter((c) => c.hashes > 1).map((c) => c.id);
+    const failed = new Map<string, string>();
+    if (disagreeing.length) {
+      const copies: Array<{ id: string; copies: string }> = await tx.query(
+        `SELECT d.file_version_id AS id, string_agg(s.name || ': SHA-256 ' || d.source_sha256, ', ' ORDER BY s.name) AS copies
+         FROM file_deliveries d JOIN storage_locations s ON s.id = d.storage_location_id
+         WHERE d.file_version_id = ANY($1::uuid[]) AND d.status = 'verified' AND d.storage_location_id = ANY($2::uuid[])
+         GROUP BY d.file_version_id`,
+        [disagreeing, destinationIds],
+      );
+      for (const c of copies) {
+        failed.set(
+          c.id,
+          `its copies were verified against different source bytes (${c.copies}): the source changed between runs, its size and ` +
+            `modification time did not; not verified, no ARK minted`,
+        );
+      }
+    }
     if (complete.length) {
       // One update per version: every index of file_versions is written on each update (the
       // status is indexed), so the pre-hooks' metadata and redirect and, without post-hooks, their
@@ -456,14 +547,13 @@ export class HarvestCatalogue {
          FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, sha256 text, metadata jsonb, access jsonb, "routedPath" text)
          WHERE fv.id = c.id AND fv.status <> 'verified'
          RETURNING fv.id`,
-        [JSON.stringify(complete.map((c) => ({ ...c, ...settle.enrichment.get(c.id) }))), !settle.postHooks],
+        [JSON.stringify(complete.map(({ id, sha256 }) => ({ id, sha256, ...settle.enrichment.get(id) }))), !settle.postHooks],
       );
       // Minted with the verdict, in this transaction: a version verified before has its ARK.
       await this.mintArks(tx, verified.map((v) => v.id), mint);
     }
     const done = new Set(complete.map((c) => c.id));
-    const failed = new Map<string, string>();
-    for (const f of failures) if (!done.has(f.fileVersionId)) failed.set(f.fileVersionId, f.error ?? 'delivery failed');
+    for (const f of failures) if (!done.has(f.fileVersionId) && !failed.has(f.fileVersionId)) failed.set(f.fileVersionId, f.error ?? 'delivery failed');
     if (failed.size) {
       // A verified version whose copy to a later destination failed stays verified: its
       // delivery there is recorded as failed, counted by the batch and retried by the next run.
@@ -523,10 +613,13 @@ export class HarvestCatalogue {
    * Closes the batch and adds its outcome to the run's counters, exactly once. Its failed, held
    * and deferred files keep their outcome and reason on the run's items, as they were now: the
    * versions' own status and reason change with later runs, the run's page must say what
-   * happened in it.
+   * happened in it. Throws a non-retryable failure, changing nothing, once the run has ended.
    */
   async finishBatch(runId: string, batchNo: number): Promise<BatchCounts> {
     return this.db.transaction(async (tx) => {
+      // First (before the claims below, which closing the run deletes too): a run that has
+      // ended keeps the counts it was closed with, and its audit event says them.
+      if (!(await tx.query(RUN_STILL_OPEN, [runId])).length) throw runEnded(runId, `its batch ${batchNo} is not closed`);
       const closed = await changedRows(
         tx,
         `UPDATE harvest_batches SET status = 'done', finished_at = now() WHERE run_id = $1 AND batch_no = $2 AND status <> 'done'
