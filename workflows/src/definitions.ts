@@ -52,6 +52,14 @@ export const progressQuery = defineQuery<HarvestProgress>('progress');
 export const batchesPlannedSignal = defineSignal<[PlannedSoFar]>('batchesPlanned');
 
 /**
+ * The ApplicationFailure type of a discovery or batch attempt stopped because its worker shut
+ * down (after the worker's grace time). Retryable like any other failure; but when it ends the
+ * last attempt, the workflow runs the activity again instead of failing the run: a stopping
+ * worker (a deployment, a scale-in) says nothing about the batch.
+ */
+export const WORKER_SHUTDOWN_FAILURE = 'WorkerShutdown';
+
+/**
  * The Temporal UI's one line about a harvest workflow (its list shows ids otherwise), for runs
  * started ad hoc (`api`, `manual`) and by a schedule alike.
  */

@@ -1,6 +1,7 @@
 import {
   ActivityCancellationType,
   ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   CancelledFailure,
   ContinueAsNew,
@@ -15,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { HarvestPhase } from '@sheaf/contracts';
 import type { BatchResult, HarvestActivities, PlannedSoFar } from './activities';
-import { batchesPlannedSignal, progressQuery, searchAttributes, type HarvestInput, type HarvestProgress, type HarvestResult } from './definitions';
+import { batchesPlannedSignal, progressQuery, searchAttributes, WORKER_SHUTDOWN_FAILURE, type HarvestInput, type HarvestProgress, type HarvestResult } from './definitions';
 import { progressDetails } from './progress-details';
 
 /**
@@ -24,9 +25,19 @@ import { progressDetails } from './progress-details';
  * (a run that does not exist) fails at once, as non-retryable.
  */
 const BOOKKEEPING = { startToCloseTimeout: '1 minute', retry: { maximumInterval: '1 minute' } } as const;
-/** Long, heartbeating work: listing and batches. A lost worker is noticed within the heartbeat timeout. */
+/**
+ * Long, heartbeating work: listing and batches. A lost worker is noticed within the heartbeat
+ * timeout. Heartbeats go out on a timer whatever the step, so they do not tell a hung step from
+ * slow work; each step that can hang has a limit of its own instead (a copy without progress for
+ * 15 minutes, a call on a network mount after 5, a hook at its timeout, rclone's own I/O timeouts,
+ * TCP keepalive on the database's connections). The time limit is only the last resort: 3 days
+ * lets a batch of one very large file over a slow link finish. One 100 GB file on an SMB share
+ * that gives 5 MB/s takes some 11 hours (it is read twice at once, for the copy and for its
+ * hash), nearly all of the 12 hours allowed before; a larger one failed every attempt, each
+ * starting over. docs/harvest.md (Known limits) says what it still caps.
+ */
 const LONG_RUNNING = {
-  startToCloseTimeout: '12 hours',
+  startToCloseTimeout: '3 days',
   heartbeatTimeout: '2 minutes',
   // A cancelled run waits until its batches have stopped, so nothing is recorded after it ends.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -36,6 +47,11 @@ const LONG_RUNNING_RETRY = LONG_RUNNING.retry;
 const DEFAULT_WINDOW = 4;
 /** Search attributes are updated every this many batches (each update is a history event). */
 const SEARCH_ATTRIBUTE_EVERY = 10;
+/**
+ * How many times discovery, or one batch, is run again after its last attempt was stopped by its
+ * worker shutting down (WORKER_SHUTDOWN_FAILURE); each run has the retry policy's 5 attempts.
+ */
+const SHUTDOWN_RERUNS = 10;
 
 const { beginRun, finishRun, createScheduledRun } = proxyActivities<HarvestActivities>(BOOKKEEPING);
 
@@ -149,26 +165,43 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
       failure ??= { error };
     };
     const window = Math.max(1, input.window ?? DEFAULT_WINDOW);
+    /**
+     * Whether an activity that failed with `error` after `reruns` runs again: its last attempt
+     * was stopped by its worker shutting down, nothing has failed or cancelled the run, and it
+     * has not been run again SHUTDOWN_RERUNS times. patched() last, and only then: histories
+     * written before it never had such a failure, and one whose failure the code before it
+     * answered by failing the run replays that way.
+     */
+    const rerun = (error: unknown, reruns: number) =>
+      reruns < SHUTDOWN_RERUNS && stoppedByShutdown(error) && !failure && !CancellationScope.current().consideredCancelled && patched(PATCHES.rerunAfterShutdown);
     // Discovery and batches run in a scope of their own: the first failure cancels the others,
     // and the run ends only once all of them have stopped, so nothing is recorded after it.
     await CancellationScope.cancellable(async () => {
-      const discovery: Promise<void> = discovering
-        ? discover.executeWithOptions({ summary: 'List the source and plan the batches' }, [input.runId]).then(
-            (plan) => {
-              discovering = false;
-              progress.filesTotal = plan.files;
-              progress.bytesTotal = plan.bytes;
-              progress.filesDeferred += plan.deferred;
-              progress.batchesTotal = plan.batches;
-              if (plan.unlisted) progress.unlisted = plan.unlisted;
-              publish('transferring');
-            },
-            (error: unknown) => {
-              discovering = false;
-              fail(error);
-            },
-          )
-        : Promise.resolve();
+      // A discovery or batch run again keeps its place (discovering, in `running`) meanwhile.
+      // The handlers are chained as before: a success takes as many steps as it did, so
+      // commands keep their order for histories written before the reruns.
+      const discoverRun = (reruns: number): Promise<void> =>
+        discover.executeWithOptions({ summary: 'List the source and plan the batches' }, [input.runId]).then(
+          (plan) => {
+            discovering = false;
+            progress.filesTotal = plan.files;
+            progress.bytesTotal = plan.bytes;
+            progress.filesDeferred += plan.deferred;
+            progress.batchesTotal = plan.batches;
+            if (plan.unlisted) progress.unlisted = plan.unlisted;
+            publish('transferring');
+          },
+          (error: unknown) => {
+            if (rerun(error, reruns)) return discoverRun(reruns + 1);
+            discovering = false;
+            fail(error);
+          },
+        );
+      const batchRun = (batchNo: number, reruns: number): Promise<void> =>
+        processBatch
+          .executeWithOptions({ summary: `Copy, verify and catalogue batch ${batchNo}` }, [input.runId, batchNo])
+          .then(add, (error: unknown) => (rerun(error, reruns) ? batchRun(batchNo, reruns + 1) : fail(error)));
+      const discovery: Promise<void> = discovering ? discoverRun(0) : Promise.resolve();
       const running = new Set<Promise<void>>();
       while (discovering || nextBatch < progress.batchesTotal || running.size > 0) {
         if (failure) {
@@ -187,10 +220,7 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
         }
         while (!draining && running.size < window && nextBatch < progress.batchesTotal) {
           const batchNo = nextBatch++;
-          const task: Promise<void> = processBatch
-            .executeWithOptions({ summary: `Copy, verify and catalogue batch ${batchNo}` }, [input.runId, batchNo])
-            .then(add, fail)
-            .finally(() => running.delete(task));
+          const task: Promise<void> = batchRun(batchNo, 0).finally(() => running.delete(task));
           running.add(task);
         }
         const morePlanned = new Promise<void>((resolve) => (wake = resolve));
@@ -221,7 +251,13 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
 const PATCHES = {
   scheduledRunNotCancellable: 'scheduled-run-not-cancellable',
   cancelBeforeContinueAsNew: 'cancel-before-continue-as-new',
+  rerunAfterShutdown: 'rerun-after-worker-shutdown',
 } as const;
+
+/** Whether an activity's last attempt ended because its worker shut down (see WORKER_SHUTDOWN_FAILURE). */
+function stoppedByShutdown(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === WORKER_SHUTDOWN_FAILURE;
+}
 
 /**
  * A cancelled run's reason, the same whether the cancel found a batch running (its cancellation

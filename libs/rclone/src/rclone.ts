@@ -271,6 +271,11 @@ export class Rclone {
       // Not detached: rclone stays in the worker's process group, so stopping the worker's group
       // (a container stop, a SIGKILL) stops rclone too and leaves no orphan writing files.
       detached: false,
+      // No exit handler of execa's (signal-exit): once the Temporal runtime's SIGTERM handler has
+      // removed itself (it does on the first signal), signal-exit's finds itself the last one, kills
+      // rclone and raises SIGTERM again, and the worker died at once (exit 143) instead of draining
+      // whenever a copy ran. Cancelling through `signal` stops rclone, as a drain does.
+      cleanup: false,
       input,
       stdin: input === undefined ? 'ignore' : undefined,
       stdout: options.stdout ?? 'ignore',

@@ -73,7 +73,7 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
   const encryptionKey = randomBytes(32).toString('base64');
   const box = SecretBox.fromBase64(encryptionKey);
 
-  function startWorker(taskQueue: string, name: string, lines: string[], rcloneBinary?: string): Service {
+  function startWorker(taskQueue: string, name: string, lines: string[], rcloneBinary?: string, env: NodeJS.ProcessEnv = {}): Service {
     return spawnBuiltWorker(
       name,
       {
@@ -86,6 +86,7 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
         // rclone reads its flags from the environment too: slow copies leave time to kill mid-copy.
         RCLONE_BWLIMIT: '16M',
         ...(rcloneBinary ? { SHEAF_RCLONE_BIN: rcloneBinary } : {}),
+        ...env,
       },
       (line) => lines.push(line),
     );
@@ -216,5 +217,80 @@ describe('a stopped or killed worker loses and duplicates nothing', () => {
       const transfers = await db.dataSource.getRepository(TransferEntity).findBy(versions.map((v) => ({ fileVersionId: v.id })));
       expect(transfers.filter((t) => t.status === 'mismatch').length).toBeGreaterThan(0);
     }
+  });
+
+  /**
+   * SIGTERM to node alone (as tini passes on a container stop; rclone is not signalled) while
+   * rclone copies: the worker drains. It used to die at once (killed by the signal it got) as
+   * soon as any rclone ran: execa's exit handler, left the last SIGTERM listener once the SDK's had
+   * removed itself, killed rclone and raised SIGTERM again. Its batch, slower than the SDK's 30 s
+   * grace time, is then stopped as a worker shutdown (a failure Temporal retries, whose copies stay
+   * for the retry to verify), and another worker finishes the run.
+   */
+  it('SIGTERM to the worker alone in the middle of a copy: it drains, its batch is stopped as a worker shutdown, and another worker finishes the run', async () => {
+    const files = 6;
+    const name = `drain-${Date.now().toString(36)}`;
+    const source = join(dir.path, name, 'source');
+    await mkdir(join(source, 'run'), { recursive: true });
+    const expected = new Map<string, Buffer>();
+    for (let i = 0; i < files; i++) {
+      const content = Buffer.alloc(FILE_BYTES, i + 1);
+      content.write(`file ${i}`, 0);
+      const path = `run/${String(i).padStart(2, '0')}.raw`;
+      await writeFile(join(source, path), content);
+      await utimes(join(source, path), new Date('2026-01-01'), new Date('2026-01-01'));
+      expected.set(path, content);
+    }
+    await chmod(join(dir.path, name), 0o755);
+    const storageRoot = join(dir.path, name, 'storage');
+    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name, sourceType: 'local', sourceConfig: { path: source } });
+    const storage = await db.dataSource.getRepository(StorageLocationEntity).save({ name, type: 'posix', config: { path: storageRoot } });
+    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: storage.id });
+
+    const taskQueue = `crash-${name}`;
+    const lines: string[] = [];
+    const landing = join(storageRoot, name);
+    // A batch (3 files of 8 MiB) takes this worker's rclone about 96 s: longer than the grace time.
+    const victim = startWorker(taskQueue, 'worker-1', lines, undefined, { RCLONE_BWLIMIT: '256k' });
+    let other: Service | undefined;
+    try {
+      const run = await startHarvest({ dataSource: db.dataSource, client, taskQueue, instrumentId: instrument.id, trigger: 'api', tuning: { heartbeatTimeoutSeconds: 5, window: 2 } });
+      const deadline = Date.now() + 60_000;
+      while (![...(await tree(landing)).keys()].some((p) => p.endsWith('.partial'))) {
+        if (Date.now() > deadline) throw new Error(`no copy ever started:\n${lines.join('\n')}`);
+        await sleep(50);
+      }
+      process.kill(victim.pid, 'SIGTERM');
+      const exited = victim.exited.then((how) => ({ how, after: Date.now() }));
+      const signalled = Date.now();
+      // Draining: alive well after the signal (it died within milliseconds before).
+      expect(await Promise.race([exited, sleep(5_000, 'alive', { ref: false })])).toBe('alive');
+      // The batches still copying are stopped once the grace time (30 s) is up, then it exits of itself.
+      const { how, after } = await Promise.race([exited, sleep(60_000, { how: 'still running', after: Date.now() }, { ref: false })]);
+      expect(how).toBe('0');
+      expect(after - signalled).toBeGreaterThanOrEqual(25_000);
+      // It stopped its rclone on the way out.
+      for (let i = 0; i < 50 && groupMembers(victim.pid).length; i++) await sleep(100);
+      expect(groupMembers(victim.pid)).toEqual([]);
+      // Its batches ended as stopped by the shutdown (retried, not counted against the batch as a fault of its own).
+      expect(lines.some((line) => line.includes('stopped as its worker shut down'))).toBe(true);
+
+      other = startWorker(taskQueue, 'worker-2', lines);
+      const result = await client.workflow.getHandle(run.workflowId).result();
+      expect(result).toMatchObject({ status: 'succeeded', filesDone: files, filesFailed: 0 });
+    } finally {
+      await Promise.all([victim.stop(), other?.stop()]);
+    }
+
+    const landed = await tree(landing);
+    // Every file, complete, once; no leftover partial file.
+    expect([...landed.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [path, content] of expected) expect(sha256(landed.get(path)!)).toBe(sha256(content));
+    const versions = await db.dataSource.getRepository(FileVersionEntity).findBy({ instrumentId: instrument.id });
+    expect(versions).toHaveLength(files);
+    expect(versions.every((v) => v.status === 'verified')).toBe(true);
+    const arks = await db.dataSource.getRepository(ArkEntity).find({ where: versions.map((v) => ({ fileVersionId: v.id })) });
+    expect(new Set(arks.map((a) => a.fileVersionId)).size).toBe(files);
+    expect(arks).toHaveLength(files);
   });
 });

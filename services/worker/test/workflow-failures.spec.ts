@@ -1,9 +1,13 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createTemporalTestEnv, type TemporalTestEnv } from '@sheaf/test-harness';
-import { batchesPlannedSignal, harvest, type BatchResult, type DiscoverResult, type HarvestActivities } from '@sheaf/workflows';
+import { batchesPlannedSignal, harvest, WORKER_SHUTDOWN_FAILURE, type BatchResult, type DiscoverResult, type HarvestActivities } from '@sheaf/workflows';
 import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
+import { activitiesInHistory, NON_RETRYABLE } from './history';
 
 const DONE: BatchResult = { files: 1, bytes: 1, failed: 0, skipped: 0, held: 0, deferred: 0 };
 const PLAN: DiscoverResult = { listedFiles: 2, listedBytes: 2, files: 2, bytes: 2, deferred: 0, batches: 2 };
@@ -172,5 +176,104 @@ describe('harvest workflow: a cancel that fails nothing', () => {
     expect(result).toEqual({ error: expect.objectContaining({ name: 'WorkflowFailedError' }) });
     expect(outcomes).toEqual([{ runId: 'run-made-late', status: 'cancelled' }]);
     expect(begun).toBe(false);
+  });
+});
+
+/**
+ * A discovery or batch whose worker shut down under it (a deployment, a scale-in) fails with
+ * WORKER_SHUTDOWN_FAILURE, which Temporal retries like any failure, taking one of the 5 attempts.
+ * One that ends the last attempt is no reason to fail the run: the workflow runs it again, up to
+ * 10 times.
+ */
+describe('harvest workflow: activities stopped by their worker shutting down', () => {
+  let env: TemporalTestEnv;
+  let bundle: WorkflowBundleWithSourceMap;
+
+  beforeAll(async () => {
+    [env, bundle] = await Promise.all([
+      createTemporalTestEnv(),
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  const shutDown = (nonRetryable = false) => ApplicationFailure.create({ type: WORKER_SHUTDOWN_FAILURE, message: 'stopped as its worker shut down', nonRetryable });
+
+  it('runs a batch whose every attempt a shutdown stopped again, and discovery too, and the run succeeds', async () => {
+    const outcomes: Array<{ status: string; error?: string }> = [];
+    const attempts: Record<string, number[]> = { discover: [], batch0: [], batch1: [] };
+    const activities: HarvestActivities = {
+      createScheduledRun: async () => 'unused',
+      beginRun: async () => ({ acquired: true, instrumentName: 'stand-in' }),
+      async discover() {
+        attempts.discover.push(Context.current().info.attempt);
+        // Ended at once, as its retry would be: what the workflow makes of it is tested here.
+        if (attempts.discover.length === 1) throw shutDown(true);
+        return PLAN;
+      },
+      async processBatch(_runId, batchNo) {
+        const { attempt, retryPolicy } = Context.current().info;
+        attempts[`batch${batchNo}`].push(attempt);
+        // Batch 1: every one of its first run's attempts (as Temporal retries them) stopped by a shutdown.
+        if (batchNo === 1 && attempts.batch1.length <= (retryPolicy?.maximumAttempts ?? 0)) throw shutDown();
+        return DONE;
+      },
+      async finishRun(_runId, outcome) {
+        outcomes.push(outcome);
+      },
+    };
+    const taskQueue = 'worker-shutdown-rerun';
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+    // Retried 1 s after a failure, then 2, 4, 8 s (heartbeatTimeoutSeconds shortens the first wait).
+    const handle = await env.client.workflow.start(harvest, { taskQueue, workflowId: 'worker-shutdown-rerun', args: [{ runId: 'stand-in', heartbeatTimeoutSeconds: 5 }] });
+
+    const result = await worker.runUntil(handle.result());
+
+    expect(result).toMatchObject({ status: 'succeeded', filesDone: 2, batchesDone: 2 });
+    expect(outcomes).toEqual([{ status: 'succeeded' }]);
+    expect(attempts).toEqual({ discover: [1, 1], batch0: [1], batch1: [1, 2, 3, 4, 5, 1] });
+    const scheduled = (await activitiesInHistory(handle)).map(({ activity, ended, retryState }) => ({ activity, ended, ...(retryState && { retryState }) }));
+    expect(scheduled).toEqual([
+      { activity: 'beginRun', ended: 'completed' },
+      { activity: 'discover', ended: 'failed', retryState: NON_RETRYABLE },
+      { activity: 'discover', ended: 'completed' },
+      { activity: 'processBatch', ended: 'completed' },
+      { activity: 'processBatch', ended: 'failed', retryState: 'RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED' },
+      { activity: 'processBatch', ended: 'completed' },
+      { activity: 'finishRun', ended: 'completed' },
+    ]);
+    if (process.env.CAPTURE_HISTORIES === '1') {
+      // Saved for replay.spec.ts: the reruns, behind their patch marker.
+      await writeFile(join(__dirname, 'histories', 'harvest-rerun-after-worker-shutdown.json'), historyToJSON(await handle.fetchHistory()));
+    }
+  }, 60_000);
+
+  it('fails the run once a batch has been run again 10 times, each stopped by a shutdown', async () => {
+    const outcomes: Array<{ status: string; error?: string }> = [];
+    let runs = 0;
+    const activities: HarvestActivities = {
+      createScheduledRun: async () => 'unused',
+      beginRun: async () => ({ acquired: true, instrumentName: 'stand-in' }),
+      discover: async () => ({ ...PLAN, files: 1, bytes: 1, batches: 1 }),
+      async processBatch() {
+        runs++;
+        throw shutDown(true);
+      },
+      async finishRun(_runId, outcome) {
+        outcomes.push(outcome);
+      },
+    };
+    const taskQueue = 'worker-shutdown-bounded';
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+    const handle = await env.client.workflow.start(harvest, { taskQueue, workflowId: 'worker-shutdown-bounded', args: [{ runId: 'stand-in' }] });
+
+    const result = await worker.runUntil(handle.result().then((value) => ({ value }), (error: unknown) => ({ error })));
+
+    expect(result).toEqual({ error: expect.objectContaining({ name: 'WorkflowFailedError' }) });
+    expect(outcomes).toEqual([{ status: 'failed', error: 'stopped as its worker shut down' }]);
+    expect(runs).toBe(11);
   });
 });

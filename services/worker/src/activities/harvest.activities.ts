@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import type { SecretBox } from '@sheaf/crypto';
 import {
@@ -14,7 +14,7 @@ import {
 import { closeAbandonedRun, closeRun, endedWorkflowStatus, isActiveRun } from '@sheaf/harvests';
 import { parseSealedHeaders, withSealedValues, type HookConfigRow } from '@sheaf/hooks';
 import { IncompleteListingError, Rclone, RcloneError } from '@sheaf/rclone';
-import { batchesPlannedSignal, type BatchResult, type BeginRunResult, type DiscoverResult, type HarvestActivities, type PlannedSoFar } from '@sheaf/workflows';
+import { batchesPlannedSignal, WORKER_SHUTDOWN_FAILURE, type BatchResult, type BeginRunResult, type DiscoverResult, type HarvestActivities, type PlannedSoFar } from '@sheaf/workflows';
 import { processBatch, rcloneFailure, type Destination } from '../harvest/batch';
 import { HarvestCatalogue } from '../harvest/catalogue';
 import { FAILURE_TYPES, resolveDestination, resolveSource } from '../harvest/locations';
@@ -67,12 +67,26 @@ function withHeaderValues(config: Record<string, unknown>, sealed: string, box: 
 }
 
 /**
+ * Whether the activity was stopped because its worker is shutting down: the worker cancels what
+ * still runs once its grace time (worker.ts) is up. The SDK's cancellation says so in its
+ * details, or (when the SDK itself cancels at shutdown, without details) in its reason.
+ */
+function stoppedByShutdown(ctx: Context): boolean {
+  if (!ctx.cancellationSignal.aborted) return false;
+  const stop = ctx.cancellationDetails;
+  if (stop?.cancelRequested || stop?.paused || stop?.reset) return false;
+  const reason: unknown = ctx.cancellationSignal.reason;
+  return stop?.workerShutdown === true || (reason instanceof CancelledFailure && reason.message === 'WORKER_SHUTDOWN');
+}
+
+/**
  * Whether no attempt follows this one: the retry policy's last (0 attempts means no limit),
- * unless an operator paused or reset the activity, which runs it again.
+ * unless an operator paused or reset the activity, which runs it again, or its worker shut down,
+ * after which the workflow runs it again (WORKER_SHUTDOWN_FAILURE).
  */
 function isLastAttempt(ctx: Context): boolean {
   const maximum = ctx.info.retryPolicy?.maximumAttempts ?? 0;
-  const again = ctx.cancellationDetails?.paused || ctx.cancellationDetails?.reset;
+  const again = ctx.cancellationDetails?.paused || ctx.cancellationDetails?.reset || stoppedByShutdown(ctx);
   return maximum > 0 && ctx.info.attempt >= maximum && !again;
 }
 
@@ -81,8 +95,10 @@ function isLastAttempt(ctx: Context): boolean {
  * cancelled, or an operator paused or reset the activity), whatever the work throws on its way
  * out (rclone "cancelled", an aborted query) is reported as that stop: Temporal takes an
  * activity as cancelled only when it ends with the SDK's CancelledFailure, and a cancelled run
- * ended as "failed". Other stops (the worker shutting down, a heartbeat timeout) stay failures,
- * which Temporal retries.
+ * ended as "failed". A stop by the worker shutting down is reported as a failure of its own type
+ * (WORKER_SHUTDOWN_FAILURE), which Temporal retries and, should it end the last attempt, the
+ * workflow runs again instead of failing the run. Other stops (a heartbeat timeout) stay the
+ * failures they are, which Temporal retries.
  */
 async function stoppable<T>(work: () => Promise<T>): Promise<T> {
   const ctx = Context.current();
@@ -91,8 +107,26 @@ async function stoppable<T>(work: () => Promise<T>): Promise<T> {
   } catch (err) {
     const stop = ctx.cancellationDetails;
     if (ctx.cancellationSignal.aborted && (stop?.cancelRequested || stop?.paused || stop?.reset)) throw ctx.cancellationSignal.reason;
+    if (stoppedByShutdown(ctx)) {
+      const said = err instanceof Error ? err.message : String(err);
+      throw ApplicationFailure.create({ type: WORKER_SHUTDOWN_FAILURE, message: `stopped as its worker shut down (${said})`, cause: err instanceof Error ? err : undefined });
+    }
     throw err;
   }
+}
+
+/**
+ * An abort signal that fires when the worker shutting down stops the activity (not when its run
+ * is cancelled or an operator pauses or resets it); `done` lets go of the activity's signal.
+ */
+function shutdownSignal(ctx: Context): { signal: AbortSignal; done: () => void } {
+  const shutdown = new AbortController();
+  const onStop = () => {
+    if (stoppedByShutdown(ctx)) shutdown.abort(ctx.cancellationSignal.reason);
+  };
+  ctx.cancellationSignal.addEventListener('abort', onStop, { once: true });
+  onStop();
+  return { signal: shutdown.signal, done: () => ctx.cancellationSignal.removeEventListener('abort', onStop) };
 }
 
 export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActivities {
@@ -315,6 +349,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       let last: object = { batchNo };
       let recorded = false;
       const timer = setInterval(() => ctx.heartbeat(last), HEARTBEAT_INTERVAL_MS);
+      const shutdown = shutdownSignal(ctx);
       try {
         await processBatch(catalogue, rclone, {
           runId,
@@ -327,6 +362,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
           transfers: deps.transfers,
           mintArk: deps.ark.mint,
           signal: ctx.cancellationSignal,
+          shutdown: shutdown.signal,
           lastAttempt: () => isLastAttempt(ctx),
           runCancelled: () => ctx.cancellationDetails?.cancelRequested === true,
           heartbeat: (details) => {
@@ -343,6 +379,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
         throw err;
       } finally {
         clearInterval(timer);
+        shutdown.done();
       }
     }
     const result = await catalogue.finishBatch(runId, batchNo);

@@ -62,6 +62,7 @@ describe('a batch holding a path that rclone, given paths one a line, cannot be 
       transfers: 2,
       mintArk: () => mintArk({ naan: '99999', shoulder: 'fk4' }),
       signal: new AbortController().signal,
+      shutdown: new AbortController().signal,
       lastAttempt: () => false,
       runCancelled: () => false,
       heartbeat: () => undefined,

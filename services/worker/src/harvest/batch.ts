@@ -32,6 +32,13 @@ export interface BatchJob {
   mintArk: () => string;
   signal: AbortSignal;
   /**
+   * Fires when `signal` does because the worker is shutting down (not for a cancelled run, a
+   * pause or a reset). The attempt then removes nothing: removals would hold the worker's drain
+   * (up to REMOVAL_LIMIT_MS per destination), and the next attempt, or the workflow's rerun of
+   * the batch, verifies the copies left as its own.
+   */
+  shutdown: AbortSignal;
+  /**
    * No attempt follows this one (the retry policy's last, unless an operator paused or reset it,
    * which runs it again): a webhook that fails for a reason a retry may fix holds its files, and
    * a failure leaves no uncatalogued copy behind (the run fails; nothing resumes it).
@@ -180,18 +187,31 @@ const REMOVAL_LIMIT_MS = 2 * 60_000;
  * the first failure is thrown after. A path where the catalogue records a verified copy of one
  * of the batch's versions is never removed, whatever this attempt believes: an attempt still
  * running beside its retry (a lost heartbeat) may have verified a copy the other took for its own.
+ * `shutdown` (the worker shutting down) stops the removals: the next attempt verifies the copies
+ * left as its own, and a stopping worker must not spend its grace period here.
  */
-async function removeCopies(catalogue: HarvestCatalogue, rclone: Rclone, versions: readonly string[], copies: Map<Destination, string[]>): Promise<void> {
+async function removeCopies(
+  catalogue: HarvestCatalogue,
+  rclone: Rclone,
+  versions: readonly string[],
+  copies: Map<Destination, string[]>,
+  shutdown: AbortSignal,
+): Promise<void> {
   const failures: unknown[] = [];
   for (const [destination, paths] of copies) {
     if (!paths.length) continue;
     const what = `removing unverified copies from ${destination.label}`;
+    if (shutdown.aborted) {
+      failures.push(new Error(`${what}: not done, as the worker is shutting down`));
+      break;
+    }
     const limit = AbortSignal.timeout(REMOVAL_LIMIT_MS);
     try {
       const delivered = await catalogue.verifiedCopies(destination.storageLocationId, versions);
-      await rclone.deleteFiles(destination.root, paths.filter((path) => !delivered.has(path)), limit);
+      await rclone.deleteFiles(destination.root, paths.filter((path) => !delivered.has(path)), AbortSignal.any([limit, shutdown]));
     } catch (err) {
-      failures.push(limit.aborted ? new Error(`${what}: not done within ${REMOVAL_LIMIT_MS / 1000} s`) : rcloneFailure(err, what));
+      if (shutdown.aborted) failures.push(new Error(`${what}: not done, as the worker is shutting down`));
+      else failures.push(limit.aborted ? new Error(`${what}: not done within ${REMOVAL_LIMIT_MS / 1000} s`) : rcloneFailure(err, what));
     }
   }
   if (failures.length) throw failures[0];
@@ -595,7 +615,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
             // Not cancelled: a bad copy left here would fail the next run's attempt. Only a copy
             // that is there: a name that is not can still reach another file on a share that
             // ignores case.
-            if (dst) await removeCopies(catalogue, rclone, [p.file.id], new Map([[destination, [p.destRel]]])).catch(() => undefined);
+            if (dst) await removeCopies(catalogue, rclone, [p.file.id], new Map([[destination, [p.destRel]]]), job.shutdown).catch(() => undefined);
             const [{ error, taken }] = await copySingles(rclone, job, destination, [{ path: p.file.path, destRel: p.destRel }]);
             dst = (await digests(rclone, destination, [p.destRel], job.signal)).get(p.destRel);
             p.refused = taken;
@@ -625,12 +645,15 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     // the failure is permanent: refused credentials, a missing folder, or this was the last
     // attempt) all its copies go:
     // none is catalogued, and no later run need take these files again (the source may change
-    // or go meanwhile). After a failure that is retried, a pause or a shutdown, only the bad
-    // copies found so far go: the retry verifies the others as its own.
+    // or go meanwhile). After a failure that is retried, or a pause, only the bad copies found
+    // so far go: the retry verifies the others as its own. Stopped by the worker shutting down,
+    // it is never final (another attempt or a rerun of the batch follows) and removes nothing:
+    // the next attempt verifies every copy left as its own, and the worker's drain is not held.
     // A retry keeps the claims: another batch copying to those paths meanwhile would make the
     // retry take that batch's copy for its own.
-    const final = job.runCancelled() || job.lastAttempt() || (err instanceof ApplicationFailure && err.nonRetryable);
-    await removeCopies(catalogue, rclone, versionIds, final ? own : unverifiedCopies).catch(() => undefined);
+    const shutdown = job.shutdown.aborted;
+    const final = !shutdown && (job.runCancelled() || job.lastAttempt() || (err instanceof ApplicationFailure && err.nonRetryable));
+    if (!shutdown) await removeCopies(catalogue, rclone, versionIds, final ? own : unverifiedCopies, job.shutdown).catch(() => undefined);
     if (final) await catalogue.releasePaths(claims).catch(() => undefined);
     throw err;
   }
@@ -641,7 +664,8 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     else if (outcome.verified) discard(p);
   }
   // Removed before the verdicts are recorded: a retry after a crash in between copies afresh.
-  await removeCopies(catalogue, rclone, versionIds, unverifiedCopies);
+  // A worker shutting down stops them (the batch fails, and its retry finds them again).
+  await removeCopies(catalogue, rclone, versionIds, unverifiedCopies, job.shutdown);
 
   // 4. Deliveries, verified versions (with the pre-hooks' metadata) and their ARKs, in one transaction.
   // A failed version whose copies are all verified already had nothing to copy: the destination
