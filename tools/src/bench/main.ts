@@ -5,6 +5,7 @@
  * docs/BENCHMARKS.md (a section per scenario) and a summary table; the exit code is 1 when any
  * check is not met or a scenario failed.
  */
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../repo-root';
 import { describeMachine, renderSection, SCENARIOS, summaryTable, writeReport, type ScenarioKey, type ScenarioReport } from './report';
@@ -84,7 +85,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', interrupt);
 
   const machine = describeMachine({ rclone: stack.rclone, temporal: stack.temporal });
-  log(`machine: ${machine.cpus} CPUs, ${machine.cpuModel}, ${machine.memoryGiB.toFixed(1)} GiB; load ${machine.loadAtStart}; stack in ${stack.dir}`);
+  log(`machine: ${machine.cpus} CPUs, ${machine.cpuModel}, ${machine.memoryGiB.toFixed(1)} GiB; load ${loadavg().map((l) => l.toFixed(2)).join(' / ')}; stack in ${stack.dir}`);
   const ctx: BenchContext = { stack, scale: options.quick ? 10 : 1, repeat: options.repeat, log };
   const reports: ScenarioReport[] = [];
   const sections = new Map<ScenarioKey, string>();
@@ -99,6 +100,8 @@ async function main(): Promise<number> {
         checks: [],
         breakdown: [],
         notes: [],
+        // Read per scenario: a long run's load changes from one scenario to the next.
+        loadAtStart: loadavg(),
       };
       log(`== ${key}: ${report.title}`);
       const started = performance.now();
@@ -108,7 +111,7 @@ async function main(): Promise<number> {
         report.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
         log(`  ${key} FAILED: ${report.error}`);
       }
-      report.setup.push(`Scenario wall time including generation and clean-up: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      report.setup.push(`Scenario wall time from its start to its end (its set-up, such as generating files, included): ${((performance.now() - started) / 1000).toFixed(0)} s`);
       reports.push(report);
       sections.set(key, renderSection(report, machine, command));
       // Written after every scenario, so a long run that is interrupted keeps what it measured.

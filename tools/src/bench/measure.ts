@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity } from '@sheaf/db';
+import { HarvestRunEntity, InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity } from '@sheaf/db';
 import { startHarvest } from '@sheaf/harvests';
 import type { HarvestResult } from '@sheaf/workflows';
 import type { BenchStack, BenchWorker } from './stack';
@@ -45,6 +45,7 @@ export async function createInstrument(stack: BenchStack, name: string, source: 
 }
 
 export interface TimedHarvest {
+  /** startHarvest → the workflow's result, or → the deadline for a run that timed out. */
   seconds: number;
   /** Wall clock when startHarvest was called, ms since the epoch. */
   startedAtMs: number;
@@ -52,15 +53,68 @@ export interface TimedHarvest {
   workflowId: string;
   /** The first execution's run id (later ones follow by continue-as-new). */
   firstExecutionRunId: string;
+  /**
+   * 'completed': the workflow returned `result`. 'failed': its result() threw (the workflow
+   * failed, was cancelled or terminated). 'timed out': no result by the deadline; then cancelled,
+   * and terminated if cancelling did not end it.
+   */
+  status: 'completed' | 'failed' | 'timed out';
+  /** Why the run did not complete; unset when it did. */
+  message?: string;
+  /** The workflow's result; for a run that did not complete, its run row's counts (status 'failed'). */
   result: HarvestResult;
 }
 
-/** startHarvest, then the workflow's result (following continue-as-new runs); wall time of both. */
+/** How long a cancelled harvest gets to end before it is terminated. */
+const CANCEL_GRACE_MS = 60_000;
+
+/** An error's message and its causes' (WorkflowFailedError says only "Workflow execution failed"). */
+function describeError(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e && parts.length < 5; e = (e as { cause?: unknown }).cause) {
+    parts.push(e instanceof Error ? e.message : String(e));
+  }
+  return parts.join(': ');
+}
+
+/** The run row's counts, for a run whose workflow returned no result. */
+async function runRowResult(stack: BenchStack, runId: string): Promise<HarvestResult> {
+  const r = await stack.dataSource.getRepository(HarvestRunEntity).findOneByOrFail({ id: runId });
+  return {
+    status: 'failed',
+    phase: r.phase,
+    filesTotal: Number(r.filesTotal),
+    bytesTotal: Number(r.bytesTotal),
+    filesDone: Number(r.filesDone),
+    bytesDone: Number(r.bytesDone),
+    filesFailed: Number(r.filesFailed),
+    filesSkipped: Number(r.filesSkipped),
+    filesHeld: Number(r.filesHeld),
+    filesDeferred: Number(r.filesDeferred),
+    batchesTotal: r.batchesTotal,
+    batchesDone: r.batchesDone,
+  };
+}
+
+/** Resolves to 'deadline' after `ms`; `clear` stops the timer. */
+function deadline(ms: number): { reached: Promise<'deadline'>; clear: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const reached = new Promise<'deadline'>((resolve) => {
+    timer = setTimeout(() => resolve('deadline'), ms);
+  });
+  return { reached, clear: () => clearTimeout(timer) };
+}
+
+/**
+ * startHarvest, then the workflow's result (following continue-as-new runs); wall time of both.
+ * A run that fails or passes `deadlineMs` does not throw: it is returned with its status, so
+ * that what was measured up to then is kept.
+ */
 export async function timedHarvest(
   stack: BenchStack,
   worker: BenchWorker,
   instrumentId: string,
-  window = stack.tuning.window,
+  options: { deadlineMs: number; window?: number },
 ): Promise<TimedHarvest> {
   const startedAtMs = Date.now();
   const started = performance.now();
@@ -70,16 +124,35 @@ export async function timedHarvest(
     taskQueue: worker.taskQueue,
     instrumentId,
     trigger: 'manual',
-    tuning: { window },
+    tuning: { window: options.window ?? stack.tuning.window },
   });
-  const result = (await stack.client.workflow.getHandle(run.workflowId).result()) as HarvestResult;
+  const handle = stack.client.workflow.getHandle(run.workflowId);
+  // Settled either way, so that a result that comes after the deadline is no unhandled rejection.
+  const outcome = handle.result().then(
+    (result) => ({ result: result as HarvestResult, error: undefined }),
+    (error: unknown) => ({ result: undefined, error }),
+  );
+  const limit = deadline(options.deadlineMs);
+  const first = await Promise.race([outcome, limit.reached]);
+  limit.clear();
+  const seconds = (performance.now() - started) / 1000;
+  const common = { seconds, startedAtMs, runId: run.runId, workflowId: run.workflowId, firstExecutionRunId: run.temporalRunId };
+  if (first !== 'deadline' && first.result) return { ...common, status: 'completed', result: first.result };
+  if (first !== 'deadline') return { ...common, status: 'failed', message: describeError(first.error), result: await runRowResult(stack, run.runId) };
+  // Past the deadline: cancel (the workflow releases what it holds), then terminate if it has not ended.
+  let ended = 'cancelled';
+  await handle.cancel().catch((err: unknown) => (ended = `cancel failed (${describeError(err)})`));
+  const grace = deadline(CANCEL_GRACE_MS);
+  if ((await Promise.race([outcome, grace.reached])) === 'deadline') {
+    await handle.terminate('benchmark deadline passed').catch(() => undefined);
+    ended += `, then terminated (not ended ${CANCEL_GRACE_MS / 1000} s after the cancel)`;
+  }
+  grace.clear();
   return {
-    seconds: (performance.now() - started) / 1000,
-    startedAtMs,
-    runId: run.runId,
-    workflowId: run.workflowId,
-    firstExecutionRunId: run.temporalRunId,
-    result,
+    ...common,
+    status: 'timed out',
+    message: `no result within ${(options.deadlineMs / 60_000).toFixed(0)} min; ${ended}`,
+    result: await runRowResult(stack, run.runId),
   };
 }
 
