@@ -29,6 +29,12 @@ export interface StartHarvestOptions {
    * event): a run is never started without it.
    */
   record?: (tx: EntityManager, run: { runId: string; workflowId: string }) => Promise<void>;
+  /**
+   * Wraps the workflow's start, and only it: the API bounds its Temporal calls in time there. The
+   * transaction before it may wait for the instrument's row (a rename or deletion holding it), and
+   * a deadline set before that would have passed by the time the start is sent.
+   */
+  aroundStart?: <T>(start: () => Promise<T>) => Promise<T>;
 }
 
 export interface StartedHarvest {
@@ -89,21 +95,24 @@ export async function startHarvest(options: StartHarvestOptions): Promise<Starte
     await options.record?.(tx, { runId: run.id, workflowId });
     return { run, instrument, workflowId };
   });
+  const aroundStart = options.aroundStart ?? ((start) => start());
   try {
-    const handle = await options.client.workflow.start(harvest, {
-      taskQueue: options.taskQueue,
-      workflowId,
-      args: [{ runId: run.id, ...options.tuning }],
-      memo: { instrument: instrument.name, runId: run.id, trigger: options.trigger },
-      // The Temporal UI's one line about the run, and where to see its files.
-      staticSummary: harvestSummary(instrument.name, options.trigger),
-      staticDetails: options.portalUrl && `[This run in the Sheaf portal](${options.portalUrl}/runs/${run.id}): its files, failures and deliveries`,
-      typedSearchAttributes: [
-        { key: searchAttributes.instrument, value: instrument.name },
-        { key: searchAttributes.runId, value: run.id },
-        { key: searchAttributes.phase, value: 'queued' },
-      ],
-    });
+    const handle = await aroundStart(() =>
+      options.client.workflow.start(harvest, {
+        taskQueue: options.taskQueue,
+        workflowId,
+        args: [{ runId: run.id, ...options.tuning }],
+        memo: { instrument: instrument.name, runId: run.id, trigger: options.trigger },
+        // The Temporal UI's one line about the run, and where to see its files.
+        staticSummary: harvestSummary(instrument.name, options.trigger),
+        staticDetails: options.portalUrl && `[This run in the Sheaf portal](${options.portalUrl}/runs/${run.id}): its files, failures and deliveries`,
+        typedSearchAttributes: [
+          { key: searchAttributes.instrument, value: instrument.name },
+          { key: searchAttributes.runId, value: run.id },
+          { key: searchAttributes.phase, value: 'queued' },
+        ],
+      }),
+    );
     await runs.update({ id: run.id }, { temporalRunId: handle.firstExecutionRunId });
     return { runId: run.id, workflowId, temporalRunId: handle.firstExecutionRunId };
   } catch (err) {

@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { mintArk } from '@sheaf/ark';
 import { hashPassword } from '@sheaf/crypto';
 import { InstrumentEntity, UserEntity } from '@sheaf/db';
 
@@ -89,7 +90,8 @@ export async function seedHarvestedFile(
     [run.id, file.id, storage.id, sha],
   );
   arkCounter += 1;
-  const ark = `ark:99999/fk4test${String(arkCounter).padStart(4, '0')}`;
+  // A valid ARK, check character included, as the worker mints them: the files filter refuses others.
+  const ark = mintArk({ naan: '99999', shoulder: 'fk4', blade: `tst${String(arkCounter).padStart(4, '0')}` });
   await db.query(`INSERT INTO arks (ark, file_version_id, minted_at) VALUES ($1, $2, now())`, [ark, file.id]);
   return { runId: run.id, fileVersionId: file.id, ark, storageLocationId: storage.id };
 }
@@ -110,13 +112,15 @@ async function untilSomeoneWaitsForLock(db: DataSource): Promise<void> {
 
 /**
  * Another request's transaction holds a row (`hold`, on its own connection, not yet committed)
- * while `send` sends a request; once that request waits for a lock, the transaction commits.
- * Returns the request's response and what `hold` returned.
+ * while `send` sends a request; once that request waits for a lock (and `meanwhile`, if given,
+ * is done: a transaction that holds the row for long), the transaction commits. Returns the
+ * request's response and what `hold` returned.
  */
 export async function whileRowHeld<T>(
   db: DataSource,
   hold: (other: QueryRunner) => Promise<T>,
   send: () => PromiseLike<request.Response>,
+  meanwhile?: () => Promise<void>,
 ): Promise<{ res: request.Response; held: T }> {
   const other = db.createQueryRunner();
   await other.connect();
@@ -125,6 +129,7 @@ export async function whileRowHeld<T>(
     const held = await hold(other);
     const reply = Promise.resolve(send());
     await untilSomeoneWaitsForLock(db);
+    await meanwhile?.();
     await other.commitTransaction();
     return { res: await reply, held };
   } finally {

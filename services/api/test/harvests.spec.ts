@@ -305,6 +305,62 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect(await db.dataSource.query(`SELECT id FROM harvest_runs WHERE instrument_id = $1`, [instrumentId])).toEqual([]);
   });
 
+  it.each([
+    // A rename's own lock: the Idempotency-Key's claim (its foreign key) passes it, the start's read FOR SHARE waits.
+    ['renamed (its row locked by the update), with an Idempotency-Key', '', 'key'],
+    // Locked FOR UPDATE, as a deletion does: without a key, the first wait is the start's read FOR SHARE.
+    ['locked FOR UPDATE and renamed', 'FOR UPDATE', undefined],
+  ])("starts a harvest whose instrument another request held %s for longer than the Temporal call timeout: the deadline is the workflow start's alone", async (_what, lock, withKey) => {
+    // Logging where the suite's app logs: Nest's logger is global, the last app's options win.
+    const brief = await createTestApp(db.url, env.address, { TEMPORAL_CALL_TIMEOUT_MS: '3000' }, new JsonLogger('info', (line) => logLines.push(line)));
+    try {
+      const instrumentId = await instrumentWithDestination();
+      const key = withKey && `held-${serial}`;
+      const startIt = () => {
+        const call = as(brief, admin).post('/api/harvests', { instrumentId });
+        return key === undefined ? call : call.set('Idempotency-Key', key);
+      };
+      const { res } = await whileRowHeld(
+        db.dataSource,
+        async (other) => {
+          if (lock) await other.query(`SELECT id FROM instruments WHERE id = $1 ${lock}`, [instrumentId]);
+          await other.query(`UPDATE instruments SET name = $2 WHERE id = $1`, [instrumentId, `renamed-${serial}`]);
+        },
+        startIt,
+        // Past the timeout: a deadline set before the start's transaction had passed when the workflow's start was sent (503 temporal_unavailable).
+        () => new Promise((r) => setTimeout(r, 4000)),
+      );
+      expect({ status: res.status, body: res.body }).toEqual({ status: 201, body: expect.objectContaining({ workflowId: `harvest-renamed-${serial}-${res.body.runId as string}`, replayed: false }) });
+      expect((await as(app, admin).get(`/api/harvests/${res.body.runId}`).expect(200)).body).toMatchObject({ status: 'pending', error: null, finishedAt: null });
+      expect((await env.client.workflow.getHandle(res.body.workflowId).describe()).status.name).toBe('RUNNING');
+      if (key !== undefined) expect((await startIt().expect(201)).body).toEqual({ ...res.body, replayed: true });
+    } finally {
+      await brief.close();
+    }
+  }, 60_000);
+
+  it.each([
+    ['freed (a retry took the request for dead, then was refused)', false],
+    ['claimed anew by a retry that is still starting', true],
+  ])('names its run under the Idempotency-Key when its claim was %s while it waited for the instrument', async (_what, claimedAnew) => {
+    const instrumentId = await instrumentWithDestination();
+    const key = `lost-claim-${serial}`;
+    const { res } = await whileRowHeld(
+      db.dataSource,
+      // As an update of the instrument does (FOR UPDATE would hold back the claim's insert, which checks its foreign key).
+      (other) => other.query(`SELECT id FROM instruments WHERE id = $1 FOR NO KEY UPDATE`, [instrumentId]),
+      () => start(instrumentId, key),
+      // The request has claimed the key and waits for the row: the claim changes hands meanwhile.
+      async () => {
+        await db.dataSource.query(`DELETE FROM harvest_requests WHERE user_id = $1 AND idempotency_key = $2`, [admin.id, key]);
+        if (claimedAnew) await db.dataSource.query(`INSERT INTO harvest_requests (user_id, idempotency_key, instrument_id) VALUES ($1, $2, $3)`, [admin.id, key, instrumentId]);
+      },
+    );
+    expect({ status: res.status, replayed: res.body.replayed }).toEqual({ status: 201, replayed: false });
+    expect(await db.dataSource.query(`SELECT run_id FROM harvest_requests WHERE user_id = $1 AND idempotency_key = $2`, [admin.id, key])).toEqual([{ run_id: res.body.runId }]);
+    expect((await start(instrumentId, key).expect(201)).body).toEqual({ ...res.body, replayed: true });
+  });
+
   it('refuses disabled instruments and instruments without a destination', async () => {
     const disabled = await instrumentWithDestination();
     await db.dataSource.query(`UPDATE instruments SET enabled = false WHERE id = $1`, [disabled]);
@@ -525,6 +581,37 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect((await as(app, admin).post(`/api/harvests/${orphan.runId}/cancel`).expect(409)).body.code).toBe('workflow_gone');
     const orphanAudit = await as(app, admin).get(`/api/audit?entityType=harvest_run&entityId=${orphan.runId}`).expect(200);
     expect(orphanAudit.body.items).toEqual([]);
+  });
+
+  it('answers a cancel asked again with 202 and no second audit event: while the run stops, at once, and once it is cancelled', async () => {
+    const instrumentId = await instrumentWithDestination();
+    const started = await start(instrumentId).expect(201);
+    const cancel = () => as(app, admin).post(`/api/harvests/${started.body.runId}/cancel`);
+    const cancelEvents = async () =>
+      ((await db.dataSource.query(`SELECT action FROM audit_events WHERE entity_id = $1 AND action = 'harvest.cancel_requested'`, [started.body.runId])) as unknown[]).length;
+    // Several at once (a client retrying on a timeout): one asks Temporal and is recorded.
+    const replies = await Promise.all([cancel(), cancel(), cancel()]);
+    expect(replies.map((r) => r.status)).toEqual([202, 202, 202]);
+    for (const reply of replies) expect(reply.body).toMatchObject({ id: started.body.runId, status: 'pending' });
+    expect(await cancelEvents()).toBe(1);
+    // Asked again while the run is stopping (no worker here acts on it).
+    expect((await cancel().expect(202)).body).toMatchObject({ id: started.body.runId });
+    expect(await cancelEvents()).toBe(1);
+    // Once the worker has recorded the run as cancelled (its workflow ended), a retry still gets 202.
+    await env.client.workflow.getHandle(started.body.workflowId).terminate('as the worker would end it');
+    await db.dataSource.query(`UPDATE harvest_runs SET status = 'cancelled', phase = 'finished', finished_at = now() WHERE id = $1`, [started.body.runId]);
+    expect((await cancel().expect(202)).body).toMatchObject({ id: started.body.runId, status: 'cancelled' });
+    expect(await cancelEvents()).toBe(1);
+
+    // A run cancelled before any cancel of the API (from the Temporal UI): 202, nothing recorded.
+    const elsewhere = await seedHarvestedFile(db.dataSource, await instrumentWithDestination(), { runStatus: 'cancelled' });
+    expect((await as(app, admin).post(`/api/harvests/${elsewhere.runId}/cancel`).expect(202)).body).toMatchObject({ id: elsewhere.runId, status: 'cancelled' });
+    expect(await db.dataSource.query(`SELECT action FROM audit_events WHERE entity_id = $1`, [elsewhere.runId])).toEqual([]);
+    // Other ends stay refused.
+    for (const status of ['succeeded', 'failed', 'skipped']) {
+      const ended = await seedHarvestedFile(db.dataSource, await instrumentWithDestination(), { runStatus: status });
+      expect((await as(app, admin).post(`/api/harvests/${ended.runId}/cancel`).expect(409)).body).toMatchObject({ code: 'run_finished', message: `The run is already ${status}` });
+    }
   });
 
   /** What a run whose workflow could not start says: closed as failed and why, its audit events, the notification of it. */

@@ -20,7 +20,8 @@ const FAILURES_SHOWN = 50;
 /**
  * A claimed key without a run after the Temporal call timeout and this much more belongs to a
  * request that died: a live one is still starting its run (its lock, the run's row and audit
- * event, the workflow's start, bounded by that timeout).
+ * event, then the workflow's start, bounded by that timeout). One that waited longer than that
+ * for the instrument's row still records the run it started under the key (see `start`).
  */
 const CLAIM_MARGIN_MS = 60_000;
 
@@ -210,15 +211,32 @@ export class HarvestsService {
     }
     try {
       const started = await this.startRun(principal, instrumentId);
-      if (idempotencyKey !== undefined) {
-        await this.dataSource.getRepository(HarvestRequestEntity).update({ userId: principal.id, idempotencyKey }, { runId: started.runId });
-      }
+      if (idempotencyKey !== undefined) await this.keepRun(principal, instrumentId, idempotencyKey, started.runId);
       return started;
     } catch (err) {
       // Nothing was started under this key: a retry with it may try again.
       if (idempotencyKey !== undefined) await this.dataSource.getRepository(HarvestRequestEntity).delete({ userId: principal.id, idempotencyKey, runId: IsNull() });
       throw err;
     }
+  }
+
+  /**
+   * Names the run under the key this request claimed. The claim may be gone: a retry took it for
+   * dead (this request waited for the instrument's row past CLAIM_MARGIN_MS) and then gave it up
+   * (refused, as this run was active), so the key is written again, or a retry holds it anew,
+   * which then finds this run under it. A run another request named first is kept, as is a key
+   * used meanwhile for another instrument.
+   */
+  private async keepRun(principal: Principal, instrumentId: string, key: string, runId: string): Promise<void> {
+    const kept = await changedRows(
+      this.dataSource,
+      `INSERT INTO harvest_requests (user_id, idempotency_key, instrument_id, run_id) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (user_id, idempotency_key) DO UPDATE SET run_id = EXCLUDED.run_id
+        WHERE harvest_requests.run_id IS NULL AND harvest_requests.instrument_id = EXCLUDED.instrument_id
+       RETURNING run_id`,
+      [principal.id, key, instrumentId, runId],
+    );
+    if (!kept.length) this.logger.warn({ msg: 'Idempotency-Key taken by another request while this one started its run', runId, userId: principal.id });
   }
 
   /** Records the key, or answers with the run an earlier request under it started. */
@@ -265,10 +283,13 @@ export class HarvestsService {
     const started = await this.oneStartAtATime(instrument, async (manager) => {
       const active = await activeRunOf(manager, instrumentId);
       if (active) throw new HarvestRunningError(`A harvest of ${instrument.name} is already running (run ${active})`, active);
-      return this.temporal.run('starting the harvest workflow', (client) =>
+      // The deadline is the workflow start's alone: the transaction before it may wait for the
+      // instrument's row (a rename holding it) longer than the Temporal call timeout.
+      return this.temporal.around('starting the harvest workflow', (bounded) =>
         startHarvest({
           dataSource: manager,
-          client,
+          client: this.temporal.client,
+          aroundStart: bounded,
           taskQueue: this.config.temporal.taskQueue,
           instrumentId,
           trigger: principal.token ? 'api' : 'manual',
@@ -316,20 +337,34 @@ export class HarvestsService {
     }
   }
 
-  /** Asks Temporal to cancel the run's workflow; the worker records the outcome. */
+  /**
+   * Asks Temporal to cancel the run's workflow; the worker records the outcome. Idempotent: a run
+   * already cancelled, or one whose cancellation was asked for before (its audit event, written
+   * once Temporal took the request), answers as the first request did, without asking again or
+   * recording a second event. One at a time per run: two at once would both ask.
+   */
   async cancel(principal: Principal, id: string): Promise<HarvestRunDto> {
     const run = await this.findRun(principal, id);
+    if (run.status === 'cancelled') return this.toDto(run);
     if (!isActiveRun(run.status)) throw new DomainError('conflict', 'run_finished', `The run is already ${run.status}`);
     const workflowId = run.workflowId;
     if (!workflowId) throw new DomainError('conflict', 'run_not_started', 'The run has no workflow yet');
-    try {
-      await this.temporal.run('cancelling the harvest workflow', (client) => client.workflow.getHandle(workflowId).cancel());
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new DomainError('conflict', 'workflow_gone', 'Temporal no longer knows this run’s workflow');
-      throw err;
-    }
-    await this.audit.record(this.dataSource.manager, principal, { action: 'harvest.cancel_requested', entityType: 'harvest_run', entityId: id, after: { workflowId } });
-    this.logger.log({ msg: 'harvest cancel requested', runId: id, workflowId, userId: principal.id });
+    const requested = await this.dataSource.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`harvest-cancel:${id}`]);
+      const [earlier] = (await tx.query(`SELECT 1 FROM audit_events WHERE entity_type = 'harvest_run' AND entity_id = $1 AND action = 'harvest.cancel_requested' LIMIT 1`, [
+        id,
+      ])) as unknown[];
+      if (earlier) return false;
+      try {
+        await this.temporal.run('cancelling the harvest workflow', (client) => client.workflow.getHandle(workflowId).cancel());
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw new DomainError('conflict', 'workflow_gone', 'Temporal no longer knows this run’s workflow');
+        throw err;
+      }
+      await this.audit.record(tx, principal, { action: 'harvest.cancel_requested', entityType: 'harvest_run', entityId: id, after: { workflowId } });
+      return true;
+    });
+    if (requested) this.logger.log({ msg: 'harvest cancel requested', runId: id, workflowId, userId: principal.id });
     return this.toDto(run);
   }
 }

@@ -23,10 +23,19 @@ export class TemporalCalls {
   ) {}
 
   /** `timeoutMs` defaults to TEMPORAL_CALL_TIMEOUT_MS; never longer than it. */
-  async run<T>(what: string, call: (client: Client) => Promise<T>, timeoutMs?: number): Promise<T> {
-    const budget = Math.min(timeoutMs ?? this.config.temporalCallTimeoutMs, this.config.temporalCallTimeoutMs);
+  run<T>(what: string, call: (client: Client) => Promise<T>, timeoutMs?: number): Promise<T> {
+    return this.around(what, () => this.bounded(() => call(this.client), timeoutMs));
+  }
+
+  /**
+   * Work of the API's own that makes a Temporal call (a transaction that records the run, then
+   * the workflow's start): only what it hands to `bounded` has the deadline, which starts when
+   * that is called, so the time the work spends before (waiting for a row another request holds)
+   * does not use up the call's. What the work throws is answered as `run` answers it.
+   */
+  async around<T>(what: string, work: (bounded: <U>(call: () => Promise<U>) => Promise<U>) => Promise<T>): Promise<T> {
     try {
-      return await this.client.withDeadline(Date.now() + budget, () => call(this.client));
+      return await work((call) => this.bounded(call));
     } catch (err) {
       // The API's own answer from within the call (the start's re-check of the instrument): its
       // message may say anything, even "unavailable", and is not Temporal's.
@@ -44,5 +53,11 @@ export class TemporalCalls {
       }
       throw err;
     }
+  }
+
+  /** `call` with a deadline of `timeoutMs` (TEMPORAL_CALL_TIMEOUT_MS at most) from now. */
+  private bounded<T>(call: () => Promise<T>, timeoutMs?: number): Promise<T> {
+    const budget = Math.min(timeoutMs ?? this.config.temporalCallTimeoutMs, this.config.temporalCallTimeoutMs);
+    return this.client.withDeadline(Date.now() + budget, call);
   }
 }
