@@ -2,7 +2,7 @@ import { idFilter, instrumentChoices, isUuid, refusedFilter } from '../src/lib/l
 
 describe('refusedFilter', () => {
   const query = { ark: 'ark:nonsense', from: '2026-02-31T00:00:00.000Z', name: undefined, limit: 50 };
-  const badArk = { statusCode: 400, code: 'validation_failed', message: 'ark must be an ARK such as ark:99999/fk4bc7d2x5q', field: 'ark' };
+  const badArk = { statusCode: 400, code: 'validation_failed', message: 'ark must be an ARK such as ark:99999/fk4bc7d2x59', field: 'ark' };
 
   it('takes a 400 naming a query parameter the call sent for a refused filter', () => {
     expect(refusedFilter(badArk, query)).toEqual(badArk);

@@ -69,6 +69,36 @@ describe('the checked-in OpenAPI document', () => {
     expect(resolve.responses['401']).toBeDefined();
   });
 
+  it('declares the refusals of starting and cancelling a harvest, each code the API answers with', async () => {
+    const document = JSON.parse(await renderOpenApi()) as { paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>> };
+    const described = (operation: { responses: Record<string, { description: string }> }) =>
+      Object.fromEntries(Object.entries(operation.responses).map(([status, response]) => [status, response.description]));
+    const start = described(document.paths['/api/harvests'].post);
+    expect(start['400']).toContain('Idempotency-Key');
+    expect(start['404']).toEqual(expect.stringContaining('`not_found`, field `instrumentId`'));
+    for (const code of ['harvest_running', 'idempotency_key_reused', 'idempotency_key_in_progress', 'instrument_disabled', 'no_destination']) expect(start['409']).toContain(`\`${code}\``);
+    const cancel = described(document.paths['/api/harvests/{id}/cancel'].post);
+    expect(cancel['404']).toContain('`not_found`');
+    for (const code of ['run_finished', 'run_not_started', 'workflow_gone']) expect(cancel['409']).toContain(`\`${code}\``);
+  });
+
+  it('declares path ids as UUIDs, as the API checks them', async () => {
+    const document = JSON.parse(await renderOpenApi()) as Document;
+    const ids = Object.values(document.paths).flatMap((operations) =>
+      Object.values(operations).flatMap((operation) => (operation.parameters ?? []).filter((p) => p.in === 'path' && /^(id|\w+Id)$/.test(p.name))),
+    );
+    const notUuid = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.entries(operations).flatMap(([method, operation]) =>
+        (operation.parameters ?? [])
+          .filter((p) => p.in === 'path' && (p.schema as { format?: string }).format !== 'uuid')
+          .map((p) => `${method.toUpperCase()} ${path} ${p.name}`),
+      ),
+    );
+    expect(ids.length).toBeGreaterThan(50);
+    // Notifications are numbered; the ARK is its own kind of name.
+    expect(notUuid).toEqual(['POST /api/notifications/{id}/read id', 'POST /api/notifications/{id}/dismiss id', 'GET /ark:{ark} ark']);
+  });
+
   it('gives the Idempotency-Key header the rule the API checks: 1 to 255 printable ASCII characters, no spaces', async () => {
     const document = JSON.parse(await renderOpenApi()) as Document;
     const { schema } = document.paths['/api/harvests'].post.parameters!.find((p) => p.name === 'Idempotency-Key')!;

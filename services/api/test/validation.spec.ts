@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ArgumentsHost } from '@nestjs/common';
 import request from 'supertest';
+import { isValidArk } from '@sheaf/ark';
 import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
 import { ErrorFilter } from '../src/common/error.filter';
 import { renderOpenApi } from '../src/openapi';
@@ -15,7 +16,7 @@ const SCHEDULE = '7d9a2f10-6c4b-4e3a-9f1d-2b3c4d5e6f70';
 
 interface BadInput {
   what: string;
-  method: 'get' | 'post' | 'patch';
+  method: 'get' | 'post' | 'patch' | 'put';
   url: string;
   body?: unknown;
   headers?: Record<string, string>;
@@ -24,6 +25,7 @@ interface BadInput {
   message?: string;
 }
 
+const MISTYPED_ARK = 'ark is not a valid ARK: its last character is not the check character of the rest, so a character may be mistyped';
 const DATE_MESSAGE = (field: string) => `${field} must be a date (YYYY-MM-DD) or a date-time with a time zone (2026-01-31T12:00:00Z)`;
 
 describe('bad input is a 400 naming the field, never a 500', () => {
@@ -103,6 +105,10 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     { what: 'a non-UUID destination', method: 'post', url: '/api/instruments', body: instrument({ destinations: [{ storageLocationId: 'archive' }] }), field: 'destinations[0].storageLocationId' },
     { what: 'a non-UUID query filter', method: 'get', url: '/api/harvests?instrumentId=krios-1', field: 'instrumentId' },
     { what: 'a non-numeric notification id', method: 'post', url: '/api/notifications/abc/read', field: 'id' },
+    // Hex in UUID form, without a version digit and variant: a path id is held to the rule query and body ids are (404 before).
+    { what: 'a path id without a UUID version', method: 'get', url: '/api/instruments/12345678-1234-1234-1234-123456789012', field: 'id', message: 'id must be a UUID' },
+    { what: 'a second path id without a UUID version', method: 'put', url: `/api/instruments/${INSTRUMENT}/grants/groups/12345678-1234-1234-1234-123456789012`, field: 'groupId', message: 'groupId must be a UUID' },
+    { what: 'a query id without a UUID version', method: 'get', url: '/api/harvests?instrumentId=12345678-1234-1234-1234-123456789012', field: 'instrumentId', message: 'instrumentId must be a UUID' },
     // Enums, ranges, formats
     { what: 'an unknown role', method: 'post', url: '/api/users', body: user({ role: 'root' }), field: 'role' },
     { what: 'an unknown storage type', method: 'post', url: '/api/storage-locations', body: storage({ type: 'ftp' }), field: 'type' },
@@ -188,6 +194,14 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     { what: 'a boolean filter in words', method: 'get', url: '/api/instruments?enabled=maybe', field: 'enabled' },
     { what: 'something that is not an ARK', method: 'get', url: '/api/files?ark=doi:10.1000/182', field: 'ark' },
     { what: 'an empty ARK filter', method: 'get', url: '/api/files?ark=', field: 'ark', message: 'ark must not be empty' },
+    // The example the API documented until it was refused here: its check character is 9.
+    { what: 'an ARK with a wrong check character', method: 'get', url: '/api/files?ark=ark:99999/fk4bc7d2x5q', field: 'ark', message: MISTYPED_ARK },
+    { what: 'a mistyped ARK in another spelling', method: 'get', url: '/api/files?ark=ARK:/99999/FK4-BC7D-2X5Q', field: 'ark', message: MISTYPED_ARK },
+    // A range that holds nothing: an empty list said nothing about the mistake.
+    { what: 'a file range that ends where it starts', method: 'get', url: '/api/files?from=2026-01-02&to=2026-01-02', field: 'to', message: 'to must be after from' },
+    { what: 'a run range that ends before it starts', method: 'get', url: `/api/harvests?from=2026-01-02T03:00:00Z&to=${encodeURIComponent('2026-01-02T04:00:00+02:00')}`, field: 'to', message: 'to must be after from' },
+    { what: 'a transfer range that ends at its start, in another zone', method: 'get', url: `/api/transfers?from=2026-01-02T03:04:05Z&to=${encodeURIComponent('2026-01-02 08:34:05+0530')}`, field: 'to', message: 'to must be after from' },
+    { what: 'an audit range that ends a nanosecond before it starts', method: 'get', url: '/api/audit?from=2026-01-02T03:04:05.000000002Z&to=2026-01-02T03:04:05.000000001Z', field: 'to', message: 'to must be after from' },
     { what: 'a short SHA-256', method: 'get', url: '/api/files?sha256=abc', field: 'sha256' },
     { what: 'a metadata value without a key', method: 'get', url: '/api/files?metaValue=S1', field: 'metaValue' },
     // Names are stored trimmed: only spaces would have been stored as "".
@@ -239,9 +253,36 @@ describe('bad input is a 400 naming the field, never a 500', () => {
   it.each(['2026-01-02', '2026-01-02T03:04Z', '2026-01-02T03:04:05Z', '2026-01-02T05:04:05.123456+02:00', '2026-01-01T20:00:00-07:30', '2026-01-02 08:34:05+0530', '2026-01-02T03:04:05.123456789Z'])(
     'takes %s as from and to of every list with a date filter',
     async (date) => {
-      for (const list of DATE_LISTS) await as(app, admin).get(`${list}?from=${encodeURIComponent(date)}&to=${encodeURIComponent(date)}`).expect(200);
+      for (const list of DATE_LISTS) {
+        await as(app, admin).get(`${list}?from=${encodeURIComponent(date)}&to=2026-01-03`).expect(200);
+        await as(app, admin).get(`${list}?from=2026-01-01&to=${encodeURIComponent(date)}`).expect(200);
+      }
     },
   );
+
+  it('takes a range whatever the zones of its ends, down to a nanosecond, and either end alone', async () => {
+    const ranges = [
+      ['2026-01-02T03:04:05Z', '2026-01-02 08:34:06+0530'],
+      ['2026-01-02T03:04:05.000000001Z', '2026-01-02T03:04:05.000000002Z'],
+      ['2026-01-02T05:00:00+02:00', '2026-01-02T03:00:00.001Z'],
+    ];
+    for (const list of DATE_LISTS) {
+      for (const [from, to] of ranges) await as(app, admin).get(`${list}?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`).expect(200);
+      await as(app, admin).get(`${list}?to=1970-01-01`).expect(200);
+      await as(app, admin).get(`${list}?from=2999-12-31`).expect(200);
+    }
+  });
+
+  it('finds a file by its ARK in any accepted spelling, and takes the documented example', async () => {
+    const found = async (ark: string) => ((await as(app, admin).get(`/api/files?ark=${encodeURIComponent(ark)}`).expect(200)).body.items as Array<{ id: string }>).map((f) => f.id);
+    const name = file.ark.slice('ark:99999/'.length);
+    expect(await found(file.ark)).toEqual([file.fileVersionId]);
+    expect(await found(`ARK:/99999/${name.slice(0, 4)}-${name.slice(4).toUpperCase()}`)).toEqual([file.fileVersionId]);
+    const document = JSON.parse(await renderOpenApi()) as { paths: Record<string, { get: { parameters: Array<{ name: string; schema: { example?: string } }> } }> };
+    const example = document.paths['/api/files'].get.parameters.find((p) => p.name === 'ark')!.schema.example!;
+    expect(isValidArk(example)).toBe(true);
+    expect(await found(example)).toEqual([]);
+  });
 
   it('reads a date alone as midnight UTC and a date-time at its own offset, not in the database time zone', async () => {
     const found = async (query: string) => ((await as(app, admin).get(`/api/files?${query}`).expect(200)).body.items as Array<{ id: string }>).map((f) => f.id);

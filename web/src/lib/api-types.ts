@@ -1315,7 +1315,7 @@ export interface Operations {
         action?: string;
         /** Events at or after: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone */
         from?: string;
-        /** Events before: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone */
+        /** Events before: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone; after from */
         to?: string;
       };
     };
@@ -1366,7 +1366,7 @@ export interface Operations {
         trigger?: "schedule" | "manual" | "api";
         /** Runs created at or after: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone */
         from?: string;
-        /** Runs created before: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone */
+        /** Runs created before: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone; after from */
         to?: string;
       };
     };
@@ -1517,7 +1517,7 @@ export interface Operations {
         status?: "verified" | "mismatch" | "failed";
         /** Copy attempts made at or after: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone */
         from?: string;
-        /** Copy attempts made before: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone */
+        /** Copy attempts made before: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone; after from */
         to?: string;
       };
     };
@@ -1805,7 +1805,7 @@ export interface Operations {
         pathPrefix?: string;
         /** Part of the file name (case-insensitive) */
         name?: string;
-        /** An ARK in any accepted spelling (ark:/, case, hyphens) */
+        /** An ARK in any accepted spelling (ark:/, case, hyphens); one whose check character does not match is refused (400) */
         ark?: string;
         /** Files whose metadata has this key */
         metaKey?: string;
@@ -1816,7 +1816,7 @@ export interface Operations {
         sha256?: string;
         /** Modified (acquired) at or after: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone */
         from?: string;
-        /** Modified (acquired) before: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone */
+        /** Modified (acquired) before: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone; after from */
         to?: string;
       };
     };

@@ -9,7 +9,7 @@ import { API_CONFIG, type ApiConfig } from '../config';
 
 /** ERC-style metadata of an ARK (`?info`), as JSON. */
 export class ArkInfoDto {
-  @ApiProperty({ example: 'ark:99999/fk4bc7d2x5q' }) ark!: string;
+  @ApiProperty({ example: 'ark:99999/fk4bc7d2x59' }) ark!: string;
   @ApiProperty({ description: 'ERC who: the instrument' }) who!: string;
   @ApiProperty({ description: 'ERC what: the file name' }) what!: string;
   @ApiProperty({ description: 'ERC when: acquisition (modification) time, ISO 8601' }) when!: string;

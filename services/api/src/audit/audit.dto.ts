@@ -32,7 +32,7 @@ export class AuditQueryDto extends PageQueryDto {
   @DateFilter('from', 'Events at or after')
   from?: string;
 
-  @DateFilter('to', 'Events before')
+  @DateFilter('to', 'Events before', 'from')
   to?: string;
 }
 

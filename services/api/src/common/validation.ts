@@ -165,17 +165,55 @@ function isDateTime(value: unknown): boolean {
 export const IsDateTimeWithZone = (field: string, message = `${field} must be a date-time with a time zone (2026-01-31T12:00:00Z)`) =>
   ValidateBy({ name: 'isDateTimeWithZone', validator: { validate: isDateTime, defaultMessage: () => message } });
 
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:Z|([+-])(\d{2}):?(\d{2}))$/;
+
+/**
+ * The instant a date-time isDateTime accepts stands for, in nanoseconds since 1970 (its fraction
+ * may be finer than a millisecond, which Date would drop): comparable across time zones.
+ */
+function nanosecondsOf(value: string): bigint {
+  const [, year, month, day, hour, minute, second, fraction, sign, offsetHours, offsetMinutes] = INSTANT.exec(value)!;
+  const date = new Date(0);
+  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
+  date.setUTCHours(Number(hour), Number(minute), Number(second ?? 0));
+  const offsetSeconds = sign ? (sign === '-' ? -1 : 1) * (Number(offsetHours) * 3600 + Number(offsetMinutes) * 60) : 0;
+  return (BigInt(date.getTime() / 1000) - BigInt(offsetSeconds)) * 1_000_000_000n + BigInt((fraction ?? '').padEnd(9, '0'));
+}
+
+/**
+ * After the date-time in `other` (the `to` of a range after its `from`): an empty range is a
+ * mistake, not a question. Either one not a date-time is the format check's to refuse.
+ */
+const IsAfter = (field: string, other: string) =>
+  ValidateBy({
+    name: 'isAfter',
+    constraints: [other],
+    validator: {
+      validate: (value: unknown, args) => {
+        const start = (args?.object as Record<string, unknown> | undefined)?.[other];
+        if (!isDateTime(value) || !isDateTime(start)) return true;
+        return nanosecondsOf(value as string) > nanosecondsOf(start as string);
+      },
+      defaultMessage: () => `${field} must be after ${other}`,
+    },
+  });
+
 /**
  * A `from`/`to` filter: a date (`YYYY-MM-DD`, which starts at midnight UTC) or a date-time with
  * its time zone. Narrower than ISO 8601 on purpose: PostgreSQL refuses a signed year, reads a
  * year, month or week alone as something else, and reads a time without offset in its own zone.
+ * A range's end names its start (`after`): an end not after it is refused, naming the end.
  */
-export function DateFilter(field: string, description: string) {
+export function DateFilter(field: string, description: string, after?: string) {
   return applyDecorators(
-    ApiPropertyOptional({ description: `${description}: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone`, example: '2026-01-31T12:00:00Z' }),
+    ApiPropertyOptional({
+      description: `${description}: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone${after ? `; after ${after}` : ''}`,
+      example: '2026-01-31T12:00:00Z',
+    }),
     OptionalField(),
     // The database reads the value: a date alone would be midnight in its time zone, not UTC's.
     Transform(({ value }: { value: unknown }) => (typeof value === 'string' && DATE.test(value) ? `${value}T00:00:00Z` : value)),
+    ...(after ? [IsAfter(field, after)] : []),
     IsDateTimeWithZone(field, `${field} must be a date (YYYY-MM-DD) or a date-time with a time zone (2026-01-31T12:00:00Z)`),
   );
 }

@@ -126,7 +126,7 @@ export class FileQueryDto extends PageQueryDto {
   @MaxLength(255)
   name?: string;
 
-  @ApiPropertyOptional({ example: 'ark:99999/fk4bc7d2x5q', description: 'An ARK in any accepted spelling (ark:/, case, hyphens)', maxLength: 128 })
+  @ApiPropertyOptional({ example: 'ark:99999/fk4bc7d2x59', description: 'An ARK in any accepted spelling (ark:/, case, hyphens); one whose check character does not match is refused (400)', maxLength: 128 })
   @OptionalField()
   @IsString()
   @MinLength(1, { message: 'ark must not be empty' })
@@ -159,7 +159,7 @@ export class FileQueryDto extends PageQueryDto {
   @DateFilter('from', 'Modified (acquired) at or after')
   from?: string;
 
-  @DateFilter('to', 'Modified (acquired) before')
+  @DateFilter('to', 'Modified (acquired) before', 'from')
   to?: string;
 }
 
@@ -192,6 +192,6 @@ export class TransferQueryDto extends PageQueryDto {
   @DateFilter('from', 'Copy attempts made at or after')
   from?: string;
 
-  @DateFilter('to', 'Copy attempts made before')
+  @DateFilter('to', 'Copy attempts made before', 'from')
   to?: string;
 }

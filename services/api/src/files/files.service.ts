@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type SelectQueryBuilder } from 'typeorm';
-import { parseArk } from '@sheaf/ark';
+import { isValidArk, parseArk } from '@sheaf/ark';
 import type { Page } from '@sheaf/contracts';
 import { FileVersionEntity, TransferEntity } from '@sheaf/db';
 import { AccessService, type Condition, type LimitedScope, type Scope } from '../access/access.service';
@@ -150,10 +150,14 @@ async function countRows(qb: SelectQueryBuilder<object>): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-/** The normalised spelling of an ARK in a query, or a 400 naming `field`. */
+/**
+ * The normalised spelling of an ARK in a query, or a 400 naming `field`: also for one whose check
+ * character does not match (a mistyped ARK), which names no file, as the resolver says.
+ */
 export function normalizedArk(input: string, field: string): string {
   const ark = parseArk(input);
-  if (!ark) throw invalid(field, `${field} must be an ARK such as ark:99999/fk4bc7d2x5q`);
+  if (!ark) throw invalid(field, `${field} must be an ARK such as ark:99999/fk4bc7d2x59`);
+  if (!isValidArk(input)) throw invalid(field, `${field} is not a valid ARK: its last character is not the check character of the rest, so a character may be mistyped`);
   return ark.normalized;
 }
 

@@ -1,6 +1,18 @@
 import { Body, Controller, createParamDecorator, Get, HttpCode, Post, Query, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import { ApiAcceptedResponse, ApiBadGatewayResponse, ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBadGatewayResponse,
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Page } from '@sheaf/contracts';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
@@ -20,6 +32,16 @@ const TEMPORAL_UNAVAILABLE = { description: 'Temporal is unreachable (`temporal_
 const TEMPORAL_REFUSED = { description: 'Temporal refused the call (`temporal_refused`: permission denied, an unregistered search attribute, ...); the message gives its reason' };
 /** A start's run is recorded before its workflow starts: one that could not start is closed as failed, and named. */
 const NOT_STARTED = ' (`runId`: the run recorded for this request, closed as failed)';
+const NOT_STARTABLE = {
+  description:
+    'The instrument has a harvest running or being started (`harvest_running`; `runId`: the running one, when known), is disabled (`instrument_disabled`) or has no destination (`no_destination`); ' +
+    'the Idempotency-Key was used for another instrument (`idempotency_key_reused`, field `Idempotency-Key`) or a request under it is still starting its run (`idempotency_key_in_progress`: retry shortly)',
+};
+const NOT_CANCELLABLE = {
+  description:
+    'The run ended otherwise: succeeded, failed or skipped (`run_finished`); it has no workflow yet (`run_not_started`); or Temporal no longer knows its workflow (`workflow_gone`). ' +
+    'A run cancelled already, or whose cancellation was asked for before, answers 202 again',
+};
 
 @ApiTags('harvests')
 @ApiBearerAuth()
@@ -37,6 +59,9 @@ export class HarvestsController {
     schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[!-~]+$' },
   })
   @ApiCreatedResponse({ type: StartedHarvestDto })
+  @ApiBadRequestResponse({ description: 'The body is invalid (`validation_failed`, field `instrumentId`), or the Idempotency-Key header is (field `Idempotency-Key`)' })
+  @ApiNotFoundResponse({ description: 'No such instrument, or not one the caller may see (`not_found`, field `instrumentId`)' })
+  @ApiConflictResponse(NOT_STARTABLE)
   @ApiServiceUnavailableResponse({ description: TEMPORAL_UNAVAILABLE.description + NOT_STARTED })
   @ApiBadGatewayResponse({ description: TEMPORAL_REFUSED.description + NOT_STARTED })
   startHarvest(
@@ -71,7 +96,9 @@ export class HarvestsController {
   @Post(':id/cancel')
   @TokenScoped('harvest')
   @HttpCode(202)
-  @ApiAcceptedResponse({ type: HarvestRunDto, description: 'Cancellation requested; the run ends as cancelled shortly' })
+  @ApiAcceptedResponse({ type: HarvestRunDto, description: 'Cancellation requested (now or by an earlier request), or the run is cancelled already; the run ends as cancelled shortly' })
+  @ApiNotFoundResponse({ description: 'No such run, or not one the caller may see (`not_found`)' })
+  @ApiConflictResponse(NOT_CANCELLABLE)
   @ApiServiceUnavailableResponse(TEMPORAL_UNAVAILABLE)
   @ApiBadGatewayResponse(TEMPORAL_REFUSED)
   cancelHarvest(@CurrentUser() user: Principal, @UuidParam() id: string): Promise<HarvestRunDto> {

@@ -120,6 +120,6 @@ export class HarvestQueryDto extends PageQueryDto {
   @DateFilter('from', 'Runs created at or after')
   from?: string;
 
-  @DateFilter('to', 'Runs created before')
+  @DateFilter('to', 'Runs created before', 'from')
   to?: string;
 }
