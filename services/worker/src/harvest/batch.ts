@@ -4,7 +4,7 @@ import type { HookConfigRow, HookFile } from '@sheaf/hooks';
 import { runHooks } from '@sheaf/hooks';
 import { isNotFound, RcloneError, RcloneStalledError, type Rclone } from '@sheaf/rclone';
 import type { BatchFile, ClaimHolder, DeliveryOutcome, HarvestCatalogue, PathClaim } from './catalogue';
-import { digestLocalFiles, existingLocalFiles } from './hash';
+import { digestLocalFiles, existingLocalFiles, flushFileSystem } from './hash';
 import { FAILURE_TYPES, type Location, type NamedLocation } from './locations';
 import { destinationPath, sharedPrefix } from './paths';
 
@@ -215,6 +215,36 @@ async function removeCopies(
     }
   }
   if (failures.length) throw failures[0];
+}
+
+/**
+ * Makes the copies about to be recorded verified durable first: at each destination with a local
+ * root (a POSIX or NFS location) where `outcomes` verify a copy, one flush of its file system
+ * (flushFileSystem: one syncfs, not an fsync per file), bounded like any call on a network mount
+ * when it is one. rclone's local backend never fsyncs, and the copies were hashed from the page
+ * cache: a host that crashes or loses power after the verdicts are committed could otherwise
+ * leave a copy empty or missing under a verified delivery with its ARK, and nothing looks again.
+ * Other destinations (S3, SMB through rclone, ...) are left to their servers.
+ *
+ * A flush that fails fails the attempt (a plain error: retried) before anything is recorded.
+ * This attempt's own copies at that destination are not known to be on disk (and, after a
+ * writeback error, a later flush need not report it again), so they join `unverifiedCopies`, to
+ * be removed with them: the retry copies them afresh.
+ */
+async function flushCopies(job: BatchJob, outcomes: readonly DeliveryOutcome[], own: Map<Destination, string[]>, unverifiedCopies: Map<Destination, string[]>): Promise<void> {
+  const verifiedAt = new Set(outcomes.filter((o) => o.verified).map((o) => o.storageLocationId));
+  for (const destination of job.destinations) {
+    if (!destination.localRoot || !verifiedAt.has(destination.storageLocationId)) continue;
+    job.heartbeat({ batchNo: job.batchNo, step: 'flush' });
+    try {
+      await flushFileSystem(destination.localRoot, { signal: job.signal, networkMount: destination.networkMount });
+    } catch (err) {
+      if (job.signal.aborted) throw err;
+      const mine = own.get(destination) ?? [];
+      unverifiedCopies.set(destination, [...new Set([...(unverifiedCopies.get(destination) ?? []), ...mine])]);
+      throw new Error(`flushing the copies at ${destination.label} to disk: ${(err as Error).message}; none of them is recorded verified`);
+    }
+  }
 }
 
 /** A version's copy at one destination, as the copy step left it. */
@@ -540,6 +570,27 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     if (paths) paths.push(p.destRel);
     else unverifiedCopies.set(p.destination, [p.destRel]);
   };
+  /**
+   * Ends an attempt that failed, or was stopped, before any verdict was recorded, and throws
+   * `err`. When no retry will come (the run is cancelled, the failure is permanent: refused
+   * credentials, a missing folder, a run that ended meanwhile, or this was the last attempt) all
+   * its copies go: none is catalogued, and no later run need take these files again (the source
+   * may change or go meanwhile). After a failure that is retried, or a pause, only the bad copies
+   * found so far go: the retry verifies the others as its own. Stopped by the worker shutting
+   * down, it is never final (another attempt or a rerun of the batch follows) and removes
+   * nothing: the next attempt verifies every copy left as its own, and the worker's drain is not
+   * held. A retry keeps the claims: another batch copying to those paths meanwhile would make
+   * the retry take that batch's copy for its own.
+   */
+  const stop = async (err: unknown): Promise<never> => {
+    // After a failed copy the source's digests are not needed: stop reading.
+    copyingEnded.abort();
+    const shutdown = job.shutdown.aborted;
+    const final = !shutdown && (job.runCancelled() || job.lastAttempt() || (err instanceof ApplicationFailure && err.nonRetryable));
+    if (!shutdown) await removeCopies(catalogue, rclone, versionIds, final ? own : unverifiedCopies, job.shutdown).catch(() => undefined);
+    if (final) await catalogue.releasePaths(claims).catch(() => undefined);
+    throw err;
+  };
   try {
     const copied = await copyToDestinations(catalogue, rclone, job, accepted, routed, own, claims);
     const pending = copied.pending;
@@ -639,23 +690,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
       }
     }
   } catch (err) {
-    // After a failed copy the source's digests are not needed: stop reading.
-    copyingEnded.abort();
-    // Stopped before any verdict was recorded. When no retry will come (the run is cancelled,
-    // the failure is permanent: refused credentials, a missing folder, or this was the last
-    // attempt) all its copies go:
-    // none is catalogued, and no later run need take these files again (the source may change
-    // or go meanwhile). After a failure that is retried, or a pause, only the bad copies found
-    // so far go: the retry verifies the others as its own. Stopped by the worker shutting down,
-    // it is never final (another attempt or a rerun of the batch follows) and removes nothing:
-    // the next attempt verifies every copy left as its own, and the worker's drain is not held.
-    // A retry keeps the claims: another batch copying to those paths meanwhile would make the
-    // retry take that batch's copy for its own.
-    const shutdown = job.shutdown.aborted;
-    const final = !shutdown && (job.runCancelled() || job.lastAttempt() || (err instanceof ApplicationFailure && err.nonRetryable));
-    if (!shutdown) await removeCopies(catalogue, rclone, versionIds, final ? own : unverifiedCopies, job.shutdown).catch(() => undefined);
-    if (final) await catalogue.releasePaths(claims).catch(() => undefined);
-    throw err;
+    await stop(err);
   }
   // A version found changed (or gone) at a later destination records nothing: its copies made before go.
   const outcomes: DeliveryOutcome[] = [...heldBack, ...claimedByOthers.filter((o) => !changed.has(o.fileVersionId))];
@@ -666,6 +701,8 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   // Removed before the verdicts are recorded: a retry after a crash in between copies afresh.
   // A worker shutting down stops them (the batch fails, and its retry finds them again).
   await removeCopies(catalogue, rclone, versionIds, unverifiedCopies, job.shutdown);
+  // Gone: a failure below removes only what it adds (a destination whose flush failed).
+  unverifiedCopies.clear();
 
   // 4. Deliveries, verified versions (with the pre-hooks' metadata) and their ARKs, in one transaction.
   // A failed version whose copies are all verified already had nothing to copy: the destination
@@ -673,11 +710,23 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   // never vacuously, with no destination).
   const copiedBefore = accepted.filter((f) => f.status === 'failed' && job.destinations.every((d) => f.verifiedAt.has(d.storageLocationId)));
   const postHooks = job.hooks.some((hook) => hook.enabled && hook.phase === 'post');
-  await catalogue.recordDeliveries(job.runId, outcomes, job.destinations.map((d) => d.storageLocationId), job.mintArk, {
-    delivered: copiedBefore.map((f) => f.id),
-    enrichment: new Map(pre.files.map((h) => [h.fileVersionId, { metadata: h.metadata, access: h.access, routedPath: h.destinationPath === h.path ? null : h.destinationPath }])),
-    postHooks,
-  });
+  try {
+    // The copies to be recorded verified are on disk first.
+    await flushCopies(job, outcomes, own, unverifiedCopies);
+    await catalogue.recordDeliveries(job.runId, outcomes, job.destinations.map((d) => d.storageLocationId), job.mintArk, {
+      delivered: copiedBefore.map((f) => f.id),
+      enrichment: new Map(pre.files.map((h) => [h.fileVersionId, { metadata: h.metadata, access: h.access, routedPath: h.destinationPath === h.path ? null : h.destinationPath }])),
+      postHooks,
+    });
+  } catch (err) {
+    // Ended as before any verdict (recordDeliveries records all or nothing): a flush that
+    // failed, or a run that ended meanwhile (recordDeliveries' non-retryable "has ended": no
+    // attempt follows, and no one else would catalogue or remove this attempt's copies). A final
+    // failure removes every copy of this attempt's own and lets go of its claims; a retried one
+    // only the copies a failed flush left unsure. A commit that went through unseen (its
+    // connection lost) loses nothing: removeCopies keeps what the catalogue records verified.
+    await stop(err);
+  }
   await catalogue.setAside(
     [...changed].filter(([id]) => !verifiedBefore.has(id)).map(([id, reason]) => ({ fileVersionId: id, status: 'pending' as const, reason })),
   );

@@ -1,9 +1,11 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { localName } from '@sheaf/rclone';
 
@@ -480,4 +482,42 @@ export async function existingLocalFiles(root: string, files: readonly string[],
     }
   });
   return found;
+}
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * Flushes the file system that holds `root` to stable storage: one syncfs(2), by coreutils'
+ * `sync --file-system` (execFile, so looked up on PATH), in a process of its own, so a call that
+ * never returns (a hung NFS server) holds no thread of the worker. Whatever was written there
+ * and not yet on disk is written and waited for, and a writeback error of the file system that
+ * no one was told of yet fails it (Linux 5.8 and later; one that another syncfs, a concurrent
+ * batch's, reported first is not reported again). rclone's local backend never fsyncs a copy: without
+ * this, a host crash or power loss after the verdict is committed can leave a copy empty or gone
+ * (delayed allocation, then a rename) under a verified delivery with its ARK.
+ *
+ * On a network mount (`networkMount`), bounded like every file-system call there: no answer
+ * within the limit (NETWORK_CALL_LIMIT_MS, 5 minutes) is a NoAnswer (the process is killed if it
+ * can be; nothing waits on it). The signal ends the wait too, with its reason.
+ */
+export async function flushFileSystem(root: string, options: { signal?: AbortSignal; networkMount?: boolean } = {}): Promise<void> {
+  const limitMs = networkFs.limitMs;
+  const limit = options.networkMount ? AbortSignal.timeout(limitMs) : undefined;
+  const signals = [options.signal, limit].filter((s): s is AbortSignal => s !== undefined);
+  const syncing = execFileAsync('sync', ['--file-system', '--', root], {
+    signal: signals.length ? AbortSignal.any(signals) : undefined,
+    killSignal: 'SIGKILL',
+    // This module's environment, not child_process's own copy of it (the same in the worker).
+    env: process.env,
+  });
+  try {
+    await syncing;
+  } catch (err) {
+    // A sync stuck in the kernel (uninterruptible) outlives its kill: it must not keep the worker alive.
+    syncing.child.unref();
+    options.signal?.throwIfAborted();
+    if (limit?.aborted) throw new NoAnswer(`${root} on a network mount did not answer within ${limitMs / 1000} s`);
+    const said = String((err as { stderr?: unknown }).stderr ?? '').trim();
+    throw new Error(said || (err as Error).message);
+  }
 }
