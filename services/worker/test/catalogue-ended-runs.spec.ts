@@ -92,7 +92,7 @@ describe('harvest catalogue: runs that end meanwhile', () => {
     const runs = db.dataSource.getRepository(HarvestRunEntity);
     const b = await runs.save({ instrumentId: instrument.id, trigger: 'api', status: 'pending' });
     const c = await runs.save({ instrumentId: instrument.id, trigger: 'api', status: 'pending' });
-    expect(await catalogue.acquireLease(instrument.id, a.id)).toBeUndefined();
+    expect(await catalogue.acquireLease(instrument.id, a.id)).toEqual({ acquired: true });
 
     // Run A is being closed: its new status is written, not yet committed, and its lease not yet deleted.
     const atDelete = gate();
@@ -114,12 +114,12 @@ describe('harvest catalogue: runs that end meanwhile', () => {
         await closing;
       }),
     );
-    expect(await forB.acquireLease(instrument.id, b.id)).toBeUndefined();
+    expect(await forB.acquireLease(instrument.id, b.id)).toEqual({ acquired: true });
     expect(await closing).toBe(true);
 
     // B holds the lease as a row says, so C, next, does not get it too.
     expect(await db.dataSource.query(`SELECT run_id FROM instrument_leases WHERE instrument_id = $1`, [instrument.id])).toEqual([{ run_id: b.id }]);
-    expect(await catalogue.acquireLease(instrument.id, c.id)).toEqual({ runId: b.id, workflowId: null });
+    expect(await catalogue.acquireLease(instrument.id, c.id)).toEqual({ acquired: false, holder: { runId: b.id, workflowId: null } });
   });
 
   it('claims no destination path for a run that has ended, and says so without a retry', async () => {

@@ -16,7 +16,7 @@ import { parseSealedHeaders, withSealedValues, type HookConfigRow } from '@sheaf
 import { IncompleteListingError, Rclone, RcloneError } from '@sheaf/rclone';
 import { batchesPlannedSignal, WORKER_SHUTDOWN_FAILURE, type BatchResult, type BeginRunResult, type DiscoverResult, type HarvestActivities, type PlannedSoFar } from '@sheaf/workflows';
 import { processBatch, rcloneFailure, type Destination } from '../harvest/batch';
-import { HarvestCatalogue } from '../harvest/catalogue';
+import { HarvestCatalogue, type LeaseHolder } from '../harvest/catalogue';
 import { FAILURE_TYPES, resolveDestination, resolveSource } from '../harvest/locations';
 import { DEFAULT_PATH_TEMPLATE } from '../harvest/paths';
 
@@ -162,7 +162,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
    * as failed, its lease released. True when that happened. While Temporal cannot say, the lease
    * stands.
    */
-  async function releaseIfEnded(holder: { runId: string; workflowId: string | null }): Promise<boolean> {
+  async function releaseIfEnded(holder: LeaseHolder): Promise<boolean> {
     if (!holder.workflowId) return false;
     const status = await endedWorkflowStatus(Context.current().client, holder.workflowId);
     if (!status) return false;
@@ -428,14 +428,20 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       // was checked when it started.
       const skip = run.trigger === 'schedule' ? await scheduledRunRefusal(run, instrument) : undefined;
       if (skip) return { acquired: false, instrumentName: instrument.name, disabled: true, reason: skip };
-      let holder = await catalogue.acquireLease(instrument.id, runId);
-      if (holder && (await releaseIfEnded(holder))) holder = await catalogue.acquireLease(instrument.id, runId);
-      if (holder) return { acquired: false, instrumentName: instrument.name, holderRunId: holder.runId };
+      let lease = await catalogue.acquireLease(instrument.id, runId);
+      if (!lease.acquired && (await releaseIfEnded(lease.holder))) lease = await catalogue.acquireLease(instrument.id, runId);
+      if (!lease.acquired) return { acquired: false, instrumentName: instrument.name, holderRunId: lease.holder.runId };
+      // Only a run still queued starts discovering. A run already on its way keeps its phase: the
+      // workflow reset in the Temporal UI to before this step, or a late attempt of this step
+      // (one that overran its time limit while the next attempt went on), must not put a
+      // transferring run back to discovering, or discovery would not find its plan (existingPlan)
+      // and list the source again (its deferred files counted twice), and finishRun would not
+      // mark the destinations searched (markBackfilled needs 'transferring').
       await db
         .getRepository(HarvestRunEntity)
         .createQueryBuilder()
         .update()
-        .set({ status: 'running', phase: 'discovering', startedAt: () => 'coalesce(started_at, now())' })
+        .set({ status: 'running', phase: () => "CASE WHEN phase = 'queued' THEN 'discovering' ELSE phase END", startedAt: () => 'coalesce(started_at, now())' })
         // A late attempt (the workflow was cancelled meanwhile and closed the run) opens nothing again.
         .where("id = :runId AND status IN ('pending', 'running')", { runId })
         .execute();

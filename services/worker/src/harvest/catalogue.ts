@@ -104,6 +104,9 @@ export interface LeaseHolder {
   workflowId: string | null;
 }
 
+/** Whether a run took its instrument's lease (acquireLease), and if not, who holds it. */
+export type LeaseOutcome = { acquired: true } | { acquired: false; holder: LeaseHolder };
+
 /** A verified or failed delivery of one file to one destination, with its attempts. */
 export interface DeliveryOutcome {
   fileVersionId: string;
@@ -170,10 +173,10 @@ export class HarvestCatalogue {
 
   /**
    * At most one harvest per instrument: takes the instrument's lease for the run unless another
-   * pending or running run holds it. Undefined only once a lease row naming this run is committed;
-   * otherwise the holder and its workflow.
+   * pending or running run holds it. `acquired: true` only once a lease row naming this run is
+   * committed; otherwise `acquired: false` with the holder and its workflow.
    */
-  async acquireLease(instrumentId: string, runId: string): Promise<LeaseHolder | undefined> {
+  async acquireLease(instrumentId: string, runId: string): Promise<LeaseOutcome> {
     for (let round = 0; round < LEASE_ROUNDS; round++) {
       const taken: Array<{ run_id: string }> = await this.db.query(
         `INSERT INTO instrument_leases (instrument_id, run_id) VALUES ($1, $2)
@@ -184,12 +187,12 @@ export class HarvestCatalogue {
          RETURNING run_id`,
         [instrumentId, runId],
       );
-      if (taken.length) return undefined;
+      if (taken.length) return { acquired: true };
       const holder: Array<{ run_id: string; workflow_id: string | null }> = await this.db.query(
         `SELECT l.run_id, r.workflow_id FROM instrument_leases l JOIN harvest_runs r ON r.id = l.run_id WHERE l.instrument_id = $1`,
         [instrumentId],
       );
-      if (holder.length) return { runId: holder[0].run_id, workflowId: holder[0].workflow_id };
+      if (holder.length) return { acquired: false, holder: { runId: holder[0].run_id, workflowId: holder[0].workflow_id } };
       // No holder now: the one the insert found was being closed (its run's new status not yet
       // committed when the insert looked, its lease gone when the holder was looked for). That
       // is no lease for this run: asked again, or this run and the next would both harvest.
