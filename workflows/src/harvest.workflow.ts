@@ -238,11 +238,19 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
     return { ...progress, status };
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
-    setCurrentDetails(progressDetails(progress, isCancellation(err) ? 'cancelled' : 'failed'));
+    // A cancelled run is cancelled whatever ended the activity it waited for. A batch whose worker
+    // died (SIGKILL, a lost node) hears of the cancel only by a heartbeat it never sends: it ends
+    // in its heartbeat timeout, which Temporal does not retry once a cancel is pending, and that
+    // failure (ActivityFailure of a TimeoutFailure) is no cancellation. Patched, and asked only
+    // then: histories written before closed such a run as failed, and replay so.
+    const cancelled = isCancellation(err) || (CancellationScope.current().consideredCancelled && patched(PATCHES.cancelledWhateverEndedIt));
+    setCurrentDetails(progressDetails(progress, cancelled ? 'cancelled' : 'failed'));
     // Record the outcome even when the run itself was cancelled.
     await CancellationScope.nonCancellable(() =>
-      finishRun(input.runId, isCancellation(err) ? { status: 'cancelled', error: CANCELLED } : { status: 'failed', error: describeFailure(err) }),
+      finishRun(input.runId, cancelled ? { status: 'cancelled', error: CANCELLED } : { status: 'failed', error: describeFailure(err) }),
     );
+    // Ended as cancelled in Temporal too (its execution's status), as a cancel that found a batch running.
+    if (cancelled && !isCancellation(err)) throw new CancelledFailure(CANCELLED, [], err instanceof Error ? err : undefined);
     throw err;
   }
 }
@@ -252,6 +260,7 @@ const PATCHES = {
   scheduledRunNotCancellable: 'scheduled-run-not-cancellable',
   cancelBeforeContinueAsNew: 'cancel-before-continue-as-new',
   rerunAfterShutdown: 'rerun-after-worker-shutdown',
+  cancelledWhateverEndedIt: 'cancelled-whatever-ended-it',
 } as const;
 
 /** Whether an activity's last attempt ended because its worker shut down (see WORKER_SHUTDOWN_FAILURE). */

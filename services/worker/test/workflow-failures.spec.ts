@@ -277,3 +277,75 @@ describe('harvest workflow: activities stopped by their worker shutting down', (
     expect(runs).toBe(11);
   });
 });
+
+/**
+ * A cancel reaches a running batch only in the answer to its heartbeat. A batch whose worker was
+ * killed (SIGKILL, a lost node) never asks: it ends in its heartbeat timeout, which Temporal does
+ * not retry once a cancel is pending, and the workflow sees a TimeoutFailure, not a cancellation.
+ */
+describe('harvest workflow: a cancel whose batch had lost its worker', () => {
+  let env: TemporalTestEnv;
+  let bundle: WorkflowBundleWithSourceMap;
+
+  beforeAll(async () => {
+    [env, bundle] = await Promise.all([
+      createTemporalTestEnv(),
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  it('closes the run as cancelled, not failed, when its batch ends in its heartbeat timeout after the cancel', async () => {
+    const outcomes: Array<{ status: string; error?: string }> = [];
+    // The batch's worker is gone: it never heartbeats again, nor returns (until the test is over).
+    const gone = gate();
+    let batchStarted = false;
+    const activities: HarvestActivities = {
+      createScheduledRun: async () => 'unused',
+      beginRun: async () => ({ acquired: true, instrumentName: 'stand-in' }),
+      discover: async () => ({ ...PLAN, files: 1, bytes: 1, batches: 1 }),
+      async processBatch() {
+        batchStarted = true;
+        await gone.opened;
+        return DONE;
+      },
+      async finishRun(_runId, outcome) {
+        outcomes.push(outcome);
+      },
+    };
+    const taskQueue = 'cancel-after-lost-worker';
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+    const handle = await env.client.workflow.start(harvest, {
+      taskQueue,
+      workflowId: 'cancel-after-lost-worker',
+      args: [{ runId: 'stand-in', heartbeatTimeoutSeconds: 3 }],
+    });
+
+    const result = await worker.runUntil(async () => {
+      for (let i = 0; i < 300 && !batchStarted; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(batchStarted).toBe(true);
+      await handle.cancel();
+      const ended = await handle.result().then((value) => ({ value }), (error: unknown) => ({ error }));
+      gone.open();
+      return ended;
+    });
+
+    expect(result).toEqual({ error: expect.objectContaining({ name: 'WorkflowFailedError', cause: expect.objectContaining({ name: 'CancelledFailure' }) }) });
+    expect(outcomes).toEqual([{ status: 'cancelled', error: 'Workflow cancelled' }]);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    const scheduled = (await activitiesInHistory(handle)).map(({ activity, ended }) => ({ activity, ended }));
+    expect(scheduled).toEqual([
+      { activity: 'beginRun', ended: 'completed' },
+      { activity: 'discover', ended: 'completed' },
+      { activity: 'processBatch', ended: 'timedOut' },
+      { activity: 'finishRun', ended: 'completed' },
+    ]);
+    if (process.env.CAPTURE_HISTORIES === '1') {
+      // Saved for replay.spec.ts: the cancel behind its patch marker.
+      await writeFile(join(__dirname, 'histories', 'harvest-cancelled-after-heartbeat-timeout.json'), historyToJSON(await handle.fetchHistory()));
+    }
+  }, 60_000);
+});
