@@ -589,10 +589,17 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     const cancel = () => as(app, admin).post(`/api/harvests/${started.body.runId}/cancel`);
     const cancelEvents = async () =>
       ((await db.dataSource.query(`SELECT action FROM audit_events WHERE entity_id = $1 AND action = 'harvest.cancel_requested'`, [started.body.runId])) as unknown[]).length;
-    // Several at once (a client retrying on a timeout): one asks Temporal and is recorded.
+    // Several at once (a client retrying on a timeout): one asks Temporal and is recorded; the
+    // others are refused while it asks (409 cancel_in_progress) or, after it, answered as it was.
     const replies = await Promise.all([cancel(), cancel(), cancel()]);
-    expect(replies.map((r) => r.status)).toEqual([202, 202, 202]);
-    for (const reply of replies) expect(reply.body).toMatchObject({ id: started.body.runId, status: 'pending' });
+    for (const reply of replies) {
+      expect({ status: reply.status, body: reply.body }).toEqual(
+        reply.status === 409
+          ? { status: 409, body: expect.objectContaining({ code: 'cancel_in_progress', message: 'A cancel of this run is being requested; retry shortly' }) }
+          : { status: 202, body: expect.objectContaining({ id: started.body.runId, status: 'pending' }) },
+      );
+    }
+    expect(replies.filter((r) => r.status === 202).length).toBeGreaterThanOrEqual(1);
     expect(await cancelEvents()).toBe(1);
     // Asked again while the run is stopping (no worker here acts on it).
     expect((await cancel().expect(202)).body).toMatchObject({ id: started.body.runId });
@@ -612,6 +619,56 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
       const ended = await seedHarvestedFile(db.dataSource, await instrumentWithDestination(), { runStatus: status });
       expect((await as(app, admin).post(`/api/harvests/${ended.runId}/cancel`).expect(409)).body).toMatchObject({ code: 'run_finished', message: `The run is already ${status}` });
     }
+  });
+
+  it('refuses a cancel while another request of the run waits for Temporal (409 cancel_in_progress, at once, without asking Temporal); a retry once that one failed asks again', async () => {
+    const service = app.get(Client).workflowService;
+    const started = await start(await instrumentWithDestination()).expect(201);
+    const cancel = () => as(app, admin).post(`/api/harvests/${started.body.runId}/cancel`);
+    const cancelEvents = async () =>
+      ((await db.dataSource.query(`SELECT action FROM audit_events WHERE entity_id = $1 AND action = 'harvest.cancel_requested'`, [started.body.runId])) as unknown[]).length;
+    // Temporal slow to answer, then unreachable: the first request holds the run's lock all that time.
+    let asking!: () => void;
+    const asked = new Promise<void>((r) => (asking = r));
+    const spy = jest.spyOn(service, 'requestCancelWorkflowExecution').mockImplementation(async () => {
+      asking();
+      await new Promise((r) => setTimeout(r, 1500));
+      throw Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14, details: 'No connection established', metadata: { get: () => [] } });
+    });
+    /** The reply, and when it came. */
+    const answered = async (call: PromiseLike<request.Response>) => {
+      const res = await call;
+      return { status: res.status, body: res.body as Record<string, unknown>, at: Date.now() };
+    };
+    let first: Awaited<ReturnType<typeof answered>>;
+    let others: Array<Awaited<ReturnType<typeof answered>>>;
+    let asks: number;
+    try {
+      const firstReply = answered(cancel());
+      await asked;
+      // Waiting, each would hold a pooled connection until the first was done, then ask Temporal in turn.
+      others = await Promise.all([answered(cancel()), answered(cancel()), answered(cancel())]);
+      first = await firstReply;
+      asks = spy.mock.calls.length;
+    } finally {
+      spy.mockRestore();
+    }
+    expect({ status: first.status, code: first.body.code }).toEqual({ status: 503, code: 'temporal_unavailable' });
+    for (const other of others) {
+      expect({ status: other.status, body: other.body }).toEqual({
+        status: 409,
+        body: expect.objectContaining({ code: 'cancel_in_progress', message: 'A cancel of this run is being requested; retry shortly' }),
+      });
+      // Answered while the first still waited for Temporal.
+      expect(other.at).toBeLessThan(first.at);
+    }
+    expect(asks).toBe(1);
+    expect(await cancelEvents()).toBe(0);
+    // Temporal is back: a retry asks it, and is recorded once.
+    expect((await cancel().expect(202)).body).toMatchObject({ id: started.body.runId, status: 'pending' });
+    expect(await cancelEvents()).toBe(1);
+    expect((await cancel().expect(202)).body).toMatchObject({ id: started.body.runId });
+    expect(await cancelEvents()).toBe(1);
   });
 
   /** What a run whose workflow could not start says: closed as failed and why, its audit events, the notification of it. */

@@ -79,7 +79,7 @@ describe('the checked-in OpenAPI document', () => {
     for (const code of ['harvest_running', 'idempotency_key_reused', 'idempotency_key_in_progress', 'instrument_disabled', 'no_destination']) expect(start['409']).toContain(`\`${code}\``);
     const cancel = described(document.paths['/api/harvests/{id}/cancel'].post);
     expect(cancel['404']).toContain('`not_found`');
-    for (const code of ['run_finished', 'run_not_started', 'workflow_gone']) expect(cancel['409']).toContain(`\`${code}\``);
+    for (const code of ['run_finished', 'run_not_started', 'workflow_gone', 'cancel_in_progress']) expect(cancel['409']).toContain(`\`${code}\``);
   });
 
   it('declares path ids as UUIDs, as the API checks them', async () => {

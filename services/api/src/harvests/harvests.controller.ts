@@ -39,7 +39,8 @@ const NOT_STARTABLE = {
 };
 const NOT_CANCELLABLE = {
   description:
-    'The run ended otherwise: succeeded, failed or skipped (`run_finished`); it has no workflow yet (`run_not_started`); or Temporal no longer knows its workflow (`workflow_gone`). ' +
+    'The run ended otherwise: succeeded, failed or skipped (`run_finished`); it has no workflow yet (`run_not_started`); Temporal no longer knows its workflow (`workflow_gone`); ' +
+    'or another request is asking Temporal to cancel it (`cancel_in_progress`: retry shortly). ' +
     'A run cancelled already, or whose cancellation was asked for before, answers 202 again',
 };
 

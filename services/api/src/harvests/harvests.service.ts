@@ -341,7 +341,11 @@ export class HarvestsService {
    * Asks Temporal to cancel the run's workflow; the worker records the outcome. Idempotent: a run
    * already cancelled, or one whose cancellation was asked for before (its audit event, written
    * once Temporal took the request), answers as the first request did, without asking again or
-   * recording a second event. One at a time per run: two at once would both ask.
+   * recording a second event. One at a time per run: two at once would both ask. A request that
+   * finds another asking is refused at once (409 `cancel_in_progress`) rather than waiting for it:
+   * waiting, each would hold a pooled connection for as long as Temporal takes to answer (up to
+   * the call timeout), then ask Temporal in turn if that one failed, and a client retrying on
+   * its timeouts could use up the pool (see `oneStartAtATime`).
    */
   async cancel(principal: Principal, id: string): Promise<HarvestRunDto> {
     const run = await this.findRun(principal, id);
@@ -350,7 +354,9 @@ export class HarvestsService {
     const workflowId = run.workflowId;
     if (!workflowId) throw new DomainError('conflict', 'run_not_started', 'The run has no workflow yet');
     const requested = await this.dataSource.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`harvest-cancel:${id}`]);
+      const [{ locked }] = (await tx.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [`harvest-cancel:${id}`])) as Array<{ locked: boolean }>;
+      if (!locked) throw new DomainError('conflict', 'cancel_in_progress', 'A cancel of this run is being requested; retry shortly');
+      // Taken once the request that held it committed: its audit event is seen here.
       const [earlier] = (await tx.query(`SELECT 1 FROM audit_events WHERE entity_type = 'harvest_run' AND entity_id = $1 AND action = 'harvest.cancel_requested' LIMIT 1`, [
         id,
       ])) as unknown[];
