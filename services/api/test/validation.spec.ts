@@ -202,6 +202,9 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     { what: 'a run range that ends before it starts', method: 'get', url: `/api/harvests?from=2026-01-02T03:00:00Z&to=${encodeURIComponent('2026-01-02T04:00:00+02:00')}`, field: 'to', message: 'to must be after from' },
     { what: 'a transfer range that ends at its start, in another zone', method: 'get', url: `/api/transfers?from=2026-01-02T03:04:05Z&to=${encodeURIComponent('2026-01-02 08:34:05+0530')}`, field: 'to', message: 'to must be after from' },
     { what: 'an audit range that ends a nanosecond before it starts', method: 'get', url: '/api/audit?from=2026-01-02T03:04:05.000000002Z&to=2026-01-02T03:04:05.000000001Z', field: 'to', message: 'to must be after from' },
+    // PostgreSQL keeps microseconds: an end a nanosecond after the start is the same instant there.
+    { what: 'a file range that ends a nanosecond after it starts', method: 'get', url: '/api/files?from=2026-01-02T03:04:05.000001Z&to=2026-01-02T03:04:05.000001001Z', field: 'to', message: 'to must be after from' },
+    { what: 'a run range whose ends PostgreSQL rounds to one microsecond', method: 'get', url: '/api/harvests?from=2026-01-02T03:04:05.0000015Z&to=2026-01-02T03:04:05.0000025Z', field: 'to', message: 'to must be after from' },
     { what: 'a short SHA-256', method: 'get', url: '/api/files?sha256=abc', field: 'sha256' },
     { what: 'a metadata value without a key', method: 'get', url: '/api/files?metaValue=S1', field: 'metaValue' },
     // Names are stored trimmed: only spaces would have been stored as "".
@@ -260,10 +263,11 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     },
   );
 
-  it('takes a range whatever the zones of its ends, down to a nanosecond, and either end alone', async () => {
+  it('takes a range whatever the zones of its ends, down to a microsecond, and either end alone', async () => {
     const ranges = [
       ['2026-01-02T03:04:05Z', '2026-01-02 08:34:06+0530'],
-      ['2026-01-02T03:04:05.000000001Z', '2026-01-02T03:04:05.000000002Z'],
+      ['2026-01-02T03:04:05.000001Z', '2026-01-02T03:04:05.000002Z'],
+      ['2026-01-02T03:04:05.0000025Z', '2026-01-02T03:04:05.0000026Z'],
       ['2026-01-02T05:00:00+02:00', '2026-01-02T03:00:00.001Z'],
     ];
     for (const list of DATE_LISTS) {
@@ -271,6 +275,35 @@ describe('bad input is a 400 naming the field, never a 500', () => {
       await as(app, admin).get(`${list}?to=1970-01-01`).expect(200);
       await as(app, admin).get(`${list}?from=2999-12-31`).expect(200);
     }
+  });
+
+  it('refuses a range as empty exactly when PostgreSQL, which keeps microseconds and rounds finer fractions, finds its end not after its start', async () => {
+    const at = (time: string) => `2026-01-02T03:04:${time}`;
+    const ranges = [
+      [at('05.000001Z'), at('05.000001001Z')],
+      [at('05.000001Z'), at('05.000001999Z')],
+      [at('05Z'), at('05.0000005Z')],
+      [at('05Z'), at('05.0000006Z')],
+      [at('05.0000015Z'), at('05.0000025Z')],
+      [at('05.0000025Z'), at('05.0000035Z')],
+      // The fraction times a million in double precision, as PostgreSQL computes it: 125.49999999999999 and 126.50000000000001.
+      [at('05.0001255Z'), at('05.000126Z')],
+      [at('05.000126Z'), at('05.0001265Z')],
+      [at('05.9999995Z'), at('06Z')],
+      [at('05.999999Z'), at('05.9999995Z')],
+      ['1969-12-31T23:59:59.9999994Z', '1970-01-01T00:00:00Z'],
+      ['2026-01-02T03:04:05.0000004999Z', '2026-01-02 08:34:05.0000005+0530'],
+    ];
+    const verdicts = await Promise.all(
+      ranges.map(async ([from, to]) => {
+        const [{ after }] = (await db.dataSource.query(`SELECT $2::timestamptz > $1::timestamptz AS after`, [from, to])) as Array<{ after: boolean }>;
+        const res = await as(app, admin).get(`/api/audit?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+        return { from, to, postgres: after ? 200 : 400, api: res.status };
+      }),
+    );
+    expect(verdicts.map(({ from, to, api }) => ({ from, to, api }))).toEqual(verdicts.map(({ from, to, postgres }) => ({ from, to, api: postgres })));
+    // Both answers are among them.
+    expect(new Set(verdicts.map((v) => v.api))).toEqual(new Set([200, 400]));
   });
 
   it('finds a file by its ARK in any accepted spelling, and takes the documented example', async () => {

@@ -148,13 +148,14 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
  * left out: JavaScript's Date does not read it.) A fraction of up to 9 digits (nanoseconds):
  * PostgreSQL refuses a long one.
  */
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-](0\d|1[0-4]):?[0-5]\d)$/;
+const DATE_TIME =
+  /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})[T ](?<hour>[01]\d|2[0-3]):(?<minute>[0-5]\d)(?::(?<second>[0-5]\d)(?:\.(?<fraction>\d{1,9}))?)?(?:Z|(?<sign>[+-])(?<offsetHours>0\d|1[0-4]):?(?<offsetMinutes>[0-5]\d))$/;
 
 /** A date-time of a real calendar day (a date alone has become its midnight UTC by now). */
 function isDateTime(value: unknown): boolean {
-  const parts = typeof value === 'string' ? DATE_TIME.exec(value) : null;
+  const parts = typeof value === 'string' ? DATE_TIME.exec(value)?.groups : undefined;
   if (!parts) return false;
-  const [year, month, day] = parts.slice(1, 4).map(Number);
+  const [year, month, day] = [parts.year, parts.month, parts.day].map(Number);
   // setUTCFullYear, not Date.UTC, which reads years below 100 as 19xx.
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
@@ -165,19 +166,27 @@ function isDateTime(value: unknown): boolean {
 export const IsDateTimeWithZone = (field: string, message = `${field} must be a date-time with a time zone (2026-01-31T12:00:00Z)`) =>
   ValidateBy({ name: 'isDateTimeWithZone', validator: { validate: isDateTime, defaultMessage: () => message } });
 
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:Z|([+-])(\d{2}):?(\d{2}))$/;
+/** C's rint() in its default mode: to the nearest integer, a half to the even one. */
+function rint(x: number): number {
+  const nearest = Math.round(x);
+  return nearest - x === 0.5 && nearest % 2 !== 0 ? nearest - 1 : nearest;
+}
 
 /**
- * The instant a date-time isDateTime accepts stands for, in nanoseconds since 1970 (its fraction
- * may be finer than a millisecond, which Date would drop): comparable across time zones.
+ * The instant a date-time isDateTime accepts stands for, as PostgreSQL stores it (timestamptz
+ * keeps microseconds): in microseconds since 1970, comparable across time zones. A finer
+ * fraction is rounded as PostgreSQL rounds it (ParseFractionalSecond: rint(fraction * 1e6) in
+ * double precision; .0000005 is 0 µs, .0000015 and .0000025 are 2), so two date-times that
+ * differ by less than that are the same instant here as there.
  */
-function nanosecondsOf(value: string): bigint {
-  const [, year, month, day, hour, minute, second, fraction, sign, offsetHours, offsetMinutes] = INSTANT.exec(value)!;
+function microsecondsOf(value: string): bigint {
+  const { year, month, day, hour, minute, second, fraction, sign, offsetHours, offsetMinutes } = DATE_TIME.exec(value)!.groups!;
   const date = new Date(0);
   date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
   date.setUTCHours(Number(hour), Number(minute), Number(second ?? 0));
   const offsetSeconds = sign ? (sign === '-' ? -1 : 1) * (Number(offsetHours) * 3600 + Number(offsetMinutes) * 60) : 0;
-  return (BigInt(date.getTime() / 1000) - BigInt(offsetSeconds)) * 1_000_000_000n + BigInt((fraction ?? '').padEnd(9, '0'));
+  const micros = fraction ? rint(Number(`0.${fraction}`) * 1_000_000) : 0;
+  return (BigInt(date.getTime() / 1000) - BigInt(offsetSeconds)) * 1_000_000n + BigInt(micros);
 }
 
 /**
@@ -192,7 +201,7 @@ const IsAfter = (field: string, other: string) =>
       validate: (value: unknown, args) => {
         const start = (args?.object as Record<string, unknown> | undefined)?.[other];
         if (!isDateTime(value) || !isDateTime(start)) return true;
-        return nanosecondsOf(value as string) > nanosecondsOf(start as string);
+        return microsecondsOf(value as string) > microsecondsOf(start as string);
       },
       defaultMessage: () => `${field} must be after ${other}`,
     },
