@@ -1,4 +1,4 @@
-import { idFilter, instrumentChoices, isUuid, refusedFilter } from '../src/lib/list-filters';
+import { dateRangeErrors, idFilter, instrumentChoices, isUuid, refusedFilter } from '../src/lib/list-filters';
 
 describe('refusedFilter', () => {
   const query = { ark: 'ark:nonsense', from: '2026-02-31T00:00:00.000Z', name: undefined, limit: 50 };
@@ -15,6 +15,31 @@ describe('refusedFilter', () => {
     expect(refusedFilter({ ...badArk, field: 'name' }, query)).toBeUndefined();
     expect(refusedFilter({ ...badArk, field: 'id' }, query)).toBeUndefined();
     expect(refusedFilter(badArk, undefined)).toBeUndefined();
+  });
+});
+
+describe('a reversed date range on the runs, audit and files pages', () => {
+  // As the pages send a to day before the from day (dayBoundary), and as the API answers it.
+  const query = { from: '2026-02-02T00:00:00.000Z', to: '2026-02-01T23:59:59.999Z', limit: 50, offset: 0 };
+  const reversed = { statusCode: 400, code: 'validation_failed', message: 'to must be after from', field: 'to' };
+
+  it('is a refused filter, shown at the form, not the error page', () => {
+    expect(refusedFilter(reversed, query)).toEqual(reversed);
+  });
+
+  it('is said at the to field, naming both fields by their labels', () => {
+    expect(dateRangeErrors(refusedFilter(reversed, query)!, 'From (UTC day)', 'To (UTC day)')).toEqual({ fromError: undefined, toError: 'To (UTC day) must not be before From (UTC day)' });
+  });
+
+  it("says the API's other refusals of either field in its words, with the field's label, and nothing without one", () => {
+    const badFrom = { ...reversed, field: 'from', message: 'from must be a date (YYYY-MM-DD) or a date-time with a time zone (2026-01-31T12:00:00Z)' };
+    expect(dateRangeErrors(badFrom, 'Acquired from (UTC day)', 'Acquired to (UTC day)')).toEqual({
+      fromError: 'Acquired from (UTC day) must be a date (YYYY-MM-DD) or a date-time with a time zone (2026-01-31T12:00:00Z)',
+      toError: undefined,
+    });
+    expect(dateRangeErrors({ ...reversed, message: 'to must be a date' }, 'From', 'To')).toEqual({ fromError: undefined, toError: 'To must be a date' });
+    expect(dateRangeErrors({ ...reversed, field: 'status' }, 'From', 'To')).toEqual({ fromError: undefined, toError: undefined });
+    expect(dateRangeErrors(null, 'From', 'To')).toEqual({ fromError: undefined, toError: undefined });
   });
 });
 

@@ -1,5 +1,7 @@
 import type { ApiError } from '@sheaf/contracts';
 
+import { fieldMessage } from './field-messages';
+
 /** An API error that names the field it is about. */
 export type FieldError = ApiError & { field: string };
 
@@ -12,6 +14,20 @@ export function refusedFilter(error: ApiError, query: Readonly<Record<string, un
   if (error.statusCode !== 400 || error.field === undefined || query === undefined) return undefined;
   if (!Object.hasOwn(query, error.field) || query[error.field] === undefined) return undefined;
   return { ...error, field: error.field };
+}
+
+/** The API's words for a range whose end is not after its start (DateFilter). */
+const TO_NOT_AFTER_FROM = 'to must be after from';
+
+/**
+ * What the `from` and `to` day fields of a list's filter form (DateRangeFields) say of the
+ * API's refusal, worded with their labels. The form sends the start of the from day and the end
+ * of the to day, so the API finds a range empty ("to must be after from") only when the to day
+ * is before the from day: that is what the to field says, naming both fields.
+ */
+export function dateRangeErrors(error: ApiError | null, fromLabel: string, toLabel: string): { fromError?: string; toError?: string } {
+  const toError = error?.field === 'to' && error.message === TO_NOT_AFTER_FROM ? `${toLabel} must not be before ${fromLabel}` : fieldMessage(error, 'to', toLabel);
+  return { fromError: fieldMessage(error, 'from', fromLabel), toError };
 }
 
 export interface FilterOption {

@@ -16,7 +16,7 @@ import { loadFiltered } from '@/lib/api';
 import { fieldErrorProps, fieldMessage } from '@/lib/field-messages';
 import { dayBoundary, formatBytes, formatDateTime, offsetParam, oneOf, param } from '@/lib/format';
 import { loadInstrumentFilter } from '@/lib/instrument-filter';
-import { idFilter } from '@/lib/list-filters';
+import { dateRangeErrors, idFilter } from '@/lib/list-filters';
 
 export const metadata: Metadata = { title: 'Files' };
 
@@ -101,14 +101,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Promis
             {...fieldErrorProps(refused, 'ark', 'ARK')}
           />
           <InstrumentSelect filter={instrumentFilter} value={filters.instrumentId} errorText={fieldMessage(refused, 'instrumentId', 'Instrument')} />
-          <DateRangeFields
-            from={filters.from}
-            to={filters.to}
-            fromLabel={FROM_LABEL}
-            toLabel={TO_LABEL}
-            fromError={fieldMessage(refused, 'from', FROM_LABEL)}
-            toError={fieldMessage(refused, 'to', TO_LABEL)}
-          />
+          <DateRangeFields from={filters.from} to={filters.to} fromLabel={FROM_LABEL} toLabel={TO_LABEL} {...dateRangeErrors(refused, FROM_LABEL, TO_LABEL)} />
           <TextField
             label="Metadata field"
             size="small"
