@@ -1,4 +1,4 @@
-export { IncompleteListingError, isNotFound, LISTING_GC, Rclone, RcloneError, RcloneStalledError, type FileCopied, type FileCopy, type ListedFile, type RcloneOptions, type RcloneRemote } from './rclone';
+export { IncompleteListingError, isNotFound, LISTING_ARGS, LISTING_GC, Rclone, RcloneError, RcloneStalledError, type FileCopied, type FileCopy, type ListedFile, type RcloneOptions, type RcloneRemote } from './rclone';
 export { localName } from './names';
 export { obscure } from './obscure';
 export {

@@ -18,6 +18,12 @@ const LISTING_READ_SIZE = 1024 * 1024;
  * from growing without bound. Exported for the benchmark, whose tuned listing baseline runs with it.
  */
 export const LISTING_GC = { GOGC: '400', GOMEMLIMIT: '256MiB' };
+/**
+ * The listing's command and flags, before the path: no MIME type looked up for each file, and
+ * errors as JSON (each unlisted folder is read from them). Exported for the benchmark, whose
+ * tuned listing baseline runs the same command.
+ */
+export const LISTING_ARGS: readonly string[] = ['lsjson', '-R', '--files-only', '--no-mimetype', '--use-json-log'];
 
 /** One line of `rclone lsjson` output, a JSON array written one element per line: "[", "{...},", "]". */
 function parseListingLine(line: string): ListedFile | undefined {
@@ -227,6 +233,45 @@ function outputCutOff(command: string): RcloneError {
   return new RcloneError(`rclone ${command} exited, but its output was cut off ${PIPE_DRAIN_MS / 1000} s later (a process it started held it open?)`, undefined, '');
 }
 
+/** The rclone processes started here that have not exited: stopped when this process exits. */
+const running = new Set<execa.ExecaChildProcess>();
+let stopOnExitAdded = false;
+
+/**
+ * Keeps `child` in `running` until it exits. rclone is started without execa's exit handler
+ * (cleanup: false, see Rclone.start), so a process that exits without stopping its rclone (a
+ * process.exit, an uncaught exception) would leave it running on its own, outside any container:
+ * one that logs dies at its next line (its stderr's reader is gone: SIGPIPE) and leaves its
+ * .partial files, but a quiet one (a listing, a delete) runs to its end. An 'exit' listener,
+ * added once, asks each to stop (SIGTERM, as a cancel does; whether it has tidied up before a
+ * log line of its own ends it by SIGPIPE is a race). Listening for 'exit' starts no signal
+ * handler (node does so only for events named after a signal: startListeningIfSignal in
+ * lib/internal/process/signal.js), so SIGTERM still reaches the Temporal runtime's handler and
+ * the worker drains. A process killed by a signal runs no 'exit' listener; SIGKILL to the
+ * process group, a container stop, still takes rclone with it. No SIGKILL follows the SIGTERM:
+ * no one is left to send it.
+ */
+function stopOnExit(child: execa.ExecaChildProcess): void {
+  if (!stopOnExitAdded) {
+    stopOnExitAdded = true;
+    process.on('exit', () => {
+      for (const c of running) {
+        try {
+          // Synchronous, and a no-op once node has reaped it (so never another process's pid).
+          c.kill('SIGTERM', { forceKillAfterTimeout: false });
+        } catch {
+          // Nothing more can be done on the way out.
+        }
+      }
+    });
+  }
+  // No pid: rclone could not be started, and no 'exit' will come.
+  if (child.pid === undefined) return;
+  running.add(child);
+  // once() returns the child, which is also its result's promise (Rclone.start settles that).
+  void child.once('exit', () => running.delete(child));
+}
+
 /** How long a cancelled rclone gets to tidy up and exit before it is killed. */
 const STOP_GRACE_MS = 5_000;
 /**
@@ -274,7 +319,8 @@ export class Rclone {
       // No exit handler of execa's (signal-exit): once the Temporal runtime's SIGTERM handler has
       // removed itself (it does on the first signal), signal-exit's finds itself the last one, kills
       // rclone and raises SIGTERM again, and the worker died at once (exit 143) instead of draining
-      // whenever a copy ran. Cancelling through `signal` stops rclone, as a drain does.
+      // whenever a copy ran. Cancelling through `signal` stops rclone, as a drain does; so does
+      // an exit without one (stopOnExit).
       cleanup: false,
       input,
       stdin: input === undefined ? 'ignore' : undefined,
@@ -285,6 +331,7 @@ export class Rclone {
     // exits before reading all of its list (it refused a flag, a remote, a password) breaks the
     // pipe (EPIPE); its exit code and last words say why, so that error is not the failure.
     child.stdin?.removeAllListeners('error').on('error', () => undefined);
+    stopOnExit(child);
     const stderr: string[] = [];
     // rclone's last words may still be in the pipe when it has exited: read to the end first.
     let stderrRead = Promise.resolve();
@@ -360,7 +407,7 @@ export class Rclone {
       let exited = false;
       let failure: unknown;
       try {
-        started = this.start(['lsjson', '-R', '--files-only', '--no-mimetype', '--use-json-log', path], { signal, stdout: output.fd, env: LISTING_GC, onStderr });
+        started = this.start([...LISTING_ARGS, path], { signal, stdout: output.fd, env: LISTING_GC, onStderr });
         // Observed at once: an rclone that fails fast must not leave a rejection unhandled
         // while the descriptor is being closed.
         started.done.then(
