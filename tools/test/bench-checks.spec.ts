@@ -1,4 +1,4 @@
-import { checkedPairs, historyCheck, median, memoryChecks, QUIET_PROBE_SECONDS, ratioCheck, RSS_LIMIT_KIB, slowedProbe, type RatioPair } from '../src/bench/checks';
+import { checkedPairs, historyCheck, median, medianPair, memoryChecks, QUIET_PROBE_SECONDS, ratioCheck, RSS_LIMIT_KIB, slowedProbe, type RatioPair } from '../src/bench/checks';
 import { loadLine } from '../src/bench/report';
 
 const pair = (ratio: number, slowed: boolean, extra: Partial<RatioPair> = {}): RatioPair => ({ ratio, slowed, ...extra });
@@ -18,6 +18,17 @@ describe("the benchmark's checks", () => {
     const ps = [pair(1.1, true), pair(2.5, false), pair(1.9, false)];
     expect(checkedPairs(ps, true)).toEqual([ps[1], ps[2]]);
     expect(checkedPairs(ps, false)).toEqual(ps);
+  });
+
+  it('breaks down the median pair of those the check is based on', () => {
+    const ps = [pair(1.1, true), pair(2.5, false), pair(1.9, false), pair(1.2, true), pair(3.0, false)];
+    // Over all five the median is 1.9; over the three quiet ones, 2.5.
+    expect(medianPair(ps, (p) => p.ratio, true)).toEqual({ pair: ps[1], which: 'the median ratio of the quiet pairs' });
+    expect(medianPair(ps, (p) => p.ratio, false)).toEqual({ pair: ps[2], which: 'the median ratio' });
+    // The lower middle one of an even count; all pairs when none is quiet.
+    expect(medianPair([pair(2, false), pair(1, false)], (p) => p.ratio, true).pair.ratio).toBe(1);
+    const slowed = [pair(1.1, true), pair(1.4, true), pair(1.2, true)];
+    expect(medianPair(slowed, (p) => p.ratio, true)).toEqual({ pair: slowed[2], which: 'the median ratio of all pairs, every one slowed' });
   });
 
   it('checks the ratio on the quiet pairs: slowed pairs near 1 cannot make it met', () => {
@@ -52,12 +63,12 @@ describe("the benchmark's checks", () => {
     expect(check.measured).toContain('Sheaf run 2 did not complete: failed: Workflow execution failed: boom');
   });
 
-  it('checks the node worker and its process group against 1 GiB each', () => {
-    const under = memoryChecks({ hwmKiB: 300 * 1024, groupPeakKiB: 900 * 1024 });
+  it('checks the node worker and its process tree against 1 GiB each', () => {
+    const under = memoryChecks({ hwmKiB: 300 * 1024, treePeakKiB: 900 * 1024 });
     expect(under.map((c) => c.met)).toEqual([true, true]);
-    const groupOver = memoryChecks({ hwmKiB: 300 * 1024, groupPeakKiB: RSS_LIMIT_KIB });
-    expect(groupOver.map((c) => c.met)).toEqual([true, false]);
-    expect(groupOver[1].measured).toBe('1024 MiB');
+    const treeOver = memoryChecks({ hwmKiB: 300 * 1024, treePeakKiB: RSS_LIMIT_KIB });
+    expect(treeOver.map((c) => c.met)).toEqual([true, false]);
+    expect(treeOver[1].measured).toBe('1024 MiB');
   });
 
   it('checks the events per execution and that visibility listed every execution', () => {

@@ -43,6 +43,19 @@ export function checkedPairs<T extends { slowed: boolean }>(ps: readonly T[], qu
 }
 
 /**
+ * The pair whose ratio is the median of the checked pairs (checkedPairs; the lower middle one of
+ * an even count), so that the breakdown shown as the median's is of a pair the check was based
+ * on; among all pairs when none is quiet. `which` names the pairs it was chosen among.
+ */
+export function medianPair<T extends { slowed: boolean }>(ps: readonly T[], ratio: (p: T) => number, quietOnly: boolean): { pair: T; which: string } {
+  const checked = checkedPairs(ps, quietOnly);
+  const among = checked.length ? checked : [...ps];
+  const sorted = among.sort((a, b) => ratio(a) - ratio(b));
+  const which = !quietOnly ? 'the median ratio' : checked.length ? 'the median ratio of the quiet pairs' : 'the median ratio of all pairs, every one slowed';
+  return { pair: sorted[Math.floor((sorted.length - 1) / 2)], which };
+}
+
+/**
  * The ratio target, checked on the median of the checked pairs (checkedPairs); not met when
  * every pair was slowed (inconclusive) or when a Sheaf run did not complete (named).
  * `secondName` names the second baseline, whose median ratio is shown beside it.
@@ -71,8 +84,8 @@ export function ratioCheck(label: string, ps: readonly RatioPair[], target: numb
 export interface MemoryPeaks {
   /** The node worker's VmHWM, KiB. */
   hwmKiB: number;
-  /** Highest sampled sum of VmRSS over the worker's process group (rclone children included), KiB. */
-  groupPeakKiB: number;
+  /** Highest sampled sum of VmRSS over the worker and its descendants (rclone children included), KiB. */
+  treePeakKiB: number;
 }
 
 /** The 1 GiB limit on the node worker alone (its VmHWM) and on the worker with its rclone children. */
@@ -80,10 +93,10 @@ export function memoryChecks(m: MemoryPeaks): Check[] {
   return [
     { label: 'worker peak RSS (VmHWM of the node process)', measured: mib(m.hwmKiB), target: '< 1024 MiB', met: m.hwmKiB < RSS_LIMIT_KIB },
     {
-      label: 'worker process group peak RSS (node worker + rclone children, sampled every 200 ms)',
-      measured: mib(m.groupPeakKiB),
+      label: 'worker process tree peak RSS (node worker + rclone children, sampled every 200 ms)',
+      measured: mib(m.treePeakKiB),
       target: '< 1024 MiB',
-      met: m.groupPeakKiB < RSS_LIMIT_KIB,
+      met: m.treePeakKiB < RSS_LIMIT_KIB,
     },
   ];
 }

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { hashPassword } from '@sheaf/crypto';
 import { freePort, spawnService, waitForPort } from '@sheaf/local-infra';
-import { LISTING_GC } from '@sheaf/rclone';
+import { LISTING_ARGS, LISTING_GC } from '@sheaf/rclone';
 import { REPO_ROOT } from '../repo-root';
-import { historyCheck, median, memoryChecks, QUIET_PROBE_SECONDS, ratioCheck, slowedProbe } from './checks';
+import { historyCheck, median, medianPair, memoryChecks, QUIET_PROBE_SECONDS, ratioCheck, slowedProbe } from './checks';
 import { writeLargeFiles, writeTree, type Generated } from './generate';
 import {
   breakdown,
@@ -177,7 +177,7 @@ function memoryFigures(m: MemoryReport): Array<[string, string]> {
   return [
     ['Worker peak RSS (VmHWM)', mib(m.hwmKiB)],
     ['Worker peak RSS (sampled VmRSS every 200 ms)', `${mib(m.sampledPeakKiB)} (${count(m.samples)} samples)`],
-    ['Worker process group peak RSS (worker + rclone, sampled every 200 ms)', mib(m.groupPeakKiB)],
+    ['Worker process tree peak RSS (worker + rclone, sampled every 200 ms)', mib(m.treePeakKiB)],
   ];
 }
 
@@ -386,8 +386,8 @@ function reportPairs(
     if (c.exitCode !== 0) report.checks.push(commandCheck('rclone', c));
   }
   if (commands.every((c) => c.exitCode === 0)) report.checks.push({ label: 'rclone exit code, every run', measured: 'exit 0', target: 'exit 0', met: true });
-  // The breakdown of the pair whose ratio is the median (the middle one of an odd count).
-  const mid = ps[ratios.indexOf([...ratios].sort((a, b) => a - b)[Math.floor((ratios.length - 1) / 2)])];
+  // The breakdown of the pair whose ratio is the median of those the check is based on.
+  const { pair: mid, which: midWhich } = medianPair(ps, (p) => ratios[ps.indexOf(p)], options.quietOnly);
   /** Where one pair's Sheaf run spent its time, under a heading that says which pair it is. */
   const breakdownOf = (p: Pair, which: string) => [
     `(pair ${ps.indexOf(p) + 1} of ${ps.length}, ${which}: Sheaf ${seconds(p.sheaf.seconds)}, rclone ${seconds(p.baseline.seconds)})`,
@@ -395,7 +395,7 @@ function reportPairs(
     cpuLine('that Sheaf run', p.sheafCpu, p.sheaf.seconds),
     walLine(p.sheafWal, p.sheaf.result.filesTotal),
   ];
-  report.breakdown.push(...breakdownOf(mid, 'the median ratio'), cpuLine('that rclone run (rclone is counted under "everything else")', mid.baselineCpu, mid.baseline.seconds));
+  report.breakdown.push(...breakdownOf(mid, midWhich), cpuLine('that rclone run (rclone is counted under "everything else")', mid.baselineCpu, mid.baseline.seconds));
   // A Sheaf run far slower than the others gets a breakdown of its own: where an outlier's time went.
   const slowest = ps.reduce((a, b) => (b.sheaf.seconds > a.sheaf.seconds ? b : a));
   const slowdown = slowest.sheaf.seconds / median(ps.map((p) => p.sheaf.seconds));
@@ -576,7 +576,8 @@ export async function reharvest(ctx: BenchContext, report: ScenarioReport, dir: 
   const files = 100_000 / ctx.scale;
   const source = join(dir, 'source');
   const g = writeTree(source, files, Math.max(10, 100 / ctx.scale), 0);
-  const tunedFlags = ['--no-mimetype', '--use-json-log'];
+  // Sheaf's listing command (libs/rclone), before the path.
+  const sheafListing = `rclone ${LISTING_ARGS.join(' ')}`;
   const tunedEnv = Object.entries(LISTING_GC)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
@@ -584,7 +585,7 @@ export async function reharvest(ctx: BenchContext, report: ScenarioReport, dir: 
     generatedLine('Tree (tiny files: their own number)', g),
     tuningLine(stack),
     `The target's baseline is plain \`rclone lsjson -R --files-only\` (Go's default collector, and a MIME type looked up for each file); ` +
-      `Sheaf lists with \`${tunedFlags.join(' ')}\` and \`${tunedEnv}\` (libs/rclone), so that listing is timed too, in the same pairs, and Sheaf ÷ it is reported beside the target's ratio`,
+      `Sheaf lists with \`${sheafListing}\` and \`${tunedEnv}\` (libs/rclone), so that listing is timed too, in the same pairs, and Sheaf ÷ it is reported beside the target's ratio`,
     `A first harvest (not in the ratio), then ${orderLine(ctx, '`rclone lsjson`', 'a re-harvest of the unchanged tree', { reharvest: true, second: "`rclone lsjson` with Sheaf's flags and environment" })}`,
   );
   ctx.log(`  ${generatedLine('tree', g)}`);
@@ -601,8 +602,8 @@ export async function reharvest(ctx: BenchContext, report: ScenarioReport, dir: 
       if (first.status !== 'completed') return;
       const ps = await pairs(ctx, worker, dir, {
         baseline: () => timedCommand(stack.rclone, ['lsjson', '-R', '--files-only', source], rcloneEnv()),
-        // What Sheaf's listing runs (Rclone.list): its flags and its Go collector settings.
-        second: () => timedCommand(stack.rclone, ['lsjson', '-R', '--files-only', ...tunedFlags, source], { ...rcloneEnv(), ...LISTING_GC }),
+        // What Sheaf's listing runs (Rclone.listFiles): its command and its Go collector settings.
+        second: () => timedCommand(stack.rclone, [...LISTING_ARGS, source], { ...rcloneEnv(), ...LISTING_GC }),
         sheaf: () => timedHarvest(stack, worker, instrumentId, { deadlineMs: HARVEST_DEADLINE_MS.reharvest }),
       });
       const [versions]: Array<{ n: string }> = await stack.dataSource.query(`SELECT count(*) AS n FROM file_versions WHERE instrument_id = $1`, [instrumentId]);
@@ -614,7 +615,7 @@ export async function reharvest(ctx: BenchContext, report: ScenarioReport, dir: 
           baseline: '`rclone lsjson -R --files-only SRC` (output to /dev/null)',
           ratio: 'Sheaf re-harvest ÷ rclone lsjson -R',
           second: {
-            runs: `\`rclone lsjson -R --files-only ${tunedFlags.join(' ')} SRC\` with \`${tunedEnv}\`, as Sheaf lists (output to /dev/null)`,
+            runs: `\`${sheafListing} SRC\` with \`${tunedEnv}\`, as Sheaf lists (output to /dev/null)`,
             short: "rclone lsjson with Sheaf's flags and environment",
           },
         },
@@ -666,7 +667,7 @@ export async function million(ctx: BenchContext, report: ScenarioReport, dir: st
       report.checks.push(harvestCheck(h, files), historyCheck(history));
       report.breakdown.push(...lines, cpuLine('the harvest', cpu, h.seconds));
     } finally {
-      // The node worker's VmHWM and its group's peak (rclone included), each against 1 GiB.
+      // The node worker's VmHWM and its process tree's peak (rclone included), each against 1 GiB.
       recordMemory(report, worker, true);
     }
   });

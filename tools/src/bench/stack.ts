@@ -147,14 +147,14 @@ export async function startStack(log: (line: string) => void, keep: boolean): Pr
   }
 }
 
-/** Memory of the worker: its own VmRSS and its process group's (rclone included) sampled every 200 ms, VmHWM at the end. */
+/** Memory of the worker: its own VmRSS and its process tree's (rclone included) sampled every 200 ms, VmHWM at the end. */
 export interface MemoryReport {
   /** Highest VmRSS seen by sampling, KiB. */
   sampledPeakKiB: number;
   /** The kernel's high-water mark of the worker's RSS (VmHWM), KiB. */
   hwmKiB: number;
-  /** Highest sum of VmRSS over the worker's process group (rclone children included), sampled every 200 ms, KiB. */
-  groupPeakKiB: number;
+  /** Highest sum of VmRSS over the worker and its descendants (rclone children included), sampled every 200 ms, KiB. */
+  treePeakKiB: number;
   samples: number;
 }
 
@@ -168,19 +168,39 @@ function statusField(pid: number, field: string): number | undefined {
   }
 }
 
-function groupRssKiB(pgid: number): number {
-  let total = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+/**
+ * `root` and its descendants, found through each thread's /proc children list (the children it
+ * forked; the kernel moves those of a thread that ends to another of its process): a few small
+ * files per sample rather than every process's stat.
+ */
+function descendants(root: number): number[] {
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.pop() as number;
+    out.push(pid);
+    let tasks: string[];
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the command name (which may hold spaces): state ppid pgrp ...
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid) total += statusField(Number(entry), 'VmRSS') ?? 0;
+      tasks = readdirSync(`/proc/${pid}/task`);
     } catch {
-      // The process ended while we looked.
+      // It ended while we looked.
+      continue;
+    }
+    for (const tid of tasks) {
+      try {
+        for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) if (child.trim()) queue.push(Number(child));
+      } catch {
+        // The thread ended while we looked.
+      }
     }
   }
+  return out;
+}
+
+/** The sum of VmRSS over `root` and its descendants (the worker with its rclone children), KiB. */
+function treeRssKiB(root: number): number {
+  let total = 0;
+  for (const pid of descendants(root)) total += statusField(pid, 'VmRSS') ?? 0;
   return total;
 }
 
@@ -227,17 +247,17 @@ export function startWorker(stack: BenchStack, taskQueue: string, log: (line: st
     },
   });
   let sampledPeakKiB = 0;
-  let groupPeakKiB = 0;
+  let treePeakKiB = 0;
   let samples = 0;
-  // The group on every tick too: an rclone child lives for a batch's copy or a listing, and a
-  // sparser sample could miss its peak (the group's peak is checked against the 1 GiB limit).
+  // The tree on every tick too: an rclone child lives for a batch's copy or a listing, and a
+  // sparser sample could miss its peak (the tree's peak is checked against the 1 GiB limit).
   const timer = setInterval(() => {
     const rss = statusField(service.pid, 'VmRSS');
     if (rss !== undefined) {
       samples++;
       sampledPeakKiB = Math.max(sampledPeakKiB, rss);
     }
-    groupPeakKiB = Math.max(groupPeakKiB, groupRssKiB(service.pid));
+    treePeakKiB = Math.max(treePeakKiB, treeRssKiB(service.pid));
   }, 200);
   let report: MemoryReport | undefined;
   void service.exited.then((code) => {
@@ -252,7 +272,7 @@ export function startWorker(stack: BenchStack, taskQueue: string, log: (line: st
         clearInterval(timer);
         const hwmKiB = statusField(service.pid, 'VmHWM');
         if (hwmKiB === undefined) throw new Error(`the worker (pid ${service.pid}) is gone; its VmHWM cannot be read`);
-        report = { sampledPeakKiB, hwmKiB, groupPeakKiB, samples };
+        report = { sampledPeakKiB, hwmKiB, treePeakKiB, samples };
       }
       return report;
     },
@@ -266,7 +286,7 @@ export function startWorker(stack: BenchStack, taskQueue: string, log: (line: st
     },
     async stop() {
       clearInterval(timer);
-      report ??= { sampledPeakKiB, hwmKiB: statusField(service.pid, 'VmHWM') ?? 0, groupPeakKiB, samples };
+      report ??= { sampledPeakKiB, hwmKiB: statusField(service.pid, 'VmHWM') ?? 0, treePeakKiB, samples };
       await service.stop(40_000);
     },
   };
