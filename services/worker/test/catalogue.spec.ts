@@ -277,7 +277,7 @@ describe('harvest catalogue: staging a listing', () => {
     ]);
   });
 
-  it('fails a version whose copies were verified against different source bytes, naming each, and mints no ARK for it', async () => {
+  it('fails a version whose copies were verified against different source bytes, naming each, mints no ARK, and sets its copies back to failed so that later runs verify it', async () => {
     const instrument = await db.dataSource
       .getRepository(InstrumentEntity)
       .save({ name: 'two-contents', sourceType: 'local', sourceConfig: { path: '/nowhere' }, minAgeSeconds: 0 });
@@ -332,11 +332,93 @@ describe('harvest catalogue: staging a listing', () => {
         path: 'rewritten.raw',
         status: 'failed',
         sha256: null,
-        reason: `its copies were verified against different source bytes (contents-first: SHA-256 ${h1}, contents-second: SHA-256 ${h2}): the source changed between runs, its size and modification time did not; not verified, no ARK minted`,
+        reason: `its copies were verified against different source bytes (contents-first: SHA-256 ${h1}, contents-second: SHA-256 ${h2}): the source changed between runs, its size and modification time did not; not verified, no ARK minted; the next run verifies its copies against the source again`,
         ark: null,
       },
       { path: 'unchanged.raw', status: 'verified', sha256: h1, reason: null, ark: 'ark:99999/fk4two1' },
     ]);
+    // Its copies no longer count as verified (they did, and every later run copied nothing and
+    // failed it again); what each was verified against stays, and so do their transfers.
+    const deliveries = async () =>
+      (await db.dataSource.query(
+        `SELECT fv.path, s.name AS location, d.status, d.source_sha256 AS sha256, d.verified_at IS NOT NULL AS "verifiedAt", d.reason
+         FROM file_deliveries d JOIN file_versions fv ON fv.id = d.file_version_id JOIN storage_locations s ON s.id = d.storage_location_id
+         WHERE fv.instrument_id = $1 ORDER BY fv.path, s.name`,
+        [instrument.id],
+      )) as unknown[];
+    const unverified = (sha256: string) =>
+      `verified against SHA-256 ${sha256} of the source, another copy of this version against other bytes: no longer counted as verified; ` +
+      'the next run verifies this copy against the source again, and leaves it untouched if it differs';
+    expect(await deliveries()).toEqual([
+      { path: 'rewritten.raw', location: 'contents-first', status: 'failed', sha256: h1, verifiedAt: false, reason: unverified(h1) },
+      { path: 'rewritten.raw', location: 'contents-second', status: 'failed', sha256: h2, verifiedAt: false, reason: unverified(h2) },
+      { path: 'unchanged.raw', location: 'contents-first', status: 'verified', sha256: h1, verifiedAt: true, reason: null },
+      { path: 'unchanged.raw', location: 'contents-second', status: 'verified', sha256: h1, verifiedAt: true, reason: null },
+    ]);
+    const transfers = (await db.dataSource.query(
+      `SELECT t.status, count(*)::int AS n FROM transfers t WHERE t.file_version_id = $1 GROUP BY t.status ORDER BY t.status`,
+      [rewritten.id],
+    )) as unknown[];
+    expect(transfers).toEqual([
+      { status: 'failed', n: 1 },
+      { status: 'verified', n: 2 },
+    ]);
+    await closeRun(db.dataSource, run2.id, { status: 'succeeded', error: null });
+
+    // Run 3 lists the file as before: the version is taken again, with no destination verified,
+    // so its batch copies to both (and finds the copies there as files that were there before).
+    const run3 = await runs.save({ instrumentId: instrument.id, trigger: 'api', status: 'running', phase: 'discovering' });
+    const listing = await catalogue.openListing(run3.id);
+    try {
+      await listing.stage([{ Path: 'rewritten.raw', Size: 3, ModTime: '2025-03-01T10:00:00Z', IsDir: false }]);
+      await listing.plan(instrument.id, 0, { maxFiles: 10, maxBytes: 1024 });
+    } finally {
+      await listing.close();
+    }
+    const [taken] = await catalogue.loadBatch(run3.id, 0);
+    expect(taken).toMatchObject({ id: rewritten.id, status: 'failed', verifiedAt: new Set() });
+    // The copy holding the source's bytes (h2) is verified again as it is; the other, never
+    // overwritten, fails the version as a different file there.
+    const foreign = 'a different file already exists at x.raw; it was left untouched';
+    const differs = { ...outcome(rewritten.id, first.id, null), sourceSha256: h2, destinationSha256: h1, error: foreign };
+    await catalogue.recordDeliveries(run3.id, [differs, outcome(rewritten.id, second.id, h2)], destinations, mint, settle);
+    expect(await db.dataSource.query(`SELECT status, reason FROM file_versions WHERE id = $1`, [rewritten.id])).toEqual([{ status: 'failed', reason: foreign }]);
+    await closeRun(db.dataSource, run3.id, { status: 'succeeded', error: null });
+
+    // Once the stale copy is moved aside, the next run copies the source there: verified, with its ARK.
+    const run4 = await runs.save({ instrumentId: instrument.id, trigger: 'api', status: 'running', phase: 'transferring' });
+    await catalogue.recordDeliveries(run4.id, [outcome(rewritten.id, first.id, h2)], destinations, mint, settle);
+    expect(await db.dataSource.query(`SELECT fv.status, fv.sha256, a.ark FROM file_versions fv LEFT JOIN arks a ON a.file_version_id = fv.id WHERE fv.id = $1`, [rewritten.id])).toEqual([
+      { status: 'verified', sha256: h2, ark: 'ark:99999/fk4two2' },
+    ]);
+  });
+
+  it('never sets back the copies of a verified version, whatever bytes they were verified against', async () => {
+    const instrument = await db.dataSource
+      .getRepository(InstrumentEntity)
+      .save({ name: 'verified-two-contents', sourceType: 'local', sourceConfig: { path: '/nowhere' }, minAgeSeconds: 0 });
+    const [first, second] = (await db.dataSource.query(
+      `INSERT INTO storage_locations (name, type, config) VALUES ('verified-first', 'posix', '{"path": "/a"}'), ('verified-second', 'posix', '{"path": "/b"}') RETURNING id`,
+    )) as Array<{ id: string }>;
+    // Recorded before such copies were refused (a catalogue of older releases): verified, with its ARK.
+    const [version] = (await db.dataSource.query(
+      `INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, sha256) VALUES ($1, 'kept.raw', 3, '2025-03-01T10:00:00Z', 1, 'verified', $2) RETURNING id`,
+      [instrument.id, '1'.repeat(64)],
+    )) as Array<{ id: string }>;
+    await db.dataSource.query(
+      `INSERT INTO file_deliveries (file_version_id, storage_location_id, destination_path, status, source_sha256, destination_sha256, verified_at)
+       VALUES ($1, $2, 'kept.raw', 'verified', $4, $4, now()), ($1, $3, 'kept.raw', 'verified', $5, $5, now())`,
+      [version.id, first.id, second.id, '1'.repeat(64), '2'.repeat(64)],
+    );
+    const run = await db.dataSource.getRepository(HarvestRunEntity).save({ instrumentId: instrument.id, trigger: 'api', status: 'running', phase: 'transferring' });
+    await new HarvestCatalogue(db.dataSource).recordDeliveries(run.id, [], [first.id, second.id], () => 'ark:99999/fk4never', {
+      enrichment: new Map(),
+      postHooks: false,
+      delivered: [version.id],
+    });
+    const statuses = (await db.dataSource.query(`SELECT status FROM file_deliveries WHERE file_version_id = $1`, [version.id])) as Array<{ status: string }>;
+    expect(statuses.map((d) => d.status)).toEqual(['verified', 'verified']);
+    expect(await db.dataSource.query(`SELECT status FROM file_versions WHERE id = $1`, [version.id])).toEqual([{ status: 'verified' }]);
   });
 
   it('names where versions have a verified copy at a storage location, which no attempt removes', async () => {

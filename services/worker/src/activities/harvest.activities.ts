@@ -82,7 +82,9 @@ function stoppedByShutdown(ctx: Context): boolean {
 /**
  * Whether no attempt follows this one: the retry policy's last (0 attempts means no limit),
  * unless an operator paused or reset the activity, which runs it again, or its worker shut down,
- * after which the workflow runs it again (WORKER_SHUTDOWN_FAILURE).
+ * after which the workflow runs it again (WORKER_SHUTDOWN_FAILURE). Not certain then: the run may
+ * be cancelled or fail meanwhile, or the reruns be used up, so a batch stopped by a shutdown
+ * still removes the copies it knows to be bad (batch.ts, removalDeadline).
  */
 function isLastAttempt(ctx: Context): boolean {
   const maximum = ctx.info.retryPolicy?.maximumAttempts ?? 0;

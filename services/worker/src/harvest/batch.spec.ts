@@ -1,14 +1,15 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { chmod, mkdir, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, readFile, readdir, rename, utimes, writeFile } from 'node:fs/promises';
 import { delimiter, join, relative } from 'node:path';
 import { mintArk } from '@sheaf/ark';
 import { ArkEntity, FileDeliveryEntity, FileVersionEntity, HarvestRunEntity, InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity } from '@sheaf/db';
 import { closeRun } from '@sheaf/harvests';
-import { Rclone } from '@sheaf/rclone';
+import { Rclone, RcloneError } from '@sheaf/rclone';
 import { createTestDatabase, makeTempDir, type TempDir, type TestDatabase } from '@sheaf/test-harness';
 import { requireTool } from '@sheaf/toolchain';
 import { In, type DataSource } from 'typeorm';
-import { lineBreakHold, processBatch, type BatchJob } from './batch';
+import { lineBreakHold, processBatch, setShutdownRemovalLimitForTests, type BatchJob } from './batch';
 import { HarvestCatalogue } from './catalogue';
 import { setNetworkCallLimitForTests } from './hash';
 
@@ -241,5 +242,198 @@ describe('a batch flushes its copies at a POSIX destination to disk before recor
     await expect(batch.process()).rejects.toMatchObject({ nonRetryable: true, message: expect.stringContaining(`harvest run ${batch.run.id} has ended`) });
     expect(await batch.landed()).toEqual([]);
     expect(await db.dataSource.getRepository(FileDeliveryEntity).countBy({ storageLocationId: batch.storage.id })).toBe(0);
+  });
+});
+
+/**
+ * A batch stopped by its worker shutting down is retried, or run again by the workflow, but not
+ * always: the run may be cancelled or fail meanwhile, or the reruns be used up. A bad copy it
+ * left uncatalogued would then be found by every later run as someone else's file, and fail its
+ * version for good. So it removes the copies it found bad (not its other ones, which its retry
+ * verifies as its own), within a short deadline of the shutdown.
+ */
+describe('a batch stopped by its worker shutting down', () => {
+  let db: TestDatabase;
+  let dir: TempDir;
+
+  beforeAll(async () => {
+    [db, dir] = await Promise.all([createTestDatabase(), makeTempDir()]);
+  });
+
+  afterEach(() => setShutdownRemovalLimitForTests());
+
+  afterAll(async () => {
+    await db?.drop();
+    await dir?.cleanup();
+  });
+
+  /**
+   * Batch `name` of a.raw, b.raw and c.raw: a.raw changed since the listing (its mtime), so its
+   * copy is found bad first; b.raw's copy is made bad (same size, other bytes), and the worker's
+   * shutdown stops the batch as it copies b.raw again, before c.raw's copy (a good one) is
+   * looked at. `rclone` is the batch's rclone, `stopped` what processBatch threw.
+   */
+  async function stoppedByShutdown(name: string, patch: (rclone: Rclone) => void = () => undefined) {
+    const batch = await oneBatch(db.dataSource, dir.path, name, { 'a.raw': 'one', 'b.raw': 'two', 'c.raw': 'six' });
+    const later = new Date(MTIME.getTime() + 3_600_000);
+    await utimes(join(dir.path, name, 'source', 'a.raw'), later, later);
+    const cancel = new AbortController();
+    const shutdown = new AbortController();
+    const rclone = new Rclone(requireTool('rclone', process.env));
+    const copyFiles = rclone.copyFiles.bind(rclone);
+    rclone.copyFiles = async (...args) => {
+      await copyFiles(...args);
+      await writeFile(join(batch.storageDir, name, 'b.raw'), 'TWO');
+    };
+    rclone.copyEach = async (_from, _to, files) => {
+      // Each copy step asks, for none when every file keeps its path.
+      if (!files.length) return [];
+      // As the worker does once its grace time is up: the activity's signal, then the shutdown's.
+      cancel.abort(new Error('WORKER_SHUTDOWN'));
+      shutdown.abort();
+      throw new RcloneError('rclone copyfile cancelled', undefined, '');
+    };
+    patch(rclone);
+    const stopped = await processBatch(batch.catalogue, rclone, { ...batch.job, signal: cancel.signal, shutdown: shutdown.signal }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    return { ...batch, stopped };
+  }
+
+  it('removes the copies it found bad, keeps its other copies and its claims, and records nothing', async () => {
+    const batch = await stoppedByShutdown('shutdown-bad');
+
+    expect(batch.stopped).toMatchObject({ message: 'copying from the source of instrument shutdown-bad to storage location shutdown-bad-storage: rclone copyfile cancelled' });
+    // a.raw's copy (of a source changed since the listing) is gone; b.raw's bad copy went before
+    // its re-copy; c.raw's copy, not looked at, stays for the retry to verify as its own.
+    expect(await batch.landed()).toEqual(['shutdown-bad/c.raw']);
+    expect((await batch.versions()).map((v) => v.status)).toEqual(['pending', 'pending', 'pending']);
+    expect(await db.dataSource.getRepository(FileDeliveryEntity).countBy({ storageLocationId: batch.storage.id })).toBe(0);
+    // A retry follows (or the workflow's rerun): the paths stay claimed for it.
+    const claims: Array<{ n: number }> = await db.dataSource.query(`SELECT count(*)::int AS n FROM destination_claims WHERE run_id = $1`, [batch.run.id]);
+    expect(claims[0].n).toBe(3);
+  });
+
+  it('gives its removals a short deadline from the shutdown, not 2 minutes a destination', async () => {
+    setShutdownRemovalLimitForTests(1000);
+    const removals: Array<{ files: readonly string[]; aborted: () => boolean }> = [];
+    const started = Date.now();
+    const batch = await stoppedByShutdown('shutdown-hung', (rclone) => {
+      const deleteFiles = rclone.deleteFiles.bind(rclone);
+      rclone.deleteFiles = async (root, files, signal) => {
+        removals.push({ files, aborted: () => signal?.aborted === true });
+        // b.raw's bad copy, before its re-copy and the shutdown.
+        if (removals.length === 1) return deleteFiles(root, files, signal);
+        // The destination stopped answering: this removal ends only when it is stopped.
+        await new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
+        throw new RcloneError('rclone delete cancelled', undefined, '');
+      };
+    });
+
+    expect(batch.stopped).toMatchObject({ message: expect.stringContaining('rclone copyfile cancelled') });
+    // b.raw's removal before its re-copy (before the shutdown), then the bad copies left (a.raw),
+    // stopped by the deadline.
+    expect(removals.map((r) => r.files)).toEqual([['shutdown-hung/b.raw'], ['shutdown-hung/a.raw']]);
+    expect(removals[1].aborted()).toBe(true);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
+
+/**
+ * A source rewritten with its size and modification time kept is one version to Sheaf; copies
+ * of it verified against different bytes fail it (settleVersions) and are set back to failed.
+ * The batches of later runs then copy to those destinations again, never over a file there.
+ */
+describe('a version whose copies were verified against different source bytes', () => {
+  let db: TestDatabase;
+  let dir: TempDir;
+
+  beforeAll(async () => {
+    [db, dir] = await Promise.all([createTestDatabase(), makeTempDir()]);
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+    await dir?.cleanup();
+  });
+
+  it('is verified again by later runs at the destination holding the source bytes, and never overwritten at the other, until that copy is moved aside', async () => {
+    const name = 'two-contents';
+    const batch = await oneBatch(db.dataSource, dir.path, name, { 'r.raw': 'two' });
+    // A second destination, 'first', holds the bytes the source had in an earlier run ('one',
+    // same size); the batch's own destination, 'second', the source's bytes now.
+    const firstDir = join(dir.path, name, 'first');
+    const first = await db.dataSource.getRepository(StorageLocationEntity).save({ name: `${name}-first`, type: 'posix', config: { path: firstDir } });
+    await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: batch.instrument.id, storageLocationId: first.id });
+    await mkdir(join(firstDir, name), { recursive: true });
+    await writeFile(join(firstDir, name, 'r.raw'), 'one');
+    await mkdir(join(batch.storageDir, name), { recursive: true });
+    await writeFile(join(batch.storageDir, name, 'r.raw'), 'two');
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    const [version] = await db.dataSource.getRepository(FileVersionEntity).findBy({ instrumentId: batch.instrument.id });
+    await db.dataSource.query(`UPDATE file_versions SET status = 'failed', reason = 'disk full' WHERE id = $1`, [version.id]);
+    await db.dataSource.query(
+      `INSERT INTO file_deliveries (file_version_id, storage_location_id, destination_path, status, source_sha256, destination_sha256, verified_at)
+       VALUES ($1, $2, $4, 'verified', $5, $5, now()), ($1, $3, $4, 'verified', $6, $6, now())`,
+      [version.id, first.id, batch.storage.id, `${name}/r.raw`, sha('one'), sha('two')],
+    );
+    const destinations = [
+      ...batch.job.destinations,
+      { root: firstDir, localRoot: firstDir, remotes: [], label: `storage location ${first.name}`, storageLocationId: first.id, pathTemplate: '{instrument}/{path}', ignoresCase: false },
+    ];
+    const rclone = new Rclone(requireTool('rclone', process.env));
+    /** A run of the instrument that lists the source as it is, and its one batch. */
+    const runAgain = async () => {
+      const run = await db.dataSource.getRepository(HarvestRunEntity).save({ instrumentId: batch.instrument.id, trigger: 'api', status: 'running', phase: 'discovering' });
+      const listing = await batch.catalogue.openListing(run.id);
+      try {
+        await listing.stage([{ Path: 'r.raw', Size: 3, ModTime: MTIME.toISOString(), IsDir: false }]);
+        await listing.plan(batch.instrument.id, 0, { maxFiles: 100, maxBytes: 1024 ** 2 });
+      } finally {
+        await listing.close();
+      }
+      expect(await batch.catalogue.startBatch(run.id, 0, 'batch.spec')).toBe('started');
+      await processBatch(batch.catalogue, rclone, { ...batch.job, runId: run.id, destinations });
+      await batch.catalogue.finishBatch(run.id, 0);
+      await closeRun(db.dataSource, run.id, { status: 'succeeded', error: null });
+    };
+    const state = async () => ({
+      version: (await db.dataSource.query(`SELECT status, reason, sha256 FROM file_versions WHERE id = $1`, [version.id]))[0] as unknown,
+      deliveries: (
+        (await db.dataSource.query(`SELECT storage_location_id AS at, status FROM file_deliveries WHERE file_version_id = $1`, [version.id])) as Array<{ at: string; status: string }>
+      )
+        .map((d) => `${d.at === first.id ? 'first' : 'second'} ${d.status}`)
+        .sort(),
+      first: await readFile(join(firstDir, name, 'r.raw'), 'utf8').catch(() => undefined),
+      second: await readFile(join(batch.storageDir, name, 'r.raw'), 'utf8'),
+    });
+
+    // The batch of the run that finds the two copies disagree (here: with nothing left to copy).
+    await batch.process({ destinations });
+    expect(await state()).toMatchObject({
+      version: { status: 'failed', reason: expect.stringContaining('its copies were verified against different source bytes'), sha256: null },
+      deliveries: ['first failed', 'second failed'],
+    });
+
+    // The next run: the copy of the source's bytes is verified again; the other is left as it is.
+    await runAgain();
+    expect(await state()).toEqual({
+      version: { status: 'failed', reason: `a different file already exists at ${name}/r.raw; it was left untouched`, sha256: null },
+      deliveries: ['first failed', 'second verified'],
+      first: 'one',
+      second: 'two',
+    });
+
+    // Moved aside (kept: the source no longer has those bytes), the next run copies the source there.
+    await rename(join(firstDir, name, 'r.raw'), join(firstDir, name, 'r.raw.earlier'));
+    await runAgain();
+    expect(await state()).toEqual({
+      version: { status: 'verified', reason: null, sha256: sha('two') },
+      deliveries: ['first verified', 'second verified'],
+      first: 'two',
+      second: 'two',
+    });
+    expect(await db.dataSource.getRepository(ArkEntity).countBy({ fileVersionId: version.id })).toBe(1);
   });
 });

@@ -33,9 +33,10 @@ export interface BatchJob {
   signal: AbortSignal;
   /**
    * Fires when `signal` does because the worker is shutting down (not for a cancelled run, a
-   * pause or a reset). The attempt then removes nothing: removals would hold the worker's drain
-   * (up to REMOVAL_LIMIT_MS per destination), and the next attempt, or the workflow's rerun of
-   * the batch, verifies the copies left as its own.
+   * pause or a reset). The attempt then removes only the copies it knows to be bad, and only
+   * within 60 s of the shutdown (shutdownRemovalMs), all removals together: the worker's drain
+   * is not held for long, and the next attempt, or the workflow's rerun of the batch, verifies
+   * the copies left as its own.
    */
   shutdown: AbortSignal;
   /**
@@ -181,36 +182,70 @@ function joinRoot(root: string, rel: string): string {
 const REMOVAL_LIMIT_MS = 2 * 60_000;
 
 /**
+ * How long, once the worker's shutdown has stopped a batch, the batch's removals may take in all
+ * (every destination together, not each). The worker gives its activities 30 s
+ * (`shutdownGraceTime`, worker.ts) before it stops them, and the pod 180 s in all
+ * (`terminationGracePeriodSeconds`, k8s/base/worker.yaml; compose's `stop_grace_period` 3 min):
+ * 30 s, rclone's stop (5 s at most) and this leave the worker well within, and under the 2-minute
+ * heartbeat timeout after which Temporal would start a retry beside it.
+ */
+let shutdownRemovalMs = 60_000;
+
+/** Sets how long removals may take once a shutdown stopped the batch (tests); no argument restores 60 s. */
+export function setShutdownRemovalLimitForTests(ms = 60_000): void {
+  shutdownRemovalMs = ms;
+}
+
+/**
+ * A signal that fires `shutdownRemovalMs` after `shutdown` does (never, if it does not): the
+ * end of every removal of a batch stopped by its worker shutting down.
+ */
+function removalDeadline(shutdown: AbortSignal): AbortSignal {
+  const deadline = new AbortController();
+  const limit = shutdownRemovalMs;
+  const start = () => {
+    // Unref'd: nothing waits for this timer but the removals it bounds.
+    setTimeout(() => deadline.abort(new Error(`not done within ${limit / 1000} s of the worker's shutdown`)), limit).unref();
+  };
+  if (shutdown.aborted) start();
+  else shutdown.addEventListener('abort', start, { once: true });
+  return deadline.signal;
+}
+
+/**
  * Removes copies this batch made that must not stay, even when the batch is being cancelled (not
  * the batch's signal, a time limit of its own): left at the destination, a bad copy would fail
  * its version on the next run for "a different file already exists". Each destination is tried;
  * the first failure is thrown after. A path where the catalogue records a verified copy of one
  * of the batch's versions is never removed, whatever this attempt believes: an attempt still
  * running beside its retry (a lost heartbeat) may have verified a copy the other took for its own.
- * `shutdown` (the worker shutting down) stops the removals: the next attempt verifies the copies
- * left as its own, and a stopping worker must not spend its grace period here.
+ * A worker shutting down does not stop them at once (no attempt may follow: the run cancelled
+ * or failed by another batch meanwhile, the workflow's reruns used up, and a bad copy left
+ * uncatalogued would then fail its version on every later run) but bounds them: `deadline`
+ * (removalDeadline) ends them all, so a stopping worker spends at most that long here.
  */
 async function removeCopies(
   catalogue: HarvestCatalogue,
   rclone: Rclone,
   versions: readonly string[],
   copies: Map<Destination, string[]>,
-  shutdown: AbortSignal,
+  deadline: AbortSignal,
 ): Promise<void> {
   const failures: unknown[] = [];
+  const afterShutdown = (what: string) => new Error(`${what}: ${(deadline.reason as Error).message}`);
   for (const [destination, paths] of copies) {
     if (!paths.length) continue;
     const what = `removing unverified copies from ${destination.label}`;
-    if (shutdown.aborted) {
-      failures.push(new Error(`${what}: not done, as the worker is shutting down`));
+    if (deadline.aborted) {
+      failures.push(afterShutdown(what));
       break;
     }
     const limit = AbortSignal.timeout(REMOVAL_LIMIT_MS);
     try {
       const delivered = await catalogue.verifiedCopies(destination.storageLocationId, versions);
-      await rclone.deleteFiles(destination.root, paths.filter((path) => !delivered.has(path)), AbortSignal.any([limit, shutdown]));
+      await rclone.deleteFiles(destination.root, paths.filter((path) => !delivered.has(path)), AbortSignal.any([limit, deadline]));
     } catch (err) {
-      if (shutdown.aborted) failures.push(new Error(`${what}: not done, as the worker is shutting down`));
+      if (deadline.aborted) failures.push(afterShutdown(what));
       else failures.push(limit.aborted ? new Error(`${what}: not done within ${REMOVAL_LIMIT_MS / 1000} s`) : rcloneFailure(err, what));
     }
   }
@@ -560,6 +595,8 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   const unverifiedCopies = new Map<Destination, string[]>();
   // Destination paths this batch claimed: held until the verdicts are recorded, or the batch ends for good.
   const claims: Claim[] = [];
+  // The end of every removal once the worker's shutdown stopped the batch.
+  const removalsEnd = removalDeadline(job.shutdown);
   // Versions set aside for a later run (the source changed or went), with why.
   const changed = new Map<string, string>();
   const results: Array<{ p: Pending; outcome: DeliveryOutcome }> = [];
@@ -577,17 +614,21 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
    * its copies go: none is catalogued, and no later run need take these files again (the source
    * may change or go meanwhile). After a failure that is retried, or a pause, only the bad copies
    * found so far go: the retry verifies the others as its own. Stopped by the worker shutting
-   * down, it is never final (another attempt or a rerun of the batch follows) and removes
-   * nothing: the next attempt verifies every copy left as its own, and the worker's drain is not
-   * held. A retry keeps the claims: another batch copying to those paths meanwhile would make
-   * the retry take that batch's copy for its own.
+   * down, it is never final (another attempt or a rerun of the batch follows, unless the run is
+   * cancelled or failed meanwhile, or the reruns are used up) and removes the bad copies found
+   * so far, as after a retried failure, but within 60 s of the shutdown (shutdownRemovalMs,
+   * removalDeadline): a bad copy left uncatalogued would fail its version on every later run
+   * should no attempt follow, and the worker's drain is held that long at most. Its other
+   * copies, not known to be bad, stay for the next attempt to verify as its own (should none
+   * follow, a later run verifies one that matches as a file it found there). A retry keeps the
+   * claims: another batch copying to those paths meanwhile would make the retry take that
+   * batch's copy for its own.
    */
   const stop = async (err: unknown): Promise<never> => {
     // After a failed copy the source's digests are not needed: stop reading.
     copyingEnded.abort();
-    const shutdown = job.shutdown.aborted;
-    const final = !shutdown && (job.runCancelled() || job.lastAttempt() || (err instanceof ApplicationFailure && err.nonRetryable));
-    if (!shutdown) await removeCopies(catalogue, rclone, versionIds, final ? own : unverifiedCopies, job.shutdown).catch(() => undefined);
+    const final = !job.shutdown.aborted && (job.runCancelled() || job.lastAttempt() || (err instanceof ApplicationFailure && err.nonRetryable));
+    await removeCopies(catalogue, rclone, versionIds, final ? own : unverifiedCopies, removalsEnd).catch(() => undefined);
     if (final) await catalogue.releasePaths(claims).catch(() => undefined);
     throw err;
   };
@@ -666,7 +707,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
             // Not cancelled: a bad copy left here would fail the next run's attempt. Only a copy
             // that is there: a name that is not can still reach another file on a share that
             // ignores case.
-            if (dst) await removeCopies(catalogue, rclone, [p.file.id], new Map([[destination, [p.destRel]]]), job.shutdown).catch(() => undefined);
+            if (dst) await removeCopies(catalogue, rclone, [p.file.id], new Map([[destination, [p.destRel]]]), removalsEnd).catch(() => undefined);
             const [{ error, taken }] = await copySingles(rclone, job, destination, [{ path: p.file.path, destRel: p.destRel }]);
             dst = (await digests(rclone, destination, [p.destRel], job.signal)).get(p.destRel);
             p.refused = taken;
@@ -699,8 +740,9 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     else if (outcome.verified) discard(p);
   }
   // Removed before the verdicts are recorded: a retry after a crash in between copies afresh.
-  // A worker shutting down stops them (the batch fails, and its retry finds them again).
-  await removeCopies(catalogue, rclone, versionIds, unverifiedCopies, job.shutdown);
+  // A worker shutting down meanwhile leaves them 60 s (shutdownRemovalMs); what is not done by
+  // then fails the batch (its retry finds those copies again).
+  await removeCopies(catalogue, rclone, versionIds, unverifiedCopies, removalsEnd);
   // Gone: a failure below removes only what it adds (a destination whose flush failed).
   unverifiedCopies.clear();
 

@@ -509,7 +509,8 @@ export class HarvestCatalogue {
     // A version's copies verified against different source bytes (verified at one destination in
     // one run, at another in a later run, the source rewritten meanwhile with the same size and
     // modification time) are not one version: it is not verified (no ARK may name two contents),
-    // and fails, saying which bytes each destination holds.
+    // and fails, saying which bytes each destination holds. Its copies are then no longer counted
+    // as verified (below), or every later run would find nothing to copy and fail it again.
     const copied: Array<{ id: string; sha256: string; hashes: number }> = await tx.query(
       `SELECT d.file_version_id AS id, min(d.source_sha256) AS sha256, count(DISTINCT d.source_sha256)::int AS hashes
        FROM file_deliveries d
@@ -532,7 +533,7 @@ export class HarvestCatalogue {
         failed.set(
           c.id,
           `its copies were verified against different source bytes (${c.copies}): the source changed between runs, its size and ` +
-            `modification time did not; not verified, no ARK minted`,
+            `modification time did not; not verified, no ARK minted; the next run verifies its copies against the source again`,
         );
       }
     }
@@ -560,12 +561,42 @@ export class HarvestCatalogue {
     if (failed.size) {
       // A verified version whose copy to a later destination failed stays verified: its
       // delivery there is recorded as failed, counted by the batch and retried by the next run.
-      await tx.query(
+      const failedNow = await changedRows<{ id: string }>(
+        tx,
         `UPDATE file_versions fv SET status = 'failed', reason = f.reason, attempts = attempts + 1, updated_at = now()
-         FROM jsonb_to_recordset($1::jsonb) AS f(id uuid, reason text) WHERE fv.id = f.id AND fv.status <> 'verified' AND ${NOT_SUPERSEDED}`,
+         FROM jsonb_to_recordset($1::jsonb) AS f(id uuid, reason text) WHERE fv.id = f.id AND fv.status <> 'verified' AND ${NOT_SUPERSEDED}
+         RETURNING fv.id`,
         [JSON.stringify([...failed].map(([id, reason]) => ({ id, reason })))],
       );
+      const disagreed = new Set(disagreeing);
+      await this.unverifyDisagreeing(tx, failedNow.map((f) => f.id).filter((id) => disagreed.has(id)), destinationIds);
     }
+  }
+
+  /**
+   * The verified deliveries of versions failed for copies verified against different source
+   * bytes, at `destinationIds`, recorded as failed, with the bytes each was verified against:
+   * left verified, every later batch would copy nothing for them and fail them again, run after
+   * run, until someone edited the catalogue. The next run takes the version again (failed) and
+   * copies to each destination as to one without a copy. Its first look finds the copies there
+   * as files that were there before, so they are never overwritten or removed: one holding the
+   * source's bytes then is verified again, one holding other bytes (maybe the only copy of bytes
+   * the source no longer has) is left untouched, and fails the version as "a different file
+   * already exists" until it is moved aside. Their transfers stay, as the record of what was
+   * verified when. Never for a version verified (with its ARK): the update that fails it passes
+   * over one.
+   */
+  private async unverifyDisagreeing(tx: EntityManager, ids: readonly string[], destinationIds: readonly string[]): Promise<void> {
+    if (!ids.length) return;
+    await tx.query(
+      `UPDATE file_deliveries d
+       SET status = 'failed', verified_at = NULL,
+           reason = 'verified against SHA-256 ' || d.source_sha256 || ' of the source, another copy of this version against other '
+                    || 'bytes: no longer counted as verified; the next run verifies this copy against the source again, and leaves '
+                    || 'it untouched if it differs'
+       WHERE d.file_version_id = ANY($1::uuid[]) AND d.status = 'verified' AND d.storage_location_id = ANY($2::uuid[])`,
+      [ids, destinationIds],
+    );
   }
 
   /**
