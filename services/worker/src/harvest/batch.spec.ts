@@ -194,6 +194,34 @@ describe('a batch flushes its copies at a POSIX destination to disk before recor
     ]);
   });
 
+  it('starts flushing once the copies are made, before they are verified, and flushes again after a re-copy', async () => {
+    const batch = await oneBatch(db.dataSource, dir.path, 'flush-recopy', { 'a.raw': 'one', 'b.raw': 'two' });
+    const calls = await standInSync('flush-recopy', 'exit 0');
+    const rclone = new Rclone(requireTool('rclone', process.env));
+    const copyFiles = rclone.copyFiles.bind(rclone);
+    rclone.copyFiles = async (...args) => {
+      await copyFiles(...args);
+      // Same size, other bytes: found bad when verified, then copied again.
+      await writeFile(join(batch.storageDir, 'flush-recopy', 'b.raw'), 'TWO');
+    };
+    const copyEach = rclone.copyEach.bind(rclone);
+    const flushesBeforeRecopy: string[][] = [];
+    rclone.copyEach = async (...args) => {
+      if (args[2].length) {
+        // The flush started with the copies (not awaited by then): wait up to 5 s for its call.
+        for (let i = 0; i < 50 && !(await calls()).length; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+        flushesBeforeRecopy.push(await calls());
+      }
+      return copyEach(...args);
+    };
+
+    await processBatch(batch.catalogue, rclone, batch.job);
+
+    expect(flushesBeforeRecopy).toEqual([[`--file-system -- ${batch.storageDir}`]]);
+    expect(await calls()).toEqual([`--file-system -- ${batch.storageDir}`, `--file-system -- ${batch.storageDir}`]);
+    expect((await batch.versions()).map((v) => v.status)).toEqual(['verified', 'verified']);
+  });
+
   it('records nothing verified when the flush fails, removes its copies, and is retried; the retry verifies them', async () => {
     const batch = await oneBatch(db.dataSource, dir.path, 'flush-fails', { 'a.raw': 'one', 'b.raw': 'two' });
     await standInSync('flush-fails', `echo "sync: error syncing '$3': Input/output error" >&2\nexit 1`);

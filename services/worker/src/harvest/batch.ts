@@ -261,18 +261,33 @@ async function removeCopies(
  * leave a copy empty or missing under a verified delivery with its ARK, and nothing looks again.
  * Other destinations (S3, SMB through rclone, ...) are left to their servers.
  *
+ * `early` holds the flushes started as soon as the copies were made (startFlushes), which write
+ * them out while they are hashed: a 1 GiB copy waited for its hash, then for the disk. Such a
+ * destination is flushed again here only if a copy was made there since (a re-copy, `recopied`).
+ *
  * A flush that fails fails the attempt (a plain error: retried) before anything is recorded.
  * This attempt's own copies at that destination are not known to be on disk (and, after a
  * writeback error, a later flush need not report it again), so they join `unverifiedCopies`, to
  * be removed with them: the retry copies them afresh.
  */
-async function flushCopies(job: BatchJob, outcomes: readonly DeliveryOutcome[], own: Map<Destination, string[]>, unverifiedCopies: Map<Destination, string[]>): Promise<void> {
+async function flushCopies(
+  job: BatchJob,
+  outcomes: readonly DeliveryOutcome[],
+  own: Map<Destination, string[]>,
+  unverifiedCopies: Map<Destination, string[]>,
+  early: Map<Destination, Promise<unknown>>,
+  recopied: ReadonlySet<Destination>,
+): Promise<void> {
   const verifiedAt = new Set(outcomes.filter((o) => o.verified).map((o) => o.storageLocationId));
   for (const destination of job.destinations) {
     if (!destination.localRoot || !verifiedAt.has(destination.storageLocationId)) continue;
     job.heartbeat({ batchNo: job.batchNo, step: 'flush' });
     try {
-      await flushFileSystem(destination.localRoot, { signal: job.signal, networkMount: destination.networkMount });
+      const started = early.get(destination);
+      // The early flush's error, if any, is this flush's: a writeback error is reported once.
+      const failed = started && (await started);
+      if (failed) throw failed;
+      if (!started || recopied.has(destination)) await flushFileSystem(destination.localRoot, { signal: job.signal, networkMount: destination.networkMount });
     } catch (err) {
       if (job.signal.aborted) throw err;
       const mine = own.get(destination) ?? [];
@@ -280,6 +295,26 @@ async function flushCopies(job: BatchJob, outcomes: readonly DeliveryOutcome[], 
       throw new Error(`flushing the copies at ${destination.label} to disk: ${(err as Error).message}; none of them is recorded verified`);
     }
   }
+}
+
+/**
+ * Starts flushing each destination with a local root where this attempt made copies, as soon as
+ * they are made (flushCopies waits for it): each promise settles to the flush's error, or
+ * undefined, and never rejects (nothing may go unobserved when the batch fails before then).
+ */
+function startFlushes(job: BatchJob, own: Map<Destination, string[]>): Map<Destination, Promise<unknown>> {
+  const started = new Map<Destination, Promise<unknown>>();
+  for (const destination of job.destinations) {
+    if (!destination.localRoot || !own.get(destination)?.length) continue;
+    started.set(
+      destination,
+      flushFileSystem(destination.localRoot, { signal: job.signal, networkMount: destination.networkMount }).then(
+        () => undefined,
+        (err: unknown) => err,
+      ),
+    );
+  }
+  return started;
 }
 
 /** A version's copy at one destination, as the copy step left it. */
@@ -601,6 +636,10 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   const changed = new Map<string, string>();
   const results: Array<{ p: Pending; outcome: DeliveryOutcome }> = [];
   let claimedByOthers: DeliveryOutcome[] = [];
+  // Flushes of the destinations' file systems started once the copies were made, and the
+  // destinations where a copy was made after that (a re-copy): see flushCopies.
+  let earlyFlushes = new Map<Destination, Promise<unknown>>();
+  const recopied = new Set<Destination>();
   const discard = (p: Pending) => {
     if (p.preexisting || p.refused) return;
     const paths = unverifiedCopies.get(p.destination);
@@ -634,6 +673,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   };
   try {
     const copied = await copyToDestinations(catalogue, rclone, job, accepted, routed, own, claims);
+    earlyFlushes = startFlushes(job, own);
     const pending = copied.pending;
     claimedByOthers = copied.claimedByOthers;
     job.heartbeat({ batchNo: job.batchNo, step: 'verify' });
@@ -708,6 +748,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
             // that is there: a name that is not can still reach another file on a share that
             // ignores case.
             if (dst) await removeCopies(catalogue, rclone, [p.file.id], new Map([[destination, [p.destRel]]]), removalsEnd).catch(() => undefined);
+            recopied.add(destination);
             const [{ error, taken }] = await copySingles(rclone, job, destination, [{ path: p.file.path, destRel: p.destRel }]);
             dst = (await digests(rclone, destination, [p.destRel], job.signal)).get(p.destRel);
             p.refused = taken;
@@ -754,7 +795,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   const postHooks = job.hooks.some((hook) => hook.enabled && hook.phase === 'post');
   try {
     // The copies to be recorded verified are on disk first.
-    await flushCopies(job, outcomes, own, unverifiedCopies);
+    await flushCopies(job, outcomes, own, unverifiedCopies, earlyFlushes, recopied);
     await catalogue.recordDeliveries(job.runId, outcomes, job.destinations.map((d) => d.storageLocationId), job.mintArk, {
       delivered: copiedBefore.map((f) => f.id),
       enrichment: new Map(pre.files.map((h) => [h.fileVersionId, { metadata: h.metadata, access: h.access, routedPath: h.destinationPath === h.path ? null : h.destinationPath }])),
