@@ -9,7 +9,7 @@ import { Rclone, RcloneError } from '@sheaf/rclone';
 import { createTestDatabase, makeTempDir, type TempDir, type TestDatabase } from '@sheaf/test-harness';
 import { requireTool } from '@sheaf/toolchain';
 import { In, type DataSource } from 'typeorm';
-import { lineBreakHold, processBatch, setShutdownRemovalLimitForTests, type BatchJob } from './batch';
+import { lineBreakHold, processBatch, setEarlyFlushBytesForTests, setShutdownRemovalLimitForTests, type BatchJob } from './batch';
 import { HarvestCatalogue } from './catalogue';
 import { setNetworkCallLimitForTests } from './hash';
 
@@ -151,6 +151,7 @@ describe('a batch flushes its copies at a POSIX destination to disk before recor
   afterEach(() => {
     process.env.PATH = path;
     setNetworkCallLimitForTests();
+    setEarlyFlushBytesForTests();
   });
 
   afterAll(async () => {
@@ -194,32 +195,63 @@ describe('a batch flushes its copies at a POSIX destination to disk before recor
     ]);
   });
 
-  it('starts flushing once the copies are made, before they are verified, and flushes again after a re-copy', async () => {
-    const batch = await oneBatch(db.dataSource, dir.path, 'flush-recopy', { 'a.raw': 'one', 'b.raw': 'two' });
-    const calls = await standInSync('flush-recopy', 'exit 0');
+  /**
+   * Batch `name` of a.raw and b.raw (6 bytes), b.raw's first copy made bad so it is copied again:
+   * the stand-in sync's calls made before that re-copy (waited for up to `waitMs`: the early
+   * flush is not awaited by then), and all of them.
+   */
+  async function flushedAroundRecopy(name: string, waitMs: number) {
+    const batch = await oneBatch(db.dataSource, dir.path, name, { 'a.raw': 'one', 'b.raw': 'two' });
+    const calls = await standInSync(name, 'exit 0');
     const rclone = new Rclone(requireTool('rclone', process.env));
     const copyFiles = rclone.copyFiles.bind(rclone);
     rclone.copyFiles = async (...args) => {
       await copyFiles(...args);
       // Same size, other bytes: found bad when verified, then copied again.
-      await writeFile(join(batch.storageDir, 'flush-recopy', 'b.raw'), 'TWO');
+      await writeFile(join(batch.storageDir, name, 'b.raw'), 'TWO');
     };
     const copyEach = rclone.copyEach.bind(rclone);
-    const flushesBeforeRecopy: string[][] = [];
+    const beforeRecopy: string[][] = [];
     rclone.copyEach = async (...args) => {
       if (args[2].length) {
-        // The flush started with the copies (not awaited by then): wait up to 5 s for its call.
-        for (let i = 0; i < 50 && !(await calls()).length; i++) await new Promise((resolve) => setTimeout(resolve, 100));
-        flushesBeforeRecopy.push(await calls());
+        for (let waited = 0; waited < waitMs && !(await calls()).length; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+        beforeRecopy.push(await calls());
       }
       return copyEach(...args);
     };
-
     await processBatch(batch.catalogue, rclone, batch.job);
+    return { beforeRecopy, all: await calls(), versions: await batch.versions(), storageDir: batch.storageDir };
+  }
 
-    expect(flushesBeforeRecopy).toEqual([[`--file-system -- ${batch.storageDir}`]]);
-    expect(await calls()).toEqual([`--file-system -- ${batch.storageDir}`, `--file-system -- ${batch.storageDir}`]);
-    expect((await batch.versions()).map((v) => v.status)).toEqual(['verified', 'verified']);
+  it('starts flushing once large copies are made, before they are verified, and flushes again after a re-copy', async () => {
+    // 6 bytes stand for 64 MiB.
+    setEarlyFlushBytesForTests(6);
+    const flushed = await flushedAroundRecopy('flush-recopy', 5000);
+
+    expect(flushed.beforeRecopy).toEqual([[`--file-system -- ${flushed.storageDir}`]]);
+    expect(flushed.all).toEqual([`--file-system -- ${flushed.storageDir}`, `--file-system -- ${flushed.storageDir}`]);
+    expect(flushed.versions.map((v) => v.status)).toEqual(['verified', 'verified']);
+  });
+
+  it('flushes small copies once, after they are verified', async () => {
+    setEarlyFlushBytesForTests(7);
+    const flushed = await flushedAroundRecopy('flush-small', 1000);
+
+    expect(flushed.beforeRecopy).toEqual([[]]);
+    expect(flushed.all).toEqual([`--file-system -- ${flushed.storageDir}`]);
+    expect(flushed.versions.map((v) => v.status)).toEqual(['verified', 'verified']);
+  });
+
+  it('fails with the flush started early when that flush fails, recording nothing verified', async () => {
+    setEarlyFlushBytesForTests(1);
+    const batch = await oneBatch(db.dataSource, dir.path, 'early-flush-fails', { 'a.raw': 'one' });
+    await standInSync('early-flush-fails', `echo "sync: error syncing '$3': Input/output error" >&2\nexit 1`);
+
+    await expect(batch.process()).rejects.toThrow(
+      `flushing the copies at storage location early-flush-fails-storage to disk: sync: error syncing '${batch.storageDir}': Input/output error; none of them is recorded verified`,
+    );
+    expect((await batch.versions()).map((v) => v.status)).toEqual(['pending']);
+    expect(await batch.landed()).toEqual([]);
   });
 
   it('records nothing verified when the flush fails, removes its copies, and is retried; the retry verifies them', async () => {

@@ -262,8 +262,9 @@ async function removeCopies(
  * Other destinations (S3, SMB through rclone, ...) are left to their servers.
  *
  * `early` holds the flushes started as soon as the copies were made (startFlushes), which write
- * them out while they are hashed: a 1 GiB copy waited for its hash, then for the disk. Such a
- * destination is flushed again here only if a copy was made there since (a re-copy, `recopied`).
+ * large copies out while they are hashed: a 1 GiB copy waited for its hash, then for the disk.
+ * Such a destination is flushed again here only if a copy was made there since (a re-copy,
+ * `recopied`).
  *
  * A flush that fails fails the attempt (a plain error: retried) before anything is recorded.
  * This attempt's own copies at that destination are not known to be on disk (and, after a
@@ -298,14 +299,33 @@ async function flushCopies(
 }
 
 /**
- * Starts flushing each destination with a local root where this attempt made copies, as soon as
- * they are made (flushCopies waits for it): each promise settles to the flush's error, or
- * undefined, and never rejects (nothing may go unobserved when the batch fails before then).
+ * Bytes a batch must have copied to a destination for its flush to start before the copies are
+ * hashed (startFlushes). Below it there is little to write, and a syncfs running beside other
+ * batches' copies slowed them (the small-files benchmark's rclone copies took about twice as
+ * long), so the flush waits for the verdicts.
  */
-function startFlushes(job: BatchJob, own: Map<Destination, string[]>): Map<Destination, Promise<unknown>> {
+let earlyFlushBytes = 64 * 1024 ** 2;
+
+/** For specs: the bytes from which a destination's flush starts early (default 64 MiB). */
+export function setEarlyFlushBytesForTests(bytes = 64 * 1024 ** 2): void {
+  earlyFlushBytes = bytes;
+}
+
+/**
+ * Starts flushing each destination with a local root where this attempt copied at least
+ * `earlyFlushBytes` (`pending`, as the copy step left them), as soon as the copies are made
+ * (flushCopies waits for it): each promise settles to the flush's error, or undefined, and never
+ * rejects (nothing may go unobserved when the batch fails before then).
+ */
+function startFlushes(job: BatchJob, pending: readonly Pending[]): Map<Destination, Promise<unknown>> {
+  const copiedBytes = new Map<Destination, number>();
+  for (const p of pending) {
+    if (p.preexisting || p.refused) continue;
+    copiedBytes.set(p.destination, (copiedBytes.get(p.destination) ?? 0) + p.file.size);
+  }
   const started = new Map<Destination, Promise<unknown>>();
-  for (const destination of job.destinations) {
-    if (!destination.localRoot || !own.get(destination)?.length) continue;
+  for (const [destination, bytes] of copiedBytes) {
+    if (!destination.localRoot || bytes < earlyFlushBytes) continue;
     started.set(
       destination,
       flushFileSystem(destination.localRoot, { signal: job.signal, networkMount: destination.networkMount }).then(
@@ -673,8 +693,8 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   };
   try {
     const copied = await copyToDestinations(catalogue, rclone, job, accepted, routed, own, claims);
-    earlyFlushes = startFlushes(job, own);
     const pending = copied.pending;
+    earlyFlushes = startFlushes(job, pending);
     claimedByOthers = copied.claimedByOthers;
     job.heartbeat({ batchNo: job.batchNo, step: 'verify' });
     const source = await sourceDigests.catch((err: unknown) => {
