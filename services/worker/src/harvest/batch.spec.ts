@@ -254,6 +254,28 @@ describe('a batch flushes its copies at a POSIX destination to disk before recor
     expect(await batch.landed()).toEqual([]);
   });
 
+  it('removes its copies when its early flush failed and the batch then fails before reading that error', async () => {
+    setEarlyFlushBytesForTests(1);
+    const batch = await oneBatch(db.dataSource, dir.path, 'early-flush-unread', { 'a.raw': 'one', 'b.raw': 'two' });
+    await standInSync('early-flush-unread', 'exit 1');
+    const rclone = new Rclone(requireTool('rclone', process.env));
+    const copyFiles = rclone.copyFiles.bind(rclone);
+    rclone.copyFiles = async (...args) => {
+      await copyFiles(...args);
+      await writeFile(join(batch.storageDir, 'early-flush-unread', 'b.raw'), 'TWO');
+    };
+    // b.raw's re-copy fails (a retried failure), before any verdict or flush is awaited.
+    rclone.copyEach = async (_from, _to, files) => {
+      if (!files.length) return [];
+      throw new RcloneError('rclone copyfile: connection reset', 1, '');
+    };
+
+    await expect(processBatch(batch.catalogue, rclone, batch.job)).rejects.toThrow('connection reset');
+    // a.raw's good copy went too: the failed flush may have taken a writeback error of it, and a
+    // retry would hash it from the page cache and find nothing wrong.
+    expect(await batch.landed()).toEqual([]);
+  });
+
   it('records nothing verified when the flush fails, removes its copies, and is retried; the retry verifies them', async () => {
     const batch = await oneBatch(db.dataSource, dir.path, 'flush-fails', { 'a.raw': 'one', 'b.raw': 'two' });
     await standInSync('flush-fails', `echo "sync: error syncing '$3': Input/output error" >&2\nexit 1`);

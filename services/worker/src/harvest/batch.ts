@@ -266,17 +266,16 @@ async function removeCopies(
  * Such a destination is flushed again here only if a copy was made there since (a re-copy,
  * `recopied`).
  *
- * A flush that fails fails the attempt (a plain error: retried) before anything is recorded.
- * This attempt's own copies at that destination are not known to be on disk (and, after a
- * writeback error, a later flush need not report it again), so they join `unverifiedCopies`, to
- * be removed with them: the retry copies them afresh.
+ * A flush that fails fails the attempt (a plain error: retried) before anything is recorded,
+ * and none of this attempt's own copies at any local destination is known to be on disk then
+ * (unsureOfLocalCopies): they are removed, and the retry copies them afresh.
  */
 async function flushCopies(
   job: BatchJob,
   outcomes: readonly DeliveryOutcome[],
   own: Map<Destination, string[]>,
   unverifiedCopies: Map<Destination, string[]>,
-  early: Map<Destination, Promise<unknown>>,
+  early: Map<Destination, EarlyFlush>,
   recopied: ReadonlySet<Destination>,
 ): Promise<void> {
   const verifiedAt = new Set(outcomes.filter((o) => o.verified).map((o) => o.storageLocationId));
@@ -286,13 +285,13 @@ async function flushCopies(
     try {
       const started = early.get(destination);
       // The early flush's error, if any, is this flush's: a writeback error is reported once.
-      const failed = started && (await started);
+      const failed = started && (await started.done);
       if (failed) throw failed;
       if (!started || recopied.has(destination)) await flushFileSystem(destination.localRoot, { signal: job.signal, networkMount: destination.networkMount });
     } catch (err) {
+      // Stopped too: a flush killed meanwhile may have taken a writeback error with it.
+      unsureOfLocalCopies(job, own, unverifiedCopies);
       if (job.signal.aborted) throw err;
-      const mine = own.get(destination) ?? [];
-      unverifiedCopies.set(destination, [...new Set([...(unverifiedCopies.get(destination) ?? []), ...mine])]);
       throw new Error(`flushing the copies at ${destination.label} to disk: ${(err as Error).message}; none of them is recorded verified`);
     }
   }
@@ -317,24 +316,44 @@ export function setEarlyFlushBytesForTests(bytes = 64 * 1024 ** 2): void {
  * (flushCopies waits for it): each promise settles to the flush's error, or undefined, and never
  * rejects (nothing may go unobserved when the batch fails before then).
  */
-function startFlushes(job: BatchJob, pending: readonly Pending[]): Map<Destination, Promise<unknown>> {
+function startFlushes(job: BatchJob, pending: readonly Pending[]): Map<Destination, EarlyFlush> {
   const copiedBytes = new Map<Destination, number>();
   for (const p of pending) {
     if (p.preexisting || p.refused) continue;
     copiedBytes.set(p.destination, (copiedBytes.get(p.destination) ?? 0) + p.file.size);
   }
-  const started = new Map<Destination, Promise<unknown>>();
+  const started = new Map<Destination, EarlyFlush>();
   for (const [destination, bytes] of copiedBytes) {
     if (!destination.localRoot || bytes < earlyFlushBytes) continue;
-    started.set(
-      destination,
-      flushFileSystem(destination.localRoot, { signal: job.signal, networkMount: destination.networkMount }).then(
-        () => undefined,
-        (err: unknown) => err,
-      ),
+    const flush: EarlyFlush = { done: Promise.resolve(), ok: false };
+    flush.done = flushFileSystem(destination.localRoot, { signal: job.signal, networkMount: destination.networkMount }).then(
+      () => void (flush.ok = true),
+      (err: unknown) => err,
     );
+    started.set(destination, flush);
   }
   return started;
+}
+
+/** A flush startFlushes started: `done` settles to its error or undefined (never rejects); `ok` once it succeeded. */
+interface EarlyFlush {
+  done: Promise<unknown>;
+  ok: boolean;
+}
+
+/**
+ * Adds every copy of this attempt's own at a destination with a local root to `unverifiedCopies`
+ * (to be removed): a flush failed, or one started early has not succeeded when the batch stops.
+ * A syncfs reports a writeback error of its whole file system once, to whichever flush comes
+ * first, maybe another destination's on the same volume: no copy there is known to be on disk,
+ * and the retry, finding them as its own and hashing them from the page cache, would record them
+ * verified after a flush that reports nothing.
+ */
+function unsureOfLocalCopies(job: BatchJob, own: Map<Destination, string[]>, unverifiedCopies: Map<Destination, string[]>): void {
+  for (const destination of job.destinations) {
+    const mine = destination.localRoot ? own.get(destination) : undefined;
+    if (mine?.length) unverifiedCopies.set(destination, [...new Set([...(unverifiedCopies.get(destination) ?? []), ...mine])]);
+  }
 }
 
 /** A version's copy at one destination, as the copy step left it. */
@@ -658,7 +677,7 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
   let claimedByOthers: DeliveryOutcome[] = [];
   // Flushes of the destinations' file systems started once the copies were made, and the
   // destinations where a copy was made after that (a re-copy): see flushCopies.
-  let earlyFlushes = new Map<Destination, Promise<unknown>>();
+  let earlyFlushes = new Map<Destination, EarlyFlush>();
   const recopied = new Set<Destination>();
   const discard = (p: Pending) => {
     if (p.preexisting || p.refused) return;
@@ -687,6 +706,8 @@ export async function processBatch(catalogue: HarvestCatalogue, rclone: Rclone, 
     // After a failed copy the source's digests are not needed: stop reading.
     copyingEnded.abort();
     const final = !job.shutdown.aborted && (job.runCancelled() || job.lastAttempt() || (err instanceof ApplicationFailure && err.nonRetryable));
+    // A flush started early that failed (its error never read) or has not finished.
+    if ([...earlyFlushes.values()].some((f) => !f.ok)) unsureOfLocalCopies(job, own, unverifiedCopies);
     await removeCopies(catalogue, rclone, versionIds, final ? own : unverifiedCopies, removalsEnd).catch(() => undefined);
     if (final) await catalogue.releasePaths(claims).catch(() => undefined);
     throw err;
