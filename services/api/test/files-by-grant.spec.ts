@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { noidCheckChar } from '@sheaf/ark';
 import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
 import { createTestApp } from './app';
 import type { FileRow, TransferRow } from '../src/files/files.service';
@@ -85,7 +86,12 @@ describe('file and transfer lists of users read by grant', () => {
          FROM src`,
       [instruments],
     );
-    await db.dataSource.query(`INSERT INTO arks (ark, file_version_id) SELECT 'ark:99999/fk4t' || size, id FROM file_versions WHERE status = 'verified' AND size % 3 = 0`);
+    // ARKs with a valid check character (the files list refuses a filter by any other).
+    const arked = (await db.dataSource.query(`SELECT id, size FROM file_versions WHERE status = 'verified' AND size % 3 = 0`)) as Array<{ id: string; size: string }>;
+    await db.dataSource.query(`INSERT INTO arks (ark, file_version_id) SELECT * FROM unnest($1::text[], $2::uuid[])`, [
+      arked.map((r) => `ark:99999/fk4t${r.size}${noidCheckChar(`99999/fk4t${r.size}`)}`),
+      arked.map((r) => r.id),
+    ]);
     someArks = ((await db.dataSource.query(`SELECT ark FROM arks ORDER BY ark LIMIT 40`)) as Array<{ ark: string }>).map((r) => r.ark);
     someSha = ((await db.dataSource.query(`SELECT sha256 FROM file_versions WHERE sha256 IS NOT NULL ORDER BY size LIMIT 1`)) as Array<{ sha256: string }>)[0].sha256;
 
