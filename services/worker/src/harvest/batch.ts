@@ -279,21 +279,27 @@ async function flushCopies(
   recopied: ReadonlySet<Destination>,
 ): Promise<void> {
   const verifiedAt = new Set(outcomes.filter((o) => o.verified).map((o) => o.storageLocationId));
-  for (const destination of job.destinations) {
-    if (!destination.localRoot || !verifiedAt.has(destination.storageLocationId)) continue;
+  const flushed = async (destination: Destination, flush: () => Promise<unknown>) => {
     job.heartbeat({ batchNo: job.batchNo, step: 'flush' });
     try {
-      const started = early.get(destination);
-      // The early flush's error, if any, is this flush's: a writeback error is reported once.
-      const failed = started && (await started.done);
+      // An early flush's error is the batch's: a writeback error is reported once.
+      const failed = await flush();
       if (failed) throw failed;
-      if (!started || recopied.has(destination)) await flushFileSystem(destination.localRoot, { signal: job.signal, networkMount: destination.networkMount });
     } catch (err) {
       // Stopped too: a flush killed meanwhile may have taken a writeback error with it.
       unsureOfLocalCopies(job, own, unverifiedCopies);
       if (job.signal.aborted) throw err;
       throw new Error(`flushing the copies at ${destination.label} to disk: ${(err as Error).message}; none of them is recorded verified`);
     }
+  };
+  // Every flush started early, also where nothing is to be recorded verified: a syncfs reports an
+  // error of its whole file system, maybe one of another destination's copies on the same volume.
+  for (const [destination, started] of early) await flushed(destination, () => started.done);
+  for (const destination of job.destinations) {
+    const root = destination.localRoot;
+    if (!root || !verifiedAt.has(destination.storageLocationId)) continue;
+    if (early.has(destination) && !recopied.has(destination)) continue;
+    await flushed(destination, () => flushFileSystem(root, { signal: job.signal, networkMount: destination.networkMount }));
   }
 }
 
