@@ -12,6 +12,25 @@ import { activitiesInHistory, NON_RETRYABLE } from './history';
 const DONE: BatchResult = { files: 1, bytes: 1, failed: 0, skipped: 0, held: 0, deferred: 0 };
 const PLAN: DiscoverResult = { listedFiles: 2, listedBytes: 2, files: 2, bytes: 2, deferred: 0, batches: 2 };
 
+/**
+ * A Temporal dev server (with `dynamicConfig`) and the bundled workflows for the describe block
+ * it is called in: started before its tests, stopped after them.
+ */
+function workflowEnv(dynamicConfig?: Record<string, number | string | boolean>): { env: () => TemporalTestEnv; bundle: () => WorkflowBundleWithSourceMap } {
+  let env: TemporalTestEnv | undefined;
+  let bundle: WorkflowBundleWithSourceMap | undefined;
+  beforeAll(async () => {
+    [env, bundle] = await Promise.all([
+      createTemporalTestEnv(dynamicConfig),
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } }),
+    ]);
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  return { env: () => env!, bundle: () => bundle! };
+}
+
 /** A promise resolved from outside. */
 function gate(): { opened: Promise<void>; open: () => void } {
   let open = () => {};
@@ -25,19 +44,7 @@ function gate(): { opened: Promise<void>; open: () => void } {
  * failing for good.
  */
 describe('harvest workflow: failures that arrive together', () => {
-  let env: TemporalTestEnv;
-  let bundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    [env, bundle] = await Promise.all([
-      createTemporalTestEnv(),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } }),
-    ]);
-  });
-
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const temporal = workflowEnv();
 
   it('fails the run when a batch fails in the same moment as discovery and another batch end', async () => {
     const outcomes: Array<{ status: string; error?: string }> = [];
@@ -68,8 +75,8 @@ describe('harvest workflow: failures that arrive together', () => {
       },
     };
     const taskQueue = 'failures-together';
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
-    const handle = await env.client.workflow.start(harvest, { taskQueue, workflowId: 'failures-together', args: [{ runId: 'stand-in' }] });
+    const worker = await Worker.create({ connection: temporal.env().nativeConnection, taskQueue, workflowBundle: temporal.bundle(), activities });
+    const handle = await temporal.env().client.workflow.start(harvest, { taskQueue, workflowId: 'failures-together', args: [{ runId: 'stand-in' }] });
 
     const result = await worker.runUntil(handle.result().then((value) => ({ value }), (error: unknown) => ({ error })));
 
@@ -82,19 +89,7 @@ describe('harvest workflow: failures that arrive together', () => {
 const SUGGEST_AT = 40;
 
 describe('harvest workflow: a cancel that fails nothing', () => {
-  let env: TemporalTestEnv;
-  let bundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    [env, bundle] = await Promise.all([
-      createTemporalTestEnv({ 'limit.historyCount.suggestContinueAsNew': SUGGEST_AT }),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } }),
-    ]);
-  });
-
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const temporal = workflowEnv({ 'limit.historyCount.suggestContinueAsNew': SUGGEST_AT });
 
   /** Waits until `check` holds (polled: the activities run in this process). */
   async function until(check: () => boolean): Promise<void> {
@@ -121,8 +116,8 @@ describe('harvest workflow: a cancel that fails nothing', () => {
       },
     };
     const taskQueue = 'cancel-while-draining';
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
-    const handle = await env.client.workflow.start(harvest, { taskQueue, workflowId: 'cancel-while-draining', args: [{ runId: 'stand-in', window: 4 }] });
+    const worker = await Worker.create({ connection: temporal.env().nativeConnection, taskQueue, workflowBundle: temporal.bundle(), activities });
+    const handle = await temporal.env().client.workflow.start(harvest, { taskQueue, workflowId: 'cancel-while-draining', args: [{ runId: 'stand-in', window: 4 }] });
 
     const result = await worker.runUntil(async () => {
       await until(() => batchesStarted === 4);
@@ -161,9 +156,9 @@ describe('harvest workflow: a cancel that fails nothing', () => {
       },
     };
     const taskQueue = 'cancel-while-creating';
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+    const worker = await Worker.create({ connection: temporal.env().nativeConnection, taskQueue, workflowBundle: temporal.bundle(), activities });
     const scheduled = { instrumentId: '00000000-0000-0000-0000-000000000001', scheduleId: '00000000-0000-0000-0000-000000000002' };
-    const handle = await env.client.workflow.start(harvest, { taskQueue, workflowId: 'cancel-while-creating', args: [{ runId: 'unused', scheduled }] });
+    const handle = await temporal.env().client.workflow.start(harvest, { taskQueue, workflowId: 'cancel-while-creating', args: [{ runId: 'unused', scheduled }] });
 
     const result = await worker.runUntil(async () => {
       await until(() => creating);
@@ -186,19 +181,7 @@ describe('harvest workflow: a cancel that fails nothing', () => {
  * 10 times.
  */
 describe('harvest workflow: activities stopped by their worker shutting down', () => {
-  let env: TemporalTestEnv;
-  let bundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    [env, bundle] = await Promise.all([
-      createTemporalTestEnv(),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } }),
-    ]);
-  });
-
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const temporal = workflowEnv();
 
   const shutDown = (nonRetryable = false) => ApplicationFailure.create({ type: WORKER_SHUTDOWN_FAILURE, message: 'stopped as its worker shut down', nonRetryable });
 
@@ -226,9 +209,9 @@ describe('harvest workflow: activities stopped by their worker shutting down', (
       },
     };
     const taskQueue = 'worker-shutdown-rerun';
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+    const worker = await Worker.create({ connection: temporal.env().nativeConnection, taskQueue, workflowBundle: temporal.bundle(), activities });
     // Retried 1 s after a failure, then 2, 4, 8 s (heartbeatTimeoutSeconds shortens the first wait).
-    const handle = await env.client.workflow.start(harvest, { taskQueue, workflowId: 'worker-shutdown-rerun', args: [{ runId: 'stand-in', heartbeatTimeoutSeconds: 5 }] });
+    const handle = await temporal.env().client.workflow.start(harvest, { taskQueue, workflowId: 'worker-shutdown-rerun', args: [{ runId: 'stand-in', heartbeatTimeoutSeconds: 5 }] });
 
     const result = await worker.runUntil(handle.result());
 
@@ -267,8 +250,8 @@ describe('harvest workflow: activities stopped by their worker shutting down', (
       },
     };
     const taskQueue = 'worker-shutdown-bounded';
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
-    const handle = await env.client.workflow.start(harvest, { taskQueue, workflowId: 'worker-shutdown-bounded', args: [{ runId: 'stand-in' }] });
+    const worker = await Worker.create({ connection: temporal.env().nativeConnection, taskQueue, workflowBundle: temporal.bundle(), activities });
+    const handle = await temporal.env().client.workflow.start(harvest, { taskQueue, workflowId: 'worker-shutdown-bounded', args: [{ runId: 'stand-in' }] });
 
     const result = await worker.runUntil(handle.result().then((value) => ({ value }), (error: unknown) => ({ error })));
 
@@ -284,19 +267,7 @@ describe('harvest workflow: activities stopped by their worker shutting down', (
  * not retry once a cancel is pending, and the workflow sees a TimeoutFailure, not a cancellation.
  */
 describe('harvest workflow: a cancel whose batch had lost its worker', () => {
-  let env: TemporalTestEnv;
-  let bundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    [env, bundle] = await Promise.all([
-      createTemporalTestEnv(),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } }),
-    ]);
-  });
-
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const temporal = workflowEnv();
 
   it('closes the run as cancelled, not failed, when its batch ends in its heartbeat timeout after the cancel', async () => {
     const outcomes: Array<{ status: string; error?: string }> = [];
@@ -317,8 +288,8 @@ describe('harvest workflow: a cancel whose batch had lost its worker', () => {
       },
     };
     const taskQueue = 'cancel-after-lost-worker';
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
-    const handle = await env.client.workflow.start(harvest, {
+    const worker = await Worker.create({ connection: temporal.env().nativeConnection, taskQueue, workflowBundle: temporal.bundle(), activities });
+    const handle = await temporal.env().client.workflow.start(harvest, {
       taskQueue,
       workflowId: 'cancel-after-lost-worker',
       args: [{ runId: 'stand-in', heartbeatTimeoutSeconds: 3 }],
