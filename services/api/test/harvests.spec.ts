@@ -617,7 +617,7 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     // Other ends stay refused.
     for (const status of ['succeeded', 'failed', 'skipped']) {
       const ended = await seedHarvestedFile(db.dataSource, await instrumentWithDestination(), { runStatus: status });
-      expect((await as(app, admin).post(`/api/harvests/${ended.runId}/cancel`).expect(409)).body).toMatchObject({ code: 'run_finished', message: `The run is already ${status}` });
+      expect((await as(app, admin).post(`/api/harvests/${ended.runId}/cancel`).expect(409)).body).toMatchObject({ code: 'run_finished', message: `The run has already ended (${status}): there is nothing to cancel` });
     }
   });
 

@@ -350,7 +350,7 @@ export class HarvestsService {
   async cancel(principal: Principal, id: string): Promise<HarvestRunDto> {
     const run = await this.findRun(principal, id);
     if (run.status === 'cancelled') return this.toDto(run);
-    if (!isActiveRun(run.status)) throw new DomainError('conflict', 'run_finished', `The run is already ${run.status}`);
+    if (!isActiveRun(run.status)) throw new DomainError('conflict', 'run_finished', `The run has already ended (${run.status}): there is nothing to cancel`);
     const workflowId = run.workflowId;
     if (!workflowId) throw new DomainError('conflict', 'run_not_started', 'The run has no workflow yet');
     const requested = await this.dataSource.transaction(async (tx) => {
