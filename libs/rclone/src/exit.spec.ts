@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { requireTool } from '@sheaf/toolchain';
+import { Rclone } from './rclone';
 
 /** The compiled library, as the worker loads it (`npx tsc -b libs/rclone`). */
 const DIST = join(__dirname, '..', 'dist', 'index.js');
@@ -130,4 +131,28 @@ describe('Rclone processes of a node process that exits', () => {
       for (const pid of pids) if (await isRunning(pid)) process.kill(pid, 'SIGKILL');
     }
   }, 60_000);
+
+  // In this process: what the worker's SIGTERM drain depends on. The Temporal runtime's SIGTERM
+  // listener removes itself on the first signal; a listener left by rclone's start (execa's
+  // signal-exit with cleanup on) then found itself the last one, killed rclone and raised SIGTERM
+  // again, and the worker died at once (exit 143) instead of draining.
+  it('adds no SIGTERM, SIGINT or SIGHUP listener while an rclone runs', async () => {
+    const quiet = join(dir, 'rclone-quiet-listeners');
+    const pidFile = join(dir, 'quiet-listeners.pid');
+    await writeFile(quiet, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 60\n`);
+    await chmod(quiet, 0o755);
+    const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+    const before = signals.map((s) => process.listenerCount(s));
+    const stop = new AbortController();
+    const deleting = new Rclone(quiet).deleteFiles(join(dir, 'nowhere'), ['big.raw'], stop.signal).catch(() => undefined);
+    try {
+      for (let i = 0; i < 50 && !(await readFile(pidFile, 'utf8').catch(() => '')); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      const pid = Number((await readFile(pidFile, 'utf8')).trim());
+      expect(await isRunning(pid)).toBe(true);
+      expect(signals.map((s) => process.listenerCount(s))).toEqual(before);
+    } finally {
+      stop.abort();
+      await deleting;
+    }
+  }, 30_000);
 });
