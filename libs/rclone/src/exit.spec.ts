@@ -26,6 +26,26 @@ async function waitUntilGone(pid: number, withinMs: number): Promise<boolean> {
   return false;
 }
 
+/** A stand-in rclone in `dir` that writes its pid to `pidFile` and sleeps a minute, writing nothing. */
+async function quietRclone(dir: string, name: string): Promise<{ quiet: string; pidFile: string }> {
+  const quiet = join(dir, `rclone-quiet-${name}`);
+  const pidFile = join(dir, `quiet-${name}.pid`);
+  await writeFile(quiet, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 60\n`);
+  await chmod(quiet, 0o755);
+  return { quiet, pidFile };
+}
+
+/** The node process exited 1 having started one rclone, and that rclone is gone within 5 s (any left is killed). */
+async function expectStopped(code: number | undefined, pids: number[]): Promise<void> {
+  try {
+    expect(code).toBe(1);
+    expect(pids).toHaveLength(1);
+    expect(await waitUntilGone(pids[0], 5_000)).toBe(true);
+  } finally {
+    for (const pid of pids) if (await isRunning(pid)) process.kill(pid, 'SIGKILL');
+  }
+}
+
 /**
  * A node process of its own: it runs `call` on `new Rclone(binary)` (with `source` and
  * `destination` defined), prints the pids of its children once `ready` holds, and exits without
@@ -95,13 +115,7 @@ describe('Rclone processes of a node process that exits', () => {
       exit,
       env: { RCLONE_BWLIMIT: '1M' },
     });
-    try {
-      expect(code).toBe(1);
-      expect(pids).toHaveLength(1);
-      expect(await waitUntilGone(pids[0], 5_000)).toBe(true);
-    } finally {
-      for (const pid of pids) if (await isRunning(pid)) process.kill(pid, 'SIGKILL');
-    }
+    await expectStopped(code, pids);
   }, 60_000);
 
   // An rclone that writes nothing to stderr (a listing, writing to its file; a delete) is not
@@ -111,10 +125,7 @@ describe('Rclone processes of a node process that exits', () => {
     ['process.exit(1)', EXIT],
     ['an uncaught exception', THROW],
   ])('an rclone that writes nothing is stopped at %s', async (how, exit) => {
-    const pidFile = join(dir, `quiet-${how.replace(/\W/g, '')}.pid`);
-    const quiet = join(dir, `rclone-quiet-${how.replace(/\W/g, '')}`);
-    await writeFile(quiet, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 60\n`);
-    await chmod(quiet, 0o755);
+    const { quiet, pidFile } = await quietRclone(dir, how.replace(/\W/g, ''));
     const { code, pids } = await exitingNode({
       binary: quiet,
       source: join(dir, 'source'),
@@ -123,13 +134,7 @@ describe('Rclone processes of a node process that exits', () => {
       ready: `existsSync(${JSON.stringify(pidFile)})`,
       exit,
     });
-    try {
-      expect(code).toBe(1);
-      expect(pids).toHaveLength(1);
-      expect(await waitUntilGone(pids[0], 5_000)).toBe(true);
-    } finally {
-      for (const pid of pids) if (await isRunning(pid)) process.kill(pid, 'SIGKILL');
-    }
+    await expectStopped(code, pids);
   }, 60_000);
 
   // In this process: what the worker's SIGTERM drain depends on. The Temporal runtime's SIGTERM
@@ -137,10 +142,7 @@ describe('Rclone processes of a node process that exits', () => {
   // signal-exit with cleanup on) then found itself the last one, killed rclone and raised SIGTERM
   // again, and the worker died at once (exit 143) instead of draining.
   it('adds no SIGTERM, SIGINT or SIGHUP listener while an rclone runs', async () => {
-    const quiet = join(dir, 'rclone-quiet-listeners');
-    const pidFile = join(dir, 'quiet-listeners.pid');
-    await writeFile(quiet, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 60\n`);
-    await chmod(quiet, 0o755);
+    const { quiet, pidFile } = await quietRclone(dir, 'listeners');
     const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
     const before = signals.map((s) => process.listenerCount(s));
     const stop = new AbortController();
