@@ -105,7 +105,35 @@ describe('whether a folder is on local file systems', () => {
     expect(onLocalFileSystems('/mnt/scope')).toBe(true);
   });
 
-  it('says no when it cannot tell: no mount table, a missing folder, a loop of links, a relative path, a root on no known file system', () => {
+  it('a folder not there yet is where its nearest existing folder is (a new storage location, which the first copy makes)', () => {
+    const absent = (missing: string[]) =>
+      setFileSystemCallsForTests({
+        mountinfo: () => table(['/', 'ext4'], ['/mnt/nas', 'nfs4'], ['/data/old/share', 'cifs']),
+        lstat: (path) => {
+          looked.push(path);
+          if (missing.some((m) => path === m || path.startsWith(`${m}/`))) throw Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' });
+          return { isSymbolicLink: () => false };
+        },
+        readlink: () => '',
+      });
+    absent(['/data/new']);
+    expect(onLocalFileSystems('/data/new/krios/raw')).toBe(true);
+    expect(looked).toEqual(['/data', '/data/new']);
+    absent(['/mnt/nas/new']);
+    expect(onLocalFileSystems('/mnt/nas/new')).toBe(false);
+    // The mount table lists a share beneath it (mounted in another namespace, then its folder went).
+    absent(['/data/old']);
+    expect(onLocalFileSystems('/data/old')).toBe(false);
+    setFileSystemCallsForTests({
+      mountinfo: () => table(['/', 'ext4']),
+      lstat: () => {
+        throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      },
+    });
+    expect(onLocalFileSystems('/data/new')).toBe(false);
+  });
+
+  it('says no when it cannot tell: no mount table, a folder it may not look at, a loop of links, a relative path, a root on no known file system', () => {
     setFileSystemCallsForTests({
       mountinfo: () => {
         throw Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' });
@@ -119,10 +147,10 @@ describe('whether a folder is on local file systems', () => {
     setFileSystemCallsForTests({
       mountinfo: () => table(['/', 'ext4']),
       lstat: () => {
-        throw Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' });
+        throw Object.assign(new Error('ELOOP: too many symbolic links encountered'), { code: 'ELOOP' });
       },
     });
-    expect(onLocalFileSystems('/gone')).toBe(false);
+    expect(onLocalFileSystems('/data')).toBe(false);
     given(table(['/', 'rootfs-of-no-known-kind']));
     expect(onLocalFileSystems('/data')).toBe(false);
   });
@@ -138,10 +166,11 @@ describe('whether a folder is on local file systems', () => {
       await rm(dir, { recursive: true, force: true });
     });
 
-    it('a temporary folder (the local disk, or tmpfs) is local, through a link too; /proc is not', () => {
+    it('a temporary folder (the local disk, or tmpfs) is local, through a link too, and one not made yet; /proc is not', () => {
       expect(onLocalFileSystems(join(dir, 'real'))).toBe(true);
       expect(onLocalFileSystems(join(dir, 'link'))).toBe(true);
-      expect(onLocalFileSystems(join(dir, 'missing'))).toBe(false);
+      expect(onLocalFileSystems(join(dir, 'missing'))).toBe(true);
+      expect(onLocalFileSystems(join(dir, 'link', 'missing', 'deeper'))).toBe(true);
       expect(onLocalFileSystems('/proc')).toBe(false);
     });
   });

@@ -106,8 +106,10 @@ const MAX_LINKS = 40;
 
 /**
  * Whether the folder `root`, its symbolic links followed, is on a local file system, with every
- * file system mounted beneath it (a share mounted in a subfolder). False when it cannot be told
- * (no mount table, a missing folder, a relative path): reads that never block are merely slower.
+ * file system mounted beneath it (a share mounted in a subfolder). A folder not there yet (a new
+ * storage location's, which rclone creates with the first copy) is where its nearest existing
+ * folder is: nothing can be mounted beneath a path that does not exist. False when it cannot be
+ * told (no mount table, a relative path, a loop of links): reads that never block are merely slower.
  *
  * Synchronous, and safe to be: the mount table (procfs) is made from the kernel's memory, and a
  * path is looked at (lstat, readlink) only once the table says the file system it is on is local.
@@ -122,6 +124,7 @@ export function onLocalFileSystems(root: string): boolean {
       const mount = mountOf(mounts, path);
       return !!mount && localFileSystem(mount.type);
     };
+    const nothingForeignBeneath = (dir: string) => mounts.every((mount) => !within(mount.mountPoint, dir) || localFileSystem(mount.type));
     if (!local('/')) return false;
     let real = '/';
     const pending = root.split('/');
@@ -135,7 +138,15 @@ export function onLocalFileSystems(root: string): boolean {
       }
       const path = posix.join(real, name);
       if (!local(path)) return false;
-      if (!calls.lstat(path).isSymbolicLink()) {
+      let link: boolean;
+      try {
+        link = calls.lstat(path).isSymbolicLink();
+      } catch (err) {
+        // Not there yet: made later on the file system that holds `real`, already found local.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return nothingForeignBeneath(posix.join(path, ...pending));
+        throw err;
+      }
+      if (!link) {
         real = path;
         continue;
       }
@@ -144,7 +155,7 @@ export function onLocalFileSystems(root: string): boolean {
       if (target.startsWith('/')) real = '/';
       pending.unshift(...target.split('/'));
     }
-    return mounts.every((mount) => !within(mount.mountPoint, real) || localFileSystem(mount.type));
+    return nothingForeignBeneath(real);
   } catch {
     return false;
   }
