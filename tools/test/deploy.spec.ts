@@ -709,6 +709,13 @@ describe('docker-compose.yml', () => {
     ]);
   });
 
+  it("PostgreSQL is healthy only once it answers on TCP, as its clients connect (the image's first-boot server listens on the Unix socket alone)", () => {
+    const [form, command] = (services.postgres.healthcheck as { test: string[] }).test;
+    expect(form).toBe('CMD-SHELL');
+    // -h with a host name or address, not a socket directory (a path).
+    expect(command).toMatch(/^pg_isready -h (?!\/)\S+ /);
+  });
+
   it("registers exactly Sheaf's search attributes once Temporal is healthy", () => {
     const job = services['temporal-search-attributes'];
     expect(String(job.image)).toMatch(/^temporalio\/admin-tools:/);
