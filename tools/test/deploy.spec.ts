@@ -750,6 +750,13 @@ describe('docker-compose.yml', () => {
     expect(worker.volumes).toContainEqual({ type: 'volume', target: '/tmp' });
   });
 
+  it("the API mounts the workers' volumes (their POSIX destinations) at the same paths, writable: \"Test connection\" runs there", () => {
+    // All but each replica's own /tmp.
+    const workerVolumes = ((services.worker.volumes ?? []) as unknown[]).filter((volume) => (volume as { target?: string }).target !== '/tmp');
+    expect(workerVolumes).toContain('storage:/srv/sheaf');
+    expect({ api: services.api.volumes }).toEqual({ api: expect.arrayContaining(workerVolumes) });
+  });
+
   it('builds the three images from the repository root with the Dockerfiles that exist', () => {
     for (const [name, dockerfile] of [
       ['api', 'services/api/Dockerfile'],
