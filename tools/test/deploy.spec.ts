@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { MigrationInterface } from 'typeorm';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { loadServerConfig } from '@sheaf/config';
 import { SEARCH_ATTRIBUTE_TYPES } from '@sheaf/contracts';
 import { MIGRATIONS } from '@sheaf/db';
 import { TOOLS, compareVersions } from '@sheaf/toolchain';
@@ -681,6 +682,17 @@ describe('docker-compose.yml', () => {
       expect(example).toMatch(new RegExp(`^${name}=$`, 'm'));
     }
     expect(() => interpolate(raw, {})).toThrow(/required variable POSTGRES_PASSWORD is not set/);
+  });
+
+  it("passes the workers' harvest sizing on from .env, defaulting (in compose and .env.example) to libs/config's defaults", () => {
+    const { harvest } = loadServerConfig({ DATABASE_URL: 'postgres://sheaf@localhost/sheaf' });
+    const defaults = { HARVEST_BATCH_WINDOW: harvest.window, HARVEST_BATCH_FILES: harvest.batchFiles, HARVEST_BATCH_BYTES: harvest.batchBytes, RCLONE_TRANSFERS: harvest.rcloneTransfers };
+    // Uninterpolated: what compose gives when .env leaves them out.
+    const worker = serviceEnvironment((raw.services as Record<string, ComposeService>).worker);
+    const example = read('.env.example');
+    for (const [name, value] of Object.entries(defaults)) {
+      expect({ name, compose: worker[name], example: new RegExp(`^${name}=(.*)$`, 'm').exec(example)?.[1] }).toEqual({ name, compose: `\${${name}:-${value}}`, example: String(value) });
+    }
   });
 
   it('runs PostgreSQL 17, Temporal (auto-setup on it, with its dynamic config), the admin tools and the UI', () => {
