@@ -501,6 +501,16 @@ describe('Kubernetes manifests', () => {
     expect(read('docs/deploy.md')).toContain(`12 × 6 + 3 × (10 + 1) + 1 = 106 connections`);
   });
 
+  it('docs/deploy.md has operators delete the migration Job before each apply, and restart every Deployment that reads a ConfigMap after a change', () => {
+    const doc = read('docs/deploy.md');
+    // The Job's pod template is immutable: a new image tag is refused while the last one's Job exists.
+    expect(doc).toMatch(/^ *kubectl -n sheaf delete job sheaf-migrate --ignore-not-found\n *kubectl apply -k k8s\/overlays\/production$/m);
+    // ConfigMaps without a hash suffix: a changed one rolls nothing out by itself.
+    const readers = production.filter((o) => o.kind === 'Deployment' && /"configMap(Ref|KeyRef)"/.test(JSON.stringify(podSpec(o)))).map((o) => `deploy/${o.metadata.name}`);
+    expect(readers.length).toBeGreaterThan(0);
+    expect(doc).toContain(`kubectl -n sheaf rollout restart ${readers.join(' ')}\n`);
+  });
+
   it('migrates with tools/dist/migrate.js from the API image, before anything else needs it', () => {
     const job = container(find(production, 'Job', 'sheaf-migrate'));
     expect(job.command).toEqual(['node', 'tools/dist/migrate.js']);
