@@ -44,6 +44,16 @@ const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 const HEARTBEAT_TIMEOUT_SECONDS = 120;
 
 const SECRETS = ['POSTGRES_PASSWORD', 'JWT_SECRET', 'SHEAF_ENCRYPTION_KEY'];
+
+/**
+ * What each Sheaf process refuses to start without in production (libs/config/src/config.ts):
+ * DATABASE_URL always; with SHEAF_ENV=production, ARK_NAAN, ARK_SHOULDER and
+ * SHEAF_ENCRYPTION_KEY; the API's JWT_SECRET (loadApiConfig; the worker and the migrations load
+ * the server configuration only). SHEAF_ENV itself defaults to development, which would skip
+ * those checks and have the workers mint ARKs under the test NAAN: every workload is given it.
+ */
+const SERVER_REQUIRED = ['SHEAF_ENV', 'DATABASE_URL', 'SHEAF_ENCRYPTION_KEY', 'ARK_NAAN', 'ARK_SHOULDER'];
+const REQUIRED_ENVIRONMENT = { api: [...SERVER_REQUIRED, 'JWT_SECRET'], worker: SERVER_REQUIRED, migrate: SERVER_REQUIRED } as const;
 const IMAGES = { api: 'sheaf/api', worker: 'sheaf/worker', web: 'sheaf/web' } as const;
 
 /**
@@ -489,6 +499,21 @@ describe('Kubernetes manifests', () => {
     expect(config.TRUST_PROXY).toBe('uniquelocal');
   });
 
+  it('gives the API, the workers and the migration Job every variable their process needs in production', () => {
+    for (const objects of [base, production]) {
+      const sources = objects.filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret');
+      for (const [kind, name, required] of [
+        ['Deployment', 'sheaf-api', REQUIRED_ENVIRONMENT.api],
+        ['Deployment', 'sheaf-worker', REQUIRED_ENVIRONMENT.worker],
+        ['Job', 'sheaf-migrate', REQUIRED_ENVIRONMENT.migrate],
+      ] as const) {
+        const { names, problems } = containerEnvironmentNames([find(objects, kind, name), ...sources], () => true);
+        expect(problems).toEqual([]);
+        expect({ name, missing: required.filter((variable) => !names.has(variable)) }).toEqual({ name, missing: [] });
+      }
+    }
+  });
+
   it("PostgreSQL pools: a worker's fits its activities (HARVEST_BATCH_WINDOW + 2), and at the autoscaler's maximum Sheaf opens the 106 that docs/deploy.md counts", () => {
     const config = find(production, 'ConfigMap', 'sheaf-config').data as Record<string, string>;
     const env = (name: string) => Object.fromEntries((container(find(production, 'Deployment', name)).env ?? []).map((e) => [e.name, e.value]));
@@ -802,6 +827,13 @@ describe('docker-compose.yml', () => {
     expect(api.API_HOST).toBe('0.0.0.0');
     expect(api.DATABASE_URL).toBe('postgres://sheaf:test-postgres_password@postgres:5432/sheaf');
     expect(serviceEnvironment(services.web).SHEAF_API_URL).toBe(`http://api:${api.API_PORT}`);
+  });
+
+  it('gives the API, the workers and the migrations every variable their process needs in production', () => {
+    for (const name of ['api', 'worker', 'migrate'] as const) {
+      const env = serviceEnvironment(services[name]);
+      expect({ name, missing: REQUIRED_ENVIRONMENT[name].filter((variable) => !(variable in env)) }).toEqual({ name, missing: [] });
+    }
   });
 
   it("the API believes the X-Forwarded-For of the portal's fixed address alone, which Docker never gives another container", () => {
