@@ -128,13 +128,19 @@ describe('webhook header values are sealed at rest', () => {
   it('refuses a *** that stands for a stored value none of the keys opens, and takes the values sent again', async () => {
     const hook = await a().post('/api/hooks', webhook('rotated', { Authorization: 'Bearer lost-token' })).expect(201);
     await db.dataSource.query('UPDATE hooks SET headers_sealed = $2 WHERE id = $1', [hook.body.id, SecretBox.fromBase64(randomBytes(32).toString('base64')).seal('{"Authorization":"x"}')]);
-    const refused = await a().patch(`/api/hooks/${hook.body.id}`, { config: { url: 'https://lims.example.org/in', headers: { Authorization: '***' } } }).expect(400);
+    // A config that changes (here its timeout) keeps the value that *** stands for: it must open.
+    const changed = { url: 'https://lims.example.org/in', timeoutMs: 5000, headers: { Authorization: '***' } };
+    const refused = await a().patch(`/api/hooks/${hook.body.id}`, { config: changed }).expect(400);
     expect(refused.body).toMatchObject({ field: 'config.headers', message: expect.stringContaining('wrong encryption key') });
+    // Sent back as shown, the config is no change: the hook can still be disabled (the portal sends every field).
+    const sealedBefore = (await stored(hook.body.id)).headers_sealed;
+    await a().patch(`/api/hooks/${hook.body.id}`, { config: hook.body.config, enabled: false }).expect(200);
+    expect(await stored(hook.body.id)).toMatchObject({ headers_sealed: sealedBefore, config: { url: 'https://lims.example.org/in', headers: { Authorization: '***' } } });
     await a().patch(`/api/hooks/${hook.body.id}`, { config: { url: 'https://lims.example.org/in', headers: { Authorization: 'Bearer new-token' } } }).expect(200);
     expect(await opened(hook.body.id)).toEqual({ Authorization: 'Bearer new-token' });
     // Sealed values that are not JSON (a row edited by hand): refused without quoting them.
     await db.dataSource.query('UPDATE hooks SET headers_sealed = $2 WHERE id = $1', [hook.body.id, box.seal('Bearer pasted-token')]);
-    const unreadable = await a().patch(`/api/hooks/${hook.body.id}`, { config: { url: 'https://lims.example.org/in', headers: { Authorization: '***' } } }).expect(400);
+    const unreadable = await a().patch(`/api/hooks/${hook.body.id}`, { config: changed }).expect(400);
     expect(unreadable.body).toMatchObject({ field: 'config.headers', message: expect.stringContaining('the sealed header values are not JSON') });
     expect(JSON.stringify(unreadable.body)).not.toContain('pasted-token');
   });
@@ -183,10 +189,13 @@ describe('webhook header values are sealed at rest', () => {
     try {
       const b = () => as(keyless, admin);
       const before = await stored(hook.body.id);
+      // A changed config is sealed again, whether its header values are kept (***) or new.
       for (const headers of [{ Authorization: '***' }, { Authorization: 'Bearer other-token' }]) {
-        const refused = await b().patch(`/api/hooks/${hook.body.id}`, { config: { url: 'https://lims.example.org/in', headers } }).expect(503);
+        const refused = await b().patch(`/api/hooks/${hook.body.id}`, { config: { url: 'https://lims.example.org/in', timeoutMs: 5000, headers } }).expect(503);
         expect(refused.body.code).toBe('encryption_key_missing');
       }
+      // Sent back unchanged (as shown), the config is neither sealed again nor refused.
+      await b().patch(`/api/hooks/${hook.body.id}`, { config: { url: 'https://lims.example.org/in', headers: { Authorization: '***' } }, priority: 7 }).expect(200);
       expect((await stored(hook.body.id)).headers_sealed).toBe(before.headers_sealed);
       expect(await rowText(hook.body.id)).not.toContain('other-token');
       // Renaming it, or a config without headers, needs no key.

@@ -35,6 +35,26 @@ function shownConfig(kind: HookKind, config: Record<string, unknown>, showCreden
   return { ...shown, headers: Object.fromEntries(Object.keys(headers).map((name) => [name, SEALED_HEADER_VALUE])) };
 }
 
+/** A JSON value with every object's keys in order, so that two configs compare by content. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value !== 'object' || value === null) return value;
+  const record = value as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((key) => [key, canonical(record[key])]),
+  );
+}
+
+/**
+ * Whether a config sent on update differs from the stored one as the API shows it (header values
+ * ***): the portal sends the config back with every save, also one that only disables the hook.
+ */
+function configChanged(kind: HookKind, stored: Record<string, unknown>, sent: Record<string, unknown>): boolean {
+  return JSON.stringify(canonical(sent)) !== JSON.stringify(canonical(shownConfig(kind, stored)));
+}
+
 /** A header's field as the config's validation names fields: headers.Authorization, headers["X-Lab"]. */
 const headerField = (name: string) => `config.headers${/^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`;
 
@@ -333,25 +353,30 @@ export class HooksService implements OnApplicationBootstrap {
       const row = await lockRow(tx, HookEntity, id, 'Hook', false, ['secretSealed', 'headersSealed']);
       const problem = configProblemOf(row);
       const before = toDto(row, problem);
+      const was = { phase: row.phase, enabled: row.enabled };
+      // Sent back as shown (the portal sends every field with each save), the config is no change:
+      // neither checked again nor sealed again.
+      const newConfig = body.config !== undefined && configChanged(row.kind, row.config, body.config) ? body.config : undefined;
       let headersChanged: { headersChanged?: string[] } = {};
       if (body.name !== undefined) row.name = body.name.trim();
       if (body.phase !== undefined) row.phase = body.phase;
-      if (body.config !== undefined) {
+      if (newConfig !== undefined) {
         // Opened only when headers are sent (they are sealed again, so a key is needed anyway);
         // a value that does not open is needed only where *** stands for it.
-        const sent = Object.values(headersOf(row.kind, body.config) ?? {});
+        const sent = Object.values(headersOf(row.kind, newConfig) ?? {});
         const stored = sent.length ? this.storedHeaders(row, sent.includes(SEALED_HEADER_VALUE)) : headersOf(row.kind, row.config);
-        row.config = withStoredHeaders(row.kind, body.config, stored, row.config['url']);
+        row.config = withStoredHeaders(row.kind, newConfig, stored, row.config['url']);
         headersChanged = changedHeaders(stored, headersOf(row.kind, row.config));
       }
       if (body.instrumentId !== undefined) row.instrumentId = body.instrumentId;
       if (body.priority !== undefined) row.priority = body.priority;
       if (body.enabled !== undefined) row.enabled = body.enabled;
       // A stored config checked by older rules may fail today's (a pattern RE2 refuses): it can
-      // still be disabled, renamed or moved; a new config, phase, or enabling it is checked.
-      const checked = body.config !== undefined || body.phase !== undefined || body.enabled === true;
+      // still be disabled, renamed or moved, also with the unchanged config and phase sent back;
+      // a changed config or phase, or enabling a disabled hook, is checked.
+      const checked = newConfig !== undefined || row.phase !== was.phase || (row.enabled && !was.enabled);
       if (checked) checkHook(row.kind, row.phase, row.config);
-      if (body.config !== undefined) Object.assign(row, this.sealedHeaders(row.kind, row.config));
+      if (newConfig !== undefined) Object.assign(row, this.sealedHeaders(row.kind, row.config));
       if (body.secret !== undefined) {
         if (!SECRET_KINDS.includes(row.kind)) throw invalid('secret', `${row.kind} hooks use no secret`);
         row.secretSealed = this.secrets.seal(body.secret);
