@@ -94,4 +94,20 @@ describe('hook updates that send the unchanged fields back', () => {
     const moved = await a().patch(`/api/hooks/${created.body.id}`, { config: { url: 'https://elsewhere.example.org/in', headers: { Authorization: '***' } } }).expect(400);
     expect(moved.body.field).toBe('config.headers.Authorization');
   });
+
+  it('edits a hook of an instrument deleted since, and refuses to move a hook to a deleted instrument', async () => {
+    const instrument = await createInstrumentRow(db.dataSource, 'retired');
+    const hook = await a()
+      .post('/api/hooks', { name: 'per instrument', phase: 'pre', kind: 'metadata', instrumentId: instrument.id, config: { rules: [{ source: 'path', pattern: '^(?<project>[^/]+)/' }] } })
+      .expect(201);
+    await a().delete(`/api/instruments/${instrument.id}`).expect(200);
+    expect((await db.dataSource.query('SELECT deleted_at IS NOT NULL AS deleted FROM instruments WHERE id = $1', [instrument.id]))[0].deleted).toBe(true);
+
+    const saved = await a().patch(`/api/hooks/${hook.body.id}`, formBody(hook.body, { name: 'per instrument, retired', enabled: false })).expect(200);
+    expect(saved.body).toMatchObject({ name: 'per instrument, retired', enabled: false, instrumentId: instrument.id });
+    // Made global, and back again: the deleted instrument is a new choice then, and refused.
+    await a().patch(`/api/hooks/${hook.body.id}`, formBody(saved.body, { instrumentId: null })).expect(200);
+    const refused = await a().patch(`/api/hooks/${hook.body.id}`, { instrumentId: instrument.id }).expect(404);
+    expect(refused.body.field).toBe('instrumentId');
+  });
 });

@@ -353,7 +353,7 @@ export class HooksService implements OnApplicationBootstrap {
       const row = await lockRow(tx, HookEntity, id, 'Hook', false, ['secretSealed', 'headersSealed']);
       const problem = configProblemOf(row);
       const before = toDto(row, problem);
-      const was = { phase: row.phase, enabled: row.enabled };
+      const was = { phase: row.phase, enabled: row.enabled, instrumentId: row.instrumentId };
       // Sent back as shown (the portal sends every field with each save), the config is no change:
       // neither checked again nor sealed again.
       const newConfig = body.config !== undefined && configChanged(row.kind, row.config, body.config) ? body.config : undefined;
@@ -381,7 +381,8 @@ export class HooksService implements OnApplicationBootstrap {
         if (!SECRET_KINDS.includes(row.kind)) throw invalid('secret', `${row.kind} hooks use no secret`);
         row.secretSealed = this.secrets.seal(body.secret);
       }
-      await this.assertInstrument(tx, body.instrumentId);
+      // Only a new instrument must exist: a hook of an instrument deleted since keeps it, and stays editable.
+      if (row.instrumentId !== was.instrumentId) await this.assertInstrument(tx, row.instrumentId);
       const after = toDto(await tx.getRepository(HookEntity).save(row), checked ? null : problem);
       await this.audit.record(tx, actor, {
         action: 'hook.updated',
