@@ -3,6 +3,7 @@ import {
   draftFromConfig,
   emptyItem,
   formatPath,
+  fitsLines,
   formFromSchema,
   humanize,
   inputId,
@@ -14,6 +15,7 @@ import {
   type JsonSchema,
   type ObjectListSpec,
   type ObjectSpec,
+  type StringListSpec,
 } from '../src/lib/schema-form';
 
 // Shaped like the schemas GET /api/hooks/kinds serves (libs/hooks/src/schemas.ts); the portal
@@ -100,8 +102,8 @@ const COMMAND: JsonSchema = {
   },
 };
 
-function objectForm(schema: JsonSchema): ObjectSpec {
-  const form = formFromSchema(schema);
+function objectForm(schema: JsonSchema, config?: unknown): ObjectSpec {
+  const form = formFromSchema(schema, config);
   if (form.type !== 'object') throw new Error('expected a fieldset');
   return form;
 }
@@ -278,6 +280,65 @@ describe('draftFromConfig and configFromDraft', () => {
     const { errors } = submit(schema, { extra: '{a: 1}' });
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ input: 'extra', message: expect.stringMatching(/^Is not valid JSON/) });
+  });
+});
+
+describe('a stored config the form shows as it is', () => {
+  /** What saving the form unchanged sends for a stored config: its draft read back, as the hook form does. */
+  const saved = (schema: JsonSchema, config: unknown) => {
+    const form = objectForm(schema, config);
+    return configFromDraft(form, draftFromConfig(form, config));
+  };
+
+  it.each([
+    ['an argument with a line break (sh -c with a script)', ['/bin/sh', '-c', 'set -e\n/opt/check "$@"', 'hook']],
+    ['a trailing empty argument', ['/opt/hooks/check', '--label', '']],
+    ['an empty argument in the middle', ['/opt/hooks/check', '', '--strict']],
+    ['a Windows line end in an argument', ['/opt/hooks/check', 'a\r\nb']],
+    ['an argument that ends in a carriage return', ['/opt/hooks/check', 'x\r']],
+  ])("keeps a command's argv exactly: %s", (_case, command) => {
+    const config = { command, timeoutMs: 1000 };
+    expect(saved(COMMAND, config)).toEqual({ config, errors: [] });
+    expect(field(objectForm(COMMAND, config), 'command')).toMatchObject({ type: 'json', note: expect.stringMatching(/^Edited as JSON/) });
+  });
+
+  it('keeps one item per line for a list that reads back the same, and for a new hook', () => {
+    expect(field(objectForm(COMMAND, { command: ['/opt/hooks/check', '--strict'] }), 'command').type).toBe('stringList');
+    expect(field(objectForm(COMMAND), 'command').type).toBe('stringList');
+    expect(field(objectForm(FILTER, { include: ['**/*.raw'] }), 'include').type).toBe('stringList');
+  });
+
+  it('keeps globs of spaces, which lines would drop where items may not be empty', () => {
+    const config = { include: ['**/*.raw', '   '] };
+    expect(saved(FILTER, config)).toEqual({ config, errors: [] });
+    expect(field(objectForm(FILTER, config), 'exclude').type).toBe('stringList');
+  });
+
+  it('edits such a list as JSON in every item of a list of fieldsets when one item needs it', () => {
+    const schema: JsonSchema = {
+      type: 'object',
+      properties: {
+        steps: {
+          type: 'array',
+          items: { type: 'object', required: ['argv'], properties: { argv: { type: 'array', items: { type: 'string' } }, env: { type: 'array', items: { type: 'string' } } } },
+        },
+      },
+    };
+    const config = { steps: [{ argv: ['/bin/true'] }, { argv: ['/bin/sh', '-c', 'a\nb'], env: ['X=1'] }] };
+    expect(saved(schema, config)).toEqual({ config, errors: [] });
+    const steps = field(objectForm(schema, config), 'steps') as ObjectListSpec;
+    expect(steps.item.fields.map((f) => [formatPath(f.path), f.type])).toEqual([
+      ['argv', 'json'],
+      ['env', 'stringList'],
+    ]);
+  });
+
+  it('says which lists lines give back', () => {
+    const list = field(objectForm(COMMAND), 'command') as StringListSpec;
+    expect(fitsLines(list, ['a', 'b'])).toBe(true);
+    expect(fitsLines(list, ['a', ''])).toBe(false);
+    expect(fitsLines(list, ['a\nb'])).toBe(false);
+    expect(fitsLines(list, [1, 2])).toBe(false);
   });
 });
 

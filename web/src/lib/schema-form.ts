@@ -88,6 +88,8 @@ export interface MapSpec extends BaseSpec {
 
 export interface JsonSpec extends BaseSpec {
   type: 'json';
+  /** Why a field the schema draws otherwise is edited as JSON here (formFromSchema with a config). */
+  note?: string;
 }
 
 export type FieldSpec = StringSpec | NumberSpec | BooleanSpec | EnumSpec | StringListSpec | ObjectSpec | ObjectListSpec | MapSpec | JsonSpec;
@@ -231,10 +233,53 @@ function objectSpec(schema: Record<string, unknown>, path: readonly PathSegment[
   };
 }
 
-/** The form of a config schema: a fieldset of its properties, or one JSON field when it has none. */
-export function formFromSchema(schema: JsonSchema): ObjectSpec | JsonSpec {
-  if (schemaType(schema) === 'object' && isRecord(schema.properties)) return objectSpec(schema, [], '', true);
+/**
+ * The form of a config schema: a fieldset of its properties, or one JSON field when it has none.
+ * Given the stored `config`, a list of strings whose items one item per line cannot give back as
+ * they are (an item with a line break, an empty item, one of spaces where items may not be empty,
+ * an item that is not a string) is a JSON field instead, so saving the form keeps it exactly: a
+ * command's argv `["/bin/sh", "-c", "set -e\n/opt/check", "hook"]` read back from lines was five
+ * arguments, and `sh -c "set -e"` accepts every file.
+ */
+export function formFromSchema(schema: JsonSchema, config?: unknown): ObjectSpec | JsonSpec {
+  if (schemaType(schema) === 'object' && isRecord(schema.properties)) {
+    const form = objectSpec(schema, [], '', true);
+    return config === undefined ? form : fitObject(form, [config]);
+  }
   return { path: [], label: str(schema.title) ?? 'Config', description: str(schema.description), required: true, type: 'json' };
+}
+
+/** Why a list of strings is edited as JSON. */
+export const LIST_AS_JSON_NOTE = 'Edited as JSON: an item holds a line break or is empty, which one item per line cannot show.';
+
+/** Whether these items come back the same from the one-item-per-line text the form shows. */
+export function fitsLines(spec: StringListSpec, items: readonly unknown[]): boolean {
+  if (!items.every((item) => typeof item === 'string' && item !== '' && !/[\r\n]/.test(item))) return false;
+  const back = splitLines(items.join('\n'), !spec.item.minLength);
+  return back.length === items.length && back.every((item, index) => item === items[index]);
+}
+
+/** A fieldset's fields fitted to the values it holds: one value per enclosing list item. */
+function fitObject(spec: ObjectSpec, values: readonly unknown[]): ObjectSpec {
+  const records = values.filter(isRecord);
+  return { ...spec, fields: spec.fields.map((field) => fitField(field, records.map((record) => record[lastKey(field)]))) };
+}
+
+function fitField(spec: FieldSpec, values: readonly unknown[]): FieldSpec {
+  switch (spec.type) {
+    case 'stringList': {
+      const present = values.filter((value) => value !== undefined);
+      if (present.every((value) => Array.isArray(value) && fitsLines(spec, value))) return spec;
+      const { path, label, description, required } = spec;
+      return { path, label, description, required, type: 'json', note: LIST_AS_JSON_NOTE };
+    }
+    case 'object':
+      return fitObject(spec, values);
+    case 'objectList':
+      return { ...spec, item: fitObject(spec.item, values.flatMap((value) => (Array.isArray(value) ? value : []))) };
+    default:
+      return spec;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

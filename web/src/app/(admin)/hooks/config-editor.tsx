@@ -301,7 +301,7 @@ function Field({ spec, value, onChange, prefix, errorFor, onBlur, disabled }: Fi
           minRows={3}
           value={text}
           onChange={(event) => onChange(event.target.value)}
-          helperText={helper(error, spec.description, 'JSON.')}
+          helperText={helper(error, spec.description, spec.note ?? 'JSON.')}
           slotProps={{ htmlInput: { spellCheck: false, sx: MONO } }}
         />
       );

@@ -60,7 +60,10 @@ export function HookForm({ kinds, instruments, hook, disabled }: { kinds: readon
 
   const [kind, setKind] = useState<HookKind>(hook?.kind ?? kinds[0]?.kind ?? 'filter');
   const kindDto = kinds.find((k) => k.kind === kind);
-  const spec = useMemo(() => formFromSchema(kindDto?.schema ?? {}), [kindDto]);
+  // Fitted to the config as first loaded (a list whose items one per line cannot show is edited
+  // as JSON), and kept so while the form lives: the draft's shape follows it.
+  const [loadedConfig] = useState(hook?.config);
+  const spec = useMemo(() => formFromSchema(kindDto?.schema ?? {}, loadedConfig), [kindDto, loadedConfig]);
 
   const [name, setName] = useState(hook?.name ?? '');
   const [phase, setPhase] = useState<HookPhase>(hook?.phase ?? defaultPhase(kindDto));
