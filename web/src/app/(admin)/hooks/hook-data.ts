@@ -32,3 +32,33 @@ export function scopeLabel(instrumentId: string | null, names: ReadonlyMap<strin
   if (instrumentId === null) return 'All instruments';
   return names.get(instrumentId) ?? 'An instrument not listed (deleted?)';
 }
+
+/** A hook's fields as its form sends them. */
+export interface HookFields {
+  name: string;
+  phase: HookPhase;
+  config: Record<string, unknown>;
+  instrumentId: string | null;
+  priority: number;
+  enabled: boolean;
+  secret?: string;
+}
+
+/**
+ * What saving an edited hook sends: only what differs from the hook as loaded, and its config only
+ * when its inputs were edited (`configEdited`). Sent back unchanged, a field would be taken as
+ * given again: a config today's rules refuse (the hook shows "Config invalid") would be checked
+ * again when the hook is only being disabled, and the instrument of a hook whose instrument was
+ * deleted since would be looked up. A secret is write-only: sent whenever one is typed.
+ */
+export function hookChanges(hook: Pick<HookDto, 'name' | 'phase' | 'instrumentId' | 'priority' | 'enabled'>, next: HookFields, configEdited: boolean): Partial<HookFields> {
+  return {
+    ...(next.name !== hook.name ? { name: next.name } : {}),
+    ...(next.phase !== hook.phase ? { phase: next.phase } : {}),
+    ...(configEdited ? { config: next.config } : {}),
+    ...(next.instrumentId !== hook.instrumentId ? { instrumentId: next.instrumentId } : {}),
+    ...(next.priority !== hook.priority ? { priority: next.priority } : {}),
+    ...(next.enabled !== hook.enabled ? { enabled: next.enabled } : {}),
+    ...(next.secret !== undefined ? { secret: next.secret } : {}),
+  };
+}

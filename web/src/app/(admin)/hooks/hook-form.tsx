@@ -21,7 +21,7 @@ import { configFromDraft, draftFromConfig, formFromSchema, inputId, locateApiErr
 import { useApiAction } from '@/lib/use-api-action';
 
 import { CONFIG_ID_PREFIX, ConfigEditor, WithCode } from './config-editor';
-import { DEFAULT_PRIORITY, KIND_LABELS, PHASE_HINTS, PHASE_LABELS, type HookKind, type HookPhase } from './hook-data';
+import { DEFAULT_PRIORITY, hookChanges, KIND_LABELS, PHASE_HINTS, PHASE_LABELS, type HookFields, type HookKind, type HookPhase } from './hook-data';
 
 export interface InstrumentOption {
   id: string;
@@ -142,7 +142,7 @@ export function HookForm({ kinds, instruments, hook, disabled }: { kinds: readon
     if (firstTop) return focusField(form.current, firstTop);
     if (configErrors.length > 0) return focusField(form.current, '', configErrors[0].input);
 
-    const common = {
+    const common: HookFields = {
       name: name.trim(),
       phase,
       config: config as Record<string, unknown>,
@@ -153,7 +153,9 @@ export function HookForm({ kinds, instruments, hook, disabled }: { kinds: readon
       ...(usesSecret && secret !== '' ? { secret } : {}),
     };
     if (hook) {
-      const updated = await action.run('updateHook', { path: { id: hook.id }, body: common });
+      // Only what changed: see hookChanges.
+      const configEdited = JSON.stringify(draft) !== JSON.stringify(draftFromConfig(spec, hook.config));
+      const updated = await action.run('updateHook', { path: { id: hook.id }, body: hookChanges(hook, common, configEdited) });
       if (!updated) return;
       setSecret('');
       setSaved(true);
