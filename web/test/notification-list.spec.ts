@@ -1,4 +1,4 @@
-import { isOlder, notificationPage, olderLeft, olderThan, withOlder, type NotificationKey } from '../src/lib/notification-list';
+import { isOlder, notificationKindLabel, notificationPage, olderLeft, olderThan, withOlder, type NotificationKey } from '../src/lib/notification-list';
 
 describe('notificationPage', () => {
   const page = (query: string) => notificationPage(new URLSearchParams(query));
@@ -108,5 +108,19 @@ describe('olderThan', () => {
       newest += 60;
     });
     await expect(olderThan(n(21), 10, read, 50)).rejects.toThrow('kept changing');
+  });
+});
+
+describe('notificationKindLabel', () => {
+  it('names each kind the API sends, held files too', () => {
+    expect(notificationKindLabel('run_failed')).toBe('Run failed');
+    expect(notificationKindLabel('credentials_rejected')).toBe('Credentials rejected');
+    expect(notificationKindLabel('files_held')).toBe('Files held');
+  });
+
+  it('writes out a kind it does not know from its name, and never an inherited property', () => {
+    expect(notificationKindLabel('quota_exceeded')).toBe('Quota exceeded');
+    expect(notificationKindLabel('toString')).toBe('ToString');
+    expect(notificationKindLabel('')).toBe('Notification');
   });
 });

@@ -74,7 +74,11 @@ export type TokenScope = (typeof TOKEN_SCOPES)[number];
 /** Every API token starts with this, so the API (and secret scanners) can tell it from a JWT. */
 export const API_TOKEN_PREFIX = 'sheaf_';
 
-export const NOTIFICATION_KINDS = ['run_failed', 'verification_failed', 'credentials_rejected'] as const;
+/**
+ * The first three are written when a run fails (one of them per failed run); `files_held` when a
+ * run ends with held files, whatever it ended as (one per run). See services/api/README.md.
+ */
+export const NOTIFICATION_KINDS = ['run_failed', 'verification_failed', 'credentials_rejected', 'files_held'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** The fewest characters a password being set may have (the API's check, class-validator's MinLength). */

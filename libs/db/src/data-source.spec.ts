@@ -229,3 +229,46 @@ describe('DisabledUsersRevoked: users disabled or deleted before the upgrade kee
     for (const id of [disabled, deleted]) expect(changed.get(id)!.getTime()).toBeGreaterThanOrEqual(before - 1000);
   });
 });
+
+describe('HeldFilesNotified: a run that ends with held files is a notification', () => {
+  const { open } = ownDatabase({ applicationName: 'sheaf-held-files-spec', poolSize: 1 });
+
+  it('allows the files_held kind and writes it when a run ends with held files; down takes both away and leaves the failed-run notifications', async () => {
+    const ds = await open();
+    await migrate(ds);
+    const migration = 'HeldFilesNotified1732650000000';
+    const names = MIGRATIONS.map((m) => new m().name);
+    expect(names).toContain(migration);
+    const [instrument] = (await ds.query(`INSERT INTO instruments (name, source_type, source_config) VALUES ('held', 'local', '{"path": "/x"}') RETURNING id`)) as Array<{ id: string }>;
+    /** A running run whose batches held `held` files. */
+    const runningRun = async (held: number) =>
+      (
+        (await ds.query(`INSERT INTO harvest_runs (instrument_id, status, trigger, files_held, error) VALUES ($1, 'running', 'manual', $2, 'it failed') RETURNING id`, [
+          instrument.id,
+          held,
+        ])) as Array<{ id: string }>
+      )[0].id;
+    const end = async (id: string, status: string) => ds.query(`UPDATE harvest_runs SET status = $2 WHERE id = $1`, [id, status]);
+    const kinds = async () => ((await ds.query(`SELECT kind FROM notifications ORDER BY kind`)) as Array<{ kind: string }>).map((n) => n.kind);
+
+    const [held, clean, failed] = [await runningRun(3), await runningRun(0), await runningRun(0)];
+    await end(held, 'succeeded');
+    await end(clean, 'succeeded');
+    await end(failed, 'failed');
+    expect(await kinds()).toEqual(['files_held', 'run_failed']);
+
+    // Back to just before it: later migrations first, then it.
+    const later = names.slice(names.indexOf(migration));
+    for (let i = 0; i < later.length; i++) await ds.undoLastMigration({ transaction: 'each' });
+    expect(await kinds()).toEqual(['run_failed']);
+    await expect(ds.query(`INSERT INTO notifications (kind, instrument_id, message) VALUES ('files_held', $1, 'x')`, [instrument.id])).rejects.toThrow(/notifications_kind_check/);
+    const before = await runningRun(2);
+    await end(before, 'succeeded');
+    expect(await kinds()).toEqual(['run_failed']);
+
+    expect(await migrate(ds)).toEqual(later);
+    const after = await runningRun(1);
+    await end(after, 'cancelled');
+    expect(await kinds()).toEqual(['files_held', 'run_failed']);
+  });
+});

@@ -87,4 +87,79 @@ describe('notifications', () => {
     const notices = (await db.dataSource.query(`SELECT kind FROM notifications WHERE run_id = $1`, [run.id])) as Array<{ kind: string }>;
     expect(notices).toEqual([{ kind }]);
   });
+
+  describe('a run that ends with held files', () => {
+    /** A run as the worker keeps it: started running, its batches adding to its counters, then closed. */
+    const run = async (instrumentId: string) =>
+      ((await db.dataSource.query(`INSERT INTO harvest_runs (instrument_id, status, trigger) VALUES ($1, 'running', 'manual') RETURNING id`, [instrumentId])) as Array<{ id: string }>)[0].id;
+    const batch = (id: string, done: number, held: number) =>
+      db.dataSource.query(`UPDATE harvest_runs SET files_done = files_done + $2, files_held = files_held + $3, batches_done = batches_done + 1 WHERE id = $1`, [id, done, held]);
+    const end = (id: string, status: string, error: string | null = null) =>
+      db.dataSource.query(`UPDATE harvest_runs SET status = $2, phase = 'finished', error = $3, finished_at = now() WHERE id = $1`, [id, status, error]);
+    const noticesOf = async (id: string) =>
+      (await db.dataSource.query(`SELECT kind, message FROM notifications WHERE run_id = $1 ORDER BY kind`, [id])) as Array<{ kind: string; message: string }>;
+    const listed = async (caller: Caller, id: string) =>
+      ((await as(app, caller).get('/api/notifications?kind=files_held&limit=100').expect(200)).body.items as Array<{ runId: string; kind: string; instrumentName: string; message: string }>).filter(
+        (n) => n.runId === id,
+      );
+
+    it('is one files_held notification for a run that succeeded with held files, seen by those who see its instrument', async () => {
+      const held = await run(seen);
+      await batch(held, 3, 2);
+      await batch(held, 0, 5);
+      await end(held, 'succeeded');
+      // Anything more of the run after it ended (its counters touched again) adds none.
+      await db.dataSource.query(`UPDATE harvest_runs SET files_held = files_held + 1, updated_at = now() WHERE id = $1`, [held]);
+      await db.dataSource.query(`UPDATE harvest_runs SET status = 'succeeded' WHERE id = $1`, [held]);
+      expect(await noticesOf(held)).toEqual([{ kind: 'files_held', message: expect.stringMatching(/^Harvest of seen succeeded with 7 file\(s\) held/) }]);
+      expect(await listed(operator, held)).toEqual([expect.objectContaining({ kind: 'files_held', instrumentName: 'seen' })]);
+      expect(await listed(admin, held)).toHaveLength(1);
+
+      const hidden = await run(unseen);
+      await batch(hidden, 0, 1);
+      await end(hidden, 'succeeded');
+      expect(await noticesOf(hidden)).toHaveLength(1);
+      expect(await listed(operator, hidden)).toEqual([]);
+      expect(await listed(admin, hidden)).toHaveLength(1);
+    });
+
+    it('is none for a run that ends without held files, or has not ended', async () => {
+      const clean = await run(seen);
+      await batch(clean, 10, 0);
+      await end(clean, 'succeeded');
+      expect(await noticesOf(clean)).toEqual([]);
+      const running = await run(seen);
+      await batch(running, 1, 4);
+      expect(await noticesOf(running)).toEqual([]);
+      const skipped = await run(seen);
+      await end(skipped, 'skipped');
+      expect(await noticesOf(skipped)).toEqual([]);
+    });
+
+    it('is there besides the failure of a failed run, for a cancelled run, and for held files counted after the run ended', async () => {
+      const failed = await run(seen);
+      await batch(failed, 0, 3);
+      await db.dataSource.query(`UPDATE harvest_runs SET files_failed = 2 WHERE id = $1`, [failed]);
+      await end(failed, 'failed', '2 file(s) failed verification or copy');
+      expect((await noticesOf(failed)).map((n) => n.kind)).toEqual(['files_held', 'verification_failed']);
+
+      const cancelled = await run(seen);
+      await batch(cancelled, 1, 1);
+      await end(cancelled, 'cancelled');
+      expect(await noticesOf(cancelled)).toEqual([{ kind: 'files_held', message: expect.stringMatching(/^Harvest of seen was cancelled with 1 file\(s\) held/) }]);
+
+      // A batch recorded after its run was closed.
+      const late = await run(seen);
+      await end(late, 'cancelled');
+      expect(await noticesOf(late)).toEqual([]);
+      await batch(late, 0, 2);
+      expect((await noticesOf(late)).map((n) => n.kind)).toEqual(['files_held']);
+
+      // Recorded ended already (as a run that could not start is).
+      const [inserted] = (await db.dataSource.query(`INSERT INTO harvest_runs (instrument_id, status, trigger, files_held) VALUES ($1, 'succeeded', 'manual', 4) RETURNING id`, [
+        seen,
+      ])) as Array<{ id: string }>;
+      expect((await noticesOf(inserted.id)).map((n) => n.kind)).toEqual(['files_held']);
+    });
+  });
 });

@@ -19,18 +19,12 @@ import Typography from '@mui/material/Typography';
 
 import type { NotificationDto, NotificationPageDto, UnreadCountDto } from '@/lib/api-types';
 import { formatCount, formatDateTime } from '@/lib/format';
-import { NOTIFICATIONS_FIRST, olderLeft, olderThan, withOlder } from '@/lib/notification-list';
+import { notificationKindLabel, NOTIFICATIONS_FIRST, olderLeft, olderThan, withOlder } from '@/lib/notification-list';
 import { useApiAction } from '@/lib/use-api-action';
 import { usePolling } from '@/lib/use-polling';
 import { markSessionEnded } from '@/lib/session-state';
 
 const POLL_MS = 30_000;
-
-const KIND_LABELS: Record<NotificationDto['kind'], string> = {
-  run_failed: 'Run failed',
-  verification_failed: 'Verification failed',
-  credentials_rejected: 'Credentials rejected',
-};
 
 /** A notification leads to its run when it has one, otherwise to its instrument. */
 export function notificationHref(n: Pick<NotificationDto, 'runId' | 'instrumentId'>): string {
@@ -231,7 +225,7 @@ export function NotificationBellMenu({ initial }: { initial: UnreadCountDto }) {
                     {/* Unread: the strongest text colour, bold (red on the hover tint of the dark
                         theme's raised menu fell below 4.5:1); "unread" says it in words too. */}
                     <Typography variant="caption" component="div" sx={{ fontWeight: n.readAt ? 600 : 700, color: n.readAt ? 'text.secondary' : 'text.primary' }}>
-                      {KIND_LABELS[n.kind] ?? n.kind} · {n.instrumentName}
+                      {notificationKindLabel(n.kind)} · {n.instrumentName}
                       {n.readAt ? '' : ' · unread'}
                     </Typography>
                     <MuiLink

@@ -727,7 +727,8 @@ export interface TransferPageDto {
 
 export interface NotificationDto {
   id: string;
-  kind: "run_failed" | "verification_failed" | "credentials_rejected";
+  /** run_failed, verification_failed or credentials_rejected: a run failed (one of them per failed run); files_held: a run ended with held files (one per run) */
+  kind: "run_failed" | "verification_failed" | "credentials_rejected" | "files_held";
   instrumentId: string;
   instrumentName: string;
   runId: string | null;
@@ -1430,7 +1431,7 @@ export interface Operations {
         offset?: number;
         /** Only unread (true) or only read (false) ones */
         unread?: boolean;
-        kind?: "run_failed" | "verification_failed" | "credentials_rejected";
+        kind?: "run_failed" | "verification_failed" | "credentials_rejected" | "files_held";
       };
     };
     response: NotificationPageDto;

@@ -1,3 +1,5 @@
+import type { NotificationDto } from './api-types';
+
 /** The bell's menu first shows this many of the newest notifications. */
 export const NOTIFICATIONS_FIRST = 10;
 /** The most one request of the bell's route answers ("Show older" asks for this many). */
@@ -90,4 +92,21 @@ export async function olderThan<T extends NotificationKey>(
 /** How many older notifications come after a page read at `offset`, as the route counted them (none when the page is not full). */
 export function olderLeft(page: { items: readonly unknown[]; total: number }, offset: number, limit: number): number {
   return page.items.length < limit ? 0 : Math.max(0, page.total - offset - page.items.length);
+}
+
+const KIND_LABELS: Record<NotificationDto['kind'], string> = {
+  run_failed: 'Run failed',
+  verification_failed: 'Verification failed',
+  credentials_rejected: 'Credentials rejected',
+  files_held: 'Files held',
+};
+
+/**
+ * A notification's kind in words. A kind this portal does not know (an API newer than the
+ * portal, during a rollout) is written out from its name: `quota_exceeded` → "Quota exceeded".
+ */
+export function notificationKindLabel(kind: string): string {
+  if (Object.hasOwn(KIND_LABELS, kind)) return KIND_LABELS[kind as NotificationDto['kind']];
+  const words = kind.replace(/[_-]+/g, ' ').trim();
+  return words === '' ? 'Notification' : words.charAt(0).toUpperCase() + words.slice(1);
 }

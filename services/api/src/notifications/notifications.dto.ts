@@ -7,7 +7,11 @@ import { OptionalField } from '../common/validation';
 
 export class NotificationDto {
   @ApiProperty() id!: string;
-  @ApiProperty({ enum: NOTIFICATION_KINDS }) kind!: NotificationKind;
+  @ApiProperty({
+    enum: NOTIFICATION_KINDS,
+    description: 'run_failed, verification_failed or credentials_rejected: a run failed (one of them per failed run); files_held: a run ended with held files (one per run)',
+  })
+  kind!: NotificationKind;
   @ApiProperty({ format: 'uuid' }) instrumentId!: string;
   @ApiProperty() instrumentName!: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) runId!: string | null;

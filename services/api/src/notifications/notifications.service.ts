@@ -34,8 +34,8 @@ function toDto(row: Row): NotificationDto {
 
 /**
  * Failed runs, verification failures and rejected credentials (written by a database trigger
- * when a run fails). A user gets those of the instruments they can see, admins all; read and
- * dismissed are per user.
+ * when a run fails), and runs that ended with held files (another trigger, when such a run ends).
+ * A user gets those of the instruments they can see, admins all; read and dismissed are per user.
  */
 @Injectable()
 export class NotificationsService {
