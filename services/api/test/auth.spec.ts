@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { JwtService } from '@nestjs/jwt';
 import request from 'supertest';
@@ -106,6 +107,20 @@ describe('auth: login, current user, deny by default', () => {
 
     const notAUser = await rightKey.signAsync({ sub: 'admin', role: 'admin' });
     await request(server).get('/api/auth/me').set('Authorization', `Bearer ${notAUser}`).expect(401);
+  });
+
+  it('refuses a session issued in the very millisecond of a password change, and takes one issued the millisecond after', async () => {
+    // A change that waited for a login's lock on the user is stamped once it has the row: maybe the login's millisecond still.
+    const changedAt = new Date(Date.now() - 60_000);
+    await db.dataSource.getRepository(UserEntity).update({ id: userId }, { passwordChangedAt: changedAt });
+    try {
+      const jwt = app.get(JwtService);
+      const me = async (issuedAtMs: number) =>
+        (await request(app.getHttpServer()).get('/api/auth/me').set('Authorization', `Bearer ${await jwt.signAsync({ sub: userId, role: 'user', issuedAtMs, sid: randomUUID() })}`)).status;
+      expect([await me(changedAt.getTime()), await me(changedAt.getTime() + 1)]).toEqual([401, 200]);
+    } finally {
+      await db.dataSource.getRepository(UserEntity).update({ id: userId }, { passwordChangedAt: null });
+    }
   });
 
   it("stops a disabled user's existing tokens at once", async () => {

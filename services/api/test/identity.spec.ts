@@ -1,5 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
+import type { QueryRunner } from 'typeorm';
+import { hashPassword } from '@sheaf/crypto';
 import { changedRows } from '@sheaf/db';
 import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
 import { createTestApp } from './app';
@@ -316,6 +318,28 @@ describe('identity: roles, API tokens, disabled users, login limits', () => {
       const kept = `Bearer ${(await login('set by an admin 123').expect(200)).body.accessToken as string}`;
       await as(app, admin).patch(`/api/users/${changer.id}`, { displayName: 'Changer' }).expect(200);
       await request(app.getHttpServer()).get('/api/auth/me').set('Authorization', kept).expect(200);
+    });
+
+    it.each([
+      // As PATCH /api/users/:id { password } (or PATCH /api/auth/me) does: a new hash, sessions before now ended.
+      ['a password reset', (other: QueryRunner, id: string, hash: string) => other.query(`UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1`, [id, hash])],
+      ['a disable', (other: QueryRunner, id: string) => other.query(`UPDATE users SET disabled_at = now(), password_changed_at = now() WHERE id = $1`, [id])],
+      ['a delete', (other: QueryRunner, id: string) => other.query(`UPDATE users SET deleted_at = now(), password_changed_at = now() WHERE id = $1`, [id])],
+    ])('refuses a login whose password was checked while %s of the account was being committed, instead of a session stamped later than it', async (what, change) => {
+      const email = `login-during-${what.split(' ').pop() as string}@example.org`;
+      const racing = await createCaller(app, db.dataSource, email, 'user');
+      const newHash = await hashPassword('set while the login ran');
+      // The change holds the user's row (FOR UPDATE, as the API's does), stamped and not yet
+      // committed, while the login compares the old password; it commits once the login waits.
+      const { res } = await whileRowHeld(
+        db.dataSource,
+        async (other) => {
+          await other.query(`SELECT id FROM users WHERE id = $1 FOR UPDATE`, [racing.id]);
+          await change(other, racing.id, newHash);
+        },
+        () => request(app.getHttpServer()).post('/api/auth/login').set('X-Forwarded-For', '10.0.3.1').send({ email, password: PASSWORD }),
+      );
+      expect({ status: res.status, body: res.body }).toEqual({ status: 401, body: { statusCode: 401, code: 'invalid_credentials', message: 'Wrong email or password' } });
     });
 
     it("stops a deleted user's tokens, and frees their email", async () => {

@@ -33,6 +33,11 @@ export interface TokenClaims {
 // emails exist.
 const DUMMY_HASH = '$2b$12$AOwZhCD9PxOnoRC69tTgMuxdlLLoP5ZT/DGe6z6Ng7YPBfB6sWZMK';
 
+/** A wrong password, an unknown email, a disabled account: one answer for all. */
+function wrongCredentials(): DomainError {
+  return new DomainError('unauthorized', 'invalid_credentials', 'Wrong email or password');
+}
+
 export function toSummary(user: Pick<UserEntity, 'id' | 'email' | 'displayName' | 'role'>): UserSummary {
   return { id: user.id, email: user.email, displayName: user.displayName, role: user.role };
 }
@@ -68,13 +73,24 @@ export class AuthService {
     }
     const user = await this.withPasswordHash('u.email = :email', { email });
     const matches = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !matches || user.disabledAt) {
-      throw new DomainError('unauthorized', 'invalid_credentials', 'Wrong email or password');
-    }
+    if (!user || !matches || user.disabledAt) throw wrongCredentials();
+    const { accessToken, account } = await this.dataSource.transaction(async (tx) => {
+      // The row again, FOR SHARE, still as checked: a reset, disable or delete (the row FOR
+      // UPDATE, then passwordChangedAt) that committed since the read, or holds the row now (this
+      // waits for it), refuses the login; one that comes later waits for this session and ends
+      // it. Without it, a session issued on the old password could be later than the change.
+      const locked = await tx
+        .getRepository(UserEntity)
+        .createQueryBuilder('u')
+        .setLock('pessimistic_read')
+        .where('u.id = :id AND u.passwordHash = :hash AND u.disabledAt IS NULL AND u.deletedAt IS NULL', { id: user.id, hash: user.passwordHash })
+        .getOne();
+      if (!locked) throw wrongCredentials();
+      const claims: TokenClaims = { sub: locked.id, role: locked.role, issuedAtMs: Date.now(), sid: randomUUID() };
+      return { accessToken: await this.jwt.signAsync(claims), account: locked };
+    });
     this.limiter.succeeded(email, address);
-    const claims: TokenClaims = { sub: user.id, role: user.role, issuedAtMs: Date.now(), sid: randomUUID() };
-    const accessToken = await this.jwt.signAsync(claims);
-    return { accessToken, expiresIn: this.config.jwt.ttlSeconds, user: toSummary(user) };
+    return { accessToken, expiresIn: this.config.jwt.ttlSeconds, user: toSummary(account) };
   }
 
   /**
@@ -86,7 +102,9 @@ export class AuthService {
     const query = this.users.createQueryBuilder('u').where('u.id = :id AND u.disabledAt IS NULL', { id: session.userId });
     if (session.session) query.andWhere('NOT EXISTS (SELECT 1 FROM ended_sessions e WHERE e.session_id = :sessionId)', { sessionId: session.session.id });
     const user = await query.getOne();
-    if (!user || (user.passwordChangedAt && session.issuedAtMs < user.passwordChangedAt.getTime())) return undefined;
+    // A session of the change's own millisecond counts as issued before it: a change that
+    // waited for a login's lock (see login) is stamped once it has the row, maybe that millisecond.
+    if (!user || (user.passwordChangedAt && session.issuedAtMs <= user.passwordChangedAt.getTime())) return undefined;
     return { ...toSummary(user), ...(session.session && { session: session.session }) };
   }
 
