@@ -239,4 +239,64 @@ describe('access scoping through groups and projects', () => {
       await as(app, admin).put(`/api/instruments/${krios}/grants/groups/${microscopyId}`).expect(200);
     }
   });
+  it("revokes a deleted instrument's grant, which its runs and files are still seen through", async () => {
+    const member = await createCaller(app, db.dataSource, 'retired-reader@example.org', 'user');
+    const group = (await as(app, admin).post('/api/groups', { name: 'retired-readers' }).expect(201)).body.id as string;
+    await as(app, admin).put(`/api/groups/${group}/members/${member.id}`).expect(200);
+    const retired = (await createInstrumentRow(db.dataSource, 'retired')).id;
+    await as(app, admin).put(`/api/instruments/${retired}/grants/groups/${group}`).expect(200);
+    const file = await seedHarvestedFile(db.dataSource, retired, { path: 'old/scan.tif' });
+    await as(app, admin).delete(`/api/instruments/${retired}`).expect(200);
+    await as(app, member).get(`/api/harvests/${file.runId}`).expect(200);
+    await as(app, member).get(`/api/files/${file.fileVersionId}`).expect(200);
+
+    await as(app, admin).delete(`/api/instruments/${retired}/grants/groups/${group}`).expect(200);
+    await as(app, member).get(`/api/harvests/${file.runId}`).expect(404);
+    await as(app, member).get(`/api/files/${file.fileVersionId}`).expect(404);
+    const audit = await as(app, admin).get(`/api/audit?entityType=instrument&entityId=${retired}&action=instrument.grant_revoked`).expect(200);
+    expect(audit.body.items).toEqual([expect.objectContaining({ actorUserId: admin.id, before: { kind: 'group', id: group, name: 'retired-readers' } })]);
+    // Granting stays for live instruments.
+    await as(app, admin).put(`/api/instruments/${retired}/grants/groups/${group}`).expect(404);
+  });
+
+  it('removes a member from a deleted group: restored, the group gives them nothing', async () => {
+    const leaver = await createCaller(app, db.dataSource, 'left-deleted-group@example.org', 'user');
+    const group = (await as(app, admin).post('/api/groups', { name: 'dissolved' }).expect(201)).body.id as string;
+    const instrument = (await createInstrumentRow(db.dataSource, 'dissolved-scope')).id;
+    await as(app, admin).put(`/api/groups/${group}/members/${leaver.id}`).expect(200);
+    await as(app, admin).put(`/api/instruments/${instrument}/grants/groups/${group}`).expect(200);
+    await as(app, admin).delete(`/api/groups/${group}`).expect(200);
+
+    await as(app, admin).delete(`/api/groups/${group}/members/${leaver.id}`).expect(200);
+    const [removed] = (await as(app, admin).get(`/api/audit?entityType=group&entityId=${group}`).expect(200)).body.items;
+    expect(removed).toMatchObject({ action: 'group.member_removed', actorUserId: admin.id, before: { userId: leaver.id, email: leaver.email } });
+    const restored = await as(app, admin).post(`/api/groups/${group}/restore`).expect(200);
+    expect(restored.body.members).toEqual([]);
+    await as(app, leaver).get(`/api/instruments/${instrument}`).expect(404);
+  });
+
+  it('removes a user or a group from a deleted project: restored, the project gives them nothing', async () => {
+    const leaver = await createCaller(app, db.dataSource, 'left-deleted-project@example.org', 'user');
+    const viaGroup = await createCaller(app, db.dataSource, 'group-left-deleted-project@example.org', 'user');
+    const group = (await as(app, admin).post('/api/groups', { name: 'left-project' }).expect(201)).body.id as string;
+    const project = (await as(app, admin).post('/api/projects', { name: 'wound-up' }).expect(201)).body.id as string;
+    const instrument = (await createInstrumentRow(db.dataSource, 'wound-up-scope')).id;
+    await as(app, admin).put(`/api/groups/${group}/members/${viaGroup.id}`).expect(200);
+    await as(app, admin).put(`/api/projects/${project}/members/users/${leaver.id}`).expect(200);
+    await as(app, admin).put(`/api/projects/${project}/members/groups/${group}`).expect(200);
+    await as(app, admin).put(`/api/instruments/${instrument}/grants/projects/${project}`).expect(200);
+    await as(app, admin).delete(`/api/projects/${project}`).expect(200);
+
+    await as(app, admin).delete(`/api/projects/${project}/members/users/${leaver.id}`).expect(200);
+    await as(app, admin).delete(`/api/projects/${project}/members/groups/${group}`).expect(200);
+    const events = (await as(app, admin).get(`/api/audit?entityType=project&entityId=${project}&action=project.member_removed`).expect(200)).body.items as Array<{ before: unknown }>;
+    expect(events.map((e) => e.before)).toEqual([
+      { kind: 'group', id: group, name: 'left-project' },
+      { kind: 'user', id: leaver.id, name: 'left-deleted-project', email: leaver.email },
+    ]);
+    const restored = await as(app, admin).post(`/api/projects/${project}/restore`).expect(200);
+    expect(restored.body.members).toEqual([]);
+    await as(app, leaver).get(`/api/instruments/${instrument}`).expect(404);
+    await as(app, viaGroup).get(`/api/instruments/${instrument}`).expect(404);
+  });
 });

@@ -138,9 +138,10 @@ export class GroupsService {
     });
   }
 
+  /** From a deleted group too: its members stay, and a restore would bring this one back. */
   removeMember(actor: Principal, id: string, userId: string): Promise<GroupDetailDto> {
     return this.write(async (tx) => {
-      const group = await lockRow(tx, GroupEntity, id, 'Group');
+      const group = await lockRow(tx, GroupEntity, id, 'Group', 'either');
       const removed = await tx.getRepository(GroupMemberEntity).delete({ groupId: id, userId });
       if (!removed.affected) throw notFound('Member', 'userId');
       // A deleted user stays a member (hidden while deleted) and can be removed too.

@@ -458,9 +458,10 @@ export class InstrumentsService {
     });
   }
 
+  /** A deleted instrument's grants too: its runs and files stay visible through them. */
   revoke(actor: Principal, id: string, kind: 'group' | 'project', granteeId: string): Promise<InstrumentDto> {
     return this.write(async (tx) => {
-      const row = await lockRow(tx, InstrumentEntity, id, 'Instrument');
+      const row = await lockRow(tx, InstrumentEntity, id, 'Instrument', 'either');
       const removed = await changedRows(tx, `DELETE FROM instrument_grants WHERE instrument_id = $1 AND ${kind}_id = $2 RETURNING id`, [id, granteeId]);
       if (!removed.length) throw notFound('Grant', `${kind}Id`);
       // A deleted group or project keeps its grants (hidden while deleted) and can lose them too.

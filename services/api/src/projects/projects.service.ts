@@ -152,9 +152,10 @@ export class ProjectsService {
     });
   }
 
+  /** From a deleted project too: its members stay, and a restore would bring this one back. */
   removeMember(actor: Principal, id: string, kind: ProjectMemberKind, memberId: string): Promise<ProjectDetailDto> {
     return this.write(async (tx) => {
-      const project = await lockRow(tx, ProjectEntity, id, 'Project');
+      const project = await lockRow(tx, ProjectEntity, id, 'Project', 'either');
       const removed = await tx.getRepository(ProjectMemberEntity).delete(kind === 'user' ? { projectId: id, userId: memberId } : { projectId: id, groupId: memberId });
       if (!removed.affected) throw notFound('Member', kind === 'user' ? 'userId' : 'groupId');
       // A deleted user or group stays a member (hidden while deleted) and can be removed too.
