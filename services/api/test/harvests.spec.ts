@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { Client, WorkflowClient } from '@temporalio/client';
-import { DataSource, Repository, type ObjectLiteral } from 'typeorm';
+import { DataSource, Repository, type ObjectLiteral, type QueryRunner } from 'typeorm';
 import { HarvestRequestEntity, HarvestRunEntity } from '@sheaf/db';
 import { AuditService } from '../src/audit/audit.service';
 import { createTemporalTestEnv, createTestDatabase, type TemporalTestEnv, type TestDatabase } from '@sheaf/test-harness';
@@ -303,6 +303,39 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     );
     expect({ status: res.status, body: res.body }).toEqual({ status: refusal.statusCode, body: refusal });
     expect(await db.dataSource.query(`SELECT id FROM harvest_runs WHERE instrument_id = $1`, [instrumentId])).toEqual([]);
+  });
+
+  /** A user who sees the instrument through a group granted it, and that group. */
+  const grantedUser = async (instrumentId: string): Promise<{ user: Caller; groupId: string }> => {
+    const user = await createCaller(app, db.dataSource, `granted-${++serial}@example.org`, 'user');
+    const groupId = (await as(app, admin).post('/api/groups', { name: `granted-${serial}` }).expect(201)).body.id as string;
+    await as(app, admin).put(`/api/groups/${groupId}/members/${user.id}`).expect(200);
+    await as(app, admin).put(`/api/instruments/${instrumentId}/grants/groups/${groupId}`).expect(200);
+    return { user, groupId };
+  };
+  /** A revoke of the grant under way, as DELETE /api/instruments/:id/grants/groups/:groupId does it: the instrument's row FOR UPDATE, the grant gone, not yet committed. */
+  const revoking = (instrumentId: string, groupId: string) => async (other: QueryRunner) => {
+    await other.query(`SELECT id FROM instruments WHERE id = $1 FOR UPDATE`, [instrumentId]);
+    await other.query(`DELETE FROM instrument_grants WHERE instrument_id = $1 AND group_id = $2`, [instrumentId, groupId]);
+  };
+
+  it("refuses a user's harvest when the grant it was asked under is revoked while the start is under way, and records no run", async () => {
+    const instrumentId = await instrumentWithDestination();
+    const { user, groupId } = await grantedUser(instrumentId);
+    const { res } = await whileRowHeld(db.dataSource, revoking(instrumentId, groupId), () => as(app, user).post('/api/harvests', { instrumentId }));
+    expect({ status: res.status, body: res.body }).toEqual({ status: 404, body: { statusCode: 404, code: 'not_found', message: 'Instrument not found', field: 'instrumentId' } });
+    expect(await db.dataSource.query(`SELECT id FROM harvest_runs WHERE instrument_id = $1`, [instrumentId])).toEqual([]);
+  });
+
+  it("refuses a user's cancel when the grant it was asked under is revoked while the cancel is under way, and asks Temporal nothing", async () => {
+    const instrumentId = await instrumentWithDestination();
+    const { user, groupId } = await grantedUser(instrumentId);
+    const started = await start(instrumentId).expect(201);
+    const { res } = await whileRowHeld(db.dataSource, revoking(instrumentId, groupId), () => as(app, user).post(`/api/harvests/${started.body.runId}/cancel`));
+    expect({ status: res.status, body: res.body }).toEqual({ status: 404, body: { statusCode: 404, code: 'not_found', message: 'Harvest run not found' } });
+    expect(await db.dataSource.query(`SELECT id FROM audit_events WHERE entity_id = $1 AND action = 'harvest.cancel_requested'`, [started.body.runId])).toEqual([]);
+    const history = await env.client.workflow.getHandle(started.body.workflowId).fetchHistory();
+    expect(history.events?.some((e) => e.workflowExecutionCancelRequestedEventAttributes)).toBe(false);
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { isAdmin, type Principal } from '../auth/principal';
 import { notFound } from '../common/domain-error';
 
@@ -25,19 +25,27 @@ export interface Condition {
   params: Record<string, unknown>;
 }
 
-const SCOPE_SQL = `
+/** The user's ($1) live groups, and live projects directly or through one of those groups. */
+const MEMBERSHIPS_SQL = `
   WITH my_groups AS (
     SELECT g.id, g.name FROM group_members m JOIN groups g ON g.id = m.group_id AND g.deleted_at IS NULL
     WHERE m.user_id = $1
   ), my_projects AS (
     SELECT DISTINCT p.id, p.name FROM project_members m JOIN projects p ON p.id = m.project_id AND p.deleted_at IS NULL
     WHERE m.user_id = $1 OR m.group_id IN (SELECT id FROM my_groups)
-  )
+  )`;
+
+const SCOPE_SQL = `${MEMBERSHIPS_SQL}
   SELECT
     (SELECT coalesce(array_agg(lower(name) ORDER BY name), '{}') FROM my_groups) AS group_names,
     (SELECT coalesce(array_agg(lower(name) ORDER BY name), '{}') FROM my_projects) AS project_names,
     (SELECT coalesce(array_agg(DISTINCT g.instrument_id), '{}') FROM instrument_grants g
       WHERE g.group_id IN (SELECT id FROM my_groups) OR g.project_id IN (SELECT id FROM my_projects)) AS instrument_ids`;
+
+/** Whether the instrument ($2) is granted to the user ($1), as the scope would say now. */
+const GRANTED_SQL = `${MEMBERSHIPS_SQL}
+  SELECT EXISTS (SELECT 1 FROM instrument_grants g
+    WHERE g.instrument_id = $2 AND (g.group_id IN (SELECT id FROM my_groups) OR g.project_id IN (SELECT id FROM my_projects))) AS granted`;
 
 /**
  * The one place that decides who sees which instruments, runs, files and ARKs. Admins see all;
@@ -121,6 +129,19 @@ export class AccessService {
       .andWhere(condition.sql, condition.params)
       .getRawOne();
     return row !== undefined;
+  }
+
+  /**
+   * Throws the usual 404 unless the caller may still see the instrument, asked afresh in `tx`
+   * (the scope was read when the request began). A caller who is not an admin has the
+   * instrument's row FOR SHARE first: a revoke, which holds it FOR UPDATE, either commits before
+   * this looks (and the grant is gone), or waits until `tx` has done what it checked this for.
+   */
+  async assertStillGranted(tx: EntityManager, principal: Principal, instrumentId: string, what: string, field?: string): Promise<void> {
+    if (isAdmin(principal)) return;
+    await tx.query(`SELECT 1 FROM instruments WHERE id = $1 FOR SHARE`, [instrumentId]);
+    const [{ granted }] = (await tx.query(GRANTED_SQL, [principal.id, instrumentId])) as Array<{ granted: boolean }>;
+    if (!granted) throw notFound(what, field);
   }
 
   /** Throws the usual 404 unless the caller may see the instrument. */

@@ -295,8 +295,9 @@ export class HarvestsService {
           trigger: principal.token ? 'api' : 'manual',
           portalUrl: this.config.api.portalUrl,
           // Checked again where the run is recorded: the instrument may have been deleted or
-          // disabled since.
+          // disabled since, or its grant to the caller revoked.
           admit: async (tx, locked) => {
+            await this.access.assertStillGranted(tx, principal, instrumentId, 'Instrument', 'instrumentId');
             await assertHarvestable(tx, locked, 'instrumentId');
           },
           record: (tx, run) =>
@@ -356,6 +357,9 @@ export class HarvestsService {
     const requested = await this.dataSource.transaction(async (tx) => {
       const [{ locked }] = (await tx.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [`harvest-cancel:${id}`])) as Array<{ locked: boolean }>;
       if (!locked) throw new DomainError('conflict', 'cancel_in_progress', 'A cancel of this run is being requested; retry shortly');
+      // A revoke that came after findRun: it waits for this cancel (up to the Temporal call), or
+      // this for it, and then the run is not the caller's to cancel.
+      await this.access.assertStillGranted(tx, principal, run.instrumentId, 'Harvest run');
       // Taken once the request that held it committed: its audit event is seen here.
       const [earlier] = (await tx.query(`SELECT 1 FROM audit_events WHERE entity_type = 'harvest_run' AND entity_id = $1 AND action = 'harvest.cancel_requested' LIMIT 1`, [
         id,
