@@ -1383,13 +1383,24 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect([...(await landed()).keys()]).toEqual([]);
   });
 
-  it("harvests a disabled schedule's run: a paused schedule only starts what someone asked for (run now, backfill)", async () => {
+  it("harvests a disabled schedule's run once Temporal has the pause: a paused schedule only starts what someone asked for (run now, backfill)", async () => {
     const { instrument, sourceDir, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'backfilled.txt': 'late' });
-    const schedule = await db.dataSource.getRepository(ScheduleEntity).save({ instrumentId: instrument.id, cron: '0 * * * *', enabled: false });
+    const schedule = await db.dataSource.getRepository(ScheduleEntity).save({ instrumentId: instrument.id, cron: '0 * * * *', enabled: false, needsSync: false });
     const { result } = await runScheduled(instrument, '2026-11-23T16:00:00Z', schedule.id);
     expect(result).toMatchObject({ status: 'succeeded', filesDone: 1 });
     expect([...(await landed()).keys()]).toEqual(['backfilled.txt']);
+  });
+
+  it('skips a scheduled run of a schedule paused while Temporal could not be told (a slot it still started, or caught up on), and copies nothing', async () => {
+    const { instrument, sourceDir, landed } = await instrumentWith();
+    await writeTree(sourceDir, { 'scheduled.txt': 'tick' });
+    const schedule = await db.dataSource.getRepository(ScheduleEntity).save({ instrumentId: instrument.id, cron: '0 * * * *', enabled: false, needsSync: true });
+    const { result } = await runScheduled(instrument, '2026-11-23T17:00:00Z', schedule.id);
+    expect(result).toMatchObject({ status: 'skipped', filesDone: 0 });
+    const runs = await db.dataSource.getRepository(HarvestRunEntity).findBy({ instrumentId: instrument.id });
+    expect(runs).toEqual([expect.objectContaining({ trigger: 'schedule', status: 'skipped', error: `its schedule ${schedule.id} was paused (not yet in Temporal)` })]);
+    expect([...(await landed()).keys()]).toEqual([]);
   });
 
   it('skips a scheduled run of a disabled instrument, whose pause had not reached Temporal, and copies nothing', async () => {

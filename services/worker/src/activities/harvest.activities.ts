@@ -136,10 +136,12 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
   const catalogue = new HarvestCatalogue(db);
 
   /**
-   * Why a scheduled run must not harvest now (its instrument is disabled, or its schedule was
-   * deleted), or undefined. A disabled schedule's runs go ahead: Temporal pauses the schedule,
-   * so what still reaches a worker is someone's "run now" or backfill, which a paused schedule
-   * is for (filling in what it missed).
+   * Why a scheduled run must not harvest now (its instrument is disabled, its schedule was
+   * deleted, or paused and the pause has not reached Temporal yet), or undefined. A paused
+   * schedule's runs go ahead once Temporal has the pause: what still reaches a worker then is
+   * someone's "run now" or backfill (each pushes the schedule first), which a paused schedule is
+   * for (filling in what it missed). Before that, Temporal may still start the slots it has, or
+   * catch up on them when it comes back (up to a day later).
    */
   async function scheduledRunRefusal(run: HarvestRunEntity, instrument: InstrumentEntity): Promise<string | undefined> {
     if (!instrument.enabled) return `instrument ${instrument.name} is disabled`;
@@ -147,6 +149,7 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     const schedule = await db.getRepository(ScheduleEntity).findOne({ where: { id: run.scheduleId }, withDeleted: true });
     // Schedules are only soft-deleted (and a purged one would have cleared schedule_id).
     if (schedule?.deletedAt) return `its schedule ${run.scheduleId} was deleted`;
+    if (schedule && !schedule.enabled && schedule.needsSync) return `its schedule ${run.scheduleId} was paused (not yet in Temporal)`;
     return undefined;
   }
 
