@@ -1,5 +1,5 @@
-import { nextRunText, nextScheduledRun, scheduleState, STATE_FILTERS } from '../src/app/(admin)/schedules/schedule-data';
-import { formatInTimeZone } from '../src/lib/cron';
+import { CRON_PRESETS, DEFAULT_CRON, nextRunText, nextScheduledRun, noPlanMessage, scheduleState, STATE_FILTERS } from '../src/app/(admin)/schedules/schedule-data';
+import { dateToZonedInput, formatInTimeZone, nextRunTimes, parseCron, type CronSchedule } from '../src/lib/cron';
 
 describe('schedule state', () => {
   it('says a schedule is paused while its instrument is disabled, whatever its own switch says', () => {
@@ -44,5 +44,69 @@ describe('next runs computed from cron', () => {
     expect(nextScheduledRun([daily, { ...hourly, enabled: false }], now)).toEqual({ at: new Date('2026-01-01T02:00:00Z'), timeZone: 'UTC' });
     expect(nextScheduledRun([{ ...daily, instrumentEnabled: false }], now)).toBeUndefined();
     expect(nextScheduledRun([], now)).toBeUndefined();
+  });
+});
+
+describe("a schedule page's reason for showing no plan", () => {
+  const now = new Date('2026-01-01T00:00:00Z');
+  const schedule = { deletedAt: null, enabled: true, instrumentEnabled: true, instrumentName: 'krios-1', synced: true, cron: '0 4 * * *', timezone: 'UTC' };
+
+  it('does not say Temporal starts nothing while a deleted or paused schedule has not reached it', () => {
+    for (const state of [{ deletedAt: '2026-01-01T00:00:00Z' }, { enabled: false }, { instrumentEnabled: false }]) {
+      const message = noPlanMessage({ ...schedule, ...state, synced: false }, now);
+      expect(message).not.toContain('starts nothing');
+      expect(message).toContain('may still start harvests');
+    }
+  });
+
+  it('says so once Temporal has it: deleted, paused, or what the cron implies', () => {
+    expect(noPlanMessage({ ...schedule, deletedAt: '2026-01-01T00:00:00Z' }, now)).toBe('Deleted: Temporal starts nothing.');
+    expect(noPlanMessage({ ...schedule, enabled: false }, now)).toBe('Paused: Temporal starts nothing until the schedule is resumed.');
+    expect(noPlanMessage(schedule, now)).toContain(formatInTimeZone(new Date('2026-01-01T04:00:00Z'), 'UTC'));
+    expect(noPlanMessage({ ...schedule, synced: false }, now)).toContain('re-sync it');
+  });
+});
+
+describe('the timed presets and the default expression keep clear of daylight saving', () => {
+  // 2026's changes: the US on 8 March and 1 November (02:00), Europe on 29 March and 25 October (02:00/03:00 local).
+  const changes = [
+    { zone: 'America/New_York', days: ['2026-03-08', '2026-11-01'] },
+    { zone: 'Europe/Berlin', days: ['2026-03-29', '2026-10-25'] },
+  ];
+  const timed = (crons: readonly string[]) =>
+    crons.map((cron) => {
+      const parsed = parseCron(cron);
+      if (!parsed.ok) throw new Error(`${cron}: ${parsed.message}`);
+      return parsed.schedule;
+    });
+  /** On a change's day and the days around it: each start at a time the cron names, none twice, none skipped. */
+  const expectStartsAsWritten = (schedule: CronSchedule) => {
+    for (const { zone, days } of changes) {
+      for (const day of days) {
+        const from = new Date(`${day}T00:00:00Z`);
+        from.setUTCDate(from.getUTCDate() - 1);
+        const starts = nextRunTimes(schedule, zone, from, 40)
+          .map((t) => dateToZonedInput(t, zone))
+          .filter((local) => local.slice(0, 10) <= day);
+        const onDay = starts.filter((local) => local.startsWith(day));
+        expect({ cron: schedule.expression, zone, repeated: starts.length - new Set(starts).size }).toEqual({ cron: schedule.expression, zone, repeated: 0 });
+        for (const local of starts) {
+          expect({ cron: schedule.expression, zone, local, hour: schedule.hour.values.includes(Number(local.slice(11, 13))) }).toMatchObject({ hour: true });
+        }
+        const dayOfWeek = new Date(`${day}T12:00:00Z`).getUTCDay();
+        if (schedule.dayOfWeek.values.includes(dayOfWeek)) expect({ cron: schedule.expression, zone, day, starts: onDay.length }).toEqual({ cron: schedule.expression, zone, day, starts: schedule.hour.values.length * schedule.minute.values.length });
+      }
+    }
+  };
+
+  it('starts each timed preset at its written time exactly once on the days the clocks change', () => {
+    for (const schedule of timed(CRON_PRESETS.map((p) => p.cron)).filter((s) => !s.hour.any)) {
+      expect(schedule.hour.values.filter((h) => h >= 1 && h <= 3)).toEqual([]);
+      expectStartsAsWritten(schedule);
+    }
+  });
+
+  it('does so for the expression a new schedule starts with', () => {
+    for (const schedule of timed([DEFAULT_CRON])) expectStartsAsWritten(schedule);
   });
 });

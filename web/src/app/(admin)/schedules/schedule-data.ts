@@ -49,14 +49,70 @@ export function nextScheduledRun(schedules: readonly ScheduleTiming[], now: Date
   return earliest;
 }
 
-/** Ready-made expressions for the form, each with what it does. */
+/**
+ * A new schedule's expression. Night-time, but not between 01:00 and 03:59: daylight saving
+ * changes the clocks then (Europe at 02:00/03:00, the US at 02:00), so a start there is skipped
+ * on the spring day and may run twice on the autumn one, in the time zones the form suggests.
+ */
+export const DEFAULT_CRON = '0 4 * * *';
+
+/** Ready-made expressions for the form, each with what it does; the timed ones at 04:00 or later, as DEFAULT_CRON. */
 export const CRON_PRESETS: ReadonlyArray<{ cron: string; label: string }> = [
   { cron: '*/15 * * * *', label: 'Every 15 minutes' },
   { cron: '0 * * * *', label: 'Hourly' },
-  { cron: '0 2 * * *', label: 'Daily at 02:00' },
-  { cron: '30 2 * * 1-5', label: 'Weekdays at 02:30' },
-  { cron: '0 3 * * 0', label: 'Sundays at 03:00' },
+  { cron: DEFAULT_CRON, label: 'Daily at 04:00' },
+  { cron: '30 4 * * 1-5', label: 'Weekdays at 04:30' },
+  { cron: '0 5 * * 0', label: 'Sundays at 05:00' },
 ];
+
+/** A schedule's fields as its form edits them. */
+export interface ScheduleFields {
+  cron: string;
+  timezone: string;
+  enabled: boolean;
+  description: string;
+}
+
+/**
+ * What saving an edited schedule sends: only the fields that differ from the schedule as loaded
+ * (the note trimmed; a cron differing only in spaces is the same). Sent back unchanged, a field
+ * would undo what another admin changed meanwhile: a note edited while the schedule was paused
+ * elsewhere would resume it, and a concurrent cron or time zone change would be overwritten.
+ */
+export function scheduleChanges(schedule: Pick<ScheduleFields, 'cron' | 'timezone' | 'enabled'> & { description: string | null }, next: ScheduleFields): Partial<ScheduleFields> {
+  const spaced = (cron: string) => cron.trim().split(/\s+/).join(' ');
+  const description = next.description.trim();
+  return {
+    ...(spaced(next.cron) !== spaced(schedule.cron) ? { cron: next.cron } : {}),
+    ...(next.timezone !== schedule.timezone ? { timezone: next.timezone } : {}),
+    ...(next.enabled !== schedule.enabled ? { enabled: next.enabled } : {}),
+    ...(description !== (schedule.description ?? '') ? { description } : {}),
+  };
+}
+
+type SchedulePlanState = { deletedAt: string | null; enabled: boolean; instrumentEnabled: boolean; instrumentName: string; synced: boolean; cron: string; timezone: string };
+
+/**
+ * Why a schedule's page shows no start times from Temporal (its plan is empty), and what the
+ * cron implies. While the row is not in sync, Temporal still has what it was last given (a
+ * deleted or paused schedule may still start harvests there): the page says so, not that
+ * Temporal starts nothing.
+ */
+export function noPlanMessage(schedule: SchedulePlanState, now: Date): string {
+  const paused = !schedule.enabled || !schedule.instrumentEnabled;
+  if (!schedule.synced) {
+    if (schedule.deletedAt !== null) return 'Deleted, but Temporal has not been told yet: it may still start harvests from this schedule until a re-sync gets through.';
+    if (paused) return 'Paused, but Temporal has not been told yet: it may still start harvests from this schedule until a re-sync gets through.';
+    return 'Temporal does not have this schedule as it is yet: re-sync it.';
+  }
+  if (schedule.deletedAt !== null) return 'Deleted: Temporal starts nothing.';
+  if (!schedule.enabled) return 'Paused: Temporal starts nothing until the schedule is resumed.';
+  if (!schedule.instrumentEnabled) return `Paused while ${schedule.instrumentName} is disabled: Temporal starts nothing until the instrument is enabled again.`;
+  const next = computedNextRun(schedule.cron, schedule.timezone, now);
+  return next
+    ? `Temporal did not answer just now. By the cron expression, the next start is ${formatInTimeZone(next, schedule.timezone)}.`
+    : 'Temporal plans no start: the expression never matches a date.';
+}
 
 /**
  * The list's state filter (`?state=`), as API query parameters. The API filters on the schedule's

@@ -22,7 +22,7 @@ import { cronCaveat, describeCron, formatInTimeZone, isTimeZone, nextRunTimes, p
 import { fieldMessage } from '@/lib/field-messages';
 import { useApiAction } from '@/lib/use-api-action';
 
-import { CRON_PRESETS } from './schedule-data';
+import { CRON_PRESETS, DEFAULT_CRON, scheduleChanges } from './schedule-data';
 
 export interface InstrumentOption {
   id: string;
@@ -99,7 +99,7 @@ export function ScheduleForm({ schedule, instruments, instrumentId }: { schedule
   const form = useRef<HTMLFormElement>(null);
   const editing = Boolean(schedule);
   const [instrument, setInstrument] = useState<InstrumentOption | null>(() => instruments.find((i) => i.id === instrumentId) ?? null);
-  const [cron, setCron] = useState(schedule?.cron ?? '0 2 * * *');
+  const [cron, setCron] = useState(schedule?.cron ?? DEFAULT_CRON);
   const [timeZone, setTimeZone] = useState(schedule?.timezone ?? 'UTC');
   const [enabled, setEnabled] = useState(schedule?.enabled ?? true);
   const [description, setDescription] = useState(schedule?.description ?? '');
@@ -125,7 +125,9 @@ export function ScheduleForm({ schedule, instruments, instrumentId }: { schedule
     event.preventDefault();
     const body = { cron, timezone: timeZone, enabled, description: description.trim() };
     if (schedule) {
-      const saved = await action.run('updateSchedule', { path: { id: schedule.id }, body });
+      // Only what was edited here: an unchanged field would undo another admin's change made meanwhile.
+      const changes = scheduleChanges(schedule, body);
+      const saved = Object.keys(changes).length === 0 || (await action.run('updateSchedule', { path: { id: schedule.id }, body: changes }));
       if (saved) {
         router.push(`/schedules/${schedule.id}`);
         router.refresh();
@@ -202,7 +204,7 @@ export function ScheduleForm({ schedule, instruments, instrumentId }: { schedule
               fullWidth
               autoFocus={Boolean(instrumentId) || editing}
               error={Boolean(cronError) || !parsed.ok}
-              helperText={cronError ?? (parsed.ok ? 'minute hour day-of-month month day-of-week, e.g. 30 2 * * 1-5' : parsed.message)}
+              helperText={cronError ?? (parsed.ok ? 'minute hour day-of-month month day-of-week, e.g. 30 4 * * 1-5' : parsed.message)}
               slotProps={{ htmlInput: { spellCheck: false, autoCapitalize: 'off', autoCorrect: 'off', sx: { fontFamily: 'monospace' } } }}
             />
             <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 1, mt: 1 }} role="group" aria-label="Common schedules">

@@ -21,7 +21,7 @@ import { formatDateTime } from '@/lib/format';
 
 import { BackfillForm } from '../backfill-form';
 import { PauseResumeButton, RunNowButton, SyncProblem } from '../schedule-actions';
-import { computedNextRun, cronDescription, scheduleState } from '../schedule-data';
+import { cronDescription, noPlanMessage, scheduleState } from '../schedule-data';
 
 export const metadata: Metadata = { title: 'Schedule' };
 
@@ -36,19 +36,7 @@ export default async function SchedulePage(props: DetailPageProps) {
   const name = `schedule of ${schedule.instrumentName}`;
 
   // Temporal's plan is the truth; when it has none to give, say why (and what the cron implies).
-  let noPlan: string | undefined;
-  if (schedule.nextRunTimes.length === 0) {
-    if (deleted) noPlan = 'Deleted: Temporal starts nothing.';
-    else if (!schedule.enabled) noPlan = 'Paused: Temporal starts nothing until the schedule is resumed.';
-    else if (!schedule.instrumentEnabled) noPlan = `Paused while ${schedule.instrumentName} is disabled: Temporal starts nothing until the instrument is enabled again.`;
-    else if (!schedule.synced) noPlan = 'Temporal does not have this schedule yet: re-sync it.';
-    else {
-      const next = computedNextRun(schedule.cron, zone, new Date());
-      noPlan = next
-        ? `Temporal did not answer just now. By the cron expression, the next start is ${formatInTimeZone(next, zone)}.`
-        : 'Temporal plans no start: the expression never matches a date.';
-    }
-  }
+  const noPlan = schedule.nextRunTimes.length === 0 ? noPlanMessage(schedule, new Date()) : undefined;
 
   return (
     <>
@@ -84,7 +72,8 @@ export default async function SchedulePage(props: DetailPageProps) {
         deletedMessage="Restoring creates the Temporal Schedule again."
         restore={admin && <RestoreButton operation="restoreSchedule" id={schedule.id} label="Restore schedule" />}
       />
-      {!schedule.synced && !deleted && (
+      {/* A deleted schedule too: its delete may not have reached Temporal, which then still starts it. */}
+      {!schedule.synced && (
         <Box sx={{ mb: 3 }}>
           {admin ? (
             <SyncProblem id={schedule.id} syncError={schedule.syncError} />
