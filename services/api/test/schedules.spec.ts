@@ -410,6 +410,33 @@ describe('schedules kept in sync with Temporal Schedules (real Temporal dev serv
     await restart(); // back to the address the other tests expect
   });
 
+  it('pushes again on its timer a schedule an older replica pushed with the old options after this API started (a rolling deploy)', async () => {
+    const created = (await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 14 * * *' }).expect(201)).body;
+    const rowOf = async (): Promise<{ revision: number; pushed_digest: string | null; needs_sync: boolean }> =>
+      (await db.dataSource.query(`SELECT revision, pushed_digest, needs_sync FROM schedules WHERE id = $1`, [created.id]))[0];
+    const before = await rowOf();
+    await app.close();
+    try {
+      app = await startApp({ SCHEDULE_RESYNC_SECONDS: '1' });
+      // The start-up pass, which finds nothing to push again, is over before the old replica's push.
+      await (app.get(ScheduleSyncService, { strict: false }) as unknown as { running?: Promise<unknown> }).running;
+      // The old replica's push: Temporal gets its task queue, the row its digest, in sync.
+      await client.schedule.getHandle(temporalId(created.id)).update((previous) => ({ ...previous, action: { ...previous.action, taskQueue: 'old-queue' } }));
+      await db.dataSource.query(`UPDATE schedules SET pushed_digest = 'digest of the old options', revision = revision + 1, synced_at = now() WHERE id = $1`, [created.id]);
+
+      const action = await eventually(
+        async () => (await describeInTemporal(created.id)).action,
+        (a) => a.type === 'startWorkflow' && a.taskQueue === 'harvest',
+      );
+      expect(action).toMatchObject({ taskQueue: 'harvest' });
+      const row = await eventually(rowOf, (r) => !r.needs_sync && r.pushed_digest === before.pushed_digest);
+      expect(row).toEqual({ revision: before.revision + 2, pushed_digest: before.pushed_digest, needs_sync: false });
+    } finally {
+      await app.close();
+      app = await startApp();
+    }
+  });
+
   it('mends at start-up what was changed in Temporal behind its back: a schedule deleted or paused there, or one left for a deleted row', async () => {
     const gone = (await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 2 * * *' }).expect(201)).body;
     const paused = (await as(app, admin).post('/api/schedules', { instrumentId, cron: '0 3 * * *' }).expect(201)).body;

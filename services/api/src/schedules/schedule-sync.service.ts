@@ -43,9 +43,9 @@ function digestOf(options: ScheduleOptions): string {
  * Keeps each schedule row and its Temporal Schedule in step. A row records the revision Temporal
  * has; whenever they differ (`needs_sync`) a sync pushes the row's whole desired state (create,
  * update, pause/unpause, delete), so a sync can be repeated at any time. Syncs run after every
- * change, on request, at start-up and on a timer while some rows wait for Temporal. At start-up,
- * rows whose schedule was pushed with other options than this API would push now (the portal's
- * address, the task queue or the action changed) are marked first.
+ * change, on request, at start-up and on a timer while some rows wait for Temporal. Each of the
+ * start-up and timer passes first marks the rows whose schedule was pushed with other options than
+ * this API would push now (the portal's address, the task queue or the action changed).
  */
 @Injectable()
 export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -62,12 +62,9 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap(): void {
     // Start-up reconciliation must not hold up start-up: Temporal may be down.
-    this.background(async () => {
-      await this.markOutdated();
-      await this.lookForDrift();
-    });
+    this.background(() => this.reconcile());
     if (this.config.schedules.resyncSeconds > 0) {
-      this.timer = setInterval(() => this.background(() => this.lookForDrift()), this.config.schedules.resyncSeconds * 1000);
+      this.timer = setInterval(() => this.background(() => this.reconcile()), this.config.schedules.resyncSeconds * 1000);
       this.timer.unref();
     }
   }
@@ -131,7 +128,19 @@ export class ScheduleSyncService implements OnApplicationBootstrap, OnApplicatio
     return marked.length;
   }
 
-  /** Marks the live rows whose pushed options differ from the ones this API would push now. */
+  /**
+   * Before a pass's sync: the rows pushed with other options than this API's, then the ones
+   * Temporal no longer has as pushed. markOutdated runs on the timer too, not only at start-up:
+   * in a rolling deploy a replica with the old config may push the rows this one marked at its
+   * start, and record the old config's digest; the next pass here marks them again. (Until the
+   * old replicas are gone, they may push the old options back as often: each pass of each side.)
+   */
+  private async reconcile(): Promise<void> {
+    await this.markOutdated();
+    await this.lookForDrift();
+  }
+
+  /** Marks the live rows whose pushed options differ from the ones this API would push now: only the database is read. */
   private async markOutdated(): Promise<void> {
     const rows = await this.dataSource.getRepository(ScheduleEntity).find({ where: { deletedAt: IsNull(), needsSync: false } });
     const byId = await this.instrumentsOf(rows);
