@@ -1372,14 +1372,17 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect([...(await landed()).keys()].sort()).toEqual(['first.txt', 'second.txt']);
   });
 
-  it('skips a scheduled run whose schedule was deleted before Temporal heard of it, and copies nothing', async () => {
+  it.each([
+    { why: 'deleted before Temporal heard of it', row: { deletedAt: new Date() }, at: '2026-11-23T15:00:00Z', reason: 'was deleted' },
+    { why: 'paused while Temporal could not be told (a slot it still started, or caught up on)', row: { enabled: false, needsSync: true }, at: '2026-11-23T17:00:00Z', reason: 'was paused (not yet in Temporal)' },
+  ])('skips a scheduled run of a schedule $why, and copies nothing', async ({ row, at, reason }) => {
     const { instrument, sourceDir, landed } = await instrumentWith();
     await writeTree(sourceDir, { 'scheduled.txt': 'tick' });
-    const schedule = await db.dataSource.getRepository(ScheduleEntity).save({ instrumentId: instrument.id, cron: '0 * * * *', deletedAt: new Date() });
-    const { result } = await runScheduled(instrument, '2026-11-23T15:00:00Z', schedule.id);
+    const schedule = await db.dataSource.getRepository(ScheduleEntity).save({ instrumentId: instrument.id, cron: '0 * * * *', ...row });
+    const { result } = await runScheduled(instrument, at, schedule.id);
     expect(result).toMatchObject({ status: 'skipped', filesDone: 0 });
     const runs = await db.dataSource.getRepository(HarvestRunEntity).findBy({ instrumentId: instrument.id });
-    expect(runs).toEqual([expect.objectContaining({ trigger: 'schedule', status: 'skipped', error: `its schedule ${schedule.id} was deleted` })]);
+    expect(runs).toEqual([expect.objectContaining({ trigger: 'schedule', status: 'skipped', error: `its schedule ${schedule.id} ${reason}` })]);
     expect([...(await landed()).keys()]).toEqual([]);
   });
 
@@ -1390,17 +1393,6 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const { result } = await runScheduled(instrument, '2026-11-23T16:00:00Z', schedule.id);
     expect(result).toMatchObject({ status: 'succeeded', filesDone: 1 });
     expect([...(await landed()).keys()]).toEqual(['backfilled.txt']);
-  });
-
-  it('skips a scheduled run of a schedule paused while Temporal could not be told (a slot it still started, or caught up on), and copies nothing', async () => {
-    const { instrument, sourceDir, landed } = await instrumentWith();
-    await writeTree(sourceDir, { 'scheduled.txt': 'tick' });
-    const schedule = await db.dataSource.getRepository(ScheduleEntity).save({ instrumentId: instrument.id, cron: '0 * * * *', enabled: false, needsSync: true });
-    const { result } = await runScheduled(instrument, '2026-11-23T17:00:00Z', schedule.id);
-    expect(result).toMatchObject({ status: 'skipped', filesDone: 0 });
-    const runs = await db.dataSource.getRepository(HarvestRunEntity).findBy({ instrumentId: instrument.id });
-    expect(runs).toEqual([expect.objectContaining({ trigger: 'schedule', status: 'skipped', error: `its schedule ${schedule.id} was paused (not yet in Temporal)` })]);
-    expect([...(await landed()).keys()]).toEqual([]);
   });
 
   it('skips a scheduled run of a disabled instrument, whose pause had not reached Temporal, and copies nothing', async () => {

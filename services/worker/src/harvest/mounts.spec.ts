@@ -7,6 +7,18 @@ import { localFileSystem, onLocalFileSystems, parseMountinfo, setFileSystemCalls
 const table = (...mounts: Array<[string, string]>) =>
   mounts.map(([mountPoint, type], i) => `${30 + i} 1 0:${i} / ${mountPoint.replace(/ /g, '\\040')} rw,relatime shared:${i} - ${type} source-${i} rw\n`).join('');
 
+/** An error as node's fs calls throw it, with its errno code. */
+const fsError = (code: string) => Object.assign(new Error(`${code}: from the test`), { code });
+
+/** A machine whose root is ext4 and where every lstat fails with `code`. */
+const lstatFailing = (code: string) =>
+  setFileSystemCallsForTests({
+    mountinfo: () => table(['/', 'ext4']),
+    lstat: () => {
+      throw fsError(code);
+    },
+  });
+
 describe('which file systems count as local', () => {
   it.each(['ext4', 'ext3', 'xfs', 'btrfs', 'zfs', 'tmpfs', 'overlay', 'f2fs'])('%s is local: small files are read blocking', (type) => {
     expect(localFileSystem(type)).toBe(true);
@@ -111,7 +123,7 @@ describe('whether a folder is on local file systems', () => {
         mountinfo: () => table(['/', 'ext4'], ['/mnt/nas', 'nfs4'], ['/data/old/share', 'cifs']),
         lstat: (path) => {
           looked.push(path);
-          if (missing.some((m) => path === m || path.startsWith(`${m}/`))) throw Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' });
+          if (missing.some((m) => path === m || path.startsWith(`${m}/`))) throw fsError('ENOENT');
           return { isSymbolicLink: () => false };
         },
         readlink: () => '',
@@ -124,19 +136,14 @@ describe('whether a folder is on local file systems', () => {
     // The mount table lists a share beneath it (mounted in another namespace, then its folder went).
     absent(['/data/old']);
     expect(onLocalFileSystems('/data/old')).toBe(false);
-    setFileSystemCallsForTests({
-      mountinfo: () => table(['/', 'ext4']),
-      lstat: () => {
-        throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
-      },
-    });
+    lstatFailing('EACCES');
     expect(onLocalFileSystems('/data/new')).toBe(false);
   });
 
   it('says no when it cannot tell: no mount table, a folder it may not look at, a loop of links, a relative path, a root on no known file system', () => {
     setFileSystemCallsForTests({
       mountinfo: () => {
-        throw Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' });
+        throw fsError('ENOENT');
       },
     });
     expect(onLocalFileSystems('/data')).toBe(false);
@@ -144,12 +151,7 @@ describe('whether a folder is on local file systems', () => {
     links = { '/a': '/b', '/b': '/a' };
     expect(onLocalFileSystems('/a/data')).toBe(false);
     expect(onLocalFileSystems('data')).toBe(false);
-    setFileSystemCallsForTests({
-      mountinfo: () => table(['/', 'ext4']),
-      lstat: () => {
-        throw Object.assign(new Error('ELOOP: too many symbolic links encountered'), { code: 'ELOOP' });
-      },
-    });
+    lstatFailing('ELOOP');
     expect(onLocalFileSystems('/data')).toBe(false);
     given(table(['/', 'rootfs-of-no-known-kind']));
     expect(onLocalFileSystems('/data')).toBe(false);
