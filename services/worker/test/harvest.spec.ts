@@ -1372,7 +1372,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     expect([...(await landed()).keys()].sort()).toEqual(['first.txt', 'second.txt']);
   });
 
-  it.each([
+  it.each<{ why: string; row: Partial<ScheduleEntity>; at: string; reason: string }>([
     { why: 'deleted before Temporal heard of it', row: { deletedAt: new Date() }, at: '2026-11-23T15:00:00Z', reason: 'was deleted' },
     { why: 'paused while Temporal could not be told (a slot it still started, or caught up on)', row: { enabled: false, needsSync: true }, at: '2026-11-23T17:00:00Z', reason: 'was paused (not yet in Temporal)' },
   ])('skips a scheduled run of a schedule $why, and copies nothing', async ({ row, at, reason }) => {
