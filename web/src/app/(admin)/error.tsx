@@ -1,5 +1,7 @@
 'use client';
 
+import { startTransition } from 'react';
+import { useRouter } from 'next/navigation';
 import Alert from '@mui/material/Alert';
 import AlertTitle from '@mui/material/AlertTitle';
 import Button from '@mui/material/Button';
@@ -12,12 +14,20 @@ import { ErrorBoundaryText } from '@/components/api-error-alert';
  * only Next.js's reference in production.
  */
 export default function AdminError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
+  const router = useRouter();
+  // reset() alone re-renders only the client part: a load that failed on the server (ApiLoadError)
+  // would come back as it was. The refresh asks the server again, and the reset shows its answer.
+  const retry = () =>
+    startTransition(() => {
+      router.refresh();
+      reset();
+    });
   return (
     <Alert
       severity="error"
       role="alert"
       action={
-        <Button color="inherit" size="small" onClick={reset}>
+        <Button color="inherit" size="small" onClick={retry}>
           Try again
         </Button>
       }
