@@ -25,6 +25,7 @@ import { fieldMessage } from '@/lib/field-messages';
 import { useApiAction } from '@/lib/use-api-action';
 
 import { describeStorage, STORAGE_TYPE_LABELS } from '../storage/storage-types';
+import { instrumentChanges, type InstrumentFields } from './instrument-changes';
 import {
   buildSourceConfig,
   DEFAULT_PATH_TEMPLATE,
@@ -123,7 +124,7 @@ export function InstrumentForm({
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const body = {
+    const body: InstrumentFields = {
       name: name.trim(),
       description: description.trim(),
       location: location.trim(),
@@ -135,7 +136,13 @@ export function InstrumentForm({
       destinations: chosen.map((s): DestinationInputDto => ({ storageLocationId: s.id, pathTemplate: destinations.get(s.id) ?? DEFAULT_PATH_TEMPLATE })),
     };
     if (instrument) {
-      const updated = await action.run('updateInstrument', { path: { id: instrument.id }, body });
+      // Only what was edited here: an unchanged field would undo another admin's change made meanwhile.
+      const changes = instrumentChanges(instrument, body);
+      if (Object.keys(changes).length === 0) {
+        router.push(`/instruments/${instrument.id}`);
+        return;
+      }
+      const updated = await action.run('updateInstrument', { path: { id: instrument.id }, body: changes });
       if (!updated) return;
       router.push(`/instruments/${instrument.id}?saved=1`);
       router.refresh();
