@@ -1,5 +1,5 @@
 import type { HarvestRunDto } from '../src/lib/api-types';
-import { runsInProgressAnnouncement } from '../src/app/(admin)/runs/runs-in-progress';
+import { runsInProgress, runsInProgressAnnouncement, runsNotListed } from '../src/app/(admin)/runs/runs-in-progress';
 
 type Run = Pick<HarvestRunDto, 'instrumentName' | 'status' | 'filesDone'>;
 
@@ -18,5 +18,24 @@ describe('what the runs in progress announce', () => {
     const started: Run[] = [{ ...talos, status: 'running' }, krios];
     expect(runsInProgressAnnouncement(started)).not.toBe(runsInProgressAnnouncement([talos, krios]));
     expect(runsInProgressAnnouncement([])).toBe('No harvest is running right now.');
+  });
+});
+
+describe('how many runs in progress the dashboard lists', () => {
+  const run = (status: 'running' | 'pending', i: number) => ({ id: `${status}-${i}`, instrumentName: `instrument-${i}`, status }) as HarvestRunDto;
+  const page = (status: 'running' | 'pending', shown: number, total: number) => ({ items: Array.from({ length: shown }, (_, i) => run(status, i)), total });
+
+  it('says how many of how many for a status beyond its first page, and links to the runs list filtered to it', () => {
+    const inProgress = runsInProgress(page('running', 3, 3), page('pending', 50, 120));
+    expect(inProgress.runs).toHaveLength(53);
+    expect(runsNotListed(inProgress.counts)).toEqual([{ text: 'Showing 50 of 120 pending.', href: '/runs?status=pending', label: 'See all pending harvests' }]);
+    expect(runsNotListed(runsInProgress(page('running', 50, 51), page('pending', 50, 2000)).counts)).toEqual([
+      { text: 'Showing 50 of 51 running.', href: '/runs?status=running', label: 'See all running harvests' },
+      { text: 'Showing 50 of 2,000 pending.', href: '/runs?status=pending', label: 'See all pending harvests' },
+    ]);
+  });
+
+  it('says nothing when every run is listed', () => {
+    expect(runsNotListed(runsInProgress(page('running', 50, 50), page('pending', 0, 0)).counts)).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import 'server-only';
 import { api, load } from '@/lib/api';
 import type { HarvestRunDto, ScheduleDto } from '@/lib/api-types';
 
+import { runsInProgress, RUNS_IN_PROGRESS_PAGE, type RunsInProgress } from '../runs/runs-in-progress';
 import {
   ACTIVITY_MAX_RUNS,
   activityPerDay,
@@ -21,7 +22,7 @@ const PAGE = 200;
 const MAX_SCHEDULES_DESCRIBED = 20;
 
 export interface Dashboard {
-  active: HarvestRunDto[];
+  active: RunsInProgress;
   failures: HarvestRunDto[];
   activity: Activity;
   health: InstrumentHealth[];
@@ -61,8 +62,8 @@ async function nextRuns(schedules: ScheduleDto[]): Promise<ScheduleNextRuns[]> {
 export async function loadDashboard(now = new Date()): Promise<Dashboard> {
   const from = activityWindowStart(now).toISOString();
   const [running, pending, failures, instruments, window, schedules] = await Promise.all([
-    load('listHarvests', { query: { status: 'running', limit: 50 } }),
-    load('listHarvests', { query: { status: 'pending', limit: 50 } }),
+    load('listHarvests', { query: { status: 'running', limit: RUNS_IN_PROGRESS_PAGE } }),
+    load('listHarvests', { query: { status: 'pending', limit: RUNS_IN_PROGRESS_PAGE } }),
     load('listHarvests', { query: { status: 'failed', limit: 5 } }),
     load('listInstruments', { query: { limit: PAGE } }),
     windowRuns(from),
@@ -79,7 +80,7 @@ export async function loadDashboard(now = new Date()): Promise<Dashboard> {
     }),
   ]);
   return {
-    active: [...running.items, ...pending.items],
+    active: runsInProgress(running, pending),
     failures: failures.items,
     activity: activityPerDay(window.runs, now, window.total),
     health: instrumentHealth(instruments.items, next, windowFailed, now),

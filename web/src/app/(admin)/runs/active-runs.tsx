@@ -11,11 +11,10 @@ import Typography from '@mui/material/Typography';
 import { EmptyState } from '@/components/empty-state';
 import { ProgressLine } from '@/components/progress-line';
 import { StatusChip } from '@/components/status-chip';
-import type { HarvestRunDto } from '@/lib/api-types';
 import { formatBytes, formatCount, formatDateTime } from '@/lib/format';
 import { usePolling } from '@/lib/use-polling';
 
-import { runsInProgressAnnouncement } from './runs-in-progress';
+import { runsInProgressAnnouncement, runsNotListed, type RunsInProgress } from './runs-in-progress';
 
 /** Read by screen readers only. */
 const VISUALLY_HIDDEN = {
@@ -33,10 +32,12 @@ const VISUALLY_HIDDEN = {
 /**
  * Runs in progress with live files/bytes bars, refreshed every 2 s from /bff/runs. Only runs
  * starting and ending are announced (a polite status line), and the warning when updates stop
- * (an alert): not every run's counts on every refresh.
+ * (an alert): not every run's counts on every refresh. Beyond the first page of a status, a line
+ * says how many there are and links to the runs list filtered to it.
  */
-export function ActiveRuns({ initial }: { initial: HarvestRunDto[] }) {
-  const { data: runs, stale } = usePolling('/bff/runs', initial, true);
+export function ActiveRuns({ initial }: { initial: RunsInProgress }) {
+  const { data, stale } = usePolling('/bff/runs', initial, true);
+  const { runs } = data;
   return (
     <Box>
       <Box role="status" sx={VISUALLY_HIDDEN}>
@@ -78,6 +79,14 @@ export function ActiveRuns({ initial }: { initial: HarvestRunDto[] }) {
           ))}
         </Stack>
       )}
+      {runsNotListed(data.counts).map(({ text, href, label }) => (
+        <Typography key={href} variant="body2" color="text.secondary" sx={{ mt: 1 }}>
+          {text}{' '}
+          <MuiLink component={Link} href={href}>
+            {label}
+          </MuiLink>
+        </Typography>
+      ))}
     </Box>
   );
 }
