@@ -281,6 +281,12 @@ const STOP_GRACE_MS = 5_000;
  * object store's completion of one takes minutes at most; a hung NFS mount never comes back.
  */
 const COPY_STALL_LIMIT_MS = 15 * 60 * 1000;
+/**
+ * How long a listing may go without writing a byte before it is stopped as stalled. rclone writes
+ * a folder's entries once it has read the folder: a flat folder of a million files on a slow
+ * share takes minutes; a source on a hung mount or an SMB server that stopped answering, forever.
+ */
+const LISTING_STALL_LIMIT_MS = 15 * 60 * 1000;
 
 export interface RcloneOptions {
   /**
@@ -381,10 +387,20 @@ export class Rclone {
    * (42,000 for 100,000 entries, which made reading the listing take twice as long as making
    * it). So rclone writes into a temporary file, and we read that file in 1 MiB pieces while
    * rclone is still writing it. Pieces, not entries: an async generator's per-item cost made
-   * another 0.4 s for 100,000 entries.
+   * another 0.4 s for 100,000 entries. A listing whose file does not grow for `stallLimitMs`
+   * is stopped: RcloneStalledError.
    */
-  async *listFiles(path: string, signal?: AbortSignal): AsyncGenerator<ListedFile[]> {
+  async *listFiles(path: string, signal?: AbortSignal, stallLimitMs = LISTING_STALL_LIMIT_MS): AsyncGenerator<ListedFile[]> {
     const dir = await mkdtemp(join(this.options.tempDir ?? tmpdir(), 'sheaf-listing-'));
+    let reader: FileHandle | undefined;
+    // Progress is the listing file growing, looked at on the watch's timer: however long the
+    // caller takes over a piece, rclone's writing is what counts.
+    const stall = stallWatch(stallLimitMs, () => {
+      reader?.stat().then(
+        ({ size }) => stall.saw(String(size)),
+        () => undefined,
+      );
+    });
     try {
       const file = join(dir, 'listing.json');
       const output = await open(file, 'w');
@@ -407,7 +423,8 @@ export class Rclone {
       let exited = false;
       let failure: unknown;
       try {
-        started = this.start([...LISTING_ARGS, path], { signal, stdout: output.fd, env: LISTING_GC, onStderr });
+        const stop = signal ? AbortSignal.any([signal, stall.signal]) : stall.signal;
+        started = this.start([...LISTING_ARGS, path], { signal: stop, stdout: output.fd, env: LISTING_GC, onStderr });
         // Observed at once: an rclone that fails fast must not leave a rejection unhandled
         // while the descriptor is being closed.
         started.done.then(
@@ -422,7 +439,6 @@ export class Rclone {
         await output.close();
       }
       const { child, done } = started;
-      let reader: FileHandle | undefined;
       try {
         // Inside: a reader that cannot be opened (EMFILE) still stops rclone below.
         reader = await open(file, 'r');
@@ -457,6 +473,9 @@ export class Rclone {
         if (!exited) child.kill('SIGKILL');
         await done.catch(() => undefined);
       }
+      if (failure && stall.signal.aborted && !signal?.aborted) {
+        throw new RcloneStalledError('lsjson', stallLimitMs, failure instanceof RcloneError ? failure.stderr : '');
+      }
       if (failure) {
         // Gaps only when rclone says it failed plainly (1) or not worth retrying (6, as for access
         // denied). 5 is a passing fault and 3 a folder that went away while listed, both worth
@@ -466,6 +485,7 @@ export class Rclone {
         throw gaps ? new IncompleteListingError(failure as RcloneError, { count: folders.size, first: unlistedFirst }) : failure;
       }
     } finally {
+      stall.stop();
       await rm(dir, { recursive: true, force: true });
     }
   }
