@@ -50,6 +50,7 @@ describe('the portal in a browser', () => {
   let source: TempDir;
   let stack: RunningStack | undefined;
   let share: SambaShare | undefined;
+  let sharing: Promise<SambaShare> | undefined;
   let browser: Browser | undefined;
   let portal: string;
   let api: string;
@@ -78,7 +79,8 @@ describe('the portal in a browser', () => {
       await utimes(join(source.path, path), tenMinutesAgo, tenMinutesAgo);
     }
 
-    const sharing = startSambaShare({ dir: source.path });
+    // Kept where afterAll finds it: a stack that fails to start must not leave smbd running.
+    sharing = startSambaShare({ dir: source.path }).then((started) => (share = started));
     sharing.catch(() => undefined);
     const started = await startStackOnFreePorts({
       SHEAF_DATA_DIR: data.path,
@@ -89,7 +91,7 @@ describe('the portal in a browser', () => {
     });
     stack = started.stack;
     const ports = started.ports;
-    share = await sharing;
+    await sharing;
     portal = `http://127.0.0.1:${ports.WEB_PORT}`;
     api = `http://127.0.0.1:${ports.API_PORT}`;
     adminToken = (await apiCall<{ accessToken: string }>(api, 'POST', '/api/auth/login', null, ADMIN)).accessToken;
@@ -97,6 +99,7 @@ describe('the portal in a browser', () => {
 
   afterAll(async () => {
     await browser?.close();
+    await sharing?.catch(() => undefined);
     await share?.stop();
     if (stack) await stopStack(stack);
     await source?.cleanup();
