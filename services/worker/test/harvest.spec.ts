@@ -1,7 +1,6 @@
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { formatBytes } from '@sheaf/contracts';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -39,7 +38,7 @@ import { harvest, progressQuery, searchAttributes } from '@sheaf/workflows';
 import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
 import { createHarvestActivities } from '../src/activities/harvest.activities';
 import { createHarvestWorker } from '../src/worker';
-import { activitiesInHistory, NON_RETRYABLE } from './history';
+import { activitiesInHistory, captureHistory, NON_RETRYABLE } from './history';
 
 const OLD = new Date('2026-01-01T00:00:00Z');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -335,11 +334,8 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     // beginRun and finishRun are bookkeeping, without one.
     expect(summaries).toEqual([undefined, 'List the source and plan the batches', 'Copy, verify and catalogue batch 0', 'Copy, verify and catalogue batch 1', undefined]);
 
-    if (process.env.CAPTURE_HISTORIES === '1') {
-      // Saved for replay.spec.ts: today's workflow code must keep replaying this history.
-      const history = historyToJSON(await handle.fetchHistory());
-      await writeFile(join(__dirname, 'histories', 'harvest-two-destinations.json'), history);
-    }
+    // Saved for replay.spec.ts (CAPTURE_HISTORIES=1): today's workflow code must keep replaying this history.
+    await captureHistory(handle, 'harvest-two-destinations');
   });
 
   it('starts batches while discovery still plans, each batch once, and lands the whole tree', async () => {
@@ -366,9 +362,7 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
     const batches = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'processBatch');
     expect(batches).toHaveLength(30);
 
-    if (process.env.CAPTURE_HISTORIES === '1') {
-      await writeFile(join(__dirname, 'histories', 'harvest-planned-in-pieces.json'), historyToJSON(history));
-    }
+    await captureHistory(handle, 'harvest-planned-in-pieces');
   });
 
   it('re-harvests an unchanged source without copying or minting, and keeps a changed file as a new version', async () => {
@@ -1177,10 +1171,8 @@ describe('harvest engine on a real Temporal dev server, PostgreSQL and rclone', 
       expect(outcome).toBe('WorkflowFailedError');
       // The Temporal UI says how and where it ended: some batches done, not all.
       expect(details).toMatch(/^\*\*cancelled while transferring\*\* · [1-5] of 6 batches done\n/);
-      if (process.env.CAPTURE_HISTORIES === '1') {
-        // Saved for replay.spec.ts: the cancel path (batches stopped, finishRun in its own scope).
-        await writeFile(join(__dirname, 'histories', 'harvest-cancelled-mid-copy.json'), historyToJSON(await handle.fetchHistory()));
-      }
+      // Saved for replay.spec.ts (CAPTURE_HISTORIES=1): the cancel path (batches stopped, finishRun in its own scope).
+      await captureHistory(handle, 'harvest-cancelled-mid-copy');
       const versions = await versionsOf(instrument.id);
       verified = versions.filter((v) => v.status === 'verified');
       expect(verified.map((v) => v.path)).toContain('big/0.raw');

@@ -1,5 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /** Why Temporal stopped retrying an activity whose failure was not retryable (ApplicationFailure.nonRetryable). */
 export const NON_RETRYABLE = 'RETRY_STATE_NON_RETRYABLE_FAILURE';
@@ -58,4 +60,16 @@ export async function activitiesInHistory(handle: Pick<WorkflowHandle, 'fetchHis
     }
   }
   return [...byScheduled.values()];
+}
+
+/**
+ * With CAPTURE_HISTORIES=1, saves the workflow's (latest execution's) history for replay.spec.ts
+ * as `histories/<name>-<YYYY-MM-DD>.json`. It never overwrites a file: a history saved earlier
+ * (written by older workflow code) is what replay must keep passing, so a second capture the same
+ * day fails instead (delete that day's file first if it is to be captured again).
+ */
+export async function captureHistory(handle: Pick<WorkflowHandle, 'fetchHistory'>, name: string): Promise<void> {
+  if (process.env.CAPTURE_HISTORIES !== '1') return;
+  const file = join(__dirname, 'histories', `${name}-${new Date().toISOString().slice(0, 10)}.json`);
+  await writeFile(file, historyToJSON(await handle.fetchHistory()), { flag: 'wx' });
 }

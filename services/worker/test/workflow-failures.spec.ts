@@ -1,13 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createTemporalTestEnv, type TemporalTestEnv } from '@sheaf/test-harness';
 import { batchesPlannedSignal, harvest, WORKER_SHUTDOWN_FAILURE, type BatchResult, type DiscoverResult, type HarvestActivities } from '@sheaf/workflows';
 import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
-import { activitiesInHistory, NON_RETRYABLE } from './history';
+import { activitiesInHistory, captureHistory, NON_RETRYABLE } from './history';
 
 const DONE: BatchResult = { files: 1, bytes: 1, failed: 0, skipped: 0, held: 0, deferred: 0 };
 const PLAN: DiscoverResult = { listedFiles: 2, listedBytes: 2, files: 2, bytes: 2, deferred: 0, batches: 2 };
@@ -228,10 +225,8 @@ describe('harvest workflow: activities stopped by their worker shutting down', (
       { activity: 'processBatch', ended: 'completed' },
       { activity: 'finishRun', ended: 'completed' },
     ]);
-    if (process.env.CAPTURE_HISTORIES === '1') {
-      // Saved for replay.spec.ts: the reruns, behind their patch marker.
-      await writeFile(join(__dirname, 'histories', 'harvest-rerun-after-worker-shutdown.json'), historyToJSON(await handle.fetchHistory()));
-    }
+    // Saved for replay.spec.ts (CAPTURE_HISTORIES=1): the reruns, behind their patch marker.
+    await captureHistory(handle, 'harvest-rerun-after-worker-shutdown');
   }, 60_000);
 
   it('fails the run once a batch has been run again 10 times, each stopped by a shutdown', async () => {
@@ -314,9 +309,7 @@ describe('harvest workflow: a cancel whose batch had lost its worker', () => {
       { activity: 'processBatch', ended: 'timedOut' },
       { activity: 'finishRun', ended: 'completed' },
     ]);
-    if (process.env.CAPTURE_HISTORIES === '1') {
-      // Saved for replay.spec.ts: the cancel behind its patch marker.
-      await writeFile(join(__dirname, 'histories', 'harvest-cancelled-after-heartbeat-timeout.json'), historyToJSON(await handle.fetchHistory()));
-    }
+    // Saved for replay.spec.ts (CAPTURE_HISTORIES=1): the cancel behind its patch marker.
+    await captureHistory(handle, 'harvest-cancelled-after-heartbeat-timeout');
   }, 60_000);
 });
