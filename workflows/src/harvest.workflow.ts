@@ -112,6 +112,13 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
     ]);
   };
 
+  // The run's own scope: whether a cancel had been asked for (of the workflow) when a failure came.
+  const root = CancellationScope.current();
+  // The first failure of discovery or of a batch, kept here rather than left to a rejected
+  // promise: several activities can end in one activation, and a rejection that no race
+  // awaits any more would be lost. `afterCancel`: a cancel of the run had been asked for
+  // when it came (the failure may be that cancel's own, or a batch that lost its worker).
+  let failure: { error: unknown; afterCancel: boolean } | undefined;
   try {
     let nextBatch = input.resume?.nextBatch ?? 0;
     // Discovery commits its plan in pieces and announces each one: batches start while the rest
@@ -157,12 +164,8 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
       if (progress.batchesDone % SEARCH_ATTRIBUTE_EVERY === 0) publish();
       else show();
     };
-    // The first failure of discovery or of a batch, kept here rather than left to a rejected
-    // promise: several activities can end in one activation, and a rejection that no race
-    // awaits any more would be lost.
-    let failure: { error: unknown } | undefined;
     const fail = (error: unknown) => {
-      failure ??= { error };
+      failure ??= { error, afterCancel: root.consideredCancelled };
     };
     const window = Math.max(1, input.window ?? DEFAULT_WINDOW);
     /**
@@ -243,7 +246,13 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
     // in its heartbeat timeout, which Temporal does not retry once a cancel is pending, and that
     // failure (ActivityFailure of a TimeoutFailure) is no cancellation. Patched, and asked only
     // then: histories written before closed such a run as failed, and replay so.
-    const cancelled = isCancellation(err) || (CancellationScope.current().consideredCancelled && patched(PATCHES.cancelledWhateverEndedIt));
+    // But a run that had failed for good (rejected credentials, a hook's verdict) before the
+    // cancel came, while it stopped its other batches, is failed with that error: the cancel
+    // only met a run already ending. Patched, and asked only then: histories written before
+    // closed such a run as cancelled, and replay so.
+    const failedBeforeCancel = () => failure !== undefined && err === failure.error && !failure.afterCancel && patched(PATCHES.failureBeforeCancelStaysFailed);
+    const cancelled =
+      isCancellation(err) || (CancellationScope.current().consideredCancelled && patched(PATCHES.cancelledWhateverEndedIt) && !failedBeforeCancel());
     setCurrentDetails(progressDetails(progress, cancelled ? 'cancelled' : 'failed'));
     // Record the outcome even when the run itself was cancelled.
     await CancellationScope.nonCancellable(() =>
@@ -261,6 +270,7 @@ const PATCHES = {
   cancelBeforeContinueAsNew: 'cancel-before-continue-as-new',
   rerunAfterShutdown: 'rerun-after-worker-shutdown',
   cancelledWhateverEndedIt: 'cancelled-whatever-ended-it',
+  failureBeforeCancelStaysFailed: 'failure-before-cancel-stays-failed',
 } as const;
 
 /** Whether an activity's last attempt ended because its worker shut down (see WORKER_SHUTDOWN_FAILURE). */

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createTemporalTestEnv, type TemporalTestEnv } from '@sheaf/test-harness';
@@ -311,5 +312,84 @@ describe('harvest workflow: a cancel whose batch had lost its worker', () => {
     ]);
     // Saved for replay.spec.ts (CAPTURE_HISTORIES=1): the cancel behind its patch marker.
     await captureHistory(handle, 'harvest-cancelled-after-heartbeat-timeout');
+  }, 60_000);
+});
+
+/** Waits until the workflow has handled a cancel asked for it: a workflow task completed after the request. */
+async function cancelHandled(handle: Pick<WorkflowHandle, 'fetchHistory'>): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const requested = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+    if (requested >= 0 && events.slice(requested).some((e) => e.workflowTaskCompletedEventAttributes)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the workflow did not handle the cancel');
+}
+
+/**
+ * A run that fails for good (rejected credentials, a hook's verdict) cancels its other batches
+ * and waits for them to stop, minutes at worst. An operator who clicks Cancel meanwhile meets a
+ * run already ending: it stays failed, with its error and its failure notification.
+ */
+describe('harvest workflow: a cancel while a failed run stops its batches', () => {
+  const temporal = workflowEnv();
+
+  it('closes the run as failed with the batch’s error, not as cancelled', async () => {
+    const outcomes: Array<{ status: string; error?: string }> = [];
+    // Batch 1 has heard of the cancel its run's failure sent it, and is stopping.
+    let stopping = false;
+    const stopped = gate();
+    const batch1Running = gate();
+    const activities: HarvestActivities = {
+      createScheduledRun: async () => 'unused',
+      beginRun: async () => ({ acquired: true, instrumentName: 'stand-in' }),
+      discover: async () => PLAN,
+      async processBatch(_runId, batchNo) {
+        const context = Context.current();
+        if (batchNo === 0) {
+          await batch1Running.opened;
+          throw ApplicationFailure.nonRetryable('the source refused the credentials', 'CredentialsRejected');
+        }
+        batch1Running.open();
+        const heartbeats = setInterval(() => context.heartbeat(), 100);
+        try {
+          await context.cancelled;
+          return DONE;
+        } catch (err) {
+          stopping = true;
+          await stopped.opened;
+          throw err;
+        } finally {
+          clearInterval(heartbeats);
+        }
+      },
+      async finishRun(_runId, outcome) {
+        outcomes.push(outcome);
+      },
+    };
+    const taskQueue = 'cancel-while-failing';
+    const worker = await Worker.create({ connection: temporal.env().nativeConnection, taskQueue, workflowBundle: temporal.bundle(), activities });
+    const handle = await temporal.env().client.workflow.start(harvest, { taskQueue, workflowId: 'cancel-while-failing', args: [{ runId: 'stand-in', heartbeatTimeoutSeconds: 2 }] });
+
+    const result = await worker.runUntil(async () => {
+      for (let i = 0; i < 300 && !stopping; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(stopping).toBe(true);
+      await handle.cancel();
+      await cancelHandled(handle);
+      stopped.open();
+      return handle.result().then((value) => ({ value }), (error: unknown) => ({ error }));
+    });
+
+    expect(result).toEqual({ error: expect.objectContaining({ name: 'WorkflowFailedError', cause: expect.objectContaining({ name: 'ActivityFailure' }) }) });
+    expect(outcomes).toEqual([{ status: 'failed', error: 'the source refused the credentials' }]);
+    expect((await handle.describe()).status.name).toBe('FAILED');
+    expect((await activitiesInHistory(handle)).map(({ activity, ended }) => ({ activity, ended }))).toEqual([
+      { activity: 'beginRun', ended: 'completed' },
+      { activity: 'discover', ended: 'completed' },
+      { activity: 'processBatch', ended: 'failed' },
+      { activity: 'processBatch', ended: 'canceled' },
+      { activity: 'finishRun', ended: 'completed' },
+    ]);
+    await captureHistory(handle, 'harvest-failed-then-cancelled');
   }, 60_000);
 });
