@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadApiConfig, loadServerConfig } from './config';
+import { ConfigError, loadApiConfig, loadServerConfig, loadWorkerConfig, workerActivitySlots, workerPoolNeed } from './config';
 
 const base = { DATABASE_URL: 'postgres://sheaf:pw@localhost:5432/sheaf' };
 
@@ -137,5 +137,26 @@ describe('loadApiConfig', () => {
     for (const bad of ['proxy.lab', '10.0.0.0/33', 'true', '*', '10.0.0.0/8/1']) {
       expect(problemsOf(() => api(bad)).map((p) => p.variable)).toEqual(['TRUST_PROXY']);
     }
+  });
+});
+
+describe('loadWorkerConfig', () => {
+  it('takes a pool of HARVEST_BATCH_WINDOW + 2 connections or more: the default pool of 10 fits the default window of 4', () => {
+    expect(loadWorkerConfig(base).databasePoolSize).toBe(10);
+    expect(workerActivitySlots(loadWorkerConfig(base))).toBe(5);
+    // k8s/overlays/production: DB_POOL_SIZE 6 with the window of 4.
+    expect(loadWorkerConfig({ ...base, DB_POOL_SIZE: '6', HARVEST_BATCH_WINDOW: '4' }).harvest.window).toBe(4);
+    expect(loadWorkerConfig({ ...base, HARVEST_BATCH_WINDOW: '8' }).harvest.window).toBe(8);
+    expect(workerPoolNeed(loadWorkerConfig({ ...base, HARVEST_BATCH_WINDOW: '8' }))).toBe(10);
+  });
+
+  it('refuses a DB_POOL_SIZE below HARVEST_BATCH_WINDOW + 2, naming both', () => {
+    for (const [pool, window] of [['6', '8'], ['5', '4'], ['10', '9'], ['1', '1']]) {
+      const problems = problemsOf(() => loadWorkerConfig({ ...base, DB_POOL_SIZE: pool, HARVEST_BATCH_WINDOW: window }));
+      expect(problems).toEqual([{ variable: 'DB_POOL_SIZE', message: expect.stringContaining(`is ${pool}, fewer than this worker needs: HARVEST_BATCH_WINDOW (${window}) + 2 = ${Number(window) + 2}`) }]);
+      expect(problems[0].message).toContain(`raise DB_POOL_SIZE to at least ${Number(window) + 2} or lower HARVEST_BATCH_WINDOW`);
+    }
+    // The API's and the tools' configuration does not depend on a worker's window.
+    expect(loadServerConfig({ ...base, DB_POOL_SIZE: '3', HARVEST_BATCH_WINDOW: '8' }).databasePoolSize).toBe(3);
   });
 });

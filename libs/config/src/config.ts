@@ -192,6 +192,50 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
   return toServerConfig(parse(serverSchema, env));
 }
 
+/**
+ * The activities a worker runs at once: a full window of batches (HARVEST_BATCH_WINDOW), and
+ * beside them a discovery still planning their run (services/worker/src/main.ts).
+ */
+export function workerActivitySlots(config: Pick<ServerConfig, 'harvest'>): number {
+  return config.harvest.window + 1;
+}
+
+/**
+ * The PostgreSQL connections a worker needs: HARVEST_BATCH_WINDOW + 2. Read from the worker's
+ * code (services/worker/src/activities, harvest/catalogue.ts): every activity (beginRun, a batch,
+ * finishRun, ...) holds at most one pooled connection at a time (its statements run one after
+ * the other, its transactions on that connection alone); a discovery holds its listing's
+ * connection (openListing: a temporary table, so one session) from its first staged piece to the
+ * end of planning, and may take a second from the pool meanwhile (existingPlan, once another
+ * attempt planned the run first). So each activity slot needs one, and one more is needed for a
+ * discovery's second while every slot holds its own: slots + 1 = window + 2. With fewer, an
+ * activity waits for a connection (up to 30 s, then fails, and Temporal retries it).
+ */
+export function workerPoolNeed(config: Pick<ServerConfig, 'harvest'>): number {
+  return workerActivitySlots(config) + 1;
+}
+
+/**
+ * A worker's configuration (loadServerConfig), refused when its PostgreSQL pool (DB_POOL_SIZE)
+ * is smaller than its activities need (workerPoolNeed).
+ */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const config = loadServerConfig(env);
+  const need = workerPoolNeed(config);
+  if (config.databasePoolSize < need) {
+    throw new ConfigError([
+      {
+        variable: 'DB_POOL_SIZE',
+        message:
+          `is ${config.databasePoolSize}, fewer than this worker needs: HARVEST_BATCH_WINDOW (${config.harvest.window}) + 2 = ${need} ` +
+          `(one connection for each of its ${workerActivitySlots(config)} activities at once, and one more for a discovery's listing); ` +
+          `raise DB_POOL_SIZE to at least ${need} or lower HARVEST_BATCH_WINDOW (docs/deploy.md, "PostgreSQL connections")`,
+      },
+    ]);
+  }
+  return config;
+}
+
 export type ApiConfig = ServerConfig & {
   readonly api: { readonly port: number; readonly host: string; readonly portalUrl: string; readonly trustProxy: string };
   readonly jwt: { readonly secret: string; readonly ttlSeconds: number };

@@ -1,1 +1,1 @@
-export { loadServerConfig, loadApiConfig, loadStackConfig, ConfigError, SERVER_ENVIRONMENT_VARIABLES, type ServerConfig, type ApiConfig, type StackConfig } from './config';
+export { loadServerConfig, loadWorkerConfig, workerActivitySlots, workerPoolNeed, loadApiConfig, loadStackConfig, ConfigError, SERVER_ENVIRONMENT_VARIABLES, type ServerConfig, type ApiConfig, type StackConfig } from './config';

@@ -3,7 +3,7 @@ import './thread-pool';
 import { existsSync } from 'node:fs';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { mintArk } from '@sheaf/ark';
-import { loadServerConfig } from '@sheaf/config';
+import { loadWorkerConfig, workerActivitySlots } from '@sheaf/config';
 import { SecretBox } from '@sheaf/crypto';
 import { assertSchemaCurrent, createDataSource } from '@sheaf/db';
 import { requireTool } from '@sheaf/toolchain';
@@ -13,7 +13,8 @@ import { installWorkerRuntime } from './runtime';
 import { createHarvestWorker } from './worker';
 
 async function main(): Promise<void> {
-  const config = loadServerConfig();
+  // Refused when DB_POOL_SIZE is below HARVEST_BATCH_WINDOW + 2 (libs/config, workerPoolNeed).
+  const config = loadWorkerConfig();
   installWorkerRuntime({ logLevel: config.logLevel, metricsAddress: config.worker.metricsAddress });
   if (!existsSync(WORKFLOW_BUNDLE_PATH)) {
     throw new Error(`workflow bundle ${WORKFLOW_BUNDLE_PATH} is missing: run 'npm run build' first`);
@@ -34,8 +35,9 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
-    // A full window of batches, and beside it the discovery that is still planning their run.
-    maxConcurrentActivityTaskExecutions: config.harvest.window + 1,
+    // A full window of batches, and beside it the discovery that is still planning their run;
+    // loadWorkerConfig made sure the pool holds a connection for each and one more.
+    maxConcurrentActivityTaskExecutions: workerActivitySlots(config),
     activities: {
       dataSource,
       rcloneBinary,

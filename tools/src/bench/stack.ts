@@ -234,6 +234,8 @@ export function startWorker(stack: BenchStack, taskQueue: string, log: (line: st
       HARVEST_BATCH_FILES: String(stack.tuning.batchFiles),
       HARVEST_BATCH_BYTES: String(stack.tuning.batchBytes),
       HARVEST_BATCH_WINDOW: String(stack.tuning.window),
+      // The worker refuses a pool smaller than its window + 2 (libs/config, loadWorkerConfig).
+      DB_POOL_SIZE: String(Math.max(10, stack.tuning.window + 2)),
       RCLONE_TRANSFERS: String(stack.tuning.transfers),
       SHEAF_RCLONE_BIN: stack.rclone,
       LOG_LEVEL: 'warn',
