@@ -12,6 +12,29 @@ import { startWorkerHealthServer } from './health';
 import { installWorkerRuntime } from './runtime';
 import { createHarvestWorker } from './worker';
 
+/**
+ * How long closing the health server, the Temporal connection and the pool may take once the
+ * worker has drained; then the process exits all the same.
+ */
+const CLEANUP_MS = 10_000;
+
+/**
+ * Runs the cleanup after the drain, for at most `ms`: true when it finished. The timer is
+ * unref'd: it keeps nothing alive itself.
+ */
+async function cleanupWithin(ms: number, cleanup: () => Promise<void>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([cleanup().then(() => true as const), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function main(): Promise<void> {
   // Refused when DB_POOL_SIZE is below HARVEST_BATCH_WINDOW + 2 (libs/config, workerPoolNeed).
   const config = loadWorkerConfig();
@@ -50,9 +73,21 @@ async function main(): Promise<void> {
   // The SDK's runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once drained.
   // While draining, /ready answers 503 and /health 200.
   await worker.run();
-  await health?.close();
-  await connection.close();
-  await dataSource.destroy();
+  // Then it exits, whatever is still pending: a call to an NFS server that stopped answering is
+  // left in libuv's thread pool for good (harvest/hash.ts) and would keep Node from exiting by
+  // itself until the pod's grace period ends in SIGKILL. rclone processes are stopped by the
+  // 'exit' listener of libs/rclone, which process.exit() runs.
+  const closed = await cleanupWithin(CLEANUP_MS, async () => {
+    await health?.close();
+    await connection.close();
+    await dataSource.destroy();
+  });
+  if (!closed) {
+    process.stdout.write(
+      JSON.stringify({ time: new Date().toISOString(), level: 'warn', context: 'worker', msg: `closing connections after the drain took over ${CLEANUP_MS / 1000} s; exiting all the same` }) + '\n',
+    );
+  }
+  process.exit(0);
 }
 
 main().catch((err: unknown) => {

@@ -191,12 +191,33 @@ describe('a worker process logs JSON lines with run and workflow ids, serves Pro
       }
       expect(health.length).toBeGreaterThan(5);
       expect(new Set(health)).toEqual(new Set([200]));
+      expect(await draining.exited).toBe('0');
       // It finished its batch before exiting: the file is held by the hook, not lost to the shutdown.
       const batches = parsed(drainingLines).filter((line) => line.msg === 'batch done' && line.runId === run.runId);
       expect(batches).toEqual([expect.objectContaining({ batchNo: 0, held: 1 })]);
       await client.workflow.getHandle(run.workflowId).terminate('test over: no worker polls its task queue');
     } finally {
       await draining.stop(30_000);
+    }
+  });
+
+  it('exits 0 once drained, though something it started keeps the event loop alive (a hung NFS call in the thread pool)', async () => {
+    const address = `127.0.0.1:${await freePort()}`;
+    // A stand-in for a call to an NFS server that stopped answering, which never lets the loop go.
+    const keepAlive = join(dir.path, 'keep-alive.js');
+    await writeFile(keepAlive, 'setInterval(() => undefined, 1 << 30);\n');
+    const stuck = spawnBuiltWorker(
+      'stuck',
+      { DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: 'stuck', LOG_LEVEL: 'info', WORKER_HEALTH_ADDRESS: address, NODE_OPTIONS: `--require ${keepAlive}` },
+      () => undefined,
+    );
+    try {
+      expect(await waitFor(() => probe(address, '/ready'), (r) => r?.status === 200)).toMatchObject({ status: 200 });
+      process.kill(stuck.pid, 'SIGTERM');
+      const exit = await Promise.race([stuck.exited, sleep(20_000).then(() => 'still running 20 s after SIGTERM')]);
+      expect(exit).toBe('0');
+    } finally {
+      await stuck.stop(1_000);
     }
   });
 
@@ -216,3 +237,4 @@ describe('a worker process logs JSON lines with run and workflow ids, serves Pro
     expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'batch done', runId: run.runId, batchNo: 0, filesVerified: 0, held: 2 }));
   });
 });
+
