@@ -8,9 +8,13 @@ import { SecretBox } from '@sheaf/crypto';
 import { assertSchemaCurrent, createDataSource } from '@sheaf/db';
 import { requireTool } from '@sheaf/toolchain';
 import { WORKFLOW_BUNDLE_PATH } from './bundle-paths';
+import { databaseAddress, fatalLogLine, secretsOf, step } from './fatal';
 import { startWorkerHealthServer } from './health';
 import { installWorkerRuntime } from './runtime';
 import { createHarvestWorker } from './worker';
+
+/** What of DATABASE_URL the fatal line must not show (fatal.ts), once the configuration is read. */
+let secrets: string[] = [];
 
 /**
  * How long closing the health server, the Temporal connection and the pool may take once the
@@ -37,51 +41,63 @@ async function cleanupWithin(ms: number, cleanup: () => Promise<void>): Promise<
 
 async function main(): Promise<void> {
   // Refused when DB_POOL_SIZE is below HARVEST_BATCH_WINDOW + 2 (libs/config, workerPoolNeed).
-  const config = loadWorkerConfig();
+  const config = await step('cannot read the configuration', () => loadWorkerConfig());
+  secrets = secretsOf(config.databaseUrl);
   installWorkerRuntime({ logLevel: config.logLevel, metricsAddress: config.worker.metricsAddress });
   if (!existsSync(WORKFLOW_BUNDLE_PATH)) {
     throw new Error(`workflow bundle ${WORKFLOW_BUNDLE_PATH} is missing: run 'npm run build' first`);
   }
-  const rcloneBinary = requireTool('rclone', config.tools);
+  const rcloneBinary = await step('cannot find rclone', () => requireTool('rclone', config.tools));
   // Probes are answered from here on: alive, and unready until the worker polls its task queue.
   let worker: Worker | undefined = undefined;
+  const healthAddress = config.worker.healthAddress;
   const health =
-    config.worker.healthAddress === undefined
+    healthAddress === undefined
       ? undefined
-      : await startWorkerHealthServer({ address: config.worker.healthAddress, workerState: () => worker?.getState() ?? 'STARTING' });
+      : await step(`cannot serve health probes at WORKER_HEALTH_ADDRESS=${healthAddress}`, () =>
+          startWorkerHealthServer({ address: healthAddress, workerState: () => worker?.getState() ?? 'STARTING' }),
+        );
+  const database = databaseAddress(config.databaseUrl);
   const dataSource = createDataSource({ url: config.databaseUrl, applicationName: 'sheaf-worker', poolSize: config.databasePoolSize });
-  await dataSource.initialize();
-  await assertSchemaCurrent(dataSource);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
-  worker = await createHarvestWorker({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
-    // A full window of batches, and beside it the discovery that is still planning their run;
-    // loadWorkerConfig made sure the pool holds a connection for each and one more.
-    maxConcurrentActivityTaskExecutions: workerActivitySlots(config),
-    activities: {
-      dataSource,
-      rcloneBinary,
-      secretBox: config.encryptionKey ? SecretBox.fromBase64(config.encryptionKey, config.encryptionOldKeys) : undefined,
-      ark: { mint: () => mintArk({ naan: config.ark.naan, shoulder: config.ark.shoulder }) },
-      batch: { maxFiles: config.harvest.batchFiles, maxBytes: config.harvest.batchBytes },
-      transfers: config.harvest.rcloneTransfers,
-    },
-  });
+  await step(`cannot connect to PostgreSQL at ${database} (DATABASE_URL)`, () => dataSource.initialize());
+  await step(`the database schema at ${database} is not current`, () => assertSchemaCurrent(dataSource));
+  const connection = await step(`cannot reach Temporal at TEMPORAL_ADDRESS=${config.temporal.address}`, () =>
+    NativeConnection.connect({ address: config.temporal.address }),
+  );
+  const harvestWorker = await step(`cannot start the worker on namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`, () =>
+    createHarvestWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
+      // A full window of batches, and beside it the discovery that is still planning their run;
+      // loadWorkerConfig made sure the pool holds a connection for each and one more.
+      maxConcurrentActivityTaskExecutions: workerActivitySlots(config),
+      activities: {
+        dataSource,
+        rcloneBinary,
+        secretBox: config.encryptionKey ? SecretBox.fromBase64(config.encryptionKey, config.encryptionOldKeys) : undefined,
+        ark: { mint: () => mintArk({ naan: config.ark.naan, shoulder: config.ark.shoulder }) },
+        batch: { maxFiles: config.harvest.batchFiles, maxBytes: config.harvest.batchBytes },
+        transfers: config.harvest.rcloneTransfers,
+      },
+    }),
+  );
+  worker = harvestWorker;
   // The SDK's runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once drained.
   // While draining, /ready answers 503 and /health 200.
-  await worker.run();
+  await step('the worker failed while running', () => harvestWorker.run());
   // Then it exits, whatever is still pending: a call to an NFS server that stopped answering is
   // left in libuv's thread pool for good (harvest/hash.ts) and would keep Node from exiting by
   // itself until the pod's grace period ends in SIGKILL. rclone processes are stopped by the
   // 'exit' listener of libs/rclone, which process.exit() runs.
-  const closed = await cleanupWithin(CLEANUP_MS, async () => {
-    await health?.close();
-    await connection.close();
-    await dataSource.destroy();
-  });
+  const closed = await step('cannot close the connections after the drain', () =>
+    cleanupWithin(CLEANUP_MS, async () => {
+      await health?.close();
+      await connection.close();
+      await dataSource.destroy();
+    }),
+  );
   if (!closed) {
     process.stdout.write(
       JSON.stringify({ time: new Date().toISOString(), level: 'warn', context: 'worker', msg: `closing connections after the drain took over ${CLEANUP_MS / 1000} s; exiting all the same` }) + '\n',
@@ -91,6 +107,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`sheaf worker: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(fatalLogLine(err, secrets));
   process.exit(1);
 });

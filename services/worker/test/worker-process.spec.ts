@@ -238,3 +238,26 @@ describe('a worker process logs JSON lines with run and workflow ids, serves Pro
   });
 });
 
+describe('a worker that cannot start', () => {
+  it('writes one JSON line naming PostgreSQL and its port, never the password, and exits non-zero', async () => {
+    requireBuiltWorker();
+    const lines: string[] = [];
+    const worker = spawnBuiltWorker('unreachable', { DATABASE_URL: 'postgres://sheaf:not-to-be-shown@localhost:1/x', TEMPORAL_ADDRESS: '127.0.0.1:1' }, (line) => lines.push(line));
+    try {
+      expect(await Promise.race([worker.exited, sleep(60_000).then(() => 'still running')])).toBe('1');
+      for (const deadline = Date.now() + 2_000; !lines.length && Date.now() < deadline; ) await sleep(20);
+      expect(lines).toHaveLength(1);
+      const line = lines[0].replace(/^\[\w+\] /, '');
+      expect(line).not.toContain('not-to-be-shown');
+      expect(JSON.parse(line)).toMatchObject({
+        level: 'error',
+        context: 'worker',
+        msg: expect.stringMatching(/^worker stopped: cannot connect to PostgreSQL at localhost:1 \(DATABASE_URL\): \S/),
+        step: 'cannot connect to PostgreSQL at localhost:1 (DATABASE_URL)',
+        error: { message: expect.stringContaining('ECONNREFUSED'), code: 'ECONNREFUSED', stack: expect.any(String) },
+      });
+    } finally {
+      await worker.stop(1_000);
+    }
+  });
+});
