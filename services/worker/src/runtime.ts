@@ -31,6 +31,24 @@ export function jsonLogLine(entry: LogEntry): string {
   return JSON.stringify({ time, level: entry.level.toLowerCase(), context: sdkComponent ?? 'worker', msg: entry.message, ...fields }, plain) + '\n';
 }
 
+/**
+ * Failures of activities that logged them with what the SDK's line lacks (the harvest run, the
+ * batch, the instrument: harvest.activities.ts, stoppable): the SDK's own "Activity failed" line
+ * of such a failure is left out, so one failure is one line.
+ */
+const reportedFailures = new WeakSet<object>();
+
+/** Marks an activity's failure as logged already (see reportedFailures). */
+export function reportedActivityFailure(err: unknown): void {
+  if (typeof err === 'object' && err !== null) reportedFailures.add(err);
+}
+
+/** Whether an entry is the SDK's "Activity failed" line of a failure the activity logged itself. */
+export function reportedElsewhere(entry: LogEntry): boolean {
+  const error: unknown = entry.meta?.error;
+  return entry.message === 'Activity failed' && typeof error === 'object' && error !== null && reportedFailures.has(error);
+}
+
 export interface WorkerRuntimeOptions {
   logLevel: ServerConfig['logLevel'];
   /** host:port for Prometheus to scrape the SDK's metrics (`/metrics`); none when undefined. */
@@ -47,7 +65,7 @@ export interface WorkerRuntimeOptions {
  */
 export function installWorkerRuntime(options: WorkerRuntimeOptions): void {
   Runtime.install({
-    logger: new DefaultLogger(SDK_LEVELS[options.logLevel], (entry) => process.stdout.write(jsonLogLine(entry))),
+    logger: new DefaultLogger(SDK_LEVELS[options.logLevel], (entry) => void (reportedElsewhere(entry) || process.stdout.write(jsonLogLine(entry)))),
     telemetryOptions: {
       // The SDK core's own warnings and errors (its default filter) go through the same logger.
       logging: { forward: {} },

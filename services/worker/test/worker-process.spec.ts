@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HookEntity, InstrumentDestinationEntity, InstrumentEntity, StorageLocationEntity } from '@sheaf/db';
@@ -219,6 +219,29 @@ describe('a worker process logs JSON lines with run and workflow ids, serves Pro
     } finally {
       await stuck.stop(1_000);
     }
+  });
+
+  it("logs a failed discovery once, with the harvest run and the instrument, in place of the SDK's line", async () => {
+    const instrumentId = await instrumentOf('gone', 1);
+    await rm(join(dir.path, 'gone', 'source'), { recursive: true });
+    const client = new Client({ connection });
+    const run = await startHarvest({ dataSource: db.dataSource, client, taskQueue: 'observed', instrumentId, trigger: 'api' });
+    // The source is gone: the discovery fails for good, and so does the workflow.
+    await expect(client.workflow.getHandle(run.workflowId).result()).rejects.toThrow('Workflow execution failed');
+    const closed = (line: string) => line.includes('"run closed"') && line.includes(run.runId);
+    for (const deadline = Date.now() + 10_000; !lines.some(closed) && Date.now() < deadline; ) await sleep(50);
+    const failures = parsed().filter((line) => line.activityType === 'discover' && line.level !== 'debug' && /failed/.test(line.msg));
+    expect(failures).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        context: 'activity',
+        msg: 'discovery failed',
+        runId: run.runId,
+        instrument: 'gone',
+        workflowId: run.workflowId,
+        error: { message: expect.stringContaining('directory not found'), stack: expect.any(String) },
+      }),
+    ]);
   });
 
   it('warns of a batch that left files failed or held', async () => {

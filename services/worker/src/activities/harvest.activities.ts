@@ -19,6 +19,7 @@ import { processBatch, rcloneFailure, type Destination } from '../harvest/batch'
 import { HarvestCatalogue, type LeaseHolder } from '../harvest/catalogue';
 import { FAILURE_TYPES, resolveDestination, resolveSource } from '../harvest/locations';
 import { DEFAULT_PATH_TEMPLATE } from '../harvest/paths';
+import { reportedActivityFailure } from '../runtime';
 
 export interface HarvestActivityDeps {
   dataSource: DataSource;
@@ -102,19 +103,31 @@ function isLastAttempt(ctx: Context): boolean {
  * workflow runs again instead of failing the run. Other stops (a heartbeat timeout) stay the
  * failures they are, which Temporal retries.
  */
-async function stoppable<T>(work: () => Promise<T>): Promise<T> {
+async function stoppable<T>(what: FailureFields, work: (fields: FailureFields) => Promise<T>): Promise<T> {
   const ctx = Context.current();
   try {
-    return await work();
+    return await work(what);
   } catch (err) {
     const stop = ctx.cancellationDetails;
     if (ctx.cancellationSignal.aborted && (stop?.cancelRequested || stop?.paused || stop?.reset)) throw ctx.cancellationSignal.reason;
+    let failure = err;
     if (stoppedByShutdown(ctx)) {
       const said = err instanceof Error ? err.message : String(err);
-      throw ApplicationFailure.create({ type: WORKER_SHUTDOWN_FAILURE, message: `stopped as its worker shut down (${said})`, cause: err instanceof Error ? err : undefined });
+      failure = ApplicationFailure.create({ type: WORKER_SHUTDOWN_FAILURE, message: `stopped as its worker shut down (${said})`, cause: err instanceof Error ? err : undefined });
     }
-    throw err;
+    // The SDK's own "Activity failed" line names neither the harvest run nor the batch: this one
+    // does, in its place (runtime.ts leaves out the SDK's line of a failure reported here).
+    ctx.log.warn(what.batchNo === undefined ? 'discovery failed' : 'batch failed', { ...what, error: failure });
+    reportedActivityFailure(failure);
+    throw failure;
   }
+}
+
+/** What the line of a failed discovery or batch says of it (stoppable): filled in as the work learns it. */
+interface FailureFields {
+  runId: string;
+  batchNo?: number;
+  instrument?: string;
 }
 
 /**
@@ -274,11 +287,12 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
   }
 
   /** Lists the source into staging and plans the run (see HarvestActivities.discover). */
-  async function discover(runId: string): Promise<DiscoverResult> {
+  async function discover(runId: string, fields: FailureFields): Promise<DiscoverResult> {
     const planned = await catalogue.existingPlan(runId);
     if (planned) return planned;
     const started = Date.now();
     const { instrument } = await loadRun(runId);
+    fields.instrument = instrument.name;
     const { source } = await locations(instrument);
     const ctx = Context.current();
     const rclone = new Rclone(deps.rcloneBinary, source.remotes);
@@ -341,13 +355,14 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
   }
 
   /** One batch, unless another attempt has finished it already. */
-  async function runBatch(runId: string, batchNo: number): Promise<BatchResult> {
+  async function runBatch(runId: string, batchNo: number, fields: FailureFields): Promise<BatchResult> {
     const ctx = Context.current();
     const started = Date.now();
     const ran = await catalogue.startBatch(runId, batchNo, deps.identity);
     if (ran === 'run ended') throw ApplicationFailure.nonRetryable(`harvest run ${runId} has ended; its batch ${batchNo} does nothing`, FAILURE_TYPES.notFound);
     if (ran === 'started') {
       const { instrument } = await loadRun(runId);
+      fields.instrument = instrument.name;
       const { source, destinations } = await locations(instrument);
       const { hooks, webhookSecret } = await hooksOf(instrument.id);
       const rclone = new Rclone(deps.rcloneBinary, [...source.remotes, ...destinations.flatMap((d) => d.remotes)]);
@@ -453,9 +468,9 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       return { acquired: true, instrumentName: instrument.name };
     },
 
-    discover: (runId) => stoppable(() => discover(runId)),
+    discover: (runId) => stoppable({ runId }, (fields) => discover(runId, fields)),
 
-    processBatch: (runId, batchNo) => stoppable(() => runBatch(runId, batchNo)),
+    processBatch: (runId, batchNo) => stoppable({ runId, batchNo }, (fields) => runBatch(runId, batchNo, fields)),
 
     async finishRun(runId, outcome) {
       // Before the run's phase becomes 'finished': marking needs it still 'transferring'.
