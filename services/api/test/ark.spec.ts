@@ -110,6 +110,16 @@ describe('ARK resolver', () => {
     expect(legacy.text).toMatch(/^erc:\n/);
   });
 
+  it('answers ?info for a file not hashed yet with sha256 null in JSON, and an empty sha256 line in ERC text', async () => {
+    const instrument = await createInstrumentRow(db.dataSource, 'krios-3');
+    const unhashed = await seedHarvestedFile(db.dataSource, instrument.id, { path: 'pending/grid_08.mrc' });
+    await db.dataSource.query(`UPDATE file_versions SET sha256 = NULL, status = 'pending' WHERE id = $1`, [unhashed.fileVersionId]);
+    const json = await as(app, admin).get(`/${unhashed.ark}?info`).set('Accept', 'application/json').expect(200);
+    expect(json.body).toMatchObject({ ark: unhashed.ark, fileVersionId: unhashed.fileVersionId, sha256: null });
+    const text = await as(app, admin).get(`/${unhashed.ark}?info`).expect(200);
+    expect(text.text).toMatch(/\nsha256: \n$/);
+  });
+
   const mistyped = 'ARK not found: its last character is not the check character of the rest, so a character may be mistyped';
   const notAnArk = 'ARK not found: not an ARK as Sheaf mints them (ark:NAAN/name, without qualifiers)';
   it.each([

@@ -99,6 +99,17 @@ describe('the checked-in OpenAPI document', () => {
     expect(notUuid).toEqual(['POST /api/notifications/{id}/read id', 'POST /api/notifications/{id}/dismiss id', 'GET /ark:{ark} ark']);
   });
 
+  it("declares the file list's filters as the API checks them: text filters not empty, sha256 64 hex digits; ARK info's sha256 nullable", async () => {
+    const document = JSON.parse(await renderOpenApi()) as Document;
+    const parameters = Object.fromEntries(document.paths['/api/files'].get.parameters!.map((p) => [p.name, p.schema]));
+    for (const name of ['path', 'pathPrefix', 'name', 'ark', 'metaKey']) expect({ name, minLength: parameters[name].minLength }).toEqual({ name, minLength: 1 });
+    const sha256 = new RegExp(parameters.sha256.pattern!);
+    expect(['a'.repeat(64), 'ABCDEF0123456789'.repeat(4)].map((v) => sha256.test(v))).toEqual([true, true]);
+    expect(['a'.repeat(63), 'a'.repeat(65), 'g'.repeat(64), ''].map((v) => sha256.test(v))).toEqual([false, false, false, false]);
+    expect(document.components.schemas.ArkInfoDto.properties!.sha256).toMatchObject({ type: 'string', nullable: true });
+    expect(document.components.schemas.ArkInfoDto.required).toContain('sha256');
+  });
+
   it('gives the Idempotency-Key header the rule the API checks: 1 to 255 printable ASCII characters, no spaces', async () => {
     const document = JSON.parse(await renderOpenApi()) as Document;
     const { schema } = document.paths['/api/harvests'].post.parameters!.find((p) => p.name === 'Idempotency-Key')!;

@@ -856,7 +856,8 @@ export interface ArkInfoDto {
   /** ERC where: the file’s page in the portal (PORTAL_URL), where the ARK redirects */
   where: string;
   size: number;
-  sha256: string;
+  /** Hex SHA-256 of the content; null while the file is not hashed yet (its ERC text then shows an empty sha256) */
+  sha256: string | null;
   fileVersionId: string;
   path: string;
 }

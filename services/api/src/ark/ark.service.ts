@@ -15,7 +15,8 @@ export class ArkInfoDto {
   @ApiProperty({ description: 'ERC when: acquisition (modification) time, ISO 8601' }) when!: string;
   @ApiProperty({ description: 'ERC where: the file’s page in the portal (PORTAL_URL), where the ARK redirects' }) where!: string;
   @ApiProperty({ type: 'integer', format: 'int64' }) size!: number;
-  @ApiProperty() sha256!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'Hex SHA-256 of the content; null while the file is not hashed yet (its ERC text then shows an empty sha256)' })
+  sha256!: string | null;
   @ApiProperty({ format: 'uuid' }) fileVersionId!: string;
   @ApiProperty() path!: string;
 }
@@ -37,7 +38,7 @@ interface ArkRow {
 export function ercText(info: ArkInfoDto): string {
   const line = (label: string, value: string | number) => `${label}: ${String(value).replace(/[\r\n]+/g, ' ')}`;
   return (
-    ['erc:', line('who', info.who), line('what', info.what), line('when', info.when), line('where', info.where), line('size', info.size), line('sha256', info.sha256)].join(
+    ['erc:', line('who', info.who), line('what', info.what), line('when', info.when), line('where', info.where), line('size', info.size), line('sha256', info.sha256 ?? '')].join(
       '\n',
     ) + '\n'
   );
@@ -84,7 +85,7 @@ export class ArkService {
         when: row.mtime.toISOString(),
         where: filePage,
         size: Number(row.size),
-        sha256: row.sha256 ?? '',
+        sha256: row.sha256,
         fileVersionId: row.file_version_id,
         path: row.path,
       },

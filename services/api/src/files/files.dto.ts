@@ -105,35 +105,35 @@ export class FileQueryDto extends PageQueryDto {
   @IsUuid('instrumentId')
   instrumentId?: string;
 
-  @ApiPropertyOptional({ description: 'Part of the path (case-insensitive)', maxLength: 1024 })
+  @ApiPropertyOptional({ description: 'Part of the path (case-insensitive)', minLength: 1, maxLength: 1024 })
   @OptionalField()
   @IsString()
   @MinLength(1, { message: 'path must not be empty' })
   @MaxLength(1024)
   path?: string;
 
-  @ApiPropertyOptional({ description: 'Paths starting with this folder or prefix (case-sensitive)', maxLength: 1024 })
+  @ApiPropertyOptional({ description: 'Paths starting with this folder or prefix (case-sensitive)', minLength: 1, maxLength: 1024 })
   @OptionalField()
   @IsString()
   @MinLength(1, { message: 'pathPrefix must not be empty' })
   @MaxLength(1024)
   pathPrefix?: string;
 
-  @ApiPropertyOptional({ description: 'Part of the file name (case-insensitive)', maxLength: 255 })
+  @ApiPropertyOptional({ description: 'Part of the file name (case-insensitive)', minLength: 1, maxLength: 255 })
   @OptionalField()
   @IsString()
   @MinLength(1, { message: 'name must not be empty' })
   @MaxLength(255)
   name?: string;
 
-  @ApiPropertyOptional({ example: 'ark:99999/fk4bc7d2x59', description: 'An ARK in any accepted spelling (ark:/, case, hyphens); one whose check character does not match is refused (400)', maxLength: 128 })
+  @ApiPropertyOptional({ example: 'ark:99999/fk4bc7d2x59', description: 'An ARK in any accepted spelling (ark:/, case, hyphens); one whose check character does not match is refused (400)', minLength: 1, maxLength: 128 })
   @OptionalField()
   @IsString()
   @MinLength(1, { message: 'ark must not be empty' })
   @MaxLength(128)
   ark?: string;
 
-  @ApiPropertyOptional({ description: 'Files whose metadata has this key', maxLength: 255 })
+  @ApiPropertyOptional({ description: 'Files whose metadata has this key', minLength: 1, maxLength: 255 })
   @OptionalField()
   @IsString()
   @MinLength(1, { message: 'metaKey must not be empty' })
@@ -151,7 +151,7 @@ export class FileQueryDto extends PageQueryDto {
   @IsIn(FILE_STATUSES, { message: `status must be one of ${FILE_STATUSES.join(', ')}` })
   status?: FileStatus;
 
-  @ApiPropertyOptional({ description: 'Exact SHA-256 (hex)' })
+  @ApiPropertyOptional({ description: 'Exact SHA-256 (hex)', pattern: '^[0-9a-fA-F]{64}$' })
   @OptionalField()
   @Matches(/^[0-9a-fA-F]{64}$/, { message: 'sha256 must be 64 hex digits' })
   sha256?: string;
