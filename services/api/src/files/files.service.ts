@@ -523,7 +523,7 @@ export class FilesService {
     const total = Number(counted.n);
     if (query.offset >= total) return toPage([], total, query, toTransferDto);
     const ids =
-      (await this.transferPage(query, total, sql, params, versions, `${visible.sql}${instrument}${attempt}`, range)) ??
+      (await this.transferPage(query, total, sql, params, versions, `${visible.sql}${instrument}${attempt}`, range, attempt)) ??
       // OFFSET 0: the whole set, then the sort; not the walk down transfers_recent again.
       (
         await sql<{ id: string }>(
@@ -537,8 +537,9 @@ export class FilesService {
   }
 
   /**
-   * The page's ids from a walk down the newest attempts (within the date range), when that walk
-   * should hold them soon and does; else undefined.
+   * The page's ids from a walk down the newest attempts (within the date range) of the status or
+   * storage location asked for (transfers_unverified_recent, transfers_location_recent), when that
+   * walk should hold them soon and does; else undefined.
    */
   private async transferPage(
     query: TransferQueryDto,
@@ -548,10 +549,15 @@ export class FilesService {
     versions: string[],
     match: string,
     range: string,
+    attempt: string,
   ): Promise<string[] | undefined> {
     const depth = query.offset + query.limit;
-    const [estimate] = await sql<{ n: string }>(`SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'transfers'::regclass`);
-    const walk = (depth * Math.max(total, Number(estimate?.n ?? 0))) / total;
+    // The attempts the walk goes down: all of them (about reltuples), or, filtered by status or
+    // storage location, the planner's estimate of that status's or location's.
+    const population = attempt
+      ? (await sql<Record<string, Array<{ Plan: { 'Plan Rows': number } }>>>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM transfers t WHERE TRUE${attempt}`))[0]['QUERY PLAN'][0].Plan['Plan Rows']
+      : Number((await sql<{ n: string }>(`SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'transfers'::regclass`))[0]?.n ?? 0);
+    const walk = (depth * Math.max(total, population)) / total;
     if (walk > TRANSFER_WALK.max) return undefined;
     const probe = Math.ceil(Math.min(TRANSFER_WALK.max, Math.max(TRANSFER_WALK.min, TRANSFER_WALK.margin * walk)));
     const versionsFew = Math.ceil(probe / TRANSFER_WALK.perVersion);
@@ -565,7 +571,7 @@ export class FilesService {
       await sql<{ id: string }>(
         `SELECT t.id FROM (
             SELECT t.id, t.created_at, t.file_version_id, t.storage_location_id, t.status FROM transfers t
-             WHERE TRUE${range} ORDER BY t.created_at DESC, t.id DESC LIMIT :probe) t
+             WHERE TRUE${range}${attempt} ORDER BY t.created_at DESC, t.id DESC LIMIT :probe) t
            JOIN file_versions f ON f.id = t.file_version_id
           WHERE ${match}
           ORDER BY t.created_at DESC, t.id DESC LIMIT :depth`,
