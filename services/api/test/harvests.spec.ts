@@ -516,7 +516,7 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect(await shown()).toEqual(expected);
   });
 
-  it('pages through every failed, held and deferred file of a run, by path, filtered by status, and only for those who may see the run', async () => {
+  it('pages through every failed, held and deferred file of a run in the order its batches took them, filtered by status, and only for those who may see the run', async () => {
     const instrumentId = await instrumentWithDestination();
     const seeded = await seedHarvestedFile(db.dataSource, instrumentId, { runStatus: 'failed' });
     // 58 failed, 3 held and 2 deferred, more than the run's page lists (50).
@@ -527,27 +527,35 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
                 CASE WHEN n % 21 = 0 THEN 'held' WHEN n % 25 = 0 THEN 'pending' ELSE 'failed' END, 'why ' || n
          FROM generate_series(1, 63) n RETURNING id, status, reason)
        INSERT INTO harvest_items (run_id, file_version_id, batch_no, outcome, reason)
-       SELECT $2, id, 1, CASE WHEN status = 'pending' THEN 'deferred' ELSE status END, reason FROM v`,
+       SELECT $2, id, 3 - (substring(reason from 5)::int % 3), CASE WHEN status = 'pending' THEN 'deferred' ELSE status END, reason FROM v`,
       [instrumentId, seeded.runId],
     );
     const detail = (await as(app, admin).get(`/api/harvests/${seeded.runId}`).expect(200)).body;
     expect(detail.failures).toHaveLength(50);
     const all = (await as(app, admin).get(`/api/harvests/${seeded.runId}/failures?limit=200`).expect(200)).body;
     expect(all).toMatchObject({ total: 63, limit: 200, offset: 0 });
-    expect(all.items.map((f: { path: string }) => f.path)).toEqual(Array.from({ length: 63 }, (_, i) => `f/${String(i + 1).padStart(3, '0')}.raw`));
+    // Batch, then file version id (PostgreSQL compares uuids as their bytes: as their lower-case hex).
+    const items = (await db.dataSource.query(`SELECT file_version_id AS id, batch_no FROM harvest_items WHERE run_id = $1 AND outcome IS NOT NULL`, [seeded.runId])) as Array<{ id: string; batch_no: number }>;
+    const batchOf = new Map(items.map((i) => [i.id, i.batch_no]));
+    const inOrder = [...items].sort((a, b) => a.batch_no - b.batch_no || (a.id < b.id ? -1 : 1)).map((i) => i.id);
+    expect(all.items.map((f: { fileVersionId: string }) => f.fileVersionId)).toEqual(inOrder);
+    expect(new Set(all.items.map((f: { fileVersionId: string }) => batchOf.get(f.fileVersionId))).size).toBe(3);
+    expect([...all.items.map((f: { path: string }) => f.path)].sort()).toEqual(Array.from({ length: 63 }, (_, i) => `f/${String(i + 1).padStart(3, '0')}.raw`));
     expect(all.items.slice(0, 50)).toEqual(detail.failures);
     const page = (await as(app, admin).get(`/api/harvests/${seeded.runId}/failures?limit=10&offset=55`).expect(200)).body;
     expect(page.items).toEqual(all.items.slice(55));
     expect(page.total).toBe(63);
     const held = (await as(app, admin).get(`/api/harvests/${seeded.runId}/failures?status=held`).expect(200)).body;
     expect(held.total).toBe(3);
-    expect(held.items.map((f: { path: string; status: string; reason: string }) => [f.path, f.status, f.reason])).toEqual([
+    expect(held.items).toEqual(all.items.filter((f: { status: string }) => f.status === 'held'));
+    expect(held.items.map((f: { path: string; status: string; reason: string }) => [f.path, f.status, f.reason]).sort()).toEqual([
       ['f/021.raw', 'held', 'why 21'],
       ['f/042.raw', 'held', 'why 42'],
       ['f/063.raw', 'held', 'why 63'],
     ]);
     const deferred = (await as(app, admin).get(`/api/harvests/${seeded.runId}/failures?status=deferred`).expect(200)).body;
-    expect(deferred.items.map((f: { path: string; status: string }) => [f.path, f.status])).toEqual([
+    expect(deferred.items).toEqual(all.items.filter((f: { status: string }) => f.status === 'deferred'));
+    expect(deferred.items.map((f: { path: string; status: string }) => [f.path, f.status]).sort()).toEqual([
       ['f/025.raw', 'deferred'],
       ['f/050.raw', 'deferred'],
     ]);
@@ -564,25 +572,26 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     await as(app, admin).get(`/api/harvests/00000000-0000-4000-8000-000000000000/failures`).expect(404);
   });
 
-  it("shows on a run's page the first 50 outcomes it recorded, sorted by path (not the first 50 by path); /failures keeps path order", async () => {
+  it("lists a run's failures in the order its batches took them, not by path, and shows the first 50 of them on the run's page", async () => {
     const instrumentId = await instrumentWithDestination();
     const seeded = await seedHarvestedFile(db.dataSource, instrumentId, { runStatus: 'failed' });
-    // 51 failures, recorded in the reverse of path order (f/051 first, f/001 last).
+    // 51 failures, taken in the reverse of path order (f/051 in the first batch, f/001 in the last).
     await db.dataSource.query(
       `WITH v AS (
          INSERT INTO file_versions (instrument_id, path, size, mtime, version, status, reason)
          SELECT $1, 'f/' || lpad(n::text, 3, '0') || '.raw', 1, now(), 1, 'failed', 'why ' || n
          FROM generate_series(1, 51) n RETURNING id, path)
        INSERT INTO harvest_items (run_id, file_version_id, batch_no, outcome, reason)
-       SELECT $2, id, 1, 'failed', 'why' FROM v ORDER BY path DESC`,
+       SELECT $2, id, 52 - substring(path from 3 for 3)::int, 'failed', 'why' FROM v`,
       [instrumentId, seeded.runId],
     );
-    const paths = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `f/${String(from + i).padStart(3, '0')}.raw`);
+    const paths = (from: number, to: number) => Array.from({ length: from - to + 1 }, (_, i) => `f/${String(from - i).padStart(3, '0')}.raw`);
+    const all = (await as(app, admin).get(`/api/harvests/${seeded.runId}/failures?limit=51`).expect(200)).body;
+    expect(all.items.map((f: { path: string }) => f.path)).toEqual(paths(51, 1));
     const detail = (await as(app, admin).get(`/api/harvests/${seeded.runId}`).expect(200)).body;
-    // The 50 recorded first, sorted: not f/001, the first by path, which was recorded last.
-    expect(detail.failures.map((f: { path: string }) => f.path)).toEqual(paths(2, 51));
-    const first = (await as(app, admin).get(`/api/harvests/${seeded.runId}/failures?limit=50`).expect(200)).body;
-    expect(first.items.map((f: { path: string }) => f.path)).toEqual(paths(1, 50));
+    expect(detail.failures.map((f: { path: string }) => f.path)).toEqual(paths(51, 2));
+    const second = (await as(app, admin).get(`/api/harvests/${seeded.runId}/failures?limit=50&offset=50`).expect(200)).body;
+    expect(second.items.map((f: { path: string }) => f.path)).toEqual(['f/001.raw']);
   });
 
   it('cancels the workflow of a running harvest, and refuses to cancel a finished one', async () => {

@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
 /**
  * The plans of lists that must not read every row at a million: PostgreSQL's own, on a database
  * large enough (and analyzed) for the planner to choose as it would in production. The queries
- * are those of FilesService.listTransfers (an admin's).
+ * are those of FilesService.listTransfers (an admin's) and HarvestsService.failuresOf.
  */
 describe('list plans', () => {
   let db: TestDatabase;
@@ -32,7 +32,9 @@ describe('list plans', () => {
          FROM (SELECT id, row_number() OVER () AS n FROM file_versions CROSS JOIN generate_series(1, 2)) f`,
       [runId, locations[0].id, locations[1].id, rareLocation],
     );
+    await q(`INSERT INTO harvest_items (run_id, file_version_id, batch_no, outcome, reason) SELECT $1, id, (row_number() OVER ())::int / 1000, 'failed', 'why' FROM file_versions`, [runId]);
     await q(`ANALYZE transfers`);
+    await q(`ANALYZE harvest_items`);
     await q(`ANALYZE file_versions`);
   }, 300_000);
 
@@ -55,5 +57,19 @@ describe('list plans', () => {
   it("reads a rarely used storage location's attempts newest first from their own index, page and total", async () => {
     expect(await plan(transfers('t.storage_location_id = $1'), [rareLocation])).toMatch(/Index Scan using transfers_location_recent on transfers t\s+Index Cond: \(storage_location_id = /);
     expect(await plan(counted('t.storage_location_id = $1'), [rareLocation])).toContain('transfers_location_recent');
+  });
+
+  it("pages a run's failures in the index's order, without sorting them all", async () => {
+    const failures = await plan(
+      `SELECT f.id, f.path, i.outcome, i.reason
+         FROM (SELECT file_version_id, batch_no, outcome, reason FROM harvest_items
+                WHERE run_id = $1 AND outcome IS NOT NULL AND ($2::text IS NULL OR outcome = $2)
+                ORDER BY batch_no, file_version_id LIMIT $3 OFFSET $4) i
+         JOIN file_versions f ON f.id = i.file_version_id
+        ORDER BY i.batch_no, i.file_version_id`,
+      [runId, null, 50, 10_000],
+    );
+    expect(failures).toContain('Index Scan using harvest_items_outcome_order on harvest_items');
+    expect(failures).not.toMatch(/Sort/);
   });
 });

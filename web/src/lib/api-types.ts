@@ -591,7 +591,7 @@ export interface HarvestRunDetailDto {
   createdAt: string;
   updatedAt: string;
   destinations: DestinationProgressDto[];
-  /** Up to 50 failed, held and deferred files of this run, sorted by path: the first ones the database finds for the run (about the first its batches recorded), not the first 50 by path, so this stays cheap to poll however many the run has (all of them, by path: GET /api/harvests/{id}/failures); each with the outcome and reason each had when its batch finished (a later run may have verified it since): files verified before whose copy to a destination added later failed (status failed), delivered files a post-hook held (status held), and files that changed or went from the source while this run copied them (status deferred) among them; not the files the listing found inside the quiet period */
+  /** Up to 50 failed, held and deferred files of this run: the first page of GET /api/harvests/{id}/failures (in the order its batches took them: batch, then file version id; not by path), cheap to poll however many the run has; each with the outcome and reason each had when its batch finished (a later run may have verified it since): files verified before whose copy to a destination added later failed (status failed), delivered files a post-hook held (status held), and files that changed or went from the source while this run copied them (status deferred) among them; not the files the listing found inside the quiet period */
   failures: RunFailureDto[];
 }
 

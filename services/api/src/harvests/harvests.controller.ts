@@ -88,7 +88,7 @@ export class HarvestsController {
   @Get(':id/failures')
   @ApiOkResponse({
     type: PageOf(RunFailureDto),
-    description: 'Every failed, held and deferred file of the run (deferred: changed or gone from the source while it was copied), by path, with the outcome and reason each had when its batch finished',
+    description: 'Every failed, held and deferred file of the run (deferred: changed or gone from the source while it was copied), in the order its batches took them (batch, then file version id: a stable order a page reads without sorting the run’s failures; not by path), with the outcome and reason each had when its batch finished',
   })
   listHarvestFailures(@CurrentUser() user: Principal, @UuidParam() id: string, @Query() query: RunFailureQueryDto): Promise<Page<RunFailureDto>> {
     return this.harvests.failures(user, id, query);

@@ -152,7 +152,10 @@ export class HarvestsService {
     };
   }
 
-  /** Every failed, held and deferred file of a run by path, a page at a time (`get` shows 50 of them). */
+  /**
+   * Every failed, held and deferred file of a run, a page at a time, in the order its batches
+   * took them (batch, then file version id; `get` shows the first 50).
+   */
   async failures(principal: Principal, id: string, query: RunFailureQueryDto): Promise<Page<RunFailureDto>> {
     const run = await this.findRun(principal, id);
     const [{ total }] = (await this.dataSource.query(
@@ -162,35 +165,26 @@ export class HarvestsService {
     return toPage(await this.failuresOf(run.id, query), total, query, (f) => f);
   }
 
-  /**
-   * The first failed, held and deferred files of a run as the partial index of items with an
-   * outcome holds them (for one run: where their rows lie, about the order their batches recorded
-   * them), sorted by path. The run's page polls `get`: taking the first by path, as `failuresOf`
-   * does, would join and sort every outcome of the run (a million, when a destination is down)
-   * on each poll; this reads 50.
-   */
-  private async failuresPreview(runId: string): Promise<RunFailureDto[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT f.id, f.path, i.outcome, i.reason
-         FROM (SELECT file_version_id, outcome, reason FROM harvest_items WHERE run_id = $1 AND outcome IS NOT NULL LIMIT $2) i
-         JOIN file_versions f ON f.id = i.file_version_id
-        ORDER BY f.path, f.id`,
-      [runId, FAILURES_SHOWN],
-    )) as FailureRow[];
-    return rows.map(toFailure);
+  /** The first 50 of `failures`: the run's page polls `get`, which reads these 50 rows. */
+  private failuresPreview(runId: string): Promise<RunFailureDto[]> {
+    return this.failuresOf(runId, { limit: FAILURES_SHOWN, offset: 0 });
   }
 
   /**
-   * A run's failed, held and deferred files by path, as its batches recorded them when they finished (the
-   * versions' own status and reason change with later runs); the partial index of items with an
-   * outcome finds them without reading the run's other items.
+   * A run's failed, held and deferred files, as its batches recorded them when they finished (the
+   * versions' own status and reason change with later runs), in the order of
+   * harvest_items_outcome_order (batch, file version id), which holds the items with an outcome
+   * alone: a page reads its rows and those before it, and sorts nothing. By path, every page
+   * joined all of the run's outcomes to their versions and sorted them (seconds at a million).
    */
   private async failuresOf(runId: string, page: { limit: number; offset: number; status?: RunFailureStatus }): Promise<RunFailureDto[]> {
     const rows = (await this.dataSource.query(
       `SELECT f.id, f.path, i.outcome, i.reason
-         FROM harvest_items i JOIN file_versions f ON f.id = i.file_version_id
-        WHERE i.run_id = $1 AND i.outcome IS NOT NULL AND ($2::text IS NULL OR i.outcome = $2)
-        ORDER BY f.path, f.id LIMIT $3 OFFSET $4`,
+         FROM (SELECT file_version_id, batch_no, outcome, reason FROM harvest_items
+                WHERE run_id = $1 AND outcome IS NOT NULL AND ($2::text IS NULL OR outcome = $2)
+                ORDER BY batch_no, file_version_id LIMIT $3 OFFSET $4) i
+         JOIN file_versions f ON f.id = i.file_version_id
+        ORDER BY i.batch_no, i.file_version_id`,
       [runId, page.status ?? null, page.limit, page.offset],
     )) as FailureRow[];
     return rows.map(toFailure);
