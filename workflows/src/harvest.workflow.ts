@@ -253,11 +253,20 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
     const failedBeforeCancel = () => failure !== undefined && err === failure.error && !failure.afterCancel && patched(PATCHES.failureBeforeCancelStaysFailed);
     const cancelled =
       isCancellation(err) || (CancellationScope.current().consideredCancelled && patched(PATCHES.cancelledWhateverEndedIt) && !failedBeforeCancel());
-    setCurrentDetails(progressDetails(progress, cancelled ? 'cancelled' : 'failed'));
+    const details = progressDetails(progress, cancelled ? 'cancelled' : 'failed');
+    setCurrentDetails(details);
     // Record the outcome even when the run itself was cancelled.
     await CancellationScope.nonCancellable(() =>
       finishRun(input.runId, cancelled ? { status: 'cancelled', error: CANCELLED } : { status: 'failed', error: describeFailure(err) }),
     );
+    // A closed run's search attributes say finished, with its last counts, as a run that
+    // succeeded does: a search on SheafPhase="transferring" lists no run that ended. An upsert
+    // is a command, not an activity: a cancelled workflow still sends it. Patched: histories
+    // written before ended with no upsert here, and replay so.
+    if (patched(PATCHES.finalSearchAttributes)) {
+      publish('finished');
+      setCurrentDetails(details);
+    }
     // Ended as cancelled in Temporal too (its execution's status), as a cancel that found a batch running.
     if (cancelled && !isCancellation(err)) throw new CancelledFailure(CANCELLED, [], err instanceof Error ? err : undefined);
     throw err;
@@ -271,6 +280,7 @@ const PATCHES = {
   rerunAfterShutdown: 'rerun-after-worker-shutdown',
   cancelledWhateverEndedIt: 'cancelled-whatever-ended-it',
   failureBeforeCancelStaysFailed: 'failure-before-cancel-stays-failed',
+  finalSearchAttributes: 'final-search-attributes',
 } as const;
 
 /** Whether an activity's last attempt ended because its worker shut down (see WORKER_SHUTDOWN_FAILURE). */

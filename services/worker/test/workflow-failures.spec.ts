@@ -3,7 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createTemporalTestEnv, type TemporalTestEnv } from '@sheaf/test-harness';
-import { batchesPlannedSignal, harvest, WORKER_SHUTDOWN_FAILURE, type BatchResult, type DiscoverResult, type HarvestActivities } from '@sheaf/workflows';
+import { batchesPlannedSignal, harvest, searchAttributes, WORKER_SHUTDOWN_FAILURE, type BatchResult, type DiscoverResult, type HarvestActivities } from '@sheaf/workflows';
 import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
 import { activitiesInHistory, captureHistory, NON_RETRYABLE } from './history';
 
@@ -80,6 +80,10 @@ describe('harvest workflow: failures that arrive together', () => {
 
     expect(result).toEqual({ error: expect.objectContaining({ name: 'WorkflowFailedError' }) });
     expect(outcomes).toEqual([{ status: 'failed', error: 'destination refused the copy' }]);
+    // Its search attributes say it ended (they said transferring before).
+    const attributes = (await handle.describe()).typedSearchAttributes;
+    expect(attributes.get(searchAttributes.phase)).toBe('finished');
+    expect(attributes.get(searchAttributes.filesTotal)).toBe(2);
   });
 });
 
@@ -130,6 +134,11 @@ describe('harvest workflow: a cancel that fails nothing', () => {
     expect(outcomes).toEqual([{ status: 'cancelled', error: 'Workflow cancelled' }]);
     // The next execution would have started the other four.
     expect(batchesStarted).toBe(4);
+    // A cancelled run's search attributes say it ended, with the files it did.
+    const attributes = (await handle.describe()).typedSearchAttributes;
+    expect(attributes.get(searchAttributes.phase)).toBe('finished');
+    expect(attributes.get(searchAttributes.filesDone)).toBe(4);
+    expect(attributes.get(searchAttributes.bytesDone)).toBe(4);
   });
 
   it('closes a scheduled run as cancelled when the cancel came while its row was being made', async () => {
@@ -302,7 +311,9 @@ describe('harvest workflow: a cancel whose batch had lost its worker', () => {
 
     expect(result).toEqual({ error: expect.objectContaining({ name: 'WorkflowFailedError', cause: expect.objectContaining({ name: 'CancelledFailure' }) }) });
     expect(outcomes).toEqual([{ status: 'cancelled', error: 'Workflow cancelled' }]);
-    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    const description = await handle.describe();
+    expect(description.status.name).toBe('CANCELLED');
+    expect(description.typedSearchAttributes.get(searchAttributes.phase)).toBe('finished');
     const scheduled = (await activitiesInHistory(handle)).map(({ activity, ended }) => ({ activity, ended }));
     expect(scheduled).toEqual([
       { activity: 'beginRun', ended: 'completed' },
@@ -382,7 +393,9 @@ describe('harvest workflow: a cancel while a failed run stops its batches', () =
 
     expect(result).toEqual({ error: expect.objectContaining({ name: 'WorkflowFailedError', cause: expect.objectContaining({ name: 'ActivityFailure' }) }) });
     expect(outcomes).toEqual([{ status: 'failed', error: 'the source refused the credentials' }]);
-    expect((await handle.describe()).status.name).toBe('FAILED');
+    const description = await handle.describe();
+    expect(description.status.name).toBe('FAILED');
+    expect(description.typedSearchAttributes.get(searchAttributes.phase)).toBe('finished');
     expect((await activitiesInHistory(handle)).map(({ activity, ended }) => ({ activity, ended }))).toEqual([
       { activity: 'beginRun', ended: 'completed' },
       { activity: 'discover', ended: 'completed' },
