@@ -107,6 +107,8 @@ const apiSchema = serverSchema.extend({
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(15 * 60),
   /** How long a request waits for Temporal before answering 503. */
   TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** PostgreSQL's statement_timeout on the API's pool: a query longer than this is cancelled (503 query_timeout); 0 none. */
+  API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** How often schedules Temporal could not be told about are re-synced; 0 only at start-up. */
   SCHEDULE_RESYNC_SECONDS: z.coerce.number().int().min(0).max(24 * 3600).default(60),
   /** How often runs whose workflow ended without finishing them (terminated in the Temporal UI) are closed; 0 never. */
@@ -243,6 +245,8 @@ export type ApiConfig = ServerConfig & {
   readonly schedules: { readonly resyncSeconds: number };
   readonly runs: { readonly reconcileSeconds: number };
   readonly temporalCallTimeoutMs: number;
+  /** statement_timeout of the API's PostgreSQL pool, in ms (API_STATEMENT_TIMEOUT_MS); 0 none. */
+  readonly statementTimeoutMs: number;
 };
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -255,6 +259,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     schedules: Object.freeze({ resyncSeconds: raw.SCHEDULE_RESYNC_SECONDS }),
     runs: Object.freeze({ reconcileSeconds: raw.RUN_RECONCILE_SECONDS }),
     temporalCallTimeoutMs: raw.TEMPORAL_CALL_TIMEOUT_MS,
+    statementTimeoutMs: raw.API_STATEMENT_TIMEOUT_MS,
   });
 }
 

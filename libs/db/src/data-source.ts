@@ -100,6 +100,14 @@ export interface DataSourceOptions {
    */
   lockTimeoutMs?: number;
 }
+  /**
+   * The server's statement_timeout, in ms: none unless given (0 is none too). The API gives one
+   * (API_STATEMENT_TIMEOUT_MS): a list whose filter no index serves would otherwise run on after
+   * its client gave up, holding one of the pool's connections, and its retries more of them. The
+   * workers, the migration tool and the API's readiness check do not. An operation that may take
+   * longer sets its own for its transaction (`SET LOCAL statement_timeout`).
+   */
+  statementTimeoutMs?: number;
 
 /**
  * A session left idle inside a transaction this long is ended by the server, and its locks go
@@ -109,7 +117,8 @@ export interface DataSourceOptions {
  * database, and at most a bcrypt hash or two (a password change): seconds on a starved CPU, far
  * below five minutes. It bounds the time between statements, not a statement: discovery's
  * planning statements and lock waits may take minutes, so there is no statement_timeout or
- * lock_timeout (but for the migration tool's, see `migrate`). Set on each new connection, not sent as a startup parameter: a PgBouncer in
+ * lock_timeout (but for the migration tool's lock_timeout, see `migrate`, and the API's
+ * statement_timeout, `statementTimeoutMs`). Set on each new connection, not sent as a startup parameter: a PgBouncer in
  * front (session pooling, docs/deploy.md) refuses startup parameters it was not told of.
  */
 const IDLE_IN_TRANSACTION_MS = 5 * 60_000;
@@ -142,6 +151,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
         await client.query(`SET idle_in_transaction_session_timeout = ${Math.round(options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS)}`);
         if (options.lockTimeoutMs !== undefined) await client.query(`SET lock_timeout = ${Math.round(options.lockTimeoutMs)}`);
       },
+        if (options.statementTimeoutMs !== undefined) await client.query(`SET statement_timeout = ${Math.round(options.statementTimeoutMs)}`);
     },
   });
 }

@@ -161,6 +161,10 @@ export async function renameWithGrants(
   }
   const summary = { files: grants.files, hooks: grants.hooks.map((h) => h.name) };
   if (choice === 'keep') return { grantsKept: summary };
+  // Renamed on every file version naming it, a million of them as likely as a few, and after
+  // waiting for their instruments' rows: not cut by the API's statement_timeout (this
+  // transaction only; idle_in_transaction_session_timeout still bounds it between statements).
+  await tx.query(`SET LOCAL statement_timeout = 0`);
   const active = await runWritingName(tx, kind, from, grants.hooks);
   if (active) {
     throw new HarvestRunningError(`A harvest is running (run ${active}) that may write the name ${JSON.stringify(from)} on files after the rename: rename the grants once it has ended`, active);

@@ -20,7 +20,8 @@ const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
 
 /**
  * PostgreSQL errors a service did not translate itself: still a client's fault, never a 500
- * (unique and foreign-key violations from races, values the database refuses).
+ * (unique and foreign-key violations from races, values the database refuses), and a query
+ * cancelled past the API's statement_timeout (503 query_timeout, logged as unhandled: which query).
  */
 const STATUS_OF_SQLSTATE: Record<string, { statusCode: number; code: string; message: string }> = {
   '23505': { statusCode: 409, code: 'conflict', message: 'A resource with these values already exists' },
@@ -36,6 +37,8 @@ const STATUS_OF_SQLSTATE: Record<string, { statusCode: number; code: string; mes
   // A NUL character in text (22021) or jsonb (22P05); RefuseNulPipe catches those of a request.
   '22021': { statusCode: 400, code: 'validation_failed', message: 'A value contains a character the database cannot store' },
   '22P05': { statusCode: 400, code: 'validation_failed', message: 'A value contains a character the database cannot store' },
+  // query_canceled: past the API's statement_timeout (API_STATEMENT_TIMEOUT_MS), or cancelled by an operator.
+  '57014': { statusCode: 503, code: 'query_timeout', message: 'The query took too long and was cancelled: narrow the filter (a longer name or path, an instrument, a date range) and try again' },
 };
 
 function codeOfStatus(status: number): string {

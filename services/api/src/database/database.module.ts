@@ -10,7 +10,12 @@ import { API_CONFIG, type ApiConfig } from '../config';
     {
       provide: DataSource,
       inject: [API_CONFIG],
-      useFactory: async (config: ApiConfig) => assertSchemaCurrent(await createDataSource({ url: config.databaseUrl, applicationName: 'sheaf-api', poolSize: config.databasePoolSize }).initialize()),
+      // statement_timeout on the API's pool only (API_STATEMENT_TIMEOUT_MS): a query past it is
+      // cancelled and answered 503 query_timeout (ErrorFilter). /ready opens its own (HealthService).
+      useFactory: async (config: ApiConfig) =>
+        assertSchemaCurrent(
+          await createDataSource({ url: config.databaseUrl, applicationName: 'sheaf-api', poolSize: config.databasePoolSize, statementTimeoutMs: config.statementTimeoutMs }).initialize(),
+        ),
     },
   ],
   exports: [DataSource],

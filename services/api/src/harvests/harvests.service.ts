@@ -322,9 +322,14 @@ export class HarvestsService {
     try {
       const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [lock])) as Array<{ locked: boolean }>;
       if (!locked) throw new HarvestRunningError(`A harvest of ${instrument.name} is being started by another request`);
+      // The run is recorded under the instrument's row FOR SHARE, which waits for a rename of a
+      // name its files grant by (FOR UPDATE, rewriting them all): not cut by the pool's
+      // statement_timeout, which is set back before the connection returns to the pool.
+      await runner.query(`SELECT set_config('statement_timeout', '0', false)`);
       try {
         return await start(runner.manager);
       } finally {
+        await runner.query(`SELECT set_config('statement_timeout', $1, false)`, [String(this.config.statementTimeoutMs)]);
         await runner.query(`SELECT pg_advisory_unlock(hashtext($1))`, [lock]);
       }
     } finally {
