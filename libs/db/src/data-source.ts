@@ -99,7 +99,6 @@ export interface DataSourceOptions {
    * `migrate`); the API and workers do not (their planning waits for its lock for minutes).
    */
   lockTimeoutMs?: number;
-}
   /**
    * The server's statement_timeout, in ms: none unless given (0 is none too). The API gives one
    * (API_STATEMENT_TIMEOUT_MS): a list whose filter no index serves would otherwise run on after
@@ -108,6 +107,7 @@ export interface DataSourceOptions {
    * longer sets its own for its transaction (`SET LOCAL statement_timeout`).
    */
   statementTimeoutMs?: number;
+}
 
 /**
  * A session left idle inside a transaction this long is ended by the server, and its locks go
@@ -150,8 +150,8 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       onConnect: async (client: { query(sql: string): Promise<unknown> }) => {
         await client.query(`SET idle_in_transaction_session_timeout = ${Math.round(options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS)}`);
         if (options.lockTimeoutMs !== undefined) await client.query(`SET lock_timeout = ${Math.round(options.lockTimeoutMs)}`);
-      },
         if (options.statementTimeoutMs !== undefined) await client.query(`SET statement_timeout = ${Math.round(options.statementTimeoutMs)}`);
+      },
     },
   });
 }
