@@ -2,7 +2,7 @@ export { assertSchemaCurrent, createDataSource, migrate, ENTITIES, MIGRATIONS, t
 export { changedRows } from './changed-rows';
 export { UserEntity } from './entities/user.entity';
 export { StorageLocationEntity, STORAGE_TYPES, type StorageType } from './entities/storage-location.entity';
-export { InstrumentEntity, InstrumentDestinationEntity, SOURCE_TYPES, type SourceType } from './entities/instrument.entity';
+export { InstrumentEntity, InstrumentDestinationEntity, SEALED_SOURCE_REMOTE, SOURCE_TYPES, type SourceType } from './entities/instrument.entity';
 export { HarvestRunEntity, HARVEST_TRIGGERS, type HarvestTrigger } from './entities/harvest-run.entity';
 export { ServiceAccountEntity } from './entities/service-account.entity';
 export {

@@ -15,6 +15,13 @@ import { StorageLocationEntity } from './storage-location.entity';
 export const SOURCE_TYPES = ['local', 'smb', 'rclone'] as const;
 export type SourceType = (typeof SOURCE_TYPES)[number];
 
+/**
+ * What `source_config.remote` holds for an rclone source given as a connection string
+ * (`:sftp,host=...,pass=...:path`), whose options may hold credentials: the string itself is
+ * sealed apart, in `source_remote_sealed`. A named remote (`lab:data`, no options) stays in clear.
+ */
+export const SEALED_SOURCE_REMOTE = '***';
+
 @Entity({ name: 'instruments' })
 export class InstrumentEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -36,6 +43,14 @@ export class InstrumentEntity {
   /** Non-secret source settings, e.g. `{ path }` for local or `{ host, share, path }` for SMB. */
   @Column({ name: 'source_config', type: 'jsonb' })
   sourceConfig!: Record<string, unknown>;
+
+  /**
+   * An rclone connection string, sealed with SHEAF_ENCRYPTION_KEY; `sourceConfig.remote` then
+   * holds SEALED_SOURCE_REMOTE. Null for every other source (and for rows stored in clear before
+   * it existed, which the API seals at start-up).
+   */
+  @Column({ name: 'source_remote_sealed', type: 'text', nullable: true, select: false })
+  sourceRemoteSealed!: string | null;
 
   /** Credentials for an SMB source. */
   @Column({ name: 'service_account_id', type: 'uuid', nullable: true })
