@@ -240,10 +240,16 @@ describe('harvest from a real SMB share (Samba) to POSIX, S3 (rclone serve s3) a
     }
   });
 
-  it('harvests an S3 bucket given as an rclone connection string, with a quoted endpoint', async () => {
+  // Sealed as the API stores it (source_config holds ***), and in clear as an older release did.
+  it.each([
+    ['stored sealed', true],
+    ['stored in clear', false],
+  ])('harvests an S3 bucket given as an rclone connection string, with a quoted endpoint (%s)', async (_, sealed) => {
     const name = `s3src-${randomUUID().slice(0, 8)}`;
     const remote = `:s3,provider=Rclone,endpoint="${s3.endpoint}",access_key_id=${s3.accessKey},secret_access_key=${s3.secretKey},force_path_style:incoming/scope-2`;
-    const instrument = await db.dataSource.getRepository(InstrumentEntity).save({ name, sourceType: 'rclone', sourceConfig: { remote } });
+    const instrument = await db.dataSource
+      .getRepository(InstrumentEntity)
+      .save(sealed ? { name, sourceType: 'rclone', sourceConfig: { remote: '***' }, sourceRemoteSealed: box.seal(remote) } : { name, sourceType: 'rclone', sourceConfig: { remote } });
     const posix = await db.dataSource.getRepository(StorageLocationEntity).save({ name: `${name}-posix`, type: 'posix', config: { path: join(dir.path, 'posix') } });
     await db.dataSource.getRepository(InstrumentDestinationEntity).insert({ instrumentId: instrument.id, storageLocationId: posix.id });
     const { outcome } = await runHarvest(instrument.id);

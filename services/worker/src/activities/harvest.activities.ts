@@ -198,7 +198,19 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
           .where('a.id = :id', { id: instrument.serviceAccountId })
           .getOne()
       : null;
-    const source = resolveSource(instrument, account, deps.secretBox);
+    // The connection string of an rclone source is sealed apart (select: false): read here, with the row as it is now.
+    const sealed =
+      instrument.sourceType === 'rclone'
+        ? ((await db.query(`SELECT source_remote_sealed, source_config FROM instruments WHERE id = $1`, [instrument.id])) as Array<{
+            source_remote_sealed: string | null;
+            source_config: Record<string, unknown>;
+          }>)[0]
+        : undefined;
+    const source = resolveSource(
+      sealed ? { ...instrument, sourceConfig: sealed.source_config, sourceRemoteSealed: sealed.source_remote_sealed } : instrument,
+      account,
+      deps.secretBox,
+    );
     const links = await db.getRepository(InstrumentDestinationEntity).find({ where: { instrumentId: instrument.id } });
     if (!links.length) throw ApplicationFailure.nonRetryable(`instrument ${instrument.name} has no destination`, FAILURE_TYPES.invalidConfig);
     const storages = await db

@@ -23,6 +23,29 @@ describe("an instrument's source as the worker reads it from the catalogue", () 
   it('still stops at a stored config that breaks a rule, naming the field', () => {
     expect(() => resolveSource(smb({ host: 'scope-pc', port: 445 }), account, box)).toThrow(/^instrument krios-1: its source config share /);
   });
+
+  describe('an rclone connection string, stored sealed (source_config holds ***)', () => {
+    const remote = ':sftp,host=scope.lab,user=svc,pass=c2VjcmV0:data/raw';
+    const rclone = (sourceConfig: Record<string, unknown>, sourceRemoteSealed: string | null) =>
+      ({ name: 'krios-1', sourceType: 'rclone', sourceConfig, sourceRemoteSealed }) as InstrumentEntity;
+
+    it('is opened with the key, and rclone gets the real string', () => {
+      const source = resolveSource(rclone({ remote: '***' }, box.seal(remote)), null, box);
+      expect(source.remotes).toEqual([{ name: 'src', type: 'sftp', options: { host: 'scope.lab', user: 'svc', pass: 'c2VjcmV0' } }]);
+      expect(source.root).toBe('src:data/raw');
+    });
+
+    it('is read as it stands where an older release stored it in clear', () => {
+      expect(resolveSource(rclone({ remote }, null), null, box).remotes).toEqual(resolveSource(rclone({ remote: '***' }, box.seal(remote)), null, box).remotes);
+    });
+
+    it('fails the run, naming the instrument, without a key, with another key, or with nothing sealed', () => {
+      expect(() => resolveSource(rclone({ remote: '***' }, box.seal(remote)), null, undefined)).toThrow('the rclone connection string of instrument krios-1 needs SHEAF_ENCRYPTION_KEY to open its secret');
+      const other = SecretBox.fromBase64(randomBytes(32).toString('base64'));
+      expect(() => resolveSource(rclone({ remote: '***' }, other.seal(remote)), null, box)).toThrow(/^the rclone connection string of instrument krios-1: /);
+      expect(() => resolveSource(rclone({ remote: '***' }, null), null, box)).toThrow('the rclone connection string of instrument krios-1 has no secret stored');
+    });
+  });
 });
 
 /**

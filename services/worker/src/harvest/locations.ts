@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { validateSourceConfig } from '@sheaf/contracts';
 import type { SecretBox } from '@sheaf/crypto';
-import type { InstrumentEntity, ServiceAccountEntity, StorageLocationEntity } from '@sheaf/db';
+import { SEALED_SOURCE_REMOTE, type InstrumentEntity, type ServiceAccountEntity, type StorageLocationEntity } from '@sheaf/db';
 import { LocationConfigError, sourceLocation, storageLocation, type Location } from '@sheaf/rclone';
 import { onLocalFileSystems } from './mounts';
 
@@ -57,11 +57,18 @@ function mountChecked(location: Location): Location {
   return { ...location, networkMount: true };
 }
 
-/** The instrument's source as rclone sees it. */
+/**
+ * The instrument's source as rclone sees it. An rclone connection string is stored sealed
+ * (`sourceRemoteSealed`, read by the caller: select: false), its config holding ***; one stored
+ * in clear by an older release, before the API sealed it, is read as it stands.
+ */
 export function resolveSource(instrument: InstrumentEntity, account: ServiceAccountEntity | null, box: SecretBox | undefined): NamedLocation {
   // A key stored as null, before the API refused null (an emptied SMB port), means unset, as the
   // API's connection test reads it: not a reason to stop every harvest.
   const config = Object.fromEntries(Object.entries(instrument.sourceConfig).filter(([, value]) => value !== null));
+  if (instrument.sourceType === 'rclone' && config['remote'] === SEALED_SOURCE_REMOTE) {
+    config['remote'] = openSecret(box, instrument.sourceRemoteSealed, `the rclone connection string of instrument ${instrument.name}`);
+  }
   // Checked as the API checks it today: a config stored before a rule was tightened (options on
   // a named rclone remote, which would reach rclone's command line) stops here, saying which field.
   const [problem] = validateSourceConfig(instrument.sourceType, config);
