@@ -11,7 +11,7 @@ import { AuditEventDto, type AuditQueryDto } from './audit.dto';
  * Keys whose values never reach the audit log, whatever a caller passes in. `remote` is an rclone
  * connection string, which can carry keys (`:s3,secret_access_key=...:bucket`).
  */
-const SECRET_KEYS = new Set(['password', 'passwordHash', 'passwordSealed', 'secret', 'secretSealed', 'headersSealed', 'secretAccessKey', 'token', 'tokenHash', 'remote']);
+const SECRET_KEYS = new Set(['password', 'passwordHash', 'passwordSealed', 'secret', 'secretSealed', 'headersSealed', 'sourceRemoteSealed', 'secretAccessKey', 'token', 'tokenHash', 'remote']);
 /** Keys whose value maps names to secrets (a webhook's headers, `Authorization: Bearer ...`): names stay, values go. */
 const SECRET_MAPS = new Set(['headers']);
 export const REDACTED = '***';

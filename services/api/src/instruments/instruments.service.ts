@@ -1,14 +1,15 @@
 import { isDeepStrictEqual } from 'node:util';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Brackets, DataSource, type EntityManager } from 'typeorm';
 import { SOURCE_TYPES_WITH_ACCOUNT, pathTemplateProblem, validateSourceConfig, type Page, type SourceType } from '@sheaf/contracts';
-import { changedRows, GroupEntity, InstrumentDestinationEntity, InstrumentEntity, ProjectEntity, ServiceAccountEntity, StorageLocationEntity } from '@sheaf/db';
+import { changedRows, GroupEntity, InstrumentDestinationEntity, InstrumentEntity, ProjectEntity, SEALED_SOURCE_REMOTE, ServiceAccountEntity, StorageLocationEntity } from '@sheaf/db';
 import { activeRunOf, activeRunsPlannedFor } from '@sheaf/harvests';
 import type { PrincipalRefDto } from '../access/access.dto';
 import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
 import { isAdmin, seesStoredCredentials, type Principal } from '../auth/principal';
 import { transactionOrConflict, type UniqueConflict } from '../common/db-errors';
+import { messageOf } from '../common/error-message';
 import { DomainError, HarvestRunningError, invalid, notFound } from '../common/domain-error';
 import { toPage } from '../common/pagination';
 import { likeContains } from '../common/query';
@@ -36,18 +37,39 @@ interface Extras {
   lastRuns: Map<string, RunSummaryDto>;
 }
 
-function visibleSourceConfig(row: InstrumentEntity, showConnectionString: boolean): Record<string, unknown> {
-  return showConnectionString || row.sourceType !== 'rclone' ? row.sourceConfig : { ...row.sourceConfig, remote: '***' };
+/**
+ * Whether an rclone remote is a connection string (`:sftp,host=...,pass=...:path`), whose options
+ * may hold credentials: it is stored sealed (instruments.source_remote_sealed), `source_config`
+ * keeping *** in its place. A named remote (`lab:data`) takes no options and stays in clear.
+ */
+function isConnectionString(remote: unknown): remote is string {
+  return typeof remote === 'string' && remote.startsWith(':');
 }
 
-function toDto(row: InstrumentEntity, extras: Extras, showConnectionString = true): InstrumentDto {
+/** Whether the stored row's connection string is sealed apart (its config holds *** for it). */
+function hasSealedRemote(row: InstrumentEntity): boolean {
+  return row.sourceType === 'rclone' && row.sourceConfig['remote'] === SEALED_SOURCE_REMOTE && Boolean(row.sourceRemoteSealed);
+}
+
+/** What to store for a source config a client sent: the config (*** for a sealed connection string) and the sealed string. */
+interface IncomingSource {
+  /** The config as the checks read it: the real connection string, or undefined where a kept one cannot be opened. */
+  checked: Record<string, unknown>;
+  stored: Record<string, unknown>;
+  sealed: string | null;
+  /** The remote was sent as *** and kept: when it cannot be opened, the checks leave it out (it was checked when given). */
+  remoteKept: boolean;
+}
+
+/** `sourceConfig` is the config as this answer shows it (the connection string opened, or ***). */
+function toDto(row: InstrumentEntity, extras: Extras, sourceConfig: Record<string, unknown>): InstrumentDto {
   return {
     id: row.id,
     name: row.name,
     description: row.description,
     location: row.location,
     sourceType: row.sourceType,
-    sourceConfig: visibleSourceConfig(row, showConnectionString),
+    sourceConfig,
     serviceAccountId: row.serviceAccountId,
     minAgeSeconds: row.minAgeSeconds,
     enabled: row.enabled,
@@ -74,12 +96,17 @@ function group<T extends { instrument_id: string }, U>(rows: T[], map: (row: T) 
   return out;
 }
 
-function checkSource(type: SourceType, config: unknown, serviceAccountId: string | null): void {
-  const [problem] = validateSourceConfig(type, config);
+/**
+ * `remoteUnknown`: a stored connection string kept (sent back as ***) that cannot be opened here
+ * (no key, another key) is not checked again; it was when it was given, and the worker checks it
+ * before each harvest.
+ */
+function checkSource(type: SourceType, config: unknown, serviceAccountId: string | null, remoteUnknown = false): void {
+  const [problem] = validateSourceConfig(type, config).filter((p) => !(remoteUnknown && p.field === 'remote'));
   if (problem) {
     throw invalid(problem.field ? `sourceConfig.${problem.field}` : 'sourceConfig', `sourceConfig${problem.field ? `.${problem.field}` : ''} ${problem.message}`);
   }
-  if (type === 'rclone') {
+  if (type === 'rclone' && !remoteUnknown) {
     // The worker turns a connection string into a remote of its own: refuse one it could not read.
     try {
       connectionRemote(String((config as { remote: unknown }).remote), 'src', 'sourceConfig.remote');
@@ -104,7 +131,9 @@ function checkDestinations(destinations: DestinationInputDto[]): void {
 
 /** Instruments: admins configure them; users see the ones their groups and projects are granted. */
 @Injectable()
-export class InstrumentsService {
+export class InstrumentsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('instruments');
+
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly access: AccessService,
@@ -148,8 +177,122 @@ export class InstrumentsService {
     };
   }
 
+  /**
+   * Seals, before the API serves, the rclone connection strings of instruments stored in clear
+   * (before they were sealed, or by an API without a key). A failure is logged: the next start
+   * tries again.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      const { sealed, left } = await this.sealStoredRemotes();
+      if (sealed) this.logger.log(`sealed the rclone connection strings of ${sealed} instrument(s) stored in clear`);
+      if (left) this.logger.warn(`${left} instrument(s) keep their rclone connection string in clear: SHEAF_ENCRYPTION_KEY is not configured to seal them`);
+    } catch (err) {
+      this.logger.warn(`sealing the rclone connection strings of instruments stored in clear failed: ${messageOf(err)}`);
+    }
+  }
+
+  /**
+   * Seals the connection strings instruments hold in clear in their source config (deleted ones
+   * too: a restore brings them back), one transaction per instrument; one another API sealed
+   * meanwhile is left alone, and one that fails is logged and left as it is. Neither updated_at
+   * nor the audit changes (nobody changed the instrument). Returns how many it sealed, and how
+   * many it left for want of a key.
+   */
+  private async sealStoredRemotes(): Promise<{ sealed: number; left: number }> {
+    const inClear = `source_type = 'rclone' AND jsonb_typeof(source_config -> 'remote') = 'string' AND source_config ->> 'remote' LIKE ':%'`;
+    const rows = (await this.dataSource.query(`SELECT id FROM instruments WHERE ${inClear} ORDER BY id`)) as Array<{ id: string }>;
+    if (!this.secrets.canSeal) return { sealed: 0, left: rows.length };
+    let sealed = 0;
+    for (const { id } of rows) {
+      try {
+        const done = await this.dataSource.transaction(async (tx) => {
+          const [row] = (await tx.query(`SELECT source_config ->> 'remote' AS remote FROM instruments WHERE id = $1 AND ${inClear} FOR UPDATE`, [id])) as Array<{ remote: string }>;
+          if (!row) return false;
+          await tx.query(`UPDATE instruments SET source_config = jsonb_set(source_config, '{remote}', to_jsonb($2::text)), source_remote_sealed = $3 WHERE id = $1`, [
+            id,
+            SEALED_SOURCE_REMOTE,
+            this.secrets.seal(row.remote),
+          ]);
+          return true;
+        });
+        if (done) sealed++;
+      } catch (err) {
+        this.logger.warn(`instrument ${id}: its rclone connection string stored in clear could not be sealed: ${messageOf(err)}`);
+      }
+    }
+    return { sealed, left: 0 };
+  }
+
+  /** Reads the sealed connection string of a row read without it (select: false), where it has one. */
+  private async withSealedRemote(manager: EntityManager, row: InstrumentEntity): Promise<InstrumentEntity> {
+    if (row.sourceRemoteSealed === undefined && row.sourceType === 'rclone' && row.sourceConfig['remote'] === SEALED_SOURCE_REMOTE) {
+      const [stored] = (await manager.query(`SELECT source_remote_sealed FROM instruments WHERE id = $1`, [row.id])) as Array<{ source_remote_sealed: string | null }>;
+      row.sourceRemoteSealed = stored?.source_remote_sealed ?? null;
+    }
+    return row;
+  }
+
+  /**
+   * The row's connection string, opened; undefined where it has none sealed or it cannot be opened
+   * here (no key, another key): answers show *** then, as they do to those who may not see it.
+   */
+  private openedRemote(row: InstrumentEntity): string | undefined {
+    if (!hasSealedRemote(row)) return undefined;
+    try {
+      return this.secrets.open(row.sourceRemoteSealed!);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The source config as an answer shows it: an rclone remote only to admins signed in to the
+   * portal (API tokens and users get ***), and to every admin answer of a change, as before it
+   * was sealed.
+   */
+  private shownSourceConfig(row: InstrumentEntity, showConnectionString: boolean): Record<string, unknown> {
+    if (row.sourceType !== 'rclone') return row.sourceConfig;
+    if (!showConnectionString) return { ...row.sourceConfig, remote: SEALED_SOURCE_REMOTE };
+    const opened = this.openedRemote(row);
+    return opened === undefined ? row.sourceConfig : { ...row.sourceConfig, remote: opened };
+  }
+
+  /**
+   * What to store for the source config a client sent (`row`: the stored instrument, read with its
+   * sealed connection string; null on create). A connection string is sealed (refused without a
+   * key, like any secret), the config keeping ***; the same one sent again (as the portal does
+   * with every save) keeps what is stored, sealed or (stored before sealing, with no key now) in
+   * clear. A *** remote stands for the stored one, which it keeps; where none is stored it is refused.
+   */
+  private incomingSource(row: InstrumentEntity | null, type: SourceType, config: Record<string, unknown>): IncomingSource {
+    const remote = config['remote'];
+    if (type !== 'rclone' || typeof remote !== 'string') return { checked: config, stored: config, sealed: null, remoteKept: false };
+    const storedRemote = row?.sourceType === 'rclone' ? row.sourceConfig['remote'] : undefined;
+    const sealedStored = row !== null && hasSealedRemote(row);
+    if (remote === SEALED_SOURCE_REMOTE) {
+      if (!sealedStored && (typeof storedRemote !== 'string' || storedRemote === SEALED_SOURCE_REMOTE)) {
+        throw invalid('sourceConfig.remote', `sourceConfig.remote is ${SEALED_SOURCE_REMOTE}, which stands for the stored connection string, but none is stored: send it`);
+      }
+      const opened = sealedStored ? this.openedRemote(row) : (storedRemote as string);
+      if (!sealedStored && isConnectionString(opened) && this.secrets.canSeal) {
+        // Stored in clear by an older release and not sealed yet: sealed now.
+        return { checked: { ...config, remote: opened }, stored: { ...config, remote: SEALED_SOURCE_REMOTE }, sealed: this.secrets.seal(opened), remoteKept: true };
+      }
+      return { checked: { ...config, remote: opened }, stored: { ...config, remote: storedRemote }, sealed: sealedStored ? row.sourceRemoteSealed : null, remoteKept: true };
+    }
+    if (!isConnectionString(remote)) return { checked: config, stored: config, sealed: null, remoteKept: false };
+    if (sealedStored && this.openedRemote(row) === remote) {
+      return { checked: config, stored: { ...config, remote: SEALED_SOURCE_REMOTE }, sealed: row.sourceRemoteSealed, remoteKept: false };
+    }
+    // Stored in clear by an older release, sent back unchanged where no key can seal it: kept as it is.
+    if (!this.secrets.canSeal && storedRemote === remote) return { checked: config, stored: config, sealed: null, remoteKept: false };
+    return { checked: config, stored: { ...config, remote: SEALED_SOURCE_REMOTE }, sealed: this.secrets.seal(remote), remoteKept: false };
+  }
+
   private async dto(manager: EntityManager, row: InstrumentEntity): Promise<InstrumentDto> {
-    return toDto(row, await this.extras(manager, [row.id]));
+    await this.withSealedRemote(manager, row);
+    return toDto(row, await this.extras(manager, [row.id]), this.shownSourceConfig(row, true));
   }
 
   /** Ordered by name, then id; users see only granted instruments, and never deleted ones (asking is 403). */
@@ -161,6 +304,7 @@ export class InstrumentsService {
       .getRepository(InstrumentEntity)
       .createQueryBuilder('i')
       .withDeleted()
+      .addSelect('i.sourceRemoteSealed')
       .where(query.deleted ? 'i.deleted_at IS NOT NULL' : 'i.deleted_at IS NULL')
       .andWhere(visible.sql, visible.params);
     if (query.q) {
@@ -179,14 +323,15 @@ export class InstrumentsService {
     }
     const [rows, total] = await qb.orderBy('i.name').addOrderBy('i.id').take(query.limit).skip(query.offset).getManyAndCount();
     const extras = await this.extras(this.dataSource.manager, rows.map((r) => r.id));
-    return toPage(rows, total, query, (r) => toDto(r, extras, seesStoredCredentials(principal)));
+    return toPage(rows, total, query, (r) => toDto(r, extras, this.shownSourceConfig(r, seesStoredCredentials(principal))));
   }
 
   async get(principal: Principal, id: string): Promise<InstrumentDto> {
     await this.access.assertInstrumentVisible(principal, id);
     const row = await this.dataSource.getRepository(InstrumentEntity).findOne({ where: { id }, withDeleted: isAdmin(principal) });
     if (!row) throw notFound('Instrument');
-    return toDto(row, await this.extras(this.dataSource.manager, [row.id]), seesStoredCredentials(principal));
+    await this.withSealedRemote(this.dataSource.manager, row);
+    return toDto(row, await this.extras(this.dataSource.manager, [row.id]), this.shownSourceConfig(row, seesStoredCredentials(principal)));
   }
 
   /**
@@ -290,6 +435,7 @@ export class InstrumentsService {
     const serviceAccountId = body.serviceAccountId ?? null;
     checkSource(body.sourceType, body.sourceConfig, serviceAccountId);
     checkDestinations(body.destinations ?? []);
+    const source = this.incomingSource(null, body.sourceType, body.sourceConfig);
     return this.write(async (tx) => {
       await this.assertServiceAccount(tx, serviceAccountId);
       await this.assertNameFree(tx, body.name, null);
@@ -301,7 +447,8 @@ export class InstrumentsService {
           description: body.description ?? '',
           location: body.location ?? '',
           sourceType: body.sourceType,
-          sourceConfig: body.sourceConfig,
+          sourceConfig: source.stored,
+          sourceRemoteSealed: source.sealed,
           serviceAccountId,
           minAgeSeconds: body.minAgeSeconds ?? 60,
           enabled: body.enabled ?? true,
@@ -319,8 +466,13 @@ export class InstrumentsService {
     if (body.destinations) checkDestinations(body.destinations);
     let schedules: string[] = [];
     const updated = await this.write(async (tx) => {
-      const row = await lockRow(tx, InstrumentEntity, id, 'Instrument');
-      await this.refuseWhileHarvesting(tx, row, body);
+      const row = await lockRow(tx, InstrumentEntity, id, 'Instrument', false, ['sourceRemoteSealed']);
+      const source = body.sourceConfig === undefined ? undefined : this.incomingSource(row, body.sourceType ?? row.sourceType, body.sourceConfig);
+      // Compared as the admin sees it (the connection string opened; a *** sent back is the stored one), not as stored (sealed anew, or in clear by an older release).
+      const sourceConfigChanged =
+        body.sourceConfig !== undefined &&
+        !isDeepStrictEqual(body.sourceConfig, source?.remoteKept ? { ...row.sourceConfig, remote: SEALED_SOURCE_REMOTE } : this.shownSourceConfig(row, true));
+      await this.refuseWhileHarvesting(tx, row, body, sourceConfigChanged);
       const before = await this.dto(tx, row);
       // Schedules carry the instrument's name and pause with it.
       if ((body.name !== undefined && body.name !== row.name) || (body.enabled !== undefined && body.enabled !== row.enabled)) {
@@ -334,14 +486,18 @@ export class InstrumentsService {
       if (body.description !== undefined) row.description = body.description;
       if (body.location !== undefined) row.location = body.location;
       if (body.sourceType !== undefined) row.sourceType = body.sourceType;
-      if (body.sourceConfig !== undefined) row.sourceConfig = body.sourceConfig;
+      if (source !== undefined) {
+        row.sourceConfig = source.stored;
+        row.sourceRemoteSealed = source.sealed;
+      }
       if (body.serviceAccountId !== undefined) row.serviceAccountId = body.serviceAccountId;
       if (body.minAgeSeconds !== undefined) row.minAgeSeconds = body.minAgeSeconds;
       if (body.enabled !== undefined) row.enabled = body.enabled;
       // Only a source being changed is checked: one stored under older rules can still be
       // renamed, described or disabled (the worker refuses to harvest it, saying why).
       if (body.sourceType !== undefined || body.sourceConfig !== undefined || body.serviceAccountId !== undefined) {
-        checkSource(row.sourceType, row.sourceConfig, row.serviceAccountId);
+        const checked = source?.checked ?? { ...row.sourceConfig, ...(hasSealedRemote(row) && { remote: this.openedRemote(row) }) };
+        checkSource(row.sourceType, checked, row.serviceAccountId, (source?.remoteKept ?? hasSealedRemote(row)) && checked['remote'] === undefined);
       }
       if (body.serviceAccountId) await this.assertServiceAccount(tx, body.serviceAccountId);
       await tx.getRepository(InstrumentEntity).save(row);
@@ -361,7 +517,7 @@ export class InstrumentsService {
    * one the run planned for and that was detached meanwhile comes back only after it: with another
    * template, or after its root moved while detached, its later batches would write elsewhere.
    */
-  private async refuseWhileHarvesting(tx: EntityManager, row: InstrumentEntity, body: UpdateInstrumentDto): Promise<void> {
+  private async refuseWhileHarvesting(tx: EntityManager, row: InstrumentEntity, body: UpdateInstrumentDto, sourceConfigChanged: boolean): Promise<void> {
     const templates = new Map(
       body.destinations
         ? (await tx.getRepository(InstrumentDestinationEntity).findBy({ instrumentId: row.id })).map((d) => [d.storageLocationId, d.pathTemplate])
@@ -373,7 +529,7 @@ export class InstrumentsService {
     const changed = [
       body.name !== undefined && body.name !== row.name && 'name',
       body.sourceType !== undefined && body.sourceType !== row.sourceType && 'sourceType',
-      body.sourceConfig !== undefined && !isDeepStrictEqual(body.sourceConfig, row.sourceConfig) && 'sourceConfig',
+      sourceConfigChanged && 'sourceConfig',
       body.serviceAccountId !== undefined && body.serviceAccountId !== row.serviceAccountId && 'serviceAccountId',
       templateChanged && 'destination path templates',
     ].filter((field): field is string => field !== false);
@@ -474,8 +630,10 @@ export class InstrumentsService {
 
   /** Lists the source with rclone (the first files), as the worker would see it. */
   async test(id: string): Promise<ConnectionTestDto> {
-    const row = await this.dataSource.getRepository(InstrumentEntity).findOneBy({ id });
+    const row = await this.dataSource.getRepository(InstrumentEntity).createQueryBuilder('i').addSelect('i.sourceRemoteSealed').where('i.id = :id', { id }).getOne();
     if (!row) throw notFound('Instrument');
+    // A sealed connection string that does not open answers 503 (no key) or 422 (another key), as an SMB password does.
+    const config = hasSealedRemote(row) ? { ...row.sourceConfig, remote: this.secrets.open(row.sourceRemoteSealed!) } : row.sourceConfig;
     const account = row.serviceAccountId
       ? await this.dataSource
           .getRepository(ServiceAccountEntity)
@@ -485,7 +643,7 @@ export class InstrumentsService {
           .getOne()
       : null;
     const source = sourceLocation(
-      { name: row.name, type: row.sourceType, config: row.sourceConfig },
+      { name: row.name, type: row.sourceType, config },
       account && { name: account.name, username: account.username, domain: account.domain, password: () => this.secrets.open(account.passwordSealed) },
     );
     return this.tester.testSource(source);
