@@ -1,7 +1,8 @@
 /**
  * `node tools/dist/reseal.js`: after an encryption key rotation, seals every stored secret
- * (service-account passwords, storage secrets, webhook keys and header values) with
- * SHEAF_ENCRYPTION_KEY, opening each with it or one of SHEAF_ENCRYPTION_OLD_KEYS. All or nothing:
+ * (service-account passwords, storage secrets, webhook keys and header values, instruments' rclone
+ * connection strings) with SHEAF_ENCRYPTION_KEY, opening each with it or one of
+ * SHEAF_ENCRYPTION_OLD_KEYS. All or nothing:
  * a secret none of the keys opens stops it, named, and changes nothing. Run again, it finds
  * nothing left to do.
  */
@@ -17,6 +18,8 @@ const SEALED_COLUMNS = [
   { table: 'hooks', what: 'hook', column: 'secret_sealed' },
   // A webhook's header values (an Authorization token), sealed together as one JSON object.
   { table: 'hooks', what: 'hook header', column: 'headers_sealed' },
+  // An instrument's rclone connection string (its options may hold credentials).
+  { table: 'instruments', what: 'instrument connection string', column: 'source_remote_sealed' },
 ] as const;
 
 export interface ResealCount {
