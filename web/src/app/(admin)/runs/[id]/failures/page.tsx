@@ -17,7 +17,7 @@ export const metadata: Metadata = { title: 'Failed, held and deferred files' };
 const LIMIT = 100;
 const STATUSES = ['failed', 'held', 'deferred'] as const;
 
-/** Every failed, held and deferred file of one run, a page at a time in path order (the run page shows up to 50 of them). */
+/** Every failed, held and deferred file of one run, a page at a time in the order its batches took them (the run page shows the first 50). */
 export default async function RunFailuresPage({
   params,
   searchParams,
