@@ -467,11 +467,14 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect(byStorage[seeded.storageLocationId]).toMatchObject({ filesVerified: 1, attemptsFailed: 0, bytesVerified: 5, filesTotal: 3 });
     expect(byStorage[other.id]).toMatchObject({ filesVerified: 0, attemptsFailed: 0, bytesVerified: 0, filesTotal: 0 });
     expect(byStorage[late.id]).toMatchObject({ filesVerified: 2, bytesVerified: 10, filesTotal: 2 });
-    expect(res.body.failures).toEqual([
-      { fileVersionId: failed.id, path: 'data/bad.tif', status: 'failed', reason: 'sha256 mismatch twice' },
-      { fileVersionId: postHeld, path: 'data/c.tif', status: 'held', reason: 'held by a post-hook: webhook rejected the batch: HTTP 400; the next run runs the post-hooks again' },
-      { fileVersionId: changed.id, path: 'data/e.log', status: 'deferred', reason: 'changed while being harvested; taken by a later run' },
-    ]);
+    // One batch: in the order of their file version ids (PostgreSQL compares uuids as their lower-case hex).
+    expect(res.body.failures).toEqual(
+      [
+        { fileVersionId: failed.id, path: 'data/bad.tif', status: 'failed', reason: 'sha256 mismatch twice' },
+        { fileVersionId: postHeld, path: 'data/c.tif', status: 'held', reason: 'held by a post-hook: webhook rejected the batch: HTTP 400; the next run runs the post-hooks again' },
+        { fileVersionId: changed.id, path: 'data/e.log', status: 'deferred', reason: 'changed while being harvested; taken by a later run' },
+      ].sort((a, b) => (a.fileVersionId < b.fileVersionId ? -1 : 1)),
+    );
   });
 
   it('lists a run\'s failed files with the reason each failed for in that run, also once a later run delivered them', async () => {
