@@ -101,6 +101,16 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
   const show = () => setCurrentDetails(progressDetails(progress));
   show();
   /** Shows the progress and puts it in the search attributes (a history event each time). */
+  /**
+   * Records how the run ended when nothing failed it (succeeded, or failed files, or skipped).
+   * Not cancellable: a cancel while it runs would reject the call, and the catch would record
+   * the run cancelled while this still ran; the run has ended, and the cancel finds a workflow
+   * about to complete. Patched: histories written before called it in the root scope.
+   */
+  const close = (outcome: Parameters<typeof finishRun>[1]) => {
+    const call = () => finishRun(input.runId, outcome);
+    return patched(PATCHES.closingNotCancellable) ? CancellationScope.nonCancellable(call) : call();
+  };
   const publish = (phase: HarvestPhase = progress.phase) => {
     progress.phase = phase;
     show();
@@ -144,7 +154,7 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
           'disabled' in begun
             ? (begun.reason ?? `instrument ${begun.instrumentName} is disabled`)
             : `instrument ${begun.instrumentName} is already being harvested by run ${begun.holderRunId}`;
-        await finishRun(input.runId, { status: 'skipped', error });
+        await close({ status: 'skipped', error });
         publish('finished');
         setCurrentDetails(`**skipped**: ${error}`);
         return { ...progress, status: 'skipped' };
@@ -236,7 +246,7 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
       (failure): failure is string => failure !== undefined,
     );
     const status = failures.length > 0 ? 'failed' : 'succeeded';
-    await finishRun(input.runId, { status, error: failures.length > 0 ? failures.join('; ') : undefined });
+    await close({ status, error: failures.length > 0 ? failures.join('; ') : undefined });
     publish('finished');
     return { ...progress, status };
   } catch (err) {
@@ -281,6 +291,7 @@ const PATCHES = {
   cancelledWhateverEndedIt: 'cancelled-whatever-ended-it',
   failureBeforeCancelStaysFailed: 'failure-before-cancel-stays-failed',
   finalSearchAttributes: 'final-search-attributes',
+  closingNotCancellable: 'closing-finish-run-not-cancellable',
 } as const;
 
 /** Whether an activity's last attempt ended because its worker shut down (see WORKER_SHUTDOWN_FAILURE). */

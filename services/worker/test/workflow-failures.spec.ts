@@ -406,3 +406,53 @@ describe('harvest workflow: a cancel while a failed run stops its batches', () =
     await captureHistory(handle, 'harvest-failed-then-cancelled');
   }, 60_000);
 });
+
+/**
+ * The closing finishRun of a run that nothing failed (succeeded, or skipped) runs to its end: a
+ * cancel that arrives meanwhile finds a run that has ended, and does not start a second finishRun,
+ * recording the run cancelled, while the first still runs.
+ */
+describe('harvest workflow: a cancel while the run is being closed', () => {
+  const temporal = workflowEnv();
+
+  it.each([
+    { ending: 'succeeded', acquired: true },
+    { ending: 'skipped', acquired: false },
+  ])('records the run $ending once, and no cancelled finishRun races it', async ({ ending, acquired }) => {
+    const outcomes: string[] = [];
+    const closed = gate();
+    let closing = false;
+    const activities: HarvestActivities = {
+      createScheduledRun: async () => 'unused',
+      beginRun: async () => (acquired ? { acquired: true, instrumentName: 'stand-in' } : { acquired: false, instrumentName: 'stand-in', holderRunId: 'another-run' }),
+      discover: async () => PLAN,
+      processBatch: async () => DONE,
+      async finishRun(_runId, outcome) {
+        outcomes.push(`${outcome.status} started`);
+        if (outcome.status === ending) {
+          closing = true;
+          await closed.opened;
+        }
+        outcomes.push(`${outcome.status} recorded`);
+      },
+    };
+    const taskQueue = `cancel-while-closing-${ending}`;
+    const worker = await Worker.create({ connection: temporal.env().nativeConnection, taskQueue, workflowBundle: temporal.bundle(), activities });
+    const handle = await temporal.env().client.workflow.start(harvest, { taskQueue, workflowId: taskQueue, args: [{ runId: 'stand-in' }] });
+
+    const result = await worker.runUntil(async () => {
+      for (let i = 0; i < 300 && !closing; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(closing).toBe(true);
+      await handle.cancel();
+      await cancelHandled(handle);
+      closed.open();
+      return handle.result().then((value) => ({ value }), (error: unknown) => ({ error }));
+    });
+
+    expect(outcomes).toEqual([`${ending} started`, `${ending} recorded`]);
+    expect(result).toEqual({ value: expect.objectContaining({ status: ending }) });
+    const description = await handle.describe();
+    expect(description.status.name).toBe('COMPLETED');
+    expect(description.typedSearchAttributes.get(searchAttributes.phase)).toBe('finished');
+  }, 60_000);
+});
