@@ -78,6 +78,13 @@ function emptyProgress(): HarvestProgress {
  */
 export async function harvest(start: HarvestInput): Promise<HarvestResult> {
   let input = start;
+  // The progress query answers from the start, while a scheduled run's row is being made too.
+  // Neither a query handler nor current details is a command: histories replay unchanged.
+  const progress: HarvestProgress = input.resume?.progress ?? emptyProgress();
+  setHandler(progressQuery, () => progress);
+  /** Shows the progress in the Temporal UI (no history event: after every change). */
+  const show = () => setCurrentDetails(progressDetails(progress));
+  show();
   if (input.scheduled && !input.resume) {
     const info = workflowInfo();
     const { scheduled } = input;
@@ -95,12 +102,6 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
       ? { ...LONG_RUNNING, heartbeatTimeout: `${input.heartbeatTimeoutSeconds} seconds`, retry: { ...LONG_RUNNING_RETRY, initialInterval: '1 second' } }
       : LONG_RUNNING,
   );
-  const progress: HarvestProgress = input.resume?.progress ?? emptyProgress();
-  setHandler(progressQuery, () => progress);
-  /** Shows the progress in the Temporal UI (no history event: after every change). */
-  const show = () => setCurrentDetails(progressDetails(progress));
-  show();
-  /** Shows the progress and puts it in the search attributes (a history event each time). */
   /**
    * Records how the run ended when nothing failed it (succeeded, or failed files, or skipped).
    * Not cancellable: a cancel while it runs would reject the call, and the catch would record
@@ -111,6 +112,7 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
     const call = () => finishRun(input.runId, outcome);
     return patched(PATCHES.closingNotCancellable) ? CancellationScope.nonCancellable(call) : call();
   };
+  /** Shows the progress and puts it in the search attributes (a history event each time). */
   const publish = (phase: HarvestPhase = progress.phase) => {
     progress.phase = phase;
     show();

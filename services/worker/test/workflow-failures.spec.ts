@@ -3,7 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createTemporalTestEnv, type TemporalTestEnv } from '@sheaf/test-harness';
-import { batchesPlannedSignal, harvest, searchAttributes, WORKER_SHUTDOWN_FAILURE, type BatchResult, type DiscoverResult, type HarvestActivities } from '@sheaf/workflows';
+import { batchesPlannedSignal, harvest, progressQuery, searchAttributes, WORKER_SHUTDOWN_FAILURE, type BatchResult, type DiscoverResult, type HarvestActivities } from '@sheaf/workflows';
 import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
 import { activitiesInHistory, captureHistory, NON_RETRYABLE } from './history';
 
@@ -455,4 +455,41 @@ describe('harvest workflow: a cancel while the run is being closed', () => {
     expect(description.status.name).toBe('COMPLETED');
     expect(description.typedSearchAttributes.get(searchAttributes.phase)).toBe('finished');
   }, 60_000);
+});
+
+describe('harvest workflow: a scheduled run', () => {
+  const temporal = workflowEnv();
+
+  it('answers the progress query while its run row is being made, then harvests', async () => {
+    const made = gate();
+    let creating = false;
+    const activities: HarvestActivities = {
+      async createScheduledRun() {
+        creating = true;
+        await made.opened;
+        return 'scheduled-run';
+      },
+      beginRun: async () => ({ acquired: true, instrumentName: 'stand-in' }),
+      discover: async () => PLAN,
+      processBatch: async () => DONE,
+      finishRun: async () => {},
+    };
+    const taskQueue = 'scheduled-run';
+    const worker = await Worker.create({ connection: temporal.env().nativeConnection, taskQueue, workflowBundle: temporal.bundle(), activities });
+    const scheduled = { instrumentId: '00000000-0000-0000-0000-000000000001', scheduleId: '00000000-0000-0000-0000-000000000002' };
+    const handle = await temporal.env().client.workflow.start(harvest, { taskQueue, workflowId: 'scheduled-run', args: [{ runId: 'unused', scheduled }] });
+
+    const { early, result } = await worker.runUntil(async () => {
+      for (let i = 0; i < 300 && !creating; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(creating).toBe(true);
+      const early = await handle.query(progressQuery).then((value) => ({ value }), (error: unknown) => ({ error }));
+      made.open();
+      return { early, result: await handle.result() };
+    });
+
+    expect(early).toEqual({ value: expect.objectContaining({ phase: 'queued', batchesDone: 0 }) });
+    expect(result).toMatchObject({ status: 'succeeded', filesDone: 2, batchesDone: 2 });
+    // Saved for replay.spec.ts (CAPTURE_HISTORIES=1): a scheduled run, its row made in its own scope.
+    await captureHistory(handle, 'harvest-scheduled-run');
+  });
 });
