@@ -8,7 +8,7 @@ export class ScheduleDto {
   @ApiProperty({ format: 'uuid' }) instrumentId!: string;
   @ApiProperty() instrumentName!: string;
   @ApiProperty({ description: 'false: Temporal holds the schedule paused until the instrument is enabled again' }) instrumentEnabled!: boolean;
-  @ApiProperty({ example: '0 2 * * *', description: 'minute hour day-of-month month day-of-week' }) cron!: string;
+  @ApiProperty({ example: '0 4 * * *', description: 'minute hour day-of-month month day-of-week' }) cron!: string;
   @ApiProperty({ example: 'Europe/Berlin' }) timezone!: string;
   @ApiProperty({ description: 'false: paused in Temporal' }) enabled!: boolean;
   @ApiProperty() description!: string;
@@ -32,7 +32,7 @@ export class CreateScheduleDto {
   instrumentId!: string;
 
   @ApiProperty({
-    example: '0 2 * * *',
+    example: '0 4 * * *',
     maxLength: 255,
     description:
       'Five fields: minute hour day-of-month month day-of-week. When both day fields are set a day must match both, as in Temporal (classic cron: either). Refused when none of the days of month occurs in any of the months (February counts 29 days): it would never run',
