@@ -9,6 +9,7 @@ import { createTemporalTestEnv, createTestDatabase, makeTempDir, type TempDir, t
 import { requireTool } from '@sheaf/toolchain';
 import { WORKFLOWS_ENTRY } from '../src/bundle-paths';
 import { createHarvestWorker } from '../src/worker';
+import { captureHistory } from './history';
 
 /** Temporal suggests continuing as new past this many events (its default is 4,096). */
 const SUGGEST_AT = 40;
@@ -97,5 +98,9 @@ describe('a long harvest continues as new', () => {
     }
     expect(lengths.length).toBeGreaterThan(1);
     for (const length of lengths) expect(length).toBeLessThanOrEqual(MAX_EVENTS);
+    // Saved for replay.spec.ts (CAPTURE_HISTORIES=1): the first execution, which continues as new,
+    // and the last, which resumes and closes the run.
+    await captureHistory(env.client.workflow.getHandle(started.workflowId, started.temporalRunId), 'harvest-continued-as-new');
+    await captureHistory(env.client.workflow.getHandle(started.workflowId), 'harvest-resumed-after-continue-as-new');
   });
 });
