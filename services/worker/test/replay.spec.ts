@@ -7,8 +7,9 @@ const HISTORIES = join(__dirname, 'histories');
 
 /**
  * Saved histories of earlier harvests replay against today's workflow code: a change that
- * would break running workflows (non-determinism) fails here, before it is deployed. Capture a
- * new one with CAPTURE_HISTORIES=1 when the workflow changes on purpose (see harvest.spec.ts).
+ * would break running workflows (non-determinism) fails here, before it is deployed. Capture
+ * new ones with CAPTURE_HISTORIES=1 when the workflow changes on purpose (captureHistory in
+ * history.ts: dated names, never over an older history).
  */
 describe('workflow replay over saved histories', () => {
   let bundle: WorkflowBundleWithSourceMap;
