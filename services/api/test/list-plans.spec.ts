@@ -1,4 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@sheaf/test-harness';
+import { RUN_FAILURES_PAGE } from '../src/harvests/harvests.service';
 
 /**
  * The plans of lists that must not read every row at a million: PostgreSQL's own, on a database
@@ -60,15 +61,7 @@ describe('list plans', () => {
   });
 
   it("pages a run's failures in the index's order, without sorting them all", async () => {
-    const failures = await plan(
-      `SELECT f.id, f.path, i.outcome, i.reason
-         FROM (SELECT file_version_id, batch_no, outcome, reason FROM harvest_items
-                WHERE run_id = $1 AND outcome IS NOT NULL AND ($2::text IS NULL OR outcome = $2)
-                ORDER BY batch_no, file_version_id LIMIT $3 OFFSET $4) i
-         JOIN file_versions f ON f.id = i.file_version_id
-        ORDER BY i.batch_no, i.file_version_id`,
-      [runId, null, 50, 10_000],
-    );
+    const failures = await plan(RUN_FAILURES_PAGE, [runId, null, 50, 10_000]);
     expect(failures).toContain('Index Scan using harvest_items_outcome_order on harvest_items');
     expect(failures).not.toMatch(/Sort/);
   });

@@ -38,6 +38,14 @@ function toFailure(row: FailureRow): RunFailureDto {
   return { fileVersionId: row.id, path: row.path, status: row.outcome, reason: row.reason };
 }
 
+/** A page of a run's failures ($1 run, $2 outcome or null, $3 limit, $4 offset): see failuresOf; list-plans.spec checks its plan. */
+export const RUN_FAILURES_PAGE = `SELECT f.id, f.path, i.outcome, i.reason
+   FROM (SELECT file_version_id, batch_no, outcome, reason FROM harvest_items
+          WHERE run_id = $1 AND outcome IS NOT NULL AND ($2::text IS NULL OR outcome = $2)
+          ORDER BY batch_no, file_version_id LIMIT $3 OFFSET $4) i
+   JOIN file_versions f ON f.id = i.file_version_id
+  ORDER BY i.batch_no, i.file_version_id`;
+
 @Injectable()
 export class HarvestsService {
   private readonly logger = new Logger('harvests');
@@ -178,15 +186,7 @@ export class HarvestsService {
    * joined all of the run's outcomes to their versions and sorted them (seconds at a million).
    */
   private async failuresOf(runId: string, page: { limit: number; offset: number; status?: RunFailureStatus }): Promise<RunFailureDto[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT f.id, f.path, i.outcome, i.reason
-         FROM (SELECT file_version_id, batch_no, outcome, reason FROM harvest_items
-                WHERE run_id = $1 AND outcome IS NOT NULL AND ($2::text IS NULL OR outcome = $2)
-                ORDER BY batch_no, file_version_id LIMIT $3 OFFSET $4) i
-         JOIN file_versions f ON f.id = i.file_version_id
-        ORDER BY i.batch_no, i.file_version_id`,
-      [runId, page.status ?? null, page.limit, page.offset],
-    )) as FailureRow[];
+    const rows = (await this.dataSource.query(RUN_FAILURES_PAGE, [runId, page.status ?? null, page.limit, page.offset])) as FailureRow[];
     return rows.map(toFailure);
   }
 
