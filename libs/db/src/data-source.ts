@@ -57,6 +57,7 @@ import { HeldFilesNotified1732650000000 } from './migrations/1732650000000-held-
 import { InstrumentRemoteSealed1732665500000 } from './migrations/1732665500000-instrument-remote-sealed';
 import { TransferFilterIndexes1732668800000 } from './migrations/1732668800000-transfer-filter-indexes';
 import { RunFailuresOrder1732669900000 } from './migrations/1732669900000-run-failures-order';
+import { VerifiedOrder1732672000000 } from './migrations/1732672000000-verified-order';
 
 export const ENTITIES = [
   UserEntity,
@@ -85,7 +86,7 @@ export const ENTITIES = [
 ];
 
 /** In order; a migration is never edited once it has landed. */
-export const MIGRATIONS = [InitialSchema1732350000000, Catalogue1732360000000, ControlPlane1732370000000, FileSort1732380000000, ListingPerConnection1732390000000, DestinationBackfill1732400000000, ListingDeferred1732410000000, BatchPreexisting1732420000000, PostHooksOwed1732430000000, RunDestinationTotals1732440000000, RoutedPath1732450000000, BackfillOnCompletion1732460000000, ItemHookSkipped1732470000000, DeliveryReason1732480000000, DestinationAddedAt1732490000000, FutureMtimes1732500000000, DestinationClaims1732510000000, ItemOutcomes1732520000000, DeferredOutcomes1732530000000, ScheduleSummaries1732540000000, SchedulePushedDigest1732550000000, PasswordChangedAt1732560000000, ScheduledRunExecutions1732570000000, EndedSessions1732580000000, AccessNamesAnyCase1732590000000, ClaimsByVersion1732600000000, HookHeadersSealed1732610000000, ReadSideIndexes1732620000000, NotificationKindByWorker1732630000000, DisabledUsersRevoked1732640000000, HeldFilesNotified1732650000000, InstrumentRemoteSealed1732665500000, TransferFilterIndexes1732668800000, RunFailuresOrder1732669900000];
+export const MIGRATIONS = [InitialSchema1732350000000, Catalogue1732360000000, ControlPlane1732370000000, FileSort1732380000000, ListingPerConnection1732390000000, DestinationBackfill1732400000000, ListingDeferred1732410000000, BatchPreexisting1732420000000, PostHooksOwed1732430000000, RunDestinationTotals1732440000000, RoutedPath1732450000000, BackfillOnCompletion1732460000000, ItemHookSkipped1732470000000, DeliveryReason1732480000000, DestinationAddedAt1732490000000, FutureMtimes1732500000000, DestinationClaims1732510000000, ItemOutcomes1732520000000, DeferredOutcomes1732530000000, ScheduleSummaries1732540000000, SchedulePushedDigest1732550000000, PasswordChangedAt1732560000000, ScheduledRunExecutions1732570000000, EndedSessions1732580000000, AccessNamesAnyCase1732590000000, ClaimsByVersion1732600000000, HookHeadersSealed1732610000000, ReadSideIndexes1732620000000, NotificationKindByWorker1732630000000, DisabledUsersRevoked1732640000000, HeldFilesNotified1732650000000, InstrumentRemoteSealed1732665500000, TransferFilterIndexes1732668800000, RunFailuresOrder1732669900000, VerifiedOrder1732672000000];
 
 export interface DataSourceOptions {
   url: string;

@@ -174,8 +174,11 @@ describe('file and transfer lists of users read by grant', () => {
     oldest: 'f.created_at ASC, f.id ASC',
     'acquired-newest': 'f.mtime DESC, f.id DESC',
     'acquired-oldest': 'f.mtime ASC, f.id ASC',
+    'verified-newest': 'f.verified_at DESC, f.id DESC',
+    'verified-oldest': 'f.verified_at ASC, f.id ASC',
     path: 'f.path ASC, f.id ASC',
   };
+  const SORTS = Object.keys(ORDER);
 
   /** Every file the caller may see that the query's filters keep, in the query's order. */
   async function expectedFiles(caller: Caller, query: FileQuery): Promise<FileRow[]> {
@@ -196,6 +199,9 @@ describe('file and transfer lists of users read by grant', () => {
     if (query.sha256) where.push(`f.sha256 = lower(${param(query.sha256)})`);
     if (query.from) where.push(`f.mtime >= ${param(query.from)}::timestamptz`);
     if (query.to) where.push(`f.mtime < ${param(query.to)}::timestamptz`);
+    if (query.sort?.startsWith('verified-')) where.push('f.verified_at IS NOT NULL');
+    if (query.verifiedFrom) where.push(`f.verified_at >= ${param(query.verifiedFrom)}::timestamptz`);
+    if (query.verifiedTo) where.push(`f.verified_at < ${param(query.verifiedTo)}::timestamptz`);
     return (await db.dataSource.query(
       `SELECT f.id, f.instrument_id, i.name AS instrument_name, f.path, f.size, f.mtime, f.version, f.status, f.sha256, a.ark, f.metadata, f.verified_at, f.created_at
          FROM file_versions f JOIN instruments i ON i.id = f.instrument_id LEFT JOIN arks a ON a.file_version_id = f.id
@@ -248,10 +254,14 @@ describe('file and transfer lists of users read by grant', () => {
       ['path prefix', { pathPrefix: 'dir1/' }],
       ['sha256', { sha256: someSha.toUpperCase() }],
       ['modified between', { from: '2024-06-05T00:00:00Z', to: '2024-06-20T00:00:00Z' }],
+      // Four versions share each verification minute: the bounds fall between and on them.
+      ['verified since', { verifiedFrom: '2025-01-01T03:00:30Z' }],
+      ['verified between', { verifiedFrom: '2025-01-01T01:00:00Z', verifiedTo: '2025-01-01T05:00:30Z' }],
+      ['verified since, one instrument', { instrumentId: i0, verifiedFrom: '2025-01-01T06:00:00Z' }],
     ];
   };
 
-  it.each(['newest', 'oldest', 'path', 'acquired-newest', 'acquired-oldest'])('pages and totals of files by %s are the plain rule for every caller and filter', async (sort) => {
+  it.each(SORTS)('pages and totals of files by %s are the plain rule for every caller and filter', async (sort) => {
     expect(someArks.length).toBe(40);
     for (const caller of [reader, namedOnly, stranger, admin]) {
       for (const [label, filter] of fileFilters()) {
@@ -275,7 +285,7 @@ describe('file and transfer lists of users read by grant', () => {
     // Access-hook names reach into granted instruments too: such a version is listed once.
     const [overlap] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM file_versions WHERE instrument_id = $1 AND access -> 'groups' ? 'OPTICS'`, [instruments[0]])) as Array<{ n: number }>;
     expect(overlap.n).toBeGreaterThan(0);
-    for (const sort of ['newest', 'oldest', 'acquired-newest', 'acquired-oldest', 'path']) {
+    for (const sort of SORTS) {
       const seen: string[] = [];
       for (let offset = 0; offset < expected.length + 100; offset += 100) {
         const res = await as(app, reader).get('/api/files').query({ sort, limit: 100, offset }).expect(200);

@@ -36,6 +36,9 @@ describe('list plans', () => {
     await q(`INSERT INTO harvest_items (run_id, file_version_id, batch_no, outcome, reason) SELECT $1, id, (row_number() OVER ())::int / 1000, 'failed', 'why' FROM file_versions`, [runId]);
     await q(`ANALYZE transfers`);
     await q(`ANALYZE harvest_items`);
+    // Four in five verified, a second apart; the rest not yet.
+    await q(`UPDATE file_versions f SET verified_at = timestamptz '2026-01-01' + n.n * interval '1 second'
+               FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM file_versions) n WHERE n.id = f.id AND n.n % 5 <> 0`);
     await q(`ANALYZE file_versions`);
   }, 300_000);
 
@@ -58,6 +61,20 @@ describe('list plans', () => {
   it("reads a rarely used storage location's attempts newest first from their own index, page and total", async () => {
     expect(await plan(transfers('t.storage_location_id = $1'), [rareLocation])).toMatch(/Index Scan using transfers_location_recent on transfers t\s+Index Cond: \(storage_location_id = /);
     expect(await plan(counted('t.storage_location_id = $1'), [rareLocation])).toContain('transfers_location_recent');
+  });
+
+  // The shape of FilesService.search's query for an admin (or a user's with a global filter).
+  it.each([
+    ['verified-oldest from a time', 'f.verified_at IS NOT NULL AND f.verified_at >= $1', 'f.verified_at ASC, f.id ASC', ['2026-01-01T03:00:00Z']],
+    ['verified-newest', 'f.verified_at IS NOT NULL', 'f.verified_at DESC, f.id DESC', []],
+  ])("reads a page of files by verification time (%s) from the verified versions' index, sorting nothing", async (_label, where, order, params) => {
+    const page = await plan(
+      `SELECT f.id, i.name, a.ark FROM file_versions f JOIN instruments i ON i.id = f.instrument_id LEFT JOIN arks a ON a.file_version_id = f.id
+        WHERE ${where} ORDER BY ${order} LIMIT 50 OFFSET 100`,
+      params,
+    );
+    expect(page).toMatch(/Index Scan (Backward )?using file_versions_verified on file_versions f/);
+    expect(page).not.toMatch(/Sort/);
   });
 
   it("pages a run's failures in the index's order, without sorting them all", async () => {

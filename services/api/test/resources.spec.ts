@@ -214,7 +214,7 @@ describe('configuration resources: secrets, lists, soft delete, audit, tests', (
       expect(await order('path')).toEqual(['a/first.raw', 'b/second.raw', 'c/third.raw']);
       expect([...(await order('path', '&limit=2')), ...(await order('path', '&limit=2&offset=2'))]).toEqual(['a/first.raw', 'b/second.raw', 'c/third.raw']);
       const bad = await a().get('/api/files?sort=size').expect(400);
-      expect(bad.body).toEqual({ statusCode: 400, code: 'validation_failed', field: 'sort', message: 'sort must be one of newest, oldest, acquired-newest, acquired-oldest, path' });
+      expect(bad.body).toEqual({ statusCode: 400, code: 'validation_failed', field: 'sort', message: 'sort must be one of newest, oldest, acquired-newest, acquired-oldest, verified-newest, verified-oldest, path' });
     });
 
     it("shows each listed instrument's newest run (the greater id of two created at once), and none for one never harvested", async () => {

@@ -185,6 +185,7 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     { what: 'a year alone', method: 'get', url: '/api/audit?from=2024', field: 'from', message: DATE_MESSAGE('from') },
     { what: 'a month alone', method: 'get', url: '/api/transfers?to=2024-01', field: 'to', message: DATE_MESSAGE('to') },
     { what: 'an ISO week', method: 'get', url: '/api/harvests?to=2024-W05', field: 'to', message: DATE_MESSAGE('to') },
+    { what: 'a verification time without a zone', method: 'get', url: '/api/files?verifiedFrom=2024-01-01T00:00:00', field: 'verifiedFrom', message: DATE_MESSAGE('verifiedFrom') },
     { what: 'a date-time without a time zone', method: 'get', url: '/api/files?from=2024-01-01T10:00', field: 'from', message: DATE_MESSAGE('from') },
     { what: 'a date that is not in the calendar', method: 'get', url: '/api/audit?to=2024-02-30', field: 'to', message: DATE_MESSAGE('to') },
     // PostgreSQL refuses a fraction of a few hundred digits: a 400 naming no field before.
@@ -199,6 +200,7 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     { what: 'a mistyped ARK in another spelling', method: 'get', url: '/api/files?ark=ARK:/99999/FK4-BC7D-2X5Q', field: 'ark', message: MISTYPED_ARK },
     // A range that holds nothing: an empty list said nothing about the mistake.
     { what: 'a file range that ends where it starts', method: 'get', url: '/api/files?from=2026-01-02&to=2026-01-02', field: 'to', message: 'to must be after from' },
+    { what: 'a verification range that ends before it starts', method: 'get', url: '/api/files?verifiedFrom=2026-01-02&verifiedTo=2026-01-01', field: 'verifiedTo', message: 'verifiedTo must be after verifiedFrom' },
     { what: 'a run range that ends before it starts', method: 'get', url: `/api/harvests?from=2026-01-02T03:00:00Z&to=${encodeURIComponent('2026-01-02T04:00:00+02:00')}`, field: 'to', message: 'to must be after from' },
     { what: 'a transfer range that ends at its start, in another zone', method: 'get', url: `/api/transfers?from=2026-01-02T03:04:05Z&to=${encodeURIComponent('2026-01-02 08:34:05+0530')}`, field: 'to', message: 'to must be after from' },
     { what: 'an audit range that ends a nanosecond before it starts', method: 'get', url: '/api/audit?from=2026-01-02T03:04:05.000000002Z&to=2026-01-02T03:04:05.000000001Z', field: 'to', message: 'to must be after from' },

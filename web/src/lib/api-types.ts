@@ -1798,8 +1798,8 @@ export interface Operations {
       query?: {
         limit?: number;
         offset?: number;
-        /** newest/oldest: when catalogued; acquired-newest/acquired-oldest: source modification time; path: A to Z */
-        sort?: "newest" | "oldest" | "acquired-newest" | "acquired-oldest" | "path";
+        /** newest/oldest: when catalogued; acquired-newest/acquired-oldest: source modification time; verified-newest/verified-oldest: when verified (verified files only); path: A to Z */
+        sort?: "newest" | "oldest" | "acquired-newest" | "acquired-oldest" | "verified-newest" | "verified-oldest" | "path";
         instrumentId?: string;
         /** Part of the path (case-insensitive) */
         path?: string;
@@ -1820,6 +1820,10 @@ export interface Operations {
         from?: string;
         /** Modified (acquired) before: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone; after from */
         to?: string;
+        /** Verified at or after (verified files only). verifiedAt is when the transaction that verified the file began; the file is listed once it commits, normally within seconds, so a client reading what is new asks from the last verifiedAt it saw less a margin (5 minutes) and skips the ids it has: a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone */
+        verifiedFrom?: string;
+        /** Verified before (verified files only): a date (YYYY-MM-DD, read as its midnight UTC) or a date-time with a time zone; after verifiedFrom */
+        verifiedTo?: string;
       };
     };
     response: FilePageDto;

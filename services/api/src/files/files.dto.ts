@@ -87,14 +87,15 @@ export class FileDetailDto extends FileDto {
 }
 
 /** Orders of the file search, each backed by an index (id breaks ties, so pages are stable). */
-export const FILE_SORTS = ['newest', 'oldest', 'acquired-newest', 'acquired-oldest', 'path'] as const;
+export const FILE_SORTS = ['newest', 'oldest', 'acquired-newest', 'acquired-oldest', 'verified-newest', 'verified-oldest', 'path'] as const;
 export type FileSort = (typeof FILE_SORTS)[number];
 
 export class FileQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     enum: FILE_SORTS,
     default: 'newest',
-    description: 'newest/oldest: when catalogued; acquired-newest/acquired-oldest: source modification time; path: A to Z',
+    description:
+      'newest/oldest: when catalogued; acquired-newest/acquired-oldest: source modification time; verified-newest/verified-oldest: when verified (verified files only); path: A to Z',
   })
   @OptionalField()
   @IsIn(FILE_SORTS, { message: `sort must be one of ${FILE_SORTS.join(', ')}` })
@@ -161,6 +162,15 @@ export class FileQueryDto extends PageQueryDto {
 
   @DateFilter('to', 'Modified (acquired) before', 'from')
   to?: string;
+
+  @DateFilter(
+    'verifiedFrom',
+    'Verified at or after (verified files only). verifiedAt is when the transaction that verified the file began; the file is listed once it commits, normally within seconds, so a client reading what is new asks from the last verifiedAt it saw less a margin (5 minutes) and skips the ids it has',
+  )
+  verifiedFrom?: string;
+
+  @DateFilter('verifiedTo', 'Verified before (verified files only)', 'verifiedFrom')
+  verifiedTo?: string;
 }
 
 export class TransferQueryDto extends PageQueryDto {

@@ -19,6 +19,9 @@ const FILE_ORDER: Record<FileSort, [string, 'ASC' | 'DESC']> = {
   oldest: ['f.created_at', 'ASC'],
   'acquired-newest': ['f.mtime', 'DESC'],
   'acquired-oldest': ['f.mtime', 'ASC'],
+  // file_versions_verified holds the verified versions alone: these orders list only those.
+  'verified-newest': ['f.verified_at', 'DESC'],
+  'verified-oldest': ['f.verified_at', 'ASC'],
   path: ['f.path', 'ASC'],
 };
 
@@ -48,7 +51,7 @@ const PER_INSTRUMENT_READS = 100_000;
  * on the path, file_versions_mtime, the ARK's key, file_versions_sha256, the metadata index for
  * a key and its value): a user's search with one of them keeps the one query.
  */
-const GLOBAL_FILTERS = ['path', 'pathPrefix', 'name', 'sha256', 'from', 'to', 'ark', 'metaValue'] as const;
+const GLOBAL_FILTERS = ['path', 'pathPrefix', 'name', 'sha256', 'from', 'to', 'verifiedFrom', 'verifiedTo', 'ark', 'metaValue'] as const;
 
 /**
  * How far a user's transfer page walks the newest attempts before it reads from the file versions
@@ -193,6 +196,9 @@ function fileFilters(query: FileQueryDto): Condition[] {
   if (query.sha256) filters.push({ sql: 'f.sha256 = :sha256', params: { sha256: query.sha256.toLowerCase() } });
   if (query.from) filters.push({ sql: 'f.mtime >= :from', params: { from: query.from } });
   if (query.to) filters.push({ sql: 'f.mtime < :to', params: { to: query.to } });
+  if (query.sort === 'verified-newest' || query.sort === 'verified-oldest') filters.push({ sql: 'f.verified_at IS NOT NULL', params: {} });
+  if (query.verifiedFrom) filters.push({ sql: 'f.verified_at >= :verifiedFrom', params: { verifiedFrom: query.verifiedFrom } });
+  if (query.verifiedTo) filters.push({ sql: 'f.verified_at < :verifiedTo', params: { verifiedTo: query.verifiedTo } });
   return filters;
 }
 

@@ -28,6 +28,8 @@ const SORTS = [
   { value: 'oldest', label: 'Oldest harvested first' },
   { value: 'acquired-newest', label: 'Latest acquired first' },
   { value: 'acquired-oldest', label: 'Earliest acquired first' },
+  { value: 'verified-newest', label: 'Latest verified first (verified only)' },
+  { value: 'verified-oldest', label: 'Earliest verified first (verified only)' },
   { value: 'path', label: 'Path (A to Z)' },
 ] as const;
 const SORT_VALUES = SORTS.map((s) => s.value);
