@@ -65,9 +65,10 @@ lock_hash() { sha256sum package-lock.json | cut -d' ' -f1; }
 if [ -f node_modules/.sheaf-lock-hash ] && [ "$(cat node_modules/.sheaf-lock-hash)" = "$(lock_hash)" ]; then
   echo "   up to date with package-lock.json"
 else
-  # Not `npm ci`: the registry here lacks some other platforms' optional binaries (e.g.
-  # @swc/core-darwin-*), which npm leaves out of the lock file and `npm ci` then calls out of
-  # sync. `npm install` installs what the lock file pins.
+  # Not `npm ci`: when the registry lacked some other platforms' optional binaries (e.g.
+  # @swc/core-darwin-*), npm left them out of the lock file and `npm ci` called it out of sync.
+  # `npm install` installs what the lock file pins either way; the lock file holds them now
+  # (npm writes them where the registry has them), so a fresh clone's install leaves it as it is.
   npm install --no-audit --no-fund --loglevel=error
   # Hashed after the install, which may rewrite the lock file: a hash taken before would not
   # be the lock file's left behind, and the next bootstrap would install again.
