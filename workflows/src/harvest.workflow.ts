@@ -104,13 +104,16 @@ export async function harvest(start: HarvestInput): Promise<HarvestResult> {
   );
   /**
    * Records how the run ended when nothing failed it (succeeded, or failed files, or skipped).
-   * Not cancellable: a cancel while it runs would reject the call, and the catch would record
-   * the run cancelled while this still ran; the run has ended, and the cancel finds a workflow
-   * about to complete. Patched: histories written before called it in the root scope.
+   * Not cancellable once begun: a cancel while it runs would reject the call, and the catch would
+   * record the run cancelled while this still ran; the run has ended, and the cancel finds a
+   * workflow about to complete. A cancel that came before it (the last batches finished anyway)
+   * is honoured as before: the call, in the cancelled scope, rejects, and the catch closes the
+   * run cancelled. Patched: histories written before called it in the root scope.
    */
   const close = (outcome: Parameters<typeof finishRun>[1]) => {
     const call = () => finishRun(input.runId, outcome);
-    return patched(PATCHES.closingNotCancellable) ? CancellationScope.nonCancellable(call) : call();
+    const notCancellable = patched(PATCHES.closingNotCancellable) && !CancellationScope.current().consideredCancelled;
+    return notCancellable ? CancellationScope.nonCancellable(call) : call();
   };
   /** Shows the progress and puts it in the search attributes (a history event each time). */
   const publish = (phase: HarvestPhase = progress.phase) => {

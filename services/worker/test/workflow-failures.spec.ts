@@ -455,6 +455,42 @@ describe('harvest workflow: a cancel while the run is being closed', () => {
     expect(description.status.name).toBe('COMPLETED');
     expect(description.typedSearchAttributes.get(searchAttributes.phase)).toBe('finished');
   }, 60_000);
+
+  it('closes a run cancelled while its last batches finished anyway as cancelled, not succeeded', async () => {
+    const outcomes: string[] = [];
+    const batchesHeld = gate();
+    let batches = 0;
+    const activities: HarvestActivities = {
+      createScheduledRun: async () => 'unused',
+      beginRun: async () => ({ acquired: true, instrumentName: 'stand-in' }),
+      discover: async () => PLAN,
+      // Never heartbeats, so it does not hear of the cancel and finishes its work.
+      async processBatch() {
+        batches++;
+        await batchesHeld.opened;
+        return DONE;
+      },
+      async finishRun(_runId, outcome) {
+        outcomes.push(outcome.status);
+      },
+    };
+    const taskQueue = 'cancel-before-closing';
+    const worker = await Worker.create({ connection: temporal.env().nativeConnection, taskQueue, workflowBundle: temporal.bundle(), activities });
+    const handle = await temporal.env().client.workflow.start(harvest, { taskQueue, workflowId: taskQueue, args: [{ runId: 'stand-in' }] });
+
+    const result = await worker.runUntil(async () => {
+      for (let i = 0; i < 300 && batches < PLAN.batches; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(batches).toBe(PLAN.batches);
+      await handle.cancel();
+      await cancelHandled(handle);
+      batchesHeld.open();
+      return handle.result().then((value) => ({ value }), (error: unknown) => ({ error }));
+    });
+
+    expect(outcomes).toEqual(['cancelled']);
+    expect(result).toEqual({ error: expect.anything() });
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+  }, 60_000);
 });
 
 describe('harvest workflow: a scheduled run', () => {
