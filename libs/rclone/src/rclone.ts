@@ -395,12 +395,12 @@ export class Rclone {
     let reader: FileHandle | undefined;
     // Progress is the listing file growing, looked at on the watch's timer: however long the
     // caller takes over a piece, rclone's writing is what counts.
-    const stall = stallWatch(stallLimitMs, () => {
+    const stall = stallWatch(stallLimitMs, () =>
       reader?.stat().then(
         ({ size }) => stall.saw(String(size)),
         () => undefined,
-      );
-    });
+      ),
+    );
     try {
       const file = join(dir, 'listing.json');
       const output = await open(file, 'w');
@@ -426,12 +426,17 @@ export class Rclone {
         const stop = signal ? AbortSignal.any([signal, stall.signal]) : stall.signal;
         started = this.start([...LISTING_ARGS, path], { signal: stop, stdout: output.fd, env: LISTING_GC, onStderr });
         // Observed at once: an rclone that fails fast must not leave a rejection unhandled
-        // while the descriptor is being closed.
+        // while the descriptor is being closed. Its exit ends the watch: a caller still reading
+        // the rest of the listing is no stalled rclone, and rclone's own failure is the one to report.
         started.done.then(
-          () => (exited = true),
+          () => {
+            exited = true;
+            stall.stop();
+          },
           (err: unknown) => {
             failure = err;
             exited = true;
+            stall.stop();
           },
         );
       } finally {
@@ -867,18 +872,29 @@ const countsOf = (stats: RcStats) => JSON.stringify([stats.bytes, stats.transfer
  * progress) for `limitMs`, checked (after `look`, which may give one) every quarter of the limit,
  * at most every 30 s; `stop` when the work is done.
  */
-function stallWatch(limitMs: number, look?: () => void): { signal: AbortSignal; stop: () => void; saw: (mark: string) => void } {
+function stallWatch(limitMs: number, look?: () => Promise<void> | void): { signal: AbortSignal; stop: () => void; saw: (mark: string) => void } {
   const stalled = new AbortController();
   let last: string | undefined;
   let lastAt = Date.now();
+  let stopped = false;
   const saw = (mark: string) => {
     if (mark === last) return;
     last = mark;
     lastAt = Date.now();
   };
+  const check = () => {
+    if (!stopped && Date.now() - lastAt >= limitMs) stalled.abort();
+  };
   const timer = setInterval(() => {
-    look?.();
-    if (Date.now() - lastAt >= limitMs) stalled.abort();
+    // A look that answers with a promise is waited for (a local stat: what it sees counts in this
+    // check); one that does not (a call that may never be answered) is not.
+    const looked = look?.();
+    if (looked) void looked.then(check);
+    else check();
   }, Math.min(limitMs / 4, 30_000));
-  return { signal: stalled.signal, stop: () => clearInterval(timer), saw };
+  const stop = () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+  return { signal: stalled.signal, stop, saw };
 }

@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rclone, RcloneStalledError, type ListedFile } from './rclone';
+import { IncompleteListingError, Rclone, RcloneStalledError, type ListedFile } from './rclone';
 
 /**
  * A listing whose rclone writes nothing more (a source on a hung mount, an SMB server that stopped
@@ -11,6 +11,7 @@ import { Rclone, RcloneStalledError, type ListedFile } from './rclone';
  */
 describe('Rclone listFiles that makes no progress', () => {
   let dir: string;
+  const entry = (i: number) => `{"Path":"f${i}.raw","Name":"f${i}.raw","Size":${i},"ModTime":"2026-01-01T00:00:00Z","IsDir":false},`;
   /**
    * A stand-in for `rclone lsjson`: writes its pid, "[", then `count` entries `gap` seconds apart,
    * then sleeps `hang` seconds before the closing "]" and exit 0.
@@ -74,6 +75,22 @@ describe('Rclone listFiles that makes no progress', () => {
     // Each piece held 1.5 s by its caller (a database behind), while rclone goes on writing.
     expect(await collect(steady.listFiles('/share', undefined, 1_000), 1_500)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => `f${i}.raw`));
   }, 30_000);
+
+  it("reports rclone's own failure, not a stall, when its caller reads the rest of the listing after rclone has exited", async () => {
+    // Lists two entries, says a folder could not be read, and exits 1, as rclone does for an unreadable folder.
+    const script = join(dir, 'gaps');
+    const unreadable = `{"level":"error","msg":"failed to open directory \\"locked\\": permission denied","object":"locked","objectType":"string"}`;
+    await writeFile(script, `#!/bin/sh\necho '['\necho '${entry(0)}'\necho '${entry(1)}'\necho ']'\necho '${unreadable}' >&2\nexit 1\n`);
+    await chmod(script, 0o755);
+    const gaps = new Rclone(script, [], { tempDir: dir });
+    // Each piece held 1.5 s (a database behind) past the 1 s limit, with the file long complete.
+    const error = await collect(gaps.listFiles('/share', undefined, 1_000), 1_500).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(IncompleteListingError);
+    expect((error as IncompleteListingError).message).not.toContain('made no progress');
+  }, 20_000);
 
   it('is cancelled, not stalled, when its caller cancels', async () => {
     const stuck = await fakeRclone('cancelled', 0, 0, 60);
