@@ -30,13 +30,13 @@ const VISUALLY_HIDDEN = {
 } as const;
 
 /**
- * Runs in progress with live files/bytes bars, refreshed every 2 s from /bff/runs. Only runs
+ * Runs in progress with live files/bytes bars, refreshed every 2 s from /bff/runs-in-progress. Only runs
  * starting and ending are announced (a polite status line), and the warning when updates stop
  * (an alert): not every run's counts on every refresh. Beyond the first page of a status, a line
  * says how many there are and links to the runs list filtered to it.
  */
 export function ActiveRuns({ initial }: { initial: RunsInProgress }) {
-  const { data, stale } = usePolling('/bff/runs', initial, true);
+  const { data, stale } = usePolling('/bff/runs-in-progress', initial, true);
   const { runs } = data;
   return (
     <Box>
