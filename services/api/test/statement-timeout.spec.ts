@@ -37,7 +37,7 @@ describe('the API pool’s statement_timeout', () => {
 
   const poolTimeout = async () => ((await app.get(DataSource).query(`SHOW statement_timeout`)) as Array<{ statement_timeout: string }>)[0].statement_timeout;
 
-  it('answers a list that runs past it 503 query_timeout, telling the caller to narrow the filter, and the pool serves the next requests', async () => {
+  it('answers a list that runs past it 503 query_timeout, telling the caller to try again or narrow the filter, and the pool serves the next requests', async () => {
     const { res } = await whileRowHeld(
       db.dataSource,
       (other) => other.query(`LOCK TABLE file_versions IN ACCESS EXCLUSIVE MODE`),
@@ -45,7 +45,7 @@ describe('the API pool’s statement_timeout', () => {
       () => sleep(HELD_MS),
     );
     expect(res.status).toBe(503);
-    expect(res.body).toEqual({ statusCode: 503, code: 'query_timeout', message: expect.stringMatching(/took too long.*narrow the filter/) });
+    expect(res.body).toEqual({ statusCode: 503, code: 'query_timeout', message: expect.stringMatching(/took too long in the database.*try again, or narrow the filter of a list/) });
     // Several in a row on the pool's one connection: each cancelled, none left running.
     const many = await whileRowHeld(
       db.dataSource,

@@ -37,8 +37,9 @@ const STATUS_OF_SQLSTATE: Record<string, { statusCode: number; code: string; mes
   // A NUL character in text (22021) or jsonb (22P05); RefuseNulPipe catches those of a request.
   '22021': { statusCode: 400, code: 'validation_failed', message: 'A value contains a character the database cannot store' },
   '22P05': { statusCode: 400, code: 'validation_failed', message: 'A value contains a character the database cannot store' },
-  // query_canceled: past the API's statement_timeout (API_STATEMENT_TIMEOUT_MS), or cancelled by an operator.
-  '57014': { statusCode: 503, code: 'query_timeout', message: 'The query took too long and was cancelled: narrow the filter (a longer name or path, an instrument, a date range) and try again' },
+  // query_canceled: past the API's statement_timeout (API_STATEMENT_TIMEOUT_MS), or cancelled by an
+  // operator. Not only a list's: a change may have waited for another's locks (a long rename).
+  '57014': { statusCode: 503, code: 'query_timeout', message: 'The request took too long in the database (a slow query, or a wait for another change) and was cancelled; try again, or narrow the filter of a list (a longer name or path, an instrument, a date range)' },
 };
 
 function codeOfStatus(status: number): string {
