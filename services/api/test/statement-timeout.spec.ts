@@ -79,6 +79,24 @@ describe('the API pool’s statement_timeout', () => {
     expect(await poolTimeout()).toBe(`${TIMEOUT_MS}ms`);
   });
 
+  it('does not cut a rename’s counting of the files granting by either name (to a deleted group’s name), which reads them all', async () => {
+    await seedHarvestedFile(db.dataSource, instrumentId, { path: 'grid/b.tif', access: { groups: ['cryo'], projects: [] } });
+    const cryo = (await as(app, admin).post('/api/groups', { name: 'cryo' }).expect(201)).body.id as string;
+    const gone = (await as(app, admin).post('/api/groups', { name: 'cryogenics' }).expect(201)).body.id as string;
+    await as(app, admin).delete(`/api/groups/${gone}`).expect(200);
+    const { res } = await whileRowHeld(
+      db.dataSource,
+      // Not even read: the counts (refuseNameOfDeleted's of "cryogenics", then of "cryo") wait, longer than the timeout.
+      (other) => other.query(`LOCK TABLE file_versions IN ACCESS EXCLUSIVE MODE`),
+      () => as(app, admin).patch(`/api/groups/${cryo}`, { name: 'cryogenics', grantsByName: 'rename' }),
+      () => sleep(HELD_MS),
+    );
+    expect({ status: res.status, code: res.body.code }).toEqual({ status: 200, code: undefined });
+    const [{ access }] = (await db.dataSource.query(`SELECT access FROM file_versions WHERE path = 'grid/b.tif'`)) as Array<{ access: { groups: string[] } }>;
+    expect(access.groups).toEqual(['cryogenics']);
+    expect(await poolTimeout()).toBe(`${TIMEOUT_MS}ms`);
+  });
+
   it('does not cut a harvest start waiting for its instrument’s row, and gives the connection back with the timeout', async () => {
     const { res } = await whileRowHeld(
       db.dataSource,

@@ -146,6 +146,11 @@ export async function renameWithGrants(
   const { kind, from, to, choice } = what;
   const noun = NOUN[kind];
   if (from.toLowerCase() === to.toLowerCase()) return {};
+  // Not cut by the API's statement_timeout from here on (this transaction only, the caller's;
+  // idle_in_transaction_session_timeout still bounds it between statements): the names are
+  // looked for in every file version, counted (refuseNameOfDeleted, readNameGrants) and then
+  // renamed, a million of them as likely as a few, after waiting for their instruments' rows.
+  await tx.query(`SET LOCAL statement_timeout = 0`);
   await refuseNameOfDeleted(tx, { kind, name: to });
   const grants = await readNameGrants(tx, kind, from);
   if (grantsNothing(grants)) return {};
@@ -161,10 +166,6 @@ export async function renameWithGrants(
   }
   const summary = { files: grants.files, hooks: grants.hooks.map((h) => h.name) };
   if (choice === 'keep') return { grantsKept: summary };
-  // Renamed on every file version naming it, a million of them as likely as a few, and after
-  // waiting for their instruments' rows: not cut by the API's statement_timeout (this
-  // transaction only; idle_in_transaction_session_timeout still bounds it between statements).
-  await tx.query(`SET LOCAL statement_timeout = 0`);
   const active = await runWritingName(tx, kind, from, grants.hooks);
   if (active) {
     throw new HarvestRunningError(`A harvest is running (run ${active}) that may write the name ${JSON.stringify(from)} on files after the rename: rename the grants once it has ended`, active);
