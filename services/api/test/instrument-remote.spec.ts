@@ -204,4 +204,30 @@ describe("an instrument's rclone connection string is sealed at rest", () => {
       expect(box.open(row.source_remote_sealed!)).toBe(remote.replace('scope-2', folder));
     }
   });
+
+  it('does not wait at start-up for a row a discovery holds FOR KEY SHARE, and leaves one locked otherwise to the next start', async () => {
+    const discovered = await legacyInstrument('legacy-discovered', remote.replace('scope-2', 'scope-5'));
+    const edited = await legacyInstrument('legacy-edited', remote.replace('scope-2', 'scope-6'));
+    const other = db.dataSource.createQueryRunner();
+    await other.connect();
+    const logger = recordingLogger();
+    try {
+      await other.startTransaction();
+      // What a discovery's file_versions inserts take on their instrument's row (the foreign key), and an edit.
+      await other.query(`SELECT 1 FROM instruments WHERE id = $1 FOR KEY SHARE`, [discovered]);
+      await other.query(`SELECT 1 FROM instruments WHERE id = $1 FOR UPDATE`, [edited]);
+      // A wait for either lock would last the whole statement timeout, then leave that row as it was.
+      await (await createTestApp(db.url, '127.0.0.1:1', { API_STATEMENT_TIMEOUT_MS: '2000' }, logger)).close();
+      expect(logger.lines.filter((line) => line.includes('could not be sealed'))).toEqual([]);
+      expect(box.open((await stored(discovered)).source_remote_sealed!)).toBe(remote.replace('scope-2', 'scope-5'));
+      expect(await stored(edited)).toMatchObject({ source_config: { remote: remote.replace('scope-2', 'scope-6') }, source_remote_sealed: null });
+      expect(logger.lines).toContain('1 instrument(s) keep their rclone connection string in clear until the API starts again: their rows were being changed');
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.release();
+    }
+    // The next start seals it.
+    await (await createTestApp(db.url, '127.0.0.1:1')).close();
+    expect(box.open((await stored(edited)).source_remote_sealed!)).toBe(remote.replace('scope-2', 'scope-6'));
+  });
 });

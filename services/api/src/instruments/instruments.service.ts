@@ -184,9 +184,10 @@ export class InstrumentsService implements OnApplicationBootstrap {
    */
   async onApplicationBootstrap(): Promise<void> {
     try {
-      const { sealed, left } = await this.sealStoredRemotes();
+      const { sealed, left, busy } = await this.sealStoredRemotes();
       if (sealed) this.logger.log(`sealed the rclone connection strings of ${sealed} instrument(s) stored in clear`);
       if (left) this.logger.warn(`${left} instrument(s) keep their rclone connection string in clear: SHEAF_ENCRYPTION_KEY is not configured to seal them`);
+      if (busy) this.logger.warn(`${busy} instrument(s) keep their rclone connection string in clear until the API starts again: their rows were being changed`);
     } catch (err) {
       this.logger.warn(`sealing the rclone connection strings of instruments stored in clear failed: ${messageOf(err)}`);
     }
@@ -196,19 +197,33 @@ export class InstrumentsService implements OnApplicationBootstrap {
    * Seals the connection strings instruments hold in clear in their source config (deleted ones
    * too: a restore brings them back), one transaction per instrument; one another API sealed
    * meanwhile is left alone, and one that fails is logged and left as it is. Neither updated_at
-   * nor the audit changes (nobody changed the instrument). Returns how many it sealed, and how
-   * many it left for want of a key.
+   * nor the audit changes (nobody changed the instrument). Returns how many it sealed, how many
+   * it left for want of a key, and how many it left because their rows were locked.
    */
-  private async sealStoredRemotes(): Promise<{ sealed: number; left: number }> {
+  private async sealStoredRemotes(): Promise<{ sealed: number; left: number; busy: number }> {
     const inClear = `source_type = 'rclone' AND jsonb_typeof(source_config -> 'remote') = 'string' AND source_config ->> 'remote' LIKE ':%'`;
     const rows = (await this.dataSource.query(`SELECT id FROM instruments WHERE ${inClear} ORDER BY id`)) as Array<{ id: string }>;
-    if (!this.secrets.canSeal) return { sealed: 0, left: rows.length };
+    if (!this.secrets.canSeal) return { sealed: 0, left: rows.length, busy: 0 };
     let sealed = 0;
+    let busy = 0;
     for (const { id } of rows) {
       try {
         const done = await this.dataSource.transaction(async (tx) => {
-          const [row] = (await tx.query(`SELECT source_config ->> 'remote' AS remote FROM instruments WHERE id = $1 AND ${inClear} FOR UPDATE`, [id])) as Array<{ remote: string }>;
-          if (!row) return false;
+          // FOR NO KEY UPDATE (only non-key columns change), not FOR UPDATE: a discovery's
+          // file_versions inserts hold FOR KEY SHARE on their instrument's row (the foreign key)
+          // for the whole batch, which FOR UPDATE would wait for. SKIP LOCKED: a row locked even
+          // so (an edit, a rename's FOR UPDATE over its files, which may take minutes) is left in
+          // clear until the next start rather than hold the API's start up, or fail at the
+          // statement timeout; workers of this release read both forms.
+          const [row] = (await tx.query(`SELECT source_config ->> 'remote' AS remote FROM instruments WHERE id = $1 AND ${inClear} FOR NO KEY UPDATE SKIP LOCKED`, [id])) as Array<{
+            remote: string;
+          }>;
+          if (!row) {
+            // Sealed by another API meanwhile, or locked: skipped.
+            const [clear] = (await tx.query(`SELECT 1 FROM instruments WHERE id = $1 AND ${inClear}`, [id])) as unknown[];
+            if (clear) busy++;
+            return false;
+          }
           await tx.query(`UPDATE instruments SET source_config = jsonb_set(source_config, '{remote}', to_jsonb($2::text)), source_remote_sealed = $3 WHERE id = $1`, [
             id,
             SEALED_SOURCE_REMOTE,
@@ -221,7 +236,7 @@ export class InstrumentsService implements OnApplicationBootstrap {
         this.logger.warn(`instrument ${id}: its rclone connection string stored in clear could not be sealed: ${messageOf(err)}`);
       }
     }
-    return { sealed, left: 0 };
+    return { sealed, left: 0, busy };
   }
 
   /** Reads the sealed connection string of a row read without it (select: false), where it has one. */
