@@ -6,7 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * and `source_config.remote` holds ***. A migration has no key (it lives in the API's and
  * workers' environment, not the database's): instruments stored before hold the string in clear
  * until the API starts with the key and seals them, as it did for webhook header values
- * (HookHeadersSealed1732610000000). The workers read either form.
+ * (HookHeadersSealed1732610000000). The workers of this release read either form; older ones
+ * read *** as an invalid path (docs/deploy.md: scale them to zero for the upgrade).
  */
 export class InstrumentRemoteSealed1732665500000 implements MigrationInterface {
   name = 'InstrumentRemoteSealed1732665500000';
