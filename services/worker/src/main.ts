@@ -39,6 +39,24 @@ async function cleanupWithin(ms: number, cleanup: () => Promise<void>): Promise<
   }
 }
 
+/** How long an exit waits for the log lines already written to go out. */
+const FLUSH_MS = 2_000;
+
+/**
+ * Exits with `code` once stdout and stderr have written out what was written to them, or after
+ * FLUSH_MS: to a pipe (a container's log) they are written asynchronously, and process.exit()
+ * drops what is still queued, such as the drain's last lines or the line saying why it stopped.
+ */
+function exitFlushed(code: number): void {
+  setTimeout(() => process.exit(code), FLUSH_MS);
+  let pending = 2;
+  const flushed = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', flushed);
+  process.stderr.write('', flushed);
+}
+
 async function main(): Promise<void> {
   // Refused when DB_POOL_SIZE is below HARVEST_BATCH_WINDOW + 2 (libs/config, workerPoolNeed).
   const config = await step('cannot read the configuration', () => loadWorkerConfig());
@@ -90,7 +108,7 @@ async function main(): Promise<void> {
   // Then it exits, whatever is still pending: a call to an NFS server that stopped answering is
   // left in libuv's thread pool for good (harvest/hash.ts) and would keep Node from exiting by
   // itself until the pod's grace period ends in SIGKILL. rclone processes are stopped by the
-  // 'exit' listener of libs/rclone, which process.exit() runs.
+  // 'exit' listener of libs/rclone, which process.exit() runs (exitFlushed).
   const closed = await step('cannot close the connections after the drain', () =>
     cleanupWithin(CLEANUP_MS, async () => {
       await health?.close();
@@ -103,10 +121,10 @@ async function main(): Promise<void> {
       JSON.stringify({ time: new Date().toISOString(), level: 'warn', context: 'worker', msg: `closing connections after the drain took over ${CLEANUP_MS / 1000} s; exiting all the same` }) + '\n',
     );
   }
-  process.exit(0);
+  exitFlushed(0);
 }
 
 main().catch((err: unknown) => {
   process.stderr.write(fatalLogLine(err, secrets));
-  process.exit(1);
+  exitFlushed(1);
 });
