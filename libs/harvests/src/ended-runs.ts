@@ -56,6 +56,11 @@ const RUN_FINISHED_EVENT = `
  */
 export async function closeRun(db: DataSource | EntityManager, runId: string, outcome: { status: HarvestStatus; error: string | null }): Promise<boolean> {
   return db.transaction(async (tx) => {
+    // Not cut by the API's statement_timeout (the API closes runs too: its reconciler, a run
+    // whose workflow could not start): the wait for a batch's writes below, and the audit event's
+    // pass over all the run's items, may take longer, and a run left open holds its instrument's
+    // lease. This transaction only; the workers' pool has no timeout.
+    await tx.query(`SET LOCAL statement_timeout = 0`);
     // Locked FOR UPDATE first, not only by the update (a weaker lock): a batch records into the
     // run (claims, deliveries, its counts) only under a key-share lock of this row, taken while
     // the run is open (RUN_STILL_OPEN in the worker's catalogue). The close waits for those
@@ -88,9 +93,15 @@ export function closeAbandonedRun(db: DataSource | EntityManager, run: { id: str
 
 /**
  * Open runs whose workflow has ended, closed as failed (see closeAbandonedRun). Runs touched in
- * the last `quietSeconds` are left alone. Returns the runs it closed.
+ * the last `quietSeconds` are left alone. A run whose close fails is given to `onError` and left
+ * open for the next pass; the others are still closed (the oldest first: one failing again and
+ * again must not keep the rest open). Returns the runs it closed.
  */
-export async function closeEndedRuns(dataSource: DataSource, client: Client, options: { quietSeconds: number; limit: number }): Promise<string[]> {
+export async function closeEndedRuns(
+  dataSource: DataSource,
+  client: Client,
+  options: { quietSeconds: number; limit: number; onError: (runId: string, err: unknown) => void },
+): Promise<string[]> {
   const open: Array<{ id: string; workflow_id: string }> = await dataSource.query(
     `SELECT id, workflow_id FROM harvest_runs
      WHERE status IN ('pending', 'running') AND workflow_id IS NOT NULL AND updated_at < now() - make_interval(secs => $1)
@@ -99,8 +110,12 @@ export async function closeEndedRuns(dataSource: DataSource, client: Client, opt
   );
   const closed: string[] = [];
   for (const run of open) {
-    const status = await endedWorkflowStatus(client, run.workflow_id);
-    if (status && (await closeAbandonedRun(dataSource, { id: run.id, workflowId: run.workflow_id }, status))) closed.push(run.id);
+    try {
+      const status = await endedWorkflowStatus(client, run.workflow_id);
+      if (status && (await closeAbandonedRun(dataSource, { id: run.id, workflowId: run.workflow_id }, status))) closed.push(run.id);
+    } catch (err) {
+      options.onError(run.id, err);
+    }
   }
   return closed;
 }

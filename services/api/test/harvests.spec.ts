@@ -843,4 +843,28 @@ describe('ad-hoc harvests: idempotent start, live progress, cancel (real Tempora
     expect(await reconciler.closeEndedRuns()).toEqual([]);
     expect(await reconciler.closeEndedRuns(0)).toEqual([]);
   });
+
+  it('closes the other runs of a pass when one fails to close, and that one in a later pass', async () => {
+    const runs: Array<{ runId: string; workflowId: string }> = [];
+    for (let i = 0; i < 2; i++) runs.push((await start(await instrumentWithDestination()).expect(201)).body as { runId: string; workflowId: string });
+    const [stuck, other] = runs;
+    // The one that fails is the oldest, looked at first.
+    await db.dataSource.query(`UPDATE harvest_runs SET status = 'running', updated_at = now() - interval '1 hour' WHERE id = $1`, [stuck.runId]);
+    await db.dataSource.query(`UPDATE harvest_runs SET status = 'running' WHERE id = $1`, [other.runId]);
+    for (const run of runs) await env.client.workflow.getHandle(run.workflowId).terminate('stuck, says the operator');
+    await db.dataSource.query(`CREATE FUNCTION refuse_closing() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'this close fails'; END $$`);
+    await db.dataSource.query(`CREATE TRIGGER refuse_closing BEFORE UPDATE ON harvest_runs FOR EACH ROW WHEN (OLD.id = '${stuck.runId}') EXECUTE FUNCTION refuse_closing()`);
+    const reconciler = app.get(RunReconcilerService);
+    try {
+      const closedIds = await reconciler.closeEndedRuns(0);
+      expect(closedIds).toContain(other.runId);
+      expect(closedIds).not.toContain(stuck.runId);
+    } finally {
+      await db.dataSource.query(`DROP TRIGGER refuse_closing ON harvest_runs`);
+      await db.dataSource.query(`DROP FUNCTION refuse_closing()`);
+    }
+    expect((await as(app, admin).get(`/api/harvests/${stuck.runId}`).expect(200)).body).toMatchObject({ status: 'running' });
+    expect((await as(app, admin).get(`/api/harvests/${other.runId}`).expect(200)).body).toMatchObject({ status: 'failed', phase: 'finished' });
+    expect(await reconciler.closeEndedRuns(0)).toEqual([stuck.runId]);
+  });
 });

@@ -42,7 +42,11 @@ export class RunReconcilerService implements OnApplicationBootstrap, OnApplicati
 
   /** One pass; returns the ids of the runs it closed. */
   async closeEndedRuns(quietSeconds = QUIET_SECONDS): Promise<string[]> {
-    return closeEndedRuns(this.dataSource, this.client, { quietSeconds, limit: RUNS_PER_PASS });
+    return closeEndedRuns(this.dataSource, this.client, {
+      quietSeconds,
+      limit: RUNS_PER_PASS,
+      onError: (runId, err) => this.logger.warn(`closing run ${runId}, whose workflow had ended, failed (the next pass tries again): ${messageOf(err)}`),
+    });
   }
 
   private background(): void {
