@@ -107,8 +107,12 @@ const apiSchema = serverSchema.extend({
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(15 * 60),
   /** How long a request waits for Temporal before answering 503. */
   TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
-  /** PostgreSQL's statement_timeout on the API's pool: a query longer than this is cancelled (503 query_timeout); 0 none. */
-  API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /**
+   * PostgreSQL's statement_timeout on the API's pool: a query longer than this is cancelled (503
+   * query_timeout); 0 none. Below the portal's 10 s wait for the API (web/src/lib/server-config.ts),
+   * so the portal shows query_timeout rather than giving up while the query runs on.
+   */
+  API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(8000),
   /** How often schedules Temporal could not be told about are re-synced; 0 only at start-up. */
   SCHEDULE_RESYNC_SECONDS: z.coerce.number().int().min(0).max(24 * 3600).default(60),
   /** How often runs whose workflow ended without finishing them (terminated in the Temporal UI) are closed; 0 never. */

@@ -38,7 +38,11 @@ export const serverConfig = {
   trustedProxyHops: readTrustedProxyHops(),
   /** Where ARK links resolve: our own resolver when the API is public, else the global one (n2t.net). */
   arkResolverBase: `${readPublicApiUrl() ?? 'https://n2t.net'}/`,
-  /** How long the portal waits for the API before calling it unreachable. */
+  /**
+   * How long the portal waits for the API before calling it unreachable. Longer than the API's
+   * statement timeout (API_STATEMENT_TIMEOUT_MS, default 8 s), so a slow query is answered 503
+   * query_timeout before the portal gives up on it.
+   */
   apiTimeoutMs: 10_000,
   /** Connection tests: the API gives each one up to 30 s, so the portal waits a little longer. */
   connectionTestTimeoutMs: 40_000,
