@@ -341,7 +341,7 @@ export interface InstrumentDto {
   description: string;
   location: string;
   sourceType: "local" | "smb" | "rclone";
-  /** Per source type: local `{ path }` (absolute); smb `{ host, port?, share, path? }` (needs serviceAccountId); rclone `{ remote }` (an rclone path such as 'remote:folder' or ':sftp,host=example.org:data'). An rclone remote reads '***' except to an admin's session (not an API token): a connection string may hold credentials. */
+  /** Per source type: local `{ path }` (absolute); smb `{ host, port?, share, path? }` (needs serviceAccountId); rclone `{ remote }` (an rclone path such as 'remote:folder' or ':sftp,host=example.org:data'). An rclone remote reads '***' except to an admin's session (not an API token): a connection string may hold credentials. To an admin's session too where the API's key (SHEAF_ENCRYPTION_KEY) cannot open the sealed string (no key, or another one). */
   sourceConfig: Record<string, unknown>;
   serviceAccountId: string | null;
   /** Quiet period: a file must be unchanged this long before it is taken */
@@ -392,7 +392,7 @@ export interface UpdateInstrumentDto {
   location?: string;
   /** Changing it needs sourceConfig too */
   sourceType?: "local" | "smb" | "rclone";
-  /** Replaces the whole source config. Per source type: local `{ path }` (absolute); smb `{ host, port?, share, path? }` (needs serviceAccountId); rclone `{ remote }` (an rclone path such as 'remote:folder' or ':sftp,host=example.org:data'). */
+  /** Replaces the whole source config. Per source type: local `{ path }` (absolute); smb `{ host, port?, share, path? }` (needs serviceAccountId); rclone `{ remote }` (an rclone path such as 'remote:folder' or ':sftp,host=example.org:data'). An rclone remote of '***' keeps the connection string stored (400 on sourceConfig.remote where none is stored). */
   sourceConfig?: Record<string, unknown>;
   /** null removes it */
   serviceAccountId?: string | null;

@@ -36,7 +36,7 @@ export class InstrumentDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: `${SOURCE_DOC} An rclone remote reads '***' except to an admin's session (not an API token): a connection string may hold credentials.`,
+    description: `${SOURCE_DOC} An rclone remote reads '***' except to an admin's session (not an API token): a connection string may hold credentials. To an admin's session too where the API's key (SHEAF_ENCRYPTION_KEY) cannot open the sealed string (no key, or another one).`,
   })
   sourceConfig!: Record<string, unknown>;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) serviceAccountId!: string | null;
@@ -144,7 +144,7 @@ export class UpdateInstrumentDto {
   @IsIn(SOURCE_TYPES, { message: `sourceType must be one of ${SOURCE_TYPES.join(', ')}` })
   sourceType?: SourceType;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: `Replaces the whole source config. ${SOURCE_DOC}` })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: `Replaces the whole source config. ${SOURCE_DOC} An rclone remote of '***' keeps the connection string stored (400 on sourceConfig.remote where none is stored).` })
   @OptionalField()
   @IsObject({ message: 'sourceConfig must be an object' })
   sourceConfig?: Record<string, unknown>;
