@@ -35,6 +35,15 @@ describe('how many runs in progress the dashboard lists', () => {
     ]);
   });
 
+  it('announces how many runs there are, saying how many of them are listed', () => {
+    const inProgress = runsInProgress(page('running', 1, 1), page('pending', 2, 120));
+    expect(runsInProgressAnnouncement(inProgress.runs, inProgress.counts)).toBe(
+      '121 harvests in progress (3 listed): instrument-0 (running), instrument-0 (pending), instrument-1 (pending).',
+    );
+    const all = runsInProgress(page('running', 1, 1), page('pending', 1, 1));
+    expect(runsInProgressAnnouncement(all.runs, all.counts)).toBe('2 harvests in progress: instrument-0 (running), instrument-0 (pending).');
+  });
+
   it('says nothing when every run is listed', () => {
     expect(runsNotListed(runsInProgress(page('running', 50, 50), page('pending', 0, 0)).counts)).toEqual([]);
   });

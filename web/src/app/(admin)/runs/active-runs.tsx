@@ -37,11 +37,11 @@ const VISUALLY_HIDDEN = {
  */
 export function ActiveRuns({ initial }: { initial: RunsInProgress }) {
   const { data, stale } = usePolling('/bff/runs-in-progress', initial, true);
-  const { runs } = data;
+  const { runs, counts } = data;
   return (
     <Box>
       <Box role="status" sx={VISUALLY_HIDDEN}>
-        {runsInProgressAnnouncement(runs)}
+        {runsInProgressAnnouncement(runs, counts)}
       </Box>
       {stale && (
         <Alert severity="warning" sx={{ mb: 2 }}>

@@ -4,12 +4,15 @@ import { formatCount } from '@/lib/format';
 /**
  * What the runs in progress announce to screen readers: which runs there are, not how far they
  * got. The text changes when a run starts, ends or goes from pending to running, not on each
- * 2-second progress update.
+ * 2-second progress update. The count is the API's (`counts`), which says when only part of the
+ * runs is listed.
  */
-export function runsInProgressAnnouncement(runs: ReadonlyArray<Pick<HarvestRunDto, 'instrumentName' | 'status'>>): string {
-  if (runs.length === 0) return 'No harvest is running right now.';
+export function runsInProgressAnnouncement(runs: ReadonlyArray<Pick<HarvestRunDto, 'instrumentName' | 'status'>>, counts: RunsInProgress['counts'] = []): string {
+  const total = Math.max(runs.length, counts.reduce((sum, count) => sum + count.total, 0));
+  if (total === 0) return 'No harvest is running right now.';
   const which = runs.map((run) => `${run.instrumentName} (${run.status})`).join(', ');
-  return `${runs.length} ${runs.length === 1 ? 'harvest' : 'harvests'} in progress: ${which}.`;
+  const listed = total > runs.length ? ` (${formatCount(runs.length)} listed)` : '';
+  return `${formatCount(total)} ${total === 1 ? 'harvest' : 'harvests'} in progress${listed}: ${which}.`;
 }
 
 /** Runs in progress read per status, the first page of each (the API's default order, newest first). */
