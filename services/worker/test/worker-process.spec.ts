@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -240,6 +241,27 @@ describe('a worker process logs JSON lines with run and workflow ids, serves Pro
         instrument: 'gone',
         workflowId: run.workflowId,
         error: { message: expect.stringContaining('directory not found'), stack: expect.any(String) },
+      }),
+    ]);
+  });
+
+  it("logs a failed beginRun once, with its harvest run, in place of the SDK's line", async () => {
+    // A workflow whose run row does not exist (deleted by hand, or a bad start): beginRun fails for good.
+    const runId = randomUUID();
+    const client = new Client({ connection });
+    const handle = await client.workflow.start('harvest', { taskQueue: 'observed', workflowId: `harvest-no-row-${runId}`, args: [{ runId }] });
+    await expect(handle.result()).rejects.toThrow('Workflow execution failed');
+    const failed = (line: LogLine) => line.activityType === 'beginRun' && line.level !== 'debug' && /failed/.test(String(line.msg));
+    for (const deadline = Date.now() + 10_000; !parsed().some(failed) && Date.now() < deadline; ) await sleep(50);
+    await sleep(500);
+    expect(parsed().filter(failed)).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        context: 'activity',
+        msg: 'beginRun failed',
+        runId,
+        workflowId: handle.workflowId,
+        error: expect.objectContaining({ message: `harvest run ${runId} does not exist` }),
       }),
     ]);
   });

@@ -115,11 +115,27 @@ async function stoppable<T>(what: FailureFields, work: (fields: FailureFields) =
       const said = err instanceof Error ? err.message : String(err);
       failure = ApplicationFailure.create({ type: WORKER_SHUTDOWN_FAILURE, message: `stopped as its worker shut down (${said})`, cause: err instanceof Error ? err : undefined });
     }
-    // The SDK's own "Activity failed" line names neither the harvest run nor the batch: this one
-    // does, in its place (runtime.ts leaves out the SDK's line of a failure reported here).
-    ctx.log.warn(what.batchNo === undefined ? 'discovery failed' : 'batch failed', { ...what, error: failure });
-    reportedActivityFailure(failure);
-    throw failure;
+    throw reportFailure(what.batchNo === undefined ? 'discovery failed' : 'batch failed', what, failure);
+  }
+}
+
+/**
+ * Logs an activity's failure with what the SDK's own "Activity failed" line lacks (the harvest
+ * run, the batch, the instrument), in place of that line (runtime.ts leaves out the SDK's line of
+ * a failure reported here); returns the failure, to throw.
+ */
+function reportFailure(message: string, fields: object, failure: unknown): unknown {
+  Context.current().log.warn(message, { ...fields, error: failure });
+  reportedActivityFailure(failure);
+  return failure;
+}
+
+/** The work of a short bookkeeping activity (beginRun, finishRun): a failure is logged with its harvest run. */
+async function reported<T>(message: string, fields: { runId: string }, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw reportFailure(message, fields, err);
   }
 }
 
@@ -423,6 +439,50 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
     return result;
   }
 
+  /** Takes the instrument's lease and opens the run (see HarvestActivities.beginRun). */
+  async function beginRun(runId: string): Promise<BeginRunResult> {
+    const { run, instrument } = await loadRun(runId);
+    // A workflow reset in the Temporal UI runs an ended run's workflow again: it must not
+    // harvest under a run whose outcome is recorded, nor beside the instrument's next run (an
+    // ended run's lease is free to take). The workflow reports it as it does a disabled one.
+    if (!isActiveRun(run.status)) {
+      return { acquired: false, instrumentName: instrument.name, disabled: true, reason: `run ${runId} has ended (${run.status}); its workflow harvests nothing again: start a new harvest` };
+    }
+    // Disabling an instrument pauses, and deleting a schedule deletes, the Temporal Schedule,
+    // but a trigger can come first (the change is still on its way to Temporal); an ad hoc run
+    // was checked when it started.
+    const skip = run.trigger === 'schedule' ? await scheduledRunRefusal(run, instrument) : undefined;
+    if (skip) return { acquired: false, instrumentName: instrument.name, disabled: true, reason: skip };
+    let lease = await catalogue.acquireLease(instrument.id, runId);
+    if (!lease.acquired && (await releaseIfEnded(lease.holder))) lease = await catalogue.acquireLease(instrument.id, runId);
+    if (!lease.acquired) return { acquired: false, instrumentName: instrument.name, holderRunId: lease.holder.runId };
+    // Only a run still queued starts discovering. A run already on its way keeps its phase: the
+    // workflow reset in the Temporal UI to before this step, or a late attempt of this step
+    // (one that overran its time limit while the next attempt went on), must not put a
+    // transferring run back to discovering, or discovery would not find its plan (existingPlan)
+    // and list the source again (its deferred files counted twice), and finishRun would not
+    // mark the destinations searched (markBackfilled needs 'transferring').
+    await db
+      .getRepository(HarvestRunEntity)
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'running', phase: () => "CASE WHEN phase = 'queued' THEN 'discovering' ELSE phase END", startedAt: () => 'coalesce(started_at, now())' })
+      // A late attempt (the workflow was cancelled meanwhile and closed the run) opens nothing again.
+      .where("id = :runId AND status IN ('pending', 'running')", { runId })
+      .execute();
+    return { acquired: true, instrumentName: instrument.name };
+  }
+
+  /** Records the run's outcome and releases its lease (see HarvestActivities.finishRun). */
+  async function finishRun(runId: string, outcome: Parameters<HarvestActivities['finishRun']>[1]): Promise<void> {
+    // Before the run's phase becomes 'finished': marking needs it still 'transferring'.
+    await catalogue.markBackfilled(runId);
+    // The first outcome stays: a cancel while a run was being closed as succeeded starts a
+    // second finishRun (cancelled) before the first has ended, and either may finish first.
+    const closed = await closeRun(db, runId, { status: outcome.status, error: outcome.error ?? null });
+    Context.current().log.info(closed ? 'run closed' : 'run was closed already; outcome not recorded', { runId, status: outcome.status, ...(outcome.error && { error: outcome.error }) });
+  }
+
   return {
     async createScheduledRun(scheduled, workflowId, firstExecutionRunId): Promise<string> {
       const instrument = await db.getRepository(InstrumentEntity).findOneBy({ id: scheduled.instrumentId });
@@ -447,50 +507,12 @@ export function createHarvestActivities(deps: HarvestActivityDeps): HarvestActiv
       return rows[0].id;
     },
 
-    async beginRun(runId): Promise<BeginRunResult> {
-      const { run, instrument } = await loadRun(runId);
-      // A workflow reset in the Temporal UI runs an ended run's workflow again: it must not
-      // harvest under a run whose outcome is recorded, nor beside the instrument's next run (an
-      // ended run's lease is free to take). The workflow reports it as it does a disabled one.
-      if (!isActiveRun(run.status)) {
-        return { acquired: false, instrumentName: instrument.name, disabled: true, reason: `run ${runId} has ended (${run.status}); its workflow harvests nothing again: start a new harvest` };
-      }
-      // Disabling an instrument pauses, and deleting a schedule deletes, the Temporal Schedule,
-      // but a trigger can come first (the change is still on its way to Temporal); an ad hoc run
-      // was checked when it started.
-      const skip = run.trigger === 'schedule' ? await scheduledRunRefusal(run, instrument) : undefined;
-      if (skip) return { acquired: false, instrumentName: instrument.name, disabled: true, reason: skip };
-      let lease = await catalogue.acquireLease(instrument.id, runId);
-      if (!lease.acquired && (await releaseIfEnded(lease.holder))) lease = await catalogue.acquireLease(instrument.id, runId);
-      if (!lease.acquired) return { acquired: false, instrumentName: instrument.name, holderRunId: lease.holder.runId };
-      // Only a run still queued starts discovering. A run already on its way keeps its phase: the
-      // workflow reset in the Temporal UI to before this step, or a late attempt of this step
-      // (one that overran its time limit while the next attempt went on), must not put a
-      // transferring run back to discovering, or discovery would not find its plan (existingPlan)
-      // and list the source again (its deferred files counted twice), and finishRun would not
-      // mark the destinations searched (markBackfilled needs 'transferring').
-      await db
-        .getRepository(HarvestRunEntity)
-        .createQueryBuilder()
-        .update()
-        .set({ status: 'running', phase: () => "CASE WHEN phase = 'queued' THEN 'discovering' ELSE phase END", startedAt: () => 'coalesce(started_at, now())' })
-        // A late attempt (the workflow was cancelled meanwhile and closed the run) opens nothing again.
-        .where("id = :runId AND status IN ('pending', 'running')", { runId })
-        .execute();
-      return { acquired: true, instrumentName: instrument.name };
-    },
+    beginRun: (runId) => reported('beginRun failed', { runId }, () => beginRun(runId)),
 
     discover: (runId) => stoppable({ runId }, (fields) => discover(runId, fields)),
 
     processBatch: (runId, batchNo) => stoppable({ runId, batchNo }, (fields) => runBatch(runId, batchNo, fields)),
 
-    async finishRun(runId, outcome) {
-      // Before the run's phase becomes 'finished': marking needs it still 'transferring'.
-      await catalogue.markBackfilled(runId);
-      // The first outcome stays: a cancel while a run was being closed as succeeded starts a
-      // second finishRun (cancelled) before the first has ended, and either may finish first.
-      const closed = await closeRun(db, runId, { status: outcome.status, error: outcome.error ?? null });
-      Context.current().log.info(closed ? 'run closed' : 'run was closed already; outcome not recorded', { runId, status: outcome.status, ...(outcome.error && { error: outcome.error }) });
-    },
+    finishRun: (runId, outcome) => reported('finishRun failed', { runId }, () => finishRun(runId, outcome)),
   };
 }
