@@ -1,8 +1,8 @@
 import { NextResponse } from 'next/server';
 
-import { RUNS_IN_PROGRESS_PAGE } from '@/app/(admin)/runs/runs-in-progress';
-import { api } from '@/lib/api';
-import { respond } from '@/lib/bff';
+import type { RunsInProgress } from '@/app/(admin)/runs/runs-in-progress';
+
+import { GET as runsInProgress } from '../runs-in-progress/route';
 
 export const dynamic = 'force-dynamic';
 
@@ -12,11 +12,8 @@ export const dynamic = 'force-dynamic';
  * dashboard polls /bff/runs-in-progress since; this route can go in the release after.
  */
 export async function GET(): Promise<NextResponse> {
-  const [running, pending] = await Promise.all([
-    api('listHarvests', { query: { status: 'running', limit: RUNS_IN_PROGRESS_PAGE } }),
-    api('listHarvests', { query: { status: 'pending', limit: RUNS_IN_PROGRESS_PAGE } }),
-  ]);
-  if (running.kind !== 'ok') return respond(running);
-  if (pending.kind !== 'ok') return respond(pending);
-  return NextResponse.json([...running.data.items, ...pending.data.items]);
+  const answer = await runsInProgress();
+  if (!answer.ok) return answer;
+  const { runs } = (await answer.json()) as RunsInProgress;
+  return NextResponse.json(runs);
 }
